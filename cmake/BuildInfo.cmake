@@ -1,0 +1,22 @@
+# Build facts recorded in every results file: compiler, flags, library versions, git commit.
+# The git commit is read at build time (not configure time) so it never goes stale.
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _flopbench_bt)
+set(FLOPBENCH_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${_flopbench_bt}}")
+if(FLOPBENCH_NATIVE)
+  string(APPEND FLOPBENCH_CXX_FLAGS " -march=native")
+endif()
+string(APPEND FLOPBENCH_CXX_FLAGS " ${OpenMP_CXX_FLAGS}")
+string(STRIP "${FLOPBENCH_CXX_FLAGS}" FLOPBENCH_CXX_FLAGS)
+set(FLOPBENCH_CUDA_VERSION_STRING "")
+if(FLOPBENCH_HAVE_CUDA)
+  set(FLOPBENCH_CUDA_VERSION_STRING "${CMAKE_CUDA_COMPILER_VERSION}")
+endif()
+configure_file(${CMAKE_CURRENT_LIST_DIR}/build_info.cpp.in
+               ${CMAKE_BINARY_DIR}/generated/build_info.cpp @ONLY)
+
+add_custom_target(flopbench_git_commit
+  COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
+          -DOUTPUT=${CMAKE_BINARY_DIR}/generated/git_commit.cpp
+          -P ${CMAKE_CURRENT_LIST_DIR}/GitCommit.cmake
+  BYPRODUCTS ${CMAKE_BINARY_DIR}/generated/git_commit.cpp
+  COMMENT "Reading the git commit")

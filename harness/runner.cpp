@@ -1,0 +1,386 @@
+#include "harness/runner.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+#include "harness/peak_model.hpp"
+
+namespace flopbench {
+namespace {
+
+volatile std::sig_atomic_t g_interrupts = 0;
+
+void on_signal(int sig) {
+  g_interrupts = g_interrupts + 1;
+  if (g_interrupts == 1) {
+    constexpr char msg[] =
+        "\ninterrupted: stopping after the current run and writing the results so far "
+        "(again to quit at once)\n";
+    [[maybe_unused]] auto n = write(STDERR_FILENO, msg, sizeof msg - 1);
+  } else {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Receives Google Benchmark's per-repetition runs: one sample each.
+class SampleCollector final : public benchmark::BenchmarkReporter {
+ public:
+  std::vector<double> samples, host_wall;
+  std::int64_t iterations = 0;
+  std::string error;
+
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;  // GB's own aggregates: we pool samples
+      if (failed(run)) {
+        error = run.error_message;
+        continue;
+      }
+      const double per_run = run.real_accumulated_time / static_cast<double>(run.iterations);
+      samples.push_back(per_run);
+      const auto host = run.counters.find("host_wall_s");
+      host_wall.push_back(host != run.counters.end() ? host->second.value : per_run);
+      iterations = run.iterations;
+    }
+  }
+
+ private:
+  // Google Benchmark 1.8 replaced error_occurred with skipped.
+  template <class R>
+  static bool failed(const R& run) {
+    if constexpr (requires { run.error_occurred; }) {
+      return run.error_occurred;
+    } else {
+      return static_cast<bool>(run.skipped);
+    }
+  }
+};
+
+void ensure_benchmark_initialised() {
+  static const bool once = [] {
+    int argc = 1;
+    char name[] = "flopbench";
+    char* argv[] = {name, nullptr};
+    benchmark::Initialize(&argc, argv);
+    return true;
+  }();
+  (void)once;
+}
+
+// One round of `repetitions` samples through Google Benchmark. iterations == 0 lets it choose
+// how many back-to-back runs fill min_sample_s; later rounds reuse the first round's count.
+void sample_round(Trial& trial, bool device_timed, const RunSettings& settings, int repetitions,
+                  std::int64_t iterations, SampleCollector& collector) {
+  ensure_benchmark_initialised();
+  benchmark::ClearRegisteredBenchmarks();
+  std::string error;
+  auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
+    double host_total = 0;
+    for (auto _ : state) {
+      if (interrupt_requested()) {
+        state.SkipWithError("interrupted");
+        break;
+      }
+      const auto t0 = Clock::now();
+      try {
+        trial.kernel().run();
+      } catch (const std::exception& e) {
+        error = e.what();
+        state.SkipWithError(error.c_str());
+        break;
+      }
+      host_total += seconds_since(t0);
+      if (device_timed)
+        state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
+    }
+    state.counters["host_wall_s"] =
+        benchmark::Counter(host_total, benchmark::Counter::kAvgIterations);
+  });
+  if (device_timed) {
+    bench->UseManualTime();
+  } else {
+    bench->UseRealTime();
+  }
+  bench->Repetitions(repetitions);
+  if (iterations > 0) {
+    bench->Iterations(iterations);
+  } else {
+    bench->MinTime(settings.min_sample_s);
+  }
+  benchmark::RunSpecifiedBenchmarks(&collector);
+  benchmark::ClearRegisteredBenchmarks();
+}
+
+std::string describe_failure(const Verification& v) {
+  return fmt::format("wrong result: error {:.3g} exceeds the allowed {:.3g} ({:.3g}x); {}",
+                     v.max_error, v.tolerance, v.error_ratio, v.method);
+}
+
+void derive_rates(MeasurementRecord& r, const Environment& env, const WorkloadInfo& info) {
+  if (!r.stats || r.stats->median <= 0) return;
+  if (r.flops > 0) r.gflops = r.flops / r.stats->median / 1e9;
+  if (r.bytes > 0) r.gbytes_per_s = r.bytes / r.stats->median / 1e9;
+  if (info.bandwidth_bound) {
+    r.peak = {std::nullopt, "bandwidth-bound workload: judged in GB/s against the stream triad"};
+    return;
+  }
+  if (r.device == "cpu") r.peak = cpu_peak(env.cpu, r.precision, r.threads);
+  if (r.peak.gflops && r.gflops) r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
+}
+
+void sample(Trial& trial, bool device_timed, const RunSettings& settings, MeasurementRecord& r) {
+  SampleCollector collector;
+  const auto start = Clock::now();
+  const auto& rule = settings.rule;
+  sample_round(trial, device_timed, settings, 1, 0, collector);
+  for (;;) {
+    if (!collector.error.empty()) break;
+    const auto elapsed = seconds_since(start);
+    const double measured = [&] {
+      double s = 0;
+      for (double x : collector.samples) s += x;
+      return s * static_cast<double>(collector.iterations);
+    }();
+    r.stopping_rule = stopping_reason(rule, collector.samples, measured, elapsed);
+    if (!r.stopping_rule.empty()) break;
+    const int taken = static_cast<int>(collector.samples.size());
+    int repetitions =
+        taken < rule.min_samples ? rule.min_samples - taken : std::max(1, rule.min_samples / 2);
+    repetitions = std::min(repetitions, rule.max_samples - taken);
+    // Do not overrun the time limit by more than one sample.
+    const double per_sample =
+        compute_statistics(collector.samples).median * static_cast<double>(collector.iterations);
+    if (per_sample > 0) {
+      const auto fit = static_cast<int>((rule.time_limit_s - elapsed) / per_sample);
+      repetitions = std::clamp(fit, 1, repetitions);
+    }
+    sample_round(trial, device_timed, settings, repetitions, collector.iterations, collector);
+  }
+  r.samples_s = collector.samples;
+  r.host_wall_s = collector.host_wall;
+  r.iterations_per_sample = collector.iterations;
+  if (!collector.error.empty()) {
+    if (collector.error == "interrupted") {
+      r.stopping_rule = "interrupted";
+    } else {
+      r.disposition = Disposition::failed;
+      r.reason = collector.error;
+      return;
+    }
+  }
+  if (r.samples_s.empty()) {
+    r.disposition = Disposition::skipped;
+    r.reason = "interrupted before the first sample";
+    return;
+  }
+  r.stats = compute_statistics(r.samples_s);
+  r.disposition = Disposition::passed;
+}
+
+}  // namespace
+
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+bool interrupt_requested() { return g_interrupts > 0; }
+void request_interrupt() { g_interrupts = g_interrupts + 1; }
+
+std::int64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated) {
+  std::vector<WorkloadChoice> out;
+  std::stringstream ss{std::string(comma_separated)};
+  std::string name;
+  while (std::getline(ss, name, ',')) {
+    const WorkloadInfo& w = find_workload(name);
+    std::optional<Precision> only;
+    if (name == "sgemm") only = Precision::fp32;
+    if (name == "dgemm") only = Precision::fp64;
+    out.push_back({w.name, only});
+  }
+  if (out.empty()) throw InputError("--workloads is empty");
+  return out;
+}
+
+std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env) {
+  const auto& names = registry().names();
+  for (const auto& name : sel.implementations) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      throw InputError(fmt::format("unknown implementation '{}' (expected one of: {})", name,
+                                   fmt::join(names, ", ")));
+    }
+  }
+  auto selected = [](const auto& list, const auto& value) {
+    return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
+  };
+  std::int64_t llc = 0;
+  for (const auto& c : env.cpu.caches) {
+    if (c.type != "Instruction") llc = std::max(llc, c.size_bytes * std::max(1, c.instances));
+  }
+  const std::int64_t available = available_memory_bytes();
+
+  std::vector<MeasurementRequest> plan;
+  for (const WorkloadInfo& w : all_workloads()) {
+    std::vector<std::optional<Precision>> restrictions;
+    for (const auto& choice : sel.workloads) {
+      if (choice.workload == w.name) restrictions.push_back(choice.only);
+    }
+    if (!sel.workloads.empty() && restrictions.empty()) continue;
+    for (const Precision p : {Precision::fp32, Precision::fp64}) {
+      if (!selected(sel.precisions, p)) continue;
+      const bool allowed_by_choice =
+          restrictions.empty() || std::any_of(restrictions.begin(), restrictions.end(),
+                                              [p](auto r) { return !r || *r == p; });
+      if (!allowed_by_choice) continue;
+      std::vector<Problem> problems;
+      if (sel.sizes.empty()) {
+        problems = default_problems(w, sel.profile, llc, p);
+      } else {
+        for (const auto& s : sel.sizes) problems.push_back(to_problem(s, w.matrix, w.name));
+      }
+      for (const Problem& problem : problems) {
+        const double need = w.host_bytes(problem, p);
+        if (available > 0 && need > 0.9 * static_cast<double>(available)) {
+          throw InputError(
+              fmt::format("size {} is too big for {} {}: it needs {:.1f} GiB of memory and "
+                          "{:.1f} GiB is available; choose a smaller --sizes",
+                          problem.label(), w.name, to_string(p), need / (1 << 30),
+                          static_cast<double>(available) / (1 << 30)));
+        }
+        for (const Implementation& impl : registry().all()) {
+          if (impl.workload != w.name || !impl.supports(p) ||
+              !selected(sel.implementations, impl.name())) {
+            continue;
+          }
+          if (impl.spec.device == DeviceKind::cpu) {
+            plan.push_back({&impl, p, problem, "cpu", -1});
+          } else if (env.gpu.devices.empty()) {
+            plan.push_back({&impl, p, problem, "gpu", -1});
+          } else {
+            for (const auto& gpu : env.gpu.devices) {
+              plan.push_back({&impl, p, problem, fmt::format("gpu{}", gpu.index), gpu.index});
+            }
+          }
+        }
+      }
+    }
+  }
+  if (plan.empty()) {
+    throw InputError(
+        "nothing to run: no registered implementation matches the selected workloads, "
+        "implementations and precisions (see 'flopbench list')");
+  }
+  return plan;
+}
+
+RunSettings settings_for(Profile profile, std::uint64_t seed) {
+  RunSettings s;
+  s.seed = seed;
+  switch (profile) {
+    case Profile::quick:
+      s.rule = {.min_samples = 5,
+                .max_samples = 20,
+                .min_measured_s = 0.05,
+                .target_cv = 0.05,
+                .time_limit_s = 2};
+      s.min_sample_s = 0.005;
+      break;
+    case Profile::standard:
+      s.rule = {.min_samples = 10,
+                .max_samples = 100,
+                .min_measured_s = 0.5,
+                .target_cv = 0.02,
+                .time_limit_s = 10};
+      s.min_sample_s = 0.02;
+      break;
+    case Profile::full:
+      s.rule = {.min_samples = 20,
+                .max_samples = 200,
+                .min_measured_s = 2,
+                .target_cv = 0.01,
+                .time_limit_s = 30};
+      s.min_sample_s = 0.05;
+      break;
+  }
+  return s;
+}
+
+MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& settings,
+                          const Environment& env) {
+  const auto start = Clock::now();
+  const Implementation& impl = *req.implementation;
+  const WorkloadInfo& info = find_workload(impl.workload);
+  MeasurementRecord r;
+  r.workload = impl.workload;
+  r.implementation = impl.name();
+  r.device = req.device;
+  r.precision = req.precision;
+  r.problem = req.problem;
+  r.threads = impl.spec.device == DeviceKind::cpu ? omp_get_max_threads() : 0;
+  r.flops = info.flops(req.problem);
+  r.bytes = info.bytes(req.problem, req.precision);
+  r.timing = impl.spec.device == DeviceKind::cpu ? "host_real_time" : "device_events";
+  auto finish = [&](Disposition d, std::string reason) {
+    r.disposition = d;
+    r.reason = std::move(reason);
+    r.wall_s = seconds_since(start);
+    return r;
+  };
+
+  if (const std::string why = impl.unavailable_reason(); !why.empty()) {
+    return finish(Disposition::unsupported, why);
+  }
+  if (impl.spec.device == DeviceKind::gpu && req.device_index < 0) {
+    return finish(Disposition::unsupported, "no CUDA device: " + env.gpu.no_device_reason);
+  }
+  if (interrupt_requested()) return finish(Disposition::skipped, "interrupted before it started");
+
+  try {
+    auto trial = impl.make_trial(req.precision, req.problem, settings.seed, req.device_index);
+    r.flops = trial->flops();
+    r.notes = trial->kernel().notes();
+    // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
+    // the one verified: outside the timed samples.
+    trial->kernel().run();
+    r.verification = trial->verify();
+    if (!r.verification->passed)
+      return finish(Disposition::incorrect, describe_failure(*r.verification));
+    sample(*trial, impl.spec.device == DeviceKind::gpu, settings, r);
+  } catch (const std::bad_alloc&) {
+    return finish(Disposition::failed, "out of memory while setting up the inputs");
+  } catch (const std::exception& e) {
+    return finish(Disposition::failed, e.what());
+  }
+  derive_rates(r, env, info);
+  r.wall_s = seconds_since(start);
+  return r;
+}
+
+}  // namespace flopbench

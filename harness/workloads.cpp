@@ -1,0 +1,410 @@
+#include "harness/workloads.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "harness/types.hpp"
+
+namespace flopbench {
+namespace {
+
+double as_double(std::int64_t v) { return static_cast<double>(v); }
+
+// Streams of the seeded generator, one per input array, so that arrays are independent.
+enum Stream : std::uint64_t {
+  kA = 1,
+  kB,
+  kC,
+  kAlpha,
+  kBeta,
+  kSample,
+  kX,
+  kY,
+  kScalar,
+  kPeakB,
+  kPeakX0
+};
+
+template <class T>
+constexpr double epsilon() {
+  return std::numeric_limits<T>::epsilon();
+}
+
+// Allowed error of a sum of terms (a reduction, or one element of a GEMM): kRoundingBound * eps
+// * sum|terms|. Why: a sum rounds once per addition, each error at most u = eps/2 times the
+// partial sum. Our inputs are zero-mean random, so partial sums stay near sqrt(l) * rms(term)
+// and, for any summation order (sequential, blocked, tree, split), the total rounding error has
+// a standard deviation of about u * sum|terms|, whatever the length. 8 eps = 16 u is more than
+// ten standard deviations: a correct kernel never fails, while the worst-case bound
+// (k * u * sum|terms|) would let TF32 rounding (u = 2^-11), lost terms and races through at large
+// sizes. The long double / double reference adds nothing measurable.
+constexpr double kRoundingBound = 8;
+
+// Tracks the worst error / allowed-error ratio over the checked values.
+class ErrorTracker {
+ public:
+  void add(double computed, double reference, double allowed) {
+    ++checked_;
+    const double error = std::abs(computed - reference);
+    // A NaN or infinite output is always wrong; the comparison below would let NaN through.
+    const double ratio = std::isfinite(computed)
+                             ? error / std::max(allowed, std::numeric_limits<double>::min())
+                             : std::numeric_limits<double>::infinity();
+    if (ratio > worst_ratio_ || checked_ == 1) {
+      worst_ratio_ = ratio;
+      worst_error_ = std::isfinite(computed) ? error : std::numeric_limits<double>::infinity();
+      worst_allowed_ = allowed;
+    }
+  }
+  void merge(const ErrorTracker& other) {
+    if (other.checked_ > 0 && (checked_ == 0 || other.worst_ratio_ > worst_ratio_)) {
+      worst_ratio_ = other.worst_ratio_;
+      worst_error_ = other.worst_error_;
+      worst_allowed_ = other.worst_allowed_;
+    }
+    checked_ += other.checked_;
+  }
+  std::int64_t checked() const { return checked_; }
+  Verification result(std::string method) const {
+    return {std::move(method), worst_error_, worst_allowed_, worst_ratio_,
+            checked_ > 0 && worst_ratio_ <= 1.0};
+  }
+
+ private:
+  std::int64_t checked_ = 0;
+  double worst_ratio_ = 0, worst_error_ = 0, worst_allowed_ = 0;
+};
+
+template <class T>
+HostBuffer<T> seeded_buffer(std::int64_t count, std::uint64_t seed, Stream stream) {
+  HostBuffer<T> buf(static_cast<std::size_t>(count));
+  parallel_fill(buf, SeededUniform(seed, stream, -1.0, 1.0));
+  return buf;
+}
+
+template <class T>
+T seeded_scalar(std::uint64_t seed, Stream stream, double lo, double hi) {
+  return static_cast<T>(SeededUniform(seed, stream, lo, hi)(0));
+}
+
+// Sorted, de-duplicated sample of `count` indices in [0, n), always including n - 1 so that the
+// ragged edge of a tiled kernel is checked.
+std::vector<std::int64_t> sample_indices(std::int64_t n, std::int64_t count, std::uint64_t seed,
+                                         std::uint64_t stream) {
+  std::vector<std::int64_t> idx;
+  if (n <= count) {
+    for (std::int64_t i = 0; i < n; ++i) idx.push_back(i);
+    return idx;
+  }
+  const SeededUniform pick(seed, stream, 0.0, as_double(n));
+  for (std::int64_t s = 0; s < count - 1; ++s)
+    idx.push_back(static_cast<std::int64_t>(pick(static_cast<std::uint64_t>(s))));
+  idx.push_back(n - 1);
+  std::sort(idx.begin(), idx.end());
+  idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+  return idx;
+}
+
+double gemm_flops(const Problem& p) {
+  return 2.0 * as_double(p.m) * as_double(p.n) * as_double(p.k);
+}
+double gemm_bytes(const Problem& p, Precision prec) {
+  return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n) +
+          2.0 * as_double(p.m) * as_double(p.n)) *
+         static_cast<double>(size_of(prec));
+}
+double gemm_host_bytes(const Problem& p, Precision prec) {
+  // A, B, the initial C, the kernel's C and the copy read back for verification.
+  return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n) +
+          3.0 * as_double(p.m) * as_double(p.n)) *
+         static_cast<double>(size_of(prec));
+}
+
+template <int Arrays>
+double vector_bytes(const Problem& p, Precision prec) {
+  return Arrays * as_double(p.n) * static_cast<double>(size_of(prec));
+}
+template <int FlopsPerElement>
+double vector_flops(const Problem& p) {
+  return FlopsPerElement * as_double(p.n);
+}
+double no_flops(const Problem&) { return 0; }
+double no_bytes(const Problem&, Precision) { return 0; }
+
+}  // namespace
+
+Profile parse_profile(std::string_view s) {
+  if (s == "quick") return Profile::quick;
+  if (s == "standard") return Profile::standard;
+  if (s == "full") return Profile::full;
+  throw InputError(fmt::format("unknown profile '{}' (expected one of: quick, standard, full)", s));
+}
+
+std::string_view to_string(Profile p) {
+  switch (p) {
+    case Profile::quick:
+      return "quick";
+    case Profile::standard:
+      return "standard";
+    case Profile::full:
+      return "full";
+  }
+  return "?";
+}
+
+const std::vector<WorkloadInfo>& all_workloads() {
+  static const std::vector<WorkloadInfo> table = {
+      {"gemm", "C = alpha*A*B + beta*C (SGEMM/DGEMM), 2*M*N*K FLOPs", true, false, false,
+       gemm_flops, gemm_bytes, gemm_host_bytes},
+      {"sum", "sum of a vector, N FLOPs, N*size bytes", false, false, true, vector_flops<1>,
+       vector_bytes<1>, vector_bytes<1>},
+      {"dot", "dot product of two vectors, 2N FLOPs, 2N*size bytes", false, false, true,
+       vector_flops<2>, vector_bytes<2>, vector_bytes<2>},
+      {"stream", "STREAM triad a = x + s*y, 2N FLOPs, 3N*size bytes", false, false, true,
+       vector_flops<2>, vector_bytes<3>, vector_bytes<4>},
+      {"peak", "register-only FMA chains; FLOPs counted by the kernel", false, true, false,
+       no_flops, no_bytes, no_bytes},
+  };
+  return table;
+}
+
+const WorkloadInfo& find_workload(std::string_view name) {
+  const std::string_view canonical = (name == "sgemm" || name == "dgemm") ? "gemm" : name;
+  std::string known;
+  for (const auto& w : all_workloads()) {
+    if (w.name == canonical) return w;
+    known += known.empty() ? w.name : ", " + w.name;
+  }
+  throw InputError(
+      fmt::format("unknown workload '{}' (expected one of: {}, sgemm, dgemm)", name, known));
+}
+
+std::vector<Problem> default_problems(const WorkloadInfo& w, Profile profile,
+                                      std::int64_t llc_bytes, Precision precision) {
+  if (w.matrix) {
+    switch (profile) {
+      case Profile::quick:
+        return {Problem::matrix(256, 256, 256)};
+      case Profile::standard:
+        return {Problem::matrix(1024, 1024, 1024)};
+      case Profile::full:
+        return {Problem::matrix(1024, 1024, 1024), Problem::matrix(2048, 2048, 2048),
+                Problem::matrix(4096, 4096, 4096)};
+    }
+  }
+  if (w.counted_flops) {  // peak: iterations per chain
+    switch (profile) {
+      case Profile::quick:
+        return {Problem::vector(std::int64_t{1} << 18)};
+      case Profile::standard:
+        return {Problem::vector(std::int64_t{1} << 21)};
+      case Profile::full:
+        return {Problem::vector(std::int64_t{1} << 23)};
+    }
+  }
+  // Bandwidth workloads: several times the last-level cache, rounded up to a power of two.
+  const auto beyond_cache = static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(
+      std::max<std::int64_t>(1, 4 * llc_bytes / static_cast<std::int64_t>(size_of(precision))))));
+  switch (profile) {
+    case Profile::quick:
+      return {Problem::vector(std::int64_t{1} << 22)};
+    case Profile::standard:
+      return {Problem::vector(std::max(std::int64_t{1} << 25, beyond_cache))};
+    case Profile::full: {
+      const std::int64_t base = std::max(std::int64_t{1} << 25, beyond_cache);
+      return {Problem::vector(base), Problem::vector(4 * base)};
+    }
+  }
+  return {};
+}
+
+namespace workloads {
+
+// ---- gemm -------------------------------------------------------------------------------------
+
+template <class T>
+GemmInputs<T> Gemm::make_inputs(const Problem& p, std::uint64_t seed) {
+  GemmInputs<T> in;
+  in.m = p.m;
+  in.n = p.n;
+  in.k = p.k;
+  // beta < 1 keeps C bounded while the timed loop applies the update again and again.
+  in.alpha = seeded_scalar<T>(seed, kAlpha, 0.5, 1.5);
+  in.beta = seeded_scalar<T>(seed, kBeta, 0.25, 0.75);
+  in.a = seeded_buffer<T>(p.m * p.k, seed, kA);
+  in.b = seeded_buffer<T>(p.k * p.n, seed, kB);
+  in.c = seeded_buffer<T>(p.m * p.n, seed, kC);
+  return in;
+}
+
+// Each checked element against a double dot product; see kRoundingBound for the tolerance.
+template <class T>
+Verification Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& kernel, std::uint64_t seed) {
+  HostBuffer<T> c(static_cast<std::size_t>(in.m * in.n));
+  kernel.read_c(c.span());
+  // Small outputs are checked whole; large ones on sampled rows x sampled columns (including
+  // the last row and column, where tiling bugs live).
+  const bool whole = in.m * in.n <= (std::int64_t{1} << 17);
+  const auto rows = sample_indices(in.m, whole ? in.m : 48, seed, kSample);
+  const auto cols = sample_indices(in.n, whole ? in.n : 48, seed, kSample + 100);
+  const double alpha = in.alpha, beta = in.beta;
+  ErrorTracker total;
+#pragma omp parallel
+  {
+    ErrorTracker local;
+    std::vector<double> a_row(static_cast<std::size_t>(in.k));
+#pragma omp for schedule(dynamic)
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const std::int64_t i = rows[r];
+      for (std::int64_t l = 0; l < in.k; ++l)
+        a_row[static_cast<std::size_t>(l)] = in.a[static_cast<std::size_t>(i + l * in.m)];
+      for (const std::int64_t j : cols) {
+        const T* b_col = in.b.data() + j * in.k;
+        double dot = 0, abs_dot = 0;
+        for (std::int64_t l = 0; l < in.k; ++l) {
+          const double prod = a_row[static_cast<std::size_t>(l)] * static_cast<double>(b_col[l]);
+          dot += prod;
+          abs_dot += std::abs(prod);
+        }
+        const auto ij = static_cast<std::size_t>(i + j * in.m);
+        const double c0 = in.c[ij];
+        const double reference = alpha * dot + beta * c0;
+        const double scale = std::abs(alpha) * abs_dot + std::abs(beta) * std::abs(c0);
+        local.add(c[ij], reference, kRoundingBound * epsilon<T>() * scale);
+      }
+    }
+#pragma omp critical
+    total.merge(local);
+  }
+  return total.result(
+      fmt::format("{} of {} elements ({}) vs double reference; allowed error "
+                  "8*eps*(|alpha||A||B|+|beta||C|)",
+                  total.checked(), in.m * in.n, whole ? "all" : "sampled rows x columns"));
+}
+
+// ---- vector workloads -------------------------------------------------------------------------
+
+template <class T>
+VectorInputs<T> make_vector_inputs(const Problem& p, std::uint64_t seed, bool need_y) {
+  VectorInputs<T> in;
+  in.n = p.n;
+  in.scalar = seeded_scalar<T>(seed, kScalar, 0.5, 1.5);
+  in.x = seeded_buffer<T>(p.n, seed, kX);
+  if (need_y) in.y = seeded_buffer<T>(p.n, seed, kY);
+  return in;
+}
+
+// A reduction against a long double reference; see kRoundingBound for the tolerance.
+template <class T, class Term>
+Verification verify_reduction(std::int64_t n, T computed, const Term& term) {
+  long double reference = 0, magnitude = 0;
+#pragma omp parallel for reduction(+ : reference, magnitude) schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const long double t = term(i);
+    reference += t;
+    magnitude += t < 0 ? -t : t;
+  }
+  ErrorTracker tracker;
+  tracker.add(static_cast<double>(computed), static_cast<double>(reference),
+              kRoundingBound * epsilon<T>() * static_cast<double>(magnitude));
+  return tracker.result("result vs long double reference; allowed error 8*eps*sum|terms|");
+}
+
+template <class T>
+VectorInputs<T> Sum::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, false);
+}
+template <class T>
+Verification Sum::verify(const VectorInputs<T>& in, ReductionKernel<T>& kernel, std::uint64_t) {
+  const T* x = in.x.data();
+  return verify_reduction<T>(in.n, kernel.result(),
+                             [x](std::int64_t i) { return static_cast<long double>(x[i]); });
+}
+
+template <class T>
+VectorInputs<T> Dot::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, true);
+}
+template <class T>
+Verification Dot::verify(const VectorInputs<T>& in, ReductionKernel<T>& kernel, std::uint64_t) {
+  const T* x = in.x.data();
+  const T* y = in.y.data();
+  return verify_reduction<T>(in.n, kernel.result(), [x, y](std::int64_t i) {
+    return static_cast<long double>(x[i]) * static_cast<long double>(y[i]);
+  });
+}
+
+template <class T>
+VectorInputs<T> Stream::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, true);
+}
+// Every element: a fused or separate multiply-add rounds at most twice, so the error is within
+// eps * (|x| + |s*y|).
+template <class T>
+Verification Stream::verify(const VectorInputs<T>& in, StreamKernel<T>& kernel, std::uint64_t) {
+  HostBuffer<T> a(static_cast<std::size_t>(in.n));
+  kernel.read_a(a.span());
+  const double s = in.scalar;
+  ErrorTracker total;
+#pragma omp parallel
+  {
+    ErrorTracker local;
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < in.n; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      const double x = in.x[u], y = in.y[u];
+      local.add(a[u], x + s * y, epsilon<T>() * (std::abs(x) + std::abs(s * y)));
+    }
+#pragma omp critical
+    total.merge(local);
+  }
+  return total.result(
+      fmt::format("all {} elements vs double reference; allowed error eps*(|x|+|s*y|)", in.n));
+}
+
+// ---- peak -------------------------------------------------------------------------------------
+
+template <class T>
+PeakInputs<T> Peak::make_inputs(const Problem& p, std::uint64_t seed) {
+  PeakInputs<T> in;
+  in.iterations = p.n;
+  in.a = static_cast<T>(0.75);  // a contraction: values stay near b / (1 - a), never denormal
+  in.b = seeded_scalar<T>(seed, kPeakB, 0.5, 1.0);
+  in.x0 = seeded_scalar<T>(seed, kPeakX0, 1.0, 2.0);
+  return in;
+}
+
+// Every chain against the same recurrence in double. Rounding errors are damped by the
+// contraction factor a = 0.75: at most eps/2 * |x| / (1 - a) = 2 eps |x|; we allow 4 eps |x|.
+template <class T>
+Verification Peak::verify(const PeakInputs<T>& in, PeakKernel<T>& kernel, std::uint64_t) {
+  double reference = in.x0;
+  for (std::int64_t i = 0; i < in.iterations; ++i)
+    reference = reference * static_cast<double>(in.a) + static_cast<double>(in.b);
+  ErrorTracker tracker;
+  const auto chains = kernel.chain_values();
+  for (const T x : chains) tracker.add(x, reference, 4 * epsilon<T>() * std::abs(reference));
+  return tracker.result(
+      fmt::format("{} chains vs double recurrence; allowed error 4*eps*|x|", chains.size()));
+}
+
+#define FLOPBENCH_INSTANTIATE(W, T)                                       \
+  template W::Inputs<T> W::make_inputs<T>(const Problem&, std::uint64_t); \
+  template Verification W::verify<T>(const W::Inputs<T>&, W::KernelBase<T>&, std::uint64_t);
+#define FLOPBENCH_INSTANTIATE_BOTH(W) \
+  FLOPBENCH_INSTANTIATE(W, float) FLOPBENCH_INSTANTIATE(W, double)
+FLOPBENCH_INSTANTIATE_BOTH(Gemm)
+FLOPBENCH_INSTANTIATE_BOTH(Sum)
+FLOPBENCH_INSTANTIATE_BOTH(Dot)
+FLOPBENCH_INSTANTIATE_BOTH(Stream)
+FLOPBENCH_INSTANTIATE_BOTH(Peak)
+#undef FLOPBENCH_INSTANTIATE_BOTH
+#undef FLOPBENCH_INSTANTIATE
+
+}  // namespace workloads
+}  // namespace flopbench
