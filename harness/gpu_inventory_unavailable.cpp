@@ -1,0 +1,16 @@
+// gpu_inventory() for a CPU-only build; the CUDA build uses kernels/gpu_inventory.cpp.
+
+#include "harness/inventory.hpp"
+
+namespace flopbench {
+
+GpuInventory gpu_inventory() {
+  GpuInventory inventory;
+  inventory.cuda_built = false;
+  inventory.no_device_reason =
+      "flopbench was built without CUDA support (no CUDA compiler at configure time, or "
+      "FLOPBENCH_CUDA=OFF)";
+  return inventory;
+}
+
+}  // namespace flopbench

@@ -1,0 +1,464 @@
+// Inventory parsers on recorded samples (tests/data), the peak model's tables and arithmetic,
+// and the live inventory of whatever machine runs the tests.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "harness/inventory.hpp"
+#include "harness/peak_model.hpp"
+#if FLOPBENCH_HAVE_CUDA
+#include "kernels/cuda_check.hpp"
+#endif
+
+namespace flopbench {
+namespace {
+
+const std::filesystem::path kData = FLOPBENCH_TEST_DATA_DIR;
+
+std::string sample(const std::string& name) {
+  std::ifstream in(kData / name);
+  EXPECT_TRUE(in) << "missing test data " << (kData / name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// --- /proc/cpuinfo ------------------------------------------------------------------------------
+
+TEST(InventoryCpuinfo, IntelIceLake) {
+  const CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-intel-icelake.txt"));
+  EXPECT_EQ(cpu.model, "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz");
+  EXPECT_EQ(cpu.vendor, "GenuineIntel");
+  EXPECT_EQ(cpu.family, 6);
+  EXPECT_EQ(cpu.model_number, 106);
+  EXPECT_EQ(cpu.stepping, 6);
+  EXPECT_EQ(cpu.microarchitecture, "Ice Lake-SP");
+  EXPECT_EQ(cpu.sockets, 1);
+  EXPECT_EQ(cpu.cores, 2);  // two hardware threads per core
+  EXPECT_EQ(cpu.logical_cpus, 4);
+  EXPECT_EQ(cpu.simd,
+            (std::vector<std::string>{"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq",
+                                      "avx512cd", "avx512bw", "avx512vl", "avx512_vnni"}));
+}
+
+TEST(InventoryCpuinfo, AmdZen4TwoSockets) {
+  const CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-amd-zen4.txt"));
+  EXPECT_EQ(cpu.model, "AMD EPYC 9654 96-Core Processor");
+  EXPECT_EQ(cpu.vendor, "AuthenticAMD");
+  EXPECT_EQ(cpu.family, 25);
+  EXPECT_EQ(cpu.model_number, 17);
+  EXPECT_EQ(cpu.stepping, 1);
+  EXPECT_EQ(cpu.microarchitecture, "Zen 4");
+  // Core ids repeat on each socket: cores are (socket, core id) pairs.
+  EXPECT_EQ(cpu.sockets, 2);
+  EXPECT_EQ(cpu.cores, 4);
+  EXPECT_EQ(cpu.logical_cpus, 4);
+  EXPECT_TRUE(contains(cpu.simd, "avx512_bf16"));
+  EXPECT_TRUE(contains(cpu.simd, "fma"));
+  EXPECT_FALSE(contains(cpu.simd, "amx_tile"));
+}
+
+TEST(InventoryCpuinfo, ArmNeoverseN1) {
+  const CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-arm-neoverse-n1.txt"));
+  EXPECT_EQ(cpu.vendor, "ARM");
+  EXPECT_EQ(cpu.family, 8);
+  EXPECT_EQ(cpu.model_number, 0xd0c);
+  EXPECT_EQ(cpu.stepping, 1);
+  EXPECT_EQ(cpu.microarchitecture, "Neoverse N1");
+  EXPECT_EQ(cpu.model, "ARM Neoverse N1");  // the kernel gives no model name on aarch64
+  EXPECT_EQ(cpu.sockets, 1);
+  EXPECT_EQ(cpu.cores, 4);
+  EXPECT_EQ(cpu.logical_cpus, 4);
+  EXPECT_EQ(cpu.simd, (std::vector<std::string>{"neon", "asimdhp", "asimddp"}));
+}
+
+TEST(InventoryCpuinfo, ArmNeoverseV1HasSve) {
+  const CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-arm-neoverse-v1.txt"));
+  EXPECT_EQ(cpu.microarchitecture, "Neoverse V1");
+  EXPECT_EQ(cpu.cores, 2);
+  EXPECT_EQ(cpu.simd,
+            (std::vector<std::string>{"neon", "asimdhp", "asimddp", "bf16", "i8mm", "sve"}));
+}
+
+TEST(InventoryCpuinfo, EmptyOrGarbageGivesEmptyFields) {
+  const CpuInventory empty = parse_cpuinfo("");
+  EXPECT_EQ(empty.model, "");
+  EXPECT_EQ(empty.cores, 0);
+  EXPECT_EQ(empty.sockets, 0);
+  EXPECT_EQ(empty.microarchitecture, "unknown");
+  EXPECT_TRUE(empty.simd.empty());
+
+  const CpuInventory garbage = parse_cpuinfo("garbage\n:::\nmodel : abc\ncpu family: 0x\n\n");
+  EXPECT_EQ(garbage.model_number, 0);
+  EXPECT_EQ(garbage.family, 0);
+  EXPECT_EQ(garbage.microarchitecture, "unknown");
+}
+
+// --- small parsers ------------------------------------------------------------------------------
+
+TEST(InventoryParsers, CpuList) {
+  EXPECT_EQ(parse_cpu_list("0-3,8-11\n"), (std::vector<int>{0, 1, 2, 3, 8, 9, 10, 11}));
+  EXPECT_EQ(parse_cpu_list("5"), (std::vector<int>{5}));
+  EXPECT_EQ(parse_cpu_list(""), (std::vector<int>{}));
+  EXPECT_EQ(parse_cpu_list("3-1,x,7"), (std::vector<int>{7}));
+  EXPECT_EQ(parse_cpu_list("0-2000000000,4"), (std::vector<int>{4}));
+}
+
+TEST(InventoryParsers, MeminfoTotal) {
+  EXPECT_EQ(parse_meminfo_total(sample("meminfo-sample.txt")), 131891828LL * 1024);
+  EXPECT_EQ(parse_meminfo_total("MemFree: 12 kB\n"), 0);
+  EXPECT_EQ(parse_meminfo_total("MemTotal: lots\n"), 0);
+}
+
+TEST(InventoryParsers, OsRelease) {
+  EXPECT_EQ(parse_os_release("NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 "
+                             "(bookworm)\"\nID=debian\n"),
+            "Debian GNU/Linux 12 (bookworm)");
+  EXPECT_EQ(parse_os_release("PRETTY_NAME=Alpine\n"), "Alpine");
+  EXPECT_EQ(parse_os_release("ID=x\n"), "");
+}
+
+// --- sysfs
+// ----------------------------------------------------------------------------------------
+
+const std::filesystem::path kSysfs = kData / "sysfs-2socket-smt" / "cpu";
+
+TEST(InventorySysfs, TopologyCountsUsableCores) {
+  const std::vector<int> online = {0, 1, 2, 3};
+  const auto all = read_cpu_topology(kSysfs, online, online);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->sockets, 2);
+  EXPECT_EQ(all->cores, 2);
+  EXPECT_EQ(all->logical_cpus, 4);
+
+  // cpu0 and cpu2 are the two threads of one core.
+  const auto siblings = read_cpu_topology(kSysfs, online, {0, 2});
+  ASSERT_TRUE(siblings.has_value());
+  EXPECT_EQ(siblings->sockets, 2);
+  EXPECT_EQ(siblings->cores, 1);
+  EXPECT_EQ(siblings->logical_cpus, 2);
+
+  EXPECT_FALSE(read_cpu_topology(kData / "no-such-dir", online, online).has_value());
+}
+
+TEST(InventorySysfs, Caches) {
+  const std::vector<CacheLevel> caches = read_caches(kSysfs, {0, 1, 2, 3});
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].level, 1);
+  EXPECT_EQ(caches[0].type, "Data");
+  EXPECT_EQ(caches[0].size_bytes, 48 * 1024);
+  EXPECT_EQ(caches[0].shared_by_cpus, 2);
+  EXPECT_EQ(caches[0].instances, 2);
+  EXPECT_EQ(caches[1].type, "Instruction");
+  EXPECT_EQ(caches[2].level, 2);
+  EXPECT_EQ(caches[2].size_bytes, 1280 * 1024);
+  EXPECT_EQ(caches[3].level, 3);
+  EXPECT_EQ(caches[3].type, "Unified");
+  EXPECT_EQ(caches[3].size_bytes, 55296LL * 1024);
+  EXPECT_EQ(caches[3].instances, 2);
+
+  EXPECT_TRUE(read_caches(kData / "no-such-dir", {0}).empty());
+}
+
+// --- CPU peak model ------------------------------------------------------------------------------
+
+TEST(InventoryPeakCpu, MicroarchitectureLookup) {
+  struct Case {
+    const char* vendor;
+    int family, model;
+    const char* name;
+  };
+  for (const Case& c : {
+           Case{"GenuineIntel", 6, 0x3F, "Haswell-EP"},
+           Case{"GenuineIntel", 6, 0x4F, "Broadwell-EP"},
+           Case{"GenuineIntel", 6, 0x5E, "Skylake (client)"},
+           Case{"GenuineIntel", 6, 0x55, "Skylake-SP/Cascade Lake"},
+           Case{"GenuineIntel", 6, 0x6A, "Ice Lake-SP"},
+           Case{"GenuineIntel", 6, 0x8F, "Sapphire Rapids"},
+           Case{"GenuineIntel", 6, 0xCF, "Emerald Rapids"},
+           Case{"GenuineIntel", 6, 0xAD, "Granite Rapids"},
+           Case{"AuthenticAMD", 0x17, 0x01, "Zen/Zen+"},
+           Case{"AuthenticAMD", 0x17, 0x08, "Zen/Zen+"},
+           Case{"AuthenticAMD", 0x17, 0x31, "Zen 2"},
+           Case{"AuthenticAMD", 0x17, 0x71, "Zen 2"},
+           Case{"AuthenticAMD", 0x19, 0x01, "Zen 3"},
+           Case{"AuthenticAMD", 0x19, 0x21, "Zen 3"},
+           Case{"AuthenticAMD", 0x19, 0x11, "Zen 4"},
+           Case{"AuthenticAMD", 0x19, 0x61, "Zen 4"},
+           Case{"AuthenticAMD", 0x19, 0xA0, "Zen 4"},
+           Case{"AuthenticAMD", 0x1A, 0x02, "Zen 5"},
+           Case{"AuthenticAMD", 0x1A, 0x44, "Zen 5"},
+           Case{"AuthenticAMD", 0x1A, 0x24, "Zen 5 (mobile)"},
+           Case{"ARM", 8, 0xD0C, "Neoverse N1"},
+           Case{"ARM", 8, 0xD40, "Neoverse V1"},
+           Case{"ARM", 8, 0xD49, "Neoverse N2"},
+           Case{"ARM", 8, 0xD4F, "Neoverse V2"},
+       }) {
+    const auto uarch = find_cpu_microarchitecture(c.vendor, c.family, c.model);
+    ASSERT_TRUE(uarch.has_value()) << c.vendor << " " << c.family << " " << c.model;
+    EXPECT_EQ(uarch->name, c.name);
+  }
+  EXPECT_EQ(find_cpu_microarchitecture("AuthenticAMD", 0x19, 0x11)->fma.width_bits, 256);
+  EXPECT_EQ(find_cpu_microarchitecture("AuthenticAMD", 0x1A, 0x02)->fma.width_bits, 512);
+  EXPECT_EQ(find_cpu_microarchitecture("ARM", 8, 0xD4F)->fma.pipes, 4);
+  // Hybrid Alder Lake, an old AMD family, and Intel's model number under AMD's vendor.
+  EXPECT_FALSE(find_cpu_microarchitecture("GenuineIntel", 6, 0x97).has_value());
+  EXPECT_FALSE(find_cpu_microarchitecture("AuthenticAMD", 0x15, 0x01).has_value());
+  EXPECT_FALSE(find_cpu_microarchitecture("AuthenticAMD", 6, 0x6A).has_value());
+}
+
+CpuInventory zen4(int cores, double ghz) {
+  CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-amd-zen4.txt"));
+  cpu.cores = cores;
+  cpu.clock_ghz = ghz;
+  cpu.clock_source = "measured: dependent integer adds on 2 cores";
+  return cpu;
+}
+
+TEST(InventoryPeakCpu, Zen4Arithmetic) {
+  const CpuInventory cpu = zen4(2, 2.6);
+  const Peak fp32 = cpu_peak(cpu, Precision::fp32, 2);
+  ASSERT_TRUE(fp32.gflops.has_value());
+  EXPECT_DOUBLE_EQ(*fp32.gflops, 2 * 8 * 2 * 2 * 2.6);
+  EXPECT_EQ(fp32.basis,
+            "2 cores x 8 FP32 lanes x 2 FMA pipes x 2 x 2.60 GHz (Zen 4; AVX-512 runs on the two "
+            "256-bit FMA pipes; clock measured)");
+  const Peak fp64 = cpu_peak(cpu, Precision::fp64, 2);
+  ASSERT_TRUE(fp64.gflops.has_value());
+  EXPECT_DOUBLE_EQ(*fp64.gflops, 2 * 4 * 2 * 2 * 2.6);
+}
+
+TEST(InventoryPeakCpu, ThreadsScaleCores) {
+  const CpuInventory cpu = zen4(96, 3.0);
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 8).gflops, 8 * 4 * 2 * 2 * 3.0);
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 500).gflops, 96 * 4 * 2 * 2 * 3.0);
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 0).gflops, 96 * 4 * 2 * 2 * 3.0);
+  EXPECT_TRUE(cpu_peak(cpu, Precision::fp64, 8).basis.starts_with("8 cores x 4 FP64 lanes"));
+}
+
+TEST(InventoryPeakCpu, IceLakeAvx512AndHiddenAvx512) {
+  CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-intel-icelake.txt"));
+  cpu.cores = 32;
+  cpu.clock_ghz = 3.0;
+  cpu.clock_source = "measured: dependent integer adds on 32 cores";
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 32).gflops, 32 * 8 * 2 * 2 * 3.0);
+
+  // A hypervisor that hides AVX-512 leaves 2 x 256-bit FMA.
+  cpu.simd = {"sse4_2", "avx", "avx2", "fma"};
+  const Peak hidden = cpu_peak(cpu, Precision::fp64, 32);
+  EXPECT_DOUBLE_EQ(*hidden.gflops, 32 * 4 * 2 * 2 * 3.0);
+  EXPECT_NE(hidden.basis.find("'avx512f' not exposed"), std::string::npos) << hidden.basis;
+}
+
+TEST(InventoryPeakCpu, ArmNeoverse) {
+  CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-arm-neoverse-v1.txt"));
+  cpu.cores = 64;
+  cpu.clock_ghz = 2.6;
+  cpu.clock_source = "measured: dependent integer adds on 64 cores";
+  // V1: 2 x 256-bit SVE, or 4 x 128-bit NEON without SVE: the same peak.
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp32, 64).gflops, 64 * 8 * 2 * 2 * 2.6);
+  cpu.simd = {"neon"};
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp32, 64).gflops, 64 * 4 * 4 * 2 * 2.6);
+
+  CpuInventory n1 = parse_cpuinfo(sample("cpuinfo-arm-neoverse-n1.txt"));
+  n1.cores = 64;
+  n1.clock_ghz = 2.5;
+  n1.clock_source = "measured";
+  EXPECT_DOUBLE_EQ(*cpu_peak(n1, Precision::fp64, 64).gflops, 64 * 2 * 2 * 2 * 2.5);
+}
+
+TEST(InventoryPeakCpu, UnknownIsNeverAGuess) {
+  CpuInventory alder = zen4(8, 3.0);
+  alder.vendor = "GenuineIntel";
+  alder.family = 6;
+  alder.model_number = 0x97;
+  const Peak unknown_uarch = cpu_peak(alder, Precision::fp32, 8);
+  EXPECT_FALSE(unknown_uarch.gflops.has_value());
+  EXPECT_TRUE(unknown_uarch.basis.starts_with("unknown: ")) << unknown_uarch.basis;
+  EXPECT_NE(unknown_uarch.basis.find("model 151"), std::string::npos) << unknown_uarch.basis;
+
+  CpuInventory no_clock = zen4(8, 3.0);
+  no_clock.clock_ghz.reset();
+  no_clock.clock_source = "unknown: measurement failed";
+  const Peak unknown_clock = cpu_peak(no_clock, Precision::fp64, 8);
+  EXPECT_FALSE(unknown_clock.gflops.has_value());
+  EXPECT_TRUE(unknown_clock.basis.starts_with("unknown: ")) << unknown_clock.basis;
+
+  CpuInventory no_fma = zen4(8, 3.0);
+  no_fma.simd = {"sse4_2", "avx"};
+  EXPECT_FALSE(cpu_peak(no_fma, Precision::fp64, 8).gflops.has_value());
+
+  EXPECT_FALSE(cpu_peak(zen4(0, 3.0), Precision::fp64, 8).gflops.has_value());
+}
+
+// --- GPU peak model ------------------------------------------------------------------------------
+
+TEST(InventoryPeakGpu, H100WorkedCheck) {
+  // DESIGN.md: 132 SMs x 128 x 2 x 1.98 GHz = 66.9 TFLOPS FP32.
+  const Peak fp32 = gpu_peak(9, 0, 132, 1980, Precision::fp32, false);
+  ASSERT_TRUE(fp32.gflops.has_value());
+  EXPECT_NEAR(*fp32.gflops, 66908.16, 1e-6);
+  EXPECT_EQ(fp32.basis, "132 SMs x 128 FP32 lanes x 2 x 1980 MHz (cc 9.0)");
+  // FP32 never uses the tensor-core flag.
+  EXPECT_EQ(*gpu_peak(9, 0, 132, 1980, Precision::fp32, true).gflops, *fp32.gflops);
+
+  EXPECT_NEAR(*gpu_peak(9, 0, 132, 1980, Precision::fp64, false).gflops, 33454.08, 1e-6);
+  const Peak tensor = gpu_peak(9, 0, 132, 1980, Precision::fp64, true);
+  EXPECT_NEAR(*tensor.gflops, 66908.16, 1e-6);  // 2x the FP64 CUDA-core rate
+  EXPECT_NE(tensor.basis.find("tensor"), std::string::npos) << tensor.basis;
+}
+
+TEST(InventoryPeakGpu, TableAndTensorCores) {
+  // A100: FP64 tensor cores run at the FP32 rate (19.5 TFLOPS).
+  EXPECT_NEAR(*gpu_peak(8, 0, 108, 1410, Precision::fp64, true).gflops, 19491.84, 1e-6);
+  EXPECT_NEAR(*gpu_peak(8, 0, 108, 1410, Precision::fp64, false).gflops, 9745.92, 1e-6);
+  EXPECT_NEAR(*gpu_peak(8, 0, 108, 1410, Precision::fp32, false).gflops, 19491.84, 1e-6);
+  // L40S (8.9): 142 SMs, 128 FP32 lanes, 2 FP64 lanes, no FP64 tensor cores.
+  EXPECT_NEAR(*gpu_peak(8, 9, 142, 2520, Precision::fp32, false).gflops, 91607.04, 1e-6);
+  const Peak l40s_fp64 = gpu_peak(8, 9, 142, 2520, Precision::fp64, true);
+  EXPECT_NEAR(*l40s_fp64.gflops, 1431.36, 1e-6);
+  EXPECT_NE(l40s_fp64.basis.find("no FP64 tensor cores"), std::string::npos) << l40s_fp64.basis;
+  // T4 (7.5), V100 (7.0), B200 (10.0), RTX 50 (12.0).
+  EXPECT_NEAR(*gpu_peak(7, 5, 40, 1590, Precision::fp32, false).gflops, 8140.8, 1e-6);
+  EXPECT_NEAR(*gpu_peak(7, 0, 80, 1530, Precision::fp64, false).gflops, 7833.6, 1e-6);
+  EXPECT_EQ(*gpu_peak(10, 0, 148, 1965, Precision::fp64, true).gflops,
+            *gpu_peak(10, 0, 148, 1965, Precision::fp64, false).gflops);
+  EXPECT_NEAR(*gpu_peak(12, 0, 170, 2407, Precision::fp64, false).gflops, 1636.76, 1e-6);
+
+  EXPECT_TRUE(has_fp64_tensor_cores(8, 0));
+  EXPECT_TRUE(has_fp64_tensor_cores(9, 0));
+  EXPECT_TRUE(has_fp64_tensor_cores(10, 0));
+  EXPECT_FALSE(has_fp64_tensor_cores(8, 6));
+  EXPECT_FALSE(has_fp64_tensor_cores(7, 0));
+}
+
+TEST(InventoryPeakGpu, UnknownComputeCapability) {
+  for (const Peak& peak : {gpu_peak(6, 1, 28, 1582, Precision::fp32, false),
+                           gpu_peak(10, 3, 148, 1965, Precision::fp64, true),
+                           gpu_peak(9, 0, 132, 0, Precision::fp32, false),
+                           gpu_peak(9, 0, 0, 1980, Precision::fp32, false)}) {
+    EXPECT_FALSE(peak.gflops.has_value());
+    EXPECT_TRUE(peak.basis.starts_with("unknown: ")) << peak.basis;
+  }
+  EXPECT_NE(gpu_peak(6, 1, 28, 1582, Precision::fp32, false).basis.find("6.1"), std::string::npos);
+}
+
+// --- this machine
+// ----------------------------------------------------------------------------------
+
+TEST(InventoryLive, CpuInventory) {
+  const CpuInventory cpu = cpu_inventory();
+  EXPECT_GE(cpu.cores, 1);
+  EXPECT_GE(cpu.logical_cpus, cpu.cores);
+  EXPECT_GE(cpu.sockets, 1);
+  EXPECT_FALSE(cpu.model.empty());
+  EXPECT_FALSE(cpu.caches.empty());
+  EXPECT_GT(cpu.memory_bytes, 0);
+  ASSERT_TRUE(cpu.clock_ghz.has_value()) << cpu.clock_source;
+  EXPECT_GT(*cpu.clock_ghz, 0.3);
+  EXPECT_LT(*cpu.clock_ghz, 7.0);
+  EXPECT_TRUE(cpu.clock_source.starts_with("measured: ")) << cpu.clock_source;
+  // Known microarchitecture <=> known peak (the clock is known here).
+  EXPECT_EQ(cpu.peak_fp32.gflops.has_value(), cpu.microarchitecture != "unknown")
+      << cpu.peak_fp32.basis;
+}
+
+TEST(InventoryLive, ClockOnOneThread) {
+  const double ghz = measure_cpu_clock_ghz(1);
+  EXPECT_GT(ghz, 0.3);
+  EXPECT_LT(ghz, 7.0);
+}
+
+TEST(InventoryLive, GpuInventoryHasDevicesOrAReason) {
+  const GpuInventory gpu = gpu_inventory();
+  EXPECT_EQ(gpu.cuda_built, static_cast<bool>(FLOPBENCH_HAVE_CUDA));
+  if (gpu.devices.empty()) {
+    EXPECT_FALSE(gpu.no_device_reason.empty());
+  } else {
+    EXPECT_TRUE(gpu.no_device_reason.empty());
+    for (const GpuDevice& device : gpu.devices) {
+      EXPECT_FALSE(device.name.empty());
+      EXPECT_GT(device.sm_count, 0);
+      EXPECT_GT(device.sm_clock_mhz, 0);
+    }
+  }
+}
+
+int count_lines_starting(const std::string& text, const std::string& prefix) {
+  int count = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) count += line.starts_with(prefix) ? 1 : 0;
+  return count;
+}
+
+TEST(InventoryLive, EnvironmentAndDescription) {
+  const Environment env = collect_environment({{"Eigen", "3.4.0"}});
+  EXPECT_FALSE(env.flopbench_version.empty());
+  EXPECT_FALSE(env.kernel.empty());
+  EXPECT_EQ(env.libraries.at("Eigen"), "3.4.0");
+  EXPECT_TRUE(env.libraries.at("OpenMP").starts_with("20")) << env.libraries.at("OpenMP");
+  EXPECT_TRUE(env.libraries.contains("fmt"));
+  EXPECT_TRUE(env.libraries.contains("glibc"));
+  EXPECT_EQ(env.openmp_env.size(), 4u);
+  EXPECT_TRUE(env.openmp_env.contains("OMP_PROC_BIND"));
+
+  const std::string text = describe_environment(env);
+  EXPECT_NE(text.find("== CPU =="), std::string::npos);
+  EXPECT_NE(text.find(env.cpu.model), std::string::npos);
+  EXPECT_EQ(count_lines_starting(text, "no CUDA device: "), env.gpu.devices.empty() ? 1 : 0)
+      << text;
+}
+
+TEST(InventoryDescribe, NoDeviceLine) {
+  Environment env;
+  env.gpu.cuda_built = true;
+  env.gpu.runtime_version = "13.0";
+  env.gpu.no_device_reason = "cudaErrorNoDevice: no CUDA-capable device is detected";
+  const std::string text = describe_environment(env);
+  EXPECT_EQ(count_lines_starting(
+                text, "no CUDA device: cudaErrorNoDevice: no CUDA-capable device is detected"),
+            1)
+      << text;
+
+  GpuDevice h100;
+  h100.name = "NVIDIA H100 80GB HBM3";
+  h100.cc_major = 9;
+  h100.sm_count = 132;
+  h100.sm_clock_mhz = 1980;
+  h100.peak_fp32 = gpu_peak(9, 0, 132, 1980, Precision::fp32, false);
+  env.gpu.devices = {h100};
+  env.gpu.no_device_reason.clear();
+  const std::string with_gpu = describe_environment(env);
+  EXPECT_EQ(count_lines_starting(with_gpu, "no CUDA device: "), 0);
+  EXPECT_NE(with_gpu.find("NVIDIA H100 80GB HBM3, cc 9.0, 132 SMs"), std::string::npos) << with_gpu;
+  EXPECT_NE(with_gpu.find("66908.2 GFLOPS"), std::string::npos) << with_gpu;
+}
+
+#if FLOPBENCH_HAVE_CUDA
+TEST(InventoryCudaCheck, ThrowsWithContext) {
+  try {
+    FLOPBENCH_CUDA_CALL(cudaErrorInvalidValue);
+    FAIL() << "no exception";
+  } catch (const CudaError& error) {
+    EXPECT_EQ(error.code(), cudaErrorInvalidValue);
+    const std::string what = error.what();
+    EXPECT_NE(what.find("test_inventory.cpp:"), std::string::npos) << what;
+    EXPECT_NE(what.find("cudaErrorInvalidValue failed: cudaErrorInvalidValue: "), std::string::npos)
+        << what;
+  }
+  // The no-throw variant only logs.
+  FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaErrorInvalidValue);
+}
+#endif
+
+}  // namespace
+}  // namespace flopbench
