@@ -1,0 +1,87 @@
+#pragma once
+
+// Every output file of a run, generated from a ResultsDocument alone: no clock, no machine
+// queries. `flopbench report results.json` therefore regenerates byte-identical files.
+// The formats are described in docs/results-schema.md.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "harness/results.hpp"
+
+namespace flopbench {
+
+// One output format. Printers only read the document; each overrides do_print.
+class Printer {
+ public:
+  explicit Printer(std::string file_name) : file_name_(std::move(file_name)) {}
+  virtual ~Printer() = default;
+  Printer(const Printer&) = delete;
+  Printer& operator=(const Printer&) = delete;
+
+  std::string print(const ResultsDocument& doc) const { return do_print(doc); }
+  // The name of the file this format is written to, inside a results directory.
+  const std::string& file_name() const { return file_name_; }
+
+ protected:
+  virtual std::string do_print(const ResultsDocument& doc) const = 0;
+
+ private:
+  std::string file_name_;
+};
+
+// results.json: the canonical document, 2-space indent, trailing newline.
+class JsonPrinter final : public Printer {
+ public:
+  JsonPrinter() : Printer("results.json") {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+};
+
+// results.csv: one row per measurement.
+class CsvPrinter final : public Printer {
+ public:
+  CsvPrinter() : Printer("results.csv") {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+};
+
+// report.md: inventory, per-workload tables, GPU vs CPU speedups, reference ratios, failures.
+class MarkdownPrinter final : public Printer {
+ public:
+  MarkdownPrinter() : Printer("report.md") {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+};
+
+// google-benchmark.json: Google Benchmark's JSON reporter format, for its tools (compare.py).
+class GoogleBenchmarkPrinter final : public Printer {
+ public:
+  GoogleBenchmarkPrinter() : Printer("google-benchmark.json") {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+};
+
+// Every file format; results.json only when asked (`flopbench report` reads it, never rewrites it).
+std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json);
+
+// The compact aligned table printed at the end of `flopbench run`.
+std::string console_summary(const ResultsDocument& doc);
+
+// Writes a temporary file in the same directory, then renames it over `path`, so that a reader
+// never sees a half-written file. Throws InputError naming the path and the system error.
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+// Writes every output_printers() file into `dir`, which must exist.
+void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,
+                   bool include_results_json);
+
+}  // namespace flopbench

@@ -1,0 +1,745 @@
+// Results files: JSON round trip and validation, and every generated output against golden files.
+// Regenerate the golden files after an intended format change with
+//   FLOPBENCH_UPDATE_GOLDEN=1 ./test_reports
+// and review the diff: a golden file is only as good as its review.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+// csv.h copies file names with strncpy into a fixed buffer, on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/results.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kGoldenDir = fs::path(FLOPBENCH_TEST_DATA_DIR) / "golden" / "reports";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Rewrites the golden file when FLOPBENCH_UPDATE_GOLDEN=1; says whether it did.
+bool update_golden(const std::string& name, const std::string& actual) {
+  const char* v = std::getenv("FLOPBENCH_UPDATE_GOLDEN");
+  if (v == nullptr || std::string(v) != "1") return false;
+  fs::create_directories(kGoldenDir);
+  write_file_atomically(kGoldenDir / name, actual);
+  return true;
+}
+
+constexpr const char* kUpdateHint =
+    "; if the change is intended, rerun with FLOPBENCH_UPDATE_GOLDEN=1 and review the diff";
+
+void expect_golden(const std::string& name, const std::string& actual) {
+  if (update_golden(name, actual)) GTEST_SKIP() << "wrote " << name;
+  EXPECT_EQ(read_text(kGoldenDir / name), actual) << "differs from " << name << kUpdateHint;
+}
+
+// Equal JSON, numbers within a relative 1e-12: numbers the printer computes itself may differ in
+// the last bit under another compiler's floating-point contraction.
+void expect_json_near(const json& actual, const json& expected, const std::string& path) {
+  if (actual.is_number() && expected.is_number()) {
+    const double a = actual.get<double>(), e = expected.get<double>();
+    EXPECT_LE(std::fabs(a - e), 1e-12 * std::fabs(e)) << path << ": " << a << " vs " << e;
+  } else if (actual.is_object() && expected.is_object()) {
+    EXPECT_EQ(actual.size(), expected.size()) << path;
+    for (const auto& [key, value] : expected.items()) {
+      if (actual.contains(key)) {
+        expect_json_near(actual.at(key), value, path + "." + key);
+      } else {
+        ADD_FAILURE() << path << "." << key << " missing";
+      }
+    }
+  } else if (actual.is_array() && expected.is_array()) {
+    ASSERT_EQ(actual.size(), expected.size()) << path;
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+      expect_json_near(actual[i], expected[i], path + "[" + std::to_string(i) + "]");
+    }
+  } else {
+    EXPECT_EQ(actual, expected) << path;
+  }
+}
+
+void expect_golden_json(const std::string& name, const std::string& actual) {
+  if (update_golden(name, actual)) GTEST_SKIP() << "wrote " << name;
+  SCOPED_TRACE(std::string(name) + kUpdateHint);
+  expect_json_near(json::parse(actual), json::parse(read_text(kGoldenDir / name)), "");
+}
+
+// A directory of its own for one test, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("flopbench-test-" + std::to_string(::getpid()) + "-" + test->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// ---- a small synthetic run ------------------------------------------------------------------
+
+Peak peak(double gflops, std::string basis) { return {gflops, std::move(basis)}; }
+
+Environment test_environment() {
+  Environment env;
+  env.flopbench_version = "0.1.0";
+  env.git_commit = "0123456789ab";
+  env.host = "node-17";
+  env.os = "Debian GNU/Linux 12 (bookworm)";
+  env.kernel = "6.1.0-18-amd64";
+  env.compiler = "GNU 12.2.0";
+  env.compiler_flags = "-O3 -DNDEBUG -march=native";
+  env.build_type = "Release";
+  env.libraries = {{"cublas", "12.4.5"}, {"eigen", "3.4.0"}, {"openblas", "0.3.21"}};
+  env.openmp_env = {{"OMP_NUM_THREADS", "8"}, {"OMP_PLACES", ""}, {"OMP_PROC_BIND", "close"}};
+
+  CpuInventory& cpu = env.cpu;
+  cpu.model = "Intel(R) Xeon(R) Platinum 8480+";
+  cpu.vendor = "GenuineIntel";
+  cpu.microarchitecture = "Sapphire Rapids";
+  cpu.family = 6;
+  cpu.model_number = 143;
+  cpu.stepping = 8;
+  cpu.sockets = 1;
+  cpu.cores = 8;
+  cpu.logical_cpus = 16;
+  cpu.simd = {"avx512f", "avx2", "fma"};
+  cpu.caches = {{1, "Data", 48 * 1024, 2, 8},
+                {1, "Instruction", 32 * 1024, 2, 8},
+                {2, "Unified", 2 * 1024 * 1024, 2, 8},
+                {3, "Unified", 105 * 1024 * 1024, 16, 1}};
+  cpu.memory_bytes = 64LL * 1024 * 1024 * 1024;
+  cpu.clock_ghz = 2.5;
+  cpu.clock_source = "per-microarchitecture table (all-core AVX-512)";
+  cpu.peak_fp32 = peak(1280, "8 cores x 16 lanes x 2 FMA pipes x 2 x 2.5 GHz");
+  cpu.peak_fp64 = peak(640, "8 cores x 8 lanes x 2 FMA pipes x 2 x 2.5 GHz");
+
+  GpuInventory& gpu = env.gpu;
+  gpu.cuda_built = true;
+  gpu.runtime_version = "12.4";
+  gpu.driver_version = "12.4";
+  GpuDevice d;
+  d.index = 0;
+  d.name = "NVIDIA H100 80GB HBM3";
+  d.cc_major = 9;
+  d.cc_minor = 0;
+  d.sm_count = 132;
+  d.sm_clock_mhz = 1980;
+  d.memory_clock_mhz = 2619;
+  d.memory_bytes = 80LL * 1024 * 1024 * 1024;
+  d.memory_bus_width_bits = 5120;
+  d.l2_bytes = 50 * 1024 * 1024;
+  d.ecc_enabled = true;
+  d.pci_bus_id = "0000:17:00.0";
+  d.uuid = "GPU-00000000-1111-2222-3333-444444444444";
+  d.peak_fp32 = peak(66908.16, "132 SMs x 128 lanes x 2 x 1.98 GHz");
+  d.peak_fp64 = peak(66908.16, "132 SMs x 64 lanes x 2 x 1.98 GHz x 2 (FP64 tensor cores)");
+  gpu.devices.push_back(d);
+  return env;
+}
+
+struct Spec {
+  std::string workload, implementation, device;
+  Precision precision;
+  Problem problem;
+  Disposition disposition;
+  double median_s = 0;  // 0: not timed
+  std::string reason = {};
+};
+
+double flops_of(const std::string& workload, const Problem& p) {
+  if (workload == "gemm") return 2.0 * static_cast<double>(p.m * p.n * p.k);
+  if (workload == "sum") return static_cast<double>(p.n);
+  if (workload == "dot") return 2.0 * static_cast<double>(p.n);
+  return 2.0 * static_cast<double>(p.n);  // stream triad: a[i] = b[i] + s * c[i]
+}
+
+double bytes_of(const std::string& workload, const Problem& p, Precision precision) {
+  const auto size = static_cast<double>(size_of(precision));
+  if (workload == "gemm") {
+    return static_cast<double>(p.m * p.k + p.k * p.n + 2 * p.m * p.n) * size;
+  }
+  if (workload == "sum") return static_cast<double>(p.n) * size;
+  if (workload == "dot") return 2.0 * static_cast<double>(p.n) * size;
+  return 3.0 * static_cast<double>(p.n) * size;
+}
+
+MeasurementRecord make_record(const Spec& s, const Environment& env) {
+  MeasurementRecord r;
+  r.workload = s.workload;
+  r.implementation = s.implementation;
+  r.device = s.device;
+  r.precision = s.precision;
+  r.problem = s.problem;
+  r.disposition = s.disposition;
+  r.reason = s.reason;
+  const bool gpu = s.device != "cpu";
+  r.threads = gpu ? 0 : 8;
+  r.flops = flops_of(s.workload, s.problem);
+  r.bytes = bytes_of(s.workload, s.problem, s.precision);
+  r.timing = gpu ? "device_events" : "host_real_time";
+  const Peak& device_peak =
+      gpu ? (s.precision == Precision::fp32 ? env.gpu.devices[0].peak_fp32
+                                            : env.gpu.devices[0].peak_fp64)
+          : (s.precision == Precision::fp32 ? env.cpu.peak_fp32 : env.cpu.peak_fp64);
+  r.peak = device_peak;
+  if (s.median_s > 0) {
+    // Ten samples around the median, with values that need all 17 digits to round-trip. Every
+    // expression here is a single rounding (no a * b + c a compiler could fuse), so the golden
+    // files hold on any compiler.
+    for (int i = 0; i < 10; ++i) {
+      const double jitter = 1.0 + (i % 5 - 2) / 300.0;
+      const double sample = s.median_s * jitter;
+      r.samples_s.push_back(sample);
+      r.host_wall_s.push_back(sample + (gpu ? 4e-6 : 1e-7));
+    }
+    r.iterations_per_sample = s.median_s < 1e-3 ? 10 : 1;
+    r.stopping_rule = "converged";
+    Statistics st;
+    st.samples = 10;
+    st.median = s.median_s;
+    st.min = r.samples_s[0];
+    st.max = r.samples_s[4];
+    st.mean = s.median_s;  // the jitter is symmetric
+    st.stddev = s.median_s / 200;
+    st.cv = 0.005;
+    r.stats = st;
+    r.wall_s = 0.75;
+    if (s.disposition == Disposition::passed) {
+      r.gflops = r.flops / s.median_s / 1e9;
+      r.gbytes_per_s = r.bytes / s.median_s / 1e9;
+      // Bandwidth workloads are not judged against a FLOP peak.
+      if (s.workload == "gemm") r.percent_of_peak = *r.gflops / *r.peak.gflops * 100;
+    }
+    Verification v;
+    v.method = s.workload == "gemm" ? "every element vs double reference"
+                                    : "result vs double-accumulated reference";
+    v.tolerance = s.precision == Precision::fp32 ? 1.52587890625e-05 : 2.842170943040401e-14;
+    v.max_error = v.tolerance * 0.0625;
+    v.error_ratio = 0.0625;
+    v.passed = true;
+    if (s.disposition == Disposition::incorrect) {
+      // A kernel that wrote NaN: JSON has no NaN, so this exercises its encoding.
+      v.max_error = std::numeric_limits<double>::quiet_NaN();
+      v.error_ratio = std::numeric_limits<double>::infinity();
+      v.passed = false;
+    }
+    r.verification = v;
+  }
+  return r;
+}
+
+ResultsDocument test_document() {
+  ResultsDocument doc;
+  doc.environment = test_environment();
+  doc.run.command_line = {"flopbench", "run", "--profile", "quick", "--label", "it's a test"};
+  doc.run.profile = "quick";
+  doc.run.seed = 42;
+  doc.run.threads = 8;
+  doc.run.started_utc = "2025-01-02T03:04:05Z";
+  doc.run.finished_utc = "2025-01-02T03:06:07Z";
+
+  const auto fp32 = Precision::fp32;
+  const auto fp64 = Precision::fp64;
+  const auto passed = Disposition::passed;
+  const Problem g256 = Problem::matrix(256, 256, 256);
+  const Problem g512 = Problem::matrix(512, 512, 512);
+  const Problem v1m = Problem::vector(1 << 20);
+  const Problem v4m = Problem::vector(1 << 22);
+  const std::vector<Spec> specs = {
+      {"gemm", "omp", "cpu", fp32, g256, passed, 2.5e-3},
+      {"gemm", "openblas", "cpu", fp32, g256, passed, 1.0e-3},
+      {"gemm", "cublas", "gpu0", fp32, g256, passed, 2.0e-5},
+      {"gemm", "cuda", "gpu0", fp32, g256, Disposition::incorrect, 3.0e-5,
+       "max error ratio inf exceeds 1 at C[17,42] (NaN in output)"},
+      {"gemm", "omp", "cpu", fp32, g512, passed, 1.9e-2},
+      {"gemm", "omp", "cpu", fp64, g256, passed, 5.1e-3},
+      {"gemm", "openblas", "cpu", fp64, g256, Disposition::unsupported, 0,
+       "built without OpenBLAS (install libopenblas-dev and rebuild)"},
+      {"sum", "omp", "cpu", fp32, v4m, passed, 1.2e-3},
+      {"sum", "cub", "gpu0", fp32, v4m, passed, 1.1e-5},
+      {"sum", "cuda", "gpu0", fp64, v4m, Disposition::skipped, 0, "interrupted"},
+      {"dot", "omp", "cpu", fp64, v1m, passed, 1.4e-3},
+      {"dot", "openblas", "cpu", fp64, v1m, passed, 1.2e-3},
+      {"dot", "eigen", "cpu", fp64, v1m, Disposition::failed, 0,
+       "allocation of 8388608 bytes failed: \"out of memory\", giving up | retry smaller"},
+      {"stream", "omp", "cpu", fp32, v1m, passed, 6.0e-4},
+      {"stream", "omp", "cpu", fp32, v4m, passed, 2.2e-3},
+      {"stream", "omp", "cpu", fp64, v4m, passed, 4.5e-3},
+      {"stream", "cuda", "gpu0", fp32, v4m, passed, 2.0e-5},
+  };
+  for (const auto& s : specs) doc.measurements.push_back(make_record(s, doc.environment));
+  doc.measurements[2].notes = {"math mode: CUBLAS_PEDANTIC_MATH (true FP32, no TF32)"};
+  return doc;
+}
+
+std::string canonical(const ResultsDocument& doc) { return to_json(doc).dump(); }
+
+// ---- results.json ---------------------------------------------------------------------------
+
+TEST(ReportsJson, RoundTripIsExact) {
+  const ResultsDocument doc = test_document();
+  const std::string text = JsonPrinter().print(doc);
+  const ResultsDocument back = results_from_json(json::parse(text));
+
+  EXPECT_EQ(canonical(back), canonical(doc));
+  ASSERT_EQ(back.measurements.size(), doc.measurements.size());
+  for (std::size_t i = 0; i < doc.measurements.size(); ++i) {
+    const auto& a = doc.measurements[i];
+    const auto& b = back.measurements[i];
+    SCOPED_TRACE(i);
+    EXPECT_EQ(b.workload, a.workload);
+    EXPECT_EQ(b.problem, a.problem);
+    EXPECT_EQ(b.disposition, a.disposition);
+    EXPECT_EQ(b.precision, a.precision);
+    EXPECT_EQ(b.samples_s, a.samples_s);  // bitwise: doubles round-trip exactly
+    EXPECT_EQ(b.host_wall_s, a.host_wall_s);
+    EXPECT_EQ(b.stats.has_value(), a.stats.has_value());
+    EXPECT_EQ(b.gflops, a.gflops);
+    EXPECT_EQ(b.notes, a.notes);
+  }
+  EXPECT_EQ(back.run.seed, doc.run.seed);
+  EXPECT_EQ(back.run.command_line, doc.run.command_line);
+  EXPECT_EQ(back.environment.cpu.clock_ghz, doc.environment.cpu.clock_ghz);
+  EXPECT_EQ(back.environment.gpu.devices.at(0).peak_fp64.gflops,
+            doc.environment.gpu.devices.at(0).peak_fp64.gflops);
+  EXPECT_EQ(back.environment.openmp_env, doc.environment.openmp_env);
+}
+
+TEST(ReportsJson, NonFiniteNumbersSurvive) {
+  const ResultsDocument doc = test_document();
+  const json j = to_json(doc);
+  const json& v = j.at("measurements").at(3).at("verification");
+  EXPECT_EQ(v.at("max_error"), "nan");
+  EXPECT_EQ(v.at("error_ratio"), "inf");
+  const ResultsDocument back = results_from_json(json::parse(j.dump()));
+  EXPECT_TRUE(std::isnan(back.measurements[3].verification->max_error));
+  EXPECT_EQ(back.measurements[3].verification->error_ratio,
+            std::numeric_limits<double>::infinity());
+}
+
+TEST(ReportsJson, NullsAndDerivedFields) {
+  const json j = to_json(test_document());
+  const json& unsupported = j.at("measurements").at(6);
+  EXPECT_TRUE(unsupported.at("statistics").is_null());
+  EXPECT_TRUE(unsupported.at("gflops").is_null());
+  EXPECT_TRUE(unsupported.at("verification").is_null());
+  EXPECT_TRUE(unsupported.at("percent_of_peak").is_null());
+  EXPECT_EQ(unsupported.at("disposition"), "unsupported");
+  EXPECT_EQ(unsupported.at("display_name"), "DGEMM");
+  EXPECT_EQ(unsupported.at("problem_label"), "256x256x256");
+  EXPECT_EQ(j.at("measurements").at(7).at("problem_label"), "4194304");
+  EXPECT_EQ(j.at("schema_version"), kSchemaVersion);
+}
+
+// The message a broken document gives, or "" when it reads.
+std::string error_of(const json& j) {
+  try {
+    results_from_json(j);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ReportsJson, MissingFieldNamesThePath) {
+  json j = to_json(test_document());
+  j["measurements"][1]["statistics"].erase("median_s");
+  EXPECT_EQ(error_of(j), "measurements[1].statistics.median_s: missing required field");
+}
+
+TEST(ReportsJson, WrongTypeNamesThePath) {
+  json j = to_json(test_document());
+  j["measurements"][3]["statistics"]["median_s"] = "fast";
+  EXPECT_EQ(error_of(j), "measurements[3].statistics.median_s: expected a number, got a string");
+
+  j = to_json(test_document());
+  j["environment"]["cpu"]["caches"][2]["size_bytes"] = 1.5;
+  EXPECT_EQ(error_of(j), "environment.cpu.caches[2].size_bytes: expected an integer, got a number");
+
+  j = to_json(test_document());
+  j["run"]["seed"] = -1;
+  EXPECT_EQ(error_of(j), "run.seed: -1 is out of range");
+
+  EXPECT_EQ(error_of(json::array()), "top level: expected an object, got an array");
+}
+
+TEST(ReportsJson, UnknownEnumNamesThePathAndTheChoices) {
+  json j = to_json(test_document());
+  j["measurements"][4]["disposition"] = "great";
+  const std::string message = error_of(j);
+  EXPECT_EQ(message.rfind("measurements[4].disposition: ", 0), 0u) << message;
+  EXPECT_NE(message.find("'great'"), std::string::npos) << message;
+  EXPECT_NE(message.find("passed"), std::string::npos) << message;
+
+  j = to_json(test_document());
+  j["measurements"][0]["precision"] = "fp16";
+  EXPECT_EQ(error_of(j).rfind("measurements[0].precision: ", 0), 0u) << error_of(j);
+}
+
+TEST(ReportsJson, FutureSchemaVersionIsRefused) {
+  json j = to_json(test_document());
+  j["schema_version"] = kSchemaVersion + 1;
+  j.erase("run");  // a newer file may differ in shape: the version is what to report
+  const std::string message = error_of(j);
+  EXPECT_EQ(message.rfind("schema_version: ", 0), 0u) << message;
+  EXPECT_NE(message.find("newer"), std::string::npos) << message;
+  EXPECT_NE(message.find("version " + std::to_string(kSchemaVersion)), std::string::npos)
+      << message;
+}
+
+TEST(ReportsJson, ReadMissingFile) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.json";
+  try {
+    read_results_file(path);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(path.string() + ": ", 0), 0u) << message;
+    EXPECT_NE(message.find("No such file or directory"), std::string::npos) << message;
+  }
+}
+
+TEST(ReportsJson, ReadMalformedFileGivesThePosition) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.json";
+  write_file_atomically(path, "{\n  \"schema_version\": 1,\n  \"run\": [1, 2,,]\n}\n");
+  try {
+    read_results_file(path);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(path.string() + ": not valid JSON: ", 0), 0u) << message;
+    EXPECT_NE(message.find("line 3, column 16"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+TEST(ReportsJson, ReadWrongShape) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.json";
+  json j = to_json(test_document());
+  j["measurements"][2]["samples_s"][4] = true;
+  write_file_atomically(path, j.dump());
+  try {
+    read_results_file(path);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path.string() + ": measurements[2].samples_s[4]: expected a number, got a boolean");
+  }
+}
+
+TEST(ReportsJson, ReadBackWhatWasWritten) {
+  TempDir dir;
+  const ResultsDocument doc = test_document();
+  write_outputs(doc, dir.path(), true);
+  EXPECT_EQ(canonical(read_results_file(dir.path() / "results.json")), canonical(doc));
+}
+
+// ---- golden files ---------------------------------------------------------------------------
+
+TEST(ReportsGolden, ResultsJson) {
+  const std::string text = JsonPrinter().print(test_document());
+  expect_golden("results.json", text);
+  // Files written by earlier builds must stay readable.
+  EXPECT_EQ(canonical(read_results_file(kGoldenDir / "results.json")), canonical(test_document()));
+}
+
+TEST(ReportsGolden, Csv) { expect_golden("results.csv", CsvPrinter().print(test_document())); }
+
+TEST(ReportsGolden, Markdown) {
+  expect_golden("report.md", MarkdownPrinter().print(test_document()));
+}
+
+TEST(ReportsGolden, GoogleBenchmark) {
+  expect_golden_json("google-benchmark.json", GoogleBenchmarkPrinter().print(test_document()));
+}
+
+TEST(ReportsGolden, ConsoleSummary) {
+  expect_golden("console.txt", console_summary(test_document()));
+}
+
+// ---- each format's content ------------------------------------------------------------------
+
+TEST(ReportsCsv, ParsesBackWithAStandardReader) {
+  const ResultsDocument doc = test_document();
+  const std::string text = CsvPrinter().print(doc);
+  io::CSVReader<25, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(
+      "results.csv", text.data(), text.data() + text.size());
+  in.read_header(io::ignore_no_column, "workload", "display_name", "implementation", "device",
+                 "precision", "problem", "m", "n", "k", "disposition", "reason", "threads",
+                 "samples", "median_s", "min_s", "max_s", "mean_s", "stddev_s", "cv", "gflops",
+                 "gbytes_per_s", "peak_gflops", "percent_of_peak", "stopping_rule",
+                 "verification_error_ratio");
+  std::vector<std::string> c(25);
+  std::size_t rows = 0;
+  while (in.read_row(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
+                     c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22],
+                     c[23], c[24])) {
+    ASSERT_LT(rows, doc.measurements.size());
+    const auto& r = doc.measurements[rows];
+    SCOPED_TRACE(rows);
+    EXPECT_EQ(c[0], r.workload);
+    EXPECT_EQ(c[1], display_name(r.workload, r.precision));
+    EXPECT_EQ(c[2], r.implementation);
+    EXPECT_EQ(c[3], r.device);
+    EXPECT_EQ(c[4], to_string(r.precision));
+    EXPECT_EQ(c[5], r.problem.label());
+    EXPECT_EQ(c[7], std::to_string(r.problem.n));
+    EXPECT_EQ(c[9], to_string(r.disposition));
+    EXPECT_EQ(c[10], r.reason);  // quotes, commas and pipes survive
+    if (r.stats) {
+      EXPECT_EQ(c[12], std::to_string(r.stats->samples));
+      EXPECT_NEAR(std::stod(c[13]), r.stats->median, r.stats->median * 1e-5);
+    } else {
+      EXPECT_EQ(c[12], "");
+      EXPECT_EQ(c[13], "");
+    }
+    if (r.gflops) {
+      EXPECT_NEAR(std::stod(c[19]), *r.gflops, *r.gflops * 1e-5);
+    } else {
+      EXPECT_EQ(c[19], "");
+    }
+    ++rows;
+  }
+  EXPECT_EQ(rows, doc.measurements.size());
+}
+
+// Rows of the Markdown tables, by the "### " heading above them.
+std::multimap<std::string, std::vector<std::string>> markdown_rows(const std::string& text) {
+  std::multimap<std::string, std::vector<std::string>> rows;
+  std::istringstream in(text);
+  std::string line, heading;
+  while (std::getline(in, line)) {
+    if (line.rfind("### ", 0) == 0) heading = line.substr(4);
+    if (line.rfind("## ", 0) == 0) heading.clear();
+    if (line.rfind("| ", 0) != 0 || line.find("---") != std::string::npos) continue;
+    std::vector<std::string> cells;
+    std::size_t start = 2;
+    for (std::size_t end; (end = line.find(" |", start)) != std::string::npos; start = end + 3) {
+      std::string cell = line.substr(start, end - start);
+      cell.erase(0, cell.find_first_not_of(' '));
+      cell.erase(cell.find_last_not_of(' ') + 1);
+      cells.push_back(cell);
+    }
+    rows.emplace(heading, cells);
+  }
+  return rows;
+}
+
+TEST(ReportsMarkdown, HasEveryMeasurement) {
+  const ResultsDocument doc = test_document();
+  const std::string text = MarkdownPrinter().print(doc);
+  const auto rows = markdown_rows(text);
+  for (const auto& r : doc.measurements) {
+    const std::string heading =
+        display_name(r.workload, r.precision) + " (" + std::string(to_string(r.precision)) + ")";
+    const auto [first, last] = rows.equal_range(heading);
+    const auto n = std::count_if(first, last, [&](const auto& row) {
+      const auto& c = row.second;
+      return c.size() > 3 && c[0] == r.problem.label() && c[1] == r.implementation &&
+             c[2] == r.device;
+    });
+    EXPECT_EQ(n, 1) << heading << " " << r.implementation << " " << r.problem.label();
+    if (r.disposition != Disposition::passed) {
+      EXPECT_NE(text.find(r.implementation + " on " + r.device + ", " + r.problem.label() + ": " +
+                          std::string(to_string(r.disposition))),
+                std::string::npos)
+          << "not listed as not passed: " << r.implementation;
+    }
+  }
+  EXPECT_NE(text.find("# flopbench 0.1.0 report (commit 0123456789ab)"), std::string::npos);
+  EXPECT_NE(text.find("`flopbench run --profile quick --label 'it'\\''s a test'`"),
+            std::string::npos);
+  EXPECT_NE(text.find("flopbench report <dir>/results.json"), std::string::npos);
+}
+
+TEST(ReportsMarkdown, ComparesGpuWithCpuAndReferences) {
+  const auto rows = markdown_rows(MarkdownPrinter().print(test_document()));
+  // Headings of these sections are "## ", so their rows have no "### " heading.
+  const auto [first, last] = rows.equal_range("");
+  bool sgemm_speedup = false;
+  for (auto it = first; it != last; ++it) {
+    const auto& c = it->second;
+    // Best GPU is cublas (the cuda kernel was incorrect), best CPU openblas: 1e-3 / 2e-5.
+    if (c.size() == 7 && c[0] == "SGEMM (fp32)" && c[2] == "cublas (gpu0)") {
+      EXPECT_EQ(c[4], "openblas (cpu)");
+      EXPECT_EQ(c[6], "50.00×");
+      sgemm_speedup = true;
+    }
+  }
+  EXPECT_TRUE(sgemm_speedup);
+
+  const auto openblas = rows.equal_range("Relative to OpenBLAS");
+  EXPECT_EQ(std::distance(openblas.first, openblas.second), 1 + 3);  // header, omp, cublas, dot
+  const auto stream = rows.equal_range("Relative to STREAM triad");
+  for (auto it = stream.first; it != stream.second; ++it) {
+    if (it->second[0] == "Workload") continue;
+    EXPECT_EQ(it->second[6], "4194304") << "the largest STREAM size is the reference";
+  }
+}
+
+TEST(ReportsGoogleBenchmark, StructureAndCounts) {
+  const ResultsDocument doc = test_document();
+  const json j = json::parse(GoogleBenchmarkPrinter().print(doc));
+  const json& context = j.at("context");
+  EXPECT_EQ(context.at("host_name"), "node-17");
+  EXPECT_EQ(context.at("date"), "2025-01-02T03:04:05Z");
+  EXPECT_EQ(context.at("num_cpus"), 16);
+  EXPECT_EQ(context.at("mhz_per_cpu"), 2500);
+  EXPECT_EQ(context.at("cpu_scaling_enabled"), false);
+  EXPECT_EQ(context.at("caches").size(), doc.environment.cpu.caches.size());
+  EXPECT_EQ(context.at("caches").at(0).at("size"), 48 * 1024);
+  EXPECT_EQ(context.at("library_build_type"), "release");
+  EXPECT_EQ(context.at("flopbench_version"), "0.1.0");
+
+  std::size_t expected_iterations = 0, passed = 0;
+  for (const auto& r : doc.measurements) {
+    if (r.disposition != Disposition::passed) continue;
+    ++passed;
+    expected_iterations += r.samples_s.size();
+  }
+  std::size_t iterations = 0;
+  std::map<std::string, int> aggregates;
+  for (const auto& b : j.at("benchmarks")) {
+    EXPECT_EQ(b.at("time_unit"), "ns");
+    if (b.at("run_type") == "iteration") {
+      ++iterations;
+      EXPECT_TRUE(b.contains("repetition_index"));
+    } else {
+      ASSERT_EQ(b.at("run_type"), "aggregate");
+      const std::string name = b.at("aggregate_name");
+      ++aggregates[name];
+      EXPECT_EQ(b.at("aggregate_unit"), name == "cv" ? "percentage" : "time");
+      EXPECT_EQ(b.at("name"), b.at("run_name").get<std::string>() + "_" + name);
+    }
+  }
+  EXPECT_EQ(iterations, expected_iterations);
+  for (const char* name : {"mean", "median", "stddev", "cv"}) {
+    EXPECT_EQ(aggregates[name], static_cast<int>(passed)) << name;
+  }
+
+  const json& first = j.at("benchmarks").at(0);
+  EXPECT_EQ(first.at("name"), "gemm/omp/cpu/fp32/256x256x256");
+  EXPECT_EQ(first.at("real_time"), doc.measurements[0].samples_s[0] * 1e9);
+  EXPECT_EQ(first.at("cpu_time"), doc.measurements[0].host_wall_s[0] * 1e9);
+  EXPECT_EQ(first.at("FLOPS"), doc.measurements[0].flops / doc.measurements[0].samples_s[0]);
+  // gemm/omp/cpu/fp32 at 512^3 is the same family's second instance.
+  bool second_instance = false;
+  for (const auto& b : j.at("benchmarks")) {
+    if (b.at("run_name") == "gemm/omp/cpu/fp32/512x512x512") {
+      EXPECT_EQ(b.at("family_index"), 0);
+      EXPECT_EQ(b.at("per_family_instance_index"), 1);
+      second_instance = true;
+    }
+  }
+  EXPECT_TRUE(second_instance);
+}
+
+TEST(ReportsConsole, OneLinePerMeasurement) {
+  const ResultsDocument doc = test_document();
+  const std::string text = console_summary(doc);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')),
+            doc.measurements.size() + 2);  // header and tally
+  EXPECT_NE(text.find("17 measurements: 13 passed, 1 incorrect, 1 failed, 1 skipped, "
+                      "1 unsupported"),
+            std::string::npos)
+      << text;
+}
+
+// ---- writing files --------------------------------------------------------------------------
+
+TEST(ReportsFiles, RegenerationIsByteIdentical) {
+  TempDir dir;
+  const fs::path a = dir.path() / "a", b = dir.path() / "b", c = dir.path() / "c";
+  for (const auto& d : {a, b, c}) fs::create_directory(d);
+  const ResultsDocument doc = test_document();
+  write_outputs(doc, a, true);
+  write_outputs(doc, b, true);
+  // `flopbench report`: everything else again from the results.json alone.
+  write_outputs(read_results_file(a / "results.json"), c, false);
+
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(a)) names.insert(e.path().filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{"results.json", "results.csv", "report.md",
+                                          "google-benchmark.json"}));
+  for (const auto& name : names) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(read_text(b / name), read_text(a / name));
+    if (name != "results.json") {
+      EXPECT_EQ(read_text(c / name), read_text(a / name));
+    }
+  }
+  EXPECT_FALSE(fs::exists(c / "results.json"));
+}
+
+TEST(ReportsFiles, AtomicWriteReplacesAndLeavesNoTemporary) {
+  TempDir dir;
+  const fs::path path = dir.path() / "report.md";
+  write_file_atomically(path, "old\n");
+  write_file_atomically(path, "new\n");
+  EXPECT_EQ(read_text(path), "new\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(ReportsFiles, AtomicWriteIntoMissingDirectoryThrows) {
+  TempDir dir;
+  const fs::path missing = dir.path() / "missing";
+  const fs::path path = missing / "results.csv";
+  try {
+    write_file_atomically(path, "x\n");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("No such file or directory"), std::string::npos) << message;
+  }
+  EXPECT_FALSE(fs::exists(missing));
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+}  // namespace
+}  // namespace flopbench
