@@ -1,0 +1,290 @@
+#include "harness/cli.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <system_error>
+
+#include "harness/build_info.hpp"
+#include "harness/inventory.hpp"
+#include "harness/registry.hpp"
+#include "harness/runner.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The current UTC time, ISO 8601 ("2026-11-23T19:20:00Z") or compact for directory names.
+std::string utc_now(bool compact = false) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  if (compact) {
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  } else {
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  }
+  return buf;
+}
+
+std::map<std::string, std::string> implementation_libraries() {
+  std::map<std::string, std::string> libs;
+  for (const auto& impl : registry().all()) {
+    if (!impl.spec.library.empty() && !impl.spec.library_version.empty()) {
+      libs[impl.spec.library] = impl.spec.library_version;
+    }
+  }
+  return libs;
+}
+
+// --out must be new or empty: an earlier run is never overwritten. Without --out, a new
+// results/<host>-<UTC time> directory.
+fs::path prepare_output_dir(const std::string& out, const std::string& host) {
+  fs::path dir;
+  if (!out.empty()) {
+    dir = out;
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
+      throw InputError(
+          fmt::format("--out {}: exists and is not an empty directory; flopbench never "
+                      "overwrites an earlier run, so choose a new directory",
+                      out));
+    }
+  } else {
+    const fs::path base = fs::path("results") / fmt::format("{}-{}", host, utc_now(true));
+    dir = base;
+    for (int i = 2; fs::exists(dir); ++i) dir = fs::path(base.string() + "-" + std::to_string(i));
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || access(dir.c_str(), W_OK) != 0) {
+    throw InputError(fmt::format("cannot create the results directory {}: {}", dir.string(),
+                                 ec ? ec.message() : "not writable"));
+  }
+  return dir;
+}
+
+std::vector<Precision> parse_precisions(const std::string& text) {
+  if (text == "all") return {};
+  std::vector<Precision> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == "all") return {};
+    out.push_back(parse_precision(item));
+  }
+  return out;
+}
+
+std::string describe_result(const MeasurementRecord& r) {
+  if (r.disposition != Disposition::passed) {
+    return fmt::format("{}: {}", to_string(r.disposition), r.reason);
+  }
+  std::string rate = r.gflops ? fmt::format("{:.1f} GFLOP/s", *r.gflops) : "";
+  if (r.gbytes_per_s && find_workload(r.workload).bandwidth_bound) {
+    rate = fmt::format("{:.1f} GB/s", *r.gbytes_per_s);
+  }
+  std::string peak = r.percent_of_peak ? fmt::format(", {:.0f}% of peak", *r.percent_of_peak) : "";
+  return fmt::format("{}{} (median of {}, cv {:.1f}%, {}) passed", rate, peak, r.stats->samples,
+                     100 * r.stats->cv, r.stopping_rule);
+}
+
+struct RunOptions {
+  std::string workloads, implementations, precision = "all", sizes, profile = "standard", out;
+  int threads = 0;
+  std::uint64_t seed = 1;
+};
+
+int run_command(const RunOptions& opt, const std::vector<std::string>& command_line) {
+  Selection sel;
+  if (!opt.workloads.empty()) sel.workloads = parse_workloads(opt.workloads);
+  if (!opt.implementations.empty()) {
+    std::stringstream ss(opt.implementations);
+    for (std::string name; std::getline(ss, name, ',');) sel.implementations.push_back(name);
+  }
+  sel.precisions = parse_precisions(opt.precision);
+  if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
+  sel.profile = parse_profile(opt.profile);
+  if (opt.threads > 0) omp_set_num_threads(opt.threads);
+
+  ResultsDocument doc;
+  doc.environment = collect_environment(implementation_libraries());
+  const auto plan = plan_measurements(sel, doc.environment);
+  const fs::path dir = prepare_output_dir(opt.out, doc.environment.host);
+  doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
+
+  const auto& cpu = doc.environment.cpu;
+  fmt::print("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n",
+             build::version, build::git_commit, plan.size(), opt.profile, doc.run.threads,
+             opt.seed);
+  fmt::print("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
+  if (doc.environment.gpu.devices.empty()) {
+    fmt::print("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
+  }
+  for (const auto& g : doc.environment.gpu.devices) fmt::print("GPU {}: {}\n", g.index, g.name);
+  fmt::print("results: {}\n", dir.string());
+  std::fflush(stdout);
+
+  install_interrupt_handler();
+  const RunSettings settings = settings_for(sel.profile, opt.seed);
+  int counter = 0;
+  for (const auto& req : plan) {
+    fmt::print("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter,
+               std::to_string(plan.size()).size(), plan.size(),
+               display_name(req.implementation->workload, req.precision),
+               req.implementation->name(), req.device, to_string(req.precision),
+               req.problem.label());
+    std::fflush(stdout);
+    doc.measurements.push_back(measure(req, settings, doc.environment));
+    const auto& r = doc.measurements.back();
+    fmt::print("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
+    std::fflush(stdout);
+    // Keep results.json current, so that even a crash loses at most the measurement under way.
+    write_file_atomically(dir / "results.json", JsonPrinter().print(doc));
+  }
+  doc.run.finished_utc = utc_now();
+  doc.run.interrupted = interrupt_requested();
+  write_outputs(doc, dir, true);
+
+  fmt::print("\n{}", console_summary(doc));
+  fmt::print("\nwrote {}/{{results.json, results.csv, report.md, google-benchmark.json}}\n",
+             dir.string());
+  const int status = run_exit_status(doc);
+  if (status == kExitInterrupted) {
+    fmt::print(stderr,
+               "flopbench: interrupted; the measurements finished before it were written\n");
+  } else if (status == kExitFailures) {
+    fmt::print(stderr, "flopbench: a measurement was incorrect or failed; see {}/report.md\n",
+               dir.string());
+  }
+  return status;
+}
+
+int list_command() {
+  for (const auto& impl : registry().all()) {
+    std::vector<std::string> precisions;
+    for (const auto p : impl.spec.precisions) precisions.emplace_back(to_string(p));
+    const std::string why = impl.unavailable_reason();
+    fmt::print("{:<7} {:<9} {:<4} {:<10} {}{}\n", impl.workload, impl.name(),
+               to_string(impl.spec.device), fmt::format("{}", fmt::join(precisions, ",")),
+               impl.spec.description, why.empty() ? "" : " [unsupported: " + why + "]");
+  }
+  return kExitOk;
+}
+
+int info_command() {
+  fmt::print("{}", describe_environment(collect_environment(implementation_libraries())));
+  return kExitOk;
+}
+
+int report_command(const std::string& results_file, const std::string& out) {
+  const ResultsDocument doc = read_results_file(results_file);
+  const fs::path source_dir = fs::path(results_file).parent_path();
+  const fs::path dir =
+      out.empty() ? (source_dir.empty() ? fs::path(".") : source_dir) : fs::path(out);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  const bool copy_results = fs::weakly_canonical(dir, ec) !=
+                            fs::weakly_canonical(source_dir.empty() ? "." : source_dir, ec);
+  write_outputs(doc, dir, copy_results);
+  fmt::print("{}", console_summary(doc));
+  fmt::print("\nwrote {}/{{{}results.csv, report.md, google-benchmark.json}}\n", dir.string(),
+             copy_results ? "results.json, " : "");
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_exit_status(const ResultsDocument& doc) {
+  if (doc.run.interrupted) return kExitInterrupted;
+  const bool bad = std::any_of(doc.measurements.begin(), doc.measurements.end(), [](const auto& m) {
+    return m.disposition == Disposition::incorrect || m.disposition == Disposition::failed;
+  });
+  return bad ? kExitFailures : kExitOk;
+}
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"flopbench: GPU-vs-CPU FLOPS and bandwidth benchmarks", "flopbench"};
+  app.set_version_flag("--version",
+                       fmt::format("flopbench {} ({})", build::version, build::git_commit));
+  app.require_subcommand(1);
+
+  RunOptions run;
+  auto* run_cmd =
+      app.add_subcommand("run", "measure the selected workloads and write a results directory");
+  run_cmd->add_option("--workloads", run.workloads,
+                      "comma-separated: gemm, sum, dot, stream, peak (sgemm/dgemm: gemm at one "
+                      "precision); default all");
+  run_cmd->add_option("--implementations", run.implementations,
+                      "comma-separated implementation names (see 'flopbench list'); default all");
+  run_cmd->add_option("--precision", run.precision, "fp32, fp64 or all")->capture_default_str();
+  run_cmd->add_option("--sizes", run.sizes,
+                      "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
+                      "K/M/G suffixes; default: the profile's");
+  run_cmd->add_option("--profile", run.profile, "quick, standard or full")->capture_default_str();
+  run_cmd->add_option("--threads", run.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
+      ->check(CLI::Range(1, 1 << 16));
+  run_cmd->add_option("--seed", run.seed, "seed of the generated inputs")->capture_default_str();
+  run_cmd->add_option(
+      "--out", run.out,
+      "results directory; must not exist or be empty (default results/<host>-<time>)");
+
+  app.add_subcommand("list", "list every registered implementation");
+  app.add_subcommand("info", "print the machine inventory and theoretical peaks");
+  std::string results_file, report_out;
+  auto* report_cmd =
+      app.add_subcommand("report", "regenerate the outputs of a run from its results.json");
+  report_cmd->add_option("results", results_file, "a results.json written by 'flopbench run'")
+      ->required();
+  report_cmd->add_option("--out", report_out,
+                         "directory for the outputs (default: beside results.json)");
+
+  // CLI11 would take an unknown command for a stray argument; name it instead.
+  const auto is_command = [&app](const char* name) {
+    const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
+    return std::any_of(commands.begin(), commands.end(),
+                       [name](const CLI::App* c) { return c->get_name() == name; });
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    fmt::print(stderr,
+               "flopbench: error: unknown command '{}' (expected run, list, info or report; see "
+               "'flopbench --help')\n",
+               argv[1]);
+    return kExitBadInput;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "flopbench: error: {} (see 'flopbench --help')\n", e.what());
+    return kExitBadInput;
+  }
+
+  std::vector<std::string> command_line(argv, argv + argc);
+  try {
+    if (app.got_subcommand("run")) return run_command(run, command_line);
+    if (app.got_subcommand("list")) return list_command();
+    if (app.got_subcommand("info")) return info_command();
+    return report_command(results_file, report_out);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "flopbench: error: {}\n", e.what());
+    return kExitBadInput;
+  }
+}
+
+}  // namespace flopbench

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what flopbench needs to build and test, from the distribution's packages
+# (Debian 12 / Ubuntu 22.04 or newer), and only what is missing. Nothing is downloaded at build
+# time. The CUDA toolkit is not installed here: with nvcc on PATH the GPU side builds too.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config git  # toolchain; git names the commit in every result file
+  libeigen3-dev                         # Eigen implementations
+  libopenblas-dev                       # OpenBLAS implementations (optional; strongly advised)
+  libbenchmark-dev                      # Google Benchmark: the runner's timing loop
+  nlohmann-json3-dev libcli11-dev libfmt-dev  # results files, command line, formatting
+  libgtest-dev libfccp-dev              # tests: GoogleTest, fast-cpp-csv-parser
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: every package is installed"
+  exit 0
+fi
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,250 @@
+// The flopbench command end to end: runs into a temporary directory, the files it writes,
+// regeneration with `report`, every kind of bad input, and Ctrl-C.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/cli.hpp"
+#include "harness/registry.hpp"
+#include "reports/results_json.hpp"
+#include "tests/process.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Outcome;
+using testing::read_text;
+using testing::run_flopbench;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / fmt::format("flopbench-test-{}-{}", info->name(), getpid());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  Outcome flopbench(const std::vector<std::string>& args) {
+    return run_flopbench(args, dir_ / "capture");
+  }
+  fs::path dir_;
+};
+
+// One line of the form "flopbench: error: ...", naming `what`.
+void expect_one_line_error(const Outcome& o, const std::string& what) {
+  EXPECT_EQ(o.status, kExitBadInput) << o.out << o.err;
+  EXPECT_EQ(o.err.rfind("flopbench: error: ", 0), 0u) << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+  EXPECT_NE(o.err.find(what), std::string::npos) << o.err;
+}
+
+std::size_t count_lines(const std::string& s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+TEST_F(Cli, VersionListAndInfo) {
+  const Outcome version = flopbench({"--version"});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_NE(version.out.find("flopbench 0."), std::string::npos);
+
+  const Outcome list = flopbench({"list"});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_EQ(count_lines(list.out), registry().all().size());
+  EXPECT_NE(list.out.find("gemm    omp       cpu  fp32,fp64"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("stream  omp"), std::string::npos);
+
+  const Outcome info = flopbench({"info"});
+  EXPECT_EQ(info.status, 0) << info.err;
+  EXPECT_NE(info.out.find("CPU"), std::string::npos);
+  if (info.out.find("no CUDA device: ") == std::string::npos) {
+    EXPECT_NE(info.out.find("GPU 0"), std::string::npos) << "neither GPUs nor 'no CUDA device'";
+  }
+}
+
+TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
+  const fs::path out = dir_ / "run";
+  const Outcome o = flopbench(
+      {"run", "--profile", "quick", "--sizes", "65", "--out", out.string(), "--seed", "7"});
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  // Every registered implementation at every precision it supports, once (size 65 for all).
+  std::size_t expected = 0;
+  for (const auto& impl : registry().all()) expected += impl.spec.precisions.size();
+  ASSERT_EQ(doc.measurements.size(), expected);
+  for (const auto& m : doc.measurements) {
+    SCOPED_TRACE(m.workload + "/" + m.implementation);
+    if (m.disposition == Disposition::unsupported) {
+      EXPECT_FALSE(m.reason.empty());
+      continue;
+    }
+    EXPECT_EQ(m.disposition, Disposition::passed) << m.reason;
+    ASSERT_TRUE(m.stats.has_value());
+    EXPECT_GT(m.stats->median, 0);
+    EXPECT_TRUE(m.gflops.has_value());
+    EXPECT_TRUE(m.verification && m.verification->passed);
+  }
+  EXPECT_EQ(doc.run.seed, 7u);
+  EXPECT_EQ(doc.run.profile, "quick");
+  EXPECT_FALSE(doc.run.finished_utc.empty());
+  EXPECT_FALSE(doc.environment.cpu.model.empty());
+
+  // The raw JSON carries the fields the issue names, with null where meaningless.
+  const auto raw = nlohmann::json::parse(read_text(out / "results.json"));
+  EXPECT_EQ(raw.at("schema_version"), kSchemaVersion);
+  for (const auto& m : raw.at("measurements")) {
+    for (const char* key :
+         {"workload", "implementation", "device", "precision", "problem", "disposition",
+          "statistics", "gflops", "gbytes_per_s", "percent_of_peak"}) {
+      EXPECT_TRUE(m.contains(key)) << key;
+    }
+  }
+  EXPECT_EQ(count_lines(read_text(out / "results.csv")), expected + 1);  // header + rows
+  const std::string md = read_text(out / "report.md");
+  EXPECT_NE(md.find("SGEMM"), std::string::npos);
+  EXPECT_NE(md.find("DGEMM"), std::string::npos);
+  const auto gbench = nlohmann::json::parse(read_text(out / "google-benchmark.json"));
+  EXPECT_TRUE(gbench.contains("context"));
+  EXPECT_FALSE(gbench.at("benchmarks").empty());
+
+  // Console: a progress line per measurement and the summary table.
+  EXPECT_EQ(static_cast<std::size_t>(std::count(o.out.begin(), o.out.end(), '[')) >= expected,
+            true);
+  EXPECT_NE(o.out.find(fmt::format("[{}/{}]", expected, expected)), std::string::npos) << o.out;
+
+  // `report` regenerates byte-identical files, into another directory and in place.
+  const fs::path again = dir_ / "again";
+  const Outcome r = flopbench({"report", (out / "results.json").string(), "--out", again.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* f : {"results.json", "results.csv", "report.md", "google-benchmark.json"}) {
+    EXPECT_EQ(read_text(out / f), read_text(again / f)) << f;
+  }
+  const std::string md_before = read_text(out / "report.md");
+  ASSERT_EQ(flopbench({"report", (out / "results.json").string()}).status, 0);
+  EXPECT_EQ(read_text(out / "report.md"), md_before);
+}
+
+TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
+  const fs::path out = dir_ / "quick";
+  const Outcome o = flopbench({"run", "--profile", "quick", "--out", out.string()});
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  for (const auto& m : doc.measurements) {
+    EXPECT_TRUE(m.disposition == Disposition::passed || m.disposition == Disposition::unsupported)
+        << m.workload << "/" << m.implementation << ": " << m.reason;
+  }
+}
+
+TEST_F(Cli, SelectionFlagsNarrowTheRun) {
+  const fs::path out = dir_ / "narrow";
+  const Outcome o =
+      flopbench({"run", "--workloads", "dgemm,dot", "--implementations", "omp", "--sizes", "33",
+                 "--profile", "quick", "--threads", "1", "--out", out.string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 3u);  // DGEMM, dot fp32, dot fp64
+  EXPECT_EQ(doc.measurements[0].workload, "gemm");
+  EXPECT_EQ(doc.measurements[0].precision, Precision::fp64);
+  for (const auto& m : doc.measurements) {
+    EXPECT_EQ(m.implementation, "omp");
+    EXPECT_EQ(m.threads, 1);
+  }
+}
+
+TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
+  const fs::path out = dir_ / "never";
+  const std::string o = out.string();
+  expect_one_line_error(flopbench({"run", "--workloads", "nosuch", "--out", o}),
+                        "unknown workload 'nosuch'");
+  expect_one_line_error(flopbench({"run", "--implementations", "nosuch", "--out", o}),
+                        "unknown implementation 'nosuch'");
+  expect_one_line_error(flopbench({"run", "--sizes", "0", "--out", o}), "bad size '0'");
+  expect_one_line_error(flopbench({"run", "--sizes", "-5", "--out", o}), "bad size '-5'");
+  expect_one_line_error(flopbench({"run", "--sizes", "abc", "--out", o}), "bad size 'abc'");
+  expect_one_line_error(flopbench({"run", "--workloads", "gemm", "--sizes", "1000000", "--out", o}),
+                        "too big");
+  expect_one_line_error(flopbench({"run", "--precision", "fp16", "--out", o}),
+                        "unknown precision 'fp16'");
+  expect_one_line_error(flopbench({"run", "--profile", "fast", "--out", o}),
+                        "unknown profile 'fast'");
+  expect_one_line_error(flopbench({"run", "--threads", "0", "--out", o}), "--threads");
+  expect_one_line_error(flopbench({"run", "--bogus"}), "--bogus");
+  expect_one_line_error(flopbench({"frobnicate"}), "frobnicate");
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(Cli, OutMustBeNewOrEmptyAndWritable) {
+  const fs::path used = dir_ / "used";
+  fs::create_directories(used);
+  std::ofstream(used / "results.json") << "an earlier run";
+  expect_one_line_error(flopbench({"run", "--out", used.string()}), "not an empty directory");
+  EXPECT_EQ(read_text(used / "results.json"), "an earlier run");
+
+  const fs::path file = dir_ / "a-file";
+  std::ofstream(file) << "x";
+  expect_one_line_error(flopbench({"run", "--out", (file / "sub").string()}), "cannot create");
+}
+
+TEST_F(Cli, ReportRejectsMissingMalformedAndWrongShapeFiles) {
+  expect_one_line_error(flopbench({"report", (dir_ / "missing.json").string()}), "missing.json");
+  const fs::path malformed = dir_ / "malformed.json";
+  std::ofstream(malformed) << "{\"schema_version\": 1, \"measurements\": [";
+  expect_one_line_error(flopbench({"report", malformed.string()}), "malformed.json");
+  const fs::path wrong = dir_ / "wrong.json";
+  std::ofstream(wrong) << "{\"schema_version\": 1}";
+  expect_one_line_error(flopbench({"report", wrong.string()}), "wrong.json");
+  EXPECT_FALSE(fs::exists(dir_ / "report.md"));
+}
+
+TEST_F(Cli, CtrlCKeepsWhatWasMeasuredAndExits130) {
+  const fs::path out = dir_ / "interrupted";
+  testing::Process p({"run", "--workloads", "sum,dot", "--implementations", "omp,eigen", "--sizes",
+                      "4M", "--out", out.string()},
+                     dir_ / "capture");
+  // Interrupt once the second measurement has started, so the first one has finished.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (p.out().find("[2/") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(), kExitInterrupted) << p.out() << p.err();
+  EXPECT_NE(p.err().find("interrupted"), std::string::npos);
+
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  ASSERT_EQ(doc.measurements.size(), 8u);  // every planned measurement has a record
+  EXPECT_EQ(doc.measurements[0].disposition, Disposition::passed) << doc.measurements[0].reason;
+  EXPECT_EQ(doc.measurements.back().disposition, Disposition::skipped);
+  EXPECT_NE(doc.measurements.back().reason.find("interrupted"), std::string::npos);
+  for (const char* f : {"results.csv", "report.md", "google-benchmark.json"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  for (const auto& entry : fs::directory_iterator(out)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "left behind: " << entry.path();
+  }
+}
+
+TEST(ExitStatus, FailuresAndInterruptionsAreNonZero) {
+  ResultsDocument doc;
+  doc.measurements.resize(2);
+  doc.measurements[0].disposition = Disposition::passed;
+  doc.measurements[1].disposition = Disposition::unsupported;
+  EXPECT_EQ(run_exit_status(doc), kExitOk);
+  doc.measurements[1].disposition = Disposition::incorrect;
+  EXPECT_EQ(run_exit_status(doc), kExitFailures);
+  doc.measurements[1].disposition = Disposition::failed;
+  EXPECT_EQ(run_exit_status(doc), kExitFailures);
+  doc.run.interrupted = true;
+  EXPECT_EQ(run_exit_status(doc), kExitInterrupted);
+}
+
+}  // namespace
+}  // namespace flopbench
