@@ -16,15 +16,16 @@
 namespace flopbench {
 
 inline ImplementationSpec openblas_spec(std::string description) {
-  return {
-    .name = "openblas", .device = DeviceKind::cpu, .description = std::move(description),
-    .library = "OpenBLAS",
+  ImplementationSpec spec{.name = "openblas",
+                          .device = DeviceKind::cpu,
+                          .description = std::move(description),
+                          .library = "OpenBLAS"};
 #if FLOPBENCH_HAVE_OPENBLAS
-    .library_version = openblas_get_config()
-#else
-    .library_version = ""
+  // "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ... Cooperlake": the version and the kernels chosen.
+  const std::string_view config = openblas_get_config();
+  spec.library_version = config.substr(config.starts_with("OpenBLAS ") ? 9 : 0);
 #endif
-  };
+  return spec;
 }
 
 inline const char* kNoOpenBlas =
