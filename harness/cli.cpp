@@ -98,6 +98,13 @@ std::string describe_result(const MeasurementRecord& r) {
                      100 * r.stats->cv, r.stopping_rule);
 }
 
+void print_written_files(const fs::path& dir, bool with_results_json) {
+  std::vector<std::string> names;
+  for (const auto& printer : output_printers(with_results_json))
+    names.push_back(printer->file_name());
+  fmt::print("\nwrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
+}
+
 struct RunOptions {
   std::string workloads, implementations, precision = "all", sizes, profile = "standard", out;
   int threads = 0;
@@ -156,8 +163,7 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   write_outputs(doc, dir, true);
 
   fmt::print("\n{}", console_summary(doc));
-  fmt::print("\nwrote {}/{{results.json, results.csv, report.md, google-benchmark.json}}\n",
-             dir.string());
+  print_written_files(dir, true);
   const int status = run_exit_status(doc);
   if (status == kExitInterrupted) {
     fmt::print(stderr,
@@ -198,8 +204,7 @@ int report_command(const std::string& results_file, const std::string& out) {
                             fs::weakly_canonical(source_dir.empty() ? "." : source_dir, ec);
   write_outputs(doc, dir, copy_results);
   fmt::print("{}", console_summary(doc));
-  fmt::print("\nwrote {}/{{{}results.csv, report.md, google-benchmark.json}}\n", dir.string(),
-             copy_results ? "results.json, " : "");
+  print_written_files(dir, copy_results);
   return kExitOk;
 }
 

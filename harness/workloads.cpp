@@ -173,13 +173,18 @@ const std::vector<WorkloadInfo>& all_workloads() {
   return table;
 }
 
-const WorkloadInfo& find_workload(std::string_view name) {
+const WorkloadInfo* lookup_workload(std::string_view name) {
   const std::string_view canonical = (name == "sgemm" || name == "dgemm") ? "gemm" : name;
-  std::string known;
   for (const auto& w : all_workloads()) {
-    if (w.name == canonical) return w;
-    known += known.empty() ? w.name : ", " + w.name;
+    if (w.name == canonical) return &w;
   }
+  return nullptr;
+}
+
+const WorkloadInfo& find_workload(std::string_view name) {
+  if (const WorkloadInfo* w = lookup_workload(name)) return *w;
+  std::string known;
+  for (const auto& w : all_workloads()) known += known.empty() ? w.name : ", " + w.name;
   throw InputError(
       fmt::format("unknown workload '{}' (expected one of: {}, sgemm, dgemm)", name, known));
 }

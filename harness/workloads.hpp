@@ -32,6 +32,8 @@ struct WorkloadInfo {
 };
 
 const std::vector<WorkloadInfo>& all_workloads();
+// nullptr for a name this build does not know (a results file from a newer flopbench, say).
+const WorkloadInfo* lookup_workload(std::string_view name);
 // Throws InputError for an unknown name (listing the known ones). Accepts "sgemm"/"dgemm".
 const WorkloadInfo& find_workload(std::string_view name);
 

@@ -82,8 +82,11 @@ GpuInventory gpu_inventory() {
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
     static_cast<void>(cudaGetLastError());
-    inventory.no_device_reason =
-        fmt::format("{}: {}", cudaGetErrorName(status), cudaGetErrorString(status));
+    // Without a driver the runtime says its version is "insufficient"; say what is missing.
+    const std::string_view missing_driver =
+        driver == 0 ? "no NVIDIA driver is installed or loaded; " : "";
+    inventory.no_device_reason = fmt::format("{}{}: {}", missing_driver, cudaGetErrorName(status),
+                                             cudaGetErrorString(status));
     return inventory;
   }
   if (count == 0) {

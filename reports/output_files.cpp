@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/statistics.hpp"
+#include "harness/workloads.hpp"
 #include "reports/results_json.hpp"
 
 namespace flopbench {
@@ -33,10 +34,14 @@ bool on_gpu(const MeasurementRecord& r) { return r.device.starts_with("gpu"); }
 
 // Memory-bound workloads: GB/s is their headline number.
 bool bandwidth_bound(std::string_view workload) {
-  return workload == "stream" || workload == "sum" || workload == "dot" || workload == "transfer";
+  const WorkloadInfo* w = lookup_workload(workload);
+  return w && w->bandwidth_bound;
 }
 // Their compulsory bytes say nothing about their speed.
-bool compute_bound(std::string_view workload) { return workload == "gemm" || workload == "peak"; }
+bool compute_bound(std::string_view workload) {
+  const WorkloadInfo* w = lookup_workload(workload);
+  return w && !w->bandwidth_bound;
+}
 
 auto problem_order(const Problem& p) { return std::tuple(p.m, p.n, p.k); }
 
