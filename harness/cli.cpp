@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "harness/build_info.hpp"
+#include "harness/cli_commands.hpp"
 #include "harness/inventory.hpp"
 #include "harness/registry.hpp"
 #include "harness/runner.hpp"
@@ -210,6 +211,54 @@ int report_command(const std::string& results_file, const std::string& out) {
 
 }  // namespace
 
+Command add_run_command(CLI::App& app) {
+  auto opt = std::make_shared<RunOptions>();
+  auto* cmd =
+      app.add_subcommand("run", "measure the selected workloads and write a results directory");
+  cmd->add_option("--workloads", opt->workloads,
+                  "comma-separated: gemm, sum, dot, stream, peak (sgemm/dgemm: gemm at one "
+                  "precision); default all");
+  cmd->add_option("--implementations", opt->implementations,
+                  "comma-separated implementation names (see 'flopbench list'); default all");
+  cmd->add_option("--precision", opt->precision, "fp32, fp64 or all")->capture_default_str();
+  cmd->add_option("--sizes", opt->sizes,
+                  "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
+                  "K/M/G suffixes; default: the profile's");
+  cmd->add_option("--profile", opt->profile, "quick, standard or full")->capture_default_str();
+  cmd->add_option("--threads", opt->threads, "CPU threads (default: OMP_NUM_THREADS or all)")
+      ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--seed", opt->seed, "seed of the generated inputs")->capture_default_str();
+  cmd->add_option("--out", opt->out,
+                  "results directory; must not exist or be empty (default results/<host>-<time>)");
+  return {cmd, [opt](const std::vector<std::string>& command_line) {
+            return run_command(*opt, command_line);
+          }};
+}
+
+Command add_list_command(CLI::App& app) {
+  return {app.add_subcommand("list", "list every registered implementation"),
+          [](const std::vector<std::string>&) { return list_command(); }};
+}
+
+Command add_info_command(CLI::App& app) {
+  return {app.add_subcommand("info", "print the machine inventory and theoretical peaks"),
+          [](const std::vector<std::string>&) { return info_command(); }};
+}
+
+Command add_report_command(CLI::App& app) {
+  struct Options {
+    std::string results_file, out;
+  };
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("report", "regenerate the outputs of a run from its results.json");
+  cmd->add_option("results", opt->results_file, "a results.json written by 'flopbench run'")
+      ->required();
+  cmd->add_option("--out", opt->out, "directory for the outputs (default: beside results.json)");
+  return {cmd, [opt](const std::vector<std::string>&) {
+            return report_command(opt->results_file, opt->out);
+          }};
+}
+
 int run_exit_status(const ResultsDocument& doc) {
   if (doc.run.interrupted) return kExitInterrupted;
   const bool bad = std::any_of(doc.measurements.begin(), doc.measurements.end(), [](const auto& m) {
@@ -223,48 +272,23 @@ int cli_main(int argc, char** argv) {
   app.set_version_flag("--version",
                        fmt::format("flopbench {} ({})", build::version, build::git_commit));
   app.require_subcommand(1);
-
-  RunOptions run;
-  auto* run_cmd =
-      app.add_subcommand("run", "measure the selected workloads and write a results directory");
-  run_cmd->add_option("--workloads", run.workloads,
-                      "comma-separated: gemm, sum, dot, stream, peak (sgemm/dgemm: gemm at one "
-                      "precision); default all");
-  run_cmd->add_option("--implementations", run.implementations,
-                      "comma-separated implementation names (see 'flopbench list'); default all");
-  run_cmd->add_option("--precision", run.precision, "fp32, fp64 or all")->capture_default_str();
-  run_cmd->add_option("--sizes", run.sizes,
-                      "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
-                      "K/M/G suffixes; default: the profile's");
-  run_cmd->add_option("--profile", run.profile, "quick, standard or full")->capture_default_str();
-  run_cmd->add_option("--threads", run.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
-      ->check(CLI::Range(1, 1 << 16));
-  run_cmd->add_option("--seed", run.seed, "seed of the generated inputs")->capture_default_str();
-  run_cmd->add_option(
-      "--out", run.out,
-      "results directory; must not exist or be empty (default results/<host>-<time>)");
-
-  app.add_subcommand("list", "list every registered implementation");
-  app.add_subcommand("info", "print the machine inventory and theoretical peaks");
-  std::string results_file, report_out;
-  auto* report_cmd =
-      app.add_subcommand("report", "regenerate the outputs of a run from its results.json");
-  report_cmd->add_option("results", results_file, "a results.json written by 'flopbench run'")
-      ->required();
-  report_cmd->add_option("--out", report_out,
-                         "directory for the outputs (default: beside results.json)");
+  const std::vector<Command> commands = {
+      add_run_command(app),
+      add_list_command(app),
+      add_info_command(app),
+      add_report_command(app),
+  };
 
   // CLI11 would take an unknown command for a stray argument; name it instead.
-  const auto is_command = [&app](const char* name) {
-    const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
-    return std::any_of(commands.begin(), commands.end(),
-                       [name](const CLI::App* c) { return c->get_name() == name; });
-  };
-  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(commands.begin(), commands.end(),
+                   [&](const Command& c) { return c.app->get_name() == argv[1]; })) {
+    std::vector<std::string> names;
+    for (const auto& c : commands) names.push_back(c.app->get_name());
     fmt::print(stderr,
-               "flopbench: error: unknown command '{}' (expected run, list, info or report; see "
-               "'flopbench --help')\n",
-               argv[1]);
+               "flopbench: error: unknown command '{}' (expected one of: {}; see 'flopbench "
+               "--help')\n",
+               argv[1], fmt::join(names, ", "));
     return kExitBadInput;
   }
   try {
@@ -280,12 +304,12 @@ int cli_main(int argc, char** argv) {
     return kExitBadInput;
   }
 
-  std::vector<std::string> command_line(argv, argv + argc);
+  const std::vector<std::string> command_line(argv, argv + argc);
   try {
-    if (app.got_subcommand("run")) return run_command(run, command_line);
-    if (app.got_subcommand("list")) return list_command();
-    if (app.got_subcommand("info")) return info_command();
-    return report_command(results_file, report_out);
+    for (const auto& c : commands) {
+      if (c.app->parsed()) return c.action(command_line);
+    }
+    return kExitBadInput;  // unreachable: require_subcommand(1)
   } catch (const InputError& e) {
     fmt::print(stderr, "flopbench: error: {}\n", e.what());
     return kExitBadInput;
