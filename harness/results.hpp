@@ -144,11 +144,34 @@ struct RunInfo {
   bool interrupted = false;
 };
 
+// One acceptance criterion judged against a results document (`flopbench check`).
+struct CriterionVerdict {
+  std::string metric;       // e.g. "gpu.sgemm.cublas.tflops"
+  std::string comparator;   // ">=", ">", "<=", "<", "=="
+  std::string bound_text;   // the bound as the spec wrote it, e.g. "0.85 * peak"
+  std::optional<double> measured;  // in `unit`; empty when not measured
+  std::optional<double> bound;     // resolved, in `unit`
+  std::string unit;
+  std::optional<double> margin_percent;  // how far measured is on the passing side of bound
+  std::string severity;     // "fail" or "warn"
+  std::string verdict;      // "PASS", "FAIL" or "WARN"
+  std::string reason;       // why it did not pass ("not measured", ...); "" when it passed
+  std::string description;
+};
+
+struct AcceptanceResult {
+  std::string spec;          // the spec file (or "auto: <file>")
+  std::string checked_utc;
+  std::vector<CriterionVerdict> criteria;
+  bool passed = false;       // every fail-severity criterion passed
+};
+
 struct ResultsDocument {
   int schema_version = kSchemaVersion;
   Environment environment;
   RunInfo run;
   std::vector<MeasurementRecord> measurements;
+  std::optional<AcceptanceResult> acceptance;  // present once `flopbench check` judged the run
 };
 
 // Display name of a workload at a precision: "SGEMM", "DGEMM", "sum", ...

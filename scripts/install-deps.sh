@@ -4,14 +4,23 @@
 # time. The CUDA toolkit is not installed here: with nvcc on PATH the GPU side builds too.
 set -euo pipefail
 
+#
+# Usage: scripts/install-deps.sh [--test]   (--test: also what the test suite needs)
 packages=(
   g++ cmake ninja-build pkg-config git  # toolchain; git names the commit in every result file
   libeigen3-dev                         # Eigen implementations
   libopenblas-dev                       # OpenBLAS implementations (optional; strongly advised)
   libbenchmark-dev                      # Google Benchmark: the runner's timing loop
   nlohmann-json3-dev libcli11-dev libfmt-dev  # results files, command line, formatting
-  libgtest-dev libfccp-dev              # tests: GoogleTest, fast-cpp-csv-parser
 )
+test_packages=(
+  libgtest-dev libfccp-dev              # GoogleTest, fast-cpp-csv-parser
+)
+case "${1:-}" in
+  "") ;;
+  --test) packages+=("${test_packages[@]}") ;;
+  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
