@@ -1,55 +1,149 @@
-// Hand-written OpenMP GEMM: blocked for the caches, register-tiled so the inner loop is a run of
-// independent SIMD multiply-adds. (A packed Goto/BLIS kernel is the next step.)
+// Hand-written OpenMP GEMM in the Goto/BLIS structure:
+//
+//   for each NC-wide block of B and C           (B block: KC x NC, lives in L3)
+//     for each KC-deep slice of A and B           pack the B block into NR-wide panels
+//       for each MC-tall block of A (parallel)    pack it into MR-tall panels (lives in L2)
+//         for each NR panel x MR panel              the micro-kernel: an MR x NR tile of C in
+//                                                   registers, KC rank-1 updates from L1
+//
+// The micro-kernel is written once with GCC vector extensions; its vector width follows the
+// build's target (-march): 512-bit with AVX-512, 256-bit with AVX2, 128-bit otherwise.
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
+#include <vector>
 
+#include "cpu_baselines/simd.hpp"
+#include "harness/inventory.hpp"
 #include "harness/registry.hpp"
 
 namespace flopbench {
 namespace {
 
-// Blocks of C (kRowBlock x kColBlock) are the unit of parallel work; the A panel of one depth
-// block (kRowBlock x kDepthBlock: 256 KiB in fp32) stays in L2 while the columns stream by.
-constexpr std::int64_t kRowBlock = 256;
-constexpr std::int64_t kColBlock = 128;
-constexpr std::int64_t kDepthBlock = 256;
-// A register tile is kTileRows x kTileCols of C: 4 columns of two 64-byte vectors each keeps
-// eight independent accumulators in flight on AVX-512 (FMA latency 4 x 2 pipes).
-constexpr std::int64_t kTileCols = 4;
-template <class T>
-constexpr std::int64_t kTileRows = 128 / sizeof(T);
+using simd::kVectorBytes;
 
-// C[i.., j..] += alpha * A[i.., p0:p1] * B[p0:p1, j..] for one register tile. With Full the tile
-// bounds are compile-time constants, so the compiler keeps acc in registers.
-template <class T, bool Full>
-void tile(const GemmInputs<T>& in, T* c, std::int64_t i, std::int64_t j, std::int64_t rows,
-          std::int64_t cols, std::int64_t p0, std::int64_t p1) {
-  constexpr std::int64_t R = kTileRows<T>;
-  if constexpr (Full) {
-    rows = R;
-    cols = kTileCols;
+// The register tile: MR rows (two vectors) x NR columns of accumulators. NR fills the register
+// file: 2 * NR accumulators, two A vectors and a broadcast B value (AVX-512: 24 + 3 of 32;
+// AVX2: 12 + 3 of 16).
+template <class T>
+struct Tile {
+  using Vec = simd::Vec<T>;
+  static constexpr int kLanes = simd::kLanes<T>;
+  static constexpr int MR = 2 * kLanes;
+  static constexpr int NR = simd::kVectorRegisters == 32 ? 12 : 6;
+};
+
+// Cache blocking from this machine's caches: the B micro-panel (KC x NR), reused by every A
+// micro-panel, takes half of L1 (the A micro-panel streams from L2); the packed A block
+// (MC x KC) half of L2; the packed B block (KC x NC) half of the L3 share of one thread.
+struct Blocking {
+  std::int64_t mc, kc, nc;
+};
+
+template <class T>
+Blocking blocking_for(int threads) {
+  using Tl = Tile<T>;
+  std::int64_t l1 = 32 << 10, l2 = 512 << 10, l3 = 8 << 20;  // if sysfs says nothing
+  for (const auto& c : read_caches("/sys/devices/system/cpu", usable_cpus())) {
+    if (c.type == "Instruction" || c.size_bytes <= 0) continue;
+    if (c.level == 1) l1 = c.size_bytes;
+    if (c.level == 2) l2 = c.size_bytes;
+    if (c.level == 3) l3 = c.size_bytes * std::max(1, c.instances);
   }
-  const std::int64_t m = in.m, k = in.k;
-  T acc[kTileCols][R] = {};
-  for (std::int64_t p = p0; p < p1; ++p) {
-    const T* a = in.a.data() + i + p * m;
-#pragma GCC unroll 4
-    for (std::int64_t jj = 0; jj < cols; ++jj) {
-      const T b = in.b[static_cast<std::size_t>(p + (j + jj) * k)];
-#pragma omp simd
-      for (std::int64_t ii = 0; ii < rows; ++ii) acc[jj][ii] += a[ii] * b;
+  const auto size = static_cast<std::int64_t>(sizeof(T));
+  auto round_down = [](std::int64_t v, std::int64_t multiple) {
+    return std::max(multiple, v / multiple * multiple);
+  };
+  Blocking b;
+  b.kc = round_down(l1 / 2 / (Tl::NR * size), 8);
+  b.mc = round_down(l2 / 2 / (b.kc * size), Tl::MR);
+  b.nc = round_down(l3 / 2 / std::max(1, threads) / (b.kc * size), Tl::NR);
+  return b;
+}
+
+// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of column-major A (leading dimension lda) into
+// MR-tall panels, each stored k-major (MR consecutive values per k), zero-padded at the bottom.
+template <class T>
+void pack_a(const T* a, std::int64_t lda, std::int64_t mc, std::int64_t kc, T* packed) {
+  constexpr int MR = Tile<T>::MR;
+  for (std::int64_t i = 0; i < mc; i += MR) {
+    const std::int64_t rows = std::min<std::int64_t>(MR, mc - i);
+    for (std::int64_t p = 0; p < kc; ++p) {
+      const T* src = a + i + p * lda;
+      std::int64_t r = 0;
+      for (; r < rows; ++r) packed[r] = src[r];
+      for (; r < MR; ++r) packed[r] = T(0);
+      packed += MR;
     }
   }
-  for (std::int64_t jj = 0; jj < cols; ++jj) {
-    T* cj = c + i + (j + jj) * m;
+}
+
+// Packs a kc x nc block of column-major B into NR-wide panels, each stored k-major (NR
+// consecutive values per k), zero-padded on the right. Panels are independent: packed in
+// parallel by the threads of the enclosing region.
+template <class T>
+void pack_b_panels(const T* b, std::int64_t ldb, std::int64_t kc, std::int64_t nc, T* packed) {
+  constexpr int NR = Tile<T>::NR;
+  const std::int64_t panels = (nc + NR - 1) / NR;
+#pragma omp for schedule(static)
+  for (std::int64_t panel = 0; panel < panels; ++panel) {
+    const std::int64_t j = panel * NR;
+    const std::int64_t cols = std::min<std::int64_t>(NR, nc - j);
+    T* dst = packed + panel * NR * kc;
+    for (std::int64_t p = 0; p < kc; ++p) {
+      std::int64_t c = 0;
+      for (; c < cols; ++c) dst[c] = b[p + (j + c) * ldb];
+      for (; c < NR; ++c) dst[c] = T(0);
+      dst += NR;
+    }
+  }
+}
+
+// acc = A_panel * B_panel over kc steps, all in registers.
+template <class T>
+[[gnu::always_inline]] inline void micro_kernel(std::int64_t kc, const T* a, const T* b,
+                                                typename Tile<T>::Vec (&acc)[Tile<T>::NR][2]) {
+  using Tl = Tile<T>;
+  using Vec = typename Tl::Vec;
+  for (auto& column : acc) column[0] = column[1] = Vec{};
+  for (std::int64_t p = 0; p < kc; ++p) {
+    const Vec a0 = simd::load(a), a1 = simd::load(a + Tl::kLanes);
+#pragma GCC unroll 16
+    for (int j = 0; j < Tl::NR; ++j) {
+      acc[j][0] += a0 * b[j];
+      acc[j][1] += a1 * b[j];
+    }
+    a += Tl::MR;
+    b += Tl::NR;
+  }
+}
+
+// C tile (rows x cols at c, leading dimension ldc) = alpha * acc + beta * C; with first ==
+// false (a later KC slice) beta is 1. beta == 0 never reads C, as BLAS defines.
+template <class T>
+void store_tile(const typename Tile<T>::Vec (&acc)[Tile<T>::NR][2], T* c, std::int64_t ldc,
+                std::int64_t rows, std::int64_t cols, T alpha, T beta) {
+  using Tl = Tile<T>;
+  alignas(kVectorBytes) T tile[Tl::NR][Tl::MR];
+  std::memcpy(tile, acc, sizeof tile);
+  for (std::int64_t j = 0; j < cols; ++j) {
+    T* cj = c + j * ldc;
+    if (beta == T(0)) {
 #pragma omp simd
-    for (std::int64_t ii = 0; ii < rows; ++ii) cj[ii] += in.alpha * acc[jj][ii];
+      for (std::int64_t i = 0; i < rows; ++i) cj[i] = alpha * tile[j][i];
+    } else {
+#pragma omp simd
+      for (std::int64_t i = 0; i < rows; ++i) cj[i] = alpha * tile[j][i] + beta * cj[i];
+    }
   }
 }
 
 template <class T>
 class OmpGemm final : public GemmKernel<T> {
+  using Tl = Tile<T>;
+
  public:
   void setup(const GemmInputs<T>& in) override {
     in_ = &in;
@@ -59,35 +153,50 @@ class OmpGemm final : public GemmKernel<T> {
     const auto size = static_cast<std::int64_t>(in.c.size());
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < size; ++i) c[i] = c0[i];
+
+    // Below a few MFLOP the threads' barriers (two per KC slice) cost more than they save, so
+    // small products run on one thread, as the BLAS libraries do.
+    constexpr double kParallelFlops = 1 << 22;
+    threads_ =
+        2.0 * static_cast<double>(in.m) * static_cast<double>(in.n) * static_cast<double>(in.k) <
+                kParallelFlops
+            ? 1
+            : omp_get_max_threads();
+    const Blocking max = blocking_for<T>(threads_);
+    // Balance the parallel MC loop: equal blocks, a multiple of the thread count of them, none
+    // taller than the L2 bound.
+    const auto ceil_div = [](std::int64_t a, std::int64_t b) { return (a + b - 1) / b; };
+    const std::int64_t blocks = threads_ * ceil_div(ceil_div(in.m, threads_), max.mc);
+    block_.mc = std::min(max.mc, ceil_div(ceil_div(in.m, blocks), Tl::MR) * Tl::MR);
+    block_.kc = std::min(max.kc, in.k);
+    block_.nc = std::min(max.nc, ceil_div(in.n, Tl::NR) * Tl::NR);
+    packed_b_ = HostBuffer<T>(static_cast<std::size_t>(block_.kc * block_.nc));
+    packed_a_.clear();
+    for (int t = 0; t < threads_; ++t) {
+      packed_a_.emplace_back(static_cast<std::size_t>(block_.mc * block_.kc));
+    }
   }
 
   void run() override {
     const GemmInputs<T>& in = *in_;
     const std::int64_t m = in.m, n = in.n, k = in.k;
+    const Blocking blk = block_;
     T* c = c_.data();
-    const std::int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
-    const std::int64_t col_blocks = (n + kColBlock - 1) / kColBlock;
-#pragma omp parallel for collapse(2) schedule(static)
-    for (std::int64_t jb = 0; jb < col_blocks; ++jb) {
-      for (std::int64_t ib = 0; ib < row_blocks; ++ib) {
-        const std::int64_t i0 = ib * kRowBlock, i1 = std::min(m, i0 + kRowBlock);
-        const std::int64_t j0 = jb * kColBlock, j1 = std::min(n, j0 + kColBlock);
-        for (std::int64_t j = j0; j < j1; ++j) {
-#pragma omp simd
-          for (std::int64_t i = i0; i < i1; ++i) c[i + j * m] *= in.beta;
-        }
-        for (std::int64_t p0 = 0; p0 < k; p0 += kDepthBlock) {
-          const std::int64_t p1 = std::min(k, p0 + kDepthBlock);
-          for (std::int64_t j = j0; j < j1; j += kTileCols) {
-            const std::int64_t cols = std::min(kTileCols, j1 - j);
-            for (std::int64_t i = i0; i < i1; i += kTileRows<T>) {
-              const std::int64_t rows = std::min(kTileRows<T>, i1 - i);
-              if (rows == kTileRows<T> && cols == kTileCols) {
-                tile<T, true>(in, c, i, j, rows, cols, p0, p1);
-              } else {
-                tile<T, false>(in, c, i, j, rows, cols, p0, p1);
-              }
-            }
+#pragma omp parallel num_threads(threads_)
+    {
+      T* packed_a = packed_a_[static_cast<std::size_t>(omp_get_thread_num())].data();
+      for (std::int64_t jc = 0; jc < n; jc += blk.nc) {
+        const std::int64_t nc = std::min(blk.nc, n - jc);
+        for (std::int64_t pc = 0; pc < k; pc += blk.kc) {
+          const std::int64_t kc = std::min(blk.kc, k - pc);
+          const T beta = pc == 0 ? in.beta : T(1);
+          pack_b_panels(in.b.data() + pc + jc * k, k, kc, nc,
+                        packed_b_.data());  // ends in a barrier
+#pragma omp for schedule(static)
+          for (std::int64_t ic = 0; ic < m; ic += blk.mc) {
+            const std::int64_t mc = std::min(blk.mc, m - ic);
+            pack_a(in.a.data() + ic + pc * m, m, mc, kc, packed_a);
+            macro_kernel(packed_a, mc, nc, kc, c + ic + jc * m, m, in.alpha, beta);
           }
         }
       }
@@ -96,9 +205,33 @@ class OmpGemm final : public GemmKernel<T> {
 
   void read_c(std::span<T> out) override { std::copy_n(c_.data(), out.size(), out.data()); }
 
+  std::vector<std::string> notes() const override {
+    return {
+        fmt::format("packed {}x{} register tile of {}-bit vectors; MC {} KC {} NC {}; {} thread(s)",
+                    Tl::MR, Tl::NR, kVectorBytes * 8, block_.mc, block_.kc, block_.nc, threads_)};
+  }
+
  private:
+  // Every MR x NR tile of an mc x nc block of C from the packed A block and B panels.
+  void macro_kernel(const T* packed_a, std::int64_t mc, std::int64_t nc, std::int64_t kc, T* c,
+                    std::int64_t ldc, T alpha, T beta) const {
+    typename Tl::Vec acc[Tl::NR][2];
+    for (std::int64_t j = 0; j < nc; j += Tl::NR) {
+      const T* b_panel = packed_b_.data() + (j / Tl::NR) * Tl::NR * kc;
+      for (std::int64_t i = 0; i < mc; i += Tl::MR) {
+        micro_kernel<T>(kc, packed_a + (i / Tl::MR) * Tl::MR * kc, b_panel, acc);
+        store_tile<T>(acc, c + i + j * ldc, ldc, std::min<std::int64_t>(Tl::MR, mc - i),
+                      std::min<std::int64_t>(Tl::NR, nc - j), alpha, beta);
+      }
+    }
+  }
+
   const GemmInputs<T>* in_ = nullptr;
   HostBuffer<T> c_;
+  int threads_ = 1;
+  Blocking block_{};
+  HostBuffer<T> packed_b_;
+  std::vector<HostBuffer<T>> packed_a_;  // one per thread
 };
 
 }  // namespace
@@ -106,6 +239,6 @@ class OmpGemm final : public GemmKernel<T> {
 FLOPBENCH_REGISTER(make_implementation<workloads::Gemm, OmpGemm>(
     {.name = "omp",
      .device = DeviceKind::cpu,
-     .description = "hand-written OpenMP: cache-blocked, register-tiled SIMD"}))
+     .description = "hand-written OpenMP: packed Goto/BLIS blocking, SIMD register-tile kernel"}))
 
 }  // namespace flopbench

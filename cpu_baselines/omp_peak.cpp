@@ -1,27 +1,20 @@
 // Register-only FMA chains on every thread: the achievable compute peak of the CPU.
 #include <omp.h>
 
+#include "cpu_baselines/simd.hpp"
 #include "harness/registry.hpp"
 
 namespace flopbench {
 namespace {
 
-// The widest vector this build targets (-march decides).
-#if defined(__AVX512F__)
-constexpr int kVectorBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVectorBytes = 32;
-#else
-constexpr int kVectorBytes = 16;
-#endif
 // Independent chains per thread. Saturating the FMA pipes needs latency x pipes chains in
 // flight (4 x 2 on current x86 cores); 12 leaves margin and still fits in 16 registers.
 constexpr int kChainsPerThread = 12;
 
 template <class T>
 class OmpPeak final : public PeakKernel<T> {
-  using Vec [[gnu::vector_size(kVectorBytes)]] = T;
-  static constexpr int kLanes = kVectorBytes / static_cast<int>(sizeof(T));
+  using Vec = simd::Vec<T>;
+  static constexpr int kLanes = simd::kLanes<T>;
 
  public:
   void setup(const PeakInputs<T>& in) override {
@@ -56,7 +49,7 @@ class OmpPeak final : public PeakKernel<T> {
   std::vector<T> chain_values() override { return values_; }
   std::vector<std::string> notes() const override {
     return {std::to_string(threads_) + " threads x " + std::to_string(kChainsPerThread) +
-            " chains of " + std::to_string(kVectorBytes * 8) + "-bit vectors"};
+            " chains of " + std::to_string(simd::kVectorBytes * 8) + "-bit vectors"};
   }
 
  private:

@@ -153,10 +153,12 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
 
 std::vector<Problem> odd_problems(const WorkloadInfo& w) {
   if (w.matrix) {
-    return {Problem::matrix(1, 1, 1),       Problem::matrix(17, 17, 17),
-            Problem::matrix(63, 65, 17),    Problem::matrix(65, 63, 257),
-            Problem::matrix(257, 257, 257), Problem::matrix(1, 300, 7),
-            Problem::matrix(300, 1, 129)};
+    return {Problem::matrix(1, 1, 1), Problem::matrix(17, 17, 17), Problem::matrix(63, 65, 17),
+            Problem::matrix(65, 63, 257), Problem::matrix(257, 257, 257),
+            Problem::matrix(1, 300, 7), Problem::matrix(300, 1, 129),
+            // Across the cache blocks of a packed GEMM: several MC blocks and KC slices, and
+            // (with caches up to 64 MiB) more than one NC block.
+            Problem::matrix(700, 37, 700), Problem::matrix(40, 6500, 400)};
   }
   if (w.counted_flops) return {Problem::vector(1), Problem::vector(17), Problem::vector(1000)};
   return {Problem::vector(1),  Problem::vector(17),  Problem::vector(63),
@@ -182,10 +184,10 @@ TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
       }
     }
   }
-  // Both precisions of: gemm (omp, eigen, openblas) on 7 shapes; sum, dot, stream (omp), sum,
+  // Both precisions of: gemm (omp, eigen, openblas) on 9 shapes; sum, dot, stream (omp), sum,
   // dot (eigen), dot (openblas) on 6 sizes; peak (omp) on 3. OpenBLAS only when built with it.
   const int blas = FLOPBENCH_HAVE_OPENBLAS ? 1 : 0;
-  EXPECT_EQ(checked, 2 * ((2 + blas) * 7 + (5 + blas) * 6 + 3));
+  EXPECT_EQ(checked, 2 * ((2 + blas) * 9 + (5 + blas) * 6 + 3));
 }
 
 TEST(Implementations, ListedWithDescriptionsAndBothPrecisions) {
