@@ -2,8 +2,8 @@
 # The git commit is read at build time (not configure time) so it never goes stale.
 string(TOUPPER "${CMAKE_BUILD_TYPE}" _flopbench_bt)
 set(FLOPBENCH_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${_flopbench_bt}}")
-if(FLOPBENCH_NATIVE)
-  string(APPEND FLOPBENCH_CXX_FLAGS " -march=native")
+if(FLOPBENCH_CPU_ARCH AND NOT FLOPBENCH_CPU_ARCH STREQUAL "none")
+  string(APPEND FLOPBENCH_CXX_FLAGS " -march=${FLOPBENCH_CPU_ARCH}")
 endif()
 string(APPEND FLOPBENCH_CXX_FLAGS " ${OpenMP_CXX_FLAGS}")
 string(STRIP "${FLOPBENCH_CXX_FLAGS}" FLOPBENCH_CXX_FLAGS)
