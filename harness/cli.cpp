@@ -19,12 +19,9 @@
 #include "reports/results_json.hpp"
 
 namespace flopbench {
-namespace {
-
 namespace fs = std::filesystem;
 
-// The current UTC time, ISO 8601 ("2026-11-23T19:20:00Z") or compact for directory names.
-std::string utc_now(bool compact = false) {
+std::string utc_now(bool compact) {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -36,6 +33,8 @@ std::string utc_now(bool compact = false) {
   }
   return buf;
 }
+
+namespace {
 
 std::map<std::string, std::string> implementation_libraries() {
   std::map<std::string, std::string> libs;
@@ -107,9 +106,8 @@ void print_written_files(const fs::path& dir, bool with_results_json) {
 }
 
 struct RunOptions {
-  std::string workloads, implementations, precision = "all", sizes, profile = "standard", out;
-  int threads = 0;
-  std::uint64_t seed = 1;
+  std::string workloads, implementations, precision = "all", sizes;
+  MeasureOptions measure;
 };
 
 int run_command(const RunOptions& opt, const std::vector<std::string>& command_line) {
@@ -121,12 +119,32 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   }
   sel.precisions = parse_precisions(opt.precision);
   if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
+
+  const MeasuredRun run = measure_selection(sel, opt.measure, command_line, {});
+  write_run_outputs(run);
+  const int status = run_exit_status(run.doc);
+  if (status == kExitInterrupted) {
+    fmt::print(stderr,
+               "flopbench: interrupted; the measurements finished before it were written\n");
+  } else if (status == kExitFailures) {
+    fmt::print(stderr, "flopbench: a measurement was incorrect or failed; see {}/report.md\n",
+               run.dir.string());
+  }
+  return status;
+}
+
+}  // namespace
+
+MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
+                              const std::vector<std::string>& command_line,
+                              const std::function<bool(const MeasurementRequest&)>& keep) {
   sel.profile = parse_profile(opt.profile);
   if (opt.threads > 0) omp_set_num_threads(opt.threads);
 
   ResultsDocument doc;
   doc.environment = collect_environment(implementation_libraries());
-  const auto plan = plan_measurements(sel, doc.environment);
+  auto plan = plan_measurements(sel, doc.environment);
+  if (keep) std::erase_if(plan, [&](const MeasurementRequest& r) { return !keep(r); });
   const fs::path dir = prepare_output_dir(opt.out, doc.environment.host);
   doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
 
@@ -161,20 +179,16 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   }
   doc.run.finished_utc = utc_now();
   doc.run.interrupted = interrupt_requested();
-  write_outputs(doc, dir, true);
-
-  fmt::print("\n{}", console_summary(doc));
-  print_written_files(dir, true);
-  const int status = run_exit_status(doc);
-  if (status == kExitInterrupted) {
-    fmt::print(stderr,
-               "flopbench: interrupted; the measurements finished before it were written\n");
-  } else if (status == kExitFailures) {
-    fmt::print(stderr, "flopbench: a measurement was incorrect or failed; see {}/report.md\n",
-               dir.string());
-  }
-  return status;
+  return {std::move(doc), dir};
 }
+
+void write_run_outputs(const MeasuredRun& run) {
+  write_outputs(run.doc, run.dir, true);
+  fmt::print("\n{}", console_summary(run.doc));
+  print_written_files(run.dir, true);
+}
+
+namespace {
 
 int list_command() {
   for (const auto& impl : registry().all()) {
@@ -211,6 +225,15 @@ int report_command(const std::string& results_file, const std::string& out) {
 
 }  // namespace
 
+void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
+  cmd->add_option("--profile", opt.profile, "quick, standard or full")->capture_default_str();
+  cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
+      ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--seed", opt.seed, "seed of the generated inputs")->capture_default_str();
+  cmd->add_option("--out", opt.out,
+                  "results directory; must not exist or be empty (default results/<host>-<time>)");
+}
+
 Command add_run_command(CLI::App& app) {
   auto opt = std::make_shared<RunOptions>();
   auto* cmd =
@@ -224,12 +247,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--sizes", opt->sizes,
                   "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
                   "K/M/G suffixes; default: the profile's");
-  cmd->add_option("--profile", opt->profile, "quick, standard or full")->capture_default_str();
-  cmd->add_option("--threads", opt->threads, "CPU threads (default: OMP_NUM_THREADS or all)")
-      ->check(CLI::Range(1, 1 << 16));
-  cmd->add_option("--seed", opt->seed, "seed of the generated inputs")->capture_default_str();
-  cmd->add_option("--out", opt->out,
-                  "results directory; must not exist or be empty (default results/<host>-<time>)");
+  add_measure_options(cmd, opt->measure);
   return {cmd, [opt](const std::vector<std::string>& command_line) {
             return run_command(*opt, command_line);
           }};
@@ -273,10 +291,9 @@ int cli_main(int argc, char** argv) {
                        fmt::format("flopbench {} ({})", build::version, build::git_commit));
   app.require_subcommand(1);
   const std::vector<Command> commands = {
-      add_run_command(app),
-      add_list_command(app),
-      add_info_command(app),
-      add_report_command(app),
+      add_run_command(app),    add_list_command(app),  add_info_command(app),
+      add_report_command(app), add_sheet_command(app), add_compare_command(app),
+      add_check_command(app),  add_spec_command(app),
   };
 
   // CLI11 would take an unknown command for a stray argument; name it instead.

@@ -6,236 +6,26 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <optional>
-#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/statistics.hpp"
 #include "harness/workloads.hpp"
+#include "reports/acceptance.hpp"
+#include "reports/format.hpp"
+#include "reports/html_report.hpp"
 #include "reports/results_json.hpp"
 
 namespace flopbench {
 namespace {
 
 using nlohmann::json;
-
-// ---- facts about measurements ---------------------------------------------------------------
-
-bool passed(const MeasurementRecord& r) { return r.disposition == Disposition::passed; }
-bool on_gpu(const MeasurementRecord& r) { return r.device.starts_with("gpu"); }
-
-// Memory-bound workloads: GB/s is their headline number.
-bool bandwidth_bound(std::string_view workload) {
-  const WorkloadInfo* w = lookup_workload(workload);
-  return w && w->bandwidth_bound;
-}
-// Their compulsory bytes say nothing about their speed.
-bool compute_bound(std::string_view workload) {
-  const WorkloadInfo* w = lookup_workload(workload);
-  return w && !w->bandwidth_bound;
-}
-
-auto problem_order(const Problem& p) { return std::tuple(p.m, p.n, p.k); }
-
-struct Throughput {
-  double value;
-  std::string_view unit;
-};
-
-// The number a reader compares first: GB/s for memory-bound workloads, GFLOP/s otherwise.
-std::optional<Throughput> headline(const MeasurementRecord& r) {
-  const bool bandwidth = bandwidth_bound(r.workload);
-  const auto& first = bandwidth ? r.gbytes_per_s : r.gflops;
-  const auto& second = bandwidth ? r.gflops : r.gbytes_per_s;
-  if (first) return Throughput{*first, bandwidth ? "GB/s" : "GFLOP/s"};
-  if (second && !compute_bound(r.workload)) {
-    return Throughput{*second, bandwidth ? "GFLOP/s" : "GB/s"};
-  }
-  return std::nullopt;
-}
-
-// A median that may be compared: only passed measurements report their timing.
-std::optional<double> median_s(const MeasurementRecord& r) {
-  if (!passed(r) || !r.stats || r.stats->samples == 0) return std::nullopt;
-  return r.stats->median;
-}
-
-// Measurements of one workload at one precision, in order of problem size; the groups come in
-// the order the document first mentions them.
-struct Group {
-  std::string workload;
-  Precision precision;
-  std::vector<const MeasurementRecord*> records;
-};
-
-std::vector<Group> groups_of(const ResultsDocument& doc) {
-  std::vector<Group> groups;
-  for (const auto& r : doc.measurements) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
-      return g.workload == r.workload && g.precision == r.precision;
-    });
-    if (it == groups.end()) it = groups.insert(groups.end(), Group{r.workload, r.precision, {}});
-    it->records.push_back(&r);
-  }
-  for (auto& g : groups) {
-    std::stable_sort(g.records.begin(), g.records.end(), [](const auto* a, const auto* b) {
-      return problem_order(a->problem) < problem_order(b->problem);
-    });
-  }
-  return groups;
-}
-
-std::string group_title(const Group& g) {
-  return fmt::format("{} ({})", display_name(g.workload, g.precision), to_string(g.precision));
-}
-
-// ---- number formatting ------------------------------------------------------------------------
-
-// At least three significant digits, never in exponent notation: 66908, 512, 51.2, 5.12, 0.512.
-std::string short_number(double v) {
-  if (!std::isfinite(v)) return fmt::format("{}", v);
-  const double a = std::fabs(v);
-  const int decimals = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
-  return fmt::format("{:.{}f}", v, decimals);
-}
-
-std::string duration(double s) {
-  const double a = std::fabs(s);
-  if (a >= 1 || a == 0 || !std::isfinite(s)) return short_number(s) + " s";
-  if (a >= 1e-3) return short_number(s * 1e3) + " ms";
-  if (a >= 1e-6) return short_number(s * 1e6) + " µs";
-  return short_number(s * 1e9) + " ns";
-}
-
-std::string throughput(const std::optional<Throughput>& t) {
-  return t ? fmt::format("{} {}", short_number(t->value), t->unit) : "-";
-}
-
-std::string optional_value(const std::optional<double>& v) { return v ? short_number(*v) : "-"; }
-
-std::string percent(const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", *v) : "-"; }
-
-std::string ratio(double v) { return fmt::format("{:.2f}×", v); }
-
-std::string bytes(std::int64_t b) {
-  static constexpr std::array<std::string_view, 5> kUnits{"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  std::size_t unit = 0;
-  while (v >= 1024 && unit + 1 < kUnits.size()) {
-    v /= 1024;
-    ++unit;
-  }
-  return v == std::floor(v) ? fmt::format("{:.0f} {}", v, kUnits[unit])
-                            : fmt::format("{:.1f} {}", v, kUnits[unit]);
-}
-
-std::string peak_text(const Peak& p) {
-  std::string text = p.gflops ? short_number(*p.gflops) + " GFLOP/s" : "unknown";
-  if (!p.basis.empty()) text += fmt::format(" ({})", p.basis);
-  return text;
-}
-
-std::string or_unknown(const std::string& s) { return s.empty() ? "unknown" : s; }
-
-std::string list_or(const std::vector<std::string>& items, std::string_view none) {
-  return items.empty() ? std::string(none) : fmt::format("{}", fmt::join(items, ", "));
-}
-
-// ---- text tables ------------------------------------------------------------------------------
-
-// Display width of UTF-8 text: one column per code point (our text has no wide characters).
-std::size_t width(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-std::string pad(std::string_view s, std::size_t w, bool right) {
-  const std::string fill(w > width(s) ? w - width(s) : 0, ' ');
-  return right ? fill + std::string(s) : std::string(s) + fill;
-}
-
-struct Column {
-  std::string title;
-  bool right = false;  // numbers align right
-};
-
-// Cells are plain text; Markdown escaping happens when rendering.
-struct Table {
-  std::vector<Column> columns;
-  std::vector<std::vector<std::string>> rows;
-
-  std::vector<std::size_t> widths(std::size_t minimum,
-                                  const std::vector<std::vector<std::string>>& cells) const {
-    std::vector<std::size_t> w(columns.size(), minimum);
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      w[c] = std::max(w[c], width(columns[c].title));
-      for (const auto& row : cells) w[c] = std::max(w[c], width(row[c]));
-    }
-    return w;
-  }
-
-  std::string markdown() const {
-    // A pipe ends a cell and a newline ends the table.
-    const auto escape = [](const std::string& s) {
-      std::string out;
-      for (char c : s) {
-        if (c == '|') {
-          out += "\\|";
-        } else {
-          out += c == '\n' || c == '\r' ? ' ' : c;
-        }
-      }
-      return out;
-    };
-    std::vector<std::vector<std::string>> cells;
-    for (const auto& row : rows) {
-      cells.emplace_back();
-      for (const auto& cell : row) cells.back().push_back(escape(cell));
-    }
-    const auto w = widths(3, cells);
-    std::string out = "|";
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      out += fmt::format(" {} |", pad(columns[c].title, w[c], columns[c].right));
-    }
-    out += "\n|";
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      out += fmt::format(" {}{} |", std::string(w[c] - 1, '-'), columns[c].right ? ':' : '-');
-    }
-    out += "\n";
-    for (const auto& row : cells) {
-      out += "|";
-      for (std::size_t c = 0; c < columns.size(); ++c) {
-        out += fmt::format(" {} |", pad(row[c], w[c], columns[c].right));
-      }
-      out += "\n";
-    }
-    return out;
-  }
-
-  std::string plain() const {
-    const auto w = widths(0, rows);
-    const auto line = [&](const auto& cell_of) {
-      std::string out;
-      for (std::size_t c = 0; c < columns.size(); ++c) {
-        const bool last = c + 1 == columns.size();
-        out += pad(cell_of(c), last && !columns[c].right ? 0 : w[c], columns[c].right);
-        out += last ? "\n" : "  ";
-      }
-      return out;
-    };
-    std::string out = line([&](std::size_t c) { return columns[c].title; });
-    for (const auto& row : rows) out += line([&](std::size_t c) { return row[c]; });
-    return out;
-  }
-};
 
 // ---- Markdown ---------------------------------------------------------------------------------
 
@@ -249,36 +39,6 @@ std::string code(std::string_view s) {
   const std::string fence(longest + 1, '`');
   const bool space = !s.empty() && (s.front() == '`' || s.back() == '`');
   return fmt::format("{0}{1}{2}{1}{0}", fence, space ? " " : "", s);
-}
-
-// The command line as a shell would need it typed.
-std::string shell_command(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& arg : argv) {
-    if (!out.empty()) out += ' ';
-    const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) ||
-             std::string_view("_-+=/.,:@%").find(c) != std::string_view::npos;
-    });
-    if (plain) {
-      out += arg;
-      continue;
-    }
-    out += '\'';
-    for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    out += '\'';
-  }
-  return out;
-}
-
-std::string where(const MeasurementRecord& r) {
-  return fmt::format("{} {} on {}, {}", display_name(r.workload, r.precision), r.implementation,
-                     r.device, r.problem.label());
-}
-
-std::string result_text(const MeasurementRecord& r) {
-  const auto d = std::string(to_string(r.disposition));
-  return passed(r) || r.reason.empty() ? d : fmt::format("{}: {}", d, r.reason);
 }
 
 std::string header_section(const ResultsDocument& doc) {
@@ -312,26 +72,10 @@ std::string header_section(const ResultsDocument& doc) {
 }
 
 std::string inventory_section(const Environment& env) {
-  const auto& cpu = env.cpu;
   std::string out = "\n## Inventory\n\n### CPU\n\n";
-  out += fmt::format("- Model: {} ({}, {}; family {}, model {}, stepping {})\n",
-                     or_unknown(cpu.model), or_unknown(cpu.vendor),
-                     or_unknown(cpu.microarchitecture), cpu.family, cpu.model_number, cpu.stepping);
-  out += fmt::format("- Cores: {} physical, {} logical, in {} socket(s)\n", cpu.cores,
-                     cpu.logical_cpus, cpu.sockets);
-  out += fmt::format("- SIMD: {}\n", list_or(cpu.simd, "none"));
-  std::vector<std::string> caches;
-  for (const auto& c : cpu.caches) {
-    caches.push_back(
-        fmt::format("L{} {} {} ×{}", c.level, c.type, bytes(c.size_bytes), c.instances));
+  for (const auto& [label, value] : cpu_facts(env.cpu)) {
+    out += fmt::format("- {}: {}\n", label, value);
   }
-  out += fmt::format("- Caches: {}\n", list_or(caches, "unknown"));
-  out += fmt::format("- Memory: {}\n", bytes(cpu.memory_bytes));
-  out += fmt::format("- Clock: {} (source: {})\n",
-                     cpu.clock_ghz ? fmt::format("{:.2f} GHz", *cpu.clock_ghz) : "unknown",
-                     or_unknown(cpu.clock_source));
-  out += fmt::format("- Peak FP32: {}\n", peak_text(cpu.peak_fp32));
-  out += fmt::format("- Peak FP64: {}\n", peak_text(cpu.peak_fp64));
 
   const auto& gpu = env.gpu;
   out += "\n### GPUs\n\n";
@@ -339,57 +83,17 @@ std::string inventory_section(const Environment& env) {
     out += fmt::format("CUDA runtime {}, driver {}.\n\n", or_unknown(gpu.runtime_version),
                        gpu.driver_version.empty() ? "none" : gpu.driver_version);
   }
-  if (gpu.devices.empty()) {
-    const std::string reason = !gpu.no_device_reason.empty() ? gpu.no_device_reason
-                               : gpu.cuda_built              ? "none found"
-                                                             : "this build has no CUDA support";
-    out += fmt::format("No CUDA device: {}\n", reason);
-  }
+  if (gpu.devices.empty()) out += fmt::format("No CUDA device: {}\n", no_gpu_reason(gpu));
   for (const auto& d : gpu.devices) {
-    out += fmt::format(
-        "- gpu{}: {}, compute capability {}.{}, {} SMs at {:.0f} MHz, {} memory ({}-bit bus, "
-        "{:.0f} MHz), L2 {}, ECC {}, PCI {}; peak FP32 {}, peak FP64 {}\n",
-        d.index, or_unknown(d.name), d.cc_major, d.cc_minor, d.sm_count, d.sm_clock_mhz,
-        bytes(d.memory_bytes), d.memory_bus_width_bits, d.memory_clock_mhz, bytes(d.l2_bytes),
-        d.ecc_enabled ? "on" : "off", or_unknown(d.pci_bus_id), peak_text(d.peak_fp32),
-        peak_text(d.peak_fp64));
+    out += fmt::format("- gpu{}: {}\n", d.index, gpu_description(d));
   }
   return out;
 }
 
 std::string group_section(const Group& g) {
-  const auto any = [&](auto has) { return std::any_of(g.records.begin(), g.records.end(), has); };
-  const bool bandwidth = bandwidth_bound(g.workload);
-  const bool show_gbs =
-      !compute_bound(g.workload) && any([](const auto* r) { return r->gbytes_per_s.has_value(); });
-  const bool show_gflops = any([](const auto* r) { return r->gflops.has_value(); });
-  const bool show_peak = any([](const auto* r) { return r->percent_of_peak.has_value(); });
-
-  Table t;
-  t.columns = {{"Problem"}, {"Implementation"}, {"Device"}, {"Median", true}};
-  // The memory-bound workloads lead with GB/s.
-  if (show_gbs && bandwidth) t.columns.push_back({"GB/s", true});
-  if (show_gflops) t.columns.push_back({"GFLOP/s", true});
-  if (show_gbs && !bandwidth) t.columns.push_back({"GB/s", true});
-  if (show_peak) t.columns.push_back({"% of peak", true});
-  t.columns.insert(t.columns.end(), {{"CV", true}, {"Samples", true}, {"Result"}});
-
+  const Table t = group_table(g);
   std::string notes;
   for (const auto* r : g.records) {
-    const bool ok = median_s(*r).has_value();
-    std::vector<std::string> row = {r->problem.label(), r->implementation, r->device,
-                                    ok ? duration(r->stats->median) : "-"};
-    const auto value = [&](const std::optional<double>& v) {
-      row.push_back(ok ? optional_value(v) : "-");
-    };
-    if (show_gbs && bandwidth) value(r->gbytes_per_s);
-    if (show_gflops) value(r->gflops);
-    if (show_gbs && !bandwidth) value(r->gbytes_per_s);
-    if (show_peak) row.push_back(ok ? percent(r->percent_of_peak) : "-");
-    row.push_back(ok ? fmt::format("{:.2f}%", r->stats->cv * 100) : "-");
-    row.push_back(ok ? fmt::format("{}", r->stats->samples) : "-");
-    row.push_back(result_text(*r));
-    t.rows.push_back(std::move(row));
     for (const auto& note : r->notes) {
       notes += fmt::format("- {} on {}, {}: {}\n", r->implementation, r->device, r->problem.label(),
                            note);
@@ -400,43 +104,8 @@ std::string group_section(const Group& g) {
   return out;
 }
 
-// Fastest passed measurement among `records` for which `keep` holds.
-template <class Keep>
-const MeasurementRecord* fastest(const std::vector<const MeasurementRecord*>& records,
-                                 const Problem& problem, Keep keep) {
-  const MeasurementRecord* best = nullptr;
-  for (const auto* r : records) {
-    if (r->problem != problem || !keep(*r) || !median_s(*r)) continue;
-    if (!best || *median_s(*r) < *median_s(*best)) best = r;
-  }
-  return best;
-}
-
-std::vector<Problem> problems_of(const Group& g) {
-  std::vector<Problem> problems;
-  for (const auto* r : g.records) {
-    if (std::find(problems.begin(), problems.end(), r->problem) == problems.end()) {
-      problems.push_back(r->problem);
-    }
-  }
-  return problems;
-}
-
 std::string gpu_vs_cpu_section(const std::vector<Group>& groups) {
-  Table t;
-  t.columns = {{"Workload"}, {"Problem"},          {"Best GPU"},     {"GPU median", true},
-               {"Best CPU"}, {"CPU median", true}, {"Speedup", true}};
-  for (const auto& g : groups) {
-    for (const auto& p : problems_of(g)) {
-      const auto* gpu = fastest(g.records, p, on_gpu);
-      const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
-      if (!gpu || !cpu) continue;
-      t.rows.push_back(
-          {group_title(g), p.label(), fmt::format("{} ({})", gpu->implementation, gpu->device),
-           duration(gpu->stats->median), fmt::format("{} ({})", cpu->implementation, cpu->device),
-           duration(cpu->stats->median), ratio(cpu->stats->median / gpu->stats->median)});
-    }
-  }
+  const Table t = gpu_vs_cpu_table(groups);
   if (t.rows.empty()) return "";
   return "\n## GPU vs CPU\n\nThe fastest passed GPU implementation against the fastest passed CPU "
          "implementation on the same problem (speedup = CPU median / GPU median).\n\n" +
@@ -465,23 +134,6 @@ std::string openblas_table(const std::vector<Group>& groups) {
   return "\n### Relative to OpenBLAS\n\nEach implementation's throughput divided by OpenBLAS's on "
          "the same problem and precision.\n\n" +
          t.markdown();
-}
-
-// The STREAM triad bandwidth of a device at a precision: its largest passed problem.
-const MeasurementRecord* stream_reference(const std::vector<Group>& groups,
-                                          const std::string& device, Precision precision) {
-  const MeasurementRecord* best = nullptr;
-  for (const auto& g : groups) {
-    if (g.workload != "stream" || g.precision != precision) continue;
-    for (const auto* r : g.records) {
-      if (r->device != device || !median_s(*r) || !r->gbytes_per_s) continue;
-      if (!best || problem_order(best->problem) < problem_order(r->problem) ||
-          (best->problem == r->problem && *best->gbytes_per_s < *r->gbytes_per_s)) {
-        best = r;
-      }
-    }
-  }
-  return best;
 }
 
 std::string stream_table(const std::vector<Group>& groups) {
@@ -665,6 +317,7 @@ std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
 std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string out = header_section(doc) + inventory_section(doc.environment);
+  if (doc.acceptance) out += acceptance_markdown(*doc.acceptance);
   out +=
       "\n## Results\n\nMedian time per run; throughput from the median. Only passed "
       "measurements report numbers.\n";
@@ -702,6 +355,7 @@ std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json)
   printers.push_back(std::make_unique<CsvPrinter>());
   printers.push_back(std::make_unique<MarkdownPrinter>());
   printers.push_back(std::make_unique<GoogleBenchmarkPrinter>());
+  printers.push_back(std::make_unique<HtmlPrinter>());
   return printers;
 }
 

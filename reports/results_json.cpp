@@ -318,6 +318,27 @@ void read(const Node& n, RunInfo& v) {
   v.interrupted = get_bool(member(n, "interrupted"));
 }
 
+void read(const Node& n, CriterionVerdict& v) {
+  v.metric = get_string(member(n, "metric"));
+  v.comparator = get_string(member(n, "comparator"));
+  v.bound_text = get_string(member(n, "bound_text"));
+  v.measured = get_optional_number(member(n, "measured"));
+  v.bound = get_optional_number(member(n, "bound"));
+  v.unit = get_string(member(n, "unit"));
+  v.margin_percent = get_optional_number(member(n, "margin_percent"));
+  v.severity = get_string(member(n, "severity"));
+  v.verdict = get_string(member(n, "verdict"));
+  v.reason = get_string(member(n, "reason"));
+  v.description = get_string(member(n, "description"));
+}
+
+void read(const Node& n, AcceptanceResult& v) {
+  v.spec = get_string(member(n, "spec"));
+  v.checked_utc = get_string(member(n, "checked_utc"));
+  v.criteria = get_records<CriterionVerdict>(member(n, "criteria"));
+  v.passed = get_bool(member(n, "passed"));
+}
+
 void read(const Node& n, ResultsDocument& v) {
   // The version first: a newer file may have a different shape, and that is the error to report.
   const Node version = member(n, "schema_version");
@@ -331,6 +352,10 @@ void read(const Node& n, ResultsDocument& v) {
   read(member(n, "environment"), v.environment);
   read(member(n, "run"), v.run);
   v.measurements = get_records<MeasurementRecord>(member(n, "measurements"));
+  // Added after version 1 shipped: files from before `flopbench check` have no such key.
+  if (n.value.contains("acceptance")) {
+    v.acceptance = get_optional_record<AcceptanceResult>(member(n, "acceptance"));
+  }
 }
 
 template <class T>
@@ -464,11 +489,33 @@ void to_json(json& j, const RunInfo& v) {
        {"interrupted", v.interrupted}};
 }
 
+void to_json(json& j, const CriterionVerdict& v) {
+  j = {{"metric", v.metric},
+       {"comparator", v.comparator},
+       {"bound_text", v.bound_text},
+       {"measured", optional_number(v.measured)},
+       {"bound", optional_number(v.bound)},
+       {"unit", v.unit},
+       {"margin_percent", optional_number(v.margin_percent)},
+       {"severity", v.severity},
+       {"verdict", v.verdict},
+       {"reason", v.reason},
+       {"description", v.description}};
+}
+
+void to_json(json& j, const AcceptanceResult& v) {
+  j = {{"spec", v.spec},
+       {"checked_utc", v.checked_utc},
+       {"criteria", v.criteria},
+       {"passed", v.passed}};
+}
+
 void to_json(json& j, const ResultsDocument& v) {
   j = {{"schema_version", v.schema_version},
        {"environment", v.environment},
        {"run", v.run},
-       {"measurements", v.measurements}};
+       {"measurements", v.measurements},
+       {"acceptance", v.acceptance ? json(*v.acceptance) : json(nullptr)}};
 }
 
 void from_json(const json& j, CacheLevel& v) { read_root(j, v); }
@@ -481,6 +528,8 @@ void from_json(const json& j, Statistics& v) { read_root(j, v); }
 void from_json(const json& j, Verification& v) { read_root(j, v); }
 void from_json(const json& j, MeasurementRecord& v) { read_root(j, v); }
 void from_json(const json& j, RunInfo& v) { read_root(j, v); }
+void from_json(const json& j, CriterionVerdict& v) { read_root(j, v); }
+void from_json(const json& j, AcceptanceResult& v) { read_root(j, v); }
 void from_json(const json& j, ResultsDocument& v) { read_root(j, v); }
 
 json to_json(const ResultsDocument& doc) { return json(doc); }

@@ -38,6 +38,8 @@ void to_json(nlohmann::json& j, const Statistics& v);
 void to_json(nlohmann::json& j, const Verification& v);
 void to_json(nlohmann::json& j, const MeasurementRecord& v);
 void to_json(nlohmann::json& j, const RunInfo& v);
+void to_json(nlohmann::json& j, const CriterionVerdict& v);
+void to_json(nlohmann::json& j, const AcceptanceResult& v);
 void to_json(nlohmann::json& j, const ResultsDocument& v);
 
 void from_json(const nlohmann::json& j, CacheLevel& v);
@@ -50,6 +52,8 @@ void from_json(const nlohmann::json& j, Statistics& v);
 void from_json(const nlohmann::json& j, Verification& v);
 void from_json(const nlohmann::json& j, MeasurementRecord& v);
 void from_json(const nlohmann::json& j, RunInfo& v);
+void from_json(const nlohmann::json& j, CriterionVerdict& v);
+void from_json(const nlohmann::json& j, AcceptanceResult& v);
 void from_json(const nlohmann::json& j, ResultsDocument& v);
 
 }  // namespace flopbench

@@ -12,9 +12,13 @@ packages=(
   libopenblas-dev                       # OpenBLAS implementations (optional; strongly advised)
   libbenchmark-dev                      # Google Benchmark: the runner's timing loop
   nlohmann-json3-dev libcli11-dev libfmt-dev  # results files, command line, formatting
+  dpkg-dev                              # dpkg-shlibdeps: the .deb's Depends (--target package)
+  libfccp-dev                           # fast-cpp-csv-parser: acceptance specs (flopbench check)
 )
 test_packages=(
   libgtest-dev libfccp-dev              # GoogleTest, fast-cpp-csv-parser
+  libxml2-utils                         # xmllint: JUnit XML is well-formed (acceptance tests)
+  chromium fonts-noto-cjk               # render report.html and the sheet (PDF, screenshot test; CJK glyphs)
 )
 case "${1:-}" in
   "") ;;

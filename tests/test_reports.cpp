@@ -30,12 +30,14 @@
 #include "harness/results.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
+#include "tests/test_support.hpp"
 
 namespace flopbench {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::TempDir;
 
 const fs::path kGoldenDir = fs::path(FLOPBENCH_TEST_DATA_DIR) / "golden" / "reports";
 
@@ -94,28 +96,6 @@ void expect_golden_json(const std::string& name, const std::string& actual) {
   SCOPED_TRACE(std::string(name) + kUpdateHint);
   expect_json_near(json::parse(actual), json::parse(read_text(kGoldenDir / name)), "");
 }
-
-// A directory of its own for one test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("flopbench-test-" + std::to_string(::getpid()) + "-" + test->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // ---- a small synthetic run ------------------------------------------------------------------
 
@@ -705,7 +685,7 @@ TEST(ReportsFiles, RegenerationIsByteIdentical) {
   std::set<std::string> names;
   for (const auto& e : fs::directory_iterator(a)) names.insert(e.path().filename().string());
   EXPECT_EQ(names, (std::set<std::string>{"results.json", "results.csv", "report.md",
-                                          "google-benchmark.json"}));
+                                          "google-benchmark.json", "report.html"}));
   for (const auto& name : names) {
     SCOPED_TRACE(name);
     EXPECT_EQ(read_text(b / name), read_text(a / name));

@@ -1,0 +1,24 @@
+#pragma once
+
+// Headless Chromium: renders an HTML file to PDF (`flopbench sheet --pdf`) or to a PNG
+// screenshot (the report's rendering test). Chromium is optional; find_chromium() says whether
+// it is there.
+
+#include <filesystem>
+#include <optional>
+
+namespace flopbench {
+
+// The first of chromium, chromium-browser, google-chrome, google-chrome-stable on PATH.
+std::optional<std::filesystem::path> find_chromium();
+
+// Prints `html` to `pdf` (A4 as the page's CSS asks, no header or footer). Throws InputError
+// with Chromium's last message when it fails or takes longer than timeout_s.
+void print_to_pdf(const std::filesystem::path& chromium, const std::filesystem::path& html,
+                  const std::filesystem::path& pdf, double timeout_s = 120);
+
+// Renders `html` in a window of width x height pixels and saves it as a PNG. Throws as above.
+void screenshot(const std::filesystem::path& chromium, const std::filesystem::path& html,
+                const std::filesystem::path& png, int width, int height, double timeout_s = 120);
+
+}  // namespace flopbench

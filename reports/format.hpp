@@ -1,0 +1,148 @@
+#pragma once
+
+// What the human-readable outputs (report.md, report.html, the performance sheet, the console
+// summary) share: facts read off measurements, number formatting, and the tables they all show.
+// Kept in one place so that every output says the same thing about the same document.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "harness/results.hpp"
+
+namespace flopbench {
+
+// ---- facts about measurements ---------------------------------------------------------------
+
+inline bool passed(const MeasurementRecord& r) { return r.disposition == Disposition::passed; }
+inline bool on_gpu(const MeasurementRecord& r) { return r.device.starts_with("gpu"); }
+
+// Memory-bound workloads: GB/s is their headline number.
+bool bandwidth_bound(std::string_view workload);
+// Their compulsory bytes say nothing about their speed.
+bool compute_bound(std::string_view workload);
+
+inline auto problem_order(const Problem& p) { return std::tuple(p.m, p.n, p.k); }
+
+struct Throughput {
+  double value;
+  std::string_view unit;
+};
+
+// The number a reader compares first: GB/s for memory-bound workloads, GFLOP/s otherwise.
+std::optional<Throughput> headline(const MeasurementRecord& r);
+
+// A median that may be compared: only passed measurements report their timing.
+std::optional<double> median_s(const MeasurementRecord& r);
+
+// Measurements of one workload at one precision, in order of problem size; the groups come in
+// the order the document first mentions them.
+struct Group {
+  std::string workload;
+  Precision precision;
+  std::vector<const MeasurementRecord*> records;
+};
+
+std::vector<Group> groups_of(const ResultsDocument& doc);
+
+// "SGEMM (fp32)", "sum (fp64)".
+std::string group_title(const Group& g);
+
+// The problems of a group, in its order, each once.
+std::vector<Problem> problems_of(const Group& g);
+
+// Fastest passed measurement among `records` of `problem` for which `keep` holds.
+template <class Keep>
+const MeasurementRecord* fastest(const std::vector<const MeasurementRecord*>& records,
+                                 const Problem& problem, Keep keep) {
+  const MeasurementRecord* best = nullptr;
+  for (const auto* r : records) {
+    if (r->problem != problem || !keep(*r) || !median_s(*r)) continue;
+    if (!best || *median_s(*r) < *median_s(*best)) best = r;
+  }
+  return best;
+}
+
+// The STREAM triad bandwidth of a device at a precision: its largest passed problem.
+const MeasurementRecord* stream_reference(const std::vector<Group>& groups,
+                                          const std::string& device, Precision precision);
+
+// "SGEMM omp on cpu, 256x256x256".
+std::string where(const MeasurementRecord& r);
+// "passed", or the disposition with its reason.
+std::string result_text(const MeasurementRecord& r);
+
+// ---- number formatting ------------------------------------------------------------------------
+
+// At least three significant digits, never in exponent notation: 66908, 512, 51.2, 5.12, 0.512.
+std::string short_number(double v);
+// A time with a unit that keeps it readable: "2.50 ms", "20.0 µs".
+std::string duration(double s);
+// "1678 GFLOP/s", or "-".
+std::string throughput(const std::optional<Throughput>& t);
+std::string optional_value(const std::optional<double>& v);
+std::string percent(const std::optional<double>& v);
+std::string ratio(double v);
+// Binary units: "48 KiB", "1.5 GiB".
+std::string bytes(std::int64_t b);
+// "1280 GFLOP/s (8 cores x ...)", or "unknown".
+std::string peak_text(const Peak& p);
+std::string or_unknown(const std::string& s);
+std::string list_or(const std::vector<std::string>& items, std::string_view none);
+// The command line as a shell would need it typed.
+std::string shell_command(const std::vector<std::string>& argv);
+
+// ---- inventory --------------------------------------------------------------------------------
+
+// The CPU, one (label, value) pair per fact, in the order reports list them.
+std::vector<std::pair<std::string, std::string>> cpu_facts(const CpuInventory& cpu);
+// One line describing a GPU: name, compute capability, SMs, memory, peaks.
+std::string gpu_description(const GpuDevice& d);
+// Why there is no GPU to report ("" when there is one).
+std::string no_gpu_reason(const GpuInventory& gpu);
+
+// ---- tables -----------------------------------------------------------------------------------
+
+struct Column {
+  std::string title;
+  bool right = false;  // numbers align right
+};
+
+// Cells are plain text; escaping happens when rendering.
+struct Table {
+  std::vector<Column> columns;
+  std::vector<std::vector<std::string>> rows;
+
+  std::string markdown() const;
+  std::string plain() const;  // aligned text for the console
+  std::string html() const;   // a <table>, cells escaped
+};
+
+// One row per measurement of a group: problem, implementation, device, median, throughputs,
+// % of peak, CV, samples and the result. A column appears only when some row has a value for it.
+Table group_table(const Group& g);
+
+// The fastest passed GPU implementation against the fastest passed CPU one on a problem that
+// passed on both.
+struct Matchup {
+  const Group* group;
+  Problem problem;
+  const MeasurementRecord* gpu;
+  const MeasurementRecord* cpu;
+  double speedup() const { return cpu->stats->median / gpu->stats->median; }
+};
+
+// Every matchup, groups in order and problems in their group's order.
+std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups);
+
+// The matchups as a table (speedup = CPU median / GPU median). No rows when there are none.
+Table gpu_vs_cpu_table(const std::vector<Group>& groups);
+
+// Text for HTML element content and attribute values.
+std::string html_escape(std::string_view s);
+
+}  // namespace flopbench

@@ -1,0 +1,396 @@
+#include "reports/html_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "reports/format.hpp"
+
+namespace flopbench {
+namespace {
+
+// Fonts present on most systems, CJK ones included so that Chinese text (the sheet) renders
+// without a downloaded font.
+constexpr std::string_view kBaseCss = R"(:root { --cpu: #2f6db5; --gpu: #3b8f3b; --ratio: #b5642f; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "DejaVu Sans",
+  "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+  font-size: 14px; line-height: 1.4; color: #1a1a1a; background: #fff;
+  max-width: 1100px; margin: 24px auto; padding: 0 16px; }
+h1 { font-size: 22px; margin: 0 0 8px; }
+h2 { font-size: 18px; border-bottom: 1px solid #bbb; margin: 28px 0 8px; padding-bottom: 2px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+table { border-collapse: collapse; margin: 6px 0 10px; font-size: 12.5px; }
+th, td { border: 1px solid #d0d0d0; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; font-weight: 600; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", "Noto Sans Mono", monospace;
+  font-size: 12px; background: #f4f4f4; padding: 0 3px; overflow-wrap: anywhere; }
+.note { color: #555; font-size: 12.5px; }
+.pass { color: #1d6b1d; font-weight: 600; }
+.fail { color: #a31515; font-weight: 600; }
+.warn { color: #8a5a00; font-weight: 600; }
+.banner { border: 1px solid #999; border-left-width: 6px; padding: 6px 12px; margin: 10px 0; }
+.banner.fail { border-color: #a31515; }
+.banner.pass { border-color: #1d6b1d; }
+svg.chart { display: block; max-width: 100%; height: auto; margin: 4px 0 12px; }
+svg.chart text { font-size: 11px; fill: #1a1a1a; }
+svg.chart .grid { stroke: #dcdcdc; stroke-width: 1; }
+svg.chart .marker { stroke: #a31515; stroke-width: 1.2; stroke-dasharray: 4 3; }
+svg.chart .cpu { fill: var(--cpu); }
+svg.chart .gpu { fill: var(--gpu); }
+svg.chart .ratio { fill: var(--ratio); }
+.key { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; }
+.key.cpu { background: var(--cpu); } .key.gpu { background: var(--gpu); }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 11px; }
+  h2 { break-after: avoid; }
+  table, svg.chart, .banner { break-inside: avoid; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+)";
+
+// ---- charts -----------------------------------------------------------------------------------
+
+constexpr double kChartWidth = 760;
+constexpr double kLabelWidth = 270;  // labels end here, right-aligned
+constexpr double kPlotWidth = 380;   // then the bars; their values follow them
+constexpr double kRowHeight = 20;
+constexpr double kBarHeight = 13;
+constexpr double kTop = 6;
+constexpr double kAxisHeight = 30;
+
+std::string_view css_class(BarKind kind) {
+  switch (kind) {
+    case BarKind::cpu:
+      return "cpu";
+    case BarKind::gpu:
+      return "gpu";
+    case BarKind::ratio:
+      return "ratio";
+  }
+  return "cpu";
+}
+
+// A tick label: as short as the value allows ("0.1", "10", "1e+06").
+std::string tick_text(double v) { return fmt::format("{:g}", v); }
+
+// The smallest of 1, 2, 5 x 10^k that is at least v.
+double nice_step(double v) {
+  const double decade = std::pow(10.0, std::floor(std::log10(v)));
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (m * decade >= v) return m * decade;
+  }
+  return 10 * decade;
+}
+
+// Maps values to x offsets in [0, kPlotWidth] and lists the grid lines.
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;  // the domain; log: powers of ten
+  std::vector<double> ticks;
+
+  double x(double v) const {
+    const double f =
+        log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : v / hi;
+    return std::clamp(f, 0.0, 1.0) * kPlotWidth;
+  }
+};
+
+Axis axis_for(double min_value, double max_value) {
+  Axis a;
+  a.log = max_value / min_value > kLogScaleRange;
+  if (a.log) {
+    const double lo = std::floor(std::log10(min_value));
+    const double hi = std::max(lo + 1, std::ceil(std::log10(max_value)));
+    a.lo = std::pow(10.0, lo);
+    a.hi = std::pow(10.0, hi);
+    for (double e = lo; e <= hi; ++e) a.ticks.push_back(std::pow(10.0, e));
+  } else {
+    const double step = nice_step(max_value / 5);
+    a.hi = std::ceil(max_value / step) * step;
+    for (int i = 0; i * step <= a.hi * (1 + 1e-9); ++i) a.ticks.push_back(i * step);
+  }
+  return a;
+}
+
+// ---- the report's sections ----------------------------------------------------------------------
+
+std::string facts_table(const std::vector<std::pair<std::string, std::string>>& facts) {
+  std::string out = "<table>\n";
+  for (const auto& [label, value] : facts) {
+    out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(label), html_escape(value));
+  }
+  return out + "</table>\n";
+}
+
+std::string header_section(const ResultsDocument& doc) {
+  const auto& env = doc.environment;
+  const auto& run = doc.run;
+  std::string out =
+      fmt::format("<h1>flopbench {} report</h1>\n", html_escape(or_unknown(env.flopbench_version)));
+  if (run.interrupted) {
+    out +=
+        "<p class=\"banner fail\"><strong>Interrupted:</strong> the run was stopped before it "
+        "finished; measurements it did not take are listed as skipped.</p>\n";
+  }
+  std::vector<std::string> libraries, openmp;
+  for (const auto& [name, version] : env.libraries) libraries.push_back(name + " " + version);
+  for (const auto& [name, value] : env.openmp_env) {
+    openmp.push_back(fmt::format("{}={}", name, value.empty() ? "(unset)" : value));
+  }
+  out += facts_table({
+      {"Date (UTC)",
+       fmt::format("{} to {}", or_unknown(run.started_utc), or_unknown(run.finished_utc))},
+      {"Host", fmt::format("{} ({}, kernel {})", or_unknown(env.host), or_unknown(env.os),
+                           or_unknown(env.kernel))},
+      {"Command", shell_command(run.command_line)},
+      {"Run", fmt::format("profile {}, seed {}, {} threads", or_unknown(run.profile), run.seed,
+                          run.threads)},
+      {"Build",
+       fmt::format("flopbench {} (commit {}), {}, {}, flags {}", or_unknown(env.flopbench_version),
+                   or_unknown(env.git_commit), or_unknown(env.compiler), or_unknown(env.build_type),
+                   env.compiler_flags)},
+      {"Libraries", list_or(libraries, "none recorded")},
+      {"OpenMP", list_or(openmp, "none recorded")},
+  });
+  return out;
+}
+
+std::string verdict_class(std::string_view verdict) {
+  return verdict == "PASS" ? "pass" : verdict == "FAIL" ? "fail" : "warn";
+}
+
+std::string acceptance_section(const AcceptanceResult& a) {
+  std::string out = "<h2 id=\"acceptance\">Acceptance</h2>\n";
+  out += fmt::format(
+      "<p class=\"banner {}\"><strong>{}</strong>: {} criteria judged against spec "
+      "<code>{}</code> at {}.</p>\n",
+      a.passed ? "pass" : "fail", a.passed ? "Accepted" : "Not accepted", a.criteria.size(),
+      html_escape(a.spec), html_escape(or_unknown(a.checked_utc)));
+  const auto value = [](const std::optional<double>& v, const std::string& unit) {
+    return v ? fmt::format("{} {}", short_number(*v), unit) : std::string("-");
+  };
+  out +=
+      "<table>\n<thead><tr><th>Criterion</th><th>Requirement</th><th class=\"num\">Measured</th>"
+      "<th class=\"num\">Bound</th><th class=\"num\">Margin</th><th>Severity</th><th>Verdict</th>"
+      "<th>Reason</th></tr></thead>\n<tbody>\n";
+  for (const auto& c : a.criteria) {
+    out += fmt::format(
+        "<tr><td><code>{}</code>{}</td><td>{} {}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td>"
+        "<td>{}</td></tr>\n",
+        html_escape(c.metric),
+        c.description.empty()
+            ? ""
+            : "<br><span class=\"note\">" + html_escape(c.description) + "</span>",
+        html_escape(c.comparator), html_escape(c.bound_text),
+        html_escape(value(c.measured, c.unit)), html_escape(value(c.bound, c.unit)),
+        html_escape(percent(c.margin_percent)), html_escape(c.severity), verdict_class(c.verdict),
+        html_escape(c.verdict), html_escape(c.reason));
+  }
+  return out + "</tbody>\n</table>\n";
+}
+
+std::string legend() {
+  return "<p class=\"note\">Bars:<span class=\"key cpu\"></span>CPU<span class=\"key "
+         "gpu\"></span>GPU</p>\n";
+}
+
+std::string glance_section(const ResultsDocument& doc, const std::vector<Group>& groups) {
+  std::string out = "<h2 id=\"gpu-vs-cpu\">GPU vs CPU</h2>\n";
+  const auto matchups = gpu_vs_cpu(groups);
+  const std::string no_gpu = no_gpu_reason(doc.environment.gpu);
+  if (!no_gpu.empty()) {
+    out += fmt::format("<p class=\"banner\">No CUDA device: {}. CPU figures only.</p>\n",
+                       html_escape(no_gpu));
+  }
+  if (matchups.empty()) {
+    if (no_gpu.empty()) {
+      out +=
+          "<p>No problem passed on both a GPU and the CPU, so there is no speedup to show.</p>\n";
+    }
+    return out;
+  }
+  out +=
+      "<p>The fastest passed GPU implementation against the fastest passed CPU implementation on "
+      "the same problem; speedup = CPU median / GPU median (the dashed line is 1×).</p>\n";
+  BarChart chart{"GPU/CPU speedup", "speedup (×)", {}, 1.0};
+  for (const auto& m : matchups) {
+    chart.bars.push_back({fmt::format("{} {}", group_title(*m.group), m.problem.label()),
+                          m.speedup(), ratio(m.speedup()), BarKind::ratio});
+  }
+  return out + bar_chart_svg(chart) + gpu_vs_cpu_table(groups).html();
+}
+
+std::string throughput_section(const std::vector<Group>& groups) {
+  std::string out =
+      "<h2 id=\"throughput\">Throughput</h2>\n<p>Median throughput of every passed measurement: "
+      "GB/s for memory-bound workloads, GFLOP/s otherwise. An axis marked log is "
+      "logarithmic.</p>\n" +
+      legend();
+  bool any = false;
+  for (const auto& g : groups) {
+    BarChart chart{"Throughput of " + group_title(g), "", {}, std::nullopt};
+    for (const auto* r : g.records) {
+      const auto h = headline(*r);
+      if (!median_s(*r) || !h || h->value <= 0) continue;
+      chart.axis = std::string(h->unit);
+      chart.bars.push_back(
+          {fmt::format("{} · {} · {}", r->implementation, r->device, r->problem.label()), h->value,
+           throughput(h), on_gpu(*r) ? BarKind::gpu : BarKind::cpu});
+    }
+    if (chart.bars.empty()) continue;
+    any = true;
+    out += fmt::format("<h3>{}</h3>\n{}", html_escape(group_title(g)), bar_chart_svg(chart));
+  }
+  return any ? out : out + "<p>No measurement passed.</p>\n";
+}
+
+std::string peak_section(const std::vector<Group>& groups) {
+  BarChart chart{"Percent of theoretical peak", "% of theoretical peak", {}, 100.0};
+  for (const auto& g : groups) {
+    for (const auto* r : g.records) {
+      if (!median_s(*r) || !r->percent_of_peak || *r->percent_of_peak <= 0) continue;
+      chart.bars.push_back({fmt::format("{} {} · {} · {}", display_name(r->workload, r->precision),
+                                        r->implementation, r->device, r->problem.label()),
+                            *r->percent_of_peak, percent(r->percent_of_peak),
+                            on_gpu(*r) ? BarKind::gpu : BarKind::cpu});
+    }
+  }
+  if (chart.bars.empty()) return "";
+  return "<h2 id=\"peak\">Percent of theoretical peak</h2>\n<p>GFLOP/s divided by the theoretical "
+         "peak of the device the measurement ran on (the inventory gives each peak's basis; the "
+         "dashed line is 100%).</p>\n" +
+         legend() + bar_chart_svg(chart);
+}
+
+std::string inventory_section(const Environment& env) {
+  std::string out =
+      "<h2 id=\"inventory\">Inventory</h2>\n<h3>CPU</h3>\n" + facts_table(cpu_facts(env.cpu));
+  const auto& gpu = env.gpu;
+  out += "<h3>GPUs</h3>\n";
+  if (gpu.cuda_built) {
+    out += fmt::format("<p>CUDA runtime {}, driver {}.</p>\n",
+                       html_escape(or_unknown(gpu.runtime_version)),
+                       html_escape(gpu.driver_version.empty() ? "none" : gpu.driver_version));
+  }
+  if (gpu.devices.empty()) {
+    out += fmt::format("<p>No CUDA device: {}</p>\n", html_escape(no_gpu_reason(gpu)));
+    return out;
+  }
+  std::vector<std::pair<std::string, std::string>> devices;
+  for (const auto& d : gpu.devices) {
+    devices.emplace_back(fmt::format("gpu{}", d.index), gpu_description(d));
+  }
+  return out + facts_table(devices);
+}
+
+std::string results_section(const std::vector<Group>& groups) {
+  std::string out =
+      "<h2 id=\"results\">Results</h2>\n<p>Median time per run; throughput from the median. Only "
+      "passed measurements report numbers.</p>\n";
+  if (groups.empty()) return out + "<p>No measurements.</p>\n";
+  for (const auto& g : groups) {
+    out += fmt::format("<h3>{}</h3>\n{}", html_escape(group_title(g)), group_table(g).html());
+    std::string notes;
+    for (const auto* r : g.records) {
+      for (const auto& note : r->notes) {
+        notes +=
+            fmt::format("<li>{} on {}, {}: {}</li>\n", html_escape(r->implementation),
+                        html_escape(r->device), html_escape(r->problem.label()), html_escape(note));
+      }
+    }
+    if (!notes.empty())
+      out += "<p class=\"note\">Notes:</p>\n<ul class=\"note\">\n" + notes + "</ul>\n";
+  }
+  return out;
+}
+
+std::string not_passed_section(const ResultsDocument& doc) {
+  std::string items;
+  for (const auto& r : doc.measurements) {
+    if (passed(r)) continue;
+    items += fmt::format("<li>{}: {}</li>\n", html_escape(where(r)), html_escape(result_text(r)));
+  }
+  return "<h2 id=\"not-passed\">Not passed</h2>\n" +
+         (items.empty() ? "<p>Every measurement passed.</p>\n" : "<ul>\n" + items + "</ul>\n");
+}
+
+}  // namespace
+
+std::string html_page(std::string_view lang, std::string_view title, std::string_view css,
+                      std::string_view body) {
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta "
+      "name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n"
+      "<style>\n{}{}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
+      lang, html_escape(title), kBaseCss, css, body);
+}
+
+std::string bar_chart_svg(const BarChart& chart) {
+  if (chart.bars.empty()) return "";
+  double lo = chart.bars.front().value, hi = lo;
+  for (const auto& b : chart.bars) {
+    lo = std::min(lo, b.value);
+    hi = std::max(hi, b.value);
+  }
+  if (chart.marker) hi = std::max(hi, *chart.marker);
+  const Axis axis = axis_for(lo, hi);
+  const double plot_height = kRowHeight * static_cast<double>(chart.bars.size());
+  const double height = kTop + plot_height + kAxisHeight;
+
+  std::string out = fmt::format(
+      "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\">\n",
+      kChartWidth, height, html_escape(chart.title));
+  for (double t : axis.ticks) {
+    const double x = kLabelWidth + axis.x(t);
+    out += fmt::format(
+        "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+        x, kTop, kTop + plot_height, kTop + plot_height + 13, tick_text(t));
+  }
+  out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}{}</text>\n",
+                     kLabelWidth + kPlotWidth / 2, height - 4, html_escape(chart.axis),
+                     axis.log ? " (log scale)" : "");
+  for (std::size_t i = 0; i < chart.bars.size(); ++i) {
+    const auto& b = chart.bars[i];
+    const double y = kTop + kRowHeight * static_cast<double>(i);
+    const double w = std::max(1.0, axis.x(b.value));
+    out += fmt::format(
+        "<g><title>{0}: {1}</title><text x=\"{2}\" y=\"{3:.1f}\" text-anchor=\"end\">{0}</text>"
+        "<rect class=\"{4}\" x=\"{5}\" y=\"{6:.1f}\" width=\"{7:.1f}\" height=\"{8}\"/>"
+        "<text x=\"{9:.1f}\" y=\"{3:.1f}\">{1}</text></g>\n",
+        html_escape(b.label), html_escape(b.value_text), kLabelWidth - 8, y + kBarHeight - 2,
+        css_class(b.kind), kLabelWidth, y + (kRowHeight - kBarHeight) / 2, w, kBarHeight,
+        kLabelWidth + w + 5);
+  }
+  if (chart.marker) {
+    const double x = kLabelWidth + axis.x(*chart.marker);
+    out += fmt::format(
+        "<line class=\"marker\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>\n", x, kTop,
+        kTop + plot_height);
+  }
+  return out + "</svg>\n";
+}
+
+std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
+  const auto groups = groups_of(doc);
+  std::string body = header_section(doc);
+  if (doc.acceptance) body += acceptance_section(*doc.acceptance);
+  body += glance_section(doc, groups) + throughput_section(groups) + peak_section(groups) +
+          inventory_section(doc.environment) + results_section(groups) + not_passed_section(doc);
+  body +=
+      "<h2 id=\"regenerating\">Regenerating</h2>\n<p>Every file of a results directory but "
+      "results.json is generated from results.json: <code>flopbench report "
+      "&lt;dir&gt;/results.json</code> writes them again.</p>\n";
+  return html_page(
+      "en",
+      fmt::format("flopbench {} report: {}", or_unknown(doc.environment.flopbench_version),
+                  or_unknown(doc.environment.host)),
+      "", body);
+}
+
+}  // namespace flopbench

@@ -1,0 +1,460 @@
+#include "reports/sheet.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "reports/html_report.hpp"
+
+namespace flopbench {
+namespace {
+
+// Every word the sheet prints, in each language. Sentences with {} take arguments in order.
+struct Labels {
+  std::string_view lang, title, subtitle, machine, date, version, host;
+  std::string_view machine_peak, peak_note, precision, fp32, fp64, device, measured, theoretical,
+      of_theoretical, tflops;
+  std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
+  std::string_view bandwidth, memory_kind_cpu, memory_kind_gpu;
+  std::string_view not_measured, unknown, gpus_measured, cpu_description, gpu_memory;
+  std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
+      notes_none, definitions, peak_bases, reproduce, run_text;
+};
+
+constexpr Labels kEnglish{
+    "en",
+    "flopbench performance sheet",
+    "GPU and CPU throughput, measured and verified",
+    "Machine",
+    "Date",
+    "flopbench version",
+    "Host",
+    "Machine peak",
+    "Measured: best passed peak or GEMM measurement per device, summed over the devices. "
+    "Theoretical: the hardware's peak, summed likewise.",
+    "Precision",
+    "Single precision (FP32)",
+    "Double precision (FP64)",
+    "Device",
+    "Measured",
+    "Theoretical",
+    "% of theoretical",
+    "TFLOPS",
+    "GPU vs CPU speedup per workload",
+    "Workload",
+    "Problem",
+    "Best GPU",
+    "Best CPU",
+    "Speedup",
+    "No GPU measured: {}. CPU figures only.",
+    "Memory bandwidth (STREAM triad)",
+    "system memory",
+    "device memory",
+    "not measured",
+    "unknown",
+    "{} of {} GPUs measured",
+    "{} ({} cores, {} threads, {} socket(s)), {} memory",
+    "{} memory",
+    "Conditions",
+    "Command",
+    "Run",
+    "Build",
+    "Sizes",
+    "Precision and math modes",
+    "FP32 is IEEE 754 single precision, FP64 double; every result was verified against a "
+    "double-precision reference.",
+    "no special math mode recorded",
+    "Measured peak = max GFLOP/s (FLOPs per run / median time) over the passed peak and gemm "
+    "measurements of each device, summed over the devices of a kind; the GPUs were each measured "
+    "alone. Theoretical peak = the inventory's peak per device (bases below), summed likewise. "
+    "Speedup = CPU median time / GPU median time, fastest passed implementation on each side, on "
+    "the largest problem that passed on both. Bandwidth = bytes per run / median time of the "
+    "STREAM triad a = x + s·y (3 arrays), largest passed size. Medians of all samples; "
+    "results.json holds every sample.",
+    "Peak bases",
+    "Reproduce: run the command above with flopbench {}; this sheet is regenerated from its "
+    "results.json by flopbench sheet.",
+    "profile {}, seed {}, {} CPU threads, {} to {} UTC"};
+
+constexpr Labels kChinese{
+    "zh-CN",
+    "flopbench 性能简报",
+    "GPU 与 CPU 吞吐量：实测并经过验证",
+    "机器配置",
+    "日期",
+    "flopbench 版本",
+    "主机",
+    "机器峰值",
+    "实测：每个设备上通过验证的 peak 或 GEMM "
+    "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
+    "精度",
+    "单精度 (FP32)",
+    "双精度 (FP64)",
+    "设备",
+    "实测",
+    "理论",
+    "占理论峰值",
+    "TFLOPS",
+    "各测试项目的 GPU 相对 CPU 加速比",
+    "测试项目",
+    "问题规模",
+    "最佳 GPU",
+    "最佳 CPU",
+    "加速比",
+    "未测量 GPU：{}。仅列出 CPU 数据。",
+    "内存带宽（STREAM triad）",
+    "系统内存",
+    "显存",
+    "未测量",
+    "未知",
+    "已测量 {} / {} 块 GPU",
+    "{}（{} 核，{} 线程，{} 路），内存 {}",
+    "显存 {}",
+    "测试条件",
+    "命令",
+    "运行",
+    "构建",
+    "规模",
+    "精度与数学模式",
+    "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
+    "未记录特殊数学模式",
+    "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
+    "中位时间），对同类设备求和；每块 GPU 单独测量。理论峰值 = "
+    "清单中每个设备的理论峰值（依据见下），"
+    "同样求和。加速比 = CPU 中位时间 / GPU 中位时间，两侧各取通过验证的最快实现，取两侧均通过的最大"
+    "问题规模。带宽 = STREAM triad a = x + s·y（3 个数组）每次运行的字节数 / 中位时间，取通过的最大"
+    "规模。所有数值均为全部样本的中位数；results.json 保存了每个样本。",
+    "峰值依据",
+    "复现：使用 flopbench {} 运行上述命令；本简报由 flopbench sheet 根据其 results.json 重新生成。",
+    "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC"};
+
+constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
+body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
+body:lang(zh-CN) { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+  "PingFang SC", "WenQuanYi Micro Hei", sans-serif; }
+header { display: flex; justify-content: space-between; align-items: baseline;
+  gap: 16px; border-bottom: 2px solid #1a1a1a; margin-bottom: 8px; }
+header h1 { font-size: 24px; margin: 0; }
+header p { margin: 0; color: #444; text-align: right; }
+h2 { font-size: 15px; margin: 14px 0 4px; }
+table { width: 100%; font-size: 12px; }
+table.peak td.big { font-size: 18px; font-weight: 700; }
+dl.machine { display: grid; grid-template-columns: max-content 1fr; gap: 1px 10px; margin: 4px 0; }
+dl.machine dt { font-weight: 600; }
+dl.machine dd { margin: 0; }
+.small { font-size: 9px; color: #333; line-height: 1.3; border-top: 1px solid #999;
+  margin-top: 12px; padding-top: 4px; }
+.small p { margin: 2px 0; }
+.small code { font-size: 9px; }
+header h1 { white-space: nowrap; }
+/* One A4 page: 273 mm of height between the margins. */
+@media print {
+  body { margin: 0; max-width: none; font-size: 10.5px; }
+  h2 { font-size: 13px; margin: 8px 0 3px; }
+  table { font-size: 10.5px; margin: 3px 0 6px; }
+  th, td { padding: 2px 6px; }
+  table.peak td.big { font-size: 15px; }
+  svg.chart { margin: 2px 0 6px; }
+  .small, .small code { font-size: 8px; }
+}
+)";
+
+const Labels& labels_for(SheetLanguage language) {
+  return language == SheetLanguage::zh ? kChinese : kEnglish;
+}
+
+// Three significant digits, never an exponent: 66.9, 1.28, 0.0134.
+std::string significant(double v) {
+  if (v <= 0 || !std::isfinite(v)) return short_number(v);
+  const int magnitude = static_cast<int>(std::floor(std::log10(v)));
+  return fmt::format("{:.{}f}", v, std::clamp(2 - magnitude, 0, 6));
+}
+
+std::string tflops(const std::optional<double>& gflops, const Labels& l) {
+  return gflops ? significant(*gflops / 1000) : std::string(l.not_measured);
+}
+
+std::string precision_name(Precision p, const Labels& l) {
+  return std::string(p == Precision::fp32 ? l.fp32 : l.fp64);
+}
+
+// A passed measurement's GFLOP/s, when it counts towards the machine peak.
+std::optional<double> peak_candidate(const MeasurementRecord& r, Precision precision) {
+  if (!median_s(r) || r.precision != precision || !r.gflops) return std::nullopt;
+  if (r.workload != "peak" && r.workload != "gemm") return std::nullopt;
+  return r.gflops;
+}
+
+PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision precision) {
+  PeakFigure f{kind, precision, std::nullopt, {}, 0, std::nullopt};
+  std::vector<std::string> devices;
+  std::vector<const Peak*> peaks;
+  if (kind == DeviceKind::cpu) {
+    devices.push_back("cpu");
+    peaks.push_back(precision == Precision::fp32 ? &doc.environment.cpu.peak_fp32
+                                                 : &doc.environment.cpu.peak_fp64);
+  } else {
+    for (const auto& d : doc.environment.gpu.devices) {
+      devices.push_back(fmt::format("gpu{}", d.index));
+      peaks.push_back(precision == Precision::fp32 ? &d.peak_fp32 : &d.peak_fp64);
+    }
+  }
+  f.devices = static_cast<int>(devices.size());
+  for (const auto& device : devices) {
+    const MeasurementRecord* best = nullptr;
+    for (const auto& r : doc.measurements) {
+      const auto g = peak_candidate(r, precision);
+      if (g && r.device == device && (!best || *best->gflops < *g)) best = &r;
+    }
+    if (!best) continue;
+    f.sources.push_back(best);
+    f.measured_gflops = f.measured_gflops.value_or(0) + *best->gflops;
+  }
+  const bool all_known =
+      !peaks.empty() &&
+      std::all_of(peaks.begin(), peaks.end(), [](const Peak* p) { return p->gflops.has_value(); });
+  if (all_known) {
+    double sum = 0;
+    for (const Peak* p : peaks) sum += *p->gflops;
+    f.theoretical_gflops = sum;
+  }
+  return f;
+}
+
+std::string date_of(const std::string& utc) { return utc.size() >= 10 ? utc.substr(0, 10) : utc; }
+
+std::string machine_description(const Environment& env, const Labels& l) {
+  const auto& cpu = env.cpu;
+  std::string out = fmt::format(fmt::runtime(l.cpu_description), or_unknown(cpu.model), cpu.cores,
+                                cpu.logical_cpus, cpu.sockets, bytes(cpu.memory_bytes));
+  // Identical GPUs once, with their count.
+  std::map<std::string, int> counts;
+  std::vector<const GpuDevice*> kinds;
+  for (const auto& d : env.gpu.devices) {
+    const std::string key = d.name + "|" + std::to_string(d.memory_bytes);
+    if (counts[key]++ == 0) kinds.push_back(&d);
+  }
+  for (const auto* d : kinds) {
+    const int n = counts[d->name + "|" + std::to_string(d->memory_bytes)];
+    out += fmt::format("; {}{} ({})", n > 1 ? fmt::format("{} × ", n) : "", or_unknown(d->name),
+                       fmt::format(fmt::runtime(l.gpu_memory), bytes(d->memory_bytes)));
+  }
+  return out;
+}
+
+std::string source_text(const MeasurementRecord& r) {
+  return fmt::format("{} {} · {} · {}", display_name(r.workload, r.precision), r.implementation,
+                     r.device, r.problem.label());
+}
+
+std::string peak_section(const SheetFigures& figures, const Labels& l) {
+  std::string out = fmt::format(
+      "<h2>{} ({})</h2>\n<table class=\"peak\">\n<thead><tr><th>{}</th><th>{}</th><th "
+      "class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>\n"
+      "<tbody>\n",
+      l.machine_peak, l.tflops, l.device, l.precision, l.measured, l.theoretical, l.of_theoretical);
+  for (const auto& f : figures.peaks) {
+    std::string device = f.kind == DeviceKind::cpu ? "CPU" : "GPU";
+    if (f.kind == DeviceKind::gpu && f.devices > 1) device += fmt::format(" × {}", f.devices);
+    std::vector<std::string> sources;
+    for (const auto* r : f.sources) sources.push_back(source_text(*r));
+    std::string detail = sources.empty() ? "" : fmt::format("{}", fmt::join(sources, "; "));
+    if (f.kind == DeviceKind::gpu && static_cast<int>(f.sources.size()) < f.devices &&
+        !f.sources.empty()) {
+      detail += "; " + fmt::format(fmt::runtime(l.gpus_measured), f.sources.size(), f.devices);
+    }
+    const std::optional<double> pct =
+        f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&
+                static_cast<int>(f.sources.size()) == f.devices
+            ? std::optional<double>(100 * *f.measured_gflops / *f.theoretical_gflops)
+            : std::nullopt;
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num big\">{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{}</td></tr>\n",
+        html_escape(device), precision_name(f.precision, l), tflops(f.measured_gflops, l),
+        f.theoretical_gflops ? significant(*f.theoretical_gflops / 1000) : std::string(l.unknown),
+        pct ? fmt::format("{:.0f}%", *pct) : "-");
+    if (!detail.empty()) {
+      out += fmt::format("<tr><td></td><td colspan=\"4\" class=\"note\">{}</td></tr>\n",
+                         html_escape(detail));
+    }
+  }
+  return out + "</tbody>\n</table>\n";
+}
+
+std::string workload_section(const ResultsDocument& doc, const SheetFigures& figures,
+                             const Labels& l) {
+  std::string out = fmt::format("<h2>{}</h2>\n", l.speedups);
+  const std::string no_gpu = no_gpu_reason(doc.environment.gpu);
+  if (!no_gpu.empty()) {
+    out += fmt::format("<p class=\"banner\">{}</p>\n",
+                       html_escape(fmt::format(fmt::runtime(l.no_gpu), no_gpu)));
+  }
+  const auto measured = [](const MeasurementRecord* r) {
+    return r ? fmt::format("{} ({}, {})", throughput(headline(*r)), r->implementation, r->device)
+             : std::string("-");
+  };
+  out += fmt::format(
+      "<table>\n<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th "
+      "class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>\n<tbody>\n",
+      l.workload, l.problem, l.best_gpu, l.best_cpu, l.speedup);
+  BarChart chart{std::string(l.speedup), fmt::format("{} (×)", l.speedup), {}, 1.0};
+  for (const auto& w : figures.workloads) {
+    // CPU median / GPU median, as in every speedup flopbench prints.
+    const double speedup = w.gpu ? w.cpu->stats->median / w.gpu->stats->median : 0;
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\"><strong>{}</strong></td></tr>\n",
+        html_escape(group_title(*w.group)), html_escape(w.problem.label()),
+        html_escape(measured(w.gpu)), html_escape(measured(w.cpu)), w.gpu ? ratio(speedup) : "-");
+    if (w.gpu) {
+      chart.bars.push_back({group_title(*w.group), speedup, ratio(speedup), BarKind::ratio});
+    }
+  }
+  return out + "</tbody>\n</table>\n" + bar_chart_svg(chart);
+}
+
+std::string bandwidth_section(const SheetFigures& figures, const Labels& l) {
+  std::string out = fmt::format("<h2>{}</h2>\n<table>\n<tbody>\n", l.bandwidth);
+  for (const auto& b : figures.bandwidth) {
+    out += fmt::format(
+        "<tr><td>{} ({})</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"
+        "</tr>\n",
+        html_escape(b.device), b.device == "cpu" ? l.memory_kind_cpu : l.memory_kind_gpu,
+        b.source ? html_escape(throughput(headline(*b.source))) : std::string(l.not_measured),
+        b.source ? html_escape(source_text(*b.source)) : "");
+  }
+  return out + "</tbody>\n</table>\n";
+}
+
+std::string conditions_section(const ResultsDocument& doc, const SheetFigures& figures,
+                               const Labels& l) {
+  const auto& env = doc.environment;
+  const auto& run = doc.run;
+  // Sizes and notes of every measurement a figure on the sheet comes from.
+  std::set<const MeasurementRecord*> shown;
+  for (const auto& f : figures.peaks) shown.insert(f.sources.begin(), f.sources.end());
+  for (const auto& w : figures.workloads) {
+    if (w.gpu) shown.insert(w.gpu);
+    if (w.cpu) shown.insert(w.cpu);
+  }
+  for (const auto& b : figures.bandwidth) {
+    if (b.source) shown.insert(b.source);
+  }
+  std::vector<std::string> sizes, notes;
+  for (const auto& r : doc.measurements) {
+    if (!shown.contains(&r)) continue;
+    const std::string size =
+        fmt::format("{} {}", display_name(r.workload, r.precision), r.problem.label());
+    if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
+    for (const auto& note : r.notes) {
+      const std::string n = fmt::format("{} {} ({}): {}", display_name(r.workload, r.precision),
+                                        r.implementation, r.device, note);
+      if (std::find(notes.begin(), notes.end(), n) == notes.end()) notes.push_back(n);
+    }
+  }
+  std::vector<std::string> libraries, bases;
+  for (const auto& [name, version] : env.libraries) libraries.push_back(name + " " + version);
+  bases.push_back(fmt::format("CPU FP32 {}; CPU FP64 {}", peak_text(env.cpu.peak_fp32),
+                              peak_text(env.cpu.peak_fp64)));
+  for (const auto& d : env.gpu.devices) {
+    bases.push_back(fmt::format("gpu{} FP32 {}; gpu{} FP64 {}", d.index, peak_text(d.peak_fp32),
+                                d.index, peak_text(d.peak_fp64)));
+  }
+  const auto item = [](std::string_view label, const std::string& html) {
+    return fmt::format("<p><strong>{}:</strong> {}</p>\n", label, html);
+  };
+  std::string out =
+      fmt::format("<section class=\"small\">\n<p><strong>{}</strong></p>\n", l.conditions);
+  out += item(l.command, "<code>" + html_escape(shell_command(run.command_line)) + "</code>");
+  out += item(l.run, html_escape(fmt::format(fmt::runtime(l.run_text), or_unknown(run.profile),
+                                             run.seed, run.threads, or_unknown(run.started_utc),
+                                             or_unknown(run.finished_utc))));
+  out +=
+      item(l.build, html_escape(fmt::format(
+                        "flopbench {} ({}), {}, {}, {}; {}", or_unknown(env.flopbench_version),
+                        or_unknown(env.git_commit), or_unknown(env.compiler),
+                        or_unknown(env.build_type), env.compiler_flags, list_or(libraries, "-"))));
+  out += item(l.sizes, html_escape(list_or(sizes, "-")));
+  out += item(l.precision_modes,
+              html_escape(std::string(l.precision_text) + " " + list_or(notes, l.notes_none)));
+  out += item(l.peak_bases, html_escape(fmt::format("{}", fmt::join(bases, "; "))));
+  out += fmt::format("<p>{}</p>\n", html_escape(l.definitions));
+  out += fmt::format("<p>{}</p>\n", html_escape(fmt::format(fmt::runtime(l.reproduce),
+                                                            or_unknown(env.flopbench_version))));
+  return out + "</section>\n";
+}
+
+}  // namespace
+
+SheetLanguage parse_sheet_language(std::string_view s) {
+  if (s == "en") return SheetLanguage::en;
+  if (s == "zh") return SheetLanguage::zh;
+  throw InputError(fmt::format("--lang {}: unknown language (expected en or zh)", s));
+}
+
+SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>& groups) {
+  SheetFigures f;
+  std::vector<DeviceKind> kinds = {DeviceKind::cpu};
+  if (!doc.environment.gpu.devices.empty()) kinds.push_back(DeviceKind::gpu);
+  for (const auto kind : kinds) {
+    for (const auto precision : {Precision::fp32, Precision::fp64}) {
+      f.peaks.push_back(peak_figure(doc, kind, precision));
+    }
+  }
+
+  const auto matchups = gpu_vs_cpu(groups);
+  for (const auto& g : groups) {
+    if (g.workload == "peak") continue;  // the machine peak table shows it
+    WorkloadFigure w;
+    for (const auto& m : matchups) {
+      if (m.group == &g) w = {&g, m.problem, m.gpu, m.cpu};  // problems ascend: the last wins
+    }
+    if (!w.group) {
+      for (const auto& p : problems_of(g)) {
+        const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
+        if (cpu) w = {&g, p, nullptr, cpu};
+      }
+    }
+    if (w.group) f.workloads.push_back(w);
+  }
+
+  std::vector<std::string> devices = {"cpu"};
+  for (const auto& d : doc.environment.gpu.devices)
+    devices.push_back(fmt::format("gpu{}", d.index));
+  for (const auto& device : devices) {
+    BandwidthFigure b{device, nullptr};
+    for (const auto precision : {Precision::fp32, Precision::fp64}) {
+      const auto* r = stream_reference(groups, device, precision);
+      if (r && (!b.source || *b.source->gbytes_per_s < *r->gbytes_per_s)) b.source = r;
+    }
+    f.bandwidth.push_back(b);
+  }
+  return f;
+}
+
+std::string sheet_html(const ResultsDocument& doc, SheetLanguage language) {
+  const Labels& l = labels_for(language);
+  const auto& env = doc.environment;
+  const auto groups = groups_of(doc);
+  const SheetFigures figures = sheet_figures(doc, groups);
+
+  std::string body = fmt::format(
+      "<header><h1>{}</h1><p>{}</p></header>\n<dl class=\"machine\">\n"
+      "<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n"
+      "<dt>{}</dt><dd>{} ({})</dd>\n</dl>\n",
+      l.title, l.subtitle, l.machine, html_escape(machine_description(env, l)), l.host,
+      html_escape(or_unknown(env.host)), l.date,
+      html_escape(date_of(or_unknown(doc.run.started_utc))), l.version,
+      html_escape(or_unknown(env.flopbench_version)), html_escape(or_unknown(env.git_commit)));
+  body += peak_section(figures, l);
+  body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
+  body += workload_section(doc, figures, l) + bandwidth_section(figures, l);
+  body += conditions_section(doc, figures, l);
+  return html_page(l.lang, fmt::format("{}: {}", l.title, or_unknown(env.host)), kSheetCss, body);
+}
+
+}  // namespace flopbench

@@ -1,0 +1,63 @@
+#pragma once
+
+// The one-page performance sheet (`flopbench sheet`): the headline numbers of a run on one
+// printable A4 page, in English or Chinese, with the conditions that reproduce every number in
+// small print. Every figure is read from results.json or derived from it by a formula the sheet
+// states (docs/reports.md lists them); nothing is estimated.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/results.hpp"
+#include "reports/format.hpp"
+
+namespace flopbench {
+
+enum class SheetLanguage { en, zh };
+// "en" or "zh"; throws InputError otherwise.
+SheetLanguage parse_sheet_language(std::string_view s);
+
+// Machine peak of one device kind at one precision.
+//  - measured: each device's best GFLOP/s over its passed `peak` and `gemm` measurements at this
+//    precision, summed over the devices of the kind (the GPUs were each measured alone);
+//  - theoretical: the inventory's peak, summed over the same kind's devices (empty when any is
+//    unknown).
+struct PeakFigure {
+  DeviceKind kind = DeviceKind::cpu;
+  Precision precision = Precision::fp32;
+  std::optional<double> measured_gflops;
+  std::vector<const MeasurementRecord*> sources;  // the best measurement of each device
+  int devices = 0;                                // devices of this kind in the inventory
+  std::optional<double> theoretical_gflops;
+};
+
+// Best STREAM triad bandwidth of one device (the largest passed size, either precision).
+struct BandwidthFigure {
+  std::string device;  // "cpu", "gpu0", ...
+  const MeasurementRecord* source = nullptr;
+};
+
+// One row of the speedup table: a workload at a precision, on its largest problem that passed on
+// both a GPU and the CPU; without one, its largest problem that passed on the CPU (no speedup).
+struct WorkloadFigure {
+  const Group* group = nullptr;
+  Problem problem;
+  const MeasurementRecord* gpu = nullptr;  // fastest passed GPU implementation, if any
+  const MeasurementRecord* cpu = nullptr;  // fastest passed CPU implementation
+};
+
+struct SheetFigures {
+  std::vector<PeakFigure> peaks;  // CPU fp32, CPU fp64, then GPU fp32, GPU fp64 when any GPU
+  std::vector<WorkloadFigure> workloads;
+  std::vector<BandwidthFigure> bandwidth;
+};
+
+// `groups` must be groups_of(doc), and outlive the result.
+SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>& groups);
+
+// The sheet as one self-contained HTML page, sized for A4.
+std::string sheet_html(const ResultsDocument& doc, SheetLanguage language);
+
+}  // namespace flopbench

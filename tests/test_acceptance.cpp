@@ -1,0 +1,651 @@
+// Acceptance testing: spec parsing and every malformed spec, judging (thresholds, not measured,
+// the built-in criteria, the sibling-outlier rule), JUnit XML, the verdict in results.json and
+// report.md, generate-then-check round trips, shipped specs, and `flopbench check` end to end.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/cli.hpp"
+#include "harness/registry.hpp"
+#include "reports/acceptance.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+#include "tests/process.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::Outcome;
+using testing::read_text;
+using testing::run_flopbench;
+using testing::TempDir;
+
+const fs::path kSpecData = fs::path(FLOPBENCH_TEST_DATA_DIR) / "specs";
+const fs::path kShippedSpecs = fs::path(FLOPBENCH_TEST_DATA_DIR) / ".." / ".." / "specs";
+
+// ---- synthetic results ------------------------------------------------------------------------
+
+MeasurementRecord record(std::string workload, std::string impl, std::string device, Precision p,
+                         std::int64_t n, double gflops, double gbytes = 0, double peak_gflops = 0) {
+  MeasurementRecord r;
+  r.workload = std::move(workload);
+  r.implementation = std::move(impl);
+  r.device = std::move(device);
+  r.precision = p;
+  r.problem = r.workload == "gemm" ? Problem::matrix(n, n, n) : Problem::vector(n);
+  r.disposition = Disposition::passed;
+  r.stats = Statistics{10, 1e-3, 1e-3, 1e-3, 1e-3, 0, 0};
+  r.samples_s = std::vector<double>(10, 1e-3);
+  r.host_wall_s = r.samples_s;
+  r.iterations_per_sample = 1;
+  r.stopping_rule = "converged";
+  r.timing = r.device == "cpu" ? "host_real_time" : "device_events";
+  if (gflops > 0) r.gflops = gflops;
+  if (gbytes > 0) r.gbytes_per_s = gbytes;
+  if (peak_gflops > 0) {
+    r.peak = {peak_gflops, "test peak"};
+    if (r.gflops) r.percent_of_peak = 100 * gflops / peak_gflops;
+  } else {
+    r.peak = {std::nullopt, "unknown compute capability"};
+  }
+  r.verification = Verification{"test", 0, 1, 0, true};
+  return r;
+}
+
+constexpr double kH100Fp32 = 66908;  // GFLOP/s
+
+// A machine with `gpus` H100s: SGEMM (two sizes), a STREAM triad per GPU, and CPU work.
+ResultsDocument h100_document(int gpus, const std::vector<double>& sgemm_tflops = {}) {
+  ResultsDocument doc;
+  doc.environment.host = "node7";
+  doc.environment.cpu.cores = 96;
+  doc.environment.gpu.cuda_built = true;
+  for (int i = 0; i < gpus; ++i) {
+    GpuDevice g;
+    g.index = i;
+    g.name = "NVIDIA H100 80GB HBM3";
+    doc.environment.gpu.devices.push_back(g);
+  }
+  doc.run = {{"flopbench", "run"},   "standard", 1, 96, "2026-11-23T19:00:00Z",
+             "2026-11-23T19:05:00Z", false};
+  for (int i = 0; i < gpus; ++i) {
+    const std::string d = fmt::format("gpu{}", i);
+    const double tflops = sgemm_tflops.empty() ? 50 : sgemm_tflops[std::size_t(i)];
+    // The smaller problem is slower: a metric must take the largest one.
+    doc.measurements.push_back(
+        record("gemm", "cublas", d, Precision::fp32, 1024, 30000, 0, kH100Fp32));
+    doc.measurements.push_back(
+        record("gemm", "cublas", d, Precision::fp32, 8192, tflops * 1000, 0, kH100Fp32));
+    doc.measurements.push_back(record("stream", "cuda", d, Precision::fp64, 1 << 28, 100, 3000, 0));
+  }
+  doc.measurements.push_back(
+      record("gemm", "openblas", "cpu", Precision::fp64, 1024, 2000, 0, 4000));
+  return doc;
+}
+
+ResultsDocument cpu_document() {
+  ResultsDocument doc;
+  doc.environment.host = "cpubox";
+  doc.environment.cpu.cores = 8;
+  doc.environment.gpu.no_device_reason = "no NVIDIA driver is installed or loaded";
+  doc.run = {{"flopbench", "run"},   "quick", 1, 8, "2026-11-23T19:00:00Z",
+             "2026-11-23T19:00:05Z", false};
+  doc.measurements.push_back(record("gemm", "openblas", "cpu", Precision::fp32, 256, 400, 0, 800));
+  doc.measurements.push_back(record("gemm", "omp", "cpu", Precision::fp32, 256, 200, 0, 800));
+  doc.measurements.push_back(record("stream", "omp", "cpu", Precision::fp64, 1 << 22, 1, 20));
+  MeasurementRecord gpu = record("gemm", "cublas", "gpu", Precision::fp32, 256, 0);
+  gpu.disposition = Disposition::unsupported;
+  gpu.reason = "no CUDA device";
+  gpu.gflops.reset();
+  doc.measurements.push_back(gpu);
+  return doc;
+}
+
+Spec spec_of(const std::string& rows) {
+  return parse_spec("metric,comparator,bound,reference,severity,applies_to,description\n" + rows,
+                    "test.csv");
+}
+
+AcceptanceResult check(const std::string& rows, const ResultsDocument& doc) {
+  return judge(spec_of(rows), doc, "test.csv", "2026-11-23T20:00:00Z");
+}
+
+const CriterionVerdict& verdict_of(const AcceptanceResult& r, const std::string& metric,
+                                   const std::string& bound_text = "") {
+  for (const auto& v : r.criteria) {
+    if (v.metric == metric && (bound_text.empty() || v.bound_text == bound_text)) return v;
+  }
+  static const CriterionVerdict none{"(missing)"};
+  ADD_FAILURE() << "no verdict for " << metric << " " << bound_text;
+  return none;
+}
+
+int count_verdicts(const AcceptanceResult& r, const std::string& verdict) {
+  return int(std::count_if(r.criteria.begin(), r.criteria.end(),
+                           [&](const auto& v) { return v.verdict == verdict; }));
+}
+
+// ---- metric names and the spec format ---------------------------------------------------------
+
+TEST(AcceptanceMetric, NamesParse) {
+  const Metric m = parse_metric("gpu.sgemm.cublas.tflops");
+  EXPECT_EQ(m.device, "gpu");
+  EXPECT_EQ(m.workload, "gemm");
+  EXPECT_EQ(m.precision, Precision::fp32);
+  EXPECT_EQ(m.quantity, Quantity::tflops);
+  EXPECT_EQ(parse_metric("cpu.stream_fp64.omp.gbytes_per_s").precision, Precision::fp64);
+  EXPECT_EQ(parse_metric("gpu3.dgemm.cublas.gflops").device, "gpu3");
+  EXPECT_EQ(parse_metric("cpu.peak_fp32.omp.percent_of_peak").quantity, Quantity::percent_of_peak);
+  for (const char* fact : {"gpu.count", "cpu.cores", "run.unverified", "run.throttled"}) {
+    EXPECT_EQ(parse_metric(fact).quantity, Quantity::count) << fact;
+  }
+  const auto message = [](const char* name) {
+    try {
+      parse_metric(name);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message("tpu.sgemm.omp.gflops").find("unknown device 'tpu'"), std::string::npos);
+  EXPECT_NE(message("cpu.gemm.omp.gflops").find("unknown kernel 'gemm'"), std::string::npos);
+  EXPECT_NE(message("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
+            std::string::npos);
+  EXPECT_NE(message("cpu.sgemm.omp.gbytes_per_s").find("unknown quantity 'gbytes_per_s'"),
+            std::string::npos);
+  EXPECT_NE(message("cpu.sgemm").find("unknown metric 'cpu.sgemm'"), std::string::npos);
+}
+
+// A new implementation must get a metric name (and a line in docs/acceptance.md).
+TEST(AcceptanceMetric, EveryRegisteredImplementationHasMetrics) {
+  for (const auto& impl : registry().all()) {
+    const std::string device = impl.spec.device == DeviceKind::cpu ? "cpu" : "gpu";
+    for (const Precision p : impl.spec.precisions) {
+      const std::string kernel = impl.workload == "gemm"
+                                     ? (p == Precision::fp32 ? "sgemm" : "dgemm")
+                                     : fmt::format("{}_{}", impl.workload, to_string(p));
+      const std::string name = fmt::format("{}.{}.{}.gflops", device, kernel, impl.name());
+      EXPECT_NO_THROW(parse_metric(name)) << name;
+    }
+  }
+}
+
+TEST(AcceptanceSpec, EveryFeatureOfTheFormat) {
+  const Spec spec = read_spec(kSpecData / "valid.csv");
+  ASSERT_EQ(spec.criteria.size(), 2u);
+  const Criterion& c = spec.criteria[0];
+  EXPECT_EQ(c.line, 4);
+  EXPECT_EQ(c.metric.name, "cpu.sgemm.omp.gflops");
+  EXPECT_EQ(c.description, "sgemm, \"fast\"");
+  EXPECT_EQ(c.bound_kind, BoundKind::reference);
+  EXPECT_DOUBLE_EQ(c.bound_value, 0.5);
+  EXPECT_DOUBLE_EQ(*c.reference, 2);
+  EXPECT_EQ(spec.criteria[1].comparator, Comparator::eq);
+  EXPECT_EQ(spec.criteria[1].severity, "warn");
+  EXPECT_FALSE(spec.criteria[1].reference.has_value());
+
+  // Units convert to the metric's own.
+  const Spec units = spec_of(
+      "gpu.sgemm.cublas.tflops,>=,40000 GFLOP/s,,fail,any,\n"
+      "gpu.stream_fp64.cuda.gbytes_per_s,>=,0.75 * reference,3.35 TB/s,fail,any,\n");
+  EXPECT_DOUBLE_EQ(units.criteria[0].bound_value, 40);
+  EXPECT_DOUBLE_EQ(*units.criteria[1].reference, 3350);
+}
+
+struct Malformed {
+  const char* file;
+  const char* position;  // line:column
+  const char* expected;
+};
+
+const Malformed kMalformed[] = {
+    {"unknown-metric.csv", "2:1", "unknown quantity 'gflop'"},
+    {"bad-comparator.csv", "2:27", "unknown comparator '=>' (expected one of: >=, >, <=, <, ==)"},
+    {"non-numeric-bound.csv", "2:30", "bound 'lots': expected a number and a unit"},
+    {"missing-column.csv", "1:1", "missing column 'severity' in the header"},
+    {"missing-field.csv", "2:48", "missing column: expected 6 fields"},
+    {"empty.csv", "1:1", "empty file: expected a header row"},
+    {"stray-quote.csv", "2:53", "stray quote in an unquoted field"},
+    {"unclosed-quote.csv", "2:49", "unclosed quote"},
+    {"text-after-quote.csv", "2:58", "stray text after a closing quote"},
+    {"latin1.csv", "2:52", "expected UTF-8 text, found the byte 0xE9"},
+    {"utf16.csv", "1:1", "expected UTF-8 text, found a UTF-16 byte order mark"},
+    {"wrong-unit.csv", "2:30", "expected a unit after the number: GFLOP/s, TFLOP/s or PFLOP/s"},
+    {"peak-on-bandwidth.csv", "2:37",
+     "only FLOP/s metrics (gflops, tflops) have a theoretical peak"},
+    {"missing-reference.csv", "2:30", "expected a value in the reference column"},
+    {"bad-severity.csv", "2:40", "unknown severity 'fatal' (expected fail or warn)"},
+    {"no-criteria.csv", "4:1", "no criteria: expected at least one row after the header"},
+};
+
+TEST(AcceptanceSpec, EachMalformedSpecNamesFileLineAndColumn) {
+  for (const auto& m : kMalformed) {
+    const fs::path path = kSpecData / m.file;
+    try {
+      read_spec(path);
+      ADD_FAILURE() << m.file << ": no error";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(fmt::format("{}:{}: ", path.string(), m.position), 0), 0u) << what;
+      EXPECT_NE(what.find(m.expected), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+}
+
+TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
+  const std::map<std::string, std::string> gpu_of = {{"h100-sxm.csv", "NVIDIA H100 80GB HBM3"},
+                                                     {"h100-pcie.csv", "NVIDIA H100 PCIe"},
+                                                     {"h200.csv", "NVIDIA H200"},
+                                                     {"a100-sxm.csv", "NVIDIA A100-SXM4-80GB"},
+                                                     {"a100-pcie.csv", "NVIDIA A100 80GB PCIe"},
+                                                     {"l40s.csv", "NVIDIA L40S"},
+                                                     {"l4.csv", "NVIDIA L4"},
+                                                     {"a10.csv", "NVIDIA A10"},
+                                                     {"t4.csv", "Tesla T4"},
+                                                     {"cpu-only.csv", ""}};
+  for (const auto& [file, gpu] : gpu_of) {
+    SCOPED_TRACE(file);
+    const Spec spec = read_spec(kShippedSpecs / file);
+    const auto patterns = spec_gpu_patterns(spec);
+    if (gpu.empty()) {
+      EXPECT_TRUE(patterns.empty());
+      continue;
+    }
+    // Keyed to its own GPU and to no other shipped one.
+    for (const auto& [other_file, other_gpu] : gpu_of) {
+      const bool match = std::any_of(patterns.begin(), patterns.end(), [&](const auto& p) {
+        return !other_gpu.empty() && applies_to_gpu(p, other_gpu);
+      });
+      EXPECT_EQ(match, other_file == file) << other_gpu;
+    }
+  }
+}
+
+// ---- judging ----------------------------------------------------------------------------------
+
+TEST(AcceptanceJudge, ThresholdsPassFailAndWarnWithMargins) {
+  const ResultsDocument doc = h100_document(1);
+  const AcceptanceResult r = check(
+      "gpu.sgemm.cublas.tflops,>=,45 TFLOP/s,,fail,any,\n"
+      "gpu.sgemm.cublas.tflops,>=,0.8 * peak,,fail,any,\n"
+      "gpu.stream_fp64.cuda.gbytes_per_s,>=,0.9 * reference,3.35 TB/s,warn,any,\n"
+      "cpu.dgemm.openblas.gflops,<=,2500 GFLOP/s,,fail,any,\n"
+      "gpu.count,==,1,,fail,NVIDIA H100*,\n",
+      doc);
+  // The largest problem (50 TFLOP/s at 8192), not the 30 TFLOP/s of the smaller one.
+  const auto& absolute = verdict_of(r, "gpu0.sgemm.cublas.tflops", "45 TFLOP/s");
+  EXPECT_EQ(absolute.verdict, "PASS");
+  EXPECT_DOUBLE_EQ(*absolute.measured, 50);
+  EXPECT_NEAR(*absolute.margin_percent, 100.0 * 5 / 45, 1e-9);
+  const auto& peak = verdict_of(r, "gpu0.sgemm.cublas.tflops", "0.8 * peak");
+  EXPECT_EQ(peak.verdict, "FAIL");
+  EXPECT_NEAR(*peak.bound, 0.8 * kH100Fp32 / 1000, 1e-9);
+  EXPECT_LT(*peak.margin_percent, 0);
+  EXPECT_EQ(peak.reason, "below the bound");
+  const auto& stream = verdict_of(r, "gpu0.stream_fp64.cuda.gbytes_per_s");
+  EXPECT_EQ(stream.verdict, "WARN");
+  EXPECT_DOUBLE_EQ(*stream.bound, 0.9 * 3350);
+  EXPECT_EQ(verdict_of(r, "cpu.dgemm.openblas.gflops").verdict, "PASS");
+  EXPECT_NEAR(*verdict_of(r, "cpu.dgemm.openblas.gflops").margin_percent, 20, 1e-9);
+  EXPECT_EQ(verdict_of(r, "gpu.count").verdict, "PASS");
+  EXPECT_FALSE(r.passed);
+}
+
+TEST(AcceptanceJudge, WhatWasNotMeasuredNeverPasses) {
+  ResultsDocument doc = cpu_document();
+  // The largest problem failed verification; a smaller one passed.
+  MeasurementRecord wrong = record("gemm", "openblas", "cpu", Precision::fp32, 512, 0);
+  wrong.disposition = Disposition::incorrect;
+  wrong.reason = "wrong result";
+  wrong.gflops.reset();
+  doc.measurements.push_back(wrong);
+  const AcceptanceResult r = check(
+      "cpu.sgemm.openblas.gflops,>=,1 GFLOP/s,,fail,any,\n"
+      "cpu.dgemm.eigen.gflops,>=,1 GFLOP/s,,warn,any,\n"
+      "gpu.sgemm.cublas.tflops,>=,0.5 * peak,,fail,any,\n"
+      "cpu.stream_fp64.omp.gbytes_per_s,>=,1 GB/s,,fail,any,\n",
+      doc);
+  const auto& sgemm = verdict_of(r, "cpu.sgemm.openblas.gflops");
+  EXPECT_EQ(sgemm.verdict, "FAIL");
+  EXPECT_NE(sgemm.reason.find("not measured: sgemm openblas on cpu, 512x512x512 was incorrect"),
+            std::string::npos)
+      << sgemm.reason;
+  const auto& eigen = verdict_of(r, "cpu.dgemm.eigen.gflops");
+  EXPECT_EQ(eigen.verdict, "WARN");  // a warning still, never a pass
+  EXPECT_NE(eigen.reason.find("not measured: the results have no dgemm eigen on cpu"),
+            std::string::npos);
+  const auto& gpu = verdict_of(r, "gpu.sgemm.cublas.tflops");
+  EXPECT_EQ(gpu.verdict, "FAIL");
+  EXPECT_NE(gpu.reason.find("no GPU (no NVIDIA driver"), std::string::npos) << gpu.reason;
+  EXPECT_EQ(verdict_of(r, "cpu.stream_fp64.omp.gbytes_per_s").verdict, "PASS");
+  // The incorrect measurement also fails the built-in criterion.
+  const auto& unverified = verdict_of(r, "run.unverified");
+  EXPECT_EQ(unverified.verdict, "FAIL");
+  EXPECT_DOUBLE_EQ(*unverified.measured, 1);
+  EXPECT_FALSE(r.passed);
+}
+
+TEST(AcceptanceJudge, UnknownPeakFails) {
+  ResultsDocument doc = h100_document(1);
+  for (auto& m : doc.measurements) m.peak = {std::nullopt, "unknown compute capability 12.7"};
+  const auto r = check("gpu.sgemm.cublas.tflops,>=,0.5 * peak,,fail,any,\n", doc);
+  EXPECT_EQ(verdict_of(r, "gpu0.sgemm.cublas.tflops").verdict, "FAIL");
+  EXPECT_NE(verdict_of(r, "gpu0.sgemm.cublas.tflops").reason.find("unknown compute capability"),
+            std::string::npos);
+}
+
+TEST(AcceptanceJudge, ThrottlingWarnsAndGpuCountFails) {
+  ResultsDocument doc = h100_document(7);
+  doc.measurements[1].notes.push_back("throttled: power cap (HW_POWER_BRAKE)");
+  const AcceptanceResult r = check("gpu.count,==,8,,fail,NVIDIA H100 80GB HBM3,\n", doc);
+  EXPECT_EQ(verdict_of(r, "gpu.count").verdict, "FAIL");
+  EXPECT_DOUBLE_EQ(*verdict_of(r, "gpu.count").measured, 7);
+  const auto& throttled = verdict_of(r, "run.throttled");
+  EXPECT_EQ(throttled.verdict, "WARN");
+  EXPECT_NE(throttled.reason.find("SGEMM cublas on gpu0, 8192x8192x8192"), std::string::npos)
+      << throttled.reason;
+
+  // A spec row on a built-in metric replaces it: here throttling fails.
+  const AcceptanceResult strict =
+      check("gpu.count,==,7,,fail,any,\nrun.throttled,==,0,,fail,any,strict\n", doc);
+  EXPECT_EQ(verdict_of(strict, "run.throttled").verdict, "FAIL");
+  EXPECT_EQ(verdict_of(strict, "run.throttled").description, "strict");
+  EXPECT_EQ(std::count_if(strict.criteria.begin(), strict.criteria.end(),
+                          [](const auto& v) { return v.metric == "run.throttled"; }),
+            1);
+  EXPECT_FALSE(strict.passed);
+}
+
+TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
+  // gpu5 clears the absolute bound (40 TFLOP/s) but is 16% below the others' median.
+  const ResultsDocument doc = h100_document(8, {50, 51, 49.5, 50.5, 50, 42, 50, 49});
+  const AcceptanceResult r = check("gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n", doc);
+  for (int i = 0; i < 8; ++i) {
+    const std::string m = fmt::format("gpu{}.sgemm.cublas.tflops", i);
+    EXPECT_EQ(verdict_of(r, m, "40 TFLOP/s").verdict, "PASS") << m;
+    EXPECT_EQ(verdict_of(r, m, "0.9 * siblings").verdict, i == 5 ? "FAIL" : "PASS") << m;
+  }
+  EXPECT_DOUBLE_EQ(*verdict_of(r, "gpu5.sgemm.cublas.tflops", "0.9 * siblings").bound, 0.9 * 50);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(count_verdicts(r, "FAIL"), 1);
+
+  // A spec's own siblings row sets the percentage and replaces the built-in one.
+  const AcceptanceResult loose = check(
+      "gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n"
+      "gpu.sgemm.cublas.tflops,>=,0.8 * siblings,,warn,any,\n",
+      doc);
+  EXPECT_TRUE(loose.passed);
+  EXPECT_EQ(std::count_if(loose.criteria.begin(), loose.criteria.end(),
+                          [](const auto& v) { return v.bound_text.ends_with("siblings"); }),
+            8);
+
+  // One GPU has no sibling: no built-in rule, and an explicit one passes saying why.
+  const ResultsDocument single = h100_document(1);
+  const AcceptanceResult one = check("gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n", single);
+  EXPECT_EQ(one.criteria.size(), 3u);  // the row and the two run.* built-ins
+  const AcceptanceResult explicit_one =
+      check("gpu.sgemm.cublas.tflops,>=,0.9 * siblings,,fail,any,\n", single);
+  EXPECT_EQ(explicit_one.criteria.front().verdict, "PASS");
+  EXPECT_NE(explicit_one.criteria.front().reason.find("no sibling"), std::string::npos);
+}
+
+TEST(AcceptanceJudge, SpecForAnotherGpuFails) {
+  const ResultsDocument doc = h100_document(2);
+  const Spec t4 = read_spec(kShippedSpecs / "t4.csv");
+  const AcceptanceResult r = judge(t4, doc, "t4.csv", "now");
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.criteria.front().metric, "spec.applies");
+  EXPECT_NE(r.criteria.front().reason.find("it is for Tesla T4; this machine has NVIDIA H100"),
+            std::string::npos)
+      << r.criteria.front().reason;
+}
+
+// ---- outputs ----------------------------------------------------------------------------------
+
+// Whether `xml` is well-formed, by xmllint (scripts/install-deps.sh --test installs it).
+bool well_formed(const std::string& xml, const fs::path& dir) {
+  const fs::path file = dir / "check.xml";
+  write_file_atomically(file, xml);
+  return std::system(fmt::format("xmllint --noout '{}'", file.string()).c_str()) == 0;
+}
+
+int occurrences(const std::string& s, const std::string& what) {
+  int n = 0;
+  for (auto pos = s.find(what); pos != std::string::npos; pos = s.find(what, pos + 1)) ++n;
+  return n;
+}
+
+TEST(AcceptanceOutput, JUnitIsWellFormedWithOneTestcasePerCriterion) {
+  TempDir dir;
+  const AcceptanceResult r = check(
+      "gpu.sgemm.cublas.tflops,>=,60 TFLOP/s,,fail,any,\"<b>&'quoted'\"\"\"\n"
+      "gpu.count,==,2,,fail,any,two\n"
+      "gpu.stream_fp64.cuda.gbytes_per_s,>=,4 TB/s,,warn,any,warned\n",
+      h100_document(2));
+  // Per GPU: SGEMM, STREAM and a built-in sibling rule for each; then gpu.count and run.*.
+  EXPECT_EQ(r.criteria.size(), 11u);
+  const std::string xml = acceptance_junit(r, "node7 <&>");
+  ASSERT_TRUE(well_formed(xml, dir.path())) << xml;
+  EXPECT_EQ(occurrences(xml, "<testcase "), int(r.criteria.size()));
+  EXPECT_EQ(occurrences(xml, "<failure "), count_verdicts(r, "FAIL"));
+  EXPECT_EQ(count_verdicts(r, "FAIL"), 2);
+  EXPECT_NE(xml.find(fmt::format("tests=\"{}\" failures=\"2\"", r.criteria.size())),
+            std::string::npos);
+  EXPECT_NE(xml.find("message=\"measured 50.0 TFLOP/s, bound &gt;= 60.0 TFLOP/s: below the "
+                     "bound\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("&lt;b&gt;&amp;&#39;quoted&#39;&quot;"), std::string::npos);
+  EXPECT_NE(xml.find("<system-out>WARN: "), std::string::npos);
+
+  // Control characters and invalid UTF-8 in text from a results file cannot break the XML.
+  AcceptanceResult odd = r;
+  odd.criteria[0].description = std::string("bell\x07 and \xff");
+  EXPECT_TRUE(well_formed(acceptance_junit(odd, "h"), dir.path()));
+}
+
+TEST(AcceptanceOutput, VerdictRoundTripsThroughResultsJsonAndShowsInReport) {
+  ResultsDocument doc = h100_document(1);
+  EXPECT_EQ(MarkdownPrinter().print(doc).find("## Acceptance"), std::string::npos);
+  doc.acceptance = check("gpu.sgemm.cublas.tflops,>=,60 TFLOP/s,,fail,any,desc\n", doc);
+  const json j = to_json(doc);
+  EXPECT_TRUE(j.at("acceptance").is_object());
+  const ResultsDocument back = results_from_json(j);
+  ASSERT_TRUE(back.acceptance.has_value());
+  EXPECT_EQ(to_json(back), j);
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("## Acceptance"), std::string::npos);
+  EXPECT_NE(md.find("| FAIL    | gpu0.sgemm.cublas.tflops"), std::string::npos) << md;
+
+  // Files from before `check` existed (no key) and unchecked runs (null) read the same.
+  json without = j;
+  without.erase("acceptance");
+  EXPECT_FALSE(results_from_json(without).acceptance.has_value());
+  json null = j;
+  null["acceptance"] = nullptr;
+  EXPECT_FALSE(results_from_json(null).acceptance.has_value());
+  json bad = j;
+  bad["acceptance"]["criteria"][0]["measured"] = "lots";
+  EXPECT_THROW(results_from_json(bad), InputError);
+}
+
+// ---- generate, then check ---------------------------------------------------------------------
+
+TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
+  const ResultsDocument golden = h100_document(4, {50, 52, 51, 49});
+  for (const double ratio : {1.0, 0.9}) {
+    const Spec spec = parse_spec(generate_spec(golden, ratio, "golden/results.json"), "gen.csv");
+    EXPECT_EQ(spec.criteria.front().metric.name, "gpu.count");
+    const AcceptanceResult r = judge(spec, golden, "gen.csv", "now");
+    EXPECT_TRUE(r.passed) << acceptance_console(r);
+  }
+  const std::string text = generate_spec(golden, 0.9, "golden/results.json");
+  EXPECT_NE(text.find("gpu.sgemm.cublas.tflops,>=,0.9 * reference,49 TFLOP/s,fail,NVIDIA H100 "
+                      "80GB HBM3,\"golden 49.0 TFLOP/s (slowest of 4 GPUs), 8192x8192x8192\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("cpu.dgemm.openblas.gflops,>=,0.9 * reference,2000 GFLOP/s"),
+            std::string::npos);
+
+  // A fleet machine 12% slower on SGEMM than the golden's slowest GPU fails at ratio 0.9.
+  const Spec spec = parse_spec(text, "gen.csv");
+  const AcceptanceResult slow = judge(spec, h100_document(4, {43, 43, 43, 43}), "gen.csv", "now");
+  EXPECT_FALSE(slow.passed);
+  EXPECT_EQ(count_verdicts(slow, "FAIL"), 4);
+}
+
+// ---- the command end to end -------------------------------------------------------------------
+
+class Check : public ::testing::Test {
+ protected:
+  Outcome flopbench(const std::vector<std::string>& args) {
+    return run_flopbench(args, dir_.path() / "capture");
+  }
+  fs::path write_results(const ResultsDocument& doc, const std::string& name = "run") {
+    const fs::path d = dir_.path() / name;
+    fs::create_directories(d);
+    write_outputs(doc, d, true);
+    return d / "results.json";
+  }
+  fs::path write_spec(const std::string& rows, const std::string& name = "spec.csv") {
+    const fs::path p = dir_.path() / name;
+    write_file_atomically(p, "metric,comparator,bound,severity,applies_to,description\n" + rows);
+    return p;
+  }
+  TempDir dir_;
+};
+
+void expect_one_line_error(const Outcome& o, const std::string& what) {
+  EXPECT_EQ(o.status, kExitBadInput) << o.out << o.err;
+  EXPECT_EQ(o.err.rfind("flopbench: error: ", 0), 0u) << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+  EXPECT_NE(o.err.find(what), std::string::npos) << o.err;
+}
+
+TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
+  const fs::path results = write_results(cpu_document());
+  const json before = json::parse(read_text(results));
+
+  const fs::path pass = write_spec("cpu.sgemm.openblas.gflops,>=,0.4 * peak,fail,any,openblas\n");
+  const Outcome ok = flopbench({"check", "--spec", pass.string(), "--results", results.string(),
+                                "--junit", (dir_.path() / "junit.xml").string()});
+  EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("PASS: 3 criteria, 3 passed, 0 failed, 0 warned"), std::string::npos)
+      << ok.out;
+  // The measurements are untouched; the verdict is added.
+  json after = json::parse(read_text(results));
+  EXPECT_TRUE(after.at("acceptance").at("passed").get<bool>());
+  EXPECT_EQ(after.at("measurements"), before.at("measurements"));
+  after.erase("acceptance");
+  json before_without = before;
+  before_without.erase("acceptance");
+  EXPECT_EQ(after, before_without);
+  EXPECT_NE(read_text(results.parent_path() / "report.md").find("## Acceptance"),
+            std::string::npos);
+  EXPECT_TRUE(well_formed(read_text(dir_.path() / "junit.xml"), dir_.path()));
+
+  const fs::path fail = write_spec("cpu.sgemm.openblas.gflops,>=,0.6 * peak,fail,any,x\n", "f.csv");
+  const Outcome failed =
+      flopbench({"check", "--spec", fail.string(), "--results", results.string()});
+  EXPECT_EQ(failed.status, 1) << failed.out << failed.err;
+  EXPECT_NE(failed.out.find("FAIL     cpu.sgemm.openblas.gflops"), std::string::npos) << failed.out;
+  EXPECT_FALSE(json::parse(read_text(results)).at("acceptance").at("passed").get<bool>());
+
+  // A warning alone passes.
+  const fs::path warn = write_spec("cpu.sgemm.openblas.gflops,>=,0.6 * peak,warn,any,x\n", "w.csv");
+  EXPECT_EQ(flopbench({"check", "--spec", warn.string(), "--results", results.string()}).status, 0);
+}
+
+TEST_F(Check, CannotCheckExitsTwo) {
+  const fs::path results = write_results(cpu_document());
+  for (const auto& m : kMalformed) {
+    const fs::path spec = kSpecData / m.file;
+    expect_one_line_error(
+        flopbench({"check", "--spec", spec.string(), "--results", results.string()}),
+        fmt::format("{}:{}: ", spec.string(), m.position));
+  }
+  const fs::path spec = write_spec("cpu.sgemm.openblas.gflops,>=,1 GFLOP/s,fail,any,x\n");
+  expect_one_line_error(flopbench({"check", "--spec", (dir_.path() / "none.csv").string(),
+                                   "--results", results.string()}),
+                        "none.csv: cannot open");
+  expect_one_line_error(flopbench({"check", "--spec", spec.string(), "--results",
+                                   (dir_.path() / "none.json").string()}),
+                        "none.json: cannot open");
+  write_file_atomically(dir_.path() / "bad.json", "{\"schema_version\": 1}");
+  expect_one_line_error(flopbench({"check", "--spec", spec.string(), "--results",
+                                   (dir_.path() / "bad.json").string()}),
+                        "bad.json: environment: missing required field");
+}
+
+TEST_F(Check, WithoutResultsMeasuresWhatTheSpecNeeds) {
+  const fs::path spec = write_spec(
+      "cpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,fail,any,x\n"
+      "cpu.stream_fp64.omp.gbytes_per_s,>=,0.001 GB/s,fail,any,y\n");
+  const fs::path out = dir_.path() / "measured";
+  const Outcome o = flopbench({"check", "--spec", spec.string(), "--profile", "quick", "--sizes",
+                               "64", "--out", out.string()});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 2u);
+  EXPECT_EQ(doc.measurements[0].implementation, "omp");
+  ASSERT_TRUE(doc.acceptance.has_value());
+  EXPECT_TRUE(doc.acceptance->passed);
+  EXPECT_NE(read_text(out / "report.md").find("## Acceptance"), std::string::npos);
+}
+
+TEST_F(Check, GenerateThenCheck) {
+  const fs::path golden = write_results(cpu_document(), "golden");
+  const fs::path spec = dir_.path() / "fleet.csv";
+  const Outcome gen = flopbench(
+      {"spec", "generate", "--from", golden.string(), "--ratio", "0.9", "--out", spec.string()});
+  ASSERT_EQ(gen.status, 0) << gen.out << gen.err;
+  EXPECT_EQ(flopbench({"check", "--spec", spec.string(), "--results", golden.string()}).status, 0);
+
+  ResultsDocument slower = cpu_document();
+  *slower.measurements[0].gflops *= 0.8;
+  const fs::path fleet = write_results(slower, "fleet");
+  EXPECT_EQ(flopbench({"check", "--spec", spec.string(), "--results", fleet.string()}).status, 1);
+
+  expect_one_line_error(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "0.9",
+                                   "--out", spec.string()}),
+                        "exists");
+  expect_one_line_error(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "1.5",
+                                   "--out", (dir_.path() / "x.csv").string()}),
+                        "--ratio 1.5: expected a number in (0, 1]");
+}
+
+TEST_F(Check, AutoPicksTheShippedSpecOfTheGpu) {
+  setenv("FLOPBENCH_SPEC_DIR", kShippedSpecs.c_str(), 1);
+  const Outcome h100 = flopbench(
+      {"check", "--spec", "auto", "--results", write_results(h100_document(2), "h100").string()});
+  EXPECT_NE(h100.out.find("spec: auto -> "), std::string::npos) << h100.out << h100.err;
+  EXPECT_NE(h100.out.find("h100-sxm.csv (for GPU 'NVIDIA H100 80GB HBM3')"), std::string::npos)
+      << h100.out;
+  EXPECT_EQ(h100.status, 1) << h100.out;  // the synthetic run has no CUDA peak kernel
+
+  const Outcome cpu =
+      flopbench({"check", "--spec", "auto", "--results", write_results(cpu_document()).string()});
+  EXPECT_NE(cpu.out.find("cpu-only.csv (for a machine without a GPU)"), std::string::npos)
+      << cpu.out << cpu.err;
+
+  ResultsDocument unknown = h100_document(1);
+  unknown.environment.gpu.devices[0].name = "NVIDIA GeForce RTX 4090";
+  expect_one_line_error(
+      flopbench({"check", "--spec", "auto", "--results", write_results(unknown, "u").string()}),
+      "is for GPU 'NVIDIA GeForce RTX 4090'");
+  unsetenv("FLOPBENCH_SPEC_DIR");
+}
+
+}  // namespace
+}  // namespace flopbench

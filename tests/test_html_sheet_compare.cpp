@@ -1,0 +1,658 @@
+// Reports for people: report.html (parsed and checked, rendered by headless Chromium where it is
+// installed), the performance sheet in English and Chinese, and `flopbench compare`'s verdicts
+// on sample sets with known answers.
+//
+// The documents are built from the synthetic run of tests/test_reports.cpp, read back from its
+// golden results.json. Regenerate this file's golden files after an intended change with
+//   FLOPBENCH_UPDATE_GOLDEN=1 ./test_html_sheet_compare
+// and review the diff.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/types.hpp"
+#include "process.hpp"
+#include "reports/chromium.hpp"
+#include "reports/compare.hpp"
+#include "reports/format.hpp"
+#include "reports/html_report.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+#include "reports/sheet.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_text;
+using testing::TempDir;
+
+const fs::path kDataDir = FLOPBENCH_TEST_DATA_DIR;
+const fs::path kGoldenDir = kDataDir / "golden" / "html_sheet";
+
+void expect_golden(const std::string& name, const std::string& actual) {
+  const char* update = std::getenv("FLOPBENCH_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    fs::create_directories(kGoldenDir);
+    write_file_atomically(kGoldenDir / name, actual);
+    GTEST_SKIP() << "wrote " << name;
+  }
+  EXPECT_EQ(read_text(kGoldenDir / name), actual)
+      << "differs from " << name
+      << "; if the change is intended, rerun with FLOPBENCH_UPDATE_GOLDEN=1 and review the diff";
+}
+
+// ---- documents ------------------------------------------------------------------------------
+
+// The synthetic run: one GPU (gpu0), CPU and GPU measurements, every disposition.
+ResultsDocument base_document() {
+  return read_results_file(kDataDir / "golden" / "reports" / "results.json");
+}
+
+// Two GPUs, each with a passed SGEMM, and an acceptance verdict.
+ResultsDocument two_gpu_document() {
+  ResultsDocument doc = base_document();
+  GpuDevice second = doc.environment.gpu.devices.at(0);
+  second.index = 1;
+  second.pci_bus_id = "0000:65:00.0";
+  doc.environment.gpu.devices.push_back(second);
+  MeasurementRecord gemm = doc.measurements.at(2);  // SGEMM cublas on gpu0, 256^3
+  EXPECT_EQ(gemm.implementation, "cublas");
+  gemm.device = "gpu1";
+  for (double& s : gemm.samples_s) s *= 2;
+  gemm.stats->median *= 2;
+  *gemm.gflops /= 2;
+  *gemm.percent_of_peak /= 2;
+  doc.measurements.push_back(gemm);
+
+  AcceptanceResult a;
+  a.spec = "specs/h100.toml";
+  a.checked_utc = "2025-01-02T04:00:00Z";
+  a.criteria.push_back({"gpu.sgemm.cublas.tflops", ">=", "0.01 * peak", 1.678, 0.669, "TFLOPS",
+                        150.8, "fail", "PASS", "", "SGEMM reaches 1% of peak"});
+  a.criteria.push_back({"cpu.stream.fp64.gbytes_per_s", ">=", "100", std::nullopt, 100.0, "GB/s",
+                        std::nullopt, "fail", "FAIL", "not measured", ""});
+  a.passed = false;
+  doc.acceptance = a;
+  return doc;
+}
+
+// A machine without a GPU: the GPU measurements were unsupported.
+ResultsDocument cpu_only_document() {
+  ResultsDocument doc = base_document();
+  doc.environment.gpu.devices.clear();
+  doc.environment.gpu.driver_version = "";
+  doc.environment.gpu.no_device_reason = "no NVIDIA driver is installed or loaded";
+  for (auto& r : doc.measurements) {
+    if (!on_gpu(r)) continue;
+    r.disposition = Disposition::unsupported;
+    r.reason = "no CUDA device";
+    r.samples_s.clear();
+    r.host_wall_s.clear();
+    r.stats.reset();
+    r.gflops.reset();
+    r.gbytes_per_s.reset();
+    r.percent_of_peak.reset();
+    r.verification.reset();
+  }
+  return doc;
+}
+
+// ---- a small HTML parser: enough to check that our pages are well formed ------------------------
+
+struct Element {
+  std::string tag;
+  std::map<std::string, std::string> attributes;
+  std::vector<Element> children;
+  std::string text;  // the text directly inside, entities decoded
+
+  // Every text inside, in document order.
+  std::string all_text() const {
+    std::string out = text;
+    for (const auto& c : children) out += c.all_text();
+    return out;
+  }
+  template <class F>
+  void visit(F&& f) const {
+    f(*this);
+    for (const auto& c : children) c.visit(f);
+  }
+  std::vector<const Element*> find_all(const std::string& name) const {
+    std::vector<const Element*> out;
+    visit([&](const Element& e) {
+      if (e.tag == name) out.push_back(&e);
+    });
+    return out;
+  }
+};
+
+std::string decode_entities(const std::string& s) {
+  static const std::map<std::string, std::string> kEntities = {
+      {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    bool replaced = false;
+    if (s[i] == '&') {
+      for (const auto& [entity, c] : kEntities) {
+        if (s.compare(i, entity.size(), entity) == 0) {
+          out += c;
+          i += entity.size();
+          replaced = true;
+          break;
+        }
+      }
+      EXPECT_TRUE(replaced) << "unknown or bare & at " << s.substr(i, 20);
+    }
+    if (!replaced) out += s[i++];
+  }
+  return out;
+}
+
+// Parses a whole page; fails the test on a tag that does not close, a stray end tag or an
+// unquoted attribute.
+Element parse_html(const std::string& html) {
+  static const std::vector<std::string> kVoid = {"meta", "br", "line", "rect", "link", "img"};
+  Element root;
+  std::vector<Element*> open = {&root};
+  std::size_t i = 0;
+  const auto starts = [&](std::string_view s) { return html.compare(i, s.size(), s) == 0; };
+  if (starts("<!DOCTYPE html>")) i = html.find('>') + 1;
+  while (i < html.size()) {
+    if (html[i] != '<') {
+      const std::size_t end = std::min(html.find('<', i), html.size());
+      open.back()->text += decode_entities(html.substr(i, end - i));
+      i = end;
+      continue;
+    }
+    const std::size_t close = html.find('>', i);
+    if (close == std::string::npos) {
+      ADD_FAILURE() << "unterminated tag at " << i;
+      break;
+    }
+    std::string tag = html.substr(i + 1, close - i - 1);
+    i = close + 1;
+    if (tag.starts_with("/")) {
+      const std::string name = tag.substr(1);
+      if (open.size() < 2 || open.back()->tag != name) {
+        ADD_FAILURE() << "</" << name << "> closes <" << open.back()->tag << ">";
+        break;
+      }
+      open.pop_back();
+      continue;
+    }
+    const bool self_closing = tag.ends_with("/");
+    if (self_closing) tag.pop_back();
+    Element e;
+    std::size_t p = tag.find_first_of(" \n");
+    e.tag = tag.substr(0, p);
+    while (p != std::string::npos && p < tag.size()) {
+      p = tag.find_first_not_of(" \n", p);
+      if (p == std::string::npos) break;
+      const std::size_t eq = tag.find('=', p);
+      if (eq == std::string::npos || eq + 1 >= tag.size() || tag[eq + 1] != '"') {
+        ADD_FAILURE() << "unquoted attribute in <" << tag << ">";
+        break;
+      }
+      const std::size_t end = tag.find('"', eq + 2);
+      e.attributes[tag.substr(p, eq - p)] = decode_entities(tag.substr(eq + 2, end - eq - 2));
+      p = end + 1;
+    }
+    const bool is_void = std::find(kVoid.begin(), kVoid.end(), e.tag) != kVoid.end();
+    if (e.tag == "style") {  // raw text up to its end tag
+      const std::size_t end = html.find("</style>", i);
+      e.text = html.substr(i, end - i);
+      i = end + 8;
+      open.back()->children.push_back(std::move(e));
+    } else if (self_closing || is_void) {
+      open.back()->children.push_back(std::move(e));
+    } else {
+      open.back()->children.push_back(std::move(e));
+      open.push_back(&open.back()->children.back());
+    }
+  }
+  EXPECT_EQ(open.size(), 1u) << "unclosed <" << open.back()->tag << ">";
+  return root;
+}
+
+// The cells of every table row, as text.
+std::vector<std::vector<std::string>> table_rows(const Element& page) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto* tr : page.find_all("tr")) {
+    rows.emplace_back();
+    for (const auto& cell : tr->children) rows.back().push_back(cell.all_text());
+  }
+  return rows;
+}
+
+// Nothing in the page may make a browser reach out: no scripts, links, images, frames or
+// remote styles, and no URL at all.
+void expect_self_contained(const std::string& html, const Element& page) {
+  for (const char* tag : {"script", "link", "img", "iframe", "object", "embed", "base"}) {
+    EXPECT_TRUE(page.find_all(tag).empty()) << "<" << tag << "> in the page";
+  }
+  page.visit([](const Element& e) {
+    for (const char* attr : {"src", "href", "xlink:href", "action"}) {
+      EXPECT_FALSE(e.attributes.contains(attr)) << attr << " on <" << e.tag << ">";
+    }
+  });
+  for (const char* s : {"http:", "https:", "//", "url(", "@import", "@font-face"}) {
+    EXPECT_EQ(html.find(s), std::string::npos) << s << " in the page";
+  }
+}
+
+// ---- report.html ------------------------------------------------------------------------------
+
+TEST(HtmlReport, IsWellFormedAndSelfContained) {
+  const std::string html = HtmlPrinter().print(two_gpu_document());
+  const Element page = parse_html(html);
+  expect_self_contained(html, page);
+  ASSERT_EQ(page.find_all("html").size(), 1u);
+  EXPECT_EQ(page.find_all("html")[0]->attributes.at("lang"), "en");
+  ASSERT_EQ(page.find_all("meta").size(), 2u);
+  EXPECT_EQ(page.find_all("meta")[0]->attributes.at("charset"), "utf-8");
+  EXPECT_NE(html.find("@media print"), std::string::npos);
+  EXPECT_NE(html.find("size: A4"), std::string::npos);
+}
+
+// The results table of each group: the table right after the group's heading.
+std::map<std::string, const Element*> group_tables(const Element& page) {
+  std::map<std::string, const Element*> tables;
+  const Element* body = page.find_all("body").at(0);
+  for (std::size_t i = 0; i + 1 < body->children.size(); ++i) {
+    const auto& e = body->children[i];
+    if (e.tag == "h3" && body->children[i + 1].tag == "table") {
+      tables[e.all_text()] = &body->children[i + 1];
+    }
+  }
+  return tables;
+}
+
+TEST(HtmlReport, EveryMeasurementIsInItsTable) {
+  const ResultsDocument doc = two_gpu_document();
+  const Element page = parse_html(HtmlPrinter().print(doc));
+  const auto tables = group_tables(page);
+  for (const auto& r : doc.measurements) {
+    SCOPED_TRACE(where(r));
+    const std::string title =
+        fmt::format("{} ({})", display_name(r.workload, r.precision), to_string(r.precision));
+    ASSERT_TRUE(tables.contains(title));
+    const auto rows = table_rows(*tables.at(title));
+    const auto matches = std::count_if(rows.begin(), rows.end(), [&](const auto& row) {
+      return row.size() > 4 && row[0] == r.problem.label() && row[1] == r.implementation &&
+             row[2] == r.device && row.back() == result_text(r);
+    });
+    EXPECT_EQ(matches, 1);
+    const auto median = std::count_if(rows.begin(), rows.end(), [&](const auto& row) {
+      return row[0] == r.problem.label() && row[2] == r.device &&
+             row[3] == (median_s(r) ? duration(*median_s(r)) : "-");
+    });
+    EXPECT_GE(median, 1);
+  }
+}
+
+TEST(HtmlReport, ChartsShowEveryPassedThroughputAndPeak) {
+  const ResultsDocument doc = two_gpu_document();
+  const Element page = parse_html(HtmlPrinter().print(doc));
+  std::vector<std::string> titles;
+  for (const auto* t : page.find_all("title")) titles.push_back(t->all_text());
+  for (const auto& r : doc.measurements) {
+    if (!median_s(r)) continue;
+    SCOPED_TRACE(where(r));
+    const std::string bar = fmt::format("{} · {} · {}: {}", r.implementation, r.device,
+                                        r.problem.label(), throughput(headline(r)));
+    EXPECT_NE(std::find(titles.begin(), titles.end(), bar), titles.end()) << bar;
+    if (r.percent_of_peak) {
+      const std::string peak =
+          fmt::format("{} {}: {}", display_name(r.workload, r.precision),
+                      bar.substr(0, bar.find(':')), percent(r.percent_of_peak));
+      EXPECT_NE(std::find(titles.begin(), titles.end(), peak), titles.end()) << peak;
+    }
+  }
+  // SGEMM spans 2.5 ms to 20 us: more than kLogScaleRange, so its axis is logarithmic.
+  const auto svgs = page.find_all("svg");
+  EXPECT_GE(svgs.size(), 5u);
+  EXPECT_TRUE(std::any_of(svgs.begin(), svgs.end(), [](const Element* s) {
+    return s->all_text().find("GFLOP/s (log scale)") != std::string::npos &&
+           s->attributes.at("aria-label") == "Throughput of SGEMM (fp32)";
+  }));
+}
+
+TEST(HtmlReport, GpuVsCpuSpeedups) {
+  const ResultsDocument doc = two_gpu_document();
+  const std::string html = HtmlPrinter().print(doc);
+  const auto rows = table_rows(parse_html(html));
+  // SGEMM 256^3: cublas on gpu0 at 20 us against openblas at 1 ms.
+  const std::vector<std::string> expected = {"SGEMM (fp32)", "256x256x256",    "cublas (gpu0)",
+                                             "20.0 µs",      "openblas (cpu)", "1.00 ms",
+                                             "50.00×"};
+  EXPECT_NE(std::find(rows.begin(), rows.end(), expected), rows.end());
+  EXPECT_NE(html.find("<title>SGEMM (fp32) 256x256x256: 50.00×</title>"), std::string::npos);
+  EXPECT_EQ(html.find("No CUDA device"), std::string::npos);
+}
+
+TEST(HtmlReport, AcceptanceVerdicts) {
+  const std::string html = HtmlPrinter().print(two_gpu_document());
+  const auto rows = table_rows(parse_html(html));
+  EXPECT_NE(html.find("<strong>Not accepted</strong>: 2 criteria"), std::string::npos);
+  const auto row_of = [&](const std::string& metric) {
+    return *std::find_if(rows.begin(), rows.end(),
+                         [&](const auto& r) { return !r.empty() && r[0].starts_with(metric); });
+  };
+  EXPECT_EQ(row_of("gpu.sgemm.cublas.tflops")[6], "PASS");
+  EXPECT_EQ(row_of("gpu.sgemm.cublas.tflops")[2], "1.68 TFLOPS");
+  EXPECT_EQ(row_of("cpu.stream.fp64.gbytes_per_s")[6], "FAIL");
+  EXPECT_EQ(row_of("cpu.stream.fp64.gbytes_per_s")[7], "not measured");
+  EXPECT_EQ(HtmlPrinter().print(base_document()).find("id=\"acceptance\""), std::string::npos);
+}
+
+TEST(HtmlReport, WithoutGpuSaysWhyOnceAndShowsCpu) {
+  const std::string html = HtmlPrinter().print(cpu_only_document());
+  const std::string line =
+      "No CUDA device: no NVIDIA driver is installed or loaded. CPU figures only.";
+  EXPECT_NE(html.find(line), std::string::npos);
+  EXPECT_EQ(html.find(line, html.find(line) + 1), std::string::npos);
+  EXPECT_EQ(html.find("Speedup"), std::string::npos);
+  EXPECT_NE(html.find("<title>openblas · cpu · 256x256x256: 33.6 GFLOP/s</title>"),
+            std::string::npos);
+}
+
+TEST(HtmlReport, Golden) { expect_golden("report.html", HtmlPrinter().print(two_gpu_document())); }
+
+TEST(HtmlReport, WrittenWithEveryRunAndRegeneratedIdentically) {
+  TempDir dir;
+  const ResultsDocument doc = cpu_only_document();
+  write_outputs(doc, dir.path(), true);
+  const std::string first = read_text(dir.path() / "report.html");
+  fs::create_directory(dir.path() / "again");
+  write_outputs(read_results_file(dir.path() / "results.json"), dir.path() / "again", false);
+  EXPECT_EQ(read_text(dir.path() / "again" / "report.html"), first);
+}
+
+// Renders report.html in headless Chromium: the page must draw something, and much more than an
+// empty page does (a blank render is a few kB of one colour).
+TEST(HtmlReport, RendersInChromium) {
+  const auto chromium = find_chromium();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh --test)";
+  TempDir dir;
+  write_file_atomically(dir.path() / "report.html", HtmlPrinter().print(two_gpu_document()));
+  write_file_atomically(dir.path() / "blank.html", html_page("en", "blank", "", ""));
+  screenshot(*chromium, dir.path() / "report.html", dir.path() / "report.png", 1200, 2000);
+  screenshot(*chromium, dir.path() / "blank.html", dir.path() / "blank.png", 1200, 2000);
+  const std::string png = read_text(dir.path() / "report.png");
+  ASSERT_GE(png.size(), 8u);
+  EXPECT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n");
+  EXPECT_GT(png.size(), 5 * fs::file_size(dir.path() / "blank.png"));
+  if (const char* keep = std::getenv("FLOPBENCH_KEEP_SCREENSHOT")) {
+    fs::copy_file(dir.path() / "report.png", keep, fs::copy_options::overwrite_existing);
+  }
+}
+
+// ---- the sheet --------------------------------------------------------------------------------
+
+TEST(Sheet, FiguresFollowTheirDefinitions) {
+  const ResultsDocument doc = two_gpu_document();
+  const auto groups = groups_of(doc);
+  const SheetFigures f = sheet_figures(doc, groups);
+  ASSERT_EQ(f.peaks.size(), 4u);
+  // CPU FP32: the best of the passed SGEMMs (openblas 256^3, 33.6 GFLOP/s).
+  EXPECT_EQ(f.peaks[0].kind, DeviceKind::cpu);
+  EXPECT_EQ(f.peaks[0].measured_gflops, doc.measurements[1].gflops);
+  EXPECT_EQ(f.peaks[0].theoretical_gflops, doc.environment.cpu.peak_fp32.gflops);
+  // GPU FP32: each GPU's best, summed; theoretical summed over both GPUs.
+  EXPECT_EQ(f.peaks[2].kind, DeviceKind::gpu);
+  EXPECT_EQ(f.peaks[2].devices, 2);
+  ASSERT_EQ(f.peaks[2].sources.size(), 2u);
+  EXPECT_DOUBLE_EQ(*f.peaks[2].measured_gflops,
+                   *doc.measurements[2].gflops + *doc.measurements.back().gflops);
+  EXPECT_DOUBLE_EQ(*f.peaks[2].theoretical_gflops, 2 * 66908.16);
+  // GPU FP64: nothing measured.
+  EXPECT_FALSE(f.peaks[3].measured_gflops);
+  // sum fp32: the GPU/CPU pair on 4M elements; DGEMM: CPU only.
+  const auto sum = std::find_if(f.workloads.begin(), f.workloads.end(), [](const auto& w) {
+    return w.group->workload == "sum" && w.group->precision == Precision::fp32;
+  });
+  ASSERT_NE(sum, f.workloads.end());
+  EXPECT_EQ(sum->gpu->implementation, "cub");
+  EXPECT_EQ(sum->cpu->implementation, "omp");
+  // Bandwidth: the largest passed STREAM size of each device.
+  ASSERT_EQ(f.bandwidth.size(), 3u);
+  EXPECT_EQ(f.bandwidth[0].source->problem, Problem::vector(1 << 22));
+  EXPECT_EQ(f.bandwidth[1].source->device, "gpu0");
+  EXPECT_EQ(f.bandwidth[2].source, nullptr);
+}
+
+TEST(Sheet, EnglishHeadlines) {
+  const std::string html = sheet_html(two_gpu_document(), SheetLanguage::en);
+  const Element page = parse_html(html);
+  expect_self_contained(html, page);
+  const std::string text = page.all_text();
+  for (const char* s : {"Machine peak", "Single precision (FP32)", "Double precision (FP64)",
+                        "Memory bandwidth", "Speedup", "Conditions", "GPU × 2",
+                        "flopbench run --profile quick --label 'it'\\''s a test'", "2025-01-02",
+                        "0.1.0 (0123456789ab)", "2 × NVIDIA H100 80GB HBM3"}) {
+    EXPECT_NE(text.find(s), std::string::npos) << s;
+  }
+  // Measured GPU FP32 = (1678 + 839) GFLOP/s, theoretical 2 x 66.9 TFLOPS.
+  EXPECT_NE(text.find("2.52"), std::string::npos);
+  EXPECT_NE(text.find("134"), std::string::npos);
+  EXPECT_NE(text.find("math mode: CUBLAS_PEDANTIC_MATH"), std::string::npos);
+}
+
+TEST(Sheet, ChineseCarriesItsLabels) {
+  const std::string html = sheet_html(two_gpu_document(), SheetLanguage::zh);
+  const Element page = parse_html(html);
+  expect_self_contained(html, page);
+  EXPECT_EQ(page.find_all("html")[0]->attributes.at("lang"), "zh-CN");
+  const std::string text = page.all_text();
+  for (const char* s : {"性能简报", "机器峰值", "单精度", "双精度", "内存带宽", "加速比", "实测",
+                        "理论", "测试条件", "复现"}) {
+    EXPECT_NE(text.find(s), std::string::npos) << s;
+  }
+  for (const char* s : {"Machine peak", "Single precision", "Memory bandwidth", "Conditions"}) {
+    EXPECT_EQ(text.find(s), std::string::npos) << s;
+  }
+  EXPECT_NE(html.find("Noto Sans CJK SC"), std::string::npos);
+}
+
+TEST(Sheet, WithoutGpuSaysWhy) {
+  const std::string html = sheet_html(cpu_only_document(), SheetLanguage::en);
+  EXPECT_NE(
+      html.find("No GPU measured: no NVIDIA driver is installed or loaded. CPU figures only."),
+      std::string::npos);
+  EXPECT_EQ(html.find("GPU × "), std::string::npos);
+  const std::string zh = sheet_html(cpu_only_document(), SheetLanguage::zh);
+  EXPECT_NE(zh.find("未测量 GPU：no NVIDIA driver is installed or loaded。"), std::string::npos);
+}
+
+TEST(Sheet, Golden) {
+  expect_golden("sheet-en.html", sheet_html(two_gpu_document(), SheetLanguage::en));
+  expect_golden("sheet-zh.html", sheet_html(two_gpu_document(), SheetLanguage::zh));
+}
+
+// ---- compare ----------------------------------------------------------------------------------
+
+// n samples around `median` with a relative spread, deterministic.
+std::vector<double> samples(int n, double median, double spread) {
+  std::vector<double> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(median * (1 + spread * std::sin(1.7 * i + 0.3)));
+  }
+  return out;
+}
+
+TEST(Compare, MannWhitneyKnownValues) {
+  // Complete separation of 5 and 5: U = 25, z = 12 / sqrt(275 / 12).
+  const std::vector<double> low = {1, 2, 3, 4, 5}, high = {6, 7, 8, 9, 10};
+  const auto m = mann_whitney_u(low, high);
+  EXPECT_DOUBLE_EQ(m.u, 25);
+  EXPECT_NEAR(m.z, 2.5067182457620487, 1e-12);
+  EXPECT_NEAR(m.p_value, 0.012185780355344818, 1e-12);
+  EXPECT_NEAR(mann_whitney_u(high, low).p_value, m.p_value, 1e-15);
+  // Ties: pooled 1, 2, 2, 2, 3, 3, 3, 4; U = 13 by counting pairs, tie term 48.
+  const std::vector<double> a = {1, 2, 2, 3}, b = {2, 3, 3, 4};
+  const auto t = mann_whitney_u(a, b);
+  EXPECT_DOUBLE_EQ(t.u, 13);
+  EXPECT_NEAR(t.z, 1.365698202000489, 1e-12);
+  EXPECT_NEAR(t.p_value, 0.17203370892182296, 1e-12);
+  // Identical samples carry no evidence.
+  const std::vector<double> same = {3, 3, 3, 3, 3};
+  EXPECT_EQ(mann_whitney_u(same, same).p_value, 1);
+}
+
+TEST(Compare, VerdictsOnKnownSamples) {
+  const auto a = samples(20, 1e-3, 0.005);
+  const auto scaled = [&](double f) {
+    auto out = a;
+    for (double& x : out) x *= f;
+    return out;
+  };
+  EXPECT_EQ(judge(a, scaled(1.10)).verdict, Verdict::slower);
+  EXPECT_LT(*judge(a, scaled(1.10)).p_value, 1e-6);
+  EXPECT_NEAR(judge(a, scaled(1.10)).time_ratio, 1.10, 1e-12);
+  EXPECT_EQ(judge(a, scaled(0.90)).verdict, Verdict::faster);
+  // Significant, but within the practical threshold.
+  EXPECT_EQ(judge(a, scaled(1.01)).verdict, Verdict::same);
+  EXPECT_EQ(judge(a, a).verdict, Verdict::same);
+  // 5% apart in the median, but the samples spread +-30%: the test cannot tell.
+  const auto noisy_a = samples(8, 1e-3, 0.3);
+  auto noisy_b = samples(8, 1.05e-3, 0.3);
+  std::reverse(noisy_b.begin(), noisy_b.end());
+  const Judgement noisy = judge(noisy_a, noisy_b);
+  EXPECT_EQ(noisy.verdict, Verdict::inconclusive);
+  EXPECT_GE(*noisy.p_value, 0.05);
+  // Too few samples to test, however large the change.
+  const Judgement few = judge(samples(3, 1, 0.001), samples(3, 2, 0.001));
+  EXPECT_EQ(few.verdict, Verdict::inconclusive);
+  EXPECT_FALSE(few.p_value);
+  EXPECT_NE(few.reason.find("too few samples"), std::string::npos);
+}
+
+// B: SGEMM omp 256^3 20% slower, sum omp missing, a new dot, DGEMM omp failed; the rest equal.
+ResultsDocument changed_document() {
+  ResultsDocument b = base_document();
+  auto& slow = b.measurements.at(0);
+  for (double& s : slow.samples_s) s *= 1.2;
+  slow.stats->median *= 1.2;
+  b.measurements.at(5).disposition = Disposition::failed;
+  b.measurements.at(5).reason = "out of memory";
+  b.measurements.erase(b.measurements.begin() + 7);  // sum omp cpu fp32
+  MeasurementRecord extra = b.measurements.at(9);    // dot openblas cpu fp64, 1M
+  extra.problem = Problem::vector(1 << 24);
+  b.measurements.push_back(extra);
+  return b;
+}
+
+TEST(Compare, MatchesAndSummarises) {
+  const ResultsDocument a = base_document(), b = changed_document();
+  const CompareResult r = compare_results(a, b);
+  ASSERT_EQ(r.only_a.size(), 1u);
+  EXPECT_EQ(where(*r.only_a[0]), "sum omp on cpu, 4194304");
+  ASSERT_EQ(r.only_b.size(), 1u);
+  EXPECT_EQ(r.only_b[0]->problem, Problem::vector(1 << 24));
+  ASSERT_EQ(r.matched.size(), a.measurements.size() - 1);
+  std::map<Verdict, int> counts;
+  for (const auto& c : r.matched) ++counts[c.judgement.verdict];
+  EXPECT_EQ(counts[Verdict::slower], 1);
+  EXPECT_EQ(counts[Verdict::faster], 0);
+  EXPECT_EQ(r.matched[0].judgement.verdict, Verdict::slower);
+  EXPECT_EQ(r.matched[5].judgement.verdict, Verdict::inconclusive);
+  EXPECT_EQ(r.matched[5].judgement.reason, "A passed, B failed");
+  // 11 measurements passed in both: one ratio of 1.2, ten of 1.
+  EXPECT_EQ(r.geomean_of, 11u);
+  EXPECT_NEAR(*r.geomean_time_ratio, std::pow(1.2, 1.0 / 11), 1e-12);
+  EXPECT_EQ(regressions(r, 10).size(), 1u);
+  EXPECT_TRUE(regressions(r, 25).empty());
+  const std::string text = compare_text(r);
+  EXPECT_NE(text.find("+20.0%"), std::string::npos);
+  EXPECT_NE(text.find("only in A:\n  sum omp on cpu, 4194304, fp32 (passed)"), std::string::npos);
+  EXPECT_NE(text.find("0 faster, 1 slower, 10 same, 5 inconclusive"), std::string::npos) << text;
+}
+
+// ---- the commands ----------------------------------------------------------------------------
+
+TEST(Commands, CompareExitStatus) {
+  TempDir dir;
+  write_file_atomically(dir.path() / "a.json", JsonPrinter().print(base_document()));
+  write_file_atomically(dir.path() / "b.json", JsonPrinter().print(changed_document()));
+  const std::string a = (dir.path() / "a.json").string(), b = (dir.path() / "b.json").string();
+  const auto plain = testing::run_flopbench({"compare", a, b}, dir.path() / "1");
+  EXPECT_EQ(plain.status, 0) << plain.err;
+  EXPECT_NE(plain.out.find("slower"), std::string::npos);
+  EXPECT_NE(plain.out.find("geometric mean"), std::string::npos);
+  const auto strict =
+      testing::run_flopbench({"compare", a, b, "--fail-on-regression", "10"}, dir.path() / "2");
+  EXPECT_EQ(strict.status, 1);
+  EXPECT_NE(strict.err.find("SGEMM omp on cpu, 256x256x256, fp32: median time +20.0%"),
+            std::string::npos)
+      << strict.err;
+  EXPECT_EQ(
+      testing::run_flopbench({"compare", a, b, "--fail-on-regression", "25"}, dir.path() / "3")
+          .status,
+      0);
+  const auto missing =
+      testing::run_flopbench({"compare", a, (dir.path() / "none.json").string()}, dir.path() / "4");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("none.json"), std::string::npos);
+}
+
+TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
+  TempDir dir;
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(two_gpu_document()));
+  const std::string results = (dir.path() / "results.json").string();
+  const auto zh = testing::run_flopbench({"sheet", results, "--lang", "zh"}, dir.path() / "1");
+  EXPECT_EQ(zh.status, 0) << zh.err;
+  EXPECT_EQ(read_text(dir.path() / "sheet-zh.html"),
+            sheet_html(two_gpu_document(), SheetLanguage::zh));
+  const auto out = dir.path() / "sub" / "mine.html";
+  EXPECT_EQ(
+      testing::run_flopbench({"sheet", results, "--out", out.string()}, dir.path() / "2").status,
+      0);
+  EXPECT_NE(read_text(out).find("Machine peak"), std::string::npos);
+  const auto bad = testing::run_flopbench({"sheet", results, "--lang", "fr"}, dir.path() / "3");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--lang fr: unknown language (expected en or zh)"), std::string::npos);
+}
+
+// Without Chromium on PATH, --pdf still writes the HTML, then says why there is no PDF.
+TEST(Commands, SheetPdfWithoutChromium) {
+  TempDir dir;
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(base_document()));
+  const char* old_path = std::getenv("PATH");
+  const std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", dir.path().c_str(), 1);
+  const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
+                                        dir.path() / "1");
+  ::setenv("PATH", saved.c_str(), 1);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(fs::exists(dir.path() / "sheet-en.html"));
+  EXPECT_FALSE(fs::exists(dir.path() / "sheet-en.pdf"));
+  EXPECT_NE(r.err.find("--pdf needs headless Chromium"), std::string::npos) << r.err;
+}
+
+TEST(Commands, SheetPdfWithChromium) {
+  if (!find_chromium())
+    GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh --test)";
+  TempDir dir;
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(two_gpu_document()));
+  const auto r = testing::run_flopbench(
+      {"sheet", (dir.path() / "results.json").string(), "--lang", "zh", "--pdf"}, dir.path() / "1");
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string pdf = read_text(dir.path() / "sheet-zh.pdf");
+  EXPECT_TRUE(pdf.starts_with("%PDF-"));
+  // One A4 page.
+  EXPECT_NE(pdf.find("/Count 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace flopbench
