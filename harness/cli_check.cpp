@@ -67,14 +67,15 @@ ChosenSpec auto_spec(const GpuInventory& gpu) {
     if (entry.path().extension() == ".csv") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
-  const std::string gpu_name = gpu.devices.empty() ? "" : gpu.devices.front().name;
+  const GpuDevice* first_gpu = gpu.devices.empty() ? nullptr : &gpu.devices.front();
+  const std::string gpu_name = first_gpu ? first_gpu->name : "";
   for (const auto& file : files) {
     Spec spec = read_spec(file);
     const auto patterns = spec_gpu_patterns(spec);
     const bool match =
         gpu_name.empty() ? patterns.empty()
                          : std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-                             return applies_to_gpu(p, gpu_name);
+                             return applies_to_gpu(p, *first_gpu);
                            });
     if (!match) continue;
     fmt::print("spec: auto -> {} (for {})\n", file.string(),

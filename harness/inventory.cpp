@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -439,6 +440,25 @@ std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
 }
 
 // --- this machine ------------------------------------------------------------------------------
+
+std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id) {
+  std::string dir(bus_id);
+  std::transform(dir.begin(), dir.end(), dir.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // Each file holds "0x10de\n"; keep the four hex digits.
+  const auto hex_id = [&](const char* file) -> std::string {
+    std::ifstream in(pci_root / dir / file);
+    std::string text;
+    if (!(in >> text) || text.size() != 6 || !text.starts_with("0x") ||
+        !std::all_of(text.begin() + 2, text.end(),
+                     [](unsigned char c) { return std::isxdigit(c); })) {
+      return "";
+    }
+    return text.substr(2);
+  };
+  const std::string vendor = hex_id("vendor"), device = hex_id("device");
+  return vendor.empty() || device.empty() ? "" : vendor + ":" + device;
+}
 
 std::vector<int> usable_cpus() {
   // cpu_set_t holds 1024 CPUs; larger machines need a bigger set, which the kernel asks for

@@ -53,6 +53,12 @@ std::optional<CpuTopology> read_cpu_topology(const std::filesystem::path& cpu_ro
 std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
                                     const std::vector<int>& online);
 
+// The PCI vendor:device id ("10de:2330") of the device at bus id `bus_id` ("0000:17:00.0", any
+// case) from <pci_root>/<bus id>/{vendor,device} (pci_root is normally /sys/bus/pci/devices);
+// "" when unreadable. The CUDA runtime names the bus slot, not the product, so specs keyed by
+// PCI device id need this.
+std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id);
+
 // --- this machine ------------------------------------------------------------------------------
 
 // The logical CPUs this process may run on (sched_getaffinity), ascending.

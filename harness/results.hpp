@@ -57,7 +57,8 @@ struct GpuDevice {
   int memory_bus_width_bits = 0;
   std::int64_t l2_bytes = 0;
   bool ecc_enabled = false;
-  std::string pci_bus_id;  // "0000:17:00.0"
+  std::string pci_bus_id;     // "0000:17:00.0"
+  std::string pci_device_id;  // vendor:device as lspci -nn shows it, "10de:2330"; "" if unknown
   std::string uuid;
   Peak peak_fp32;
   Peak peak_fp64;
@@ -146,24 +147,24 @@ struct RunInfo {
 
 // One acceptance criterion judged against a results document (`flopbench check`).
 struct CriterionVerdict {
-  std::string metric;       // e.g. "gpu.sgemm.cublas.tflops"
-  std::string comparator;   // ">=", ">", "<=", "<", "=="
-  std::string bound_text;   // the bound as the spec wrote it, e.g. "0.85 * peak"
+  std::string metric;              // e.g. "gpu.sgemm.cublas.tflops"
+  std::string comparator;          // ">=", ">", "<=", "<", "=="
+  std::string bound_text;          // the bound as the spec wrote it, e.g. "0.85 * peak"
   std::optional<double> measured;  // in `unit`; empty when not measured
   std::optional<double> bound;     // resolved, in `unit`
   std::string unit;
   std::optional<double> margin_percent;  // how far measured is on the passing side of bound
-  std::string severity;     // "fail" or "warn"
-  std::string verdict;      // "PASS", "FAIL" or "WARN"
-  std::string reason;       // why it did not pass ("not measured", ...); "" when it passed
+  std::string severity;                  // "fail" or "warn"
+  std::string verdict;                   // "PASS", "FAIL" or "WARN"
+  std::string reason;  // why it did not pass ("not measured", ...); "" when it passed
   std::string description;
 };
 
 struct AcceptanceResult {
-  std::string spec;          // the spec file (or "auto: <file>")
+  std::string spec;  // the spec file (or "auto: <file>")
   std::string checked_utc;
   std::vector<CriterionVerdict> criteria;
-  bool passed = false;       // every fail-severity criterion passed
+  bool passed = false;  // every fail-severity criterion passed
 };
 
 struct ResultsDocument {

@@ -54,6 +54,7 @@ GpuDevice query_device(int index) {
   std::array<char, 32> bus_id{};
   FLOPBENCH_CUDA_CALL(cudaDeviceGetPCIBusId(bus_id.data(), static_cast<int>(bus_id.size()), index));
   device.pci_bus_id = bus_id.data();
+  device.pci_device_id = read_pci_device_id("/sys/bus/pci/devices", device.pci_bus_id);
   device.uuid = format_uuid(prop.uuid);
   device.peak_fp32 = gpu_peak(device.cc_major, device.cc_minor, device.sm_count,
                               device.sm_clock_mhz, Precision::fp32, false);

@@ -486,7 +486,7 @@ class Judge {
     const auto& gpus = doc_.environment.gpu.devices;
     std::vector<const GpuDevice*> matching;
     for (const auto& g : gpus) {
-      if (applies_to_gpu(c.applies_to, g.name)) matching.push_back(&g);
+      if (applies_to_gpu(c.applies_to, g)) matching.push_back(&g);
     }
     const bool any = c.applies_to == "any";
     if (!any && matching.empty()) return;  // keyed to GPUs this machine does not have
@@ -966,8 +966,9 @@ Spec read_spec(const std::filesystem::path& path) {
   return parse_spec(text, name);
 }
 
-bool applies_to_gpu(std::string_view pattern, std::string_view gpu_name) {
-  return pattern == "any" || glob_match(pattern, gpu_name);
+bool applies_to_gpu(std::string_view pattern, const GpuDevice& gpu) {
+  return pattern == "any" || glob_match(pattern, gpu.name) ||
+         (!gpu.pci_device_id.empty() && glob_match(pattern, gpu.pci_device_id));
 }
 
 std::vector<std::string> spec_gpu_patterns(const Spec& spec) {
@@ -1002,7 +1003,7 @@ AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::
     }
     const auto matching =
         std::count_if(doc.environment.gpu.devices.begin(), doc.environment.gpu.devices.end(),
-                      [&](const GpuDevice& g) { return applies_to_gpu(c.applies_to, g.name); });
+                      [&](const GpuDevice& g) { return applies_to_gpu(c.applies_to, g); });
     // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
     if (matching < 2 || !sibling_rules.emplace(c.metric.name, c.applies_to).second) continue;
     judge.criterion(builtin(c.metric.name, Comparator::ge, BoundKind::siblings, 0.9,

@@ -62,8 +62,9 @@ std::string_view unit_of(Quantity q);
 Spec parse_spec(std::string_view text, const std::string& file_name);
 Spec read_spec(const std::filesystem::path& path);
 
-// Case-insensitive match of a whole GPU name against an applies_to pattern ("any" matches all).
-bool applies_to_gpu(std::string_view pattern, std::string_view gpu_name);
+// Case-insensitive match of an applies_to pattern ("any" matches all) against the whole GPU name
+// or its PCI vendor:device id ("10de:2330").
+bool applies_to_gpu(std::string_view pattern, const GpuDevice& gpu);
 // The GPU name patterns a spec is keyed by (every applies_to but "any"), each once.
 std::vector<std::string> spec_gpu_patterns(const Spec& spec);
 

@@ -230,6 +230,7 @@ void read(const Node& n, GpuDevice& v) {
   v.l2_bytes = get_integer<std::int64_t>(member(n, "l2_bytes"));
   v.ecc_enabled = get_bool(member(n, "ecc_enabled"));
   v.pci_bus_id = get_string(member(n, "pci_bus_id"));
+  v.pci_device_id = get_string(member(n, "pci_device_id"));
   v.uuid = get_string(member(n, "uuid"));
   read(member(n, "peak_fp32"), v.peak_fp32);
   read(member(n, "peak_fp64"), v.peak_fp64);
@@ -409,6 +410,7 @@ void to_json(json& j, const GpuDevice& v) {
        {"l2_bytes", v.l2_bytes},
        {"ecc_enabled", v.ecc_enabled},
        {"pci_bus_id", v.pci_bus_id},
+       {"pci_device_id", v.pci_device_id},
        {"uuid", v.uuid},
        {"peak_fp32", v.peak_fp32},
        {"peak_fp64", v.peak_fp64}};

@@ -265,7 +265,7 @@ TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
     // Keyed to its own GPU and to no other shipped one.
     for (const auto& [other_file, other_gpu] : gpu_of) {
       const bool match = std::any_of(patterns.begin(), patterns.end(), [&](const auto& p) {
-        return !other_gpu.empty() && applies_to_gpu(p, other_gpu);
+        return !other_gpu.empty() && applies_to_gpu(p, GpuDevice{.name = other_gpu});
       });
       EXPECT_EQ(match, other_file == file) << other_gpu;
     }
@@ -409,6 +409,16 @@ TEST(AcceptanceJudge, SpecForAnotherGpuFails) {
   EXPECT_NE(r.criteria.front().reason.find("it is for Tesla T4; this machine has NVIDIA H100"),
             std::string::npos)
       << r.criteria.front().reason;
+}
+
+TEST(AcceptanceSpec, AppliesToMatchesTheGpuNameOrItsPciDeviceId) {
+  const GpuDevice h100{.name = "NVIDIA H100 80GB HBM3", .pci_device_id = "10de:2330"};
+  EXPECT_TRUE(applies_to_gpu("10de:2330", h100));
+  EXPECT_TRUE(applies_to_gpu("10DE:233?", h100));
+  EXPECT_TRUE(applies_to_gpu("nvidia h100*", h100));
+  EXPECT_TRUE(applies_to_gpu("any", h100));
+  EXPECT_FALSE(applies_to_gpu("10de:20b0", h100));  // an A100
+  EXPECT_FALSE(applies_to_gpu("10de:2330", GpuDevice{.name = "NVIDIA H100 80GB HBM3"}));
 }
 
 // ---- outputs ----------------------------------------------------------------------------------

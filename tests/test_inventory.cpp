@@ -34,6 +34,14 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
 
 // --- /proc/cpuinfo ------------------------------------------------------------------------------
 
+TEST(InventoryPci, DeviceIdFromSysfs) {
+  const auto root = std::filesystem::path(FLOPBENCH_TEST_DATA_DIR) / "sysfs-pci";
+  EXPECT_EQ(read_pci_device_id(root, "0000:1a:00.0"), "10de:2330");
+  EXPECT_EQ(read_pci_device_id(root, "0000:1A:00.0"), "10de:2330");  // CUDA writes upper case
+  EXPECT_EQ(read_pci_device_id(root, "0000:18:00.0"), "");           // malformed device file
+  EXPECT_EQ(read_pci_device_id(root, "0000:99:00.0"), "");           // no such device
+}
+
 TEST(InventoryCpuinfo, IntelIceLake) {
   const CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-intel-icelake.txt"));
   EXPECT_EQ(cpu.model, "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz");
