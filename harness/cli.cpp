@@ -15,6 +15,7 @@
 #include "harness/inventory.hpp"
 #include "harness/registry.hpp"
 #include "harness/runner.hpp"
+#include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 
@@ -89,10 +90,7 @@ std::string describe_result(const MeasurementRecord& r) {
   if (r.disposition != Disposition::passed) {
     return fmt::format("{}: {}", to_string(r.disposition), r.reason);
   }
-  std::string rate = r.gflops ? fmt::format("{:.1f} GFLOP/s", *r.gflops) : "";
-  if (r.gbytes_per_s && find_workload(r.workload).bandwidth_bound) {
-    rate = fmt::format("{:.1f} GB/s", *r.gbytes_per_s);
-  }
+  const std::string rate = throughput(headline(r));
   std::string peak = r.percent_of_peak ? fmt::format(", {:.0f}% of peak", *r.percent_of_peak) : "";
   return fmt::format("{}{} (median of {}, cv {:.1f}%, {}) passed", rate, peak, r.stats->samples,
                      100 * r.stats->cv, r.stopping_rule);

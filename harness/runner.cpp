@@ -201,7 +201,6 @@ void install_interrupt_handler() {
   std::signal(SIGTERM, on_signal);
 }
 bool interrupt_requested() { return g_interrupts > 0; }
-void request_interrupt() { g_interrupts = g_interrupts + 1; }
 
 std::int64_t available_memory_bytes() {
   std::ifstream meminfo("/proc/meminfo");

@@ -62,7 +62,6 @@ MeasurementRecord measure(const MeasurementRequest& request, const RunSettings& 
 // run, keeping what was measured; a second one ends the process at once.
 void install_interrupt_handler();
 bool interrupt_requested();
-void request_interrupt();  // for tests
 
 // Memory this process may still allocate (MemAvailable), or 0 when unknown.
 std::int64_t available_memory_bytes();

@@ -746,13 +746,6 @@ std::string spec_value(double v, Quantity q) {
   return q == Quantity::count ? fmt::format("{}", v) : fmt::format("{} {}", v, unit_of(q));
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"") == std::string::npos && trim(s) == s) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 }  // namespace
 
 // ---- public -----------------------------------------------------------------------------------

@@ -366,6 +366,15 @@ Table gpu_vs_cpu_table(const std::vector<Group>& groups) {
   return t;
 }
 
+std::string csv_field(std::string_view s) {
+  const bool padded = !s.empty() && (std::isspace(static_cast<unsigned char>(s.front())) ||
+                                     std::isspace(static_cast<unsigned char>(s.back())));
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos && !padded) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -145,4 +145,8 @@ Table gpu_vs_cpu_table(const std::vector<Group>& groups);
 // Text for HTML element content and attribute values.
 std::string html_escape(std::string_view s);
 
+// One CSV field, RFC 4180: quoted when it holds a comma, quote or line break, or starts or ends
+// with white space (which a reader may trim); quotes inside doubled.
+std::string csv_field(std::string_view s);
+
 }  // namespace flopbench

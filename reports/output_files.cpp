@@ -262,13 +262,7 @@ std::string JsonPrinter::do_print(const ResultsDocument& doc) const {
 }
 
 std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
-  // RFC 4180 quoting; LF line ends.
-  const auto field = [](const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-  };
+  // RFC 4180 quoting (csv_field); LF line ends.
   const auto num = [](const std::optional<double>& v) {
     return v ? fmt::format("{:.6g}", *v) : std::string();
   };
@@ -307,7 +301,7 @@ std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
                                             r.verification ? num(r.verification->error_ratio) : ""};
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (i > 0) out += ',';
-      out += field(cells[i]);
+      out += csv_field(cells[i]);
     }
     out += "\n";
   }

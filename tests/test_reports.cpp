@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/results.hpp"
+#include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/test_support.hpp"
@@ -720,6 +721,22 @@ TEST(ReportsFiles, AtomicWriteIntoMissingDirectoryThrows) {
   }
   EXPECT_FALSE(fs::exists(missing));
   EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+}  // namespace
+}  // namespace flopbench
+
+namespace flopbench {
+namespace {
+
+TEST(ReportsCsv, FieldsAreQuotedOnlyWhenTheyMustBe) {
+  EXPECT_EQ(csv_field("omp"), "omp");
+  EXPECT_EQ(csv_field(""), "");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(csv_field(" padded"), "\" padded\"");
+  EXPECT_EQ(csv_field("padded\t"), "\"padded\t\"");
 }
 
 }  // namespace
