@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "harness/build_info.hpp"
@@ -137,6 +138,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::vector<std::string>& command_line,
                               const std::function<bool(const MeasurementRequest&)>& keep) {
   sel.profile = parse_profile(opt.profile);
+  sel.gpus = parse_gpus(opt.gpus);
   if (opt.threads > 0) omp_set_num_threads(opt.threads);
 
   ResultsDocument doc;
@@ -155,18 +157,39 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
     fmt::print("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
   }
   for (const auto& g : doc.environment.gpu.devices) fmt::print("GPU {}: {}\n", g.index, g.name);
+  if (!doc.environment.gpu.devices.empty()) {
+    std::string why_not;
+    if (!gpu_telemetry(&why_not)) fmt::print("GPU telemetry unavailable: {}\n", why_not);
+  }
+  // A library that cannot be loaded makes its implementations unsupported; say so once, here.
+  std::set<std::string> unavailable;
+  for (const auto& req : plan) {
+    if (std::string why = req.implementation->unavailable_reason(); !why.empty())
+      unavailable.insert(std::move(why));
+  }
+  for (const auto& why : unavailable) fmt::print("unsupported: {}\n", why);
   fmt::print("results: {}\n", dir.string());
   std::fflush(stdout);
 
   install_interrupt_handler();
   const RunSettings settings = settings_for(sel.profile, opt.seed);
+  // Without a GPU, GPU work is recorded as unsupported without a progress line: the line above
+  // already said why.
+  const auto without_device = [](const MeasurementRequest& req) {
+    return req.implementation->spec.device == DeviceKind::gpu && req.gpus.empty();
+  };
+  const auto shown = plan.size() - static_cast<std::size_t>(
+                                       std::count_if(plan.begin(), plan.end(), without_device));
   int counter = 0;
   for (const auto& req : plan) {
-    fmt::print("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter,
-               std::to_string(plan.size()).size(), plan.size(),
-               display_name(req.implementation->workload, req.precision),
-               req.implementation->name(), req.device, to_string(req.precision),
-               req.problem.label());
+    if (without_device(req)) {
+      doc.measurements.push_back(measure(req, settings, doc.environment));
+      continue;
+    }
+    fmt::print(
+        "[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
+        shown, display_name(req.implementation->workload, req.precision),
+        req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
     std::fflush(stdout);
     doc.measurements.push_back(measure(req, settings, doc.environment));
     const auto& r = doc.measurements.back();
@@ -193,7 +216,7 @@ int list_command() {
     std::vector<std::string> precisions;
     for (const auto p : impl.spec.precisions) precisions.emplace_back(to_string(p));
     const std::string why = impl.unavailable_reason();
-    fmt::print("{:<7} {:<9} {:<4} {:<10} {}{}\n", impl.workload, impl.name(),
+    fmt::print("{:<8} {:<12} {:<4} {:<10} {}{}\n", impl.workload, impl.name(),
                to_string(impl.spec.device), fmt::format("{}", fmt::join(precisions, ",")),
                impl.spec.description, why.empty() ? "" : " [unsupported: " + why + "]");
   }
@@ -227,6 +250,10 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
   cmd->add_option("--profile", opt.profile, "quick, standard or full")->capture_default_str();
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
       ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--gpus", opt.gpus,
+                  "GPUs to measure: all, or comma-separated indices (0,2); gemm and peak also "
+                  "run on all of them at once when there are two or more")
+      ->capture_default_str();
   cmd->add_option("--seed", opt.seed, "seed of the generated inputs")->capture_default_str();
   cmd->add_option("--out", opt.out,
                   "results directory; must not exist or be empty (default results/<host>-<time>)");
@@ -237,8 +264,8 @@ Command add_run_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("run", "measure the selected workloads and write a results directory");
   cmd->add_option("--workloads", opt->workloads,
-                  "comma-separated: gemm, sum, dot, stream, peak (sgemm/dgemm: gemm at one "
-                  "precision); default all");
+                  "comma-separated: gemm, sum, dot, stream, peak, transfer (sgemm/dgemm: gemm "
+                  "at one precision); default all");
   cmd->add_option("--implementations", opt->implementations,
                   "comma-separated implementation names (see 'flopbench list'); default all");
   cmd->add_option("--precision", opt->precision, "fp32, fp64 or all")->capture_default_str();

@@ -39,9 +39,10 @@ struct MeasureOptions {
   std::string profile = "standard";
   int threads = 0;  // 0: OMP_NUM_THREADS, else every core
   std::uint64_t seed = 1;
-  std::string out;  // the results directory: new or empty; "" for results/<host>-<time>
+  std::string out;           // the results directory: new or empty; "" for results/<host>-<time>
+  std::string gpus = "all";  // "all" or GPU indices, "0,2"
 };
-// --profile, --threads, --seed, --out.
+// --profile, --threads, --gpus, --seed, --out.
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 
 struct MeasuredRun {

@@ -13,4 +13,6 @@ GpuInventory gpu_inventory() {
   return inventory;
 }
 
+std::map<std::string, std::string> gpu_libraries() { return {}; }
+
 }  // namespace flopbench

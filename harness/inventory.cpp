@@ -580,6 +580,7 @@ Environment collect_environment(const std::map<std::string, std::string>& extra_
     env.libraries["CUDA compiler"] = build::cuda_compiler_version;
     env.libraries["CUDA runtime"] = env.gpu.runtime_version;
     env.libraries["CUDA driver"] = or_none(env.gpu.driver_version);
+    env.libraries.merge(gpu_libraries());
   }
   for (const auto& [name, version] : extra_libraries) env.libraries[name] = version;
 

@@ -77,6 +77,10 @@ CpuInventory cpu_inventory();
 // Never throws: a CUDA failure empties devices and says why in no_device_reason.
 GpuInventory gpu_inventory();
 
+// Versions of the GPU libraries loaded at run time (cuBLAS), or why one could not be loaded; empty
+// in a CPU-only build. Defined beside gpu_inventory().
+std::map<std::string, std::string> gpu_libraries();
+
 // Build facts, host, OS, library versions, OpenMP environment, CPU and GPU inventory.
 // extra_libraries (Eigen, OpenBLAS, cuBLAS versions from the implementations) are added to the
 // libraries this file knows, replacing any of the same name.

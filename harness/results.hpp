@@ -102,6 +102,19 @@ struct Verification {
   bool passed = false;
 };
 
+// A GPU's state read just before or just after a measurement (DESIGN.md, measurement rule 9).
+// Readings the source could not give stay empty.
+struct GpuTelemetry {
+  std::string device;  // "gpu0"
+  std::string source;  // "nvml" or "nvidia-smi"
+  std::optional<double> sm_clock_mhz, memory_clock_mhz, temperature_c, power_w;
+  // Active clock event ("throttle") reasons, by name: "sw_power_cap", "hw_thermal_slowdown", ...
+  std::vector<std::string> clock_event_reasons;
+  // Whether any of them lowers the clocks of a busy GPU (idle and application-clock settings do
+  // not count); a measurement with such a reading is flagged "throttled".
+  bool throttled = false;
+};
+
 struct MeasurementRecord {
   std::string workload;        // "gemm", "sum", "dot", "stream", "peak"
   std::string implementation;  // "omp", "eigen", "openblas", "cuda", ...
@@ -133,6 +146,10 @@ struct MeasurementRecord {
   std::optional<double> percent_of_peak;
 
   std::optional<Verification> verification;
+
+  // GPU measurements: one reading per GPU used, before the first run and after the last sample.
+  // Empty for CPU measurements and where no telemetry source could be loaded.
+  std::vector<GpuTelemetry> telemetry_before, telemetry_after;
 };
 
 struct RunInfo {

@@ -7,13 +7,16 @@
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <new>
 #include <sstream>
 
+#include "harness/aggregate.hpp"
 #include "harness/peak_model.hpp"
+#include "harness/telemetry.hpp"
 
 namespace flopbench {
 namespace {
@@ -133,15 +136,48 @@ std::string describe_failure(const Verification& v) {
                      v.max_error, v.tolerance, v.error_ratio, v.method);
 }
 
-void derive_rates(MeasurementRecord& r, const Environment& env, const WorkloadInfo& info) {
+const GpuDevice* find_gpu(const Environment& env, int index) {
+  for (const auto& d : env.gpu.devices) {
+    if (d.index == index) return &d;
+  }
+  return nullptr;
+}
+
+// The peak of the GPUs a measurement ran on, for the path it took (FP64 tensor cores or not);
+// the sum of their peaks for the machine aggregate.
+Peak gpu_peak_of(const Environment& env, const std::vector<int>& gpus, Precision precision,
+                 bool fp64_tensor_cores) {
+  Peak total{0.0, ""};
+  std::vector<std::string> bases;
+  for (const int index : gpus) {
+    const GpuDevice* d = find_gpu(env, index);
+    if (!d) return {std::nullopt, fmt::format("gpu{} is not in the inventory", index)};
+    const Peak p = gpu_peak(d->cc_major, d->cc_minor, d->sm_count, d->sm_clock_mhz, precision,
+                            fp64_tensor_cores);
+    if (!p.gflops) return p;
+    *total.gflops += *p.gflops;
+    bases.push_back(gpus.size() > 1 ? fmt::format("gpu{}: {}", index, p.basis) : p.basis);
+  }
+  total.basis = gpus.size() > 1
+                    ? fmt::format("sum of {} GPUs: {}", gpus.size(), fmt::join(bases, "; "))
+                    : bases.front();
+  return total;
+}
+
+void derive_rates(MeasurementRecord& r, const Environment& env, const WorkloadInfo& info,
+                  const std::vector<int>& gpus, bool fp64_tensor_cores) {
   if (!r.stats || r.stats->median <= 0) return;
   if (r.flops > 0) r.gflops = r.flops / r.stats->median / 1e9;
   if (r.bytes > 0) r.gbytes_per_s = r.bytes / r.stats->median / 1e9;
   if (info.bandwidth_bound) {
-    r.peak = {std::nullopt, "bandwidth-bound workload: judged in GB/s against the stream triad"};
+    r.peak = {std::nullopt, info.name == "transfer"
+                                ? "host-device copy: judged in GB/s"
+                                : "bandwidth-bound workload: judged in GB/s against the stream "
+                                  "triad"};
     return;
   }
-  if (r.device == "cpu") r.peak = cpu_peak(env.cpu, r.precision, r.threads);
+  r.peak = gpus.empty() ? cpu_peak(env.cpu, r.precision, r.threads)
+                        : gpu_peak_of(env, gpus, r.precision, fp64_tensor_cores);
   if (r.peak.gflops && r.gflops) r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
 }
 
@@ -194,7 +230,43 @@ void sample(Trial& trial, bool device_timed, const RunSettings& settings, Measur
   r.disposition = Disposition::passed;
 }
 
+std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vector<int>& gpus) {
+  std::vector<GpuTelemetry> readings;
+  TelemetrySource* source = gpus.empty() ? nullptr : gpu_telemetry();
+  if (!source) return readings;
+  for (const int index : gpus) {
+    if (const GpuDevice* d = find_gpu(env, index)) {
+      if (auto reading = source->read(*d)) readings.push_back(std::move(*reading));
+    }
+  }
+  return readings;
+}
+
 }  // namespace
+
+std::string throttle_note(const MeasurementRecord& r) {
+  std::vector<std::string> findings;
+  const auto scan = [&](const std::vector<GpuTelemetry>& readings, std::string_view when) {
+    for (const auto& t : readings) {
+      if (!t.throttled) continue;
+      std::vector<std::string> reasons;
+      for (const auto& reason : t.clock_event_reasons) {
+        if (is_throttling_reason(reason)) reasons.push_back(reason);
+      }
+      findings.push_back(fmt::format("{} {} ({})", t.device, fmt::join(reasons, "+"), when));
+    }
+  };
+  scan(r.telemetry_before, "before");
+  scan(r.telemetry_after, "after");
+  return findings.empty() ? "" : fmt::format("throttled: {}", fmt::join(findings, ", "));
+}
+
+TelemetrySource* gpu_telemetry(std::string* why_not) {
+  static std::string reason;
+  static const std::unique_ptr<TelemetrySource> source = open_telemetry_source(&reason);
+  if (why_not) *why_not = reason;
+  return source.get();
+}
 
 void install_interrupt_handler() {
   std::signal(SIGINT, on_signal);
@@ -228,6 +300,47 @@ std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated) {
   return out;
 }
 
+std::optional<std::vector<int>> parse_gpus(std::string_view text) {
+  if (text == "all") return std::nullopt;
+  std::vector<int> gpus;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    start = comma + 1;
+    int index = -1;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), index);
+    if (item.empty() || error != std::errc() || end != item.data() + item.size() || index < 0) {
+      throw InputError(fmt::format(
+          "--gpus {}: '{}' is not a GPU index (expected all, or indices such as 0,2)", text, item));
+    }
+    if (std::find(gpus.begin(), gpus.end(), index) == gpus.end()) gpus.push_back(index);
+  }
+  if (gpus.empty()) throw InputError("--gpus is empty (expected all, or indices such as 0,2)");
+  return gpus;
+}
+
+namespace {
+
+// The GPUs to run on: all of them, or the selected ones, which must exist.
+std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory) {
+  std::vector<int> available;
+  for (const auto& d : inventory.devices) available.push_back(d.index);
+  if (!sel.gpus) return available;
+  if (available.empty()) {
+    throw InputError(fmt::format("--gpus {}: no CUDA device: {}", fmt::join(*sel.gpus, ","),
+                                 inventory.no_device_reason));
+  }
+  for (const int index : *sel.gpus) {
+    if (std::find(available.begin(), available.end(), index) == available.end()) {
+      throw InputError(fmt::format("--gpus: there is no GPU {} (this machine has: {})", index,
+                                   fmt::join(available, ", ")));
+    }
+  }
+  return *sel.gpus;
+}
+
+}  // namespace
+
 std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env) {
   const auto& names = registry().names();
   for (const auto& name : sel.implementations) {
@@ -244,6 +357,7 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
     if (c.type != "Instruction") llc = std::max(llc, c.size_bytes * std::max(1, c.instances));
   }
   const std::int64_t available = available_memory_bytes();
+  const std::vector<int> gpus = selected_gpus(sel, env.gpu);
 
   std::vector<MeasurementRequest> plan;
   for (const WorkloadInfo& w : all_workloads()) {
@@ -266,25 +380,37 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
       }
       for (const Problem& problem : problems) {
         const double need = w.host_bytes(problem, p);
-        if (available > 0 && need > 0.9 * static_cast<double>(available)) {
-          throw InputError(
-              fmt::format("size {} is too big for {} {}: it needs {:.1f} GiB of memory and "
-                          "{:.1f} GiB is available; choose a smaller --sizes",
-                          problem.label(), w.name, to_string(p), need / (1 << 30),
-                          static_cast<double>(available) / (1 << 30)));
-        }
+        const auto fits = [&](double bytes, const std::string& what) {
+          if (available > 0 && bytes > 0.9 * static_cast<double>(available)) {
+            throw InputError(fmt::format(
+                "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {:.1f} GiB "
+                "is available; choose a smaller --sizes",
+                problem.label(), w.name, to_string(p), what.empty() ? "" : " on " + what,
+                bytes / (1 << 30), static_cast<double>(available) / (1 << 30)));
+          }
+          return true;
+        };
+        fits(need, "");
         for (const Implementation& impl : registry().all()) {
           if (impl.workload != w.name || !impl.supports(p) ||
               !selected(sel.implementations, impl.name())) {
             continue;
           }
           if (impl.spec.device == DeviceKind::cpu) {
-            plan.push_back({&impl, p, problem, "cpu", -1});
-          } else if (env.gpu.devices.empty()) {
-            plan.push_back({&impl, p, problem, "gpu", -1});
+            plan.push_back({&impl, p, problem, "cpu", {}});
+          } else if (gpus.empty()) {
+            plan.push_back({&impl, p, problem, "gpu", {}});
           } else {
-            for (const auto& gpu : env.gpu.devices) {
-              plan.push_back({&impl, p, problem, fmt::format("gpu{}", gpu.index), gpu.index});
+            for (const int gpu : gpus)
+              plan.push_back({&impl, p, problem, fmt::format("gpu{}", gpu), {gpu}});
+            // Each GPU of the aggregate has its own inputs.
+            if (gpus.size() > 1 && (w.name == "gemm" || w.name == "peak") &&
+                fits(need * static_cast<double>(gpus.size()),
+                     fmt::format("the {} GPUs at once (or choose fewer with --gpus)",
+                                 gpus.size()))) {
+              std::vector<std::string> devices;
+              for (const int gpu : gpus) devices.push_back(fmt::format("gpu{}", gpu));
+              plan.push_back({&impl, p, problem, fmt::format("{}", fmt::join(devices, "+")), gpus});
             }
           }
         }
@@ -336,16 +462,17 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   const auto start = Clock::now();
   const Implementation& impl = *req.implementation;
   const WorkloadInfo& info = find_workload(impl.workload);
+  const bool on_gpu = impl.spec.device == DeviceKind::gpu;
   MeasurementRecord r;
   r.workload = impl.workload;
   r.implementation = impl.name();
   r.device = req.device;
   r.precision = req.precision;
   r.problem = req.problem;
-  r.threads = impl.spec.device == DeviceKind::cpu ? omp_get_max_threads() : 0;
+  r.threads = on_gpu ? 0 : omp_get_max_threads();
   r.flops = info.flops(req.problem);
   r.bytes = info.bytes(req.problem, req.precision);
-  r.timing = impl.spec.device == DeviceKind::cpu ? "host_real_time" : "device_events";
+  r.timing = on_gpu ? "device_events" : "host_real_time";
   auto finish = [&](Disposition d, std::string reason) {
     r.disposition = d;
     r.reason = std::move(reason);
@@ -356,28 +483,42 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   if (const std::string why = impl.unavailable_reason(); !why.empty()) {
     return finish(Disposition::unsupported, why);
   }
-  if (impl.spec.device == DeviceKind::gpu && req.device_index < 0) {
+  if (on_gpu && req.gpus.empty()) {
     return finish(Disposition::unsupported, "no CUDA device: " + env.gpu.no_device_reason);
   }
   if (interrupt_requested()) return finish(Disposition::skipped, "interrupted before it started");
 
+  r.telemetry_before = read_telemetry(env, req.gpus);
+  bool fp64_tensor_cores = false;
   try {
-    auto trial = impl.make_trial(req.precision, req.problem, settings.seed, req.device_index);
+    const auto make = [&](int gpu) {
+      return impl.make_trial(req.precision, req.problem, settings.seed, gpu);
+    };
+    std::unique_ptr<Trial> trial;
+    if (req.gpus.size() > 1) {
+      trial = std::make_unique<AggregateTrial>(req.gpus, make);
+    } else {
+      trial = make(req.gpus.empty() ? -1 : req.gpus.front());
+    }
     r.flops = trial->flops();
     r.notes = trial->kernel().notes();
+    fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
     trial->kernel().run();
     r.verification = trial->verify();
-    if (!r.verification->passed)
-      return finish(Disposition::incorrect, describe_failure(*r.verification));
-    sample(*trial, impl.spec.device == DeviceKind::gpu, settings, r);
+    if (r.verification->passed) sample(*trial, on_gpu, settings, r);
   } catch (const std::bad_alloc&) {
     return finish(Disposition::failed, "out of memory while setting up the inputs");
   } catch (const std::exception& e) {
     return finish(Disposition::failed, e.what());
   }
-  derive_rates(r, env, info);
+  r.telemetry_after = read_telemetry(env, req.gpus);
+  if (const std::string throttled = throttle_note(r); !throttled.empty())
+    r.notes.push_back(throttled);
+  if (!r.verification->passed)
+    return finish(Disposition::incorrect, describe_failure(*r.verification));
+  derive_rates(r, env, info, req.gpus, fp64_tensor_cores);
   r.wall_s = seconds_since(start);
   return r;
 }

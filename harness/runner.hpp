@@ -28,7 +28,11 @@ struct Selection {
   std::vector<Precision> precisions;
   std::vector<SizeSpec> sizes;  // empty: the profile's sizes
   Profile profile = Profile::standard;
+  std::optional<std::vector<int>> gpus;  // GPU indices; empty optional: every GPU
 };
+
+// Parses a --gpus value: "all", or comma-separated indices ("0,2"). InputError on bad text.
+std::optional<std::vector<int>> parse_gpus(std::string_view text);
 
 // Parses a --workloads value ("gemm,sum", "sgemm"); InputError on unknown names.
 std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated);
@@ -37,13 +41,16 @@ struct MeasurementRequest {
   const Implementation* implementation = nullptr;
   Precision precision = Precision::fp32;
   Problem problem;
-  std::string device;     // "cpu", "gpu0", ...; "gpu" when there is no GPU to run on
-  int device_index = -1;  // the GPU, or -1
+  // "cpu"; "gpu0", ... for one GPU; "gpu0+gpu1+..." for the machine aggregate (those GPUs at
+  // once); "gpu" when there is no GPU to run on.
+  std::string device;
+  std::vector<int> gpus;  // the GPUs it runs on: none for the CPU, several for the aggregate
 };
 
-// Every measurement the selection asks for, in report order. Throws InputError for unknown
-// implementation names, selections that match nothing, and explicit sizes that do not fit in
-// the available memory.
+// Every measurement the selection asks for, in report order: for GPU implementations, one per
+// selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate. Throws
+// InputError for unknown implementation names or GPU indices, selections that match nothing,
+// and explicit sizes that do not fit in the available memory.
 std::vector<MeasurementRequest> plan_measurements(const Selection& selection,
                                                   const Environment& env);
 
@@ -57,6 +64,16 @@ RunSettings settings_for(Profile profile, std::uint64_t seed);
 // Runs one measurement end to end. Never throws for problems of the measurement itself.
 MeasurementRecord measure(const MeasurementRequest& request, const RunSettings& settings,
                           const Environment& env);
+
+class TelemetrySource;
+// The GPU telemetry source that measurements read, opened on first use: NVML, else nvidia-smi.
+// nullptr, with the reason in *why_not, when neither can be used.
+TelemetrySource* gpu_telemetry(std::string* why_not = nullptr);
+
+// "throttled: gpu0 sw_power_cap (after)" when a telemetry reading of a record shows a reason
+// that lowers the clocks of a busy GPU; "" otherwise. measure() adds it to the record's notes,
+// where the acceptance check's throttle criterion reads it.
+std::string throttle_note(const MeasurementRecord& r);
 
 // Ctrl-C (SIGINT) and SIGTERM: the first one asks the run to stop after the current kernel
 // run, keeping what was measured; a second one ends the process at once.

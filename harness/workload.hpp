@@ -25,6 +25,9 @@ class Kernel {
   virtual std::optional<double> device_seconds_of_last_run() const { return std::nullopt; }
   // Facts for the result record (math mode, library choices, caveats).
   virtual std::vector<std::string> notes() const { return {}; }
+  // Whether FP64 may run on tensor cores (cuBLAS DGEMM on GPUs that have them): % of peak is
+  // then judged against the tensor-core peak.
+  virtual bool may_use_fp64_tensor_cores() const { return false; }
 };
 
 // gemm: C = alpha * A * B + beta * C. Column-major, no padding: A is m x k (lda = m),
@@ -67,6 +70,16 @@ class StreamKernel : public Kernel {
  public:
   virtual void setup(const VectorInputs<T>& in) = 0;  // untimed; `in` outlives the kernel
   virtual void read_a(std::span<T> a) = 0;            // untimed
+};
+
+// transfer: one copy of x between host and device memory. The direction, and whether the host
+// side is pinned or pageable, belong to the implementation.
+template <class T>
+class TransferKernel : public Kernel {
+ public:
+  virtual void setup(const VectorInputs<T>& in) = 0;  // untimed; `in` outlives the kernel
+  // Untimed: the destination of the last copy (read back from the device when it is there).
+  virtual void read_destination(std::span<T> out) = 0;
 };
 
 // peak: independent register-resident chains x <- x * a + b, `iterations` steps each, all

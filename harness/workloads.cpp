@@ -80,6 +80,21 @@ class ErrorTracker {
   double worst_ratio_ = 0, worst_error_ = 0, worst_allowed_ = 0;
 };
 
+// check(u, tracker) for every element u < n, in parallel; the trackers merged.
+template <class Check>
+ErrorTracker check_each(std::int64_t n, const Check& check) {
+  ErrorTracker total;
+#pragma omp parallel
+  {
+    ErrorTracker local;
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) check(static_cast<std::size_t>(i), local);
+#pragma omp critical
+    total.merge(local);
+  }
+  return total;
+}
+
 template <class T>
 HostBuffer<T> seeded_buffer(std::int64_t count, std::uint64_t seed, Stream stream) {
   HostBuffer<T> buf(static_cast<std::size_t>(count));
@@ -169,6 +184,8 @@ const std::vector<WorkloadInfo>& all_workloads() {
        vector_flops<2>, vector_bytes<3>, vector_bytes<4>},
       {"peak", "register-only FMA chains; FLOPs counted by the kernel", false, true, false,
        no_flops, no_bytes, no_bytes},
+      {"transfer", "host<->device copy of N elements (pinned and pageable), N*size bytes", false,
+       false, true, no_flops, vector_bytes<1>, vector_bytes<2>},
   };
   return table;
 }
@@ -355,21 +372,28 @@ Verification Stream::verify(const VectorInputs<T>& in, StreamKernel<T>& kernel, 
   HostBuffer<T> a(static_cast<std::size_t>(in.n));
   kernel.read_a(a.span());
   const double s = in.scalar;
-  ErrorTracker total;
-#pragma omp parallel
-  {
-    ErrorTracker local;
-#pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < in.n; ++i) {
-      const auto u = static_cast<std::size_t>(i);
-      const double x = in.x[u], y = in.y[u];
-      local.add(a[u], x + s * y, epsilon<T>() * (std::abs(x) + std::abs(s * y)));
-    }
-#pragma omp critical
-    total.merge(local);
-  }
+  const ErrorTracker total = check_each(in.n, [&](std::size_t u, ErrorTracker& tracker) {
+    const double x = in.x[u], y = in.y[u];
+    tracker.add(a[u], x + s * y, epsilon<T>() * (std::abs(x) + std::abs(s * y)));
+  });
   return total.result(
       fmt::format("all {} elements vs double reference; allowed error eps*(|x|+|s*y|)", in.n));
+}
+
+// ---- transfer ---------------------------------------------------------------------------------
+
+template <class T>
+VectorInputs<T> Transfer::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, false);
+}
+// A copy is exact: every element must equal the source's (allowed error 0).
+template <class T>
+Verification Transfer::verify(const VectorInputs<T>& in, TransferKernel<T>& kernel, std::uint64_t) {
+  HostBuffer<T> out(static_cast<std::size_t>(in.n));
+  kernel.read_destination(out.span());
+  const ErrorTracker total = check_each(
+      in.n, [&](std::size_t u, ErrorTracker& tracker) { tracker.add(out[u], in.x[u], 0); });
+  return total.result(fmt::format("all {} elements vs the source; allowed error 0", in.n));
 }
 
 // ---- peak -------------------------------------------------------------------------------------
@@ -408,6 +432,7 @@ FLOPBENCH_INSTANTIATE_BOTH(Sum)
 FLOPBENCH_INSTANTIATE_BOTH(Dot)
 FLOPBENCH_INSTANTIATE_BOTH(Stream)
 FLOPBENCH_INSTANTIATE_BOTH(Peak)
+FLOPBENCH_INSTANTIATE_BOTH(Transfer)
 #undef FLOPBENCH_INSTANTIATE_BOTH
 #undef FLOPBENCH_INSTANTIATE
 

@@ -99,6 +99,17 @@ struct Stream {
   template <class T>
   static Verification verify(const Inputs<T>& in, KernelBase<T>& k, std::uint64_t seed);
 };
+struct Transfer {
+  template <class T>
+  using Inputs = VectorInputs<T>;
+  template <class T>
+  using KernelBase = TransferKernel<T>;
+  static constexpr std::string_view name = "transfer";
+  template <class T>
+  static Inputs<T> make_inputs(const Problem& p, std::uint64_t seed);
+  template <class T>
+  static Verification verify(const Inputs<T>& in, KernelBase<T>& k, std::uint64_t seed);
+};
 struct Peak {
   template <class T>
   using Inputs = PeakInputs<T>;

@@ -1,10 +1,12 @@
 #pragma once
 
-// One error check for every CUDA runtime call, usable from .cpp and .cu files:
+// One error check for every CUDA runtime and cuBLAS call, usable from .cpp and .cu files:
 //   FLOPBENCH_CUDA_CALL(cudaMalloc(&p, bytes));          throws flopbench::CudaError
+//   FLOPBENCH_CUDA_CALL(cublas.sgemm(handle, ...));      the same, for a cublasStatus_t
 //   FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaFree(p));           destructors only: logs to stderr
-// Kernel launches are checked with FLOPBENCH_CUDA_CALL(cudaGetLastError()).
+// Kernel launches are checked with FLOPBENCH_CUDA_CALL(cudaGetLastError()) right after the launch.
 
+#include <cublas_api.h>
 #include <cuda_runtime_api.h>
 
 #include <cstdio>
@@ -15,6 +17,7 @@ namespace flopbench {
 
 class CudaError : public std::runtime_error {
  public:
+  // code is cudaSuccess when the failing call was a cuBLAS one.
   CudaError(cudaError_t code, const std::string& message)
       : std::runtime_error(message), code_(code) {}
   cudaError_t code() const noexcept { return code_; }
@@ -25,45 +28,80 @@ class CudaError : public std::runtime_error {
 
 namespace detail {
 
+// cuBLAS has cublasGetStatusString, but cuBLAS is loaded at run time (kernels/cublas.hpp) and
+// may be what failed to load; the names are those of cublas_api.h.
+inline const char* cublas_status_name(cublasStatus_t status) {
+  switch (status) {
+    case CUBLAS_STATUS_SUCCESS:
+      return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+      return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED:
+      return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE:
+      return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH:
+      return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR:
+      return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+      return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR:
+      return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED:
+      return "CUBLAS_STATUS_NOT_SUPPORTED";
+    case CUBLAS_STATUS_LICENSE_ERROR:
+      return "CUBLAS_STATUS_LICENSE_ERROR";
+  }
+  return "unknown cuBLAS status";
+}
+
+inline std::string describe(cudaError_t code) {
+  return std::string(cudaGetErrorName(code)) + ": " + cudaGetErrorString(code);
+}
+inline std::string describe(cublasStatus_t status) {
+  return std::string(cublas_status_name(status)) + " (" + std::to_string(static_cast<int>(status)) +
+         ")";
+}
+
 // "kernels/gemm.cu:42: cudaMalloc(&p, bytes) failed: cudaErrorMemoryAllocation: out of memory"
-inline std::string cuda_error_message(cudaError_t code, const char* expression, const char* file,
-                                      int line) {
+template <class Status>
+std::string call_error_message(Status status, const char* expression, const char* file, int line) {
   return std::string(file) + ":" + std::to_string(line) + ": " + expression +
-         " failed: " + cudaGetErrorName(code) + ": " + cudaGetErrorString(code);
+         " failed: " + describe(status);
 }
 
 // A failing call also leaves its error as the runtime's "last error"; clearing it keeps a later
 // launch check (cudaGetLastError) from reporting this failure a second time. Sticky errors
 // (a faulted context) stay whatever is done here.
-[[noreturn]] inline void throw_cuda_error(cudaError_t code, const char* expression,
-                                          const char* file, int line) {
+inline void check_call(cudaError_t code, const char* expression, const char* file, int line) {
+  if (code == cudaSuccess) return;
   static_cast<void>(cudaGetLastError());
-  throw CudaError(code, cuda_error_message(code, expression, file, line));
+  throw CudaError(code, call_error_message(code, expression, file, line));
+}
+inline void check_call(cublasStatus_t status, const char* expression, const char* file, int line) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  throw CudaError(cudaSuccess, call_error_message(status, expression, file, line));
 }
 
-inline void log_cuda_error(cudaError_t code, const char* expression, const char* file,
+inline void log_call_error(cudaError_t code, const char* expression, const char* file,
                            int line) noexcept {
+  if (code == cudaSuccess) return;
   static_cast<void>(cudaGetLastError());
-  std::fprintf(stderr, "flopbench: CUDA error during cleanup (ignored): %s:%d: %s failed: %s: %s\n",
-               file, line, expression, cudaGetErrorName(code), cudaGetErrorString(code));
+  std::fprintf(stderr, "flopbench: CUDA error during cleanup (ignored): %s\n",
+               call_error_message(code, expression, file, line).c_str());
+}
+inline void log_call_error(cublasStatus_t status, const char* expression, const char* file,
+                           int line) noexcept {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  std::fprintf(stderr, "flopbench: cuBLAS error during cleanup (ignored): %s\n",
+               call_error_message(status, expression, file, line).c_str());
 }
 
 }  // namespace detail
 }  // namespace flopbench
 
 // Macros because they capture the call's text, file and line.
-#define FLOPBENCH_CUDA_CALL(expr)                                                               \
-  do {                                                                                          \
-    const cudaError_t flopbench_cuda_status_ = (expr);                                          \
-    if (flopbench_cuda_status_ != cudaSuccess) {                                                \
-      ::flopbench::detail::throw_cuda_error(flopbench_cuda_status_, #expr, __FILE__, __LINE__); \
-    }                                                                                           \
-  } while (false)
-
-#define FLOPBENCH_CUDA_CALL_NOEXCEPT(expr)                                                    \
-  do {                                                                                        \
-    const cudaError_t flopbench_cuda_status_ = (expr);                                        \
-    if (flopbench_cuda_status_ != cudaSuccess) {                                              \
-      ::flopbench::detail::log_cuda_error(flopbench_cuda_status_, #expr, __FILE__, __LINE__); \
-    }                                                                                         \
-  } while (false)
+#define FLOPBENCH_CUDA_CALL(expr) ::flopbench::detail::check_call((expr), #expr, __FILE__, __LINE__)
+#define FLOPBENCH_CUDA_CALL_NOEXCEPT(expr) \
+  ::flopbench::detail::log_call_error((expr), #expr, __FILE__, __LINE__)

@@ -8,6 +8,7 @@
 
 #include "harness/inventory.hpp"
 #include "harness/peak_model.hpp"
+#include "kernels/cublas.hpp"
 #include "kernels/cuda_check.hpp"
 
 namespace flopbench {
@@ -102,6 +103,12 @@ GpuInventory gpu_inventory() {
     inventory.no_device_reason = error.what();
   }
   return inventory;
+}
+
+std::map<std::string, std::string> gpu_libraries() {
+  const std::string version = cuda::cublas_version();
+  return {
+      {"cuBLAS", version.empty() ? "not loaded: " + cuda::cublas_unavailable_reason() : version}};
 }
 
 }  // namespace flopbench

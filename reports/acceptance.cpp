@@ -37,9 +37,16 @@ struct KnownImplementation {
   DeviceKind device;
 };
 constexpr std::array kImplementations = {
-    KnownImplementation{"omp", DeviceKind::cpu},      KnownImplementation{"eigen", DeviceKind::cpu},
-    KnownImplementation{"openblas", DeviceKind::cpu}, KnownImplementation{"cuda", DeviceKind::gpu},
-    KnownImplementation{"cublas", DeviceKind::gpu},   KnownImplementation{"cub", DeviceKind::gpu},
+    KnownImplementation{"omp", DeviceKind::cpu},
+    KnownImplementation{"eigen", DeviceKind::cpu},
+    KnownImplementation{"openblas", DeviceKind::cpu},
+    KnownImplementation{"cuda", DeviceKind::gpu},
+    KnownImplementation{"cublas", DeviceKind::gpu},
+    KnownImplementation{"cub", DeviceKind::gpu},
+    KnownImplementation{"h2d-pinned", DeviceKind::gpu},
+    KnownImplementation{"h2d-pageable", DeviceKind::gpu},
+    KnownImplementation{"d2h-pinned", DeviceKind::gpu},
+    KnownImplementation{"d2h-pageable", DeviceKind::gpu},
 };
 
 constexpr std::array<std::string_view, 4> kMachineFacts = {"gpu.count", "cpu.cores",

@@ -344,7 +344,9 @@ std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups) {
   std::vector<Matchup> out;
   for (const auto& g : groups) {
     for (const auto& p : problems_of(g)) {
-      const auto* gpu = fastest(g.records, p, on_gpu);
+      // One GPU against the CPU; the machine aggregate is the sheet's peak figure instead.
+      const auto* gpu =
+          fastest(g.records, p, [](const auto& r) { return on_gpu(r) && !machine_aggregate(r); });
       const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
       if (gpu && cpu) out.push_back({&g, p, gpu, cpu});
     }

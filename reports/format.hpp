@@ -4,6 +4,7 @@
 // summary) share: facts read off measurements, number formatting, and the tables they all show.
 // Kept in one place so that every output says the same thing about the same document.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,14 @@ namespace flopbench {
 
 inline bool passed(const MeasurementRecord& r) { return r.disposition == Disposition::passed; }
 inline bool on_gpu(const MeasurementRecord& r) { return r.device.starts_with("gpu"); }
+// Several GPUs at once (device "gpu0+gpu1+..."): the machine's figure, not one GPU's.
+inline bool machine_aggregate(const MeasurementRecord& r) {
+  return on_gpu(r) && r.device.find('+') != std::string::npos;
+}
+// How many GPUs a measurement ran on: 1, or the count of a machine aggregate.
+inline int gpus_used(const MeasurementRecord& r) {
+  return on_gpu(r) ? 1 + static_cast<int>(std::count(r.device.begin(), r.device.end(), '+')) : 0;
+}
 
 // Memory-bound workloads: GB/s is their headline number.
 bool bandwidth_bound(std::string_view workload);

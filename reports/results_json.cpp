@@ -168,6 +168,7 @@ void read(const Node& n, Peak& v);
 void read(const Node& n, Statistics& v);
 void read(const Node& n, Verification& v);
 void read(const Node& n, GpuDevice& v);
+void read(const Node& n, GpuTelemetry& v);
 
 template <class T>
 std::vector<T> get_records(const Node& n) {
@@ -277,6 +278,17 @@ void read(const Node& n, Verification& v) {
   v.passed = get_bool(member(n, "passed"));
 }
 
+void read(const Node& n, GpuTelemetry& v) {
+  v.device = get_string(member(n, "device"));
+  v.source = get_string(member(n, "source"));
+  v.sm_clock_mhz = get_optional_number(member(n, "sm_clock_mhz"));
+  v.memory_clock_mhz = get_optional_number(member(n, "memory_clock_mhz"));
+  v.temperature_c = get_optional_number(member(n, "temperature_c"));
+  v.power_w = get_optional_number(member(n, "power_w"));
+  v.clock_event_reasons = get_strings(member(n, "clock_event_reasons"));
+  v.throttled = get_bool(member(n, "throttled"));
+}
+
 void read(const Node& n, Problem& v) {
   v.m = get_integer<std::int64_t>(member(n, "m"));
   v.n = get_integer<std::int64_t>(member(n, "n"));
@@ -307,6 +319,13 @@ void read(const Node& n, MeasurementRecord& v) {
   read(member(n, "peak"), v.peak);
   v.percent_of_peak = get_optional_number(member(n, "percent_of_peak"));
   v.verification = get_optional_record<Verification>(member(n, "verification"));
+  // Added after version 1 shipped: files from before GPU telemetry have no such keys.
+  if (n.value.contains("telemetry_before")) {
+    v.telemetry_before = get_records<GpuTelemetry>(member(n, "telemetry_before"));
+  }
+  if (n.value.contains("telemetry_after")) {
+    v.telemetry_after = get_records<GpuTelemetry>(member(n, "telemetry_after"));
+  }
 }
 
 void read(const Node& n, RunInfo& v) {
@@ -453,6 +472,17 @@ void to_json(json& j, const Verification& v) {
        {"passed", v.passed}};
 }
 
+void to_json(json& j, const GpuTelemetry& v) {
+  j = {{"device", v.device},
+       {"source", v.source},
+       {"sm_clock_mhz", optional_number(v.sm_clock_mhz)},
+       {"memory_clock_mhz", optional_number(v.memory_clock_mhz)},
+       {"temperature_c", optional_number(v.temperature_c)},
+       {"power_w", optional_number(v.power_w)},
+       {"clock_event_reasons", v.clock_event_reasons},
+       {"throttled", v.throttled}};
+}
+
 void to_json(json& j, const MeasurementRecord& v) {
   j = {{"workload", v.workload},
        {"display_name", display_name(v.workload, v.precision)},
@@ -478,7 +508,9 @@ void to_json(json& j, const MeasurementRecord& v) {
        {"gbytes_per_s", optional_number(v.gbytes_per_s)},
        {"peak", v.peak},
        {"percent_of_peak", optional_number(v.percent_of_peak)},
-       {"verification", v.verification ? json(*v.verification) : json(nullptr)}};
+       {"verification", v.verification ? json(*v.verification) : json(nullptr)},
+       {"telemetry_before", v.telemetry_before},
+       {"telemetry_after", v.telemetry_after}};
 }
 
 void to_json(json& j, const RunInfo& v) {
@@ -528,6 +560,7 @@ void from_json(const json& j, GpuInventory& v) { read_root(j, v); }
 void from_json(const json& j, Environment& v) { read_root(j, v); }
 void from_json(const json& j, Statistics& v) { read_root(j, v); }
 void from_json(const json& j, Verification& v) { read_root(j, v); }
+void from_json(const json& j, GpuTelemetry& v) { read_root(j, v); }
 void from_json(const json& j, MeasurementRecord& v) { read_root(j, v); }
 void from_json(const json& j, RunInfo& v) { read_root(j, v); }
 void from_json(const json& j, CriterionVerdict& v) { read_root(j, v); }

@@ -203,15 +203,34 @@ PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision pr
     }
   }
   f.devices = static_cast<int>(devices.size());
-  for (const auto& device : devices) {
+  const auto best_on = [&](std::string_view device) {
     const MeasurementRecord* best = nullptr;
     for (const auto& r : doc.measurements) {
       const auto g = peak_candidate(r, precision);
       if (g && r.device == device && (!best || *best->gflops < *g)) best = &r;
     }
-    if (!best) continue;
-    f.sources.push_back(best);
-    f.measured_gflops = f.measured_gflops.value_or(0) + *best->gflops;
+    return best;
+  };
+  // Every GPU measured at once is the machine's figure; without it, the GPUs measured one at a
+  // time are summed.
+  const MeasurementRecord* aggregate = nullptr;
+  for (const auto& r : doc.measurements) {
+    const auto g = peak_candidate(r, precision);
+    if (g && kind == DeviceKind::gpu && machine_aggregate(r) &&
+        (!aggregate || gpus_used(*aggregate) < gpus_used(r) ||
+         (gpus_used(*aggregate) == gpus_used(r) && *aggregate->gflops < *g)))
+      aggregate = &r;
+  }
+  if (aggregate) {
+    f.sources.push_back(aggregate);
+    f.measured_gflops = aggregate->gflops;
+  } else {
+    for (const auto& device : devices) {
+      const MeasurementRecord* best = best_on(device);
+      if (!best) continue;
+      f.sources.push_back(best);
+      f.measured_gflops = f.measured_gflops.value_or(0) + *best->gflops;
+    }
   }
   const bool all_known =
       !peaks.empty() &&
@@ -262,13 +281,14 @@ std::string peak_section(const SheetFigures& figures, const Labels& l) {
     std::vector<std::string> sources;
     for (const auto* r : f.sources) sources.push_back(source_text(*r));
     std::string detail = sources.empty() ? "" : fmt::format("{}", fmt::join(sources, "; "));
-    if (f.kind == DeviceKind::gpu && static_cast<int>(f.sources.size()) < f.devices &&
-        !f.sources.empty()) {
-      detail += "; " + fmt::format(fmt::runtime(l.gpus_measured), f.sources.size(), f.devices);
+    int measured_devices = 0;
+    for (const auto* r : f.sources) measured_devices += std::max(1, gpus_used(*r));
+    if (f.kind == DeviceKind::gpu && measured_devices < f.devices && !f.sources.empty()) {
+      detail += "; " + fmt::format(fmt::runtime(l.gpus_measured), measured_devices, f.devices);
     }
     const std::optional<double> pct =
         f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&
-                static_cast<int>(f.sources.size()) == f.devices
+                measured_devices == f.devices
             ? std::optional<double>(100 * *f.measured_gflops / *f.theoretical_gflops)
             : std::nullopt;
     out += fmt::format(

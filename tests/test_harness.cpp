@@ -17,6 +17,7 @@ namespace flopbench {
 namespace {
 
 using testing::fresh_seed;
+using testing::odd_problems;
 
 // ---- statistics and stopping rule --------------------------------------------------------------
 
@@ -151,20 +152,6 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
 
 // ---- every registered CPU implementation against the reference ----------------------------------
 
-std::vector<Problem> odd_problems(const WorkloadInfo& w) {
-  if (w.matrix) {
-    return {Problem::matrix(1, 1, 1), Problem::matrix(17, 17, 17), Problem::matrix(63, 65, 17),
-            Problem::matrix(65, 63, 257), Problem::matrix(257, 257, 257),
-            Problem::matrix(1, 300, 7), Problem::matrix(300, 1, 129),
-            // Across the cache blocks of a packed GEMM: several MC blocks and KC slices, and
-            // (with caches up to 64 MiB) more than one NC block.
-            Problem::matrix(700, 37, 700), Problem::matrix(40, 6500, 400)};
-  }
-  if (w.counted_flops) return {Problem::vector(1), Problem::vector(17), Problem::vector(1000)};
-  return {Problem::vector(1),  Problem::vector(17),  Problem::vector(63),
-          Problem::vector(65), Problem::vector(257), Problem::vector(100003)};
-}
-
 TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
   int checked = 0;
   for (const Implementation& impl : registry().all()) {
@@ -256,7 +243,7 @@ template <Fault F>
 Disposition gemm_disposition(Precision p, const Problem& problem) {
   const auto impl = make_implementation<workloads::Gemm, GemmWith<F>::template Kernel>(
       {.name = "test", .device = DeviceKind::cpu, .description = "test kernel"});
-  const MeasurementRequest req{&impl, p, problem, "cpu", -1};
+  const MeasurementRequest req{&impl, p, problem, "cpu", {}};
   RunSettings settings = settings_for(Profile::quick, fresh_seed());
   settings.rule.time_limit_s = 0.2;
   const MeasurementRecord r = measure(req, settings, test_environment());
@@ -322,7 +309,7 @@ TEST(Verification, ReductionThatLosesAnElementIsIncorrect) {
 TEST(Measure, PassedRecordHasSamplesStatisticsAndRates) {
   const Implementation* impl = registry().find("gemm", "omp");
   ASSERT_NE(impl, nullptr);
-  const MeasurementRequest req{impl, Precision::fp32, Problem::matrix(96, 80, 64), "cpu", -1};
+  const MeasurementRequest req{impl, Precision::fp32, Problem::matrix(96, 80, 64), "cpu", {}};
   const MeasurementRecord r =
       measure(req, settings_for(Profile::quick, fresh_seed()), test_environment());
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
@@ -343,7 +330,7 @@ TEST(Measure, PassedRecordHasSamplesStatisticsAndRates) {
 TEST(Measure, UnavailableImplementationIsUnsupportedWithReason) {
   const auto impl =
       unavailable_implementation("dot", {.name = "test", .description = "x"}, "built without it");
-  const MeasurementRequest req{&impl, Precision::fp64, Problem::vector(100), "cpu", -1};
+  const MeasurementRequest req{&impl, Precision::fp64, Problem::vector(100), "cpu", {}};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, 1), test_environment());
   EXPECT_EQ(r.disposition, Disposition::unsupported);
   EXPECT_EQ(r.reason, "built without it");
@@ -360,7 +347,7 @@ class ThrowingSum final : public ReductionKernel<T> {
 TEST(Measure, KernelExceptionIsAFailedRecordNotAnAbort) {
   const auto impl =
       make_implementation<workloads::Sum, ThrowingSum>({.name = "test", .description = "x"});
-  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), "cpu", -1};
+  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), "cpu", {}};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, 1), test_environment());
   EXPECT_EQ(r.disposition, Disposition::failed);
   EXPECT_NE(r.reason.find("device fell off the bus"), std::string::npos);
@@ -369,10 +356,241 @@ TEST(Measure, KernelExceptionIsAFailedRecordNotAnAbort) {
 TEST(Measure, GpuImplementationWithoutDeviceIsUnsupported) {
   const auto impl = make_implementation<workloads::Sum, SumSkippingLast>(
       {.name = "test", .device = DeviceKind::gpu, .description = "x"});
-  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), "gpu", -1};
+  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), "gpu", {}};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, 1), test_environment());
   EXPECT_EQ(r.disposition, Disposition::unsupported);
   EXPECT_EQ(r.reason, "no CUDA device: test environment");
+}
+
+// ---- GPU paths of the runner, on a made-up inventory -------------------------------------------
+
+// Two H100-like GPUs that exist only in the inventory: planning and rate derivation are
+// device-independent.
+Environment two_gpu_environment() {
+  Environment env = test_environment();
+  for (int i = 0; i < 2; ++i) {
+    GpuDevice d;
+    d.index = i;
+    d.name = "test GPU";
+    d.cc_major = 9;
+    d.cc_minor = 0;
+    d.sm_count = 132;
+    d.sm_clock_mhz = 1980;
+    env.gpu.devices.push_back(d);
+  }
+  env.gpu.no_device_reason.clear();
+  return env;
+}
+
+TEST(Selection, GpusOptionParsesAllAndIndices) {
+  EXPECT_FALSE(parse_gpus("all").has_value());
+  EXPECT_EQ(parse_gpus("2,0,2"), (std::vector<int>{2, 0}));
+  for (const char* bad : {"", "x", "0,", "-1", "1.5", "0,,1"}) {
+    EXPECT_THROW(parse_gpus(bad), InputError) << bad;
+  }
+}
+
+TEST(Selection, EveryGpuAndTheMachineAggregateForGemmAndPeak) {
+  if (!FLOPBENCH_HAVE_CUDA) GTEST_SKIP() << "CPU-only build: no GPU implementation to plan";
+  Selection sel;
+  sel.workloads = parse_workloads("sgemm,sum");
+  sel.precisions = {Precision::fp32};
+  sel.implementations = {"cuda"};
+  sel.sizes = parse_sizes("64");
+  const auto plan = plan_measurements(sel, two_gpu_environment());
+  std::vector<std::string> devices;
+  for (const auto& req : plan) devices.push_back(req.implementation->workload + "@" + req.device);
+  // The aggregate is for compute-bound workloads only: sum has none.
+  EXPECT_EQ(devices, (std::vector<std::string>{"gemm@gpu0", "gemm@gpu1", "gemm@gpu0+gpu1",
+                                               "sum@gpu0", "sum@gpu1"}));
+  EXPECT_EQ(plan[2].gpus, (std::vector<int>{0, 1}));
+  EXPECT_EQ(plan[1].gpus, (std::vector<int>{1}));
+
+  sel.gpus = std::vector<int>{1};
+  const auto one = plan_measurements(sel, two_gpu_environment());
+  ASSERT_EQ(one.size(), 2u);
+  EXPECT_EQ(one[0].device, "gpu1");
+  EXPECT_EQ(one[1].device, "gpu1");
+}
+
+TEST(Selection, GpuIndicesMustExist) {
+  Selection sel;
+  sel.workloads = parse_workloads("sum");
+  sel.gpus = std::vector<int>{0, 3};
+  try {
+    plan_measurements(sel, two_gpu_environment());
+    ADD_FAILURE() << "accepted GPU 3";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no GPU 3 (this machine has: 0, 1)"), std::string::npos)
+        << e.what();
+  }
+  // Without a device, naming one is an error that says why there is none.
+  try {
+    plan_measurements(sel, test_environment());
+    ADD_FAILURE() << "accepted --gpus without a device";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no CUDA device: test environment"), std::string::npos)
+        << e.what();
+  }
+}
+
+// A GEMM computed on the host that reports a fixed "device" time per run, 1 ms on GPU 0 and
+// 2 ms on GPU 1, so that the manual-time path and the aggregate's arithmetic have known answers.
+template <class T>
+class FakeDeviceGemm final : public GemmKernel<T> {
+ public:
+  explicit FakeDeviceGemm(int device) : device_(device) {}
+  void setup(const GemmInputs<T>& in) override {
+    in_ = &in;
+    c_.assign(in.c.data(), in.c.data() + in.c.size());
+  }
+  void run() override {
+    for (std::int64_t j = 0; j < in_->n; ++j) {
+      for (std::int64_t i = 0; i < in_->m; ++i) {
+        T dot = 0;
+        for (std::int64_t l = 0; l < in_->k; ++l)
+          dot += in_->a[i + l * in_->m] * in_->b[l + j * in_->k];
+        T& c = c_[static_cast<std::size_t>(i + j * in_->m)];
+        c = in_->alpha * dot + in_->beta * c;
+      }
+    }
+  }
+  std::optional<double> device_seconds_of_last_run() const override { return 1e-3 * (device_ + 1); }
+  bool may_use_fp64_tensor_cores() const override { return true; }
+  void read_c(std::span<T> c) override { std::copy(c_.begin(), c_.end(), c.begin()); }
+
+ private:
+  int device_;
+  const GemmInputs<T>* in_ = nullptr;
+  std::vector<T> c_;
+};
+
+const Implementation& fake_device_gemm() {
+  static const Implementation impl = make_implementation<workloads::Gemm, FakeDeviceGemm>(
+      {.name = "fake", .device = DeviceKind::gpu, .description = "host GEMM, fixed device time"});
+  return impl;
+}
+
+TEST(Measure, DeviceTimeIsTheSampleAndTheGpuPeakJudgesIt) {
+  const Environment env = two_gpu_environment();
+  const Problem problem = Problem::matrix(33, 17, 9);
+  const MeasurementRequest fp32{&fake_device_gemm(), Precision::fp32, problem, "gpu0", {0}};
+  const MeasurementRecord r = measure(fp32, settings_for(Profile::quick, fresh_seed()), env);
+  ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+  EXPECT_EQ(r.timing, "device_events");
+  EXPECT_DOUBLE_EQ(r.stats->median, 1e-3);  // the kernel's device time, not the host's
+  EXPECT_DOUBLE_EQ(*r.gflops, 2.0 * 33 * 17 * 9 / 1e-3 / 1e9);
+  // H100: 132 SMs x 128 FP32 lanes x 2 x 1.98 GHz.
+  ASSERT_TRUE(r.peak.gflops.has_value()) << r.peak.basis;
+  EXPECT_NEAR(*r.peak.gflops, 132 * 128 * 2 * 1.98, 1e-6);
+  EXPECT_NEAR(*r.percent_of_peak, 100 * *r.gflops / *r.peak.gflops, 1e-9);
+
+  // FP64 on a path that may use tensor cores is judged against the tensor-core peak (2x the
+  // CUDA-core FP64 rate on compute capability 9.0).
+  const MeasurementRequest fp64{&fake_device_gemm(), Precision::fp64, problem, "gpu0", {0}};
+  const MeasurementRecord d = measure(fp64, settings_for(Profile::quick, fresh_seed()), env);
+  ASSERT_EQ(d.disposition, Disposition::passed) << d.reason;
+  EXPECT_NEAR(*d.peak.gflops, 132 * 64 * 2 * 2 * 1.98, 1e-6) << d.peak.basis;
+}
+
+TEST(Measure, MachineAggregateSumsFlopsOverTheSlowestGpu) {
+  const Environment env = two_gpu_environment();
+  const Problem problem = Problem::matrix(20, 30, 40);
+  const MeasurementRequest req{&fake_device_gemm(), Precision::fp32, problem, "gpu0+gpu1", {0, 1}};
+  const MeasurementRecord r = measure(req, settings_for(Profile::quick, fresh_seed()), env);
+  ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+  EXPECT_DOUBLE_EQ(r.flops, 2 * 2.0 * 20 * 30 * 40);
+  EXPECT_DOUBLE_EQ(r.stats->median, 2e-3);  // GPU 1's 2 ms: the run ends when both are done
+  EXPECT_NEAR(*r.peak.gflops, 2 * 132 * 128 * 2 * 1.98, 1e-6) << r.peak.basis;
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_EQ(r.notes.front(),
+            "2 GPUs at once (gpu0, gpu1): FLOPs summed over the time of the slowest");
+  EXPECT_NE(r.verification->method.find("worst of 2 GPUs"), std::string::npos);
+}
+
+// A GEMM whose output is wrong on GPU 1 only: the aggregate must not hide it.
+template <class T>
+class WrongOnSecondGpu final : public GemmKernel<T> {
+ public:
+  explicit WrongOnSecondGpu(int device) : inner_(device), device_(device) {}
+  void setup(const GemmInputs<T>& in) override { inner_.setup(in); }
+  void run() override { inner_.run(); }
+  std::optional<double> device_seconds_of_last_run() const override { return 1e-3; }
+  void read_c(std::span<T> c) override {
+    inner_.read_c(c);
+    if (device_ == 1) c[c.size() / 2] += 1;
+  }
+
+ private:
+  FakeDeviceGemm<T> inner_;
+  int device_;
+};
+
+TEST(Measure, MachineAggregateIsIncorrectWhenOneGpuIsWrong) {
+  const auto impl = make_implementation<workloads::Gemm, WrongOnSecondGpu>(
+      {.name = "test", .device = DeviceKind::gpu, .description = "x"});
+  const MeasurementRequest req{
+      &impl, Precision::fp64, Problem::matrix(9, 9, 9), "gpu0+gpu1", {0, 1}};
+  const MeasurementRecord r =
+      measure(req, settings_for(Profile::quick, fresh_seed()), two_gpu_environment());
+  EXPECT_EQ(r.disposition, Disposition::incorrect);
+  EXPECT_NE(r.verification->method.find("gpu1"), std::string::npos) << r.verification->method;
+  EXPECT_TRUE(r.samples_s.empty());
+}
+
+TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {
+  MeasurementRecord r;
+  EXPECT_EQ(throttle_note(r), "");
+  GpuTelemetry idle{.device = "gpu0", .source = "nvml", .clock_event_reasons = {"gpu_idle"}};
+  r.telemetry_before = {idle};
+  EXPECT_EQ(throttle_note(r), "");
+  GpuTelemetry capped{.device = "gpu1",
+                      .source = "nvml",
+                      .clock_event_reasons = {"gpu_idle", "sw_power_cap", "hw_slowdown"},
+                      .throttled = true};
+  r.telemetry_after = {idle, capped};
+  EXPECT_EQ(throttle_note(r), "throttled: gpu1 sw_power_cap+hw_slowdown (after)");
+}
+
+// A host "copy" that is exact, misses the last element, or changes one by an ulp.
+enum class CopyFault { none, skip_last, one_ulp };
+template <CopyFault F>
+struct CopyWith {
+  template <class T>
+  class Kernel final : public TransferKernel<T> {
+   public:
+    void setup(const VectorInputs<T>& in) override {
+      in_ = &in;
+      out_.assign(in.x.size(), std::numeric_limits<T>::quiet_NaN());
+    }
+    void run() override {
+      const std::size_t n = in_->x.size() - (F == CopyFault::skip_last ? 1 : 0);
+      std::copy(in_->x.data(), in_->x.data() + n, out_.begin());
+      if (F == CopyFault::one_ulp) out_[n / 2] = std::nextafter(out_[n / 2], T(2));
+    }
+    void read_destination(std::span<T> out) override {
+      std::copy(out_.begin(), out_.end(), out.begin());
+    }
+
+   private:
+    const VectorInputs<T>* in_ = nullptr;
+    std::vector<T> out_;
+  };
+};
+
+template <CopyFault F>
+bool copy_verifies(std::int64_t n) {
+  const auto impl = make_implementation<workloads::Transfer, CopyWith<F>::template Kernel>(
+      {.name = "test", .description = "x"});
+  auto trial = impl.make_trial(Precision::fp32, Problem::vector(n), fresh_seed(), -1);
+  trial->kernel().run();
+  return trial->verify().passed;
+}
+
+TEST(Verification, TransferMustCopyEveryElementExactly) {
+  EXPECT_TRUE(copy_verifies<CopyFault::none>(1001));
+  EXPECT_FALSE(copy_verifies<CopyFault::skip_last>(1001));
+  EXPECT_FALSE(copy_verifies<CopyFault::one_ulp>(1001));
 }
 
 }  // namespace

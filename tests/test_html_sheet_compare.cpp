@@ -432,6 +432,30 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
   EXPECT_EQ(f.bandwidth[2].source, nullptr);
 }
 
+// With a measurement of both GPUs at once, that is the machine's figure (not the sum of each
+// GPU measured alone), and it is no GPU's side of a GPU-vs-CPU comparison.
+TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
+  ResultsDocument doc = two_gpu_document();
+  MeasurementRecord both = doc.measurements.at(2);  // SGEMM cublas on gpu0
+  both.device = "gpu0+gpu1";
+  both.flops *= 2;
+  *both.gflops *= 1.9;  // below twice one GPU: shared power and host
+  doc.measurements.push_back(both);
+  const auto groups = groups_of(doc);
+  const SheetFigures f = sheet_figures(doc, groups);
+  ASSERT_EQ(f.peaks[2].kind, DeviceKind::gpu);
+  ASSERT_EQ(f.peaks[2].sources.size(), 1u);
+  EXPECT_EQ(f.peaks[2].sources[0]->device, "gpu0+gpu1");
+  EXPECT_DOUBLE_EQ(*f.peaks[2].measured_gflops, *both.gflops);
+  EXPECT_EQ(gpus_used(both), 2);
+  EXPECT_TRUE(machine_aggregate(both));
+  EXPECT_FALSE(machine_aggregate(doc.measurements.at(2)));
+  // The sheet shows a % of the two GPUs' theoretical peak, as every GPU was measured.
+  const std::string html = sheet_html(doc, SheetLanguage::en);
+  EXPECT_NE(html.find("gpu0+gpu1"), std::string::npos);
+  for (const auto& m : gpu_vs_cpu(groups)) EXPECT_FALSE(machine_aggregate(*m.gpu));
+}
+
 TEST(Sheet, EnglishHeadlines) {
   const std::string html = sheet_html(two_gpu_document(), SheetLanguage::en);
   const Element page = parse_html(html);

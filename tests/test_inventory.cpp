@@ -466,6 +466,18 @@ TEST(InventoryCudaCheck, ThrowsWithContext) {
   // The no-throw variant only logs.
   FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaErrorInvalidValue);
 }
+
+TEST(InventoryCudaCheck, CublasStatusThrowsWithItsName) {
+  try {
+    FLOPBENCH_CUDA_CALL(CUBLAS_STATUS_NOT_SUPPORTED);
+    FAIL() << "no exception";
+  } catch (const CudaError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("test_inventory.cpp:"), std::string::npos) << what;
+    EXPECT_NE(what.find("failed: CUBLAS_STATUS_NOT_SUPPORTED (15)"), std::string::npos) << what;
+  }
+  EXPECT_NO_THROW(FLOPBENCH_CUDA_CALL(CUBLAS_STATUS_SUCCESS));
+}
 #endif
 
 }  // namespace

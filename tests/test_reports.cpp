@@ -293,6 +293,23 @@ ResultsDocument test_document() {
   };
   for (const auto& s : specs) doc.measurements.push_back(make_record(s, doc.environment));
   doc.measurements[2].notes = {"math mode: CUBLAS_PEDANTIC_MATH (true FP32, no TF32)"};
+  // An idle GPU before, a power-capped one after, with a reading the source could not give.
+  GpuTelemetry before;
+  before.device = "gpu0";
+  before.source = "nvml";
+  before.sm_clock_mhz = 1980;
+  before.memory_clock_mhz = 2619;
+  before.temperature_c = 34;
+  before.power_w = 71.234;
+  before.clock_event_reasons = {"gpu_idle"};
+  GpuTelemetry after = before;
+  after.sm_clock_mhz = 1755;
+  after.temperature_c = 61;
+  after.power_w = std::nullopt;
+  after.clock_event_reasons = {"sw_power_cap", "unknown_0x800"};
+  after.throttled = true;
+  doc.measurements[2].telemetry_before = {before};
+  doc.measurements[2].telemetry_after = {after};
   return doc;
 }
 
@@ -320,7 +337,22 @@ TEST(ReportsJson, RoundTripIsExact) {
     EXPECT_EQ(b.stats.has_value(), a.stats.has_value());
     EXPECT_EQ(b.gflops, a.gflops);
     EXPECT_EQ(b.notes, a.notes);
+    ASSERT_EQ(b.telemetry_before.size(), a.telemetry_before.size());
+    ASSERT_EQ(b.telemetry_after.size(), a.telemetry_after.size());
   }
+  const GpuTelemetry& after = back.measurements[2].telemetry_after.at(0);
+  EXPECT_EQ(after.device, "gpu0");
+  EXPECT_EQ(after.source, "nvml");
+  EXPECT_EQ(after.sm_clock_mhz, 1755);
+  EXPECT_EQ(after.memory_clock_mhz, 2619);
+  EXPECT_EQ(after.temperature_c, 61);
+  EXPECT_FALSE(after.power_w.has_value());
+  EXPECT_EQ(after.clock_event_reasons, (std::vector<std::string>{"sw_power_cap", "unknown_0x800"}));
+  EXPECT_TRUE(after.throttled);
+  const GpuTelemetry& before = back.measurements[2].telemetry_before.at(0);
+  EXPECT_EQ(before.power_w, 71.234);
+  EXPECT_EQ(before.clock_event_reasons, std::vector<std::string>{"gpu_idle"});
+  EXPECT_FALSE(before.throttled);
   EXPECT_EQ(back.run.seed, doc.run.seed);
   EXPECT_EQ(back.run.command_line, doc.run.command_line);
   EXPECT_EQ(back.environment.cpu.clock_ghz, doc.environment.cpu.clock_ghz);
@@ -363,6 +395,45 @@ std::string error_of(const json& j) {
     return e.what();
   }
   return "";
+}
+
+TEST(ReportsJson, TelemetryIsWrittenInFull) {
+  const json j = to_json(test_document());
+  const json& gpu = j.at("measurements").at(2);
+  EXPECT_EQ(gpu.at("telemetry_after").at(0),
+            json::parse(R"({"device": "gpu0", "source": "nvml", "sm_clock_mhz": 1755,
+                            "memory_clock_mhz": 2619, "temperature_c": 61, "power_w": null,
+                            "clock_event_reasons": ["sw_power_cap", "unknown_0x800"],
+                            "throttled": true})"));
+  // A CPU measurement has the keys too, empty.
+  EXPECT_EQ(j.at("measurements").at(0).at("telemetry_before"), json::array());
+  EXPECT_EQ(j.at("measurements").at(0).at("telemetry_after"), json::array());
+}
+
+TEST(ReportsJson, FilesFromBeforeTelemetryRead) {
+  json j = to_json(test_document());
+  for (auto& m : j.at("measurements")) {
+    m.erase("telemetry_before");
+    m.erase("telemetry_after");
+  }
+  const ResultsDocument back = results_from_json(j);
+  EXPECT_TRUE(back.measurements.at(2).telemetry_before.empty());
+  EXPECT_TRUE(back.measurements.at(2).telemetry_after.empty());
+}
+
+TEST(ReportsJson, BadTelemetryNamesThePath) {
+  json j = to_json(test_document());
+  j["measurements"][2]["telemetry_after"][0]["power_w"] = true;
+  EXPECT_EQ(error_of(j),
+            "measurements[2].telemetry_after[0].power_w: expected a number or null, got a boolean");
+
+  j = to_json(test_document());
+  j["measurements"][2]["telemetry_before"][0].erase("throttled");
+  EXPECT_EQ(error_of(j), "measurements[2].telemetry_before[0].throttled: missing required field");
+
+  j = to_json(test_document());
+  j["measurements"][2]["telemetry_before"] = "none";
+  EXPECT_EQ(error_of(j), "measurements[2].telemetry_before: expected an array, got a string");
 }
 
 TEST(ReportsJson, MissingFieldNamesThePath) {

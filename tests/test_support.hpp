@@ -8,6 +8,9 @@
 #include <random>
 #include <string>
 #include <system_error>
+#include <vector>
+
+#include "harness/workloads.hpp"
 
 namespace flopbench::testing {
 
@@ -40,5 +43,21 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Sizes that are not multiples of any tile or vector width, for checking every implementation
+// (CPU and GPU) against the reference.
+inline std::vector<Problem> odd_problems(const WorkloadInfo& w) {
+  if (w.matrix) {
+    return {Problem::matrix(1, 1, 1), Problem::matrix(17, 17, 17), Problem::matrix(63, 65, 17),
+            Problem::matrix(65, 63, 257), Problem::matrix(257, 257, 257),
+            Problem::matrix(1, 300, 7), Problem::matrix(300, 1, 129),
+            // Across the cache blocks of a packed GEMM: several MC blocks and KC slices, and
+            // (with caches up to 64 MiB) more than one NC block.
+            Problem::matrix(700, 37, 700), Problem::matrix(40, 6500, 400)};
+  }
+  if (w.counted_flops) return {Problem::vector(1), Problem::vector(17), Problem::vector(1000)};
+  return {Problem::vector(1),  Problem::vector(17),  Problem::vector(63),
+          Problem::vector(65), Problem::vector(257), Problem::vector(100003)};
+}
 
 }  // namespace flopbench::testing

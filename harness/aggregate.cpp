@@ -1,0 +1,79 @@
+#include "harness/aggregate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <future>
+
+namespace flopbench {
+
+// Runs every GPU's kernel at once, one host thread each, and waits for all of them.
+class AggregateTrial::ConcurrentKernel final : public Kernel {
+ public:
+  ConcurrentKernel(std::vector<Kernel*> parts, std::string gpus)
+      : parts_(std::move(parts)), gpus_(std::move(gpus)) {}
+
+  void run() override {
+    std::vector<std::future<void>> running;
+    running.reserve(parts_.size());
+    for (Kernel* part : parts_)
+      running.push_back(std::async(std::launch::async, [part] { part->run(); }));
+    // Every thread is waited for before the first failure is passed on.
+    for (auto& r : running) r.wait();
+    for (auto& r : running) r.get();
+    seconds_ = 0.0;
+    for (const Kernel* part : parts_) {
+      const auto s = part->device_seconds_of_last_run();
+      seconds_ = s ? std::optional(std::max(*seconds_, *s)) : std::nullopt;
+      if (!seconds_) break;
+    }
+  }
+
+  std::optional<double> device_seconds_of_last_run() const override { return seconds_; }
+
+  std::vector<std::string> notes() const override {
+    std::vector<std::string> notes = {fmt::format(
+        "{} GPUs at once ({}): FLOPs summed over the time of the slowest", parts_.size(), gpus_)};
+    for (const auto& note : parts_.front()->notes()) notes.push_back(note);
+    return notes;
+  }
+
+  bool may_use_fp64_tensor_cores() const override {
+    return std::any_of(parts_.begin(), parts_.end(),
+                       [](const auto& p) { return p->may_use_fp64_tensor_cores(); });
+  }
+
+ private:
+  std::vector<Kernel*> parts_;  // owned by the trials
+  std::string gpus_;
+  std::optional<double> seconds_;
+};
+
+AggregateTrial::AggregateTrial(const std::vector<int>& gpus,
+                               const std::function<std::unique_ptr<Trial>(int gpu)>& make) {
+  if (gpus.empty()) throw std::logic_error("AggregateTrial: no GPUs");
+  std::vector<Kernel*> parts;
+  std::vector<std::string> names;
+  for (const int gpu : gpus) {
+    auto& trial = trials_.emplace_back(make(gpu));
+    trial->kernel().run();
+    const Verification v = trial->verify();
+    if (parts.empty() || v.error_ratio > verification_.error_ratio || !v.passed) {
+      verification_ = v;
+      verification_.method = fmt::format("gpu{}'s own first run, the worst of {} GPUs: {}", gpu,
+                                         gpus.size(), v.method);
+    }
+    flops_ += trial->flops();
+    parts.push_back(&trial->kernel());
+    names.push_back(fmt::format("gpu{}", gpu));
+    if (!v.passed) break;  // the measurement is incorrect: the other GPUs need not be set up
+  }
+  kernel_ = std::make_unique<ConcurrentKernel>(std::move(parts),
+                                               fmt::format("{}", fmt::join(names, ", ")));
+}
+
+AggregateTrial::~AggregateTrial() = default;
+
+Kernel& AggregateTrial::kernel() { return *kernel_; }
+
+}  // namespace flopbench

@@ -1,0 +1,119 @@
+// Host<->device copy bandwidth with cudaMemcpyAsync, both directions, from pinned (page-locked)
+// and from pageable host memory. Pageable copies go through the driver's staging buffers, so
+// the gap between the two is part of what a user wants to know about a machine.
+
+#include <cstring>
+
+#include "harness/registry.hpp"
+#include "kernels/device.hpp"
+
+namespace flopbench::cuda {
+namespace {
+
+enum class Direction { host_to_device, device_to_host };
+enum class HostMemory { pinned, pageable };
+
+template <class T, Direction kDirection, HostMemory kHost>
+class Copy : public OnDevice<TransferKernel<T>> {
+ public:
+  explicit Copy(int device) : OnDevice<TransferKernel<T>>(device, Cache::warm) {}
+
+  void setup(const VectorInputs<T>& in) override {
+    use_device(this->device());
+    const auto n = static_cast<std::size_t>(in.n);
+    device_ = DeviceBuffer<T>(n);
+    if constexpr (kHost == HostMemory::pinned) {
+      pinned_.emplace(n);
+      host_ = pinned_->data();
+    } else if constexpr (kDirection == Direction::device_to_host) {
+      pageable_ = HostBuffer<T>(n);
+      host_ = pageable_.data();
+    } else {
+      source_ = in.x.data();  // the generated input is pageable memory already
+    }
+    if constexpr (kDirection == Direction::host_to_device) {
+      if (pinned_) std::memcpy(host_, in.x.data(), n * sizeof(T));
+      device_.poison();
+    } else {
+      device_.upload(in.x.span());
+      // Touch every page and poison it: the copy must write every element.
+      std::memset(host_, 0xff, n * sizeof(T));
+    }
+    bytes_ = n * sizeof(T);
+  }
+
+  void run() override {
+    this->timed([&](cudaStream_t stream) {
+      if constexpr (kDirection == Direction::host_to_device) {
+        FLOPBENCH_CUDA_CALL(cudaMemcpyAsync(device_.data(), host_ ? host_ : source_, bytes_,
+                                            cudaMemcpyHostToDevice, stream));
+      } else {
+        FLOPBENCH_CUDA_CALL(
+            cudaMemcpyAsync(host_, device_.data(), bytes_, cudaMemcpyDeviceToHost, stream));
+      }
+    });
+  }
+
+  void read_destination(std::span<T> out) override {
+    if constexpr (kDirection == Direction::host_to_device) {
+      device_.download(out);
+    } else {
+      std::memcpy(out.data(), host_, bytes_);
+    }
+  }
+
+  std::vector<std::string> notes() const override {
+    return {kHost == HostMemory::pinned ? "pinned host memory (cudaMallocHost)"
+                                        : "pageable host memory"};
+  }
+
+ private:
+  DeviceBuffer<T> device_;
+  std::optional<PinnedBuffer<T>> pinned_;
+  HostBuffer<T> pageable_;
+  T* host_ = nullptr;          // the host side, where this kernel owns it
+  const T* source_ = nullptr;  // pageable host-to-device: the input itself
+  std::size_t bytes_ = 0;
+};
+
+template <class T>
+class HostToDevicePinned final : public Copy<T, Direction::host_to_device, HostMemory::pinned> {
+ public:
+  using Copy<T, Direction::host_to_device, HostMemory::pinned>::Copy;
+};
+template <class T>
+class HostToDevicePageable final : public Copy<T, Direction::host_to_device, HostMemory::pageable> {
+ public:
+  using Copy<T, Direction::host_to_device, HostMemory::pageable>::Copy;
+};
+template <class T>
+class DeviceToHostPinned final : public Copy<T, Direction::device_to_host, HostMemory::pinned> {
+ public:
+  using Copy<T, Direction::device_to_host, HostMemory::pinned>::Copy;
+};
+template <class T>
+class DeviceToHostPageable final : public Copy<T, Direction::device_to_host, HostMemory::pageable> {
+ public:
+  using Copy<T, Direction::device_to_host, HostMemory::pageable>::Copy;
+};
+
+// A copy moves bytes: one element type is enough.
+ImplementationSpec copy_spec(std::string name, std::string description) {
+  return {.name = std::move(name),
+          .device = DeviceKind::gpu,
+          .description = std::move(description),
+          .precisions = {Precision::fp32}};
+}
+
+}  // namespace
+
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, HostToDevicePinned>(
+    copy_spec("h2d-pinned", "host-to-device cudaMemcpyAsync from pinned memory")))
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, HostToDevicePageable>(
+    copy_spec("h2d-pageable", "host-to-device cudaMemcpyAsync from pageable memory")))
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, DeviceToHostPinned>(
+    copy_spec("d2h-pinned", "device-to-host cudaMemcpyAsync into pinned memory")))
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, DeviceToHostPageable>(
+    copy_spec("d2h-pageable", "device-to-host cudaMemcpyAsync into pageable memory")))
+
+}  // namespace flopbench::cuda

@@ -1,0 +1,174 @@
+// GPU kernels on a real device: every registered GPU implementation against the CPU double
+// reference on odd sizes, with outputs poisoned (NaN) before the kernel runs so that an element
+// it never writes fails; determinism of the hand-written reductions; device-timed measurements
+// end to end; the machine aggregate. Every test here is skipped where there is no CUDA device
+// (ctest shows them as skipped, label "gpu").
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "harness/inventory.hpp"
+#include "harness/registry.hpp"
+#include "harness/runner.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+using testing::fresh_seed;
+using testing::odd_problems;
+
+const GpuInventory& inventory() {
+  static const GpuInventory gpus = gpu_inventory();
+  return gpus;
+}
+
+#define SKIP_WITHOUT_GPUS(count)                                            \
+  do {                                                                      \
+    if (inventory().devices.size() < (count)) {                             \
+      if (inventory().devices.empty())                                      \
+        GTEST_SKIP() << "no CUDA device: " << inventory().no_device_reason; \
+      GTEST_SKIP() << "needs " << (count) << " GPUs; this machine has "     \
+                   << inventory().devices.size();                           \
+    }                                                                       \
+  } while (false)
+
+std::vector<const Implementation*> gpu_implementations() {
+  std::vector<const Implementation*> out;
+  for (const Implementation& impl : registry().all()) {
+    if (impl.spec.device == DeviceKind::gpu) out.push_back(&impl);
+  }
+  return out;
+}
+
+TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
+  SKIP_WITHOUT_GPUS(1u);
+  int checked = 0;
+  for (const Implementation* impl : gpu_implementations()) {
+    ASSERT_EQ(impl->unavailable_reason(), "") << impl->workload << " " << impl->name();
+    for (const Precision p : impl->spec.precisions) {
+      for (const Problem& problem : odd_problems(find_workload(impl->workload))) {
+        const auto seed = fresh_seed();
+        SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl->workload, impl->name(), to_string(p),
+                                 problem.label(), seed));
+        auto trial = impl->make_trial(p, problem, seed, inventory().devices.front().index);
+        trial->kernel().run();
+        ASSERT_TRUE(trial->kernel().device_seconds_of_last_run().has_value());
+        EXPECT_GT(*trial->kernel().device_seconds_of_last_run(), 0);
+        const Verification v = trial->verify();
+        EXPECT_TRUE(v.passed) << v.method << ": error " << v.max_error << " allowed "
+                              << v.tolerance;
+        ++checked;
+      }
+    }
+  }
+  // gemm cuda, cublas: 2 precisions x 9 shapes; sum cuda, cub, dot cuda, cublas, stream cuda:
+  // 2 x 6; peak cuda: 2 x 3; transfer: 4 copies x fp32 x 6.
+  EXPECT_EQ(checked, 2 * 2 * 9 + 5 * 2 * 6 + 2 * 3 + 4 * 6);
+}
+
+TEST(GpuKernels, LargeGemmBeyondOneTileInEveryDimension) {
+  SKIP_WITHOUT_GPUS(1u);
+  for (const char* name : {"cuda", "cublas"}) {
+    const Implementation* impl = registry().find("gemm", name);
+    ASSERT_NE(impl, nullptr);
+    for (const Precision p : {Precision::fp32, Precision::fp64}) {
+      const auto seed = fresh_seed();
+      SCOPED_TRACE(fmt::format("{} {} seed {}", name, to_string(p), seed));
+      auto trial = impl->make_trial(p, Problem::matrix(1031, 517, 1029), seed, 0);
+      trial->kernel().run();
+      EXPECT_TRUE(trial->verify().passed);
+    }
+  }
+}
+
+template <class T>
+T run_reduction(Trial& trial) {
+  trial.kernel().run();
+  auto kernel = dynamic_cast<ReductionKernel<T>*>(&trial.kernel());
+  EXPECT_NE(kernel, nullptr);
+  return kernel ? kernel->result() : T{};
+}
+
+template <class T>
+bool same_bits(T a, T b) {
+  return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+TEST(GpuKernels, HandWrittenReductionsAreDeterministic) {
+  SKIP_WITHOUT_GPUS(1u);
+  for (const char* workload : {"sum", "dot"}) {
+    const Implementation* impl = registry().find(workload, "cuda");
+    ASSERT_NE(impl, nullptr);
+    const auto seed = fresh_seed();
+    SCOPED_TRACE(fmt::format("{} seed {}", workload, seed));
+    auto f32 = impl->make_trial(Precision::fp32, Problem::vector(10'000'019), seed, 0);
+    const float first32 = run_reduction<float>(*f32);
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(same_bits(first32, run_reduction<float>(*f32)));
+    auto f64 = impl->make_trial(Precision::fp64, Problem::vector(10'000'019), seed, 0);
+    const double first64 = run_reduction<double>(*f64);
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(same_bits(first64, run_reduction<double>(*f64)));
+  }
+}
+
+Environment gpu_environment() {
+  Environment env;
+  env.cpu = cpu_inventory();
+  env.gpu = inventory();
+  return env;
+}
+
+TEST(GpuMeasure, DeviceTimedRecordsWithPeakAndTelemetry) {
+  SKIP_WITHOUT_GPUS(1u);
+  const Environment env = gpu_environment();
+  Selection sel;
+  sel.workloads = parse_workloads("gemm,sum,transfer");
+  sel.implementations = {"cuda", "cublas", "cub", "h2d-pinned"};
+  sel.sizes = parse_sizes("512");
+  sel.gpus = std::vector<int>{0};
+  RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  for (const auto& req : plan_measurements(sel, env)) {
+    SCOPED_TRACE(fmt::format("{} {} {}", req.implementation->workload, req.implementation->name(),
+                             to_string(req.precision)));
+    EXPECT_EQ(req.device, "gpu0");
+    const MeasurementRecord r = measure(req, settings, env);
+    ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+    EXPECT_EQ(r.timing, "device_events");
+    ASSERT_EQ(r.samples_s.size(), r.host_wall_s.size());
+    // Device time of a synchronous run cannot exceed the host's wall time around it.
+    for (std::size_t i = 0; i < r.samples_s.size(); ++i)
+      EXPECT_LE(r.samples_s[i], r.host_wall_s[i] * 1.01);
+    if (r.workload == "gemm") {
+      ASSERT_TRUE(r.percent_of_peak.has_value()) << r.peak.basis;
+      EXPECT_GT(*r.percent_of_peak, 0);
+      EXPECT_LT(*r.percent_of_peak, 100);
+    }
+    std::string why_not;
+    if (gpu_telemetry(&why_not)) {
+      EXPECT_EQ(r.telemetry_before.size(), 1u);
+      EXPECT_EQ(r.telemetry_after.size(), 1u);
+    }
+  }
+}
+
+TEST(GpuMeasure, MachineAggregateRunsEveryGpuAtOnce) {
+  SKIP_WITHOUT_GPUS(2u);
+  const Environment env = gpu_environment();
+  Selection sel;
+  sel.workloads = parse_workloads("sgemm");
+  sel.implementations = {"cublas"};
+  sel.sizes = parse_sizes("2048");
+  const auto plan = plan_measurements(sel, env);
+  ASSERT_EQ(plan.size(), inventory().devices.size() + 1);
+  const MeasurementRecord one = measure(plan.front(), settings_for(Profile::quick, 1), env);
+  const MeasurementRecord all = measure(plan.back(), settings_for(Profile::quick, 1), env);
+  ASSERT_EQ(all.disposition, Disposition::passed) << all.reason;
+  EXPECT_EQ(all.device.find("gpu0+gpu1"), 0u);
+  EXPECT_DOUBLE_EQ(all.flops, one.flops * static_cast<double>(inventory().devices.size()));
+  // Several GPUs at once do more than one of them, whatever they share.
+  EXPECT_GT(*all.gflops, *one.gflops);
+}
+
+}  // namespace
+}  // namespace flopbench
