@@ -84,7 +84,8 @@ Implementation with_cublas(Implementation impl) {
   return impl;
 }
 
-CublasHandle::CublasHandle(const CublasApi& api, int device, cudaStream_t stream) : api_(api) {
+CublasHandle::CublasHandle(const CublasApi& api, int device, cudaStream_t stream)
+    : api_(api), device_(device) {
   use_device(device);
   FLOPBENCH_CUDA_CALL(api_.create(&handle_));
   try {
@@ -95,7 +96,10 @@ CublasHandle::CublasHandle(const CublasApi& api, int device, cudaStream_t stream
   }
 }
 
-CublasHandle::~CublasHandle() { FLOPBENCH_CUDA_CALL_NOEXCEPT(api_.destroy(handle_)); }
+CublasHandle::~CublasHandle() {
+  FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaSetDevice(device_));
+  FLOPBENCH_CUDA_CALL_NOEXCEPT(api_.destroy(handle_));
+}
 
 std::string math_mode_name(cublasMath_t mode) {
   // The low bits name the mode; the flag above them forbids reduced-precision reductions.

@@ -51,6 +51,7 @@ class CublasHandle {
 
  private:
   const CublasApi& api_;
+  int device_;
   cublasHandle_t handle_ = nullptr;
 };
 

@@ -46,17 +46,11 @@ class CublasGemm final : public OnDevice<GemmKernel<T>> {
 
   void setup(const GemmInputs<T>& in) override {
     use_device(this->device());
-    m_ = in.m;
-    n_ = in.n;
-    k_ = in.k;
-    alpha_ = in.alpha;
-    beta_ = in.beta;
-    a_ = DeviceBuffer<T>(in.a.span());
-    b_ = DeviceBuffer<T>(in.b.span());
-    c_ = DeviceBuffer<T>(in.c.span());
+    gemm_.emplace(in);
   }
 
   void run() override {
+    DeviceGemm<T>& g = *gemm_;
     this->timed([&](cudaStream_t) {
       const auto gemm = [&] {
         if constexpr (std::is_same_v<T, float>) {
@@ -65,12 +59,12 @@ class CublasGemm final : public OnDevice<GemmKernel<T>> {
           return api_.dgemm;
         }
       }();
-      FLOPBENCH_CUDA_CALL(gemm(handle_.get(), CUBLAS_OP_N, CUBLAS_OP_N, m_, n_, k_, &alpha_,
-                               a_.data(), m_, b_.data(), k_, &beta_, c_.data(), m_));
+      FLOPBENCH_CUDA_CALL(gemm(handle_.get(), CUBLAS_OP_N, CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
+                               g.a.data(), g.m, g.b.data(), g.k, &g.beta, g.c.data(), g.m));
     });
   }
 
-  void read_c(std::span<T> c) override { c_.download(c); }
+  void read_c(std::span<T> c) override { gemm_->c.download(c); }
   std::vector<std::string> notes() const override { return notes_; }
   bool may_use_fp64_tensor_cores() const override { return tensor_cores_; }
 
@@ -79,9 +73,7 @@ class CublasGemm final : public OnDevice<GemmKernel<T>> {
   CublasHandle handle_;
   std::vector<std::string> notes_;
   bool tensor_cores_ = false;
-  std::int64_t m_ = 0, n_ = 0, k_ = 0;
-  T alpha_ = 0, beta_ = 0;
-  DeviceBuffer<T> a_, b_, c_;
+  std::optional<DeviceGemm<T>> gemm_;
 };
 
 }  // namespace

@@ -16,11 +16,25 @@ __global__ void read_all(const int4* __restrict__ data, std::size_t count, int* 
   if (acc == kImpossible) *sink = acc;
 }
 
+// Spins for `cycles` SM clock cycles.
+__global__ void spin(long long cycles) {
+  const long long start = clock64();
+  while (clock64() - start < cycles) {
+  }
+}
+
 }  // namespace
 
+void hold_stream(int device, cudaStream_t stream) {
+  int khz = 0;
+  FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, device));
+  constexpr long long kMicroseconds = 50;
+  spin<<<1, 1, 0, stream>>>(static_cast<long long>(khz) * kMicroseconds / 1000);
+  FLOPBENCH_CUDA_CALL(cudaGetLastError());
+}
+
 void flush_l2(const DeviceBuffer<int>& scratch, cudaStream_t stream) {
-  int device = 0;
-  FLOPBENCH_CUDA_CALL(cudaGetDevice(&device));
+  const int device = current_device();
   static_assert(sizeof(int4) == 4 * sizeof(int));
   const std::size_t vectors = scratch.size() / 4;
   // The sink is the buffer itself: never written, as kImpossible is never the XOR of zeros.

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "harness/workload.hpp"
 #include "kernels/cuda_check.hpp"
 
 namespace flopbench::cuda {
@@ -20,22 +21,38 @@ namespace flopbench::cuda {
 // point that touches the device selects it first.
 inline void use_device(int device) { FLOPBENCH_CUDA_CALL(cudaSetDevice(device)); }
 
-// Device memory for `count` elements of T.
+// The device current on this thread.
+inline int current_device() {
+  int device = 0;
+  FLOPBENCH_CUDA_CALL(cudaGetDevice(&device));
+  return device;
+}
+
+// Device memory for `count` elements of T, on the device current when it is made.
+//
+// Setup copies and fills go through the legacy default stream, with which the kernels'
+// non-blocking streams do not synchronise, and a copy from pageable memory may return before its
+// data has landed: so every setup operation here waits for the device before it returns.
 template <class T>
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t count) : count_(count) {
+  explicit DeviceBuffer(std::size_t count) : device_(current_device()), count_(count) {
     if (count > 0) FLOPBENCH_CUDA_CALL(cudaMalloc(reinterpret_cast<void**>(&data_), bytes()));
   }
   // A copy of `host` in device memory.
   explicit DeviceBuffer(std::span<const T> host) : DeviceBuffer(host.size()) { upload(host); }
   ~DeviceBuffer() {
-    if (data_) FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaFree(data_));
+    if (!data_) return;
+    FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaSetDevice(device_));
+    FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaFree(data_));
   }
   DeviceBuffer(DeviceBuffer&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)), count_(std::exchange(other.count_, 0)) {}
+      : device_(other.device_),
+        data_(std::exchange(other.data_, nullptr)),
+        count_(std::exchange(other.count_, 0)) {}
   DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    std::swap(device_, other.device_);
     std::swap(data_, other.data_);
     std::swap(count_, other.count_);
     return *this;
@@ -47,22 +64,50 @@ class DeviceBuffer {
   std::size_t size() const { return count_; }
   std::size_t bytes() const { return count_ * sizeof(T); }
 
-  // Synchronous copies, for untimed setup and read-back.
+  // Untimed setup and read-back; each is complete on the device when it returns.
   void upload(std::span<const T> host) {
     if (host.size() != count_) throw std::logic_error("DeviceBuffer::upload: size mismatch");
+    use_device(device_);
     FLOPBENCH_CUDA_CALL(cudaMemcpy(data_, host.data(), bytes(), cudaMemcpyHostToDevice));
+    FLOPBENCH_CUDA_CALL(cudaDeviceSynchronize());
   }
   void download(std::span<T> host) const {
     if (host.size() != count_) throw std::logic_error("DeviceBuffer::download: size mismatch");
+    use_device(device_);
+    FLOPBENCH_CUDA_CALL(cudaDeviceSynchronize());
     FLOPBENCH_CUDA_CALL(cudaMemcpy(host.data(), data_, bytes(), cudaMemcpyDeviceToHost));
+  }
+  // Every byte set to `byte`.
+  void fill(unsigned char byte) {
+    use_device(device_);
+    FLOPBENCH_CUDA_CALL(cudaMemset(data_, byte, bytes()));
+    FLOPBENCH_CUDA_CALL(cudaDeviceSynchronize());
   }
   // All bits set: NaN in float and double, so an output element a kernel never writes fails
   // verification instead of passing with a stale value.
-  void poison() { FLOPBENCH_CUDA_CALL(cudaMemset(data_, 0xff, bytes())); }
+  void poison() { fill(0xff); }
 
  private:
+  int device_ = 0;
   T* data_ = nullptr;
   std::size_t count_ = 0;
+};
+
+// A GEMM's operands on the device, copied from its inputs (the hand-written and cuBLAS GEMMs).
+template <class T>
+struct DeviceGemm {
+  explicit DeviceGemm(const GemmInputs<T>& in)
+      : m(in.m),
+        n(in.n),
+        k(in.k),
+        alpha(in.alpha),
+        beta(in.beta),
+        a(in.a.span()),
+        b(in.b.span()),
+        c(in.c.span()) {}
+  std::int64_t m, n, k;
+  T alpha, beta;
+  DeviceBuffer<T> a, b, c;
 };
 
 // Page-locked host memory, which the GPU's copy engines reach directly.
@@ -88,31 +133,39 @@ class PinnedBuffer {
 // included) serialises with the timed work.
 class Stream {
  public:
-  explicit Stream(int device) {
+  explicit Stream(int device) : device_(device) {
     use_device(device);
     FLOPBENCH_CUDA_CALL(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   }
-  ~Stream() { FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaStreamDestroy(stream_)); }
+  ~Stream() {
+    FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaSetDevice(device_));
+    FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaStreamDestroy(stream_));
+  }
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   cudaStream_t get() const { return stream_; }
 
  private:
+  int device_;
   cudaStream_t stream_ = nullptr;
 };
 
 class Event {
  public:
-  explicit Event(int device) {
+  explicit Event(int device) : device_(device) {
     use_device(device);
     FLOPBENCH_CUDA_CALL(cudaEventCreate(&event_));
   }
-  ~Event() { FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaEventDestroy(event_)); }
+  ~Event() {
+    FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaSetDevice(device_));
+    FLOPBENCH_CUDA_CALL_NOEXCEPT(cudaEventDestroy(event_));
+  }
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   cudaEvent_t get() const { return event_; }
 
  private:
+  int device_;
   cudaEvent_t event_ = nullptr;
 };
 
@@ -123,6 +176,7 @@ inline constexpr int kStreamingThreads = 256;
 // a grid-stride kernel that fills every SM in a single wave.
 template <class Kernel>
 int resident_blocks(int device, Kernel* kernel) {
+  use_device(device);  // the occupancy query is about the current device
   int sms = 0, per_sm = 0;
   FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   FLOPBENCH_CUDA_CALL(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
@@ -134,6 +188,11 @@ int resident_blocks(int device, Kernel* kernel) {
 // Reading rather than writing leaves no dirty lines whose write-back would land in the next
 // kernel's timed region.
 void flush_l2(const DeviceBuffer<int>& scratch, cudaStream_t stream);
+
+// Queues a kernel that keeps the stream busy for about 50 microseconds. Queued ahead of a timed
+// run's start event, it makes the start and the run's own launch reach an already busy GPU, so
+// the launch latency of the run is not in its time.
+void hold_stream(int device, cudaStream_t stream);
 
 enum class Cache {
   warm,  // compute-bound work: its data may stay in L2 from run to run
@@ -151,7 +210,7 @@ class OnDevice : public Base {
       int l2_bytes = 0;
       FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, device));
       l2_scratch_ = DeviceBuffer<int>(2 * static_cast<std::size_t>(l2_bytes) / sizeof(int));
-      FLOPBENCH_CUDA_CALL(cudaMemset(l2_scratch_.data(), 0, l2_scratch_.bytes()));
+      l2_scratch_.fill(0);
     }
   }
 
@@ -162,11 +221,17 @@ class OnDevice : public Base {
   cudaStream_t stream() const { return stream_.get(); }
 
   // The timed region of run(): launch(stream) between two events on the kernel's stream, then
-  // wait for it. `launch` checks its own launches.
+  // wait for it. `launch` checks its own launches. Something is always queued ahead of the
+  // start event (the L2 flush of a cold run, else a short hold), so that the time is the
+  // work's, not the launch latency's.
   template <class Launch>
   void timed(Launch&& launch) {
     use_device(device_);
-    if (l2_scratch_.size() > 0) flush_l2(l2_scratch_, stream());
+    if (l2_scratch_.size() > 0) {
+      flush_l2(l2_scratch_, stream());
+    } else {
+      hold_stream(device_, stream());
+    }
     FLOPBENCH_CUDA_CALL(cudaEventRecord(start_.get(), stream()));
     launch(stream());
     FLOPBENCH_CUDA_CALL(cudaEventRecord(stop_.get(), stream()));

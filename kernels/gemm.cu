@@ -10,119 +10,97 @@
 
 #include "harness/registry.hpp"
 #include "kernels/device.hpp"
+#include "kernels/vec16.cuh"
 
 namespace flopbench::cuda {
 namespace {
 
 constexpr int kTileM = 128, kTileN = 128, kTileK = 8;
-constexpr int kThreadM = 8, kThreadN = 8;
-constexpr int kThreadsM = kTileM / kThreadM;               // 16 threads along M
-constexpr int kThreads = kThreadsM * (kTileN / kThreadN);  // 256
+constexpr int kThreadsM = 16, kThreadsN = 16;    // threads of a block along M and N
+constexpr int kThreads = kThreadsM * kThreadsN;  // 256
+// Each thread computes 8 x 8 elements of C: two runs of 4 rows, 64 apart, by two runs of 4
+// columns, 64 apart. Interleaved so that the 16 threads along M read 16 consecutive 4-element
+// pieces of a shared-memory row (no bank conflicts) and store to consecutive addresses of C.
+constexpr int kRun = 4, kRuns = 2, kRunStride = 64;
+constexpr int kThreadM = kRun * kRuns, kThreadN = kRun * kRuns;
+static_assert(kThreadsM * kThreadM == kTileM && kRunStride * kRuns == kTileM);
+static_assert(kThreadsN * kThreadN == kTileN && kRunStride * kRuns == kTileN);
 
-// 16-byte vectors.
-template <class T>
-struct Vec;
-template <>
-struct Vec<float> {
-  using type = float4;
-  static constexpr int lanes = 4;
-  __device__ static void unpack(const float4& v, float* out) {
-    out[0] = v.x;
-    out[1] = v.y;
-    out[2] = v.z;
-    out[3] = v.w;
-  }
-};
-template <>
-struct Vec<double> {
-  using type = double2;
-  static constexpr int lanes = 2;
-  __device__ static void unpack(const double2& v, double* out) {
-    out[0] = v.x;
-    out[1] = v.y;
-  }
-};
+// The tile row (or column) of this thread's i-th row (or column) of C, for i < kThreadM.
+__device__ int thread_offset(int thread, int i) {
+  return i / kRun * kRunStride + thread * kRun + i % kRun;
+}
 
 // One K step's share of A (a kTileM x kTileK tile) or B (kTileK x kTileN) held by one thread
-// between its global load and its shared-memory store.
+// between its global load and its shared-memory store: kVectors 16-byte vectors.
 template <class T>
 struct Staged {
-  static constexpr int kLanes = Vec<T>::lanes;
-  static constexpr int kVectors = kTileM * kTileK / (kThreads * kLanes);  // same for B
+  static constexpr int kLanes = Vec16<T>::lanes;
+  static constexpr int kVectors = kTileM * kTileK / (kThreads * kLanes);
   T v[kVectors][kLanes];
 };
 static_assert(kTileM * kTileK == kTileK * kTileN, "A and B tiles hold the same element count");
 
+// Where vector l of this thread lies in a column-major tile of kRows rows: consecutive threads
+// take consecutive vectors down a column, so that their global loads are contiguous.
+template <class T, int kRows>
+struct TileSlot {
+  static constexpr int kPerColumn = kRows / Vec16<T>::lanes;
+  __device__ explicit TileSlot(int l)
+      : row(((static_cast<int>(threadIdx.x) + l * kThreads) % kPerColumn) * Vec16<T>::lanes),
+        col((static_cast<int>(threadIdx.x) + l * kThreads) / kPerColumn) {}
+  int row, col;
+};
+
 // Loads `lanes` elements contiguous in memory starting at (row, col) of a column-major matrix
-// with `rows` x `cols` elements; elements outside it read as zero.
+// of `rows` x `cols` elements (leading dimension `rows`); elements outside it read as zero.
 template <class T>
-__device__ void load_run(const T* __restrict__ matrix, std::int64_t ld, std::int64_t rows,
-                         std::int64_t cols, std::int64_t row, std::int64_t col, bool aligned,
-                         T* out) {
-  constexpr int kLanes = Vec<T>::lanes;
+__device__ void load_run(const T* __restrict__ matrix, std::int64_t rows, std::int64_t cols,
+                         std::int64_t row, std::int64_t col, bool aligned, T* out) {
+  constexpr int kLanes = Vec16<T>::lanes;
   if (aligned && col < cols && row + kLanes <= rows) {
-    Vec<T>::unpack(*reinterpret_cast<const typename Vec<T>::type*>(matrix + row + col * ld), out);
+    unpack(*reinterpret_cast<const typename Vec16<T>::type*>(matrix + row + col * rows), out);
     return;
   }
 #pragma unroll
   for (int q = 0; q < kLanes; ++q)
-    out[q] = (col < cols && row + q < rows) ? matrix[row + q + col * ld] : T(0);
+    out[q] = (col < cols && row + q < rows) ? matrix[row + q + col * rows] : T(0);
 }
 
-// A tile: rows [m0, m0 + kTileM) x columns [k0, k0 + kTileK). Vector v covers kLanes rows of
-// one column, so consecutive threads read consecutive addresses.
-template <class T>
-__device__ void load_a(const T* __restrict__ a, std::int64_t m, std::int64_t k, std::int64_t m0,
-                       std::int64_t k0, bool aligned, Staged<T>& s) {
-  constexpr int kLanes = Vec<T>::lanes;
-  constexpr int kPerColumn = kTileM / kLanes;
+// The tile of kRows rows whose first element is (row0, col0): A's tiles are kTileM x kTileK,
+// B's kTileK x kTileN.
+template <class T, int kRows>
+__device__ void load_tile(const T* __restrict__ matrix, std::int64_t rows, std::int64_t cols,
+                          std::int64_t row0, std::int64_t col0, bool aligned, Staged<T>& s) {
 #pragma unroll
   for (int l = 0; l < Staged<T>::kVectors; ++l) {
-    const int v = static_cast<int>(threadIdx.x) + l * kThreads;
-    load_run(a, m, m, k, m0 + (v % kPerColumn) * kLanes, k0 + v / kPerColumn, aligned, s.v[l]);
-  }
-}
-template <class T>
-__device__ void store_a(const Staged<T>& s, T (*tile)[kTileM]) {
-  constexpr int kLanes = Vec<T>::lanes;
-  constexpr int kPerColumn = kTileM / kLanes;
-#pragma unroll
-  for (int l = 0; l < Staged<T>::kVectors; ++l) {
-    const int v = static_cast<int>(threadIdx.x) + l * kThreads;
-#pragma unroll
-    for (int q = 0; q < kLanes; ++q)
-      tile[v / kPerColumn][(v % kPerColumn) * kLanes + q] = s.v[l][q];
+    const TileSlot<T, kRows> at(l);
+    load_run(matrix, rows, cols, row0 + at.row, col0 + at.col, aligned, s.v[l]);
   }
 }
 
-// B tile: rows [k0, k0 + kTileK) x columns [n0, n0 + kTileN). Vector v covers kLanes rows (K
-// indices) of one column; the tile is stored transposed so the inner loop reads along N.
-template <class T>
-__device__ void load_b(const T* __restrict__ b, std::int64_t k, std::int64_t n, std::int64_t k0,
-                       std::int64_t n0, bool aligned, Staged<T>& s) {
-  constexpr int kLanes = Vec<T>::lanes;
-  constexpr int kPerColumn = kTileK / kLanes;
+// Both tiles are kept K-major in shared memory, [k][m] and [k][n], so that the inner loop reads
+// a row of each: an A tile as it was loaded (its columns are K), a B tile transposed (its rows
+// are K).
+template <class T, int kRows, bool kTranspose, int kInner>
+__device__ void store_tile(const Staged<T>& s, T (*tile)[kInner]) {
 #pragma unroll
   for (int l = 0; l < Staged<T>::kVectors; ++l) {
-    const int v = static_cast<int>(threadIdx.x) + l * kThreads;
-    load_run(b, k, k, n, k0 + (v % kPerColumn) * kLanes, n0 + v / kPerColumn, aligned, s.v[l]);
-  }
-}
-template <class T>
-__device__ void store_b(const Staged<T>& s, T (*tile)[kTileN]) {
-  constexpr int kLanes = Vec<T>::lanes;
-  constexpr int kPerColumn = kTileK / kLanes;
+    const TileSlot<T, kRows> at(l);
 #pragma unroll
-  for (int l = 0; l < Staged<T>::kVectors; ++l) {
-    const int v = static_cast<int>(threadIdx.x) + l * kThreads;
-#pragma unroll
-    for (int q = 0; q < kLanes; ++q)
-      tile[(v % kPerColumn) * kLanes + q][v / kPerColumn] = s.v[l][q];
+    for (int q = 0; q < Staged<T>::kLanes; ++q) {
+      if constexpr (kTranspose) {
+        tile[at.row + q][at.col] = s.v[l][q];
+      } else {
+        tile[at.col][at.row + q] = s.v[l][q];
+      }
+    }
   }
 }
 
+// FP32 fits two blocks per SM in 128 registers a thread; FP64's accumulators need more.
 template <class T>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, sizeof(T) == 4 ? 2 : 1)
     gemm_kernel(std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* __restrict__ a,
                 const T* __restrict__ b, T beta, T* __restrict__ c, bool a_aligned,
                 bool b_aligned) {
@@ -131,16 +109,15 @@ __global__ void __launch_bounds__(kThreads)
 
   const std::int64_t m0 = static_cast<std::int64_t>(blockIdx.x) * kTileM;
   const std::int64_t n0 = static_cast<std::int64_t>(blockIdx.y) * kTileN;
-  // Threads of a warp take neighbouring rows, so that their stores to column-major C coalesce.
-  const int row0 = static_cast<int>(threadIdx.x) % kThreadsM * kThreadM;
-  const int col0 = static_cast<int>(threadIdx.x) / kThreadsM * kThreadN;
+  const int thread_m = static_cast<int>(threadIdx.x) % kThreadsM;
+  const int thread_n = static_cast<int>(threadIdx.x) / kThreadsM;
 
   T acc[kThreadM][kThreadN] = {};
   Staged<T> staged_a, staged_b;
-  load_a(a, m, k, m0, 0, a_aligned, staged_a);
-  load_b(b, k, n, 0, n0, b_aligned, staged_b);
-  store_a(staged_a, a_tile[0]);
-  store_b(staged_b, b_tile[0]);
+  load_tile<T, kTileM>(a, m, k, m0, 0, a_aligned, staged_a);
+  load_tile<T, kTileK>(b, k, n, 0, n0, b_aligned, staged_b);
+  store_tile<T, kTileM, false>(staged_a, a_tile[0]);
+  store_tile<T, kTileK, true>(staged_b, b_tile[0]);
   __syncthreads();
 
   const std::int64_t steps = (k + kTileK - 1) / kTileK;
@@ -148,16 +125,16 @@ __global__ void __launch_bounds__(kThreads)
     const int current = static_cast<int>(step & 1);
     const bool more = step + 1 < steps;
     if (more) {
-      load_a(a, m, k, m0, (step + 1) * kTileK, a_aligned, staged_a);
-      load_b(b, k, n, (step + 1) * kTileK, n0, b_aligned, staged_b);
+      load_tile<T, kTileM>(a, m, k, m0, (step + 1) * kTileK, a_aligned, staged_a);
+      load_tile<T, kTileK>(b, k, n, (step + 1) * kTileK, n0, b_aligned, staged_b);
     }
 #pragma unroll
     for (int p = 0; p < kTileK; ++p) {
       T a_frag[kThreadM], b_frag[kThreadN];
 #pragma unroll
-      for (int r = 0; r < kThreadM; ++r) a_frag[r] = a_tile[current][p][row0 + r];
+      for (int r = 0; r < kThreadM; ++r) a_frag[r] = a_tile[current][p][thread_offset(thread_m, r)];
 #pragma unroll
-      for (int s = 0; s < kThreadN; ++s) b_frag[s] = b_tile[current][p][col0 + s];
+      for (int s = 0; s < kThreadN; ++s) b_frag[s] = b_tile[current][p][thread_offset(thread_n, s)];
 #pragma unroll
       for (int r = 0; r < kThreadM; ++r) {
 #pragma unroll
@@ -167,19 +144,19 @@ __global__ void __launch_bounds__(kThreads)
     // The other buffer was last read in the previous step, which every thread has finished
     // (the barrier below it), so it can be overwritten without a second barrier.
     if (more) {
-      store_a(staged_a, a_tile[current ^ 1]);
-      store_b(staged_b, b_tile[current ^ 1]);
+      store_tile<T, kTileM, false>(staged_a, a_tile[current ^ 1]);
+      store_tile<T, kTileK, true>(staged_b, b_tile[current ^ 1]);
     }
     __syncthreads();
   }
 
 #pragma unroll
   for (int s = 0; s < kThreadN; ++s) {
-    const std::int64_t col = n0 + col0 + s;
+    const std::int64_t col = n0 + thread_offset(thread_n, s);
     if (col >= n) continue;
 #pragma unroll
     for (int r = 0; r < kThreadM; ++r) {
-      const std::int64_t row = m0 + row0 + r;
+      const std::int64_t row = m0 + thread_offset(thread_m, r);
       if (row >= m) continue;
       T& out = c[row + col * m];
       // BLAS semantics: with beta == 0, C is not read (it may hold NaN).
@@ -194,43 +171,35 @@ class CudaGemm final : public OnDevice<GemmKernel<T>> {
   explicit CudaGemm(int device) : OnDevice<GemmKernel<T>>(device, Cache::warm) {}
 
   void setup(const GemmInputs<T>& in) override {
+    if ((in.n + kTileN - 1) / kTileN > 65535)
+      throw std::invalid_argument("cuda gemm: N is limited to 65535 * 128");
     use_device(this->device());
-    m_ = in.m;
-    n_ = in.n;
-    k_ = in.k;
-    alpha_ = in.alpha;
-    beta_ = in.beta;
-    a_ = DeviceBuffer<T>(in.a.span());
-    b_ = DeviceBuffer<T>(in.b.span());
-    c_ = DeviceBuffer<T>(in.c.span());
-    const std::int64_t tiles_n = (n_ + kTileN - 1) / kTileN;
-    if (tiles_n > 65535) throw std::invalid_argument("cuda gemm: N is limited to 65535 * 128");
-    grid_ = dim3(static_cast<unsigned>((m_ + kTileM - 1) / kTileM), static_cast<unsigned>(tiles_n));
+    gemm_.emplace(in);
   }
 
   void run() override {
+    const DeviceGemm<T>& g = *gemm_;
+    const dim3 grid(static_cast<unsigned>((g.m + kTileM - 1) / kTileM),
+                    static_cast<unsigned>((g.n + kTileN - 1) / kTileN));
     this->timed([&](cudaStream_t stream) {
       // A column starts at a multiple of the leading dimension: 16-byte vectors stay aligned
       // when it is a multiple of the vector's lanes (cudaMalloc aligns the base to 256 bytes).
-      constexpr int kLanes = Vec<T>::lanes;
-      gemm_kernel<T><<<grid_, kThreads, 0, stream>>>(m_, n_, k_, alpha_, a_.data(), b_.data(),
-                                                     beta_, c_.data(), m_ % kLanes == 0,
-                                                     k_ % kLanes == 0);
+      constexpr int kLanes = Vec16<T>::lanes;
+      gemm_kernel<T><<<grid, kThreads, 0, stream>>>(g.m, g.n, g.k, g.alpha, g.a.data(), g.b.data(),
+                                                    g.beta, g.c.data(), g.m % kLanes == 0,
+                                                    g.k % kLanes == 0);
       FLOPBENCH_CUDA_CALL(cudaGetLastError());
     });
   }
 
-  void read_c(std::span<T> c) override { c_.download(c); }
+  void read_c(std::span<T> c) override { gemm_->c.download(c); }
 
   std::vector<std::string> notes() const override {
     return {"CUDA cores (FMA), no tensor cores: 128x128x8 tiles, 8x8 per thread"};
   }
 
  private:
-  std::int64_t m_ = 0, n_ = 0, k_ = 0;
-  T alpha_ = 0, beta_ = 0;
-  DeviceBuffer<T> a_, b_, c_;
-  dim3 grid_;
+  std::optional<DeviceGemm<T>> gemm_;
 };
 
 }  // namespace

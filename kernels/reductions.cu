@@ -7,25 +7,13 @@
 
 #include "harness/registry.hpp"
 #include "kernels/device.hpp"
+#include "kernels/vec16.cuh"
 
 namespace flopbench::cuda {
 namespace {
 
 constexpr int kWarp = 32;
 constexpr int kUnroll = 4;
-
-template <class T>
-struct Vec;
-template <>
-struct Vec<float> {
-  using type = float4;
-  static constexpr int lanes = 4;
-};
-template <>
-struct Vec<double> {
-  using type = double2;
-  static constexpr int lanes = 2;
-};
 
 // Adds x (or x*y for dot) of one vector into the per-lane accumulators.
 template <bool kDot>
@@ -78,8 +66,8 @@ template <class T, bool kDot>
 __global__ void __launch_bounds__(kStreamingThreads)
     partial_reduce(const T* __restrict__ x, const T* __restrict__ y, std::int64_t n,
                    T* __restrict__ partials) {
-  using V = typename Vec<T>::type;
-  constexpr int kLanes = Vec<T>::lanes;
+  using V = typename Vec16<T>::type;
+  constexpr int kLanes = Vec16<T>::lanes;
   const auto* xv = reinterpret_cast<const V*>(x);
   const auto* yv = reinterpret_cast<const V*>(kDot ? y : x);
   const std::int64_t vectors = n / kLanes;

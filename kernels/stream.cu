@@ -5,6 +5,7 @@
 
 #include "harness/registry.hpp"
 #include "kernels/device.hpp"
+#include "kernels/vec16.cuh"
 
 namespace flopbench::cuda {
 namespace {
@@ -17,19 +18,17 @@ __device__ double2 triad(const double2& x, double s, const double2& y) {
 }
 
 template <class T>
-using Vector = std::conditional_t<std::is_same_v<T, float>, float4, double2>;
-
-template <class T>
 __global__ void __launch_bounds__(kStreamingThreads)
     triad_kernel(T* __restrict__ a, const T* __restrict__ x, const T* __restrict__ y, T s,
                  std::int64_t n) {
-  constexpr int kLanes = sizeof(Vector<T>) / sizeof(T);
+  using Vector = typename Vec16<T>::type;
+  constexpr int kLanes = Vec16<T>::lanes;
   const std::int64_t vectors = n / kLanes;
   const std::int64_t thread = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  auto* av = reinterpret_cast<Vector<T>*>(a);
-  const auto* xv = reinterpret_cast<const Vector<T>*>(x);
-  const auto* yv = reinterpret_cast<const Vector<T>*>(y);
+  auto* av = reinterpret_cast<Vector*>(a);
+  const auto* xv = reinterpret_cast<const Vector*>(x);
+  const auto* yv = reinterpret_cast<const Vector*>(y);
   for (std::int64_t i = thread; i < vectors; i += stride) av[i] = triad(xv[i], s, yv[i]);
   // The n % kLanes elements after the last whole vector.
   const std::int64_t tail = vectors * kLanes + thread;
