@@ -231,15 +231,13 @@ void sample(Trial& trial, bool device_timed, const RunSettings& settings, Measur
 }
 
 std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vector<int>& gpus) {
-  std::vector<GpuTelemetry> readings;
   TelemetrySource* source = gpus.empty() ? nullptr : gpu_telemetry();
-  if (!source) return readings;
+  if (!source) return {};
+  std::vector<GpuDevice> devices;
   for (const int index : gpus) {
-    if (const GpuDevice* d = find_gpu(env, index)) {
-      if (auto reading = source->read(*d)) readings.push_back(std::move(*reading));
-    }
+    if (const GpuDevice* d = find_gpu(env, index)) devices.push_back(*d);
   }
-  return readings;
+  return source->read(devices);
 }
 
 }  // namespace

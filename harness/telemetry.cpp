@@ -269,21 +269,25 @@ class NvidiaSmiSource final : public TelemetrySource {
 
   std::string name() const override { return "nvidia-smi"; }
 
-  std::optional<GpuTelemetry> read(const GpuDevice& gpu) override {
+  std::vector<GpuTelemetry> read(const std::vector<GpuDevice>& gpus) override {
+    std::vector<GpuTelemetry> out;
     try {
       std::string ignored;
       const auto readings = query(ignored);
-      if (!readings) return std::nullopt;
-      for (const auto& r : *readings) {
-        if (!same_pci_bus_id(r.pci_bus_id, gpu.pci_bus_id)) continue;
-        GpuTelemetry t = r.telemetry;
-        t.device = device_name(gpu);
-        return t;
+      if (!readings) return out;
+      for (const GpuDevice& gpu : gpus) {
+        const auto it = std::find_if(readings->begin(), readings->end(), [&](const auto& r) {
+          return same_pci_bus_id(r.pci_bus_id, gpu.pci_bus_id);
+        });
+        if (it == readings->end()) continue;
+        out.push_back(it->telemetry);
+        out.back().device = device_name(gpu);
       }
     } catch (const std::exception&) {
-      // Unreadable output now (a driver reset, say): no reading for this measurement.
+      // Unreadable output now (a driver reset, say): no readings for this measurement.
+      out.clear();
     }
-    return std::nullopt;
+    return out;
   }
 
  private:
@@ -369,8 +373,17 @@ class NvmlSource final : public TelemetrySource {
 
   std::string name() const override { return "nvml"; }
 
+  std::vector<GpuTelemetry> read(const std::vector<GpuDevice>& gpus) override {
+    std::vector<GpuTelemetry> out;
+    for (const GpuDevice& gpu : gpus) {
+      if (auto t = read_one(gpu)) out.push_back(std::move(*t));
+    }
+    return out;
+  }
+
+ private:
   // A function that is missing or fails leaves its field empty.
-  std::optional<GpuTelemetry> read(const GpuDevice& gpu) override {
+  std::optional<GpuTelemetry> read_one(const GpuDevice& gpu) {
     const auto device = handle(gpu.pci_bus_id);
     if (!device) return std::nullopt;
     GpuTelemetry t;
@@ -397,7 +410,6 @@ class NvmlSource final : public TelemetrySource {
     return t;
   }
 
- private:
   NvmlSource(void* library, NvmlApi api) : library_(library), api_(api) {}
 
   // Looked up once per GPU: the lookup may initialise the GPU in NVML.

@@ -51,9 +51,10 @@ class TelemetrySource {
  public:
   virtual ~TelemetrySource() = default;
   virtual std::string name() const = 0;  // "nvml" or "nvidia-smi"
-  // This GPU's state now, with device "gpu<index>"; nullopt when it could not be read. Never
-  // throws.
-  virtual std::optional<GpuTelemetry> read(const GpuDevice& gpu) = 0;
+  // The state of these GPUs now, each with device "gpu<index>", in their order; a GPU that
+  // could not be read has no reading. One query for all of them (one nvidia-smi run), so that
+  // the readings are taken together. Never throws.
+  virtual std::vector<GpuTelemetry> read(const std::vector<GpuDevice>& gpus) = 0;
 };
 
 // NVML when libnvidia-ml.so.1 loads and initialises; otherwise nvidia-smi when it runs and its

@@ -22,7 +22,7 @@ struct Loaded {
 template <class Fn>
 bool bind(void* library, const char* symbol, Fn& fn, std::string& reason) {
   fn = reinterpret_cast<Fn>(dlsym(library, symbol));
-  if (!fn) reason = fmt::format("{} has no symbol {}", "libcublas", symbol);
+  if (!fn) reason = fmt::format("libcublas has no symbol {}", symbol);
   return fn != nullptr;
 }
 

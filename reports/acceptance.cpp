@@ -1094,7 +1094,8 @@ std::string generate_spec(const ResultsDocument& doc, double ratio, const std::s
   // own spec at any ratio; GPUs far behind their siblings are the sibling rule's to catch.
   std::vector<std::string> seen;
   for (const auto& r : doc.measurements) {
-    if (!passed(r) || r.device == "gpu") continue;
+    // The machine aggregate has no metric of its own (docs/acceptance.md).
+    if (!passed(r) || r.device == "gpu" || machine_aggregate(r)) continue;
     const bool gpu = r.device != "cpu";
     const bool bandwidth = bandwidth_bound(r.workload);
     const Quantity q = bandwidth ? Quantity::gbytes_per_s

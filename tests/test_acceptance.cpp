@@ -515,6 +515,22 @@ TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
   EXPECT_EQ(count_verdicts(slow, "FAIL"), 4);
 }
 
+// The machine aggregate (several GPUs at once) is no GPU's figure: it gets no row of its own and
+// does not change any GPU row, wherever it stands in the document.
+TEST(AcceptanceGenerate, MachineAggregateIsNotAGpuReference) {
+  const ResultsDocument golden = h100_document(4, {50, 52, 51, 49});
+  ResultsDocument with_aggregate = golden;
+  const auto gemm = std::find_if(golden.measurements.begin(), golden.measurements.end(),
+                                 [](const auto& m) { return m.device == "gpu0"; });
+  ASSERT_NE(gemm, golden.measurements.end());
+  MeasurementRecord all = *gemm;
+  all.device = "gpu0+gpu1+gpu2+gpu3";
+  *all.gflops *= 3.9;
+  with_aggregate.measurements.insert(with_aggregate.measurements.begin(), all);
+  EXPECT_EQ(generate_spec(with_aggregate, 0.9, "golden/results.json"),
+            generate_spec(golden, 0.9, "golden/results.json"));
+}
+
 // ---- the command end to end -------------------------------------------------------------------
 
 class Check : public ::testing::Test {

@@ -434,41 +434,41 @@ TEST(Selection, GpuIndicesMustExist) {
   }
 }
 
-// A GEMM computed on the host that reports a fixed "device" time per run, 0.1 s on GPU 0 and
-// 0.2 s on GPU 1 (far above the host's real time), so that the manual-time path and the
-// aggregate's arithmetic have known answers.
-template <class T>
-class FakeDeviceGemm final : public GemmKernel<T> {
- public:
-  explicit FakeDeviceGemm(int device) : device_(device) {}
-  void setup(const GemmInputs<T>& in) override {
-    in_ = &in;
-    c_.assign(in.c.data(), in.c.data() + in.c.size());
-  }
-  void run() override {
-    for (std::int64_t j = 0; j < in_->n; ++j) {
-      for (std::int64_t i = 0; i < in_->m; ++i) {
-        T dot = 0;
-        for (std::int64_t l = 0; l < in_->k; ++l)
-          dot += in_->a[i + l * in_->m] * in_->b[l + j * in_->k];
-        T& c = c_[static_cast<std::size_t>(i + j * in_->m)];
-        c = in_->alpha * dot + in_->beta * c;
+// GemmWith's host GEMM reporting a fixed "device" time per run, 0.1 s on GPU 0 and 0.2 s on
+// GPU 1 (far above the host's real time), so that the manual-time path and the aggregate's
+// arithmetic have known answers. GPU 1 computes with OnGpu1's fault.
+template <Fault OnGpu1>
+struct OnFakeGpus {
+  template <class T>
+  class Kernel final : public GemmKernel<T> {
+   public:
+    explicit Kernel(int device) : device_(device) {
+      if (device == 1) {
+        host_ = std::make_unique<typename GemmWith<OnGpu1>::template Kernel<T>>();
+      } else {
+        host_ = std::make_unique<typename GemmWith<Fault::none>::template Kernel<T>>();
       }
     }
-  }
-  std::optional<double> device_seconds_of_last_run() const override { return 0.1 * (device_ + 1); }
-  bool may_use_fp64_tensor_cores() const override { return true; }
-  void read_c(std::span<T> c) override { std::copy(c_.begin(), c_.end(), c.begin()); }
+    void setup(const GemmInputs<T>& in) override { host_->setup(in); }
+    void run() override { host_->run(); }
+    void read_c(std::span<T> c) override { host_->read_c(c); }
+    std::optional<double> device_seconds_of_last_run() const override {
+      return 0.1 * (device_ + 1);
+    }
+    bool may_use_fp64_tensor_cores() const override { return true; }
 
- private:
-  int device_;
-  const GemmInputs<T>* in_ = nullptr;
-  std::vector<T> c_;
+   private:
+    int device_;
+    std::unique_ptr<GemmKernel<T>> host_;
+  };
 };
 
 const Implementation& fake_device_gemm() {
-  static const Implementation impl = make_implementation<workloads::Gemm, FakeDeviceGemm>(
-      {.name = "fake", .device = DeviceKind::gpu, .description = "host GEMM, fixed device time"});
+  static const Implementation impl =
+      make_implementation<workloads::Gemm, OnFakeGpus<Fault::none>::Kernel>(
+          {.name = "fake",
+           .device = DeviceKind::gpu,
+           .description = "host GEMM, fixed device time"});
   return impl;
 }
 
@@ -511,27 +511,11 @@ TEST(Measure, MachineAggregateSumsFlopsOverTheSlowestGpu) {
   EXPECT_NE(r.verification->method.find("worst of 2 GPUs"), std::string::npos);
 }
 
-// A GEMM whose output is wrong on GPU 1 only: the aggregate must not hide it.
-template <class T>
-class WrongOnSecondGpu final : public GemmKernel<T> {
- public:
-  explicit WrongOnSecondGpu(int device) : inner_(device), device_(device) {}
-  void setup(const GemmInputs<T>& in) override { inner_.setup(in); }
-  void run() override { inner_.run(); }
-  std::optional<double> device_seconds_of_last_run() const override { return 1e-3; }
-  void read_c(std::span<T> c) override {
-    inner_.read_c(c);
-    if (device_ == 1) c[c.size() / 2] += 1;
-  }
-
- private:
-  FakeDeviceGemm<T> inner_;
-  int device_;
-};
-
+// Wrong on GPU 1 only: the aggregate must not hide it.
 TEST(Measure, MachineAggregateIsIncorrectWhenOneGpuIsWrong) {
-  const auto impl = make_implementation<workloads::Gemm, WrongOnSecondGpu>(
-      {.name = "test", .device = DeviceKind::gpu, .description = "x"});
+  const auto impl =
+      make_implementation<workloads::Gemm, OnFakeGpus<Fault::perturb_one_element>::Kernel>(
+          {.name = "test", .device = DeviceKind::gpu, .description = "x"});
   const MeasurementRequest req{
       &impl, Precision::fp64, Problem::matrix(9, 9, 9), "gpu0+gpu1", {0, 1}};
   const MeasurementRecord r =

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -16,12 +17,14 @@
 
 #include "harness/telemetry.hpp"
 #include "harness/types.hpp"
+#include "tests/process.hpp"
 #include "tests/test_support.hpp"
 
 namespace flopbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_text;
 using testing::TempDir;
 using Names = std::vector<std::string>;
 
@@ -294,35 +297,47 @@ TEST(TelemetrySource, NoneWithoutNvmlOrNvidiaSmi) {
 TEST(TelemetrySource, NvidiaSmiOfAnOlderDriverReadsEachGpuByBusId) {
   if (nvml_loads()) GTEST_SKIP() << "NVML loads here, so nvidia-smi would not be used";
   TempDir dir;
+  const fs::path calls = dir.path() / "calls";
   // An older driver: it rejects the new field name, and answers only the query flopbench sends.
   fake_nvidia_smi(dir.path(),
-                  "case \"$1\" in *clocks_event_reasons*)\n"
-                  "  echo 'Field \"clocks_event_reasons.active\" is not a valid field to query.'\n"
-                  "  exit 2;;\n"
-                  "esac\n"
-                  "[ \"$1\" = '--query-gpu=pci.bus_id,clocks.sm,clocks.mem,temperature.gpu,"
-                  "power.draw,clocks_throttle_reasons.active' ] || exit 3\n"
-                  "[ \"$2\" = '--format=csv,nounits' ] || exit 4\n"
-                  "cat '" +
+                  "echo x >> '" + calls.string() +
+                      "'\n"
+                      "case \"$1\" in *clocks_event_reasons*)\n"
+                      "  echo 'Field \"clocks_event_reasons.active\" is not a valid field to "
+                      "query.'\n"
+                      "  exit 2;;\n"
+                      "esac\n"
+                      "[ \"$1\" = '--query-gpu=pci.bus_id,clocks.sm,clocks.mem,temperature.gpu,"
+                      "power.draw,clocks_throttle_reasons.active' ] || exit 3\n"
+                      "[ \"$2\" = '--format=csv,nounits' ] || exit 4\n"
+                      "cat '" +
                       (kSamples / "older-driver-throttle-reasons.csv").string() + "'\n");
   const PathPrefix path(dir.path());
   std::string why_not;
   const auto source = open_telemetry_source(&why_not);
   ASSERT_NE(source, nullptr) << why_not;
   EXPECT_EQ(source->name(), "nvidia-smi");
+  // The script leaves one line in `calls` for each time it runs.
+  const auto runs = [&] {
+    const std::string text = read_text(calls);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  const auto opening_runs = runs();
 
-  const auto hot = source->read(gpu(3, "0000:65:00.0"));
-  ASSERT_TRUE(hot.has_value());
-  EXPECT_EQ(hot->device, "gpu3");
-  EXPECT_EQ(hot->source, "nvidia-smi");
-  EXPECT_EQ(hot->sm_clock_mhz, 1110);
-  EXPECT_EQ(hot->power_w, 69.21);
-  EXPECT_TRUE(hot->throttled);
-  const auto first = source->read(gpu(0, "0000:01:00.0"));
-  ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(first->device, "gpu0");
-  EXPECT_EQ(first->sm_clock_mhz, 1395);
-  EXPECT_FALSE(source->read(gpu(1, "0000:02:00.0")).has_value());  // not a GPU nvidia-smi lists
+  // gpu1 is not a GPU nvidia-smi lists: it has no reading.
+  const auto readings =
+      source->read({gpu(3, "0000:65:00.0"), gpu(1, "0000:02:00.0"), gpu(0, "0000:01:00.0")});
+  EXPECT_EQ(runs(), opening_runs + 1) << "one nvidia-smi run for every GPU";
+  ASSERT_EQ(readings.size(), 2u);
+  const GpuTelemetry& hot = readings[0];
+  EXPECT_EQ(hot.device, "gpu3");
+  EXPECT_EQ(hot.source, "nvidia-smi");
+  EXPECT_EQ(hot.sm_clock_mhz, 1110);
+  EXPECT_EQ(hot.power_w, 69.21);
+  EXPECT_TRUE(hot.throttled);
+  const GpuTelemetry& first = readings[1];
+  EXPECT_EQ(first.device, "gpu0");
+  EXPECT_EQ(first.sm_clock_mhz, 1395);
 }
 
 TEST(TelemetrySource, FailingNvidiaSmiSaysWhy) {
@@ -365,9 +380,9 @@ TEST(TelemetrySource, HungNvidiaSmiIsKilledAndTheOlderQueryTried) {
   ASSERT_NE(source, nullptr);
   EXPECT_GE(waited, 4.5);  // it gave the hung query its few seconds
   EXPECT_LT(waited, 30);   // and did not wait for it to end
-  const auto t = source->read(gpu(0, "0000:17:00.0"));
-  ASSERT_TRUE(t.has_value());
-  EXPECT_EQ(t->clock_event_reasons, Names{"sw_power_cap"});
+  const auto t = source->read({gpu(0, "0000:17:00.0")});
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].clock_event_reasons, Names{"sw_power_cap"});
 }
 
 }  // namespace
