@@ -21,6 +21,7 @@ class Copy : public OnDevice<TransferKernel<T>> {
   void setup(const VectorInputs<T>& in) override {
     use_device(this->device());
     const auto n = static_cast<std::size_t>(in.n);
+    bytes_ = n * sizeof(T);
     device_ = DeviceBuffer<T>(n);
     if constexpr (kHost == HostMemory::pinned) {
       pinned_.emplace(n);
@@ -28,25 +29,24 @@ class Copy : public OnDevice<TransferKernel<T>> {
     } else if constexpr (kDirection == Direction::device_to_host) {
       pageable_ = HostBuffer<T>(n);
       host_ = pageable_.data();
-    } else {
-      source_ = in.x.data();  // the generated input is pageable memory already
     }
     if constexpr (kDirection == Direction::host_to_device) {
-      if (pinned_) std::memcpy(host_, in.x.data(), n * sizeof(T));
+      // Pageable: the generated input itself, which is pageable memory already.
+      if (host_) std::memcpy(host_, in.x.data(), bytes_);
+      from_ = host_ ? host_ : in.x.data();
       device_.poison();
     } else {
       device_.upload(in.x.span());
       // Touch every page and poison it: the copy must write every element.
-      std::memset(host_, 0xff, n * sizeof(T));
+      std::memset(host_, 0xff, bytes_);
     }
-    bytes_ = n * sizeof(T);
   }
 
   void run() override {
     this->timed([&](cudaStream_t stream) {
       if constexpr (kDirection == Direction::host_to_device) {
-        FLOPBENCH_CUDA_CALL(cudaMemcpyAsync(device_.data(), host_ ? host_ : source_, bytes_,
-                                            cudaMemcpyHostToDevice, stream));
+        FLOPBENCH_CUDA_CALL(
+            cudaMemcpyAsync(device_.data(), from_, bytes_, cudaMemcpyHostToDevice, stream));
       } else {
         FLOPBENCH_CUDA_CALL(
             cudaMemcpyAsync(host_, device_.data(), bytes_, cudaMemcpyDeviceToHost, stream));
@@ -71,8 +71,8 @@ class Copy : public OnDevice<TransferKernel<T>> {
   DeviceBuffer<T> device_;
   std::optional<PinnedBuffer<T>> pinned_;
   HostBuffer<T> pageable_;
-  T* host_ = nullptr;          // the host side, where this kernel owns it
-  const T* source_ = nullptr;  // pageable host-to-device: the input itself
+  T* host_ = nullptr;        // the host buffer this kernel owns, if any
+  const T* from_ = nullptr;  // host-to-device: what is copied
   std::size_t bytes_ = 0;
 };
 
