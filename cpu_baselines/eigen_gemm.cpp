@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "cpu_baselines/eigen_common.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 namespace flopbench {
 namespace {

@@ -6,7 +6,7 @@
 #include <Eigen/Core>
 
 #include "cpu_baselines/eigen_common.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 namespace flopbench {
 namespace {

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "cpu_baselines/simd.hpp"
-#include "harness/inventory.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/machine/inventory.hpp"
 
 namespace flopbench {
 namespace {

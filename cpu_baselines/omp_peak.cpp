@@ -2,7 +2,7 @@
 #include <omp.h>
 
 #include "cpu_baselines/simd.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 namespace flopbench {
 namespace {

@@ -3,7 +3,7 @@
 // instead of waiting on one another (one accumulator is latency-bound near memory speed).
 // Deterministic for a given thread count.
 #include "cpu_baselines/simd.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 namespace flopbench {
 namespace {

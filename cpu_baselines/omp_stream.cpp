@@ -2,7 +2,7 @@
 // reductions are judged against.
 #include <algorithm>
 
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 namespace flopbench {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 #if FLOPBENCH_HAVE_OPENBLAS
 #include <cblas.h>

@@ -38,7 +38,7 @@ class OpenBlasDot final : public ReductionKernel<T> {
 FLOPBENCH_REGISTER(make_implementation<workloads::Dot, OpenBlasDot>(
     openblas_spec("OpenBLAS cblas_sdot / cblas_ddot")))
 #else
-FLOPBENCH_REGISTER(unavailable_implementation("dot",
+FLOPBENCH_REGISTER(unavailable_implementation(WorkloadId::dot,
                                               openblas_spec("OpenBLAS cblas_sdot / cblas_ddot"),
                                               kNoOpenBlas))
 #endif

@@ -44,7 +44,7 @@ class OpenBlasGemm final : public GemmKernel<T> {
 FLOPBENCH_REGISTER(make_implementation<workloads::Gemm, OpenBlasGemm>(
     openblas_spec("OpenBLAS cblas_sgemm / cblas_dgemm")))
 #else
-FLOPBENCH_REGISTER(unavailable_implementation("gemm",
+FLOPBENCH_REGISTER(unavailable_implementation(WorkloadId::gemm,
                                               openblas_spec("OpenBLAS cblas_sgemm / cblas_dgemm"),
                                               kNoOpenBlas))
 #endif

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 namespace flopbench::cuda {
 

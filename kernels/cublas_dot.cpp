@@ -2,7 +2,7 @@
 // device memory (pointer mode device), as the other reductions' results do, so that the timed
 // region holds no copy back to the host.
 
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 #include "kernels/cublas.hpp"
 #include "kernels/device.hpp"
 

@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 
-#include "harness/peak_model.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/machine/peak_model.hpp"
 #include "kernels/cublas.hpp"
 #include "kernels/device.hpp"
 

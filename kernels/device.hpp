@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "harness/workload.hpp"
+#include "harness/core/kernel.hpp"
 #include "kernels/cuda_check.hpp"
 
 namespace flopbench::cuda {

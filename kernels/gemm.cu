@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 #include "kernels/device.hpp"
 #include "kernels/vec16.cuh"
 

@@ -6,8 +6,8 @@
 
 #include <array>
 
-#include "harness/inventory.hpp"
-#include "harness/peak_model.hpp"
+#include "harness/machine/inventory.hpp"
+#include "harness/machine/peak_model.hpp"
 #include "kernels/cublas.hpp"
 #include "kernels/cuda_check.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 #include "kernels/device.hpp"
 
 namespace flopbench::cuda {

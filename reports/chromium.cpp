@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/types.hpp"
+#include "harness/core/types.hpp"
 
 extern char** environ;
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "harness/statistics.hpp"
+#include "harness/core/statistics.hpp"
 #include "reports/format.hpp"
 
 namespace flopbench {
@@ -152,8 +152,8 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
       return median_s(r) ? duration(*median_s(r)) : std::string(to_string(r.disposition));
     };
     t.rows.push_back({display_name(c.a->workload, c.a->precision),
-                      std::string(to_string(c.a->precision)), c.a->implementation, c.a->device,
-                      c.a->problem.label(), median(*c.a), median(*c.b),
+                      std::string(to_string(c.a->precision)), c.a->implementation,
+                      c.a->device.label(), c.a->problem.label(), median(*c.a), median(*c.b),
                       j.time_ratio > 0 ? signed_percent(j.time_ratio - 1) : "-",
                       j.p_value ? fmt::format("{:.2g}", *j.p_value) : "-",
                       j.reason.empty() ? std::string(to_string(j.verdict))

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/results.hpp"
+#include "harness/core/results.hpp"
 
 namespace flopbench {
 

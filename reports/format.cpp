@@ -7,7 +7,7 @@
 #include <cctype>
 #include <cmath>
 
-#include "harness/workloads.hpp"
+#include <stdexcept>
 
 namespace flopbench {
 namespace {
@@ -37,25 +37,18 @@ std::vector<std::size_t> column_widths(const std::vector<Column>& columns, std::
 
 // ---- facts about measurements ---------------------------------------------------------------
 
-bool bandwidth_bound(std::string_view workload) {
-  const WorkloadInfo* w = lookup_workload(workload);
-  return w && w->bandwidth_bound;
-}
-
-bool compute_bound(std::string_view workload) {
-  const WorkloadInfo* w = lookup_workload(workload);
-  return w && !w->bandwidth_bound;
-}
-
 std::optional<Throughput> headline(const MeasurementRecord& r) {
-  const bool bandwidth = bandwidth_bound(r.workload);
-  const auto& first = bandwidth ? r.gbytes_per_s : r.gflops;
-  const auto& second = bandwidth ? r.gflops : r.gbytes_per_s;
-  if (first) return Throughput{*first, bandwidth ? "GB/s" : "GFLOP/s"};
-  if (second && !compute_bound(r.workload)) {
-    return Throughput{*second, bandwidth ? "GFLOP/s" : "GB/s"};
+  switch (r.workload_info().bound) {
+    case Bound::bandwidth:
+      if (r.gbytes_per_s) return Throughput{*r.gbytes_per_s, headline_unit(Bound::bandwidth)};
+      // A copy has no FLOPs; a reduction without a byte count still has its FLOP rate.
+      if (r.gflops) return Throughput{*r.gflops, headline_unit(Bound::compute)};
+      return std::nullopt;
+    case Bound::compute:
+      if (r.gflops) return Throughput{*r.gflops, headline_unit(Bound::compute)};
+      return std::nullopt;
   }
-  return std::nullopt;
+  throw std::logic_error("unknown bound");
 }
 
 std::optional<double> median_s(const MeasurementRecord& r) {
@@ -94,11 +87,11 @@ std::vector<Problem> problems_of(const Group& g) {
   return problems;
 }
 
-const MeasurementRecord* stream_reference(const std::vector<Group>& groups,
-                                          const std::string& device, Precision precision) {
+const MeasurementRecord* bandwidth_reference(const std::vector<Group>& groups, WorkloadId reference,
+                                             const DeviceRef& device, Precision precision) {
   const MeasurementRecord* best = nullptr;
   for (const auto& g : groups) {
-    if (g.workload != "stream" || g.precision != precision) continue;
+    if (g.workload != reference || g.precision != precision) continue;
     for (const auto* r : g.records) {
       if (r->device != device || !median_s(*r) || !r->gbytes_per_s) continue;
       if (!best || problem_order(best->problem) < problem_order(r->problem) ||
@@ -306,9 +299,8 @@ std::string Table::html() const {
 
 Table group_table(const Group& g) {
   const auto any = [&](auto has) { return std::any_of(g.records.begin(), g.records.end(), has); };
-  const bool bandwidth = bandwidth_bound(g.workload);
-  const bool show_gbs =
-      !compute_bound(g.workload) && any([](const auto* r) { return r->gbytes_per_s.has_value(); });
+  const bool bandwidth = info(g.workload).bound == Bound::bandwidth;
+  const bool show_gbs = bandwidth && any([](const auto* r) { return r->gbytes_per_s.has_value(); });
   const bool show_gflops = any([](const auto* r) { return r->gflops.has_value(); });
   const bool show_peak = any([](const auto* r) { return r->percent_of_peak.has_value(); });
 
@@ -323,7 +315,7 @@ Table group_table(const Group& g) {
 
   for (const auto* r : g.records) {
     const bool ok = median_s(*r).has_value();
-    std::vector<std::string> row = {r->problem.label(), r->implementation, r->device,
+    std::vector<std::string> row = {r->problem.label(), r->implementation, r->device.label(),
                                     ok ? duration(r->stats->median) : "-"};
     const auto value = [&](const std::optional<double>& v) {
       row.push_back(ok ? optional_value(v) : "-");

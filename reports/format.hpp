@@ -13,27 +13,21 @@
 #include <utility>
 #include <vector>
 
-#include "harness/results.hpp"
+#include "harness/core/results.hpp"
 
 namespace flopbench {
 
 // ---- facts about measurements ---------------------------------------------------------------
 
 inline bool passed(const MeasurementRecord& r) { return r.disposition == Disposition::passed; }
-inline bool on_gpu(const MeasurementRecord& r) { return r.device.starts_with("gpu"); }
-// Several GPUs at once (device "gpu0+gpu1+..."): the machine's figure, not one GPU's.
-inline bool machine_aggregate(const MeasurementRecord& r) {
-  return on_gpu(r) && r.device.find('+') != std::string::npos;
+inline bool on_gpu(const MeasurementRecord& r) { return r.device.on_gpu(); }
+// Several GPUs at once: the machine's figure, not one GPU's.
+inline bool machine_aggregate(const MeasurementRecord& r) { return r.device.machine_aggregate(); }
+// Memory-bound workloads: GB/s is their headline number; a compute-bound workload's compulsory
+// bytes say nothing about its speed.
+inline bool bandwidth_bound(const MeasurementRecord& r) {
+  return r.workload_info().bound == Bound::bandwidth;
 }
-// How many GPUs a measurement ran on: 1, or the count of a machine aggregate.
-inline int gpus_used(const MeasurementRecord& r) {
-  return on_gpu(r) ? 1 + static_cast<int>(std::count(r.device.begin(), r.device.end(), '+')) : 0;
-}
-
-// Memory-bound workloads: GB/s is their headline number.
-bool bandwidth_bound(std::string_view workload);
-// Their compulsory bytes say nothing about their speed.
-bool compute_bound(std::string_view workload);
 
 inline auto problem_order(const Problem& p) { return std::tuple(p.m, p.n, p.k); }
 
@@ -51,7 +45,7 @@ std::optional<double> median_s(const MeasurementRecord& r);
 // Measurements of one workload at one precision, in order of problem size; the groups come in
 // the order the document first mentions them.
 struct Group {
-  std::string workload;
+  WorkloadId workload;
   Precision precision;
   std::vector<const MeasurementRecord*> records;
 };
@@ -76,9 +70,10 @@ const MeasurementRecord* fastest(const std::vector<const MeasurementRecord*>& re
   return best;
 }
 
-// The STREAM triad bandwidth of a device at a precision: its largest passed problem.
-const MeasurementRecord* stream_reference(const std::vector<Group>& groups,
-                                          const std::string& device, Precision precision);
+// The measurement of `reference` (the STREAM triad) that a device's bandwidth at a precision is
+// judged against: its largest passed problem.
+const MeasurementRecord* bandwidth_reference(const std::vector<Group>& groups, WorkloadId reference,
+                                             const DeviceRef& device, Precision precision);
 
 // "SGEMM omp on cpu, 256x256x256".
 std::string where(const MeasurementRecord& r);

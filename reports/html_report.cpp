@@ -297,9 +297,9 @@ std::string results_section(const std::vector<Group>& groups) {
     std::string notes;
     for (const auto* r : g.records) {
       for (const auto& note : r->notes) {
-        notes +=
-            fmt::format("<li>{} on {}, {}: {}</li>\n", html_escape(r->implementation),
-                        html_escape(r->device), html_escape(r->problem.label()), html_escape(note));
+        notes += fmt::format("<li>{} on {}, {}: {}</li>\n", html_escape(r->implementation),
+                             html_escape(r->device.label()), html_escape(r->problem.label()),
+                             html_escape(note));
       }
     }
     if (!notes.empty())

@@ -15,9 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/statistics.hpp"
-#include "harness/workloads.hpp"
-#include "reports/acceptance.hpp"
+#include "harness/core/statistics.hpp"
+#include "harness/core/workloads.hpp"
+#include "reports/acceptance/acceptance.hpp"
 #include "reports/format.hpp"
 #include "reports/html_report.hpp"
 #include "reports/results_json.hpp"
@@ -117,7 +117,6 @@ std::string openblas_table(const std::vector<Group>& groups) {
   t.columns = {{"Workload"},         {"Problem"},        {"Implementation"}, {"Device"},
                {"Throughput", true}, {"OpenBLAS", true}, {"Ratio", true}};
   for (const auto& g : groups) {
-    if (g.workload != "gemm" && g.workload != "dot") continue;
     for (const auto* r : g.records) {
       const auto* reference = fastest(g.records, r->problem,
                                       [](const auto& x) { return x.implementation == "openblas"; });
@@ -126,7 +125,7 @@ std::string openblas_table(const std::vector<Group>& groups) {
       if (r == reference || !median_s(*r) || !mine || !theirs || mine->unit != theirs->unit) {
         continue;
       }
-      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device,
+      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device.label(),
                         throughput(mine), throughput(theirs), ratio(mine->value / theirs->value)});
     }
   }
@@ -143,12 +142,14 @@ std::string stream_table(const std::vector<Group>& groups) {
                {"GB/s", true},        {"STREAM triad GB/s", true},
                {"STREAM size", true}, {"Ratio", true}};
   for (const auto& g : groups) {
-    if (g.workload != "sum" && g.workload != "dot") continue;
+    const auto reference_workload = info(g.workload).bandwidth_reference;
+    if (!reference_workload) continue;
     for (const auto* r : g.records) {
       if (!median_s(*r) || !r->gbytes_per_s) continue;
-      const auto* reference = stream_reference(groups, r->device, r->precision);
+      const auto* reference =
+          bandwidth_reference(groups, *reference_workload, r->device, r->precision);
       if (!reference) continue;
-      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device,
+      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device.label(),
                         short_number(*r->gbytes_per_s), short_number(*reference->gbytes_per_s),
                         reference->problem.label(),
                         ratio(*r->gbytes_per_s / *reference->gbytes_per_s)});
@@ -274,10 +275,10 @@ std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
     const auto stat = [&](double Statistics::*member) {
       return r.stats ? num(r.stats.value().*member) : std::string();
     };
-    const std::vector<std::string> cells = {r.workload,
+    const std::vector<std::string> cells = {std::string(to_string(r.workload)),
                                             display_name(r.workload, r.precision),
                                             r.implementation,
-                                            r.device,
+                                            r.device.label(),
                                             std::string(to_string(r.precision)),
                                             r.problem.label(),
                                             fmt::format("{}", r.problem.m),
@@ -362,13 +363,13 @@ std::string console_summary(const ResultsDocument& doc) {
   for (const auto& r : doc.measurements) {
     ++counts[r.disposition];
     // GPU work on a machine without a GPU: one line below says why, not one row each.
-    if (r.device == "gpu") {
+    if (r.device.no_gpu()) {
       ++without_device;
       continue;
     }
     const bool ok = median_s(r).has_value();
     t.rows.push_back({display_name(r.workload, r.precision), std::string(to_string(r.precision)),
-                      r.implementation, r.device, r.problem.label(),
+                      r.implementation, r.device.label(), r.problem.label(),
                       ok ? duration(r.stats->median) : "-", ok ? throughput(headline(r)) : "-",
                       ok ? percent(r.percent_of_peak) : "-", result_text(r)});
   }

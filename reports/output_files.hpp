@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/results.hpp"
+#include "harness/core/results.hpp"
 
 namespace flopbench {
 

@@ -296,9 +296,9 @@ void read(const Node& n, Problem& v) {
 }
 
 void read(const Node& n, MeasurementRecord& v) {
-  v.workload = get_string(member(n, "workload"));
+  v.workload = get_enum(member(n, "workload"), parse_workload);
   v.implementation = get_string(member(n, "implementation"));
-  v.device = get_string(member(n, "device"));
+  v.device = get_enum(member(n, "device"), DeviceRef::parse);
   v.precision = get_enum(member(n, "precision"), parse_precision);
   read(member(n, "problem"), v.problem);
   v.disposition = get_enum(member(n, "disposition"), parse_disposition);
@@ -484,10 +484,10 @@ void to_json(json& j, const GpuTelemetry& v) {
 }
 
 void to_json(json& j, const MeasurementRecord& v) {
-  j = {{"workload", v.workload},
+  j = {{"workload", to_string(v.workload)},
        {"display_name", display_name(v.workload, v.precision)},
        {"implementation", v.implementation},
-       {"device", v.device},
+       {"device", v.device.label()},
        {"precision", to_string(v.precision)},
        {"problem", {{"m", v.problem.m}, {"n", v.problem.n}, {"k", v.problem.k}}},
        {"problem_label", v.problem.label()},

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/results.hpp"
+#include "harness/core/results.hpp"
 
 namespace flopbench {
 

@@ -178,32 +178,42 @@ std::string tflops(const std::optional<double>& gflops, const Labels& l) {
 }
 
 std::string precision_name(Precision p, const Labels& l) {
-  return std::string(p == Precision::fp32 ? l.fp32 : l.fp64);
+  switch (p) {
+    case Precision::fp32:
+      return std::string(l.fp32);
+    case Precision::fp64:
+      return std::string(l.fp64);
+  }
+  throw std::logic_error("unknown precision");
 }
 
-// A passed measurement's GFLOP/s, when it counts towards the machine peak.
+// A passed measurement's GFLOP/s, when it counts towards the machine peak: compute-bound work.
 std::optional<double> peak_candidate(const MeasurementRecord& r, Precision precision) {
   if (!median_s(r) || r.precision != precision || !r.gflops) return std::nullopt;
-  if (r.workload != "peak" && r.workload != "gemm") return std::nullopt;
+  if (r.workload_info().bound != Bound::compute) return std::nullopt;
   return r.gflops;
 }
 
+int gpus_used(const MeasurementRecord& r) { return static_cast<int>(r.device.gpus.size()); }
+
 PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision precision) {
   PeakFigure f{kind, precision, std::nullopt, {}, 0, std::nullopt};
-  std::vector<std::string> devices;
+  std::vector<DeviceRef> devices;
   std::vector<const Peak*> peaks;
-  if (kind == DeviceKind::cpu) {
-    devices.push_back("cpu");
-    peaks.push_back(precision == Precision::fp32 ? &doc.environment.cpu.peak_fp32
-                                                 : &doc.environment.cpu.peak_fp64);
-  } else {
-    for (const auto& d : doc.environment.gpu.devices) {
-      devices.push_back(fmt::format("gpu{}", d.index));
-      peaks.push_back(precision == Precision::fp32 ? &d.peak_fp32 : &d.peak_fp64);
-    }
+  switch (kind) {
+    case DeviceKind::cpu:
+      devices.push_back(DeviceRef::cpu());
+      peaks.push_back(&doc.environment.cpu.peak(precision));
+      break;
+    case DeviceKind::gpu:
+      for (const auto& d : doc.environment.gpu.devices) {
+        devices.push_back(DeviceRef::gpu({d.index}));
+        peaks.push_back(&d.peak(precision));
+      }
+      break;
   }
   f.devices = static_cast<int>(devices.size());
-  const auto best_on = [&](std::string_view device) {
+  const auto best_on = [&](const DeviceRef& device) {
     const MeasurementRecord* best = nullptr;
     for (const auto& r : doc.measurements) {
       const auto g = peak_candidate(r, precision);
@@ -343,7 +353,7 @@ std::string bandwidth_section(const SheetFigures& figures, const Labels& l) {
     out += fmt::format(
         "<tr><td>{} ({})</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"
         "</tr>\n",
-        html_escape(b.device), b.device == "cpu" ? l.memory_kind_cpu : l.memory_kind_gpu,
+        html_escape(b.device.label()), !b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu,
         b.source ? html_escape(throughput(headline(*b.source))) : std::string(l.not_measured),
         b.source ? html_escape(source_text(*b.source)) : "");
   }
@@ -428,7 +438,8 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
 
   const auto matchups = gpu_vs_cpu(groups);
   for (const auto& g : groups) {
-    if (g.workload == "peak") continue;  // the machine peak table shows it
+    // The FMA peak (its kernel counts its FLOPs) is in the machine peak table.
+    if (info(g.workload).counted_flops) continue;
     WorkloadFigure w;
     for (const auto& m : matchups) {
       if (m.group == &g) w = {&g, m.problem, m.gpu, m.cpu};  // problems ascend: the last wins
@@ -442,13 +453,12 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
     if (w.group) f.workloads.push_back(w);
   }
 
-  std::vector<std::string> devices = {"cpu"};
-  for (const auto& d : doc.environment.gpu.devices)
-    devices.push_back(fmt::format("gpu{}", d.index));
+  std::vector<DeviceRef> devices = {DeviceRef::cpu()};
+  for (const auto& d : doc.environment.gpu.devices) devices.push_back(DeviceRef::gpu({d.index}));
   for (const auto& device : devices) {
     BandwidthFigure b{device, nullptr};
-    for (const auto precision : {Precision::fp32, Precision::fp64}) {
-      const auto* r = stream_reference(groups, device, precision);
+    for (const auto precision : kPrecisions) {
+      const auto* r = bandwidth_reference(groups, WorkloadId::stream, device, precision);
       if (r && (!b.source || *b.source->gbytes_per_s < *r->gbytes_per_s)) b.source = r;
     }
     f.bandwidth.push_back(b);

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/results.hpp"
+#include "harness/core/results.hpp"
 #include "reports/format.hpp"
 
 namespace flopbench {
@@ -35,7 +35,7 @@ struct PeakFigure {
 
 // Best STREAM triad bandwidth of one device (the largest passed size, either precision).
 struct BandwidthFigure {
-  std::string device;  // "cpu", "gpu0", ...
+  DeviceRef device;
   const MeasurementRecord* source = nullptr;
 };
 

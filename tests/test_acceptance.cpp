@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/cli.hpp"
-#include "harness/registry.hpp"
-#include "reports/acceptance.hpp"
+#include "app/cli.hpp"
+#include "harness/core/registry.hpp"
+#include "reports/acceptance/acceptance.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
@@ -38,18 +38,18 @@ const fs::path kShippedSpecs = fs::path(FLOPBENCH_TEST_DATA_DIR) / ".." / ".." /
 MeasurementRecord record(std::string workload, std::string impl, std::string device, Precision p,
                          std::int64_t n, double gflops, double gbytes = 0, double peak_gflops = 0) {
   MeasurementRecord r;
-  r.workload = std::move(workload);
+  r.workload = parse_workload(workload);
   r.implementation = std::move(impl);
-  r.device = std::move(device);
+  r.device = DeviceRef::parse(device);
   r.precision = p;
-  r.problem = r.workload == "gemm" ? Problem::matrix(n, n, n) : Problem::vector(n);
+  r.problem = r.workload == WorkloadId::gemm ? Problem::matrix(n, n, n) : Problem::vector(n);
   r.disposition = Disposition::passed;
   r.stats = Statistics{10, 1e-3, 1e-3, 1e-3, 1e-3, 0, 0};
   r.samples_s = std::vector<double>(10, 1e-3);
   r.host_wall_s = r.samples_s;
   r.iterations_per_sample = 1;
   r.stopping_rule = "converged";
-  r.timing = r.device == "cpu" ? "host_real_time" : "device_events";
+  r.timing = r.device.on_gpu() ? "device_events" : "host_real_time";
   if (gflops > 0) r.gflops = gflops;
   if (gbytes > 0) r.gbytes_per_s = gbytes;
   if (peak_gflops > 0) {
@@ -139,12 +139,12 @@ int count_verdicts(const AcceptanceResult& r, const std::string& verdict) {
 
 TEST(AcceptanceMetric, NamesParse) {
   const Metric m = parse_metric("gpu.sgemm.cublas.tflops");
-  EXPECT_EQ(m.device, "gpu");
-  EXPECT_EQ(m.workload, "gemm");
+  EXPECT_EQ(m.device, DeviceRef::gpu({}));
+  EXPECT_EQ(m.workload, WorkloadId::gemm);
   EXPECT_EQ(m.precision, Precision::fp32);
   EXPECT_EQ(m.quantity, Quantity::tflops);
   EXPECT_EQ(parse_metric("cpu.stream_fp64.omp.gbytes_per_s").precision, Precision::fp64);
-  EXPECT_EQ(parse_metric("gpu3.dgemm.cublas.gflops").device, "gpu3");
+  EXPECT_EQ(parse_metric("gpu3.dgemm.cublas.gflops").device, DeviceRef::gpu({3}));
   EXPECT_EQ(parse_metric("cpu.peak_fp32.omp.percent_of_peak").quantity, Quantity::percent_of_peak);
   for (const char* fact : {"gpu.count", "cpu.cores", "run.unverified", "run.throttled"}) {
     EXPECT_EQ(parse_metric(fact).quantity, Quantity::count) << fact;
@@ -159,25 +159,48 @@ TEST(AcceptanceMetric, NamesParse) {
   };
   EXPECT_NE(message("tpu.sgemm.omp.gflops").find("unknown device 'tpu'"), std::string::npos);
   EXPECT_NE(message("cpu.gemm.omp.gflops").find("unknown kernel 'gemm'"), std::string::npos);
-  EXPECT_NE(message("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
+  // A GPU implementation on the CPU, where this build has it (a CPU-only build does not).
+  if (registry().device_of("cublas")) {
+    EXPECT_NE(message("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
+              std::string::npos);
+  }
+  EXPECT_NE(message("cpu.sgemm.OMP.gflops").find("unknown cpu implementation 'OMP'"),
+            std::string::npos);
+  EXPECT_NE(message("gpu0+gpu1.sgemm.cuda.tflops").find("unknown device 'gpu0+gpu1'"),
             std::string::npos);
   EXPECT_NE(message("cpu.sgemm.omp.gbytes_per_s").find("unknown quantity 'gbytes_per_s'"),
             std::string::npos);
   EXPECT_NE(message("cpu.sgemm").find("unknown metric 'cpu.sgemm'"), std::string::npos);
 }
 
-// A new implementation must get a metric name (and a line in docs/acceptance.md).
+// Every registered implementation has metrics, with nothing to add to the acceptance code.
 TEST(AcceptanceMetric, EveryRegisteredImplementationHasMetrics) {
   for (const auto& impl : registry().all()) {
-    const std::string device = impl.spec.device == DeviceKind::cpu ? "cpu" : "gpu";
     for (const Precision p : impl.spec.precisions) {
-      const std::string kernel = impl.workload == "gemm"
-                                     ? (p == Precision::fp32 ? "sgemm" : "dgemm")
-                                     : fmt::format("{}_{}", impl.workload, to_string(p));
-      const std::string name = fmt::format("{}.{}.{}.gflops", device, kernel, impl.name());
+      const std::string name = fmt::format("{}.{}.{}.gflops", to_string(impl.spec.device),
+                                           metric_name(impl.workload, p), impl.name());
       EXPECT_NO_THROW(parse_metric(name)) << name;
     }
   }
+}
+
+// A spec may name an implementation this build lacks (a GPU one in a CPU-only build): it
+// parses, and its criterion fails as not measured, saying why.
+TEST(AcceptanceMetric, ImplementationMissingFromThisBuildFailsAsNotMeasured) {
+  const Spec spec = parse_spec(
+      "metric,comparator,bound,reference,severity,applies_to,description\n"
+      "cpu.sgemm.nosuch.gflops,>=,1 GFLOP/s,,fail,any,a future CPU GEMM\n",
+      "future.csv");
+  ResultsDocument doc;
+  doc.measurements.push_back(record("gemm", "omp", "cpu", Precision::fp32, 64, 50));
+  const AcceptanceResult result = judge(spec, doc, "future.csv", "now");
+  const auto it = std::find_if(result.criteria.begin(), result.criteria.end(),
+                               [](const auto& v) { return v.metric == "cpu.sgemm.nosuch.gflops"; });
+  ASSERT_NE(it, result.criteria.end());
+  EXPECT_EQ(it->verdict, "FAIL");
+  EXPECT_NE(it->reason.find("this build has no implementation 'nosuch'"), std::string::npos)
+      << it->reason;
+  EXPECT_FALSE(result.passed);
 }
 
 TEST(AcceptanceSpec, EveryFeatureOfTheFormat) {
@@ -521,10 +544,10 @@ TEST(AcceptanceGenerate, MachineAggregateIsNotAGpuReference) {
   const ResultsDocument golden = h100_document(4, {50, 52, 51, 49});
   ResultsDocument with_aggregate = golden;
   const auto gemm = std::find_if(golden.measurements.begin(), golden.measurements.end(),
-                                 [](const auto& m) { return m.device == "gpu0"; });
+                                 [](const auto& m) { return m.device == DeviceRef::gpu({0}); });
   ASSERT_NE(gemm, golden.measurements.end());
   MeasurementRecord all = *gemm;
-  all.device = "gpu0+gpu1+gpu2+gpu3";
+  all.device = DeviceRef::gpu({0, 1, 2, 3});
   *all.gflops *= 3.9;
   with_aggregate.measurements.insert(with_aggregate.measurements.begin(), all);
   EXPECT_EQ(generate_spec(with_aggregate, 0.9, "golden/results.json"),

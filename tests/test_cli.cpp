@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/cli.hpp"
-#include "harness/registry.hpp"
+#include "app/cli.hpp"
+#include "harness/core/registry.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
 #include "tests/test_support.hpp"
@@ -83,7 +83,7 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
   for (const auto& impl : registry().all()) expected += impl.spec.precisions.size();
   ASSERT_EQ(doc.measurements.size(), expected);
   for (const auto& m : doc.measurements) {
-    SCOPED_TRACE(m.workload + "/" + m.implementation);
+    SCOPED_TRACE(fmt::format("{}/{}", m.workload, m.implementation));
     if (m.disposition == Disposition::unsupported) {
       EXPECT_FALSE(m.reason.empty());
       continue;
@@ -121,7 +121,7 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
   // gets no progress lines, only the one line that says why.
   const auto without_device =
       static_cast<std::size_t>(std::count_if(doc.measurements.begin(), doc.measurements.end(),
-                                             [](const auto& m) { return m.device == "gpu"; }));
+                                             [](const auto& m) { return m.device.no_gpu(); }));
   const std::size_t shown = expected - without_device;
   EXPECT_NE(o.out.find(fmt::format("[{}/{}]", shown, shown)), std::string::npos) << o.out;
   if (without_device > 0) {
@@ -163,7 +163,7 @@ TEST_F(Cli, SelectionFlagsNarrowTheRun) {
   ASSERT_EQ(o.status, 0) << o.err;
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_EQ(doc.measurements.size(), 3u);  // DGEMM, dot fp32, dot fp64
-  EXPECT_EQ(doc.measurements[0].workload, "gemm");
+  EXPECT_EQ(doc.measurements[0].workload, WorkloadId::gemm);
   EXPECT_EQ(doc.measurements[0].precision, Precision::fp64);
   for (const auto& m : doc.measurements) {
     EXPECT_EQ(m.implementation, "omp");

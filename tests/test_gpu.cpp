@@ -8,9 +8,9 @@
 
 #include <cstring>
 
-#include "harness/inventory.hpp"
-#include "harness/registry.hpp"
-#include "harness/runner.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/machine/inventory.hpp"
+#include "harness/measure/runner.hpp"
 #include "tests/test_support.hpp"
 
 namespace flopbench {
@@ -48,7 +48,7 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
   for (const Implementation* impl : gpu_implementations()) {
     ASSERT_EQ(impl->unavailable_reason(), "") << impl->workload << " " << impl->name();
     for (const Precision p : impl->spec.precisions) {
-      for (const Problem& problem : odd_problems(find_workload(impl->workload))) {
+      for (const Problem& problem : odd_problems(info(impl->workload))) {
         const auto seed = fresh_seed();
         SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl->workload, impl->name(), to_string(p),
                                  problem.label(), seed));
@@ -71,7 +71,7 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
 TEST(GpuKernels, LargeGemmBeyondOneTileInEveryDimension) {
   SKIP_WITHOUT_GPUS(1u);
   for (const char* name : {"cuda", "cublas"}) {
-    const Implementation* impl = registry().find("gemm", name);
+    const Implementation* impl = registry().find(WorkloadId::gemm, name);
     ASSERT_NE(impl, nullptr);
     for (const Precision p : {Precision::fp32, Precision::fp64}) {
       const auto seed = fresh_seed();
@@ -98,7 +98,7 @@ bool same_bits(T a, T b) {
 
 TEST(GpuKernels, HandWrittenReductionsAreDeterministic) {
   SKIP_WITHOUT_GPUS(1u);
-  for (const char* workload : {"sum", "dot"}) {
+  for (const WorkloadId workload : {WorkloadId::sum, WorkloadId::dot}) {
     const Implementation* impl = registry().find(workload, "cuda");
     ASSERT_NE(impl, nullptr);
     const auto seed = fresh_seed();
@@ -131,7 +131,7 @@ TEST(GpuMeasure, DeviceTimedRecordsWithPeakAndTelemetry) {
   for (const auto& req : plan_measurements(sel, env)) {
     SCOPED_TRACE(fmt::format("{} {} {}", req.implementation->workload, req.implementation->name(),
                              to_string(req.precision)));
-    EXPECT_EQ(req.device, "gpu0");
+    EXPECT_EQ(req.device, DeviceRef::gpu({0}));
     const MeasurementRecord r = measure(req, settings, env);
     ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
     EXPECT_EQ(r.timing, "device_events");
@@ -139,7 +139,7 @@ TEST(GpuMeasure, DeviceTimedRecordsWithPeakAndTelemetry) {
     // Device time of a synchronous run cannot exceed the host's wall time around it.
     for (std::size_t i = 0; i < r.samples_s.size(); ++i)
       EXPECT_LE(r.samples_s[i], r.host_wall_s[i] * 1.01);
-    if (r.workload == "gemm") {
+    if (r.workload == WorkloadId::gemm) {
       ASSERT_TRUE(r.percent_of_peak.has_value()) << r.peak.basis;
       EXPECT_GT(*r.percent_of_peak, 0);
       EXPECT_LT(*r.percent_of_peak, 100);
@@ -164,7 +164,8 @@ TEST(GpuMeasure, MachineAggregateRunsEveryGpuAtOnce) {
   const MeasurementRecord one = measure(plan.front(), settings_for(Profile::quick, 1), env);
   const MeasurementRecord all = measure(plan.back(), settings_for(Profile::quick, 1), env);
   ASSERT_EQ(all.disposition, Disposition::passed) << all.reason;
-  EXPECT_EQ(all.device.find("gpu0+gpu1"), 0u);
+  EXPECT_EQ(all.device.gpus.size(), inventory().devices.size());
+  EXPECT_EQ(all.device.label().find("gpu0+gpu1"), 0u);
   EXPECT_DOUBLE_EQ(all.flops, one.flops * static_cast<double>(inventory().devices.size()));
   // Several GPUs at once do more than one of them, whatever they share.
   EXPECT_GT(*all.gflops, *one.gflops);

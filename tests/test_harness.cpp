@@ -6,11 +6,11 @@
 #include <cmath>
 #include <limits>
 
-#include "harness/inventory.hpp"
-#include "harness/registry.hpp"
-#include "harness/runner.hpp"
-#include "harness/sizes.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/core/sizes.hpp"
+#include "harness/core/statistics.hpp"
+#include "harness/machine/inventory.hpp"
+#include "harness/measure/runner.hpp"
 #include "tests/test_support.hpp"
 
 namespace flopbench {
@@ -84,16 +84,16 @@ TEST(Sizes, RejectsBadValuesWithTheEntryInTheMessage) {
 }
 
 TEST(Sizes, TripleOnlyForMatrixWorkloads) {
-  EXPECT_EQ(to_problem(parse_size("64"), true, "gemm"), Problem::matrix(64, 64, 64));
-  EXPECT_EQ(to_problem(parse_size("2x3x4"), true, "gemm"), Problem::matrix(2, 3, 4));
-  EXPECT_EQ(to_problem(parse_size("64"), false, "sum"), Problem::vector(64));
-  EXPECT_THROW(to_problem(parse_size("2x3x4"), false, "sum"), InputError);
+  EXPECT_EQ(to_problem(parse_size("64"), info(WorkloadId::gemm)), Problem::matrix(64, 64, 64));
+  EXPECT_EQ(to_problem(parse_size("2x3x4"), info(WorkloadId::gemm)), Problem::matrix(2, 3, 4));
+  EXPECT_EQ(to_problem(parse_size("64"), info(WorkloadId::sum)), Problem::vector(64));
+  EXPECT_THROW(to_problem(parse_size("2x3x4"), info(WorkloadId::sum)), InputError);
 }
 
 TEST(Selection, WorkloadNamesAndShorthands) {
   const auto choices = parse_workloads("sgemm,sum");
   ASSERT_EQ(choices.size(), 2u);
-  EXPECT_EQ(choices[0].workload, "gemm");
+  EXPECT_EQ(choices[0].workload, WorkloadId::gemm);
   EXPECT_EQ(choices[0].only, Precision::fp32);
   EXPECT_FALSE(choices[1].only.has_value());
   EXPECT_THROW(parse_workloads("gemm,nosuch"), InputError);
@@ -114,10 +114,10 @@ TEST(Selection, PlanFollowsTheSelection) {
   const auto plan = plan_measurements(sel, test_environment());
   ASSERT_EQ(plan.size(), 2u);
   for (const auto& req : plan) {
-    EXPECT_EQ(req.implementation->workload, "gemm");
+    EXPECT_EQ(req.implementation->workload, WorkloadId::gemm);
     EXPECT_EQ(req.implementation->name(), "omp");
     EXPECT_EQ(req.precision, Precision::fp64);
-    EXPECT_EQ(req.device, "cpu");
+    EXPECT_EQ(req.device, DeviceRef::cpu());
   }
   EXPECT_EQ(plan[1].problem, Problem::matrix(8, 9, 10));
 }
@@ -141,10 +141,10 @@ TEST(Selection, UnknownImplementationEmptyMatchAndOversizedProblemsAreErrors) {
 }
 
 TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
-  const WorkloadInfo& sum = find_workload("sum");
+  const WorkloadInfo& sum = info(WorkloadId::sum);
   const std::int64_t llc = 256 << 20;
   for (const Precision p : {Precision::fp32, Precision::fp64}) {
-    const auto problems = default_problems(sum, Profile::standard, llc, p);
+    const auto problems = sum.default_problems(Profile::standard, {.llc_bytes = llc}, p);
     ASSERT_FALSE(problems.empty());
     EXPECT_GE(problems[0].n * static_cast<std::int64_t>(size_of(p)), 4 * llc);
   }
@@ -157,7 +157,7 @@ TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
   for (const Implementation& impl : registry().all()) {
     if (impl.spec.device != DeviceKind::cpu || !impl.unavailable_reason().empty()) continue;
     for (const Precision p : impl.spec.precisions) {
-      for (const Problem& problem : odd_problems(find_workload(impl.workload))) {
+      for (const Problem& problem : odd_problems(info(impl.workload))) {
         const auto seed = fresh_seed();
         SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl.workload, impl.name(), to_string(p),
                                  problem.label(), seed));
@@ -178,16 +178,18 @@ TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
 }
 
 TEST(Implementations, ListedWithDescriptionsAndBothPrecisions) {
-  for (const char* workload : {"gemm", "sum", "dot", "stream", "peak"}) {
+  for (const WorkloadId workload :
+       {WorkloadId::gemm, WorkloadId::sum, WorkloadId::dot, WorkloadId::stream, WorkloadId::peak}) {
     const Implementation* omp = registry().find(workload, "omp");
-    ASSERT_NE(omp, nullptr) << workload;
+    ASSERT_NE(omp, nullptr) << to_string(workload);
     EXPECT_TRUE(omp->supports(Precision::fp32));
     EXPECT_TRUE(omp->supports(Precision::fp64));
     EXPECT_FALSE(omp->spec.description.empty());
   }
-  EXPECT_NE(registry().find("gemm", "eigen"), nullptr);
-  EXPECT_NE(registry().find("gemm", "openblas"), nullptr);  // unsupported entry without OpenBLAS
-  EXPECT_NE(registry().find("dot", "openblas"), nullptr);
+  EXPECT_NE(registry().find(WorkloadId::gemm, "eigen"), nullptr);
+  EXPECT_NE(registry().find(WorkloadId::gemm, "openblas"),
+            nullptr);  // unsupported entry without OpenBLAS
+  EXPECT_NE(registry().find(WorkloadId::dot, "openblas"), nullptr);
 }
 
 // ---- verification catches wrong results ---------------------------------------------------------
@@ -243,7 +245,7 @@ template <Fault F>
 Disposition gemm_disposition(Precision p, const Problem& problem) {
   const auto impl = make_implementation<workloads::Gemm, GemmWith<F>::template Kernel>(
       {.name = "test", .device = DeviceKind::cpu, .description = "test kernel"});
-  const MeasurementRequest req{&impl, p, problem, "cpu", {}};
+  const MeasurementRequest req{&impl, p, problem, DeviceRef::cpu()};
   RunSettings settings = settings_for(Profile::quick, fresh_seed());
   settings.rule.time_limit_s = 0.2;
   const MeasurementRecord r = measure(req, settings, test_environment());
@@ -307,9 +309,10 @@ TEST(Verification, ReductionThatLosesAnElementIsIncorrect) {
 // -----------------------------------------------------------------------------------
 
 TEST(Measure, PassedRecordHasSamplesStatisticsAndRates) {
-  const Implementation* impl = registry().find("gemm", "omp");
+  const Implementation* impl = registry().find(WorkloadId::gemm, "omp");
   ASSERT_NE(impl, nullptr);
-  const MeasurementRequest req{impl, Precision::fp32, Problem::matrix(96, 80, 64), "cpu", {}};
+  const MeasurementRequest req{impl, Precision::fp32, Problem::matrix(96, 80, 64),
+                               DeviceRef::cpu()};
   const MeasurementRecord r =
       measure(req, settings_for(Profile::quick, fresh_seed()), test_environment());
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
@@ -328,9 +331,9 @@ TEST(Measure, PassedRecordHasSamplesStatisticsAndRates) {
 }
 
 TEST(Measure, UnavailableImplementationIsUnsupportedWithReason) {
-  const auto impl =
-      unavailable_implementation("dot", {.name = "test", .description = "x"}, "built without it");
-  const MeasurementRequest req{&impl, Precision::fp64, Problem::vector(100), "cpu", {}};
+  const auto impl = unavailable_implementation(
+      WorkloadId::dot, {.name = "test", .description = "x"}, "built without it");
+  const MeasurementRequest req{&impl, Precision::fp64, Problem::vector(100), DeviceRef::cpu()};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, 1), test_environment());
   EXPECT_EQ(r.disposition, Disposition::unsupported);
   EXPECT_EQ(r.reason, "built without it");
@@ -347,7 +350,7 @@ class ThrowingSum final : public ReductionKernel<T> {
 TEST(Measure, KernelExceptionIsAFailedRecordNotAnAbort) {
   const auto impl =
       make_implementation<workloads::Sum, ThrowingSum>({.name = "test", .description = "x"});
-  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), "cpu", {}};
+  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), DeviceRef::cpu()};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, 1), test_environment());
   EXPECT_EQ(r.disposition, Disposition::failed);
   EXPECT_NE(r.reason.find("device fell off the bus"), std::string::npos);
@@ -356,7 +359,7 @@ TEST(Measure, KernelExceptionIsAFailedRecordNotAnAbort) {
 TEST(Measure, GpuImplementationWithoutDeviceIsUnsupported) {
   const auto impl = make_implementation<workloads::Sum, SumSkippingLast>(
       {.name = "test", .device = DeviceKind::gpu, .description = "x"});
-  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), "gpu", {}};
+  const MeasurementRequest req{&impl, Precision::fp32, Problem::vector(100), DeviceRef::gpu({})};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, 1), test_environment());
   EXPECT_EQ(r.disposition, Disposition::unsupported);
   EXPECT_EQ(r.reason, "no CUDA device: test environment");
@@ -399,18 +402,19 @@ TEST(Selection, EveryGpuAndTheMachineAggregateForGemmAndPeak) {
   sel.sizes = parse_sizes("64");
   const auto plan = plan_measurements(sel, two_gpu_environment());
   std::vector<std::string> devices;
-  for (const auto& req : plan) devices.push_back(req.implementation->workload + "@" + req.device);
+  for (const auto& req : plan)
+    devices.push_back(fmt::format("{}@{}", req.implementation->workload, req.device));
   // The aggregate is for compute-bound workloads only: sum has none.
   EXPECT_EQ(devices, (std::vector<std::string>{"gemm@gpu0", "gemm@gpu1", "gemm@gpu0+gpu1",
                                                "sum@gpu0", "sum@gpu1"}));
-  EXPECT_EQ(plan[2].gpus, (std::vector<int>{0, 1}));
-  EXPECT_EQ(plan[1].gpus, (std::vector<int>{1}));
+  EXPECT_EQ(plan[2].device.gpus, (std::vector<int>{0, 1}));
+  EXPECT_EQ(plan[1].device.gpus, (std::vector<int>{1}));
 
   sel.gpus = std::vector<int>{1};
   const auto one = plan_measurements(sel, two_gpu_environment());
   ASSERT_EQ(one.size(), 2u);
-  EXPECT_EQ(one[0].device, "gpu1");
-  EXPECT_EQ(one[1].device, "gpu1");
+  EXPECT_EQ(one[0].device, DeviceRef::gpu({1}));
+  EXPECT_EQ(one[1].device, DeviceRef::gpu({1}));
 }
 
 TEST(Selection, GpuIndicesMustExist) {
@@ -475,7 +479,7 @@ const Implementation& fake_device_gemm() {
 TEST(Measure, DeviceTimeIsTheSampleAndTheGpuPeakJudgesIt) {
   const Environment env = two_gpu_environment();
   const Problem problem = Problem::matrix(33, 17, 9);
-  const MeasurementRequest fp32{&fake_device_gemm(), Precision::fp32, problem, "gpu0", {0}};
+  const MeasurementRequest fp32{&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0})};
   const MeasurementRecord r = measure(fp32, settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
   EXPECT_EQ(r.timing, "device_events");
@@ -488,7 +492,7 @@ TEST(Measure, DeviceTimeIsTheSampleAndTheGpuPeakJudgesIt) {
 
   // FP64 on a path that may use tensor cores is judged against the tensor-core peak (2x the
   // CUDA-core FP64 rate on compute capability 9.0).
-  const MeasurementRequest fp64{&fake_device_gemm(), Precision::fp64, problem, "gpu0", {0}};
+  const MeasurementRequest fp64{&fake_device_gemm(), Precision::fp64, problem, DeviceRef::gpu({0})};
   const MeasurementRecord d = measure(fp64, settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(d.disposition, Disposition::passed) << d.reason;
   EXPECT_NEAR(*d.peak.gflops, 132 * 64 * 2 * 2 * 1.98, 1e-6) << d.peak.basis;
@@ -497,7 +501,8 @@ TEST(Measure, DeviceTimeIsTheSampleAndTheGpuPeakJudgesIt) {
 TEST(Measure, MachineAggregateSumsFlopsOverTheSlowestGpu) {
   const Environment env = two_gpu_environment();
   const Problem problem = Problem::matrix(20, 30, 40);
-  const MeasurementRequest req{&fake_device_gemm(), Precision::fp32, problem, "gpu0+gpu1", {0, 1}};
+  const MeasurementRequest req{&fake_device_gemm(), Precision::fp32, problem,
+                               DeviceRef::gpu({0, 1})};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
   EXPECT_DOUBLE_EQ(r.flops, 2 * 2.0 * 20 * 30 * 40);
@@ -516,8 +521,8 @@ TEST(Measure, MachineAggregateIsIncorrectWhenOneGpuIsWrong) {
   const auto impl =
       make_implementation<workloads::Gemm, OnFakeGpus<Fault::perturb_one_element>::Kernel>(
           {.name = "test", .device = DeviceKind::gpu, .description = "x"});
-  const MeasurementRequest req{
-      &impl, Precision::fp64, Problem::matrix(9, 9, 9), "gpu0+gpu1", {0, 1}};
+  const MeasurementRequest req{&impl, Precision::fp64, Problem::matrix(9, 9, 9),
+                               DeviceRef::gpu({0, 1})};
   const MeasurementRecord r =
       measure(req, settings_for(Profile::quick, fresh_seed()), two_gpu_environment());
   EXPECT_EQ(r.disposition, Disposition::incorrect);

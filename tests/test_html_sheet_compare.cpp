@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/types.hpp"
+#include "harness/core/types.hpp"
 #include "process.hpp"
 #include "reports/chromium.hpp"
 #include "reports/compare.hpp"
@@ -69,7 +69,7 @@ ResultsDocument two_gpu_document() {
   doc.environment.gpu.devices.push_back(second);
   MeasurementRecord gemm = doc.measurements.at(2);  // SGEMM cublas on gpu0, 256^3
   EXPECT_EQ(gemm.implementation, "cublas");
-  gemm.device = "gpu1";
+  gemm.device = DeviceRef::gpu({1});
   for (double& s : gemm.samples_s) s *= 2;
   gemm.stats->median *= 2;
   *gemm.gflops /= 2;
@@ -290,11 +290,11 @@ TEST(HtmlReport, EveryMeasurementIsInItsTable) {
     const auto rows = table_rows(*tables.at(title));
     const auto matches = std::count_if(rows.begin(), rows.end(), [&](const auto& row) {
       return row.size() > 4 && row[0] == r.problem.label() && row[1] == r.implementation &&
-             row[2] == r.device && row.back() == result_text(r);
+             row[2] == r.device.label() && row.back() == result_text(r);
     });
     EXPECT_EQ(matches, 1);
     const auto median = std::count_if(rows.begin(), rows.end(), [&](const auto& row) {
-      return row[0] == r.problem.label() && row[2] == r.device &&
+      return row[0] == r.problem.label() && row[2] == r.device.label() &&
              row[3] == (median_s(r) ? duration(*median_s(r)) : "-");
     });
     EXPECT_GE(median, 1);
@@ -420,7 +420,7 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
   EXPECT_FALSE(f.peaks[3].measured_gflops);
   // sum fp32: the GPU/CPU pair on 4M elements; DGEMM: CPU only.
   const auto sum = std::find_if(f.workloads.begin(), f.workloads.end(), [](const auto& w) {
-    return w.group->workload == "sum" && w.group->precision == Precision::fp32;
+    return w.group->workload == WorkloadId::sum && w.group->precision == Precision::fp32;
   });
   ASSERT_NE(sum, f.workloads.end());
   EXPECT_EQ(sum->gpu->implementation, "cub");
@@ -428,7 +428,7 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
   // Bandwidth: the largest passed STREAM size of each device.
   ASSERT_EQ(f.bandwidth.size(), 3u);
   EXPECT_EQ(f.bandwidth[0].source->problem, Problem::vector(1 << 22));
-  EXPECT_EQ(f.bandwidth[1].source->device, "gpu0");
+  EXPECT_EQ(f.bandwidth[1].source->device, DeviceRef::gpu({0}));
   EXPECT_EQ(f.bandwidth[2].source, nullptr);
 }
 
@@ -437,7 +437,7 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
 TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
   ResultsDocument doc = two_gpu_document();
   MeasurementRecord both = doc.measurements.at(2);  // SGEMM cublas on gpu0
-  both.device = "gpu0+gpu1";
+  both.device = DeviceRef::gpu({0, 1});
   both.flops *= 2;
   *both.gflops *= 1.9;  // below twice one GPU: shared power and host
   doc.measurements.push_back(both);
@@ -445,9 +445,8 @@ TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
   const SheetFigures f = sheet_figures(doc, groups);
   ASSERT_EQ(f.peaks[2].kind, DeviceKind::gpu);
   ASSERT_EQ(f.peaks[2].sources.size(), 1u);
-  EXPECT_EQ(f.peaks[2].sources[0]->device, "gpu0+gpu1");
+  EXPECT_EQ(f.peaks[2].sources[0]->device, DeviceRef::gpu({0, 1}));
   EXPECT_DOUBLE_EQ(*f.peaks[2].measured_gflops, *both.gflops);
-  EXPECT_EQ(gpus_used(both), 2);
   EXPECT_TRUE(machine_aggregate(both));
   EXPECT_FALSE(machine_aggregate(doc.measurements.at(2)));
   // The sheet shows a % of the two GPUs' theoretical peak, as every GPU was measured.

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "harness/inventory.hpp"
-#include "harness/peak_model.hpp"
+#include "harness/machine/inventory.hpp"
+#include "harness/machine/peak_model.hpp"
 #if FLOPBENCH_HAVE_CUDA
 #include "kernels/cuda_check.hpp"
 #endif

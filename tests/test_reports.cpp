@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/results.hpp"
+#include "harness/core/results.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
@@ -189,9 +189,9 @@ double bytes_of(const std::string& workload, const Problem& p, Precision precisi
 
 MeasurementRecord make_record(const Spec& s, const Environment& env) {
   MeasurementRecord r;
-  r.workload = s.workload;
+  r.workload = parse_workload(s.workload);
   r.implementation = s.implementation;
-  r.device = s.device;
+  r.device = DeviceRef::parse(s.device);
   r.precision = s.precision;
   r.problem = s.problem;
   r.disposition = s.disposition;
@@ -575,10 +575,10 @@ TEST(ReportsCsv, ParsesBackWithAStandardReader) {
     ASSERT_LT(rows, doc.measurements.size());
     const auto& r = doc.measurements[rows];
     SCOPED_TRACE(rows);
-    EXPECT_EQ(c[0], r.workload);
+    EXPECT_EQ(c[0], to_string(r.workload));
     EXPECT_EQ(c[1], display_name(r.workload, r.precision));
     EXPECT_EQ(c[2], r.implementation);
-    EXPECT_EQ(c[3], r.device);
+    EXPECT_EQ(c[3], r.device.label());
     EXPECT_EQ(c[4], to_string(r.precision));
     EXPECT_EQ(c[5], r.problem.label());
     EXPECT_EQ(c[7], std::to_string(r.problem.n));
@@ -634,12 +634,12 @@ TEST(ReportsMarkdown, HasEveryMeasurement) {
     const auto n = std::count_if(first, last, [&](const auto& row) {
       const auto& c = row.second;
       return c.size() > 3 && c[0] == r.problem.label() && c[1] == r.implementation &&
-             c[2] == r.device;
+             c[2] == r.device.label();
     });
     EXPECT_EQ(n, 1) << heading << " " << r.implementation << " " << r.problem.label();
     if (r.disposition != Disposition::passed) {
-      EXPECT_NE(text.find(r.implementation + " on " + r.device + ", " + r.problem.label() + ": " +
-                          std::string(to_string(r.disposition))),
+      EXPECT_NE(text.find(r.implementation + " on " + r.device.label() + ", " + r.problem.label() +
+                          ": " + std::string(to_string(r.disposition))),
                 std::string::npos)
           << "not listed as not passed: " << r.implementation;
     }

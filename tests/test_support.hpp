@@ -10,7 +10,7 @@
 #include <system_error>
 #include <vector>
 
-#include "harness/workloads.hpp"
+#include "harness/core/workloads.hpp"
 
 namespace flopbench::testing {
 
@@ -47,7 +47,7 @@ class TempDir {
 // Sizes that are not multiples of any tile or vector width, for checking every implementation
 // (CPU and GPU) against the reference.
 inline std::vector<Problem> odd_problems(const WorkloadInfo& w) {
-  if (w.matrix) {
+  if (w.size_kind == SizeKind::matrix) {
     return {Problem::matrix(1, 1, 1), Problem::matrix(17, 17, 17), Problem::matrix(63, 65, 17),
             Problem::matrix(65, 63, 257), Problem::matrix(257, 257, 257),
             Problem::matrix(1, 300, 7), Problem::matrix(300, 1, 129),
@@ -55,7 +55,8 @@ inline std::vector<Problem> odd_problems(const WorkloadInfo& w) {
             // (with caches up to 64 MiB) more than one NC block.
             Problem::matrix(700, 37, 700), Problem::matrix(40, 6500, 400)};
   }
-  if (w.counted_flops) return {Problem::vector(1), Problem::vector(17), Problem::vector(1000)};
+  if (w.size_kind == SizeKind::chain_steps)
+    return {Problem::vector(1), Problem::vector(17), Problem::vector(1000)};
   return {Problem::vector(1),  Problem::vector(17),  Problem::vector(63),
           Problem::vector(65), Problem::vector(257), Problem::vector(100003)};
 }

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/telemetry.hpp"
-#include "harness/types.hpp"
+#include "harness/core/types.hpp"
+#include "harness/machine/telemetry.hpp"
 #include "tests/process.hpp"
 #include "tests/test_support.hpp"
 

@@ -1,0 +1,359 @@
+#include "app/cli.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <set>
+#include <system_error>
+
+#include "app/cli_commands.hpp"
+#include "harness/core/build_info.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/machine/inventory.hpp"
+#include "harness/measure/runner.hpp"
+#include "reports/format.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+
+namespace flopbench {
+namespace fs = std::filesystem;
+
+std::string utc_now(bool compact) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  if (compact) {
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  } else {
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  }
+  return buf;
+}
+
+namespace {
+
+std::map<std::string, std::string> implementation_libraries() {
+  std::map<std::string, std::string> libs;
+  for (const auto& impl : registry().all()) {
+    if (!impl.spec.library.empty() && !impl.spec.library_version.empty()) {
+      libs[impl.spec.library] = impl.spec.library_version;
+    }
+  }
+  return libs;
+}
+
+// --out must be new or empty: an earlier run is never overwritten. Without --out, a new
+// results/<host>-<UTC time> directory.
+fs::path prepare_output_dir(const std::string& out, const std::string& host) {
+  fs::path dir;
+  if (!out.empty()) {
+    dir = out;
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
+      throw InputError(
+          fmt::format("--out {}: exists and is not an empty directory; flopbench never "
+                      "overwrites an earlier run, so choose a new directory",
+                      out));
+    }
+  } else {
+    const fs::path base = fs::path("results") / fmt::format("{}-{}", host, utc_now(true));
+    dir = base;
+    for (int i = 2; fs::exists(dir); ++i) dir = fs::path(base.string() + "-" + std::to_string(i));
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || access(dir.c_str(), W_OK) != 0) {
+    throw InputError(fmt::format("cannot create the results directory {}: {}", dir.string(),
+                                 ec ? ec.message() : "not writable"));
+  }
+  return dir;
+}
+
+std::vector<Precision> parse_precisions(const std::string& text) {
+  if (text == "all") return {};
+  std::vector<Precision> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == "all") return {};
+    out.push_back(parse_precision(item));
+  }
+  return out;
+}
+
+std::string describe_result(const MeasurementRecord& r) {
+  if (r.disposition != Disposition::passed) {
+    return fmt::format("{}: {}", to_string(r.disposition), r.reason);
+  }
+  const std::string rate = throughput(headline(r));
+  std::string peak = r.percent_of_peak ? fmt::format(", {:.0f}% of peak", *r.percent_of_peak) : "";
+  return fmt::format("{}{} (median of {}, cv {:.1f}%, {}) passed", rate, peak, r.stats->samples,
+                     100 * r.stats->cv, r.stopping_rule);
+}
+
+void print_written_files(const fs::path& dir, bool with_results_json) {
+  std::vector<std::string> names;
+  for (const auto& printer : output_printers(with_results_json))
+    names.push_back(printer->file_name());
+  fmt::print("\nwrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
+}
+
+struct RunOptions {
+  std::string workloads, implementations, precision = "all", sizes;
+  MeasureOptions measure;
+};
+
+int run_command(const RunOptions& opt, const std::vector<std::string>& command_line) {
+  Selection sel;
+  if (!opt.workloads.empty()) sel.workloads = parse_workloads(opt.workloads);
+  if (!opt.implementations.empty()) {
+    std::stringstream ss(opt.implementations);
+    for (std::string name; std::getline(ss, name, ',');) sel.implementations.push_back(name);
+  }
+  sel.precisions = parse_precisions(opt.precision);
+  if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
+
+  const MeasuredRun run = measure_selection(sel, opt.measure, command_line, {});
+  write_run_outputs(run);
+  const int status = run_exit_status(run.doc);
+  if (status == kExitInterrupted) {
+    fmt::print(stderr,
+               "flopbench: interrupted; the measurements finished before it were written\n");
+  } else if (status == kExitFailures) {
+    fmt::print(stderr, "flopbench: a measurement was incorrect or failed; see {}/report.md\n",
+               run.dir.string());
+  }
+  return status;
+}
+
+}  // namespace
+
+MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
+                              const std::vector<std::string>& command_line,
+                              const std::function<bool(const MeasurementRequest&)>& keep) {
+  sel.profile = parse_profile(opt.profile);
+  sel.gpus = parse_gpus(opt.gpus);
+  if (opt.threads > 0) omp_set_num_threads(opt.threads);
+
+  ResultsDocument doc;
+  doc.environment = collect_environment(implementation_libraries());
+  auto plan = plan_measurements(sel, doc.environment);
+  if (keep) std::erase_if(plan, [&](const MeasurementRequest& r) { return !keep(r); });
+  const fs::path dir = prepare_output_dir(opt.out, doc.environment.host);
+  doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
+
+  const auto& cpu = doc.environment.cpu;
+  fmt::print("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n",
+             build::version, build::git_commit, plan.size(), opt.profile, doc.run.threads,
+             opt.seed);
+  fmt::print("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
+  if (doc.environment.gpu.devices.empty()) {
+    fmt::print("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
+  }
+  for (const auto& g : doc.environment.gpu.devices) fmt::print("GPU {}: {}\n", g.index, g.name);
+  if (!doc.environment.gpu.devices.empty()) {
+    std::string why_not;
+    if (!gpu_telemetry(&why_not)) fmt::print("GPU telemetry unavailable: {}\n", why_not);
+  }
+  // A library that cannot be loaded makes its implementations unsupported; say so once, here.
+  std::set<std::string> unavailable;
+  for (const auto& req : plan) {
+    if (std::string why = req.implementation->unavailable_reason(); !why.empty())
+      unavailable.insert(std::move(why));
+  }
+  for (const auto& why : unavailable) fmt::print("unsupported: {}\n", why);
+  fmt::print("results: {}\n", dir.string());
+  std::fflush(stdout);
+
+  install_interrupt_handler();
+  const RunSettings settings = settings_for(sel.profile, opt.seed);
+  // Without a GPU, GPU work is recorded as unsupported without a progress line: the line above
+  // already said why.
+  const auto without_device = [](const MeasurementRequest& req) { return req.device.no_gpu(); };
+  const auto shown = plan.size() - static_cast<std::size_t>(
+                                       std::count_if(plan.begin(), plan.end(), without_device));
+  int counter = 0;
+  for (const auto& req : plan) {
+    if (without_device(req)) {
+      doc.measurements.push_back(measure(req, settings, doc.environment));
+      continue;
+    }
+    fmt::print(
+        "[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
+        shown, display_name(req.implementation->workload, req.precision),
+        req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
+    std::fflush(stdout);
+    doc.measurements.push_back(measure(req, settings, doc.environment));
+    const auto& r = doc.measurements.back();
+    fmt::print("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
+    std::fflush(stdout);
+    // Keep results.json current, so that even a crash loses at most the measurement under way.
+    write_file_atomically(dir / "results.json", JsonPrinter().print(doc));
+  }
+  doc.run.finished_utc = utc_now();
+  doc.run.interrupted = interrupt_requested();
+  return {std::move(doc), dir};
+}
+
+void write_run_outputs(const MeasuredRun& run) {
+  write_outputs(run.doc, run.dir, true);
+  fmt::print("\n{}", console_summary(run.doc));
+  print_written_files(run.dir, true);
+}
+
+namespace {
+
+int list_command() {
+  for (const auto& impl : registry().all()) {
+    std::vector<std::string> precisions;
+    for (const auto p : impl.spec.precisions) precisions.emplace_back(to_string(p));
+    const std::string why = impl.unavailable_reason();
+    fmt::print("{:<8} {:<12} {:<4} {:<10} {}{}\n", impl.workload, impl.name(),
+               to_string(impl.spec.device), fmt::format("{}", fmt::join(precisions, ",")),
+               impl.spec.description, why.empty() ? "" : " [unsupported: " + why + "]");
+  }
+  return kExitOk;
+}
+
+int info_command() {
+  fmt::print("{}", describe_environment(collect_environment(implementation_libraries())));
+  return kExitOk;
+}
+
+int report_command(const std::string& results_file, const std::string& out) {
+  const ResultsDocument doc = read_results_file(results_file);
+  const fs::path source_dir = fs::path(results_file).parent_path();
+  const fs::path dir =
+      out.empty() ? (source_dir.empty() ? fs::path(".") : source_dir) : fs::path(out);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  const bool copy_results = fs::weakly_canonical(dir, ec) !=
+                            fs::weakly_canonical(source_dir.empty() ? "." : source_dir, ec);
+  write_outputs(doc, dir, copy_results);
+  fmt::print("{}", console_summary(doc));
+  print_written_files(dir, copy_results);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
+  cmd->add_option("--profile", opt.profile, "quick, standard or full")->capture_default_str();
+  cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
+      ->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--gpus", opt.gpus,
+                  "GPUs to measure: all, or comma-separated indices (0,2); gemm and peak also "
+                  "run on all of them at once when there are two or more")
+      ->capture_default_str();
+  cmd->add_option("--seed", opt.seed, "seed of the generated inputs")->capture_default_str();
+  cmd->add_option("--out", opt.out,
+                  "results directory; must not exist or be empty (default results/<host>-<time>)");
+}
+
+Command add_run_command(CLI::App& app) {
+  auto opt = std::make_shared<RunOptions>();
+  auto* cmd =
+      app.add_subcommand("run", "measure the selected workloads and write a results directory");
+  cmd->add_option("--workloads", opt->workloads,
+                  "comma-separated: gemm, sum, dot, stream, peak, transfer (sgemm/dgemm: gemm "
+                  "at one precision); default all");
+  cmd->add_option("--implementations", opt->implementations,
+                  "comma-separated implementation names (see 'flopbench list'); default all");
+  cmd->add_option("--precision", opt->precision, "fp32, fp64 or all")->capture_default_str();
+  cmd->add_option("--sizes", opt->sizes,
+                  "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
+                  "K/M/G suffixes; default: the profile's");
+  add_measure_options(cmd, opt->measure);
+  return {cmd, [opt](const std::vector<std::string>& command_line) {
+            return run_command(*opt, command_line);
+          }};
+}
+
+Command add_list_command(CLI::App& app) {
+  return {app.add_subcommand("list", "list every registered implementation"),
+          [](const std::vector<std::string>&) { return list_command(); }};
+}
+
+Command add_info_command(CLI::App& app) {
+  return {app.add_subcommand("info", "print the machine inventory and theoretical peaks"),
+          [](const std::vector<std::string>&) { return info_command(); }};
+}
+
+Command add_report_command(CLI::App& app) {
+  struct Options {
+    std::string results_file, out;
+  };
+  auto opt = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("report", "regenerate the outputs of a run from its results.json");
+  cmd->add_option("results", opt->results_file, "a results.json written by 'flopbench run'")
+      ->required();
+  cmd->add_option("--out", opt->out, "directory for the outputs (default: beside results.json)");
+  return {cmd, [opt](const std::vector<std::string>&) {
+            return report_command(opt->results_file, opt->out);
+          }};
+}
+
+int run_exit_status(const ResultsDocument& doc) {
+  if (doc.run.interrupted) return kExitInterrupted;
+  const bool bad = std::any_of(doc.measurements.begin(), doc.measurements.end(), [](const auto& m) {
+    return m.disposition == Disposition::incorrect || m.disposition == Disposition::failed;
+  });
+  return bad ? kExitFailures : kExitOk;
+}
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"flopbench: GPU-vs-CPU FLOPS and bandwidth benchmarks", "flopbench"};
+  app.set_version_flag("--version",
+                       fmt::format("flopbench {} ({})", build::version, build::git_commit));
+  app.require_subcommand(1);
+  const std::vector<Command> commands = {
+      add_run_command(app),    add_list_command(app),  add_info_command(app),
+      add_report_command(app), add_sheet_command(app), add_compare_command(app),
+      add_check_command(app),  add_spec_command(app),
+  };
+
+  // CLI11 would take an unknown command for a stray argument; name it instead.
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(commands.begin(), commands.end(),
+                   [&](const Command& c) { return c.app->get_name() == argv[1]; })) {
+    std::vector<std::string> names;
+    for (const auto& c : commands) names.push_back(c.app->get_name());
+    fmt::print(stderr,
+               "flopbench: error: unknown command '{}' (expected one of: {}; see 'flopbench "
+               "--help')\n",
+               argv[1], fmt::join(names, ", "));
+    return kExitBadInput;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "flopbench: error: {} (see 'flopbench --help')\n", e.what());
+    return kExitBadInput;
+  }
+
+  const std::vector<std::string> command_line(argv, argv + argc);
+  try {
+    for (const auto& c : commands) {
+      if (c.app->parsed()) return c.action(command_line);
+    }
+    return kExitBadInput;  // unreachable: require_subcommand(1)
+  } catch (const InputError& e) {
+    fmt::print(stderr, "flopbench: error: {}\n", e.what());
+    return kExitBadInput;
+  }
+}
+
+}  // namespace flopbench

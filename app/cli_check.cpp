@@ -1,0 +1,240 @@
+// `flopbench check` and `flopbench spec generate`: acceptance testing (docs/acceptance.md).
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli.hpp"
+#include "app/cli_commands.hpp"
+#include "harness/core/sizes.hpp"
+#include "harness/machine/inventory.hpp"
+#include "reports/acceptance/acceptance.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where the shipped specs are, in the order `--spec auto` looks: the environment's choice, an
+// installed flopbench's share directory, then the source tree this build came from.
+std::vector<fs::path> spec_dirs() {
+  if (const char* dir = std::getenv("FLOPBENCH_SPEC_DIR"); dir && *dir) return {dir};
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share" / "flopbench" / "specs");
+  dirs.emplace_back(FLOPBENCH_SPEC_DIR);
+  return dirs;
+}
+
+struct ChosenSpec {
+  Spec spec;
+  std::string label;  // recorded in the verdict: the file, or "auto: <file>"
+};
+
+// The shipped spec for this machine: the first (by file name) keyed to the name of its first
+// GPU; on a machine without a GPU, the first keyed to no GPU at all (cpu-only.csv).
+ChosenSpec auto_spec(const GpuInventory& gpu) {
+  const auto dirs = spec_dirs();
+  const auto dir_it = std::find_if(dirs.begin(), dirs.end(), [](const fs::path& d) {
+    std::error_code ec;
+    return fs::is_directory(d, ec);
+  });
+  std::vector<std::string> looked;
+  for (const auto& d : dirs) looked.push_back(d.string());
+  if (dir_it == dirs.end()) {
+    throw InputError(
+        fmt::format("--spec auto: no spec directory found (looked in {}); give a "
+                    "spec with --spec FILE",
+                    fmt::join(looked, ", ")));
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(*dir_it)) {
+    if (entry.path().extension() == ".csv") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  const GpuDevice* first_gpu = gpu.devices.empty() ? nullptr : &gpu.devices.front();
+  const std::string gpu_name = first_gpu ? first_gpu->name : "";
+  for (const auto& file : files) {
+    Spec spec = read_spec(file);
+    const auto patterns = spec_gpu_patterns(spec);
+    const bool match =
+        gpu_name.empty() ? patterns.empty()
+                         : std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+                             return applies_to_gpu(p, *first_gpu);
+                           });
+    if (!match) continue;
+    fmt::print("spec: auto -> {} (for {})\n", file.string(),
+               gpu_name.empty() ? "a machine without a GPU" : "GPU '" + gpu_name + "'");
+    return {std::move(spec), "auto: " + file.string()};
+  }
+  throw InputError(fmt::format(
+      "--spec auto: no spec in {} is for {}; give one with --spec FILE, or make one from a golden "
+      "run with 'flopbench spec generate'",
+      dir_it->string(), gpu_name.empty() ? "a machine without a GPU" : "GPU '" + gpu_name + "'"));
+}
+
+ChosenSpec choose_spec(const std::string& option, const GpuInventory& gpu) {
+  if (option == "auto") return auto_spec(gpu);
+  return {read_spec(option), option};
+}
+
+// Whether the spec names a measurement like `req`: the runner's work is limited to those.
+bool needed(const Spec& spec, const MeasurementRequest& req) {
+  return std::any_of(spec.criteria.begin(), spec.criteria.end(), [&](const Criterion& c) {
+    const Metric& m = c.metric;
+    if (!m.measured_rate() || m.workload != req.implementation->workload ||
+        m.precision != req.precision || m.implementation != req.implementation->name()) {
+      return false;
+    }
+    if (!m.device.on_gpu()) return !req.device.on_gpu();
+    // A metric on every GPU needs each; a request without a GPU is GPU work this machine cannot
+    // do, which the runner records as such.
+    return req.device.on_gpu() &&
+           (m.device.gpus.empty() || req.device.no_gpu() || m.device == req.device);
+  });
+}
+
+// Records the verdict in an earlier run's results.json. Only the `acceptance` key changes: the
+// file is patched as JSON, so its measurements, and any field this version does not know,
+// stay as they were.
+void record_verdict(const fs::path& results_file, const AcceptanceResult& result) {
+  std::ifstream in(results_file, std::ios::binary);
+  nlohmann::json j = nlohmann::json::parse(in);  // read_results_file has validated it
+  j["acceptance"] = result;
+  write_file_atomically(results_file,
+                        j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+struct CheckOptions {
+  std::string spec, results, junit, sizes;
+  MeasureOptions measure;
+};
+
+int check_command(const CheckOptions& opt, const std::vector<std::string>& command_line) {
+  std::optional<ChosenSpec> chosen;
+  // A bad spec is reported before anything is measured.
+  if (opt.spec != "auto") chosen = choose_spec(opt.spec, {});
+  AcceptanceResult result;
+  fs::path dir;
+  if (!opt.results.empty()) {
+    if (!opt.measure.out.empty() || !opt.sizes.empty()) {
+      throw InputError(
+          "--out and --sizes say how to measure, and with --results nothing is "
+          "measured: the verdict goes beside that results.json");
+    }
+    ResultsDocument doc = read_results_file(opt.results);
+    if (!chosen) chosen = choose_spec(opt.spec, doc.environment.gpu);
+    result = judge(chosen->spec, doc, chosen->label, utc_now());
+    dir = fs::path(opt.results).parent_path();
+    if (dir.empty()) dir = ".";
+    doc.acceptance = result;
+    record_verdict(opt.results, result);
+    write_outputs(doc, dir, false);
+  } else {
+    if (!chosen) chosen = choose_spec(opt.spec, gpu_inventory());
+    Selection sel;
+    if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
+    MeasuredRun run =
+        measure_selection(sel, opt.measure, command_line,
+                          [&](const MeasurementRequest& req) { return needed(chosen->spec, req); });
+    if (run.doc.run.interrupted) {
+      write_run_outputs(run);
+      fmt::print(stderr, "flopbench: interrupted; no verdict (the measurements so far are in {})\n",
+                 run.dir.string());
+      return kExitInterrupted;
+    }
+    result = judge(chosen->spec, run.doc, chosen->label, utc_now());
+    run.doc.acceptance = result;
+    write_run_outputs(run);
+    dir = run.dir;
+    fmt::print("\n");
+  }
+  fmt::print("{}", acceptance_console(result));
+  if (!opt.junit.empty()) {
+    std::array<char, 256> host{};
+    gethostname(host.data(), host.size() - 1);
+    write_file_atomically(opt.junit, acceptance_junit(result, host.data()));
+    fmt::print("wrote {}\n", opt.junit);
+  }
+  fmt::print("verdict recorded in {}\n", (dir / "results.json").string());
+  return result.passed ? kExitOk : kExitFailures;
+}
+
+struct GenerateOptions {
+  std::string from, out;
+  double ratio = 0;
+};
+
+int generate_command(const GenerateOptions& opt) {
+  if (!(opt.ratio > 0 && opt.ratio <= 1)) {
+    throw InputError(
+        fmt::format("--ratio {}: expected a number in (0, 1], the fraction of the "
+                    "golden run a machine must reach",
+                    opt.ratio));
+  }
+  const ResultsDocument doc = read_results_file(opt.from);
+  if (std::none_of(doc.measurements.begin(), doc.measurements.end(),
+                   [](const auto& r) { return r.disposition == Disposition::passed; })) {
+    throw InputError(fmt::format("{}: no passed measurement to make a spec from", opt.from));
+  }
+  std::error_code ec;
+  if (fs::exists(opt.out, ec)) {
+    throw InputError(fmt::format(
+        "--out {}: exists; flopbench does not overwrite a spec, so choose a new name", opt.out));
+  }
+  write_file_atomically(opt.out, generate_spec(doc, opt.ratio, opt.from));
+  fmt::print("wrote {}\n", opt.out);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_check_command(CLI::App& app) {
+  auto opt = std::make_shared<CheckOptions>();
+  auto* cmd = app.add_subcommand(
+      "check", "judge a run against an acceptance spec: exit 0 pass, 1 fail, 2 cannot check");
+  cmd->add_option("--spec", opt->spec,
+                  "the spec (CSV; see docs/acceptance.md), or 'auto': the shipped spec for "
+                  "this machine's GPU")
+      ->required();
+  cmd->add_option("--results", opt->results,
+                  "judge this results.json (the verdict is added to it); default: measure what "
+                  "the spec needs first");
+  cmd->add_option("--junit", opt->junit, "also write the verdict as JUnit XML to this file");
+  cmd->add_option("--sizes", opt->sizes,
+                  "when measuring: sizes as for 'flopbench run' (default: the profile's)");
+  add_measure_options(cmd, opt->measure);
+  return {cmd, [opt](const std::vector<std::string>& command_line) {
+            return check_command(*opt, command_line);
+          }};
+}
+
+Command add_spec_command(CLI::App& app) {
+  auto opt = std::make_shared<GenerateOptions>();
+  auto* cmd = app.add_subcommand("spec", "acceptance specs");
+  cmd->require_subcommand(1);
+  auto* generate = cmd->add_subcommand(
+      "generate", "write a spec that holds machines to a ratio of a golden run's measurements");
+  generate->add_option("--from", opt->from, "the golden run's results.json")->required();
+  generate->add_option("--ratio", opt->ratio, "each bound is this fraction of the golden value")
+      ->required();
+  generate->add_option("--out", opt->out, "the spec file to write (must not exist)")->required();
+  return {cmd, [opt](const std::vector<std::string>&) { return generate_command(*opt); }};
+}
+
+}  // namespace flopbench

@@ -1,0 +1,64 @@
+#pragma once
+
+// The subcommands of `flopbench`. Each one adds itself to the application, with its options
+// bound to state its action owns, and returns that action. A new subcommand is one function
+// in its own file plus one line in cli_main's list (harness/cli.cpp).
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "harness/core/results.hpp"
+#include "harness/measure/runner.hpp"
+
+namespace flopbench {
+
+struct Command {
+  CLI::App* app = nullptr;
+  // Runs the command once parsing chose it; gets the whole command line (recorded in results).
+  // Throws InputError for bad input; returns the exit status.
+  std::function<int(const std::vector<std::string>& command_line)> action;
+};
+
+Command add_run_command(CLI::App& app);
+Command add_list_command(CLI::App& app);
+Command add_info_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
+Command add_sheet_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
+Command add_check_command(CLI::App& app);
+Command add_spec_command(CLI::App& app);
+
+// ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
+
+struct MeasureOptions {
+  std::string profile = "standard";
+  int threads = 0;  // 0: OMP_NUM_THREADS, else every core
+  std::uint64_t seed = 1;
+  std::string out;           // the results directory: new or empty; "" for results/<host>-<time>
+  std::string gpus = "all";  // "all" or GPU indices, "0,2"
+};
+// --profile, --threads, --gpus, --seed, --out.
+void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
+
+struct MeasuredRun {
+  ResultsDocument doc;
+  std::filesystem::path dir;
+};
+// Plans `sel` on this machine, keeps the requests `keep` accepts (all when it is empty) and
+// measures them into a new results directory, printing progress and keeping results.json
+// current. The other outputs are left to write_run_outputs.
+MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
+                              const std::vector<std::string>& command_line,
+                              const std::function<bool(const MeasurementRequest&)>& keep);
+// Writes every output of a run into its directory; prints the summary and the files written.
+void write_run_outputs(const MeasuredRun& run);
+
+// The current UTC time, ISO 8601 ("2026-11-23T19:20:00Z"), or compact for directory names.
+std::string utc_now(bool compact = false);
+
+}  // namespace flopbench

@@ -1,0 +1,79 @@
+// `flopbench sheet`: the one-page performance sheet of a run, as HTML and optionally PDF.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "app/cli.hpp"
+#include "app/cli_commands.hpp"
+#include "reports/chromium.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+#include "reports/sheet.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SheetOptions {
+  std::string results_file, lang = "en", out;
+  bool pdf = false;
+};
+
+int sheet_command(const SheetOptions& opt) {
+  const SheetLanguage language = parse_sheet_language(opt.lang);
+  const ResultsDocument doc = read_results_file(opt.results_file);
+  // --out names the HTML file; the PDF takes the same name. An --out ending in .pdf names the
+  // PDF instead, and the HTML goes beside it.
+  fs::path html = opt.out.empty() ? fs::path(opt.results_file).parent_path() /
+                                        fmt::format("sheet-{}.html", opt.lang)
+                                  : fs::path(opt.out);
+  fs::path pdf = fs::path(html).replace_extension(".pdf");
+  if (html.extension() == ".pdf") {
+    pdf = html;
+    html.replace_extension(".html");
+  }
+  if (!html.parent_path().empty()) {
+    std::error_code ec;
+    fs::create_directories(html.parent_path(), ec);
+    if (ec) {
+      throw InputError(
+          fmt::format("cannot create {}: {}", html.parent_path().string(), ec.message()));
+    }
+  }
+  write_file_atomically(html, sheet_html(doc, language));
+  fmt::print("wrote {}\n", html.string());
+  if (!opt.pdf) return kExitOk;
+
+  const auto chromium = find_chromium();
+  if (!chromium) {
+    throw InputError(fmt::format(
+        "--pdf needs headless Chromium (chromium, chromium-browser or google-chrome on PATH), "
+        "which is not installed; the HTML sheet is written: open {} in a browser and print it "
+        "to PDF, or install chromium",
+        html.string()));
+  }
+  print_to_pdf(*chromium, html, pdf);
+  fmt::print("wrote {} (rendered by {})\n", pdf.string(), chromium->string());
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_sheet_command(CLI::App& app) {
+  auto opt = std::make_shared<SheetOptions>();
+  auto* cmd = app.add_subcommand("sheet", "write the one-page performance sheet of a run");
+  cmd->add_option("results", opt->results_file, "a results.json written by 'flopbench run'")
+      ->required();
+  cmd->add_option("--lang", opt->lang, "language of the sheet: en or zh")->capture_default_str();
+  cmd->add_option("--out", opt->out,
+                  "the HTML file to write (default: sheet-<lang>.html beside results.json)");
+  cmd->add_flag("--pdf", opt->pdf,
+                "also render it to PDF (same name, .pdf) with headless Chromium");
+  return {cmd, [opt](const std::vector<std::string>&) { return sheet_command(*opt); }};
+}
+
+}  // namespace flopbench

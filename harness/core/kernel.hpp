@@ -1,0 +1,103 @@
+#pragma once
+
+// What an implementation implements. Each workload has one kernel interface; an implementation
+// is a class template over the element type (float, double) deriving from it, in one file, with
+// one registration line (see registry.hpp). The harness owns inputs, timing and verification.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "harness/core/host_buffer.hpp"
+
+namespace flopbench {
+
+// Common to every kernel.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // The timed region: one complete run, blocking until its result is ready.
+  virtual void run() = 0;
+  // Device kernels time run() with CUDA events and return that time here; host kernels return
+  // nothing and are timed with the host's monotonic clock.
+  virtual std::optional<double> device_seconds_of_last_run() const { return std::nullopt; }
+  // Facts for the result record (math mode, library choices, caveats).
+  virtual std::vector<std::string> notes() const { return {}; }
+  // Whether FP64 may run on tensor cores (cuBLAS DGEMM on GPUs that have them): % of peak is
+  // then judged against the tensor-core peak.
+  virtual bool may_use_fp64_tensor_cores() const { return false; }
+};
+
+// gemm: C = alpha * A * B + beta * C. Column-major, no padding: A is m x k (lda = m),
+// B is k x n (ldb = k), C is m x n (ldc = m).
+template <class T>
+struct GemmInputs {
+  std::int64_t m = 0, n = 0, k = 0;
+  T alpha = 1, beta = 0;
+  HostBuffer<T> a, b, c;
+};
+
+template <class T>
+class GemmKernel : public Kernel {
+ public:
+  // Untimed. `in` outlives the kernel; C must be copied, since run() updates it in place.
+  virtual void setup(const GemmInputs<T>& in) = 0;
+  // Untimed: the current C into `c` (m * n elements).
+  virtual void read_c(std::span<T> c) = 0;
+};
+
+// Vector workloads. sum reads x; dot reads x and y; stream computes a = x + scalar * y.
+template <class T>
+struct VectorInputs {
+  std::int64_t n = 0;
+  T scalar = 0;
+  HostBuffer<T> x, y;
+};
+
+// sum and dot.
+template <class T>
+class ReductionKernel : public Kernel {
+ public:
+  virtual void setup(const VectorInputs<T>& in) = 0;  // untimed; `in` outlives the kernel
+  virtual T result() = 0;                             // untimed: the last run's result
+};
+
+// stream: the STREAM triad a = x + scalar * y.
+template <class T>
+class StreamKernel : public Kernel {
+ public:
+  virtual void setup(const VectorInputs<T>& in) = 0;  // untimed; `in` outlives the kernel
+  virtual void read_a(std::span<T> a) = 0;            // untimed
+};
+
+// transfer: one copy of x between host and device memory. The direction, and whether the host
+// side is pinned or pageable, belong to the implementation.
+template <class T>
+class TransferKernel : public Kernel {
+ public:
+  virtual void setup(const VectorInputs<T>& in) = 0;  // untimed; `in` outlives the kernel
+  // Untimed: the destination of the last copy (read back from the device when it is there).
+  virtual void read_destination(std::span<T> out) = 0;
+};
+
+// peak: independent register-resident chains x <- x * a + b, `iterations` steps each, all
+// starting from x0. The kernel chooses how many chains keep its hardware busy.
+template <class T>
+struct PeakInputs {
+  std::int64_t iterations = 0;
+  T a = 0, b = 0, x0 = 0;
+};
+
+template <class T>
+class PeakKernel : public Kernel {
+ public:
+  virtual void setup(const PeakInputs<T>& in) = 0;
+  // Floating-point operations of one run (2 per fused multiply-add).
+  virtual double flops_per_run() const = 0;
+  // Untimed: the final value of every chain of the last run.
+  virtual std::vector<T> chain_values() = 0;
+};
+
+}  // namespace flopbench

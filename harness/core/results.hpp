@@ -1,0 +1,214 @@
+#pragma once
+
+// Plain result records: the runner fills them, reporters only read them. results.json is their
+// serialisation (reports/results_json.cpp); every other output is generated from that file.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/catalog.hpp"
+#include "harness/core/types.hpp"
+
+namespace flopbench {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct CacheLevel {
+  int level = 0;
+  std::string type;  // "Data", "Instruction", "Unified"
+  std::int64_t size_bytes = 0;
+  int shared_by_cpus = 0;  // logical CPUs sharing one instance
+  int instances = 0;       // how many of this cache the machine has
+};
+
+// A theoretical peak and how it was derived, so every % of peak can be checked by hand.
+struct Peak {
+  std::optional<double> gflops;  // empty: unknown
+  std::string basis;             // the formula with its numbers, or why it is unknown
+};
+
+// A device's peak at a precision (CpuInventory and GpuDevice).
+template <class Device>
+const Peak& peak_at(const Device& d, Precision p) {
+  switch (p) {
+    case Precision::fp32:
+      return d.peak_fp32;
+    case Precision::fp64:
+      return d.peak_fp64;
+  }
+  throw std::logic_error("unknown precision");
+}
+
+struct CpuInventory {
+  std::string model;              // "AMD EPYC 9654 96-Core Processor"
+  std::string vendor;             // "AuthenticAMD", "GenuineIntel", "ARM"
+  std::string microarchitecture;  // "Zen 4", or "unknown"
+  int family = 0, model_number = 0, stepping = 0;
+  int sockets = 0;
+  int cores = 0;                  // physical cores usable by this process
+  int logical_cpus = 0;           // hardware threads usable by this process
+  std::vector<std::string> simd;  // ISA extensions present: "avx512f", "avx2", "fma", "neon", ...
+  std::vector<CacheLevel> caches;
+  std::int64_t memory_bytes = 0;
+  std::optional<double> clock_ghz;  // all-core clock used by the peak model
+  std::string clock_source;         // how clock_ghz was obtained
+  Peak peak_fp32;
+  Peak peak_fp64;
+
+  const Peak& peak(Precision p) const { return peak_at(*this, p); }
+};
+
+struct GpuDevice {
+  int index = 0;
+  std::string name;
+  int cc_major = 0, cc_minor = 0;
+  int sm_count = 0;
+  double sm_clock_mhz = 0;  // maximum SM clock
+  double memory_clock_mhz = 0;
+  std::int64_t memory_bytes = 0;
+  int memory_bus_width_bits = 0;
+  std::int64_t l2_bytes = 0;
+  bool ecc_enabled = false;
+  std::string pci_bus_id;     // "0000:17:00.0"
+  std::string pci_device_id;  // vendor:device as lspci -nn shows it, "10de:2330"; "" if unknown
+  std::string uuid;
+  Peak peak_fp32;
+  Peak peak_fp64;
+
+  const Peak& peak(Precision p) const { return peak_at(*this, p); }
+};
+
+struct GpuInventory {
+  bool cuda_built = false;      // false in a CPU-only build
+  std::string runtime_version;  // "13.0"
+  std::string driver_version;   // CUDA version the driver supports, "" when there is no driver
+  std::vector<GpuDevice> devices;
+  std::string no_device_reason;  // why devices is empty ("" when it is not)
+};
+
+struct Environment {
+  std::string flopbench_version;
+  std::string git_commit;
+  std::string host;
+  std::string os;      // "Debian GNU/Linux 12 (bookworm)"
+  std::string kernel;  // uname -r
+  std::string compiler;
+  std::string compiler_flags;
+  std::string build_type;
+  std::map<std::string, std::string> libraries;   // name -> version
+  std::map<std::string, std::string> openmp_env;  // OMP_NUM_THREADS etc., "" when unset
+  CpuInventory cpu;
+  GpuInventory gpu;
+};
+
+struct Statistics {
+  std::int64_t samples = 0;
+  double median = 0, min = 0, max = 0, mean = 0, stddev = 0;
+  double cv = 0;  // stddev / mean
+};
+
+struct Verification {
+  std::string method;    // what was compared, e.g. "6143 sampled elements vs double reference"
+  double max_error = 0;  // the worst error found, in the output's units
+  double tolerance = 0;  // what was allowed at that element
+  // max over checked elements of error / allowed error: <= 1 passes.
+  double error_ratio = 0;
+  bool passed = false;
+};
+
+// A GPU's state read just before or just after a measurement (DESIGN.md, measurement rule 9).
+// Readings the source could not give stay empty.
+struct GpuTelemetry {
+  std::string device;  // "gpu0"
+  std::string source;  // "nvml" or "nvidia-smi"
+  std::optional<double> sm_clock_mhz, memory_clock_mhz, temperature_c, power_w;
+  // Active clock event ("throttle") reasons, by name: "sw_power_cap", "hw_thermal_slowdown", ...
+  std::vector<std::string> clock_event_reasons;
+  // Whether any of them lowers the clocks of a busy GPU (idle and application-clock settings do
+  // not count); a measurement with such a reading is flagged "throttled".
+  bool throttled = false;
+};
+
+struct MeasurementRecord {
+  WorkloadId workload = WorkloadId::gemm;
+  std::string implementation;  // "omp", "eigen", "openblas", "cuda", ...
+  DeviceRef device;
+  Precision precision = Precision::fp32;
+  Problem problem;
+  Disposition disposition = Disposition::skipped;
+  std::string reason;  // why it did not pass; "" when it passed
+  std::vector<std::string> notes;
+  int threads = 0;  // CPU threads used (0 for GPU work)
+
+  // Cost of one run, from the workload's cost model (0 where meaningless).
+  double flops = 0;
+  double bytes = 0;
+
+  // Timing. One sample is the mean time per run over `iterations_per_sample` back-to-back runs.
+  std::string timing;  // "host_real_time" or "device_events"
+  std::vector<double> samples_s;
+  std::vector<double> host_wall_s;  // host wall time per run for each sample
+  std::int64_t iterations_per_sample = 0;
+  std::string stopping_rule;  // which rule ended sampling (see runner.hpp)
+  std::optional<Statistics> stats;
+  double wall_s = 0;  // the whole measurement: setup, verification, sampling
+
+  // Derived from stats.median and the cost model; empty where meaningless or not passed.
+  std::optional<double> gflops;
+  std::optional<double> gbytes_per_s;
+  Peak peak;  // the peak this measurement is judged against
+  std::optional<double> percent_of_peak;
+
+  std::optional<Verification> verification;
+
+  // GPU measurements: one reading per GPU used, before the first run and after the last sample.
+  // Empty for CPU measurements and where no telemetry source could be loaded.
+  std::vector<GpuTelemetry> telemetry_before, telemetry_after;
+
+  const WorkloadInfo& workload_info() const { return info(workload); }
+};
+
+struct RunInfo {
+  std::vector<std::string> command_line;
+  std::string profile;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::string started_utc;  // ISO 8601
+  std::string finished_utc;
+  bool interrupted = false;
+};
+
+// One acceptance criterion judged against a results document (`flopbench check`).
+struct CriterionVerdict {
+  std::string metric;              // e.g. "gpu.sgemm.cublas.tflops"
+  std::string comparator;          // ">=", ">", "<=", "<", "=="
+  std::string bound_text;          // the bound as the spec wrote it, e.g. "0.85 * peak"
+  std::optional<double> measured;  // in `unit`; empty when not measured
+  std::optional<double> bound;     // resolved, in `unit`
+  std::string unit;
+  std::optional<double> margin_percent;  // how far measured is on the passing side of bound
+  std::string severity;                  // "fail" or "warn"
+  std::string verdict;                   // "PASS", "FAIL" or "WARN"
+  std::string reason;  // why it did not pass ("not measured", ...); "" when it passed
+  std::string description;
+};
+
+struct AcceptanceResult {
+  std::string spec;  // the spec file (or "auto: <file>")
+  std::string checked_utc;
+  std::vector<CriterionVerdict> criteria;
+  bool passed = false;  // every fail-severity criterion passed
+};
+
+struct ResultsDocument {
+  int schema_version = kSchemaVersion;
+  Environment environment;
+  RunInfo run;
+  std::vector<MeasurementRecord> measurements;
+  std::optional<AcceptanceResult> acceptance;  // present once `flopbench check` judged the run
+};
+
+}  // namespace flopbench

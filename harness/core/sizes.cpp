@@ -1,0 +1,92 @@
+#include "harness/core/sizes.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <limits>
+#include <string>
+
+namespace flopbench {
+namespace {
+
+std::int64_t parse_count(std::string_view text, std::string_view whole) {
+  auto bad = [&](std::string_view why) {
+    return InputError(
+        fmt::format("bad size '{}': {} (expected a positive integer, optionally "
+                    "with K, M or G, or MxNxK for gemm)",
+                    whole, why));
+  };
+  if (text.empty()) throw bad("empty value");
+  std::int64_t scale = 1;
+  switch (text.back()) {
+    case 'K':
+    case 'k':
+      scale = std::int64_t{1} << 10;
+      break;
+    case 'M':
+    case 'm':
+      scale = std::int64_t{1} << 20;
+      break;
+    case 'G':
+    case 'g':
+      scale = std::int64_t{1} << 30;
+      break;
+    default:
+      break;
+  }
+  if (scale != 1) text.remove_suffix(1);
+  if (!text.empty() && text.front() == '-') throw bad("negative");
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) throw bad("too large");
+  if (ec != std::errc() || end != text.data() + text.size()) throw bad("not a number");
+  if (value == 0) throw bad("zero");
+  if (value > std::numeric_limits<std::int64_t>::max() / scale) throw bad("too large");
+  return value * scale;
+}
+
+}  // namespace
+
+SizeSpec parse_size(std::string_view text) {
+  const auto x1 = text.find('x');
+  if (x1 == std::string_view::npos) return {0, parse_count(text, text), 0};
+  const auto x2 = text.find('x', x1 + 1);
+  if (x2 == std::string_view::npos || text.find('x', x2 + 1) != std::string_view::npos) {
+    throw InputError(fmt::format("bad size '{}': expected N or MxNxK", text));
+  }
+  return {parse_count(text.substr(0, x1), text),
+          parse_count(text.substr(x1 + 1, x2 - x1 - 1), text),
+          parse_count(text.substr(x2 + 1), text)};
+}
+
+std::vector<SizeSpec> parse_sizes(std::string_view comma_separated) {
+  std::vector<SizeSpec> sizes;
+  std::size_t start = 0;
+  while (start <= comma_separated.size()) {
+    const auto comma = comma_separated.find(',', start);
+    const auto end = comma == std::string_view::npos ? comma_separated.size() : comma;
+    sizes.push_back(parse_size(comma_separated.substr(start, end - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return sizes;
+}
+
+Problem to_problem(const SizeSpec& size, const WorkloadInfo& workload) {
+  switch (workload.size_kind) {
+    case SizeKind::matrix:
+      return size.is_triple() ? Problem::matrix(size.m, size.n, size.k)
+                              : Problem::matrix(size.n, size.n, size.n);
+    case SizeKind::elements:
+    case SizeKind::chain_steps:
+      if (size.is_triple()) {
+        throw InputError(
+            fmt::format("size {}x{}x{} is a matrix shape, but {} takes an element count", size.m,
+                        size.n, size.k, workload.name));
+      }
+      return Problem::vector(size.n);
+  }
+  throw std::logic_error("unknown size kind");
+}
+
+}  // namespace flopbench

@@ -1,0 +1,42 @@
+#include "harness/core/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+namespace flopbench {
+
+Statistics compute_statistics(std::span<const double> samples) {
+  Statistics s;
+  s.samples = static_cast<std::int64_t>(samples.size());
+  if (samples.empty()) return s;
+  std::vector<double> sorted(samples.begin(), samples.end());
+  std::sort(sorted.begin(), sorted.end());
+  const std::size_t n = sorted.size();
+  s.min = sorted.front();
+  s.max = sorted.back();
+  s.median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  s.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(n);
+  if (n > 1) {
+    double sq = 0;
+    for (double x : sorted) sq += (x - s.mean) * (x - s.mean);
+    s.stddev = std::sqrt(sq / static_cast<double>(n - 1));
+  }
+  s.cv = s.mean > 0 ? s.stddev / s.mean : 0;
+  return s;
+}
+
+std::string stopping_reason(const StoppingRule& rule, std::span<const double> samples,
+                            double measured_s, double elapsed_s) {
+  const auto n = static_cast<int>(samples.size());
+  if (n >= rule.min_samples && measured_s >= rule.min_measured_s &&
+      compute_statistics(samples).cv <= rule.target_cv) {
+    return "converged";
+  }
+  if (n >= rule.max_samples) return "max_samples";
+  if (elapsed_s >= rule.time_limit_s) return "time_limit";
+  return "";
+}
+
+}  // namespace flopbench

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "harness/core/results.hpp"
+
+namespace flopbench {
+
+// Median, min, max, mean, sample standard deviation and coefficient of variation.
+// Empty input gives samples == 0 and zeros elsewhere.
+Statistics compute_statistics(std::span<const double> samples);
+
+// When to stop taking samples of one measurement. Sampling continues until, after a round,
+//  - at least min_samples were taken, min_measured_s of measured time has accumulated and the
+//    CV is at most target_cv                                         -> "converged";
+//  - or max_samples were taken                                       -> "max_samples";
+//  - or time_limit_s of wall time has passed since sampling started  -> "time_limit".
+struct StoppingRule {
+  int min_samples = 10;
+  int max_samples = 100;
+  double min_measured_s = 0.5;
+  double target_cv = 0.02;
+  double time_limit_s = 10.0;
+};
+
+// The rule that ends sampling, or "" to go on. measured_s is the sum of the sample times times
+// their iteration counts; elapsed_s the wall time since sampling started.
+std::string stopping_reason(const StoppingRule& rule, std::span<const double> samples,
+                            double measured_s, double elapsed_s);
+
+}  // namespace flopbench

@@ -1,0 +1,132 @@
+#include "harness/core/types.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <ostream>
+#include <utility>
+
+namespace flopbench {
+namespace {
+
+// The names of an enum's values, from its exhaustive to_string.
+template <class Enum, std::size_t N>
+Enum parse_enum(std::string_view what, std::string_view s, const std::array<Enum, N>& values) {
+  std::vector<std::string_view> valid;
+  for (const Enum value : values) {
+    if (to_string(value) == s) return value;
+    valid.push_back(to_string(value));
+  }
+  throw InputError(
+      fmt::format("unknown {} '{}' (expected one of: {})", what, s, fmt::join(valid, ", ")));
+}
+
+constexpr std::array kDispositions = {Disposition::passed, Disposition::incorrect,
+                                      Disposition::failed, Disposition::skipped,
+                                      Disposition::unsupported};
+constexpr std::array kProfiles = {Profile::quick, Profile::standard, Profile::full};
+
+}  // namespace
+
+std::string_view to_string(Precision p) {
+  switch (p) {
+    case Precision::fp32:
+      return "fp32";
+    case Precision::fp64:
+      return "fp64";
+  }
+  throw std::logic_error("unknown precision");
+}
+
+std::size_t size_of(Precision p) {
+  switch (p) {
+    case Precision::fp32:
+      return 4;
+    case Precision::fp64:
+      return 8;
+  }
+  throw std::logic_error("unknown precision");
+}
+
+std::string_view to_string(DeviceKind d) {
+  switch (d) {
+    case DeviceKind::cpu:
+      return "cpu";
+    case DeviceKind::gpu:
+      return "gpu";
+  }
+  throw std::logic_error("unknown device kind");
+}
+
+std::string_view to_string(Disposition d) {
+  switch (d) {
+    case Disposition::passed:
+      return "passed";
+    case Disposition::incorrect:
+      return "incorrect";
+    case Disposition::failed:
+      return "failed";
+    case Disposition::skipped:
+      return "skipped";
+    case Disposition::unsupported:
+      return "unsupported";
+  }
+  throw std::logic_error("unknown disposition");
+}
+
+std::string_view to_string(Profile p) {
+  switch (p) {
+    case Profile::quick:
+      return "quick";
+    case Profile::standard:
+      return "standard";
+    case Profile::full:
+      return "full";
+  }
+  throw std::logic_error("unknown profile");
+}
+
+Precision parse_precision(std::string_view s) { return parse_enum("precision", s, kPrecisions); }
+Disposition parse_disposition(std::string_view s) {
+  return parse_enum("disposition", s, kDispositions);
+}
+Profile parse_profile(std::string_view s) { return parse_enum("profile", s, kProfiles); }
+
+std::string Problem::label() const {
+  return is_matrix() ? fmt::format("{}x{}x{}", m, n, k) : fmt::format("{}", n);
+}
+
+std::string DeviceRef::label() const {
+  if (!on_gpu()) return "cpu";
+  if (gpus.empty()) return "gpu";
+  std::string out;
+  for (const int g : gpus) out += fmt::format("{}gpu{}", out.empty() ? "" : "+", g);
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& out, const DeviceRef& d) { return out << d.label(); }
+
+DeviceRef DeviceRef::parse(std::string_view label) {
+  if (label == "cpu") return cpu();
+  if (label == "gpu") return gpu({});
+  std::vector<int> indices;
+  for (std::string_view rest = label;;) {
+    const std::size_t plus = std::min(rest.find('+'), rest.size());
+    const std::string_view item = rest.substr(0, plus);
+    int index = -1;
+    const char* digits = item.data() + std::min<std::size_t>(3, item.size());
+    const auto [end, ec] = std::from_chars(digits, item.data() + item.size(), index);
+    if (!item.starts_with("gpu") || item.size() == 3 || ec != std::errc() ||
+        end != item.data() + item.size() || index < 0) {
+      throw InputError(
+          fmt::format("unknown device '{}' (expected cpu, gpu, gpuN or gpuN+gpuM+...)", label));
+    }
+    indices.push_back(index);
+    if (plus == rest.size()) break;
+    rest.remove_prefix(plus + 1);
+  }
+  return gpu(std::move(indices));
+}
+
+}  // namespace flopbench

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace flopbench {
+
+// Every use of a Precision is an exhaustive switch (or goes through one of the functions
+// below), so that the compiler's -Wswitch names each place a new precision must be handled.
+enum class Precision { fp32, fp64 };
+inline constexpr std::array kPrecisions = {Precision::fp32, Precision::fp64};
+
+enum class DeviceKind { cpu, gpu };
+
+// The sizes and stopping rule a run uses by default.
+enum class Profile { quick, standard, full };
+
+// What happened to a measurement. Every requested measurement ends with exactly one of these:
+// a result is never silently missing.
+enum class Disposition {
+  passed,       // ran, verified, timed
+  incorrect,    // ran, but the output failed verification: its timing is not reported
+  failed,       // could not run to the end (exception, allocation failure, CUDA error)
+  skipped,      // not run on purpose (interrupted, excluded)
+  unsupported,  // this build or machine cannot run it (no GPU, built without OpenBLAS)
+};
+
+std::string_view to_string(Precision p);
+std::string_view to_string(DeviceKind d);
+std::string_view to_string(Disposition d);
+std::string_view to_string(Profile p);
+// Parse the names above; throw InputError naming the bad value and the valid ones.
+Precision parse_precision(std::string_view s);
+Disposition parse_disposition(std::string_view s);
+Profile parse_profile(std::string_view s);
+
+// Bytes of one element.
+std::size_t size_of(Precision p);
+
+template <class T>
+constexpr Precision precision_of() {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
+  return std::is_same_v<T, float> ? Precision::fp32 : Precision::fp64;
+}
+
+// Where a measurement ran: the CPU, one GPU, or several GPUs at once (the machine aggregate).
+// A GPU measurement with no GPU indices is GPU work recorded on a machine that has no GPU to
+// run it on. In files the device is a label (label(), parse()); in memory it is this.
+struct DeviceRef {
+  DeviceKind kind = DeviceKind::cpu;
+  std::vector<int> gpus;  // ascending order is not required: the order the user gave
+
+  static DeviceRef cpu() { return {}; }
+  static DeviceRef gpu(std::vector<int> indices) { return {DeviceKind::gpu, std::move(indices)}; }
+  bool on_gpu() const { return kind == DeviceKind::gpu; }
+  // GPU work that had no GPU to run on.
+  bool no_gpu() const { return on_gpu() && gpus.empty(); }
+  // Several GPUs at once: the machine's figure, not one GPU's.
+  bool machine_aggregate() const { return gpus.size() > 1; }
+  // "cpu", "gpu" (no GPU), "gpu0", "gpu0+gpu1".
+  std::string label() const;
+  // The inverse of label(); InputError for any other text.
+  static DeviceRef parse(std::string_view label);
+  bool operator==(const DeviceRef&) const = default;
+};
+std::ostream& operator<<(std::ostream& out, const DeviceRef& d);  // the label
+
+// A problem size. GEMM uses m, n, k (C is m x n, the inner dimension is k); vector workloads use
+// n alone (element count) and leave m and k at zero.
+struct Problem {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+
+  static Problem vector(std::int64_t elements) { return {0, elements, 0}; }
+  static Problem matrix(std::int64_t m, std::int64_t n, std::int64_t k) { return {m, n, k}; }
+  bool is_matrix() const { return m > 0; }
+  // "MxNxK" for GEMM, the element count for vectors.
+  std::string label() const;
+  bool operator==(const Problem&) const = default;
+};
+
+// Bad user input (command line, files): the message is one line that names what was wrong and
+// what to do. main() prints it and exits with status 2.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace flopbench
+
+// nvcc cannot compile fmt's headers, and device code formats nothing.
+#ifndef __CUDACC__
+#include <fmt/format.h>
+
+// Devices print as their label.
+template <>
+struct fmt::formatter<flopbench::DeviceRef> : fmt::formatter<std::string_view> {
+  template <class Context>
+  auto format(const flopbench::DeviceRef& d, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(d.label(), ctx);
+  }
+};
+#endif

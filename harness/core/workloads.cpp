@@ -1,0 +1,338 @@
+#include "harness/core/workloads.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "harness/core/types.hpp"
+
+namespace flopbench {
+namespace {
+
+double as_double(std::int64_t v) { return static_cast<double>(v); }
+
+// Streams of the seeded generator, one per input array, so that arrays are independent.
+enum Stream : std::uint64_t {
+  kA = 1,
+  kB,
+  kC,
+  kAlpha,
+  kBeta,
+  kSample,
+  kX,
+  kY,
+  kScalar,
+  kPeakB,
+  kPeakX0
+};
+
+template <class T>
+constexpr double epsilon() {
+  return std::numeric_limits<T>::epsilon();
+}
+
+// Allowed error of a sum of terms (a reduction, or one element of a GEMM): kRoundingBound * eps
+// * sum|terms|. Why: a sum rounds once per addition, each error at most u = eps/2 times the
+// partial sum. Our inputs are zero-mean random, so partial sums stay near sqrt(l) * rms(term)
+// and, for any summation order (sequential, blocked, tree, split), the total rounding error has
+// a standard deviation of about u * sum|terms|, whatever the length. 8 eps = 16 u is more than
+// ten standard deviations: a correct kernel never fails, while the worst-case bound
+// (k * u * sum|terms|) would let TF32 rounding (u = 2^-11), lost terms and races through at large
+// sizes. The long double / double reference adds nothing measurable.
+constexpr double kRoundingBound = 8;
+
+// Tracks the worst error / allowed-error ratio over the checked values.
+class ErrorTracker {
+ public:
+  void add(double computed, double reference, double allowed) {
+    ++checked_;
+    const double error = std::abs(computed - reference);
+    // A NaN or infinite output is always wrong; the comparison below would let NaN through.
+    const double ratio = std::isfinite(computed)
+                             ? error / std::max(allowed, std::numeric_limits<double>::min())
+                             : std::numeric_limits<double>::infinity();
+    if (ratio > worst_ratio_ || checked_ == 1) {
+      worst_ratio_ = ratio;
+      worst_error_ = std::isfinite(computed) ? error : std::numeric_limits<double>::infinity();
+      worst_allowed_ = allowed;
+    }
+  }
+  void merge(const ErrorTracker& other) {
+    if (other.checked_ > 0 && (checked_ == 0 || other.worst_ratio_ > worst_ratio_)) {
+      worst_ratio_ = other.worst_ratio_;
+      worst_error_ = other.worst_error_;
+      worst_allowed_ = other.worst_allowed_;
+    }
+    checked_ += other.checked_;
+  }
+  std::int64_t checked() const { return checked_; }
+  Verification result(std::string method) const {
+    return {std::move(method), worst_error_, worst_allowed_, worst_ratio_,
+            checked_ > 0 && worst_ratio_ <= 1.0};
+  }
+
+ private:
+  std::int64_t checked_ = 0;
+  double worst_ratio_ = 0, worst_error_ = 0, worst_allowed_ = 0;
+};
+
+// check(u, tracker) for every element u < n, in parallel; the trackers merged.
+template <class Check>
+ErrorTracker check_each(std::int64_t n, const Check& check) {
+  ErrorTracker total;
+#pragma omp parallel
+  {
+    ErrorTracker local;
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) check(static_cast<std::size_t>(i), local);
+#pragma omp critical
+    total.merge(local);
+  }
+  return total;
+}
+
+template <class T>
+HostBuffer<T> seeded_buffer(std::int64_t count, std::uint64_t seed, Stream stream) {
+  HostBuffer<T> buf(static_cast<std::size_t>(count));
+  parallel_fill(buf, SeededUniform(seed, stream, -1.0, 1.0));
+  return buf;
+}
+
+template <class T>
+T seeded_scalar(std::uint64_t seed, Stream stream, double lo, double hi) {
+  return static_cast<T>(SeededUniform(seed, stream, lo, hi)(0));
+}
+
+// Sorted, de-duplicated sample of `count` indices in [0, n), always including n - 1 so that the
+// ragged edge of a tiled kernel is checked.
+std::vector<std::int64_t> sample_indices(std::int64_t n, std::int64_t count, std::uint64_t seed,
+                                         std::uint64_t stream) {
+  std::vector<std::int64_t> idx;
+  if (n <= count) {
+    for (std::int64_t i = 0; i < n; ++i) idx.push_back(i);
+    return idx;
+  }
+  const SeededUniform pick(seed, stream, 0.0, as_double(n));
+  for (std::int64_t s = 0; s < count - 1; ++s)
+    idx.push_back(static_cast<std::int64_t>(pick(static_cast<std::uint64_t>(s))));
+  idx.push_back(n - 1);
+  std::sort(idx.begin(), idx.end());
+  idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+  return idx;
+}
+
+}  // namespace
+
+// ---- gemm -------------------------------------------------------------------------------------
+
+template <>
+template <class T>
+GemmInputs<T> workloads::Gemm::make_inputs(const Problem& p, std::uint64_t seed) {
+  GemmInputs<T> in;
+  in.m = p.m;
+  in.n = p.n;
+  in.k = p.k;
+  // beta < 1 keeps C bounded while the timed loop applies the update again and again.
+  in.alpha = seeded_scalar<T>(seed, kAlpha, 0.5, 1.5);
+  in.beta = seeded_scalar<T>(seed, kBeta, 0.25, 0.75);
+  in.a = seeded_buffer<T>(p.m * p.k, seed, kA);
+  in.b = seeded_buffer<T>(p.k * p.n, seed, kB);
+  in.c = seeded_buffer<T>(p.m * p.n, seed, kC);
+  return in;
+}
+
+// Each checked element against a double dot product; see kRoundingBound for the tolerance.
+template <>
+template <class T>
+Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& kernel,
+                                     std::uint64_t seed) {
+  HostBuffer<T> c(static_cast<std::size_t>(in.m * in.n));
+  kernel.read_c(c.span());
+  // Small outputs are checked whole; large ones on sampled rows x sampled columns (including
+  // the last row and column, where tiling bugs live).
+  const bool whole = in.m * in.n <= (std::int64_t{1} << 17);
+  const auto rows = sample_indices(in.m, whole ? in.m : 48, seed, kSample);
+  const auto cols = sample_indices(in.n, whole ? in.n : 48, seed, kSample + 100);
+  const double alpha = in.alpha, beta = in.beta;
+  ErrorTracker total;
+#pragma omp parallel
+  {
+    ErrorTracker local;
+    std::vector<double> a_row(static_cast<std::size_t>(in.k));
+#pragma omp for schedule(dynamic)
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const std::int64_t i = rows[r];
+      for (std::int64_t l = 0; l < in.k; ++l)
+        a_row[static_cast<std::size_t>(l)] = in.a[static_cast<std::size_t>(i + l * in.m)];
+      for (const std::int64_t j : cols) {
+        const T* b_col = in.b.data() + j * in.k;
+        double dot = 0, abs_dot = 0;
+        for (std::int64_t l = 0; l < in.k; ++l) {
+          const double prod = a_row[static_cast<std::size_t>(l)] * static_cast<double>(b_col[l]);
+          dot += prod;
+          abs_dot += std::abs(prod);
+        }
+        const auto ij = static_cast<std::size_t>(i + j * in.m);
+        const double c0 = in.c[ij];
+        const double reference = alpha * dot + beta * c0;
+        const double scale = std::abs(alpha) * abs_dot + std::abs(beta) * std::abs(c0);
+        local.add(c[ij], reference, kRoundingBound * epsilon<T>() * scale);
+      }
+    }
+#pragma omp critical
+    total.merge(local);
+  }
+  return total.result(
+      fmt::format("{} of {} elements ({}) vs double reference; allowed error "
+                  "8*eps*(|alpha||A||B|+|beta||C|)",
+                  total.checked(), in.m * in.n, whole ? "all" : "sampled rows x columns"));
+}
+
+// ---- vector workloads -------------------------------------------------------------------------
+
+template <class T>
+VectorInputs<T> make_vector_inputs(const Problem& p, std::uint64_t seed, bool need_y) {
+  VectorInputs<T> in;
+  in.n = p.n;
+  in.scalar = seeded_scalar<T>(seed, kScalar, 0.5, 1.5);
+  in.x = seeded_buffer<T>(p.n, seed, kX);
+  if (need_y) in.y = seeded_buffer<T>(p.n, seed, kY);
+  return in;
+}
+
+// A reduction against a long double reference; see kRoundingBound for the tolerance.
+template <class T, class Term>
+Verification verify_reduction(std::int64_t n, T computed, const Term& term) {
+  long double reference = 0, magnitude = 0;
+#pragma omp parallel for reduction(+ : reference, magnitude) schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const long double t = term(i);
+    reference += t;
+    magnitude += t < 0 ? -t : t;
+  }
+  ErrorTracker tracker;
+  tracker.add(static_cast<double>(computed), static_cast<double>(reference),
+              kRoundingBound * epsilon<T>() * static_cast<double>(magnitude));
+  return tracker.result("result vs long double reference; allowed error 8*eps*sum|terms|");
+}
+
+template <>
+template <class T>
+VectorInputs<T> workloads::Sum::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, false);
+}
+template <>
+template <class T>
+Verification workloads::Sum::verify(const VectorInputs<T>& in, ReductionKernel<T>& kernel,
+                                    std::uint64_t) {
+  const T* x = in.x.data();
+  return verify_reduction<T>(in.n, kernel.result(),
+                             [x](std::int64_t i) { return static_cast<long double>(x[i]); });
+}
+
+template <>
+template <class T>
+VectorInputs<T> workloads::Dot::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, true);
+}
+template <>
+template <class T>
+Verification workloads::Dot::verify(const VectorInputs<T>& in, ReductionKernel<T>& kernel,
+                                    std::uint64_t) {
+  const T* x = in.x.data();
+  const T* y = in.y.data();
+  return verify_reduction<T>(in.n, kernel.result(), [x, y](std::int64_t i) {
+    return static_cast<long double>(x[i]) * static_cast<long double>(y[i]);
+  });
+}
+
+template <>
+template <class T>
+VectorInputs<T> workloads::Stream::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, true);
+}
+// Every element: a fused or separate multiply-add rounds at most twice, so the error is within
+// eps * (|x| + |s*y|).
+template <>
+template <class T>
+Verification workloads::Stream::verify(const VectorInputs<T>& in, StreamKernel<T>& kernel,
+                                       std::uint64_t) {
+  HostBuffer<T> a(static_cast<std::size_t>(in.n));
+  kernel.read_a(a.span());
+  const double s = in.scalar;
+  const ErrorTracker total = check_each(in.n, [&](std::size_t u, ErrorTracker& tracker) {
+    const double x = in.x[u], y = in.y[u];
+    tracker.add(a[u], x + s * y, epsilon<T>() * (std::abs(x) + std::abs(s * y)));
+  });
+  return total.result(
+      fmt::format("all {} elements vs double reference; allowed error eps*(|x|+|s*y|)", in.n));
+}
+
+// ---- transfer ---------------------------------------------------------------------------------
+
+template <>
+template <class T>
+VectorInputs<T> workloads::Transfer::make_inputs(const Problem& p, std::uint64_t seed) {
+  return make_vector_inputs<T>(p, seed, false);
+}
+// A copy is exact: every element must equal the source's (allowed error 0).
+template <>
+template <class T>
+Verification workloads::Transfer::verify(const VectorInputs<T>& in, TransferKernel<T>& kernel,
+                                         std::uint64_t) {
+  HostBuffer<T> out(static_cast<std::size_t>(in.n));
+  kernel.read_destination(out.span());
+  const ErrorTracker total = check_each(
+      in.n, [&](std::size_t u, ErrorTracker& tracker) { tracker.add(out[u], in.x[u], 0); });
+  return total.result(fmt::format("all {} elements vs the source; allowed error 0", in.n));
+}
+
+// ---- peak -------------------------------------------------------------------------------------
+
+template <>
+template <class T>
+PeakInputs<T> workloads::Peak::make_inputs(const Problem& p, std::uint64_t seed) {
+  PeakInputs<T> in;
+  in.iterations = p.n;
+  in.a = static_cast<T>(0.75);  // a contraction: values stay near b / (1 - a), never denormal
+  in.b = seeded_scalar<T>(seed, kPeakB, 0.5, 1.0);
+  in.x0 = seeded_scalar<T>(seed, kPeakX0, 1.0, 2.0);
+  return in;
+}
+
+// Every chain against the same recurrence in double. Rounding errors are damped by the
+// contraction factor a = 0.75: at most eps/2 * |x| / (1 - a) = 2 eps |x|; we allow 4 eps |x|.
+template <>
+template <class T>
+Verification workloads::Peak::verify(const PeakInputs<T>& in, PeakKernel<T>& kernel,
+                                     std::uint64_t) {
+  double reference = in.x0;
+  for (std::int64_t i = 0; i < in.iterations; ++i)
+    reference = reference * static_cast<double>(in.a) + static_cast<double>(in.b);
+  ErrorTracker tracker;
+  const auto chains = kernel.chain_values();
+  for (const T x : chains) tracker.add(x, reference, 4 * epsilon<T>() * std::abs(reference));
+  return tracker.result(
+      fmt::format("{} chains vs double recurrence; allowed error 4*eps*|x|", chains.size()));
+}
+
+#define FLOPBENCH_INSTANTIATE(W, T)                                                             \
+  template workloads::W::Inputs<T> workloads::W::make_inputs<T>(const Problem&, std::uint64_t); \
+  template Verification workloads::W::verify<T>(const workloads::W::Inputs<T>&,                 \
+                                                workloads::W::KernelBase<T>&, std::uint64_t);
+#define FLOPBENCH_INSTANTIATE_BOTH(W) \
+  FLOPBENCH_INSTANTIATE(W, float) FLOPBENCH_INSTANTIATE(W, double)
+FLOPBENCH_INSTANTIATE_BOTH(Gemm)
+FLOPBENCH_INSTANTIATE_BOTH(Sum)
+FLOPBENCH_INSTANTIATE_BOTH(Dot)
+FLOPBENCH_INSTANTIATE_BOTH(Stream)
+FLOPBENCH_INSTANTIATE_BOTH(Peak)
+FLOPBENCH_INSTANTIATE_BOTH(Transfer)
+#undef FLOPBENCH_INSTANTIATE_BOTH
+#undef FLOPBENCH_INSTANTIATE
+
+}  // namespace flopbench

@@ -1,0 +1,228 @@
+#include "harness/machine/peak_model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace flopbench {
+namespace {
+
+// --- CPU ------------------------------------------------------------------------------------
+
+struct CpuTableEntry {
+  std::string_view vendor;
+  int family;  // CPUID display family; -1 matches any (ARM keys on implementer and part only)
+  int model_first;
+  int model_last;
+  CpuMicroarchitecture uarch;
+};
+
+constexpr FmaUnits kAvx2x128{2, 128, "fma"};
+constexpr FmaUnits kAvx2x256{2, 256, "fma"};
+constexpr FmaUnits kAvx512x2{2, 512, "avx512f"};
+constexpr FmaUnits kNeon2x128{2, 128, "neon"};
+constexpr FmaUnits kNeon4x128{4, 128, "neon"};
+
+// On every AVX-512 part here, ports 0 and 1 also run 256-bit FMAs: with AVX-512 hidden the core
+// still does 2 x 256 bits per cycle.
+constexpr CpuMicroarchitecture intel_avx512(std::string_view name,
+                                            std::string_view assumption = "") {
+  return {name, kAvx512x2, kAvx2x256, assumption};
+}
+
+constexpr std::string_view kIntel = "GenuineIntel";
+constexpr std::string_view kAmd = "AuthenticAMD";
+
+constexpr CpuMicroarchitecture kHaswell{"Haswell", kAvx2x256, {}, ""};
+constexpr CpuMicroarchitecture kBroadwell{"Broadwell", kAvx2x256, {}, ""};
+constexpr CpuMicroarchitecture kSkylakeClient{"Skylake (client)", kAvx2x256, {}, ""};
+constexpr CpuMicroarchitecture kZen1{"Zen/Zen+", kAvx2x128, {}, ""};  // 256-bit ops split in two
+constexpr CpuMicroarchitecture kZen2{"Zen 2", kAvx2x256, {}, ""};
+constexpr CpuMicroarchitecture kZen3{"Zen 3", kAvx2x256, {}, ""};
+constexpr CpuMicroarchitecture kZen4{
+    "Zen 4", kAvx2x256, {}, "AVX-512 runs on the two 256-bit FMA pipes"};
+constexpr CpuMicroarchitecture kZen5{"Zen 5", kAvx512x2, kAvx2x256, ""};
+constexpr CpuMicroarchitecture kZen5Mobile{
+    "Zen 5 (mobile)", kAvx2x256, {}, "AVX-512 runs on 256-bit pipes"};
+
+// Model numbers: Linux arch/x86/include/asm/intel-family.h, the Zen ranges of
+// arch/x86/kernel/cpu/amd.c, and arch/arm64/include/asm/cputype.h. Hybrid Intel client parts
+// (Alder Lake and later) are left out on purpose: their P and E cores differ, so one per-core
+// figure would be wrong.
+constexpr std::array kCpuTable = {
+    CpuTableEntry{kIntel, 6, 0x3C, 0x3C, kHaswell},
+    CpuTableEntry{kIntel, 6, 0x3F, 0x3F, {"Haswell-EP", kAvx2x256, {}, ""}},
+    CpuTableEntry{kIntel, 6, 0x45, 0x46, kHaswell},
+    CpuTableEntry{kIntel, 6, 0x3D, 0x3D, kBroadwell},
+    CpuTableEntry{kIntel, 6, 0x47, 0x47, kBroadwell},
+    CpuTableEntry{kIntel, 6, 0x4F, 0x4F, {"Broadwell-EP", kAvx2x256, {}, ""}},
+    CpuTableEntry{kIntel, 6, 0x56, 0x56, {"Broadwell-DE", kAvx2x256, {}, ""}},
+    CpuTableEntry{kIntel, 6, 0x4E, 0x4E, kSkylakeClient},
+    CpuTableEntry{kIntel, 6, 0x5E, 0x5E, kSkylakeClient},
+    CpuTableEntry{kIntel, 6, 0x8E, 0x8E, {"Kaby/Coffee Lake (Skylake core)", kAvx2x256, {}, ""}},
+    CpuTableEntry{kIntel, 6, 0x9E, 0x9E, {"Kaby/Coffee Lake (Skylake core)", kAvx2x256, {}, ""}},
+    CpuTableEntry{kIntel, 6, 0xA5, 0xA6, {"Comet Lake (Skylake core)", kAvx2x256, {}, ""}},
+    CpuTableEntry{kIntel, 6, 0x55, 0x55,
+                  intel_avx512("Skylake-SP/Cascade Lake",
+                               "assumes 2 AVX-512 FMA units per core (Platinum, Gold 6xxx); "
+                               "Silver, Bronze and most Gold 5xxx have 1")},
+    CpuTableEntry{kIntel, 6, 0x6A, 0x6A, intel_avx512("Ice Lake-SP")},
+    CpuTableEntry{kIntel, 6, 0x6C, 0x6C, intel_avx512("Ice Lake-SP")},
+    CpuTableEntry{kIntel, 6, 0x8F, 0x8F, intel_avx512("Sapphire Rapids")},
+    CpuTableEntry{kIntel, 6, 0xCF, 0xCF, intel_avx512("Emerald Rapids")},
+    CpuTableEntry{kIntel, 6, 0xAD, 0xAE, intel_avx512("Granite Rapids")},
+
+    CpuTableEntry{kAmd, 0x17, 0x00, 0x2F, kZen1},
+    CpuTableEntry{kAmd, 0x17, 0x50, 0x5F, kZen1},
+    CpuTableEntry{kAmd, 0x17, 0x30, 0x4F, kZen2},
+    CpuTableEntry{kAmd, 0x17, 0x60, 0x7F, kZen2},
+    CpuTableEntry{kAmd, 0x17, 0x90, 0x91, kZen2},
+    CpuTableEntry{kAmd, 0x17, 0xA0, 0xAF, kZen2},
+    CpuTableEntry{kAmd, 0x19, 0x00, 0x0F, kZen3},
+    CpuTableEntry{kAmd, 0x19, 0x20, 0x5F, kZen3},
+    CpuTableEntry{kAmd, 0x19, 0x10, 0x1F, kZen4},
+    CpuTableEntry{kAmd, 0x19, 0x60, 0xAF, kZen4},
+    // Server (Turin) and desktop/Strix Halo Zen 5 have 512-bit pipes; Strix Point (0x20-0x2F)
+    // runs AVX-512 on 256-bit ones. Krackan (0x60-0x6F) is left out until checked.
+    CpuTableEntry{kAmd, 0x1A, 0x00, 0x1F, kZen5},
+    CpuTableEntry{kAmd, 0x1A, 0x40, 0x4F, kZen5},
+    CpuTableEntry{kAmd, 0x1A, 0x70, 0x7F, kZen5},
+    CpuTableEntry{kAmd, 0x1A, 0x20, 0x2F, kZen5Mobile},
+
+    CpuTableEntry{"ARM", -1, 0xD0C, 0xD0C, {"Neoverse N1", kNeon2x128, {}, ""}},
+    // V1's SVE is 256 bits wide on two pipes; NEON uses the same hardware as 4 x 128.
+    CpuTableEntry{"ARM", -1, 0xD40, 0xD40, {"Neoverse V1", {2, 256, "sve"}, kNeon4x128, ""}},
+    CpuTableEntry{"ARM", -1, 0xD49, 0xD49, {"Neoverse N2", kNeon2x128, {}, ""}},
+    CpuTableEntry{"ARM", -1, 0xD4F, 0xD4F, {"Neoverse V2", kNeon4x128, {}, ""}},
+    CpuTableEntry{"ARM", -1, 0xD84, 0xD84, {"Neoverse V3", kNeon4x128, {}, ""}},
+    CpuTableEntry{"ARM", -1, 0xD8E, 0xD8E, {"Neoverse N3", kNeon2x128, {}, ""}},
+    CpuTableEntry{"Fujitsu", -1, 0x001, 0x001, {"A64FX", {2, 512, "sve"}, kNeon2x128, ""}},
+};
+
+bool has_isa(const CpuInventory& cpu, std::string_view isa) {
+  return std::find(cpu.simd.begin(), cpu.simd.end(), isa) != cpu.simd.end();
+}
+
+Peak unknown(std::string why) { return {std::nullopt, "unknown: " + std::move(why)}; }
+
+// --- GPU ------------------------------------------------------------------------------------
+
+struct GpuLanes {
+  int major;
+  int minor;
+  int fp32_lanes;  // per SM
+  int fp64_lanes;  // per SM, CUDA cores
+  // FP64 tensor-core throughput per SM in FMA lanes (0: no FP64 tensor cores), and how that
+  // relates to the CUDA cores, for the basis.
+  int fp64_tensor_lanes;
+  std::string_view fp64_tensor_note;
+};
+
+// DESIGN.md's table. B200 (10.0): NVIDIA's datasheet gives the same FP64 figure with and without
+// tensor cores (40 TFLOPS HGX), so its tensor-core lanes equal its CUDA-core lanes.
+constexpr std::array kGpuTable = {
+    GpuLanes{7, 0, 64, 32, 0, ""},
+    GpuLanes{7, 5, 64, 2, 0, ""},
+    GpuLanes{8, 0, 64, 32, 64, "= the FP32 rate"},
+    GpuLanes{8, 6, 128, 2, 0, ""},
+    GpuLanes{8, 7, 128, 2, 0, ""},
+    GpuLanes{8, 9, 128, 2, 0, ""},
+    GpuLanes{9, 0, 128, 64, 128, "2x the FP64 CUDA-core rate"},
+    GpuLanes{10, 0, 128, 64, 64, "= the FP64 CUDA-core rate"},
+    GpuLanes{12, 0, 128, 2, 0, ""},
+};
+
+const GpuLanes* find_gpu_lanes(int major, int minor) {
+  for (const GpuLanes& entry : kGpuTable) {
+    if (entry.major == major && entry.minor == minor) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<CpuMicroarchitecture> find_cpu_microarchitecture(std::string_view vendor, int family,
+                                                               int model) {
+  for (const CpuTableEntry& entry : kCpuTable) {
+    if (entry.vendor == vendor && (entry.family == -1 || entry.family == family) &&
+        model >= entry.model_first && model <= entry.model_last) {
+      return entry.uarch;
+    }
+  }
+  return std::nullopt;
+}
+
+Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
+  const auto uarch = find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number);
+  if (!uarch) {
+    return unknown(fmt::format("{} family {} model {} (0x{:X}) is not in the peak table",
+                               cpu.vendor.empty() ? "unknown vendor" : cpu.vendor, cpu.family,
+                               cpu.model_number, cpu.model_number));
+  }
+  if (cpu.cores <= 0) return unknown("core count unknown");
+  if (!cpu.clock_ghz || *cpu.clock_ghz <= 0) {
+    return unknown(fmt::format("all-core clock unknown ({})", cpu.clock_source));
+  }
+
+  // The table's width needs its ISA exposed; an empty simd list means the flags were unreadable
+  // and the table is trusted as is.
+  FmaUnits fma = uarch->fma;
+  std::string isa_note;
+  if (!cpu.simd.empty() && !has_isa(cpu, fma.isa)) {
+    if (!uarch->fallback || !has_isa(cpu, uarch->fallback->isa)) {
+      return unknown(
+          fmt::format("{} needs '{}', which this CPU does not expose", uarch->name, fma.isa));
+    }
+    isa_note = fmt::format("'{}' not exposed: {}-bit FMA", fma.isa, uarch->fallback->width_bits);
+    fma = *uarch->fallback;
+  }
+
+  const int cores = threads <= 0 ? cpu.cores : std::min(threads, cpu.cores);
+  const int element_bits = precision == Precision::fp32 ? 32 : 64;
+  const int lanes = fma.width_bits / element_bits;
+  const double gflops = cores * lanes * fma.pipes * 2.0 * *cpu.clock_ghz;
+
+  std::string notes(uarch->name);
+  for (const std::string_view note :
+       {std::string_view(uarch->assumption), std::string_view(isa_note)}) {
+    if (!note.empty()) notes += fmt::format("; {}", note);
+  }
+  notes += cpu.clock_source.starts_with("measured") ? "; clock measured"
+                                                    : fmt::format("; clock: {}", cpu.clock_source);
+  return {gflops, fmt::format("{} cores x {} {} lanes x {} FMA pipes x 2 x {:.2f} GHz ({})", cores,
+                              lanes, precision == Precision::fp32 ? "FP32" : "FP64", fma.pipes,
+                              *cpu.clock_ghz, notes)};
+}
+
+bool has_fp64_tensor_cores(int cc_major, int cc_minor) {
+  const GpuLanes* lanes = find_gpu_lanes(cc_major, cc_minor);
+  return lanes != nullptr && lanes->fp64_tensor_lanes > 0;
+}
+
+Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Precision precision,
+              bool fp64_tensor_cores) {
+  const GpuLanes* lanes = find_gpu_lanes(cc_major, cc_minor);
+  if (lanes == nullptr) {
+    return unknown(
+        fmt::format("compute capability {}.{} is not in the lane table", cc_major, cc_minor));
+  }
+  if (sm_count <= 0) return unknown("SM count not reported");
+  if (sm_clock_mhz <= 0) return unknown("SM clock not reported");
+
+  const std::string cc = fmt::format("cc {}.{}", cc_major, cc_minor);
+  auto peak = [&](int lanes_per_sm, std::string_view what, std::string_view note) {
+    const double gflops = sm_count * lanes_per_sm * 2.0 * sm_clock_mhz / 1e3;
+    return Peak{gflops, fmt::format("{} SMs x {} {} x 2 x {:.0f} MHz ({}{})", sm_count,
+                                    lanes_per_sm, what, sm_clock_mhz, cc, note)};
+  };
+  if (precision == Precision::fp32) return peak(lanes->fp32_lanes, "FP32 lanes", "");
+  if (!fp64_tensor_cores) return peak(lanes->fp64_lanes, "FP64 lanes", "");
+  if (lanes->fp64_tensor_lanes == 0) {
+    return peak(lanes->fp64_lanes, "FP64 lanes", "; no FP64 tensor cores: CUDA-core peak");
+  }
+  return peak(lanes->fp64_tensor_lanes, "FP64 tensor-core lanes",
+              fmt::format("; FP64 tensor cores, {}", lanes->fp64_tensor_note));
+}
+
+}  // namespace flopbench

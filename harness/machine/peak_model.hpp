@@ -1,0 +1,50 @@
+#pragma once
+
+// The theoretical peak model (DESIGN.md, "Theoretical peak model"):
+//   peak = units x lanes per unit x 2 (an FMA is two FLOPs) x clock.
+// No API exposes a core's FMA pipe count or a GPU's lanes per SM, so both come from tables here.
+// Anything not in a table gives an unknown peak with the reason, never a guess.
+
+#include <optional>
+#include <string_view>
+
+#include "harness/core/results.hpp"
+#include "harness/core/types.hpp"
+
+namespace flopbench {
+
+// The vector FMA units of one core: `pipes` units, each `width_bits` wide, one FMA per cycle each.
+struct FmaUnits {
+  int pipes = 0;
+  int width_bits = 0;
+  std::string_view isa;  // the extension (as CpuInventory::simd names it) this width needs
+};
+
+struct CpuMicroarchitecture {
+  std::string_view name;  // "Zen 4"
+  FmaUnits fma;
+  // Used when `fma.isa` is not exposed (a hypervisor hiding AVX-512, a kernel without SVE).
+  std::optional<FmaUnits> fallback;
+  std::string_view assumption;  // what the table assumes where parts differ; "" when nothing
+};
+
+// Looks up the microarchitecture. x86: vendor is the CPUID vendor string ("GenuineIntel",
+// "AuthenticAMD"), family and model the CPUID display family and model. ARM: vendor is the
+// implementer's name as parse_cpuinfo writes it ("ARM", "Fujitsu", ...), model the part number;
+// family (the architecture version) is ignored.
+std::optional<CpuMicroarchitecture> find_cpu_microarchitecture(std::string_view vendor, int family,
+                                                               int model);
+
+// Peak of a measurement that used `threads` threads: min(threads, cpu.cores) cores, each at the
+// table's FMA width and pipe count, at cpu.clock_ghz. threads <= 0 means all cores.
+Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads);
+
+bool has_fp64_tensor_cores(int cc_major, int cc_minor);
+
+// GPU peak: SMs x lanes per SM x 2 x SM clock. With fp64_tensor_cores, the FP64 peak is the
+// tensor-core rate where the compute capability has FP64 tensor cores (the CUDA-core rate, said
+// so in the basis, where it does not); FP32 ignores the flag (FP32 GEMM must not use TF32).
+Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Precision precision,
+              bool fp64_tensor_cores);
+
+}  // namespace flopbench

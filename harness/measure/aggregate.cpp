@@ -1,0 +1,94 @@
+#include "harness/measure/aggregate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <latch>
+
+namespace flopbench {
+
+// Runs every GPU's kernel at once, one host thread each, and waits for all of them.
+class AggregateTrial::ConcurrentKernel final : public Kernel {
+ public:
+  ConcurrentKernel(std::vector<Kernel*> parts, std::string gpus)
+      : parts_(std::move(parts)), gpus_(std::move(gpus)) {}
+
+  void run() override {
+    // The threads start first and wait at the gate, so that thread start-up is not timed and
+    // every GPU is released at once. A run's time is the host's, from the gate to the last
+    // GPU's end, or the slowest GPU's event time if that is longer: the GPUs' events cannot be
+    // compared with each other, and the host interval never claims more overlap than there was.
+    std::latch gate(1);
+    std::vector<std::future<void>> running;
+    running.reserve(parts_.size());
+    for (Kernel* part : parts_) {
+      running.push_back(std::async(std::launch::async, [part, &gate] {
+        gate.wait();
+        part->run();
+      }));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    gate.count_down();
+    // Every thread is waited for before the first failure is passed on.
+    for (auto& r : running) r.wait();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (auto& r : running) r.get();
+    for (const Kernel* part : parts_) {
+      if (const auto s = part->device_seconds_of_last_run()) seconds = std::max(seconds, *s);
+    }
+    seconds_ = seconds;
+  }
+
+  std::optional<double> device_seconds_of_last_run() const override { return seconds_; }
+
+  std::vector<std::string> notes() const override {
+    std::vector<std::string> notes = {
+        fmt::format("{} GPUs at once ({}): FLOPs summed; time from a common start until the last "
+                    "GPU is done",
+                    parts_.size(), gpus_)};
+    for (const auto& note : parts_.front()->notes()) notes.push_back(note);
+    return notes;
+  }
+
+  bool may_use_fp64_tensor_cores() const override {
+    return std::any_of(parts_.begin(), parts_.end(),
+                       [](const auto& p) { return p->may_use_fp64_tensor_cores(); });
+  }
+
+ private:
+  std::vector<Kernel*> parts_;  // owned by the trials
+  std::string gpus_;
+  std::optional<double> seconds_;
+};
+
+AggregateTrial::AggregateTrial(const std::vector<int>& gpus,
+                               const std::function<std::unique_ptr<Trial>(int gpu)>& make) {
+  if (gpus.empty()) throw std::logic_error("AggregateTrial: no GPUs");
+  std::vector<Kernel*> parts;
+  std::vector<std::string> names;
+  for (const int gpu : gpus) {
+    auto& trial = trials_.emplace_back(make(gpu));
+    trial->kernel().run();
+    const Verification v = trial->verify();
+    if (parts.empty() || v.error_ratio > verification_.error_ratio || !v.passed) {
+      verification_ = v;
+      verification_.method = fmt::format("gpu{}'s own first run, the worst of {} GPUs: {}", gpu,
+                                         gpus.size(), v.method);
+    }
+    flops_ += trial->flops();
+    parts.push_back(&trial->kernel());
+    names.push_back(fmt::format("gpu{}", gpu));
+    if (!v.passed) break;  // the measurement is incorrect: the other GPUs need not be set up
+  }
+  kernel_ = std::make_unique<ConcurrentKernel>(std::move(parts),
+                                               fmt::format("{}", fmt::join(names, ", ")));
+}
+
+AggregateTrial::~AggregateTrial() = default;
+
+Kernel& AggregateTrial::kernel() { return *kernel_; }
+
+}  // namespace flopbench

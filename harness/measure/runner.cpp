@@ -1,0 +1,522 @@
+#include "harness/measure/runner.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+#include "harness/machine/peak_model.hpp"
+#include "harness/machine/telemetry.hpp"
+#include "harness/measure/aggregate.hpp"
+
+namespace flopbench {
+namespace {
+
+volatile std::sig_atomic_t g_interrupts = 0;
+
+void on_signal(int sig) {
+  g_interrupts = g_interrupts + 1;
+  if (g_interrupts == 1) {
+    constexpr char msg[] =
+        "\ninterrupted: stopping after the current run and writing the results so far "
+        "(again to quit at once)\n";
+    [[maybe_unused]] auto n = write(STDERR_FILENO, msg, sizeof msg - 1);
+  } else {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Receives Google Benchmark's per-repetition runs: one sample each.
+class SampleCollector final : public benchmark::BenchmarkReporter {
+ public:
+  std::vector<double> samples, host_wall;
+  std::int64_t iterations = 0;
+  std::string error;
+
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;  // GB's own aggregates: we pool samples
+      if (failed(run)) {
+        error = run.error_message;
+        continue;
+      }
+      const double per_run = run.real_accumulated_time / static_cast<double>(run.iterations);
+      samples.push_back(per_run);
+      const auto host = run.counters.find("host_wall_s");
+      host_wall.push_back(host != run.counters.end() ? host->second.value : per_run);
+      iterations = run.iterations;
+    }
+  }
+
+ private:
+  // Google Benchmark 1.8 replaced error_occurred with skipped.
+  template <class R>
+  static bool failed(const R& run) {
+    if constexpr (requires { run.error_occurred; }) {
+      return run.error_occurred;
+    } else {
+      return static_cast<bool>(run.skipped);
+    }
+  }
+};
+
+void ensure_benchmark_initialised() {
+  static const bool once = [] {
+    int argc = 1;
+    char name[] = "flopbench";
+    char* argv[] = {name, nullptr};
+    benchmark::Initialize(&argc, argv);
+    return true;
+  }();
+  (void)once;
+}
+
+// One round of `repetitions` samples through Google Benchmark. iterations == 0 lets it choose
+// how many back-to-back runs fill min_sample_s; later rounds reuse the first round's count.
+void sample_round(Trial& trial, bool device_timed, const RunSettings& settings, int repetitions,
+                  std::int64_t iterations, SampleCollector& collector) {
+  ensure_benchmark_initialised();
+  benchmark::ClearRegisteredBenchmarks();
+  std::string error;
+  auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
+    double host_total = 0;
+    for (auto _ : state) {
+      if (interrupt_requested()) {
+        state.SkipWithError("interrupted");
+        break;
+      }
+      const auto t0 = Clock::now();
+      try {
+        trial.kernel().run();
+      } catch (const std::exception& e) {
+        error = e.what();
+        state.SkipWithError(error.c_str());
+        break;
+      }
+      host_total += seconds_since(t0);
+      if (device_timed)
+        state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
+    }
+    state.counters["host_wall_s"] =
+        benchmark::Counter(host_total, benchmark::Counter::kAvgIterations);
+  });
+  if (device_timed) {
+    bench->UseManualTime();
+  } else {
+    bench->UseRealTime();
+  }
+  bench->Repetitions(repetitions);
+  if (iterations > 0) {
+    bench->Iterations(iterations);
+  } else {
+    bench->MinTime(settings.min_sample_s);
+  }
+  benchmark::RunSpecifiedBenchmarks(&collector);
+  benchmark::ClearRegisteredBenchmarks();
+}
+
+std::string describe_failure(const Verification& v) {
+  return fmt::format("wrong result: error {:.3g} exceeds the allowed {:.3g} ({:.3g}x); {}",
+                     v.max_error, v.tolerance, v.error_ratio, v.method);
+}
+
+const GpuDevice* find_gpu(const Environment& env, int index) {
+  for (const auto& d : env.gpu.devices) {
+    if (d.index == index) return &d;
+  }
+  return nullptr;
+}
+
+// The peak of the GPUs a measurement ran on, for the path it took (FP64 tensor cores or not);
+// the sum of their peaks for the machine aggregate.
+Peak gpu_peak_of(const Environment& env, const std::vector<int>& gpus, Precision precision,
+                 bool fp64_tensor_cores) {
+  Peak total{0.0, ""};
+  std::vector<std::string> bases;
+  for (const int index : gpus) {
+    const GpuDevice* d = find_gpu(env, index);
+    if (!d) return {std::nullopt, fmt::format("gpu{} is not in the inventory", index)};
+    const Peak p = gpu_peak(d->cc_major, d->cc_minor, d->sm_count, d->sm_clock_mhz, precision,
+                            fp64_tensor_cores);
+    if (!p.gflops) return p;
+    *total.gflops += *p.gflops;
+    bases.push_back(gpus.size() > 1 ? fmt::format("gpu{}: {}", index, p.basis) : p.basis);
+  }
+  total.basis = gpus.size() > 1
+                    ? fmt::format("sum of {} GPUs: {}", gpus.size(), fmt::join(bases, "; "))
+                    : bases.front();
+  return total;
+}
+
+void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor_cores) {
+  if (!r.stats || r.stats->median <= 0) return;
+  if (r.flops > 0) r.gflops = r.flops / r.stats->median / 1e9;
+  if (r.bytes > 0) r.gbytes_per_s = r.bytes / r.stats->median / 1e9;
+  const WorkloadInfo& w = r.workload_info();
+  switch (w.bound) {
+    case Bound::bandwidth:
+      r.peak = {std::nullopt, std::string(w.bandwidth_basis)};
+      return;
+    case Bound::compute:
+      break;
+  }
+  r.peak = r.device.on_gpu() ? gpu_peak_of(env, r.device.gpus, r.precision, fp64_tensor_cores)
+                             : cpu_peak(env.cpu, r.precision, r.threads);
+  if (r.peak.gflops && r.gflops) r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
+}
+
+void sample(Trial& trial, bool device_timed, const RunSettings& settings, MeasurementRecord& r) {
+  SampleCollector collector;
+  const auto start = Clock::now();
+  const auto& rule = settings.rule;
+  sample_round(trial, device_timed, settings, 1, 0, collector);
+  for (;;) {
+    if (!collector.error.empty()) break;
+    const auto elapsed = seconds_since(start);
+    const double measured = [&] {
+      double s = 0;
+      for (double x : collector.samples) s += x;
+      return s * static_cast<double>(collector.iterations);
+    }();
+    r.stopping_rule = stopping_reason(rule, collector.samples, measured, elapsed);
+    if (!r.stopping_rule.empty()) break;
+    const int taken = static_cast<int>(collector.samples.size());
+    int repetitions =
+        taken < rule.min_samples ? rule.min_samples - taken : std::max(1, rule.min_samples / 2);
+    repetitions = std::min(repetitions, rule.max_samples - taken);
+    // Do not overrun the time limit by more than one sample.
+    const double per_sample =
+        compute_statistics(collector.samples).median * static_cast<double>(collector.iterations);
+    if (per_sample > 0) {
+      const auto fit = static_cast<int>((rule.time_limit_s - elapsed) / per_sample);
+      repetitions = std::clamp(fit, 1, repetitions);
+    }
+    sample_round(trial, device_timed, settings, repetitions, collector.iterations, collector);
+  }
+  r.samples_s = collector.samples;
+  r.host_wall_s = collector.host_wall;
+  r.iterations_per_sample = collector.iterations;
+  if (!collector.error.empty()) {
+    if (collector.error == "interrupted") {
+      r.stopping_rule = "interrupted";
+    } else {
+      r.disposition = Disposition::failed;
+      r.reason = collector.error;
+      return;
+    }
+  }
+  if (r.samples_s.empty()) {
+    r.disposition = Disposition::skipped;
+    r.reason = "interrupted before the first sample";
+    return;
+  }
+  r.stats = compute_statistics(r.samples_s);
+  r.disposition = Disposition::passed;
+}
+
+std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vector<int>& gpus) {
+  TelemetrySource* source = gpus.empty() ? nullptr : gpu_telemetry();
+  if (!source) return {};
+  std::vector<GpuDevice> devices;
+  for (const int index : gpus) {
+    if (const GpuDevice* d = find_gpu(env, index)) devices.push_back(*d);
+  }
+  return source->read(devices);
+}
+
+}  // namespace
+
+std::string throttle_note(const MeasurementRecord& r) {
+  std::vector<std::string> findings;
+  const auto scan = [&](const std::vector<GpuTelemetry>& readings, std::string_view when) {
+    for (const auto& t : readings) {
+      if (!t.throttled) continue;
+      std::vector<std::string> reasons;
+      for (const auto& reason : t.clock_event_reasons) {
+        if (is_throttling_reason(reason)) reasons.push_back(reason);
+      }
+      findings.push_back(fmt::format("{} {} ({})", t.device, fmt::join(reasons, "+"), when));
+    }
+  };
+  scan(r.telemetry_before, "before");
+  scan(r.telemetry_after, "after");
+  return findings.empty() ? "" : fmt::format("throttled: {}", fmt::join(findings, ", "));
+}
+
+TelemetrySource* gpu_telemetry(std::string* why_not) {
+  static std::string reason;
+  static const std::unique_ptr<TelemetrySource> source = open_telemetry_source(&reason);
+  if (why_not) *why_not = reason;
+  return source.get();
+}
+
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+bool interrupt_requested() { return g_interrupts > 0; }
+
+std::int64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated) {
+  std::vector<WorkloadChoice> out;
+  std::stringstream ss{std::string(comma_separated)};
+  std::string name;
+  while (std::getline(ss, name, ',')) out.push_back(parse_workload_choice(name));
+  if (out.empty()) throw InputError("--workloads is empty");
+  return out;
+}
+
+std::optional<std::vector<int>> parse_gpus(std::string_view text) {
+  if (text == "all") return std::nullopt;
+  std::vector<int> gpus;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    start = comma + 1;
+    int index = -1;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), index);
+    if (item.empty() || error != std::errc() || end != item.data() + item.size() || index < 0) {
+      throw InputError(fmt::format(
+          "--gpus {}: '{}' is not a GPU index (expected all, or indices such as 0,2)", text, item));
+    }
+    if (std::find(gpus.begin(), gpus.end(), index) == gpus.end()) gpus.push_back(index);
+  }
+  if (gpus.empty()) throw InputError("--gpus is empty (expected all, or indices such as 0,2)");
+  return gpus;
+}
+
+namespace {
+
+// The GPUs to run on: all of them, or the selected ones, which must exist.
+std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory) {
+  std::vector<int> available;
+  for (const auto& d : inventory.devices) available.push_back(d.index);
+  if (!sel.gpus) return available;
+  if (available.empty()) {
+    throw InputError(fmt::format("--gpus {}: no CUDA device: {}", fmt::join(*sel.gpus, ","),
+                                 inventory.no_device_reason));
+  }
+  for (const int index : *sel.gpus) {
+    if (std::find(available.begin(), available.end(), index) == available.end()) {
+      throw InputError(fmt::format("--gpus: there is no GPU {} (this machine has: {})", index,
+                                   fmt::join(available, ", ")));
+    }
+  }
+  return *sel.gpus;
+}
+
+}  // namespace
+
+std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env) {
+  const auto& names = registry().names();
+  for (const auto& name : sel.implementations) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      throw InputError(fmt::format("unknown implementation '{}' (expected one of: {})", name,
+                                   fmt::join(names, ", ")));
+    }
+  }
+  auto selected = [](const auto& list, const auto& value) {
+    return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
+  };
+  SizingFacts facts;
+  for (const auto& c : env.cpu.caches) {
+    if (c.type != "Instruction")
+      facts.llc_bytes = std::max(facts.llc_bytes, c.size_bytes * std::max(1, c.instances));
+  }
+  const std::int64_t available = available_memory_bytes();
+  const std::vector<int> gpus = selected_gpus(sel, env.gpu);
+
+  std::vector<MeasurementRequest> plan;
+  for (const WorkloadInfo& w : catalog()) {
+    std::vector<std::optional<Precision>> restrictions;
+    for (const auto& choice : sel.workloads) {
+      if (choice.workload == w.id) restrictions.push_back(choice.only);
+    }
+    if (!sel.workloads.empty() && restrictions.empty()) continue;
+    for (const Precision p : kPrecisions) {
+      if (!selected(sel.precisions, p)) continue;
+      const bool allowed_by_choice =
+          restrictions.empty() || std::any_of(restrictions.begin(), restrictions.end(),
+                                              [p](auto r) { return !r || *r == p; });
+      if (!allowed_by_choice) continue;
+      std::vector<Problem> problems;
+      if (sel.sizes.empty()) {
+        problems = w.default_problems(sel.profile, facts, p);
+      } else {
+        for (const auto& s : sel.sizes) problems.push_back(to_problem(s, w));
+      }
+      for (const Problem& problem : problems) {
+        const double need = w.host_bytes(problem, p);
+        const auto fits = [&](double bytes, const std::string& what) {
+          if (available > 0 && bytes > 0.9 * static_cast<double>(available)) {
+            throw InputError(fmt::format(
+                "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {:.1f} GiB "
+                "is available; choose a smaller --sizes",
+                problem.label(), w.name, to_string(p), what.empty() ? "" : " on " + what,
+                bytes / (1 << 30), static_cast<double>(available) / (1 << 30)));
+          }
+          return true;
+        };
+        fits(need, "");
+        for (const Implementation& impl : registry().all()) {
+          if (impl.workload != w.id || !impl.supports(p) ||
+              !selected(sel.implementations, impl.name())) {
+            continue;
+          }
+          switch (impl.spec.device) {
+            case DeviceKind::cpu:
+              plan.push_back({&impl, p, problem, DeviceRef::cpu()});
+              break;
+            case DeviceKind::gpu:
+              if (gpus.empty()) {
+                plan.push_back({&impl, p, problem, DeviceRef::gpu({})});
+                break;
+              }
+              for (const int gpu : gpus) plan.push_back({&impl, p, problem, DeviceRef::gpu({gpu})});
+              // Each GPU of the aggregate has its own inputs.
+              if (gpus.size() > 1 && w.machine_aggregate &&
+                  fits(need * static_cast<double>(gpus.size()),
+                       fmt::format("the {} GPUs at once (or choose fewer with --gpus)",
+                                   gpus.size()))) {
+                plan.push_back({&impl, p, problem, DeviceRef::gpu(gpus)});
+              }
+              break;
+          }
+        }
+      }
+    }
+  }
+  if (plan.empty()) {
+    throw InputError(
+        "nothing to run: no registered implementation matches the selected workloads, "
+        "implementations and precisions (see 'flopbench list')");
+  }
+  return plan;
+}
+
+RunSettings settings_for(Profile profile, std::uint64_t seed) {
+  RunSettings s;
+  s.seed = seed;
+  switch (profile) {
+    case Profile::quick:
+      s.rule = {.min_samples = 5,
+                .max_samples = 20,
+                .min_measured_s = 0.05,
+                .target_cv = 0.05,
+                .time_limit_s = 2};
+      s.min_sample_s = 0.005;
+      break;
+    case Profile::standard:
+      s.rule = {.min_samples = 10,
+                .max_samples = 100,
+                .min_measured_s = 0.5,
+                .target_cv = 0.02,
+                .time_limit_s = 10};
+      s.min_sample_s = 0.02;
+      break;
+    case Profile::full:
+      s.rule = {.min_samples = 20,
+                .max_samples = 200,
+                .min_measured_s = 2,
+                .target_cv = 0.01,
+                .time_limit_s = 30};
+      s.min_sample_s = 0.05;
+      break;
+  }
+  return s;
+}
+
+MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& settings,
+                          const Environment& env) {
+  const auto start = Clock::now();
+  const Implementation& impl = *req.implementation;
+  const WorkloadInfo& w = info(impl.workload);
+  const bool on_gpu = impl.spec.device == DeviceKind::gpu;
+  const std::vector<int>& gpus = req.device.gpus;
+  MeasurementRecord r;
+  r.workload = impl.workload;
+  r.implementation = impl.name();
+  r.device = req.device;
+  r.precision = req.precision;
+  r.problem = req.problem;
+  r.threads = on_gpu ? 0 : omp_get_max_threads();
+  r.flops = w.flops(req.problem);
+  r.bytes = w.bytes(req.problem, req.precision);
+  r.timing = on_gpu ? "device_events" : "host_real_time";
+  auto finish = [&](Disposition d, std::string reason) {
+    r.disposition = d;
+    r.reason = std::move(reason);
+    r.wall_s = seconds_since(start);
+    return r;
+  };
+
+  if (const std::string why = impl.unavailable_reason(); !why.empty()) {
+    return finish(Disposition::unsupported, why);
+  }
+  if (req.device.no_gpu()) {
+    return finish(Disposition::unsupported, "no CUDA device: " + env.gpu.no_device_reason);
+  }
+  if (interrupt_requested()) return finish(Disposition::skipped, "interrupted before it started");
+
+  r.telemetry_before = read_telemetry(env, gpus);
+  bool fp64_tensor_cores = false;
+  try {
+    const auto make = [&](int gpu) {
+      return impl.make_trial(req.precision, req.problem, settings.seed, gpu);
+    };
+    std::unique_ptr<Trial> trial;
+    if (gpus.size() > 1) {
+      trial = std::make_unique<AggregateTrial>(gpus, make);
+    } else {
+      trial = make(gpus.empty() ? -1 : gpus.front());
+    }
+    r.flops = trial->flops();
+    r.notes = trial->kernel().notes();
+    fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
+    // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
+    // the one verified: outside the timed samples.
+    trial->kernel().run();
+    r.verification = trial->verify();
+    if (r.verification->passed) sample(*trial, on_gpu, settings, r);
+  } catch (const std::bad_alloc&) {
+    return finish(Disposition::failed, "out of memory while setting up the inputs");
+  } catch (const std::exception& e) {
+    return finish(Disposition::failed, e.what());
+  }
+  r.telemetry_after = read_telemetry(env, gpus);
+  if (const std::string throttled = throttle_note(r); !throttled.empty())
+    r.notes.push_back(throttled);
+  if (!r.verification->passed)
+    return finish(Disposition::incorrect, describe_failure(*r.verification));
+  derive_rates(r, env, fp64_tensor_cores);
+  r.wall_s = seconds_since(start);
+  return r;
+}
+
+}  // namespace flopbench
