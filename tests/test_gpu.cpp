@@ -1,12 +1,13 @@
 // GPU kernels on a real device: every registered GPU implementation against the CPU double
 // reference on odd sizes, with outputs poisoned (NaN) before the kernel runs so that an element
 // it never writes fails; determinism of the hand-written reductions; device-timed measurements
-// end to end; the machine aggregate. Every test here is skipped where there is no CUDA device
-// (ctest shows them as skipped, label "gpu").
+// end to end; the machine aggregate, also on one GPU named twice. Every test here is skipped
+// where there is no CUDA device (ctest shows them as skipped, label "gpu").
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 
 #include "harness/inventory.hpp"
 #include "harness/registry.hpp"
@@ -87,6 +88,26 @@ TEST(GpuKernels, LargeGemmBeyondOneTileInEveryDimension) {
         EXPECT_TRUE(trial->verify().passed);
       }
     }
+  }
+}
+
+// Kernel::prepare_run (the machine aggregate's untimed padding) leaves a run that is still
+// right and timed, on every GPU implementation, cold (L2 flushed) and warm.
+TEST(GpuKernels, EveryImplementationRunsAfterPrepareRun) {
+  SKIP_WITHOUT_GPUS(1u);
+  for (const Implementation* impl : gpu_implementations()) {
+    const Precision p = impl->spec.precisions.front();
+    const WorkloadInfo& w = find_workload(impl->workload);
+    const Problem problem = w.matrix ? Problem::matrix(65, 63, 257) : Problem::vector(100003);
+    const auto seed = fresh_seed();
+    SCOPED_TRACE(fmt::format("{} {} {} seed {}", impl->workload, impl->name(), to_string(p), seed));
+    auto trial = impl->make_trial(p, problem, seed, inventory().devices.front().index);
+    trial->kernel().prepare_run();
+    trial->kernel().run();
+    const auto seconds = trial->kernel().device_seconds_of_last_run();
+    ASSERT_TRUE(seconds.has_value());
+    EXPECT_GT(*seconds, 0);
+    EXPECT_TRUE(trial->verify().passed);
   }
 }
 
@@ -175,6 +196,46 @@ TEST(GpuMeasure, MachineAggregateRunsEveryGpuAtOnce) {
   EXPECT_DOUBLE_EQ(all.flops, one.flops * static_cast<double>(inventory().devices.size()));
   // Several GPUs at once do more than one of them, whatever they share.
   EXPECT_GT(*all.gflops, *one.gflops);
+}
+
+// The aggregate on one GPU named twice, so that a machine with one GPU runs it too: two threads,
+// two streams, one device. (The command line's --gpus drops repeats; the planner takes the list
+// as given.)
+TEST(GpuMeasure, MachineAggregateOnOneGpuTwice) {
+  SKIP_WITHOUT_GPUS(1u);
+  const Environment env = gpu_environment();
+  const int gpu = inventory().devices.front().index;
+  Selection sel;
+  sel.workloads = parse_workloads("sgemm");
+  sel.implementations = {"cuda", "cublas"};
+  sel.sizes = parse_sizes("2048");
+  sel.gpus = std::vector<int>{gpu, gpu};
+  const std::string twice = fmt::format("gpu{0}+gpu{0}", gpu);
+  std::optional<MeasurementRecord> one;
+  int aggregates = 0;
+  for (const auto& req : plan_measurements(sel, env)) {
+    SCOPED_TRACE(fmt::format("{} on {}", req.implementation->name(), req.device));
+    if (req.gpus.size() == 1) {
+      if (!one || one->implementation != req.implementation->name())
+        one = measure(req, settings_for(Profile::quick, 1), env);
+      ASSERT_EQ(one->disposition, Disposition::passed) << one->reason;
+      continue;
+    }
+    ASSERT_EQ(req.device, twice);
+    const MeasurementRecord both = measure(req, settings_for(Profile::quick, 1), env);
+    ASSERT_EQ(both.disposition, Disposition::passed) << both.reason;
+    ++aggregates;
+    EXPECT_DOUBLE_EQ(both.flops, 2 * one->flops);
+    ASSERT_FALSE(both.notes.empty());
+    EXPECT_EQ(both.notes.front().find(fmt::format("2 GPUs at once (gpu{0}, gpu{0})", gpu)), 0u)
+        << both.notes.front();
+    // Two problems on one GPU take at most about twice as long as one, one after the other:
+    // the rate is about one GPU's or more. Half of it leaves room for the host's launch and
+    // wait, which the aggregate's host-timed interval holds.
+    ASSERT_TRUE(both.gflops && one->gflops);
+    EXPECT_GT(*both.gflops, 0.5 * *one->gflops);
+  }
+  EXPECT_EQ(aggregates, 2);  // cuda and cublas
 }
 
 }  // namespace
