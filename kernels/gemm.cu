@@ -2,9 +2,9 @@
 // precisions. A block of 256 threads computes a 128 x 128 tile of C, stepping through K eight
 // at a time; each thread accumulates an 8 x 8 sub-tile in registers. A and B tiles go through
 // shared memory, double-buffered: the global loads of the next K step are in flight while the
-// current one is multiplied. Global loads are 16-byte vectors wherever the leading dimension
-// keeps them aligned; ragged edges (any M, N, K) fall back to guarded scalar loads that read
-// zeros outside the matrices.
+// current one is multiplied. When both leading dimensions keep 16-byte vectors aligned, every
+// global load of A and B is one 16-byte vector; otherwise a kernel of its own uses guarded
+// scalar loads. Either way, elements outside the matrices (any M, N, K) read as zeros.
 
 #include <cstdint>
 
@@ -54,28 +54,39 @@ struct TileSlot {
 
 // Loads `lanes` elements contiguous in memory starting at (row, col) of a column-major matrix
 // of `rows` x `cols` elements (leading dimension `rows`); elements outside it read as zero.
-template <class T>
+// kAligned: `rows` and `row` are multiples of the lanes, so the run lies wholly inside the matrix
+// or wholly outside, and it is one 16-byte load. That path is a kernel of its own, and the load
+// is __ldg's inline PTX, because with a scalar path beside it, or a plain vector dereference, the
+// compiler split A's 16-byte loads into 4 + 4 + 8 bytes. The load is made unconditionally (from
+// the matrix's first run when this one is outside) and its lanes selected: branching around it
+// made ptxas spill in the FP32 kernel.
+template <class T, bool kAligned>
 __device__ void load_run(const T* __restrict__ matrix, std::int64_t rows, std::int64_t cols,
-                         std::int64_t row, std::int64_t col, bool aligned, T* out) {
+                         std::int64_t row, std::int64_t col, T* out) {
   constexpr int kLanes = Vec16<T>::lanes;
-  if (aligned && col < cols && row + kLanes <= rows) {
-    unpack(*reinterpret_cast<const typename Vec16<T>::type*>(matrix + row + col * rows), out);
-    return;
-  }
+  if constexpr (kAligned) {
+    const bool inside = col < cols && row < rows;
+    unpack(__ldg(reinterpret_cast<const typename Vec16<T>::type*>(matrix +
+                                                                  (inside ? row + col * rows : 0))),
+           out);
 #pragma unroll
-  for (int q = 0; q < kLanes; ++q)
-    out[q] = (col < cols && row + q < rows) ? matrix[row + q + col * rows] : T(0);
+    for (int q = 0; q < kLanes; ++q) out[q] = inside ? out[q] : T(0);
+  } else {
+#pragma unroll
+    for (int q = 0; q < kLanes; ++q)
+      out[q] = (col < cols && row + q < rows) ? matrix[row + q + col * rows] : T(0);
+  }
 }
 
 // The tile of kRows rows whose first element is (row0, col0): A's tiles are kTileM x kTileK,
 // B's kTileK x kTileN.
-template <class T, int kRows>
+template <class T, int kRows, bool kAligned>
 __device__ void load_tile(const T* __restrict__ matrix, std::int64_t rows, std::int64_t cols,
-                          std::int64_t row0, std::int64_t col0, bool aligned, Staged<T>& s) {
+                          std::int64_t row0, std::int64_t col0, Staged<T>& s) {
 #pragma unroll
   for (int l = 0; l < Staged<T>::kVectors; ++l) {
     const TileSlot<T, kRows> at(l);
-    load_run(matrix, rows, cols, row0 + at.row, col0 + at.col, aligned, s.v[l]);
+    load_run<T, kAligned>(matrix, rows, cols, row0 + at.row, col0 + at.col, s.v[l]);
   }
 }
 
@@ -99,11 +110,11 @@ __device__ void store_tile(const Staged<T>& s, T (*tile)[kInner]) {
 }
 
 // FP32 fits two blocks per SM in 128 registers a thread; FP64's accumulators need more.
-template <class T>
+// kAligned: both leading dimensions (M for A, K for B) are multiples of the vector lanes.
+template <class T, bool kAligned>
 __global__ void __launch_bounds__(kThreads, sizeof(T) == 4 ? 2 : 1)
     gemm_kernel(std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* __restrict__ a,
-                const T* __restrict__ b, T beta, T* __restrict__ c, bool a_aligned,
-                bool b_aligned) {
+                const T* __restrict__ b, T beta, T* __restrict__ c) {
   __shared__ T a_tile[2][kTileK][kTileM];
   __shared__ T b_tile[2][kTileK][kTileN];
 
@@ -114,8 +125,8 @@ __global__ void __launch_bounds__(kThreads, sizeof(T) == 4 ? 2 : 1)
 
   T acc[kThreadM][kThreadN] = {};
   Staged<T> staged_a, staged_b;
-  load_tile<T, kTileM>(a, m, k, m0, 0, a_aligned, staged_a);
-  load_tile<T, kTileK>(b, k, n, 0, n0, b_aligned, staged_b);
+  load_tile<T, kTileM, kAligned>(a, m, k, m0, 0, staged_a);
+  load_tile<T, kTileK, kAligned>(b, k, n, 0, n0, staged_b);
   store_tile<T, kTileM, false>(staged_a, a_tile[0]);
   store_tile<T, kTileK, true>(staged_b, b_tile[0]);
   __syncthreads();
@@ -125,8 +136,8 @@ __global__ void __launch_bounds__(kThreads, sizeof(T) == 4 ? 2 : 1)
     const int current = static_cast<int>(step & 1);
     const bool more = step + 1 < steps;
     if (more) {
-      load_tile<T, kTileM>(a, m, k, m0, (step + 1) * kTileK, a_aligned, staged_a);
-      load_tile<T, kTileK>(b, k, n, (step + 1) * kTileK, n0, b_aligned, staged_b);
+      load_tile<T, kTileM, kAligned>(a, m, k, m0, (step + 1) * kTileK, staged_a);
+      load_tile<T, kTileK, kAligned>(b, k, n, (step + 1) * kTileK, n0, staged_b);
     }
 #pragma unroll
     for (int p = 0; p < kTileK; ++p) {
@@ -185,9 +196,10 @@ class CudaGemm final : public OnDevice<GemmKernel<T>> {
       // A column starts at a multiple of the leading dimension: 16-byte vectors stay aligned
       // when it is a multiple of the vector's lanes (cudaMalloc aligns the base to 256 bytes).
       constexpr int kLanes = Vec16<T>::lanes;
-      gemm_kernel<T><<<grid, kThreads, 0, stream>>>(g.m, g.n, g.k, g.alpha, g.a.data(), g.b.data(),
-                                                    g.beta, g.c.data(), g.m % kLanes == 0,
-                                                    g.k % kLanes == 0);
+      const auto kernel =
+          g.m % kLanes == 0 && g.k % kLanes == 0 ? gemm_kernel<T, true> : gemm_kernel<T, false>;
+      kernel<<<grid, kThreads, 0, stream>>>(g.m, g.n, g.k, g.alpha, g.a.data(), g.b.data(), g.beta,
+                                            g.c.data());
       FLOPBENCH_CUDA_CALL(cudaGetLastError());
     });
   }

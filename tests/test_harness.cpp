@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <utility>
 
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
@@ -438,6 +441,27 @@ TEST(Selection, GpuIndicesMustExist) {
   }
 }
 
+// What the fake GPUs below were asked to do, in order: "prepare gpuN", "run gpuN".
+class FakeGpuLog {
+ public:
+  void add(std::string event) {
+    const std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+  }
+  std::vector<std::string> take() {
+    const std::lock_guard lock(mutex_);
+    return std::exchange(events_, {});
+  }
+
+ private:
+  std::mutex mutex_;  // the aggregate runs each GPU on a thread of its own
+  std::vector<std::string> events_;
+};
+FakeGpuLog& fake_gpu_log() {
+  static FakeGpuLog log;
+  return log;
+}
+
 // GemmWith's host GEMM reporting a fixed "device" time per run, 0.1 s on GPU 0 and 0.2 s on
 // GPU 1 (far above the host's real time), so that the manual-time path and the aggregate's
 // arithmetic have known answers. GPU 1 computes with OnGpu1's fault.
@@ -454,7 +478,11 @@ struct OnFakeGpus {
       }
     }
     void setup(const GemmInputs<T>& in) override { host_->setup(in); }
-    void run() override { host_->run(); }
+    void prepare_run() override { fake_gpu_log().add(fmt::format("prepare gpu{}", device_)); }
+    void run() override {
+      fake_gpu_log().add(fmt::format("run gpu{}", device_));
+      host_->run();
+    }
     void read_c(std::span<T> c) override { host_->read_c(c); }
     std::optional<double> device_seconds_of_last_run() const override {
       return 0.1 * (device_ + 1);
@@ -514,6 +542,42 @@ TEST(Measure, MachineAggregateSumsFlopsOverTheSlowestGpu) {
       "2 GPUs at once (gpu0, gpu1): FLOPs summed; time from a common start until the last GPU "
       "is done");
   EXPECT_NE(r.verification->method.find("worst of 2 GPUs"), std::string::npos);
+}
+
+// The aggregate's time is the host's, from the common release: every GPU's padding (Kernel::
+// prepare_run) must be done before it, so in each round of the aggregate every GPU is prepared
+// before any of them runs. A single GPU is never prepared: its padding stays ahead of its own
+// start event, outside its time.
+TEST(Measure, MachineAggregatePreparesEveryGpuBeforeTheCommonRelease) {
+  const Environment env = two_gpu_environment();
+  const Problem problem = Problem::matrix(9, 8, 7);
+  fake_gpu_log().take();
+  const MeasurementRecord one =
+      measure({&fake_device_gemm(), Precision::fp32, problem, "gpu1", {1}},
+              settings_for(Profile::quick, fresh_seed()), env);
+  ASSERT_EQ(one.disposition, Disposition::passed) << one.reason;
+  for (const auto& event : fake_gpu_log().take()) EXPECT_EQ(event, "run gpu1");
+
+  const MeasurementRecord all =
+      measure({&fake_device_gemm(), Precision::fp32, problem, "gpu0+gpu1", {0, 1}},
+              settings_for(Profile::quick, fresh_seed()), env);
+  ASSERT_EQ(all.disposition, Disposition::passed) << all.reason;
+  const std::vector<std::string> events = fake_gpu_log().take();
+  // Setting up runs each GPU alone, once, to verify it; every run after that is a round of
+  // the aggregate: the warm-up and each sample's.
+  ASSERT_GE(events.size(), 2u + 4 * (1 + all.samples_s.size()));
+  EXPECT_EQ(events[0], "run gpu0");
+  EXPECT_EQ(events[1], "run gpu1");
+  ASSERT_EQ((events.size() - 2) % 4, 0u);
+  for (std::size_t round = 2; round < events.size(); round += 4) {
+    SCOPED_TRACE(fmt::format("round from event {}", round));
+    const auto at = events.begin() + static_cast<std::ptrdiff_t>(round);
+    EXPECT_EQ(std::vector<std::string>(at, at + 2),
+              (std::vector<std::string>{"prepare gpu0", "prepare gpu1"}));
+    std::vector<std::string> ran(at + 2, at + 4);
+    std::sort(ran.begin(), ran.end());  // the GPUs' threads run in any order
+    EXPECT_EQ(ran, (std::vector<std::string>{"run gpu0", "run gpu1"}));
+  }
 }
 
 // Wrong on GPU 1 only: the aggregate must not hide it.

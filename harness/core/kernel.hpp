@@ -20,6 +20,11 @@ class Kernel {
   virtual ~Kernel() = default;
   // The timed region: one complete run, blocking until its result is ready.
   virtual void run() = 0;
+  // Untimed, optional, for a caller that times run() from the host: does now, and waits for,
+  // what the next run() would otherwise queue ahead of its own timing (a GPU kernel's L2 flush,
+  // or the hold that hides its launch), so that the host's interval around that run() holds
+  // the work alone. The machine aggregate calls it on every GPU before releasing them at once.
+  virtual void prepare_run() {}
   // Device kernels time run() with CUDA events and return that time here; host kernels return
   // nothing and are timed with the host's monotonic clock.
   virtual std::optional<double> device_seconds_of_last_run() const { return std::nullopt; }

@@ -16,10 +16,12 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
       : parts_(std::move(parts)), gpus_(std::move(gpus)) {}
 
   void run() override {
-    // The threads start first and wait at the gate, so that thread start-up is not timed and
-    // every GPU is released at once. A run's time is the host's, from the gate to the last
-    // GPU's end, or the slowest GPU's event time if that is longer: the GPUs' events cannot be
-    // compared with each other, and the host interval never claims more overlap than there was.
+    // Every GPU is prepared first (Kernel::prepare_run: nothing is left queued ahead of its
+    // work), and the threads start and wait at the gate, so that neither is timed and every GPU
+    // is released at once. A run's time is the host's, from the gate to the last GPU's end, or
+    // the slowest GPU's event time if that is longer: the GPUs' events cannot be compared with
+    // each other, and the host interval never claims more overlap than there was.
+    for (Kernel* part : parts_) part->prepare_run();
     std::latch gate(1);
     std::vector<std::future<void>> running;
     running.reserve(parts_.size());

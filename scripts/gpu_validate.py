@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""The parts of scripts/gpu-validate.sh that read JSON or need PyTorch.
+
+  gpu_validate.py pytorch --out FILE --gemm-sizes N,N --fp32-elements N --fp64-elements N
+      The independent cross-check: cuBLAS GEMM (TF32 off), sum, dot, triad and host<->device
+      copies through PyTorch on the same GPU, timed with CUDA events, with the L2 flushed before
+      each run where flopbench's own measurement is cold. Writes the samples as JSON.
+  gpu_validate.py dispositions RESULTS.json...
+      Whether every measurement of flopbench runs passed; one line per one that did not.
+  gpu_validate.py figures --results RESULTS.json... [--pytorch FILE] --tolerance F --out FILE
+      Every GPU figure of the runs in Markdown, beside PyTorch's and the ratio, and the verdict on
+      the comparisons that must agree (cuBLAS GEMM, CUB sum: within the tolerance).
+
+Exit status: 0 passed; 1 a check failed; 2 bad arguments; 3 not run, for a missing prerequisite
+(PyTorch, or no PyTorch figures to compare with), with the reason on the last line of stderr.
+Runs on Python 3.8 and newer, and needs nothing but the standard library outside `pytorch`.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+
+NOT_RUN = 3
+
+# How each workload is judged: compute-bound ones in GFLOP/s, the others in GB/s.
+COMPUTE_BOUND = ("gemm", "peak")
+# The comparisons with PyTorch that must agree: flopbench's library calls and PyTorch's are
+# the same libraries (cuBLAS) or the same memory limit (a sum), so a gap is a timing fault.
+MUST_AGREE = (("gemm", "cublas"), ("sum", "cub"))
+# Hand-written implementations and the library implementation they are held against.
+LIBRARY_OF = {"gemm": "cublas", "sum": "cub", "dot": "cublas"}
+
+
+class NotRun(Exception):
+    """A prerequisite is missing: the step did not run."""
+
+
+class Failed(Exception):
+    """The step ran and found a fault."""
+
+
+# ---- pytorch -------------------------------------------------------------------------------
+
+
+def measure_pytorch(args):
+    try:
+        import torch
+    except ImportError as e:
+        raise NotRun("torch is missing ({}): the cross-check needs PyTorch with CUDA".format(e))
+    if not torch.cuda.is_available():
+        raise Failed("no CUDA device: torch.cuda.is_available() is False (PyTorch {}, CUDA {})"
+                     .format(torch.__version__, torch.version.cuda))
+    device = torch.device("cuda", args.device)
+    torch.cuda.set_device(device)
+    # True FP32, as flopbench's cuBLAS SGEMM: no TF32 tensor-core rounding.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.set_float32_matmul_precision("highest")
+    props = torch.cuda.get_device_properties(device)
+    # 2x L2, read (not written, so no dirty lines are written back inside the timing), as
+    # flopbench's flush; older PyTorch does not report the L2 size, so 128 MiB is assumed.
+    l2_bytes = getattr(props, "L2_cache_size", 0) or (128 << 20)
+    scratch = torch.zeros(2 * l2_bytes // 4, dtype=torch.int32, device=device)
+
+    def timed(op, cold, runs):
+        for _ in range(3):  # warm-up: cuBLAS handles, lazy module loading, page faults
+            op()
+        start = torch.cuda.Event(enable_timing=True)
+        stop = torch.cuda.Event(enable_timing=True)
+        samples = []
+        for _ in range(runs):
+            if cold:
+                scratch.sum()
+            start.record()
+            op()
+            stop.record()
+            stop.synchronize()
+            samples.append(start.elapsed_time(stop) / 1e3)
+        return samples
+
+    figures = []
+
+    def record(workload, precision, m, n, k, implementations, op_text, cold, samples):
+        figures.append({
+            "workload": workload, "precision": precision,
+            "problem": {"m": m, "n": n, "k": k}, "implementations": implementations,
+            "op": op_text, "cold": cold, "samples_s": samples,
+            "median_s": statistics.median(samples)})
+        print("pytorch: {} {} {}, {}: {:.6g} s".format(
+            workload, precision, "{}x{}x{}".format(m, n, k) if m else n, op_text,
+            figures[-1]["median_s"]), flush=True)
+
+    dtypes = {"fp32": torch.float32, "fp64": torch.float64}
+    for size in args.gemm_sizes:
+        for precision, dtype in dtypes.items():
+            a, b, c = (torch.rand(size, size, dtype=dtype, device=device) for _ in range(3))
+            # flopbench's problem, C = alpha A B + beta C with beta != 0, in place.
+            samples = timed(lambda: c.addmm_(a, b, beta=0.5, alpha=1.0), False, 10)
+            record("gemm", precision, size, size, size, ["cuda", "cublas"],
+                   "C.addmm_(A, B, beta=0.5, alpha=1.0)", False, samples)
+            del a, b, c
+            torch.cuda.empty_cache()
+
+    elements = {"fp32": args.fp32_elements, "fp64": args.fp64_elements}
+    for precision, dtype in dtypes.items():
+        n = elements[precision]
+        x = torch.rand(n, dtype=dtype, device=device)
+        y = torch.rand(n, dtype=dtype, device=device)
+        out = torch.empty_like(x)
+        record("sum", precision, 0, n, 0, ["cuda", "cub"], "torch.sum(x)", True,
+               timed(lambda: torch.sum(x), True, 30))
+        record("dot", precision, 0, n, 0, ["cuda", "cublas"], "torch.dot(x, y)", True,
+               timed(lambda: torch.dot(x, y), True, 30))
+        record("stream", precision, 0, n, 0, ["cuda"], "torch.add(x, y, alpha=s, out=a)", True,
+               timed(lambda: torch.add(x, y, alpha=0.5, out=out), True, 30))
+        if precision == "fp32":  # flopbench copies one element type
+            pinned = torch.ones(n, dtype=dtype, pin_memory=True)
+            pageable = torch.ones(n, dtype=dtype)
+            copies = [
+                ("h2d-pinned", "gpu.copy_(pinned, non_blocking=True)",
+                 lambda: x.copy_(pinned, non_blocking=True)),
+                ("h2d-pageable", "gpu.copy_(pageable)", lambda: x.copy_(pageable)),
+                ("d2h-pinned", "pinned.copy_(gpu, non_blocking=True)",
+                 lambda: pinned.copy_(x, non_blocking=True)),
+                ("d2h-pageable", "pageable.copy_(gpu)", lambda: pageable.copy_(x)),
+            ]
+            for name, text, op in copies:
+                record("transfer", precision, 0, n, 0, [name], text, False, timed(op, False, 10))
+            del pinned, pageable
+        del x, y, out
+        torch.cuda.empty_cache()
+
+    document = {
+        "torch_version": torch.__version__,
+        "cuda_version": torch.version.cuda,
+        "device": {"index": args.device, "name": props.name, "l2_bytes": l2_bytes},
+        "matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+        "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        "figures": figures,
+    }
+    with open(args.out, "w") as f:
+        json.dump(document, f, indent=1)
+    print("pytorch: {} figures on {} (PyTorch {}, CUDA {}) in {}".format(
+        len(figures), props.name, torch.__version__, torch.version.cuda, args.out))
+
+
+# ---- reading flopbench's results -----------------------------------------------------------
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise Failed("{}: {}".format(path, e))
+
+
+def measurements(paths):
+    """(results file, measurement) for every measurement of every file."""
+    for path in paths:
+        for m in load_json(path).get("measurements", []):
+            yield path, m
+
+
+def problem_key(m):
+    p = m["problem"]
+    return (m["workload"], m["precision"], p["m"], p["n"], p["k"])
+
+
+def problem_label(m):
+    p = m["problem"]
+    return "{}x{}x{}".format(p["m"], p["n"], p["k"]) if p["m"] else str(p["n"])
+
+
+def check_dispositions(args):
+    counts, problems, total = {}, [], 0
+    for _, m in measurements(args.results):
+        total += 1
+        d = m["disposition"]
+        counts[d] = counts.get(d, 0) + 1
+        if d != "passed":
+            problems.append((d, m.get("reason", "")))
+            print("{} {} {} {} on {}: {}: {}".format(
+                m["workload"], m["implementation"], m["precision"], problem_label(m),
+                m["device"], d, m.get("reason", "")))
+    passed = counts.get("passed", 0)
+    if total and passed == total:
+        print("all {} measurements passed".format(total))
+        return
+    others = ", ".join("{} {}".format(n, d) for d, n in sorted(counts.items()) if d != "passed")
+    first = " (first: {}: {})".format(*problems[0]) if problems else ""
+    raise Failed("{} of {} measurements passed{}{}".format(
+        passed, total, "; " + others if others else "", first))
+
+
+# ---- figures -------------------------------------------------------------------------------
+
+
+def rate(m, seconds):
+    """GFLOP/s or GB/s of measurement m's problem done in `seconds`."""
+    amount = m["flops"] if m["workload"] in COMPUTE_BOUND else m["bytes"]
+    return amount / seconds / 1e9 if seconds and amount else None
+
+
+def unit(m):
+    return "GFLOP/s" if m["workload"] in COMPUTE_BOUND else "GB/s"
+
+
+def number(x):
+    if x is None:
+        return ""
+    return "{:,.0f}".format(x) if abs(x) >= 1000 else "{:.3g}".format(x)
+
+
+def build_figures(args):
+    ours = [(path, m) for path, m in measurements(args.results)
+            if m["device"].startswith("gpu")]
+    if not ours:
+        raise Failed("no GPU measurement in {}".format(", ".join(args.results)))
+    torch_doc = None
+    if args.pytorch and os.path.exists(args.pytorch):
+        torch_doc = load_json(args.pytorch)
+    # PyTorch ran on one GPU: its figures stand beside that GPU's measurements only (not the
+    # other GPUs', nor the machine aggregate's).
+    torch_device = "gpu{}".format(torch_doc["device"]["index"]) if torch_doc else None
+    torch_figures = {}
+    for f in (torch_doc or {}).get("figures", []):
+        p = f["problem"]
+        for impl in f["implementations"]:
+            torch_figures[(f["workload"], f["precision"], p["m"], p["n"], p["k"], impl)] = f
+    # Each run's library figure, for the hand-written implementations' ratio to it.
+    library = {(path, problem_key(m), m["implementation"], m["device"]): m for path, m in ours}
+
+    rows, verdicts, failures = [], [], []
+    for path, m in ours:
+        passed = m["disposition"] == "passed"
+        own = rate(m, m["statistics"]["median_s"]) if passed and m.get("statistics") else None
+        vs_library = ""
+        lib_name = LIBRARY_OF.get(m["workload"])
+        if own and lib_name and m["implementation"] != lib_name:
+            lib = library.get((path, problem_key(m), lib_name, m["device"]))
+            lib_rate = rate(lib, lib["statistics"]["median_s"]) if (
+                lib and lib["disposition"] == "passed") else None
+            if lib_rate:
+                vs_library = "{:.2f} × {}".format(own / lib_rate, lib_name)
+        f = torch_figures.get(problem_key(m) + (m["implementation"],)) if (
+            m["device"] == torch_device) else None
+        theirs = rate(m, f["median_s"]) if f else None
+        ratio = own / theirs if own and theirs else None
+        verdict = ""
+        if (m["workload"], m["implementation"]) in MUST_AGREE and f:
+            what = "{} {} {} {}".format(m["workload"], m["implementation"], m["precision"],
+                                        problem_label(m))
+            if ratio is None:
+                verdict = "cannot compare: {}".format(m["disposition"])
+                failures.append("{}: ours did not pass ({})".format(what, m["disposition"]))
+            elif abs(ratio - 1) <= args.tolerance:
+                verdict = "agrees ({:+.1%})".format(ratio - 1)
+            else:
+                verdict = "**differs by {:+.1%}**".format(ratio - 1)
+                failures.append("{}: ours / PyTorch = {:.3f}".format(what, ratio))
+            verdicts.append(verdict)
+        rows.append([
+            m["workload"], m["precision"], problem_label(m), m["implementation"], m["device"],
+            m["disposition"], "{} {}".format(number(own), unit(m)) if own else "",
+            number(m.get("percent_of_peak")), vs_library,
+            "{} {}".format(number(theirs), unit(m)) if theirs else "",
+            "{:.3f}".format(ratio) if ratio else "", verdict,
+            os.path.basename(os.path.dirname(os.path.abspath(path)))])
+
+    lines = ["## Figures", ""]
+    if torch_doc:
+        lines.append("PyTorch {} (CUDA {}) on {}: `allow_tf32` = {}, float32 matmul precision "
+                     "'{}'. Its rate is flopbench's FLOP or byte count of the same problem over "
+                     "PyTorch's median time.".format(
+                         torch_doc["torch_version"], torch_doc["cuda_version"],
+                         torch_doc["device"]["name"], torch_doc["matmul_allow_tf32"],
+                         torch_doc["float32_matmul_precision"]))
+    else:
+        lines.append("No PyTorch figures: the cross-check did not run.")
+    lines += ["", "| workload | precision | size | implementation | device | disposition | ours | "
+              "% of peak | ours vs library | PyTorch | ours / PyTorch | agreement | run |",
+              "|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines.append("")
+    if torch_doc:
+        judged = [f for f in torch_doc["figures"]
+                  if any((f["workload"], i) in MUST_AGREE for i in f["implementations"])]
+        if len(verdicts) < len(judged):
+            failures.append("{} of {} PyTorch figures that must agree have no measurement of "
+                            "ours".format(len(judged) - len(verdicts), len(judged)))
+        lines.append("Agreement ({} within {:.0%} of PyTorch): {} of {} agree{}.".format(
+            " and ".join("{} {}".format(w, i) for w, i in MUST_AGREE), args.tolerance,
+            sum(v.startswith("agrees") for v in verdicts), len(judged),
+            "".join("; " + x for x in failures)))
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("figures: {} GPU measurements in {}".format(len(rows), args.out))
+    if torch_doc is None:
+        raise NotRun("no PyTorch figures to compare with ({} is missing)".format(args.pytorch))
+    if failures:
+        raise Failed("; ".join(failures))
+
+
+# ---- command line --------------------------------------------------------------------------
+
+
+def sizes(text):
+    try:
+        values = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected comma-separated integers, got '{}'"
+                                         .format(text))
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive, got '{}'".format(text))
+    return values
+
+
+def positive(text):
+    value = sizes(text)
+    if len(value) != 1:
+        raise argparse.ArgumentTypeError("expected one positive integer, got '{}'".format(text))
+    return value[0]
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(
+        prog="gpu_validate.py", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("pytorch", help="the PyTorch cross-check")
+    p.add_argument("--out", required=True)
+    p.add_argument("--gemm-sizes", type=sizes, required=True)
+    p.add_argument("--fp32-elements", type=positive, required=True)
+    p.add_argument("--fp64-elements", type=positive, required=True)
+    p.add_argument("--device", type=int, default=0)
+    p.set_defaults(run=measure_pytorch)
+    d = commands.add_parser("dispositions", help="did every measurement pass")
+    d.add_argument("results", nargs="+")
+    d.set_defaults(run=check_dispositions)
+    f = commands.add_parser("figures", help="ours beside PyTorch's, in Markdown")
+    f.add_argument("--results", nargs="+", required=True)
+    f.add_argument("--pytorch")
+    f.add_argument("--tolerance", type=float, required=True)
+    f.add_argument("--out", required=True)
+    f.set_defaults(run=build_figures)
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except NotRun as e:
+        print("not run: {}".format(e), file=sys.stderr)
+        return NOT_RUN
+    except Failed as e:
+        print("failed: {}".format(e), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

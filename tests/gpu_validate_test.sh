@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Checks scripts/gpu-validate.sh and scripts/gpu_validate.py where there is no GPU:
+#   gpu_validate_test.sh TARBALL TESTS_DIR SOURCE_DIR
+# - the whole script against a real package tarball and test executables: every step runs or
+#   says why not, "no CUDA device" is recorded, the summary lists every step, and the exit status
+#   is 1. On a machine with a GPU this part is skipped (exit 77): there the script is the real,
+#   minutes-long validation, run by hand.
+# - the helper's parts that need no PyTorch: the figures and their agreement verdicts on the
+#   golden results with made-up PyTorch times, the dispositions, argument errors, and that a
+#   missing PyTorch is "not run" (exit 3), not a crash.
+set -euo pipefail
+
+tarball=$1 tests=$2 source_dir=$3
+script=$source_dir/scripts/gpu-validate.sh
+helper=$source_dir/scripts/gpu_validate.py
+golden=$source_dir/tests/data/golden/reports/results.json
+
+fail() {
+  echo "gpu-validate test: $*" >&2
+  exit 1
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- the helper's pure parts ---------------------------------------------------------------
+if command -v python3 >/dev/null; then
+  # PyTorch's time for the golden cuBLAS SGEMM 2 % longer than ours (agrees), for the CUB sum
+  # 5 % shorter (differs by more than 3 %).
+  python3 - "$golden" "$tmp/pytorch.json" <<'EOF'
+import json, sys
+measurements = json.load(open(sys.argv[1]))["measurements"]
+def figure(workload, implementation, scale):
+    m = next(m for m in measurements if m["workload"] == workload and
+             m["implementation"] == implementation and m["device"] == "gpu0")
+    t = m["statistics"]["median_s"] * scale
+    return {"workload": workload, "precision": m["precision"], "problem": m["problem"],
+            "implementations": [implementation], "op": "-", "cold": False,
+            "samples_s": [t], "median_s": t}
+json.dump({"torch_version": "test", "cuda_version": "13.0",
+           "device": {"index": 0, "name": "test", "l2_bytes": 1},
+           "matmul_allow_tf32": False, "float32_matmul_precision": "highest",
+           "figures": [figure("gemm", "cublas", 1.02), figure("sum", "cub", 0.95)]},
+          open(sys.argv[2], "w"))
+EOF
+  rc=0
+  python3 "$helper" figures --results "$golden" --pytorch "$tmp/pytorch.json" --tolerance 0.03 \
+    --out "$tmp/figures.md" >"$tmp/figures.log" 2>&1 || rc=$?
+  [ "$rc" = 1 ] || fail "figures with a 5 % gap exited $rc, not 1: $(cat "$tmp/figures.log")"
+  grep -q '| gemm | fp32 | 256x256x256 | cublas | gpu0 | passed | 1,678 GFLOP/s | .* | 1,645 GFLOP/s | 1.020 | agrees (+2.0%) |' \
+    "$tmp/figures.md" || fail "no agreeing cuBLAS row in $(cat "$tmp/figures.md")"
+  grep -q '| 0.950 | \*\*differs by -5.0%\*\* |' "$tmp/figures.md" ||
+    fail "no differing CUB row in $(cat "$tmp/figures.md")"
+  grep -q '1 of 2 agree' "$tmp/figures.md" || fail "no agreement count in $(cat "$tmp/figures.md")"
+  python3 "$helper" figures --results "$golden" --pytorch "$tmp/pytorch.json" --tolerance 0.06 \
+    --out "$tmp/figures.md" >"$tmp/figures.log" 2>&1 ||
+    fail "figures within a 6 % tolerance failed: $(cat "$tmp/figures.log")"
+  rc=0
+  python3 "$helper" figures --results "$golden" --pytorch "$tmp/none.json" --tolerance 0.03 \
+    --out "$tmp/figures.md" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 3 ] || ! grep -q '^not run: no PyTorch figures' "$tmp/err"; then
+    fail "figures without PyTorch's exited $rc: $(cat "$tmp/err")"
+  fi
+  rc=0
+  python3 "$helper" dispositions "$golden" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q '^failed: 13 of 17 measurements passed' "$tmp/err"; then
+    fail "dispositions of the golden run exited $rc: $(cat "$tmp/err")"
+  fi
+  rc=0
+  python3 "$helper" pytorch --out "$tmp/p.json" --gemm-sizes 0 --fp32-elements 1 \
+    --fp64-elements 1 2>"$tmp/err" || rc=$?
+  [ "$rc" = 2 ] || fail "a zero GEMM size exited $rc, not 2"
+  if ! python3 -c 'import torch' 2>/dev/null; then
+    rc=0
+    python3 "$helper" pytorch --out "$tmp/p.json" --gemm-sizes 64 --fp32-elements 1 \
+      --fp64-elements 1 2>"$tmp/err" || rc=$?
+    if [ "$rc" != 3 ] || ! grep -q '^not run: torch is missing' "$tmp/err"; then
+      fail "without PyTorch the cross-check exited $rc: $(cat "$tmp/err")"
+    fi
+  fi
+  echo "gpu-validate test: the helper's figures, dispositions and errors are right"
+else
+  echo "gpu-validate test: no python3, the helper is not checked"
+fi
+
+# ---- the whole script, without a GPU -------------------------------------------------------
+tar -xzf "$tarball" -C "$tmp"
+if ! "$tmp/$(basename "$tarball" .tar.gz)/bin/flopbench" info | grep -q '^no CUDA device'; then
+  echo "gpu-validate test: this machine has a GPU; run scripts/gpu-validate.sh by hand"
+  exit 77
+fi
+rc=0
+"$script" --bundle "$tarball" --tests "$tests" --out "$tmp/validation" >"$tmp/script.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "exit $rc without a GPU, not 1: $(cat "$tmp/script.log")"
+summary=$tmp/validation/summary.md
+[ -f "$summary" ] || fail "no summary.md"
+grep -q '^Result: \*\*FAILED\*\*' "$summary" || fail "the summary does not say FAILED"
+grep -q '^| info | failed | [0-9]* | no CUDA device: ' "$summary" ||
+  fail "the summary does not record 'no CUDA device': $(cat "$summary")"
+for step in bundle info "test test_gpu" run check run-gemm run-fp32 run-fp64 pytorch figures \
+  memcheck-gemm memcheck-vectors racecheck-gemm racecheck-vectors sass; do
+  grep -q "^| $step | \(passed\|failed\|timed out\|not run\) |" "$summary" ||
+    fail "no row for step '$step' in the summary"
+done
+while read -r log; do
+  [ -f "$tmp/validation/$log" ] || fail "the summary links $log, which is not there"
+done < <(sed -n 's/.*\[\([^]]*\.log\)\].*/\1/p' "$summary")
+# --allow-missing: the steps that did not run for a missing tool pass; no GPU still fails.
+rc=0
+"$script" --bundle "$tarball" --tests "$tests" --out "$tmp/validation-allow-missing" --allow-missing \
+  >"$tmp/script.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "--allow-missing without a GPU exited $rc, not 1"
+rc=0
+"$script" --bundle "$tarball" --tests "$tmp" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a tests directory without gpu-tests.txt exited $rc, not 2"
+echo "gpu-validate test: without a GPU, every step is recorded and the exit status is 1"
