@@ -12,27 +12,9 @@
 #include <vector>
 
 #include "harness/core/results.hpp"
+#include "reports/printer.hpp"
 
 namespace flopbench {
-
-// One output format. Printers only read the document; each overrides do_print.
-class Printer {
- public:
-  explicit Printer(std::string file_name) : file_name_(std::move(file_name)) {}
-  virtual ~Printer() = default;
-  Printer(const Printer&) = delete;
-  Printer& operator=(const Printer&) = delete;
-
-  std::string print(const ResultsDocument& doc) const { return do_print(doc); }
-  // The name of the file this format is written to, inside a results directory.
-  const std::string& file_name() const { return file_name_; }
-
- protected:
-  virtual std::string do_print(const ResultsDocument& doc) const = 0;
-
- private:
-  std::string file_name_;
-};
 
 // results.json: the canonical document, 2-space indent, trailing newline.
 class JsonPrinter final : public Printer {

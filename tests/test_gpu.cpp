@@ -123,7 +123,7 @@ void check_gemm_with_beta_zero(const Implementation& impl, const Problem& proble
 TEST(GpuKernels, GemmWithBetaZeroNeverReadsC) {
   SKIP_WITHOUT_GPUS(1u);
   for (const char* name : {"cuda", "cublas"}) {
-    const Implementation* impl = registry().find("gemm", name);
+    const Implementation* impl = registry().find(WorkloadId::gemm, name);
     ASSERT_NE(impl, nullptr);
     for (const Problem& problem : {Problem::matrix(65, 63, 257), Problem::matrix(260, 37, 100)}) {
       check_gemm_with_beta_zero<float>(*impl, problem);
@@ -138,8 +138,9 @@ TEST(GpuKernels, EveryImplementationRunsAfterPrepareRun) {
   SKIP_WITHOUT_GPUS(1u);
   for (const Implementation* impl : gpu_implementations()) {
     const Precision p = impl->spec.precisions.front();
-    const WorkloadInfo& w = find_workload(impl->workload);
-    const Problem problem = w.matrix ? Problem::matrix(65, 63, 257) : Problem::vector(100003);
+    const Problem problem = info(impl->workload).size_kind == SizeKind::matrix
+                                ? Problem::matrix(65, 63, 257)
+                                : Problem::vector(100003);
     const auto seed = fresh_seed();
     SCOPED_TRACE(fmt::format("{} {} {} seed {}", impl->workload, impl->name(), to_string(p), seed));
     auto trial = impl->make_trial(p, problem, seed, inventory().devices.front().index);
@@ -252,12 +253,12 @@ TEST(GpuMeasure, MachineAggregateOnOneGpuTwice) {
   sel.implementations = {"cuda", "cublas"};
   sel.sizes = parse_sizes("2048");
   sel.gpus = std::vector<int>{gpu, gpu};
-  const std::string twice = fmt::format("gpu{0}+gpu{0}", gpu);
+  const DeviceRef twice = DeviceRef::gpu({gpu, gpu});
   std::optional<MeasurementRecord> one;
   int aggregates = 0;
   for (const auto& req : plan_measurements(sel, env)) {
     SCOPED_TRACE(fmt::format("{} on {}", req.implementation->name(), req.device));
-    if (req.gpus.size() == 1) {
+    if (!req.device.machine_aggregate()) {
       if (!one || one->implementation != req.implementation->name())
         one = measure(req, settings_for(Profile::quick, 1), env);
       ASSERT_EQ(one->disposition, Disposition::passed) << one->reason;

@@ -553,13 +553,13 @@ TEST(Measure, MachineAggregatePreparesEveryGpuBeforeTheCommonRelease) {
   const Problem problem = Problem::matrix(9, 8, 7);
   fake_gpu_log().take();
   const MeasurementRecord one =
-      measure({&fake_device_gemm(), Precision::fp32, problem, "gpu1", {1}},
+      measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({1})},
               settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(one.disposition, Disposition::passed) << one.reason;
   for (const auto& event : fake_gpu_log().take()) EXPECT_EQ(event, "run gpu1");
 
   const MeasurementRecord all =
-      measure({&fake_device_gemm(), Precision::fp32, problem, "gpu0+gpu1", {0, 1}},
+      measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0, 1})},
               settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(all.disposition, Disposition::passed) << all.reason;
   const std::vector<std::string> events = fake_gpu_log().take();

@@ -1,0 +1,33 @@
+#pragma once
+
+// The one interface of every output: a printer turns a ResultsDocument into text and names the
+// file that text goes to. Printers only read the document (no clock, no machine queries), so
+// the same document always prints the same bytes.
+
+#include <string>
+#include <utility>
+
+#include "harness/core/results.hpp"
+
+namespace flopbench {
+
+// One output format. Printers only read the document; each overrides do_print.
+class Printer {
+ public:
+  explicit Printer(std::string file_name) : file_name_(std::move(file_name)) {}
+  virtual ~Printer() = default;
+  Printer(const Printer&) = delete;
+  Printer& operator=(const Printer&) = delete;
+
+  std::string print(const ResultsDocument& doc) const { return do_print(doc); }
+  // The name of the file this format is written to, inside a results directory.
+  const std::string& file_name() const { return file_name_; }
+
+ protected:
+  virtual std::string do_print(const ResultsDocument& doc) const = 0;
+
+ private:
+  std::string file_name_;
+};
+
+}  // namespace flopbench
