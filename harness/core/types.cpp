@@ -39,6 +39,16 @@ std::string_view to_string(Precision p) {
   throw std::logic_error("unknown precision");
 }
 
+std::string_view precision_label(Precision p) {
+  switch (p) {
+    case Precision::fp32:
+      return "FP32";
+    case Precision::fp64:
+      return "FP64";
+  }
+  throw std::logic_error("unknown precision");
+}
+
 std::size_t size_of(Precision p) {
   switch (p) {
     case Precision::fp32:

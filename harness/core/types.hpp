@@ -41,6 +41,9 @@ Precision parse_precision(std::string_view s);
 Disposition parse_disposition(std::string_view s);
 Profile parse_profile(std::string_view s);
 
+// "FP32", "FP64": how people write a precision.
+std::string_view precision_label(Precision p);
+
 // Bytes of one element.
 std::size_t size_of(Precision p);
 

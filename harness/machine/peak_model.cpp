@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 
 namespace flopbench {
 namespace {
@@ -179,8 +180,7 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   }
 
   const int cores = threads <= 0 ? cpu.cores : std::min(threads, cpu.cores);
-  const int element_bits = precision == Precision::fp32 ? 32 : 64;
-  const int lanes = fma.width_bits / element_bits;
+  const int lanes = fma.width_bits / static_cast<int>(8 * size_of(precision));
   const double gflops = cores * lanes * fma.pipes * 2.0 * *cpu.clock_ghz;
 
   std::string notes(uarch->name);
@@ -191,8 +191,7 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   notes += cpu.clock_source.starts_with("measured") ? "; clock measured"
                                                     : fmt::format("; clock: {}", cpu.clock_source);
   return {gflops, fmt::format("{} cores x {} {} lanes x {} FMA pipes x 2 x {:.2f} GHz ({})", cores,
-                              lanes, precision == Precision::fp32 ? "FP32" : "FP64", fma.pipes,
-                              *cpu.clock_ghz, notes)};
+                              lanes, precision_label(precision), fma.pipes, *cpu.clock_ghz, notes)};
 }
 
 bool has_fp64_tensor_cores(int cc_major, int cc_minor) {
@@ -216,13 +215,18 @@ Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Pre
     return Peak{gflops, fmt::format("{} SMs x {} {} x 2 x {:.0f} MHz ({}{})", sm_count,
                                     lanes_per_sm, what, sm_clock_mhz, cc, note)};
   };
-  if (precision == Precision::fp32) return peak(lanes->fp32_lanes, "FP32 lanes", "");
-  if (!fp64_tensor_cores) return peak(lanes->fp64_lanes, "FP64 lanes", "");
-  if (lanes->fp64_tensor_lanes == 0) {
-    return peak(lanes->fp64_lanes, "FP64 lanes", "; no FP64 tensor cores: CUDA-core peak");
+  switch (precision) {
+    case Precision::fp32:
+      return peak(lanes->fp32_lanes, "FP32 lanes", "");
+    case Precision::fp64:
+      if (!fp64_tensor_cores) return peak(lanes->fp64_lanes, "FP64 lanes", "");
+      if (lanes->fp64_tensor_lanes == 0) {
+        return peak(lanes->fp64_lanes, "FP64 lanes", "; no FP64 tensor cores: CUDA-core peak");
+      }
+      return peak(lanes->fp64_tensor_lanes, "FP64 tensor-core lanes",
+                  fmt::format("; FP64 tensor cores, {}", lanes->fp64_tensor_note));
   }
-  return peak(lanes->fp64_tensor_lanes, "FP64 tensor-core lanes",
-              fmt::format("; FP64 tensor cores, {}", lanes->fp64_tensor_note));
+  throw std::logic_error("unknown precision");
 }
 
 }  // namespace flopbench
