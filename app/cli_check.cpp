@@ -5,16 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
-
-#include <nlohmann/json.hpp>
 
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
@@ -109,17 +102,6 @@ bool needed(const Spec& spec, const MeasurementRequest& req) {
   });
 }
 
-// Records the verdict in an earlier run's results.json. Only the `acceptance` key changes: the
-// file is patched as JSON, so its measurements, and any field this version does not know,
-// stay as they were.
-void record_verdict(const fs::path& results_file, const AcceptanceResult& result) {
-  std::ifstream in(results_file, std::ios::binary);
-  nlohmann::json j = nlohmann::json::parse(in);  // read_results_file has validated it
-  j["acceptance"] = result;
-  write_file_atomically(results_file,
-                        j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-}
-
 struct CheckOptions {
   std::string spec, results, junit, sizes;
   MeasureOptions measure;
@@ -130,7 +112,7 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   // A bad spec is reported before anything is measured.
   if (opt.spec != "auto") chosen = choose_spec(opt.spec, {});
   AcceptanceResult result;
-  fs::path dir;
+  fs::path results_file;
   if (!opt.results.empty()) {
     if (!opt.measure.out.empty() || !opt.sizes.empty()) {
       throw InputError(
@@ -140,10 +122,13 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     ResultsDocument doc = read_results_file(opt.results);
     if (!chosen) chosen = choose_spec(opt.spec, doc.environment.gpu);
     result = judge(chosen->spec, doc, chosen->label, utc_now());
-    dir = fs::path(opt.results).parent_path();
+    results_file = opt.results;
+    fs::path dir = results_file.parent_path();
     if (dir.empty()) dir = ".";
+    // Through the model: the reader kept the fields this version does not know, and the writer
+    // puts them back.
     doc.acceptance = result;
-    record_verdict(opt.results, result);
+    write_file_atomically(results_file, JsonPrinter().print(doc));
     write_outputs(doc, dir, false);
   } else {
     if (!chosen) chosen = choose_spec(opt.spec, gpu_inventory());
@@ -161,7 +146,7 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     result = judge(chosen->spec, run.doc, chosen->label, utc_now());
     run.doc.acceptance = result;
     write_run_outputs(run);
-    dir = run.dir;
+    results_file = run.dir / "results.json";
     fmt::print("\n");
   }
   fmt::print("{}", acceptance_console(result));
@@ -171,7 +156,7 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     write_file_atomically(opt.junit, acceptance_junit(result, host.data()));
     fmt::print("wrote {}\n", opt.junit);
   }
-  fmt::print("verdict recorded in {}\n", (dir / "results.json").string());
+  fmt::print("verdict recorded in {}\n", results_file.string());
   return result.passed ? kExitOk : kExitFailures;
 }
 

@@ -616,6 +616,34 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
   EXPECT_EQ(flopbench({"check", "--spec", warn.string(), "--results", results.string()}).status, 0);
 }
 
+// The verdict goes through the results model, which keeps the fields this version does not know.
+TEST_F(Check, TheVerdictKeepsFieldsThisVersionDoesNotKnow) {
+  const fs::path results = write_results(cpu_document());
+  json before = json::parse(read_text(results));
+  before["future"] = {{"a", 1}};
+  before["measurements"][0]["future"] = "kept";
+  write_file_atomically(results, before.dump(2));
+
+  const fs::path pass = write_spec("cpu.sgemm.openblas.gflops,>=,0.4 * peak,fail,any,openblas\n");
+  const Outcome ok = flopbench({"check", "--spec", pass.string(), "--results", results.string()});
+  EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("verdict recorded in " + results.string()), std::string::npos) << ok.out;
+  json after = json::parse(read_text(results));
+  EXPECT_TRUE(after.at("acceptance").at("passed").get<bool>());
+  EXPECT_EQ(after.at("future"), before.at("future"));
+  EXPECT_EQ(after.at("measurements").at(0).at("future"), "kept");
+  after.erase("acceptance");
+  before.erase("acceptance");
+  EXPECT_EQ(after, before);
+
+  // A new verdict replaces the old one whole, with what a later version had added to it.
+  after = json::parse(read_text(results));
+  after["acceptance"]["future"] = 1;
+  write_file_atomically(results, after.dump(2));
+  EXPECT_EQ(flopbench({"check", "--spec", pass.string(), "--results", results.string()}).status, 0);
+  EXPECT_FALSE(json::parse(read_text(results)).at("acceptance").contains("future"));
+}
+
 TEST_F(Check, CannotCheckExitsTwo) {
   const fs::path results = write_results(cpu_document());
   for (const auto& m : kMalformed) {

@@ -421,6 +421,26 @@ TEST(ReportsJson, FilesFromBeforeTelemetryRead) {
   EXPECT_TRUE(back.measurements.at(2).telemetry_after.empty());
 }
 
+// A later version's fields survive this version reading and writing the file, at every level,
+// and stay with their measurement when the measurements change.
+TEST(ReportsJson, UnknownFieldsAreKeptAndWrittenBack) {
+  json j = to_json(test_document());
+  j["future"] = {{"a", 1}};
+  j["run"]["a/b~c"] = true;  // keys a JSON pointer must escape
+  j["environment"]["cpu"]["caches"][1]["future"] = nullptr;
+  j["measurements"][2]["future"] = "kept";
+  j["measurements"][2]["telemetry_after"][0]["future"] = json::array({1, 2});
+  ResultsDocument back = results_from_json(j);
+  EXPECT_EQ(to_json(back), j);
+
+  back.measurements.erase(back.measurements.begin());
+  const json again = to_json(back);
+  EXPECT_EQ(again.at("measurements").at(1).at("future"), "kept");
+  EXPECT_EQ(again.at("measurements").at(1).at("telemetry_after").at(0).at("future"),
+            json::array({1, 2}));
+  EXPECT_FALSE(again.at("measurements").at(2).contains("future"));
+}
+
 TEST(ReportsJson, BadTelemetryNamesThePath) {
   json j = to_json(test_document());
   j["measurements"][2]["telemetry_after"][0]["power_w"] = true;

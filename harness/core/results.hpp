@@ -16,6 +16,12 @@ namespace flopbench {
 
 inline constexpr int kSchemaVersion = 1;
 
+// Fields of a results file that this version does not know, kept so that rewriting the file
+// (`flopbench check --results`) loses none: JSON pointer relative to the record that keeps them
+// -> the value as JSON text. The reader fills it; the writer puts each field back where it was.
+// Records with such a member keep what is unknown in their part of the file.
+using UnknownFields = std::map<std::string, std::string>;
+
 struct CacheLevel {
   int level = 0;
   std::string type;  // "Data", "Instruction", "Unified"
@@ -168,6 +174,8 @@ struct MeasurementRecord {
   // Empty for CPU measurements and where no telemetry source could be loaded.
   std::vector<GpuTelemetry> telemetry_before, telemetry_after;
 
+  UnknownFields unknown_fields;  // in this measurement's part of the file
+
   const WorkloadInfo& workload_info() const { return info(workload); }
 };
 
@@ -200,7 +208,8 @@ struct AcceptanceResult {
   std::string spec;  // the spec file (or "auto: <file>")
   std::string checked_utc;
   std::vector<CriterionVerdict> criteria;
-  bool passed = false;  // every fail-severity criterion passed
+  bool passed = false;           // every fail-severity criterion passed
+  UnknownFields unknown_fields;  // its own: a new verdict replaces them with the old verdict
 };
 
 struct ResultsDocument {
@@ -209,6 +218,7 @@ struct ResultsDocument {
   RunInfo run;
   std::vector<MeasurementRecord> measurements;
   std::optional<AcceptanceResult> acceptance;  // present once `flopbench check` judged the run
+  UnknownFields unknown_fields;                // outside the measurements and the verdict
 };
 
 }  // namespace flopbench
