@@ -8,12 +8,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <utility>
 
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/machine/inventory.hpp"
-#include "reports/acceptance/acceptance.hpp"
+#include "reports/acceptance/generate.hpp"
+#include "reports/acceptance/judge.hpp"
+#include "reports/acceptance/spec.hpp"
+#include "reports/acceptance_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 
@@ -111,7 +115,7 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   std::optional<ChosenSpec> chosen;
   // A bad spec is reported before anything is measured.
   if (opt.spec != "auto") chosen = choose_spec(opt.spec, {});
-  AcceptanceResult result;
+  ResultsDocument doc;  // the judged run, with its verdict
   fs::path results_file;
   if (!opt.results.empty()) {
     if (!opt.measure.out.empty() || !opt.sizes.empty()) {
@@ -119,15 +123,14 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
           "--out and --sizes say how to measure, and with --results nothing is "
           "measured: the verdict goes beside that results.json");
     }
-    ResultsDocument doc = read_results_file(opt.results);
+    doc = read_results_file(opt.results);
     if (!chosen) chosen = choose_spec(opt.spec, doc.environment.gpu);
-    result = judge(chosen->spec, doc, chosen->label, utc_now());
+    doc.acceptance = judge(chosen->spec, doc, chosen->label, utc_now());
     results_file = opt.results;
     fs::path dir = results_file.parent_path();
     if (dir.empty()) dir = ".";
     // Through the model: the reader kept the fields this version does not know, and the writer
     // puts them back.
-    doc.acceptance = result;
     write_file_atomically(results_file, JsonPrinter().print(doc));
     write_outputs(doc, dir, false);
   } else {
@@ -143,21 +146,21 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
                  run.dir.string());
       return kExitInterrupted;
     }
-    result = judge(chosen->spec, run.doc, chosen->label, utc_now());
-    run.doc.acceptance = result;
+    run.doc.acceptance = judge(chosen->spec, run.doc, chosen->label, utc_now());
     write_run_outputs(run);
     results_file = run.dir / "results.json";
+    doc = std::move(run.doc);
     fmt::print("\n");
   }
-  fmt::print("{}", acceptance_console(result));
+  fmt::print("{}", AcceptanceConsolePrinter().print(doc));
   if (!opt.junit.empty()) {
     std::array<char, 256> host{};
     gethostname(host.data(), host.size() - 1);
-    write_file_atomically(opt.junit, acceptance_junit(result, host.data()));
+    write_file_atomically(opt.junit, AcceptanceJunitPrinter(host.data()).print(doc));
     fmt::print("wrote {}\n", opt.junit);
   }
   fmt::print("verdict recorded in {}\n", results_file.string());
-  return result.passed ? kExitOk : kExitFailures;
+  return doc.acceptance->passed ? kExitOk : kExitFailures;
 }
 
 struct GenerateOptions {

@@ -17,7 +17,7 @@
 
 #include "harness/core/statistics.hpp"
 #include "harness/core/workloads.hpp"
-#include "reports/acceptance/acceptance.hpp"
+#include "reports/acceptance_report.hpp"
 #include "reports/format.hpp"
 #include "reports/html_report.hpp"
 #include "reports/results_json.hpp"
@@ -312,7 +312,7 @@ std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
 std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string out = header_section(doc) + inventory_section(doc.environment);
-  if (doc.acceptance) out += acceptance_markdown(*doc.acceptance);
+  out += AcceptanceMarkdownPrinter().print(doc);
   out +=
       "\n## Results\n\nMedian time per run; throughput from the median. Only passed "
       "measurements report numbers.\n";

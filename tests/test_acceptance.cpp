@@ -14,7 +14,10 @@
 
 #include "app/cli.hpp"
 #include "harness/core/registry.hpp"
-#include "reports/acceptance/acceptance.hpp"
+#include "reports/acceptance/generate.hpp"
+#include "reports/acceptance/judge.hpp"
+#include "reports/acceptance/spec.hpp"
+#include "reports/acceptance_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
@@ -461,14 +464,16 @@ int occurrences(const std::string& s, const std::string& what) {
 
 TEST(AcceptanceOutput, JUnitIsWellFormedWithOneTestcasePerCriterion) {
   TempDir dir;
-  const AcceptanceResult r = check(
+  ResultsDocument doc = h100_document(2);
+  doc.acceptance = check(
       "gpu.sgemm.cublas.tflops,>=,60 TFLOP/s,,fail,any,\"<b>&'quoted'\"\"\"\n"
       "gpu.count,==,2,,fail,any,two\n"
       "gpu.stream_fp64.cuda.gbytes_per_s,>=,4 TB/s,,warn,any,warned\n",
-      h100_document(2));
+      doc);
+  const AcceptanceResult& r = *doc.acceptance;
   // Per GPU: SGEMM, STREAM and a built-in sibling rule for each; then gpu.count and run.*.
   EXPECT_EQ(r.criteria.size(), 11u);
-  const std::string xml = acceptance_junit(r, "node7 <&>");
+  const std::string xml = AcceptanceJunitPrinter("node7 <&>").print(doc);
   ASSERT_TRUE(well_formed(xml, dir.path())) << xml;
   EXPECT_EQ(occurrences(xml, "<testcase "), int(r.criteria.size()));
   EXPECT_EQ(occurrences(xml, "<failure "), count_verdicts(r, "FAIL"));
@@ -483,9 +488,9 @@ TEST(AcceptanceOutput, JUnitIsWellFormedWithOneTestcasePerCriterion) {
   EXPECT_NE(xml.find("<system-out>WARN: "), std::string::npos);
 
   // Control characters and invalid UTF-8 in text from a results file cannot break the XML.
-  AcceptanceResult odd = r;
-  odd.criteria[0].description = std::string("bell\x07 and \xff");
-  EXPECT_TRUE(well_formed(acceptance_junit(odd, "h"), dir.path()));
+  ResultsDocument odd = doc;
+  odd.acceptance->criteria[0].description = std::string("bell\x07 and \xff");
+  EXPECT_TRUE(well_formed(AcceptanceJunitPrinter("h").print(odd), dir.path()));
 }
 
 TEST(AcceptanceOutput, VerdictRoundTripsThroughResultsJsonAndShowsInReport) {
@@ -520,8 +525,9 @@ TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
   for (const double ratio : {1.0, 0.9}) {
     const Spec spec = parse_spec(generate_spec(golden, ratio, "golden/results.json"), "gen.csv");
     EXPECT_EQ(spec.criteria.front().metric.name, "gpu.count");
-    const AcceptanceResult r = judge(spec, golden, "gen.csv", "now");
-    EXPECT_TRUE(r.passed) << acceptance_console(r);
+    ResultsDocument judged = golden;
+    judged.acceptance = judge(spec, golden, "gen.csv", "now");
+    EXPECT_TRUE(judged.acceptance->passed) << AcceptanceConsolePrinter().print(judged);
   }
   const std::string text = generate_spec(golden, 0.9, "golden/results.json");
   EXPECT_NE(text.find("gpu.sgemm.cublas.tflops,>=,0.9 * reference,49 TFLOP/s,fail,NVIDIA H100 "

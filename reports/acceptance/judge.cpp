@@ -1,0 +1,341 @@
+#include "reports/acceptance/judge.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "harness/core/registry.hpp"
+#include "harness/core/statistics.hpp"
+#include "reports/format.hpp"
+
+namespace flopbench {
+namespace {
+
+std::optional<double> value_of(const MeasurementRecord& r, Quantity q) {
+  switch (q) {
+    case Quantity::gflops:
+      return r.gflops;
+    case Quantity::tflops:
+      return r.gflops ? std::optional(*r.gflops / 1e3) : std::nullopt;
+    case Quantity::gbytes_per_s:
+      return r.gbytes_per_s;
+    case Quantity::percent_of_peak:
+      return r.percent_of_peak;
+    case Quantity::count:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// The measurement a metric names on a device: the largest problem (the closest to sustained
+// throughput, and what a profile's sizes are chosen for); among several of that problem, the
+// best passed one.
+const MeasurementRecord* pick(const ResultsDocument& doc, const Metric& m,
+                              const DeviceRef& device) {
+  const MeasurementRecord* best = nullptr;
+  for (const auto& r : doc.measurements) {
+    if (r.device != device || r.workload != m.workload || r.precision != m.precision ||
+        r.implementation != m.implementation) {
+      continue;
+    }
+    if (!best || problem_order(best->problem) < problem_order(r.problem)) {
+      best = &r;
+    } else if (best->problem == r.problem) {
+      const auto a = value_of(*best, m.quantity), b = value_of(r, m.quantity);
+      if (b && (!a || *a < *b)) best = &r;
+    }
+  }
+  return best;
+}
+
+bool holds(double measured, Comparator c, double bound) {
+  switch (c) {
+    case Comparator::ge:
+      return measured >= bound;
+    case Comparator::gt:
+      return measured > bound;
+    case Comparator::le:
+      return measured <= bound;
+    case Comparator::lt:
+      return measured < bound;
+    case Comparator::eq:
+      return measured == bound;
+  }
+  return false;
+}
+
+class Judge {
+ public:
+  explicit Judge(const ResultsDocument& doc) : doc_(doc) {}
+
+  void criterion(const Criterion& c) {
+    const auto& gpus = doc_.environment.gpu.devices;
+    std::vector<const GpuDevice*> matching;
+    for (const auto& g : gpus) {
+      if (applies_to_gpu(c.applies_to, g)) matching.push_back(&g);
+    }
+    const bool any = c.applies_to == "any";
+    if (!any && matching.empty()) return;  // keyed to GPUs this machine does not have
+    ++applied_;
+
+    const Metric& m = c.metric;
+    if (m.name == "gpu.count") {
+      return add(c, m.name, double(matching.size()), c.bound_value, "");
+    }
+    if (m.name == "cpu.cores") {
+      return add(c, m.name, double(doc_.environment.cpu.cores), c.bound_value, "");
+    }
+    if (m.name == "run.unverified" || m.name == "run.throttled") return run_fact(c);
+    if (!m.device.on_gpu()) return device_rate(c, m.device, {});
+    if (!m.device.gpus.empty()) {  // one named GPU
+      const auto it = std::find_if(matching.begin(), matching.end(), [&](const GpuDevice* g) {
+        return DeviceRef::gpu({g->index}) == m.device;
+      });
+      if (it == matching.end()) {
+        return add(c, m.name, std::nullopt, std::nullopt,
+                   fmt::format("not measured: this machine has no {}{}", m.device,
+                               any ? "" : " matching " + c.applies_to));
+      }
+      return device_rate(c, m.device, {});
+    }
+    if (matching.empty()) {
+      return add(c, m.name, std::nullopt, std::nullopt,
+                 fmt::format("not measured: no GPU ({})", no_gpu_reason(doc_.environment.gpu)));
+    }
+    std::vector<DeviceRef> devices;
+    for (const auto* g : matching) devices.push_back(DeviceRef::gpu({g->index}));
+    if (c.bound_kind == BoundKind::siblings && devices.size() < 2) {
+      return add(c, metric_on(m, devices.front()), std::nullopt, std::nullopt, "", true);
+    }
+    for (const auto& d : devices) device_rate(c, d, devices);
+  }
+
+  // How many criteria applied to this machine so far.
+  int applied() const { return applied_; }
+
+  // `spec_applied`: whether any row of the spec applied; a spec keyed to other GPUs fails.
+  AcceptanceResult finish(const Spec& spec, bool spec_applied, std::string label,
+                          std::string checked_utc) {
+    AcceptanceResult result;
+    result.spec = std::move(label);
+    result.checked_utc = std::move(checked_utc);
+    if (!spec_applied) {
+      std::vector<std::string> names;
+      for (const auto& g : doc_.environment.gpu.devices) names.push_back(g.name);
+      CriterionVerdict v;
+      v.metric = "spec.applies";
+      v.comparator = "==";
+      v.bound_text = "true";
+      v.severity = "fail";
+      v.verdict = "FAIL";
+      v.reason = fmt::format(
+          "no criterion of {} applies to this machine: it is for {}; this machine has {}",
+          spec.file, fmt::join(spec_gpu_patterns(spec), ", "),
+          names.empty() ? "no GPU" : fmt::format("{}", fmt::join(names, ", ")));
+      v.description = "the spec is for this machine";
+      verdicts_.insert(verdicts_.begin(), std::move(v));
+    }
+    result.criteria = std::move(verdicts_);
+    result.passed = std::none_of(result.criteria.begin(), result.criteria.end(),
+                                 [](const auto& v) { return v.verdict == "FAIL"; });
+    return result;
+  }
+
+ private:
+  void run_fact(const Criterion& c) {
+    std::vector<std::string> which;
+    for (const auto& r : doc_.measurements) {
+      const bool counted =
+          c.metric.name == "run.unverified"
+              ? r.disposition == Disposition::incorrect || r.disposition == Disposition::failed
+              : std::any_of(r.notes.begin(), r.notes.end(),
+                            [](const std::string& n) { return n.starts_with("throttled"); });
+      if (counted) {
+        which.push_back(c.metric.name == "run.unverified"
+                            ? fmt::format("{} ({})", where(r), result_text(r))
+                            : where(r));
+      }
+    }
+    add(c, c.metric.name, double(which.size()), c.bound_value,
+        which.empty() ? "" : fmt::format("{}", fmt::join(which, "; ")));
+  }
+
+  // The metric's name with its device replaced: "gpu.sgemm.cuda.tflops" on gpu2 is
+  // "gpu2.sgemm.cuda.tflops".
+  static std::string metric_on(const Metric& m, const DeviceRef& device) {
+    return device.label() + m.name.substr(m.name.find('.'));
+  }
+
+  void device_rate(const Criterion& c, const DeviceRef& device,
+                   const std::vector<DeviceRef>& siblings) {
+    const Metric& m = c.metric;
+    const std::string name = metric_on(m, device);
+    const Reading reading = read_metric(doc_, m, device);
+    if (!reading.value) return add(c, name, std::nullopt, std::nullopt, reading.why_not);
+    switch (c.bound_kind) {
+      case BoundKind::absolute:
+        return add(c, name, reading.value, c.bound_value, "");
+      case BoundKind::reference:
+        return add(c, name, reading.value, c.bound_value * *c.reference, "");
+      case BoundKind::peak: {
+        const Peak& peak = reading.record->peak;
+        if (!peak.gflops) {
+          return add(c, name, reading.value, std::nullopt,
+                     fmt::format("no theoretical peak: {}", or_unknown(peak.basis)));
+        }
+        const double scale = m.quantity == Quantity::tflops ? 1e-3 : 1;
+        return add(c, name, reading.value, c.bound_value * *peak.gflops * scale, "");
+      }
+      case BoundKind::siblings: {
+        std::vector<double> others;
+        for (const auto& s : siblings) {
+          if (s == device) continue;
+          if (const auto v = read_metric(doc_, m, s).value) others.push_back(*v);
+        }
+        if (others.empty()) {
+          return add(c, name, reading.value, std::nullopt, "", true);
+        }
+        return add(c, name, reading.value, c.bound_value * compute_statistics(others).median, "");
+      }
+    }
+  }
+
+  // One verdict. Without a measured value or a bound the criterion cannot pass, unless
+  // `vacuous` (a sibling rule with no sibling to compare with).
+  void add(const Criterion& c, std::string name, std::optional<double> measured,
+           std::optional<double> bound, std::string reason, bool vacuous = false) {
+    CriterionVerdict v;
+    v.metric = std::move(name);
+    v.comparator = std::string(to_string(c.comparator));
+    v.bound_text = c.bound_text;
+    v.measured = measured;
+    v.bound = bound;
+    v.unit = std::string(unit_of(c.metric.quantity));
+    v.severity = c.severity;
+    v.description = c.description;
+    bool ok = false;
+    if (vacuous) {
+      ok = true;
+      v.reason = "no sibling GPU measured: nothing to compare with";
+    } else if (measured && bound) {
+      ok = holds(*measured, c.comparator, *bound);
+      if (*bound != 0 && c.comparator != Comparator::eq) {
+        const double up = (*measured - *bound) / std::fabs(*bound) * 100;
+        v.margin_percent =
+            c.comparator == Comparator::ge || c.comparator == Comparator::gt ? up : -up;
+      }
+      if (!ok) {
+        v.reason = c.comparator == Comparator::ge || c.comparator == Comparator::gt
+                       ? "below the bound"
+                   : c.comparator == Comparator::eq ? "not equal to the bound"
+                                                    : "above the bound";
+        if (!reason.empty()) v.reason += ": " + reason;
+      }
+    } else {
+      v.reason = std::move(reason);
+    }
+    v.verdict = ok ? "PASS" : c.severity == "warn" ? "WARN" : "FAIL";
+    verdicts_.push_back(std::move(v));
+  }
+
+  const ResultsDocument& doc_;
+  std::vector<CriterionVerdict> verdicts_;
+  int applied_ = 0;
+};
+
+Criterion builtin(std::string_view metric, Comparator cmp, BoundKind kind, double bound,
+                  std::string bound_text, std::string severity, std::string applies_to,
+                  std::string description) {
+  Criterion c;
+  c.metric = parse_metric(metric);
+  c.comparator = cmp;
+  c.bound_kind = kind;
+  c.bound_value = bound;
+  c.bound_text = std::move(bound_text);
+  c.severity = std::move(severity);
+  c.applies_to = std::move(applies_to);
+  c.description = std::move(description);
+  return c;
+}
+
+}  // namespace
+
+Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef& device) {
+  const MeasurementRecord* r = pick(doc, m, device);
+  const std::string what =
+      fmt::format("{} {} on {}", metric_name(*m.workload, m.precision), m.implementation, device);
+  if (!r) {
+    // On a machine without a GPU the runner records GPU work once, with no GPU index.
+    const MeasurementRecord* none = device.on_gpu() ? pick(doc, m, DeviceRef::gpu({})) : nullptr;
+    if (none && !passed(*none)) {
+      return {std::nullopt, nullptr,
+              fmt::format("not measured: {} was {}: {}", what, to_string(none->disposition),
+                          none->reason)};
+    }
+    if (!registry().device_of(m.implementation)) {
+      return {std::nullopt, nullptr,
+              fmt::format("not measured: this build has no implementation '{}' (see 'flopbench "
+                          "list')",
+                          m.implementation)};
+    }
+    return {std::nullopt, nullptr, fmt::format("not measured: the results have no {}", what)};
+  }
+  if (!passed(*r)) {
+    return {std::nullopt, r,
+            fmt::format("not measured: {}, {} was {}: {}", what, r->problem.label(),
+                        to_string(r->disposition), r->reason)};
+  }
+  const auto v = value_of(*r, m.quantity);
+  if (!v) {
+    return {std::nullopt, r,
+            fmt::format("not measured: {}, {} has no {}", what, r->problem.label(),
+                        unit_of(m.quantity))};
+  }
+  return {v, r, ""};
+}
+
+AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
+                       const std::string& checked_utc) {
+  Judge judge(doc);
+  for (const auto& c : spec.criteria) judge.criterion(c);
+  const bool spec_applied = judge.applied() > 0;
+
+  // Built-in criteria, each replaced by a spec row on the same metric (docs/acceptance.md).
+  const auto in_spec = [&](std::string_view metric, std::optional<BoundKind> kind) {
+    return std::any_of(spec.criteria.begin(), spec.criteria.end(), [&](const Criterion& c) {
+      return c.metric.name == metric && (!kind || c.bound_kind == *kind);
+    });
+  };
+  std::set<std::pair<std::string, std::string>> sibling_rules;  // metric, applies_to
+  for (const auto& c : spec.criteria) {
+    const bool lower_bound = c.comparator == Comparator::ge || c.comparator == Comparator::gt;
+    if (c.metric.device != DeviceRef::gpu({}) || !c.metric.measured_rate() || !lower_bound ||
+        c.bound_kind == BoundKind::siblings || in_spec(c.metric.name, BoundKind::siblings)) {
+      continue;
+    }
+    const auto matching =
+        std::count_if(doc.environment.gpu.devices.begin(), doc.environment.gpu.devices.end(),
+                      [&](const GpuDevice& g) { return applies_to_gpu(c.applies_to, g); });
+    // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
+    if (matching < 2 || !sibling_rules.emplace(c.metric.name, c.applies_to).second) continue;
+    judge.criterion(builtin(c.metric.name, Comparator::ge, BoundKind::siblings, 0.9,
+                            "0.9 * siblings", "fail", c.applies_to,
+                            "built-in: no GPU more than 10% below the median of its siblings"));
+  }
+  if (!in_spec("run.unverified", std::nullopt)) {
+    judge.criterion(builtin("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0", "fail",
+                            "any",
+                            "built-in: every measurement verified (none incorrect or failed)"));
+  }
+  if (!in_spec("run.throttled", std::nullopt)) {
+    judge.criterion(builtin("run.throttled", Comparator::eq, BoundKind::absolute, 0, "0", "warn",
+                            "any", "built-in: no measurement taken while throttled"));
+  }
+  return judge.finish(spec, spec_applied, spec_label, checked_utc);
+}
+
+}  // namespace flopbench

@@ -1,0 +1,31 @@
+#pragma once
+
+// Judging a results document against a spec: one verdict per criterion and GPU, plus the
+// built-in criteria (docs/acceptance.md).
+
+#include <optional>
+#include <string>
+
+#include "harness/core/results.hpp"
+#include "reports/acceptance/metric.hpp"
+#include "reports/acceptance/spec.hpp"
+
+namespace flopbench {
+
+// What a measured-rate metric reads on one device.
+struct Reading {
+  std::optional<double> value;
+  const MeasurementRecord* record = nullptr;
+  std::string why_not;  // when there is no value
+};
+
+// The value of `m` on `device`, from the measurement it names: the largest problem's best
+// passed one.
+Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef& device);
+
+// Judges `doc` against `spec`, adding the built-in criteria (docs/acceptance.md): every
+// measurement verified, no throttling, no GPU far behind its siblings.
+AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
+                       const std::string& checked_utc);
+
+}  // namespace flopbench

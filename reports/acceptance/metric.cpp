@@ -1,0 +1,186 @@
+#include "reports/acceptance/metric.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <tuple>
+#include <vector>
+
+#include "harness/core/registry.hpp"
+
+namespace flopbench {
+namespace {
+
+constexpr std::array<std::string_view, 4> kMachineFacts = {"gpu.count", "cpu.cores",
+                                                           "run.unverified", "run.throttled"};
+
+constexpr std::string_view kMetricForm =
+    "<device>.<kernel>.<implementation>.<quantity>, or one of gpu.count, cpu.cores, "
+    "run.unverified, run.throttled; see docs/acceptance.md";
+
+// Every kernel name a metric may use, for error messages.
+std::vector<std::string> metric_names() {
+  std::vector<std::string> names;
+  for (const auto& w : catalog()) {
+    for (const Precision p : kPrecisions) names.push_back(metric_name(w.id, p));
+  }
+  return names;
+}
+
+struct QuantityInfo {
+  std::string_view name;
+  Quantity quantity;
+  std::string_view unit;
+};
+constexpr std::array kQuantities = {
+    QuantityInfo{"gflops", Quantity::gflops, "GFLOP/s"},
+    QuantityInfo{"tflops", Quantity::tflops, "TFLOP/s"},
+    QuantityInfo{"gbytes_per_s", Quantity::gbytes_per_s, "GB/s"},
+    QuantityInfo{"percent_of_peak", Quantity::percent_of_peak, "%"},
+};
+
+// The row of kQuantities for `q`; none for a count.
+const QuantityInfo* quantity_info(Quantity q) {
+  const auto it = std::find_if(kQuantities.begin(), kQuantities.end(),
+                               [&](const QuantityInfo& i) { return i.quantity == q; });
+  return it == kQuantities.end() ? nullptr : &*it;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const auto end = s.find(sep, start);
+    parts.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+// Implementation names are lower-case words with digits and dashes ("omp", "h2d-pinned").
+bool valid_implementation_name(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::islower(uint8_t(c)) || std::isdigit(uint8_t(c)) || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+std::string_view quantity_name(Quantity q) {
+  const QuantityInfo* info = quantity_info(q);
+  return info ? info->name : "";
+}
+
+std::string_view unit_of(Quantity q) {
+  const QuantityInfo* info = quantity_info(q);
+  return info ? info->unit : "";
+}
+
+std::optional<double> scale_to(Quantity q, std::string_view unit) {
+  struct Unit {
+    std::string_view name;
+    double gflops, gbytes, percent;  // the factor to GFLOP/s, GB/s or %; 0: another dimension
+  };
+  static constexpr std::array kUnits = {
+      Unit{"GFLOP/s", 1, 0, 0}, Unit{"TFLOP/s", 1e3, 0, 0}, Unit{"PFLOP/s", 1e6, 0, 0},
+      Unit{"GB/s", 0, 1, 0},    Unit{"TB/s", 0, 1e3, 0},    Unit{"%", 0, 0, 1},
+  };
+  for (const auto& u : kUnits) {
+    if (u.name != unit) continue;
+    switch (q) {
+      case Quantity::gflops:
+        return u.gflops ? std::optional(u.gflops) : std::nullopt;
+      case Quantity::tflops:
+        return u.gflops ? std::optional(u.gflops / 1e3) : std::nullopt;
+      case Quantity::gbytes_per_s:
+        return u.gbytes ? std::optional(u.gbytes) : std::nullopt;
+      case Quantity::percent_of_peak:
+        return u.percent ? std::optional(u.percent) : std::nullopt;
+      case Quantity::count:
+        return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view expected_units(Quantity q) {
+  switch (q) {
+    case Quantity::gflops:
+    case Quantity::tflops:
+      return "GFLOP/s, TFLOP/s or PFLOP/s";
+    case Quantity::gbytes_per_s:
+      return "GB/s or TB/s";
+    case Quantity::percent_of_peak:
+      return "%";
+    case Quantity::count:
+      return "no unit";
+  }
+  return "";
+}
+
+Metric parse_metric(std::string_view name) {
+  Metric m;
+  m.name = std::string(name);
+  if (std::find(kMachineFacts.begin(), kMachineFacts.end(), name) != kMachineFacts.end()) {
+    m.quantity = Quantity::count;
+    return m;
+  }
+  const auto parts = split(name, '.');
+  if (parts.size() != 4) {
+    throw InputError(fmt::format("unknown metric '{}': expected {}", name, kMetricForm));
+  }
+  const auto device = [&]() -> std::optional<DeviceRef> {
+    try {
+      return DeviceRef::parse(parts[0]);
+    } catch (const InputError&) {
+      return std::nullopt;
+    }
+  }();
+  if (!device || device->machine_aggregate()) {
+    throw InputError(fmt::format(
+        "unknown metric '{}': unknown device '{}' (expected cpu, gpu (every GPU) or gpu<N>)", name,
+        parts[0]));
+  }
+  m.device = *device;
+  const auto kernel = parse_metric_name(parts[1]);
+  if (!kernel) {
+    throw InputError(fmt::format("unknown metric '{}': unknown kernel '{}' (expected one of: {})",
+                                 name, parts[1], fmt::join(metric_names(), ", ")));
+  }
+  std::tie(m.workload, m.precision) = *kernel;
+  // A name this build does not register (a GPU implementation in a CPU-only build) is accepted:
+  // its criterion then fails as not measured. A known name must run on the metric's device.
+  const auto impl_device = registry().device_of(parts[2]);
+  if (!valid_implementation_name(parts[2]) || (impl_device && *impl_device != m.device.kind)) {
+    std::vector<std::string> impls;
+    for (const auto& impl_name : registry().names()) {
+      if (registry().device_of(impl_name) == m.device.kind) impls.push_back(impl_name);
+    }
+    throw InputError(
+        fmt::format("unknown metric '{}': unknown {} implementation '{}' (expected one of: {})",
+                    name, to_string(m.device.kind), parts[2], fmt::join(impls, ", ")));
+  }
+  m.implementation = std::string(parts[2]);
+  const Bound bound = info(*m.workload).bound;
+  std::vector<std::string_view> allowed;
+  for (const auto& q : kQuantities) {
+    // Register-only and GEMM kernels' bytes say nothing about their speed; only FLOP-bound
+    // kernels have a theoretical peak to be a percentage of.
+    const bool ok = q.quantity == Quantity::gbytes_per_s      ? bound == Bound::bandwidth
+                    : q.quantity == Quantity::percent_of_peak ? bound == Bound::compute
+                                                              : true;
+    if (!ok) continue;
+    allowed.push_back(q.name);
+    if (q.name == parts[3]) m.quantity = q.quantity;
+  }
+  if (std::find(allowed.begin(), allowed.end(), parts[3]) == allowed.end()) {
+    throw InputError(
+        fmt::format("unknown metric '{}': unknown quantity '{}' for {} (expected one of: {})", name,
+                    parts[3], parts[1], fmt::join(allowed, ", ")));
+  }
+  return m;
+}
+
+}  // namespace flopbench

@@ -1,0 +1,145 @@
+#include "reports/acceptance_report.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "reports/format.hpp"
+#include "reports/utf8.hpp"
+
+namespace flopbench {
+namespace {
+
+std::string measured_text(const CriterionVerdict& v) {
+  if (!v.measured) return "-";
+  if (v.unit.empty()) return fmt::format("{}", *v.measured);
+  return v.unit == "%" ? short_number(*v.measured) + "%"
+                       : fmt::format("{} {}", short_number(*v.measured), v.unit);
+}
+
+std::string bound_cell(const CriterionVerdict& v) {
+  if (!v.bound) return fmt::format("{} {}", v.comparator, v.bound_text);
+  const std::string resolved = v.unit.empty() ? fmt::format("{}", *v.bound)
+                               : v.unit == "%"
+                                   ? short_number(*v.bound) + "%"
+                                   : fmt::format("{} {}", short_number(*v.bound), v.unit);
+  // An absolute bound reads the same resolved; the others say what they were relative to.
+  const bool relative = v.bound_text.find('*') != std::string::npos;
+  return fmt::format("{} {}{}", v.comparator, resolved, relative ? " (" + v.bound_text + ")" : "");
+}
+
+std::string margin_text(const CriterionVerdict& v) {
+  return v.margin_percent ? fmt::format("{:+.1f}%", *v.margin_percent) : "-";
+}
+
+struct Counts {
+  int pass = 0, fail = 0, warn = 0;
+};
+Counts count(const AcceptanceResult& r) {
+  Counts c;
+  for (const auto& v : r.criteria) {
+    (v.verdict == "PASS" ? c.pass : v.verdict == "WARN" ? c.warn : c.fail) += 1;
+  }
+  return c;
+}
+
+std::string summary_line(const AcceptanceResult& r) {
+  const Counts c = count(r);
+  return fmt::format("{}: {} criteria, {} passed, {} failed, {} warned", r.passed ? "PASS" : "FAIL",
+                     r.criteria.size(), c.pass, c.fail, c.warn);
+}
+
+Table verdict_table(const AcceptanceResult& r, bool with_description) {
+  Table t;
+  t.columns = {{"Verdict"}, {"Metric"}, {"Measured", true}, {"Bound"}, {"Margin", true}};
+  if (with_description) t.columns.push_back({"Description"});
+  t.columns.push_back({"Reason"});
+  for (const auto& v : r.criteria) {
+    std::vector<std::string> row = {v.verdict, v.metric, measured_text(v), bound_cell(v),
+                                    margin_text(v)};
+    if (with_description) row.push_back(v.description);
+    row.push_back(v.reason);
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+// Text for XML 1.0: the characters it cannot hold (controls, invalid UTF-8) replaced by U+FFFD,
+// then escaped as for HTML (its escapes are XML's too).
+std::string xml_escape(std::string_view s) {
+  std::string valid;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence(s, i);
+    const char c = s[i];
+    if (n == 0 || (uint8_t(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
+      valid += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    valid.append(s.substr(i, n));
+    i += n;
+  }
+  return html_escape(valid);
+}
+
+}  // namespace
+
+std::string AcceptanceConsolePrinter::do_print(const ResultsDocument& doc) const {
+  if (!doc.acceptance) return "";
+  const AcceptanceResult& result = *doc.acceptance;
+  return fmt::format("acceptance ({}):\n{}{}\n", result.spec, verdict_table(result, false).plain(),
+                     summary_line(result));
+}
+
+std::string AcceptanceMarkdownPrinter::do_print(const ResultsDocument& doc) const {
+  if (!doc.acceptance) return "";
+  const AcceptanceResult& result = *doc.acceptance;
+  return fmt::format(
+      "\n## Acceptance\n\nSpec `{}`, checked {}: **{}**\n\nMargin: how far the measured value "
+      "is on the passing side of its bound, relative to the bound.\n\n{}",
+      result.spec, result.checked_utc, summary_line(result),
+      verdict_table(result, true).markdown());
+}
+
+std::string AcceptanceJunitPrinter::do_print(const ResultsDocument& doc) const {
+  if (!doc.acceptance) return "";
+  const AcceptanceResult& result = *doc.acceptance;
+  const Counts c = count(result);
+  std::string cases;
+  for (const auto& v : result.criteria) {
+    const std::string name = fmt::format("{} {} {}", v.metric, v.comparator, v.bound_text);
+    const std::string detail =
+        v.measured ? fmt::format("measured {}, bound {}{}{}", measured_text(v), bound_cell(v),
+                                 v.reason.empty() ? "" : ": ", v.reason)
+                   : fmt::format("{} (bound {})", v.reason, bound_cell(v));
+    cases +=
+        fmt::format("    <testcase classname=\"flopbench.acceptance\" name=\"{}\" time=\"0\">\n",
+                    xml_escape(name));
+    if (v.verdict == "FAIL") {
+      cases += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                           xml_escape(v.severity), xml_escape(detail), xml_escape(v.description));
+    } else if (v.verdict == "WARN") {
+      cases += fmt::format("      <system-out>WARN: {}</system-out>\n", xml_escape(detail));
+    }
+    cases += "    </testcase>\n";
+  }
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<testsuites name=\"flopbench check\" tests=\"{0}\" failures=\"{1}\" errors=\"0\">\n"
+      "  <testsuite name=\"{2}\" tests=\"{0}\" failures=\"{1}\" errors=\"0\" skipped=\"0\" "
+      "timestamp=\"{3}\" hostname=\"{4}\">\n"
+      "    <properties>\n"
+      "      <property name=\"spec\" value=\"{2}\"/>\n"
+      "      <property name=\"verdict\" value=\"{5}\"/>\n"
+      "      <property name=\"warnings\" value=\"{6}\"/>\n"
+      "    </properties>\n"
+      "{7}"
+      "  </testsuite>\n"
+      "</testsuites>\n",
+      result.criteria.size(), c.fail, xml_escape(result.spec), xml_escape(result.checked_utc),
+      xml_escape(host_), result.passed ? "PASS" : "FAIL", c.warn, cases);
+}
+
+}  // namespace flopbench

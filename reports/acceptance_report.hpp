@@ -1,0 +1,47 @@
+#pragma once
+
+// The acceptance verdict of a document (ResultsDocument::acceptance, set by `flopbench check`)
+// for the console, for report.md and as JUnit XML. None is a file of a results directory, so
+// their file names are empty: the console one is printed, the Markdown one is a section of
+// report.md, the JUnit one goes where --junit says. Each prints nothing without a verdict.
+
+#include <string>
+#include <utility>
+
+#include "harness/core/results.hpp"
+#include "reports/printer.hpp"
+
+namespace flopbench {
+
+// The verdict table and a summary line.
+class AcceptanceConsolePrinter final : public Printer {
+ public:
+  AcceptanceConsolePrinter() : Printer("") {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+};
+
+// report.md's "## Acceptance" section.
+class AcceptanceMarkdownPrinter final : public Printer {
+ public:
+  AcceptanceMarkdownPrinter() : Printer("") {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+};
+
+// JUnit XML, one testcase per verdict. `host` names the machine that checked: judging an
+// earlier run's results.json, that need not be the run's own host.
+class AcceptanceJunitPrinter final : public Printer {
+ public:
+  explicit AcceptanceJunitPrinter(std::string host) : Printer(""), host_(std::move(host)) {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+
+ private:
+  std::string host_;
+};
+
+}  // namespace flopbench
