@@ -16,6 +16,7 @@
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/measure/runner.hpp"
+#include "reports/console.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
@@ -203,7 +204,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
 
 void write_run_outputs(const MeasuredRun& run) {
   write_outputs(run.doc, run.dir, true);
-  fmt::print("\n{}", console_summary(run.doc));
+  fmt::print("\n{}", ConsoleSummaryPrinter().print(run.doc));
   print_written_files(run.dir, true);
 }
 
@@ -222,7 +223,9 @@ int list_command() {
 }
 
 int info_command() {
-  fmt::print("{}", describe_environment(collect_environment(implementation_libraries())));
+  ResultsDocument doc;
+  doc.environment = collect_environment(implementation_libraries());
+  fmt::print("{}", InfoPrinter().print(doc));
   return kExitOk;
 }
 
@@ -237,7 +240,7 @@ int report_command(const std::string& results_file, const std::string& out) {
   const bool copy_results = fs::weakly_canonical(dir, ec) !=
                             fs::weakly_canonical(source_dir.empty() ? "." : source_dir, ec);
   write_outputs(doc, dir, copy_results);
-  fmt::print("{}", console_summary(doc));
+  fmt::print("{}", ConsoleSummaryPrinter().print(doc));
   print_written_files(dir, copy_results);
   return kExitOk;
 }

@@ -24,12 +24,11 @@ struct SheetOptions {
 };
 
 int sheet_command(const SheetOptions& opt) {
-  const SheetLanguage language = parse_sheet_language(opt.lang);
+  const SheetPrinter sheet(parse_sheet_language(opt.lang));
   const ResultsDocument doc = read_results_file(opt.results_file);
   // --out names the HTML file; the PDF takes the same name. An --out ending in .pdf names the
   // PDF instead, and the HTML goes beside it.
-  fs::path html = opt.out.empty() ? fs::path(opt.results_file).parent_path() /
-                                        fmt::format("sheet-{}.html", opt.lang)
+  fs::path html = opt.out.empty() ? fs::path(opt.results_file).parent_path() / sheet.file_name()
                                   : fs::path(opt.out);
   fs::path pdf = fs::path(html).replace_extension(".pdf");
   if (html.extension() == ".pdf") {
@@ -44,7 +43,7 @@ int sheet_command(const SheetOptions& opt) {
           fmt::format("cannot create {}: {}", html.parent_path().string(), ec.message()));
     }
   }
-  write_file_atomically(html, sheet_html(doc, language));
+  write_file_atomically(html, sheet.print(doc));
   fmt::print("wrote {}\n", html.string());
   if (!opt.pdf) return kExitOk;
 

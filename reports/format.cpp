@@ -184,47 +184,6 @@ std::string shell_command(const std::vector<std::string>& argv) {
   return out;
 }
 
-// ---- inventory --------------------------------------------------------------------------------
-
-std::vector<std::pair<std::string, std::string>> cpu_facts(const CpuInventory& cpu) {
-  std::vector<std::string> caches;
-  for (const auto& c : cpu.caches) {
-    caches.push_back(
-        fmt::format("L{} {} {} ×{}", c.level, c.type, bytes(c.size_bytes), c.instances));
-  }
-  return {
-      {"Model", fmt::format("{} ({}, {}; family {}, model {}, stepping {})", or_unknown(cpu.model),
-                            or_unknown(cpu.vendor), or_unknown(cpu.microarchitecture), cpu.family,
-                            cpu.model_number, cpu.stepping)},
-      {"Cores", fmt::format("{} physical, {} logical, in {} socket(s)", cpu.cores, cpu.logical_cpus,
-                            cpu.sockets)},
-      {"SIMD", list_or(cpu.simd, "none")},
-      {"Caches", list_or(caches, "unknown")},
-      {"Memory", bytes(cpu.memory_bytes)},
-      {"Clock", fmt::format("{} (source: {})",
-                            cpu.clock_ghz ? fmt::format("{:.2f} GHz", *cpu.clock_ghz) : "unknown",
-                            or_unknown(cpu.clock_source))},
-      {"Peak FP32", peak_text(cpu.peak_fp32)},
-      {"Peak FP64", peak_text(cpu.peak_fp64)},
-  };
-}
-
-std::string gpu_description(const GpuDevice& d) {
-  return fmt::format(
-      "{}, compute capability {}.{}, {} SMs at {:.0f} MHz, {} memory ({}-bit bus, {:.0f} MHz), "
-      "L2 {}, ECC {}, PCI {}; peak FP32 {}, peak FP64 {}",
-      or_unknown(d.name), d.cc_major, d.cc_minor, d.sm_count, d.sm_clock_mhz, bytes(d.memory_bytes),
-      d.memory_bus_width_bits, d.memory_clock_mhz, bytes(d.l2_bytes), d.ecc_enabled ? "on" : "off",
-      or_unknown(d.pci_bus_id), peak_text(d.peak_fp32), peak_text(d.peak_fp64));
-}
-
-std::string no_gpu_reason(const GpuInventory& gpu) {
-  if (!gpu.devices.empty()) return "";
-  return !gpu.no_device_reason.empty() ? gpu.no_device_reason
-         : gpu.cuda_built              ? "none found"
-                                       : "this build has no CUDA support";
-}
-
 // ---- tables -----------------------------------------------------------------------------------
 
 std::string Table::markdown() const {

@@ -101,13 +101,27 @@ std::string list_or(const std::vector<std::string>& items, std::string_view none
 std::string shell_command(const std::vector<std::string>& argv);
 
 // ---- inventory --------------------------------------------------------------------------------
+// The one wording of the machine inventory (inventory_facts.cpp), shared by `flopbench info`,
+// report.md, report.html and the sheet.
 
+using Facts = std::vector<std::pair<std::string, std::string>>;
+
+// "node-17 (Debian GNU/Linux 12, kernel 6.1.0)".
+std::string host_text(const Environment& env);
+// "flopbench 0.1.0 (commit 0123abc), GNU 12.2.0, Release, flags -O3".
+std::string build_text(const Environment& env);
 // The CPU, one (label, value) pair per fact, in the order reports list them.
-std::vector<std::pair<std::string, std::string>> cpu_facts(const CpuInventory& cpu);
-// One line describing a GPU: name, compute capability, SMs, memory, peaks.
-std::string gpu_description(const GpuDevice& d);
+Facts cpu_facts(const CpuInventory& cpu);
+// "CUDA runtime 12.4, driver 12.4", or "" in a build without CUDA.
+std::string cuda_versions(const GpuInventory& gpu);
+// One ("gpu0", description) pair per GPU: name, compute capability, SMs, memory, peaks.
+Facts gpu_facts(const GpuInventory& gpu);
 // Why there is no GPU to report ("" when there is one).
 std::string no_gpu_reason(const GpuInventory& gpu);
+// "eigen 3.4.0", one item per library.
+std::vector<std::string> library_items(const Environment& env);
+// "OMP_PLACES=(unset)", one item per OpenMP variable.
+std::vector<std::string> openmp_items(const Environment& env);
 
 // ---- tables -----------------------------------------------------------------------------------
 

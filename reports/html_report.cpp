@@ -117,7 +117,7 @@ Axis axis_for(double min_value, double max_value) {
 
 // ---- the report's sections ----------------------------------------------------------------------
 
-std::string facts_table(const std::vector<std::pair<std::string, std::string>>& facts) {
+std::string facts_table(const Facts& facts) {
   std::string out = "<table>\n";
   for (const auto& [label, value] : facts) {
     out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(label), html_escape(value));
@@ -135,25 +135,16 @@ std::string header_section(const ResultsDocument& doc) {
         "<p class=\"banner fail\"><strong>Interrupted:</strong> the run was stopped before it "
         "finished; measurements it did not take are listed as skipped.</p>\n";
   }
-  std::vector<std::string> libraries, openmp;
-  for (const auto& [name, version] : env.libraries) libraries.push_back(name + " " + version);
-  for (const auto& [name, value] : env.openmp_env) {
-    openmp.push_back(fmt::format("{}={}", name, value.empty() ? "(unset)" : value));
-  }
   out += facts_table({
       {"Date (UTC)",
        fmt::format("{} to {}", or_unknown(run.started_utc), or_unknown(run.finished_utc))},
-      {"Host", fmt::format("{} ({}, kernel {})", or_unknown(env.host), or_unknown(env.os),
-                           or_unknown(env.kernel))},
+      {"Host", host_text(env)},
       {"Command", shell_command(run.command_line)},
       {"Run", fmt::format("profile {}, seed {}, {} threads", or_unknown(run.profile), run.seed,
                           run.threads)},
-      {"Build",
-       fmt::format("flopbench {} (commit {}), {}, {}, flags {}", or_unknown(env.flopbench_version),
-                   or_unknown(env.git_commit), or_unknown(env.compiler), or_unknown(env.build_type),
-                   env.compiler_flags)},
-      {"Libraries", list_or(libraries, "none recorded")},
-      {"OpenMP", list_or(openmp, "none recorded")},
+      {"Build", build_text(env)},
+      {"Libraries", list_or(library_items(env), "none recorded")},
+      {"OpenMP", list_or(openmp_items(env), "none recorded")},
   });
   return out;
 }
@@ -271,20 +262,14 @@ std::string inventory_section(const Environment& env) {
       "<h2 id=\"inventory\">Inventory</h2>\n<h3>CPU</h3>\n" + facts_table(cpu_facts(env.cpu));
   const auto& gpu = env.gpu;
   out += "<h3>GPUs</h3>\n";
-  if (gpu.cuda_built) {
-    out += fmt::format("<p>CUDA runtime {}, driver {}.</p>\n",
-                       html_escape(or_unknown(gpu.runtime_version)),
-                       html_escape(gpu.driver_version.empty() ? "none" : gpu.driver_version));
+  if (const auto versions = cuda_versions(gpu); !versions.empty()) {
+    out += fmt::format("<p>{}.</p>\n", html_escape(versions));
   }
   if (gpu.devices.empty()) {
     out += fmt::format("<p>No CUDA device: {}</p>\n", html_escape(no_gpu_reason(gpu)));
     return out;
   }
-  std::vector<std::pair<std::string, std::string>> devices;
-  for (const auto& d : gpu.devices) {
-    devices.emplace_back(fmt::format("gpu{}", d.index), gpu_description(d));
-  }
-  return out + facts_table(devices);
+  return out + facts_table(gpu_facts(gpu));
 }
 
 std::string results_section(const std::vector<Group>& groups) {

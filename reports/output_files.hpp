@@ -55,9 +55,6 @@ class GoogleBenchmarkPrinter final : public Printer {
 // Every file format; results.json only when asked (`flopbench report` reads it, never rewrites it).
 std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json);
 
-// The compact aligned table printed at the end of `flopbench run`.
-std::string console_summary(const ResultsDocument& doc);
-
 // Writes a temporary file in the same directory, then renames it over `path`, so that a reader
 // never sees a half-written file. Throws InputError naming the path and the system error.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);

@@ -20,7 +20,8 @@ class Printer {
   Printer& operator=(const Printer&) = delete;
 
   std::string print(const ResultsDocument& doc) const { return do_print(doc); }
-  // The name of the file this format is written to, inside a results directory.
+  // The name of the file this format is written to, inside a results directory; empty for
+  // the printers whose text goes to the terminal (reports/console.hpp).
   const std::string& file_name() const { return file_name_; }
 
  protected:

@@ -166,6 +166,17 @@ const Labels& labels_for(SheetLanguage language) {
   return language == SheetLanguage::zh ? kChinese : kEnglish;
 }
 
+// The --lang value, which also names the file.
+std::string_view language_code(SheetLanguage language) {
+  switch (language) {
+    case SheetLanguage::en:
+      return "en";
+    case SheetLanguage::zh:
+      return "zh";
+  }
+  return "en";
+}
+
 // Three significant digits, never an exponent: 66.9, 1.28, 0.0134.
 std::string significant(double v) {
   if (v <= 0 || !std::isfinite(v)) return short_number(v);
@@ -386,8 +397,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
       if (std::find(notes.begin(), notes.end(), n) == notes.end()) notes.push_back(n);
     }
   }
-  std::vector<std::string> libraries, bases;
-  for (const auto& [name, version] : env.libraries) libraries.push_back(name + " " + version);
+  std::vector<std::string> bases;
   bases.push_back(fmt::format("CPU FP32 {}; CPU FP64 {}", peak_text(env.cpu.peak_fp32),
                               peak_text(env.cpu.peak_fp64)));
   for (const auto& d : env.gpu.devices) {
@@ -403,11 +413,11 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   out += item(l.run, html_escape(fmt::format(fmt::runtime(l.run_text), or_unknown(run.profile),
                                              run.seed, run.threads, or_unknown(run.started_utc),
                                              or_unknown(run.finished_utc))));
-  out +=
-      item(l.build, html_escape(fmt::format(
-                        "flopbench {} ({}), {}, {}, {}; {}", or_unknown(env.flopbench_version),
-                        or_unknown(env.git_commit), or_unknown(env.compiler),
-                        or_unknown(env.build_type), env.compiler_flags, list_or(libraries, "-"))));
+  out += item(l.build,
+              html_escape(fmt::format("flopbench {} ({}), {}, {}, {}; {}",
+                                      or_unknown(env.flopbench_version), or_unknown(env.git_commit),
+                                      or_unknown(env.compiler), or_unknown(env.build_type),
+                                      env.compiler_flags, list_or(library_items(env), "-"))));
   out += item(l.sizes, html_escape(list_or(sizes, "-")));
   out += item(l.precision_modes,
               html_escape(std::string(l.precision_text) + " " + list_or(notes, l.notes_none)));
@@ -421,8 +431,9 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
 }  // namespace
 
 SheetLanguage parse_sheet_language(std::string_view s) {
-  if (s == "en") return SheetLanguage::en;
-  if (s == "zh") return SheetLanguage::zh;
+  for (const auto language : {SheetLanguage::en, SheetLanguage::zh}) {
+    if (language_code(language) == s) return language;
+  }
   throw InputError(fmt::format("--lang {}: unknown language (expected en or zh)", s));
 }
 
@@ -466,8 +477,11 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
   return f;
 }
 
-std::string sheet_html(const ResultsDocument& doc, SheetLanguage language) {
-  const Labels& l = labels_for(language);
+SheetPrinter::SheetPrinter(SheetLanguage language)
+    : Printer(fmt::format("sheet-{}.html", language_code(language))), language_(language) {}
+
+std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
+  const Labels& l = labels_for(language_);
   const auto& env = doc.environment;
   const auto groups = groups_of(doc);
   const SheetFigures figures = sheet_figures(doc, groups);

@@ -12,6 +12,7 @@
 
 #include "harness/core/results.hpp"
 #include "reports/format.hpp"
+#include "reports/printer.hpp"
 
 namespace flopbench {
 
@@ -57,7 +58,16 @@ struct SheetFigures {
 // `groups` must be groups_of(doc), and outlive the result.
 SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>& groups);
 
-// The sheet as one self-contained HTML page, sized for A4.
-std::string sheet_html(const ResultsDocument& doc, SheetLanguage language);
+// The sheet as one self-contained HTML page, sized for A4, written to sheet-<language>.html.
+class SheetPrinter final : public Printer {
+ public:
+  explicit SheetPrinter(SheetLanguage language);
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+
+ private:
+  SheetLanguage language_;
+};
 
 }  // namespace flopbench

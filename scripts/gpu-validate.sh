@@ -229,7 +229,7 @@ no_device=$(grep -m 1 '^no CUDA device' "$out/info.log" || true)
 if [ "$rc" = 0 ] && [ -n "$no_device" ]; then
   record info failed "$took" "$no_device" info.log
 else
-  finish info info.log "$(grep -m 1 '^flopbench:' "$out/info.log" | tr -s ' ' || true)"
+  finish info info.log "$(grep -m 1 '^Build:' "$out/info.log" | tr -s ' ' || true)"
 fi
 
 # ---- the gpu-labelled tests ----------------------------------------------------------------
@@ -380,7 +380,7 @@ fi
   echo "- bundle: $bundle; tests: $tests; cuBLAS from $cublas_from"
   echo
   echo '```'
-  sed -n '/^== GPU ==/,/^$/p; /^flopbench:/p' "$out/info.log" 2>/dev/null || true
+  sed -n '/^== GPU ==/,/^$/p; /^Build:/p' "$out/info.log" 2>/dev/null || true
   echo '```'
   echo
   echo "| step | status | seconds | detail | log |"

@@ -74,7 +74,7 @@ check_bundle() {
   done <<<"$("${run[@]}" ldd "$top/bin/flopbench")"
 
   "${run[@]}" "$top/bin/flopbench" info >"$tmp/info.txt" || fail "flopbench info failed"
-  grep -q "^flopbench: *$version " "$tmp/info.txt" || fail "flopbench info does not name version $version"
+  grep -q "^Build: *flopbench $version " "$tmp/info.txt" || fail "flopbench info does not name version $version"
   "${run[@]}" "$top/bin/flopbench" run --profile quick --sizes 64 --out "$tmp/results" \
     >"$tmp/run.txt" 2>&1 || { cat "$tmp/run.txt"; fail "flopbench run failed"; }
   [ -s "$tmp/results/results.json" ] || fail "flopbench run wrote no results.json"

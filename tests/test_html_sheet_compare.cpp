@@ -450,13 +450,13 @@ TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
   EXPECT_TRUE(machine_aggregate(both));
   EXPECT_FALSE(machine_aggregate(doc.measurements.at(2)));
   // The sheet shows a % of the two GPUs' theoretical peak, as every GPU was measured.
-  const std::string html = sheet_html(doc, SheetLanguage::en);
+  const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
   EXPECT_NE(html.find("gpu0+gpu1"), std::string::npos);
   for (const auto& m : gpu_vs_cpu(groups)) EXPECT_FALSE(machine_aggregate(*m.gpu));
 }
 
 TEST(Sheet, EnglishHeadlines) {
-  const std::string html = sheet_html(two_gpu_document(), SheetLanguage::en);
+  const std::string html = SheetPrinter(SheetLanguage::en).print(two_gpu_document());
   const Element page = parse_html(html);
   expect_self_contained(html, page);
   const std::string text = page.all_text();
@@ -473,7 +473,7 @@ TEST(Sheet, EnglishHeadlines) {
 }
 
 TEST(Sheet, ChineseCarriesItsLabels) {
-  const std::string html = sheet_html(two_gpu_document(), SheetLanguage::zh);
+  const std::string html = SheetPrinter(SheetLanguage::zh).print(two_gpu_document());
   const Element page = parse_html(html);
   expect_self_contained(html, page);
   EXPECT_EQ(page.find_all("html")[0]->attributes.at("lang"), "zh-CN");
@@ -489,18 +489,18 @@ TEST(Sheet, ChineseCarriesItsLabels) {
 }
 
 TEST(Sheet, WithoutGpuSaysWhy) {
-  const std::string html = sheet_html(cpu_only_document(), SheetLanguage::en);
+  const std::string html = SheetPrinter(SheetLanguage::en).print(cpu_only_document());
   EXPECT_NE(
       html.find("No GPU measured: no NVIDIA driver is installed or loaded. CPU figures only."),
       std::string::npos);
   EXPECT_EQ(html.find("GPU × "), std::string::npos);
-  const std::string zh = sheet_html(cpu_only_document(), SheetLanguage::zh);
+  const std::string zh = SheetPrinter(SheetLanguage::zh).print(cpu_only_document());
   EXPECT_NE(zh.find("未测量 GPU：no NVIDIA driver is installed or loaded。"), std::string::npos);
 }
 
 TEST(Sheet, Golden) {
-  expect_golden("sheet-en.html", sheet_html(two_gpu_document(), SheetLanguage::en));
-  expect_golden("sheet-zh.html", sheet_html(two_gpu_document(), SheetLanguage::zh));
+  expect_golden("sheet-en.html", SheetPrinter(SheetLanguage::en).print(two_gpu_document()));
+  expect_golden("sheet-zh.html", SheetPrinter(SheetLanguage::zh).print(two_gpu_document()));
 }
 
 // ---- compare ----------------------------------------------------------------------------------
@@ -636,7 +636,7 @@ TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
   const auto zh = testing::run_flopbench({"sheet", results, "--lang", "zh"}, dir.path() / "1");
   EXPECT_EQ(zh.status, 0) << zh.err;
   EXPECT_EQ(read_text(dir.path() / "sheet-zh.html"),
-            sheet_html(two_gpu_document(), SheetLanguage::zh));
+            SheetPrinter(SheetLanguage::zh).print(two_gpu_document()));
   const auto out = dir.path() / "sub" / "mine.html";
   EXPECT_EQ(
       testing::run_flopbench({"sheet", results, "--out", out.string()}, dir.path() / "2").status,

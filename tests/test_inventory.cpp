@@ -11,6 +11,7 @@
 
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "reports/console.hpp"
 #if FLOPBENCH_HAVE_CUDA
 #include "kernels/cuda_check.hpp"
 #endif
@@ -419,7 +420,9 @@ TEST(InventoryLive, EnvironmentAndDescription) {
   EXPECT_EQ(env.openmp_env.size(), 4u);
   EXPECT_TRUE(env.openmp_env.contains("OMP_PROC_BIND"));
 
-  const std::string text = describe_environment(env);
+  ResultsDocument doc;
+  doc.environment = env;
+  const std::string text = InfoPrinter().print(doc);
   EXPECT_NE(text.find("== CPU =="), std::string::npos);
   EXPECT_NE(text.find(env.cpu.model), std::string::npos);
   EXPECT_EQ(count_lines_starting(text, "no CUDA device: "), env.gpu.devices.empty() ? 1 : 0)
@@ -427,11 +430,12 @@ TEST(InventoryLive, EnvironmentAndDescription) {
 }
 
 TEST(InventoryDescribe, NoDeviceLine) {
-  Environment env;
-  env.gpu.cuda_built = true;
-  env.gpu.runtime_version = "13.0";
-  env.gpu.no_device_reason = "cudaErrorNoDevice: no CUDA-capable device is detected";
-  const std::string text = describe_environment(env);
+  ResultsDocument doc;
+  GpuInventory& gpu = doc.environment.gpu;
+  gpu.cuda_built = true;
+  gpu.runtime_version = "13.0";
+  gpu.no_device_reason = "cudaErrorNoDevice: no CUDA-capable device is detected";
+  const std::string text = InfoPrinter().print(doc);
   EXPECT_EQ(count_lines_starting(
                 text, "no CUDA device: cudaErrorNoDevice: no CUDA-capable device is detected"),
             1)
@@ -443,12 +447,16 @@ TEST(InventoryDescribe, NoDeviceLine) {
   h100.sm_count = 132;
   h100.sm_clock_mhz = 1980;
   h100.peak_fp32 = gpu_peak(9, 0, 132, 1980, Precision::fp32, false);
-  env.gpu.devices = {h100};
-  env.gpu.no_device_reason.clear();
-  const std::string with_gpu = describe_environment(env);
+  gpu.devices = {h100};
+  gpu.no_device_reason.clear();
+  const std::string with_gpu = InfoPrinter().print(doc);
   EXPECT_EQ(count_lines_starting(with_gpu, "no CUDA device: "), 0);
-  EXPECT_NE(with_gpu.find("NVIDIA H100 80GB HBM3, cc 9.0, 132 SMs"), std::string::npos) << with_gpu;
-  EXPECT_NE(with_gpu.find("66908.2 GFLOPS"), std::string::npos) << with_gpu;
+  // The wording of report.md's inventory.
+  EXPECT_EQ(count_lines_starting(with_gpu, "gpu0:"), 1) << with_gpu;
+  EXPECT_NE(with_gpu.find("NVIDIA H100 80GB HBM3, compute capability 9.0, 132 SMs"),
+            std::string::npos)
+      << with_gpu;
+  EXPECT_NE(with_gpu.find("66908 GFLOP/s"), std::string::npos) << with_gpu;
 }
 
 #if FLOPBENCH_HAVE_CUDA

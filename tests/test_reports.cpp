@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/results.hpp"
+#include "reports/console.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
@@ -572,7 +573,7 @@ TEST(ReportsGolden, GoogleBenchmark) {
 }
 
 TEST(ReportsGolden, ConsoleSummary) {
-  expect_golden("console.txt", console_summary(test_document()));
+  expect_golden("console.txt", ConsoleSummaryPrinter().print(test_document()));
 }
 
 // ---- each format's content ------------------------------------------------------------------
@@ -754,7 +755,7 @@ TEST(ReportsGoogleBenchmark, StructureAndCounts) {
 
 TEST(ReportsConsole, OneLinePerMeasurement) {
   const ResultsDocument doc = test_document();
-  const std::string text = console_summary(doc);
+  const std::string text = ConsoleSummaryPrinter().print(doc);
   EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')),
             doc.measurements.size() + 2);  // header and tally
   EXPECT_NE(text.find("17 measurements: 13 passed, 1 incorrect, 1 failed, 1 skipped, "

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <CLI/Version.hpp>
 #include <nlohmann/json_fwd.hpp>  // the version macros, without the library
 
@@ -246,28 +245,7 @@ std::string openmp_version() {
 #endif
 }
 
-std::string format_bytes(std::int64_t bytes) {
-  constexpr std::array<std::string_view, 4> kUnits = {"KiB", "MiB", "GiB", "TiB"};
-  if (bytes < 1024) return fmt::format("{} B", bytes);
-  double value = static_cast<double>(bytes);
-  std::size_t unit = 0;
-  for (value /= 1024; value >= 1024 && unit + 1 < kUnits.size(); value /= 1024) ++unit;
-  // Cache sizes are whole numbers of their unit; memory sizes rarely are.
-  if (value == std::floor(value)) return fmt::format("{:.0f} {}", value, kUnits[unit]);
-  return fmt::format("{:.1f} {}", value, kUnits[unit]);
-}
-
-std::string format_peak(const Peak& peak) {
-  if (!peak.gflops) return peak.basis;
-  return fmt::format("{:.1f} GFLOPS = {}", *peak.gflops, peak.basis);
-}
-
 std::string or_none(const std::string& s) { return s.empty() ? "(none)" : s; }
-
-// One "key: value" line with values aligned.
-void line(std::string& out, std::string_view key, std::string_view value) {
-  out += fmt::format("{:<20}{}\n", fmt::format("{}:", key), value);
-}
 
 }  // namespace
 
@@ -589,82 +567,6 @@ Environment collect_environment(const std::map<std::string, std::string>& extra_
     env.openmp_env[name] = value == nullptr ? "" : value;
   }
   return env;
-}
-
-std::string describe_environment(const Environment& env) {
-  std::string out = "== Host ==\n";
-  line(out, "host", env.host);
-  line(out, "OS", fmt::format("{} (kernel {})", env.os, env.kernel));
-
-  const CpuInventory& cpu = env.cpu;
-  out += "\n== CPU ==\n";
-  line(out, "model", cpu.model.empty() ? "unknown" : cpu.model);
-  line(out, "vendor",
-       fmt::format("{} (family {}, model {} / 0x{:X}, stepping {})",
-                   cpu.vendor.empty() ? "unknown" : cpu.vendor, cpu.family, cpu.model_number,
-                   cpu.model_number, cpu.stepping));
-  line(out, "microarchitecture", cpu.microarchitecture);
-  line(out, "topology",
-       fmt::format("{} socket{}; {} cores and {} logical CPUs usable", cpu.sockets,
-                   cpu.sockets == 1 ? "" : "s", cpu.cores, cpu.logical_cpus));
-  line(out, "SIMD",
-       cpu.simd.empty() ? "(none found)" : fmt::format("{}", fmt::join(cpu.simd, " ")));
-  std::vector<std::string> caches;
-  for (const CacheLevel& cache : cpu.caches) {
-    const std::string_view kind = cache.type == "Data"          ? "d"
-                                  : cache.type == "Instruction" ? "i"
-                                                                : "";
-    caches.push_back(fmt::format(
-        "L{}{} {} x{}{}", cache.level, kind, format_bytes(cache.size_bytes), cache.instances,
-        cache.shared_by_cpus > 1 ? fmt::format(" ({} CPUs each)", cache.shared_by_cpus) : ""));
-  }
-  line(out, "caches", caches.empty() ? "(unknown)" : fmt::format("{}", fmt::join(caches, ", ")));
-  line(out, "memory", cpu.memory_bytes > 0 ? format_bytes(cpu.memory_bytes) : "unknown");
-  line(out, "clock",
-       cpu.clock_ghz ? fmt::format("{:.2f} GHz ({})", *cpu.clock_ghz, cpu.clock_source)
-                     : cpu.clock_source);
-  line(out, "peak FP32", format_peak(cpu.peak_fp32));
-  line(out, "peak FP64", format_peak(cpu.peak_fp64));
-
-  const GpuInventory& gpu = env.gpu;
-  out += "\n== GPU ==\n";
-  if (gpu.cuda_built) {
-    line(out, "CUDA",
-         fmt::format("runtime {}, driver {}", or_none(gpu.runtime_version),
-                     or_none(gpu.driver_version)));
-  }
-  if (gpu.devices.empty()) {
-    out += fmt::format("no CUDA device: {}\n",
-                       gpu.no_device_reason.empty() ? "no reason given" : gpu.no_device_reason);
-  }
-  for (const GpuDevice& device : gpu.devices) {
-    line(out, fmt::format("gpu{}", device.index),
-         fmt::format("{}, cc {}.{}, {} SMs, {:.0f} MHz", device.name, device.cc_major,
-                     device.cc_minor, device.sm_count, device.sm_clock_mhz));
-    line(out, "  memory",
-         fmt::format("{}, {}-bit bus, {:.0f} MHz; L2 {}; ECC {}", format_bytes(device.memory_bytes),
-                     device.memory_bus_width_bits, device.memory_clock_mhz,
-                     format_bytes(device.l2_bytes), device.ecc_enabled ? "on" : "off"));
-    line(out, "  PCI bus", device.pci_bus_id);
-    line(out, "  UUID", device.uuid);
-    line(out, "  peak FP32", format_peak(device.peak_fp32));
-    line(out, "  peak FP64", format_peak(device.peak_fp64));
-  }
-
-  out += "\n== Build ==\n";
-  line(out, "flopbench",
-       fmt::format("{} (commit {}, {})", env.flopbench_version, env.git_commit, env.build_type));
-  line(out, "compiler", env.compiler);
-  line(out, "flags", env.compiler_flags);
-
-  out += "\n== Libraries ==\n";
-  for (const auto& [name, version] : env.libraries) line(out, name, version);
-
-  out += "\n== OpenMP environment ==\n";
-  for (const auto& [name, value] : env.openmp_env) {
-    line(out, name, value.empty() ? "(unset)" : value);
-  }
-  return out;
 }
 
 }  // namespace flopbench

@@ -86,8 +86,4 @@ std::map<std::string, std::string> gpu_libraries();
 // libraries this file knows, replacing any of the same name.
 Environment collect_environment(const std::map<std::string, std::string>& extra_libraries);
 
-// The text `flopbench info` prints. Without GPUs, the GPU block holds exactly one line that
-// starts "no CUDA device: " followed by the reason.
-std::string describe_environment(const Environment& env);
-
 }  // namespace flopbench

@@ -1,0 +1,59 @@
+// results.csv: the CsvPrinter.
+
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "reports/format.hpp"
+#include "reports/output_files.hpp"
+
+namespace flopbench {
+
+std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
+  // RFC 4180 quoting (csv_field); LF line ends.
+  const auto num = [](const std::optional<double>& v) {
+    return v ? fmt::format("{:.6g}", *v) : std::string();
+  };
+  std::string out =
+      "workload,display_name,implementation,device,precision,problem,m,n,k,disposition,reason,"
+      "threads,samples,median_s,min_s,max_s,mean_s,stddev_s,cv,gflops,gbytes_per_s,peak_gflops,"
+      "percent_of_peak,stopping_rule,verification_error_ratio\n";
+  for (const auto& r : doc.measurements) {
+    const auto stat = [&](double Statistics::*member) {
+      return r.stats ? num(r.stats.value().*member) : std::string();
+    };
+    const std::vector<std::string> cells = {std::string(to_string(r.workload)),
+                                            display_name(r.workload, r.precision),
+                                            r.implementation,
+                                            r.device.label(),
+                                            std::string(to_string(r.precision)),
+                                            r.problem.label(),
+                                            fmt::format("{}", r.problem.m),
+                                            fmt::format("{}", r.problem.n),
+                                            fmt::format("{}", r.problem.k),
+                                            std::string(to_string(r.disposition)),
+                                            r.reason,
+                                            fmt::format("{}", r.threads),
+                                            r.stats ? fmt::format("{}", r.stats->samples) : "",
+                                            stat(&Statistics::median),
+                                            stat(&Statistics::min),
+                                            stat(&Statistics::max),
+                                            stat(&Statistics::mean),
+                                            stat(&Statistics::stddev),
+                                            stat(&Statistics::cv),
+                                            num(r.gflops),
+                                            num(r.gbytes_per_s),
+                                            num(r.peak.gflops),
+                                            num(r.percent_of_peak),
+                                            r.stopping_rule,
+                                            r.verification ? num(r.verification->error_ratio) : ""};
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i > 0) out += ',';
+      out += csv_field(cells[i]);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace flopbench

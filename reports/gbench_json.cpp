@@ -1,0 +1,120 @@
+// google-benchmark.json: the GoogleBenchmarkPrinter.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/statistics.hpp"
+#include "reports/format.hpp"
+#include "reports/output_files.hpp"
+
+namespace flopbench {
+namespace {
+
+using nlohmann::json;
+
+json google_benchmark_context(const ResultsDocument& doc) {
+  const auto& env = doc.environment;
+  json caches = json::array();
+  for (const auto& c : env.cpu.caches) {
+    caches.push_back({{"type", c.type},
+                      {"level", c.level},
+                      {"size", c.size_bytes},
+                      {"num_sharing", c.shared_by_cpus}});
+  }
+  return {{"date", doc.run.started_utc},
+          {"host_name", env.host},
+          {"executable", doc.run.command_line.empty() ? "flopbench" : doc.run.command_line.front()},
+          {"num_cpus", env.cpu.logical_cpus},
+          {"mhz_per_cpu", env.cpu.clock_ghz ? std::llround(*env.cpu.clock_ghz * 1000) : 0},
+          {"cpu_scaling_enabled", false},
+          {"caches", caches},
+          {"load_avg", json::array()},
+          {"library_build_type", env.build_type == "Debug" ? "debug" : "release"},
+          {"json_schema_version", 1},
+          {"flopbench_version", env.flopbench_version},
+          {"flopbench_git_commit", env.git_commit}};
+}
+
+// One benchmark instance: the rows Google Benchmark writes for a benchmark run with
+// --benchmark_repetitions, one repetition per flopbench sample.
+void add_google_benchmark_rows(const MeasurementRecord& r, int family, int instance,
+                               json& benchmarks) {
+  const std::string name = fmt::format("{}/{}/{}/{}/{}", r.workload, r.implementation, r.device,
+                                       to_string(r.precision), r.problem.label());
+  const auto n = r.samples_s.size();
+  // cpu_time is the host's view of the same sample (for GPU work, the launching thread's wall
+  // time); a document without one per sample falls back to the sample itself.
+  const auto host_s = r.host_wall_s.size() == n ? r.host_wall_s : r.samples_s;
+  std::vector<double> flops_rate, bytes_rate;
+  for (double s : r.samples_s) {
+    flops_rate.push_back(r.flops / s);
+    bytes_rate.push_back(r.bytes / s);
+  }
+  const json common = {
+      {"name", name},     {"family_index", family}, {"per_family_instance_index", instance},
+      {"run_name", name}, {"repetitions", n},       {"threads", std::max(1, r.threads)},
+      {"time_unit", "ns"}};
+  for (std::size_t i = 0; i < n; ++i) {
+    json row = common;
+    row["run_type"] = "iteration";
+    row["repetition_index"] = i;
+    row["iterations"] = std::max<std::int64_t>(1, r.iterations_per_sample);
+    row["real_time"] = r.samples_s[i] * 1e9;
+    row["cpu_time"] = host_s[i] * 1e9;
+    if (r.flops > 0) row["FLOPS"] = flops_rate[i];
+    if (r.bytes > 0) row["bytes_per_second"] = bytes_rate[i];
+    benchmarks.push_back(std::move(row));
+  }
+
+  const Statistics real = r.stats.value_or(compute_statistics(r.samples_s));
+  const Statistics cpu = compute_statistics(host_s);
+  const Statistics flops = compute_statistics(flops_rate);
+  const Statistics bytes_per_s = compute_statistics(bytes_rate);
+  const auto pick = [](const Statistics& s, std::string_view aggregate) {
+    return aggregate == "mean"     ? s.mean
+           : aggregate == "median" ? s.median
+           : aggregate == "stddev" ? s.stddev
+                                   : s.cv;
+  };
+  for (std::string_view aggregate : {"mean", "median", "stddev", "cv"}) {
+    // Google Benchmark writes cv as a plain fraction, not scaled to the time unit.
+    const bool is_cv = aggregate == "cv";
+    const double scale = is_cv ? 1 : 1e9;
+    json row = common;
+    row["name"] = fmt::format("{}_{}", name, aggregate);
+    row["run_type"] = "aggregate";
+    row["aggregate_name"] = aggregate;
+    row["aggregate_unit"] = is_cv ? "percentage" : "time";
+    row["iterations"] = n;
+    row["real_time"] = pick(real, aggregate) * scale;
+    row["cpu_time"] = pick(cpu, aggregate) * scale;
+    if (r.flops > 0) row["FLOPS"] = pick(flops, aggregate);
+    if (r.bytes > 0) row["bytes_per_second"] = pick(bytes_per_s, aggregate);
+    benchmarks.push_back(std::move(row));
+  }
+}
+
+}  // namespace
+
+std::string GoogleBenchmarkPrinter::do_print(const ResultsDocument& doc) const {
+  // A family is one (workload, implementation, device, precision); its instances are the
+  // problem sizes, numbered in document order.
+  std::map<std::string, std::pair<int, int>> families;  // name -> (family index, instances)
+  json benchmarks = json::array();
+  for (const auto& r : doc.measurements) {
+    if (!passed(r) || r.samples_s.empty()) continue;
+    const std::string family =
+        fmt::format("{}/{}/{}/{}", r.workload, r.implementation, r.device, to_string(r.precision));
+    auto [it, inserted] = families.try_emplace(family, static_cast<int>(families.size()), 0);
+    add_google_benchmark_rows(r, it->second.first, it->second.second++, benchmarks);
+  }
+  const json out = {{"context", google_benchmark_context(doc)}, {"benchmarks", benchmarks}};
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace flopbench

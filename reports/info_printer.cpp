@@ -1,0 +1,39 @@
+// `flopbench info`: the InfoPrinter, the inventory facts of format.hpp as aligned lines.
+
+#include <fmt/format.h>
+
+#include "reports/console.hpp"
+#include "reports/format.hpp"
+
+namespace flopbench {
+namespace {
+
+void heading(std::string& out, std::string_view title) {
+  out += fmt::format("{}== {} ==\n", out.empty() ? "" : "\n", title);
+}
+
+void lines(std::string& out, const Facts& facts) {
+  for (const auto& [label, value] : facts) out += fmt::format("{:<12}{}\n", label + ":", value);
+}
+
+}  // namespace
+
+std::string InfoPrinter::do_print(const ResultsDocument& doc) const {
+  const Environment& env = doc.environment;
+  std::string out;
+  heading(out, "Host");
+  lines(out, {{"Host", host_text(env)}});
+  heading(out, "CPU");
+  lines(out, cpu_facts(env.cpu));
+  heading(out, "GPU");  // scripts/gpu-validate.sh copies this block
+  if (const auto versions = cuda_versions(env.gpu); !versions.empty()) out += versions + "\n";
+  if (env.gpu.devices.empty()) out += fmt::format("no CUDA device: {}\n", no_gpu_reason(env.gpu));
+  lines(out, gpu_facts(env.gpu));
+  heading(out, "Build");
+  lines(out, {{"Build", build_text(env)},
+              {"Libraries", list_or(library_items(env), "none recorded")},
+              {"OpenMP", list_or(openmp_items(env), "none recorded")}});
+  return out;
+}
+
+}  // namespace flopbench

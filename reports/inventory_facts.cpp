@@ -1,0 +1,90 @@
+// The inventory section of format.hpp: the one wording of the machine facts, so that
+// `flopbench info` and every report describe the same machine in the same words.
+
+#include <fmt/format.h>
+
+#include "reports/format.hpp"
+
+namespace flopbench {
+namespace {
+
+std::string gpu_description(const GpuDevice& d) {
+  return fmt::format(
+      "{}, compute capability {}.{}, {} SMs at {:.0f} MHz, {} memory ({}-bit bus, {:.0f} MHz), "
+      "L2 {}, ECC {}, PCI {}; peak FP32 {}, peak FP64 {}",
+      or_unknown(d.name), d.cc_major, d.cc_minor, d.sm_count, d.sm_clock_mhz, bytes(d.memory_bytes),
+      d.memory_bus_width_bits, d.memory_clock_mhz, bytes(d.l2_bytes), d.ecc_enabled ? "on" : "off",
+      or_unknown(d.pci_bus_id), peak_text(d.peak_fp32), peak_text(d.peak_fp64));
+}
+
+}  // namespace
+
+std::string host_text(const Environment& env) {
+  return fmt::format("{} ({}, kernel {})", or_unknown(env.host), or_unknown(env.os),
+                     or_unknown(env.kernel));
+}
+
+std::string build_text(const Environment& env) {
+  return fmt::format("flopbench {} (commit {}), {}, {}, flags {}",
+                     or_unknown(env.flopbench_version), or_unknown(env.git_commit),
+                     or_unknown(env.compiler), or_unknown(env.build_type), env.compiler_flags);
+}
+
+Facts cpu_facts(const CpuInventory& cpu) {
+  std::vector<std::string> caches;
+  for (const auto& c : cpu.caches) {
+    caches.push_back(
+        fmt::format("L{} {} {} ×{}", c.level, c.type, bytes(c.size_bytes), c.instances));
+  }
+  return {
+      {"Model", fmt::format("{} ({}, {}; family {}, model {}, stepping {})", or_unknown(cpu.model),
+                            or_unknown(cpu.vendor), or_unknown(cpu.microarchitecture), cpu.family,
+                            cpu.model_number, cpu.stepping)},
+      {"Cores", fmt::format("{} physical, {} logical, in {} socket(s)", cpu.cores, cpu.logical_cpus,
+                            cpu.sockets)},
+      {"SIMD", list_or(cpu.simd, "none")},
+      {"Caches", list_or(caches, "unknown")},
+      {"Memory", bytes(cpu.memory_bytes)},
+      {"Clock", fmt::format("{} (source: {})",
+                            cpu.clock_ghz ? fmt::format("{:.2f} GHz", *cpu.clock_ghz) : "unknown",
+                            or_unknown(cpu.clock_source))},
+      {"Peak FP32", peak_text(cpu.peak_fp32)},
+      {"Peak FP64", peak_text(cpu.peak_fp64)},
+  };
+}
+
+std::string cuda_versions(const GpuInventory& gpu) {
+  if (!gpu.cuda_built) return "";
+  return fmt::format("CUDA runtime {}, driver {}", or_unknown(gpu.runtime_version),
+                     gpu.driver_version.empty() ? "none" : gpu.driver_version);
+}
+
+Facts gpu_facts(const GpuInventory& gpu) {
+  Facts facts;
+  for (const auto& d : gpu.devices)
+    facts.emplace_back(fmt::format("gpu{}", d.index), gpu_description(d));
+  return facts;
+}
+
+std::string no_gpu_reason(const GpuInventory& gpu) {
+  if (!gpu.devices.empty()) return "";
+  return !gpu.no_device_reason.empty() ? gpu.no_device_reason
+         : gpu.cuda_built              ? "none found"
+                                       : "this build has no CUDA support";
+}
+
+std::vector<std::string> library_items(const Environment& env) {
+  std::vector<std::string> items;
+  for (const auto& [name, version] : env.libraries) items.push_back(name + " " + version);
+  return items;
+}
+
+std::vector<std::string> openmp_items(const Environment& env) {
+  std::vector<std::string> items;
+  for (const auto& [name, value] : env.openmp_env) {
+    items.push_back(fmt::format("{}={}", name, value.empty() ? "(unset)" : value));
+  }
+  return items;
+}
+
+}  // namespace flopbench

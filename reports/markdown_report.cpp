@@ -1,0 +1,166 @@
+// report.md: the MarkdownPrinter.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "harness/core/workloads.hpp"
+#include "reports/acceptance_report.hpp"
+#include "reports/format.hpp"
+#include "reports/output_files.hpp"
+
+namespace flopbench {
+namespace {
+
+// An inline code span that survives backticks in its text.
+std::string code(std::string_view s) {
+  std::size_t longest = 0, run = 0;
+  for (char c : s) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(longest + 1, '`');
+  const bool space = !s.empty() && (s.front() == '`' || s.back() == '`');
+  return fmt::format("{0}{1}{2}{1}{0}", fence, space ? " " : "", s);
+}
+
+std::string header_section(const ResultsDocument& doc) {
+  const auto& env = doc.environment;
+  const auto& run = doc.run;
+  std::string out = fmt::format("# flopbench {} report (commit {})\n\n",
+                                or_unknown(env.flopbench_version), or_unknown(env.git_commit));
+  if (run.interrupted) {
+    out +=
+        "> **Interrupted:** the run was stopped before it finished; measurements it did not "
+        "take are listed as skipped.\n\n";
+  }
+  out += fmt::format("- Date: {} to {} (UTC)\n", or_unknown(run.started_utc),
+                     or_unknown(run.finished_utc));
+  out += fmt::format("- Host: {}\n", host_text(env));
+  out += fmt::format("- Command: {}\n", code(shell_command(run.command_line)));
+  out += fmt::format("- Profile: {}, seed {}, threads {}\n", or_unknown(run.profile), run.seed,
+                     run.threads);
+  out += fmt::format("- Build: {}, {}, flags {}\n", or_unknown(env.compiler),
+                     or_unknown(env.build_type), code(env.compiler_flags));
+  out += fmt::format("- Libraries: {}\n", list_or(library_items(env), "none recorded"));
+  out += fmt::format("- OpenMP: {}\n", list_or(openmp_items(env), "none recorded"));
+  return out;
+}
+
+std::string inventory_section(const Environment& env) {
+  std::string out = "\n## Inventory\n\n### CPU\n\n";
+  for (const auto& [label, value] : cpu_facts(env.cpu)) {
+    out += fmt::format("- {}: {}\n", label, value);
+  }
+
+  const auto& gpu = env.gpu;
+  out += "\n### GPUs\n\n";
+  if (const auto versions = cuda_versions(gpu); !versions.empty()) out += versions + ".\n\n";
+  if (gpu.devices.empty()) out += fmt::format("No CUDA device: {}\n", no_gpu_reason(gpu));
+  for (const auto& [label, value] : gpu_facts(gpu)) out += fmt::format("- {}: {}\n", label, value);
+  return out;
+}
+
+std::string group_section(const Group& g) {
+  const Table t = group_table(g);
+  std::string notes;
+  for (const auto* r : g.records) {
+    for (const auto& note : r->notes) {
+      notes += fmt::format("- {} on {}, {}: {}\n", r->implementation, r->device, r->problem.label(),
+                           note);
+    }
+  }
+  std::string out = fmt::format("\n### {}\n\n{}", group_title(g), t.markdown());
+  if (!notes.empty()) out += "\nNotes:\n\n" + notes;
+  return out;
+}
+
+std::string gpu_vs_cpu_section(const std::vector<Group>& groups) {
+  const Table t = gpu_vs_cpu_table(groups);
+  if (t.rows.empty()) return "";
+  return "\n## GPU vs CPU\n\nThe fastest passed GPU implementation against the fastest passed CPU "
+         "implementation on the same problem (speedup = CPU median / GPU median).\n\n" +
+         t.markdown();
+}
+
+std::string openblas_table(const std::vector<Group>& groups) {
+  Table t;
+  t.columns = {{"Workload"},         {"Problem"},        {"Implementation"}, {"Device"},
+               {"Throughput", true}, {"OpenBLAS", true}, {"Ratio", true}};
+  for (const auto& g : groups) {
+    for (const auto* r : g.records) {
+      const auto* reference = fastest(g.records, r->problem,
+                                      [](const auto& x) { return x.implementation == "openblas"; });
+      const auto mine = headline(*r);
+      const auto theirs = reference ? headline(*reference) : std::nullopt;
+      if (r == reference || !median_s(*r) || !mine || !theirs || mine->unit != theirs->unit) {
+        continue;
+      }
+      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device.label(),
+                        throughput(mine), throughput(theirs), ratio(mine->value / theirs->value)});
+    }
+  }
+  if (t.rows.empty()) return "";
+  return "\n### Relative to OpenBLAS\n\nEach implementation's throughput divided by OpenBLAS's on "
+         "the same problem and precision.\n\n" +
+         t.markdown();
+}
+
+std::string stream_table(const std::vector<Group>& groups) {
+  Table t;
+  t.columns = {{"Workload"},          {"Problem"},
+               {"Implementation"},    {"Device"},
+               {"GB/s", true},        {"STREAM triad GB/s", true},
+               {"STREAM size", true}, {"Ratio", true}};
+  for (const auto& g : groups) {
+    const auto reference_workload = info(g.workload).bandwidth_reference;
+    if (!reference_workload) continue;
+    for (const auto* r : g.records) {
+      if (!median_s(*r) || !r->gbytes_per_s) continue;
+      const auto* reference =
+          bandwidth_reference(groups, *reference_workload, r->device, r->precision);
+      if (!reference) continue;
+      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device.label(),
+                        short_number(*r->gbytes_per_s), short_number(*reference->gbytes_per_s),
+                        reference->problem.label(),
+                        ratio(*r->gbytes_per_s / *reference->gbytes_per_s)});
+    }
+  }
+  if (t.rows.empty()) return "";
+  return "\n### Relative to STREAM triad\n\nEach implementation's GB/s divided by the STREAM triad "
+         "GB/s of the same device and precision (its largest passed size).\n\n" +
+         t.markdown();
+}
+
+std::string not_passed_section(const ResultsDocument& doc) {
+  std::string out = "\n## Not passed\n\n";
+  std::string items;
+  for (const auto& r : doc.measurements) {
+    if (passed(r)) continue;
+    items += fmt::format("- {}: {}\n", where(r), result_text(r));
+  }
+  return out + (items.empty() ? "Every measurement passed.\n" : items);
+}
+}  // namespace
+
+std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
+  const auto groups = groups_of(doc);
+  std::string out = header_section(doc) + inventory_section(doc.environment);
+  out += AcceptanceMarkdownPrinter().print(doc);
+  out +=
+      "\n## Results\n\nMedian time per run; throughput from the median. Only passed "
+      "measurements report numbers.\n";
+  if (groups.empty()) out += "\nNo measurements.\n";
+  for (const auto& g : groups) out += group_section(g);
+  out += gpu_vs_cpu_section(groups);
+  const std::string ratios = openblas_table(groups) + stream_table(groups);
+  if (!ratios.empty()) out += "\n## Reference ratios\n" + ratios;
+  out += not_passed_section(doc);
+  out +=
+      "\n## Regenerating\n\nEvery other file in this directory is generated from results.json: "
+      "`flopbench report <dir>/results.json` writes them again.\n";
+  return out;
+}
+
+}  // namespace flopbench
