@@ -40,7 +40,17 @@ struct Counts {
 Counts count(const AcceptanceResult& r) {
   Counts c;
   for (const auto& v : r.criteria) {
-    (v.verdict == "PASS" ? c.pass : v.verdict == "WARN" ? c.warn : c.fail) += 1;
+    switch (v.verdict) {
+      case Verdict::pass:
+        ++c.pass;
+        break;
+      case Verdict::fail:
+        ++c.fail;
+        break;
+      case Verdict::warn:
+        ++c.warn;
+        break;
+    }
   }
   return c;
 }
@@ -57,8 +67,8 @@ Table verdict_table(const AcceptanceResult& r, bool with_description) {
   if (with_description) t.columns.push_back({"Description"});
   t.columns.push_back({"Reason"});
   for (const auto& v : r.criteria) {
-    std::vector<std::string> row = {v.verdict, v.metric, measured_text(v), bound_cell(v),
-                                    margin_text(v)};
+    std::vector<std::string> row = {std::string(to_string(v.verdict)), v.metric, measured_text(v),
+                                    bound_cell(v), margin_text(v)};
     if (with_description) row.push_back(v.description);
     row.push_back(v.reason);
     t.rows.push_back(std::move(row));
@@ -117,11 +127,16 @@ std::string AcceptanceJunitPrinter::do_print(const ResultsDocument& doc) const {
     cases +=
         fmt::format("    <testcase classname=\"flopbench.acceptance\" name=\"{}\" time=\"0\">\n",
                     xml_escape(name));
-    if (v.verdict == "FAIL") {
-      cases += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
-                           xml_escape(v.severity), xml_escape(detail), xml_escape(v.description));
-    } else if (v.verdict == "WARN") {
-      cases += fmt::format("      <system-out>WARN: {}</system-out>\n", xml_escape(detail));
+    switch (v.verdict) {
+      case Verdict::fail:
+        cases += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                             to_string(v.severity), xml_escape(detail), xml_escape(v.description));
+        break;
+      case Verdict::warn:
+        cases += fmt::format("      <system-out>WARN: {}</system-out>\n", xml_escape(detail));
+        break;
+      case Verdict::pass:
+        break;
     }
     cases += "    </testcase>\n";
   }

@@ -60,15 +60,15 @@ MannWhitney mann_whitney_u(std::span<const double> a, std::span<const double> b)
   return {u, z, std::erfc(std::fabs(z) / std::sqrt(2.0))};
 }
 
-std::string_view to_string(Verdict v) {
+std::string_view to_string(Change v) {
   switch (v) {
-    case Verdict::faster:
+    case Change::faster:
       return "faster";
-    case Verdict::slower:
+    case Change::slower:
       return "slower";
-    case Verdict::same:
+    case Change::same:
       return "same";
-    case Verdict::inconclusive:
+    case Change::inconclusive:
       return "inconclusive";
   }
   return "inconclusive";
@@ -89,9 +89,9 @@ Judgement judge(std::span<const double> a, std::span<const double> b, const Comp
   j.p_value = mann_whitney_u(a, b).p_value;
   const double change = j.time_ratio - 1;
   if (std::fabs(change) < rule.same_below) {
-    j.verdict = Verdict::same;
+    j.verdict = Change::same;
   } else if (*j.p_value < rule.alpha) {
-    j.verdict = change < 0 ? Verdict::faster : Verdict::slower;
+    j.verdict = change < 0 ? Change::faster : Change::slower;
   } else {
     j.reason = "the samples overlap too much to tell";
   }
@@ -133,7 +133,7 @@ CompareResult compare_results(const ResultsDocument& a, const ResultsDocument& b
 std::vector<const Comparison*> regressions(const CompareResult& result, double percent) {
   std::vector<const Comparison*> out;
   for (const auto& c : result.matched) {
-    if (c.judgement.verdict == Verdict::slower && (c.judgement.time_ratio - 1) * 100 > percent) {
+    if (c.judgement.verdict == Change::slower && (c.judgement.time_ratio - 1) * 100 > percent) {
       out.push_back(&c);
     }
   }
@@ -145,7 +145,7 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   t.columns = {{"workload"}, {"precision"},      {"implementation"}, {"device"},
                {"problem"},  {"A median", true}, {"B median", true}, {"time change", true},
                {"p", true},  {"verdict"}};
-  std::map<Verdict, int> counts;
+  std::map<Change, int> counts;
   for (const auto& c : result.matched) {
     const auto& j = c.judgement;
     const auto median = [](const MeasurementRecord& r) {
@@ -173,7 +173,7 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   list("only in B", result.only_b);
 
   std::vector<std::string> tally;
-  for (const auto v : {Verdict::faster, Verdict::slower, Verdict::same, Verdict::inconclusive}) {
+  for (const auto v : {Change::faster, Change::slower, Change::same, Change::inconclusive}) {
     tally.push_back(fmt::format("{} {}", counts[v], to_string(v)));
   }
   out += fmt::format("\n{} matched: {}; {} only in A, {} only in B\n", result.matched.size(),

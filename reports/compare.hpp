@@ -22,8 +22,8 @@ struct MannWhitney {
 };
 MannWhitney mann_whitney_u(std::span<const double> a, std::span<const double> b);
 
-enum class Verdict { faster, slower, same, inconclusive };
-std::string_view to_string(Verdict v);
+enum class Change { faster, slower, same, inconclusive };
+std::string_view to_string(Change c);
 
 struct CompareRule {
   // Changes of the median time smaller than this (a fraction) are "same" whatever the test says:
@@ -37,7 +37,7 @@ struct CompareRule {
 };
 
 struct Judgement {
-  Verdict verdict = Verdict::inconclusive;
+  Change verdict = Change::inconclusive;
   double time_ratio = 0;          // median B / median A: < 1 is faster
   std::optional<double> p_value;  // empty when too few samples to test
   std::string reason;             // why inconclusive; "" otherwise

@@ -149,8 +149,16 @@ std::string header_section(const ResultsDocument& doc) {
   return out;
 }
 
-std::string verdict_class(std::string_view verdict) {
-  return verdict == "PASS" ? "pass" : verdict == "FAIL" ? "fail" : "warn";
+std::string verdict_class(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::pass:
+      return "pass";
+    case Verdict::fail:
+      return "fail";
+    case Verdict::warn:
+      return "warn";
+  }
+  throw std::logic_error("unknown verdict");
 }
 
 std::string acceptance_section(const AcceptanceResult& a) {
@@ -178,8 +186,8 @@ std::string acceptance_section(const AcceptanceResult& a) {
             : "<br><span class=\"note\">" + html_escape(c.description) + "</span>",
         html_escape(c.comparator), html_escape(c.bound_text),
         html_escape(value(c.measured, c.unit)), html_escape(value(c.bound, c.unit)),
-        html_escape(percent(c.margin_percent)), html_escape(c.severity), verdict_class(c.verdict),
-        html_escape(c.verdict), html_escape(c.reason));
+        html_escape(percent(c.margin_percent)), to_string(c.severity), verdict_class(c.verdict),
+        to_string(c.verdict), html_escape(c.reason));
   }
   return out + "</tbody>\n</table>\n";
 }

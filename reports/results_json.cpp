@@ -380,6 +380,10 @@ void read_value(const Node& n, T& v) {
     v = get_named(n, parse_precision);
   } else if constexpr (std::is_same_v<T, Disposition>) {
     v = get_named(n, parse_disposition);
+  } else if constexpr (std::is_same_v<T, Severity>) {
+    v = get_named(n, parse_severity);
+  } else if constexpr (std::is_same_v<T, Verdict>) {
+    v = get_named(n, parse_verdict);
   } else if constexpr (std::is_same_v<T, DeviceRef>) {
     v = get_named(n, DeviceRef::parse);
   } else if constexpr (std::is_same_v<T, std::optional<double>>) {

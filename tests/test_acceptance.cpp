@@ -133,7 +133,7 @@ const CriterionVerdict& verdict_of(const AcceptanceResult& r, const std::string&
   return none;
 }
 
-int count_verdicts(const AcceptanceResult& r, const std::string& verdict) {
+int count_verdicts(const AcceptanceResult& r, Verdict verdict) {
   return int(std::count_if(r.criteria.begin(), r.criteria.end(),
                            [&](const auto& v) { return v.verdict == verdict; }));
 }
@@ -200,7 +200,7 @@ TEST(AcceptanceMetric, ImplementationMissingFromThisBuildFailsAsNotMeasured) {
   const auto it = std::find_if(result.criteria.begin(), result.criteria.end(),
                                [](const auto& v) { return v.metric == "cpu.sgemm.nosuch.gflops"; });
   ASSERT_NE(it, result.criteria.end());
-  EXPECT_EQ(it->verdict, "FAIL");
+  EXPECT_EQ(it->verdict, Verdict::fail);
   EXPECT_NE(it->reason.find("this build has no implementation 'nosuch'"), std::string::npos)
       << it->reason;
   EXPECT_FALSE(result.passed);
@@ -217,7 +217,7 @@ TEST(AcceptanceSpec, EveryFeatureOfTheFormat) {
   EXPECT_DOUBLE_EQ(c.bound_value, 0.5);
   EXPECT_DOUBLE_EQ(*c.reference, 2);
   EXPECT_EQ(spec.criteria[1].comparator, Comparator::eq);
-  EXPECT_EQ(spec.criteria[1].severity, "warn");
+  EXPECT_EQ(spec.criteria[1].severity, Severity::warn);
   EXPECT_FALSE(spec.criteria[1].reference.has_value());
 
   // Units convert to the metric's own.
@@ -311,20 +311,20 @@ TEST(AcceptanceJudge, ThresholdsPassFailAndWarnWithMargins) {
       doc);
   // The largest problem (50 TFLOP/s at 8192), not the 30 TFLOP/s of the smaller one.
   const auto& absolute = verdict_of(r, "gpu0.sgemm.cublas.tflops", "45 TFLOP/s");
-  EXPECT_EQ(absolute.verdict, "PASS");
+  EXPECT_EQ(absolute.verdict, Verdict::pass);
   EXPECT_DOUBLE_EQ(*absolute.measured, 50);
   EXPECT_NEAR(*absolute.margin_percent, 100.0 * 5 / 45, 1e-9);
   const auto& peak = verdict_of(r, "gpu0.sgemm.cublas.tflops", "0.8 * peak");
-  EXPECT_EQ(peak.verdict, "FAIL");
+  EXPECT_EQ(peak.verdict, Verdict::fail);
   EXPECT_NEAR(*peak.bound, 0.8 * kH100Fp32 / 1000, 1e-9);
   EXPECT_LT(*peak.margin_percent, 0);
   EXPECT_EQ(peak.reason, "below the bound");
   const auto& stream = verdict_of(r, "gpu0.stream_fp64.cuda.gbytes_per_s");
-  EXPECT_EQ(stream.verdict, "WARN");
+  EXPECT_EQ(stream.verdict, Verdict::warn);
   EXPECT_DOUBLE_EQ(*stream.bound, 0.9 * 3350);
-  EXPECT_EQ(verdict_of(r, "cpu.dgemm.openblas.gflops").verdict, "PASS");
+  EXPECT_EQ(verdict_of(r, "cpu.dgemm.openblas.gflops").verdict, Verdict::pass);
   EXPECT_NEAR(*verdict_of(r, "cpu.dgemm.openblas.gflops").margin_percent, 20, 1e-9);
-  EXPECT_EQ(verdict_of(r, "gpu.count").verdict, "PASS");
+  EXPECT_EQ(verdict_of(r, "gpu.count").verdict, Verdict::pass);
   EXPECT_FALSE(r.passed);
 }
 
@@ -343,21 +343,21 @@ TEST(AcceptanceJudge, WhatWasNotMeasuredNeverPasses) {
       "cpu.stream_fp64.omp.gbytes_per_s,>=,1 GB/s,,fail,any,\n",
       doc);
   const auto& sgemm = verdict_of(r, "cpu.sgemm.openblas.gflops");
-  EXPECT_EQ(sgemm.verdict, "FAIL");
+  EXPECT_EQ(sgemm.verdict, Verdict::fail);
   EXPECT_NE(sgemm.reason.find("not measured: sgemm openblas on cpu, 512x512x512 was incorrect"),
             std::string::npos)
       << sgemm.reason;
   const auto& eigen = verdict_of(r, "cpu.dgemm.eigen.gflops");
-  EXPECT_EQ(eigen.verdict, "WARN");  // a warning still, never a pass
+  EXPECT_EQ(eigen.verdict, Verdict::warn);  // a warning still, never a pass
   EXPECT_NE(eigen.reason.find("not measured: the results have no dgemm eigen on cpu"),
             std::string::npos);
   const auto& gpu = verdict_of(r, "gpu.sgemm.cublas.tflops");
-  EXPECT_EQ(gpu.verdict, "FAIL");
+  EXPECT_EQ(gpu.verdict, Verdict::fail);
   EXPECT_NE(gpu.reason.find("no GPU (no NVIDIA driver"), std::string::npos) << gpu.reason;
-  EXPECT_EQ(verdict_of(r, "cpu.stream_fp64.omp.gbytes_per_s").verdict, "PASS");
+  EXPECT_EQ(verdict_of(r, "cpu.stream_fp64.omp.gbytes_per_s").verdict, Verdict::pass);
   // The incorrect measurement also fails the built-in criterion.
   const auto& unverified = verdict_of(r, "run.unverified");
-  EXPECT_EQ(unverified.verdict, "FAIL");
+  EXPECT_EQ(unverified.verdict, Verdict::fail);
   EXPECT_DOUBLE_EQ(*unverified.measured, 1);
   EXPECT_FALSE(r.passed);
 }
@@ -366,7 +366,7 @@ TEST(AcceptanceJudge, UnknownPeakFails) {
   ResultsDocument doc = h100_document(1);
   for (auto& m : doc.measurements) m.peak = {std::nullopt, "unknown compute capability 12.7"};
   const auto r = check("gpu.sgemm.cublas.tflops,>=,0.5 * peak,,fail,any,\n", doc);
-  EXPECT_EQ(verdict_of(r, "gpu0.sgemm.cublas.tflops").verdict, "FAIL");
+  EXPECT_EQ(verdict_of(r, "gpu0.sgemm.cublas.tflops").verdict, Verdict::fail);
   EXPECT_NE(verdict_of(r, "gpu0.sgemm.cublas.tflops").reason.find("unknown compute capability"),
             std::string::npos);
 }
@@ -375,17 +375,17 @@ TEST(AcceptanceJudge, ThrottlingWarnsAndGpuCountFails) {
   ResultsDocument doc = h100_document(7);
   doc.measurements[1].notes.push_back("throttled: power cap (HW_POWER_BRAKE)");
   const AcceptanceResult r = check("gpu.count,==,8,,fail,NVIDIA H100 80GB HBM3,\n", doc);
-  EXPECT_EQ(verdict_of(r, "gpu.count").verdict, "FAIL");
+  EXPECT_EQ(verdict_of(r, "gpu.count").verdict, Verdict::fail);
   EXPECT_DOUBLE_EQ(*verdict_of(r, "gpu.count").measured, 7);
   const auto& throttled = verdict_of(r, "run.throttled");
-  EXPECT_EQ(throttled.verdict, "WARN");
+  EXPECT_EQ(throttled.verdict, Verdict::warn);
   EXPECT_NE(throttled.reason.find("SGEMM cublas on gpu0, 8192x8192x8192"), std::string::npos)
       << throttled.reason;
 
   // A spec row on a built-in metric replaces it: here throttling fails.
   const AcceptanceResult strict =
       check("gpu.count,==,7,,fail,any,\nrun.throttled,==,0,,fail,any,strict\n", doc);
-  EXPECT_EQ(verdict_of(strict, "run.throttled").verdict, "FAIL");
+  EXPECT_EQ(verdict_of(strict, "run.throttled").verdict, Verdict::fail);
   EXPECT_EQ(verdict_of(strict, "run.throttled").description, "strict");
   EXPECT_EQ(std::count_if(strict.criteria.begin(), strict.criteria.end(),
                           [](const auto& v) { return v.metric == "run.throttled"; }),
@@ -399,12 +399,13 @@ TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
   const AcceptanceResult r = check("gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n", doc);
   for (int i = 0; i < 8; ++i) {
     const std::string m = fmt::format("gpu{}.sgemm.cublas.tflops", i);
-    EXPECT_EQ(verdict_of(r, m, "40 TFLOP/s").verdict, "PASS") << m;
-    EXPECT_EQ(verdict_of(r, m, "0.9 * siblings").verdict, i == 5 ? "FAIL" : "PASS") << m;
+    EXPECT_EQ(verdict_of(r, m, "40 TFLOP/s").verdict, Verdict::pass) << m;
+    EXPECT_EQ(verdict_of(r, m, "0.9 * siblings").verdict, i == 5 ? Verdict::fail : Verdict::pass)
+        << m;
   }
   EXPECT_DOUBLE_EQ(*verdict_of(r, "gpu5.sgemm.cublas.tflops", "0.9 * siblings").bound, 0.9 * 50);
   EXPECT_FALSE(r.passed);
-  EXPECT_EQ(count_verdicts(r, "FAIL"), 1);
+  EXPECT_EQ(count_verdicts(r, Verdict::fail), 1);
 
   // A spec's own siblings row sets the percentage and replaces the built-in one.
   const AcceptanceResult loose = check(
@@ -422,7 +423,7 @@ TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
   EXPECT_EQ(one.criteria.size(), 3u);  // the row and the two run.* built-ins
   const AcceptanceResult explicit_one =
       check("gpu.sgemm.cublas.tflops,>=,0.9 * siblings,,fail,any,\n", single);
-  EXPECT_EQ(explicit_one.criteria.front().verdict, "PASS");
+  EXPECT_EQ(explicit_one.criteria.front().verdict, Verdict::pass);
   EXPECT_NE(explicit_one.criteria.front().reason.find("no sibling"), std::string::npos);
 }
 
@@ -476,8 +477,8 @@ TEST(AcceptanceOutput, JUnitIsWellFormedWithOneTestcasePerCriterion) {
   const std::string xml = AcceptanceJunitPrinter("node7 <&>").print(doc);
   ASSERT_TRUE(well_formed(xml, dir.path())) << xml;
   EXPECT_EQ(occurrences(xml, "<testcase "), int(r.criteria.size()));
-  EXPECT_EQ(occurrences(xml, "<failure "), count_verdicts(r, "FAIL"));
-  EXPECT_EQ(count_verdicts(r, "FAIL"), 2);
+  EXPECT_EQ(occurrences(xml, "<failure "), count_verdicts(r, Verdict::fail));
+  EXPECT_EQ(count_verdicts(r, Verdict::fail), 2);
   EXPECT_NE(xml.find(fmt::format("tests=\"{}\" failures=\"2\"", r.criteria.size())),
             std::string::npos);
   EXPECT_NE(xml.find("message=\"measured 50.0 TFLOP/s, bound &gt;= 60.0 TFLOP/s: below the "
@@ -541,7 +542,7 @@ TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
   const Spec spec = parse_spec(text, "gen.csv");
   const AcceptanceResult slow = judge(spec, h100_document(4, {43, 43, 43, 43}), "gen.csv", "now");
   EXPECT_FALSE(slow.passed);
-  EXPECT_EQ(count_verdicts(slow, "FAIL"), 4);
+  EXPECT_EQ(count_verdicts(slow, Verdict::fail), 4);
 }
 
 // The machine aggregate (several GPUs at once) is no GPU's figure: it gets no row of its own and

@@ -99,7 +99,7 @@ TEST(Extension, HasAcceptanceMetricsAndGeneratedSpecRows) {
     return v.metric == "cpu.dot_fp64.extension-dot.gbytes_per_s";
   });
   ASSERT_NE(row, result.criteria.end());
-  EXPECT_EQ(row->verdict, "PASS") << row->reason;
+  EXPECT_EQ(row->verdict, Verdict::pass) << row->reason;
   EXPECT_TRUE(result.passed);
   const std::string generated = generate_spec(doc, 0.9, "golden.json");
   EXPECT_NE(generated.find("cpu.dot_fp32.extension-dot.gbytes_per_s,>=,0.9 * reference"),

@@ -80,9 +80,9 @@ ResultsDocument two_gpu_document() {
   a.spec = "specs/h100.toml";
   a.checked_utc = "2025-01-02T04:00:00Z";
   a.criteria.push_back({"gpu.sgemm.cublas.tflops", ">=", "0.01 * peak", 1.678, 0.669, "TFLOPS",
-                        150.8, "fail", "PASS", "", "SGEMM reaches 1% of peak"});
+                        150.8, Severity::fail, Verdict::pass, "", "SGEMM reaches 1% of peak"});
   a.criteria.push_back({"cpu.stream.fp64.gbytes_per_s", ">=", "100", std::nullopt, 100.0, "GB/s",
-                        std::nullopt, "fail", "FAIL", "not measured", ""});
+                        std::nullopt, Severity::fail, Verdict::fail, "not measured", ""});
   a.passed = false;
   doc.acceptance = a;
   return doc;
@@ -540,23 +540,23 @@ TEST(Compare, VerdictsOnKnownSamples) {
     for (double& x : out) x *= f;
     return out;
   };
-  EXPECT_EQ(judge(a, scaled(1.10)).verdict, Verdict::slower);
+  EXPECT_EQ(judge(a, scaled(1.10)).verdict, Change::slower);
   EXPECT_LT(*judge(a, scaled(1.10)).p_value, 1e-6);
   EXPECT_NEAR(judge(a, scaled(1.10)).time_ratio, 1.10, 1e-12);
-  EXPECT_EQ(judge(a, scaled(0.90)).verdict, Verdict::faster);
+  EXPECT_EQ(judge(a, scaled(0.90)).verdict, Change::faster);
   // Significant, but within the practical threshold.
-  EXPECT_EQ(judge(a, scaled(1.01)).verdict, Verdict::same);
-  EXPECT_EQ(judge(a, a).verdict, Verdict::same);
+  EXPECT_EQ(judge(a, scaled(1.01)).verdict, Change::same);
+  EXPECT_EQ(judge(a, a).verdict, Change::same);
   // 5% apart in the median, but the samples spread +-30%: the test cannot tell.
   const auto noisy_a = samples(8, 1e-3, 0.3);
   auto noisy_b = samples(8, 1.05e-3, 0.3);
   std::reverse(noisy_b.begin(), noisy_b.end());
   const Judgement noisy = judge(noisy_a, noisy_b);
-  EXPECT_EQ(noisy.verdict, Verdict::inconclusive);
+  EXPECT_EQ(noisy.verdict, Change::inconclusive);
   EXPECT_GE(*noisy.p_value, 0.05);
   // Too few samples to test, however large the change.
   const Judgement few = judge(samples(3, 1, 0.001), samples(3, 2, 0.001));
-  EXPECT_EQ(few.verdict, Verdict::inconclusive);
+  EXPECT_EQ(few.verdict, Change::inconclusive);
   EXPECT_FALSE(few.p_value);
   EXPECT_NE(few.reason.find("too few samples"), std::string::npos);
 }
@@ -584,12 +584,12 @@ TEST(Compare, MatchesAndSummarises) {
   ASSERT_EQ(r.only_b.size(), 1u);
   EXPECT_EQ(r.only_b[0]->problem, Problem::vector(1 << 24));
   ASSERT_EQ(r.matched.size(), a.measurements.size() - 1);
-  std::map<Verdict, int> counts;
+  std::map<Change, int> counts;
   for (const auto& c : r.matched) ++counts[c.judgement.verdict];
-  EXPECT_EQ(counts[Verdict::slower], 1);
-  EXPECT_EQ(counts[Verdict::faster], 0);
-  EXPECT_EQ(r.matched[0].judgement.verdict, Verdict::slower);
-  EXPECT_EQ(r.matched[5].judgement.verdict, Verdict::inconclusive);
+  EXPECT_EQ(counts[Change::slower], 1);
+  EXPECT_EQ(counts[Change::faster], 0);
+  EXPECT_EQ(r.matched[0].judgement.verdict, Change::slower);
+  EXPECT_EQ(r.matched[5].judgement.verdict, Change::inconclusive);
   EXPECT_EQ(r.matched[5].judgement.reason, "A passed, B failed");
   // 11 measurements passed in both: one ratio of 1.2, ten of 1.
   EXPECT_EQ(r.geomean_of, 11u);

@@ -198,8 +198,8 @@ struct CriterionVerdict {
   std::optional<double> bound;     // resolved, in `unit`
   std::string unit;
   std::optional<double> margin_percent;  // how far measured is on the passing side of bound
-  std::string severity;                  // "fail" or "warn"
-  std::string verdict;                   // "PASS", "FAIL" or "WARN"
+  Severity severity = Severity::fail;
+  Verdict verdict = Verdict::fail;
   std::string reason;  // why it did not pass ("not measured", ...); "" when it passed
   std::string description;
 };

@@ -26,6 +26,8 @@ constexpr std::array kDispositions = {Disposition::passed, Disposition::incorrec
                                       Disposition::failed, Disposition::skipped,
                                       Disposition::unsupported};
 constexpr std::array kProfiles = {Profile::quick, Profile::standard, Profile::full};
+constexpr std::array kSeverities = {Severity::fail, Severity::warn};
+constexpr std::array kVerdicts = {Verdict::pass, Verdict::fail, Verdict::warn};
 
 }  // namespace
 
@@ -96,6 +98,31 @@ std::string_view to_string(Profile p) {
   }
   throw std::logic_error("unknown profile");
 }
+
+std::string_view to_string(Severity s) {
+  switch (s) {
+    case Severity::fail:
+      return "fail";
+    case Severity::warn:
+      return "warn";
+  }
+  throw std::logic_error("unknown severity");
+}
+
+std::string_view to_string(Verdict v) {
+  switch (v) {
+    case Verdict::pass:
+      return "PASS";
+    case Verdict::fail:
+      return "FAIL";
+    case Verdict::warn:
+      return "WARN";
+  }
+  throw std::logic_error("unknown verdict");
+}
+
+Severity parse_severity(std::string_view s) { return parse_enum("severity", s, kSeverities); }
+Verdict parse_verdict(std::string_view s) { return parse_enum("verdict", s, kVerdicts); }
 
 Precision parse_precision(std::string_view s) { return parse_enum("precision", s, kPrecisions); }
 Disposition parse_disposition(std::string_view s) {

@@ -90,6 +90,14 @@ struct Problem {
   bool operator==(const Problem&) const = default;
 };
 
+// An acceptance criterion's severity (what a miss costs) and the verdict it gets.
+enum class Severity { fail, warn };
+enum class Verdict { pass, fail, warn };
+std::string_view to_string(Severity s);  // "fail", "warn": as spec files write it
+std::string_view to_string(Verdict v);   // "PASS", "FAIL", "WARN"
+Severity parse_severity(std::string_view s);
+Verdict parse_verdict(std::string_view s);
+
 // Bad user input (command line, files): the message is one line that names what was wrong and
 // what to do. main() prints it and exits with status 2.
 class InputError : public std::runtime_error {

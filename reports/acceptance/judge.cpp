@@ -68,6 +68,17 @@ bool holds(double measured, Comparator c, double bound) {
   return false;
 }
 
+// A criterion that does not hold fails the check, or only warns.
+Verdict verdict_of_miss(Severity severity) {
+  switch (severity) {
+    case Severity::fail:
+      return Verdict::fail;
+    case Severity::warn:
+      return Verdict::warn;
+  }
+  throw std::logic_error("unknown severity");
+}
+
 class Judge {
  public:
   explicit Judge(const ResultsDocument& doc) : doc_(doc) {}
@@ -130,8 +141,8 @@ class Judge {
       v.metric = "spec.applies";
       v.comparator = "==";
       v.bound_text = "true";
-      v.severity = "fail";
-      v.verdict = "FAIL";
+      v.severity = Severity::fail;
+      v.verdict = Verdict::fail;
       v.reason = fmt::format(
           "no criterion of {} applies to this machine: it is for {}; this machine has {}",
           spec.file, fmt::join(spec_gpu_patterns(spec), ", "),
@@ -141,7 +152,7 @@ class Judge {
     }
     result.criteria = std::move(verdicts_);
     result.passed = std::none_of(result.criteria.begin(), result.criteria.end(),
-                                 [](const auto& v) { return v.verdict == "FAIL"; });
+                                 [](const auto& v) { return v.verdict == Verdict::fail; });
     return result;
   }
 
@@ -238,7 +249,7 @@ class Judge {
     } else {
       v.reason = std::move(reason);
     }
-    v.verdict = ok ? "PASS" : c.severity == "warn" ? "WARN" : "FAIL";
+    v.verdict = ok ? Verdict::pass : verdict_of_miss(c.severity);
     verdicts_.push_back(std::move(v));
   }
 
@@ -248,7 +259,7 @@ class Judge {
 };
 
 Criterion builtin(std::string_view metric, Comparator cmp, BoundKind kind, double bound,
-                  std::string bound_text, std::string severity, std::string applies_to,
+                  std::string bound_text, Severity severity, std::string applies_to,
                   std::string description) {
   Criterion c;
   c.metric = parse_metric(metric);
@@ -256,7 +267,7 @@ Criterion builtin(std::string_view metric, Comparator cmp, BoundKind kind, doubl
   c.bound_kind = kind;
   c.bound_value = bound;
   c.bound_text = std::move(bound_text);
-  c.severity = std::move(severity);
+  c.severity = severity;
   c.applies_to = std::move(applies_to);
   c.description = std::move(description);
   return c;
@@ -323,17 +334,18 @@ AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::
     // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
     if (matching < 2 || !sibling_rules.emplace(c.metric.name, c.applies_to).second) continue;
     judge.criterion(builtin(c.metric.name, Comparator::ge, BoundKind::siblings, 0.9,
-                            "0.9 * siblings", "fail", c.applies_to,
+                            "0.9 * siblings", Severity::fail, c.applies_to,
                             "built-in: no GPU more than 10% below the median of its siblings"));
   }
   if (!in_spec("run.unverified", std::nullopt)) {
-    judge.criterion(builtin("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0", "fail",
-                            "any",
+    judge.criterion(builtin("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0",
+                            Severity::fail, "any",
                             "built-in: every measurement verified (none incorrect or failed)"));
   }
   if (!in_spec("run.throttled", std::nullopt)) {
-    judge.criterion(builtin("run.throttled", Comparator::eq, BoundKind::absolute, 0, "0", "warn",
-                            "any", "built-in: no measurement taken while throttled"));
+    judge.criterion(builtin("run.throttled", Comparator::eq, BoundKind::absolute, 0, "0",
+                            Severity::warn, "any",
+                            "built-in: no measurement taken while throttled"));
   }
   return judge.finish(spec, spec_applied, spec_label, checked_utc);
 }

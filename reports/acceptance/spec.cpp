@@ -342,11 +342,12 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
       }
       required(c_bound);
       parse_bound(reader, row[c_bound], line_no, c, c.reference.has_value());
-      c.severity = required(c_severity);
-      if (c.severity != "fail" && c.severity != "warn") {
+      const std::string severity = required(c_severity);
+      if (severity != "fail" && severity != "warn") {
         reader.fail(line_no, row[c_severity].column,
-                    fmt::format("unknown severity '{}' (expected fail or warn)", c.severity));
+                    fmt::format("unknown severity '{}' (expected fail or warn)", severity));
       }
+      c.severity = parse_severity(severity);
       c.applies_to = required(c_applies_to);
       c.description = row[c_description].text;
       spec.criteria.push_back(std::move(c));

@@ -27,8 +27,8 @@ struct Criterion {
   double bound_value = 0;           // absolute: in the metric's unit; otherwise the fraction
   std::string bound_text;           // as the spec wrote it
   std::optional<double> reference;  // in the metric's unit
-  std::string severity;             // "fail" or "warn"
-  std::string applies_to;           // "any", or a GPU name pattern ('*' and '?' wildcards)
+  Severity severity = Severity::fail;
+  std::string applies_to;  // "any", or a GPU name pattern ('*' and '?' wildcards)
   std::string description;
   int line = 0;  // line in the spec; 0 for a built-in criterion
 };
