@@ -177,6 +177,82 @@ TEST(InventorySysfs, Caches) {
   EXPECT_TRUE(read_caches(kData / "no-such-dir", {0}).empty());
 }
 
+// Register values recorded from real CPUs. Intel: Xeon (Nehalem, 06_1A) leaf 4, and AMD: Opteron
+// 6376 (Piledriver, Abu Dhabi) leaf 0x8000001D, both from InstLatx64's CPUID dumps
+// (GenuineIntel00106A1_Nehalem_CPUID.txt, AuthenticAMD0600F20_K15_AbuDhabi_CPUID0.txt) as quoted
+// in google/cpu_features' test/cpuinfo_x86_test.cc.
+TEST(InventoryCpuid, IntelLeaf4) {
+  const CpuidCacheLeaves leaves{.deterministic = {
+                                    {0x1C004121, 0x01C0003F, 0x0000003F, 0x00000000},
+                                    {0x1C004122, 0x00C0003F, 0x0000007F, 0x00000000},
+                                    {0x1C004143, 0x01C0003F, 0x000001FF, 0x00000000},
+                                    {0x1C03C163, 0x03C0003F, 0x00000FFF, 0x00000002},
+                                }};
+  const std::vector<CacheLevel> caches = caches_from_cpuid(leaves, 8, 2);
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].level, 1);
+  EXPECT_EQ(caches[0].type, "Data");
+  EXPECT_EQ(caches[0].size_bytes, 32 * 1024);
+  EXPECT_EQ(caches[0].shared_by_cpus, 2);
+  EXPECT_EQ(caches[0].instances, 4);
+  EXPECT_EQ(caches[1].type, "Instruction");
+  EXPECT_EQ(caches[1].size_bytes, 32 * 1024);
+  EXPECT_EQ(caches[2].level, 2);
+  EXPECT_EQ(caches[2].type, "Unified");
+  EXPECT_EQ(caches[2].size_bytes, 256 * 1024);
+  EXPECT_EQ(caches[3].level, 3);
+  EXPECT_EQ(caches[3].size_bytes, 4 << 20);
+  // 16 logical processor ids share the L3; this process sees 8 CPUs: one instance.
+  EXPECT_EQ(caches[3].shared_by_cpus, 8);
+  EXPECT_EQ(caches[3].instances, 1);
+}
+
+TEST(InventoryCpuid, AmdLeaf8000001D) {
+  const CpuidCacheLeaves leaves{.deterministic = {
+                                    {0x00000121, 0x00C0003F, 0x0000003F, 0x00000000},
+                                    {0x00004122, 0x0040003F, 0x000001FF, 0x00000000},
+                                    {0x00004143, 0x03C0003F, 0x000007FF, 0x00000001},
+                                    {0x0001C163, 0x0BC0003F, 0x000007FF, 0x00000001},
+                                }};
+  const std::vector<CacheLevel> caches = caches_from_cpuid(leaves, 16, 1);
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].size_bytes, 16 * 1024);
+  EXPECT_EQ(caches[0].shared_by_cpus, 1);
+  EXPECT_EQ(caches[0].instances, 16);
+  EXPECT_EQ(caches[1].type, "Instruction");
+  EXPECT_EQ(caches[1].size_bytes, 64 * 1024);
+  EXPECT_EQ(caches[1].instances, 8);  // one per two-core module
+  EXPECT_EQ(caches[2].size_bytes, 2 << 20);
+  EXPECT_EQ(caches[2].instances, 8);
+  EXPECT_EQ(caches[3].size_bytes, 6 << 20);
+  EXPECT_EQ(caches[3].shared_by_cpus, 8);
+  EXPECT_EQ(caches[3].instances, 2);  // one per die
+}
+
+// The AMD EPYC (family 0x1A, Zen 5) virtual machine this fallback was written for: its
+// hypervisor zeroes leaves 4 and 0x8000001D and clears the topology extensions bit, and Linux
+// shows no sysfs cache entries; 0x80000005 and 0x80000006 as read there.
+TEST(InventoryCpuid, AmdLegacyLeaves) {
+  const CpuidCacheLeaves leaves{.amd_legacy = std::array<CpuidRegisters, 2>{{
+                                    {0xFF60FF40, 0xFF60FF40, 0x300C0140, 0x20080140},
+                                    {0x40802040, 0x60804040, 0x04006140, 0x0FE09140},
+                                }}};
+  const std::vector<CacheLevel> caches = caches_from_cpuid(leaves, 2, 1);
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].type, "Data");
+  EXPECT_EQ(caches[0].size_bytes, 48 * 1024);
+  EXPECT_EQ(caches[0].instances, 2);
+  EXPECT_EQ(caches[1].type, "Instruction");
+  EXPECT_EQ(caches[1].size_bytes, 32 * 1024);
+  EXPECT_EQ(caches[2].size_bytes, 1 << 20);
+  EXPECT_EQ(caches[2].shared_by_cpus, 1);
+  EXPECT_EQ(caches[3].size_bytes, 1016LL * 512 * 1024);
+  EXPECT_EQ(caches[3].shared_by_cpus, 2);
+  EXPECT_EQ(caches[3].instances, 1);
+}
+
+TEST(InventoryCpuid, NoLeaves) { EXPECT_TRUE(caches_from_cpuid({}, 4, 2).empty()); }
+
 // --- CPU peak model ------------------------------------------------------------------------------
 
 TEST(InventoryPeakCpu, MicroarchitectureLookup) {

@@ -6,6 +6,9 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -22,6 +25,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 #include "harness/core/build_info.hpp"
@@ -439,6 +443,69 @@ std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
   return caches;  // std::map order: by level, then "Data" < "Instruction" < "Unified"
 }
 
+std::vector<CacheLevel> caches_from_cpuid(const CpuidCacheLeaves& leaves, int usable_cpus,
+                                          int threads_per_core) {
+  usable_cpus = std::max(1, usable_cpus);
+  std::vector<CacheLevel> caches;
+  const auto add = [&](int level, std::string type, std::int64_t size_bytes, int sharing) {
+    if (size_bytes <= 0) return;
+    const int shared_by = std::clamp(sharing, 1, usable_cpus);
+    caches.push_back({.level = level,
+                      .type = std::move(type),
+                      .size_bytes = size_bytes,
+                      .shared_by_cpus = shared_by,
+                      .instances = (usable_cpus + shared_by - 1) / shared_by});
+  };
+  // Intel SDM vol. 2A, CPUID leaf 4; AMD APM vol. 3, Fn8000_001D: the same layout.
+  for (const CpuidRegisters& r : leaves.deterministic) {
+    static constexpr std::array<const char*, 4> kTypes = {"", "Data", "Instruction", "Unified"};
+    const std::uint32_t type = r.eax & 0x1F;
+    if (type == 0 || type >= kTypes.size()) break;
+    const std::int64_t ways = (r.ebx >> 22) + 1, partitions = ((r.ebx >> 12) & 0x3FF) + 1,
+                       line = (r.ebx & 0xFFF) + 1, sets = std::int64_t{r.ecx} + 1;
+    add(static_cast<int>((r.eax >> 5) & 0x7), kTypes[type], ways * partitions * line * sets,
+        static_cast<int>((r.eax >> 14) & 0xFFF) + 1);
+  }
+  if (leaves.deterministic.empty() && leaves.amd_legacy) {
+    // AMD APM vol. 3, Fn8000_0005 and Fn8000_0006: sizes in KiB, L3 in 512 KiB units.
+    const auto& [l1, l2l3] = *leaves.amd_legacy;
+    add(1, "Data", std::int64_t{l1.ecx >> 24} << 10, threads_per_core);
+    add(1, "Instruction", std::int64_t{l1.edx >> 24} << 10, threads_per_core);
+    add(2, "Unified", std::int64_t{l2l3.ecx >> 16} << 10, threads_per_core);
+    add(3, "Unified", std::int64_t{l2l3.edx >> 18} << 19, usable_cpus);
+  }
+  std::stable_sort(caches.begin(), caches.end(), [](const CacheLevel& a, const CacheLevel& b) {
+    return std::tie(a.level, a.type) < std::tie(b.level, b.type);
+  });
+  return caches;
+}
+
+CpuidCacheLeaves read_cpuid_cache_leaves() {
+  CpuidCacheLeaves leaves;
+#if defined(__x86_64__) || defined(__i386__)
+  // __get_cpuid_count checks the leaf against the highest one the CPU supports.
+  const auto query = [](unsigned leaf, unsigned subleaf) -> std::optional<CpuidRegisters> {
+    CpuidRegisters r;
+    if (__get_cpuid_count(leaf, subleaf, &r.eax, &r.ebx, &r.ecx, &r.edx) == 0) return std::nullopt;
+    return r;
+  };
+  const auto extended = query(0x80000001, 0);
+  const bool topology_extensions = extended && (extended->ecx & (1U << 22)) != 0;
+  const unsigned leaf = topology_extensions ? 0x8000001D : 4;
+  for (unsigned subleaf = 0; subleaf < 16; ++subleaf) {
+    const auto r = query(leaf, subleaf);
+    if (!r || (r->eax & 0x1F) == 0) break;
+    leaves.deterministic.push_back(*r);
+  }
+  // Leaf 4 reads as zeros on AMD, and hypervisors may hide 0x8000001D.
+  if (leaves.deterministic.empty()) {
+    const auto l1 = query(0x80000005, 0), l2l3 = query(0x80000006, 0);
+    if (l1 && l2l3) leaves.amd_legacy = std::array{*l1, *l2l3};
+  }
+#endif
+  return leaves;
+}
+
 // --- this machine ------------------------------------------------------------------------------
 
 std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id) {
@@ -505,24 +572,50 @@ double measure_cpu_clock_ghz(int threads) {
   return median(per_thread) / 1e9;
 }
 
+namespace {
+
+const std::filesystem::path kCpuRoot = "/sys/devices/system/cpu";
+
+std::vector<int> online_cpus(const std::vector<int>& usable) {
+  std::vector<int> online = parse_cpu_list(read_text(kCpuRoot / "online"));
+  return online.empty() ? usable : online;
+}
+
+// The sysfs topology, else /proc/cpuinfo's counts (`listed`) with its cores per logical CPU
+// assumed to hold for the usable set.
+CpuTopology usable_topology(const CpuInventory& listed, const std::vector<int>& online,
+                            const std::vector<int>& usable) {
+  if (const auto topology = read_cpu_topology(kCpuRoot, online, usable)) return *topology;
+  CpuTopology topology{listed.sockets, listed.cores, listed.logical_cpus};
+  if (!usable.empty() && listed.logical_cpus > 0) {
+    const double cores_per_cpu = static_cast<double>(listed.cores) / listed.logical_cpus;
+    topology.logical_cpus = static_cast<int>(usable.size());
+    topology.cores =
+        std::max(1, static_cast<int>(std::lround(topology.logical_cpus * cores_per_cpu)));
+  }
+  return topology;
+}
+
+}  // namespace
+
+std::vector<CacheLevel> cpu_caches(const std::vector<int>& cpus) {
+  if (auto caches = read_caches(kCpuRoot, cpus); !caches.empty()) return caches;
+  const std::vector<int> usable = usable_cpus();
+  const CpuTopology topology =
+      usable_topology(parse_cpuinfo(read_text("/proc/cpuinfo")), online_cpus(usable), usable);
+  return caches_from_cpuid(read_cpuid_cache_leaves(), static_cast<int>(cpus.size()),
+                           topology.logical_cpus / std::max(1, topology.cores));
+}
+
 CpuInventory cpu_inventory() {
-  const std::filesystem::path cpu_root = "/sys/devices/system/cpu";
   CpuInventory cpu = parse_cpuinfo(read_text("/proc/cpuinfo"));
   const std::vector<int> usable = usable_cpus();
-  std::vector<int> online = parse_cpu_list(read_text(cpu_root / "online"));
-  if (online.empty()) online = usable;
-
-  if (const auto topology = read_cpu_topology(cpu_root, online, usable)) {
-    cpu.sockets = topology->sockets;
-    cpu.cores = topology->cores;
-    cpu.logical_cpus = topology->logical_cpus;
-  } else if (!usable.empty() && cpu.logical_cpus > 0) {
-    // No sysfs topology: assume /proc/cpuinfo's cores per logical CPU hold for the usable set.
-    const double cores_per_cpu = static_cast<double>(cpu.cores) / cpu.logical_cpus;
-    cpu.logical_cpus = static_cast<int>(usable.size());
-    cpu.cores = std::max(1, static_cast<int>(std::lround(cpu.logical_cpus * cores_per_cpu)));
-  }
-  cpu.caches = read_caches(cpu_root, online);
+  const std::vector<int> online = online_cpus(usable);
+  const CpuTopology topology = usable_topology(cpu, online, usable);
+  cpu.sockets = topology.sockets;
+  cpu.cores = topology.cores;
+  cpu.logical_cpus = topology.logical_cpus;
+  cpu.caches = cpu_caches(online);
   cpu.memory_bytes = parse_meminfo_total(read_text("/proc/meminfo"));
 
   // Measured once per process: it takes ~0.3 s and the answer does not change between calls.
@@ -540,7 +633,7 @@ CpuInventory cpu_inventory() {
         "unknown: the dependent-add measurement gave {:.3f} GHz, outside 0.2-10 GHz", measured_ghz);
   }
   if (!online.empty()) {
-    const auto max_khz = read_integer(cpu_root / fmt::format("cpu{}", online.front()) / "cpufreq" /
+    const auto max_khz = read_integer(kCpuRoot / fmt::format("cpu{}", online.front()) / "cpufreq" /
                                       "cpuinfo_max_freq");
     if (max_khz && *max_khz > 0) {
       cpu.clock_source += fmt::format("; cpufreq max {:.2f} GHz", *max_khz / 1e6);

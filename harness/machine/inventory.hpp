@@ -5,6 +5,7 @@
 // can feed recorded samples; cpu_inventory() runs them on this machine's files. Missing or
 // malformed files leave fields empty or unknown; nothing here throws on bad data.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -53,6 +54,33 @@ std::optional<CpuTopology> read_cpu_topology(const std::filesystem::path& cpu_ro
 std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
                                     const std::vector<int>& online);
 
+// The registers of one x86 CPUID leaf and subleaf.
+struct CpuidRegisters {
+  std::uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+// The CPUID leaves that describe an x86 CPU's caches, for machines without sysfs cache entries
+// (some virtual machines).
+struct CpuidCacheLeaves {
+  // Deterministic cache parameters, one subleaf per cache: leaf 4 (Intel) or 0x8000001D (AMD
+  // with topology extensions; AMD reserves leaf 4).
+  std::vector<CpuidRegisters> deterministic;
+  // AMD's older descriptions, 0x80000005 (L1) and 0x80000006 (L2, L3), which say nothing about
+  // sharing; read only when there are no deterministic leaves.
+  std::optional<std::array<CpuidRegisters, 2>> amd_legacy;
+};
+
+// The caches CPUID describes, sorted like read_caches(). Sharing is counted against the usable
+// CPUs: a cache shared by n of them has ceil(usable_cpus / n) instances. The deterministic leaves
+// give n as the logical processor ids that share the cache, which can exceed the CPUs this
+// process sees (capped at usable_cpus); the legacy leaves give none, so L1 and L2 are taken to be
+// per core (threads_per_core CPUs) and L3 to be shared by every usable CPU.
+std::vector<CacheLevel> caches_from_cpuid(const CpuidCacheLeaves& leaves, int usable_cpus,
+                                          int threads_per_core);
+
+// This CPU's cache leaves; empty on non-x86 builds.
+CpuidCacheLeaves read_cpuid_cache_leaves();
+
 // The PCI vendor:device id ("10de:2330") of the device at bus id `bus_id` ("0000:17:00.0", any
 // case) from <pci_root>/<bus id>/{vendor,device} (pci_root is normally /sys/bus/pci/devices);
 // "" when unreadable. The CUDA runtime names the bus slot, not the product, so specs keyed by
@@ -70,6 +98,10 @@ std::vector<int> usable_cpus();
 // thread's median window. A scalar measurement: on Intel parts with AVX-512 frequency licences
 // the vector clock can be lower, which the measured `peak` workload shows.
 double measure_cpu_clock_ghz(int threads = 0);
+
+// The caches of the logical CPUs `cpus` (the online or the usable ones): from sysfs
+// (read_caches), else from CPUID with instances counted over `cpus`.
+std::vector<CacheLevel> cpu_caches(const std::vector<int>& cpus);
 
 CpuInventory cpu_inventory();
 
