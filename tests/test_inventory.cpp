@@ -121,10 +121,11 @@ TEST(InventoryParsers, CpuList) {
   EXPECT_EQ(parse_cpu_list("0-2000000000,4"), (std::vector<int>{4}));
 }
 
-TEST(InventoryParsers, MeminfoTotal) {
-  EXPECT_EQ(parse_meminfo_total(sample("meminfo-sample.txt")), 131891828LL * 1024);
-  EXPECT_EQ(parse_meminfo_total("MemFree: 12 kB\n"), 0);
-  EXPECT_EQ(parse_meminfo_total("MemTotal: lots\n"), 0);
+TEST(InventoryParsers, Meminfo) {
+  EXPECT_EQ(parse_meminfo(sample("meminfo-sample.txt"), "MemTotal"), 131891828LL * 1024);
+  EXPECT_EQ(parse_meminfo(sample("meminfo-sample.txt"), "MemAvailable"), 128765432LL * 1024);
+  EXPECT_EQ(parse_meminfo("MemFree: 12 kB\n", "MemTotal"), 0);
+  EXPECT_EQ(parse_meminfo("MemTotal: lots\n", "MemTotal"), 0);
 }
 
 TEST(InventoryParsers, OsRelease) {

@@ -353,10 +353,10 @@ std::vector<int> parse_cpu_list(std::string_view text) {
   return {cpus.begin(), cpus.end()};
 }
 
-std::int64_t parse_meminfo_total(std::string_view text) {
+std::int64_t parse_meminfo(std::string_view text, std::string_view key) {
   for (const std::string_view raw : split(text, '\n')) {
-    if (!raw.starts_with("MemTotal:")) continue;
-    std::string_view value = trim(raw.substr(9));
+    if (!raw.starts_with(key) || !raw.substr(key.size()).starts_with(':')) continue;
+    std::string_view value = trim(raw.substr(key.size() + 1));
     if (!value.ends_with("kB")) return 0;
     value.remove_suffix(2);
     return parse_integer(value).value_or(0) * 1024;
@@ -549,6 +549,10 @@ std::vector<int> usable_cpus() {
   return {};
 }
 
+std::int64_t available_memory_bytes() {
+  return parse_meminfo(read_text("/proc/meminfo"), "MemAvailable");
+}
+
 double measure_cpu_clock_ghz(int threads) {
   if (threads <= 0) threads = std::max<int>(1, static_cast<int>(usable_cpus().size()));
   // A 50 ms warm-up lets an idle core ramp its clock; then 10 windows of 25 ms per thread.
@@ -616,7 +620,7 @@ CpuInventory cpu_inventory() {
   cpu.cores = topology.cores;
   cpu.logical_cpus = topology.logical_cpus;
   cpu.caches = cpu_caches(online);
-  cpu.memory_bytes = parse_meminfo_total(read_text("/proc/meminfo"));
+  cpu.memory_bytes = parse_meminfo(read_text("/proc/meminfo"), "MemTotal");
 
   // Measured once per process: it takes ~0.3 s and the answer does not change between calls.
   static const double measured_ghz = measure_cpu_clock_ghz();

@@ -31,8 +31,8 @@ CpuInventory parse_cpuinfo(std::string_view text);
 // A kernel CPU list ("0-3,8-11", "5"); malformed pieces are skipped.
 std::vector<int> parse_cpu_list(std::string_view text);
 
-// MemTotal from /proc/meminfo in bytes; 0 when absent.
-std::int64_t parse_meminfo_total(std::string_view text);
+// A field of /proc/meminfo ("MemTotal", "MemAvailable") in bytes; 0 when absent.
+std::int64_t parse_meminfo(std::string_view text, std::string_view key);
 
 // PRETTY_NAME from /etc/os-release, unquoted; "" when absent.
 std::string parse_os_release(std::string_view text);
@@ -91,6 +91,9 @@ std::string read_pci_device_id(const std::filesystem::path& pci_root, std::strin
 
 // The logical CPUs this process may run on (sched_getaffinity), ascending.
 std::vector<int> usable_cpus();
+
+// Memory this process may still allocate (MemAvailable), or 0 when unknown.
+std::int64_t available_memory_bytes();
 
 // The all-core clock in GHz, measured: every usable CPU (or `threads` of them when > 0) runs a
 // chain of dependent integer adds at once for ~0.3 s of CPU time; one add completes per cycle,
