@@ -388,7 +388,7 @@ TEST(InventoryPeakCpu, UnknownIsNeverAGuess) {
 // --- GPU peak model ------------------------------------------------------------------------------
 
 TEST(InventoryPeakGpu, H100WorkedCheck) {
-  // DESIGN.md: 132 SMs x 128 x 2 x 1.98 GHz = 66.9 TFLOPS FP32.
+  // H100 SXM: 132 SMs x 128 x 2 x 1.98 GHz = 66.9 TFLOPS FP32.
   const Peak fp32 = gpu_peak(9, 0, 132, 1980, Precision::fp32, false);
   ASSERT_TRUE(fp32.gflops.has_value());
   EXPECT_NEAR(*fp32.gflops, 66908.16, 1e-6);

@@ -1,6 +1,6 @@
 #pragma once
 
-// The environment every result file records (DESIGN.md, measurement rule 10): build, host, CPU
+// The environment every result file records (docs/methodology.md, "Environment"): build, host, CPU
 // and GPU inventory. The parsers are pure functions over file text or a sysfs root so that tests
 // can feed recorded samples; cpu_inventory() runs them on this machine's files. Missing or
 // malformed files leave fields empty or unknown; nothing here throws on bad data.
