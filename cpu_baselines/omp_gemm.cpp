@@ -18,6 +18,7 @@
 #include "cpu_baselines/simd.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/probe.hpp"
 
 namespace flopbench {
 namespace {

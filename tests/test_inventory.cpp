@@ -9,8 +9,11 @@
 #include <sstream>
 #include <string>
 
+#include "harness/machine/clock.hpp"
+#include "harness/machine/cpuid_caches.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "harness/machine/probe.hpp"
 #if FLOPBENCH_HAVE_CUDA
 #include "kernels/cuda_check.hpp"
 #endif

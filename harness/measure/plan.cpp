@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "harness/core/catalog.hpp"
-#include "harness/machine/inventory.hpp"
+#include "harness/machine/probe.hpp"
 
 namespace flopbench {
 namespace {
