@@ -233,26 +233,41 @@ TEST(InventoryCpuid, AmdLeaf8000001D) {
   EXPECT_EQ(caches[3].instances, 2);  // one per die
 }
 
-// The AMD EPYC (family 0x1A, Zen 5) virtual machine this fallback was written for: its
-// hypervisor zeroes leaves 4 and 0x8000001D and clears the topology extensions bit, and Linux
-// shows no sysfs cache entries; 0x80000005 and 0x80000006 as read there.
+// AMD's legacy leaves. Phenom II X6 (Thuban), from InstLatx64's
+// AuthenticAMD0100FA0_K10_Thuban_CPUID.txt as quoted in google/cpu_features' tests; and the AMD
+// EPYC (family 0x1A, Zen 5) virtual machine this fallback was written for, as read there: its
+// hypervisor zeroes leaves 4 and 0x8000001D and clears the topology extensions bit, Linux shows
+// no sysfs cache entries, and its L3 associativity (9) defers to 0x8000001D.
 TEST(InventoryCpuid, AmdLegacyLeaves) {
-  const CpuidCacheLeaves leaves{.amd_legacy = std::array<CpuidRegisters, 2>{{
-                                    {0xFF60FF40, 0xFF60FF40, 0x300C0140, 0x20080140},
-                                    {0x40802040, 0x60804040, 0x04006140, 0x0FE09140},
+  const CpuidCacheLeaves thuban{.amd_legacy = std::array<CpuidRegisters, 2>{{
+                                    {0xFF30FF10, 0xFF30FF20, 0x40020140, 0x40020140},
+                                    {0x20800000, 0x42004200, 0x02008140, 0x0030B140},
                                 }}};
-  const std::vector<CacheLevel> caches = caches_from_cpuid(leaves, 2, 1);
+  const std::vector<CacheLevel> caches = caches_from_cpuid(thuban, 6, 1);
   ASSERT_EQ(caches.size(), 4u);
   EXPECT_EQ(caches[0].type, "Data");
-  EXPECT_EQ(caches[0].size_bytes, 48 * 1024);
-  EXPECT_EQ(caches[0].instances, 2);
+  EXPECT_EQ(caches[0].size_bytes, 64 * 1024);
+  EXPECT_EQ(caches[0].instances, 6);
   EXPECT_EQ(caches[1].type, "Instruction");
-  EXPECT_EQ(caches[1].size_bytes, 32 * 1024);
-  EXPECT_EQ(caches[2].size_bytes, 1 << 20);
+  EXPECT_EQ(caches[1].size_bytes, 64 * 1024);
+  EXPECT_EQ(caches[2].size_bytes, 512 * 1024);
   EXPECT_EQ(caches[2].shared_by_cpus, 1);
-  EXPECT_EQ(caches[3].size_bytes, 1016LL * 512 * 1024);
-  EXPECT_EQ(caches[3].shared_by_cpus, 2);
+  EXPECT_EQ(caches[3].size_bytes, 6 << 20);
+  EXPECT_EQ(caches[3].shared_by_cpus, 6);
   EXPECT_EQ(caches[3].instances, 1);
+
+  const CpuidCacheLeaves epyc_vm{.amd_legacy = std::array<CpuidRegisters, 2>{{
+                                     {0xFF60FF40, 0xFF60FF40, 0x300C0140, 0x20080140},
+                                     {0x40802040, 0x60804040, 0x04006140, 0x0FE09140},
+                                 }}};
+  const std::vector<CacheLevel> vm = caches_from_cpuid(epyc_vm, 2, 1);
+  ASSERT_EQ(vm.size(), 3u);
+  EXPECT_EQ(vm[0].size_bytes, 48 * 1024);
+  EXPECT_EQ(vm[0].instances, 2);
+  EXPECT_EQ(vm[1].size_bytes, 32 * 1024);
+  EXPECT_EQ(vm[2].level, 2);
+  EXPECT_EQ(vm[2].size_bytes, 1 << 20);
+  EXPECT_EQ(vm[2].instances, 2);
 }
 
 TEST(InventoryCpuid, NoLeaves) { EXPECT_TRUE(caches_from_cpuid({}, 4, 2).empty()); }

@@ -39,7 +39,10 @@ std::vector<CacheLevel> caches_from_cpuid(const CpuidCacheLeaves& leaves, int us
     add(1, "Data", std::int64_t{l1.ecx >> 24} << 10, threads_per_core);
     add(1, "Instruction", std::int64_t{l1.edx >> 24} << 10, threads_per_core);
     add(2, "Unified", std::int64_t{l2l3.ecx >> 16} << 10, threads_per_core);
-    add(3, "Unified", std::int64_t{l2l3.edx >> 18} << 19, usable_cpus);
+    // L3 associativity 9 means "take every field from Fn8000_001D": the size is not the L3's.
+    if (((l2l3.edx >> 12) & 0xF) != 9) {
+      add(3, "Unified", std::int64_t{l2l3.edx >> 18} << 19, usable_cpus);
+    }
   }
   std::stable_sort(caches.begin(), caches.end(), [](const CacheLevel& a, const CacheLevel& b) {
     return std::tie(a.level, a.type) < std::tie(b.level, b.type);

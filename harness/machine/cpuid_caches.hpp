@@ -24,7 +24,8 @@ struct CpuidCacheLeaves {
   // with topology extensions; AMD reserves leaf 4).
   std::vector<CpuidRegisters> deterministic;
   // AMD's older descriptions, 0x80000005 (L1) and 0x80000006 (L2, L3), which say nothing about
-  // sharing; read only when there are no deterministic leaves.
+  // sharing; read only when there are no deterministic leaves. Their L3 is left out when its
+  // associativity field defers to 0x8000001D.
   std::optional<std::array<CpuidRegisters, 2>> amd_legacy;
 };
 
