@@ -12,9 +12,11 @@
 #include <system_error>
 
 #include "app/cli_commands.hpp"
+#include "app/cli_selection.hpp"
 #include "harness/core/build_info.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
 #include "reports/console.hpp"
 #include "reports/format.hpp"

@@ -18,6 +18,7 @@
 #include "cpu_baselines/simd.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/probe.hpp"
 
 namespace flopbench {
 namespace {
@@ -45,8 +46,8 @@ struct Blocking {
 template <class T>
 Blocking blocking_for(int threads) {
   using Tl = Tile<T>;
-  std::int64_t l1 = 32 << 10, l2 = 512 << 10, l3 = 8 << 20;  // if sysfs says nothing
-  for (const auto& c : read_caches("/sys/devices/system/cpu", usable_cpus())) {
+  std::int64_t l1 = 32 << 10, l2 = 512 << 10, l3 = 8 << 20;  // if the machine says nothing
+  for (const auto& c : cpu_caches(usable_cpus())) {
     if (c.type == "Instruction" || c.size_bytes <= 0) continue;
     if (c.level == 1) l1 = c.size_bytes;
     if (c.level == 2) l2 = c.size_bytes;

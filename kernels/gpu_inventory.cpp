@@ -8,6 +8,7 @@
 
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "harness/machine/probe.hpp"
 #include "kernels/cublas.hpp"
 #include "kernels/cuda_check.hpp"
 

@@ -12,6 +12,7 @@
 #include <limits>
 #include <optional>
 
+#include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/measure/runner.hpp"

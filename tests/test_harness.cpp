@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"

@@ -9,8 +9,11 @@
 #include <sstream>
 #include <string>
 
+#include "harness/machine/clock.hpp"
+#include "harness/machine/cpuid_caches.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "harness/machine/probe.hpp"
 #include "reports/console.hpp"
 #if FLOPBENCH_HAVE_CUDA
 #include "kernels/cuda_check.hpp"
@@ -122,10 +125,11 @@ TEST(InventoryParsers, CpuList) {
   EXPECT_EQ(parse_cpu_list("0-2000000000,4"), (std::vector<int>{4}));
 }
 
-TEST(InventoryParsers, MeminfoTotal) {
-  EXPECT_EQ(parse_meminfo_total(sample("meminfo-sample.txt")), 131891828LL * 1024);
-  EXPECT_EQ(parse_meminfo_total("MemFree: 12 kB\n"), 0);
-  EXPECT_EQ(parse_meminfo_total("MemTotal: lots\n"), 0);
+TEST(InventoryParsers, Meminfo) {
+  EXPECT_EQ(parse_meminfo(sample("meminfo-sample.txt"), "MemTotal"), 131891828LL * 1024);
+  EXPECT_EQ(parse_meminfo(sample("meminfo-sample.txt"), "MemAvailable"), 128765432LL * 1024);
+  EXPECT_EQ(parse_meminfo("MemFree: 12 kB\n", "MemTotal"), 0);
+  EXPECT_EQ(parse_meminfo("MemTotal: lots\n", "MemTotal"), 0);
 }
 
 TEST(InventoryParsers, OsRelease) {
@@ -177,6 +181,97 @@ TEST(InventorySysfs, Caches) {
 
   EXPECT_TRUE(read_caches(kData / "no-such-dir", {0}).empty());
 }
+
+// Register values recorded from real CPUs. Intel: Xeon (Nehalem, 06_1A) leaf 4, and AMD: Opteron
+// 6376 (Piledriver, Abu Dhabi) leaf 0x8000001D, both from InstLatx64's CPUID dumps
+// (GenuineIntel00106A1_Nehalem_CPUID.txt, AuthenticAMD0600F20_K15_AbuDhabi_CPUID0.txt) as quoted
+// in google/cpu_features' test/cpuinfo_x86_test.cc.
+TEST(InventoryCpuid, IntelLeaf4) {
+  const CpuidCacheLeaves leaves{.deterministic = {
+                                    {0x1C004121, 0x01C0003F, 0x0000003F, 0x00000000},
+                                    {0x1C004122, 0x00C0003F, 0x0000007F, 0x00000000},
+                                    {0x1C004143, 0x01C0003F, 0x000001FF, 0x00000000},
+                                    {0x1C03C163, 0x03C0003F, 0x00000FFF, 0x00000002},
+                                }};
+  const std::vector<CacheLevel> caches = caches_from_cpuid(leaves, 8, 2);
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].level, 1);
+  EXPECT_EQ(caches[0].type, "Data");
+  EXPECT_EQ(caches[0].size_bytes, 32 * 1024);
+  EXPECT_EQ(caches[0].shared_by_cpus, 2);
+  EXPECT_EQ(caches[0].instances, 4);
+  EXPECT_EQ(caches[1].type, "Instruction");
+  EXPECT_EQ(caches[1].size_bytes, 32 * 1024);
+  EXPECT_EQ(caches[2].level, 2);
+  EXPECT_EQ(caches[2].type, "Unified");
+  EXPECT_EQ(caches[2].size_bytes, 256 * 1024);
+  EXPECT_EQ(caches[3].level, 3);
+  EXPECT_EQ(caches[3].size_bytes, 4 << 20);
+  // 16 logical processor ids share the L3; this process sees 8 CPUs: one instance.
+  EXPECT_EQ(caches[3].shared_by_cpus, 8);
+  EXPECT_EQ(caches[3].instances, 1);
+}
+
+TEST(InventoryCpuid, AmdLeaf8000001D) {
+  const CpuidCacheLeaves leaves{.deterministic = {
+                                    {0x00000121, 0x00C0003F, 0x0000003F, 0x00000000},
+                                    {0x00004122, 0x0040003F, 0x000001FF, 0x00000000},
+                                    {0x00004143, 0x03C0003F, 0x000007FF, 0x00000001},
+                                    {0x0001C163, 0x0BC0003F, 0x000007FF, 0x00000001},
+                                }};
+  const std::vector<CacheLevel> caches = caches_from_cpuid(leaves, 16, 1);
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].size_bytes, 16 * 1024);
+  EXPECT_EQ(caches[0].shared_by_cpus, 1);
+  EXPECT_EQ(caches[0].instances, 16);
+  EXPECT_EQ(caches[1].type, "Instruction");
+  EXPECT_EQ(caches[1].size_bytes, 64 * 1024);
+  EXPECT_EQ(caches[1].instances, 8);  // one per two-core module
+  EXPECT_EQ(caches[2].size_bytes, 2 << 20);
+  EXPECT_EQ(caches[2].instances, 8);
+  EXPECT_EQ(caches[3].size_bytes, 6 << 20);
+  EXPECT_EQ(caches[3].shared_by_cpus, 8);
+  EXPECT_EQ(caches[3].instances, 2);  // one per die
+}
+
+// AMD's legacy leaves. Phenom II X6 (Thuban), from InstLatx64's
+// AuthenticAMD0100FA0_K10_Thuban_CPUID.txt as quoted in google/cpu_features' tests; and the AMD
+// EPYC (family 0x1A, Zen 5) virtual machine this fallback was written for, as read there: its
+// hypervisor zeroes leaves 4 and 0x8000001D and clears the topology extensions bit, Linux shows
+// no sysfs cache entries, and its L3 associativity (9) defers to 0x8000001D.
+TEST(InventoryCpuid, AmdLegacyLeaves) {
+  const CpuidCacheLeaves thuban{.amd_legacy = std::array<CpuidRegisters, 2>{{
+                                    {0xFF30FF10, 0xFF30FF20, 0x40020140, 0x40020140},
+                                    {0x20800000, 0x42004200, 0x02008140, 0x0030B140},
+                                }}};
+  const std::vector<CacheLevel> caches = caches_from_cpuid(thuban, 6, 1);
+  ASSERT_EQ(caches.size(), 4u);
+  EXPECT_EQ(caches[0].type, "Data");
+  EXPECT_EQ(caches[0].size_bytes, 64 * 1024);
+  EXPECT_EQ(caches[0].instances, 6);
+  EXPECT_EQ(caches[1].type, "Instruction");
+  EXPECT_EQ(caches[1].size_bytes, 64 * 1024);
+  EXPECT_EQ(caches[2].size_bytes, 512 * 1024);
+  EXPECT_EQ(caches[2].shared_by_cpus, 1);
+  EXPECT_EQ(caches[3].size_bytes, 6 << 20);
+  EXPECT_EQ(caches[3].shared_by_cpus, 6);
+  EXPECT_EQ(caches[3].instances, 1);
+
+  const CpuidCacheLeaves epyc_vm{.amd_legacy = std::array<CpuidRegisters, 2>{{
+                                     {0xFF60FF40, 0xFF60FF40, 0x300C0140, 0x20080140},
+                                     {0x40802040, 0x60804040, 0x04006140, 0x0FE09140},
+                                 }}};
+  const std::vector<CacheLevel> vm = caches_from_cpuid(epyc_vm, 2, 1);
+  ASSERT_EQ(vm.size(), 3u);
+  EXPECT_EQ(vm[0].size_bytes, 48 * 1024);
+  EXPECT_EQ(vm[0].instances, 2);
+  EXPECT_EQ(vm[1].size_bytes, 32 * 1024);
+  EXPECT_EQ(vm[2].level, 2);
+  EXPECT_EQ(vm[2].size_bytes, 1 << 20);
+  EXPECT_EQ(vm[2].instances, 2);
+}
+
+TEST(InventoryCpuid, NoLeaves) { EXPECT_TRUE(caches_from_cpuid({}, 4, 2).empty()); }
 
 // --- CPU peak model ------------------------------------------------------------------------------
 
@@ -312,7 +407,7 @@ TEST(InventoryPeakCpu, UnknownIsNeverAGuess) {
 // --- GPU peak model ------------------------------------------------------------------------------
 
 TEST(InventoryPeakGpu, H100WorkedCheck) {
-  // DESIGN.md: 132 SMs x 128 x 2 x 1.98 GHz = 66.9 TFLOPS FP32.
+  // H100 SXM: 132 SMs x 128 x 2 x 1.98 GHz = 66.9 TFLOPS FP32.
   const Peak fp32 = gpu_peak(9, 0, 132, 1980, Precision::fp32, false);
   ASSERT_TRUE(fp32.gflops.has_value());
   EXPECT_NEAR(*fp32.gflops, 66908.16, 1e-6);

@@ -125,7 +125,7 @@ struct Verification {
   bool passed = false;
 };
 
-// A GPU's state read just before or just after a measurement (DESIGN.md, measurement rule 9).
+// A GPU's state read just before or just after a measurement (docs/methodology.md, "On the GPU").
 // Readings the source could not give stay empty.
 struct GpuTelemetry {
   std::string device;  // "gpu0"

@@ -1,10 +1,7 @@
 #include "harness/machine/inventory.hpp"
 
 #include <gnu/libc-version.h>
-#include <omp.h>
-#include <sched.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,215 +10,18 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <set>
-#include <sstream>
 #include <utility>
 
 #include "harness/core/build_info.hpp"
+#include "harness/machine/clock.hpp"
+#include "harness/machine/cpuid_caches.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "harness/machine/probe.hpp"
 
 namespace flopbench {
 namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return {};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
-
-std::vector<std::string_view> split(std::string_view s, char separator) {
-  std::vector<std::string_view> parts;
-  while (true) {
-    const auto at = s.find(separator);
-    parts.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return parts;
-    s.remove_prefix(at + 1);
-  }
-}
-
-// Decimal, or hexadecimal with a 0x prefix (ARM's "CPU part : 0xd0c").
-std::optional<long long> parse_integer(std::string_view s) {
-  s = trim(s);
-  int base = 10;
-  if (s.starts_with("0x") || s.starts_with("0X")) {
-    s.remove_prefix(2);
-    base = 16;
-  }
-  long long value = 0;
-  const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), value, base);
-  if (error != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return value;
-}
-
-int to_int(std::string_view s) { return static_cast<int>(parse_integer(s).value_or(0)); }
-
-std::optional<long long> read_integer(const std::filesystem::path& path) {
-  return parse_integer(read_text(path));
-}
-
-// sysfs cache sizes: "32K", "1024K", "2M"; a bare number is bytes.
-std::int64_t parse_size(std::string_view s) {
-  s = trim(s);
-  std::int64_t scale = 1;
-  if (!s.empty()) {
-    switch (s.back()) {
-      case 'K':
-        scale = std::int64_t{1} << 10;
-        break;
-      case 'M':
-        scale = std::int64_t{1} << 20;
-        break;
-      case 'G':
-        scale = std::int64_t{1} << 30;
-        break;
-      default:
-        break;
-    }
-    if (scale != 1) s.remove_suffix(1);
-  }
-  return parse_integer(s).value_or(0) * scale;
-}
-
-std::string arm_implementer_name(int implementer) {
-  switch (implementer) {
-    case 0x41:
-      return "ARM";
-    case 0x42:
-      return "Broadcom";
-    case 0x43:
-      return "Cavium";
-    case 0x46:
-      return "Fujitsu";
-    case 0x48:
-      return "HiSilicon";
-    case 0x4E:
-      return "NVIDIA";
-    case 0x50:
-      return "APM";
-    case 0x51:
-      return "Qualcomm";
-    case 0x61:
-      return "Apple";
-    case 0xC0:
-      return "Ampere";
-    default:
-      return fmt::format("implementer 0x{:02x}", implementer);
-  }
-}
-
-// The SIMD extensions that matter for FLOPS, in the order they are reported; the kernel's flag
-// name first, the name CpuInventory::simd uses second.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kX86Simd = {{
-    {"sse4_2", "sse4_2"},
-    {"avx", "avx"},
-    {"avx2", "avx2"},
-    {"fma", "fma"},
-    {"avx_vnni", "avx_vnni"},
-    {"avx512f", "avx512f"},
-    {"avx512dq", "avx512dq"},
-    {"avx512cd", "avx512cd"},
-    {"avx512bw", "avx512bw"},
-    {"avx512vl", "avx512vl"},
-    {"avx512_vnni", "avx512_vnni"},
-    {"avx512_bf16", "avx512_bf16"},
-    {"avx512_fp16", "avx512_fp16"},
-    {"amx_tile", "amx_tile"},
-    {"amx_bf16", "amx_bf16"},
-    {"amx_int8", "amx_int8"},
-    {"amx_fp16", "amx_fp16"},
-}};
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kArmSimd = {{
-    {"asimd", "neon"},
-    {"asimdhp", "asimdhp"},
-    {"asimddp", "asimddp"},
-    {"bf16", "bf16"},
-    {"i8mm", "i8mm"},
-    {"sve", "sve"},
-    {"sve2", "sve2"},
-    {"sme", "sme"},
-}};
-
-template <std::size_t N>
-std::vector<std::string> curated_simd(
-    std::string_view flags,
-    const std::array<std::pair<std::string_view, std::string_view>, N>& known) {
-  std::set<std::string_view> present;
-  for (const std::string_view flag : split(flags, ' ')) present.insert(trim(flag));
-  std::vector<std::string> simd;
-  for (const auto& [flag, name] : known) {
-    if (present.contains(flag)) simd.emplace_back(name);
-  }
-  return simd;
-}
-
-template <class T>
-double median(std::vector<T> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2.0;
-}
-
-// 64 dependent register-register adds (1-cycle latency on every core in the peak table). In
-// assembly so that the chain stays in one register at any optimisation level: at -O0 a C++
-// `x += 1` goes through memory and measures store forwarding, not the clock. Adding a register
-// rather than an immediate keeps renamers that fold add-immediate chains (Golden Cove and later)
-// from running the chain faster than one add per cycle.
-inline void add_64(std::uint64_t& x, std::uint64_t step) {
-#if defined(__x86_64__)
-  __asm__ volatile(".rept 64\n\tadd %1, %0\n\t.endr" : "+r"(x) : "r"(step));
-#elif defined(__aarch64__)
-  __asm__ volatile(".rept 64\n\tadd %0, %0, %1\n\t.endr" : "+r"(x) : "r"(step));
-#else
-  // The empty asm makes each result opaque, so the compiler cannot fold the chain (needs -O1+).
-  for (int i = 0; i < 64; ++i) {
-    x += step;
-    __asm__ volatile("" : "+r"(x));
-  }
-#endif
-}
-
-// This thread's CPU time: the time it actually ran, so that other processes sharing its core
-// (a parallel build, say) do not read as a slower clock.
-double thread_cpu_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
-
-// Runs the add chain for at least `window_s` of this thread's CPU time and returns adds per
-// CPU-second. The clock is read every 2^20 adds (~0.3 ms), often enough to end close to the
-// window, rarely enough to cost nothing.
-double adds_per_second(double window_s) {
-  constexpr std::uint64_t kChunkTrips = 1 << 14;
-  std::uint64_t x = 0;
-  std::uint64_t step = 1;
-  __asm__ volatile("" : "+r"(step));  // a value the compiler cannot see through
-  std::uint64_t adds = 0;
-  const double start = thread_cpu_seconds();
-  double elapsed = 0;
-  do {
-    for (std::uint64_t i = 0; i < kChunkTrips; ++i) add_64(x, step);
-    adds += kChunkTrips * 64;
-    elapsed = thread_cpu_seconds() - start;
-  } while (elapsed < window_s);
-  return static_cast<double>(adds) / elapsed;
-}
 
 std::string openmp_version() {
 #ifdef _OPENMP
@@ -247,261 +47,49 @@ std::string openmp_version() {
 
 std::string or_none(const std::string& s) { return s.empty() ? "(none)" : s; }
 
+const std::filesystem::path kCpuRoot = "/sys/devices/system/cpu";
+
+std::vector<int> online_cpus(const std::vector<int>& usable) {
+  std::vector<int> online = parse_cpu_list(read_text(kCpuRoot / "online"));
+  return online.empty() ? usable : online;
+}
+
+// The sysfs topology, else /proc/cpuinfo's counts (`listed`) with its cores per logical CPU
+// assumed to hold for the usable set.
+CpuTopology usable_topology(const CpuInventory& listed, const std::vector<int>& online,
+                            const std::vector<int>& usable) {
+  if (const auto topology = read_cpu_topology(kCpuRoot, online, usable)) return *topology;
+  CpuTopology topology{listed.sockets, listed.cores, listed.logical_cpus};
+  if (!usable.empty() && listed.logical_cpus > 0) {
+    const double cores_per_cpu = static_cast<double>(listed.cores) / listed.logical_cpus;
+    topology.logical_cpus = static_cast<int>(usable.size());
+    topology.cores =
+        std::max(1, static_cast<int>(std::lround(topology.logical_cpus * cores_per_cpu)));
+  }
+  return topology;
+}
+
 }  // namespace
 
-// --- parsers ----------------------------------------------------------------------------------
-
-CpuInventory parse_cpuinfo(std::string_view text) {
-  CpuInventory cpu;
-  std::map<std::string, std::string> first;  // each key's value for the first processor
-  std::set<std::string> packages;
-  std::set<std::pair<std::string, std::string>> cores;
-  int processors = 0;
-  std::string package, core;
-  auto end_processor = [&] {
-    if (!package.empty()) packages.insert(package);
-    if (!package.empty() || !core.empty()) cores.emplace(package, core);
-    package.clear();
-    core.clear();
-  };
-  for (const std::string_view raw : split(text, '\n')) {
-    const auto colon = raw.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string key(trim(raw.substr(0, colon)));
-    const std::string_view value = trim(raw.substr(colon + 1));
-    if (key == "processor") {
-      end_processor();
-      ++processors;
-    } else if (key == "physical id") {
-      package = value;
-    } else if (key == "core id") {
-      core = value;
-    }
-    first.try_emplace(key, value);
-  }
-  end_processor();
-
-  auto field = [&](const std::string& key) {
-    const auto it = first.find(key);
-    return it == first.end() ? std::string() : it->second;
-  };
-  cpu.logical_cpus = processors;
-  cpu.sockets = packages.empty() ? (processors > 0 ? 1 : 0) : static_cast<int>(packages.size());
-  cpu.cores = cores.empty() ? processors : static_cast<int>(cores.size());
-  cpu.model = field("model name");
-
-  const bool arm = first.contains("CPU implementer");
-  if (arm) {
-    cpu.vendor = arm_implementer_name(to_int(field("CPU implementer")));
-    cpu.family = to_int(field("CPU architecture"));
-    cpu.model_number = to_int(field("CPU part"));
-    cpu.stepping = to_int(field("CPU revision"));
-    cpu.simd = curated_simd(field("Features"), kArmSimd);
-  } else {
-    cpu.vendor = field("vendor_id");
-    cpu.family = to_int(field("cpu family"));
-    cpu.model_number = to_int(field("model"));
-    cpu.stepping = to_int(field("stepping"));
-    cpu.simd = curated_simd(field("flags"), kX86Simd);
-  }
-  const auto uarch = find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number);
-  cpu.microarchitecture = uarch ? std::string(uarch->name) : "unknown";
-  if (arm && cpu.model.empty()) {
-    cpu.model = uarch ? fmt::format("{} {}", cpu.vendor, uarch->name)
-                      : fmt::format("{} part 0x{:03x}", cpu.vendor, cpu.model_number);
-  }
-  return cpu;
-}
-
-std::vector<int> parse_cpu_list(std::string_view text) {
-  std::set<int> cpus;
-  for (const std::string_view piece : split(trim(text), ',')) {
-    const auto dash = piece.find('-');
-    const auto first = parse_integer(piece.substr(0, dash));
-    const auto last =
-        dash == std::string_view::npos ? first : parse_integer(piece.substr(dash + 1));
-    // No kernel has a million CPUs: a bigger number is corrupt data, not a reason to loop.
-    if (!first || !last || *first < 0 || *last < *first || *last >= (1 << 20)) continue;
-    for (long long cpu = *first; cpu <= *last; ++cpu) cpus.insert(static_cast<int>(cpu));
-  }
-  return {cpus.begin(), cpus.end()};
-}
-
-std::int64_t parse_meminfo_total(std::string_view text) {
-  for (const std::string_view raw : split(text, '\n')) {
-    if (!raw.starts_with("MemTotal:")) continue;
-    std::string_view value = trim(raw.substr(9));
-    if (!value.ends_with("kB")) return 0;
-    value.remove_suffix(2);
-    return parse_integer(value).value_or(0) * 1024;
-  }
-  return 0;
-}
-
-std::string parse_os_release(std::string_view text) {
-  for (const std::string_view raw : split(text, '\n')) {
-    if (!raw.starts_with("PRETTY_NAME=")) continue;
-    std::string_view value = trim(raw.substr(12));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    }
-    return std::string(value);
-  }
-  return {};
-}
-
-std::optional<CpuTopology> read_cpu_topology(const std::filesystem::path& cpu_root,
-                                             const std::vector<int>& online,
-                                             const std::vector<int>& usable) {
-  if (online.empty() || usable.empty()) return std::nullopt;
-  auto topology_of = [&](int cpu) -> std::optional<std::pair<long long, long long>> {
-    const auto dir = cpu_root / fmt::format("cpu{}", cpu) / "topology";
-    const auto package = read_integer(dir / "physical_package_id");
-    const auto core = read_integer(dir / "core_id");
-    if (!package || !core) return std::nullopt;
-    return std::pair{*package, *core};
-  };
-  std::set<long long> packages;
-  for (const int cpu : online) {
-    const auto where = topology_of(cpu);
-    if (!where) return std::nullopt;
-    packages.insert(where->first);
-  }
-  std::set<std::pair<long long, long long>> cores;
-  for (const int cpu : usable) {
-    const auto where = topology_of(cpu);
-    if (!where) return std::nullopt;
-    cores.insert(*where);
-  }
-  return CpuTopology{static_cast<int>(packages.size()), static_cast<int>(cores.size()),
-                     static_cast<int>(usable.size())};
-}
-
-std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
-                                    const std::vector<int>& online) {
-  struct Found {
-    CacheLevel cache;
-    std::set<std::vector<int>> sharing_lists;
-  };
-  std::map<std::pair<int, std::string>, Found> found;  // by (level, type)
-  for (std::size_t i = 0; i < online.size(); ++i) {
-    std::error_code error;
-    const auto dir = cpu_root / fmt::format("cpu{}", online[i]) / "cache";
-    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-      if (!entry.path().filename().string().starts_with("index")) continue;
-      const int level = static_cast<int>(read_integer(entry.path() / "level").value_or(0));
-      const std::string type(trim(read_text(entry.path() / "type")));
-      if (level <= 0 || type.empty()) continue;
-      const auto shared = parse_cpu_list(read_text(entry.path() / "shared_cpu_list"));
-      auto key = std::pair{level, type};
-      // The first online CPU defines which caches there are and their sizes; the others only
-      // add the instances they see.
-      if (i == 0) {
-        CacheLevel& cache = found[key].cache;
-        cache.level = level;
-        cache.type = type;
-        cache.size_bytes = parse_size(read_text(entry.path() / "size"));
-        cache.shared_by_cpus = static_cast<int>(shared.size());
-      }
-      if (const auto it = found.find(key); it != found.end() && !shared.empty()) {
-        it->second.sharing_lists.insert(shared);
-      }
-    }
-  }
-  std::vector<CacheLevel> caches;
-  for (auto& [key, entry] : found) {
-    entry.cache.instances = static_cast<int>(entry.sharing_lists.size());
-    caches.push_back(entry.cache);
-  }
-  return caches;  // std::map order: by level, then "Data" < "Instruction" < "Unified"
-}
-
-// --- this machine ------------------------------------------------------------------------------
-
-std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id) {
-  std::string dir(bus_id);
-  std::transform(dir.begin(), dir.end(), dir.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  // Each file holds "0x10de\n"; keep the four hex digits.
-  const auto hex_id = [&](const char* file) -> std::string {
-    std::ifstream in(pci_root / dir / file);
-    std::string text;
-    if (!(in >> text) || text.size() != 6 || !text.starts_with("0x") ||
-        !std::all_of(text.begin() + 2, text.end(),
-                     [](unsigned char c) { return std::isxdigit(c); })) {
-      return "";
-    }
-    return text.substr(2);
-  };
-  const std::string vendor = hex_id("vendor"), device = hex_id("device");
-  return vendor.empty() || device.empty() ? "" : vendor + ":" + device;
-}
-
-std::vector<int> usable_cpus() {
-  // cpu_set_t holds 1024 CPUs; larger machines need a bigger set, which the kernel asks for
-  // with EINVAL.
-  for (int capacity = 1024; capacity <= (1 << 16); capacity *= 2) {
-    cpu_set_t* set = CPU_ALLOC(capacity);
-    if (set == nullptr) break;
-    const std::size_t bytes = CPU_ALLOC_SIZE(capacity);
-    CPU_ZERO_S(bytes, set);
-    std::vector<int> cpus;
-    const bool ok = sched_getaffinity(0, bytes, set) == 0;
-    if (ok) {
-      for (int cpu = 0; cpu < capacity; ++cpu) {
-        if (CPU_ISSET_S(cpu, bytes, set)) cpus.push_back(cpu);
-      }
-    }
-    CPU_FREE(set);
-    if (ok) return cpus;
-    if (errno != EINVAL) break;
-  }
-  return {};
-}
-
-double measure_cpu_clock_ghz(int threads) {
-  if (threads <= 0) threads = std::max<int>(1, static_cast<int>(usable_cpus().size()));
-  // A 50 ms warm-up lets an idle core ramp its clock; then 10 windows of 25 ms per thread.
-  // CPU time already excludes time the thread was descheduled; what is left (interrupts,
-  // hypervisor steal, a window that straddles a frequency change) only ever slows a window
-  // down. The median of windows, then the median over threads, discards those outliers without
-  // cherry-picking the fastest window, which could be a moment when other cores were idle and
-  // the boost clock was above the all-core clock.
-  constexpr int kWindows = 10;
-  std::vector<double> per_thread(static_cast<std::size_t>(threads), 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    adds_per_second(0.05);
-#pragma omp barrier
-    std::vector<double> windows;
-    for (int w = 0; w < kWindows; ++w) windows.push_back(adds_per_second(0.025));
-    per_thread[static_cast<std::size_t>(omp_get_thread_num())] = median(windows);
-  }
-  // A team smaller than asked for (OMP_DYNAMIC, thread limits) leaves zeros behind.
-  std::erase(per_thread, 0.0);
-  return median(per_thread) / 1e9;
+std::vector<CacheLevel> cpu_caches(const std::vector<int>& cpus) {
+  if (auto caches = read_caches(kCpuRoot, cpus); !caches.empty()) return caches;
+  const std::vector<int> usable = usable_cpus();
+  const CpuTopology topology =
+      usable_topology(parse_cpuinfo(read_text("/proc/cpuinfo")), online_cpus(usable), usable);
+  return caches_from_cpuid(read_cpuid_cache_leaves(), static_cast<int>(cpus.size()),
+                           topology.logical_cpus / std::max(1, topology.cores));
 }
 
 CpuInventory cpu_inventory() {
-  const std::filesystem::path cpu_root = "/sys/devices/system/cpu";
   CpuInventory cpu = parse_cpuinfo(read_text("/proc/cpuinfo"));
   const std::vector<int> usable = usable_cpus();
-  std::vector<int> online = parse_cpu_list(read_text(cpu_root / "online"));
-  if (online.empty()) online = usable;
-
-  if (const auto topology = read_cpu_topology(cpu_root, online, usable)) {
-    cpu.sockets = topology->sockets;
-    cpu.cores = topology->cores;
-    cpu.logical_cpus = topology->logical_cpus;
-  } else if (!usable.empty() && cpu.logical_cpus > 0) {
-    // No sysfs topology: assume /proc/cpuinfo's cores per logical CPU hold for the usable set.
-    const double cores_per_cpu = static_cast<double>(cpu.cores) / cpu.logical_cpus;
-    cpu.logical_cpus = static_cast<int>(usable.size());
-    cpu.cores = std::max(1, static_cast<int>(std::lround(cpu.logical_cpus * cores_per_cpu)));
-  }
-  cpu.caches = read_caches(cpu_root, online);
-  cpu.memory_bytes = parse_meminfo_total(read_text("/proc/meminfo"));
+  const std::vector<int> online = online_cpus(usable);
+  const CpuTopology topology = usable_topology(cpu, online, usable);
+  cpu.sockets = topology.sockets;
+  cpu.cores = topology.cores;
+  cpu.logical_cpus = topology.logical_cpus;
+  cpu.caches = cpu_caches(online);
+  cpu.memory_bytes = parse_meminfo(read_text("/proc/meminfo"), "MemTotal");
 
   // Measured once per process: it takes ~0.3 s and the answer does not change between calls.
   static const double measured_ghz = measure_cpu_clock_ghz();
@@ -518,7 +106,7 @@ CpuInventory cpu_inventory() {
         "unknown: the dependent-add measurement gave {:.3f} GHz, outside 0.2-10 GHz", measured_ghz);
   }
   if (!online.empty()) {
-    const auto max_khz = read_integer(cpu_root / fmt::format("cpu{}", online.front()) / "cpufreq" /
+    const auto max_khz = read_integer(kCpuRoot / fmt::format("cpu{}", online.front()) / "cpufreq" /
                                       "cpuinfo_max_freq");
     if (max_khz && *max_khz > 0) {
       cpu.clock_source += fmt::format("; cpufreq max {:.2f} GHz", *max_khz / 1e6);

@@ -120,8 +120,9 @@ struct GpuLanes {
   std::string_view fp64_tensor_note;
 };
 
-// DESIGN.md's table. B200 (10.0): NVIDIA's datasheet gives the same FP64 figure with and without
-// tensor cores (40 TFLOPS HGX), so its tensor-core lanes equal its CUDA-core lanes.
+// Lanes per SM by compute capability (docs/methodology.md, "Theoretical peak"). B200 (10.0):
+// NVIDIA's datasheet gives the same FP64 figure with and without tensor cores (40 TFLOPS HGX), so
+// its tensor-core lanes equal its CUDA-core lanes.
 constexpr std::array kGpuTable = {
     GpuLanes{7, 0, 64, 32, 0, ""},
     GpuLanes{7, 5, 64, 2, 0, ""},

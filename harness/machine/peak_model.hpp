@@ -1,6 +1,6 @@
 #pragma once
 
-// The theoretical peak model (DESIGN.md, "Theoretical peak model"):
+// The theoretical peak model (docs/methodology.md, "Theoretical peak"):
 //   peak = units x lanes per unit x 2 (an FMA is two FLOPs) x clock.
 // No API exposes a core's FMA pipe count or a GPU's lanes per SM, so both come from tables here.
 // Anything not in a table gives an unknown peak with the reason, never a guess.

@@ -1,6 +1,6 @@
 #pragma once
 
-// GPU telemetry around each measurement (DESIGN.md, measurement rule 9): SM and memory clocks,
+// GPU telemetry around each measurement (docs/methodology.md, "On the GPU"): SM and memory clocks,
 // temperature, power and the active clock event ("throttle") reasons. NVML is loaded at run time
 // with dlopen, so a build needs neither nvml.h nor a driver; where NVML is missing, nvidia-smi
 // is run instead.

@@ -1,9 +1,9 @@
 #pragma once
 
-// The machine aggregate (DESIGN.md, "Every GPU"): one problem on several GPUs at once, each GPU
-// driven from its own host thread and all released together. FLOPs are summed and a run lasts
-// from the common start until the last GPU is done, so the rate is sum(FLOPs) / that time: the
-// "machine peak" a performance sheet quotes, with every GPU loaded at the same time (shared
+// The machine aggregate (docs/methodology.md, "On the GPU"): one problem on several GPUs at once,
+// each GPU driven from its own host thread and all released together. FLOPs are summed and a run
+// lasts from the common start until the last GPU is done, so the rate is sum(FLOPs) / that time:
+// the "machine peak" a performance sheet quotes, with every GPU loaded at the same time (shared
 // power, cooling and host).
 
 #include <functional>

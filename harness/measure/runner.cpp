@@ -4,37 +4,17 @@
 #include <fmt/format.h>
 #include <omp.h>
 
-#include <unistd.h>
 #include <algorithm>
-#include <atomic>
-#include <charconv>
 #include <chrono>
-#include <csignal>
-#include <fstream>
 #include <new>
-#include <sstream>
 
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/aggregate.hpp"
+#include "harness/measure/interrupts.hpp"
 
 namespace flopbench {
 namespace {
-
-volatile std::sig_atomic_t g_interrupts = 0;
-
-void on_signal(int sig) {
-  g_interrupts = g_interrupts + 1;
-  if (g_interrupts == 1) {
-    constexpr char msg[] =
-        "\ninterrupted: stopping after the current run and writing the results so far "
-        "(again to quit at once)\n";
-    [[maybe_unused]] auto n = write(STDERR_FILENO, msg, sizeof msg - 1);
-  } else {
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-  }
-}
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
@@ -264,160 +244,6 @@ TelemetrySource* gpu_telemetry(std::string* why_not) {
   static const std::unique_ptr<TelemetrySource> source = open_telemetry_source(&reason);
   if (why_not) *why_not = reason;
   return source.get();
-}
-
-void install_interrupt_handler() {
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-}
-bool interrupt_requested() { return g_interrupts > 0; }
-
-std::int64_t available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::int64_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024;
-  }
-  return 0;
-}
-
-std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated) {
-  std::vector<WorkloadChoice> out;
-  std::stringstream ss{std::string(comma_separated)};
-  std::string name;
-  while (std::getline(ss, name, ',')) out.push_back(parse_workload_choice(name));
-  if (out.empty()) throw InputError("--workloads is empty");
-  return out;
-}
-
-std::optional<std::vector<int>> parse_gpus(std::string_view text) {
-  if (text == "all") return std::nullopt;
-  std::vector<int> gpus;
-  for (std::size_t start = 0; start <= text.size();) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string_view item = text.substr(start, comma - start);
-    start = comma + 1;
-    int index = -1;
-    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), index);
-    if (item.empty() || error != std::errc() || end != item.data() + item.size() || index < 0) {
-      throw InputError(fmt::format(
-          "--gpus {}: '{}' is not a GPU index (expected all, or indices such as 0,2)", text, item));
-    }
-    if (std::find(gpus.begin(), gpus.end(), index) == gpus.end()) gpus.push_back(index);
-  }
-  if (gpus.empty()) throw InputError("--gpus is empty (expected all, or indices such as 0,2)");
-  return gpus;
-}
-
-namespace {
-
-// The GPUs to run on: all of them, or the selected ones, which must exist.
-std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory) {
-  std::vector<int> available;
-  for (const auto& d : inventory.devices) available.push_back(d.index);
-  if (!sel.gpus) return available;
-  if (available.empty()) {
-    throw InputError(fmt::format("--gpus {}: no CUDA device: {}", fmt::join(*sel.gpus, ","),
-                                 inventory.no_device_reason));
-  }
-  for (const int index : *sel.gpus) {
-    if (std::find(available.begin(), available.end(), index) == available.end()) {
-      throw InputError(fmt::format("--gpus: there is no GPU {} (this machine has: {})", index,
-                                   fmt::join(available, ", ")));
-    }
-  }
-  return *sel.gpus;
-}
-
-}  // namespace
-
-std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env) {
-  const auto& names = registry().names();
-  for (const auto& name : sel.implementations) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      throw InputError(fmt::format("unknown implementation '{}' (expected one of: {})", name,
-                                   fmt::join(names, ", ")));
-    }
-  }
-  auto selected = [](const auto& list, const auto& value) {
-    return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
-  };
-  SizingFacts facts;
-  for (const auto& c : env.cpu.caches) {
-    if (c.type != "Instruction")
-      facts.llc_bytes = std::max(facts.llc_bytes, c.size_bytes * std::max(1, c.instances));
-  }
-  const std::int64_t available = available_memory_bytes();
-  const std::vector<int> gpus = selected_gpus(sel, env.gpu);
-
-  std::vector<MeasurementRequest> plan;
-  for (const WorkloadInfo& w : catalog()) {
-    std::vector<std::optional<Precision>> restrictions;
-    for (const auto& choice : sel.workloads) {
-      if (choice.workload == w.id) restrictions.push_back(choice.only);
-    }
-    if (!sel.workloads.empty() && restrictions.empty()) continue;
-    for (const Precision p : kPrecisions) {
-      if (!selected(sel.precisions, p)) continue;
-      const bool allowed_by_choice =
-          restrictions.empty() || std::any_of(restrictions.begin(), restrictions.end(),
-                                              [p](auto r) { return !r || *r == p; });
-      if (!allowed_by_choice) continue;
-      std::vector<Problem> problems;
-      if (sel.sizes.empty()) {
-        problems = w.default_problems(sel.profile, facts, p);
-      } else {
-        for (const auto& s : sel.sizes) problems.push_back(to_problem(s, w));
-      }
-      for (const Problem& problem : problems) {
-        const double need = w.host_bytes(problem, p);
-        const auto fits = [&](double bytes, const std::string& what) {
-          if (available > 0 && bytes > 0.9 * static_cast<double>(available)) {
-            throw InputError(fmt::format(
-                "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {:.1f} GiB "
-                "is available; choose a smaller --sizes",
-                problem.label(), w.name, to_string(p), what.empty() ? "" : " on " + what,
-                bytes / (1 << 30), static_cast<double>(available) / (1 << 30)));
-          }
-          return true;
-        };
-        fits(need, "");
-        for (const Implementation& impl : registry().all()) {
-          if (impl.workload != w.id || !impl.supports(p) ||
-              !selected(sel.implementations, impl.name())) {
-            continue;
-          }
-          switch (impl.spec.device) {
-            case DeviceKind::cpu:
-              plan.push_back({&impl, p, problem, DeviceRef::cpu()});
-              break;
-            case DeviceKind::gpu:
-              if (gpus.empty()) {
-                plan.push_back({&impl, p, problem, DeviceRef::gpu({})});
-                break;
-              }
-              for (const int gpu : gpus) plan.push_back({&impl, p, problem, DeviceRef::gpu({gpu})});
-              // Each GPU of the aggregate has its own inputs.
-              if (gpus.size() > 1 && w.machine_aggregate &&
-                  fits(need * static_cast<double>(gpus.size()),
-                       fmt::format("the {} GPUs at once (or choose fewer with --gpus)",
-                                   gpus.size()))) {
-                plan.push_back({&impl, p, problem, DeviceRef::gpu(gpus)});
-              }
-              break;
-          }
-        }
-      }
-    }
-  }
-  if (plan.empty()) {
-    throw InputError(
-        "nothing to run: no registered implementation matches the selected workloads, "
-        "implementations and precisions (see 'flopbench list')");
-  }
-  return plan;
 }
 
 RunSettings settings_for(Profile profile, std::uint64_t seed) {

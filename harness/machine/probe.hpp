@@ -1,0 +1,72 @@
+#pragma once
+
+// Readers of what Linux says about this machine: /proc, sysfs and the scheduler. The parsers are
+// pure functions over file text or a sysfs root so that tests can feed recorded samples. Missing
+// or malformed files leave fields empty or unknown; nothing here throws on bad data.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/results.hpp"
+
+namespace flopbench {
+
+// The whole text of a file; "" when it cannot be read.
+std::string read_text(const std::filesystem::path& path);
+
+// A file that holds one integer, decimal or 0x-prefixed hexadecimal; empty when unreadable.
+std::optional<long long> read_integer(const std::filesystem::path& path);
+
+// /proc/cpuinfo. Fills model, vendor, family, model_number, stepping, microarchitecture, simd,
+// and sockets, cores and logical_cpus counted over every processor listed (cpu_inventory()
+// replaces the counts with those usable by this process). x86: from vendor_id, cpu family,
+// model, stepping, physical id, core id and flags. ARM: vendor is the implementer's name ("ARM"),
+// family the architecture, model_number the part number, stepping the revision, simd from
+// Features; the model is "<vendor> <microarchitecture>" when the kernel gives no model name.
+CpuInventory parse_cpuinfo(std::string_view text);
+
+// A kernel CPU list ("0-3,8-11", "5"); malformed pieces are skipped.
+std::vector<int> parse_cpu_list(std::string_view text);
+
+// A field of /proc/meminfo ("MemTotal", "MemAvailable") in bytes; 0 when absent.
+std::int64_t parse_meminfo(std::string_view text, std::string_view key);
+
+// PRETTY_NAME from /etc/os-release, unquoted; "" when absent.
+std::string parse_os_release(std::string_view text);
+
+struct CpuTopology {
+  int sockets = 0;       // packages holding any of `online`
+  int cores = 0;         // distinct (package, core) pairs among `usable`
+  int logical_cpus = 0;  // size of `usable`
+};
+
+// Reads <cpu_root>/cpuN/topology/{physical_package_id,core_id} (cpu_root is normally
+// /sys/devices/system/cpu). Empty when a CPU's topology is unreadable.
+std::optional<CpuTopology> read_cpu_topology(const std::filesystem::path& cpu_root,
+                                             const std::vector<int>& online,
+                                             const std::vector<int>& usable);
+
+// Caches of the first CPU in `online` from <cpu_root>/cpuN/cache/index*/, sorted by level and
+// type; instances counts the distinct shared_cpu_lists of that cache over all of `online`.
+std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
+                                    const std::vector<int>& online);
+
+// The PCI vendor:device id ("10de:2330") of the device at bus id `bus_id` ("0000:17:00.0", any
+// case) from <pci_root>/<bus id>/{vendor,device} (pci_root is normally /sys/bus/pci/devices);
+// "" when unreadable. The CUDA runtime names the bus slot, not the product, so specs keyed by
+// PCI device id need this.
+std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id);
+
+// --- this machine ------------------------------------------------------------------------------
+
+// The logical CPUs this process may run on (sched_getaffinity), ascending.
+std::vector<int> usable_cpus();
+
+// Memory this process may still allocate (MemAvailable), or 0 when unknown.
+std::int64_t available_memory_bytes();
+
+}  // namespace flopbench

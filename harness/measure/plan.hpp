@@ -1,0 +1,42 @@
+#pragma once
+
+// Planning: turns what the user selected into the list of measurements to run, in report order.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/registry.hpp"
+#include "harness/core/results.hpp"
+#include "harness/core/sizes.hpp"
+#include "harness/core/workloads.hpp"
+
+namespace flopbench {
+
+// What the user asked for; empty lists mean "all".
+struct Selection {
+  std::vector<WorkloadChoice> workloads;
+  std::vector<std::string> implementations;
+  std::vector<Precision> precisions;
+  std::vector<SizeSpec> sizes;  // empty: the profile's sizes
+  Profile profile = Profile::standard;
+  std::optional<std::vector<int>> gpus;  // GPU indices; empty optional: every GPU
+};
+
+struct MeasurementRequest {
+  const Implementation* implementation = nullptr;
+  Precision precision = Precision::fp32;
+  Problem problem;
+  // The CPU, one GPU, the machine aggregate (several GPUs at once), or GPU work with no GPU to
+  // run on.
+  DeviceRef device;
+};
+
+// Every measurement the selection asks for, in report order: for GPU implementations, one per
+// selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate. Throws
+// InputError for unknown implementation names or GPU indices, selections that match nothing,
+// and explicit sizes that do not fit in the available memory.
+std::vector<MeasurementRequest> plan_measurements(const Selection& selection,
+                                                  const Environment& env);
+
+}  // namespace flopbench
