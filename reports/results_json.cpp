@@ -1,17 +1,18 @@
+// results.json's reader and writer. Over 400 lines because the one field list of every record
+// (the schema, read and written by the same code) is here, with the value codecs it needs.
+
 #include "reports/results_json.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+
+#include "harness/core/input_file.hpp"
 
 namespace flopbench {
 namespace {
@@ -543,13 +544,7 @@ ResultsDocument results_from_json(const json& j) {
 
 ResultsDocument read_results_file(const std::filesystem::path& path) {
   const std::string name = path.string();
-  if (std::filesystem::is_directory(path)) {
-    throw InputError(fmt::format("{}: is a directory; give the results.json file in it", name));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open: {}", name, std::strerror(errno)));
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw InputError(fmt::format("{}: cannot read: {}", name, std::strerror(errno)));
+  const std::string text = read_input_file(path, "give the results.json file in it");
 
   json j;
   try {

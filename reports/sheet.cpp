@@ -1,3 +1,6 @@
+// The performance sheet. Over 400 lines because most of it is its two languages' label tables
+// (English and Chinese), which read best side by side in one file.
+
 #include "reports/sheet.hpp"
 
 #include <fmt/format.h>

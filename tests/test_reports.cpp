@@ -318,6 +318,24 @@ std::string canonical(const ResultsDocument& doc) { return to_json(doc).dump(); 
 
 // ---- results.json ---------------------------------------------------------------------------
 
+// Input files are read through one bounded reader: a directory, a missing file and an endless
+// device each give a message that names the path, never a hang or an exhausted memory.
+TEST(ReportsJson, InputFilesAreReadWithinBounds) {
+  const auto message = [](const std::filesystem::path& path) {
+    try {
+      read_results_file(path);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  testing::TempDir dir;
+  EXPECT_NE(message(dir.path()).find(": is a directory; give the results.json file in it"),
+            std::string::npos);
+  EXPECT_NE(message(dir.path() / "none.json").find("none.json: cannot open: "), std::string::npos);
+  EXPECT_EQ(message("/dev/zero"), "/dev/zero: larger than 256 MiB; not a flopbench input file");
+}
+
 TEST(ReportsJson, RoundTripIsExact) {
   const ResultsDocument doc = test_document();
   const std::string text = JsonPrinter().print(doc);

@@ -47,10 +47,15 @@ std::string_view precision_label(Precision p);
 // Bytes of one element.
 std::size_t size_of(Precision p);
 
+// The precision of an element type.
 template <class T>
 constexpr Precision precision_of() {
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
-  return std::is_same_v<T, float> ? Precision::fp32 : Precision::fp64;
+  if constexpr (std::is_same_v<T, float>) {
+    return Precision::fp32;
+  } else {
+    static_assert(std::is_same_v<T, double>, "no precision for this element type");
+    return Precision::fp64;
+  }
 }
 
 // Where a measurement ran: the CPU, one GPU, or several GPUs at once (the machine aggregate).

@@ -1,3 +1,7 @@
+// GPU telemetry from NVML (loaded at run time) or nvidia-smi. Over 400 lines because both sources
+// live here on purpose: they fill the same readings, and the fallback is only trustworthy when
+// its parsing sits next to the NVML path it replaces.
+
 #include "harness/machine/telemetry.hpp"
 
 #include <dlfcn.h>

@@ -11,15 +11,12 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
+#include "harness/core/input_file.hpp"
 #include "reports/utf8.hpp"
 
 namespace flopbench {
@@ -367,14 +364,7 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
 }
 
 Spec read_spec(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  if (std::filesystem::is_directory(path)) {
-    throw InputError(fmt::format("{}: is a directory; expected a spec file (CSV)", name));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open: {}", name, std::strerror(errno)));
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return parse_spec(text, name);
+  return parse_spec(read_input_file(path, "expected a spec file (CSV)"), path.string());
 }
 
 bool applies_to_gpu(std::string_view pattern, const GpuDevice& gpu) {

@@ -1,0 +1,33 @@
+#include "harness/core/input_file.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "harness/core/types.hpp"
+
+namespace flopbench {
+
+std::string read_input_file(const std::filesystem::path& path, std::string_view directory_hint) {
+  const std::string name = path.string();
+  if (std::filesystem::is_directory(path)) {
+    throw InputError(fmt::format("{}: is a directory; {}", name, directory_hint));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open: {}", name, std::strerror(errno)));
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (static_cast<std::int64_t>(text.size()) > kMaxInputFileBytes) {
+      throw InputError(fmt::format("{}: larger than {} MiB; not a flopbench input file", name,
+                                   kMaxInputFileBytes >> 20));
+    }
+  }
+  if (in.bad()) throw InputError(fmt::format("{}: cannot read: {}", name, std::strerror(errno)));
+  return text;
+}
+
+}  // namespace flopbench
