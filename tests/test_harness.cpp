@@ -144,11 +144,57 @@ TEST(Selection, UnknownImplementationEmptyMatchAndOversizedProblemsAreErrors) {
   }
 }
 
+// GPU default sizes come from the GPU, not the CPU profile: a GEMM with many tiles per SM,
+// vectors far beyond L2 (a triad's dirty L2 at its stop event under 1% of its bytes), every
+// size within a quarter of the GPU's memory, and the reason recorded.
+TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
+  const SizingFacts h200{.device = DeviceKind::gpu,
+                         .cache_bytes = std::int64_t{60} << 20,
+                         .memory_bytes = std::int64_t{141} << 30,
+                         .sm_count = 132};
+  const DefaultSizes gemm =
+      info(WorkloadId::gemm).default_sizes(Profile::standard, h200, Precision::fp64);
+  EXPECT_EQ(gemm.problems, (std::vector<Problem>{Problem::matrix(8192, 8192, 8192)}));
+  EXPECT_NE(gemm.basis.find("132 SMs"), std::string::npos) << gemm.basis;
+  EXPECT_EQ(info(WorkloadId::gemm).default_sizes(Profile::standard, {}, Precision::fp64).problems,
+            (std::vector<Problem>{Problem::matrix(1024, 1024, 1024)}));  // the CPU's
+  const auto full =
+      info(WorkloadId::gemm).default_sizes(Profile::full, h200, Precision::fp64).problems;
+  EXPECT_EQ(full.back(), Problem::matrix(16384, 16384, 16384));
+
+  // A small GPU: fewer SMs, less memory.
+  const SizingFacts small{.device = DeviceKind::gpu,
+                          .cache_bytes = std::int64_t{4} << 20,
+                          .memory_bytes = std::int64_t{2} << 30,
+                          .sm_count = 20};
+  EXPECT_EQ(
+      info(WorkloadId::gemm).default_sizes(Profile::standard, small, Precision::fp64).problems,
+      (std::vector<Problem>{Problem::matrix(4096, 4096, 4096)}));
+  EXPECT_EQ(info(WorkloadId::gemm).default_sizes(Profile::full, small, Precision::fp64).problems,
+            (std::vector<Problem>{Problem::matrix(4096, 4096, 4096)}));
+
+  for (const Precision p : kPrecisions) {
+    for (const SizingFacts& gpu : {h200, small}) {
+      const auto element = static_cast<std::int64_t>(size_of(p));
+      const DefaultSizes triad = info(WorkloadId::stream).default_sizes(Profile::standard, gpu, p);
+      ASSERT_EQ(triad.problems.size(), 1u);
+      const std::int64_t bytes = 3 * triad.problems[0].n * element;
+      EXPECT_LE(bytes, gpu.memory_bytes / 4);
+      if (gpu.memory_bytes / 4 > 40 * gpu.cache_bytes * 3) {
+        EXPECT_LT(static_cast<double>(gpu.cache_bytes) / static_cast<double>(bytes), 0.01);
+      }
+      const DefaultSizes quick = info(WorkloadId::sum).default_sizes(Profile::quick, gpu, p);
+      EXPECT_GE(quick.problems[0].n * element, 8 * gpu.cache_bytes);
+      EXPECT_NE(quick.basis.find("x L2"), std::string::npos) << quick.basis;
+    }
+  }
+}
+
 TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
   const WorkloadInfo& sum = info(WorkloadId::sum);
   const std::int64_t llc = 256 << 20;
   for (const Precision p : {Precision::fp32, Precision::fp64}) {
-    const auto problems = sum.default_problems(Profile::standard, {.llc_bytes = llc}, p);
+    const auto problems = sum.default_sizes(Profile::standard, {.cache_bytes = llc}, p).problems;
     ASSERT_FALSE(problems.empty());
     EXPECT_GE(problems[0].n * static_cast<std::int64_t>(size_of(p)), 4 * llc);
   }

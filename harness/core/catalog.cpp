@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <initializer_list>
 #include <ostream>
 #include <stdexcept>
 
@@ -42,48 +43,103 @@ double no_bytes(const Problem&, Precision) { return 0; }
 
 // ---- default sizes ----------------------------------------------------------------------------
 
-std::vector<Problem> matrix_sizes(Profile profile, const SizingFacts&, Precision) {
+constexpr std::int64_t kGiB = std::int64_t{1} << 30;
+
+std::vector<Problem> cubes(std::initializer_list<std::int64_t> sizes) {
+  std::vector<Problem> out;
+  for (const auto n : sizes) out.push_back(Problem::matrix(n, n, n));
+  return out;
+}
+
+DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision precision) {
+  if (facts.device == DeviceKind::cpu) {
+    switch (profile) {
+      case Profile::quick:
+        return {cubes({256}), ""};
+      case Profile::standard:
+        return {cubes({1024}), ""};
+      case Profile::full:
+        return {cubes({1024, 2048, 4096}), ""};
+    }
+    throw std::logic_error("unknown profile");
+  }
+  // A GPU GEMM needs many more 128x128 output tiles than the GPU has SMs, or the figure says how
+  // many SMs the layout kept idle rather than what the GPU does: 1024^3 is 64 tiles, half of an
+  // H100's SMs. 8192^3 is 4096 tiles (31 per SM on 132 SMs). Sizes whose three matrices would
+  // take more than a quarter of the smallest GPU's memory are left out.
+  const auto fits = [&](std::int64_t n) {
+    return facts.memory_bytes == 0 ||
+           3 * n * n * static_cast<std::int64_t>(size_of(precision)) <= facts.memory_bytes / 4;
+  };
+  const bool large_gpu = facts.sm_count == 0 || facts.sm_count >= 32;
+  std::vector<std::int64_t> sizes;
   switch (profile) {
     case Profile::quick:
-      return {Problem::matrix(256, 256, 256)};
+      sizes = {2048};
+      break;
     case Profile::standard:
-      return {Problem::matrix(1024, 1024, 1024)};
+      sizes = {large_gpu && fits(8192) ? 8192 : 4096};
+      break;
     case Profile::full:
-      return {Problem::matrix(1024, 1024, 1024), Problem::matrix(2048, 2048, 2048),
-              Problem::matrix(4096, 4096, 4096)};
+      sizes = {4096, 8192, 16384};
+      std::erase_if(sizes, [&](std::int64_t n) { return n > 4096 && !fits(n); });
+      break;
   }
-  throw std::logic_error("unknown profile");
+  std::vector<Problem> problems;
+  for (const auto n : sizes) problems.push_back(Problem::matrix(n, n, n));
+  return {problems,
+          fmt::format("GPU {} size: {} SMs, {:.0f} GiB; enough 128x128 tiles to fill every SM many "
+                      "times, within a quarter of the memory",
+                      to_string(profile), facts.sm_count,
+                      static_cast<double>(facts.memory_bytes) / static_cast<double>(kGiB))};
 }
 
 // Steps per chain.
-std::vector<Problem> chain_sizes(Profile profile, const SizingFacts&, Precision) {
+DefaultSizes chain_sizes(Profile profile, const SizingFacts&, Precision) {
   switch (profile) {
     case Profile::quick:
-      return {Problem::vector(std::int64_t{1} << 18)};
+      return {{Problem::vector(std::int64_t{1} << 18)}, ""};
     case Profile::standard:
-      return {Problem::vector(std::int64_t{1} << 21)};
+      return {{Problem::vector(std::int64_t{1} << 21)}, ""};
     case Profile::full:
-      return {Problem::vector(std::int64_t{1} << 23)};
+      return {{Problem::vector(std::int64_t{1} << 23)}, ""};
   }
   throw std::logic_error("unknown profile");
 }
 
-// Bandwidth workloads: several times the last-level cache, rounded up to a power of two, so that
-// they measure memory, not cache.
-std::vector<Problem> vector_sizes(Profile profile, const SizingFacts& facts, Precision precision) {
-  const auto beyond_cache =
-      static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(std::max<std::int64_t>(
-          1, 4 * facts.llc_bytes / static_cast<std::int64_t>(size_of(precision))))));
-  const std::int64_t base = std::max(std::int64_t{1} << 25, beyond_cache);
-  switch (profile) {
-    case Profile::quick:
-      return {Problem::vector(std::int64_t{1} << 22)};
-    case Profile::standard:
-      return {Problem::vector(base)};
-    case Profile::full:
-      return {Problem::vector(base), Problem::vector(4 * base)};
+// Bandwidth workloads measure memory, not cache. CPU: several times the last-level cache, rounded
+// up to a power of two. GPU: 40 times L2 (8 in quick), so that the up to one L2 of dirty output
+// that a triad can leave in L2 at its stop event is under 1% of the bytes it moves (3 vectors),
+// and a run lasts far longer than a launch; within a quarter of the GPU's memory.
+DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision precision) {
+  const auto element = static_cast<std::int64_t>(size_of(precision));
+  if (facts.device == DeviceKind::cpu) {
+    const auto beyond_cache = static_cast<std::int64_t>(std::bit_ceil(
+        static_cast<std::uint64_t>(std::max<std::int64_t>(1, 4 * facts.cache_bytes / element))));
+    const std::int64_t base = std::max(std::int64_t{1} << 25, beyond_cache);
+    switch (profile) {
+      case Profile::quick:
+        return {{Problem::vector(std::int64_t{1} << 22)}, ""};
+      case Profile::standard:
+        return {{Problem::vector(base)}, ""};
+      case Profile::full:
+        return {{Problem::vector(base), Problem::vector(4 * base)}, ""};
+    }
+    throw std::logic_error("unknown profile");
   }
-  throw std::logic_error("unknown profile");
+  // 50 MiB when L2 is unknown: a data-centre GPU's.
+  const std::int64_t l2 = facts.cache_bytes > 0 ? facts.cache_bytes : std::int64_t{50} << 20;
+  const std::int64_t multiple = profile == Profile::quick ? 8 : 40;
+  constexpr std::int64_t kRound = std::int64_t{1} << 20;  // elements
+  std::int64_t n = (multiple * l2 / element + kRound - 1) / kRound * kRound;
+  if (facts.memory_bytes > 0) n = std::min(n, facts.memory_bytes / 4 / (3 * element));
+  std::vector<Problem> problems = {Problem::vector(n)};
+  if (profile == Profile::full &&
+      (facts.memory_bytes == 0 || 4 * n * 3 * element <= facts.memory_bytes / 4)) {
+    problems.push_back(Problem::vector(4 * n));
+  }
+  return {problems, fmt::format("GPU {} size: {} x L2 ({} MiB), beyond any cache",
+                                to_string(profile), multiple, l2 >> 20)};
 }
 
 constexpr std::string_view kTriadBasis =
@@ -102,7 +158,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = gemm_flops,
        .bytes = gemm_bytes,
        .host_bytes = gemm_host_bytes,
-       .default_problems = matrix_sizes},
+       .default_sizes = matrix_sizes},
       {.id = WorkloadId::sum,
        .name = "sum",
        .description = "sum of a vector, N FLOPs, N*size bytes",
@@ -112,7 +168,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = vector_flops<1>,
        .bytes = vector_bytes<1>,
        .host_bytes = vector_bytes<1>,
-       .default_problems = vector_sizes},
+       .default_sizes = vector_sizes},
       {.id = WorkloadId::dot,
        .name = "dot",
        .description = "dot product of two vectors, 2N FLOPs, 2N*size bytes",
@@ -122,7 +178,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = vector_flops<2>,
        .bytes = vector_bytes<2>,
        .host_bytes = vector_bytes<2>,
-       .default_problems = vector_sizes},
+       .default_sizes = vector_sizes},
       {.id = WorkloadId::stream,
        .name = "stream",
        .description = "STREAM triad a = x + s*y, 2N FLOPs, 3N*size bytes",
@@ -131,7 +187,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = vector_flops<2>,
        .bytes = vector_bytes<3>,
        .host_bytes = vector_bytes<4>,
-       .default_problems = vector_sizes},
+       .default_sizes = vector_sizes},
       {.id = WorkloadId::peak,
        .name = "peak",
        .description = "register-only FMA chains; FLOPs counted by the kernel",
@@ -142,7 +198,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = no_flops,
        .bytes = no_bytes,
        .host_bytes = no_bytes,
-       .default_problems = chain_sizes},
+       .default_sizes = chain_sizes},
       {.id = WorkloadId::transfer,
        .name = "transfer",
        .description = "host<->device copy of N elements (pinned and pageable), N*size bytes",
@@ -151,7 +207,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = no_flops,
        .bytes = vector_bytes<1>,
        .host_bytes = vector_bytes<2>,
-       .default_problems = vector_sizes},
+       .default_sizes = vector_sizes},
   };
   return workloads;
 }

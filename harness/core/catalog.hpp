@@ -41,9 +41,20 @@ struct PrecisionAlias {
   std::string_view display;  // "SGEMM"
 };
 
-// What a machine offers that default sizes depend on.
+// What the device a measurement runs on offers that its default sizes depend on.
 struct SizingFacts {
-  std::int64_t llc_bytes = 0;  // CPU last-level cache over all instances; 0 when unknown
+  DeviceKind device = DeviceKind::cpu;
+  // CPU: the last-level cache over all instances; GPU: the largest L2 of the GPUs. 0: unknown.
+  std::int64_t cache_bytes = 0;
+  // GPU only: the smallest device memory and SM count of the GPUs; 0 when unknown.
+  std::int64_t memory_bytes = 0;
+  int sm_count = 0;
+};
+
+// A profile's sizes for one device, and why they were chosen (recorded with GPU measurements).
+struct DefaultSizes {
+  std::vector<Problem> problems;
+  std::string basis;
 };
 
 struct WorkloadInfo {
@@ -67,7 +78,7 @@ struct WorkloadInfo {
   // Host memory one measurement needs: inputs, an implementation's copy of the output.
   double (*host_bytes)(const Problem&, Precision) = nullptr;
   // The sizes a profile runs.
-  std::vector<Problem> (*default_problems)(Profile, const SizingFacts&, Precision) = nullptr;
+  DefaultSizes (*default_sizes)(Profile, const SizingFacts&, Precision) = nullptr;
 };
 
 // Every workload, in report order.

@@ -29,6 +29,30 @@ std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& invento
   return *sel.gpus;
 }
 
+// What the CPU offers that default sizes depend on: its last-level cache over all instances.
+SizingFacts sizing_facts_of(const CpuInventory& cpu) {
+  SizingFacts facts;
+  for (const auto& c : cpu.caches) {
+    if (c.type != "Instruction")
+      facts.cache_bytes = std::max(facts.cache_bytes, c.size_bytes * std::max(1, c.instances));
+  }
+  return facts;
+}
+
+// The GPUs' sizing facts: the smallest memory and SM count, the largest L2, so that one default
+// fits and fills every selected GPU.
+SizingFacts sizing_facts_of(const GpuInventory& inventory, const std::vector<int>& gpus) {
+  SizingFacts facts{.device = DeviceKind::gpu};
+  for (const auto& d : inventory.devices) {
+    if (std::find(gpus.begin(), gpus.end(), d.index) == gpus.end()) continue;
+    facts.cache_bytes = std::max(facts.cache_bytes, d.l2_bytes);
+    facts.memory_bytes =
+        facts.memory_bytes == 0 ? d.memory_bytes : std::min(facts.memory_bytes, d.memory_bytes);
+    facts.sm_count = facts.sm_count == 0 ? d.sm_count : std::min(facts.sm_count, d.sm_count);
+  }
+  return facts;
+}
+
 }  // namespace
 
 std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env) {
@@ -42,13 +66,10 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
   auto selected = [](const auto& list, const auto& value) {
     return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
   };
-  SizingFacts facts;
-  for (const auto& c : env.cpu.caches) {
-    if (c.type != "Instruction")
-      facts.llc_bytes = std::max(facts.llc_bytes, c.size_bytes * std::max(1, c.instances));
-  }
   const std::int64_t available = available_memory_bytes();
   const std::vector<int> gpus = selected_gpus(sel, env.gpu);
+  const SizingFacts cpu_facts = sizing_facts_of(env.cpu);
+  const SizingFacts gpu_facts = sizing_facts_of(env.gpu, gpus);
 
   std::vector<MeasurementRequest> plan;
   for (const WorkloadInfo& w : catalog()) {
@@ -63,48 +84,58 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
           restrictions.empty() || std::any_of(restrictions.begin(), restrictions.end(),
                                               [p](auto r) { return !r || *r == p; });
       if (!allowed_by_choice) continue;
-      std::vector<Problem> problems;
-      if (sel.sizes.empty()) {
-        problems = w.default_problems(sel.profile, facts, p);
-      } else {
-        for (const auto& s : sel.sizes) problems.push_back(to_problem(s, w));
-      }
-      for (const Problem& problem : problems) {
-        const double need = w.host_bytes(problem, p);
-        const auto fits = [&](double bytes, const std::string& what) {
-          if (available > 0 && bytes > 0.9 * static_cast<double>(available)) {
-            throw InputError(fmt::format(
-                "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {:.1f} GiB "
-                "is available; choose a smaller --sizes",
-                problem.label(), w.name, to_string(p), what.empty() ? "" : " on " + what,
-                bytes / (1 << 30), static_cast<double>(available) / (1 << 30)));
-          }
-          return true;
-        };
-        fits(need, "");
+      // CPU work first, then GPU work, each at its own device's default sizes.
+      for (const DeviceKind kind : {DeviceKind::cpu, DeviceKind::gpu}) {
+        std::vector<const Implementation*> impls;
         for (const Implementation& impl : registry().all()) {
-          if (impl.workload != w.id || !impl.supports(p) ||
-              !selected(sel.implementations, impl.name())) {
-            continue;
+          if (impl.workload == w.id && impl.spec.device == kind && impl.supports(p) &&
+              selected(sel.implementations, impl.name())) {
+            impls.push_back(&impl);
           }
-          switch (impl.spec.device) {
-            case DeviceKind::cpu:
-              plan.push_back({&impl, p, problem, DeviceRef::cpu()});
-              break;
-            case DeviceKind::gpu:
-              if (gpus.empty()) {
-                plan.push_back({&impl, p, problem, DeviceRef::gpu({})});
+        }
+        if (impls.empty()) continue;
+        // GPU work with no GPU to run on is recorded, never allocated: no memory check.
+        const bool runs = kind == DeviceKind::cpu || !gpus.empty();
+        DefaultSizes sizes;
+        if (sel.sizes.empty()) {
+          sizes = w.default_sizes(sel.profile, kind == DeviceKind::cpu ? cpu_facts : gpu_facts, p);
+        } else {
+          for (const auto& s : sel.sizes) sizes.problems.push_back(to_problem(s, w));
+        }
+        for (const Problem& problem : sizes.problems) {
+          const double need = w.host_bytes(problem, p);
+          const auto fits = [&](double bytes, const std::string& what) {
+            if (runs && available > 0 && bytes > 0.9 * static_cast<double>(available)) {
+              throw InputError(fmt::format(
+                  "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {:.1f} GiB "
+                  "is available; choose a smaller --sizes",
+                  problem.label(), w.name, to_string(p), what.empty() ? "" : " on " + what,
+                  bytes / (1 << 30), static_cast<double>(available) / (1 << 30)));
+            }
+            return true;
+          };
+          fits(need, "");
+          for (const Implementation* impl : impls) {
+            switch (kind) {
+              case DeviceKind::cpu:
+                plan.push_back({impl, p, problem, DeviceRef::cpu(), sizes.basis});
                 break;
-              }
-              for (const int gpu : gpus) plan.push_back({&impl, p, problem, DeviceRef::gpu({gpu})});
-              // Each GPU of the aggregate has its own inputs.
-              if (gpus.size() > 1 && w.machine_aggregate &&
-                  fits(need * static_cast<double>(gpus.size()),
-                       fmt::format("the {} GPUs at once (or choose fewer with --gpus)",
-                                   gpus.size()))) {
-                plan.push_back({&impl, p, problem, DeviceRef::gpu(gpus)});
-              }
-              break;
+              case DeviceKind::gpu:
+                if (gpus.empty()) {
+                  plan.push_back({impl, p, problem, DeviceRef::gpu({}), sizes.basis});
+                  break;
+                }
+                for (const int gpu : gpus)
+                  plan.push_back({impl, p, problem, DeviceRef::gpu({gpu}), sizes.basis});
+                // Each GPU of the aggregate has its own inputs.
+                if (gpus.size() > 1 && w.machine_aggregate &&
+                    fits(need * static_cast<double>(gpus.size()),
+                         fmt::format("the {} GPUs at once (or choose fewer with --gpus)",
+                                     gpus.size()))) {
+                  plan.push_back({impl, p, problem, DeviceRef::gpu(gpus), sizes.basis});
+                }
+                break;
+            }
           }
         }
       }

@@ -30,6 +30,8 @@ struct MeasurementRequest {
   // The CPU, one GPU, the machine aggregate (several GPUs at once), or GPU work with no GPU to
   // run on.
   DeviceRef device;
+  // Why a default size was chosen, where the device decided it (GPU sizes); recorded as a note.
+  std::string size_basis;
 };
 
 // Every measurement the selection asks for, in report order: for GPU implementations, one per

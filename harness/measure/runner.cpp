@@ -324,6 +324,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     }
     r.flops = trial->flops();
     r.notes = trial->kernel().notes();
+    if (!req.size_basis.empty()) r.notes.push_back("size: " + req.size_basis);
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
