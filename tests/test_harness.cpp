@@ -147,6 +147,22 @@ TEST(Selection, UnknownImplementationEmptyMatchAndOversizedProblemsAreErrors) {
 // GPU default sizes come from the GPU, not the CPU profile: a GEMM with many tiles per SM,
 // vectors far beyond L2 (a triad's dirty L2 at its stop event under 1% of its bytes), every
 // size within a quarter of the GPU's memory, and the reason recorded.
+// An explicit size that cannot fit in this machine's memory is refused before anything runs.
+TEST(Selection, SizeBeyondTheMemoryIsRefused) {
+  Selection sel;
+  sel.workloads = parse_workloads("dgemm");
+  sel.implementations = {"omp"};
+  sel.sizes = parse_sizes("1M");  // 5 x 2^40 x 8 bytes of host memory
+  try {
+    plan_measurements(sel, test_environment());
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("size 1048576x1048576x1048576 is too big for gemm fp64"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
   const SizingFacts h200{.device = DeviceKind::gpu,
                          .cache_bytes = std::int64_t{60} << 20,

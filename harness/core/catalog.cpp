@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <initializer_list>
 #include <ostream>
 #include <stdexcept>
 
@@ -45,7 +44,8 @@ double no_bytes(const Problem&, Precision) { return 0; }
 
 constexpr std::int64_t kGiB = std::int64_t{1} << 30;
 
-std::vector<Problem> cubes(std::initializer_list<std::int64_t> sizes) {
+// N x N x N problems.
+std::vector<Problem> cubes(const std::vector<std::int64_t>& sizes) {
   std::vector<Problem> out;
   for (const auto n : sizes) out.push_back(Problem::matrix(n, n, n));
   return out;
@@ -85,9 +85,7 @@ DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision p
       std::erase_if(sizes, [&](std::int64_t n) { return n > 4096 && !fits(n); });
       break;
   }
-  std::vector<Problem> problems;
-  for (const auto n : sizes) problems.push_back(Problem::matrix(n, n, n));
-  return {problems,
+  return {cubes(sizes),
           fmt::format("GPU {} size: {} SMs, {:.0f} GiB; enough 128x128 tiles to fill every SM many "
                       "times, within a quarter of the memory",
                       to_string(profile), facts.sm_count,

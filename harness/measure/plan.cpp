@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "harness/core/catalog.hpp"
 #include "harness/machine/probe.hpp"
@@ -103,39 +104,36 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
           for (const auto& s : sel.sizes) sizes.problems.push_back(to_problem(s, w));
         }
         for (const Problem& problem : sizes.problems) {
-          const double need = w.host_bytes(problem, p);
-          const auto fits = [&](double bytes, const std::string& what) {
+          const auto check_fits = [&](double bytes, std::string_view what) {
             if (runs && available > 0 && bytes > 0.9 * static_cast<double>(available)) {
               throw InputError(fmt::format(
                   "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {:.1f} GiB "
                   "is available; choose a smaller --sizes",
-                  problem.label(), w.name, to_string(p), what.empty() ? "" : " on " + what,
-                  bytes / (1 << 30), static_cast<double>(available) / (1 << 30)));
+                  problem.label(), w.name, to_string(p), what, bytes / (1 << 30),
+                  static_cast<double>(available) / (1 << 30)));
             }
-            return true;
           };
-          fits(need, "");
-          for (const Implementation* impl : impls) {
-            switch (kind) {
-              case DeviceKind::cpu:
-                plan.push_back({impl, p, problem, DeviceRef::cpu(), sizes.basis});
-                break;
-              case DeviceKind::gpu:
-                if (gpus.empty()) {
-                  plan.push_back({impl, p, problem, DeviceRef::gpu({}), sizes.basis});
-                  break;
-                }
-                for (const int gpu : gpus)
-                  plan.push_back({impl, p, problem, DeviceRef::gpu({gpu}), sizes.basis});
-                // Each GPU of the aggregate has its own inputs.
-                if (gpus.size() > 1 && w.machine_aggregate &&
-                    fits(need * static_cast<double>(gpus.size()),
-                         fmt::format("the {} GPUs at once (or choose fewer with --gpus)",
-                                     gpus.size()))) {
-                  plan.push_back({impl, p, problem, DeviceRef::gpu(gpus), sizes.basis});
-                }
-                break;
+          const double need = w.host_bytes(problem, p);
+          check_fits(need, "");
+          // Where each implementation runs this problem.
+          std::vector<DeviceRef> devices;
+          if (kind == DeviceKind::cpu) {
+            devices = {DeviceRef::cpu()};
+          } else if (gpus.empty()) {
+            devices = {DeviceRef::gpu({})};
+          } else {
+            for (const int gpu : gpus) devices.push_back(DeviceRef::gpu({gpu}));
+            if (gpus.size() > 1 && w.machine_aggregate) {
+              // Each GPU of the aggregate has its own inputs.
+              check_fits(need * static_cast<double>(gpus.size()),
+                         fmt::format(" on the {} GPUs at once (or choose fewer with --gpus)",
+                                     gpus.size()));
+              devices.push_back(DeviceRef::gpu(gpus));
             }
+          }
+          for (const Implementation* impl : impls) {
+            for (const DeviceRef& device : devices)
+              plan.push_back({impl, p, problem, device, sizes.basis});
           }
         }
       }
