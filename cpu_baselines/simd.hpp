@@ -1,8 +1,7 @@
 #pragma once
 
-// The vector shape the hand-written CPU kernels are compiled for. They use GCC vector
-// extensions, so one source serves every target: the width follows the build's -march
-// (512-bit with AVX-512, 256-bit with AVX/AVX2, 128-bit otherwise: SSE2, NEON).
+// What the hand-written CPU kernels share: the vector shape (harness/machine/vector_shape.hpp),
+// loads, reductions and the static split of a loop over threads.
 
 #include <omp.h>
 
@@ -10,24 +9,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "harness/machine/vector_shape.hpp"
+
 namespace flopbench::simd {
-
-#if defined(__AVX512F__)
-inline constexpr int kVectorBytes = 64;
-inline constexpr int kVectorRegisters = 32;
-#elif defined(__AVX__)
-inline constexpr int kVectorBytes = 32;
-inline constexpr int kVectorRegisters = 16;
-#else
-inline constexpr int kVectorBytes = 16;
-inline constexpr int kVectorRegisters = 16;
-#endif
-
-template <class T>
-using Vec [[gnu::vector_size(kVectorBytes)]] = T;
-
-template <class T>
-inline constexpr int kLanes = kVectorBytes / static_cast<int>(sizeof(T));
 
 // An unaligned load.
 template <class T>

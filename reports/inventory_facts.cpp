@@ -45,9 +45,13 @@ Facts cpu_facts(const CpuInventory& cpu) {
       {"SIMD", list_or(cpu.simd, "none")},
       {"Caches", list_or(caches, "unknown")},
       {"Memory", bytes(cpu.memory_bytes)},
-      {"Clock", fmt::format("{} (source: {})",
-                            cpu.clock_ghz ? fmt::format("{:.2f} GHz", *cpu.clock_ghz) : "unknown",
-                            or_unknown(cpu.clock_source))},
+      {"Clock",
+       fmt::format("{} (source: {}){}",
+                   cpu.clock_ghz ? fmt::format("{:.2f} GHz", *cpu.clock_ghz) : "unknown",
+                   or_unknown(cpu.clock_source),
+                   cpu.scalar_clock_ghz ? fmt::format("; {:.2f} GHz under scalar integer adds",
+                                                      *cpu.scalar_clock_ghz)
+                                        : "")},
       {"Peak FP32", peak_text(cpu.peak_fp32)},
       {"Peak FP64", peak_text(cpu.peak_fp64)},
   };

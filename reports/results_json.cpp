@@ -64,6 +64,7 @@ void fields(S& s, Of<CpuInventory>) {
   s("memory_bytes", &R::memory_bytes);
   s("clock_ghz", &R::clock_ghz);
   s("clock_source", &R::clock_source);
+  s.added_later("scalar_clock_ghz", &R::scalar_clock_ghz);
   s("peak_fp32", &R::peak_fp32);
   s("peak_fp64", &R::peak_fp64);
 }

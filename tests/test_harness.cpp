@@ -396,6 +396,22 @@ TEST(Measure, PassedRecordHasSamplesStatisticsAndRates) {
   EXPECT_TRUE(r.verification->passed);
 }
 
+// A tiny peak run takes microseconds: the batch must grow until a sample lasts the workload's
+// minimum, not stay at what the profile's 5 ms asked for.
+TEST(Measure, PeakSamplesLastTheWorkloadsMinimumSampleTime) {
+  const Implementation* impl = registry().find(WorkloadId::peak, "omp");
+  ASSERT_NE(impl, nullptr);
+  const double minimum = info(WorkloadId::peak).min_sample_s;
+  const RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  ASSERT_GT(minimum, settings.min_sample_s);
+  const MeasurementRequest req{impl, Precision::fp64, Problem::vector(1 << 12), DeviceRef::cpu()};
+  const MeasurementRecord r = measure(req, settings, test_environment());
+  ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+  ASSERT_FALSE(r.samples_s.empty());
+  // The last round's batch is sized from the fastest run so far.
+  EXPECT_GE(r.samples_s.back() * static_cast<double>(r.iterations_per_sample), 0.9 * minimum);
+}
+
 TEST(Measure, UnavailableImplementationIsUnsupportedWithReason) {
   const auto impl = unavailable_implementation(
       WorkloadId::dot, {.name = "test", .description = "x"}, "built without it");

@@ -482,6 +482,16 @@ TEST(InventoryLive, ClockOnOneThread) {
   EXPECT_LT(ghz, 7.0);
 }
 
+// The FMAs run beside the add chain, not in its way: the vector clock may be lower than the scalar
+// one (frequency licences), never far above it, and an add chain slowed by port contention would
+// read as a clock far below.
+TEST(InventoryLive, VectorClockIsNearOrBelowTheScalarClock) {
+  const double scalar = measure_cpu_clock_ghz(1, ClockLoad::scalar);
+  const double vector = measure_cpu_clock_ghz(1, ClockLoad::vector_fma);
+  EXPECT_LT(vector, 1.1 * scalar);
+  EXPECT_GT(vector, 0.6 * scalar);
+}
+
 TEST(InventoryLive, GpuInventoryHasDevicesOrAReason) {
   const GpuInventory gpu = gpu_inventory();
   EXPECT_EQ(gpu.cuda_built, static_cast<bool>(FLOPBENCH_HAVE_CUDA));

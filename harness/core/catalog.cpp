@@ -196,7 +196,11 @@ const std::vector<WorkloadInfo>& table() {
        .flops = no_flops,
        .bytes = no_bytes,
        .host_bytes = no_bytes,
-       .default_sizes = chain_sizes},
+       .default_sizes = chain_sizes,
+       // Every thread waits at the end of each run for the slowest: a preemption of one thread
+       // stalls all of them. Samples of 100 ms or more each hold about the same share of such
+       // stalls on a busy machine, where samples of a few ms either miss them or lose 10-30%.
+       .min_sample_s = 0.1},
       {.id = WorkloadId::transfer,
        .name = "transfer",
        .description = "host<->device copy of N elements (pinned and pageable), N*size bytes",

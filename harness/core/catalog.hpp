@@ -79,6 +79,8 @@ struct WorkloadInfo {
   double (*host_bytes)(const Problem&, Precision) = nullptr;
   // The sizes a profile runs.
   DefaultSizes (*default_sizes)(Profile, const SizingFacts&, Precision) = nullptr;
+  // The shortest sample this workload takes, whatever the profile's minimum (0: the profile's).
+  double min_sample_s = 0;
 };
 
 // Every workload, in report order.

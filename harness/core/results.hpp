@@ -59,8 +59,11 @@ struct CpuInventory {
   std::vector<std::string> simd;  // ISA extensions present: "avx512f", "avx2", "fma", "neon", ...
   std::vector<CacheLevel> caches;
   std::int64_t memory_bytes = 0;
-  std::optional<double> clock_ghz;  // all-core clock used by the peak model
-  std::string clock_source;         // how clock_ghz was obtained
+  // The all-core clock the peak model uses: measured under vector FMA load (clock.hpp), which
+  // on parts with AVX-512 frequency licences is below the scalar clock.
+  std::optional<double> clock_ghz;
+  std::string clock_source;                // how clock_ghz was obtained
+  std::optional<double> scalar_clock_ghz;  // the all-core clock under scalar integer adds
   Peak peak_fp32;
   Peak peak_fp64;
 
@@ -173,7 +176,6 @@ struct MeasurementRecord {
   // GPU measurements: one reading per GPU used, before the first run and after the last sample.
   // Empty for CPU measurements and where no telemetry source could be loaded.
   std::vector<GpuTelemetry> telemetry_before, telemetry_after;
-
   UnknownFields unknown_fields;  // in this measurement's part of the file
 
   const WorkloadInfo& workload_info() const { return info(workload); }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/machine/probe.hpp"
+#include "harness/machine/vector_shape.hpp"
 
 namespace flopbench {
 namespace {
@@ -47,19 +48,54 @@ double thread_cpu_seconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-// Runs the add chain for at least `window_s` of this thread's CPU time and returns adds per
-// CPU-second. The clock is read every 2^20 adds (~0.3 ms), often enough to end close to the
-// window, rarely enough to cost nothing.
-double adds_per_second(double window_s) {
+// Independent FMA chains beside the add chain: 8 chains of 8 steps per block of 64 adds is one FMA
+// per cycle, enough to hold an AVX-512 frequency licence, while leaving the ports the adds need.
+class FmaLoad {
+ public:
+  FmaLoad() {
+    for (auto& c : chains_) c = simd::Vec<double>{} + 1.0;
+  }
+  void run_64() {
+    for (int step = 0; step < 8; ++step) {
+#pragma GCC unroll 8
+      for (auto& c : chains_) c = c * kScale + kOffset;
+    }
+  }
+  ~FmaLoad() {
+    // Consumed, so that the compiler keeps the FMAs.
+    volatile double sink = 0;
+    for (const auto& c : chains_) sink = sink + c[0];
+  }
+
+ private:
+  static constexpr double kScale = 0.999999, kOffset = 1e-6;  // chains stay near 1
+  simd::Vec<double> chains_[8];
+};
+
+// Runs the add chain (with the FMA load when asked) for at least `window_s` of this thread's
+// CPU time and returns adds per CPU-second. The clock is read every 2^20 adds (~0.3 ms), often
+// enough to end close to the window, rarely enough to cost nothing.
+double adds_per_second(double window_s, ClockLoad load) {
   constexpr std::uint64_t kChunkTrips = 1 << 14;
   std::uint64_t x = 0;
   std::uint64_t step = 1;
   __asm__ volatile("" : "+r"(step));  // a value the compiler cannot see through
   std::uint64_t adds = 0;
+  FmaLoad fma;
   const double start = thread_cpu_seconds();
   double elapsed = 0;
   do {
-    for (std::uint64_t i = 0; i < kChunkTrips; ++i) add_64(x, step);
+    switch (load) {
+      case ClockLoad::scalar:
+        for (std::uint64_t i = 0; i < kChunkTrips; ++i) add_64(x, step);
+        break;
+      case ClockLoad::vector_fma:
+        for (std::uint64_t i = 0; i < kChunkTrips; ++i) {
+          add_64(x, step);
+          fma.run_64();
+        }
+        break;
+    }
     adds += kChunkTrips * 64;
     elapsed = thread_cpu_seconds() - start;
   } while (elapsed < window_s);
@@ -68,7 +104,7 @@ double adds_per_second(double window_s) {
 
 }  // namespace
 
-double measure_cpu_clock_ghz(int threads) {
+double measure_cpu_clock_ghz(int threads, ClockLoad load) {
   if (threads <= 0) threads = std::max<int>(1, static_cast<int>(usable_cpus().size()));
   // A 50 ms warm-up lets an idle core ramp its clock; then 10 windows of 25 ms per thread.
   // CPU time already excludes time the thread was descheduled; what is left (interrupts,
@@ -80,10 +116,10 @@ double measure_cpu_clock_ghz(int threads) {
   std::vector<double> per_thread(static_cast<std::size_t>(threads), 0.0);
 #pragma omp parallel num_threads(threads)
   {
-    adds_per_second(0.05);
+    adds_per_second(0.05, load);
 #pragma omp barrier
     std::vector<double> windows;
-    for (int w = 0; w < kWindows; ++w) windows.push_back(adds_per_second(0.025));
+    for (int w = 0; w < kWindows; ++w) windows.push_back(adds_per_second(0.025, load));
     per_thread[static_cast<std::size_t>(omp_get_thread_num())] = median(windows);
   }
   // A team smaller than asked for (OMP_DYNAMIC, thread limits) leaves zeros behind.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <new>
 
 #include "harness/machine/peak_model.hpp"
@@ -25,7 +26,8 @@ double seconds_since(Clock::time_point t0) {
 class SampleCollector final : public benchmark::BenchmarkReporter {
  public:
   std::vector<double> samples, host_wall;
-  std::int64_t iterations = 0;
+  std::int64_t iterations = 0;  // of the last sample
+  double measured_s = 0;        // the time of every run of every sample
   std::string error;
 
   bool ReportContext(const Context&) override { return true; }
@@ -38,6 +40,7 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
       }
       const double per_run = run.real_accumulated_time / static_cast<double>(run.iterations);
       samples.push_back(per_run);
+      measured_s += run.real_accumulated_time;
       const auto host = run.counters.find("host_wall_s");
       host_wall.push_back(host != run.counters.end() ? host->second.value : per_run);
       iterations = run.iterations;
@@ -67,9 +70,9 @@ void ensure_benchmark_initialised() {
   (void)once;
 }
 
-// One round of `repetitions` samples through Google Benchmark. iterations == 0 lets it choose
-// how many back-to-back runs fill min_sample_s; later rounds reuse the first round's count.
-void sample_round(Trial& trial, bool device_timed, const RunSettings& settings, int repetitions,
+// One round of `repetitions` samples through Google Benchmark, each of `iterations` back-to-back
+// runs; iterations == 0 lets it choose how many fill min_sample_s.
+void sample_round(Trial& trial, bool device_timed, double min_sample_s, int repetitions,
                   std::int64_t iterations, SampleCollector& collector) {
   ensure_benchmark_initialised();
   benchmark::ClearRegisteredBenchmarks();
@@ -105,7 +108,7 @@ void sample_round(Trial& trial, bool device_timed, const RunSettings& settings, 
   if (iterations > 0) {
     bench->Iterations(iterations);
   } else {
-    bench->MinTime(settings.min_sample_s);
+    bench->MinTime(min_sample_s);
   }
   benchmark::RunSpecifiedBenchmarks(&collector);
   benchmark::ClearRegisteredBenchmarks();
@@ -161,33 +164,36 @@ void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor
   if (r.peak.gflops && r.gflops) r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
 }
 
-void sample(Trial& trial, bool device_timed, const RunSettings& settings, MeasurementRecord& r) {
+void sample(Trial& trial, bool device_timed, const StoppingRule& rule, double min_sample_s,
+            MeasurementRecord& r) {
   SampleCollector collector;
   const auto start = Clock::now();
-  const auto& rule = settings.rule;
-  sample_round(trial, device_timed, settings, 1, 0, collector);
+  sample_round(trial, device_timed, min_sample_s, 1, 0, collector);
   for (;;) {
     if (!collector.error.empty()) break;
     const auto elapsed = seconds_since(start);
-    const double measured = [&] {
-      double s = 0;
-      for (double x : collector.samples) s += x;
-      return s * static_cast<double>(collector.iterations);
-    }();
-    r.stopping_rule = stopping_reason(rule, collector.samples, measured, elapsed);
+    r.stopping_rule = stopping_reason(rule, collector.samples, collector.measured_s, elapsed);
     if (!r.stopping_rule.empty()) break;
     const int taken = static_cast<int>(collector.samples.size());
     int repetitions =
         taken < rule.min_samples ? rule.min_samples - taken : std::max(1, rule.min_samples / 2);
     repetitions = std::min(repetitions, rule.max_samples - taken);
+    // Runs per sample are sized afresh each round from the fastest run so far: runs that got
+    // faster after the first round (warm caches, a clock ramping up) would otherwise make
+    // samples shorter than the minimum.
+    const double fastest = *std::min_element(collector.samples.begin(), collector.samples.end());
+    const std::int64_t iterations =
+        fastest > 0 ? std::max<std::int64_t>(
+                          1, static_cast<std::int64_t>(std::ceil(min_sample_s / fastest)))
+                    : collector.iterations;
     // Do not overrun the time limit by more than one sample.
     const double per_sample =
-        compute_statistics(collector.samples).median * static_cast<double>(collector.iterations);
+        compute_statistics(collector.samples).median * static_cast<double>(iterations);
     if (per_sample > 0) {
       const auto fit = static_cast<int>((rule.time_limit_s - elapsed) / per_sample);
       repetitions = std::clamp(fit, 1, repetitions);
     }
-    sample_round(trial, device_timed, settings, repetitions, collector.iterations, collector);
+    sample_round(trial, device_timed, min_sample_s, repetitions, iterations, collector);
   }
   r.samples_s = collector.samples;
   r.host_wall_s = collector.host_wall;
@@ -330,7 +336,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     // the one verified: outside the timed samples.
     trial->kernel().run();
     r.verification = trial->verify();
-    if (r.verification->passed) sample(*trial, on_gpu, settings, r);
+    if (r.verification->passed)
+      sample(*trial, on_gpu, settings.rule, std::max(settings.min_sample_s, w.min_sample_s), r);
   } catch (const std::bad_alloc&) {
     return finish(Disposition::failed, "out of memory while setting up the inputs");
   } catch (const std::exception& e) {
