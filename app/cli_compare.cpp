@@ -1,11 +1,13 @@
 // `flopbench compare`: how each measurement changed between two runs.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
@@ -17,15 +19,32 @@ namespace flopbench {
 namespace {
 
 struct CompareOptions {
-  std::string a, b;
+  std::vector<std::string> runs;             // A then B; with --against, A's runs
+  std::vector<std::string> against;          // B's runs
   std::optional<double> fail_on_regression;  // percent
 };
 
+std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
+  std::vector<ResultsDocument> docs;
+  for (const auto& f : files) docs.push_back(read_results_file(f));
+  return docs;
+}
+
 int compare_command(const CompareOptions& opt) {
-  const ResultsDocument a = read_results_file(opt.a);
-  const ResultsDocument b = read_results_file(opt.b);
+  std::vector<std::string> a_files = opt.runs, b_files = opt.against;
+  if (b_files.empty()) {
+    if (a_files.size() != 2) {
+      throw InputError(fmt::format(
+          "compare: {} results files; give A.json B.json, or A's runs then --against B's runs",
+          a_files.size()));
+    }
+    b_files = {a_files.back()};
+    a_files.pop_back();
+  }
+  const std::vector<ResultsDocument> a = read_all(a_files), b = read_all(b_files);
   const CompareResult result = compare_results(a, b);
-  fmt::print("A: {}\nB: {}\n\n{}", opt.a, opt.b, compare_text(result));
+  fmt::print("A: {}\nB: {}\n\n{}", fmt::join(a_files, " "), fmt::join(b_files, " "),
+             compare_text(result));
   if (!opt.fail_on_regression) return kExitOk;
   const auto slower = regressions(result, *opt.fail_on_regression);
   if (slower.empty()) return kExitOk;
@@ -42,9 +61,16 @@ int compare_command(const CompareOptions& opt) {
 
 Command add_compare_command(CLI::App& app) {
   auto opt = std::make_shared<CompareOptions>();
-  auto* cmd = app.add_subcommand("compare", "compare two runs measurement by measurement");
-  cmd->add_option("a", opt->a, "results.json of the baseline run (A)")->required();
-  cmd->add_option("b", opt->b, "results.json of the run to judge (B)")->required();
+  auto* cmd = app.add_subcommand(
+      "compare", "compare two runs (or two sets of repeated runs) measurement by measurement");
+  cmd->add_option("runs", opt->runs,
+                  "results.json of the baseline run (A), then of the run to judge (B); with "
+                  "--against, two or more runs of A")
+      ->required();
+  cmd->add_option("--against", opt->against,
+                  "two or more runs of B, repeats of one command: judged against A's runs on "
+                  "the noise between runs")
+      ->type_name("B.json ...");
   cmd->add_option("--fail-on-regression", opt->fail_on_regression,
                   "exit 1 when a measurement is significantly slower by more than PCT percent")
       ->check(CLI::NonNegativeNumber)

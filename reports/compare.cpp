@@ -38,7 +38,8 @@ MannWhitney mann_whitney_u(std::span<const double> a, std::span<const double> b)
   std::sort(pooled.begin(), pooled.end());
   double rank_sum_a = 0, tie_term = 0;
   for (std::size_t i = 0; i < n;) {
-    std::size_t j = i;
+    // j > i always, so the loop ends even on values that equal nothing (NaN).
+    std::size_t j = i + 1;
     while (j < n && pooled[j].first == pooled[i].first) ++j;
     const double t = static_cast<double>(j - i);
     const double mean_rank = static_cast<double>(i + j + 1) / 2;  // ranks i+1 .. j
@@ -74,10 +75,19 @@ std::string_view to_string(Change v) {
   return "inconclusive";
 }
 
-Judgement judge(std::span<const double> a, std::span<const double> b, const CompareRule& rule) {
+Judgement judge(std::span<const double> a, std::span<const double> b, double noise_floor,
+                const CompareRule& rule) {
   Judgement j;
+  j.noise = noise_floor;
   if (a.empty() || b.empty()) {
     j.reason = "no samples";
+    return j;
+  }
+  const auto finite = [](std::span<const double> x) {
+    return std::all_of(x.begin(), x.end(), [](double v) { return std::isfinite(v); });
+  };
+  if (!finite(a) || !finite(b)) {
+    j.reason = "a sample is not a number";
     return j;
   }
   j.time_ratio = compute_statistics(b).median / compute_statistics(a).median;
@@ -88,7 +98,7 @@ Judgement judge(std::span<const double> a, std::span<const double> b, const Comp
   }
   j.p_value = mann_whitney_u(a, b).p_value;
   const double change = j.time_ratio - 1;
-  if (std::fabs(change) < rule.same_below) {
+  if (std::fabs(change) < noise_floor) {
     j.verdict = Change::same;
   } else if (*j.p_value < rule.alpha) {
     j.verdict = change < 0 ? Change::faster : Change::slower;
@@ -98,36 +108,122 @@ Judgement judge(std::span<const double> a, std::span<const double> b, const Comp
   return j;
 }
 
-CompareResult compare_results(const ResultsDocument& a, const ResultsDocument& b,
-                              const CompareRule& rule) {
+Judgement judge_replicates(std::span<const double> a_medians, std::span<const double> b_medians,
+                           const CompareRule& rule) {
+  Judgement j;
+  if (a_medians.size() < 2 || b_medians.size() < 2) {
+    j.reason =
+        fmt::format("{} and {} runs; replicates need two each", a_medians.size(), b_medians.size());
+    return j;
+  }
+  const Statistics a = compute_statistics(a_medians), b = compute_statistics(b_medians);
+  if (!std::isfinite(a.median) || !std::isfinite(b.median) || a.min <= 0 || b.min <= 0) {
+    j.reason = "a run's median is not a positive number";
+    return j;
+  }
+  j.time_ratio = b.median / a.median;
+  j.noise =
+      std::max({rule.replicate_floor, (a.max - a.min) / a.median, (b.max - b.min) / b.median});
+  const double change = j.time_ratio - 1;
+  if (std::fabs(change) < j.noise) {
+    j.verdict = Change::same;
+  } else if (b.max < a.min) {
+    j.verdict = Change::faster;
+  } else if (b.min > a.max) {
+    j.verdict = Change::slower;
+  } else {
+    j.reason = "the runs overlap";
+  }
+  return j;
+}
+
+namespace {
+
+// The measurement in every run of one side, in run order; a run that lacks it is left out.
+std::vector<const MeasurementRecord*> in_runs(std::span<const ResultsDocument> runs,
+                                              const MeasurementRecord& r) {
+  std::vector<const MeasurementRecord*> out;
+  for (const auto& doc : runs) {
+    if (const MeasurementRecord* x = find_in(doc, r)) out.push_back(x);
+  }
+  return out;
+}
+
+// Why the records cannot be compared ("" when they can): one did not pass, or one was measured
+// while other processes took the CPUs it needed, which makes its times those of the co-tenant.
+std::string unfit(std::span<const MeasurementRecord* const> a,
+                  std::span<const MeasurementRecord* const> b) {
+  for (const auto& [side, records] : {std::pair{"A", a}, std::pair{"B", b}}) {
+    for (const MeasurementRecord* r : records) {
+      if (!passed(*r)) return fmt::format("{} {}", side, to_string(r->disposition));
+    }
+    for (const MeasurementRecord* r : records) {
+      if (r->contended()) return fmt::format("{} contended", side);
+    }
+  }
+  return "";
+}
+
+double median_time(const MeasurementRecord& r) {
+  return r.stats ? r.stats->median : compute_statistics(r.samples_s).median;
+}
+
+}  // namespace
+
+CompareResult compare_results(std::span<const ResultsDocument> a,
+                              std::span<const ResultsDocument> b, const CompareRule& rule) {
+  if (a.empty() || b.empty() || (a.size() == 1) != (b.size() == 1)) {
+    throw InputError(fmt::format(
+        "{} run(s) of A and {} of B: compare one run with one, or two or more with two or more",
+        a.size(), b.size()));
+  }
+  const bool replicates = a.size() > 1;
   CompareResult result;
   double log_sum = 0;
   std::size_t logs = 0;
-  for (const auto& ra : a.measurements) {
-    const MeasurementRecord* rb = find_in(b, ra);
+  for (const auto& ra : a.front().measurements) {
+    const MeasurementRecord* rb = find_in(b.front(), ra);
     if (!rb) {
       result.only_a.push_back(&ra);
       continue;
     }
-    Comparison c{&ra, rb, {}};
-    if (!passed(ra) || !passed(*rb)) {
-      c.judgement.reason =
-          fmt::format("A {}, B {}", to_string(ra.disposition), to_string(rb->disposition));
+    Comparison c{&ra, rb, 0, 0, {}};
+    const auto runs_a = in_runs(a, ra), runs_b = in_runs(b, ra);
+    if (const std::string why = unfit(runs_a, runs_b); !why.empty()) {
+      c.judgement.reason = why;
+      if (passed(ra)) c.a_median = median_time(ra);
+      if (passed(*rb)) c.b_median = median_time(*rb);
     } else {
-      c.judgement = judge(ra.samples_s, rb->samples_s, rule);
-      if (c.judgement.time_ratio > 0) {
+      if (replicates) {
+        std::vector<double> ma, mb;
+        for (const auto* r : runs_a) ma.push_back(median_time(*r));
+        for (const auto* r : runs_b) mb.push_back(median_time(*r));
+        c.judgement = judge_replicates(ma, mb, rule);
+        c.a_median = compute_statistics(ma).median;
+        c.b_median = compute_statistics(mb).median;
+      } else {
+        c.judgement = judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra.device), rule);
+        c.a_median = median_time(ra);
+        c.b_median = median_time(*rb);
+      }
+      if (c.judgement.time_ratio > 0 && std::isfinite(c.judgement.time_ratio)) {
         log_sum += std::log(c.judgement.time_ratio);
         ++logs;
       }
     }
     result.matched.push_back(std::move(c));
   }
-  for (const auto& rb : b.measurements) {
-    if (!find_in(a, rb)) result.only_b.push_back(&rb);
+  for (const auto& rb : b.front().measurements) {
+    if (!find_in(a.front(), rb)) result.only_b.push_back(&rb);
   }
   result.geomean_of = logs;
   if (logs > 0) result.geomean_time_ratio = std::exp(log_sum / static_cast<double>(logs));
   return result;
+}
+
+CompareResult compare_results(const ResultsDocument& a, const ResultsDocument& b,
+                              const CompareRule& rule) {
+  return compare_results(std::span(&a, 1), std::span(&b, 1), rule);
 }
 
 std::vector<const Comparison*> regressions(const CompareResult& result, double percent) {
@@ -144,20 +240,21 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   Table t;
   t.columns = {{"workload"}, {"precision"},      {"implementation"}, {"device"},
                {"problem"},  {"A median", true}, {"B median", true}, {"time change", true},
-               {"p", true},  {"verdict"}};
+               {"p", true},  {"noise", true},    {"verdict"}};
   std::map<Change, int> counts;
   for (const auto& c : result.matched) {
     const auto& j = c.judgement;
-    const auto median = [](const MeasurementRecord& r) {
-      return median_s(r) ? duration(*median_s(r)) : std::string(to_string(r.disposition));
+    const auto median = [](const MeasurementRecord& r, double m) {
+      return m > 0 ? duration(m) : std::string(to_string(r.disposition));
     };
-    t.rows.push_back({display_name(c.a->workload, c.a->precision),
-                      std::string(to_string(c.a->precision)), c.a->implementation,
-                      c.a->device.label(), c.a->problem.label(), median(*c.a), median(*c.b),
-                      j.time_ratio > 0 ? signed_percent(j.time_ratio - 1) : "-",
-                      j.p_value ? fmt::format("{:.2g}", *j.p_value) : "-",
-                      j.reason.empty() ? std::string(to_string(j.verdict))
-                                       : fmt::format("{} ({})", to_string(j.verdict), j.reason)});
+    t.rows.push_back(
+        {display_name(c.a->workload, c.a->precision), std::string(to_string(c.a->precision)),
+         c.a->implementation, c.a->device.label(), c.a->problem.label(), median(*c.a, c.a_median),
+         median(*c.b, c.b_median), j.time_ratio > 0 ? signed_percent(j.time_ratio - 1) : "-",
+         j.p_value ? fmt::format("{:.2g}", *j.p_value) : "-",
+         j.noise > 0 ? fmt::format("{:.1f}%", 100 * j.noise) : "-",
+         j.reason.empty() ? std::string(to_string(j.verdict))
+                          : fmt::format("{} ({})", to_string(j.verdict), j.reason)});
     ++counts[j.verdict];
   }
   std::string out = t.plain();
@@ -185,10 +282,14 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
         result.geomean_of, g, signed_percent(g - 1));
   }
   out += fmt::format(
-      "verdict: |time change| < {:.0f}% is same; otherwise faster or slower when a two-sided "
-      "Mann-Whitney U test on the samples gives p < {:g} (at least {} samples each), else "
-      "inconclusive\n",
-      rule.same_below * 100, rule.alpha, rule.min_samples);
+      "verdict: |time change| below the noise is same. One run each: the noise is the floor "
+      "between runs ({:.0f}% CPU, {:.0f}% GPU), and beyond it faster or slower when a two-sided "
+      "Mann-Whitney U test on the samples gives p < {:g} (at least {} samples each). Replicates: "
+      "the noise is the widest spread of the runs' medians (at least {:.0f}%), and beyond it "
+      "faster or slower when the runs of A and B do not overlap. Otherwise, or when a "
+      "measurement was contended, inconclusive\n",
+      rule.cpu_noise_floor * 100, rule.gpu_noise_floor * 100, rule.alpha, rule.min_samples,
+      rule.replicate_floor * 100);
   return out;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 
 // `flopbench compare A.json B.json`: how each measurement changed from run A to run B, with a
-// verdict that accounts for noise. docs/reports.md explains the rule and its statistics.
+// verdict that accounts for the noise between runs, not only within one. A side may be several
+// runs of the same command (replicates). docs/methodology.md ("Comparing runs") explains the
+// rule and how its noise floor was measured.
 
 #include <optional>
 #include <span>
@@ -15,6 +17,7 @@ namespace flopbench {
 
 // Two-sided Mann-Whitney U test of samples a against b, normal approximation with tie and
 // continuity corrections. `u` is the U statistic of a (pairs with a < b count 1, ties 1/2).
+// The samples must be numbers (no NaN): judge() says "inconclusive" before testing others.
 struct MannWhitney {
   double u = 0;
   double z = 0;
@@ -26,32 +29,53 @@ enum class Change { faster, slower, same, inconclusive };
 std::string_view to_string(Change c);
 
 struct CompareRule {
-  // Changes of the median time smaller than this (a fraction) are "same" whatever the test says:
-  // smaller ones are within run-to-run drift of clocks and memory placement.
-  double same_below = 0.02;
+  // The noise floor between two single runs of the same command: changes of the median time
+  // smaller than this (a fraction) are "same" whatever the test on the samples says, because
+  // samples of one run share its clocks, memory placement and co-tenants, and runs drift apart
+  // by more than their samples spread. Measured on a shared 2-core cloud VM (docs/methodology.md).
+  double cpu_noise_floor = 0.10;
+  // Not yet measured on a GPU: event-timed GPU work drifts far less than CPU work on a VM.
+  double gpu_noise_floor = 0.05;
+  // With replicates, the noise is what the runs show (the widest spread of their medians on
+  // either side), but never below this.
+  double replicate_floor = 0.02;
   // Significance level of the U test.
   double alpha = 0.05;
   // Fewer samples on either side: "inconclusive". With 5 and 5, complete separation gives
   // p = 0.012 under the normal approximation, so a real change can be detected.
   std::size_t min_samples = 5;
+
+  double noise_floor(const DeviceRef& device) const {
+    return device.on_gpu() ? gpu_noise_floor : cpu_noise_floor;
+  }
 };
 
 struct Judgement {
   Change verdict = Change::inconclusive;
   double time_ratio = 0;          // median B / median A: < 1 is faster
-  std::optional<double> p_value;  // empty when too few samples to test
+  std::optional<double> p_value;  // empty when too few samples to test, or with replicates
+  double noise = 0;               // the change (a fraction) below which it is "same"
   std::string reason;             // why inconclusive; "" otherwise
 };
 
-// The verdict on samples (seconds per run) of A and B.
-Judgement judge(std::span<const double> a, std::span<const double> b, const CompareRule& rule = {});
+// The verdict on the samples (seconds per run) of one run of A and one of B: "same" within
+// `noise_floor`; beyond it, faster or slower when the U test on the samples is significant.
+Judgement judge(std::span<const double> a, std::span<const double> b, double noise_floor,
+                const CompareRule& rule = {});
 
-// One measurement present in both documents: same workload, implementation, device, precision
-// and problem.
+// The verdict on replicates: the median time of each run of A and of B (at least two each).
+// "same" within the noise the runs show; beyond it, faster or slower when every run of B is
+// faster (or slower) than every run of A; otherwise inconclusive.
+Judgement judge_replicates(std::span<const double> a_medians, std::span<const double> b_medians,
+                           const CompareRule& rule = {});
+
+// One measurement present in the first run of each side: same workload, implementation, device,
+// precision and problem.
 struct Comparison {
-  const MeasurementRecord* a = nullptr;
-  const MeasurementRecord* b = nullptr;
-  Judgement judgement;  // inconclusive, with the reason, unless both passed
+  const MeasurementRecord* a = nullptr;  // in the first run of A
+  const MeasurementRecord* b = nullptr;  // in the first run of B
+  double a_median = 0, b_median = 0;     // median time; over runs, the median of their medians
+  Judgement judgement;  // inconclusive, with the reason, unless it passed in every run
 };
 
 struct CompareResult {
@@ -63,6 +87,11 @@ struct CompareResult {
   std::size_t geomean_of = 0;  // how many ratios it is the mean of
 };
 
+// One run on each side is judged on its samples (judge); two or more on each side, on the
+// runs' medians (judge_replicates). Throws InputError for one run on one side and several on
+// the other.
+CompareResult compare_results(std::span<const ResultsDocument> a,
+                              std::span<const ResultsDocument> b, const CompareRule& rule = {});
 CompareResult compare_results(const ResultsDocument& a, const ResultsDocument& b,
                               const CompareRule& rule = {});
 

@@ -153,6 +153,36 @@ void fields(S& s, Of<GpuTelemetry>) {
 }
 
 template <class S>
+void fields(S& s, Of<Spread>) {
+  s("min", &Spread::min);
+  s("median", &Spread::median);
+  s("max", &Spread::max);
+}
+
+template <class S>
+void fields(S& s, Of<MachineLoad>) {
+  using R = MachineLoad;
+  s("readings", &R::readings);
+  s("other_cpus", &R::other_cpus);
+  s("steal_cpus", &R::steal_cpus);
+  s("load_average", &R::load_average);
+  s("contended", &R::contended);
+}
+
+template <class S>
+void fields(S& s, Of<GpuTelemetrySpread>) {
+  using R = GpuTelemetrySpread;
+  s("device", &R::device);
+  s("readings", &R::readings);
+  s("sm_clock_mhz", &R::sm_clock_mhz);
+  s("memory_clock_mhz", &R::memory_clock_mhz);
+  s("temperature_c", &R::temperature_c);
+  s("power_w", &R::power_w);
+  s("throttled_readings", &R::throttled_readings);
+  s("throttling_reasons", &R::throttling_reasons);
+}
+
+template <class S>
 void fields(S& s, Of<Problem>) {
   s("m", &Problem::m);
   s("n", &Problem::n);
@@ -189,6 +219,8 @@ void fields(S& s, Of<MeasurementRecord>) {
   s("verification", &R::verification);
   s.added_later("telemetry_before", &R::telemetry_before);
   s.added_later("telemetry_after", &R::telemetry_after);
+  s.added_later("load", &R::load);
+  s.added_later("telemetry_during", &R::telemetry_during);
 }
 
 template <class S>

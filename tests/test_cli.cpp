@@ -158,6 +158,29 @@ TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
   }
 }
 
+// Runs of one command differ only by noise: compare must never call that a regression, on this
+// machine or a busy one.
+TEST_F(Cli, RepeatedRunsOfOneCommandNeverCompareAsARegression) {
+  const std::vector<std::string> run = {"run", "--workloads", "gemm,stream,peak", "--profile",
+                                        "quick"};
+  std::vector<std::string> results;
+  for (int i = 0; i < 4; ++i) {
+    const fs::path out = dir_ / fmt::format("run{}", i);
+    auto args = run;
+    args.insert(args.end(), {"--out", out.string()});
+    const Outcome o = flopbench(args);
+    ASSERT_EQ(o.status, 0) << o.err;
+    results.push_back((out / "results.json").string());
+  }
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    const Outcome o = flopbench({"compare", results[0], results[i], "--fail-on-regression", "0"});
+    EXPECT_EQ(o.status, 0) << o.out << o.err;
+  }
+  const Outcome replicates = flopbench({"compare", results[0], results[1], "--against", results[2],
+                                        results[3], "--fail-on-regression", "0"});
+  EXPECT_EQ(replicates.status, 0) << replicates.out << replicates.err;
+}
+
 TEST_F(Cli, SelectionFlagsNarrowTheRun) {
   const fs::path out = dir_ / "narrow";
   const Outcome o =

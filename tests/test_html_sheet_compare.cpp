@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -540,25 +541,42 @@ TEST(Compare, VerdictsOnKnownSamples) {
     for (double& x : out) x *= f;
     return out;
   };
-  EXPECT_EQ(judge(a, scaled(1.10)).verdict, Change::slower);
-  EXPECT_LT(*judge(a, scaled(1.10)).p_value, 1e-6);
-  EXPECT_NEAR(judge(a, scaled(1.10)).time_ratio, 1.10, 1e-12);
-  EXPECT_EQ(judge(a, scaled(0.90)).verdict, Change::faster);
+  EXPECT_EQ(judge(a, scaled(1.10), 0.02).verdict, Change::slower);
+  EXPECT_LT(*judge(a, scaled(1.10), 0.02).p_value, 1e-6);
+  EXPECT_NEAR(judge(a, scaled(1.10), 0.02).time_ratio, 1.10, 1e-12);
+  EXPECT_EQ(judge(a, scaled(0.90), 0.02).verdict, Change::faster);
   // Significant, but within the practical threshold.
-  EXPECT_EQ(judge(a, scaled(1.01)).verdict, Change::same);
-  EXPECT_EQ(judge(a, a).verdict, Change::same);
+  EXPECT_EQ(judge(a, scaled(1.01), 0.02).verdict, Change::same);
+  EXPECT_EQ(judge(a, a, 0.02).verdict, Change::same);
   // 5% apart in the median, but the samples spread +-30%: the test cannot tell.
   const auto noisy_a = samples(8, 1e-3, 0.3);
   auto noisy_b = samples(8, 1.05e-3, 0.3);
   std::reverse(noisy_b.begin(), noisy_b.end());
-  const Judgement noisy = judge(noisy_a, noisy_b);
+  const Judgement noisy = judge(noisy_a, noisy_b, 0.02);
   EXPECT_EQ(noisy.verdict, Change::inconclusive);
   EXPECT_GE(*noisy.p_value, 0.05);
   // Too few samples to test, however large the change.
-  const Judgement few = judge(samples(3, 1, 0.001), samples(3, 2, 0.001));
+  const Judgement few = judge(samples(3, 1, 0.001), samples(3, 2, 0.001), 0.02);
   EXPECT_EQ(few.verdict, Change::inconclusive);
   EXPECT_FALSE(few.p_value);
   EXPECT_NE(few.reason.find("too few samples"), std::string::npos);
+  // Significant and beyond 2%, but within a CPU noise floor between runs.
+  EXPECT_EQ(judge(a, scaled(1.05), CompareRule{}.cpu_noise_floor).verdict, Change::same);
+}
+
+// The U test's tie loop once relied on NaN == NaN and never returned.
+TEST(Compare, NanSamplesAreInconclusiveAndTheTestReturns) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> a = {nan, 1, 2, nan, 3}, b = {nan, 3, 4, 5, 6};
+  EXPECT_LE(mann_whitney_u(a, b).u, 25);
+  const Judgement j = judge(a, b, 0.02);
+  EXPECT_EQ(j.verdict, Change::inconclusive);
+  EXPECT_EQ(j.reason, "a sample is not a number");
+  ResultsDocument x = base_document(), y = base_document();
+  x.measurements.at(0).samples_s.at(2) = nan;
+  const CompareResult r = compare_results(x, y);
+  EXPECT_EQ(r.matched.at(0).judgement.verdict, Change::inconclusive);
+  EXPECT_TRUE(regressions(r, 0).empty());
 }
 
 // B: SGEMM omp 256^3 20% slower, sum omp missing, a new dot, DGEMM omp failed; the rest equal.
@@ -590,7 +608,7 @@ TEST(Compare, MatchesAndSummarises) {
   EXPECT_EQ(counts[Change::faster], 0);
   EXPECT_EQ(r.matched[0].judgement.verdict, Change::slower);
   EXPECT_EQ(r.matched[5].judgement.verdict, Change::inconclusive);
-  EXPECT_EQ(r.matched[5].judgement.reason, "A passed, B failed");
+  EXPECT_EQ(r.matched[5].judgement.reason, "B failed");
   // 11 measurements passed in both: one ratio of 1.2, ten of 1.
   EXPECT_EQ(r.geomean_of, 11u);
   EXPECT_NEAR(*r.geomean_time_ratio, std::pow(1.2, 1.0 / 11), 1e-12);
@@ -600,6 +618,40 @@ TEST(Compare, MatchesAndSummarises) {
   EXPECT_NE(text.find("+20.0%"), std::string::npos);
   EXPECT_NE(text.find("only in A:\n  sum omp on cpu, 4194304, fp32 (passed)"), std::string::npos);
   EXPECT_NE(text.find("0 faster, 1 slower, 10 same, 5 inconclusive"), std::string::npos) << text;
+}
+
+// A contended measurement's time is partly a co-tenant's: never a verdict.
+TEST(Compare, ContendedMeasurementsAreInconclusive) {
+  ResultsDocument b = changed_document();
+  b.measurements.at(0).load = MachineLoad{.readings = 10, .contended = true};
+  const CompareResult r = compare_results(base_document(), b);
+  EXPECT_EQ(r.matched.at(0).judgement.verdict, Change::inconclusive);
+  EXPECT_EQ(r.matched.at(0).judgement.reason, "B contended");
+  EXPECT_TRUE(regressions(r, 0).empty());
+}
+
+TEST(Compare, ReplicatesAreJudgedOnTheNoiseBetweenRuns) {
+  // The runs of each side spread 8%: a 4% change is within it.
+  const Judgement within = judge_replicates(std::vector{1.0, 1.08}, std::vector{1.04, 1.12});
+  EXPECT_EQ(within.verdict, Change::same);
+  EXPECT_NEAR(within.noise, 0.08 / 1.04, 1e-12);
+  EXPECT_EQ(judge_replicates(std::vector{1.0, 1.01}, std::vector{1.2, 1.22}).verdict,
+            Change::slower);
+  EXPECT_EQ(judge_replicates(std::vector{1.0, 1.01}, std::vector{0.8, 0.82}).verdict,
+            Change::faster);
+  // Beyond the spread of B's runs, but one of them is as fast as A's.
+  const Judgement overlap =
+      judge_replicates(std::vector{1.0, 1.0, 1.0}, std::vector{0.99, 1.3, 1.3});
+  EXPECT_EQ(overlap.verdict, Change::inconclusive);
+  EXPECT_EQ(overlap.reason, "the runs overlap");
+  // Documents: two runs of each side; the 20% slower SGEMM shows in both runs of B.
+  const std::vector<ResultsDocument> a = {base_document(), base_document()};
+  const std::vector<ResultsDocument> b = {changed_document(), changed_document()};
+  const CompareResult r = compare_results(a, b);
+  EXPECT_EQ(r.matched.at(0).judgement.verdict, Change::slower);
+  EXPECT_NEAR(r.matched.at(0).judgement.time_ratio, 1.2, 1e-12);
+  EXPECT_EQ(r.matched.at(1).judgement.verdict, Change::same);
+  EXPECT_THROW(compare_results(std::span(a).first(1), b), InputError);
 }
 
 // ---- the commands ----------------------------------------------------------------------------
@@ -627,6 +679,30 @@ TEST(Commands, CompareExitStatus) {
       testing::run_flopbench({"compare", a, (dir.path() / "none.json").string()}, dir.path() / "4");
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("none.json"), std::string::npos);
+}
+
+TEST(Commands, CompareReplicatesWithAgainst) {
+  TempDir dir;
+  for (const char* name : {"a1.json", "a2.json"})
+    write_file_atomically(dir.path() / name, JsonPrinter().print(base_document()));
+  for (const char* name : {"b1.json", "b2.json"})
+    write_file_atomically(dir.path() / name, JsonPrinter().print(changed_document()));
+  const auto file = [&](const char* name) { return (dir.path() / name).string(); };
+  const auto o =
+      testing::run_flopbench({"compare", file("a1.json"), file("a2.json"), "--against",
+                              file("b1.json"), file("b2.json"), "--fail-on-regression", "10"},
+                             dir.path() / "1");
+  EXPECT_EQ(o.status, 1) << o.err;
+  EXPECT_NE(o.out.find("1 slower"), std::string::npos) << o.out;
+  const auto three = testing::run_flopbench(
+      {"compare", file("a1.json"), file("a2.json"), file("b1.json")}, dir.path() / "2");
+  EXPECT_EQ(three.status, 2);
+  EXPECT_NE(three.err.find("--against"), std::string::npos) << three.err;
+  const auto uneven = testing::run_flopbench(
+      {"compare", file("a1.json"), "--against", file("b1.json"), file("b2.json")},
+      dir.path() / "3");
+  EXPECT_EQ(uneven.status, 2);
+  EXPECT_NE(uneven.err.find("1 run(s) of A and 2 of B"), std::string::npos) << uneven.err;
 }
 
 TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {

@@ -141,6 +141,34 @@ struct GpuTelemetry {
   bool throttled = false;
 };
 
+// The smallest, median and largest of the readings taken during a measurement.
+struct Spread {
+  double min = 0, median = 0, max = 0;
+};
+
+// What else the machine did while a measurement took its samples: readings every 100 ms by a
+// background sampler (harness/machine/load_sampler.hpp). Figures are in CPUs (1.0 = one CPU
+// busy for the whole interval).
+struct MachineLoad {
+  int readings = 0;
+  Spread other_cpus;    // CPU time of other processes (/proc/stat busy time less this process's)
+  Spread steal_cpus;    // time the hypervisor gave this VM's CPUs to others (/proc/stat steal)
+  Spread load_average;  // 1-minute load average (/proc/loadavg)
+  // Other processes and steal took more than the CPUs this measurement left free, by at least
+  // a quarter of a CPU on average (docs/methodology.md, "Contention").
+  bool contended = false;
+};
+
+// One GPU's telemetry read every 100 ms during a measurement (the readings the source could
+// give; a quantity it never gave stays empty).
+struct GpuTelemetrySpread {
+  std::string device;  // "gpu0"
+  int readings = 0;
+  std::optional<Spread> sm_clock_mhz, memory_clock_mhz, temperature_c, power_w;
+  int throttled_readings = 0;                   // readings with a throttling reason
+  std::vector<std::string> throttling_reasons;  // every throttling reason seen
+};
+
 struct MeasurementRecord {
   WorkloadId workload = WorkloadId::gemm;
   std::string implementation;  // "omp", "eigen", "openblas", "cuda", ...
@@ -176,6 +204,13 @@ struct MeasurementRecord {
   // GPU measurements: one reading per GPU used, before the first run and after the last sample.
   // Empty for CPU measurements and where no telemetry source could be loaded.
   std::vector<GpuTelemetry> telemetry_before, telemetry_after;
+  // While sampling: the machine's load (empty where nothing could be read, and for records
+  // written before it was recorded), and for GPU work each GPU's telemetry.
+  std::optional<MachineLoad> load;
+  std::vector<GpuTelemetrySpread> telemetry_during;
+
+  bool contended() const { return load && load->contended; }
+
   UnknownFields unknown_fields;  // in this measurement's part of the file
 
   const WorkloadInfo& workload_info() const { return info(workload); }

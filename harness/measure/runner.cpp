@@ -9,6 +9,7 @@
 #include <cmath>
 #include <new>
 
+#include "harness/machine/load_sampler.hpp"
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/aggregate.hpp"
@@ -216,14 +217,32 @@ void sample(Trial& trial, bool device_timed, const StoppingRule& rule, double mi
   r.disposition = Disposition::passed;
 }
 
-std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vector<int>& gpus) {
-  TelemetrySource* source = gpus.empty() ? nullptr : gpu_telemetry();
-  if (!source) return {};
+std::vector<GpuDevice> devices_of(const Environment& env, const std::vector<int>& gpus) {
   std::vector<GpuDevice> devices;
   for (const int index : gpus) {
     if (const GpuDevice* d = find_gpu(env, index)) devices.push_back(*d);
   }
-  return source->read(devices);
+  return devices;
+}
+
+std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vector<int>& gpus) {
+  TelemetrySource* source = gpus.empty() ? nullptr : gpu_telemetry();
+  if (!source) return {};
+  return source->read(devices_of(env, gpus));
+}
+
+// Samples with the load sampler running beside them: the machine's load and GPU telemetry
+// during the samples go into the record.
+void sample_watched(Trial& trial, bool on_gpu, const StoppingRule& rule, double min_sample_s,
+                    const Environment& env, MeasurementRecord& r) {
+  const std::vector<int>& gpus = r.device.gpus;
+  // GPU work keeps one host thread busy.
+  LoadSampler sampler(on_gpu ? 1 : r.threads, gpus.empty() ? nullptr : gpu_telemetry(),
+                      devices_of(env, gpus));
+  sample(trial, on_gpu, rule, min_sample_s, r);
+  LoadSampler::Result during = sampler.stop();
+  r.load = during.load;
+  r.telemetry_during = std::move(during.gpus);
 }
 
 }  // namespace
@@ -241,8 +260,24 @@ std::string throttle_note(const MeasurementRecord& r) {
     }
   };
   scan(r.telemetry_before, "before");
+  for (const auto& t : r.telemetry_during) {
+    if (t.throttled_readings == 0) continue;
+    findings.push_back(fmt::format("{} {} (during: {} of {} readings)", t.device,
+                                   fmt::join(t.throttling_reasons, "+"), t.throttled_readings,
+                                   t.readings));
+  }
   scan(r.telemetry_after, "after");
   return findings.empty() ? "" : fmt::format("throttled: {}", fmt::join(findings, ", "));
+}
+
+std::string contention_note(const MeasurementRecord& r) {
+  if (!r.contended()) return "";
+  const MachineLoad& l = *r.load;
+  return fmt::format(
+      "contended: other processes used {:.2f} CPUs and steal {:.2f} (medians of {} readings; "
+      "max {:.2f} and {:.2f}), load average {:.2f}",
+      l.other_cpus.median, l.steal_cpus.median, l.readings, l.other_cpus.max, l.steal_cpus.max,
+      l.load_average.median);
 }
 
 TelemetrySource* gpu_telemetry(std::string* why_not) {
@@ -336,8 +371,10 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     // the one verified: outside the timed samples.
     trial->kernel().run();
     r.verification = trial->verify();
-    if (r.verification->passed)
-      sample(*trial, on_gpu, settings.rule, std::max(settings.min_sample_s, w.min_sample_s), r);
+    if (r.verification->passed) {
+      sample_watched(*trial, on_gpu, settings.rule, std::max(settings.min_sample_s, w.min_sample_s),
+                     env, r);
+    }
   } catch (const std::bad_alloc&) {
     return finish(Disposition::failed, "out of memory while setting up the inputs");
   } catch (const std::exception& e) {
@@ -346,6 +383,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   r.telemetry_after = read_telemetry(env, gpus);
   if (const std::string throttled = throttle_note(r); !throttled.empty())
     r.notes.push_back(throttled);
+  if (const std::string contended = contention_note(r); !contended.empty())
+    r.notes.push_back(contended);
   if (!r.verification->passed)
     return finish(Disposition::incorrect, describe_failure(*r.verification));
   derive_rates(r, env, fp64_tensor_cores);

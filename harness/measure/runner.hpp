@@ -29,9 +29,14 @@ class TelemetrySource;
 // nullptr, with the reason in *why_not, when neither can be used.
 TelemetrySource* gpu_telemetry(std::string* why_not = nullptr);
 
-// "throttled: gpu0 sw_power_cap (after)" when a telemetry reading of a record shows a reason
-// that lowers the clocks of a busy GPU; "" otherwise. measure() adds it to the record's notes,
+// "throttled: gpu0 sw_power_cap (during: 3 of 40 readings)" when a telemetry reading of a record
+// (before, during or after its samples) shows a reason that lowers the clocks of a busy GPU; ""
+// otherwise. measure() adds it to the record's notes,
 // where the acceptance check's throttle criterion reads it.
 std::string throttle_note(const MeasurementRecord& r);
+
+// "contended: other processes used 0.95 CPUs ..." when the record's load says contended; ""
+// otherwise. measure() adds it to the record's notes, which every report shows.
+std::string contention_note(const MeasurementRecord& r);
 
 }  // namespace flopbench

@@ -1,0 +1,186 @@
+#include "harness/machine/load_sampler.hpp"
+
+#include <fmt/format.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "harness/core/statistics.hpp"
+#include "harness/machine/probe.hpp"
+#include "harness/machine/telemetry.hpp"
+
+namespace flopbench {
+namespace {
+
+Spread spread_of(std::vector<double> values) {
+  const Statistics s = compute_statistics(values);
+  return {s.min, s.median, s.max};
+}
+
+double process_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+CpuTicks parse_proc_stat(std::string_view text) {
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+  if (!text.starts_with("cpu ")) throw InputError("/proc/stat: no aggregate 'cpu' line first");
+  std::string_view line = text.substr(0, text.find('\n'));
+  line.remove_prefix(4);
+  std::vector<double> v;
+  while (!line.empty()) {
+    const auto start = line.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    line.remove_prefix(start);
+    std::uint64_t x = 0;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), x);
+    if (ec != std::errc()) throw InputError("/proc/stat: a 'cpu' field is not a number");
+    v.push_back(static_cast<double>(x));
+    line.remove_prefix(static_cast<std::size_t>(end - line.data()));
+  }
+  if (v.size() < 8) throw InputError("/proc/stat: the 'cpu' line has fewer than 8 fields");
+  return {.busy = v[0] + v[1] + v[2] + v[5] + v[6], .steal = v[7]};
+}
+
+std::optional<double> parse_loadavg(std::string_view text) {
+  double x = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (ec != std::errc()) return std::nullopt;
+  return x;
+}
+
+MachineLoad summarise_load(const std::vector<LoadInterval>& intervals, int cpus, int cpus_in_use) {
+  MachineLoad load;
+  load.readings = static_cast<int>(intervals.size());
+  if (intervals.empty()) return load;
+  std::vector<double> other, steal, average;
+  double foreign = 0;
+  for (const auto& i : intervals) {
+    other.push_back(i.other_cpus);
+    steal.push_back(i.steal_cpus);
+    average.push_back(i.load_average);
+    foreign += i.other_cpus + i.steal_cpus;
+  }
+  foreign /= static_cast<double>(intervals.size());
+  load.other_cpus = spread_of(other);
+  load.steal_cpus = spread_of(steal);
+  load.load_average = spread_of(average);
+  const double free_cpus = std::max(0, cpus - cpus_in_use);
+  load.contended = foreign >= free_cpus + 0.25;
+  return load;
+}
+
+std::vector<GpuTelemetrySpread> summarise_telemetry(
+    const std::vector<std::vector<GpuTelemetry>>& rounds) {
+  std::vector<std::string> devices;
+  for (const auto& round : rounds) {
+    for (const auto& t : round) {
+      if (std::find(devices.begin(), devices.end(), t.device) == devices.end())
+        devices.push_back(t.device);
+    }
+  }
+  std::vector<GpuTelemetrySpread> out;
+  for (const auto& device : devices) {
+    GpuTelemetrySpread s{.device = device};
+    std::vector<double> sm, mem, temp, power;
+    std::set<std::string> reasons;
+    for (const auto& round : rounds) {
+      for (const auto& t : round) {
+        if (t.device != device) continue;
+        ++s.readings;
+        if (t.sm_clock_mhz) sm.push_back(*t.sm_clock_mhz);
+        if (t.memory_clock_mhz) mem.push_back(*t.memory_clock_mhz);
+        if (t.temperature_c) temp.push_back(*t.temperature_c);
+        if (t.power_w) power.push_back(*t.power_w);
+        if (t.throttled) ++s.throttled_readings;
+        for (const auto& r : t.clock_event_reasons) {
+          if (is_throttling_reason(r)) reasons.insert(r);
+        }
+      }
+    }
+    const auto maybe = [](std::vector<double>& v) {
+      return v.empty() ? std::nullopt : std::optional(spread_of(std::move(v)));
+    };
+    s.sm_clock_mhz = maybe(sm);
+    s.memory_clock_mhz = maybe(mem);
+    s.temperature_c = maybe(temp);
+    s.power_w = maybe(power);
+    s.throttling_reasons.assign(reasons.begin(), reasons.end());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+LoadSampler::LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,
+                         std::chrono::milliseconds period)
+    : cpus_in_use_(cpus_in_use), source_(source), gpus_(std::move(gpus)), period_(period) {
+  last_ = read_cpu();
+  thread_ = std::thread([this] { loop(); });
+}
+
+LoadSampler::~LoadSampler() {
+  if (thread_.joinable()) stop();
+}
+
+std::optional<LoadSampler::CpuReading> LoadSampler::read_cpu() const {
+  try {
+    return CpuReading{std::chrono::steady_clock::now(), parse_proc_stat(read_text("/proc/stat")),
+                      process_cpu_seconds()};
+  } catch (const std::exception&) {
+    return std::nullopt;  // no /proc: no load figures, the measurement goes on
+  }
+}
+
+void LoadSampler::take_reading() {
+  if (source_ && !gpus_.empty()) gpu_rounds_.push_back(source_->read(gpus_));
+  if (!cpu_readable_) return;
+  const auto now = read_cpu();
+  if (!now || !last_) {
+    cpu_readable_ = false;
+    return;
+  }
+  const double wall = std::chrono::duration<double>(now->at - last_->at).count();
+  static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
+  // /proc/stat counts in ticks (10 ms): a much shorter interval would be mostly rounding.
+  if (wall < 0.05) return;
+  LoadInterval i;
+  const double busy_s = (now->ticks.busy - last_->ticks.busy) / ticks_per_s;
+  i.other_cpus = std::max(0.0, busy_s - (now->self_cpu_s - last_->self_cpu_s)) / wall;
+  i.steal_cpus = (now->ticks.steal - last_->ticks.steal) / ticks_per_s / wall;
+  try {
+    i.load_average = parse_loadavg(read_text("/proc/loadavg")).value_or(0);
+  } catch (const std::exception&) {
+  }
+  intervals_.push_back(i);
+  last_ = now;
+}
+
+void LoadSampler::loop() {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) take_reading();
+}
+
+LoadSampler::Result LoadSampler::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  take_reading();
+  Result result;
+  if (cpu_readable_ && !intervals_.empty()) {
+    result.load =
+        summarise_load(intervals_, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), cpus_in_use_);
+  }
+  result.gpus = summarise_telemetry(gpu_rounds_);
+  return result;
+}
+
+}  // namespace flopbench

@@ -1,0 +1,89 @@
+#pragma once
+
+// What else the machine does while a measurement samples (docs/methodology.md, "Contention"):
+// one background thread reads, every 100 ms, the CPU time of other processes and the steal time
+// (/proc/stat), the load average (/proc/loadavg) and, for GPU work, each GPU's telemetry
+// (clocks, power, temperature, throttle reasons; telemetry.hpp).
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "harness/core/results.hpp"
+
+namespace flopbench {
+
+class TelemetrySource;
+
+// The aggregate "cpu" line of /proc/stat, in clock ticks.
+struct CpuTicks {
+  double busy = 0;   // user, nice, system, irq, softirq (guest time is inside user)
+  double steal = 0;  // given by the hypervisor to other guests
+};
+// Throws InputError when the text has no well-formed "cpu" line.
+CpuTicks parse_proc_stat(std::string_view text);
+// The 1-minute load average of /proc/loadavg; nullopt when malformed.
+std::optional<double> parse_loadavg(std::string_view text);
+
+// The load over one interval between two readings, in CPUs.
+struct LoadInterval {
+  double other_cpus = 0;
+  double steal_cpus = 0;
+  double load_average = 0;
+};
+
+// The spread of the intervals, and whether other processes and steal took, on average, at
+// least a quarter of a CPU more than the CPUs the measurement left free (cpus - cpus_in_use).
+MachineLoad summarise_load(const std::vector<LoadInterval>& intervals, int cpus, int cpus_in_use);
+
+// Each GPU's readings (one vector of readings per round, as TelemetrySource::read returns them)
+// as one spread per GPU, in the order the GPUs first appear.
+std::vector<GpuTelemetrySpread> summarise_telemetry(
+    const std::vector<std::vector<GpuTelemetry>>& rounds);
+
+class LoadSampler {
+ public:
+  // Starts reading at once. `cpus_in_use`: the CPUs the measurement itself keeps busy. GPUs are
+  // read through `source` when it is not null.
+  LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,
+              std::chrono::milliseconds period = std::chrono::milliseconds(100));
+  LoadSampler(const LoadSampler&) = delete;
+  LoadSampler& operator=(const LoadSampler&) = delete;
+  ~LoadSampler();
+
+  struct Result {
+    std::optional<MachineLoad> load;  // empty when /proc could not be read or no interval ended
+    std::vector<GpuTelemetrySpread> gpus;
+  };
+  // Stops the thread (taking one last reading) and summarises what it read.
+  Result stop();
+
+ private:
+  struct CpuReading {
+    std::chrono::steady_clock::time_point at;
+    CpuTicks ticks;
+    double self_cpu_s = 0;
+  };
+  std::optional<CpuReading> read_cpu() const;
+  void take_reading();
+  void loop();
+
+  int cpus_in_use_;
+  TelemetrySource* source_;
+  std::vector<GpuDevice> gpus_;
+  std::chrono::milliseconds period_;
+  std::optional<CpuReading> last_;
+  std::vector<LoadInterval> intervals_;
+  std::vector<std::vector<GpuTelemetry>> gpu_rounds_;
+  bool cpu_readable_ = true;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace flopbench

@@ -1,0 +1,121 @@
+// The load sampler: /proc parsers, the contention rule, GPU telemetry during a measurement
+// through a stand-in source, and a live CPU hog in another process.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "harness/core/types.hpp"
+#include "harness/machine/load_sampler.hpp"
+#include "harness/machine/telemetry.hpp"
+#include "harness/measure/runner.hpp"
+
+namespace flopbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(LoadSampler, ParsesProcStatAndLoadavg) {
+  const CpuTicks t = parse_proc_stat(
+      "cpu  100 5 20 9000 7 3 2 40 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\nintr 1 2\n");
+  EXPECT_DOUBLE_EQ(t.busy, 100 + 5 + 20 + 3 + 2);
+  EXPECT_DOUBLE_EQ(t.steal, 40);
+  EXPECT_THROW(parse_proc_stat("cpu0 1 2 3\n"), InputError);
+  EXPECT_THROW(parse_proc_stat("cpu  1 2 3 4\n"), InputError);
+  EXPECT_THROW(parse_proc_stat("cpu  1 x 3 4 5 6 7 8\n"), InputError);
+  EXPECT_EQ(parse_loadavg("2.35 1.10 0.50 3/400 12345\n"), 2.35);
+  EXPECT_EQ(parse_loadavg("none"), std::nullopt);
+}
+
+TEST(LoadSampler, ContendedWhenOthersTakeMoreThanTheFreeCpusByAQuarter) {
+  const auto load = [](double other, double steal, int cpus, int in_use) {
+    return summarise_load({{other, steal, 1.0}, {other, steal, 3.0}, {other, steal, 2.0}}, cpus,
+                          in_use);
+  };
+  // Every CPU in use: a quarter of a CPU of others, or of steal, is contention.
+  EXPECT_TRUE(load(0.3, 0, 2, 2).contended);
+  EXPECT_TRUE(load(0.1, 0.2, 2, 2).contended);
+  EXPECT_FALSE(load(0.1, 0, 2, 2).contended);
+  // One CPU left free takes a whole CPU of others.
+  EXPECT_FALSE(load(1.0, 0, 2, 1).contended);
+  EXPECT_TRUE(load(1.3, 0, 2, 1).contended);
+  const MachineLoad l = load(0.3, 0.1, 2, 2);
+  EXPECT_EQ(l.readings, 3);
+  EXPECT_DOUBLE_EQ(l.load_average.min, 1.0);
+  EXPECT_DOUBLE_EQ(l.load_average.median, 2.0);
+  EXPECT_DOUBLE_EQ(l.load_average.max, 3.0);
+  EXPECT_FALSE(summarise_load({}, 2, 2).contended);
+}
+
+// A GPU that hits its power cap for part of a measurement: the readings in between show it.
+class PowerCappedGpu final : public TelemetrySource {
+ public:
+  std::string name() const override { return "stand-in"; }
+  std::vector<GpuTelemetry> read(const std::vector<GpuDevice>& gpus) override {
+    std::vector<GpuTelemetry> out;
+    for (const auto& g : gpus) {
+      const bool capped = calls_ % 2 == 1;
+      GpuTelemetry t{.device = "gpu" + std::to_string(g.index), .source = "stand-in"};
+      t.sm_clock_mhz = capped ? 1500.0 : 1980.0;
+      t.power_w = capped ? 700.0 : 650.0;
+      t.temperature_c = 60.0 + calls_;
+      if (capped) t.clock_event_reasons = {"sw_power_cap"};
+      t.throttled = capped;
+      out.push_back(t);
+    }
+    ++calls_;
+    return out;
+  }
+
+ private:
+  int calls_ = 0;
+};
+
+TEST(LoadSampler, GpuTelemetryDuringTheMeasurementShowsThrottling) {
+  PowerCappedGpu source;
+  LoadSampler sampler(1, &source, {GpuDevice{.index = 2}}, 10ms);
+  std::this_thread::sleep_for(120ms);
+  const LoadSampler::Result result = sampler.stop();
+  ASSERT_EQ(result.gpus.size(), 1u);
+  const GpuTelemetrySpread& g = result.gpus[0];
+  EXPECT_EQ(g.device, "gpu2");
+  EXPECT_GE(g.readings, 4);
+  EXPECT_EQ(g.throttled_readings, g.readings / 2);
+  ASSERT_TRUE(g.sm_clock_mhz.has_value());
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz->min, 1500);
+  EXPECT_DOUBLE_EQ(g.sm_clock_mhz->max, 1980);
+  EXPECT_EQ(g.throttling_reasons, std::vector<std::string>{"sw_power_cap"});
+  EXPECT_FALSE(g.memory_clock_mhz.has_value());
+
+  MeasurementRecord r;
+  r.telemetry_during = result.gpus;
+  EXPECT_EQ(throttle_note(r),
+            fmt::format("throttled: gpu2 sw_power_cap (during: {} of {} readings)",
+                        g.throttled_readings, g.readings));
+}
+
+// A busy loop in another process while "the measurement" keeps every CPU: contended, and the
+// figures show about one CPU of other processes.
+TEST(LoadSampler, CpuHogInAnotherProcessIsContention) {
+  const pid_t hog = fork();
+  ASSERT_GE(hog, 0);
+  if (hog == 0) {
+    for (;;) __asm__ volatile("");
+  }
+  LoadSampler sampler(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), nullptr, {});
+  std::this_thread::sleep_for(800ms);
+  const LoadSampler::Result result = sampler.stop();
+  kill(hog, SIGKILL);
+  waitpid(hog, nullptr, 0);
+  ASSERT_TRUE(result.load.has_value());
+  EXPECT_GE(result.load->readings, 5);
+  EXPECT_TRUE(result.load->contended);
+  EXPECT_GT(result.load->other_cpus.median, 0.5);
+}
+
+}  // namespace
+}  // namespace flopbench
