@@ -135,6 +135,36 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   return status;
 }
 
+// Measures each request in turn into the run, with a progress line each, keeping results.json
+// current.
+void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& plan,
+                      const RunSettings& settings) {
+  // Without a GPU, GPU work is recorded as unsupported without a progress line: the start of
+  // the run already said why.
+  const auto without_device = [](const MeasurementRequest& req) { return req.device.no_gpu(); };
+  const auto shown = plan.size() - static_cast<std::size_t>(
+                                       std::count_if(plan.begin(), plan.end(), without_device));
+  int counter = 0;
+  for (const auto& req : plan) {
+    run.requests.push_back(req);
+    if (without_device(req)) {
+      run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
+      continue;
+    }
+    fmt::print(
+        "[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
+        shown, display_name(req.implementation->workload, req.precision),
+        req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
+    std::fflush(stdout);
+    run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
+    const auto& r = run.doc.measurements.back();
+    fmt::print("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
+    std::fflush(stdout);
+    // Keep results.json current, so that even a crash loses at most the measurement under way.
+    write_file_atomically(run.dir / "results.json", JsonPrinter().print(run.doc));
+  }
+}
+
 }  // namespace
 
 MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
@@ -175,33 +205,20 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   std::fflush(stdout);
 
   install_interrupt_handler();
-  const RunSettings settings = settings_for(sel.profile, opt.seed);
-  // Without a GPU, GPU work is recorded as unsupported without a progress line: the line above
-  // already said why.
-  const auto without_device = [](const MeasurementRequest& req) { return req.device.no_gpu(); };
-  const auto shown = plan.size() - static_cast<std::size_t>(
-                                       std::count_if(plan.begin(), plan.end(), without_device));
-  int counter = 0;
-  for (const auto& req : plan) {
-    if (without_device(req)) {
-      doc.measurements.push_back(measure(req, settings, doc.environment));
-      continue;
-    }
-    fmt::print(
-        "[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
-        shown, display_name(req.implementation->workload, req.precision),
-        req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
-    std::fflush(stdout);
-    doc.measurements.push_back(measure(req, settings, doc.environment));
-    const auto& r = doc.measurements.back();
-    fmt::print("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
-    std::fflush(stdout);
-    // Keep results.json current, so that even a crash loses at most the measurement under way.
-    write_file_atomically(dir / "results.json", JsonPrinter().print(doc));
-  }
-  doc.run.finished_utc = utc_now();
-  doc.run.interrupted = interrupt_requested();
-  return {std::move(doc), dir};
+  MeasuredRun run{std::move(doc), dir, {}};
+  measure_requests(run, plan, settings_for(sel.profile, opt.seed));
+  run.doc.run.finished_utc = utc_now();
+  run.doc.run.interrupted = interrupt_requested();
+  return run;
+}
+
+void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
+               const MeasureOptions& opt) {
+  std::vector<MeasurementRequest> again;
+  for (const std::size_t i : indices) again.push_back(run.requests.at(i));
+  measure_requests(run, again, settings_for(parse_profile(opt.profile), opt.seed));
+  run.doc.run.finished_utc = utc_now();
+  run.doc.run.interrupted = interrupt_requested();
 }
 
 void write_run_outputs(const MeasuredRun& run) {

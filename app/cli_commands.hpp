@@ -48,6 +48,7 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 struct MeasuredRun {
   ResultsDocument doc;
   std::filesystem::path dir;
+  std::vector<MeasurementRequest> requests;  // what each of doc.measurements measured
 };
 // Plans `sel` on this machine, keeps the requests `keep` accepts (all when it is empty) and
 // measures them into a new results directory, printing progress and keeping results.json
@@ -55,6 +56,10 @@ struct MeasuredRun {
 MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::vector<std::string>& command_line,
                               const std::function<bool(const MeasurementRequest&)>& keep);
+// Measures the run's measurements at `indices` once more (with `opt`'s profile and seed),
+// adding the new records after the others.
+void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
+               const MeasureOptions& opt);
 // Writes every output of a run into its directory; prints the summary and the files written.
 void write_run_outputs(const MeasuredRun& run);
 

@@ -158,6 +158,9 @@ struct MachineLoad {
   // a quarter of a CPU on average (docs/methodology.md, "Contention").
   bool contended = false;
 };
+// "other processes used 0.95 CPUs and steal 0.00 (medians of 12 readings; max 1.02 and 0.00),
+// load average 2.10": the figures behind a contended verdict, for notes and reasons.
+std::string contention_figures(const MachineLoad& load);
 
 // One GPU's telemetry read every 100 ms during a measurement (the readings the source could
 // give; a quantity it never gave stays empty).

@@ -271,13 +271,7 @@ std::string throttle_note(const MeasurementRecord& r) {
 }
 
 std::string contention_note(const MeasurementRecord& r) {
-  if (!r.contended()) return "";
-  const MachineLoad& l = *r.load;
-  return fmt::format(
-      "contended: other processes used {:.2f} CPUs and steal {:.2f} (medians of {} readings; "
-      "max {:.2f} and {:.2f}), load average {:.2f}",
-      l.other_cpus.median, l.steal_cpus.median, l.readings, l.other_cpus.max, l.steal_cpus.max,
-      l.load_average.median);
+  return r.contended() ? "contended: " + contention_figures(*r.load) : "";
 }
 
 TelemetrySource* gpu_telemetry(std::string* why_not) {

@@ -31,25 +31,43 @@ std::optional<double> value_of(const MeasurementRecord& r, Quantity q) {
   return std::nullopt;
 }
 
+bool names(const Metric& m, const DeviceRef& device, const MeasurementRecord& r) {
+  return r.device == device && r.workload == m.workload && r.precision == m.precision &&
+         r.implementation == m.implementation;
+}
+
+bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b) {
+  return a.device == b.device && a.workload == b.workload && a.precision == b.precision &&
+         a.implementation == b.implementation && a.problem == b.problem;
+}
+
 // The measurement a metric names on a device: the largest problem (the closest to sustained
-// throughput, and what a profile's sizes are chosen for); among several of that problem, the
-// best passed one.
+// throughput, and what a profile's sizes are chosen for); among several of that problem (a
+// re-measurement, say), an uncontended one before a contended one, then the best passed one.
 const MeasurementRecord* pick(const ResultsDocument& doc, const Metric& m,
                               const DeviceRef& device) {
   const MeasurementRecord* best = nullptr;
   for (const auto& r : doc.measurements) {
-    if (r.device != device || r.workload != m.workload || r.precision != m.precision ||
-        r.implementation != m.implementation) {
-      continue;
-    }
+    if (!names(m, device, r)) continue;
     if (!best || problem_order(best->problem) < problem_order(r.problem)) {
       best = &r;
     } else if (best->problem == r.problem) {
+      if (best->contended() != r.contended()) {
+        if (best->contended()) best = &r;
+        continue;
+      }
       const auto a = value_of(*best, m.quantity), b = value_of(r, m.quantity);
       if (b && (!a || *a < *b)) best = &r;
     }
   }
   return best;
+}
+
+// How many times the document measured what `r` measured.
+std::size_t times_measured(const ResultsDocument& doc, const MeasurementRecord& r) {
+  return static_cast<std::size_t>(
+      std::count_if(doc.measurements.begin(), doc.measurements.end(),
+                    [&](const MeasurementRecord& o) { return same_measurement(o, r); }));
 }
 
 bool holds(double measured, Comparator c, double bound) {
@@ -127,6 +145,10 @@ class Judge {
 
   // How many criteria applied to this machine so far.
   int applied() const { return applied_; }
+  // The measurements a criterion missed while contended, measured only once so far.
+  const std::vector<const MeasurementRecord*>& contended_misses() const {
+    return contended_misses_;
+  }
 
   // `spec_applied`: whether any row of the spec applied; a spec keyed to other GPUs fails.
   AcceptanceResult finish(const Spec& spec, bool spec_applied, std::string label,
@@ -189,9 +211,9 @@ class Judge {
     if (!reading.value) return add(c, name, std::nullopt, std::nullopt, reading.why_not);
     switch (c.bound_kind) {
       case BoundKind::absolute:
-        return add(c, name, reading.value, c.bound_value, "");
+        return add(c, name, reading.value, c.bound_value, "", false, reading.record);
       case BoundKind::reference:
-        return add(c, name, reading.value, c.bound_value * *c.reference, "");
+        return add(c, name, reading.value, c.bound_value * *c.reference, "", false, reading.record);
       case BoundKind::peak: {
         const Peak& peak = reading.record->peak;
         if (!peak.gflops) {
@@ -199,7 +221,8 @@ class Judge {
                      fmt::format("no theoretical peak: {}", or_unknown(peak.basis)));
         }
         const double scale = m.quantity == Quantity::tflops ? 1e-3 : 1;
-        return add(c, name, reading.value, c.bound_value * *peak.gflops * scale, "");
+        return add(c, name, reading.value, c.bound_value * *peak.gflops * scale, "", false,
+                   reading.record);
       }
       case BoundKind::siblings: {
         std::vector<double> others;
@@ -210,15 +233,18 @@ class Judge {
         if (others.empty()) {
           return add(c, name, reading.value, std::nullopt, "", true);
         }
-        return add(c, name, reading.value, c.bound_value * compute_statistics(others).median, "");
+        return add(c, name, reading.value, c.bound_value * compute_statistics(others).median, "",
+                   false, reading.record);
       }
     }
   }
 
   // One verdict. Without a measured value or a bound the criterion cannot pass, unless
-  // `vacuous` (a sibling rule with no sibling to compare with).
+  // `vacuous` (a sibling rule with no sibling to compare with). `record`: the measurement the
+  // value was read from; a miss on a contended one only warns (docs/acceptance.md).
   void add(const Criterion& c, std::string name, std::optional<double> measured,
-           std::optional<double> bound, std::string reason, bool vacuous = false) {
+           std::optional<double> bound, std::string reason, bool vacuous = false,
+           const MeasurementRecord* record = nullptr) {
     CriterionVerdict v;
     v.metric = std::move(name);
     v.comparator = std::string(to_string(c.comparator));
@@ -250,11 +276,24 @@ class Judge {
       v.reason = std::move(reason);
     }
     v.verdict = ok ? Verdict::pass : verdict_of_miss(c.severity);
+    if (!ok && measured && record && record->contended()) {
+      // The machine was busy with other work: the shortfall may be the co-tenant's, not the
+      // machine's. Measured once, it is measured again (check does); measured again and still
+      // contended, it warns rather than fails.
+      const std::size_t times = times_measured(doc_, *record);
+      if (times == 1) contended_misses_.push_back(record);
+      v.verdict = Verdict::warn;
+      v.reason +=
+          fmt::format("{}measured while contended{} ({}): a warning, not a failure",
+                      v.reason.empty() ? "" : "; ", times > 1 ? ", and again when re-measured" : "",
+                      contention_figures(*record->load));
+    }
     verdicts_.push_back(std::move(v));
   }
 
   const ResultsDocument& doc_;
   std::vector<CriterionVerdict> verdicts_;
+  std::vector<const MeasurementRecord*> contended_misses_;
   int applied_ = 0;
 };
 
@@ -309,9 +348,10 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
   return {v, r, ""};
 }
 
-AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
-                       const std::string& checked_utc) {
-  Judge judge(doc);
+namespace {
+
+// Every criterion of the spec and the built-in ones; returns whether any row of the spec applied.
+bool judge_all(Judge& judge, const Spec& spec, const ResultsDocument& doc) {
   for (const auto& c : spec.criteria) judge.criterion(c);
   const bool spec_applied = judge.applied() > 0;
 
@@ -347,7 +387,27 @@ AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::
                             Severity::warn, "any",
                             "built-in: no measurement taken while throttled"));
   }
+  return spec_applied;
+}
+
+}  // namespace
+
+AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
+                       const std::string& checked_utc) {
+  Judge judge(doc);
+  const bool spec_applied = judge_all(judge, spec, doc);
   return judge.finish(spec, spec_applied, spec_label, checked_utc);
+}
+
+std::vector<std::size_t> contended_misses(const Spec& spec, const ResultsDocument& doc) {
+  Judge judge(doc);
+  judge_all(judge, spec, doc);
+  std::vector<std::size_t> indices;
+  for (const MeasurementRecord* r : judge.contended_misses()) {
+    const auto index = static_cast<std::size_t>(r - doc.measurements.data());
+    if (std::find(indices.begin(), indices.end(), index) == indices.end()) indices.push_back(index);
+  }
+  return indices;
 }
 
 }  // namespace flopbench

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/core/results.hpp"
 #include "reports/acceptance/metric.hpp"
@@ -25,7 +26,13 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
 
 // Judges `doc` against `spec`, adding the built-in criteria (docs/acceptance.md): every
 // measurement verified, no throttling, no GPU far behind its siblings.
+// A criterion that a contended measurement misses warns instead of failing, saying so.
 AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
                        const std::string& checked_utc);
+
+// The measurements (indices into doc.measurements) that a criterion missed while they were
+// contended and that were measured only once: `check` measures these again, once, before its
+// verdict, as a fleet's node health checks retry a failed probe before condemning the node.
+std::vector<std::size_t> contended_misses(const Spec& spec, const ResultsDocument& doc);
 
 }  // namespace flopbench
