@@ -109,8 +109,44 @@ void print_written_files(const fs::path& dir, bool with_results_json) {
 
 struct RunOptions {
   std::string workloads, implementations, precision = "all", sizes;
+  int repeat = 1;  // independent runs of the whole selection
   MeasureOptions measure;
 };
+
+// Measures the selection `opt.repeat` times, each run a results directory of its own:
+// `--out` itself for one, `run-1` ... `run-N` inside it for several (the replicates that
+// `flopbench compare A1 A2 ... --against B1 B2 ...` takes). Returns the worst exit status.
+int run_replicates(const RunOptions& opt, const Selection& sel,
+                   const std::vector<std::string>& command_line) {
+  const auto run_once = [&](const MeasureOptions& measure) {
+    const MeasuredRun run = measure_selection(sel, measure, command_line, {});
+    write_run_outputs(run);
+    const int status = run_exit_status(run.doc);
+    if (status == kExitInterrupted) {
+      fmt::print(stderr,
+                 "flopbench: interrupted; the measurements finished before it were written\n");
+    } else if (status == kExitFailures) {
+      fmt::print(stderr, "flopbench: a measurement was incorrect or failed; see {}/report.md\n",
+                 run.dir.string());
+    }
+    return status;
+  };
+  if (opt.repeat == 1) return run_once(opt.measure);
+  const fs::path parent = prepare_output_dir(opt.measure.out, host_name());
+  int status = kExitOk;
+  for (int i = 1; i <= opt.repeat; ++i) {
+    fmt::print("\nrun {} of {}\n", i, opt.repeat);
+    MeasureOptions one = opt.measure;
+    one.out = (parent / fmt::format("run-{}", i)).string();
+    status = std::max(status, run_once(one));
+    if (status == kExitInterrupted) break;
+  }
+  fmt::print(
+      "\n{} runs in {}/run-*; compare them with another set as 'flopbench compare "
+      "{}/run-*/results.json --against OTHER/run-*/results.json'\n",
+      opt.repeat, parent.string(), parent.string());
+  return status;
+}
 
 int run_command(const RunOptions& opt, const std::vector<std::string>& command_line) {
   Selection sel;
@@ -122,17 +158,7 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   sel.precisions = parse_precisions(opt.precision);
   if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
 
-  const MeasuredRun run = measure_selection(sel, opt.measure, command_line, {});
-  write_run_outputs(run);
-  const int status = run_exit_status(run.doc);
-  if (status == kExitInterrupted) {
-    fmt::print(stderr,
-               "flopbench: interrupted; the measurements finished before it were written\n");
-  } else if (status == kExitFailures) {
-    fmt::print(stderr, "flopbench: a measurement was incorrect or failed; see {}/report.md\n",
-               run.dir.string());
-  }
-  return status;
+  return run_replicates(opt, sel, command_line);
 }
 
 // Measures each request in turn into the run, with a progress line each, keeping results.json
@@ -292,6 +318,11 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--sizes", opt->sizes,
                   "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
                   "K/M/G suffixes; default: the profile's");
+  cmd->add_option("--repeat", opt->repeat,
+                  "independent runs of the whole selection, each in a directory run-1 ... run-N "
+                  "inside --out (replicates for 'flopbench compare ... --against ...')")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   add_measure_options(cmd, opt->measure);
   return {cmd, [opt](const std::vector<std::string>& command_line) {
             return run_command(*opt, command_line);

@@ -161,17 +161,19 @@ TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
 // Runs of one command differ only by noise: compare must never call that a regression, on this
 // machine or a busy one.
 TEST_F(Cli, RepeatedRunsOfOneCommandNeverCompareAsARegression) {
-  const std::vector<std::string> run = {"run", "--workloads", "gemm,stream,peak", "--profile",
-                                        "quick"};
+  // Four independent runs of one command (--repeat), each a results directory of its own.
+  const fs::path out = dir_ / "replicates";
+  const Outcome runs = flopbench({"run", "--workloads", "gemm,stream,peak", "--profile", "quick",
+                                  "--repeat", "4", "--out", out.string()});
+  ASSERT_EQ(runs.status, 0) << runs.err;
   std::vector<std::string> results;
-  for (int i = 0; i < 4; ++i) {
-    const fs::path out = dir_ / fmt::format("run{}", i);
-    auto args = run;
-    args.insert(args.end(), {"--out", out.string()});
-    const Outcome o = flopbench(args);
-    ASSERT_EQ(o.status, 0) << o.err;
-    results.push_back((out / "results.json").string());
+  for (int i = 1; i <= 4; ++i) {
+    const fs::path file = out / fmt::format("run-{}", i) / "results.json";
+    ASSERT_EQ(read_results_file(file).measurements.size(),
+              read_results_file(out / "run-1" / "results.json").measurements.size());
+    results.push_back(file.string());
   }
+  EXPECT_FALSE(fs::exists(out / "run-5"));
   for (std::size_t i = 1; i < results.size(); ++i) {
     const Outcome o = flopbench({"compare", results[0], results[i], "--fail-on-regression", "0"});
     EXPECT_EQ(o.status, 0) << o.out << o.err;

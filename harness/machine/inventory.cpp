@@ -123,6 +123,11 @@ CpuInventory cpu_inventory() {
   return cpu;
 }
 
+std::string host_name() {
+  std::array<char, 256> host{};
+  return gethostname(host.data(), host.size() - 1) == 0 ? host.data() : "";
+}
+
 Environment collect_environment(const std::map<std::string, std::string>& extra_libraries) {
   Environment env;
   env.flopbench_version = build::version;
@@ -131,8 +136,7 @@ Environment collect_environment(const std::map<std::string, std::string>& extra_
   env.compiler_flags = build::cxx_flags;
   env.build_type = build::build_type;
 
-  std::array<char, 256> host{};
-  if (gethostname(host.data(), host.size() - 1) == 0) env.host = host.data();
+  env.host = host_name();
   env.os = parse_os_release(read_text("/etc/os-release"));
   if (utsname names{}; uname(&names) == 0) env.kernel = names.release;
 

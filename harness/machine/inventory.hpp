@@ -27,6 +27,9 @@ GpuInventory gpu_inventory();
 // in a CPU-only build. Defined beside gpu_inventory().
 std::map<std::string, std::string> gpu_libraries();
 
+// This machine's host name; "" when it has none.
+std::string host_name();
+
 // Build facts, host, OS, library versions, OpenMP environment, CPU and GPU inventory.
 // extra_libraries (Eigen, OpenBLAS, cuBLAS versions from the implementations) are added to the
 // libraries this file knows, replacing any of the same name.
