@@ -17,6 +17,17 @@ namespace {
 
 using nlohmann::json;
 
+// Google Benchmark's load_avg is the machine's load average when the run started; flopbench
+// reads the 1-minute load average during every measurement, and gives the median of those.
+json load_average(const ResultsDocument& doc) {
+  std::vector<double> medians;
+  for (const auto& r : doc.measurements) {
+    if (r.load && r.load->readings > 0) medians.push_back(r.load->load_average.median);
+  }
+  if (medians.empty()) return json::array();
+  return json::array({compute_statistics(medians).median});
+}
+
 json google_benchmark_context(const ResultsDocument& doc) {
   const auto& env = doc.environment;
   json caches = json::array();
@@ -33,15 +44,20 @@ json google_benchmark_context(const ResultsDocument& doc) {
           {"mhz_per_cpu", env.cpu.clock_ghz ? std::llround(*env.cpu.clock_ghz * 1000) : 0},
           {"cpu_scaling_enabled", false},
           {"caches", caches},
-          {"load_avg", json::array()},
+          {"load_avg", load_average(doc)},
           {"library_build_type", env.build_type == "Debug" ? "debug" : "release"},
           {"json_schema_version", 1},
           {"flopbench_version", env.flopbench_version},
           {"flopbench_git_commit", env.git_commit}};
 }
 
-// One benchmark instance: the rows Google Benchmark writes for a benchmark run with
-// --benchmark_repetitions, one repetition per flopbench sample.
+// One benchmark instance: one "iteration" row holding the median sample, then the aggregates of
+// the samples, as Google Benchmark writes them with --benchmark_repetitions (mean, median,
+// stddev, cv). Not one row per sample: compare.py's OVERALL_GEOMEAN averages over every
+// iteration row, so measurements with more samples would weigh more, and its U test would treat
+// the samples of one run as independent, which they are not (docs/methodology.md, "Comparing
+// runs"). One row per measurement also keeps the file, and the memory to make it, independent of
+// the sample count.
 void add_google_benchmark_rows(const MeasurementRecord& r, int family, int instance,
                                json& benchmarks) {
   const std::string name = fmt::format("{}/{}/{}/{}/{}", r.workload, r.implementation, r.device,
@@ -49,32 +65,33 @@ void add_google_benchmark_rows(const MeasurementRecord& r, int family, int insta
   const auto n = r.samples_s.size();
   // cpu_time is the host's view of the same sample (for GPU work, the launching thread's wall
   // time); a document without one per sample falls back to the sample itself.
-  const auto host_s = r.host_wall_s.size() == n ? r.host_wall_s : r.samples_s;
-  std::vector<double> flops_rate, bytes_rate;
-  for (double s : r.samples_s) {
-    flops_rate.push_back(r.flops / s);
-    bytes_rate.push_back(r.bytes / s);
-  }
+  const auto& host_s = r.host_wall_s.size() == n ? r.host_wall_s : r.samples_s;
+  const Statistics real = r.stats.value_or(compute_statistics(r.samples_s));
+  const Statistics cpu = compute_statistics(host_s);
+  // Rates are per-sample counters in Google Benchmark: their aggregates are over the samples'
+  // rates, so the mean rate is not the rate of the mean time.
+  const auto rates = [&](double amount) {
+    std::vector<double> out;
+    out.reserve(n);
+    for (double s : r.samples_s) out.push_back(amount / s);
+    return compute_statistics(out);
+  };
+  const Statistics flops = rates(r.flops), bytes_per_s = rates(r.bytes);
   const json common = {
       {"name", name},     {"family_index", family}, {"per_family_instance_index", instance},
       {"run_name", name}, {"repetitions", n},       {"threads", std::max(1, r.threads)},
       {"time_unit", "ns"}};
-  for (std::size_t i = 0; i < n; ++i) {
-    json row = common;
-    row["run_type"] = "iteration";
-    row["repetition_index"] = i;
-    row["iterations"] = std::max<std::int64_t>(1, r.iterations_per_sample);
-    row["real_time"] = r.samples_s[i] * 1e9;
-    row["cpu_time"] = host_s[i] * 1e9;
-    if (r.flops > 0) row["FLOPS"] = flops_rate[i];
-    if (r.bytes > 0) row["bytes_per_second"] = bytes_rate[i];
-    benchmarks.push_back(std::move(row));
-  }
 
-  const Statistics real = r.stats.value_or(compute_statistics(r.samples_s));
-  const Statistics cpu = compute_statistics(host_s);
-  const Statistics flops = compute_statistics(flops_rate);
-  const Statistics bytes_per_s = compute_statistics(bytes_rate);
+  json median = common;
+  median["run_type"] = "iteration";
+  median["repetition_index"] = 0;
+  median["iterations"] = std::max<std::int64_t>(1, r.iterations_per_sample);
+  median["real_time"] = real.median * 1e9;
+  median["cpu_time"] = cpu.median * 1e9;
+  if (r.flops > 0) median["FLOPS"] = r.flops / real.median;
+  if (r.bytes > 0) median["bytes_per_second"] = r.bytes / real.median;
+  benchmarks.push_back(std::move(median));
+
   const auto pick = [](const Statistics& s, std::string_view aggregate) {
     return aggregate == "mean"     ? s.mean
            : aggregate == "median" ? s.median

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,10 +60,13 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   void signal(int sig) { kill(pid_, sig); }
-  // The exit status, or 128 + signal when it was killed.
-  int wait() {
+  // The exit status, or 128 + signal when it was killed; with `peak_rss_kib`, the child's peak
+  // resident memory.
+  int wait(long* peak_rss_kib = nullptr) {
     int status = 0;
-    waitpid(pid_, &status, 0);
+    rusage usage{};
+    wait4(pid_, &status, 0, &usage);
+    if (peak_rss_kib) *peak_rss_kib = usage.ru_maxrss;
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }

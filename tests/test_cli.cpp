@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +17,8 @@
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/measure/plan.hpp"
+#include "reports/compare.hpp"
+#include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
 #include "tests/test_support.hpp"
@@ -181,6 +186,89 @@ TEST_F(Cli, RepeatedRunsOfOneCommandNeverCompareAsARegression) {
   const Outcome replicates = flopbench({"compare", results[0], results[1], "--against", results[2],
                                         results[3], "--fail-on-regression", "0"});
   EXPECT_EQ(replicates.status, 0) << replicates.out << replicates.err;
+}
+
+// Reading a results file and writing every output from it takes memory in proportion to the
+// file, not kilobytes per sample (google-benchmark.json once took 4 KB a sample: 2 GB for a
+// 500,000-sample file).
+TEST_F(Cli, ReportOnHalfAMillionSamplesStaysWithinBoundedMemory) {
+  const fs::path small = dir_ / "small";
+  ASSERT_EQ(flopbench({"run", "--workloads", "dot", "--implementations", "omp", "--precision",
+                       "fp32", "--sizes", "1024", "--profile", "quick", "--threads", "1", "--out",
+                       small.string()})
+                .status,
+            0);
+  ResultsDocument doc = read_results_file(small / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 1u);
+  const MeasurementRecord one = doc.measurements[0];
+  doc.measurements.clear();
+  for (int i = 0; i < 10; ++i) {
+    MeasurementRecord r = one;
+    r.problem = Problem::vector(1024 + i);  // ten distinct measurements
+    r.samples_s.assign(50'000, 0);
+    for (std::size_t s = 0; s < r.samples_s.size(); ++s)
+      r.samples_s[s] = 1e-3 * (1 + 1e-6 * static_cast<double>(s));
+    r.host_wall_s = r.samples_s;
+    doc.measurements.push_back(std::move(r));
+  }
+  const fs::path big = dir_ / "big";
+  fs::create_directories(big);
+  write_file_atomically(big / "results.json", JsonPrinter().print(doc));
+  const auto file_kib = static_cast<long>(fs::file_size(big / "results.json") / 1024);
+
+  testing::Process report(
+      {"report", (big / "results.json").string(), "--out", (dir_ / "outputs").string()},
+      dir_ / "capture");
+  long peak_kib = 0;
+  ASSERT_EQ(report.wait(&peak_kib), 0) << report.err();
+  // Generous: the parsed document, its copies in each output, and the program itself; the
+  // 4 KB-per-sample printer needed over 1.6 GB here.
+  EXPECT_LT(peak_kib, 400 * 1024) << "results.json is " << file_kib << " KiB";
+}
+
+// Google Benchmark's own compare.py (Debian's libbenchmark-tools) on two runs: one row per
+// measurement, and an OVERALL_GEOMEAN that is the geometric mean of the median ratios, which
+// flopbench's compare reports too.
+TEST_F(Cli, GoogleBenchmarksComparePyReadsTwoRunsRight) {
+  const fs::path compare_py = "/usr/share/benchmark/compare.py";
+  if (!fs::exists(compare_py) || std::system("/usr/bin/python3 -c 'import scipy' 2>/dev/null") != 0)
+    GTEST_SKIP() << "needs libbenchmark-tools and python3-scipy (scripts/install-deps.sh --test)";
+  std::vector<fs::path> runs;
+  for (const char* name : {"a", "b"}) {
+    runs.push_back(dir_ / name);
+    ASSERT_EQ(
+        flopbench({"run", "--workloads", "dot,sum", "--implementations", "omp", "--sizes", "4096",
+                   "--profile", "quick", "--threads", "1", "--out", runs.back().string()})
+            .status,
+        0);
+  }
+  const fs::path text = dir_ / "compare.txt";
+  ASSERT_EQ(
+      std::system(fmt::format("/usr/bin/python3 {} --no-color benchmarks {} {} > {} 2>&1",
+                              compare_py.string(), (runs[0] / "google-benchmark.json").string(),
+                              (runs[1] / "google-benchmark.json").string(), text.string())
+                      .c_str()),
+      0)
+      << read_text(text);
+  const std::string out = read_text(text);
+  // The geometric mean of the median time ratios, over every measurement (flopbench's own
+  // geomean leaves out contended ones).
+  const ResultsDocument a = read_results_file(runs[0] / "results.json");
+  const ResultsDocument b = read_results_file(runs[1] / "results.json");
+  const CompareResult ours = compare_results(a, b);
+  ASSERT_EQ(ours.matched.size(), 4u);  // dot and sum, fp32 and fp64
+  double log_sum = 0;
+  for (const auto& c : ours.matched) log_sum += std::log(c.b_median / c.a_median);
+  std::smatch geomean;
+  ASSERT_TRUE(std::regex_search(out, geomean, std::regex(R"(OVERALL_GEOMEAN\s+([-+][0-9.]+))")))
+      << out;
+  EXPECT_NEAR(std::stod(geomean[1]), std::exp(log_sum / 4) - 1, 1e-4) << out;
+  for (const auto& c : ours.matched) {
+    const std::string name = fmt::format("{}/omp/cpu/{}/{}", c.a->workload,
+                                         to_string(c.a->precision), c.a->problem.label());
+    for (const char* suffix : {" ", "_median ", "_cv "})
+      EXPECT_NE(out.find(name + suffix), std::string::npos) << name << suffix << "\n" << out;
+  }
 }
 
 TEST_F(Cli, SelectionFlagsNarrowTheRun) {

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/results.hpp"
+#include "harness/core/statistics.hpp"
 #include "reports/console.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
@@ -728,37 +729,56 @@ TEST(ReportsGoogleBenchmark, StructureAndCounts) {
   EXPECT_EQ(context.at("library_build_type"), "release");
   EXPECT_EQ(context.at("flopbench_version"), "0.1.0");
 
-  std::size_t expected_iterations = 0, passed = 0;
-  for (const auto& r : doc.measurements) {
-    if (r.disposition != Disposition::passed) continue;
-    ++passed;
-    expected_iterations += r.samples_s.size();
-  }
-  std::size_t iterations = 0;
-  std::map<std::string, int> aggregates;
+  // No load figures in the document: no load average.
+  EXPECT_EQ(context.at("load_avg"), json::array());
+
+  // One iteration row per measurement (its median) and the four aggregates: compare.py's
+  // geomean weighs each measurement once, whatever its sample count.
+  std::size_t passed = 0;
+  for (const auto& r : doc.measurements) passed += r.disposition == Disposition::passed;
+  std::map<std::string, int> rows;
   for (const auto& b : j.at("benchmarks")) {
     EXPECT_EQ(b.at("time_unit"), "ns");
     if (b.at("run_type") == "iteration") {
-      ++iterations;
-      EXPECT_TRUE(b.contains("repetition_index"));
+      ++rows["iteration"];
+      EXPECT_EQ(b.at("name"), b.at("run_name"));
     } else {
       ASSERT_EQ(b.at("run_type"), "aggregate");
       const std::string name = b.at("aggregate_name");
-      ++aggregates[name];
+      ++rows[name];
       EXPECT_EQ(b.at("aggregate_unit"), name == "cv" ? "percentage" : "time");
       EXPECT_EQ(b.at("name"), b.at("run_name").get<std::string>() + "_" + name);
     }
   }
-  EXPECT_EQ(iterations, expected_iterations);
-  for (const char* name : {"mean", "median", "stddev", "cv"}) {
-    EXPECT_EQ(aggregates[name], static_cast<int>(passed)) << name;
+  for (const char* name : {"iteration", "mean", "median", "stddev", "cv"}) {
+    EXPECT_EQ(rows[name], static_cast<int>(passed)) << name;
   }
 
-  const json& first = j.at("benchmarks").at(0);
-  EXPECT_EQ(first.at("name"), "gemm/omp/cpu/fp32/256x256x256");
-  EXPECT_EQ(first.at("real_time"), doc.measurements[0].samples_s[0] * 1e9);
-  EXPECT_EQ(first.at("cpu_time"), doc.measurements[0].host_wall_s[0] * 1e9);
-  EXPECT_EQ(first.at("FLOPS"), doc.measurements[0].flops / doc.measurements[0].samples_s[0]);
+  const MeasurementRecord& r0 = doc.measurements[0];
+  const auto row = [&](std::size_t i) { return j.at("benchmarks").at(i); };
+  EXPECT_EQ(row(0).at("name"), "gemm/omp/cpu/fp32/256x256x256");
+  EXPECT_DOUBLE_EQ(row(0).at("real_time").get<double>(), r0.stats->median * 1e9);
+  EXPECT_DOUBLE_EQ(row(0).at("cpu_time").get<double>(),
+                   compute_statistics(r0.host_wall_s).median * 1e9);
+  EXPECT_DOUBLE_EQ(row(0).at("FLOPS").get<double>(), r0.flops / r0.stats->median);
+  EXPECT_EQ(row(0).at("repetitions"), r0.samples_s.size());
+  // cv is the record's stddev / mean of the sample times, a fraction as Google Benchmark writes
+  // it; cpu_time's is that of the host times.
+  EXPECT_EQ(row(4).at("aggregate_name"), "cv");
+  EXPECT_DOUBLE_EQ(row(4).at("real_time").get<double>(), r0.stats->cv);
+  const Statistics host = compute_statistics(r0.host_wall_s);
+  EXPECT_NEAR(row(4).at("cpu_time").get<double>(), host.stddev / host.mean, 1e-12);
+  EXPECT_GT(row(4).at("cpu_time").get<double>(), 0);
+
+  // The load average is the median of what the measurements read.
+  ResultsDocument loaded = doc;
+  for (double average : {1.0, 3.0, 2.5}) {
+    loaded.measurements.push_back(loaded.measurements[0]);
+    loaded.measurements.back().load = MachineLoad{.readings = 5, .load_average = {0, average, 9}};
+  }
+  EXPECT_EQ(json::parse(GoogleBenchmarkPrinter().print(loaded)).at("context").at("load_avg"),
+            json::array({2.5}));
+
   // gemm/omp/cpu/fp32 at 512^3 is the same family's second instance.
   bool second_instance = false;
   for (const auto& b : j.at("benchmarks")) {

@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 #include <utility>
 
 #include "harness/core/build_info.hpp"
@@ -160,11 +161,28 @@ Environment collect_environment(const std::map<std::string, std::string>& extra_
   }
   for (const auto& [name, version] : extra_libraries) env.libraries[name] = version;
 
-  for (const char* name : {"OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES", "OMP_DYNAMIC"}) {
-    const char* value = std::getenv(name);
-    env.openmp_env[name] = value == nullptr ? "" : value;
-  }
+  env.openmp_env = threading_environment(environ);
   return env;
+}
+
+std::map<std::string, std::string> threading_environment(const char* const* envp) {
+  std::map<std::string, std::string> vars;
+  // Always present, so that a reader sees they were unset.
+  for (const char* name : {"OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES", "OMP_DYNAMIC"})
+    vars[name] = "";
+  for (; envp && *envp; ++envp) {
+    const std::string_view entry = *envp;
+    const auto equals = entry.find('=');
+    if (equals == std::string_view::npos) continue;
+    const std::string_view name = entry.substr(0, equals);
+    for (std::string_view prefix : {"OMP_", "GOMP_", "KMP_", "OPENBLAS_", "MKL_"}) {
+      if (name.starts_with(prefix)) {
+        vars[std::string(name)] = std::string(entry.substr(equals + 1));
+        break;
+      }
+    }
+  }
+  return vars;
 }
 
 }  // namespace flopbench

@@ -30,6 +30,11 @@ std::map<std::string, std::string> gpu_libraries();
 // This machine's host name; "" when it has none.
 std::string host_name();
 
+// The variables of `envp` (an environ-style array) that steer the threading of OpenMP (OMP_*,
+// GOMP_*, KMP_*), OpenBLAS (OPENBLAS_*) and MKL (MKL_*), name -> value; OMP_NUM_THREADS,
+// OMP_PROC_BIND, OMP_PLACES and OMP_DYNAMIC are always there, "" when unset.
+std::map<std::string, std::string> threading_environment(const char* const* envp);
+
 // Build facts, host, OS, library versions, OpenMP environment, CPU and GPU inventory.
 // extra_libraries (Eigen, OpenBLAS, cuBLAS versions from the implementations) are added to the
 // libraries this file knows, replacing any of the same name.

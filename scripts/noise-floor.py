@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""How far the medians of repeated runs of one command drift apart on this machine.
+
+Runs `flopbench run --repeat K --out DIR RUN_ARGS...` (or reads an earlier DIR with --from) and,
+for every measurement that passed in every run, takes the ratio of each run's median time to every
+other run's. It prints each measurement's largest ratio and the distribution over all of them, with
+and without the contended measurements. compare's noise floor for one run on each side
+(reports/compare.hpp) is set from this: docs/methodology.md, "Comparing runs".
+
+  scripts/noise-floor.py --flopbench build/cpu-only/flopbench --runs 8 --out /tmp/nf -- \
+      --profile quick --threads 2
+"""
+
+import argparse
+import itertools
+import json
+import math
+import pathlib
+import subprocess
+import sys
+
+
+def key(m):
+    return (m["workload"], m["implementation"], m["device"], m["precision"],
+            json.dumps(m["problem"], sort_keys=True))
+
+
+def label(m):
+    return (f'{m["display_name"]} {m["precision"]} {m["implementation"]} {m["device"]} '
+            f'{m["problem_label"]}')
+
+
+def percentile(values, q):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(math.ceil(q * len(s))) - 1)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--flopbench", default="build/flopbench")
+    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--out", help="results directory for the runs (must not exist)")
+    parser.add_argument("--from", dest="source", help="analyse the run-*/ of an earlier --out")
+    parser.add_argument("run_args", nargs="*", help="after --: options of flopbench run")
+    args = parser.parse_args()
+
+    if args.source:
+        top = pathlib.Path(args.source)
+    else:
+        if not args.out:
+            parser.error("give --out DIR to run, or --from DIR to analyse")
+        top = pathlib.Path(args.out)
+        subprocess.run([args.flopbench, "run", "--repeat", str(args.runs), "--out", str(top)] +
+                       args.run_args, check=True, stdout=subprocess.DEVNULL)
+    runs = [json.loads(p.read_text()) for p in sorted(top.glob("run-*/results.json"))]
+    if len(runs) < 2:
+        sys.exit(f"{top}: fewer than two run-*/results.json")
+
+    by_key = {}
+    for run in runs:
+        for m in run["measurements"]:
+            by_key.setdefault(key(m), []).append(m)
+    all_drift, quiet_drift, rows = [], [], []
+    for ms in by_key.values():
+        if len(ms) != len(runs) or any(m["disposition"] != "passed" for m in ms):
+            continue
+        medians = [m["statistics"]["median_s"] for m in ms]
+        contended = sum(bool((m.get("load") or {}).get("contended")) for m in ms)
+        # |ratio - 1| of every pair, the larger median over the smaller.
+        drift = [max(a, b) / min(a, b) - 1 for a, b in itertools.combinations(medians, 2)]
+        all_drift += drift
+        if contended == 0:
+            quiet_drift += drift
+        rows.append((max(drift), label(ms[0]), contended))
+
+    print(f"{len(runs)} runs of: {' '.join(runs[0]['run']['command_line'])}")
+    print(f"host {runs[0]['environment']['host']}, {runs[0]['environment']['cpu']['model']}, "
+          f"{runs[0]['run']['started_utc']} to {runs[-1]['run']['finished_utc']}")
+    print(f"\n{'largest drift':>13}  contended  measurement")
+    for worst, name, contended in sorted(rows, reverse=True):
+        print(f"{100 * worst:12.1f}%  {contended:>4} of {len(runs)}  {name}")
+    for title, drift in (("every measurement", all_drift), ("never contended", quiet_drift)):
+        if not drift:
+            print(f"\n{title}: none")
+            continue
+        print(f"\n{title}: {len(drift)} pairs of runs; drift of the median time "
+              f"p50 {100 * percentile(drift, 0.5):.1f}%, p90 {100 * percentile(drift, 0.9):.1f}%, "
+              f"p95 {100 * percentile(drift, 0.95):.1f}%, max {100 * max(drift):.1f}%")
+
+
+if __name__ == "__main__":
+    main()
