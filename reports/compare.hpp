@@ -32,7 +32,8 @@ struct CompareRule {
   // The noise floor between two single runs of the same command: changes of the median time
   // smaller than this (a fraction) are "same" whatever the test on the samples says, because
   // samples of one run share its clocks, memory placement and co-tenants, and runs drift apart
-  // by more than their samples spread (docs/methodology.md, "Comparing runs").
+  // by more than their samples spread (docs/methodology.md, "Comparing runs", says how it is
+  // measured with scripts/noise-floor.py, and that this value is still chosen).
   double cpu_noise_floor = 0.10;
   // Not yet measured on a GPU: event-timed GPU work drifts far less than CPU work on a VM.
   double gpu_noise_floor = 0.05;
