@@ -16,6 +16,7 @@
 #include "harness/core/build_info.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/load_sampler.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
 #include "reports/console.hpp"
@@ -161,6 +162,24 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   return run_replicates(opt, sel, command_line);
 }
 
+// --wait-quiet: waits, with a line on stderr each second, until the machine is quiet or
+// `limit_s` seconds have passed, then measures either way.
+void wait_quiet(int limit_s) {
+  const bool quiet =
+      wait_for_quiet(limit_s, load_over_one_second, [&](const MachineLoad& load, int waited_s) {
+        fmt::print(stderr,
+                   "waiting for a quiet machine ({} of at most {} "
+                   "s): {}\n",
+                   waited_s, limit_s, contention_figures(load));
+      });
+  if (!quiet) {
+    fmt::print(stderr,
+               "flopbench: the machine was not quiet after {} s; measuring anyway (measurements "
+               "it disturbs are marked contended)\n",
+               limit_s);
+  }
+}
+
 // Measures each request in turn into the run, with a progress line each, keeping results.json
 // current.
 void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& plan,
@@ -204,6 +223,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   doc.environment = collect_environment(implementation_libraries());
   auto plan = plan_measurements(sel, doc.environment);
   if (keep) std::erase_if(plan, [&](const MeasurementRequest& r) { return !keep(r); });
+  if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
   const fs::path dir = prepare_output_dir(opt.out, doc.environment.host);
   doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
 
@@ -303,6 +323,10 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
   cmd->add_option("--seed", opt.seed, "seed of the generated inputs")->capture_default_str();
   cmd->add_option("--out", opt.out,
                   "results directory; must not exist or be empty (default results/<host>-<time>)");
+  cmd->add_flag("--wait-quiet{60}", opt.wait_quiet_s,
+                "--wait-quiet[=SECONDS]: first wait, up to SECONDS (60), until other processes "
+                "and steal take less than a quarter of a CPU, then measure")
+      ->check(CLI::Range(1, 86400));
 }
 
 Command add_run_command(CLI::App& app) {

@@ -41,8 +41,9 @@ struct MeasureOptions {
   std::uint64_t seed = 1;
   std::string out;           // the results directory: new or empty; "" for results/<host>-<time>
   std::string gpus = "all";  // "all" or GPU indices, "0,2"
+  int wait_quiet_s = 0;      // wait up to this long for a quiet machine first; 0: do not wait
 };
-// --profile, --threads, --gpus, --seed, --out.
+// --profile, --threads, --gpus, --seed, --out, --wait-quiet.
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 
 struct MeasuredRun {

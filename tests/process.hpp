@@ -78,6 +78,25 @@ class Process {
   std::filesystem::path out_, err_;
 };
 
+// A co-tenant: a child process spinning on one CPU until destroyed.
+class CpuHog {
+ public:
+  CpuHog() : pid_(fork()) {
+    if (pid_ == 0) {
+      for (;;) __asm__ volatile("");
+    }
+  }
+  ~CpuHog() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  CpuHog(const CpuHog&) = delete;
+  CpuHog& operator=(const CpuHog&) = delete;
+
+ private:
+  pid_t pid_;
+};
+
 struct Outcome {
   int status;
   std::string out, err;

@@ -3,8 +3,6 @@
 // report.md, generate-then-check round trips, shipped specs, and `flopbench check` end to end.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -751,26 +749,6 @@ TEST_F(Check, WithoutResultsMeasuresWhatTheSpecNeeds) {
   EXPECT_NE(read_text(out / "report.md").find("## Acceptance"), std::string::npos);
 }
 
-// A co-tenant: a child process spinning on one CPU until destroyed.
-class CpuHog {
- public:
-  CpuHog() : pid_(fork()) {
-    if (pid_ == 0) {
-      volatile std::uint64_t spins = 0;
-      for (;;) spins = spins + 1;
-    }
-  }
-  ~CpuHog() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  CpuHog(const CpuHog&) = delete;
-  CpuHog& operator=(const CpuHog&) = delete;
-
- private:
-  pid_t pid_;
-};
-
 TEST_F(Check, AMissWhileACpuHogRunsIsMeasuredAgainAndWarnsInsteadOfFailing) {
   // A bound no machine reaches, measured on every CPU while another process spins on one.
   const fs::path spec = write_spec("cpu.sgemm.omp.gflops,>=,1000000 GFLOP/s,fail,any,x\n");
@@ -778,7 +756,7 @@ TEST_F(Check, AMissWhileACpuHogRunsIsMeasuredAgainAndWarnsInsteadOfFailing) {
   const std::string threads = std::to_string(std::thread::hardware_concurrency());
   Outcome o;
   {
-    const CpuHog hog;
+    const testing::CpuHog hog;
     o = flopbench({"check", "--spec", spec.string(), "--profile", "quick", "--sizes", "256",
                    "--threads", threads, "--out", out.string(), "--junit",
                    (dir_.path() / "junit.xml").string()});

@@ -271,6 +271,27 @@ TEST_F(Cli, GoogleBenchmarksComparePyReadsTwoRunsRight) {
   }
 }
 
+// --wait-quiet waits for the machine, saying so on stderr, and measures anyway at its limit.
+TEST_F(Cli, WaitQuietWaitsForABusyMachineThenMeasuresAnyway) {
+  const fs::path out = dir_ / "waited";
+  Outcome o;
+  {
+    const testing::CpuHog hog;
+    o = flopbench({"run", "--wait-quiet=1", "--workloads", "dot", "--implementations", "omp",
+                   "--precision", "fp32", "--sizes", "64", "--profile", "quick", "--out",
+                   out.string()});
+  }
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.err.find("waiting for a quiet machine (1 of at most 1 s): other processes used "),
+            std::string::npos)
+      << o.err;
+  EXPECT_NE(o.err.find("the machine was not quiet after 1 s; measuring anyway"), std::string::npos)
+      << o.err;
+  EXPECT_EQ(read_results_file(out / "results.json").measurements.size(), 1u);
+  EXPECT_EQ(flopbench({"run", "--wait-quiet=0", "--out", (dir_ / "never").string()}).status,
+            kExitBadInput);
+}
+
 TEST_F(Cli, SelectionFlagsNarrowTheRun) {
   const fs::path out = dir_ / "narrow";
   const Outcome o =

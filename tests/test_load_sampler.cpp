@@ -2,8 +2,6 @@
 // through a stand-in source, and a live CPU hog in another process.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +11,7 @@
 #include "harness/machine/load_sampler.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/runner.hpp"
+#include "tests/process.hpp"
 
 namespace flopbench {
 namespace {
@@ -98,19 +97,41 @@ TEST(LoadSampler, GpuTelemetryDuringTheMeasurementShowsThrottling) {
                         g.throttled_readings, g.readings));
 }
 
+TEST(LoadSampler, WaitForQuietStopsAtTheFirstQuietSecondOrAtTheLimit) {
+  const MachineLoad busy{.readings = 10, .other_cpus = {1, 1, 1}, .contended = true};
+  const MachineLoad quiet{.readings = 10};
+  std::vector<int> told;
+  const auto note = [&](const MachineLoad&, int waited_s) { told.push_back(waited_s); };
+
+  std::vector<MachineLoad> seconds = {busy, busy, quiet};
+  std::size_t next = 0;
+  const auto reading = [&]() -> std::optional<MachineLoad> { return seconds.at(next++); };
+  EXPECT_TRUE(wait_for_quiet(10, reading, note));
+  EXPECT_EQ(next, 3u);
+  EXPECT_EQ(told, (std::vector<int>{1, 2}));
+
+  seconds = {busy, busy, busy, busy};
+  next = 0;
+  told.clear();
+  EXPECT_FALSE(wait_for_quiet(3, reading, note));
+  EXPECT_EQ(next, 3u);
+  EXPECT_EQ(told, (std::vector<int>{1, 2, 3}));
+
+  // No /proc to read: nothing to wait for.
+  EXPECT_TRUE(wait_for_quiet(
+      3, [] { return std::optional<MachineLoad>(); }, note));
+}
+
 // A busy loop in another process while "the measurement" keeps every CPU: contended, and the
 // figures show about one CPU of other processes.
 TEST(LoadSampler, CpuHogInAnotherProcessIsContention) {
-  const pid_t hog = fork();
-  ASSERT_GE(hog, 0);
-  if (hog == 0) {
-    for (;;) __asm__ volatile("");
+  LoadSampler::Result result;
+  {
+    const testing::CpuHog hog;
+    LoadSampler sampler(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), nullptr, {});
+    std::this_thread::sleep_for(800ms);
+    result = sampler.stop();
   }
-  LoadSampler sampler(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), nullptr, {});
-  std::this_thread::sleep_for(800ms);
-  const LoadSampler::Result result = sampler.stop();
-  kill(hog, SIGKILL);
-  waitpid(hog, nullptr, 0);
   ASSERT_TRUE(result.load.has_value());
   EXPECT_GE(result.load->readings, 5);
   EXPECT_TRUE(result.load->contended);

@@ -117,6 +117,23 @@ std::vector<GpuTelemetrySpread> summarise_telemetry(
   return out;
 }
 
+bool wait_for_quiet(int limit_s, const std::function<std::optional<MachineLoad>()>& read_one_second,
+                    const std::function<void(const MachineLoad&, int waited_s)>& not_quiet) {
+  for (int waited_s = 1;; ++waited_s) {
+    const std::optional<MachineLoad> load = read_one_second();
+    if (!load || !load->contended) return true;
+    not_quiet(*load, waited_s);
+    if (waited_s >= limit_s) return false;
+  }
+}
+
+std::optional<MachineLoad> load_over_one_second() {
+  const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  LoadSampler sampler(cpus, nullptr, {});
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  return sampler.stop().load;
+}
+
 LoadSampler::LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,
                          std::chrono::milliseconds period)
     : cpus_in_use_(cpus_in_use), source_(source), gpus_(std::move(gpus)), period_(period) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -44,6 +45,17 @@ MachineLoad summarise_load(const std::vector<LoadInterval>& intervals, int cpus,
 // as one spread per GPU, in the order the GPUs first appear.
 std::vector<GpuTelemetrySpread> summarise_telemetry(
     const std::vector<std::vector<GpuTelemetry>>& rounds);
+
+// Waits until the machine is quiet, for at most `limit_s` seconds: until other processes and
+// steal take less than a quarter of a CPU over one second (the contention rule for a
+// measurement that uses every CPU). `read_one_second` takes one such reading (nullopt when the
+// load cannot be read: nothing to wait for); `not_quiet` hears of each reading that was not
+// quiet, with the seconds waited so far. Returns whether the machine was quiet.
+bool wait_for_quiet(int limit_s, const std::function<std::optional<MachineLoad>()>& read_one_second,
+                    const std::function<void(const MachineLoad&, int waited_s)>& not_quiet);
+
+// One second of the machine's load, judged as for a measurement that keeps every CPU busy.
+std::optional<MachineLoad> load_over_one_second();
 
 class LoadSampler {
  public:
