@@ -31,11 +31,13 @@ std::optional<double> value_of(const MeasurementRecord& r, Quantity q) {
   return std::nullopt;
 }
 
-bool names(const Metric& m, const DeviceRef& device, const MeasurementRecord& r) {
+// Whether `r` is a measurement of metric `m` on `device` (of any problem).
+bool measures_metric(const Metric& m, const DeviceRef& device, const MeasurementRecord& r) {
   return r.device == device && r.workload == m.workload && r.precision == m.precision &&
          r.implementation == m.implementation;
 }
 
+// Whether `a` and `b` measured the same thing: a re-measurement.
 bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b) {
   return a.device == b.device && a.workload == b.workload && a.precision == b.precision &&
          a.implementation == b.implementation && a.problem == b.problem;
@@ -48,7 +50,7 @@ const MeasurementRecord* pick(const ResultsDocument& doc, const Metric& m,
                               const DeviceRef& device) {
   const MeasurementRecord* best = nullptr;
   for (const auto& r : doc.measurements) {
-    if (!names(m, device, r)) continue;
+    if (!measures_metric(m, device, r)) continue;
     if (!best || problem_order(best->problem) < problem_order(r.problem)) {
       best = &r;
     } else if (best->problem == r.problem) {
