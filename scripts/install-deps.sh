@@ -19,6 +19,7 @@ test_packages=(
   libgtest-dev libfccp-dev              # GoogleTest, fast-cpp-csv-parser
   libxml2-utils                         # xmllint: JUnit XML is well-formed (acceptance tests)
   chromium fonts-noto-cjk               # render report.html and the sheet (PDF, screenshot test; CJK glyphs)
+  openmpi-bin                           # mpirun: the fleet test launches ranks through it
 )
 case "${1:-}" in
   "") ;;
