@@ -154,7 +154,7 @@ Table fleet_criteria_table(const AcceptanceResult& r) {
   for (const auto& v : r.criteria) {
     t.rows.push_back({std::string(to_string(v.verdict)),
                       fmt::format("{} {} {}", v.metric, v.comparator, v.bound_text),
-                      optional_value(v.measured), v.reason});
+                      v.measured ? fmt::format("{:g}", *v.measured) : "-", v.reason});
   }
   return t;
 }
