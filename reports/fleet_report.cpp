@@ -60,10 +60,10 @@ std::string status_of(const FleetNode& n) {
   return "reported";
 }
 
-// PASS or FAIL once `check` judged the node; "" before.
-std::string check_of(const FleetNode& n) {
-  if (!n.results || !n.results->acceptance) return "";
-  return n.results->acceptance->passed ? "PASS" : "FAIL";
+// PASS or FAIL once `check` judged the fleet (a node without results fails); "" before.
+std::string check_of(const FleetRecord& fleet, const FleetNode& n) {
+  if (!fleet.acceptance) return "";
+  return n.reporting() && n.results->acceptance && n.results->acceptance->passed ? "PASS" : "FAIL";
 }
 
 std::string deviation_text(double percent) { return fmt::format("{:+.1f}%", percent); }
@@ -86,7 +86,7 @@ Table nodes_table(const FleetRecord& fleet, const std::vector<UnitRow>& rows) {
                                     r.lowest ? deviation_text(*r.lowest) : "-",
                                     r.lowest_metric,
                                     std::to_string(r.outliers)};
-    if (fleet.acceptance) row.push_back(check_of(*r.node));
+    if (fleet.acceptance) row.push_back(check_of(fleet, *r.node));
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -142,7 +142,7 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
 std::string fleet_verdict_line(const FleetRecord& fleet) {
   if (!fleet.acceptance) return "";
   int nodes_failed = 0;
-  for (const auto& n : fleet.nodes) nodes_failed += check_of(n) != "PASS";
+  for (const auto& n : fleet.nodes) nodes_failed += check_of(fleet, n) != "PASS";
   return fmt::format("{}: {} of {} nodes failed their check; spec {}, checked {}",
                      fleet.acceptance->passed ? "PASS" : "FAIL", nodes_failed, fleet.nodes.size(),
                      fleet.acceptance->spec, fleet.acceptance->checked_utc);
@@ -212,7 +212,7 @@ std::string FleetCsvPrinter::do_print(const FleetRecord& fleet) const {
                        csv_field(n.host), rank, csv_field(n.source), r.device,
                        n.problem.empty() ? "reported" : "failed", csv_field(n.problem), r.metrics,
                        r.lowest ? fmt::format("{:.2f}", *r.lowest) : "", csv_field(r.lowest_metric),
-                       r.outliers, check_of(n));
+                       r.outliers, check_of(fleet, n));
   }
   return out;
 }

@@ -398,7 +398,7 @@ TEST(FleetReport, EveryFileShowsNodesOutliersAndTheDeadNode) {
   EXPECT_NE(csv.find(",cpu,reported,,1,-59.60,cpu.sgemm.omp 256x256x256,1,FAIL\n"),
             std::string::npos)
       << csv;
-  EXPECT_NE(csv.find("node-9,node-9,,,-,failed,\"expected, but reported nothing\",0,,,0,\n"),
+  EXPECT_NE(csv.find("node-9,node-9,,,-,failed,\"expected, but reported nothing\",0,,,0,FAIL\n"),
             std::string::npos)
       << csv;
 
