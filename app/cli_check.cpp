@@ -148,13 +148,13 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
 }
 
 int check_command(const CheckOptions& opt, const std::vector<std::string>& command_line) {
+  if (!opt.results.empty() && (!opt.measure.out.empty() || !opt.sizes.empty())) {
+    throw InputError(
+        "--out and --sizes say how to measure, and with --results nothing is "
+        "measured: the verdict goes beside that results.json");
+  }
   if (!opt.results.empty()) {
-    if (const auto fleet = fleet_file(opt.results)) {
-      if (!opt.measure.out.empty() || !opt.sizes.empty()) {
-        throw InputError("--out and --sizes say how to measure, and a fleet is judged as merged");
-      }
-      return check_fleet(opt, *fleet);
-    }
+    if (const auto fleet = fleet_file(opt.results)) return check_fleet(opt, *fleet);
   }
   std::optional<SpecChoice> chosen;
   // A bad spec is reported before anything is measured.
@@ -162,11 +162,6 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   ResultsDocument doc;  // the judged run, with its verdict
   fs::path results_file;
   if (!opt.results.empty()) {
-    if (!opt.measure.out.empty() || !opt.sizes.empty()) {
-      throw InputError(
-          "--out and --sizes say how to measure, and with --results nothing is "
-          "measured: the verdict goes beside that results.json");
-    }
     doc = read_results_file(opt.results);
     if (!chosen) chosen = choose_spec(opt.spec, doc.environment.gpu);
     doc.acceptance = judge(chosen->spec, doc, chosen->label, utc_now());

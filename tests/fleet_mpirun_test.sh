@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A fleet launched by a real engine (docs/fleet.md): Open MPI's mpirun starts four ranks of a
 # quick SGEMM run on this machine, each writing results/{job}/{host}-{rank}; rank 3 is made slow
-# (eight spinning OpenMP threads on a machine of fewer cores, where the others have one). Then
-# `merge` must flag rank 3 and only rank 3, and FAIL an expected host that never ran; `check` must
-# fail the fleet and write a JUnit testsuite for every rank, the dead host and the fleet.
+# (eight spinning OpenMP threads on a machine of fewer cores, where the others have one: 80 to 90%
+# slower on two cores). Then `merge` must flag rank 3 as the outlier, and FAIL an expected host
+# that never ran; `check` must fail the fleet and write a JUnit testsuite for every rank, the dead
+# host and the fleet. Whether the other ranks stay within the threshold depends on what else the
+# machine runs, so it is not asserted.
 #   fleet_mpirun_test.sh FLOPBENCH
 # Exit 77 (skipped) when mpirun is not installed.
 set -euo pipefail
@@ -46,7 +48,6 @@ cat merge.log
 [ $status -eq 1 ] || fail "merge: exit $status, expected 1 (a host never ran)"
 grep -q "FAIL node-never-ran: expected, but reported nothing" merge.log || fail "no dead host"
 grep -q "^outlier $host rank 3 cpu: cpu.sgemm.omp" merge.log || fail "rank 3 not an outlier"
-[ "$(grep -c '^outlier' merge.log)" -eq 1 ] || fail "another rank than 3 flagged"
 for f in fleet.json fleet.csv fleet.md fleet.html; do [ -s "fleet/$f" ] || fail "no fleet/$f"; done
 
 printf 'metric,comparator,bound,reference,severity,applies_to,description\n' >spec.csv
