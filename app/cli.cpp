@@ -156,8 +156,8 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   const fs::path dir = prepare_output_dir(
       expand_out_placeholders(opt.out, doc.environment.host, launch, utc_now(true)),
       doc.environment.host);
-  doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(),
-             utc_now(),    "",          false,    launch};
+  doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
+  doc.run.launch = launch;
 
   const auto& cpu = doc.environment.cpu;
   fmt::print("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n",

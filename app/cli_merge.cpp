@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <memory>
 #include <optional>

@@ -360,6 +360,21 @@ TEST(FleetCheck, JudgesEveryNodeAndTheFleet) {
   EXPECT_FALSE(fleet.nodes[3].results->acceptance->passed);
 }
 
+TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 13; ++i) inputs.push_back(tmp.path() / fmt::format("gone-{:02}", i));
+  FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const SpecChoice choice{sgemm_spec(50), "spec.csv"};
+  judge_fleet(
+      fleet, [&](const ResultsDocument&) { return choice; }, "spec.csv", "T");
+  const std::string& reason = criterion(*fleet.acceptance, "fleet.nodes_failed").reason;
+  EXPECT_NE(reason.find("gone-09: no such file or directory); and 3 more (fleet.md lists each)"),
+            std::string::npos)
+      << reason;
+  EXPECT_EQ(reason.find("gone-10"), std::string::npos) << reason;
+}
+
 TEST(FleetCheck, JunitHasATestsuitePerNodeAndTheFleet) {
   TempDir tmp;
   const std::string xml = FleetJunitPrinter().print(judged_fleet(tmp.path()));

@@ -12,6 +12,16 @@
 namespace flopbench {
 namespace {
 
+// A reason names at most this many nodes; the fleet report lists every one.
+constexpr std::size_t kNamedInReason = 10;
+
+std::string named(const std::vector<std::string>& which) {
+  if (which.size() <= kNamedInReason) return fmt::format("{}", fmt::join(which, "; "));
+  return fmt::format("{}; and {} more (fleet.md lists each)",
+                     fmt::join(which.begin(), which.begin() + kNamedInReason, "; "),
+                     which.size() - kNamedInReason);
+}
+
 // A fleet criterion: `measured == bound`.
 CriterionVerdict equals(std::string metric, double measured, double bound, std::string bound_text,
                         Severity severity, std::string description,
@@ -28,7 +38,7 @@ CriterionVerdict equals(std::string metric, double measured, double bound, std::
   v.verdict = ok ? Verdict::pass : severity == Severity::fail ? Verdict::fail : Verdict::warn;
   if (!ok) {
     v.reason = which.empty() ? "not equal to the bound"
-                             : fmt::format("not equal to the bound: {}", fmt::join(which, "; "));
+                             : fmt::format("not equal to the bound: {}", named(which));
   }
   return v;
 }
