@@ -65,7 +65,7 @@ Command add_merge_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "merge", "merge many nodes' results into one fleet record and report, with the outliers");
   cmd->add_option("results", opt->inputs,
-                  "results directories (or results.json files), one or more per node")
+                  "results directories (or results.json files), one per node and task")
       ->required();
   cmd->add_option("--out", opt->out, "the fleet directory to write; must not exist or be empty")
       ->required();
