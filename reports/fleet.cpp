@@ -172,7 +172,8 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
       std::string rule;
       if (deviation < -limit) {
         rule = fmt::format("more than {:g}% below the fleet median", limit);
-      } else if (m.values.size() >= 3 && std::fabs(deviation) > kMinOutlierDeviationPercent &&
+      } else if (m.values.size() >= kMinValuesForSpread &&
+                 std::fabs(deviation) > kMinOutlierDeviationPercent &&
                  (m.mad == 0 || 0.6745 * std::fabs(v.value - m.median) / m.mad > kRobustZLimit)) {
         rule = fmt::format("outside the fleet's spread (robust z beyond {:g})", kRobustZLimit);
       }

@@ -76,10 +76,12 @@ struct Outlier {
 };
 
 // A robust z-score (0.6745 · deviation / MAD, Iglewicz and Hoaglin) beyond this is outside the
-// fleet's spread, when the deviation also exceeds kMinOutlierDeviationPercent: below that,
-// run-to-run noise of a single measurement can explain it.
+// fleet's spread, when the deviation also exceeds kMinOutlierDeviationPercent (below that,
+// run-to-run noise of a single measurement can explain it) and the metric has at least
+// kMinValuesForSpread values (the MAD of fewer is one of two deviations, too fragile to judge by).
 inline constexpr double kRobustZLimit = 3.5;
 inline constexpr double kMinOutlierDeviationPercent = 2;
+inline constexpr std::size_t kMinValuesForSpread = 5;
 
 struct FleetAnalysis {
   int nodes_reporting = 0;                 // distinct hosts with usable results

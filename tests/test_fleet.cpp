@@ -213,6 +213,9 @@ TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
   ASSERT_EQ(a.outliers.size(), 1u);
   EXPECT_EQ(node_label(*a.outliers[0].node), "n4");
   EXPECT_NE(a.outliers[0].rule.find("spread"), std::string::npos);
+  // Four values are too few to judge a spread by: only the threshold applies.
+  std::vector<fs::path> four(inputs.begin() + 2, inputs.begin() + 6);
+  EXPECT_TRUE(analyse_fleet(merge_results(four, std::nullopt, {}, 10, "T")).outliers.empty());
   // Within the 2% noise floor nothing is flagged, however tight the fleet.
   const std::vector<double> close = {100, 100, 100, 100, 98.5};
   std::vector<fs::path> close_inputs;
