@@ -13,10 +13,12 @@
 
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
+#include "app/out_placeholders.hpp"
 #include "harness/core/build_info.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/load_sampler.hpp"
+#include "harness/machine/launcher.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
 #include "reports/console.hpp"
@@ -52,8 +54,8 @@ std::map<std::string, std::string> implementation_libraries() {
   return libs;
 }
 
-// --out must be new or empty: an earlier run is never overwritten. Without --out, a new
-// results/<host>-<UTC time> directory.
+}  // namespace
+
 fs::path prepare_output_dir(const std::string& out, const std::string& host) {
   fs::path dir;
   if (!out.empty()) {
@@ -78,6 +80,8 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
   }
   return dir;
 }
+
+namespace {
 
 std::vector<Precision> parse_precisions(const std::string& text) {
   if (text == "all") return {};
@@ -216,7 +220,8 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::vector<std::string>& command_line,
                               const std::function<bool(const MeasurementRequest&)>& keep) {
   sel.profile = parse_profile(opt.profile);
-  sel.gpus = parse_gpus(opt.gpus);
+  const Launch launch = this_launch();
+  sel.gpus = parse_gpus(opt.gpus, launch);
   if (opt.threads > 0) omp_set_num_threads(opt.threads);
 
   ResultsDocument doc;
@@ -224,13 +229,17 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   auto plan = plan_measurements(sel, doc.environment);
   if (keep) std::erase_if(plan, [&](const MeasurementRequest& r) { return !keep(r); });
   if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
-  const fs::path dir = prepare_output_dir(opt.out, doc.environment.host);
+  const fs::path dir = prepare_output_dir(
+      expand_out_placeholders(opt.out, doc.environment.host, launch, utc_now(true)),
+      doc.environment.host);
   doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
+  doc.run.launch = launch;
 
   const auto& cpu = doc.environment.cpu;
   fmt::print("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n",
              build::version, build::git_commit, plan.size(), opt.profile, doc.run.threads,
              opt.seed);
+  if (!launch.launcher.empty()) fmt::print("task: {}\n", launch_text(launch));
   fmt::print("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
   if (doc.environment.gpu.devices.empty()) {
     fmt::print("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
@@ -317,12 +326,14 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
       ->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--gpus", opt.gpus,
-                  "GPUs to measure: all, or comma-separated indices (0,2); gemm and peak also "
-                  "run on all of them at once when there are two or more")
+                  "GPUs to measure: all, comma-separated indices (0,2), or local-rank (the GPU "
+                  "of this launcher task's local rank); gemm and peak also run on all of them at "
+                  "once when there are two or more")
       ->capture_default_str();
   cmd->add_option("--seed", opt.seed, "seed of the generated inputs")->capture_default_str();
   cmd->add_option("--out", opt.out,
-                  "results directory; must not exist or be empty (default results/<host>-<time>)");
+                  "results directory; must not exist or be empty (default results/<host>-<time>); "
+                  "{host}, {rank}, {job} and {time} are replaced (docs/fleet.md)");
   cmd->add_flag("--wait-quiet{60}", opt.wait_quiet_s,
                 "--wait-quiet[=SECONDS]: first wait, up to SECONDS (60), until other processes "
                 "and steal take less than a quarter of a CPU, then measure")
@@ -393,7 +404,7 @@ int cli_main(int argc, char** argv) {
   const std::vector<Command> commands = {
       add_run_command(app),    add_list_command(app),  add_info_command(app),
       add_report_command(app), add_sheet_command(app), add_compare_command(app),
-      add_check_command(app),  add_spec_command(app),
+      add_check_command(app),  add_spec_command(app),  add_merge_command(app),
   };
 
   // CLI11 would take an unknown command for a stray argument; name it instead.

@@ -14,10 +14,12 @@
 #include "app/cli_commands.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/machine/inventory.hpp"
+#include "reports/acceptance/fleet_judge.hpp"
 #include "reports/acceptance/generate.hpp"
 #include "reports/acceptance/judge.hpp"
 #include "reports/acceptance/spec.hpp"
 #include "reports/acceptance_report.hpp"
+#include "reports/fleet_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 
@@ -38,14 +40,9 @@ std::vector<fs::path> spec_dirs() {
   return dirs;
 }
 
-struct ChosenSpec {
-  Spec spec;
-  std::string label;  // recorded in the verdict: the file, or "auto: <file>"
-};
-
 // The shipped spec for this machine: the first (by file name) keyed to the name of its first
 // GPU; on a machine without a GPU, the first keyed to no GPU at all (cpu-only.csv).
-ChosenSpec auto_spec(const GpuInventory& gpu) {
+SpecChoice auto_spec(const GpuInventory& gpu) {
   const auto dirs = spec_dirs();
   const auto dir_it = std::find_if(dirs.begin(), dirs.end(), [](const fs::path& d) {
     std::error_code ec;
@@ -85,7 +82,7 @@ ChosenSpec auto_spec(const GpuInventory& gpu) {
       dir_it->string(), gpu_name.empty() ? "a machine without a GPU" : "GPU '" + gpu_name + "'"));
 }
 
-ChosenSpec choose_spec(const std::string& option, const GpuInventory& gpu) {
+SpecChoice choose_spec(const std::string& option, const GpuInventory& gpu) {
   if (option == "auto") return auto_spec(gpu);
   return {read_spec(option), option};
 }
@@ -111,18 +108,60 @@ struct CheckOptions {
   MeasureOptions measure;
 };
 
+// A fleet record: a directory `flopbench merge` wrote, or its fleet.json.
+std::optional<fs::path> fleet_file(const fs::path& results) {
+  std::error_code ec;
+  if (fs::is_directory(results, ec) && fs::exists(results / "fleet.json", ec)) {
+    return results / "fleet.json";
+  }
+  if (results.filename() == "fleet.json") return results;
+  return std::nullopt;
+}
+
+// Every node against the spec (`auto`: the shipped one for each node's GPU), then the fleet.
+int check_fleet(const CheckOptions& opt, const fs::path& file) {
+  FleetRecord fleet = read_fleet_file(file);
+  std::optional<SpecChoice> fixed;
+  if (opt.spec != "auto") fixed = choose_spec(opt.spec, {});
+  judge_fleet(
+      fleet,
+      [&](const ResultsDocument& doc) { return fixed ? *fixed : auto_spec(doc.environment.gpu); },
+      opt.spec, utc_now());
+  write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
+  for (const auto& n : fleet.nodes) {
+    const bool judged = n.reporting() && n.results->acceptance;
+    fmt::print("{} {}{}\n", judged ? (n.results->acceptance->passed ? "PASS" : "FAIL") : "FAIL",
+               node_label(n), judged ? "" : ": " + n.problem);
+  }
+  fmt::print("fleet acceptance ({}):\n", fleet.acceptance->spec);
+  for (const auto& v : fleet.acceptance->criteria) {
+    fmt::print("  {} {} {} {}{}{}\n", to_string(v.verdict), v.metric, v.comparator, v.bound_text,
+               v.reason.empty() ? "" : ": ", v.reason);
+  }
+  fmt::print("{}\n", fleet.acceptance->passed ? "PASS" : "FAIL");
+  if (!opt.junit.empty()) {
+    write_file_atomically(opt.junit, FleetJunitPrinter().print(fleet));
+    fmt::print("wrote {}\n", opt.junit);
+  }
+  fmt::print("verdicts recorded in {}\n", file.string());
+  return fleet.acceptance->passed ? kExitOk : kExitFailures;
+}
+
 int check_command(const CheckOptions& opt, const std::vector<std::string>& command_line) {
-  std::optional<ChosenSpec> chosen;
+  if (!opt.results.empty() && (!opt.measure.out.empty() || !opt.sizes.empty())) {
+    throw InputError(
+        "--out and --sizes say how to measure, and with --results nothing is "
+        "measured: the verdict goes beside that results.json");
+  }
+  if (!opt.results.empty()) {
+    if (const auto fleet = fleet_file(opt.results)) return check_fleet(opt, *fleet);
+  }
+  std::optional<SpecChoice> chosen;
   // A bad spec is reported before anything is measured.
   if (opt.spec != "auto") chosen = choose_spec(opt.spec, {});
   ResultsDocument doc;  // the judged run, with its verdict
   fs::path results_file;
   if (!opt.results.empty()) {
-    if (!opt.measure.out.empty() || !opt.sizes.empty()) {
-      throw InputError(
-          "--out and --sizes say how to measure, and with --results nothing is "
-          "measured: the verdict goes beside that results.json");
-    }
     doc = read_results_file(opt.results);
     if (!chosen) chosen = choose_spec(opt.spec, doc.environment.gpu);
     doc.acceptance = judge(chosen->spec, doc, chosen->label, utc_now());
@@ -207,8 +246,8 @@ Command add_check_command(CLI::App& app) {
                   "this machine's GPU")
       ->required();
   cmd->add_option("--results", opt->results,
-                  "judge this results.json (the verdict is added to it); default: measure what "
-                  "the spec needs first");
+                  "judge this results.json (the verdict is added to it), or a fleet that "
+                  "'flopbench merge' wrote; default: measure what the spec needs first");
   cmd->add_option("--junit", opt->junit, "also write the verdict as JUnit XML to this file");
   cmd->add_option("--sizes", opt->sizes,
                   "when measuring: sizes as for 'flopbench run' (default: the profile's)");

@@ -32,6 +32,7 @@ Command add_sheet_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_check_command(CLI::App& app);
 Command add_spec_command(CLI::App& app);
+Command add_merge_command(CLI::App& app);
 
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 
@@ -63,6 +64,10 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
                const MeasureOptions& opt);
 // Writes every output of a run into its directory; prints the summary and the files written.
 void write_run_outputs(const MeasuredRun& run);
+
+// A new results directory, created: `out` must not exist or be empty (an earlier run is never
+// overwritten); without `out`, results/<host>-<UTC time>. InputError when it cannot be made.
+std::filesystem::path prepare_output_dir(const std::string& out, const std::string& host);
 
 // The current UTC time, ISO 8601 ("2026-11-23T19:20:00Z"), or compact for directory names.
 std::string utc_now(bool compact = false);

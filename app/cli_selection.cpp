@@ -18,8 +18,16 @@ std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated) {
   return out;
 }
 
-std::optional<std::vector<int>> parse_gpus(std::string_view text) {
+std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& launch) {
   if (text == "all") return std::nullopt;
+  if (text == "local-rank") {
+    if (!launch.local_rank) {
+      throw InputError(
+          "--gpus local-rank: this process was not started by a launcher that sets a local rank "
+          "(SLURM_LOCALID, OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID); give GPU indices");
+    }
+    return std::vector<int>{*launch.local_rank};
+  }
   std::vector<int> gpus;
   for (std::size_t start = 0; start <= text.size();) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
@@ -29,7 +37,8 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text) {
     const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), index);
     if (item.empty() || error != std::errc() || end != item.data() + item.size() || index < 0) {
       throw InputError(fmt::format(
-          "--gpus {}: '{}' is not a GPU index (expected all, or indices such as 0,2)", text, item));
+          "--gpus {}: '{}' is not a GPU index (expected all, local-rank, or indices such as 0,2)",
+          text, item));
     }
     if (std::find(gpus.begin(), gpus.end(), index) == gpus.end()) gpus.push_back(index);
   }

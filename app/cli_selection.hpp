@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "harness/core/catalog.hpp"
+#include "harness/core/results.hpp"
 
 namespace flopbench {
 
-// Parses a --gpus value: "all", or comma-separated indices ("0,2"). InputError on bad text.
-std::optional<std::vector<int>> parse_gpus(std::string_view text);
+// Parses a --gpus value: "all", comma-separated indices ("0,2"), or "local-rank": the GPU whose
+// index is the task's local rank in `launch`, so that a launcher's tasks on a node each take
+// one GPU. InputError on bad text, and for local-rank without a local rank.
+std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& launch = {});
 
 // Parses a --workloads value ("gemm,sum", "sgemm"); InputError on unknown names.
 std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated);

@@ -113,20 +113,19 @@ std::string AcceptanceMarkdownPrinter::do_print(const ResultsDocument& doc) cons
       verdict_table(result, true).markdown());
 }
 
-std::string AcceptanceJunitPrinter::do_print(const ResultsDocument& doc) const {
-  if (!doc.acceptance) return "";
-  const AcceptanceResult& result = *doc.acceptance;
+JunitSuite junit_testsuite(const AcceptanceResult& result, std::string_view name,
+                           std::string_view host) {
   const Counts c = count(result);
   std::string cases;
   for (const auto& v : result.criteria) {
-    const std::string name = fmt::format("{} {} {}", v.metric, v.comparator, v.bound_text);
+    const std::string case_name = fmt::format("{} {} {}", v.metric, v.comparator, v.bound_text);
     const std::string detail =
         v.measured ? fmt::format("measured {}, bound {}{}{}", measured_text(v), bound_cell(v),
                                  v.reason.empty() ? "" : ": ", v.reason)
                    : fmt::format("{} (bound {})", v.reason, bound_cell(v));
     cases +=
         fmt::format("    <testcase classname=\"flopbench.acceptance\" name=\"{}\" time=\"0\">\n",
-                    xml_escape(name));
+                    xml_escape(case_name));
     switch (v.verdict) {
       case Verdict::fail:
         cases += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
@@ -140,21 +139,41 @@ std::string AcceptanceJunitPrinter::do_print(const ResultsDocument& doc) const {
     }
     cases += "    </testcase>\n";
   }
+  const int tests = int(result.criteria.size());
+  return {
+      fmt::format("  <testsuite name=\"{0}\" tests=\"{1}\" failures=\"{2}\" errors=\"0\" "
+                  "skipped=\"0\" timestamp=\"{3}\" hostname=\"{4}\">\n"
+                  "    <properties>\n"
+                  "      <property name=\"spec\" value=\"{5}\"/>\n"
+                  "      <property name=\"verdict\" value=\"{6}\"/>\n"
+                  "      <property name=\"warnings\" value=\"{7}\"/>\n"
+                  "    </properties>\n"
+                  "{8}"
+                  "  </testsuite>\n",
+                  xml_escape(name), tests, c.fail, xml_escape(result.checked_utc), xml_escape(host),
+                  xml_escape(result.spec), result.passed ? "PASS" : "FAIL", c.warn, cases),
+      tests, c.fail};
+}
+
+std::string junit_document(const std::vector<JunitSuite>& suites) {
+  int tests = 0, failures = 0;
+  std::string body;
+  for (const auto& s : suites) {
+    tests += s.tests;
+    failures += s.failures;
+    body += s.xml;
+  }
   return fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<testsuites name=\"flopbench check\" tests=\"{0}\" failures=\"{1}\" errors=\"0\">\n"
-      "  <testsuite name=\"{2}\" tests=\"{0}\" failures=\"{1}\" errors=\"0\" skipped=\"0\" "
-      "timestamp=\"{3}\" hostname=\"{4}\">\n"
-      "    <properties>\n"
-      "      <property name=\"spec\" value=\"{2}\"/>\n"
-      "      <property name=\"verdict\" value=\"{5}\"/>\n"
-      "      <property name=\"warnings\" value=\"{6}\"/>\n"
-      "    </properties>\n"
-      "{7}"
-      "  </testsuite>\n"
+      "<testsuites name=\"flopbench check\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n"
+      "{}"
       "</testsuites>\n",
-      result.criteria.size(), c.fail, xml_escape(result.spec), xml_escape(result.checked_utc),
-      xml_escape(host_), result.passed ? "PASS" : "FAIL", c.warn, cases);
+      tests, failures, body);
+}
+
+std::string AcceptanceJunitPrinter::do_print(const ResultsDocument& doc) const {
+  if (!doc.acceptance) return "";
+  return junit_document({junit_testsuite(*doc.acceptance, doc.acceptance->spec, host_)});
 }
 
 }  // namespace flopbench

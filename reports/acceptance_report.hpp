@@ -6,7 +6,9 @@
 // report.md, the JUnit one goes where --junit says. Each prints nothing without a verdict.
 
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "harness/core/results.hpp"
 #include "reports/printer.hpp"
@@ -43,5 +45,16 @@ class AcceptanceJunitPrinter final : public Printer {
  private:
   std::string host_;
 };
+
+// One JUnit <testsuite>, one testcase per criterion of `result`, and what it counts.
+struct JunitSuite {
+  std::string xml;
+  int tests = 0, failures = 0;
+};
+// `name` names the suite (the spec, or a fleet's node); `host`, the machine it is about.
+JunitSuite junit_testsuite(const AcceptanceResult& result, std::string_view name,
+                           std::string_view host);
+// The JUnit XML document of `suites`.
+std::string junit_document(const std::vector<JunitSuite>& suites);
 
 }  // namespace flopbench

@@ -108,6 +108,8 @@ using Facts = std::vector<std::pair<std::string, std::string>>;
 
 // "node-17 (Debian GNU/Linux 12, kernel 6.1.0)".
 std::string host_text(const Environment& env);
+// "rank 2 of 4 (openmpi, job 81, local rank 0)", or "started directly".
+std::string launch_text(const Launch& launch);
 // "flopbench 0.1.0 (commit 0123abc), GNU 12.2.0, Release, flags -O3".
 std::string build_text(const Environment& env);
 // The CPU, one (label, value) pair per fact, in the order reports list them.

@@ -24,6 +24,17 @@ std::string host_text(const Environment& env) {
                      or_unknown(env.kernel));
 }
 
+std::string launch_text(const Launch& launch) {
+  if (launch.launcher.empty()) return "started directly";
+  std::vector<std::string> details = {launch.launcher};
+  if (!launch.job.empty()) details.push_back("job " + launch.job);
+  if (launch.node) details.push_back(fmt::format("node {}", *launch.node));
+  if (launch.local_rank) details.push_back(fmt::format("local rank {}", *launch.local_rank));
+  return fmt::format("rank {}{} ({})", launch.rank ? std::to_string(*launch.rank) : "?",
+                     launch.tasks ? fmt::format(" of {}", *launch.tasks) : "",
+                     fmt::join(details, ", "));
+}
+
 std::string build_text(const Environment& env) {
   return fmt::format("flopbench {} (commit {}), {}, {}, flags {}",
                      or_unknown(env.flopbench_version), or_unknown(env.git_commit),

@@ -11,24 +11,28 @@
 
 namespace flopbench {
 
-// One output format. Printers only read the document; each overrides do_print.
-class Printer {
+// One output format of a Document: a run's ResultsDocument, or a fleet's FleetRecord
+// (reports/fleet_report.hpp). Printers only read the document; each overrides do_print.
+template <class Document>
+class PrinterOf {
  public:
-  explicit Printer(std::string file_name) : file_name_(std::move(file_name)) {}
-  virtual ~Printer() = default;
-  Printer(const Printer&) = delete;
-  Printer& operator=(const Printer&) = delete;
+  explicit PrinterOf(std::string file_name) : file_name_(std::move(file_name)) {}
+  virtual ~PrinterOf() = default;
+  PrinterOf(const PrinterOf&) = delete;
+  PrinterOf& operator=(const PrinterOf&) = delete;
 
-  std::string print(const ResultsDocument& doc) const { return do_print(doc); }
+  std::string print(const Document& doc) const { return do_print(doc); }
   // The name of the file this format is written to, inside a results directory; empty for
   // the printers whose text goes to the terminal (reports/console.hpp).
   const std::string& file_name() const { return file_name_; }
 
  protected:
-  virtual std::string do_print(const ResultsDocument& doc) const = 0;
+  virtual std::string do_print(const Document& doc) const = 0;
 
  private:
   std::string file_name_;
 };
+
+using Printer = PrinterOf<ResultsDocument>;
 
 }  // namespace flopbench

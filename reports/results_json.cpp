@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "harness/core/input_file.hpp"
+#include "reports/fleet.hpp"
 
 namespace flopbench {
 namespace {
@@ -233,6 +234,18 @@ void fields(S& s, Of<RunInfo>) {
   s("started_utc", &R::started_utc);
   s("finished_utc", &R::finished_utc);
   s("interrupted", &R::interrupted);
+  s.added_later("launch", &R::launch);
+}
+
+template <class S>
+void fields(S& s, Of<Launch>) {
+  using R = Launch;
+  s("launcher", &R::launcher);
+  s("job", &R::job);
+  s("rank", &R::rank);
+  s("local_rank", &R::local_rank);
+  s("node", &R::node);
+  s("tasks", &R::tasks);
 }
 
 template <class S>
@@ -267,6 +280,27 @@ void fields(S& s, Of<ResultsDocument>) {
   s("environment", &R::environment);
   s("run", &R::run);
   s("measurements", &R::measurements);
+  s.added_later("acceptance", &R::acceptance);
+}
+
+template <class S>
+void fields(S& s, Of<FleetNode>) {
+  using R = FleetNode;
+  s("source", &R::source);
+  s("host", &R::host);
+  s("problem", &R::problem);
+  s("results", &R::results);
+}
+
+template <class S>
+void fields(S& s, Of<FleetRecord>) {
+  using R = FleetRecord;
+  s("fleet_schema_version", &R::fleet_schema_version);
+  s("merged_utc", &R::merged_utc);
+  s("threshold_percent", &R::threshold_percent);
+  s("expected_nodes", &R::expected_nodes);
+  s("expected_hosts", &R::expected_hosts);
+  s("nodes", &R::nodes);
   s.added_later("acceptance", &R::acceptance);
 }
 
@@ -427,6 +461,13 @@ void read_value(const Node& n, T& v) {
       if (!n.value.is_number() && !n.value.is_string()) expected(n, "a number or null");
       v = get_number(n);
     }
+  } else if constexpr (std::is_same_v<T, std::optional<int>>) {
+    if (n.value.is_null()) {
+      v.reset();
+    } else {
+      if (!n.value.is_number_integer()) expected(n, "an integer or null");
+      v = get_integer<int>(n);
+    }
   } else if constexpr (is_optional<T>) {  // a nullable record
     if (n.value.is_null()) {
       v.reset();
@@ -575,25 +616,57 @@ ResultsDocument results_from_json(const json& j) {
   return doc;
 }
 
-ResultsDocument read_results_file(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  const std::string text = read_input_file(path, "give the results.json file in it");
+namespace {
 
-  json j;
+// A JSON file: InputError names the file, and where the text is not JSON.
+json read_json_file(const std::filesystem::path& path, std::string_view directory_hint) {
+  const std::string text = read_input_file(path, directory_hint);
   try {
-    j = json::parse(text);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
     std::string_view what = e.what();
     if (const auto pos = what.find("] "); pos != std::string_view::npos)
       what.remove_prefix(pos + 2);
-    throw InputError(fmt::format("{}: not valid JSON: {} (byte {})", name, what, e.byte));
+    throw InputError(fmt::format("{}: not valid JSON: {} (byte {})", path.string(), what, e.byte));
   }
+}
+
+// Reads `j` with `read`; every InputError message starts with the file name.
+template <class Read>
+auto with_file_name(const std::filesystem::path& path, Read read) {
   try {
-    return results_from_json(j);
+    return read();
   } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: {}", name, e.what()));
+    throw InputError(fmt::format("{}: {}", path.string(), e.what()));
   }
+}
+
+}  // namespace
+
+ResultsDocument read_results_file(const std::filesystem::path& path) {
+  const json j = read_json_file(path, "give the results.json file in it");
+  return with_file_name(path, [&] { return results_from_json(j); });
+}
+
+json to_json(const FleetRecord& fleet) { return write_record(fleet); }
+
+FleetRecord fleet_from_json(const json& j) {
+  const Node root{j, "", json::json_pointer(), nullptr};
+  const Node version = member(root, "fleet_schema_version");
+  const int v = get_integer<int>(version);
+  if (v != kFleetSchemaVersion) {
+    fail(version.path, fmt::format("version {} is not the one this flopbench reads (version {})", v,
+                                   kFleetSchemaVersion));
+  }
+  FleetRecord fleet;
+  read_record(root, fleet);
+  return fleet;
+}
+
+FleetRecord read_fleet_file(const std::filesystem::path& path) {
+  const json j = read_json_file(path, "give the fleet.json file in it");
+  return with_file_name(path, [&] { return fleet_from_json(j); });
 }
 
 }  // namespace flopbench

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/results.hpp"
+#include "reports/fleet.hpp"
 
 namespace flopbench {
 
@@ -29,5 +30,11 @@ ResultsDocument results_from_json(const nlohmann::json& j);
 
 // Reads and validates a results.json file. Every InputError message starts with the file name.
 ResultsDocument read_results_file(const std::filesystem::path& path);
+
+// fleet.json, a FleetRecord (reports/fleet.hpp): the same codecs, its nodes' results embedded as
+// results.json documents. Reading checks fleet_schema_version, then every node's results.
+nlohmann::json to_json(const FleetRecord& fleet);
+FleetRecord fleet_from_json(const nlohmann::json& j);
+FleetRecord read_fleet_file(const std::filesystem::path& path);
 
 }  // namespace flopbench

@@ -263,6 +263,7 @@ ResultsDocument test_document() {
   doc.run.threads = 8;
   doc.run.started_utc = "2025-01-02T03:04:05Z";
   doc.run.finished_utc = "2025-01-02T03:06:07Z";
+  doc.run.launch = {"slurm", "4242", 3, 1, 2, 8};
 
   const auto fp32 = Precision::fp32;
   const auto fp64 = Precision::fp64;
@@ -375,6 +376,12 @@ TEST(ReportsJson, RoundTripIsExact) {
   EXPECT_FALSE(before.throttled);
   EXPECT_EQ(back.run.seed, doc.run.seed);
   EXPECT_EQ(back.run.command_line, doc.run.command_line);
+  EXPECT_EQ(back.run.launch.launcher, "slurm");
+  EXPECT_EQ(back.run.launch.job, "4242");
+  EXPECT_EQ(back.run.launch.rank, 3);
+  EXPECT_EQ(back.run.launch.local_rank, 1);
+  EXPECT_EQ(back.run.launch.node, 2);
+  EXPECT_EQ(back.run.launch.tasks, 8);
   EXPECT_EQ(back.environment.cpu.clock_ghz, doc.environment.cpu.clock_ghz);
   EXPECT_EQ(back.environment.gpu.devices.at(0).peak_fp64.gflops,
             doc.environment.gpu.devices.at(0).peak_fp64.gflops);

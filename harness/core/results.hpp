@@ -219,6 +219,17 @@ struct MeasurementRecord {
   const WorkloadInfo& workload_info() const { return info(workload); }
 };
 
+// How the process was started: by a cluster's launcher (Slurm's srun, mpirun) as one task of a
+// job, or directly (launcher ""). Read from the launcher's environment (harness/machine/launcher).
+struct Launch {
+  std::string launcher;           // "slurm", "openmpi", "pmix", "mpich"; "" when started directly
+  std::string job;                // the job's id, "" when the launcher gives none
+  std::optional<int> rank;        // the task's rank in the job
+  std::optional<int> local_rank;  // its rank among the tasks on this node
+  std::optional<int> node;        // the node's index in the job (Slurm)
+  std::optional<int> tasks;       // how many tasks the job has
+};
+
 struct RunInfo {
   std::vector<std::string> command_line;
   std::string profile;
@@ -227,6 +238,7 @@ struct RunInfo {
   std::string started_utc;  // ISO 8601
   std::string finished_utc;
   bool interrupted = false;
+  Launch launch;
 };
 
 // One acceptance criterion judged against a results document (`flopbench check`).

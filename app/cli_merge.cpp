@@ -1,0 +1,84 @@
+// `flopbench merge`: many nodes' results into one fleet record and report (docs/fleet.md).
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/cli.hpp"
+#include "app/cli_commands.hpp"
+#include "reports/fleet.hpp"
+#include "reports/fleet_report.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct MergeOptions {
+  std::vector<std::string> inputs;
+  std::string out, expect_hosts;
+  double threshold_percent = 10;
+};
+
+int merge_command(const MergeOptions& opt) {
+  std::optional<int> expected_nodes;
+  std::vector<std::string> expected_hosts;
+  if (!opt.expect_hosts.empty()) {
+    const std::string& e = opt.expect_hosts;
+    int n = 0;
+    const auto [end, error] = std::from_chars(e.data(), e.data() + e.size(), n);
+    if (error == std::errc() && end == e.data() + e.size()) {
+      if (n < 1) throw InputError(fmt::format("--expect-hosts {}: expected 1 or more", e));
+      expected_nodes = n;
+    } else {
+      expected_hosts = read_host_list(e);
+    }
+  }
+  const fs::path dir = prepare_output_dir(opt.out, "");
+  std::vector<fs::path> inputs(opt.inputs.begin(), opt.inputs.end());
+  const FleetRecord fleet =
+      merge_results(inputs, expected_nodes, expected_hosts, opt.threshold_percent, utc_now());
+  write_fleet_outputs(fleet, dir);
+  fmt::print("{}", FleetConsolePrinter().print(fleet));
+  std::vector<std::string> names;
+  for (const auto& p : fleet_printers()) names.push_back(p->file_name());
+  fmt::print("wrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
+  const FleetAnalysis a = analyse_fleet(fleet);
+  const bool complete =
+      a.failed.empty() && (!a.nodes_expected || a.nodes_reporting == *a.nodes_expected);
+  if (!complete) {
+    fmt::print(stderr, "flopbench: a node reported nothing usable; see {}/fleet.md\n",
+               dir.string());
+  }
+  return complete ? kExitOk : kExitFailures;
+}
+
+}  // namespace
+
+Command add_merge_command(CLI::App& app) {
+  auto opt = std::make_shared<MergeOptions>();
+  auto* cmd = app.add_subcommand(
+      "merge", "merge many nodes' results into one fleet record and report, with the outliers");
+  cmd->add_option("results", opt->inputs,
+                  "results directories (or results.json files), one per node and task")
+      ->required();
+  cmd->add_option("--out", opt->out, "the fleet directory to write; must not exist or be empty")
+      ->required();
+  cmd->add_option("--expect-hosts", opt->expect_hosts,
+                  "the nodes that must report: a file of host names (one a line), or their "
+                  "number; a missing one fails")
+      ->type_name("FILE|N");
+  cmd->add_option("--threshold", opt->threshold_percent,
+                  "a node or GPU below the fleet median by more than PCT percent is an outlier")
+      ->check(CLI::Range(0.0, 100.0))
+      ->type_name("PCT")
+      ->capture_default_str();
+  return {cmd, [opt](const std::vector<std::string>&) { return merge_command(*opt); }};
+}
+
+}  // namespace flopbench

@@ -1,0 +1,75 @@
+#include "harness/machine/launcher.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+#include "harness/core/types.hpp"
+
+namespace flopbench {
+namespace {
+
+// The variables one launcher sets; "" where it has none for that fact.
+struct LauncherVariables {
+  std::string_view launcher;
+  std::string_view rank, local_rank, node, tasks, job;
+};
+
+constexpr std::array kLaunchers = {
+    LauncherVariables{"openmpi", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "",
+                      "OMPI_COMM_WORLD_SIZE", "OMPI_MCA_ess_base_jobid"},
+    LauncherVariables{"slurm", "SLURM_PROCID", "SLURM_LOCALID", "SLURM_NODEID", "SLURM_NTASKS",
+                      "SLURM_JOB_ID"},
+    LauncherVariables{"pmix", "PMIX_RANK", "", "", "", "PMIX_NAMESPACE"},
+    LauncherVariables{"mpich", "PMI_RANK", "MPI_LOCALRANKID", "", "PMI_SIZE", ""},
+};
+
+std::optional<std::string> value_of(const EnvLookup& env, std::string_view name) {
+  if (name.empty()) return std::nullopt;
+  const char* v = env(std::string(name).c_str());
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+std::optional<int> number_of(const EnvLookup& env, std::string_view name) {
+  const auto text = value_of(env, name);
+  if (!text) return std::nullopt;
+  int n = -1;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (error != std::errc() || end != text->data() + text->size() || n < 0) {
+    throw InputError(fmt::format(
+        "{}={}: not a task number, though the launcher sets it; started by a launcher whose "
+        "environment was altered?",
+        name, *text));
+  }
+  return n;
+}
+
+}  // namespace
+
+Launch detect_launch(const EnvLookup& env) {
+  for (const auto& l : kLaunchers) {
+    const auto rank = number_of(env, l.rank);
+    if (!rank) continue;
+    Launch launch;
+    launch.launcher = std::string(l.launcher);
+    launch.rank = rank;
+    launch.local_rank = number_of(env, l.local_rank);
+    launch.node = number_of(env, l.node);
+    launch.tasks = number_of(env, l.tasks);
+    // mpirun in a Slurm allocation: the job is Slurm's.
+    launch.job = value_of(env, "SLURM_JOB_ID").value_or(value_of(env, l.job).value_or(""));
+    return launch;
+  }
+  return {};
+}
+
+Launch this_launch() {
+  return detect_launch([](const char* name) { return std::getenv(name); });
+}
+
+}  // namespace flopbench

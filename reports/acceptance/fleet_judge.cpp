@@ -1,0 +1,95 @@
+#include "reports/acceptance/fleet_judge.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "reports/acceptance/judge.hpp"
+
+namespace flopbench {
+namespace {
+
+// A reason names at most this many nodes; the fleet report lists every one.
+constexpr std::size_t kNamedInReason = 10;
+
+std::string named(const std::vector<std::string>& which) {
+  if (which.size() <= kNamedInReason) return fmt::format("{}", fmt::join(which, "; "));
+  return fmt::format("{}; and {} more (fleet.md lists each)",
+                     fmt::join(which.begin(), which.begin() + kNamedInReason, "; "),
+                     which.size() - kNamedInReason);
+}
+
+// A fleet criterion: `measured == bound`.
+CriterionVerdict equals(std::string metric, double measured, double bound, std::string bound_text,
+                        Severity severity, std::string description,
+                        const std::vector<std::string>& which) {
+  CriterionVerdict v;
+  v.metric = std::move(metric);
+  v.comparator = "==";
+  v.bound_text = std::move(bound_text);
+  v.measured = measured;
+  v.bound = bound;
+  v.severity = severity;
+  v.description = std::move(description);
+  const bool ok = measured == bound;
+  v.verdict = ok ? Verdict::pass : severity == Severity::fail ? Verdict::fail : Verdict::warn;
+  if (!ok) {
+    v.reason = which.empty() ? "not equal to the bound"
+                             : fmt::format("not equal to the bound: {}", named(which));
+  }
+  return v;
+}
+
+}  // namespace
+
+void judge_fleet(FleetRecord& fleet,
+                 const std::function<SpecChoice(const ResultsDocument&)>& spec_of,
+                 const std::string& fleet_spec_label, const std::string& checked_utc) {
+  std::vector<std::string> failed;
+  for (auto& n : fleet.nodes) {
+    if (n.reporting()) {
+      const SpecChoice choice = spec_of(*n.results);
+      n.results->acceptance = judge(choice.spec, *n.results, choice.label, checked_utc);
+      if (n.results->acceptance->passed) continue;
+      failed.push_back(fmt::format("{} (its check failed)", node_label(n)));
+    } else {
+      failed.push_back(fmt::format("{} ({})", node_label(n), n.problem));
+    }
+  }
+  const FleetAnalysis a = analyse_fleet(fleet);
+
+  // Without --expect-hosts, every node given to merge: each host once, each unreadable input.
+  std::set<std::string> given;
+  for (const auto& n : fleet.nodes) given.insert(n.host.empty() ? n.source : n.host);
+  const int expected = fleet.expected_nodes.value_or(int(given.size()));
+  std::vector<std::string> outliers;
+  for (const auto& o : a.outliers) {
+    outliers.push_back(fmt::format("{} {} {} {:+.1f}%", node_label(*o.node), o.device.label(),
+                                   o.metric->name, o.deviation_percent));
+  }
+
+  AcceptanceResult result;
+  result.spec = fleet_spec_label;
+  result.checked_utc = checked_utc;
+  result.criteria = {
+      equals("fleet.nodes_reporting", a.nodes_reporting, expected,
+             fleet.expected_nodes ? "expected" : "nodes given", Severity::fail,
+             "built-in: every expected node reported results", a.missing_hosts),
+      equals("fleet.nodes_failed", double(failed.size()), 0, "0", Severity::fail,
+             "built-in: every node reported and passed its check", failed),
+      equals("fleet.outliers", double(a.outliers.size()), 0, "0", Severity::fail,
+             fmt::format("built-in: no node or GPU an outlier of the fleet (threshold {:g}%)",
+                         fleet.threshold_percent),
+             outliers),
+      equals("fleet.versions", double(a.versions.size()), 1, "1", Severity::warn,
+             "built-in: every node ran the same flopbench", a.versions),
+  };
+  result.passed = std::none_of(result.criteria.begin(), result.criteria.end(),
+                               [](const auto& v) { return v.verdict == Verdict::fail; });
+  fleet.acceptance = std::move(result);
+}
+
+}  // namespace flopbench

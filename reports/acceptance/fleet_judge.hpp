@@ -1,0 +1,29 @@
+#pragma once
+
+// Judging a fleet (docs/fleet.md): every node against its spec, as `check` judges one run, and
+// the fleet criteria over all of them.
+
+#include <functional>
+#include <string>
+
+#include "reports/acceptance/spec.hpp"
+#include "reports/fleet.hpp"
+
+namespace flopbench {
+
+struct SpecChoice {
+  Spec spec;
+  std::string label;  // recorded in the verdict: the file, or "auto: <file>"
+};
+
+// Records each reporting node's verdict in its results and the fleet's in fleet.acceptance:
+//   fleet.nodes_reporting == expected (merge's --expect-hosts, else every node given to merge),
+//   fleet.nodes_failed == 0 (a node whose check failed, or that has a problem),
+//   fleet.outliers == 0, and, as a warning, fleet.versions == 1.
+// fleet.acceptance->passed holds when no fail-severity criterion of the fleet or of a node
+// failed.
+void judge_fleet(FleetRecord& fleet,
+                 const std::function<SpecChoice(const ResultsDocument&)>& spec_of,
+                 const std::string& fleet_spec_label, const std::string& checked_utc);
+
+}  // namespace flopbench

@@ -1,0 +1,209 @@
+#include "reports/fleet.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+#include <utility>
+
+#include "harness/core/input_file.hpp"
+#include "harness/core/statistics.hpp"
+#include "reports/format.hpp"
+#include "reports/results_json.hpp"
+
+namespace flopbench {
+namespace fs = std::filesystem;
+namespace {
+
+std::optional<int> rank_of(const FleetNode& n) {
+  return n.results ? n.results->run.launch.rank : std::nullopt;
+}
+
+// A results directory is read through its results.json.
+FleetNode read_node(const fs::path& input) {
+  FleetNode node;
+  node.source = input.string();
+  std::error_code ec;
+  if (!fs::exists(input, ec)) {
+    node.problem = fmt::format("{}: no such file or directory", input.string());
+    return node;
+  }
+  const fs::path file = fs::is_directory(input, ec) ? input / "results.json" : input;
+  try {
+    node.results = read_results_file(file);
+    node.host = node.results->environment.host;
+  } catch (const InputError& e) {
+    node.problem = e.what();
+  }
+  return node;
+}
+
+double median_of(std::vector<double> values) { return compute_statistics(values).median; }
+
+std::string metric_key(const MeasurementRecord& r) {
+  // One GPU of any index compares with every other; several at once only with as many.
+  const std::string device = r.device.machine_aggregate() ? r.device.label()
+                             : r.device.on_gpu()          ? "gpu"
+                                                          : "cpu";
+  return fmt::format("{}.{}.{} {}", device, metric_name(r.workload, r.precision), r.implementation,
+                     r.problem.label());
+}
+
+// "a: 3 nodes; b: node-4" for each distinct value of `key` among the reporting nodes.
+template <class Key>
+std::vector<std::string> distinct(const FleetRecord& fleet, Key key) {
+  std::map<std::string, std::vector<std::string>> by_value;
+  for (const auto& n : fleet.nodes) {
+    if (n.reporting()) by_value[key(*n.results)].push_back(node_label(n));
+  }
+  std::vector<std::string> out;
+  for (const auto& [value, nodes] : by_value) {
+    out.push_back(nodes.size() > 3 || by_value.size() == 1
+                      ? fmt::format("{}: {} nodes", value, nodes.size())
+                      : fmt::format("{}: {}", value, fmt::join(nodes, ", ")));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string node_label(const FleetNode& node) {
+  if (node.host.empty()) return node.source;
+  const auto rank = rank_of(node);
+  return rank ? fmt::format("{} rank {}", node.host, *rank) : node.host;
+}
+
+std::vector<std::string> read_host_list(const fs::path& path) {
+  std::istringstream in(read_input_file(path, "give a file of host names, one a line"));
+  std::vector<std::string> hosts;
+  for (std::string line; std::getline(in, line);) {
+    line = line.substr(0, line.find('#'));
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    std::string host = line.substr(first, last - first + 1);
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+  }
+  if (hosts.empty()) {
+    throw InputError(
+        fmt::format("{}: names no host (expected one host name a line)", path.string()));
+  }
+  return hosts;
+}
+
+FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int> expected_nodes,
+                          const std::vector<std::string>& expected_hosts, double threshold_percent,
+                          const std::string& merged_utc) {
+  FleetRecord fleet;
+  fleet.merged_utc = merged_utc;
+  fleet.threshold_percent = threshold_percent;
+  fleet.expected_hosts = expected_hosts;
+  fleet.expected_nodes =
+      expected_hosts.empty() ? expected_nodes : std::optional(int(expected_hosts.size()));
+  for (const auto& input : inputs) fleet.nodes.push_back(read_node(input));
+
+  // Readable results first, by host and rank; the first of a host and rank counts.
+  std::stable_sort(fleet.nodes.begin(), fleet.nodes.end(), [](const auto& a, const auto& b) {
+    return std::tuple(a.host.empty(), a.host, rank_of(a)) <
+           std::tuple(b.host.empty(), b.host, rank_of(b));
+  });
+  std::map<std::pair<std::string, std::optional<int>>, const FleetNode*> seen;
+  for (auto& n : fleet.nodes) {
+    if (!n.results) continue;
+    const auto [it, first] = seen.emplace(std::pair(n.host, rank_of(n)), &n);
+    if (!first) {
+      n.problem = fmt::format("a second result of {} (the first is {}): set aside", node_label(n),
+                              it->second->source);
+    }
+  }
+  for (const auto& host : expected_hosts) {
+    const bool reported = std::any_of(fleet.nodes.begin(), fleet.nodes.end(),
+                                      [&](const FleetNode& n) { return n.host == host; });
+    if (!reported) {
+      fleet.nodes.push_back({"", host, std::nullopt, "expected, but reported nothing"});
+    }
+  }
+  std::stable_sort(fleet.nodes.begin(), fleet.nodes.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.host.empty(), a.host) < std::pair(b.host.empty(), b.host);
+  });
+  return fleet;
+}
+
+FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
+  FleetAnalysis a;
+  a.nodes_expected = fleet.expected_nodes;
+  std::set<std::string> hosts;
+  for (const auto& n : fleet.nodes) {
+    if (!n.problem.empty()) a.failed.push_back(&n);
+    if (!n.results && n.source.empty()) a.missing_hosts.push_back(n.host);
+    if (n.reporting()) hosts.insert(n.host);
+  }
+  a.nodes_reporting = int(hosts.size());
+
+  std::map<std::string, std::size_t> index;  // metric name -> its place in a.metrics
+  for (const auto& n : fleet.nodes) {
+    if (!n.reporting()) continue;
+    for (const auto& r : n.results->measurements) {
+      const auto h = headline(r);
+      if (!passed(r) || !h || r.device.no_gpu()) continue;
+      const std::string key = metric_key(r);
+      const auto [it, added] = index.emplace(key, a.metrics.size());
+      if (added) a.metrics.push_back({key, std::string(h->unit), {}, 0, 0});
+      a.metrics[it->second].values.push_back({&n, r.device, h->value});
+    }
+  }
+  for (auto& m : a.metrics) {
+    std::vector<double> values, deviations;
+    for (const auto& v : m.values) values.push_back(v.value);
+    m.median = median_of(values);
+    for (const double v : values) deviations.push_back(std::fabs(v - m.median));
+    m.mad = median_of(deviations);
+  }
+
+  const double limit = fleet.threshold_percent;
+  for (const auto& m : a.metrics) {
+    if (m.values.size() < 2 || m.median <= 0) continue;
+    for (const auto& v : m.values) {
+      const double deviation = (v.value - m.median) / m.median * 100;
+      std::string rule;
+      if (deviation < -limit) {
+        rule = fmt::format("more than {:g}% below the fleet median", limit);
+      } else if (m.values.size() >= kMinValuesForSpread &&
+                 std::fabs(deviation) > kMinOutlierDeviationPercent &&
+                 (m.mad == 0 || 0.6745 * std::fabs(v.value - m.median) / m.mad > kRobustZLimit)) {
+        rule = fmt::format("outside the fleet's spread (robust z beyond {:g})", kRobustZLimit);
+      }
+      if (!rule.empty()) a.outliers.push_back({v.node, v.device, &m, v.value, deviation, rule});
+    }
+  }
+  // In node order (the nodes are one vector), each node's in metric order.
+  std::stable_sort(a.outliers.begin(), a.outliers.end(),
+                   [](const Outlier& x, const Outlier& y) { return x.node < y.node; });
+
+  a.versions = distinct(fleet, [](const ResultsDocument& d) {
+    return fmt::format("flopbench {} (commit {})", or_unknown(d.environment.flopbench_version),
+                       or_unknown(d.environment.git_commit));
+  });
+  if (a.versions.size() > 1) {
+    a.notes.push_back(fmt::format("mixed flopbench versions: {}", fmt::join(a.versions, "; ")));
+  }
+  const auto schemas = distinct(fleet, [](const ResultsDocument& d) {
+    return fmt::format("schema_version {}", d.schema_version);
+  });
+  if (schemas.size() > 1) {
+    a.notes.push_back(fmt::format("mixed results schemas: {}", fmt::join(schemas, "; ")));
+  }
+  const auto profiles =
+      distinct(fleet, [](const ResultsDocument& d) { return "profile " + d.run.profile; });
+  if (profiles.size() > 1) {
+    a.notes.push_back(fmt::format("mixed profiles (only equal problems are compared): {}",
+                                  fmt::join(profiles, "; ")));
+  }
+  return a;
+}
+
+}  // namespace flopbench

@@ -1,0 +1,100 @@
+#pragma once
+
+// Fleets: the results of many nodes (one task each, or one per GPU) merged into one record, and
+// what that record says about them: the fleet median of every metric and the outliers
+// (docs/fleet.md). The record keeps every input, a node that reported nothing or unreadable
+// results included, so that a dead node shows; the analysis is derived from it alone.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/results.hpp"
+
+namespace flopbench {
+
+inline constexpr int kFleetSchemaVersion = 1;
+
+// One task of the fleet: its results, or why there are none.
+struct FleetNode {
+  std::string source;  // the directory or file given to merge; "" for an expected host's absence
+  std::string host;    // from the results, else the expected host's name; "" when unknown
+  std::optional<ResultsDocument> results;  // empty when the node reported nothing readable
+  std::string problem;  // why the node fails the fleet: no results, or results set aside
+  bool reporting() const { return results.has_value() && problem.empty(); }
+};
+
+struct FleetRecord {
+  int fleet_schema_version = kFleetSchemaVersion;
+  std::string merged_utc;
+  double threshold_percent = 10;            // below the fleet median by more than this: an outlier
+  std::optional<int> expected_nodes;        // hosts that should report, when merge was told
+  std::vector<std::string> expected_hosts;  // their names, when a file gave them
+  std::vector<FleetNode> nodes;             // ordered by host and rank; unreadable ones last
+  std::optional<AcceptanceResult> acceptance;  // the fleet criteria, once `check` judged it
+  UnknownFields unknown_fields;
+};
+
+// Reads every input (a results directory or a results.json file) into a record. An input that
+// cannot be read, a second result of the same host and rank, and each expected host without a
+// result become nodes with a problem; no input is dropped. `expected_hosts` may be empty.
+FleetRecord merge_results(const std::vector<std::filesystem::path>& inputs,
+                          std::optional<int> expected_nodes,
+                          const std::vector<std::string>& expected_hosts, double threshold_percent,
+                          const std::string& merged_utc);
+
+// Host names, one a line ('#' starts a comment): the --expect-hosts file. InputError when the
+// file cannot be read or names no host.
+std::vector<std::string> read_host_list(const std::filesystem::path& path);
+
+// "node-7 rank 3", "node-7", or the source of an unreadable input.
+std::string node_label(const FleetNode& node);
+
+// A metric compared across the fleet: one workload, precision, implementation and problem on the
+// CPU, on one GPU, or on a node's GPUs at once, in its headline unit.
+struct FleetValue {
+  const FleetNode* node;
+  DeviceRef device;
+  double value;
+};
+struct FleetMetric {
+  std::string name;  // "cpu.sgemm.omp 256x256x256", "gpu.stream_fp32.cuda 67108864"
+  std::string unit;  // "GFLOP/s" or "GB/s"
+  std::vector<FleetValue> values;
+  double median = 0;
+  double mad = 0;  // median absolute deviation from the median
+};
+
+struct Outlier {
+  const FleetNode* node;
+  DeviceRef device;
+  const FleetMetric* metric;
+  double value;
+  double deviation_percent;  // from the fleet median; negative below it
+  std::string rule;          // which rule flagged it
+};
+
+// A robust z-score (0.6745 · deviation / MAD, Iglewicz and Hoaglin) beyond this is outside the
+// fleet's spread, when the deviation also exceeds kMinOutlierDeviationPercent (below that,
+// run-to-run noise of a single measurement can explain it) and the metric has at least
+// kMinValuesForSpread values (the MAD of fewer is one of two deviations, too fragile to judge by).
+inline constexpr double kRobustZLimit = 3.5;
+inline constexpr double kMinOutlierDeviationPercent = 2;
+inline constexpr std::size_t kMinValuesForSpread = 5;
+
+struct FleetAnalysis {
+  int nodes_reporting = 0;                 // distinct hosts with usable results
+  std::optional<int> nodes_expected;       // from merge's --expect-hosts
+  std::vector<std::string> missing_hosts;  // expected by name, reported nothing
+  std::vector<const FleetNode*> failed;    // nodes with a problem
+  std::vector<FleetMetric> metrics;        // in the order the nodes first mention them
+  std::vector<Outlier> outliers;           // in node order
+  std::vector<std::string> versions;       // "flopbench 0.1.0 (commit abc): 3 nodes", each once
+  std::vector<std::string> notes;          // mixed versions or schemas, said in words
+};
+
+// The analysis keeps pointers into `fleet`, which must outlive it.
+FleetAnalysis analyse_fleet(const FleetRecord& fleet);
+
+}  // namespace flopbench

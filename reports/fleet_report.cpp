@@ -1,0 +1,323 @@
+#include "reports/fleet_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "reports/acceptance_report.hpp"
+#include "reports/format.hpp"
+#include "reports/html_report.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+
+namespace flopbench {
+namespace {
+
+// One node's CPU or GPU, as the node tables show it.
+struct UnitRow {
+  const FleetNode* node;
+  std::string device;  // "cpu", "gpu1", "gpu0+gpu1"; "-" for a node with nothing to compare
+  int metrics = 0;
+  std::optional<double> lowest;  // deviation from the fleet median, percent, of its lowest value
+  std::string lowest_metric;
+  int outliers = 0;
+};
+
+std::vector<UnitRow> unit_rows(const FleetRecord& fleet, const FleetAnalysis& a) {
+  std::map<std::pair<const FleetNode*, std::string>, UnitRow> units;
+  for (const auto& m : a.metrics) {
+    for (const auto& v : m.values) {
+      auto& u = units.try_emplace({v.node, v.device.label()}, UnitRow{v.node, v.device.label()})
+                    .first->second;
+      ++u.metrics;
+      const double deviation = (v.value - m.median) / m.median * 100;
+      if (!u.lowest || deviation < *u.lowest) {
+        u.lowest = deviation;
+        u.lowest_metric = m.name;
+      }
+    }
+  }
+  for (const auto& o : a.outliers) ++units.at({o.node, o.device.label()}).outliers;
+  std::vector<UnitRow> rows;
+  for (const auto& n : fleet.nodes) {
+    const auto first = units.lower_bound({&n, ""});
+    if (first == units.end() || first->first.first != &n) {
+      rows.push_back({&n, "-"});
+      continue;
+    }
+    for (auto it = first; it != units.end() && it->first.first == &n; ++it) {
+      rows.push_back(it->second);
+    }
+  }
+  return rows;
+}
+
+std::string status_of(const FleetNode& n) {
+  if (!n.problem.empty()) return "FAIL: " + n.problem;
+  return "reported";
+}
+
+// PASS or FAIL once `check` judged the fleet (a node without results fails); "" before.
+std::string check_of(const FleetRecord& fleet, const FleetNode& n) {
+  if (!fleet.acceptance) return "";
+  return n.reporting() && n.results->acceptance && n.results->acceptance->passed ? "PASS" : "FAIL";
+}
+
+std::string deviation_text(double percent) { return fmt::format("{:+.1f}%", percent); }
+
+Table nodes_table(const FleetRecord& fleet, const std::vector<UnitRow>& rows) {
+  Table t;
+  t.columns = {{"Node"},
+               {"Device"},
+               {"Status"},
+               {"Metrics", true},
+               {"Lowest vs median", true},
+               {"Lowest metric"},
+               {"Outliers", true}};
+  if (fleet.acceptance) t.columns.push_back({"Check"});
+  for (const auto& r : rows) {
+    std::vector<std::string> row = {node_label(*r.node),
+                                    r.device,
+                                    status_of(*r.node),
+                                    std::to_string(r.metrics),
+                                    r.lowest ? deviation_text(*r.lowest) : "-",
+                                    r.lowest_metric,
+                                    std::to_string(r.outliers)};
+    if (fleet.acceptance) row.push_back(check_of(fleet, *r.node));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table outliers_table(const FleetAnalysis& a) {
+  Table t;
+  t.columns = {{"Node"},
+               {"Device"},
+               {"Metric"},
+               {"Value", true},
+               {"Fleet median", true},
+               {"Deviation", true},
+               {"Rule"}};
+  for (const auto& o : a.outliers) {
+    t.rows.push_back({node_label(*o.node), o.device.label(), o.metric->name,
+                      fmt::format("{} {}", short_number(o.value), o.metric->unit),
+                      fmt::format("{} {}", short_number(o.metric->median), o.metric->unit),
+                      deviation_text(o.deviation_percent), o.rule});
+  }
+  return t;
+}
+
+Table medians_table(const FleetAnalysis& a) {
+  Table t;
+  t.columns = {{"Metric"},    {"Values", true}, {"Median", true},
+               {"Min", true}, {"Max", true},    {"MAD", true}};
+  for (const auto& m : a.metrics) {
+    const auto [lo, hi] = std::minmax_element(
+        m.values.begin(), m.values.end(),
+        [](const FleetValue& x, const FleetValue& y) { return x.value < y.value; });
+    t.rows.push_back({m.name, std::to_string(m.values.size()),
+                      fmt::format("{} {}", short_number(m.median), m.unit), short_number(lo->value),
+                      short_number(hi->value), short_number(m.mad)});
+  }
+  return t;
+}
+
+// "3 of 4 expected nodes reported (missing: node-9); 1 input failed; 2 outliers".
+std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
+  std::string s = a.nodes_expected ? fmt::format("{} of {} expected nodes reported",
+                                                 a.nodes_reporting, *a.nodes_expected)
+                                   : fmt::format("{} nodes reported", a.nodes_reporting);
+  if (!a.missing_hosts.empty()) {
+    s += fmt::format(" (reported nothing: {})", fmt::join(a.missing_hosts, ", "));
+  }
+  s += fmt::format("; {} result(s) merged, {} failed; {} outlier(s) at a {:g}% threshold",
+                   fleet.nodes.size() - a.missing_hosts.size(), a.failed.size(), a.outliers.size(),
+                   fleet.threshold_percent);
+  return s;
+}
+
+std::string fleet_verdict_line(const FleetRecord& fleet) {
+  if (!fleet.acceptance) return "";
+  int nodes_failed = 0;
+  for (const auto& n : fleet.nodes) nodes_failed += check_of(fleet, n) != "PASS";
+  return fmt::format("{}: {} of {} nodes failed their check; spec {}, checked {}",
+                     fleet.acceptance->passed ? "PASS" : "FAIL", nodes_failed, fleet.nodes.size(),
+                     fleet.acceptance->spec, fleet.acceptance->checked_utc);
+}
+
+Table fleet_criteria_table(const AcceptanceResult& r) {
+  Table t;
+  t.columns = {{"Verdict"}, {"Criterion"}, {"Measured", true}, {"Reason"}};
+  for (const auto& v : r.criteria) {
+    t.rows.push_back({std::string(to_string(v.verdict)),
+                      fmt::format("{} {} {}", v.metric, v.comparator, v.bound_text),
+                      v.measured ? fmt::format("{:g}", *v.measured) : "-", v.reason});
+  }
+  return t;
+}
+
+constexpr std::string_view kMethod =
+    "Every metric is one workload, precision, implementation and problem size on a node's CPU, "
+    "on one of its GPUs, or on its GPUs at once, in its headline unit (GFLOP/s, or GB/s for "
+    "memory-bound work); only passed measurements count. An outlier is below the fleet median by "
+    "more than the threshold, or outside the fleet's spread: a robust z-score "
+    "(0.6745 × deviation / median absolute deviation) beyond 3.5 with a deviation over 2%, in a "
+    "metric of five values or more.";
+
+// The units with the lowest values against the fleet median, lowest first.
+constexpr std::size_t kChartRows = 40;
+
+std::string lowest_chart(const std::vector<UnitRow>& rows) {
+  std::vector<const UnitRow*> measured;
+  for (const auto& r : rows) {
+    if (r.lowest) measured.push_back(&r);
+  }
+  if (measured.empty()) return "";
+  std::stable_sort(measured.begin(), measured.end(),
+                   [](const UnitRow* x, const UnitRow* y) { return *x->lowest < *y->lowest; });
+  if (measured.size() > kChartRows) measured.resize(kChartRows);
+  BarChart chart{"Lowest value against the fleet median", "% of the fleet median", {}, 100};
+  for (const auto* r : measured) {
+    const double percent = 100 + *r->lowest;
+    chart.bars.push_back({fmt::format("{} {}", node_label(*r->node), r->device),
+                          std::max(percent, 0.1), fmt::format("{:.1f}%", percent),
+                          r->device == "cpu" ? BarKind::cpu : BarKind::gpu});
+  }
+  return fmt::format(
+      "<h2 id=\"lowest\">Lowest against the median</h2>\n<p>Each node's CPU and GPUs at their "
+      "lowest metric, as a percentage of that metric's fleet median{}; the dashed line is the "
+      "median.</p>\n{}",
+      rows.size() > kChartRows ? fmt::format(" (the {} lowest)", kChartRows) : "",
+      bar_chart_svg(chart));
+}
+
+}  // namespace
+
+std::string FleetJsonPrinter::do_print(const FleetRecord& fleet) const {
+  return to_json(fleet).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string FleetCsvPrinter::do_print(const FleetRecord& fleet) const {
+  const FleetAnalysis a = analyse_fleet(fleet);
+  std::string out =
+      "node,host,rank,source,device,status,problem,metrics,lowest_vs_median_percent,"
+      "lowest_metric,outliers,check\n";
+  for (const auto& r : unit_rows(fleet, a)) {
+    const FleetNode& n = *r.node;
+    std::string rank;
+    if (n.results && n.results->run.launch.rank) rank = std::to_string(*n.results->run.launch.rank);
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(node_label(n)),
+                       csv_field(n.host), rank, csv_field(n.source), r.device,
+                       n.problem.empty() ? "reported" : "failed", csv_field(n.problem), r.metrics,
+                       r.lowest ? fmt::format("{:.2f}", *r.lowest) : "", csv_field(r.lowest_metric),
+                       r.outliers, check_of(fleet, n));
+  }
+  return out;
+}
+
+std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
+  const FleetAnalysis a = analyse_fleet(fleet);
+  std::string out = fmt::format("# flopbench fleet report\n\nMerged {}: {}.\n", fleet.merged_utc,
+                                summary_line(fleet, a));
+  if (fleet.acceptance) out += fmt::format("\n**{}**\n", fleet_verdict_line(fleet));
+  for (const auto& note : a.notes) out += fmt::format("\n> {}\n", note);
+  out += fmt::format("\nVersions: {}.\n\n{}\n", fmt::join(a.versions, "; "), kMethod);
+  if (fleet.acceptance) {
+    out += "\n## Fleet criteria\n\n" + fleet_criteria_table(*fleet.acceptance).markdown();
+  }
+  out += "\n## Nodes\n\n" + nodes_table(fleet, unit_rows(fleet, a)).markdown();
+  out += "\n## Outliers\n\n";
+  out += a.outliers.empty() ? "None.\n" : outliers_table(a).markdown();
+  out += "\n## Fleet medians\n\n" + medians_table(a).markdown();
+  return out;
+}
+
+std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
+  const FleetAnalysis a = analyse_fleet(fleet);
+  const auto rows = unit_rows(fleet, a);
+  const bool bad = !a.failed.empty() || !a.outliers.empty() ||
+                   (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) ||
+                   (fleet.acceptance && !fleet.acceptance->passed);
+  std::string body = fmt::format(
+      "<h1>flopbench fleet report</h1>\n<p class=\"note\">Merged {}</p>\n"
+      "<div class=\"banner {}\">{}</div>\n",
+      html_escape(fleet.merged_utc), bad ? "fail" : "pass", html_escape(summary_line(fleet, a)));
+  if (fleet.acceptance) {
+    body += fmt::format("<p class=\"{}\">{}</p>\n", fleet.acceptance->passed ? "pass" : "fail",
+                        html_escape(fleet_verdict_line(fleet)));
+  }
+  for (const auto& note : a.notes) {
+    body += fmt::format("<div class=\"banner fail\">{}</div>\n", html_escape(note));
+  }
+  body += fmt::format("<p class=\"note\">Versions: {}. {}</p>\n",
+                      html_escape(fmt::format("{}", fmt::join(a.versions, "; "))),
+                      html_escape(kMethod));
+  if (fleet.acceptance) {
+    body += "<h2 id=\"criteria\">Fleet criteria</h2>\n" +
+            fleet_criteria_table(*fleet.acceptance).html();
+  }
+  body += "<h2 id=\"outliers\">Outliers</h2>\n";
+  body += a.outliers.empty() ? "<p>None.</p>\n" : outliers_table(a).html();
+  body += lowest_chart(rows);
+  body += "<h2 id=\"nodes\">Nodes</h2>\n" + nodes_table(fleet, rows).html();
+  body += "<h2 id=\"medians\">Fleet medians</h2>\n" + medians_table(a).html();
+  return html_page("en", "flopbench fleet report", "", body);
+}
+
+std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
+  const FleetAnalysis a = analyse_fleet(fleet);
+  std::string out = summary_line(fleet, a) + "\n";
+  for (const auto* n : a.failed) out += fmt::format("FAIL {}: {}\n", node_label(*n), n->problem);
+  for (const auto& o : a.outliers) {
+    out += fmt::format("outlier {} {}: {} {} {} ({} from the fleet median {} {})\n",
+                       node_label(*o.node), o.device.label(), o.metric->name, short_number(o.value),
+                       o.metric->unit, deviation_text(o.deviation_percent),
+                       short_number(o.metric->median), o.metric->unit);
+  }
+  for (const auto& note : a.notes) out += "note: " + note + "\n";
+  return out;
+}
+
+std::string FleetJunitPrinter::do_print(const FleetRecord& fleet) const {
+  if (!fleet.acceptance) return "";
+  std::vector<JunitSuite> suites;
+  for (const auto& n : fleet.nodes) {
+    if (n.results && n.results->acceptance && n.problem.empty()) {
+      suites.push_back(junit_testsuite(*n.results->acceptance, node_label(n), n.host));
+      continue;
+    }
+    // A node without a verdict fails as a whole: it reported nothing usable.
+    AcceptanceResult reported;
+    reported.spec = fleet.acceptance->spec;
+    reported.checked_utc = fleet.acceptance->checked_utc;
+    CriterionVerdict v;
+    v.metric = "node.reported";
+    v.comparator = "==";
+    v.bound_text = "true";
+    v.reason = n.problem;
+    v.description = "the node reported results";
+    reported.criteria.push_back(std::move(v));
+    suites.push_back(junit_testsuite(reported, node_label(n), n.host));
+  }
+  suites.push_back(junit_testsuite(*fleet.acceptance, "fleet", ""));
+  return junit_document(suites);
+}
+
+std::vector<std::unique_ptr<FleetPrinter>> fleet_printers() {
+  std::vector<std::unique_ptr<FleetPrinter>> printers;
+  printers.push_back(std::make_unique<FleetJsonPrinter>());
+  printers.push_back(std::make_unique<FleetCsvPrinter>());
+  printers.push_back(std::make_unique<FleetMarkdownPrinter>());
+  printers.push_back(std::make_unique<FleetHtmlPrinter>());
+  return printers;
+}
+
+void write_fleet_outputs(const FleetRecord& fleet, const std::filesystem::path& dir) {
+  for (const auto& p : fleet_printers())
+    write_file_atomically(dir / p->file_name(), p->print(fleet));
+}
+
+}  // namespace flopbench

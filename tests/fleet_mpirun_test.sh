@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# A fleet launched by a real engine (docs/fleet.md): Open MPI's mpirun starts four ranks of a
+# quick SGEMM run on this machine, each writing results/{job}/{host}-{rank}; rank 3 is made slow
+# (eight spinning OpenMP threads on a machine of fewer cores, where the others have one: 80 to 90%
+# slower on two cores). Then `merge` must flag rank 3 as the outlier, and FAIL an expected host
+# that never ran; `check` must fail the fleet and write a JUnit testsuite for every rank, the dead
+# host and the fleet. Whether the other ranks stay within the threshold depends on what else the
+# machine runs, so it is not asserted.
+#   fleet_mpirun_test.sh FLOPBENCH
+# Exit 77 (skipped) when mpirun is not installed.
+set -euo pipefail
+
+flopbench=$1
+fail() {
+  echo "fleet mpirun test: $*" >&2
+  exit 1
+}
+command -v mpirun >/dev/null || {
+  echo "fleet mpirun test: skipped: no mpirun (Debian: apt-get install openmpi-bin)"
+  exit 77
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+host=$(hostname)
+
+# Root may run mpirun only when it says so; --oversubscribe: more ranks than cores.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+run=(run --profile quick --workloads sgemm --implementations omp --out 'runs/{job}/{host}-{rank}')
+timeout 120 mpirun --oversubscribe -np 3 "$flopbench" "${run[@]}" --threads 1 \
+  : -np 1 -x OMP_WAIT_POLICY=active "$flopbench" "${run[@]}" --threads 8 >mpirun.log 2>&1 ||
+  { cat mpirun.log; fail "mpirun failed"; }
+
+dirs=(runs/*/"$host"-*)
+[ ${#dirs[@]} -eq 4 ] || fail "expected four results directories, got: ${dirs[*]}"
+for rank in 0 1 2 3; do
+  dir=$(ls -d runs/*/"$host-$rank")
+  grep -q '"launcher": "openmpi"' "$dir/results.json" || fail "$dir: launcher not recorded"
+  grep -q "\"rank\": $rank," "$dir/results.json" || fail "$dir: rank $rank not recorded"
+done
+
+printf '%s\nnode-never-ran\n' "$host" >hosts
+status=0
+"$flopbench" merge runs/*/* --out fleet --expect-hosts hosts --threshold 50 >merge.log 2>&1 ||
+  status=$?
+cat merge.log
+[ $status -eq 1 ] || fail "merge: exit $status, expected 1 (a host never ran)"
+grep -q "FAIL node-never-ran: expected, but reported nothing" merge.log || fail "no dead host"
+grep -q "^outlier $host rank 3 cpu: cpu.sgemm.omp" merge.log || fail "rank 3 not an outlier"
+for f in fleet.json fleet.csv fleet.md fleet.html; do [ -s "fleet/$f" ] || fail "no fleet/$f"; done
+
+printf 'metric,comparator,bound,reference,severity,applies_to,description\n' >spec.csv
+printf 'cpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n' >>spec.csv
+status=0
+"$flopbench" check --spec spec.csv --results fleet --junit junit.xml >check.log 2>&1 || status=$?
+cat check.log
+[ $status -eq 1 ] || fail "check: exit $status, expected 1"
+grep -q "FAIL fleet.outliers == 0" check.log || fail "the outlier did not fail the fleet"
+for suite in "$host rank 0" "$host rank 1" "$host rank 2" "$host rank 3" node-never-ran fleet; do
+  grep -q "<testsuite name=\"$suite\"" junit.xml || fail "junit.xml has no testsuite '$suite'"
+done
+echo "fleet mpirun test: passed"

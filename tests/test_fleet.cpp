@@ -1,0 +1,554 @@
+// Fleets: launcher awareness, --out placeholders, --gpus local-rank, merge (medians, outliers,
+// missing and bad nodes), the fleet record, its reports, the fleet check and its JUnit XML, and
+// the commands end to end through the built binary.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli.hpp"
+#include "app/cli_selection.hpp"
+#include "app/out_placeholders.hpp"
+#include "harness/machine/launcher.hpp"
+#include "reports/acceptance/fleet_judge.hpp"
+#include "reports/fleet.hpp"
+#include "reports/fleet_report.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+#include "tests/process.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_text;
+using testing::run_flopbench;
+using testing::TempDir;
+
+EnvLookup env_of(const std::map<std::string, std::string>& vars) {
+  return [vars](const char* name) -> const char* {
+    const auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+}
+
+TEST(Launcher, ReadsEachLaunchersVariables) {
+  const Launch slurm = detect_launch(env_of({{"SLURM_PROCID", "5"},
+                                             {"SLURM_LOCALID", "1"},
+                                             {"SLURM_NODEID", "2"},
+                                             {"SLURM_NTASKS", "8"},
+                                             {"SLURM_JOB_ID", "4242"},
+                                             {"PMIX_RANK", "5"}}));
+  EXPECT_EQ(slurm.launcher, "slurm");
+  EXPECT_EQ(slurm.rank, 5);
+  EXPECT_EQ(slurm.local_rank, 1);
+  EXPECT_EQ(slurm.node, 2);
+  EXPECT_EQ(slurm.tasks, 8);
+  EXPECT_EQ(slurm.job, "4242");
+
+  // mpirun inside a Slurm allocation: Open MPI's rank, Slurm's job.
+  const Launch ompi = detect_launch(env_of({{"OMPI_COMM_WORLD_RANK", "3"},
+                                            {"OMPI_COMM_WORLD_LOCAL_RANK", "0"},
+                                            {"OMPI_COMM_WORLD_SIZE", "4"},
+                                            {"OMPI_MCA_ess_base_jobid", "99"},
+                                            {"SLURM_PROCID", "0"},
+                                            {"SLURM_JOB_ID", "4242"}}));
+  EXPECT_EQ(ompi.launcher, "openmpi");
+  EXPECT_EQ(ompi.rank, 3);
+  EXPECT_EQ(ompi.local_rank, 0);
+  EXPECT_EQ(ompi.tasks, 4);
+  EXPECT_FALSE(ompi.node.has_value());
+  EXPECT_EQ(ompi.job, "4242");
+
+  const Launch pmix = detect_launch(env_of({{"PMIX_RANK", "7"}, {"PMIX_NAMESPACE", "ns1"}}));
+  EXPECT_EQ(pmix.launcher, "pmix");
+  EXPECT_EQ(pmix.rank, 7);
+  EXPECT_EQ(pmix.job, "ns1");
+
+  const Launch mpich =
+      detect_launch(env_of({{"PMI_RANK", "2"}, {"PMI_SIZE", "6"}, {"MPI_LOCALRANKID", "1"}}));
+  EXPECT_EQ(mpich.launcher, "mpich");
+  EXPECT_EQ(mpich.rank, 2);
+  EXPECT_EQ(mpich.local_rank, 1);
+  EXPECT_EQ(mpich.tasks, 6);
+  EXPECT_EQ(mpich.job, "");
+
+  const Launch direct = detect_launch(env_of({{"SLURM_JOB_ID", "4242"}}));
+  EXPECT_EQ(direct.launcher, "");
+  EXPECT_FALSE(direct.rank.has_value());
+}
+
+TEST(Launcher, AVariableThatIsNoNumberIsNamed) {
+  try {
+    detect_launch(env_of({{"SLURM_PROCID", "0"}, {"SLURM_LOCALID", "x1"}}));
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("SLURM_LOCALID=x1"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(detect_launch(env_of({{"PMI_RANK", "-1"}})), InputError);
+}
+
+TEST(OutPlaceholders, ExpandsHostRankJobAndTime) {
+  const Launch launch{"slurm", "4242", 3, 1, 0, 4};
+  EXPECT_EQ(expand_out_placeholders("/shared/{job}/{host}-{rank}-{time}", "node-7", launch,
+                                    "20260101-000000"),
+            "/shared/4242/node-7-3-20260101-000000");
+  EXPECT_EQ(expand_out_placeholders("plain/dir", "node-7", {}, "t"), "plain/dir");
+  EXPECT_EQ(expand_out_placeholders("{host}", "node-7", {}, "t"), "node-7");
+}
+
+TEST(OutPlaceholders, BadPatternsAreNamed) {
+  const auto message = [](std::string_view out, const Launch& launch) {
+    try {
+      expand_out_placeholders(out, "h", launch, "t");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("r/{rank}", {}).find("{rank} is the launcher's rank"), std::string::npos);
+  EXPECT_NE(message("r/{job}", Launch{"mpich", "", 1}).find("{job}"), std::string::npos);
+  EXPECT_NE(message("r/{hostname}", {}).find("unknown placeholder {hostname}"), std::string::npos);
+  EXPECT_NE(message("r/{host", {}).find("without"), std::string::npos);
+}
+
+TEST(GpusOption, LocalRankTakesTheTasksGpu) {
+  EXPECT_EQ(parse_gpus("local-rank", Launch{"openmpi", "", 5, 2}), (std::vector<int>{2}));
+  try {
+    parse_gpus("local-rank", {});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("SLURM_LOCALID"), std::string::npos) << e.what();
+  }
+}
+
+// ---- merge ------------------------------------------------------------------------------------
+
+MeasurementRecord sgemm(DeviceRef device, double gflops) {
+  MeasurementRecord r;
+  r.workload = WorkloadId::gemm;
+  r.implementation = device.on_gpu() ? "cublas" : "omp";
+  r.device = std::move(device);
+  r.precision = Precision::fp32;
+  r.problem = Problem::matrix(256, 256, 256);
+  r.disposition = Disposition::passed;
+  r.gflops = gflops;
+  return r;
+}
+
+// A node's results: a CPU SGEMM and one SGEMM per GPU, at these rates.
+ResultsDocument node(const std::string& host, std::optional<int> rank, double cpu_gflops,
+                     const std::vector<double>& gpu_gflops = {}) {
+  ResultsDocument doc;
+  doc.environment.host = host;
+  doc.environment.flopbench_version = "0.1.0";
+  doc.environment.git_commit = "abc";
+  doc.run.profile = "quick";
+  if (rank) doc.run.launch = {"openmpi", "9", rank, 0, std::nullopt, 4};
+  doc.measurements.push_back(sgemm(DeviceRef::cpu(), cpu_gflops));
+  for (std::size_t i = 0; i < gpu_gflops.size(); ++i) {
+    doc.measurements.push_back(sgemm(DeviceRef::gpu({int(i)}), gpu_gflops[i]));
+    doc.environment.gpu.devices.push_back({.index = int(i), .name = "GPU"});
+  }
+  return doc;
+}
+
+fs::path write_node(const fs::path& root, const ResultsDocument& doc, const std::string& name) {
+  const fs::path dir = root / name;
+  fs::create_directories(dir);
+  write_file_atomically(dir / "results.json", JsonPrinter().print(doc));
+  return dir;
+}
+
+const Outlier* outlier_of(const FleetAnalysis& a, const std::string& node,
+                          const std::string& device) {
+  for (const auto& o : a.outliers) {
+    if (node_label(*o.node) == node && o.device.label() == device) return &o;
+  }
+  return nullptr;
+}
+
+TEST(FleetMerge, FlagsTheSlowNodeAndGpuWithMetricAndDeviation) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  const std::vector<double> cpu = {100, 101, 99, 70, 100};
+  for (int i = 0; i < 5; ++i) {
+    const std::vector<double> gpus = {1000, i == 2 ? 600.0 : 1000.0};
+    inputs.push_back(write_node(tmp.path(),
+                                node(fmt::format("node-{}", i), std::nullopt, cpu[i], gpus),
+                                fmt::format("n{}", i)));
+  }
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_EQ(a.nodes_reporting, 5);
+  ASSERT_EQ(a.outliers.size(), 2u);
+  const Outlier* slow_cpu = outlier_of(a, "node-3", "cpu");
+  ASSERT_NE(slow_cpu, nullptr);
+  EXPECT_EQ(slow_cpu->metric->name, "cpu.sgemm.omp 256x256x256");
+  EXPECT_DOUBLE_EQ(slow_cpu->metric->median, 100);
+  EXPECT_DOUBLE_EQ(slow_cpu->deviation_percent, -30);
+  EXPECT_NE(slow_cpu->rule.find("10% below the fleet median"), std::string::npos);
+  // GPUs of any index compare with each other: node-2's gpu1 is the slow one.
+  const Outlier* slow_gpu = outlier_of(a, "node-2", "gpu1");
+  ASSERT_NE(slow_gpu, nullptr);
+  EXPECT_EQ(slow_gpu->metric->name, "gpu.sgemm.cublas 256x256x256");
+  EXPECT_EQ(slow_gpu->metric->values.size(), 10u);
+}
+
+TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  const std::vector<double> cpu = {100, 100.5, 99.5, 100.2, 94, 99.8, 100.1};  // 94: 6% low
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    inputs.push_back(write_node(tmp.path(), node(fmt::format("n{}", i), std::nullopt, cpu[i]),
+                                fmt::format("d{}", i)));
+  }
+  const FleetAnalysis a = analyse_fleet(merge_results(inputs, std::nullopt, {}, 10, "T"));
+  ASSERT_EQ(a.outliers.size(), 1u);
+  EXPECT_EQ(node_label(*a.outliers[0].node), "n4");
+  EXPECT_NE(a.outliers[0].rule.find("spread"), std::string::npos);
+  // Four values are too few to judge a spread by: only the threshold applies.
+  std::vector<fs::path> four(inputs.begin() + 2, inputs.begin() + 6);
+  EXPECT_TRUE(analyse_fleet(merge_results(four, std::nullopt, {}, 10, "T")).outliers.empty());
+  // Within the 2% noise floor nothing is flagged, however tight the fleet.
+  const std::vector<double> close = {100, 100, 100, 100, 98.5};
+  std::vector<fs::path> close_inputs;
+  for (std::size_t i = 0; i < close.size(); ++i) {
+    close_inputs.push_back(write_node(
+        tmp.path(), node(fmt::format("c{}", i), std::nullopt, close[i]), fmt::format("c{}", i)));
+  }
+  EXPECT_TRUE(
+      analyse_fleet(merge_results(close_inputs, std::nullopt, {}, 10, "T")).outliers.empty());
+}
+
+TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
+  TempDir tmp;
+  std::vector<fs::path> inputs = {
+      write_node(tmp.path(), node("node-a", 0, 100), "a0"),
+      write_node(tmp.path(), node("node-a", 1, 100), "a1"),
+      write_node(tmp.path(), node("node-b", 0, 100), "b0"),
+      write_node(tmp.path(), node("node-a", 1, 50), "a1-again"),  // same host and rank
+      tmp.path() / "never-written",
+  };
+  fs::create_directories(tmp.path() / "corrupt");
+  write_file_atomically(tmp.path() / "corrupt" / "results.json", "{\"schema_version\": 1,");
+  inputs.push_back(tmp.path() / "corrupt");
+  ResultsDocument newer = node("node-c", 0, 100);
+  newer.environment.flopbench_version = "0.2.0";
+  inputs.push_back(write_node(tmp.path(), newer, "c0"));
+
+  const FleetRecord fleet =
+      merge_results(inputs, std::nullopt, {"node-a", "node-b", "node-c", "node-dead"}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_EQ(fleet.nodes.size(), 8u);  // every input, and the dead node
+  EXPECT_EQ(a.nodes_reporting, 3);
+  EXPECT_EQ(a.nodes_expected, 4);
+  EXPECT_EQ(a.missing_hosts, std::vector<std::string>{"node-dead"});
+  std::vector<std::string> problems;
+  for (const auto* n : a.failed) problems.push_back(node_label(*n) + ": " + n->problem);
+  ASSERT_EQ(problems.size(), 4u) << ::testing::PrintToString(problems);
+  EXPECT_NE(problems[0].find("node-a rank 1: a second result of node-a rank 1"), std::string::npos)
+      << problems[0];
+  EXPECT_NE(problems[1].find("node-dead: expected, but reported nothing"), std::string::npos);
+  EXPECT_NE(problems[2].find("never-written: no such file or directory"), std::string::npos);
+  EXPECT_NE(problems[3].find("corrupt/results.json: not valid JSON"), std::string::npos);
+  // The set-aside duplicate (50 GFLOP/s) is not in the medians.
+  ASSERT_EQ(a.metrics.size(), 1u);
+  EXPECT_EQ(a.metrics[0].values.size(), 4u);
+  EXPECT_TRUE(a.outliers.empty());
+  ASSERT_EQ(a.notes.size(), 1u);
+  EXPECT_NE(a.notes[0].find("mixed flopbench versions"), std::string::npos);
+  EXPECT_NE(a.notes[0].find("0.2.0 (commit abc): node-c rank 0"), std::string::npos) << a.notes[0];
+}
+
+TEST(FleetMerge, MixedSchemaVersionsAreReported) {
+  TempDir tmp;
+  ResultsDocument old_schema = node("n1", std::nullopt, 100);
+  std::vector<fs::path> inputs = {write_node(tmp.path(), node("n0", std::nullopt, 100), "n0")};
+  nlohmann::json j = to_json(old_schema);
+  j["schema_version"] = 0;  // not a version this flopbench reads: the node fails, not the merge
+  fs::create_directories(tmp.path() / "n1");
+  write_file_atomically(tmp.path() / "n1" / "results.json", j.dump());
+  inputs.push_back(tmp.path() / "n1");
+  const FleetAnalysis a = analyse_fleet(merge_results(inputs, 2, {}, 10, "T"));
+  EXPECT_EQ(a.nodes_reporting, 1);
+  ASSERT_EQ(a.failed.size(), 1u);
+  EXPECT_NE(a.failed[0]->problem.find("schema_version: invalid version 0"), std::string::npos)
+      << a.failed[0]->problem;
+}
+
+TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {
+  TempDir tmp;
+  const std::vector<fs::path> inputs = {write_node(tmp.path(), node("n0", 0, 100, {900}), "n0"),
+                                        tmp.path() / "missing"};
+  const FleetRecord fleet = merge_results(inputs, 3, {}, 15, "2026-01-01T00:00:00Z");
+  write_file_atomically(tmp.path() / "fleet.json", FleetJsonPrinter().print(fleet));
+  const FleetRecord back = read_fleet_file(tmp.path() / "fleet.json");
+  EXPECT_EQ(FleetJsonPrinter().print(back), FleetJsonPrinter().print(fleet));
+  EXPECT_EQ(back.expected_nodes, 3);
+  EXPECT_EQ(back.threshold_percent, 15);
+  ASSERT_EQ(back.nodes.size(), 2u);
+  EXPECT_EQ(back.nodes[0].results->run.launch.rank, 0);
+  EXPECT_FALSE(back.nodes[1].results.has_value());
+
+  nlohmann::json j = to_json(fleet);
+  j["fleet_schema_version"] = 2;
+  write_file_atomically(tmp.path() / "v2.json", j.dump());
+  try {
+    read_fleet_file(tmp.path() / "v2.json");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("v2.json: fleet_schema_version: version 2"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// ---- the fleet check and its outputs -----------------------------------------------------------
+
+Spec sgemm_spec(double bound) {
+  return parse_spec(fmt::format("{}\ncpu.sgemm.omp.gflops,>=,{} GFLOP/s,,fail,any,cpu sgemm\n",
+                                kSpecHeader, bound),
+                    "fleet.csv");
+}
+
+FleetRecord judged_fleet(const fs::path& root) {
+  std::vector<fs::path> inputs;
+  const std::vector<double> cpu = {100, 98, 102, 40};
+  for (int i = 0; i < 4; ++i) {
+    inputs.push_back(
+        write_node(root, node(fmt::format("node-{}", i), i, cpu[i]), fmt::format("n{}", i)));
+  }
+  FleetRecord fleet = merge_results(inputs, std::nullopt,
+                                    {"node-0", "node-1", "node-2", "node-3", "node-9"}, 10, "T");
+  const SpecChoice choice{sgemm_spec(50), "spec.csv"};
+  judge_fleet(
+      fleet, [&](const ResultsDocument&) { return choice; }, "spec.csv", "2026-01-01T00:00:00Z");
+  return fleet;
+}
+
+const CriterionVerdict& criterion(const AcceptanceResult& r, const std::string& metric) {
+  for (const auto& v : r.criteria) {
+    if (v.metric == metric) return v;
+  }
+  throw std::runtime_error("no criterion " + metric);
+}
+
+TEST(FleetCheck, JudgesEveryNodeAndTheFleet) {
+  TempDir tmp;
+  const FleetRecord fleet = judged_fleet(tmp.path());
+  ASSERT_TRUE(fleet.acceptance.has_value());
+  EXPECT_FALSE(fleet.acceptance->passed);
+  const auto& reporting = criterion(*fleet.acceptance, "fleet.nodes_reporting");
+  EXPECT_EQ(reporting.measured, 4);
+  EXPECT_EQ(reporting.bound, 5);
+  EXPECT_EQ(reporting.verdict, Verdict::fail);
+  EXPECT_NE(reporting.reason.find("node-9"), std::string::npos);
+  const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
+  EXPECT_EQ(failed.measured, 2);  // node-3 (40 < 50) and node-9
+  EXPECT_NE(failed.reason.find("node-3 rank 3 (its check failed)"), std::string::npos);
+  const auto& outliers = criterion(*fleet.acceptance, "fleet.outliers");
+  EXPECT_EQ(outliers.measured, 1);
+  EXPECT_NE(outliers.reason.find("node-3 rank 3 cpu cpu.sgemm.omp 256x256x256 -59.6%"),
+            std::string::npos)
+      << outliers.reason;
+  EXPECT_EQ(criterion(*fleet.acceptance, "fleet.versions").verdict, Verdict::pass);
+  EXPECT_TRUE(fleet.nodes[0].results->acceptance->passed);
+  EXPECT_FALSE(fleet.nodes[3].results->acceptance->passed);
+}
+
+TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 13; ++i) inputs.push_back(tmp.path() / fmt::format("gone-{:02}", i));
+  FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const SpecChoice choice{sgemm_spec(50), "spec.csv"};
+  judge_fleet(
+      fleet, [&](const ResultsDocument&) { return choice; }, "spec.csv", "T");
+  const std::string& reason = criterion(*fleet.acceptance, "fleet.nodes_failed").reason;
+  EXPECT_NE(reason.find("gone-09: no such file or directory); and 3 more (fleet.md lists each)"),
+            std::string::npos)
+      << reason;
+  EXPECT_EQ(reason.find("gone-10"), std::string::npos) << reason;
+}
+
+TEST(FleetCheck, JunitHasATestsuitePerNodeAndTheFleet) {
+  TempDir tmp;
+  const std::string xml = FleetJunitPrinter().print(judged_fleet(tmp.path()));
+  for (const std::string suite :
+       {"node-0 rank 0", "node-1 rank 1", "node-2 rank 2", "node-3 rank 3", "node-9", "fleet"}) {
+    EXPECT_NE(xml.find("<testsuite name=\"" + suite + "\""), std::string::npos) << suite;
+  }
+  EXPECT_NE(xml.find("<testsuite name=\"node-9\" tests=\"1\" failures=\"1\""), std::string::npos);
+  EXPECT_NE(xml.find("<testsuite name=\"node-0 rank 0\" tests=\"3\" failures=\"0\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testsuite name=\"node-3 rank 3\" tests=\"3\" failures=\"1\""),
+            std::string::npos);
+  EXPECT_NE(xml.find("<testsuites name=\"flopbench check\" tests=\"17\" failures=\"5\""),
+            std::string::npos)
+      << xml.substr(0, 200);
+}
+
+TEST(FleetReport, EveryFileShowsNodesOutliersAndTheDeadNode) {
+  TempDir tmp;
+  const FleetRecord fleet = judged_fleet(tmp.path());
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_NE(md.find("4 of 5 expected nodes reported (reported nothing: node-9)"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| node-9        | -      | FAIL: expected, but reported nothing"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| node-3 rank 3 | cpu    | cpu.sgemm.omp 256x256x256 | 40.0 GFLOP/s"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("## Fleet criteria"), std::string::npos);
+
+  const std::string csv = FleetCsvPrinter().print(fleet);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6);  // header, four nodes, node-9
+  EXPECT_NE(csv.find("node-3 rank 3,node-3,3,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",cpu,reported,,1,-59.60,cpu.sgemm.omp 256x256x256,1,FAIL\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("node-9,node-9,,,-,failed,\"expected, but reported nothing\",0,,,0,FAIL\n"),
+            std::string::npos)
+      << csv;
+
+  const std::string html = FleetHtmlPrinter().print(fleet);
+  EXPECT_NE(html.find("<h2 id=\"outliers\">Outliers</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("node-9"), std::string::npos);
+  EXPECT_EQ(html.find("http"), std::string::npos);  // self-contained
+}
+
+// ---- end to end -------------------------------------------------------------------------------
+
+// Sets environment variables for the child processes this test starts; unsets them after.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(const std::map<std::string, std::string>& vars) {
+    for (const auto& [k, v] : vars) {
+      setenv(k.c_str(), v.c_str(), 1);
+      names_.push_back(k);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& k : names_) unsetenv(k.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::vector<std::string> names_;
+};
+
+TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
+  TempDir tmp;
+  const std::string host = [] {
+    std::array<char, 256> h{};
+    gethostname(h.data(), h.size() - 1);
+    return std::string(h.data());
+  }();
+  for (const int rank : {0, 1}) {
+    ScopedEnv env({{"SLURM_PROCID", std::to_string(rank)},
+                   {"SLURM_LOCALID", std::to_string(rank)},
+                   {"SLURM_NODEID", "0"},
+                   {"SLURM_NTASKS", "2"},
+                   {"SLURM_JOB_ID", "777"}});
+    const auto o =
+        run_flopbench({"run", "--profile", "quick", "--workloads", "sgemm", "--implementations",
+                       "omp", "--sizes", "64", "--threads", "1", "--out",
+                       (tmp.path() / "runs" / "{job}" / "{host}-{rank}").string()},
+                      tmp.path() / "capture");
+    ASSERT_EQ(o.status, 0) << o.out << o.err;
+    EXPECT_NE(o.out.find(fmt::format("task: rank {} of 2 (slurm, job 777, node 0, local rank {})",
+                                     rank, rank)),
+              std::string::npos)
+        << o.out;
+  }
+  const fs::path r1 = tmp.path() / "runs" / "777" / (host + "-1");
+  const ResultsDocument doc = read_results_file(r1 / "results.json");
+  EXPECT_EQ(doc.run.launch.launcher, "slurm");
+  EXPECT_EQ(doc.run.launch.rank, 1);
+  EXPECT_EQ(doc.run.launch.job, "777");
+  EXPECT_NE(read_text(r1 / "report.md").find("- Task: rank 1 of 2 (slurm"), std::string::npos);
+
+  write_file_atomically(tmp.path() / "hosts", host + "\n# the spare\nnode-gone\n");
+  const fs::path fleet = tmp.path() / "fleet";
+  const auto merged =
+      run_flopbench({"merge", (tmp.path() / "runs" / "777" / (host + "-0")).string(), r1.string(),
+                     (tmp.path() / "no-such-run").string(), "--out", fleet.string(),
+                     "--expect-hosts", (tmp.path() / "hosts").string(), "--threshold", "90"},
+                    tmp.path() / "capture");
+  EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
+  EXPECT_NE(merged.out.find("1 of 2 expected nodes reported (reported nothing: node-gone)"),
+            std::string::npos)
+      << merged.out;
+  EXPECT_NE(merged.out.find("FAIL node-gone: expected, but reported nothing"), std::string::npos);
+  EXPECT_NE(merged.out.find("no-such-run: no such file or directory"), std::string::npos);
+  for (const char* f : {"fleet.json", "fleet.csv", "fleet.md", "fleet.html"}) {
+    EXPECT_TRUE(fs::exists(fleet / f)) << f;
+  }
+
+  write_file_atomically(
+      tmp.path() / "spec.csv",
+      std::string(kSpecHeader) + "\ncpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n");
+  const fs::path junit = tmp.path() / "junit.xml";
+  const auto checked = run_flopbench({"check", "--spec", (tmp.path() / "spec.csv").string(),
+                                      "--results", fleet.string(), "--junit", junit.string()},
+                                     tmp.path() / "capture");
+  EXPECT_EQ(checked.status, kExitFailures) << checked.out << checked.err;
+  EXPECT_NE(checked.out.find(fmt::format("PASS {} rank 0\n", host)), std::string::npos)
+      << checked.out;
+  EXPECT_NE(checked.out.find("FAIL node-gone: expected, but reported nothing"), std::string::npos);
+  EXPECT_NE(checked.out.find("FAIL fleet.nodes_reporting == expected"), std::string::npos);
+  const std::string xml = read_text(junit);
+  EXPECT_NE(xml.find(fmt::format("<testsuite name=\"{} rank 1\"", host)), std::string::npos);
+  EXPECT_NE(xml.find("<testsuite name=\"fleet\""), std::string::npos);
+  // The verdicts are recorded in the fleet and its reports.
+  EXPECT_TRUE(read_fleet_file(fleet / "fleet.json").acceptance.has_value());
+  EXPECT_NE(read_text(fleet / "fleet.md").find("## Fleet criteria"), std::string::npos);
+}
+
+TEST(FleetCli, BadFleetInputsAreOneLineErrors) {
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "full");
+  write_file_atomically(tmp.path() / "full" / "x", "");
+  const auto exists = run_flopbench({"merge", "a", "--out", (tmp.path() / "full").string()},
+                                    tmp.path() / "capture");
+  EXPECT_EQ(exists.status, kExitBadInput);
+  EXPECT_NE(exists.err.find("exists and is not an empty directory"), std::string::npos);
+  write_file_atomically(tmp.path() / "hosts", "# nobody\n");
+  const auto no_hosts = run_flopbench({"merge", "a", "--out", (tmp.path() / "f").string(),
+                                       "--expect-hosts", (tmp.path() / "hosts").string()},
+                                      tmp.path() / "capture");
+  EXPECT_EQ(no_hosts.status, kExitBadInput);
+  EXPECT_NE(no_hosts.err.find("names no host"), std::string::npos) << no_hosts.err;
+  const auto placeholder =
+      run_flopbench({"run", "--profile", "quick", "--out", (tmp.path() / "r-{rank}").string()},
+                    tmp.path() / "capture");
+  EXPECT_EQ(placeholder.status, kExitBadInput);
+  EXPECT_NE(placeholder.err.find("{rank} is the launcher's rank"), std::string::npos)
+      << placeholder.err;
+  const auto local_rank =
+      run_flopbench({"run", "--profile", "quick", "--gpus", "local-rank"}, tmp.path() / "capture");
+  EXPECT_EQ(local_rank.status, kExitBadInput);
+  EXPECT_NE(local_rank.err.find("--gpus local-rank: this process was not started by a launcher"),
+            std::string::npos)
+      << local_rank.err;
+  ScopedEnv env({{"OMPI_COMM_WORLD_RANK", "63"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "63"}});
+  const auto resolved =
+      run_flopbench({"run", "--profile", "quick", "--gpus", "local-rank"}, tmp.path() / "capture");
+  EXPECT_EQ(resolved.status, kExitBadInput);
+  EXPECT_NE(resolved.err.find("--gpus"), std::string::npos) << resolved.err;
+  EXPECT_NE(resolved.err.find("63"), std::string::npos) << resolved.err;
+}
+
+}  // namespace
+}  // namespace flopbench
