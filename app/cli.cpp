@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -51,31 +52,56 @@ std::map<std::string, std::string> implementation_libraries() {
   return libs;
 }
 
-// --out must be new or empty: an earlier run is never overwritten. Without --out, a new
-// results/<host>-<UTC time> directory.
-fs::path prepare_output_dir(const std::string& out, const std::string& host) {
-  fs::path dir;
-  if (!out.empty()) {
-    dir = out;
+// A host name as one safe path component: a name such as "../x" must not move the directory.
+std::string path_component(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  }
+  return out.empty() ? "host" : out;
+}
+
+// Claims a new results directory and writes `results_json` into it: --out, which must not exist
+// or be empty, else results/<host>-<UTC time>, with -2, -3, ... when taken. The claim is the
+// exclusive creation of results.json, so of two runs started together with the same directory,
+// one gets it and the other is refused (or, without --out, takes the next name): a run never
+// writes into another's directory.
+fs::path claim_results_dir(const std::string& out, const std::string& host,
+                           std::string_view results_json) {
+  const auto create = [](const fs::path& dir) {
     std::error_code ec;
-    if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
-      throw InputError(
+    fs::create_directories(dir, ec);
+    if (ec) {
+      throw IoError(
+          fmt::format("cannot create the results directory {}: {}", dir.string(), ec.message()));
+    }
+  };
+  if (!out.empty()) {
+    const fs::path dir = out;
+    const auto taken = [&] {
+      return InputError(
           fmt::format("--out {}: exists and is not an empty directory; flopbench never "
                       "overwrites an earlier run, so choose a new directory",
                       out));
+    };
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) throw taken();
+    create(dir);
+    if (!create_new_file(dir / "results.json", results_json)) throw taken();
+    return dir;
+  }
+  const fs::path base =
+      fs::path("results") / fmt::format("{}-{}", path_component(host), utc_now(true));
+  create(base.parent_path());
+  for (int i = 1;; ++i) {
+    const fs::path dir = i == 1 ? base : fs::path(fmt::format("{}-{}", base.string(), i));
+    std::error_code ec;
+    if (!fs::create_directory(dir, ec)) {
+      if (ec) throw IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+      continue;  // another run's
     }
-  } else {
-    const fs::path base = fs::path("results") / fmt::format("{}-{}", host, utc_now(true));
-    dir = base;
-    for (int i = 2; fs::exists(dir); ++i) dir = fs::path(base.string() + "-" + std::to_string(i));
+    if (create_new_file(dir / "results.json", results_json)) return dir;
   }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || access(dir.c_str(), W_OK) != 0) {
-    throw InputError(fmt::format("cannot create the results directory {}: {}", dir.string(),
-                                 ec ? ec.message() : "not writable"));
-  }
-  return dir;
 }
 
 std::vector<Precision> parse_precisions(const std::string& text) {
@@ -125,7 +151,7 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   const MeasuredRun run = measure_selection(sel, opt.measure, command_line, {});
   write_run_outputs(run);
   const int status = run_exit_status(run.doc);
-  if (status == kExitInterrupted) {
+  if (run.doc.run.interrupted) {
     fmt::print(stderr,
                "flopbench: interrupted; the measurements finished before it were written\n");
   } else if (status == kExitFailures) {
@@ -148,8 +174,8 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   doc.environment = collect_environment(implementation_libraries());
   auto plan = plan_measurements(sel, doc.environment);
   if (keep) std::erase_if(plan, [&](const MeasurementRequest& r) { return !keep(r); });
-  const fs::path dir = prepare_output_dir(opt.out, doc.environment.host);
   doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
+  const fs::path dir = claim_results_dir(opt.out, doc.environment.host, JsonPrinter().print(doc));
 
   const auto& cpu = doc.environment.cpu;
   fmt::print("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n",
@@ -306,11 +332,35 @@ Command add_report_command(CLI::App& app) {
 }
 
 int run_exit_status(const ResultsDocument& doc) {
-  if (doc.run.interrupted) return kExitInterrupted;
+  if (doc.run.interrupted) {
+    return interrupt_signal() != 0 ? 128 + interrupt_signal() : kExitInterrupted;
+  }
   const bool bad = std::any_of(doc.measurements.begin(), doc.measurements.end(), [](const auto& m) {
     return m.disposition == Disposition::incorrect || m.disposition == Disposition::failed;
   });
   return bad ? kExitFailures : kExitOk;
+}
+
+int run_guarded(const std::function<int()>& command) {
+  const auto error = [](int status, std::string_view message) {
+    fmt::print(stderr, "flopbench: error: {}\n", strip_terminal_controls(message));
+    return status;
+  };
+  try {
+    return command();
+  } catch (const InputError& e) {
+    return error(kExitBadInput, e.what());
+  } catch (const IoError& e) {
+    return error(kExitIoError, e.what());
+  } catch (const std::bad_alloc&) {
+    return error(kExitIoError, "out of memory");
+  } catch (const std::system_error& e) {  // also std::filesystem::filesystem_error, fmt's
+    return error(kExitIoError, e.what());
+  } catch (const std::exception& e) {
+    return error(kExitInternalError,
+                 fmt::format("internal error: {} (please report it, with the command line)",
+                             e.what()));
+  }
 }
 
 int cli_main(int argc, char** argv) {
@@ -350,15 +400,19 @@ int cli_main(int argc, char** argv) {
   }
 
   const std::vector<std::string> command_line(argv, argv + argc);
-  try {
+  const int status = run_guarded([&] {
     for (const auto& c : commands) {
       if (c.app->parsed()) return c.action(command_line);
     }
     return kExitBadInput;  // unreachable: require_subcommand(1)
-  } catch (const InputError& e) {
-    fmt::print(stderr, "flopbench: error: {}\n", e.what());
-    return kExitBadInput;
+  });
+  // Buffered console output is written here at the latest: a failure (`info > /dev/full`) must
+  // not pass for success.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
+    return status == kExitOk ? kExitIoError : status;
   }
+  return status;
 }
 
 }  // namespace flopbench

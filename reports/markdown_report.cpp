@@ -30,10 +30,8 @@ std::string header_section(const ResultsDocument& doc) {
   const auto& run = doc.run;
   std::string out = fmt::format("# flopbench {} report (commit {})\n\n",
                                 or_unknown(env.flopbench_version), or_unknown(env.git_commit));
-  if (run.interrupted) {
-    out +=
-        "> **Interrupted:** the run was stopped before it finished; measurements it did not "
-        "take are listed as skipped.\n\n";
+  if (const std::string note = incomplete_run_note(run); !note.empty()) {
+    out += fmt::format("> **Incomplete:** {}\n\n", note);
   }
   out += fmt::format("- Date: {} to {} (UTC)\n", or_unknown(run.started_utc),
                      or_unknown(run.finished_utc));
