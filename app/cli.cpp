@@ -6,7 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <set>
@@ -40,6 +42,14 @@ std::string utc_now(bool compact) {
   return buf;
 }
 
+std::string path_component(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  }
+  return out.empty() || out == "." || out == ".." ? "host" : out;
+}
+
 namespace {
 
 std::map<std::string, std::string> implementation_libraries() {
@@ -50,15 +60,6 @@ std::map<std::string, std::string> implementation_libraries() {
     }
   }
   return libs;
-}
-
-// A host name as one safe path component: a name such as "../x" must not move the directory.
-std::string path_component(std::string_view name) {
-  std::string out;
-  for (const char c : name) {
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
-  }
-  return out.empty() ? "host" : out;
 }
 
 // Claims a new results directory and writes `results_json` into it: --out, which must not exist
@@ -104,6 +105,22 @@ fs::path claim_results_dir(const std::string& out, const std::string& host,
   }
 }
 
+// OMP_NUM_THREADS (a comma-separated list, one count per nesting level) is checked before the
+// OpenMP runtime starts threads from it: a huge value aborts inside libgomp.
+void check_omp_num_threads() {
+  const char* value = std::getenv("OMP_NUM_THREADS");
+  if (!value || !*value) return;
+  std::stringstream ss(value);
+  for (std::string item; std::getline(ss, item, ',');) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (ec != std::errc() || end != item.data() + item.size() || n < 1 || n > kMaxThreads) {
+      throw InputError(fmt::format("OMP_NUM_THREADS={}: expected thread counts from 1 to {}", value,
+                                   kMaxThreads));
+    }
+  }
+}
+
 std::vector<Precision> parse_precisions(const std::string& text) {
   if (text == "all") return {};
   std::vector<Precision> out;
@@ -114,6 +131,14 @@ std::vector<Precision> parse_precisions(const std::string& text) {
     out.push_back(parse_precision(item));
   }
   return out;
+}
+
+// The console of a run: its failure (`run | head`, a full disk behind `>`) must not stop the
+// run. SIGPIPE interrupts it, and cli_main reports a failed stdout at exit.
+template <class... Args>
+void say(fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = fmt::format(format, std::forward<Args>(args)...);
+  std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 std::string describe_result(const MeasurementRecord& r) {
@@ -130,7 +155,7 @@ void print_written_files(const fs::path& dir, bool with_results_json) {
   std::vector<std::string> names;
   for (const auto& printer : output_printers(with_results_json))
     names.push_back(printer->file_name());
-  fmt::print("\nwrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
+  say("\nwrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
 }
 
 struct RunOptions {
@@ -166,6 +191,10 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
 MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::vector<std::string>& command_line,
                               const std::function<bool(const MeasurementRequest&)>& keep) {
+  // From the start: a signal while the machine is probed still ends in a results directory
+  // marked interrupted.
+  install_interrupt_handler();
+  check_omp_num_threads();
   sel.profile = parse_profile(opt.profile);
   sel.gpus = parse_gpus(opt.gpus);
   if (opt.threads > 0) omp_set_num_threads(opt.threads);
@@ -178,17 +207,16 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   const fs::path dir = claim_results_dir(opt.out, doc.environment.host, JsonPrinter().print(doc));
 
   const auto& cpu = doc.environment.cpu;
-  fmt::print("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n",
-             build::version, build::git_commit, plan.size(), opt.profile, doc.run.threads,
-             opt.seed);
-  fmt::print("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
+  say("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n", build::version,
+      build::git_commit, plan.size(), opt.profile, doc.run.threads, opt.seed);
+  say("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
   if (doc.environment.gpu.devices.empty()) {
-    fmt::print("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
+    say("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
   }
-  for (const auto& g : doc.environment.gpu.devices) fmt::print("GPU {}: {}\n", g.index, g.name);
+  for (const auto& g : doc.environment.gpu.devices) say("GPU {}: {}\n", g.index, g.name);
   if (!doc.environment.gpu.devices.empty()) {
     std::string why_not;
-    if (!gpu_telemetry(&why_not)) fmt::print("GPU telemetry unavailable: {}\n", why_not);
+    if (!gpu_telemetry(&why_not)) say("GPU telemetry unavailable: {}\n", why_not);
   }
   // A library that cannot be loaded makes its implementations unsupported; say so once, here.
   std::set<std::string> unavailable;
@@ -196,11 +224,10 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
     if (std::string why = req.implementation->unavailable_reason(); !why.empty())
       unavailable.insert(std::move(why));
   }
-  for (const auto& why : unavailable) fmt::print("unsupported: {}\n", why);
-  fmt::print("results: {}\n", dir.string());
+  for (const auto& why : unavailable) say("unsupported: {}\n", why);
+  say("results: {}\n", dir.string());
   std::fflush(stdout);
 
-  install_interrupt_handler();
   const RunSettings settings = settings_for(sel.profile, opt.seed);
   // Without a GPU, GPU work is recorded as unsupported without a progress line: the line above
   // already said why.
@@ -213,14 +240,13 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
       doc.measurements.push_back(measure(req, settings, doc.environment));
       continue;
     }
-    fmt::print(
-        "[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
+    say("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
         shown, display_name(req.implementation->workload, req.precision),
         req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
     std::fflush(stdout);
     doc.measurements.push_back(measure(req, settings, doc.environment));
     const auto& r = doc.measurements.back();
-    fmt::print("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
+    say("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
     std::fflush(stdout);
     // Keep results.json current, so that even a crash loses at most the measurement under way.
     write_file_atomically(dir / "results.json", JsonPrinter().print(doc));
@@ -232,7 +258,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
 
 void write_run_outputs(const MeasuredRun& run) {
   write_outputs(run.doc, run.dir, true);
-  fmt::print("\n{}", ConsoleSummaryPrinter().print(run.doc));
+  say("\n{}", ConsoleSummaryPrinter().print(run.doc));
   print_written_files(run.dir, true);
 }
 
@@ -278,12 +304,22 @@ int report_command(const std::string& results_file, const std::string& out) {
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
   cmd->add_option("--profile", opt.profile, "quick, standard or full")->capture_default_str();
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
-      ->check(CLI::Range(1, 1 << 16));
+      ->check(CLI::Range(1, kMaxThreads));
   cmd->add_option("--gpus", opt.gpus,
                   "GPUs to measure: all, or comma-separated indices (0,2); gemm and peak also "
                   "run on all of them at once when there are two or more")
       ->capture_default_str();
-  cmd->add_option("--seed", opt.seed, "seed of the generated inputs")->capture_default_str();
+  // Checked as text: a conversion would wrap -1 and clamp what is beyond 2^64 - 1.
+  cmd->add_option("--seed", opt.seed, "seed of the generated inputs (0 to 2^64 - 1)")
+      ->capture_default_str()
+      ->check(
+          [](const std::string& text) -> std::string {
+            std::uint64_t v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec == std::errc() && end == text.data() + text.size()) return "";
+            return fmt::format("{} is not a whole number from 0 to 2^64 - 1", text);
+          },
+          "0 to 2^64 - 1");
   cmd->add_option("--out", opt.out,
                   "results directory; must not exist or be empty (default results/<host>-<time>)");
 }
@@ -357,9 +393,9 @@ int run_guarded(const std::function<int()>& command) {
   } catch (const std::system_error& e) {  // also std::filesystem::filesystem_error, fmt's
     return error(kExitIoError, e.what());
   } catch (const std::exception& e) {
-    return error(kExitInternalError,
-                 fmt::format("internal error: {} (please report it, with the command line)",
-                             e.what()));
+    return error(
+        kExitInternalError,
+        fmt::format("internal error: {} (please report it, with the command line)", e.what()));
   }
 }
 

@@ -5,11 +5,11 @@
 namespace flopbench {
 
 // Exit codes of the flopbench command.
-inline constexpr int kExitOk = 0;        // every measurement passed (or was unsupported here)
-inline constexpr int kExitFailures = 1;  // a measurement was incorrect or failed
-inline constexpr int kExitBadInput = 2;  // bad command line, file or size: nothing was run
-inline constexpr int kExitIoError = 3;   // a file or stdout could not be written or read, or
-                                         // memory ran out: the system failed, not the input
+inline constexpr int kExitOk = 0;             // every measurement passed (or was unsupported here)
+inline constexpr int kExitFailures = 1;       // a measurement was incorrect or failed
+inline constexpr int kExitBadInput = 2;       // bad command line, file or size: nothing was run
+inline constexpr int kExitIoError = 3;        // a file or stdout could not be written or read, or
+                                              // memory ran out: the system failed, not the input
 inline constexpr int kExitInternalError = 4;  // a flopbench bug: an unexpected exception
 // Interrupted by a signal: 128 + its number (Ctrl-C 130, SIGTERM 143, SIGHUP 129, SIGPIPE 141),
 // after the results so far were written.

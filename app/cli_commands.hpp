@@ -35,6 +35,11 @@ Command add_spec_command(CLI::App& app);
 
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 
+// The most CPU threads a run uses (--threads, OMP_NUM_THREADS): beyond any machine's hardware
+// threads, and below what makes the OpenMP runtime fail (it allocates per-thread state up
+// front; 32768 threads abort inside libgomp).
+inline constexpr int kMaxThreads = 4096;
+
 struct MeasureOptions {
   std::string profile = "standard";
   int threads = 0;  // 0: OMP_NUM_THREADS, else every core
@@ -57,6 +62,10 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::function<bool(const MeasurementRequest&)>& keep);
 // Writes every output of a run into its directory; prints the summary and the files written.
 void write_run_outputs(const MeasuredRun& run);
+
+// A host name as one file name (the default results directory is results/<host>-<time>): a
+// name such as "../x" must not move the directory.
+std::string path_component(std::string_view name);
 
 // The current UTC time, ISO 8601 ("2026-11-23T19:20:00Z"), or compact for directory names.
 std::string utc_now(bool compact = false);

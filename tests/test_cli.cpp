@@ -42,8 +42,7 @@ class Cli : public ::testing::Test {
 };
 
 // One line of the form "flopbench: error: ...", naming `what`.
-void expect_one_line_error(const Outcome& o, const std::string& what,
-                           int status = kExitBadInput) {
+void expect_one_line_error(const Outcome& o, const std::string& what, int status = kExitBadInput) {
   EXPECT_EQ(o.status, status) << o.out << o.err;
   EXPECT_EQ(o.err.rfind("flopbench: error: ", 0), 0u) << o.err;
   EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;

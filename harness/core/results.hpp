@@ -184,7 +184,7 @@ struct RunInfo {
   std::string profile;
   std::uint64_t seed = 0;
   int threads = 0;
-  std::string started_utc;  // ISO 8601
+  std::string started_utc;   // ISO 8601
   std::string finished_utc;  // "" until the run ends: a file without it is from a run that died
   bool interrupted = false;
 
