@@ -594,9 +594,10 @@ ResultsDocument results_from_json(const json& j) {
 }
 
 ResultsDocument read_results_file(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  const std::string text = read_input_file(path, "give the results.json file in it");
+  return parse_results(read_input_file(path, "give the results.json file in it"), path.string());
+}
 
+ResultsDocument parse_results(std::string_view text, const std::string& name) {
   json j;
   try {
     check_depth(text);
