@@ -444,9 +444,10 @@ int cli_main(int argc, char** argv) {
   });
   // Buffered console output is written here at the latest: a failure (`info > /dev/full`) must
   // not pass for success.
-  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+  // (An interrupted or failed status already says more.)
+  if ((std::fflush(stdout) != 0 || std::ferror(stdout)) && status == kExitOk) {
     fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
-    return status == kExitOk ? kExitIoError : status;
+    return kExitIoError;
   }
   return status;
 }
