@@ -1,7 +1,7 @@
 // Seeded mutation fuzzing of the readers of untrusted files, results.json and spec CSV: every
 // mutated input either parses or throws InputError, and a document that parses prints every
 // output. Anything else is a finding: another exception here, a crash or a sanitizer report
-// under the `sanitize` preset (where .ci/run runs this with more inputs).
+// under the `sanitize` preset (.ci/run runs both, with its own input counts).
 //
 // FLOPBENCH_FUZZ_INPUTS: mutated inputs per reader (default 2000). FLOPBENCH_FUZZ_SEED replays
 // a run; the seed is printed.

@@ -116,7 +116,9 @@ TEST(OutputFiles, DeviceOrFifoIsWrittenThroughNotReplaced) {
   write_file_atomically(node, "content\n");
   reader.join();
   EXPECT_TRUE(fs::is_character_file(node) || fs::is_fifo(node)) << "replaced by a regular file";
-  if (fifo) EXPECT_EQ(received, "content\n");
+  if (fifo) {
+    EXPECT_EQ(received, "content\n");
+  }
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
 
