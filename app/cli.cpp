@@ -5,7 +5,10 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <cctype>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <set>
@@ -17,8 +20,8 @@
 #include "harness/core/build_info.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
-#include "harness/machine/load_sampler.hpp"
 #include "harness/machine/launcher.hpp"
+#include "harness/machine/load_sampler.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
 #include "reports/console.hpp"
@@ -42,6 +45,14 @@ std::string utc_now(bool compact) {
   return buf;
 }
 
+std::string path_component(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  }
+  return out.empty() || out == "." || out == ".." ? "host" : out;
+}
+
 namespace {
 
 std::map<std::string, std::string> implementation_libraries() {
@@ -54,34 +65,73 @@ std::map<std::string, std::string> implementation_libraries() {
   return libs;
 }
 
+InputError output_dir_taken(const std::string& out) {
+  return InputError(
+      fmt::format("--out {}: exists and is not an empty directory; flopbench never "
+                  "overwrites an earlier run, so choose a new directory",
+                  out));
+}
+
 }  // namespace
 
 fs::path prepare_output_dir(const std::string& out, const std::string& host) {
-  fs::path dir;
+  const auto create = [](const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      throw IoError(
+          fmt::format("cannot create the results directory {}: {}", dir.string(), ec.message()));
+    }
+  };
   if (!out.empty()) {
-    dir = out;
+    const fs::path dir = out;
     std::error_code ec;
     if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
-      throw InputError(
-          fmt::format("--out {}: exists and is not an empty directory; flopbench never "
-                      "overwrites an earlier run, so choose a new directory",
-                      out));
+      throw output_dir_taken(out);
     }
-  } else {
-    const fs::path base = fs::path("results") / fmt::format("{}-{}", host, utc_now(true));
-    dir = base;
-    for (int i = 2; fs::exists(dir); ++i) dir = fs::path(base.string() + "-" + std::to_string(i));
+    create(dir);
+    return dir;
   }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || access(dir.c_str(), W_OK) != 0) {
-    throw InputError(fmt::format("cannot create the results directory {}: {}", dir.string(),
-                                 ec ? ec.message() : "not writable"));
+  const fs::path base =
+      fs::path("results") / fmt::format("{}-{}", path_component(host), utc_now(true));
+  create(base.parent_path());
+  for (int i = 1;; ++i) {
+    const fs::path dir = i == 1 ? base : fs::path(fmt::format("{}-{}", base.string(), i));
+    std::error_code ec;
+    // create_directory fails on a name that exists: of two runs, each gets its own.
+    if (fs::create_directory(dir, ec)) return dir;
+    if (ec) throw IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   }
-  return dir;
 }
 
 namespace {
+
+// Claims a new results directory (prepare_output_dir) and writes `results_json` into it. The
+// claim is the exclusive creation of results.json, so of two runs started together with the
+// same --out, one gets it and the other is refused: a run never writes into another's
+// directory.
+fs::path claim_results_dir(const std::string& out, const std::string& host,
+                           std::string_view results_json) {
+  const fs::path dir = prepare_output_dir(out, host);
+  if (!create_new_file(dir / "results.json", results_json)) throw output_dir_taken(out);
+  return dir;
+}
+
+// OMP_NUM_THREADS (a comma-separated list, one count per nesting level) is checked before the
+// OpenMP runtime starts threads from it: a huge value aborts inside libgomp.
+void check_omp_num_threads() {
+  const char* value = std::getenv("OMP_NUM_THREADS");
+  if (!value || !*value) return;
+  std::stringstream ss(value);
+  for (std::string item; std::getline(ss, item, ',');) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (ec != std::errc() || end != item.data() + item.size() || n < 1 || n > kMaxThreads) {
+      throw InputError(fmt::format("OMP_NUM_THREADS={}: expected thread counts from 1 to {}", value,
+                                   kMaxThreads));
+    }
+  }
+}
 
 std::vector<Precision> parse_precisions(const std::string& text) {
   if (text == "all") return {};
@@ -93,6 +143,14 @@ std::vector<Precision> parse_precisions(const std::string& text) {
     out.push_back(parse_precision(item));
   }
   return out;
+}
+
+// The console of a run: its failure (`run | head`, a full disk behind `>`) must not stop the
+// run. SIGPIPE interrupts it, and cli_main reports a failed stdout at exit.
+template <class... Args>
+void say(fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = fmt::format(format, std::forward<Args>(args)...);
+  std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 std::string describe_result(const MeasurementRecord& r) {
@@ -109,7 +167,7 @@ void print_written_files(const fs::path& dir, bool with_results_json) {
   std::vector<std::string> names;
   for (const auto& printer : output_printers(with_results_json))
     names.push_back(printer->file_name());
-  fmt::print("\nwrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
+  say("\nwrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
 }
 
 struct RunOptions {
@@ -127,7 +185,7 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
     const MeasuredRun run = measure_selection(sel, measure, command_line, {});
     write_run_outputs(run);
     const int status = run_exit_status(run.doc);
-    if (status == kExitInterrupted) {
+    if (run.doc.run.interrupted) {
       fmt::print(stderr,
                  "flopbench: interrupted; the measurements finished before it were written\n");
     } else if (status == kExitFailures) {
@@ -137,17 +195,18 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
     return status;
   };
   if (opt.repeat == 1) return run_once(opt.measure);
-  const fs::path parent = prepare_output_dir(opt.measure.out, host_name());
+  const std::string host = host_name();
+  const fs::path parent = prepare_output_dir(
+      expand_out_placeholders(opt.measure.out, host, this_launch(), utc_now(true)), host);
   int status = kExitOk;
   for (int i = 1; i <= opt.repeat; ++i) {
-    fmt::print("\nrun {} of {}\n", i, opt.repeat);
+    say("\nrun {} of {}\n", i, opt.repeat);
     MeasureOptions one = opt.measure;
     one.out = (parent / fmt::format("run-{}", i)).string();
     status = std::max(status, run_once(one));
-    if (status == kExitInterrupted) break;
+    if (interrupt_requested()) break;
   }
-  fmt::print(
-      "\n{} runs in {}/run-*; compare them with another set as 'flopbench compare "
+  say("\n{} runs in {}/run-*; compare them with another set as 'flopbench compare "
       "{}/run-*/results.json --against OTHER/run-*/results.json'\n",
       opt.repeat, parent.string(), parent.string());
   return status;
@@ -200,14 +259,13 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
       run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
       continue;
     }
-    fmt::print(
-        "[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
+    say("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
         shown, display_name(req.implementation->workload, req.precision),
         req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
     std::fflush(stdout);
     run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
     const auto& r = run.doc.measurements.back();
-    fmt::print("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
+    say("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
     std::fflush(stdout);
     // Keep results.json current, so that even a crash loses at most the measurement under way.
     write_file_atomically(run.dir / "results.json", JsonPrinter().print(run.doc));
@@ -219,6 +277,10 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
 MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::vector<std::string>& command_line,
                               const std::function<bool(const MeasurementRequest&)>& keep) {
+  // From the start: a signal while the machine is probed still ends in a results directory
+  // marked interrupted.
+  install_interrupt_handler();
+  check_omp_num_threads();
   sel.profile = parse_profile(opt.profile);
   const Launch launch = this_launch();
   sel.gpus = parse_gpus(opt.gpus, launch);
@@ -229,25 +291,24 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   auto plan = plan_measurements(sel, doc.environment);
   if (keep) std::erase_if(plan, [&](const MeasurementRequest& r) { return !keep(r); });
   if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
-  const fs::path dir = prepare_output_dir(
-      expand_out_placeholders(opt.out, doc.environment.host, launch, utc_now(true)),
-      doc.environment.host);
   doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
   doc.run.launch = launch;
+  const fs::path dir = claim_results_dir(
+      expand_out_placeholders(opt.out, doc.environment.host, launch, utc_now(true)),
+      doc.environment.host, JsonPrinter().print(doc));
 
   const auto& cpu = doc.environment.cpu;
-  fmt::print("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n",
-             build::version, build::git_commit, plan.size(), opt.profile, doc.run.threads,
-             opt.seed);
-  if (!launch.launcher.empty()) fmt::print("task: {}\n", launch_text(launch));
-  fmt::print("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
+  say("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n", build::version,
+      build::git_commit, plan.size(), opt.profile, doc.run.threads, opt.seed);
+  if (!launch.launcher.empty()) say("task: {}\n", launch_text(launch));
+  say("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
   if (doc.environment.gpu.devices.empty()) {
-    fmt::print("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
+    say("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
   }
-  for (const auto& g : doc.environment.gpu.devices) fmt::print("GPU {}: {}\n", g.index, g.name);
+  for (const auto& g : doc.environment.gpu.devices) say("GPU {}: {}\n", g.index, g.name);
   if (!doc.environment.gpu.devices.empty()) {
     std::string why_not;
-    if (!gpu_telemetry(&why_not)) fmt::print("GPU telemetry unavailable: {}\n", why_not);
+    if (!gpu_telemetry(&why_not)) say("GPU telemetry unavailable: {}\n", why_not);
   }
   // A library that cannot be loaded makes its implementations unsupported; say so once, here.
   std::set<std::string> unavailable;
@@ -255,11 +316,10 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
     if (std::string why = req.implementation->unavailable_reason(); !why.empty())
       unavailable.insert(std::move(why));
   }
-  for (const auto& why : unavailable) fmt::print("unsupported: {}\n", why);
-  fmt::print("results: {}\n", dir.string());
+  for (const auto& why : unavailable) say("unsupported: {}\n", why);
+  say("results: {}\n", dir.string());
   std::fflush(stdout);
 
-  install_interrupt_handler();
   MeasuredRun run{std::move(doc), dir, {}};
   measure_requests(run, plan, settings_for(sel.profile, opt.seed));
   run.doc.run.finished_utc = utc_now();
@@ -278,7 +338,7 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
 
 void write_run_outputs(const MeasuredRun& run) {
   write_outputs(run.doc, run.dir, true);
-  fmt::print("\n{}", ConsoleSummaryPrinter().print(run.doc));
+  say("\n{}", ConsoleSummaryPrinter().print(run.doc));
   print_written_files(run.dir, true);
 }
 
@@ -324,13 +384,23 @@ int report_command(const std::string& results_file, const std::string& out) {
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
   cmd->add_option("--profile", opt.profile, "quick, standard or full")->capture_default_str();
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
-      ->check(CLI::Range(1, 1 << 16));
+      ->check(CLI::Range(1, kMaxThreads));
   cmd->add_option("--gpus", opt.gpus,
                   "GPUs to measure: all, comma-separated indices (0,2), or local-rank (the GPU "
                   "of this launcher task's local rank); gemm and peak also run on all of them at "
                   "once when there are two or more")
       ->capture_default_str();
-  cmd->add_option("--seed", opt.seed, "seed of the generated inputs")->capture_default_str();
+  // Checked as text: a conversion would wrap -1 and clamp what is beyond 2^64 - 1.
+  cmd->add_option("--seed", opt.seed, "seed of the generated inputs (0 to 2^64 - 1)")
+      ->capture_default_str()
+      ->check(
+          [](const std::string& text) -> std::string {
+            std::uint64_t v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec == std::errc() && end == text.data() + text.size()) return "";
+            return fmt::format("{} is not a whole number from 0 to 2^64 - 1", text);
+          },
+          "0 to 2^64 - 1");
   cmd->add_option("--out", opt.out,
                   "results directory; must not exist or be empty (default results/<host>-<time>); "
                   "{host}, {rank}, {job} and {time} are replaced (docs/fleet.md)");
@@ -389,11 +459,35 @@ Command add_report_command(CLI::App& app) {
 }
 
 int run_exit_status(const ResultsDocument& doc) {
-  if (doc.run.interrupted) return kExitInterrupted;
+  if (doc.run.interrupted) {
+    return interrupt_signal() != 0 ? 128 + interrupt_signal() : kExitInterrupted;
+  }
   const bool bad = std::any_of(doc.measurements.begin(), doc.measurements.end(), [](const auto& m) {
     return m.disposition == Disposition::incorrect || m.disposition == Disposition::failed;
   });
   return bad ? kExitFailures : kExitOk;
+}
+
+int run_guarded(const std::function<int()>& command) {
+  const auto error = [](int status, std::string_view message) {
+    fmt::print(stderr, "flopbench: error: {}\n", strip_terminal_controls(message));
+    return status;
+  };
+  try {
+    return command();
+  } catch (const InputError& e) {
+    return error(kExitBadInput, e.what());
+  } catch (const IoError& e) {
+    return error(kExitIoError, e.what());
+  } catch (const std::bad_alloc&) {
+    return error(kExitIoError, "out of memory");
+  } catch (const std::system_error& e) {  // also std::filesystem::filesystem_error, fmt's
+    return error(kExitIoError, e.what());
+  } catch (const std::exception& e) {
+    return error(
+        kExitInternalError,
+        fmt::format("internal error: {} (please report it, with the command line)", e.what()));
+  }
 }
 
 int cli_main(int argc, char** argv) {
@@ -433,15 +527,20 @@ int cli_main(int argc, char** argv) {
   }
 
   const std::vector<std::string> command_line(argv, argv + argc);
-  try {
+  const int status = run_guarded([&] {
     for (const auto& c : commands) {
       if (c.app->parsed()) return c.action(command_line);
     }
     return kExitBadInput;  // unreachable: require_subcommand(1)
-  } catch (const InputError& e) {
-    fmt::print(stderr, "flopbench: error: {}\n", e.what());
-    return kExitBadInput;
+  });
+  // Buffered console output is written here at the latest: a failure (`info > /dev/full`) must
+  // not pass for success.
+  // (An interrupted or failed status already says more.)
+  if ((std::fflush(stdout) != 0 || std::ferror(stdout)) && status == kExitOk) {
+    fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
+    return kExitIoError;
   }
+  return status;
 }
 
 }  // namespace flopbench

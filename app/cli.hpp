@@ -1,16 +1,28 @@
 #pragma once
 
+#include <functional>
+
 namespace flopbench {
 
 // Exit codes of the flopbench command.
 inline constexpr int kExitOk = 0;             // every measurement passed (or was unsupported here)
 inline constexpr int kExitFailures = 1;       // a measurement was incorrect or failed
 inline constexpr int kExitBadInput = 2;       // bad command line, file or size: nothing was run
-inline constexpr int kExitInterrupted = 130;  // Ctrl-C: the results so far were written
+inline constexpr int kExitIoError = 3;        // a file or stdout could not be written or read, or
+                                              // memory ran out: the system failed, not the input
+inline constexpr int kExitInternalError = 4;  // a flopbench bug: an unexpected exception
+// Interrupted by a signal: 128 + its number (Ctrl-C 130, SIGTERM 143, SIGHUP 129, SIGPIPE 141),
+// after the results so far were written.
+inline constexpr int kExitInterrupted = 130;
 
 struct ResultsDocument;
-// The exit status of a finished run: kExitInterrupted, kExitFailures or kExitOk.
+// The exit status of a finished run: 128 + the interrupting signal, kExitFailures or kExitOk.
 int run_exit_status(const ResultsDocument& doc);
+
+// Runs a command, turning every exception into a one-line message on stderr and its exit status:
+// InputError kExitBadInput; IoError, std::system_error (file systems, a failed write to stdout)
+// and std::bad_alloc kExitIoError; anything else kExitInternalError.
+int run_guarded(const std::function<int()>& command);
 
 int cli_main(int argc, char** argv);
 

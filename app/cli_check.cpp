@@ -20,6 +20,7 @@
 #include "reports/acceptance/spec.hpp"
 #include "reports/acceptance_report.hpp"
 #include "reports/fleet_report.hpp"
+#include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 
@@ -166,12 +167,14 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     if (!chosen) chosen = choose_spec(opt.spec, doc.environment.gpu);
     doc.acceptance = judge(chosen->spec, doc, chosen->label, utc_now());
     results_file = opt.results;
-    fs::path dir = results_file.parent_path();
-    if (dir.empty()) dir = ".";
     // Through the model: the reader kept the fields this version does not know, and the writer
     // puts them back.
     write_file_atomically(results_file, JsonPrinter().print(doc));
-    write_outputs(doc, dir, false);
+    // The outputs beside a run's results.json are regenerated with the verdict; those beside
+    // a file of another name are another run's.
+    if (results_file.filename() == "results.json") {
+      write_outputs(doc, results_file.has_parent_path() ? results_file.parent_path() : ".", false);
+    }
   } else {
     if (!chosen) chosen = choose_spec(opt.spec, gpu_inventory());
     Selection sel;
@@ -183,7 +186,7 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
       write_run_outputs(run);
       fmt::print(stderr, "flopbench: interrupted; no verdict (the measurements so far are in {})\n",
                  run.dir.string());
-      return kExitInterrupted;
+      return run_exit_status(run.doc);
     }
     // A criterion missed on a contended measurement is measured again once before the verdict.
     if (const auto again = contended_misses(chosen->spec, run.doc); !again.empty()) {
@@ -221,6 +224,9 @@ int generate_command(const GenerateOptions& opt) {
                     opt.ratio));
   }
   const ResultsDocument doc = read_results_file(opt.from);
+  if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
+    fmt::print(stderr, "flopbench: warning: {}: {}\n", opt.from, note);
+  }
   if (std::none_of(doc.measurements.begin(), doc.measurements.end(),
                    [](const auto& r) { return r.disposition == Disposition::passed; })) {
     throw InputError(fmt::format("{}: no passed measurement to make a spec from", opt.from));

@@ -36,6 +36,11 @@ Command add_merge_command(CLI::App& app);
 
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 
+// The most CPU threads a run uses (--threads, OMP_NUM_THREADS): beyond any machine's hardware
+// threads, and below what makes the OpenMP runtime fail (it allocates per-thread state up
+// front; 32768 threads abort inside libgomp).
+inline constexpr int kMaxThreads = 4096;
+
 struct MeasureOptions {
   std::string profile = "standard";
   int threads = 0;  // 0: OMP_NUM_THREADS, else every core
@@ -68,6 +73,10 @@ void write_run_outputs(const MeasuredRun& run);
 // A new results directory, created: `out` must not exist or be empty (an earlier run is never
 // overwritten); without `out`, results/<host>-<UTC time>. InputError when it cannot be made.
 std::filesystem::path prepare_output_dir(const std::string& out, const std::string& host);
+
+// A host name as one file name (the default results directory is results/<host>-<time>): a
+// name such as "../x" must not move the directory.
+std::string path_component(std::string_view name);
 
 // The current UTC time, ISO 8601 ("2026-11-23T19:20:00Z"), or compact for directory names.
 std::string utc_now(bool compact = false);

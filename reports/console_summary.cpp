@@ -38,6 +38,9 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
     out += fmt::format("{} GPU measurements not run: no CUDA device: {}\n", without_device,
                        doc.environment.gpu.no_device_reason);
   }
+  if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
+    out += "incomplete: " + note + "\n";
+  }
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -164,6 +166,18 @@ std::string list_or(const std::vector<std::string>& items, std::string_view none
   return items.empty() ? std::string(none) : fmt::format("{}", fmt::join(items, ", "));
 }
 
+std::string incomplete_run_note(const RunInfo& run) {
+  if (run.interrupted) {
+    return "the run was interrupted before it finished; measurements it did not take are listed "
+           "as skipped.";
+  }
+  if (run.finished_utc.empty()) {
+    return "the run did not finish (it was killed, or is still under way); measurements after "
+           "the last one listed are missing.";
+  }
+  return "";
+}
+
 // The command line as a shell would need it typed.
 std::string shell_command(const std::vector<std::string>& argv) {
   std::string out;
@@ -320,6 +334,14 @@ Table gpu_vs_cpu_table(const std::vector<Group>& groups) {
 }
 
 std::string csv_field(std::string_view s) {
+  // A text cell that starts like a formula would run as one in a spreadsheet: a leading
+  // apostrophe keeps it text (OWASP's guard). Numbers ("-1.5", "-inf") stay as they are.
+  if (!s.empty() && std::string_view("=+-@").find(s.front()) != std::string_view::npos) {
+    const std::string text(s);
+    char* end = nullptr;
+    std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size()) return csv_field("'" + text);
+  }
   const bool padded = !s.empty() && (std::isspace(static_cast<unsigned char>(s.front())) ||
                                      std::isspace(static_cast<unsigned char>(s.back())));
   if (s.find_first_of(",\"\r\n") == std::string_view::npos && !padded) return std::string(s);

@@ -96,6 +96,9 @@ std::string bytes(std::int64_t b);
 // "1280 GFLOP/s (8 cores x ...)", or "unknown".
 std::string peak_text(const Peak& p);
 std::string or_unknown(const std::string& s);
+// Why a run's results are incomplete (interrupted, or ended without finishing), one sentence;
+// "" for a complete run. Every output of an incomplete run says so.
+std::string incomplete_run_note(const RunInfo& run);
 std::string list_or(const std::vector<std::string>& items, std::string_view none);
 // The command line as a shell would need it typed.
 std::string shell_command(const std::vector<std::string>& argv);
@@ -166,7 +169,8 @@ Table gpu_vs_cpu_table(const std::vector<Group>& groups);
 std::string html_escape(std::string_view s);
 
 // One CSV field, RFC 4180: quoted when it holds a comma, quote or line break, or starts or ends
-// with white space (which a reader may trim); quotes inside doubled.
+// with white space (which a reader may trim); quotes inside doubled. Text starting with = + - @
+// gets a leading apostrophe, so that a spreadsheet shows it rather than evaluating it.
 std::string csv_field(std::string_view s);
 
 }  // namespace flopbench

@@ -130,10 +130,9 @@ std::string header_section(const ResultsDocument& doc) {
   const auto& run = doc.run;
   std::string out =
       fmt::format("<h1>flopbench {} report</h1>\n", html_escape(or_unknown(env.flopbench_version)));
-  if (run.interrupted) {
-    out +=
-        "<p class=\"banner fail\"><strong>Interrupted:</strong> the run was stopped before it "
-        "finished; measurements it did not take are listed as skipped.</p>\n";
+  if (const std::string note = incomplete_run_note(run); !note.empty()) {
+    out += fmt::format("<p class=\"banner fail\"><strong>Incomplete:</strong> {}</p>\n",
+                       html_escape(note));
   }
   out += facts_table({
       {"Date (UTC)",

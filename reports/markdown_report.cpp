@@ -13,6 +13,16 @@
 namespace flopbench {
 namespace {
 
+// Markdown renders raw HTML, and the text above comes from a results file: a "<script>" in a
+// reason must show as text. (Inside a code span the entity shows as written, a fair price: a
+// command line or compiler flags with '<' are rare.)
+std::string without_raw_html(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) out += c == '<' ? std::string("&lt;") : std::string(1, c);
+  return out;
+}
+
 // An inline code span that survives backticks in its text.
 std::string code(std::string_view s) {
   std::size_t longest = 0, run = 0;
@@ -30,10 +40,8 @@ std::string header_section(const ResultsDocument& doc) {
   const auto& run = doc.run;
   std::string out = fmt::format("# flopbench {} report (commit {})\n\n",
                                 or_unknown(env.flopbench_version), or_unknown(env.git_commit));
-  if (run.interrupted) {
-    out +=
-        "> **Interrupted:** the run was stopped before it finished; measurements it did not "
-        "take are listed as skipped.\n\n";
+  if (const std::string note = incomplete_run_note(run); !note.empty()) {
+    out += fmt::format("> **Incomplete:** {}\n\n", note);
   }
   out += fmt::format("- Date: {} to {} (UTC)\n", or_unknown(run.started_utc),
                      or_unknown(run.finished_utc));
@@ -158,6 +166,7 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   const std::string ratios = openblas_table(groups) + stream_table(groups);
   if (!ratios.empty()) out += "\n## Reference ratios\n" + ratios;
   out += not_passed_section(doc);
+  out = without_raw_html(out);
   out +=
       "\n## Regenerating\n\nEvery other file in this directory is generated from results.json: "
       "`flopbench report <dir>/results.json` writes them again.\n";

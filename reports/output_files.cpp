@@ -4,6 +4,7 @@
 #include "reports/output_files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -34,11 +35,48 @@ std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json)
   return printers;
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-  const auto error = [&](int err) {
-    return InputError(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
-  };
-  // A hidden temporary next to the target: rename() is atomic only within one file system.
+namespace {
+
+[[noreturn]] void cannot_write(const std::filesystem::path& path, int err) {
+  throw IoError(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
+}
+
+// 0, or the errno of the write that failed.
+int write_all(int fd, std::string_view content) {
+  for (std::size_t done = 0; done < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+// Writes and closes `fd`, opened on `path`; `durable` syncs the data first. On failure, closes
+// it, removes `unlink_on_error` (if any) and throws.
+void finish_file(int fd, const std::filesystem::path& path, std::string_view content, bool durable,
+                 const std::filesystem::path& unlink_on_error = {}) {
+  int err = write_all(fd, content);
+  if (err == 0 && durable && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0) return;
+  if (!unlink_on_error.empty()) ::unlink(unlink_on_error.c_str());
+  cannot_write(path, err);
+}
+
+// A rename or a new name is durable only once its directory is synced.
+void sync_directory(const std::filesystem::path& file) {
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) cannot_write(file, errno);
+  const int err = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  if (err != 0) cannot_write(file, err);
+}
+
+// A hidden temporary next to the target, renamed over it: rename() is atomic only within one
+// file system.
+void replace_regular_file(const std::filesystem::path& path, std::string_view content) {
   static std::atomic<unsigned> counter{0};
   std::filesystem::path temp;
   int fd = -1;
@@ -46,31 +84,58 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     temp = path.parent_path() /
            fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter++);
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) throw error(errno);
+    if (fd < 0 && errno != EEXIST) cannot_write(path, errno);
   }
-  const auto give_up = [&](int err) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return error(err);
-  };
-  for (std::size_t done = 0; done < content.size();) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw give_up(errno);
-    done += static_cast<std::size_t>(n);
-  }
-  // Flush before the rename, or a crash could leave the new name on an empty file.
-  if (::fsync(fd) != 0) throw give_up(errno);
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    throw error(err);
-  }
+  // Synced before the rename, or a crash could leave the new name on an empty file.
+  finish_file(fd, path, content, true, temp);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
-    throw error(err);
+    cannot_write(path, err);
   }
+  sync_directory(path);
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  struct stat target {};
+  if (::stat(path.c_str(), &target) != 0) {
+    if (errno != ENOENT) cannot_write(path, errno);
+    struct stat link {};
+    if (::lstat(path.c_str(), &link) == 0) {
+      throw IoError(fmt::format(
+          "cannot write {}: a symbolic link to a missing file; flopbench does not replace it",
+          path.string()));
+    }
+    replace_regular_file(path, content);
+    return;
+  }
+  if (S_ISDIR(target.st_mode)) cannot_write(path, EISDIR);
+  if (!S_ISREG(target.st_mode)) {  // a device, FIFO or socket: through it, as a shell's `>`
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) cannot_write(path, errno);
+    finish_file(fd, path, content, false);
+    return;
+  }
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    std::error_code ec;
+    const auto file = std::filesystem::canonical(path, ec);
+    if (ec) cannot_write(path, ec.value());
+    replace_regular_file(file, content);  // the link stays
+    return;
+  }
+  replace_regular_file(path, content);
+}
+
+bool create_new_file(const std::filesystem::path& path, std::string_view content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == EEXIST) return false;
+  if (fd < 0) cannot_write(path, errno);
+  finish_file(fd, path, content, true, path);
+  sync_directory(path);
+  return true;
 }
 
 void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,

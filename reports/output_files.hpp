@@ -55,9 +55,17 @@ class GoogleBenchmarkPrinter final : public Printer {
 // Every file format; results.json only when asked (`flopbench report` reads it, never rewrites it).
 std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json);
 
-// Writes a temporary file in the same directory, then renames it over `path`, so that a reader
-// never sees a half-written file. Throws InputError naming the path and the system error.
+// Writes `content` to `path` so that a reader never sees a half-written file, and never
+// replaces what `path` is: a regular file (or a missing one) is replaced by renaming a
+// temporary written beside it, then the directory is synced so the rename survives a power
+// cut; a symbolic link keeps pointing where it did (the file it names is replaced the same way);
+// a device, FIFO or socket (/dev/stdout, /dev/null) is written through in place. A directory or
+// a dangling link is refused. Throws IoError naming the path and the system error.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+// Creates `path` with `content` only if nothing is there yet (O_EXCL: of two processes, exactly
+// one succeeds). Returns false when it exists; throws IoError for any other failure.
+bool create_new_file(const std::filesystem::path& path, std::string_view content);
 
 // Writes every output_printers() file into `dir`, which must exist.
 void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "harness/core/results.hpp"
+#include "reports/utf8.hpp"
 
 namespace flopbench {
 
@@ -21,7 +22,11 @@ class PrinterOf {
   PrinterOf(const PrinterOf&) = delete;
   PrinterOf& operator=(const PrinterOf&) = delete;
 
-  std::string print(const Document& doc) const { return do_print(doc); }
+  // The printers without a file of their own (those of the terminal, and the parts other
+  // outputs embed) print no terminal controls: their strings come from files.
+  std::string print(const Document& doc) const {
+    return file_name_.empty() ? strip_terminal_controls(do_print(doc)) : do_print(doc);
+  }
   // The name of the file this format is written to, inside a results directory; empty for
   // the printers whose text goes to the terminal (reports/console.hpp).
   const std::string& file_name() const { return file_name_; }

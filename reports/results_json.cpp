@@ -596,6 +596,56 @@ json write_record(const T& v) {
   return j;
 }
 
+// Times a run cannot have measured: a spec generated from a zero or negative sample would pass
+// every machine. "nan" samples stay readable (the schema allows them).
+void check_times(const ResultsDocument& doc) {
+  const auto check = [](double v, const std::string& path) {
+    if (!(v > 0) && !std::isnan(v)) {
+      fail(path, fmt::format("{} is not a possible time (seconds > 0)", v));
+    }
+  };
+  for (std::size_t i = 0; i < doc.measurements.size(); ++i) {
+    const MeasurementRecord& m = doc.measurements[i];
+    const std::string at = fmt::format("measurements[{}]", i);
+    for (std::size_t k = 0; k < m.samples_s.size(); ++k) {
+      check(m.samples_s[k], fmt::format("{}.samples_s[{}]", at, k));
+    }
+    if (m.stats) {
+      check(m.stats->median, at + ".statistics.median_s");
+      check(m.stats->min, at + ".statistics.min_s");
+      check(m.stats->max, at + ".statistics.max_s");
+      check(m.stats->mean, at + ".statistics.mean_s");
+    }
+  }
+}
+
+// Nesting deeper than any results.json has: the JSON library's parser and printer recurse, so
+// a crafted file ("[[[[...") must be refused before either sees it. Strings are skipped.
+constexpr int kMaxJsonDepth = 64;
+
+void check_depth(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        throw InputError(fmt::format("not valid results: nested deeper than {} levels (byte {})",
+                                     kMaxJsonDepth, i));
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 }  // namespace
 
 json to_json(const ResultsDocument& doc) { return write_record(doc); }
@@ -613,40 +663,52 @@ ResultsDocument results_from_json(const json& j) {
   if (v < 1) fail(version.path, fmt::format("invalid version {}", v));
   ResultsDocument doc;
   read_record(root, doc);
+  check_times(doc);
   return doc;
 }
 
 namespace {
 
-// A JSON file: InputError names the file, and where the text is not JSON.
-json read_json_file(const std::filesystem::path& path, std::string_view directory_hint) {
-  const std::string text = read_input_file(path, directory_hint);
+// JSON text: InputError names `name`, and where the text is not JSON. The nesting is bounded
+// before the parser, which recurses, sees it.
+json parse_json(std::string_view text, const std::string& name) {
   try {
+    check_depth(text);
     return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {}", name, e.what()));
+  } catch (const json::exception& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ..."; a
+    // number too large for a double (1e999) is an out_of_range error.
     std::string_view what = e.what();
     if (const auto pos = what.find("] "); pos != std::string_view::npos)
       what.remove_prefix(pos + 2);
-    throw InputError(fmt::format("{}: not valid JSON: {} (byte {})", path.string(), what, e.byte));
+    const auto* parse = dynamic_cast<const json::parse_error*>(&e);
+    throw InputError(parse
+                         ? fmt::format("{}: not valid JSON: {} (byte {})", name, what, parse->byte)
+                         : fmt::format("{}: not valid JSON: {}", name, what));
   }
 }
 
-// Reads `j` with `read`; every InputError message starts with the file name.
+// Reads with `read`; every InputError message starts with `name`.
 template <class Read>
-auto with_file_name(const std::filesystem::path& path, Read read) {
+auto with_file_name(const std::string& name, Read read) {
   try {
     return read();
   } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: {}", path.string(), e.what()));
+    throw InputError(fmt::format("{}: {}", name, e.what()));
   }
 }
 
 }  // namespace
 
 ResultsDocument read_results_file(const std::filesystem::path& path) {
-  const json j = read_json_file(path, "give the results.json file in it");
-  return with_file_name(path, [&] { return results_from_json(j); });
+  return parse_results(read_input_file(path, "give the results.json file in it"), path.string());
+}
+
+ResultsDocument parse_results(std::string_view text, const std::string& name) {
+  const json j = parse_json(text, name);
+  return with_file_name(name, [&] { return results_from_json(j); });
 }
 
 json to_json(const FleetRecord& fleet) { return write_record(fleet); }
@@ -665,8 +727,8 @@ FleetRecord fleet_from_json(const json& j) {
 }
 
 FleetRecord read_fleet_file(const std::filesystem::path& path) {
-  const json j = read_json_file(path, "give the fleet.json file in it");
-  return with_file_name(path, [&] { return fleet_from_json(j); });
+  const json j = parse_json(read_input_file(path, "give the fleet.json file in it"), path.string());
+  return with_file_name(path.string(), [&] { return fleet_from_json(j); });
 }
 
 }  // namespace flopbench

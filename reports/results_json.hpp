@@ -15,6 +15,8 @@
 // verification error, say) are written as the strings "nan", "inf" and "-inf".
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -28,8 +30,12 @@ nlohmann::json to_json(const ResultsDocument& doc);
 // Validates the shape and the schema version (a newer version than kSchemaVersion is an error).
 ResultsDocument results_from_json(const nlohmann::json& j);
 
-// Reads and validates a results.json file. Every InputError message starts with the file name.
+// Reads and validates a results.json file (through read_input_file: bounded, refusing
+// directories). Every InputError message starts with the file name.
 ResultsDocument read_results_file(const std::filesystem::path& path);
+// The same for the file's text, `name` for messages. Any text either gives a document or throws
+// InputError (tests/test_fuzz.cpp holds it to that).
+ResultsDocument parse_results(std::string_view text, const std::string& name);
 
 // fleet.json, a FleetRecord (reports/fleet.hpp): the same codecs, its nodes' results embedded as
 // results.json documents. Reading checks fleet_schema_version, then every node's results.

@@ -33,4 +33,20 @@ std::size_t invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+std::string strip_terminal_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = std::uint8_t(s[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) continue;
+    if (c == 0xC2 && i + 1 < s.size() && std::uint8_t(s[i + 1]) < 0xA0 &&
+        std::uint8_t(s[i + 1]) >= 0x80) {
+      ++i;  // U+0080..U+009F
+      continue;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
 }  // namespace flopbench

@@ -47,8 +47,8 @@ class Cli : public ::testing::Test {
 };
 
 // One line of the form "flopbench: error: ...", naming `what`.
-void expect_one_line_error(const Outcome& o, const std::string& what) {
-  EXPECT_EQ(o.status, kExitBadInput) << o.out << o.err;
+void expect_one_line_error(const Outcome& o, const std::string& what, int status = kExitBadInput) {
+  EXPECT_EQ(o.status, status) << o.out << o.err;
   EXPECT_EQ(o.err.rfind("flopbench: error: ", 0), 0u) << o.err;
   EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
   EXPECT_NE(o.err.find(what), std::string::npos) << o.err;
@@ -339,7 +339,8 @@ TEST_F(Cli, OutMustBeNewOrEmptyAndWritable) {
 
   const fs::path file = dir_ / "a-file";
   std::ofstream(file) << "x";
-  expect_one_line_error(flopbench({"run", "--out", (file / "sub").string()}), "cannot create");
+  expect_one_line_error(flopbench({"run", "--out", (file / "sub").string()}), "cannot create",
+                        kExitIoError);
 }
 
 TEST_F(Cli, ReportRejectsMissingMalformedAndWrongShapeFiles) {

@@ -851,7 +851,7 @@ TEST(ReportsFiles, AtomicWriteIntoMissingDirectoryThrows) {
   try {
     write_file_atomically(path, "x\n");
     FAIL() << "no error";
-  } catch (const InputError& e) {
+  } catch (const IoError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find(path.string()), std::string::npos) << message;
     EXPECT_NE(message.find("No such file or directory"), std::string::npos) << message;

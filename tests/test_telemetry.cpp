@@ -367,6 +367,16 @@ TEST(TelemetrySource, UnparsableNvidiaSmiOutputSaysWhy) {
   EXPECT_NE(why_not.find("nvidia-smi: Extra column \"index\""), std::string::npos) << why_not;
 }
 
+TEST(TelemetrySource, EndlessNvidiaSmiOutputIsCutOff) {
+  if (nvml_loads()) GTEST_SKIP() << "NVML loads here, so nvidia-smi would not be used";
+  TempDir dir;
+  fake_nvidia_smi(dir.path(), "exec yes 0000:17:00.0, 1410, 1593, 40, 60.0, 0x0\n");
+  const PathPrefix path(dir.path());
+  std::string why_not;
+  EXPECT_EQ(open_telemetry_source(&why_not), nullptr);
+  EXPECT_NE(why_not.find("nvidia-smi: more than 1024 KiB of output"), std::string::npos) << why_not;
+}
+
 TEST(TelemetrySource, HungNvidiaSmiIsKilledAndTheOlderQueryTried) {
   if (nvml_loads()) GTEST_SKIP() << "NVML loads here, so nvidia-smi would not be used";
   TempDir dir;

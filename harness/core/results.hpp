@@ -235,10 +235,12 @@ struct RunInfo {
   std::string profile;
   std::uint64_t seed = 0;
   int threads = 0;
-  std::string started_utc;  // ISO 8601
-  std::string finished_utc;
+  std::string started_utc;   // ISO 8601
+  std::string finished_utc;  // "" until the run ends: a file without it is from a run that died
   bool interrupted = false;
   Launch launch;
+
+  bool complete() const { return !finished_utc.empty() && !interrupted; }
 };
 
 // One acceptance criterion judged against a results document (`flopbench check`).

@@ -110,6 +110,13 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The system failed flopbench, not its input: a file that cannot be written (disk full,
+// read-only file system, no permission) or read back. main() prints it and exits with status 3.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace flopbench
 
 // nvcc cannot compile fmt's headers, and device code formats nothing.

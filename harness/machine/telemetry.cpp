@@ -165,8 +165,12 @@ class Fd {
 };
 
 // Runs `args` (the program found on PATH) with stdin and stderr on /dev/null and returns what it
-// wrote to stdout. nullopt, with why in `error`, when it cannot start, exits with an error or
-// outlives `timeout` (then it is killed): a hung driver must not hang the benchmark.
+// wrote to stdout. nullopt, with why in `error`, when it cannot start, exits with an error,
+// outlives `timeout` or writes more than kMaxOutputBytes (then it is killed): a hung driver must
+// not hang the benchmark. nvidia-smi's answer for eight GPUs is a few hundred bytes; a program that
+// does not stop talking must not fill the memory.
+constexpr std::size_t kMaxOutputBytes = std::size_t{1} << 20;
+
 std::optional<std::string> run_for_output(std::vector<std::string> args,
                                           std::chrono::milliseconds timeout, std::string& error) {
   int fds[2];
@@ -219,6 +223,13 @@ std::optional<std::string> run_for_output(std::vector<std::string> args,
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // end of output
     output.append(buffer, static_cast<std::size_t>(got));
+    if (output.size() > kMaxOutputBytes) break;
+  }
+  if (output.size() > kMaxOutputBytes) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    error = fmt::format("more than {} KiB of output", kMaxOutputBytes >> 10);
+    return std::nullopt;
   }
 
   // Its output has ended, so it is exiting; still, never wait past the deadline.

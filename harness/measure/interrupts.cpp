@@ -1,34 +1,65 @@
 #include "harness/measure/interrupts.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <initializer_list>
 
 namespace flopbench {
 namespace {
 
-volatile std::sig_atomic_t g_interrupts = 0;
+volatile std::sig_atomic_t g_signal = 0;  // the first one
 
+void say(const char* text, std::size_t size) {
+  [[maybe_unused]] const auto n = write(STDERR_FILENO, text, size);
+}
+
+[[noreturn]] void die_by(int sig) {
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+  _exit(128 + sig);  // unreachable: the default action of these signals ends the process
+}
+
+// Only async-signal-safe calls here.
 void on_signal(int sig) {
-  g_interrupts = g_interrupts + 1;
-  if (g_interrupts == 1) {
+  if (g_signal == 0) {
+    g_signal = sig;
+    if (sig == SIGPIPE) {
+      // Nobody reads stdout any more: further progress goes nowhere instead of failing.
+      const int null = open("/dev/null", O_WRONLY);
+      if (null >= 0) dup2(null, STDOUT_FILENO);
+    }
     constexpr char msg[] =
         "\ninterrupted: stopping after the current run and writing the results so far "
         "(again to quit at once)\n";
-    [[maybe_unused]] auto n = write(STDERR_FILENO, msg, sizeof msg - 1);
-  } else {
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
+    say(msg, sizeof msg - 1);
+    alarm(kInterruptGraceSeconds);
+  } else if (sig != SIGPIPE) {  // every write to a closed pipe raises it again
+    die_by(sig);
   }
+}
+
+void on_grace_expired(int) {
+  constexpr char msg[] = "\ninterrupted: the current run did not stop in time; quitting\n";
+  say(msg, sizeof msg - 1);
+  die_by(g_signal);
 }
 
 }  // namespace
 
 void install_interrupt_handler() {
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &action, nullptr);
+  action.sa_handler = on_grace_expired;
+  sigaction(SIGALRM, &action, nullptr);
 }
 
-bool interrupt_requested() { return g_interrupts > 0; }
+bool interrupt_requested() { return g_signal != 0; }
+
+int interrupt_signal() { return g_signal; }
 
 }  // namespace flopbench

@@ -1,11 +1,21 @@
 #pragma once
 
-// Ctrl-C (SIGINT) and SIGTERM: the first one asks the run to stop after the current kernel run,
-// keeping what was measured; a second one ends the process at once.
+// Signals that end a run early: SIGINT (Ctrl-C), SIGTERM (`timeout`, `kill`), SIGHUP (the
+// terminal went away) and SIGPIPE (whoever read the console went away, `run | head`). The first
+// one asks the run to stop after the current kernel run and write what it measured, marked
+// interrupted; from then on the console goes to /dev/null when it was SIGPIPE. A second SIGINT,
+// SIGTERM or SIGHUP ends the process at once, by that signal, and so does the first one when the
+// run has not stopped within kInterruptGraceSeconds (a kernel or library call that never
+// returns): a run never outlives `timeout`. results.json, rewritten after every measurement,
+// then holds each finished one, without finished_utc (docs/results-schema.md).
 
 namespace flopbench {
 
+inline constexpr unsigned kInterruptGraceSeconds = 10;
+
 void install_interrupt_handler();
 bool interrupt_requested();
+// The first signal received, 0 when none.
+int interrupt_signal();
 
 }  // namespace flopbench

@@ -201,18 +201,32 @@ void parse_bound(const SpecReader& r, const Field& f, int line, Criterion& c, bo
   }
 }
 
+// Iterative, and linear in practice: on a mismatch only the last '*' is retried, one character
+// further, because whatever an earlier '*' matched the later one can match too (a pattern from a
+// spec file may hold any number of stars).
 bool glob_match(std::string_view pattern, std::string_view text) {
-  const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  if (pattern.empty()) return text.empty();
-  if (pattern.front() == '*') {
-    for (std::size_t i = 0; i <= text.size(); ++i) {
-      if (glob_match(pattern.substr(1), text.substr(i))) return true;
+  const auto same = [](char p, char t) {
+    return p == '?' || std::tolower(static_cast<unsigned char>(p)) ==
+                           std::tolower(static_cast<unsigned char>(t));
+  };
+  std::size_t p = 0, t = 0;
+  std::size_t star = std::string_view::npos, star_text = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      star_text = t;
+    } else if (p < pattern.size() && same(pattern[p], text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++star_text;
+    } else {
+      return false;
     }
-    return false;
   }
-  if (text.empty()) return false;
-  if (pattern.front() != '?' && lower(pattern.front()) != lower(text.front())) return false;
-  return glob_match(pattern.substr(1), text.substr(1));
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
 }
 
 }  // namespace

@@ -1,0 +1,460 @@
+// Faults and hostile input: outputs that are devices or links, runs that share a directory,
+// crafted results and spec files, signals that end a run, full disks and closed pipes. Each
+// case ends in a clear message and a documented exit status, and nothing already there is lost.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli.hpp"
+#include "app/cli_commands.hpp"
+#include "harness/machine/inventory.hpp"
+#include "reports/acceptance/spec.hpp"
+#include "reports/console.hpp"
+#include "reports/format.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+#include "tests/process.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Outcome;
+using testing::Process;
+using testing::read_text;
+using testing::TempDir;
+
+// A short real run: sum and dot, omp and eigen, on 4M elements (a few seconds), so that a
+// signal can arrive between measurements.
+const std::vector<std::string> kShortRun = {
+    "run", "--workloads", "sum,dot", "--implementations", "omp,eigen", "--sizes", "4M"};
+
+class Hardening : public ::testing::Test {
+ protected:
+  Outcome flopbench(const std::vector<std::string>& args) {
+    return testing::run_flopbench(args, dir_.path() / "capture");
+  }
+  // A results.json from a real run, made once for the suite.
+  static const fs::path& results_json() {
+    static const fs::path path = [] {
+      const fs::path dir =
+          fs::temp_directory_path() / fmt::format("flopbench-hardening-{}", getpid());
+      fs::remove_all(dir);
+      const Outcome o = testing::run_flopbench(
+          {"run", "--workloads", "sum", "--implementations", "omp", "--precision", "fp32",
+           "--sizes", "1K", "--profile", "quick", "--out", (dir / "run").string()},
+          dir / "capture");
+      EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
+      return dir / "run" / "results.json";
+    }();
+    return path;
+  }
+  static void TearDownTestSuite() { fs::remove_all(results_json().parent_path().parent_path()); }
+
+  // The results.json above with `change` applied to its JSON, written to `name` in this test's
+  // directory.
+  fs::path crafted(const std::string& name, const std::function<void(nlohmann::json&)>& change) {
+    nlohmann::json j = nlohmann::json::parse(read_text(results_json()));
+    change(j);
+    const fs::path path = dir_.path() / name;
+    std::ofstream(path) << j.dump(2);
+    return path;
+  }
+  TempDir dir_;
+};
+
+void expect_error(const Outcome& o, int status, const std::string& what) {
+  EXPECT_EQ(o.status, status) << o.out << o.err;
+  EXPECT_EQ(o.err.rfind("flopbench: error: ", 0), 0u) << o.err;
+  EXPECT_NE(o.err.find(what), std::string::npos) << o.err;
+}
+
+// The exit status of a bash command line (for pipes and redirections).
+int bash(const std::string& command) {
+  const int status = std::system(fmt::format("bash -c '{}'", command).c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Waits until the run has started its `n`th measurement.
+void wait_for_measurement(Process& p, int n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (p.out().find(fmt::format("[{}/", n)) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// ---- outputs never replace what is there ------------------------------------------------------
+
+// A private character device (the /dev/null driver) where mknod is permitted, else a FIFO.
+fs::path make_node(const fs::path& dir) {
+  const fs::path node = dir / "node";
+  if (::mknod(node.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) return node;
+  EXPECT_EQ(::mkfifo(node.c_str(), 0666), 0);
+  return node;
+}
+
+TEST(OutputFiles, DeviceOrFifoIsWrittenThroughNotReplaced) {
+  TempDir dir;
+  const fs::path node = make_node(dir.path());
+  const bool fifo = fs::is_fifo(node);
+  std::string received;
+  std::thread reader([&] {
+    if (fifo) received = read_text(node);
+  });
+  write_file_atomically(node, "content\n");
+  reader.join();
+  EXPECT_TRUE(fs::is_character_file(node) || fs::is_fifo(node)) << "replaced by a regular file";
+  if (fifo) {
+    EXPECT_EQ(received, "content\n");
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(OutputFiles, SymbolicLinkStaysAndItsFileIsReplaced) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "elsewhere");
+  const fs::path file = dir.path() / "elsewhere" / "junit.xml";
+  std::ofstream(file) << "old\n";
+  const fs::path link = dir.path() / "link.xml";
+  fs::create_symlink(file, link);
+  write_file_atomically(link, "new\n");
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(fs::read_symlink(link), file);
+  EXPECT_EQ(read_text(file), "new\n");
+}
+
+TEST(OutputFiles, DanglingLinkAndDirectoryAreRefused) {
+  TempDir dir;
+  const fs::path link = dir.path() / "dangling";
+  fs::create_symlink(dir.path() / "missing", link);
+  EXPECT_THROW(write_file_atomically(link, "x"), IoError);
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_FALSE(fs::exists(dir.path() / "missing"));
+  EXPECT_THROW(write_file_atomically(dir.path(), "x"), IoError);
+  EXPECT_TRUE(fs::is_directory(dir.path()));
+}
+
+TEST(OutputFiles, FullDiskIsAnIoError) {
+  try {
+    write_file_atomically("/dev/full", "x\n");
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/full: No space left on device"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
+}
+
+TEST(OutputFiles, CreateNewFileSucceedsOnce) {
+  TempDir dir;
+  const fs::path path = dir.path() / "results.json";
+  EXPECT_TRUE(create_new_file(path, "first"));
+  EXPECT_FALSE(create_new_file(path, "second"));
+  EXPECT_EQ(read_text(path), "first");
+}
+
+TEST_F(Hardening, SheetIntoADeviceKeepsTheDeviceAndAFullDiskExits3) {
+  const fs::path node = make_node(dir_.path());
+  if (fs::is_character_file(node)) {
+    const Outcome o = flopbench({"sheet", results_json().string(), "--out", node.string()});
+    EXPECT_EQ(o.status, kExitOk) << o.err;
+    EXPECT_TRUE(fs::is_character_file(node));
+  }
+  expect_error(flopbench({"sheet", results_json().string(), "--out", "/dev/full"}), kExitIoError,
+               "cannot write /dev/full: No space left on device");
+}
+
+TEST_F(Hardening, WriteErrorOnStdoutExits3) {
+  EXPECT_EQ(bash(fmt::format("{} info > /dev/full", FLOPBENCH_EXECUTABLE)), kExitIoError);
+  EXPECT_EQ(bash(fmt::format("{} list > /dev/full", FLOPBENCH_EXECUTABLE)), kExitIoError);
+}
+
+// ---- one directory per run --------------------------------------------------------------------
+
+TEST_F(Hardening, TwoRunsWithTheSameOutOneIsRefused) {
+  const fs::path out = dir_.path() / "shared";
+  std::vector<std::string> args = {"run",       "--workloads", "sum",   "--implementations",
+                                   "omp",       "--precision", "fp32",  "--sizes",
+                                   "1K",        "--profile",   "quick", "--out",
+                                   out.string()};
+  Process a(args, dir_.path() / "a");
+  Process b(args, dir_.path() / "b");
+  const int status_a = a.wait(), status_b = b.wait();
+  EXPECT_EQ(std::min(status_a, status_b), kExitOk) << a.err() << b.err();
+  EXPECT_EQ(std::max(status_a, status_b), kExitBadInput) << a.err() << b.err();
+  EXPECT_NE((a.err() + b.err()).find("not an empty directory"), std::string::npos);
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_EQ(doc.measurements.size(), 1u);
+  EXPECT_TRUE(doc.run.complete());
+}
+
+TEST_F(Hardening, TwoRunsWithoutOutGetTheirOwnDirectories) {
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir_.path());  // the default results/ is relative to it
+  const std::vector<std::string> args = {"run", "--workloads", "sum",  "--implementations",
+                                         "omp", "--precision", "fp32", "--sizes",
+                                         "1K",  "--profile",   "quick"};
+  Process a(args, dir_.path() / "a");
+  Process b(args, dir_.path() / "b");
+  const int status_a = a.wait(), status_b = b.wait();
+  fs::current_path(cwd);
+  EXPECT_EQ(status_a, kExitOk) << a.err();
+  EXPECT_EQ(status_b, kExitOk) << b.err();
+  int runs = 0;
+  for (const auto& entry : fs::directory_iterator(dir_.path() / "results")) {
+    EXPECT_EQ(read_results_file(entry.path() / "results.json").measurements.size(), 1u);
+    ++runs;
+  }
+  EXPECT_EQ(runs, 2);
+}
+
+TEST(ResultsDirectory, HostNameIsOnePathComponent) {
+  EXPECT_EQ(path_component("node-1.example.com"), "node-1.example.com");
+  EXPECT_EQ(path_component("../x"), ".._x");
+  EXPECT_EQ(path_component("/etc"), "_etc");
+  EXPECT_EQ(path_component(".."), "host");
+  EXPECT_EQ(path_component(""), "host");
+}
+
+// ---- crafted results files --------------------------------------------------------------------
+
+TEST_F(Hardening, HugeNumberInAResultsFileIsBadInput) {
+  const fs::path path = dir_.path() / "huge.json";
+  std::string text = read_text(results_json());
+  const auto at = text.find("\"seed\": ");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + 8, "1e999, \"x\": ");
+  std::ofstream(path) << text;
+  expect_error(flopbench({"report", path.string()}), kExitBadInput, "huge.json: not valid JSON");
+  expect_error(flopbench({"check", "--spec", "auto", "--results", path.string()}), kExitBadInput,
+               "huge.json");
+}
+
+TEST_F(Hardening, ImpossibleSampleTimesAreBadInputButNanIsRead) {
+  for (const double bad : {-1e-3, 0.0}) {
+    const fs::path path = crafted(
+        "negative.json", [&](nlohmann::json& j) { j["measurements"][0]["samples_s"][0] = bad; });
+    expect_error(flopbench({"spec", "generate", "--from", path.string(), "--ratio", "0.9", "--out",
+                            (dir_.path() / "spec.csv").string()}),
+                 kExitBadInput, "measurements[0].samples_s[0]: ");
+    EXPECT_FALSE(fs::exists(dir_.path() / "spec.csv"));
+  }
+  const fs::path median = crafted("median.json", [&](nlohmann::json& j) {
+    j["measurements"][0]["statistics"]["median_s"] = -2;
+  });
+  expect_error(flopbench({"report", median.string()}), kExitBadInput,
+               "statistics.median_s: -2 is not a possible time");
+  const fs::path nan =
+      crafted("nan.json", [&](nlohmann::json& j) { j["measurements"][0]["samples_s"][0] = "nan"; });
+  EXPECT_EQ(read_results_file(nan).measurements[0].samples_s.size(),
+            read_results_file(results_json()).measurements[0].samples_s.size());
+}
+
+TEST_F(Hardening, DeepNestingIsBadInputNotAStackOverflow) {
+  const fs::path path = dir_.path() / "deep.json";
+  std::string text = read_text(results_json());
+  text.insert(text.find('{') + 1,
+              "\"deep\": " + std::string(200000, '[') + std::string(200000, ']') + ",");
+  std::ofstream(path) << text;
+  expect_error(flopbench({"check", "--spec", "auto", "--results", path.string()}), kExitBadInput,
+               "nested deeper than 64 levels");
+  // Brackets inside strings are text, not nesting.
+  const fs::path strings =
+      crafted("strings.json", [](nlohmann::json& j) { j["note"] = std::string(1000, '['); });
+  EXPECT_EQ(flopbench({"report", strings.string(), "--out", (dir_.path() / "r").string()}).status,
+            kExitOk);
+}
+
+// ---- run options ------------------------------------------------------------------------------
+
+TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
+  const fs::path out = dir_.path() / "never";
+  for (const char* threads : {"65536", "32768", "4097", "0"}) {
+    const Outcome o = flopbench({"run", "--threads", threads, "--out", out.string()});
+    EXPECT_EQ(o.status, kExitBadInput) << threads << o.err;
+  }
+  for (const char* seed : {"-1", "18446744073709551616", "1e3"}) {
+    const Outcome o = flopbench({"run", "--seed", seed, "--out", out.string()});
+    EXPECT_EQ(o.status, kExitBadInput) << seed << o.err;
+    EXPECT_NE(o.err.find("--seed"), std::string::npos) << o.err;
+  }
+  ::setenv("OMP_NUM_THREADS", "99999999999", 1);
+  const Outcome o = flopbench({"run", "--out", out.string()});
+  ::unsetenv("OMP_NUM_THREADS");
+  expect_error(o, kExitBadInput, "OMP_NUM_THREADS=99999999999: expected thread counts from 1 to");
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// ---- runs that do not finish are marked so ----------------------------------------------------
+
+TEST_F(Hardening, SighupEndsTheRunMarkedInterruptedWithExit129) {
+  const fs::path out = dir_.path() / "hup";
+  auto args = kShortRun;
+  args.insert(args.end(), {"--out", out.string()});
+  Process p(args, dir_.path() / "capture");
+  wait_for_measurement(p, 2);
+  p.signal(SIGHUP);
+  EXPECT_EQ(p.wait(), 128 + SIGHUP) << p.out() << p.err();
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  EXPECT_NE(read_text(out / "report.md").find("**Incomplete:**"), std::string::npos);
+  const Outcome report = flopbench({"report", (out / "results.json").string()});
+  EXPECT_NE(report.out.find("incomplete: the run was interrupted"), std::string::npos)
+      << report.out;
+}
+
+TEST_F(Hardening, SecondSigtermEndsAtOnceAndNeverLeavesAResultLookingComplete) {
+  const fs::path out = dir_.path() / "term";
+  auto args = kShortRun;
+  args.insert(args.end(), {"--out", out.string()});
+  Process p(args, dir_.path() / "capture");
+  wait_for_measurement(p, 2);
+  p.signal(SIGTERM);
+  // The second only once the first was handled: two pending signals would be one.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (p.err().find("interrupted:") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(), 128 + SIGTERM) << p.out() << p.err();
+  // Killed at once (no finished_utc), or done writing just before: either way not complete.
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_FALSE(doc.run.complete());
+  EXPECT_FALSE(doc.measurements.empty());
+}
+
+TEST_F(Hardening, ReadersSayARunThatDiedDidNotFinish) {
+  const fs::path results =
+      crafted("results.json", [](nlohmann::json& j) { j["run"]["finished_utc"] = ""; });
+  const Outcome report = flopbench({"report", results.string()});
+  EXPECT_EQ(report.status, kExitOk) << report.err;
+  EXPECT_NE(report.out.find("incomplete: the run did not finish"), std::string::npos) << report.out;
+  EXPECT_NE(read_text(dir_.path() / "report.md").find("**Incomplete:** the run did not finish"),
+            std::string::npos);
+  EXPECT_NE(read_text(dir_.path() / "report.html").find("<strong>Incomplete:</strong>"),
+            std::string::npos);
+  const Outcome generate = flopbench({"spec", "generate", "--from", results.string(), "--ratio",
+                                      "0.9", "--out", (dir_.path() / "spec.csv").string()});
+  EXPECT_EQ(generate.status, kExitOk) << generate.err;
+  EXPECT_NE(generate.err.find("warning: " + results.string() + ": the run did not finish"),
+            std::string::npos)
+      << generate.err;
+}
+
+TEST_F(Hardening, ClosedStdoutInterruptsTheRunWhichStillWritesItsResults) {
+  const fs::path out = dir_.path() / "pipe";
+  std::string command = FLOPBENCH_EXECUTABLE;
+  for (const auto& a : kShortRun) command += " " + a;
+  const int status = bash(fmt::format("{} --out {} | head -1 > /dev/null; exit ${{PIPESTATUS[0]}}",
+                                      command, out.string()));
+  EXPECT_EQ(status, 128 + SIGPIPE);
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  EXPECT_FALSE(doc.measurements.empty());
+  EXPECT_TRUE(fs::exists(out / "report.md"));
+}
+
+// ---- check --results of a file that is not a run's results.json -------------------------------
+
+TEST_F(Hardening, CheckOfAnotherFileLeavesTheDirectorysOutputsAlone) {
+  const fs::path run = dir_.path() / "run";
+  fs::create_directories(run);
+  fs::copy_file(results_json(), run / "results.json");
+  fs::copy_file(results_json(), run / "other.json");
+  std::ofstream(run / "report.md") << "the run's own report\n";
+  const Outcome o =
+      flopbench({"check", "--spec", "auto", "--results", (run / "other.json").string()});
+  EXPECT_TRUE(o.status == kExitOk || o.status == kExitFailures) << o.err;
+  EXPECT_EQ(read_text(run / "report.md"), "the run's own report\n");
+  EXPECT_EQ(read_text(run / "results.json"), read_text(results_json()));
+  EXPECT_TRUE(read_results_file(run / "other.json").acceptance.has_value());
+  EXPECT_NE(o.out.find("verdict recorded in " + (run / "other.json").string()), std::string::npos)
+      << o.out;
+}
+
+// ---- text from files on terminals, in spreadsheets and in Markdown ----------------------------
+
+ResultsDocument document_with_reason(const std::string& reason) {
+  ResultsDocument doc;
+  doc.run.finished_utc = "2026-01-01T00:00:00Z";
+  MeasurementRecord r;
+  r.workload = WorkloadId::sum;
+  r.implementation = "omp";
+  r.problem = Problem::vector(1024);
+  r.disposition = Disposition::failed;
+  r.reason = reason;
+  doc.measurements.push_back(r);
+  return doc;
+}
+
+TEST(HostileText, TerminalControlsAreStrippedFromConsoleOutput) {
+  const auto doc = document_with_reason(
+      "red \x1b[31malert\x1b]0;title\x07 \xc2\x9b"
+      "2J done");
+  const std::string out = ConsoleSummaryPrinter().print(doc);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_EQ(out.find('\x07'), std::string::npos) << out;
+  EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos) << out;
+  EXPECT_NE(out.find("red [31malert]0;title 2J done"), std::string::npos) << out;
+  EXPECT_EQ(strip_terminal_controls("a\tb\nc\r\x7f\xc3\xa9"), "a\tb\nc\xc3\xa9");
+}
+
+TEST(HostileText, ReportMarkdownShowsHtmlAsText) {
+  const std::string md = MarkdownPrinter().print(document_with_reason("<script>alert(1)</script>"));
+  EXPECT_EQ(md.find("<script>"), std::string::npos);
+  EXPECT_NE(md.find("&lt;script>alert(1)&lt;/script>"), std::string::npos);
+  EXPECT_NE(md.find("`flopbench report <dir>/results.json`"), std::string::npos);
+}
+
+TEST(HostileText, CsvCellsThatLookLikeFormulasStayText) {
+  EXPECT_EQ(csv_field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  EXPECT_EQ(csv_field("+cmd"), "'+cmd");
+  EXPECT_EQ(csv_field("-cmd"), "'-cmd");
+  EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(csv_field("-1.5"), "-1.5");
+  EXPECT_EQ(csv_field("-inf"), "-inf");
+  const std::string csv = CsvPrinter().print(document_with_reason("=1+1"));
+  EXPECT_NE(csv.find(",'=1+1,"), std::string::npos) << csv;
+}
+
+// ---- applies_to patterns ----------------------------------------------------------------------
+
+GpuDevice gpu_named(std::string name) {
+  GpuDevice g;
+  g.name = std::move(name);
+  return g;
+}
+
+TEST(AppliesTo, GlobMatchesAndStaysLinearWithManyStars) {
+  const auto h100 = gpu_named("NVIDIA H100 80GB HBM3");
+  EXPECT_TRUE(applies_to_gpu("*h100*", h100));
+  EXPECT_TRUE(applies_to_gpu("NVIDIA H?00 *", h100));
+  EXPECT_TRUE(applies_to_gpu("*", h100));
+  EXPECT_FALSE(applies_to_gpu("*A100*", h100));
+  EXPECT_FALSE(applies_to_gpu("NVIDIA", h100));
+  EXPECT_TRUE(applies_to_gpu("*H*1*0*0*", h100));
+  EXPECT_FALSE(applies_to_gpu("*H*1*0*0*X", h100));
+  // Exponential for a backtracking matcher: 30 stars against 60 characters that almost match.
+  std::string pattern;
+  for (int i = 0; i < 30; ++i) pattern += "a*";
+  EXPECT_FALSE(applies_to_gpu(pattern + "b", gpu_named(std::string(60, 'a'))));
+  // Deeper than any stack for a recursive one.
+  EXPECT_TRUE(applies_to_gpu(std::string(200000, '*') + "HBM3", h100));
+  EXPECT_FALSE(applies_to_gpu(std::string(200000, '*') + "HBM4", h100));
+}
+
+}  // namespace
+}  // namespace flopbench
