@@ -70,8 +70,9 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
 // Writes every output of a run into its directory; prints the summary and the files written.
 void write_run_outputs(const MeasuredRun& run);
 
-// A new results directory, created: `out` must not exist or be empty (an earlier run is never
-// overwritten); without `out`, results/<host>-<UTC time>. InputError when it cannot be made.
+// A new output directory, created: `out` must not exist or be empty (an earlier run is never
+// overwritten: InputError); without `out`, results/<host>-<UTC time>, with -2, -3, ... when
+// another run has that name. IoError when it cannot be made.
 std::filesystem::path prepare_output_dir(const std::string& out, const std::string& host);
 
 // A host name as one file name (the default results directory is results/<host>-<time>): a
