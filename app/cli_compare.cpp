@@ -14,6 +14,7 @@
 #include "reports/compare.hpp"
 #include "reports/format.hpp"
 #include "reports/results_json.hpp"
+#include "reports/utf8.hpp"
 
 namespace flopbench {
 namespace {
@@ -51,8 +52,8 @@ int compare_command(const CompareOptions& opt) {
   fmt::print(stderr, "flopbench: {} measurement(s) significantly slower by more than {:g}%:\n",
              slower.size(), *opt.fail_on_regression);
   for (const auto* c : slower) {
-    fmt::print(stderr, "  {}, {}: median time {:+.1f}%\n", where(*c->b), to_string(c->b->precision),
-               (c->judgement.time_ratio - 1) * 100);
+    fmt::print(stderr, "  {}, {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),
+               to_string(c->b->precision), (c->judgement.time_ratio - 1) * 100);
   }
   return kExitFailures;
 }

@@ -8,6 +8,7 @@
 
 #include "harness/core/statistics.hpp"
 #include "reports/format.hpp"
+#include "reports/utf8.hpp"
 
 namespace flopbench {
 namespace {
@@ -109,7 +110,7 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
 }
 
 Judgement judge_replicates(std::span<const double> a_medians, std::span<const double> b_medians,
-                           const CompareRule& rule) {
+                           double one_run_floor, const CompareRule& rule) {
   Judgement j;
   if (a_medians.size() < 2 || b_medians.size() < 2) {
     j.reason =
@@ -122,8 +123,12 @@ Judgement judge_replicates(std::span<const double> a_medians, std::span<const do
     return j;
   }
   j.time_ratio = b.median / a.median;
-  j.noise =
-      std::max({rule.replicate_floor, (a.max - a.min) / a.median, (b.max - b.min) / b.median});
+  // The chance that the runs of one command fall into two separate groups of these sizes.
+  const double by_chance =
+      2 / std::exp(std::lgamma(a_medians.size() + b_medians.size() + 1.0) -
+                   std::lgamma(a_medians.size() + 1.0) - std::lgamma(b_medians.size() + 1.0));
+  j.noise = std::max({rule.replicate_floor, (a.max - a.min) / a.median, (b.max - b.min) / b.median,
+                      by_chance < rule.alpha ? 0.0 : one_run_floor});
   const double change = j.time_ratio - 1;
   if (std::fabs(change) < j.noise) {
     j.verdict = Change::same;
@@ -198,7 +203,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         std::vector<double> ma, mb;
         for (const auto* r : runs_a) ma.push_back(median_time(*r));
         for (const auto* r : runs_b) mb.push_back(median_time(*r));
-        c.judgement = judge_replicates(ma, mb, rule);
+        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra.device), rule);
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {
@@ -285,12 +290,14 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
       "verdict: |time change| below the noise is same. One run each: the noise is the floor "
       "between runs ({:.0f}% CPU, {:.0f}% GPU), and beyond it faster or slower when a two-sided "
       "Mann-Whitney U test on the samples gives p < {:g} (at least {} samples each). Replicates: "
-      "the noise is the widest spread of the runs' medians (at least {:.0f}%), and beyond it "
-      "faster or slower when the runs of A and B do not overlap. Otherwise, or when a "
+      "the noise is the widest spread of the runs' medians (at least {:.0f}%, and at least the "
+      "floor for fewer than 4 runs each), and beyond it faster or slower when the runs of A and "
+      "B do not overlap. Otherwise, or when a "
       "measurement was contended, inconclusive\n",
       rule.cpu_noise_floor * 100, rule.gpu_noise_floor * 100, rule.alpha, rule.min_samples,
       rule.replicate_floor * 100);
-  return out;
+  // For the terminal, and its names come from files.
+  return strip_terminal_controls(out);
 }
 
 }  // namespace flopbench

@@ -19,6 +19,7 @@
 #include "app/cli_commands.hpp"
 #include "harness/machine/inventory.hpp"
 #include "reports/acceptance/spec.hpp"
+#include "reports/compare.hpp"
 #include "reports/console.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
@@ -410,6 +411,12 @@ TEST(HostileText, TerminalControlsAreStrippedFromConsoleOutput) {
   EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos) << out;
   EXPECT_NE(out.find("red [31malert]0;title 2J done"), std::string::npos) << out;
   EXPECT_EQ(strip_terminal_controls("a\tb\nc\r\x7f\xc3\xa9"), "a\tb\nc\xc3\xa9");
+  // compare's table names implementations read from the files it compares.
+  ResultsDocument named = doc;
+  named.measurements[0].implementation = "omp\x1b[2J";
+  const std::string table = compare_text(compare_results(named, named));
+  EXPECT_NE(table.find("omp[2J"), std::string::npos) << table;
+  EXPECT_EQ(table.find('\x1b'), std::string::npos) << table;
 }
 
 TEST(HostileText, ReportMarkdownShowsHtmlAsText) {
