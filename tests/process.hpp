@@ -59,7 +59,10 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  void signal(int sig) { kill(pid_, sig); }
+  // Only while the child is ours: kill(-1, ...) would signal every process.
+  void signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
   // The exit status, or 128 + signal when it was killed; with `peak_rss_kib`, the child's peak
   // resident memory.
   int wait(long* peak_rss_kib = nullptr) {

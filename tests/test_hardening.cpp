@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/measure/interrupts.hpp"
 #include "reports/acceptance/spec.hpp"
 #include "reports/compare.hpp"
 #include "reports/console.hpp"
@@ -335,6 +337,34 @@ TEST_F(Hardening, SecondSigtermEndsAtOnceAndNeverLeavesAResultLookingComplete) {
   const ResultsDocument doc = read_results_file(out / "results.json");
   EXPECT_FALSE(doc.run.complete());
   EXPECT_FALSE(doc.measurements.empty());
+}
+
+// A run stuck in one long call (here a single peak run of minutes) still ends soon after one
+// SIGTERM: `timeout` and service managers send one and expect the process to go.
+TEST_F(Hardening, OneSigtermEndsARunStuckInALongCallAfterTheGracePeriod) {
+  const fs::path out = dir_.path() / "stuck";
+  Process p({"run", "--workloads", "peak", "--implementations", "omp", "--precision", "fp64",
+             "--threads", "1", "--sizes", "16G", "--out", out.string()},
+            dir_.path() / "capture");
+  wait_for_measurement(p, 1);
+  p.signal(SIGTERM);
+  // Without the grace period the run would go on for minutes: this guard turns that into a
+  // failure (status 128 + SIGKILL) rather than a hang.
+  std::atomic<bool> ended{false};
+  std::thread guard([&] {
+    const auto limit =
+        std::chrono::steady_clock::now() + std::chrono::seconds(kInterruptGraceSeconds + 50);
+    while (!ended && std::chrono::steady_clock::now() < limit) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!ended) p.signal(SIGKILL);
+  });
+  const int status = p.wait();
+  ended = true;
+  guard.join();
+  EXPECT_EQ(status, 128 + SIGTERM) << p.out() << p.err();
+  EXPECT_NE(p.err().find("did not stop in time; quitting"), std::string::npos) << p.err();
+  EXPECT_FALSE(read_results_file(out / "results.json").run.complete());
 }
 
 TEST_F(Hardening, ReadersSayARunThatDiedDidNotFinish) {
