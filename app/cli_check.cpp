@@ -246,7 +246,9 @@ int generate_command(const GenerateOptions& opt) {
 Command add_check_command(CLI::App& app) {
   auto opt = std::make_shared<CheckOptions>();
   auto* cmd = app.add_subcommand(
-      "check", "judge a run against an acceptance spec: exit 0 pass, 1 fail, 2 cannot check");
+      "check",
+      "judge a run against an acceptance spec: exit 0 pass, 1 fail, 2 cannot check, 3 a "
+      "file could not be written");
   cmd->add_option("--spec", opt->spec,
                   "the spec (CSV; see docs/acceptance.md), or 'auto': the shipped spec for "
                   "this machine's GPU")

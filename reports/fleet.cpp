@@ -62,9 +62,10 @@ std::vector<std::string> distinct(const FleetRecord& fleet, Key key) {
   }
   std::vector<std::string> out;
   for (const auto& [value, nodes] : by_value) {
-    out.push_back(nodes.size() > 3 || by_value.size() == 1
-                      ? fmt::format("{}: {} nodes", value, nodes.size())
-                      : fmt::format("{}: {}", value, fmt::join(nodes, ", ")));
+    out.push_back(
+        nodes.size() > 3 || by_value.size() == 1
+            ? fmt::format("{}: {} node{}", value, nodes.size(), nodes.size() == 1 ? "" : "s")
+            : fmt::format("{}: {}", value, fmt::join(nodes, ", ")));
   }
   return out;
 }
