@@ -203,11 +203,12 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         std::vector<double> ma, mb;
         for (const auto* r : runs_a) ma.push_back(median_time(*r));
         for (const auto* r : runs_b) mb.push_back(median_time(*r));
-        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra.device), rule);
+        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra.device, ra.workload), rule);
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {
-        c.judgement = judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra.device), rule);
+        c.judgement =
+            judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra.device, ra.workload), rule);
         c.a_median = median_time(ra);
         c.b_median = median_time(*rb);
       }
@@ -288,14 +289,15 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   }
   out += fmt::format(
       "verdict: |time change| below the noise is same. One run each: the noise is the floor "
-      "between runs ({:.0f}% CPU, {:.0f}% GPU), and beyond it faster or slower when a two-sided "
+      "between runs ({:.0f}% CPU compute-bound, {:.0f}% CPU memory-bound, {:.0f}% GPU), and beyond "
+      "it faster or slower when a two-sided "
       "Mann-Whitney U test on the samples gives p < {:g} (at least {} samples each). Replicates: "
       "the noise is the widest spread of the runs' medians (at least {:.0f}%, and at least the "
       "floor for fewer than 4 runs each), and beyond it faster or slower when the runs of A and "
       "B do not overlap. Otherwise, or when a "
       "measurement was contended, inconclusive\n",
-      rule.cpu_noise_floor * 100, rule.gpu_noise_floor * 100, rule.alpha, rule.min_samples,
-      rule.replicate_floor * 100);
+      rule.cpu_compute_floor * 100, rule.cpu_bandwidth_floor * 100, rule.gpu_noise_floor * 100,
+      rule.alpha, rule.min_samples, rule.replicate_floor * 100);
   // For the terminal, and its names come from files.
   return strip_terminal_controls(out);
 }

@@ -561,7 +561,7 @@ TEST(Compare, VerdictsOnKnownSamples) {
   EXPECT_FALSE(few.p_value);
   EXPECT_NE(few.reason.find("too few samples"), std::string::npos);
   // Significant and beyond 2%, but within a CPU noise floor between runs.
-  EXPECT_EQ(judge(a, scaled(1.05), CompareRule{}.cpu_noise_floor).verdict, Change::same);
+  EXPECT_EQ(judge(a, scaled(1.05), CompareRule{}.cpu_compute_floor).verdict, Change::same);
 }
 
 // The U test's tie loop once relied on NaN == NaN and never returned.
