@@ -96,5 +96,6 @@ struct FleetAnalysis {
 
 // The analysis keeps pointers into `fleet`, which must outlive it.
 FleetAnalysis analyse_fleet(const FleetRecord& fleet);
+FleetAnalysis analyse_fleet(FleetRecord&&) = delete;  // it would point into a temporary
 
 }  // namespace flopbench

@@ -433,7 +433,7 @@ TEST(AcceptanceJudge, AMissOnAContendedMeasurementIsMeasuredAgainThenWarns) {
   ResultsDocument twice = doc;
   twice.measurements.push_back(
       contended(record("gemm", "openblas", "cpu", Precision::fp32, 256, 380, 0, 800)));
-  const auto& again = verdict_of(check(rows, twice), "cpu.sgemm.openblas.gflops");
+  const CriterionVerdict again = verdict_of(check(rows, twice), "cpu.sgemm.openblas.gflops");
   EXPECT_EQ(again.verdict, Verdict::warn);
   EXPECT_DOUBLE_EQ(*again.measured, 400);  // the better of the two
   EXPECT_NE(again.reason.find("contended, and again when re-measured"), std::string::npos)
@@ -445,7 +445,7 @@ TEST(AcceptanceJudge, AMissOnAContendedMeasurementIsMeasuredAgainThenWarns) {
   ResultsDocument quiet = doc;
   quiet.measurements.push_back(
       record("gemm", "openblas", "cpu", Precision::fp32, 256, 350, 0, 800));
-  const auto& failed = verdict_of(check(rows, quiet), "cpu.sgemm.openblas.gflops");
+  const CriterionVerdict failed = verdict_of(check(rows, quiet), "cpu.sgemm.openblas.gflops");
   EXPECT_EQ(failed.verdict, Verdict::fail);
   EXPECT_DOUBLE_EQ(*failed.measured, 350);
   quiet.measurements.back().gflops = 600;

@@ -209,13 +209,15 @@ TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
     inputs.push_back(write_node(tmp.path(), node(fmt::format("n{}", i), std::nullopt, cpu[i]),
                                 fmt::format("d{}", i)));
   }
-  const FleetAnalysis a = analyse_fleet(merge_results(inputs, std::nullopt, {}, 10, "T"));
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
   ASSERT_EQ(a.outliers.size(), 1u);
   EXPECT_EQ(node_label(*a.outliers[0].node), "n4");
   EXPECT_NE(a.outliers[0].rule.find("spread"), std::string::npos);
   // Four values are too few to judge a spread by: only the threshold applies.
   std::vector<fs::path> four(inputs.begin() + 2, inputs.begin() + 6);
-  EXPECT_TRUE(analyse_fleet(merge_results(four, std::nullopt, {}, 10, "T")).outliers.empty());
+  const FleetRecord four_fleet = merge_results(four, std::nullopt, {}, 10, "T");
+  EXPECT_TRUE(analyse_fleet(four_fleet).outliers.empty());
   // Within the 2% noise floor nothing is flagged, however tight the fleet.
   const std::vector<double> close = {100, 100, 100, 100, 98.5};
   std::vector<fs::path> close_inputs;
@@ -223,8 +225,8 @@ TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
     close_inputs.push_back(write_node(
         tmp.path(), node(fmt::format("c{}", i), std::nullopt, close[i]), fmt::format("c{}", i)));
   }
-  EXPECT_TRUE(
-      analyse_fleet(merge_results(close_inputs, std::nullopt, {}, 10, "T")).outliers.empty());
+  const FleetRecord close_fleet = merge_results(close_inputs, std::nullopt, {}, 10, "T");
+  EXPECT_TRUE(analyse_fleet(close_fleet).outliers.empty());
 }
 
 TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
@@ -276,7 +278,8 @@ TEST(FleetMerge, MixedSchemaVersionsAreReported) {
   fs::create_directories(tmp.path() / "n1");
   write_file_atomically(tmp.path() / "n1" / "results.json", j.dump());
   inputs.push_back(tmp.path() / "n1");
-  const FleetAnalysis a = analyse_fleet(merge_results(inputs, 2, {}, 10, "T"));
+  const FleetRecord fleet = merge_results(inputs, 2, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
   EXPECT_EQ(a.nodes_reporting, 1);
   ASSERT_EQ(a.failed.size(), 1u);
   EXPECT_NE(a.failed[0]->problem.find("schema_version: invalid version 0"), std::string::npos)
