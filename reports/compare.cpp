@@ -76,6 +76,18 @@ std::string_view to_string(Change v) {
   return "inconclusive";
 }
 
+namespace {
+
+// A drift between runs is as likely to make the second run slow as fast, and is measured as the
+// larger median over the smaller: a time ratio is within `noise` (a fraction) when neither time
+// exceeds the other by that much. So a 3x speed-up is "faster" under a 100 % floor, which the
+// change of the median alone (-67 %) could never exceed.
+bool within_noise(double time_ratio, double noise) {
+  return std::max(time_ratio, 1 / time_ratio) < 1 + noise;
+}
+
+}  // namespace
+
 Judgement judge(std::span<const double> a, std::span<const double> b, double noise_floor,
                 const CompareRule& rule) {
   Judgement j;
@@ -98,11 +110,10 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
     return j;
   }
   j.p_value = mann_whitney_u(a, b).p_value;
-  const double change = j.time_ratio - 1;
-  if (std::fabs(change) < noise_floor) {
+  if (within_noise(j.time_ratio, noise_floor)) {
     j.verdict = Change::same;
   } else if (*j.p_value < rule.alpha) {
-    j.verdict = change < 0 ? Change::faster : Change::slower;
+    j.verdict = j.time_ratio < 1 ? Change::faster : Change::slower;
   } else {
     j.reason = "the samples overlap too much to tell";
   }
@@ -129,8 +140,7 @@ Judgement judge_replicates(std::span<const double> a_medians, std::span<const do
                    std::lgamma(a_medians.size() + 1.0) - std::lgamma(b_medians.size() + 1.0));
   j.noise = std::max({rule.replicate_floor, (a.max - a.min) / a.median, (b.max - b.min) / b.median,
                       by_chance < rule.alpha ? 0.0 : one_run_floor});
-  const double change = j.time_ratio - 1;
-  if (std::fabs(change) < j.noise) {
+  if (within_noise(j.time_ratio, j.noise)) {
     j.verdict = Change::same;
   } else if (b.max < a.min) {
     j.verdict = Change::faster;
@@ -288,7 +298,8 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
         result.geomean_of, g, signed_percent(g - 1));
   }
   out += fmt::format(
-      "verdict: |time change| below the noise is same. One run each: the noise is the floor "
+      "verdict: same when neither median exceeds the other by the noise. One run each: the noise "
+      "is the floor "
       "between runs ({:.0f}% CPU compute-bound, {:.0f}% CPU memory-bound, {:.0f}% GPU), and beyond "
       "it faster or slower when a two-sided "
       "Mann-Whitney U test on the samples gives p < {:g} (at least {} samples each). Replicates: "

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -163,29 +164,93 @@ TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
   }
 }
 
-// Runs of one command differ only by noise: compare must never call that a regression, on this
-// machine or a busy one.
-TEST_F(Cli, RepeatedRunsOfOneCommandNeverCompareAsARegression) {
-  // Four independent runs of one command (--repeat), each a results directory of its own.
+// --repeat N writes N complete runs, one directory each, which compare reads as replicates.
+TEST_F(Cli, RepeatWritesOneDirectoryPerRunThatCompareReadsAsReplicates) {
   const fs::path out = dir_ / "replicates";
-  const Outcome runs = flopbench({"run", "--workloads", "gemm,stream,peak", "--profile", "quick",
-                                  "--repeat", "4", "--out", out.string()});
+  const Outcome runs = flopbench({"run", "--workloads", "gemm,peak", "--implementations", "omp",
+                                  "--profile", "quick", "--repeat", "4", "--out", out.string()});
   ASSERT_EQ(runs.status, 0) << runs.err;
   std::vector<std::string> results;
   for (int i = 1; i <= 4; ++i) {
     const fs::path file = out / fmt::format("run-{}", i) / "results.json";
-    ASSERT_EQ(read_results_file(file).measurements.size(),
-              read_results_file(out / "run-1" / "results.json").measurements.size());
+    ASSERT_EQ(read_results_file(file).measurements.size(), 4u) << file;
     results.push_back(file.string());
   }
   EXPECT_FALSE(fs::exists(out / "run-5"));
-  for (std::size_t i = 1; i < results.size(); ++i) {
-    const Outcome o = flopbench({"compare", results[0], results[i], "--fail-on-regression", "0"});
-    EXPECT_EQ(o.status, 0) << o.out << o.err;
+  const Outcome o =
+      flopbench({"compare", results[0], results[1], "--against", results[2], results[3]});
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("4 matched:"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Replicates: the noise is"), std::string::npos) << o.out;
+}
+
+// B is every time of a real run A multiplied by `factor` (measured on a quiet machine, as far as
+// the record says: nothing contended), with the rates to match.
+nlohmann::json scaled_run(nlohmann::json doc, const std::function<double(std::size_t)>& factor) {
+  auto& measurements = doc.at("measurements");
+  for (std::size_t i = 0; i < measurements.size(); ++i) {
+    auto& m = measurements[i];
+    const double f = factor(i);
+    for (auto& t : m.at("samples_s")) t = t.get<double>() * f;
+    for (auto& t : m.at("host_wall_s")) t = t.get<double>() * f;
+    for (const char* key : {"min_s", "median_s", "mean_s", "max_s", "stddev_s"})
+      m.at("statistics").at(key) = m.at("statistics").at(key).get<double>() * f;
+    for (const char* key : {"gflops", "gbytes_per_s", "percent_of_peak"}) {
+      if (m.contains(key) && m.at(key).is_number()) m.at(key) = m.at(key).get<double>() / f;
+    }
+    m.at("load").at("contended") = false;
   }
-  const Outcome replicates = flopbench({"compare", results[0], results[1], "--against", results[2],
-                                        results[3], "--fail-on-regression", "0"});
-  EXPECT_EQ(replicates.status, 0) << replicates.out << replicates.err;
+  return doc;
+}
+
+// One run each: within the floor between runs (the compute-bound and the memory-bound one), the
+// same in either direction; beyond it, slower (a regression: exit 1) or faster.
+TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
+  const fs::path out = dir_ / "run";
+  ASSERT_EQ(flopbench({"run", "--workloads", "gemm,stream,peak", "--implementations", "omp",
+                       "--profile", "quick", "--out", out.string()})
+                .status,
+            0);
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  std::vector<double> floors;
+  for (const auto& m : doc.measurements) {
+    ASSERT_EQ(m.disposition, Disposition::passed) << m.workload << ": " << m.reason;
+    ASSERT_GE(m.samples_s.size(), CompareRule{}.min_samples);
+    floors.push_back(CompareRule{}.noise_floor(m.device, m.workload));
+  }
+  ASSERT_EQ(floors.size(), 6u);  // gemm, stream (memory-bound), peak at two precisions
+  ASSERT_NE(*std::min_element(floors.begin(), floors.end()),
+            *std::max_element(floors.begin(), floors.end()));
+  const nlohmann::json original = nlohmann::json::parse(read_text(out / "results.json"));
+  const auto write = [&](const std::string& name, double times_floor, bool slower) {
+    const fs::path file = dir_ / (name + ".json");
+    write_file_atomically(file, scaled_run(original, [&](std::size_t i) {
+                                  const double f = 1 + times_floor * floors[i];
+                                  return slower ? f : 1 / f;
+                                }).dump());
+    return file.string();
+  };
+  const std::string a = write("a", 0, true);
+  const auto compare = [&](const std::string& b) {
+    return flopbench({"compare", a, b, "--fail-on-regression", "0"});
+  };
+
+  for (const bool slower : {true, false}) {
+    const Outcome within = compare(write("within", 0.9, slower));
+    EXPECT_EQ(within.status, 0) << within.out << within.err;
+    EXPECT_NE(within.out.find("6 matched: 0 faster, 0 slower, 6 same"), std::string::npos)
+        << within.out;
+  }
+  const Outcome slower = compare(write("slower", 1.2, true));
+  EXPECT_EQ(slower.status, 1) << slower.out << slower.err;
+  EXPECT_NE(slower.out.find("6 matched: 0 faster, 6 slower, 0 same"), std::string::npos)
+      << slower.out;
+  EXPECT_NE(slower.err.find("6 measurement(s) significantly slower"), std::string::npos)
+      << slower.err;
+  const Outcome faster = compare(write("faster", 1.2, false));
+  EXPECT_EQ(faster.status, 0) << faster.out << faster.err;
+  EXPECT_NE(faster.out.find("6 matched: 6 faster, 0 slower, 0 same"), std::string::npos)
+      << faster.out;
 }
 
 // Reading a results file and writing every output from it takes memory in proportion to the
