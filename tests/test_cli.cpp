@@ -164,8 +164,11 @@ TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
   }
 }
 
-// --repeat N writes N complete runs, one directory each, which compare reads as replicates.
-TEST_F(Cli, RepeatWritesOneDirectoryPerRunThatCompareReadsAsReplicates) {
+// --repeat N writes N complete runs, one directory each, which compare reads as replicates; and
+// runs of one command differ only by noise, which compare never calls a regression. (The
+// hand-written implementations drift least between runs, 3-7 % on a quiet 2-vCPU VM against a
+// 60 % floor; how far every implementation drifts is scripts/noise-floor.py's measurement.)
+TEST_F(Cli, RepeatedRunsOfOneCommandAreReplicatesAndNeverARegression) {
   const fs::path out = dir_ / "replicates";
   const Outcome runs = flopbench({"run", "--workloads", "gemm,peak", "--implementations", "omp",
                                   "--profile", "quick", "--repeat", "4", "--out", out.string()});
@@ -177,24 +180,36 @@ TEST_F(Cli, RepeatWritesOneDirectoryPerRunThatCompareReadsAsReplicates) {
     results.push_back(file.string());
   }
   EXPECT_FALSE(fs::exists(out / "run-5"));
-  const Outcome o =
-      flopbench({"compare", results[0], results[1], "--against", results[2], results[3]});
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    const Outcome o = flopbench({"compare", results[0], results[i], "--fail-on-regression", "0"});
+    EXPECT_EQ(o.status, 0) << o.out << o.err;
+  }
+  const Outcome o = flopbench({"compare", results[0], results[1], "--against", results[2],
+                               results[3], "--fail-on-regression", "0"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("4 matched:"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("Replicates: the noise is"), std::string::npos) << o.out;
 }
 
-// B is every time of a real run A multiplied by `factor` (measured on a quiet machine, as far as
-// the record says: nothing contended), with the rates to match.
+// A real run's file with its times replaced: each measurement's samples spread evenly over 5 %
+// above its median times `factor`, so that the verdicts depend on the factor alone and not on how
+// busy the machine was when it ran; nothing contended.
 nlohmann::json scaled_run(nlohmann::json doc, const std::function<double(std::size_t)>& factor) {
   auto& measurements = doc.at("measurements");
   for (std::size_t i = 0; i < measurements.size(); ++i) {
     auto& m = measurements[i];
     const double f = factor(i);
-    for (auto& t : m.at("samples_s")) t = t.get<double>() * f;
-    for (auto& t : m.at("host_wall_s")) t = t.get<double>() * f;
-    for (const char* key : {"min_s", "median_s", "mean_s", "max_s", "stddev_s"})
-      m.at("statistics").at(key) = m.at("statistics").at(key).get<double>() * f;
+    auto& stats = m.at("statistics");
+    const double median = stats.at("median_s").get<double>() * f;
+    auto& samples = m.at("samples_s");
+    const double n = static_cast<double>(samples.size());
+    for (std::size_t s = 0; s < samples.size(); ++s)
+      samples[s] = median * (1 + 0.05 * static_cast<double>(s) / n);
+    m.at("host_wall_s") = samples;
+    stats.at("min_s") = samples.front();
+    stats.at("max_s") = samples.back();
+    stats.at("median_s") = median;
+    stats.at("mean_s") = median;
     for (const char* key : {"gflops", "gbytes_per_s", "percent_of_peak"}) {
       if (m.contains(key) && m.at(key).is_number()) m.at(key) = m.at(key).get<double>() / f;
     }
@@ -257,6 +272,7 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
 // file, not kilobytes per sample (google-benchmark.json once took 4 KB a sample: 2 GB for a
 // 500,000-sample file).
 TEST_F(Cli, ReportOnHalfAMillionSamplesStaysWithinBoundedMemory) {
+  if (testing::kSanitized) GTEST_SKIP() << "memory use under AddressSanitizer is its own";
   const fs::path small = dir_ / "small";
   ASSERT_EQ(flopbench({"run", "--workloads", "dot", "--implementations", "omp", "--precision",
                        "fp32", "--sizes", "1024", "--profile", "quick", "--threads", "1", "--out",

@@ -15,6 +15,7 @@
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/probe.hpp"
 #include "reports/console.hpp"
+#include "tests/test_support.hpp"
 #if FLOPBENCH_HAVE_CUDA
 #include "kernels/cuda_check.hpp"
 #endif
@@ -486,6 +487,7 @@ TEST(InventoryLive, ClockOnOneThread) {
 // one (frequency licences), never far above it, and an add chain slowed by port contention would
 // read as a clock far below.
 TEST(InventoryLive, VectorClockIsNearOrBelowTheScalarClock) {
+  if (testing::kSanitized) GTEST_SKIP() << "AddressSanitizer's checks slow the FMA load";
   const double scalar = measure_cpu_clock_ghz(1, ClockLoad::scalar);
   const double vector = measure_cpu_clock_ghz(1, ClockLoad::vector_fma);
   EXPECT_LT(vector, 1.1 * scalar);
