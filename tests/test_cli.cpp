@@ -69,6 +69,18 @@ TEST_F(Cli, VersionListAndInfo) {
   EXPECT_EQ(count_lines(list.out), registry().all().size());
   EXPECT_NE(list.out.find("gemm     omp          cpu  fp32,fp64"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("stream   omp"), std::string::npos);
+  // Every precision an implementation has, and per precision why one cannot run here.
+  const std::size_t onednn = list.out.find("gemm     onednn       cpu  bf16,fp16,int8 ");
+  ASSERT_NE(onednn, std::string::npos) << list.out;
+  const std::string onednn_line = list.out.substr(onednn, list.out.find('\n', onednn) - onednn);
+  if (!FLOPBENCH_HAVE_DNNL) {
+    EXPECT_NE(onednn_line.find("[unsupported: built without oneDNN"), std::string::npos)
+        << onednn_line;
+  }
+  for (const Precision p : registry().find(WorkloadId::gemm, "onednn")->spec.precisions) {
+    const std::string why = registry().find(WorkloadId::gemm, "onednn")->unavailable_reason(p);
+    EXPECT_NE(onednn_line.find(why), std::string::npos) << why << "\n" << onednn_line;
+  }
 
   const Outcome info = flopbench({"info"});
   EXPECT_EQ(info.status, 0) << info.err;
@@ -385,8 +397,8 @@ TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
   expect_one_line_error(flopbench({"run", "--sizes", "abc", "--out", o}), "bad size 'abc'");
   expect_one_line_error(flopbench({"run", "--workloads", "gemm", "--sizes", "1000000", "--out", o}),
                         "too big");
-  expect_one_line_error(flopbench({"run", "--precision", "fp16", "--out", o}),
-                        "unknown precision 'fp16'");
+  expect_one_line_error(flopbench({"run", "--precision", "fp8", "--out", o}),
+                        "unknown precision 'fp8'");
   expect_one_line_error(flopbench({"run", "--profile", "fast", "--out", o}),
                         "unknown profile 'fast'");
   expect_one_line_error(flopbench({"run", "--threads", "0", "--out", o}), "--threads");

@@ -514,7 +514,7 @@ TEST(ReportsJson, UnknownEnumNamesThePathAndTheChoices) {
   EXPECT_NE(message.find("passed"), std::string::npos) << message;
 
   j = to_json(test_document());
-  j["measurements"][0]["precision"] = "fp16";
+  j["measurements"][0]["precision"] = "fp8";
   EXPECT_EQ(error_of(j).rfind("measurements[0].precision: ", 0), 0u) << error_of(j);
 }
 
