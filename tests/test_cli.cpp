@@ -369,6 +369,39 @@ TEST_F(Cli, WaitQuietWaitsForABusyMachineThenMeasuresAnyway) {
             kExitBadInput);
 }
 
+// The matrix precisions end to end: oneDNN's BF16 and INT8 GEMMs run, verified, with a % of
+// the peak of the instructions they use; an implementation without them says so; report.md
+// names them exactly.
+TEST_F(Cli, MatrixPrecisionsRunVerifiedAndReported) {
+  const fs::path out = dir_ / "run";
+  const Outcome run =
+      flopbench({"run", "--workloads", "gemm", "--precision", "bf16,int8", "--implementations",
+                 "omp,onednn", "--sizes", "64x48x80", "--profile", "quick", "--out", out.string()});
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 4u);
+  const Implementation* onednn = registry().find(WorkloadId::gemm, "onednn");
+  for (const auto& m : doc.measurements) {
+    SCOPED_TRACE(m.implementation + " " + std::string(to_string(m.precision)));
+    if (m.implementation == "omp") {
+      EXPECT_EQ(m.disposition, Disposition::unsupported);
+      EXPECT_NE(m.reason.find("has no " + std::string(to_string(m.precision))), std::string::npos);
+      continue;
+    }
+    const std::string why = onednn->unavailable_reason(m.precision);
+    EXPECT_EQ(m.disposition, why.empty() ? Disposition::passed : Disposition::unsupported)
+        << m.reason;
+    if (!why.empty()) continue;
+    ASSERT_TRUE(m.verification.has_value());
+    EXPECT_TRUE(m.verification->passed);
+    // A CPU with the instructions has a peak, and the record its percentage.
+    EXPECT_EQ(m.percent_of_peak.has_value(), m.peak.gflops.has_value()) << m.peak.basis;
+  }
+  const std::string md = read_text(out / "report.md");
+  EXPECT_NE(md.find("### BF16 GEMM (bf16)"), std::string::npos) << md;
+  EXPECT_NE(md.find("### INT8 GEMM (TOPS) (int8)"), std::string::npos) << md;
+}
+
 TEST_F(Cli, SelectionFlagsNarrowTheRun) {
   const fs::path out = dir_ / "narrow";
   const Outcome o =
