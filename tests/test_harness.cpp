@@ -328,6 +328,45 @@ TEST(Implementations, OneDnnRecordsItsIsaAndRunsItsPrecisions) {
   EXPECT_GT(ran, 0) << "oneDNN ran none of its precisions here";
 }
 
+// ---- element formats ---------------------------------------------------------------------------
+
+// Rounding into BF16, FP16, FP8 E4M3 and TF32: known encodings, ties to even, subnormals, the
+// largest values, and refusal beyond them; every finite encoding reads back to itself.
+TEST(Formats, EncodingsRoundToNearestEven) {
+  EXPECT_EQ(Bf16::from_double(1.0).bits, 0x3F80);
+  EXPECT_EQ(Bf16::from_double(-2.0).bits, 0xC000);
+  EXPECT_EQ(Bf16::from_double(1 + 0x1p-8).bits, 0x3F80);      // tie: to the even 1.0
+  EXPECT_EQ(Bf16::from_double(1 + 3 * 0x1p-8).bits, 0x3F82);  // tie: to the even 1 + 2^-6
+  EXPECT_EQ(Fp16::from_double(1.0).bits, 0x3C00);
+  EXPECT_EQ(Fp16::from_double(65504).bits, 0x7BFF);
+  EXPECT_EQ(Fp16::from_double(0x1p-24).bits, 0x0001);  // the smallest subnormal
+  EXPECT_THROW(Fp16::from_double(70000), std::out_of_range);
+  EXPECT_EQ(Fp8E4M3::from_double(1.0).bits, 0x38);
+  EXPECT_EQ(Fp8E4M3::from_double(-0.5).bits, 0xB0);
+  EXPECT_EQ(Fp8E4M3::from_double(448).bits, 0x7E);     // E4M3FN's largest
+  EXPECT_EQ(Fp8E4M3::from_double(0x1p-9).bits, 0x01);  // its smallest subnormal
+  EXPECT_EQ(Fp8E4M3::from_double(0.1).bits, 0x1D);     // 1.625 * 2^-4 = 0.1015625
+  EXPECT_DOUBLE_EQ(Fp8E4M3::from_double(0.1).to_double(), 0.1015625);
+  EXPECT_THROW(Fp8E4M3::from_double(500), std::out_of_range);
+  EXPECT_EQ(Tf32::round(1 + 0x1p-11), 1.0f);                // tie: to even
+  EXPECT_EQ(Tf32::round(1 + 3 * 0x1p-11), 1.0f + 0x1p-9f);  // tie: to even
+  EXPECT_EQ(Tf32::round(1 + 0x1p-10), 1.0f + 0x1p-10f);     // representable
+  for (unsigned b = 0; b < 256; ++b) {
+    if ((b & 0x7F) == 0x7F) continue;  // NaN
+    const Fp8E4M3 v{static_cast<std::uint8_t>(b)};
+    EXPECT_EQ(Fp8E4M3::from_double(v.to_double()).bits, b) << b;
+  }
+  for (unsigned b = 0; b < 65536; ++b) {
+    const auto bits = static_cast<std::uint16_t>(b);
+    if ((b & 0x7F80) != 0x7F80) {  // not an infinity or NaN
+      EXPECT_EQ(Bf16::from_double(Bf16{bits}.to_double()).bits, b);
+    }
+    if ((b & 0x7C00) != 0x7C00) {
+      EXPECT_EQ(Fp16::from_double(Fp16{bits}.to_double()).bits, b);
+    }
+  }
+}
+
 // ---- verification catches wrong results ---------------------------------------------------------
 
 // A plain triple loop in the accumulator type over the stored inputs; Fault plants a wrong
