@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <system_error>
 
@@ -313,7 +314,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   // A library that cannot be loaded makes its implementations unsupported; say so once, here.
   std::set<std::string> unavailable;
   for (const auto& req : plan) {
-    if (std::string why = req.implementation->unavailable_reason(); !why.empty())
+    if (std::string why = req.implementation->unsupported_reason(req.precision); !why.empty())
       unavailable.insert(std::move(why));
   }
   for (const auto& why : unavailable) say("unsupported: {}\n", why);
@@ -344,14 +345,26 @@ void write_run_outputs(const MeasuredRun& run) {
 
 namespace {
 
+// Every implementation with every precision it has; one that cannot run here says why, for
+// each precision where the reasons differ.
 int list_command() {
   for (const auto& impl : registry().all()) {
     std::vector<std::string> precisions;
-    for (const auto p : impl.spec.precisions) precisions.emplace_back(to_string(p));
-    const std::string why = impl.unavailable_reason();
+    std::map<std::string, std::vector<std::string_view>> unsupported;  // reason -> precisions
+    for (const auto p : impl.spec.precisions) {
+      precisions.emplace_back(to_string(p));
+      if (std::string why = impl.unavailable_reason(p); !why.empty())
+        unsupported[std::move(why)].push_back(to_string(p));
+    }
+    std::string notes;
+    for (const auto& [why, at] : unsupported) {
+      notes += at.size() == precisions.size()
+                   ? fmt::format(" [unsupported: {}]", why)
+                   : fmt::format(" [{} unsupported: {}]", fmt::join(at, ","), why);
+    }
     fmt::print("{:<8} {:<12} {:<4} {:<10} {}{}\n", impl.workload, impl.name(),
                to_string(impl.spec.device), fmt::format("{}", fmt::join(precisions, ",")),
-               impl.spec.description, why.empty() ? "" : " [unsupported: " + why + "]");
+               impl.spec.description, notes);
   }
   return kExitOk;
 }
@@ -415,11 +428,16 @@ Command add_run_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("run", "measure the selected workloads and write a results directory");
   cmd->add_option("--workloads", opt->workloads,
-                  "comma-separated: gemm, sum, dot, stream, peak, transfer (sgemm/dgemm: gemm "
-                  "at one precision); default all");
+                  "comma-separated: gemm, sum, dot, stream, peak, transfer (sgemm, dgemm, "
+                  "gemm_tf32, gemm_bf16, gemm_fp16, gemm_fp8_e4m3, gemm_int8: gemm at one "
+                  "precision); default all");
   cmd->add_option("--implementations", opt->implementations,
                   "comma-separated implementation names (see 'flopbench list'); default all");
-  cmd->add_option("--precision", opt->precision, "fp32, fp64 or all")->capture_default_str();
+  cmd->add_option("--precision", opt->precision,
+                  "comma-separated: fp32, fp64, tf32, bf16, fp16, fp8_e4m3, int8, or all; a "
+                  "precision named here is reported for every selected implementation of a "
+                  "workload that has it (unsupported where one lacks it)")
+      ->capture_default_str();
   cmd->add_option("--sizes", opt->sizes,
                   "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
                   "K/M/G suffixes; default: the profile's");

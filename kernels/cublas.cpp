@@ -80,7 +80,7 @@ std::string cublas_version() { return loaded().ok ? loaded().version : ""; }
 
 Implementation with_cublas(Implementation impl) {
   impl.spec.library = "cuBLAS";
-  impl.unavailable_reason = [] { return cublas_unavailable_reason(); };
+  impl.unavailable_reason = [](Precision) { return cublas_unavailable_reason(); };
   return impl;
 }
 

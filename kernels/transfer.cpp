@@ -97,23 +97,21 @@ class DeviceToHostPageable final : public Copy<T, Direction::device_to_host, Hos
   using Copy<T, Direction::device_to_host, HostMemory::pageable>::Copy;
 };
 
-// A copy moves bytes: one element type is enough.
 ImplementationSpec copy_spec(std::string name, std::string description) {
-  return {.name = std::move(name),
-          .device = DeviceKind::gpu,
-          .description = std::move(description),
-          .precisions = {Precision::fp32}};
+  return {
+      .name = std::move(name), .device = DeviceKind::gpu, .description = std::move(description)};
 }
 
 }  // namespace
 
-FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, HostToDevicePinned>(
+// A copy moves bytes: one element type (float) is enough.
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, HostToDevicePinned, float>(
     copy_spec("h2d-pinned", "host-to-device cudaMemcpyAsync from pinned memory")))
-FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, HostToDevicePageable>(
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, HostToDevicePageable, float>(
     copy_spec("h2d-pageable", "host-to-device cudaMemcpyAsync from pageable memory")))
-FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, DeviceToHostPinned>(
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, DeviceToHostPinned, float>(
     copy_spec("d2h-pinned", "device-to-host cudaMemcpyAsync into pinned memory")))
-FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, DeviceToHostPageable>(
+FLOPBENCH_REGISTER(make_implementation<workloads::Transfer, DeviceToHostPageable, float>(
     copy_spec("d2h-pageable", "device-to-host cudaMemcpyAsync into pageable memory")))
 
 }  // namespace flopbench::cuda

@@ -44,10 +44,10 @@ std::optional<Throughput> headline(const MeasurementRecord& r) {
     case Bound::bandwidth:
       if (r.gbytes_per_s) return Throughput{*r.gbytes_per_s, headline_unit(Bound::bandwidth)};
       // A copy has no FLOPs; a reduction without a byte count still has its FLOP rate.
-      if (r.gflops) return Throughput{*r.gflops, headline_unit(Bound::compute)};
+      if (r.gflops) return Throughput{*r.gflops, headline_unit(Bound::compute, r.precision)};
       return std::nullopt;
     case Bound::compute:
-      if (r.gflops) return Throughput{*r.gflops, headline_unit(Bound::compute)};
+      if (r.gflops) return Throughput{*r.gflops, headline_unit(Bound::compute, r.precision)};
       return std::nullopt;
   }
   throw std::logic_error("unknown bound");
@@ -281,7 +281,8 @@ Table group_table(const Group& g) {
   t.columns = {{"Problem"}, {"Implementation"}, {"Device"}, {"Median", true}};
   // The memory-bound workloads lead with GB/s.
   if (show_gbs && bandwidth) t.columns.push_back({"GB/s", true});
-  if (show_gflops) t.columns.push_back({"GFLOP/s", true});
+  if (show_gflops)
+    t.columns.push_back({std::string(headline_unit(Bound::compute, g.precision)), true});
   if (show_gbs && !bandwidth) t.columns.push_back({"GB/s", true});
   if (show_peak) t.columns.push_back({"% of peak", true});
   t.columns.insert(t.columns.end(), {{"CV", true}, {"Samples", true}, {"Result"}});

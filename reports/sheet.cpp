@@ -197,6 +197,12 @@ std::string precision_name(Precision p, const Labels& l) {
       return std::string(l.fp32);
     case Precision::fp64:
       return std::string(l.fp64);
+    case Precision::tf32:
+    case Precision::bf16:
+    case Precision::fp16:
+    case Precision::fp8_e4m3:
+    case Precision::int8:
+      return std::string(precision_label(p));  // a format's name, the same in every language
   }
   throw std::logic_error("unknown precision");
 }
@@ -217,12 +223,12 @@ PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision pr
   switch (kind) {
     case DeviceKind::cpu:
       devices.push_back(DeviceRef::cpu());
-      peaks.push_back(&doc.environment.cpu.peak(precision));
+      peaks.push_back(doc.environment.cpu.peak(precision));
       break;
     case DeviceKind::gpu:
       for (const auto& d : doc.environment.gpu.devices) {
         devices.push_back(DeviceRef::gpu({d.index}));
-        peaks.push_back(&d.peak(precision));
+        peaks.push_back(d.peak(precision));
       }
       break;
   }
@@ -258,7 +264,7 @@ PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision pr
   }
   const bool all_known =
       !peaks.empty() &&
-      std::all_of(peaks.begin(), peaks.end(), [](const Peak* p) { return p->gflops.has_value(); });
+      std::all_of(peaks.begin(), peaks.end(), [](const Peak* p) { return p && p->gflops; });
   if (all_known) {
     double sum = 0;
     for (const Peak* p : peaks) sum += *p->gflops;

@@ -150,6 +150,12 @@ TEST(AcceptanceMetric, NamesParse) {
   EXPECT_EQ(parse_metric("cpu.stream_fp64.omp.gbytes_per_s").precision, Precision::fp64);
   EXPECT_EQ(parse_metric("gpu3.dgemm.cublas.gflops").device, DeviceRef::gpu({3}));
   EXPECT_EQ(parse_metric("cpu.peak_fp32.omp.percent_of_peak").quantity, Quantity::percent_of_peak);
+  // The matrix precisions: gemm's names for them, as --workloads takes them.
+  const Metric bf16 = parse_metric("cpu.gemm_bf16.onednn.percent_of_peak");
+  EXPECT_EQ(bf16.workload, WorkloadId::gemm);
+  EXPECT_EQ(bf16.precision, Precision::bf16);
+  EXPECT_EQ(parse_metric("gpu.gemm_fp8_e4m3.cublaslt.tflops").precision, Precision::fp8_e4m3);
+  EXPECT_EQ(parse_metric("cpu.gemm_int8.onednn.gflops").precision, Precision::int8);
   for (const char* fact : {"gpu.count", "cpu.cores", "run.unverified", "run.throttled"}) {
     EXPECT_EQ(parse_metric(fact).quantity, Quantity::count) << fact;
   }

@@ -69,6 +69,18 @@ TEST_F(Cli, VersionListAndInfo) {
   EXPECT_EQ(count_lines(list.out), registry().all().size());
   EXPECT_NE(list.out.find("gemm     omp          cpu  fp32,fp64"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("stream   omp"), std::string::npos);
+  // Every precision an implementation has, and per precision why one cannot run here.
+  const std::size_t onednn = list.out.find("gemm     onednn       cpu  bf16,fp16,int8 ");
+  ASSERT_NE(onednn, std::string::npos) << list.out;
+  const std::string onednn_line = list.out.substr(onednn, list.out.find('\n', onednn) - onednn);
+  if (!FLOPBENCH_HAVE_DNNL) {
+    EXPECT_NE(onednn_line.find("[unsupported: built without oneDNN"), std::string::npos)
+        << onednn_line;
+  }
+  for (const Precision p : registry().find(WorkloadId::gemm, "onednn")->spec.precisions) {
+    const std::string why = registry().find(WorkloadId::gemm, "onednn")->unavailable_reason(p);
+    EXPECT_NE(onednn_line.find(why), std::string::npos) << why << "\n" << onednn_line;
+  }
 
   const Outcome info = flopbench({"info"});
   EXPECT_EQ(info.status, 0) << info.err;
@@ -373,6 +385,39 @@ TEST_F(Cli, WaitQuietWaitsForABusyMachineThenMeasuresAnyway) {
             kExitBadInput);
 }
 
+// The matrix precisions end to end: oneDNN's BF16 and INT8 GEMMs run, verified, with a % of
+// the peak of the instructions they use; an implementation without them says so; report.md
+// names them exactly.
+TEST_F(Cli, MatrixPrecisionsRunVerifiedAndReported) {
+  const fs::path out = dir_ / "run";
+  const Outcome run =
+      flopbench({"run", "--workloads", "gemm", "--precision", "bf16,int8", "--implementations",
+                 "omp,onednn", "--sizes", "64x48x80", "--profile", "quick", "--out", out.string()});
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 4u);
+  const Implementation* onednn = registry().find(WorkloadId::gemm, "onednn");
+  for (const auto& m : doc.measurements) {
+    SCOPED_TRACE(m.implementation + " " + std::string(to_string(m.precision)));
+    if (m.implementation == "omp") {
+      EXPECT_EQ(m.disposition, Disposition::unsupported);
+      EXPECT_NE(m.reason.find("has no " + std::string(to_string(m.precision))), std::string::npos);
+      continue;
+    }
+    const std::string why = onednn->unavailable_reason(m.precision);
+    EXPECT_EQ(m.disposition, why.empty() ? Disposition::passed : Disposition::unsupported)
+        << m.reason;
+    if (!why.empty()) continue;
+    ASSERT_TRUE(m.verification.has_value());
+    EXPECT_TRUE(m.verification->passed);
+    // A CPU with the instructions has a peak, and the record its percentage.
+    EXPECT_EQ(m.percent_of_peak.has_value(), m.peak.gflops.has_value()) << m.peak.basis;
+  }
+  const std::string md = read_text(out / "report.md");
+  EXPECT_NE(md.find("### BF16 GEMM (bf16)"), std::string::npos) << md;
+  EXPECT_NE(md.find("### INT8 GEMM (TOPS) (int8)"), std::string::npos) << md;
+}
+
 TEST_F(Cli, SelectionFlagsNarrowTheRun) {
   const fs::path out = dir_ / "narrow";
   const Outcome o =
@@ -401,8 +446,8 @@ TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
   expect_one_line_error(flopbench({"run", "--sizes", "abc", "--out", o}), "bad size 'abc'");
   expect_one_line_error(flopbench({"run", "--workloads", "gemm", "--sizes", "1000000", "--out", o}),
                         "too big");
-  expect_one_line_error(flopbench({"run", "--precision", "fp16", "--out", o}),
-                        "unknown precision 'fp16'");
+  expect_one_line_error(flopbench({"run", "--precision", "fp8", "--out", o}),
+                        "unknown precision 'fp8'");
   expect_one_line_error(flopbench({"run", "--profile", "fast", "--out", o}),
                         "unknown profile 'fast'");
   expect_one_line_error(flopbench({"run", "--threads", "0", "--out", o}), "--threads");

@@ -51,8 +51,9 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
   SKIP_WITHOUT_GPUS(1u);
   int checked = 0;
   for (const Implementation* impl : gpu_implementations()) {
-    ASSERT_EQ(impl->unavailable_reason(), "") << impl->workload << " " << impl->name();
     for (const Precision p : impl->spec.precisions) {
+      ASSERT_EQ(impl->unavailable_reason(p), "")
+          << impl->workload << " " << impl->name() << " " << to_string(p);
       for (const Problem& problem : odd_problems(info(impl->workload))) {
         const auto seed = fresh_seed();
         SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl->workload, impl->name(), to_string(p),

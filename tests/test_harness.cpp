@@ -126,6 +126,34 @@ TEST(Selection, PlanFollowsTheSelection) {
   EXPECT_EQ(plan[1].problem, Problem::matrix(8, 9, 10));
 }
 
+// A precision asked for by name reaches every selected implementation of a workload that has
+// it somewhere: the ones that lack it are recorded unsupported, saying what they run. Workloads
+// nothing runs at that precision are left out.
+TEST(Selection, NamedPrecisionMakesTheImplementationsThatLackItUnsupported) {
+  Selection sel;
+  sel.precisions = {Precision::bf16};
+  sel.sizes = parse_sizes("16");
+  sel.implementations = {"omp", "onednn"};
+  const auto plan = plan_measurements(sel, test_environment());
+  ASSERT_EQ(plan.size(), 2u);  // gemm only: no sum, dot, stream or peak runs BF16
+  for (const auto& req : plan) {
+    EXPECT_EQ(req.implementation->workload, WorkloadId::gemm);
+    EXPECT_EQ(req.precision, Precision::bf16);
+  }
+  const auto omp = std::find_if(plan.begin(), plan.end(), [](const auto& req) {
+    return req.implementation->name() == "omp";
+  });
+  ASSERT_NE(omp, plan.end());
+  const MeasurementRecord r =
+      measure(*omp, settings_for(Profile::quick, fresh_seed()), test_environment());
+  EXPECT_EQ(r.disposition, Disposition::unsupported);
+  EXPECT_EQ(r.reason, "gemm omp has no bf16 (it runs fp32, fp64)");
+  // Without a named precision, only what each implementation has.
+  sel.precisions = {};
+  for (const auto& req : plan_measurements(sel, test_environment()))
+    EXPECT_TRUE(req.implementation->supports(req.precision)) << req.implementation->name();
+}
+
 TEST(Selection, UnknownImplementationEmptyMatchAndOversizedProblemsAreErrors) {
   Selection sel;
   sel.implementations = {"nosuch"};
@@ -221,8 +249,9 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
 TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
   int checked = 0;
   for (const Implementation& impl : registry().all()) {
-    if (impl.spec.device != DeviceKind::cpu || !impl.unavailable_reason().empty()) continue;
+    if (impl.spec.device != DeviceKind::cpu) continue;
     for (const Precision p : impl.spec.precisions) {
+      if (!impl.unavailable_reason(p).empty()) continue;
       for (const Problem& problem : odd_problems(info(impl.workload))) {
         const auto seed = fresh_seed();
         SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl.workload, impl.name(), to_string(p),
@@ -239,8 +268,15 @@ TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
   }
   // Both precisions of: gemm (omp, eigen, openblas) on 9 shapes; sum, dot, stream (omp), sum,
   // dot (eigen), dot (openblas) on 6 sizes; peak (omp) on 3. OpenBLAS only when built with it.
+  // oneDNN's gemm at each of bf16, fp16 and int8 that it has for this CPU, on 9 shapes.
   const int blas = FLOPBENCH_HAVE_OPENBLAS ? 1 : 0;
-  EXPECT_EQ(checked, 2 * ((2 + blas) * 9 + (5 + blas) * 6 + 3));
+  const Implementation* onednn = registry().find(WorkloadId::gemm, "onednn");
+  ASSERT_NE(onednn, nullptr);
+  int onednn_precisions = 0;
+  for (const Precision p : onednn->spec.precisions)
+    onednn_precisions += onednn->unavailable_reason(p).empty() ? 1 : 0;
+  EXPECT_EQ(onednn_precisions == 0, !FLOPBENCH_HAVE_DNNL);
+  EXPECT_EQ(checked, 2 * ((2 + blas) * 9 + (5 + blas) * 6 + 3) + 9 * onednn_precisions);
 }
 
 TEST(Implementations, ListedWithDescriptionsAndBothPrecisions) {
@@ -258,15 +294,91 @@ TEST(Implementations, ListedWithDescriptionsAndBothPrecisions) {
   EXPECT_NE(registry().find(WorkloadId::dot, "openblas"), nullptr);
 }
 
+// oneDNN: BF16, FP16 and INT8 GEMMs, each verified where oneDNN has a matmul for it on this
+// CPU (the odd-size test above runs them), and the ISA it dispatched to in the notes.
+TEST(Implementations, OneDnnRecordsItsIsaAndRunsItsPrecisions) {
+  const Implementation* onednn = registry().find(WorkloadId::gemm, "onednn");
+  ASSERT_NE(onednn, nullptr);
+  EXPECT_EQ(onednn->spec.precisions,
+            (std::vector<Precision>{Precision::bf16, Precision::fp16, Precision::int8}));
+  if (!FLOPBENCH_HAVE_DNNL) {
+    EXPECT_EQ(onednn->unsupported_reason(Precision::bf16),
+              "built without oneDNN (install libdnnl-dev and rebuild)");
+    return;
+  }
+  EXPECT_EQ(onednn->unsupported_reason(Precision::fp32),
+            "gemm onednn has no fp32 (it runs bf16, fp16, int8)");
+  int ran = 0;
+  for (const Precision p : onednn->spec.precisions) {
+    if (const std::string why = onednn->unavailable_reason(p); !why.empty()) {
+      EXPECT_NE(why.find("no " + std::string(precision_label(p)) + " matmul"), std::string::npos)
+          << why;
+      continue;
+    }
+    SCOPED_TRACE(to_string(p));
+    const MeasurementRequest req{onednn, p, Problem::matrix(200, 150, 300), DeviceRef::cpu()};
+    RunSettings settings = settings_for(Profile::quick, fresh_seed());
+    settings.rule.time_limit_s = 0.2;
+    const MeasurementRecord r = measure(req, settings, test_environment());
+    EXPECT_EQ(r.disposition, Disposition::passed) << r.reason;
+    ASSERT_FALSE(r.notes.empty());
+    EXPECT_TRUE(r.notes.front().starts_with("oneDNN ISA ")) << r.notes.front();
+    ++ran;
+  }
+  EXPECT_GT(ran, 0) << "oneDNN ran none of its precisions here";
+}
+
+// ---- element formats ---------------------------------------------------------------------------
+
+// Rounding into BF16, FP16, FP8 E4M3 and TF32: known encodings, ties to even, subnormals, the
+// largest values, and refusal beyond them; every finite encoding reads back to itself.
+TEST(Formats, EncodingsRoundToNearestEven) {
+  EXPECT_EQ(Bf16::from_double(1.0).bits, 0x3F80);
+  EXPECT_EQ(Bf16::from_double(-2.0).bits, 0xC000);
+  EXPECT_EQ(Bf16::from_double(1 + 0x1p-8).bits, 0x3F80);      // tie: to the even 1.0
+  EXPECT_EQ(Bf16::from_double(1 + 3 * 0x1p-8).bits, 0x3F82);  // tie: to the even 1 + 2^-6
+  EXPECT_EQ(Fp16::from_double(1.0).bits, 0x3C00);
+  EXPECT_EQ(Fp16::from_double(65504).bits, 0x7BFF);
+  EXPECT_EQ(Fp16::from_double(0x1p-24).bits, 0x0001);  // the smallest subnormal
+  EXPECT_THROW(Fp16::from_double(70000), std::out_of_range);
+  EXPECT_EQ(Fp8E4M3::from_double(1.0).bits, 0x38);
+  EXPECT_EQ(Fp8E4M3::from_double(-0.5).bits, 0xB0);
+  EXPECT_EQ(Fp8E4M3::from_double(448).bits, 0x7E);     // E4M3FN's largest
+  EXPECT_EQ(Fp8E4M3::from_double(0x1p-9).bits, 0x01);  // its smallest subnormal
+  EXPECT_EQ(Fp8E4M3::from_double(0.1).bits, 0x1D);     // 1.625 * 2^-4 = 0.1015625
+  EXPECT_DOUBLE_EQ(Fp8E4M3::from_double(0.1).to_double(), 0.1015625);
+  EXPECT_THROW(Fp8E4M3::from_double(500), std::out_of_range);
+  EXPECT_EQ(Tf32::round(1 + 0x1p-11), 1.0f);                // tie: to even
+  EXPECT_EQ(Tf32::round(1 + 3 * 0x1p-11), 1.0f + 0x1p-9f);  // tie: to even
+  EXPECT_EQ(Tf32::round(1 + 0x1p-10), 1.0f + 0x1p-10f);     // representable
+  for (unsigned b = 0; b < 256; ++b) {
+    if ((b & 0x7F) == 0x7F) continue;  // NaN
+    const Fp8E4M3 v{static_cast<std::uint8_t>(b)};
+    EXPECT_EQ(Fp8E4M3::from_double(v.to_double()).bits, b) << b;
+  }
+  for (unsigned b = 0; b < 65536; ++b) {
+    const auto bits = static_cast<std::uint16_t>(b);
+    if ((b & 0x7F80) != 0x7F80) {  // not an infinity or NaN
+      EXPECT_EQ(Bf16::from_double(Bf16{bits}.to_double()).bits, b);
+    }
+    if ((b & 0x7C00) != 0x7C00) {
+      EXPECT_EQ(Fp16::from_double(Fp16{bits}.to_double()).bits, b);
+    }
+  }
+}
+
 // ---- verification catches wrong results ---------------------------------------------------------
 
-// A plain triple loop; Fault plants a wrong result so the tolerance logic is tested both ways.
+// A plain triple loop in the accumulator type over the stored inputs; Fault plants a wrong
+// result so the tolerance logic is tested both ways, at every precision.
 enum class Fault { none, drop_last_term, perturb_one_element, tf32_inputs, nan };
 
 template <Fault F>
 struct GemmWith {
   template <class T>
   class Kernel final : public GemmKernel<T> {
+    using Acc = accumulator_t<T>;
+
    public:
     void setup(const GemmInputs<T>& in) override {
       in_ = &in;
@@ -277,39 +389,51 @@ struct GemmWith {
       const std::int64_t k_end = F == Fault::drop_last_term ? in.k - 1 : in.k;
       for (std::int64_t j = 0; j < in.n; ++j) {
         for (std::int64_t i = 0; i < in.m; ++i) {
-          T acc = 0;
+          Acc acc = 0;
           for (std::int64_t l = 0; l < k_end; ++l) {
             acc += round(in.a[static_cast<std::size_t>(i + l * in.m)]) *
                    round(in.b[static_cast<std::size_t>(l + j * in.k)]);
           }
-          T& c = c_[static_cast<std::size_t>(i + j * in.m)];
+          Acc& c = c_[static_cast<std::size_t>(i + j * in.m)];
           c = in.alpha * acc + in.beta * c;
         }
       }
-      if (F == Fault::perturb_one_element)
-        c_[c_.size() / 2] += T(1e-3) * std::abs(c_[c_.size() / 2]) + T(1e-3);
-      if (F == Fault::nan) c_.back() = std::numeric_limits<T>::quiet_NaN();
+      Acc& middle = c_[c_.size() / 2];
+      if constexpr (F == Fault::perturb_one_element) {
+        if constexpr (std::is_integral_v<Acc>) {
+          middle += 1;  // exact arithmetic: any change is wrong
+        } else if constexpr (std::is_same_v<T, Tf32>) {
+          // TF32 allows 8 * 2^-10 * sum|terms|: under 0.6 at k = 50, |a|, |b| < 1, alpha < 1.5.
+          middle += Acc(1) + Acc(0.1) * std::abs(middle);
+        } else {
+          middle += Acc(1e-3) * std::abs(middle) + Acc(1e-3);
+        }
+      }
+      if constexpr (F == Fault::nan) c_.back() = std::numeric_limits<Acc>::quiet_NaN();
     }
-    void read_c(std::span<T> out) override { std::copy(c_.begin(), c_.end(), out.begin()); }
+    void read_c(std::span<Acc> out) override { std::copy(c_.begin(), c_.end(), out.begin()); }
 
    private:
-    // TF32 keeps 10 explicit mantissa bits: what an FP32 GEMM computed on tensor cores sees.
-    static T round(T x) {
-      if constexpr (F == Fault::tf32_inputs && std::is_same_v<T, float>) {
-        int exponent = 0;
-        const T mantissa = std::frexp(x, &exponent);
-        return std::ldexp(std::nearbyint(std::ldexp(mantissa, 11)), exponent - 11);
+    // A stored input as the multiplier sees it. TF32 hardware keeps 10 explicit mantissa bits
+    // of an FP32 input (host-side emulation); tf32_inputs does that to any FP32 GEMM.
+    template <class V>
+    static Acc round(V x) {
+      if constexpr (std::is_same_v<T, Tf32> ||
+                    (F == Fault::tf32_inputs && std::is_same_v<T, float>)) {
+        return Tf32::round(x);
+      } else {
+        return static_cast<Acc>(to_double(x));
       }
-      return x;
     }
     const GemmInputs<T>* in_ = nullptr;
-    std::vector<T> c_;
+    std::vector<Acc> c_;
   };
 };
 
 template <Fault F>
-Disposition gemm_disposition(Precision p, const Problem& problem) {
-  const auto impl = make_implementation<workloads::Gemm, GemmWith<F>::template Kernel>(
+MeasurementRecord gemm_record(Precision p, const Problem& problem) {
+  const auto impl = make_implementation<workloads::Gemm, GemmWith<F>::template Kernel, float,
+                                        double, Tf32, Bf16, Fp16, Fp8E4M3, std::int8_t>(
       {.name = "test", .device = DeviceKind::cpu, .description = "test kernel"});
   const MeasurementRequest req{&impl, p, problem, DeviceRef::cpu()};
   RunSettings settings = settings_for(Profile::quick, fresh_seed());
@@ -320,7 +444,12 @@ Disposition gemm_disposition(Precision p, const Problem& problem) {
     EXPECT_TRUE(r.samples_s.empty()) << "an incorrect result must not be timed";
     EXPECT_FALSE(r.gflops.has_value());
   }
-  return r.disposition;
+  return r;
+}
+
+template <Fault F>
+Disposition gemm_disposition(Precision p, const Problem& problem) {
+  return gemm_record<F>(p, problem).disposition;
 }
 
 TEST(Verification, CorrectReferenceKernelPasses) {
@@ -344,6 +473,44 @@ TEST(Verification, PlantedWrongResultsAreIncorrect) {
 TEST(Verification, Tf32RoundingIsNotAcceptedAsFp32) {
   EXPECT_EQ(gemm_disposition<Fault::tf32_inputs>(Precision::fp32, Problem::matrix(64, 64, 1024)),
             Disposition::incorrect);
+}
+
+// The same TF32-rounded products on the same FP32 inputs fail FP32's tolerance (above) and pass
+// TF32's, which allows for TF32's unit roundoff on every input.
+TEST(Verification, Tf32RoundingPassesTf32sOwnTolerance) {
+  const MeasurementRecord r =
+      gemm_record<Fault::tf32_inputs>(Precision::tf32, Problem::matrix(64, 64, 1024));
+  EXPECT_EQ(r.disposition, Disposition::passed) << r.reason;
+  ASSERT_TRUE(r.verification.has_value());
+  // A real margin, not a tolerance wide enough for anything: TF32 rounding uses a visible share.
+  EXPECT_GT(r.verification->error_ratio, 1e-3);
+}
+
+// Every matrix precision: a correct kernel passes on odd shapes; a lost term and a perturbed
+// element fail; a NaN fails where the accumulator has one.
+TEST(Verification, EveryMatrixPrecisionPassesCorrectAndFailsWrongResults) {
+  for (const Precision p :
+       {Precision::tf32, Precision::bf16, Precision::fp16, Precision::fp8_e4m3, Precision::int8}) {
+    SCOPED_TRACE(to_string(p));
+    const MeasurementRecord good = gemm_record<Fault::none>(p, Problem::matrix(37, 29, 301));
+    EXPECT_EQ(good.disposition, Disposition::passed) << good.reason;
+    EXPECT_EQ(gemm_disposition<Fault::drop_last_term>(p, Problem::matrix(40, 30, 300)),
+              Disposition::incorrect);
+    EXPECT_EQ(gemm_disposition<Fault::perturb_one_element>(p, Problem::matrix(40, 30, 50)),
+              Disposition::incorrect);
+    if (!is_integer(p)) {
+      EXPECT_EQ(gemm_disposition<Fault::nan>(p, Problem::matrix(17, 19, 23)),
+                Disposition::incorrect);
+    }
+  }
+}
+
+// INT8 accumulates exactly in INT32: its tolerance is zero, and the method says so.
+TEST(Verification, Int8IsExact) {
+  const MeasurementRecord r = gemm_record<Fault::none>(Precision::int8, Problem::matrix(8, 8, 64));
+  ASSERT_TRUE(r.verification.has_value());
+  EXPECT_EQ(r.verification->max_error, 0);
+  EXPECT_NE(r.verification->method.find("exact"), std::string::npos) << r.verification->method;
 }
 
 template <class T>

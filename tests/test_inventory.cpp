@@ -405,6 +405,61 @@ TEST(InventoryPeakCpu, UnknownIsNeverAGuess) {
   EXPECT_FALSE(cpu_peak(zen4(0, 3.0), Precision::fp64, 8).gflops.has_value());
 }
 
+// Matrix precisions: the best unit the flags show. Zen 5 (2 x 512-bit FMA pipes) with
+// avx512_bf16 and avx512_vnni, as the 2-vCPU KVM of docs/PERFORMANCE.md reports them.
+CpuInventory zen5(std::vector<std::string> simd) {
+  CpuInventory cpu;
+  cpu.vendor = "AuthenticAMD";
+  cpu.family = 0x1A;
+  cpu.model_number = 0x02;
+  cpu.cores = 2;
+  cpu.clock_ghz = 3.0;
+  cpu.clock_source = "measured: dependent integer adds on 2 cores";
+  cpu.simd = std::move(simd);
+  return cpu;
+}
+
+TEST(InventoryPeakCpu, MatrixPrecisionsOnAvx512DotProducts) {
+  const CpuInventory cpu = zen5({"fma", "avx2", "avx512f", "avx512_bf16", "avx512_vnni"});
+  // vdpbf16ps: 16 FP32 lanes x 2 BF16 FMAs = 32 per pipe, 2 pipes, 2 FLOP each: 128 per cycle.
+  const Peak bf16 = cpu_peak(cpu, Precision::bf16, 2);
+  ASSERT_TRUE(bf16.gflops.has_value()) << bf16.basis;
+  EXPECT_DOUBLE_EQ(*bf16.gflops, 2 * 32 * 2 * 2 * 3.0);
+  EXPECT_TRUE(bf16.basis.starts_with("2 cores x 32 BF16 FMA lanes x 2 FMA pipes x 2 (vdpbf16ps"))
+      << bf16.basis;
+  // vpdpbusd: 16 INT32 lanes x 4 INT8 multiply-adds = 64 per pipe: 256 operations per cycle.
+  const Peak int8 = cpu_peak(cpu, Precision::int8, 2);
+  ASSERT_TRUE(int8.gflops.has_value()) << int8.basis;
+  EXPECT_DOUBLE_EQ(*int8.gflops, 2 * 64 * 2 * 2 * 3.0);
+  EXPECT_NE(int8.basis.find("vpdpbusd"), std::string::npos) << int8.basis;
+  // One thread: one core.
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::bf16, 1).gflops, 32 * 2 * 2 * 3.0);
+  // No avx512_fp16 here; no CPU TF32 or FP8 unit is modelled.
+  for (const Precision p : {Precision::fp16, Precision::tf32, Precision::fp8_e4m3}) {
+    const Peak none = cpu_peak(cpu, p, 2);
+    EXPECT_FALSE(none.gflops.has_value()) << to_string(p);
+    EXPECT_TRUE(none.basis.starts_with("unknown: ")) << none.basis;
+  }
+  EXPECT_NE(cpu_peak(cpu, Precision::fp16, 2).basis.find("avx512_fp16"), std::string::npos);
+  // Without the instructions there is no BF16 or INT8 peak, never the FP32 rate instead.
+  const CpuInventory plain = zen5({"fma", "avx2", "avx512f"});
+  EXPECT_FALSE(cpu_peak(plain, Precision::bf16, 2).gflops.has_value());
+  EXPECT_FALSE(cpu_peak(plain, Precision::int8, 2).gflops.has_value());
+}
+
+TEST(InventoryPeakCpu, AmxRates) {
+  // Intel's per-core AMX figures: 1,024 BF16 FLOP and 2,048 INT8 operations per cycle.
+  CpuInventory cpu = zen4(0, 2.0);
+  cpu.vendor = "GenuineIntel";
+  cpu.family = 6;
+  cpu.model_number = 0x8F;  // Sapphire Rapids
+  cpu.cores = 4;
+  cpu.simd = {"fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16", "amx_int8"};
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::bf16, 4).gflops, 4 * 1024 * 2.0);
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::int8, 4).gflops, 4 * 2048 * 2.0);
+  EXPECT_NE(cpu_peak(cpu, Precision::bf16, 4).basis.find("AMX"), std::string::npos);
+}
+
 // --- GPU peak model ------------------------------------------------------------------------------
 
 TEST(InventoryPeakGpu, H100WorkedCheck) {
@@ -444,6 +499,34 @@ TEST(InventoryPeakGpu, TableAndTensorCores) {
   EXPECT_TRUE(has_fp64_tensor_cores(10, 0));
   EXPECT_FALSE(has_fp64_tensor_cores(8, 6));
   EXPECT_FALSE(has_fp64_tensor_cores(7, 0));
+}
+
+TEST(InventoryPeakGpu, DenseTensorRatesReproduceTheDatasheets) {
+  // H100/H200 SXM: NVIDIA's dense TF32 494.7, BF16 and FP16 989.4, FP8 1,978.9 TFLOPS and INT8
+  // 1,978.9 TOPS are 132 SMs at 1,830 MHz, the clock its tensor figures assume.
+  EXPECT_NEAR(*gpu_peak(9, 0, 132, 1830, Precision::tf32, false).gflops, 494.7e3, 0.1e3);
+  EXPECT_NEAR(*gpu_peak(9, 0, 132, 1830, Precision::bf16, false).gflops, 989.4e3, 0.1e3);
+  EXPECT_NEAR(*gpu_peak(9, 0, 132, 1830, Precision::fp16, false).gflops, 989.4e3, 0.1e3);
+  EXPECT_NEAR(*gpu_peak(9, 0, 132, 1830, Precision::fp8_e4m3, false).gflops, 1978.9e3, 0.1e3);
+  EXPECT_NEAR(*gpu_peak(9, 0, 132, 1830, Precision::int8, false).gflops, 1978.9e3, 0.1e3);
+  // The peak follows the measured clock: 1,980 MHz gives 1,070.5 BF16 TFLOPS.
+  const Peak bf16 = gpu_peak(9, 0, 132, 1980, Precision::bf16, false);
+  EXPECT_NEAR(*bf16.gflops, 1070.5e3, 0.1e3);
+  EXPECT_NE(bf16.basis.find("dense BF16 tensor-core FMA lanes"), std::string::npos) << bf16.basis;
+  EXPECT_NE(gpu_peak(9, 0, 132, 1980, Precision::int8, false).basis.find("INT8 tensor-core MAC"),
+            std::string::npos);
+  // A100 (8.0): 156 TF32, 312 BF16, 624 INT8 at 1,410 MHz; no FP8.
+  EXPECT_NEAR(*gpu_peak(8, 0, 108, 1410, Precision::tf32, false).gflops, 155.9e3, 0.1e3);
+  EXPECT_NEAR(*gpu_peak(8, 0, 108, 1410, Precision::bf16, false).gflops, 311.9e3, 0.1e3);
+  EXPECT_NEAR(*gpu_peak(8, 0, 108, 1410, Precision::int8, false).gflops, 623.8e3, 0.1e3);
+  const Peak a100_fp8 = gpu_peak(8, 0, 108, 1410, Precision::fp8_e4m3, false);
+  EXPECT_FALSE(a100_fp8.gflops.has_value());
+  EXPECT_NE(a100_fp8.basis.find("no FP8 E4M3 tensor-core path"), std::string::npos);
+  // L40S (8.9) has FP8; B200 (10.0) is not in the tensor-core table.
+  EXPECT_TRUE(gpu_peak(8, 9, 142, 2520, Precision::fp8_e4m3, false).gflops.has_value());
+  const Peak b200 = gpu_peak(10, 0, 148, 1965, Precision::bf16, false);
+  EXPECT_FALSE(b200.gflops.has_value());
+  EXPECT_NE(b200.basis.find("not in the tensor-core table"), std::string::npos) << b200.basis;
 }
 
 TEST(InventoryPeakGpu, UnknownComputeCapability) {

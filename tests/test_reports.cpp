@@ -31,6 +31,7 @@
 #include "harness/core/statistics.hpp"
 #include "reports/console.hpp"
 #include "reports/format.hpp"
+#include "reports/html_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/test_support.hpp"
@@ -514,7 +515,7 @@ TEST(ReportsJson, UnknownEnumNamesThePathAndTheChoices) {
   EXPECT_NE(message.find("passed"), std::string::npos) << message;
 
   j = to_json(test_document());
-  j["measurements"][0]["precision"] = "fp16";
+  j["measurements"][0]["precision"] = "fp8";
   EXPECT_EQ(error_of(j).rfind("measurements[0].precision: ", 0), 0u) << error_of(j);
 }
 
@@ -865,6 +866,53 @@ TEST(ReportsFiles, AtomicWriteIntoMissingDirectoryThrows) {
 
 namespace flopbench {
 namespace {
+
+// The matrix precisions in every report: named exactly (BF16 GEMM, INT8 GEMM (TOPS), never
+// "gemm" or FP32), INT8 in operations, each with its own peak's % and basis, and unsupported
+// rows with their reason; results.json keeps them.
+TEST(ReportsPrecisions, MatrixPrecisionsAreNamedExactlyWithPercentOfPeak) {
+  ResultsDocument doc = test_document();
+  doc.measurements.clear();
+  const Problem g = Problem::matrix(256, 256, 256);
+  const auto add = [&](Precision p, std::string impl, Disposition d, double median_s,
+                       std::string reason, Peak peak) {
+    MeasurementRecord r = make_record(
+        {"gemm", std::move(impl), "cpu", p, g, d, median_s, std::move(reason)}, doc.environment);
+    r.peak = std::move(peak);
+    if (r.gflops) r.percent_of_peak = *r.gflops / *r.peak.gflops * 100;
+    doc.measurements.push_back(std::move(r));
+  };
+  add(Precision::bf16, "onednn", Disposition::passed, 1e-4, "",
+      {768, "2 cores x 32 BF16 FMA lanes x 2 FMA pipes x 2 (vdpbf16ps, dense) x 3.00 GHz"});
+  add(Precision::int8, "onednn", Disposition::passed, 5e-5, "",
+      {1536, "2 cores x 64 INT8 MAC lanes x 2 FMA pipes x 2 (vpdpbusd, dense) x 3.00 GHz"});
+  add(Precision::bf16, "openblas", Disposition::unsupported, 0,
+      "gemm openblas has no bf16 (it runs fp32, fp64)", {});
+  // 2 * 256^3 / 1e-4 s = 335.5 GFLOP/s: 43.7 % of 768; INT8 671.1 GOP/s: 43.7 % of 1536.
+  ASSERT_NEAR(*doc.measurements[0].percent_of_peak, 43.69, 0.01);
+
+  const std::string md = MarkdownPrinter().print(doc);
+  for (const std::string_view want :
+       {"BF16 GEMM", "INT8 GEMM (TOPS)", "GOP/s", "43.7", "vdpbf16ps", "vpdpbusd",
+        "gemm openblas has no bf16 (it runs fp32, fp64)"}) {
+    EXPECT_NE(md.find(want), std::string::npos) << want << "\n" << md;
+  }
+  EXPECT_EQ(md.find("SGEMM"), std::string::npos) << "a BF16 row shown as FP32";
+
+  const std::string csv = CsvPrinter().print(doc);
+  EXPECT_NE(csv.find("gemm,BF16 GEMM,onednn,cpu,bf16,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("gemm,INT8 GEMM (TOPS),onednn,cpu,int8,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("43.69"), std::string::npos) << csv;
+
+  const std::string html = HtmlPrinter().print(doc);
+  for (const std::string_view want : {"BF16 GEMM", "INT8 GEMM (TOPS)", "GOP/s"})
+    EXPECT_NE(html.find(want), std::string::npos) << want;
+
+  const ResultsDocument back = results_from_json(json::parse(JsonPrinter().print(doc)));
+  ASSERT_EQ(back.measurements.size(), 3u);
+  EXPECT_EQ(back.measurements[1].precision, Precision::int8);
+  EXPECT_EQ(back.measurements[1].percent_of_peak, doc.measurements[1].percent_of_peak);
+}
 
 TEST(ReportsCsv, FieldsAreQuotedOnlyWhenTheyMustBe) {
   EXPECT_EQ(csv_field("omp"), "omp");

@@ -17,16 +17,17 @@ double as_double(std::int64_t v) { return static_cast<double>(v); }
 double gemm_flops(const Problem& p) {
   return 2.0 * as_double(p.m) * as_double(p.n) * as_double(p.k);
 }
+// A and B in the input type, C in the accumulator type (formats.hpp).
 double gemm_bytes(const Problem& p, Precision prec) {
-  return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n) +
-          2.0 * as_double(p.m) * as_double(p.n)) *
-         static_cast<double>(size_of(prec));
+  return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n)) *
+             static_cast<double>(size_of(prec)) +
+         2.0 * as_double(p.m) * as_double(p.n) * static_cast<double>(accumulator_size_of(prec));
 }
 double gemm_host_bytes(const Problem& p, Precision prec) {
   // A, B, the initial C, the kernel's C and the copy read back for verification.
-  return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n) +
-          3.0 * as_double(p.m) * as_double(p.n)) *
-         static_cast<double>(size_of(prec));
+  return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n)) *
+             static_cast<double>(size_of(prec)) +
+         3.0 * as_double(p.m) * as_double(p.n) * static_cast<double>(accumulator_size_of(prec));
 }
 
 template <int Arrays>
@@ -69,7 +70,10 @@ DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision p
   // take more than a quarter of the smallest GPU's memory are left out.
   const auto fits = [&](std::int64_t n) {
     return facts.memory_bytes == 0 ||
-           3 * n * n * static_cast<std::int64_t>(size_of(precision)) <= facts.memory_bytes / 4;
+           n * n *
+                   static_cast<std::int64_t>(2 * size_of(precision) +
+                                             accumulator_size_of(precision)) <=
+               facts.memory_bytes / 4;
   };
   const bool large_gpu = facts.sm_count == 0 || facts.sm_count >= 32;
   std::vector<std::int64_t> sizes;
@@ -148,11 +152,18 @@ const std::vector<WorkloadInfo>& table() {
   static const std::vector<WorkloadInfo> workloads = {
       {.id = WorkloadId::gemm,
        .name = "gemm",
-       .description = "C = alpha*A*B + beta*C (SGEMM/DGEMM), 2*M*N*K FLOPs",
+       .description = "C = alpha*A*B + beta*C (SGEMM/DGEMM; TF32, BF16, FP16, FP8 E4M3 into FP32; "
+                      "INT8 C = A*B into INT32), 2*M*N*K FLOPs (INT8: operations)",
        .size_kind = SizeKind::matrix,
        .bound = Bound::compute,
        .machine_aggregate = true,
-       .aliases = {{Precision::fp32, "sgemm", "SGEMM"}, {Precision::fp64, "dgemm", "DGEMM"}},
+       .aliases = {{Precision::fp32, "sgemm", "SGEMM"},
+                   {Precision::fp64, "dgemm", "DGEMM"},
+                   {Precision::tf32, "gemm_tf32", "TF32 GEMM"},
+                   {Precision::bf16, "gemm_bf16", "BF16 GEMM"},
+                   {Precision::fp16, "gemm_fp16", "FP16 GEMM"},
+                   {Precision::fp8_e4m3, "gemm_fp8_e4m3", "FP8 E4M3 GEMM"},
+                   {Precision::int8, "gemm_int8", "INT8 GEMM (TOPS)"}},
        .flops = gemm_flops,
        .bytes = gemm_bytes,
        .host_bytes = gemm_host_bytes,
@@ -284,10 +295,10 @@ std::optional<std::pair<WorkloadId, Precision>> parse_metric_name(std::string_vi
   return std::nullopt;
 }
 
-std::string_view headline_unit(Bound bound) {
+std::string_view headline_unit(Bound bound, Precision precision) {
   switch (bound) {
     case Bound::compute:
-      return "GFLOP/s";
+      return is_integer(precision) ? "GOP/s" : "GFLOP/s";
     case Bound::bandwidth:
       return "GB/s";
   }

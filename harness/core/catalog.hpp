@@ -109,8 +109,9 @@ std::string metric_name(WorkloadId id, Precision precision);
 // The inverse of metric_name; nullopt when no workload and precision have that name.
 std::optional<std::pair<WorkloadId, Precision>> parse_metric_name(std::string_view name);
 
-// The unit of a workload's headline number: "GB/s" or "GFLOP/s".
-std::string_view headline_unit(Bound bound);
+// The unit of a workload's headline number: "GB/s" or "GFLOP/s"; "GOP/s" for compute-bound
+// work at an integer precision (INT8 GEMM counts operations, not FLOPs).
+std::string_view headline_unit(Bound bound, Precision precision = Precision::fp32);
 
 }  // namespace flopbench
 

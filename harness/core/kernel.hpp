@@ -1,8 +1,9 @@
 #pragma once
 
 // What an implementation implements. Each workload has one kernel interface; an implementation
-// is a class template over the element type (float, double) deriving from it, in one file, with
-// one registration line (see registry.hpp). The harness owns inputs, timing and verification.
+// is a class template over the element type (float, double; GEMM also the types of formats.hpp)
+// deriving from it, in one file, with one registration line (see registry.hpp). The harness owns
+// inputs, timing and verification.
 
 #include <cstdint>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/core/formats.hpp"
 #include "harness/core/host_buffer.hpp"
 
 namespace flopbench {
@@ -36,12 +38,16 @@ class Kernel {
 };
 
 // gemm: C = alpha * A * B + beta * C. Column-major, no padding: A is m x k (lda = m),
-// B is k x n (ldb = k), C is m x n (ldc = m).
+// B is k x n (ldb = k), C is m x n (ldc = m). A and B hold the element type's inputs, C, alpha
+// and beta its accumulator type (formats.hpp): BF16 inputs make an FP32 C, INT8 an INT32 one.
 template <class T>
 struct GemmInputs {
+  using Input = input_t<T>;
+  using Accumulator = accumulator_t<T>;
   std::int64_t m = 0, n = 0, k = 0;
-  T alpha = 1, beta = 0;
-  HostBuffer<T> a, b, c;
+  Accumulator alpha = 1, beta = 0;
+  HostBuffer<Input> a, b;
+  HostBuffer<Accumulator> c;
 };
 
 template <class T>
@@ -50,7 +56,7 @@ class GemmKernel : public Kernel {
   // Untimed. `in` outlives the kernel; C must be copied, since run() updates it in place.
   virtual void setup(const GemmInputs<T>& in) = 0;
   // Untimed: the current C into `c` (m * n elements).
-  virtual void read_c(std::span<T> c) = 0;
+  virtual void read_c(std::span<accumulator_t<T>> c) = 0;
 };
 
 // Vector workloads. sum reads x; dot reads x and y; stream computes a = x + scalar * y.

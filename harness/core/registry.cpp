@@ -1,5 +1,7 @@
 #include "harness/core/registry.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -7,6 +9,14 @@ namespace flopbench {
 
 bool Implementation::supports(Precision p) const {
   return std::find(spec.precisions.begin(), spec.precisions.end(), p) != spec.precisions.end();
+}
+
+std::string Implementation::unsupported_reason(Precision p) const {
+  if (supports(p)) return unavailable_reason(p);
+  std::vector<std::string_view> has;
+  for (const Precision q : spec.precisions) has.push_back(to_string(q));
+  return fmt::format("{} {} has no {} (it runs {})", workload, name(), to_string(p),
+                     fmt::join(has, ", "));
 }
 
 bool Registry::add(Implementation impl) {
@@ -53,7 +63,7 @@ Registry& registry() {
 Implementation unavailable_implementation(WorkloadId workload, ImplementationSpec spec,
                                           std::string reason) {
   Implementation impl{workload, std::move(spec)};
-  impl.unavailable_reason = [reason = std::move(reason)] { return reason; };
+  impl.unavailable_reason = [reason = std::move(reason)](Precision) { return reason; };
   return impl;
 }
 

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "harness/core/formats.hpp"
 #include "harness/core/types.hpp"
 #include "harness/core/workloads.hpp"
 
@@ -25,6 +26,7 @@ struct ImplementationSpec {
   std::string name;
   DeviceKind device = DeviceKind::cpu;
   std::string description;
+  // What it runs; make_implementation sets it from its element types.
   std::vector<Precision> precisions = {Precision::fp32, Precision::fp64};
   std::string library;          // the library it measures, e.g. "Eigen"; "" for our own code
   std::string library_version;  // recorded in the environment
@@ -33,8 +35,10 @@ struct ImplementationSpec {
 struct Implementation {
   WorkloadId workload;
   ImplementationSpec spec;
-  // Why this build or machine cannot run it; "" when it can.
-  std::function<std::string()> unavailable_reason = [] { return std::string(); };
+  // Why this build or machine cannot run it at a precision it has; "" when it can.
+  std::function<std::string(Precision)> unavailable_reason = [](Precision) {
+    return std::string();
+  };
   // Generates the seeded inputs of `problem` and sets a kernel up on them (all untimed).
   // device_index is the GPU for device kernels and ignored by CPU kernels.
   std::function<std::unique_ptr<Trial>(Precision, const Problem&, std::uint64_t seed,
@@ -43,6 +47,9 @@ struct Implementation {
 
   const std::string& name() const { return spec.name; }
   bool supports(Precision p) const;
+  // Why it cannot run at p here: a precision it does not have, or unavailable_reason; "" when
+  // it can.
+  std::string unsupported_reason(Precision p) const;
 };
 
 class Registry {
@@ -62,30 +69,38 @@ class Registry {
 
 Registry& registry();
 
-// An implementation of workload W by kernel template K (K<float>, K<double>).
-template <class W, template <class> class K>
+// An implementation of workload W by kernel template K, instantiated for the element types Ts
+// (float and double when none are given; formats.hpp names the others). Its precisions are
+// those of Ts.
+template <class W, template <class> class K, class... Ts>
 Implementation make_implementation(ImplementationSpec spec) {
-  Implementation impl{W::id, std::move(spec)};
-  impl.make_trial = [](Precision p, const Problem& problem, std::uint64_t seed,
-                       int device_index) -> std::unique_ptr<Trial> {
-    auto make = [&]<class T>(T*) -> std::unique_ptr<Trial> {
-      std::unique_ptr<K<T>> kernel;
-      if constexpr (std::is_constructible_v<K<T>, int>) {
-        kernel = std::make_unique<K<T>>(device_index);
-      } else {
-        kernel = std::make_unique<K<T>>();
-      }
-      return std::make_unique<TrialOf<W, T>>(problem, seed, std::move(kernel));
-    };
-    switch (p) {
-      case Precision::fp32:
-        return make(static_cast<float*>(nullptr));
-      case Precision::fp64:
-        return make(static_cast<double*>(nullptr));
+  if constexpr (sizeof...(Ts) == 0) {
+    return make_implementation<W, K, float, double>(std::move(spec));
+  } else {
+    constexpr auto registered = []<class T>(T*) { return (std::is_same_v<T, Ts> || ...); };
+    spec.precisions.clear();
+    for (const Precision p : kPrecisions) {
+      if (with_element_type(p, registered)) spec.precisions.push_back(p);
     }
-    throw std::logic_error("unknown precision");
-  };
-  return impl;
+    Implementation impl{W::id, std::move(spec)};
+    impl.make_trial = [](Precision p, const Problem& problem, std::uint64_t seed,
+                         int device_index) -> std::unique_ptr<Trial> {
+      return with_element_type(p, [&]<class T>(T*) -> std::unique_ptr<Trial> {
+        if constexpr ((std::is_same_v<T, Ts> || ...)) {
+          std::unique_ptr<K<T>> kernel;
+          if constexpr (std::is_constructible_v<K<T>, int>) {
+            kernel = std::make_unique<K<T>>(device_index);
+          } else {
+            kernel = std::make_unique<K<T>>();
+          }
+          return std::make_unique<TrialOf<W, T>>(problem, seed, std::move(kernel));
+        } else {
+          throw std::logic_error("a trial at a precision the implementation does not have");
+        }
+      });
+    };
+    return impl;
+  }
 }
 
 // A registry entry for something this build cannot run, so it is listed and reported as

@@ -36,14 +36,22 @@ struct Peak {
   std::string basis;             // the formula with its numbers, or why it is unknown
 };
 
-// A device's peak at a precision (CpuInventory and GpuDevice).
+// A device's vector-unit peak at a precision (CpuInventory and GpuDevice): the inventory keeps
+// FP32 and FP64; nullptr for the matrix precisions, whose peak depends on the path a
+// measurement takes and is in its record (MeasurementRecord::peak).
 template <class Device>
-const Peak& peak_at(const Device& d, Precision p) {
+const Peak* peak_at(const Device& d, Precision p) {
   switch (p) {
     case Precision::fp32:
-      return d.peak_fp32;
+      return &d.peak_fp32;
     case Precision::fp64:
-      return d.peak_fp64;
+      return &d.peak_fp64;
+    case Precision::tf32:
+    case Precision::bf16:
+    case Precision::fp16:
+    case Precision::fp8_e4m3:
+    case Precision::int8:
+      return nullptr;
   }
   throw std::logic_error("unknown precision");
 }
@@ -67,7 +75,7 @@ struct CpuInventory {
   Peak peak_fp32;
   Peak peak_fp64;
 
-  const Peak& peak(Precision p) const { return peak_at(*this, p); }
+  const Peak* peak(Precision p) const { return peak_at(*this, p); }
 };
 
 struct GpuDevice {
@@ -87,7 +95,7 @@ struct GpuDevice {
   Peak peak_fp32;
   Peak peak_fp64;
 
-  const Peak& peak(Precision p) const { return peak_at(*this, p); }
+  const Peak* peak(Precision p) const { return peak_at(*this, p); }
 };
 
 struct GpuInventory {

@@ -37,6 +37,16 @@ std::string_view to_string(Precision p) {
       return "fp32";
     case Precision::fp64:
       return "fp64";
+    case Precision::tf32:
+      return "tf32";
+    case Precision::bf16:
+      return "bf16";
+    case Precision::fp16:
+      return "fp16";
+    case Precision::fp8_e4m3:
+      return "fp8_e4m3";
+    case Precision::int8:
+      return "int8";
   }
   throw std::logic_error("unknown precision");
 }
@@ -47,6 +57,16 @@ std::string_view precision_label(Precision p) {
       return "FP32";
     case Precision::fp64:
       return "FP64";
+    case Precision::tf32:
+      return "TF32";
+    case Precision::bf16:
+      return "BF16";
+    case Precision::fp16:
+      return "FP16";
+    case Precision::fp8_e4m3:
+      return "FP8 E4M3";
+    case Precision::int8:
+      return "INT8";
   }
   throw std::logic_error("unknown precision");
 }
@@ -54,9 +74,46 @@ std::string_view precision_label(Precision p) {
 std::size_t size_of(Precision p) {
   switch (p) {
     case Precision::fp32:
+    case Precision::tf32:
       return 4;
     case Precision::fp64:
       return 8;
+    case Precision::bf16:
+    case Precision::fp16:
+      return 2;
+    case Precision::fp8_e4m3:
+    case Precision::int8:
+      return 1;
+  }
+  throw std::logic_error("unknown precision");
+}
+
+std::size_t accumulator_size_of(Precision p) {
+  switch (p) {
+    case Precision::fp64:
+      return 8;
+    case Precision::fp32:
+    case Precision::tf32:
+    case Precision::bf16:
+    case Precision::fp16:
+    case Precision::fp8_e4m3:
+    case Precision::int8:
+      return 4;
+  }
+  throw std::logic_error("unknown precision");
+}
+
+bool is_integer(Precision p) {
+  switch (p) {
+    case Precision::int8:
+      return true;
+    case Precision::fp32:
+    case Precision::fp64:
+    case Precision::tf32:
+    case Precision::bf16:
+    case Precision::fp16:
+    case Precision::fp8_e4m3:
+      return false;
   }
   throw std::logic_error("unknown precision");
 }

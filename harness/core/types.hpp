@@ -14,8 +14,12 @@ namespace flopbench {
 
 // Every use of a Precision is an exhaustive switch (or goes through one of the functions
 // below), so that the compiler's -Wswitch names each place a new precision must be handled.
-enum class Precision { fp32, fp64 };
-inline constexpr std::array kPrecisions = {Precision::fp32, Precision::fp64};
+// tf32 is FP32 storage multiplied as TF32; bf16, fp16 and fp8_e4m3 accumulate in FP32, int8 in
+// INT32 (formats.hpp).
+enum class Precision { fp32, fp64, tf32, bf16, fp16, fp8_e4m3, int8 };
+inline constexpr std::array kPrecisions = {Precision::fp32, Precision::fp64, Precision::tf32,
+                                           Precision::bf16, Precision::fp16, Precision::fp8_e4m3,
+                                           Precision::int8};
 
 enum class DeviceKind { cpu, gpu };
 
@@ -41,22 +45,15 @@ Precision parse_precision(std::string_view s);
 Disposition parse_disposition(std::string_view s);
 Profile parse_profile(std::string_view s);
 
-// "FP32", "FP64": how people write a precision.
+// "FP32", "FP64", "TF32", "BF16", "FP16", "FP8 E4M3", "INT8": how people write a precision.
 std::string_view precision_label(Precision p);
 
-// Bytes of one element.
+// Bytes of one input element (a vector workload's element, GEMM's A and B).
 std::size_t size_of(Precision p);
-
-// The precision of an element type.
-template <class T>
-constexpr Precision precision_of() {
-  if constexpr (std::is_same_v<T, float>) {
-    return Precision::fp32;
-  } else {
-    static_assert(std::is_same_v<T, double>, "no precision for this element type");
-    return Precision::fp64;
-  }
-}
+// Bytes of one result element (GEMM's C): the accumulator type.
+std::size_t accumulator_size_of(Precision p);
+// Integer arithmetic: its rate is in operations, not floating-point operations.
+bool is_integer(Precision p);
 
 // Where a measurement ran: the CPU, one GPU, or several GPUs at once (the machine aggregate).
 // A GPU measurement with no GPU indices is GPU work recorded on a machine that has no GPU to

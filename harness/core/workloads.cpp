@@ -96,13 +96,6 @@ ErrorTracker check_each(std::int64_t n, const Check& check) {
 }
 
 template <class T>
-HostBuffer<T> seeded_buffer(std::int64_t count, std::uint64_t seed, Stream stream) {
-  HostBuffer<T> buf(static_cast<std::size_t>(count));
-  parallel_fill(buf, SeededUniform(seed, stream, -1.0, 1.0));
-  return buf;
-}
-
-template <class T>
 T seeded_scalar(std::uint64_t seed, Stream stream, double lo, double hi) {
   return static_cast<T>(SeededUniform(seed, stream, lo, hi)(0));
 }
@@ -125,6 +118,52 @@ std::vector<std::int64_t> sample_indices(std::int64_t n, std::int64_t count, std
   return idx;
 }
 
+// Inputs are generated in double and rounded into their format, so the reference sees exactly
+// what the kernel multiplies. Integer inputs are whole numbers in [-128, 127].
+template <class V>
+HostBuffer<V> seeded_inputs(std::int64_t count, std::uint64_t seed, Stream stream) {
+  HostBuffer<V> buf(static_cast<std::size_t>(count));
+  if constexpr (std::is_integral_v<V>) {
+    const SeededUniform u(seed, stream, -128.0, 128.0);
+    parallel_fill(buf, [&u](std::uint64_t i) { return std::floor(u(i)); });
+  } else if constexpr (std::is_arithmetic_v<V>) {
+    parallel_fill(buf, SeededUniform(seed, stream, -1.0, 1.0));
+  } else {
+    const SeededUniform u(seed, stream, -1.0, 1.0);
+    parallel_fill(buf, [&u](std::uint64_t i) { return from_double<V>(u(i)); });
+  }
+  return buf;
+}
+
+// How a GEMM at a precision rounds, for its tolerance (see kRoundingBound).
+struct GemmRounding {
+  // Relative rounding of the stored inputs where the multiplier sees them in a narrower format
+  // (TF32 multiplies FP32 inputs as TF32: each product is then within eps_tf32 of exact); 0
+  // where inputs are multiplied as stored. Products of two BF16, FP16, FP8 or TF32 values have
+  // at most 22 significant bits and are exact in the FP32 accumulator.
+  double input_epsilon = 0;
+  // Machine epsilon of the accumulator; 0 for INT32, which is exact while K < 2^17 (|sum| <=
+  // K * 2^14 < 2^31); beyond, an overflowed element fails verification, as it should.
+  double accumulator_epsilon = 0;
+};
+
+GemmRounding gemm_rounding(Precision p) {
+  switch (p) {
+    case Precision::fp32:
+    case Precision::bf16:
+    case Precision::fp16:
+    case Precision::fp8_e4m3:
+      return {0, epsilon<float>()};
+    case Precision::fp64:
+      return {0, epsilon<double>()};
+    case Precision::tf32:
+      return {std::ldexp(1.0, 1 - Tf32::kDigits), epsilon<float>()};
+    case Precision::int8:
+      return {0, 0};
+  }
+  throw std::logic_error("unknown precision");
+}
+
 }  // namespace
 
 // ---- gemm -------------------------------------------------------------------------------------
@@ -132,25 +171,33 @@ std::vector<std::int64_t> sample_indices(std::int64_t n, std::int64_t count, std
 template <>
 template <class T>
 GemmInputs<T> workloads::Gemm::make_inputs(const Problem& p, std::uint64_t seed) {
+  using Acc = accumulator_t<T>;
   GemmInputs<T> in;
   in.m = p.m;
   in.n = p.n;
   in.k = p.k;
-  // beta < 1 keeps C bounded while the timed loop applies the update again and again.
-  in.alpha = seeded_scalar<T>(seed, kAlpha, 0.5, 1.5);
-  in.beta = seeded_scalar<T>(seed, kBeta, 0.25, 0.75);
-  in.a = seeded_buffer<T>(p.m * p.k, seed, kA);
-  in.b = seeded_buffer<T>(p.k * p.n, seed, kB);
-  in.c = seeded_buffer<T>(p.m * p.n, seed, kC);
+  if constexpr (std::is_integral_v<Acc>) {
+    // Integer GEMMs compute C = A * B exactly; scaling belongs to a later, floating-point step.
+    in.alpha = 1;
+    in.beta = 0;
+  } else {
+    // beta < 1 keeps C bounded while the timed loop applies the update again and again.
+    in.alpha = seeded_scalar<Acc>(seed, kAlpha, 0.5, 1.5);
+    in.beta = seeded_scalar<Acc>(seed, kBeta, 0.25, 0.75);
+  }
+  in.a = seeded_inputs<input_t<T>>(p.m * p.k, seed, kA);
+  in.b = seeded_inputs<input_t<T>>(p.k * p.n, seed, kB);
+  in.c = seeded_inputs<Acc>(p.m * p.n, seed, kC);
   return in;
 }
 
-// Each checked element against a double dot product; see kRoundingBound for the tolerance.
+// Each checked element against a double dot product of the stored inputs; see kRoundingBound
+// and GemmRounding for the tolerance.
 template <>
 template <class T>
 Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& kernel,
                                      std::uint64_t seed) {
-  HostBuffer<T> c(static_cast<std::size_t>(in.m * in.n));
+  HostBuffer<accumulator_t<T>> c(static_cast<std::size_t>(in.m * in.n));
   kernel.read_c(c.span());
   // Small outputs are checked whole; large ones on sampled rows x sampled columns (including
   // the last row and column, where tiling bugs live).
@@ -158,6 +205,8 @@ Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& ker
   const auto rows = sample_indices(in.m, whole ? in.m : 48, seed, kSample);
   const auto cols = sample_indices(in.n, whole ? in.n : 48, seed, kSample + 100);
   const double alpha = in.alpha, beta = in.beta;
+  const GemmRounding rounding = gemm_rounding(precision_of<T>());
+  const double bound = kRoundingBound * (rounding.input_epsilon + rounding.accumulator_epsilon);
   ErrorTracker total;
 #pragma omp parallel
   {
@@ -167,12 +216,13 @@ Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& ker
     for (std::size_t r = 0; r < rows.size(); ++r) {
       const std::int64_t i = rows[r];
       for (std::int64_t l = 0; l < in.k; ++l)
-        a_row[static_cast<std::size_t>(l)] = in.a[static_cast<std::size_t>(i + l * in.m)];
+        a_row[static_cast<std::size_t>(l)] =
+            to_double(in.a[static_cast<std::size_t>(i + l * in.m)]);
       for (const std::int64_t j : cols) {
-        const T* b_col = in.b.data() + j * in.k;
+        const auto* b_col = in.b.data() + j * in.k;
         double dot = 0, abs_dot = 0;
         for (std::int64_t l = 0; l < in.k; ++l) {
-          const double prod = a_row[static_cast<std::size_t>(l)] * static_cast<double>(b_col[l]);
+          const double prod = a_row[static_cast<std::size_t>(l)] * to_double(b_col[l]);
           dot += prod;
           abs_dot += std::abs(prod);
         }
@@ -180,16 +230,20 @@ Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& ker
         const double c0 = in.c[ij];
         const double reference = alpha * dot + beta * c0;
         const double scale = std::abs(alpha) * abs_dot + std::abs(beta) * std::abs(c0);
-        local.add(c[ij], reference, kRoundingBound * epsilon<T>() * scale);
+        local.add(c[ij], reference, bound * scale);
       }
     }
 #pragma omp critical
     total.merge(local);
   }
-  return total.result(
-      fmt::format("{} of {} elements ({}) vs double reference; allowed error "
-                  "8*eps*(|alpha||A||B|+|beta||C|)",
-                  total.checked(), in.m * in.n, whole ? "all" : "sampled rows x columns"));
+  return total.result(fmt::format(
+      "{} of {} elements ({}) vs double reference on the {}-rounded inputs; allowed error "
+      "{}",
+      total.checked(), in.m * in.n, whole ? "all" : "sampled rows x columns",
+      precision_label(precision_of<T>()),
+      bound == 0                   ? std::string("0 (exact integer accumulation)")
+      : rounding.input_epsilon > 0 ? "8*(eps_in+eps_acc)*(|alpha||A||B|+|beta||C|)"
+                                   : "8*eps_acc*(|alpha||A||B|+|beta||C|)"));
 }
 
 // ---- vector workloads -------------------------------------------------------------------------
@@ -199,8 +253,8 @@ VectorInputs<T> make_vector_inputs(const Problem& p, std::uint64_t seed, bool ne
   VectorInputs<T> in;
   in.n = p.n;
   in.scalar = seeded_scalar<T>(seed, kScalar, 0.5, 1.5);
-  in.x = seeded_buffer<T>(p.n, seed, kX);
-  if (need_y) in.y = seeded_buffer<T>(p.n, seed, kY);
+  in.x = seeded_inputs<T>(p.n, seed, kX);
+  if (need_y) in.y = seeded_inputs<T>(p.n, seed, kY);
   return in;
 }
 
@@ -327,6 +381,11 @@ Verification workloads::Peak::verify(const PeakInputs<T>& in, PeakKernel<T>& ker
 #define FLOPBENCH_INSTANTIATE_BOTH(W) \
   FLOPBENCH_INSTANTIATE(W, float) FLOPBENCH_INSTANTIATE(W, double)
 FLOPBENCH_INSTANTIATE_BOTH(Gemm)
+FLOPBENCH_INSTANTIATE(Gemm, Tf32)
+FLOPBENCH_INSTANTIATE(Gemm, Bf16)
+FLOPBENCH_INSTANTIATE(Gemm, Fp16)
+FLOPBENCH_INSTANTIATE(Gemm, Fp8E4M3)
+FLOPBENCH_INSTANTIATE(Gemm, std::int8_t)
 FLOPBENCH_INSTANTIATE_BOTH(Sum)
 FLOPBENCH_INSTANTIATE_BOTH(Dot)
 FLOPBENCH_INSTANTIATE_BOTH(Stream)

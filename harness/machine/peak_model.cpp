@@ -107,6 +107,63 @@ bool has_isa(const CpuInventory& cpu, std::string_view isa) {
 
 Peak unknown(std::string why) { return {std::nullopt, "unknown: " + std::move(why)}; }
 
+// What one core does per cycle at a precision, and the formula that says why; no ops_per_cycle
+// (and the reason in formula) where this CPU has no unit for it.
+struct CoreRate {
+  std::optional<double> ops_per_cycle;
+  std::string formula;
+};
+
+// Vector dot-product instructions on the FMA pipes: `per_lane` multiply-adds per 32-bit lane
+// (vdpbf16ps and vfmadd*ph: 2 per 32 bits, vpdpbusd: 4), assumed to issue on every FMA pipe as
+// an FMA does.
+CoreRate dot_product_rate(const FmaUnits& fma, int per_lane, std::string_view what,
+                          std::string_view instruction) {
+  const int lanes = fma.width_bits / 32 * per_lane;
+  return {lanes * fma.pipes * 2.0,
+          fmt::format("{} {} lanes x {} FMA pipes x 2 ({}, dense; assumes one per FMA pipe per "
+                      "cycle)",
+                      lanes, what, fma.pipes, instruction)};
+}
+
+// AMX: one TMUL per core; Intel's figures for Sapphire Rapids and later (Intel Optimization
+// Reference Manual, AMX chapter): 1,024 BF16 or FP16 FLOP, 2,048 INT8 operations per cycle.
+CoreRate amx_rate(double ops, std::string_view what) {
+  return {ops, fmt::format("{:.0f} {} per cycle (AMX TMUL, dense)", ops, what)};
+}
+
+CoreRate core_rate(const CpuInventory& cpu, const FmaUnits& fma, Precision precision) {
+  const auto flags_say = [&](std::string_view isa) { return has_isa(cpu, isa); };
+  const auto none = [&](std::string_view needs) {
+    return CoreRate{std::nullopt, cpu.simd.empty()
+                                      ? std::string("the CPU's ISA extensions are unknown")
+                                      : fmt::format("this CPU has no {}", needs)};
+  };
+  switch (precision) {
+    case Precision::fp32:
+    case Precision::fp64: {
+      const int lanes = fma.width_bits / static_cast<int>(8 * size_of(precision));
+      return {lanes * fma.pipes * 2.0, fmt::format("{} {} lanes x {} FMA pipes x 2", lanes,
+                                                   precision_label(precision), fma.pipes)};
+    }
+    case Precision::bf16:
+      if (flags_say("amx_bf16")) return amx_rate(1024, "BF16 FLOP");
+      if (flags_say("avx512_bf16")) return dot_product_rate(fma, 2, "BF16 FMA", "vdpbf16ps");
+      return none("BF16 instructions (amx_bf16, avx512_bf16)");
+    case Precision::fp16:
+      if (flags_say("avx512_fp16")) return dot_product_rate(fma, 2, "FP16 FMA", "vfmadd231ph");
+      return none("FP16 arithmetic (avx512_fp16)");
+    case Precision::int8:
+      if (flags_say("amx_int8")) return amx_rate(2048, "INT8 ops");
+      if (flags_say("avx512_vnni")) return dot_product_rate(fma, 4, "INT8 MAC", "vpdpbusd");
+      return none("INT8 dot-product instructions (amx_int8, avx512_vnni)");
+    case Precision::tf32:
+    case Precision::fp8_e4m3:
+      return {std::nullopt, fmt::format("no CPU {} unit is modelled", precision_label(precision))};
+  }
+  throw std::logic_error("unknown precision");
+}
+
 // --- GPU ------------------------------------------------------------------------------------
 
 struct GpuLanes {
@@ -134,6 +191,30 @@ constexpr std::array kGpuTable = {
     GpuLanes{10, 0, 128, 64, 64, "= the FP64 CUDA-core rate"},
     GpuLanes{12, 0, 128, 2, 0, ""},
 };
+
+// Dense tensor-core multiply-adds per SM per clock (0: the precision has no tensor-core path),
+// from NVIDIA's datasheet TFLOPS / (SMs x 2 x the clock those figures use): V100 (7.0), T4
+// (7.5), A100 (8.0), A10/A40 (8.6: data-centre parts; GeForce GA10x halves the FP32-accumulate
+// rates), L4/L40S (8.9: likewise), H100/H200 SXM (9.0: 989.4 BF16 TFLOPS dense = 132 SMs x
+// 2,048 x 2 x 1,830 MHz, the clock NVIDIA's tensor figures assume; at the maximum SM clock of
+// 1,980 MHz the same lanes give 1,070.5). Not in the table (10.0, 12.0): unknown.
+struct TensorLanes {
+  int major;
+  int minor;
+  int tf32, bf16, fp16, fp8, int8;
+};
+constexpr std::array kTensorTable = {
+    TensorLanes{7, 0, 0, 0, 512, 0, 0},           TensorLanes{7, 5, 0, 0, 512, 0, 1024},
+    TensorLanes{8, 0, 512, 1024, 1024, 0, 2048},  TensorLanes{8, 6, 256, 512, 512, 0, 1024},
+    TensorLanes{8, 9, 256, 512, 512, 1024, 1024}, TensorLanes{9, 0, 1024, 2048, 2048, 4096, 4096},
+};
+
+const TensorLanes* find_tensor_lanes(int major, int minor) {
+  for (const TensorLanes& entry : kTensorTable) {
+    if (entry.major == major && entry.minor == minor) return &entry;
+  }
+  return nullptr;
+}
 
 const GpuLanes* find_gpu_lanes(int major, int minor) {
   for (const GpuLanes& entry : kGpuTable) {
@@ -181,8 +262,9 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   }
 
   const int cores = threads <= 0 ? cpu.cores : std::min(threads, cpu.cores);
-  const int lanes = fma.width_bits / static_cast<int>(8 * size_of(precision));
-  const double gflops = cores * lanes * fma.pipes * 2.0 * *cpu.clock_ghz;
+  const auto rate = core_rate(cpu, fma, precision);
+  if (!rate.ops_per_cycle) return unknown(rate.formula);
+  const double gflops = cores * *rate.ops_per_cycle * *cpu.clock_ghz;
 
   std::string notes(uarch->name);
   for (const std::string_view note :
@@ -191,8 +273,8 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   }
   notes += cpu.clock_source.starts_with("measured") ? "; clock measured"
                                                     : fmt::format("; clock: {}", cpu.clock_source);
-  return {gflops, fmt::format("{} cores x {} {} lanes x {} FMA pipes x 2 x {:.2f} GHz ({})", cores,
-                              lanes, precision_label(precision), fma.pipes, *cpu.clock_ghz, notes)};
+  return {gflops, fmt::format("{} cores x {} x {:.2f} GHz ({})", cores, rate.formula,
+                              *cpu.clock_ghz, notes)};
 }
 
 bool has_fp64_tensor_cores(int cc_major, int cc_minor) {
@@ -226,6 +308,41 @@ Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Pre
       }
       return peak(lanes->fp64_tensor_lanes, "FP64 tensor-core lanes",
                   fmt::format("; FP64 tensor cores, {}", lanes->fp64_tensor_note));
+    case Precision::tf32:
+    case Precision::bf16:
+    case Precision::fp16:
+    case Precision::fp8_e4m3:
+    case Precision::int8:
+      break;
+  }
+  const TensorLanes* tensor = find_tensor_lanes(cc_major, cc_minor);
+  if (tensor == nullptr) {
+    return unknown(fmt::format("compute capability {}.{} is not in the tensor-core table", cc_major,
+                               cc_minor));
+  }
+  const auto tensor_peak = [&](int per_sm) {
+    if (per_sm == 0) {
+      return unknown(fmt::format("{} has no {} tensor-core path", cc, precision_label(precision)));
+    }
+    return peak(per_sm,
+                fmt::format("dense {} tensor-core {} lanes", precision_label(precision),
+                            is_integer(precision) ? "MAC" : "FMA"),
+                "; NVIDIA datasheet rate per SM per clock");
+  };
+  switch (precision) {
+    case Precision::tf32:
+      return tensor_peak(tensor->tf32);
+    case Precision::bf16:
+      return tensor_peak(tensor->bf16);
+    case Precision::fp16:
+      return tensor_peak(tensor->fp16);
+    case Precision::fp8_e4m3:
+      return tensor_peak(tensor->fp8);
+    case Precision::int8:
+      return tensor_peak(tensor->int8);
+    case Precision::fp32:
+    case Precision::fp64:
+      break;
   }
   throw std::logic_error("unknown precision");
 }

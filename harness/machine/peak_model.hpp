@@ -36,7 +36,9 @@ std::optional<CpuMicroarchitecture> find_cpu_microarchitecture(std::string_view 
                                                                int model);
 
 // Peak of a measurement that used `threads` threads: min(threads, cpu.cores) cores, each at the
-// table's FMA width and pipe count, at cpu.clock_ghz. threads <= 0 means all cores.
+// table's FMA width and pipe count, at cpu.clock_ghz. threads <= 0 means all cores. BF16, FP16
+// and INT8 use the best unit the CPU's flags show: AMX (Intel's per-core rates), else the AVX-512
+// dot-product instructions on the FMA pipes; without one, or for TF32 and FP8, "unknown".
 Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads);
 
 bool has_fp64_tensor_cores(int cc_major, int cc_minor);
@@ -44,6 +46,8 @@ bool has_fp64_tensor_cores(int cc_major, int cc_minor);
 // GPU peak: SMs x lanes per SM x 2 x SM clock. With fp64_tensor_cores, the FP64 peak is the
 // tensor-core rate where the compute capability has FP64 tensor cores (the CUDA-core rate, said
 // so in the basis, where it does not); FP32 ignores the flag (FP32 GEMM must not use TF32).
+// TF32, BF16, FP16, FP8 E4M3 and INT8 are dense tensor-core rates from a per-compute-capability
+// table (INT8 in operations); a capability or precision not in it gives "unknown".
 Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Precision precision,
               bool fp64_tensor_cores);
 

@@ -85,11 +85,20 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
           restrictions.empty() || std::any_of(restrictions.begin(), restrictions.end(),
                                               [p](auto r) { return !r || *r == p; });
       if (!allowed_by_choice) continue;
+      // A precision asked for by name (--precision, gemm_bf16) is reported for every selected
+      // implementation of a workload that has it anywhere, as unsupported where one lacks it.
+      const bool named =
+          !sel.precisions.empty() || std::any_of(restrictions.begin(), restrictions.end(),
+                                                 [p](auto r) { return r && *r == p; });
+      const bool workload_has_it = std::any_of(
+          registry().all().begin(), registry().all().end(),
+          [&](const Implementation& impl) { return impl.workload == w.id && impl.supports(p); });
       // CPU work first, then GPU work, each at its own device's default sizes.
       for (const DeviceKind kind : {DeviceKind::cpu, DeviceKind::gpu}) {
         std::vector<const Implementation*> impls;
         for (const Implementation& impl : registry().all()) {
-          if (impl.workload == w.id && impl.spec.device == kind && impl.supports(p) &&
+          if (impl.workload == w.id && impl.spec.device == kind &&
+              (impl.supports(p) || (named && workload_has_it)) &&
               selected(sel.implementations, impl.name())) {
             impls.push_back(&impl);
           }

@@ -35,7 +35,9 @@ struct MeasurementRequest {
 };
 
 // Every measurement the selection asks for, in report order: for GPU implementations, one per
-// selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate. Throws
+// selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate. A
+// precision selected by name also gives the implementations that lack it (where another
+// implementation of the workload has it) a request, which measure() records as unsupported. Throws
 // InputError for unknown implementation names or GPU indices, selections that match nothing,
 // and explicit sizes that do not fit in the available memory.
 std::vector<MeasurementRequest> plan_measurements(const Selection& selection,

@@ -337,7 +337,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     return r;
   };
 
-  if (const std::string why = impl.unavailable_reason(); !why.empty()) {
+  if (const std::string why = impl.unsupported_reason(req.precision); !why.empty()) {
     return finish(Disposition::unsupported, why);
   }
   if (req.device.no_gpu()) {
