@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <set>
 #include <utility>
 
 #include "app/cli_selection.hpp"
@@ -465,6 +467,50 @@ Environment two_gpu_environment() {
   }
   env.gpu.no_device_reason.clear();
   return env;
+}
+
+// The sweep: gemm, sum and dot on one geometric grid for every device (the crossover needs
+// both sides at each size); the workloads whose GPU work differs from the CPU's are not swept.
+TEST(Selection, SweepRunsGemmSumAndDotOnOneGeometricGridForEveryDevice) {
+  Selection sel;
+  sel.profile = Profile::sweep;
+  const auto plan = plan_measurements(sel, two_gpu_environment());
+  std::map<std::pair<WorkloadId, DeviceKind>, std::set<std::int64_t>> sizes;
+  for (const auto& req : plan) {
+    sizes[{req.implementation->workload, req.device.kind}].insert(req.problem.n);
+    if (req.problem.is_matrix()) {
+      EXPECT_EQ(req.problem, Problem::matrix(req.problem.n, req.problem.n, req.problem.n));
+    }
+    if (req.device.on_gpu()) {
+      EXPECT_EQ(req.size_basis, "sweep: the CPU's grid, to find the crossover");
+    }
+  }
+  const std::set<std::int64_t> cubes = {16, 32, 64, 128, 256, 512, 1024, 2048};
+  std::set<std::int64_t> vectors;
+  for (std::int64_t n = 1024; n <= (std::int64_t{1} << 26); n *= 4) vectors.insert(n);
+  EXPECT_EQ(vectors.size(), 9u);
+  EXPECT_EQ(sizes.at({WorkloadId::gemm, DeviceKind::cpu}), cubes);
+  EXPECT_EQ(sizes.at({WorkloadId::sum, DeviceKind::cpu}), vectors);
+  EXPECT_EQ(sizes.at({WorkloadId::dot, DeviceKind::cpu}), vectors);
+  for (const auto& [key, grid] : sizes) {
+    EXPECT_TRUE(key.first == WorkloadId::gemm || key.first == WorkloadId::sum ||
+                key.first == WorkloadId::dot)
+        << to_string(key.first) << " is swept";
+    // The GPU's grid (where GPU implementations are built) is the CPU's.
+    EXPECT_EQ(grid, sizes.at({key.first, DeviceKind::cpu}));
+  }
+
+  // A workload the sweep has no sizes for runs at the sizes given, and says so without them.
+  sel.workloads = parse_workloads("stream");
+  try {
+    plan_measurements(sel, test_environment());
+    ADD_FAILURE() << "planned stream in a sweep without sizes";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "nothing to run: profile sweep has no sizes for stream; give --sizes");
+  }
+  sel.sizes = parse_sizes("1K");
+  EXPECT_FALSE(plan_measurements(sel, test_environment()).empty());
 }
 
 TEST(Selection, GpusOptionParsesAllAndIndices) {

@@ -73,6 +73,7 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
   const SizingFacts gpu_facts = sizing_facts_of(env.gpu, gpus);
 
   std::vector<MeasurementRequest> plan;
+  std::vector<std::string_view> unsized;  // selected workloads the profile has no sizes for
   for (const WorkloadInfo& w : catalog()) {
     std::vector<std::optional<Precision>> restrictions;
     for (const auto& choice : sel.workloads) {
@@ -103,6 +104,10 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
         } else {
           for (const auto& s : sel.sizes) sizes.problems.push_back(to_problem(s, w));
         }
+        if (sizes.problems.empty() && !sel.workloads.empty() &&
+            std::find(unsized.begin(), unsized.end(), w.name) == unsized.end()) {
+          unsized.push_back(w.name);
+        }
         for (const Problem& problem : sizes.problems) {
           const auto check_fits = [&](double bytes, std::string_view what) {
             if (runs && available > 0 && bytes > 0.9 * static_cast<double>(available)) {
@@ -123,7 +128,8 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
             devices = {DeviceRef::gpu({})};
           } else {
             for (const int gpu : gpus) devices.push_back(DeviceRef::gpu({gpu}));
-            if (gpus.size() > 1 && w.machine_aggregate) {
+            // A sweep compares one GPU with the CPU: the aggregate is the machine's peak.
+            if (gpus.size() > 1 && w.machine_aggregate && sel.profile != Profile::sweep) {
               // Each GPU of the aggregate has its own inputs.
               check_fits(need * static_cast<double>(gpus.size()),
                          fmt::format(" on the {} GPUs at once (or choose fewer with --gpus)",
@@ -138,6 +144,10 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
         }
       }
     }
+  }
+  if (plan.empty() && !unsized.empty()) {
+    throw InputError(fmt::format("nothing to run: profile {} has no sizes for {}; give --sizes",
+                                 to_string(sel.profile), fmt::join(unsized, ", ")));
   }
   if (plan.empty()) {
     throw InputError(

@@ -309,6 +309,16 @@ RunSettings settings_for(Profile profile, std::uint64_t seed) {
                 .time_limit_s = 30};
       s.min_sample_s = 0.05;
       break;
+    case Profile::sweep:
+      // Many sizes, each briefly: the minimum sample time gives a tiny problem thousands of runs
+      // per sample, and the time cap gives a large one a few samples.
+      s.rule = {.min_samples = 5,
+                .max_samples = 20,
+                .min_measured_s = 0.02,
+                .target_cv = 0.05,
+                .time_limit_s = 0.5};
+      s.min_sample_s = 0.002;
+      break;
   }
   return s;
 }
