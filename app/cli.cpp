@@ -260,9 +260,14 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
       run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
       continue;
     }
-    say("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
-        shown, display_name(req.implementation->workload, req.precision),
-        req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
+    const std::string end_to_end = !req.end_to_end ? ""
+                                   : *req.end_to_end == HostMemory::pinned
+                                       ? " end to end, pinned"
+                                       : " end to end, pageable";
+    say("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14}{} ... ", ++counter,
+        std::to_string(shown).size(), shown,
+        display_name(req.implementation->workload, req.precision), req.implementation->name(),
+        req.device, to_string(req.precision), req.problem.label(), end_to_end);
     std::fflush(stdout);
     run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
     const auto& r = run.doc.measurements.back();

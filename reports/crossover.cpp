@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace flopbench {
@@ -111,9 +112,31 @@ std::vector<Crossover> crossovers(const ResultsDocument& doc) {
   return out;
 }
 
+std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>& all) {
+  const auto rank = [](const Crossover& c) {
+    const std::array preference = {"end_to_end_pinned", "end_to_end_pageable", "device_events"};
+    const auto at = std::find(preference.begin(), preference.end(), c.gpu_timing);
+    return at - preference.begin();  // "" and unknown timings last
+  };
+  std::vector<const Crossover*> out;
+  for (const Crossover& c : all) {
+    const auto same = std::find_if(out.begin(), out.end(), [&](const Crossover* o) {
+      return o->workload == c.workload && o->precision == c.precision;
+    });
+    if (same == out.end()) {
+      out.push_back(&c);
+    } else if (rank(c) < rank(**same)) {
+      *same = &c;
+    }
+  }
+  return out;
+}
+
 std::string gpu_timing_text(const std::string& timing) {
   if (timing.empty()) return "no GPU";
   if (timing == "device_events") return "GPU device time, transfers excluded";
+  if (const std::string how = end_to_end_text(timing); !how.empty())
+    return fmt::format("GPU {}, transfers included", how);
   return "GPU " + timing;
 }
 

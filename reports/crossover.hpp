@@ -62,6 +62,13 @@ struct Crossover {
 std::vector<Crossover> crossovers(const ResultsDocument& doc);
 std::vector<Crossover> crossovers(const ResultsDocument&&) = delete;
 
+// One crossover per workload and precision, for a line on the sheet: end to end from pinned
+// memory where it was measured (what an application that keeps its data in pinned memory
+// waits for, transfers included), else end to end from pageable memory, else on device time,
+// else the one that says there was no GPU.
+std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>& all);
+std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>&&) = delete;
+
 // "device time", ...: how the GPU measurements of a crossover were timed, for people.
 std::string gpu_timing_text(const std::string& timing);
 // "SGEMM (fp32), GPU device time": what a crossover compares.

@@ -369,10 +369,13 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
   return out + "</tbody>\n</table>\n" + bar_chart_svg(chart);
 }
 
-// One line per crossover of a sweep: from which size the GPU beats this machine's CPU.
+// One line per workload and precision of a sweep: from which size the GPU beats this machine's
+// CPU, transfers included where they were measured.
 std::string crossover_section(const ResultsDocument& doc, const Labels& l) {
+  const std::vector<Crossover> all = crossovers(doc);
   std::string lines;
-  for (const Crossover& c : crossovers(doc)) {
+  for (const Crossover* headline : headline_crossovers(all)) {
+    const Crossover& c = *headline;
     const std::string workload = display_name(c.workload, c.precision);
     const std::string timing = gpu_timing_text(c.gpu_timing);
     lines += fmt::format(

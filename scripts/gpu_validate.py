@@ -201,8 +201,9 @@ def print_crossovers(args):
         gemm = c["workload"] == "gemm"
         name = ({"fp32": "SGEMM", "fp64": "DGEMM"}[c["precision"]] if gemm
                 else "{} {}".format(c["workload"], c["precision"]))
-        timing = {"device_events": "device time", "": "no GPU"}.get(c["gpu_timing"],
-                                                                     c["gpu_timing"])
+        timing = {"device_events": "device time", "end_to_end_pinned": "end to end, pinned",
+                  "end_to_end_pageable": "end to end, pageable",
+                  "": "no GPU"}.get(c["gpu_timing"], c["gpu_timing"])
         size = c["size"]
         where = ("not reached" if size is None
                  else ("n = {:.0f}" if gemm else "{:.0f} elements").format(size))

@@ -71,13 +71,14 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 doc["crossovers"] = [
     {"workload": "gemm", "precision": "fp32", "gpu_timing": "device_events", "size": 90.51},
+    {"workload": "gemm", "precision": "fp32", "gpu_timing": "end_to_end_pinned", "size": 300.2},
     {"workload": "gemm", "precision": "fp64", "gpu_timing": "", "size": None},
     {"workload": "dot", "precision": "fp32", "gpu_timing": "device_events", "size": 3000000}]
 json.dump(doc, open(sys.argv[2], "w"))
 EOF
   line=$(python3 "$helper" crossovers "$tmp/sweep.json")
-  expected="crossover SGEMM (device time): n = 91; DGEMM (no GPU): not reached; dot fp32 (device"
-  expected="$expected time): 3000000 elements"
+  expected="crossover SGEMM (device time): n = 91; SGEMM (end to end, pinned): n = 300; DGEMM (no"
+  expected="$expected GPU): not reached; dot fp32 (device time): 3000000 elements"
   [ "$line" = "$expected" ] || fail "crossovers of a sweep gave: $line"
   rc=0
   python3 "$helper" crossovers "$golden" >/dev/null 2>"$tmp/err" || rc=$?

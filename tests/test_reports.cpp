@@ -889,9 +889,10 @@ TEST(Crossover, SweepSizeIsTheCubeSideOrTheElementCount) {
   EXPECT_EQ(sweep_size(Problem::vector(4096)), 4096);
 }
 
-// A sweep whose GPU timings are injected: SGEMM crosses over between 64 and 128 (the GPU also
-// wins at 16, which must not count, and a machine aggregate faster everywhere must be left out);
-// DGEMM had no GPU; dot never gets there.
+// A sweep whose GPU timings are injected: SGEMM crosses over between 64 and 128 on device time
+// (the GPU also wins at 16, which must not count, and a machine aggregate faster everywhere must
+// be left out) and between 128 and 256 end to end from pinned memory; DGEMM had no GPU; dot
+// never gets there.
 ResultsDocument sweep_document() {
   ResultsDocument doc = test_document();
   doc.run.profile = "sweep";
@@ -904,12 +905,16 @@ ResultsDocument sweep_document() {
   const std::vector<double> omp = {1e-6, 4e-6, 3e-5, 2.4e-4, 2e-3};
   const std::vector<double> openblas = {2e-6, 3e-6, 2.5e-5, 2e-4, 1.6e-3};
   const std::vector<double> cublas = {5e-7, 1.2e-5, 5e-5, 1e-4, 2e-4};
+  const std::vector<double> end_to_end = {2e-5, 3e-5, 5e-5, 4e-4, 4e-4};
   std::vector<Spec> specs;
+  std::vector<std::size_t> pinned;  // the specs timed end to end
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     specs.push_back({"gemm", "omp", "cpu", fp32, cube(sizes[i]), passed, omp[i]});
     specs.push_back({"gemm", "openblas", "cpu", fp32, cube(sizes[i]), passed, openblas[i]});
     specs.push_back({"gemm", "cublas", "gpu0", fp32, cube(sizes[i]), passed, cublas[i]});
     specs.push_back({"gemm", "cublas", "gpu0+gpu1", fp32, cube(sizes[i]), passed, 1e-7});
+    pinned.push_back(specs.size());
+    specs.push_back({"gemm", "cublas", "gpu0", fp32, cube(sizes[i]), passed, end_to_end[i]});
   }
   for (const std::int64_t n : {16, 32}) {
     specs.push_back({"gemm", "omp", "cpu", Precision::fp64, cube(n), passed, 1e-6 * n});
@@ -921,13 +926,14 @@ ResultsDocument sweep_document() {
   specs.push_back({"dot", "omp", "cpu", fp32, Problem::vector(4096), passed, 4e-6});
   specs.push_back({"dot", "cuda", "gpu0", fp32, Problem::vector(4096), passed, 6e-6});
   for (const auto& s : specs) doc.measurements.push_back(make_record(s, doc.environment));
+  for (const std::size_t i : pinned) doc.measurements[i].timing = "end_to_end_pinned";
   return doc;
 }
 
 TEST(Crossover, FoundInASweepDocumentFromTheFastestOfEachSide) {
   const ResultsDocument doc = sweep_document();
   const std::vector<Crossover> found = crossovers(doc);
-  ASSERT_EQ(found.size(), 3u);
+  ASSERT_EQ(found.size(), 4u);
 
   const Crossover& sgemm = found[0];
   EXPECT_EQ(crossover_title(sgemm), "SGEMM (fp32), GPU device time, transfers excluded");
@@ -942,7 +948,16 @@ TEST(Crossover, FoundInASweepDocumentFromTheFastestOfEachSide) {
   EXPECT_DOUBLE_EQ(*sgemm.points[0].speedup(), 2.0);
   EXPECT_DOUBLE_EQ(*sgemm.points[4].speedup(), 8.0);
 
-  const Crossover& dgemm = found[1];
+  // End to end, from the same CPU figures: 2x slower at 128, 4x faster at 256.
+  const Crossover& pinned = found[1];
+  EXPECT_EQ(crossover_title(pinned),
+            "SGEMM (fp32), GPU end to end from pinned host memory, transfers included");
+  ASSERT_TRUE(pinned.finding.size.has_value()) << pinned.finding.basis;
+  EXPECT_NEAR(*pinned.finding.size, 128 * std::cbrt(2.0), 1e-9);
+  EXPECT_EQ(crossover_size_text(pinned), "n = 161");
+  EXPECT_EQ(pinned.points[4].gpu->timing, "end_to_end_pinned");
+
+  const Crossover& dgemm = found[2];
   EXPECT_EQ(dgemm.gpu_timing, "");
   EXPECT_FALSE(dgemm.finding.size.has_value());
   EXPECT_EQ(dgemm.finding.basis,
@@ -951,7 +966,7 @@ TEST(Crossover, FoundInASweepDocumentFromTheFastestOfEachSide) {
   EXPECT_EQ(dgemm.points[0].gpu, nullptr);
   EXPECT_FALSE(dgemm.points[0].speedup().has_value());
 
-  const Crossover& dot = found[2];
+  const Crossover& dot = found[3];
   EXPECT_EQ(dot.workload, WorkloadId::dot);
   EXPECT_FALSE(dot.finding.size.has_value());
   EXPECT_EQ(crossover_sentence(dot),
@@ -969,7 +984,7 @@ TEST(Crossover, WrittenIntoResultsJsonAndNeverReadBack) {
   const ResultsDocument doc = sweep_document();
   const json j = to_json(doc);
   const json& c = j.at("crossovers");
-  ASSERT_EQ(c.size(), 3u);
+  ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c[0].at("workload"), "gemm");
   EXPECT_EQ(c[0].at("precision"), "fp32");
   EXPECT_EQ(c[0].at("gpu_timing"), "device_events");
@@ -984,10 +999,11 @@ TEST(Crossover, WrittenIntoResultsJsonAndNeverReadBack) {
   EXPECT_EQ(first.at("gpu_device"), "gpu0");
   EXPECT_EQ(first.at("gpu_median_s"), 5e-7);
   EXPECT_EQ(first.at("speedup"), 2.0);
-  EXPECT_TRUE(c[1].at("size").is_null());
-  EXPECT_EQ(c[1].at("gpu_timing"), "");
-  EXPECT_TRUE(c[1].at("points").at(0).at("gpu_median_s").is_null());
-  EXPECT_TRUE(c[1].at("points").at(0).at("speedup").is_null());
+  EXPECT_EQ(c[1].at("gpu_timing"), "end_to_end_pinned");
+  EXPECT_TRUE(c[2].at("size").is_null());
+  EXPECT_EQ(c[2].at("gpu_timing"), "");
+  EXPECT_TRUE(c[2].at("points").at(0).at("gpu_median_s").is_null());
+  EXPECT_TRUE(c[2].at("points").at(0).at("speedup").is_null());
   // Derived: reading ignores it (a file whose crossovers were edited reads the same) and
   // writing makes it again.
   json edited = j;
@@ -1001,7 +1017,7 @@ TEST(Crossover, WrittenIntoResultsJsonAndNeverReadBack) {
 TEST(Crossover, TablesChartAndSheetLine) {
   const ResultsDocument doc = sweep_document();
   const std::string csv = CrossoverCsvPrinter().print(doc);
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 5 + 2 + 2);  // header and sizes
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 5 + 5 + 2 + 2);  // header and sizes
   EXPECT_NE(csv.find("gemm,SGEMM,fp32,device_events,90.5097,interpolated (log-log) between 64 "
                      "and 128,16x16x16,16,omp,1e-06,cublas,gpu0,5e-07,2\n"),
             std::string::npos)
@@ -1031,26 +1047,30 @@ TEST(Crossover, TablesChartAndSheetLine) {
   const std::string html = HtmlPrinter().print(doc);
   const auto at = html.find("id=\"crossover\"");
   ASSERT_NE(at, std::string::npos);
-  // A line per implementation and timing (3 SGEMM, 1 DGEMM, 2 dot), the aggregate left out.
+  // A line per implementation and timing (4 SGEMM, 1 DGEMM, 2 dot), the aggregate left out.
   std::size_t lines = 0;
   for (auto i = html.find("<polyline", at); i != std::string::npos;
        i = html.find("<polyline", i + 1)) {
     ++lines;
   }
-  EXPECT_EQ(lines, 6u);
+  EXPECT_EQ(lines, 7u);
   EXPECT_NE(html.find("<title>crossover, GPU device time, transfers excluded: n = 91</title>"),
             std::string::npos);
   const std::string section = html.substr(at, html.find("id=\"throughput\"") - at);
   EXPECT_EQ(section.find("gpu0+gpu1"), std::string::npos);
 
+  // The sheet: a line per workload and precision, end to end where it was measured.
   const std::string sheet = SheetPrinter(SheetLanguage::en).print(doc);
-  EXPECT_NE(sheet.find("GPU faster than this machine&#39;s CPU for SGEMM from n = 91 (GPU device "
-                       "time, transfers excluded)."),
+  EXPECT_NE(sheet.find("GPU faster than this machine&#39;s CPU for SGEMM from n = 161 (GPU end to "
+                       "end from pinned host memory, transfers included)."),
             std::string::npos)
       << sheet;
+  EXPECT_EQ(sheet.find("from n = 91"), std::string::npos);
   EXPECT_NE(sheet.find("dot (GPU device time, transfers excluded): not reached: the CPU is as fast "
                        "or faster at the largest size, 4096."),
             std::string::npos);
+  // The results tables tell the two timings of one implementation apart.
+  EXPECT_NE(md.find("| cublas, end to end from pinned host memory |"), std::string::npos);
 }
 
 TEST(ReportsFiles, AtomicWriteReplacesAndLeavesNoTemporary) {

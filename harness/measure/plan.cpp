@@ -137,9 +137,16 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
               devices.push_back(DeviceRef::gpu(gpus));
             }
           }
+          // A sweep times GPU work three ways: the kernel alone, and end to end from pinned and
+          // from pageable host memory, where the transfers and the launch are in the time.
+          std::vector<std::optional<HostMemory>> timings = {std::nullopt};
+          if (kind == DeviceKind::gpu && sel.profile == Profile::sweep)
+            timings = {std::nullopt, HostMemory::pinned, HostMemory::pageable};
           for (const Implementation* impl : impls) {
-            for (const DeviceRef& device : devices)
-              plan.push_back({impl, p, problem, device, sizes.basis});
+            for (const DeviceRef& device : devices) {
+              for (const auto& timing : timings)
+                plan.push_back({impl, p, problem, device, sizes.basis, timing});
+            }
           }
         }
       }
