@@ -85,7 +85,7 @@ constexpr Labels kEnglish{
     "profile {}, seed {}, {} CPU threads, {} to {} UTC",
     "Where the GPU wins (size sweep)",
     "GPU faster than this machine's CPU for {} from {} ({}).",
-    "{} ({}): {}."};
+    "{}, {}: {}."};
 
 constexpr Labels kChinese{
     "zh-CN",
@@ -140,7 +140,7 @@ constexpr Labels kChinese{
     "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC",
     "GPU 胜出的规模（规模扫描）",
     "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
-    "{}（{}）：{}。"};
+    "{}，{}：{}。"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -376,7 +376,8 @@ std::string crossover_section(const ResultsDocument& doc, const Labels& l) {
   std::string lines;
   for (const Crossover* headline : headline_crossovers(all)) {
     const Crossover& c = *headline;
-    const std::string workload = display_name(c.workload, c.precision);
+    const std::string workload =
+        fmt::format("{} ({})", display_name(c.workload, c.precision), to_string(c.precision));
     const std::string timing = gpu_timing_text(c.gpu_timing);
     lines += fmt::format(
         "<li>{}</li>\n",

@@ -1061,13 +1061,13 @@ TEST(Crossover, TablesChartAndSheetLine) {
 
   // The sheet: a line per workload and precision, end to end where it was measured.
   const std::string sheet = SheetPrinter(SheetLanguage::en).print(doc);
-  EXPECT_NE(sheet.find("GPU faster than this machine&#39;s CPU for SGEMM from n = 161 (GPU end to "
-                       "end from pinned host memory, transfers included)."),
+  EXPECT_NE(sheet.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n = 161 (GPU "
+                       "end to end from pinned host memory, transfers included)."),
             std::string::npos)
       << sheet;
   EXPECT_EQ(sheet.find("from n = 91"), std::string::npos);
-  EXPECT_NE(sheet.find("dot (GPU device time, transfers excluded): not reached: the CPU is as fast "
-                       "or faster at the largest size, 4096."),
+  EXPECT_NE(sheet.find("dot (fp32), GPU device time, transfers excluded: not reached: the CPU is "
+                       "as fast or faster at the largest size, 4096."),
             std::string::npos);
   // The results tables tell the two timings of one implementation apart.
   EXPECT_NE(md.find("| cublas, end to end from pinned host memory |"), std::string::npos);
