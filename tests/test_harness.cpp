@@ -482,8 +482,9 @@ TEST(Selection, SweepRunsGemmSumAndDotOnOneGeometricGridForEveryDevice) {
   for (const auto& req : plan) {
     sizes[{req.implementation->workload, req.device.kind}].insert(req.problem.n);
     if (req.device.on_gpu()) {
-      gpu_timings[fmt::format("{} {} {} {}", req.implementation->name(), req.device,
-                              to_string(req.precision), req.problem.label())]
+      gpu_timings[fmt::format("{} {} {} {} {}", req.implementation->workload,
+                              req.implementation->name(), req.device, to_string(req.precision),
+                              req.problem.label())]
           .push_back(req.end_to_end);
     } else {
       EXPECT_FALSE(req.end_to_end.has_value());
