@@ -173,7 +173,8 @@ void print_written_files(const fs::path& dir, bool with_results_json) {
 
 struct RunOptions {
   std::string workloads, implementations, precision = "all", sizes;
-  int repeat = 1;  // independent runs of the whole selection
+  bool sweep = false;  // --profile sweep
+  int repeat = 1;      // independent runs of the whole selection
   MeasureOptions measure;
 };
 
@@ -260,9 +261,14 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
       run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
       continue;
     }
-    say("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14} ... ", ++counter, std::to_string(shown).size(),
-        shown, display_name(req.implementation->workload, req.precision),
-        req.implementation->name(), req.device, to_string(req.precision), req.problem.label());
+    const std::string end_to_end = !req.end_to_end ? ""
+                                   : *req.end_to_end == HostMemory::pinned
+                                       ? " end to end, pinned"
+                                       : " end to end, pageable";
+    say("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14}{} ... ", ++counter,
+        std::to_string(shown).size(), shown,
+        display_name(req.implementation->workload, req.precision), req.implementation->name(),
+        req.device, to_string(req.precision), req.problem.label(), end_to_end);
     std::fflush(stdout);
     run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
     const auto& r = run.doc.measurements.back();
@@ -395,7 +401,8 @@ int report_command(const std::string& results_file, const std::string& out) {
 }  // namespace
 
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
-  cmd->add_option("--profile", opt.profile, "quick, standard or full")->capture_default_str();
+  cmd->add_option("--profile", opt.profile, "quick, standard, full or sweep")
+      ->capture_default_str();
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
       ->check(CLI::Range(1, kMaxThreads));
   cmd->add_option("--gpus", opt.gpus,
@@ -447,7 +454,12 @@ Command add_run_command(CLI::App& app) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   add_measure_options(cmd, opt->measure);
+  cmd->add_flag("--sweep", opt->sweep,
+                "the same as --profile sweep: gemm, sum and dot over a geometric grid of sizes "
+                "on every device, and where the GPU starts to beat the CPU")
+      ->excludes(cmd->get_option("--profile"));
   return {cmd, [opt](const std::vector<std::string>& command_line) {
+            if (opt->sweep) opt->measure.profile = std::string(to_string(Profile::sweep));
             return run_command(*opt, command_line);
           }};
 }

@@ -25,6 +25,7 @@ class CubSum final : public OnDevice<ReductionKernel<T>> {
     FLOPBENCH_CUDA_CALL(
         cub::DeviceReduce::Sum(nullptr, bytes, x_.data(), result_.data(), n_, this->stream()));
     scratch_ = DeviceBuffer<unsigned char>(bytes);
+    this->end_to_end({{x_.data(), in.x.data(), x_.bytes()}}, {{result_.data(), result_.bytes()}});
   }
 
   void run() override {

@@ -26,6 +26,8 @@ class CublasDot final : public OnDevice<ReductionKernel<T>> {
     x_ = DeviceBuffer<T>(in.x.span());
     y_ = DeviceBuffer<T>(in.y.span());
     result_.poison();
+    this->end_to_end({{x_.data(), in.x.data(), x_.bytes()}, {y_.data(), in.y.data(), y_.bytes()}},
+                     {{result_.data(), result_.bytes()}});
   }
 
   void run() override {

@@ -47,6 +47,7 @@ class CublasGemm final : public OnDevice<GemmKernel<T>> {
   void setup(const GemmInputs<T>& in) override {
     use_device(this->device());
     gemm_.emplace(in);
+    this->end_to_end(gemm_->inputs_from(in), gemm_->results());
   }
 
   void run() override {

@@ -6,10 +6,13 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "harness/core/kernel.hpp"
 #include "kernels/cuda_check.hpp"
@@ -93,6 +96,18 @@ class DeviceBuffer {
   std::size_t count_ = 0;
 };
 
+// What an end-to-end run copies (OnDevice::end_to_end): an input from the harness's host array
+// to the device, and a result from the device back to the host.
+struct HostInput {
+  void* device;
+  const void* host;
+  std::size_t bytes;
+};
+struct DeviceResult {
+  const void* device;
+  std::size_t bytes;
+};
+
 // A GEMM's operands on the device, copied from its inputs (the hand-written and cuBLAS GEMMs).
 template <class T>
 struct DeviceGemm {
@@ -108,6 +123,14 @@ struct DeviceGemm {
   std::int64_t m, n, k;
   T alpha, beta;
   DeviceBuffer<T> a, b, c;
+
+  // What an end-to-end GEMM copies: A, B and the initial C from `in`, then C back.
+  std::vector<HostInput> inputs_from(const GemmInputs<T>& in) const {
+    return {{a.data(), in.a.data(), a.bytes()},
+            {b.data(), in.b.data(), b.bytes()},
+            {c.data(), in.c.data(), c.bytes()}};
+  }
+  std::vector<DeviceResult> results() const { return {{c.data(), c.bytes()}}; }
 };
 
 // Page-locked host memory, which the GPU's copy engines reach directly.
@@ -216,6 +239,26 @@ class OnDevice : public Base {
 
   std::optional<double> device_seconds_of_last_run() const override { return last_seconds_; }
 
+  bool has_end_to_end() const override { return !inputs_.empty(); }
+
+  // The copies in, the launch and the copies out, queued on the kernel's stream, then one wait:
+  // what the host's clock around it sees is what an application waits for.
+  void run_end_to_end(HostMemory memory) override {
+    use_device(device_);
+    const HostSide& host = host_side(memory);
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      FLOPBENCH_CUDA_CALL(cudaMemcpyAsync(inputs_[i].device, host.inputs[i], inputs_[i].bytes,
+                                          cudaMemcpyHostToDevice, stream()));
+    }
+    end_to_end_ = true;
+    this->run();
+    for (std::size_t i = 0; i < results_.size(); ++i) {
+      FLOPBENCH_CUDA_CALL(cudaMemcpyAsync(host.results[i], results_[i].device, results_[i].bytes,
+                                          cudaMemcpyDeviceToHost, stream()));
+    }
+    FLOPBENCH_CUDA_CALL(cudaStreamSynchronize(stream()));
+  }
+
   // A cold run's L2 flush, finished before it returns. A warm run's hold is left out: it hides
   // the launch from the events only while it is still running, and the host's interval that
   // calls for this holds the launch anyway.
@@ -230,6 +273,15 @@ class OnDevice : public Base {
   int device() const { return device_; }
   cudaStream_t stream() const { return stream_.get(); }
 
+  // Names what an end-to-end run copies, in setup: each input from the harness's host array to
+  // the device, then each result back. A kernel that names nothing has no end-to-end run.
+  void end_to_end(std::vector<HostInput> inputs, std::vector<DeviceResult> results) {
+    inputs_ = std::move(inputs);
+    results_ = std::move(results);
+    pinned_ = {};
+    pageable_ = {};
+  }
+
   // The timed region of run(): launch(stream) between two events on the kernel's stream, then
   // wait for it. `launch` checks its own launches. Unless prepare_run() came first, something
   // is queued ahead of the start event (the L2 flush of a cold run, else a short hold), so that
@@ -237,6 +289,11 @@ class OnDevice : public Base {
   template <class Launch>
   void timed(Launch&& launch) {
     use_device(device_);
+    // An end-to-end run is timed by its caller, from before its copies to after its result.
+    if (std::exchange(end_to_end_, false)) {
+      launch(stream());
+      return;
+    }
     if (!std::exchange(prepared_, false)) {
       if (l2_scratch_.size() > 0) {
         flush_l2(l2_scratch_, stream());
@@ -259,7 +316,44 @@ class OnDevice : public Base {
   Event start_, stop_;
   DeviceBuffer<int> l2_scratch_;
   std::optional<double> last_seconds_;
-  bool prepared_ = false;  // prepare_run() has padded the next run
+  bool prepared_ = false;    // prepare_run() has padded the next run
+  bool end_to_end_ = false;  // run_end_to_end() is running run(): launch, do not time
+
+  // The host side of end-to-end runs from one kind of host memory, made on first use: pinned
+  // inputs are copies of the harness's arrays; pageable inputs are those arrays themselves.
+  struct HostSide {
+    bool ready = false;
+    std::vector<const void*> inputs;  // each input's source
+    std::vector<void*> results;       // each result's destination
+    std::vector<std::unique_ptr<PinnedBuffer<unsigned char>>> pinned;
+    std::vector<std::vector<unsigned char>> pageable;
+  };
+  HostSide& host_side(HostMemory memory) {
+    const bool pinned = memory == HostMemory::pinned;
+    HostSide& side = pinned ? pinned_ : pageable_;
+    if (side.ready) return side;
+    const auto host_bytes = [&](std::size_t bytes) -> unsigned char* {
+      if (pinned)
+        return side.pinned.emplace_back(std::make_unique<PinnedBuffer<unsigned char>>(bytes))
+            ->data();
+      return side.pageable.emplace_back(bytes).data();
+    };
+    for (const HostInput& in : inputs_) {
+      if (pinned) {
+        unsigned char* copy = host_bytes(in.bytes);
+        std::memcpy(copy, in.host, in.bytes);
+        side.inputs.push_back(copy);
+      } else {
+        side.inputs.push_back(in.host);
+      }
+    }
+    for (const DeviceResult& r : results_) side.results.push_back(host_bytes(r.bytes));
+    side.ready = true;
+    return side;
+  }
+  std::vector<HostInput> inputs_;
+  std::vector<DeviceResult> results_;
+  HostSide pinned_, pageable_;
 };
 
 }  // namespace flopbench::cuda

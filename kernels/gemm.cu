@@ -186,6 +186,7 @@ class CudaGemm final : public OnDevice<GemmKernel<T>> {
       throw std::invalid_argument("cuda gemm: N is limited to 65535 * 128");
     use_device(this->device());
     gemm_.emplace(in);
+    this->end_to_end(gemm_->inputs_from(in), gemm_->results());
   }
 
   void run() override {

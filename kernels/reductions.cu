@@ -136,6 +136,9 @@ class CudaReduction : public OnDevice<ReductionKernel<T>> {
     x_ = DeviceBuffer<T>(in.x.span());
     if (kDot) y_ = DeviceBuffer<T>(in.y.span());
     result_.poison();
+    std::vector<HostInput> inputs = {{x_.data(), in.x.data(), x_.bytes()}};
+    if (kDot) inputs.push_back({y_.data(), in.y.data(), y_.bytes()});
+    this->end_to_end(std::move(inputs), {{result_.data(), result_.bytes()}});
   }
 
   void run() override {

@@ -15,7 +15,7 @@ namespace {
 
 bool same_measurement(const MeasurementRecord& x, const MeasurementRecord& y) {
   return x.workload == y.workload && x.implementation == y.implementation && x.device == y.device &&
-         x.precision == y.precision && x.problem == y.problem;
+         x.precision == y.precision && x.problem == y.problem && x.timing == y.timing;
 }
 
 const MeasurementRecord* find_in(const ResultsDocument& doc, const MeasurementRecord& r) {
@@ -263,14 +263,15 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
     const auto median = [](const MeasurementRecord& r, double m) {
       return m > 0 ? duration(m) : std::string(to_string(r.disposition));
     };
-    t.rows.push_back(
-        {display_name(c.a->workload, c.a->precision), std::string(to_string(c.a->precision)),
-         c.a->implementation, c.a->device.label(), c.a->problem.label(), median(*c.a, c.a_median),
-         median(*c.b, c.b_median), j.time_ratio > 0 ? signed_percent(j.time_ratio - 1) : "-",
-         j.p_value ? fmt::format("{:.2g}", *j.p_value) : "-",
-         j.noise > 0 ? fmt::format("{:.1f}%", 100 * j.noise) : "-",
-         j.reason.empty() ? std::string(to_string(j.verdict))
-                          : fmt::format("{} ({})", to_string(j.verdict), j.reason)});
+    t.rows.push_back({display_name(c.a->workload, c.a->precision),
+                      std::string(to_string(c.a->precision)), implementation_label(*c.a),
+                      c.a->device.label(), c.a->problem.label(), median(*c.a, c.a_median),
+                      median(*c.b, c.b_median),
+                      j.time_ratio > 0 ? signed_percent(j.time_ratio - 1) : "-",
+                      j.p_value ? fmt::format("{:.2g}", *j.p_value) : "-",
+                      j.noise > 0 ? fmt::format("{:.1f}%", 100 * j.noise) : "-",
+                      j.reason.empty() ? std::string(to_string(j.verdict))
+                                       : fmt::format("{} ({})", to_string(j.verdict), j.reason)});
     ++counts[j.verdict];
   }
   std::string out = t.plain();

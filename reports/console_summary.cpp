@@ -24,7 +24,7 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
     }
     const bool ok = median_s(r).has_value();
     t.rows.push_back({display_name(r.workload, r.precision), std::string(to_string(r.precision)),
-                      r.implementation, r.device.label(), r.problem.label(),
+                      implementation_label(r), r.device.label(), r.problem.label(),
                       ok ? duration(r.stats->median) : "-", ok ? throughput(headline(r)) : "-",
                       ok ? percent(r.percent_of_peak) : "-", result_text(r)});
   }

@@ -105,9 +105,20 @@ const MeasurementRecord* bandwidth_reference(const std::vector<Group>& groups, W
   return best;
 }
 
+std::string end_to_end_text(const std::string& timing) {
+  if (timing == "end_to_end_pinned") return "end to end from pinned host memory";
+  if (timing == "end_to_end_pageable") return "end to end from pageable host memory";
+  return "";
+}
+
+std::string implementation_label(const MeasurementRecord& r) {
+  const std::string how = end_to_end_text(r.timing);
+  return how.empty() ? r.implementation : fmt::format("{}, {}", r.implementation, how);
+}
+
 std::string where(const MeasurementRecord& r) {
-  return fmt::format("{} {} on {}, {}", display_name(r.workload, r.precision), r.implementation,
-                     r.device, r.problem.label());
+  return fmt::format("{} {} on {}, {}", display_name(r.workload, r.precision),
+                     implementation_label(r), r.device, r.problem.label());
 }
 
 std::string result_text(const MeasurementRecord& r) {
@@ -289,7 +300,7 @@ Table group_table(const Group& g) {
 
   for (const auto* r : g.records) {
     const bool ok = median_s(*r).has_value();
-    std::vector<std::string> row = {r->problem.label(), r->implementation, r->device.label(),
+    std::vector<std::string> row = {r->problem.label(), implementation_label(*r), r->device.label(),
                                     ok ? duration(r->stats->median) : "-"};
     const auto value = [&](const std::optional<double>& v) {
       row.push_back(ok ? optional_value(v) : "-");
@@ -326,7 +337,7 @@ Table gpu_vs_cpu_table(const std::vector<Group>& groups) {
                {"Best CPU"}, {"CPU median", true}, {"Speedup", true}};
   for (const auto& m : gpu_vs_cpu(groups)) {
     t.rows.push_back({group_title(*m.group), m.problem.label(),
-                      fmt::format("{} ({})", m.gpu->implementation, m.gpu->device),
+                      fmt::format("{} ({})", implementation_label(*m.gpu), m.gpu->device),
                       duration(m.gpu->stats->median),
                       fmt::format("{} ({})", m.cpu->implementation, m.cpu->device),
                       duration(m.cpu->stats->median), ratio(m.speedup())});

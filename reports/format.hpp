@@ -75,6 +75,13 @@ const MeasurementRecord* fastest(const std::vector<const MeasurementRecord*>& re
 const MeasurementRecord* bandwidth_reference(const std::vector<Group>& groups, WorkloadId reference,
                                              const DeviceRef& device, Precision precision);
 
+// How a GPU run was timed when it was timed end to end by the host (`timing`
+// "end_to_end_pinned", "end_to_end_pageable"): "end to end from pinned host memory"; "" for a
+// kernel's own timing (the host's clock on the CPU, CUDA events on a GPU).
+std::string end_to_end_text(const std::string& timing);
+// The implementation, and how it was timed when that was end to end: "cublas, end to end from
+// pinned host memory". Rows of one implementation timed two ways differ by it.
+std::string implementation_label(const MeasurementRecord& r);
 // "SGEMM omp on cpu, 256x256x256".
 std::string where(const MeasurementRecord& r);
 // "passed", or the disposition with its reason.

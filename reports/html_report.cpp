@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
+#include "reports/crossover.hpp"
 #include "reports/format.hpp"
 
 namespace flopbench {
@@ -91,28 +93,141 @@ struct Axis {
   double lo = 0, hi = 1;  // the domain; log: powers of ten
   std::vector<double> ticks;
 
-  double x(double v) const {
+  // Where v lies along the axis, from 0 to 1.
+  double fraction(double v) const {
     const double f =
         log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : v / hi;
-    return std::clamp(f, 0.0, 1.0) * kPlotWidth;
+    return std::clamp(f, 0.0, 1.0);
   }
+  double x(double v) const { return fraction(v) * kPlotWidth; }
 };
 
-Axis axis_for(double min_value, double max_value) {
+// From the power of ten at or below min_value to the one at or above max_value.
+Axis log_axis(double min_value, double max_value) {
   Axis a;
-  a.log = max_value / min_value > kLogScaleRange;
-  if (a.log) {
-    const double lo = std::floor(std::log10(min_value));
-    const double hi = std::max(lo + 1, std::ceil(std::log10(max_value)));
-    a.lo = std::pow(10.0, lo);
-    a.hi = std::pow(10.0, hi);
-    for (double e = lo; e <= hi; ++e) a.ticks.push_back(std::pow(10.0, e));
-  } else {
-    const double step = nice_step(max_value / 5);
-    a.hi = std::ceil(max_value / step) * step;
-    for (int i = 0; i * step <= a.hi * (1 + 1e-9); ++i) a.ticks.push_back(i * step);
-  }
+  a.log = true;
+  const double lo = std::floor(std::log10(min_value));
+  const double hi = std::max(lo + 1, std::ceil(std::log10(max_value)));
+  a.lo = std::pow(10.0, lo);
+  a.hi = std::pow(10.0, hi);
+  for (double e = lo; e <= hi; ++e) a.ticks.push_back(std::pow(10.0, e));
   return a;
+}
+
+Axis axis_for(double min_value, double max_value) {
+  if (max_value / min_value > kLogScaleRange) return log_axis(min_value, max_value);
+  Axis a;
+  const double step = nice_step(max_value / 5);
+  a.hi = std::ceil(max_value / step) * step;
+  for (int i = 0; i * step <= a.hi * (1 + 1e-9); ++i) a.ticks.push_back(i * step);
+  return a;
+}
+
+// ---- the sweep's chart: time per run against size, both axes logarithmic ----------------------
+
+constexpr double kSweepLeft = 78;  // the time axis's labels and title are left of this
+constexpr double kSweepPlotWidth = 600;
+constexpr double kSweepPlotHeight = 260;
+constexpr double kSweepLegendRow = 16;  // the legend, below the plot: a row per line and marker
+constexpr std::array kLineColours = {"#2f6db5", "#3b8f3b", "#b5642f", "#7b3fb5",
+                                     "#b53f6d", "#2f9fa5", "#8a7a00", "#555555"};
+
+struct SweepLine {
+  std::string label;  // "openblas · cpu", "cublas · gpu0 · GPU device time, ..."
+  bool gpu = false;   // drawn dashed
+  std::vector<std::pair<double, double>> points;  // (size, median time), ascending size
+};
+
+struct SweepMarker {
+  double size;
+  std::string label;
+};
+
+std::string sweep_chart_svg(const std::string& title, std::string_view size_unit,
+                            const std::vector<SweepLine>& lines,
+                            const std::vector<SweepMarker>& markers) {
+  double size_lo = 0, size_hi = 0, time_lo = 0, time_hi = 0;
+  bool first = true;
+  for (const auto& line : lines) {
+    for (const auto& [size, time] : line.points) {
+      size_lo = first ? size : std::min(size_lo, size);
+      size_hi = first ? size : std::max(size_hi, size);
+      time_lo = first ? time : std::min(time_lo, time);
+      time_hi = first ? time : std::max(time_hi, time);
+      first = false;
+    }
+  }
+  if (first) return "";
+  const Axis xs = log_axis(size_lo, size_hi);
+  const Axis ys = log_axis(time_lo, time_hi);
+  const auto px = [&](double size) { return kSweepLeft + xs.fraction(size) * kSweepPlotWidth; };
+  const auto py = [&](double time) { return kTop + (1 - ys.fraction(time)) * kSweepPlotHeight; };
+  const double bottom = kTop + kSweepPlotHeight;
+  const double legend_top = bottom + kAxisHeight + 14;
+  const double height =
+      legend_top + kSweepLegendRow * static_cast<double>(lines.size() + markers.size());
+
+  std::string out = fmt::format(
+      "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "role=\"img\" aria-label=\"{2}\">\n",
+      kChartWidth, height, html_escape(title));
+  for (const double t : xs.ticks) {
+    out += fmt::format(
+        "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+        px(t), kTop, bottom, bottom + 13, tick_text(t));
+  }
+  for (const double t : ys.ticks) {
+    out += fmt::format(
+        "<line class=\"grid\" x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\"/>"
+        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
+        kSweepLeft, py(t), kSweepLeft + kSweepPlotWidth, kSweepLeft - 4, py(t) + 4,
+        html_escape(duration(t)));
+  }
+  out += fmt::format(
+      "<text x=\"{0:.1f}\" y=\"{1}\" text-anchor=\"middle\">{2} (log scale)</text>\n"
+      "<text transform=\"translate(12 {3:.1f}) rotate(-90)\" text-anchor=\"middle\">time per "
+      "run (log scale)</text>\n",
+      kSweepLeft + kSweepPlotWidth / 2, bottom + kAxisHeight - 4, html_escape(size_unit),
+      kTop + kSweepPlotHeight / 2);
+  for (const auto& m : markers) {
+    out += fmt::format(
+        "<g><title>{0}</title><line class=\"marker\" x1=\"{1:.1f}\" y1=\"{2}\" "
+        "x2=\"{1:.1f}\" y2=\"{3}\"/></g>\n",
+        html_escape(m.label), px(m.size), kTop, bottom);
+  }
+  const double legend_x = kSweepLeft;
+  double legend_y = legend_top;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& line = lines[i];
+    const std::string_view colour = kLineColours[i % kLineColours.size()];
+    const std::string dash = line.gpu ? " stroke-dasharray=\"6 3\"" : "";
+    std::string path;
+    for (const auto& [size, time] : line.points)
+      path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "" : " ", px(size), py(time));
+    out += fmt::format(
+        "<g><title>{0}</title><polyline points=\"{1}\" fill=\"none\" stroke=\"{2}\" "
+        "stroke-width=\"1.8\"{3}/>",
+        html_escape(line.label), path, colour, dash);
+    for (const auto& [size, time] : line.points) {
+      out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.2\" fill=\"{}\"/>", px(size),
+                         py(time), colour);
+    }
+    out += fmt::format(
+        "</g>\n<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
+        "stroke=\"{3}\" stroke-width=\"1.8\"{4}/><text x=\"{5:.1f}\" y=\"{6:.1f}\">{7}</text>\n",
+        legend_x, legend_y, legend_x + 22, colour, dash, legend_x + 27, legend_y + 4,
+        html_escape(line.label));
+    legend_y += kSweepLegendRow;
+  }
+  for (const auto& m : markers) {
+    out += fmt::format(
+        "<line class=\"marker\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" "
+        "y2=\"{1:.1f}\"/><text x=\"{3:.1f}\" y=\"{4:.1f}\">{5}</text>\n",
+        legend_x, legend_y, legend_x + 22, legend_x + 27, legend_y + 4, html_escape(m.label));
+    legend_y += kSweepLegendRow;
+  }
+  return out + "</svg>\n";
 }
 
 // ---- the report's sections ----------------------------------------------------------------------
@@ -220,6 +335,59 @@ std::string glance_section(const ResultsDocument& doc, const std::vector<Group>&
                           m.speedup(), ratio(m.speedup()), BarKind::ratio});
   }
   return out + bar_chart_svg(chart) + gpu_vs_cpu_table(groups).html();
+}
+
+// The sweep: per workload and precision, every implementation's time against size with the
+// crossovers marked, then each crossover's table.
+std::string crossover_section(const ResultsDocument& doc, const std::vector<Group>& groups) {
+  const auto found = crossovers(doc);
+  if (found.empty()) return "";
+  std::string out =
+      "<h2 id=\"crossover\">Crossover: where the GPU beats the CPU</h2>\n<p>Median time per run "
+      "against problem size, both axes logarithmic: a solid line per CPU implementation, a dashed "
+      "one per GPU implementation and timing. The crossover is the smallest size from which the "
+      "GPU is faster than the fastest CPU implementation at every larger size measured, "
+      "interpolated between grid points (dashed red line); speedup = CPU median / GPU "
+      "median.</p>\n";
+  for (const auto& g : groups) {
+    std::vector<const Crossover*> mine;
+    for (const auto& c : found) {
+      if (c.workload == g.workload && c.precision == g.precision) mine.push_back(&c);
+    }
+    if (mine.empty()) continue;
+    std::vector<SweepLine> lines;
+    for (const auto* r : g.records) {
+      if (!median_s(*r) || machine_aggregate(*r)) continue;
+      std::string label = fmt::format("{} · {}", r->implementation, r->device);
+      if (on_gpu(*r)) label += " · " + gpu_timing_text(r->timing);
+      auto line = std::find_if(lines.begin(), lines.end(),
+                               [&](const SweepLine& l) { return l.label == label; });
+      if (line == lines.end()) line = lines.insert(lines.end(), {label, on_gpu(*r), {}});
+      line->points.emplace_back(sweep_size(r->problem), *median_s(*r));
+    }
+    std::vector<SweepMarker> markers;
+    std::string sentences;
+    for (const auto* c : mine) {
+      if (c->finding.size) {
+        markers.push_back(
+            {*c->finding.size, fmt::format("crossover, {}: {}", gpu_timing_text(c->gpu_timing),
+                                           crossover_size_text(*c))});
+      }
+      sentences += fmt::format("<li>{}: {}</li>\n", html_escape(gpu_timing_text(c->gpu_timing)),
+                               html_escape(crossover_sentence(*c)));
+    }
+    for (auto& line : lines) std::sort(line.points.begin(), line.points.end());
+    const std::string title = "Time per run of " + group_title(g);
+    const bool matrix = info(g.workload).size_kind == SizeKind::matrix;
+    out +=
+        fmt::format("<h3>{}</h3>\n<ul>\n{}</ul>\n{}", html_escape(group_title(g)), sentences,
+                    sweep_chart_svg(title, matrix ? "n (n × n × n)" : "elements", lines, markers));
+    for (const auto* c : mine) {
+      out += fmt::format("<p class=\"note\">{}</p>\n{}", html_escape(crossover_title(*c)),
+                         crossover_table(*c).html());
+    }
+  }
+  return out;
 }
 
 std::string throughput_section(const std::vector<Group>& groups) {
@@ -372,8 +540,9 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string body = header_section(doc);
   if (doc.acceptance) body += acceptance_section(*doc.acceptance);
-  body += glance_section(doc, groups) + throughput_section(groups) + peak_section(groups) +
-          inventory_section(doc.environment) + results_section(groups) + not_passed_section(doc);
+  body += glance_section(doc, groups) + crossover_section(doc, groups) +
+          throughput_section(groups) + peak_section(groups) + inventory_section(doc.environment) +
+          results_section(groups) + not_passed_section(doc);
   body +=
       "<h2 id=\"regenerating\">Regenerating</h2>\n<p>Every file of a results directory but "
       "results.json is generated from results.json: <code>flopbench report "

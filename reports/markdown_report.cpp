@@ -7,6 +7,7 @@
 
 #include "harness/core/workloads.hpp"
 #include "reports/acceptance_report.hpp"
+#include "reports/crossover.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
 
@@ -105,6 +106,21 @@ std::string gpu_vs_cpu_section(const std::vector<Group>& groups) {
          t.markdown();
 }
 
+std::string crossover_section(const ResultsDocument& doc) {
+  const auto found = crossovers(doc);
+  if (found.empty()) return "";
+  std::string out =
+      "\n## Crossover: where the GPU beats the CPU\n\nFor each workload and precision swept, the "
+      "smallest size from which the GPU is faster than the fastest CPU implementation at every "
+      "larger size measured, interpolated on log-log axes between grid points; speedup = CPU "
+      "median / GPU median. `crossover.csv` has the same figures.\n";
+  for (const Crossover& c : found) {
+    out += fmt::format("\n### {}\n\nCrossover: {}.\n\n{}", crossover_title(c),
+                       crossover_sentence(c), crossover_table(c).markdown());
+  }
+  return out;
+}
+
 std::string openblas_table(const std::vector<Group>& groups) {
   Table t;
   t.columns = {{"Workload"},         {"Problem"},        {"Implementation"}, {"Device"},
@@ -175,6 +191,7 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   if (groups.empty()) out += "\nNo measurements.\n";
   for (const auto& g : groups) out += group_section(g);
   out += gpu_vs_cpu_section(groups);
+  out += crossover_section(doc);
   const std::string ratios = openblas_table(groups) + stream_table(groups);
   if (!ratios.empty()) out += "\n## Reference ratios\n" + ratios;
   out += not_passed_section(doc);

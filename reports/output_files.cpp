@@ -29,6 +29,7 @@ std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json)
   std::vector<std::unique_ptr<Printer>> printers;
   if (include_results_json) printers.push_back(std::make_unique<JsonPrinter>());
   printers.push_back(std::make_unique<CsvPrinter>());
+  printers.push_back(std::make_unique<CrossoverCsvPrinter>());
   printers.push_back(std::make_unique<MarkdownPrinter>());
   printers.push_back(std::make_unique<GoogleBenchmarkPrinter>());
   printers.push_back(std::make_unique<HtmlPrinter>());

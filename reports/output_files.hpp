@@ -34,6 +34,16 @@ class CsvPrinter final : public Printer {
   std::string do_print(const ResultsDocument& doc) const override;
 };
 
+// crossover.csv: one row per size of each crossover of a sweep (reports/crossover.hpp); the
+// header alone when the run was not a sweep.
+class CrossoverCsvPrinter final : public Printer {
+ public:
+  CrossoverCsvPrinter() : Printer("crossover.csv") {}
+
+ protected:
+  std::string do_print(const ResultsDocument& doc) const override;
+};
+
 // report.md: inventory, per-workload tables, GPU vs CPU speedups, reference ratios, failures.
 class MarkdownPrinter final : public Printer {
  public:

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "harness/core/input_file.hpp"
+#include "reports/crossover.hpp"
 #include "reports/fleet.hpp"
 
 namespace flopbench {
@@ -273,6 +274,8 @@ void fields(S& s, Of<AcceptanceResult>) {
   s("passed", &R::passed);
 }
 
+json crossovers_json(const ResultsDocument& doc);
+
 template <class S>
 void fields(S& s, Of<ResultsDocument>) {
   using R = ResultsDocument;
@@ -281,6 +284,7 @@ void fields(S& s, Of<ResultsDocument>) {
   s("run", &R::run);
   s("measurements", &R::measurements);
   s.added_later("acceptance", &R::acceptance);
+  s.derived("crossovers", crossovers_json);
 }
 
 template <class S>
@@ -557,6 +561,33 @@ json write_value(const T& v) {
   } else {
     return write_record(v);
   }
+}
+
+// A sweep's crossovers (reports/crossover.hpp), derived from the measurements for readers of
+// the file.
+json crossovers_json(const ResultsDocument& doc) {
+  json out = json::array();
+  for (const Crossover& c : crossovers(doc)) {
+    json points = json::array();
+    for (const auto& p : c.points) {
+      const std::optional<double> gpu_s = p.gpu ? median_s(*p.gpu) : std::nullopt;
+      points.push_back({{"problem_label", p.problem.label()},
+                        {"size", write_value(p.size())},
+                        {"cpu_implementation", p.cpu->implementation},
+                        {"cpu_median_s", write_value(median_s(*p.cpu))},
+                        {"gpu_implementation", p.gpu ? json(p.gpu->implementation) : json(nullptr)},
+                        {"gpu_device", p.gpu ? json(p.gpu->device.label()) : json(nullptr)},
+                        {"gpu_median_s", write_value(gpu_s)},
+                        {"speedup", write_value(p.speedup())}});
+    }
+    out.push_back({{"workload", to_string(c.workload)},
+                   {"precision", to_string(c.precision)},
+                   {"gpu_timing", c.gpu_timing},
+                   {"size", write_value(c.finding.size)},
+                   {"basis", c.finding.basis},
+                   {"points", std::move(points)}});
+  }
+  return out;
 }
 
 // Walks a record's field list, writing each field into the JSON object.

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "reports/crossover.hpp"
 #include "reports/html_report.hpp"
 
 namespace flopbench {
@@ -25,6 +26,7 @@ struct Labels {
   std::string_view not_measured, unknown, gpus_measured, cpu_description, gpu_memory;
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
+  std::string_view crossover, crossover_from, crossover_not_reached;
 };
 
 constexpr Labels kEnglish{
@@ -80,7 +82,10 @@ constexpr Labels kEnglish{
     "Peak bases",
     "Reproduce: run the command above with flopbench {}; this sheet is regenerated from its "
     "results.json by flopbench sheet.",
-    "profile {}, seed {}, {} CPU threads, {} to {} UTC"};
+    "profile {}, seed {}, {} CPU threads, {} to {} UTC",
+    "Where the GPU wins (size sweep)",
+    "GPU faster than this machine's CPU for {} from {} ({}).",
+    "{}, {}: {}."};
 
 constexpr Labels kChinese{
     "zh-CN",
@@ -132,7 +137,10 @@ constexpr Labels kChinese{
     "规模。所有数值均为全部样本的中位数；results.json 保存了每个样本。",
     "峰值依据",
     "复现：使用 flopbench {} 运行上述命令；本简报由 flopbench sheet 根据其 results.json 重新生成。",
-    "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC"};
+    "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC",
+    "GPU 胜出的规模（规模扫描）",
+    "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
+    "{}，{}：{}。"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -367,6 +375,27 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
   return out + "</tbody>\n</table>\n" + bar_chart_svg(chart);
 }
 
+// One line per workload and precision of a sweep: from which size the GPU beats this machine's
+// CPU, transfers included where they were measured.
+std::string crossover_section(const ResultsDocument& doc, const Labels& l) {
+  const std::vector<Crossover> all = crossovers(doc);
+  std::string lines;
+  for (const Crossover* headline : headline_crossovers(all)) {
+    const Crossover& c = *headline;
+    const std::string workload =
+        fmt::format("{} ({})", display_name(c.workload, c.precision), to_string(c.precision));
+    const std::string timing = gpu_timing_text(c.gpu_timing);
+    lines += fmt::format(
+        "<li>{}</li>\n",
+        html_escape(c.finding.size ? fmt::format(fmt::runtime(l.crossover_from), workload,
+                                                 crossover_size_text(c), timing)
+                                   : fmt::format(fmt::runtime(l.crossover_not_reached), workload,
+                                                 timing, c.finding.basis)));
+  }
+  if (lines.empty()) return "";
+  return fmt::format("<h2>{}</h2>\n<ul>\n{}</ul>\n", l.crossover, lines);
+}
+
 std::string bandwidth_section(const SheetFigures& figures, const Labels& l) {
   std::string out = fmt::format("<h2>{}</h2>\n<table>\n<tbody>\n", l.bandwidth);
   for (const auto& b : figures.bandwidth) {
@@ -505,7 +534,8 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
       html_escape(or_unknown(env.flopbench_version)), html_escape(or_unknown(env.git_commit)));
   body += peak_section(figures, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
-  body += workload_section(doc, figures, l) + bandwidth_section(figures, l);
+  body +=
+      workload_section(doc, figures, l) + crossover_section(doc, l) + bandwidth_section(figures, l);
   body += conditions_section(doc, figures, l);
   return html_page(l.lang, fmt::format("{}: {}", l.title, or_unknown(env.host)), kSheetCss, body);
 }

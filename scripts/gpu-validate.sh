@@ -9,7 +9,7 @@
 #                           [--time-scale F]
 #
 # The steps, in order, each inside its own time box so that a slow one cannot starve the rest
-# (the boxes add up to 8 minutes; --time-scale multiplies them):
+# (the boxes add up to 9 minutes; --time-scale multiplies them):
 #   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else PyTorch's)
 #   info             flopbench info
 #   test NAME        each gpu-labelled test executable
@@ -17,6 +17,9 @@
 #                    flopbench check --spec auto of that run
 #   run-gemm, run-fp32, run-fp64
 #                    flopbench run at the cross-check's sizes (GEMM 4096 and 8192, 1 GiB vectors)
+#   sweep            flopbench run --sweep of SGEMM (CPU and GPU, 16^3 to 2048^3; the GPU on
+#                    device time and end to end): the crossover sizes, where the GPU starts to
+#                    beat the CPU, go into the summary
 #   pytorch          the same problems through PyTorch on the same GPU (gpu_validate.py)
 #   figures          every figure beside PyTorch's; cuBLAS GEMM and CUB sum must agree within 3 %
 #   memcheck-*, racecheck-*
@@ -286,6 +289,20 @@ flopbench_run run-gemm 50 --workloads gemm --sizes "$gemm_sizes"
 flopbench_run run-fp32 35 --workloads sum,dot,stream,transfer --precision fp32 \
   --sizes "$fp32_elements"
 flopbench_run run-fp64 25 --workloads sum,dot,stream --precision fp64 --sizes "$fp64_elements"
+
+# ---- the sweep: SGEMM from 16^3 to 2048^3 on the CPU and the GPU ---------------------------
+# Without a GPU there is no crossover to find, and the CPU half would only spend the time box.
+if [ -n "$no_device" ]; then
+  echo "== sweep"
+  record sweep failed 0 "$no_device" ""
+else
+  timed sweep 60 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm --out "$out/sweep"
+  crossover=""
+  if [ "$have_python" = 1 ] && [ -f "$out/sweep/results.json" ]; then
+    crossover=$(python3 "$helper" crossovers "$out/sweep/results.json" 2>>"$out/sweep.log" || true)
+  fi
+  finish_run sweep sweep.log "$out/sweep" "$crossover"
+fi
 
 # ---- the PyTorch cross-check ---------------------------------------------------------------
 if [ "$have_python" = 0 ]; then

@@ -194,6 +194,25 @@ def check_dispositions(args):
         passed, total, "; " + others if others else "", first))
 
 
+def print_crossovers(args):
+    """The crossovers of a sweep (results.json's "crossovers"), on one line."""
+    items = []
+    for c in load_json(args.results).get("crossovers", []):
+        gemm = c["workload"] == "gemm"
+        name = ({"fp32": "SGEMM", "fp64": "DGEMM"}[c["precision"]] if gemm
+                else "{} {}".format(c["workload"], c["precision"]))
+        timing = {"device_events": "device time", "end_to_end_pinned": "end to end, pinned",
+                  "end_to_end_pageable": "end to end, pageable",
+                  "": "no GPU"}.get(c["gpu_timing"], c["gpu_timing"])
+        size = c["size"]
+        where = ("not reached" if size is None
+                 else ("n = {:.0f}" if gemm else "{:.0f} elements").format(size))
+        items.append("{} ({}): {}".format(name, timing, where))
+    if not items:
+        raise Failed("{}: no crossovers (not a sweep?)".format(args.results))
+    print("crossover " + "; ".join(items))
+
+
 # ---- figures -------------------------------------------------------------------------------
 
 
@@ -338,6 +357,9 @@ def main(argv):
     d = commands.add_parser("dispositions", help="did every measurement pass")
     d.add_argument("results", nargs="+")
     d.set_defaults(run=check_dispositions)
+    c = commands.add_parser("crossovers", help="where a sweep's GPU starts to beat the CPU")
+    c.add_argument("results")
+    c.set_defaults(run=print_crossovers)
     f = commands.add_parser("figures", help="ours beside PyTorch's, in Markdown")
     f.add_argument("--results", nargs="+", required=True)
     f.add_argument("--pytorch")

@@ -6,8 +6,8 @@
 #   is 1. On a machine with a GPU this part is skipped (exit 77): there the script is the real,
 #   minutes-long validation, run by hand.
 # - the helper's parts that need no PyTorch: the figures and their agreement verdicts on the
-#   golden results with made-up PyTorch times, the dispositions, argument errors, and that a
-#   missing PyTorch is "not run" (exit 3), not a crash.
+#   golden results with made-up PyTorch times, the dispositions, a sweep's crossovers, argument
+#   errors, and that a missing PyTorch is "not run" (exit 3), not a crash.
 set -euo pipefail
 
 tarball=$1 tests=$2 source_dir=$3
@@ -65,6 +65,26 @@ EOF
   if [ "$rc" != 1 ] || ! grep -q '^failed: 13 of 17 measurements passed' "$tmp/err"; then
     fail "dispositions of the golden run exited $rc: $(cat "$tmp/err")"
   fi
+  # A sweep's crossovers on one line; a run that is not a sweep has none.
+  python3 - "$golden" "$tmp/sweep.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["crossovers"] = [
+    {"workload": "gemm", "precision": "fp32", "gpu_timing": "device_events", "size": 90.51},
+    {"workload": "gemm", "precision": "fp32", "gpu_timing": "end_to_end_pinned", "size": 300.2},
+    {"workload": "gemm", "precision": "fp64", "gpu_timing": "", "size": None},
+    {"workload": "dot", "precision": "fp32", "gpu_timing": "device_events", "size": 3000000}]
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+  line=$(python3 "$helper" crossovers "$tmp/sweep.json")
+  expected="crossover SGEMM (device time): n = 91; SGEMM (end to end, pinned): n = 300; DGEMM (no"
+  expected="$expected GPU): not reached; dot fp32 (device time): 3000000 elements"
+  [ "$line" = "$expected" ] || fail "crossovers of a sweep gave: $line"
+  rc=0
+  python3 "$helper" crossovers "$golden" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q 'no crossovers (not a sweep?)' "$tmp/err"; then
+    fail "crossovers of a run that is not a sweep exited $rc: $(cat "$tmp/err")"
+  fi
   rc=0
   python3 "$helper" pytorch --out "$tmp/p.json" --gemm-sizes 0 --fp32-elements 1 \
     --fp64-elements 1 2>"$tmp/err" || rc=$?
@@ -77,7 +97,7 @@ EOF
       fail "without PyTorch the cross-check exited $rc: $(cat "$tmp/err")"
     fi
   fi
-  echo "gpu-validate test: the helper's figures, dispositions and errors are right"
+  echo "gpu-validate test: the helper's figures, dispositions, crossovers and errors are right"
 else
   echo "gpu-validate test: no python3, the helper is not checked"
 fi
@@ -96,7 +116,7 @@ summary=$tmp/validation/summary.md
 grep -q '^Result: \*\*FAILED\*\*' "$summary" || fail "the summary does not say FAILED"
 grep -q '^| info | failed | [0-9]* | no CUDA device: ' "$summary" ||
   fail "the summary does not record 'no CUDA device': $(cat "$summary")"
-for step in bundle info "test test_gpu" run check run-gemm run-fp32 run-fp64 pytorch figures \
+for step in bundle info "test test_gpu" run check run-gemm run-fp32 run-fp64 sweep pytorch figures \
   memcheck-gemm memcheck-vectors racecheck-gemm racecheck-vectors sass; do
   grep -q "^| $step | \(passed\|failed\|timed out\|not run\) |" "$summary" ||
     fail "no row for step '$step' in the summary"

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -416,6 +417,53 @@ TEST_F(Cli, MatrixPrecisionsRunVerifiedAndReported) {
   const std::string md = read_text(out / "report.md");
   EXPECT_NE(md.find("### BF16 GEMM (bf16)"), std::string::npos) << md;
   EXPECT_NE(md.find("### INT8 GEMM (TOPS) (int8)"), std::string::npos) << md;
+}
+
+// A sweep on this machine: every size on the CPU in results.json, crossover.csv and the
+// reports; GPU work, where the build has it, unsupported with the reason when there is no GPU.
+TEST_F(Cli, SweepRecordsEverySizeAndItsCrossover) {
+  const fs::path out = dir_ / "sweep";
+  const Outcome o = flopbench(
+      {"run", "--sweep", "--workloads", "sgemm", "--sizes", "16,32,64", "--out", out.string()});
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_EQ(doc.run.profile, "sweep");
+  std::set<std::int64_t> cpu_sizes;
+  bool no_gpu = false;
+  for (const auto& m : doc.measurements) {
+    if (m.device == DeviceRef::cpu()) {
+      EXPECT_EQ(m.disposition, Disposition::passed) << m.reason;
+      cpu_sizes.insert(m.problem.n);
+    } else if (m.device.no_gpu()) {
+      no_gpu = true;
+      EXPECT_EQ(m.disposition, Disposition::unsupported);
+      EXPECT_EQ(m.reason.rfind("no CUDA device: ", 0), 0u) << m.reason;
+    }
+  }
+  EXPECT_EQ(cpu_sizes, (std::set<std::int64_t>{16, 32, 64}));
+
+  const auto raw = nlohmann::json::parse(read_text(out / "results.json"));
+  const auto& crossovers = raw.at("crossovers");
+  ASSERT_EQ(crossovers.size(), 1u) << crossovers.dump();
+  EXPECT_EQ(crossovers[0].at("workload"), "gemm");
+  EXPECT_EQ(crossovers[0].at("points").size(), 3u);
+  if (doc.environment.gpu.devices.empty()) {
+    EXPECT_TRUE(crossovers[0].at("size").is_null());
+    const std::string basis = crossovers[0].at("basis");
+    EXPECT_EQ(basis.rfind("not reached: ", 0), 0u) << basis;
+    if (no_gpu) {
+      EXPECT_NE(basis.find("no CUDA device: "), std::string::npos) << basis;
+    }
+  }
+  EXPECT_EQ(count_lines(read_text(out / "crossover.csv")), 1u + 3);
+  EXPECT_NE(read_text(out / "report.md").find("## Crossover: where the GPU beats the CPU"),
+            std::string::npos);
+  EXPECT_NE(read_text(out / "report.html").find("<polyline"), std::string::npos);
+
+  // --sweep is --profile sweep: naming another profile as well is refused.
+  expect_one_line_error(
+      flopbench({"run", "--sweep", "--profile", "quick", "--out", (dir_ / "x").string()}),
+      "--profile");
 }
 
 TEST_F(Cli, SelectionFlagsNarrowTheRun) {

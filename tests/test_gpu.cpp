@@ -1,7 +1,8 @@
 // GPU kernels on a real device: every registered GPU implementation against the CPU double
 // reference on odd sizes, with outputs poisoned (NaN) before the kernel runs so that an element
-// it never writes fails; determinism of the hand-written reductions; device-timed measurements
-// end to end; the machine aggregate, also on one GPU named twice. Every test here is skipped
+// it never writes fails; the end-to-end runs from host memory of the workloads a sweep runs;
+// determinism of the hand-written reductions; device-timed measurements end to end; the
+// machine aggregate, also on one GPU named twice. Every test here is skipped
 // where there is no CUDA device (ctest shows them as skipped, label "gpu").
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -75,6 +76,38 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
   // gemm cuda, cublas: 2 precisions x 9 shapes; sum cuda, cub, dot cuda, cublas, stream cuda:
   // 2 x 6; peak cuda: 2 x 3; transfer: 4 copies x fp32 x 6.
   EXPECT_EQ(checked, 2 * 2 * 9 + 5 * 2 * 6 + 2 * 3 + 4 * 6);
+}
+
+// A sweep times every GPU implementation of the workloads it runs also from host memory to host
+// memory (Kernel::run_end_to_end): each has such a run, from pinned and from pageable memory,
+// and the result it leaves on the device is right. The others have none.
+TEST(GpuKernels, SweptImplementationsRunEndToEndFromEitherHostMemory) {
+  SKIP_WITHOUT_GPUS(1u);
+  int checked = 0;
+  for (const Implementation* impl : gpu_implementations()) {
+    for (const Precision p : impl->spec.precisions) {
+      const bool swept =
+          !info(impl->workload).default_sizes(Profile::sweep, {}, p).problems.empty();
+      for (const Problem& problem : odd_problems(info(impl->workload))) {
+        const auto seed = fresh_seed();
+        SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl->workload, impl->name(), to_string(p),
+                                 problem.label(), seed));
+        auto trial = impl->make_trial(p, problem, seed, inventory().devices.front().index);
+        ASSERT_EQ(trial->kernel().has_end_to_end(), swept);
+        if (!swept) continue;
+        for (const HostMemory memory : {HostMemory::pinned, HostMemory::pageable}) {
+          trial->kernel().run_end_to_end(memory);
+          const Verification v = trial->verify();
+          EXPECT_TRUE(v.passed) << (memory == HostMemory::pinned ? "pinned" : "pageable") << ": "
+                                << v.method << ": error " << v.max_error << " allowed "
+                                << v.tolerance;
+        }
+        ++checked;
+      }
+    }
+  }
+  // gemm cuda, cublas: 2 precisions x 9 shapes; sum cuda, cub, dot cuda, cublas: 2 x 6.
+  EXPECT_EQ(checked, 2 * 2 * 9 + 4 * 2 * 6);
 }
 
 // Ragged in every dimension, with leading dimensions that keep 16-byte vectors aligned (M and

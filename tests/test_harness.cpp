@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <set>
 #include <utility>
 
 #include "app/cli_selection.hpp"
@@ -634,6 +636,66 @@ Environment two_gpu_environment() {
   return env;
 }
 
+// The sweep: gemm, sum and dot on one geometric grid for every device (the crossover needs
+// both sides at each size); the workloads whose GPU work differs from the CPU's are not swept.
+TEST(Selection, SweepRunsGemmSumAndDotOnOneGeometricGridForEveryDevice) {
+  Selection sel;
+  sel.profile = Profile::sweep;
+  const auto plan = plan_measurements(sel, two_gpu_environment());
+  std::map<std::pair<WorkloadId, DeviceKind>, std::set<std::int64_t>> sizes;
+  // GPU work three ways at each size: the kernel's own time, end to end from pinned and from
+  // pageable host memory.
+  std::map<std::string, std::vector<std::optional<HostMemory>>> gpu_timings;
+  for (const auto& req : plan) {
+    sizes[{req.implementation->workload, req.device.kind}].insert(req.problem.n);
+    if (req.device.on_gpu()) {
+      gpu_timings[fmt::format("{} {} {} {} {}", req.implementation->workload,
+                              req.implementation->name(), req.device, to_string(req.precision),
+                              req.problem.label())]
+          .push_back(req.end_to_end);
+    } else {
+      EXPECT_FALSE(req.end_to_end.has_value());
+    }
+    if (req.problem.is_matrix()) {
+      EXPECT_EQ(req.problem, Problem::matrix(req.problem.n, req.problem.n, req.problem.n));
+    }
+    if (req.device.on_gpu()) {
+      EXPECT_EQ(req.size_basis, "sweep: the CPU's grid, to find the crossover");
+    }
+  }
+  const std::set<std::int64_t> cubes = {16, 32, 64, 128, 256, 512, 1024, 2048};
+  std::set<std::int64_t> vectors;
+  for (std::int64_t n = 1024; n <= (std::int64_t{1} << 26); n *= 4) vectors.insert(n);
+  EXPECT_EQ(vectors.size(), 9u);
+  EXPECT_EQ(sizes.at({WorkloadId::gemm, DeviceKind::cpu}), cubes);
+  EXPECT_EQ(sizes.at({WorkloadId::sum, DeviceKind::cpu}), vectors);
+  EXPECT_EQ(sizes.at({WorkloadId::dot, DeviceKind::cpu}), vectors);
+  for (const auto& [what, timings] : gpu_timings) {
+    EXPECT_EQ(timings, (std::vector<std::optional<HostMemory>>{std::nullopt, HostMemory::pinned,
+                                                               HostMemory::pageable}))
+        << what;
+  }
+  for (const auto& [key, grid] : sizes) {
+    EXPECT_TRUE(key.first == WorkloadId::gemm || key.first == WorkloadId::sum ||
+                key.first == WorkloadId::dot)
+        << to_string(key.first) << " is swept";
+    // The GPU's grid (where GPU implementations are built) is the CPU's.
+    EXPECT_EQ(grid, sizes.at({key.first, DeviceKind::cpu}));
+  }
+
+  // A workload the sweep has no sizes for runs at the sizes given, and says so without them.
+  sel.workloads = parse_workloads("stream");
+  try {
+    plan_measurements(sel, test_environment());
+    ADD_FAILURE() << "planned stream in a sweep without sizes";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "nothing to run: profile sweep has no sizes for stream; give --sizes");
+  }
+  sel.sizes = parse_sizes("1K");
+  EXPECT_FALSE(plan_measurements(sel, test_environment()).empty());
+}
+
 TEST(Selection, GpusOptionParsesAllAndIndices) {
   EXPECT_FALSE(parse_gpus("all").has_value());
   EXPECT_EQ(parse_gpus("2,0,2"), (std::vector<int>{2, 0}));
@@ -687,7 +749,8 @@ TEST(Selection, GpuIndicesMustExist) {
   }
 }
 
-// What the fake GPUs below were asked to do, in order: "prepare gpuN", "run gpuN".
+// What the fake GPUs below were asked to do, in order: "prepare gpuN", "run gpuN",
+// "end to end pinned gpuN".
 class FakeGpuLog {
  public:
   void add(std::string event) {
@@ -710,7 +773,8 @@ FakeGpuLog& fake_gpu_log() {
 
 // GemmWith's host GEMM reporting a fixed "device" time per run, 0.1 s on GPU 0 and 0.2 s on
 // GPU 1 (far above the host's real time), so that the manual-time path and the aggregate's
-// arithmetic have known answers. GPU 1 computes with OnGpu1's fault.
+// arithmetic have known answers. GPU 1 computes with OnGpu1's fault. Its end-to-end run is the
+// host GEMM too, and reports no device time.
 template <Fault OnGpu1>
 struct OnFakeGpus {
   template <class T>
@@ -727,6 +791,12 @@ struct OnFakeGpus {
     void prepare_run() override { fake_gpu_log().add(fmt::format("prepare gpu{}", device_)); }
     void run() override {
       fake_gpu_log().add(fmt::format("run gpu{}", device_));
+      host_->run();
+    }
+    bool has_end_to_end() const override { return true; }
+    void run_end_to_end(HostMemory memory) override {
+      fake_gpu_log().add(fmt::format(
+          "end to end {} gpu{}", memory == HostMemory::pinned ? "pinned" : "pageable", device_));
       host_->run();
     }
     void read_c(std::span<T> c) override { host_->read_c(c); }
@@ -770,6 +840,39 @@ TEST(Measure, DeviceTimeIsTheSampleAndTheGpuPeakJudgesIt) {
   const MeasurementRecord d = measure(fp64, settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(d.disposition, Disposition::passed) << d.reason;
   EXPECT_NEAR(*d.peak.gflops, 132 * 64 * 2 * 2 * 1.98, 1e-6) << d.peak.basis;
+}
+
+// A sweep's end-to-end GPU measurement samples Kernel::run_end_to_end, every run of it, timed by
+// the host: never the kernel's own run and its fixed device time. A kernel without such a run is
+// unsupported, with the reason.
+TEST(Measure, EndToEndRunsAreTheSamplesAndTheHostTimesThem) {
+  const Environment env = two_gpu_environment();
+  const Problem problem = Problem::matrix(9, 8, 7);
+  for (const HostMemory memory : {HostMemory::pinned, HostMemory::pageable}) {
+    const bool pinned = memory == HostMemory::pinned;
+    SCOPED_TRACE(pinned ? "pinned" : "pageable");
+    fake_gpu_log().take();
+    const MeasurementRecord r =
+        measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0}), "", memory},
+                settings_for(Profile::quick, fresh_seed()), env);
+    ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+    EXPECT_EQ(r.timing, pinned ? "end_to_end_pinned" : "end_to_end_pageable");
+    EXPECT_TRUE(r.verification && r.verification->passed);
+    EXPECT_NE(r.stats->median, 0.1);  // the host's time, not the kernel's fixed device time
+    const std::vector<std::string> events = fake_gpu_log().take();
+    ASSERT_GE(events.size(), 1u + r.samples_s.size());  // the warm-up, then each sample's runs
+    const std::string expected = pinned ? "end to end pinned gpu0" : "end to end pageable gpu0";
+    for (const auto& event : events) EXPECT_EQ(event, expected);
+  }
+
+  const auto host_only = make_implementation<workloads::Gemm, GemmWith<Fault::none>::Kernel>(
+      {.name = "host", .device = DeviceKind::gpu, .description = "x"});
+  const MeasurementRecord r =
+      measure({&host_only, Precision::fp32, problem, DeviceRef::gpu({0}), "", HostMemory::pinned},
+              settings_for(Profile::quick, fresh_seed()), env);
+  EXPECT_EQ(r.disposition, Disposition::unsupported);
+  EXPECT_EQ(r.reason, "gemm host has no end-to-end run");
+  EXPECT_EQ(r.timing, "end_to_end_pinned");
 }
 
 TEST(Measure, MachineAggregateSumsFlopsOverTheSlowestGpu) {

@@ -30,10 +30,12 @@
 #include "harness/core/results.hpp"
 #include "harness/core/statistics.hpp"
 #include "reports/console.hpp"
+#include "reports/crossover.hpp"
 #include "reports/format.hpp"
 #include "reports/html_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
+#include "reports/sheet.hpp"
 #include "tests/test_support.hpp"
 
 namespace flopbench {
@@ -824,8 +826,8 @@ TEST(ReportsFiles, RegenerationIsByteIdentical) {
 
   std::set<std::string> names;
   for (const auto& e : fs::directory_iterator(a)) names.insert(e.path().filename().string());
-  EXPECT_EQ(names, (std::set<std::string>{"results.json", "results.csv", "report.md",
-                                          "google-benchmark.json", "report.html"}));
+  EXPECT_EQ(names, (std::set<std::string>{"results.json", "results.csv", "crossover.csv",
+                                          "report.md", "google-benchmark.json", "report.html"}));
   for (const auto& name : names) {
     SCOPED_TRACE(name);
     EXPECT_EQ(read_text(b / name), read_text(a / name));
@@ -834,6 +836,241 @@ TEST(ReportsFiles, RegenerationIsByteIdentical) {
     }
   }
   EXPECT_FALSE(fs::exists(c / "results.json"));
+}
+
+// ---- the sweep's crossover ------------------------------------------------------------------
+
+TEST(Crossover, InterpolatedOnLogLogAxesAfterTheLastSizeTheCpuWins) {
+  // The GPU wins at 16, loses at 32 and 64 (2x slower), then wins from 128 (2x faster) on: the
+  // crossover lies between 64 and 128, where log(gpu / cpu) is 0 on the line through them.
+  const std::vector<CrossoverPoint> points = {{16, 1e-6, 5e-7},
+                                              {32, 3e-6, 1.2e-5},
+                                              {64, 2.5e-5, 5e-5},
+                                              {128, 2e-4, 1e-4},
+                                              {256, 2e-3, 2e-4}};
+  const CrossoverFinding f = find_crossover(points);
+  ASSERT_TRUE(f.size.has_value()) << f.basis;
+  EXPECT_NEAR(*f.size, std::sqrt(64.0 * 128.0), 1e-9);
+  EXPECT_EQ(f.basis, "interpolated (log-log) between 64 and 128");
+
+  // Unequal ratios move it towards the point nearer a tie: 1.5x slower at 64, 3x faster at 128.
+  const std::vector<CrossoverPoint> skewed = {{64, 2e-5, 3e-5}, {128, 3e-4, 1e-4}};
+  const double t = std::log(1.5) / (std::log(1.5) + std::log(3.0));
+  EXPECT_NEAR(*find_crossover(skewed).size, 64 * std::pow(2.0, t), 1e-9);
+
+  // A tie is not a win: the crossover is the tied size itself.
+  const std::vector<CrossoverPoint> tied = {{64, 1e-5, 1e-5}, {128, 1e-4, 5e-5}};
+  EXPECT_NEAR(*find_crossover(tied).size, 64, 1e-9);
+}
+
+TEST(Crossover, NotReachedUnlessTheGpuWinsAtTheLargestSize) {
+  const std::vector<CrossoverPoint> dip = {
+      {1024, 1e-6, 5e-6}, {4096, 4e-6, 2e-6}, {16384, 1e-5, 2e-5}};
+  const CrossoverFinding f = find_crossover(dip);
+  EXPECT_FALSE(f.size.has_value());
+  EXPECT_EQ(f.basis, "not reached: the CPU is as fast or faster at the largest size, 16384");
+
+  const CrossoverFinding none = find_crossover({});
+  EXPECT_FALSE(none.size.has_value());
+  EXPECT_EQ(none.basis, "not reached: no size was measured on both the CPU and the GPU");
+}
+
+TEST(Crossover, FromTheSmallestSizeWhenTheGpuAlwaysWins) {
+  const std::vector<CrossoverPoint> points = {{16, 1e-5, 1e-6}, {32, 1e-4, 2e-6}};
+  const CrossoverFinding f = find_crossover(points);
+  ASSERT_TRUE(f.size.has_value());
+  EXPECT_EQ(*f.size, 16);
+  EXPECT_EQ(f.basis, "the GPU is faster at every size, from the smallest, 16");
+}
+
+TEST(Crossover, SweepSizeIsTheCubeSideOrTheElementCount) {
+  EXPECT_NEAR(sweep_size(Problem::matrix(256, 256, 256)), 256, 1e-9);
+  EXPECT_NEAR(sweep_size(Problem::matrix(64, 128, 256)), 128, 1e-9);
+  EXPECT_EQ(sweep_size(Problem::vector(4096)), 4096);
+}
+
+// A sweep whose GPU timings are injected: SGEMM crosses over between 64 and 128 on device time
+// (the GPU also wins at 16, which must not count, and a machine aggregate faster everywhere must
+// be left out) and between 128 and 256 end to end from pinned memory; DGEMM had no GPU; dot
+// never gets there.
+ResultsDocument sweep_document() {
+  ResultsDocument doc = test_document();
+  doc.run.profile = "sweep";
+  doc.run.command_line = {"flopbench", "run", "--sweep"};
+  doc.measurements.clear();
+  const auto passed = Disposition::passed;
+  const auto fp32 = Precision::fp32;
+  const auto cube = [](std::int64_t n) { return Problem::matrix(n, n, n); };
+  const std::vector<std::int64_t> sizes = {16, 32, 64, 128, 256};
+  const std::vector<double> omp = {1e-6, 4e-6, 3e-5, 2.4e-4, 2e-3};
+  const std::vector<double> openblas = {2e-6, 3e-6, 2.5e-5, 2e-4, 1.6e-3};
+  const std::vector<double> cublas = {5e-7, 1.2e-5, 5e-5, 1e-4, 2e-4};
+  const std::vector<double> end_to_end = {2e-5, 3e-5, 5e-5, 4e-4, 4e-4};
+  std::vector<Spec> specs;
+  std::vector<std::size_t> pinned;  // the specs timed end to end
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    specs.push_back({"gemm", "omp", "cpu", fp32, cube(sizes[i]), passed, omp[i]});
+    specs.push_back({"gemm", "openblas", "cpu", fp32, cube(sizes[i]), passed, openblas[i]});
+    specs.push_back({"gemm", "cublas", "gpu0", fp32, cube(sizes[i]), passed, cublas[i]});
+    specs.push_back({"gemm", "cublas", "gpu0+gpu1", fp32, cube(sizes[i]), passed, 1e-7});
+    pinned.push_back(specs.size());
+    specs.push_back({"gemm", "cublas", "gpu0", fp32, cube(sizes[i]), passed, end_to_end[i]});
+  }
+  for (const std::int64_t n : {16, 32}) {
+    specs.push_back({"gemm", "omp", "cpu", Precision::fp64, cube(n), passed, 1e-6 * n});
+    specs.push_back({"gemm", "cublas", "gpu", Precision::fp64, cube(n), Disposition::unsupported, 0,
+                     "no CUDA device: test"});
+  }
+  specs.push_back({"dot", "omp", "cpu", fp32, Problem::vector(1024), passed, 1e-6});
+  specs.push_back({"dot", "cuda", "gpu0", fp32, Problem::vector(1024), passed, 5e-6});
+  specs.push_back({"dot", "omp", "cpu", fp32, Problem::vector(4096), passed, 4e-6});
+  specs.push_back({"dot", "cuda", "gpu0", fp32, Problem::vector(4096), passed, 6e-6});
+  for (const auto& s : specs) doc.measurements.push_back(make_record(s, doc.environment));
+  for (const std::size_t i : pinned) doc.measurements[i].timing = "end_to_end_pinned";
+  return doc;
+}
+
+TEST(Crossover, FoundInASweepDocumentFromTheFastestOfEachSide) {
+  const ResultsDocument doc = sweep_document();
+  const std::vector<Crossover> found = crossovers(doc);
+  ASSERT_EQ(found.size(), 4u);
+
+  const Crossover& sgemm = found[0];
+  EXPECT_EQ(crossover_title(sgemm), "SGEMM (fp32), GPU device time, transfers excluded");
+  EXPECT_EQ(sgemm.gpu_timing, "device_events");
+  ASSERT_TRUE(sgemm.finding.size.has_value()) << sgemm.finding.basis;
+  EXPECT_NEAR(*sgemm.finding.size, std::sqrt(64.0 * 128.0), 1e-9);
+  EXPECT_EQ(crossover_size_text(sgemm), "n = 91");
+  ASSERT_EQ(sgemm.points.size(), 5u);
+  EXPECT_EQ(sgemm.points[0].cpu->implementation, "omp");  // the faster CPU at each size
+  EXPECT_EQ(sgemm.points[1].cpu->implementation, "openblas");
+  EXPECT_EQ(sgemm.points[0].gpu->device.label(), "gpu0");  // one GPU, never the aggregate
+  EXPECT_DOUBLE_EQ(*sgemm.points[0].speedup(), 2.0);
+  EXPECT_DOUBLE_EQ(*sgemm.points[4].speedup(), 8.0);
+
+  // End to end, from the same CPU figures: 2x slower at 128, 4x faster at 256.
+  const Crossover& pinned = found[1];
+  EXPECT_EQ(crossover_title(pinned),
+            "SGEMM (fp32), GPU end to end from pinned host memory, transfers included");
+  ASSERT_TRUE(pinned.finding.size.has_value()) << pinned.finding.basis;
+  EXPECT_NEAR(*pinned.finding.size, 128 * std::cbrt(2.0), 1e-9);
+  EXPECT_EQ(crossover_size_text(pinned), "n = 161");
+  EXPECT_EQ(pinned.points[4].gpu->timing, "end_to_end_pinned");
+
+  const Crossover& dgemm = found[2];
+  EXPECT_EQ(dgemm.gpu_timing, "");
+  EXPECT_FALSE(dgemm.finding.size.has_value());
+  EXPECT_EQ(dgemm.finding.basis,
+            "not reached: no GPU measurement passed (unsupported: no CUDA device: test)");
+  ASSERT_EQ(dgemm.points.size(), 2u);
+  EXPECT_EQ(dgemm.points[0].gpu, nullptr);
+  EXPECT_FALSE(dgemm.points[0].speedup().has_value());
+
+  const Crossover& dot = found[3];
+  EXPECT_EQ(dot.workload, WorkloadId::dot);
+  EXPECT_FALSE(dot.finding.size.has_value());
+  EXPECT_EQ(crossover_sentence(dot),
+            "not reached: the CPU is as fast or faster at the largest size, 4096");
+
+  // Only a sweep has crossovers: the same measurements in a standard run have none.
+  ResultsDocument standard = doc;
+  standard.run.profile = "standard";
+  EXPECT_TRUE(crossovers(standard).empty());
+  const ResultsDocument quick = test_document();
+  EXPECT_TRUE(crossovers(quick).empty());
+}
+
+TEST(Crossover, WrittenIntoResultsJsonAndNeverReadBack) {
+  const ResultsDocument doc = sweep_document();
+  const json j = to_json(doc);
+  const json& c = j.at("crossovers");
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].at("workload"), "gemm");
+  EXPECT_EQ(c[0].at("precision"), "fp32");
+  EXPECT_EQ(c[0].at("gpu_timing"), "device_events");
+  EXPECT_NEAR(c[0].at("size").get<double>(), std::sqrt(64.0 * 128.0), 1e-9);
+  EXPECT_EQ(c[0].at("basis"), "interpolated (log-log) between 64 and 128");
+  const json& first = c[0].at("points").at(0);
+  EXPECT_EQ(first.at("problem_label"), "16x16x16");
+  EXPECT_NEAR(first.at("size").get<double>(), 16, 1e-9);
+  EXPECT_EQ(first.at("cpu_implementation"), "omp");
+  EXPECT_EQ(first.at("cpu_median_s"), 1e-6);
+  EXPECT_EQ(first.at("gpu_implementation"), "cublas");
+  EXPECT_EQ(first.at("gpu_device"), "gpu0");
+  EXPECT_EQ(first.at("gpu_median_s"), 5e-7);
+  EXPECT_EQ(first.at("speedup"), 2.0);
+  EXPECT_EQ(c[1].at("gpu_timing"), "end_to_end_pinned");
+  EXPECT_TRUE(c[2].at("size").is_null());
+  EXPECT_EQ(c[2].at("gpu_timing"), "");
+  EXPECT_TRUE(c[2].at("points").at(0).at("gpu_median_s").is_null());
+  EXPECT_TRUE(c[2].at("points").at(0).at("speedup").is_null());
+  // Derived: reading ignores it (a file whose crossovers were edited reads the same) and
+  // writing makes it again.
+  json edited = j;
+  edited["crossovers"] = json::array();
+  const ResultsDocument back = results_from_json(edited);
+  EXPECT_TRUE(back.unknown_fields.empty());
+  EXPECT_EQ(canonical(back), canonical(doc));
+  EXPECT_EQ(to_json(test_document()).at("crossovers"), json::array());
+}
+
+TEST(Crossover, TablesChartAndSheetLine) {
+  const ResultsDocument doc = sweep_document();
+  const std::string csv = CrossoverCsvPrinter().print(doc);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 5 + 5 + 2 + 2);  // header and sizes
+  EXPECT_NE(csv.find("gemm,SGEMM,fp32,device_events,90.5097,interpolated (log-log) between 64 "
+                     "and 128,16x16x16,16,omp,1e-06,cublas,gpu0,5e-07,2\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("gemm,DGEMM,fp64,,,not reached: no GPU measurement passed (unsupported: no "
+                     "CUDA device: test),16x16x16,16,omp,1.6e-05,,,,\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_EQ(CrossoverCsvPrinter().print(test_document()).find('\n'),
+            CrossoverCsvPrinter().print(test_document()).size() - 1)
+      << "a run that is not a sweep has the header alone";
+
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("## Crossover: where the GPU beats the CPU"), std::string::npos);
+  EXPECT_NE(md.find("### SGEMM (fp32), GPU device time, transfers excluded\n\nCrossover: n = 91 "
+                    "(interpolated (log-log) between 64 and 128)."),
+            std::string::npos)
+      << md;
+  const auto rows = markdown_rows(md);
+  const auto [first, last] = rows.equal_range("SGEMM (fp32), GPU device time, transfers excluded");
+  ASSERT_EQ(std::distance(first, last), 1 + 5);  // the header and a row per size
+  EXPECT_EQ(std::prev(last)->second,
+            (std::vector<std::string>{"256x256x256", "openblas", "1.60 ms", "cublas (gpu0)",
+                                      "200 µs", "8.00×"}));
+  EXPECT_EQ(MarkdownPrinter().print(test_document()).find("Crossover"), std::string::npos);
+
+  const std::string html = HtmlPrinter().print(doc);
+  const auto at = html.find("id=\"crossover\"");
+  ASSERT_NE(at, std::string::npos);
+  // A line per implementation and timing (4 SGEMM, 1 DGEMM, 2 dot), the aggregate left out.
+  std::size_t lines = 0;
+  for (auto i = html.find("<polyline", at); i != std::string::npos;
+       i = html.find("<polyline", i + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 7u);
+  EXPECT_NE(html.find("<title>crossover, GPU device time, transfers excluded: n = 91</title>"),
+            std::string::npos);
+  const std::string section = html.substr(at, html.find("id=\"throughput\"") - at);
+  EXPECT_EQ(section.find("gpu0+gpu1"), std::string::npos);
+
+  // The sheet: a line per workload and precision, end to end where it was measured.
+  const std::string sheet = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(sheet.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n = 161 (GPU "
+                       "end to end from pinned host memory, transfers included)."),
+            std::string::npos)
+      << sheet;
+  EXPECT_EQ(sheet.find("from n = 91"), std::string::npos);
+  EXPECT_NE(sheet.find("dot (fp32), GPU device time, transfers excluded: not reached: the CPU is "
+                       "as fast or faster at the largest size, 4096."),
+            std::string::npos);
+  // The results tables tell the two timings of one implementation apart.
+  EXPECT_NE(md.find("| cublas, end to end from pinned host memory |"), std::string::npos);
 }
 
 TEST(ReportsFiles, AtomicWriteReplacesAndLeavesNoTemporary) {

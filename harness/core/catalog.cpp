@@ -52,7 +52,20 @@ std::vector<Problem> cubes(const std::vector<std::int64_t>& sizes) {
   return out;
 }
 
+// The sweep profile's grid, from..to by `factor`. Every device gets the same grid, so that the
+// CPU and the GPU meet at each size and the crossover between them can be found (reports/
+// crossover.hpp); the GPU's measurements note it.
+std::vector<std::int64_t> geometric_grid(std::int64_t from, std::int64_t to, std::int64_t factor) {
+  std::vector<std::int64_t> grid;
+  for (std::int64_t n = from; n <= to; n *= factor) grid.push_back(n);
+  return grid;
+}
+std::string sweep_basis(const SizingFacts& facts) {
+  return facts.device == DeviceKind::cpu ? "" : "sweep: the CPU's grid, to find the crossover";
+}
+
 DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision precision) {
+  if (profile == Profile::sweep) return {cubes(geometric_grid(16, 2048, 2)), sweep_basis(facts)};
   if (facts.device == DeviceKind::cpu) {
     switch (profile) {
       case Profile::quick:
@@ -61,6 +74,8 @@ DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision p
         return {cubes({1024}), ""};
       case Profile::full:
         return {cubes({1024, 2048, 4096}), ""};
+      case Profile::sweep:
+        break;  // above
     }
     throw std::logic_error("unknown profile");
   }
@@ -88,6 +103,8 @@ DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision p
       sizes = {4096, 8192, 16384};
       std::erase_if(sizes, [&](std::int64_t n) { return n > 4096 && !fits(n); });
       break;
+    case Profile::sweep:
+      break;  // above
   }
   return {cubes(sizes),
           fmt::format("GPU {} size: {} SMs, {:.0f} GiB; enough 128x128 tiles to fill every SM many "
@@ -105,6 +122,8 @@ DefaultSizes chain_sizes(Profile profile, const SizingFacts&, Precision) {
       return {{Problem::vector(std::int64_t{1} << 21)}, ""};
     case Profile::full:
       return {{Problem::vector(std::int64_t{1} << 23)}, ""};
+    case Profile::sweep:
+      return {};  // the GPU runs other work than the CPU at one size: no crossover to find
   }
   throw std::logic_error("unknown profile");
 }
@@ -115,6 +134,7 @@ DefaultSizes chain_sizes(Profile profile, const SizingFacts&, Precision) {
 // and a run lasts far longer than a launch; within a quarter of the GPU's memory.
 DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision precision) {
   const auto element = static_cast<std::int64_t>(size_of(precision));
+  if (profile == Profile::sweep) return {};  // not swept: the reductions are (reduction_sizes)
   if (facts.device == DeviceKind::cpu) {
     const auto beyond_cache = static_cast<std::int64_t>(std::bit_ceil(
         static_cast<std::uint64_t>(std::max<std::int64_t>(1, 4 * facts.cache_bytes / element))));
@@ -126,6 +146,8 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
         return {{Problem::vector(base)}, ""};
       case Profile::full:
         return {{Problem::vector(base), Problem::vector(4 * base)}, ""};
+      case Profile::sweep:
+        break;  // above
     }
     throw std::logic_error("unknown profile");
   }
@@ -142,6 +164,16 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
   }
   return {problems, fmt::format("GPU {} size: {} x L2 ({} MiB), beyond any cache",
                                 to_string(profile), multiple, l2 >> 20)};
+}
+
+// sum and dot: the profiles' vector sizes; the sweep from 1 Ki elements (in L1) to 64 Mi (far
+// beyond any last-level cache), x4 per step to keep the sweep within minutes on a small machine.
+DefaultSizes reduction_sizes(Profile profile, const SizingFacts& facts, Precision precision) {
+  if (profile != Profile::sweep) return vector_sizes(profile, facts, precision);
+  DefaultSizes sizes{{}, sweep_basis(facts)};
+  for (const auto n : geometric_grid(std::int64_t{1} << 10, std::int64_t{1} << 26, 4))
+    sizes.problems.push_back(Problem::vector(n));
+  return sizes;
 }
 
 constexpr std::string_view kTriadBasis =
@@ -177,7 +209,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = vector_flops<1>,
        .bytes = vector_bytes<1>,
        .host_bytes = vector_bytes<1>,
-       .default_sizes = vector_sizes},
+       .default_sizes = reduction_sizes},
       {.id = WorkloadId::dot,
        .name = "dot",
        .description = "dot product of two vectors, 2N FLOPs, 2N*size bytes",
@@ -187,7 +219,7 @@ const std::vector<WorkloadInfo>& table() {
        .flops = vector_flops<2>,
        .bytes = vector_bytes<2>,
        .host_bytes = vector_bytes<2>,
-       .default_sizes = vector_sizes},
+       .default_sizes = reduction_sizes},
       {.id = WorkloadId::stream,
        .name = "stream",
        .description = "STREAM triad a = x + s*y, 2N FLOPs, 3N*size bytes",

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@
 #include "harness/core/host_buffer.hpp"
 
 namespace flopbench {
+
+// Where the host side of an end-to-end GPU run lives (Kernel::run_end_to_end).
+enum class HostMemory { pinned, pageable };
 
 // Common to every kernel.
 class Kernel {
@@ -30,6 +34,12 @@ class Kernel {
   // Device kernels time run() with CUDA events and return that time here; host kernels return
   // nothing and are timed with the host's monotonic clock.
   virtual std::optional<double> device_seconds_of_last_run() const { return std::nullopt; }
+  // Device kernels that have one: a run from host memory to host memory, for a caller that times
+  // it with the host's clock, as an application would see it: the inputs copied to the device
+  // from `memory`, the launch, the result copied back, done when it returns. The first call
+  // prepares the host memory (untimed: the runner's first run is its warm-up).
+  virtual bool has_end_to_end() const { return false; }
+  virtual void run_end_to_end(HostMemory) { throw std::logic_error("no end-to-end run"); }
   // Facts for the result record (math mode, library choices, caveats).
   virtual std::vector<std::string> notes() const { return {}; }
   // Whether FP64 may run on tensor cores (cuBLAS DGEMM on GPUs that have them): % of peak is

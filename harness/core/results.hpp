@@ -196,7 +196,8 @@ struct MeasurementRecord {
   double bytes = 0;
 
   // Timing. One sample is the mean time per run over `iterations_per_sample` back-to-back runs.
-  std::string timing;  // "host_real_time" or "device_events"
+  // "host_real_time", "device_events", or a sweep's "end_to_end_pinned", "end_to_end_pageable"
+  std::string timing;
   std::vector<double> samples_s;
   std::vector<double> host_wall_s;  // host wall time per run for each sample
   std::int64_t iterations_per_sample = 0;

@@ -25,7 +25,7 @@ Enum parse_enum(std::string_view what, std::string_view s, const std::array<Enum
 constexpr std::array kDispositions = {Disposition::passed, Disposition::incorrect,
                                       Disposition::failed, Disposition::skipped,
                                       Disposition::unsupported};
-constexpr std::array kProfiles = {Profile::quick, Profile::standard, Profile::full};
+constexpr std::array kProfiles = {Profile::quick, Profile::standard, Profile::full, Profile::sweep};
 constexpr std::array kSeverities = {Severity::fail, Severity::warn};
 constexpr std::array kVerdicts = {Verdict::pass, Verdict::fail, Verdict::warn};
 
@@ -152,6 +152,8 @@ std::string_view to_string(Profile p) {
       return "standard";
     case Profile::full:
       return "full";
+    case Profile::sweep:
+      return "sweep";
   }
   throw std::logic_error("unknown profile");
 }

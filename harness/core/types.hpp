@@ -23,8 +23,9 @@ inline constexpr std::array kPrecisions = {Precision::fp32, Precision::fp64, Pre
 
 enum class DeviceKind { cpu, gpu };
 
-// The sizes and stopping rule a run uses by default.
-enum class Profile { quick, standard, full };
+// The sizes and stopping rule a run uses by default. `sweep` runs gemm, sum and dot over a
+// geometric grid of sizes, from tiny to large, on every device: where the GPU starts to win.
+enum class Profile { quick, standard, full, sweep };
 
 // What happened to a measurement. Every requested measurement ends with exactly one of these:
 // a result is never silently missing.

@@ -73,6 +73,7 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
   const SizingFacts gpu_facts = sizing_facts_of(env.gpu, gpus);
 
   std::vector<MeasurementRequest> plan;
+  std::vector<std::string_view> unsized;  // selected workloads the profile has no sizes for
   for (const WorkloadInfo& w : catalog()) {
     std::vector<std::optional<Precision>> restrictions;
     for (const auto& choice : sel.workloads) {
@@ -112,6 +113,10 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
         } else {
           for (const auto& s : sel.sizes) sizes.problems.push_back(to_problem(s, w));
         }
+        if (sizes.problems.empty() && !sel.workloads.empty() &&
+            std::find(unsized.begin(), unsized.end(), w.name) == unsized.end()) {
+          unsized.push_back(w.name);
+        }
         for (const Problem& problem : sizes.problems) {
           const auto check_fits = [&](double bytes, std::string_view what) {
             if (runs && available > 0 && bytes > 0.9 * static_cast<double>(available)) {
@@ -132,7 +137,8 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
             devices = {DeviceRef::gpu({})};
           } else {
             for (const int gpu : gpus) devices.push_back(DeviceRef::gpu({gpu}));
-            if (gpus.size() > 1 && w.machine_aggregate) {
+            // A sweep compares one GPU with the CPU: the aggregate is the machine's peak.
+            if (gpus.size() > 1 && w.machine_aggregate && sel.profile != Profile::sweep) {
               // Each GPU of the aggregate has its own inputs.
               check_fits(need * static_cast<double>(gpus.size()),
                          fmt::format(" on the {} GPUs at once (or choose fewer with --gpus)",
@@ -140,13 +146,24 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
               devices.push_back(DeviceRef::gpu(gpus));
             }
           }
+          // A sweep times GPU work three ways: the kernel alone, and end to end from pinned and
+          // from pageable host memory, where the transfers and the launch are in the time.
+          std::vector<std::optional<HostMemory>> timings = {std::nullopt};
+          if (kind == DeviceKind::gpu && sel.profile == Profile::sweep)
+            timings = {std::nullopt, HostMemory::pinned, HostMemory::pageable};
           for (const Implementation* impl : impls) {
-            for (const DeviceRef& device : devices)
-              plan.push_back({impl, p, problem, device, sizes.basis});
+            for (const DeviceRef& device : devices) {
+              for (const auto& timing : timings)
+                plan.push_back({impl, p, problem, device, sizes.basis, timing});
+            }
           }
         }
       }
     }
+  }
+  if (plan.empty() && !unsized.empty()) {
+    throw InputError(fmt::format("nothing to run: profile {} has no sizes for {}; give --sizes",
+                                 to_string(sel.profile), fmt::join(unsized, ", ")));
   }
   if (plan.empty()) {
     throw InputError(

@@ -32,12 +32,16 @@ struct MeasurementRequest {
   DeviceRef device;
   // Why a default size was chosen, where the device decided it (GPU sizes); recorded as a note.
   std::string size_basis;
+  // GPU work timed end to end by the host (Kernel::run_end_to_end), from this host memory;
+  // empty: the kernel's own time (CUDA events), or the CPU's.
+  std::optional<HostMemory> end_to_end;
 };
 
 // Every measurement the selection asks for, in report order: for GPU implementations, one per
-// selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate. A
-// precision selected by name also gives the implementations that lack it (where another
-// implementation of the workload has it) a request, which measure() records as unsupported. Throws
+// selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate; in a sweep,
+// each GPU measurement also end to end from pinned and from pageable host memory. A precision
+// selected by name also gives the implementations that lack it (where another implementation of
+// the workload has it) a request, which measure() records as unsupported. Throws
 // InputError for unknown implementation names or GPU indices, selections that match nothing,
 // and explicit sizes that do not fit in the available memory.
 std::vector<MeasurementRequest> plan_measurements(const Selection& selection,

@@ -71,10 +71,34 @@ void ensure_benchmark_initialised() {
   (void)once;
 }
 
+// How a measurement's runs are timed: the host's clock around a CPU kernel's run or around a GPU
+// run from host memory to host memory, or the GPU's own events.
+std::string timing_of(bool on_gpu, std::optional<HostMemory> end_to_end) {
+  if (!end_to_end) return on_gpu ? "device_events" : "host_real_time";
+  switch (*end_to_end) {
+    case HostMemory::pinned:
+      return "end_to_end_pinned";
+    case HostMemory::pageable:
+      return "end_to_end_pageable";
+  }
+  throw std::logic_error("unknown host memory");
+}
+
+// One run: the kernel's own, or end to end from host memory.
+void run_once(Kernel& kernel, std::optional<HostMemory> end_to_end) {
+  if (end_to_end) {
+    kernel.run_end_to_end(*end_to_end);
+  } else {
+    kernel.run();
+  }
+}
+
 // One round of `repetitions` samples through Google Benchmark, each of `iterations` back-to-back
-// runs; iterations == 0 lets it choose how many fill min_sample_s.
-void sample_round(Trial& trial, bool device_timed, double min_sample_s, int repetitions,
-                  std::int64_t iterations, SampleCollector& collector) {
+// runs; iterations == 0 lets it choose how many fill min_sample_s. Device-timed work takes its
+// time from the kernel's events; end-to-end runs are timed by the host.
+void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
+                  double min_sample_s, int repetitions, std::int64_t iterations,
+                  SampleCollector& collector) {
   ensure_benchmark_initialised();
   benchmark::ClearRegisteredBenchmarks();
   std::string error;
@@ -87,7 +111,7 @@ void sample_round(Trial& trial, bool device_timed, double min_sample_s, int repe
       }
       const auto t0 = Clock::now();
       try {
-        trial.kernel().run();
+        run_once(trial.kernel(), end_to_end);
       } catch (const std::exception& e) {
         error = e.what();
         state.SkipWithError(error.c_str());
@@ -165,11 +189,11 @@ void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor
   if (r.peak.gflops && r.gflops) r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
 }
 
-void sample(Trial& trial, bool device_timed, const StoppingRule& rule, double min_sample_s,
-            MeasurementRecord& r) {
+void sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
+            const StoppingRule& rule, double min_sample_s, MeasurementRecord& r) {
   SampleCollector collector;
   const auto start = Clock::now();
-  sample_round(trial, device_timed, min_sample_s, 1, 0, collector);
+  sample_round(trial, end_to_end, device_timed, min_sample_s, 1, 0, collector);
   for (;;) {
     if (!collector.error.empty()) break;
     const auto elapsed = seconds_since(start);
@@ -194,7 +218,7 @@ void sample(Trial& trial, bool device_timed, const StoppingRule& rule, double mi
       const auto fit = static_cast<int>((rule.time_limit_s - elapsed) / per_sample);
       repetitions = std::clamp(fit, 1, repetitions);
     }
-    sample_round(trial, device_timed, min_sample_s, repetitions, iterations, collector);
+    sample_round(trial, end_to_end, device_timed, min_sample_s, repetitions, iterations, collector);
   }
   r.samples_s = collector.samples;
   r.host_wall_s = collector.host_wall;
@@ -233,13 +257,14 @@ std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vect
 
 // Samples with the load sampler running beside them: the machine's load and GPU telemetry
 // during the samples go into the record.
-void sample_watched(Trial& trial, bool on_gpu, const StoppingRule& rule, double min_sample_s,
-                    const Environment& env, MeasurementRecord& r) {
+void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_end,
+                    const StoppingRule& rule, double min_sample_s, const Environment& env,
+                    MeasurementRecord& r) {
   const std::vector<int>& gpus = r.device.gpus;
   // GPU work keeps one host thread busy.
   LoadSampler sampler(on_gpu ? 1 : r.threads, gpus.empty() ? nullptr : gpu_telemetry(),
                       devices_of(env, gpus));
-  sample(trial, on_gpu, rule, min_sample_s, r);
+  sample(trial, end_to_end, on_gpu && !end_to_end, rule, min_sample_s, r);
   LoadSampler::Result during = sampler.stop();
   r.load = during.load;
   r.telemetry_during = std::move(during.gpus);
@@ -309,6 +334,16 @@ RunSettings settings_for(Profile profile, std::uint64_t seed) {
                 .time_limit_s = 30};
       s.min_sample_s = 0.05;
       break;
+    case Profile::sweep:
+      // Many sizes, each briefly: the minimum sample time gives a tiny problem thousands of runs
+      // per sample, and the time cap gives a large one a few samples.
+      s.rule = {.min_samples = 5,
+                .max_samples = 20,
+                .min_measured_s = 0.02,
+                .target_cv = 0.05,
+                .time_limit_s = 0.5};
+      s.min_sample_s = 0.002;
+      break;
   }
   return s;
 }
@@ -329,7 +364,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   r.threads = on_gpu ? 0 : omp_get_max_threads();
   r.flops = w.flops(req.problem);
   r.bytes = w.bytes(req.problem, req.precision);
-  r.timing = on_gpu ? "device_events" : "host_real_time";
+  r.timing = timing_of(on_gpu, req.end_to_end);
   auto finish = [&](Disposition d, std::string reason) {
     r.disposition = d;
     r.reason = std::move(reason);
@@ -357,17 +392,21 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     } else {
       trial = make(gpus.empty() ? -1 : gpus.front());
     }
+    if (req.end_to_end && !trial->kernel().has_end_to_end()) {
+      return finish(Disposition::unsupported,
+                    fmt::format("{} {} has no end-to-end run", w.name, impl.name()));
+    }
     r.flops = trial->flops();
     r.notes = trial->kernel().notes();
     if (!req.size_basis.empty()) r.notes.push_back("size: " + req.size_basis);
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
-    trial->kernel().run();
+    run_once(trial->kernel(), req.end_to_end);
     r.verification = trial->verify();
     if (r.verification->passed) {
-      sample_watched(*trial, on_gpu, settings.rule, std::max(settings.min_sample_s, w.min_sample_s),
-                     env, r);
+      sample_watched(*trial, on_gpu, req.end_to_end, settings.rule,
+                     std::max(settings.min_sample_s, w.min_sample_s), env, r);
     }
   } catch (const std::bad_alloc&) {
     return finish(Disposition::failed, "out of memory while setting up the inputs");

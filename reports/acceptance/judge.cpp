@@ -31,16 +31,17 @@ std::optional<double> value_of(const MeasurementRecord& r, Quantity q) {
   return std::nullopt;
 }
 
-// Whether `r` is a measurement of metric `m` on `device` (of any problem).
+// Whether `r` is a measurement of metric `m` on `device` (of any problem): the kernel's own
+// time, not a run timed end to end from host memory (a sweep's).
 bool measures_metric(const Metric& m, const DeviceRef& device, const MeasurementRecord& r) {
   return r.device == device && r.workload == m.workload && r.precision == m.precision &&
-         r.implementation == m.implementation;
+         r.implementation == m.implementation && end_to_end_text(r.timing).empty();
 }
 
 // Whether `a` and `b` measured the same thing: a re-measurement.
 bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b) {
   return a.device == b.device && a.workload == b.workload && a.precision == b.precision &&
-         a.implementation == b.implementation && a.problem == b.problem;
+         a.implementation == b.implementation && a.problem == b.problem && a.timing == b.timing;
 }
 
 // The measurement a metric names on a device: the largest problem (the closest to sustained

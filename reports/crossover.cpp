@@ -1,0 +1,173 @@
+#include "reports/crossover.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace flopbench {
+namespace {
+
+// A grid size: a whole number of elements or a cube's side.
+std::string size_text(double size) { return fmt::format("{:.0f}", size); }
+
+}  // namespace
+
+CrossoverFinding find_crossover(std::span<const CrossoverPoint> points) {
+  if (points.empty()) {
+    return {std::nullopt, "not reached: no size was measured on both the CPU and the GPU"};
+  }
+  const auto gpu_faster = [](const CrossoverPoint& p) { return p.gpu_s < p.cpu_s; };
+  std::size_t from = points.size();  // the GPU is faster from this point to the largest
+  while (from > 0 && gpu_faster(points[from - 1])) --from;
+  if (from == points.size()) {
+    return {std::nullopt,
+            fmt::format("not reached: the CPU is as fast or faster at the largest size, {}",
+                        size_text(points.back().size))};
+  }
+  if (from == 0) {
+    return {points.front().size,
+            fmt::format("the GPU is faster at every size, from the smallest, {}",
+                        size_text(points.front().size))};
+  }
+  // Times follow power laws in the size, piecewise: a straight line on log-log axes.
+  const CrossoverPoint& a = points[from - 1];
+  const CrossoverPoint& b = points[from];
+  const double ra = std::log(a.gpu_s / a.cpu_s);  // >= 0: the CPU as fast or faster
+  const double rb = std::log(b.gpu_s / b.cpu_s);  // < 0: the GPU faster
+  const double t = ra / (ra - rb);
+  const double size = std::exp(std::log(a.size) + t * (std::log(b.size) - std::log(a.size)));
+  return {size, fmt::format("interpolated (log-log) between {} and {}", size_text(a.size),
+                            size_text(b.size))};
+}
+
+double sweep_size(const Problem& p) {
+  if (!p.is_matrix()) return static_cast<double>(p.n);
+  return std::cbrt(static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.k));
+}
+
+std::optional<double> Crossover::Point::speedup() const {
+  if (!gpu) return std::nullopt;
+  return *median_s(*cpu) / *median_s(*gpu);
+}
+
+namespace {
+
+bool one_gpu(const MeasurementRecord& r) { return on_gpu(r) && !machine_aggregate(r); }
+
+// Why a group has no GPU figure: the first GPU measurement that did not pass says, else the
+// inventory's reason for having no GPU.
+std::string no_gpu_basis(const Group& g, const GpuInventory& gpu) {
+  for (const auto* r : g.records) {
+    if (on_gpu(*r) && !passed(*r)) {
+      return fmt::format("not reached: no GPU measurement passed ({}: {})",
+                         to_string(r->disposition), r->reason);
+    }
+  }
+  if (const std::string why = no_gpu_reason(gpu); !why.empty())
+    return fmt::format("not reached: no GPU measurement (no CUDA device: {})", why);
+  return "not reached: no GPU measurement in this run";
+}
+
+}  // namespace
+
+std::vector<Crossover> crossovers(const ResultsDocument& doc) {
+  std::vector<Crossover> out;
+  if (doc.run.profile != to_string(Profile::sweep)) return out;
+  for (const Group& g : groups_of(doc)) {
+    // The GPU runs other work than the CPU at the same size: the times do not compare.
+    if (info(g.workload).counted_flops) continue;
+    std::vector<Problem> sizes;
+    for (const Problem& p : problems_of(g)) {
+      if (fastest(g.records, p, [](const auto& r) { return !on_gpu(r); })) sizes.push_back(p);
+    }
+    if (sizes.empty()) continue;
+    std::sort(sizes.begin(), sizes.end(),
+              [](const Problem& a, const Problem& b) { return sweep_size(a) < sweep_size(b); });
+    std::vector<std::string> timings;  // of the passed GPU measurements, in document order
+    for (const auto* r : g.records) {
+      if (one_gpu(*r) && median_s(*r) &&
+          std::find(timings.begin(), timings.end(), r->timing) == timings.end()) {
+        timings.push_back(r->timing);
+      }
+    }
+    if (timings.empty()) timings.push_back("");
+    for (const std::string& timing : timings) {
+      Crossover c{g.workload, g.precision, timing, {}, {}};
+      std::vector<CrossoverPoint> both;
+      for (const Problem& p : sizes) {
+        const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
+        const auto* gpu =
+            fastest(g.records, p, [&](const auto& r) { return one_gpu(r) && r.timing == timing; });
+        c.points.push_back({p, cpu, gpu});
+        if (gpu) both.push_back({sweep_size(p), *median_s(*cpu), *median_s(*gpu)});
+      }
+      c.finding = timing.empty()
+                      ? CrossoverFinding{std::nullopt, no_gpu_basis(g, doc.environment.gpu)}
+                      : find_crossover(both);
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>& all) {
+  const auto rank = [](const Crossover& c) {
+    const std::array preference = {"end_to_end_pinned", "end_to_end_pageable", "device_events"};
+    const auto at = std::find(preference.begin(), preference.end(), c.gpu_timing);
+    return at - preference.begin();  // "" and unknown timings last
+  };
+  std::vector<const Crossover*> out;
+  for (const Crossover& c : all) {
+    const auto same = std::find_if(out.begin(), out.end(), [&](const Crossover* o) {
+      return o->workload == c.workload && o->precision == c.precision;
+    });
+    if (same == out.end()) {
+      out.push_back(&c);
+    } else if (rank(c) < rank(**same)) {
+      *same = &c;
+    }
+  }
+  return out;
+}
+
+std::string gpu_timing_text(const std::string& timing) {
+  if (timing.empty()) return "no GPU";
+  if (timing == "device_events") return "GPU device time, transfers excluded";
+  if (const std::string how = end_to_end_text(timing); !how.empty())
+    return fmt::format("GPU {}, transfers included", how);
+  return "GPU " + timing;
+}
+
+std::string crossover_title(const Crossover& c) {
+  return fmt::format("{} ({}), {}", display_name(c.workload, c.precision), to_string(c.precision),
+                     gpu_timing_text(c.gpu_timing));
+}
+
+std::string crossover_size_text(const Crossover& c) {
+  if (!c.finding.size) return "not reached";
+  if (info(c.workload).size_kind == SizeKind::matrix)
+    return fmt::format("n = {:.0f}", *c.finding.size);
+  return fmt::format("{:.0f} elements", *c.finding.size);
+}
+
+std::string crossover_sentence(const Crossover& c) {
+  if (!c.finding.size) return c.finding.basis;
+  return fmt::format("{} ({})", crossover_size_text(c), c.finding.basis);
+}
+
+Table crossover_table(const Crossover& c) {
+  Table t;
+  t.columns = {{"Problem"},     {"Fastest CPU"},      {"CPU median", true},
+               {"Fastest GPU"}, {"GPU median", true}, {"Speedup", true}};
+  for (const auto& p : c.points) {
+    const auto speedup = p.speedup();
+    t.rows.push_back({p.problem.label(), p.cpu->implementation, duration(*median_s(*p.cpu)),
+                      p.gpu ? fmt::format("{} ({})", p.gpu->implementation, p.gpu->device) : "-",
+                      p.gpu ? duration(*median_s(*p.gpu)) : "-", speedup ? ratio(*speedup) : "-"});
+  }
+  return t;
+}
+
+}  // namespace flopbench

@@ -1,0 +1,84 @@
+#pragma once
+
+// Where the GPU starts to win: for a sweep (profile `sweep`: each workload over a geometric grid
+// of sizes on every device), the smallest size from which the GPU beats the fastest CPU
+// implementation at every larger size measured, interpolated between grid points. Derived from
+// the measurements alone, like every output; results.json carries it for readers
+// (docs/results-schema.md, "crossovers").
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "reports/format.hpp"
+
+namespace flopbench {
+
+// One size measured on both sides: the fastest CPU median and the GPU's.
+struct CrossoverPoint {
+  double size = 0;  // n of an n x n x n GEMM, elements of a vector
+  double cpu_s = 0;
+  double gpu_s = 0;
+};
+
+struct CrossoverFinding {
+  std::optional<double> size;  // empty: not reached
+  std::string basis;           // how it was found, or why it was not
+};
+
+// The smallest size s such that the GPU is faster (gpu_s < cpu_s) at the first grid point at or
+// above s and at every larger one. Between the last point where the CPU was as fast or faster
+// and the next, s is where the line through the two points of log(gpu_s / cpu_s) against
+// log(size) crosses zero. The GPU faster at every point gives the smallest size; slower or
+// equal at the largest, or no points, gives "not reached". `points` ascend in size.
+CrossoverFinding find_crossover(std::span<const CrossoverPoint> points);
+
+// n for an n x n x n GEMM (the cube root of m * n * k in general), the element count of a
+// vector: the size a sweep's axis shows.
+double sweep_size(const Problem& p);
+
+// One workload and precision of a sweep against the GPU timed one way.
+struct Crossover {
+  WorkloadId workload;
+  Precision precision;
+  // The `timing` of the GPU measurements compared ("device_events"); "" when no GPU
+  // measurement passed, and so the crossover was not reached.
+  std::string gpu_timing;
+  struct Point {
+    Problem problem;
+    const MeasurementRecord* cpu;  // the fastest passed CPU measurement
+    const MeasurementRecord* gpu;  // the fastest passed one-GPU measurement; null: none passed
+    double size() const { return sweep_size(problem); }
+    std::optional<double> speedup() const;  // CPU median / GPU median
+  };
+  std::vector<Point> points;  // every size that passed on the CPU, ascending
+  CrossoverFinding finding;
+};
+
+// Every crossover of a sweep document, in report order; none when the run was not a sweep.
+// Workloads whose GPU does other work than the CPU at a size (FLOPs counted by the kernel) have
+// none. The points refer into `doc`, which must outlive them.
+std::vector<Crossover> crossovers(const ResultsDocument& doc);
+std::vector<Crossover> crossovers(const ResultsDocument&&) = delete;
+
+// One crossover per workload and precision, for a line on the sheet: end to end from pinned
+// memory where it was measured (what an application that keeps its data in pinned memory
+// waits for, transfers included), else end to end from pageable memory, else on device time,
+// else the one that says there was no GPU.
+std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>& all);
+std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>&&) = delete;
+
+// "device time", ...: how the GPU measurements of a crossover were timed, for people.
+std::string gpu_timing_text(const std::string& timing);
+// "SGEMM (fp32), GPU device time": what a crossover compares.
+std::string crossover_title(const Crossover& c);
+// "n = 300" for GEMM, "1.5 Mi elements" for vectors; "not reached".
+std::string crossover_size_text(const Crossover& c);
+// "n = 300 (interpolated (log-log) between 256 and 512)", or why it was not reached.
+std::string crossover_sentence(const Crossover& c);
+// One row per size: problem, fastest CPU and its median, the GPU's, speedup; for report.md and
+// report.html.
+Table crossover_table(const Crossover& c);
+
+}  // namespace flopbench
