@@ -23,6 +23,7 @@ test_packages=(
   chromium fonts-noto-cjk               # render report.html and the sheet (PDF, screenshot test; CJK glyphs)
   libbenchmark-tools python3-scipy      # Google Benchmark's compare.py reads google-benchmark.json
   openmpi-bin                           # mpirun: the fleet test launches ranks through it
+  slurmctld slurmd slurm-client         # srun: the fleet test's one-node Slurm cluster
 )
 case "${1:-}" in
   "") ;;

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# A fleet launched by Slurm (docs/fleet.md): a one-node cluster of this machine (slurmctld and
+# slurmd from a private configuration, on private ports, authentication off: nothing leaves the
+# machine) runs `srun -N1 -n2` of a quick SGEMM run, each task writing results/{job}/{host}-{rank}.
+# Both tasks must record Slurm as their launcher with their rank, local rank and job; `merge`
+# must merge them as one node's two ranks, and `check` must pass the fleet with a JUnit testsuite
+# per rank.
+#   fleet_srun_test.sh FLOPBENCH
+# Exit 77 (skipped) when Slurm's daemons are not installed or this is not root (slurmd is).
+set -euo pipefail
+
+flopbench=$1
+fail() {
+  echo "fleet srun test: $*" >&2
+  [ -f "${tmp:-}/slurmctld.log" ] && tail -n 20 "$tmp/slurmctld.log" "$tmp/slurmd.log" >&2
+  exit 1
+}
+for tool in slurmctld slurmd srun sinfo; do
+  command -v "$tool" >/dev/null || {
+    echo "fleet srun test: skipped: no $tool (Debian: apt-get install slurmctld slurmd slurm-client)"
+    exit 77
+  }
+done
+[ "$(id -u)" -eq 0 ] || {
+  echo "fleet srun test: skipped: slurmd runs jobs as their user only as root"
+  exit 77
+}
+
+tmp=$(mktemp -d)
+stop_cluster() {
+  local pids=()
+  for file in "$tmp"/slurmd.pid "$tmp"/slurmctld.pid; do
+    [ -f "$file" ] && pids+=("$(cat "$file")")
+  done
+  [ ${#pids[@]} -gt 0 ] && { kill "${pids[@]}" 2>/dev/null || true; }
+  # The daemons save their state as they stop: wait for them, up to 10 s, before removing it.
+  for _ in $(seq 100); do
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  rm -rf "$tmp"
+}
+trap stop_cluster EXIT
+cd "$tmp"
+host=$(hostname)
+mkdir state spool
+cat >slurm.conf <<EOF
+ClusterName=flopbench-test
+SlurmctldHost=$host
+SlurmctldPort=16817
+SlurmdPort=16818
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/none
+CredType=cred/none
+StateSaveLocation=$tmp/state
+SlurmdSpoolDir=$tmp/spool
+SlurmctldPidFile=$tmp/slurmctld.pid
+SlurmdPidFile=$tmp/slurmd.pid
+SlurmctldLogFile=$tmp/slurmctld.log
+SlurmdLogFile=$tmp/slurmd.log
+ProctrackType=proctrack/pgid
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=none
+ReturnToService=2
+NodeName=$host CPUs=$(nproc) State=UNKNOWN
+PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE
+EOF
+export SLURM_CONF=$tmp/slurm.conf
+slurmctld -f "$SLURM_CONF" -i || fail "slurmctld did not start"
+slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
+for _ in $(seq 60); do
+  sinfo -h -o %T 2>/dev/null | grep -q idle && break
+  sleep 0.5
+done
+sinfo -h -o %T | grep -q idle || fail "the node did not come up within 30 s"
+
+timeout 120 srun -N1 -n2 "$flopbench" run --profile quick --workloads sgemm --implementations omp \
+  --threads 1 --out 'runs/{job}/{host}-{rank}' >srun.log 2>&1 || { cat srun.log; fail "srun failed"; }
+
+dirs=(runs/*/"$host"-*)
+[ ${#dirs[@]} -eq 2 ] || fail "expected two results directories, got: ${dirs[*]}"
+job=$(basename "$(dirname "${dirs[0]}")")
+for rank in 0 1; do
+  results=runs/$job/$host-$rank/results.json
+  [ -f "$results" ] || fail "no $results"
+  grep -q '"launcher": "slurm"' "$results" || fail "$results: launcher not recorded"
+  grep -q "\"rank\": $rank," "$results" || fail "$results: rank $rank not recorded"
+  grep -q "\"local_rank\": $rank," "$results" || fail "$results: local rank $rank not recorded"
+  grep -q "\"job\": \"$job\"" "$results" || fail "$results: job $job not recorded"
+done
+
+# Two ranks sharing two cores may differ by much: only a rank that did not run is an outlier here.
+"$flopbench" merge runs/*/* --out fleet --expect-hosts 1 --threshold 99 >merge.log 2>&1 ||
+  { cat merge.log; fail "merge failed"; }
+cat merge.log
+grep -q "^1 of 1 expected nodes reported; 2 result(s) merged, 0 failed" merge.log || fail "merge: wrong summary"
+
+printf 'metric,comparator,bound,reference,severity,applies_to,description\n' >spec.csv
+printf 'cpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n' >>spec.csv
+"$flopbench" check --spec spec.csv --results fleet --junit junit.xml >check.log 2>&1 ||
+  { cat check.log; fail "check failed"; }
+for suite in "$host rank 0" "$host rank 1" fleet; do
+  grep -q "<testsuite name=\"$suite\"" junit.xml || fail "junit.xml has no testsuite '$suite'"
+done
+echo "fleet srun test: passed"
