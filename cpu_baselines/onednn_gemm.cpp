@@ -139,9 +139,29 @@ class OneDnnGemm final : public GemmKernel<T> {
 
 // Why oneDNN cannot run a precision on this CPU (it has no matmul for the type here); "" when it
 // can.
+// Whether oneDNN's INT8 kernels here multiply-add in INT32 (VNNI, AMX). Without, they pair
+// products into saturating INT16 sums (vpmaddubsw), which oneDNN documents: full-range inputs
+// would then verify as wrong through no fault of the hardware.
+bool int8_accumulates_exactly(dnnl::cpu_isa isa) {
+  switch (isa) {
+    case dnnl::cpu_isa::avx512_core_vnni:
+    case dnnl::cpu_isa::avx512_core_bf16:
+    case dnnl::cpu_isa::avx512_core_amx:
+    case dnnl::cpu_isa::avx2_vnni:
+      return true;
+    default:
+      return false;
+  }
+}
+
 template <class... Ts>
 std::string why_unavailable(Precision p) {
   std::string why;
+  if (p == Precision::int8 && !int8_accumulates_exactly(dnnl::get_effective_cpu_isa())) {
+    return fmt::format(
+        "oneDNN's INT8 matmul on ISA {} sums products in saturating INT16 (no VNNI or AMX)",
+        isa_name(dnnl::get_effective_cpu_isa()));
+  }
   const auto probe = [&]<class T>(T*) {
     if (precision_of<T>() != p) return;
     try {

@@ -213,12 +213,12 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         std::vector<double> ma, mb;
         for (const auto* r : runs_a) ma.push_back(median_time(*r));
         for (const auto* r : runs_b) mb.push_back(median_time(*r));
-        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra.device, ra.workload), rule);
+        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra), rule);
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {
         c.judgement =
-            judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra.device, ra.workload), rule);
+            judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra), rule);
         c.a_median = median_time(ra);
         c.b_median = median_time(*rb);
       }

@@ -40,7 +40,8 @@ struct CompareRule {
   // either way: B is slower or faster only when one median exceeds the other by more.
   double cpu_compute_floor = 0.60;
   double cpu_bandwidth_floor = 1.00;
-  // Not yet measured on a GPU: event-timed GPU work drifts far less than CPU work on a VM.
+  // Not yet measured on a GPU: event-timed GPU work drifts far less than CPU work on a VM. GPU
+  // work timed end to end by the host (a sweep's transfers and launch) has the CPU's floors.
   double gpu_noise_floor = 0.05;
   // With replicates, the noise is what the runs show (the widest spread of their medians on
   // either side), but never below this.
@@ -51,9 +52,9 @@ struct CompareRule {
   // p = 0.012 under the normal approximation, so a real change can be detected.
   std::size_t min_samples = 5;
 
-  double noise_floor(const DeviceRef& device, WorkloadId workload) const {
-    if (device.on_gpu()) return gpu_noise_floor;
-    return info(workload).bound == Bound::bandwidth ? cpu_bandwidth_floor : cpu_compute_floor;
+  double noise_floor(const MeasurementRecord& r) const {
+    if (r.device.on_gpu() && !r.timing.starts_with("end_to_end")) return gpu_noise_floor;
+    return info(r.workload).bound == Bound::bandwidth ? cpu_bandwidth_floor : cpu_compute_floor;
   }
 };
 

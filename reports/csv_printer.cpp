@@ -74,10 +74,10 @@ std::string CrossoverCsvPrinter::do_print(const ResultsDocument& doc) const {
     for (const auto& p : c.points) {
       out += csv_row({std::string(to_string(c.workload)), display_name(c.workload, c.precision),
                       std::string(to_string(c.precision)), c.gpu_timing, num(c.finding.size),
-                      c.finding.basis, p.problem.label(), num(p.size()), p.cpu->implementation,
-                      num(median_s(*p.cpu)), p.gpu ? p.gpu->implementation : "",
-                      p.gpu ? p.gpu->device.label() : "", p.gpu ? num(median_s(*p.gpu)) : "",
-                      num(p.speedup())});
+                      c.finding.basis, p.problem.label(), fmt::format("{:.0f}", p.size()),
+                      p.cpu->implementation, num(median_s(*p.cpu)),
+                      p.gpu ? p.gpu->implementation : "", p.gpu ? p.gpu->device.label() : "",
+                      p.gpu ? num(median_s(*p.gpu)) : "", num(p.speedup())});
     }
   }
   return out;

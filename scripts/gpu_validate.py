@@ -199,7 +199,8 @@ def print_crossovers(args):
     items = []
     for c in load_json(args.results).get("crossovers", []):
         gemm = c["workload"] == "gemm"
-        name = ({"fp32": "SGEMM", "fp64": "DGEMM"}[c["precision"]] if gemm
+        name = ({"fp32": "SGEMM", "fp64": "DGEMM"}.get(c["precision"], "GEMM " + c["precision"])
+                if gemm
                 else "{} {}".format(c["workload"], c["precision"]))
         timing = {"device_events": "device time", "end_to_end_pinned": "end to end, pinned",
                   "end_to_end_pageable": "end to end, pageable",

@@ -244,7 +244,7 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   for (const auto& m : doc.measurements) {
     ASSERT_EQ(m.disposition, Disposition::passed) << m.workload << ": " << m.reason;
     ASSERT_GE(m.samples_s.size(), CompareRule{}.min_samples);
-    floors.push_back(CompareRule{}.noise_floor(m.device, m.workload));
+    floors.push_back(CompareRule{}.noise_floor(m));
   }
   ASSERT_EQ(floors.size(), 6u);  // gemm, stream (memory-bound), peak at two precisions
   ASSERT_NE(*std::min_element(floors.begin(), floors.end()),
@@ -417,6 +417,27 @@ TEST_F(Cli, MatrixPrecisionsRunVerifiedAndReported) {
   const std::string md = read_text(out / "report.md");
   EXPECT_NE(md.find("### BF16 GEMM (bf16)"), std::string::npos) << md;
   EXPECT_NE(md.find("### INT8 GEMM (TOPS) (int8)"), std::string::npos) << md;
+}
+
+// oneDNN limited to an ISA without VNNI (its own ONEDNN_MAX_CPU_ISA) sums INT8 products in
+// saturating INT16: its INT8 GEMM is unsupported, with that reason, rather than "incorrect".
+TEST_F(Cli, OneDnnInt8WithoutVnniIsUnsupported) {
+  const std::string why =
+      registry().find(WorkloadId::gemm, "onednn")->unavailable_reason(Precision::int8);
+  if (!why.empty()) GTEST_SKIP() << "no oneDNN INT8 here at all: " << why;
+  const fs::path out = dir_ / "run";
+  setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE", 1);
+  setenv("DNNL_MAX_CPU_ISA", "AVX512_CORE", 1);
+  const Outcome run = flopbench({"run", "--workloads", "gemm_int8", "--implementations", "onednn",
+                                 "--sizes", "64", "--profile", "quick", "--out", out.string()});
+  unsetenv("ONEDNN_MAX_CPU_ISA");
+  unsetenv("DNNL_MAX_CPU_ISA");
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 1u);
+  EXPECT_EQ(doc.measurements[0].disposition, Disposition::unsupported);
+  EXPECT_NE(doc.measurements[0].reason.find("saturating INT16"), std::string::npos)
+      << doc.measurements[0].reason;
 }
 
 // A sweep on this machine: every size on the CPU in results.json, crossover.csv and the

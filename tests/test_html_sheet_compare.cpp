@@ -565,6 +565,24 @@ TEST(Compare, VerdictsOnKnownSamples) {
 }
 
 // The U test's tie loop once relied on NaN == NaN and never returned.
+// The floor follows how a record was timed: GPU events drift little, but a host-timed end-to-end
+// run (transfers, launch) has the CPU's floors; memory-bound CPU work the widest.
+TEST(Compare, NoiseFloorFollowsDeviceBoundAndTiming) {
+  const CompareRule rule;
+  MeasurementRecord r;
+  r.workload = WorkloadId::gemm;
+  EXPECT_EQ(rule.noise_floor(r), rule.cpu_compute_floor);
+  r.workload = WorkloadId::dot;
+  EXPECT_EQ(rule.noise_floor(r), rule.cpu_bandwidth_floor);
+  r.device = DeviceRef::gpu({0});
+  r.timing = "device_events";
+  EXPECT_EQ(rule.noise_floor(r), rule.gpu_noise_floor);
+  for (const char* host_timed : {"end_to_end_pinned", "end_to_end_pageable"}) {
+    r.timing = host_timed;
+    EXPECT_EQ(rule.noise_floor(r), rule.cpu_bandwidth_floor) << host_timed;
+  }
+}
+
 TEST(Compare, NanSamplesAreInconclusiveAndTheTestReturns) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const std::vector<double> a = {nan, 1, 2, nan, 3}, b = {nan, 3, 4, 5, 6};

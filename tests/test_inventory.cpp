@@ -441,6 +441,12 @@ TEST(InventoryPeakCpu, MatrixPrecisionsOnAvx512DotProducts) {
     EXPECT_TRUE(none.basis.starts_with("unknown: ")) << none.basis;
   }
   EXPECT_NE(cpu_peak(cpu, Precision::fp16, 2).basis.find("avx512_fp16"), std::string::npos);
+  // AVX512-FP16 accumulates in FP16: an FP16 GEMM into FP32 runs at FP32's rate, not twice it.
+  const CpuInventory sapphire = zen5({"fma", "avx2", "avx512f", "avx512_fp16"});
+  const Peak fp16 = cpu_peak(sapphire, Precision::fp16, 2);
+  ASSERT_TRUE(fp16.gflops.has_value()) << fp16.basis;
+  EXPECT_DOUBLE_EQ(*fp16.gflops, *cpu_peak(sapphire, Precision::fp32, 2).gflops);
+  EXPECT_NE(fp16.basis.find("FP16 converted to FP32"), std::string::npos) << fp16.basis;
   // Without the instructions there is no BF16 or INT8 peak, never the FP32 rate instead.
   const CpuInventory plain = zen5({"fma", "avx2", "avx512f"});
   EXPECT_FALSE(cpu_peak(plain, Precision::bf16, 2).gflops.has_value());

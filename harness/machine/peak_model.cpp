@@ -151,7 +151,16 @@ CoreRate core_rate(const CpuInventory& cpu, const FmaUnits& fma, Precision preci
       if (flags_say("avx512_bf16")) return dot_product_rate(fma, 2, "BF16 FMA", "vdpbf16ps");
       return none("BF16 instructions (amx_bf16, avx512_bf16)");
     case Precision::fp16:
-      if (flags_say("avx512_fp16")) return dot_product_rate(fma, 2, "FP16 FMA", "vfmadd231ph");
+      // AVX512-FP16's FMAs accumulate in FP16, not in the FP32 that this GEMM promises: FP16
+      // inputs are multiplied as FP32 (converted, then FP32 FMAs), so FP32's rate is the ceiling.
+      // (AMX-FP16, which does accumulate in FP32, is not modelled yet.)
+      if (flags_say("avx512_fp16")) {
+        const int lanes = fma.width_bits / 32;
+        return {lanes * fma.pipes * 2.0,
+                fmt::format("{} FP32 lanes x {} FMA pipes x 2 (FP16 converted to FP32: "
+                            "AVX512-FP16's FMAs accumulate in FP16)",
+                            lanes, fma.pipes)};
+      }
       return none("FP16 arithmetic (avx512_fp16)");
     case Precision::int8:
       if (flags_say("amx_int8")) return amx_rate(2048, "INT8 ops");
