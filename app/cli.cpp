@@ -329,6 +329,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
 
   MeasuredRun run{std::move(doc), dir, {}};
   measure_requests(run, plan, settings_for(sel.profile, opt.seed));
+  apply_measured_ceilings(run.doc.measurements);
   run.doc.run.finished_utc = utc_now();
   run.doc.run.interrupted = interrupt_requested();
   return run;
@@ -339,6 +340,7 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
   std::vector<MeasurementRequest> again;
   for (const std::size_t i : indices) again.push_back(run.requests.at(i));
   measure_requests(run, again, settings_for(parse_profile(opt.profile), opt.seed));
+  apply_measured_ceilings(run.doc.measurements);
   run.doc.run.finished_utc = utc_now();
   run.doc.run.interrupted = interrupt_requested();
 }

@@ -957,6 +957,49 @@ TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {
   EXPECT_EQ(throttle_note(r), "throttled: gpu1 sw_power_cap+hw_slowdown (after)");
 }
 
+// A CPU with no theoretical peak: the peak workload measured on the same device, precision and
+// threads is the ceiling, its best rate where it ran at several sizes; nothing else borrows it.
+TEST(Measure, MeasuredPeakIsTheCeilingWhereNoTheoreticalPeakIsKnown) {
+  const auto record = [](WorkloadId workload, Precision p, int threads, double gflops) {
+    MeasurementRecord r;
+    r.workload = workload;
+    r.device = DeviceRef::cpu();
+    r.precision = p;
+    r.threads = threads;
+    r.problem = Problem::vector(1000);
+    r.disposition = Disposition::passed;
+    r.gflops = gflops;
+    r.peak = {std::nullopt, "unknown: GenuineIntel family 6 model 151 (0x97) is not in the table"};
+    return r;
+  };
+  std::vector<MeasurementRecord> records = {
+      record(WorkloadId::gemm, Precision::fp32, 2, 50),
+      record(WorkloadId::gemm, Precision::fp64, 2, 30),  // no fp64 peak measured
+      record(WorkloadId::gemm, Precision::fp32, 1, 20),  // other thread count
+      record(WorkloadId::dot, Precision::fp32, 2, 5),    // bandwidth-bound: no peak at all
+      record(WorkloadId::peak, Precision::fp32, 2, 160),
+      record(WorkloadId::peak, Precision::fp32, 2, 200),  // the best of the sizes
+  };
+  records[4].problem = Problem::vector(64);
+  apply_measured_ceilings(records);
+  ASSERT_TRUE(records[0].peak.gflops.has_value()) << records[0].peak.basis;
+  EXPECT_DOUBLE_EQ(*records[0].peak.gflops, 200);
+  EXPECT_DOUBLE_EQ(*records[0].percent_of_peak, 25);
+  EXPECT_TRUE(records[0].peak.basis.starts_with("measured: the peak workload's best rate, 200.0"))
+      << records[0].peak.basis;
+  EXPECT_NE(records[0].peak.basis.find("model 151"), std::string::npos) << records[0].peak.basis;
+  for (const std::size_t i : {1, 2, 3, 4, 5}) {
+    EXPECT_FALSE(records[i].peak.gflops.has_value()) << i;
+    EXPECT_FALSE(records[i].percent_of_peak.has_value()) << i;
+    EXPECT_TRUE(records[i].peak.basis.starts_with("unknown: ")) << i;
+  }
+  // A theoretical peak is never replaced.
+  records[1].peak = {100.0, "theory"};
+  records.push_back(record(WorkloadId::peak, Precision::fp64, 2, 90));
+  apply_measured_ceilings(records);
+  EXPECT_EQ(records[1].peak.basis, "theory");
+}
+
 // A host "copy" that is exact, misses the last element, or changes one by an ulp.
 enum class CopyFault { none, skip_last, one_ulp };
 template <CopyFault F>
