@@ -134,18 +134,6 @@ void check_omp_num_threads() {
   }
 }
 
-std::vector<Precision> parse_precisions(const std::string& text) {
-  if (text == "all") return {};
-  std::vector<Precision> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item == "all") return {};
-    out.push_back(parse_precision(item));
-  }
-  return out;
-}
-
 // The console of a run: its failure (`run | head`, a full disk behind `>`) must not stop the
 // run. SIGPIPE interrupts it, and cli_main reports a failed stdout at exit.
 template <class... Args>
@@ -531,6 +519,7 @@ int cli_main(int argc, char** argv) {
       add_run_command(app),    add_list_command(app),  add_info_command(app),
       add_report_command(app), add_sheet_command(app), add_compare_command(app),
       add_check_command(app),  add_spec_command(app),  add_merge_command(app),
+      add_burn_command(app),
   };
 
   // CLI11 would take an unknown command for a stray argument; name it instead.
