@@ -134,18 +134,6 @@ void check_omp_num_threads() {
   }
 }
 
-std::vector<Precision> parse_precisions(const std::string& text) {
-  if (text == "all") return {};
-  std::vector<Precision> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item == "all") return {};
-    out.push_back(parse_precision(item));
-  }
-  return out;
-}
-
 // The console of a run: its failure (`run | head`, a full disk behind `>`) must not stop the
 // run. SIGPIPE interrupts it, and cli_main reports a failed stdout at exit.
 template <class... Args>
@@ -329,6 +317,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
 
   MeasuredRun run{std::move(doc), dir, {}};
   measure_requests(run, plan, settings_for(sel.profile, opt.seed));
+  apply_measured_ceilings(run.doc.measurements);
   run.doc.run.finished_utc = utc_now();
   run.doc.run.interrupted = interrupt_requested();
   return run;
@@ -339,6 +328,7 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
   std::vector<MeasurementRequest> again;
   for (const std::size_t i : indices) again.push_back(run.requests.at(i));
   measure_requests(run, again, settings_for(parse_profile(opt.profile), opt.seed));
+  apply_measured_ceilings(run.doc.measurements);
   run.doc.run.finished_utc = utc_now();
   run.doc.run.interrupted = interrupt_requested();
 }
@@ -529,6 +519,7 @@ int cli_main(int argc, char** argv) {
       add_run_command(app),    add_list_command(app),  add_info_command(app),
       add_report_command(app), add_sheet_command(app), add_compare_command(app),
       add_check_command(app),  add_spec_command(app),  add_merge_command(app),
+      add_burn_command(app),
   };
 
   // CLI11 would take an unknown command for a stray argument; name it instead.

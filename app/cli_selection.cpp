@@ -46,4 +46,29 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& 
   return gpus;
 }
 
+std::vector<Precision> parse_precisions(const std::string& text) {
+  if (text == "all") return {};
+  std::vector<Precision> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == "all") return {};
+    out.push_back(parse_precision(item));
+  }
+  return out;
+}
+
+double parse_duration(std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string_view unit(end, text.data() + text.size());
+  const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+  if (error != std::errc() || scale == 0 || !(value > 0) || value * scale > 7 * 86400) {
+    throw InputError(fmt::format(
+        "--duration {}: expected a positive number of seconds, with s, m or h (up to 7 days)",
+        text));
+  }
+  return value * scale;
+}
+
 }  // namespace flopbench

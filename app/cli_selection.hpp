@@ -3,6 +3,7 @@
 // Parsers of the selection options that `run` and `check` share.
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,5 +19,13 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& 
 
 // Parses a --workloads value ("gemm,sum", "sgemm"); InputError on unknown names.
 std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated);
+
+// Parses a --precision value: comma-separated names ("fp32,fp64"); empty for "all". InputError
+// on unknown names.
+std::vector<Precision> parse_precisions(const std::string& text);
+
+// Parses a --duration value: seconds, or a number with s, m or h ("10m"); positive, at most 7
+// days. InputError otherwise.
+double parse_duration(std::string_view text);
 
 }  // namespace flopbench

@@ -586,6 +586,41 @@ TEST_F(Cli, CtrlCKeepsWhatWasMeasuredAndExits130) {
   }
 }
 
+// The CPU, with every GPU; without a GPU it is burned anyway, saying so. Both precisions in
+// turn, a verdict each, exit 0.
+TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
+  const Outcome o = flopbench({"burn", "--cpu", "--duration", "1.5s", "--precision", "fp32,fp64",
+                               "--size", "128", "--progress", "1"});
+  EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
+  if (!FLOPBENCH_HAVE_CUDA) {
+    EXPECT_NE(o.out.find("burning the CPU"), std::string::npos) << o.out;
+  }
+  EXPECT_NE(o.out.find("cpu   FP32 OK"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("cpu   FP64 OK"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("GFLOP/s"), std::string::npos) << o.out;
+}
+
+TEST_F(Cli, BurnRejectsBadDurationsAndPrecisions) {
+  expect_one_line_error(flopbench({"burn", "--duration", "10x"}), "--duration 10x");
+  expect_one_line_error(flopbench({"burn", "--duration", "0"}), "--duration 0");
+  expect_one_line_error(flopbench({"burn", "--duration", "5s", "--precision", "bf16"}),
+                        "a burn runs fp32, fp64");
+  expect_one_line_error(flopbench({"burn"}), "--duration");
+}
+
+TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
+  testing::Process p({"burn", "--cpu", "--duration", "10m", "--size", "128", "--progress", "1"},
+                     dir_ / "capture");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (p.out().find(" runs, ") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(), kExitInterrupted) << p.out() << p.err();
+  EXPECT_NE(p.out().find("cpu   FP64 OK"), std::string::npos) << p.out();
+}
+
 TEST(ExitStatus, FailuresAndInterruptionsAreNonZero) {
   ResultsDocument doc;
   doc.measurements.resize(2);

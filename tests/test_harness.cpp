@@ -16,6 +16,7 @@
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/measure/burn.hpp"
 #include "harness/measure/runner.hpp"
 #include "tests/test_support.hpp"
 
@@ -73,6 +74,17 @@ TEST(Sizes, ParsesCountsSuffixesAndShapes) {
   EXPECT_EQ(parse_size("2k"), (SizeSpec{0, 2048, 0}));
   EXPECT_EQ(parse_size("17x63x65"), (SizeSpec{17, 63, 65}));
   EXPECT_EQ(parse_sizes("1,2K").size(), 2u);
+}
+
+TEST(Durations, SecondsMinutesAndHours) {
+  EXPECT_DOUBLE_EQ(parse_duration("20"), 20);
+  EXPECT_DOUBLE_EQ(parse_duration("20s"), 20);
+  EXPECT_DOUBLE_EQ(parse_duration("1.5s"), 1.5);
+  EXPECT_DOUBLE_EQ(parse_duration("10m"), 600);
+  EXPECT_DOUBLE_EQ(parse_duration("2h"), 7200);
+  for (const char* bad : {"", "m", "0", "-5s", "10d", "10 m", "nan", "inf", "8d", "200h"}) {
+    EXPECT_THROW(parse_duration(bad), InputError) << bad;
+  }
 }
 
 TEST(Sizes, RejectsBadValuesWithTheEntryInTheMessage) {
@@ -955,6 +967,170 @@ TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {
                       .throttled = true};
   r.telemetry_after = {idle, capped};
   EXPECT_EQ(throttle_note(r), "throttled: gpu1 sw_power_cap+hw_slowdown (after)");
+}
+
+// A CPU with no theoretical peak: the peak workload measured on the same device, precision and
+// threads is the ceiling, its best rate where it ran at several sizes; nothing else borrows it.
+TEST(Measure, MeasuredPeakIsTheCeilingWhereNoTheoreticalPeakIsKnown) {
+  const auto record = [](WorkloadId workload, Precision p, int threads, double gflops) {
+    MeasurementRecord r;
+    r.workload = workload;
+    r.device = DeviceRef::cpu();
+    r.precision = p;
+    r.threads = threads;
+    r.problem = Problem::vector(1000);
+    r.disposition = Disposition::passed;
+    r.gflops = gflops;
+    r.peak = {std::nullopt, "unknown: GenuineIntel family 6 model 151 (0x97) is not in the table"};
+    return r;
+  };
+  std::vector<MeasurementRecord> records = {
+      record(WorkloadId::gemm, Precision::fp32, 2, 50),
+      record(WorkloadId::gemm, Precision::fp64, 2, 30),  // no fp64 peak measured
+      record(WorkloadId::gemm, Precision::fp32, 1, 20),  // other thread count
+      record(WorkloadId::dot, Precision::fp32, 2, 5),    // bandwidth-bound: no peak at all
+      record(WorkloadId::peak, Precision::fp32, 2, 160),
+      record(WorkloadId::peak, Precision::fp32, 2, 200),  // the best of the sizes
+  };
+  records[4].problem = Problem::vector(64);
+  apply_measured_ceilings(records);
+  ASSERT_TRUE(records[0].peak.gflops.has_value()) << records[0].peak.basis;
+  EXPECT_DOUBLE_EQ(*records[0].peak.gflops, 200);
+  EXPECT_DOUBLE_EQ(*records[0].percent_of_peak, 25);
+  EXPECT_TRUE(records[0].peak.basis.starts_with("measured: the peak workload's best rate, 200.0"))
+      << records[0].peak.basis;
+  EXPECT_NE(records[0].peak.basis.find("model 151"), std::string::npos) << records[0].peak.basis;
+  for (const std::size_t i : {1, 2, 3, 4, 5}) {
+    EXPECT_FALSE(records[i].peak.gflops.has_value()) << i;
+    EXPECT_FALSE(records[i].percent_of_peak.has_value()) << i;
+    EXPECT_TRUE(records[i].peak.basis.starts_with("unknown: ")) << i;
+  }
+  // A theoretical peak is never replaced.
+  records[1].peak = {100.0, "theory"};
+  records.push_back(record(WorkloadId::peak, Precision::fp64, 2, 90));
+  apply_measured_ceilings(records);
+  EXPECT_EQ(records[1].peak.basis, "theory");
+}
+
+// ---- burn-in ------------------------------------------------------------------------------------
+
+// A correct GEMM whose `Nth` run (counted over the kernel's life, across rearm's setups) goes
+// wrong as F says: one element an ulp off (a silent data corruption) or NaN.
+template <Fault F, int Nth>
+struct FailsOnRun {
+  template <class T>
+  class Kernel final : public GemmKernel<T> {
+    using Acc = accumulator_t<T>;
+
+   public:
+    void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
+    void run() override {
+      correct_.run();
+      ++runs_;
+    }
+    void read_c(std::span<Acc> out) override {
+      correct_.read_c(out);
+      if (runs_ != Nth) return;
+      if constexpr (F == Fault::nan) {
+        out[3] = std::numeric_limits<Acc>::quiet_NaN();
+      } else {
+        out[3] = std::nextafter(out[3], Acc(10));
+      }
+    }
+
+   private:
+    typename GemmWith<Fault::none>::template Kernel<T> correct_;
+    int runs_ = 0;
+  };
+};
+
+BurnSettings burn_settings(Precision p, double duration_s) {
+  return {.precision = p,
+          .problem = Problem::matrix(24, 20, 16),
+          .duration_s = duration_s,
+          .seed = fresh_seed(),
+          .window_s = 0.05};
+}
+
+const auto no_progress = [](const std::vector<BurnDevice>&, double) {};
+
+TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
+  const auto impl = make_implementation<workloads::Gemm,
+                                        FailsOnRun<Fault::perturb_one_element, 5>::template Kernel>(
+      {.name = "injected", .description = "x"});
+  // A long duration: the fault, not the clock, must end the burn.
+  auto devices =
+      burn({{&impl, DeviceRef::cpu()}}, burn_settings(Precision::fp64, 600), 600, no_progress);
+  judge_burn(devices, 0.1);
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+  EXPECT_EQ(devices[0].iterations, 5);
+  EXPECT_TRUE(devices[0].why.starts_with("iteration 5: element 3 (row 3, column 0) is "))
+      << devices[0].why;
+  EXPECT_NE(devices[0].why.find("where the first run gave"), std::string::npos) << devices[0].why;
+}
+
+TEST(Burn, NanIsFaultyEvenOnTheFirstRun) {
+  for (const Precision p : {Precision::fp32, Precision::fp64}) {
+    const auto impl =
+        make_implementation<workloads::Gemm, FailsOnRun<Fault::nan, 1>::template Kernel>(
+            {.name = "injected", .description = "x"});
+    auto devices = burn({{&impl, DeviceRef::cpu()}}, burn_settings(p, 600), 600, no_progress);
+    judge_burn(devices, 0.1);
+    EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty) << to_string(p);
+    EXPECT_EQ(devices[0].why, "iteration 1: element 3 (row 3, column 0) is nan") << to_string(p);
+  }
+}
+
+TEST(Burn, FailedRunIsFaulty) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  // Beyond any memory: the setup throws, and the burn says so instead of passing.
+  BurnSettings settings = burn_settings(Precision::fp64, 600);
+  settings.problem = Problem::matrix(1LL << 31, 1LL << 31, 16);
+  auto devices = burn({{omp, DeviceRef::cpu()}}, settings, 600, no_progress);
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+  EXPECT_TRUE(devices[0].why.starts_with("failed: ")) << devices[0].why;
+}
+
+// The hand-written OpenMP GEMM gives the same bits for the same inputs run after run.
+TEST(Burn, OmpGemmRepeatsBitForBit) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  for (const Precision p : {Precision::fp32, Precision::fp64}) {
+    BurnSettings settings = burn_settings(p, 0.3);
+    settings.problem = Problem::matrix(96, 80, 72);
+    auto devices = burn({{omp, DeviceRef::cpu()}}, settings, 600, no_progress);
+    judge_burn(devices, 0.1);
+    EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+    EXPECT_GT(devices[0].iterations, 1);
+    EXPECT_FALSE(devices[0].throughput.empty());
+    EXPECT_GT(devices[0].median_gflops(), 0);
+  }
+}
+
+TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
+  const auto device = [](int gpu, std::vector<double> rates, std::string fault = "") {
+    BurnDevice d{.device = DeviceRef::gpu({gpu}), .implementation = "cuda"};
+    for (const double r : rates) d.throughput.push_back({0, r});
+    d.fault = std::move(fault);
+    return d;
+  };
+  std::vector<BurnDevice> devices = {
+      device(0, {100, 101, 99}), device(1, {95, 91, 20}), device(2, {80, 85, 85}),
+      device(3, {500}, "iteration 2: element 0 (row 0, column 0) is inf")};
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok);
+  EXPECT_EQ(devices[1].verdict, BurnVerdict::ok);  // median 91: within 10% of 100
+  EXPECT_EQ(devices[2].verdict, BurnVerdict::degraded);
+  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
+  EXPECT_EQ(devices[3].verdict, BurnVerdict::faulty);
+  // A CPU is no GPU's sibling.
+  devices.push_back({.device = DeviceRef::cpu(), .implementation = "cuda"});
+  devices.back().throughput = {{0, 1}};
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices.back().verdict, BurnVerdict::ok);
 }
 
 // A host "copy" that is exact, misses the last element, or changes one by an ulp.

@@ -386,6 +386,7 @@ TEST(InventoryPeakCpu, UnknownIsNeverAGuess) {
   alder.vendor = "GenuineIntel";
   alder.family = 6;
   alder.model_number = 0x97;
+  alder.simd = {"sse4_2", "avx", "avx2", "fma", "avx_vnni"};  // hybrid: no AVX-512
   const Peak unknown_uarch = cpu_peak(alder, Precision::fp32, 8);
   EXPECT_FALSE(unknown_uarch.gflops.has_value());
   EXPECT_TRUE(unknown_uarch.basis.starts_with("unknown: ")) << unknown_uarch.basis;
@@ -403,6 +404,66 @@ TEST(InventoryPeakCpu, UnknownIsNeverAGuess) {
   EXPECT_FALSE(cpu_peak(no_fma, Precision::fp64, 8).gflops.has_value());
 
   EXPECT_FALSE(cpu_peak(zen4(0, 3.0), Precision::fp64, 8).gflops.has_value());
+}
+
+// A KVM guest that reports a generic name and a model number that is not the real one (family 6
+// model 167, Rocket Lake's number) but declares AMX and AVX512-FP16: Sapphire Rapids or newer.
+TEST(InventoryPeakCpu, CloudVmInferredFromFeatures) {
+  CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-kvm-generic-amx.txt"));
+  EXPECT_EQ(cpu.model, "Intel Xeon Processor");
+  EXPECT_EQ(cpu.model_number, 167);
+  EXPECT_FALSE(find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number).has_value());
+  EXPECT_EQ(cpu.microarchitecture, "Sapphire Rapids or newer (inferred from features)");
+  cpu.cores = 2;
+  cpu.clock_ghz = 2.0;
+  cpu.clock_source = "measured: dependent integer adds on 2 cores";
+  const Peak fp64 = cpu_peak(cpu, Precision::fp64, 2);
+  ASSERT_TRUE(fp64.gflops.has_value()) << fp64.basis;
+  EXPECT_DOUBLE_EQ(*fp64.gflops, 2 * 8 * 2 * 2 * 2.0);
+  EXPECT_NE(fp64.basis.find("inferred from features"), std::string::npos) << fp64.basis;
+  EXPECT_NE(cpu_peak(cpu, Precision::bf16, 2).basis.find("AMX"), std::string::npos);
+
+  // The table wins where it knows the model: the same flags on model 0x8F are Sapphire Rapids.
+  cpu.model_number = 0x8F;
+  EXPECT_EQ(identify_cpu_microarchitecture(cpu)->name, "Sapphire Rapids");
+  // AVX-512 without AMX: 2 x 512 bits, with the assumption said.
+  cpu.model_number = 167;
+  cpu.simd = {"fma", "avx2", "avx512f"};
+  const Peak avx512 = cpu_peak(cpu, Precision::fp32, 2);
+  EXPECT_DOUBLE_EQ(*avx512.gflops, 2 * 16 * 2 * 2 * 2.0);
+  EXPECT_NE(avx512.basis.find("assumes 2 AVX-512 FMA units"), std::string::npos) << avx512.basis;
+  // AVX2 only on an Intel model not in the table: hybrid parts make any width a guess.
+  cpu.simd = {"fma", "avx2"};
+  EXPECT_FALSE(identify_cpu_microarchitecture(cpu).has_value());
+  EXPECT_FALSE(cpu_peak(cpu, Precision::fp32, 2).gflops.has_value());
+}
+
+TEST(InventoryPeakCpu, AmdFamiliesInferredFromFeatures) {
+  CpuInventory cpu = zen4(2, 3.0);
+  cpu.model_number = 0xF0;  // not a Zen 4 model number
+  EXPECT_EQ(identify_cpu_microarchitecture(cpu)->name, "Zen 4 (inferred from features)");
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 2).gflops, 2 * 4 * 2 * 2 * 3.0);
+  cpu.simd = {"fma", "avx2"};
+  EXPECT_EQ(identify_cpu_microarchitecture(cpu)->name, "Zen 3 or Zen 4 (inferred from features)");
+
+  CpuInventory zen5 = zen4(2, 3.0);
+  zen5.family = 0x1A;
+  zen5.model_number = 0x90;
+  EXPECT_DOUBLE_EQ(*cpu_peak(zen5, Precision::fp64, 2).gflops, 2 * 8 * 2 * 2 * 3.0);
+  // A hypervisor hiding AVX-512: Zen 5's 256-bit fallback.
+  zen5.simd = {"fma", "avx2"};
+  const Peak hidden = cpu_peak(zen5, Precision::fp64, 2);
+  EXPECT_DOUBLE_EQ(*hidden.gflops, 2 * 4 * 2 * 2 * 3.0);
+  EXPECT_NE(hidden.basis.find("Zen 5 (inferred from features)"), std::string::npos);
+
+  // Family 0x17 declares the same extensions on Zen 1 (128-bit pipes) and Zen 2 (256-bit).
+  CpuInventory zen1_or_2 = zen4(2, 3.0);
+  zen1_or_2.family = 0x17;
+  zen1_or_2.model_number = 0xF0;
+  zen1_or_2.simd = {"fma", "avx2"};
+  const Peak unknown = cpu_peak(zen1_or_2, Precision::fp64, 2);
+  EXPECT_FALSE(unknown.gflops.has_value());
+  EXPECT_NE(unknown.basis.find("ISA extensions do not identify it"), std::string::npos);
 }
 
 // Matrix precisions: the best unit the flags show. Zen 5 (2 x 512-bit FMA pipes) with

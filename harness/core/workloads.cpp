@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "harness/core/types.hpp"
@@ -374,23 +375,58 @@ Verification workloads::Peak::verify(const PeakInputs<T>& in, PeakKernel<T>& ker
       fmt::format("{} chains vs double recurrence; allowed error 4*eps*|x|", chains.size()));
 }
 
+template <class T>
+std::string gemm_repeat_fault(const GemmInputs<T>& in, GemmKernel<T>& kernel,
+                              std::vector<accumulator_t<T>>& first) {
+  using Acc = accumulator_t<T>;
+  std::vector<Acc> c(static_cast<std::size_t>(in.m * in.n));
+  kernel.read_c(c);
+  const auto where = [&](std::size_t i) {
+    return fmt::format("element {} (row {}, column {})", i, static_cast<std::int64_t>(i) % in.m,
+                       static_cast<std::int64_t>(i) / in.m);
+  };
+  if constexpr (std::is_floating_point_v<Acc>) {
+    const auto bad = std::find_if(c.begin(), c.end(), [](Acc x) { return !std::isfinite(x); });
+    if (bad != c.end()) {
+      return fmt::format("{} is {}", where(static_cast<std::size_t>(bad - c.begin())), *bad);
+    }
+  }
+  if (first.empty()) {
+    first = std::move(c);
+    return "";
+  }
+  // Bits, not values: a changed sign of zero is a changed result too.
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (std::memcmp(&c[i], &first[i], sizeof(Acc)) != 0) {
+      return fmt::format("{} is {} where the first run gave {}", where(i), c[i], first[i]);
+    }
+  }
+  return "";
+}
+
 #define FLOPBENCH_INSTANTIATE(W, T)                                                             \
   template workloads::W::Inputs<T> workloads::W::make_inputs<T>(const Problem&, std::uint64_t); \
   template Verification workloads::W::verify<T>(const workloads::W::Inputs<T>&,                 \
                                                 workloads::W::KernelBase<T>&, std::uint64_t);
 #define FLOPBENCH_INSTANTIATE_BOTH(W) \
   FLOPBENCH_INSTANTIATE(W, float) FLOPBENCH_INSTANTIATE(W, double)
-FLOPBENCH_INSTANTIATE_BOTH(Gemm)
-FLOPBENCH_INSTANTIATE(Gemm, Tf32)
-FLOPBENCH_INSTANTIATE(Gemm, Bf16)
-FLOPBENCH_INSTANTIATE(Gemm, Fp16)
-FLOPBENCH_INSTANTIATE(Gemm, Fp8E4M3)
-FLOPBENCH_INSTANTIATE(Gemm, std::int8_t)
+#define FLOPBENCH_INSTANTIATE_GEMM(T)                                             \
+  FLOPBENCH_INSTANTIATE(Gemm, T)                                                  \
+  template std::string gemm_repeat_fault<T>(const GemmInputs<T>&, GemmKernel<T>&, \
+                                            std::vector<accumulator_t<T>>&);
+FLOPBENCH_INSTANTIATE_GEMM(float)
+FLOPBENCH_INSTANTIATE_GEMM(double)
+FLOPBENCH_INSTANTIATE_GEMM(Tf32)
+FLOPBENCH_INSTANTIATE_GEMM(Bf16)
+FLOPBENCH_INSTANTIATE_GEMM(Fp16)
+FLOPBENCH_INSTANTIATE_GEMM(Fp8E4M3)
+FLOPBENCH_INSTANTIATE_GEMM(std::int8_t)
 FLOPBENCH_INSTANTIATE_BOTH(Sum)
 FLOPBENCH_INSTANTIATE_BOTH(Dot)
 FLOPBENCH_INSTANTIATE_BOTH(Stream)
 FLOPBENCH_INSTANTIATE_BOTH(Peak)
 FLOPBENCH_INSTANTIATE_BOTH(Transfer)
+#undef FLOPBENCH_INSTANTIATE_GEMM
 #undef FLOPBENCH_INSTANTIATE_BOTH
 #undef FLOPBENCH_INSTANTIATE
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,14 @@ class Trial {
   // Compare the kernel's output after its first run with the double-accumulating reference.
   virtual Verification verify() = 0;
   virtual double flops() const = 0;
+
+  // Burn-in (harness/measure/burn.hpp), GEMM only: rearm() sets the kernel up afresh on the same
+  // inputs, so that the next run() must give the same bits as the first; repeat_fault() after
+  // that run keeps the first run's output and, for each later run, says where the output differs
+  // from it, or is NaN or infinite ("element 12 (row 12, column 0) is 1.5 where the first run
+  // gave 1.25"); "" when it is identical and finite.
+  virtual void rearm() { throw std::logic_error("a burn-in runs GEMM only"); }
+  virtual std::string repeat_fault() { throw std::logic_error("a burn-in runs GEMM only"); }
 };
 
 // The compile-time side of a workload: its catalog id, input type and kernel interface, and
@@ -51,6 +60,11 @@ using Transfer = WorkloadType<WorkloadId::transfer, VectorInputs, TransferKernel
 using Peak = WorkloadType<WorkloadId::peak, PeakInputs, PeakKernel>;
 }  // namespace workloads
 
+// Trial::repeat_fault for GEMM: reads C; an empty `first` takes it.
+template <class T>
+std::string gemm_repeat_fault(const GemmInputs<T>& in, GemmKernel<T>& kernel,
+                              std::vector<accumulator_t<T>>& first);
+
 // Workload W's inputs for one problem, generated from the seed, and a kernel set up on them.
 template <class W, class T>
 class TrialOf final : public Trial {
@@ -65,6 +79,20 @@ class TrialOf final : public Trial {
   }
   Kernel& kernel() override { return *kernel_; }
   Verification verify() override { return W::verify(inputs_, *kernel_, seed_); }
+  void rearm() override {
+    if constexpr (W::id == WorkloadId::gemm) {
+      kernel_->setup(inputs_);
+    } else {
+      Trial::rearm();
+    }
+  }
+  std::string repeat_fault() override {
+    if constexpr (W::id == WorkloadId::gemm) {
+      return gemm_repeat_fault(inputs_, *kernel_, first_);
+    } else {
+      return Trial::repeat_fault();
+    }
+  }
   double flops() const override {
     // A kernel that chooses its own amount of work (peak) counts its FLOPs.
     if constexpr (requires { kernel_->flops_per_run(); }) {
@@ -79,6 +107,7 @@ class TrialOf final : public Trial {
   std::uint64_t seed_;
   typename W::template Inputs<T> inputs_;
   std::unique_ptr<typename W::template KernelBase<T>> kernel_;
+  std::vector<accumulator_t<T>> first_;  // burn-in: the first run's output
 };
 
 }  // namespace flopbench

@@ -105,6 +105,52 @@ bool has_isa(const CpuInventory& cpu, std::string_view isa) {
   return std::find(cpu.simd.begin(), cpu.simd.end(), isa) != cpu.simd.end();
 }
 
+// What a CPU that is not in the table declares, and what that implies. First match wins, so the
+// most specific rule comes first. Left out on purpose: AMD family 0x17 (Zen 1's 128-bit pipes and
+// Zen 2's 256-bit ones declare the same extensions) and Intel without AVX-512 (hybrid parts).
+struct FeatureRule {
+  std::string_view vendor;
+  int family;                             // -1 matches any
+  std::array<std::string_view, 2> needs;  // extensions all present; "" needs nothing
+  CpuMicroarchitecture uarch;
+};
+
+constexpr std::array kFeatureRules = {
+    FeatureRule{kIntel,
+                -1,
+                {"amx_tile", "avx512_fp16"},
+                intel_avx512("Sapphire Rapids or newer (inferred from features)")},
+    FeatureRule{kIntel,
+                -1,
+                {"avx512f", ""},
+                intel_avx512("Intel AVX-512 server core (inferred from features)",
+                             "assumes 2 AVX-512 FMA units per core; some Skylake-SP and Cascade "
+                             "Lake parts have 1")},
+    // A hidden avx512f leaves Zen 5's fallback, 2 x 256 bits.
+    FeatureRule{kAmd,
+                0x1A,
+                {"", ""},
+                {"Zen 5 (inferred from features)", kAvx512x2, kAvx2x256,
+                 "assumes a server or desktop part; Strix Point runs AVX-512 on 256-bit pipes"}},
+    FeatureRule{kAmd,
+                0x19,
+                {"avx512f", ""},
+                {"Zen 4 (inferred from features)", kZen4.fma, {}, kZen4.assumption}},
+    FeatureRule{
+        kAmd, 0x19, {"", ""}, {"Zen 3 or Zen 4 (inferred from features)", kAvx2x256, {}, ""}},
+};
+
+std::optional<CpuMicroarchitecture> infer_from_features(const CpuInventory& cpu) {
+  for (const FeatureRule& rule : kFeatureRules) {
+    if (rule.vendor != cpu.vendor || (rule.family != -1 && rule.family != cpu.family)) continue;
+    if (std::ranges::all_of(
+            rule.needs, [&](std::string_view isa) { return isa.empty() || has_isa(cpu, isa); })) {
+      return rule.uarch;
+    }
+  }
+  return std::nullopt;
+}
+
 Peak unknown(std::string why) { return {std::nullopt, "unknown: " + std::move(why)}; }
 
 // What one core does per cycle at a precision, and the formula that says why; no ops_per_cycle
@@ -245,12 +291,21 @@ std::optional<CpuMicroarchitecture> find_cpu_microarchitecture(std::string_view 
   return std::nullopt;
 }
 
+std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInventory& cpu) {
+  if (auto uarch = find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number)) {
+    return uarch;
+  }
+  return infer_from_features(cpu);
+}
+
 Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
-  const auto uarch = find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number);
+  const auto uarch = identify_cpu_microarchitecture(cpu);
   if (!uarch) {
-    return unknown(fmt::format("{} family {} model {} (0x{:X}) is not in the peak table",
-                               cpu.vendor.empty() ? "unknown vendor" : cpu.vendor, cpu.family,
-                               cpu.model_number, cpu.model_number));
+    return unknown(
+        fmt::format("{} family {} model {} (0x{:X}) is not in the peak table, and its "
+                    "ISA extensions do not identify it",
+                    cpu.vendor.empty() ? "unknown vendor" : cpu.vendor, cpu.family,
+                    cpu.model_number, cpu.model_number));
   }
   if (cpu.cores <= 0) return unknown("core count unknown");
   if (!cpu.clock_ghz || *cpu.clock_ghz <= 0) {

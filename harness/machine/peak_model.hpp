@@ -3,7 +3,9 @@
 // The theoretical peak model (docs/methodology.md, "Theoretical peak"):
 //   peak = units x lanes per unit x 2 (an FMA is two FLOPs) x clock.
 // No API exposes a core's FMA pipe count or a GPU's lanes per SM, so both come from tables here.
-// Anything not in a table gives an unknown peak with the reason, never a guess.
+// A CPU whose model number is not in the table (a cloud VM's hypervisor often reports a generic
+// one) is identified from the ISA extensions it declares, and says "inferred from features".
+// Anything else gives an unknown peak with the reason, never a guess.
 
 #include <optional>
 #include <string_view>
@@ -34,6 +36,12 @@ struct CpuMicroarchitecture {
 // family (the architecture version) is ignored.
 std::optional<CpuMicroarchitecture> find_cpu_microarchitecture(std::string_view vendor, int family,
                                                                int model);
+
+// The table's entry for the CPU's vendor, family and model, else one inferred from its vendor,
+// family and ISA extensions (cpu.simd), whose name ends in "(inferred from features)": AMX with
+// AVX512-FP16 is Sapphire Rapids or newer, AVX-512 on AMD family 0x1A is Zen 5, family 0x19 is
+// Zen 3 or 4. Empty where neither identifies it.
+std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInventory& cpu);
 
 // Peak of a measurement that used `threads` threads: min(threads, cpu.cores) cores, each at the
 // table's FMA width and pipe count, at cpu.clock_ghz. threads <= 0 means all cores. BF16, FP16

@@ -216,7 +216,7 @@ CpuInventory parse_cpuinfo(std::string_view text) {
     cpu.stepping = to_int(field("stepping"));
     cpu.simd = curated_simd(field("flags"), kX86Simd);
   }
-  const auto uarch = find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number);
+  const auto uarch = identify_cpu_microarchitecture(cpu);
   cpu.microarchitecture = uarch ? std::string(uarch->name) : "unknown";
   if (arm && cpu.model.empty()) {
     cpu.model = uarch ? fmt::format("{} {}", cpu.vendor, uarch->name)

@@ -12,24 +12,6 @@
 namespace flopbench {
 namespace {
 
-// The GPUs to run on: all of them, or the selected ones, which must exist.
-std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory) {
-  std::vector<int> available;
-  for (const auto& d : inventory.devices) available.push_back(d.index);
-  if (!sel.gpus) return available;
-  if (available.empty()) {
-    throw InputError(fmt::format("--gpus {}: no CUDA device: {}", fmt::join(*sel.gpus, ","),
-                                 inventory.no_device_reason));
-  }
-  for (const int index : *sel.gpus) {
-    if (std::find(available.begin(), available.end(), index) == available.end()) {
-      throw InputError(fmt::format("--gpus: there is no GPU {} (this machine has: {})", index,
-                                   fmt::join(available, ", ")));
-    }
-  }
-  return *sel.gpus;
-}
-
 // What the CPU offers that default sizes depend on: its last-level cache over all instances.
 SizingFacts sizing_facts_of(const CpuInventory& cpu) {
   SizingFacts facts;
@@ -55,6 +37,23 @@ SizingFacts sizing_facts_of(const GpuInventory& inventory, const std::vector<int
 }
 
 }  // namespace
+
+std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory) {
+  std::vector<int> available;
+  for (const auto& d : inventory.devices) available.push_back(d.index);
+  if (!sel.gpus) return available;
+  if (available.empty()) {
+    throw InputError(fmt::format("--gpus {}: no CUDA device: {}", fmt::join(*sel.gpus, ","),
+                                 inventory.no_device_reason));
+  }
+  for (const int index : *sel.gpus) {
+    if (std::find(available.begin(), available.end(), index) == available.end()) {
+      throw InputError(fmt::format("--gpus: there is no GPU {} (this machine has: {})", index,
+                                   fmt::join(available, ", ")));
+    }
+  }
+  return *sel.gpus;
+}
 
 std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env) {
   const auto& names = registry().names();

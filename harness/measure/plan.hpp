@@ -37,6 +37,10 @@ struct MeasurementRequest {
   std::optional<HostMemory> end_to_end;
 };
 
+// The GPUs to run on: all of them (sel.gpus empty), or the selected ones, which must exist
+// (InputError).
+std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory);
+
 // Every measurement the selection asks for, in report order: for GPU implementations, one per
 // selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate; in a sweep,
 // each GPU measurement also end to end from pinned and from pageable host memory. A precision

@@ -350,6 +350,31 @@ RunSettings settings_for(Profile profile, std::uint64_t seed) {
   return s;
 }
 
+void apply_measured_ceilings(std::vector<MeasurementRecord>& records) {
+  const auto passed = [](const MeasurementRecord& r) {
+    return r.disposition == Disposition::passed && r.gflops.has_value();
+  };
+  for (MeasurementRecord& r : records) {
+    if (!passed(r) || r.peak.gflops || r.workload == WorkloadId::peak ||
+        r.workload_info().bound != Bound::compute) {
+      continue;
+    }
+    const MeasurementRecord* best = nullptr;
+    for (const MeasurementRecord& ceiling : records) {
+      if (passed(ceiling) && ceiling.workload == WorkloadId::peak && ceiling.device == r.device &&
+          ceiling.precision == r.precision && ceiling.threads == r.threads &&
+          (best == nullptr || *ceiling.gflops > *best->gflops)) {
+        best = &ceiling;
+      }
+    }
+    if (best == nullptr) continue;
+    r.peak = {best->gflops, fmt::format("measured: the peak workload's best rate, {:.1f} GFLOP/s "
+                                        "at {} (no theoretical peak; {})",
+                                        *best->gflops, best->problem.label(), r.peak.basis)};
+    r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
+  }
+}
+
 MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& settings,
                           const Environment& env) {
   const auto start = Clock::now();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "harness/core/results.hpp"
 #include "harness/core/statistics.hpp"
@@ -23,6 +24,12 @@ RunSettings settings_for(Profile profile, std::uint64_t seed);
 // Runs one measurement end to end. Never throws for problems of the measurement itself.
 MeasurementRecord measure(const MeasurementRequest& request, const RunSettings& settings,
                           const Environment& env);
+
+// Where a passed compute-bound record has no theoretical peak (a CPU neither the peak table nor
+// its ISA extensions identify), the best rate of the `peak` workload among `records` on the same
+// device, precision and threads becomes its ceiling, with a basis that starts "measured". A record
+// with no such measurement keeps its unknown peak and the reason.
+void apply_measured_ceilings(std::vector<MeasurementRecord>& records);
 
 class TelemetrySource;
 // The GPU telemetry source that measurements read, opened on first use: NVML, else nvidia-smi.
