@@ -217,8 +217,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {
-        c.judgement =
-            judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra), rule);
+        c.judgement = judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra), rule);
         c.a_median = median_time(ra);
         c.b_median = median_time(*rb);
       }
