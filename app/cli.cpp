@@ -233,6 +233,28 @@ void wait_quiet(int limit_s) {
   }
 }
 
+// A sweep times GPU work end to end, and its smallest sizes cannot take less than a launch: the
+// launch latency of an empty kernel is measured once on every GPU that such work uses, and
+// recorded with the GPU's inventory.
+void measure_launch_latencies(const std::vector<MeasurementRequest>& plan, GpuInventory& gpu) {
+  std::set<int> timed_end_to_end;
+  for (const auto& req : plan) {
+    if (req.end_to_end) timed_end_to_end.insert(req.device.gpus.begin(), req.device.gpus.end());
+  }
+  for (GpuDevice& d : gpu.devices) {
+    if (!timed_end_to_end.contains(d.index)) continue;
+    try {
+      d.launch_latency = launch_latency(d.index);
+      if (d.launch_latency) {
+        say("GPU {}: empty-kernel launch {:.1f} µs with the wait, {:.1f} µs back to back\n",
+            d.index, d.launch_latency->synchronous_us, d.launch_latency->back_to_back_us);
+      }
+    } catch (const std::exception& e) {
+      say("GPU {}: launch latency not measured: {}\n", d.index, e.what());
+    }
+  }
+}
+
 // Measures each request in turn into the run, with a progress line each, keeping results.json
 // current.
 void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& plan,
@@ -312,6 +334,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
       unavailable.insert(std::move(why));
   }
   for (const auto& why : unavailable) say("unsupported: {}\n", why);
+  measure_launch_latencies(plan, doc.environment.gpu);
   say("results: {}\n", dir.string());
   std::fflush(stdout);
 

@@ -1,5 +1,9 @@
 #include "kernels/device.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
 namespace flopbench::cuda {
 namespace {
 
@@ -23,7 +27,41 @@ __global__ void spin(long long cycles) {
   }
 }
 
+__global__ void empty() {}
+
 }  // namespace
+
+LaunchLatency measure_launch_latency(int device) {
+  constexpr int kWarmUp = 100;  // the first launches load the module and set up the context
+  constexpr int kLaunches = 2000;
+  const Stream stream(device);
+  const auto launch = [&] {
+    empty<<<1, 1, 0, stream.get()>>>();
+    FLOPBENCH_CUDA_CALL(cudaGetLastError());
+  };
+  for (int i = 0; i < kWarmUp; ++i) launch();
+  FLOPBENCH_CUDA_CALL(cudaStreamSynchronize(stream.get()));
+
+  std::vector<double> each_us(kLaunches);
+  for (double& us : each_us) {
+    const auto start = std::chrono::steady_clock::now();
+    launch();
+    FLOPBENCH_CUDA_CALL(cudaStreamSynchronize(stream.get()));
+    us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  }
+  const auto middle = each_us.begin() + kLaunches / 2;
+  std::nth_element(each_us.begin(), middle, each_us.end());
+
+  const Event start(device), stop(device);
+  FLOPBENCH_CUDA_CALL(cudaEventRecord(start.get(), stream.get()));
+  for (int i = 0; i < kLaunches; ++i) launch();
+  FLOPBENCH_CUDA_CALL(cudaEventRecord(stop.get(), stream.get()));
+  FLOPBENCH_CUDA_CALL(cudaEventSynchronize(stop.get()));
+  float ms = 0;
+  FLOPBENCH_CUDA_CALL(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+  return {*middle, static_cast<double>(ms) * 1e3 / kLaunches, kLaunches};
+}
 
 void hold_stream(int device, cudaStream_t stream) {
   int khz = 0;

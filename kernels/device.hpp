@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/core/kernel.hpp"
+#include "harness/core/results.hpp"
 #include "kernels/cuda_check.hpp"
 
 namespace flopbench::cuda {
@@ -217,6 +218,9 @@ void flush_l2(const DeviceBuffer<int>& scratch, cudaStream_t stream);
 // the launch latency of the run is not in its time.
 void hold_stream(int device, cudaStream_t stream);
 
+// The launch latency of an empty kernel on `device` (inventory.hpp, launch_latency()).
+LaunchLatency measure_launch_latency(int device);
+
 enum class Cache {
   warm,  // compute-bound work: its data may stay in L2 from run to run
   cold,  // bandwidth work: L2 is flushed before every run, outside the timed events
@@ -243,9 +247,19 @@ class OnDevice : public Base {
 
   // The copies in, the launch and the copies out, queued on the kernel's stream, then one wait:
   // what the host's clock around it sees is what an application waits for.
+  //
+  // The first run from each kind of host memory is the one the runner verifies, untimed. Before
+  // it, the device's copies of the inputs are poisoned, so that an input copy that never lands
+  // fails verification instead of leaving setup's identical data in place; after it, the result
+  // that reached the host must equal the device's, which is what verification reads.
   void run_end_to_end(HostMemory memory) override {
     use_device(device_);
-    const HostSide& host = host_side(memory);
+    HostSide& host = host_side(memory);
+    const bool verified_run = !std::exchange(host.ran, true);
+    if (verified_run) {
+      for (const HostInput& in : inputs_)
+        FLOPBENCH_CUDA_CALL(cudaMemsetAsync(in.device, 0xff, in.bytes, stream()));
+    }
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       FLOPBENCH_CUDA_CALL(cudaMemcpyAsync(inputs_[i].device, host.inputs[i], inputs_[i].bytes,
                                           cudaMemcpyHostToDevice, stream()));
@@ -257,6 +271,7 @@ class OnDevice : public Base {
                                           cudaMemcpyDeviceToHost, stream()));
     }
     FLOPBENCH_CUDA_CALL(cudaStreamSynchronize(stream()));
+    if (verified_run) check_results_reached_host(host);
   }
 
   // A cold run's L2 flush, finished before it returns. A warm run's hold is left out: it hides
@@ -323,6 +338,7 @@ class OnDevice : public Base {
   // inputs are copies of the harness's arrays; pageable inputs are those arrays themselves.
   struct HostSide {
     bool ready = false;
+    bool ran = false;                 // an end-to-end run from this memory has been made
     std::vector<const void*> inputs;  // each input's source
     std::vector<void*> results;       // each result's destination
     std::vector<std::unique_ptr<PinnedBuffer<unsigned char>>> pinned;
@@ -350,6 +366,16 @@ class OnDevice : public Base {
     for (const DeviceResult& r : results_) side.results.push_back(host_bytes(r.bytes));
     side.ready = true;
     return side;
+  }
+  void check_results_reached_host(const HostSide& host) const {
+    for (std::size_t i = 0; i < results_.size(); ++i) {
+      std::vector<unsigned char> on_device(results_[i].bytes);
+      FLOPBENCH_CUDA_CALL(cudaMemcpy(on_device.data(), results_[i].device, results_[i].bytes,
+                                     cudaMemcpyDeviceToHost));
+      if (std::memcmp(on_device.data(), host.results[i], results_[i].bytes) != 0)
+        throw std::runtime_error(
+            "end-to-end run: the result copied back to host memory differs from the device's");
+    }
   }
   std::vector<HostInput> inputs_;
   std::vector<DeviceResult> results_;

@@ -11,6 +11,7 @@
 #include "harness/machine/probe.hpp"
 #include "kernels/cublas.hpp"
 #include "kernels/cuda_check.hpp"
+#include "kernels/device.hpp"
 
 namespace flopbench {
 namespace {
@@ -104,6 +105,10 @@ GpuInventory gpu_inventory() {
     inventory.no_device_reason = error.what();
   }
   return inventory;
+}
+
+std::optional<LaunchLatency> launch_latency(int index) {
+  return cuda::measure_launch_latency(index);
 }
 
 std::map<std::string, std::string> gpu_libraries() {

@@ -140,6 +140,19 @@ std::string gpu_timing_text(const std::string& timing) {
   return "GPU " + timing;
 }
 
+std::vector<std::string> launch_latency_sentences(const GpuInventory& gpu) {
+  std::vector<std::string> out;
+  for (const GpuDevice& d : gpu.devices) {
+    if (!d.launch_latency) continue;
+    const LaunchLatency& l = *d.launch_latency;
+    out.push_back(fmt::format(
+        "Launch latency of an empty kernel on gpu{}: {:.1f} µs to launch and wait, {:.1f} µs per "
+        "launch back to back ({} launches each).",
+        d.index, l.synchronous_us, l.back_to_back_us, l.launches));
+  }
+  return out;
+}
+
 std::string crossover_title(const Crossover& c) {
   return fmt::format("{} ({}), {}", display_name(c.workload, c.precision), to_string(c.precision),
                      gpu_timing_text(c.gpu_timing));

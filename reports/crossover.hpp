@@ -69,6 +69,11 @@ std::vector<Crossover> crossovers(const ResultsDocument&&) = delete;
 std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>& all);
 std::vector<const Crossover*> headline_crossovers(const std::vector<Crossover>&&) = delete;
 
+// One sentence per GPU whose launch latency the run measured (a sweep measures it): "Launch
+// latency of an empty kernel on gpu0: 4.1 µs to launch and wait, 2.3 µs per launch back to
+// back (2000 launches each)."
+std::vector<std::string> launch_latency_sentences(const GpuInventory& gpu);
+
 // "device time", ...: how the GPU measurements of a crossover were timed, for people.
 std::string gpu_timing_text(const std::string& timing);
 // "SGEMM (fp32), GPU device time": what a crossover compares.

@@ -345,6 +345,47 @@ Table gpu_vs_cpu_table(const std::vector<Group>& groups) {
   return t;
 }
 
+std::optional<double> MatrixFigure::gpu_over_cpu() const {
+  if (!gpu || !cpu || !gpu->gflops || !cpu->gflops || *cpu->gflops <= 0) return std::nullopt;
+  return *gpu->gflops / *cpu->gflops;
+}
+
+std::vector<MatrixFigure> matrix_figures(const std::vector<Group>& groups) {
+  std::vector<MatrixFigure> out;
+  for (const auto& g : groups) {
+    if (g.workload != WorkloadId::gemm || !is_matrix_precision(g.precision)) continue;
+    MatrixFigure f{g.precision, nullptr, nullptr};
+    for (const MeasurementRecord* r : g.records) {
+      if (!median_s(*r) || !r->gflops || machine_aggregate(*r) ||
+          !end_to_end_text(r->timing).empty())
+        continue;
+      const MeasurementRecord*& best = on_gpu(*r) ? f.gpu : f.cpu;
+      if (!best || *best->gflops < *r->gflops) best = r;
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
+Table matrix_table(const std::vector<MatrixFigure>& figures) {
+  Table t;
+  t.columns = {{"Precision"}, {"Best CPU"},  {"CPU", true},           {"CPU % of peak", true},
+               {"Best GPU"},  {"GPU", true}, {"GPU % of peak", true}, {"GPU / CPU", true}};
+  const auto side = [](const MeasurementRecord* r) -> std::array<std::string, 3> {
+    if (!r) return {"-", "-", "-"};
+    return {fmt::format("{} ({}, {})", r->implementation, r->device, r->problem.label()),
+            throughput(headline(*r)), percent(r->percent_of_peak)};
+  };
+  for (const auto& f : figures) {
+    const auto cpu = side(f.cpu);
+    const auto gpu = side(f.gpu);
+    const auto r = f.gpu_over_cpu();
+    t.rows.push_back({std::string(precision_label(f.precision)), cpu[0], cpu[1], cpu[2], gpu[0],
+                      gpu[1], gpu[2], r ? ratio(*r) : "-"});
+  }
+  return t;
+}
+
 std::string csv_field(std::string_view s) {
   // A text cell that starts like a formula would run as one in a spreadsheet: a leading
   // apostrophe keeps it text (OWASP's guard). Numbers ("-1.5", "-inf") stay as they are.

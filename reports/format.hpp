@@ -172,6 +172,25 @@ std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups);
 // The matchups as a table (speedup = CPU median / GPU median). No rows when there are none.
 Table gpu_vs_cpu_table(const std::vector<Group>& groups);
 
+// Matrix throughput (is_matrix_precision: TF32, BF16, FP16, FP8, INT8), dense: per precision
+// measured, the passed GEMM of highest throughput on the CPU and on one GPU, each at the sizes
+// its device ran (GPU sizes are larger), so their ratio compares the devices' best, not one
+// problem.
+struct MatrixFigure {
+  Precision precision;
+  const MeasurementRecord* cpu;  // null: none passed
+  const MeasurementRecord* gpu;  // null: none passed
+  std::optional<double> gpu_over_cpu() const;
+};
+std::vector<MatrixFigure> matrix_figures(const std::vector<Group>& groups);
+// What the matrix table shows, one paragraph for report.md and report.html.
+inline constexpr std::string_view kMatrixIntro =
+    "GEMM in the matrix formats, dense (no structured sparsity): the passed measurement of "
+    "highest throughput on the CPU and on one GPU, each at the sizes its device ran; GPU / CPU is "
+    "the ratio of the two throughputs. INT8 counts operations (GOP/s).";
+// Precision, then each side's implementation, throughput and % of peak, then GPU / CPU.
+Table matrix_table(const std::vector<MatrixFigure>& figures);
+
 // Text for HTML element content and attribute values.
 std::string html_escape(std::string_view s);
 

@@ -337,6 +337,13 @@ std::string glance_section(const ResultsDocument& doc, const std::vector<Group>&
   return out + bar_chart_svg(chart) + gpu_vs_cpu_table(groups).html();
 }
 
+std::string matrix_section(const std::vector<Group>& groups) {
+  const auto figures = matrix_figures(groups);
+  if (figures.empty()) return "";
+  return fmt::format("<h2 id=\"matrix\">Matrix (tensor) throughput</h2>\n<p>{}</p>\n{}",
+                     html_escape(kMatrixIntro), matrix_table(figures).html());
+}
+
 // The sweep: per workload and precision, every implementation's time against size with the
 // crossovers marked, then each crossover's table.
 std::string crossover_section(const ResultsDocument& doc, const std::vector<Group>& groups) {
@@ -349,6 +356,8 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
       "GPU is faster than the fastest CPU implementation at every larger size measured, "
       "interpolated between grid points (dashed red line); speedup = CPU median / GPU "
       "median.</p>\n";
+  for (const std::string& latency : launch_latency_sentences(doc.environment.gpu))
+    out += fmt::format("<p>{}</p>\n", html_escape(latency));
   for (const auto& g : groups) {
     std::vector<const Crossover*> mine;
     for (const auto& c : found) {
@@ -540,7 +549,7 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string body = header_section(doc);
   if (doc.acceptance) body += acceptance_section(*doc.acceptance);
-  body += glance_section(doc, groups) + crossover_section(doc, groups) +
+  body += glance_section(doc, groups) + matrix_section(groups) + crossover_section(doc, groups) +
           throughput_section(groups) + peak_section(groups) + inventory_section(doc.environment) +
           results_section(groups) + not_passed_section(doc);
   body +=

@@ -106,6 +106,13 @@ std::string gpu_vs_cpu_section(const std::vector<Group>& groups) {
          t.markdown();
 }
 
+std::string matrix_section(const std::vector<Group>& groups) {
+  const auto figures = matrix_figures(groups);
+  if (figures.empty()) return "";
+  return fmt::format("\n## Matrix (tensor) throughput\n\n{}\n\n{}", kMatrixIntro,
+                     matrix_table(figures).markdown());
+}
+
 std::string crossover_section(const ResultsDocument& doc) {
   const auto found = crossovers(doc);
   if (found.empty()) return "";
@@ -114,6 +121,8 @@ std::string crossover_section(const ResultsDocument& doc) {
       "smallest size from which the GPU is faster than the fastest CPU implementation at every "
       "larger size measured, interpolated on log-log axes between grid points; speedup = CPU "
       "median / GPU median. `crossover.csv` has the same figures.\n";
+  for (const std::string& latency : launch_latency_sentences(doc.environment.gpu))
+    out += "\n" + latency + "\n";
   for (const Crossover& c : found) {
     out += fmt::format("\n### {}\n\nCrossover: {}.\n\n{}", crossover_title(c),
                        crossover_sentence(c), crossover_table(c).markdown());
@@ -191,6 +200,7 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   if (groups.empty()) out += "\nNo measurements.\n";
   for (const auto& g : groups) out += group_section(g);
   out += gpu_vs_cpu_section(groups);
+  out += matrix_section(groups);
   out += crossover_section(doc);
   const std::string ratios = openblas_table(groups) + stream_table(groups);
   if (!ratios.empty()) out += "\n## Reference ratios\n" + ratios;

@@ -72,6 +72,13 @@ void fields(S& s, Of<CpuInventory>) {
 }
 
 template <class S>
+void fields(S& s, Of<LaunchLatency>) {
+  s("synchronous_us", &LaunchLatency::synchronous_us);
+  s("back_to_back_us", &LaunchLatency::back_to_back_us);
+  s("launches", &LaunchLatency::launches);
+}
+
+template <class S>
 void fields(S& s, Of<GpuDevice>) {
   using R = GpuDevice;
   s("index", &R::index);
@@ -90,6 +97,7 @@ void fields(S& s, Of<GpuDevice>) {
   s("uuid", &R::uuid);
   s("peak_fp32", &R::peak_fp32);
   s("peak_fp64", &R::peak_fp64);
+  s.added_later("launch_latency", &R::launch_latency);
 }
 
 template <class S>

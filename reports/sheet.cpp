@@ -27,6 +27,9 @@ struct Labels {
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
   std::string_view crossover, crossover_from, crossover_not_reached;
+  // How the GPU side of a crossover was timed (Crossover::gpu_timing), and a vector size.
+  std::string_view timing_device, timing_pinned, timing_pageable, timing_no_gpu, elements;
+  std::string_view matrix_precision;  // "{} matrix, dense": a matrix format's row in the peaks
 };
 
 constexpr Labels kEnglish{
@@ -85,48 +88,24 @@ constexpr Labels kEnglish{
     "profile {}, seed {}, {} CPU threads, {} to {} UTC",
     "Where the GPU wins (size sweep)",
     "GPU faster than this machine's CPU for {} from {} ({}).",
-    "{}, {}: {}."};
+    "{}, {}: {}.",
+    "GPU device time, transfers excluded",
+    "GPU end to end from pinned host memory, transfers included",
+    "GPU end to end from pageable host memory, transfers included",
+    "no GPU",
+    "{:.0f} elements",
+    "{} matrix, dense (no sparsity)"};
 
 constexpr Labels kChinese{
-    "zh-CN",
-    "flopbench 性能简报",
-    "GPU 与 CPU 吞吐量：实测并经过验证",
-    "机器配置",
-    "日期",
-    "flopbench 版本",
-    "主机",
-    "机器峰值",
+    "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
+    "flopbench 版本", "主机", "机器峰值",
     "实测：每个设备上通过验证的 peak 或 GEMM "
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
-    "精度",
-    "单精度 (FP32)",
-    "双精度 (FP64)",
-    "设备",
-    "实测",
-    "理论",
-    "占理论峰值",
-    "TFLOPS",
-    "各测试项目的 GPU 相对 CPU 加速比",
-    "测试项目",
-    "问题规模",
-    "最佳 GPU",
-    "最佳 CPU",
-    "加速比",
-    "未测量 GPU：{}。仅列出 CPU 数据。",
-    "内存带宽（STREAM triad）",
-    "系统内存",
-    "显存",
-    "未测量",
-    "未知",
-    "已测量 {} / {} 块 GPU",
-    "{}（{} 核，{} 线程，{} 路），内存 {}",
-    "显存 {}",
-    "测试条件",
-    "命令",
-    "运行",
-    "构建",
-    "规模",
-    "精度与数学模式",
+    "精度", "单精度 (FP32)", "双精度 (FP64)", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
+    "各测试项目的 GPU 相对 CPU 加速比", "测试项目", "问题规模", "最佳 GPU", "最佳 CPU", "加速比",
+    "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存", "未测量",
+    "未知", "已测量 {} / {} 块 GPU", "{}（{} 核，{} 线程，{} 路），内存 {}", "显存 {}", "测试条件",
+    "命令", "运行", "构建", "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -137,10 +116,12 @@ constexpr Labels kChinese{
     "规模。所有数值均为全部样本的中位数；results.json 保存了每个样本。",
     "峰值依据",
     "复现：使用 flopbench {} 运行上述命令；本简报由 flopbench sheet 根据其 results.json 重新生成。",
-    "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC",
-    "GPU 胜出的规模（规模扫描）",
+    "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC", "GPU 胜出的规模（规模扫描）",
     "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
-    "{}，{}：{}。"};
+    // The reason a crossover was not reached is English (report.md and report.html give it).
+    "{}，{}：在所测规模内未达到。", "GPU 设备时间，不含数据传输",
+    "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输", "无 GPU",
+    "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -209,8 +190,11 @@ std::string precision_name(Precision p, const Labels& l) {
     case Precision::bf16:
     case Precision::fp16:
     case Precision::fp8_e4m3:
-    case Precision::int8:
-      return std::string(precision_label(p));  // a format's name, the same in every language
+    case Precision::int8: {
+      // A format's name is the same in every language; integer rates are in TOPS.
+      const std::string name = fmt::format(fmt::runtime(l.matrix_precision), precision_label(p));
+      return is_integer(p) ? name + " (TOPS)" : name;
+    }
   }
   throw std::logic_error("unknown precision");
 }
@@ -268,6 +252,16 @@ PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision pr
       if (!best) continue;
       f.sources.push_back(best);
       f.measured_gflops = f.measured_gflops.value_or(0) + *best->gflops;
+    }
+  }
+  // A matrix format's peak depends on the path its measurement took (tensor cores, AMX), so it is
+  // the measurements' own; known only when they cover every device.
+  if (is_matrix_precision(precision)) {
+    int covered = 0;
+    for (const auto* r : f.sources) covered += std::max(1, gpus_used(*r));
+    peaks.clear();
+    if (covered == f.devices) {
+      for (const auto* r : f.sources) peaks.push_back(&r->peak);
     }
   }
   const bool all_known =
@@ -375,6 +369,15 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
   return out + "</tbody>\n</table>\n" + bar_chart_svg(chart);
 }
 
+// gpu_timing_text() in the sheet's language.
+std::string sheet_timing_text(const std::string& timing, const Labels& l) {
+  if (timing.empty()) return std::string(l.timing_no_gpu);
+  if (timing == "device_events") return std::string(l.timing_device);
+  if (timing == "end_to_end_pinned") return std::string(l.timing_pinned);
+  if (timing == "end_to_end_pageable") return std::string(l.timing_pageable);
+  return gpu_timing_text(timing);
+}
+
 // One line per workload and precision of a sweep: from which size the GPU beats this machine's
 // CPU, transfers included where they were measured.
 std::string crossover_section(const ResultsDocument& doc, const Labels& l) {
@@ -384,13 +387,18 @@ std::string crossover_section(const ResultsDocument& doc, const Labels& l) {
     const Crossover& c = *headline;
     const std::string workload =
         fmt::format("{} ({})", display_name(c.workload, c.precision), to_string(c.precision));
-    const std::string timing = gpu_timing_text(c.gpu_timing);
-    lines += fmt::format(
-        "<li>{}</li>\n",
-        html_escape(c.finding.size ? fmt::format(fmt::runtime(l.crossover_from), workload,
-                                                 crossover_size_text(c), timing)
-                                   : fmt::format(fmt::runtime(l.crossover_not_reached), workload,
-                                                 timing, c.finding.basis)));
+    const std::string timing = sheet_timing_text(c.gpu_timing, l);
+    if (!c.finding.size) {
+      lines += fmt::format("<li>{}</li>\n",
+                           html_escape(fmt::format(fmt::runtime(l.crossover_not_reached), workload,
+                                                   timing, c.finding.basis)));
+      continue;
+    }
+    const std::string size = info(c.workload).size_kind == SizeKind::matrix
+                                 ? crossover_size_text(c)
+                                 : fmt::format(fmt::runtime(l.elements), *c.finding.size);
+    lines += fmt::format("<li>{}</li>\n", html_escape(fmt::format(fmt::runtime(l.crossover_from),
+                                                                  workload, size, timing)));
   }
   if (lines.empty()) return "";
   return fmt::format("<h2>{}</h2>\n<ul>\n{}</ul>\n", l.crossover, lines);
@@ -480,8 +488,11 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
   std::vector<DeviceKind> kinds = {DeviceKind::cpu};
   if (!doc.environment.gpu.devices.empty()) kinds.push_back(DeviceKind::gpu);
   for (const auto kind : kinds) {
-    for (const auto precision : {Precision::fp32, Precision::fp64}) {
-      f.peaks.push_back(peak_figure(doc, kind, precision));
+    for (const auto precision : kPrecisions) {
+      PeakFigure peak = peak_figure(doc, kind, precision);
+      // FP32 and FP64 always have their row; a matrix format only where it was measured.
+      if (!is_matrix_precision(precision) || !peak.sources.empty())
+        f.peaks.push_back(std::move(peak));
     }
   }
 

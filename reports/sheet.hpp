@@ -50,7 +50,8 @@ struct WorkloadFigure {
 };
 
 struct SheetFigures {
-  std::vector<PeakFigure> peaks;  // CPU fp32, CPU fp64, then GPU fp32, GPU fp64 when any GPU
+  // CPU fp32, fp64 and each matrix format measured on it, then the same for the GPUs if any.
+  std::vector<PeakFigure> peaks;
   std::vector<WorkloadFigure> workloads;
   std::vector<BandwidthFigure> bandwidth;
 };

@@ -80,7 +80,10 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
 
 // A sweep times every GPU implementation of the workloads it runs also from host memory to host
 // memory (Kernel::run_end_to_end): each has such a run, from pinned and from pageable memory,
-// and the result it leaves on the device is right. The others have none.
+// and the result it leaves on the device is right. The first run from each memory poisons the
+// device's copies of the inputs first, so the result is right only if the input copies landed;
+// and it throws if the result that reached the host differs from the device's. The others have
+// no end-to-end run.
 TEST(GpuKernels, SweptImplementationsRunEndToEndFromEitherHostMemory) {
   SKIP_WITHOUT_GPUS(1u);
   int checked = 0;
@@ -108,6 +111,19 @@ TEST(GpuKernels, SweptImplementationsRunEndToEndFromEitherHostMemory) {
   }
   // gemm cuda, cublas: 2 precisions x 9 shapes; sum cuda, cub, dot cuda, cublas: 2 x 6.
   EXPECT_EQ(checked, 2 * 2 * 9 + 4 * 2 * 6);
+}
+
+// The empty-kernel launch latency a sweep records: a few microseconds on any GPU and driver of
+// this decade; the generous bounds catch units (seconds, nanoseconds) and an unsynchronised wait.
+TEST(GpuKernels, LaunchLatencyOfAnEmptyKernel) {
+  SKIP_WITHOUT_GPUS(1u);
+  const auto latency = launch_latency(inventory().devices.front().index);
+  ASSERT_TRUE(latency.has_value());
+  EXPECT_EQ(latency->launches, 2000);
+  EXPECT_GT(latency->synchronous_us, 0.5);
+  EXPECT_LT(latency->synchronous_us, 1000);
+  EXPECT_GT(latency->back_to_back_us, 0);
+  EXPECT_LE(latency->back_to_back_us, latency->synchronous_us);
 }
 
 // Ragged in every dimension, with leading dimensions that keep 16-byte vectors aligned (M and

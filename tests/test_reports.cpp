@@ -980,6 +980,86 @@ TEST(Crossover, FoundInASweepDocumentFromTheFastestOfEachSide) {
   EXPECT_TRUE(crossovers(quick).empty());
 }
 
+// Matrix formats: report.md and report.html show, per format, the best passed GEMM of each side
+// with its % of peak and the GPU / CPU ratio; the sheet gives each format measured a row of its
+// own per device kind, named as a dense matrix figure in both languages, judged against the
+// measurements' own peaks.
+TEST(Reports, MatrixThroughputSectionAndSheetRows) {
+  ResultsDocument doc = test_document();
+  const auto matrix = [&](const std::string& impl, const std::string& device, Precision p,
+                          std::int64_t n, double median_s, double peak_gflops) {
+    MeasurementRecord r = make_record({"gemm", impl, device, Precision::fp32,
+                                       Problem::matrix(n, n, n), Disposition::passed, median_s},
+                                      doc.environment);
+    r.precision = p;
+    r.peak = peak(peak_gflops, "test peak");
+    r.percent_of_peak = *r.gflops / peak_gflops * 100;
+    doc.measurements.push_back(r);
+  };
+  matrix("onednn", "cpu", Precision::bf16, 500, 0.01, 400);        // 25 GFLOP/s
+  matrix("onednn", "cpu", Precision::bf16, 1000, 0.01, 400);       // 200 GFLOP/s, 50%
+  matrix("cublaslt", "gpu0", Precision::bf16, 10000, 0.004, 1e6);  // 500 TFLOP/s, 50%
+  matrix("onednn", "cpu", Precision::int8, 1000, 0.005, 1600);     // 400 GOP/s, 25%
+
+  // The section's rows, by their first cell (the precision).
+  std::map<std::string, std::vector<std::string>> matrix_rows;
+  for (const auto& [heading, cells] : markdown_rows(MarkdownPrinter().print(doc))) {
+    if (heading.empty() && cells.size() == 8) matrix_rows[cells[0]] = cells;
+  }
+  EXPECT_EQ(matrix_rows["BF16"],
+            (std::vector<std::string>{"BF16", "onednn (cpu, 1000x1000x1000)", "200 GFLOP/s",
+                                      "50.0%", "cublaslt (gpu0, 10000x10000x10000)",
+                                      "500000 GFLOP/s", "50.0%", "2500.00×"}));
+  EXPECT_EQ(matrix_rows["INT8"],
+            (std::vector<std::string>{"INT8", "onednn (cpu, 1000x1000x1000)", "400 GOP/s", "25.0%",
+                                      "-", "-", "-", "-"}));
+  EXPECT_NE(MarkdownPrinter().print(doc).find("## Matrix (tensor) throughput"), std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find("<h2 id=\"matrix\">Matrix (tensor) throughput</h2>"),
+            std::string::npos);
+  // FP32 and FP64 only: no such section.
+  EXPECT_EQ(MarkdownPrinter().print(test_document()).find("Matrix (tensor)"), std::string::npos);
+
+  const std::string en = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(en.find("<td>CPU</td><td>BF16 matrix, dense (no sparsity)</td><td class=\"num "
+                    "big\">0.200</td><td class=\"num\">0.400</td><td class=\"num\">50%</td>"),
+            std::string::npos)
+      << en;
+  EXPECT_NE(en.find("<td>GPU</td><td>BF16 matrix, dense (no sparsity)</td><td class=\"num "
+                    "big\">500</td><td class=\"num\">1000</td><td class=\"num\">50%</td>"),
+            std::string::npos);
+  EXPECT_NE(en.find("<td>CPU</td><td>INT8 matrix, dense (no sparsity) (TOPS)</td><td "
+                    "class=\"num big\">0.400</td><td class=\"num\">1.60</td>"),
+            std::string::npos);
+  EXPECT_EQ(en.find("<td>GPU</td><td>INT8"), std::string::npos) << "not measured on the GPU";
+  const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
+  EXPECT_NE(zh.find("<td>GPU</td><td>BF16 矩阵运算，稠密（无稀疏）</td>"), std::string::npos);
+  EXPECT_NE(zh.find("<td>CPU</td><td>INT8 矩阵运算，稠密（无稀疏） (TOPS)</td>"),
+            std::string::npos);
+}
+
+// A sweep measures each GPU's empty-kernel launch latency: kept in results.json with the GPU's
+// inventory (files from before it read without it) and stated in the crossover sections.
+TEST(Crossover, LaunchLatencyIsRecordedAndReported) {
+  ResultsDocument doc = sweep_document();
+  doc.environment.gpu.devices.at(0).launch_latency = LaunchLatency{4.3, 2.5, 2000};
+  const ResultsDocument back = results_from_json(json::parse(JsonPrinter().print(doc)));
+  const auto& latency = back.environment.gpu.devices.at(0).launch_latency;
+  ASSERT_TRUE(latency.has_value());
+  EXPECT_EQ(latency->synchronous_us, 4.3);
+  EXPECT_EQ(latency->back_to_back_us, 2.5);
+  EXPECT_EQ(latency->launches, 2000);
+  json older = to_json(doc);
+  older["environment"]["gpu"]["devices"][0].erase("launch_latency");
+  EXPECT_FALSE(results_from_json(older).environment.gpu.devices.at(0).launch_latency.has_value());
+
+  const std::string sentence =
+      "Launch latency of an empty kernel on gpu0: 4.3 µs to launch and wait, 2.5 µs per launch "
+      "back to back (2000 launches each).";
+  EXPECT_NE(MarkdownPrinter().print(doc).find(sentence), std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find("<p>" + sentence + "</p>"), std::string::npos);
+  EXPECT_EQ(MarkdownPrinter().print(sweep_document()).find("Launch latency"), std::string::npos);
+}
+
 TEST(Crossover, WrittenIntoResultsJsonAndNeverReadBack) {
   const ResultsDocument doc = sweep_document();
   const json j = to_json(doc);
@@ -1069,6 +1149,21 @@ TEST(Crossover, TablesChartAndSheetLine) {
   EXPECT_NE(sheet.find("dot (fp32), GPU device time, transfers excluded: not reached: the CPU is "
                        "as fast or faster at the largest size, 4096."),
             std::string::npos);
+  // In Chinese, every word of the section is Chinese; the reason for "not reached" is left to
+  // the reports.
+  const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
+  const auto zh_at = zh.find("<h2>GPU 胜出的规模（规模扫描）</h2>");
+  ASSERT_NE(zh_at, std::string::npos) << zh;
+  const std::string zh_section = zh.substr(zh_at, zh.find("</ul>", zh_at) - zh_at);
+  EXPECT_NE(zh_section.find("SGEMM (fp32) 从 n = 161 起 GPU 快于本机 CPU（GPU "
+                            "端到端（锁页主机内存），含数据传输）。"),
+            std::string::npos)
+      << zh_section;
+  EXPECT_NE(zh_section.find("dot (fp32)，GPU 设备时间，不含数据传输：在所测规模内未达到。"),
+            std::string::npos)
+      << zh_section;
+  for (const char* english : {"transfers", "reached", "GPU end", "device time"})
+    EXPECT_EQ(zh_section.find(english), std::string::npos) << english;
   // The results tables tell the two timings of one implementation apart.
   EXPECT_NE(md.find("| cublas, end to end from pinned host memory |"), std::string::npos);
 }

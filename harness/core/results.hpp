@@ -78,6 +78,15 @@ struct CpuInventory {
   const Peak* peak(Precision p) const { return peak_at(*this, p); }
 };
 
+// The launch latency of an empty kernel on one GPU (docs/methodology.md, "Launch latency"): the
+// least time any GPU work takes from the host's point of view. Measured by a run that times GPU
+// work end to end (a sweep), once per GPU.
+struct LaunchLatency {
+  double synchronous_us = 0;   // median host time of one launch and the wait for it to finish
+  double back_to_back_us = 0;  // device time per launch of launches queued one after another
+  int launches = 0;            // measured of each kind
+};
+
 struct GpuDevice {
   int index = 0;
   std::string name;
@@ -94,6 +103,7 @@ struct GpuDevice {
   std::string uuid;
   Peak peak_fp32;
   Peak peak_fp64;
+  std::optional<LaunchLatency> launch_latency;  // empty unless the run measured it
 
   const Peak* peak(Precision p) const { return peak_at(*this, p); }
 };

@@ -118,6 +118,21 @@ bool is_integer(Precision p) {
   throw std::logic_error("unknown precision");
 }
 
+bool is_matrix_precision(Precision p) {
+  switch (p) {
+    case Precision::tf32:
+    case Precision::bf16:
+    case Precision::fp16:
+    case Precision::fp8_e4m3:
+    case Precision::int8:
+      return true;
+    case Precision::fp32:
+    case Precision::fp64:
+      return false;
+  }
+  throw std::logic_error("unknown precision");
+}
+
 std::string_view to_string(DeviceKind d) {
   switch (d) {
     case DeviceKind::cpu:

@@ -55,6 +55,9 @@ std::size_t size_of(Precision p);
 std::size_t accumulator_size_of(Precision p);
 // Integer arithmetic: its rate is in operations, not floating-point operations.
 bool is_integer(Precision p);
+// A format that matrix units (tensor cores, AMX) serve and only GEMM runs: TF32, BF16, FP16,
+// FP8, INT8; reports show them as matrix throughput, dense.
+bool is_matrix_precision(Precision p);
 
 // Where a measurement ran: the CPU, one GPU, or several GPUs at once (the machine aggregate).
 // A GPU measurement with no GPU indices is GPU work recorded on a machine that has no GPU to

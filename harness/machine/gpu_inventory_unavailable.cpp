@@ -13,6 +13,8 @@ GpuInventory gpu_inventory() {
   return inventory;
 }
 
+std::optional<LaunchLatency> launch_latency(int) { return std::nullopt; }
+
 std::map<std::string, std::string> gpu_libraries() { return {}; }
 
 }  // namespace flopbench

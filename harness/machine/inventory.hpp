@@ -5,6 +5,7 @@
 // machine and measures the clock (clock.hpp).
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ CpuInventory cpu_inventory();
 // harness/machine/gpu_inventory_unavailable.cpp.
 // Never throws: a CUDA failure empties devices and says why in no_device_reason.
 GpuInventory gpu_inventory();
+
+// The launch latency of an empty kernel on GPU `index` (CUDA build; nullopt in a CPU-only build).
+// Throws CudaError when the GPU fails. Defined beside gpu_inventory().
+std::optional<LaunchLatency> launch_latency(int index);
 
 // Versions of the GPU libraries loaded at run time (cuBLAS), or why one could not be loaded; empty
 // in a CPU-only build. Defined beside gpu_inventory().
