@@ -280,7 +280,7 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
     const Event start(this->device()), stop(this->device());
     std::optional<int> best;
     float best_ms = 0;
-    int timed = 0, refused = 0;
+    int timed_candidates = 0, refused = 0;
     for (int i = 0; i < found; ++i) {
       const cublasLtMatmulHeuristicResult_t& r = results[static_cast<std::size_t>(i)];
       if (r.state != CUBLAS_STATUS_SUCCESS) continue;
@@ -295,7 +295,7 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
       FLOPBENCH_CUDA_CALL(cudaEventSynchronize(stop.get()));
       float ms = 0;
       FLOPBENCH_CUDA_CALL(cudaEventElapsedTime(&ms, start.get(), stop.get()));
-      ++timed;
+      ++timed_candidates;
       if (!best || ms < best_ms) {
         best = i;
         best_ms = ms;
@@ -322,7 +322,7 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
         "algorithm chosen by timing {} of cublasLtMatmulAlgoGetHeuristic's {} candidates "
         "({} runs each after one untimed, CUDA events), outside the timed samples: heuristic "
         "rank {}{}",
-        timed, found, kRunsPerCandidate, *best + 1,
+        timed_candidates, found, kRunsPerCandidate, *best + 1,
         refused > 0 ? fmt::format("; {} refused at run time", refused) : std::string()));
     if constexpr (kKMajorA<T>) {
       notes_.emplace_back(
