@@ -10,6 +10,7 @@
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/probe.hpp"
 #include "kernels/cublas.hpp"
+#include "kernels/cublaslt.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/device.hpp"
 
@@ -113,8 +114,11 @@ std::optional<LaunchLatency> launch_latency(int index) {
 
 std::map<std::string, std::string> gpu_libraries() {
   const std::string version = cuda::cublas_version();
+  const std::string lt_version = cuda::cublaslt_version();
   return {
-      {"cuBLAS", version.empty() ? "not loaded: " + cuda::cublas_unavailable_reason() : version}};
+      {"cuBLAS", version.empty() ? "not loaded: " + cuda::cublas_unavailable_reason() : version},
+      {"cuBLASLt",
+       lt_version.empty() ? "not loaded: " + cuda::cublaslt_unavailable_reason() : lt_version}};
 }
 
 }  // namespace flopbench

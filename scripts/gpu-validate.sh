@@ -9,7 +9,7 @@
 #                           [--time-scale F]
 #
 # The steps, in order, each inside its own time box so that a slow one cannot starve the rest
-# (the boxes add up to 9 minutes; --time-scale multiplies them):
+# (the boxes add up to 8 minutes; --time-scale multiplies them):
 #   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else PyTorch's)
 #   info             flopbench info
 #   test NAME        each gpu-labelled test executable
@@ -17,11 +17,15 @@
 #                    flopbench check --spec auto of that run
 #   run-gemm, run-fp32, run-fp64
 #                    flopbench run at the cross-check's sizes (GEMM 4096 and 8192, 1 GiB vectors)
+#   run-lt           cuBLASLt's GEMM at TF32, BF16, FP16, FP8 E4M3 and INT8, at 4096 and 8192:
+#                    each verified, with its % of the tensor-core peak
 #   sweep            flopbench run --sweep of SGEMM (CPU and GPU, 16^3 to 2048^3; the GPU on
 #                    device time and end to end): the crossover sizes, where the GPU starts to
 #                    beat the CPU, go into the summary
-#   pytorch          the same problems through PyTorch on the same GPU (gpu_validate.py)
-#   figures          every figure beside PyTorch's; cuBLAS GEMM and CUB sum must agree within 3 %
+#   pytorch          the same problems through PyTorch on the same GPU (gpu_validate.py), and
+#                    BF16 (torch.matmul) and FP8 (torch._scaled_mm) GEMMs beside cuBLASLt's
+#   figures          every figure beside PyTorch's; cuBLAS GEMM and CUB sum must agree within
+#                    3 %, cuBLASLt's BF16 and FP8 GEMM within 5 %
 #   memcheck-*, racecheck-*
 #                    compute-sanitizer on the hand-written kernels at ragged sizes
 #   sass             the hand-written GEMM's 16-byte loads (LDG.E.128) in the binary
@@ -39,6 +43,7 @@ gemm_sizes=4096,8192
 fp32_elements=$((1 << 28)) # 1 GiB
 fp64_elements=$((1 << 27)) # 1 GiB
 tolerance=0.03
+lt_tolerance=0.05 # cuBLASLt's BF16 and FP8 GEMM (gpu_validate.py, LOOSER_TOLERANCE)
 
 usage() {
   echo "usage: $0 --bundle TARBALL|DIR --tests DIR [--out DIR] [--allow-missing]" \
@@ -181,8 +186,10 @@ lib_path=$root/lib
 cublas_from="the system (the CUDA installation)"
 [ -x "$flopbench_bin" ] || bundle_problem="${bundle_problem:-no bin/flopbench in $bundle}"
 if [ -z "$bundle_problem" ]; then
-  # flopbench names the cuBLAS it could not load; PyTorch's wheels carry a copy.
-  soname=$("$flopbench_bin" list 2>&1 | grep -o 'libcublas\.so\.[0-9]*' | head -n 1 || true)
+  # flopbench names the cuBLAS or cuBLASLt it could not load; PyTorch's wheels carry a copy of
+  # both, in one directory.
+  soname=$("$flopbench_bin" list 2>&1 | grep -o 'libcublas\(Lt\)\?\.so\.[0-9]*' | head -n 1 ||
+    true)
   if [ -n "$soname" ]; then
     site=""
     if [ "$have_python" = 1 ]; then
@@ -253,26 +260,31 @@ done
 # ---- flopbench run and check ---------------------------------------------------------------
 gpu_implementations=$("${flopbench[@]}" list 2>/dev/null | awk '$3 == "gpu" { print $2 }' |
   sort -u | paste -sd , - || true)
+# The GPU implementations with FP32, for the steps that name FP32 or FP64: the others
+# (cuBLASLt's matrix precisions) would record that they lack them, which the
+# every-measurement-passed check counts against the step.
+gpu_fp_implementations=$("${flopbench[@]}" list 2>/dev/null |
+  awk '$3 == "gpu" && $4 ~ /(^|,)fp32(,|$)/ { print $2 }' | sort -u | paste -sd , - || true)
 results=()
-flopbench_run() { # NAME BOX RUN-OPTIONS...
-  local name=$1 box=$2
-  shift 2
-  if [ -z "$gpu_implementations" ]; then
+flopbench_run() { # NAME BOX IMPLEMENTATIONS RUN-OPTIONS...
+  local name=$1 box=$2 implementations=$3
+  shift 3
+  if [ -z "$implementations" ]; then
     echo "== $name"
-    record "$name" failed 0 "flopbench list names no GPU implementation (a CPU-only build?)" ""
+    record "$name" failed 0 "flopbench list names no such GPU implementation (a CPU-only build?)" ""
     return
   fi
   timed "$name" "$box" "$out/$name.log" "${flopbench[@]}" run \
-    --implementations "$gpu_implementations" --out "$out/$name" "$@"
+    --implementations "$implementations" --out "$out/$name" "$@"
   finish_run "$name" "$name.log" "$out/$name"
   if [ -f "$out/$name/results.json" ]; then results+=("$out/$name/results.json"); fi
 }
 
 # Every GPU workload at the quick profile's GPU sizes (2048³ GEMM, 8 × L2 vectors); the steps
 # below measure the cross-checked sizes.
-flopbench_run run 70 --profile quick
+flopbench_run run 60 "$gpu_implementations" --profile quick
 if [ -f "$out/run/results.json" ]; then
-  timed check 15 "$out/check.log" "${flopbench[@]}" check --spec auto \
+  timed check 10 "$out/check.log" "${flopbench[@]}" check --spec auto \
     --results "$out/run/results.json" --junit "$out/check-junit.xml"
   verdict=$(grep -E '^[A-Z]+: [0-9]+ criteri' "$out/check.log" | tail -n 1 || true)
   if [ "$rc" = 1 ] && [ -n "$verdict" ]; then
@@ -285,10 +297,17 @@ else
   record check failed 0 "the run step wrote no results.json" ""
 fi
 
-flopbench_run run-gemm 50 --workloads gemm --sizes "$gemm_sizes"
-flopbench_run run-fp32 35 --workloads sum,dot,stream,transfer --precision fp32 \
-  --sizes "$fp32_elements"
-flopbench_run run-fp64 25 --workloads sum,dot,stream --precision fp64 --sizes "$fp64_elements"
+flopbench_run run-gemm 35 "$gpu_fp_implementations" --workloads gemm --precision fp32,fp64 \
+  --sizes "$gemm_sizes"
+# cuBLASLt alone at its five precisions: the matrix-precision figures, and PyTorch's BF16 and
+# FP8 beside them.
+lt_implementation=$(echo ",$gpu_implementations," | grep -o ',cublaslt,' | tr -d , || true)
+flopbench_run run-lt 40 "$lt_implementation" --workloads gemm \
+  --precision tf32,bf16,fp16,fp8_e4m3,int8 --sizes "$gemm_sizes"
+flopbench_run run-fp32 30 "$gpu_fp_implementations" --workloads sum,dot,stream,transfer \
+  --precision fp32 --sizes "$fp32_elements"
+flopbench_run run-fp64 20 "$gpu_fp_implementations" --workloads sum,dot,stream --precision fp64 \
+  --sizes "$fp64_elements"
 
 # ---- the sweep: SGEMM from 16^3 to 2048^3 on the CPU and the GPU ---------------------------
 # Without a GPU there is no crossover to find, and the CPU half would only spend the time box.
@@ -298,8 +317,8 @@ if [ -n "$no_device" ]; then
 else
   # The FP32 implementations only: the others would record that they lack FP32 (oneDNN's GEMM
   # is BF16, FP16 and INT8), which the every-measurement-passed check counts against the step.
-  timed sweep 60 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm \
-    --implementations "omp,eigen,openblas,$gpu_implementations" --out "$out/sweep"
+  timed sweep 45 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm \
+    --implementations "omp,eigen,openblas,$gpu_fp_implementations" --out "$out/sweep"
   crossover=""
   if [ "$have_python" = 1 ] && [ -f "$out/sweep/results.json" ]; then
     crossover=$(python3 "$helper" crossovers "$out/sweep/results.json" 2>>"$out/sweep.log" || true)
@@ -312,12 +331,14 @@ if [ "$have_python" = 0 ]; then
   not_run pytorch "python3 is missing"
   not_run figures "python3 is missing"
 else
-  timed pytorch 60 "$out/pytorch.log" python3 "$helper" pytorch --out "$out/pytorch.json" \
-    --gemm-sizes "$gemm_sizes" --fp32-elements "$fp32_elements" --fp64-elements "$fp64_elements"
+  timed pytorch 55 "$out/pytorch.log" python3 "$helper" pytorch --out "$out/pytorch.json" \
+    --gemm-sizes "$gemm_sizes" --lt-sizes "$gemm_sizes" --fp32-elements "$fp32_elements" \
+    --fp64-elements "$fp64_elements"
   finish_helper pytorch pytorch.log
   if [ ${#results[@]} -gt 0 ]; then
-    timed figures 15 "$out/figures.log" python3 "$helper" figures --results "${results[@]}" \
-      --pytorch "$out/pytorch.json" --tolerance "$tolerance" --out "$out/figures.md"
+    timed figures 10 "$out/figures.log" python3 "$helper" figures --results "${results[@]}" \
+      --pytorch "$out/pytorch.json" --tolerance "$tolerance" --lt-tolerance "$lt_tolerance" \
+      --out "$out/figures.md"
     finish_helper figures figures.log
   else
     echo "== figures"
@@ -349,17 +370,17 @@ sanitize() { # NAME BOX TOOL WORKLOADS SIZES
     finish_run "$name" "$name.log" "$out/$name" "$summary"
   fi
 }
-sanitize memcheck-gemm 25 memcheck gemm 257x129x65,260x37x100
-sanitize memcheck-vectors 20 memcheck sum,dot,stream,peak 100003
-sanitize racecheck-gemm 30 racecheck gemm 129x65x17,132x36x20
-sanitize racecheck-vectors 20 racecheck sum,dot,stream,peak 100003
+sanitize memcheck-gemm 20 memcheck gemm 257x129x65,260x37x100
+sanitize memcheck-vectors 10 memcheck sum,dot,stream,peak 100003
+sanitize racecheck-gemm 25 racecheck gemm 129x65x17,132x36x20
+sanitize racecheck-vectors 10 racecheck sum,dot,stream,peak 100003
 
 # ---- SASS: the aligned GEMM kernels' global loads are 16 bytes wide ------------------------
 cuobjdump=$(find_tool cuobjdump)
 if [ -z "$cuobjdump" ]; then
   not_run sass "cuobjdump is not installed (CUDA toolkit's bin/)"
 else
-  timed sass 15 "$out/sass.log" "$cuobjdump" -sass "$flopbench_bin"
+  timed sass 10 "$out/sass.log" "$cuobjdump" -sass "$flopbench_bin"
   if [ "$rc" = 0 ]; then
     # Per architecture, the kernels for aligned leading dimensions (gemm_kernel<T, true>): each
     # global load of A and B is one LDG.E.128 (fp32 4 sites, fp64 8, as in the PTX).

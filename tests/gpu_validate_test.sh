@@ -54,6 +54,42 @@ EOF
   python3 "$helper" figures --results "$golden" --pytorch "$tmp/pytorch.json" --tolerance 0.06 \
     --out "$tmp/figures.md" >"$tmp/figures.log" 2>&1 ||
     fail "figures within a 6 % tolerance failed: $(cat "$tmp/figures.log")"
+  # cuBLASLt's BF16 GEMM beside PyTorch's: held to --lt-tolerance (5 % unless given), not to
+  # --tolerance. A made-up cuBLASLt record (the golden cuBLAS SGEMM's, renamed), PyTorch 4 %
+  # slower: agrees within 5 % though not within 3 %; 7 % slower: differs.
+  for scale in 1.04 1.07; do
+    python3 - "$golden" "$tmp/lt.json" "$tmp/lt-pytorch.json" "$scale" <<'EOF2'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+m = next(m for m in doc["measurements"] if m["workload"] == "gemm" and
+         m["implementation"] == "cublas" and m["device"] == "gpu0")
+m = dict(m, implementation="cublaslt", precision="bf16")
+doc["measurements"] = [m]
+json.dump(doc, open(sys.argv[2], "w"))
+t = m["statistics"]["median_s"] * float(sys.argv[4])
+json.dump({"torch_version": "test", "cuda_version": "13.0",
+           "device": {"index": 0, "name": "test", "l2_bytes": 1},
+           "matmul_allow_tf32": False, "float32_matmul_precision": "highest",
+           "figures": [{"workload": "gemm", "precision": "bf16", "problem": m["problem"],
+                        "implementations": ["cublaslt"], "op": "-", "cold": False,
+                        "samples_s": [t], "median_s": t}]},
+          open(sys.argv[3], "w"))
+EOF2
+    rc=0
+    python3 "$helper" figures --results "$tmp/lt.json" --pytorch "$tmp/lt-pytorch.json" \
+      --tolerance 0.03 --out "$tmp/figures.md" >"$tmp/figures.log" 2>&1 || rc=$?
+    if [ "$scale" = 1.04 ]; then
+      [ "$rc" = 0 ] || fail "cuBLASLt 4 % from PyTorch exited $rc, not 0: $(cat "$tmp/figures.log")"
+      grep -q '| gemm | bf16 | 256x256x256 | cublaslt | gpu0 | passed | .* | agrees (+4.0%) |' \
+        "$tmp/figures.md" || fail "no agreeing cuBLASLt row in $(cat "$tmp/figures.md")"
+      grep -q 'gemm cublaslt within 5%): 1 of 1 agree' "$tmp/figures.md" ||
+        fail "no cuBLASLt agreement count in $(cat "$tmp/figures.md")"
+    else
+      [ "$rc" = 1 ] || fail "cuBLASLt 7 % from PyTorch exited $rc, not 1: $(cat "$tmp/figures.log")"
+      grep -q '| \*\*differs by +7.0%\*\* |' "$tmp/figures.md" ||
+        fail "no differing cuBLASLt row in $(cat "$tmp/figures.md")"
+    fi
+  done
   rc=0
   python3 "$helper" figures --results "$golden" --pytorch "$tmp/none.json" --tolerance 0.03 \
     --out "$tmp/figures.md" >/dev/null 2>"$tmp/err" || rc=$?
@@ -89,6 +125,10 @@ EOF
   python3 "$helper" pytorch --out "$tmp/p.json" --gemm-sizes 0 --fp32-elements 1 \
     --fp64-elements 1 2>"$tmp/err" || rc=$?
   [ "$rc" = 2 ] || fail "a zero GEMM size exited $rc, not 2"
+  rc=0
+  python3 "$helper" pytorch --out "$tmp/p.json" --gemm-sizes 64 --lt-sizes 0 --fp32-elements 1 \
+    --fp64-elements 1 2>"$tmp/err" || rc=$?
+  [ "$rc" = 2 ] || fail "a zero cuBLASLt GEMM size exited $rc, not 2"
   if ! python3 -c 'import torch' 2>/dev/null; then
     rc=0
     python3 "$helper" pytorch --out "$tmp/p.json" --gemm-sizes 64 --fp32-elements 1 \
@@ -116,8 +156,8 @@ summary=$tmp/validation/summary.md
 grep -q '^Result: \*\*FAILED\*\*' "$summary" || fail "the summary does not say FAILED"
 grep -q '^| info | failed | [0-9]* | no CUDA device: ' "$summary" ||
   fail "the summary does not record 'no CUDA device': $(cat "$summary")"
-for step in bundle info "test test_gpu" run check run-gemm run-fp32 run-fp64 sweep pytorch figures \
-  memcheck-gemm memcheck-vectors racecheck-gemm racecheck-vectors sass; do
+for step in bundle info "test test_gpu" run check run-gemm run-lt run-fp32 run-fp64 sweep pytorch \
+  figures memcheck-gemm memcheck-vectors racecheck-gemm racecheck-vectors sass; do
   grep -q "^| $step | \(passed\|failed\|timed out\|not run\) |" "$summary" ||
     fail "no row for step '$step' in the summary"
 done

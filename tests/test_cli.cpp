@@ -419,6 +419,64 @@ TEST_F(Cli, MatrixPrecisionsRunVerifiedAndReported) {
   EXPECT_NE(md.find("### INT8 GEMM (TOPS) (int8)"), std::string::npos) << md;
 }
 
+// cuBLASLt's GEMM: registered in a CUDA build at every matrix precision and listed with them
+// all; run here, one record per precision: measured and verified on a GPU, else unsupported
+// with the reason (no CUDA device, or cuBLASLt not loadable).
+TEST_F(Cli, CublasLtHasEveryMatrixPrecisionAndSaysWhyItCannotRun) {
+  const Implementation* lt = registry().find(WorkloadId::gemm, "cublaslt");
+  if (!FLOPBENCH_HAVE_CUDA) {
+    EXPECT_EQ(lt, nullptr);
+    GTEST_SKIP() << "CPU-only build: no GPU implementations";
+  }
+  ASSERT_NE(lt, nullptr);
+  EXPECT_EQ(lt->spec.device, DeviceKind::gpu);
+  EXPECT_EQ(lt->spec.library, "cuBLASLt");
+  const std::vector<Precision> matrix_precisions = {
+      Precision::tf32, Precision::bf16, Precision::fp16, Precision::fp8_e4m3, Precision::int8};
+  EXPECT_EQ(lt->spec.precisions, matrix_precisions);
+  EXPECT_EQ(lt->unsupported_reason(Precision::fp32),
+            "gemm cublaslt has no fp32 (it runs tf32, bf16, fp16, fp8_e4m3, int8)");
+
+  const Outcome list = flopbench({"list"});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("gemm     cublaslt     gpu  tf32,bf16,fp16,fp8_e4m3,int8 cuBLASLt"),
+            std::string::npos)
+      << list.out;
+
+  const fs::path out = dir_ / "run";
+  const Outcome run = flopbench({"run", "--workloads", "gemm", "--precision",
+                                 "tf32,bf16,fp16,fp8_e4m3,int8", "--implementations", "cublaslt",
+                                 "--sizes", "256", "--profile", "quick", "--out", out.string()});
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  std::vector<Precision> recorded;
+  for (const auto& m : doc.measurements) {
+    SCOPED_TRACE(std::string(to_string(m.precision)) + ": " + m.reason);
+    ASSERT_EQ(m.implementation, "cublaslt");
+    recorded.push_back(m.precision);
+    if (const std::string why = lt->unavailable_reason(m.precision); !why.empty()) {
+      EXPECT_EQ(m.disposition, Disposition::unsupported);
+      EXPECT_EQ(m.reason, why);
+    } else if (doc.environment.gpu.devices.empty()) {
+      EXPECT_EQ(m.disposition, Disposition::unsupported);
+      EXPECT_TRUE(m.device.no_gpu());
+      EXPECT_EQ(m.reason.rfind("no CUDA device: ", 0), 0u);
+      EXPECT_FALSE(m.verification.has_value());
+    } else if (m.disposition == Disposition::unsupported) {
+      // Only FP8 may lack tensor cores on a GPU that has the others (before Ada and Hopper).
+      EXPECT_EQ(m.precision, Precision::fp8_e4m3);
+      EXPECT_NE(m.reason.find("compute capability 8.9"), std::string::npos);
+    } else {
+      EXPECT_EQ(m.disposition, Disposition::passed);
+      ASSERT_TRUE(m.verification.has_value());
+      EXPECT_TRUE(m.verification->passed);
+      EXPECT_NE(std::find(m.notes.begin(), m.notes.end(), "dense (no sparsity)"), m.notes.end());
+    }
+  }
+  std::sort(recorded.begin(), recorded.end());
+  EXPECT_EQ(recorded, matrix_precisions);
+}
+
 // oneDNN limited to an ISA without VNNI (its own ONEDNN_MAX_CPU_ISA) sums INT8 products in
 // saturating INT16: its INT8 GEMM is unsupported, with that reason, rather than "incorrect".
 TEST_F(Cli, OneDnnInt8WithoutVnniIsUnsupported) {
@@ -452,8 +510,9 @@ TEST_F(Cli, SweepRecordsEverySizeAndItsCrossover) {
   std::set<std::int64_t> cpu_sizes;
   bool no_gpu = false;
   for (const auto& m : doc.measurements) {
-    if (m.device == DeviceRef::cpu() && m.implementation == "onednn") {
-      // Named precisions give the implementations that lack them a record saying so.
+    if (m.implementation == "onednn" || m.implementation == "cublaslt") {
+      // Named precisions give the implementations that lack them a record saying so, on the
+      // CPU (oneDNN) and the GPU (cuBLASLt) alike.
       EXPECT_EQ(m.disposition, Disposition::unsupported);
       EXPECT_NE(m.reason.find("has no fp32"), std::string::npos) << m.reason;
     } else if (m.device == DeviceRef::cpu()) {

@@ -1,8 +1,9 @@
 // GPU kernels on a real device: every registered GPU implementation against the CPU double
 // reference on odd sizes, with outputs poisoned (NaN) before the kernel runs so that an element
 // it never writes fails; the end-to-end runs from host memory of the workloads a sweep runs;
-// determinism of the hand-written reductions; device-timed measurements end to end; the
-// machine aggregate, also on one GPU named twice. Every test here is skipped
+// determinism of the hand-written reductions; cuBLASLt at every matrix precision; device-timed
+// measurements end to end, cuBLASLt's against the tensor-core peak; the machine aggregate, also
+// on one GPU named twice. Every test here is skipped
 // where there is no CUDA device (ctest shows them as skipped, label "gpu").
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -48,9 +49,44 @@ std::vector<const Implementation*> gpu_implementations() {
   return out;
 }
 
+// Whether the first GPU has tensor cores for cuBLASLt's precision p: FP8 from compute
+// capability 8.9 (Ada, Hopper), TF32 and BF16 from 8.0 (Ampere).
+bool cublaslt_has_tensor_cores(Precision p) {
+  const GpuDevice& d = inventory().devices.front();
+  const std::pair cc{d.cc_major, d.cc_minor};
+  if (p == Precision::fp8_e4m3) return cc >= std::pair{8, 9};
+  if (p == Precision::tf32 || p == Precision::bf16) return cc >= std::pair{8, 0};
+  return true;
+}
+
+// cuBLASLt's FP8 and INT8 kernels take A transposed with aligned leading dimensions: m and k
+// multiples of 16 (FP8) or 4 (INT8). Other shapes, and precisions the GPU has no tensor cores
+// for, are refused in setup (UnsupportedHere).
+bool cublaslt_refuses(const Implementation& impl, Precision p, const Problem& problem) {
+  if (impl.name() != "cublaslt") return false;
+  if (!cublaslt_has_tensor_cores(p)) return true;
+  const std::int64_t multiple =
+      p == Precision::fp8_e4m3 ? 16 : (p == Precision::int8 ? 4 : std::int64_t{1});
+  return problem.m % multiple != 0 || problem.k % multiple != 0;
+}
+
+// make_trial, or nullptr where the implementation refuses the problem, which must be one of
+// cuBLASLt's documented refusals.
+std::unique_ptr<Trial> make_gpu_trial(const Implementation& impl, Precision p,
+                                      const Problem& problem, std::uint64_t seed) {
+  try {
+    auto trial = impl.make_trial(p, problem, seed, inventory().devices.front().index);
+    EXPECT_FALSE(cublaslt_refuses(impl, p, problem)) << "ran a shape cuBLASLt documents as refused";
+    return trial;
+  } catch (const UnsupportedHere& e) {
+    EXPECT_TRUE(cublaslt_refuses(impl, p, problem)) << e.what();
+    return nullptr;
+  }
+}
+
 TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
   SKIP_WITHOUT_GPUS(1u);
-  int checked = 0;
+  int checked = 0, refused = 0;
   for (const Implementation* impl : gpu_implementations()) {
     for (const Precision p : impl->spec.precisions) {
       ASSERT_EQ(impl->unavailable_reason(p), "")
@@ -59,7 +95,11 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
         const auto seed = fresh_seed();
         SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl->workload, impl->name(), to_string(p),
                                  problem.label(), seed));
-        auto trial = impl->make_trial(p, problem, seed, inventory().devices.front().index);
+        auto trial = make_gpu_trial(*impl, p, problem, seed);
+        if (!trial) {
+          ++refused;
+          continue;
+        }
         trial->kernel().run();
         // Not > 0: a one-element copy can end within the events' resolution (about 0.5 us).
         const auto seconds = trial->kernel().device_seconds_of_last_run();
@@ -73,9 +113,11 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
       }
     }
   }
-  // gemm cuda, cublas: 2 precisions x 9 shapes; sum cuda, cub, dot cuda, cublas, stream cuda:
-  // 2 x 6; peak cuda: 2 x 3; transfer: 4 copies x fp32 x 6.
-  EXPECT_EQ(checked, 2 * 2 * 9 + 5 * 2 * 6 + 2 * 3 + 4 * 6);
+  // gemm cuda, cublas: 2 precisions x 9 shapes; cublaslt: TF32, BF16, FP16 x 9, INT8 x 2 (m and
+  // k multiples of 4), FP8 x 0; sum cuda, cub, dot cuda, cublas, stream cuda: 2 x 6; peak cuda:
+  // 2 x 3; transfer: 4 copies x fp32 x 6.
+  EXPECT_EQ(checked, 2 * 2 * 9 + (3 * 9 + 2) + 5 * 2 * 6 + 2 * 3 + 4 * 6);
+  EXPECT_EQ(refused, 7 + 9);
 }
 
 // A sweep times every GPU implementation of the workloads it runs also from host memory to host
@@ -95,7 +137,8 @@ TEST(GpuKernels, SweptImplementationsRunEndToEndFromEitherHostMemory) {
         const auto seed = fresh_seed();
         SCOPED_TRACE(fmt::format("{} {} {} {} seed {}", impl->workload, impl->name(), to_string(p),
                                  problem.label(), seed));
-        auto trial = impl->make_trial(p, problem, seed, inventory().devices.front().index);
+        auto trial = make_gpu_trial(*impl, p, problem, seed);
+        if (!trial) continue;
         ASSERT_EQ(trial->kernel().has_end_to_end(), swept);
         if (!swept) continue;
         for (const HostMemory memory : {HostMemory::pinned, HostMemory::pageable}) {
@@ -109,8 +152,9 @@ TEST(GpuKernels, SweptImplementationsRunEndToEndFromEitherHostMemory) {
       }
     }
   }
-  // gemm cuda, cublas: 2 precisions x 9 shapes; sum cuda, cub, dot cuda, cublas: 2 x 6.
-  EXPECT_EQ(checked, 2 * 2 * 9 + 4 * 2 * 6);
+  // gemm cuda, cublas: 2 precisions x 9 shapes; cublaslt: 3 x 9 + 2 (INT8; FP8 refuses them
+  // all); sum cuda, cub, dot cuda, cublas: 2 x 6.
+  EXPECT_EQ(checked, 2 * 2 * 9 + (3 * 9 + 2) + 4 * 2 * 6);
 }
 
 // The empty-kernel launch latency a sweep records: a few microseconds on any GPU and driver of
@@ -204,6 +248,62 @@ TEST(GpuKernels, EveryImplementationRunsAfterPrepareRun) {
   }
 }
 
+// cuBLASLt at every precision, on shapes its alignment rules allow (m and k multiples of 16,
+// n anything) that are ragged against its tiles, beyond one tile in every dimension or with
+// one tile's worth of m: verified against the double reference, with the record's facts (the
+// algorithm, the workspace, the search, the FP8 scales) in its notes. Shapes outside the rules
+// are refused in setup, with the reason.
+TEST(GpuKernels, CublasLtAtEveryPrecisionOnAlignedRaggedShapes) {
+  SKIP_WITHOUT_GPUS(1u);
+  const Implementation* impl = registry().find(WorkloadId::gemm, "cublaslt");
+  ASSERT_NE(impl, nullptr);
+  const auto has_note = [](const std::vector<std::string>& notes, std::string_view text) {
+    return std::any_of(notes.begin(), notes.end(),
+                       [&](const std::string& note) { return note.find(text) != note.npos; });
+  };
+  for (const Precision p : impl->spec.precisions) {
+    if (!cublaslt_has_tensor_cores(p)) {
+      EXPECT_THROW(
+          impl->make_trial(p, Problem::matrix(64, 64, 64), 1, inventory().devices.front().index),
+          UnsupportedHere);
+      continue;
+    }
+    for (const Problem& problem : {Problem::matrix(1040, 517, 1024), Problem::matrix(48, 17, 80),
+                                   Problem::matrix(272, 333, 4112)}) {
+      const auto seed = fresh_seed();
+      SCOPED_TRACE(fmt::format("{} {} seed {}", to_string(p), problem.label(), seed));
+      auto trial = impl->make_trial(p, problem, seed, inventory().devices.front().index);
+      trial->kernel().run();
+      const auto seconds = trial->kernel().device_seconds_of_last_run();
+      ASSERT_TRUE(seconds.has_value());
+      EXPECT_GT(*seconds, 0);
+      const Verification v = trial->verify();
+      EXPECT_TRUE(v.passed) << v.method << ": error " << v.max_error << " allowed " << v.tolerance;
+      const std::vector<std::string> notes = trial->kernel().notes();
+      EXPECT_TRUE(has_note(notes, "algorithm id ")) << fmt::format("{}", fmt::join(notes, "; "));
+      EXPECT_TRUE(has_note(notes, "workspace "));
+      EXPECT_TRUE(has_note(notes, "algorithm chosen by timing "));
+      EXPECT_TRUE(has_note(notes, "dense (no sparsity)"));
+      EXPECT_EQ(has_note(notes, "FP8 scales: A 1.0, B 1.0"), p == Precision::fp8_e4m3);
+      EXPECT_EQ(has_note(notes, "A transposed ('TN'"),
+                p == Precision::fp8_e4m3 || p == Precision::int8);
+    }
+  }
+  for (const auto& [p, problem] : {std::pair{Precision::fp8_e4m3, Problem::matrix(1000, 64, 1024)},
+                                   std::pair{Precision::fp8_e4m3, Problem::matrix(1024, 64, 1000)},
+                                   std::pair{Precision::int8, Problem::matrix(1024, 64, 1022)}}) {
+    SCOPED_TRACE(fmt::format("{} {}", to_string(p), problem.label()));
+    if (!cublaslt_has_tensor_cores(p)) continue;
+    try {
+      impl->make_trial(p, problem, 1, inventory().devices.front().index);
+      ADD_FAILURE() << "a shape outside cuBLASLt's alignment rules was not refused";
+    } catch (const UnsupportedHere& e) {
+      EXPECT_NE(std::string(e.what()).find("needs m and k to be multiples of"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 template <class T>
 T run_reduction(Trial& trial) {
   trial.kernel().run();
@@ -271,6 +371,43 @@ TEST(GpuMeasure, DeviceTimedRecordsWithPeakAndTelemetry) {
       EXPECT_EQ(r.telemetry_after.size(), 1u);
     }
   }
+}
+
+// cuBLASLt's records through the runner: verified, device-timed, and judged against the GPU's
+// dense tensor-core peak of their own precision (FP8 and INT8 at twice BF16's rate on Hopper).
+TEST(GpuMeasure, CublasLtRecordsAreJudgedAgainstTheTensorCorePeak) {
+  SKIP_WITHOUT_GPUS(1u);
+  const Environment env = gpu_environment();
+  Selection sel;
+  sel.workloads = parse_workloads("gemm");
+  sel.implementations = {"cublaslt"};
+  sel.precisions = {Precision::tf32, Precision::bf16, Precision::fp16, Precision::fp8_e4m3,
+                    Precision::int8};
+  sel.sizes = parse_sizes("4096");
+  sel.gpus = std::vector<int>{0};
+  const RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  int measured = 0;
+  for (const auto& req : plan_measurements(sel, env)) {
+    SCOPED_TRACE(to_string(req.precision));
+    const MeasurementRecord r = measure(req, settings, env);
+    if (!cublaslt_has_tensor_cores(r.precision)) {
+      EXPECT_EQ(r.disposition, Disposition::unsupported);
+      EXPECT_NE(r.reason.find("needs compute capability"), std::string::npos) << r.reason;
+      continue;
+    }
+    ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+    EXPECT_EQ(r.timing, "device_events");
+    ASSERT_TRUE(r.percent_of_peak.has_value()) << r.peak.basis;
+    EXPECT_GT(*r.percent_of_peak, 0);
+    EXPECT_LT(*r.percent_of_peak, 100);
+    EXPECT_NE(r.peak.basis.find(fmt::format("dense {} tensor-core", precision_label(r.precision))),
+              std::string::npos)
+        << r.peak.basis;
+    ++measured;
+  }
+  EXPECT_EQ(measured, 5 - static_cast<int>(std::count_if(
+                              sel.precisions.begin(), sel.precisions.end(),
+                              [](Precision p) { return !cublaslt_has_tensor_cores(p); })));
 }
 
 TEST(GpuMeasure, MachineAggregateRunsEveryGpuAtOnce) {

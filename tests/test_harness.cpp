@@ -619,6 +619,39 @@ TEST(Measure, KernelExceptionIsAFailedRecordNotAnAbort) {
   EXPECT_NE(r.reason.find("device fell off the bus"), std::string::npos);
 }
 
+// A kernel that cannot run this problem or on this device says so in setup (UnsupportedHere):
+// the record is unsupported with its reason, neither failed nor an abort.
+template <class T>
+class SumRefusingOddSizes final : public ReductionKernel<T> {
+ public:
+  void setup(const VectorInputs<T>& in) override {
+    if (in.n % 2 != 0) throw UnsupportedHere(fmt::format("n = {} is odd", in.n));
+    in_ = &in;
+  }
+  void run() override {
+    sum_ = 0;
+    for (std::int64_t i = 0; i < in_->n; ++i) sum_ += in_->x[static_cast<std::size_t>(i)];
+  }
+  T result() override { return sum_; }
+
+ private:
+  const VectorInputs<T>* in_ = nullptr;
+  T sum_ = 0;
+};
+
+TEST(Measure, KernelRefusingTheProblemIsUnsupportedWithItsReason) {
+  const auto impl = make_implementation<workloads::Sum, SumRefusingOddSizes>(
+      {.name = "test", .description = "x"});
+  const MeasurementRequest odd{&impl, Precision::fp64, Problem::vector(101), DeviceRef::cpu()};
+  const MeasurementRecord r = measure(odd, settings_for(Profile::quick, 1), test_environment());
+  EXPECT_EQ(r.disposition, Disposition::unsupported);
+  EXPECT_EQ(r.reason, "n = 101 is odd");
+  EXPECT_FALSE(r.verification.has_value());
+  const MeasurementRequest even{&impl, Precision::fp64, Problem::vector(100), DeviceRef::cpu()};
+  EXPECT_EQ(measure(even, settings_for(Profile::quick, 1), test_environment()).disposition,
+            Disposition::passed);
+}
+
 TEST(Measure, GpuImplementationWithoutDeviceIsUnsupported) {
   const auto impl = make_implementation<workloads::Sum, SumSkippingLast>(
       {.name = "test", .device = DeviceKind::gpu, .description = "x"});

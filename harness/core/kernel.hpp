@@ -20,6 +20,15 @@ namespace flopbench {
 // Where the host side of an end-to-end GPU run lives (Kernel::run_end_to_end).
 enum class HostMemory { pinned, pageable };
 
+// Thrown by a kernel's constructor or setup when the device or the problem's shape is outside
+// what the implementation can run (a GPU without the precision's tensor cores, a dimension the
+// library's kernels cannot align): the measurement is recorded as unsupported, with the message
+// as its reason, not as failed.
+class UnsupportedHere : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Common to every kernel.
 class Kernel {
  public:

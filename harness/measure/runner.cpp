@@ -435,6 +435,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
       sample_watched(*trial, on_gpu, req.end_to_end, settings.rule,
                      std::max(settings.min_sample_s, w.min_sample_s), env, r);
     }
+  } catch (const UnsupportedHere& e) {
+    return finish(Disposition::unsupported, e.what());
   } catch (const std::bad_alloc&) {
     return finish(Disposition::failed, "out of memory while setting up the inputs");
   } catch (const std::exception& e) {
