@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -303,6 +305,50 @@ TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
       EXPECT_EQ(match, other_file == file) << other_gpu;
     }
   }
+}
+
+// Each SKU's spec bounds the matrix formats its datasheet lists through cuBLASLt, and no other;
+// a healthy H100 passes them, and a slow one is warned about, never failed, until golden runs
+// exist.
+TEST(AcceptanceSpec, ShippedMatrixRowsFollowEachDatasheet) {
+  const std::set<Precision> hopper = {Precision::tf32, Precision::bf16, Precision::fp16,
+                                      Precision::fp8_e4m3, Precision::int8};
+  const std::set<Precision> ampere = {Precision::tf32, Precision::bf16, Precision::fp16,
+                                      Precision::int8};
+  const std::map<std::string, std::set<Precision>> formats = {
+      {"h100-sxm.csv", hopper},
+      {"h100-pcie.csv", hopper},
+      {"h200.csv", hopper},
+      {"l40s.csv", hopper},
+      {"l4.csv", hopper},
+      {"a100-sxm.csv", ampere},
+      {"a100-pcie.csv", ampere},
+      {"a10.csv", ampere},
+      {"t4.csv", {Precision::fp16, Precision::int8}},
+      {"cpu-only.csv", {}}};
+  for (const auto& [file, expected] : formats) {
+    SCOPED_TRACE(file);
+    std::set<Precision> bounded;
+    for (const Criterion& c : read_spec(kShippedSpecs / file).criteria) {
+      if (c.metric.implementation != "cublaslt") continue;
+      EXPECT_TRUE(is_matrix_precision(c.metric.precision)) << c.metric.name;
+      EXPECT_EQ(c.severity, Severity::warn) << c.metric.name;
+      EXPECT_EQ(c.bound_kind, BoundKind::peak) << c.metric.name;
+      bounded.insert(c.metric.precision);
+    }
+    EXPECT_EQ(bounded, expected);
+  }
+
+  ResultsDocument doc = h100_document(1);
+  const double bf16_peak = 989400, int8_peak = 1978900;
+  doc.measurements.push_back(
+      record("gemm", "cublaslt", "gpu0", Precision::bf16, 8192, 0.7 * bf16_peak, 0, bf16_peak));
+  doc.measurements.push_back(
+      record("gemm", "cublaslt", "gpu0", Precision::int8, 8192, 0.3 * int8_peak, 0, int8_peak));
+  const AcceptanceResult r =
+      judge(read_spec(kShippedSpecs / "h100-sxm.csv"), doc, "h100-sxm.csv", "now");
+  EXPECT_EQ(verdict_of(r, "gpu0.gemm_bf16.cublaslt.tflops").verdict, Verdict::pass);
+  EXPECT_EQ(verdict_of(r, "gpu0.gemm_int8.cublaslt.tflops").verdict, Verdict::warn);
 }
 
 // ---- judging ----------------------------------------------------------------------------------
