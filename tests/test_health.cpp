@@ -1,6 +1,6 @@
 // Health facts (harness/machine/gpu_health.hpp, kernel_log.hpp) read through a stand-in NVML
 // library (tests/fake_nvml.cpp), a stand-in nvidia-smi and a fake kernel log; their record in
-// results.json.
+// results.json; their criteria in the judge and in the shipped SKU specs.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -10,10 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include "harness/machine/gpu_health.hpp"
 #include "harness/machine/kernel_log.hpp"
 #include "harness/machine/telemetry.hpp"
+#include "reports/acceptance/judge.hpp"
+#include "reports/acceptance/spec.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
@@ -26,6 +29,8 @@ namespace fs = std::filesystem;
 using testing::read_text;
 using testing::run_flopbench;
 using testing::TempDir;
+
+const fs::path kSpecs = FLOPBENCH_SPEC_SOURCE_DIR;
 
 // Sets an environment variable for the life of the object (children inherit it).
 class ScopedEnv {
@@ -380,6 +385,29 @@ TEST(GpuHealthNvml, AnNvmlThatDoesNotInitialiseFallsBackToNvidiaSmi) {
   EXPECT_EQ(fact(g, "nvlink.active").rfind("unknown: nvidia-smi's query has no such field", 0), 0u);
 }
 
+TEST(GpuHealthNvml, NvidiaSmiOfAnOlderDriverIsAskedForThrottleReasons) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), "init error:9\n");
+  const fs::path script = dir.path() / "nvidia-smi";
+  // Drivers before R535 reject the newer field name.
+  std::ofstream(script)
+      << "#!/bin/sh\n"
+         "case \"$1\" in *clocks_event_reasons*) echo 'Field \"clocks_event_reasons.active\" is "
+         "not a valid field to query.'; exit 2;; esac\n"
+         "case \"$1\" in *,clocks_throttle_reasons.active) ;; *) exit 3;; esac\n"
+         "echo '0, 00000000:17:00.0, Tesla T4, 0x1EB810DE, GPU-1, 1322, 90.04.38.00.03, "
+         "G183.0200.00.02, 470.82.01, Disabled, Enabled, 0, 0, 0, 0, No, 1, 3, 16, 16, 70.00, "
+         "70.00, 585, 5000, 1590, 5001, 0x0000000000000001'\n";
+  fs::permissions(script, fs::perms::owner_all);
+  const ScopedEnv path("PATH", dir.path().string() + ":/usr/bin:/bin");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(h.gpu_source, "nvidia-smi") << h.gpu_unknown;
+  EXPECT_EQ(fact(only_gpu(h), "clocks.event_reasons"), "gpu_idle");
+  EXPECT_EQ(fact(only_gpu(h), "persistence_mode"), "0");
+  EXPECT_EQ(fact(only_gpu(h), "pcie.gen_max"), "3");
+}
+
 TEST(GpuHealthNvml, MalformedNvidiaSmiOutputIsAnInputError) {
   EXPECT_THROW(parse_nvidia_smi_health("0, 00000000:17:00.0, only three\n"), InputError);
 }
@@ -433,6 +461,198 @@ ResultsDocument health_document(const std::string& name, HealthFacts facts) {
   h.gpus.push_back(std::move(g));
   doc.environment.health = std::move(h);
   return doc;
+}
+
+Spec spec_of(const std::string& rows) {
+  return parse_spec("metric,comparator,bound,reference,severity,applies_to,description\n" + rows,
+                    "test.csv");
+}
+
+const CriterionVerdict& verdict_of(const AcceptanceResult& r, const std::string& metric) {
+  for (const auto& v : r.criteria) {
+    if (v.metric == metric) return v;
+  }
+  throw std::runtime_error("no verdict for " + metric);
+}
+
+struct Case {
+  std::string row;   // metric,comparator,bound
+  std::string fact;  // the fact it reads ("host:" for a host fact)
+  double good, bad;
+};
+
+const std::vector<Case> kCases = {
+    {"gpu.ecc.enabled,==,1", "ecc.enabled", 1, 0},
+    {"gpu.ecc.uncorrected_volatile,==,0", "ecc.uncorrected_volatile", 0, 1},
+    {"gpu.ecc.uncorrected_aggregate,==,0", "ecc.uncorrected_aggregate", 0, 2},
+    {"gpu.ecc.corrected_volatile,<=,100", "ecc.corrected_volatile", 3, 5000},
+    {"gpu.retired_pages.pending,==,0", "retired_pages.pending", 0, 1},
+    {"gpu.retired_pages.count,<=,10", "retired_pages.count", 2, 64},
+    {"gpu.row_remap.pending,==,0", "row_remap.pending", 0, 1},
+    {"gpu.row_remap.failed,==,0", "row_remap.failed", 0, 1},
+    {"gpu.row_remap.uncorrected,<=,8", "row_remap.uncorrected", 1, 9},
+    {"gpu.pcie.width,>=,16", "pcie.width", 16, 8},
+    {"gpu.pcie.gen_max,>=,5", "pcie.gen_max", 5, 4},
+    {"gpu.pcie.gen,>=,1", "pcie.gen", 1, 0},
+    {"gpu.pcie.replay_count,<=,100", "pcie.replay_count", 0, 101},
+    {"gpu.nvlink.active,==,18", "nvlink.active", 18, 17},
+    {"gpu.nvlink.errors,<=,10", "nvlink.errors", 0, 11},
+    {"gpu.persistence_mode,==,1", "persistence_mode", 1, 0},
+    {"gpu.power.limit_percent_of_default,>=,100", "power.limit_percent_of_default", 100, 80},
+    {"gpu.power.limit_w,>=,700", "power.limit_w", 700, 500},
+    {"gpu.clocks.max_sm_mhz,>=,1980", "clocks.max_sm_mhz", 1980, 1755},
+    {"gpu.clocks.throttling,==,0", "clocks.throttling", 0, 1},
+    {"gpu.processes.other,==,0", "processes.other", 0, 2},
+    {"gpu.xid.count,==,0", "xid.count", 0, 1},
+    {"cpu.count,>=,96", "host:cpu.count", 96, 64},
+    {"memory.gib,>=,1800", "host:memory.gib", 1843.5, 1007.7},
+    {"numa.nodes,==,2", "host:numa.nodes", 2, 1},
+};
+
+ResultsDocument with_fact(const std::string& fact, HealthFact value) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", healthy_gpu_facts(18));
+  if (fact.starts_with("host:")) {
+    doc.environment.health->host[fact.substr(5)] = std::move(value);
+  } else {
+    doc.environment.health->gpus[0].facts[fact] = std::move(value);
+  }
+  return doc;
+}
+
+std::string judged_name(const Case& c) {
+  const std::string metric = c.row.substr(0, c.row.find(','));
+  return c.fact.starts_with("host:") ? metric : "gpu0." + c.fact;
+}
+
+TEST(HealthCriteria, EachPassesOnAHealthyFactAndFailsOnABadOne) {
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.row);
+    const Spec spec = spec_of(c.row + ",,fail,any,\n");
+    const auto good = judge(spec, with_fact(c.fact, HealthFact::of(c.good)), "test.csv", "now");
+    EXPECT_EQ(verdict_of(good, judged_name(c)).verdict, Verdict::pass)
+        << verdict_of(good, judged_name(c)).reason;
+    const auto bad = judge(spec, with_fact(c.fact, HealthFact::of(c.bad)), "test.csv", "now");
+    const auto& v = verdict_of(bad, judged_name(c));
+    EXPECT_EQ(v.verdict, Verdict::fail);
+    ASSERT_TRUE(v.measured);
+    EXPECT_EQ(*v.measured, c.bad);
+    EXPECT_FALSE(bad.passed);
+  }
+}
+
+TEST(HealthCriteria, AnUnknownFactNeverPasses) {
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.row);
+    const ResultsDocument doc = with_fact(c.fact, HealthFact::unknown_because("permission"));
+    const auto failed = judge(spec_of(c.row + ",,fail,any,\n"), doc, "test.csv", "now");
+    const auto& v = verdict_of(failed, judged_name(c));
+    EXPECT_EQ(v.verdict, Verdict::fail);
+    EXPECT_EQ(v.reason, "unknown: permission");
+    EXPECT_FALSE(v.measured);
+    // A warn row warns, loudly, rather than passing.
+    const auto warned = judge(spec_of(c.row + ",,warn,any,\n"), doc, "test.csv", "now");
+    EXPECT_EQ(verdict_of(warned, judged_name(c)).verdict, Verdict::warn);
+  }
+}
+
+TEST(HealthCriteria, ResultsWithoutHealthFactsFailAsNotRecorded) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", healthy_gpu_facts(18));
+  doc.environment.health.reset();
+  GpuDevice cuda;
+  cuda.name = "NVIDIA H100 80GB HBM3";
+  doc.environment.gpu.devices.push_back(cuda);
+  const auto r = judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA H100*,\nnuma.nodes,==,2,,fail,"
+                               "any,\n"),
+                       doc, "test.csv", "now");
+  EXPECT_EQ(verdict_of(r, "gpu0.xid.count").verdict, Verdict::fail);
+  EXPECT_NE(verdict_of(r, "gpu0.xid.count").reason.find("unknown: not recorded"),
+            std::string::npos);
+  EXPECT_EQ(verdict_of(r, "numa.nodes").verdict, Verdict::fail);
+}
+
+TEST(HealthCriteria, AGpuCudaSeesThatNvmlCouldNotReadFails) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", {});
+  doc.environment.health->gpus.clear();
+  doc.environment.health->gpu_source = "";
+  doc.environment.health->gpu_unknown = "NVML: cannot load; nvidia-smi: cannot start";
+  GpuDevice cuda;
+  cuda.name = "NVIDIA H100 80GB HBM3";
+  doc.environment.gpu.devices.push_back(cuda);
+  const auto r = judge(spec_of("gpu.nvlink.active,==,18,,fail,NVIDIA H100 80GB HBM3,\n"), doc,
+                       "test.csv", "now");
+  const auto& v = verdict_of(r, "gpu0.nvlink.active");
+  EXPECT_EQ(v.verdict, Verdict::fail);
+  EXPECT_EQ(v.reason, "unknown: NVML: cannot load; nvidia-smi: cannot start");
+}
+
+TEST(HealthCriteria, TextFactsAndMisspelledFactsAreNotMetrics) {
+  for (const auto& info : kGpuHealthFacts) {
+    const std::string name = "gpu." + std::string(info.name);
+    if (info.kind == FactKind::number) {
+      EXPECT_EQ(parse_metric(name).health_fact, info.name);
+    } else {
+      EXPECT_THROW(parse_metric(name), InputError) << name;
+    }
+  }
+  try {
+    parse_metric("gpu.ecc.uncorected_volatile");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("gpu.ecc.uncorrected_volatile"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Only the health rows of a shipped spec (the others need measurements).
+std::vector<CriterionVerdict> health_verdicts(const std::string& file, const ResultsDocument& doc) {
+  const AcceptanceResult r = judge(read_spec(kSpecs / file), doc, file, "now");
+  std::vector<CriterionVerdict> out;
+  for (const auto& v : r.criteria) {
+    if (v.description.starts_with("health:")) out.push_back(v);
+  }
+  return out;
+}
+
+TEST(HealthCriteria, NvlinkIsDemandedOfSxmGpusOnly) {
+  for (const int links : {0, 18}) {
+    SCOPED_TRACE(links);
+    const HealthFacts facts = healthy_gpu_facts(links);
+    const auto pcie = health_verdicts("h100-pcie.csv", health_document("NVIDIA H100 PCIe", facts));
+    ASSERT_FALSE(pcie.empty());
+    for (const auto& v : pcie) {
+      EXPECT_NE(v.metric, "gpu0.nvlink.active");
+      EXPECT_EQ(v.verdict, Verdict::pass) << v.metric << ": " << v.reason;
+    }
+    const auto sxm =
+        health_verdicts("h100-sxm.csv", health_document("NVIDIA H100 80GB HBM3", facts));
+    const auto it = std::find_if(sxm.begin(), sxm.end(), [](const CriterionVerdict& v) {
+      return v.metric == "gpu0.nvlink.active";
+    });
+    ASSERT_NE(it, sxm.end());
+    EXPECT_EQ(it->verdict, links == 18 ? Verdict::pass : Verdict::fail);
+    EXPECT_EQ(*it->bound, 18);
+  }
+}
+
+TEST(HealthCriteria, AHealthyMachinePassesEveryShippedSpecsHealthRows) {
+  const std::vector<std::tuple<std::string, std::string, int>> skus = {
+      {"h100-sxm.csv", "NVIDIA H100 80GB HBM3", 18},
+      {"h200.csv", "NVIDIA H200", 18},
+      {"a100-sxm.csv", "NVIDIA A100-SXM4-80GB", 12},
+      {"h100-pcie.csv", "NVIDIA H100 PCIe", 0},
+      {"a100-pcie.csv", "NVIDIA A100 80GB PCIe", 0},
+      {"l40s.csv", "NVIDIA L40S", 0},
+      {"l4.csv", "NVIDIA L4", 0},
+      {"a10.csv", "NVIDIA A10", 0},
+      {"t4.csv", "Tesla T4", 0}};
+  for (const auto& [file, name, links] : skus) {
+    SCOPED_TRACE(file);
+    const auto verdicts = health_verdicts(file, health_document(name, healthy_gpu_facts(links)));
+    EXPECT_GE(verdicts.size(), 3u);
+    for (const auto& v : verdicts) {
+      EXPECT_EQ(v.verdict, Verdict::pass) << v.metric << ": " << v.reason;
+    }
+  }
 }
 
 // ---- results.json -----------------------------------------------------------------------------
@@ -494,6 +714,12 @@ TEST(HealthCli, InfoAndRunRecordNvmlOnlyGpusAndTheKernelLog) {
        "1024", "--profile", "quick", "--threads", "1", "--out", out.string()},
       dir.path() / "run-capture");
   ASSERT_EQ(run.status, 0) << run.err;
+  if (!FLOPBENCH_HAVE_CUDA) {
+    EXPECT_NE(run.out.find("GPU 0 (NVML index 0, health facts only: CUDA does not see it): "
+                           "NVIDIA H100 80GB HBM3"),
+              std::string::npos)
+        << run.out;
+  }
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_TRUE(doc.environment.health);
   ASSERT_EQ(doc.environment.health->gpus.size(), 1u);
@@ -501,6 +727,12 @@ TEST(HealthCli, InfoAndRunRecordNvmlOnlyGpusAndTheKernelLog) {
   EXPECT_EQ(fact(doc.environment.health->gpus[0], "ecc.uncorrected_volatile"), "0");
   EXPECT_TRUE(doc.environment.health->host.at("cpu.count").number);
 
+  // Judged: the XIDs fail the H100 SXM spec, with the GPU's name in the verdict.
+  const auto check = run_flopbench({"check", "--spec", (kSpecs / "h100-sxm.csv").string(),
+                                    "--results", (out / "results.json").string()},
+                                   dir.path() / "check-capture");
+  EXPECT_EQ(check.status, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("gpu0.xid.count"), std::string::npos) << check.out;
 }
 
 }  // namespace

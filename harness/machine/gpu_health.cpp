@@ -200,18 +200,22 @@ void read_gpu_health(MachineHealth& health) {
     health.gpus = std::move(gpus);
     return;
   }
-  try {
-    const auto output =
-        run_for_output({"nvidia-smi", fmt::format("--query-gpu={}", kNvidiaSmiHealthQuery),
-                        "--format=csv,noheader,nounits"},
-                       5000ms, smi_why);
-    if (output) {
-      health.gpus = parse_nvidia_smi_health(*output);
-      health.gpu_source = "nvidia-smi";
-      return;
+  // Drivers before R535 know the reasons as clocks_throttle_reasons.active (the last field).
+  const std::string query(kNvidiaSmiHealthQuery);
+  for (const std::string& fields :
+       {query, query.substr(0, query.rfind(',') + 1) + "clocks_throttle_reasons.active"}) {
+    try {
+      const auto output =
+          run_for_output({"nvidia-smi", "--query-gpu=" + fields, "--format=csv,noheader,nounits"},
+                         5000ms, smi_why);
+      if (output) {
+        health.gpus = parse_nvidia_smi_health(*output);
+        health.gpu_source = "nvidia-smi";
+        return;
+      }
+    } catch (const InputError& e) {
+      smi_why = e.what();
     }
-  } catch (const InputError& e) {
-    smi_why = e.what();
   }
   health.gpu_unknown = fmt::format("NVML: {}; nvidia-smi: {}", nvml_why, smi_why);
 }

@@ -25,6 +25,7 @@ HealthFacts host_health_facts();
 void read_gpu_health(MachineHealth& health);
 
 // The output of `nvidia-smi --query-gpu=<kNvidiaSmiHealthQuery> --format=csv,noheader,nounits`
+// (with clocks_throttle_reasons.active last for drivers before R535)
 // as GPUs with their facts (NVLink and XIDs unknown: nvidia-smi's query has no such fields).
 // Throws InputError on a row with the wrong number of fields.
 inline constexpr std::string_view kNvidiaSmiHealthQuery =
