@@ -323,6 +323,14 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
     say("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
   }
   for (const auto& g : doc.environment.gpu.devices) say("GPU {}: {}\n", g.index, g.name);
+  if (const auto& health = doc.environment.health) {
+    for (const auto& g : health->gpus) {
+      if (!g.cuda_visible) {
+        say("GPU {} (NVML index {}, health facts only: CUDA does not see it): {}\n", g.index,
+            g.nvml_index, g.name);
+      }
+    }
+  }
   if (!doc.environment.gpu.devices.empty()) {
     std::string why_not;
     if (!gpu_telemetry(&why_not)) say("GPU telemetry unavailable: {}\n", why_not);

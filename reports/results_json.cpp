@@ -125,6 +125,29 @@ void fields(S& s, Of<Environment>) {
   s("openmp_env", &R::openmp_env);
   s("cpu", &R::cpu);
   s("gpu", &R::gpu);
+  s.added_later("health", &R::health);
+}
+
+template <class S>
+void fields(S& s, Of<GpuHealth>) {
+  using R = GpuHealth;
+  s("index", &R::index);
+  s("nvml_index", &R::nvml_index);
+  s("cuda_visible", &R::cuda_visible);
+  s("name", &R::name);
+  s("pci_bus_id", &R::pci_bus_id);
+  s("pci_device_id", &R::pci_device_id);
+  s("facts", &R::facts);
+}
+
+template <class S>
+void fields(S& s, Of<MachineHealth>) {
+  using R = MachineHealth;
+  s("gpu_source", &R::gpu_source);
+  s("gpu_unknown", &R::gpu_unknown);
+  s("kernel_log", &R::kernel_log);
+  s("host", &R::host);
+  s("gpus", &R::gpus);
 }
 
 template <class S>
@@ -329,6 +352,7 @@ template <class T>
 constexpr bool is_vector<std::vector<T>> = true;
 
 using StringMap = std::map<std::string, std::string>;
+constexpr std::string_view kUnknownPrefix = "unknown: ";
 
 // A record that keeps the fields this version does not know (results.hpp).
 template <class T>
@@ -494,6 +518,24 @@ void read_value(const Node& n, T& v) {
     if (!n.value.is_object()) expected(n, "an object");
     v.clear();
     for (const auto& [key, value] : n.value.items()) v[key] = get_string(member(n, key));
+  } else if constexpr (std::is_same_v<T, HealthFacts>) {
+    // A number, a text, or "unknown: <why>" (docs/results-schema.md, "health").
+    if (!n.value.is_object()) expected(n, "an object");
+    v.clear();
+    for (const auto& [key, value] : n.value.items()) {
+      const Node fact = member(n, key);
+      if (value.is_number()) {
+        v[key] = HealthFact::of(get_number(fact));
+        continue;
+      }
+      if (!value.is_string()) expected(fact, "a number, a text or \"unknown: <why>\"");
+      std::string text = get_string(fact);
+      if (text.starts_with(kUnknownPrefix)) {
+        v[key] = HealthFact::unknown_because(text.substr(kUnknownPrefix.size()));
+      } else {
+        v[key] = HealthFact::of_text(std::move(text));
+      }
+    }
   } else {
     read_record(n, v);
   }
@@ -566,6 +608,14 @@ json write_value(const T& v) {
   } else if constexpr (std::is_arithmetic_v<T> || std::is_same_v<T, std::string> ||
                        std::is_same_v<T, StringMap>) {
     return v;
+  } else if constexpr (std::is_same_v<T, HealthFacts>) {
+    json facts = json::object();
+    for (const auto& [name, f] : v) {
+      facts[name] = !f.known() ? json(std::string(kUnknownPrefix) + f.unknown)
+                    : f.number ? write_value(*f.number)
+                               : json(f.text);
+    }
+    return facts;
   } else {
     return write_record(v);
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/core/catalog.hpp"
+#include "harness/core/health.hpp"
 #include "harness/core/types.hpp"
 
 namespace flopbench {
@@ -129,6 +130,8 @@ struct Environment {
   std::map<std::string, std::string> openmp_env;  // OMP_NUM_THREADS etc., "" when unset
   CpuInventory cpu;
   GpuInventory gpu;
+  // Health facts (harness/core/health.hpp); empty in files written before they were recorded.
+  std::optional<MachineHealth> health;
 };
 
 struct Statistics {

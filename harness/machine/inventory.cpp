@@ -18,6 +18,7 @@
 #include "harness/core/build_info.hpp"
 #include "harness/machine/clock.hpp"
 #include "harness/machine/cpuid_caches.hpp"
+#include "harness/machine/gpu_health.hpp"
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/probe.hpp"
 #include "harness/machine/vector_shape.hpp"
@@ -143,6 +144,7 @@ Environment collect_environment(const std::map<std::string, std::string>& extra_
 
   env.cpu = cpu_inventory();
   env.gpu = gpu_inventory();
+  env.health = collect_health(env.gpu);
 
   env.libraries["OpenMP"] = openmp_version();
   env.libraries["Google Benchmark"] = build::google_benchmark_version;

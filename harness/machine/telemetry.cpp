@@ -27,6 +27,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -171,96 +172,6 @@ class Fd {
 // does not stop talking must not fill the memory.
 constexpr std::size_t kMaxOutputBytes = std::size_t{1} << 20;
 
-std::optional<std::string> run_for_output(std::vector<std::string> args,
-                                          std::chrono::milliseconds timeout, std::string& error) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    error = fmt::format("cannot create a pipe: {}", std::strerror(errno));
-    return std::nullopt;
-  }
-  Fd read_end(fds[0]), write_end(fds[1]);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  write_end.close();  // so that reading ends when the child exits
-  if (rc != 0) {
-    error = fmt::format("cannot start: {}", std::strerror(rc));
-    return std::nullopt;
-  }
-
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const auto ms_left = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                 std::chrono::steady_clock::now())
-        .count();
-  };
-  std::string output;
-  bool timed_out = false;
-  for (;;) {
-    const auto left = ms_left();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{read_end.get(), POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) {
-      timed_out = ready == 0;
-      break;
-    }
-    char buffer[4096];
-    const ssize_t got = ::read(read_end.get(), buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;  // end of output
-    output.append(buffer, static_cast<std::size_t>(got));
-    if (output.size() > kMaxOutputBytes) break;
-  }
-  if (output.size() > kMaxOutputBytes) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    error = fmt::format("more than {} KiB of output", kMaxOutputBytes >> 10);
-    return std::nullopt;
-  }
-
-  // Its output has ended, so it is exiting; still, never wait past the deadline.
-  int status = 0;
-  while (!timed_out) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) {
-      error = fmt::format("cannot wait for it: {}", std::strerror(errno));
-      return std::nullopt;
-    }
-    timed_out = ms_left() <= 0;
-    std::this_thread::sleep_for(2ms);
-  }
-  if (timed_out) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    error = fmt::format("no answer within {} s", timeout.count() / 1000.0);
-    return std::nullopt;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    // nvidia-smi says what went wrong ("couldn't communicate with the NVIDIA driver") on stdout.
-    const std::string_view first_line = std::string_view(output).substr(0, output.find('\n'));
-    error = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
-                              : fmt::format("killed by signal {}", WTERMSIG(status));
-    if (!first_line.empty()) error += fmt::format(": {}", first_line);
-    return std::nullopt;
-  }
-  return output;
-}
-
 constexpr auto kNvidiaSmiTimeout = 5000ms;
 
 class NvidiaSmiSource final : public TelemetrySource {
@@ -344,10 +255,11 @@ class NvmlSource final : public TelemetrySource {
  public:
   // nullptr, with why in `error`, when the library is missing or does not initialise (no driver).
   static std::unique_ptr<NvmlSource> open(std::string& error) {
-    void* library = ::dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    const std::string path = nvml_library();
+    void* library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
       const char* why = ::dlerror();
-      error = why != nullptr ? why : "cannot load libnvidia-ml.so.1";
+      error = why != nullptr ? why : "cannot load " + path;
       return nullptr;
     }
     NvmlApi api;
@@ -444,6 +356,101 @@ class NvmlSource final : public TelemetrySource {
 };
 
 }  // namespace
+
+std::optional<std::string> run_for_output(std::vector<std::string> args,
+                                          std::chrono::milliseconds timeout, std::string& error) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    error = fmt::format("cannot create a pipe: {}", std::strerror(errno));
+    return std::nullopt;
+  }
+  Fd read_end(fds[0]), write_end(fds[1]);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  write_end.close();  // so that reading ends when the child exits
+  if (rc != 0) {
+    error = fmt::format("cannot start: {}", std::strerror(rc));
+    return std::nullopt;
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto ms_left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now())
+        .count();
+  };
+  std::string output;
+  bool timed_out = false;
+  for (;;) {
+    const auto left = ms_left();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{read_end.get(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      timed_out = ready == 0;
+      break;
+    }
+    char buffer[4096];
+    const ssize_t got = ::read(read_end.get(), buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;  // end of output
+    output.append(buffer, static_cast<std::size_t>(got));
+    if (output.size() > kMaxOutputBytes) break;
+  }
+  if (output.size() > kMaxOutputBytes) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    error = fmt::format("more than {} KiB of output", kMaxOutputBytes >> 10);
+    return std::nullopt;
+  }
+
+  // Its output has ended, so it is exiting; still, never wait past the deadline.
+  int status = 0;
+  while (!timed_out) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) {
+      error = fmt::format("cannot wait for it: {}", std::strerror(errno));
+      return std::nullopt;
+    }
+    timed_out = ms_left() <= 0;
+    std::this_thread::sleep_for(2ms);
+  }
+  if (timed_out) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    error = fmt::format("no answer within {} s", timeout.count() / 1000.0);
+    return std::nullopt;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    // nvidia-smi says what went wrong ("couldn't communicate with the NVIDIA driver") on stdout.
+    const std::string_view first_line = std::string_view(output).substr(0, output.find('\n'));
+    error = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
+                              : fmt::format("killed by signal {}", WTERMSIG(status));
+    if (!first_line.empty()) error += fmt::format(": {}", first_line);
+    return std::nullopt;
+  }
+  return output;
+}
+
+std::string nvml_library() {
+  const char* path = std::getenv(kNvmlLibraryEnv);
+  return path != nullptr && *path != '\0' ? path : "libnvidia-ml.so.1";
+}
 
 std::vector<std::string> clock_event_reason_names(std::uint64_t mask) {
   std::vector<std::string> names;

@@ -5,6 +5,7 @@
 // with dlopen, so a build needs neither nvml.h nor a driver; where NVML is missing, nvidia-smi
 // is run instead.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -56,6 +57,17 @@ class TelemetrySource {
   // the readings are taken together. Never throws.
   virtual std::vector<GpuTelemetry> read(const std::vector<GpuDevice>& gpus) = 0;
 };
+
+// The environment variable naming the NVML library to load instead of libnvidia-ml.so.1 (a path;
+// tests point it at a stand-in library), and the library that is loaded: its value when set.
+inline constexpr const char* kNvmlLibraryEnv = "FLOPBENCH_NVML_LIBRARY";
+std::string nvml_library();
+
+// Runs `args` (the program found on PATH) with stdin and stderr on /dev/null and returns what it
+// wrote to stdout; nullopt, with why in `error`, when it cannot start, exits with an error,
+// outlives `timeout` or writes more than 1 MiB (then it is killed).
+std::optional<std::string> run_for_output(std::vector<std::string> args,
+                                          std::chrono::milliseconds timeout, std::string& error);
 
 // NVML when libnvidia-ml.so.1 loads and initialises; otherwise nvidia-smi when it runs and its
 // output parses; otherwise nullptr, with why neither worked (one line) in *why_not.

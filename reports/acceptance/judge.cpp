@@ -10,6 +10,7 @@
 
 #include "harness/core/registry.hpp"
 #include "harness/core/statistics.hpp"
+#include "reports/acceptance/health_judge.hpp"
 #include "reports/format.hpp"
 
 namespace flopbench {
@@ -105,6 +106,15 @@ class Judge {
   explicit Judge(const ResultsDocument& doc) : doc_(doc) {}
 
   void criterion(const Criterion& c) {
+    if (c.metric.health()) {
+      const auto readings = read_health_metric(c, doc_);
+      if (!readings) return;  // keyed to GPUs this machine does not have
+      ++applied_;
+      for (const auto& r : *readings) {
+        add(c, r.metric, r.value, r.value ? std::optional(c.bound_value) : std::nullopt, r.unknown);
+      }
+      return;
+    }
     const auto& gpus = doc_.environment.gpu.devices;
     std::vector<const GpuDevice*> matching;
     for (const auto& g : gpus) {

@@ -18,8 +18,9 @@ constexpr std::array<std::string_view, 4> kMachineFacts = {"gpu.count", "cpu.cor
                                                            "run.unverified", "run.throttled"};
 
 constexpr std::string_view kMetricForm =
-    "<device>.<kernel>.<implementation>.<quantity>, or one of gpu.count, cpu.cores, "
-    "run.unverified, run.throttled; see docs/acceptance.md";
+    "<device>.<kernel>.<implementation>.<quantity>, one of gpu.count, cpu.cores, "
+    "run.unverified, run.throttled, or a health fact (gpu.<fact>, cpu.count, memory.gib, "
+    "numa.nodes); see docs/acceptance.md";
 
 // Every kernel name a metric may use, for error messages.
 std::vector<std::string> metric_names() {
@@ -28,6 +29,14 @@ std::vector<std::string> metric_names() {
     for (const Precision p : kPrecisions) names.push_back(metric_name(w.id, p));
   }
   return names;
+}
+
+std::string numeric_gpu_facts() {
+  std::vector<std::string> names;
+  for (const auto& f : kGpuHealthFacts) {
+    if (f.kind == FactKind::number) names.push_back(fmt::format("gpu.{}", f.name));
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 struct QuantityInfo {
@@ -127,9 +136,31 @@ Metric parse_metric(std::string_view name) {
     m.quantity = Quantity::count;
     return m;
   }
+  if (const HealthFactInfo* fact = host_health_fact(name)) {
+    m.health_fact = std::string(fact->name);
+    return m;
+  }
+  if (name.starts_with("gpu.")) {
+    const HealthFactInfo* fact = gpu_health_fact(name.substr(4));
+    if (fact && fact->kind == FactKind::number) {
+      m.health_fact = std::string(fact->name);
+      m.device = DeviceRef::gpu({});
+      return m;
+    }
+    if (fact) {
+      throw InputError(fmt::format(
+          "unknown metric '{}': {} is a text fact, which a criterion cannot compare; the "
+          "numeric GPU facts are {}",
+          name, fact->name, numeric_gpu_facts()));
+    }
+  }
   const auto parts = split(name, '.');
   if (parts.size() != 4) {
-    throw InputError(fmt::format("unknown metric '{}': expected {}", name, kMetricForm));
+    throw InputError(
+        name.starts_with("gpu.")
+            ? fmt::format("unknown metric '{}': expected {}; the numeric GPU facts are {}", name,
+                          kMetricForm, numeric_gpu_facts())
+            : fmt::format("unknown metric '{}': expected {}", name, kMetricForm));
   }
   const auto device = [&]() -> std::optional<DeviceRef> {
     try {

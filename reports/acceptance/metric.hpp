@@ -15,7 +15,9 @@ enum class Quantity { gflops, tflops, gbytes_per_s, percent_of_peak, count };
 
 // A parsed metric name: "<device>.<kernel>.<implementation>.<quantity>"
 // ("gpu.sgemm.cublas.tflops", "cpu.stream_fp64.omp.gbytes_per_s") or a machine fact
-// ("gpu.count", "cpu.cores", "run.unverified", "run.throttled").
+// ("gpu.count", "cpu.cores", "run.unverified", "run.throttled"), or a health fact: a GPU's
+// ("gpu.ecc.uncorrected_volatile", judged on each GPU) or the host's ("cpu.count", "memory.gib",
+// "numa.nodes"); harness/core/health.hpp lists them.
 struct Metric {
   std::string name;
   // The CPU, one named GPU, or a GPU with no index: each GPU on its own. Unused by machine facts.
@@ -24,8 +26,12 @@ struct Metric {
   Precision precision = Precision::fp32;
   std::string implementation;
   Quantity quantity = Quantity::count;
+  // A health fact's name in MachineHealth ("ecc.uncorrected_volatile", "cpu.count"); "" for
+  // the other metrics. The device says whose: each GPU's (gpu) or the host's (cpu).
+  std::string health_fact;
 
   bool measured_rate() const { return workload.has_value(); }
+  bool health() const { return !health_fact.empty(); }
 };
 
 // Throws InputError naming what is wrong with the name (no position: callers add it).

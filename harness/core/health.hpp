@@ -1,0 +1,143 @@
+#pragma once
+
+// Health facts (docs/results-schema.md, "health"): what NVML, nvidia-smi, the kernel log and
+// the operating system say about the state of the machine's GPUs and host, recorded by `info`
+// and `run` and judged by acceptance specs (docs/acceptance.md, "Health facts"). A fact that
+// could not be read says why; it is never recorded as 0.
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace flopbench {
+
+// One fact: a number, a text, or why it is unknown.
+struct HealthFact {
+  std::optional<double> number;
+  std::string text;     // a text fact ("96.00.74.00.01"); "" for a number
+  std::string unknown;  // why it could not be read ("permission", "not supported"); "" when known
+
+  static HealthFact of(double v) { return {v, "", ""}; }
+  static HealthFact of_text(std::string v) { return {std::nullopt, std::move(v), ""}; }
+  static HealthFact unknown_because(std::string why) { return {std::nullopt, "", std::move(why)}; }
+  bool known() const { return unknown.empty(); }
+  bool operator==(const HealthFact&) const = default;
+};
+
+// Fact name ("ecc.uncorrected_volatile") -> fact.
+using HealthFacts = std::map<std::string, HealthFact>;
+
+// The health of one GPU, as NVML (or nvidia-smi) enumerates it: CUDA need not see it.
+struct GpuHealth {
+  // The GPU's name in metrics and measurements ("gpu<index>"): CUDA's index where CUDA sees
+  // this GPU (matched by PCI bus id), else NVML's.
+  int index = 0;
+  int nvml_index = 0;
+  bool cuda_visible = false;
+  std::string name;           // "NVIDIA H100 80GB HBM3"
+  std::string pci_bus_id;     // as NVML writes it, "00000000:17:00.0"
+  std::string pci_device_id;  // "10de:2330"; "" when unknown
+  HealthFacts facts;
+  bool operator==(const GpuHealth&) const = default;
+};
+
+struct MachineHealth {
+  std::string gpu_source;  // "nvml" or "nvidia-smi"; "" when neither answered
+  // Why no GPU's facts could be read ("" when gpu_source is set): a GPU that CUDA sees and this
+  // does not list has every fact unknown for this reason.
+  std::string gpu_unknown;
+  std::string kernel_log;  // where XID errors were read from: "/dev/kmsg" or the override file
+  HealthFacts host;        // cpu.count, memory.gib, numa.nodes
+  std::vector<GpuHealth> gpus;
+  bool operator==(const MachineHealth&) const = default;
+};
+
+enum class FactKind { number, text };
+
+struct HealthFactInfo {
+  std::string_view name;
+  FactKind kind;
+  std::string_view description;
+};
+
+// Every GPU fact, in the order `info` shows them. The numbers are acceptance metrics
+// ("gpu.<name>"); docs/acceptance.md lists them.
+inline constexpr std::array kGpuHealthFacts = {
+    HealthFactInfo{"uuid", FactKind::text, "GPU UUID"},
+    HealthFactInfo{"serial", FactKind::text, "board serial number"},
+    HealthFactInfo{"vbios", FactKind::text, "VBIOS version"},
+    HealthFactInfo{"inforom", FactKind::text, "InfoROM image version"},
+    HealthFactInfo{"driver", FactKind::text, "driver version"},
+    HealthFactInfo{"persistence_mode", FactKind::number, "persistence mode (1 on, 0 off)"},
+    HealthFactInfo{"ecc.enabled", FactKind::number, "ECC mode (1 on, 0 off)"},
+    HealthFactInfo{"ecc.corrected_volatile", FactKind::number,
+                   "corrected ECC errors since the driver loaded"},
+    HealthFactInfo{"ecc.uncorrected_volatile", FactKind::number,
+                   "uncorrected ECC errors since the driver loaded"},
+    HealthFactInfo{"ecc.corrected_aggregate", FactKind::number,
+                   "corrected ECC errors over the GPU's life"},
+    HealthFactInfo{"ecc.uncorrected_aggregate", FactKind::number,
+                   "uncorrected ECC errors over the GPU's life"},
+    HealthFactInfo{"retired_pages.count", FactKind::number,
+                   "retired memory pages (before Ampere; single- and double-bit causes)"},
+    HealthFactInfo{"retired_pages.pending", FactKind::number,
+                   "a page retirement waits for a reset (1 yes, 0 no; before Ampere)"},
+    HealthFactInfo{"row_remap.corrected", FactKind::number,
+                   "rows remapped for corrected errors (Ampere and later)"},
+    HealthFactInfo{"row_remap.uncorrected", FactKind::number,
+                   "rows remapped for uncorrected errors (Ampere and later)"},
+    HealthFactInfo{"row_remap.pending", FactKind::number,
+                   "a row remapping waits for a reset (1 yes, 0 no)"},
+    HealthFactInfo{"row_remap.failed", FactKind::number,
+                   "a row remapping failed (1 yes, 0 no): the GPU needs service"},
+    HealthFactInfo{"pcie.gen", FactKind::number,
+                   "current PCIe link generation (an idle GPU trains down to save power)"},
+    HealthFactInfo{"pcie.gen_max", FactKind::number,
+                   "the highest PCIe generation the link can train to, GPU and slot together"},
+    HealthFactInfo{"pcie.width", FactKind::number, "current PCIe link width (lanes)"},
+    HealthFactInfo{"pcie.width_max", FactKind::number, "the widest the PCIe link can train to"},
+    HealthFactInfo{"pcie.replay_count", FactKind::number, "PCIe replay counter"},
+    HealthFactInfo{"nvlink.active", FactKind::number, "active NVLink links (0: none)"},
+    HealthFactInfo{"nvlink.errors", FactKind::number,
+                   "NVLink replay, recovery and CRC errors summed over the active links"},
+    HealthFactInfo{"fabric.state", FactKind::text,
+                   "NVLink fabric registration: completed, in progress, not started, or none"},
+    HealthFactInfo{"power.limit_w", FactKind::number, "enforced power limit, W"},
+    HealthFactInfo{"power.default_limit_w", FactKind::number, "default power limit, W"},
+    HealthFactInfo{"power.limit_percent_of_default", FactKind::number,
+                   "enforced power limit as a percentage of the default"},
+    HealthFactInfo{"clocks.applications_sm_mhz", FactKind::number, "application SM clock, MHz"},
+    HealthFactInfo{"clocks.applications_memory_mhz", FactKind::number,
+                   "application memory clock, MHz"},
+    HealthFactInfo{"clocks.max_sm_mhz", FactKind::number, "maximum SM clock, MHz"},
+    HealthFactInfo{"clocks.max_memory_mhz", FactKind::number, "maximum memory clock, MHz"},
+    HealthFactInfo{"clocks.event_reasons", FactKind::text,
+                   "active clock event (throttle) reasons when the facts were read"},
+    HealthFactInfo{"clocks.throttling", FactKind::number,
+                   "how many of those reasons lower the clocks of a busy GPU"},
+    HealthFactInfo{"processes.other", FactKind::number,
+                   "compute processes of others on the GPU (this one not counted)"},
+    HealthFactInfo{"xid.count", FactKind::number, "XID errors of this GPU in the kernel log"},
+    HealthFactInfo{"xid.last", FactKind::text, "the last XID error of this GPU in the kernel log"},
+};
+
+// The host facts the instance type promises.
+inline constexpr std::array kHostHealthFacts = {
+    HealthFactInfo{"cpu.count", FactKind::number, "online logical CPUs"},
+    HealthFactInfo{"memory.gib", FactKind::number,
+                   "memory the kernel manages (MemTotal), GiB: a little below what is installed"},
+    HealthFactInfo{"numa.nodes", FactKind::number, "NUMA nodes"},
+};
+
+// The row of kGpuHealthFacts or kHostHealthFacts named `name`; nullptr when none is.
+const HealthFactInfo* gpu_health_fact(std::string_view name);
+const HealthFactInfo* host_health_fact(std::string_view name);
+
+// "12", "3.5", the text, or "unknown: <why>": a fact as `info` and reports show it.
+std::string fact_text(const HealthFact& f);
+
+}  // namespace flopbench

@@ -1,0 +1,57 @@
+#pragma once
+
+// Health facts (harness/core/health.hpp): every GPU NVML enumerates, whether CUDA sees it or not,
+// read through NVML (loaded at run time, as telemetry.hpp loads it), else through nvidia-smi;
+// XID errors from the kernel log (kernel_log.hpp); the host's CPU count, memory and NUMA nodes.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/results.hpp"
+#include "harness/machine/kernel_log.hpp"
+
+namespace flopbench {
+
+// The whole machine's health now. `cuda`: the GPUs CUDA sees, whose indices name the GPUs that
+// both list. Never throws: whatever cannot be read is "unknown: <why>".
+MachineHealth collect_health(const GpuInventory& cuda);
+
+// cpu.count, memory.gib and numa.nodes of this host.
+HealthFacts host_health_facts();
+
+// The GPU facts NVML gives, or nvidia-smi where NVML does not load; gpu_source and gpu_unknown
+// of `health` say which answered, or why neither did.
+void read_gpu_health(MachineHealth& health);
+
+// The output of `nvidia-smi --query-gpu=<kNvidiaSmiHealthQuery> --format=csv,noheader,nounits`
+// (with clocks_throttle_reasons.active last for drivers before R535)
+// as GPUs with their facts (NVLink and XIDs unknown: nvidia-smi's query has no such fields).
+// Throws InputError on a row with the wrong number of fields.
+inline constexpr std::string_view kNvidiaSmiHealthQuery =
+    "index,pci.bus_id,name,pci.device_id,uuid,serial,vbios_version,inforom.img,driver_version,"
+    "persistence_mode,ecc.mode.current,ecc.errors.corrected.volatile.total,"
+    "ecc.errors.uncorrected.volatile.total,ecc.errors.corrected.aggregate.total,"
+    "ecc.errors.uncorrected.aggregate.total,retired_pages.pending,pcie.link.gen.current,"
+    "pcie.link.gen.max,pcie.link.width.current,pcie.link.width.max,power.limit,"
+    "power.default_limit,clocks.applications.graphics,clocks.applications.memory,clocks.max.sm,"
+    "clocks.max.memory,clocks_event_reasons.active";
+std::vector<GpuHealth> parse_nvidia_smi_health(std::string_view csv);
+
+// Adds xid.count and xid.last to every GPU of `health` from `log` (unknown with its reason when
+// the log could not be read), and records where it was read.
+void add_xid_facts(MachineHealth& health, const KernelLog& log);
+
+// Gives each GPU CUDA's index where CUDA lists its PCI bus id (cuda_visible), else keeps
+// NVML's.
+void match_cuda_indices(MachineHealth& health, const GpuInventory& cuda);
+
+}  // namespace flopbench
+
+namespace flopbench {
+
+// The GPUs NVML enumerates with their facts (nvml_health.cpp); false, with why in `why_not`,
+// when NVML does not load or initialise.
+bool read_nvml_health(std::vector<GpuHealth>& gpus, std::string& why_not);
+
+}  // namespace flopbench

@@ -1,0 +1,344 @@
+// Health facts through NVML, loaded with dlopen from nvml_library() (telemetry.hpp). Each entry
+// point is looked up by name when it is called, so a driver that lacks one leaves only its facts
+// unknown. Signatures as nvml.h declares them: nvmlReturn_t and the enums are ints,
+// nvmlDevice_t an opaque pointer.
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "harness/machine/gpu_health.hpp"
+#include "harness/machine/telemetry.hpp"
+
+namespace flopbench {
+namespace {
+
+using Device = struct NvmlHealthDevice*;
+
+constexpr int kSuccess = 0;
+constexpr int kNotSupported = 3;      // NVML_ERROR_NOT_SUPPORTED
+constexpr int kNoPermission = 4;      // NVML_ERROR_NO_PERMISSION
+constexpr int kInsufficientSize = 7;  // NVML_ERROR_INSUFFICIENT_SIZE
+constexpr int kGpuLost = 15;          // NVML_ERROR_GPU_IS_LOST
+constexpr int kMissing = -1;          // the entry point is not in this library
+constexpr int kClockSm = 1, kClockMemory = 2;
+constexpr unsigned kMaxNvLinks = 18;  // NVML_NVLINK_MAX_LINKS
+
+struct PciInfo {  // nvmlPciInfo_t
+  char bus_id_legacy[16];
+  unsigned domain, bus, device, pci_device_id, pci_subsystem_id;
+  char bus_id[32];
+};
+struct FabricInfo {  // nvmlGpuFabricInfo_t
+  unsigned char cluster_uuid[16];
+  int status;
+  unsigned clique_id;
+  unsigned char state;
+};
+struct ProcessInfo {  // nvmlProcessInfo_t
+  unsigned pid;
+  unsigned long long used_gpu_memory;
+  unsigned gpu_instance_id, compute_instance_id;
+};
+
+std::string why(int rc, const char* function) {
+  switch (rc) {
+    case kMissing:
+      return fmt::format("this driver's NVML has no {}", function);
+    case kNotSupported:
+      return "not supported";
+    case kNoPermission:
+      return "permission";
+    case kGpuLost:
+      return "the GPU is lost (fallen off the bus)";
+    default:
+      return fmt::format("{} failed with NVML error {}", function, rc);
+  }
+}
+
+class Nvml {
+ public:
+  explicit Nvml(void* library) : library_(library) {}
+
+  template <class... Args>
+  int call(const char* function, Args... args) const {
+    void* f = ::dlsym(library_, function);
+    if (f == nullptr) return kMissing;
+    return reinterpret_cast<int (*)(Args...)>(f)(args...);
+  }
+
+  HealthFact number(double value, int rc, const char* function) const {
+    return rc == kSuccess ? HealthFact::of(value) : HealthFact::unknown_because(why(rc, function));
+  }
+
+  // A text an entry point writes into a buffer: f(device, buffer, size), or f(buffer, size).
+  template <class... Args>
+  HealthFact text(const char* function, Args... args) const {
+    std::array<char, 128> buffer{};
+    const int rc = call(function, args..., buffer.data(), unsigned(buffer.size() - 1));
+    return rc == kSuccess ? HealthFact::of_text(buffer.data())
+                          : HealthFact::unknown_because(why(rc, function));
+  }
+
+ private:
+  void* library_;
+};
+
+void read_counters(const Nvml& nvml, Device d, HealthFacts& f) {
+  unsigned u = 0;
+  unsigned long long ull = 0;
+  int a = 0, b = 0;
+  int rc = nvml.call("nvmlDeviceGetPersistenceMode", d, &a);
+  f["persistence_mode"] = nvml.number(a, rc, "nvmlDeviceGetPersistenceMode");
+  rc = nvml.call("nvmlDeviceGetEccMode", d, &a, &b);
+  f["ecc.enabled"] = nvml.number(a, rc, "nvmlDeviceGetEccMode");
+  // error type: corrected 0, uncorrected 1; counter: volatile 0, aggregate 1.
+  const std::array<std::pair<const char*, std::array<int, 2>>, 4> ecc = {{
+      {"ecc.corrected_volatile", {0, 0}},
+      {"ecc.uncorrected_volatile", {1, 0}},
+      {"ecc.corrected_aggregate", {0, 1}},
+      {"ecc.uncorrected_aggregate", {1, 1}},
+  }};
+  for (const auto& [name, kind] : ecc) {
+    ull = 0;
+    rc = nvml.call("nvmlDeviceGetTotalEccErrors", d, kind[0], kind[1], &ull);
+    f[name] = nvml.number(double(ull), rc, "nvmlDeviceGetTotalEccErrors");
+  }
+  // Page retirement (before Ampere): pages retired for multiple single-bit (0) and double-bit
+  // (1) errors. A zero-sized query answers the count, as success or "insufficient size".
+  double pages = 0;
+  HealthFact retired = HealthFact::of(0);
+  for (int cause : {0, 1}) {
+    unsigned count = 0;
+    rc = nvml.call("nvmlDeviceGetRetiredPages", d, cause, &count,
+                   static_cast<unsigned long long*>(nullptr));
+    if (rc != kSuccess && rc != kInsufficientSize) {
+      retired = HealthFact::unknown_because(why(rc, "nvmlDeviceGetRetiredPages"));
+      break;
+    }
+    pages += count;
+  }
+  if (retired.known()) retired = HealthFact::of(pages);
+  f["retired_pages.count"] = retired;
+  rc = nvml.call("nvmlDeviceGetRetiredPagesPendingStatus", d, &a);
+  f["retired_pages.pending"] = nvml.number(a, rc, "nvmlDeviceGetRetiredPagesPendingStatus");
+  unsigned corrected = 0, uncorrected = 0, pending = 0, failed = 0;
+  rc = nvml.call("nvmlDeviceGetRemappedRows", d, &corrected, &uncorrected, &pending, &failed);
+  f["row_remap.corrected"] = nvml.number(corrected, rc, "nvmlDeviceGetRemappedRows");
+  f["row_remap.uncorrected"] = nvml.number(uncorrected, rc, "nvmlDeviceGetRemappedRows");
+  f["row_remap.pending"] = nvml.number(pending, rc, "nvmlDeviceGetRemappedRows");
+  f["row_remap.failed"] = nvml.number(failed, rc, "nvmlDeviceGetRemappedRows");
+
+  for (const auto& [name, function] : std::array<std::pair<const char*, const char*>, 5>{{
+           {"pcie.gen", "nvmlDeviceGetCurrPcieLinkGeneration"},
+           {"pcie.gen_max", "nvmlDeviceGetMaxPcieLinkGeneration"},
+           {"pcie.width", "nvmlDeviceGetCurrPcieLinkWidth"},
+           {"pcie.width_max", "nvmlDeviceGetMaxPcieLinkWidth"},
+           {"pcie.replay_count", "nvmlDeviceGetPcieReplayCounter"},
+       }}) {
+    u = 0;
+    rc = nvml.call(function, d, &u);
+    f[name] = nvml.number(u, rc, function);
+  }
+}
+
+void read_nvlink(const Nvml& nvml, Device d, HealthFacts& f) {
+  unsigned active = 0;
+  double errors = 0;
+  std::string errors_unknown;
+  for (unsigned link = 0; link < kMaxNvLinks; ++link) {
+    int is_active = 0;
+    const int rc = nvml.call("nvmlDeviceGetNvLinkState", d, link, &is_active);
+    if (rc != kSuccess) {
+      // A GPU without NVLink says "not supported" for its first link; one with fewer links
+      // than the most NVML knows, for the first link it lacks.
+      if (link == 0 && rc != kNotSupported) {
+        f["nvlink.active"] = HealthFact::unknown_because(why(rc, "nvmlDeviceGetNvLinkState"));
+        f["nvlink.errors"] = f["nvlink.active"];
+        return;
+      }
+      break;
+    }
+    if (is_active == 0) continue;
+    ++active;
+    // DL replay, DL recovery, DL CRC flit, DL CRC data.
+    for (int counter = 0; counter < 4 && errors_unknown.empty(); ++counter) {
+      unsigned long long value = 0;
+      const int crc = nvml.call("nvmlDeviceGetNvLinkErrorCounter", d, link, counter, &value);
+      if (crc != kSuccess) errors_unknown = why(crc, "nvmlDeviceGetNvLinkErrorCounter");
+      errors += double(value);
+    }
+  }
+  f["nvlink.active"] = HealthFact::of(active);
+  f["nvlink.errors"] =
+      errors_unknown.empty() ? HealthFact::of(errors) : HealthFact::unknown_because(errors_unknown);
+}
+
+// The NVLink fabric a GPU registers with (NVSwitch systems); "none" for a GPU outside one.
+void read_fabric(const Nvml& nvml, Device d, HealthFacts& f) {
+  FabricInfo fabric{};
+  const int rc = nvml.call("nvmlDeviceGetGpuFabricInfo", d, &fabric);
+  if (rc == kNotSupported) {
+    f["fabric.state"] = HealthFact::of_text("none");  // a GPU outside an NVLink fabric
+  } else if (rc != kSuccess) {
+    f["fabric.state"] = HealthFact::unknown_because(why(rc, "nvmlDeviceGetGpuFabricInfo"));
+  } else {
+    constexpr std::array<const char*, 4> kStates = {"not supported", "not started", "in progress",
+                                                    "completed"};
+    std::string state = fabric.state < kStates.size() ? kStates[fabric.state]
+                                                      : fmt::format("state {}", fabric.state);
+    if (fabric.state == 3 && fabric.status != kSuccess) {
+      state += fmt::format(" with NVML error {}", fabric.status);
+    }
+    f["fabric.state"] = HealthFact::of_text(state);
+  }
+}
+
+void read_power_and_clocks(const Nvml& nvml, Device d, HealthFacts& f) {
+  unsigned limit = 0, default_limit = 0, u = 0;
+  const int rc_limit = nvml.call("nvmlDeviceGetEnforcedPowerLimit", d, &limit);
+  const int rc_default = nvml.call("nvmlDeviceGetPowerManagementDefaultLimit", d, &default_limit);
+  f["power.limit_w"] = nvml.number(limit / 1000.0, rc_limit, "nvmlDeviceGetEnforcedPowerLimit");
+  f["power.default_limit_w"] =
+      nvml.number(default_limit / 1000.0, rc_default, "nvmlDeviceGetPowerManagementDefaultLimit");
+  if (!f["power.limit_w"].known() || !f["power.default_limit_w"].known() || default_limit == 0) {
+    const HealthFact& a = f["power.limit_w"];
+    const HealthFact& b = f["power.default_limit_w"];
+    f["power.limit_percent_of_default"] =
+        HealthFact::unknown_because(!a.known()   ? a.unknown
+                                    : !b.known() ? b.unknown
+                                                 : "the default power limit is 0");
+  } else {
+    f["power.limit_percent_of_default"] = HealthFact::of(100.0 * limit / default_limit);
+  }
+  for (const auto& [name, function, type] :
+       std::array<std::tuple<const char*, const char*, int>, 4>{{
+           {"clocks.applications_sm_mhz", "nvmlDeviceGetApplicationsClock", kClockSm},
+           {"clocks.applications_memory_mhz", "nvmlDeviceGetApplicationsClock", kClockMemory},
+           {"clocks.max_sm_mhz", "nvmlDeviceGetMaxClockInfo", kClockSm},
+           {"clocks.max_memory_mhz", "nvmlDeviceGetMaxClockInfo", kClockMemory},
+       }}) {
+    u = 0;
+    const int rc = nvml.call(function, d, type, &u);
+    f[name] = nvml.number(u, rc, function);
+  }
+  unsigned long long mask = 0;
+  const char* reasons = "nvmlDeviceGetCurrentClocksEventReasons";
+  int rc = nvml.call(reasons, d, &mask);
+  if (rc == kMissing) {  // drivers before R535
+    reasons = "nvmlDeviceGetCurrentClocksThrottleReasons";
+    rc = nvml.call(reasons, d, &mask);
+  }
+  if (rc != kSuccess) {
+    f["clocks.event_reasons"] = HealthFact::unknown_because(why(rc, reasons));
+    f["clocks.throttling"] = f["clocks.event_reasons"];
+  } else {
+    const auto names = clock_event_reason_names(mask);
+    f["clocks.event_reasons"] =
+        HealthFact::of_text(names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+    f["clocks.throttling"] = HealthFact::of(double(std::count_if(
+        names.begin(), names.end(), [](const std::string& n) { return is_throttling_reason(n); })));
+  }
+}
+
+// Compute processes on the GPU other than this one.
+HealthFact other_processes(const Nvml& nvml, Device d) {
+  const char* function = "nvmlDeviceGetComputeRunningProcesses_v3";
+  std::vector<ProcessInfo> infos(64);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    unsigned count = static_cast<unsigned>(infos.size());
+    int rc = nvml.call(function, d, &count, infos.data());
+    if (rc == kMissing) {
+      function = "nvmlDeviceGetComputeRunningProcesses_v2";
+      rc = nvml.call(function, d, &count, infos.data());
+    }
+    if (rc == kInsufficientSize) {
+      infos.resize(count + 16);  // processes may start meanwhile
+      continue;
+    }
+    if (rc != kSuccess) return HealthFact::unknown_because(why(rc, function));
+    const auto self = static_cast<unsigned>(::getpid());
+    return HealthFact::of(
+        double(std::count_if(infos.begin(), infos.begin() + count,
+                             [&](const ProcessInfo& p) { return p.pid != self; })));
+  }
+  return HealthFact::unknown_because("the list of processes kept growing");
+}
+
+GpuHealth read_gpu(const Nvml& nvml, Device d, int index) {
+  GpuHealth g;
+  g.index = g.nvml_index = index;
+  HealthFacts& f = g.facts;
+  std::array<char, 128> name{};
+  if (nvml.call("nvmlDeviceGetName", d, name.data(), unsigned(name.size() - 1)) == kSuccess) {
+    g.name = name.data();
+  }
+  PciInfo pci{};
+  if (nvml.call("nvmlDeviceGetPciInfo_v3", d, &pci) == kSuccess) {
+    g.pci_bus_id = pci.bus_id;
+    g.pci_device_id =
+        fmt::format("{:04x}:{:04x}", pci.pci_device_id & 0xffffu, pci.pci_device_id >> 16);
+  }
+  f["uuid"] = nvml.text("nvmlDeviceGetUUID", d);
+  f["serial"] = nvml.text("nvmlDeviceGetSerial", d);
+  f["vbios"] = nvml.text("nvmlDeviceGetVbiosVersion", d);
+  f["inforom"] = nvml.text("nvmlDeviceGetInforomImageVersion", d);
+  f["driver"] = nvml.text("nvmlSystemGetDriverVersion");
+  read_counters(nvml, d, f);
+  read_nvlink(nvml, d, f);
+  read_fabric(nvml, d, f);
+  read_power_and_clocks(nvml, d, f);
+  f["processes.other"] = other_processes(nvml, d);
+  return g;
+}
+
+}  // namespace
+
+bool read_nvml_health(std::vector<GpuHealth>& gpus, std::string& why_not) {
+  const std::string path = nvml_library();
+  void* library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) {
+    const char* error = ::dlerror();
+    why_not = error != nullptr ? error : "cannot load " + path;
+    return false;
+  }
+  const Nvml nvml(library);
+  if (const int rc = nvml.call("nvmlInit_v2"); rc != kSuccess) {
+    why_not = rc == kMissing ? path + " has no nvmlInit_v2 (driver too old)"
+                             : fmt::format("nvmlInit_v2 failed with NVML error {}", rc);
+    ::dlclose(library);
+    return false;
+  }
+  unsigned count = 0;
+  const int rc = nvml.call("nvmlDeviceGetCount_v2", &count);
+  if (rc != kSuccess) {
+    why_not = why(rc, "nvmlDeviceGetCount_v2");
+  } else {
+    for (unsigned i = 0; i < count; ++i) {
+      Device d = nullptr;
+      if (const int hrc = nvml.call("nvmlDeviceGetHandleByIndex_v2", i, &d); hrc != kSuccess) {
+        // Listed, but not readable (lost, say): every fact unknown, loudly.
+        GpuHealth g;
+        g.index = g.nvml_index = static_cast<int>(i);
+        for (const auto& info : kGpuHealthFacts) {
+          g.facts[std::string(info.name)] =
+              HealthFact::unknown_because(why(hrc, "nvmlDeviceGetHandleByIndex_v2"));
+        }
+        gpus.push_back(std::move(g));
+        continue;
+      }
+      gpus.push_back(read_gpu(nvml, d, static_cast<int>(i)));
+    }
+  }
+  nvml.call("nvmlShutdown");
+  ::dlclose(library);
+  return rc == kSuccess;
+}
+
+}  // namespace flopbench

@@ -1,0 +1,90 @@
+#include "reports/acceptance/health_judge.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace flopbench {
+namespace {
+
+const std::string kNotRecorded =
+    "unknown: not recorded (these results are from a flopbench that did not read health facts)";
+
+FactReading reading(std::string metric, const std::string& fact, const HealthFacts* facts) {
+  if (facts == nullptr) return {std::move(metric), std::nullopt, kNotRecorded};
+  const auto it = facts->find(fact);
+  if (it == facts->end()) return {std::move(metric), std::nullopt, "unknown: not recorded"};
+  if (!it->second.known() || !it->second.number) {
+    return {std::move(metric), std::nullopt, fact_text(it->second)};
+  }
+  return {std::move(metric), it->second.number, ""};
+}
+
+// A GPU a row is for, with its facts (nullptr: none recorded) or why it has none.
+struct Target {
+  int index;
+  const HealthFacts* facts;
+  std::string unknown;
+};
+
+// The GPUs of this run that the row applies to: those CUDA sees, or, where CUDA sees none, every
+// GPU NVML lists; and a GPU CUDA sees that the health facts do not list, with why.
+std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
+  std::vector<Target> targets;
+  const auto& health = env.health;
+  const auto& cuda = env.gpu.devices;
+  if (health) {
+    for (const auto& g : health->gpus) {
+      GpuDevice named;
+      named.name = g.name;
+      named.pci_device_id = g.pci_device_id;
+      if ((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, named)) {
+        targets.push_back({g.index, &g.facts, ""});
+      }
+    }
+  }
+  for (const auto& d : cuda) {
+    const bool listed =
+        health && std::any_of(health->gpus.begin(), health->gpus.end(), [&](const GpuHealth& g) {
+          return g.cuda_visible && g.index == d.index;
+        });
+    if (listed || !applies_to_gpu(c.applies_to, d)) continue;
+    targets.push_back({d.index, nullptr,
+                       !health ? kNotRecorded
+                       : health->gpu_unknown.empty()
+                           ? fmt::format("unknown: {} does not list this GPU", health->gpu_source)
+                           : "unknown: " + health->gpu_unknown});
+  }
+  std::sort(targets.begin(), targets.end(),
+            [](const Target& a, const Target& b) { return a.index < b.index; });
+  return targets;
+}
+
+}  // namespace
+
+std::optional<std::vector<FactReading>> read_health_metric(const Criterion& c,
+                                                           const ResultsDocument& doc) {
+  const Metric& m = c.metric;
+  const auto& health = doc.environment.health;
+  const std::vector<Target> targets = targets_of(c, doc.environment);
+  if (c.applies_to != "any" && targets.empty()) return std::nullopt;
+  if (!m.device.on_gpu()) {  // a host fact: once, where the row applies
+    return std::vector{reading(m.name, m.health_fact, health ? &health->host : nullptr)};
+  }
+  if (targets.empty()) {
+    return std::vector{FactReading{m.name, std::nullopt,
+                                   !health ? kNotRecorded
+                                   : !health->gpu_unknown.empty()
+                                       ? "unknown: no GPU: " + health->gpu_unknown
+                                       : "unknown: no GPU"}};
+  }
+  std::vector<FactReading> readings;
+  for (const auto& t : targets) {
+    std::string name = fmt::format("gpu{}.{}", t.index, m.health_fact);
+    readings.push_back(t.facts == nullptr ? FactReading{std::move(name), std::nullopt, t.unknown}
+                                          : reading(std::move(name), m.health_fact, t.facts));
+  }
+  return readings;
+}
+
+}  // namespace flopbench

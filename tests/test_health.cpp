@@ -1,0 +1,739 @@
+// Health facts (harness/machine/gpu_health.hpp, kernel_log.hpp) read through a stand-in NVML
+// library (tests/fake_nvml.cpp), a stand-in nvidia-smi and a fake kernel log; their record in
+// results.json; their criteria in the judge and in the shipped SKU specs.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <tuple>
+
+#include "harness/machine/gpu_health.hpp"
+#include "harness/machine/kernel_log.hpp"
+#include "harness/machine/telemetry.hpp"
+#include "reports/acceptance/judge.hpp"
+#include "reports/acceptance/spec.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+#include "tests/process.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_text;
+using testing::run_flopbench;
+using testing::TempDir;
+
+const fs::path kSpecs = FLOPBENCH_SPEC_SOURCE_DIR;
+
+// Sets an environment variable for the life of the object (children inherit it).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// A healthy H100 SXM as NVML describes it, with two compute processes of others and this one.
+constexpr const char* kHealthyH100 =
+    "count 1\n"
+    "driver 575.57.08\n"
+    "gpu0.name NVIDIA H100 80GB HBM3\n"
+    "gpu0.bus_id 00000000:17:00.0\n"
+    "gpu0.pci_device_id 0x233010de\n"
+    "gpu0.uuid GPU-8f6a1c2e-0000-4000-8000-000000000001\n"
+    "gpu0.serial 1650123456789\n"
+    "gpu0.vbios 96.00.74.00.01\n"
+    "gpu0.inforom G520.0200.00.05\n"
+    "gpu0.persistence 1\n"
+    "gpu0.ecc 1\n"
+    "gpu0.ecc.0.0 3\n"
+    "gpu0.ecc.1.0 0\n"
+    "gpu0.ecc.0.1 12\n"
+    "gpu0.ecc.1.1 0\n"
+    "gpu0.remap 2 0 0 0\n"
+    "gpu0.pcie.gen 1\n"
+    "gpu0.pcie.gen_max 5\n"
+    "gpu0.pcie.width 16\n"
+    "gpu0.pcie.width_max 16\n"
+    "gpu0.pcie.replay 0\n"
+    "gpu0.nvlink.links 18\n"
+    "gpu0.nvlink.active 18\n"
+    "gpu0.nvlink.error.0 1\n"
+    "gpu0.nvlink.error.1 0\n"
+    "gpu0.nvlink.error.2 0\n"
+    "gpu0.nvlink.error.3 0\n"
+    "gpu0.power.limit 700000\n"
+    "gpu0.power.default 700000\n"
+    "gpu0.clock.app.sm 1755\n"
+    "gpu0.clock.app.mem 2619\n"
+    "gpu0.clock.max.sm 1980\n"
+    "gpu0.clock.max.mem 2619\n"
+    "gpu0.reasons 0x1\n"
+    "gpu0.pids 4242 self 4343\n";
+
+// The stand-in NVML (FLOPBENCH_NVML_LIBRARY) answering from `config`, for the life of the object.
+class FakeNvml {
+ public:
+  FakeNvml(const fs::path& dir, const std::string& config)
+      : file_(dir / "nvml.conf"),
+        library_(kNvmlLibraryEnv, FLOPBENCH_FAKE_NVML),
+        config_("FLOPBENCH_FAKE_NVML_CONFIG", file_.string()) {
+    set(config);
+  }
+  void set(const std::string& config) const { std::ofstream(file_) << config; }
+
+ private:
+  fs::path file_;
+  ScopedEnv library_, config_;
+};
+
+const GpuHealth& only_gpu(const MachineHealth& h) {
+  EXPECT_EQ(h.gpus.size(), 1u);
+  return h.gpus.at(0);
+}
+
+std::string fact(const GpuHealth& g, const std::string& name) {
+  const auto it = g.facts.find(name);
+  return it == g.facts.end() ? "(missing)" : fact_text(it->second);
+}
+
+// ---- the kernel log --------------------------------------------------------------------------
+
+constexpr const char* kKernelLog =
+    "[  12.345678] nvidia: loading out-of-tree module taints kernel.\n"
+    "[ 812.000001] NVRM: Xid (PCI:0000:17:00): 79, pid=1234, name=python, GPU has fallen off "
+    "the bus.\n"
+    "4,5678,900000000,-;NVRM: Xid (PCI:0000:17:00): 48, pid='<unknown>', name=<unknown>, An "
+    "uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at "
+    "partition 6, subpartition 0.\n"
+    "[ 900.000000] NVRM: Xid (PCI:0000:65:00): 13, Graphics Exception\n"
+    "[ 901.000000] NVRM: GPU at PCI:0000:17:00: GPU-8f6a1c2e\n";
+
+TEST(KernelLog, FindsXidLinesInDmesgAndKmsgFormats) {
+  const auto events = parse_xid_events(kKernelLog);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].pci, "0000:17:00");
+  EXPECT_EQ(events[0].code, 79);
+  EXPECT_EQ(events[0].line.rfind("NVRM: Xid (PCI:0000:17:00): 79", 0), 0u) << events[0].line;
+  EXPECT_EQ(events[1].code, 48);
+  EXPECT_EQ(events[2].pci, "0000:65:00");
+  EXPECT_EQ(events[2].code, 13);
+}
+
+TEST(KernelLog, MatchesAnXidToItsGpuByDomainBusAndDevice) {
+  EXPECT_TRUE(xid_matches_gpu("0000:17:00", "00000000:17:00.0"));
+  EXPECT_TRUE(xid_matches_gpu("0000:8a:00", "00000000:8A:00.0"));
+  EXPECT_FALSE(xid_matches_gpu("0000:17:00", "00000000:18:00.0"));
+  EXPECT_FALSE(xid_matches_gpu("0001:17:00", "00000000:17:00.0"));
+  EXPECT_FALSE(xid_matches_gpu("garbage", "00000000:17:00.0"));
+}
+
+TEST(KernelLog, CountsEachGpusXidsAndSaysWhereItReadThem) {
+  TempDir dir;
+  const fs::path log = dir.path() / "dmesg.txt";
+  std::ofstream(log) << kKernelLog;
+  MachineHealth h;
+  h.gpus.resize(2);
+  h.gpus[0].pci_bus_id = "00000000:17:00.0";
+  h.gpus[1].pci_bus_id = "00000000:3B:00.0";
+  add_xid_facts(h, read_kernel_log(log.string()));
+  EXPECT_EQ(h.kernel_log, log.string());
+  EXPECT_EQ(fact(h.gpus[0], "xid.count"), "2");
+  EXPECT_NE(fact(h.gpus[0], "xid.last").find(": 48,"), std::string::npos);
+  EXPECT_EQ(fact(h.gpus[1], "xid.count"), "0");
+  EXPECT_EQ(fact(h.gpus[1], "xid.last"), "none");
+}
+
+// Reads `path` as an unprivileged user would: in a child that drops root first (as root, every
+// file is readable). Returns the reason the log is unknown, or "" when it was read.
+std::string unknown_as_unprivileged(const fs::path& path) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[0]);
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(2);
+    const KernelLog log = read_kernel_log(path.string());
+    const std::string why = log.text ? "" : log.unknown;
+    if (::write(fds[1], why.data(), why.size()) < 0) ::_exit(3);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string why;
+  char buffer[512];
+  for (ssize_t got; (got = ::read(fds[0], buffer, sizeof buffer)) > 0;) why.append(buffer, got);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  return why;
+}
+
+TEST(KernelLog, AnUnreadableLogIsUnknownPermissionNeverNoXids) {
+  TempDir dir;
+  const fs::path log = dir.path() / "kmsg";
+  std::ofstream(log) << kKernelLog;
+  fs::permissions(log, fs::perms::none);
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_exec);
+  const std::string why = unknown_as_unprivileged(log);
+  EXPECT_EQ(why.rfind("permission", 0), 0u) << why;
+
+  MachineHealth h;
+  h.gpus.resize(1);
+  h.gpus[0].pci_bus_id = "00000000:17:00.0";
+  add_xid_facts(h, KernelLog{log.string(), std::nullopt, why});
+  EXPECT_EQ(fact(h.gpus[0], "xid.count").rfind("unknown: permission", 0), 0u);
+}
+
+TEST(KernelLog, AMissingFileIsUnknownWithTheReason) {
+  const KernelLog log = read_kernel_log("/nonexistent/kmsg");
+  EXPECT_FALSE(log.text);
+  EXPECT_NE(log.unknown.find("No such file"), std::string::npos) << log.unknown;
+}
+
+// ---- NVML ------------------------------------------------------------------------------------
+
+TEST(GpuHealthNvml, ReadsEveryFactOfAGpuCudaDoesNotSee) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), kHealthyH100);
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(h.gpu_source, "nvml");
+  EXPECT_EQ(h.gpu_unknown, "");
+  match_cuda_indices(h, GpuInventory{});
+  const GpuHealth& g = only_gpu(h);
+  EXPECT_EQ(g.index, 0);
+  EXPECT_FALSE(g.cuda_visible);
+  EXPECT_EQ(g.name, "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(g.pci_bus_id, "00000000:17:00.0");
+  EXPECT_EQ(g.pci_device_id, "10de:2330");
+  const std::map<std::string, std::string> expected = {
+      {"uuid", "GPU-8f6a1c2e-0000-4000-8000-000000000001"},
+      {"serial", "1650123456789"},
+      {"vbios", "96.00.74.00.01"},
+      {"inforom", "G520.0200.00.05"},
+      {"driver", "575.57.08"},
+      {"persistence_mode", "1"},
+      {"ecc.enabled", "1"},
+      {"ecc.corrected_volatile", "3"},
+      {"ecc.uncorrected_volatile", "0"},
+      {"ecc.corrected_aggregate", "12"},
+      {"ecc.uncorrected_aggregate", "0"},
+      // Page retirement is for GPUs before Ampere: the stand-in, like an H100, lacks it.
+      {"retired_pages.count", "unknown: not supported"},
+      {"retired_pages.pending", "unknown: not supported"},
+      {"row_remap.corrected", "2"},
+      {"row_remap.uncorrected", "0"},
+      {"row_remap.pending", "0"},
+      {"row_remap.failed", "0"},
+      {"pcie.gen", "1"},
+      {"pcie.gen_max", "5"},
+      {"pcie.width", "16"},
+      {"pcie.width_max", "16"},
+      {"pcie.replay_count", "0"},
+      {"nvlink.active", "18"},
+      {"nvlink.errors", "18"},  // one replay on each of the 18 links
+      {"fabric.state", "none"},
+      {"power.limit_w", "700"},
+      {"power.default_limit_w", "700"},
+      {"power.limit_percent_of_default", "100"},
+      {"clocks.applications_sm_mhz", "1755"},
+      {"clocks.applications_memory_mhz", "2619"},
+      {"clocks.max_sm_mhz", "1980"},
+      {"clocks.max_memory_mhz", "2619"},
+      {"clocks.event_reasons", "gpu_idle"},
+      {"clocks.throttling", "0"},
+      {"processes.other", "2"},  // this process is not counted
+  };
+  for (const auto& [name, text] : expected) EXPECT_EQ(fact(g, name), text) << name;
+  // Every fact the table lists is recorded (xid.* come from the kernel log).
+  for (const auto& info : kGpuHealthFacts) {
+    if (std::string(info.name).starts_with("xid.")) continue;
+    EXPECT_TRUE(g.facts.count(std::string(info.name))) << info.name;
+  }
+}
+
+TEST(GpuHealthNvml, WhatCannotBeReadIsUnknownWithWhyNeverZero) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) +
+                                      "gpu0.ecc.1.0 error:4\n"        // no permission
+                                      "gpu0.pcie.width error:999\n"   // NVML_ERROR_UNKNOWN
+                                      "gpu0.nvlink.links error:15\n"  // the GPU is lost
+                                      "gpu0.power.default error:3\n"  // not supported
+                                      "gpu0.pids error:4\n"
+                                      "gpu0.fabric 3\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  const GpuHealth& g = only_gpu(h);
+  EXPECT_EQ(fact(g, "ecc.uncorrected_volatile"), "unknown: permission");
+  EXPECT_EQ(fact(g, "pcie.width"),
+            "unknown: nvmlDeviceGetCurrPcieLinkWidth failed with NVML error 999");
+  EXPECT_EQ(fact(g, "nvlink.active"), "unknown: the GPU is lost (fallen off the bus)");
+  EXPECT_EQ(fact(g, "nvlink.errors"), "unknown: the GPU is lost (fallen off the bus)");
+  EXPECT_EQ(fact(g, "power.default_limit_w"), "unknown: not supported");
+  EXPECT_EQ(fact(g, "power.limit_percent_of_default"), "unknown: not supported");
+  EXPECT_EQ(fact(g, "processes.other"), "unknown: permission");
+  EXPECT_EQ(fact(g, "fabric.state"), "completed");
+  EXPECT_EQ(fact(g, "ecc.corrected_volatile"), "3");  // the others are still read
+}
+
+TEST(GpuHealthNvml, APcieCardWithoutNvlinkHasNoneActive) {
+  TempDir dir;
+  // A later line replaces an earlier one: NVML says "not supported" for the first link.
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) + "gpu0.nvlink.links error:3\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.active"), "0");
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.errors"), "0");
+}
+
+TEST(GpuHealthNvml, AGpuNvmlCannotOpenHasEveryFactUnknown) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) + "count 2\ngpu1.handle error:15\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  ASSERT_EQ(h.gpus.size(), 2u);
+  EXPECT_EQ(fact(h.gpus[1], "ecc.uncorrected_volatile"),
+            "unknown: the GPU is lost (fallen off the bus)");
+  EXPECT_EQ(fact(h.gpus[1], "uuid"), "unknown: the GPU is lost (fallen off the bus)");
+}
+
+TEST(GpuHealthNvml, CudaIndicesNameTheGpusCudaSees) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) +
+                                      "count 2\n"
+                                      "gpu1.name NVIDIA H100 80GB HBM3\n"
+                                      "gpu1.bus_id 00000000:3B:00.0\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  GpuInventory cuda;
+  cuda.devices.resize(1);
+  cuda.devices[0].index = 0;
+  cuda.devices[0].pci_bus_id = "0000:3b:00.0";  // CUDA's fastest-first order put NVML's 1 first
+  match_cuda_indices(h, cuda);
+  ASSERT_EQ(h.gpus.size(), 2u);
+  EXPECT_FALSE(h.gpus[0].cuda_visible);
+  EXPECT_TRUE(h.gpus[1].cuda_visible);
+  EXPECT_EQ(h.gpus[1].index, 0);
+  EXPECT_EQ(h.gpus[1].nvml_index, 1);
+}
+
+TEST(GpuHealthNvml, NeitherNvmlNorNvidiaSmiSaysWhy) {
+  TempDir dir;
+  const ScopedEnv library(kNvmlLibraryEnv, (dir.path() / "no-such-libnvidia-ml.so").string());
+  const ScopedEnv path("PATH", dir.path().string());  // no nvidia-smi
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(h.gpu_source, "");
+  EXPECT_TRUE(h.gpus.empty());
+  EXPECT_NE(h.gpu_unknown.find("NVML: "), std::string::npos) << h.gpu_unknown;
+  EXPECT_NE(h.gpu_unknown.find("no-such-libnvidia-ml.so"), std::string::npos) << h.gpu_unknown;
+  EXPECT_NE(h.gpu_unknown.find("; nvidia-smi: cannot start"), std::string::npos) << h.gpu_unknown;
+}
+
+TEST(GpuHealthNvml, AnNvmlThatDoesNotInitialiseFallsBackToNvidiaSmi) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), "init error:9\n");  // driver not loaded
+  const fs::path script = dir.path() / "nvidia-smi";
+  std::ofstream(script)
+      << "#!/bin/sh\n"
+         "[ \"$1\" = '--query-gpu="
+      << kNvidiaSmiHealthQuery
+      << "' ] || exit 3\n"
+         "[ \"$2\" = '--format=csv,noheader,nounits' ] || exit 4\n"
+         "echo '0, 00000000:17:00.0, NVIDIA H100 PCIe, 0x233110DE, GPU-1234, [N/A], "
+         "96.00.30.00.01, G520.0200.00.05, 575.57.08, Enabled, Enabled, 0, 2, 0, 5, No, 1, 5, "
+         "8, 16, 350.00, 350.00, 1755, 1593, 1980, 1593, 0x0000000000000004'\n";
+  fs::permissions(script, fs::perms::owner_all);
+  const ScopedEnv path("PATH", dir.path().string() + ":/usr/bin:/bin");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(h.gpu_source, "nvidia-smi") << h.gpu_unknown;
+  const GpuHealth& g = only_gpu(h);
+  EXPECT_EQ(g.name, "NVIDIA H100 PCIe");
+  EXPECT_EQ(g.pci_device_id, "10de:2331");
+  EXPECT_EQ(fact(g, "serial"), "unknown: nvidia-smi: N/A");
+  EXPECT_EQ(fact(g, "ecc.enabled"), "1");
+  EXPECT_EQ(fact(g, "ecc.uncorrected_volatile"), "2");
+  EXPECT_EQ(fact(g, "ecc.uncorrected_aggregate"), "5");
+  EXPECT_EQ(fact(g, "retired_pages.pending"), "0");
+  EXPECT_EQ(fact(g, "pcie.width"), "8");
+  EXPECT_EQ(fact(g, "power.limit_percent_of_default"), "100");
+  EXPECT_EQ(fact(g, "clocks.event_reasons"), "sw_power_cap");
+  EXPECT_EQ(fact(g, "clocks.throttling"), "1");
+  EXPECT_EQ(fact(g, "nvlink.active").rfind("unknown: nvidia-smi's query has no such field", 0), 0u);
+}
+
+TEST(GpuHealthNvml, NvidiaSmiOfAnOlderDriverIsAskedForThrottleReasons) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), "init error:9\n");
+  const fs::path script = dir.path() / "nvidia-smi";
+  // Drivers before R535 reject the newer field name.
+  std::ofstream(script)
+      << "#!/bin/sh\n"
+         "case \"$1\" in *clocks_event_reasons*) echo 'Field \"clocks_event_reasons.active\" is "
+         "not a valid field to query.'; exit 2;; esac\n"
+         "case \"$1\" in *,clocks_throttle_reasons.active) ;; *) exit 3;; esac\n"
+         "echo '0, 00000000:17:00.0, Tesla T4, 0x1EB810DE, GPU-1, 1322, 90.04.38.00.03, "
+         "G183.0200.00.02, 470.82.01, Disabled, Enabled, 0, 0, 0, 0, No, 1, 3, 16, 16, 70.00, "
+         "70.00, 585, 5000, 1590, 5001, 0x0000000000000001'\n";
+  fs::permissions(script, fs::perms::owner_all);
+  const ScopedEnv path("PATH", dir.path().string() + ":/usr/bin:/bin");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(h.gpu_source, "nvidia-smi") << h.gpu_unknown;
+  EXPECT_EQ(fact(only_gpu(h), "clocks.event_reasons"), "gpu_idle");
+  EXPECT_EQ(fact(only_gpu(h), "persistence_mode"), "0");
+  EXPECT_EQ(fact(only_gpu(h), "pcie.gen_max"), "3");
+}
+
+TEST(GpuHealthNvml, MalformedNvidiaSmiOutputIsAnInputError) {
+  EXPECT_THROW(parse_nvidia_smi_health("0, 00000000:17:00.0, only three\n"), InputError);
+}
+
+TEST(HostHealth, CpuCountMemoryAndNumaNodesOfThisMachine) {
+  const HealthFacts host = host_health_facts();
+  ASSERT_TRUE(host.at("cpu.count").number);
+  EXPECT_EQ(*host.at("cpu.count").number, double(::sysconf(_SC_NPROCESSORS_ONLN)));
+  ASSERT_TRUE(host.at("memory.gib").number);
+  EXPECT_GT(*host.at("memory.gib").number, 0.1);
+  if (fs::exists("/sys/devices/system/node/node0")) {
+    ASSERT_TRUE(host.at("numa.nodes").number) << host.at("numa.nodes").unknown;
+    EXPECT_GE(*host.at("numa.nodes").number, 1);
+  } else {
+    EXPECT_FALSE(host.at("numa.nodes").known());
+  }
+}
+
+// ---- judging --------------------------------------------------------------------------------
+
+HealthFacts healthy_gpu_facts(int nvlinks) {
+  HealthFacts f;
+  for (const auto& info : kGpuHealthFacts) {
+    f[std::string(info.name)] =
+        info.kind == FactKind::number ? HealthFact::of(0) : HealthFact::of_text("x");
+  }
+  f["ecc.enabled"] = f["persistence_mode"] = HealthFact::of(1);
+  f["pcie.gen"] = HealthFact::of(1);  // idle
+  f["pcie.gen_max"] = HealthFact::of(5);
+  f["pcie.width"] = f["pcie.width_max"] = HealthFact::of(16);
+  f["nvlink.active"] = HealthFact::of(nvlinks);
+  f["power.limit_w"] = f["power.default_limit_w"] = HealthFact::of(700);
+  f["power.limit_percent_of_default"] = HealthFact::of(100);
+  return f;
+}
+
+// A machine whose one GPU, `name`, CUDA does not see (as here): NVML's facts only.
+ResultsDocument health_document(const std::string& name, HealthFacts facts) {
+  ResultsDocument doc;
+  doc.environment.gpu.no_device_reason = "no CUDA device";
+  MachineHealth h;
+  h.gpu_source = "nvml";
+  h.kernel_log = "/dev/kmsg";
+  h.host = {{"cpu.count", HealthFact::of(96)},
+            {"memory.gib", HealthFact::of(1843.5)},
+            {"numa.nodes", HealthFact::of(2)}};
+  GpuHealth g;
+  g.name = name;
+  g.pci_bus_id = "00000000:17:00.0";
+  g.facts = std::move(facts);
+  h.gpus.push_back(std::move(g));
+  doc.environment.health = std::move(h);
+  return doc;
+}
+
+Spec spec_of(const std::string& rows) {
+  return parse_spec("metric,comparator,bound,reference,severity,applies_to,description\n" + rows,
+                    "test.csv");
+}
+
+const CriterionVerdict& verdict_of(const AcceptanceResult& r, const std::string& metric) {
+  for (const auto& v : r.criteria) {
+    if (v.metric == metric) return v;
+  }
+  throw std::runtime_error("no verdict for " + metric);
+}
+
+struct Case {
+  std::string row;   // metric,comparator,bound
+  std::string fact;  // the fact it reads ("host:" for a host fact)
+  double good, bad;
+};
+
+const std::vector<Case> kCases = {
+    {"gpu.ecc.enabled,==,1", "ecc.enabled", 1, 0},
+    {"gpu.ecc.uncorrected_volatile,==,0", "ecc.uncorrected_volatile", 0, 1},
+    {"gpu.ecc.uncorrected_aggregate,==,0", "ecc.uncorrected_aggregate", 0, 2},
+    {"gpu.ecc.corrected_volatile,<=,100", "ecc.corrected_volatile", 3, 5000},
+    {"gpu.retired_pages.pending,==,0", "retired_pages.pending", 0, 1},
+    {"gpu.retired_pages.count,<=,10", "retired_pages.count", 2, 64},
+    {"gpu.row_remap.pending,==,0", "row_remap.pending", 0, 1},
+    {"gpu.row_remap.failed,==,0", "row_remap.failed", 0, 1},
+    {"gpu.row_remap.uncorrected,<=,8", "row_remap.uncorrected", 1, 9},
+    {"gpu.pcie.width,>=,16", "pcie.width", 16, 8},
+    {"gpu.pcie.gen_max,>=,5", "pcie.gen_max", 5, 4},
+    {"gpu.pcie.gen,>=,1", "pcie.gen", 1, 0},
+    {"gpu.pcie.replay_count,<=,100", "pcie.replay_count", 0, 101},
+    {"gpu.nvlink.active,==,18", "nvlink.active", 18, 17},
+    {"gpu.nvlink.errors,<=,10", "nvlink.errors", 0, 11},
+    {"gpu.persistence_mode,==,1", "persistence_mode", 1, 0},
+    {"gpu.power.limit_percent_of_default,>=,100", "power.limit_percent_of_default", 100, 80},
+    {"gpu.power.limit_w,>=,700", "power.limit_w", 700, 500},
+    {"gpu.clocks.max_sm_mhz,>=,1980", "clocks.max_sm_mhz", 1980, 1755},
+    {"gpu.clocks.throttling,==,0", "clocks.throttling", 0, 1},
+    {"gpu.processes.other,==,0", "processes.other", 0, 2},
+    {"gpu.xid.count,==,0", "xid.count", 0, 1},
+    {"cpu.count,>=,96", "host:cpu.count", 96, 64},
+    {"memory.gib,>=,1800", "host:memory.gib", 1843.5, 1007.7},
+    {"numa.nodes,==,2", "host:numa.nodes", 2, 1},
+};
+
+ResultsDocument with_fact(const std::string& fact, HealthFact value) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", healthy_gpu_facts(18));
+  if (fact.starts_with("host:")) {
+    doc.environment.health->host[fact.substr(5)] = std::move(value);
+  } else {
+    doc.environment.health->gpus[0].facts[fact] = std::move(value);
+  }
+  return doc;
+}
+
+std::string judged_name(const Case& c) {
+  const std::string metric = c.row.substr(0, c.row.find(','));
+  return c.fact.starts_with("host:") ? metric : "gpu0." + c.fact;
+}
+
+TEST(HealthCriteria, EachPassesOnAHealthyFactAndFailsOnABadOne) {
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.row);
+    const Spec spec = spec_of(c.row + ",,fail,any,\n");
+    const auto good = judge(spec, with_fact(c.fact, HealthFact::of(c.good)), "test.csv", "now");
+    EXPECT_EQ(verdict_of(good, judged_name(c)).verdict, Verdict::pass)
+        << verdict_of(good, judged_name(c)).reason;
+    const auto bad = judge(spec, with_fact(c.fact, HealthFact::of(c.bad)), "test.csv", "now");
+    const auto& v = verdict_of(bad, judged_name(c));
+    EXPECT_EQ(v.verdict, Verdict::fail);
+    ASSERT_TRUE(v.measured);
+    EXPECT_EQ(*v.measured, c.bad);
+    EXPECT_FALSE(bad.passed);
+  }
+}
+
+TEST(HealthCriteria, AnUnknownFactNeverPasses) {
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.row);
+    const ResultsDocument doc = with_fact(c.fact, HealthFact::unknown_because("permission"));
+    const auto failed = judge(spec_of(c.row + ",,fail,any,\n"), doc, "test.csv", "now");
+    const auto& v = verdict_of(failed, judged_name(c));
+    EXPECT_EQ(v.verdict, Verdict::fail);
+    EXPECT_EQ(v.reason, "unknown: permission");
+    EXPECT_FALSE(v.measured);
+    // A warn row warns, loudly, rather than passing.
+    const auto warned = judge(spec_of(c.row + ",,warn,any,\n"), doc, "test.csv", "now");
+    EXPECT_EQ(verdict_of(warned, judged_name(c)).verdict, Verdict::warn);
+  }
+}
+
+TEST(HealthCriteria, ResultsWithoutHealthFactsFailAsNotRecorded) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", healthy_gpu_facts(18));
+  doc.environment.health.reset();
+  GpuDevice cuda;
+  cuda.name = "NVIDIA H100 80GB HBM3";
+  doc.environment.gpu.devices.push_back(cuda);
+  const auto r = judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA H100*,\nnuma.nodes,==,2,,fail,"
+                               "any,\n"),
+                       doc, "test.csv", "now");
+  EXPECT_EQ(verdict_of(r, "gpu0.xid.count").verdict, Verdict::fail);
+  EXPECT_NE(verdict_of(r, "gpu0.xid.count").reason.find("unknown: not recorded"),
+            std::string::npos);
+  EXPECT_EQ(verdict_of(r, "numa.nodes").verdict, Verdict::fail);
+}
+
+TEST(HealthCriteria, AGpuCudaSeesThatNvmlCouldNotReadFails) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", {});
+  doc.environment.health->gpus.clear();
+  doc.environment.health->gpu_source = "";
+  doc.environment.health->gpu_unknown = "NVML: cannot load; nvidia-smi: cannot start";
+  GpuDevice cuda;
+  cuda.name = "NVIDIA H100 80GB HBM3";
+  doc.environment.gpu.devices.push_back(cuda);
+  const auto r = judge(spec_of("gpu.nvlink.active,==,18,,fail,NVIDIA H100 80GB HBM3,\n"), doc,
+                       "test.csv", "now");
+  const auto& v = verdict_of(r, "gpu0.nvlink.active");
+  EXPECT_EQ(v.verdict, Verdict::fail);
+  EXPECT_EQ(v.reason, "unknown: NVML: cannot load; nvidia-smi: cannot start");
+}
+
+TEST(HealthCriteria, TextFactsAndMisspelledFactsAreNotMetrics) {
+  for (const auto& info : kGpuHealthFacts) {
+    const std::string name = "gpu." + std::string(info.name);
+    if (info.kind == FactKind::number) {
+      EXPECT_EQ(parse_metric(name).health_fact, info.name);
+    } else {
+      EXPECT_THROW(parse_metric(name), InputError) << name;
+    }
+  }
+  try {
+    parse_metric("gpu.ecc.uncorected_volatile");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("gpu.ecc.uncorrected_volatile"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Only the health rows of a shipped spec (the others need measurements).
+std::vector<CriterionVerdict> health_verdicts(const std::string& file, const ResultsDocument& doc) {
+  const AcceptanceResult r = judge(read_spec(kSpecs / file), doc, file, "now");
+  std::vector<CriterionVerdict> out;
+  for (const auto& v : r.criteria) {
+    if (v.description.starts_with("health:")) out.push_back(v);
+  }
+  return out;
+}
+
+TEST(HealthCriteria, NvlinkIsDemandedOfSxmGpusOnly) {
+  for (const int links : {0, 18}) {
+    SCOPED_TRACE(links);
+    const HealthFacts facts = healthy_gpu_facts(links);
+    const auto pcie = health_verdicts("h100-pcie.csv", health_document("NVIDIA H100 PCIe", facts));
+    ASSERT_FALSE(pcie.empty());
+    for (const auto& v : pcie) {
+      EXPECT_NE(v.metric, "gpu0.nvlink.active");
+      EXPECT_EQ(v.verdict, Verdict::pass) << v.metric << ": " << v.reason;
+    }
+    const auto sxm =
+        health_verdicts("h100-sxm.csv", health_document("NVIDIA H100 80GB HBM3", facts));
+    const auto it = std::find_if(sxm.begin(), sxm.end(), [](const CriterionVerdict& v) {
+      return v.metric == "gpu0.nvlink.active";
+    });
+    ASSERT_NE(it, sxm.end());
+    EXPECT_EQ(it->verdict, links == 18 ? Verdict::pass : Verdict::fail);
+    EXPECT_EQ(*it->bound, 18);
+  }
+}
+
+TEST(HealthCriteria, AHealthyMachinePassesEveryShippedSpecsHealthRows) {
+  const std::vector<std::tuple<std::string, std::string, int>> skus = {
+      {"h100-sxm.csv", "NVIDIA H100 80GB HBM3", 18},
+      {"h200.csv", "NVIDIA H200", 18},
+      {"a100-sxm.csv", "NVIDIA A100-SXM4-80GB", 12},
+      {"h100-pcie.csv", "NVIDIA H100 PCIe", 0},
+      {"a100-pcie.csv", "NVIDIA A100 80GB PCIe", 0},
+      {"l40s.csv", "NVIDIA L40S", 0},
+      {"l4.csv", "NVIDIA L4", 0},
+      {"a10.csv", "NVIDIA A10", 0},
+      {"t4.csv", "Tesla T4", 0}};
+  for (const auto& [file, name, links] : skus) {
+    SCOPED_TRACE(file);
+    const auto verdicts = health_verdicts(file, health_document(name, healthy_gpu_facts(links)));
+    EXPECT_GE(verdicts.size(), 3u);
+    for (const auto& v : verdicts) {
+      EXPECT_EQ(v.verdict, Verdict::pass) << v.metric << ": " << v.reason;
+    }
+  }
+}
+
+// ---- results.json -----------------------------------------------------------------------------
+
+TEST(HealthRecord, RoundTripsThroughResultsJson) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", healthy_gpu_facts(18));
+  doc.run.started_utc = "2026-11-30T12:00:00Z";
+  auto& g = doc.environment.health->gpus[0];
+  g.index = 3;
+  g.nvml_index = 1;
+  g.cuda_visible = true;
+  g.pci_device_id = "10de:2330";
+  g.facts["xid.count"] = HealthFact::unknown_because("permission (reading /dev/kmsg)");
+  g.facts["vbios"] = HealthFact::of_text("96.00.74.00.01");
+  doc.environment.health->host["numa.nodes"] = HealthFact::unknown_because("no node");
+  const std::string text = JsonPrinter().print(doc);
+  EXPECT_NE(text.find("\"xid.count\": \"unknown: permission (reading /dev/kmsg)\""),
+            std::string::npos);
+  EXPECT_NE(text.find("\"memory.gib\": 1843.5"), std::string::npos);
+  const ResultsDocument back = parse_results(text, "results.json");
+  ASSERT_TRUE(back.environment.health);
+  EXPECT_EQ(*back.environment.health, *doc.environment.health);
+  EXPECT_EQ(JsonPrinter().print(back), text);
+
+  // A file from before health facts reads without them.
+  ResultsDocument old = doc;
+  old.environment.health.reset();
+  std::string old_text = JsonPrinter().print(old);
+  EXPECT_EQ(old_text.find("\"health\""), old_text.find("\"health\": null"));
+  EXPECT_FALSE(parse_results(old_text, "old.json").environment.health);
+}
+
+// ---- the command line -------------------------------------------------------------------------
+
+TEST(HealthCli, InfoAndRunRecordNvmlOnlyGpusAndTheKernelLog) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), kHealthyH100);
+  const fs::path log = dir.path() / "kmsg.txt";
+  std::ofstream(log) << kKernelLog;
+  const ScopedEnv kernel_log(kKernelLogEnv, log.string());
+
+  const auto info = run_flopbench({"info"}, dir.path() / "info");
+  ASSERT_EQ(info.status, 0) << info.err;
+  for (const std::string& expected : std::vector<std::string>{
+           "== Health ==", "gpu facts:  from nvml", "kernel log: " + log.string(),
+           "gpu0:       NVIDIA H100 80GB HBM3, PCI 00000000:17:00.0 (10de:2330)",
+           "  xid.count:                      2", "  nvlink.active:                  18",
+           "  retired_pages.pending:          unknown: not supported"}) {
+    EXPECT_NE(info.out.find(expected), std::string::npos) << expected << "\n" << info.out;
+  }
+  if (!FLOPBENCH_HAVE_CUDA) {
+    EXPECT_NE(info.out.find("; NVML index 0, CUDA does not see it"), std::string::npos);
+    EXPECT_NE(info.out.find("no CUDA device: "), std::string::npos);
+  }
+
+  const fs::path out = dir.path() / "run";
+  const auto run = run_flopbench(
+      {"run", "--workloads", "dot", "--implementations", "omp", "--precision", "fp32", "--sizes",
+       "1024", "--profile", "quick", "--threads", "1", "--out", out.string()},
+      dir.path() / "run-capture");
+  ASSERT_EQ(run.status, 0) << run.err;
+  if (!FLOPBENCH_HAVE_CUDA) {
+    EXPECT_NE(run.out.find("GPU 0 (NVML index 0, health facts only: CUDA does not see it): "
+                           "NVIDIA H100 80GB HBM3"),
+              std::string::npos)
+        << run.out;
+  }
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_TRUE(doc.environment.health);
+  ASSERT_EQ(doc.environment.health->gpus.size(), 1u);
+  EXPECT_EQ(fact(doc.environment.health->gpus[0], "xid.count"), "2");
+  EXPECT_EQ(fact(doc.environment.health->gpus[0], "ecc.uncorrected_volatile"), "0");
+  EXPECT_TRUE(doc.environment.health->host.at("cpu.count").number);
+
+  // Judged: the XIDs fail the H100 SXM spec, with the GPU's name in the verdict.
+  const auto check = run_flopbench({"check", "--spec", (kSpecs / "h100-sxm.csv").string(),
+                                    "--results", (out / "results.json").string()},
+                                   dir.path() / "check-capture");
+  EXPECT_EQ(check.status, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("gpu0.xid.count"), std::string::npos) << check.out;
+}
+
+}  // namespace
+}  // namespace flopbench
