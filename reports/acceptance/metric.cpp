@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/core/registry.hpp"
+#include "reports/acceptance/burn_metrics.hpp"
 
 namespace flopbench {
 namespace {
@@ -19,7 +20,7 @@ constexpr std::array<std::string_view, 4> kMachineFacts = {"gpu.count", "cpu.cor
 
 constexpr std::string_view kMetricForm =
     "<device>.<kernel>.<implementation>.<quantity>, or one of gpu.count, cpu.cores, "
-    "run.unverified, run.throttled; see docs/acceptance.md";
+    "run.unverified, run.throttled, burn.*, memtest.*; see docs/acceptance.md";
 
 // Every kernel name a metric may use, for error messages.
 std::vector<std::string> metric_names() {
@@ -127,6 +128,7 @@ Metric parse_metric(std::string_view name) {
     m.quantity = Quantity::count;
     return m;
   }
+  if (is_burn_metric(name)) return parse_burn_metric(name);
   const auto parts = split(name, '.');
   if (parts.size() != 4) {
     throw InputError(fmt::format("unknown metric '{}': expected {}", name, kMetricForm));
