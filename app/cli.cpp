@@ -515,7 +515,7 @@ int cli_main(int argc, char** argv) {
       add_run_command(app),    add_list_command(app),    add_info_command(app),
       add_report_command(app), add_sheet_command(app),   add_compare_command(app),
       add_check_command(app),  add_spec_command(app),    add_merge_command(app),
-      add_burn_command(app),
+      add_burn_command(app),   add_memtest_command(app),
   };
 
   // CLI11 would take an unknown command for a stray argument; name it instead.

@@ -36,6 +36,7 @@ Command add_check_command(CLI::App& app);
 Command add_spec_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
 Command add_burn_command(CLI::App& app);
+Command add_memtest_command(CLI::App& app);
 
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 

@@ -18,6 +18,7 @@
 #include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
+#include "harness/machine/inventory.hpp"
 #include "harness/measure/plan.hpp"
 #include "reports/compare.hpp"
 #include "reports/output_files.hpp"
@@ -722,6 +723,34 @@ TEST_F(Cli, BurnWithAnInjectedFaultIsFaultyAndExitsOne) {
   const InjectedFaultEnvironment bad("wrong");
   expect_one_line_error(flopbench({"burn", "--cpu", "--duration", "1s"}),
                         "FLOPBENCH_BURN_INJECT_FAULT=wrong: expected wrong:N or nan:N");
+}
+
+// Without a GPU there is nothing to test: a one-line error and exit 2, never a pass. With one,
+// a small test passes.
+TEST_F(Cli, MemtestTestsEveryGpuOrSaysWhyItCannot) {
+  const fs::path out = dir_ / "memtest";
+  const Outcome o =
+      flopbench({"memtest", "--size-gib", "0.25", "--duration", "5s", "--out", out.string()});
+  if (!FLOPBENCH_HAVE_CUDA) {
+    expect_one_line_error(o, "memtest needs the CUDA build of flopbench");
+    return;
+  }
+  const GpuInventory gpus = gpu_inventory();
+  if (gpus.devices.empty()) {
+    expect_one_line_error(o, "memtest: no CUDA device: ");
+    EXPECT_FALSE(fs::exists(out));
+    return;
+  }
+  EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_TRUE(doc.memtest.has_value());
+  ASSERT_EQ(doc.memtest->devices.size(), gpus.devices.size());
+  for (const MemtestDevice& d : doc.memtest->devices) {
+    EXPECT_TRUE(d.passed()) << d.device << ": " << d.bad_words << " bad words, " << d.failure;
+    EXPECT_EQ(d.bytes_tested, 1LL << 28);
+    EXPECT_GE(d.passes, 1);
+    EXPECT_EQ(d.patterns.size(), 3u);
+  }
 }
 
 TEST(ExitStatus, FailuresAndInterruptionsAreNonZero) {
