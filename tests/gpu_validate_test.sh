@@ -97,7 +97,32 @@ EOF
       fail "without PyTorch the cross-check exited $rc: $(cat "$tmp/err")"
     fi
   fi
-  echo "gpu-validate test: the helper's figures, dispositions, crossovers and errors are right"
+  # A burn's and a memory test's verdicts on one line; a bad one fails.
+  python3 - "$tmp/stress.json" "$tmp/stress-bad.json" <<'EOF'
+import json, sys
+reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c": temp,
+                                          "power_w": 600, "throttled": throttled}
+doc = {"burn": {"devices": [{"device": "gpu0", "precision": "fp64", "verdict": "OK", "why": "",
+                             "median_gflops": 51234.5, "throughput_drop": 0.012,
+                             "telemetry": [{"at_s": 1, "reading": reading(1980, 60, False)},
+                                           {"at_s": 2, "reading": reading(1755, 71, False)}]}]},
+       "memtest": {"devices": [{"device": "gpu0", "passed": True, "bytes_tested": 20 * 2**30,
+                                "passes": 12, "seconds": 15.2, "bad_words": 0, "failure": ""}]}}
+json.dump(doc, open(sys.argv[1], "w"))
+doc["memtest"]["devices"][0].update(passed=False, bad_words=3)
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+  line=$(python3 "$helper" stress "$tmp/stress.json")
+  expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, 1755-1980 MHz, 60-71 C, 600-600 W,"
+  expected="$expected 0 of 2 readings throttled; gpu0 memtest PASS: 20.0 GiB, 12 passes in 15 s,"
+  expected="$expected 0 bad words"
+  [ "$line" = "$expected" ] || fail "stress gave: $line"
+  rc=0
+  python3 "$helper" stress "$tmp/stress-bad.json" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q 'gpu0 memtest FAIL: .* 3 bad words' "$tmp/err"; then
+    fail "stress with bad words exited $rc: $(cat "$tmp/err")"
+  fi
+  echo "gpu-validate test: the helper's figures, dispositions, crossovers, stress and errors are right"
 else
   echo "gpu-validate test: no python3, the helper is not checked"
 fi
@@ -117,7 +142,7 @@ grep -q '^Result: \*\*FAILED\*\*' "$summary" || fail "the summary does not say F
 grep -q '^| info | failed | [0-9]* | no CUDA device: ' "$summary" ||
   fail "the summary does not record 'no CUDA device': $(cat "$summary")"
 for step in bundle info "test test_gpu" run check run-gemm run-fp32 run-fp64 sweep pytorch figures \
-  memcheck-gemm memcheck-vectors racecheck-gemm racecheck-vectors sass; do
+  memcheck-gemm memcheck-vectors racecheck-gemm racecheck-vectors sass memtest burn; do
   grep -q "^| $step | \(passed\|failed\|timed out\|not run\) |" "$summary" ||
     fail "no row for step '$step' in the summary"
 done
