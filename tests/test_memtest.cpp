@@ -91,9 +91,9 @@ struct Bad {
   std::uint64_t index, expected, actual;
 };
 
-std::vector<Bad> run_pass(FaultyMemory& m, Pattern only) {
+std::vector<Bad> run_pass(FaultyMemory& m, Pattern only, std::uint64_t pass = 0) {
   std::vector<Bad> bad;
-  for_each_step(1, 0, [&](Step s) {
+  for_each_step(1, pass, [&](Step s) {
     if (s.pattern != only) return;
     run_step_on_host(m, kWords, s, [&](std::uint64_t i, std::uint64_t e, std::uint64_t a) {
       bad.push_back({i, e, a});
@@ -122,7 +122,13 @@ TEST(MemtestSimulation, AStuckBitIsCaughtWithItsWordAndValues) {
       EXPECT_EQ(b.index, 777u);
       EXPECT_EQ(b.expected ^ b.actual, m.stuck_mask);
     }
-    EXPECT_FALSE(run_pass(m, Pattern::random).empty());
+    // A random word has the stuck bit's other value half the time: over passes (a new seed
+    // each) the random pattern finds it too.
+    int found = 0;
+    for (std::uint64_t pass = 0; pass < 8; ++pass)
+      found += !run_pass(m, Pattern::random, pass).empty();
+    EXPECT_GT(found, 0);
+    EXPECT_LT(found, 8);
   }
 }
 
