@@ -32,10 +32,11 @@ double nice_step(double v) {
   return 10 * decade;
 }
 
-// Ticks from 0 to a round value at or above `max` (about five of them).
+// Ticks from 0 to a round value at or above `max` (four to eight of them): a step of a seventh
+// of the range, rounded up, overshoots the range by less than one step.
 std::vector<double> ticks_to(double max) {
   if (!(max > 0)) max = 1;
-  const double step = nice_step(max / 5);
+  const double step = nice_step(max / 7);
   std::vector<double> ticks;
   for (int i = 0; i * step < max + step * 0.999; ++i) ticks.push_back(i * step);
   return ticks;

@@ -590,8 +590,9 @@ TEST_F(Cli, CtrlCKeepsWhatWasMeasuredAndExits130) {
 // The CPU, with every GPU; without a GPU it is burned anyway, saying so. Both precisions in
 // turn, a verdict each, exit 0.
 TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
-  const Outcome o = flopbench({"burn", "--cpu", "--duration", "1.5s", "--precision", "fp32,fp64",
-                               "--size", "128", "--progress", "1"});
+  const Outcome o =
+      flopbench({"burn", "--cpu", "--duration", "1.5s", "--precision", "fp32,fp64", "--size", "128",
+                 "--progress", "1", "--out", (dir_ / "burn").string()});
   EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
   if (!FLOPBENCH_HAVE_CUDA) {
     EXPECT_NE(o.out.find("burning the CPU"), std::string::npos) << o.out;
