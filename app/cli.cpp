@@ -54,8 +54,6 @@ std::string path_component(std::string_view name) {
   return out.empty() || out == "." || out == ".." ? "host" : out;
 }
 
-namespace {
-
 std::map<std::string, std::string> implementation_libraries() {
   std::map<std::string, std::string> libs;
   for (const auto& impl : registry().all()) {
@@ -65,6 +63,8 @@ std::map<std::string, std::string> implementation_libraries() {
   }
   return libs;
 }
+
+namespace {
 
 InputError output_dir_taken(const std::string& out) {
   return InputError(
@@ -105,18 +105,14 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
   }
 }
 
-namespace {
-
-// Claims a new results directory (prepare_output_dir) and writes `results_json` into it. The
-// claim is the exclusive creation of results.json, so of two runs started together with the
-// same --out, one gets it and the other is refused: a run never writes into another's
-// directory.
 fs::path claim_results_dir(const std::string& out, const std::string& host,
                            std::string_view results_json) {
   const fs::path dir = prepare_output_dir(out, host);
   if (!create_new_file(dir / "results.json", results_json)) throw output_dir_taken(out);
   return dir;
 }
+
+namespace {
 
 // OMP_NUM_THREADS (a comma-separated list, one count per nesting level) is checked before the
 // OpenMP runtime starts threads from it: a huge value aborts inside libgomp.
@@ -547,10 +543,10 @@ int cli_main(int argc, char** argv) {
                        fmt::format("flopbench {} ({})", build::version, build::git_commit));
   app.require_subcommand(1);
   const std::vector<Command> commands = {
-      add_run_command(app),    add_list_command(app),  add_info_command(app),
-      add_report_command(app), add_sheet_command(app), add_compare_command(app),
-      add_check_command(app),  add_spec_command(app),  add_merge_command(app),
-      add_burn_command(app),
+      add_run_command(app),    add_list_command(app),    add_info_command(app),
+      add_report_command(app), add_sheet_command(app),   add_compare_command(app),
+      add_check_command(app),  add_spec_command(app),    add_merge_command(app),
+      add_burn_command(app),   add_memtest_command(app),
   };
 
   // CLI11 would take an unknown command for a stray argument; name it instead.

@@ -1,11 +1,15 @@
 // `flopbench burn`: a burn-in (harness/measure/burn.hpp) of every selected GPU at once, and of
-// the CPU with --cpu or where there is no GPU; a verdict per device and an exit status.
+// the CPU with --cpu or where there is no GPU; a verdict per device, a results directory
+// (results.json's `burn`, report.md, report.html with the time series) and an exit status.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <ranges>
 #include <string>
@@ -14,12 +18,15 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
+#include "app/out_placeholders.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
+#include "harness/machine/telemetry.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/plan.hpp"
+#include "reports/output_files.hpp"
 
 namespace flopbench {
 namespace {
@@ -33,6 +40,7 @@ struct BurnOptions {
   double degraded_fraction = 0.1;
   double progress_s = 10;
   std::uint64_t seed = 1;
+  std::string out;  // the results directory, as run's --out
 };
 
 std::vector<Precision> parse_burn_precisions(std::string_view text) {
@@ -51,19 +59,45 @@ const Implementation& gemm_implementation(std::string_view name) {
   return *impl;
 }
 
-int burn_command(const BurnOptions& opt) {
+void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
+  for (const BurnDevice& d : so_far) {
+    std::string telemetry;
+    if (!d.telemetry.empty()) {
+      const GpuTelemetry& t = d.telemetry.back().reading;
+      const auto part = [](const std::optional<double>& v, std::string_view unit) {
+        return v ? fmt::format(", {:.0f} {}", *v, unit) : std::string();
+      };
+      telemetry = part(t.sm_clock_mhz, "MHz") + part(t.temperature_c, "C") + part(t.power_w, "W") +
+                  (t.throttled ? ", throttled" : "");
+    }
+    fmt::print("  [{:>5.0f} s] {:<5} {} runs, {:.1f} GFLOP/s{}{}\n", elapsed_s, d.device.label(),
+               d.iterations, d.throughput.empty() ? 0 : d.throughput.back().gflops, telemetry,
+               d.fault.empty() ? "" : ", FAULT: " + d.fault);
+  }
+  std::fflush(stdout);
+}
+
+int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
   const double duration_s = parse_duration(opt.duration);
   const auto precisions = parse_burn_precisions(opt.precision);
   if (opt.size < 16 || opt.size > 65536) throw InputError("--size: expected 16 to 65536");
+  const InjectedBurnFault inject = injected_burn_fault_from_environment();
+  const Launch launch = this_launch();
   Selection sel;
-  sel.gpus = parse_gpus(opt.gpus, this_launch());
-  const GpuInventory inventory = gpu_inventory();
-  const std::vector<int> gpus = selected_gpus(sel, inventory);
+  sel.gpus = parse_gpus(opt.gpus, launch);
 
+  ResultsDocument doc;
+  doc.environment = collect_environment(implementation_libraries());
+  const GpuInventory& inventory = doc.environment.gpu;
+  const std::vector<int> gpus = selected_gpus(sel, inventory);
+  std::vector<GpuDevice> gpu_devices;
   std::vector<BurnTarget> targets;
   for (const int gpu : gpus) {
     targets.push_back({&gemm_implementation("cuda"), DeviceRef::gpu({gpu})});
+    for (const GpuDevice& g : inventory.devices) {
+      if (g.index == gpu) gpu_devices.push_back(g);
+    }
   }
   if (opt.cpu || gpus.empty()) {
     if (gpus.empty()) {
@@ -71,6 +105,33 @@ int burn_command(const BurnOptions& opt) {
     }
     targets.push_back({&gemm_implementation("omp"), DeviceRef::cpu()});
   }
+  for (const Precision precision : precisions) {
+    for (const BurnTarget& t : targets) {
+      if (const std::string why = t.implementation->unsupported_reason(precision); !why.empty()) {
+        throw InputError(fmt::format("cannot burn {}: {}", t.device.label(), why));
+      }
+    }
+  }
+
+  doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
+  doc.run.launch = launch;
+  doc.burn = BurnResult{.duration_s = duration_s, .degraded_fraction = opt.degraded_fraction};
+  std::unique_ptr<TelemetrySource> source;
+  if (gpu_devices.empty()) {
+    doc.burn->telemetry_source = "none: no GPU burned";
+  } else {
+    std::string why_not;
+    source = open_telemetry_source(&why_not);
+    doc.burn->telemetry_source = source ? source->name() : "none: " + why_not;
+    if (!source) fmt::print("GPU telemetry unavailable: {}\n", why_not);
+  }
+  const std::string& host = doc.environment.host;
+  const std::filesystem::path dir =
+      claim_results_dir(expand_out_placeholders(opt.out, host, launch, utc_now(true)), host,
+                        JsonPrinter().print(doc));
+  fmt::print("results: {}\n", dir.string());
+  // results.json is rewritten with every progress line, so a burn that dies keeps what it saw.
+  const auto save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); };
 
   bool any_bad = false;
   for (const Precision precision : precisions) {
@@ -78,12 +139,8 @@ int burn_command(const BurnOptions& opt) {
     const BurnSettings settings{.precision = precision,
                                 .problem = Problem::matrix(opt.size, opt.size, opt.size),
                                 .duration_s = duration_s,
-                                .seed = opt.seed};
-    for (const BurnTarget& t : targets) {
-      if (const std::string why = t.implementation->unsupported_reason(precision); !why.empty()) {
-        throw InputError(fmt::format("cannot burn {}: {}", t.device.label(), why));
-      }
-    }
+                                .seed = opt.seed,
+                                .inject = inject};
     fmt::print("burning {} at {} for {:.0f} s: gemm {} ({}), every run checked\n",
                fmt::join(targets | std::views::transform(
                                        [](const BurnTarget& t) { return t.device.label(); }),
@@ -94,18 +151,22 @@ int burn_command(const BurnOptions& opt) {
                          }),
                          ", "));
     std::fflush(stdout);
-    auto devices = burn(targets, settings, opt.progress_s,
-                        [](const std::vector<BurnDevice>& so_far, double elapsed_s) {
-                          for (const BurnDevice& d : so_far) {
-                            fmt::print("  [{:>5.0f} s] {:<5} {} runs, {:.1f} GFLOP/s{}\n",
-                                       elapsed_s, d.device.label(), d.iterations,
-                                       d.throughput.empty() ? 0 : d.throughput.back().gflops,
-                                       d.fault.empty() ? "" : ", FAULT: " + d.fault);
-                          }
-                          std::fflush(stdout);
-                        });
-    judge_burn(devices, opt.degraded_fraction);
-    for (const BurnDevice& d : devices) {
+    const std::size_t earlier = doc.burn->devices.size();  // the earlier precisions' devices
+    const auto keep = [&](std::vector<BurnDevice> devices) {
+      judge_burn(devices, opt.degraded_fraction);
+      doc.burn->devices.resize(earlier);
+      doc.burn->devices.insert(doc.burn->devices.end(), devices.begin(), devices.end());
+      save();
+    };
+    BurnObserver observer{.progress_s = opt.progress_s,
+                          .progress = [&](const std::vector<BurnDevice>& so_far, double elapsed_s) {
+                            print_progress(so_far, elapsed_s);
+                            keep(so_far);
+                          }};
+    if (source) observer.telemetry = [&] { return source->read(gpu_devices); };
+    keep(burn(targets, settings, observer));
+    for (std::size_t i = earlier; i < doc.burn->devices.size(); ++i) {
+      const BurnDevice& d = doc.burn->devices[i];
       fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s, median {:.1f} GFLOP/s{}\n", d.device.label(),
                  precision_label(precision), to_string(d.verdict), d.iterations, d.seconds,
                  d.median_gflops(), d.why.empty() ? "" : ": " + d.why);
@@ -113,6 +174,12 @@ int burn_command(const BurnOptions& opt) {
     }
     std::fflush(stdout);
   }
+  doc.run.finished_utc = utc_now();
+  doc.run.interrupted = interrupt_requested();
+  write_outputs(doc, dir, true);
+  std::vector<std::string> names;
+  for (const auto& printer : output_printers(true)) names.push_back(printer->file_name());
+  fmt::print("wrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
   if (interrupt_requested()) return 128 + interrupt_signal();
   return any_bad ? kExitFailures : kExitOk;
 }
@@ -141,7 +208,12 @@ Command add_burn_command(CLI::App& app) {
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "seed of the inputs")->capture_default_str();
-  return {cmd, [opt](const std::vector<std::string>&) { return burn_command(*opt); }};
+  cmd->add_option("--out", opt->out,
+                  "results directory; must not exist or be empty (default results/<host>-<time>); "
+                  "{host}, {rank}, {job} and {time} are replaced (docs/fleet.md)");
+  return {cmd, [opt](const std::vector<std::string>& command_line) {
+            return burn_command(*opt, command_line);
+          }};
 }
 
 }  // namespace flopbench

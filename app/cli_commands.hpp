@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/results.hpp"
@@ -34,6 +36,7 @@ Command add_check_command(CLI::App& app);
 Command add_spec_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
 Command add_burn_command(CLI::App& app);
+Command add_memtest_command(CLI::App& app);
 
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 
@@ -75,6 +78,16 @@ void write_run_outputs(const MeasuredRun& run);
 // overwritten: InputError); without `out`, results/<host>-<UTC time>, with -2, -3, ... when
 // another run has that name. IoError when it cannot be made.
 std::filesystem::path prepare_output_dir(const std::string& out, const std::string& host);
+
+// Claims a new results directory (prepare_output_dir) and writes `results_json` into it. The
+// claim is the exclusive creation of results.json, so of two runs started together with the
+// same --out, one gets it and the other is refused: a run never writes into another's
+// directory.
+std::filesystem::path claim_results_dir(const std::string& out, const std::string& host,
+                                        std::string_view results_json);
+
+// The libraries of the registered implementations with their versions, for the environment.
+std::map<std::string, std::string> implementation_libraries();
 
 // A host name as one file name (the default results directory is results/<host>-<time>): a
 // name such as "../x" must not move the directory.

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 
+#include "reports/burn_report.hpp"
 #include "reports/crossover.hpp"
 #include "reports/format.hpp"
 
@@ -549,9 +550,16 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string body = header_section(doc);
   if (doc.acceptance) body += acceptance_section(*doc.acceptance);
-  body += glance_section(doc, groups) + matrix_section(groups) + crossover_section(doc, groups) +
-          throughput_section(groups) + peak_section(groups) + inventory_section(doc.environment) +
-          results_section(groups) + not_passed_section(doc);
+  if (doc.burn) body += burn_html_section(*doc.burn);
+  if (doc.memtest) body += memtest_html_section(*doc.memtest);
+  if (doc.measurements.empty() && (doc.burn || doc.memtest)) {
+    // A burn's or memory test's results: no measurements to chart.
+    body += inventory_section(doc.environment);
+  } else {
+    body += glance_section(doc, groups) + matrix_section(groups) + crossover_section(doc, groups) +
+            throughput_section(groups) + peak_section(groups) + inventory_section(doc.environment) +
+            results_section(groups) + not_passed_section(doc);
+  }
   body +=
       "<h2 id=\"regenerating\">Regenerating</h2>\n<p>Every file of a results directory but "
       "results.json is generated from results.json: <code>flopbench report "

@@ -7,6 +7,7 @@
 
 #include "harness/core/workloads.hpp"
 #include "reports/acceptance_report.hpp"
+#include "reports/burn_report.hpp"
 #include "reports/crossover.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
@@ -194,17 +195,22 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string out = header_section(doc) + inventory_section(doc.environment);
   out += AcceptanceMarkdownPrinter().print(doc);
-  out +=
-      "\n## Results\n\nMedian time per run; throughput from the median. Only passed "
-      "measurements report numbers.\n";
-  if (groups.empty()) out += "\nNo measurements.\n";
-  for (const auto& g : groups) out += group_section(g);
-  out += gpu_vs_cpu_section(groups);
-  out += matrix_section(groups);
-  out += crossover_section(doc);
-  const std::string ratios = openblas_table(groups) + stream_table(groups);
-  if (!ratios.empty()) out += "\n## Reference ratios\n" + ratios;
-  out += not_passed_section(doc);
+  if (doc.burn) out += burn_markdown_section(*doc.burn);
+  if (doc.memtest) out += memtest_markdown_section(*doc.memtest);
+  // A burn's or memory test's results have no measurements to speak of.
+  if (!doc.measurements.empty() || (!doc.burn && !doc.memtest)) {
+    out +=
+        "\n## Results\n\nMedian time per run; throughput from the median. Only passed "
+        "measurements report numbers.\n";
+    if (groups.empty()) out += "\nNo measurements.\n";
+    for (const auto& g : groups) out += group_section(g);
+    out += gpu_vs_cpu_section(groups);
+    out += matrix_section(groups);
+    out += crossover_section(doc);
+    const std::string ratios = openblas_table(groups) + stream_table(groups);
+    if (!ratios.empty()) out += "\n## Reference ratios\n" + ratios;
+    out += not_passed_section(doc);
+  }
   out = without_raw_html(out);
   out +=
       "\n## Regenerating\n\nEvery other file in this directory is generated from results.json: "

@@ -305,6 +305,78 @@ void fields(S& s, Of<AcceptanceResult>) {
   s("passed", &R::passed);
 }
 
+template <class T>
+json write_value(const T& v);
+
+template <class S>
+void fields(S& s, Of<BurnPoint>) {
+  s("at_s", &BurnPoint::at_s);
+  s("gflops", &BurnPoint::gflops);
+}
+
+template <class S>
+void fields(S& s, Of<BurnTelemetry>) {
+  s("at_s", &BurnTelemetry::at_s);
+  s("reading", &BurnTelemetry::reading);
+}
+
+template <class S>
+void fields(S& s, Of<BurnDevice>) {
+  using R = BurnDevice;
+  s("device", &R::device);
+  s("implementation", &R::implementation);
+  s("precision", &R::precision);
+  s("problem", &R::problem);
+  s("verdict", &R::verdict);
+  s("why", &R::why);
+  s("fault", &R::fault);
+  s("iterations", &R::iterations);
+  s("seconds", &R::seconds);
+  s.derived("median_gflops", [](const R& r) { return write_value(r.median_gflops()); });
+  s.derived("throughput_drop", [](const R& r) { return write_value(r.throughput_drop()); });
+  s("throughput", &R::throughput);
+  s("telemetry", &R::telemetry);
+}
+
+template <class S>
+void fields(S& s, Of<BurnResult>) {
+  using R = BurnResult;
+  s("duration_s", &R::duration_s);
+  s("degraded_fraction", &R::degraded_fraction);
+  s("telemetry_source", &R::telemetry_source);
+  s("devices", &R::devices);
+}
+
+template <class S>
+void fields(S& s, Of<MemtestError>) {
+  using R = MemtestError;
+  s("pattern", &R::pattern);
+  s("offset", &R::offset);
+  s("expected", &R::expected);
+  s("actual", &R::actual);
+}
+
+template <class S>
+void fields(S& s, Of<MemtestDevice>) {
+  using R = MemtestDevice;
+  s("device", &R::device);
+  s.derived("passed", [](const R& r) { return r.passed(); });
+  s("bytes_tested", &R::bytes_tested);
+  s("free_bytes", &R::free_bytes);
+  s("passes", &R::passes);
+  s("patterns", &R::patterns);
+  s("seconds", &R::seconds);
+  s("bad_words", &R::bad_words);
+  s("errors", &R::errors);
+  s("failure", &R::failure);
+}
+
+template <class S>
+void fields(S& s, Of<MemtestResult>) {
+  s("duration_s", &MemtestResult::duration_s);
+  s("devices", &MemtestResult::devices);
+}
+
 json crossovers_json(const ResultsDocument& doc);
 
 template <class S>
@@ -315,6 +387,8 @@ void fields(S& s, Of<ResultsDocument>) {
   s("run", &R::run);
   s("measurements", &R::measurements);
   s.added_later("acceptance", &R::acceptance);
+  s.added_later("burn", &R::burn);
+  s.added_later("memtest", &R::memtest);
   s.derived("crossovers", crossovers_json);
 }
 
@@ -488,6 +562,8 @@ void read_value(const Node& n, T& v) {
     v = get_named(n, parse_severity);
   } else if constexpr (std::is_same_v<T, Verdict>) {
     v = get_named(n, parse_verdict);
+  } else if constexpr (std::is_same_v<T, BurnVerdict>) {
+    v = get_named(n, parse_burn_verdict);
   } else if constexpr (std::is_same_v<T, DeviceRef>) {
     v = get_named(n, DeviceRef::parse);
   } else if constexpr (std::is_same_v<T, std::optional<double>>) {

@@ -6,10 +6,11 @@
 # (build/package/tests/).
 #
 #   scripts/gpu-validate.sh --bundle TARBALL|DIR --tests DIR [--out DIR] [--allow-missing]
-#                           [--time-scale F]
+#                           [--part validate|stress|all] [--time-scale F] [--burn-duration 2m]
 #
 # The steps, in order, each inside its own time box so that a slow one cannot starve the rest
-# (the boxes add up to 8 minutes; --time-scale multiplies them):
+# (--part validate, the default: the boxes add up to 8 minutes; --part stress: memtest and burn,
+# 3 minutes with the 2-minute burn; --part all: both, 11 minutes; --time-scale multiplies them):
 #   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else PyTorch's)
 #   info             flopbench info
 #   test NAME        each gpu-labelled test executable
@@ -29,6 +30,13 @@
 #   memcheck-*, racecheck-*
 #                    compute-sanitizer on the hand-written kernels at ragged sizes
 #   sass             the hand-written GEMM's 16-byte loads (LDG.E.128) in the binary
+#   memtest          flopbench memtest of 20 GiB per GPU (walking ones, random, own address),
+#                    15 s at most: bad words and their offsets
+#   burn             flopbench burn --duration 2m (--burn-duration) of every GPU at once: the
+#                    verdict, median throughput, drop, clock, temperature and power range
+# memtest and burn come last: they heat the GPU, which would lower the figures measured after.
+# They are their own part, so that each part fits a machine that allows 10 minutes per command:
+# run --part validate, then --part stress into another --out. bundle and info run in both.
 # Every step's output goes to OUT/<step>.log, and OUT/summary.md has every step's status and
 # every figure. Exit status: 0 when every step passed; 1 when any failed, timed out, or did not
 # run for a missing tool (compute-sanitizer, cuobjdump, python3, PyTorch; --allow-missing lets
@@ -47,21 +55,24 @@ lt_tolerance=0.05 # cuBLASLt's BF16 and FP8 GEMM (gpu_validate.py, LOOSER_TOLERA
 
 usage() {
   echo "usage: $0 --bundle TARBALL|DIR --tests DIR [--out DIR] [--allow-missing]" \
-    "[--time-scale F]  (see the comment at the top of the script)" >&2
+    "[--part validate|stress|all] [--time-scale F] [--burn-duration 2m]" \
+    "(see the comment at the top of the script)" >&2
   exit 2
 }
 
 command_line="$0 $*"
-bundle="" tests="" out="" allow_missing=0 time_scale=1
+bundle="" tests="" out="" allow_missing=0 time_scale=1 burn_duration=2m part=validate
 while [ $# -gt 0 ]; do
   case $1 in
-    --bundle | --tests | --out | --time-scale)
+    --bundle | --tests | --out | --time-scale | --burn-duration | --part)
       [ $# -ge 2 ] || { echo "gpu-validate: $1 needs a value" >&2; usage; }
       case $1 in
         --bundle) bundle=$2 ;;
         --tests) tests=$2 ;;
         --out) out=$2 ;;
         --time-scale) time_scale=$2 ;;
+        --burn-duration) burn_duration=$2 ;;
+        --part) part=$2 ;;
       esac
       shift 2
       ;;
@@ -84,6 +95,18 @@ awk -v f="$time_scale" 'BEGIN { exit !(f > 0) }' || {
   echo "gpu-validate: --time-scale must be a positive number, not '$time_scale'" >&2
   exit 2
 }
+burn_s=$(echo "$burn_duration" | awk '/^[0-9]+(\.[0-9]+)?[smh]?$/ {
+  n = $0 + 0; u = substr($0, length($0)); print int(n * (u == "m" ? 60 : u == "h" ? 3600 : 1) + 0.5) }')
+if [ -z "$burn_s" ] || [ "$burn_s" -le 0 ]; then
+  echo "gpu-validate: --burn-duration must be seconds, or with s, m or h, not '$burn_duration'" >&2
+  exit 2
+fi
+case $part in
+  validate) run_validate=1 run_stress=0 ;;
+  stress) run_validate=0 run_stress=1 ;;
+  all) run_validate=1 run_stress=1 ;;
+  *) echo "gpu-validate: --part must be validate, stress or all, not '$part'" >&2 && exit 2 ;;
+esac
 bundle=$(realpath "$bundle")
 tests=$(realpath "$tests")
 out=${out:-gpu-validate-$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -242,6 +265,7 @@ else
   finish info info.log "$(grep -m 1 '^Build:' "$out/info.log" | tr -s ' ' || true)"
 fi
 
+if [ "$run_validate" = 1 ]; then
 # ---- the gpu-labelled tests ----------------------------------------------------------------
 for t in "${gpu_tests[@]}"; do
   timed "test $t" 85 "$out/test-$t.log" "${run_env[@]}" "$tests/$t" --gtest_color=no
@@ -407,6 +431,39 @@ else
     finish sass sass.log
   fi
 fi
+
+fi # run_validate
+
+if [ "$run_stress" = 1 ]; then
+# ---- memtest and burn: last, since they heat the GPU -------------------------------------
+# Their verdicts, one line each, from their results.json (gpu_validate.py stress).
+finish_stress() { # NAME LOG RESULTS_DIR
+  local name=$1 log=$2 file=$3/results.json line
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ] || [ ! -f "$file" ] || [ "$have_python" = 0 ]; then
+    finish "$name" "$log"
+  elif line=$(python3 "$helper" stress "$file" 2>&1) && [ "$rc" = 0 ]; then
+    echo "$line" >>"$out/$log"
+    record "$name" passed "$took" "$line" "$log"
+  else
+    echo "$line" >>"$out/$log"
+    record "$name" failed "$took" "exit $rc: ${line#failed: }" "$log"
+  fi
+}
+if [ -n "$no_device" ]; then
+  # Without a GPU the burn would burn the CPU and the memory test has nothing to test.
+  echo "== memtest"
+  record memtest failed 0 "$no_device" ""
+  echo "== burn"
+  record burn failed 0 "$no_device" ""
+else
+  timed memtest 30 "$out/memtest.log" "${flopbench[@]}" memtest --size-gib 20 --duration 15s \
+    --out "$out/memtest"
+  finish_stress memtest memtest.log "$out/memtest"
+  timed burn $((burn_s + 20)) "$out/burn.log" "${flopbench[@]}" burn --duration "${burn_s}s" \
+    --out "$out/burn"
+  finish_stress burn burn.log "$out/burn"
+fi
+fi # run_stress
 
 # ---- summary -------------------------------------------------------------------------------
 {

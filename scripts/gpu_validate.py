@@ -386,6 +386,41 @@ def positive(text):
         raise argparse.ArgumentTypeError("expected one positive integer, got '{}'".format(text))
     return value[0]
 
+def as_float(x):
+    """A results.json number: null is 0, the strings "nan" and "inf" are themselves."""
+    return 0.0 if x is None else float(x)
+
+
+def summarise_stress(args):
+    """A burn's or a memory test's verdicts (results.json's "burn" and "memtest"), on one line."""
+    doc = load_json(args.results)
+    items, bad = [], 0
+    for d in (doc.get("burn") or {}).get("devices", []):
+        readings = [t["reading"] for t in d.get("telemetry", [])]
+        def spread(key, unit):
+            values = [r[key] for r in readings if r.get(key) is not None]
+            return (", {:.0f}-{:.0f} {}".format(min(values), max(values), unit) if values else "")
+        throttled = sum(1 for r in readings if r.get("throttled"))
+        items.append("{} {} {}: median {:.1f} GFLOP/s, drop {:.1f}%{}{}{}{}{}".format(
+            d["device"], d["precision"].upper(), d["verdict"], as_float(d["median_gflops"]),
+            100 * as_float(d["throughput_drop"]), spread("sm_clock_mhz", "MHz"),
+            spread("temperature_c", "C"), spread("power_w", "W"),
+            ", {} of {} readings throttled".format(throttled, len(readings)) if readings else "",
+            " ({})".format(d["why"]) if d["why"] else ""))
+        bad += d["verdict"] != "OK"
+    for d in (doc.get("memtest") or {}).get("devices", []):
+        items.append("{} memtest {}: {:.1f} GiB, {} passes in {:.0f} s, {} bad words{}".format(
+            d["device"], "PASS" if d["passed"] else "FAIL", d["bytes_tested"] / 2**30,
+            d["passes"], as_float(d["seconds"]), d["bad_words"],
+            " ({})".format(d["failure"]) if d["failure"] else ""))
+        bad += not d["passed"]
+    if not items:
+        raise Failed("{}: no burn or memory test".format(args.results))
+    line = "; ".join(items)
+    if bad:
+        raise Failed(line)
+    print(line)
+
 
 def main(argv):
     parser = argparse.ArgumentParser(
@@ -405,6 +440,9 @@ def main(argv):
     c = commands.add_parser("crossovers", help="where a sweep's GPU starts to beat the CPU")
     c.add_argument("results")
     c.set_defaults(run=print_crossovers)
+    s = commands.add_parser("stress", help="a burn's or memory test's verdicts on one line")
+    s.add_argument("results")
+    s.set_defaults(run=summarise_stress)
     f = commands.add_parser("figures", help="ours beside PyTorch's, in Markdown")
     f.add_argument("--results", nargs="+", required=True)
     f.add_argument("--pytorch")

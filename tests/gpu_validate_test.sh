@@ -137,7 +137,32 @@ EOF
       fail "without PyTorch the cross-check exited $rc: $(cat "$tmp/err")"
     fi
   fi
-  echo "gpu-validate test: the helper's figures, dispositions, crossovers and errors are right"
+  # A burn's and a memory test's verdicts on one line; a bad one fails.
+  python3 - "$tmp/stress.json" "$tmp/stress-bad.json" <<'EOF'
+import json, sys
+reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c": temp,
+                                          "power_w": 600, "throttled": throttled}
+doc = {"burn": {"devices": [{"device": "gpu0", "precision": "fp64", "verdict": "OK", "why": "",
+                             "median_gflops": 51234.5, "throughput_drop": 0.012,
+                             "telemetry": [{"at_s": 1, "reading": reading(1980, 60, False)},
+                                           {"at_s": 2, "reading": reading(1755, 71, False)}]}]},
+       "memtest": {"devices": [{"device": "gpu0", "passed": True, "bytes_tested": 20 * 2**30,
+                                "passes": 12, "seconds": 15.2, "bad_words": 0, "failure": ""}]}}
+json.dump(doc, open(sys.argv[1], "w"))
+doc["memtest"]["devices"][0].update(passed=False, bad_words=3)
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+  line=$(python3 "$helper" stress "$tmp/stress.json")
+  expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, 1755-1980 MHz, 60-71 C, 600-600 W,"
+  expected="$expected 0 of 2 readings throttled; gpu0 memtest PASS: 20.0 GiB, 12 passes in 15 s,"
+  expected="$expected 0 bad words"
+  [ "$line" = "$expected" ] || fail "stress gave: $line"
+  rc=0
+  python3 "$helper" stress "$tmp/stress-bad.json" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q 'gpu0 memtest FAIL: .* 3 bad words' "$tmp/err"; then
+    fail "stress with bad words exited $rc: $(cat "$tmp/err")"
+  fi
+  echo "gpu-validate test: the helper's figures, dispositions, crossovers, stress and errors are right"
 else
   echo "gpu-validate test: no python3, the helper is not checked"
 fi
@@ -164,6 +189,23 @@ done
 while read -r log; do
   [ -f "$tmp/validation/$log" ] || fail "the summary links $log, which is not there"
 done < <(sed -n 's/.*\[\([^]]*\.log\)\].*/\1/p' "$summary")
+grep -q '^| \(memtest\|burn\) |' "$summary" && fail "the validate part ran the stress steps"
+# --part stress: the memory test and the burn (after bundle and info), each failing for want of
+# a GPU, and nothing of the validate part.
+rc=0
+"$script" --bundle "$tarball" --tests "$tests" --out "$tmp/stress" --part stress \
+  >"$tmp/stress.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "--part stress without a GPU exited $rc, not 1: $(cat "$tmp/stress.log")"
+for step in bundle info memtest burn; do
+  grep -q "^| $step | \(passed\|failed\) |" "$tmp/stress/summary.md" ||
+    fail "no row for step '$step' in the stress summary"
+done
+grep -q '^| memtest | failed | 0 | no CUDA device: ' "$tmp/stress/summary.md" ||
+  fail "the stress summary does not fail memtest for want of a GPU: $(cat "$tmp/stress/summary.md")"
+grep -q '^| \(run\|sweep\|sass\) |' "$tmp/stress/summary.md" && fail "--part stress ran validate steps"
+rc=0
+"$script" --bundle "$tarball" --tests "$tests" --part nonsense >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "--part nonsense exited $rc, not 2"
 # --allow-missing: the steps that did not run for a missing tool pass; no GPU still fails.
 rc=0
 "$script" --bundle "$tarball" --tests "$tests" --out "$tmp/validation-allow-missing" --allow-missing \

@@ -18,6 +18,7 @@
 #include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
+#include "harness/machine/inventory.hpp"
 #include "harness/measure/plan.hpp"
 #include "reports/compare.hpp"
 #include "reports/output_files.hpp"
@@ -648,8 +649,9 @@ TEST_F(Cli, CtrlCKeepsWhatWasMeasuredAndExits130) {
 // The CPU, with every GPU; without a GPU it is burned anyway, saying so. Both precisions in
 // turn, a verdict each, exit 0.
 TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
-  const Outcome o = flopbench({"burn", "--cpu", "--duration", "1.5s", "--precision", "fp32,fp64",
-                               "--size", "128", "--progress", "1"});
+  const Outcome o =
+      flopbench({"burn", "--cpu", "--duration", "1.5s", "--precision", "fp32,fp64", "--size", "128",
+                 "--progress", "1", "--out", (dir_ / "burn").string()});
   EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
   if (!FLOPBENCH_HAVE_CUDA) {
     EXPECT_NE(o.out.find("burning the CPU"), std::string::npos) << o.out;
@@ -667,8 +669,11 @@ TEST_F(Cli, BurnRejectsBadDurationsAndPrecisions) {
   expect_one_line_error(flopbench({"burn"}), "--duration");
 }
 
+// Ctrl-C: the verdict of what ran, everything written, marked interrupted, exit 130.
 TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
-  testing::Process p({"burn", "--cpu", "--duration", "10m", "--size", "128", "--progress", "1"},
+  const fs::path out = dir_ / "burn";
+  testing::Process p({"burn", "--cpu", "--duration", "10m", "--size", "128", "--progress", "1",
+                      "--out", out.string()},
                      dir_ / "capture");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (p.out().find(" runs, ") == std::string::npos &&
@@ -678,6 +683,134 @@ TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
   p.signal(SIGINT);
   EXPECT_EQ(p.wait(), kExitInterrupted) << p.out() << p.err();
   EXPECT_NE(p.out().find("cpu   FP64 OK"), std::string::npos) << p.out();
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  EXPECT_FALSE(doc.run.finished_utc.empty());
+  ASSERT_TRUE(doc.burn.has_value());
+  ASSERT_FALSE(doc.burn->devices.empty());
+  const BurnDevice& cpu = doc.burn->devices.back();
+  EXPECT_EQ(cpu.device, DeviceRef::cpu());
+  EXPECT_EQ(cpu.verdict, BurnVerdict::ok);
+  EXPECT_GT(cpu.iterations, 0);
+  EXPECT_LT(cpu.seconds, 600);
+  EXPECT_FALSE(cpu.throughput.empty());
+  EXPECT_NE(read_text(out / "report.html").find("aria-label=\"throughput\""), std::string::npos);
+}
+
+// FLOPBENCH_BURN_INJECT_FAULT for the span of a test.
+class InjectedFaultEnvironment {
+ public:
+  explicit InjectedFaultEnvironment(const char* value) {
+    setenv("FLOPBENCH_BURN_INJECT_FAULT", value, 1);
+  }
+  ~InjectedFaultEnvironment() { unsetenv("FLOPBENCH_BURN_INJECT_FAULT"); }
+  InjectedFaultEnvironment(const InjectedFaultEnvironment&) = delete;
+  InjectedFaultEnvironment& operator=(const InjectedFaultEnvironment&) = delete;
+};
+
+// A short CPU burn end to end: a verdict, results.json with the time series, report.md and
+// report.html with its chart, exit 0; then `check` judges it with burn criteria.
+TEST_F(Cli, BurnWritesItsResultsAndCheckJudgesThem) {
+  const fs::path out = dir_ / "burn";
+  const Outcome o = flopbench({"burn", "--cpu", "--duration", "3s", "--size", "128", "--progress",
+                               "1", "--out", out.string()});
+  ASSERT_EQ(o.status, kExitOk) << o.out << o.err;
+  EXPECT_NE(o.out.find("results: " + out.string()), std::string::npos) << o.out;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_TRUE(doc.burn.has_value());
+  EXPECT_TRUE(doc.run.complete());
+  EXPECT_EQ(doc.burn->duration_s, 3);
+  const BurnDevice& cpu = doc.burn->devices.back();
+  EXPECT_EQ(cpu.device, DeviceRef::cpu());
+  EXPECT_EQ(cpu.implementation, "omp");
+  EXPECT_EQ(cpu.verdict, BurnVerdict::ok) << cpu.why;
+  EXPECT_GE(cpu.seconds, 3);
+  EXPECT_GE(cpu.throughput.size(), 3u);  // one point a second
+  for (std::size_t i = 1; i < cpu.throughput.size(); ++i) {
+    EXPECT_GT(cpu.throughput[i].at_s, cpu.throughput[i - 1].at_s);
+    EXPECT_GT(cpu.throughput[i].gflops, 0);
+  }
+  const std::string html = read_text(out / "report.html");
+  EXPECT_NE(html.find("<h2 id=\"burn\">Burn-in</h2>"), std::string::npos);
+  EXPECT_NE(html.find("aria-label=\"throughput\""), std::string::npos);
+  EXPECT_NE(html.find("<polyline"), std::string::npos);
+  const std::string md = read_text(out / "report.md");
+  EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| cpu +\| FP64 +\| OK +\|)"))) << md;
+
+  const fs::path spec = dir_ / "burn.csv";
+  const auto check_with = [&](const std::string& rows) {
+    write_file_atomically(spec, "metric,comparator,bound,severity,applies_to,description\n" + rows);
+    return flopbench(
+        {"check", "--results", (out / "results.json").string(), "--spec", spec.string()});
+  };
+  const Outcome pass = check_with(
+      "burn.faulty,==,0,fail,any,\nburn.degraded,==,0,fail,any,\n"
+      "burn.duration_s,>=,3,fail,any,\nburn.cpu.faulty,==,0,fail,any,\n");
+  EXPECT_EQ(pass.status, kExitOk) << pass.out << pass.err;
+  EXPECT_NE(pass.out.find("PASS"), std::string::npos) << pass.out;
+  const Outcome too_short = check_with("burn.duration_s,>=,600,fail,any,ten minutes\n");
+  EXPECT_EQ(too_short.status, kExitFailures) << too_short.out << too_short.err;
+  EXPECT_NE(too_short.out.find("burn.duration_s"), std::string::npos) << too_short.out;
+}
+
+// A wrong result and a NaN, injected into one run's read-back output on the CPU path: FAULTY
+// with the run and the element, in the console and in results.json, and exit 1.
+TEST_F(Cli, BurnWithAnInjectedFaultIsFaultyAndExitsOne) {
+  struct Case {
+    const char* inject;
+    std::string why;
+  };
+  for (const Case& c : {Case{"wrong:3", "iteration 3: element 3 (row 3, column 0) is "},
+                        Case{"nan:2", "iteration 2: element 3 (row 3, column 0) is nan"}}) {
+    const InjectedFaultEnvironment inject(c.inject);
+    const fs::path out = dir_ / fmt::format("burn-{}", c.inject[0]);
+    // A long duration: the fault, not the clock, ends the burn.
+    const Outcome o =
+        flopbench({"burn", "--cpu", "--duration", "10m", "--size", "64", "--out", out.string()});
+    EXPECT_EQ(o.status, kExitFailures) << c.inject << o.out << o.err;
+    EXPECT_NE(o.out.find("cpu   FP64 FAULTY"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find(c.why), std::string::npos) << o.out;
+    const ResultsDocument doc = read_results_file(out / "results.json");
+    ASSERT_TRUE(doc.burn.has_value());
+    const BurnDevice& cpu = doc.burn->devices.back();
+    EXPECT_EQ(cpu.verdict, BurnVerdict::faulty) << c.inject;
+    EXPECT_TRUE(cpu.why.starts_with(c.why)) << cpu.why;
+    if (c.inject[0] == 'w') {
+      EXPECT_NE(cpu.why.find("where the first run gave"), std::string::npos) << cpu.why;
+    }
+    EXPECT_NE(read_text(out / "report.html").find("FAULTY"), std::string::npos);
+  }
+  const InjectedFaultEnvironment bad("wrong");
+  expect_one_line_error(flopbench({"burn", "--cpu", "--duration", "1s"}),
+                        "FLOPBENCH_BURN_INJECT_FAULT=wrong: expected wrong:N or nan:N");
+}
+
+// Without a GPU there is nothing to test: a one-line error and exit 2, never a pass. With one,
+// a small test passes.
+TEST_F(Cli, MemtestTestsEveryGpuOrSaysWhyItCannot) {
+  const fs::path out = dir_ / "memtest";
+  const Outcome o =
+      flopbench({"memtest", "--size-gib", "0.25", "--duration", "5s", "--out", out.string()});
+  if (!FLOPBENCH_HAVE_CUDA) {
+    expect_one_line_error(o, "memtest needs the CUDA build of flopbench");
+    return;
+  }
+  const GpuInventory gpus = gpu_inventory();
+  if (gpus.devices.empty()) {
+    expect_one_line_error(o, "memtest: no CUDA device: ");
+    EXPECT_FALSE(fs::exists(out));
+    return;
+  }
+  EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_TRUE(doc.memtest.has_value());
+  ASSERT_EQ(doc.memtest->devices.size(), gpus.devices.size());
+  for (const MemtestDevice& d : doc.memtest->devices) {
+    EXPECT_TRUE(d.passed()) << d.device << ": " << d.bad_words << " bad words, " << d.failure;
+    EXPECT_EQ(d.bytes_tested, 1LL << 28);
+    EXPECT_GE(d.passes, 1);
+    EXPECT_EQ(d.patterns.size(), 3u);
+  }
 }
 
 TEST(ExitStatus, FailuresAndInterruptionsAreNonZero) {

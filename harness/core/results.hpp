@@ -288,13 +288,90 @@ struct AcceptanceResult {
   UnknownFields unknown_fields;  // its own: a new verdict replaces them with the old verdict
 };
 
+// ---- burn-in (`flopbench burn`, harness/measure/burn.hpp) -----------------------------------
+
+// Throughput of the runs that ended in one window (about a second): their FLOPs over their run
+// time.
+struct BurnPoint {
+  double at_s = 0;  // end of the window, since the burn started
+  double gflops = 0;
+};
+
+// A GPU's telemetry read during a burn, about once a second.
+struct BurnTelemetry {
+  double at_s = 0;  // since the burn started
+  GpuTelemetry reading;
+};
+
+// One device burned at one precision.
+struct BurnDevice {
+  DeviceRef device;
+  std::string implementation;
+  Precision precision = Precision::fp64;
+  Problem problem;
+  std::int64_t iterations = 0;  // runs checked
+  double seconds = 0;           // from the start to the last run's end
+  std::vector<BurnPoint> throughput;
+  std::vector<BurnTelemetry> telemetry;  // GPUs with a telemetry source; empty otherwise
+  std::string fault;  // "iteration 7: element 3 (row 3, column 0) is nan"; "" when none
+  BurnVerdict verdict = BurnVerdict::ok;
+  std::string why;  // the verdict's reason; "" for OK
+
+  // The median of the throughput points; 0 when there are none.
+  double median_gflops() const;
+  // How far the throughput fell from the first quarter of the burn to the last: 1 - (median of
+  // the last quarter's points) / (median of the first quarter's); 0 with fewer than 4 points.
+  double throughput_drop() const;
+  // The telemetry readings with a throttling reason.
+  int throttled_readings() const;
+};
+
+struct BurnResult {
+  double duration_s = 0;  // asked for, per precision
+  double degraded_fraction = 0;
+  std::string telemetry_source;     // "nvml", "nvidia-smi", or why there was none
+  std::vector<BurnDevice> devices;  // every device at each precision, in burn order
+};
+
+// ---- GPU memory test (`flopbench memtest`, harness/machine/memtest.hpp) ------------------------
+
+// The bad words a memory test records per GPU; beyond them it only counts.
+inline constexpr int kMemtestMaxErrors = 64;
+
+// A word that read back other than written.
+struct MemtestError {
+  std::string pattern;      // "walking ones", "random", "own address"
+  std::int64_t offset = 0;  // byte offset into the tested memory
+  std::uint64_t expected = 0, actual = 0;
+};
+
+struct MemtestDevice {
+  std::string device;  // "gpu0"
+  std::int64_t bytes_tested = 0;
+  std::int64_t free_bytes = 0;        // free device memory before the test allocated
+  int passes = 0;                     // complete passes of every pattern
+  std::vector<std::string> patterns;  // the patterns run, in order, each one write + verify
+  double seconds = 0;
+  std::int64_t bad_words = 0;
+  std::vector<MemtestError> errors;  // the first bad words found (at most kMemtestMaxErrors)
+  std::string failure;               // a CUDA error or allocation failure; "" when none
+  bool passed() const { return bad_words == 0 && failure.empty(); }
+};
+
+struct MemtestResult {
+  double duration_s = 0;  // the time box asked for, per GPU
+  std::vector<MemtestDevice> devices;
+};
+
 struct ResultsDocument {
   int schema_version = kSchemaVersion;
   Environment environment;
   RunInfo run;
   std::vector<MeasurementRecord> measurements;
   std::optional<AcceptanceResult> acceptance;  // present once `flopbench check` judged the run
-  UnknownFields unknown_fields;                // outside the measurements and the verdict
+  std::optional<BurnResult> burn;        // `flopbench burn` (its documents have no measurements)
+  std::optional<MemtestResult> memtest;  // `flopbench memtest`
+  UnknownFields unknown_fields;          // outside the measurements and the verdict
 };
 
 }  // namespace flopbench

@@ -28,6 +28,7 @@ constexpr std::array kDispositions = {Disposition::passed, Disposition::incorrec
 constexpr std::array kProfiles = {Profile::quick, Profile::standard, Profile::full, Profile::sweep};
 constexpr std::array kSeverities = {Severity::fail, Severity::warn};
 constexpr std::array kVerdicts = {Verdict::pass, Verdict::fail, Verdict::warn};
+constexpr std::array kBurnVerdicts = {BurnVerdict::ok, BurnVerdict::faulty, BurnVerdict::degraded};
 
 }  // namespace
 
@@ -197,6 +198,21 @@ std::string_view to_string(Verdict v) {
 
 Severity parse_severity(std::string_view s) { return parse_enum("severity", s, kSeverities); }
 Verdict parse_verdict(std::string_view s) { return parse_enum("verdict", s, kVerdicts); }
+BurnVerdict parse_burn_verdict(std::string_view s) {
+  return parse_enum("burn verdict", s, kBurnVerdicts);
+}
+
+std::string_view to_string(BurnVerdict v) {
+  switch (v) {
+    case BurnVerdict::ok:
+      return "OK";
+    case BurnVerdict::faulty:
+      return "FAULTY";
+    case BurnVerdict::degraded:
+      return "DEGRADED";
+  }
+  throw std::logic_error("unknown burn verdict");
+}
 
 Precision parse_precision(std::string_view s) { return parse_enum("precision", s, kPrecisions); }
 Disposition parse_disposition(std::string_view s) {

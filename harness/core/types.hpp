@@ -104,6 +104,11 @@ std::string_view to_string(Verdict v);   // "PASS", "FAIL", "WARN"
 Severity parse_severity(std::string_view s);
 Verdict parse_verdict(std::string_view s);
 
+// A device's verdict after a burn-in (harness/measure/burn.hpp).
+enum class BurnVerdict { ok, faulty, degraded };
+std::string_view to_string(BurnVerdict v);  // "OK", "FAULTY", "DEGRADED"
+BurnVerdict parse_burn_verdict(std::string_view s);
+
 // Bad user input (command line, files): the message is one line that names what was wrong and
 // what to do. main() prints it and exits with status 2.
 class InputError : public std::runtime_error {

@@ -377,10 +377,19 @@ Verification workloads::Peak::verify(const PeakInputs<T>& in, PeakKernel<T>& ker
 
 template <class T>
 std::string gemm_repeat_fault(const GemmInputs<T>& in, GemmKernel<T>& kernel,
-                              std::vector<accumulator_t<T>>& first) {
+                              std::vector<accumulator_t<T>>& first, InjectedFault inject) {
   using Acc = accumulator_t<T>;
   std::vector<Acc> c(static_cast<std::size_t>(in.m * in.n));
   kernel.read_c(c);
+  if (inject != InjectedFault::none && !c.empty()) {
+    Acc& x = c[std::min<std::size_t>(3, c.size() - 1)];
+    if constexpr (std::is_floating_point_v<Acc>) {
+      x = inject == InjectedFault::nan ? std::numeric_limits<Acc>::quiet_NaN()
+                                       : std::nextafter(x, std::numeric_limits<Acc>::infinity());
+    } else {
+      x = x + Acc(1);
+    }
+  }
   const auto where = [&](std::size_t i) {
     return fmt::format("element {} (row {}, column {})", i, static_cast<std::int64_t>(i) % in.m,
                        static_cast<std::int64_t>(i) / in.m);
@@ -413,7 +422,7 @@ std::string gemm_repeat_fault(const GemmInputs<T>& in, GemmKernel<T>& kernel,
 #define FLOPBENCH_INSTANTIATE_GEMM(T)                                             \
   FLOPBENCH_INSTANTIATE(Gemm, T)                                                  \
   template std::string gemm_repeat_fault<T>(const GemmInputs<T>&, GemmKernel<T>&, \
-                                            std::vector<accumulator_t<T>>&);
+                                            std::vector<accumulator_t<T>>&, InjectedFault);
 FLOPBENCH_INSTANTIATE_GEMM(float)
 FLOPBENCH_INSTANTIATE_GEMM(double)
 FLOPBENCH_INSTANTIATE_GEMM(Tf32)

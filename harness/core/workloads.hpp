@@ -17,6 +17,10 @@
 
 namespace flopbench {
 
+// A fault put into a burn's read-back output on purpose, to test that it is caught
+// (harness/measure/burn.hpp): element 3 one ulp up (`wrong`), or NaN.
+enum class InjectedFault { none, wrong, nan };
+
 // One implementation of a workload set up on a problem, ready to be run, verified and timed.
 class Trial {
  public:
@@ -30,9 +34,12 @@ class Trial {
   // inputs, so that the next run() must give the same bits as the first; repeat_fault() after
   // that run keeps the first run's output and, for each later run, says where the output differs
   // from it, or is NaN or infinite ("element 12 (row 12, column 0) is 1.5 where the first run
-  // gave 1.25"); "" when it is identical and finite.
+  // gave 1.25"); "" when it is identical and finite. `inject` changes the output as read back
+  // before it is checked (tests only).
   virtual void rearm() { throw std::logic_error("a burn-in runs GEMM only"); }
-  virtual std::string repeat_fault() { throw std::logic_error("a burn-in runs GEMM only"); }
+  virtual std::string repeat_fault(InjectedFault /*inject*/ = InjectedFault::none) {
+    throw std::logic_error("a burn-in runs GEMM only");
+  }
 };
 
 // The compile-time side of a workload: its catalog id, input type and kernel interface, and
@@ -63,7 +70,8 @@ using Peak = WorkloadType<WorkloadId::peak, PeakInputs, PeakKernel>;
 // Trial::repeat_fault for GEMM: reads C; an empty `first` takes it.
 template <class T>
 std::string gemm_repeat_fault(const GemmInputs<T>& in, GemmKernel<T>& kernel,
-                              std::vector<accumulator_t<T>>& first);
+                              std::vector<accumulator_t<T>>& first,
+                              InjectedFault inject = InjectedFault::none);
 
 // Workload W's inputs for one problem, generated from the seed, and a kernel set up on them.
 template <class W, class T>
@@ -86,11 +94,11 @@ class TrialOf final : public Trial {
       Trial::rearm();
     }
   }
-  std::string repeat_fault() override {
+  std::string repeat_fault(InjectedFault inject = InjectedFault::none) override {
     if constexpr (W::id == WorkloadId::gemm) {
-      return gemm_repeat_fault(inputs_, *kernel_, first_);
+      return gemm_repeat_fault(inputs_, *kernel_, first_, inject);
     } else {
-      return Trial::repeat_fault();
+      return Trial::repeat_fault(inject);
     }
   }
   double flops() const override {

@@ -3,13 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
-#include "harness/core/workloads.hpp"
+#include "harness/machine/telemetry.hpp"
 #include "harness/measure/interrupts.hpp"
 
 namespace flopbench {
@@ -40,7 +44,9 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
       const auto before = Clock::now();
       trial->kernel().run();
       const auto after = Clock::now();
-      const std::string fault = trial->repeat_fault();
+      const bool inject = !target.device.on_gpu() && settings.inject.iteration == iteration;
+      const std::string fault =
+          trial->repeat_fault(inject ? settings.inject.kind : InjectedFault::none);
       window_run_s += seconds_between(before, after);
       window_flops += flops;
       const double elapsed = seconds_between(start, after);
@@ -66,32 +72,51 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
   }
 }
 
+// Every throttling reason (telemetry.hpp) of the device's readings, in order of name.
+std::vector<std::string> throttling_reasons(const BurnDevice& d) {
+  std::set<std::string> reasons;
+  for (const BurnTelemetry& t : d.telemetry) {
+    for (const std::string& r : t.reading.clock_event_reasons) {
+      if (is_throttling_reason(r)) reasons.insert(r);
+    }
+  }
+  return {reasons.begin(), reasons.end()};
+}
+
+bool finished(const BurnDevice& d, double duration_s) {
+  return !d.fault.empty() || d.seconds >= duration_s;
+}
+
 }  // namespace
 
-std::string_view to_string(BurnVerdict v) {
-  switch (v) {
-    case BurnVerdict::ok:
-      return "OK";
-    case BurnVerdict::faulty:
-      return "FAULTY";
-    case BurnVerdict::degraded:
-      return "DEGRADED";
+InjectedBurnFault injected_burn_fault_from_environment() {
+  const char* value = std::getenv("FLOPBENCH_BURN_INJECT_FAULT");
+  if (value == nullptr || *value == '\0') return {};
+  const std::string_view text(value);
+  const auto bad = [&] {
+    return InputError(fmt::format(
+        "FLOPBENCH_BURN_INJECT_FAULT={}: expected wrong:N or nan:N (N the run to corrupt, from 1)",
+        text));
+  };
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) throw bad();
+  const std::string_view kind = text.substr(0, colon), number = text.substr(colon + 1);
+  InjectedBurnFault out;
+  if (kind == "wrong") {
+    out.kind = InjectedFault::wrong;
+  } else if (kind == "nan") {
+    out.kind = InjectedFault::nan;
+  } else {
+    throw bad();
   }
-  throw std::logic_error("unknown burn verdict");
+  const auto [end, ec] =
+      std::from_chars(number.data(), number.data() + number.size(), out.iteration);
+  if (ec != std::errc() || end != number.data() + number.size() || out.iteration < 1) throw bad();
+  return out;
 }
 
-double BurnDevice::median_gflops() const {
-  if (throughput.empty()) return 0;
-  std::vector<double> rates;
-  for (const BurnPoint& p : throughput) rates.push_back(p.gflops);
-  std::sort(rates.begin(), rates.end());
-  const std::size_t mid = rates.size() / 2;
-  return rates.size() % 2 == 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
-}
-
-std::vector<BurnDevice> burn(
-    const std::vector<BurnTarget>& targets, const BurnSettings& settings, double progress_s,
-    const std::function<void(const std::vector<BurnDevice>&, double elapsed_s)>& progress) {
+std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
+                             const BurnObserver& observer) {
   std::vector<BurnDevice> devices;
   for (const BurnTarget& t : targets) {
     devices.push_back({.device = t.device,
@@ -105,20 +130,58 @@ std::vector<BurnDevice> burn(
   for (std::size_t i = 0; i < targets.size(); ++i) {
     threads.emplace_back([&, i] { burn_one(targets[i], settings, start, devices[i], mutex); });
   }
+  // Telemetry on a thread of its own: an nvidia-smi query takes a good part of a second, and
+  // must delay neither the progress lines nor the end of the burn.
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  bool stop = false;
+  std::jthread sampler;
+  if (observer.telemetry) {
+    sampler = std::jthread([&] {
+      auto next = Clock::now();
+      for (;;) {
+        std::vector<GpuTelemetry> readings = observer.telemetry();
+        const double at = seconds_between(start, Clock::now());
+        {
+          const std::lock_guard lock(mutex);
+          for (GpuTelemetry& r : readings) {
+            for (BurnDevice& d : devices) {
+              if (d.device.on_gpu() && d.device.label() == r.device &&
+                  !finished(d, settings.duration_s)) {
+                d.telemetry.push_back({at, r});
+              }
+            }
+          }
+        }
+        next += std::chrono::seconds(1);
+        std::unique_lock lock(stop_mutex);
+        if (stop_cv.wait_until(lock, next, [&] { return stop; })) return;
+      }
+    });
+  }
   // Wake every 100 ms: a short burn, or an interrupt, must not wait for a whole progress period.
-  auto next_progress = start + std::chrono::duration<double>(progress_s);
+  auto next_progress = start + std::chrono::duration<double>(observer.progress_s);
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const std::lock_guard lock(mutex);
-    const bool all_done = std::ranges::all_of(devices, [&](const BurnDevice& d) {
-      return !d.fault.empty() || d.seconds >= settings.duration_s;
-    });
-    if (all_done || interrupt_requested()) break;
-    if (Clock::now() >= next_progress) {
-      progress(devices, seconds_between(start, Clock::now()));
-      next_progress += std::chrono::duration<double>(progress_s);
+    std::vector<BurnDevice> snapshot;
+    {
+      const std::lock_guard lock(mutex);
+      const bool all_done = std::ranges::all_of(
+          devices, [&](const BurnDevice& d) { return finished(d, settings.duration_s); });
+      if (all_done || interrupt_requested()) break;
+      if (Clock::now() < next_progress || !observer.progress) continue;
+      snapshot = devices;
     }
+    // Outside the lock: a progress reader may write files.
+    observer.progress(snapshot, seconds_between(start, Clock::now()));
+    next_progress += std::chrono::duration<double>(observer.progress_s);
   }
+  {
+    const std::lock_guard lock(stop_mutex);
+    stop = true;
+  }
+  stop_cv.notify_all();
+  sampler = {};     // joins after the query in progress
   threads.clear();  // joins: each ends after its run in progress
   return devices;
 }
@@ -128,6 +191,12 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
     if (!d.fault.empty()) {
       d.verdict = BurnVerdict::faulty;
       d.why = d.fault;
+      continue;
+    }
+    if (const int throttled = d.throttled_readings(); throttled > 0) {
+      d.verdict = BurnVerdict::degraded;
+      d.why = fmt::format("throttled ({}) in {} of {} telemetry readings",
+                          fmt::join(throttling_reasons(d), ", "), throttled, d.telemetry.size());
       continue;
     }
     double best = 0;

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/results.hpp"
 #include "harness/core/types.hpp"
+#include "harness/core/workloads.hpp"
 
 namespace flopbench {
 
@@ -22,50 +24,52 @@ struct BurnTarget {
   DeviceRef device;                                // the CPU or one GPU
 };
 
+// A fault injected on purpose, for tests of the whole command (docs/acceptance.md, "Testing a
+// burn"): the CPU target's output as read back after run `iteration` has element 3 changed by
+// one ulp (`wrong`) or set to NaN (`nan`), as a silent data corruption would change it.
+struct InjectedBurnFault {
+  InjectedFault kind = InjectedFault::none;
+  std::int64_t iteration = 0;
+};
+// FLOPBENCH_BURN_INJECT_FAULT: "wrong:N" or "nan:N" (run N, from 1); unset or empty: none.
+// Throws InputError for any other value.
+InjectedBurnFault injected_burn_fault_from_environment();
+
 struct BurnSettings {
   Precision precision = Precision::fp64;
   Problem problem;
   double duration_s = 0;
   std::uint64_t seed = 0;
   double window_s = 1.0;  // one throughput point per window of runs
+  InjectedBurnFault inject;
 };
 
-// Throughput of the runs that ended in one window: their FLOPs over their run time.
-struct BurnPoint {
-  double at_s = 0;  // end of the window, since the burn started
-  double gflops = 0;
-};
-
-enum class BurnVerdict { ok, faulty, degraded };
-std::string_view to_string(BurnVerdict v);  // "OK", "FAULTY", "DEGRADED"
-
-struct BurnDevice {
-  DeviceRef device;
-  std::string implementation;
-  Precision precision = Precision::fp64;
-  Problem problem;
-  std::int64_t iterations = 0;  // runs checked
-  double seconds = 0;           // from the start to the last run's end
-  std::vector<BurnPoint> throughput;
-  std::string fault;  // "iteration 7: element 3 (row 3, column 0) is nan"; "" when none
-  BurnVerdict verdict = BurnVerdict::ok;
-  std::string why;  // the verdict's reason; "" for OK
-
-  // The median of the throughput points; 0 when there are none.
-  double median_gflops() const;
+// What a burn reports while it runs, from the calling thread.
+struct BurnObserver {
+  double progress_s = 10;
+  // Every progress_s with the devices' state so far and the seconds elapsed.
+  std::function<void(const std::vector<BurnDevice>&, double elapsed_s)> progress;
+  // Reads the GPUs' telemetry; called about once a second on a thread of its own, each reading
+  // (device "gpu<N>") joining that GPU's series. Empty: no telemetry.
+  std::function<std::vector<GpuTelemetry>()> telemetry;
 };
 
 // Runs every target at once until settings.duration_s has passed, an interrupt is requested
 // (interrupts.hpp), or that target's run gives a fault, which ends its burn (a failed run is a
 // fault too). `progress` is called from the calling thread about once per `progress_s` with
 // the devices' state so far and the seconds elapsed.
-std::vector<BurnDevice> burn(
+std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
+                             const BurnObserver& observer);
+inline std::vector<BurnDevice> burn(
     const std::vector<BurnTarget>& targets, const BurnSettings& settings, double progress_s,
-    const std::function<void(const std::vector<BurnDevice>&, double elapsed_s)>& progress);
+    const std::function<void(const std::vector<BurnDevice>&, double elapsed_s)>& progress) {
+  return burn(targets, settings, BurnObserver{.progress_s = progress_s, .progress = progress});
+}
 
-// FAULTY where a fault was seen; DEGRADED where the median throughput is below that of the best
-// sibling (same device kind, implementation and precision) by more than `degraded_fraction`;
-// OK otherwise.
+// FAULTY where a fault was seen; DEGRADED where a telemetry reading was throttled (a power cap,
+// a thermal or hardware slowdown), or the median throughput is below that of the best sibling
+// (same device kind, implementation and precision) by more than `degraded_fraction`; OK
+// otherwise.
 void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction);
 
 }  // namespace flopbench

@@ -10,6 +10,7 @@
 
 #include "harness/core/registry.hpp"
 #include "harness/core/statistics.hpp"
+#include "reports/acceptance/burn_metrics.hpp"
 #include "reports/acceptance/health_judge.hpp"
 #include "reports/format.hpp"
 
@@ -125,6 +126,12 @@ class Judge {
     ++applied_;
 
     const Metric& m = c.metric;
+    if (is_burn_metric(m.name)) {
+      for (const FactValue& v : burn_metric_values(doc_, m)) {
+        add(c, v.name, v.value, v.value ? std::optional(c.bound_value) : std::nullopt, v.why_not);
+      }
+      return;
+    }
     if (m.name == "gpu.count") {
       return add(c, m.name, double(matching.size()), c.bound_value, "");
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/core/registry.hpp"
+#include "reports/acceptance/burn_metrics.hpp"
 
 namespace flopbench {
 namespace {
@@ -19,8 +20,8 @@ constexpr std::array<std::string_view, 4> kMachineFacts = {"gpu.count", "cpu.cor
 
 constexpr std::string_view kMetricForm =
     "<device>.<kernel>.<implementation>.<quantity>, one of gpu.count, cpu.cores, "
-    "run.unverified, run.throttled, or a health fact (gpu.<fact>, cpu.count, memory.gib, "
-    "numa.nodes); see docs/acceptance.md";
+    "run.unverified, run.throttled, burn.*, memtest.*, or a health fact (gpu.<fact>, "
+    "cpu.count, memory.gib, numa.nodes); see docs/acceptance.md";
 
 // Every kernel name a metric may use, for error messages.
 std::vector<std::string> metric_names() {
@@ -136,6 +137,7 @@ Metric parse_metric(std::string_view name) {
     m.quantity = Quantity::count;
     return m;
   }
+  if (is_burn_metric(name)) return parse_burn_metric(name);
   if (const HealthFactInfo* fact = host_health_fact(name)) {
     m.health_fact = std::string(fact->name);
     return m;

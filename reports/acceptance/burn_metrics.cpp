@@ -1,0 +1,187 @@
+#include "reports/acceptance/burn_metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace flopbench {
+namespace {
+
+constexpr std::array<std::string_view, 3> kBurnTotals = {"faulty", "degraded", "duration_s"};
+constexpr std::array<std::string_view, 4> kBurnPerDevice = {"faulty", "degraded", "throughput_drop",
+                                                            "throttled_readings"};
+constexpr std::array<std::string_view, 2> kMemtestTotals = {"bad_words", "failed"};
+
+template <std::size_t N>
+bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
+  return std::find(names.begin(), names.end(), s) != names.end();
+}
+
+[[noreturn]] void unknown(std::string_view name) {
+  throw InputError(
+      fmt::format("unknown metric '{}': expected burn.faulty, burn.degraded, burn.duration_s, "
+                  "burn.<device>.faulty, burn.<device>.degraded, burn.<device>.throughput_drop, "
+                  "burn.<device>.throttled_readings, memtest.bad_words, memtest.failed or "
+                  "memtest.<gpu>.bad_words (<device>: cpu, gpu or gpu<N>); see docs/acceptance.md",
+                  name));
+}
+
+// burn.faulty, memtest.bad_words: over every device.
+bool is_total(const Metric& m) { return std::count(m.name.begin(), m.name.end(), '.') == 1; }
+
+// The devices a per-device metric judges: the one it names, or every GPU the section has.
+std::vector<DeviceRef> devices_judged(const Metric& m, const std::vector<DeviceRef>& present) {
+  if (m.device.on_gpu() && m.device.gpus.empty()) {
+    std::vector<DeviceRef> gpus;
+    for (const DeviceRef& d : present) {
+      if (d.on_gpu() && std::find(gpus.begin(), gpus.end(), d) == gpus.end()) gpus.push_back(d);
+    }
+    return gpus;
+  }
+  return {m.device};
+}
+
+// "burn.gpu.faulty" on gpu2 is "burn.gpu2.faulty".
+std::string name_on(const Metric& m, const DeviceRef& d) {
+  const auto first = m.name.find('.'), second = m.name.find('.', first + 1);
+  return m.name.substr(0, first + 1) + d.label() + m.name.substr(second);
+}
+
+std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
+                                   std::string_view quantity) {
+  const auto count = [&](BurnVerdict v, const DeviceRef* only) {
+    return static_cast<double>(
+        std::count_if(burn.devices.begin(), burn.devices.end(), [&](const BurnDevice& d) {
+          return d.verdict == v && (only == nullptr || d.device == *only);
+        }));
+  };
+  if (is_total(m)) {
+    if (quantity == "faulty") return {{m.name, count(BurnVerdict::faulty, nullptr), ""}};
+    if (quantity == "degraded") return {{m.name, count(BurnVerdict::degraded, nullptr), ""}};
+    std::vector<std::pair<Precision, double>> longest;  // per precision
+    for (const BurnDevice& d : burn.devices) {
+      const auto it = std::find_if(longest.begin(), longest.end(),
+                                   [&](const auto& p) { return p.first == d.precision; });
+      if (it == longest.end()) {
+        longest.emplace_back(d.precision, d.seconds);
+      } else {
+        it->second = std::max(it->second, d.seconds);
+      }
+    }
+    if (longest.empty()) return {{m.name, std::nullopt, "not measured: the burn burned nothing"}};
+    double shortest = longest.front().second;
+    for (const auto& p : longest) shortest = std::min(shortest, p.second);
+    return {{m.name, shortest, ""}};
+  }
+  std::vector<DeviceRef> present;
+  for (const BurnDevice& d : burn.devices) present.push_back(d.device);
+  std::vector<FactValue> out;
+  const auto judged = devices_judged(m, present);
+  if (judged.empty()) return {{m.name, std::nullopt, "not measured: the burn burned no GPU"}};
+  for (const DeviceRef& device : judged) {
+    FactValue v{name_on(m, device), std::nullopt, ""};
+    bool burned = false;
+    double value = 0;
+    for (const BurnDevice& d : burn.devices) {
+      if (d.device != device) continue;
+      const bool burned_before = burned;
+      burned = true;
+      if (quantity == "throughput_drop") {  // the worst precision's
+        value = burned_before ? std::max(value, d.throughput_drop()) : d.throughput_drop();
+      } else if (quantity == "throttled_readings") {
+        value += d.throttled_readings();
+      }
+    }
+    if (quantity == "faulty") value = count(BurnVerdict::faulty, &device);
+    if (quantity == "degraded") value = count(BurnVerdict::degraded, &device);
+    if (burned) {
+      v.value = value;
+    } else {
+      v.why_not = fmt::format("not measured: the burn did not burn {}", device.label());
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<FactValue> memtest_values(const MemtestResult& memtest, const Metric& m,
+                                      std::string_view quantity) {
+  if (is_total(m)) {
+    double total = 0;
+    for (const MemtestDevice& d : memtest.devices) {
+      total += quantity == "failed" ? (d.passed() ? 0 : 1) : static_cast<double>(d.bad_words);
+    }
+    if (memtest.devices.empty()) return {{m.name, std::nullopt, "not measured: no GPU tested"}};
+    return {{m.name, total, ""}};
+  }
+  std::vector<DeviceRef> present;
+  for (const MemtestDevice& d : memtest.devices) present.push_back(DeviceRef::parse(d.device));
+  std::vector<FactValue> out;
+  const auto judged = devices_judged(m, present);
+  if (judged.empty()) return {{m.name, std::nullopt, "not measured: no GPU tested"}};
+  for (const DeviceRef& device : judged) {
+    const auto it =
+        std::find_if(memtest.devices.begin(), memtest.devices.end(),
+                     [&](const MemtestDevice& d) { return d.device == device.label(); });
+    if (it == memtest.devices.end()) {
+      out.push_back({name_on(m, device), std::nullopt,
+                     fmt::format("not measured: the memory test did not test {}", device.label())});
+    } else if (!it->failure.empty()) {
+      out.push_back({name_on(m, device), std::nullopt,
+                     fmt::format("not measured: the memory test of {} failed: {}", device.label(),
+                                 it->failure)});
+    } else {
+      out.push_back({name_on(m, device), static_cast<double>(it->bad_words), ""});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_burn_metric(std::string_view name) {
+  return name.starts_with("burn.") || name.starts_with("memtest.");
+}
+
+Metric parse_burn_metric(std::string_view name) {
+  Metric m;
+  m.name = std::string(name);
+  m.quantity = Quantity::count;
+  const bool burn = name.starts_with("burn.");
+  const std::string_view rest = name.substr(burn ? 5 : 8);
+  const auto dot = rest.find('.');
+  if (dot == std::string_view::npos) {
+    if (!(burn ? one_of(rest, kBurnTotals) : one_of(rest, kMemtestTotals))) unknown(name);
+    return m;
+  }
+  const std::string_view device = rest.substr(0, dot), quantity = rest.substr(dot + 1);
+  if (!(burn ? one_of(quantity, kBurnPerDevice) : quantity == "bad_words")) unknown(name);
+  try {
+    m.device = DeviceRef::parse(device);
+  } catch (const InputError&) {
+    unknown(name);
+  }
+  if (m.device.machine_aggregate() || (!burn && !m.device.on_gpu())) unknown(name);
+  return m;
+}
+
+std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metric& m) {
+  const bool burn = m.name.starts_with("burn.");
+  const auto last = m.name.rfind('.');
+  const std::string_view quantity = std::string_view(m.name).substr(last + 1);
+  if (burn) {
+    if (!doc.burn) {
+      return {{m.name, std::nullopt,
+               "not measured: these results have no burn-in (flopbench burn writes one)"}};
+    }
+    return burn_values(*doc.burn, m, quantity);
+  }
+  if (!doc.memtest) {
+    return {{m.name, std::nullopt,
+             "not measured: these results have no memory test (flopbench memtest writes one)"}};
+  }
+  return memtest_values(*doc.memtest, m, quantity);
+}
+
+}  // namespace flopbench

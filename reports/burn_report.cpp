@@ -1,0 +1,273 @@
+#include "reports/burn_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+#include <optional>
+
+#include "reports/format.hpp"
+
+namespace flopbench {
+namespace {
+
+constexpr double kWidth = 760;
+constexpr double kLeft = 70;  // the value axis's labels and title are left of this
+constexpr double kPlotWidth = 560;
+constexpr double kPlotHeight = 170;
+constexpr double kTop = 8;
+constexpr double kAxisHeight = 32;
+constexpr double kLegendRow = 16;
+constexpr std::array kColours = {"#3b8f3b", "#2f6db5", "#b5642f", "#7b3fb5",
+                                 "#b53f6d", "#2f9fa5", "#8a7a00", "#555555"};
+
+// The smallest of 1, 2, 5 x 10^k that is at least v (v > 0).
+double nice_step(double v) {
+  const double decade = std::pow(10.0, std::floor(std::log10(v)));
+  for (const double m : {1.0, 2.0, 5.0}) {
+    if (m * decade >= v) return m * decade;
+  }
+  return 10 * decade;
+}
+
+// Ticks from 0 to a round value at or above `max` (four to eight of them): a step of a seventh
+// of the range, rounded up, overshoots the range by less than one step.
+std::vector<double> ticks_to(double max) {
+  if (!(max > 0)) max = 1;
+  const double step = nice_step(max / 7);
+  std::vector<double> ticks;
+  for (int i = 0; i * step < max + step * 0.999; ++i) ticks.push_back(i * step);
+  return ticks;
+}
+
+std::string precision_heading(const BurnDevice& d) {
+  return fmt::format("{}, gemm {}", precision_label(d.precision), d.problem.label());
+}
+
+// The devices burned at each precision, in burn order.
+std::vector<std::vector<const BurnDevice*>> by_precision(const BurnResult& burn) {
+  std::vector<std::vector<const BurnDevice*>> out;
+  for (const BurnDevice& d : burn.devices) {
+    const auto it = std::find_if(out.begin(), out.end(), [&](const auto& group) {
+      return group.front()->precision == d.precision;
+    });
+    if (it == out.end()) {
+      out.push_back({&d});
+    } else {
+      it->push_back(&d);
+    }
+  }
+  return out;
+}
+
+Table burn_table(const BurnResult& burn) {
+  Table t{{{"device"},
+           {"precision"},
+           {"verdict"},
+           {"runs", true},
+           {"seconds", true},
+           {"median GFLOP/s", true},
+           {"throughput drop", true},
+           {"throttled readings", true},
+           {"why"}},
+          {}};
+  for (const BurnDevice& d : burn.devices) {
+    t.rows.push_back({d.device.label(), std::string(precision_label(d.precision)),
+                      std::string(to_string(d.verdict)), fmt::format("{}", d.iterations),
+                      fmt::format("{:.1f}", d.seconds), fmt::format("{:.1f}", d.median_gflops()),
+                      fmt::format("{:.1f}%", 100 * d.throughput_drop()),
+                      d.telemetry.empty()
+                          ? "-"
+                          : fmt::format("{} of {}", d.throttled_readings(), d.telemetry.size()),
+                      d.why});
+  }
+  return t;
+}
+
+std::string burn_summary(const BurnResult& burn) {
+  const auto count = [&](BurnVerdict v) {
+    return std::count_if(burn.devices.begin(), burn.devices.end(),
+                         [&](const BurnDevice& d) { return d.verdict == v; });
+  };
+  const bool bad = count(BurnVerdict::faulty) + count(BurnVerdict::degraded) > 0;
+  return fmt::format(
+      "{}: {} device burn(s) of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
+      "sibling by more than {:.0f}%, or throttled). GPU telemetry: {}.",
+      bad ? "FAIL" : "PASS", burn.devices.size(), burn.duration_s, count(BurnVerdict::ok),
+      count(BurnVerdict::faulty), count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
+      burn.telemetry_source.empty() ? "none" : burn.telemetry_source);
+}
+
+// One chart of a quantity for every device of a precision that has it.
+std::string telemetry_chart(const std::vector<const BurnDevice*>& devices, std::string_view title,
+                            std::string_view unit,
+                            const std::function<std::optional<double>(const GpuTelemetry&)>& get) {
+  std::vector<TimeSeries> series;
+  for (const BurnDevice* d : devices) {
+    TimeSeries s{d->device.label(), {}};
+    for (const BurnTelemetry& t : d->telemetry) {
+      if (const auto v = get(t.reading)) s.points.emplace_back(t.at_s, *v);
+    }
+    if (!s.points.empty()) series.push_back(std::move(s));
+  }
+  return time_series_svg(title, unit, series);
+}
+
+}  // namespace
+
+std::string time_series_svg(std::string_view title, std::string_view unit,
+                            const std::vector<TimeSeries>& series) {
+  double t_max = 0, v_max = 0;
+  bool any = false;
+  for (const TimeSeries& s : series) {
+    for (const auto& [t, v] : s.points) {
+      t_max = std::max(t_max, t);
+      v_max = std::max(v_max, v);
+      any = true;
+    }
+  }
+  if (!any) return "";
+  const std::vector<double> xs = ticks_to(t_max), ys = ticks_to(v_max);
+  const double x_hi = xs.back(), y_hi = ys.back();
+  const auto px = [&](double t) { return kLeft + t / x_hi * kPlotWidth; };
+  const auto py = [&](double v) {
+    return kTop + (1 - std::clamp(v / y_hi, 0.0, 1.0)) * kPlotHeight;
+  };
+  const double bottom = kTop + kPlotHeight;
+  const double legend_top = bottom + kAxisHeight + 12;
+  const double height = legend_top + kLegendRow * static_cast<double>(series.size());
+  std::string out = fmt::format(
+      "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" role=\"img\" "
+      "aria-label=\"{2}\">\n",
+      kWidth, height, html_escape(title));
+  for (const double t : xs) {
+    out += fmt::format(
+        "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4:g}</text>\n",
+        px(t), kTop, bottom, bottom + 13, t);
+  }
+  for (const double v : ys) {
+    out += fmt::format(
+        "<line class=\"grid\" x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\"/>"
+        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:g}</text>\n",
+        kLeft, py(v), kLeft + kPlotWidth, kLeft - 4, py(v) + 4, v);
+  }
+  out += fmt::format(
+      "<text x=\"{0:.1f}\" y=\"{1}\" text-anchor=\"middle\">seconds since the start</text>\n"
+      "<text transform=\"translate(14 {2:.1f}) rotate(-90)\" text-anchor=\"middle\">{3}</text>\n",
+      kLeft + kPlotWidth / 2, bottom + kAxisHeight - 4, kTop + kPlotHeight / 2,
+      html_escape(fmt::format("{} ({})", title, unit)));
+  double legend_y = legend_top;
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const TimeSeries& s = series[i];
+    const std::string_view colour = kColours[i % kColours.size()];
+    std::string path;
+    for (const auto& [t, v] : s.points) {
+      path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "" : " ", px(t), py(v));
+    }
+    out += fmt::format(
+        "<g><title>{0}</title><polyline points=\"{1}\" fill=\"none\" stroke=\"{2}\" "
+        "stroke-width=\"1.8\"/>",
+        html_escape(s.label), path, colour);
+    if (s.points.size() == 1) {
+      out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"{}\"/>",
+                         px(s.points[0].first), py(s.points[0].second), colour);
+    }
+    out += fmt::format(
+        "</g>\n<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"{3}\" "
+        "stroke-width=\"1.8\"/><text x=\"{4}\" y=\"{5:.1f}\">{6}</text>\n",
+        kLeft, legend_y, kLeft + 22, colour, kLeft + 27, legend_y + 4, html_escape(s.label));
+    legend_y += kLegendRow;
+  }
+  return out + "</svg>\n";
+}
+
+std::string burn_markdown_section(const BurnResult& burn) {
+  std::string out =
+      fmt::format("\n## Burn-in\n\n{}\n\n{}", burn_summary(burn), burn_table(burn).markdown());
+  out +=
+      "\nThe per-second throughput and GPU telemetry are in results.json "
+      "(`burn.devices[].throughput`, "
+      "`.telemetry`) and charted in report.html.\n";
+  return out;
+}
+
+std::string burn_html_section(const BurnResult& burn) {
+  const bool bad = std::any_of(burn.devices.begin(), burn.devices.end(),
+                               [](const BurnDevice& d) { return d.verdict != BurnVerdict::ok; });
+  std::string out =
+      fmt::format("<h2 id=\"burn\">Burn-in</h2>\n<p class=\"banner {}\">{}</p>\n{}",
+                  bad ? "fail" : "pass", html_escape(burn_summary(burn)), burn_table(burn).html());
+  for (const auto& devices : by_precision(burn)) {
+    out += fmt::format("<h3>{}</h3>\n", html_escape(precision_heading(*devices.front())));
+    std::vector<TimeSeries> rates;
+    for (const BurnDevice* d : devices) {
+      TimeSeries s{d->device.label(), {}};
+      for (const BurnPoint& p : d->throughput) s.points.emplace_back(p.at_s, p.gflops);
+      rates.push_back(std::move(s));
+    }
+    out += time_series_svg("throughput", "GFLOP/s", rates);
+    out += telemetry_chart(devices, "SM clock", "MHz",
+                           [](const GpuTelemetry& t) { return t.sm_clock_mhz; });
+    out += telemetry_chart(devices, "temperature", "°C",
+                           [](const GpuTelemetry& t) { return t.temperature_c; });
+    out += telemetry_chart(devices, "power", "W", [](const GpuTelemetry& t) { return t.power_w; });
+  }
+  return out;
+}
+
+namespace {
+
+Table memtest_table(const MemtestResult& m) {
+  Table t{{{"device"},
+           {"verdict"},
+           {"GiB tested", true},
+           {"passes", true},
+           {"seconds", true},
+           {"bad words", true},
+           {"patterns"},
+           {"failure"}},
+          {}};
+  for (const MemtestDevice& d : m.devices) {
+    t.rows.push_back({d.device, d.passed() ? "PASS" : "FAIL",
+                      fmt::format("{:.2f}", static_cast<double>(d.bytes_tested) / (1LL << 30)),
+                      fmt::format("{}", d.passes), fmt::format("{:.1f}", d.seconds),
+                      fmt::format("{}", d.bad_words),
+                      fmt::format("{}", fmt::join(d.patterns, ", ")), d.failure});
+  }
+  return t;
+}
+
+Table memtest_errors(const MemtestResult& m) {
+  Table t{{{"device"}, {"pattern"}, {"byte offset", true}, {"expected"}, {"read"}}, {}};
+  for (const MemtestDevice& d : m.devices) {
+    for (const MemtestError& e : d.errors) {
+      t.rows.push_back({d.device, e.pattern, fmt::format("{:#x}", e.offset),
+                        fmt::format("{:#018x}", e.expected), fmt::format("{:#018x}", e.actual)});
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string memtest_markdown_section(const MemtestResult& m) {
+  std::string out = fmt::format("\n## GPU memory test\n\nTime box {:.0f} s per GPU.\n\n{}",
+                                m.duration_s, memtest_table(m).markdown());
+  const Table errors = memtest_errors(m);
+  if (!errors.rows.empty()) out += "\nFirst bad words:\n\n" + errors.markdown();
+  return out;
+}
+
+std::string memtest_html_section(const MemtestResult& m) {
+  std::string out =
+      fmt::format("<h2 id=\"memtest\">GPU memory test</h2>\n<p>Time box {:.0f} s per GPU.</p>\n{}",
+                  m.duration_s, memtest_table(m).html());
+  const Table errors = memtest_errors(m);
+  if (!errors.rows.empty()) out += "<h3>First bad words</h3>\n" + errors.html();
+  return out;
+}
+
+}  // namespace flopbench

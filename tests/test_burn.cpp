@@ -1,0 +1,220 @@
+// The burn-in's records beyond the engine's own tests (test_harness.cpp, Burn.*): telemetry
+// during a burn and a throttled GPU as DEGRADED, the throughput drop, the `burn` and `memtest`
+// sections of results.json read back, their report.md and report.html parts, and the
+// acceptance metrics over them.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <regex>
+#include <string>
+
+#include "harness/core/registry.hpp"
+#include "harness/measure/burn.hpp"
+#include "reports/acceptance/judge.hpp"
+#include "reports/acceptance/spec.hpp"
+#include "reports/html_report.hpp"
+#include "reports/output_files.hpp"
+#include "reports/results_json.hpp"
+#include "tests/test_support.hpp"
+
+namespace flopbench {
+namespace {
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+GpuTelemetry reading(int gpu, double clock, bool throttled) {
+  GpuTelemetry t;
+  t.device = fmt::format("gpu{}", gpu);
+  t.source = "test";
+  t.sm_clock_mhz = clock;
+  t.temperature_c = 60 + gpu;
+  t.power_w = 300;
+  t.clock_event_reasons =
+      throttled ? std::vector<std::string>{"gpu_idle", "sw_power_cap"} : std::vector<std::string>{};
+  t.throttled = throttled;
+  return t;
+}
+
+// The telemetry observer's readings join their GPU's series once a second; a throttled reading
+// makes the GPU DEGRADED with the throttling reasons (not the idle one) and how often.
+TEST(BurnTelemetry, ReadingsJoinTheirGpuAndThrottlingDegrades) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  // The OpenMP GEMM standing in for two GPUs' kernels: the burn only needs their labels.
+  const std::vector<BurnTarget> targets = {{omp, DeviceRef::gpu({0})}, {omp, DeviceRef::gpu({1})}};
+  const BurnSettings settings{.precision = Precision::fp64,
+                              .problem = Problem::matrix(48, 40, 32),
+                              .duration_s = 2.5,
+                              .seed = testing::fresh_seed(),
+                              .window_s = 0.25};
+  std::atomic<int> reads = 0;
+  BurnObserver observer;
+  observer.telemetry = [&] {
+    ++reads;
+    return std::vector<GpuTelemetry>{reading(0, 1980, false), reading(1, 1200, reads == 2)};
+  };
+  auto devices = burn(targets, settings, observer);
+  judge_burn(devices, 0.5);
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_GE(reads.load(), 2);
+  EXPECT_LE(reads.load(), 4);  // about once a second, not once per progress wake-up
+  for (const BurnDevice& d : devices) {
+    ASSERT_FALSE(d.telemetry.empty()) << d.device;
+    EXPECT_EQ(d.telemetry.front().reading.device, d.device.label());
+    EXPECT_LE(d.telemetry.back().at_s, 3.5);
+  }
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+  EXPECT_EQ(devices[1].verdict, BurnVerdict::degraded);
+  EXPECT_EQ(devices[1].why, fmt::format("throttled (sw_power_cap) in 1 of {} telemetry readings",
+                                        devices[1].telemetry.size()));
+}
+
+TEST(BurnRecord, ThroughputDropComparesTheFirstQuarterWithTheLast) {
+  BurnDevice d;
+  EXPECT_EQ(d.throughput_drop(), 0);
+  for (const double r : {100, 100, 90, 80, 80, 70, 60, 60}) d.throughput.push_back({0, r});
+  EXPECT_DOUBLE_EQ(d.throughput_drop(), 0.4);  // median 100 at first, 60 at the end
+  d.throughput = {{0, 10}, {1, 10}, {2, 10}};  // fewer than four points: no quarter
+  EXPECT_EQ(d.throughput_drop(), 0);
+}
+
+ResultsDocument burn_document() {
+  ResultsDocument doc;
+  doc.run.started_utc = "2026-11-30T12:00:00Z";
+  doc.run.finished_utc = "2026-11-30T12:10:00Z";
+  doc.burn = BurnResult{.duration_s = 600, .degraded_fraction = 0.1, .telemetry_source = "nvml"};
+  for (const int gpu : {0, 1}) {
+    BurnDevice d{.device = DeviceRef::gpu({gpu}),
+                 .implementation = "cuda",
+                 .precision = Precision::fp64,
+                 .problem = Problem::matrix(2048, 2048, 2048),
+                 .iterations = 1000,
+                 .seconds = 600};
+    for (int s = 1; s <= 8; ++s) {
+      d.throughput.push_back({double(s), gpu == 0 ? 50000.0 : 50000.0 - 4000 * s});
+      d.telemetry.push_back({double(s), reading(gpu, 1980 - 10 * s * gpu, false)});
+    }
+    doc.burn->devices.push_back(std::move(d));
+  }
+  doc.burn->devices[1].verdict = BurnVerdict::faulty;
+  doc.burn->devices[1].fault = doc.burn->devices[1].why = "iteration 7: element 3 is nan";
+  doc.memtest = MemtestResult{.duration_s = 60, .devices = {}};
+  doc.memtest->devices.push_back({.device = "gpu0", .bytes_tested = 1LL << 34, .passes = 3});
+  doc.memtest->devices.push_back({.device = "gpu1",
+                                  .bytes_tested = 1LL << 34,
+                                  .passes = 3,
+                                  .bad_words = 2,
+                                  .errors = {{"walking ones", 4096, 32, 0}}});
+  return doc;
+}
+
+TEST(BurnRecord, ResultsJsonKeepsEveryField) {
+  const ResultsDocument doc = burn_document();
+  const nlohmann::json j = to_json(doc);
+  EXPECT_EQ(j["burn"]["devices"][1]["verdict"], "FAULTY");
+  EXPECT_EQ(j["burn"]["devices"][0]["telemetry"][0]["reading"]["sm_clock_mhz"], 1980);
+  EXPECT_DOUBLE_EQ(j["burn"]["devices"][1]["throughput_drop"].get<double>(),
+                   doc.burn->devices[1].throughput_drop());
+  EXPECT_EQ(j["memtest"]["devices"][1]["errors"][0]["offset"], 4096);
+  EXPECT_EQ(j["memtest"]["devices"][1]["passed"], false);
+  const ResultsDocument back = results_from_json(j);
+  EXPECT_EQ(to_json(back), j);
+  ASSERT_TRUE(back.burn.has_value());
+  EXPECT_EQ(back.burn->devices[1].verdict, BurnVerdict::faulty);
+  // A bad verdict name is an error that names its path.
+  nlohmann::json bad = j;
+  bad["burn"]["devices"][0]["verdict"] = "FINE";
+  try {
+    results_from_json(bad);
+    ADD_FAILURE() << "accepted verdict FINE";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("burn.devices[0].verdict"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
+  const ResultsDocument doc = burn_document();
+  const std::string html = HtmlPrinter().print(doc);
+  for (const char* label : {"aria-label=\"throughput\"", "aria-label=\"SM clock\"",
+                            "aria-label=\"temperature\"", "aria-label=\"power\""}) {
+    EXPECT_NE(html.find(label), std::string::npos) << label;
+  }
+  EXPECT_EQ(count_of(html, "<polyline"), 8u);  // 4 charts x 2 GPUs
+  EXPECT_NE(html.find("banner fail"), std::string::npos);
+  EXPECT_NE(html.find("iteration 7: element 3 is nan"), std::string::npos);
+  EXPECT_NE(html.find("GPU memory test"), std::string::npos);
+  EXPECT_NE(html.find("0x0000000000000020"), std::string::npos);  // the expected word
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("## Burn-in"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| gpu1 +\| FP64 +\| FAULTY +\|)"))) << md;
+  EXPECT_NE(md.find("## GPU memory test"), std::string::npos);
+  EXPECT_EQ(md.find("No measurements."), std::string::npos);
+}
+
+AcceptanceResult check_rows(const std::string& rows, const ResultsDocument& doc) {
+  return judge(
+      parse_spec("metric,comparator,bound,severity,applies_to,description\n" + rows, "burn.csv"),
+      doc, "burn.csv", "now");
+}
+
+const CriterionVerdict* find(const AcceptanceResult& r, const std::string& metric) {
+  for (const auto& v : r.criteria) {
+    if (v.metric == metric) return &v;
+  }
+  return nullptr;
+}
+
+TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
+  ResultsDocument doc = burn_document();
+  const AcceptanceResult r = check_rows(
+      "burn.faulty,==,0,fail,any,\n"
+      "burn.duration_s,>=,600,fail,any,\n"
+      "burn.gpu.throughput_drop,<=,0.1,fail,any,\n"
+      "burn.gpu0.faulty,==,0,fail,any,\n"
+      "burn.cpu.faulty,==,0,fail,any,\n"
+      "burn.gpu.throttled_readings,==,0,warn,any,\n"
+      "memtest.bad_words,==,0,fail,any,\n"
+      "memtest.gpu.bad_words,==,0,fail,any,\n",
+      doc);
+  EXPECT_FALSE(r.passed);
+  const auto expect = [&](const std::string& metric, Verdict v, std::optional<double> measured) {
+    const CriterionVerdict* c = find(r, metric);
+    ASSERT_NE(c, nullptr) << metric;
+    EXPECT_EQ(c->verdict, v) << metric << ": " << c->reason;
+    EXPECT_EQ(c->measured, measured) << metric;
+  };
+  expect("burn.faulty", Verdict::fail, 1);
+  expect("burn.duration_s", Verdict::pass, 600);
+  expect("burn.gpu0.throughput_drop", Verdict::pass, 0);
+  expect("burn.gpu1.throughput_drop", Verdict::fail, doc.burn->devices[1].throughput_drop());
+  expect("burn.gpu0.faulty", Verdict::pass, 0);
+  expect("burn.cpu.faulty", Verdict::fail, std::nullopt);  // the CPU was not burned
+  expect("burn.gpu0.throttled_readings", Verdict::pass, 0);
+  expect("memtest.bad_words", Verdict::fail, 2);
+  expect("memtest.gpu0.bad_words", Verdict::pass, 0);
+  expect("memtest.gpu1.bad_words", Verdict::fail, 2);
+  EXPECT_NE(find(r, "burn.cpu.faulty")->reason.find("did not burn cpu"), std::string::npos);
+
+  // Results without a burn never pass a burn criterion.
+  doc.burn.reset();
+  const AcceptanceResult none = check_rows("burn.faulty,==,0,fail,any,\n", doc);
+  EXPECT_FALSE(none.passed);
+  EXPECT_NE(find(none, "burn.faulty")->reason.find("no burn-in"), std::string::npos);
+}
+
+TEST(BurnAcceptance, BadMetricNamesAndBoundsAreRefused) {
+  for (const char* row :
+       {"burn.fast,==,0,fail,any,", "burn.gpu0.speed,<=,1,fail,any,",
+        "burn.gpu0+gpu1.faulty,==,0,fail,any,", "memtest.cpu.bad_words,==,0,fail,any,",
+        "burn.faulty,==,0 GFLOP/s,fail,any,", "burn.gpu.faulty,==,0.5 * peak,fail,any,"}) {
+    EXPECT_THROW(check_rows(std::string(row) + "\n", burn_document()), InputError) << row;
+  }
+}
+
+}  // namespace
+}  // namespace flopbench

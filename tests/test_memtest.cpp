@@ -1,0 +1,150 @@
+// The GPU memory test's patterns (harness/core/memtest_patterns.hpp), which the device kernels
+// (kernels/memtest.cu) compile too: what each pattern covers, and the same write-then-verify
+// over a simulated memory with a stuck bit or a faulty address line. On a GPU, `flopbench
+// memtest` end to end (test_cli.cpp) runs them on the device.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cstdint>
+#include <set>
+#include <vector>
+
+#include "harness/core/memtest_patterns.hpp"
+
+namespace flopbench::memtest {
+namespace {
+
+constexpr std::uint64_t kWords = 4096;
+
+TEST(MemtestPatterns, WalkingOnesSetEveryBitOfEveryWordOnce) {
+  for (std::uint64_t i = 0; i < kWords; ++i) {
+    std::uint64_t seen = 0;
+    for (int s = 0; s < kWalkingSteps; ++s) {
+      const std::uint64_t w = expected_word({Pattern::walking_ones, std::uint64_t(s)}, i);
+      ASSERT_EQ(std::popcount(w), 1) << "word " << i << " step " << s;
+      ASSERT_EQ(seen & w, 0u) << "word " << i << " has a bit twice";
+      seen |= w;
+    }
+    ASSERT_EQ(seen, ~std::uint64_t{0}) << "word " << i;
+  }
+  // Neighbours differ within a step, so a write that lands next door shows.
+  EXPECT_NE(expected_word({Pattern::walking_ones, 0}, 10),
+            expected_word({Pattern::walking_ones, 0}, 11));
+}
+
+TEST(MemtestPatterns, OwnAddressDiffersForEveryWordAndComplements) {
+  std::set<std::uint64_t> seen;
+  for (std::uint64_t i = 0; i < kWords; ++i) {
+    const std::uint64_t w = expected_word({Pattern::own_address, 0}, i);
+    EXPECT_EQ(w, i * 8);
+    EXPECT_EQ(expected_word({Pattern::own_address, 1}, i), ~w);
+    seen.insert(w);
+  }
+  EXPECT_EQ(seen.size(), kWords);
+}
+
+TEST(MemtestPatterns, RandomIsReproducibleVariedAndSeeded) {
+  const Step a{Pattern::random, 42}, b{Pattern::random, 43};
+  std::set<std::uint64_t> seen;
+  std::uint64_t bits = 0, differs = 0;
+  for (std::uint64_t i = 0; i < kWords; ++i) {
+    const std::uint64_t w = expected_word(a, i);
+    EXPECT_EQ(w, expected_word(a, i));  // the device regenerates it to verify
+    seen.insert(w);
+    bits += static_cast<std::uint64_t>(std::popcount(w));
+    differs += w != expected_word(b, i);
+  }
+  EXPECT_EQ(seen.size(), kWords);  // not constant: no repeats at all in 4096 words
+  const double mean_bits = double(bits) / kWords;
+  EXPECT_GT(mean_bits, 30);  // about half the bits set, as random words have
+  EXPECT_LT(mean_bits, 34);
+  EXPECT_EQ(differs, kWords);  // another seed, other words
+}
+
+TEST(MemtestPatterns, APassRunsEveryPatternWithANewRandomSeed) {
+  std::vector<Step> first, second;
+  for_each_step(7, 0, [&](Step s) { first.push_back(s); });
+  for_each_step(7, 1, [&](Step s) { second.push_back(s); });
+  ASSERT_EQ(first.size(), std::size_t(kWalkingSteps) + 3);
+  EXPECT_EQ(first[kWalkingSteps].pattern, Pattern::random);
+  EXPECT_NE(first[kWalkingSteps].param, second[kWalkingSteps].param);
+  EXPECT_EQ(first.back().pattern, Pattern::own_address);
+  EXPECT_EQ(pattern_name(Pattern::own_address), "own address");
+}
+
+// Memory with one bit stuck, or an address line that sends the writes of some words to others.
+struct FaultyMemory {
+  std::vector<std::uint64_t> cells = std::vector<std::uint64_t>(kWords);
+  std::uint64_t stuck_word = kWords, stuck_mask = 0;
+  bool stuck_at_one = false;
+  std::uint64_t alias_bit = 0;  // an address line stuck at 1: word i is word i | alias_bit
+
+  void write(std::uint64_t i, std::uint64_t v) { cells[i | alias_bit] = v; }
+  std::uint64_t read(std::uint64_t i) const {
+    const std::uint64_t v = cells[i | alias_bit];
+    if (i != stuck_word) return v;
+    return stuck_at_one ? v | stuck_mask : v & ~stuck_mask;
+  }
+};
+
+struct Bad {
+  std::uint64_t index, expected, actual;
+};
+
+std::vector<Bad> run_pass(FaultyMemory& m, Pattern only, std::uint64_t pass = 0) {
+  std::vector<Bad> bad;
+  for_each_step(1, pass, [&](Step s) {
+    if (s.pattern != only) return;
+    run_step_on_host(m, kWords, s, [&](std::uint64_t i, std::uint64_t e, std::uint64_t a) {
+      bad.push_back({i, e, a});
+    });
+  });
+  return bad;
+}
+
+TEST(MemtestSimulation, HealthyMemoryPassesEveryPattern) {
+  FaultyMemory m;
+  for (const Pattern p : {Pattern::walking_ones, Pattern::random, Pattern::own_address}) {
+    EXPECT_TRUE(run_pass(m, p).empty()) << pattern_name(p);
+  }
+}
+
+TEST(MemtestSimulation, AStuckBitIsCaughtWithItsWordAndValues) {
+  for (const bool at_one : {false, true}) {
+    FaultyMemory m;
+    m.stuck_word = 777;
+    m.stuck_mask = std::uint64_t{1} << 5;
+    m.stuck_at_one = at_one;
+    const auto bad = run_pass(m, Pattern::walking_ones);
+    // Stuck at 0: only the step that sets bit 5 of word 777 sees it; stuck at 1: every other.
+    ASSERT_EQ(bad.size(), at_one ? 63u : 1u) << at_one;
+    for (const Bad& b : bad) {
+      EXPECT_EQ(b.index, 777u);
+      EXPECT_EQ(b.expected ^ b.actual, m.stuck_mask);
+    }
+    // A random word has the stuck bit's other value half the time: over passes (a new seed
+    // each) the random pattern finds it too.
+    int found = 0;
+    for (std::uint64_t pass = 0; pass < 8; ++pass)
+      found += !run_pass(m, Pattern::random, pass).empty();
+    EXPECT_GT(found, 0);
+    EXPECT_LT(found, 8);
+  }
+}
+
+TEST(MemtestSimulation, AnAddressFaultIsCaughtByTheAddressPattern) {
+  FaultyMemory m;
+  m.alias_bit = 256;  // a stuck address line: word i and word i | 256 are one cell
+  const auto bad = run_pass(m, Pattern::own_address);
+  // Each pair's cell holds the last write, to the word with bit 8 set, so every word with the
+  // bit clear reads its partner's address: half the words.
+  ASSERT_EQ(bad.size(), 2 * kWords / 2);  // twice: the address and its complement
+  EXPECT_EQ(bad[0].index, 0u);
+  EXPECT_EQ(bad[0].actual, 256u * 8);
+  EXPECT_FALSE(run_pass(m, Pattern::random).empty());
+  // Walking ones alone would miss it: the partner's word is the same (256 is a multiple of 64).
+  EXPECT_TRUE(run_pass(m, Pattern::walking_ones).empty());
+}
+
+}  // namespace
+}  // namespace flopbench::memtest
