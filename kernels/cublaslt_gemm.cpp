@@ -284,9 +284,13 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
     for (int i = 0; i < found; ++i) {
       const cublasLtMatmulHeuristicResult_t& r = results[static_cast<std::size_t>(i)];
       if (r.state != CUBLAS_STATUS_SUCCESS) continue;
-      if (matmul(r.algo, r.workspaceSize, stream) != CUBLAS_STATUS_SUCCESS) {
+      // cuBLASLt may refuse a candidate it offered; any other status is an error.
+      if (const cublasStatus_t tried = matmul(r.algo, r.workspaceSize, stream);
+          tried == CUBLAS_STATUS_NOT_SUPPORTED) {
         ++refused;
         continue;
+      } else {
+        FLOPBENCH_CUDA_CALL(tried);
       }
       FLOPBENCH_CUDA_CALL(cudaEventRecord(start.get(), stream));
       for (int run = 0; run < kRunsPerCandidate; ++run)

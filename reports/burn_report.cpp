@@ -77,7 +77,8 @@ Table burn_table(const BurnResult& burn) {
     t.rows.push_back({d.device.label(), std::string(precision_label(d.precision)),
                       std::string(to_string(d.verdict)), fmt::format("{}", d.iterations),
                       fmt::format("{:.1f}", d.seconds), fmt::format("{:.1f}", d.median_gflops()),
-                      fmt::format("{:.1f}%", 100 * d.throughput_drop()),
+                      d.throughput_drop() ? fmt::format("{:.1f}%", 100 * *d.throughput_drop())
+                                          : std::string("-"),
                       d.telemetry.empty()
                           ? "-"
                           : fmt::format("{} of {}", d.throttled_readings(), d.telemetry.size()),

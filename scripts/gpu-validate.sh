@@ -9,8 +9,9 @@
 #                           [--part validate|stress|all] [--time-scale F] [--burn-duration 2m]
 #
 # The steps, in order, each inside its own time box so that a slow one cannot starve the rest
-# (--part validate, the default: the boxes add up to 8 minutes; --part stress: memtest and burn,
-# 3 minutes with the 2-minute burn; --part all: both, 11 minutes; --time-scale multiplies them):
+# (--part validate, the default: the boxes add up to 7 minutes 35 s with one test executable;
+# --part stress: memtest and burn, 3 minutes 5 s with the 2-minute burn; --part all: both;
+# --time-scale multiplies them):
 #   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else PyTorch's)
 #   info             flopbench info
 #   test NAME        each gpu-labelled test executable
@@ -268,7 +269,7 @@ fi
 if [ "$run_validate" = 1 ]; then
 # ---- the gpu-labelled tests ----------------------------------------------------------------
 for t in "${gpu_tests[@]}"; do
-  timed "test $t" 85 "$out/test-$t.log" "${run_env[@]}" "$tests/$t" --gtest_color=no
+  timed "test $t" 75 "$out/test-$t.log" "${run_env[@]}" "$tests/$t" --gtest_color=no
   # A test skipped for want of a second GPU is no fault of a one-GPU machine; one skipped for
   # want of any GPU is.
   skips=$(grep -A 1 ': Skipped$' "$out/test-$t.log" | grep -v -e ': Skipped$' -e '^--$' | sort |
@@ -306,7 +307,7 @@ flopbench_run() { # NAME BOX IMPLEMENTATIONS RUN-OPTIONS...
 
 # Every GPU workload at the quick profile's GPU sizes (2048³ GEMM, 8 × L2 vectors); the steps
 # below measure the cross-checked sizes.
-flopbench_run run 60 "$gpu_implementations" --profile quick
+flopbench_run run 55 "$gpu_implementations" --profile quick
 if [ -f "$out/run/results.json" ]; then
   timed check 10 "$out/check.log" "${flopbench[@]}" check --spec auto \
     --results "$out/run/results.json" --junit "$out/check-junit.xml"
@@ -341,7 +342,7 @@ if [ -n "$no_device" ]; then
 else
   # The FP32 implementations only: the others would record that they lack FP32 (oneDNN's GEMM
   # is BF16, FP16 and INT8), which the every-measurement-passed check counts against the step.
-  timed sweep 45 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm \
+  timed sweep 40 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm \
     --implementations "omp,eigen,openblas,$gpu_fp_implementations" --out "$out/sweep"
   crossover=""
   if [ "$have_python" = 1 ] && [ -f "$out/sweep/results.json" ]; then
@@ -355,7 +356,7 @@ if [ "$have_python" = 0 ]; then
   not_run pytorch "python3 is missing"
   not_run figures "python3 is missing"
 else
-  timed pytorch 55 "$out/pytorch.log" python3 "$helper" pytorch --out "$out/pytorch.json" \
+  timed pytorch 50 "$out/pytorch.log" python3 "$helper" pytorch --out "$out/pytorch.json" \
     --gemm-sizes "$gemm_sizes" --lt-sizes "$gemm_sizes" --fp32-elements "$fp32_elements" \
     --fp64-elements "$fp64_elements"
   finish_helper pytorch pytorch.log

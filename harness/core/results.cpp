@@ -31,16 +31,17 @@ double BurnDevice::median_gflops() const {
   return median_of(std::move(rates));
 }
 
-double BurnDevice::throughput_drop() const {
+std::optional<double> BurnDevice::throughput_drop() const {
   const std::size_t quarter = throughput.size() / 4;
-  if (quarter == 0) return 0;
+  if (quarter == 0) return std::nullopt;
   std::vector<double> first, last;
   for (std::size_t i = 0; i < quarter; ++i) {
     first.push_back(throughput[i].gflops);
     last.push_back(throughput[throughput.size() - 1 - i].gflops);
   }
   const double before = median_of(std::move(first));
-  return before > 0 ? 1 - median_of(std::move(last)) / before : 0;
+  if (before <= 0) return std::nullopt;
+  return 1 - median_of(std::move(last)) / before;
 }
 
 int BurnDevice::throttled_readings() const {

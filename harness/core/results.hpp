@@ -321,7 +321,8 @@ struct BurnDevice {
   double median_gflops() const;
   // How far the throughput fell from the first quarter of the burn to the last: 1 - (median of
   // the last quarter's points) / (median of the first quarter's); 0 with fewer than 4 points.
-  double throughput_drop() const;
+  // Empty with fewer than four points: a burn too short to compare its start with its end.
+  std::optional<double> throughput_drop() const;
   // The telemetry readings with a throttling reason.
   int throttled_readings() const;
 };
@@ -355,7 +356,12 @@ struct MemtestDevice {
   std::int64_t bad_words = 0;
   std::vector<MemtestError> errors;  // the first bad words found (at most kMemtestMaxErrors)
   std::string failure;               // a CUDA error or allocation failure; "" when none
-  bool passed() const { return bad_words == 0 && failure.empty(); }
+  // No bad word in at least one complete pass of every pattern, and no failure.
+  bool passed() const { return bad_words == 0 && failure.empty() && passes >= 1; }
+  // Why a test with no bad word did not pass: its failure, or that no pass completed.
+  std::string incomplete_reason() const {
+    return failure.empty() ? "no complete pass of every pattern" : failure;
+  }
 };
 
 struct MemtestResult {

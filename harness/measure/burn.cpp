@@ -73,14 +73,29 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
 }
 
 // Every throttling reason (telemetry.hpp) of the device's readings, in order of name.
-std::vector<std::string> throttling_reasons(const BurnDevice& d) {
+// A GPU at its power cap under sustained GEMM runs as specified (a 70 W card always does, an
+// H100 often); what makes a burn DEGRADED is slowing beyond that: thermal or hardware slowdown,
+// a power brake. A lowered power limit is a health criterion, and a slow GPU falls behind its
+// siblings.
+bool degrades_a_burn(const std::string& reason) {
+  return is_throttling_reason(reason) && reason != "sw_power_cap";
+}
+
+// The reasons that degrade a burn, and in how many readings any of them was active.
+std::pair<std::vector<std::string>, int> degrading_readings(const BurnDevice& d) {
   std::set<std::string> reasons;
+  int readings = 0;
   for (const BurnTelemetry& t : d.telemetry) {
+    bool degrading = false;
     for (const std::string& r : t.reading.clock_event_reasons) {
-      if (is_throttling_reason(r)) reasons.insert(r);
+      if (degrades_a_burn(r)) {
+        reasons.insert(r);
+        degrading = true;
+      }
     }
+    readings += degrading ? 1 : 0;
   }
-  return {reasons.begin(), reasons.end()};
+  return {{reasons.begin(), reasons.end()}, readings};
 }
 
 bool finished(const BurnDevice& d, double duration_s) {
@@ -136,6 +151,20 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   std::condition_variable stop_cv;
   bool stop = false;
   std::jthread sampler;
+  const auto stop_sampler = [&] {
+    {
+      const std::lock_guard lock(stop_mutex);
+      stop = true;
+    }
+    stop_cv.notify_all();
+    sampler = {};  // joins after the query in progress
+  };
+  // Every way out stops the sampler, a progress reader that throws included: it waits for
+  // `stop`, and destroying it without would wait for ever.
+  struct OnExit {
+    const decltype(stop_sampler)& run;
+    ~OnExit() { run(); }
+  } stop_on_exit{stop_sampler};
   if (observer.telemetry) {
     sampler = std::jthread([&] {
       auto next = Clock::now();
@@ -176,12 +205,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     observer.progress(snapshot, seconds_between(start, Clock::now()));
     next_progress += std::chrono::duration<double>(observer.progress_s);
   }
-  {
-    const std::lock_guard lock(stop_mutex);
-    stop = true;
-  }
-  stop_cv.notify_all();
-  sampler = {};     // joins after the query in progress
+  stop_sampler();   // before `devices` is returned: the sampler writes into it
   threads.clear();  // joins: each ends after its run in progress
   return devices;
 }
@@ -193,10 +217,10 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
       d.why = d.fault;
       continue;
     }
-    if (const int throttled = d.throttled_readings(); throttled > 0) {
+    if (const auto [reasons, readings] = degrading_readings(d); readings > 0) {
       d.verdict = BurnVerdict::degraded;
-      d.why = fmt::format("throttled ({}) in {} of {} telemetry readings",
-                          fmt::join(throttling_reasons(d), ", "), throttled, d.telemetry.size());
+      d.why = fmt::format("throttled ({}) in {} of {} telemetry readings", fmt::join(reasons, ", "),
+                          readings, d.telemetry.size());
       continue;
     }
     double best = 0;

@@ -82,21 +82,34 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
   for (const DeviceRef& device : judged) {
     FactValue v{name_on(m, device), std::nullopt, ""};
     bool burned = false;
-    double value = 0;
+    std::optional<double> value = 0;
+    std::string unknown_why;
     for (const BurnDevice& d : burn.devices) {
       if (d.device != device) continue;
       const bool burned_before = burned;
       burned = true;
-      if (quantity == "throughput_drop") {  // the worst precision's
-        value = burned_before ? std::max(value, d.throughput_drop()) : d.throughput_drop();
+      if (quantity == "throughput_drop") {  // the worst precision's; unknown if any is
+        const auto drop = d.throughput_drop();
+        if (!drop) {
+          unknown_why = fmt::format(
+              "not measured: the {} burn of {} has too few throughput points "
+              "to compare its start with its end",
+              precision_label(d.precision), device.label());
+        }
+        if (!drop || !value) {
+          value = std::nullopt;
+        } else {
+          value = burned_before ? std::max(*value, *drop) : *drop;
+        }
       } else if (quantity == "throttled_readings") {
-        value += d.throttled_readings();
+        *value += d.throttled_readings();
       }
     }
     if (quantity == "faulty") value = count(BurnVerdict::faulty, &device);
     if (quantity == "degraded") value = count(BurnVerdict::degraded, &device);
     if (burned) {
       v.value = value;
+      if (!value) v.why_not = unknown_why;
     } else {
       v.why_not = fmt::format("not measured: the burn did not burn {}", device.label());
     }
@@ -110,6 +123,12 @@ std::vector<FactValue> memtest_values(const MemtestResult& memtest, const Metric
   if (is_total(m)) {
     double total = 0;
     for (const MemtestDevice& d : memtest.devices) {
+      // A GPU whose test did not run to the end has an unknown count of bad words.
+      if (quantity != "failed" && !d.passed() && d.bad_words == 0) {
+        return {{m.name, std::nullopt,
+                 fmt::format("not measured: the memory test of {} did not complete: {}", d.device,
+                             d.incomplete_reason())}};
+      }
       total += quantity == "failed" ? (d.passed() ? 0 : 1) : static_cast<double>(d.bad_words);
     }
     if (memtest.devices.empty()) return {{m.name, std::nullopt, "not measured: no GPU tested"}};
@@ -127,10 +146,10 @@ std::vector<FactValue> memtest_values(const MemtestResult& memtest, const Metric
     if (it == memtest.devices.end()) {
       out.push_back({name_on(m, device), std::nullopt,
                      fmt::format("not measured: the memory test did not test {}", device.label())});
-    } else if (!it->failure.empty()) {
+    } else if (!it->passed() && it->bad_words == 0) {
       out.push_back({name_on(m, device), std::nullopt,
-                     fmt::format("not measured: the memory test of {} failed: {}", device.label(),
-                                 it->failure)});
+                     fmt::format("not measured: the memory test of {} did not complete: {}",
+                                 device.label(), it->incomplete_reason())});
     } else {
       out.push_back({name_on(m, device), static_cast<double>(it->bad_words), ""});
     }
