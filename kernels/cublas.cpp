@@ -1,68 +1,37 @@
 #include "kernels/cublas.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
-#include <library_types.h>
 
 #include <vector>
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/device.hpp"
+#include "kernels/runtime_library.hpp"
 
 namespace flopbench::cuda {
 namespace {
 
-struct Loaded {
-  CublasApi api;
-  bool ok = false;
-  std::string reason;
-  std::string version;
-};
-
-template <class Fn>
-bool bind(void* library, const char* symbol, Fn& fn, std::string& reason) {
-  fn = reinterpret_cast<Fn>(dlsym(library, symbol));
-  if (!fn) reason = fmt::format("libcublas has no symbol {}", symbol);
-  return fn != nullptr;
-}
+using Loaded = LoadedLibrary<CublasApi>;
 
 Loaded load() {
   Loaded out;
-  const std::string soname = fmt::format("libcublas.so.{}", CUBLAS_VER_MAJOR);
-  std::vector<std::string> errors;
-  void* library = nullptr;
-  for (const std::string& path : {soname, std::string(FLOPBENCH_CUDA_LIBRARY_DIR) + "/" + soname}) {
-    library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (library) break;
-    errors.emplace_back(dlerror());
-  }
-  if (!library) {
-    out.reason = fmt::format(
-        "cuBLAS could not be loaded ({}); install the CUDA toolkit's cuBLAS "
-        "or put its directory in LD_LIBRARY_PATH",
-        fmt::join(errors, "; "));
-    return out;
-  }
-  // The library stays loaded for the life of the process: handles may outlive any owner here.
+  void* library = open_cuda_library(fmt::format("libcublas.so.{}", CUBLAS_VER_MAJOR), "cuBLAS",
+                                    "the CUDA toolkit's cuBLAS", out.reason);
+  if (!library) return out;
+  const auto bind = [&](const char* symbol, auto& fn) {
+    return bind_symbol(library, "libcublas", symbol, fn, out.reason);
+  };
   CublasApi& api = out.api;
-  const bool all = bind(library, "cublasGetProperty", api.get_property, out.reason) &&
-                   bind(library, "cublasCreate_v2", api.create, out.reason) &&
-                   bind(library, "cublasDestroy_v2", api.destroy, out.reason) &&
-                   bind(library, "cublasSetStream_v2", api.set_stream, out.reason) &&
-                   bind(library, "cublasSetPointerMode_v2", api.set_pointer_mode, out.reason) &&
-                   bind(library, "cublasSetMathMode", api.set_math_mode, out.reason) &&
-                   bind(library, "cublasGetMathMode", api.get_math_mode, out.reason) &&
-                   bind(library, "cublasSgemm_v2_64", api.sgemm, out.reason) &&
-                   bind(library, "cublasDgemm_v2_64", api.dgemm, out.reason) &&
-                   bind(library, "cublasSdot_v2_64", api.sdot, out.reason) &&
-                   bind(library, "cublasDdot_v2_64", api.ddot, out.reason);
+  const bool all = bind("cublasGetProperty", api.get_property) &&
+                   bind("cublasCreate_v2", api.create) && bind("cublasDestroy_v2", api.destroy) &&
+                   bind("cublasSetStream_v2", api.set_stream) &&
+                   bind("cublasSetPointerMode_v2", api.set_pointer_mode) &&
+                   bind("cublasSetMathMode", api.set_math_mode) &&
+                   bind("cublasGetMathMode", api.get_math_mode) &&
+                   bind("cublasSgemm_v2_64", api.sgemm) && bind("cublasDgemm_v2_64", api.dgemm) &&
+                   bind("cublasSdot_v2_64", api.sdot) && bind("cublasDdot_v2_64", api.ddot);
   if (!all) return out;
-  int major = 0, minor = 0, patch = 0;
-  if (api.get_property(MAJOR_VERSION, &major) == CUBLAS_STATUS_SUCCESS &&
-      api.get_property(MINOR_VERSION, &minor) == CUBLAS_STATUS_SUCCESS &&
-      api.get_property(PATCH_LEVEL, &patch) == CUBLAS_STATUS_SUCCESS) {
-    out.version = fmt::format("{}.{}.{}", major, minor, patch);
-  }
+  out.version = library_version(api.get_property);
   out.ok = true;
   return out;
 }

@@ -1,71 +1,41 @@
 #include "kernels/cublaslt.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
-#include <library_types.h>
 
 #include <vector>
 
 #include "kernels/device.hpp"
+#include "kernels/runtime_library.hpp"
 
 namespace flopbench::cuda {
 namespace {
 
-struct Loaded {
-  CublasLtApi api;
-  bool ok = false;
-  std::string reason;
-  std::string version;
-};
-
-template <class Fn>
-bool bind(void* library, const char* symbol, Fn& fn, std::string& reason) {
-  fn = reinterpret_cast<Fn>(dlsym(library, symbol));
-  if (!fn) reason = fmt::format("libcublasLt has no symbol {}", symbol);
-  return fn != nullptr;
-}
+using Loaded = LoadedLibrary<CublasLtApi>;
 
 Loaded load() {
   Loaded out;
-  const std::string soname = fmt::format("libcublasLt.so.{}", CUBLAS_VER_MAJOR);
-  std::vector<std::string> errors;
-  void* library = nullptr;
-  for (const std::string& path : {soname, std::string(FLOPBENCH_CUDA_LIBRARY_DIR) + "/" + soname}) {
-    library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (library) break;
-    errors.emplace_back(dlerror());
-  }
-  if (!library) {
-    out.reason = fmt::format(
-        "cuBLASLt could not be loaded ({}); install the CUDA toolkit's cuBLAS (libcublasLt) "
-        "or put its directory in LD_LIBRARY_PATH",
-        fmt::join(errors, "; "));
-    return out;
-  }
-  // The library stays loaded for the life of the process, as cuBLAS does (kernels/cublas.cpp).
+  void* library = open_cuda_library(fmt::format("libcublasLt.so.{}", CUBLAS_VER_MAJOR), "cuBLASLt",
+                                    "the CUDA toolkit's cuBLAS (libcublasLt)", out.reason);
+  if (!library) return out;
+  const auto bind = [&](const char* symbol, auto& fn) {
+    return bind_symbol(library, "libcublasLt", symbol, fn, out.reason);
+  };
   CublasLtApi& api = out.api;
-  const bool all =
-      bind(library, "cublasLtGetProperty", api.get_property, out.reason) &&
-      bind(library, "cublasLtCreate", api.create, out.reason) &&
-      bind(library, "cublasLtDestroy", api.destroy, out.reason) &&
-      bind(library, "cublasLtMatmulDescCreate", api.desc_create, out.reason) &&
-      bind(library, "cublasLtMatmulDescDestroy", api.desc_destroy, out.reason) &&
-      bind(library, "cublasLtMatmulDescSetAttribute", api.desc_set, out.reason) &&
-      bind(library, "cublasLtMatrixLayoutCreate", api.layout_create, out.reason) &&
-      bind(library, "cublasLtMatrixLayoutDestroy", api.layout_destroy, out.reason) &&
-      bind(library, "cublasLtMatmulPreferenceCreate", api.preference_create, out.reason) &&
-      bind(library, "cublasLtMatmulPreferenceDestroy", api.preference_destroy, out.reason) &&
-      bind(library, "cublasLtMatmulPreferenceSetAttribute", api.preference_set, out.reason) &&
-      bind(library, "cublasLtMatmulAlgoGetHeuristic", api.heuristic, out.reason) &&
-      bind(library, "cublasLtMatmulAlgoConfigGetAttribute", api.algo_config_get, out.reason) &&
-      bind(library, "cublasLtMatmul", api.matmul, out.reason);
+  const bool all = bind("cublasLtGetProperty", api.get_property) &&
+                   bind("cublasLtCreate", api.create) && bind("cublasLtDestroy", api.destroy) &&
+                   bind("cublasLtMatmulDescCreate", api.desc_create) &&
+                   bind("cublasLtMatmulDescDestroy", api.desc_destroy) &&
+                   bind("cublasLtMatmulDescSetAttribute", api.desc_set) &&
+                   bind("cublasLtMatrixLayoutCreate", api.layout_create) &&
+                   bind("cublasLtMatrixLayoutDestroy", api.layout_destroy) &&
+                   bind("cublasLtMatmulPreferenceCreate", api.preference_create) &&
+                   bind("cublasLtMatmulPreferenceDestroy", api.preference_destroy) &&
+                   bind("cublasLtMatmulPreferenceSetAttribute", api.preference_set) &&
+                   bind("cublasLtMatmulAlgoGetHeuristic", api.heuristic) &&
+                   bind("cublasLtMatmulAlgoConfigGetAttribute", api.algo_config_get) &&
+                   bind("cublasLtMatmul", api.matmul);
   if (!all) return out;
-  int major = 0, minor = 0, patch = 0;
-  if (api.get_property(MAJOR_VERSION, &major) == CUBLAS_STATUS_SUCCESS &&
-      api.get_property(MINOR_VERSION, &minor) == CUBLAS_STATUS_SUCCESS &&
-      api.get_property(PATCH_LEVEL, &patch) == CUBLAS_STATUS_SUCCESS) {
-    out.version = fmt::format("{}.{}.{}", major, minor, patch);
-  }
+  out.version = library_version(api.get_property);
   out.ok = true;
   return out;
 }
