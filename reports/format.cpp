@@ -362,7 +362,7 @@ std::vector<MatrixFigure> matrix_figures(const std::vector<Group>& groups) {
       const MeasurementRecord*& best = on_gpu(*r) ? f.gpu : f.cpu;
       if (!best || *best->gflops < *r->gflops) best = r;
     }
-    out.push_back(f);
+    if (f.cpu || f.gpu) out.push_back(f);  // a format nothing ran is in the results tables
   }
   return out;
 }

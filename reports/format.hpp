@@ -173,9 +173,9 @@ std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups);
 Table gpu_vs_cpu_table(const std::vector<Group>& groups);
 
 // Matrix throughput (is_matrix_precision: TF32, BF16, FP16, FP8, INT8), dense: per precision
-// measured, the passed GEMM of highest throughput on the CPU and on one GPU, each at the sizes
-// its device ran (GPU sizes are larger), so their ratio compares the devices' best, not one
-// problem.
+// that passed on either side, the passed GEMM of highest throughput on the CPU and on one GPU, each
+// at the sizes its device ran (GPU sizes are larger), so their ratio compares the devices' best,
+// not one problem.
 struct MatrixFigure {
   Precision precision;
   const MeasurementRecord* cpu;  // null: none passed

@@ -1000,6 +1000,12 @@ TEST(Reports, MatrixThroughputSectionAndSheetRows) {
   matrix("onednn", "cpu", Precision::bf16, 1000, 0.01, 400);       // 200 GFLOP/s, 50%
   matrix("cublaslt", "gpu0", Precision::bf16, 10000, 0.004, 1e6);  // 500 TFLOP/s, 50%
   matrix("onednn", "cpu", Precision::int8, 1000, 0.005, 1600);     // 400 GOP/s, 25%
+  MeasurementRecord fp8 =
+      make_record({"gemm", "cublaslt", "gpu", Precision::fp32, Problem::matrix(64, 64, 64),
+                   Disposition::unsupported, 0, "no CUDA device: test"},
+                  doc.environment);
+  fp8.precision = Precision::fp8_e4m3;
+  doc.measurements.push_back(fp8);  // nothing passed at FP8: no row
 
   // The section's rows, by their first cell (the precision).
   std::map<std::string, std::vector<std::string>> matrix_rows;
@@ -1013,6 +1019,7 @@ TEST(Reports, MatrixThroughputSectionAndSheetRows) {
   EXPECT_EQ(matrix_rows["INT8"],
             (std::vector<std::string>{"INT8", "onednn (cpu, 1000x1000x1000)", "400 GOP/s", "25.0%",
                                       "-", "-", "-", "-"}));
+  EXPECT_EQ(matrix_rows.count("FP8 E4M3"), 0u);
   EXPECT_NE(MarkdownPrinter().print(doc).find("## Matrix (tensor) throughput"), std::string::npos);
   EXPECT_NE(HtmlPrinter().print(doc).find("<h2 id=\"matrix\">Matrix (tensor) throughput</h2>"),
             std::string::npos);
