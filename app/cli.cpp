@@ -105,10 +105,11 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
   }
 }
 
-fs::path claim_results_dir(const std::string& out, const std::string& host,
-                           std::string_view results_json) {
-  const fs::path dir = prepare_output_dir(out, host);
-  if (!create_new_file(dir / "results.json", results_json)) throw output_dir_taken(out);
+fs::path claim_results_dir(const std::string& out, const ResultsDocument& doc) {
+  const std::string& host = doc.environment.host;
+  const fs::path dir =
+      prepare_output_dir(expand_out_placeholders(out, host, doc.run.launch, utc_now(true)), host);
+  if (!create_new_file(dir / "results.json", JsonPrinter().print(doc))) throw output_dir_taken(out);
   return dir;
 }
 
@@ -154,6 +155,19 @@ void print_written_files(const fs::path& dir, bool with_results_json) {
     names.push_back(printer->file_name());
   say("\nwrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
 }
+
+}  // namespace
+
+int finish_results_dir(ResultsDocument& doc, const fs::path& dir, bool failed) {
+  doc.run.finished_utc = utc_now();
+  doc.run.interrupted = interrupt_requested();
+  write_outputs(doc, dir, true);
+  print_written_files(dir, true);
+  if (doc.run.interrupted) return 128 + interrupt_signal();
+  return failed ? kExitFailures : kExitOk;
+}
+
+namespace {
 
 struct RunOptions {
   std::string workloads, implementations, precision = "all", sizes;
@@ -306,9 +320,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
   doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
   doc.run.launch = launch;
-  const fs::path dir = claim_results_dir(
-      expand_out_placeholders(opt.out, doc.environment.host, launch, utc_now(true)),
-      doc.environment.host, JsonPrinter().print(doc));
+  const fs::path dir = claim_results_dir(opt.out, doc);
 
   const auto& cpu = doc.environment.cpu;
   say("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n", build::version,

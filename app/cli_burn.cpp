@@ -18,7 +18,6 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
-#include "app/out_placeholders.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
@@ -125,10 +124,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     doc.burn->telemetry_source = source ? source->name() : "none: " + why_not;
     if (!source) fmt::print("GPU telemetry unavailable: {}\n", why_not);
   }
-  const std::string& host = doc.environment.host;
-  const std::filesystem::path dir =
-      claim_results_dir(expand_out_placeholders(opt.out, host, launch, utc_now(true)), host,
-                        JsonPrinter().print(doc));
+  const std::filesystem::path dir = claim_results_dir(opt.out, doc);
   fmt::print("results: {}\n", dir.string());
   // results.json is rewritten with every progress line, so a burn that dies keeps what it saw.
   const auto save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); };
@@ -174,14 +170,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     }
     std::fflush(stdout);
   }
-  doc.run.finished_utc = utc_now();
-  doc.run.interrupted = interrupt_requested();
-  write_outputs(doc, dir, true);
-  std::vector<std::string> names;
-  for (const auto& printer : output_printers(true)) names.push_back(printer->file_name());
-  fmt::print("wrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
-  if (interrupt_requested()) return 128 + interrupt_signal();
-  return any_bad ? kExitFailures : kExitOk;
+  return finish_results_dir(doc, dir, any_bad);
 }
 
 }  // namespace

@@ -79,12 +79,17 @@ void write_run_outputs(const MeasuredRun& run);
 // another run has that name. IoError when it cannot be made.
 std::filesystem::path prepare_output_dir(const std::string& out, const std::string& host);
 
-// Claims a new results directory (prepare_output_dir) and writes `results_json` into it. The
-// claim is the exclusive creation of results.json, so of two runs started together with the
-// same --out, one gets it and the other is refused: a run never writes into another's
+// Claims a new results directory for `doc`: `out` with its placeholders expanded for the
+// document's host and launch (prepare_output_dir), with the document's results.json written
+// into it. The claim is the exclusive creation of results.json, so of two runs started together
+// with the same --out, one gets it and the other is refused: a run never writes into another's
 // directory.
-std::filesystem::path claim_results_dir(const std::string& out, const std::string& host,
-                                        std::string_view results_json);
+std::filesystem::path claim_results_dir(const std::string& out, const ResultsDocument& doc);
+
+// Ends a command that fills a results directory claimed with claim_results_dir (burn, memtest):
+// stamps the end and any interrupt into `doc`, writes every output from it and lists them.
+// Returns 128 + the signal when interrupted, else kExitFailures when `failed`, else kExitOk.
+int finish_results_dir(ResultsDocument& doc, const std::filesystem::path& dir, bool failed);
 
 // The libraries of the registered implementations with their versions, for the environment.
 std::map<std::string, std::string> implementation_libraries();

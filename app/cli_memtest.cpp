@@ -19,7 +19,6 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
-#include "app/out_placeholders.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/memtest.hpp"
@@ -66,10 +65,7 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   doc.memtest = MemtestResult{.duration_s = duration_s, .devices = {}};
   for (const int gpu : gpus)
     doc.memtest->devices.push_back({.device = DeviceRef::gpu({gpu}).label()});
-  const std::string& host = doc.environment.host;
-  const std::filesystem::path dir =
-      claim_results_dir(expand_out_placeholders(opt.out, host, launch, utc_now(true)), host,
-                        JsonPrinter().print(doc));
+  const std::filesystem::path dir = claim_results_dir(opt.out, doc);
   fmt::print(
       "memory test of {} GPU(s) for up to {:.0f} s each: walking ones, random, own address\n"
       "results: {}\n",
@@ -117,12 +113,7 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
     }
     any_bad = any_bad || !d.passed();
   }
-  doc.run.finished_utc = utc_now();
-  doc.run.interrupted = interrupt_requested();
-  write_outputs(doc, dir, true);
-  fmt::print("wrote {}/{{results.json, report.md, report.html, ...}}\n", dir.string());
-  if (interrupt_requested()) return 128 + interrupt_signal();
-  return any_bad ? kExitFailures : kExitOk;
+  return finish_results_dir(doc, dir, any_bad);
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ inline void* open_cuda_library(const std::string& soname, std::string_view displ
 // Binds `fn` to `symbol` of `library`; false, with why in `reason`, when the library lacks it.
 template <class Fn>
 bool bind_symbol(void* library, std::string_view library_name, const char* symbol, Fn& fn,
-          std::string& reason) {
+                 std::string& reason) {
   fn = reinterpret_cast<Fn>(dlsym(library, symbol));
   if (!fn) reason = fmt::format("{} has no symbol {}", library_name, symbol);
   return fn != nullptr;

@@ -124,12 +124,7 @@ std::vector<GpuHealth> parse_nvidia_smi_health(std::string_view csv) {
     f["pcie.width_max"] = smi_number(v[19]);
     f["power.limit_w"] = smi_number(v[20]);
     f["power.default_limit_w"] = smi_number(v[21]);
-    const auto& limit = f["power.limit_w"];
-    const auto& default_limit = f["power.default_limit_w"];
-    f["power.limit_percent_of_default"] =
-        limit.known() && default_limit.known() && *default_limit.number > 0
-            ? HealthFact::of(100 * *limit.number / *default_limit.number)
-            : HealthFact::unknown_because(!limit.known() ? limit.unknown : default_limit.unknown);
+    derive_power_limit_percent(f);
     f["clocks.applications_sm_mhz"] = smi_number(v[22]);
     f["clocks.applications_memory_mhz"] = smi_number(v[23]);
     f["clocks.max_sm_mhz"] = smi_number(v[24]);
@@ -146,12 +141,7 @@ std::vector<GpuHealth> parse_nvidia_smi_health(std::string_view csv) {
         f["clocks.event_reasons"] = f["clocks.throttling"] =
             HealthFact::unknown_because(fmt::format("nvidia-smi wrote '{}'", v[26]));
       } else {
-        const auto names = clock_event_reason_names(mask);
-        f["clocks.event_reasons"] =
-            HealthFact::of_text(names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
-        f["clocks.throttling"] = HealthFact::of(
-            double(std::count_if(names.begin(), names.end(),
-                                 [](const std::string& n) { return is_throttling_reason(n); })));
+        set_clock_event_facts(f, mask);
       }
     }
     const std::string not_queried = "nvidia-smi's query has no such field (NVML did not load)";
@@ -257,6 +247,24 @@ MachineHealth collect_health(const GpuInventory& cuda) {
   match_cuda_indices(health, cuda);
   add_xid_facts(health, read_kernel_log());
   return health;
+}
+
+void derive_power_limit_percent(HealthFacts& f) {
+  const HealthFact& limit = f["power.limit_w"];
+  const HealthFact& default_limit = f["power.default_limit_w"];
+  f["power.limit_percent_of_default"] =
+      !limit.known()               ? HealthFact::unknown_because(limit.unknown)
+      : !default_limit.known()     ? HealthFact::unknown_because(default_limit.unknown)
+      : *default_limit.number <= 0 ? HealthFact::unknown_because("the default power limit is 0")
+                                   : HealthFact::of(100 * *limit.number / *default_limit.number);
+}
+
+void set_clock_event_facts(HealthFacts& f, std::uint64_t mask) {
+  const auto names = clock_event_reason_names(mask);
+  f["clocks.event_reasons"] =
+      HealthFact::of_text(names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+  f["clocks.throttling"] = HealthFact::of(double(
+      std::ranges::count_if(names, [](const std::string& n) { return is_throttling_reason(n); })));
 }
 
 }  // namespace flopbench

@@ -4,6 +4,7 @@
 // read through NVML (loaded at run time, as telemetry.hpp loads it), else through nvidia-smi;
 // XID errors from the kernel log (kernel_log.hpp); the host's CPU count, memory and NUMA nodes.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,9 +47,12 @@ void add_xid_facts(MachineHealth& health, const KernelLog& log);
 // NVML's.
 void match_cuda_indices(MachineHealth& health, const GpuInventory& cuda);
 
-}  // namespace flopbench
-
-namespace flopbench {
+// The facts made from others, the same whichever source (NVML, nvidia-smi) read them:
+// power.limit_percent_of_default from power.limit_w and power.default_limit_w (unknown with the
+// first one's reason, or when the default is 0)...
+void derive_power_limit_percent(HealthFacts& f);
+// ...and clocks.event_reasons and clocks.throttling from a clock event reason mask.
+void set_clock_event_facts(HealthFacts& f, std::uint64_t mask);
 
 // The GPUs NVML enumerates with their facts (nvml_health.cpp); false, with why in `why_not`,
 // when NVML does not load or initialise.

@@ -207,16 +207,7 @@ void read_power_and_clocks(const Nvml& nvml, Device d, HealthFacts& f) {
   f["power.limit_w"] = nvml.number(limit / 1000.0, rc_limit, "nvmlDeviceGetEnforcedPowerLimit");
   f["power.default_limit_w"] =
       nvml.number(default_limit / 1000.0, rc_default, "nvmlDeviceGetPowerManagementDefaultLimit");
-  if (!f["power.limit_w"].known() || !f["power.default_limit_w"].known() || default_limit == 0) {
-    const HealthFact& a = f["power.limit_w"];
-    const HealthFact& b = f["power.default_limit_w"];
-    f["power.limit_percent_of_default"] =
-        HealthFact::unknown_because(!a.known()   ? a.unknown
-                                    : !b.known() ? b.unknown
-                                                 : "the default power limit is 0");
-  } else {
-    f["power.limit_percent_of_default"] = HealthFact::of(100.0 * limit / default_limit);
-  }
+  derive_power_limit_percent(f);
   for (const auto& [name, function, type] :
        std::array<std::tuple<const char*, const char*, int>, 4>{{
            {"clocks.applications_sm_mhz", "nvmlDeviceGetApplicationsClock", kClockSm},
@@ -239,11 +230,7 @@ void read_power_and_clocks(const Nvml& nvml, Device d, HealthFacts& f) {
     f["clocks.event_reasons"] = HealthFact::unknown_because(why(rc, reasons));
     f["clocks.throttling"] = f["clocks.event_reasons"];
   } else {
-    const auto names = clock_event_reason_names(mask);
-    f["clocks.event_reasons"] =
-        HealthFact::of_text(names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
-    f["clocks.throttling"] = HealthFact::of(double(std::count_if(
-        names.begin(), names.end(), [](const std::string& n) { return is_throttling_reason(n); })));
+    set_clock_event_facts(f, mask);
   }
 }
 
