@@ -1,6 +1,7 @@
 // `flopbench burn`: a burn-in (harness/measure/burn.hpp) of every selected GPU at once, and of
-// the CPU with --cpu or where there is no GPU; a verdict per device, a results directory
-// (results.json's `burn`, report.md, report.html with the time series) and an exit status.
+// the CPU with --cpu or where there is no GPU, at each precision asked; a verdict per device, a
+// results directory (results.json's `burn`, report.md, report.html with the time series) and an
+// exit status.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -18,6 +19,7 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
+#include "harness/core/catalog.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
@@ -44,17 +46,25 @@ struct BurnOptions {
 
 std::vector<Precision> parse_burn_precisions(std::string_view text) {
   const std::vector<Precision> out = parse_precisions(std::string(text));
-  if (out.empty() || std::ranges::any_of(out, [](Precision p) {
-        return p != Precision::fp32 && p != Precision::fp64;
-      })) {
-    throw InputError(fmt::format("--precision {}: a burn runs fp32, fp64 or fp32,fp64", text));
-  }
+  if (out.empty()) throw InputError(fmt::format("--precision {}: no precision named", text));
   return out;
 }
 
-const Implementation& gemm_implementation(std::string_view name) {
+// The GEMM a device burns at a precision: the hand-written kernels at FP32 and FP64, cuBLASLt
+// on a GPU and oneDNN on the CPU at the matrix precisions (each deterministic: burn.hpp).
+const Implementation& burn_implementation(const DeviceRef& device, Precision precision) {
+  const bool matrix = is_matrix_precision(precision);
+  const std::string_view name =
+      device.on_gpu() ? (matrix ? "cublaslt" : "cuda") : (matrix ? "onednn" : "omp");
   const Implementation* impl = registry().find(WorkloadId::gemm, name);
-  if (impl == nullptr) throw std::logic_error(fmt::format("no gemm implementation '{}'", name));
+  if (impl == nullptr) {
+    throw InputError(fmt::format("cannot burn {} at {}: this build has no gemm implementation '{}'",
+                                 device.label(), precision_label(precision), name));
+  }
+  if (const std::string why = impl->unsupported_reason(precision); !why.empty()) {
+    throw InputError(fmt::format("cannot burn {} at {} with {}: {}", device.label(),
+                                 precision_label(precision), name, why));
+  }
   return *impl;
 }
 
@@ -69,8 +79,9 @@ void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
       telemetry = part(t.sm_clock_mhz, "MHz") + part(t.temperature_c, "C") + part(t.power_w, "W") +
                   (t.throttled ? ", throttled" : "");
     }
-    fmt::print("  [{:>5.0f} s] {:<5} {} runs, {:.1f} GFLOP/s{}{}\n", elapsed_s, d.device.label(),
-               d.iterations, d.throughput.empty() ? 0 : d.throughput.back().gflops, telemetry,
+    fmt::print("  [{:>5.0f} s] {:<5} {} runs, {:.1f} {}{}{}\n", elapsed_s, d.device.label(),
+               d.iterations, d.throughput.empty() ? 0 : d.throughput.back().gflops,
+               headline_unit(Bound::compute, d.precision), telemetry,
                d.fault.empty() ? "" : ", FAULT: " + d.fault);
   }
   std::fflush(stdout);
@@ -91,9 +102,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   const GpuInventory& inventory = doc.environment.gpu;
   const std::vector<int> gpus = selected_gpus(sel, inventory);
   std::vector<GpuDevice> gpu_devices;
-  std::vector<BurnTarget> targets;
+  std::vector<DeviceRef> to_burn;
   for (const int gpu : gpus) {
-    targets.push_back({&gemm_implementation("cuda"), DeviceRef::gpu({gpu})});
+    to_burn.push_back(DeviceRef::gpu({gpu}));
     for (const GpuDevice& g : inventory.devices) {
       if (g.index == gpu) gpu_devices.push_back(g);
     }
@@ -102,15 +113,15 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     if (gpus.empty()) {
       fmt::print("no GPU ({}): burning the CPU\n", inventory.no_device_reason);
     }
-    targets.push_back({&gemm_implementation("omp"), DeviceRef::cpu()});
+    to_burn.push_back(DeviceRef::cpu());
   }
-  for (const Precision precision : precisions) {
-    for (const BurnTarget& t : targets) {
-      if (const std::string why = t.implementation->unsupported_reason(precision); !why.empty()) {
-        throw InputError(fmt::format("cannot burn {}: {}", t.device.label(), why));
-      }
-    }
-  }
+  // Every device's implementation at every precision, before anything burns.
+  const auto targets_at = [&](Precision precision) {
+    std::vector<BurnTarget> targets;
+    for (const DeviceRef& d : to_burn) targets.push_back({&burn_implementation(d, precision), d});
+    return targets;
+  };
+  for (const Precision precision : precisions) targets_at(precision);
 
   doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
   doc.run.launch = launch;
@@ -132,6 +143,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   bool any_bad = false;
   for (const Precision precision : precisions) {
     if (interrupt_requested()) break;
+    const std::vector<BurnTarget> targets = targets_at(precision);
     const BurnSettings settings{.precision = precision,
                                 .problem = Problem::matrix(opt.size, opt.size, opt.size),
                                 .duration_s = duration_s,
@@ -163,9 +175,10 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     keep(burn(targets, settings, observer));
     for (std::size_t i = earlier; i < doc.burn->devices.size(); ++i) {
       const BurnDevice& d = doc.burn->devices[i];
-      fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s, median {:.1f} GFLOP/s{}\n", d.device.label(),
+      fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s, median {:.1f} {}{}\n", d.device.label(),
                  precision_label(precision), to_string(d.verdict), d.iterations, d.seconds,
-                 d.median_gflops(), d.why.empty() ? "" : ": " + d.why);
+                 d.median_gflops(), headline_unit(Bound::compute, precision),
+                 d.why.empty() ? "" : ": " + d.why);
       any_bad = any_bad || d.verdict != BurnVerdict::ok;
     }
     std::fflush(stdout);
@@ -185,7 +198,9 @@ Command add_burn_command(CLI::App& app) {
   cmd->add_flag("--cpu", opt->cpu, "burn the CPU too (it is burned anyway where there is no GPU)");
   cmd->add_option("--gpus", opt->gpus, "\"all\" or comma-separated GPU indices")
       ->capture_default_str();
-  cmd->add_option("--precision", opt->precision, "fp32, fp64, or fp32,fp64 (one after the other)")
+  cmd->add_option("--precision", opt->precision,
+                  "fp32, fp64, tf32, bf16, fp16, fp8_e4m3, int8, or several comma-separated (one "
+                  "after the other)")
       ->capture_default_str();
   cmd->add_option("--size", opt->size, "n of the n x n x n GEMM")->capture_default_str();
   cmd->add_option("--degraded", opt->degraded_fraction,

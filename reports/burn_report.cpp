@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 
+#include "harness/core/catalog.hpp"
 #include "reports/format.hpp"
 
 namespace flopbench {
@@ -68,21 +69,22 @@ Table burn_table(const BurnResult& burn) {
            {"verdict"},
            {"runs", true},
            {"seconds", true},
-           {"median GFLOP/s", true},
+           {"median throughput", true},
            {"throughput drop", true},
            {"throttled readings", true},
            {"why"}},
           {}};
   for (const BurnDevice& d : burn.devices) {
-    t.rows.push_back({d.device.label(), std::string(precision_label(d.precision)),
-                      std::string(to_string(d.verdict)), fmt::format("{}", d.iterations),
-                      fmt::format("{:.1f}", d.seconds), fmt::format("{:.1f}", d.median_gflops()),
-                      d.throughput_drop() ? fmt::format("{:.1f}%", 100 * *d.throughput_drop())
-                                          : std::string("-"),
-                      d.telemetry.empty()
-                          ? "-"
-                          : fmt::format("{} of {}", d.throttled_readings(), d.telemetry.size()),
-                      d.why});
+    t.rows.push_back(
+        {d.device.label(), std::string(precision_label(d.precision)),
+         std::string(to_string(d.verdict)), fmt::format("{}", d.iterations),
+         fmt::format("{:.1f}", d.seconds),
+         fmt::format("{:.1f} {}", d.median_gflops(), headline_unit(Bound::compute, d.precision)),
+         d.throughput_drop() ? fmt::format("{:.1f}%", 100 * *d.throughput_drop())
+                             : std::string("-"),
+         d.telemetry.empty() ? "-"
+                             : fmt::format("{} of {}", d.throttled_readings(), d.telemetry.size()),
+         d.why});
   }
   return t;
 }
@@ -92,12 +94,14 @@ std::string burn_summary(const BurnResult& burn) {
     return std::count_if(burn.devices.begin(), burn.devices.end(),
                          [&](const BurnDevice& d) { return d.verdict == v; });
   };
-  const bool bad = count(BurnVerdict::faulty) + count(BurnVerdict::degraded) > 0;
+  const auto unsupported = count(BurnVerdict::unsupported);
   return fmt::format(
       "{}: {} device burn(s) of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
-      "sibling by more than {:.0f}%, or throttled). GPU telemetry: {}.",
-      bad ? "FAIL" : "PASS", burn.devices.size(), burn.duration_s, count(BurnVerdict::ok),
-      count(BurnVerdict::faulty), count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
+      "sibling by more than {:.0f}%, or throttled){}. GPU telemetry: {}.",
+      count(BurnVerdict::ok) == std::ssize(burn.devices) ? "PASS" : "FAIL", burn.devices.size(),
+      burn.duration_s, count(BurnVerdict::ok), count(BurnVerdict::faulty),
+      count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
+      unsupported > 0 ? fmt::format(", {} UNSUPPORTED (not burned)", unsupported) : "",
       burn.telemetry_source.empty() ? "none" : burn.telemetry_source);
 }
 
@@ -209,7 +213,8 @@ std::string burn_html_section(const BurnResult& burn) {
       for (const BurnPoint& p : d->throughput) s.points.emplace_back(p.at_s, p.gflops);
       rates.push_back(std::move(s));
     }
-    out += time_series_svg("throughput", "GFLOP/s", rates);
+    out += time_series_svg("throughput", headline_unit(Bound::compute, devices.front()->precision),
+                           rates);
     out += telemetry_chart(devices, "SM clock", "MHz",
                            [](const GpuTelemetry& t) { return t.sm_clock_mhz; });
     out += telemetry_chart(devices, "temperature", "°C",

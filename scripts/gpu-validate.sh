@@ -10,7 +10,7 @@
 #
 # The steps, in order, each inside its own time box so that a slow one cannot starve the rest
 # (--part validate, the default: the boxes add up to 7 minutes 35 s with one test executable;
-# --part stress: memtest and burn, 3 minutes 5 s with the 2-minute burn; --part all: both;
+# --part stress: memtest and burn, 3 minutes 15 s with the 2-minute burn; --part all: both;
 # --time-scale multiplies them):
 #   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else PyTorch's)
 #   info             flopbench info
@@ -33,8 +33,9 @@
 #   sass             the hand-written GEMM's 16-byte loads (LDG.E.128) in the binary
 #   memtest          flopbench memtest of 20 GiB per GPU (walking ones, random, own address),
 #                    15 s at most: bad words and their offsets
-#   burn             flopbench burn --duration 2m (--burn-duration) of every GPU at once: the
-#                    verdict, median throughput, drop, clock, temperature and power range
+#   burn             flopbench burn of every GPU at once for 2 minutes (--burn-duration): half
+#                    at FP64 (the cuda kernel), half at BF16 (cuBLASLt): the verdicts, median
+#                    throughput, drop, clock, temperature and power range
 # memtest and burn come last: they heat the GPU, which would lower the figures measured after.
 # They are their own part, so that each part fits a machine that allows 10 minutes per command:
 # run --part validate, then --part stress into another --out. bundle and info run in both.
@@ -460,8 +461,9 @@ else
   timed memtest 30 "$out/memtest.log" "${flopbench[@]}" memtest --size-gib 20 --duration 15s \
     --out "$out/memtest"
   finish_stress memtest memtest.log "$out/memtest"
-  timed burn $((burn_s + 20)) "$out/burn.log" "${flopbench[@]}" burn --duration "${burn_s}s" \
-    --out "$out/burn"
+  # Half the time at FP64 on the hand-written kernel, half at BF16 on cuBLASLt's tensor cores.
+  timed burn $((burn_s + 30)) "$out/burn.log" "${flopbench[@]}" burn --precision fp64,bf16 \
+    --duration "$(((burn_s + 1) / 2))s" --out "$out/burn"
   finish_stress burn burn.log "$out/burn"
 fi
 fi # run_stress

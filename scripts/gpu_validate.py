@@ -401,8 +401,9 @@ def summarise_stress(args):
             values = [r[key] for r in readings if r.get(key) is not None]
             return (", {:.0f}-{:.0f} {}".format(min(values), max(values), unit) if values else "")
         throttled = sum(1 for r in readings if r.get("throttled"))
-        items.append("{} {} {}: median {:.1f} GFLOP/s, drop {:.1f}%{}{}{}{}{}".format(
-            d["device"], d["precision"].upper(), d["verdict"], as_float(d["median_gflops"]),
+        unit = "GOP/s" if d["precision"] == "int8" else "GFLOP/s"
+        items.append("{} {} {}: median {:.1f} {}, drop {:.1f}%{}{}{}{}{}".format(
+            d["device"], d["precision"].upper(), d["verdict"], as_float(d["median_gflops"]), unit,
             100 * as_float(d["throughput_drop"]), spread("sm_clock_mhz", "MHz"),
             spread("temperature_c", "C"), spread("power_w", "W"),
             ", {} of {} readings throttled".format(throttled, len(readings)) if readings else "",

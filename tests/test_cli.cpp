@@ -664,8 +664,10 @@ TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
 TEST_F(Cli, BurnRejectsBadDurationsAndPrecisions) {
   expect_one_line_error(flopbench({"burn", "--duration", "10x"}), "--duration 10x");
   expect_one_line_error(flopbench({"burn", "--duration", "0"}), "--duration 0");
-  expect_one_line_error(flopbench({"burn", "--duration", "5s", "--precision", "bf16"}),
-                        "a burn runs fp32, fp64");
+  expect_one_line_error(flopbench({"burn", "--duration", "5s", "--precision", "fp128"}),
+                        "unknown precision 'fp128'");
+  expect_one_line_error(flopbench({"burn", "--duration", "5s", "--precision", ""}),
+                        "--precision : no precision named");
   expect_one_line_error(flopbench({"burn"}), "--duration");
 }
 
@@ -751,6 +753,38 @@ TEST_F(Cli, BurnWritesItsResultsAndCheckJudgesThem) {
   const Outcome too_short = check_with("burn.duration_s,>=,600,fail,any,ten minutes\n");
   EXPECT_EQ(too_short.status, kExitFailures) << too_short.out << too_short.err;
   EXPECT_NE(too_short.out.find("burn.duration_s"), std::string::npos) << too_short.out;
+}
+
+// The matrix precisions burn on the CPU through oneDNN, every run checked bit for bit, INT8 in
+// GOP/s; where this CPU or build cannot run one, the burn refuses it before anything runs. A
+// precision no CPU implementation has (FP8) is refused everywhere.
+TEST_F(Cli, BurnRunsTheMatrixPrecisionsOnOneDnnOrSaysWhyNot) {
+  const Implementation* onednn = registry().find(WorkloadId::gemm, "onednn");
+  ASSERT_NE(onednn, nullptr);
+  for (const Precision p : {Precision::bf16, Precision::int8}) {
+    const std::string label(precision_label(p));
+    const fs::path out = dir_ / ("burn-" + label);
+    const Outcome o = flopbench({"burn", "--cpu", "--duration", "1s", "--size", "128",
+                                 "--precision", std::string(to_string(p)), "--out", out.string()});
+    if (const std::string why = onednn->unsupported_reason(p); !why.empty()) {
+      expect_one_line_error(o, "cannot burn cpu at " + label + " with onednn: " + why);
+      continue;
+    }
+    ASSERT_EQ(o.status, kExitOk) << o.out << o.err;
+    EXPECT_NE(o.out.find("cpu   " + label + " OK"), std::string::npos) << o.out;
+    const std::string unit = p == Precision::int8 ? " GOP/s" : " GFLOP/s";
+    EXPECT_NE(o.out.find(unit), std::string::npos) << o.out;
+    const ResultsDocument doc = read_results_file(out / "results.json");
+    ASSERT_TRUE(doc.burn.has_value());
+    const BurnDevice& cpu = doc.burn->devices.back();
+    EXPECT_EQ(cpu.implementation, "onednn");
+    EXPECT_EQ(cpu.precision, p);
+    EXPECT_EQ(cpu.verdict, BurnVerdict::ok) << cpu.why;
+    EXPECT_GT(cpu.iterations, 1);
+    EXPECT_NE(read_text(out / "report.md").find(unit), std::string::npos);
+  }
+  expect_one_line_error(flopbench({"burn", "--cpu", "--duration", "1s", "--precision", "fp8_e4m3"}),
+                        "cannot burn cpu at FP8 E4M3 with onednn: ");
 }
 
 // A wrong result and a NaN, injected into one run's read-back output on the CPU path: FAULTY

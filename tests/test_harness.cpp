@@ -1127,6 +1127,36 @@ TEST(Burn, FailedRunIsFaulty) {
   EXPECT_TRUE(devices[0].why.starts_with("failed: ")) << devices[0].why;
 }
 
+// A GEMM that cannot run on this device, as cuBLASLt's FP8 below compute capability 8.9.
+template <class T>
+class UnsupportedGemm final : public GemmKernel<T> {
+ public:
+  UnsupportedGemm() { throw UnsupportedHere("FP8 matmul needs compute capability 8.9"); }
+  void setup(const GemmInputs<T>&) override {}
+  void run() override {}
+  void read_c(std::span<accumulator_t<T>>) override {}
+};
+
+// A device that cannot run the precision is UNSUPPORTED with the reason, not FAULTY, ends at
+// once while its sibling burns on, and is nobody's yardstick.
+TEST(Burn, UnsupportedDeviceIsNeitherFaultyNorBurned) {
+  const auto unsupported =
+      make_implementation<workloads::Gemm, UnsupportedGemm>({.name = "lt", .description = "x"});
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  auto devices = burn({{&unsupported, DeviceRef::gpu({0})}, {omp, DeviceRef::cpu()}},
+                      burn_settings(Precision::fp32, 0.3), 600, no_progress);
+  judge_burn(devices, 0.1);
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::unsupported);
+  EXPECT_EQ(devices[0].why, "FP8 matmul needs compute capability 8.9");
+  EXPECT_TRUE(devices[0].fault.empty());
+  EXPECT_EQ(devices[0].iterations, 0);
+  EXPECT_EQ(devices[1].verdict, BurnVerdict::ok) << devices[1].why;
+  EXPECT_GT(devices[1].iterations, 1);
+  EXPECT_EQ(parse_burn_verdict("UNSUPPORTED"), BurnVerdict::unsupported);
+}
+
 // The hand-written OpenMP GEMM gives the same bits for the same inputs run after run.
 TEST(Burn, OmpGemmRepeatsBitForBit) {
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");

@@ -28,7 +28,8 @@ constexpr std::array kDispositions = {Disposition::passed, Disposition::incorrec
 constexpr std::array kProfiles = {Profile::quick, Profile::standard, Profile::full, Profile::sweep};
 constexpr std::array kSeverities = {Severity::fail, Severity::warn};
 constexpr std::array kVerdicts = {Verdict::pass, Verdict::fail, Verdict::warn};
-constexpr std::array kBurnVerdicts = {BurnVerdict::ok, BurnVerdict::faulty, BurnVerdict::degraded};
+constexpr std::array kBurnVerdicts = {BurnVerdict::ok, BurnVerdict::faulty, BurnVerdict::degraded,
+                                      BurnVerdict::unsupported};
 
 }  // namespace
 
@@ -210,6 +211,8 @@ std::string_view to_string(BurnVerdict v) {
       return "FAULTY";
     case BurnVerdict::degraded:
       return "DEGRADED";
+    case BurnVerdict::unsupported:
+      return "UNSUPPORTED";
   }
   throw std::logic_error("unknown burn verdict");
 }

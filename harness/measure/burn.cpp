@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "harness/core/catalog.hpp"
+#include "harness/core/kernel.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/interrupts.hpp"
 
@@ -67,6 +69,12 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
         window_start = after;
       }
     }
+  } catch (const UnsupportedHere& e) {
+    // The device cannot run this precision (or shape): not a fault of the device, and not a
+    // burn either.
+    const std::lock_guard lock(mutex);
+    out.verdict = BurnVerdict::unsupported;
+    out.why = e.what();
   } catch (const std::exception& e) {
     record_fault(fmt::format("failed: {}", e.what()));
   }
@@ -99,7 +107,7 @@ std::pair<std::vector<std::string>, int> degrading_readings(const BurnDevice& d)
 }
 
 bool finished(const BurnDevice& d, double duration_s) {
-  return !d.fault.empty() || d.seconds >= duration_s;
+  return !d.fault.empty() || d.verdict == BurnVerdict::unsupported || d.seconds >= duration_s;
 }
 
 }  // namespace
@@ -212,6 +220,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
 
 void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
   for (BurnDevice& d : devices) {
+    if (d.verdict == BurnVerdict::unsupported) continue;  // its reason stands
     if (!d.fault.empty()) {
       d.verdict = BurnVerdict::faulty;
       d.why = d.fault;
@@ -225,16 +234,18 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
     }
     double best = 0;
     for (const BurnDevice& sibling : devices) {
-      if (sibling.fault.empty() && sibling.device.kind == d.device.kind &&
-          sibling.implementation == d.implementation && sibling.precision == d.precision) {
+      if (sibling.fault.empty() && sibling.verdict != BurnVerdict::unsupported &&
+          sibling.device.kind == d.device.kind && sibling.implementation == d.implementation &&
+          sibling.precision == d.precision) {
         best = std::max(best, sibling.median_gflops());
       }
     }
     const double median = d.median_gflops();
     if (median < (1 - degraded_fraction) * best) {
       d.verdict = BurnVerdict::degraded;
-      d.why = fmt::format("median {:.1f} GFLOP/s, {:.0f}% below the best sibling's {:.1f}", median,
-                          100 * (1 - median / best), best);
+      d.why =
+          fmt::format("median {:.1f} {}, {:.0f}% below the best sibling's {:.1f}", median,
+                      headline_unit(Bound::compute, d.precision), 100 * (1 - median / best), best);
     } else {
       d.verdict = BurnVerdict::ok;
       d.why.clear();

@@ -1,10 +1,11 @@
 #pragma once
 
-// Burn-in (`flopbench burn`): one GEMM implementation run again and again on every selected
-// device at once, each device on its own thread, on the same seeded inputs each time. Every
-// run's output is checked: it must be finite and bit-identical to the first run's (the
-// deterministic hand-written kernels, omp and cuda, give the same bits for the same inputs on
-// the same device), so any difference is a silent data corruption.
+// Burn-in (`flopbench burn`): a GEMM implementation per device run again and again on every
+// selected device at once, each device on its own thread, on the same seeded inputs each time.
+// Every run's output is checked: it must be finite and bit-identical to the first run's (the
+// hand-written kernels, omp and cuda, are deterministic; cuBLASLt with one algorithm and its own
+// workspace gives the same bits run after run on one GPU, and so does oneDNN's matmul on one
+// CPU with the same threads), so any difference is a silent data corruption.
 
 #include <cstdint>
 #include <functional>
@@ -56,8 +57,9 @@ struct BurnObserver {
 
 // Runs every target at once until settings.duration_s has passed, an interrupt is requested
 // (interrupts.hpp), or that target's run gives a fault, which ends its burn (a failed run is a
-// fault too). `progress` is called from the calling thread about once per `progress_s` with
-// the devices' state so far and the seconds elapsed.
+// fault too). A target that cannot run the precision here (UnsupportedHere, kernel.hpp) ends at
+// once with the verdict `unsupported` and the reason. `progress` is called from the calling thread
+// about once per `progress_s` with the devices' state so far and the seconds elapsed.
 std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
                              const BurnObserver& observer);
 inline std::vector<BurnDevice> burn(
@@ -66,10 +68,10 @@ inline std::vector<BurnDevice> burn(
   return burn(targets, settings, BurnObserver{.progress_s = progress_s, .progress = progress});
 }
 
-// FAULTY where a fault was seen; DEGRADED where a telemetry reading was throttled (a power cap,
-// a thermal or hardware slowdown), or the median throughput is below that of the best sibling
-// (same device kind, implementation and precision) by more than `degraded_fraction`; OK
-// otherwise.
+// UNSUPPORTED stays; FAULTY where a fault was seen; DEGRADED where a telemetry reading had a
+// reason that slows the device beyond its power cap (thermal or hardware slowdown, a power
+// brake), or the median throughput is below that of the best sibling (same device kind,
+// implementation and precision) by more than `degraded_fraction`; OK otherwise.
 void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction);
 
 }  // namespace flopbench
