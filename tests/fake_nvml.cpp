@@ -24,10 +24,18 @@
 #include <string>
 #include <vector>
 
+#include "harness/machine/nvml_types.hpp"
+
 namespace {
 
 using Device = void*;
-constexpr int kSuccess = 0, kInvalidArgument = 2, kNotSupported = 3, kInsufficientSize = 7;
+using flopbench::nvml::kInsufficientSize;
+using flopbench::nvml::kInvalidArgument;
+using flopbench::nvml::kNotSupported;
+using flopbench::nvml::kSuccess;
+using PciInfo = flopbench::nvml::PciInfo;
+using FabricInfo = flopbench::nvml::FabricInfo;
+using ProcessInfo = flopbench::nvml::ProcessInfo;
 
 std::map<std::string, std::string> config() {
   std::map<std::string, std::string> values;
@@ -44,12 +52,17 @@ std::map<std::string, std::string> config() {
 
 long index_of(Device d) { return reinterpret_cast<std::intptr_t>(d) - 1; }
 
+std::string full_key(Device d, const std::string& key) {
+  return d == nullptr ? key : "gpu" + std::to_string(index_of(d)) + "." + key;
+}
+
+bool has(Device d, const std::string& key) { return config().count(full_key(d, key)) != 0; }
+
 // The value of `key` for device `d` ("gpu<i>.key"), or of a machine-wide key when d is null;
 // `rc` is set to what the entry point returns.
 std::optional<std::string> lookup(Device d, const std::string& key, int& rc) {
   const auto values = config();
-  const std::string full = d == nullptr ? key : "gpu" + std::to_string(index_of(d)) + "." + key;
-  const auto it = values.find(full);
+  const auto it = values.find(full_key(d, key));
   if (it == values.end()) {
     rc = kNotSupported;
     return std::nullopt;
@@ -78,23 +91,6 @@ int text(Device d, const std::string& key, char* out, unsigned size) {
   std::memcpy(out, v->c_str(), v->size() + 1);
   return kSuccess;
 }
-
-struct PciInfo {
-  char bus_id_legacy[16];
-  unsigned domain, bus, device, pci_device_id, pci_subsystem_id;
-  char bus_id[32];
-};
-struct FabricInfo {
-  unsigned char cluster_uuid[16];
-  int status;
-  unsigned clique_id;
-  unsigned char state;
-};
-struct ProcessInfo {
-  unsigned pid;
-  unsigned long long used_gpu_memory;
-  unsigned gpu_instance_id, compute_instance_id;
-};
 
 const char* clock_name(int type) { return type == 1 ? "sm" : type == 2 ? "mem" : "other"; }
 
@@ -133,7 +129,7 @@ int nvmlDeviceGetHandleByPciBusId_v2(const char* bus_id, Device* d) {
       return kSuccess;
     }
   }
-  return 6;  // NVML_ERROR_NOT_FOUND
+  return flopbench::nvml::kNotFound;
 }
 int nvmlDeviceGetName(Device d, char* out, unsigned size) { return text(d, "name", out, size); }
 int nvmlDeviceGetUUID(Device d, char* out, unsigned size) { return text(d, "uuid", out, size); }
@@ -186,9 +182,14 @@ int nvmlDeviceGetMaxPcieLinkGeneration(Device d, unsigned* v) {
 int nvmlDeviceGetCurrPcieLinkWidth(Device d, unsigned* v) { return number(d, "pcie.width", v); }
 int nvmlDeviceGetMaxPcieLinkWidth(Device d, unsigned* v) { return number(d, "pcie.width_max", v); }
 int nvmlDeviceGetPcieReplayCounter(Device d, unsigned* v) { return number(d, "pcie.replay", v); }
-// "nvlink.links N": the GPU has N links (none: not supported on link 0); "nvlink.active M": the
-// first M are active; "nvlink.error.<counter> V": every active link's count.
+// "nvlink.links N": the GPU has links 0 to N-1 (none: not supported on every link), a larger
+// index is an invalid argument; "nvlink.active M": the first M are active; "nvlink.state.<link>
+// V": that link's answer instead (0 inactive, 1 active, error:<N>), so that a GPU can lack a link
+// in the middle; "nvlink.error.<counter> V": every active link's count.
 int nvmlDeviceGetNvLinkState(Device d, unsigned link, int* active) {
+  if (const std::string key = "nvlink.state." + std::to_string(link); has(d, key)) {
+    return number(d, key, active);
+  }
   unsigned links = 0, up = 0;
   if (const int rc = number(d, "nvlink.links", &links); rc != kSuccess) return rc;
   if (link >= links) return kInvalidArgument;

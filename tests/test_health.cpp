@@ -6,9 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -308,6 +311,49 @@ TEST(GpuHealthNvml, APcieCardWithoutNvlinkHasNoneActive) {
   EXPECT_EQ(fact(only_gpu(h), "nvlink.errors"), "0");
 }
 
+TEST(GpuHealthNvml, TheNvlinkWalkGoesOnPastALinkTheGpuLacks) {
+  TempDir dir;
+  // Links 0-5 and 7-17: link 6 answers "not supported", link 9 "invalid argument" (no such
+  // link), link 3 is there but inactive.
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) +
+                                      "gpu0.nvlink.state.6 error:3\n"
+                                      "gpu0.nvlink.state.9 error:2\n"
+                                      "gpu0.nvlink.state.3 0\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.active"), "15");
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.errors"), "15");  // one replay on each active link
+}
+
+TEST(GpuHealthNvml, OnlyTheMissingLinkIsSkipped) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) + "gpu0.nvlink.state.6 error:3\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.active"), "17");
+}
+
+TEST(GpuHealthNvml, TheNvlinkWalkReachesTheMostLinksNvmlKnows) {
+  TempDir dir;
+  // NVML_NVLINK_MAX_LINKS is 36 from CUDA 13.3's nvml.h (18 before).
+  const FakeNvml nvml(dir.path(),
+                      std::string(kHealthyH100) + "gpu0.nvlink.links 36\ngpu0.nvlink.active 36\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.active"), "36");
+}
+
+TEST(GpuHealthNvml, AnotherNvlinkErrorOnALaterLinkIsUnknownNeverACount) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) + "gpu0.nvlink.state.7 error:999\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.active"),
+            "unknown: nvmlDeviceGetNvLinkState failed with NVML error 999");
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.errors"),
+            "unknown: nvmlDeviceGetNvLinkState failed with NVML error 999");
+}
+
 TEST(GpuHealthNvml, AGpuNvmlCannotOpenHasEveryFactUnknown) {
   TempDir dir;
   const FakeNvml nvml(dir.path(), std::string(kHealthyH100) + "count 2\ngpu1.handle error:15\n");
@@ -382,7 +428,9 @@ TEST(GpuHealthNvml, AnNvmlThatDoesNotInitialiseFallsBackToNvidiaSmi) {
   EXPECT_EQ(fact(g, "power.limit_percent_of_default"), "100");
   EXPECT_EQ(fact(g, "clocks.event_reasons"), "sw_power_cap");
   EXPECT_EQ(fact(g, "clocks.throttling"), "1");
-  EXPECT_EQ(fact(g, "nvlink.active").rfind("unknown: nvidia-smi's query has no such field", 0), 0u);
+  // The stand-in knows only the query: the facts of the other commands say why they are unknown.
+  EXPECT_EQ(fact(g, "nvlink.active"), "unknown: nvidia-smi nvlink --status: exit status 3");
+  EXPECT_EQ(fact(g, "row_remap.pending"), "unknown: nvidia-smi -q -x: exit status 3");
 }
 
 TEST(GpuHealthNvml, NvidiaSmiOfAnOlderDriverIsAskedForThrottleReasons) {
@@ -473,6 +521,330 @@ const CriterionVerdict& verdict_of(const AcceptanceResult& r, const std::string&
     if (v.metric == metric) return v;
   }
   throw std::runtime_error("no verdict for " + metric);
+}
+
+// ---- nvidia-smi beyond its query: -q -x and nvlink ------------------------------------------
+
+// A stand-in nvidia-smi first on PATH, answering each command it is given from a file of `dir`
+// (exit status 1 when that file is not there, 3 for a command it does not know).
+class FakeNvidiaSmi {
+ public:
+  explicit FakeNvidiaSmi(const fs::path& dir)
+      : dir_(dir), path_("PATH", dir.string() + ":/usr/bin:/bin") {
+    const fs::path script = dir / "nvidia-smi";
+    std::ofstream(script) << "#!/bin/sh\n"
+                             "d=$(dirname \"$0\")\n"
+                             "case \"$*\" in\n"
+                             "  --query-gpu=*) f=query.csv ;;\n"
+                             "  '-q -x') f=q.xml ;;\n"
+                             "  'nvlink --status') f=nvlink-status.txt ;;\n"
+                             "  'nvlink -e') f=nvlink-errors.txt ;;\n"
+                             "  *) exit 3 ;;\n"
+                             "esac\n"
+                             "[ -f \"$d/$f\" ] || exit 1\n"
+                             "cat \"$d/$f\"\n";
+    fs::permissions(script, fs::perms::owner_all);
+  }
+  void set(const std::string& file, const std::string& text) const {
+    std::ofstream(dir_ / file) << text;
+  }
+
+ private:
+  fs::path dir_;
+  ScopedEnv path_;
+};
+
+// Two H100 SXM GPUs in an NVSwitch system as `--query-gpu` gives them.
+constexpr const char* kSxmQuery =
+    "0, 00000000:17:00.0, NVIDIA H100 80GB HBM3, 0x233010DE, GPU-1111, 1650123456789, "
+    "96.00.74.00.01, G520.0200.00.05, 575.57.08, Enabled, Enabled, 0, 0, 0, 0, No, 5, 5, 16, 16, "
+    "700.00, 700.00, 1755, 2619, 1980, 2619, 0x0000000000000001\n"
+    "1, 00000000:3B:00.0, NVIDIA H100 80GB HBM3, 0x233010DE, GPU-2222, 1650123456790, "
+    "96.00.74.00.01, G520.0200.00.05, 575.57.08, Enabled, Enabled, 0, 0, 0, 0, No, 5, 5, 16, 16, "
+    "700.00, 700.00, 1755, 2619, 1980, 2619, 0x0000000000000001\n";
+
+// One GPU of `nvidia-smi -q -x`, trimmed to the elements read and their neighbours, in the form of
+// nvsmi_device_v12.dtd (driver 575): the text of <remapped_rows> children (or of <remapped_rows>
+// itself: "N/A"), <replay_counter>, the two <retired_count>, the fabric's state and status, and
+// what <processes> holds.
+std::string smi_xml_gpu(const std::string& bus_id, const std::string& remapped,
+                        const std::string& replay, const std::string& retired_single,
+                        const std::string& retired_double, const std::string& fabric_state,
+                        const std::string& fabric_status, const std::string& processes) {
+  return "\t<gpu id=\"" + bus_id +
+         "\">\n"
+         "\t\t<product_name>NVIDIA H100 80GB HBM3</product_name>\n"
+         "\t\t<persistence_mode>Enabled</persistence_mode>\n"
+         "\t\t<pci>\n"
+         "\t\t\t<pci_bus>17</pci_bus>\n"
+         "\t\t\t<pci_bus_id>" +
+         bus_id +
+         "</pci_bus_id>\n"
+         "\t\t\t<pci_gpu_link_info>\n"
+         "\t\t\t\t<pcie_gen>\n"
+         "\t\t\t\t\t<max_link_gen>5</max_link_gen>\n"
+         "\t\t\t\t\t<current_link_gen>5</current_link_gen>\n"
+         "\t\t\t\t</pcie_gen>\n"
+         "\t\t\t</pci_gpu_link_info>\n"
+         "\t\t\t<replay_counter>" +
+         replay +
+         "</replay_counter>\n"
+         "\t\t\t<replay_rollover_counter>0</replay_rollover_counter>\n"
+         "\t\t\t<tx_util>0 KB/s</tx_util>\n"
+         "\t\t</pci>\n"
+         "\t\t<retired_pages>\n"
+         "\t\t\t<multiple_single_bit_retirement>\n"
+         "\t\t\t\t<retired_count>" +
+         retired_single +
+         "</retired_count>\n"
+         "\t\t\t\t<retired_pagelist>N/A</retired_pagelist>\n"
+         "\t\t\t</multiple_single_bit_retirement>\n"
+         "\t\t\t<double_bit_retirement>\n"
+         "\t\t\t\t<retired_count>" +
+         retired_double +
+         "</retired_count>\n"
+         "\t\t\t\t<retired_pagelist>N/A</retired_pagelist>\n"
+         "\t\t\t</double_bit_retirement>\n"
+         "\t\t\t<pending_blacklist>N/A</pending_blacklist>\n"
+         "\t\t\t<pending_retirement>N/A</pending_retirement>\n"
+         "\t\t</retired_pages>\n"
+         "\t\t<remapped_rows>" +
+         remapped +
+         "</remapped_rows>\n"
+         "\t\t<max_clocks>\n"
+         "\t\t\t<graphics_clock>1980 MHz</graphics_clock>\n"
+         "\t\t</max_clocks>\n"
+         "\t\t<fabric>\n"
+         "\t\t\t<state>" +
+         fabric_state +
+         "</state>\n"
+         "\t\t\t<status>" +
+         fabric_status +
+         "</status>\n"
+         "\t\t\t<cliqueId>0</cliqueId>\n"
+         "\t\t\t<clusterUuid>00000000-0000-0000-0000-000000000000</clusterUuid>\n"
+         "\t\t\t<health>\n"
+         "\t\t\t\t<bandwidth>N/A</bandwidth>\n"
+         "\t\t\t</health>\n"
+         "\t\t</fabric>\n"
+         "\t\t<processes>" +
+         processes +
+         "</processes>\n"
+         "\t</gpu>\n";
+}
+
+std::string remapped_rows(int corrected, int uncorrected, const std::string& pending,
+                          const std::string& failure) {
+  return "\n\t\t\t<remapped_row_corr>" + std::to_string(corrected) +
+         "</remapped_row_corr>\n"
+         "\t\t\t<remapped_row_unc>" +
+         std::to_string(uncorrected) +
+         "</remapped_row_unc>\n"
+         "\t\t\t<remapped_row_pending>" +
+         pending +
+         "</remapped_row_pending>\n"
+         "\t\t\t<remapped_row_failure>" +
+         failure +
+         "</remapped_row_failure>\n"
+         "\t\t\t<row_remapper_histogram>\n"
+         "\t\t\t\t<row_remapper_histogram_max>640 bank(s)</row_remapper_histogram_max>\n"
+         "\t\t\t</row_remapper_histogram>\n\t\t";
+}
+
+std::string process_info(const std::string& pid, const std::string& type) {
+  return "\n\t\t\t<process_info>\n"
+         "\t\t\t\t<gpu_instance_id>N/A</gpu_instance_id>\n"
+         "\t\t\t\t<compute_instance_id>N/A</compute_instance_id>\n"
+         "\t\t\t\t<pid>" +
+         pid +
+         "</pid>\n"
+         "\t\t\t\t<type>" +
+         type +
+         "</type>\n"
+         "\t\t\t\t<process_name>/usr/bin/python3 &amp; co</process_name>\n"
+         "\t\t\t\t<used_memory>1448 MiB</used_memory>\n"
+         "\t\t\t</process_info>\n\t\t";
+}
+
+std::string smi_xml(const std::string& gpus) {
+  return "<?xml version=\"1.0\" ?>\n"
+         "<!DOCTYPE nvidia_smi_log SYSTEM \"nvsmi_device_v12.dtd\">\n"
+         "<nvidia_smi_log>\n"
+         "\t<timestamp>Mon Nov 30 12:00:00 2026</timestamp>\n"
+         "\t<driver_version>575.57.08</driver_version>\n"
+         "\t<attached_gpus>2</attached_gpus>\n" +
+         gpus + "</nvidia_smi_log>\n";
+}
+
+// `nvidia-smi nvlink --status` of one GPU: `links` links, those of `inactive` "<inactive>".
+std::string nvlink_status(int gpu, int links, const std::set<int>& inactive = {}) {
+  std::string out =
+      fmt::format("GPU {}: NVIDIA H100 80GB HBM3 (UUID: GPU-{}{}{}{})\n", gpu, gpu, gpu, gpu, gpu);
+  for (int l = 0; l < links; ++l) {
+    out += inactive.count(l) ? fmt::format("\t Link {}: <inactive>\n", l)
+                             : fmt::format("\t Link {}: 26.562 GB/s\n", l);
+  }
+  return out;
+}
+
+// The two H100s: GPU 0 healthy with two rows remapped for corrected errors, three PCIe replays,
+// 18 links and three NVLink errors, a compute process of another user, a graphics one and this
+// one; GPU 1 waits for a reset to remap a row, its fabric registration is still in progress,
+// link 6 is down.
+void set_sxm_machine(const FakeNvidiaSmi& smi) {
+  const std::string self = std::to_string(::getpid());
+  smi.set("query.csv", kSxmQuery);
+  smi.set("q.xml", smi_xml(smi_xml_gpu("00000000:17:00.0", remapped_rows(2, 0, "No", "No"), "3",
+                                       "N/A", "N/A", "Completed", "Success",
+                                       process_info("4242", "C") + process_info("1802", "G") +
+                                           process_info(self, "C")) +
+                           smi_xml_gpu("00000000:3B:00.0", remapped_rows(0, 1, "Yes", "No"), "0",
+                                       "N/A", "N/A", "In Progress", "N/A", "\n\t\t\tNone\n\t\t")));
+  smi.set("nvlink-status.txt", nvlink_status(0, 18) + nvlink_status(1, 18, {6}));
+  std::string errors = "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0000)\n";
+  for (int l = 0; l < 18; ++l) {
+    errors += fmt::format(
+        "\t Link {0}: Replay Errors: {1}\n\t Link {0}: Recovery Errors: 0\n"
+        "\t Link {0}: CRC Errors: {2}\n\n",
+        l, l == 0 ? 2 : 0, l == 5 ? 1 : 0);
+  }
+  // Some drivers fold links with the same counts into one line.
+  errors +=
+      "GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-1111)\n"
+      "\t Links 0-5, 7-17: Replay/Recovery/CRC Errors: 0\n"
+      "\t Link 6: Replay Errors: 9\n";
+  smi.set("nvlink-errors.txt", errors);
+}
+
+MachineHealth read_through_nvidia_smi(const fs::path& dir) {
+  const FakeNvml nvml(dir, "init error:9\n");  // the driver is not loaded, as NVML sees it
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(h.gpu_source, "nvidia-smi") << h.gpu_unknown;
+  return h;
+}
+
+TEST(GpuHealthNvidiaSmi, ReadsRowRemappingReplaysNvlinkFabricAndProcesses) {
+  TempDir dir;
+  const FakeNvidiaSmi smi(dir.path());
+  set_sxm_machine(smi);
+  const MachineHealth h = read_through_nvidia_smi(dir.path());
+  ASSERT_EQ(h.gpus.size(), 2u);
+  const std::map<std::string, std::string> gpu0 = {
+      {"row_remap.corrected", "2"},
+      {"row_remap.uncorrected", "0"},
+      {"row_remap.pending", "0"},
+      {"row_remap.failed", "0"},
+      {"pcie.replay_count", "3"},
+      {"fabric.state", "completed"},
+      {"nvlink.active", "18"},
+      {"nvlink.errors", "3"},
+      {"processes.other", "1"},  // the graphics process and this one are not counted
+      {"retired_pages.count", "unknown: nvidia-smi: N/A"},  // Hopper retires no pages
+      {"ecc.enabled", "1"},                                 // the query's facts are still there
+  };
+  for (const auto& [name, text] : gpu0) EXPECT_EQ(fact(h.gpus[0], name), text) << name;
+  const std::map<std::string, std::string> gpu1 = {
+      {"row_remap.uncorrected", "1"}, {"row_remap.pending", "1"},      {"row_remap.failed", "0"},
+      {"pcie.replay_count", "0"},     {"fabric.state", "in progress"}, {"nvlink.active", "17"},
+      {"nvlink.errors", "0"},  // link 6's replays are not counted: it is down
+      {"processes.other", "0"},
+  };
+  for (const auto& [name, text] : gpu1) EXPECT_EQ(fact(h.gpus[1], name), text) << name;
+}
+
+TEST(GpuHealthNvidiaSmi, WhatAGpuLacksIsUnknownWithWhy) {
+  TempDir dir;
+  const FakeNvidiaSmi smi(dir.path());
+  // A T4: no row remapping (before Ampere), no fabric, no NVLink; two retired pages.
+  smi.set("query.csv",
+          "0, 00000000:17:00.0, Tesla T4, 0x1EB810DE, GPU-1, 1322, 90.04.38.00.03, "
+          "G183.0200.00.02, 575.57.08, Enabled, Enabled, 0, 0, 0, 0, No, 1, 3, 16, 16, 70.00, "
+          "70.00, 585, 5000, 1590, 5001, 0x0000000000000001\n");
+  smi.set("q.xml", smi_xml(smi_xml_gpu("00000000:17:00.0", "N/A", "[Not Supported]", "1", "1",
+                                       "N/A", "N/A", "")));
+  smi.set("nvlink-status.txt", "GPU 0: Tesla T4 (UUID: GPU-1)\n");
+  smi.set("nvlink-errors.txt", "GPU 0: Tesla T4 (UUID: GPU-1)\n");
+  const MachineHealth h = read_through_nvidia_smi(dir.path());
+  const GpuHealth& g = only_gpu(h);
+  EXPECT_EQ(fact(g, "row_remap.corrected"), "unknown: nvidia-smi: N/A");
+  EXPECT_EQ(fact(g, "row_remap.failed"), "unknown: nvidia-smi: N/A");
+  EXPECT_EQ(fact(g, "pcie.replay_count"), "unknown: not supported");
+  EXPECT_EQ(fact(g, "retired_pages.count"), "2");
+  EXPECT_EQ(fact(g, "fabric.state"), "none");  // as NVML's "not supported" reads
+  EXPECT_EQ(fact(g, "nvlink.active"), "0");
+  EXPECT_EQ(fact(g, "nvlink.errors"), "0");
+  EXPECT_EQ(fact(g, "processes.other"), "0");
+}
+
+TEST(GpuHealthNvidiaSmi, OutputItCannotReadIsUnknownQuotingIt) {
+  TempDir dir;
+  const FakeNvidiaSmi smi(dir.path());
+  set_sxm_machine(smi);
+  // -q -x fails; GPU 1's link 3 reads in a way not known here; GPU 0's error counters are
+  // missing for link 17.
+  fs::remove(dir.path() / "q.xml");
+  smi.set("nvlink-status.txt", nvlink_status(0, 18) +
+                                   "GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-1111)\n"
+                                   "\t Link 0: 26.562 GB/s\n\t Link 3: <training>\n");
+  std::string errors = "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0000)\n";
+  for (int l = 0; l < 17; ++l) errors += fmt::format("\t Link {}: Replay Errors: 0\n", l);
+  smi.set("nvlink-errors.txt", errors);
+  const MachineHealth h = read_through_nvidia_smi(dir.path());
+  ASSERT_EQ(h.gpus.size(), 2u);
+  EXPECT_EQ(fact(h.gpus[0], "row_remap.pending"), "unknown: nvidia-smi -q -x: exit status 1");
+  EXPECT_EQ(fact(h.gpus[1], "fabric.state"), "unknown: nvidia-smi -q -x: exit status 1");
+  EXPECT_EQ(fact(h.gpus[0], "nvlink.active"), "18");
+  EXPECT_EQ(fact(h.gpus[0], "nvlink.errors"),
+            "unknown: nvidia-smi nvlink -e gave no counters for the active link 17");
+  EXPECT_EQ(fact(h.gpus[1], "nvlink.active"),
+            "unknown: nvidia-smi nvlink --status wrote 'Link 3: <training>'");
+  EXPECT_EQ(fact(h.gpus[1], "nvlink.errors"), fact(h.gpus[1], "nvlink.active"));
+
+  // A GPU the XML does not list, and NVLink commands that fail.
+  smi.set("q.xml", smi_xml(smi_xml_gpu("00000000:17:00.0", remapped_rows(0, 0, "No", "No"), "0",
+                                       "0", "0", "N/A", "N/A", "")));
+  fs::remove(dir.path() / "nvlink-status.txt");
+  const MachineHealth again = read_through_nvidia_smi(dir.path());
+  ASSERT_EQ(again.gpus.size(), 2u);
+  EXPECT_EQ(fact(again.gpus[0], "row_remap.pending"), "0");
+  EXPECT_EQ(fact(again.gpus[1], "row_remap.pending"),
+            "unknown: nvidia-smi -q -x did not list 00000000:3B:00.0");
+  EXPECT_EQ(fact(again.gpus[0], "nvlink.active"),
+            "unknown: nvidia-smi nvlink --status: exit status 1");
+}
+
+TEST(GpuHealthNvidiaSmi, ItsFactsAreJudgedLikeNvmls) {
+  TempDir dir;
+  const FakeNvidiaSmi smi(dir.path());
+  set_sxm_machine(smi);
+  ResultsDocument doc;
+  doc.environment.gpu.no_device_reason = "no CUDA device";
+  doc.environment.health = read_through_nvidia_smi(dir.path());
+  const Spec spec = spec_of(
+      "gpu.row_remap.pending,==,0,,fail,any,\n"
+      "gpu.row_remap.uncorrected,<=,0,,fail,any,\n"
+      "gpu.pcie.replay_count,<=,100,,fail,any,\n"
+      "gpu.nvlink.active,==,18,,fail,any,\n"
+      "gpu.nvlink.errors,<=,10,,fail,any,\n"
+      "gpu.processes.other,==,0,,warn,any,\n"
+      "gpu.retired_pages.count,<=,10,,fail,any,\n");
+  const auto r = judge(spec, doc, "test.csv", "now");
+  const std::map<std::string, Verdict> expected = {
+      {"gpu0.row_remap.pending", Verdict::pass},     {"gpu1.row_remap.pending", Verdict::fail},
+      {"gpu0.row_remap.uncorrected", Verdict::pass}, {"gpu1.row_remap.uncorrected", Verdict::fail},
+      {"gpu0.pcie.replay_count", Verdict::pass},     {"gpu1.pcie.replay_count", Verdict::pass},
+      {"gpu0.nvlink.active", Verdict::pass},         {"gpu1.nvlink.active", Verdict::fail},
+      {"gpu0.nvlink.errors", Verdict::pass},         {"gpu1.nvlink.errors", Verdict::pass},
+      {"gpu0.processes.other", Verdict::warn},       {"gpu1.processes.other", Verdict::pass},
+      {"gpu0.retired_pages.count", Verdict::fail},
+  };
+  for (const auto& [metric, verdict] : expected) {
+    EXPECT_EQ(verdict_of(r, metric).verdict, verdict)
+        << metric << ": " << verdict_of(r, metric).reason;
+  }
+  EXPECT_EQ(verdict_of(r, "gpu0.retired_pages.count").reason, "unknown: nvidia-smi: N/A");
+  EXPECT_FALSE(r.passed);
 }
 
 struct Case {
@@ -733,6 +1105,23 @@ TEST(HealthCli, InfoAndRunRecordNvmlOnlyGpusAndTheKernelLog) {
                                    dir.path() / "check-capture");
   EXPECT_EQ(check.status, 1) << check.out << check.err;
   EXPECT_NE(check.out.find("gpu0.xid.count"), std::string::npos) << check.out;
+}
+
+TEST(HealthCli, InfoShowsTheFactsOfNvidiaSmiWhereNvmlDoesNotLoad) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), "init error:9\n");
+  const FakeNvidiaSmi smi(dir.path());
+  set_sxm_machine(smi);
+  const auto info = run_flopbench({"info"}, dir.path() / "info");
+  ASSERT_EQ(info.status, 0) << info.err;
+  for (const std::string& expected :
+       {std::string("gpu facts:  from nvidia-smi"),
+        fmt::format("  {:<32}{}", "fabric.state:", "completed"),
+        fmt::format("  {:<32}{}", "nvlink.active:", "17"),
+        fmt::format("  {:<32}{}", "row_remap.pending:", "1"),
+        fmt::format("  {:<32}{}", "retired_pages.count:", "unknown: nvidia-smi: N/A")}) {
+    EXPECT_NE(info.out.find(expected), std::string::npos) << expected << "\n" << info.out;
+  }
 }
 
 }  // namespace

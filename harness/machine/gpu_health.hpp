@@ -5,6 +5,7 @@
 // XID errors from the kernel log (kernel_log.hpp); the host's CPU count, memory and NUMA nodes.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,8 +28,10 @@ void read_gpu_health(MachineHealth& health);
 
 // The output of `nvidia-smi --query-gpu=<kNvidiaSmiHealthQuery> --format=csv,noheader,nounits`
 // (with clocks_throttle_reasons.active last for drivers before R535)
-// as GPUs with their facts (NVLink and XIDs unknown: nvidia-smi's query has no such fields).
-// Throws InputError on a row with the wrong number of fields.
+// as GPUs with their facts; those the query has no field for (row remapping, PCIe replays,
+// NVLink, the fabric, retired pages, processes) are unknown until add_nvidia_smi_details reads
+// them, and XIDs until add_xid_facts does. Throws InputError on a row with the wrong number of
+// fields.
 inline constexpr std::string_view kNvidiaSmiHealthQuery =
     "index,pci.bus_id,name,pci.device_id,uuid,serial,vbios_version,inforom.img,driver_version,"
     "persistence_mode,ecc.mode.current,ecc.errors.corrected.volatile.total,"
@@ -38,6 +41,30 @@ inline constexpr std::string_view kNvidiaSmiHealthQuery =
     "power.default_limit,clocks.applications.graphics,clocks.applications.memory,clocks.max.sm,"
     "clocks.max.memory,clocks_event_reasons.active";
 std::vector<GpuHealth> parse_nvidia_smi_health(std::string_view csv);
+
+// What one nvidia-smi command wrote to stdout, or why it gave nothing ("cannot start: ...",
+// "exit status 6: ...").
+struct CommandOutput {
+  std::optional<std::string> text;
+  std::string unknown;
+};
+
+// The other nvidia-smi commands the facts come from where NVML does not load.
+struct NvidiaSmiDetails {
+  CommandOutput xml;            // `nvidia-smi -q -x`
+  CommandOutput nvlink_status;  // `nvidia-smi nvlink --status`
+  CommandOutput nvlink_errors;  // `nvidia-smi nvlink -e`
+};
+
+// Runs the three commands of NvidiaSmiDetails.
+NvidiaSmiDetails read_nvidia_smi_details();
+
+// Adds to GPUs read by parse_nvidia_smi_health the facts its query lacks: from the XML
+// (matched by PCI bus id) row_remap.*, pcie.replay_count, fabric.state, retired_pages.count and
+// processes.other; from the NVLink commands (matched by nvidia-smi's index) nvlink.active and
+// nvlink.errors. Never throws: what an output does not give, or gives in a form not known here,
+// is unknown with why.
+void add_nvidia_smi_details(std::vector<GpuHealth>& gpus, const NvidiaSmiDetails& details);
 
 // Adds xid.count and xid.last to every GPU of `health` from `log` (unknown with its reason when
 // the log could not be read), and records where it was read.

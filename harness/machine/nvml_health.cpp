@@ -1,7 +1,7 @@
 // Health facts through NVML, loaded with dlopen from nvml_library() (telemetry.hpp). Each entry
 // point is looked up by name when it is called, so a driver that lacks one leaves only its facts
 // unknown. Signatures as nvml.h declares them: nvmlReturn_t and the enums are ints,
-// nvmlDevice_t an opaque pointer.
+// nvmlDevice_t an opaque pointer, the structs those of nvml_types.hpp.
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/machine/gpu_health.hpp"
+#include "harness/machine/nvml_types.hpp"
 #include "harness/machine/telemetry.hpp"
 
 namespace flopbench {
@@ -21,31 +22,12 @@ namespace {
 
 using Device = struct NvmlHealthDevice*;
 
-constexpr int kSuccess = 0;
-constexpr int kNotSupported = 3;      // NVML_ERROR_NOT_SUPPORTED
-constexpr int kNoPermission = 4;      // NVML_ERROR_NO_PERMISSION
-constexpr int kInsufficientSize = 7;  // NVML_ERROR_INSUFFICIENT_SIZE
-constexpr int kGpuLost = 15;          // NVML_ERROR_GPU_IS_LOST
-constexpr int kMissing = -1;          // the entry point is not in this library
-constexpr int kClockSm = 1, kClockMemory = 2;
-constexpr unsigned kMaxNvLinks = 18;  // NVML_NVLINK_MAX_LINKS
-
-struct PciInfo {  // nvmlPciInfo_t
-  char bus_id_legacy[16];
-  unsigned domain, bus, device, pci_device_id, pci_subsystem_id;
-  char bus_id[32];
-};
-struct FabricInfo {  // nvmlGpuFabricInfo_t
-  unsigned char cluster_uuid[16];
-  int status;
-  unsigned clique_id;
-  unsigned char state;
-};
-struct ProcessInfo {  // nvmlProcessInfo_t
-  unsigned pid;
-  unsigned long long used_gpu_memory;
-  unsigned gpu_instance_id, compute_instance_id;
-};
+using nvml::kGpuIsLost;
+using nvml::kInsufficientSize;
+using nvml::kNoPermission;
+using nvml::kNotSupported;
+using nvml::kSuccess;
+constexpr int kMissing = -1;  // the entry point is not in this library
 
 std::string why(int rc, const char* function) {
   switch (rc) {
@@ -55,7 +37,7 @@ std::string why(int rc, const char* function) {
       return "not supported";
     case kNoPermission:
       return "permission";
-    case kGpuLost:
+    case kGpuIsLost:
       return "the GPU is lost (fallen off the bus)";
     default:
       return fmt::format("{} failed with NVML error {}", function, rc);
@@ -152,26 +134,28 @@ void read_nvlink(const Nvml& nvml, Device d, HealthFacts& f) {
   unsigned active = 0;
   double errors = 0;
   std::string errors_unknown;
-  for (unsigned link = 0; link < kMaxNvLinks; ++link) {
-    int is_active = 0;
-    const int rc = nvml.call("nvmlDeviceGetNvLinkState", d, link, &is_active);
+  // Every link index up to the most NVML knows. nvml.h documents NVML_ERROR_INVALID_ARGUMENT for
+  // "device or link is invalid" and NVML_ERROR_NOT_SUPPORTED for "the device doesn't support this
+  // feature" (a GPU without NVLink answers it for every link); it says nothing of a GPU's links
+  // being numbered without gaps, so neither answer ends the walk: that index has no link.
+  for (unsigned link = 0; link < nvml::kMaxNvLinks; ++link) {
+    int state = 0;  // nvmlEnableState_t
+    const int rc = nvml.call("nvmlDeviceGetNvLinkState", d, link, &state);
+    if (rc == nvml::kInvalidArgument || rc == kNotSupported) continue;
     if (rc != kSuccess) {
-      // A GPU without NVLink says "not supported" for its first link; one with fewer links
-      // than the most NVML knows, for the first link it lacks.
-      if (link == 0 && rc != kNotSupported) {
-        f["nvlink.active"] = HealthFact::unknown_because(why(rc, "nvmlDeviceGetNvLinkState"));
-        f["nvlink.errors"] = f["nvlink.active"];
-        return;
-      }
-      break;
+      f["nvlink.active"] = HealthFact::unknown_because(why(rc, "nvmlDeviceGetNvLinkState"));
+      f["nvlink.errors"] = f["nvlink.active"];
+      return;
     }
-    if (is_active == 0) continue;
+    if (state != nvml::kFeatureEnabled) continue;
     ++active;
-    // DL replay, DL recovery, DL CRC flit, DL CRC data.
+    // DL replay, DL recovery, DL CRC flit, DL CRC data (nvmlNvLinkErrorCounter_t 0-3).
     for (int counter = 0; counter < 4 && errors_unknown.empty(); ++counter) {
       unsigned long long value = 0;
       const int crc = nvml.call("nvmlDeviceGetNvLinkErrorCounter", d, link, counter, &value);
-      if (crc != kSuccess) errors_unknown = why(crc, "nvmlDeviceGetNvLinkErrorCounter");
+      if (crc != kSuccess) {
+        errors_unknown = why(crc, "nvmlDeviceGetNvLinkErrorCounter");
+      }
       errors += double(value);
     }
   }
@@ -182,7 +166,7 @@ void read_nvlink(const Nvml& nvml, Device d, HealthFacts& f) {
 
 // The NVLink fabric a GPU registers with (NVSwitch systems); "none" for a GPU outside one.
 void read_fabric(const Nvml& nvml, Device d, HealthFacts& f) {
-  FabricInfo fabric{};
+  nvml::FabricInfo fabric{};
   const int rc = nvml.call("nvmlDeviceGetGpuFabricInfo", d, &fabric);
   if (rc == kNotSupported) {
     f["fabric.state"] = HealthFact::of_text("none");  // a GPU outside an NVLink fabric
@@ -193,7 +177,7 @@ void read_fabric(const Nvml& nvml, Device d, HealthFacts& f) {
                                                     "completed"};
     std::string state = fabric.state < kStates.size() ? kStates[fabric.state]
                                                       : fmt::format("state {}", fabric.state);
-    if (fabric.state == 3 && fabric.status != kSuccess) {
+    if (fabric.state == nvml::kFabricStateCompleted && fabric.status != kSuccess) {
       state += fmt::format(" with NVML error {}", fabric.status);
     }
     f["fabric.state"] = HealthFact::of_text(state);
@@ -210,10 +194,10 @@ void read_power_and_clocks(const Nvml& nvml, Device d, HealthFacts& f) {
   derive_power_limit_percent(f);
   for (const auto& [name, function, type] :
        std::array<std::tuple<const char*, const char*, int>, 4>{{
-           {"clocks.applications_sm_mhz", "nvmlDeviceGetApplicationsClock", kClockSm},
-           {"clocks.applications_memory_mhz", "nvmlDeviceGetApplicationsClock", kClockMemory},
-           {"clocks.max_sm_mhz", "nvmlDeviceGetMaxClockInfo", kClockSm},
-           {"clocks.max_memory_mhz", "nvmlDeviceGetMaxClockInfo", kClockMemory},
+           {"clocks.applications_sm_mhz", "nvmlDeviceGetApplicationsClock", nvml::kClockSm},
+           {"clocks.applications_memory_mhz", "nvmlDeviceGetApplicationsClock", nvml::kClockMem},
+           {"clocks.max_sm_mhz", "nvmlDeviceGetMaxClockInfo", nvml::kClockSm},
+           {"clocks.max_memory_mhz", "nvmlDeviceGetMaxClockInfo", nvml::kClockMem},
        }}) {
     u = 0;
     const int rc = nvml.call(function, d, type, &u);
@@ -237,7 +221,7 @@ void read_power_and_clocks(const Nvml& nvml, Device d, HealthFacts& f) {
 // Compute processes on the GPU other than this one.
 HealthFact other_processes(const Nvml& nvml, Device d) {
   const char* function = "nvmlDeviceGetComputeRunningProcesses_v3";
-  std::vector<ProcessInfo> infos(64);
+  std::vector<nvml::ProcessInfo> infos(64);
   for (int attempt = 0; attempt < 3; ++attempt) {
     unsigned count = static_cast<unsigned>(infos.size());
     int rc = nvml.call(function, d, &count, infos.data());
@@ -253,7 +237,7 @@ HealthFact other_processes(const Nvml& nvml, Device d) {
     const auto self = static_cast<unsigned>(::getpid());
     return HealthFact::of(
         double(std::count_if(infos.begin(), infos.begin() + count,
-                             [&](const ProcessInfo& p) { return p.pid != self; })));
+                             [&](const nvml::ProcessInfo& p) { return p.pid != self; })));
   }
   return HealthFact::unknown_because("the list of processes kept growing");
 }
@@ -266,7 +250,7 @@ GpuHealth read_gpu(const Nvml& nvml, Device d, int index) {
   if (nvml.call("nvmlDeviceGetName", d, name.data(), unsigned(name.size() - 1)) == kSuccess) {
     g.name = name.data();
   }
-  PciInfo pci{};
+  nvml::PciInfo pci{};
   if (nvml.call("nvmlDeviceGetPciInfo_v3", d, &pci) == kSuccess) {
     g.pci_bus_id = pci.bus_id;
     g.pci_device_id =

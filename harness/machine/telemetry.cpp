@@ -35,6 +35,7 @@
 #include <utility>
 
 #include "harness/core/types.hpp"
+#include "harness/machine/nvml_types.hpp"
 
 extern char** environ;
 
@@ -233,13 +234,14 @@ class NvidiaSmiSource final : public TelemetrySource {
 
 // The few NVML entry points used, declared here because nvml.h is not part of every CUDA
 // toolkit. As nvml.h has them: nvmlReturn_t is an enum with NVML_SUCCESS = 0, nvmlDevice_t an
-// opaque pointer, and the enum arguments (nvmlClockType_t, nvmlTemperatureSensors_t) are ints.
+// opaque pointer, and the enum arguments (nvmlClockType_t, nvmlTemperatureSensors_t) are ints
+// (their values in nvml_types.hpp).
 using NvmlReturn = int;
 using NvmlDevice = struct NvmlDeviceOpaque*;
-constexpr NvmlReturn kNvmlSuccess = 0;
-constexpr int kNvmlClockSm = 1;         // NVML_CLOCK_SM
-constexpr int kNvmlClockMem = 2;        // NVML_CLOCK_MEM
-constexpr int kNvmlTemperatureGpu = 0;  // NVML_TEMPERATURE_GPU
+constexpr NvmlReturn kNvmlSuccess = nvml::kSuccess;
+constexpr int kNvmlClockSm = nvml::kClockSm;
+constexpr int kNvmlClockMem = nvml::kClockMem;
+constexpr int kNvmlTemperatureGpu = nvml::kTemperatureGpu;
 
 struct NvmlApi {
   NvmlReturn (*init)() = nullptr;      // nvmlInit_v2
