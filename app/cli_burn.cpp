@@ -23,6 +23,7 @@
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
+#include "harness/machine/load_sampler.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
@@ -78,6 +79,12 @@ void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
       };
       telemetry = part(t.sm_clock_mhz, "MHz") + part(t.temperature_c, "C") + part(t.power_w, "W") +
                   (t.throttled ? ", throttled" : "");
+    }
+    if (!d.cpu_load.empty()) {
+      const CpuBurnReading& r = d.cpu_load.back();
+      telemetry =
+          fmt::format(", other processes {:.2f} CPUs, steal {:.2f}{}", r.other_cpus, r.steal_cpus,
+                      r.clock_mhz ? fmt::format(", {:.0f} MHz", *r.clock_mhz) : "");
     }
     fmt::print("  [{:>5.0f} s] {:<5} {} runs, {:.1f} {}{}{}\n", elapsed_s, d.device.label(),
                d.iterations, d.throughput.empty() ? 0 : d.throughput.back().gflops,
@@ -172,6 +179,16 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                             keep(so_far);
                           }};
     if (source) observer.telemetry = [&] { return source->read(gpu_devices); };
+    CpuLoadReader cpu_load;  // read by the burn's sampler thread only
+    if (std::ranges::any_of(targets, [](const BurnTarget& t) { return !t.device.on_gpu(); })) {
+      observer.cpu_load = [&]() -> std::optional<CpuBurnReading> {
+        const std::optional<LoadInterval> load = cpu_load.next();
+        if (!load) return std::nullopt;
+        return CpuBurnReading{.other_cpus = load->other_cpus,
+                              .steal_cpus = load->steal_cpus,
+                              .clock_mhz = cpufreq_mean_mhz()};
+      };
+    }
     keep(burn(targets, settings, observer));
     for (std::size_t i = earlier; i < doc.burn->devices.size(); ++i) {
       const BurnDevice& d = doc.burn->devices[i];

@@ -69,9 +69,10 @@ Table burn_table(const BurnResult& burn) {
            {"verdict"},
            {"runs", true},
            {"seconds", true},
-           {"median throughput", true},
-           {"throughput drop", true},
-           {"throttled readings", true},
+           {"median", true},
+           {"drop", true},
+           {"throttled", true},
+           {"others' CPUs", true},
            {"why"}},
           {}};
   for (const BurnDevice& d : burn.devices) {
@@ -84,7 +85,7 @@ Table burn_table(const BurnResult& burn) {
                              : std::string("-"),
          d.telemetry.empty() ? "-"
                              : fmt::format("{} of {}", d.throttled_readings(), d.telemetry.size()),
-         d.why});
+         d.most_foreign_cpus() ? fmt::format("{:.2f}", *d.most_foreign_cpus()) : "-", d.why});
   }
   return t;
 }
@@ -118,6 +119,25 @@ std::string telemetry_chart(const std::vector<const BurnDevice*>& devices, std::
     if (!s.points.empty()) series.push_back(std::move(s));
   }
   return time_series_svg(title, unit, series);
+}
+
+// The CPU's foreign load (other processes, steal) and, where known, its clock.
+std::string cpu_load_chart(const std::vector<const BurnDevice*>& devices) {
+  std::vector<TimeSeries> load, clock;
+  for (const BurnDevice* d : devices) {
+    if (d->cpu_load.empty()) continue;
+    const std::string name = d->device.label();
+    TimeSeries other{name + " other processes", {}}, steal{name + " steal", {}}, mhz{name, {}};
+    for (const CpuBurnReading& r : d->cpu_load) {
+      other.points.emplace_back(r.at_s, r.other_cpus);
+      steal.points.emplace_back(r.at_s, r.steal_cpus);
+      if (r.clock_mhz) mhz.points.emplace_back(r.at_s, *r.clock_mhz);
+    }
+    load.push_back(std::move(other));
+    load.push_back(std::move(steal));
+    if (!mhz.points.empty()) clock.push_back(std::move(mhz));
+  }
+  return time_series_svg("foreign load", "CPUs", load) + time_series_svg("CPU clock", "MHz", clock);
 }
 
 }  // namespace
@@ -193,9 +213,12 @@ std::string burn_markdown_section(const BurnResult& burn) {
   std::string out =
       fmt::format("\n## Burn-in\n\n{}\n\n{}", burn_summary(burn), burn_table(burn).markdown());
   out +=
-      "\nThe per-second throughput and GPU telemetry are in results.json "
-      "(`burn.devices[].throughput`, "
-      "`.telemetry`) and charted in report.html.\n";
+      "\nThe per-second throughput, GPU telemetry and CPU load are in results.json "
+      "(`burn.devices[].throughput`, `.telemetry`, `.cpu_load`) and charted in report.html. "
+      "Median: of the throughput points; drop: from the first quarter of the burn to the last; "
+      "throttled: GPU telemetry readings with a throttling reason; others' CPUs: the most CPU "
+      "time that other processes and other guests (steal) took in one second of the CPU's "
+      "burn.\n";
   return out;
 }
 
@@ -220,6 +243,7 @@ std::string burn_html_section(const BurnResult& burn) {
     out += telemetry_chart(devices, "temperature", "°C",
                            [](const GpuTelemetry& t) { return t.temperature_c; });
     out += telemetry_chart(devices, "power", "W", [](const GpuTelemetry& t) { return t.power_w; });
+    out += cpu_load_chart(devices);
   }
   return out;
 }

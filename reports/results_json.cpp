@@ -321,6 +321,14 @@ void fields(S& s, Of<BurnTelemetry>) {
 }
 
 template <class S>
+void fields(S& s, Of<CpuBurnReading>) {
+  s("at_s", &CpuBurnReading::at_s);
+  s("other_cpus", &CpuBurnReading::other_cpus);
+  s("steal_cpus", &CpuBurnReading::steal_cpus);
+  s("clock_mhz", &CpuBurnReading::clock_mhz);
+}
+
+template <class S>
 void fields(S& s, Of<BurnDevice>) {
   using R = BurnDevice;
   s("device", &R::device);
@@ -336,6 +344,7 @@ void fields(S& s, Of<BurnDevice>) {
   s.derived("throughput_drop", [](const R& r) { return write_value(r.throughput_drop()); });
   s("throughput", &R::throughput);
   s("telemetry", &R::telemetry);
+  s.added_later("cpu_load", &R::cpu_load);
 }
 
 template <class S>

@@ -80,6 +80,36 @@ TEST(BurnTelemetry, ReadingsJoinTheirGpuAndThrottlingDegrades) {
   EXPECT_EQ(devices[0].throttled_readings(), static_cast<int>(devices[0].telemetry.size()));
 }
 
+// The CPU load observer's readings join the CPU's series, stamped with the time since the start;
+// GPUs get none.
+TEST(BurnTelemetry, CpuLoadJoinsTheCpuOnly) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  const std::vector<BurnTarget> targets = {{omp, DeviceRef::gpu({0})}, {omp, DeviceRef::cpu()}};
+  const BurnSettings settings{.precision = Precision::fp32,
+                              .problem = Problem::matrix(48, 40, 32),
+                              .duration_s = 2.2,
+                              .seed = testing::fresh_seed(),
+                              .window_s = 0.25};
+  std::atomic<int> reads = 0;
+  BurnObserver observer;
+  observer.cpu_load = [&]() -> std::optional<CpuBurnReading> {
+    if (++reads == 1) return std::nullopt;  // no interval yet
+    return CpuBurnReading{.other_cpus = 0.5, .steal_cpus = 0.25 * reads, .clock_mhz = 3000};
+  };
+  const auto devices = burn(targets, settings, observer);
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_TRUE(devices[0].cpu_load.empty());
+  EXPECT_FALSE(devices[0].most_foreign_cpus().has_value());
+  const BurnDevice& cpu = devices[1];
+  ASSERT_GE(cpu.cpu_load.size(), 1u);
+  ASSERT_LE(cpu.cpu_load.size(), 3u);  // about once a second
+  EXPECT_GT(cpu.cpu_load.front().at_s, 0.5);
+  EXPECT_EQ(cpu.cpu_load.front().steal_cpus, 0.5);
+  EXPECT_EQ(cpu.cpu_load.front().clock_mhz, 3000);
+  EXPECT_DOUBLE_EQ(*cpu.most_foreign_cpus(), 0.5 + 0.25 * (1 + cpu.cpu_load.size()));
+}
+
 TEST(BurnRecord, ThroughputDropComparesTheFirstQuarterWithTheLast) {
   BurnDevice d;
   EXPECT_FALSE(d.throughput_drop().has_value());
@@ -160,6 +190,36 @@ TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
   EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| gpu1 +\| FP64 +\| FAULTY +\|)"))) << md;
   EXPECT_NE(md.find("## GPU memory test"), std::string::npos);
   EXPECT_EQ(md.find("No measurements."), std::string::npos);
+}
+
+// A CPU's load readings survive results.json and are charted, without a clock where none was
+// read; the markdown table gives the most that others took.
+TEST(BurnReport, CpuLoadIsKeptAndCharted) {
+  ResultsDocument doc = burn_document();
+  BurnDevice cpu{.device = DeviceRef::cpu(),
+                 .implementation = "omp",
+                 .precision = Precision::fp64,
+                 .problem = Problem::matrix(2048, 2048, 2048),
+                 .iterations = 20,
+                 .seconds = 600};
+  cpu.throughput = {{1, 80}, {2, 40}};
+  cpu.cpu_load = {{.at_s = 1, .other_cpus = 0.02, .steal_cpus = 0},
+                  {.at_s = 2, .other_cpus = 0.9, .steal_cpus = 0.35}};
+  doc.burn->devices.push_back(cpu);
+  const nlohmann::json j = to_json(doc);
+  EXPECT_EQ(j["burn"]["devices"][2]["cpu_load"][1]["other_cpus"], 0.9);
+  EXPECT_TRUE(j["burn"]["devices"][2]["cpu_load"][1]["clock_mhz"].is_null());
+  EXPECT_EQ(to_json(results_from_json(j)), j);
+  nlohmann::json older = j;  // a file from before the CPU's load was read
+  older["burn"]["devices"][2].erase("cpu_load");
+  EXPECT_TRUE(results_from_json(older).burn->devices[2].cpu_load.empty());
+  const std::string html = HtmlPrinter().print(doc);
+  EXPECT_NE(html.find("aria-label=\"foreign load\""), std::string::npos);
+  EXPECT_NE(html.find("cpu other processes"), std::string::npos);
+  EXPECT_NE(html.find("cpu steal"), std::string::npos);
+  EXPECT_EQ(html.find("aria-label=\"CPU clock\""), std::string::npos);
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| cpu +\| FP64 +\| OK .*\| +1\.25 \|)"))) << md;
 }
 
 AcceptanceResult check_rows(const std::string& rows, const ResultsDocument& doc) {

@@ -728,6 +728,11 @@ TEST_F(Cli, BurnWritesItsResultsAndCheckJudgesThem) {
   EXPECT_EQ(cpu.verdict, BurnVerdict::ok) << cpu.why;
   EXPECT_GE(cpu.seconds, 3);
   EXPECT_GE(cpu.throughput.size(), 3u);  // one point a second
+  EXPECT_GE(cpu.cpu_load.size(), 2u);    // and a load reading
+  for (const CpuBurnReading& r : cpu.cpu_load) {
+    EXPECT_GE(r.other_cpus, 0);
+    EXPECT_GE(r.steal_cpus, 0);
+  }
   for (std::size_t i = 1; i < cpu.throughput.size(); ++i) {
     EXPECT_GT(cpu.throughput[i].at_s, cpu.throughput[i - 1].at_s);
     EXPECT_GT(cpu.throughput[i].gflops, 0);
@@ -735,6 +740,7 @@ TEST_F(Cli, BurnWritesItsResultsAndCheckJudgesThem) {
   const std::string html = read_text(out / "report.html");
   EXPECT_NE(html.find("<h2 id=\"burn\">Burn-in</h2>"), std::string::npos);
   EXPECT_NE(html.find("aria-label=\"throughput\""), std::string::npos);
+  EXPECT_NE(html.find("aria-label=\"foreign load\""), std::string::npos);
   EXPECT_NE(html.find("<polyline"), std::string::npos);
   const std::string md = read_text(out / "report.md");
   EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| cpu +\| FP64 +\| OK +\|)"))) << md;

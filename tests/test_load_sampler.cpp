@@ -138,5 +138,20 @@ TEST(LoadSampler, CpuHogInAnotherProcessIsContention) {
   EXPECT_GT(result.load->other_cpus.median, 0.5);
 }
 
+// The interval reader behind the sampler and the CPU burn: nothing over an interval too short
+// for /proc/stat's ticks, then the other process's CPU.
+TEST(LoadSampler, CpuLoadReaderGivesTheLoadSinceItsLastReading) {
+  const testing::CpuHog hog;
+  CpuLoadReader reader;
+  ASSERT_TRUE(reader.readable());
+  EXPECT_FALSE(reader.next().has_value());
+  std::this_thread::sleep_for(500ms);
+  const std::optional<LoadInterval> load = reader.next();
+  ASSERT_TRUE(load.has_value());
+  EXPECT_GT(load->other_cpus, 0.5);
+  EXPECT_GE(load->steal_cpus, 0);
+  EXPECT_GT(load->load_average, 0);
+}
+
 }  // namespace
 }  // namespace flopbench

@@ -50,4 +50,12 @@ int BurnDevice::throttled_readings() const {
                     [](const BurnTelemetry& t) { return t.reading.throttled; }));
 }
 
+std::optional<double> BurnDevice::most_foreign_cpus() const {
+  std::optional<double> most;
+  for (const CpuBurnReading& r : cpu_load) {
+    most = std::max(most.value_or(0), r.other_cpus + r.steal_cpus);
+  }
+  return most;
+}
+
 }  // namespace flopbench

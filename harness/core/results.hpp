@@ -303,6 +303,15 @@ struct BurnTelemetry {
   GpuTelemetry reading;
 };
 
+// The CPU's load over about one second of a burn-in (harness/machine/load_sampler.hpp): what
+// else ran on it, which a CPU burn has no sibling to show.
+struct CpuBurnReading {
+  double at_s = 0;        // since the burn started
+  double other_cpus = 0;  // CPU time of other processes, in CPUs (1.0 = one CPU all the time)
+  double steal_cpus = 0;  // time the hypervisor gave to other guests, in CPUs
+  std::optional<double> clock_mhz;  // the CPUs' mean clock, where the kernel reports it (cpufreq)
+};
+
 // One device burned at one precision.
 struct BurnDevice {
   DeviceRef device;
@@ -313,6 +322,7 @@ struct BurnDevice {
   double seconds = 0;           // from the start to the last run's end
   std::vector<BurnPoint> throughput;
   std::vector<BurnTelemetry> telemetry;  // GPUs with a telemetry source; empty otherwise
+  std::vector<CpuBurnReading> cpu_load;  // the CPU, where /proc can be read; empty for GPUs
   std::string fault;  // "iteration 7: element 3 (row 3, column 0) is nan"; "" when none
   BurnVerdict verdict = BurnVerdict::ok;
   std::string why;  // the verdict's reason; "" for OK
@@ -325,6 +335,9 @@ struct BurnDevice {
   std::optional<double> throughput_drop() const;
   // The telemetry readings with a throttling reason.
   int throttled_readings() const;
+  // The most CPU that other processes and other guests (steal) took in one cpu_load reading;
+  // empty without readings.
+  std::optional<double> most_foreign_cpus() const;
 };
 
 struct BurnResult {

@@ -134,38 +134,27 @@ std::optional<MachineLoad> load_over_one_second() {
   return sampler.stop().load;
 }
 
-LoadSampler::LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,
-                         std::chrono::milliseconds period)
-    : cpus_in_use_(cpus_in_use), source_(source), gpus_(std::move(gpus)), period_(period) {
-  last_ = read_cpu();
-  thread_ = std::thread([this] { loop(); });
-}
+CpuLoadReader::CpuLoadReader() : last_(read()) {}
 
-LoadSampler::~LoadSampler() {
-  if (thread_.joinable()) stop();
-}
-
-std::optional<LoadSampler::CpuReading> LoadSampler::read_cpu() const {
+std::optional<CpuLoadReader::Reading> CpuLoadReader::read() {
   try {
-    return CpuReading{std::chrono::steady_clock::now(), parse_proc_stat(read_text("/proc/stat")),
-                      process_cpu_seconds()};
+    return Reading{std::chrono::steady_clock::now(), parse_proc_stat(read_text("/proc/stat")),
+                   process_cpu_seconds()};
   } catch (const std::exception&) {
     return std::nullopt;  // no /proc: no load figures, the measurement goes on
   }
 }
 
-void LoadSampler::take_reading() {
-  if (source_ && !gpus_.empty()) gpu_rounds_.push_back(source_->read(gpus_));
-  if (!cpu_readable_) return;
-  const auto now = read_cpu();
-  if (!now || !last_) {
-    cpu_readable_ = false;
-    return;
+std::optional<LoadInterval> CpuLoadReader::next() {
+  if (!last_) return std::nullopt;
+  const auto now = read();
+  if (!now) {
+    last_.reset();
+    return std::nullopt;
   }
   const double wall = std::chrono::duration<double>(now->at - last_->at).count();
   static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
-  // /proc/stat counts in ticks (10 ms): a much shorter interval would be mostly rounding.
-  if (wall < 0.05) return;
+  if (wall < 0.05) return std::nullopt;
   LoadInterval i;
   const double busy_s = (now->ticks.busy - last_->ticks.busy) / ticks_per_s;
   i.other_cpus = std::max(0.0, busy_s - (now->self_cpu_s - last_->self_cpu_s)) / wall;
@@ -174,8 +163,42 @@ void LoadSampler::take_reading() {
     i.load_average = parse_loadavg(read_text("/proc/loadavg")).value_or(0);
   } catch (const std::exception&) {
   }
-  intervals_.push_back(i);
   last_ = now;
+  return i;
+}
+
+std::optional<double> cpufreq_mean_mhz() {
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  double sum_khz = 0;
+  for (long cpu = 0; cpu < cpus; ++cpu) {
+    try {
+      const std::string text =
+          read_text(fmt::format("/sys/devices/system/cpu/cpu{}/cpufreq/scaling_cur_freq", cpu));
+      double khz = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), khz);
+      if (ec != std::errc() || khz <= 0) return std::nullopt;
+      sum_khz += khz;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  if (cpus <= 0) return std::nullopt;
+  return sum_khz / static_cast<double>(cpus) / 1e3;
+}
+
+LoadSampler::LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,
+                         std::chrono::milliseconds period)
+    : cpus_in_use_(cpus_in_use), source_(source), gpus_(std::move(gpus)), period_(period) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+LoadSampler::~LoadSampler() {
+  if (thread_.joinable()) stop();
+}
+
+void LoadSampler::take_reading() {
+  if (source_ && !gpus_.empty()) gpu_rounds_.push_back(source_->read(gpus_));
+  if (const auto i = cpu_.next()) intervals_.push_back(*i);
 }
 
 void LoadSampler::loop() {
@@ -192,7 +215,7 @@ LoadSampler::Result LoadSampler::stop() {
   thread_.join();
   take_reading();
   Result result;
-  if (cpu_readable_ && !intervals_.empty()) {
+  if (cpu_.readable() && !intervals_.empty()) {
     result.load =
         summarise_load(intervals_, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), cpus_in_use_);
   }

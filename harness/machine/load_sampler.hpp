@@ -37,6 +37,30 @@ struct LoadInterval {
   double load_average = 0;
 };
 
+// The load since the previous reading, reading /proc/stat (and /proc/loadavg) each time.
+class CpuLoadReader {
+ public:
+  CpuLoadReader();  // takes the first reading
+  // The load since the previous reading; nullopt when /proc cannot be read (readable() is then
+  // false for good) or when less than 50 ms have passed (/proc/stat counts in 10 ms ticks, so a
+  // shorter interval would be mostly rounding; the previous reading is kept).
+  std::optional<LoadInterval> next();
+  bool readable() const { return last_.has_value(); }
+
+ private:
+  struct Reading {
+    std::chrono::steady_clock::time_point at;
+    CpuTicks ticks;
+    double self_cpu_s = 0;
+  };
+  static std::optional<Reading> read();
+  std::optional<Reading> last_;
+};
+
+// The CPUs' mean current clock in MHz from cpufreq (scaling_cur_freq); nullopt where the kernel
+// does not report it, as on most virtual machines.
+std::optional<double> cpufreq_mean_mhz();
+
 // The spread of the intervals, and whether other processes and steal took, on average, at
 // least a quarter of a CPU more than the CPUs the measurement left free (cpus - cpus_in_use).
 MachineLoad summarise_load(const std::vector<LoadInterval>& intervals, int cpus, int cpus_in_use);
@@ -75,12 +99,6 @@ class LoadSampler {
   Result stop();
 
  private:
-  struct CpuReading {
-    std::chrono::steady_clock::time_point at;
-    CpuTicks ticks;
-    double self_cpu_s = 0;
-  };
-  std::optional<CpuReading> read_cpu() const;
   void take_reading();
   void loop();
 
@@ -88,10 +106,9 @@ class LoadSampler {
   TelemetrySource* source_;
   std::vector<GpuDevice> gpus_;
   std::chrono::milliseconds period_;
-  std::optional<CpuReading> last_;
+  CpuLoadReader cpu_;
   std::vector<LoadInterval> intervals_;
   std::vector<std::vector<GpuTelemetry>> gpu_rounds_;
-  bool cpu_readable_ = true;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -173,20 +173,25 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     const decltype(stop_sampler)& run;
     ~OnExit() { run(); }
   } stop_on_exit{stop_sampler};
-  if (observer.telemetry) {
+  if (observer.telemetry || observer.cpu_load) {
     sampler = std::jthread([&] {
       auto next = Clock::now();
       for (;;) {
-        std::vector<GpuTelemetry> readings = observer.telemetry();
+        std::vector<GpuTelemetry> readings;
+        if (observer.telemetry) readings = observer.telemetry();
+        std::optional<CpuBurnReading> cpu;
+        if (observer.cpu_load) cpu = observer.cpu_load();
         const double at = seconds_between(start, Clock::now());
         {
           const std::lock_guard lock(mutex);
-          for (GpuTelemetry& r : readings) {
-            for (BurnDevice& d : devices) {
-              if (d.device.on_gpu() && d.device.label() == r.device &&
-                  !finished(d, settings.duration_s)) {
-                d.telemetry.push_back({at, r});
-              }
+          for (BurnDevice& d : devices) {
+            if (finished(d, settings.duration_s)) continue;
+            if (!d.device.on_gpu() && cpu) {
+              d.cpu_load.push_back(*cpu);
+              d.cpu_load.back().at_s = at;
+            }
+            for (const GpuTelemetry& r : readings) {
+              if (d.device.on_gpu() && d.device.label() == r.device) d.telemetry.push_back({at, r});
             }
           }
         }

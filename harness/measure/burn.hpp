@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ struct BurnObserver {
   // Reads the GPUs' telemetry; called about once a second on a thread of its own, each reading
   // (device "gpu<N>") joining that GPU's series. Empty: no telemetry.
   std::function<std::vector<GpuTelemetry>()> telemetry;
+  // Reads the CPU's load since its last call, on the same thread and schedule, the reading
+  // joining the CPU's `cpu_load` (its at_s is set here). Empty, or nullopt: no reading.
+  std::function<std::optional<CpuBurnReading>()> cpu_load;
 };
 
 // Runs every target at once until settings.duration_s has passed, an interrupt is requested
