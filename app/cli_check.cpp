@@ -13,9 +13,11 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "harness/core/sizes.hpp"
+#include "harness/machine/gpu_health.hpp"
 #include "harness/machine/inventory.hpp"
 #include "reports/acceptance/fleet_judge.hpp"
 #include "reports/acceptance/generate.hpp"
+#include "reports/acceptance/health_judge.hpp"
 #include "reports/acceptance/judge.hpp"
 #include "reports/acceptance/spec.hpp"
 #include "reports/acceptance_report.hpp"
@@ -42,8 +44,11 @@ std::vector<fs::path> spec_dirs() {
 }
 
 // The shipped spec for this machine: the first (by file name) keyed to the name of its first
-// GPU; on a machine without a GPU, the first keyed to no GPU at all (cpu-only.csv).
-SpecChoice auto_spec(const GpuInventory& gpu) {
+// GPU; where CUDA sees none but the health facts name one (a build without CUDA, a broken CUDA
+// install), keyed to the first that they name, so that its GPU criteria fail as not measured
+// rather than a CPU spec passing; on a machine without a GPU, the first keyed to no GPU at all
+// (cpu-only.csv).
+SpecChoice auto_spec(const Environment& env) {
   const auto dirs = spec_dirs();
   const auto dir_it = std::find_if(dirs.begin(), dirs.end(), [](const fs::path& d) {
     std::error_code ec;
@@ -62,29 +67,35 @@ SpecChoice auto_spec(const GpuInventory& gpu) {
     if (entry.path().extension() == ".csv") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
-  const GpuDevice* first_gpu = gpu.devices.empty() ? nullptr : &gpu.devices.front();
-  const std::string gpu_name = first_gpu ? first_gpu->name : "";
+  const auto unseen = gpus_only_health_names(env);
+  const GpuDevice* first_gpu = !env.gpu.devices.empty() ? &env.gpu.devices.front()
+                               : !unseen.empty()        ? &unseen.front()
+                                                        : nullptr;
+  const std::string machine =
+      !first_gpu       ? "a machine without a GPU"
+      : unseen.empty() ? "GPU '" + first_gpu->name + "'"
+                       : fmt::format("GPU '{}' named by {}; CUDA sees no GPU: {}", first_gpu->name,
+                                     health_gpu_source(*env.health), no_gpu_reason(env.gpu));
   for (const auto& file : files) {
     Spec spec = read_spec(file);
     const auto patterns = spec_gpu_patterns(spec);
     const bool match =
-        gpu_name.empty() ? patterns.empty()
-                         : std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-                             return applies_to_gpu(p, *first_gpu);
-                           });
+        !first_gpu ? patterns.empty()
+                   : std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+                       return applies_to_gpu(p, *first_gpu);
+                     });
     if (!match) continue;
-    fmt::print("spec: auto -> {} (for {})\n", file.string(),
-               gpu_name.empty() ? "a machine without a GPU" : "GPU '" + gpu_name + "'");
+    fmt::print("spec: auto -> {} (for {})\n", file.string(), machine);
     return {std::move(spec), "auto: " + file.string()};
   }
   throw InputError(fmt::format(
       "--spec auto: no spec in {} is for {}; give one with --spec FILE, or make one from a golden "
       "run with 'flopbench spec generate'",
-      dir_it->string(), gpu_name.empty() ? "a machine without a GPU" : "GPU '" + gpu_name + "'"));
+      dir_it->string(), machine));
 }
 
-SpecChoice choose_spec(const std::string& option, const GpuInventory& gpu) {
-  if (option == "auto") return auto_spec(gpu);
+SpecChoice choose_spec(const std::string& option, const Environment& env) {
+  if (option == "auto") return auto_spec(env);
   return {read_spec(option), option};
 }
 
@@ -126,7 +137,7 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   if (opt.spec != "auto") fixed = choose_spec(opt.spec, {});
   judge_fleet(
       fleet,
-      [&](const ResultsDocument& doc) { return fixed ? *fixed : auto_spec(doc.environment.gpu); },
+      [&](const ResultsDocument& doc) { return fixed ? *fixed : auto_spec(doc.environment); },
       opt.spec, utc_now());
   write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
   for (const auto& n : fleet.nodes) {
@@ -164,7 +175,7 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   fs::path results_file;
   if (!opt.results.empty()) {
     doc = read_results_file(opt.results);
-    if (!chosen) chosen = choose_spec(opt.spec, doc.environment.gpu);
+    if (!chosen) chosen = choose_spec(opt.spec, doc.environment);
     doc.acceptance = judge(chosen->spec, doc, chosen->label, utc_now());
     results_file = opt.results;
     // Through the model: the reader kept the fields this version does not know, and the writer
@@ -176,7 +187,13 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
       write_outputs(doc, results_file.has_parent_path() ? results_file.parent_path() : ".", false);
     }
   } else {
-    if (!chosen) chosen = choose_spec(opt.spec, gpu_inventory());
+    if (!chosen) {
+      // The GPUs CUDA sees, and those NVML or nvidia-smi name where CUDA sees none.
+      Environment here;
+      here.gpu = gpu_inventory();
+      here.health = collect_health(here.gpu);
+      chosen = choose_spec(opt.spec, here);
+    }
     Selection sel;
     if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
     MeasuredRun run =

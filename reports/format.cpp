@@ -281,6 +281,27 @@ std::string Table::html() const {
   return out + "</tbody>\n</table>\n";
 }
 
+std::vector<Table> gpu_health_tables(const MachineHealth& h) {
+  std::vector<const GpuHealth*> gpus;
+  for (const auto& g : h.gpus) gpus.push_back(&g);
+  std::vector<Table> tables;
+  if (gpus.empty()) return tables;
+  for (const auto& row : gpu_health_rows(gpus)) {
+    // A group's table is where its first fact is, and holds all of its facts.
+    auto t = std::find_if(tables.begin(), tables.end(),
+                          [&](const Table& x) { return x.columns.front().title == row.group; });
+    if (t == tables.end()) {
+      t = tables.emplace(tables.end());
+      t->columns.push_back({std::string(row.group)});
+      for (const auto* g : gpus) t->columns.push_back({fmt::format("gpu{}", g->index)});
+    }
+    std::vector<std::string> cells = {row.name};
+    for (const auto* g : gpus) cells.push_back(gpu_fact_text(*g, row.name));
+    t->rows.push_back(std::move(cells));
+  }
+  return tables;
+}
+
 Table group_table(const Group& g) {
   const auto any = [&](auto has) { return std::any_of(g.records.begin(), g.records.end(), has); };
   const bool bandwidth = info(g.workload).bound == Bound::bandwidth;

@@ -135,6 +135,30 @@ std::vector<std::string> library_items(const Environment& env);
 // "OMP_PLACES=(unset)", one item per OpenMP variable.
 std::vector<std::string> openmp_items(const Environment& env);
 
+// ---- health facts -----------------------------------------------------------------------------
+// The one wording and order of the health facts (harness/core/health.hpp), shared by
+// `flopbench info`, report.md and report.html.
+
+// The host's facts in kHostHealthFacts' order ("cpu.count", "96"), then where the GPU facts
+// ("gpu facts", "from nvml", or "unknown: <why>") and the XID errors ("kernel log") were read.
+Facts health_host_facts(const MachineHealth& h);
+// "NVIDIA H100 80GB HBM3, PCI 00000000:17:00.0 (10de:2330)", and for a GPU CUDA does not see
+// "; NVML index 1, CUDA does not see it".
+std::string health_gpu_text(const GpuHealth& g);
+
+// A GPU fact to show: its name and the title of its group.
+struct HealthFactRow {
+  std::string name;        // "ecc.uncorrected_volatile"
+  std::string_view group;  // "Memory errors"
+};
+// The facts of `gpus` to show, in kGpuHealthFacts' order (each of them, recorded or not), then
+// those a GPU records that this version does not know (a newer file's), by name, under "Other
+// facts".
+std::vector<HealthFactRow> gpu_health_rows(const std::vector<const GpuHealth*>& gpus);
+// A GPU's fact as shown: "12", the text, or "unknown: <why>" ("unknown: not recorded" when the
+// file lacks it). Never blank.
+std::string gpu_fact_text(const GpuHealth& g, const std::string& name);
+
 // ---- tables -----------------------------------------------------------------------------------
 
 struct Column {
@@ -190,6 +214,17 @@ inline constexpr std::string_view kMatrixIntro =
     "the ratio of the two throughputs. INT8 counts operations (GOP/s).";
 // Precision, then each side's implementation, throughput and % of peak, then GPU / CPU.
 Table matrix_table(const std::vector<MatrixFigure>& figures);
+
+// The GPU health facts of report.md and report.html: a table per group of facts (its title heads
+// the first column), a row per fact and a column per GPU ("gpu0"), so that the GPUs of a
+// machine compare across. Empty when no GPU is listed.
+std::vector<Table> gpu_health_tables(const MachineHealth& h);
+// What the reports' health section shows, one paragraph.
+inline constexpr std::string_view kHealthIntro =
+    "What NVML (or nvidia-smi), the kernel log and the operating system said about the host and "
+    "its GPUs when the command started, as results.json records them (environment.health; "
+    "docs/acceptance.md, \"Health facts\", says what each fact means and how a spec judges it). "
+    "A fact that could not be read says why.";
 
 // Text for HTML element content and attribute values.
 std::string html_escape(std::string_view s);

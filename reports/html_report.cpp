@@ -54,6 +54,12 @@ svg.chart .ratio { fill: var(--ratio); }
 }
 )";
 
+// report.html's own: eight GPUs' UUIDs are wider than the page, so the cells of the health
+// tables wrap rather than the page scroll sideways.
+constexpr std::string_view kReportCss = R"(.health td { overflow-wrap: anywhere; }
+.health td:first-child, .health th:first-child { white-space: nowrap; }
+)";
+
 // ---- charts -----------------------------------------------------------------------------------
 
 constexpr double kChartWidth = 760;
@@ -457,6 +463,21 @@ std::string inventory_section(const Environment& env) {
   return out + facts_table(gpu_facts(gpu));
 }
 
+// As report.md's: the host's facts, then a table per group of GPU facts, a column per GPU.
+std::string health_section(const Environment& env) {
+  if (!env.health) return "";
+  const MachineHealth& h = *env.health;
+  std::string out = fmt::format("<h2 id=\"health\">Health</h2>\n<p>{}</p>\n<h3>Host facts</h3>\n{}",
+                                html_escape(kHealthIntro), facts_table(health_host_facts(h)));
+  if (h.gpus.empty()) return out;
+  Facts gpus;
+  for (const auto& g : h.gpus) gpus.emplace_back(fmt::format("gpu{}", g.index), health_gpu_text(g));
+  out += "<h3>GPU facts</h3>\n" + facts_table(gpus);
+  out += "<div class=\"health\">\n";
+  for (const Table& t : gpu_health_tables(h)) out += t.html();
+  return out + "</div>\n";
+}
+
 std::string results_section(const std::vector<Group>& groups) {
   std::string out =
       "<h2 id=\"results\">Results</h2>\n<p>Median time per run; throughput from the median. Only "
@@ -554,11 +575,11 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
   if (doc.memtest) body += memtest_html_section(*doc.memtest);
   if (doc.measurements.empty() && (doc.burn || doc.memtest)) {
     // A burn's or memory test's results: no measurements to chart.
-    body += inventory_section(doc.environment);
+    body += inventory_section(doc.environment) + health_section(doc.environment);
   } else {
     body += glance_section(doc, groups) + matrix_section(groups) + crossover_section(doc, groups) +
             throughput_section(groups) + peak_section(groups) + inventory_section(doc.environment) +
-            results_section(groups) + not_passed_section(doc);
+            health_section(doc.environment) + results_section(groups) + not_passed_section(doc);
   }
   body +=
       "<h2 id=\"regenerating\">Regenerating</h2>\n<p>Every file of a results directory but "
@@ -568,7 +589,7 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
       "en",
       fmt::format("flopbench {} report: {}", or_unknown(doc.environment.flopbench_version),
                   or_unknown(doc.environment.host)),
-      "", body);
+      kReportCss, body);
 }
 
 }  // namespace flopbench

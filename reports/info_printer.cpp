@@ -19,32 +19,11 @@ void lines(std::string& out, const Facts& facts) {
 // Every health fact (docs/results-schema.md, "health"), each GPU's under its name.
 void health(std::string& out, const MachineHealth& h) {
   heading(out, "Health");
-  Facts facts;
-  for (const auto& info : kHostHealthFacts) {
-    const auto it = h.host.find(std::string(info.name));
-    facts.emplace_back(std::string(info.name),
-                       it != h.host.end() ? fact_text(it->second) : "unknown: not recorded");
-  }
-  facts.emplace_back("gpu facts",
-                     h.gpu_source.empty() ? "unknown: " + h.gpu_unknown : "from " + h.gpu_source);
-  facts.emplace_back("kernel log", or_unknown(h.kernel_log));
-  for (const auto& [label, value] : facts) out += fmt::format("{:<12}{}\n", label + ":", value);
+  lines(out, health_host_facts(h));
   for (const auto& g : h.gpus) {
-    out += fmt::format(
-        "gpu{}:       {}, PCI {}{}{}\n", g.index, or_unknown(g.name), or_unknown(g.pci_bus_id),
-        g.pci_device_id.empty() ? "" : fmt::format(" ({})", g.pci_device_id),
-        g.cuda_visible ? "" : fmt::format("; NVML index {}, CUDA does not see it", g.nvml_index));
-    // In the table's order; then any this version does not know (from a newer file).
-    const auto fact_line = [&](const std::string& name, const HealthFact& fact) {
-      out += fmt::format("  {:<32}{}\n", name + ":", fact_text(fact));
-    };
-    for (const auto& info : kGpuHealthFacts) {
-      const auto it = g.facts.find(std::string(info.name));
-      fact_line(std::string(info.name),
-                it != g.facts.end() ? it->second : HealthFact::unknown_because("not recorded"));
-    }
-    for (const auto& [name, fact] : g.facts) {
-      if (gpu_health_fact(name) == nullptr) fact_line(name, fact);
+    out += fmt::format("gpu{}:       {}\n", g.index, health_gpu_text(g));
+    for (const auto& row : gpu_health_rows({&g})) {
+      out += fmt::format("  {:<32}{}\n", row.name + ":", gpu_fact_text(g, row.name));
     }
   }
 }

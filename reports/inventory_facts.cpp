@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "reports/format.hpp"
 
 namespace flopbench {
@@ -86,6 +88,48 @@ std::string no_gpu_reason(const GpuInventory& gpu) {
   return !gpu.no_device_reason.empty() ? gpu.no_device_reason
          : gpu.cuda_built              ? "none found"
                                        : "this build has no CUDA support";
+}
+
+Facts health_host_facts(const MachineHealth& h) {
+  Facts facts;
+  for (const auto& info : kHostHealthFacts) {
+    const auto it = h.host.find(std::string(info.name));
+    facts.emplace_back(std::string(info.name),
+                       it != h.host.end() ? fact_text(it->second) : "unknown: not recorded");
+  }
+  facts.emplace_back("gpu facts",
+                     h.gpu_source.empty() ? "unknown: " + h.gpu_unknown : "from " + h.gpu_source);
+  facts.emplace_back("kernel log", or_unknown(h.kernel_log));
+  return facts;
+}
+
+std::string health_gpu_text(const GpuHealth& g) {
+  return fmt::format(
+      "{}, PCI {}{}{}", or_unknown(g.name), or_unknown(g.pci_bus_id),
+      g.pci_device_id.empty() ? "" : fmt::format(" ({})", g.pci_device_id),
+      g.cuda_visible ? "" : fmt::format("; NVML index {}, CUDA does not see it", g.nvml_index));
+}
+
+std::vector<HealthFactRow> gpu_health_rows(const std::vector<const GpuHealth*>& gpus) {
+  std::vector<HealthFactRow> rows;
+  for (const auto& info : kGpuHealthFacts) {
+    rows.push_back({std::string(info.name), health_group_title(info.group)});
+  }
+  std::set<std::string> newer;
+  for (const auto* g : gpus) {
+    for (const auto& [name, fact] : g->facts) {
+      if (gpu_health_fact(name) == nullptr) newer.insert(name);
+    }
+  }
+  for (const auto& name : newer) rows.push_back({name, "Other facts"});
+  return rows;
+}
+
+std::string gpu_fact_text(const GpuHealth& g, const std::string& name) {
+  const auto it = g.facts.find(name);
+  if (it == g.facts.end()) return "unknown: not recorded";
+  const std::string text = fact_text(it->second);
+  return text.empty() ? "(empty)" : text;
 }
 
 std::vector<std::string> library_items(const Environment& env) {

@@ -73,6 +73,23 @@ std::string inventory_section(const Environment& env) {
   return out;
 }
 
+// The health facts: the host's as a list, each GPU's in the tables of the groups of facts, a
+// column per GPU.
+std::string health_section(const MachineHealth& h) {
+  std::string out = fmt::format("\n## Health\n\n{}\n\n### Host facts\n\n", kHealthIntro);
+  for (const auto& [label, value] : health_host_facts(h)) {
+    out += fmt::format("- {}: {}\n", label, value);
+  }
+  if (h.gpus.empty()) return out;
+  out += "\n### GPU facts\n\n";
+  for (const auto& g : h.gpus) out += fmt::format("- gpu{}: {}\n", g.index, health_gpu_text(g));
+  for (const Table& t : gpu_health_tables(h)) {
+    out += '\n';
+    out += t.markdown();
+  }
+  return out;
+}
+
 // The inventory lists the FP32 and FP64 peaks; a matrix precision's peak depends on the path a
 // measurement took, so its records' own peaks are listed with the group.
 bool peak_in_inventory(Precision p) { return peak_at(CpuInventory{}, p) != nullptr; }
@@ -194,6 +211,7 @@ std::string not_passed_section(const ResultsDocument& doc) {
 std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string out = header_section(doc) + inventory_section(doc.environment);
+  if (doc.environment.health) out += health_section(*doc.environment.health);
   out += AcceptanceMarkdownPrinter().print(doc);
   if (doc.burn) out += burn_markdown_section(*doc.burn);
   if (doc.memtest) out += memtest_markdown_section(*doc.memtest);

@@ -415,6 +415,46 @@ TEST(AcceptanceJudge, WhatWasNotMeasuredNeverPasses) {
   EXPECT_FALSE(r.passed);
 }
 
+// A machine whose GPU NVML names but CUDA does not see (a build without CUDA, a broken CUDA
+// install): the rows keyed to that GPU apply, and what they measure on it is missing.
+ResultsDocument unseen_gpu_document(const std::string& name) {
+  ResultsDocument doc = cpu_document();
+  doc.environment.gpu.no_device_reason = "";  // a build without CUDA
+  MachineHealth h;
+  h.gpu_source = "nvml";
+  GpuHealth g;
+  g.name = name;
+  g.pci_bus_id = "00000000:17:00.0";
+  g.facts["xid.count"] = HealthFact::of(0);
+  h.gpus.push_back(g);
+  doc.environment.health = h;
+  return doc;
+}
+
+TEST(AcceptanceJudge, AGpuThatOnlyNvmlNamesIsJudgedAsNotMeasured) {
+  const ResultsDocument doc = unseen_gpu_document("NVIDIA H200");
+  const AcceptanceResult r = judge(read_spec(kShippedSpecs / "h200.csv"), doc, "h200.csv", "now");
+  const std::string why =
+      "CUDA sees no GPU (this build has no CUDA support), though NVML lists gpu0 NVIDIA H200";
+  const auto& count = verdict_of(r, "gpu.count");
+  EXPECT_EQ(count.verdict, Verdict::fail);
+  ASSERT_TRUE(count.measured);
+  EXPECT_DOUBLE_EQ(*count.measured, 0);
+  EXPECT_EQ(count.reason, "below the bound: " + why);
+  const auto& sgemm = verdict_of(r, "gpu.sgemm.cublas.tflops");
+  EXPECT_EQ(sgemm.verdict, Verdict::fail);
+  EXPECT_EQ(sgemm.reason, "not measured: " + why);
+  EXPECT_EQ(verdict_of(r, "gpu0.xid.count").verdict, Verdict::pass);  // a health row, as before
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(std::count_if(r.criteria.begin(), r.criteria.end(),
+                          [](const CriterionVerdict& v) { return v.metric == "spec.applies"; }),
+            0);
+
+  // Rows keyed to another GPU still do not apply.
+  const AcceptanceResult other = judge(read_spec(kShippedSpecs / "t4.csv"), doc, "t4.csv", "now");
+  EXPECT_EQ(verdict_of(other, "spec.applies").verdict, Verdict::fail);
+}
+
 TEST(AcceptanceJudge, UnknownPeakFails) {
   ResultsDocument doc = h100_document(1);
   for (auto& m : doc.measurements) m.peak = {std::nullopt, "unknown compute capability 12.7"};
@@ -854,6 +894,25 @@ TEST_F(Check, GenerateThenCheck) {
   expect_one_line_error(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "1.5",
                                    "--out", (dir_.path() / "x.csv").string()}),
                         "--ratio 1.5: expected a number in (0, 1]");
+}
+
+TEST_F(Check, AutoPicksTheSpecOfAGpuThatOnlyNvmlNames) {
+  setenv("FLOPBENCH_SPEC_DIR", kShippedSpecs.c_str(), 1);
+  const Outcome h200 = flopbench({"check", "--spec", "auto", "--results",
+                                  write_results(unseen_gpu_document("NVIDIA H200")).string()});
+  EXPECT_NE(h200.out.find("h200.csv (for GPU 'NVIDIA H200' named by NVML; CUDA sees no GPU: this "
+                          "build has no CUDA support)"),
+            std::string::npos)
+      << h200.out << h200.err;
+  EXPECT_EQ(h200.status, 1) << h200.out;
+  EXPECT_NE(h200.out.find("gpu.count"), std::string::npos) << h200.out;
+
+  // A GPU no shipped spec is for: no spec, rather than the CPU machine's.
+  expect_one_line_error(
+      flopbench({"check", "--spec", "auto", "--results",
+                 write_results(unseen_gpu_document("NVIDIA GeForce RTX 4090"), "u").string()}),
+      "is for GPU 'NVIDIA GeForce RTX 4090' named by NVML; CUDA sees no GPU");
+  unsetenv("FLOPBENCH_SPEC_DIR");
 }
 
 TEST_F(Check, AutoPicksTheShippedSpecOfTheGpu) {

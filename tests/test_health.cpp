@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -1122,6 +1123,42 @@ TEST(HealthCli, InfoShowsTheFactsOfNvidiaSmiWhereNvmlDoesNotLoad) {
         fmt::format("  {:<32}{}", "retired_pages.count:", "unknown: nvidia-smi: N/A")}) {
     EXPECT_NE(info.out.find(expected), std::string::npos) << expected << "\n" << info.out;
   }
+}
+
+// `check --spec auto` where NVML names a GPU that CUDA does not see (here: a build without CUDA):
+// the GPU's spec, whose GPU criteria fail as not measured, not the CPU machine's, which would
+// pass.
+TEST(HealthCli, CheckAutoChoosesTheSpecOfTheGpuNvmlNames) {
+  if (FLOPBENCH_HAVE_CUDA) GTEST_SKIP() << "CUDA may see a GPU here; this is the CPU-only build's";
+  TempDir dir;
+  std::string h200 = kHealthyH100;
+  h200.replace(h200.find("NVIDIA H100 80GB HBM3"), std::string("NVIDIA H100 80GB HBM3").size(),
+               "NVIDIA H200");
+  const FakeNvml nvml(dir.path(), h200);
+  const fs::path log = dir.path() / "kmsg.txt";
+  std::ofstream(log) << "";
+  const ScopedEnv kernel_log(kKernelLogEnv, log.string());
+  const ScopedEnv specs("FLOPBENCH_SPEC_DIR", kSpecs.string());
+  const fs::path out = dir.path() / "check";
+  const auto check = run_flopbench(
+      {"check", "--spec", "auto", "--profile", "quick", "--threads", "1", "--out", out.string()},
+      dir.path() / "check-capture");
+  EXPECT_EQ(check.status, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("spec: auto -> " + (kSpecs / "h200.csv").string() +
+                           " (for GPU 'NVIDIA H200' named by NVML; CUDA sees no GPU: "),
+            std::string::npos)
+      << check.out;
+  EXPECT_EQ(check.out.find("cpu-only.csv"), std::string::npos) << check.out;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_TRUE(doc.acceptance);
+  EXPECT_FALSE(doc.acceptance->passed);
+  const auto count =
+      std::find_if(doc.acceptance->criteria.begin(), doc.acceptance->criteria.end(),
+                   [](const CriterionVerdict& v) { return v.metric == "gpu.count"; });
+  ASSERT_NE(count, doc.acceptance->criteria.end());
+  EXPECT_EQ(count->verdict, Verdict::fail);
+  EXPECT_NE(count->reason.find("though NVML lists gpu0 NVIDIA H200"), std::string::npos)
+      << count->reason;
 }
 
 }  // namespace

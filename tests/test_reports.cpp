@@ -107,6 +107,78 @@ void expect_golden_json(const std::string& name, const std::string& actual) {
 
 Peak peak(double gflops, std::string basis) { return {gflops, std::move(basis)}; }
 
+// Health facts of the synthetic machine: gpu0 is the GPU CUDA sees; gpu1 a GPU that only NVML
+// lists. Some facts are unknown, with why; one was not recorded; one is a newer version's.
+MachineHealth test_health() {
+  MachineHealth h;
+  h.gpu_source = "nvml";
+  h.kernel_log = "/dev/kmsg";
+  h.host = {{"cpu.count", HealthFact::of(16)},
+            {"memory.gib", HealthFact::of(62.75)},
+            {"numa.nodes", HealthFact::unknown_because("no /sys/devices/system/node")}};
+  GpuHealth g;
+  g.index = 0;
+  g.nvml_index = 0;
+  g.cuda_visible = true;
+  g.name = "NVIDIA H100 80GB HBM3";
+  g.pci_bus_id = "00000000:17:00.0";
+  g.pci_device_id = "10de:2330";
+  const auto number = [](double v) { return HealthFact::of(v); };
+  const auto text = [](std::string v) { return HealthFact::of_text(std::move(v)); };
+  g.facts = {{"uuid", text("GPU-00000000-1111-2222-3333-444444444444")},
+             {"serial", text("1650123456789")},
+             {"vbios", text("96.00.74.00.01")},
+             {"inforom", text("G520.0200.00.05")},
+             {"driver", text("550.54.15")},
+             {"persistence_mode", number(1)},
+             {"ecc.enabled", number(1)},
+             {"ecc.corrected_volatile", number(3)},
+             {"ecc.uncorrected_volatile", number(0)},
+             {"ecc.corrected_aggregate", number(12)},
+             {"ecc.uncorrected_aggregate", number(0)},
+             {"retired_pages.count", HealthFact::unknown_because("not supported")},
+             {"retired_pages.pending", HealthFact::unknown_because("not supported")},
+             {"row_remap.corrected", number(2)},
+             {"row_remap.uncorrected", number(0)},
+             {"row_remap.pending", number(0)},
+             {"row_remap.failed", number(0)},
+             {"pcie.gen", number(1)},
+             {"pcie.gen_max", number(5)},
+             {"pcie.width", number(16)},
+             {"pcie.width_max", number(16)},
+             {"pcie.replay_count", number(0)},
+             {"nvlink.active", number(18)},
+             {"nvlink.errors", number(1)},
+             {"fabric.state", text("none")},
+             {"power.limit_w", number(700)},
+             {"power.default_limit_w", number(700)},
+             {"power.limit_percent_of_default", number(100)},
+             {"clocks.applications_sm_mhz", number(1755)},
+             {"clocks.applications_memory_mhz", number(2619)},
+             {"clocks.max_sm_mhz", number(1980)},
+             {"clocks.max_memory_mhz", number(2619)},
+             {"clocks.event_reasons", text("gpu_idle")},
+             {"clocks.throttling", number(0)},
+             {"processes.other", number(0)},
+             {"xid.count", number(0)},
+             {"xid.last", text("none")},
+             {"thermal.margin_c", number(31)}};  // a newer flopbench's fact
+  h.gpus.push_back(g);
+  g.index = g.nvml_index = 1;
+  g.cuda_visible = false;
+  g.pci_bus_id = "00000000:2A:00.0";
+  g.facts["uuid"] = text("GPU-00000000-1111-2222-3333-555555555555");
+  g.facts["serial"] = text("1650123456790");
+  g.facts["pcie.width"] = number(8);
+  g.facts["xid.count"] = number(2);
+  g.facts["xid.last"] = text("Xid 79: GPU has fallen off the bus");
+  g.facts["ecc.uncorrected_volatile"] = HealthFact::unknown_because("GPU is lost");
+  g.facts.erase("thermal.margin_c");
+  g.facts.erase("fabric.state");  // not recorded
+  h.gpus.push_back(g);
+  return h;
+}
+
 Environment test_environment() {
   Environment env;
   env.flopbench_version = "0.1.0";
@@ -163,6 +235,7 @@ Environment test_environment() {
   d.peak_fp32 = peak(66908.16, "132 SMs x 128 lanes x 2 x 1.98 GHz");
   d.peak_fp64 = peak(66908.16, "132 SMs x 64 lanes x 2 x 1.98 GHz x 2 (FP64 tensor cores)");
   gpu.devices.push_back(d);
+  env.health = test_health();
   return env;
 }
 
@@ -698,6 +771,99 @@ TEST(ReportsMarkdown, HasEveryMeasurement) {
   EXPECT_NE(text.find("`flopbench run --profile quick --label 'it'\\''s a test'`"),
             std::string::npos);
   EXPECT_NE(text.find("flopbench report <dir>/results.json"), std::string::npos);
+}
+
+// The health section: every fact of every GPU, in its group's table, a column per GPU; a fact
+// that could not be read shows why, never blank and never 0.
+TEST(ReportsHealth, MarkdownShowsEveryFactOfEveryGpuAndWhyOneIsUnknown) {
+  const std::string text = MarkdownPrinter().print(test_document());
+  ASSERT_NE(text.find("\n## Health\n"), std::string::npos) << text;
+  const std::string section = text.substr(text.find("\n## Health\n"));
+  for (const std::string& expected : std::vector<std::string>{
+           "- cpu.count: 16\n", "- memory.gib: 62.75\n",
+           "- numa.nodes: unknown: no /sys/devices/system/node\n", "- gpu facts: from nvml\n",
+           "- kernel log: /dev/kmsg\n",
+           "- gpu0: NVIDIA H100 80GB HBM3, PCI 00000000:17:00.0 (10de:2330)\n",
+           "- gpu1: NVIDIA H100 80GB HBM3, PCI 00000000:2A:00.0 (10de:2330); NVML index 1, CUDA "
+           "does not see it\n"}) {
+    EXPECT_NE(section.find(expected), std::string::npos) << expected;
+  }
+  // Fact name -> its cells on gpu0 and gpu1, and the group tables' headers.
+  std::map<std::string, std::vector<std::string>> facts;
+  std::vector<std::string> groups;
+  for (const auto& [heading, cells] : markdown_rows(section)) {
+    if (cells.size() != 3) continue;
+    if (cells[1] == "gpu0" && cells[2] == "gpu1") {
+      groups.push_back(cells[0]);
+    } else {
+      facts[cells[0]] = {cells[1], cells[2]};
+    }
+  }
+  for (const std::string group :
+       {"Identity and driver", "Memory errors", "PCIe", "NVLink", "Power and clocks",
+        "Other processes", "XID errors", "Other facts"}) {
+    EXPECT_NE(std::find(groups.begin(), groups.end(), group), groups.end()) << group;
+  }
+  for (const auto& info : kGpuHealthFacts) {
+    const auto it = facts.find(std::string(info.name));
+    ASSERT_NE(it, facts.end()) << info.name;
+    for (const auto& cell : it->second) EXPECT_FALSE(cell.empty()) << info.name;
+  }
+  using Cells = std::vector<std::string>;
+  EXPECT_EQ(facts["retired_pages.count"],
+            Cells({"unknown: not supported", "unknown: not supported"}));
+  EXPECT_EQ(facts["ecc.uncorrected_volatile"], Cells({"0", "unknown: GPU is lost"}));
+  EXPECT_EQ(facts["fabric.state"], Cells({"none", "unknown: not recorded"}));
+  EXPECT_EQ(facts["pcie.width"], Cells({"16", "8"}));
+  EXPECT_EQ(facts["xid.last"], Cells({"none", "Xid 79: GPU has fallen off the bus"}));
+  EXPECT_EQ(facts["thermal.margin_c"], Cells({"31", "unknown: not recorded"}));
+}
+
+TEST(ReportsHealth, HtmlShowsEveryFactOfEveryGpuAndWhyOneIsUnknown) {
+  const std::string html = HtmlPrinter().print(test_document());
+  ASSERT_NE(html.find("<h2 id=\"health\">Health</h2>"), std::string::npos);
+  const std::string section = html.substr(html.find("<h2 id=\"health\">"));
+  for (const std::string& expected : std::vector<std::string>{
+           "<tr><th>numa.nodes</th><td>unknown: no /sys/devices/system/node</td></tr>",
+           "<tr><th>gpu facts</th><td>from nvml</td></tr>",
+           "<tr><th>gpu1</th><td>NVIDIA H100 80GB HBM3, PCI 00000000:2A:00.0 (10de:2330); NVML "
+           "index 1, CUDA does not see it</td></tr>",
+           "<thead><tr><th>Memory errors</th><th>gpu0</th><th>gpu1</th></tr></thead>",
+           "<tr><td>retired_pages.count</td><td>unknown: not supported</td><td>unknown: not "
+           "supported</td></tr>",
+           "<tr><td>ecc.uncorrected_volatile</td><td>0</td><td>unknown: GPU is lost</td></tr>",
+           "<tr><td>fabric.state</td><td>none</td><td>unknown: not recorded</td></tr>"}) {
+    EXPECT_NE(section.find(expected), std::string::npos) << expected;
+  }
+  for (const auto& info : kGpuHealthFacts) {
+    EXPECT_NE(section.find("<tr><td>" + std::string(info.name) + "</td>"), std::string::npos)
+        << info.name;
+  }
+}
+
+TEST(ReportsHealth, ResultsWithoutHealthFactsHaveNoSection) {
+  ResultsDocument doc = test_document();
+  doc.environment.health.reset();
+  EXPECT_EQ(MarkdownPrinter().print(doc).find("## Health"), std::string::npos);
+  const std::string html = HtmlPrinter().print(doc);
+  EXPECT_EQ(html.find("id=\"health\""), std::string::npos);
+  EXPECT_EQ(html.find("Identity and driver"), std::string::npos);
+}
+
+// A GPU that NVML could not read: the host facts still show, and why there are no GPU facts.
+TEST(ReportsHealth, NoGpuFactsSaysWhy) {
+  ResultsDocument doc = test_document();
+  doc.environment.health->gpus.clear();
+  doc.environment.health->gpu_source = "";
+  doc.environment.health->gpu_unknown = "NVML: cannot load; nvidia-smi: cannot start";
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("- gpu facts: unknown: NVML: cannot load; nvidia-smi: cannot start\n"),
+            std::string::npos);
+  EXPECT_EQ(md.find("Identity and driver"), std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find(
+                "<tr><th>gpu facts</th><td>unknown: NVML: cannot load; nvidia-smi: cannot "
+                "start</td></tr>"),
+            std::string::npos);
 }
 
 TEST(ReportsMarkdown, ComparesGpuWithCpuAndReferences) {

@@ -25,6 +25,28 @@ const HealthFactInfo* host_health_fact(std::string_view name) {
   return find_fact(kHostHealthFacts, name);
 }
 
+std::string_view health_group_title(HealthGroup g) {
+  switch (g) {
+    case HealthGroup::host:
+      return "Host";
+    case HealthGroup::identity:
+      return "Identity and driver";
+    case HealthGroup::memory_errors:
+      return "Memory errors";
+    case HealthGroup::pcie:
+      return "PCIe";
+    case HealthGroup::nvlink:
+      return "NVLink";
+    case HealthGroup::power_clocks:
+      return "Power and clocks";
+    case HealthGroup::processes:
+      return "Other processes";
+    case HealthGroup::xid:
+      return "XID errors";
+  }
+  return "Other";
+}
+
 std::string fact_text(const HealthFact& f) {
   if (!f.known()) return "unknown: " + f.unknown;
   if (f.number) {

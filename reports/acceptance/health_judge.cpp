@@ -62,6 +62,24 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
 
 }  // namespace
 
+std::vector<GpuDevice> gpus_only_health_names(const Environment& env) {
+  std::vector<GpuDevice> named;
+  if (!env.gpu.devices.empty() || !env.health) return named;
+  for (const auto& g : env.health->gpus) {
+    GpuDevice d;
+    d.index = g.index;
+    d.name = g.name;
+    d.pci_bus_id = g.pci_bus_id;
+    d.pci_device_id = g.pci_device_id;
+    named.push_back(std::move(d));
+  }
+  return named;
+}
+
+std::string health_gpu_source(const MachineHealth& h) {
+  return h.gpu_source == "nvml" ? "NVML" : h.gpu_source;
+}
+
 std::optional<std::vector<FactReading>> read_health_metric(const Criterion& c,
                                                            const ResultsDocument& doc) {
   const Metric& m = c.metric;

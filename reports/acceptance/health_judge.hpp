@@ -24,4 +24,12 @@ struct FactReading {
 std::optional<std::vector<FactReading>> read_health_metric(const Criterion& c,
                                                            const ResultsDocument& doc);
 
+// The GPUs the health facts name where CUDA sees none (a build without CUDA, a broken CUDA
+// install), each with its index, name and PCI ids: a row keyed to one of them applies to the
+// machine, and what it measures on a GPU is missing (not measured), never skipped. Empty where
+// CUDA sees a GPU or no health facts were recorded.
+std::vector<GpuDevice> gpus_only_health_names(const Environment& env);
+// Who named them: "NVML" or "nvidia-smi".
+std::string health_gpu_source(const MachineHealth& h);
+
 }  // namespace flopbench

@@ -122,8 +122,21 @@ class Judge {
       if (applies_to_gpu(c.applies_to, g)) matching.push_back(&g);
     }
     const bool any = c.applies_to == "any";
-    if (!any && matching.empty()) return;  // keyed to GPUs this machine does not have
+    // Where CUDA sees no GPU, the GPUs the health facts name that the row is for: it applies, and
+    // their measurements are missing.
+    std::vector<std::string> unseen;
+    for (const auto& g : gpus_only_health_names(doc_.environment)) {
+      if (applies_to_gpu(c.applies_to, g))
+        unseen.push_back(fmt::format("gpu{} {}", g.index, g.name));
+    }
+    if (!any && matching.empty() && unseen.empty()) return;  // keyed to GPUs this machine lacks
     ++applied_;
+    const std::string cuda_sees_none =
+        unseen.empty()
+            ? ""
+            : fmt::format("CUDA sees no GPU ({}), though {} lists {}",
+                          no_gpu_reason(doc_.environment.gpu),
+                          health_gpu_source(*doc_.environment.health), fmt::join(unseen, ", "));
 
     const Metric& m = c.metric;
     if (is_burn_metric(m.name)) {
@@ -133,14 +146,14 @@ class Judge {
       return;
     }
     if (m.name == "gpu.count") {
-      return add(c, m.name, double(matching.size()), c.bound_value, "");
+      return add(c, m.name, double(matching.size()), c.bound_value, cuda_sees_none);
     }
     if (m.name == "cpu.cores") {
       return add(c, m.name, double(doc_.environment.cpu.cores), c.bound_value, "");
     }
     if (m.name == "run.unverified" || m.name == "run.throttled") return run_fact(c);
     if (!m.device.on_gpu()) return device_rate(c, m.device, {});
-    if (!m.device.gpus.empty()) {  // one named GPU
+    if (!m.device.gpus.empty() && unseen.empty()) {  // one named GPU
       const auto it = std::find_if(matching.begin(), matching.end(), [&](const GpuDevice* g) {
         return DeviceRef::gpu({g->index}) == m.device;
       });
@@ -153,7 +166,9 @@ class Judge {
     }
     if (matching.empty()) {
       return add(c, m.name, std::nullopt, std::nullopt,
-                 fmt::format("not measured: no GPU ({})", no_gpu_reason(doc_.environment.gpu)));
+                 cuda_sees_none.empty()
+                     ? fmt::format("not measured: no GPU ({})", no_gpu_reason(doc_.environment.gpu))
+                     : "not measured: " + cuda_sees_none);
     }
     std::vector<DeviceRef> devices;
     for (const auto* g : matching) devices.push_back(DeviceRef::gpu({g->index}));
