@@ -38,7 +38,7 @@ struct BurnOptions {
   bool cpu = false;
   std::string gpus = "all";
   std::string precision = "fp64";
-  std::int64_t size = 2048;
+  std::int64_t size = 0;  // 0: 2048 at FP32 and FP64, 8192 at the matrix precisions
   double degraded_fraction = 0.1;
   double progress_s = 10;
   std::uint64_t seed = 1;
@@ -47,8 +47,21 @@ struct BurnOptions {
 
 std::vector<Precision> parse_burn_precisions(std::string_view text) {
   const std::vector<Precision> out = parse_precisions(std::string(text));
-  if (out.empty()) throw InputError(fmt::format("--precision {}: no precision named", text));
+  if (out.empty()) {
+    throw InputError(fmt::format(
+        "--precision {}: name the precisions to burn, one after the other (fp32, fp64, tf32, "
+        "bf16, fp16, fp8_e4m3, int8)",
+        text));
+  }
   return out;
+}
+
+// n of the burn's n x n x n GEMM: --size, or by default 2048 at FP32 and FP64 and 8192 at the
+// matrix precisions, whose tensor-core GEMMs at 2048 last some tens of microseconds on a recent
+// GPU, too short to keep it loaded between its launches.
+std::int64_t burn_size(std::int64_t option, Precision precision) {
+  if (option > 0) return option;
+  return is_matrix_precision(precision) ? 8192 : 2048;
 }
 
 // The GEMM a device burns at a precision: the hand-written kernels at FP32 and FP64, cuBLASLt
@@ -87,7 +100,7 @@ void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
                       r.clock_mhz ? fmt::format(", {:.0f} MHz", *r.clock_mhz) : "");
     }
     fmt::print("  [{:>5.0f} s] {:<5} {} runs, {:.1f} {}{}{}\n", elapsed_s, d.device.label(),
-               d.iterations, d.throughput.empty() ? 0 : d.throughput.back().gflops,
+               d.runs(), d.throughput.empty() ? 0 : d.throughput.back().gflops,
                headline_unit(Bound::compute, d.precision), telemetry,
                d.fault.empty() ? "" : ", FAULT: " + d.fault);
   }
@@ -98,7 +111,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   install_interrupt_handler();
   const double duration_s = parse_duration(opt.duration);
   const auto precisions = parse_burn_precisions(opt.precision);
-  if (opt.size < 16 || opt.size > 65536) throw InputError("--size: expected 16 to 65536");
+  if (opt.size != 0 && (opt.size < 16 || opt.size > 65536)) {
+    throw InputError("--size: expected 16 to 65536");
+  }
   const InjectedBurnFault inject = injected_burn_fault_from_environment();
   const Launch launch = this_launch();
   Selection sel;
@@ -151,11 +166,13 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   for (const Precision precision : precisions) {
     if (interrupt_requested()) break;
     const std::vector<BurnTarget> targets = targets_at(precision);
-    const BurnSettings settings{.precision = precision,
-                                .problem = Problem::matrix(opt.size, opt.size, opt.size),
-                                .duration_s = duration_s,
-                                .seed = opt.seed,
-                                .inject = inject};
+    const BurnSettings settings{
+        .precision = precision,
+        .problem = Problem::matrix(burn_size(opt.size, precision), burn_size(opt.size, precision),
+                                   burn_size(opt.size, precision)),
+        .duration_s = duration_s,
+        .seed = opt.seed,
+        .inject = inject};
     fmt::print("burning {} at {} for {:.0f} s: gemm {} ({}), every run checked\n",
                fmt::join(targets | std::views::transform(
                                        [](const BurnTarget& t) { return t.device.label(); }),
@@ -193,7 +210,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     for (std::size_t i = earlier; i < doc.burn->devices.size(); ++i) {
       const BurnDevice& d = doc.burn->devices[i];
       fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s, median {:.1f} {}{}\n", d.device.label(),
-                 precision_label(precision), to_string(d.verdict), d.iterations, d.seconds,
+                 precision_label(precision), to_string(d.verdict), d.runs(), d.seconds,
                  d.median_gflops(), headline_unit(Bound::compute, precision),
                  d.why.empty() ? "" : ": " + d.why);
       any_bad = any_bad || d.verdict != BurnVerdict::ok;
@@ -219,7 +236,9 @@ Command add_burn_command(CLI::App& app) {
                   "fp32, fp64, tf32, bf16, fp16, fp8_e4m3, int8, or several comma-separated (one "
                   "after the other)")
       ->capture_default_str();
-  cmd->add_option("--size", opt->size, "n of the n x n x n GEMM")->capture_default_str();
+  cmd->add_option("--size", opt->size,
+                  "n of the n x n x n GEMM (default: 2048 at fp32 and fp64, 8192 at the matrix "
+                  "precisions)");
   cmd->add_option("--degraded", opt->degraded_fraction,
                   "DEGRADED: median throughput below the best sibling's by more than this "
                   "fraction")

@@ -78,7 +78,7 @@ Table burn_table(const BurnResult& burn) {
   for (const BurnDevice& d : burn.devices) {
     t.rows.push_back(
         {d.device.label(), std::string(precision_label(d.precision)),
-         std::string(to_string(d.verdict)), fmt::format("{}", d.iterations),
+         std::string(to_string(d.verdict)), fmt::format("{}", d.runs()),
          fmt::format("{:.1f}", d.seconds),
          fmt::format("{:.1f} {}", d.median_gflops(), headline_unit(Bound::compute, d.precision)),
          d.throughput_drop() ? fmt::format("{:.1f}%", 100 * *d.throughput_drop())

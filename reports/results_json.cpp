@@ -241,6 +241,7 @@ void fields(S& s, Of<MeasurementRecord>) {
   s("timing", &R::timing);
   s("samples_s", &R::samples_s);
   s("host_wall_s", &R::host_wall_s);
+  s.added_later("samples_waited", &R::samples_waited);
   s("iterations_per_sample", &R::iterations_per_sample);
   s("stopping_rule", &R::stopping_rule);
   s("statistics", &R::stats);
@@ -339,6 +340,7 @@ void fields(S& s, Of<BurnDevice>) {
   s("why", &R::why);
   s("fault", &R::fault);
   s("iterations", &R::iterations);
+  s.added_later("runs_per_iteration", &R::runs_per_iteration);
   s("seconds", &R::seconds);
   s.derived("median_gflops", [](const R& r) { return write_value(r.median_gflops()); });
   s.derived("throughput_drop", [](const R& r) { return write_value(r.throughput_drop()); });

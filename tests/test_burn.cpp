@@ -273,6 +273,37 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   EXPECT_NE(find(none, "burn.faulty")->reason.find("no burn-in"), std::string::npos);
 }
 
+// A GPU that could not run a precision is counted by burn.unsupported, has no throughput drop,
+// and lends the precision no duration: a precision no device could run is 0 s long.
+TEST(BurnAcceptance, UnsupportedBurnsAreCountedAndLastNoTime) {
+  ResultsDocument doc = burn_document();
+  for (const int gpu : {0, 1}) {
+    doc.burn->devices.push_back({.device = DeviceRef::gpu({gpu}),
+                                 .implementation = "cublaslt",
+                                 .precision = Precision::fp8_e4m3,
+                                 .problem = Problem::matrix(8192, 8192, 8192),
+                                 .verdict = BurnVerdict::unsupported,
+                                 .why = "FP8 matmul needs compute capability 8.9"});
+  }
+  const AcceptanceResult r = check_rows(
+      "burn.unsupported,==,0,fail,any,\nburn.gpu0.unsupported,==,0,fail,any,\n"
+      "burn.duration_s,>=,600,fail,any,\nburn.gpu0.throughput_drop,<=,0.1,fail,any,\n",
+      doc);
+  ASSERT_NE(find(r, "burn.unsupported"), nullptr);
+  EXPECT_EQ(find(r, "burn.unsupported")->measured, 2);
+  EXPECT_EQ(find(r, "burn.gpu0.unsupported")->measured, 1);
+  EXPECT_EQ(find(r, "burn.duration_s")->measured, 0);
+  const CriterionVerdict* drop = find(r, "burn.gpu0.throughput_drop");
+  ASSERT_NE(drop, nullptr);
+  EXPECT_EQ(drop->verdict, Verdict::fail);
+  EXPECT_NE(drop->reason.find("gpu0 cannot burn FP8 E4M3: FP8 matmul needs compute capability 8.9"),
+            std::string::npos)
+      << drop->reason;
+  // The burn report counts them too, and does not call the burn a pass.
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("2 UNSUPPORTED (not burned)"), std::string::npos) << md;
+}
+
 TEST(BurnAcceptance, BadMetricNamesAndBoundsAreRefused) {
   for (const char* row :
        {"burn.fast,==,0,fail,any,", "burn.gpu0.speed,<=,1,fail,any,",

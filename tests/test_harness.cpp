@@ -1082,7 +1082,8 @@ BurnSettings burn_settings(Precision p, double duration_s) {
           .problem = Problem::matrix(24, 20, 16),
           .duration_s = duration_s,
           .seed = fresh_seed(),
-          .window_s = 0.05};
+          .window_s = 0.05,
+          .iteration_s = 0};  // one run per iteration: the faults below count runs
 }
 
 const auto no_progress = [](const std::vector<BurnDevice>&, double) {};
@@ -1100,7 +1101,8 @@ TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
   EXPECT_EQ(devices[0].iterations, 5);
   EXPECT_TRUE(devices[0].why.starts_with("iteration 5: element 3 (row 3, column 0) is "))
       << devices[0].why;
-  EXPECT_NE(devices[0].why.find("where the first run gave"), std::string::npos) << devices[0].why;
+  EXPECT_NE(devices[0].why.find("where the first iteration gave"), std::string::npos)
+      << devices[0].why;
 }
 
 TEST(Burn, NanIsFaultyEvenOnTheFirstRun) {
@@ -1171,6 +1173,15 @@ TEST(Burn, OmpGemmRepeatsBitForBit) {
     EXPECT_FALSE(devices[0].throughput.empty());
     EXPECT_GT(devices[0].median_gflops(), 0);
   }
+  // Several runs per iteration, C updated in place by each: still the same bits every iteration.
+  BurnSettings settings = burn_settings(Precision::fp64, 0.6);
+  settings.iteration_s = 0.05;
+  auto devices = burn({{omp, DeviceRef::cpu()}}, settings, 600, no_progress);
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+  EXPECT_GT(devices[0].runs_per_iteration, 1);
+  EXPECT_GT(devices[0].iterations, 1);
+  EXPECT_EQ(devices[0].runs(), devices[0].iterations * devices[0].runs_per_iteration);
 }
 
 TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {

@@ -213,6 +213,9 @@ struct MeasurementRecord {
   std::string timing;
   std::vector<double> samples_s;
   std::vector<double> host_wall_s;  // host wall time per run for each sample
+  // Per sample, the CPU time our threads spent waiting, runnable, for a CPU, over the sample's
+  // time (0.3: waits summing to 30% of it); empty where the kernel does not keep it.
+  std::vector<double> samples_waited;
   std::int64_t iterations_per_sample = 0;
   std::string stopping_rule;  // which rule ended sampling (see runner.hpp)
   std::optional<Statistics> stats;
@@ -318,8 +321,9 @@ struct BurnDevice {
   std::string implementation;
   Precision precision = Precision::fp64;
   Problem problem;
-  std::int64_t iterations = 0;  // runs checked
-  double seconds = 0;           // from the start to the last run's end
+  std::int64_t iterations = 0;  // iterations checked (each of runs_per_iteration runs)
+  std::int64_t runs_per_iteration = 1;
+  double seconds = 0;  // from the start to the last run's end
   std::vector<BurnPoint> throughput;
   std::vector<BurnTelemetry> telemetry;  // GPUs with a telemetry source; empty otherwise
   std::vector<CpuBurnReading> cpu_load;  // the CPU, where /proc can be read; empty for GPUs
@@ -327,6 +331,7 @@ struct BurnDevice {
   BurnVerdict verdict = BurnVerdict::ok;
   std::string why;  // the verdict's reason; "" for OK
 
+  std::int64_t runs() const { return iterations * runs_per_iteration; }
   // The median of the throughput points; 0 when there are none.
   double median_gflops() const;
   // How far the throughput fell from the first quarter of the burn to the last: 1 - (median of

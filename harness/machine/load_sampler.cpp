@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <set>
 
 #include "harness/core/statistics.hpp"
@@ -167,23 +168,48 @@ std::optional<LoadInterval> CpuLoadReader::next() {
   return i;
 }
 
+std::optional<double> process_run_delay_s() {
+  std::uint64_t total_ns = 0;
+  try {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::string text;
+      try {
+        text = read_text(task.path() / "schedstat");
+      } catch (const std::exception&) {
+        continue;  // a thread that ended since the listing
+      }
+      // "<time on the CPU> <time waiting on a run queue> <timeslices>", in nanoseconds
+      const auto space = text.find(' ');
+      if (space == std::string::npos) return std::nullopt;
+      std::uint64_t waited = 0;
+      const char* first = text.data() + space + 1;
+      const auto [end, ec] = std::from_chars(first, text.data() + text.size(), waited);
+      if (ec != std::errc()) return std::nullopt;
+      total_ns += waited;
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return static_cast<double>(total_ns) * 1e-9;
+}
+
 std::optional<double> cpufreq_mean_mhz() {
-  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  double sum_khz = 0;
-  for (long cpu = 0; cpu < cpus; ++cpu) {
-    try {
+  try {
+    const std::vector<int> cpus = parse_cpu_list(read_text("/sys/devices/system/cpu/online"));
+    if (cpus.empty()) return std::nullopt;
+    double sum_khz = 0;
+    for (const int cpu : cpus) {
       const std::string text =
           read_text(fmt::format("/sys/devices/system/cpu/cpu{}/cpufreq/scaling_cur_freq", cpu));
       double khz = 0;
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), khz);
       if (ec != std::errc() || khz <= 0) return std::nullopt;
       sum_khz += khz;
-    } catch (const std::exception&) {
-      return std::nullopt;
     }
+    return sum_khz / static_cast<double>(cpus.size()) / 1e3;
+  } catch (const std::exception&) {
+    return std::nullopt;  // no cpufreq, as on most virtual machines
   }
-  if (cpus <= 0) return std::nullopt;
-  return sum_khz / static_cast<double>(cpus) / 1e3;
 }
 
 LoadSampler::LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,

@@ -57,6 +57,13 @@ class CpuLoadReader {
   std::optional<Reading> last_;
 };
 
+// How long this process's threads have waited, runnable, for a CPU since they started: the sum
+// of the run-queue delays in /proc/self/task/*/schedstat, in seconds. Time that other
+// processes (or this process's other threads) had the CPU our threads were ready to use;
+// nanosecond resolution, where /proc/stat counts 10 ms ticks. nullopt where the kernel does not
+// keep it (no CONFIG_SCHED_INFO) or /proc cannot be read.
+std::optional<double> process_run_delay_s();
+
 // The CPUs' mean current clock in MHz from cpufreq (scaling_cur_freq); nullopt where the kernel
 // does not report it, as on most virtual machines.
 std::optional<double> cpufreq_mean_mhz();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -27,6 +28,22 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+// Runs per iteration: enough back-to-back runs that re-arming (the kernel's setup, with its
+// uploads on a GPU) and checking (reading C back, comparing it on the host) take a small share of
+// the burn, so that a GPU stays loaded. Sized once, from one run, and then kept: every iteration
+// must compute the same thing for its output to be the first iteration's bit for bit.
+std::int64_t runs_per_iteration(Trial& trial, double iteration_s) {
+  if (iteration_s <= 0) return 1;
+  trial.rearm();
+  const auto before = Clock::now();
+  trial.kernel().run();
+  const double host_s = seconds_between(before, Clock::now());
+  const double run_s = trial.kernel().device_seconds_of_last_run().value_or(host_s);
+  if (!(run_s > 0)) return 1;
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / run_s)), 1,
+                                  1'000'000);
+}
+
 // One target's loop; `out` is shared with the progress reader under `mutex`.
 void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::time_point start,
               BurnDevice& out, std::mutex& mutex) {
@@ -39,24 +56,45 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     const auto trial =
         target.implementation->make_trial(settings.precision, settings.problem, settings.seed, gpu);
     const double flops = trial->flops();
+    const std::int64_t runs = runs_per_iteration(*trial, settings.iteration_s);
+    {
+      const std::lock_guard lock(mutex);
+      out.runs_per_iteration = runs;
+    }
     double window_run_s = 0, window_flops = 0;
     auto window_start = Clock::now();
     for (std::int64_t iteration = 1;; ++iteration) {
       trial->rearm();
-      const auto before = Clock::now();
-      trial->kernel().run();
-      const auto after = Clock::now();
+      // Run time: the device's own (CUDA events) where the kernel has it, as the runner times
+      // GPU work; the host's around each run otherwise.
+      double run_s = 0;
+      bool interrupted = false;
+      for (std::int64_t r = 0; r < runs; ++r) {
+        if (r > 0 && interrupt_requested()) {
+          interrupted = true;  // an unfinished iteration is left unchecked
+          break;
+        }
+        const auto before = Clock::now();
+        trial->kernel().run();
+        const double host_s = seconds_between(before, Clock::now());
+        run_s += trial->kernel().device_seconds_of_last_run().value_or(host_s);
+      }
       const bool inject = !target.device.on_gpu() && settings.inject.iteration == iteration;
       const std::string fault =
-          trial->repeat_fault(inject ? settings.inject.kind : InjectedFault::none);
-      window_run_s += seconds_between(before, after);
-      window_flops += flops;
+          interrupted ? ""
+                      : trial->repeat_fault(inject ? settings.inject.kind : InjectedFault::none);
+      const auto after = Clock::now();
+      if (!interrupted) {
+        window_run_s += run_s;
+        window_flops += flops * static_cast<double>(runs);
+      }
       const double elapsed = seconds_between(start, after);
       const bool window_done = seconds_between(window_start, after) >= settings.window_s;
-      const bool last = !fault.empty() || elapsed >= settings.duration_s || interrupt_requested();
+      const bool last =
+          interrupted || !fault.empty() || elapsed >= settings.duration_s || interrupt_requested();
       {
         const std::lock_guard lock(mutex);
-        out.iterations = iteration;
+        if (!interrupted) out.iterations = iteration;
         out.seconds = elapsed;
         if ((window_done || last) && window_run_s > 0) {
           out.throughput.push_back({elapsed, window_flops / window_run_s / 1e9});

@@ -1,8 +1,10 @@
 #pragma once
 
 // Burn-in (`flopbench burn`): a GEMM implementation per device run again and again on every
-// selected device at once, each device on its own thread, on the same seeded inputs each time.
-// Every run's output is checked: it must be finite and bit-identical to the first run's (the
+// selected device at once, each device on its own thread. Each iteration sets the kernel up
+// afresh on the same seeded inputs and runs it a fixed number of times back to back (C = alpha AB
+// + beta C in place, beta < 1). Every iteration's output is checked: it must be finite and
+// bit-identical to the first iteration's (the
 // hand-written kernels, omp and cuda, are deterministic; cuBLASLt with one algorithm and its own
 // workspace gives the same bits run after run on one GPU, and so does oneDNN's matmul on one
 // CPU with the same threads), so any difference is a silent data corruption.
@@ -43,6 +45,10 @@ struct BurnSettings {
   double duration_s = 0;
   std::uint64_t seed = 0;
   double window_s = 1.0;  // one throughput point per window of runs
+  // About how long an iteration's runs take: one iteration is the kernel set up afresh on the
+  // inputs, as many back-to-back runs as fill this (sized once, from one run), and a check of
+  // the output. 0: one run per iteration.
+  double iteration_s = 0.5;
   InjectedBurnFault inject;
 };
 

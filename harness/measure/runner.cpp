@@ -27,6 +27,10 @@ double seconds_since(Clock::time_point t0) {
 class SampleCollector final : public benchmark::BenchmarkReporter {
  public:
   std::vector<double> samples, host_wall;
+  // Per sample, the share of its time that our threads waited for a CPU (process_run_delay_s);
+  // cleared for good when a sample could not read it.
+  std::vector<double> waited;
+  bool waited_known = true;
   std::int64_t iterations = 0;  // of the last sample
   double measured_s = 0;        // the time of every run of every sample
   std::string error;
@@ -44,6 +48,9 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
       measured_s += run.real_accumulated_time;
       const auto host = run.counters.find("host_wall_s");
       host_wall.push_back(host != run.counters.end() ? host->second.value : per_run);
+      const auto wait = run.counters.find("waited_s");
+      if (wait == run.counters.end() || run.real_accumulated_time <= 0) waited_known = false;
+      if (waited_known) waited.push_back(wait->second.value / run.real_accumulated_time);
       iterations = run.iterations;
     }
   }
@@ -104,6 +111,8 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
   std::string error;
   auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
     double host_total = 0;
+    // Outside the timed loop: reading the threads' schedstat takes some 100 us.
+    const std::optional<double> waited_before = process_run_delay_s();
     for (auto _ : state) {
       if (interrupt_requested()) {
         state.SkipWithError("interrupted");
@@ -123,6 +132,11 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
     }
     state.counters["host_wall_s"] =
         benchmark::Counter(host_total, benchmark::Counter::kAvgIterations);
+    const std::optional<double> waited_after = process_run_delay_s();
+    if (waited_before && waited_after) {
+      // A thread that ended during the sample takes its delays out of the sum.
+      state.counters["waited_s"] = std::max(0.0, *waited_after - *waited_before);
+    }
   });
   if (device_timed) {
     bench->UseManualTime();
@@ -224,6 +238,7 @@ void sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_time
   }
   r.samples_s = collector.samples;
   r.host_wall_s = collector.host_wall;
+  if (collector.waited_known) r.samples_waited = collector.waited;
   r.iterations_per_sample = collector.iterations;
   if (!collector.error.empty()) {
     if (collector.error == "interrupted") {

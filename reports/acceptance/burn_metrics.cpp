@@ -8,9 +8,10 @@
 namespace flopbench {
 namespace {
 
-constexpr std::array<std::string_view, 3> kBurnTotals = {"faulty", "degraded", "duration_s"};
-constexpr std::array<std::string_view, 4> kBurnPerDevice = {"faulty", "degraded", "throughput_drop",
-                                                            "throttled_readings"};
+constexpr std::array<std::string_view, 4> kBurnTotals = {"faulty", "degraded", "unsupported",
+                                                         "duration_s"};
+constexpr std::array<std::string_view, 5> kBurnPerDevice = {
+    "faulty", "degraded", "unsupported", "throughput_drop", "throttled_readings"};
 constexpr std::array<std::string_view, 2> kMemtestTotals = {"bad_words", "failed"};
 
 template <std::size_t N>
@@ -20,8 +21,9 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
 
 [[noreturn]] void unknown(std::string_view name) {
   throw InputError(
-      fmt::format("unknown metric '{}': expected burn.faulty, burn.degraded, burn.duration_s, "
-                  "burn.<device>.faulty, burn.<device>.degraded, burn.<device>.throughput_drop, "
+      fmt::format("unknown metric '{}': expected burn.faulty, burn.degraded, burn.unsupported, "
+                  "burn.duration_s, burn.<device>.faulty, burn.<device>.degraded, "
+                  "burn.<device>.unsupported, burn.<device>.throughput_drop, "
                   "burn.<device>.throttled_readings, memtest.bad_words, memtest.failed or "
                   "memtest.<gpu>.bad_words (<device>: cpu, gpu or gpu<N>); see docs/acceptance.md",
                   name));
@@ -59,14 +61,19 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
   if (is_total(m)) {
     if (quantity == "faulty") return {{m.name, count(BurnVerdict::faulty, nullptr), ""}};
     if (quantity == "degraded") return {{m.name, count(BurnVerdict::degraded, nullptr), ""}};
-    std::vector<std::pair<Precision, double>> longest;  // per precision
+    if (quantity == "unsupported") {
+      return {{m.name, count(BurnVerdict::unsupported, nullptr), ""}};
+    }
+    // Per precision, the longest burn of a device that could run it (0 where none could).
+    std::vector<std::pair<Precision, double>> longest;
     for (const BurnDevice& d : burn.devices) {
+      const double seconds = d.verdict == BurnVerdict::unsupported ? 0 : d.seconds;
       const auto it = std::find_if(longest.begin(), longest.end(),
                                    [&](const auto& p) { return p.first == d.precision; });
       if (it == longest.end()) {
-        longest.emplace_back(d.precision, d.seconds);
+        longest.emplace_back(d.precision, seconds);
       } else {
-        it->second = std::max(it->second, d.seconds);
+        it->second = std::max(it->second, seconds);
       }
     }
     if (longest.empty()) return {{m.name, std::nullopt, "not measured: the burn burned nothing"}};
@@ -90,7 +97,10 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
       burned = true;
       if (quantity == "throughput_drop") {  // the worst precision's; unknown if any is
         const auto drop = d.throughput_drop();
-        if (!drop) {
+        if (d.verdict == BurnVerdict::unsupported) {
+          unknown_why = fmt::format("not measured: {} cannot burn {}: {}", device.label(),
+                                    precision_label(d.precision), d.why);
+        } else if (!drop) {
           unknown_why = fmt::format(
               "not measured: the {} burn of {} has too few throughput points "
               "to compare its start with its end",
@@ -107,6 +117,7 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
     }
     if (quantity == "faulty") value = count(BurnVerdict::faulty, &device);
     if (quantity == "degraded") value = count(BurnVerdict::degraded, &device);
+    if (quantity == "unsupported") value = count(BurnVerdict::unsupported, &device);
     if (burned) {
       v.value = value;
       if (!value) v.why_not = unknown_why;
