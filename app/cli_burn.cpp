@@ -173,15 +173,16 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
         .duration_s = duration_s,
         .seed = opt.seed,
         .inject = inject};
-    fmt::print("burning {} at {} for {:.0f} s: gemm {} ({}), every run checked\n",
-               fmt::join(targets | std::views::transform(
-                                       [](const BurnTarget& t) { return t.device.label(); }),
-                         ", "),
-               precision_label(precision), duration_s, settings.problem.label(),
-               fmt::join(targets | std::views::transform([](const BurnTarget& t) {
-                           return t.implementation->name();
-                         }),
-                         ", "));
+    fmt::print(
+        "burning {} at {} for {:.0f} s: gemm {} ({}), the output checked about every half "
+        "second\n",
+        fmt::join(
+            targets | std::views::transform([](const BurnTarget& t) { return t.device.label(); }),
+            ", "),
+        precision_label(precision), duration_s, settings.problem.label(),
+        fmt::join(targets | std::views::transform(
+                                [](const BurnTarget& t) { return t.implementation->name(); }),
+                  ", "));
     std::fflush(stdout);
     const std::size_t earlier = doc.burn->devices.size();  // the earlier precisions' devices
     const auto keep = [&](std::vector<BurnDevice> devices) {
@@ -225,7 +226,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
 Command add_burn_command(CLI::App& app) {
   auto opt = std::make_shared<BurnOptions>();
   auto* cmd = app.add_subcommand(
-      "burn", "burn-in: GEMM on every selected GPU (and the CPU) at once, every run checked");
+      "burn", "burn-in: GEMM on every selected GPU (and the CPU) at once, every result checked");
   cmd->add_option("--duration", opt->duration,
                   "how long to burn each precision: seconds, or with s, m or h (10m)")
       ->required();

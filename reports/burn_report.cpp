@@ -43,6 +43,12 @@ std::vector<double> ticks_to(double max) {
   return ticks;
 }
 
+// 100 * fraction, with a drop that rounds to zero shown as 0.0%, not -0.0%.
+double percent_without_negative_zero(double fraction) {
+  const double percent = 100 * fraction;
+  return std::abs(percent) < 0.05 ? 0.0 : percent;
+}
+
 std::string precision_heading(const BurnDevice& d) {
   return fmt::format("{}, gemm {}", precision_label(d.precision), d.problem.label());
 }
@@ -81,8 +87,9 @@ Table burn_table(const BurnResult& burn) {
          std::string(to_string(d.verdict)), fmt::format("{}", d.runs()),
          fmt::format("{:.1f}", d.seconds),
          fmt::format("{:.1f} {}", d.median_gflops(), headline_unit(Bound::compute, d.precision)),
-         d.throughput_drop() ? fmt::format("{:.1f}%", 100 * *d.throughput_drop())
-                             : std::string("-"),
+         d.throughput_drop()
+             ? fmt::format("{:.1f}%", percent_without_negative_zero(*d.throughput_drop()))
+             : std::string("-"),
          d.telemetry.empty() ? "-"
                              : fmt::format("{} of {}", d.throttled_readings(), d.telemetry.size()),
          d.most_foreign_cpus() ? fmt::format("{:.2f}", *d.most_foreign_cpus()) : "-", d.why});

@@ -774,8 +774,8 @@ TEST_F(Cli, BurnWritesItsResultsAndCheckJudgesThem) {
   EXPECT_NE(too_short.out.find("burn.duration_s"), std::string::npos) << too_short.out;
 }
 
-// The matrix precisions burn on the CPU through oneDNN, every run checked bit for bit, INT8 in
-// GOP/s; where this CPU or build cannot run one, the burn refuses it before anything runs. A
+// The matrix precisions burn on the CPU through oneDNN, every iteration checked bit for bit, INT8
+// in GOP/s; where this CPU or build cannot run one, the burn refuses it before anything runs. A
 // precision no CPU implementation has (FP8) is refused everywhere.
 TEST_F(Cli, BurnRunsTheMatrixPrecisionsOnOneDnnOrSaysWhyNot) {
   const Implementation* onednn = registry().find(WorkloadId::gemm, "onednn");
