@@ -709,6 +709,8 @@ void set_sxm_machine(const FakeNvidiaSmi& smi) {
         "\t Link {0}: CRC Errors: {2}\n\n",
         l, l == 0 ? 2 : 0, l == 5 ? 1 : 0);
   }
+  // A counter the NVML reader does not sum either, as newer drivers may add: left out.
+  errors += "\t Link 0: Effective BER: 1.2e-15\n";
   // Some drivers fold links with the same counts into one line.
   errors +=
       "GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-1111)\n"

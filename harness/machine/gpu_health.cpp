@@ -434,20 +434,19 @@ std::optional<bool> link_active(const std::string& value) {
 
 // A counter line of nvidia-smi nvlink -e ("Replay Errors: 0", "Replay/Recovery/CRC Errors: 0")
 // as how many of the counters it names are replay, recovery or CRC counters (the NVML reader
-// sums those four: DL replay, DL recovery, DL CRC flit, DL CRC data), and their count; nullopt
-// for a line not of this form. Whether nvidia-smi's "CRC Errors" is flit, data or both is not
-// documented.
+// sums those four: DL replay, DL recovery, DL CRC flit, DL CRC data), and their count. A line
+// that names none of them (another counter a newer driver may print) counts 0 whatever its
+// value; nullopt for a line that names one without a whole count. Whether nvidia-smi's "CRC
+// Errors" is flit, data or both is not documented.
 struct CounterLine {
   int counters = 0;
   double errors = 0;
 };
 std::optional<CounterLine> counter_line(const std::string& value) {
   const auto colon = value.rfind(": ");
-  if (colon == std::string::npos) return std::nullopt;
-  const auto count = whole_number(std::string_view(value).substr(colon + 2));
-  if (!count) return std::nullopt;
+  const std::string_view names =
+      std::string_view(value).substr(0, colon == std::string::npos ? value.size() : colon);
   CounterLine line;
-  const std::string_view names = std::string_view(value).substr(0, colon);
   for (std::size_t from = 0;;) {
     const auto slash = names.find('/', from);
     const std::string_view name = names.substr(from, slash - from);
@@ -459,6 +458,10 @@ std::optional<CounterLine> counter_line(const std::string& value) {
     if (slash == std::string_view::npos) break;
     from = slash + 1;
   }
+  if (line.counters == 0) return line;
+  if (colon == std::string::npos) return std::nullopt;
+  const auto count = whole_number(std::string_view(value).substr(colon + 2));
+  if (!count) return std::nullopt;
   line.errors = double(line.counters) * *count;
   return line;
 }
