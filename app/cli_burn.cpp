@@ -166,13 +166,12 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   for (const Precision precision : precisions) {
     if (interrupt_requested()) break;
     const std::vector<BurnTarget> targets = targets_at(precision);
-    const BurnSettings settings{
-        .precision = precision,
-        .problem = Problem::matrix(burn_size(opt.size, precision), burn_size(opt.size, precision),
-                                   burn_size(opt.size, precision)),
-        .duration_s = duration_s,
-        .seed = opt.seed,
-        .inject = inject};
+    const std::int64_t n = burn_size(opt.size, precision);
+    const BurnSettings settings{.precision = precision,
+                                .problem = Problem::matrix(n, n, n),
+                                .duration_s = duration_s,
+                                .seed = opt.seed,
+                                .inject = inject};
     fmt::print(
         "burning {} at {} for {:.0f} s: gemm {} ({}), the output checked about every half "
         "second\n",

@@ -28,6 +28,15 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+// Runs the kernel once; its run time: the device's own (CUDA events) where the kernel has it,
+// as the runner times GPU work, the host's around the run otherwise.
+double timed_run(Trial& trial) {
+  const auto before = Clock::now();
+  trial.kernel().run();
+  const double host_s = seconds_between(before, Clock::now());
+  return trial.kernel().device_seconds_of_last_run().value_or(host_s);
+}
+
 // Runs per iteration: enough back-to-back runs that re-arming (the kernel's setup, with its
 // uploads on a GPU) and checking (reading C back, comparing it on the host) take a small share of
 // the burn, so that a GPU stays loaded. Sized once, from one run, and then kept: every iteration
@@ -35,10 +44,7 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 std::int64_t runs_per_iteration(Trial& trial, double iteration_s) {
   if (iteration_s <= 0) return 1;
   trial.rearm();
-  const auto before = Clock::now();
-  trial.kernel().run();
-  const double host_s = seconds_between(before, Clock::now());
-  const double run_s = trial.kernel().device_seconds_of_last_run().value_or(host_s);
+  const double run_s = timed_run(trial);
   if (!(run_s > 0)) return 1;
   return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / run_s)), 1,
                                   1'000'000);
@@ -65,8 +71,6 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     auto window_start = Clock::now();
     for (std::int64_t iteration = 1;; ++iteration) {
       trial->rearm();
-      // Run time: the device's own (CUDA events) where the kernel has it, as the runner times
-      // GPU work; the host's around each run otherwise.
       double run_s = 0;
       bool interrupted = false;
       for (std::int64_t r = 0; r < runs; ++r) {
@@ -74,10 +78,7 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
           interrupted = true;  // an unfinished iteration is left unchecked
           break;
         }
-        const auto before = Clock::now();
-        trial->kernel().run();
-        const double host_s = seconds_between(before, Clock::now());
-        run_s += trial->kernel().device_seconds_of_last_run().value_or(host_s);
+        run_s += timed_run(*trial);
       }
       const bool inject = !target.device.on_gpu() && settings.inject.iteration == iteration;
       const std::string fault =
