@@ -145,8 +145,13 @@ std::string describe_result(const MeasurementRecord& r) {
   }
   const std::string rate = throughput(headline(r));
   std::string peak = r.percent_of_peak ? fmt::format(", {:.0f}% of peak", *r.percent_of_peak) : "";
-  return fmt::format("{}{} (median of {}, cv {:.1f}%, {}) passed", rate, peak, r.stats->samples,
-                     100 * r.stats->cv, r.stopping_rule);
+  // What makes a passed figure less than it seems is said where it is shown.
+  std::string caveats;
+  for (const std::string& caveat : {contention_note(r), throttle_note(r), above_peak_note(r)}) {
+    if (!caveat.empty()) caveats += "; " + caveat;
+  }
+  return fmt::format("{}{} (median of {}, cv {:.1f}%, {}) passed{}", rate, peak, r.stats->samples,
+                     100 * r.stats->cv, r.stopping_rule, caveats);
 }
 
 void print_written_files(const fs::path& dir, bool with_results_json) {

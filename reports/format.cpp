@@ -123,7 +123,12 @@ std::string where(const MeasurementRecord& r) {
 
 std::string result_text(const MeasurementRecord& r) {
   const auto d = std::string(to_string(r.disposition));
-  return passed(r) || r.reason.empty() ? d : fmt::format("{}: {}", d, r.reason);
+  if (!passed(r)) return r.reason.empty() ? d : fmt::format("{}: {}", d, r.reason);
+  // The notes say why; the result column flags the figures that need them.
+  std::vector<std::string> flags;
+  if (r.contended()) flags.emplace_back("contended");
+  if (r.percent_of_peak && *r.percent_of_peak > 100) flags.emplace_back("above peak");
+  return flags.empty() ? d : fmt::format("{} ({})", d, fmt::join(flags, ", "));
 }
 
 // ---- number formatting ------------------------------------------------------------------------

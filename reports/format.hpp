@@ -84,7 +84,8 @@ std::string end_to_end_text(const std::string& timing);
 std::string implementation_label(const MeasurementRecord& r);
 // "SGEMM omp on cpu, 256x256x256".
 std::string where(const MeasurementRecord& r);
-// "passed", or the disposition with its reason.
+// "passed", "passed (contended, above peak)" for a figure the notes qualify, or the disposition
+// with its reason.
 std::string result_text(const MeasurementRecord& r);
 
 // ---- number formatting ------------------------------------------------------------------------

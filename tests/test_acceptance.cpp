@@ -857,6 +857,9 @@ TEST_F(Check, AMissWhileACpuHogRunsIsMeasuredAgainAndWarnsInsteadOfFailing) {
   EXPECT_NE(o.out.find("re-measuring 1 measurement(s) that missed a criterion while contended"),
             std::string::npos)
       << o.out;
+  // The console says so where it shows the figure, and the report's table beside it.
+  EXPECT_NE(o.out.find("passed; contended: other processes used "), std::string::npos) << o.out;
+  EXPECT_NE(read_text(out / "report.md").find("passed (contended)"), std::string::npos);
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_EQ(doc.measurements.size(), 2u);  // the first measurement and its re-measurement
   for (const auto& r : doc.measurements) {

@@ -16,8 +16,10 @@
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/peak_model.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/runner.hpp"
+#include "reports/format.hpp"
 #include "tests/test_support.hpp"
 
 namespace flopbench {
@@ -1000,6 +1002,42 @@ TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {
                       .throttled = true};
   r.telemetry_after = {idle, capped};
   EXPECT_EQ(throttle_note(r), "throttled: gpu1 sw_power_cap+hw_slowdown (after)");
+}
+
+// A rate above the theoretical peak says why it can be: on a CPU whose clock was measured, the
+// cores ran faster than then; elsewhere the model is too low. The run says it where it shows it.
+TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
+  Environment env = test_environment();
+  if (!cpu_peak(env.cpu, Precision::fp32, 0).gflops) GTEST_SKIP() << "no theoretical peak here";
+  ASSERT_TRUE(env.cpu.clock_source.starts_with("measured")) << env.cpu.clock_source;
+  // A clock a thousand times too low: the peak workload runs far beyond the model.
+  *env.cpu.clock_ghz /= 1000;
+  const Implementation* omp = registry().find(WorkloadId::peak, "omp");
+  ASSERT_NE(omp, nullptr);
+  const MeasurementRequest req{omp, Precision::fp32, Problem::vector(1 << 12), DeviceRef::cpu()};
+  const MeasurementRecord r = measure(req, settings_for(Profile::quick, fresh_seed()), env);
+  ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+  ASSERT_TRUE(r.percent_of_peak.has_value());
+  EXPECT_GT(*r.percent_of_peak, 1000);
+  const std::string note = above_peak_note(r);
+  EXPECT_TRUE(note.starts_with("above the theoretical peak by ")) << note;
+  EXPECT_NE(note.find("the cores ran at least that much faster than the clock the peak assumes"),
+            std::string::npos)
+      << note;
+  EXPECT_NE(std::find(r.notes.begin(), r.notes.end(), note), r.notes.end());
+  // "passed (contended, above peak)" when the test suite's other tests load the machine.
+  EXPECT_TRUE(result_text(r).starts_with("passed (")) << result_text(r);
+  EXPECT_TRUE(result_text(r).ends_with("above peak)")) << result_text(r);
+
+  MeasurementRecord gpu;
+  gpu.device = DeviceRef::gpu({0});
+  gpu.peak = {1000.0, "132 SMs x 128 FP32 lanes x 2 x 1.98 GHz"};
+  gpu.percent_of_peak = 104;
+  EXPECT_EQ(above_peak_note(gpu),
+            "above the theoretical peak by 4 %: the peak model (132 SMs x 128 FP32 lanes x 2 x "
+            "1.98 GHz) is too low for this device");
+  gpu.percent_of_peak = 100;
+  EXPECT_EQ(above_peak_note(gpu), "");
 }
 
 // A CPU with no theoretical peak: the peak workload measured on the same device, precision and

@@ -316,6 +316,22 @@ std::string contention_note(const MeasurementRecord& r) {
   return r.contended() ? "contended: " + contention_figures(*r.load) : "";
 }
 
+std::string above_peak_note(const MeasurementRecord& r) {
+  if (!r.percent_of_peak || *r.percent_of_peak <= 100) return "";
+  const double excess = *r.percent_of_peak - 100;
+  if (!r.device.on_gpu() && r.peak.basis.find("clock measured") != std::string::npos) {
+    return fmt::format(
+        "above the theoretical peak by {:.2g} %: the cores ran at least that much faster than "
+        "the clock the peak assumes, which was measured once as the run started (a cloud VM's "
+        "cores change speed from moment to moment)",
+        excess);
+  }
+  return fmt::format(
+      "above the theoretical peak by {:.2g} %: the peak model ({}) is too low for "
+      "this device",
+      excess, r.peak.basis);
+}
+
 TelemetrySource* gpu_telemetry(std::string* why_not) {
   static std::string reason;
   static const std::unique_ptr<TelemetrySource> source = open_telemetry_source(&reason);
@@ -465,6 +481,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   if (!r.verification->passed)
     return finish(Disposition::incorrect, describe_failure(*r.verification));
   derive_rates(r, env, fp64_tensor_cores);
+  if (const std::string above = above_peak_note(r); !above.empty()) r.notes.push_back(above);
   r.wall_s = seconds_since(start);
   return r;
 }

@@ -46,4 +46,10 @@ std::string throttle_note(const MeasurementRecord& r);
 // otherwise. measure() adds it to the record's notes, which every report shows.
 std::string contention_note(const MeasurementRecord& r);
 
+// "above the theoretical peak by 1.8 %: ..." when a record's rate exceeds its theoretical peak:
+// for a CPU whose clock was measured, the cores ran faster than when the run measured it (a
+// cloud VM's clock moves); otherwise the peak model is too low for the device. "" otherwise.
+// measure() adds it to the record's notes.
+std::string above_peak_note(const MeasurementRecord& r);
+
 }  // namespace flopbench
