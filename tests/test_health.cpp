@@ -132,17 +132,21 @@ constexpr const char* kKernelLog =
     "uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at "
     "partition 6, subpartition 0.\n"
     "[ 900.000000] NVRM: Xid (PCI:0000:65:00): 13, Graphics Exception\n"
-    "[ 901.000000] NVRM: GPU at PCI:0000:17:00: GPU-8f6a1c2e\n";
+    "[ 901.000000] NVRM: GPU at PCI:0000:17:00: GPU-8f6a1c2e\n"
+    "[ 950.000000] NVRM: Xid (PCI:0000:3b:00 GPU-I:05): 94, pid=7194, Contained: CE User "
+    "Channel (0x9). RST: No, D-RST: No\n";
 
 TEST(KernelLog, FindsXidLinesInDmesgAndKmsgFormats) {
   const auto events = parse_xid_events(kKernelLog);
-  ASSERT_EQ(events.size(), 3u);
+  ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[0].pci, "0000:17:00");
   EXPECT_EQ(events[0].code, 79);
   EXPECT_EQ(events[0].line.rfind("NVRM: Xid (PCI:0000:17:00): 79", 0), 0u) << events[0].line;
   EXPECT_EQ(events[1].code, 48);
   EXPECT_EQ(events[2].pci, "0000:65:00");
   EXPECT_EQ(events[2].code, 13);
+  EXPECT_EQ(events[3].pci, "0000:3b:00");  // a MIG instance's XID names its GPU too
+  EXPECT_EQ(events[3].code, 94);
 }
 
 TEST(KernelLog, MatchesAnXidToItsGpuByDomainBusAndDevice) {
@@ -165,8 +169,8 @@ TEST(KernelLog, CountsEachGpusXidsAndSaysWhereItReadThem) {
   EXPECT_EQ(h.kernel_log, log.string());
   EXPECT_EQ(fact(h.gpus[0], "xid.count"), "2");
   EXPECT_NE(fact(h.gpus[0], "xid.last").find(": 48,"), std::string::npos);
-  EXPECT_EQ(fact(h.gpus[1], "xid.count"), "0");
-  EXPECT_EQ(fact(h.gpus[1], "xid.last"), "none");
+  EXPECT_EQ(fact(h.gpus[1], "xid.count"), "1");
+  EXPECT_NE(fact(h.gpus[1], "xid.last").find("GPU-I:05): 94,"), std::string::npos);
 }
 
 // Reads `path` as an unprivileged user would: in a child that drops root first (as root, every
@@ -342,6 +346,36 @@ TEST(GpuHealthNvml, TheNvlinkWalkReachesTheMostLinksNvmlKnows) {
   MachineHealth h;
   read_gpu_health(h);
   EXPECT_EQ(fact(only_gpu(h), "nvlink.active"), "36");
+}
+
+TEST(GpuHealthNvml, AnErrorCounterTheGpuLacksIsLeftOutOfItsLinksErrors) {
+  TempDir dir;
+  // No DL CRC data counter (as Hopper is reported to lack), two recoveries on every link.
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) +
+                                      "gpu0.nvlink.error.3 error:3\n"
+                                      "gpu0.nvlink.error.1 2\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.active"), "18");
+  EXPECT_EQ(fact(only_gpu(h), "nvlink.errors"), "54");  // 18 links x (1 replay + 2 recoveries)
+
+  // A link without any counter NVML reads has errors nobody knows.
+  nvml.set(std::string(kHealthyH100) +
+           "gpu0.nvlink.error.0 error:3\ngpu0.nvlink.error.1 error:3\n"
+           "gpu0.nvlink.error.2 error:3\ngpu0.nvlink.error.3 error:3\n");
+  MachineHealth h2;
+  read_gpu_health(h2);
+  EXPECT_EQ(fact(only_gpu(h2), "nvlink.active"), "18");
+  EXPECT_EQ(fact(only_gpu(h2), "nvlink.errors"),
+            "unknown: NVLink 0 has no error counter NVML reads");
+}
+
+TEST(GpuHealthNvml, FabricStateNotSupportedReadsNoneAsNvidiaSmisNa) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) + "gpu0.fabric 0\n");
+  MachineHealth h;
+  read_gpu_health(h);
+  EXPECT_EQ(fact(only_gpu(h), "fabric.state"), "none");
 }
 
 TEST(GpuHealthNvml, AnotherNvlinkErrorOnALaterLinkIsUnknownNeverACount) {
@@ -778,6 +812,32 @@ TEST(GpuHealthNvidiaSmi, WhatAGpuLacksIsUnknownWithWhy) {
   EXPECT_EQ(fact(g, "nvlink.active"), "0");
   EXPECT_EQ(fact(g, "nvlink.errors"), "0");
   EXPECT_EQ(fact(g, "processes.other"), "0");
+}
+
+TEST(GpuHealthNvidiaSmi, NoNvlinkOutputOrAllLinksInactiveIsNoneActive) {
+  TempDir dir;
+  const FakeNvidiaSmi smi(dir.path());
+  set_sxm_machine(smi);
+  // GPU 1's links are all down: nvidia-smi says so in one line under it.
+  smi.set("nvlink-status.txt",
+          nvlink_status(0, 18) +
+              "GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-1111)\n"
+              "\tNVML: Unable to retrieve NVLink information as all links are inActive\n");
+  const MachineHealth h = read_through_nvidia_smi(dir.path());
+  ASSERT_EQ(h.gpus.size(), 2u);
+  EXPECT_EQ(fact(h.gpus[0], "nvlink.active"), "18");
+  EXPECT_EQ(fact(h.gpus[1], "nvlink.active"), "0");
+  EXPECT_EQ(fact(h.gpus[1], "nvlink.errors"), "0");
+
+  // A machine without NVLink: nvidia-smi nvlink prints nothing at all.
+  smi.set("nvlink-status.txt", "");
+  smi.set("nvlink-errors.txt", "");
+  const MachineHealth none = read_through_nvidia_smi(dir.path());
+  ASSERT_EQ(none.gpus.size(), 2u);
+  for (const GpuHealth& g : none.gpus) {
+    EXPECT_EQ(fact(g, "nvlink.active"), "0");
+    EXPECT_EQ(fact(g, "nvlink.errors"), "0");
+  }
 }
 
 TEST(GpuHealthNvidiaSmi, OutputItCannotReadIsUnknownQuotingIt) {

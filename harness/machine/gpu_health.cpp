@@ -201,6 +201,12 @@ std::vector<XmlElement> xml_elements(std::string_view xml, std::string_view name
   return found;
 }
 
+std::string lowercase(std::string_view v) {
+  std::string lower;
+  for (const char c : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
 std::string trimmed(std::string_view v) {
   while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
   while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
@@ -282,9 +288,7 @@ HealthFact fabric_fact(std::string_view gpu) {
   }
   if (*state == "N/A") return HealthFact::of_text("none");
   if (auto why = not_given(*state)) return HealthFact::unknown_because(*why);
-  std::string words;
-  for (const char c : *state)
-    words += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string words = lowercase(*state);
   if (words == "completed") {
     const auto status = xml_text(gpu, "fabric/status");
     if (status && *status != "Success" && *status != "N/A") words += " with " + *status;
@@ -402,6 +406,9 @@ std::map<int, NvlinkGpu> parse_nvlink_output(std::string_view text, std::string_
     }
     if (current == nullptr) continue;  // a preamble before the first GPU
     if (!current->unknown.empty()) continue;
+    // A GPU whose links are all down: "NVML: Unable to retrieve NVLink information as all links
+    // are inActive". Listed without links, it has none active.
+    if (lowercase(line).find("all links are inactive") != std::string::npos) continue;
     const auto colon = line.find(": ");
     std::optional<std::vector<int>> links;
     if (line.starts_with("Link ") && colon != std::string::npos) {
@@ -478,6 +485,11 @@ void add_nvlink_facts(GpuHealth& g, const NvidiaSmiDetails& details,
   }
   const auto it = status.find(g.nvml_index);
   if (it == status.end()) {
+    // On a machine without NVLink, nvidia-smi nvlink prints nothing at all.
+    if (trimmed(*details.nvlink_status.text).empty()) {
+      f["nvlink.active"] = f["nvlink.errors"] = HealthFact::of(0);
+      return;
+    }
     return unknown(fmt::format("nvidia-smi nvlink --status did not list GPU {}", g.nvml_index));
   }
   if (!it->second.unknown.empty()) return unknown(it->second.unknown);

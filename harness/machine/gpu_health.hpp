@@ -37,7 +37,7 @@ inline constexpr std::string_view kNvidiaSmiHealthQuery =
     "persistence_mode,ecc.mode.current,ecc.errors.corrected.volatile.total,"
     "ecc.errors.uncorrected.volatile.total,ecc.errors.corrected.aggregate.total,"
     "ecc.errors.uncorrected.aggregate.total,retired_pages.pending,pcie.link.gen.current,"
-    "pcie.link.gen.max,pcie.link.width.current,pcie.link.width.max,power.limit,"
+    "pcie.link.gen.max,pcie.link.width.current,pcie.link.width.max,enforced.power.limit,"
     "power.default_limit,clocks.applications.graphics,clocks.applications.memory,clocks.max.sm,"
     "clocks.max.memory,clocks_event_reasons.active";
 std::vector<GpuHealth> parse_nvidia_smi_health(std::string_view csv);

@@ -61,8 +61,9 @@ std::vector<XidEvent> parse_xid_events(std::string_view log) {
     const auto [ptr, ec] =
         std::from_chars(code_text.data(), code_text.data() + code_text.size(), code);
     if (ec != std::errc() || ptr == code_text.data()) continue;
-    events.push_back({std::string(rest.substr(0, close)), code,
-                      std::string(trim(line.substr(line.find("NVRM:"))))});
+    // A GPU in MIG mode adds its instance: "(PCI:0000:3b:00 GPU-I:05)".
+    const std::string_view pci = rest.substr(0, std::min(close, rest.find(' ')));
+    events.push_back({std::string(pci), code, std::string(trim(line.substr(line.find("NVRM:"))))});
   }
   return events;
 }

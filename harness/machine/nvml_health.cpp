@@ -149,14 +149,22 @@ void read_nvlink(const Nvml& nvml, Device d, HealthFacts& f) {
     }
     if (state != nvml::kFeatureEnabled) continue;
     ++active;
-    // DL replay, DL recovery, DL CRC flit, DL CRC data (nvmlNvLinkErrorCounter_t 0-3).
+    // DL replay, DL recovery, DL CRC flit, DL CRC data (nvmlNvLinkErrorCounter_t 0-3). A GPU
+    // may lack one (Hopper is reported to have no DL CRC data counter): the link's errors are
+    // those it has, and unknown only when it has none or one fails otherwise.
+    int counted = 0;
     for (int counter = 0; counter < 4 && errors_unknown.empty(); ++counter) {
       unsigned long long value = 0;
       const int crc = nvml.call("nvmlDeviceGetNvLinkErrorCounter", d, link, counter, &value);
+      if (crc == kNotSupported) continue;
       if (crc != kSuccess) {
         errors_unknown = why(crc, "nvmlDeviceGetNvLinkErrorCounter");
       }
       errors += double(value);
+      ++counted;
+    }
+    if (counted == 0 && errors_unknown.empty()) {
+      errors_unknown = fmt::format("NVLink {} has no error counter NVML reads", link);
     }
   }
   f["nvlink.active"] = HealthFact::of(active);
@@ -173,7 +181,8 @@ void read_fabric(const Nvml& nvml, Device d, HealthFacts& f) {
   } else if (rc != kSuccess) {
     f["fabric.state"] = HealthFact::unknown_because(why(rc, "nvmlDeviceGetGpuFabricInfo"));
   } else {
-    constexpr std::array<const char*, 4> kStates = {"not supported", "not started", "in progress",
+    // State 0 is NVML's "not supported": a GPU outside a fabric, "none" as nvidia-smi's N/A reads.
+    constexpr std::array<const char*, 4> kStates = {"none", "not started", "in progress",
                                                     "completed"};
     std::string state = fabric.state < kStates.size() ? kStates[fabric.state]
                                                       : fmt::format("state {}", fabric.state);

@@ -51,7 +51,7 @@ struct ReasonBit {
 };
 
 // The nvmlClocksEventReason* bits (nvmlClocksThrottleReason* before R535; same values).
-constexpr std::array<ReasonBit, 11> kReasonBits = {{
+constexpr std::array<ReasonBit, 9> kReasonBits = {{
     {0x1, "gpu_idle", false},
     {0x2, "applications_clocks_setting", false},
     {0x4, "sw_power_cap", true},
@@ -61,10 +61,6 @@ constexpr std::array<ReasonBit, 11> kReasonBits = {{
     {0x40, "hw_thermal_slowdown", true},
     {0x80, "hw_power_brake_slowdown", true},
     {0x100, "display_clock_setting", false},
-    // Newer NVML names these two without saying what they do to the clocks, so they are
-    // recorded but do not flag a measurement.
-    {0x200, "board_limit", false},
-    {0x400, "reliability", false},
 }};
 
 bool iequal(std::string_view a, std::string_view b) {

@@ -29,8 +29,7 @@ std::vector<std::string> clock_event_reason_names(std::uint64_t mask);
 
 // Whether a reason lowers the clocks of a busy GPU: power cap, hardware slowdown, software or
 // hardware thermal slowdown, power brake. Idle, application and display clock settings and sync
-// boost are not throttling, nor are board_limit and reliability, whose effect NVML leaves
-// undocumented.
+// boost are not throttling, nor is a bit nvml.h does not define (unknown_0x...).
 bool is_throttling_reason(std::string_view name);
 
 // Whether two PCI bus ids name the same device: CUDA writes "0000:17:00.0", nvidia-smi
