@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "app/cli_selection.hpp"
@@ -1220,6 +1222,41 @@ TEST(Burn, OmpGemmRepeatsBitForBit) {
   EXPECT_GT(devices[0].runs_per_iteration, 1);
   EXPECT_GT(devices[0].iterations, 1);
   EXPECT_EQ(devices[0].runs(), devices[0].iterations * devices[0].runs_per_iteration);
+}
+
+// A correct GEMM that reports a device time of 1 us for a run that takes the host 2 ms: a GPU
+// whose launch and wait cost far more than its tiny kernel.
+template <class T>
+class LaunchBoundGemm final : public GemmKernel<T> {
+ public:
+  void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
+  void run() override {
+    correct_.run();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  void read_c(std::span<accumulator_t<T>> out) override { correct_.read_c(out); }
+  std::optional<double> device_seconds_of_last_run() const override { return 1e-6; }
+
+ private:
+  typename GemmWith<Fault::none>::template Kernel<T> correct_;
+};
+
+// Runs per iteration come from the host's time of a run, which an iteration is made of: sized
+// from the device's 1 us, a 50 ms iteration would be 50,000 runs and last 100 s.
+TEST(Burn, AnIterationLastsItsTimeWhateverTheDeviceTimeOfARun) {
+  const auto impl = make_implementation<workloads::Gemm, LaunchBoundGemm>(
+      {.name = "launch-bound", .description = "x"});
+  BurnSettings settings = burn_settings(Precision::fp32, 0.3);
+  settings.iteration_s = 0.05;
+  const auto start = std::chrono::steady_clock::now();
+  auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
+  judge_burn(devices, 0.1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+  EXPECT_GE(devices[0].runs_per_iteration, 5);
+  EXPECT_LE(devices[0].runs_per_iteration, 30);  // 25 where each run takes 2 ms
+  // Throughput is still the device's: 2 m n k FLOPs per microsecond.
+  EXPECT_NEAR(devices[0].median_gflops(), 2.0 * 24 * 20 * 16 / 1e-6 / 1e9, 1e-6);
 }
 
 TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {

@@ -28,25 +28,31 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// Runs the kernel once; its run time: the device's own (CUDA events) where the kernel has it,
-// as the runner times GPU work, the host's around the run otherwise.
-double timed_run(Trial& trial) {
+// One run of the kernel: its run time, the device's own (CUDA events) where the kernel has it,
+// as the runner times GPU work, else the host's; and the host's time around it, which on a GPU
+// also holds the launch, the padding queued before the start event and the wait for the end.
+struct RunTimes {
+  double run_s = 0, host_s = 0;
+};
+RunTimes timed_run(Trial& trial) {
   const auto before = Clock::now();
   trial.kernel().run();
   const double host_s = seconds_between(before, Clock::now());
-  return trial.kernel().device_seconds_of_last_run().value_or(host_s);
+  return {trial.kernel().device_seconds_of_last_run().value_or(host_s), host_s};
 }
 
 // Runs per iteration: enough back-to-back runs that re-arming (the kernel's setup, with its
 // uploads on a GPU) and checking (reading C back, comparing it on the host) take a small share of
-// the burn, so that a GPU stays loaded. Sized once, from one run, and then kept: every iteration
-// must compute the same thing for its output to be the first iteration's bit for bit.
+// the burn, so that a GPU stays loaded. Sized once, from the host's time of one run (what the
+// iteration's length is made of: a run of a few microseconds on a GPU still costs its launch and
+// wait), and then kept: every iteration must compute the same thing for its output to be the
+// first iteration's bit for bit.
 std::int64_t runs_per_iteration(Trial& trial, double iteration_s) {
   if (iteration_s <= 0) return 1;
   trial.rearm();
-  const double run_s = timed_run(trial);
-  if (!(run_s > 0)) return 1;
-  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / run_s)), 1,
+  const double host_s = timed_run(trial).host_s;
+  if (!(host_s > 0)) return 1;
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / host_s)), 1,
                                   1'000'000);
 }
 
@@ -78,7 +84,7 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
           interrupted = true;  // an unfinished iteration is left unchecked
           break;
         }
-        run_s += timed_run(*trial);
+        run_s += timed_run(*trial).run_s;
       }
       const bool inject = !target.device.on_gpu() && settings.inject.iteration == iteration;
       const std::string fault =
