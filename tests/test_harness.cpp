@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -1257,6 +1258,65 @@ TEST(Burn, AnIterationLastsItsTimeWhateverTheDeviceTimeOfARun) {
   EXPECT_LE(devices[0].runs_per_iteration, 30);  // 25 where each run takes 2 ms
   // Throughput is still the device's: 2 m n k FLOPs per microsecond.
   EXPECT_NEAR(devices[0].median_gflops(), 2.0 * 24 * 20 * 16 / 1e-6 / 1e9, 1e-6);
+}
+
+// A correct GEMM whose third run blocks, as a run on a hung GPU waits for its end, until the test
+// releases it; then that run throws.
+std::mutex g_hang_mutex;
+std::condition_variable g_hang_cv;
+bool g_hang_released = false;
+template <class T>
+class HangsOnThirdRun final : public GemmKernel<T> {
+ public:
+  void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
+  void run() override {
+    if (++runs_ == 3) {
+      std::unique_lock lock(g_hang_mutex);
+      g_hang_cv.wait(lock, [] { return g_hang_released; });
+      throw std::runtime_error("released");
+    }
+    correct_.run();
+  }
+  void read_c(std::span<accumulator_t<T>> out) override { correct_.read_c(out); }
+
+ private:
+  typename GemmWith<Fault::none>::template Kernel<T> correct_;
+  int runs_ = 0;
+};
+
+// A GPU that stops responding ends its burn as FAULTY once no iteration has ended for hang_s,
+// its thread left behind, while the CPU beside it burns on to the end.
+TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
+  const auto hanging =
+      make_implementation<workloads::Gemm, HangsOnThirdRun>({.name = "hangs", .description = "x"});
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  BurnSettings settings = burn_settings(Precision::fp32, 1.5);
+  settings.hang_s = 0.5;
+  const auto start = std::chrono::steady_clock::now();
+  auto devices =
+      burn({{&hanging, DeviceRef::gpu({0})}, {omp, DeviceRef::cpu()}}, settings, 600, no_progress);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  judge_burn(devices, 0.1);
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_TRUE(devices[0].hung);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+  EXPECT_EQ(devices[0].iterations, 2);
+  EXPECT_TRUE(devices[0].why.starts_with("no response: no iteration ended for ")) << devices[0].why;
+  EXPECT_NE(devices[0].why.find("after 2 iterations); the GPU may be hung"), std::string::npos)
+      << devices[0].why;
+  EXPECT_FALSE(devices[1].hung);
+  EXPECT_EQ(devices[1].verdict, BurnVerdict::ok) << devices[1].why;
+  EXPECT_GE(devices[1].seconds, 1.5);
+  EXPECT_LT(took, 10.0);
+  // The thread left behind finds its state still there when the run it waited in ends.
+  {
+    const std::lock_guard lock(g_hang_mutex);
+    g_hang_released = true;
+  }
+  g_hang_cv.notify_all();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {

@@ -330,6 +330,9 @@ struct BurnDevice {
   std::string fault;  // "iteration 7: element 3 (row 3, column 0) is nan"; "" when none
   BurnVerdict verdict = BurnVerdict::ok;
   std::string why;  // the verdict's reason; "" for OK
+  // The device stopped responding and its burn thread was left running, stuck in it (not saved:
+  // the fault says so). The process should end without waiting for that thread.
+  bool hung = false;
 
   std::int64_t runs() const { return iterations * runs_per_iteration; }
   // The median of the throughput points; 0 when there are none.

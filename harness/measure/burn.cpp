@@ -185,19 +185,56 @@ InjectedBurnFault injected_burn_fault_from_environment() {
 
 std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
                              const BurnObserver& observer) {
-  std::vector<BurnDevice> devices;
+  // What the device threads share with this one. Owned jointly: a thread stuck in a hung GPU is
+  // left running when the burn returns, and must still find it.
+  struct Shared {
+    std::vector<BurnTarget> targets;
+    BurnSettings settings;
+    Clock::time_point start;
+    std::mutex mutex;
+    std::vector<BurnDevice> devices;
+    std::vector<char> returned;  // per device: its thread has returned
+  };
+  const auto shared = std::make_shared<Shared>();
+  shared->targets = targets;
+  shared->settings = settings;
   for (const BurnTarget& t : targets) {
-    devices.push_back({.device = t.device,
-                       .implementation = t.implementation->name(),
-                       .precision = settings.precision,
-                       .problem = settings.problem});
+    shared->devices.push_back({.device = t.device,
+                               .implementation = t.implementation->name(),
+                               .precision = settings.precision,
+                               .problem = settings.problem});
   }
-  std::mutex mutex;
-  const auto start = Clock::now();
-  std::vector<std::jthread> threads;
+  shared->returned.assign(targets.size(), 0);
+  std::vector<BurnDevice>& devices = shared->devices;
+  std::mutex& mutex = shared->mutex;
+  const auto start = shared->start = Clock::now();
+  std::vector<std::thread> threads;
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    threads.emplace_back([&, i] { burn_one(targets[i], settings, start, devices[i], mutex); });
+    threads.emplace_back([shared, i] {
+      burn_one(shared->targets[i], shared->settings, shared->start, shared->devices[i],
+               shared->mutex);
+      const std::lock_guard lock(shared->mutex);
+      shared->returned[i] = 1;
+    });
   }
+  // A GPU thread whose iteration has not ended for hang_s, or ten of its mean iterations where
+  // those are longer, waits on a hung device: it is FAULTY, and left behind.
+  const auto declare_hung = [&](double now_s) {
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      BurnDevice& d = devices[i];
+      if (!d.device.on_gpu() || d.hung || shared->returned[i] != 0) continue;
+      const double mean_iteration_s = d.iterations > 0 ? d.seconds / double(d.iterations) : 0;
+      const double silent_s = now_s - d.seconds;
+      if (silent_s < std::max(settings.hang_s, 10 * mean_iteration_s)) continue;
+      d.hung = true;
+      if (d.fault.empty()) {
+        d.fault = fmt::format(
+            "no response: no iteration ended for {:.0f} s (the last at {:.1f} s, after {} "
+            "iterations); the GPU may be hung",
+            silent_s, d.seconds, d.iterations);
+      }
+    }
+  };
   // Telemetry on a thread of its own: an nvidia-smi query takes a good part of a second, and
   // must delay neither the progress lines nor the end of the burn.
   std::mutex stop_mutex;
@@ -253,6 +290,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     std::vector<BurnDevice> snapshot;
     {
       const std::lock_guard lock(mutex);
+      declare_hung(seconds_between(start, Clock::now()));
       const bool all_done = std::ranges::all_of(
           devices, [&](const BurnDevice& d) { return finished(d, settings.duration_s); });
       if (all_done || interrupt_requested()) break;
@@ -263,8 +301,28 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     observer.progress(snapshot, seconds_between(start, Clock::now()));
     next_progress += std::chrono::duration<double>(observer.progress_s);
   }
-  stop_sampler();   // before `devices` is returned: the sampler writes into it
-  threads.clear();  // joins: each ends after its run in progress
+  stop_sampler();  // before `devices` is returned: the sampler writes into it
+  // Each thread ends after its run in progress; one that waits on a hung GPU is left running.
+  for (;;) {
+    {
+      const std::lock_guard lock(mutex);
+      declare_hung(seconds_between(start, Clock::now()));
+      bool waiting = false;
+      for (std::size_t i = 0; i < devices.size(); ++i) {
+        waiting = waiting || (shared->returned[i] == 0 && !devices[i].hung);
+      }
+      if (!waiting) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::lock_guard lock(mutex);
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    if (shared->returned[i] != 0) {
+      threads[i].join();
+    } else {
+      threads[i].detach();
+    }
+  }
   return devices;
 }
 

@@ -49,6 +49,9 @@ struct BurnSettings {
   // inputs, as many back-to-back runs as fill this (sized once, from one run), and a check of
   // the output. 0: one run per iteration.
   double iteration_s = 0.5;
+  // A GPU none of whose iterations ended for this long (or for ten of its mean iterations, where
+  // that is longer) is hung: FAULTY, and its thread, stuck in the device, is left behind.
+  double hang_s = 60;
   InjectedBurnFault inject;
 };
 
@@ -67,9 +70,10 @@ struct BurnObserver {
 
 // Runs every target at once until settings.duration_s has passed, an interrupt is requested
 // (interrupts.hpp), or that target's run gives a fault, which ends its burn (a failed run is a
-// fault too). A target that cannot run the precision here (UnsupportedHere, kernel.hpp) ends at
-// once with the verdict `unsupported` and the reason. `progress` is called from the calling thread
-// about once per `progress_s` with the devices' state so far and the seconds elapsed.
+// fault too, and so is a GPU that stops responding: settings.hang_s). A target that cannot run the
+// precision here (UnsupportedHere, kernel.hpp) ends at once with the verdict `unsupported` and the
+// reason. `progress` is called from the calling thread about once per `progress_s` with the
+// devices' state so far and the seconds elapsed.
 std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
                              const BurnObserver& observer);
 inline std::vector<BurnDevice> burn(
