@@ -27,6 +27,7 @@ class OpenBlasDot final : public ReductionKernel<T> {
     }
   }
   T result() override { return result_; }
+  std::vector<std::string> notes() const override { return openblas_notes(); }
 
  private:
   const VectorInputs<T>* in_ = nullptr;

@@ -179,6 +179,32 @@ TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
   }
 }
 
+// OpenBLAS's figures say which kernels it ran and whether the environment chose them: an
+// OPENBLAS_CORETYPE set in the image can hold it to half the CPU's vector width.
+TEST_F(Cli, OpenBlasSaysWhichKernelsItRanAndWhoChoseThem) {
+  if (!FLOPBENCH_HAVE_OPENBLAS) GTEST_SKIP() << "built without OpenBLAS";
+  const auto kernels_note = [&](const std::string& coretype, const std::string& name) {
+    const testing::ScopedEnv env("OPENBLAS_CORETYPE", coretype);
+    const fs::path out = dir_ / name;
+    const Outcome o = flopbench({"run", "--workloads", "sgemm,dot", "--implementations", "openblas",
+                                 "--precision", "fp32", "--sizes", "256", "--profile", "quick",
+                                 "--out", out.string()});
+    EXPECT_EQ(o.status, 0) << o.out << o.err;
+    std::vector<std::string> notes;
+    for (const auto& m : read_results_file(out / "results.json").measurements) {
+      for (const auto& note : m.notes) {
+        if (note.starts_with("OpenBLAS kernels: ")) notes.push_back(note);
+      }
+    }
+    EXPECT_EQ(notes.size(), 2u);  // GEMM and dot
+    return notes.empty() ? std::string() : notes.front();
+  };
+  const std::string forced = kernels_note("Haswell", "forced");
+  EXPECT_EQ(forced, "OpenBLAS kernels: Haswell, with OPENBLAS_CORETYPE=Haswell set");
+  const std::string own = kernels_note("", "own");
+  EXPECT_TRUE(own.ends_with(", its own choice for this CPU")) << own;
+}
+
 // --repeat N writes N complete runs, one directory each, which compare reads as replicates; and
 // runs of one command differ only by noise, which compare never calls a regression. (The
 // hand-written implementations drift least between runs, 3-7 % on a quiet 2-vCPU VM against a

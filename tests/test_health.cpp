@@ -32,31 +32,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::read_text;
 using testing::run_flopbench;
+using testing::ScopedEnv;
 using testing::TempDir;
 
 const fs::path kSpecs = FLOPBENCH_SPEC_SOURCE_DIR;
-
-// Sets an environment variable for the life of the object (children inherit it).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // A healthy H100 SXM as NVML describes it, with two compute processes of others and this one.
 constexpr const char* kHealthyH100 =
