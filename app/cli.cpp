@@ -23,6 +23,7 @@
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/load_sampler.hpp"
+#include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
 #include "reports/console.hpp"
@@ -601,11 +602,18 @@ int cli_main(int argc, char** argv) {
   // Buffered console output is written here at the latest: a failure (`info > /dev/full`) must
   // not pass for success.
   // (An interrupted or failed status already says more.)
+  int exit_status = status;
   if ((std::fflush(stdout) != 0 || std::ferror(stdout)) && status == kExitOk) {
     fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
-    return kExitIoError;
+    exit_status = kExitIoError;
   }
-  return status;
+  if (burn_threads_left_running()) {
+    // A burn left a thread stuck in a hung GPU's driver (or running when an error ended the
+    // burn), where the runtime's teardown at exit could wait for it for ever: end here.
+    std::fflush(nullptr);
+    std::_Exit(exit_status);
+  }
+  return exit_status;
 }
 
 }  // namespace flopbench

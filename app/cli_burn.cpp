@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <ranges>
@@ -164,7 +163,6 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   const auto save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); };
 
   bool any_bad = false;
-  std::vector<DeviceRef> hung;  // GPUs that stopped responding, each left with a thread in it
   for (const Precision precision : precisions) {
     if (interrupt_requested() || to_burn.empty()) break;
     const std::vector<BurnTarget> targets = targets_at(precision);
@@ -217,22 +215,17 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                  d.why.empty() ? "" : ": " + d.why);
       any_bad = any_bad || d.verdict != BurnVerdict::ok;
       if (d.hung) {
-        // Its thread is stuck in the device: the GPU burns no further precision.
+        // Its thread is stuck in the device: the GPU burns no further precision, and its
+        // telemetry is not read again (an NVML call on it could block as well).
         fmt::print("{} stopped responding: it burns no further precision\n", d.device.label());
-        hung.push_back(d.device);
         std::erase(to_burn, d.device);
+        std::erase_if(gpu_devices,
+                      [&](const GpuDevice& g) { return g.index == d.device.gpus.at(0); });
       }
     }
     std::fflush(stdout);
   }
-  const int status = finish_results_dir(doc, dir, any_bad);
-  if (!hung.empty()) {
-    // A thread is stuck in a hung GPU's driver, where the runtime's teardown at exit could wait
-    // for it for ever: everything is written, so end here.
-    std::fflush(nullptr);
-    std::_Exit(status);
-  }
-  return status;
+  return finish_results_dir(doc, dir, any_bad);
 }
 
 }  // namespace

@@ -1037,7 +1037,7 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
   gpu.peak = {1000.0, "132 SMs x 128 FP32 lanes x 2 x 1.98 GHz"};
   gpu.percent_of_peak = 104;
   EXPECT_EQ(above_peak_note(gpu),
-            "above the theoretical peak by 4 %: the peak model (132 SMs x 128 FP32 lanes x 2 x "
+            "above the theoretical peak by 4.0 %: the peak model (132 SMs x 128 FP32 lanes x 2 x "
             "1.98 GHz) is too low for this device");
   gpu.percent_of_peak = 100;
   EXPECT_EQ(above_peak_note(gpu), "");
@@ -1254,7 +1254,7 @@ TEST(Burn, AnIterationLastsItsTimeWhateverTheDeviceTimeOfARun) {
   judge_burn(devices, 0.1);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
-  EXPECT_GE(devices[0].runs_per_iteration, 5);
+  EXPECT_GE(devices[0].runs_per_iteration, 1);
   EXPECT_LE(devices[0].runs_per_iteration, 30);  // 25 where each run takes 2 ms
   // Throughput is still the device's: 2 m n k FLOPs per microsecond.
   EXPECT_NEAR(devices[0].median_gflops(), 2.0 * 24 * 20 * 16 / 1e-6 / 1e9, 1e-6);
@@ -1287,6 +1287,10 @@ class HangsOnThirdRun final : public GemmKernel<T> {
 // A GPU that stops responding ends its burn as FAULTY once no iteration has ended for hang_s,
 // its thread left behind, while the CPU beside it burns on to the end.
 TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
+  {
+    const std::lock_guard lock(g_hang_mutex);
+    g_hang_released = false;  // --gtest_repeat
+  }
   const auto hanging =
       make_implementation<workloads::Gemm, HangsOnThirdRun>({.name = "hangs", .description = "x"});
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
@@ -1310,6 +1314,7 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
   EXPECT_EQ(devices[1].verdict, BurnVerdict::ok) << devices[1].why;
   EXPECT_GE(devices[1].seconds, 1.5);
   EXPECT_LT(took, 10.0);
+  EXPECT_TRUE(burn_threads_left_running());
   // The thread left behind finds its state still there when the run it waited in ends.
   {
     const std::lock_guard lock(g_hang_mutex);
@@ -1317,6 +1322,20 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
   }
   g_hang_cv.notify_all();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+// A progress reader that throws (a full disk, a closed pipe) ends the burn with its exception,
+// not with std::terminate: the device threads are left running, and the process told so.
+TEST(Burn, AProgressReaderThatThrowsEndsTheBurnWithItsError) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  const auto cannot_write = [](const std::vector<BurnDevice>&, double) {
+    throw std::runtime_error("no space left on device");
+  };
+  EXPECT_THROW(
+      burn({{omp, DeviceRef::cpu()}}, burn_settings(Precision::fp32, 0.5), 0.05, cannot_write),
+      std::runtime_error);
+  EXPECT_TRUE(burn_threads_left_running());
 }
 
 TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {

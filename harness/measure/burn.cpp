@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -47,18 +48,33 @@ RunTimes timed_run(Trial& trial) {
 // iteration's length is made of: a run of a few microseconds on a GPU still costs its launch and
 // wait), and then kept: every iteration must compute the same thing for its output to be the
 // first iteration's bit for bit.
-std::int64_t runs_per_iteration(Trial& trial, double iteration_s) {
-  if (iteration_s <= 0) return 1;
+struct Sizing {
+  std::int64_t runs = 1;
+  double run_host_s = 0;  // of the sizing run; 0 without one
+};
+Sizing runs_per_iteration(Trial& trial, double iteration_s) {
+  if (iteration_s <= 0) return {};
   trial.rearm();
   const double host_s = timed_run(trial).host_s;
-  if (!(host_s > 0)) return 1;
-  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / host_s)), 1,
-                                  1'000'000);
+  if (!(host_s > 0)) return {};
+  return {std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / host_s)), 1,
+                                   1'000'000),
+          host_s};
 }
 
-// One target's loop; `out` is shared with the progress reader under `mutex`.
+// When a device's burn last showed life, for telling a hung GPU from a slow one.
+struct Heartbeat {
+  double armed_s = -1;              // since the start: its setup and sizing run ended; -1 before
+  double expected_iteration_s = 0;  // its runs per iteration times the sizing run's host time
+};
+
+std::atomic<bool> g_threads_left_running{false};
+
+// One target's loop; `out` and `beat` are shared with the calling thread under `mutex`. A device
+// declared hung (out.hung) while a run was under way stops at the end of that run, recording
+// nothing more.
 void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::time_point start,
-              BurnDevice& out, std::mutex& mutex) {
+              BurnDevice& out, Heartbeat& beat, std::mutex& mutex) {
   const auto record_fault = [&](std::string fault) {
     const std::lock_guard lock(mutex);
     out.fault = std::move(fault);
@@ -68,10 +84,13 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     const auto trial =
         target.implementation->make_trial(settings.precision, settings.problem, settings.seed, gpu);
     const double flops = trial->flops();
-    const std::int64_t runs = runs_per_iteration(*trial, settings.iteration_s);
+    const Sizing sizing = runs_per_iteration(*trial, settings.iteration_s);
+    const std::int64_t runs = sizing.runs;
     {
       const std::lock_guard lock(mutex);
       out.runs_per_iteration = runs;
+      beat.armed_s = seconds_between(start, Clock::now());
+      beat.expected_iteration_s = static_cast<double>(runs) * sizing.run_host_s;
     }
     double window_run_s = 0, window_flops = 0;
     auto window_start = Clock::now();
@@ -101,6 +120,7 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
           interrupted || !fault.empty() || elapsed >= settings.duration_s || interrupt_requested();
       {
         const std::lock_guard lock(mutex);
+        if (out.hung) return;
         if (!interrupted) out.iterations = iteration;
         out.seconds = elapsed;
         if ((window_done || last) && window_run_s > 0) {
@@ -157,6 +177,8 @@ bool finished(const BurnDevice& d, double duration_s) {
 
 }  // namespace
 
+bool burn_threads_left_running() { return g_threads_left_running; }
+
 InjectedBurnFault injected_burn_fault_from_environment() {
   const char* value = std::getenv("FLOPBENCH_BURN_INJECT_FAULT");
   if (value == nullptr || *value == '\0') return {};
@@ -193,6 +215,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     Clock::time_point start;
     std::mutex mutex;
     std::vector<BurnDevice> devices;
+    std::vector<Heartbeat> beats;
     std::vector<char> returned;  // per device: its thread has returned
   };
   const auto shared = std::make_shared<Shared>();
@@ -204,35 +227,62 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
                                .precision = settings.precision,
                                .problem = settings.problem});
   }
+  shared->beats.assign(targets.size(), {});
   shared->returned.assign(targets.size(), 0);
   std::vector<BurnDevice>& devices = shared->devices;
   std::mutex& mutex = shared->mutex;
   const auto start = shared->start = Clock::now();
   std::vector<std::thread> threads;
+  // However burn() ends, no thread is left joinable: one waiting on a hung GPU, or all of them
+  // when an exception ends the burn early (a progress reader that cannot write), is left
+  // running, and the process told to end without waiting for it (burn_threads_left_running).
+  struct LeaveBehind {
+    std::vector<std::thread>& threads;
+    ~LeaveBehind() {
+      for (std::thread& t : threads) {
+        if (!t.joinable()) continue;
+        t.detach();
+        g_threads_left_running = true;
+      }
+    }
+  } leave_behind{threads};
   for (std::size_t i = 0; i < targets.size(); ++i) {
     threads.emplace_back([shared, i] {
       burn_one(shared->targets[i], shared->settings, shared->start, shared->devices[i],
-               shared->mutex);
+               shared->beats[i], shared->mutex);
       const std::lock_guard lock(shared->mutex);
       shared->returned[i] = 1;
     });
   }
-  // A GPU thread whose iteration has not ended for hang_s, or ten of its mean iterations where
-  // those are longer, waits on a hung device: it is FAULTY, and left behind.
+  // A GPU thread that shows no life for longer than it could take is waiting on a hung device:
+  // FAULTY, and left behind. Its setup (inputs generated and uploaded, the sizing run) may take
+  // ten times hang_s; its first iteration hang_s or ten times what the sizing run predicts; a
+  // later one hang_s or ten of its mean iterations.
   const auto declare_hung = [&](double now_s) {
     for (std::size_t i = 0; i < devices.size(); ++i) {
       BurnDevice& d = devices[i];
+      const Heartbeat& beat = shared->beats[i];
       if (!d.device.on_gpu() || d.hung || shared->returned[i] != 0) continue;
-      const double mean_iteration_s = d.iterations > 0 ? d.seconds / double(d.iterations) : 0;
-      const double silent_s = now_s - d.seconds;
-      if (silent_s < std::max(settings.hang_s, 10 * mean_iteration_s)) continue;
-      d.hung = true;
-      if (d.fault.empty()) {
-        d.fault = fmt::format(
-            "no response: no iteration ended for {:.0f} s (the last at {:.1f} s, after {} "
-            "iterations); the GPU may be hung",
+      std::string silence;
+      if (beat.armed_s < 0) {
+        if (now_s < 10 * settings.hang_s) continue;
+        silence = fmt::format("its setup (inputs, upload, sizing run) has not ended after {:.0f} s",
+                              now_s);
+      } else if (d.iterations == 0) {
+        const double silent_s = now_s - beat.armed_s;
+        if (silent_s < std::max(settings.hang_s, 10 * beat.expected_iteration_s)) continue;
+        silence = fmt::format("its first iteration has not ended after {:.0f} s", silent_s);
+      } else {
+        const double mean_iteration_s = (d.seconds - beat.armed_s) / double(d.iterations);
+        const double silent_s = now_s - d.seconds;
+        if (silent_s < std::max(settings.hang_s, 10 * mean_iteration_s)) continue;
+        silence = fmt::format(
+            "no iteration ended for {:.0f} s (the last at {:.1f} s, after {} "
+            "iterations)",
             silent_s, d.seconds, d.iterations);
       }
+      d.hung = true;
+      if (d.fault.empty()) d.fault = fmt::format("no response: {}; the GPU may be hung", silence);
     }
   };
   // Telemetry on a thread of its own: an nvidia-smi query takes a good part of a second, and
@@ -317,11 +367,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   }
   const std::lock_guard lock(mutex);
   for (std::size_t i = 0; i < threads.size(); ++i) {
-    if (shared->returned[i] != 0) {
-      threads[i].join();
-    } else {
-      threads[i].detach();
-    }
+    if (shared->returned[i] != 0) threads[i].join();  // the others: leave_behind
   }
   return devices;
 }

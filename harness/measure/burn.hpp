@@ -49,8 +49,9 @@ struct BurnSettings {
   // inputs, as many back-to-back runs as fill this (sized once, from one run), and a check of
   // the output. 0: one run per iteration.
   double iteration_s = 0.5;
-  // A GPU none of whose iterations ended for this long (or for ten of its mean iterations, where
-  // that is longer) is hung: FAULTY, and its thread, stuck in the device, is left behind.
+  // A GPU none of whose iterations ended for this long (or for ten of its mean iterations, or
+  // of what its sizing run predicts for the first, where that is longer; its setup may take ten
+  // times this) is hung: FAULTY, and its thread, stuck in the device, is left behind.
   double hang_s = 60;
   InjectedBurnFault inject;
 };
@@ -76,6 +77,11 @@ struct BurnObserver {
 // devices' state so far and the seconds elapsed.
 std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
                              const BurnObserver& observer);
+
+// Whether a burn left a thread running (one stuck in a hung GPU, or every device's when an
+// exception ended the burn): the process should then end with _Exit once its output is written,
+// rather than let the CUDA runtime's teardown wait for that thread.
+bool burn_threads_left_running();
 inline std::vector<BurnDevice> burn(
     const std::vector<BurnTarget>& targets, const BurnSettings& settings, double progress_s,
     const std::function<void(const std::vector<BurnDevice>&, double elapsed_s)>& progress) {

@@ -321,13 +321,13 @@ std::string above_peak_note(const MeasurementRecord& r) {
   const double excess = *r.percent_of_peak - 100;
   if (!r.device.on_gpu() && r.peak.basis.find("clock measured") != std::string::npos) {
     return fmt::format(
-        "above the theoretical peak by {:.2g} %: the cores ran at least that much faster than "
+        "above the theoretical peak by {:.1f} %: the cores ran at least that much faster than "
         "the clock the peak assumes, which was measured once as the run started (a cloud VM's "
         "cores change speed from moment to moment)",
         excess);
   }
   return fmt::format(
-      "above the theoretical peak by {:.2g} %: the peak model ({}) is too low for "
+      "above the theoretical peak by {:.1f} %: the peak model ({}) is too low for "
       "this device",
       excess, r.peak.basis);
 }
