@@ -75,6 +75,7 @@ Table burn_table(const BurnResult& burn) {
            {"verdict"},
            {"runs", true},
            {"seconds", true},
+           {"busy", true},
            {"median", true},
            {"drop", true},
            {"throttled", true},
@@ -86,6 +87,7 @@ Table burn_table(const BurnResult& burn) {
         {d.device.label(), std::string(precision_label(d.precision)),
          std::string(to_string(d.verdict)), fmt::format("{}", d.runs()),
          fmt::format("{:.1f}", d.seconds),
+         d.busy_share() ? fmt::format("{:.0f}%", 100 * *d.busy_share()) : std::string("-"),
          fmt::format("{:.1f} {}", d.median_gflops(), headline_unit(Bound::compute, d.precision)),
          d.throughput_drop()
              ? fmt::format("{:.1f}%", percent_without_negative_zero(*d.throughput_drop()))
@@ -222,7 +224,10 @@ std::string burn_markdown_section(const BurnResult& burn) {
   out +=
       "\nThe per-second throughput, GPU telemetry and CPU load are in results.json "
       "(`burn.devices[].throughput`, `.telemetry`, `.cpu_load`) and charted in report.html. "
-      "Median: of the throughput points; drop: from the first quarter of the burn to the last; "
+      "Busy: the share of the burn's time spent in runs (the device's own time on a GPU); the rest "
+      "went to setting the kernel up again, checking its output and, on a GPU, launching and "
+      "waiting. Median: of the throughput points; drop: from the first quarter of the burn to the "
+      "last; "
       "throttled: GPU telemetry readings with a throttling reason; others' CPUs: the most CPU "
       "time that other processes and other guests (steal) took in one second of the CPU's "
       "burn.\n";

@@ -342,6 +342,8 @@ void fields(S& s, Of<BurnDevice>) {
   s("iterations", &R::iterations);
   s.added_later("runs_per_iteration", &R::runs_per_iteration);
   s("seconds", &R::seconds);
+  s.added_later("busy_s", &R::busy_s);
+  s.derived("busy_share", [](const R& r) { return write_value(r.busy_share()); });
   s.derived("median_gflops", [](const R& r) { return write_value(r.median_gflops()); });
   s.derived("throughput_drop", [](const R& r) { return write_value(r.throughput_drop()); });
   s("throughput", &R::throughput);

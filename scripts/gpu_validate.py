@@ -402,9 +402,12 @@ def summarise_stress(args):
             return (", {:.0f}-{:.0f} {}".format(min(values), max(values), unit) if values else "")
         throttled = sum(1 for r in readings if r.get("throttled"))
         unit = "GOP/s" if d["precision"] == "int8" else "GFLOP/s"
-        items.append("{} {} {}: median {:.1f} {}, drop {:.1f}%{}{}{}{}{}".format(
+        busy = d.get("busy_share")  # the share of the burn in runs: how loaded the GPU was
+        items.append("{} {} {}: median {:.1f} {}, drop {:.1f}%{}{}{}{}{}{}".format(
             d["device"], d["precision"].upper(), d["verdict"], as_float(d["median_gflops"]), unit,
-            100 * as_float(d["throughput_drop"]), spread("sm_clock_mhz", "MHz"),
+            100 * as_float(d["throughput_drop"]),
+            ", busy {:.0f}%".format(100 * busy) if busy is not None else "",
+            spread("sm_clock_mhz", "MHz"),
             spread("temperature_c", "C"), spread("power_w", "W"),
             ", {} of {} readings throttled".format(throttled, len(readings)) if readings else "",
             " ({})".format(d["why"]) if d["why"] else ""))

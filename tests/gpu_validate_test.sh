@@ -144,6 +144,7 @@ reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c"
                                           "power_w": 600, "throttled": throttled}
 doc = {"burn": {"devices": [{"device": "gpu0", "precision": "fp64", "verdict": "OK", "why": "",
                              "median_gflops": 51234.5, "throughput_drop": 0.012,
+                             "busy_share": 0.934,
                              "telemetry": [{"at_s": 1, "reading": reading(1980, 60, False)},
                                            {"at_s": 2, "reading": reading(1755, 71, False)}]}]},
        "memtest": {"devices": [{"device": "gpu0", "passed": True, "bytes_tested": 20 * 2**30,
@@ -153,7 +154,8 @@ doc["memtest"]["devices"][0].update(passed=False, bad_words=3)
 json.dump(doc, open(sys.argv[2], "w"))
 EOF
   line=$(python3 "$helper" stress "$tmp/stress.json")
-  expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, 1755-1980 MHz, 60-71 C, 600-600 W,"
+  expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, busy 93%, 1755-1980 MHz, 60-71 C,"
+  expected="$expected 600-600 W,"
   expected="$expected 0 of 2 readings throttled; gpu0 memtest PASS: 20.0 GiB, 12 passes in 15 s,"
   expected="$expected 0 bad words"
   [ "$line" = "$expected" ] || fail "stress gave: $line"

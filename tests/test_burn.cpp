@@ -137,6 +137,7 @@ ResultsDocument burn_document() {
     }
     doc.burn->devices.push_back(std::move(d));
   }
+  doc.burn->devices[0].busy_s = 540;  // the other: a file from before busy_s
   doc.burn->devices[1].verdict = BurnVerdict::faulty;
   doc.burn->devices[1].fault = doc.burn->devices[1].why = "iteration 7: element 3 is nan";
   doc.memtest = MemtestResult{.duration_s = 60, .devices = {}};
@@ -156,6 +157,8 @@ TEST(BurnRecord, ResultsJsonKeepsEveryField) {
   EXPECT_EQ(j["burn"]["devices"][0]["telemetry"][0]["reading"]["sm_clock_mhz"], 1980);
   EXPECT_DOUBLE_EQ(j["burn"]["devices"][1]["throughput_drop"].get<double>(),
                    *doc.burn->devices[1].throughput_drop());
+  EXPECT_DOUBLE_EQ(j["burn"]["devices"][0]["busy_share"].get<double>(), 0.9);
+  EXPECT_TRUE(j["burn"]["devices"][1]["busy_share"].is_null());
   EXPECT_EQ(j["memtest"]["devices"][1]["errors"][0]["offset"], 4096);
   EXPECT_EQ(j["memtest"]["devices"][1]["passed"], false);
   const ResultsDocument back = results_from_json(j);
@@ -188,6 +191,13 @@ TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
   const std::string md = MarkdownPrinter().print(doc);
   EXPECT_NE(md.find("## Burn-in"), std::string::npos);
   EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| gpu1 +\| FP64 +\| FAULTY +\|)"))) << md;
+  // gpu0 ran 540 of its 600 s; gpu1's file has no busy time.
+  EXPECT_TRUE(std::regex_search(
+      md, std::regex(R"(\| gpu0 +\| FP64 +\| OK +\| +\d+ \| +600\.0 \| +90% \|)")))
+      << md;
+  EXPECT_TRUE(std::regex_search(
+      md, std::regex(R"(\| gpu1 +\| FP64 +\| FAULTY +\| +\d+ \| +600\.0 \| +- \|)")))
+      << md;
   EXPECT_NE(md.find("## GPU memory test"), std::string::npos);
   EXPECT_EQ(md.find("No measurements."), std::string::npos);
 }

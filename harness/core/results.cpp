@@ -31,6 +31,11 @@ double BurnDevice::median_gflops() const {
   return median_of(std::move(rates));
 }
 
+std::optional<double> BurnDevice::busy_share() const {
+  if (busy_s <= 0 || seconds <= 0) return std::nullopt;
+  return busy_s / seconds;
+}
+
 std::optional<double> BurnDevice::throughput_drop() const {
   const std::size_t quarter = throughput.size() / 4;
   if (quarter == 0) return std::nullopt;

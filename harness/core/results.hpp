@@ -324,6 +324,10 @@ struct BurnDevice {
   std::int64_t iterations = 0;  // iterations checked (each of runs_per_iteration runs)
   std::int64_t runs_per_iteration = 1;
   double seconds = 0;  // from the start to the last run's end
+  // The run time of the iterations counted: the device's own (CUDA events) on a GPU, the
+  // host's on the CPU. What is left of `seconds` went to setting up, checking, and on a GPU to
+  // launching and waiting: time the device was not loaded.
+  double busy_s = 0;
   std::vector<BurnPoint> throughput;
   std::vector<BurnTelemetry> telemetry;  // GPUs with a telemetry source; empty otherwise
   std::vector<CpuBurnReading> cpu_load;  // the CPU, where /proc can be read; empty for GPUs
@@ -335,6 +339,8 @@ struct BurnDevice {
   bool hung = false;
 
   std::int64_t runs() const { return iterations * runs_per_iteration; }
+  // busy_s / seconds; empty before the first iteration, or in files from before busy_s.
+  std::optional<double> busy_share() const;
   // The median of the throughput points; 0 when there are none.
   double median_gflops() const;
   // How far the throughput fell from the first quarter of the burn to the last: 1 - (median of

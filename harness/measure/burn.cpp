@@ -72,9 +72,9 @@ std::atomic<bool> g_threads_left_running{false};
 
 // One target's loop; `out` and `beat` are shared with the calling thread under `mutex`. A device
 // declared hung (out.hung) while a run was under way stops at the end of that run, recording
-// nothing more.
+// nothing more; `stop` (the burn ended early) ends it after the run in progress.
 void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::time_point start,
-              BurnDevice& out, Heartbeat& beat, std::mutex& mutex) {
+              BurnDevice& out, Heartbeat& beat, std::mutex& mutex, const std::atomic<bool>& stop) {
   const auto record_fault = [&](std::string fault) {
     const std::lock_guard lock(mutex);
     out.fault = std::move(fault);
@@ -99,7 +99,7 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
       double run_s = 0;
       bool interrupted = false;
       for (std::int64_t r = 0; r < runs; ++r) {
-        if (r > 0 && interrupt_requested()) {
+        if (r > 0 && (interrupt_requested() || stop)) {
           interrupted = true;  // an unfinished iteration is left unchecked
           break;
         }
@@ -116,12 +116,15 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
       }
       const double elapsed = seconds_between(start, after);
       const bool window_done = seconds_between(window_start, after) >= settings.window_s;
-      const bool last =
-          interrupted || !fault.empty() || elapsed >= settings.duration_s || interrupt_requested();
+      const bool last = interrupted || !fault.empty() || elapsed >= settings.duration_s ||
+                        interrupt_requested() || stop;
       {
         const std::lock_guard lock(mutex);
         if (out.hung) return;
-        if (!interrupted) out.iterations = iteration;
+        if (!interrupted) {
+          out.iterations = iteration;
+          out.busy_s += run_s;
+        }
         out.seconds = elapsed;
         if ((window_done || last) && window_run_s > 0) {
           out.throughput.push_back({elapsed, window_flops / window_run_s / 1e9});
@@ -216,7 +219,8 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     std::mutex mutex;
     std::vector<BurnDevice> devices;
     std::vector<Heartbeat> beats;
-    std::vector<char> returned;  // per device: its thread has returned
+    std::vector<char> returned;     // per device: its thread has returned
+    std::atomic<bool> stop{false};  // the burn has ended: threads still running stop
   };
   const auto shared = std::make_shared<Shared>();
   shared->targets = targets;
@@ -238,18 +242,20 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   // running, and the process told to end without waiting for it (burn_threads_left_running).
   struct LeaveBehind {
     std::vector<std::thread>& threads;
+    std::atomic<bool>& stop;
     ~LeaveBehind() {
+      stop = true;
       for (std::thread& t : threads) {
         if (!t.joinable()) continue;
         t.detach();
         g_threads_left_running = true;
       }
     }
-  } leave_behind{threads};
+  } leave_behind{threads, shared->stop};
   for (std::size_t i = 0; i < targets.size(); ++i) {
     threads.emplace_back([shared, i] {
       burn_one(shared->targets[i], shared->settings, shared->start, shared->devices[i],
-               shared->beats[i], shared->mutex);
+               shared->beats[i], shared->mutex, shared->stop);
       const std::lock_guard lock(shared->mutex);
       shared->returned[i] = 1;
     });
