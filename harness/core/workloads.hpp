@@ -67,10 +67,12 @@ using Transfer = WorkloadType<WorkloadId::transfer, VectorInputs, TransferKernel
 using Peak = WorkloadType<WorkloadId::peak, PeakInputs, PeakKernel>;
 }  // namespace workloads
 
-// Trial::repeat_fault for GEMM: reads C; an empty `first` takes it.
+// Trial::repeat_fault for GEMM: reads C into `scratch` (kept between calls, so that a check
+// neither allocates nor faults in its memory again); an empty `first` takes it.
 template <class T>
 std::string gemm_repeat_fault(const GemmInputs<T>& in, GemmKernel<T>& kernel,
                               std::vector<accumulator_t<T>>& first,
+                              std::vector<accumulator_t<T>>& scratch,
                               InjectedFault inject = InjectedFault::none);
 
 // Workload W's inputs for one problem, generated from the seed, and a kernel set up on them.
@@ -96,7 +98,7 @@ class TrialOf final : public Trial {
   }
   std::string repeat_fault(InjectedFault inject = InjectedFault::none) override {
     if constexpr (W::id == WorkloadId::gemm) {
-      return gemm_repeat_fault(inputs_, *kernel_, first_, inject);
+      return gemm_repeat_fault(inputs_, *kernel_, first_, scratch_, inject);
     } else {
       return Trial::repeat_fault(inject);
     }
@@ -115,7 +117,8 @@ class TrialOf final : public Trial {
   std::uint64_t seed_;
   typename W::template Inputs<T> inputs_;
   std::unique_ptr<typename W::template KernelBase<T>> kernel_;
-  std::vector<accumulator_t<T>> first_;  // burn-in: the first run's output
+  std::vector<accumulator_t<T>> first_;    // burn-in: the first run's output
+  std::vector<accumulator_t<T>> scratch_;  // burn-in: a later one's, read back
 };
 
 }  // namespace flopbench
