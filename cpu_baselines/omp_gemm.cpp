@@ -64,6 +64,17 @@ Blocking blocking_for(int threads) {
   return b;
 }
 
+// The size of equal blocks that cover `extent`: as few blocks as keep each within `bound`, their
+// count a multiple of `parts`, each a multiple of `multiple`. Equal blocks rather than full ones
+// and a ragged last: a thin last block costs a whole pass of packing for little work.
+inline std::int64_t balanced_block(std::int64_t extent, std::int64_t bound, std::int64_t multiple,
+                                   std::int64_t parts) {
+  const auto ceil_div = [](std::int64_t a, std::int64_t b) { return (a + b - 1) / b; };
+  const std::int64_t whole_bound = std::max(multiple, bound / multiple * multiple);
+  const std::int64_t blocks = parts * ceil_div(ceil_div(extent, parts), whole_bound);
+  return ceil_div(ceil_div(extent, blocks), multiple) * multiple;
+}
+
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of column-major A (leading dimension lda) into
 // MR-tall panels, each stored k-major (MR consecutive values per k), zero-padded at the bottom.
 template <class T>
@@ -164,13 +175,12 @@ class OmpGemm final : public GemmKernel<T> {
             ? 1
             : omp_get_max_threads();
     const Blocking max = blocking_for<T>(threads_);
-    // Balance the parallel MC loop: equal blocks, a multiple of the thread count of them, none
-    // taller than the L2 bound.
-    const auto ceil_div = [](std::int64_t a, std::int64_t b) { return (a + b - 1) / b; };
-    const std::int64_t blocks = threads_ * ceil_div(ceil_div(in.m, threads_), max.mc);
-    block_.mc = std::min(max.mc, ceil_div(ceil_div(in.m, blocks), Tl::MR) * Tl::MR);
-    block_.kc = std::min(max.kc, in.k);
-    block_.nc = std::min(max.nc, ceil_div(in.n, Tl::NR) * Tl::NR);
+    // The parallel MC loop gets a multiple of the thread count of blocks. B's block may outgrow
+    // its half of the L3 share by a quarter: 1024 columns under a bound of 1020 would otherwise
+    // leave a 4-column block that packs all of A again for almost no work.
+    block_.mc = balanced_block(in.m, max.mc, Tl::MR, threads_);
+    block_.kc = balanced_block(in.k, max.kc, 1, 1);
+    block_.nc = balanced_block(in.n, max.nc + max.nc / 4, Tl::NR, 1);
     packed_b_ = HostBuffer<T>(static_cast<std::size_t>(block_.kc * block_.nc));
     packed_a_.clear();
     for (int t = 0; t < threads_; ++t) {

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 #include <utility>
@@ -296,6 +297,33 @@ TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
     onednn_precisions += onednn->unavailable_reason(p).empty() ? 1 : 0;
   EXPECT_EQ(onednn_precisions == 0, !FLOPBENCH_HAVE_DNNL);
   EXPECT_EQ(checked, 2 * ((2 + blas) * 9 + (5 + blas) * 6 + 3) + 9 * onednn_precisions);
+}
+
+// The packed OpenMP GEMM cuts K and N into blocks of nearly equal size. A thin last block costs
+// a whole pass of packing for almost no work: 1024 columns under a 1020-column bound had left
+// one of 4, which packed all of A again (3 % of SGEMM 1024's time, docs/PERFORMANCE.md).
+TEST(Implementations, OmpGemmLeavesNoThinLastBlock) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  const std::regex blocking(R"(MC (\d+) KC (\d+) NC (\d+))");
+  for (const Precision p : {Precision::fp32, Precision::fp64}) {
+    for (const Problem& problem :
+         {Problem::matrix(1024, 1024, 1024), Problem::matrix(64, 2050, 1030),
+          Problem::matrix(64, 1300, 5130)}) {
+      SCOPED_TRACE(fmt::format("{} {}", to_string(p), problem.label()));
+      auto trial = omp->make_trial(p, problem, fresh_seed(), -1);
+      const std::vector<std::string> notes = trial->kernel().notes();
+      ASSERT_FALSE(notes.empty());
+      std::smatch match;
+      ASSERT_TRUE(std::regex_search(notes[0], match, blocking)) << notes[0];
+      for (const auto& [extent, block] : {std::pair{problem.k, std::stoll(match[2])},
+                                          std::pair{problem.n, std::stoll(match[3])}}) {
+        const std::int64_t blocks = (extent + block - 1) / block;
+        const std::int64_t last = extent - (blocks - 1) * block;
+        EXPECT_GE(2 * last, block) << notes[0] << ": " << extent << " in blocks of " << block;
+      }
+    }
+  }
 }
 
 TEST(Implementations, ListedWithDescriptionsAndBothPrecisions) {
