@@ -7,7 +7,8 @@
       copies through PyTorch on the same GPU, timed with CUDA events, with the L2 flushed before
       each run where flopbench's own measurement is cold; with --lt-sizes, also BF16 GEMM
       (torch.matmul) and FP8 E4M3 GEMM (torch._scaled_mm, scales 1.0), beside cuBLASLt's.
-      Writes the samples as JSON.
+      Writes the samples as JSON after every figure; a section that raises is recorded in its
+      "errors" (exit 1) and the others still run; "complete" is true once all have run.
   gpu_validate.py dispositions RESULTS.json...
       Whether every measurement of flopbench runs passed; one line per one that did not.
   gpu_validate.py figures --results RESULTS.json... [--pytorch FILE] --tolerance F
@@ -23,6 +24,7 @@ Runs on Python 3.8 and newer, and needs nothing but the standard library outside
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -54,6 +56,13 @@ class Failed(Exception):
 # ---- pytorch -------------------------------------------------------------------------------
 
 
+# Cycles of torch.cuda._sleep queued ahead of each start event (~0.2 ms at an H200's 1.98 GHz),
+# as flopbench queues a hold or its L2 flush: the GPU is still busy when the start event is
+# recorded, so the time is the operation's, not PyTorch's launch overhead (tens of µs for
+# torch._scaled_mm, against ~0.1 ms for an FP8 GEMM at 4096).
+HOLD_CYCLES = 400_000
+
+
 def measure_pytorch(args):
     try:
         import torch
@@ -64,14 +73,37 @@ def measure_pytorch(args):
                      .format(torch.__version__, torch.version.cuda))
     device = torch.device("cuda", args.device)
     torch.cuda.set_device(device)
-    # True FP32, as flopbench's cuBLAS SGEMM: no TF32 tensor-core rounding.
+    # True FP32, as flopbench's cuBLAS SGEMM: no TF32 tensor-core rounding. BF16 products
+    # reduced in FP32 throughout, as flopbench's cuBLASLt GEMM (compute type 32F).
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.set_float32_matmul_precision("highest")
+    torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
     props = torch.cuda.get_device_properties(device)
     # 2x L2, read (not written, so no dirty lines are written back inside the timing), as
     # flopbench's flush; older PyTorch does not report the L2 size, so 128 MiB is assumed.
     l2_bytes = getattr(props, "L2_cache_size", 0) or (128 << 20)
     scratch = torch.zeros(2 * l2_bytes // 4, dtype=torch.int32, device=device)
+    hold = getattr(torch.cuda, "_sleep", None)
+
+    # Written after every figure (atomically), so that a section that fails or a time box that
+    # runs out keeps what was measured before it; "complete" only once every section has run.
+    document = {
+        "torch_version": torch.__version__,
+        "cuda_version": torch.version.cuda,
+        "device": {"index": args.device, "name": props.name, "l2_bytes": l2_bytes},
+        "matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+        "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        "held_before_start": hold is not None,
+        "figures": [],
+        "errors": [],
+        "complete": False,
+    }
+
+    def save():
+        partial = args.out + ".partial"
+        with open(partial, "w") as f:
+            json.dump(document, f, indent=1)
+        os.replace(partial, args.out)
 
     def timed(op, cold, runs):
         for _ in range(3):  # warm-up: cuBLAS handles, lazy module loading, page faults
@@ -82,6 +114,8 @@ def measure_pytorch(args):
         for _ in range(runs):
             if cold:
                 scratch.sum()
+            if hold:
+                hold(HOLD_CYCLES)
             start.record()
             op()
             stop.record()
@@ -89,61 +123,63 @@ def measure_pytorch(args):
             samples.append(start.elapsed_time(stop) / 1e3)
         return samples
 
-    figures = []
-
     def record(workload, precision, m, n, k, implementations, op_text, cold, samples):
-        figures.append({
+        figure = {
             "workload": workload, "precision": precision,
             "problem": {"m": m, "n": n, "k": k}, "implementations": implementations,
             "op": op_text, "cold": cold, "samples_s": samples,
-            "median_s": statistics.median(samples)})
+            "median_s": statistics.median(samples)}
+        document["figures"].append(figure)
+        save()
         print("pytorch: {} {} {}, {}: {:.6g} s".format(
             workload, precision, "{}x{}x{}".format(m, n, k) if m else n, op_text,
-            figures[-1]["median_s"]), flush=True)
+            figure["median_s"]), flush=True)
+
+    def section(name, body):
+        """Runs one section; its failure is recorded and the next section still runs."""
+        try:
+            body()
+        except Exception as e:  # noqa: BLE001 - whatever PyTorch raises, keep the other figures
+            document["errors"].append("{}: {}: {}".format(name, type(e).__name__, e))
+            print("pytorch: {} failed: {}: {}".format(name, type(e).__name__, e), flush=True)
+        torch.cuda.empty_cache()
+        save()
 
     dtypes = {"fp32": torch.float32, "fp64": torch.float64}
-    for size in args.gemm_sizes:
-        for precision, dtype in dtypes.items():
-            a, b, c = (torch.rand(size, size, dtype=dtype, device=device) for _ in range(3))
-            # flopbench's problem, C = alpha A B + beta C with beta != 0, in place.
-            samples = timed(lambda: c.addmm_(a, b, beta=0.5, alpha=1.0), False, 10)
-            record("gemm", precision, size, size, size, ["cuda", "cublas"],
-                   "C.addmm_(A, B, beta=0.5, alpha=1.0)", False, samples)
-            del a, b, c
-            torch.cuda.empty_cache()
+
+    def gemm(size, precision):
+        a, b, c = (torch.rand(size, size, dtype=dtypes[precision], device=device)
+                   for _ in range(3))
+        # flopbench's problem, C = alpha A B + beta C with beta != 0, in place.
+        record("gemm", precision, size, size, size, ["cuda", "cublas"],
+               "C.addmm_(A, B, beta=0.5, alpha=1.0)", False,
+               timed(lambda: c.addmm_(a, b, beta=0.5, alpha=1.0), False, 10))
 
     # cuBLASLt's precisions through PyTorch: BF16 with FP32 accumulation (torch.matmul), and
     # FP8 E4M3 with scales of 1.0 into FP32 (torch._scaled_mm, which takes its second operand
     # column-major, as cuBLASLt's FP8 kernels take theirs: "TN"). FP8 needs compute capability
     # 8.9 or newer; older GPUs are said so, not failed.
-    lt_sizes = args.lt_sizes or []
-    fp8_capable = (props.major, props.minor) >= (8, 9) and hasattr(torch, "float8_e4m3fn")
-    for size in lt_sizes:
+    def bf16_gemm(size):
         a = torch.randn(size, size, device=device).to(torch.bfloat16)
         b = torch.randn(size, size, device=device).to(torch.bfloat16)
         record("gemm", "bf16", size, size, size, ["cublaslt"], "torch.matmul(A, B), bfloat16",
                False, timed(lambda: torch.matmul(a, b), False, 10))
-        del a, b
-        if fp8_capable:
-            one = torch.ones((), dtype=torch.float32, device=device)
-            a = torch.rand(size, size, device=device).to(torch.float8_e4m3fn)
-            # Row-major (size x size).t(): the column-major second operand _scaled_mm needs.
-            b = torch.rand(size, size, device=device).to(torch.float8_e4m3fn).t()
-            record("gemm", "fp8_e4m3", size, size, size, ["cublaslt"],
-                   "torch._scaled_mm(A, B, scale_a=1.0, scale_b=1.0, out_dtype=float32)", False,
-                   timed(lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one,
-                                                  out_dtype=torch.float32), False, 10))
-            del a, b, one
-        else:
-            print("pytorch: no FP8 GEMM: {} is compute capability {}.{} (FP8 needs 8.9)".format(
-                props.name, props.major, props.minor), flush=True)
-        torch.cuda.empty_cache()
 
-    elements = {"fp32": args.fp32_elements, "fp64": args.fp64_elements}
-    for precision, dtype in dtypes.items():
-        n = elements[precision]
-        x = torch.rand(n, dtype=dtype, device=device)
-        y = torch.rand(n, dtype=dtype, device=device)
+    fp8_capable = (props.major, props.minor) >= (8, 9) and hasattr(torch, "float8_e4m3fn")
+
+    def fp8_gemm(size):
+        one = torch.ones((), dtype=torch.float32, device=device)
+        a = torch.rand(size, size, device=device).to(torch.float8_e4m3fn)
+        # Row-major (size x size).t(): the column-major second operand _scaled_mm needs.
+        b = torch.rand(size, size, device=device).to(torch.float8_e4m3fn).t()
+        record("gemm", "fp8_e4m3", size, size, size, ["cublaslt"],
+               "torch._scaled_mm(A, B, scale_a=1.0, scale_b=1.0, out_dtype=float32)", False,
+               timed(lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one,
+                                              out_dtype=torch.float32), False, 10))
+
+    def vectors(precision, n):
+        x = torch.rand(n, dtype=dtypes[precision], device=device)
+        y = torch.rand(n, dtype=dtypes[precision], device=device)
         out = torch.empty_like(x)
         record("sum", precision, 0, n, 0, ["cuda", "cub"], "torch.sum(x)", True,
                timed(lambda: torch.sum(x), True, 30))
@@ -151,35 +187,41 @@ def measure_pytorch(args):
                timed(lambda: torch.dot(x, y), True, 30))
         record("stream", precision, 0, n, 0, ["cuda"], "torch.add(x, y, alpha=s, out=a)", True,
                timed(lambda: torch.add(x, y, alpha=0.5, out=out), True, 30))
-        if precision == "fp32":  # flopbench copies one element type
-            pinned = torch.ones(n, dtype=dtype, pin_memory=True)
-            pageable = torch.ones(n, dtype=dtype)
-            copies = [
+
+    def copies(n):  # flopbench copies one element type, FP32
+        x = torch.rand(n, dtype=torch.float32, device=device)
+        pinned = torch.ones(n, dtype=torch.float32, pin_memory=True)
+        pageable = torch.ones(n, dtype=torch.float32)
+        for name, text, op in [
                 ("h2d-pinned", "gpu.copy_(pinned, non_blocking=True)",
                  lambda: x.copy_(pinned, non_blocking=True)),
                 ("h2d-pageable", "gpu.copy_(pageable)", lambda: x.copy_(pageable)),
                 ("d2h-pinned", "pinned.copy_(gpu, non_blocking=True)",
                  lambda: pinned.copy_(x, non_blocking=True)),
-                ("d2h-pageable", "pageable.copy_(gpu)", lambda: pageable.copy_(x)),
-            ]
-            for name, text, op in copies:
-                record("transfer", precision, 0, n, 0, [name], text, False, timed(op, False, 10))
-            del pinned, pageable
-        del x, y, out
-        torch.cuda.empty_cache()
+                ("d2h-pageable", "pageable.copy_(gpu)", lambda: pageable.copy_(x))]:
+            record("transfer", "fp32", 0, n, 0, [name], text, False, timed(op, False, 10))
 
-    document = {
-        "torch_version": torch.__version__,
-        "cuda_version": torch.version.cuda,
-        "device": {"index": args.device, "name": props.name, "l2_bytes": l2_bytes},
-        "matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
-        "float32_matmul_precision": torch.get_float32_matmul_precision(),
-        "figures": figures,
-    }
-    with open(args.out, "w") as f:
-        json.dump(document, f, indent=1)
+    save()
+    for size in args.gemm_sizes:
+        for precision in dtypes:
+            section("gemm {} {}".format(precision, size), lambda: gemm(size, precision))
+    for size in args.lt_sizes or []:
+        section("gemm bf16 {}".format(size), lambda: bf16_gemm(size))
+        if fp8_capable:
+            section("gemm fp8_e4m3 {}".format(size), lambda: fp8_gemm(size))
+        else:
+            print("pytorch: no FP8 GEMM: {} is compute capability {}.{} (FP8 needs 8.9)".format(
+                props.name, props.major, props.minor), flush=True)
+    elements = {"fp32": args.fp32_elements, "fp64": args.fp64_elements}
+    for precision in dtypes:
+        section("vectors {}".format(precision), lambda: vectors(precision, elements[precision]))
+    section("copies", lambda: copies(args.fp32_elements))
+    document["complete"] = True
+    save()
     print("pytorch: {} figures on {} (PyTorch {}, CUDA {}) in {}".format(
-        len(figures), props.name, torch.__version__, torch.version.cuda, args.out))
+        len(document["figures"]), props.name, torch.__version__, torch.version.cuda, args.out))
+    if document["errors"]:
+        raise Failed("; ".join(document["errors"]))
 
 
 # ---- reading flopbench's results -----------------------------------------------------------
@@ -208,6 +250,14 @@ def problem_key(m):
 def problem_label(m):
     p = m["problem"]
     return "{}x{}x{}".format(p["m"], p["n"], p["k"]) if p["m"] else str(p["n"])
+
+
+# How a GPU measurement was timed: a sweep measures each GPU problem on device time and end to
+# end (from pinned and from pageable memory); only device time is comparable with PyTorch's
+# CUDA events or with a library's device time.
+DEVICE_TIME = "device_events"
+TIMING_NAMES = {DEVICE_TIME: "device time", "end_to_end_pinned": "end to end, pinned",
+                "end_to_end_pageable": "end to end, pageable", "": "no GPU"}
 
 
 def check_dispositions(args):
@@ -239,9 +289,7 @@ def print_crossovers(args):
         name = ({"fp32": "SGEMM", "fp64": "DGEMM"}.get(c["precision"], "GEMM " + c["precision"])
                 if gemm
                 else "{} {}".format(c["workload"], c["precision"]))
-        timing = {"device_events": "device time", "end_to_end_pinned": "end to end, pinned",
-                  "end_to_end_pageable": "end to end, pageable",
-                  "": "no GPU"}.get(c["gpu_timing"], c["gpu_timing"])
+        timing = TIMING_NAMES.get(c["gpu_timing"], c["gpu_timing"])
         size = c["size"]
         where = ("not reached" if size is None
                  else ("n = {:.0f}" if gemm else "{:.0f} elements").format(size))
@@ -254,10 +302,16 @@ def print_crossovers(args):
 # ---- figures -------------------------------------------------------------------------------
 
 
+def as_float(x):
+    """A results.json number: null is 0, the strings "nan" and "inf" are themselves."""
+    return 0.0 if x is None else float(x)
+
+
 def rate(m, seconds):
     """GFLOP/s or GB/s of measurement m's problem done in `seconds`."""
     amount = m["flops"] if m["workload"] in COMPUTE_BOUND else m["bytes"]
-    return amount / seconds / 1e9 if seconds and amount else None
+    seconds = as_float(seconds)
+    return amount / seconds / 1e9 if seconds > 0 and math.isfinite(seconds) and amount else None
 
 
 def unit(m):
@@ -267,6 +321,9 @@ def unit(m):
 def number(x):
     if x is None:
         return ""
+    x = as_float(x)
+    if not math.isfinite(x):
+        return str(x)
     return "{:,.0f}".format(x) if abs(x) >= 1000 else "{:.3g}".format(x)
 
 
@@ -286,8 +343,10 @@ def build_figures(args):
         p = f["problem"]
         for impl in f["implementations"]:
             torch_figures[(f["workload"], f["precision"], p["m"], p["n"], p["k"], impl)] = f
-    # Each run's library figure, for the hand-written implementations' ratio to it.
-    library = {(path, problem_key(m), m["implementation"], m["device"]): m for path, m in ours}
+    # Each run's library figure on the same timing, for the hand-written implementations'
+    # ratio to it.
+    library = {(path, problem_key(m), m["implementation"], m["device"], m.get("timing", "")): m
+               for path, m in ours}
 
     rows, verdicts, failures = [], [], []
     for path, m in ours:
@@ -296,13 +355,14 @@ def build_figures(args):
         vs_library = ""
         lib_name = LIBRARY_OF.get(m["workload"])
         if own and lib_name and m["implementation"] != lib_name:
-            lib = library.get((path, problem_key(m), lib_name, m["device"]))
+            lib = library.get((path, problem_key(m), lib_name, m["device"], m.get("timing", "")))
             lib_rate = rate(lib, lib["statistics"]["median_s"]) if (
                 lib and lib["disposition"] == "passed") else None
             if lib_rate:
                 vs_library = "{:.2f} × {}".format(own / lib_rate, lib_name)
+        timing = m.get("timing", DEVICE_TIME)
         f = torch_figures.get(problem_key(m) + (m["implementation"],)) if (
-            m["device"] == torch_device) else None
+            m["device"] == torch_device and timing == DEVICE_TIME) else None
         theirs = rate(m, f["median_s"]) if f else None
         ratio = own / theirs if own and theirs else None
         verdict = ""
@@ -321,8 +381,10 @@ def build_figures(args):
                 verdict = "**differs by {:+.1%}**".format(ratio - 1)
                 failures.append("{}: ours / PyTorch = {:.3f}".format(what, ratio))
             verdicts.append(verdict)
+        size = problem_label(m) + ("" if timing == DEVICE_TIME else
+                                   " ({})".format(TIMING_NAMES.get(timing, timing)))
         rows.append([
-            m["workload"], m["precision"], problem_label(m), m["implementation"], m["device"],
+            m["workload"], m["precision"], size, m["implementation"], m["device"],
             m["disposition"], "{} {}".format(number(own), unit(m)) if own else "",
             number(m.get("percent_of_peak")), vs_library,
             "{} {}".format(number(theirs), unit(m)) if theirs else "",
@@ -345,6 +407,10 @@ def build_figures(args):
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines.append("")
     if torch_doc:
+        failures += ["PyTorch's {}".format(e) for e in torch_doc.get("errors", [])]
+        if not torch_doc.get("complete", True):
+            failures.append("PyTorch's cross-check stopped before its end (its time box?): "
+                            "{} figures".format(len(torch_doc["figures"])))
         judged = [f for f in torch_doc["figures"]
                   if any((f["workload"], i) in MUST_AGREE for i in f["implementations"])]
         if len(verdicts) < len(judged):
@@ -385,11 +451,6 @@ def positive(text):
     if len(value) != 1:
         raise argparse.ArgumentTypeError("expected one positive integer, got '{}'".format(text))
     return value[0]
-
-def as_float(x):
-    """A results.json number: null is 0, the strings "nan" and "inf" are themselves."""
-    return 0.0 if x is None else float(x)
-
 
 def summarise_stress(args):
     """A burn's or a memory test's verdicts (results.json's "burn" and "memtest"), on one line."""

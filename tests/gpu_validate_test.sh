@@ -7,7 +7,9 @@
 #   minutes-long validation, run by hand.
 # - the helper's parts that need no PyTorch: the figures and their agreement verdicts on the
 #   golden results with made-up PyTorch times, the dispositions, a sweep's crossovers, argument
-#   errors, and that a missing PyTorch is "not run" (exit 3), not a crash.
+#   errors, that a missing PyTorch is "not run" (exit 3), not a crash, and the cross-check itself
+#   against a stand-in PyTorch (tests/data/fake_torch): its holds, a failing section, a cut-short
+#   run.
 set -euo pipefail
 
 tarball=$1 tests=$2 source_dir=$3
@@ -137,6 +139,78 @@ EOF
       fail "without PyTorch the cross-check exited $rc: $(cat "$tmp/err")"
     fi
   fi
+  # The cross-check itself, against a stand-in PyTorch (tests/data/fake_torch): every section
+  # runs, each timed run has a hold queued ahead of its start event, and the JSON is complete.
+  fake_torch=$source_dir/tests/data/fake_torch
+  cross_check() { # OUT, then the environment's FAKE_TORCH_* settings
+    PYTHONPATH=$fake_torch python3 "$helper" pytorch --out "$1" --gemm-sizes 64,128 \
+      --lt-sizes 64 --fp32-elements 1000 --fp64-elements 500 >"$tmp/pytorch.log" 2>&1
+  }
+  FAKE_TORCH_LOG=$tmp/holds cross_check "$tmp/fake.json" ||
+    fail "the cross-check with a stand-in PyTorch failed: $(cat "$tmp/pytorch.log")"
+  # 2 sizes x 2 precisions of GEMM and BF16 + FP8 at one size, 10 runs each; sum, dot and
+  # triad at 2 precisions, 30 runs each; 4 copies, 10 runs each.
+  [ "$(cat "$tmp/holds")" = "holds 280 records 560" ] ||
+    fail "not one hold per timed run: $(cat "$tmp/holds")"
+  python3 - "$tmp/fake.json" <<'EOF3' || fail "the stand-in cross-check's JSON is wrong"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert len(doc["figures"]) == 16 and doc["errors"] == [] and doc["complete"], doc
+assert doc["held_before_start"] and not doc["matmul_allow_tf32"], doc
+assert all(f["median_s"] == 0.001 for f in doc["figures"]), doc
+EOF3
+  # A section that raises (a PyTorch without _scaled_mm for FP8) is recorded, the others still
+  # run, the exit status is 1, and the figures step counts it against the cross-check.
+  rc=0
+  FAKE_TORCH_RAISE=_scaled_mm cross_check "$tmp/fake-fp8.json" || rc=$?
+  [ "$rc" = 1 ] || fail "a failing FP8 section exited $rc, not 1: $(cat "$tmp/pytorch.log")"
+  python3 - "$tmp/fake-fp8.json" <<'EOF3' || fail "a failed section lost figures or its error"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert len(doc["figures"]) == 15 and doc["complete"], doc
+assert doc["errors"] == ["gemm fp8_e4m3 64: RuntimeError: fake torch: _scaled_mm failed"], doc
+EOF3
+  rc=0
+  python3 "$helper" figures --results "$golden" --pytorch "$tmp/fake-fp8.json" --tolerance 0.03 \
+    --out "$tmp/figures.md" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q "PyTorch's gemm fp8_e4m3 64: RuntimeError" "$tmp/err"; then
+    fail "figures beside a cross-check with an error exited $rc: $(cat "$tmp/err")"
+  fi
+  # A cross-check cut short (its time box ran out) is not taken for a whole one.
+  python3 - "$tmp/pytorch.json" "$tmp/cut.json" <<'EOF3'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["complete"] = False
+json.dump(doc, open(sys.argv[2], "w"))
+EOF3
+  rc=0
+  python3 "$helper" figures --results "$golden" --pytorch "$tmp/cut.json" --tolerance 0.06 \
+    --out "$tmp/figures.md" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q "PyTorch's cross-check stopped before its end" "$tmp/err"; then
+    fail "figures beside a cut-short cross-check exited $rc: $(cat "$tmp/err")"
+  fi
+  # A sweep times each GPU problem on device time and end to end: a kernel is held against the
+  # library on the same timing, and only device time stands beside PyTorch's.
+  python3 - "$golden" "$tmp/timings.json" <<'EOF3'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+gpu_gemm = [m for m in doc["measurements"] if m["workload"] == "gemm" and m["device"] == "gpu0"]
+doc["measurements"] = []
+for timing, scale in (("device_events", 1), ("end_to_end_pageable", 10)):
+    for m in gpu_gemm:
+        slower = 2 if m["implementation"] == "cuda" else 1
+        stats = dict(m["statistics"] or {}, median_s=2e-05 * scale * slower)
+        doc["measurements"].append(dict(m, timing=timing, disposition="passed", statistics=stats))
+json.dump(doc, open(sys.argv[2], "w"))
+EOF3
+  python3 "$helper" figures --results "$tmp/timings.json" --pytorch "$tmp/pytorch.json" \
+    --tolerance 0.03 --out "$tmp/figures.md" >/dev/null 2>&1 || true
+  [ "$(grep -c '| 256x256x256 | cuda | gpu0 | passed | .* | 0.50 × cublas |' "$tmp/figures.md")" = 1 ] ||
+    fail "cuda's device time not held against cublas's: $(cat "$tmp/figures.md")"
+  grep -q '| 256x256x256 (end to end, pageable) | cuda | gpu0 | passed | .* | 0.50 × cublas | *| *| *|' \
+    "$tmp/figures.md" || fail "no end-to-end row without PyTorch: $(cat "$tmp/figures.md")"
+  [ "$(grep -c 'agrees (+2.0%)' "$tmp/figures.md")" = 1 ] ||
+    fail "PyTorch stood beside an end-to-end figure: $(cat "$tmp/figures.md")"
   # A burn's and a memory test's verdicts on one line; a bad one fails.
   python3 - "$tmp/stress.json" "$tmp/stress-bad.json" <<'EOF'
 import json, sys
