@@ -129,7 +129,7 @@ std::string result_text(const MeasurementRecord& r) {
   if (r.contended()) flags.emplace_back("contended");
   // Above a theoretical peak (runner.hpp's above_peak_note says why); a ceiling measured by the
   // peak workload is only another measurement, and another's best sample can pass it.
-  if (r.percent_of_peak && *r.percent_of_peak > 100 && !r.peak.basis.starts_with("measured:"))
+  if (r.percent_of_peak && *r.percent_of_peak > 100 && !r.peak.is_measured_ceiling())
     flags.emplace_back("above peak");
   return flags.empty() ? d : fmt::format("{} ({})", d, fmt::join(flags, ", "));
 }

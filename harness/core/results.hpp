@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/catalog.hpp"
@@ -33,8 +34,17 @@ struct CacheLevel {
 
 // A theoretical peak and how it was derived, so every % of peak can be checked by hand.
 struct Peak {
+  // The basis's markers, read back from results.json: a ceiling measured by the peak workload
+  // (where no theoretical peak exists) starts with kMeasuredCeiling; a CPU peak whose clock was
+  // measured as the run started says kClockMeasured.
+  static constexpr std::string_view kMeasuredCeiling = "measured: ";
+  static constexpr std::string_view kClockMeasured = "clock measured";
+
   std::optional<double> gflops;  // empty: unknown
   std::string basis;             // the formula with its numbers, or why it is unknown
+
+  bool is_measured_ceiling() const { return basis.starts_with(kMeasuredCeiling); }
+  bool assumes_measured_clock() const { return basis.find(kClockMeasured) != std::string::npos; }
 };
 
 // A device's vector-unit peak at a precision (CpuInventory and GpuDevice): the inventory keeps

@@ -335,7 +335,7 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
        {std::string_view(uarch->assumption), std::string_view(isa_note)}) {
     if (!note.empty()) notes += fmt::format("; {}", note);
   }
-  notes += cpu.clock_source.starts_with("measured") ? "; clock measured"
+  notes += cpu.clock_source.starts_with("measured") ? fmt::format("; {}", Peak::kClockMeasured)
                                                     : fmt::format("; clock: {}", cpu.clock_source);
   return {gflops, fmt::format("{} cores x {} x {:.2f} GHz ({})", cores, rate.formula,
                               *cpu.clock_ghz, notes)};

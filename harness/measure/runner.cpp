@@ -319,7 +319,7 @@ std::string contention_note(const MeasurementRecord& r) {
 std::string above_peak_note(const MeasurementRecord& r) {
   if (!r.percent_of_peak || *r.percent_of_peak <= 100) return "";
   const double excess = *r.percent_of_peak - 100;
-  if (!r.device.on_gpu() && r.peak.basis.find("clock measured") != std::string::npos) {
+  if (!r.device.on_gpu() && r.peak.assumes_measured_clock()) {
     return fmt::format(
         "above the theoretical peak by {:.1f} %: the cores ran at least that much faster than "
         "the clock the peak assumes, which was measured once as the run started (a cloud VM's "
@@ -399,9 +399,11 @@ void apply_measured_ceilings(std::vector<MeasurementRecord>& records) {
       }
     }
     if (best == nullptr) continue;
-    r.peak = {best->gflops, fmt::format("measured: the peak workload's best rate, {:.1f} GFLOP/s "
-                                        "at {} (no theoretical peak; {})",
-                                        *best->gflops, best->problem.label(), r.peak.basis)};
+    r.peak = {
+        best->gflops,
+        fmt::format("{}the peak workload's best rate, {:.1f} GFLOP/s at {} (no theoretical "
+                    "peak; {})",
+                    Peak::kMeasuredCeiling, *best->gflops, best->problem.label(), r.peak.basis)};
     r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
   }
 }
