@@ -417,8 +417,27 @@ TEST(Formats, EncodingsRoundToNearestEven) {
 // ---- verification catches wrong results ---------------------------------------------------------
 
 // A plain triple loop in the accumulator type over the stored inputs; Fault plants a wrong
-// result so the tolerance logic is tested both ways, at every precision.
-enum class Fault { none, drop_last_term, perturb_one_element, tf32_inputs, nan };
+// result so the tolerance logic is tested both ways, at every precision. fp8_tensor_core_sum
+// is not a fault: it sums as Hopper's FP8 tensor cores are reported to, a running sum kept to 14
+// significant bits (truncated) and promoted to FP32 every 128 terms; lose_k_block drops terms
+// 32 to 63, one block of K as a tensor-core kernel would.
+enum class Fault {
+  none,
+  drop_last_term,
+  perturb_one_element,
+  tf32_inputs,
+  bf16_inputs,
+  nan,
+  fp8_tensor_core_sum,
+  lose_k_block
+};
+
+// x truncated (towards zero) to `digits` significant bits.
+double truncate_to_digits(double x, int digits) {
+  if (x == 0) return 0;
+  const int shift = digits - 1 - std::ilogb(x);
+  return std::ldexp(std::trunc(std::ldexp(x, shift)), -shift);
+}
 
 template <Fault F>
 struct GemmWith {
@@ -437,9 +456,20 @@ struct GemmWith {
       for (std::int64_t j = 0; j < in.n; ++j) {
         for (std::int64_t i = 0; i < in.m; ++i) {
           Acc acc = 0;
+          double running = 0;  // fp8_tensor_core_sum's narrow running sum
           for (std::int64_t l = 0; l < k_end; ++l) {
-            acc += round(in.a[static_cast<std::size_t>(i + l * in.m)]) *
-                   round(in.b[static_cast<std::size_t>(l + j * in.k)]);
+            if (F == Fault::lose_k_block && l >= 32 && l < 64) continue;
+            const Acc product = round(in.a[static_cast<std::size_t>(i + l * in.m)]) *
+                                round(in.b[static_cast<std::size_t>(l + j * in.k)]);
+            if constexpr (F == Fault::fp8_tensor_core_sum) {
+              running = truncate_to_digits(running + product, 14);
+              if ((l + 1) % 128 == 0 || l + 1 == k_end) {
+                acc += static_cast<Acc>(running);
+                running = 0;
+              }
+            } else {
+              acc += product;
+            }
           }
           Acc& c = c_[static_cast<std::size_t>(i + j * in.m)];
           c = in.alpha * acc + in.beta * c;
@@ -449,8 +479,8 @@ struct GemmWith {
       if constexpr (F == Fault::perturb_one_element) {
         if constexpr (std::is_integral_v<Acc>) {
           middle += 1;  // exact arithmetic: any change is wrong
-        } else if constexpr (std::is_same_v<T, Tf32>) {
-          // TF32 allows 8 * 2^-10 * sum|terms|: under 0.6 at k = 50, |a|, |b| < 1, alpha < 1.5.
+        } else if constexpr (std::is_same_v<T, Fp8E4M3>) {
+          // FP8 allows 2^-12 * sum|terms|: under 0.01 at k = 50, |a|, |b| < 1, alpha < 1.5.
           middle += Acc(1) + Acc(0.1) * std::abs(middle);
         } else {
           middle += Acc(1e-3) * std::abs(middle) + Acc(1e-3);
@@ -462,11 +492,14 @@ struct GemmWith {
 
    private:
     // A stored input as the multiplier sees it. TF32 hardware keeps 10 explicit mantissa bits
-    // of an FP32 input (host-side emulation); tf32_inputs does that to any FP32 GEMM.
+    // of an FP32 input (host-side emulation); tf32_inputs does that to any FP32 GEMM, and
+    // bf16_inputs keeps 7 of any FP32 or TF32 input.
     template <class V>
     static Acc round(V x) {
-      if constexpr (std::is_same_v<T, Tf32> ||
-                    (F == Fault::tf32_inputs && std::is_same_v<T, float>)) {
+      if constexpr (F == Fault::bf16_inputs && std::is_same_v<V, float>) {
+        return static_cast<Acc>(round_to_digits(x, 8, -126));
+      } else if constexpr (std::is_same_v<T, Tf32> ||
+                           (F == Fault::tf32_inputs && std::is_same_v<T, float>)) {
         return Tf32::round(x);
       } else {
         return static_cast<Acc>(to_double(x));
@@ -522,15 +555,35 @@ TEST(Verification, Tf32RoundingIsNotAcceptedAsFp32) {
             Disposition::incorrect);
 }
 
-// The same TF32-rounded products on the same FP32 inputs fail FP32's tolerance (above) and pass
-// TF32's, which allows for TF32's unit roundoff on every input.
-TEST(Verification, Tf32RoundingPassesTf32sOwnTolerance) {
-  const MeasurementRecord r =
-      gemm_record<Fault::tf32_inputs>(Precision::tf32, Problem::matrix(64, 64, 1024));
+// FP8's tolerance admits the narrow running sum of Hopper's FP8 tensor cores at K = 8192, and
+// still fails a lost block of 32 terms of K.
+TEST(Verification, Fp8ToleranceAdmitsTensorCoreSumsAndFailsALostBlock) {
+  const Problem problem = Problem::matrix(24, 24, 8192);
+  const MeasurementRecord r = gemm_record<Fault::fp8_tensor_core_sum>(Precision::fp8_e4m3, problem);
   EXPECT_EQ(r.disposition, Disposition::passed) << r.reason;
   ASSERT_TRUE(r.verification.has_value());
-  // A real margin, not a tolerance wide enough for anything: TF32 rounding uses a visible share.
-  EXPECT_GT(r.verification->error_ratio, 1e-3);
+  EXPECT_LT(r.verification->error_ratio, 0.5) << "too little margin for real hardware";
+  EXPECT_EQ(gemm_disposition<Fault::lose_k_block>(Precision::fp8_e4m3, problem),
+            Disposition::incorrect);
+  // The same narrow sums are far outside BF16's and FP16's FP32 accumulation.
+  EXPECT_EQ(gemm_disposition<Fault::fp8_tensor_core_sum>(Precision::bf16, problem),
+            Disposition::incorrect);
+}
+
+// A TF32 GEMM's inputs are TF32 values in FP32 storage, so that its products are exact and its
+// tolerance FP32's: inputs multiplied at BF16's 8 significant bits instead fail it.
+TEST(Verification, Tf32InputsAreTf32ValuesAndNarrowerProductsFail) {
+  const auto in = workloads::Gemm::make_inputs<Tf32>(Problem::matrix(16, 8, 64), fresh_seed());
+  int rounded = 0;
+  for (const auto* values : {&in.a, &in.b}) {
+    for (const float v : values->span()) {
+      EXPECT_EQ(v, Tf32::round(v));
+      rounded += v != 0 && v != static_cast<float>(round_to_digits(v, 8, -126));
+    }
+  }
+  EXPECT_GT(rounded, 0) << "the inputs have no more bits than BF16's";
+  EXPECT_EQ(gemm_disposition<Fault::bf16_inputs>(Precision::tf32, Problem::matrix(64, 64, 1024)),
+            Disposition::incorrect);
 }
 
 // Every matrix precision: a correct kernel passes on odd shapes; a lost term and a perturbed
