@@ -5,6 +5,7 @@
 // everything else, and the implementations through it say why they cannot run.
 
 #include <cublasLt.h>
+#include <fmt/format.h>
 
 #include <cstdint>
 #include <string>
@@ -97,16 +98,27 @@ MatrixLayout make_layout(const CublasLtApi& api, cudaDataType_t type, std::int64
                          std::int64_t cols, std::int64_t ld);
 MatmulPreference make_preference(const CublasLtApi& api);
 
-// Sets a descriptor attribute from a value of the type cublasLt.h documents for it.
+// Sets a descriptor attribute from a value of the type cublasLt.h documents for it; a refusal
+// names the attribute by its cublasLt.h enum value.
 template <class T>
 void set_attribute(const CublasLtApi& api, cublasLtMatmulDesc_t desc,
                    cublasLtMatmulDescAttributes_t attribute, const T& value) {
-  FLOPBENCH_CUDA_CALL(api.desc_set(desc, attribute, &value, sizeof(value)));
+  try {
+    FLOPBENCH_CUDA_CALL(api.desc_set(desc, attribute, &value, sizeof(value)));
+  } catch (const CudaError& e) {
+    throw CudaError(e.code(), fmt::format("matmul descriptor attribute {} ({} bytes): {}",
+                                          static_cast<int>(attribute), sizeof(value), e.what()));
+  }
 }
 template <class T>
 void set_attribute(const CublasLtApi& api, cublasLtMatmulPreference_t preference,
                    cublasLtMatmulPreferenceAttributes_t attribute, const T& value) {
-  FLOPBENCH_CUDA_CALL(api.preference_set(preference, attribute, &value, sizeof(value)));
+  try {
+    FLOPBENCH_CUDA_CALL(api.preference_set(preference, attribute, &value, sizeof(value)));
+  } catch (const CudaError& e) {
+    throw CudaError(e.code(), fmt::format("matmul preference attribute {} ({} bytes): {}",
+                                          static_cast<int>(attribute), sizeof(value), e.what()));
+  }
 }
 
 }  // namespace flopbench::cuda

@@ -304,6 +304,37 @@ TEST(GpuKernels, CublasLtAtEveryPrecisionOnAlignedRaggedShapes) {
   }
 }
 
+// What a burn-in does with the GEMMs it burns (harness/measure/burn.hpp): iterations of set up
+// afresh (rearm), two runs of C = alpha A B + beta C in place, and a check that the output is
+// the first iteration's bit for bit. A rearm that left C as the runs made it, or lost A or B,
+// would give other bits.
+TEST(GpuKernels, BurnedGemmsRepeatBitForBitAfterRearm) {
+  SKIP_WITHOUT_GPUS(1u);
+  int checked = 0;
+  for (const auto& [name, precisions] :
+       {std::pair{"cuda", std::vector<Precision>{Precision::fp32, Precision::fp64}},
+        std::pair{"cublaslt",
+                  std::vector<Precision>{Precision::tf32, Precision::bf16, Precision::fp16,
+                                         Precision::fp8_e4m3, Precision::int8}}}) {
+    const Implementation* impl = registry().find(WorkloadId::gemm, name);
+    ASSERT_NE(impl, nullptr) << name;
+    for (const Precision p : precisions) {
+      if (std::string_view(name) == "cublaslt" && !cublaslt_has_tensor_cores(p)) continue;
+      SCOPED_TRACE(fmt::format("{} {}", name, to_string(p)));
+      auto trial = impl->make_trial(p, Problem::matrix(256, 192, 320), fresh_seed(),
+                                    inventory().devices.front().index);
+      for (int iteration = 0; iteration < 4; ++iteration) {
+        if (iteration > 0) trial->rearm();
+        trial->kernel().run();
+        trial->kernel().run();
+        EXPECT_EQ(trial->repeat_fault(), "") << "iteration " << iteration;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 2 + 3);  // every GPU CUDA 13 supports has FP16 and INT8 tensor cores
+}
+
 template <class T>
 T run_reduction(Trial& trial) {
   trial.kernel().run();
