@@ -1094,15 +1094,16 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
   Environment env = test_environment();
   if (!cpu_peak(env.cpu, Precision::fp32, 0).gflops) GTEST_SKIP() << "no theoretical peak here";
   ASSERT_TRUE(env.cpu.clock_source.starts_with("measured")) << env.cpu.clock_source;
-  // A clock a thousand times too low: the peak workload runs far beyond the model.
-  *env.cpu.clock_ghz /= 1000;
+  // A clock a million times too low: the peak workload runs far beyond the model, even when an
+  // overloaded machine (a parallel test run) stalls each of its joins for a time slice.
+  *env.cpu.clock_ghz /= 1e6;
   const Implementation* omp = registry().find(WorkloadId::peak, "omp");
   ASSERT_NE(omp, nullptr);
   const MeasurementRequest req{omp, Precision::fp32, Problem::vector(1 << 12), DeviceRef::cpu()};
   const MeasurementRecord r = measure(req, settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
   ASSERT_TRUE(r.percent_of_peak.has_value());
-  EXPECT_GT(*r.percent_of_peak, 1000);
+  EXPECT_GT(*r.percent_of_peak, 1000) << r.peak.basis << "; " << *r.gflops << " GFLOP/s";
   const std::string note = above_peak_note(r);
   EXPECT_TRUE(note.starts_with("above the theoretical peak by ")) << note;
   EXPECT_NE(note.find("the cores ran at least that much faster than the clock the peak assumes"),
