@@ -7,12 +7,15 @@
 #
 #   scripts/gpu-validate.sh --bundle TARBALL|DIR --tests DIR [--out DIR] [--allow-missing]
 #                           [--part validate|stress|all] [--time-scale F] [--burn-duration 2m]
+#                           [--python PATH] [--deadline S]
 #
 # The steps, in order, each inside its own time box so that a slow one cannot starve the rest
 # (--part validate, the default: the boxes add up to 7 minutes 55 s with one test executable;
 # --part stress: memtest and burn, 3 minutes 15 s with the 2-minute burn; --part all: both;
 # --time-scale multiplies them):
-#   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else PyTorch's)
+#   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else the Python
+#                    environment's: PyTorch's pip packages or a conda prefix's lib/), the
+#                    sanitizer and cuobjdump; log nvidia-smi and the persistence mode (unchanged)
 #   info             flopbench info
 #   test NAME        each gpu-labelled test executable
 #   run, check       flopbench run of every GPU implementation at the default sizes, and
@@ -39,10 +42,29 @@
 # memtest and burn come last: they heat the GPU, which would lower the figures measured after.
 # They are their own part, so that each part fits a machine that allows 10 minutes per command:
 # run --part validate, then --part stress into another --out. bundle and info run in both.
+#
+# Time: the whole run also has a deadline, counted from its start: 470 s for the validate part
+# (under 8 minutes, though its boxes add up to 475 s), the burn + 90 s for the stress part, their
+# sum for --part all, each times --time-scale; --deadline S sets it in seconds instead. Each box
+# is cut to what is left of the deadline less 5 s (a box that runs out has 3 s between TERM and
+# KILL), and a step with under 5 s left is not started: "timed out", with the reason. The short
+# commands outside the steps (flopbench list, nvidia-smi, ldd, the JSON helpers) have 30 s each.
+# Steps run with CUDA_MODULE_LOADING=LAZY unless it is set. The executables' LD_LIBRARY_PATH is
+# the bundle's lib/, the CUDA toolkit's lib64/ and targets/x86_64-linux/lib/ (of CUDA_HOME, else
+# /usr/local/cuda, and of CUDA_PATH), the Python environment's cuBLAS when flopbench cannot load
+# the toolkit's, then the caller's LD_LIBRARY_PATH. compute-sanitizer and cuobjdump come from
+# CUDA_HOME/bin, CUDA_PATH/bin or /usr/local/cuda/bin before PATH.
+#
+# Python: --python PATH (default $PYTHON, else python3) runs the PyTorch cross-check, finds
+# PyTorch's cuBLAS, and runs the JSON helpers (gpu_validate.py). With no python3 the steps that
+# need it are "not run"; an interpreter given by --python or PYTHON that is not there fails them.
+#
 # Every step's output goes to OUT/<step>.log, and OUT/summary.md has every step's status and
-# every figure. Exit status: 0 when every step passed; 1 when any failed, timed out, or did not
-# run for a missing tool (compute-sanitizer, cuobjdump, python3, PyTorch; --allow-missing lets
-# those pass); 2 for bad arguments.
+# every figure; it is rewritten after every step, so that a run killed from outside still has
+# one. SIGTERM or SIGINT stops the running step (its whole process group), records it as
+# "interrupted" and writes the summary. Exit status: 0 when every step passed; 1 when any failed,
+# timed out, was interrupted, or did not run for a missing tool (compute-sanitizer, cuobjdump,
+# python3, PyTorch; --allow-missing lets those pass); 2 for bad arguments.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,18 +77,29 @@ fp64_elements=$((1 << 27)) # 1 GiB
 tolerance=0.03
 lt_tolerance=0.05 # cuBLASLt's BF16 and FP8 GEMM (gpu_validate.py, LOOSER_TOLERANCE)
 
+# Time: the deadline of each part (seconds, before --time-scale), the seconds between a box's
+# TERM and its KILL, what a box keeps back from the deadline, the least a step is started with,
+# and the box of each short command outside the steps.
+validate_deadline=470
+stress_deadline_over_burn=90
+kill_after=3
+margin=$((kill_after + 2))
+min_box=5
+quick_box=30
+
 usage() {
   echo "usage: $0 --bundle TARBALL|DIR --tests DIR [--out DIR] [--allow-missing]" \
-    "[--part validate|stress|all] [--time-scale F] [--burn-duration 2m]" \
-    "(see the comment at the top of the script)" >&2
+    "[--part validate|stress|all] [--time-scale F] [--burn-duration 2m] [--python PATH]" \
+    "[--deadline S] (see the comment at the top of the script)" >&2
   exit 2
 }
 
 command_line="$0 $*"
-bundle="" tests="" out="" allow_missing=0 time_scale=1 burn_duration=2m part=validate
+bundle="" tests="" out="" allow_missing=0 time_scale=1 burn_duration=2m part=validate deadline=""
+python=${PYTHON:-python3} python_given=${PYTHON:+PYTHON}
 while [ $# -gt 0 ]; do
   case $1 in
-    --bundle | --tests | --out | --time-scale | --burn-duration | --part)
+    --bundle | --tests | --out | --time-scale | --burn-duration | --part | --python | --deadline)
       [ $# -ge 2 ] || { echo "gpu-validate: $1 needs a value" >&2; usage; }
       case $1 in
         --bundle) bundle=$2 ;;
@@ -75,6 +108,8 @@ while [ $# -gt 0 ]; do
         --time-scale) time_scale=$2 ;;
         --burn-duration) burn_duration=$2 ;;
         --part) part=$2 ;;
+        --python) python=$2 python_given=--python ;;
+        --deadline) deadline=$2 ;;
       esac
       shift 2
       ;;
@@ -109,6 +144,14 @@ case $part in
   all) run_validate=1 run_stress=1 ;;
   *) echo "gpu-validate: --part must be validate, stress or all, not '$part'" >&2 && exit 2 ;;
 esac
+if [ -z "$deadline" ]; then
+  deadline=$(awk -v v="$run_validate" -v s="$run_stress" -v d="$validate_deadline" \
+    -v b="$((burn_s + stress_deadline_over_burn))" -v f="$time_scale" \
+    'BEGIN { printf "%d", (v * d + s * b) * f + 0.5 }')
+elif ! [[ $deadline =~ ^[0-9]+$ ]] || [ "$deadline" -le 0 ]; then
+  echo "gpu-validate: --deadline must be a positive number of seconds, not '$deadline'" >&2
+  exit 2
+fi
 bundle=$(realpath "$bundle")
 tests=$(realpath "$tests")
 out=${out:-gpu-validate-$(uname -n)-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -119,19 +162,92 @@ fi
 mkdir -p "$out"
 out=$(realpath "$out")
 
+# The interpreter of the PyTorch cross-check and of the JSON helpers. None at all is a missing
+# tool ("not run"); one that was named but is not there is a mistake (the steps fail).
+python_missing="" python_missing_status="not run"
+if ! command -v "$python" >/dev/null 2>&1; then
+  if [ -n "$python_given" ]; then
+    python_missing="no Python interpreter '$python' (from $python_given)"
+    python_missing_status=failed
+    echo "gpu-validate: $python_missing: the steps that need Python fail" >&2
+  else
+    python_missing="python3 is missing"
+  fi
+fi
+export CUDA_MODULE_LOADING=${CUDA_MODULE_LOADING:-LAZY}
+
 # ---- steps ---------------------------------------------------------------------------------
 
-steps=()  # one row per step: name, status, seconds, detail, log (tab-separated)
+sep=$'\x1f' # between a step's fields: not whitespace, so that an empty field stays a field
+steps=()    # one row per step: name, status, seconds, detail, log (sep-separated)
 failed=0
+last_status=""
+current_step="" current_log="" step_start=0 # the step under way, for the signal trap
+child=""                                      # the pid of its timeout, the leader of its group
+interrupted="" finished=0
+cublas_from="not yet known" persistence="unknown"
+
+# cell VAR TEXT: TEXT as one Markdown table cell in VAR: newlines become "; ", | is escaped.
+cell() {
+  local s=${2//$'\r'/}
+  while [[ $s == *$'\n' ]]; do s=${s%$'\n'}; done
+  s=${s//$'\n'/; }
+  s=${s//$'\t'/ }
+  s=${s//$sep/ }
+  printf -v "$1" '%s' "${s//|/\\|}"
+}
+
+# Rewrites OUT/summary.md from the steps recorded so far: after every step, and on a signal.
+write_summary() {
+  local row name status seconds detail log result when=finished
+  if [ -n "$interrupted" ]; then
+    result="**FAILED**: stopped by SIG$interrupted; $failed of the ${#steps[@]} steps recorded did not pass, and the steps after the last did not run."
+  elif [ "$finished" = 0 ]; then
+    result="**INCOMPLETE** (still running, or stopped from outside): $failed of the ${#steps[@]} steps so far did not pass."
+    when="last written"
+  elif [ "$failed" = 0 ]; then
+    result="**PASSED**: every one of ${#steps[@]} steps passed."
+  else
+    result="**FAILED**: $failed of ${#steps[@]} steps did not pass."
+  fi
+  {
+    echo "# flopbench GPU validation"
+    echo
+    echo "Result: $result"
+    echo
+    echo "- host: $(uname -n); $when $(date -u +%Y-%m-%dT%H:%M:%SZ); deadline ${deadline}s"
+    echo "- command: \`$command_line\`"
+    echo "- bundle: $bundle; tests: $tests; cuBLAS from $cublas_from"
+    echo "- persistence mode: $persistence; CUDA_MODULE_LOADING=$CUDA_MODULE_LOADING"
+    echo
+    echo '```'
+    sed -n '/^== GPU ==/,/^$/p; /^Build:/p' "$out/info.log" 2>/dev/null || true
+    echo '```'
+    echo
+    echo "| step | status | seconds | detail | log |"
+    echo "|---|---|---:|---|---|"
+    for row in ${steps[@]+"${steps[@]}"}; do
+      IFS=$sep read -r name status seconds detail log <<<"$row"
+      echo "| $name | $status | $seconds | $detail | ${log:+[$log]($log)} |"
+    done
+    echo
+    if [ -f "$out/figures.md" ]; then cat "$out/figures.md"; else echo "No figures: see the figures step."; fi
+  } >"$out/summary.md.new"
+  mv -f "$out/summary.md.new" "$out/summary.md"
+}
 
 # record NAME STATUS SECONDS DETAIL LOG
 record() {
-  local detail=${4//|/\\|}
-  steps+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"${detail//$'\t'/ }"$'\t'"$5")
+  local name detail
+  cell name "$1"
+  cell detail "$4"
+  steps+=("$name$sep$2$sep$3$sep$detail$sep$5")
+  last_status=$2 current_step=""
   if [ "$2" != passed ] && { [ "$2" != "not run" ] || [ "$allow_missing" = 0 ]; }; then
     failed=$((failed + 1))
   fi
-  echo "   $2 (${3}s)${4:+: $4}"
+  echo "   $2 (${3}s)${detail:+: $detail}"
+  write_summary
 }
 
 not_run() { # NAME WHY
@@ -139,16 +255,71 @@ not_run() { # NAME WHY
   record "$1" "not run" 0 "$2" ""
 }
 
-# timed NAME BOX LOG COMMAND...: COMMAND inside BOX seconds (times --time-scale), its output in
-# LOG. Sets rc (124 or 137 when the box ran out) and took.
+# A step that needs Python, without it: "not run", or failed for an interpreter named but absent.
+no_python() { # NAME
+  echo "== $1"
+  record "$1" "$python_missing_status" 0 "$python_missing" ""
+}
+
+step_started() { # NAME LOG (relative to OUT)
+  current_step=$1 current_log=$2 step_start=$SECONDS
+}
+
+# SIGTERM or SIGINT: stop the running step's process group (timeout's: it is in a group of its
+# own, which a signal to ours does not reach), record the step, write the summary.
+on_signal() { # SIGNAL
+  trap '' TERM INT
+  interrupted=$1
+  if [ -n "$child" ]; then
+    kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
+  fi
+  echo
+  if [ -n "$current_step" ]; then
+    [ -e "$out/$current_log" ] || current_log=""
+    record "$current_step" interrupted "$((SECONDS - step_start))" \
+      "stopped by SIG$1; no step after it ran" "$current_log"
+  else
+    write_summary
+  fi
+  echo "gpu-validate: FAILED (stopped by SIG$1); summary in $out/summary.md"
+  exit 1
+}
+trap 'on_signal TERM' TERM
+trap 'on_signal INT' INT
+
+# A short command outside the steps (flopbench list, nvidia-smi, ldd, a JSON helper), boxed.
+boxed() { timeout --kill-after="$kill_after" "$quick_box" "$@"; }
+
+# timed NAME BOX LOG COMMAND...: COMMAND inside BOX seconds (times --time-scale), cut to what is
+# left of the deadline, its output in LOG. Sets rc (124 or 137 when the box ran out), took, and
+# cut_why (why the box was short, for finish). With under min_box seconds left, COMMAND is not
+# started and rc is 124. It runs in the background, so that a signal reaches on_signal at once.
 timed() {
-  local name=$1 log=$3 box
-  box=$(awk -v b="$2" -v f="$time_scale" 'BEGIN { printf "%d", b * f + 0.5 }')
+  local name=$1 log=$3 box left start
+  box=$(awk -v b="$2" -v f="$time_scale" 'BEGIN { b = int(b * f + 0.5); print b < 1 ? 1 : b }')
   shift 3
+  step_started "$name" "${log#"$out"/}"
+  rc=0 took=0 cut_why=""
+  left=$((deadline - SECONDS - margin))
+  if [ "$left" -lt "$box" ]; then
+    if [ "$left" -lt "$min_box" ]; then
+      left=$((deadline - SECONDS))
+      cut_why="not started: $((left > 0 ? left : 0))s left of the ${deadline}s deadline, under"
+      cut_why="$cut_why the $((min_box + margin))s a step needs"
+      echo "== $name ($cut_why)"
+      echo "$cut_why" >"$log"
+      rc=124
+      return
+    fi
+    box=$left
+    cut_why="the deadline ran out (time box cut to ${box}s)"
+  fi
   echo "== $name (time box ${box}s)"
-  local start=$SECONDS
-  rc=0
-  timeout --kill-after=10 "$box" "$@" >"$log" 2>&1 || rc=$?
+  start=$SECONDS
+  timeout --kill-after="$kill_after" "$box" "$@" >"$log" 2>&1 &
+  child=$!
+  wait "$child" || rc=$?
+  child=""
   took=$((SECONDS - start))
 }
 
@@ -160,13 +331,10 @@ last_line() { grep -v '^[[:space:]]*$' "$out/$1" | tail -n 1 | cut -c 1-300 || t
 finish() { # NAME LOG [DETAIL]
   case $rc in
     0) record "$1" passed "$took" "${3:-}" "$2" ;;
-    124 | 137) record "$1" "timed out" "$took" "the time box ran out" "$2" ;;
+    124 | 137) record "$1" "timed out" "$took" "${cut_why:-the time box ran out}" "$2" ;;
     *) record "$1" failed "$took" "exit $rc: $(last_line "$2")" "$2" ;;
   esac
 }
-
-have_python=0
-if command -v python3 >/dev/null; then have_python=1; fi
 
 # A helper step: exit 3 is "not run" (a missing prerequisite), with the reason last in its log.
 finish_helper() { # NAME LOG
@@ -181,21 +349,46 @@ finish_helper() { # NAME LOG
 # (optional) goes before the detail.
 finish_run() { # NAME LOG RESULTS_DIR [NOTE]
   local name=$1 log=$2 results=$3/results.json note=${4:+$4; }
-  if [ "$rc" = 124 ] || [ "$rc" = 137 ] || [ ! -f "$results" ]; then
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     finish "$name" "$log"
-  elif [ "$have_python" = 0 ]; then
-    record "$name" failed "$took" "python3 is missing: the dispositions cannot be read" "$log"
-  elif python3 "$helper" dispositions "$results" >>"$out/$log" 2>&1; then
+  elif [ ! -f "$results" ]; then
+    if [ "$rc" = 0 ]; then
+      record "$name" failed "$took" "exit 0, but it wrote no results.json" "$log"
+    else
+      finish "$name" "$log"
+    fi
+  elif [ -n "$python_missing" ]; then
+    if [ "$rc" = 0 ]; then
+      record "$name" "$python_missing_status" "$took" \
+        "$note$python_missing: the dispositions were not read" "$log"
+    else
+      finish "$name" "$log"
+    fi
+  elif boxed "$python" "$helper" dispositions "$results" >>"$out/$log" 2>&1; then
     finish "$name" "$log" "$note$(last_line "$log")"
   else
     record "$name" failed "$took" "$note$(last_line "$log" | sed 's/^failed: //')" "$log"
   fi
 }
 
-echo "gpu-validate: writing to $out"
+# A CUDA tool: the toolkit's (CUDA_HOME, CUDA_PATH, /usr/local/cuda) before PATH's.
+find_tool() { # NAME
+  local d
+  for d in ${CUDA_HOME:+"$CUDA_HOME/bin"} ${CUDA_PATH:+"$CUDA_PATH/bin"} /usr/local/cuda/bin; do
+    if [ -x "$d/$1" ]; then
+      echo "$d/$1"
+      return
+    fi
+  done
+  command -v "$1" || true
+}
+
+echo "gpu-validate: writing to $out (deadline ${deadline}s)"
+write_summary
 
 # ---- bundle: unpack, and find what the executables load ------------------------------------
 echo "== bundle"
+step_started bundle bundle.log
 start=$SECONDS
 bundle_problem=""
 if [ -d "$bundle" ]; then
@@ -206,49 +399,80 @@ else
   root=$(find "$out/bundle" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 fi
 flopbench_bin=$root/bin/flopbench
-# The test executables have no RPATH into the bundle: they find its lib/ through this.
+# The test executables have no RPATH into the bundle nor the CUDA toolkit: they find both
+# through this.
 lib_path=$root/lib
+for cuda in "${CUDA_HOME:-/usr/local/cuda}" ${CUDA_PATH:+"$CUDA_PATH"}; do
+  for dir in "$cuda/lib64" "$cuda/targets/x86_64-linux/lib"; do
+    if [ -d "$dir" ] && [[ ":$lib_path:" != *":$dir:"* ]]; then lib_path=$lib_path:$dir; fi
+  done
+done
+set_run_env() {
+  run_env=(env "LD_LIBRARY_PATH=$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+}
+set_run_env
 cublas_from="the system (the CUDA installation)"
 [ -x "$flopbench_bin" ] || bundle_problem="${bundle_problem:-no bin/flopbench in $bundle}"
 if [ -z "$bundle_problem" ]; then
   # flopbench names the cuBLAS or cuBLASLt it could not load; PyTorch's wheels carry a copy of
-  # both, in one directory.
-  soname=$("$flopbench_bin" list 2>&1 | grep -o 'libcublas\(Lt\)\?\.so\.[0-9]*' | head -n 1 ||
-    true)
+  # both, in one directory, and a conda environment may have them in its lib/.
+  soname=$(boxed "${run_env[@]}" "$flopbench_bin" list 2>&1 |
+    grep -o 'libcublas\(Lt\)\?\.so\.[0-9]*' | head -n 1 || true)
   if [ -n "$soname" ]; then
-    site=""
-    if [ "$have_python" = 1 ]; then
-      site=$(python3 -c 'import importlib.util as u, os; s = u.find_spec("torch")
-print(os.path.dirname(os.path.dirname(s.origin)) if s and s.origin else "")' 2>/dev/null || true)
+    where=""
+    if [ -z "$python_missing" ]; then
+      # Two lines: PyTorch's site-packages (empty without PyTorch), the environment's lib/.
+      where=$(boxed "$python" -c 'import importlib.util as u, os, sys; s = u.find_spec("torch")
+print(os.path.dirname(os.path.dirname(s.origin)) if s and s.origin else "")
+print(os.path.join(sys.prefix, "lib"))' 2>/dev/null || true)
     fi
+    site=$(sed -n 1p <<<"$where") prefix_lib=$(sed -n 2p <<<"$where")
     found=""
     if [ -n "$site" ]; then
       found=$(find "$site/nvidia" "$site/torch/lib" -name "$soname" -print -quit 2>/dev/null || true)
     fi
+    if [ -z "$found" ] && [ -n "$prefix_lib" ]; then
+      found=$(find "$prefix_lib" -maxdepth 1 -name "$soname" -print -quit 2>/dev/null || true)
+    fi
     if [ -n "$found" ]; then
       lib_path=$lib_path:$(dirname "$found")
-      cublas_from="PyTorch's copy, $(dirname "$found")"
+      set_run_env
+      cublas_from="the Python environment's copy, $(dirname "$found")"
     else
-      bundle_problem="$soname is neither installed nor in PyTorch's packages: cuBLAS work cannot run"
+      bundle_problem="$soname is neither installed nor in the Python environment (PyTorch's packages, $python's lib/): cuBLAS work cannot run"
       cublas_from="nowhere: $soname not found"
     fi
   fi
 fi
-run_env=(env "LD_LIBRARY_PATH=$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 flopbench=("${run_env[@]}" "$flopbench_bin")
 mapfile -t gpu_tests < <(grep -v '^[[:space:]]*$' "$tests/gpu-tests.txt")
-for t in "${gpu_tests[@]}"; do
+for t in ${gpu_tests[@]+"${gpu_tests[@]}"}; do
   if [ ! -x "$tests/$t" ]; then
     bundle_problem="${bundle_problem:+$bundle_problem; }no test executable $tests/$t"
-  elif missing=$("${run_env[@]}" ldd "$tests/$t" | grep 'not found'); then
+  elif missing=$(boxed "${run_env[@]}" ldd "$tests/$t" | grep 'not found'); then
     bundle_problem="${bundle_problem:+$bundle_problem; }$t: $(echo "$missing" | head -n 1 | sed "s/^[[:space:]]*//")"
   fi
 done
+sanitizer=$(find_tool compute-sanitizer)
+cuobjdump=$(find_tool cuobjdump)
 {
   echo "bundle: $root"
   echo "cuBLAS: $cublas_from"
-  echo "LD_LIBRARY_PATH for the executables: $lib_path"
-  if command -v nvidia-smi >/dev/null; then nvidia-smi || true; else echo "nvidia-smi: not found"; fi
+  echo "LD_LIBRARY_PATH for the executables: $lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "CUDA_MODULE_LOADING=$CUDA_MODULE_LOADING"
+  echo "python: ${python_missing:-$(command -v "$python")}"
+  echo "compute-sanitizer: ${sanitizer:-not found}"
+  echo "cuobjdump: ${cuobjdump:-not found}"
+  echo "deadline: ${deadline}s from the start"
+  if command -v nvidia-smi >/dev/null; then
+    persistence=$(boxed nvidia-smi --query-gpu=persistence_mode --format=csv,noheader 2>&1 |
+      paste -sd , - || true)
+    echo "persistence mode: $persistence (left as it is)"
+    boxed nvidia-smi || true
+  else
+    persistence="unknown (no nvidia-smi)"
+    echo "nvidia-smi: not found"
+  fi
 } >>"$out/bundle.log" 2>&1
 took=$((SECONDS - start))
 if [ -n "$bundle_problem" ]; then
@@ -269,7 +493,7 @@ fi
 
 if [ "$run_validate" = 1 ]; then
 # ---- the gpu-labelled tests ----------------------------------------------------------------
-for t in "${gpu_tests[@]}"; do
+for t in ${gpu_tests[@]+"${gpu_tests[@]}"}; do
   timed "test $t" 75 "$out/test-$t.log" "${run_env[@]}" "$tests/$t" --gtest_color=no
   # A test skipped for want of a second GPU is no fault of a one-GPU machine; one skipped for
   # want of any GPU is.
@@ -284,13 +508,14 @@ for t in "${gpu_tests[@]}"; do
 done
 
 # ---- flopbench run and check ---------------------------------------------------------------
-gpu_implementations=$("${flopbench[@]}" list 2>/dev/null | awk '$3 == "gpu" { print $2 }' |
-  sort -u | paste -sd , - || true)
+listing=$(boxed "${flopbench[@]}" list 2>/dev/null || true)
+gpu_implementations=$(awk '$3 == "gpu" { print $2 }' <<<"$listing" | sort -u | paste -sd , - ||
+  true)
 # The GPU implementations with FP32, for the steps that name FP32 or FP64: the others
 # (cuBLASLt's matrix precisions) would record that they lack them, which the
 # every-measurement-passed check counts against the step.
-gpu_fp_implementations=$("${flopbench[@]}" list 2>/dev/null |
-  awk '$3 == "gpu" && $4 ~ /(^|,)fp32(,|$)/ { print $2 }' | sort -u | paste -sd , - || true)
+gpu_fp_implementations=$(awk '$3 == "gpu" && $4 ~ /(^|,)fp32(,|$)/ { print $2 }' <<<"$listing" |
+  sort -u | paste -sd , - || true)
 results=()
 flopbench_run() { # NAME BOX IMPLEMENTATIONS RUN-OPTIONS...
   local name=$1 box=$2 implementations=$3
@@ -346,26 +571,36 @@ else
   timed sweep 40 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm \
     --implementations "omp,eigen,openblas,$gpu_fp_implementations" --out "$out/sweep"
   crossover=""
-  if [ "$have_python" = 1 ] && [ -f "$out/sweep/results.json" ]; then
-    crossover=$(python3 "$helper" crossovers "$out/sweep/results.json" 2>>"$out/sweep.log" || true)
+  if [ -z "$python_missing" ] && [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
+    [ -f "$out/sweep/results.json" ]; then
+    crossover=$(boxed "$python" "$helper" crossovers "$out/sweep/results.json" \
+      2>>"$out/sweep.log" || true)
   fi
   finish_run sweep sweep.log "$out/sweep" "$crossover"
 fi
 
 # ---- the PyTorch cross-check ---------------------------------------------------------------
-if [ "$have_python" = 0 ]; then
-  not_run pytorch "python3 is missing"
-  not_run figures "python3 is missing"
+if [ -n "$python_missing" ]; then
+  no_python pytorch
+  no_python figures
 else
-  timed pytorch 70 "$out/pytorch.log" python3 "$helper" pytorch --out "$out/pytorch.json" \
+  timed pytorch 70 "$out/pytorch.log" "$python" "$helper" pytorch --out "$out/pytorch.json" \
     --gemm-sizes "$gemm_sizes" --lt-sizes "$gemm_sizes" --fp32-elements "$fp32_elements" \
     --fp64-elements "$fp64_elements"
   finish_helper pytorch pytorch.log
+  pytorch_status=$last_status
   if [ ${#results[@]} -gt 0 ]; then
-    timed figures 10 "$out/figures.log" python3 "$helper" figures --results "${results[@]}" \
+    timed figures 10 "$out/figures.log" "$python" "$helper" figures --results "${results[@]}" \
       --pytorch "$out/pytorch.json" --tolerance "$tolerance" --lt-tolerance "$lt_tolerance" \
       --out "$out/figures.md"
-    finish_helper figures figures.log
+    # No PyTorch figures is a missing tool only when PyTorch is: not when its step failed.
+    if [ "$rc" = 3 ] && [ "$pytorch_status" != passed ] && [ "$pytorch_status" != "not run" ]; then
+      record figures failed "$took" \
+        "$(last_line figures.log | sed 's/^not run: //'), as the pytorch step $pytorch_status" \
+        figures.log
+    else
+      finish_helper figures figures.log
+    fi
   else
     echo "== figures"
     record figures failed 0 "no run wrote a results.json" ""
@@ -373,9 +608,6 @@ else
 fi
 
 # ---- compute-sanitizer on the hand-written kernels -----------------------------------------
-cuda_bin=${CUDA_HOME:-/usr/local/cuda}/bin
-find_tool() { command -v "$1" || { [ -x "$cuda_bin/$1" ] && echo "$cuda_bin/$1"; } || true; }
-sanitizer=$(find_tool compute-sanitizer)
 # Ragged sizes: GEMMs whose leading dimensions do and do not allow 16-byte loads (the two
 # kernels), vectors that fill no block evenly. racecheck's GEMMs are smaller: it is slower.
 sanitize() { # NAME BOX TOOL WORKLOADS SIZES
@@ -402,7 +634,6 @@ sanitize racecheck-gemm 25 racecheck gemm 129x65x17,132x36x20
 sanitize racecheck-vectors 10 racecheck sum,dot,stream,peak 100003
 
 # ---- SASS: the aligned GEMM kernels' global loads are 16 bytes wide ------------------------
-cuobjdump=$(find_tool cuobjdump)
 if [ -z "$cuobjdump" ]; then
   not_run sass "cuobjdump is not installed (CUDA toolkit's bin/)"
 else
@@ -441,9 +672,9 @@ if [ "$run_stress" = 1 ]; then
 # Their verdicts, one line each, from their results.json (gpu_validate.py stress).
 finish_stress() { # NAME LOG RESULTS_DIR
   local name=$1 log=$2 file=$3/results.json line
-  if [ "$rc" = 124 ] || [ "$rc" = 137 ] || [ ! -f "$file" ] || [ "$have_python" = 0 ]; then
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ] || [ ! -f "$file" ] || [ -n "$python_missing" ]; then
     finish "$name" "$log"
-  elif line=$(python3 "$helper" stress "$file" 2>&1) && [ "$rc" = 0 ]; then
+  elif line=$(boxed "$python" "$helper" stress "$file" 2>&1) && [ "$rc" = 0 ]; then
     echo "$line" >>"$out/$log"
     record "$name" passed "$took" "$line" "$log"
   else
@@ -470,32 +701,7 @@ fi
 fi # run_stress
 
 # ---- summary -------------------------------------------------------------------------------
-{
-  echo "# flopbench GPU validation"
-  echo
-  if [ "$failed" = 0 ]; then
-    echo "Result: **PASSED**: every one of ${#steps[@]} steps passed."
-  else
-    echo "Result: **FAILED**: $failed of ${#steps[@]} steps did not pass."
-  fi
-  echo
-  echo "- host: $(uname -n); finished $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "- command: \`$command_line\`"
-  echo "- bundle: $bundle; tests: $tests; cuBLAS from $cublas_from"
-  echo
-  echo '```'
-  sed -n '/^== GPU ==/,/^$/p; /^Build:/p' "$out/info.log" 2>/dev/null || true
-  echo '```'
-  echo
-  echo "| step | status | seconds | detail | log |"
-  echo "|---|---|---:|---|---|"
-  for row in "${steps[@]}"; do
-    IFS=$'\t' read -r name status seconds detail log <<<"$row"
-    echo "| $name | $status | $seconds | $detail | ${log:+[$log]($log)} |"
-  done
-  echo
-  if [ -f "$out/figures.md" ]; then cat "$out/figures.md"; else echo "No figures: see the figures step."; fi
-} >"$out/summary.md"
-
+finished=1
+write_summary
 echo "gpu-validate: $([ "$failed" = 0 ] && echo PASSED || echo "FAILED ($failed of ${#steps[@]} steps)"); summary in $out/summary.md"
 [ "$failed" = 0 ]

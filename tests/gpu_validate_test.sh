@@ -4,7 +4,12 @@
 # - the whole script against a real package tarball and test executables: every step runs or
 #   says why not, "no CUDA device" is recorded, the summary lists every step, and the exit status
 #   is 1. On a machine with a GPU this part is skipped (exit 77): there the script is the real,
-#   minutes-long validation, run by hand.
+#   minutes-long validation, run by hand. Then, with stand-in test executables in a directory
+#   whose name has a newline and a |: a multi-line detail stays one row, an empty one keeps its
+#   log link, the CUDA toolkit's lib/ and bin/ (CUDA_HOME, CUDA_PATH) are found before PATH's,
+#   and SIGTERM midway stops the running step's processes and leaves a summary of the steps so
+#   far; a small --deadline records the later steps as timed out, not started; an --python that
+#   is not there fails the steps that need Python, saying which.
 # - the helper's parts that need no PyTorch: the figures and their agreement verdicts on the
 #   golden results with made-up PyTorch times, the dispositions, a sweep's crossovers, argument
 #   errors, that a missing PyTorch is "not run" (exit 3), not a crash, and the cross-check itself
@@ -266,6 +271,10 @@ while read -r log; do
   [ -f "$tmp/validation/$log" ] || fail "the summary links $log, which is not there"
 done < <(sed -n 's/.*\[\([^]]*\.log\)\].*/\1/p' "$summary")
 grep -q '^| \(memtest\|burn\) |' "$summary" && fail "the validate part ran the stress steps"
+grep -q '^| sweep | failed | 0 | no CUDA device: .* |  |$' "$summary" ||
+  fail "the sweep row without a log is not five cells: $(grep '^| sweep' "$summary")"
+grep -q '^- persistence mode: .*; CUDA_MODULE_LOADING=' "$summary" ||
+  fail "the summary has no persistence mode"
 # --part stress: the memory test and the burn (after bundle and info), each failing for want of
 # a GPU, and nothing of the validate part.
 rc=0
@@ -290,4 +299,81 @@ rc=0
 rc=0
 "$script" --bundle "$tarball" --tests "$tmp" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "a tests directory without gpu-tests.txt exited $rc, not 2"
-echo "gpu-validate test: without a GPU, every step is recorded and the exit status is 1"
+rc=0
+"$script" --bundle "$tarball" --tests "$tests" --deadline 0 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "--deadline 0 exited $rc, not 2"
+
+# Stand-ins: test executables that pass silently, are missing, or sleep until stopped, in a
+# directory whose name makes the bundle step's detail two lines with a |; a CUDA toolkit (in
+# CUDA_HOME, and CUDA_PATH) whose compute-sanitizer and cuobjdump must win over PATH's.
+fake=$tmp/fake$'|tests\n'dir
+mkdir -p "$fake" "$tmp/cuda/bin" "$tmp/cuda/lib64" "$tmp/cuda/targets/x86_64-linux/lib" \
+  "$tmp/cuda-path/lib64" "$tmp/path"
+printf 'quiet\nmissing\nslow\n' >"$fake/gpu-tests.txt"
+printf '#!/bin/sh\nexit 0\n' >"$fake/quiet"
+# shellcheck disable=SC2016 # the stand-in expands them
+printf '#!/bin/sh\necho $$ >"$SLOW_PID"\nexec sleep 60\n' >"$fake/slow"
+for tool in compute-sanitizer cuobjdump; do
+  printf '#!/bin/sh\nexit 1\n' >"$tmp/cuda/bin/$tool"
+  cp "$tmp/cuda/bin/$tool" "$tmp/path/$tool"
+done
+chmod +x "$fake/quiet" "$fake/slow" "$tmp"/cuda/bin/* "$tmp"/path/*
+SLOW_PID=$tmp/slow.pid CUDA_HOME=$tmp/cuda CUDA_PATH=$tmp/cuda-path PATH=$tmp/path:$PATH \
+  "$script" --bundle "$tarball" --tests "$fake" --out "$tmp/term" >"$tmp/term.log" 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+  [ -s "$tmp/slow.pid" ] && break
+  sleep 0.2
+done
+[ -s "$tmp/slow.pid" ] || { kill "$pid"; fail "the slow stand-in never started: $(cat "$tmp/term.log")"; }
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 1 ] || fail "stopped by SIGTERM, the script exited $rc, not 1: $(cat "$tmp/term.log")"
+for _ in $(seq 25); do
+  kill -0 "$(cat "$tmp/slow.pid")" 2>/dev/null || break
+  sleep 0.2
+done
+kill -0 "$(cat "$tmp/slow.pid")" 2>/dev/null && fail "SIGTERM left the running step's process alive"
+summary=$tmp/term/summary.md
+[ -f "$summary" ] || fail "stopped by SIGTERM, the script left no summary.md: $(cat "$tmp/term.log")"
+grep -q '^Result: \*\*FAILED\*\*: stopped by SIGTERM' "$summary" ||
+  fail "the summary does not say it was stopped: $(cat "$summary")"
+grep -q '^| test slow | interrupted | [0-9]* | stopped by SIGTERM.* | \[test-slow.log\](test-slow.log) |$' \
+  "$summary" || fail "the summary does not record the interrupted step: $(cat "$summary")"
+for step in bundle info "test quiet" "test missing"; do
+  grep -q "^| $step | \(passed\|failed\) |" "$summary" || fail "no row for '$step' after SIGTERM"
+done
+grep -q '^| run |' "$summary" && fail "a step after SIGTERM has a row: $(cat "$summary")"
+# The two-line detail with a |: one row, the | escaped, the log in the last cell.
+grep -q '^| bundle | failed | [0-9]* | no test executable .*/fake\\|tests; dir/missing | \[bundle.log\](bundle.log) |$' \
+  "$summary" || fail "the bundle's two-line detail is not one row: $(cat "$summary")"
+grep -q '^dir/missing' "$summary" && fail "a detail's newline split its row"
+# An empty detail keeps its log in the log column.
+grep -q '^| test quiet | passed | [0-9]* |  | \[test-quiet.log\](test-quiet.log) |$' "$summary" ||
+  fail "the empty detail lost its log link: $(grep '^| test quiet' "$summary")"
+grep -q "^LD_LIBRARY_PATH for the executables: .*/lib:$tmp/cuda/lib64:$tmp/cuda/targets/x86_64-linux/lib:$tmp/cuda-path/lib64\\(:\\|$\\)" \
+  "$tmp/term/bundle.log" || fail "the CUDA toolkit's lib/ is not on the path: $(cat "$tmp/term/bundle.log")"
+grep -q "^compute-sanitizer: $tmp/cuda/bin/compute-sanitizer$" "$tmp/term/bundle.log" ||
+  fail "PATH's compute-sanitizer won over CUDA_HOME's: $(cat "$tmp/term/bundle.log")"
+grep -q '^CUDA_MODULE_LOADING=LAZY$' "$tmp/term/bundle.log" || fail "CUDA_MODULE_LOADING is not LAZY"
+
+# A 12-second deadline: the later steps are not started, recorded as timed out with the reason;
+# an --python that is not there fails the PyTorch steps, naming it.
+rc=0
+PATH=$tmp/path:$PATH "$script" --bundle "$tarball" --tests "$tests" --out "$tmp/deadline" \
+  --deadline 12 --python "$tmp/no-python" >"$tmp/deadline.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "--deadline 12 exited $rc, not 1: $(cat "$tmp/deadline.log")"
+summary=$tmp/deadline/summary.md
+for step in run-fp64 memcheck-gemm racecheck-vectors sass; do
+  grep -q "^| $step | timed out | 0 | not started: [0-9-]*s left of the 12s deadline" "$summary" ||
+    fail "'$step' is not timed out for the deadline: $(cat "$summary")"
+done
+for step in pytorch figures; do
+  grep -q "^| $step | failed | 0 | no Python interpreter '$tmp/no-python' (from --python) |" \
+    "$summary" || fail "'$step' does not fail for the missing --python: $(cat "$summary")"
+done
+grep -q "no Python interpreter '$tmp/no-python'" "$tmp/deadline.log" ||
+  fail "the missing --python is not reported: $(cat "$tmp/deadline.log")"
+echo "gpu-validate test: without a GPU, every step is recorded and the exit status is 1;" \
+  "SIGTERM, the deadline and a missing --python are recorded"
