@@ -175,12 +175,18 @@ doc = json.load(open(sys.argv[1]))
 assert len(doc["figures"]) == 15 and doc["complete"], doc
 assert doc["errors"] == ["gemm fp8_e4m3 64: RuntimeError: fake torch: _scaled_mm failed"], doc
 EOF3
-  rc=0
-  python3 "$helper" figures --results "$golden" --pytorch "$tmp/fake-fp8.json" --tolerance 0.03 \
-    --out "$tmp/figures.md" >/dev/null 2>"$tmp/err" || rc=$?
-  if [ "$rc" != 1 ] || ! grep -q "PyTorch's gemm fp8_e4m3 64: RuntimeError" "$tmp/err"; then
-    fail "figures beside a cross-check with an error exited $rc: $(cat "$tmp/err")"
-  fi
+  # figures_fail PYTORCH_JSON TOLERANCE MESSAGE WHAT: the figures of the golden run beside
+  # PYTORCH_JSON fail (exit 1) with MESSAGE.
+  figures_fail() {
+    rc=0
+    python3 "$helper" figures --results "$golden" --pytorch "$1" --tolerance "$2" \
+      --out "$tmp/figures.md" >/dev/null 2>"$tmp/err" || rc=$?
+    if [ "$rc" != 1 ] || ! grep -q "$3" "$tmp/err"; then
+      fail "figures beside $4 exited $rc: $(cat "$tmp/err")"
+    fi
+  }
+  figures_fail "$tmp/fake-fp8.json" 0.03 "PyTorch's gemm fp8_e4m3 64: RuntimeError" \
+    "a cross-check with an error"
   # A cross-check cut short (its time box ran out) is not taken for a whole one.
   python3 - "$tmp/pytorch.json" "$tmp/cut.json" <<'EOF3'
 import json, sys
@@ -188,12 +194,8 @@ doc = json.load(open(sys.argv[1]))
 doc["complete"] = False
 json.dump(doc, open(sys.argv[2], "w"))
 EOF3
-  rc=0
-  python3 "$helper" figures --results "$golden" --pytorch "$tmp/cut.json" --tolerance 0.06 \
-    --out "$tmp/figures.md" >/dev/null 2>"$tmp/err" || rc=$?
-  if [ "$rc" != 1 ] || ! grep -q "PyTorch's cross-check stopped before its end" "$tmp/err"; then
-    fail "figures beside a cut-short cross-check exited $rc: $(cat "$tmp/err")"
-  fi
+  figures_fail "$tmp/cut.json" 0.06 "PyTorch's cross-check stopped before its end" \
+    "a cut-short cross-check"
   # A sweep times each GPU problem on device time and end to end: a kernel is held against the
   # library on the same timing, and only device time stands beside PyTorch's.
   python3 - "$golden" "$tmp/timings.json" <<'EOF3'
