@@ -128,7 +128,7 @@ done
   echo "gpu-validate: '$tests' has no gpu-tests.txt (give the build's tests/ directory)" >&2
   exit 2
 }
-awk -v f="$time_scale" 'BEGIN { exit !(f > 0) }' || {
+[[ $time_scale =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && awk -v f="$time_scale" 'BEGIN { exit !(f > 0) }' || {
   echo "gpu-validate: --time-scale must be a positive number, not '$time_scale'" >&2
   exit 2
 }
@@ -148,7 +148,7 @@ if [ -z "$deadline" ]; then
   deadline=$(awk -v v="$run_validate" -v s="$run_stress" -v d="$validate_deadline" \
     -v b="$((burn_s + stress_deadline_over_burn))" -v f="$time_scale" \
     'BEGIN { printf "%d", (v * d + s * b) * f + 0.5 }')
-elif ! [[ $deadline =~ ^[0-9]+$ ]] || [ "$deadline" -le 0 ]; then
+elif ! [[ $deadline =~ ^[1-9][0-9]*$ ]]; then  # no leading 0: bash would read it as octal
   echo "gpu-validate: --deadline must be a positive number of seconds, not '$deadline'" >&2
   exit 2
 fi

@@ -77,7 +77,8 @@ def measure_pytorch(args):
     # reduced in FP32 throughout, as flopbench's cuBLASLt GEMM (compute type 32F).
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.set_float32_matmul_precision("highest")
-    torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
+    if hasattr(torch.backends.cuda.matmul, "allow_bf16_reduced_precision_reduction"):
+        torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
     props = torch.cuda.get_device_properties(device)
     # 2x L2, read (not written, so no dirty lines are written back inside the timing), as
     # flopbench's flush; older PyTorch does not report the L2 size, so 128 MiB is assumed.
@@ -139,10 +140,10 @@ def measure_pytorch(args):
         """Runs one section; its failure is recorded and the next section still runs."""
         try:
             body()
+            torch.cuda.empty_cache()
         except Exception as e:  # noqa: BLE001 - whatever PyTorch raises, keep the other figures
             document["errors"].append("{}: {}: {}".format(name, type(e).__name__, e))
             print("pytorch: {} failed: {}: {}".format(name, type(e).__name__, e), flush=True)
-        torch.cuda.empty_cache()
         save()
 
     dtypes = {"fp32": torch.float32, "fp64": torch.float64}
@@ -345,8 +346,8 @@ def build_figures(args):
             torch_figures[(f["workload"], f["precision"], p["m"], p["n"], p["k"], impl)] = f
     # Each run's library figure on the same timing, for the hand-written implementations'
     # ratio to it.
-    library = {(path, problem_key(m), m["implementation"], m["device"], m.get("timing", "")): m
-               for path, m in ours}
+    library = {(path, problem_key(m), m["implementation"], m["device"],
+                m.get("timing", DEVICE_TIME)): m for path, m in ours}
 
     rows, verdicts, failures = [], [], []
     for path, m in ours:
@@ -355,12 +356,13 @@ def build_figures(args):
         vs_library = ""
         lib_name = LIBRARY_OF.get(m["workload"])
         if own and lib_name and m["implementation"] != lib_name:
-            lib = library.get((path, problem_key(m), lib_name, m["device"], m.get("timing", "")))
+            lib = library.get((path, problem_key(m), lib_name, m["device"],
+                               m.get("timing", DEVICE_TIME)))
             lib_rate = rate(lib, lib["statistics"]["median_s"]) if (
                 lib and lib["disposition"] == "passed") else None
             if lib_rate:
                 vs_library = "{:.2f} × {}".format(own / lib_rate, lib_name)
-        timing = m.get("timing", DEVICE_TIME)
+        timing = m.get("timing", DEVICE_TIME)  # older results.json files have no timing
         f = torch_figures.get(problem_key(m) + (m["implementation"],)) if (
             m["device"] == torch_device and timing == DEVICE_TIME) else None
         theirs = rate(m, f["median_s"]) if f else None

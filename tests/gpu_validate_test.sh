@@ -360,15 +360,16 @@ grep -q "^compute-sanitizer: $tmp/cuda/bin/compute-sanitizer$" "$tmp/term/bundle
   fail "PATH's compute-sanitizer won over CUDA_HOME's: $(cat "$tmp/term/bundle.log")"
 grep -q '^CUDA_MODULE_LOADING=LAZY$' "$tmp/term/bundle.log" || fail "CUDA_MODULE_LOADING is not LAZY"
 
-# A 12-second deadline: the later steps are not started, recorded as timed out with the reason;
-# an --python that is not there fails the PyTorch steps, naming it.
+# A 6-second deadline: no step after the bundle is started (each needs 10 s), and each is
+# recorded as timed out with the reason; an --python that is not there fails the PyTorch steps,
+# naming it. A deadline with a leading 0 (octal to bash) is refused.
 rc=0
 PATH=$tmp/path:$PATH "$script" --bundle "$tarball" --tests "$tests" --out "$tmp/deadline" \
-  --deadline 12 --python "$tmp/no-python" >"$tmp/deadline.log" 2>&1 || rc=$?
-[ "$rc" = 1 ] || fail "--deadline 12 exited $rc, not 1: $(cat "$tmp/deadline.log")"
+  --deadline 6 --python "$tmp/no-python" >"$tmp/deadline.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "--deadline 6 exited $rc, not 1: $(cat "$tmp/deadline.log")"
 summary=$tmp/deadline/summary.md
-for step in run-fp64 memcheck-gemm racecheck-vectors sass; do
-  grep -q "^| $step | timed out | 0 | not started: [0-9-]*s left of the 12s deadline" "$summary" ||
+for step in info run-fp64 memcheck-gemm racecheck-vectors sass; do
+  grep -q "^| $step | timed out | 0 | not started: [0-9-]*s left of the 6s deadline" "$summary" ||
     fail "'$step' is not timed out for the deadline: $(cat "$summary")"
 done
 for step in pytorch figures; do
@@ -377,5 +378,11 @@ for step in pytorch figures; do
 done
 grep -q "no Python interpreter '$tmp/no-python'" "$tmp/deadline.log" ||
   fail "the missing --python is not reported: $(cat "$tmp/deadline.log")"
+for bad in "--deadline 09" "--time-scale abc"; do
+  rc=0
+  # shellcheck disable=SC2086 # the option and its value, split on purpose
+  "$script" --bundle "$tarball" --tests "$tests" $bad >/dev/null 2>&1 || rc=$?
+  [ "$rc" = 2 ] || fail "$bad exited $rc, not 2"
+done
 echo "gpu-validate test: without a GPU, every step is recorded and the exit status is 1;" \
   "SIGTERM, the deadline and a missing --python are recorded"

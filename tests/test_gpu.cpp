@@ -332,7 +332,7 @@ TEST(GpuKernels, BurnedGemmsRepeatBitForBitAfterRearm) {
       ++checked;
     }
   }
-  EXPECT_GE(checked, 2 + 3);  // every GPU CUDA 13 supports has FP16 and INT8 tensor cores
+  EXPECT_GE(checked, 2 + 2);  // every GPU CUDA 13 supports has FP16 and INT8 tensor cores
 }
 
 template <class T>

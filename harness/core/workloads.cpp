@@ -155,8 +155,8 @@ double gemm_accumulator_epsilon(Precision p) {
     case Precision::fp8_e4m3:
       // Hopper's FP8 tensor cores keep about 14 significant bits of their running sum between
       // promotions to FP32, even with fast accumulation off (DeepSeek-V3 report, section 3.3.2):
-      // 2^-15 here allows 2^-12 * sum|terms|. At K = 8192 that is a quarter of what one lost
-      // 32-deep block of K costs, so lost work still fails.
+      // 2^-15 here allows 2^-12 * sum|terms|. At K = 8192 that is about a third of the mean
+      // error of one lost 32-deep block of K, so lost work still fails.
       return std::ldexp(1.0, -15);
     case Precision::fp64:
       return epsilon<double>();
@@ -196,7 +196,7 @@ GemmInputs<T> workloads::Gemm::make_inputs(const Problem& p, std::uint64_t seed)
 }
 
 // Each checked element against a double dot product of the stored inputs; see kRoundingBound
-// and GemmRounding for the tolerance.
+// and gemm_accumulator_epsilon for the tolerance.
 template <>
 template <class T>
 Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& kernel,
