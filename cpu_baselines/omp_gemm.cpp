@@ -15,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu_baselines/blocking.hpp"
 #include "cpu_baselines/simd.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
@@ -62,17 +63,6 @@ Blocking blocking_for(int threads) {
   b.mc = round_down(l2 / 2 / (b.kc * size), Tl::MR);
   b.nc = round_down(l3 / 2 / std::max(1, threads) / (b.kc * size), Tl::NR);
   return b;
-}
-
-// The size of equal blocks that cover `extent`: as few blocks as keep each within `bound`, their
-// count a multiple of `parts`, each a multiple of `multiple`. Equal blocks rather than full ones
-// and a ragged last: a thin last block costs a whole pass of packing for little work.
-inline std::int64_t balanced_block(std::int64_t extent, std::int64_t bound, std::int64_t multiple,
-                                   std::int64_t parts) {
-  const auto ceil_div = [](std::int64_t a, std::int64_t b) { return (a + b - 1) / b; };
-  const std::int64_t whole_bound = std::max(multiple, bound / multiple * multiple);
-  const std::int64_t blocks = parts * ceil_div(ceil_div(extent, parts), whole_bound);
-  return ceil_div(ceil_div(extent, blocks), multiple) * multiple;
 }
 
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of column-major A (leading dimension lda) into
@@ -177,35 +167,35 @@ class OmpGemm final : public GemmKernel<T> {
     const Blocking max = blocking_for<T>(threads_);
     // The parallel MC loop gets a multiple of the thread count of blocks. B's block may outgrow
     // its half of the L3 share by a quarter: 1024 columns under a bound of 1020 would otherwise
-    // leave a 4-column block that packs all of A again for almost no work.
-    block_.mc = balanced_block(in.m, max.mc, Tl::MR, threads_);
-    block_.kc = balanced_block(in.k, max.kc, 1, 1);
-    block_.nc = balanced_block(in.n, max.nc + max.nc / 4, Tl::NR, 1);
-    packed_b_ = HostBuffer<T>(static_cast<std::size_t>(block_.kc * block_.nc));
+    // take two blocks, and pack all of A twice.
+    m_cuts_ = cut(in.m, max.mc, Tl::MR, threads_);
+    k_cuts_ = cut(in.k, max.kc, 1, 1);
+    n_cuts_ = cut(in.n, max.nc + max.nc / 4, Tl::NR, 1);
+    packed_b_ = HostBuffer<T>(static_cast<std::size_t>(k_cuts_.widest() * n_cuts_.packed_width()));
     packed_a_.clear();
     for (int t = 0; t < threads_; ++t) {
-      packed_a_.emplace_back(static_cast<std::size_t>(block_.mc * block_.kc));
+      packed_a_.emplace_back(static_cast<std::size_t>(m_cuts_.packed_width() * k_cuts_.widest()));
     }
   }
 
   void run() override {
     const GemmInputs<T>& in = *in_;
-    const std::int64_t m = in.m, n = in.n, k = in.k;
-    const Blocking blk = block_;
+    const std::int64_t m = in.m, k = in.k;
+    const Cuts m_cuts = m_cuts_, k_cuts = k_cuts_, n_cuts = n_cuts_;
     T* c = c_.data();
 #pragma omp parallel num_threads(threads_)
     {
       T* packed_a = packed_a_[static_cast<std::size_t>(omp_get_thread_num())].data();
-      for (std::int64_t jc = 0; jc < n; jc += blk.nc) {
-        const std::int64_t nc = std::min(blk.nc, n - jc);
-        for (std::int64_t pc = 0; pc < k; pc += blk.kc) {
-          const std::int64_t kc = std::min(blk.kc, k - pc);
-          const T beta = pc == 0 ? in.beta : T(1);
+      for (std::int64_t jb = 0; jb < n_cuts.count; ++jb) {
+        const std::int64_t jc = n_cuts.start(jb), nc = n_cuts.width(jb);
+        for (std::int64_t pb = 0; pb < k_cuts.count; ++pb) {
+          const std::int64_t pc = k_cuts.start(pb), kc = k_cuts.width(pb);
+          const T beta = pb == 0 ? in.beta : T(1);
           pack_b_panels(in.b.data() + pc + jc * k, k, kc, nc,
                         packed_b_.data());  // ends in a barrier
 #pragma omp for schedule(static)
-          for (std::int64_t ic = 0; ic < m; ic += blk.mc) {
-            const std::int64_t mc = std::min(blk.mc, m - ic);
+          for (std::int64_t ib = 0; ib < m_cuts.count; ++ib) {
+            const std::int64_t ic = m_cuts.start(ib), mc = m_cuts.width(ib);
             pack_a(in.a.data() + ic + pc * m, m, mc, kc, packed_a);
             macro_kernel(packed_a, mc, nc, kc, c + ic + jc * m, m, in.alpha, beta);
           }
@@ -217,9 +207,11 @@ class OmpGemm final : public GemmKernel<T> {
   void read_c(std::span<T> out) override { std::copy_n(c_.data(), out.size(), out.data()); }
 
   std::vector<std::string> notes() const override {
-    return {
-        fmt::format("packed {}x{} register tile of {}-bit vectors; MC {} KC {} NC {}; {} thread(s)",
-                    Tl::MR, Tl::NR, kVectorBytes * 8, block_.mc, block_.kc, block_.nc, threads_)};
+    return {fmt::format(
+        "packed {}x{} register tile of {}-bit vectors; MC {} KC {} NC {} (the widest of "
+        "{}, {} and {} blocks); {} thread(s)",
+        Tl::MR, Tl::NR, kVectorBytes * 8, m_cuts_.widest(), k_cuts_.widest(), n_cuts_.widest(),
+        m_cuts_.count, k_cuts_.count, n_cuts_.count, threads_)};
   }
 
  private:
@@ -240,7 +232,7 @@ class OmpGemm final : public GemmKernel<T> {
   const GemmInputs<T>* in_ = nullptr;
   HostBuffer<T> c_;
   int threads_ = 1;
-  Blocking block_{};
+  Cuts m_cuts_, k_cuts_, n_cuts_;
   HostBuffer<T> packed_b_;
   std::vector<HostBuffer<T>> packed_a_;  // one per thread
 };

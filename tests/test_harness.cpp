@@ -10,12 +10,12 @@
 #include <limits>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <thread>
 #include <utility>
 
 #include "app/cli_selection.hpp"
+#include "cpu_baselines/blocking.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
@@ -299,31 +299,44 @@ TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
   EXPECT_EQ(checked, 2 * ((2 + blas) * 9 + (5 + blas) * 6 + 3) + 9 * onednn_precisions);
 }
 
-// The packed OpenMP GEMM cuts K and N into blocks of nearly equal size. A thin last block costs
-// a whole pass of packing for almost no work: 1024 columns under a 1020-column bound had left
-// one of 4, which packed all of A again (3 % of SGEMM 1024's time, docs/PERFORMANCE.md).
-TEST(Implementations, OmpGemmLeavesNoThinLastBlock) {
-  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
-  ASSERT_NE(omp, nullptr);
-  const std::regex blocking(R"(MC (\d+) KC (\d+) NC (\d+))");
-  for (const Precision p : {Precision::fp32, Precision::fp64}) {
-    for (const Problem& problem :
-         {Problem::matrix(1024, 1024, 1024), Problem::matrix(64, 2050, 1030),
-          Problem::matrix(64, 1300, 5130)}) {
-      SCOPED_TRACE(fmt::format("{} {}", to_string(p), problem.label()));
-      auto trial = omp->make_trial(p, problem, fresh_seed(), -1);
-      const std::vector<std::string> notes = trial->kernel().notes();
-      ASSERT_FALSE(notes.empty());
-      std::smatch match;
-      ASSERT_TRUE(std::regex_search(notes[0], match, blocking)) << notes[0];
-      for (const auto& [extent, block] : {std::pair{problem.k, std::stoll(match[2])},
-                                          std::pair{problem.n, std::stoll(match[3])}}) {
-        const std::int64_t blocks = (extent + block - 1) / block;
-        const std::int64_t last = extent - (blocks - 1) * block;
-        EXPECT_GE(2 * last, block) << notes[0] << ": " << extent << " in blocks of " << block;
-      }
+// The packed OpenMP GEMM cuts each dimension into blocks of nearly equal width, aligned to the
+// register tile, as few as the cache bound allows. A thin last block costs a whole pass of
+// packing for almost no work: 1024 columns under a 1020-column bound had left one of 4, which
+// packed all of A again (3 % of SGEMM 1024's time, docs/PERFORMANCE.md).
+TEST(Implementations, OmpGemmCutsEveryDimensionIntoNearlyEqualBlocks) {
+  struct Case {
+    std::int64_t extent, bound, multiple, parts;
+  };
+  for (const Case& t : {Case{1024, 1020, 12, 1}, Case{1024, 1275, 12, 1}, Case{2048, 1275, 12, 1},
+                        Case{2050, 120, 12, 1}, Case{1030, 512, 1, 1}, Case{5130, 512, 1, 1},
+                        Case{1031, 256, 32, 2}, Case{1, 256, 32, 2}, Case{13, 12, 12, 1},
+                        Case{100003, 96, 6, 64}}) {
+    SCOPED_TRACE(fmt::format("{} under {} in multiples of {} for {} parts", t.extent, t.bound,
+                             t.multiple, t.parts));
+    const Cuts cuts = cut(t.extent, t.bound, t.multiple, t.parts);
+    const std::int64_t whole_bound = std::max(t.multiple, t.bound / t.multiple * t.multiple);
+    EXPECT_EQ(cuts.count % t.parts, 0);
+    EXPECT_EQ(cuts.count,
+              t.parts * ((t.extent + t.parts * whole_bound - 1) / (t.parts * whole_bound)))
+        << "not the fewest blocks";
+    EXPECT_EQ(cuts.start(0), 0);
+    EXPECT_EQ(cuts.start(cuts.count), t.extent);
+    std::int64_t narrowest = t.extent, widest = 0;
+    for (std::int64_t b = 0; b < cuts.count; ++b) {
+      EXPECT_EQ(cuts.start(b) % t.multiple, 0) << "block " << b;
+      narrowest = std::min(narrowest, cuts.width(b));
+      widest = std::max(widest, cuts.width(b));
+    }
+    EXPECT_EQ(widest, cuts.widest());
+    EXPECT_EQ(cuts.packed_width() % t.multiple, 0);
+    EXPECT_GE(cuts.packed_width(), widest);
+    EXPECT_LT(widest, whole_bound + t.multiple);
+    if (cuts.count * t.multiple <= t.extent) {
+      EXPECT_LT(widest - narrowest, 2 * t.multiple);
     }
   }
+  EXPECT_EQ(cut(1024, 1020, 12, 1).width(1), 520);  // not 4
+  EXPECT_EQ(cut(1024, 1275, 12, 1).count, 1);
 }
 
 TEST(Implementations, ListedWithDescriptionsAndBothPrecisions) {
