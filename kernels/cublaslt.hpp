@@ -103,22 +103,24 @@ MatmulPreference make_preference(const CublasLtApi& api);
 template <class T>
 void set_attribute(const CublasLtApi& api, cublasLtMatmulDesc_t desc,
                    cublasLtMatmulDescAttributes_t attribute, const T& value) {
-  try {
-    FLOPBENCH_CUDA_CALL(api.desc_set(desc, attribute, &value, sizeof(value)));
-  } catch (const CudaError& e) {
-    throw CudaError(e.code(), fmt::format("matmul descriptor attribute {} ({} bytes): {}",
-                                          static_cast<int>(attribute), sizeof(value), e.what()));
-  }
+  with_error_context(
+      [&] { FLOPBENCH_CUDA_CALL(api.desc_set(desc, attribute, &value, sizeof(value))); },
+      [&] {
+        return fmt::format("matmul descriptor attribute {} ({} bytes)", static_cast<int>(attribute),
+                           sizeof(value));
+      });
 }
 template <class T>
 void set_attribute(const CublasLtApi& api, cublasLtMatmulPreference_t preference,
                    cublasLtMatmulPreferenceAttributes_t attribute, const T& value) {
-  try {
-    FLOPBENCH_CUDA_CALL(api.preference_set(preference, attribute, &value, sizeof(value)));
-  } catch (const CudaError& e) {
-    throw CudaError(e.code(), fmt::format("matmul preference attribute {} ({} bytes): {}",
-                                          static_cast<int>(attribute), sizeof(value), e.what()));
-  }
+  with_error_context(
+      [&] {
+        FLOPBENCH_CUDA_CALL(api.preference_set(preference, attribute, &value, sizeof(value)));
+      },
+      [&] {
+        return fmt::format("matmul preference attribute {} ({} bytes)", static_cast<int>(attribute),
+                           sizeof(value));
+      });
 }
 
 }  // namespace flopbench::cuda

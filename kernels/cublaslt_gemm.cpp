@@ -200,12 +200,12 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
     c_ = DeviceBuffer<Accumulator>(in.c.span());
     searched_ = false;
     workspace_ = DeviceBuffer<unsigned char>(kMaxWorkspaceBytes);
-    try {
-      describe();
-      choose_algorithm();
-    } catch (const CudaError& e) {
-      throw CudaError(e.code(), fmt::format("{}: {}", operation(), e.what()));
-    }
+    with_error_context(
+        [&] {
+          describe();
+          choose_algorithm();
+        },
+        [&] { return operation(); });
     searched_ = true;
     // The search ran the GEMM in place: C starts again from the inputs.
     c_.upload(in.c.span());
@@ -259,11 +259,8 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
   }
   void matmul_checked(const cublasLtMatmulAlgo_t& algorithm, std::size_t workspace_bytes,
                       cudaStream_t stream) {
-    try {
-      FLOPBENCH_CUDA_CALL(matmul(algorithm, workspace_bytes, stream));
-    } catch (const CudaError& e) {
-      throw CudaError(e.code(), fmt::format("{}: {}", operation(), e.what()));
-    }
+    with_error_context([&] { FLOPBENCH_CUDA_CALL(matmul(algorithm, workspace_bytes, stream)); },
+                       [&] { return operation(); });
   }
 
   // What a failure was doing, for its message: the call's types, shape and layout.

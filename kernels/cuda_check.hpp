@@ -101,6 +101,22 @@ inline void log_call_error(cublasStatus_t status, const char* expression, const 
 }  // namespace detail
 }  // namespace flopbench
 
+namespace flopbench {
+
+// Runs `call`; a CudaError it throws is thrown again with context() and ": " before its message,
+// for failures whose call text alone does not say what was being done (which precision, shape,
+// attribute). context() is called only on a failure, so `call` may be a hot path.
+template <class Call, class Context>
+decltype(auto) with_error_context(Call&& call, Context&& context) {
+  try {
+    return call();
+  } catch (const CudaError& e) {
+    throw CudaError(e.code(), context() + ": " + e.what());
+  }
+}
+
+}  // namespace flopbench
+
 // Macros because they capture the call's text, file and line.
 #define FLOPBENCH_CUDA_CALL(expr) ::flopbench::detail::check_call((expr), #expr, __FILE__, __LINE__)
 #define FLOPBENCH_CUDA_CALL_NOEXCEPT(expr) \

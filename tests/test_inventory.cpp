@@ -762,6 +762,28 @@ TEST(InventoryCudaCheck, CublasStatusThrowsWithItsName) {
   }
   EXPECT_NO_THROW(FLOPBENCH_CUDA_CALL(CUBLAS_STATUS_SUCCESS));
 }
+
+// A failed call inside with_error_context says what was being done before its own message and
+// keeps its code; the context is made only for a failure, and a result passes through.
+TEST(InventoryCudaCheck, ErrorContextGoesBeforeTheFailedCall) {
+  int contexts = 0;
+  const auto context = [&] {
+    ++contexts;
+    return std::string("cuBLASLt FP8 E4M3 matmul 16 x 16 x 16");
+  };
+  EXPECT_EQ(with_error_context([] { return 7; }, context), 7);
+  EXPECT_EQ(contexts, 0);
+  try {
+    with_error_context([] { FLOPBENCH_CUDA_CALL(cudaErrorInvalidValue); }, context);
+    FAIL() << "no exception";
+  } catch (const CudaError& error) {
+    EXPECT_EQ(error.code(), cudaErrorInvalidValue);
+    const std::string what = error.what();
+    EXPECT_TRUE(what.starts_with("cuBLASLt FP8 E4M3 matmul 16 x 16 x 16: ")) << what;
+    EXPECT_NE(what.find("cudaErrorInvalidValue failed"), std::string::npos) << what;
+  }
+  EXPECT_EQ(contexts, 1);
+}
 #endif
 
 }  // namespace
