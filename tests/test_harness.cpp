@@ -688,8 +688,10 @@ TEST(Measure, PeakSamplesLastTheWorkloadsMinimumSampleTime) {
   const MeasurementRecord r = measure(req, settings, test_environment());
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
   ASSERT_FALSE(r.samples_s.empty());
-  // The last round's batch is sized from the fastest run so far.
-  EXPECT_GE(r.samples_s.back() * static_cast<double>(r.iterations_per_sample), 0.9 * minimum);
+  // The last round's batch is sized from the fastest run before it, so a last sample may come out
+  // shorter when the machine got quieter (one CI run saw 0.089 s for 0.1 s). A batch sized for the
+  // profile's 5 ms would give a twentieth of the minimum; half of it tells the two apart.
+  EXPECT_GE(r.samples_s.back() * static_cast<double>(r.iterations_per_sample), 0.5 * minimum);
 }
 
 TEST(Measure, UnavailableImplementationIsUnsupportedWithReason) {
