@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <vector>
 
 namespace flopbench::cuda {
@@ -31,6 +32,18 @@ __global__ void empty() {}
 
 }  // namespace
 
+namespace {
+
+// Queues a spin of about `microseconds` (at the GPU's maximum clock; longer below it).
+void spin_for(int device, cudaStream_t stream, long long microseconds) {
+  int khz = 0;
+  FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, device));
+  spin<<<1, 1, 0, stream>>>(static_cast<long long>(khz) * microseconds / 1000);
+  FLOPBENCH_CUDA_CALL(cudaGetLastError());
+}
+
+}  // namespace
+
 LaunchLatency measure_launch_latency(int device) {
   constexpr int kWarmUp = 100;  // the first launches load the module and set up the context
   constexpr int kLaunches = 2000;
@@ -40,6 +53,8 @@ LaunchLatency measure_launch_latency(int device) {
     FLOPBENCH_CUDA_CALL(cudaGetLastError());
   };
   for (int i = 0; i < kWarmUp; ++i) launch();
+  // 50 ms of work first, so that an idle GPU's clocks have ramped up before anything is timed.
+  spin_for(device, stream.get(), 50'000);
   FLOPBENCH_CUDA_CALL(cudaStreamSynchronize(stream.get()));
 
   std::vector<double> each_us(kLaunches);
@@ -53,23 +68,42 @@ LaunchLatency measure_launch_latency(int device) {
   const auto middle = each_us.begin() + kLaunches / 2;
   std::nth_element(each_us.begin(), middle, each_us.end());
 
+  // Back to back: a spin ahead of the start event holds the stream while the host queues a
+  // batch, so that the events time how fast the GPU starts queued kernels, not how fast the host
+  // submits them. A batch is timed only if its start event was still pending once all of it was
+  // queued; else it is queued again behind a longer spin. Batches of 500 stay below the queue
+  // depth at which a launch would wait for the GPU.
+  constexpr int kBatch = 500;
+  constexpr long long kFirstHoldUs = 10'000, kLongestHoldUs = 640'000;
   const Event start(device), stop(device);
-  FLOPBENCH_CUDA_CALL(cudaEventRecord(start.get(), stream.get()));
-  for (int i = 0; i < kLaunches; ++i) launch();
-  FLOPBENCH_CUDA_CALL(cudaEventRecord(stop.get(), stream.get()));
-  FLOPBENCH_CUDA_CALL(cudaEventSynchronize(stop.get()));
-  float ms = 0;
-  FLOPBENCH_CUDA_CALL(cudaEventElapsedTime(&ms, start.get(), stop.get()));
-  return {*middle, static_cast<double>(ms) * 1e3 / kLaunches, kLaunches};
+  double device_ms = 0;
+  for (int queued = 0; queued < kLaunches; queued += kBatch) {
+    for (long long hold_us = kFirstHoldUs;; hold_us *= 2) {
+      spin_for(device, stream.get(), hold_us);
+      FLOPBENCH_CUDA_CALL(cudaEventRecord(start.get(), stream.get()));
+      for (int i = 0; i < kBatch; ++i) launch();
+      FLOPBENCH_CUDA_CALL(cudaEventRecord(stop.get(), stream.get()));
+      const cudaError_t started = cudaEventQuery(start.get());
+      if (started != cudaErrorNotReady) FLOPBENCH_CUDA_CALL(started);
+      static_cast<void>(cudaGetLastError());  // a pending event is no error to report later
+      FLOPBENCH_CUDA_CALL(cudaEventSynchronize(stop.get()));
+      if (started == cudaErrorNotReady) {
+        float ms = 0;
+        FLOPBENCH_CUDA_CALL(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+        device_ms += static_cast<double>(ms);
+        break;
+      }
+      if (hold_us >= kLongestHoldUs) {
+        throw std::runtime_error(
+            "the host took longer to queue 500 empty kernels than a 640 ms spin lasted: the "
+            "back-to-back launch time cannot be told from the host's");
+      }
+    }
+  }
+  return {*middle, device_ms * 1e3 / kLaunches, kLaunches};
 }
 
-void hold_stream(int device, cudaStream_t stream) {
-  int khz = 0;
-  FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, device));
-  constexpr long long kMicroseconds = 50;
-  spin<<<1, 1, 0, stream>>>(static_cast<long long>(khz) * kMicroseconds / 1000);
-  FLOPBENCH_CUDA_CALL(cudaGetLastError());
-}
+void hold_stream(int device, cudaStream_t stream) { spin_for(device, stream, 50); }
 
 void flush_l2(const DeviceBuffer<int>& scratch, cudaStream_t stream) {
   const int device = current_device();

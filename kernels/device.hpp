@@ -298,9 +298,9 @@ class OnDevice : public Base {
   }
 
   // The timed region of run(): launch(stream) between two events on the kernel's stream, then
-  // wait for it. `launch` checks its own launches. Unless prepare_run() came first, something
-  // is queued ahead of the start event (the L2 flush of a cold run, else a short hold), so that
-  // the time is the work's, not the launch latency's.
+  // wait for it. `launch` checks its own launches. Unless prepare_run() came first, the L2 flush
+  // of a cold run and a short hold are queued ahead of the start event, so that the time is the
+  // work's, not the launch latency's.
   template <class Launch>
   void timed(Launch&& launch) {
     use_device(device_);
@@ -310,11 +310,10 @@ class OnDevice : public Base {
       return;
     }
     if (!std::exchange(prepared_, false)) {
-      if (l2_scratch_.size() > 0) {
-        flush_l2(l2_scratch_, stream());
-      } else {
-        hold_stream(device_, stream());
-      }
+      // The hold follows the flush too: a flush of a large L2 lasts only some 25 µs, less than
+      // the host may take to queue a reduction's several launches behind the start event.
+      if (l2_scratch_.size() > 0) flush_l2(l2_scratch_, stream());
+      hold_stream(device_, stream());
     }
     FLOPBENCH_CUDA_CALL(cudaEventRecord(start_.get(), stream()));
     launch(stream());

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <latch>
@@ -17,22 +18,35 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
 
   void run() override {
     // Every GPU is prepared first (Kernel::prepare_run: nothing is left queued ahead of its
-    // work), and the threads start and wait at the gate, so that neither is timed and every GPU
-    // is released at once. A run's time is the host's, from the gate to the last GPU's end, or
-    // the slowest GPU's event time if that is longer: the GPUs' events cannot be compared with
-    // each other, and the host interval never claims more overlap than there was.
+    // work), and every thread is started and spinning at the gate before the clock starts, so
+    // that neither thread start-up nor a wake-up from sleep is timed and every GPU is released
+    // at once. A run's time is the host's, from the gate to the last GPU's end, or the slowest
+    // GPU's event time if that is longer: the GPUs' events cannot be compared with each other,
+    // and the host interval never claims more overlap than there was.
     for (Kernel* part : parts_) part->prepare_run();
-    std::latch gate(1);
+    std::latch ready(static_cast<std::ptrdiff_t>(parts_.size()));
+    enum Gate { closed, open, abandoned };
+    std::atomic<Gate> gate{closed};
     std::vector<std::future<void>> running;
     running.reserve(parts_.size());
-    for (Kernel* part : parts_) {
-      running.push_back(std::async(std::launch::async, [part, &gate] {
-        gate.wait();
-        part->run();
-      }));
+    try {
+      for (Kernel* part : parts_) {
+        running.push_back(std::async(std::launch::async, [part, &ready, &gate] {
+          ready.count_down();
+          Gate g = closed;
+          while ((g = gate.load(std::memory_order_acquire)) == closed) {
+          }
+          if (g == open) part->run();
+        }));
+      }
+    } catch (...) {
+      // A thread that could not be started: those that were return without running.
+      gate.store(abandoned, std::memory_order_release);
+      throw;
     }
+    ready.wait();
     const auto start = std::chrono::steady_clock::now();
-    gate.count_down();
+    gate.store(open, std::memory_order_release);
     // Every thread is waited for before the first failure is passed on.
     for (auto& r : running) r.wait();
     double seconds =
