@@ -21,6 +21,7 @@
 #include "harness/core/build_info.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/telemetry.hpp"
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/load_sampler.hpp"
 #include "harness/measure/burn.hpp"
@@ -347,7 +348,12 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   }
   if (!doc.environment.gpu.devices.empty()) {
     std::string why_not;
-    if (!gpu_telemetry(&why_not)) say("GPU telemetry unavailable: {}\n", why_not);
+    if (const TelemetrySource* source = gpu_telemetry(&why_not)) {
+      doc.run.telemetry_source = source->name();
+    } else {
+      doc.run.telemetry_source = "none: " + why_not;
+      say("GPU telemetry unavailable: {}\n", why_not);
+    }
   }
   // A library that cannot be loaded makes its implementations unsupported; say so once, here.
   std::set<std::string> unavailable;

@@ -9,17 +9,56 @@
 #include <cublas_api.h>
 #include <cuda_runtime_api.h>
 
+#include <atomic>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 
+#include "harness/core/kernel.hpp"
+
 namespace flopbench {
 
-class CudaError : public std::runtime_error {
+namespace detail {
+
+// The errors after which "any further CUDA work will return the same error" (driver_types.h):
+// the context of the current device is lost until the process ends.
+constexpr bool loses_context(cudaError_t code) {
+  switch (code) {
+    case cudaErrorECCUncorrectable:
+    case cudaErrorNvlinkUncorrectable:
+    case cudaErrorContained:
+    case cudaErrorIllegalAddress:
+    case cudaErrorLaunchTimeout:
+    case cudaErrorAssert:
+    case cudaErrorHardwareStackError:
+    case cudaErrorIllegalInstruction:
+    case cudaErrorMisalignedAddress:
+    case cudaErrorInvalidAddressSpace:
+    case cudaErrorInvalidPc:
+    case cudaErrorLaunchFailure:
+    case cudaErrorTensorMemoryLeak:
+    case cudaErrorExternalDevice:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The device current on this thread, which a lost context belongs to; -1 if unknown.
+inline int device_of_lost_context(cudaError_t code) {
+  int device = -1;
+  if (!loses_context(code) || cudaGetDevice(&device) != cudaSuccess) return -1;
+  return device;
+}
+
+}  // namespace detail
+
+class CudaError : public GpuError {
  public:
   // code is cudaSuccess when the failing call was a cuBLAS one.
   CudaError(cudaError_t code, const std::string& message)
-      : std::runtime_error(message), code_(code) {}
+      : GpuError(message, detail::loses_context(code), detail::device_of_lost_context(code)),
+        code_(code) {}
   cudaError_t code() const noexcept { return code_; }
 
  private:
@@ -84,11 +123,16 @@ inline void check_call(cublasStatus_t status, const char* expression, const char
   throw CudaError(cudaSuccess, call_error_message(status, expression, file, line));
 }
 
+// A lost context fails every cleanup call after it (a memory test frees some hundred buffers):
+// only the first such failure is logged.
 inline void log_call_error(cudaError_t code, const char* expression, const char* file,
                            int line) noexcept {
   if (code == cudaSuccess) return;
   static_cast<void>(cudaGetLastError());
-  std::fprintf(stderr, "flopbench: CUDA error during cleanup (ignored): %s\n",
+  static std::atomic<bool> lost_context_logged{false};
+  if (loses_context(code) && lost_context_logged.exchange(true)) return;
+  std::fprintf(stderr, "flopbench: CUDA error during cleanup (ignored%s): %s\n",
+               loses_context(code) ? "; later ones of the lost context are not shown" : "",
                call_error_message(code, expression, file, line).c_str());
 }
 inline void log_call_error(cublasStatus_t status, const char* expression, const char* file,

@@ -213,6 +213,7 @@ void fields(S& s, Of<GpuTelemetrySpread>) {
   s("power_w", &R::power_w);
   s("throttled_readings", &R::throttled_readings);
   s("throttling_reasons", &R::throttling_reasons);
+  s.added_later("power_capped_readings", &R::power_capped_readings);
 }
 
 template <class S>
@@ -268,6 +269,7 @@ void fields(S& s, Of<RunInfo>) {
   s("finished_utc", &R::finished_utc);
   s("interrupted", &R::interrupted);
   s.added_later("launch", &R::launch);
+  s.added_later("telemetry_source", &R::telemetry_source);
 }
 
 template <class S>

@@ -531,8 +531,8 @@ flopbench_run() { # NAME BOX IMPLEMENTATIONS RUN-OPTIONS...
   if [ -f "$out/$name/results.json" ]; then results+=("$out/$name/results.json"); fi
 }
 
-# Every GPU workload at the quick profile's GPU sizes (2048³ GEMM, 8 × L2 vectors); the steps
-# below measure the cross-checked sizes.
+# Every GPU workload at the quick profile's GPU sizes (4096³ GEMM on 100 SMs or more, 8 × L2
+# vectors); the steps below measure the cross-checked sizes.
 flopbench_run run 55 "$gpu_implementations" --profile quick
 if [ -f "$out/run/results.json" ]; then
   timed check 10 "$out/check.log" "${flopbench[@]}" check --spec auto \

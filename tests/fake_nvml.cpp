@@ -222,6 +222,18 @@ int nvmlDeviceGetClockInfo(Device d, int type, unsigned* mhz) {
 }
 int nvmlDeviceGetTemperature(Device d, int, unsigned* c) { return number(d, "temperature", c); }
 int nvmlDeviceGetPowerUsage(Device d, unsigned* mw) { return number(d, "power.usage", mw); }
+// Field NVML_FI_DEV_POWER_INSTANT from "power.instant" (milliwatts, an unsigned int); any other
+// field is not supported.
+int nvmlDeviceGetFieldValues(Device d, int count, flopbench::nvml::FieldValue* values) {
+  for (int i = 0; i < count; ++i) {
+    flopbench::nvml::FieldValue& f = values[i];
+    f.nvml_return = kNotSupported;
+    if (f.field_id != flopbench::nvml::kFieldPowerInstant) continue;
+    f.value_type = flopbench::nvml::kValueTypeUnsignedInt;
+    f.nvml_return = number(d, "power.instant", &f.value.ui);
+  }
+  return kSuccess;
+}
 int nvmlDeviceGetCurrentClocksEventReasons(Device d, unsigned long long* mask) {
   return number(d, "reasons", mask);
 }

@@ -56,6 +56,12 @@ MeasurementRecord record(std::string workload, std::string impl, std::string dev
   r.iterations_per_sample = 1;
   r.stopping_rule = "converged";
   r.timing = r.device.on_gpu() ? "device_events" : "host_real_time";
+  // As a run with a telemetry source reads each GPU before and after its measurement.
+  for (const int gpu : r.device.gpus) {
+    const GpuTelemetry idle{.device = fmt::format("gpu{}", gpu), .source = "nvml"};
+    r.telemetry_before.push_back(idle);
+    r.telemetry_after.push_back(idle);
+  }
   if (gflops > 0) r.gflops = gflops;
   if (gbytes > 0) r.gbytes_per_s = gbytes;
   if (peak_gflops > 0) {
@@ -484,6 +490,24 @@ TEST(AcceptanceJudge, ThrottlingWarnsAndGpuCountFails) {
                           [](const auto& v) { return v.metric == "run.throttled"; }),
             1);
   EXPECT_FALSE(strict.passed);
+}
+
+// A GPU measured with no telemetry could have throttled unseen: not "0 throttled", but not
+// measured, and why there was no telemetry.
+TEST(AcceptanceJudge, ThrottlingIsNotMeasuredWhereNoTelemetryWasRead) {
+  ResultsDocument doc = h100_document(1);
+  doc.run.telemetry_source = "none: cannot load libnvidia-ml.so.1; nvidia-smi: cannot start";
+  for (auto& m : doc.measurements) {
+    m.telemetry_before.clear();
+    m.telemetry_after.clear();
+  }
+  const AcceptanceResult r = check("gpu.count,==,1,,fail,any,\n", doc);
+  const auto& throttled = verdict_of(r, "run.throttled");
+  EXPECT_EQ(throttled.verdict, Verdict::warn);
+  EXPECT_FALSE(throttled.measured.has_value());
+  EXPECT_EQ(throttled.reason,
+            "not measured: no GPU telemetry was read for SGEMM cublas on gpu0, 1024x1024x1024 "
+            "(and 2 more); none: cannot load libnvidia-ml.so.1; nvidia-smi: cannot start");
 }
 
 // Other processes took a CPU while `r` sampled.

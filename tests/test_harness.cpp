@@ -220,6 +220,13 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
       info(WorkloadId::gemm).default_sizes(Profile::standard, h200, Precision::fp64);
   EXPECT_EQ(gemm.problems, (std::vector<Problem>{Problem::matrix(8192, 8192, 8192)}));
   EXPECT_NE(gemm.basis.find("132 SMs"), std::string::npos) << gemm.basis;
+  EXPECT_NE(gemm.basis.find("128x128 output tiles per SM: 31.0 at 8192"), std::string::npos)
+      << gemm.basis;
+  // The quick profile's GEMM fills a data-centre GPU too: 1024 tiles on 132 SMs, not 256.
+  const DefaultSizes quick_gemm =
+      info(WorkloadId::gemm).default_sizes(Profile::quick, h200, Precision::bf16);
+  EXPECT_EQ(quick_gemm.problems, (std::vector<Problem>{Problem::matrix(4096, 4096, 4096)}));
+  EXPECT_NE(quick_gemm.basis.find("7.8 at 4096"), std::string::npos) << quick_gemm.basis;
   EXPECT_EQ(info(WorkloadId::gemm).default_sizes(Profile::standard, {}, Precision::fp64).problems,
             (std::vector<Problem>{Problem::matrix(1024, 1024, 1024)}));  // the CPU's
   const auto full =
@@ -236,6 +243,8 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
       (std::vector<Problem>{Problem::matrix(4096, 4096, 4096)}));
   EXPECT_EQ(info(WorkloadId::gemm).default_sizes(Profile::full, small, Precision::fp64).problems,
             (std::vector<Problem>{Problem::matrix(4096, 4096, 4096)}));
+  EXPECT_EQ(info(WorkloadId::gemm).default_sizes(Profile::quick, small, Precision::fp64).problems,
+            (std::vector<Problem>{Problem::matrix(2048, 2048, 2048)}));
 
   for (const Precision p : kPrecisions) {
     for (const SizingFacts& gpu : {h200, small}) {
@@ -1089,6 +1098,68 @@ TEST(Measure, MachineAggregateIsIncorrectWhenOneGpuIsWrong) {
   EXPECT_TRUE(r.samples_s.empty());
 }
 
+// A GPU 1 whose every run fails with a GPU error, one that loses the CUDA context or not; GPU 0
+// computes on the host.
+template <bool kLosesContext>
+struct FailingGpu1 {
+  template <class T>
+  class Kernel final : public GemmKernel<T> {
+   public:
+    explicit Kernel(int device) : device_(device) {}
+    void setup(const GemmInputs<T>& in) override { host_.setup(in); }
+    void run() override {
+      if (device_ == 1)
+        throw GpuError("cudaErrorIllegalAddress: illegal address", kLosesContext, 1);
+      host_.run();
+    }
+    void read_c(std::span<T> c) override { host_.read_c(c); }
+
+   private:
+    int device_;
+    typename GemmWith<Fault::none>::template Kernel<T> host_;
+  };
+};
+
+// A fault that loses a GPU's CUDA context fails its measurement, and the GPU's later
+// measurements are skipped with where and why, rather than failing at their first CUDA call;
+// the other GPU measures on. An error that leaves the context usable skips nothing.
+TEST(Measure, AGpuThatLostItsContextIsSkippedWithWhereAndWhy) {
+  lost_gpus().clear();
+  const Environment env = two_gpu_environment();
+  const Problem problem = Problem::matrix(9, 8, 7);
+  const auto settings = settings_for(Profile::quick, fresh_seed());
+  const auto recoverable = make_implementation<workloads::Gemm, FailingGpu1<false>::Kernel>(
+      {.name = "test", .device = DeviceKind::gpu, .description = "x"});
+  const MeasurementRecord failed =
+      measure({&recoverable, Precision::fp32, problem, DeviceRef::gpu({1})}, settings, env);
+  EXPECT_EQ(failed.disposition, Disposition::failed);
+  EXPECT_EQ(failed.reason, "cudaErrorIllegalAddress: illegal address");
+  EXPECT_FALSE(lost_gpus().why(1).has_value());
+
+  const auto losing = make_implementation<workloads::Gemm, FailingGpu1<true>::Kernel>(
+      {.name = "test", .device = DeviceKind::gpu, .description = "x"});
+  const MeasurementRecord lost =
+      measure({&losing, Precision::fp32, problem, DeviceRef::gpu({0, 1})}, settings, env);
+  EXPECT_EQ(lost.disposition, Disposition::failed);
+  EXPECT_EQ(lost.reason,
+            "cudaErrorIllegalAddress: illegal address; gpu1 can run no more CUDA work in this "
+            "process: later measurements there are skipped");
+
+  const MeasurementRecord after =
+      measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({1})}, settings, env);
+  EXPECT_EQ(after.disposition, Disposition::skipped);
+  EXPECT_EQ(after.reason,
+            "gpu1 can run no more CUDA work in this process: its context was lost in gemm test "
+            "fp32 9x8x7 on gpu0+gpu1: cudaErrorIllegalAddress: illegal address");
+  const MeasurementRecord aggregate = measure(
+      {&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0, 1})}, settings, env);
+  EXPECT_EQ(aggregate.disposition, Disposition::skipped);
+  const MeasurementRecord other =
+      measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0})}, settings, env);
+  EXPECT_EQ(other.disposition, Disposition::passed) << other.reason;
+  lost_gpus().clear();
+}
+
 TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {
   MeasurementRecord r;
   EXPECT_EQ(throttle_note(r), "");
@@ -1100,7 +1171,15 @@ TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {
                       .clock_event_reasons = {"gpu_idle", "sw_power_cap", "hw_slowdown"},
                       .throttled = true};
   r.telemetry_after = {idle, capped};
-  EXPECT_EQ(throttle_note(r), "throttled: gpu1 sw_power_cap+hw_slowdown (after)");
+  EXPECT_EQ(throttle_note(r), "throttled: gpu1 hw_slowdown (after)");
+  EXPECT_EQ(power_cap_note(r), "power cap: gpu1 (after)");
+  // At the power cap alone, a GPU runs as specified: noted, not throttled.
+  capped.clock_event_reasons = {"sw_power_cap"};
+  capped.throttled = false;
+  r.telemetry_before = {capped};
+  r.telemetry_after = {idle};
+  EXPECT_EQ(throttle_note(r), "");
+  EXPECT_EQ(power_cap_note(r), "power cap: gpu1 (before)");
 }
 
 // A rate above the theoretical peak says why it can be: on a CPU whose clock was measured, the

@@ -441,7 +441,7 @@ TEST(GpuHealthNvml, AnNvmlThatDoesNotInitialiseFallsBackToNvidiaSmi) {
   EXPECT_EQ(fact(g, "pcie.width"), "8");
   EXPECT_EQ(fact(g, "power.limit_percent_of_default"), "100");
   EXPECT_EQ(fact(g, "clocks.event_reasons"), "sw_power_cap");
-  EXPECT_EQ(fact(g, "clocks.throttling"), "1");
+  EXPECT_EQ(fact(g, "clocks.throttling"), "0");  // the power cap is no throttling
   // The stand-in knows only the query: the facts of the other commands say why they are unknown.
   EXPECT_EQ(fact(g, "nvlink.active"), "unknown: nvidia-smi nvlink --status: exit status 3");
   EXPECT_EQ(fact(g, "row_remap.pending"), "unknown: nvidia-smi -q -x: exit status 3");
@@ -468,6 +468,36 @@ TEST(GpuHealthNvml, NvidiaSmiOfAnOlderDriverIsAskedForThrottleReasons) {
   EXPECT_EQ(fact(only_gpu(h), "clocks.event_reasons"), "gpu_idle");
   EXPECT_EQ(fact(only_gpu(h), "persistence_mode"), "0");
   EXPECT_EQ(fact(only_gpu(h), "pcie.gen_max"), "3");
+}
+
+// Telemetry reads the power drawn now where NVML has that field, and falls back to
+// nvmlDeviceGetPowerUsage (a one-second average on Ampere and later) where it has not; a GPU at
+// its power cap is not throttled, one slowed by heat is.
+TEST(GpuTelemetryNvml, PowerIsTheInstantReadingAndThePowerCapIsNoThrottling) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), std::string(kHealthyH100) +
+                                      "gpu0.power.usage 300000\n"
+                                      "gpu0.power.instant 612345\n"
+                                      "gpu0.clock.sm 1755\n"
+                                      "gpu0.reasons 0x4\n");
+  const auto source = open_telemetry_source();
+  ASSERT_NE(source, nullptr);
+  ASSERT_EQ(source->name(), "nvml");
+  GpuDevice gpu;
+  gpu.index = 0;
+  gpu.pci_bus_id = "0000:17:00.0";
+  auto t = source->read({gpu});
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].power_w, 612.345);
+  EXPECT_EQ(t[0].sm_clock_mhz, 1755);
+  EXPECT_EQ(t[0].clock_event_reasons, std::vector<std::string>{"sw_power_cap"});
+  EXPECT_FALSE(t[0].throttled);
+
+  nvml.set(std::string(kHealthyH100) + "gpu0.power.usage 300000\ngpu0.reasons 0x24\n");
+  t = source->read({gpu});
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].power_w, 300);
+  EXPECT_TRUE(t[0].throttled);
 }
 
 TEST(GpuHealthNvml, MalformedNvidiaSmiOutputIsAnInputError) {

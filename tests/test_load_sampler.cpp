@@ -50,7 +50,8 @@ TEST(LoadSampler, ContendedWhenOthersTakeMoreThanTheFreeCpusByAQuarter) {
   EXPECT_FALSE(summarise_load({}, 2, 2).contended);
 }
 
-// A GPU that hits its power cap for part of a measurement: the readings in between show it.
+// A GPU that hits its power cap and slows down with heat in every other reading: the readings in
+// between show it.
 class PowerCappedGpu final : public TelemetrySource {
  public:
   std::string name() const override { return "stand-in"; }
@@ -62,7 +63,7 @@ class PowerCappedGpu final : public TelemetrySource {
       t.sm_clock_mhz = capped ? 1500.0 : 1980.0;
       t.power_w = capped ? 700.0 : 650.0;
       t.temperature_c = 60.0 + calls_;
-      if (capped) t.clock_event_reasons = {"sw_power_cap"};
+      if (capped) t.clock_event_reasons = {"sw_power_cap", "sw_thermal_slowdown"};
       t.throttled = capped;
       out.push_back(t);
     }
@@ -87,14 +88,29 @@ TEST(LoadSampler, GpuTelemetryDuringTheMeasurementShowsThrottling) {
   ASSERT_TRUE(g.sm_clock_mhz.has_value());
   EXPECT_DOUBLE_EQ(g.sm_clock_mhz->min, 1500);
   EXPECT_DOUBLE_EQ(g.sm_clock_mhz->max, 1980);
-  EXPECT_EQ(g.throttling_reasons, std::vector<std::string>{"sw_power_cap"});
+  EXPECT_EQ(g.throttling_reasons, std::vector<std::string>{"sw_thermal_slowdown"});
+  EXPECT_EQ(g.power_capped_readings, g.readings / 2);
   EXPECT_FALSE(g.memory_clock_mhz.has_value());
 
   MeasurementRecord r;
   r.telemetry_during = result.gpus;
   EXPECT_EQ(throttle_note(r),
-            fmt::format("throttled: gpu2 sw_power_cap (during: {} of {} readings)",
+            fmt::format("throttled: gpu2 sw_thermal_slowdown (during: {} of {} readings)",
                         g.throttled_readings, g.readings));
+  EXPECT_EQ(power_cap_note(r), fmt::format("power cap: gpu2 (during: {} of {} readings)",
+                                           g.power_capped_readings, g.readings));
+}
+
+// A measurement shorter than the period still has a reading of its own, taken as the sampler
+// starts; stopping adds none, since the GPU is idle by then.
+TEST(LoadSampler, TheGpusAreReadAsSamplingStartsAndNotOnceItHasEnded) {
+  PowerCappedGpu source;
+  LoadSampler sampler(1, &source, {GpuDevice{.index = 0}}, 10s);
+  std::this_thread::sleep_for(50ms);
+  const LoadSampler::Result result = sampler.stop();
+  ASSERT_EQ(result.gpus.size(), 1u);
+  EXPECT_EQ(result.gpus[0].readings, 1);
+  EXPECT_EQ(result.gpus[0].throttled_readings, 0);  // the stand-in's first reading is not capped
 }
 
 TEST(LoadSampler, WaitForQuietStopsAtTheFirstQuietSecondOrAtTheLimit) {

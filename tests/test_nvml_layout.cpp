@@ -39,6 +39,23 @@ FLOPBENCH_SAME_MEMBER(ProcessInfo, used_gpu_memory, nvmlProcessInfo_t, usedGpuMe
 FLOPBENCH_SAME_MEMBER(ProcessInfo, gpu_instance_id, nvmlProcessInfo_t, gpuInstanceId)
 FLOPBENCH_SAME_MEMBER(ProcessInfo, compute_instance_id, nvmlProcessInfo_t, computeInstanceId)
 
+static_assert(sizeof(FieldValue) == sizeof(nvmlFieldValue_t));
+FLOPBENCH_SAME_MEMBER(FieldValue, field_id, nvmlFieldValue_t, fieldId)
+FLOPBENCH_SAME_MEMBER(FieldValue, scope_id, nvmlFieldValue_t, scopeId)
+FLOPBENCH_SAME_MEMBER(FieldValue, timestamp, nvmlFieldValue_t, timestamp)
+FLOPBENCH_SAME_MEMBER(FieldValue, latency_usec, nvmlFieldValue_t, latencyUsec)
+FLOPBENCH_SAME_MEMBER(FieldValue, value_type, nvmlFieldValue_t, valueType)
+FLOPBENCH_SAME_MEMBER(FieldValue, nvml_return, nvmlFieldValue_t, nvmlReturn)
+FLOPBENCH_SAME_MEMBER(FieldValue, value, nvmlFieldValue_t, value)
+static_assert(kFieldPowerInstant == NVML_FI_DEV_POWER_INSTANT &&
+              kValueTypeDouble == NVML_VALUE_TYPE_DOUBLE &&
+              kValueTypeUnsignedInt == NVML_VALUE_TYPE_UNSIGNED_INT &&
+              kValueTypeUnsignedLong == NVML_VALUE_TYPE_UNSIGNED_LONG &&
+              kValueTypeUnsignedLongLong == NVML_VALUE_TYPE_UNSIGNED_LONG_LONG &&
+              kValueTypeSignedLongLong == NVML_VALUE_TYPE_SIGNED_LONG_LONG &&
+              kValueTypeSignedInt == NVML_VALUE_TYPE_SIGNED_INT &&
+              kValueTypeUnsignedShort == NVML_VALUE_TYPE_UNSIGNED_SHORT);
+
 // The return codes and enum values are ints of these values.
 static_assert(sizeof(nvmlReturn_t) == sizeof(int) && sizeof(nvmlEnableState_t) == sizeof(int));
 static_assert(kSuccess == NVML_SUCCESS && kInvalidArgument == NVML_ERROR_INVALID_ARGUMENT &&

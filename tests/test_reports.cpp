@@ -385,8 +385,8 @@ ResultsDocument test_document() {
   after.sm_clock_mhz = 1755;
   after.temperature_c = 61;
   after.power_w = std::nullopt;
-  after.clock_event_reasons = {"sw_power_cap", "unknown_0x800"};
-  after.throttled = true;
+  after.clock_event_reasons = {"sw_power_cap", "hw_slowdown", "unknown_0x800"};
+  after.throttled = true;  // hw_slowdown
   doc.measurements[2].telemetry_before = {before};
   doc.measurements[2].telemetry_after = {after};
   return doc;
@@ -444,7 +444,8 @@ TEST(ReportsJson, RoundTripIsExact) {
   EXPECT_EQ(after.memory_clock_mhz, 2619);
   EXPECT_EQ(after.temperature_c, 61);
   EXPECT_FALSE(after.power_w.has_value());
-  EXPECT_EQ(after.clock_event_reasons, (std::vector<std::string>{"sw_power_cap", "unknown_0x800"}));
+  EXPECT_EQ(after.clock_event_reasons,
+            (std::vector<std::string>{"sw_power_cap", "hw_slowdown", "unknown_0x800"}));
   EXPECT_TRUE(after.throttled);
   const GpuTelemetry& before = back.measurements[2].telemetry_before.at(0);
   EXPECT_EQ(before.power_w, 71.234);
@@ -506,7 +507,7 @@ TEST(ReportsJson, TelemetryIsWrittenInFull) {
   EXPECT_EQ(gpu.at("telemetry_after").at(0),
             json::parse(R"({"device": "gpu0", "source": "nvml", "sm_clock_mhz": 1755,
                             "memory_clock_mhz": 2619, "temperature_c": 61, "power_w": null,
-                            "clock_event_reasons": ["sw_power_cap", "unknown_0x800"],
+                            "clock_event_reasons": ["sw_power_cap", "hw_slowdown", "unknown_0x800"],
                             "throttled": true})"));
   // A CPU measurement has the keys too, empty.
   EXPECT_EQ(j.at("measurements").at(0).at("telemetry_before"), json::array());

@@ -81,8 +81,10 @@ DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision p
   }
   // A GPU GEMM needs many more 128x128 output tiles than the GPU has SMs, or the figure says how
   // many SMs the layout kept idle rather than what the GPU does: 1024^3 is 64 tiles, half of an
-  // H100's SMs. 8192^3 is 4096 tiles (31 per SM on 132 SMs). Sizes whose three matrices would
-  // take more than a quarter of the smallest GPU's memory are left out.
+  // H100's SMs. 8192^3 is 4096 tiles (31 per SM on 132 SMs). The quick profile takes 2048^3
+  // (256 tiles, under 2 per SM on 132 SMs) only on GPUs of fewer than 100 SMs, 4096^3 (1024)
+  // above. Sizes whose three matrices would take more than a quarter of the smallest GPU's
+  // memory are left out.
   const auto fits = [&](std::int64_t n) {
     return facts.memory_bytes == 0 ||
            n * n *
@@ -91,10 +93,11 @@ DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision p
                facts.memory_bytes / 4;
   };
   const bool large_gpu = facts.sm_count == 0 || facts.sm_count >= 32;
+  const bool data_centre_gpu = facts.sm_count >= 100;
   std::vector<std::int64_t> sizes;
   switch (profile) {
     case Profile::quick:
-      sizes = {2048};
+      sizes = {data_centre_gpu && fits(4096) ? 4096 : 2048};
       break;
     case Profile::standard:
       sizes = {large_gpu && fits(8192) ? 8192 : 4096};
@@ -106,11 +109,19 @@ DefaultSizes matrix_sizes(Profile profile, const SizingFacts& facts, Precision p
     case Profile::sweep:
       break;  // above
   }
+  const auto tiles_per_sm = [&](std::int64_t n) {
+    return facts.sm_count > 0
+               ? fmt::format("{:.1f}", static_cast<double>((n / 128) * (n / 128)) / facts.sm_count)
+               : std::string("?");
+  };
+  std::vector<std::string> tiles;
+  for (const std::int64_t n : sizes) tiles.push_back(fmt::format("{} at {}", tiles_per_sm(n), n));
   return {cubes(sizes),
-          fmt::format("GPU {} size: {} SMs, {:.0f} GiB; enough 128x128 tiles to fill every SM many "
-                      "times, within a quarter of the memory",
+          fmt::format("GPU {} size: {} SMs, {:.0f} GiB; 128x128 output tiles per SM: {}; within a "
+                      "quarter of the memory",
                       to_string(profile), facts.sm_count,
-                      static_cast<double>(facts.memory_bytes) / static_cast<double>(kGiB))};
+                      static_cast<double>(facts.memory_bytes) / static_cast<double>(kGiB),
+                      fmt::join(tiles, ", "))};
 }
 
 // Steps per chain.

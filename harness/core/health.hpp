@@ -156,7 +156,7 @@ inline constexpr std::array kGpuHealthFacts = {
                    "active clock event (throttle) reasons when the facts were read",
                    HealthGroup::power_clocks},
     HealthFactInfo{"clocks.throttling", FactKind::number,
-                   "how many of those reasons lower the clocks of a busy GPU",
+                   "how many of those reasons slow a busy GPU beyond its specification",
                    HealthGroup::power_clocks},
     HealthFactInfo{"processes.other", FactKind::number,
                    "compute processes of others on the GPU (this one not counted)",

@@ -29,6 +29,22 @@ class UnsupportedHere : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A failed GPU call (CUDA, cuBLAS, cuBLASLt; kernels/cuda_check.hpp's CudaError). When
+// context_lost(), the fault (an illegal address, an uncorrectable ECC error, a device-side
+// assert, ...) has left the process's CUDA context on `device()` unusable: no further CUDA work
+// can run on that GPU in this process. device() is -1 where it is not known.
+class GpuError : public std::runtime_error {
+ public:
+  GpuError(const std::string& message, bool context_lost, int device = -1)
+      : std::runtime_error(message), context_lost_(context_lost), device_(device) {}
+  bool context_lost() const noexcept { return context_lost_; }
+  int device() const noexcept { return device_; }
+
+ private:
+  bool context_lost_;
+  int device_;
+};
+
 // Common to every kernel.
 class Kernel {
  public:

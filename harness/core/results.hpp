@@ -167,8 +167,9 @@ struct GpuTelemetry {
   std::optional<double> sm_clock_mhz, memory_clock_mhz, temperature_c, power_w;
   // Active clock event ("throttle") reasons, by name: "sw_power_cap", "hw_thermal_slowdown", ...
   std::vector<std::string> clock_event_reasons;
-  // Whether any of them lowers the clocks of a busy GPU (idle and application-clock settings do
-  // not count); a measurement with such a reading is flagged "throttled".
+  // Whether any of them slows a busy GPU beyond how it is specified to run (telemetry.hpp,
+  // is_throttling_reason: not the power cap, nor idle or application-clock settings); a
+  // measurement with such a reading is flagged "throttled".
   bool throttled = false;
 };
 
@@ -201,6 +202,7 @@ struct GpuTelemetrySpread {
   std::optional<Spread> sm_clock_mhz, memory_clock_mhz, temperature_c, power_w;
   int throttled_readings = 0;                   // readings with a throttling reason
   std::vector<std::string> throttling_reasons;  // every throttling reason seen
+  int power_capped_readings = 0;                // readings at the power cap (sw_power_cap)
 };
 
 struct MeasurementRecord {
@@ -274,6 +276,9 @@ struct RunInfo {
   std::string finished_utc;  // "" until the run ends: a file without it is from a run that died
   bool interrupted = false;
   Launch launch;
+  // Where GPU telemetry came from: "nvml", "nvidia-smi", or "none: <why>"; "" in a run that saw
+  // no GPU.
+  std::string telemetry_source;
 
   bool complete() const { return !finished_utc.empty() && !interrupted; }
 };

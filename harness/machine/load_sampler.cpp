@@ -100,6 +100,10 @@ std::vector<GpuTelemetrySpread> summarise_telemetry(
         if (t.temperature_c) temp.push_back(*t.temperature_c);
         if (t.power_w) power.push_back(*t.power_w);
         if (t.throttled) ++s.throttled_readings;
+        if (std::ranges::find(t.clock_event_reasons, kPowerCapReason) !=
+            t.clock_event_reasons.end()) {
+          ++s.power_capped_readings;
+        }
         for (const auto& r : t.clock_event_reasons) {
           if (is_throttling_reason(r)) reasons.insert(r);
         }
@@ -222,14 +226,17 @@ LoadSampler::~LoadSampler() {
   if (thread_.joinable()) stop();
 }
 
-void LoadSampler::take_reading() {
+void LoadSampler::read_gpus() {
   if (source_ && !gpus_.empty()) gpu_rounds_.push_back(source_->read(gpus_));
-  if (const auto i = cpu_.next()) intervals_.push_back(*i);
 }
 
 void LoadSampler::loop() {
   std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) take_reading();
+  read_gpus();  // a measurement shorter than the period has this one reading of its own
+  while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
+    read_gpus();
+    if (const auto i = cpu_.next()) intervals_.push_back(*i);
+  }
 }
 
 LoadSampler::Result LoadSampler::stop() {
@@ -239,7 +246,7 @@ LoadSampler::Result LoadSampler::stop() {
   }
   wake_.notify_all();
   thread_.join();
-  take_reading();
+  if (const auto i = cpu_.next()) intervals_.push_back(*i);
   Result result;
   if (cpu_.readable() && !intervals_.empty()) {
     result.load =

@@ -90,8 +90,9 @@ std::optional<MachineLoad> load_over_one_second();
 
 class LoadSampler {
  public:
-  // Starts reading at once. `cpus_in_use`: the CPUs the measurement itself keeps busy. GPUs are
-  // read through `source` when it is not null.
+  // Starts reading at once: the GPUs as it starts and then every `period`, the CPUs' load over
+  // each period. `cpus_in_use`: the CPUs the measurement itself keeps busy. GPUs are read
+  // through `source` when it is not null.
   LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,
               std::chrono::milliseconds period = std::chrono::milliseconds(100));
   LoadSampler(const LoadSampler&) = delete;
@@ -102,11 +103,12 @@ class LoadSampler {
     std::optional<MachineLoad> load;  // empty when /proc could not be read or no interval ended
     std::vector<GpuTelemetrySpread> gpus;
   };
-  // Stops the thread (taking one last reading) and summarises what it read.
+  // Stops the thread and summarises what it read. The CPUs' load is read once more, to end the
+  // last interval; the GPUs are not: the work is over, and a reading now would show them idle.
   Result stop();
 
  private:
-  void take_reading();
+  void read_gpus();
   void loop();
 
   int cpus_in_use_;

@@ -92,4 +92,61 @@ static_assert(offsetof(ProcessInfo, used_gpu_memory) == 8);
 static_assert(offsetof(ProcessInfo, gpu_instance_id) == 16);
 static_assert(offsetof(ProcessInfo, compute_instance_id) == 20);
 
+// nvmlFieldValue_t (nvmlDeviceGetFieldValues), with the one field read and its value types.
+inline constexpr unsigned kFieldPowerInstant = 186;   // NVML_FI_DEV_POWER_INSTANT, milliwatts
+inline constexpr int kValueTypeDouble = 0;            // NVML_VALUE_TYPE_DOUBLE (nvmlValueType_t)
+inline constexpr int kValueTypeUnsignedInt = 1;       // NVML_VALUE_TYPE_UNSIGNED_INT
+inline constexpr int kValueTypeUnsignedLong = 2;      // NVML_VALUE_TYPE_UNSIGNED_LONG
+inline constexpr int kValueTypeUnsignedLongLong = 3;  // NVML_VALUE_TYPE_UNSIGNED_LONG_LONG
+inline constexpr int kValueTypeSignedLongLong = 4;    // NVML_VALUE_TYPE_SIGNED_LONG_LONG
+inline constexpr int kValueTypeSignedInt = 5;         // NVML_VALUE_TYPE_SIGNED_INT
+inline constexpr int kValueTypeUnsignedShort = 6;     // NVML_VALUE_TYPE_UNSIGNED_SHORT
+union Value {                                         // nvmlValue_t
+  double d;                                           // dVal
+  int si;                                             // siVal
+  unsigned ui;                                        // uiVal
+  unsigned long ul;                                   // ulVal
+  unsigned long long ull;                             // ullVal
+  long long sll;                                      // sllVal
+  unsigned short us;                                  // usVal
+};
+struct FieldValue {
+  unsigned field_id;       // fieldId
+  unsigned scope_id;       // scopeId
+  long long timestamp;     // timestamp
+  long long latency_usec;  // latencyUsec
+  int value_type;          // valueType (nvmlValueType_t)
+  int nvml_return;         // nvmlReturn (nvmlReturn_t)
+  Value value;             // value
+};
+static_assert(sizeof(Value) == 8);
+static_assert(sizeof(FieldValue) == 40);
+static_assert(offsetof(FieldValue, field_id) == 0);
+static_assert(offsetof(FieldValue, scope_id) == 4);
+static_assert(offsetof(FieldValue, timestamp) == 8);
+static_assert(offsetof(FieldValue, latency_usec) == 16);
+static_assert(offsetof(FieldValue, value_type) == 24);
+static_assert(offsetof(FieldValue, nvml_return) == 28);
+static_assert(offsetof(FieldValue, value) == 32);
+
+// The number a field value holds, whatever its type.
+inline double field_number(const FieldValue& f) {
+  switch (f.value_type) {
+    case kValueTypeDouble:
+      return f.value.d;
+    case kValueTypeUnsignedInt:
+      return f.value.ui;
+    case kValueTypeUnsignedLong:
+      return static_cast<double>(f.value.ul);
+    case kValueTypeUnsignedLongLong:
+      return static_cast<double>(f.value.ull);
+    case kValueTypeSignedLongLong:
+      return static_cast<double>(f.value.sll);
+    case kValueTypeSignedInt:
+      return f.value.si;
+    default:
+      return f.value.us;
+  }
+}
+
 }  // namespace flopbench::nvml

@@ -47,14 +47,14 @@ using namespace std::chrono_literals;
 struct ReasonBit {
   std::uint64_t bit;
   std::string_view name;
-  bool throttling;  // lowers the clocks of a busy GPU
+  bool throttling;  // slows a busy GPU beyond its specification (is_throttling_reason)
 };
 
 // The nvmlClocksEventReason* bits (nvmlClocksThrottleReason* before R535; same values).
 constexpr std::array<ReasonBit, 9> kReasonBits = {{
     {0x1, "gpu_idle", false},
     {0x2, "applications_clocks_setting", false},
-    {0x4, "sw_power_cap", true},
+    {0x4, "sw_power_cap", false},  // the GPU at its power limit, as specified
     {0x8, "hw_slowdown", true},
     {0x10, "sync_boost", false},
     {0x20, "sw_thermal_slowdown", true},
@@ -246,6 +246,7 @@ struct NvmlApi {
   NvmlReturn (*clock_mhz)(NvmlDevice, int, unsigned*) = nullptr;      // nvmlDeviceGetClockInfo
   NvmlReturn (*temperature_c)(NvmlDevice, int, unsigned*) = nullptr;  // nvmlDeviceGetTemperature
   NvmlReturn (*power_mw)(NvmlDevice, unsigned*) = nullptr;            // nvmlDeviceGetPowerUsage
+  NvmlReturn (*field_values)(NvmlDevice, int, nvml::FieldValue*) = nullptr;
   NvmlReturn (*clock_event_reasons)(NvmlDevice, unsigned long long*) = nullptr;
 };
 
@@ -270,6 +271,7 @@ class NvmlSource final : public TelemetrySource {
     symbol(api.clock_mhz, "nvmlDeviceGetClockInfo");
     symbol(api.temperature_c, "nvmlDeviceGetTemperature");
     symbol(api.power_mw, "nvmlDeviceGetPowerUsage");
+    symbol(api.field_values, "nvmlDeviceGetFieldValues");
     symbol(api.clock_event_reasons, "nvmlDeviceGetCurrentClocksEventReasons");
     if (api.clock_event_reasons == nullptr) {  // drivers before R535
       symbol(api.clock_event_reasons, "nvmlDeviceGetCurrentClocksThrottleReasons");
@@ -325,9 +327,7 @@ class NvmlSource final : public TelemetrySource {
         api_.temperature_c(*device, kNvmlTemperatureGpu, &value) == kNvmlSuccess) {
       t.temperature_c = value;
     }
-    if (api_.power_mw && api_.power_mw(*device, &value) == kNvmlSuccess) {
-      t.power_w = value / 1000.0;
-    }
+    t.power_w = power_w(*device);
     unsigned long long mask = 0;
     if (api_.clock_event_reasons && api_.clock_event_reasons(*device, &mask) == kNvmlSuccess) {
       t = with_reasons(std::move(t), mask);
@@ -336,6 +336,21 @@ class NvmlSource final : public TelemetrySource {
   }
 
   NvmlSource(void* library, NvmlApi api) : library_(library), api_(api) {}
+
+  // The power drawn now (NVML_FI_DEV_POWER_INSTANT). nvmlDeviceGetPowerUsage, the fallback for
+  // drivers without that field, averages over the last second on Ampere and later (GA100
+  // excepted): most of a 100 ms reading's second would be another moment's.
+  std::optional<double> power_w(NvmlDevice device) {
+    nvml::FieldValue field{};
+    field.field_id = nvml::kFieldPowerInstant;
+    if (api_.field_values && api_.field_values(device, 1, &field) == kNvmlSuccess &&
+        field.nvml_return == kNvmlSuccess) {
+      return nvml::field_number(field) / 1000.0;
+    }
+    unsigned mw = 0;
+    if (api_.power_mw && api_.power_mw(device, &mw) == kNvmlSuccess) return mw / 1000.0;
+    return std::nullopt;
+  }
 
   // Looked up once per GPU: the lookup may initialise the GPU in NVML.
   std::optional<NvmlDevice> handle(const std::string& pci_bus_id) {

@@ -27,10 +27,14 @@ inline constexpr std::string_view kNvidiaSmiQuery =
 // lowest bit first); a bit NVML does not document is named "unknown_0x<bit>".
 std::vector<std::string> clock_event_reason_names(std::uint64_t mask);
 
-// Whether a reason lowers the clocks of a busy GPU: power cap, hardware slowdown, software or
-// hardware thermal slowdown, power brake. Idle, application and display clock settings and sync
-// boost are not throttling, nor is a bit nvml.h does not define (unknown_0x...).
+// Whether a reason slows a busy GPU beyond how it is specified to run: hardware slowdown,
+// software or hardware thermal slowdown, power brake. Running at the power cap (sw_power_cap) is
+// not: it is how a busy data-centre GPU runs under dense GEMM (a lowered power limit is a health
+// fact, and a GPU slowed by it falls behind its siblings), and measurements note it apart
+// (kPowerCapReason). Idle, application and display clock settings and sync boost are not
+// throttling, nor is a bit nvml.h does not define (unknown_0x...).
 bool is_throttling_reason(std::string_view name);
+inline constexpr std::string_view kPowerCapReason = "sw_power_cap";
 
 // Whether two PCI bus ids name the same device: CUDA writes "0000:17:00.0", nvidia-smi
 // "00000000:17:00.0". The domain is compared as a number, the rest case-insensitively.

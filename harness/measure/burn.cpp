@@ -148,23 +148,18 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
   }
 }
 
-// Every throttling reason (telemetry.hpp) of the device's readings, in order of name.
-// A GPU at its power cap under sustained GEMM runs as specified (a 70 W card always does, an
-// H100 often); what makes a burn DEGRADED is slowing beyond that: thermal or hardware slowdown,
-// a power brake. A lowered power limit is a health criterion, and a slow GPU falls behind its
+// The throttling reasons (telemetry.hpp) of the device's readings, in order of name, and in how
+// many readings any of them was active: what makes a burn DEGRADED. A GPU at its power cap under
+// sustained GEMM runs as specified (a 70 W card always does, an H100 often) and is not
+// throttled; a lowered power limit is a health criterion, and a slow GPU falls behind its
 // siblings.
-bool degrades_a_burn(const std::string& reason) {
-  return is_throttling_reason(reason) && reason != "sw_power_cap";
-}
-
-// The reasons that degrade a burn, and in how many readings any of them was active.
 std::pair<std::vector<std::string>, int> degrading_readings(const BurnDevice& d) {
   std::set<std::string> reasons;
   int readings = 0;
   for (const BurnTelemetry& t : d.telemetry) {
     bool degrading = false;
     for (const std::string& r : t.reading.clock_event_reasons) {
-      if (degrades_a_burn(r)) {
+      if (is_throttling_reason(r)) {
         reasons.insert(r);
         degrading = true;
       }

@@ -312,6 +312,24 @@ std::string throttle_note(const MeasurementRecord& r) {
   return findings.empty() ? "" : fmt::format("throttled: {}", fmt::join(findings, ", "));
 }
 
+std::string power_cap_note(const MeasurementRecord& r) {
+  std::vector<std::string> findings;
+  const auto scan = [&](const std::vector<GpuTelemetry>& readings, std::string_view when) {
+    for (const auto& t : readings) {
+      if (std::ranges::find(t.clock_event_reasons, kPowerCapReason) != t.clock_event_reasons.end())
+        findings.push_back(fmt::format("{} ({})", t.device, when));
+    }
+  };
+  scan(r.telemetry_before, "before");
+  for (const auto& t : r.telemetry_during) {
+    if (t.power_capped_readings == 0) continue;
+    findings.push_back(fmt::format("{} (during: {} of {} readings)", t.device,
+                                   t.power_capped_readings, t.readings));
+  }
+  scan(r.telemetry_after, "after");
+  return findings.empty() ? "" : fmt::format("power cap: {}", fmt::join(findings, ", "));
+}
+
 std::string contention_note(const MeasurementRecord& r) {
   return r.contended() ? "contended: " + contention_figures(*r.load) : "";
 }
@@ -408,6 +426,27 @@ void apply_measured_ceilings(std::vector<MeasurementRecord>& records) {
   }
 }
 
+void LostGpus::add(int gpu, std::string why) {
+  const std::lock_guard lock(mutex_);
+  why_.try_emplace(gpu, std::move(why));
+}
+
+std::optional<std::string> LostGpus::why(int gpu) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = why_.find(gpu);
+  return it == why_.end() ? std::nullopt : std::optional(it->second);
+}
+
+void LostGpus::clear() {
+  const std::lock_guard lock(mutex_);
+  why_.clear();
+}
+
+LostGpus& lost_gpus() {
+  static LostGpus lost;
+  return lost;
+}
+
 MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& settings,
                           const Environment& env) {
   const auto start = Clock::now();
@@ -439,6 +478,12 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     return finish(Disposition::unsupported, "no CUDA device: " + env.gpu.no_device_reason);
   }
   if (interrupt_requested()) return finish(Disposition::skipped, "interrupted before it started");
+  for (const int gpu : gpus) {
+    if (const auto why = lost_gpus().why(gpu)) {
+      return finish(Disposition::skipped,
+                    fmt::format("gpu{} can run no more CUDA work in this process: {}", gpu, *why));
+    }
+  }
 
   r.telemetry_before = read_telemetry(env, gpus);
   bool fp64_tensor_cores = false;
@@ -472,12 +517,30 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     return finish(Disposition::unsupported, e.what());
   } catch (const std::bad_alloc&) {
     return finish(Disposition::failed, "out of memory while setting up the inputs");
+  } catch (const GpuError& e) {
+    if (!e.context_lost()) return finish(Disposition::failed, e.what());
+    // An aggregate's failing GPU is the one whose thread threw, when the error knows it.
+    std::vector<int> lost = gpus;
+    if (e.device() >= 0 && std::ranges::find(gpus, e.device()) != gpus.end()) lost = {e.device()};
+    const std::string where =
+        fmt::format("its context was lost in {} {} {} {} on {}: {}", w.name, impl.name(),
+                    to_string(req.precision), req.problem.label(), req.device.label(), e.what());
+    std::string names;
+    for (const int gpu : lost) {
+      lost_gpus().add(gpu, where);
+      names += fmt::format("{}gpu{}", names.empty() ? "" : ", ", gpu);
+    }
+    return finish(Disposition::failed,
+                  fmt::format("{}; {} can run no more CUDA work in this process: later "
+                              "measurements there are skipped",
+                              e.what(), names));
   } catch (const std::exception& e) {
     return finish(Disposition::failed, e.what());
   }
   r.telemetry_after = read_telemetry(env, gpus);
   if (const std::string throttled = throttle_note(r); !throttled.empty())
     r.notes.push_back(throttled);
+  if (const std::string capped = power_cap_note(r); !capped.empty()) r.notes.push_back(capped);
   if (const std::string contended = contention_note(r); !contended.empty())
     r.notes.push_back(contended);
   if (!r.verification->passed)

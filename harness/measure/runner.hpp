@@ -5,6 +5,9 @@
 // holds. Measurement problems become dispositions, never aborts.
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +34,22 @@ MeasurementRecord measure(const MeasurementRequest& request, const RunSettings& 
 // with no such measurement keeps its unknown peak and the reason.
 void apply_measured_ceilings(std::vector<MeasurementRecord>& records);
 
+// GPUs whose CUDA context a fault has left unusable (GpuError::context_lost()), each with
+// where and why. No further CUDA work can run on them in this process, so measure() records
+// their later measurements as skipped with that reason instead of letting each fail at its
+// first CUDA call under a misleading name. Process-wide, as the CUDA contexts are.
+class LostGpus {
+ public:
+  void add(int gpu, std::string why);
+  std::optional<std::string> why(int gpu) const;
+  void clear();
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<int, std::string> why_;
+};
+LostGpus& lost_gpus();
+
 class TelemetrySource;
 // The GPU telemetry source that measurements read, opened on first use: NVML, else nvidia-smi.
 // nullptr, with the reason in *why_not, when neither can be used.
@@ -41,6 +60,12 @@ TelemetrySource* gpu_telemetry(std::string* why_not = nullptr);
 // otherwise. measure() adds it to the record's notes,
 // where the acceptance check's throttle criterion reads it.
 std::string throttle_note(const MeasurementRecord& r);
+
+// "power cap: gpu0 (during: 30 of 40 readings)" when a telemetry reading of a record showed a
+// GPU at its power cap (before, during or after its samples); "" otherwise. Not throttling (it is
+// how a busy GPU runs as specified) but the reason its clocks, and a compute-bound rate, can sit
+// below the peak's. measure() adds it to the record's notes.
+std::string power_cap_note(const MeasurementRecord& r);
 
 // "contended: other processes used 0.95 CPUs ..." when the record's load says contended; ""
 // otherwise. measure() adds it to the record's notes, which every report shows.

@@ -215,8 +215,12 @@ class Judge {
 
  private:
   void run_fact(const Criterion& c) {
-    std::vector<std::string> which;
+    std::vector<std::string> which, unread;
     for (const auto& r : doc_.measurements) {
+      if (r.device.on_gpu() && r.disposition == Disposition::passed && r.telemetry_before.empty() &&
+          r.telemetry_after.empty() && r.telemetry_during.empty()) {
+        unread.push_back(where(r));
+      }
       const bool counted =
           c.metric.name == "run.unverified"
               ? r.disposition == Disposition::incorrect || r.disposition == Disposition::failed
@@ -227,6 +231,16 @@ class Judge {
                             ? fmt::format("{} ({})", where(r), result_text(r))
                             : where(r));
       }
+    }
+    // Throttling that no reading could show is not the absence of throttling.
+    if (c.metric.name == "run.throttled" && !unread.empty()) {
+      const std::string& source = doc_.run.telemetry_source;
+      add(c, c.metric.name, std::nullopt, c.bound_value,
+          fmt::format("not measured: no GPU telemetry was read for {} ({}){}", unread.front(),
+                      unread.size() == 1 ? "the only such measurement"
+                                         : fmt::format("and {} more", unread.size() - 1),
+                      source.starts_with("none") ? fmt::format("; {}", source) : ""));
+      return;
     }
     add(c, c.metric.name, double(which.size()), c.bound_value,
         which.empty() ? "" : fmt::format("{}", fmt::join(which, "; ")));
