@@ -19,11 +19,13 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
+#include "harness/machine/gpu_health.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/memtest.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/plan.hpp"
+#include "reports/burn_report.hpp"
 #include "reports/output_files.hpp"
 
 namespace flopbench {
@@ -39,11 +41,26 @@ struct MemtestOptions {
 };
 
 constexpr double kGiB = 1073741824.0;
+// 1 PiB, far above any GPU's memory, and in bytes far below what an int64_t holds.
+constexpr double kMostGiB = 1048576.0;
+
+// Which of the tested GPUs' memory-error counts rose between the health facts read before the
+// test and those read after it, and where the ECC counts could not be compared, why.
+void compare_memory_errors(MemtestResult& memtest, const std::vector<int>& gpus,
+                           const MachineHealth& before, const MachineHealth& after) {
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    const HealthFacts b = cuda_gpu_facts(before, gpus[i]), a = cuda_gpu_facts(after, gpus[i]);
+    memtest.devices[i].memory_error_rises = memory_error_rises(b, a);
+    memtest.devices[i].ecc_not_compared = ecc_counts_not_compared(b, a);
+  }
+}
 
 int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
   const double duration_s = parse_duration(opt.duration);
-  if (opt.size_gib && !(*opt.size_gib > 0)) throw InputError("--size-gib: expected more than 0");
+  if (opt.size_gib && !(*opt.size_gib > 0 && *opt.size_gib <= kMostGiB)) {
+    throw InputError(fmt::format("--size-gib: expected more than 0 and at most {:.0f}", kMostGiB));
+  }
   const Launch launch = this_launch();
   Selection sel;
   sel.gpus = parse_gpus(opt.gpus, launch);
@@ -89,9 +106,8 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
                 [&](const MemtestDevice& d) {
                   const std::lock_guard lock(mutex);
                   doc.memtest->devices[i] = d;
-                  fmt::print("  {} pass {} of {:.1f} GiB: {} bad words, {:.0f} s\n", d.device,
-                             d.passes, static_cast<double>(d.bytes_tested) / kGiB, d.bad_words,
-                             d.seconds);
+                  fmt::print("  {} pass {} of {}: {} bad words, {:.0f} s\n", d.device, d.passes,
+                             memtest_size_text(d, 1), d.bad_words, d.seconds);
                   std::fflush(stdout);
                   save();
                 }};
@@ -101,12 +117,20 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
       });
     }
   }
+  // With ECC on, the test reads corrected words: the counts are what show those errors.
+  compare_memory_errors(*doc.memtest, gpus, doc.environment.health.value_or(MachineHealth{}),
+                        collect_health(inventory));
   bool any_bad = false;
   for (const MemtestDevice& d : doc.memtest->devices) {
-    fmt::print("{:<5} {} {:.1f} GiB of {:.1f} GiB free, {} passes in {:.1f} s, {} bad words{}\n",
-               d.device, d.passed() ? "PASS" : "FAIL", static_cast<double>(d.bytes_tested) / kGiB,
+    fmt::print("{:<5} {} {} ({:.1f} GiB free), {} passes in {:.1f} s, {} bad words{}\n", d.device,
+               d.passed() ? "PASS" : "FAIL", memtest_size_text(d, 1),
                static_cast<double>(d.free_bytes) / kGiB, d.passes, d.seconds, d.bad_words,
                d.failure.empty() ? "" : ": " + d.failure);
+    for (const FactRise& r : d.memory_error_rises) {
+      fmt::print("      {} rose from {} to {} during the test\n", r.fact,
+                 fact_text(HealthFact::of(r.before)), fact_text(HealthFact::of(r.after)));
+    }
+    if (!d.ecc_not_compared.empty()) fmt::print("      note: {}\n", d.ecc_not_compared);
     for (const MemtestError& e : d.errors) {
       fmt::print("      {} at byte offset {:#x}: wrote {:#018x}, read {:#018x}\n", e.pattern,
                  e.offset, e.expected, e.actual);

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -96,31 +95,35 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   try {
     cuda::use_device(gpu);
-    std::size_t free = 0, total = 0;
-    FLOPBENCH_CUDA_CALL(cudaMemGetInfo(&free, &total));
-    d.free_bytes = static_cast<std::int64_t>(free);
-    const std::int64_t want = settings.bytes.value_or(
-        static_cast<std::int64_t>(settings.fraction * static_cast<double>(free)));
-    if (want > d.free_bytes) {
-      char text[96];
-      std::snprintf(text, sizeof text, "%.2f GiB asked for, %.2f GiB free",
-                    static_cast<double>(want) / 1073741824.0,
-                    static_cast<double>(d.free_bytes) / 1073741824.0);
-      d.failure = text;
-      return d;
-    }
+    // Before the test takes the memory: the stream, and the occupancy queries, which under
+    // CUDA's lazy module loading load the kernels, and loading needs device memory.
+    const cuda::Stream stream(gpu);
+    const int fill_blocks = cuda::resident_blocks(gpu, fill_words);
+    const int verify_blocks = cuda::resident_blocks(gpu, verify_words);
     cuda::DeviceBuffer<unsigned long long> count(1);
     cuda::DeviceBuffer<BadWord> found(kMemtestMaxErrors);
     count.fill(0);
+    int l2 = 0;
+    FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, gpu));
+    std::size_t free = 0, total = 0;
+    FLOPBENCH_CUDA_CALL(cudaMemGetInfo(&free, &total));
+    d.free_bytes = static_cast<std::int64_t>(free);
+    const std::int64_t want = settings.bytes.value_or(static_cast<std::int64_t>(
+                                  settings.fraction * static_cast<double>(free))) /
+                              8 * 8;  // whole words
+    d.bytes_asked = want;
+    d.failure = memtest_too_large(want, d.free_bytes, static_cast<std::int64_t>(total));
+    if (d.failure.empty()) d.failure = memtest_too_small(want, l2);
+    if (!d.failure.empty()) return d;
     auto chunks = allocate(want);
     for (const auto& c : chunks) d.bytes_tested += static_cast<std::int64_t>(c.bytes());
     if (chunks.empty()) {
       d.failure = "could not allocate any device memory";
       return d;
     }
-    const cuda::Stream stream(gpu);
-    const int fill_blocks = cuda::resident_blocks(gpu, fill_words);
-    const int verify_blocks = cuda::resident_blocks(gpu, verify_words);
+    // What could be had may be too little to reach past the cache.
+    d.failure = memtest_too_small(d.bytes_tested, l2);
+    if (!d.failure.empty()) return d;
     const auto run_step = [&](Step step) {
       std::uint64_t first = 0;
       for (const auto& c : chunks) {
@@ -142,6 +145,7 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
         d.patterns.push_back(name);
       }
     };
+    MemtestPacer pacer;
     for (std::uint64_t pass = 0;; ++pass) {
       bool complete = true;
       memtest::for_each_step(settings.seed, pass, [&](Step step) {
@@ -156,7 +160,7 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
       ++d.passes;
       read_found(d, count, found);
       d.seconds = elapsed();
-      if (settings.progress) settings.progress(d);
+      if (settings.progress && pacer.due(d.seconds)) settings.progress(d);
     }
     read_found(d, count, found);
   } catch (const std::exception& e) {

@@ -260,23 +260,43 @@ std::string burn_html_section(const BurnResult& burn) {
   return out;
 }
 
+std::string memtest_size_text(const MemtestDevice& d, int decimals) {
+  const auto gib = [&](std::int64_t bytes) {
+    return fmt::format("{:.{}f} GiB", static_cast<double>(bytes) / (1LL << 30), decimals);
+  };
+  if (d.bytes_asked > 0 && d.bytes_asked != d.bytes_tested) {
+    return fmt::format("{} of {} asked", gib(d.bytes_tested), gib(d.bytes_asked));
+  }
+  return gib(d.bytes_tested);
+}
+
+std::string memtest_memory_errors_text(const MemtestDevice& d) {
+  std::vector<std::string> parts;
+  for (const FactRise& r : d.memory_error_rises) {
+    parts.push_back(fmt::format("{} {} to {}", r.fact, fact_text(HealthFact::of(r.before)),
+                                fact_text(HealthFact::of(r.after))));
+  }
+  if (!d.ecc_not_compared.empty()) parts.push_back(d.ecc_not_compared);
+  return parts.empty() ? "none rose" : fmt::format("{}", fmt::join(parts, "; "));
+}
+
 namespace {
 
 Table memtest_table(const MemtestResult& m) {
   Table t{{{"device"},
            {"verdict"},
-           {"GiB tested", true},
+           {"tested", true},
            {"passes", true},
            {"seconds", true},
            {"bad words", true},
+           {"memory-error counts"},
            {"patterns"},
            {"failure"}},
           {}};
   for (const MemtestDevice& d : m.devices) {
-    t.rows.push_back({d.device, d.passed() ? "PASS" : "FAIL",
-                      fmt::format("{:.2f}", static_cast<double>(d.bytes_tested) / (1LL << 30)),
+    t.rows.push_back({d.device, d.passed() ? "PASS" : "FAIL", memtest_size_text(d, 2),
                       fmt::format("{}", d.passes), fmt::format("{:.1f}", d.seconds),
-                      fmt::format("{}", d.bad_words),
+                      fmt::format("{}", d.bad_words), memtest_memory_errors_text(d),
                       fmt::format("{}", fmt::join(d.patterns, ", ")), d.failure});
   }
   return t;

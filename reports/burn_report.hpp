@@ -18,6 +18,13 @@ std::string burn_html_section(const BurnResult& burn);
 std::string memtest_markdown_section(const MemtestResult& memtest);
 std::string memtest_html_section(const MemtestResult& memtest);
 
+// "12.0 GiB of 16.0 GiB asked" where the test had less memory than it asked for, else
+// "16.0 GiB"; with `decimals` digits after the point.
+std::string memtest_size_text(const MemtestDevice& d, int decimals);
+// The memory-error counts that rose during the test ("ecc.corrected_volatile 0 to 3") and why
+// the ECC counts could not be compared, "; "-separated; "none rose" when neither.
+std::string memtest_memory_errors_text(const MemtestDevice& d);
+
 struct TimeSeries {
   std::string label;                              // "gpu0", "cpu"
   std::vector<std::pair<double, double>> points;  // (seconds since the start, value)

@@ -372,11 +372,20 @@ void fields(S& s, Of<MemtestError>) {
 }
 
 template <class S>
+void fields(S& s, Of<FactRise>) {
+  s("fact", &FactRise::fact);
+  s("before", &FactRise::before);
+  s("after", &FactRise::after);
+}
+
+template <class S>
 void fields(S& s, Of<MemtestDevice>) {
   using R = MemtestDevice;
   s("device", &R::device);
   s.derived("passed", [](const R& r) { return r.passed(); });
+  s.derived("completed", [](const R& r) { return r.completed(); });
   s("bytes_tested", &R::bytes_tested);
+  s.added_later("bytes_asked", &R::bytes_asked);
   s("free_bytes", &R::free_bytes);
   s("passes", &R::passes);
   s("patterns", &R::patterns);
@@ -384,6 +393,8 @@ void fields(S& s, Of<MemtestDevice>) {
   s("bad_words", &R::bad_words);
   s("errors", &R::errors);
   s("failure", &R::failure);
+  s.added_later("memory_error_rises", &R::memory_error_rises);
+  s.added_later("ecc_not_compared", &R::ecc_not_compared);
 }
 
 template <class S>

@@ -476,10 +476,14 @@ def summarise_stress(args):
             " ({})".format(d["why"]) if d["why"] else ""))
         bad += d["verdict"] != "OK"
     for d in (doc.get("memtest") or {}).get("devices", []):
-        items.append("{} memtest {}: {:.1f} GiB, {} passes in {:.0f} s, {} bad words{}".format(
+        rises = ["{} {:g} to {:g}".format(r["fact"], r["before"], r["after"])
+                 for r in d.get("memory_error_rises", [])]
+        notes = [n for n in [d["failure"], d.get("ecc_not_compared", "")] if n]
+        items.append("{} memtest {}: {:.1f} GiB, {} passes in {:.0f} s, {} bad words{}{}".format(
             d["device"], "PASS" if d["passed"] else "FAIL", d["bytes_tested"] / 2**30,
             d["passes"], as_float(d["seconds"]), d["bad_words"],
-            " ({})".format(d["failure"]) if d["failure"] else ""))
+            ", {} rose".format(", ".join(rises)) if rises else "",
+            " ({})".format("; ".join(notes)) if notes else ""))
         bad += not d["passed"]
     if not items:
         raise Failed("{}: no burn or memory test".format(args.results))

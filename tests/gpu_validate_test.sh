@@ -219,7 +219,7 @@ EOF3
   [ "$(grep -c 'agrees (+2.0%)' "$tmp/figures.md")" = 1 ] ||
     fail "PyTorch stood beside an end-to-end figure: $(cat "$tmp/figures.md")"
   # A burn's and a memory test's verdicts on one line; a bad one fails.
-  python3 - "$tmp/stress.json" "$tmp/stress-bad.json" <<'EOF'
+  python3 - "$tmp/stress.json" "$tmp/stress-bad.json" "$tmp/stress-ecc.json" <<'EOF'
 import json, sys
 reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c": temp,
                                           "power_w": 600, "throttled": throttled}
@@ -233,6 +233,9 @@ doc = {"burn": {"devices": [{"device": "gpu0", "precision": "fp64", "verdict": "
 json.dump(doc, open(sys.argv[1], "w"))
 doc["memtest"]["devices"][0].update(passed=False, bad_words=3)
 json.dump(doc, open(sys.argv[2], "w"))
+doc["memtest"]["devices"][0].update(bad_words=0, memory_error_rises=[
+    {"fact": "ecc.corrected_volatile", "before": 0, "after": 3}])
+json.dump(doc, open(sys.argv[3], "w"))
 EOF
   line=$(python3 "$helper" stress "$tmp/stress.json")
   expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, busy 93%, 1755-1980 MHz, 60-71 C,"
@@ -244,6 +247,12 @@ EOF
   python3 "$helper" stress "$tmp/stress-bad.json" >/dev/null 2>"$tmp/err" || rc=$?
   if [ "$rc" != 1 ] || ! grep -q 'gpu0 memtest FAIL: .* 3 bad words' "$tmp/err"; then
     fail "stress with bad words exited $rc: $(cat "$tmp/err")"
+  fi
+  rc=0
+  python3 "$helper" stress "$tmp/stress-ecc.json" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] ||
+    ! grep -q 'gpu0 memtest FAIL: .* 0 bad words, ecc.corrected_volatile 0 to 3 rose' "$tmp/err"; then
+    fail "stress with an ECC count risen exited $rc: $(cat "$tmp/err")"
   fi
   echo "gpu-validate test: the helper's figures, dispositions, crossovers, stress and errors are right"
 else

@@ -14,6 +14,7 @@
 #include "harness/measure/burn.hpp"
 #include "reports/acceptance/judge.hpp"
 #include "reports/acceptance/spec.hpp"
+#include "reports/burn_report.hpp"
 #include "reports/html_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
@@ -163,6 +164,7 @@ TEST(BurnRecord, ResultsJsonKeepsEveryField) {
   EXPECT_TRUE(j["burn"]["devices"][1]["busy_share"].is_null());
   EXPECT_EQ(j["memtest"]["devices"][1]["errors"][0]["offset"], 4096);
   EXPECT_EQ(j["memtest"]["devices"][1]["passed"], false);
+  EXPECT_EQ(j["memtest"]["devices"][1]["completed"], true);
   const ResultsDocument back = results_from_json(j);
   EXPECT_EQ(to_json(back), j);
   ASSERT_TRUE(back.burn.has_value());
@@ -176,6 +178,108 @@ TEST(BurnRecord, ResultsJsonKeepsEveryField) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("burn.devices[0].verdict"), std::string::npos) << e.what();
   }
+}
+
+// A memory test with its later fields: the bytes asked for, the memory-error counts that rose
+// and why the ECC counts could not be compared.
+ResultsDocument memtest_document() {
+  ResultsDocument doc = burn_document();
+  MemtestDevice& gpu0 = doc.memtest->devices[0];
+  gpu0.bytes_asked = 1LL << 35;  // 32 GiB asked, 16 GiB had
+  gpu0.memory_error_rises = {{"ecc.corrected_volatile", 0, 3}, {"row_remap.pending", 0, 1}};
+  MemtestDevice& gpu1 = doc.memtest->devices[1];
+  gpu1.bytes_asked = gpu1.bytes_tested;
+  gpu1.ecc_not_compared =
+      "ECC counts could not be compared: ecc.corrected_volatile after the test: GPU is lost";
+  return doc;
+}
+
+TEST(MemtestRecord, ResultsJsonKeepsTheLaterFieldsAndReadsFilesWithout) {
+  const ResultsDocument doc = memtest_document();
+  const nlohmann::json j = to_json(doc);
+  const nlohmann::json& gpu0 = j["memtest"]["devices"][0];
+  EXPECT_EQ(gpu0["bytes_asked"], 1LL << 35);
+  EXPECT_EQ(gpu0["memory_error_rises"][0]["fact"], "ecc.corrected_volatile");
+  EXPECT_EQ(gpu0["memory_error_rises"][0]["before"], 0);
+  EXPECT_EQ(gpu0["memory_error_rises"][0]["after"], 3);
+  EXPECT_EQ(gpu0["memory_error_rises"][1]["fact"], "row_remap.pending");
+  EXPECT_EQ(gpu0["ecc_not_compared"], "");
+  EXPECT_EQ(gpu0["passed"], false);
+  EXPECT_EQ(gpu0["completed"], true);
+  EXPECT_EQ(j["memtest"]["devices"][1]["ecc_not_compared"],
+            doc.memtest->devices[1].ecc_not_compared);
+  const ResultsDocument back = results_from_json(j);
+  EXPECT_EQ(to_json(back), j);
+  ASSERT_TRUE(back.memtest.has_value());
+  EXPECT_EQ(back.memtest->devices[0].memory_error_rises,
+            doc.memtest->devices[0].memory_error_rises);
+  EXPECT_EQ(back.memtest->devices[0].bytes_asked, 1LL << 35);
+  EXPECT_EQ(back.memtest->devices[1].ecc_not_compared, doc.memtest->devices[1].ecc_not_compared);
+  EXPECT_FALSE(back.memtest->devices[0].passed());
+
+  // A file from before them reads as no rise, no reason and nothing asked.
+  nlohmann::json older = j;
+  for (nlohmann::json& d : older["memtest"]["devices"]) {
+    for (const char* field : {"bytes_asked", "memory_error_rises", "ecc_not_compared"}) {
+      d.erase(field);
+    }
+  }
+  const ResultsDocument old = results_from_json(older);
+  EXPECT_TRUE(old.memtest->devices[0].memory_error_rises.empty());
+  EXPECT_EQ(old.memtest->devices[0].bytes_asked, 0);
+  EXPECT_EQ(old.memtest->devices[1].ecc_not_compared, "");
+  EXPECT_TRUE(old.memtest->devices[0].passed());
+}
+
+// Completed (no failure, a full pass) and passed (completed, no bad word, no memory-error count
+// risen) differ: a corrected ECC error is the very fault an ECC GPU's test exists to find.
+TEST(MemtestRecord, CompletedAndPassedAreDistinct) {
+  const MemtestDevice clean{.device = "gpu0", .bytes_tested = 1LL << 30, .passes = 1};
+  EXPECT_TRUE(clean.completed());
+  EXPECT_TRUE(clean.passed());
+  MemtestDevice rose = clean;
+  rose.memory_error_rises = {{"ecc.corrected_volatile", 0, 1}};
+  EXPECT_TRUE(rose.completed());
+  EXPECT_FALSE(rose.passed());
+  MemtestDevice bad = clean;
+  bad.bad_words = 1;
+  EXPECT_TRUE(bad.completed());
+  EXPECT_FALSE(bad.passed());
+  MemtestDevice no_pass = clean;
+  no_pass.passes = 0;
+  EXPECT_FALSE(no_pass.completed());
+  EXPECT_FALSE(no_pass.passed());
+  MemtestDevice failed = clean;
+  failed.failure = "out of memory";
+  EXPECT_FALSE(failed.completed());
+  EXPECT_EQ(failed.incomplete_reason(), "out of memory");
+  // Why the ECC counts could not be compared is a note, not a failure.
+  MemtestDevice uncompared = clean;
+  uncompared.ecc_not_compared = "ECC counts could not be compared: permission";
+  EXPECT_TRUE(uncompared.passed());
+}
+
+TEST(MemtestReport, TablesTheRisesTheReasonAndAShortfall) {
+  const ResultsDocument doc = memtest_document();
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_TRUE(std::regex_search(
+      md,
+      std::regex(R"(\| gpu0 +\| FAIL +\| 16\.00 GiB of 32\.00 GiB asked \| +3 \| +0\.0 \| +0 \| )"
+                 R"(ecc\.corrected_volatile 0 to 3; row_remap\.pending 0 to 1 +\|)")))
+      << md;
+  EXPECT_TRUE(std::regex_search(
+      md,
+      std::regex(R"(\| gpu1 +\| FAIL +\| +16\.00 GiB \| +3 \| +0\.0 \| +2 \| ECC counts could not )"
+                 R"(be compared: ecc\.corrected_volatile after the test: GPU is lost +\|)")))
+      << md;
+  const std::string html = HtmlPrinter().print(doc);
+  EXPECT_NE(html.find("ecc.corrected_volatile 0 to 3; row_remap.pending 0 to 1"),
+            std::string::npos);
+  EXPECT_NE(html.find("16.00 GiB of 32.00 GiB asked"), std::string::npos);
+  EXPECT_NE(html.find("ECC counts could not be compared"), std::string::npos);
+  // A clean GPU's counts: none rose.
+  EXPECT_EQ(memtest_memory_errors_text(burn_document().memtest->devices[0]), "none rose");
+  EXPECT_EQ(memtest_size_text(burn_document().memtest->devices[0], 1), "16.0 GiB");
 }
 
 TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
@@ -283,6 +387,36 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   const AcceptanceResult none = check_rows("burn.faulty,==,0,fail,any,\n", doc);
   EXPECT_FALSE(none.passed);
   EXPECT_NE(find(none, "burn.faulty")->reason.find("no burn-in"), std::string::npos);
+}
+
+// A GPU whose test completed with a memory-error count risen failed the test (memtest.failed),
+// but its bad words are known: 0. One that did not complete has them unknown.
+TEST(BurnAcceptance, AnEccRiseFailsTheMemoryTestWithItsBadWordsKnown) {
+  ResultsDocument doc = burn_document();
+  doc.memtest->devices.resize(1);  // gpu0: 3 passes, no bad word
+  doc.memtest->devices[0].memory_error_rises = {{"ecc.corrected_volatile", 0, 1}};
+  const std::string rows =
+      "memtest.failed,==,0,fail,any,\nmemtest.bad_words,==,0,fail,any,\n"
+      "memtest.gpu0.bad_words,==,0,fail,any,\n";
+  const AcceptanceResult r = check_rows(rows, doc);
+  EXPECT_FALSE(r.passed);
+  ASSERT_NE(find(r, "memtest.failed"), nullptr);
+  EXPECT_EQ(find(r, "memtest.failed")->measured, 1);
+  EXPECT_EQ(find(r, "memtest.failed")->verdict, Verdict::fail);
+  EXPECT_EQ(find(r, "memtest.bad_words")->measured, 0);
+  EXPECT_EQ(find(r, "memtest.bad_words")->verdict, Verdict::pass);
+  EXPECT_EQ(find(r, "memtest.gpu0.bad_words")->measured, 0);
+  EXPECT_EQ(find(r, "memtest.gpu0.bad_words")->verdict, Verdict::pass);
+
+  // Without the rise it passes; without a complete pass its bad words are unknown.
+  doc.memtest->devices[0].memory_error_rises.clear();
+  EXPECT_TRUE(check_rows(rows, doc).passed);
+  doc.memtest->devices[0].passes = 0;
+  const AcceptanceResult incomplete = check_rows(rows, doc);
+  EXPECT_EQ(find(incomplete, "memtest.bad_words")->measured, std::nullopt);
+  EXPECT_NE(find(incomplete, "memtest.gpu0.bad_words")->reason.find("did not complete"),
+            std::string::npos);
+  EXPECT_EQ(find(incomplete, "memtest.failed")->measured, 1);
 }
 
 // A GPU that could not run a precision is counted by burn.unsupported, has no throughput drop,

@@ -20,7 +20,9 @@
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/memtest.hpp"
 #include "harness/measure/plan.hpp"
+#include "reports/burn_report.hpp"
 #include "reports/compare.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
@@ -865,16 +867,27 @@ TEST_F(Cli, BurnWithAnInjectedFaultIsFaultyAndExitsOne) {
 }
 
 // Without a GPU there is nothing to test: a one-line error and exit 2, never a pass. With one,
-// a small test passes.
+// a small test passes, and one that would fit in the L2 cache is refused. A size whose bytes
+// would not fit the test's integers is bad input, wherever it runs.
 TEST_F(Cli, MemtestTestsEveryGpuOrSaysWhyItCannot) {
+  for (const char* size : {"0", "-1", "1048577", "1e300", "nan"}) {
+    expect_one_line_error(flopbench({"memtest", "--size-gib", size, "--duration", "1s"}),
+                          "--size-gib: expected more than 0 and at most 1048576");
+  }
+  const GpuInventory gpus = gpu_inventory();
+  // 0.25 GiB, or as many quarter GiB as reach 4 x the largest L2 (the test refuses less).
+  std::int64_t bytes = 1LL << 28;
+  for (const GpuDevice& g : gpus.devices) {
+    while (bytes < kMemtestCacheMultiple * g.l2_bytes) bytes += 1LL << 28;
+  }
   const fs::path out = dir_ / "memtest";
-  const Outcome o =
-      flopbench({"memtest", "--size-gib", "0.25", "--duration", "5s", "--out", out.string()});
+  const Outcome o = flopbench({"memtest", "--size-gib",
+                               fmt::format("{}", static_cast<double>(bytes) / (1LL << 30)),
+                               "--duration", "5s", "--out", out.string()});
   if (!FLOPBENCH_HAVE_CUDA) {
     expect_one_line_error(o, "memtest needs the CUDA build of flopbench");
     return;
   }
-  const GpuInventory gpus = gpu_inventory();
   if (gpus.devices.empty()) {
     expect_one_line_error(o, "memtest: no CUDA device: ");
     EXPECT_FALSE(fs::exists(out));
@@ -885,10 +898,25 @@ TEST_F(Cli, MemtestTestsEveryGpuOrSaysWhyItCannot) {
   ASSERT_TRUE(doc.memtest.has_value());
   ASSERT_EQ(doc.memtest->devices.size(), gpus.devices.size());
   for (const MemtestDevice& d : doc.memtest->devices) {
-    EXPECT_TRUE(d.passed()) << d.device << ": " << d.bad_words << " bad words, " << d.failure;
-    EXPECT_EQ(d.bytes_tested, 1LL << 28);
+    EXPECT_TRUE(d.passed()) << d.device << ": " << d.bad_words << " bad words, " << d.failure
+                            << ", memory errors: " << memtest_memory_errors_text(d);
+    EXPECT_EQ(d.bytes_tested, bytes);
+    EXPECT_EQ(d.bytes_asked, bytes);
     EXPECT_GE(d.passes, 1);
     EXPECT_EQ(d.patterns.size(), 3u);
+  }
+
+  // 1 MiB is below 4 x any L2 this test's GPUs have: refused, not passed.
+  const fs::path cached = dir_ / "memtest-cached";
+  const Outcome c = flopbench(
+      {"memtest", "--size-gib", "0.0009765625", "--duration", "5s", "--out", cached.string()});
+  EXPECT_EQ(c.status, kExitFailures) << c.out << c.err;
+  const ResultsDocument refused = read_results_file(cached / "results.json");
+  ASSERT_TRUE(refused.memtest.has_value());
+  for (const MemtestDevice& d : refused.memtest->devices) {
+    EXPECT_FALSE(d.passed()) << d.device;
+    EXPECT_NE(d.failure.find("L2 cache"), std::string::npos) << d.device << ": " << d.failure;
+    EXPECT_EQ(d.bytes_tested, 0) << d.device;
   }
 }
 

@@ -1129,6 +1129,119 @@ TEST(HealthRecord, RoundTripsThroughResultsJson) {
   EXPECT_FALSE(parse_results(old_text, "old.json").environment.health);
 }
 
+// ---- memory errors during a memory test (memtest) ---------------------------------------------
+
+// An H200's memory-error facts with ECC on: volatile and aggregate ECC counts, row remapping,
+// and retired pages, which it does not have.
+HealthFacts h200_memory_facts(double corrected, double aggregate) {
+  return {{"ecc.enabled", HealthFact::of(1)},
+          {"ecc.corrected_volatile", HealthFact::of(corrected)},
+          {"ecc.uncorrected_volatile", HealthFact::of(0)},
+          {"ecc.corrected_aggregate", HealthFact::of(aggregate)},
+          {"ecc.uncorrected_aggregate", HealthFact::of(0)},
+          {"retired_pages.count", HealthFact::unknown_because("not supported")},
+          {"retired_pages.pending", HealthFact::unknown_because("not supported")},
+          {"row_remap.corrected", HealthFact::of(0)},
+          {"row_remap.uncorrected", HealthFact::of(0)},
+          {"row_remap.pending", HealthFact::of(0)},
+          {"row_remap.failed", HealthFact::of(0)},
+          {"pcie.replay_count", HealthFact::of(0)}};
+}
+
+TEST(MemoryErrorRises, EveryCountThatRoseWithBeforeAndAfter) {
+  const HealthFacts before = h200_memory_facts(2, 10);
+  HealthFacts after = h200_memory_facts(5, 10);
+  after["row_remap.pending"] = HealthFact::of(1);
+  after["ecc.uncorrected_volatile"] = HealthFact::of(0);  // the same: no rise
+  after["pcie.replay_count"] = HealthFact::of(9);         // not a memory error
+  EXPECT_EQ(memory_error_rises(before, after),
+            (std::vector<FactRise>{{"ecc.corrected_volatile", 2, 5}, {"row_remap.pending", 0, 1}}));
+  EXPECT_EQ(ecc_counts_not_compared(before, after), "");
+  EXPECT_TRUE(memory_error_rises(before, before).empty());
+  // A count that fell (a driver reload between the readings) is not an error.
+  EXPECT_TRUE(memory_error_rises(after, before).empty());
+  // Every fact of the list is compared.
+  for (const std::string_view fact : kMemoryErrorFacts) {
+    HealthFacts b = h200_memory_facts(0, 0), a = b;
+    b[std::string(fact)] = HealthFact::of(0);
+    a[std::string(fact)] = HealthFact::of(1);
+    EXPECT_EQ(memory_error_rises(b, a), (std::vector<FactRise>{{std::string(fact), 0, 1}})) << fact;
+  }
+}
+
+// The aggregate counts are updated lazily by the driver: they are not compared.
+TEST(MemoryErrorRises, AggregateEccCountsAreIgnored) {
+  HealthFacts after = h200_memory_facts(2, 10);
+  after["ecc.uncorrected_aggregate"] = HealthFact::of(4);
+  after["ecc.corrected_aggregate"] = HealthFact::of(50);
+  EXPECT_TRUE(memory_error_rises(h200_memory_facts(2, 10), after).empty());
+}
+
+// With ECC on, or not known to be off, a volatile count unread before or after is a reason: the
+// test could not see the errors ECC corrected.
+TEST(MemoryErrorRises, UnknownEccCountsWithEccOnSayWhy) {
+  HealthFacts after = h200_memory_facts(2, 10);
+  after["ecc.corrected_volatile"] = HealthFact::unknown_because("GPU is lost");
+  EXPECT_EQ(ecc_counts_not_compared(h200_memory_facts(2, 10), after),
+            "ECC counts could not be compared: ecc.corrected_volatile after the test: GPU is lost");
+  EXPECT_TRUE(memory_error_rises(h200_memory_facts(2, 10), after).empty());
+
+  HealthFacts before = h200_memory_facts(2, 10);
+  before.erase("ecc.uncorrected_volatile");
+  EXPECT_EQ(ecc_counts_not_compared(before, h200_memory_facts(2, 10)),
+            "ECC counts could not be compared: ecc.uncorrected_volatile before the test: not "
+            "recorded");
+
+  // ECC mode unknown on both sides: the counts should have been there.
+  HealthFacts unknown = h200_memory_facts(2, 10);
+  unknown["ecc.enabled"] = HealthFact::unknown_because("permission");
+  unknown["ecc.corrected_volatile"] = HealthFact::unknown_because("permission");
+  EXPECT_EQ(ecc_counts_not_compared(unknown, unknown),
+            "ECC counts could not be compared: ecc.corrected_volatile before the test: permission");
+
+  // A GPU the health facts do not list: every fact unknown, with why.
+  MachineHealth health;
+  health.gpus.push_back({.index = 1, .cuda_visible = true, .facts = h200_memory_facts(0, 0)});
+  health.gpus.push_back({.index = 0, .cuda_visible = false, .facts = h200_memory_facts(0, 0)});
+  EXPECT_EQ(cuda_gpu_facts(health, 1), h200_memory_facts(0, 0));
+  const HealthFacts missing = cuda_gpu_facts(health, 0);  // NVML's gpu0 is not CUDA's
+  EXPECT_EQ(missing.size(), kGpuHealthFacts.size());
+  EXPECT_EQ(ecc_counts_not_compared(missing, missing),
+            "ECC counts could not be compared: ecc.corrected_volatile before the test: neither "
+            "NVML nor nvidia-smi lists CUDA's gpu0");
+  health.gpu_unknown = "NVML: not found; nvidia-smi: cannot start";
+  EXPECT_EQ(cuda_gpu_facts(health, 0).at("ecc.uncorrected_volatile").unknown,
+            "NVML: not found; nvidia-smi: cannot start");
+}
+
+// A fact the GPU does not have (retired pages after Ampere, row remapping before it) is skipped
+// when unknown, and so is every ECC count where ECC is off.
+TEST(MemoryErrorRises, FactsTheGpuLacksAndEccOffAreSkipped) {
+  HealthFacts pre_ampere = h200_memory_facts(0, 0);
+  for (const char* fact :
+       {"row_remap.corrected", "row_remap.uncorrected", "row_remap.pending", "row_remap.failed"}) {
+    pre_ampere[fact] = HealthFact::unknown_because("not supported");
+  }
+  pre_ampere["retired_pages.count"] = HealthFact::of(0);
+  pre_ampere["retired_pages.pending"] = HealthFact::of(0);
+  HealthFacts after = pre_ampere;
+  after["retired_pages.count"] = HealthFact::of(2);
+  EXPECT_EQ(memory_error_rises(pre_ampere, after),
+            (std::vector<FactRise>{{"retired_pages.count", 0, 2}}));
+  EXPECT_EQ(ecc_counts_not_compared(pre_ampere, after), "");
+
+  HealthFacts ecc_off = h200_memory_facts(0, 0);
+  ecc_off["ecc.enabled"] = HealthFact::of(0);
+  ecc_off["ecc.corrected_volatile"] = HealthFact::unknown_because("not supported");
+  ecc_off["ecc.uncorrected_volatile"] = HealthFact::unknown_because("not supported");
+  EXPECT_EQ(ecc_counts_not_compared(ecc_off, ecc_off), "");
+  EXPECT_TRUE(memory_error_rises(ecc_off, ecc_off).empty());
+  // The mode read before decides; after, the GPU may not answer.
+  HealthFacts lost = ecc_off;
+  lost["ecc.enabled"] = HealthFact::unknown_because("GPU is lost");
+  EXPECT_EQ(ecc_counts_not_compared(ecc_off, lost), "");
+}
+
 // ---- the command line -------------------------------------------------------------------------
 
 TEST(HealthCli, InfoAndRunRecordNvmlOnlyGpusAndTheKernelLog) {

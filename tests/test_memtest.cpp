@@ -1,7 +1,8 @@
 // The GPU memory test's patterns (harness/core/memtest_patterns.hpp), which the device kernels
 // (kernels/memtest.cu) compile too: what each pattern covers, and the same write-then-verify
-// over a simulated memory with a stuck bit or a faulty address line. On a GPU, `flopbench
-// memtest` end to end (test_cli.cpp) runs them on the device.
+// over a simulated memory with a stuck bit or a faulty address line; the limits on a test's size
+// and how often it reports progress (harness/machine/memtest.hpp). On a GPU, `flopbench memtest`
+// end to end (test_cli.cpp) runs them on the device.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "harness/core/memtest_patterns.hpp"
+#include "harness/machine/memtest.hpp"
 
 namespace flopbench::memtest {
 namespace {
@@ -144,6 +146,52 @@ TEST(MemtestSimulation, AnAddressFaultIsCaughtByTheAddressPattern) {
   EXPECT_FALSE(run_pass(m, Pattern::random).empty());
   // Walking ones alone would miss it: the partner's word is the same (256 is a multiple of 64).
   EXPECT_TRUE(run_pass(m, Pattern::walking_ones).empty());
+}
+
+constexpr std::int64_t kMiB = std::int64_t{1} << 20;
+constexpr std::int64_t kGiB = std::int64_t{1} << 30;
+
+// The driver keeps the larger of 1 GiB and 2 % of the GPU: an H200's 141 GB leaves it 2.6 GiB.
+TEST(MemtestSize, LeavesTheDriverRoom) {
+  EXPECT_EQ(memtest_driver_reserve(16 * kGiB), kGiB);
+  const std::int64_t h200 = 143771090944;  // 133.9 GiB, as cudaMemGetInfo gives it
+  EXPECT_EQ(memtest_driver_reserve(h200), h200 / 50);
+  const std::int64_t free = h200 - 600 * kMiB;
+  EXPECT_EQ(memtest_too_large(free - h200 / 50, free, h200), "");
+  const std::string refused = memtest_too_large(free - h200 / 50 + 8, free, h200);
+  EXPECT_NE(refused.find("GiB asked for"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("leaving the driver 2.68 GiB"), std::string::npos) << refused;
+  EXPECT_NE(memtest_too_large(free, free, h200), "");
+  // A small GPU: 1 GiB.
+  EXPECT_EQ(memtest_too_large(14 * kGiB, 15 * kGiB, 16 * kGiB), "");
+  EXPECT_NE(memtest_too_large(14 * kGiB + 8, 15 * kGiB, 16 * kGiB), "");
+}
+
+// Under 4 x the L2 the test reads the cache: refused, with both sizes. An unknown L2 (0) is not.
+TEST(MemtestSize, ATestThatFitsTheCacheIsRefused) {
+  const std::int64_t l2 = 50 * kMiB;               // an H200's
+  EXPECT_EQ(memtest_too_small(kGiB / 4, l2), "");  // test_cli.cpp's size
+  EXPECT_EQ(memtest_too_small(4 * l2, l2), "");
+  const std::string refused = memtest_too_small(4 * l2 - 8, l2);
+  EXPECT_NE(refused.find("200.0 MiB is smaller than 4 x this GPU's 50.0 MiB L2 cache"),
+            std::string::npos)
+      << refused;
+  EXPECT_NE(refused.find("the cache, not the memory"), std::string::npos) << refused;
+  EXPECT_NE(memtest_too_small(0, l2), "");
+  EXPECT_EQ(memtest_too_small(kMiB, 0), "");
+}
+
+// Progress is reported at most once a second, however short a pass.
+TEST(MemtestProgress, AtMostOnceASecond) {
+  MemtestPacer pacer;
+  int due = 0;
+  // 15 s of passes of 1/64 s (as a small test's on a fast GPU; exact in binary).
+  for (int pass = 1; pass <= 15 * 64; ++pass) due += pacer.due(pass / 64.0);
+  EXPECT_EQ(due, 15);
+  MemtestPacer slow;
+  EXPECT_TRUE(slow.due(30));  // a pass of 30 s reports at once
+  EXPECT_TRUE(slow.due(60));
+  EXPECT_FALSE(slow.due(60.5));
 }
 
 }  // namespace

@@ -15,6 +15,12 @@ const HealthFactInfo* find_fact(const Table& table, std::string_view name) {
   return it == table.end() ? nullptr : &*it;
 }
 
+// The fact named `name` of `facts`; unknown when it was not recorded.
+HealthFact fact_of(const HealthFacts& facts, std::string_view name) {
+  const auto it = facts.find(std::string(name));
+  return it == facts.end() ? HealthFact::unknown_because("not recorded") : it->second;
+}
+
 }  // namespace
 
 const HealthFactInfo* gpu_health_fact(std::string_view name) {
@@ -45,6 +51,50 @@ std::string_view health_group_title(HealthGroup g) {
       return "XID errors";
   }
   return "Other";
+}
+
+std::vector<FactRise> memory_error_rises(const HealthFacts& before, const HealthFacts& after) {
+  std::vector<FactRise> rises;
+  for (const std::string_view name : kMemoryErrorFacts) {
+    const HealthFact b = fact_of(before, name), a = fact_of(after, name);
+    if (b.known() && a.known() && b.number && a.number && *a.number > *b.number) {
+      rises.push_back({std::string(name), *b.number, *a.number});
+    }
+  }
+  return rises;
+}
+
+std::string ecc_counts_not_compared(const HealthFacts& before, const HealthFacts& after) {
+  // ECC mode changes only with a reset, which a test does not live through: the facts before
+  // say it, unless they could not be read.
+  const HealthFact mode_before = fact_of(before, "ecc.enabled");
+  const HealthFact mode = mode_before.known() ? mode_before : fact_of(after, "ecc.enabled");
+  if (mode.known() && mode.number && *mode.number == 0) return "";
+  for (const auto& [facts, when] : {std::pair{&before, "before"}, std::pair{&after, "after"}}) {
+    for (const std::string_view name : {"ecc.corrected_volatile", "ecc.uncorrected_volatile"}) {
+      const HealthFact f = fact_of(*facts, name);
+      if (!f.known() || !f.number) {
+        return fmt::format("ECC counts could not be compared: {} {} the test: {}", name, when,
+                           f.known() ? "not a number" : f.unknown);
+      }
+    }
+  }
+  return "";
+}
+
+HealthFacts cuda_gpu_facts(const MachineHealth& health, int cuda_index) {
+  for (const GpuHealth& g : health.gpus) {
+    if (g.cuda_visible && g.index == cuda_index) return g.facts;
+  }
+  const std::string why =
+      !health.gpu_unknown.empty()
+          ? health.gpu_unknown
+          : fmt::format("neither NVML nor nvidia-smi lists CUDA's gpu{}", cuda_index);
+  HealthFacts facts;
+  for (const HealthFactInfo& f : kGpuHealthFacts) {
+    facts.emplace(std::string(f.name), HealthFact::unknown_because(why));
+  }
+  return facts;
 }
 
 std::string fact_text(const HealthFact& f) {

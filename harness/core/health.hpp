@@ -183,4 +183,36 @@ const HealthFactInfo* host_health_fact(std::string_view name);
 // "12", "3.5", the text, or "unknown: <why>": a fact as `info` and reports show it.
 std::string fact_text(const HealthFact& f);
 
+// ---- memory errors during a memory test (`flopbench memtest`) ---------------------------------
+
+// A memory-error count (or flag) that rose while a memory test ran.
+struct FactRise {
+  std::string fact;  // "ecc.corrected_volatile"
+  double before = 0, after = 0;
+  bool operator==(const FactRise&) const = default;
+};
+
+// The counts and flags whose rise during a memory test shows an error that the test's own check
+// may not see: with ECC on, a single-bit error is corrected before the test reads the word. Not
+// the aggregate ECC counts: the driver updates those lazily, so a rise shows late or not at all.
+// A GPU has retired pages (before Ampere) or row remapping (Ampere and later), not both.
+inline constexpr std::array<std::string_view, 8> kMemoryErrorFacts = {
+    "ecc.corrected_volatile", "ecc.uncorrected_volatile", "retired_pages.count",
+    "retired_pages.pending",  "row_remap.corrected",      "row_remap.uncorrected",
+    "row_remap.pending",      "row_remap.failed"};
+
+// The facts of kMemoryErrorFacts, in that order, that are known numbers both before and after
+// and rose. One unknown on either side is skipped: a GPU does not have every one of them
+// (ecc_counts_not_compared says when the ECC counts should have been there).
+std::vector<FactRise> memory_error_rises(const HealthFacts& before, const HealthFacts& after);
+
+// "ECC counts could not be compared: <why>" for a GPU whose ECC is on, or not known to be off,
+// whose volatile ECC counts were not both read before and after; "" when they were, or ECC is
+// off (as the facts before say, else those after).
+std::string ecc_counts_not_compared(const HealthFacts& before, const HealthFacts& after);
+
+// The facts of the GPU that CUDA numbers `cuda_index` (cuda_visible and that index). Where
+// `health` lists none, every GPU fact is unknown, with why.
+HealthFacts cuda_gpu_facts(const MachineHealth& health, int cuda_index);
+
 }  // namespace flopbench

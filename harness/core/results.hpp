@@ -391,6 +391,7 @@ struct MemtestError {
 struct MemtestDevice {
   std::string device;  // "gpu0"
   std::int64_t bytes_tested = 0;
+  std::int64_t bytes_asked = 0;       // what the test was to allocate; 0 in files from before it
   std::int64_t free_bytes = 0;        // free device memory before the test allocated
   int passes = 0;                     // complete passes of every pattern
   std::vector<std::string> patterns;  // the patterns run, in order, each one write + verify
@@ -398,9 +399,17 @@ struct MemtestDevice {
   std::int64_t bad_words = 0;
   std::vector<MemtestError> errors;  // the first bad words found (at most kMemtestMaxErrors)
   std::string failure;               // a CUDA error or allocation failure; "" when none
-  // No bad word in at least one complete pass of every pattern, and no failure.
-  bool passed() const { return bad_words == 0 && failure.empty() && passes >= 1; }
-  // Why a test with no bad word did not pass: its failure, or that no pass completed.
+  // The GPU's memory-error counts (kMemoryErrorFacts) that rose while the test ran: with ECC on,
+  // an error the test itself cannot see, since ECC corrects it before the test reads the word.
+  std::vector<FactRise> memory_error_rises;
+  // "ECC counts could not be compared: <why>"; "" when they were, or ECC is off.
+  std::string ecc_not_compared;
+
+  // At least one complete pass of every pattern, and no failure: bad_words is the whole count.
+  bool completed() const { return failure.empty() && passes >= 1; }
+  // Completed with no bad word and no memory-error count risen.
+  bool passed() const { return completed() && bad_words == 0 && memory_error_rises.empty(); }
+  // Why a test did not complete: its failure, or that no pass completed.
   std::string incomplete_reason() const {
     return failure.empty() ? "no complete pass of every pattern" : failure;
   }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "harness/core/results.hpp"
 
@@ -19,9 +20,43 @@ struct MemtestSettings {
   double duration_s = 60;      // the time box: no new step starts after it
   std::uint64_t seed = 1;      // of the random pattern
   std::function<bool()> stop;  // an interrupt: no new step starts once it returns true
-  // Called after each pass with the state so far (from the calling thread).
+  // Called after a pass with the state so far (from the calling thread), at most once every
+  // kMemtestProgressPeriodS: a small test's pass takes milliseconds. The caller has the final
+  // state from memtest_gpu.
   std::function<void(const MemtestDevice&)> progress;
 };
+
+inline constexpr double kMemtestProgressPeriodS = 1.0;
+
+// Whether a progress report is due at `now_s`: the first after kMemtestProgressPeriodS, then
+// no sooner than that after the last one that was due.
+class MemtestPacer {
+ public:
+  bool due(double now_s) {
+    if (now_s - last_s_ < kMemtestProgressPeriodS) return false;
+    last_s_ = now_s;
+    return true;
+  }
+
+ private:
+  double last_s_ = 0;
+};
+
+// The free memory a test leaves to the driver on a GPU of `total_bytes`: the larger of 1 GiB
+// and 2 % of it (its own allocations, and what loading a module or creating a context takes
+// while the test holds the rest).
+std::int64_t memtest_driver_reserve(std::int64_t total_bytes);
+
+// Why a test of `bytes` cannot be made with `free_bytes` of `total_bytes` free: more than the
+// free memory less memtest_driver_reserve. "" when it can.
+std::string memtest_too_large(std::int64_t bytes, std::int64_t free_bytes,
+                              std::int64_t total_bytes);
+
+// Why `bytes` is too small to test a GPU whose L2 cache has `l2_bytes`: under
+// kMemtestCacheMultiple times the L2, most reads hit the cache, not the memory. "" when it is
+// not (or the L2 size is unknown, 0).
+inline constexpr int kMemtestCacheMultiple = 4;
+std::string memtest_too_small(std::int64_t bytes, std::int64_t l2_bytes);
 
 // Tests GPU `gpu`. Errors of the test itself (allocation, a CUDA error) are in the result's
 // `failure`, with what was found before; never throws for them.

@@ -134,8 +134,9 @@ std::vector<FactValue> memtest_values(const MemtestResult& memtest, const Metric
   if (is_total(m)) {
     double total = 0;
     for (const MemtestDevice& d : memtest.devices) {
-      // A GPU whose test did not run to the end has an unknown count of bad words.
-      if (quantity != "failed" && !d.passed() && d.bad_words == 0) {
+      // A GPU whose test did not complete has an unknown count of bad words, unless it found
+      // some.
+      if (quantity != "failed" && !d.completed() && d.bad_words == 0) {
         return {{m.name, std::nullopt,
                  fmt::format("not measured: the memory test of {} did not complete: {}", d.device,
                              d.incomplete_reason())}};
@@ -157,7 +158,7 @@ std::vector<FactValue> memtest_values(const MemtestResult& memtest, const Metric
     if (it == memtest.devices.end()) {
       out.push_back({name_on(m, device), std::nullopt,
                      fmt::format("not measured: the memory test did not test {}", device.label())});
-    } else if (!it->passed() && it->bad_words == 0) {
+    } else if (!it->completed() && it->bad_words == 0) {
       out.push_back({name_on(m, device), std::nullopt,
                      fmt::format("not measured: the memory test of {} did not complete: {}",
                                  device.label(), it->incomplete_reason())});
