@@ -110,9 +110,9 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
     d.free_bytes = static_cast<std::int64_t>(free);
     // A fraction of the free memory is held to what the driver must keep; a size asked for is
     // refused beyond it (memtest_too_large).
-    const std::int64_t of_free = std::min(
-        static_cast<std::int64_t>(settings.fraction * static_cast<double>(free)),
-        d.free_bytes - memtest_driver_reserve(static_cast<std::int64_t>(total)));
+    const std::int64_t of_free =
+        std::min(static_cast<std::int64_t>(settings.fraction * static_cast<double>(free)),
+                 d.free_bytes - memtest_driver_reserve(static_cast<std::int64_t>(total)));
     const std::int64_t want = settings.bytes.value_or(of_free) / 8 * 8;  // whole words
     d.bytes_asked = want;
     d.failure = memtest_too_large(want, d.free_bytes, static_cast<std::int64_t>(total));
