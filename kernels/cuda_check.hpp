@@ -38,6 +38,7 @@ constexpr bool loses_context(cudaError_t code) {
     case cudaErrorLaunchFailure:
     case cudaErrorTensorMemoryLeak:
     case cudaErrorExternalDevice:
+    case cudaErrorMpsClientTerminated:
       return true;
     default:
       return false;
@@ -118,8 +119,15 @@ inline void check_call(cudaError_t code, const char* expression, const char* fil
   static_cast<void>(cudaGetLastError());
   throw CudaError(code, call_error_message(code, expression, file, line));
 }
+// A library call that fails after a fault (CUBLAS_STATUS_EXECUTION_FAILED, say) may be the first
+// to see that the context is lost: the runtime's sticky error then says so.
 inline void check_call(cublasStatus_t status, const char* expression, const char* file, int line) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
+  const cudaError_t sticky = cudaPeekAtLastError();
+  if (loses_context(sticky)) {
+    throw CudaError(sticky,
+                    call_error_message(status, expression, file, line) + "; " + describe(sticky));
+  }
   throw CudaError(cudaSuccess, call_error_message(status, expression, file, line));
 }
 

@@ -95,8 +95,9 @@ LaunchLatency measure_launch_latency(int device) {
       }
       if (hold_us >= kLongestHoldUs) {
         throw std::runtime_error(
-            "the host took longer to queue 500 empty kernels than a 640 ms spin lasted: the "
-            "back-to-back launch time cannot be told from the host's");
+            "500 empty kernels could not be queued while a 640 ms spin held the stream (a slow "
+            "host, or a driver whose launch queue holds fewer): the back-to-back launch time "
+            "cannot be told from the host's");
       }
     }
   }

@@ -508,6 +508,17 @@ TEST(AcceptanceJudge, ThrottlingIsNotMeasuredWhereNoTelemetryWasRead) {
   EXPECT_EQ(throttled.reason,
             "not measured: no GPU telemetry was read for SGEMM cublas on gpu0, 1024x1024x1024 "
             "(and 2 more); none: cannot load libnvidia-ml.so.1; nvidia-smi: cannot start");
+
+  // Throttling seen elsewhere is counted, as a lower bound.
+  doc.measurements[1].telemetry_before = {GpuTelemetry{.device = "gpu0", .source = "nvml"}};
+  doc.measurements[1].notes.push_back("throttled: gpu0 hw_slowdown (before)");
+  const AcceptanceResult seen = check("gpu.count,==,1,,fail,any,\n", doc);
+  const auto& counted = verdict_of(seen, "run.throttled");
+  ASSERT_TRUE(counted.measured.has_value());
+  EXPECT_EQ(*counted.measured, 1);
+  EXPECT_NE(counted.reason.find("(at least: 2 GPU measurements had no telemetry reading)"),
+            std::string::npos)
+      << counted.reason;
 }
 
 // Other processes took a CPU while `r` sampled.

@@ -1098,9 +1098,10 @@ TEST(Measure, MachineAggregateIsIncorrectWhenOneGpuIsWrong) {
   EXPECT_TRUE(r.samples_s.empty());
 }
 
-// A GPU 1 whose every run fails with a GPU error, one that loses the CUDA context or not; GPU 0
-// computes on the host.
-template <bool kLosesContext>
+// A GPU 1 whose runs fail with a GPU error from its kFailingRun-th on (the first is the one that
+// is verified; a later one is a sample's), one that loses the CUDA context or not; GPU 0 computes
+// on the host.
+template <bool kLosesContext, int kFailingRun = 1>
 struct FailingGpu1 {
   template <class T>
   class Kernel final : public GemmKernel<T> {
@@ -1108,7 +1109,7 @@ struct FailingGpu1 {
     explicit Kernel(int device) : device_(device) {}
     void setup(const GemmInputs<T>& in) override { host_.setup(in); }
     void run() override {
-      if (device_ == 1)
+      if (device_ == 1 && ++runs_ >= kFailingRun)
         throw GpuError("cudaErrorIllegalAddress: illegal address", kLosesContext, 1);
       host_.run();
     }
@@ -1116,6 +1117,7 @@ struct FailingGpu1 {
 
    private:
     int device_;
+    int runs_ = 0;
     typename GemmWith<Fault::none>::template Kernel<T> host_;
   };
 };
@@ -1157,6 +1159,18 @@ TEST(Measure, AGpuThatLostItsContextIsSkippedWithWhereAndWhy) {
   const MeasurementRecord other =
       measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0})}, settings, env);
   EXPECT_EQ(other.disposition, Disposition::passed) << other.reason;
+
+  // Lost while taking the samples, where a GPU spends most of a measurement.
+  lost_gpus().clear();
+  const auto losing_later = make_implementation<workloads::Gemm, FailingGpu1<true, 3>::Kernel>(
+      {.name = "test", .device = DeviceKind::gpu, .description = "x"});
+  const MeasurementRecord sampled =
+      measure({&losing_later, Precision::fp32, problem, DeviceRef::gpu({1})}, settings, env);
+  EXPECT_EQ(sampled.disposition, Disposition::failed);
+  EXPECT_TRUE(sampled.verification.has_value() && sampled.verification->passed);
+  EXPECT_NE(sampled.reason.find("gpu1 can run no more CUDA work"), std::string::npos)
+      << sampled.reason;
+  EXPECT_TRUE(lost_gpus().why(1).has_value());
   lost_gpus().clear();
 }
 

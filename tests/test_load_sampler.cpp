@@ -101,9 +101,9 @@ TEST(LoadSampler, GpuTelemetryDuringTheMeasurementShowsThrottling) {
                                            g.power_capped_readings, g.readings));
 }
 
-// A measurement shorter than the period still has a reading of its own, taken as the sampler
-// starts; stopping adds none, since the GPU is idle by then.
-TEST(LoadSampler, TheGpusAreReadAsSamplingStartsAndNotOnceItHasEnded) {
+// A measurement shorter than the period still has a reading of its own, taken 20 ms into it;
+// stopping adds none, since the GPU is idle by then.
+TEST(LoadSampler, TheGpusAreReadEarlyInTheSamplesAndNotOnceTheyHaveEnded) {
   PowerCappedGpu source;
   LoadSampler sampler(1, &source, {GpuDevice{.index = 0}}, 10s);
   std::this_thread::sleep_for(50ms);

@@ -165,6 +165,10 @@ TEST(MemtestSize, LeavesTheDriverRoom) {
   // A small GPU: 1 GiB.
   EXPECT_EQ(memtest_too_large(14 * kGiB, 15 * kGiB, 16 * kGiB), "");
   EXPECT_NE(memtest_too_large(14 * kGiB + 8, 15 * kGiB, 16 * kGiB), "");
+  // Less free than the driver must keep: whatever the size (a fraction of it comes out negative).
+  EXPECT_EQ(memtest_too_large(-kGiB / 2, kGiB / 2, 16 * kGiB),
+            "0.50 GiB free, no more than the driver must keep (1.00 GiB: the larger of 1 GiB and 2 "
+            "% of the GPU's 16.00 GiB)");
 }
 
 // Under 4 x the L2 the test reads the cache: refused, with both sizes. An unknown L2 (0) is not.

@@ -232,8 +232,12 @@ void LoadSampler::read_gpus() {
 
 void LoadSampler::loop() {
   std::unique_lock lock(mutex_);
-  read_gpus();  // a measurement shorter than the period has this one reading of its own
-  while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
+  const auto stopping = [this] { return stopping_; };
+  // The sampler starts just before the samples do: 20 ms in, the GPUs are at work, and a
+  // measurement shorter than the period has this one reading of its own.
+  if (wake_.wait_for(lock, std::min(period_, kFirstGpuReading), stopping)) return;
+  read_gpus();
+  while (!wake_.wait_for(lock, period_, stopping)) {
     read_gpus();
     if (const auto i = cpu_.next()) intervals_.push_back(*i);
   }

@@ -90,9 +90,10 @@ std::optional<MachineLoad> load_over_one_second();
 
 class LoadSampler {
  public:
-  // Starts reading at once: the GPUs as it starts and then every `period`, the CPUs' load over
-  // each period. `cpus_in_use`: the CPUs the measurement itself keeps busy. GPUs are read
-  // through `source` when it is not null.
+  static constexpr std::chrono::milliseconds kFirstGpuReading{20};
+  // Starts reading at once: the GPUs kFirstGpuReading after it starts and then every `period`,
+  // the CPUs' load over each period. `cpus_in_use`: the CPUs the measurement itself keeps busy.
+  // GPUs are read through `source` when it is not null.
   LoadSampler(int cpus_in_use, TelemetrySource* source, std::vector<GpuDevice> gpus,
               std::chrono::milliseconds period = std::chrono::milliseconds(100));
   LoadSampler(const LoadSampler&) = delete;

@@ -22,6 +22,13 @@ std::int64_t memtest_driver_reserve(std::int64_t total_bytes) {
 std::string memtest_too_large(std::int64_t bytes, std::int64_t free_bytes,
                               std::int64_t total_bytes) {
   const std::int64_t reserve = memtest_driver_reserve(total_bytes);
+  if (free_bytes <= reserve) {
+    return fmt::format(
+        "{:.2f} GiB free, no more than the driver must keep ({:.2f} GiB: the larger "
+        "of 1 GiB and 2 % of the GPU's {:.2f} GiB)",
+        static_cast<double>(free_bytes) / kGiB, static_cast<double>(reserve) / kGiB,
+        static_cast<double>(total_bytes) / kGiB);
+  }
   if (bytes <= free_bytes - reserve) return "";
   return fmt::format(
       "{:.2f} GiB asked for, {:.2f} GiB free: at most {:.2f} GiB can be tested, leaving the "

@@ -17,6 +17,7 @@
 // padding after pid. The layout check compiles against the 12.0, 12.9 and 13.3 headers.
 
 #include <cstddef>
+#include <optional>
 
 namespace flopbench::nvml {
 
@@ -129,8 +130,8 @@ static_assert(offsetof(FieldValue, value_type) == 24);
 static_assert(offsetof(FieldValue, nvml_return) == 28);
 static_assert(offsetof(FieldValue, value) == 32);
 
-// The number a field value holds, whatever its type.
-inline double field_number(const FieldValue& f) {
+// The number a field value holds, whatever its type; nullopt for a type this does not know.
+inline std::optional<double> field_number(const FieldValue& f) {
   switch (f.value_type) {
     case kValueTypeDouble:
       return f.value.d;
@@ -144,8 +145,10 @@ inline double field_number(const FieldValue& f) {
       return static_cast<double>(f.value.sll);
     case kValueTypeSignedInt:
       return f.value.si;
-    default:
+    case kValueTypeUnsignedShort:
       return f.value.us;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -345,7 +345,7 @@ class NvmlSource final : public TelemetrySource {
     field.field_id = nvml::kFieldPowerInstant;
     if (api_.field_values && api_.field_values(device, 1, &field) == kNvmlSuccess &&
         field.nvml_return == kNvmlSuccess) {
-      return nvml::field_number(field) / 1000.0;
+      if (const auto mw = nvml::field_number(field)) return *mw / 1000.0;
     }
     unsigned mw = 0;
     if (api_.power_mw && api_.power_mw(device, &mw) == kNvmlSuccess) return mw / 1000.0;

@@ -5,10 +5,23 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <future>
 #include <latch>
 
 namespace flopbench {
+namespace {
+
+// A spin-wait's pause: it lets a sibling hardware thread run and costs the waiter no wake-up.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+}  // namespace
 
 // Runs every GPU's kernel at once, one host thread each, and waits for all of them.
 class AggregateTrial::ConcurrentKernel final : public Kernel {
@@ -34,8 +47,7 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
         running.push_back(std::async(std::launch::async, [part, &ready, &gate] {
           ready.count_down();
           Gate g = closed;
-          while ((g = gate.load(std::memory_order_acquire)) == closed) {
-          }
+          while ((g = gate.load(std::memory_order_acquire)) == closed) cpu_relax();
           if (g == open) part->run();
         }));
       }
@@ -47,11 +59,11 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
     ready.wait();
     const auto start = std::chrono::steady_clock::now();
     gate.store(open, std::memory_order_release);
-    // Every thread is waited for before the first failure is passed on.
+    // Every thread is waited for before a failure is passed on.
     for (auto& r : running) r.wait();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    for (auto& r : running) r.get();
+    rethrow_failures(running);
     for (const Kernel* part : parts_) {
       if (const auto s = part->device_seconds_of_last_run()) seconds = std::max(seconds, *s);
     }
@@ -59,6 +71,26 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
   }
 
   std::optional<double> device_seconds_of_last_run() const override { return seconds_; }
+
+  // The first failure of the GPUs' runs, if any. Where more than one GPU lost its CUDA context,
+  // the error says so and names no one device, so that the runner marks every GPU of the
+  // measurement as lost, not only the first.
+  static void rethrow_failures(std::vector<std::future<void>>& running) {
+    std::exception_ptr first;
+    std::vector<std::string> lost;
+    for (auto& r : running) {
+      try {
+        r.get();
+      } catch (const GpuError& e) {
+        if (e.context_lost()) lost.push_back(e.what());
+        if (!first) first = std::current_exception();
+      } catch (...) {
+        if (!first) first = std::current_exception();
+      }
+    }
+    if (lost.size() > 1) throw GpuError(fmt::format("{}", fmt::join(lost, "; ")), true);
+    if (first) std::rethrow_exception(first);
+  }
 
   std::vector<std::string> notes() const override {
     std::vector<std::string> notes = {

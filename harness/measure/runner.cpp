@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <new>
 
 #include "harness/machine/load_sampler.hpp"
@@ -34,6 +35,9 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   std::int64_t iterations = 0;  // of the last sample
   double measured_s = 0;        // the time of every run of every sample
   std::string error;
+  // What a failing run threw, passed on once sampling ends: a GpuError keeps its type, so that
+  // a context lost during the samples marks its GPU as lost (measure()).
+  std::exception_ptr failure;
 
   bool ReportContext(const Context&) override { return true; }
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -123,6 +127,7 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         run_once(trial.kernel(), end_to_end);
       } catch (const std::exception& e) {
         error = e.what();
+        collector.failure = std::current_exception();
         state.SkipWithError(error.c_str());
         break;
       }
@@ -244,6 +249,7 @@ void sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_time
     if (collector.error == "interrupted") {
       r.stopping_rule = "interrupted";
     } else {
+      if (collector.failure) std::rethrow_exception(collector.failure);
       r.disposition = Disposition::failed;
       r.reason = collector.error;
       return;

@@ -55,10 +55,10 @@ class TelemetrySource;
 // nullptr, with the reason in *why_not, when neither can be used.
 TelemetrySource* gpu_telemetry(std::string* why_not = nullptr);
 
-// "throttled: gpu0 sw_power_cap (during: 3 of 40 readings)" when a telemetry reading of a record
-// (before, during or after its samples) shows a reason that lowers the clocks of a busy GPU; ""
-// otherwise. measure() adds it to the record's notes,
-// where the acceptance check's throttle criterion reads it.
+// "throttled: gpu0 hw_thermal_slowdown (during: 3 of 40 readings)" when a telemetry reading of a
+// record (before, during or after its samples) shows a reason that lowers the clocks of a busy GPU;
+// "" otherwise. measure() adds it to the record's notes, where the acceptance check's throttle
+// criterion reads it.
 std::string throttle_note(const MeasurementRecord& r);
 
 // "power cap: gpu0 (during: 30 of 40 readings)" when a telemetry reading of a record showed a

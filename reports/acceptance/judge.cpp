@@ -232,8 +232,9 @@ class Judge {
                             : where(r));
       }
     }
-    // Throttling that no reading could show is not the absence of throttling.
-    if (c.metric.name == "run.throttled" && !unread.empty()) {
+    // Throttling that no reading could show is not the absence of throttling: with none seen,
+    // the count is unknown; with some seen, it is at least that.
+    if (c.metric.name == "run.throttled" && !unread.empty() && which.empty()) {
       const std::string& source = doc_.run.telemetry_source;
       add(c, c.metric.name, std::nullopt, c.bound_value,
           fmt::format("not measured: no GPU telemetry was read for {} ({}){}", unread.front(),
@@ -243,7 +244,11 @@ class Judge {
       return;
     }
     add(c, c.metric.name, double(which.size()), c.bound_value,
-        which.empty() ? "" : fmt::format("{}", fmt::join(which, "; ")));
+        which.empty() ? ""
+        : unread.empty()
+            ? fmt::format("{}", fmt::join(which, "; "))
+            : fmt::format("{} (at least: {} GPU measurements had no telemetry reading)",
+                          fmt::join(which, "; "), unread.size()));
   }
 
   // The metric's name with its device replaced: "gpu.sgemm.cuda.tflops" on gpu2 is
