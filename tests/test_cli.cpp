@@ -414,14 +414,16 @@ TEST_F(Cli, WaitQuietWaitsForABusyMachineThenMeasuresAnyway) {
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_EQ(doc.measurements.size(), 1u);
   // Each sample says how long our threads waited for a CPU the hog had: with two threads on a
-  // 2-CPU machine beside it, a good part of the sample (on a quiet one, well under 1 %).
+  // 2-CPU machine beside it, a good part of some samples (on a quiet one, well under 1 %). Not of
+  // most: where the test runs beside others, the scheduler may give the hog another CPU for
+  // much of the run (a CI run saw 13 of 20 samples wait nothing, and 7 wait 44-96 %).
   const MeasurementRecord& m = doc.measurements.front();
   ASSERT_EQ(m.samples_waited.size(), m.samples_s.size());
   std::vector<double> waited = m.samples_waited;
   std::sort(waited.begin(), waited.end());
   EXPECT_GE(waited.front(), 0);
   if (m.threads >= static_cast<int>(std::thread::hardware_concurrency())) {
-    EXPECT_GT(waited[waited.size() / 2], 0.05) << fmt::format("{}", fmt::join(waited, " "));
+    EXPECT_GT(waited.back(), 0.05) << fmt::format("{}", fmt::join(waited, " "));
   }
   EXPECT_EQ(flopbench({"run", "--wait-quiet=0", "--out", (dir_ / "never").string()}).status,
             kExitBadInput);
