@@ -5,6 +5,7 @@
 // with dlopen, so a build needs neither nvml.h nor a driver; where NVML is missing, nvidia-smi
 // is run instead.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -31,10 +32,14 @@ std::vector<std::string> clock_event_reason_names(std::uint64_t mask);
 // software or hardware thermal slowdown, power brake. Running at the power cap (sw_power_cap) is
 // not: it is how a busy data-centre GPU runs under dense GEMM (a lowered power limit is a health
 // fact, and a GPU slowed by it falls behind its siblings), and measurements note it apart
-// (kPowerCapReason). Idle, application and display clock settings and sync boost are not
+// (at_power_cap). Idle, application and display clock settings and sync boost are not
 // throttling, nor is a bit nvml.h does not define (unknown_0x...).
 bool is_throttling_reason(std::string_view name);
-inline constexpr std::string_view kPowerCapReason = "sw_power_cap";
+
+// Whether a reading shows the GPU at its power cap (sw_power_cap).
+inline bool at_power_cap(const GpuTelemetry& t) {
+  return std::ranges::find(t.clock_event_reasons, "sw_power_cap") != t.clock_event_reasons.end();
+}
 
 // Whether two PCI bus ids name the same device: CUDA writes "0000:17:00.0", nvidia-smi
 // "00000000:17:00.0". The domain is compared as a number, the rest case-insensitively.

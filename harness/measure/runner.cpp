@@ -322,8 +322,7 @@ std::string power_cap_note(const MeasurementRecord& r) {
   std::vector<std::string> findings;
   const auto scan = [&](const std::vector<GpuTelemetry>& readings, std::string_view when) {
     for (const auto& t : readings) {
-      if (std::ranges::find(t.clock_event_reasons, kPowerCapReason) != t.clock_event_reasons.end())
-        findings.push_back(fmt::format("{} ({})", t.device, when));
+      if (at_power_cap(t)) findings.push_back(fmt::format("{} ({})", t.device, when));
     }
   };
   scan(r.telemetry_before, "before");
