@@ -47,7 +47,8 @@ std::vector<fs::path> spec_dirs() {
 // GPU; where CUDA sees none but the health facts name one (a build without CUDA, a broken CUDA
 // install), keyed to the first that they name, so that its GPU criteria fail as not measured
 // rather than a CPU spec passing; on a machine without a GPU, the first keyed to no GPU at all
-// (cpu-only.csv).
+// (cpu-only.csv), unless the PCI bus lists NVIDIA GPUs that nothing sees (a driver that did not
+// load): then a spec of one criterion that the machine fails, its GPUs seen.
 SpecChoice auto_spec(const Environment& env) {
   const auto dirs = spec_dirs();
   const auto dir_it = std::find_if(dirs.begin(), dirs.end(), [](const fs::path& d) {
@@ -76,6 +77,34 @@ SpecChoice auto_spec(const Environment& env) {
       : unseen.empty() ? "GPU '" + first_gpu->name + "'"
                        : fmt::format("GPU '{}' named by {}; CUDA sees no GPU: {}", first_gpu->name,
                                      health_gpu_source(*env.health), no_gpu_reason(env.gpu));
+  if (!first_gpu) {
+    // A GPU machine whose driver is not loaded looks like a machine without a GPU to CUDA, NVML
+    // and nvidia-smi alike; the PCI bus still lists its GPUs. Judging it against the CPU spec
+    // would pass it, so it is held to having its GPUs seen, which it fails.
+    const HealthFact* on_bus = nullptr;
+    if (env.health) {
+      const auto it = env.health->host.find("pci.nvidia_gpus");
+      if (it != env.health->host.end()) on_bus = &it->second;
+    }
+    if (on_bus && on_bus->number && *on_bus->number > 0) {
+      const int count = static_cast<int>(*on_bus->number);
+      Criterion seen;
+      seen.metric = parse_metric("gpu.count");
+      seen.comparator = Comparator::ge;
+      seen.bound_value = count;
+      seen.bound_text = std::to_string(count);
+      seen.applies_to = "any";
+      seen.description = fmt::format(
+          "--spec auto: the PCI bus lists {} NVIDIA GPU(s) that neither CUDA nor the driver "
+          "sees, so no shipped spec can be chosen; every GPU must be seen (a CPU-only check "
+          "on such a machine needs --spec cpu-only.csv)",
+          count);
+      fmt::print("spec: auto -> none: the PCI bus lists {} NVIDIA GPU(s), and none is seen ({})\n",
+                 count, no_gpu_reason(env.gpu));
+      return {Spec{"auto", {std::move(seen)}},
+              fmt::format("auto: none ({} NVIDIA GPU(s) on the PCI bus, none seen)", count)};
+    }
+  }
   for (const auto& file : files) {
     Spec spec = read_spec(file);
     const auto patterns = spec_gpu_patterns(spec);

@@ -23,6 +23,7 @@ struct CompareOptions {
   std::vector<std::string> runs;             // A then B; with --against, A's runs
   std::vector<std::string> against;          // B's runs
   std::optional<double> fail_on_regression;  // percent
+  bool allow_missing = false;                // a measurement B lacks is no regression
 };
 
 std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
@@ -48,13 +49,21 @@ int compare_command(const CompareOptions& opt) {
              compare_text(result));
   if (!opt.fail_on_regression) return kExitOk;
   const auto slower = regressions(result, *opt.fail_on_regression);
-  if (slower.empty()) return kExitOk;
-  fmt::print(stderr, "flopbench: {} measurement(s) significantly slower by more than {:g}%:\n",
-             slower.size(), *opt.fail_on_regression);
+  const auto lost = lost_measurements(result, !opt.allow_missing);
+  if (slower.empty() && lost.empty()) return kExitOk;
+  if (!slower.empty()) {
+    fmt::print(stderr, "flopbench: {} measurement(s) significantly slower by more than {:g}%:\n",
+               slower.size(), *opt.fail_on_regression);
+  }
   for (const auto* c : slower) {
     fmt::print(stderr, "  {}, {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),
                to_string(c->b->precision), (c->judgement.time_ratio - 1) * 100);
   }
+  if (!lost.empty()) {
+    fmt::print(stderr, "flopbench: {} measurement(s) that passed in A did not pass in B{}:\n",
+               lost.size(), opt.allow_missing ? "" : " or are not in B");
+  }
+  for (const auto& l : lost) fmt::print(stderr, "  {}\n", l);
   return kExitFailures;
 }
 
@@ -73,9 +82,13 @@ Command add_compare_command(CLI::App& app) {
                   "the noise between runs")
       ->type_name("B.json ...");
   cmd->add_option("--fail-on-regression", opt->fail_on_regression,
-                  "exit 1 when a measurement is significantly slower by more than PCT percent")
+                  "exit 1 when a measurement is significantly slower by more than PCT percent, or "
+                  "passed in A and did not pass in B, or is not in B")
       ->check(CLI::NonNegativeNumber)
       ->type_name("PCT");
+  cmd->add_flag("--allow-missing", opt->allow_missing,
+                "with --fail-on-regression: a measurement that passed in A and that B does not "
+                "have is no regression (B measured less)");
   return {cmd, [opt](const std::vector<std::string>&) { return compare_command(*opt); }};
 }
 

@@ -12,26 +12,12 @@
 namespace flopbench {
 namespace {
 
-std::string measured_text(const CriterionVerdict& v) {
-  if (!v.measured) return "-";
-  if (v.unit.empty()) return fmt::format("{}", *v.measured);
-  return v.unit == "%" ? short_number(*v.measured) + "%"
-                       : fmt::format("{} {}", short_number(*v.measured), v.unit);
-}
-
 std::string bound_cell(const CriterionVerdict& v) {
   if (!v.bound) return fmt::format("{} {}", v.comparator, v.bound_text);
-  const std::string resolved = v.unit.empty() ? fmt::format("{}", *v.bound)
-                               : v.unit == "%"
-                                   ? short_number(*v.bound) + "%"
-                                   : fmt::format("{} {}", short_number(*v.bound), v.unit);
   // An absolute bound reads the same resolved; the others say what they were relative to.
   const bool relative = v.bound_text.find('*') != std::string::npos;
-  return fmt::format("{} {}{}", v.comparator, resolved, relative ? " (" + v.bound_text + ")" : "");
-}
-
-std::string margin_text(const CriterionVerdict& v) {
-  return v.margin_percent ? fmt::format("{:+.1f}%", *v.margin_percent) : "-";
+  return fmt::format("{} {}{}", v.comparator, verdict_texts(v).bound,
+                     relative ? " (" + v.bound_text + ")" : "");
 }
 
 struct Counts {
@@ -67,8 +53,9 @@ Table verdict_table(const AcceptanceResult& r, bool with_description) {
   if (with_description) t.columns.push_back({"Description"});
   t.columns.push_back({"Reason"});
   for (const auto& v : r.criteria) {
-    std::vector<std::string> row = {std::string(to_string(v.verdict)), v.metric, measured_text(v),
-                                    bound_cell(v), margin_text(v)};
+    const VerdictTexts texts = verdict_texts(v);
+    std::vector<std::string> row = {std::string(to_string(v.verdict)), v.metric, texts.measured,
+                                    bound_cell(v), texts.margin};
     if (with_description) row.push_back(v.description);
     row.push_back(v.reason);
     t.rows.push_back(std::move(row));
@@ -120,8 +107,8 @@ JunitSuite junit_testsuite(const AcceptanceResult& result, std::string_view name
   for (const auto& v : result.criteria) {
     const std::string case_name = fmt::format("{} {} {}", v.metric, v.comparator, v.bound_text);
     const std::string detail =
-        v.measured ? fmt::format("measured {}, bound {}{}{}", measured_text(v), bound_cell(v),
-                                 v.reason.empty() ? "" : ": ", v.reason)
+        v.measured ? fmt::format("measured {}, bound {}{}{}", verdict_texts(v).measured,
+                                 bound_cell(v), v.reason.empty() ? "" : ": ", v.reason)
                    : fmt::format("{} (bound {})", v.reason, bound_cell(v));
     cases +=
         fmt::format("    <testcase classname=\"flopbench.acceptance\" name=\"{}\" time=\"0\">\n",

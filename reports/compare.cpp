@@ -204,6 +204,11 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
     }
     Comparison c{&ra, rb, 0, 0, {}};
     const auto runs_a = in_runs(a, ra), runs_b = in_runs(b, ra);
+    const auto passes = [](const MeasurementRecord* r) { return passed(*r); };
+    if (const auto failed = std::find_if_not(runs_b.begin(), runs_b.end(), passes);
+        failed != runs_b.end() && std::all_of(runs_a.begin(), runs_a.end(), passes)) {
+      c.broken = fmt::format("{}: {}", to_string((*failed)->disposition), (*failed)->reason);
+    }
     if (const std::string why = unfit(runs_a, runs_b); !why.empty()) {
       c.judgement.reason = why;
       if (passed(ra)) c.a_median = median_time(ra);
@@ -249,6 +254,24 @@ std::vector<const Comparison*> regressions(const CompareResult& result, double p
     }
   }
   return out;
+}
+
+std::vector<std::string> lost_measurements(const CompareResult& result, bool lacking) {
+  std::vector<std::string> lost;
+  for (const auto& c : result.matched) {
+    if (!c.broken.empty()) {
+      lost.push_back(fmt::format("{}, {}: {} in B", strip_terminal_controls(where(*c.a)),
+                                 to_string(c.a->precision), strip_terminal_controls(c.broken)));
+    }
+  }
+  if (!lacking) return lost;
+  for (const MeasurementRecord* r : result.only_a) {
+    if (passed(*r)) {
+      lost.push_back(fmt::format("{}, {}: not in B", strip_terminal_controls(where(*r)),
+                                 to_string(r->precision)));
+    }
+  }
+  return lost;
 }
 
 std::string compare_text(const CompareResult& result, const CompareRule& rule) {

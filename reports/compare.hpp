@@ -74,7 +74,7 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
 // The verdict on replicates: the median time of each run of A and of B (at least two each).
 // "same" within the noise the runs show; beyond it, faster or slower when every run of B is
 // faster (or slower) than every run of A; otherwise inconclusive. So few runs that such a
-// separation is likely by chance (2 / C(a + b, a) >= alpha: fewer than 4 and 4, or 3 and 5) do
+// separation is likely by chance (2 / C(a + b, a) >= alpha: 2 against up to 7, 3 against 3 or 4) do
 // not show the noise between runs, and `one_run_floor` is the least noise then.
 Judgement judge_replicates(std::span<const double> a_medians, std::span<const double> b_medians,
                            double one_run_floor, const CompareRule& rule = {});
@@ -86,6 +86,9 @@ struct Comparison {
   const MeasurementRecord* b = nullptr;  // in the first run of B
   double a_median = 0, b_median = 0;     // median time; over runs, the median of their medians
   Judgement judgement;  // inconclusive, with the reason, unless it passed in every run
+  // Passed in every run of A and not in some run of B (a wrong answer, an error): how that
+  // run of B ended, "incorrect: <why>"; "" otherwise.
+  std::string broken;
 };
 
 struct CompareResult {
@@ -110,5 +113,11 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule = 
 
 // Measurements judged slower whose median time grew by more than `percent`.
 std::vector<const Comparison*> regressions(const CompareResult& result, double percent);
+
+// Measurements that passed in A and that B broke (`Comparison::broken`) or lacks, each as
+// "<where>, <precision>: <what became of it in B>"; what `--fail-on-regression` fails on besides
+// slowdowns
+// (`lacking`: whether a measurement B lacks counts).
+std::vector<std::string> lost_measurements(const CompareResult& result, bool lacking);
 
 }  // namespace flopbench

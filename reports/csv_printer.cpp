@@ -29,7 +29,8 @@ std::string csv_row(const std::vector<std::string>& cells) {
 
 std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
   std::string out =
-      "workload,display_name,implementation,device,precision,problem,m,n,k,disposition,reason,"
+      "workload,display_name,implementation,device,precision,timing,problem,m,n,k,disposition,"
+      "reason,"
       "threads,samples,median_s,min_s,max_s,mean_s,stddev_s,cv,gflops,gbytes_per_s,peak_gflops,"
       "percent_of_peak,stopping_rule,verification_error_ratio\n";
   for (const auto& r : doc.measurements) {
@@ -41,6 +42,7 @@ std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
                                             r.implementation,
                                             r.device.label(),
                                             std::string(to_string(r.precision)),
+                                            r.timing,
                                             r.problem.label(),
                                             fmt::format("{}", r.problem.m),
                                             fmt::format("{}", r.problem.n),

@@ -49,8 +49,10 @@ std::string metric_key(const MeasurementRecord& r) {
   const std::string device = r.device.machine_aggregate() ? r.device.label()
                              : r.device.on_gpu()          ? "gpu"
                                                           : "cpu";
-  return fmt::format("{}.{}.{} {}", device, metric_name(r.workload, r.precision), r.implementation,
-                     r.problem.label());
+  // A sweep's end-to-end timings of a measurement compare only with their own kind.
+  return fmt::format("{}.{}.{} {}{}", device, metric_name(r.workload, r.precision),
+                     r.implementation, r.problem.label(),
+                     end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing));
 }
 
 // "a: 3 nodes; b: node-4" for each distinct value of `key` among the reporting nodes.

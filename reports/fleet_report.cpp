@@ -232,7 +232,7 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
   out += "\n## Outliers\n\n";
   out += a.outliers.empty() ? "None.\n" : outliers_table(a).markdown();
   out += "\n## Fleet medians\n\n" + medians_table(a).markdown();
-  return out;
+  return without_raw_html(out);
 }
 
 std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {

@@ -143,6 +143,38 @@ std::string short_number(double v) {
   return fmt::format("{:.{}f}", v, decimals);
 }
 
+std::string without_raw_html(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) out += c == '<' ? std::string("&lt;") : std::string(1, c);
+  return out;
+}
+
+VerdictTexts verdict_texts(const CriterionVerdict& v) {
+  const auto text = [&](const std::optional<double>& x, int more) -> std::string {
+    if (!x) return "-";
+    if (v.unit.empty() || !std::isfinite(*x)) return fmt::format("{}", *x);
+    const double a = std::fabs(*x);
+    const int decimals = (a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3) + more;
+    const std::string number = fmt::format("{:.{}f}", *x, decimals);
+    return v.unit == "%" ? number + "%" : number + " " + v.unit;
+  };
+  VerdictTexts t;
+  for (int more = 0; more <= 6; ++more) {
+    t.measured = text(v.measured, more);
+    t.bound = text(v.bound, more);
+    if (t.measured != t.bound || !v.measured || !v.bound || *v.measured == *v.bound) break;
+  }
+  if (v.margin_percent) {
+    const double m = *v.margin_percent;
+    t.margin =
+        m != 0 && std::fabs(m) < 0.05 ? fmt::format("{:+.1g}%", m) : fmt::format("{:+.1f}%", m);
+  } else {
+    t.margin = "-";
+  }
+  return t;
+}
+
 std::string duration(double s) {
   const double a = std::fabs(s);
   if (a >= 1 || a == 0 || !std::isfinite(s)) return short_number(s) + " s";

@@ -29,7 +29,11 @@ inline bool bandwidth_bound(const MeasurementRecord& r) {
   return r.workload_info().bound == Bound::bandwidth;
 }
 
-inline auto problem_order(const Problem& p) { return std::tuple(p.m, p.n, p.k); }
+// Smaller problems first: by the work (M·N·K; a vector's length), then by shape.
+inline auto problem_order(const Problem& p) {
+  const double work = p.is_matrix() ? double(p.m) * double(p.n) * double(p.k) : double(p.n);
+  return std::tuple(work, p.m, p.n, p.k);
+}
 
 struct Throughput {
   double value;
@@ -92,6 +96,19 @@ std::string result_text(const MeasurementRecord& r);
 
 // At least three significant digits, never in exponent notation: 66908, 512, 51.2, 5.12, 0.512.
 std::string short_number(double v);
+
+// Markdown renders raw HTML, and the text of a Markdown output comes from results files: a
+// "<script>" in a reason or a host name must show as text, so every '<' becomes "&lt;". (Inside a
+// code span the entity shows as written, a fair price: a command line with '<' is rare.)
+std::string without_raw_html(std::string_view s);
+
+// A criterion's measured value and resolved bound as a verdict table shows them ("2517 GB/s",
+// "2.51%", a count as "2"; "-" when absent): short numbers, with as many more decimals as it
+// takes for two different values not to read the same. And its margin ("+3.2%", "-0.004%").
+struct VerdictTexts {
+  std::string measured, bound, margin;
+};
+VerdictTexts verdict_texts(const CriterionVerdict& v);
 // A time with a unit that keeps it readable: "2.50 ms", "20.0 µs".
 std::string duration(double s);
 // "1678 GFLOP/s", or "-".

@@ -58,10 +58,17 @@ json google_benchmark_context(const ResultsDocument& doc) {
 // the samples of one run as independent, which they are not (docs/methodology.md, "Comparing
 // runs"). One row per measurement also keeps the file, and the memory to make it, independent of
 // the sample count.
+// "gemm/cublas/gpu0/fp32", and a sweep's end-to-end timing after it ("…/end_to_end_pinned"), so
+// that every measurement has a name of its own.
+std::string google_benchmark_family(const MeasurementRecord& r) {
+  return fmt::format("{}/{}/{}/{}{}", r.workload, r.implementation, r.device,
+                     to_string(r.precision),
+                     end_to_end_text(r.timing).empty() ? "" : "/" + r.timing);
+}
+
 void add_google_benchmark_rows(const MeasurementRecord& r, int family, int instance,
                                json& benchmarks) {
-  const std::string name = fmt::format("{}/{}/{}/{}/{}", r.workload, r.implementation, r.device,
-                                       to_string(r.precision), r.problem.label());
+  const std::string name = fmt::format("{}/{}", google_benchmark_family(r), r.problem.label());
   const auto n = r.samples_s.size();
   // cpu_time is the host's view of the same sample (for GPU work, the launching thread's wall
   // time); a document without one per sample falls back to the sample itself.
@@ -125,9 +132,8 @@ std::string GoogleBenchmarkPrinter::do_print(const ResultsDocument& doc) const {
   json benchmarks = json::array();
   for (const auto& r : doc.measurements) {
     if (!passed(r) || r.samples_s.empty()) continue;
-    const std::string family =
-        fmt::format("{}/{}/{}/{}", r.workload, r.implementation, r.device, to_string(r.precision));
-    auto [it, inserted] = families.try_emplace(family, static_cast<int>(families.size()), 0);
+    auto [it, inserted] =
+        families.try_emplace(google_benchmark_family(r), static_cast<int>(families.size()), 0);
     add_google_benchmark_rows(r, it->second.first, it->second.second++, benchmarks);
   }
   const json out = {{"context", google_benchmark_context(doc)}, {"benchmarks", benchmarks}};

@@ -289,14 +289,12 @@ std::string acceptance_section(const AcceptanceResult& a) {
       "<code>{}</code> at {}.</p>\n",
       a.passed ? "pass" : "fail", a.passed ? "Accepted" : "Not accepted", a.criteria.size(),
       html_escape(a.spec), html_escape(or_unknown(a.checked_utc)));
-  const auto value = [](const std::optional<double>& v, const std::string& unit) {
-    return v ? fmt::format("{} {}", short_number(*v), unit) : std::string("-");
-  };
   out +=
       "<table>\n<thead><tr><th>Criterion</th><th>Requirement</th><th class=\"num\">Measured</th>"
       "<th class=\"num\">Bound</th><th class=\"num\">Margin</th><th>Severity</th><th>Verdict</th>"
       "<th>Reason</th></tr></thead>\n<tbody>\n";
   for (const auto& c : a.criteria) {
+    const VerdictTexts texts = verdict_texts(c);
     out += fmt::format(
         "<tr><td><code>{}</code>{}</td><td>{} {}</td><td class=\"num\">{}</td><td "
         "class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td>"
@@ -305,10 +303,9 @@ std::string acceptance_section(const AcceptanceResult& a) {
         c.description.empty()
             ? ""
             : "<br><span class=\"note\">" + html_escape(c.description) + "</span>",
-        html_escape(c.comparator), html_escape(c.bound_text),
-        html_escape(value(c.measured, c.unit)), html_escape(value(c.bound, c.unit)),
-        html_escape(percent(c.margin_percent)), to_string(c.severity), verdict_class(c.verdict),
-        to_string(c.verdict), html_escape(c.reason));
+        html_escape(c.comparator), html_escape(c.bound_text), html_escape(texts.measured),
+        html_escape(texts.bound), html_escape(texts.margin), to_string(c.severity),
+        verdict_class(c.verdict), to_string(c.verdict), html_escape(c.reason));
   }
   return out + "</tbody>\n</table>\n";
 }

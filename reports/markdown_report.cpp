@@ -15,16 +15,6 @@
 namespace flopbench {
 namespace {
 
-// Markdown renders raw HTML, and the text above comes from a results file: a "<script>" in a
-// reason must show as text. (Inside a code span the entity shows as written, a fair price: a
-// command line or compiler flags with '<' are rare.)
-std::string without_raw_html(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) out += c == '<' ? std::string("&lt;") : std::string(1, c);
-  return out;
-}
-
 // An inline code span that survives backticks in its text.
 std::string code(std::string_view s) {
   std::size_t longest = 0, run = 0;

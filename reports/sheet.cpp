@@ -328,7 +328,7 @@ std::string peak_section(const SheetFigures& figures, const Labels& l) {
         "class=\"num\">{}</td></tr>\n",
         html_escape(device), precision_name(f.precision, l), tflops(f.measured_gflops, l),
         f.theoretical_gflops ? significant(*f.theoretical_gflops / 1000) : std::string(l.unknown),
-        pct ? fmt::format("{:.0f}%", *pct) : "-");
+        percent(pct));  // as report.md has it: a whole percent would round 99.5 up to 100
     if (!detail.empty()) {
       out += fmt::format("<tr><td></td><td colspan=\"4\" class=\"note\">{}</td></tr>\n",
                          html_escape(detail));

@@ -21,6 +21,7 @@
 #include "reports/acceptance/judge.hpp"
 #include "reports/acceptance/spec.hpp"
 #include "reports/acceptance_report.hpp"
+#include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
@@ -421,6 +422,77 @@ TEST(AcceptanceJudge, WhatWasNotMeasuredNeverPasses) {
   EXPECT_FALSE(r.passed);
 }
 
+// A run that was interrupted, or died, lacks what it did not reach: its metrics would read a
+// smaller problem (here 256 where the run was to reach 1024), so the run itself fails.
+TEST(AcceptanceJudge, AnUnfinishedRunFailsHoweverGoodItsFigures) {
+  ResultsDocument doc = cpu_document();
+  const std::string rows = "cpu.sgemm.openblas.gflops,>=,1 GFLOP/s,,fail,any,\n";
+  const AcceptanceResult whole = check(rows, doc);
+  EXPECT_TRUE(whole.passed);
+  EXPECT_EQ(verdict_of(whole, "run.complete").verdict, Verdict::pass);
+
+  doc.run.finished_utc = "";  // killed: the file is as its last write left it
+  const AcceptanceResult died = check(rows, doc);
+  EXPECT_EQ(verdict_of(died, "cpu.sgemm.openblas.gflops").verdict, Verdict::pass);
+  const auto& complete = verdict_of(died, "run.complete");
+  EXPECT_EQ(complete.verdict, Verdict::fail);
+  EXPECT_EQ(complete.measured, 0);
+  EXPECT_NE(complete.reason.find("the run did not finish"), std::string::npos) << complete.reason;
+  EXPECT_FALSE(died.passed);
+
+  doc.run.finished_utc = "2026-11-23T19:00:03Z";
+  doc.run.interrupted = true;
+  const AcceptanceResult stopped = check(rows, doc);
+  EXPECT_NE(verdict_of(stopped, "run.complete").reason.find("interrupted"), std::string::npos);
+  EXPECT_FALSE(stopped.passed);
+  // A spec row on the metric replaces the built-in one, as for the other run facts.
+  const AcceptanceResult tolerated = check(rows + "run.complete,==,1,,warn,any,\n", doc);
+  EXPECT_TRUE(tolerated.passed);
+  EXPECT_EQ(verdict_of(tolerated, "run.complete").verdict, Verdict::warn);
+}
+
+// The largest problem is the one with the most work, not the longest first dimension.
+TEST(AcceptanceJudge, TheLargestProblemIsTheMostWork) {
+  ResultsDocument doc = cpu_document();
+  MeasurementRecord skinny = record("gemm", "openblas", "cpu", Precision::fp32, 64, 30);
+  skinny.problem = Problem::matrix(4096, 64, 64);
+  MeasurementRecord cube = record("gemm", "openblas", "cpu", Precision::fp32, 2048, 900);
+  doc.measurements.push_back(skinny);
+  doc.measurements.push_back(cube);
+  const AcceptanceResult r = check("cpu.sgemm.openblas.gflops,>=,500 GFLOP/s,,fail,any,\n", doc);
+  const auto& v = verdict_of(r, "cpu.sgemm.openblas.gflops");
+  EXPECT_EQ(v.verdict, Verdict::pass) << v.reason;
+  EXPECT_EQ(v.measured, 900);
+}
+
+// A miss by less than the table's usual digits shows: the measured value and the bound never
+// read the same in a verdict table.
+TEST(AcceptanceOutput, AMissIsNeverPrintedAsEqualNumbers) {
+  CriterionVerdict v;
+  v.unit = "GB/s";
+  v.measured = 2512.3;
+  v.bound = 2512.5;
+  v.margin_percent = (2512.3 - 2512.5) / 2512.5 * 100;
+  const VerdictTexts t = verdict_texts(v);
+  EXPECT_EQ(t.measured, "2512.3 GB/s");
+  EXPECT_EQ(t.bound, "2512.5 GB/s");
+  EXPECT_EQ(t.margin, "-0.008%");
+  v.measured = 2600;  // a clear pass: the usual digits
+  v.bound = 2512.4;
+  EXPECT_EQ(verdict_texts(v).measured, "2600 GB/s");
+  EXPECT_EQ(verdict_texts(v).bound, "2512 GB/s");
+  v.unit = "%";
+  v.measured = 2.514;
+  v.bound = 2.5137;
+  EXPECT_EQ(verdict_texts(v).measured, "2.5140%");
+  EXPECT_EQ(verdict_texts(v).bound, "2.5137%");
+  v.unit = "";  // a count
+  v.measured = 2;
+  v.bound = 0;
+  EXPECT_EQ(verdict_texts(v).measured, "2");
+  EXPECT_EQ(verdict_texts(v).bound, "0");
+}
+
 // A machine whose GPU NVML names but CUDA does not see (a build without CUDA, a broken CUDA
 // install): the rows keyed to that GPU apply, and what they measure on it is missing.
 ResultsDocument unseen_gpu_document(const std::string& name) {
@@ -606,7 +678,7 @@ TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
   // One GPU has no sibling: no built-in rule, and an explicit one passes saying why.
   const ResultsDocument single = h100_document(1);
   const AcceptanceResult one = check("gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n", single);
-  EXPECT_EQ(one.criteria.size(), 3u);  // the row and the two run.* built-ins
+  EXPECT_EQ(one.criteria.size(), 4u);  // the row and the three run.* built-ins
   const AcceptanceResult explicit_one =
       check("gpu.sgemm.cublas.tflops,>=,0.9 * siblings,,fail,any,\n", single);
   EXPECT_EQ(explicit_one.criteria.front().verdict, Verdict::pass);
@@ -659,7 +731,7 @@ TEST(AcceptanceOutput, JUnitIsWellFormedWithOneTestcasePerCriterion) {
       doc);
   const AcceptanceResult& r = *doc.acceptance;
   // Per GPU: SGEMM, STREAM and a built-in sibling rule for each; then gpu.count and run.*.
-  EXPECT_EQ(r.criteria.size(), 11u);
+  EXPECT_EQ(r.criteria.size(), 12u);
   const std::string xml = AcceptanceJunitPrinter("node7 <&>").print(doc);
   ASSERT_TRUE(well_formed(xml, dir.path())) << xml;
   EXPECT_EQ(occurrences(xml, "<testcase "), int(r.criteria.size()));
@@ -783,7 +855,7 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
   const Outcome ok = flopbench({"check", "--spec", pass.string(), "--results", results.string(),
                                 "--junit", (dir_.path() / "junit.xml").string()});
   EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
-  EXPECT_NE(ok.out.find("PASS: 3 criteria, 3 passed, 0 failed, 0 warned"), std::string::npos)
+  EXPECT_NE(ok.out.find("PASS: 4 criteria, 4 passed, 0 failed, 0 warned"), std::string::npos)
       << ok.out;
   // The measurements are untouched; the verdict is added.
   json after = json::parse(read_text(results));
@@ -966,6 +1038,28 @@ TEST_F(Check, AutoPicksTheShippedSpecOfTheGpu) {
       flopbench({"check", "--spec", "auto", "--results", write_results(cpu_document()).string()});
   EXPECT_NE(cpu.out.find("cpu-only.csv (for a machine without a GPU)"), std::string::npos)
       << cpu.out << cpu.err;
+
+  // A GPU machine whose driver did not load: nothing sees a GPU, but the PCI bus lists eight.
+  // Judged against the CPU spec it would pass; it fails, its GPUs unseen.
+  ResultsDocument no_driver = cpu_document();
+  no_driver.environment.health = MachineHealth{};
+  no_driver.environment.health->gpu_unknown = "NVML: not found; nvidia-smi: not found";
+  no_driver.environment.health->host["pci.nvidia_gpus"] = HealthFact::of(8);
+  const Outcome dark =
+      flopbench({"check", "--spec", "auto", "--results", write_results(no_driver, "d").string()});
+  EXPECT_EQ(dark.status, 1) << dark.out << dark.err;
+  EXPECT_NE(dark.out.find("spec: auto -> none: the PCI bus lists 8 NVIDIA GPU(s), and none is "
+                          "seen (no NVIDIA driver is installed or loaded)"),
+            std::string::npos)
+      << dark.out;
+  EXPECT_NE(dark.out.find("gpu.count"), std::string::npos) << dark.out;
+  EXPECT_EQ(dark.out.find("cpu-only.csv"), std::string::npos) << dark.out;
+  // With none on the bus either, it is a CPU machine.
+  no_driver.environment.health->host["pci.nvidia_gpus"] = HealthFact::of(0);
+  EXPECT_NE(
+      flopbench({"check", "--spec", "auto", "--results", write_results(no_driver, "c").string()})
+          .out.find("cpu-only.csv (for a machine without a GPU)"),
+      std::string::npos);
 
   ResultsDocument unknown = h100_document(1);
   unknown.environment.gpu.devices[0].name = "NVIDIA GeForce RTX 4090";

@@ -52,6 +52,7 @@ ResultsDocument measured_document() {
   sel.sizes = parse_sizes("4096");
   ResultsDocument doc;
   doc.environment = cpu_only_environment();
+  doc.run.finished_utc = "2026-12-01T00:00:00Z";
   for (const auto& req : plan_measurements(sel, doc.environment)) {
     doc.measurements.push_back(
         measure(req, settings_for(Profile::quick, testing::fresh_seed()), doc.environment));
@@ -88,7 +89,7 @@ TEST(Extension, MeasuredVerifiedAndInEveryReport) {
     EXPECT_NE(printer->print(sweep).find("extension-dot"), std::string::npos)
         << printer->file_name();
   }
-  EXPECT_NE(CsvPrinter().print(doc).find("dot,dot,extension-dot,cpu,fp32,4096,"),
+  EXPECT_NE(CsvPrinter().print(doc).find("dot,dot,extension-dot,cpu,fp32,host_real_time,4096,"),
             std::string::npos);
 }
 

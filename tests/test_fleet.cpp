@@ -2,11 +2,13 @@
 // missing and bad nodes), the fleet record, its reports, the fleet check and its JUnit XML, and
 // the commands end to end through the built binary.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -150,6 +152,7 @@ ResultsDocument node(const std::string& host, std::optional<int> rank, double cp
   doc.environment.flopbench_version = "0.1.0";
   doc.environment.git_commit = "abc";
   doc.run.profile = "quick";
+  doc.run.finished_utc = "2026-01-01T00:00:00Z";
   if (rank) doc.run.launch = {"openmpi", "9", rank, 0, std::nullopt, 4};
   doc.measurements.push_back(sgemm(DeviceRef::cpu(), cpu_gflops));
   for (std::size_t i = 0; i < gpu_gflops.size(); ++i) {
@@ -199,6 +202,28 @@ TEST(FleetMerge, FlagsTheSlowNodeAndGpuWithMetricAndDeviation) {
   ASSERT_NE(slow_gpu, nullptr);
   EXPECT_EQ(slow_gpu->metric->name, "gpu.sgemm.cublas 256x256x256");
   EXPECT_EQ(slow_gpu->metric->values.size(), 10u);
+}
+
+// A sweep's end-to-end timing of a GPU measurement is far slower than its device time: pooled
+// with it, every node's end-to-end figure would be an outlier of a healthy fleet.
+TEST(FleetMerge, EndToEndTimingsAreMetricsOfTheirOwn) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 5; ++i) {
+    ResultsDocument doc = node(fmt::format("node-{}", i), std::nullopt, 100, {1000});
+    MeasurementRecord pinned = sgemm(DeviceRef::gpu({0}), 150);
+    pinned.timing = "end_to_end_pinned";
+    doc.measurements.push_back(pinned);
+    inputs.push_back(write_node(tmp.path(), doc, fmt::format("n{}", i)));
+  }
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_TRUE(a.outliers.empty());
+  std::set<std::string> names;
+  for (const auto& m : a.metrics) names.insert(m.name);
+  EXPECT_TRUE(names.contains("gpu.sgemm.cublas 256x256x256, end to end from pinned host memory"))
+      << fmt::format("{}", fmt::join(names, "; "));
+  EXPECT_TRUE(names.contains("gpu.sgemm.cublas 256x256x256"));
 }
 
 TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
@@ -389,12 +414,12 @@ TEST(FleetCheck, JunitHasATestsuitePerNodeAndTheFleet) {
     EXPECT_NE(xml.find("<testsuite name=\"" + suite + "\""), std::string::npos) << suite;
   }
   EXPECT_NE(xml.find("<testsuite name=\"node-9\" tests=\"1\" failures=\"1\""), std::string::npos);
-  EXPECT_NE(xml.find("<testsuite name=\"node-0 rank 0\" tests=\"3\" failures=\"0\""),
+  EXPECT_NE(xml.find("<testsuite name=\"node-0 rank 0\" tests=\"4\" failures=\"0\""),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("<testsuite name=\"node-3 rank 3\" tests=\"3\" failures=\"1\""),
+  EXPECT_NE(xml.find("<testsuite name=\"node-3 rank 3\" tests=\"4\" failures=\"1\""),
             std::string::npos);
-  EXPECT_NE(xml.find("<testsuites name=\"flopbench check\" tests=\"17\" failures=\"5\""),
+  EXPECT_NE(xml.find("<testsuites name=\"flopbench check\" tests=\"21\" failures=\"5\""),
             std::string::npos)
       << xml.substr(0, 200);
 }
@@ -412,6 +437,14 @@ TEST(FleetReport, EveryFileShowsNodesOutliersAndTheDeadNode) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("## Fleet criteria"), std::string::npos);
+  // Host names and versions come from the results files: no raw HTML reaches Markdown.
+  TempDir odd;
+  const fs::path bad =
+      write_node(odd.path(), node("<img src=x onerror=alert(1)>", std::nullopt, 100), "n0");
+  const std::string odd_md =
+      FleetMarkdownPrinter().print(merge_results({bad}, std::nullopt, {}, 10, "T"));
+  EXPECT_EQ(odd_md.find("<img"), std::string::npos) << odd_md;
+  EXPECT_NE(odd_md.find("&lt;img src=x"), std::string::npos) << odd_md;
 
   const std::string csv = FleetCsvPrinter().print(fleet);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6);  // header, four nodes, node-9

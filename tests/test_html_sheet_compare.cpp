@@ -637,6 +637,13 @@ TEST(Compare, MatchesAndSummarises) {
   EXPECT_NE(text.find("+80.0%"), std::string::npos);
   EXPECT_NE(text.find("only in A:\n  sum omp on cpu, 4194304, fp32 (passed)"), std::string::npos);
   EXPECT_NE(text.find("0 faster, 1 slower, 10 same, 5 inconclusive"), std::string::npos) << text;
+  // The failed measurement broke; the missing one is lost only when B must have it.
+  EXPECT_EQ(r.matched[5].broken, "failed: out of memory");
+  EXPECT_EQ(lost_measurements(r, true).size(), 2u);
+  EXPECT_EQ(lost_measurements(r, false).size(), 1u);
+  // Backwards, B fixed what A broke, and A's extra dot is not in B.
+  EXPECT_EQ(lost_measurements(compare_results(b, a), true),
+            std::vector<std::string>{"dot omp on cpu, 16777216, fp64: not in B"});
 }
 
 // A contended measurement's time is partly a co-tenant's: never a verdict.
@@ -702,10 +709,28 @@ TEST(Commands, CompareExitStatus) {
   EXPECT_NE(strict.err.find("SGEMM omp on cpu, 256x256x256, fp32: median time +80.0%"),
             std::string::npos)
       << strict.err;
-  EXPECT_EQ(
-      testing::run_flopbench({"compare", a, b, "--fail-on-regression", "90"}, dir.path() / "3")
-          .status,
-      0);
+  // Beyond the slowdown, B broke one measurement and lacks another: both fail the gate.
+  const auto broken =
+      testing::run_flopbench({"compare", a, b, "--fail-on-regression", "90"}, dir.path() / "3");
+  EXPECT_EQ(broken.status, 1);
+  EXPECT_EQ(broken.err.find("significantly slower"), std::string::npos) << broken.err;
+  EXPECT_NE(broken.err.find("2 measurement(s) that passed in A did not pass in B or are not in B"),
+            std::string::npos)
+      << broken.err;
+  EXPECT_NE(broken.err.find("fp64: failed: out of memory in B"), std::string::npos) << broken.err;
+  EXPECT_NE(broken.err.find("sum omp on cpu, 4194304, fp32: not in B"), std::string::npos)
+      << broken.err;
+  const auto less = testing::run_flopbench(
+      {"compare", a, b, "--fail-on-regression", "90", "--allow-missing"}, dir.path() / "5");
+  EXPECT_EQ(less.status, 1);
+  EXPECT_EQ(less.err.find("not in B"), std::string::npos) << less.err;
+  // What passed in both and is within the bound passes the gate.
+  write_file_atomically(dir.path() / "c.json", JsonPrinter().print(base_document()));
+  EXPECT_EQ(testing::run_flopbench(
+                {"compare", a, (dir.path() / "c.json").string(), "--fail-on-regression", "0"},
+                dir.path() / "6")
+                .status,
+            0);
   const auto missing =
       testing::run_flopbench({"compare", a, (dir.path() / "none.json").string()}, dir.path() / "4");
   EXPECT_EQ(missing.status, 2);

@@ -47,6 +47,14 @@ TEST(InventoryPci, DeviceIdFromSysfs) {
   EXPECT_EQ(read_pci_device_id(root, "0000:99:00.0"), "");           // no such device
 }
 
+// NVIDIA's display and 3D controllers count, whether a driver sees them or not; its bridges
+// (NVSwitch) and other vendors' GPUs do not.
+TEST(InventoryPci, CountsNvidiaGpusOnTheBus) {
+  const auto root = std::filesystem::path(FLOPBENCH_TEST_DATA_DIR) / "sysfs-pci";
+  EXPECT_EQ(count_pci_nvidia_gpus(root), 2);  // the 3D controller at 1a and the VGA one at b3
+  EXPECT_EQ(count_pci_nvidia_gpus(root / "none"), std::nullopt);
+}
+
 TEST(InventoryCpuinfo, IntelIceLake) {
   const CpuInventory cpu = parse_cpuinfo(sample("cpuinfo-intel-icelake.txt"));
   EXPECT_EQ(cpu.model, "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz");

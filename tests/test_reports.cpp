@@ -684,18 +684,18 @@ TEST(ReportsGolden, ConsoleSummary) {
 TEST(ReportsCsv, ParsesBackWithAStandardReader) {
   const ResultsDocument doc = test_document();
   const std::string text = CsvPrinter().print(doc);
-  io::CSVReader<25, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(
+  io::CSVReader<26, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(
       "results.csv", text.data(), text.data() + text.size());
   in.read_header(io::ignore_no_column, "workload", "display_name", "implementation", "device",
                  "precision", "problem", "m", "n", "k", "disposition", "reason", "threads",
                  "samples", "median_s", "min_s", "max_s", "mean_s", "stddev_s", "cv", "gflops",
                  "gbytes_per_s", "peak_gflops", "percent_of_peak", "stopping_rule",
-                 "verification_error_ratio");
-  std::vector<std::string> c(25);
+                 "verification_error_ratio", "timing");
+  std::vector<std::string> c(26);
   std::size_t rows = 0;
   while (in.read_row(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
                      c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22],
-                     c[23], c[24])) {
+                     c[23], c[24], c[25])) {
     ASSERT_LT(rows, doc.measurements.size());
     const auto& r = doc.measurements[rows];
     SCOPED_TRACE(rows);
@@ -708,6 +708,7 @@ TEST(ReportsCsv, ParsesBackWithAStandardReader) {
     EXPECT_EQ(c[7], std::to_string(r.problem.n));
     EXPECT_EQ(c[9], to_string(r.disposition));
     EXPECT_EQ(c[10], r.reason);  // quotes, commas and pipes survive
+    EXPECT_EQ(c[25], r.timing);
     if (r.stats) {
       EXPECT_EQ(c[12], std::to_string(r.stats->samples));
       EXPECT_NEAR(std::stod(c[13]), r.stats->median, r.stats->median * 1e-5);
@@ -890,6 +891,39 @@ TEST(ReportsMarkdown, ComparesGpuWithCpuAndReferences) {
     if (it->second[0] == "Workload") continue;
     EXPECT_EQ(it->second[6], "4194304") << "the largest STREAM size is the reference";
   }
+}
+
+// A sweep times one GPU measurement three ways: each is a benchmark and a CSV row of its own.
+TEST(ReportsGoogleBenchmark, EndToEndTimingsHaveNamesOfTheirOwn) {
+  ResultsDocument doc = test_document();
+  const auto gpu = std::find_if(doc.measurements.begin(), doc.measurements.end(),
+                                [](const MeasurementRecord& r) {
+                                  return r.device.on_gpu() && passed(r) && !r.samples_s.empty();
+                                });
+  ASSERT_NE(gpu, doc.measurements.end());
+  ASSERT_EQ(gpu->timing, "device_events");
+  MeasurementRecord pinned = *gpu;
+  pinned.timing = "end_to_end_pinned";
+  doc.measurements.push_back(pinned);
+  std::set<std::string> names;
+  const json j = json::parse(GoogleBenchmarkPrinter().print(doc));
+  for (const auto& b : j.at("benchmarks")) {
+    if (b.at("run_type") == "iteration") {
+      EXPECT_TRUE(names.insert(b.at("name").get<std::string>()).second) << b.at("name");
+    }
+  }
+  const std::string pinned_name =
+      fmt::format("{}/{}/{}/{}/end_to_end_pinned/{}", pinned.workload, pinned.implementation,
+                  pinned.device, to_string(pinned.precision), pinned.problem.label());
+  EXPECT_TRUE(names.contains(pinned_name)) << pinned_name;
+  const std::string csv = CsvPrinter().print(doc);
+  EXPECT_NE(csv.find(fmt::format(",{},end_to_end_pinned,{},", to_string(pinned.precision),
+                                 pinned.problem.label())),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(fmt::format(",{},device_events,{},", to_string(pinned.precision),
+                                 pinned.problem.label())),
+            std::string::npos);
 }
 
 TEST(ReportsGoogleBenchmark, StructureAndCounts) {
@@ -1195,11 +1229,11 @@ TEST(Reports, MatrixThroughputSectionAndSheetRows) {
 
   const std::string en = SheetPrinter(SheetLanguage::en).print(doc);
   EXPECT_NE(en.find("<td>CPU</td><td>BF16 matrix, dense (no sparsity)</td><td class=\"num "
-                    "big\">0.200</td><td class=\"num\">0.400</td><td class=\"num\">50%</td>"),
+                    "big\">0.200</td><td class=\"num\">0.400</td><td class=\"num\">50.0%</td>"),
             std::string::npos)
       << en;
   EXPECT_NE(en.find("<td>GPU</td><td>BF16 matrix, dense (no sparsity)</td><td class=\"num "
-                    "big\">500</td><td class=\"num\">1000</td><td class=\"num\">50%</td>"),
+                    "big\">500</td><td class=\"num\">1000</td><td class=\"num\">50.0%</td>"),
             std::string::npos);
   EXPECT_NE(en.find("<td>CPU</td><td>INT8 matrix, dense (no sparsity) (TOPS)</td><td "
                     "class=\"num big\">0.400</td><td class=\"num\">1.60</td>"),

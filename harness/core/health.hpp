@@ -51,7 +51,7 @@ struct MachineHealth {
   // does not list has every fact unknown for this reason.
   std::string gpu_unknown;
   std::string kernel_log;  // where XID errors were read from: "/dev/kmsg" or the override file
-  HealthFacts host;        // cpu.count, memory.gib, numa.nodes
+  HealthFacts host;        // cpu.count, memory.gib, numa.nodes, pci.nvidia_gpus
   std::vector<GpuHealth> gpus;
   bool operator==(const MachineHealth&) const = default;
 };
@@ -174,6 +174,10 @@ inline constexpr std::array kHostHealthFacts = {
                    "memory the kernel manages (MemTotal), GiB: a little below what is installed",
                    HealthGroup::host},
     HealthFactInfo{"numa.nodes", FactKind::number, "NUMA nodes", HealthGroup::host},
+    HealthFactInfo{"pci.nvidia_gpus", FactKind::number,
+                   "NVIDIA GPUs on the PCI bus, whether a driver sees them or not (a container "
+                   "may list the host's)",
+                   HealthGroup::host},
 };
 
 // The row of kGpuHealthFacts or kHostHealthFacts named `name`; nullptr when none is.

@@ -621,6 +621,10 @@ HealthFacts host_health_facts() {
                 : HealthFact::unknown_because(
                       ec ? fmt::format("cannot list /sys/devices/system/node: {}", ec.message())
                          : "/sys/devices/system/node lists no node");
+  const auto nvidia_gpus = count_pci_nvidia_gpus("/sys/bus/pci/devices");
+  facts["pci.nvidia_gpus"] = nvidia_gpus
+                                 ? HealthFact::of(*nvidia_gpus)
+                                 : HealthFact::unknown_because("cannot list /sys/bus/pci/devices");
   return facts;
 }
 

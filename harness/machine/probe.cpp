@@ -350,6 +350,20 @@ std::string read_pci_device_id(const std::filesystem::path& pci_root, std::strin
   return vendor.empty() || device.empty() ? "" : vendor + ":" + device;
 }
 
+std::optional<int> count_pci_nvidia_gpus(const std::filesystem::path& pci_root) {
+  std::error_code ec;
+  int gpus = 0;
+  for (std::filesystem::directory_iterator it(pci_root, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string vendor(trim(read_text(it->path() / "vendor")));
+    const std::string pci_class(trim(read_text(it->path() / "class")));
+    if (vendor == "0x10de" && (pci_class.starts_with("0x0300") || pci_class.starts_with("0x0302")))
+      ++gpus;
+  }
+  if (ec) return std::nullopt;
+  return gpus;
+}
+
 std::vector<int> usable_cpus() {
   // cpu_set_t holds 1024 CPUs; larger machines need a bigger set, which the kernel asks for
   // with EINVAL.

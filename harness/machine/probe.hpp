@@ -61,6 +61,11 @@ std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
 // PCI device id need this.
 std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id);
 
+// How many NVIDIA GPUs (vendor 0x10de, class display controller: VGA 0x0300 or 3D 0x0302) the
+// PCI bus lists under `pci_root`, whether or not a driver sees them; none when the directory
+// cannot be listed. NVSwitches and other NVIDIA bridges are not GPUs.
+std::optional<int> count_pci_nvidia_gpus(const std::filesystem::path& pci_root);
+
 // --- this machine ------------------------------------------------------------------------------
 
 // The logical CPUs this process may run on (sched_getaffinity), ascending.

@@ -146,10 +146,19 @@ class Judge {
       return;
     }
     if (m.name == "gpu.count") {
-      return add(c, m.name, double(matching.size()), c.bound_value, cuda_sees_none);
+      return add(c, m.name, double(matching.size()), c.bound_value,
+                 !cuda_sees_none.empty() || !gpus.empty()
+                     ? cuda_sees_none
+                     : "CUDA sees no GPU: " + no_gpu_reason(doc_.environment.gpu));
     }
     if (m.name == "cpu.cores") {
       return add(c, m.name, double(doc_.environment.cpu.cores), c.bound_value, "");
+    }
+    if (m.name == "run.complete") {
+      // A run that died or was interrupted lacks measurements, and a metric would silently
+      // read a smaller problem, or a measurement cut short, in their place.
+      return add(c, m.name, doc_.run.complete() ? 1.0 : 0.0, c.bound_value,
+                 incomplete_run_note(doc_.run));
     }
     if (m.name == "run.unverified" || m.name == "run.throttled") return run_fact(c);
     if (!m.device.on_gpu()) return device_rate(c, m.device, {});
@@ -245,7 +254,7 @@ class Judge {
     }
     add(c, c.metric.name, double(which.size()), c.bound_value,
         which.empty() ? ""
-        : unread.empty()
+        : unread.empty() || c.metric.name != "run.throttled"
             ? fmt::format("{}", fmt::join(which, "; "))
             : fmt::format("{} (at least: {} GPU measurements had no telemetry reading)",
                           fmt::join(which, "; "), unread.size()));
@@ -430,6 +439,11 @@ bool judge_all(Judge& judge, const Spec& spec, const ResultsDocument& doc) {
     judge.criterion(builtin(c.metric.name, Comparator::ge, BoundKind::siblings, 0.9,
                             "0.9 * siblings", Severity::fail, c.applies_to,
                             "built-in: no GPU more than 10% below the median of its siblings"));
+  }
+  if (!in_spec("run.complete", std::nullopt)) {
+    judge.criterion(builtin("run.complete", Comparator::eq, BoundKind::absolute, 1, "1",
+                            Severity::fail, "any",
+                            "built-in: the run finished (not killed, not interrupted)"));
   }
   if (!in_spec("run.unverified", std::nullopt)) {
     judge.criterion(builtin("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0",
