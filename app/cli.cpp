@@ -133,6 +133,21 @@ void check_omp_num_threads() {
   }
 }
 
+}  // namespace
+
+void settle_thread_team(int asked) {
+  omp_set_dynamic(0);
+  const int limit = omp_get_thread_limit();
+  if (omp_get_max_threads() <= limit) return;
+  if (asked > 0) {
+    throw InputError(
+        fmt::format("--threads {}: OMP_THREAD_LIMIT allows {} thread(s)", asked, limit));
+  }
+  omp_set_num_threads(limit);
+}
+
+namespace {
+
 // The console of a run: its failure (`run | head`, a full disk behind `>`) must not stop the
 // run. SIGPIPE interrupts it, and cli_main reports a failed stdout at exit.
 template <class... Args>
@@ -319,6 +334,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   const Launch launch = this_launch();
   sel.gpus = parse_gpus(opt.gpus, launch);
   if (opt.threads > 0) omp_set_num_threads(opt.threads);
+  settle_thread_team(opt.threads);
 
   ResultsDocument doc;
   doc.environment = collect_environment(implementation_libraries());

@@ -109,6 +109,7 @@ void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
 
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
+  settle_thread_team(0);
   const double duration_s = parse_duration(opt.duration);
   const auto precisions = parse_burn_precisions(opt.precision);
   if (opt.size != 0 && (opt.size < 16 || opt.size > 65536)) {

@@ -120,10 +120,13 @@ inline void check_call(cudaError_t code, const char* expression, const char* fil
   throw CudaError(code, call_error_message(code, expression, file, line));
 }
 // A library call that fails after a fault (CUBLAS_STATUS_EXECUTION_FAILED, say) may be the first
-// to see that the context is lost: the runtime's sticky error then says so.
+// to see that the context is lost. cuBLAS and cuBLASLt carry a CUDA runtime of their own, so
+// this runtime's last error does not know; a synchronise asks the context itself, and a lost
+// one answers with its sticky error (on this error path the wait costs nothing that matters).
 inline void check_call(cublasStatus_t status, const char* expression, const char* file, int line) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
-  const cudaError_t sticky = cudaPeekAtLastError();
+  const cudaError_t sticky = cudaDeviceSynchronize();
+  static_cast<void>(cudaGetLastError());
   if (loses_context(sticky)) {
     throw CudaError(sticky,
                     call_error_message(status, expression, file, line) + "; " + describe(sticky));

@@ -71,13 +71,17 @@ class Process {
     wait4(pid_, &status, 0, &usage);
     if (peak_rss_kib) *peak_rss_kib = usage.ru_maxrss;
     pid_ = -1;
+    killed_by_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
+  // After wait(): the signal that ended the child, 0 when it exited.
+  int killed_by() const { return killed_by_; }
   std::string out() const { return read_text(out_); }
   std::string err() const { return read_text(err_); }
 
  private:
   pid_t pid_ = -1;
+  int killed_by_ = 0;
   std::filesystem::path out_, err_;
 };
 

@@ -609,6 +609,50 @@ TEST_F(Cli, SelectionFlagsNarrowTheRun) {
   }
 }
 
+// Google Benchmark's own environment variables, set for another program, change nothing: the
+// runner gives every setting it relies on as a flag.
+TEST_F(Cli, GoogleBenchmarksEnvironmentVariablesAreIgnored) {
+  const fs::path out = dir_ / "env", stray = dir_ / "stray.json";
+  setenv("BENCHMARK_FILTER", "nothing-matches-this", 1);
+  setenv("BENCHMARK_LIST_TESTS", "true", 1);
+  setenv("BENCHMARK_OUT", stray.c_str(), 1);
+  setenv("BENCHMARK_REPETITIONS", "7", 1);
+  const Outcome o = flopbench({"run", "--workloads", "sum", "--implementations", "omp", "--sizes",
+                               "1K", "--precision", "fp32", "--profile", "quick", "--threads", "1",
+                               "--out", out.string()});
+  for (const char* name :
+       {"BENCHMARK_FILTER", "BENCHMARK_LIST_TESTS", "BENCHMARK_OUT", "BENCHMARK_REPETITIONS"}) {
+    unsetenv(name);
+  }
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 1u);
+  EXPECT_EQ(doc.measurements[0].disposition, Disposition::passed) << doc.measurements[0].reason;
+  EXPECT_GE(doc.measurements[0].samples_s.size(), 5u);
+  EXPECT_FALSE(fs::exists(stray));
+}
+
+// OMP_THREAD_LIMIT caps the team below omp_get_max_threads(): the records say the threads that
+// ran, the peak counts their FLOPs, and --threads beyond the limit is refused.
+TEST_F(Cli, AThreadLimitIsTheTeamThatRunsAndIsRecorded) {
+  const fs::path out = dir_ / "limited";
+  setenv("OMP_THREAD_LIMIT", "1", 1);
+  const Outcome o = flopbench({"run", "--workloads", "peak,sgemm", "--implementations", "omp",
+                               "--sizes", "64", "--profile", "quick", "--out", out.string()});
+  const Outcome refused = flopbench({"run", "--workloads", "peak", "--implementations", "omp",
+                                     "--threads", "2", "--out", (dir_ / "refused").string()});
+  unsetenv("OMP_THREAD_LIMIT");
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_EQ(doc.run.threads, 1);
+  ASSERT_FALSE(doc.measurements.empty());
+  for (const auto& m : doc.measurements) {
+    EXPECT_EQ(m.disposition, Disposition::passed) << m.reason;
+    EXPECT_EQ(m.threads, 1);
+  }
+  expect_one_line_error(refused, "--threads 2: OMP_THREAD_LIMIT allows 1 thread(s)");
+}
+
 TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
   const fs::path out = dir_ / "never";
   const std::string o = out.string();

@@ -271,6 +271,15 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
     ASSERT_FALSE(problems.empty());
     EXPECT_GE(problems[0].n * static_cast<std::int64_t>(size_of(p)), 4 * llc);
   }
+  // The quick profile stays a smoke test, and says where it measures cache as much as memory.
+  const DefaultSizes quick =
+      sum.default_sizes(Profile::quick, {.cache_bytes = llc}, Precision::fp32);
+  ASSERT_EQ(quick.problems.size(), 1u);
+  EXPECT_EQ(quick.problems[0].n, 1 << 22);
+  EXPECT_NE(quick.basis.find("16 MiB per vector, within 4 x the 256 MiB last-level cache"),
+            std::string::npos)
+      << quick.basis;
+  EXPECT_EQ(sum.default_sizes(Profile::quick, {.cache_bytes = 2 << 20}, Precision::fp32).basis, "");
 }
 
 // ---- every registered CPU implementation against the reference ----------------------------------
@@ -441,8 +450,10 @@ TEST(Formats, EncodingsRoundToNearestEven) {
 // A plain triple loop in the accumulator type over the stored inputs; Fault plants a wrong
 // result so the tolerance logic is tested both ways, at every precision. fp8_tensor_core_sum
 // is not a fault: it sums as Hopper's FP8 tensor cores are reported to, a running sum kept to 14
-// significant bits (truncated) and promoted to FP32 every 128 terms; lose_k_block drops terms
-// 32 to 63, one block of K as a tensor-core kernel would.
+// significant bits (truncated) and promoted to FP32 every 128 terms; tensor_core_sum sums as
+// the BF16, FP16 and TF32 tensor cores are reported to, blocks of 8 products added to an FP32
+// sum truncated (not rounded) to 24 bits; lose_k_block drops terms 32 to 63, one block of K as a
+// tensor-core kernel would.
 enum class Fault {
   none,
   drop_last_term,
@@ -451,6 +462,7 @@ enum class Fault {
   bf16_inputs,
   nan,
   fp8_tensor_core_sum,
+  tensor_core_sum,
   lose_k_block
 };
 
@@ -478,7 +490,8 @@ struct GemmWith {
       for (std::int64_t j = 0; j < in.n; ++j) {
         for (std::int64_t i = 0; i < in.m; ++i) {
           Acc acc = 0;
-          double running = 0;  // fp8_tensor_core_sum's narrow running sum
+          double running = 0;    // the tensor-core sums' block or narrow running sum
+          double truncated = 0;  // tensor_core_sum's FP32 sum
           for (std::int64_t l = 0; l < k_end; ++l) {
             if (F == Fault::lose_k_block && l >= 32 && l < 64) continue;
             const Acc product = round(in.a[static_cast<std::size_t>(i + l * in.m)]) *
@@ -488,6 +501,13 @@ struct GemmWith {
               if ((l + 1) % 128 == 0 || l + 1 == k_end) {
                 acc += static_cast<Acc>(running);
                 running = 0;
+              }
+            } else if constexpr (F == Fault::tensor_core_sum) {
+              running += product;
+              if ((l + 1) % 8 == 0 || l + 1 == k_end) {
+                truncated = truncate_to_digits(truncated + running, 24);
+                running = 0;
+                acc = static_cast<Acc>(truncated);
               }
             } else {
               acc += product;
@@ -590,6 +610,71 @@ TEST(Verification, Fp8ToleranceAdmitsTensorCoreSumsAndFailsALostBlock) {
   // The same narrow sums are far outside BF16's and FP16's FP32 accumulation.
   EXPECT_EQ(gemm_disposition<Fault::fp8_tensor_core_sum>(Precision::bf16, problem),
             Disposition::incorrect);
+}
+
+// The BF16, FP16 and TF32 tolerance admits the truncating FP32 sums of tensor cores at K = 16384
+// with room, and still fails a lost block of 32 terms of K.
+TEST(Verification, TensorCoreToleranceAdmitsTruncatedSumsAndFailsALostBlock) {
+  const Problem problem = Problem::matrix(16, 16, 16384);
+  for (const Precision p : {Precision::bf16, Precision::fp16, Precision::tf32}) {
+    SCOPED_TRACE(to_string(p));
+    const MeasurementRecord r = gemm_record<Fault::tensor_core_sum>(p, problem);
+    EXPECT_EQ(r.disposition, Disposition::passed) << r.reason;
+    ASSERT_TRUE(r.verification.has_value());
+    EXPECT_LT(r.verification->error_ratio, 0.5) << "too little margin for real hardware";
+    EXPECT_EQ(gemm_disposition<Fault::lose_k_block>(p, problem), Disposition::incorrect);
+  }
+  // Plain FP32 keeps its round-to-nearest tolerance: the same truncated sums fail it.
+  EXPECT_EQ(gemm_disposition<Fault::tensor_core_sum>(Precision::fp32, problem),
+            Disposition::incorrect);
+}
+
+// A peak kernel that takes steps / Divisor of its chains' steps, counting all of them.
+template <int Divisor>
+struct PeakTaking {
+  template <class T>
+  class Kernel final : public PeakKernel<T> {
+   public:
+    void setup(const PeakInputs<T>& in) override { in_ = in; }
+    void run() override {
+      values_.assign(8, in_.x0);
+      for (T& x : values_) {
+        for (std::int64_t i = 0; i < in_.iterations / Divisor; ++i) x = x * in_.a + in_.b;
+      }
+    }
+    double flops_per_run() const override { return 2.0 * 8 * double(in_.iterations); }
+    std::vector<T> chain_values() override { return values_; }
+
+   private:
+    PeakInputs<T> in_;
+    std::vector<T> values_;
+  };
+};
+
+template <int Divisor>
+Disposition peak_disposition(Precision p, std::int64_t steps) {
+  const auto impl =
+      make_implementation<workloads::Peak, PeakTaking<Divisor>::template Kernel, float, double>(
+          {.name = "test", .device = DeviceKind::cpu, .description = "test kernel"});
+  RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  settings.rule.time_limit_s = 0.2;
+  return measure({&impl, p, Problem::vector(steps), DeviceRef::cpu()}, settings, test_environment())
+      .disposition;
+}
+
+// The peak's chains count their steps exactly: all of them pass, and a kernel that skipped 1 %
+// (or half) of them fails, however long its chains, up to the longest allowed.
+TEST(Verification, PeakChainsThatSkipStepsAreIncorrect) {
+  for (const Precision p : {Precision::fp32, Precision::fp64}) {
+    SCOPED_TRACE(to_string(p));
+    for (const std::int64_t steps : {std::int64_t{1000}, kMaxChainSteps}) {
+      EXPECT_EQ(peak_disposition<1>(p, steps), Disposition::passed) << steps;
+      EXPECT_EQ(peak_disposition<100>(p, steps), Disposition::incorrect) << steps;
+    }
+    EXPECT_EQ(peak_disposition<2>(p, 1 << 18), Disposition::incorrect);
+  }
+  EXPECT_THROW(to_problem(parse_size(std::to_string(kMaxChainSteps + 1)), info(WorkloadId::peak)),
+               InputError);
 }
 
 // A TF32 GEMM's inputs are TF32 values in FP32 storage, so that its products are exact and its

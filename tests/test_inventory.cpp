@@ -323,6 +323,14 @@ TEST(InventoryPeakCpu, MicroarchitectureLookup) {
   EXPECT_EQ(find_cpu_microarchitecture("AuthenticAMD", 0x19, 0x11)->fma.width_bits, 256);
   EXPECT_EQ(find_cpu_microarchitecture("AuthenticAMD", 0x1A, 0x02)->fma.width_bits, 512);
   EXPECT_EQ(find_cpu_microarchitecture("ARM", 8, 0xD4F)->fma.pipes, 4);
+  // Intel's client AVX-512 cores have one 512-bit FMA unit, not a server core's two: 32 FP32
+  // FLOP per cycle either way they are used.
+  for (const int model : {0x66, 0x7E, 0x8C}) {
+    const auto client = find_cpu_microarchitecture("GenuineIntel", 6, model);
+    ASSERT_TRUE(client.has_value()) << model;
+    EXPECT_EQ(client->fma.pipes * client->fma.width_bits, 512) << model;
+    EXPECT_EQ(client->fallback->pipes * client->fallback->width_bits, 512) << model;
+  }
   // Hybrid Alder Lake, an old AMD family, and Intel's model number under AMD's vendor.
   EXPECT_FALSE(find_cpu_microarchitecture("GenuineIntel", 6, 0x97).has_value());
   EXPECT_FALSE(find_cpu_microarchitecture("AuthenticAMD", 0x15, 0x01).has_value());

@@ -151,8 +151,17 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
         static_cast<std::uint64_t>(std::max<std::int64_t>(1, 4 * facts.cache_bytes / element))));
     const std::int64_t base = std::max(std::int64_t{1} << 25, beyond_cache);
     switch (profile) {
-      case Profile::quick:
-        return {{Problem::vector(std::int64_t{1} << 22)}, ""};
+      case Profile::quick: {
+        // A smoke test in seconds: 2^22 elements, which on a large cache is partly cache.
+        constexpr std::int64_t kQuick = std::int64_t{1} << 22;
+        return {{Problem::vector(kQuick)},
+                kQuick < beyond_cache
+                    ? fmt::format("quick profile: {} MiB per vector, within 4 x the {} MiB "
+                                  "last-level cache, so partly cache bandwidth; the standard "
+                                  "profile measures memory",
+                                  kQuick * element >> 20, facts.cache_bytes >> 20)
+                    : ""};
+      }
       case Profile::standard:
         return {{Problem::vector(base)}, ""};
       case Profile::full:

@@ -84,6 +84,12 @@ Problem to_problem(const SizeSpec& size, const WorkloadInfo& workload) {
             fmt::format("size {}x{}x{} is a matrix shape, but {} takes an element count", size.m,
                         size.n, size.k, workload.name));
       }
+      if (workload.size_kind == SizeKind::chain_steps && size.n > kMaxChainSteps) {
+        throw InputError(fmt::format(
+            "size {}: {} takes at most {} steps per chain, which its FP32 chains count exactly; "
+            "longer samples come from more runs per sample, not longer chains",
+            size.n, workload.name, kMaxChainSteps));
+      }
       return Problem::vector(size.n);
   }
   throw std::logic_error("unknown size kind");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -20,8 +21,13 @@ struct SizeSpec {
 SizeSpec parse_size(std::string_view text);
 std::vector<SizeSpec> parse_sizes(std::string_view comma_separated);
 
+// The most steps a peak chain takes: its value counts them exactly in FP32 (an integer start
+// below 2^10 plus one per step stays below 2^24), so that verification sees every skipped step.
+inline constexpr std::int64_t kMaxChainSteps = (std::int64_t{1} << 24) - 1024;
+
 // The problem a size means for a workload: a single count N is N x N x N for a matrix workload
-// and N elements (or chain steps) otherwise; a triple for a non-matrix workload throws InputError.
+// and N elements (or chain steps, at most kMaxChainSteps) otherwise; a triple for a non-matrix
+// workload throws InputError.
 Problem to_problem(const SizeSpec& size, const WorkloadInfo& workload);
 
 }  // namespace flopbench

@@ -173,12 +173,9 @@ std::optional<double> process_run_delay_s() {
   std::uint64_t total_ns = 0;
   try {
     for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-      std::string text;
-      try {
-        text = read_text(task.path() / "schedstat");
-      } catch (const std::exception&) {
-        continue;  // a thread that ended since the listing
-      }
+      // A thread that ended since the listing has no file left to read: read_text gives "".
+      const std::string text = read_text(task.path() / "schedstat");
+      if (text.empty()) continue;
       // "<time on the CPU> <time waiting on a run queue> <timeslices>", in nanoseconds
       const auto space = text.find(' ');
       if (space == std::string::npos) return std::nullopt;

@@ -38,6 +38,10 @@ constexpr std::string_view kAmd = "AuthenticAMD";
 constexpr CpuMicroarchitecture kHaswell{"Haswell", kAvx2x256, {}, ""};
 constexpr CpuMicroarchitecture kBroadwell{"Broadwell", kAvx2x256, {}, ""};
 constexpr CpuMicroarchitecture kSkylakeClient{"Skylake (client)", kAvx2x256, {}, ""};
+// Client cores with AVX-512 fuse ports 0 and 1 into their one 512-bit FMA unit; port 5 has none.
+constexpr CpuMicroarchitecture intel_client_avx512(std::string_view name) {
+  return {name, {1, 512, "avx512f"}, kAvx2x256, "one 512-bit FMA unit per core"};
+}
 constexpr CpuMicroarchitecture kZen1{"Zen/Zen+", kAvx2x128, {}, ""};  // 256-bit ops split in two
 constexpr CpuMicroarchitecture kZen2{"Zen 2", kAvx2x256, {}, ""};
 constexpr CpuMicroarchitecture kZen3{"Zen 3", kAvx2x256, {}, ""};
@@ -64,6 +68,11 @@ constexpr std::array kCpuTable = {
     CpuTableEntry{kIntel, 6, 0x8E, 0x8E, {"Kaby/Coffee Lake (Skylake core)", kAvx2x256, {}, ""}},
     CpuTableEntry{kIntel, 6, 0x9E, 0x9E, {"Kaby/Coffee Lake (Skylake core)", kAvx2x256, {}, ""}},
     CpuTableEntry{kIntel, 6, 0xA5, 0xA6, {"Comet Lake (Skylake core)", kAvx2x256, {}, ""}},
+    CpuTableEntry{kIntel, 6, 0x66, 0x66, intel_client_avx512("Cannon Lake")},
+    CpuTableEntry{kIntel, 6, 0x7D, 0x7E, intel_client_avx512("Ice Lake (client)")},
+    CpuTableEntry{kIntel, 6, 0x8C, 0x8D, intel_client_avx512("Tiger Lake")},
+    // Rocket Lake (0xA7) is left out: KVM guests on Xeon hosts report that model number, and
+    // their features say better what they are (tests/data/cpuinfo-kvm-generic-amx.txt).
     CpuTableEntry{kIntel, 6, 0x55, 0x55,
                   intel_avx512("Skylake-SP/Cascade Lake",
                                "assumes 2 AVX-512 FMA units per core (Platinum, Gold 6xxx); "

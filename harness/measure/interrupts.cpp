@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <initializer_list>
 
 namespace flopbench {
 namespace {
 
-volatile std::sig_atomic_t g_signal = 0;  // the first one
+// The first one; read by every thread, written in a handler: a lock-free atomic.
+std::atomic<int> g_signal = 0;
+static_assert(std::atomic<int>::is_always_lock_free);
 
 void say(const char* text, std::size_t size) {
   [[maybe_unused]] const auto n = write(STDERR_FILENO, text, size);
@@ -17,6 +20,12 @@ void say(const char* text, std::size_t size) {
 
 [[noreturn]] void die_by(int sig) {
   std::signal(sig, SIG_DFL);
+  // Inside its own handler the signal is blocked, and raised it would only wait: unblocked, its
+  // default action ends the process by that signal, as a parent's shell needs to see.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
   std::raise(sig);
   _exit(128 + sig);  // unreachable: the default action of these signals ends the process
 }

@@ -71,12 +71,27 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   }
 };
 
+// Google Benchmark reads its settings from BENCHMARK_* environment variables where no flag
+// gives them: a BENCHMARK_FILTER set for another program would run no sample, a BENCHMARK_OUT
+// would write a file of its own. Flags override the environment, so each setting the runner
+// relies on is given as one.
 void ensure_benchmark_initialised() {
   static const bool once = [] {
-    int argc = 1;
-    char name[] = "flopbench";
-    char* argv[] = {name, nullptr};
-    benchmark::Initialize(&argc, argv);
+    std::vector<std::string> args = {"flopbench",
+                                     "--benchmark_filter=.",
+                                     "--benchmark_list_tests=false",
+                                     "--benchmark_out=",
+                                     "--benchmark_perf_counters=",
+                                     "--benchmark_enable_random_interleaving=false",
+                                     "--benchmark_repetitions=1",
+                                     "--benchmark_report_aggregates_only=false",
+                                     "--benchmark_display_aggregates_only=false",
+                                     "--benchmark_min_warmup_time=0"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int argc = static_cast<int>(args.size());
+    benchmark::Initialize(&argc, argv.data());
     return true;
   }();
   (void)once;
@@ -216,6 +231,9 @@ void sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_time
   const auto start = Clock::now();
   sample_round(trial, end_to_end, device_timed, min_sample_s, 1, 0, collector);
   for (;;) {
+    if (collector.error.empty() && collector.samples.empty()) {
+      collector.error = "Google Benchmark ran no sample";
+    }
     if (!collector.error.empty()) break;
     const auto elapsed = seconds_since(start);
     r.stopping_rule = stopping_reason(rule, collector.samples, collector.measured_s, elapsed);
