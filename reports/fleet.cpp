@@ -123,6 +123,27 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                               it->second->source);
     }
   }
+  // Each task of a launcher's job writes its own results: a rank that wrote nothing is a missing
+  // node, which counting hosts cannot show when its host's other ranks reported.
+  std::map<std::pair<std::string, std::string>, std::pair<int, std::set<int>>> jobs;
+  for (const auto& n : fleet.nodes) {
+    if (!n.results) continue;
+    const Launch& l = n.results->run.launch;
+    if (l.job.empty() || !l.rank || !l.tasks) continue;
+    auto& [tasks, ranks] = jobs[{l.launcher, l.job}];
+    tasks = std::max(tasks, *l.tasks);
+    ranks.insert(*l.rank);
+  }
+  for (const auto& [job, tasks_and_ranks] : jobs) {
+    const auto& [tasks, ranks] = tasks_and_ranks;
+    for (int rank = 0; rank < tasks; ++rank) {
+      if (ranks.contains(rank)) continue;
+      fleet.nodes.push_back({fmt::format("{} job {} rank {}", job.first, job.second, rank), "",
+                             std::nullopt,
+                             fmt::format("rank {} of the {} tasks of {} job {} reported nothing",
+                                         rank, tasks, job.first, job.second)});
+    }
+  }
   for (const auto& host : expected_hosts) {
     const bool reported = std::any_of(fleet.nodes.begin(), fleet.nodes.end(),
                                       [&](const FleetNode& n) { return n.host == host; });

@@ -153,7 +153,7 @@ ResultsDocument node(const std::string& host, std::optional<int> rank, double cp
   doc.environment.git_commit = "abc";
   doc.run.profile = "quick";
   doc.run.finished_utc = "2026-01-01T00:00:00Z";
-  if (rank) doc.run.launch = {"openmpi", "9", rank, 0, std::nullopt, 4};
+  if (rank) doc.run.launch = {"openmpi", "9", rank, 0, std::nullopt, std::nullopt};
   doc.measurements.push_back(sgemm(DeviceRef::cpu(), cpu_gflops));
   for (std::size_t i = 0; i < gpu_gflops.size(); ++i) {
     doc.measurements.push_back(sgemm(DeviceRef::gpu({int(i)}), gpu_gflops[i]));
@@ -202,6 +202,34 @@ TEST(FleetMerge, FlagsTheSlowNodeAndGpuWithMetricAndDeviation) {
   ASSERT_NE(slow_gpu, nullptr);
   EXPECT_EQ(slow_gpu->metric->name, "gpu.sgemm.cublas 256x256x256");
   EXPECT_EQ(slow_gpu->metric->values.size(), 10u);
+}
+
+// A job of four tasks of which three wrote results: the fourth is a failed node, though every
+// host reported.
+TEST(FleetMerge, ARankOfTheJobThatWroteNothingFails) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  const auto task = [](int rank) {
+    ResultsDocument doc = node("node-0", rank, 100);
+    doc.run.launch.tasks = 4;
+    return doc;
+  };
+  for (int rank = 0; rank < 3; ++rank) {
+    inputs.push_back(write_node(tmp.path(), task(rank), fmt::format("r{}", rank)));
+  }
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  ASSERT_EQ(fleet.nodes.size(), 4u);
+  const FleetNode& missing = fleet.nodes.back();
+  EXPECT_FALSE(missing.results.has_value());
+  EXPECT_EQ(node_label(missing), "openmpi job 9 rank 3");
+  EXPECT_EQ(missing.problem, "rank 3 of the 4 tasks of openmpi job 9 reported nothing");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_EQ(a.failed.size(), 1u);
+  // With all four, nothing is missing.
+  inputs.push_back(write_node(tmp.path(), task(3), "r3"));
+  const FleetRecord whole = merge_results(inputs, std::nullopt, {}, 10, "T");
+  EXPECT_EQ(whole.nodes.size(), 4u);
+  EXPECT_TRUE(analyse_fleet(whole).failed.empty());
 }
 
 // A sweep's end-to-end timing of a GPU measurement is far slower than its device time: pooled
