@@ -205,6 +205,7 @@ class OmpGemm final : public GemmKernel<T> {
   }
 
   void read_c(std::span<T> out) override { std::copy_n(c_.data(), out.size(), out.data()); }
+  std::optional<int> threads_used() const override { return threads_; }
 
   std::vector<std::string> notes() const override {
     return {fmt::format(

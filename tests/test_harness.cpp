@@ -2,6 +2,7 @@
 // implementation against the double reference on odd sizes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -261,6 +262,19 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
       EXPECT_NE(quick.basis.find("x L2"), std::string::npos) << quick.basis;
     }
   }
+}
+
+// The cost model: 2·M·N·K FLOPs; A and B read once, C read and written, but only written by an
+// integer GEMM, whose beta is 0.
+TEST(Selection, GemmCostModelCountsWhatIsMoved) {
+  const WorkloadInfo& gemm = info(WorkloadId::gemm);
+  const Problem p = Problem::matrix(10, 20, 30);
+  EXPECT_DOUBLE_EQ(gemm.flops(p), 2.0 * 10 * 20 * 30);
+  EXPECT_DOUBLE_EQ(gemm.bytes(p, Precision::fp32), (10 * 30 + 30 * 20) * 4 + 2 * 10 * 20 * 4);
+  EXPECT_DOUBLE_EQ(gemm.bytes(p, Precision::bf16), (10 * 30 + 30 * 20) * 2 + 2 * 10 * 20 * 4);
+  EXPECT_DOUBLE_EQ(gemm.bytes(p, Precision::int8), (10 * 30 + 30 * 20) * 1 + 1 * 10 * 20 * 4);
+  const auto int8 = workloads::Gemm::make_inputs<std::int8_t>(p, fresh_seed());
+  EXPECT_EQ(int8.beta, 0);
 }
 
 TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
@@ -786,6 +800,23 @@ TEST(Measure, PeakSamplesLastTheWorkloadsMinimumSampleTime) {
   // shorter when the machine got quieter (one CI run saw 0.089 s for 0.1 s). A batch sized for the
   // profile's 5 ms would give a twentieth of the minimum; half of it tells the two apart.
   EXPECT_GE(r.samples_s.back() * static_cast<double>(r.iterations_per_sample), 0.5 * minimum);
+}
+
+// A small GEMM runs on one thread, as the BLAS libraries do: its record says so, so that its
+// % of peak is of one core's peak.
+TEST(Measure, TheRecordCountsTheThreadsTheKernelUsed) {
+  const Implementation* impl = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(impl, nullptr);
+  const RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  const MeasurementRecord small =
+      measure({impl, Precision::fp32, Problem::matrix(16, 16, 16), DeviceRef::cpu()}, settings,
+              test_environment());
+  ASSERT_EQ(small.disposition, Disposition::passed) << small.reason;
+  EXPECT_EQ(small.threads, 1);
+  const MeasurementRecord large =
+      measure({impl, Precision::fp32, Problem::matrix(256, 256, 256), DeviceRef::cpu()}, settings,
+              test_environment());
+  EXPECT_EQ(large.threads, omp_get_max_threads());
 }
 
 TEST(Measure, UnavailableImplementationIsUnsupportedWithReason) {

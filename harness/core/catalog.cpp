@@ -17,11 +17,14 @@ double as_double(std::int64_t v) { return static_cast<double>(v); }
 double gemm_flops(const Problem& p) {
   return 2.0 * as_double(p.m) * as_double(p.n) * as_double(p.k);
 }
-// A and B in the input type, C in the accumulator type (formats.hpp).
+// A and B in the input type, C in the accumulator type (formats.hpp), read and written; an
+// integer GEMM (beta = 0, workloads.cpp) only writes C.
 double gemm_bytes(const Problem& p, Precision prec) {
+  const double c_passes = prec == Precision::int8 ? 1.0 : 2.0;
   return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n)) *
              static_cast<double>(size_of(prec)) +
-         2.0 * as_double(p.m) * as_double(p.n) * static_cast<double>(accumulator_size_of(prec));
+         c_passes * as_double(p.m) * as_double(p.n) *
+             static_cast<double>(accumulator_size_of(prec));
 }
 double gemm_host_bytes(const Problem& p, Precision prec) {
   // A, B, the initial C, the kernel's C and the copy read back for verification.

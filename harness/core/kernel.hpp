@@ -67,6 +67,10 @@ class Kernel {
   virtual void run_end_to_end(HostMemory) { throw std::logic_error("no end-to-end run"); }
   // Facts for the result record (math mode, library choices, caveats).
   virtual std::vector<std::string> notes() const { return {}; }
+  // CPU kernels that run on fewer threads than the OpenMP team (a small problem on one, as the
+  // BLAS libraries do): how many, after setup. The record, its peak and the contention rule
+  // count these.
+  virtual std::optional<int> threads_used() const { return std::nullopt; }
   // Whether FP64 may run on tensor cores (cuBLAS DGEMM on GPUs that have them): % of peak is
   // then judged against the tensor-core peak.
   virtual bool may_use_fp64_tensor_cores() const { return false; }

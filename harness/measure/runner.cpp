@@ -525,6 +525,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
                     fmt::format("{} {} has no end-to-end run", w.name, impl.name()));
     }
     r.flops = trial->flops();
+    if (const auto used = trial->kernel().threads_used(); used && !on_gpu) r.threads = *used;
     r.notes = trial->kernel().notes();
     if (!req.size_basis.empty()) r.notes.push_back("size: " + req.size_basis);
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
