@@ -629,9 +629,9 @@ int cli_main(int argc, char** argv) {
     fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
     exit_status = kExitIoError;
   }
-  if (burn_threads_left_running()) {
-    // A burn left a thread stuck in a hung GPU's driver (or running when an error ended the
-    // burn), where the runtime's teardown at exit could wait for it for ever: end here.
+  if (threads_left_running()) {
+    // A burn or a memory test left a thread stuck in a hung GPU's driver (or running when an
+    // error ended a burn), where the runtime's teardown at exit could wait for it: end here.
     std::fflush(nullptr);
     std::_Exit(exit_status);
   }

@@ -7,6 +7,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -89,37 +92,125 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
       gpus.size(), duration_s, dir.string());
   std::fflush(stdout);
 
-  std::mutex mutex;  // doc and the console
   const auto save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); };
-  {
-    std::vector<std::jthread> threads;
-    for (std::size_t i = 0; i < gpus.size(); ++i) {
-      threads.emplace_back([&, i] {
-        MemtestSettings settings{
-            .bytes = opt.size_gib ? std::optional(static_cast<std::int64_t>(*opt.size_gib * kGiB))
-                                  : std::nullopt,
-            .fraction = opt.fraction,
-            .duration_s = duration_s,
-            .seed = opt.seed,
-            .stop = [] { return interrupt_requested(); },
-            .progress =
-                [&](const MemtestDevice& d) {
-                  const std::lock_guard lock(mutex);
-                  doc.memtest->devices[i] = d;
-                  fmt::print("  {} pass {} of {}: {} bad words, {:.0f} s\n", d.device, d.passes,
-                             memtest_size_text(d, 1), d.bad_words, d.seconds);
-                  std::fflush(stdout);
-                  save();
-                }};
-        MemtestDevice d = memtest_gpu(gpus[i], settings);
-        const std::lock_guard lock(mutex);
-        doc.memtest->devices[i] = std::move(d);
-      });
+  // What the test threads share with this one. Owned jointly: a thread stuck in a hung GPU is
+  // left running when the command returns, and must still find it. The threads only record;
+  // this one prints, saves and watches for a GPU that stops showing life.
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    double elapsed_s() const {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    std::vector<MemtestDevice> devices;  // each one's latest state
+    std::vector<int> reports;            // progress reports so far
+    std::vector<std::optional<double>> last_step_s;
+    std::vector<double> longest_step_s;
+    std::vector<char> returned;
+  };
+  const auto shared = std::make_shared<Shared>();
+  shared->devices = doc.memtest->devices;
+  shared->reports.assign(gpus.size(), 0);
+  shared->last_step_s.assign(gpus.size(), std::nullopt);
+  shared->longest_step_s.assign(gpus.size(), 0);
+  shared->returned.assign(gpus.size(), 0);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    MemtestSettings settings{
+        .bytes = opt.size_gib ? std::optional(static_cast<std::int64_t>(*opt.size_gib * kGiB))
+                              : std::nullopt,
+        .fraction = opt.fraction,
+        .duration_s = duration_s,
+        .seed = opt.seed,
+        .stop = [] { return interrupt_requested(); },
+        .progress =
+            [shared, i](const MemtestDevice& d) {
+              const std::lock_guard lock(shared->mutex);
+              shared->devices[i] = d;
+              ++shared->reports[i];
+              shared->changed.notify_all();
+            },
+        .step_done =
+            [shared, i] {
+              const std::lock_guard lock(shared->mutex);
+              const double now_s = shared->elapsed_s();
+              // The first step's time holds the setup too: not a step's.
+              if (const auto last = shared->last_step_s[i]) {
+                shared->longest_step_s[i] = std::max(shared->longest_step_s[i], now_s - *last);
+              }
+              shared->last_step_s[i] = now_s;
+            }};
+    threads.emplace_back([shared, i, gpu = gpus[i], settings = std::move(settings)] {
+      MemtestDevice d = memtest_gpu(gpu, settings);
+      const std::lock_guard lock(shared->mutex);
+      shared->devices[i] = std::move(d);
+      shared->returned[i] = 1;
+      shared->changed.notify_all();
+    });
+  }
+  std::vector<int> printed(gpus.size(), 0);
+  std::vector<char> hung(gpus.size(), 0);
+  for (bool waiting = true; waiting;) {
+    std::vector<std::size_t> to_print;
+    {
+      std::unique_lock lock(shared->mutex);
+      shared->changed.wait_for(lock, std::chrono::seconds(1));
+      const double now_s = shared->elapsed_s();
+      waiting = false;
+      for (std::size_t i = 0; i < gpus.size(); ++i) {
+        if (hung[i]) continue;
+        doc.memtest->devices[i] = shared->devices[i];
+        if (shared->returned[i]) continue;
+        if (const std::string why =
+                memtest_silence(now_s, shared->last_step_s[i], shared->longest_step_s[i]);
+            !why.empty()) {
+          hung[i] = 1;
+          doc.memtest->devices[i].failure = "no response: " + why;
+          doc.memtest->devices[i].seconds = now_s;
+          to_print.push_back(i);
+          continue;
+        }
+        waiting = true;
+        if (shared->reports[i] > printed[i]) {
+          printed[i] = shared->reports[i];
+          to_print.push_back(i);
+        }
+      }
+    }
+    for (const std::size_t i : to_print) {
+      const MemtestDevice& d = doc.memtest->devices[i];
+      fmt::print("  {} pass {} of {}: {} bad words, {:.0f} s{}\n", d.device, d.passes,
+                 memtest_size_text(d, 1), d.bad_words, d.seconds, hung[i] ? ": " + d.failure : "");
+    }
+    if (!to_print.empty()) {
+      std::fflush(stdout);
+      save();
     }
   }
+  // A thread waiting on a hung GPU is left behind; so is that GPU's health, where an NVML call
+  // could block as well.
+  std::vector<std::string> unresponsive;
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    if (!hung[i]) {
+      threads[i].join();
+      continue;
+    }
+    leave_running(threads[i]);
+    unresponsive.push_back(doc.memtest->devices[i].device);
+  }
   // With ECC on, the test reads corrected words: the counts are what show those errors.
-  compare_memory_errors(*doc.memtest, gpus, doc.environment.health.value_or(MachineHealth{}),
-                        collect_health(inventory));
+  if (unresponsive.empty()) {
+    compare_memory_errors(*doc.memtest, gpus, doc.environment.health.value_or(MachineHealth{}),
+                          collect_health(inventory));
+  } else {
+    for (MemtestDevice& d : doc.memtest->devices) {
+      d.ecc_not_compared = fmt::format(
+          "the health facts were not read again: {} stopped responding, and reading them could "
+          "block as well",
+          fmt::join(unresponsive, ", "));
+    }
+  }
   bool any_bad = false;
   for (const MemtestDevice& d : doc.memtest->devices) {
     fmt::print("{:<5} {} {} ({:.1f} GiB free), {} passes in {:.1f} s, {} bad words{}\n", d.device,

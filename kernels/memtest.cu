@@ -143,6 +143,7 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
         first += c.size();
       }
       FLOPBENCH_CUDA_CALL(cudaStreamSynchronize(stream.get()));
+      if (settings.step_done) settings.step_done();
       const std::string name(memtest::pattern_name(step.pattern));
       if (std::find(d.patterns.begin(), d.patterns.end(), name) == d.patterns.end()) {
         d.patterns.push_back(name);

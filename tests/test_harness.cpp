@@ -23,6 +23,7 @@
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
 #include "harness/measure/burn.hpp"
+#include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
 #include "reports/format.hpp"
 #include "tests/test_support.hpp"
@@ -1627,7 +1628,7 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
   EXPECT_EQ(devices[1].verdict, BurnVerdict::ok) << devices[1].why;
   EXPECT_GE(devices[1].seconds, 1.5);
   EXPECT_LT(took, 10.0);
-  EXPECT_TRUE(burn_threads_left_running());
+  EXPECT_TRUE(threads_left_running());
   // The thread left behind finds its state still there when the run it waited in ends.
   {
     const std::lock_guard lock(g_hang_mutex);
@@ -1649,7 +1650,7 @@ TEST(Burn, AProgressReaderThatThrowsEndsTheBurnWithItsError) {
   EXPECT_THROW(
       burn({{omp, DeviceRef::cpu()}}, burn_settings(Precision::fp32, 600), 0.05, cannot_write),
       std::runtime_error);
-  EXPECT_TRUE(burn_threads_left_running());
+  EXPECT_TRUE(threads_left_running());
   // The thread left behind stops after its run in progress (a 24 x 20 x 16 GEMM, microseconds);
   // a process that exits while it runs OpenMP can wait for it for ever, which flopbench's _Exit
   // avoids and this test's normal exit would not.

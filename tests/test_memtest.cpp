@@ -198,5 +198,22 @@ TEST(MemtestProgress, AtMostOnceASecond) {
   EXPECT_FALSE(slow.due(60.5));
 }
 
+// A GPU that stops ending steps is taken for hung, after the setup's allowance, then after the
+// larger of a minute and twenty of its longest steps; a slow GPU with long steps is not.
+TEST(MemtestWatchdog, SilenceIsHungOnlyBeyondWhatAStepCouldTake) {
+  EXPECT_EQ(memtest_silence(kMemtestFirstStepS - 1, std::nullopt, 0), "");
+  const std::string setup = memtest_silence(kMemtestFirstStepS + 1, std::nullopt, 0);
+  EXPECT_NE(setup.find("no step of the test ended in 301 s"), std::string::npos) << setup;
+  // Steps of 0.1 s: a minute of silence.
+  EXPECT_EQ(memtest_silence(10 + kMemtestQuietS - 1, 10, 0.1), "");
+  const std::string quiet = memtest_silence(10 + kMemtestQuietS + 1, 10, 0.1);
+  EXPECT_NE(quiet.find("no step of the test ended for 61 s (the last at 10.0 s"), std::string::npos)
+      << quiet;
+  EXPECT_NE(quiet.find("the GPU may be hung"), std::string::npos);
+  // Steps of 5 s: twenty of them.
+  EXPECT_EQ(memtest_silence(10 + 99, 10, 5), "");
+  EXPECT_NE(memtest_silence(10 + 101, 10, 5), "");
+}
+
 }  // namespace
 }  // namespace flopbench::memtest

@@ -38,6 +38,20 @@ std::string memtest_too_large(std::int64_t bytes, std::int64_t free_bytes,
       static_cast<double>(reserve) / kGiB, static_cast<double>(total_bytes) / kGiB);
 }
 
+std::string memtest_silence(double now_s, std::optional<double> last_step_s,
+                            double longest_step_s) {
+  if (!last_step_s) {
+    if (now_s < kMemtestFirstStepS) return "";
+    return fmt::format("no step of the test ended in {:.0f} s; the GPU may be hung", now_s);
+  }
+  const double quiet_s = now_s - *last_step_s;
+  if (quiet_s < std::max(kMemtestQuietS, 20 * longest_step_s)) return "";
+  return fmt::format(
+      "no step of the test ended for {:.0f} s (the last at {:.1f} s; the longest took {:.2f} s); "
+      "the GPU may be hung",
+      quiet_s, *last_step_s, longest_step_s);
+}
+
 std::string memtest_too_small(std::int64_t bytes, std::int64_t l2_bytes) {
   if (l2_bytes <= 0 || bytes >= kMemtestCacheMultiple * l2_bytes) return "";
   return fmt::format(

@@ -24,7 +24,18 @@ struct MemtestSettings {
   // kMemtestProgressPeriodS: a small test's pass takes milliseconds. The caller has the final
   // state from memtest_gpu.
   std::function<void(const MemtestDevice&)> progress;
+  // Called after each step (one pattern written and verified over the whole test), from the
+  // calling thread: the sign of life a watchdog needs (memtest_silence).
+  std::function<void()> step_done;
 };
+
+// Why a memory test that shows no sign of life is taken for hung, "" while it is not: no step
+// ended within kMemtestFirstStepS of its start (allocating and preparing the memory), or none
+// within the larger of kMemtestQuietS and 20 times its longest step since the last one. Times
+// in seconds since the test started; `last_step_s` empty before the first step ends.
+inline constexpr double kMemtestFirstStepS = 300;
+inline constexpr double kMemtestQuietS = 60;
+std::string memtest_silence(double now_s, std::optional<double> last_step_s, double longest_step_s);
 
 inline constexpr double kMemtestProgressPeriodS = 1.0;
 

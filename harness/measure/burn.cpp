@@ -68,8 +68,6 @@ struct Heartbeat {
   double expected_iteration_s = 0;  // its runs per iteration times the sizing run's host time
 };
 
-std::atomic<bool> g_threads_left_running{false};
-
 // One target's loop; `out` and `beat` are shared with the calling thread under `mutex`. A device
 // declared hung (out.hung) while a run was under way stops at the end of that run, recording
 // nothing more; `stop` (the burn ended early) ends it after the run in progress.
@@ -175,8 +173,6 @@ bool finished(const BurnDevice& d, double duration_s) {
 
 }  // namespace
 
-bool burn_threads_left_running() { return g_threads_left_running; }
-
 InjectedBurnFault injected_burn_fault_from_environment() {
   const char* value = std::getenv("FLOPBENCH_BURN_INJECT_FAULT");
   if (value == nullptr || *value == '\0') return {};
@@ -234,17 +230,13 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   std::vector<std::thread> threads;
   // However burn() ends, no thread is left joinable: one waiting on a hung GPU, or all of them
   // when an exception ends the burn early (a progress reader that cannot write), is left
-  // running, and the process told to end without waiting for it (burn_threads_left_running).
+  // running, and the process told to end without waiting for it (leave_running).
   struct LeaveBehind {
     std::vector<std::thread>& threads;
     std::atomic<bool>& stop;
     ~LeaveBehind() {
       stop = true;
-      for (std::thread& t : threads) {
-        if (!t.joinable()) continue;
-        t.detach();
-        g_threads_left_running = true;
-      }
+      for (std::thread& t : threads) leave_running(t);
     }
   } leave_behind{threads, shared->stop};
   for (std::size_t i = 0; i < targets.size(); ++i) {

@@ -78,10 +78,6 @@ struct BurnObserver {
 std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
                              const BurnObserver& observer);
 
-// Whether a burn left a thread running (one stuck in a hung GPU, or every device's when an
-// exception ended the burn): the process should then end with _Exit once its output is written,
-// rather than let the CUDA runtime's teardown wait for that thread.
-bool burn_threads_left_running();
 inline std::vector<BurnDevice> burn(
     const std::vector<BurnTarget>& targets, const BurnSettings& settings, double progress_s,
     const std::function<void(const std::vector<BurnDevice>&, double elapsed_s)>& progress) {

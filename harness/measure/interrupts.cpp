@@ -14,6 +14,8 @@ namespace {
 std::atomic<int> g_signal = 0;
 static_assert(std::atomic<int>::is_always_lock_free);
 
+std::atomic<bool> g_threads_left_running{false};
+
 void say(const char* text, std::size_t size) {
   [[maybe_unused]] const auto n = write(STDERR_FILENO, text, size);
 }
@@ -66,6 +68,14 @@ void install_interrupt_handler() {
   action.sa_handler = on_grace_expired;
   sigaction(SIGALRM, &action, nullptr);
 }
+
+void leave_running(std::thread& thread) {
+  if (!thread.joinable()) return;
+  thread.detach();
+  g_threads_left_running = true;
+}
+
+bool threads_left_running() { return g_threads_left_running; }
 
 bool interrupt_requested() { return g_signal != 0; }
 

@@ -9,6 +9,8 @@
 // returns): a run never outlives `timeout`. results.json, rewritten after every measurement,
 // then holds each finished one, without finished_utc (docs/results-schema.md).
 
+#include <thread>
+
 namespace flopbench {
 
 inline constexpr unsigned kInterruptGraceSeconds = 10;
@@ -17,5 +19,11 @@ void install_interrupt_handler();
 bool interrupt_requested();
 // The first signal received, 0 when none.
 int interrupt_signal();
+
+// A thread stuck in a hung GPU's driver cannot be joined: it is detached and left running, and
+// the process then ends with _Exit once its output is written (cli_main), rather than let the
+// CUDA runtime's teardown at exit wait for that thread for ever.
+void leave_running(std::thread& thread);
+bool threads_left_running();
 
 }  // namespace flopbench
