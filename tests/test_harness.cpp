@@ -1431,14 +1431,15 @@ BurnSettings burn_settings(Precision p, double duration_s) {
           .duration_s = duration_s,
           .seed = fresh_seed(),
           .window_s = 0.05,
-          .iteration_s = 0};  // one run per iteration: the faults below count runs
+          .iteration_s = 0};  // one run per iteration after the checked first run: the faults
+                              // below count runs, the iteration N is the run N + 1
 }
 
 const auto no_progress = [](const std::vector<BurnDevice>&, double) {};
 
 TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
   const auto impl = make_implementation<workloads::Gemm,
-                                        FailsOnRun<Fault::perturb_one_element, 5>::template Kernel>(
+                                        FailsOnRun<Fault::perturb_one_element, 6>::template Kernel>(
       {.name = "injected", .description = "x"});
   // A long duration: the fault, not the clock, must end the burn.
   auto devices =
@@ -1453,16 +1454,31 @@ TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
       << devices[0].why;
 }
 
-TEST(Burn, NanIsFaultyEvenOnTheFirstRun) {
+TEST(Burn, NanIsFaultyEvenOnTheFirstIteration) {
   for (const Precision p : {Precision::fp32, Precision::fp64}) {
     const auto impl =
-        make_implementation<workloads::Gemm, FailsOnRun<Fault::nan, 1>::template Kernel>(
+        make_implementation<workloads::Gemm, FailsOnRun<Fault::nan, 2>::template Kernel>(
             {.name = "injected", .description = "x"});
     auto devices = burn({{&impl, DeviceRef::cpu()}}, burn_settings(p, 600), 600, no_progress);
     judge_burn(devices, 0.1);
     EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty) << to_string(p);
     EXPECT_EQ(devices[0].why, "iteration 1: element 3 (row 3, column 0) is nan") << to_string(p);
   }
+}
+
+// A device that gives the same wrong bits every time: its iterations agree with each other, but
+// its first run disagrees with the reference.
+TEST(Burn, AConsistentlyWrongResultIsFaultyFromTheFirstRun) {
+  const auto impl =
+      make_implementation<workloads::Gemm, GemmWith<Fault::perturb_one_element>::template Kernel>(
+          {.name = "injected", .description = "x"});
+  auto devices =
+      burn({{&impl, DeviceRef::cpu()}}, burn_settings(Precision::fp64, 600), 600, no_progress);
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+  EXPECT_EQ(devices[0].iterations, 0);
+  EXPECT_TRUE(devices[0].why.starts_with("the first run's output is wrong: error "))
+      << devices[0].why;
 }
 
 TEST(Burn, FailedRunIsFaulty) {
@@ -1574,17 +1590,17 @@ TEST(Burn, AnIterationLastsItsTimeWhateverTheDeviceTimeOfARun) {
   EXPECT_NEAR(devices[0].median_gflops(), 2.0 * 24 * 20 * 16 / 1e-6 / 1e9, 1e-6);
 }
 
-// A correct GEMM whose third run blocks, as a run on a hung GPU waits for its end, until the test
-// releases it; then that run throws.
+// A correct GEMM whose fourth run (the checked first run, then two iterations) blocks, as a run
+// on a hung GPU waits for its end, until the test releases it; then that run throws.
 std::mutex g_hang_mutex;
 std::condition_variable g_hang_cv;
 bool g_hang_released = false;
 template <class T>
-class HangsOnThirdRun final : public GemmKernel<T> {
+class HangsOnFourthRun final : public GemmKernel<T> {
  public:
   void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
   void run() override {
-    if (++runs_ == 3) {
+    if (++runs_ == 4) {
       std::unique_lock lock(g_hang_mutex);
       g_hang_cv.wait(lock, [] { return g_hang_released; });
       throw std::runtime_error("released");
@@ -1606,7 +1622,7 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
     g_hang_released = false;  // --gtest_repeat
   }
   const auto hanging =
-      make_implementation<workloads::Gemm, HangsOnThirdRun>({.name = "hangs", .description = "x"});
+      make_implementation<workloads::Gemm, HangsOnFourthRun>({.name = "hangs", .description = "x"});
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
   ASSERT_NE(omp, nullptr);
   BurnSettings settings = burn_settings(Precision::fp32, 1.5);

@@ -424,9 +424,16 @@ std::optional<std::string> run_for_output(std::vector<std::string> args,
     output.append(buffer, static_cast<std::size_t>(got));
     if (output.size() > kMaxOutputBytes) break;
   }
-  if (output.size() > kMaxOutputBytes) {
+  // SIGKILL, then a second at most to reap it: nvidia-smi stuck in an ioctl of a hung driver
+  // does not die (it waits in D state), and a hung driver must not hang the benchmark.
+  const auto kill_child = [pid] {
     ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
+    for (int i = 0; i < 500 && ::waitpid(pid, nullptr, WNOHANG) == 0; ++i) {
+      std::this_thread::sleep_for(2ms);
+    }
+  };
+  if (output.size() > kMaxOutputBytes) {
+    kill_child();
     error = fmt::format("more than {} KiB of output", kMaxOutputBytes >> 10);
     return std::nullopt;
   }
@@ -444,8 +451,7 @@ std::optional<std::string> run_for_output(std::vector<std::string> args,
     std::this_thread::sleep_for(2ms);
   }
   if (timed_out) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
+    kill_child();
     error = fmt::format("no answer within {} s", timeout.count() / 1000.0);
     return std::nullopt;
   }

@@ -47,16 +47,17 @@ RunTimes timed_run(Trial& trial) {
 // the burn, so that a GPU stays loaded. Sized once, from the host's time of one run (what the
 // iteration's length is made of: a run of a few microseconds on a GPU still costs its launch and
 // wait), and then kept: every iteration must compute the same thing for its output to be the
-// first iteration's bit for bit.
+// first iteration's bit for bit. The sizing run, one run on freshly set up inputs, is also the
+// one whose output is checked against the reference (burn_one).
 struct Sizing {
   std::int64_t runs = 1;
-  double run_host_s = 0;  // of the sizing run; 0 without one
+  double run_host_s = 0;  // of the sizing run; 0 when it took no measurable time
 };
 Sizing runs_per_iteration(Trial& trial, double iteration_s) {
-  if (iteration_s <= 0) return {};
   trial.rearm();
   const double host_s = timed_run(trial).host_s;
   if (!(host_s > 0)) return {};
+  if (iteration_s <= 0) return {1, host_s};
   return {std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / host_s)), 1,
                                    1'000'000),
           host_s};
@@ -83,6 +84,13 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
         target.implementation->make_trial(settings.precision, settings.problem, settings.seed, gpu);
     const double flops = trial->flops();
     const Sizing sizing = runs_per_iteration(*trial, settings.iteration_s);
+    // Later iterations are compared with the first bit for bit: a device that gives the same
+    // wrong bits every time would pass that. One run's output against the reference, first.
+    if (const Verification v = trial->verify(); !v.passed) {
+      return record_fault(fmt::format(
+          "the first run's output is wrong: error {:.3g} exceeds the allowed {:.3g} ({})",
+          v.max_error, v.tolerance, v.method));
+    }
     const std::int64_t runs = sizing.runs;
     {
       const std::lock_guard lock(mutex);
