@@ -350,6 +350,7 @@ def build_figures(args):
                 m.get("timing", DEVICE_TIME)): m for path, m in ours}
 
     rows, verdicts, failures = [], [], []
+    judged_keys = set()  # each PyTorch figure is judged once, against the first of ours
     for path, m in ours:
         passed = m["disposition"] == "passed"
         own = rate(m, m["statistics"]["median_s"]) if passed and m.get("statistics") else None
@@ -368,7 +369,11 @@ def build_figures(args):
         theirs = rate(m, f["median_s"]) if f else None
         ratio = own / theirs if own and theirs else None
         verdict = ""
-        if (m["workload"], m["implementation"]) in MUST_AGREE and f:
+        key = problem_key(m) + (m["implementation"],)
+        if (m["workload"], m["implementation"]) in MUST_AGREE and f and key in judged_keys:
+            verdict = "judged in an earlier run"
+        elif (m["workload"], m["implementation"]) in MUST_AGREE and f:
+            judged_keys.add(key)
             what = "{} {} {} {}".format(m["workload"], m["implementation"], m["precision"],
                                         problem_label(m))
             tolerance = (args.lt_tolerance
@@ -413,11 +418,17 @@ def build_figures(args):
         if not torch_doc.get("complete", True):
             failures.append("PyTorch's cross-check stopped before its end (its time box?): "
                             "{} figures".format(len(torch_doc["figures"])))
-        judged = [f for f in torch_doc["figures"]
-                  if any((f["workload"], i) in MUST_AGREE for i in f["implementations"])]
-        if len(verdicts) < len(judged):
+        # Every (figure, implementation) pair that must agree, each with exactly one verdict.
+        judged = [(f["workload"], f["precision"], f["problem"]["m"], f["problem"]["n"],
+                   f["problem"]["k"], i)
+                  for f in torch_doc["figures"] for i in f["implementations"]
+                  if (f["workload"], i) in MUST_AGREE]
+        unmatched = [k for k in judged if k not in judged_keys]
+        if unmatched:
             failures.append("{} of {} PyTorch figures that must agree have no measurement of "
-                            "ours".format(len(judged) - len(verdicts), len(judged)))
+                            "ours: {}".format(len(unmatched), len(judged), ", ".join(
+                                "{} {} {} {}x{}x{}".format(k[5], k[0], k[1], k[2], k[3], k[4])
+                                for k in unmatched)))
         strict = [p for p in MUST_AGREE if p not in LOOSER_TOLERANCE]
         lines.append("Agreement ({} within {:.0%} of PyTorch; {} within {:.0%}): {} of {} "
                      "agree{}.".format(

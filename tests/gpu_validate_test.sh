@@ -61,6 +61,27 @@ EOF
   python3 "$helper" figures --results "$golden" --pytorch "$tmp/pytorch.json" --tolerance 0.06 \
     --out "$tmp/figures.md" >"$tmp/figures.log" 2>&1 ||
     fail "figures within a 6 % tolerance failed: $(cat "$tmp/figures.log")"
+  # The same run given twice: each PyTorch figure is judged once, not counted twice.
+  python3 "$helper" figures --results "$golden" "$golden" --pytorch "$tmp/pytorch.json" \
+    --tolerance 0.06 --out "$tmp/figures.md" >"$tmp/figures.log" 2>&1 ||
+    fail "figures of a run given twice failed: $(cat "$tmp/figures.log")"
+  grep -q '2 of 2 agree' "$tmp/figures.md" || fail "duplicates counted: $(cat "$tmp/figures.md")"
+  [ "$(grep -c 'judged in an earlier run' "$tmp/figures.md")" = 2 ] ||
+    fail "the second run's rows were judged again: $(cat "$tmp/figures.md")"
+  # A PyTorch figure with no measurement of ours to stand beside fails, named.
+  python3 - "$tmp/pytorch.json" "$tmp/unmatched.json" <<'EOF2'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+extra = dict(doc["figures"][0], problem={"m": 999, "n": 999, "k": 999})
+doc["figures"].append(extra)
+json.dump(doc, open(sys.argv[2], "w"))
+EOF2
+  rc=0
+  python3 "$helper" figures --results "$golden" --pytorch "$tmp/unmatched.json" --tolerance 0.06 \
+    --out "$tmp/figures.md" >"$tmp/figures.log" 2>&1 || rc=$?
+  [ "$rc" = 1 ] && grep -q '1 of 3 PyTorch figures that must agree have no measurement of ours: cublas gemm fp32 999x999x999' \
+    "$tmp/figures.md" "$tmp/figures.log" ||
+    fail "an unmatched PyTorch figure exited $rc: $(cat "$tmp/figures.md" "$tmp/figures.log")"
   # cuBLASLt's BF16 GEMM beside PyTorch's: held to --lt-tolerance (5 % unless given), not to
   # --tolerance. A made-up cuBLASLt record (the golden cuBLAS SGEMM's, renamed), PyTorch 4 %
   # slower: agrees within 5 % though not within 3 %; 7 % slower: differs.
