@@ -141,10 +141,12 @@ TEST(KernelLog, CountsEachGpusXidsAndSaysWhereItReadThem) {
   const fs::path log = dir.path() / "dmesg.txt";
   std::ofstream(log) << kKernelLog;
   MachineHealth h;
-  h.gpus.resize(2);
+  h.gpus.resize(3);
   h.gpus[0].pci_bus_id = "00000000:17:00.0";
   h.gpus[1].pci_bus_id = "00000000:3B:00.0";
+  // A GPU NVML lists but could not open has no PCI id: its XIDs cannot be told apart.
   add_xid_facts(h, read_kernel_log(log.string()));
+  EXPECT_EQ(fact(h.gpus[2], "xid.count"), "unknown: its PCI bus id could not be read");
   EXPECT_EQ(h.kernel_log, log.string());
   EXPECT_EQ(fact(h.gpus[0], "xid.count"), "2");
   EXPECT_NE(fact(h.gpus[0], "xid.last").find(": 48,"), std::string::npos);
@@ -1027,6 +1029,38 @@ TEST(HealthCriteria, AGpuCudaSeesThatNvmlCouldNotReadFails) {
   const auto& v = verdict_of(r, "gpu0.nvlink.active");
   EXPECT_EQ(v.verdict, Verdict::fail);
   EXPECT_EQ(v.reason, "unknown: NVML: cannot load; nvidia-smi: cannot start");
+}
+
+// Seven GPUs CUDA sees, and an eighth NVML lists but cannot open (fallen off the bus): it has no
+// name to match the SKU's rows with, but it is judged with them, and fails, rather than the
+// machine passing on the seven.
+TEST(HealthCriteria, AGpuNvmlCannotOpenFailsTheRowsOfItsMachine) {
+  ResultsDocument doc = health_document("NVIDIA H100 80GB HBM3", healthy_gpu_facts(18));
+  doc.environment.health->gpus[0].cuda_visible = true;
+  GpuDevice cuda;
+  cuda.name = "NVIDIA H100 80GB HBM3";
+  cuda.pci_bus_id = "00000000:17:00.0";
+  doc.environment.gpu.devices.push_back(cuda);
+  doc.environment.gpu.no_device_reason = "";
+  GpuHealth lost;
+  lost.index = lost.nvml_index = 1;
+  for (const auto& info : kGpuHealthFacts) {
+    lost.facts[std::string(info.name)] =
+        HealthFact::unknown_because("the GPU is lost (fallen off the bus)");
+  }
+  doc.environment.health->gpus.push_back(lost);
+  const auto r =
+      judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA H100 80GB HBM3,\n"), doc, "test.csv", "now");
+  EXPECT_EQ(verdict_of(r, "gpu0.xid.count").verdict, Verdict::pass);
+  const auto& v = verdict_of(r, "gpu1.xid.count");
+  EXPECT_EQ(v.verdict, Verdict::fail);
+  EXPECT_EQ(v.reason, "unknown: the GPU is lost (fallen off the bus)");
+  EXPECT_FALSE(r.passed);
+  // A row for another SKU does not apply to it.
+  const auto other =
+      judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA A100*,\n"), doc, "t.csv", "now");
+  EXPECT_TRUE(std::none_of(other.criteria.begin(), other.criteria.end(),
+                           [](const auto& c) { return c.metric == "gpu1.xid.count"; }));
 }
 
 TEST(HealthCriteria, TextFactsAndMisspelledFactsAreNotMetrics) {

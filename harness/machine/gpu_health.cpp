@@ -665,6 +665,13 @@ void add_xid_facts(MachineHealth& health, const KernelLog& log) {
       g.facts["xid.count"] = g.facts["xid.last"] = HealthFact::unknown_because(log.unknown);
       continue;
     }
+    if (g.pci_bus_id.empty()) {
+      // XID lines name the GPU by its PCI bus id: a GPU whose id could not be read (a lost one,
+      // whose NVML handle failed) cannot be told to have none.
+      g.facts["xid.count"] = g.facts["xid.last"] =
+          HealthFact::unknown_because("its PCI bus id could not be read");
+      continue;
+    }
     int count = 0;
     const XidEvent* last = nullptr;
     for (const auto& e : events) {

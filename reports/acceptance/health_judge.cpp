@@ -34,11 +34,27 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
   const auto& health = env.health;
   const auto& cuda = env.gpu.devices;
   if (health) {
+    // A GPU the driver lists but cannot open (lost: its handle failed) has no name to match a
+    // row with, and CUDA does not see it; on a machine the row applies to, it is judged, and
+    // its unknown facts fail the row, rather than a dead GPU passing unseen.
+    const auto applies_here = [&] {
+      return c.applies_to == "any" ||
+             std::any_of(cuda.begin(), cuda.end(),
+                         [&](const GpuDevice& d) { return applies_to_gpu(c.applies_to, d); }) ||
+             std::any_of(health->gpus.begin(), health->gpus.end(), [&](const GpuHealth& g) {
+               GpuDevice named;
+               named.name = g.name;
+               named.pci_device_id = g.pci_device_id;
+               return !g.name.empty() && applies_to_gpu(c.applies_to, named);
+             });
+    };
     for (const auto& g : health->gpus) {
       GpuDevice named;
       named.name = g.name;
       named.pci_device_id = g.pci_device_id;
-      if ((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, named)) {
+      const bool unidentified = g.name.empty() && g.pci_bus_id.empty() && !g.cuda_visible;
+      if (((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, named)) ||
+          (unidentified && applies_here())) {
         targets.push_back({g.index, &g.facts, ""});
       }
     }
