@@ -381,7 +381,9 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
       d.why = d.fault;
       continue;
     }
-    if (const auto [reasons, readings] = degrading_readings(d); readings > 0) {
+    // One reading is not enough: NVML documents that HW Slowdown may show during a P-state or
+    // clock change, as when a burn starts; a GPU that throttles does so for seconds.
+    if (const auto [reasons, readings] = degrading_readings(d); readings >= 2) {
       d.verdict = BurnVerdict::degraded;
       d.why = fmt::format("throttled ({}) in {} of {} telemetry readings", fmt::join(reasons, ", "),
                           readings, d.telemetry.size());
@@ -403,7 +405,9 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
                       headline_unit(Bound::compute, d.precision), 100 * (1 - median / best), best);
     } else {
       d.verdict = BurnVerdict::ok;
-      d.why.clear();
+      d.why = d.device.on_gpu() && d.telemetry.empty()
+                  ? "throttling not checked: no telemetry was read"
+                  : "";
     }
   }
 }

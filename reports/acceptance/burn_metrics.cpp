@@ -112,7 +112,15 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
           value = burned_before ? std::max(*value, *drop) : *drop;
         }
       } else if (quantity == "throttled_readings") {
-        *value += d.throttled_readings();
+        // No reading is no evidence of no throttling (no NVML, no nvidia-smi, every reading
+        // failed): the count is unknown.
+        if (d.device.on_gpu() && d.verdict != BurnVerdict::unsupported && d.telemetry.empty()) {
+          unknown_why = fmt::format("not measured: no telemetry was read of {} during its {} burn",
+                                    device.label(), precision_label(d.precision));
+          value = std::nullopt;
+        } else if (value) {
+          *value += d.throttled_readings();
+        }
       }
     }
     if (quantity == "faulty") value = count(BurnVerdict::faulty, &device);
