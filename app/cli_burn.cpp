@@ -21,6 +21,7 @@
 #include "app/cli_selection.hpp"
 #include "harness/core/catalog.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/machine/gpu_health.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/load_sampler.hpp"
@@ -164,6 +165,8 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   const auto save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); };
 
   bool any_bad = false;
+  // The health facts before each precision's burn, to see what rose during it.
+  MachineHealth health_before = doc.environment.health.value_or(MachineHealth{});
   for (const Precision precision : precisions) {
     if (interrupt_requested() || to_burn.empty()) break;
     const std::vector<BurnTarget> targets = targets_at(precision);
@@ -208,6 +211,30 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
       };
     }
     keep(burn(targets, settings, observer));
+    // Read again unless a GPU stopped responding: an NVML call on it could block as well.
+    const bool hung =
+        std::any_of(doc.burn->devices.begin() + static_cast<std::ptrdiff_t>(earlier),
+                    doc.burn->devices.end(), [](const BurnDevice& d) { return d.hung; });
+    if (!gpu_devices.empty() && !hung) {
+      const MachineHealth health_after = collect_health(inventory);
+      std::vector<BurnDevice> devices(
+          doc.burn->devices.begin() + static_cast<std::ptrdiff_t>(earlier),
+          doc.burn->devices.end());
+      bool rose = false;
+      for (BurnDevice& d : devices) {
+        if (!d.device.on_gpu() || d.verdict == BurnVerdict::unsupported || !d.fault.empty())
+          continue;
+        const int gpu = d.device.gpus.at(0);
+        if (const auto what =
+                error_rises(cuda_gpu_facts(health_before, gpu), cuda_gpu_facts(health_after, gpu));
+            !what.empty()) {
+          d.fault = fmt::format("during the burn: {}", fmt::join(what, "; "));
+          rose = true;
+        }
+      }
+      if (rose) keep(std::move(devices));
+      health_before = health_after;
+    }
     for (std::size_t i = earlier; i < doc.burn->devices.size(); ++i) {
       const BurnDevice& d = doc.burn->devices[i];
       fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s{}, median {:.1f} {}{}\n", d.device.label(),

@@ -1182,6 +1182,24 @@ HealthFacts h200_memory_facts(double corrected, double aggregate) {
           {"pcie.replay_count", HealthFact::of(0)}};
 }
 
+// A burn fails a GPU on what rose while it burned: memory-error counts, and XIDs with the last.
+TEST(MemoryErrorRises, ABurnNamesTheCountsAndTheXidsThatRose) {
+  HealthFacts before = h200_memory_facts(2, 10);
+  before["xid.count"] = HealthFact::of(0);
+  before["xid.last"] = HealthFact::of_text("none");
+  HealthFacts after = h200_memory_facts(3, 10);
+  after["xid.count"] = HealthFact::of(1);
+  after["xid.last"] = HealthFact::of_text("NVRM: Xid (PCI:0000:17:00): 48, pid=7, DBE");
+  EXPECT_EQ(error_rises(before, after),
+            (std::vector<std::string>{
+                "ecc.corrected_volatile rose from 2 to 3",
+                "xid.count rose from 0 to 1 (last: NVRM: Xid (PCI:0000:17:00): 48, pid=7, DBE)"}));
+  EXPECT_TRUE(error_rises(before, before).empty());
+  // An XID count that could not be read after is no rise (and no error either).
+  after["xid.count"] = HealthFact::unknown_because("no kernel log");
+  EXPECT_EQ(error_rises(before, after).size(), 1u);
+}
+
 TEST(MemoryErrorRises, EveryCountThatRoseWithBeforeAndAfter) {
   const HealthFacts before = h200_memory_facts(2, 10);
   HealthFacts after = h200_memory_facts(5, 10);

@@ -64,6 +64,22 @@ std::vector<FactRise> memory_error_rises(const HealthFacts& before, const Health
   return rises;
 }
 
+std::vector<std::string> error_rises(const HealthFacts& before, const HealthFacts& after) {
+  std::vector<std::string> rises;
+  for (const FactRise& r : memory_error_rises(before, after)) {
+    rises.push_back(fmt::format("{} rose from {} to {}", r.fact,
+                                fact_text(HealthFact::of(r.before)),
+                                fact_text(HealthFact::of(r.after))));
+  }
+  const HealthFact b = fact_of(before, "xid.count"), a = fact_of(after, "xid.count");
+  if (b.known() && a.known() && b.number && a.number && *a.number > *b.number) {
+    const HealthFact last = fact_of(after, "xid.last");
+    rises.push_back(fmt::format("xid.count rose from {} to {}{}", fact_text(b), fact_text(a),
+                                last.known() ? " (last: " + fact_text(last) + ")" : ""));
+  }
+  return rises;
+}
+
 std::string ecc_counts_not_compared(const HealthFacts& before, const HealthFacts& after) {
   // ECC mode changes only with a reset, which a test does not live through: the facts before
   // say it, unless they could not be read.

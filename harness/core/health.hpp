@@ -210,6 +210,12 @@ inline constexpr std::array<std::string_view, 8> kMemoryErrorFacts = {
 // (ecc_counts_not_compared says when the ECC counts should have been there).
 std::vector<FactRise> memory_error_rises(const HealthFacts& before, const HealthFacts& after);
 
+// What rose between two readings of a GPU's facts that shows a fault no output check sees: its
+// memory-error counts (memory_error_rises) and its XID count, each "<fact> rose from <before>
+// to <after>" (the XID with the last one logged); empty when nothing did. A burn fails a GPU on
+// any of them.
+std::vector<std::string> error_rises(const HealthFacts& before, const HealthFacts& after);
+
 // "ECC counts could not be compared: <why>" for a GPU whose ECC is on, or not known to be off,
 // whose volatile ECC counts were not both read before and after; "" when they were, or ECC is
 // off (as the facts before say, else those after).
