@@ -116,6 +116,14 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   shared->longest_step_s.assign(gpus.size(), 0);
   shared->returned.assign(gpus.size(), 0);
   std::vector<std::thread> threads;
+  // However this ends (an exception: a full disk, a closed stdout), no thread is left joinable,
+  // which would abort the process: one still running is left behind (leave_running).
+  struct LeaveBehind {
+    std::vector<std::thread>& threads;
+    ~LeaveBehind() {
+      for (std::thread& t : threads) leave_running(t);
+    }
+  } leave_behind{threads};
   for (std::size_t i = 0; i < gpus.size(); ++i) {
     MemtestSettings settings{
         .bytes = opt.size_gib ? std::optional(static_cast<std::int64_t>(*opt.size_gib * kGiB))
@@ -151,11 +159,19 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   }
   std::vector<int> printed(gpus.size(), 0);
   std::vector<char> hung(gpus.size(), 0);
+  auto last_poll = std::chrono::steady_clock::now();
   for (bool waiting = true; waiting;) {
     std::vector<std::size_t> to_print;
     {
       std::unique_lock lock(shared->mutex);
       shared->changed.wait_for(lock, std::chrono::seconds(1));
+      // A process stopped for a while (Ctrl-Z, a scheduler's suspend) wakes to a long silence
+      // that is no GPU's: the pause is taken out of the test's time, so steps resume the count.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_poll > std::chrono::seconds(5)) {
+        shared->start += now - last_poll - std::chrono::seconds(1);
+      }
+      last_poll = now;
       const double now_s = shared->elapsed_s();
       waiting = false;
       for (std::size_t i = 0; i < gpus.size(); ++i) {

@@ -123,8 +123,9 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                               it->second->source);
     }
   }
-  // Each task of a launcher's job writes its own results: a rank that wrote nothing is a missing
-  // node, which counting hosts cannot show when its host's other ranks reported.
+  // Each task of a launcher's job writes its own results: a rank with no readable result is a
+  // missing node, which counting hosts cannot show when its host's other ranks reported. (An
+  // input that could not be read may be that rank's: it is listed as failed as well.)
   std::map<std::pair<std::string, std::string>, std::pair<int, std::set<int>>> jobs;
   for (const auto& n : fleet.nodes) {
     if (!n.results) continue;
@@ -140,7 +141,8 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
       if (ranks.contains(rank)) continue;
       fleet.nodes.push_back({fmt::format("{} job {} rank {}", job.first, job.second, rank), "",
                              std::nullopt,
-                             fmt::format("rank {} of the {} tasks of {} job {} reported nothing",
+                             fmt::format("rank {} of the {} tasks of {} job {}: no readable "
+                                         "result among the inputs",
                                          rank, tasks, job.first, job.second)});
     }
   }

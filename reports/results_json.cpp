@@ -134,6 +134,7 @@ void fields(S& s, Of<GpuHealth>) {
   s("index", &R::index);
   s("nvml_index", &R::nvml_index);
   s("cuda_visible", &R::cuda_visible);
+  s.added_later("lost", &R::lost);
   s("name", &R::name);
   s("pci_bus_id", &R::pci_bus_id);
   s("pci_device_id", &R::pci_device_id);

@@ -637,8 +637,9 @@ TEST_F(Cli, GoogleBenchmarksEnvironmentVariablesAreIgnored) {
 TEST_F(Cli, AThreadLimitIsTheTeamThatRunsAndIsRecorded) {
   const fs::path out = dir_ / "limited";
   setenv("OMP_THREAD_LIMIT", "1", 1);
+  // SGEMM at 256^3: large enough that the hand-written GEMM runs on the whole team.
   const Outcome o = flopbench({"run", "--workloads", "peak,sgemm", "--implementations", "omp",
-                               "--sizes", "64", "--profile", "quick", "--out", out.string()});
+                               "--sizes", "256", "--profile", "quick", "--out", out.string()});
   const Outcome refused = flopbench({"run", "--workloads", "peak", "--implementations", "omp",
                                      "--threads", "2", "--out", (dir_ / "refused").string()});
   unsetenv("OMP_THREAD_LIMIT");

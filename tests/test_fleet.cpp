@@ -222,7 +222,8 @@ TEST(FleetMerge, ARankOfTheJobThatWroteNothingFails) {
   const FleetNode& missing = fleet.nodes.back();
   EXPECT_FALSE(missing.results.has_value());
   EXPECT_EQ(node_label(missing), "openmpi job 9 rank 3");
-  EXPECT_EQ(missing.problem, "rank 3 of the 4 tasks of openmpi job 9 reported nothing");
+  EXPECT_EQ(missing.problem,
+            "rank 3 of the 4 tasks of openmpi job 9: no readable result among the inputs");
   const FleetAnalysis a = analyse_fleet(fleet);
   EXPECT_EQ(a.failed.size(), 1u);
   // With all four, nothing is missing.

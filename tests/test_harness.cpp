@@ -692,8 +692,8 @@ TEST(Verification, PeakChainsThatSkipStepsAreIncorrect) {
                InputError);
 }
 
-// A TF32 GEMM's inputs are TF32 values in FP32 storage, so that its products are exact and its
-// tolerance FP32's: inputs multiplied at BF16's 8 significant bits instead fail it.
+// A TF32 GEMM's inputs are TF32 values in FP32 storage, so that its products are exact and only
+// its accumulation rounds: inputs multiplied at BF16's 8 significant bits instead fail it.
 TEST(Verification, Tf32InputsAreTf32ValuesAndNarrowerProductsFail) {
   const auto in = workloads::Gemm::make_inputs<Tf32>(Problem::matrix(16, 8, 64), fresh_seed());
   int rounded = 0;

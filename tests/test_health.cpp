@@ -379,6 +379,14 @@ TEST(GpuHealthNvml, AGpuNvmlCannotOpenHasEveryFactUnknown) {
   EXPECT_EQ(fact(h.gpus[1], "ecc.uncorrected_volatile"),
             "unknown: the GPU is lost (fallen off the bus)");
   EXPECT_EQ(fact(h.gpus[1], "uuid"), "unknown: the GPU is lost (fallen off the bus)");
+  EXPECT_TRUE(h.gpus[1].lost);
+  EXPECT_FALSE(h.gpus[0].lost);
+  // A GPU this process may not open (a job confined to other GPUs) is not lost.
+  nvml.set(std::string(kHealthyH100) + "count 2\ngpu1.handle error:4\n");
+  MachineHealth c;
+  read_gpu_health(c);
+  ASSERT_EQ(c.gpus.size(), 2u);
+  EXPECT_FALSE(c.gpus[1].lost);
 }
 
 TEST(GpuHealthNvml, CudaIndicesNameTheGpusCudaSees) {
@@ -1044,6 +1052,7 @@ TEST(HealthCriteria, AGpuNvmlCannotOpenFailsTheRowsOfItsMachine) {
   doc.environment.gpu.no_device_reason = "";
   GpuHealth lost;
   lost.index = lost.nvml_index = 1;
+  lost.lost = true;
   for (const auto& info : kGpuHealthFacts) {
     lost.facts[std::string(info.name)] =
         HealthFact::unknown_because("the GPU is lost (fallen off the bus)");
@@ -1056,6 +1065,14 @@ TEST(HealthCriteria, AGpuNvmlCannotOpenFailsTheRowsOfItsMachine) {
   EXPECT_EQ(v.verdict, Verdict::fail);
   EXPECT_EQ(v.reason, "unknown: the GPU is lost (fallen off the bus)");
   EXPECT_FALSE(r.passed);
+  // One this process may not open (a job confined to the other GPUs) is not judged.
+  ResultsDocument confined = doc;
+  confined.environment.health->gpus[1].lost = false;
+  const auto other_job = judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA H100 80GB HBM3,\n"),
+                               confined, "test.csv", "now");
+  EXPECT_EQ(verdict_of(other_job, "gpu0.xid.count").verdict, Verdict::pass);
+  EXPECT_TRUE(std::none_of(other_job.criteria.begin(), other_job.criteria.end(),
+                           [](const auto& c) { return c.metric == "gpu1.xid.count"; }));
   // A row for another SKU does not apply to it.
   const auto other =
       judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA A100*,\n"), doc, "t.csv", "now");

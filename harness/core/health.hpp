@@ -38,6 +38,9 @@ struct GpuHealth {
   int index = 0;
   int nvml_index = 0;
   bool cuda_visible = false;
+  // NVML lists it but says it is lost (its handle failed with GPU_IS_LOST, or an unknown error):
+  // not a GPU this process may not open (NO_PERMISSION, as in a job confined to other GPUs).
+  bool lost = false;
   std::string name;           // "NVIDIA H100 80GB HBM3"
   std::string pci_bus_id;     // as NVML writes it, "00000000:17:00.0"
   std::string pci_device_id;  // "10de:2330"; "" when unknown

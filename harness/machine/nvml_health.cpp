@@ -306,6 +306,7 @@ bool read_nvml_health(std::vector<GpuHealth>& gpus, std::string& why_not) {
         // Listed, but not readable (lost, say): every fact unknown, loudly.
         GpuHealth g;
         g.index = g.nvml_index = static_cast<int>(i);
+        g.lost = hrc == nvml::kGpuIsLost || hrc == nvml::kUnknownError;
         for (const auto& info : kGpuHealthFacts) {
           g.facts[std::string(info.name)] =
               HealthFact::unknown_because(why(hrc, "nvmlDeviceGetHandleByIndex_v2"));

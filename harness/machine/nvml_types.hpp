@@ -30,6 +30,7 @@ inline constexpr int kNotFound = 6;              // NVML_ERROR_NOT_FOUND
 inline constexpr int kInsufficientSize = 7;      // NVML_ERROR_INSUFFICIENT_SIZE
 inline constexpr int kDriverNotLoaded = 9;       // NVML_ERROR_DRIVER_NOT_LOADED
 inline constexpr int kGpuIsLost = 15;            // NVML_ERROR_GPU_IS_LOST
+inline constexpr int kUnknownError = 999;        // NVML_ERROR_UNKNOWN
 inline constexpr int kFeatureEnabled = 1;        // NVML_FEATURE_ENABLED (nvmlEnableState_t)
 inline constexpr int kClockSm = 1;               // NVML_CLOCK_SM (nvmlClockType_t)
 inline constexpr int kClockMem = 2;              // NVML_CLOCK_MEM

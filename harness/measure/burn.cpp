@@ -1,6 +1,7 @@
 #include "harness/measure/burn.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -247,8 +248,14 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
       for (std::thread& t : threads) leave_running(t);
     }
   } leave_behind{threads, shared->stop};
+  // OpenMP's settings are each thread's own, and a new thread starts from the defaults: the
+  // calling thread's (settle_thread_team) go to the device threads, whose CPU GEMM forks teams.
+  const int team = omp_get_max_threads();
+  const bool dynamic = omp_get_dynamic() != 0;
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    threads.emplace_back([shared, i] {
+    threads.emplace_back([shared, i, team, dynamic] {
+      omp_set_dynamic(dynamic ? 1 : 0);
+      omp_set_num_threads(team);
       burn_one(shared->targets[i], shared->settings, shared->start, shared->devices[i],
                shared->beats[i], shared->mutex, shared->stop);
       const std::lock_guard lock(shared->mutex);

@@ -34,8 +34,8 @@ void say(const char* text, std::size_t size) {
 
 // Only async-signal-safe calls here.
 void on_signal(int sig) {
-  if (g_signal == 0) {
-    g_signal = sig;
+  // Two signals handled at once on two threads: one of them is the first.
+  if (int none = 0; g_signal.compare_exchange_strong(none, sig)) {
     if (sig == SIGPIPE) {
       // Nobody reads stdout any more: further progress goes nowhere instead of failing.
       const int null = open("/dev/null", O_WRONLY);

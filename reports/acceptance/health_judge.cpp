@@ -34,9 +34,10 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
   const auto& health = env.health;
   const auto& cuda = env.gpu.devices;
   if (health) {
-    // A GPU the driver lists but cannot open (lost: its handle failed) has no name to match a
+    // A GPU the driver lists as lost (its handle failed: GPU_IS_LOST) has no name to match a
     // row with, and CUDA does not see it; on a machine the row applies to, it is judged, and
-    // its unknown facts fail the row, rather than a dead GPU passing unseen.
+    // its unknown facts fail the row, rather than a dead GPU passing unseen. (A GPU this process
+    // may not open, in a job confined to other GPUs, is not lost.)
     const auto applies_here = [&] {
       return c.applies_to == "any" ||
              std::any_of(cuda.begin(), cuda.end(),
@@ -52,9 +53,8 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
       GpuDevice named;
       named.name = g.name;
       named.pci_device_id = g.pci_device_id;
-      const bool unidentified = g.name.empty() && g.pci_bus_id.empty() && !g.cuda_visible;
       if (((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, named)) ||
-          (unidentified && applies_here())) {
+          (g.lost && !g.cuda_visible && applies_here())) {
         targets.push_back({g.index, &g.facts, ""});
       }
     }
