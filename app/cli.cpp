@@ -136,6 +136,7 @@ void check_omp_num_threads() {
 }  // namespace
 
 void settle_thread_team(int asked) {
+  if (asked > 0) omp_set_num_threads(asked);
   omp_set_dynamic(0);
   const int limit = omp_get_thread_limit();
   if (omp_get_max_threads() <= limit) return;
@@ -333,7 +334,6 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   sel.profile = parse_profile(opt.profile);
   const Launch launch = this_launch();
   sel.gpus = parse_gpus(opt.gpus, launch);
-  if (opt.threads > 0) omp_set_num_threads(opt.threads);
   settle_thread_team(opt.threads);
 
   ResultsDocument doc;

@@ -88,17 +88,13 @@ SpecChoice auto_spec(const Environment& env) {
     }
     if (on_bus && on_bus->number && *on_bus->number > 0) {
       const int count = static_cast<int>(*on_bus->number);
-      Criterion seen;
-      seen.metric = parse_metric("gpu.count");
-      seen.comparator = Comparator::ge;
-      seen.bound_value = count;
-      seen.bound_text = std::to_string(count);
-      seen.applies_to = "any";
-      seen.description = fmt::format(
-          "--spec auto: the PCI bus lists {} NVIDIA GPU(s) that neither CUDA nor the driver "
-          "sees, so no shipped spec can be chosen; every GPU must be seen (a CPU-only check "
-          "on such a machine needs --spec cpu-only.csv)",
-          count);
+      Criterion seen = criterion_of(
+          "gpu.count", Comparator::ge, BoundKind::absolute, count, std::to_string(count),
+          Severity::fail, "any",
+          fmt::format("--spec auto: the PCI bus lists {} NVIDIA GPU(s) that neither CUDA nor the "
+                      "driver sees, so no shipped spec can be chosen; every GPU must be seen (a "
+                      "CPU-only check on such a machine needs --spec cpu-only.csv)",
+                      count));
       fmt::print("spec: auto -> none: the PCI bus lists {} NVIDIA GPU(s), and none is seen ({})\n",
                  count, no_gpu_reason(env.gpu));
       return {Spec{"auto", {std::move(seen)}},

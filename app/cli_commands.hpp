@@ -56,10 +56,10 @@ struct MeasureOptions {
 // --profile, --threads, --gpus, --seed, --out, --wait-quiet.
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 
-// Makes omp_get_max_threads() the team every parallel region gets, as the records say: no
-// teams shrunk at run time (OMP_DYNAMIC), and no more threads than OMP_THREAD_LIMIT allows,
-// which omp_get_max_threads() does not count. `asked`: --threads (0: not given), refused when
-// beyond the limit.
+// Makes omp_get_max_threads() the team every parallel region gets, as the records say: `asked`
+// threads (--threads; 0: not given, the default stands), no teams shrunk at run time
+// (OMP_DYNAMIC), and no more threads than OMP_THREAD_LIMIT allows, which omp_get_max_threads()
+// does not count; `asked` beyond the limit is refused.
 void settle_thread_team(int asked);
 
 struct MeasuredRun {

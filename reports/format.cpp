@@ -136,10 +136,10 @@ std::string result_text(const MeasurementRecord& r) {
 
 // ---- number formatting ------------------------------------------------------------------------
 
-std::string short_number(double v) {
+std::string short_number(double v, int more_decimals) {
   if (!std::isfinite(v)) return fmt::format("{}", v);
   const double a = std::fabs(v);
-  const int decimals = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  const int decimals = (a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3) + more_decimals;
   return fmt::format("{:.{}f}", v, decimals);
 }
 
@@ -154,9 +154,7 @@ VerdictTexts verdict_texts(const CriterionVerdict& v) {
   const auto text = [&](const std::optional<double>& x, int more) -> std::string {
     if (!x) return "-";
     if (v.unit.empty() || !std::isfinite(*x)) return fmt::format("{}", *x);
-    const double a = std::fabs(*x);
-    const int decimals = (a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3) + more;
-    const std::string number = fmt::format("{:.{}f}", *x, decimals);
+    const std::string number = short_number(*x, more);
     return v.unit == "%" ? number + "%" : number + " " + v.unit;
   };
   VerdictTexts t;

@@ -94,8 +94,9 @@ std::string result_text(const MeasurementRecord& r);
 
 // ---- number formatting ------------------------------------------------------------------------
 
-// At least three significant digits, never in exponent notation: 66908, 512, 51.2, 5.12, 0.512.
-std::string short_number(double v);
+// At least three significant digits, never in exponent notation: 66908, 512, 51.2, 5.12, 0.512;
+// `more_decimals` more after the point.
+std::string short_number(double v, int more_decimals = 0);
 
 // Markdown renders raw HTML, and the text of a Markdown output comes from results files: a
 // "<script>" in a reason or a host name must show as text, so every '<' becomes "&lt;". (Inside a

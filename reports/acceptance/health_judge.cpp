@@ -20,6 +20,16 @@ FactReading reading(std::string metric, const std::string& fact, const HealthFac
   return {std::move(metric), it->second.number, ""};
 }
 
+// A GPU the health facts list, as a row's applies_to matches it: by name or PCI device id.
+GpuDevice device_of(const GpuHealth& g) {
+  GpuDevice d;
+  d.index = g.index;
+  d.name = g.name;
+  d.pci_bus_id = g.pci_bus_id;
+  d.pci_device_id = g.pci_device_id;
+  return d;
+}
+
 // A GPU a row is for, with its facts (nullptr: none recorded) or why it has none.
 struct Target {
   int index;
@@ -43,17 +53,11 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
              std::any_of(cuda.begin(), cuda.end(),
                          [&](const GpuDevice& d) { return applies_to_gpu(c.applies_to, d); }) ||
              std::any_of(health->gpus.begin(), health->gpus.end(), [&](const GpuHealth& g) {
-               GpuDevice named;
-               named.name = g.name;
-               named.pci_device_id = g.pci_device_id;
-               return !g.name.empty() && applies_to_gpu(c.applies_to, named);
+               return applies_to_gpu(c.applies_to, device_of(g));
              });
     };
     for (const auto& g : health->gpus) {
-      GpuDevice named;
-      named.name = g.name;
-      named.pci_device_id = g.pci_device_id;
-      if (((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, named)) ||
+      if (((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, device_of(g))) ||
           (g.lost && !g.cuda_visible && applies_here())) {
         targets.push_back({g.index, &g.facts, ""});
       }
@@ -81,14 +85,7 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
 std::vector<GpuDevice> gpus_only_health_names(const Environment& env) {
   std::vector<GpuDevice> named;
   if (!env.gpu.devices.empty() || !env.health) return named;
-  for (const auto& g : env.health->gpus) {
-    GpuDevice d;
-    d.index = g.index;
-    d.name = g.name;
-    d.pci_bus_id = g.pci_bus_id;
-    d.pci_device_id = g.pci_device_id;
-    named.push_back(std::move(d));
-  }
+  for (const auto& g : env.health->gpus) named.push_back(device_of(g));
   return named;
 }
 

@@ -360,21 +360,6 @@ class Judge {
   int applied_ = 0;
 };
 
-Criterion builtin(std::string_view metric, Comparator cmp, BoundKind kind, double bound,
-                  std::string bound_text, Severity severity, std::string applies_to,
-                  std::string description) {
-  Criterion c;
-  c.metric = parse_metric(metric);
-  c.comparator = cmp;
-  c.bound_kind = kind;
-  c.bound_value = bound;
-  c.bound_text = std::move(bound_text);
-  c.severity = severity;
-  c.applies_to = std::move(applies_to);
-  c.description = std::move(description);
-  return c;
-}
-
 }  // namespace
 
 Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef& device) {
@@ -436,24 +421,24 @@ bool judge_all(Judge& judge, const Spec& spec, const ResultsDocument& doc) {
                       [&](const GpuDevice& g) { return applies_to_gpu(c.applies_to, g); });
     // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
     if (matching < 2 || !sibling_rules.emplace(c.metric.name, c.applies_to).second) continue;
-    judge.criterion(builtin(c.metric.name, Comparator::ge, BoundKind::siblings, 0.9,
-                            "0.9 * siblings", Severity::fail, c.applies_to,
-                            "built-in: no GPU more than 10% below the median of its siblings"));
+    judge.criterion(criterion_of(
+        c.metric.name, Comparator::ge, BoundKind::siblings, 0.9, "0.9 * siblings", Severity::fail,
+        c.applies_to, "built-in: no GPU more than 10% below the median of its siblings"));
   }
   if (!in_spec("run.complete", std::nullopt)) {
-    judge.criterion(builtin("run.complete", Comparator::eq, BoundKind::absolute, 1, "1",
-                            Severity::fail, "any",
-                            "built-in: the run finished (not killed, not interrupted)"));
+    judge.criterion(criterion_of("run.complete", Comparator::eq, BoundKind::absolute, 1, "1",
+                                 Severity::fail, "any",
+                                 "built-in: the run finished (not killed, not interrupted)"));
   }
   if (!in_spec("run.unverified", std::nullopt)) {
-    judge.criterion(builtin("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0",
-                            Severity::fail, "any",
-                            "built-in: every measurement verified (none incorrect or failed)"));
+    judge.criterion(
+        criterion_of("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0", Severity::fail,
+                     "any", "built-in: every measurement verified (none incorrect or failed)"));
   }
   if (!in_spec("run.throttled", std::nullopt)) {
-    judge.criterion(builtin("run.throttled", Comparator::eq, BoundKind::absolute, 0, "0",
-                            Severity::warn, "any",
-                            "built-in: no measurement taken while throttled"));
+    judge.criterion(criterion_of("run.throttled", Comparator::eq, BoundKind::absolute, 0, "0",
+                                 Severity::warn, "any",
+                                 "built-in: no measurement taken while throttled"));
   }
   return spec_applied;
 }

@@ -381,6 +381,21 @@ Spec read_spec(const std::filesystem::path& path) {
   return parse_spec(read_input_file(path, "expected a spec file (CSV)"), path.string());
 }
 
+Criterion criterion_of(std::string_view metric, Comparator cmp, BoundKind kind, double bound,
+                       std::string bound_text, Severity severity, std::string applies_to,
+                       std::string description) {
+  Criterion c;
+  c.metric = parse_metric(metric);
+  c.comparator = cmp;
+  c.bound_kind = kind;
+  c.bound_value = bound;
+  c.bound_text = std::move(bound_text);
+  c.severity = severity;
+  c.applies_to = std::move(applies_to);
+  c.description = std::move(description);
+  return c;
+}
+
 bool applies_to_gpu(std::string_view pattern, const GpuDevice& gpu) {
   return pattern == "any" || glob_match(pattern, gpu.name) ||
          (!gpu.pci_device_id.empty() && glob_match(pattern, gpu.pci_device_id));

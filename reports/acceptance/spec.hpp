@@ -38,6 +38,11 @@ struct Spec {
   std::vector<Criterion> criteria;
 };
 
+// A criterion made in code (a built-in one, or --spec auto's), as a spec row would give it.
+Criterion criterion_of(std::string_view metric, Comparator cmp, BoundKind kind, double bound,
+                       std::string bound_text, Severity severity, std::string applies_to,
+                       std::string description);
+
 // The header row of a spec, every column in the documented order.
 inline constexpr std::string_view kSpecHeader =
     "metric,comparator,bound,reference,severity,applies_to,description";
