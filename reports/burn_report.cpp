@@ -92,8 +92,9 @@ Table burn_table(const BurnResult& burn) {
          d.throughput_drop()
              ? fmt::format("{:.1f}%", percent_without_negative_zero(*d.throughput_drop()))
              : std::string("-"),
-         d.telemetry.empty() ? "-"
-                             : fmt::format("{} of {}", d.throttled_readings(), d.telemetry.size()),
+         d.telemetry.empty()
+             ? "-"
+             : fmt::format("{} of {}", d.throttled_readings(), d.telemetry_readings()),
          d.most_foreign_cpus() ? fmt::format("{:.2f}", *d.most_foreign_cpus()) : "-", d.why});
   }
   return t;
@@ -223,13 +224,17 @@ std::string burn_markdown_section(const BurnResult& burn) {
       fmt::format("\n## Burn-in\n\n{}\n\n{}", burn_summary(burn), burn_table(burn).markdown());
   out +=
       "\nThe per-second throughput, GPU telemetry and CPU load are in results.json "
-      "(`burn.devices[].throughput`, `.telemetry`, `.cpu_load`) and charted in report.html. "
+      "(`burn.devices[].throughput`, `.telemetry`, `.cpu_load`) and charted in report.html; a "
+      "series keeps " +
+      std::to_string(kBurnSeriesPoints) + " points, so a burn of over " +
+      std::to_string(kBurnSeriesPoints / 60) +
+      " minutes merges seconds into longer points. "
       "Busy: the share of the burn's time spent in runs (the device's own time on a GPU); the rest "
       "went to setting the kernel up again, checking its output and, on a GPU, launching and "
       "waiting. Median: of the throughput points; drop: from the first quarter of the burn to the "
       "last; "
       "throttled: GPU telemetry readings with a throttling reason; others' CPUs: the most CPU "
-      "time that other processes and other guests (steal) took in one second of the CPU's "
+      "time that other processes and other guests (steal) took in one point of the CPU's "
       "burn.\n";
   return out;
 }

@@ -316,12 +316,16 @@ template <class S>
 void fields(S& s, Of<BurnPoint>) {
   s("at_s", &BurnPoint::at_s);
   s("gflops", &BurnPoint::gflops);
+  s.added_later("run_s", &BurnPoint::run_s);
+  s.added_later("windows", &BurnPoint::windows);
 }
 
 template <class S>
 void fields(S& s, Of<BurnTelemetry>) {
   s("at_s", &BurnTelemetry::at_s);
   s("reading", &BurnTelemetry::reading);
+  s.added_later("readings", &BurnTelemetry::readings);
+  s.added_later("throttled_readings", &BurnTelemetry::throttled_readings);
 }
 
 template <class S>
@@ -330,6 +334,7 @@ void fields(S& s, Of<CpuBurnReading>) {
   s("other_cpus", &CpuBurnReading::other_cpus);
   s("steal_cpus", &CpuBurnReading::steal_cpus);
   s("clock_mhz", &CpuBurnReading::clock_mhz);
+  s.added_later("readings", &CpuBurnReading::readings);
 }
 
 template <class S>

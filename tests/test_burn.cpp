@@ -125,6 +125,110 @@ TEST(BurnRecord, ThroughputDropComparesTheFirstQuarterWithTheLast) {
   EXPECT_FALSE(d.throughput_drop().has_value());
 }
 
+// A long burn's series stay within their bound: points merge in pairs, each but the last holding
+// as many readings as the first, and the counts that verdicts use stay exact.
+TEST(BurnSeries, ALongBurnsReadingsMergeEvenlyAndKeepTheirCounts) {
+  std::vector<BurnTelemetry> series;
+  constexpr int kReadings = 5000;  // halved at 2048 readings and at 4096: four readings a point
+  for (int i = 1; i <= kReadings; ++i) {
+    GpuTelemetry r = reading(0, i,
+                             i % 7 == 0 ? std::vector<std::string>{"hw_slowdown"}
+                                        : std::vector<std::string>{"sw_power_cap"});
+    // A figure some readings lack is the mean of the others'.
+    r.power_w = i <= 2 ? std::nullopt : std::optional<double>(i);
+    add_to_series(series,
+                  {.at_s = double(i), .reading = r, .throttled_readings = r.throttled ? 1 : 0},
+                  kBurnSeriesPoints);
+    ASSERT_LE(series.size(), kBurnSeriesPoints);
+  }
+  ASSERT_EQ(series.size(), std::size_t{(kReadings + 3) / 4});
+  for (std::size_t i = 0; i + 1 < series.size(); ++i) ASSERT_EQ(series[i].readings, 4) << i;
+  EXPECT_EQ(series.back().readings, kReadings % 4 == 0 ? 4 : kReadings % 4);
+  BurnDevice d{.device = DeviceRef::gpu({0}), .telemetry = series};
+  EXPECT_EQ(d.telemetry_readings(), kReadings);
+  EXPECT_EQ(d.throttled_readings(), kReadings / 7);
+  const GpuTelemetry& first = series[0].reading;  // readings 1 to 4
+  EXPECT_EQ(series[0].at_s, 4);
+  EXPECT_DOUBLE_EQ(*first.sm_clock_mhz, 2.5);
+  EXPECT_DOUBLE_EQ(*first.power_w, 3.5);  // of readings 3 and 4
+  EXPECT_FALSE(first.throttled);
+  EXPECT_EQ(first.clock_event_reasons, std::vector<std::string>{"sw_power_cap"});
+  const GpuTelemetry& second = series[1].reading;  // readings 5 to 8, the 7th throttled
+  EXPECT_TRUE(second.throttled);
+  EXPECT_EQ(series[1].throttled(), 1);
+  EXPECT_EQ(second.clock_event_reasons, (std::vector<std::string>{"hw_slowdown", "sw_power_cap"}));
+}
+
+TEST(BurnSeries, PairsMergeByTheirWeights) {
+  // CPU load: a mean over the seconds merged, as the readings arrive.
+  std::vector<CpuBurnReading> load;
+  for (int i = 1; i <= 9; ++i) {
+    add_to_series(load, {.at_s = double(i), .other_cpus = double(i), .clock_mhz = 1000.0 * i}, 4);
+  }
+  ASSERT_EQ(load.size(), 3u);
+  EXPECT_EQ(load[0].readings, 4);
+  EXPECT_EQ(load[1].readings, 4);
+  EXPECT_EQ(load[2].readings, 1);
+  EXPECT_DOUBLE_EQ(load[0].other_cpus, 2.5);
+  EXPECT_DOUBLE_EQ(load[1].other_cpus, 6.5);
+  EXPECT_DOUBLE_EQ(*load[1].clock_mhz, 6500);
+  EXPECT_EQ(load[1].at_s, 8);
+  EXPECT_DOUBLE_EQ(load[2].other_cpus, 9);
+  // Throughput: the FLOPs of the windows over their run time, not the mean of their rates.
+  std::vector<BurnPoint> rate;
+  add_to_series(rate, {.at_s = 1, .gflops = 100, .run_s = 1}, 2);
+  add_to_series(rate, {.at_s = 2, .gflops = 40, .run_s = 3}, 2);
+  add_to_series(rate, {.at_s = 3, .gflops = 10, .run_s = 0.5}, 2);
+  ASSERT_EQ(rate.size(), 2u);
+  EXPECT_DOUBLE_EQ(rate[0].gflops, (100 * 1 + 40 * 3) / 4.0);
+  EXPECT_DOUBLE_EQ(rate[0].run_s, 4);
+  EXPECT_EQ(rate[0].windows, 2);
+  EXPECT_EQ(rate[0].at_s, 2);
+  EXPECT_EQ(rate[1].windows, 1);
+}
+
+// The burn itself keeps its series within settings.series_points: the throughput of every
+// window and every telemetry reading is still counted.
+TEST(BurnSeries, ABurnLongerThanItsSeriesMergesItsPoints) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  const BurnSettings settings{.precision = Precision::fp32,
+                              .problem = Problem::matrix(16, 16, 16),
+                              .duration_s = 2.5,
+                              .seed = testing::fresh_seed(),
+                              .window_s = 0,  // every iteration a window
+                              .iteration_s = 0,
+                              .series_points = 2};
+  std::atomic<int> reads = 0;
+  BurnObserver observer;
+  observer.telemetry = [&] {
+    ++reads;
+    return std::vector<GpuTelemetry>{reading(0, 1500, {"hw_thermal_slowdown"})};
+  };
+  auto devices = burn({{omp, DeviceRef::gpu({0})}}, settings, observer);
+  judge_burn(devices, 0.5);
+  ASSERT_EQ(devices.size(), 1u);
+  const BurnDevice& d = devices[0];
+  ASSERT_TRUE(d.fault.empty()) << d.fault;
+  ASSERT_LE(d.throughput.size(), 2u);
+  int windows = 0;
+  double run_s = 0;
+  for (const BurnPoint& p : d.throughput) {
+    windows += p.windows;
+    run_s += p.run_s;
+    EXPECT_GT(p.gflops, 0);
+  }
+  EXPECT_EQ(windows, d.iterations);  // window_s 0: each iteration closes one
+  EXPECT_NEAR(run_s, d.busy_s, 1e-9 * d.busy_s);
+  EXPECT_EQ(d.telemetry.size(), 2u);
+  EXPECT_GE(d.telemetry_readings(), 3);  // one a second, from the start
+  EXPECT_LE(d.telemetry_readings(), reads.load());
+  EXPECT_EQ(d.throttled_readings(), d.telemetry_readings());
+  EXPECT_EQ(d.verdict, BurnVerdict::degraded);
+  EXPECT_EQ(d.why, fmt::format("throttled (hw_thermal_slowdown) in {0} of {0} telemetry readings",
+                               d.telemetry_readings()));
+}
+
 ResultsDocument burn_document() {
   ResultsDocument doc;
   doc.run.started_utc = "2026-11-30T12:00:00Z";
@@ -172,6 +276,16 @@ TEST(BurnRecord, ResultsJsonKeepsEveryField) {
   EXPECT_EQ(to_json(back), j);
   ASSERT_TRUE(back.burn.has_value());
   EXPECT_EQ(back.burn->devices[1].verdict, BurnVerdict::faulty);
+  // A file from before points were merged: a reading a point, throttled as its flag says.
+  nlohmann::json old = j;
+  for (nlohmann::json& t : old["burn"]["devices"][0]["telemetry"]) {
+    t.erase("readings");
+    t.erase("throttled_readings");
+  }
+  old["burn"]["devices"][0]["telemetry"][2]["reading"]["throttled"] = true;
+  const BurnDevice old_gpu0 = results_from_json(old).burn->devices[0];
+  EXPECT_EQ(old_gpu0.telemetry_readings(), 8);
+  EXPECT_EQ(old_gpu0.throttled_readings(), 1);
   // A bad verdict name is an error that names its path.
   nlohmann::json bad = j;
   bad["burn"]["devices"][0]["verdict"] = "FINE";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace flopbench {
 
@@ -23,7 +24,88 @@ double median_of(std::vector<double> v) {
   return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
+// The mean of a figure over two merged points of na and nb readings; a figure one of them lacks
+// is the other's.
+std::optional<double> mean_of(std::optional<double> a, int na, std::optional<double> b, int nb) {
+  if (!a || !b) return a ? a : b;
+  return (*a * na + *b * nb) / (na + nb);
+}
+double mean_of(double a, int na, double b, int nb) { return (a * na + b * nb) / (na + nb); }
+
+// `a` and the point after it, `b`, as one point.
+BurnPoint merged(const BurnPoint& a, const BurnPoint& b) {
+  const double run_s = a.run_s + b.run_s;
+  return {.at_s = b.at_s,
+          .gflops = run_s > 0 ? (a.gflops * a.run_s + b.gflops * b.run_s) / run_s
+                              : mean_of(a.gflops, a.windows, b.gflops, b.windows),
+          .run_s = run_s,
+          .windows = a.windows + b.windows};
+}
+int merged_count(const BurnPoint& p) { return p.windows; }
+
+BurnTelemetry merged(const BurnTelemetry& a, const BurnTelemetry& b) {
+  const int na = a.readings, nb = b.readings;
+  GpuTelemetry r = b.reading;
+  r.sm_clock_mhz = mean_of(a.reading.sm_clock_mhz, na, b.reading.sm_clock_mhz, nb);
+  r.memory_clock_mhz = mean_of(a.reading.memory_clock_mhz, na, b.reading.memory_clock_mhz, nb);
+  r.temperature_c = mean_of(a.reading.temperature_c, na, b.reading.temperature_c, nb);
+  r.power_w = mean_of(a.reading.power_w, na, b.reading.power_w, nb);
+  std::set<std::string> reasons(a.reading.clock_event_reasons.begin(),
+                                a.reading.clock_event_reasons.end());
+  reasons.insert(b.reading.clock_event_reasons.begin(), b.reading.clock_event_reasons.end());
+  r.clock_event_reasons.assign(reasons.begin(), reasons.end());
+  r.throttled = a.reading.throttled || b.reading.throttled;
+  return {.at_s = b.at_s,
+          .reading = std::move(r),
+          .readings = na + nb,
+          .throttled_readings = a.throttled() + b.throttled()};
+}
+int merged_count(const BurnTelemetry& p) { return p.readings; }
+
+CpuBurnReading merged(const CpuBurnReading& a, const CpuBurnReading& b) {
+  const int na = a.readings, nb = b.readings;
+  return {.at_s = b.at_s,
+          .other_cpus = mean_of(a.other_cpus, na, b.other_cpus, nb),
+          .steal_cpus = mean_of(a.steal_cpus, na, b.steal_cpus, nb),
+          .clock_mhz = mean_of(a.clock_mhz, na, b.clock_mhz, nb),
+          .readings = na + nb};
+}
+int merged_count(const CpuBurnReading& p) { return p.readings; }
+
+template <class Point>
+void add_point(std::vector<Point>& series, const Point& point, std::size_t max_points) {
+  max_points = std::max<std::size_t>(max_points, 2);  // one point could never be halved
+  for (;;) {
+    if (!series.empty() && merged_count(series.back()) < merged_count(series.front())) {
+      series.back() = merged(series.back(), point);
+      return;
+    }
+    if (series.size() < max_points) {
+      series.push_back(point);
+      return;
+    }
+    std::vector<Point> halved;
+    halved.reserve(max_points / 2 + 1);
+    for (std::size_t i = 0; i < series.size(); i += 2) {
+      halved.push_back(i + 1 < series.size() ? merged(series[i], series[i + 1]) : series[i]);
+    }
+    series = std::move(halved);
+  }
+}
+
 }  // namespace
+
+void add_to_series(std::vector<BurnPoint>& series, const BurnPoint& point, std::size_t max_points) {
+  add_point(series, point, max_points);
+}
+void add_to_series(std::vector<BurnTelemetry>& series, const BurnTelemetry& point,
+                   std::size_t max_points) {
+  add_point(series, point, max_points);
+}
+void add_to_series(std::vector<CpuBurnReading>& series, const CpuBurnReading& point,
+                   std::size_t max_points) {
+  add_point(series, point, max_points);
+}
 
 double BurnDevice::median_gflops() const {
   std::vector<double> rates;
@@ -49,10 +131,16 @@ std::optional<double> BurnDevice::throughput_drop() const {
   return 1 - median_of(std::move(last)) / before;
 }
 
+int BurnDevice::telemetry_readings() const {
+  int n = 0;
+  for (const BurnTelemetry& t : telemetry) n += t.readings;
+  return n;
+}
+
 int BurnDevice::throttled_readings() const {
-  return static_cast<int>(
-      std::count_if(telemetry.begin(), telemetry.end(),
-                    [](const BurnTelemetry& t) { return t.reading.throttled; }));
+  int n = 0;
+  for (const BurnTelemetry& t : telemetry) n += t.throttled();
+  return n;
 }
 
 std::optional<double> BurnDevice::most_foreign_cpus() const {

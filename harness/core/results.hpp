@@ -3,6 +3,7 @@
 // Plain result records: the runner fills them, reporters only read them. results.json is their
 // serialisation (reports/results_json.cpp); every other output is generated from that file.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -308,27 +309,54 @@ struct AcceptanceResult {
 
 // ---- burn-in (`flopbench burn`, harness/measure/burn.hpp) -----------------------------------
 
-// Throughput of the runs that ended in one window (about a second): their FLOPs over their run
-// time.
+// A burn's series (throughput, telemetry, cpu_load) hold at most this many points each: a point
+// merges `windows` or `readings` of its second-long windows or readings, and once a series is
+// full its neighbours are merged in pairs. So a burn of any length keeps evenly spaced points and
+// a results.json that can be read back (an 8-GPU night at one point a second would pass the
+// input limit, kMaxInputFileBytes), while the counts that verdicts use stay exact.
+inline constexpr std::size_t kBurnSeriesPoints = 2048;
+
+// Throughput of the runs that ended in one window (about a second), or in `windows` consecutive
+// windows: their FLOPs over their run time.
 struct BurnPoint {
-  double at_s = 0;  // end of the window, since the burn started
+  double at_s = 0;  // end of the (last) window, since the burn started
   double gflops = 0;
+  double run_s = 0;  // the run time in the window(s); 0 in files from before it
+  int windows = 1;
 };
 
-// A GPU's telemetry read during a burn, about once a second.
+// A GPU's telemetry read during a burn, about once a second; or `readings` consecutive readings
+// merged: each figure their mean, every clock event reason any of them had, `throttled` if one was.
 struct BurnTelemetry {
-  double at_s = 0;  // since the burn started
+  double at_s = 0;  // since the burn started, of the (last) reading
   GpuTelemetry reading;
+  int readings = 1;
+  // Of the readings, those with a throttling reason; empty in files from before readings were
+  // merged, whose points are one reading each: reading.throttled.
+  std::optional<int> throttled_readings;
+
+  int throttled() const { return throttled_readings.value_or(reading.throttled ? 1 : 0); }
 };
 
-// The CPU's load over about one second of a burn-in (harness/machine/load_sampler.hpp): what
-// else ran on it, which a CPU burn has no sibling to show.
+// The CPU's load over about one second of a burn-in (harness/machine/load_sampler.hpp), or over
+// `readings` consecutive seconds merged: what else ran on it, which a CPU burn has no sibling to
+// show.
 struct CpuBurnReading {
-  double at_s = 0;        // since the burn started
+  double at_s = 0;        // since the burn started, of the (last) reading
   double other_cpus = 0;  // CPU time of other processes, in CPUs (1.0 = one CPU all the time)
   double steal_cpus = 0;  // time the hypervisor gave to other guests, in CPUs
   std::optional<double> clock_mhz;  // the CPUs' mean clock, where the kernel reports it (cpufreq)
+  int readings = 1;
 };
+
+// Adds a point (one window or reading) to a burn series of at most max_points (at least 2)
+// points, each but the last merging as many windows or readings as the first: the new point
+// joins the last one until it has that many, and a full series first merges its points in pairs.
+void add_to_series(std::vector<BurnPoint>& series, const BurnPoint& point, std::size_t max_points);
+void add_to_series(std::vector<BurnTelemetry>& series, const BurnTelemetry& point,
+                   std::size_t max_points);
+void add_to_series(std::vector<CpuBurnReading>& series, const CpuBurnReading& point,
+                   std::size_t max_points);
 
 // One device burned at one precision.
 struct BurnDevice {
@@ -362,10 +390,11 @@ struct BurnDevice {
   // the last quarter's points) / (median of the first quarter's); 0 with fewer than 4 points.
   // Empty with fewer than four points: a burn too short to compare its start with its end.
   std::optional<double> throughput_drop() const;
-  // The telemetry readings with a throttling reason.
+  // The telemetry readings taken, and those with a throttling reason.
+  int telemetry_readings() const;
   int throttled_readings() const;
-  // The most CPU that other processes and other guests (steal) took in one cpu_load reading;
-  // empty without readings.
+  // The most CPU that other processes and other guests (steal) took in one cpu_load point (a
+  // second, or the mean of the seconds a long burn's point merges); empty without readings.
   std::optional<double> most_foreign_cpus() const;
 };
 

@@ -134,7 +134,10 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
         }
         out.seconds = elapsed;
         if ((window_done || last) && window_run_s > 0) {
-          out.throughput.push_back({elapsed, window_flops / window_run_s / 1e9});
+          add_to_series(
+              out.throughput,
+              {.at_s = elapsed, .gflops = window_flops / window_run_s / 1e9, .run_s = window_run_s},
+              settings.series_points);
         }
         if (!fault.empty()) out.fault = fmt::format("iteration {}: {}", iteration, fault);
       }
@@ -155,25 +158,19 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
   }
 }
 
-// The throttling reasons (telemetry.hpp) of the device's readings, in order of name, and in how
-// many readings any of them was active: what makes a burn DEGRADED. A GPU at its power cap under
+// The throttling reasons (telemetry.hpp) the device's readings had, in order of name: with the
+// count of readings that had one, what makes a burn DEGRADED. A GPU at its power cap under
 // sustained GEMM runs as specified (a 70 W card always does, an H100 often) and is not
 // throttled; a lowered power limit is a health criterion, and a slow GPU falls behind its
 // siblings.
-std::pair<std::vector<std::string>, int> degrading_readings(const BurnDevice& d) {
+std::vector<std::string> throttling_reasons(const BurnDevice& d) {
   std::set<std::string> reasons;
-  int readings = 0;
   for (const BurnTelemetry& t : d.telemetry) {
-    bool degrading = false;
     for (const std::string& r : t.reading.clock_event_reasons) {
-      if (is_throttling_reason(r)) {
-        reasons.insert(r);
-        degrading = true;
-      }
+      if (is_throttling_reason(r)) reasons.insert(r);
     }
-    readings += degrading ? 1 : 0;
   }
-  return {{reasons.begin(), reasons.end()}, readings};
+  return {reasons.begin(), reasons.end()};
 }
 
 bool finished(const BurnDevice& d, double duration_s) {
@@ -327,11 +324,16 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
           for (BurnDevice& d : devices) {
             if (finished(d, settings.duration_s)) continue;
             if (!d.device.on_gpu() && cpu) {
-              d.cpu_load.push_back(*cpu);
-              d.cpu_load.back().at_s = at;
+              CpuBurnReading point = *cpu;
+              point.at_s = at;
+              add_to_series(d.cpu_load, point, settings.series_points);
             }
             for (const GpuTelemetry& r : readings) {
-              if (d.device.on_gpu() && d.device.label() == r.device) d.telemetry.push_back({at, r});
+              if (d.device.on_gpu() && d.device.label() == r.device) {
+                add_to_series(d.telemetry,
+                              {.at_s = at, .reading = r, .throttled_readings = r.throttled ? 1 : 0},
+                              settings.series_points);
+              }
             }
           }
         }
@@ -390,10 +392,10 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
     }
     // One reading is not enough: NVML documents that HW Slowdown may show during a P-state or
     // clock change, as when a burn starts; a GPU that throttles does so for seconds.
-    if (const auto [reasons, readings] = degrading_readings(d); readings >= 2) {
+    if (const int readings = d.throttled_readings(); readings >= 2) {
       d.verdict = BurnVerdict::degraded;
-      d.why = fmt::format("throttled ({}) in {} of {} telemetry readings", fmt::join(reasons, ", "),
-                          readings, d.telemetry.size());
+      d.why = fmt::format("throttled ({}) in {} of {} telemetry readings",
+                          fmt::join(throttling_reasons(d), ", "), readings, d.telemetry_readings());
       continue;
     }
     double best = 0;

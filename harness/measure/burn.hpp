@@ -9,6 +9,7 @@
 // workspace gives the same bits run after run on one GPU, and so does oneDNN's matmul on one
 // CPU with the same threads), so any difference is a silent data corruption.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -53,6 +54,8 @@ struct BurnSettings {
   // of what its sizing run predicts for the first, where that is longer; its setup may take ten
   // times this) is hung: FAULTY, and its thread, stuck in the device, is left behind.
   double hang_s = 60;
+  // Points per series at most (results.hpp, kBurnSeriesPoints); a longer burn merges them.
+  std::size_t series_points = kBurnSeriesPoints;
   InjectedBurnFault inject;
 };
 
