@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <csignal>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -1652,6 +1656,57 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
   }
   g_hang_cv.notify_all();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
+}
+
+// A correct GEMM whose first run after g_stop_at stops the whole process for 2.5 s, as Ctrl-Z or
+// a scheduler's suspend would (a child process continues it), and then takes 0.3 s more, as a
+// GPU's runs under way at the stop end after it.
+std::chrono::steady_clock::time_point g_stop_at;
+std::atomic<int> g_stops{0};
+template <class T>
+class StopsTheProcessOnce final : public GemmKernel<T> {
+ public:
+  void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
+  void run() override {
+    if (std::chrono::steady_clock::now() >= g_stop_at && g_stops.exchange(1) == 0) {
+      const pid_t self = getpid();
+      const pid_t continuer = fork();
+      if (continuer == 0) {  // async-signal-safe calls only, in the child of a threaded process
+        usleep(2'500'000);
+        kill(self, SIGCONT);
+        _exit(0);
+      }
+      if (continuer < 0) throw std::runtime_error("fork failed");
+      kill(self, SIGSTOP);
+      int status = 0;
+      waitpid(continuer, &status, 0);
+      g_stops = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 2 : 3;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    correct_.run();
+  }
+  void read_c(std::span<accumulator_t<T>> out) override { correct_.read_c(out); }
+
+ private:
+  typename GemmWith<Fault::none>::template Kernel<T> correct_;
+};
+
+// A burn whose process was stopped for longer than hang_s and then continued has no hung GPU:
+// that silence was the process's own.
+TEST(Burn, AProcessStoppedAndContinuedIsNoHungGpu) {
+  const auto stopping = make_implementation<workloads::Gemm, StopsTheProcessOnce>(
+      {.name = "stops", .description = "x"});
+  BurnSettings settings = burn_settings(Precision::fp32, 1.5);
+  settings.hang_s = 1;
+  g_stops = 0;
+  g_stop_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  auto devices = burn({{&stopping, DeviceRef::gpu({0})}}, settings, 600, no_progress);
+  judge_burn(devices, 0.1);
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_FALSE(devices[0].hung);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+  EXPECT_GE(devices[0].seconds, 1.5);
+  EXPECT_EQ(g_stops.load(), 2);  // it was stopped, and continued
 }
 
 // A progress reader that throws (a full disk, a closed pipe) ends the burn with its exception,

@@ -262,24 +262,30 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   // A GPU thread that shows no life for longer than it could take is waiting on a hung device:
   // FAULTY, and left behind. Its setup (inputs generated and uploaded, the sizing run) may take
   // ten times hang_s; its first iteration hang_s or ten times what the sizing run predicts; a
-  // later one hang_s or ten of its mean iterations.
+  // later one hang_s or ten of its mean iterations. A process that was stopped for a while
+  // (Ctrl-Z, a scheduler's suspend) wakes to a silence that is no GPU's: silences are counted
+  // from its resumption, seen as a gap between two of these polls (every 100 ms or less).
+  const double stop_gap_s = std::min(5.0, settings.hang_s / 2);
+  double last_poll_s = 0, resumed_s = 0;
   const auto declare_hung = [&](double now_s) {
+    if (now_s - last_poll_s > stop_gap_s) resumed_s = now_s;
+    last_poll_s = now_s;
     for (std::size_t i = 0; i < devices.size(); ++i) {
       BurnDevice& d = devices[i];
       const Heartbeat& beat = shared->beats[i];
       if (!d.device.on_gpu() || d.hung || shared->returned[i] != 0) continue;
       std::string silence;
       if (beat.armed_s < 0) {
-        if (now_s < 10 * settings.hang_s) continue;
+        if (now_s - resumed_s < 10 * settings.hang_s) continue;
         silence = fmt::format("its setup (inputs, upload, sizing run) has not ended after {:.0f} s",
                               now_s);
       } else if (d.iterations == 0) {
-        const double silent_s = now_s - beat.armed_s;
+        const double silent_s = now_s - std::max(beat.armed_s, resumed_s);
         if (silent_s < std::max(settings.hang_s, 10 * beat.expected_iteration_s)) continue;
         silence = fmt::format("its first iteration has not ended after {:.0f} s", silent_s);
       } else {
         const double mean_iteration_s = (d.seconds - beat.armed_s) / double(d.iterations);
-        const double silent_s = now_s - d.seconds;
+        const double silent_s = now_s - std::max(d.seconds, resumed_s);
         if (silent_s < std::max(settings.hang_s, 10 * mean_iteration_s)) continue;
         silence = fmt::format(
             "no iteration ended for {:.0f} s (the last at {:.1f} s, after {} "
