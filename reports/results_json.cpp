@@ -184,6 +184,7 @@ void fields(S& s, Of<GpuTelemetry>) {
   s("power_w", &R::power_w);
   s("clock_event_reasons", &R::clock_event_reasons);
   s("throttled", &R::throttled);
+  s.added_later("clock_events_read", &R::clock_events_read);
 }
 
 template <class S>
@@ -215,6 +216,7 @@ void fields(S& s, Of<GpuTelemetrySpread>) {
   s("throttled_readings", &R::throttled_readings);
   s("throttling_reasons", &R::throttling_reasons);
   s.added_later("power_capped_readings", &R::power_capped_readings);
+  s.added_later("clock_events_unread", &R::clock_events_unread);
 }
 
 template <class S>

@@ -578,7 +578,8 @@ TEST(AcceptanceJudge, ThrottlingIsNotMeasuredWhereNoTelemetryWasRead) {
   EXPECT_EQ(throttled.verdict, Verdict::warn);
   EXPECT_FALSE(throttled.measured.has_value());
   EXPECT_EQ(throttled.reason,
-            "not measured: no GPU telemetry was read for SGEMM cublas on gpu0, 1024x1024x1024 "
+            "not measured: no GPU telemetry with clock event reasons was read for SGEMM cublas on "
+            "gpu0, 1024x1024x1024 "
             "(and 2 more); none: cannot load libnvidia-ml.so.1; nvidia-smi: cannot start");
 
   // Throttling seen elsewhere is counted, as a lower bound.
@@ -588,9 +589,37 @@ TEST(AcceptanceJudge, ThrottlingIsNotMeasuredWhereNoTelemetryWasRead) {
   const auto& counted = verdict_of(seen, "run.throttled");
   ASSERT_TRUE(counted.measured.has_value());
   EXPECT_EQ(*counted.measured, 1);
-  EXPECT_NE(counted.reason.find("(at least: 2 GPU measurements had no telemetry reading)"),
+  EXPECT_NE(counted.reason.find(
+                "(at least: 2 GPU measurements had no telemetry with clock event reasons)"),
             std::string::npos)
       << counted.reason;
+}
+
+// A source that reads clocks and power but not the clock event reasons (a vGPU, an old driver)
+// cannot show throttling either: the count is not measured, until one reading has the reasons.
+TEST(AcceptanceJudge, ThrottlingIsNotMeasuredWhereNoReadingHadTheClockEventReasons) {
+  ResultsDocument doc = h100_document(1);
+  const GpuTelemetry blind{.device = "gpu0", .source = "nvml", .clock_events_read = false};
+  for (auto& m : doc.measurements) {
+    m.telemetry_before = m.telemetry_after = {blind};
+    m.telemetry_during = {{.device = "gpu0", .readings = 40, .clock_events_unread = 40}};
+  }
+  const auto throttled = [&] {
+    return verdict_of(check("gpu.count,==,1,,fail,any,\n", doc), "run.throttled");
+  };
+  EXPECT_FALSE(throttled().measured.has_value());
+  EXPECT_TRUE(throttled().reason.starts_with(
+      "not measured: no GPU telemetry with clock event reasons was read for "))
+      << throttled().reason;
+  for (auto& m : doc.measurements) m.telemetry_during[0].clock_events_unread = 39;
+  ASSERT_TRUE(throttled().measured.has_value());
+  EXPECT_EQ(*throttled().measured, 0);
+  // In results.json, and in files from before the field: read.
+  nlohmann::json j = to_json(doc);
+  EXPECT_EQ(j["measurements"][0]["telemetry_before"][0]["clock_events_read"], false);
+  EXPECT_FALSE(results_from_json(j).measurements[0].telemetry_before[0].clock_events_read);
+  j["measurements"][0]["telemetry_before"][0].erase("clock_events_read");
+  EXPECT_TRUE(results_from_json(j).measurements[0].telemetry_before[0].clock_events_read);
 }
 
 // Other processes took a CPU while `r` sampled.

@@ -511,6 +511,31 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   EXPECT_FALSE(throttled->measured);
   EXPECT_NE(throttled->reason.find("no telemetry was read of gpu0"), std::string::npos)
       << throttled->reason;
+  // Nor is it 0 where the readings lacked the clock event reasons (a vGPU): until one had them.
+  for (BurnDevice& d : unread.burn->devices) {
+    if (d.device != DeviceRef::gpu({0})) continue;
+    for (int s = 1; s <= 3; ++s) {
+      GpuTelemetry t = reading(0, 1980);
+      t.clock_events_read = false;
+      d.telemetry.push_back({.at_s = double(s), .reading = t});
+    }
+    std::vector<BurnDevice> judged = {d};
+    judge_burn(judged, 0.1);
+    EXPECT_EQ(judged[0].why, "throttling not checked: no clock event reason was read");
+  }
+  const AcceptanceResult vgpu_result =
+      check_rows("burn.gpu.throttled_readings,==,0,fail,any,\n", unread);
+  const CriterionVerdict* vgpu = find(vgpu_result, "burn.gpu0.throttled_readings");
+  ASSERT_NE(vgpu, nullptr);
+  EXPECT_FALSE(vgpu->measured);
+  EXPECT_NE(vgpu->reason.find("no clock event reason was read of gpu0"), std::string::npos)
+      << vgpu->reason;
+  unread.burn->devices[0].telemetry[1].reading.clock_events_read = true;
+  const AcceptanceResult read_once =
+      check_rows("burn.gpu.throttled_readings,==,0,fail,any,\n", unread);
+  const CriterionVerdict* counted = find(read_once, "burn.gpu0.throttled_readings");
+  ASSERT_NE(counted, nullptr);
+  EXPECT_EQ(counted->measured, 0);
 
   // Results without a burn never pass a burn criterion.
   doc.burn.reset();

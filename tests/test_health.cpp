@@ -508,6 +508,15 @@ TEST(GpuTelemetryNvml, PowerIsTheInstantReadingAndThePowerCapIsNoThrottling) {
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].power_w, 300);
   EXPECT_TRUE(t[0].throttled);
+  EXPECT_TRUE(t[0].clock_events_read);
+
+  // A GPU that does not answer the clock event reasons (a vGPU) is not "not throttled".
+  nvml.set(std::string(kHealthyH100) + "gpu0.power.usage 300000\ngpu0.reasons error:3\n");
+  t = source->read({gpu});
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].power_w, 300);
+  EXPECT_FALSE(t[0].clock_events_read);
+  EXPECT_FALSE(t[0].throttled);
 }
 
 TEST(GpuHealthNvml, MalformedNvidiaSmiOutputIsAnInputError) {

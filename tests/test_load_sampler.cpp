@@ -101,6 +101,23 @@ TEST(LoadSampler, GpuTelemetryDuringTheMeasurementShowsThrottling) {
                                            g.power_capped_readings, g.readings));
 }
 
+// Readings without the clock event reasons are counted, so that a GPU whose every reading
+// lacked them is not taken for one that never throttled.
+TEST(LoadSampler, ReadingsWithoutClockEventReasonsAreCounted) {
+  const GpuTelemetry read{.device = "gpu0", .clock_event_reasons = {"gpu_idle"}};
+  const GpuTelemetry unread{.device = "gpu0", .clock_events_read = false};
+  const auto spreads = summarise_telemetry({{read}, {unread}, {unread}});
+  ASSERT_EQ(spreads.size(), 1u);
+  EXPECT_EQ(spreads[0].readings, 3);
+  EXPECT_EQ(spreads[0].clock_events_unread, 2);
+  MeasurementRecord r;
+  r.device = DeviceRef::gpu({0});
+  r.telemetry_during = spreads;
+  EXPECT_TRUE(throttling_was_read(r));
+  r.telemetry_during = summarise_telemetry({{unread}, {unread}});
+  EXPECT_FALSE(throttling_was_read(r));
+}
+
 // A measurement shorter than the period still has a reading of its own, taken 20 ms into it;
 // stopping adds none, since the GPU is idle by then.
 TEST(LoadSampler, TheGpusAreReadEarlyInTheSamplesAndNotOnceTheyHaveEnded) {

@@ -508,7 +508,7 @@ TEST(ReportsJson, TelemetryIsWrittenInFull) {
             json::parse(R"({"device": "gpu0", "source": "nvml", "sm_clock_mhz": 1755,
                             "memory_clock_mhz": 2619, "temperature_c": 61, "power_w": null,
                             "clock_event_reasons": ["sw_power_cap", "hw_slowdown", "unknown_0x800"],
-                            "throttled": true})"));
+                            "throttled": true, "clock_events_read": true})"));
   // A CPU measurement has the keys too, empty.
   EXPECT_EQ(j.at("measurements").at(0).at("telemetry_before"), json::array());
   EXPECT_EQ(j.at("measurements").at(0).at("telemetry_after"), json::array());

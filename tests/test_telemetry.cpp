@@ -161,6 +161,7 @@ TEST(TelemetryNvidiaSmiCsv, OlderDriverWithThrottleReasonsAndNoPowerReading) {
   EXPECT_EQ(hot.power_w, 69.21);
   EXPECT_EQ(hot.clock_event_reasons, (Names{"sw_thermal_slowdown", "hw_thermal_slowdown"}));
   EXPECT_TRUE(hot.throttled);
+  EXPECT_TRUE(hot.clock_events_read);
 }
 
 TEST(TelemetryNvidiaSmiCsv, EveryNoValueSpellingLeavesTheFieldEmpty) {
@@ -173,6 +174,7 @@ TEST(TelemetryNvidiaSmiCsv, EveryNoValueSpellingLeavesTheFieldEmpty) {
   EXPECT_FALSE(t.temperature_c.has_value());
   EXPECT_FALSE(t.power_w.has_value());
   EXPECT_TRUE(t.clock_event_reasons.empty());
+  EXPECT_FALSE(t.clock_events_read);
 }
 
 TEST(TelemetryNvidiaSmiCsv, HeaderAloneIsNoGpus) {

@@ -55,6 +55,7 @@ BurnTelemetry merged(const BurnTelemetry& a, const BurnTelemetry& b) {
   reasons.insert(b.reading.clock_event_reasons.begin(), b.reading.clock_event_reasons.end());
   r.clock_event_reasons.assign(reasons.begin(), reasons.end());
   r.throttled = a.reading.throttled || b.reading.throttled;
+  r.clock_events_read = a.reading.clock_events_read || b.reading.clock_events_read;
   return {.at_s = b.at_s,
           .reading = std::move(r),
           .readings = na + nb,
@@ -135,6 +136,20 @@ int BurnDevice::telemetry_readings() const {
   int n = 0;
   for (const BurnTelemetry& t : telemetry) n += t.readings;
   return n;
+}
+
+bool BurnDevice::throttling_was_read() const {
+  return std::any_of(telemetry.begin(), telemetry.end(),
+                     [](const BurnTelemetry& t) { return t.reading.clock_events_read; });
+}
+
+bool throttling_was_read(const MeasurementRecord& r) {
+  const auto read = [](const GpuTelemetry& t) { return t.clock_events_read; };
+  return std::ranges::any_of(r.telemetry_before, read) ||
+         std::ranges::any_of(r.telemetry_after, read) ||
+         std::ranges::any_of(r.telemetry_during, [](const GpuTelemetrySpread& s) {
+           return s.readings > s.clock_events_unread;
+         });
 }
 
 int BurnDevice::throttled_readings() const {

@@ -172,6 +172,9 @@ struct GpuTelemetry {
   // is_throttling_reason: not the power cap, nor idle or application-clock settings); a
   // measurement with such a reading is flagged "throttled".
   bool throttled = false;
+  // Whether the source gave the reasons at all: a vGPU or an old driver may not, and then
+  // `throttled` false says nothing. True in files from before it.
+  bool clock_events_read = true;
 };
 
 // The smallest, median and largest of the readings taken during a measurement.
@@ -204,7 +207,13 @@ struct GpuTelemetrySpread {
   int throttled_readings = 0;                   // readings with a throttling reason
   std::vector<std::string> throttling_reasons;  // every throttling reason seen
   int power_capped_readings = 0;                // readings at the power cap (sw_power_cap)
+  int clock_events_unread = 0;  // readings without clock event reasons (clock_events_read)
 };
+
+struct MeasurementRecord;
+// Whether a GPU measurement had a telemetry reading, before, during or after its samples, that
+// gave the clock event reasons: without one, whether it was throttled is unknown.
+bool throttling_was_read(const MeasurementRecord& r);
 
 struct MeasurementRecord {
   WorkloadId workload = WorkloadId::gemm;
@@ -390,8 +399,10 @@ struct BurnDevice {
   // the last quarter's points) / (median of the first quarter's); 0 with fewer than 4 points.
   // Empty with fewer than four points: a burn too short to compare its start with its end.
   std::optional<double> throughput_drop() const;
-  // The telemetry readings taken, and those with a throttling reason.
+  // The telemetry readings taken, and those with a throttling reason; whether any of them gave
+  // the clock event reasons (BurnTelemetry: a merged point did when one of its readings did).
   int telemetry_readings() const;
+  bool throttling_was_read() const;
   int throttled_readings() const;
   // The most CPU that other processes and other guests (steal) took in one cpu_load point (a
   // second, or the mean of the seconds a long burn's point merges); empty without readings.

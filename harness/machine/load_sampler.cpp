@@ -100,6 +100,7 @@ std::vector<GpuTelemetrySpread> summarise_telemetry(
         if (t.temperature_c) temp.push_back(*t.temperature_c);
         if (t.power_w) power.push_back(*t.power_w);
         if (t.throttled) ++s.throttled_readings;
+        if (!t.clock_events_read) ++s.clock_events_unread;
         if (at_power_cap(t)) ++s.power_capped_readings;
         for (const auto& r : t.clock_event_reasons) {
           if (is_throttling_reason(r)) reasons.insert(r);

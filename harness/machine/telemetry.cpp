@@ -331,6 +331,8 @@ class NvmlSource final : public TelemetrySource {
     unsigned long long mask = 0;
     if (api_.clock_event_reasons && api_.clock_event_reasons(*device, &mask) == kNvmlSuccess) {
       t = with_reasons(std::move(t), mask);
+    } else {
+      t.clock_events_read = false;
     }
     return t;
   }
@@ -543,7 +545,11 @@ std::vector<NvidiaSmiReading> parse_nvidia_smi_csv(std::string_view csv) {
       r.telemetry.power_w = number_field(power, line, kPowerColumn);
       const auto mask =
           mask_field(event_column ? event_reasons : throttle_reasons, line, reasons_column);
-      if (mask) r.telemetry = with_reasons(std::move(r.telemetry), *mask);
+      if (mask) {
+        r.telemetry = with_reasons(std::move(r.telemetry), *mask);
+      } else {
+        r.telemetry.clock_events_read = false;
+      }
       readings.push_back(std::move(r));
     }
   } catch (const io::error::base& e) {

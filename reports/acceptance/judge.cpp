@@ -226,8 +226,7 @@ class Judge {
   void run_fact(const Criterion& c) {
     std::vector<std::string> which, unread;
     for (const auto& r : doc_.measurements) {
-      if (r.device.on_gpu() && r.disposition == Disposition::passed && r.telemetry_before.empty() &&
-          r.telemetry_after.empty() && r.telemetry_during.empty()) {
+      if (r.device.on_gpu() && r.disposition == Disposition::passed && !throttling_was_read(r)) {
         unread.push_back(where(r));
       }
       const bool counted =
@@ -246,18 +245,21 @@ class Judge {
     if (c.metric.name == "run.throttled" && !unread.empty() && which.empty()) {
       const std::string& source = doc_.run.telemetry_source;
       add(c, c.metric.name, std::nullopt, c.bound_value,
-          fmt::format("not measured: no GPU telemetry was read for {} ({}){}", unread.front(),
-                      unread.size() == 1 ? "the only such measurement"
-                                         : fmt::format("and {} more", unread.size() - 1),
-                      source.starts_with("none") ? fmt::format("; {}", source) : ""));
+          fmt::format(
+              "not measured: no GPU telemetry with clock event reasons was read for {} ({}){}",
+              unread.front(),
+              unread.size() == 1 ? "the only such measurement"
+                                 : fmt::format("and {} more", unread.size() - 1),
+              source.starts_with("none") ? fmt::format("; {}", source) : ""));
       return;
     }
     add(c, c.metric.name, double(which.size()), c.bound_value,
         which.empty() ? ""
         : unread.empty() || c.metric.name != "run.throttled"
             ? fmt::format("{}", fmt::join(which, "; "))
-            : fmt::format("{} (at least: {} GPU measurements had no telemetry reading)",
-                          fmt::join(which, "; "), unread.size()));
+            : fmt::format(
+                  "{} (at least: {} GPU measurements had no telemetry with clock event reasons)",
+                  fmt::join(which, "; "), unread.size()));
   }
 
   // The metric's name with its device replaced: "gpu.sgemm.cuda.tflops" on gpu2 is
