@@ -50,7 +50,12 @@ int compare_command(const CompareOptions& opt) {
   if (!opt.fail_on_regression) return kExitOk;
   const auto slower = regressions(result, *opt.fail_on_regression);
   const auto lost = lost_measurements(result, !opt.allow_missing);
-  if (slower.empty() && lost.empty()) return kExitOk;
+  if (slower.empty() && lost.empty() && result.incomplete_b.empty()) return kExitOk;
+  // What a run of B that died lacks is missing, not measured less: --allow-missing does not
+  // excuse it.
+  for (const std::string& note : result.incomplete_b) {
+    fmt::print(stderr, "flopbench: {}\n", note);
+  }
   if (!slower.empty()) {
     fmt::print(stderr, "flopbench: {} measurement(s) significantly slower by more than {:g}%:\n",
                slower.size(), *opt.fail_on_regression);
@@ -83,7 +88,7 @@ Command add_compare_command(CLI::App& app) {
       ->type_name("B.json ...");
   cmd->add_option("--fail-on-regression", opt->fail_on_regression,
                   "exit 1 when a measurement is significantly slower by more than PCT percent, or "
-                  "passed in A and did not pass in B, or is not in B")
+                  "passed in A and did not pass in B, or is not in B, or a run of B did not finish")
       ->check(CLI::NonNegativeNumber)
       ->type_name("PCT");
   cmd->add_flag("--allow-missing", opt->allow_missing,

@@ -15,7 +15,8 @@ namespace {
 
 bool same_measurement(const MeasurementRecord& x, const MeasurementRecord& y) {
   return x.workload == y.workload && x.implementation == y.implementation && x.device == y.device &&
-         x.precision == y.precision && x.problem == y.problem && x.timing == y.timing;
+         x.precision == y.precision && x.problem == y.problem && x.timing == y.timing &&
+         x.threads == y.threads;
 }
 
 const MeasurementRecord* find_in(const ResultsDocument& doc, const MeasurementRecord& r) {
@@ -26,6 +27,23 @@ const MeasurementRecord* find_in(const ResultsDocument& doc, const MeasurementRe
 }
 
 std::string signed_percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
+
+// The chance that two groups of a and b values of one distribution fall apart, every value of
+// one beyond every value of the other: 2 / C(a + b, a).
+double chance_of_separation(std::size_t a, std::size_t b) {
+  return 2 / std::exp(std::lgamma(double(a + b) + 1) - std::lgamma(double(a) + 1) -
+                      std::lgamma(double(b) + 1));
+}
+
+// Which way every value of b lies from every value of a: faster (all below), slower (all
+// above), or inconclusive.
+Change separation(std::span<const double> a, std::span<const double> b) {
+  const auto [a_min, a_max] = std::minmax_element(a.begin(), a.end());
+  const auto [b_min, b_max] = std::minmax_element(b.begin(), b.end());
+  if (*b_max < *a_min) return Change::faster;
+  if (*b_min > *a_max) return Change::slower;
+  return Change::inconclusive;
+}
 
 }  // namespace
 
@@ -103,10 +121,24 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
     j.reason = "a sample is not a number";
     return j;
   }
-  j.time_ratio = compute_statistics(b).median / compute_statistics(a).median;
+  const double a_median = compute_statistics(a).median, b_median = compute_statistics(b).median;
+  if (!(a_median > 0) || !(b_median > 0)) {
+    j.reason = "a median time is not a positive number";
+    return j;
+  }
+  j.time_ratio = b_median / a_median;
   if (a.size() < rule.min_samples || b.size() < rule.min_samples) {
-    j.reason = fmt::format("too few samples ({} and {}; the test needs {} each)", a.size(),
-                           b.size(), rule.min_samples);
+    // Too few for the test; a change beyond the floor between runs that every sample shows
+    // is one still.
+    if (within_noise(j.time_ratio, noise_floor)) {
+      j.verdict = Change::same;
+    } else if (const Change side = separation(a, b); side != Change::inconclusive) {
+      j.verdict = side;
+      j.p_value = chance_of_separation(a.size(), b.size());
+    } else {
+      j.reason = fmt::format("too few samples ({} and {}; the test needs {} each) and they overlap",
+                             a.size(), b.size(), rule.min_samples);
+    }
     return j;
   }
   j.p_value = mann_whitney_u(a, b).p_value;
@@ -121,7 +153,7 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
 }
 
 Judgement judge_replicates(std::span<const double> a_medians, std::span<const double> b_medians,
-                           double one_run_floor, const CompareRule& rule) {
+                           double one_run_floor, bool interleaved, const CompareRule& rule) {
   Judgement j;
   if (a_medians.size() < 2 || b_medians.size() < 2) {
     j.reason =
@@ -134,18 +166,15 @@ Judgement judge_replicates(std::span<const double> a_medians, std::span<const do
     return j;
   }
   j.time_ratio = b.median / a.median;
-  // The chance that the runs of one command fall into two separate groups of these sizes.
-  const double by_chance =
-      2 / std::exp(std::lgamma(a_medians.size() + b_medians.size() + 1.0) -
-                   std::lgamma(a_medians.size() + 1.0) - std::lgamma(b_medians.size() + 1.0));
-  j.noise = std::max({rule.replicate_floor, (a.max - a.min) / a.median, (b.max - b.min) / b.median,
-                      by_chance < rule.alpha ? 0.0 : one_run_floor});
+  const bool runs_show_the_drift =
+      interleaved && chance_of_separation(a_medians.size(), b_medians.size()) < rule.alpha;
+  // Spreads as drifts are measured: the larger median over the smaller.
+  j.noise = std::max({rule.replicate_floor, a.max / a.min - 1, b.max / b.min - 1,
+                      runs_show_the_drift ? 0.0 : one_run_floor});
   if (within_noise(j.time_ratio, j.noise)) {
     j.verdict = Change::same;
-  } else if (b.max < a.min) {
-    j.verdict = Change::faster;
-  } else if (b.min > a.max) {
-    j.verdict = Change::slower;
+  } else if (const Change side = separation(a_medians, b_medians); side != Change::inconclusive) {
+    j.verdict = side;
   } else {
     j.reason = "the runs overlap";
   }
@@ -183,6 +212,36 @@ double median_time(const MeasurementRecord& r) {
   return r.stats ? r.stats->median : compute_statistics(r.samples_s).median;
 }
 
+// "B run 2: the run did not finish ..." for each run of a side that did not finish.
+std::vector<std::string> incomplete_runs(std::span<const ResultsDocument> runs,
+                                         std::string_view side) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (const std::string note = incomplete_run_note(runs[i].run); !note.empty()) {
+      out.push_back(fmt::format("{} run {}: {}", side, i + 1, note));
+    }
+  }
+  return out;
+}
+
+// Whether the runs of the two sides overlap in time: A's first start before B's last end, and
+// B's first start before A's last end (the UTC times compare as text). A run without its end
+// ends at its start.
+bool overlap_in_time(std::span<const ResultsDocument> a, std::span<const ResultsDocument> b) {
+  const auto span_of = [](std::span<const ResultsDocument> runs) {
+    std::string first, last;
+    for (const ResultsDocument& d : runs) {
+      const std::string& end = d.run.finished_utc.empty() ? d.run.started_utc : d.run.finished_utc;
+      if (first.empty() || d.run.started_utc < first) first = d.run.started_utc;
+      if (end > last) last = end;
+    }
+    return std::pair{first, last};
+  };
+  const auto [a_first, a_last] = span_of(a);
+  const auto [b_first, b_last] = span_of(b);
+  return a_first < b_last && b_first < a_last;
+}
+
 }  // namespace
 
 CompareResult compare_results(std::span<const ResultsDocument> a,
@@ -194,6 +253,10 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
   }
   const bool replicates = a.size() > 1;
   CompareResult result;
+  result.incomplete_a = incomplete_runs(a, "A");
+  result.incomplete_b = incomplete_runs(b, "B");
+  result.replicates = replicates;
+  result.interleaved = replicates && overlap_in_time(a, b);
   double log_sum = 0;
   std::size_t logs = 0;
   for (const auto& ra : a.front().measurements) {
@@ -218,7 +281,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         std::vector<double> ma, mb;
         for (const auto* r : runs_a) ma.push_back(median_time(*r));
         for (const auto* r : runs_b) mb.push_back(median_time(*r));
-        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra), rule);
+        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra), result.interleaved, rule);
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {
@@ -322,16 +385,28 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   }
   out += fmt::format(
       "verdict: same when neither median exceeds the other by the noise. One run each: the noise "
-      "is the floor "
-      "between runs ({:.0f}% CPU compute-bound, {:.0f}% CPU memory-bound, {:.0f}% GPU), and beyond "
-      "it faster or slower when a two-sided "
-      "Mann-Whitney U test on the samples gives p < {:g} (at least {} samples each). Replicates: "
-      "the noise is the widest spread of the runs' medians (at least {:.0f}%, and at least the "
-      "floor for fewer than 4 runs each), and beyond it faster or slower when the runs of A and "
-      "B do not overlap. Otherwise, or when a "
-      "measurement was contended, inconclusive\n",
+      "is the floor between runs ({:.0f}% CPU compute-bound, {:.0f}% CPU memory-bound, {:.0f}% "
+      "GPU; host-timed GPU work has the CPU's), and beyond it faster or slower when a two-sided "
+      "Mann-Whitney U test on the samples gives p < {:g}, or, with fewer than {} samples on a "
+      "side, when every sample of B is beyond every sample of A. Replicates: the noise is the "
+      "widest spread of the runs' medians (at least {:.0f}%; at least the floor unless the runs "
+      "of A and B were interleaved in time and enough that their separation is unlikely by "
+      "chance, 2/C(a+b, a) < {:g}), and beyond it faster or slower when the runs of A and B do "
+      "not overlap. Otherwise, or when a measurement was contended, inconclusive\n",
       rule.cpu_compute_floor * 100, rule.cpu_bandwidth_floor * 100, rule.gpu_noise_floor * 100,
-      rule.alpha, rule.min_samples, rule.replicate_floor * 100);
+      rule.alpha, rule.min_samples, rule.replicate_floor * 100, rule.alpha);
+  if (!result.incomplete_a.empty() || !result.incomplete_b.empty()) {
+    out += "\nruns that did not finish:\n";
+    for (const auto* side : {&result.incomplete_a, &result.incomplete_b}) {
+      for (const std::string& note : *side) out += fmt::format("  {}\n", note);
+    }
+  }
+  if (result.replicates && !result.interleaved) {
+    out +=
+        "\nthe runs of A all came before (or after) those of B: runs taken one after the other "
+        "share their session's drift, so the floor between runs applies. Run A and B in turns "
+        "(A, B, A, B, ...) to resolve smaller changes.\n";
+  }
   // For the terminal, and its names come from files.
   return strip_terminal_controls(out);
 }

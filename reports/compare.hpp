@@ -48,12 +48,19 @@ struct CompareRule {
   double replicate_floor = 0.02;
   // Significance level of the U test.
   double alpha = 0.05;
-  // Fewer samples on either side: "inconclusive". With 5 and 5, complete separation gives
-  // p = 0.012 under the normal approximation, so a real change can be detected.
+  // Fewer samples on either side are too few for the U test (with 5 and 5, complete separation
+  // gives p = 0.012 under the normal approximation). A measurement slow enough to reach its time
+  // limit has so few, and the slower B is, the fewer: there, a change beyond the noise floor
+  // with every sample of B beyond every sample of A is still faster or slower (judge).
   std::size_t min_samples = 5;
 
+  // GPU work timed by its own events has the GPU floor. Work the host times has the CPU's: a
+  // sweep's end-to-end timings (transfers, launch), and the machine aggregate, timed from the
+  // host's release of every GPU to the last one's end.
   double noise_floor(const MeasurementRecord& r) const {
-    if (r.device.on_gpu() && !r.timing.starts_with("end_to_end")) return gpu_noise_floor;
+    if (r.device.on_gpu() && !r.device.machine_aggregate() && !r.timing.starts_with("end_to_end")) {
+      return gpu_noise_floor;
+    }
     return info(r.workload).bound == Bound::bandwidth ? cpu_bandwidth_floor : cpu_compute_floor;
   }
 };
@@ -67,20 +74,26 @@ struct Judgement {
 };
 
 // The verdict on the samples (seconds per run) of one run of A and one of B: "same" within
-// `noise_floor`; beyond it, faster or slower when the U test on the samples is significant.
+// `noise_floor`; beyond it, faster or slower when the U test on the samples is significant, or,
+// with fewer than rule.min_samples on a side, when every sample of B is beyond every sample of A
+// (p_value is then the chance of that separation, 2 / C(a + b, a)). Inconclusive when either
+// median is not a positive number.
 Judgement judge(std::span<const double> a, std::span<const double> b, double noise_floor,
                 const CompareRule& rule = {});
 
 // The verdict on replicates: the median time of each run of A and of B (at least two each).
-// "same" within the noise the runs show; beyond it, faster or slower when every run of B is
-// faster (or slower) than every run of A; otherwise inconclusive. So few runs that such a
-// separation is likely by chance (2 / C(a + b, a) >= alpha: 2 against up to 7, 3 against 3 or 4) do
-// not show the noise between runs, and `one_run_floor` is the least noise then.
+// "same" within the noise the runs show (the larger median over the smaller within a side);
+// beyond it, faster or slower when every run of B is faster (or slower) than every run of A;
+// otherwise inconclusive. The runs show the noise between runs only when they are enough that
+// such a separation is unlikely by chance (2 / C(a + b, a) < alpha: not 2 against up to 7, nor 3
+// against 3 or 4) and when the two sides were `interleaved` in time: runs of one side taken one
+// after the other share their session's drift (the machine's clocks, memory placement,
+// co-tenants), which their spread cannot show. Otherwise `one_run_floor` is the least noise.
 Judgement judge_replicates(std::span<const double> a_medians, std::span<const double> b_medians,
-                           double one_run_floor, const CompareRule& rule = {});
+                           double one_run_floor, bool interleaved, const CompareRule& rule = {});
 
 // One measurement present in the first run of each side: same workload, implementation, device,
-// precision and problem.
+// precision, problem, timing and CPU threads.
 struct Comparison {
   const MeasurementRecord* a = nullptr;  // in the first run of A
   const MeasurementRecord* b = nullptr;  // in the first run of B
@@ -92,6 +105,12 @@ struct Comparison {
 };
 
 struct CompareResult {
+  // Runs that did not finish (killed, interrupted), "B run 2: <incomplete_run_note>": what they
+  // lack is missing, not measured less.
+  std::vector<std::string> incomplete_a, incomplete_b;
+  bool replicates = false;  // two or more runs a side
+  // Whether the runs of A and of B overlap in time (replicates; judge_replicates).
+  bool interleaved = false;
   std::vector<Comparison> matched;               // in A's order
   std::vector<const MeasurementRecord*> only_a;  // in A, not in B
   std::vector<const MeasurementRecord*> only_b;  // in B, not in A
@@ -115,9 +134,9 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule = 
 std::vector<const Comparison*> regressions(const CompareResult& result, double percent);
 
 // Measurements that passed in A and that B broke (`Comparison::broken`) or lacks, each as
-// "<where>, <precision>: <what became of it in B>"; what `--fail-on-regression` fails on besides
-// slowdowns
-// (`lacking`: whether a measurement B lacks counts).
+// "<where>, <precision>: <what became of it in B>" (`lacking`: whether a measurement B lacks
+// counts): with a run of B that did not finish (CompareResult::incomplete_b), what
+// `--fail-on-regression` fails on besides slowdowns.
 std::vector<std::string> lost_measurements(const CompareResult& result, bool lacking);
 
 }  // namespace flopbench

@@ -555,11 +555,21 @@ TEST(Compare, VerdictsOnKnownSamples) {
   const Judgement noisy = judge(noisy_a, noisy_b, 0.02);
   EXPECT_EQ(noisy.verdict, Change::inconclusive);
   EXPECT_GE(*noisy.p_value, 0.05);
-  // Too few samples to test, however large the change.
-  const Judgement few = judge(samples(3, 1, 0.001), samples(3, 2, 0.001), 0.02);
-  EXPECT_EQ(few.verdict, Change::inconclusive);
-  EXPECT_FALSE(few.p_value);
-  EXPECT_NE(few.reason.find("too few samples"), std::string::npos);
+  // Too few samples for the test: a measurement that reached its time limit, as a slow B does.
+  // Beyond the floor with every sample of B beyond every one of A, a change still.
+  const Judgement few = judge(samples(5, 0.3, 0.01), samples(3, 0.9, 0.01), 0.6);
+  EXPECT_EQ(few.verdict, Change::slower);
+  EXPECT_NEAR(*few.p_value, 2.0 / 56, 1e-12);  // 2 / C(8, 3)
+  EXPECT_EQ(judge(samples(3, 0.9, 0.01), samples(1, 0.3, 0), 0.6).verdict, Change::faster);
+  EXPECT_EQ(judge(samples(3, 0.3, 0.01), samples(2, 0.33, 0.01), 0.6).verdict, Change::same);
+  const Judgement mixed = judge(std::vector{0.3, 0.3, 1.0}, std::vector{0.9, 0.9, 0.2}, 0.6);
+  EXPECT_EQ(mixed.verdict, Change::inconclusive);
+  EXPECT_FALSE(mixed.p_value);
+  EXPECT_NE(mixed.reason.find("too few samples (3 and 3; the test needs 5 each) and they overlap"),
+            std::string::npos)
+      << mixed.reason;
+  // A median that is not a positive time is no evidence either way.
+  EXPECT_EQ(judge(std::vector(6, 0.0), a, 0.02).reason, "a median time is not a positive number");
   // Significant and beyond 2%, but within a CPU noise floor between runs.
   EXPECT_EQ(judge(a, scaled(1.05), CompareRule{}.cpu_compute_floor).verdict, Change::same);
 }
@@ -581,6 +591,10 @@ TEST(Compare, NoiseFloorFollowsDeviceBoundAndTiming) {
     r.timing = host_timed;
     EXPECT_EQ(rule.noise_floor(r), rule.cpu_bandwidth_floor) << host_timed;
   }
+  // The machine aggregate is timed by the host, from the release of every GPU to the last end.
+  r.timing = "device_events";
+  r.device = DeviceRef::gpu({0, 1});
+  EXPECT_EQ(rule.noise_floor(r), rule.cpu_bandwidth_floor);
 }
 
 TEST(Compare, NanSamplesAreInconclusiveAndTheTestReturns) {
@@ -659,27 +673,39 @@ TEST(Compare, ContendedMeasurementsAreInconclusive) {
 TEST(Compare, ReplicatesAreJudgedOnTheNoiseBetweenRuns) {
   // The runs of each side spread 8%: a 4% change is within it.
   const Judgement within = judge_replicates(std::vector{1.0, 1.08, 1.0, 1.08},
-                                            std::vector{1.04, 1.12, 1.04, 1.12}, 0.25);
+                                            std::vector{1.04, 1.12, 1.04, 1.12}, 0.25, true);
   EXPECT_EQ(within.verdict, Change::same);
-  EXPECT_NEAR(within.noise, 0.08 / 1.04, 1e-12);
+  EXPECT_NEAR(within.noise, 0.08, 1e-12);  // the larger median over the smaller, as drifts
+  // A side whose runs drift 30% cannot resolve a 24% change.
+  EXPECT_EQ(judge_replicates(std::vector{1.0, 1.3, 1.3, 1.3}, std::vector{1.61, 1.62, 1.61, 1.62},
+                             0.25, true)
+                .verdict,
+            Change::same);
   // Four runs each that fall apart are a change (2 / C(8, 4) = 0.029 < 0.05)...
-  EXPECT_EQ(
-      judge_replicates(std::vector{1.0, 1.01, 1.0, 1.01}, std::vector{1.2, 1.22, 1.2, 1.21}, 0.25)
-          .verdict,
-      Change::slower);
-  EXPECT_EQ(
-      judge_replicates(std::vector{1.0, 1.01, 1.0, 1.01}, std::vector{0.8, 0.82, 0.8, 0.81}, 0.25)
-          .verdict,
-      Change::faster);
+  EXPECT_EQ(judge_replicates(std::vector{1.0, 1.01, 1.0, 1.01}, std::vector{1.2, 1.22, 1.2, 1.21},
+                             0.25, true)
+                .verdict,
+            Change::slower);
+  EXPECT_EQ(judge_replicates(std::vector{1.0, 1.01, 1.0, 1.01}, std::vector{0.8, 0.82, 0.8, 0.81},
+                             0.25, true)
+                .verdict,
+            Change::faster);
+  // ... unless the runs of each side were taken one after the other: a session's drift, which
+  // their spread cannot show, and the one-run floor holds.
+  const Judgement batches = judge_replicates(std::vector{1.0, 1.01, 1.0, 1.01},
+                                             std::vector{1.05, 1.06, 1.05, 1.06}, 0.25, false);
+  EXPECT_EQ(batches.verdict, Change::same);
+  EXPECT_EQ(batches.noise, 0.25);
   // ... two each fall apart once in three by chance: the one-run floor holds for them.
-  const Judgement two_each = judge_replicates(std::vector{1.0, 1.01}, std::vector{1.2, 1.22}, 0.25);
+  const Judgement two_each =
+      judge_replicates(std::vector{1.0, 1.01}, std::vector{1.2, 1.22}, 0.25, true);
   EXPECT_EQ(two_each.verdict, Change::same);
   EXPECT_EQ(two_each.noise, 0.25);
-  EXPECT_EQ(judge_replicates(std::vector{1.0, 1.01}, std::vector{1.4, 1.42}, 0.25).verdict,
+  EXPECT_EQ(judge_replicates(std::vector{1.0, 1.01}, std::vector{1.4, 1.42}, 0.25, true).verdict,
             Change::slower);
-  // Beyond the spread of B's runs, but one of them is as fast as A's.
-  const Judgement overlap =
-      judge_replicates(std::vector{1.0, 1.0, 1.0, 1.0}, std::vector{0.99, 1.3, 1.3, 1.3}, 0.25);
+  // Beyond the spread of either side's runs, but one run of B is as fast as one of A.
+  const Judgement overlap = judge_replicates(std::vector{1.0, 1.0, 1.0, 1.2},
+                                             std::vector{1.19, 1.6, 1.6, 1.6}, 0.25, true);
   EXPECT_EQ(overlap.verdict, Change::inconclusive);
   EXPECT_EQ(overlap.reason, "the runs overlap");
   // Documents: two runs of each side; the 80% slower SGEMM shows in both runs of B.
@@ -690,6 +716,56 @@ TEST(Compare, ReplicatesAreJudgedOnTheNoiseBetweenRuns) {
   EXPECT_NEAR(r.matched.at(0).judgement.time_ratio, 1.8, 1e-12);
   EXPECT_EQ(r.matched.at(1).judgement.verdict, Change::same);
   EXPECT_THROW(compare_results(std::span(a).first(1), b), InputError);
+}
+
+// Four runs a side, B's SGEMM omp 5% slower than A's, each run's median a little apart: the runs
+// resolve it only when A and B were taken in turns; in two batches, one after the other, each
+// batch shares its session's drift and the floor between runs holds.
+TEST(Compare, ReplicatesTakenInBatchesKeepTheFloor) {
+  const auto run = [](double factor, std::string started, std::string finished) {
+    ResultsDocument d = base_document();
+    MeasurementRecord& m = d.measurements.at(0);
+    for (double& s : m.samples_s) s *= factor;
+    m.stats->median *= factor;
+    d.run.started_utc = std::move(started);
+    d.run.finished_utc = std::move(finished);
+    return d;
+  };
+  const auto at = [](int minute) { return fmt::format("2026-12-01T10:{:02}:00Z", minute); };
+  std::vector<ResultsDocument> a, b, a_turns, b_turns;
+  for (int i = 0; i < 4; ++i) {
+    const double wobble = 1 + 0.002 * i;
+    a.push_back(run(wobble, at(i), at(i) + ""));
+    b.push_back(run(1.05 * wobble, at(10 + i), at(10 + i)));
+    a_turns.push_back(run(wobble, at(2 * i), at(2 * i)));
+    b_turns.push_back(run(1.05 * wobble, at(2 * i + 1), at(2 * i + 1)));
+  }
+  // A run's start and end in the same minute: give each run a minute of its own.
+  for (auto* side : {&a, &b, &a_turns, &b_turns}) {
+    for (ResultsDocument& d : *side) d.run.finished_utc.replace(17, 2, "30");
+  }
+  const CompareResult batches = compare_results(a, b);
+  EXPECT_TRUE(batches.replicates);
+  EXPECT_FALSE(batches.interleaved);
+  EXPECT_EQ(batches.matched.at(0).judgement.verdict, Change::same);
+  EXPECT_NE(compare_text(batches).find("Run A and B in turns"), std::string::npos);
+  const CompareResult turns = compare_results(a_turns, b_turns);
+  EXPECT_TRUE(turns.interleaved);
+  EXPECT_EQ(turns.matched.at(0).judgement.verdict, Change::slower);
+  EXPECT_EQ(compare_text(turns).find("Run A and B in turns"), std::string::npos);
+}
+
+// Measurements taken with other CPU threads are other measurements: never paired.
+TEST(Compare, OtherThreadCountsAreNotPaired) {
+  const ResultsDocument a = base_document();
+  ResultsDocument b = base_document();
+  const MeasurementRecord& sgemm = a.measurements.at(0);
+  ASSERT_GT(sgemm.threads, 0);
+  b.measurements.at(0).threads = sgemm.threads + 1;
+  const CompareResult r = compare_results(a, b);
+  ASSERT_EQ(r.only_a.size(), 1u);
+  EXPECT_EQ(r.only_a[0]->threads, sgemm.threads);
+  ASSERT_EQ(r.only_b.size(), 1u);
 }
 
 // ---- the commands ----------------------------------------------------------------------------
@@ -724,6 +800,17 @@ TEST(Commands, CompareExitStatus) {
       {"compare", a, b, "--fail-on-regression", "90", "--allow-missing"}, dir.path() / "5");
   EXPECT_EQ(less.status, 1);
   EXPECT_EQ(less.err.find("not in B"), std::string::npos) << less.err;
+  // A run of B that died lacks what it did not reach: --allow-missing does not excuse that.
+  ResultsDocument killed = base_document();
+  killed.measurements.resize(3);
+  killed.run.finished_utc.clear();
+  write_file_atomically(dir.path() / "killed.json", JsonPrinter().print(killed));
+  const auto died = testing::run_flopbench({"compare", a, (dir.path() / "killed.json").string(),
+                                            "--fail-on-regression", "90", "--allow-missing"},
+                                           dir.path() / "7");
+  EXPECT_EQ(died.status, 1);
+  EXPECT_NE(died.err.find("B run 1: the run did not finish"), std::string::npos) << died.err;
+  EXPECT_NE(died.out.find("runs that did not finish:\n  B run 1: "), std::string::npos) << died.out;
   // What passed in both and is within the bound passes the gate.
   write_file_atomically(dir.path() / "c.json", JsonPrinter().print(base_document()));
   EXPECT_EQ(testing::run_flopbench(
