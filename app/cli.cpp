@@ -136,6 +136,7 @@ void check_omp_num_threads() {
 }  // namespace
 
 void settle_thread_team(int asked) {
+  check_omp_num_threads();
   if (asked > 0) omp_set_num_threads(asked);
   omp_set_dynamic(0);
   const int limit = omp_get_thread_limit();
@@ -330,7 +331,6 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   // From the start: a signal while the machine is probed still ends in a results directory
   // marked interrupted.
   install_interrupt_handler();
-  check_omp_num_threads();
   sel.profile = parse_profile(opt.profile);
   const Launch launch = this_launch();
   sel.gpus = parse_gpus(opt.gpus, launch);
@@ -446,7 +446,7 @@ int report_command(const std::string& results_file, const std::string& out) {
       out.empty() ? (source_dir.empty() ? fs::path(".") : source_dir) : fs::path(out);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  if (ec) throw IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   const bool copy_results = fs::weakly_canonical(dir, ec) !=
                             fs::weakly_canonical(source_dir.empty() ? "." : source_dir, ec);
   write_outputs(doc, dir, copy_results);

@@ -59,7 +59,8 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 // Makes omp_get_max_threads() the team every parallel region gets, as the records say: `asked`
 // threads (--threads; 0: not given, the default stands), no teams shrunk at run time
 // (OMP_DYNAMIC), and no more threads than OMP_THREAD_LIMIT allows, which omp_get_max_threads()
-// does not count; `asked` beyond the limit is refused.
+// does not count; `asked` beyond the limit is refused, and so is an OMP_NUM_THREADS that is not
+// a list of thread counts (InputError).
 void settle_thread_team(int asked);
 
 struct MeasuredRun {

@@ -39,8 +39,7 @@ int sheet_command(const SheetOptions& opt) {
     std::error_code ec;
     fs::create_directories(html.parent_path(), ec);
     if (ec) {
-      throw InputError(
-          fmt::format("cannot create {}: {}", html.parent_path().string(), ec.message()));
+      throw IoError(fmt::format("cannot create {}: {}", html.parent_path().string(), ec.message()));
     }
   }
   write_file_atomically(html, sheet.print(doc));

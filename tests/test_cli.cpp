@@ -687,6 +687,11 @@ TEST_F(Cli, OutMustBeNewOrEmptyAndWritable) {
   std::ofstream(file) << "x";
   expect_one_line_error(flopbench({"run", "--out", (file / "sub").string()}), "cannot create",
                         kExitIoError);
+  // So does report's, once it has read its input.
+  const fs::path results =
+      fs::path(FLOPBENCH_TEST_DATA_DIR) / "golden" / "reports" / "results.json";
+  expect_one_line_error(flopbench({"report", results.string(), "--out", (file / "sub").string()}),
+                        "cannot create", kExitIoError);
 }
 
 TEST_F(Cli, ReportRejectsMissingMalformedAndWrongShapeFiles) {

@@ -295,8 +295,11 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
   }
   ::setenv("OMP_NUM_THREADS", "99999999999", 1);
   const Outcome o = flopbench({"run", "--out", out.string()});
+  ::setenv("OMP_NUM_THREADS", "5000", 1);
+  const Outcome burn = flopbench({"burn", "--duration", "1s", "--out", out.string()});
   ::unsetenv("OMP_NUM_THREADS");
   expect_error(o, kExitBadInput, "OMP_NUM_THREADS=99999999999: expected thread counts from 1 to");
+  expect_error(burn, kExitBadInput, "OMP_NUM_THREADS=5000: expected thread counts from 1 to");
   EXPECT_FALSE(fs::exists(out));
 }
 

@@ -411,7 +411,17 @@ TEST(ReportsJson, InputFilesAreReadWithinBounds) {
   EXPECT_NE(message(dir.path()).find(": is a directory; give the results.json file in it"),
             std::string::npos);
   EXPECT_NE(message(dir.path() / "none.json").find("none.json: cannot open: "), std::string::npos);
+  std::ofstream(dir.path() / "plain") << "x";
+  const std::string under_a_file = (dir.path() / "plain" / "x").string();
+  EXPECT_EQ(message(under_a_file), under_a_file + ": cannot open: Not a directory");
   EXPECT_EQ(message("/dev/zero"), "/dev/zero: larger than 256 MiB; not a flopbench input file");
+  // A file that is there and cannot be read is the system's failure (exit 3), not bad input.
+  try {
+    read_results_file("/proc/self/mem");  // reading address 0: EIO
+    ADD_FAILURE() << "read /proc/self/mem";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), "/proc/self/mem: cannot read: Input/output error");
+  }
 }
 
 TEST(ReportsJson, RoundTripIsExact) {

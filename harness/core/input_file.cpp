@@ -16,7 +16,14 @@ std::string read_input_file(const std::filesystem::path& path, std::string_view 
     throw InputError(fmt::format("{}: is a directory; {}", name, directory_hint));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open: {}", name, std::strerror(errno)));
+  if (!in) {
+    // A path that names nothing is the caller's mistake; a file that is there and cannot be
+    // opened (no permission, an I/O error, too many open files) is the system's.
+    const int error = errno;
+    const std::string message = fmt::format("{}: cannot open: {}", name, std::strerror(error));
+    if (error == ENOENT || error == ENOTDIR || error == ENAMETOOLONG) throw InputError(message);
+    throw IoError(message);
+  }
   std::string text;
   char chunk[1 << 16];
   while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
@@ -26,7 +33,7 @@ std::string read_input_file(const std::filesystem::path& path, std::string_view 
                                    kMaxInputFileBytes >> 20));
     }
   }
-  if (in.bad()) throw InputError(fmt::format("{}: cannot read: {}", name, std::strerror(errno)));
+  if (in.bad()) throw IoError(fmt::format("{}: cannot read: {}", name, std::strerror(errno)));
   return text;
 }
 
