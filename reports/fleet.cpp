@@ -229,6 +229,15 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     a.notes.push_back(fmt::format("mixed profiles (only equal problems are compared): {}",
                                   fmt::join(profiles, "; ")));
   }
+  // A node that ran its CPU work with fewer threads is slower for it, not faulty.
+  const auto threads = distinct(
+      fleet, [](const ResultsDocument& d) { return fmt::format("{} CPU threads", d.run.threads); });
+  if (threads.size() > 1) {
+    a.notes.push_back(
+        fmt::format("mixed CPU threads (CPU metrics compare nodes that ran with other thread "
+                    "counts): {}",
+                    fmt::join(threads, "; ")));
+  }
   return a;
 }
 

@@ -340,6 +340,23 @@ TEST(FleetMerge, MixedSchemaVersionsAreReported) {
       << a.failed[0]->problem;
 }
 
+// A node whose CPU work ran with other thread counts is named in a note: its CPU metrics are
+// slower for that, not for a fault.
+TEST(FleetMerge, MixedThreadCountsAreReported) {
+  TempDir tmp;
+  ResultsDocument fewer = node("n1", std::nullopt, 100);
+  fewer.run.threads = node("n0", std::nullopt, 100).run.threads + 1;
+  const std::vector<fs::path> inputs = {write_node(tmp.path(), node("n0", std::nullopt, 100), "n0"),
+                                        write_node(tmp.path(), fewer, "n1")};
+  const FleetRecord fleet = merge_results(inputs, 2, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  ASSERT_EQ(a.notes.size(), 1u);
+  EXPECT_TRUE(a.notes[0].starts_with("mixed CPU threads")) << a.notes[0];
+  EXPECT_NE(a.notes[0].find(fmt::format("{} CPU threads: n1", fewer.run.threads)),
+            std::string::npos)
+      << a.notes[0];
+}
+
 TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {
   TempDir tmp;
   const std::vector<fs::path> inputs = {write_node(tmp.path(), node("n0", 0, 100, {900}), "n0"),

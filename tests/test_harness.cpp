@@ -140,7 +140,8 @@ TEST(Selection, PlanFollowsTheSelection) {
   Selection sel;
   sel.workloads = parse_workloads("dgemm");
   sel.implementations = {"omp"};
-  sel.sizes = parse_sizes("17,8x9x10");
+  // A size given twice, in two spellings, is one problem, measured once.
+  sel.sizes = parse_sizes("17,8x9x10,17x17x17");
   const auto plan = plan_measurements(sel, test_environment());
   ASSERT_EQ(plan.size(), 2u);
   for (const auto& req : plan) {

@@ -110,7 +110,14 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
         if (sel.sizes.empty()) {
           sizes = w.default_sizes(sel.profile, kind == DeviceKind::cpu ? cpu_facts : gpu_facts, p);
         } else {
-          for (const auto& s : sel.sizes) sizes.problems.push_back(to_problem(s, w));
+          // "1K,1024" is one problem: measured twice, it would be two records of one key.
+          for (const auto& s : sel.sizes) {
+            const Problem problem = to_problem(s, w);
+            if (std::find(sizes.problems.begin(), sizes.problems.end(), problem) ==
+                sizes.problems.end()) {
+              sizes.problems.push_back(problem);
+            }
+          }
         }
         if (sizes.problems.empty() && !sel.workloads.empty() &&
             std::find(unsized.begin(), unsized.end(), w.name) == unsized.end()) {
