@@ -57,7 +57,8 @@ int compare_command(const CompareOptions& opt) {
     fmt::print(stderr, "flopbench: {}\n", note);
   }
   if (!slower.empty()) {
-    fmt::print(stderr, "flopbench: {} measurement(s) significantly slower by more than {:g}%:\n",
+    fmt::print(stderr,
+               "flopbench: {} measurement(s) slower, beyond the noise, by more than {:g}%:\n",
                slower.size(), *opt.fail_on_regression);
   }
   for (const auto* c : slower) {

@@ -92,9 +92,10 @@ Table burn_table(const BurnResult& burn) {
          d.throughput_drop()
              ? fmt::format("{:.1f}%", percent_without_negative_zero(*d.throughput_drop()))
              : std::string("-"),
-         d.telemetry.empty()
-             ? "-"
-             : fmt::format("{} of {}", d.throttled_readings(), d.telemetry_readings()),
+         d.telemetry.empty() ? "-"
+         : d.throttling_was_read()
+             ? fmt::format("{} of {}", d.throttled_readings(), d.telemetry_readings())
+             : std::string("not read"),
          d.most_foreign_cpus() ? fmt::format("{:.2f}", *d.most_foreign_cpus()) : "-", d.why});
   }
   return t;

@@ -31,8 +31,9 @@ std::string signed_percent(double fraction) { return fmt::format("{:+.1f}%", 100
 // The chance that two groups of a and b values of one distribution fall apart, every value of
 // one beyond every value of the other: 2 / C(a + b, a).
 double chance_of_separation(std::size_t a, std::size_t b) {
-  return 2 / std::exp(std::lgamma(double(a + b) + 1) - std::lgamma(double(a) + 1) -
-                      std::lgamma(double(b) + 1));
+  // C(a + b, a) is a whole number: rounded, 3 against 1 gives exactly 0.5.
+  return 2 / std::round(std::exp(std::lgamma(double(a + b) + 1) - std::lgamma(double(a) + 1) -
+                                 std::lgamma(double(b) + 1)));
 }
 
 // Which way every value of b lies from every value of a: faster (all below), slower (all
@@ -44,6 +45,10 @@ Change separation(std::span<const double> a, std::span<const double> b) {
   if (*b_min > *a_max) return Change::slower;
   return Change::inconclusive;
 }
+
+// Fewer samples than the U test needs give a verdict only when the chance of such a separation
+// (2 / C(a + b, a)) is below this: not one sample against one or two, nor two against one.
+constexpr double kFewSamplesChance = 0.5;
 
 }  // namespace
 
@@ -128,15 +133,23 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
   }
   j.time_ratio = b_median / a_median;
   if (a.size() < rule.min_samples || b.size() < rule.min_samples) {
-    // Too few for the test; a change beyond the floor between runs that every sample shows
-    // is one still.
+    // Too few for the test. A change beyond the floor between runs that every sample of B shows
+    // against A's median (so that one slow sample of A hides nothing) is one still, unless the
+    // samples are so few that B's could fall beyond A's by chance as often as not.
     if (within_noise(j.time_ratio, noise_floor)) {
       j.verdict = Change::same;
-    } else if (const Change side = separation(a, b); side != Change::inconclusive) {
-      j.verdict = side;
-      j.p_value = chance_of_separation(a.size(), b.size());
+      return j;
+    }
+    const bool slower = j.time_ratio > 1;
+    const bool every_sample = std::all_of(b.begin(), b.end(), [&](double x) {
+      return (x > a_median) == slower && !within_noise(x / a_median, noise_floor);
+    });
+    const double chance = chance_of_separation(a.size(), b.size());
+    if (every_sample && chance < kFewSamplesChance) {
+      j.verdict = slower ? Change::slower : Change::faster;
+      j.p_value = chance;
     } else {
-      j.reason = fmt::format("too few samples ({} and {}; the test needs {} each) and they overlap",
+      j.reason = fmt::format("too few samples to tell ({} and {}; the test needs {} each)",
                              a.size(), b.size(), rule.min_samples);
     }
     return j;
@@ -224,22 +237,24 @@ std::vector<std::string> incomplete_runs(std::span<const ResultsDocument> runs,
   return out;
 }
 
-// Whether the runs of the two sides overlap in time: A's first start before B's last end, and
-// B's first start before A's last end (the UTC times compare as text). A run without its end
-// ends at its start.
-bool overlap_in_time(std::span<const ResultsDocument> a, std::span<const ResultsDocument> b) {
-  const auto span_of = [](std::span<const ResultsDocument> runs) {
-    std::string first, last;
+// Whether the runs of the two sides were taken in turns (A, B, A, B, ...): in the order of
+// their start times (UTC, which compare as text), the side changes as often as the counts
+// allow. A run without its start time makes the order unknown: not in turns.
+bool taken_in_turns(std::span<const ResultsDocument> a, std::span<const ResultsDocument> b) {
+  std::vector<std::pair<std::string, bool>> starts;  // (start, from a)
+  for (const auto& [runs, from_a] : {std::pair{a, true}, std::pair{b, false}}) {
     for (const ResultsDocument& d : runs) {
-      const std::string& end = d.run.finished_utc.empty() ? d.run.started_utc : d.run.finished_utc;
-      if (first.empty() || d.run.started_utc < first) first = d.run.started_utc;
-      if (end > last) last = end;
+      if (d.run.started_utc.empty()) return false;
+      starts.emplace_back(d.run.started_utc, from_a);
     }
-    return std::pair{first, last};
-  };
-  const auto [a_first, a_last] = span_of(a);
-  const auto [b_first, b_last] = span_of(b);
-  return a_first < b_last && b_first < a_last;
+  }
+  std::sort(starts.begin(), starts.end());
+  std::size_t changes = 0;
+  for (std::size_t i = 1; i < starts.size(); ++i) {
+    changes += starts[i].second != starts[i - 1].second ? 1 : 0;
+  }
+  const std::size_t fewer = std::min(a.size(), b.size());
+  return changes >= 2 * fewer - (a.size() == b.size() ? 1 : 0);
 }
 
 }  // namespace
@@ -256,7 +271,13 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
   result.incomplete_a = incomplete_runs(a, "A");
   result.incomplete_b = incomplete_runs(b, "B");
   result.replicates = replicates;
-  result.interleaved = replicates && overlap_in_time(a, b);
+  if (const int ta = a.front().run.threads, tb = b.front().run.threads; ta != tb) {
+    result.threads_differ = fmt::format(
+        "A ran its CPU work with {} thread(s) and B with {}: CPU measurements pair only with the "
+        "same thread count, and are listed as only in A and only in B",
+        ta, tb);
+  }
+  result.interleaved = replicates && taken_in_turns(a, b);
   double log_sum = 0;
   std::size_t logs = 0;
   for (const auto& ra : a.front().measurements) {
@@ -386,15 +407,18 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   out += fmt::format(
       "verdict: same when neither median exceeds the other by the noise. One run each: the noise "
       "is the floor between runs ({:.0f}% CPU compute-bound, {:.0f}% CPU memory-bound, {:.0f}% "
-      "GPU; host-timed GPU work has the CPU's), and beyond it faster or slower when a two-sided "
+      "GPU; a sweep's end-to-end timings have the CPU's), and beyond it faster or slower when a "
+      "two-sided "
       "Mann-Whitney U test on the samples gives p < {:g}, or, with fewer than {} samples on a "
-      "side, when every sample of B is beyond every sample of A. Replicates: the noise is the "
+      "side, when every sample of B is beyond the floor from A's median and 2/C(a+b, a) < 0.5. "
+      "Replicates: the noise is the "
       "widest spread of the runs' medians (at least {:.0f}%; at least the floor unless the runs "
-      "of A and B were interleaved in time and enough that their separation is unlikely by "
+      "of A and B were taken in turns and enough that their separation is unlikely by "
       "chance, 2/C(a+b, a) < {:g}), and beyond it faster or slower when the runs of A and B do "
       "not overlap. Otherwise, or when a measurement was contended, inconclusive\n",
       rule.cpu_compute_floor * 100, rule.cpu_bandwidth_floor * 100, rule.gpu_noise_floor * 100,
       rule.alpha, rule.min_samples, rule.replicate_floor * 100, rule.alpha);
+  if (!result.threads_differ.empty()) out += "\n" + result.threads_differ + "\n";
   if (!result.incomplete_a.empty() || !result.incomplete_b.empty()) {
     out += "\nruns that did not finish:\n";
     for (const auto* side : {&result.incomplete_a, &result.incomplete_b}) {
@@ -403,9 +427,9 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   }
   if (result.replicates && !result.interleaved) {
     out +=
-        "\nthe runs of A all came before (or after) those of B: runs taken one after the other "
-        "share their session's drift, so the floor between runs applies. Run A and B in turns "
-        "(A, B, A, B, ...) to resolve smaller changes.\n";
+        "\nthe runs of A and B were not taken in turns: runs of one side taken one after the "
+        "other share their session's drift, so the floor between runs applies. Run A and B in "
+        "turns (A, B, A, B, ...) to resolve smaller changes.\n";
   }
   // For the terminal, and its names come from files.
   return strip_terminal_controls(out);

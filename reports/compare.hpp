@@ -54,13 +54,12 @@ struct CompareRule {
   // with every sample of B beyond every sample of A is still faster or slower (judge).
   std::size_t min_samples = 5;
 
-  // GPU work timed by its own events has the GPU floor. Work the host times has the CPU's: a
-  // sweep's end-to-end timings (transfers, launch), and the machine aggregate, timed from the
-  // host's release of every GPU to the last one's end.
+  // GPU work has the GPU floor, the machine aggregate too: the host times it, from its release
+  // of every GPU to the last one's end, but what it times is the GPUs' work (the padding is
+  // queued before the release). A sweep's end-to-end timings, mostly the host's own transfers
+  // and launch, have the CPU's.
   double noise_floor(const MeasurementRecord& r) const {
-    if (r.device.on_gpu() && !r.device.machine_aggregate() && !r.timing.starts_with("end_to_end")) {
-      return gpu_noise_floor;
-    }
+    if (r.device.on_gpu() && !r.timing.starts_with("end_to_end")) return gpu_noise_floor;
     return info(r.workload).bound == Bound::bandwidth ? cpu_bandwidth_floor : cpu_compute_floor;
   }
 };
@@ -75,9 +74,9 @@ struct Judgement {
 
 // The verdict on the samples (seconds per run) of one run of A and one of B: "same" within
 // `noise_floor`; beyond it, faster or slower when the U test on the samples is significant, or,
-// with fewer than rule.min_samples on a side, when every sample of B is beyond every sample of A
-// (p_value is then the chance of that separation, 2 / C(a + b, a)). Inconclusive when either
-// median is not a positive number.
+// with fewer than rule.min_samples on a side, when every sample of B is beyond the floor from A's
+// median and the chance of such a separation, 2 / C(a + b, a) (then p_value), is below 0.5.
+// Inconclusive when either median is not a positive number.
 Judgement judge(std::span<const double> a, std::span<const double> b, double noise_floor,
                 const CompareRule& rule = {});
 
@@ -109,7 +108,10 @@ struct CompareResult {
   // lack is missing, not measured less.
   std::vector<std::string> incomplete_a, incomplete_b;
   bool replicates = false;  // two or more runs a side
-  // Whether the runs of A and of B overlap in time (replicates; judge_replicates).
+  // "A ran its CPU work with 2 threads and B with 1: ...": why measurements went unpaired.
+  std::string threads_differ;
+  // Whether the runs of A and of B were taken in turns, A, B, A, B, ... (replicates;
+  // judge_replicates).
   bool interleaved = false;
   std::vector<Comparison> matched;               // in A's order
   std::vector<const MeasurementRecord*> only_a;  // in A, not in B

@@ -38,6 +38,8 @@ FleetNode read_node(const fs::path& input) {
     node.host = node.results->environment.host;
   } catch (const InputError& e) {
     node.problem = e.what();
+  } catch (const IoError& e) {  // there and unreadable (permissions, NFS): that node's problem
+    node.problem = e.what();
   }
   return node;
 }

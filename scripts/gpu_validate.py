@@ -470,11 +470,18 @@ def summarise_stress(args):
     doc = load_json(args.results)
     items, bad = [], 0
     for d in (doc.get("burn") or {}).get("devices", []):
-        readings = [t["reading"] for t in d.get("telemetry", [])]
-        def spread(key, unit):
+        points = d.get("telemetry", [])
+        readings = [t["reading"] for t in points]
+        def spread(key, unit):  # of the points: a long burn's are means of several readings
             values = [r[key] for r in readings if r.get(key) is not None]
             return (", {:.0f}-{:.0f} {}".format(min(values), max(values), unit) if values else "")
-        throttled = sum(1 for r in readings if r.get("throttled"))
+        # A point merges "readings" readings (1 in files from before), "throttled_readings" of
+        # them throttled (null in such files: the reading's flag).
+        read = sum(t.get("readings", 1) for t in points)
+        throttled = sum(t["throttled_readings"] if t.get("throttled_readings") is not None
+                        else int(bool(t["reading"].get("throttled"))) for t in points)
+        if not any(r.get("clock_events_read", True) for r in readings):
+            read = 0  # no reading gave the clock event reasons: throttling unknown
         unit = "GOP/s" if d["precision"] == "int8" else "GFLOP/s"
         busy = d.get("busy_share")  # the share of the burn in runs: how loaded the GPU was
         items.append("{} {} {}: median {:.1f} {}, drop {:.1f}%{}{}{}{}{}{}".format(
@@ -483,7 +490,8 @@ def summarise_stress(args):
             ", busy {:.0f}%".format(100 * busy) if busy is not None else "",
             spread("sm_clock_mhz", "MHz"),
             spread("temperature_c", "C"), spread("power_w", "W"),
-            ", {} of {} readings throttled".format(throttled, len(readings)) if readings else "",
+            (", {} of {} readings throttled".format(throttled, read) if read
+             else ", throttling not read" if readings else ""),
             " ({})".format(d["why"]) if d["why"] else ""))
         bad += d["verdict"] != "OK"
     for d in (doc.get("memtest") or {}).get("devices", []):

@@ -240,7 +240,8 @@ EOF3
   [ "$(grep -c 'agrees (+2.0%)' "$tmp/figures.md")" = 1 ] ||
     fail "PyTorch stood beside an end-to-end figure: $(cat "$tmp/figures.md")"
   # A burn's and a memory test's verdicts on one line; a bad one fails.
-  python3 - "$tmp/stress.json" "$tmp/stress-bad.json" "$tmp/stress-ecc.json" <<'EOF'
+  python3 - "$tmp/stress.json" "$tmp/stress-bad.json" "$tmp/stress-ecc.json" \
+    "$tmp/stress-merged.json" <<'EOF'
 import json, sys
 reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c": temp,
                                           "power_w": 600, "throttled": throttled}
@@ -257,6 +258,12 @@ json.dump(doc, open(sys.argv[2], "w"))
 doc["memtest"]["devices"][0].update(bad_words=0, memory_error_rises=[
     {"fact": "ecc.corrected_volatile", "before": 0, "after": 3}])
 json.dump(doc, open(sys.argv[3], "w"))
+# A long burn's points merge readings, and count the throttled ones among them.
+doc["memtest"]["devices"][0].update(passed=True, memory_error_rises=[])
+doc["burn"]["devices"][0]["telemetry"] = [
+    {"at_s": 4, "reading": reading(1900, 65, True), "readings": 4, "throttled_readings": 1},
+    {"at_s": 6, "reading": reading(1950, 66, False), "readings": 2, "throttled_readings": 0}]
+json.dump(doc, open(sys.argv[4], "w"))
 EOF
   line=$(python3 "$helper" stress "$tmp/stress.json")
   expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, busy 93%, 1755-1980 MHz, 60-71 C,"
@@ -264,6 +271,8 @@ EOF
   expected="$expected 0 of 2 readings throttled; gpu0 memtest PASS: 20.0 GiB, 12 passes in 15 s,"
   expected="$expected 0 bad words"
   [ "$line" = "$expected" ] || fail "stress gave: $line"
+  python3 "$helper" stress "$tmp/stress-merged.json" | grep -q ', 1 of 6 readings throttled;' ||
+    fail "merged burn points counted as: $(python3 "$helper" stress "$tmp/stress-merged.json")"
   rc=0
   python3 "$helper" stress "$tmp/stress-bad.json" >/dev/null 2>"$tmp/err" || rc=$?
   if [ "$rc" != 1 ] || ! grep -q 'gpu0 memtest FAIL: .* 3 bad words' "$tmp/err"; then

@@ -295,6 +295,11 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   fs::create_directories(tmp.path() / "corrupt");
   write_file_atomically(tmp.path() / "corrupt" / "results.json", "{\"schema_version\": 1,");
   inputs.push_back(tmp.path() / "corrupt");
+  // A file that is there and cannot be read (permissions, a failing NFS server): a node's
+  // problem too, not the merge's end. Reading /proc/self/mem from address 0 fails with EIO.
+  fs::create_directories(tmp.path() / "unreadable");
+  fs::create_symlink("/proc/self/mem", tmp.path() / "unreadable" / "results.json");
+  inputs.push_back(tmp.path() / "unreadable");
   ResultsDocument newer = node("node-c", 0, 100);
   newer.environment.flopbench_version = "0.2.0";
   inputs.push_back(write_node(tmp.path(), newer, "c0"));
@@ -302,18 +307,21 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   const FleetRecord fleet =
       merge_results(inputs, std::nullopt, {"node-a", "node-b", "node-c", "node-dead"}, 10, "T");
   const FleetAnalysis a = analyse_fleet(fleet);
-  EXPECT_EQ(fleet.nodes.size(), 8u);  // every input, and the dead node
+  EXPECT_EQ(fleet.nodes.size(), 9u);  // every input, and the dead node
   EXPECT_EQ(a.nodes_reporting, 3);
   EXPECT_EQ(a.nodes_expected, 4);
   EXPECT_EQ(a.missing_hosts, std::vector<std::string>{"node-dead"});
   std::vector<std::string> problems;
   for (const auto* n : a.failed) problems.push_back(node_label(*n) + ": " + n->problem);
-  ASSERT_EQ(problems.size(), 4u) << ::testing::PrintToString(problems);
+  ASSERT_EQ(problems.size(), 5u) << ::testing::PrintToString(problems);
   EXPECT_NE(problems[0].find("node-a rank 1: a second result of node-a rank 1"), std::string::npos)
       << problems[0];
   EXPECT_NE(problems[1].find("node-dead: expected, but reported nothing"), std::string::npos);
   EXPECT_NE(problems[2].find("never-written: no such file or directory"), std::string::npos);
   EXPECT_NE(problems[3].find("corrupt/results.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(problems[4].find("unreadable/results.json: cannot read: Input/output error"),
+            std::string::npos)
+      << problems[4];
   // The set-aside duplicate (50 GFLOP/s) is not in the medians.
   ASSERT_EQ(a.metrics.size(), 1u);
   EXPECT_EQ(a.metrics[0].values.size(), 4u);
@@ -344,15 +352,15 @@ TEST(FleetMerge, MixedSchemaVersionsAreReported) {
 // slower for that, not for a fault.
 TEST(FleetMerge, MixedThreadCountsAreReported) {
   TempDir tmp;
-  ResultsDocument fewer = node("n1", std::nullopt, 100);
-  fewer.run.threads = node("n0", std::nullopt, 100).run.threads + 1;
+  ResultsDocument more = node("n1", std::nullopt, 100);
+  more.run.threads = node("n0", std::nullopt, 100).run.threads + 1;
   const std::vector<fs::path> inputs = {write_node(tmp.path(), node("n0", std::nullopt, 100), "n0"),
-                                        write_node(tmp.path(), fewer, "n1")};
+                                        write_node(tmp.path(), more, "n1")};
   const FleetRecord fleet = merge_results(inputs, 2, {}, 10, "T");
   const FleetAnalysis a = analyse_fleet(fleet);
   ASSERT_EQ(a.notes.size(), 1u);
   EXPECT_TRUE(a.notes[0].starts_with("mixed CPU threads")) << a.notes[0];
-  EXPECT_NE(a.notes[0].find(fmt::format("{} CPU threads: n1", fewer.run.threads)),
+  EXPECT_NE(a.notes[0].find(fmt::format("{} CPU threads: n1", more.run.threads)),
             std::string::npos)
       << a.notes[0];
 }

@@ -1659,6 +1659,35 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 }
 
+// A progress reader that takes longer than a stop's gap (results.json written to a slow disk)
+// is no stop of the process: the hung GPU is still found.
+TEST(Burn, ASlowProgressReaderDoesNotHideAHungGpu) {
+  {
+    const std::lock_guard lock(g_hang_mutex);
+    g_hang_released = false;
+  }
+  const auto hanging =
+      make_implementation<workloads::Gemm, HangsOnFourthRun>({.name = "hangs", .description = "x"});
+  BurnSettings settings = burn_settings(Precision::fp32, 30);
+  settings.hang_s = 1;
+  const auto slow_writer = [](const std::vector<BurnDevice>&, double) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto devices = burn({{&hanging, DeviceRef::gpu({0})}}, settings, 0.2, slow_writer);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_TRUE(devices[0].hung);
+  EXPECT_LT(took, 10.0);
+  {
+    const std::lock_guard lock(g_hang_mutex);
+    g_hang_released = true;
+  }
+  g_hang_cv.notify_all();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+}
+
 // A correct GEMM whose first run after g_stop_at stops the whole process for 2.5 s, as Ctrl-Z or
 // a scheduler's suspend would (a child process continues it), and then takes 0.3 s more, as a
 // GPU's runs under way at the stop end after it.

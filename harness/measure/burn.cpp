@@ -264,8 +264,9 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   // ten times hang_s; its first iteration hang_s or ten times what the sizing run predicts; a
   // later one hang_s or ten of its mean iterations. A process that was stopped for a while
   // (Ctrl-Z, a scheduler's suspend) wakes to a silence that is no GPU's: silences are counted
-  // from its resumption, seen as a gap between two of these polls (every 100 ms or less).
-  const double stop_gap_s = std::min(5.0, settings.hang_s / 2);
+  // from its resumption, seen as a gap between two of these polls (every 100 ms, the time a
+  // progress reader takes left out: writing results.json to a slow disk is no stop).
+  const double stop_gap_s = std::clamp(settings.hang_s / 2, 0.5, 5.0);
   double last_poll_s = 0, resumed_s = 0;
   const auto declare_hung = [&](double now_s) {
     if (now_s - last_poll_s > stop_gap_s) resumed_s = now_s;
@@ -366,6 +367,10 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     // Outside the lock: a progress reader may write files.
     observer.progress(snapshot, seconds_between(start, Clock::now()));
     next_progress += std::chrono::duration<double>(observer.progress_s);
+    {
+      const std::lock_guard lock(mutex);
+      last_poll_s = seconds_between(start, Clock::now());
+    }
   }
   stop_sampler();  // before `devices` is returned: the sampler writes into it
   // Each thread ends after its run in progress; one that waits on a hung GPU is left running.
