@@ -795,9 +795,17 @@ json write_record(const T& v) {
   return j;
 }
 
-// Times a run cannot have measured: a spec generated from a zero or negative sample would pass
-// every machine. "nan" samples stay readable (the schema allows them).
-void check_times(const ResultsDocument& doc) {
+// A count of some of `of` readings.
+void check_count(int count, int of, const std::string& path) {
+  if (count < 0 || count > of)
+    fail(path, fmt::format("{} is not a count of the {} readings", count, of));
+}
+
+// Values no run can have, refused with where rather than judged: times a run cannot have
+// measured (a spec generated from a zero or negative sample would pass every machine; "nan"
+// samples stay readable, as the schema allows), and counts of readings that a criterion would
+// sum (a throttled count of -1 would cancel one of 1).
+void check_ranges(const ResultsDocument& doc) {
   const auto check = [](double v, const std::string& path) {
     if (!(v > 0) && !std::isnan(v)) {
       fail(path, fmt::format("{} is not a possible time (seconds > 0)", v));
@@ -814,6 +822,42 @@ void check_times(const ResultsDocument& doc) {
       check(m.stats->min, at + ".statistics.min_s");
       check(m.stats->max, at + ".statistics.max_s");
       check(m.stats->mean, at + ".statistics.mean_s");
+    }
+    for (std::size_t g = 0; g < m.telemetry_during.size(); ++g) {
+      const GpuTelemetrySpread& s = m.telemetry_during[g];
+      check_count(s.throttled_readings, s.readings,
+                  fmt::format("{}.telemetry_during[{}].throttled_readings", at, g));
+      check_count(s.clock_events_unread, s.readings,
+                  fmt::format("{}.telemetry_during[{}].clock_events_unread", at, g));
+    }
+  }
+  // A burn's merged points: the counts a verdict sums cannot be negative or exceed the readings.
+  if (!doc.burn) return;
+  for (std::size_t i = 0; i < doc.burn->devices.size(); ++i) {
+    const BurnDevice& d = doc.burn->devices[i];
+    const std::string at = fmt::format("burn.devices[{}]", i);
+    for (std::size_t k = 0; k < d.throughput.size(); ++k) {
+      const BurnPoint& p = d.throughput[k];
+      const std::string point = fmt::format("{}.throughput[{}]", at, k);
+      if (p.windows < 1)
+        fail(point + ".windows", fmt::format("{} is not a count of windows", p.windows));
+      if (!(p.run_s >= 0)) fail(point + ".run_s", fmt::format("{} is not a run time", p.run_s));
+    }
+    for (std::size_t k = 0; k < d.telemetry.size(); ++k) {
+      const BurnTelemetry& t = d.telemetry[k];
+      const std::string point = fmt::format("{}.telemetry[{}]", at, k);
+      if (t.readings < 1) {
+        fail(point + ".readings", fmt::format("{} is not a count of readings", t.readings));
+      }
+      if (t.throttled_readings) {
+        check_count(*t.throttled_readings, t.readings, point + ".throttled_readings");
+      }
+    }
+    for (std::size_t k = 0; k < d.cpu_load.size(); ++k) {
+      if (d.cpu_load[k].readings < 1) {
+        fail(fmt::format("{}.cpu_load[{}].readings", at, k),
+             fmt::format("{} is not a count of readings", d.cpu_load[k].readings));
+      }
     }
   }
 }
@@ -862,7 +906,7 @@ ResultsDocument results_from_json(const json& j) {
   if (v < 1) fail(version.path, fmt::format("invalid version {}", v));
   ResultsDocument doc;
   read_record(root, doc);
-  check_times(doc);
+  check_ranges(doc);
   return doc;
 }
 

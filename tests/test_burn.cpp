@@ -286,6 +286,20 @@ TEST(BurnRecord, ResultsJsonKeepsEveryField) {
   const BurnDevice old_gpu0 = results_from_json(old).burn->devices[0];
   EXPECT_EQ(old_gpu0.telemetry_readings(), 8);
   EXPECT_EQ(old_gpu0.throttled_readings(), 1);
+  // Counts no burn can have are refused, naming where.
+  for (const auto& [field, value, path] :
+       {std::tuple{"throttled_readings", -1, "burn.devices[0].telemetry[1].throttled_readings"},
+        std::tuple{"throttled_readings", 2, "burn.devices[0].telemetry[1].throttled_readings"},
+        std::tuple{"readings", 0, "burn.devices[0].telemetry[1].readings"}}) {
+    nlohmann::json wrong = j;
+    wrong["burn"]["devices"][0]["telemetry"][1][field] = value;
+    try {
+      results_from_json(wrong);
+      ADD_FAILURE() << field << " " << value;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
   // A bad verdict name is an error that names its path.
   nlohmann::json bad = j;
   bad["burn"]["devices"][0]["verdict"] = "FINE";
