@@ -1557,21 +1557,28 @@ TEST(Burn, OmpGemmRepeatsBitForBit) {
   EXPECT_LE(*devices[0].busy_share(), 1.0);
 }
 
+// A correct GEMM, for tests that change only how a run behaves (how long it takes, whether it
+// returns): setup and read_c are the correct kernel's.
+template <class T>
+class AroundCorrectGemm : public GemmKernel<T> {
+ public:
+  void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
+  void read_c(std::span<accumulator_t<T>> out) override { correct_.read_c(out); }
+
+ protected:
+  typename GemmWith<Fault::none>::template Kernel<T> correct_;
+};
+
 // A correct GEMM that reports a device time of 1 us for a run that takes the host 2 ms: a GPU
 // whose launch and wait cost far more than its tiny kernel.
 template <class T>
-class LaunchBoundGemm final : public GemmKernel<T> {
+class LaunchBoundGemm final : public AroundCorrectGemm<T> {
  public:
-  void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
   void run() override {
-    correct_.run();
+    this->correct_.run();
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  void read_c(std::span<accumulator_t<T>> out) override { correct_.read_c(out); }
   std::optional<double> device_seconds_of_last_run() const override { return 1e-6; }
-
- private:
-  typename GemmWith<Fault::none>::template Kernel<T> correct_;
 };
 
 // Runs per iteration come from the host's time of a run, which an iteration is made of: sized
@@ -1601,21 +1608,18 @@ std::mutex g_hang_mutex;
 std::condition_variable g_hang_cv;
 bool g_hang_released = false;
 template <class T>
-class HangsOnFourthRun final : public GemmKernel<T> {
+class HangsOnFourthRun final : public AroundCorrectGemm<T> {
  public:
-  void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
   void run() override {
     if (++runs_ == 4) {
       std::unique_lock lock(g_hang_mutex);
       g_hang_cv.wait(lock, [] { return g_hang_released; });
       throw std::runtime_error("released");
     }
-    correct_.run();
+    this->correct_.run();
   }
-  void read_c(std::span<accumulator_t<T>> out) override { correct_.read_c(out); }
 
  private:
-  typename GemmWith<Fault::none>::template Kernel<T> correct_;
   int runs_ = 0;
 };
 
@@ -1694,9 +1698,8 @@ TEST(Burn, ASlowProgressReaderDoesNotHideAHungGpu) {
 std::chrono::steady_clock::time_point g_stop_at;
 std::atomic<int> g_stops{0};
 template <class T>
-class StopsTheProcessOnce final : public GemmKernel<T> {
+class StopsTheProcessOnce final : public AroundCorrectGemm<T> {
  public:
-  void setup(const GemmInputs<T>& in) override { correct_.setup(in); }
   void run() override {
     if (std::chrono::steady_clock::now() >= g_stop_at && g_stops.exchange(1) == 0) {
       const pid_t self = getpid();
@@ -1713,12 +1716,8 @@ class StopsTheProcessOnce final : public GemmKernel<T> {
       g_stops = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 2 : 3;
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
-    correct_.run();
+    this->correct_.run();
   }
-  void read_c(std::span<accumulator_t<T>> out) override { correct_.read_c(out); }
-
- private:
-  typename GemmWith<Fault::none>::template Kernel<T> correct_;
 };
 
 // A burn whose process was stopped for longer than hang_s and then continued has no hung GPU:
