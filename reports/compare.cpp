@@ -47,7 +47,7 @@ Change separation(std::span<const double> a, std::span<const double> b) {
 }
 
 // Fewer samples than the U test needs give a verdict only when the chance of such a separation
-// (2 / C(a + b, a)) is below this: not one sample against one or two, nor two against one.
+// (2 / C(a + b, a)) is below this: not 1 sample against 1 to 3, nor 2 against 1.
 constexpr double kFewSamplesChance = 0.5;
 
 }  // namespace
@@ -133,9 +133,10 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
   }
   j.time_ratio = b_median / a_median;
   if (a.size() < rule.min_samples || b.size() < rule.min_samples) {
-    // Too few for the test. A change beyond the floor between runs that every sample of B shows
-    // against A's median (so that one slow sample of A hides nothing) is one still, unless the
-    // samples are so few that B's could fall beyond A's by chance as often as not.
+    // Too few for the test. A change that every sample of B shows, each beyond the floor between
+    // runs from A's median and beyond every sample of A, is one still, unless the samples are so
+    // few that such a separation happens by chance as often as not (the p reported is that
+    // chance, exactly).
     if (within_noise(j.time_ratio, noise_floor)) {
       j.verdict = Change::same;
       return j;
@@ -145,7 +146,8 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
       return (x > a_median) == slower && !within_noise(x / a_median, noise_floor);
     });
     const double chance = chance_of_separation(a.size(), b.size());
-    if (every_sample && chance < kFewSamplesChance) {
+    if (every_sample && separation(a, b) == (slower ? Change::slower : Change::faster) &&
+        chance < kFewSamplesChance) {
       j.verdict = slower ? Change::slower : Change::faster;
       j.p_value = chance;
     } else {
@@ -410,7 +412,8 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
       "GPU; a sweep's end-to-end timings have the CPU's), and beyond it faster or slower when a "
       "two-sided "
       "Mann-Whitney U test on the samples gives p < {:g}, or, with fewer than {} samples on a "
-      "side, when every sample of B is beyond the floor from A's median and 2/C(a+b, a) < 0.5. "
+      "side, when every sample of B is beyond the floor from A's median and beyond every sample of "
+      "A, and 2/C(a+b, a) < 0.5. "
       "Replicates: the noise is the "
       "widest spread of the runs' medians (at least {:.0f}%; at least the floor unless the runs "
       "of A and B were taken in turns and enough that their separation is unlikely by "

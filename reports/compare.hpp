@@ -75,7 +75,8 @@ struct Judgement {
 // The verdict on the samples (seconds per run) of one run of A and one of B: "same" within
 // `noise_floor`; beyond it, faster or slower when the U test on the samples is significant, or,
 // with fewer than rule.min_samples on a side, when every sample of B is beyond the floor from A's
-// median and the chance of such a separation, 2 / C(a + b, a) (then p_value), is below 0.5.
+// median and beyond every sample of A, and the chance of that separation, 2 / C(a + b, a) (then
+// p_value), is below 0.5.
 // Inconclusive when either median is not a positive number.
 Judgement judge(std::span<const double> a, std::span<const double> b, double noise_floor,
                 const CompareRule& rule = {});

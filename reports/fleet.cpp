@@ -29,7 +29,8 @@ FleetNode read_node(const fs::path& input) {
   node.source = input.string();
   std::error_code ec;
   if (!fs::exists(input, ec)) {
-    node.problem = fmt::format("{}: no such file or directory", input.string());
+    node.problem = fmt::format("{}: {}", input.string(),
+                               ec ? ec.message() : std::string("no such file or directory"));
     return node;
   }
   const fs::path file = fs::is_directory(input, ec) ? input / "results.json" : input;

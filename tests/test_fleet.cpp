@@ -300,6 +300,10 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   fs::create_directories(tmp.path() / "unreadable");
   fs::create_symlink("/proc/self/mem", tmp.path() / "unreadable" / "results.json");
   inputs.push_back(tmp.path() / "unreadable");
+  // Nor is one whose status cannot be read: a link to itself.
+  fs::create_directories(tmp.path() / "loop");
+  fs::create_symlink("results.json", tmp.path() / "loop" / "results.json");
+  inputs.push_back(tmp.path() / "loop");
   ResultsDocument newer = node("node-c", 0, 100);
   newer.environment.flopbench_version = "0.2.0";
   inputs.push_back(write_node(tmp.path(), newer, "c0"));
@@ -307,13 +311,13 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   const FleetRecord fleet =
       merge_results(inputs, std::nullopt, {"node-a", "node-b", "node-c", "node-dead"}, 10, "T");
   const FleetAnalysis a = analyse_fleet(fleet);
-  EXPECT_EQ(fleet.nodes.size(), 9u);  // every input, and the dead node
+  EXPECT_EQ(fleet.nodes.size(), 10u);  // every input, and the dead node
   EXPECT_EQ(a.nodes_reporting, 3);
   EXPECT_EQ(a.nodes_expected, 4);
   EXPECT_EQ(a.missing_hosts, std::vector<std::string>{"node-dead"});
   std::vector<std::string> problems;
   for (const auto* n : a.failed) problems.push_back(node_label(*n) + ": " + n->problem);
-  ASSERT_EQ(problems.size(), 5u) << ::testing::PrintToString(problems);
+  ASSERT_EQ(problems.size(), 6u) << ::testing::PrintToString(problems);
   EXPECT_NE(problems[0].find("node-a rank 1: a second result of node-a rank 1"), std::string::npos)
       << problems[0];
   EXPECT_NE(problems[1].find("node-dead: expected, but reported nothing"), std::string::npos);
@@ -322,6 +326,9 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   EXPECT_NE(problems[4].find("unreadable/results.json: cannot read: Input/output error"),
             std::string::npos)
       << problems[4];
+  EXPECT_NE(problems[5].find("loop/results.json: cannot open: Too many levels of symbolic links"),
+            std::string::npos)
+      << problems[5];
   // The set-aside duplicate (50 GFLOP/s) is not in the medians.
   ASSERT_EQ(a.metrics.size(), 1u);
   EXPECT_EQ(a.metrics[0].values.size(), 4u);

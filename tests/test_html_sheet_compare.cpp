@@ -565,10 +565,17 @@ TEST(Compare, VerdictsOnKnownSamples) {
   // One sample against one (or against three) falls beyond by chance as often as not.
   EXPECT_EQ(judge(samples(1, 0.3, 0), samples(1, 0.9, 0), 0.6).verdict, Change::inconclusive);
   EXPECT_EQ(judge(samples(3, 0.3, 0.01), samples(1, 0.9, 0), 0.6).verdict, Change::inconclusive);
-  // One slow sample of A hides nothing: B's are judged against A's median.
+  // The floor is held against A's median, the separation against every sample of A: its p is
+  // exact (2 / C(13, 3)). A sample of A as slow as B's leaves the few samples undecided.
   std::vector<double> a_with_outlier = samples(9, 1.0, 0.01);
-  a_with_outlier.push_back(2.0);
-  EXPECT_EQ(judge(a_with_outlier, std::vector{1.9, 1.92, 1.94}, 0.6).verdict, Change::slower);
+  a_with_outlier.push_back(1.5);
+  const Judgement beyond = judge(a_with_outlier, std::vector{1.9, 1.92, 1.94}, 0.6);
+  EXPECT_EQ(beyond.verdict, Change::slower);
+  EXPECT_NEAR(*beyond.p_value, 2.0 / 286, 1e-15);
+  a_with_outlier.back() = 2.0;
+  EXPECT_EQ(judge(a_with_outlier, std::vector{1.9, 1.92, 1.94}, 0.6).verdict, Change::inconclusive);
+  EXPECT_EQ(judge(samples(5, 1.0, 0.01), std::vector{1.5, 1.9, 1.94}, 0.6).verdict,
+            Change::inconclusive);  // 1.5 is within the floor of A's median
   // A sample of B within the floor of A's median leaves it undecided.
   const Judgement mixed = judge(std::vector{0.3, 0.3, 1.0}, std::vector{0.9, 0.9, 0.4}, 0.6);
   EXPECT_EQ(mixed.verdict, Change::inconclusive);

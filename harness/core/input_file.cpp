@@ -12,7 +12,9 @@ namespace flopbench {
 
 std::string read_input_file(const std::filesystem::path& path, std::string_view directory_hint) {
   const std::string name = path.string();
-  if (std::filesystem::is_directory(path)) {
+  // Not the throwing form: a path whose status cannot be read (a symbolic link loop, a
+  // directory that cannot be searched, a failing NFS server) fails at the open below, with why.
+  if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
     throw InputError(fmt::format("{}: is a directory; {}", name, directory_hint));
   }
   std::ifstream in(path, std::ios::binary);
