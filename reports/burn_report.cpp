@@ -93,7 +93,7 @@ Table burn_table(const BurnResult& burn) {
              ? fmt::format("{:.1f}%", percent_without_negative_zero(*d.throughput_drop()))
              : std::string("-"),
          d.telemetry.empty() ? "-"
-         : d.throttling_was_read()
+         : d.throttling_unread().empty()
              ? fmt::format("{} of {}", d.throttled_readings(), d.telemetry_readings())
              : std::string("not read"),
          d.most_foreign_cpus() ? fmt::format("{:.2f}", *d.most_foreign_cpus()) : "-", d.why});

@@ -141,14 +141,13 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
       j.verdict = Change::same;
       return j;
     }
-    const bool slower = j.time_ratio > 1;
-    const bool every_sample = std::all_of(b.begin(), b.end(), [&](double x) {
-      return (x > a_median) == slower && !within_noise(x / a_median, noise_floor);
-    });
+    const Change side = separation(a, b);
+    const bool every_sample_beyond_the_floor = std::none_of(
+        b.begin(), b.end(), [&](double x) { return within_noise(x / a_median, noise_floor); });
     const double chance = chance_of_separation(a.size(), b.size());
-    if (every_sample && separation(a, b) == (slower ? Change::slower : Change::faster) &&
+    if (side != Change::inconclusive && every_sample_beyond_the_floor &&
         chance < kFewSamplesChance) {
-      j.verdict = slower ? Change::slower : Change::faster;
+      j.verdict = side;
       j.p_value = chance;
     } else {
       j.reason = fmt::format("too few samples to tell ({} and {}; the test needs {} each)",

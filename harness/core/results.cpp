@@ -138,9 +138,12 @@ int BurnDevice::telemetry_readings() const {
   return n;
 }
 
-bool BurnDevice::throttling_was_read() const {
-  return std::any_of(telemetry.begin(), telemetry.end(),
-                     [](const BurnTelemetry& t) { return t.reading.clock_events_read; });
+std::string_view BurnDevice::throttling_unread() const {
+  if (!device.on_gpu()) return "";
+  if (telemetry.empty()) return "no telemetry";
+  const bool read = std::any_of(telemetry.begin(), telemetry.end(),
+                                [](const BurnTelemetry& t) { return t.reading.clock_events_read; });
+  return read ? "" : "no clock event reason";
 }
 
 bool throttling_was_read(const MeasurementRecord& r) {

@@ -399,10 +399,12 @@ struct BurnDevice {
   // the last quarter's points) / (median of the first quarter's); 0 with fewer than 4 points.
   // Empty with fewer than four points: a burn too short to compare its start with its end.
   std::optional<double> throughput_drop() const;
-  // The telemetry readings taken, and those with a throttling reason; whether any of them gave
-  // the clock event reasons (BurnTelemetry: a merged point did when one of its readings did).
+  // The telemetry readings taken, and those with a throttling reason.
   int telemetry_readings() const;
-  bool throttling_was_read() const;
+  // What kept a GPU's throttling from being seen: "no telemetry" (none was read) or "no clock
+  // event reason" (no reading gave the reasons: a vGPU, an old driver; a merged point gave them
+  // when one of its readings did); "" when some reading gave them, and for the CPU.
+  std::string_view throttling_unread() const;
   int throttled_readings() const;
   // The most CPU that other processes and other guests (steal) took in one cpu_load point (a
   // second, or the mean of the seconds a long burn's point merges); empty without readings.

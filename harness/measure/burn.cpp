@@ -425,9 +425,8 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
                       headline_unit(Bound::compute, d.precision), 100 * (1 - median / best), best);
     } else {
       d.verdict = BurnVerdict::ok;
-      d.why = !d.device.on_gpu() || d.throttling_was_read() ? ""
-              : d.telemetry.empty() ? "throttling not checked: no telemetry was read"
-                                    : "throttling not checked: no clock event reason was read";
+      const std::string_view unread = d.throttling_unread();
+      d.why = unread.empty() ? "" : fmt::format("throttling not checked: {} was read", unread);
     }
   }
 }

@@ -114,10 +114,9 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
       } else if (quantity == "throttled_readings") {
         // No reading is no evidence of no throttling (no NVML, no nvidia-smi, every reading
         // failed, a vGPU that gives no clock event reasons): the count is unknown.
-        if (d.device.on_gpu() && d.verdict != BurnVerdict::unsupported &&
-            !d.throttling_was_read()) {
-          unknown_why = fmt::format("not measured: {} was read of {} during its {} burn",
-                                    d.telemetry.empty() ? "no telemetry" : "no clock event reason",
+        if (const std::string_view unread = d.throttling_unread();
+            d.verdict != BurnVerdict::unsupported && !unread.empty()) {
+          unknown_why = fmt::format("not measured: {} was read of {} during its {} burn", unread,
                                     device.label(), precision_label(d.precision));
           value = std::nullopt;
         } else if (value) {
