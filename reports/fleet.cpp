@@ -37,6 +37,11 @@ FleetNode read_node(const fs::path& input) {
   try {
     node.results = read_results_file(file);
     node.host = node.results->environment.host;
+    if (node.results->burn) {
+      for (BurnDevice& device : node.results->burn->devices) {
+        thin_series(device, kFleetBurnSeriesPoints);
+      }
+    }
   } catch (const InputError& e) {
     node.problem = e.what();
   } catch (const IoError& e) {  // there and unreadable (permissions, NFS): that node's problem

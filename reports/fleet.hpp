@@ -16,6 +16,12 @@ namespace flopbench {
 
 inline constexpr int kFleetSchemaVersion = 1;
 
+// A node's burn series hold at most this many points in the fleet record (thin_series): a long
+// burn's 2048 points a series would make an 8-GPU node some 8 MiB, and a few dozen such nodes a
+// fleet.json past the input limit. Counts stay exact; burn.<device>.throughput_drop is judged on
+// the coarser series (docs/fleet.md).
+inline constexpr std::size_t kFleetBurnSeriesPoints = 64;
+
 // One task of the fleet: its results, or why there are none.
 struct FleetNode {
   std::string source;  // the directory or file given to merge; "" for an expected host's absence

@@ -16,6 +16,7 @@
 #include "app/cli.hpp"
 #include "app/cli_selection.hpp"
 #include "app/out_placeholders.hpp"
+#include "harness/core/input_file.hpp"
 #include "harness/machine/launcher.hpp"
 #include "reports/acceptance/fleet_judge.hpp"
 #include "reports/fleet.hpp"
@@ -396,6 +397,72 @@ TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {
               std::string::npos)
         << e.what();
   }
+}
+
+// An overnight burn of 8 GPUs: every series full (2048 points of 16 readings or windows each),
+// the throughput falling by a fifth from start to end, one reading in 100 throttled.
+ResultsDocument overnight_burn_node(const std::string& host) {
+  ResultsDocument doc = node(host, std::nullopt, 100);
+  doc.burn.emplace();
+  doc.burn->duration_s = 2048 * 16;
+  for (int gpu = 0; gpu < 8; ++gpu) {
+    BurnDevice d{.device = DeviceRef::gpu({gpu}),
+                 .implementation = "cublas",
+                 .problem = Problem::matrix(2048, 2048, 2048),
+                 .iterations = 2048 * 16};
+    for (int i = 0; i < static_cast<int>(kBurnSeriesPoints); ++i) {
+      const double at_s = 16.0 * (i + 1);
+      const double wobble = (i * 7919 % 13) - 6.0;  // +-6 GFLOP/s, deterministic
+      d.throughput.push_back({.at_s = at_s,
+                              .gflops = 50000 - 10000.0 * i / kBurnSeriesPoints + wobble,
+                              .run_s = 15.9,
+                              .windows = 16});
+      GpuTelemetry r{.device = fmt::format("gpu{}", gpu),
+                     .source = "nvml",
+                     .sm_clock_mhz = 1980,
+                     .memory_clock_mhz = 3201,
+                     .temperature_c = 60.0 + i % 7,
+                     .power_w = 690.5 + i % 3,
+                     .clock_event_reasons = {"sw_power_cap"}};
+      if (i % 100 == 0) {
+        r.clock_event_reasons.push_back("hw_thermal_slowdown");
+        r.throttled = true;
+      }
+      d.telemetry.push_back(
+          {.at_s = at_s, .reading = r, .readings = 16, .throttled_readings = r.throttled ? 1 : 0});
+    }
+    doc.burn->devices.push_back(std::move(d));
+  }
+  return doc;
+}
+
+// A fleet of nodes that burned overnight stays readable: each node's series are thinned, their
+// counts kept, and the throughput drop judged on them is the node's own within a point.
+TEST(FleetMerge, LongBurnsAreThinnedSoThatAFleetOfThemCanBeRead) {
+  TempDir tmp;
+  const ResultsDocument burned = overnight_burn_node("node-0");
+  const std::size_t node_bytes = JsonPrinter().print(burned).size();
+  const fs::path input = write_node(tmp.path(), burned, "n0");
+  const FleetRecord fleet = merge_results({input}, std::nullopt, {}, 10, "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(fleet.nodes[0].reporting()) << fleet.nodes[0].problem;
+  const BurnResult& thinned = *fleet.nodes[0].results->burn;
+  ASSERT_EQ(thinned.devices.size(), 8u);
+  for (std::size_t g = 0; g < 8; ++g) {
+    const BurnDevice& before = burned.burn->devices[g];
+    const BurnDevice& after = thinned.devices[g];
+    EXPECT_EQ(after.throughput.size(), kFleetBurnSeriesPoints);
+    EXPECT_EQ(after.telemetry.size(), kFleetBurnSeriesPoints);
+    EXPECT_EQ(after.telemetry_readings(), before.telemetry_readings());
+    EXPECT_EQ(after.throttled_readings(), before.throttled_readings());
+    EXPECT_EQ(after.throughput.back().at_s, before.throughput.back().at_s);
+    ASSERT_TRUE(after.throughput_drop().has_value());
+    EXPECT_NEAR(*after.throughput_drop(), *before.throughput_drop(), 0.01);
+  }
+  // Each node then takes a small part of what it wrote: a fleet of hundreds of such nodes is
+  // within the input limit of the fleet.json that `check` reads.
+  const std::size_t fleet_bytes = FleetJsonPrinter().print(fleet).size();
+  EXPECT_GT(node_bytes, 15 * fleet_bytes);
+  EXPECT_GT(kMaxInputFileBytes / static_cast<std::int64_t>(fleet_bytes), 500);
 }
 
 // ---- the fleet check and its outputs -----------------------------------------------------------

@@ -73,6 +73,17 @@ CpuBurnReading merged(const CpuBurnReading& a, const CpuBurnReading& b) {
 }
 int merged_count(const CpuBurnReading& p) { return p.readings; }
 
+// Merges neighbouring points in pairs: every point but an odd last one then holds twice as many.
+template <class Point>
+void halve(std::vector<Point>& series) {
+  std::vector<Point> halved;
+  halved.reserve(series.size() / 2 + 1);
+  for (std::size_t i = 0; i < series.size(); i += 2) {
+    halved.push_back(i + 1 < series.size() ? merged(series[i], series[i + 1]) : series[i]);
+  }
+  series = std::move(halved);
+}
+
 template <class Point>
 void add_point(std::vector<Point>& series, const Point& point, std::size_t max_points) {
   max_points = std::max<std::size_t>(max_points, 2);  // one point could never be halved
@@ -85,13 +96,14 @@ void add_point(std::vector<Point>& series, const Point& point, std::size_t max_p
       series.push_back(point);
       return;
     }
-    std::vector<Point> halved;
-    halved.reserve(max_points / 2 + 1);
-    for (std::size_t i = 0; i < series.size(); i += 2) {
-      halved.push_back(i + 1 < series.size() ? merged(series[i], series[i + 1]) : series[i]);
-    }
-    series = std::move(halved);
+    halve(series);
   }
+}
+
+template <class Point>
+void thin(std::vector<Point>& series, std::size_t max_points) {
+  max_points = std::max<std::size_t>(max_points, 2);
+  while (series.size() > max_points) halve(series);
 }
 
 }  // namespace
@@ -106,6 +118,12 @@ void add_to_series(std::vector<BurnTelemetry>& series, const BurnTelemetry& poin
 void add_to_series(std::vector<CpuBurnReading>& series, const CpuBurnReading& point,
                    std::size_t max_points) {
   add_point(series, point, max_points);
+}
+
+void thin_series(BurnDevice& device, std::size_t max_points) {
+  thin(device.throughput, max_points);
+  thin(device.telemetry, max_points);
+  thin(device.cpu_load, max_points);
 }
 
 double BurnDevice::median_gflops() const {

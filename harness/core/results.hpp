@@ -411,6 +411,11 @@ struct BurnDevice {
   std::optional<double> most_foreign_cpus() const;
 };
 
+// Merges neighbouring points of each of the device's series in pairs, as a full series does,
+// until each holds at most max_points (at least 2): the counts verdicts use stay exact, and the
+// figures of a merged point are those of its windows or readings together.
+void thin_series(BurnDevice& device, std::size_t max_points);
+
 struct BurnResult {
   double duration_s = 0;  // asked for, per precision
   double degraded_fraction = 0;
