@@ -254,6 +254,7 @@ void fields(S& s, Of<MeasurementRecord>) {
   s("gbytes_per_s", &R::gbytes_per_s);
   s("peak", &R::peak);
   s("percent_of_peak", &R::percent_of_peak);
+  s.added_later("clock_after_ghz", &R::clock_after_ghz);
   s("verification", &R::verification);
   s.added_later("telemetry_before", &R::telemetry_before);
   s.added_later("telemetry_after", &R::telemetry_after);

@@ -24,6 +24,7 @@
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
+#include "harness/machine/clock.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
 #include "harness/measure/burn.hpp"
@@ -1340,6 +1341,12 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
             std::string::npos)
       << note;
   EXPECT_NE(std::find(r.notes.begin(), r.notes.end(), note), r.notes.end());
+  // The clock measured again after the samples shows the cores far from that clock.
+  ASSERT_TRUE(r.clock_after_ghz.has_value());
+  EXPECT_TRUE(plausible_cpu_clock(*r.clock_after_ghz)) << *r.clock_after_ghz;
+  const std::string moved = clock_note(r, env.cpu);
+  EXPECT_TRUE(moved.starts_with("clock moved: ")) << moved;
+  EXPECT_NE(std::find(r.notes.begin(), r.notes.end(), moved), r.notes.end());
   // "passed (contended, above peak)" when the test suite's other tests load the machine.
   EXPECT_TRUE(result_text(r).starts_with("passed (")) << result_text(r);
   EXPECT_TRUE(result_text(r).ends_with("above peak)")) << result_text(r);
@@ -1353,6 +1360,61 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
             "1.98 GHz) is too low for this device");
   gpu.percent_of_peak = 100;
   EXPECT_EQ(above_peak_note(gpu), "");
+}
+
+// The clock a CPU peak assumes is measured again right after each compute-bound CPU measurement
+// that depends on it, and a clock that moved is noted; bandwidth-bound work and peaks whose clock
+// was not measured leave it be.
+TEST(Measure, TheClockIsMeasuredAgainAfterACpuMeasurementWhosePeakAssumesIt) {
+  const Environment env = test_environment();
+  if (!cpu_peak(env.cpu, Precision::fp64, 0).gflops) GTEST_SKIP() << "no theoretical peak here";
+  const RunSettings quick = settings_for(Profile::quick, fresh_seed());
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  const MeasurementRequest gemm{omp, Precision::fp64, Problem::matrix(64, 64, 64),
+                                DeviceRef::cpu()};
+  const MeasurementRecord r = measure(gemm, quick, env);
+  ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+  ASSERT_TRUE(r.peak.assumes_measured_clock()) << r.peak.basis;
+  ASSERT_TRUE(r.clock_after_ghz.has_value());
+  // The same cores, measured the same way twice: far apart only if something is wrong.
+  EXPECT_NEAR(*r.clock_after_ghz, *env.cpu.clock_ghz, 0.3 * *env.cpu.clock_ghz);
+
+  Environment tabled = env;
+  tabled.cpu.clock_source = "per-microarchitecture table (all-core AVX-512)";
+  const MeasurementRecord from_table = measure(gemm, quick, tabled);
+  ASSERT_EQ(from_table.disposition, Disposition::passed) << from_table.reason;
+  EXPECT_FALSE(from_table.peak.assumes_measured_clock());
+  EXPECT_FALSE(from_table.clock_after_ghz.has_value());
+
+  const Implementation* triad = registry().find(WorkloadId::stream, "omp");
+  ASSERT_NE(triad, nullptr);
+  const MeasurementRecord stream = measure(
+      {triad, Precision::fp64, Problem::vector(1 << 16), DeviceRef::cpu()}, quick, env);
+  ASSERT_EQ(stream.disposition, Disposition::passed) << stream.reason;
+  EXPECT_FALSE(stream.clock_after_ghz.has_value());
+}
+
+TEST(Measure, AClockThatMovedIsNotedWithBothFigures) {
+  CpuInventory cpu;
+  cpu.clock_ghz = 4.31;
+  MeasurementRecord r;
+  r.threads = 2;
+  EXPECT_EQ(clock_note(r, cpu), "");  // not measured again
+  r.clock_after_ghz = 4.49;
+  EXPECT_EQ(clock_note(r, cpu),
+            "clock moved: 4.49 GHz on this measurement's 2 threads right after its samples, "
+            "+4.2 % from the 4.31 GHz its peak assumes (measured as the run started)");
+  r.threads = 1;
+  r.clock_after_ghz = 4.0;
+  EXPECT_EQ(clock_note(r, cpu),
+            "clock moved: 4.00 GHz on this measurement's 1 thread right after its samples, "
+            "-7.2 % from the 4.31 GHz its peak assumes (measured as the run started)");
+  r.clock_after_ghz = 4.31 * (1 + kClockMovedFraction) - 0.001;  // within the clock's repeatability
+  EXPECT_EQ(clock_note(r, cpu), "");
+  cpu.clock_ghz.reset();
+  r.clock_after_ghz = 4.49;
+  EXPECT_EQ(clock_note(r, cpu), "");
 }
 
 // A CPU with no theoretical peak: the peak workload measured on the same device, precision and

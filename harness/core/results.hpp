@@ -248,6 +248,10 @@ struct MeasurementRecord {
   std::optional<double> gbytes_per_s;
   Peak peak;  // the peak this measurement is judged against
   std::optional<double> percent_of_peak;
+  // A CPU measurement whose peak assumes the clock measured as the run started
+  // (Peak::assumes_measured_clock): the vector clock measured again on its threads right after
+  // its samples, which shows whether the cores still ran at the clock the peak assumes.
+  std::optional<double> clock_after_ghz;
 
   std::optional<Verification> verification;
 

@@ -104,22 +104,22 @@ double adds_per_second(double window_s, ClockLoad load) {
 
 }  // namespace
 
-double measure_cpu_clock_ghz(int threads, ClockLoad load) {
+double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
   if (threads <= 0) threads = std::max<int>(1, static_cast<int>(usable_cpus().size()));
-  // A 50 ms warm-up lets an idle core ramp its clock; then 10 windows of 25 ms per thread.
   // CPU time already excludes time the thread was descheduled; what is left (interrupts,
   // hypervisor steal, a window that straddles a frequency change) only ever slows a window
   // down. The median of windows, then the median over threads, discards those outliers without
   // cherry-picking the fastest window, which could be a moment when other cores were idle and
   // the boost clock was above the all-core clock.
-  constexpr int kWindows = 10;
+  const bool settle = span == ClockSpan::settle;
+  const int window_count = settle ? 10 : 4;
   std::vector<double> per_thread(static_cast<std::size_t>(threads), 0.0);
 #pragma omp parallel num_threads(threads)
   {
-    adds_per_second(0.05, load);
+    if (settle) adds_per_second(0.05, load);
 #pragma omp barrier
     std::vector<double> windows;
-    for (int w = 0; w < kWindows; ++w) windows.push_back(adds_per_second(0.025, load));
+    for (int w = 0; w < window_count; ++w) windows.push_back(adds_per_second(0.025, load));
     per_thread[static_cast<std::size_t>(omp_get_thread_num())] = median(windows);
   }
   // A team smaller than asked for (OMP_DYNAMIC, thread limits) leaves zeros behind.

@@ -13,12 +13,22 @@ enum class ClockLoad {
   vector_fma,  // the adds interleaved with independent FMAs at the build's vector width
 };
 
+// How long the clock is measured.
+enum class ClockSpan {
+  settle,   // a 50 ms warm-up that lets an idle core ramp up, then 10 windows of 25 ms (~0.3 s)
+  recheck,  // 4 windows of 25 ms and no warm-up (~0.1 s): right after work that kept the cores busy
+};
+
 // The all-core clock in GHz, measured: every usable CPU (or `threads` of them when > 0) runs a
-// chain of dependent integer adds at once for ~0.3 s of CPU time; one add completes per cycle,
+// chain of dependent integer adds at once for the span's CPU time; one add completes per cycle,
 // so adds per CPU-second per thread is the clock. Under ClockLoad::vector_fma each block of 64
 // adds is interleaved with 64 vector FMAs, which run on the FMA ports beside the add chain and
 // hold the core at its vector clock. Returns the median over threads of each thread's median
 // window.
-double measure_cpu_clock_ghz(int threads = 0, ClockLoad load = ClockLoad::scalar);
+double measure_cpu_clock_ghz(int threads = 0, ClockLoad load = ClockLoad::scalar,
+                             ClockSpan span = ClockSpan::settle);
+
+// Whether a measured clock can be a CPU's (0.2-10 GHz): outside, the measurement went wrong.
+inline bool plausible_cpu_clock(double ghz) { return ghz > 0.2 && ghz < 10; }
 
 }  // namespace flopbench

@@ -97,10 +97,9 @@ CpuInventory cpu_inventory() {
   // Measured once per process: each takes ~0.3 s and the answer does not change between calls.
   static const double scalar_ghz = measure_cpu_clock_ghz(0, ClockLoad::scalar);
   static const double vector_ghz = measure_cpu_clock_ghz(0, ClockLoad::vector_fma);
-  const auto plausible = [](double ghz) { return ghz > 0.2 && ghz < 10; };
   const int threads = std::max(1, static_cast<int>(usable.size()));
-  if (plausible(scalar_ghz)) cpu.scalar_clock_ghz = scalar_ghz;
-  if (plausible(vector_ghz)) {
+  if (plausible_cpu_clock(scalar_ghz)) cpu.scalar_clock_ghz = scalar_ghz;
+  if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
     const std::string on = cpu.cores == threads
                                ? fmt::format("{} cores", threads)

@@ -10,6 +10,7 @@
 #include <exception>
 #include <new>
 
+#include "harness/machine/clock.hpp"
 #include "harness/machine/load_sampler.hpp"
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/telemetry.hpp"
@@ -373,6 +374,16 @@ std::string above_peak_note(const MeasurementRecord& r) {
       excess, r.peak.basis);
 }
 
+std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
+  if (!r.clock_after_ghz || !cpu.clock_ghz || *cpu.clock_ghz <= 0) return "";
+  const double moved = *r.clock_after_ghz / *cpu.clock_ghz - 1;
+  if (std::abs(moved) <= kClockMovedFraction) return "";
+  return fmt::format(
+      "clock moved: {:.2f} GHz on this measurement's {} thread{} right after its samples, "
+      "{:+.1f} % from the {:.2f} GHz its peak assumes (measured as the run started)",
+      *r.clock_after_ghz, r.threads, r.threads == 1 ? "" : "s", 100 * moved, *cpu.clock_ghz);
+}
+
 TelemetrySource* gpu_telemetry(std::string* why_not) {
   static std::string reason;
   static const std::unique_ptr<TelemetrySource> source = open_telemetry_source(&reason);
@@ -570,6 +581,11 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   if (!r.verification->passed)
     return finish(Disposition::incorrect, describe_failure(*r.verification));
   derive_rates(r, env, fp64_tensor_cores);
+  if (!on_gpu && r.peak.assumes_measured_clock()) {
+    const double ghz = measure_cpu_clock_ghz(r.threads, ClockLoad::vector_fma, ClockSpan::recheck);
+    if (plausible_cpu_clock(ghz)) r.clock_after_ghz = ghz;
+    if (const std::string moved = clock_note(r, env.cpu); !moved.empty()) r.notes.push_back(moved);
+  }
   if (const std::string above = above_peak_note(r); !above.empty()) r.notes.push_back(above);
   r.wall_s = seconds_since(start);
   return r;
