@@ -1389,8 +1389,8 @@ TEST(Measure, TheClockIsMeasuredAgainAfterACpuMeasurementWhosePeakAssumesIt) {
 
   const Implementation* triad = registry().find(WorkloadId::stream, "omp");
   ASSERT_NE(triad, nullptr);
-  const MeasurementRecord stream = measure(
-      {triad, Precision::fp64, Problem::vector(1 << 16), DeviceRef::cpu()}, quick, env);
+  const MeasurementRecord stream =
+      measure({triad, Precision::fp64, Problem::vector(1 << 16), DeviceRef::cpu()}, quick, env);
   ASSERT_EQ(stream.disposition, Disposition::passed) << stream.reason;
   EXPECT_FALSE(stream.clock_after_ghz.has_value());
 }
