@@ -2,7 +2,8 @@
 # A fleet launched by a real engine (docs/fleet.md): Open MPI's mpirun starts four ranks of a
 # quick SGEMM run on this machine, each writing results/{job}/{host}-{rank}; rank 3 is made slow
 # (eight spinning OpenMP threads on a machine of fewer cores, where the others have one: 80 to 90%
-# slower on two cores). Then `merge` must flag rank 3 as the outlier, and FAIL an expected host
+# slower on two cores, and still 45% slower while another test loads them; hence a 25%
+# threshold). Then `merge` must flag rank 3 as an outlier, and FAIL an expected host
 # that never ran; `check` must fail the fleet and write a JUnit testsuite for every rank, the dead
 # host and the fleet. Whether the other ranks stay within the threshold depends on what else the
 # machine runs, so it is not asserted.
@@ -42,12 +43,13 @@ done
 
 printf '%s\nnode-never-ran\n' "$host" >hosts
 status=0
-"$flopbench" merge runs/*/* --out fleet --expect-hosts hosts --threshold 50 >merge.log 2>&1 ||
+"$flopbench" merge runs/*/* --out fleet --expect-hosts hosts --threshold 25 >merge.log 2>&1 ||
   status=$?
 cat merge.log
 [ $status -eq 1 ] || fail "merge: exit $status, expected 1 (a host never ran)"
 grep -q "FAIL node-never-ran: expected, but reported nothing" merge.log || fail "no dead host"
-grep -q "^outlier $host rank 3 cpu: cpu.sgemm.omp" merge.log || fail "rank 3 not an outlier"
+grep -q "^outlier $host rank 3 cpu: cpu.sgemm.omp" merge.log ||
+  { cat fleet/fleet.csv; fail "rank 3 not an outlier"; }
 for f in fleet.json fleet.csv fleet.md fleet.html; do [ -s "fleet/$f" ] || fail "no fleet/$f"; done
 
 printf 'metric,comparator,bound,reference,severity,applies_to,description\n' >spec.csv
