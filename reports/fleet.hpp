@@ -17,9 +17,10 @@ namespace flopbench {
 inline constexpr int kFleetSchemaVersion = 1;
 
 // A node's burn series hold at most this many points in the fleet record (thin_series): a long
-// burn's 2048 points a series would make an 8-GPU node some 8 MiB, and a few dozen such nodes a
-// fleet.json past the input limit. Counts stay exact; burn.<device>.throughput_drop is judged on
-// the coarser series (docs/fleet.md).
+// burn's 2048 points a series make an 8-GPU node some 11 MB, and a few dozen such nodes a
+// fleet.json past the input limit. Counts stay exact; what is derived from the points
+// (burn.<device>.throughput_drop, the median throughput) comes from the coarser series
+// (docs/fleet.md).
 inline constexpr std::size_t kFleetBurnSeriesPoints = 64;
 
 // One task of the fleet: its results, or why there are none.

@@ -2,8 +2,8 @@
 # A fleet launched by a real engine (docs/fleet.md): Open MPI's mpirun starts four ranks of a
 # quick SGEMM run on this machine, each writing results/{job}/{host}-{rank}; rank 3 is made slow
 # (eight spinning OpenMP threads on a machine of fewer cores, where the others have one: 80 to 90%
-# slower on two cores, and still 45% slower while another test loads them; hence a 25%
-# threshold). Then `merge` must flag rank 3 as an outlier, and FAIL an expected host
+# slower on two cores alone, but 45% in some runs, as the ranks' work overlaps differently from
+# run to run; hence a 25% threshold). Then `merge` must flag rank 3 as an outlier, and FAIL an expected host
 # that never ran; `check` must fail the fleet and write a JUnit testsuite for every rank, the dead
 # host and the fleet. Whether the other ranks stay within the threshold depends on what else the
 # machine runs, so it is not asserted.

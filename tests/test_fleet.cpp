@@ -399,8 +399,9 @@ TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {
   }
 }
 
-// An overnight burn of 8 GPUs: every series full (2048 points of 16 readings or windows each),
-// the throughput falling by a fifth from start to end, one reading in 100 throttled.
+// An overnight burn of 8 GPUs and the CPU: every series full (2048 points of 16 readings or
+// windows each), the throughput falling by a fifth from start to end, one GPU reading in 100
+// throttled, the CPU's foreign load a quarter of a CPU.
 ResultsDocument overnight_burn_node(const std::string& host) {
   ResultsDocument doc = node(host, std::nullopt, 100);
   doc.burn.emplace();
@@ -433,6 +434,12 @@ ResultsDocument overnight_burn_node(const std::string& host) {
     }
     doc.burn->devices.push_back(std::move(d));
   }
+  BurnDevice cpu{.device = DeviceRef::cpu(), .implementation = "omp", .iterations = 2048 * 16};
+  for (int i = 0; i < static_cast<int>(kBurnSeriesPoints); ++i) {
+    cpu.throughput.push_back({.at_s = 16.0 * (i + 1), .gflops = 500, .run_s = 16, .windows = 16});
+    cpu.cpu_load.push_back({.at_s = 16.0 * (i + 1), .other_cpus = 0.25, .readings = 16});
+  }
+  doc.burn->devices.push_back(std::move(cpu));
   return doc;
 }
 
@@ -446,7 +453,12 @@ TEST(FleetMerge, LongBurnsAreThinnedSoThatAFleetOfThemCanBeRead) {
   const FleetRecord fleet = merge_results({input}, std::nullopt, {}, 10, "2026-01-01T00:00:00Z");
   ASSERT_TRUE(fleet.nodes[0].reporting()) << fleet.nodes[0].problem;
   const BurnResult& thinned = *fleet.nodes[0].results->burn;
-  ASSERT_EQ(thinned.devices.size(), 8u);
+  ASSERT_EQ(thinned.devices.size(), 9u);
+  const BurnDevice& cpu = thinned.devices[8];
+  EXPECT_EQ(cpu.cpu_load.size(), kFleetBurnSeriesPoints);
+  EXPECT_EQ(cpu.cpu_load.front().readings, 16 * 2048 / static_cast<int>(kFleetBurnSeriesPoints));
+  EXPECT_DOUBLE_EQ(*cpu.most_foreign_cpus(), 0.25);
+  EXPECT_EQ(cpu.throughput.size(), kFleetBurnSeriesPoints);
   for (std::size_t g = 0; g < 8; ++g) {
     const BurnDevice& before = burned.burn->devices[g];
     const BurnDevice& after = thinned.devices[g];

@@ -371,6 +371,7 @@ ResultsDocument test_document() {
       {"stream", "cuda", "gpu0", fp32, v4m, passed, 2.0e-5},
   };
   for (const auto& s : specs) doc.measurements.push_back(make_record(s, doc.environment));
+  doc.measurements[0].clock_after_ghz = 3.1234567;  // the clock measured again after its samples
   doc.measurements[2].notes = {"math mode: CUBLAS_PEDANTIC_MATH (true FP32, no TF32)"};
   // An idle GPU before, a power-capped one after, with a reading the source could not give.
   GpuTelemetry before;
@@ -443,6 +444,7 @@ TEST(ReportsJson, RoundTripIsExact) {
     EXPECT_EQ(b.host_wall_s, a.host_wall_s);
     EXPECT_EQ(b.stats.has_value(), a.stats.has_value());
     EXPECT_EQ(b.gflops, a.gflops);
+    EXPECT_EQ(b.clock_after_ghz, a.clock_after_ghz);
     EXPECT_EQ(b.notes, a.notes);
     ASSERT_EQ(b.telemetry_before.size(), a.telemetry_before.size());
     ASSERT_EQ(b.telemetry_after.size(), a.telemetry_after.size());

@@ -378,10 +378,18 @@ std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   if (!r.clock_after_ghz || !cpu.clock_ghz || *cpu.clock_ghz <= 0) return "";
   const double moved = *r.clock_after_ghz / *cpu.clock_ghz - 1;
   if (std::abs(moved) <= kClockMovedFraction) return "";
-  return fmt::format(
-      "clock moved: {:.2f} GHz on this measurement's {} thread{} right after its samples, "
-      "{:+.1f} % from the {:.2f} GHz its peak assumes (measured as the run started)",
+  const std::string measured = fmt::format(
+      "{:.2f} GHz on this measurement's {} thread{} right after its samples, {:+.1f} % from the "
+      "{:.2f} GHz its peak assumes",
       *r.clock_after_ghz, r.threads, r.threads == 1 ? "" : "s", 100 * moved, *cpu.clock_ghz);
+  // The run's clock was measured with a thread on every usable CPU; fewer busy cores may boost.
+  if (r.threads < cpu.logical_cpus) {
+    return fmt::format(
+        "clock differs: {} (measured on all {} CPUs as the run started; fewer busy cores can run "
+        "faster)",
+        measured, cpu.logical_cpus);
+  }
+  return fmt::format("clock moved: {} (measured as the run started)", measured);
 }
 
 TelemetrySource* gpu_telemetry(std::string* why_not) {
@@ -581,7 +589,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   if (!r.verification->passed)
     return finish(Disposition::incorrect, describe_failure(*r.verification));
   derive_rates(r, env, fp64_tensor_cores);
-  if (!on_gpu && r.peak.assumes_measured_clock()) {
+  if (!on_gpu && r.peak.assumes_measured_clock() && !interrupt_requested()) {
     const double ghz = measure_cpu_clock_ghz(r.threads, ClockLoad::vector_fma, ClockSpan::recheck);
     if (plausible_cpu_clock(ghz)) r.clock_after_ghz = ghz;
     if (const std::string moved = clock_note(r, env.cpu); !moved.empty()) r.notes.push_back(moved);

@@ -78,13 +78,14 @@ std::string contention_note(const MeasurementRecord& r);
 std::string above_peak_note(const MeasurementRecord& r);
 
 // How far the clock measured after a CPU measurement may be from the one its peak assumes
-// before it is noted: two measurements of a steady clock agree within about 1 %.
+// before it is noted: on a quiet VM the two agreed within 0.3 % (docs/methodology.md).
 inline constexpr double kClockMovedFraction = 0.02;
 
 // "clock moved: 4.49 GHz on this measurement's 2 threads right after its samples, +4.2 % from the
 // 4.31 GHz its peak assumes (measured as the run started)" when the record's clock_after_ghz is
-// further than kClockMovedFraction from the run's vector clock; "" otherwise. measure() adds it to
-// the record's notes.
+// further than kClockMovedFraction from the run's vector clock; "clock differs: ..." when the
+// measurement used fewer threads than the CPUs that clock was measured on, whose cores may
+// simply boost higher; "" otherwise. measure() adds it to the record's notes.
 std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu);
 
 }  // namespace flopbench
