@@ -272,6 +272,8 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
   result.incomplete_a = incomplete_runs(a, "A");
   result.incomplete_b = incomplete_runs(b, "B");
   result.replicates = replicates;
+  result.runs_a = a.size();
+  result.runs_b = b.size();
   if (const int ta = a.front().run.threads, tb = b.front().run.threads; ta != tb) {
     result.threads_differ = fmt::format(
         "A ran its CPU work with {} thread(s) and B with {}: CPU measurements pair only with the "
@@ -279,6 +281,18 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         ta, tb);
   }
   result.interleaved = replicates && taken_in_turns(a, b);
+  // Each replicate verdict risks a separation by chance: over all of them, at most alpha.
+  CompareRule on_runs = rule;
+  if (replicates) {
+    for (const auto& ra : a.front().measurements) {
+      if (find_in(b.front(), ra) && unfit(in_runs(a, ra), in_runs(b, ra)).empty()) {
+        ++result.judged_on_runs;
+      }
+    }
+    on_runs.alpha =
+        rule.alpha / static_cast<double>(std::max<std::size_t>(result.judged_on_runs, 1));
+    result.runs_level = on_runs.alpha;
+  }
   double log_sum = 0;
   std::size_t logs = 0;
   for (const auto& ra : a.front().measurements) {
@@ -303,7 +317,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         std::vector<double> ma, mb;
         for (const auto* r : runs_a) ma.push_back(median_time(*r));
         for (const auto* r : runs_b) mb.push_back(median_time(*r));
-        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra), result.interleaved, rule);
+        c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra), result.interleaved, on_runs);
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {
@@ -358,6 +372,26 @@ std::vector<std::string> lost_measurements(const CompareResult& result, bool lac
   }
   return lost;
 }
+
+namespace {
+
+// Why runs taken in turns still keep the floor between runs: for the measurements judged at
+// once, their separation would be too likely by chance. "" when they are enough.
+std::string too_few_runs(const CompareResult& result, const CompareRule& rule) {
+  const std::size_t na = result.runs_a, nb = result.runs_b;
+  if (chance_of_separation(na, nb) < result.runs_level) return "";
+  std::size_t each = 2;
+  while (chance_of_separation(each, each) >= result.runs_level) ++each;
+  return fmt::format(
+      "the runs of A and B were taken in turns, but {} and {} runs are too few for {} "
+      "measurements judged at once: that they fall apart by chance somewhere (2/C({}, {}) = "
+      "{:.2g} each) is not below {:g} / {} = {:.2g}, so the floor between runs applies. {} runs "
+      "a side, in turns, would resolve smaller changes.",
+      na, nb, result.judged_on_runs, na + nb, na, chance_of_separation(na, nb), rule.alpha,
+      result.judged_on_runs, result.runs_level, each);
+}
+
+}  // namespace
 
 std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   Table t;
@@ -416,8 +450,9 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
       "Replicates: the noise is the "
       "widest spread of the runs' medians (at least {:.0f}%; at least the floor unless the runs "
       "of A and B were taken in turns and enough that their separation is unlikely by "
-      "chance, 2/C(a+b, a) < {:g}), and beyond it faster or slower when the runs of A and B do "
-      "not overlap. Otherwise, or when a measurement was contended, inconclusive\n",
+      "chance, 2/C(a+b, a) < {:g} over the measurements judged), and beyond it faster or slower "
+      "when the runs of A and B do not overlap. Otherwise, or when a measurement was contended, "
+      "inconclusive\n",
       rule.cpu_compute_floor * 100, rule.cpu_bandwidth_floor * 100, rule.gpu_noise_floor * 100,
       rule.alpha, rule.min_samples, rule.replicate_floor * 100, rule.alpha);
   if (!result.threads_differ.empty()) out += "\n" + result.threads_differ + "\n";
@@ -432,6 +467,8 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
         "\nthe runs of A and B were not taken in turns: runs of one side taken one after the "
         "other share their session's drift, so the floor between runs applies. Run A and B in "
         "turns (A, B, A, B, ...) to resolve smaller changes.\n";
+  } else if (result.replicates && result.judged_on_runs > 0) {
+    if (const std::string few = too_few_runs(result, rule); !few.empty()) out += "\n" + few + "\n";
   }
   // For the terminal, and its names come from files.
   return strip_terminal_controls(out);

@@ -85,10 +85,11 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
 // "same" within the noise the runs show (the larger median over the smaller within a side);
 // beyond it, faster or slower when every run of B is faster (or slower) than every run of A;
 // otherwise inconclusive. The runs show the noise between runs only when they are enough that
-// such a separation is unlikely by chance (2 / C(a + b, a) < alpha: not 2 against up to 7, nor 3
-// against 3 or 4) and when the two sides were `interleaved` in time: runs of one side taken one
-// after the other share their session's drift (the machine's clocks, memory placement,
-// co-tenants), which their spread cannot show. Otherwise `one_run_floor` is the least noise.
+// such a separation is unlikely by chance (2 / C(a + b, a) < rule.alpha: not 2 against up to 7,
+// nor 3 against 3 or 4; compare_results gives alpha over the measurements it judges) and when the
+// two sides were `interleaved` in time: runs of one side taken one after the other share their
+// session's drift (the machine's clocks, memory placement, co-tenants), which their spread
+// cannot show. Otherwise `one_run_floor` is the least noise.
 Judgement judge_replicates(std::span<const double> a_medians, std::span<const double> b_medians,
                            double one_run_floor, bool interleaved, const CompareRule& rule = {});
 
@@ -109,11 +110,18 @@ struct CompareResult {
   // lack is missing, not measured less.
   std::vector<std::string> incomplete_a, incomplete_b;
   bool replicates = false;  // two or more runs a side
+  std::size_t runs_a = 1, runs_b = 1;
   // "A ran its CPU work with 2 threads and B with 1: ...": why measurements went unpaired.
   std::string threads_differ;
   // Whether the runs of A and of B were taken in turns, A, B, A, B, ... (replicates;
   // judge_replicates).
   bool interleaved = false;
+  // Replicates: the measurements judged on their runs (passed in every run, none contended), and
+  // the level their runs' separation must be below to stand for the drift between runs: alpha
+  // over their number, so that the same code measured in turns is called faster or slower
+  // somewhere, by chance, at most once in 1/alpha comparisons.
+  std::size_t judged_on_runs = 0;
+  double runs_level = 0;
   std::vector<Comparison> matched;               // in A's order
   std::vector<const MeasurementRecord*> only_a;  // in A, not in B
   std::vector<const MeasurementRecord*> only_b;  // in B, not in A

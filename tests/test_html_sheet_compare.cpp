@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -763,16 +764,71 @@ TEST(Compare, ReplicatesTakenInBatchesKeepTheFloor) {
   EXPECT_FALSE(batches.interleaved);
   EXPECT_EQ(batches.matched.at(0).judgement.verdict, Change::same);
   EXPECT_NE(compare_text(batches).find("Run A and B in turns"), std::string::npos);
+  // Judged on one measurement alone, four runs in turns would do (2 / C(8, 4) = 0.029 < 0.05)...
   const CompareResult turns = compare_results(a_turns, b_turns);
   EXPECT_TRUE(turns.interleaved);
-  EXPECT_EQ(turns.matched.at(0).judgement.verdict, Change::slower);
   EXPECT_EQ(compare_text(turns).find("Run A and B in turns"), std::string::npos);
+  // ... but with every other measurement of the run judged too, a separation somewhere by chance
+  // is too likely: the floor holds, and the output says how many runs would do.
+  ASSERT_GT(turns.judged_on_runs, 2u);
+  EXPECT_DOUBLE_EQ(turns.runs_level, 0.05 / static_cast<double>(turns.judged_on_runs));
+  EXPECT_EQ(turns.matched.at(0).judgement.verdict, Change::same);
+  const std::string text = compare_text(turns);
+  EXPECT_NE(text.find(fmt::format("the runs of A and B were taken in turns, but 4 and 4 runs are "
+                                  "too few for {} measurements judged at once",
+                                  turns.judged_on_runs)),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("runs a side, in turns, would resolve smaller changes"), std::string::npos);
+  // Six runs a side, in turns: 2 / C(12, 6) = 0.0022, unlikely enough for them all.
+  for (int i = 4; i < 6; ++i) {
+    const double wobble = 1 + 0.002 * i;
+    a_turns.push_back(run(wobble, at(2 * i), at(2 * i)));
+    b_turns.push_back(run(1.05 * wobble, at(2 * i + 1), at(2 * i + 1)));
+    a_turns.back().run.finished_utc.replace(17, 2, "30");
+    b_turns.back().run.finished_utc.replace(17, 2, "30");
+  }
+  const CompareResult six = compare_results(a_turns, b_turns);
+  ASSERT_LT(2.0 / 924, six.runs_level);
+  EXPECT_EQ(six.matched.at(0).judgement.verdict, Change::slower);
+  EXPECT_EQ(compare_text(six).find("too few for"), std::string::npos);
   // A batch with one run of A taken again after B's is no more in turns than two batches.
   a.back().run.started_utc = a.back().run.finished_utc = at(30);
   EXPECT_FALSE(compare_results(a, b).interleaved);
   // Nor is a run whose start is unknown.
   a_turns[1].run.started_utc.clear();
   EXPECT_FALSE(compare_results(a_turns, b_turns).interleaved);
+}
+
+// The same code measured in turns, four runs a side, each run's medians drifting at random by
+// a few percent: were each measurement judged at alpha alone, one of them would fall apart by
+// chance in about one comparison in ten. Judged together, the same code is faster or slower
+// somewhere in at most alpha of the comparisons.
+TEST(Compare, TheSameCodeInTurnsIsSeldomFasterOrSlowerAnywhere) {
+  std::mt19937_64 rng(20261201);
+  std::lognormal_distribution<double> drift(0, 0.03);
+  const ResultsDocument base = base_document();
+  constexpr int kComparisons = 400;
+  int with_a_verdict = 0;
+  for (int c = 0; c < kComparisons; ++c) {
+    std::vector<ResultsDocument> a, b;
+    for (int i = 0; i < 4; ++i) {
+      for (auto* side : {&a, &b}) {
+        ResultsDocument d = base;
+        for (MeasurementRecord& m : d.measurements) {
+          if (m.stats) m.stats->median *= drift(rng);
+        }
+        d.run.started_utc = fmt::format("2026-12-01T10:{:02}:00Z", 2 * i + (side == &b ? 1 : 0));
+        side->push_back(std::move(d));
+      }
+    }
+    const CompareResult r = compare_results(a, b);
+    ASSERT_TRUE(r.interleaved);
+    with_a_verdict += std::any_of(r.matched.begin(), r.matched.end(), [](const Comparison& m) {
+      return m.judgement.verdict == Change::faster || m.judgement.verdict == Change::slower;
+    });
+  }
+  EXPECT_LE(with_a_verdict, kComparisons / 20) << "of " << kComparisons;
 }
 
 // Measurements taken with other CPU threads are other measurements: never paired.
