@@ -1764,9 +1764,25 @@ TEST(Burn, ASlowProgressReaderDoesNotHideAHungGpu) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 }
 
-// A correct GEMM whose first run after g_stop_at stops the whole process for 2.5 s, as Ctrl-Z or
-// a scheduler's suspend would (a child process continues it), and then takes 0.3 s more, as a
-// GPU's runs under way at the stop end after it.
+// Stops the whole process for 2.5 s, as Ctrl-Z or a scheduler's suspend would, and has a child
+// process continue it: 2 when it was stopped and continued, 3 when the child failed.
+int stop_this_process_for_a_while() {
+  const pid_t self = getpid();
+  const pid_t continuer = fork();
+  if (continuer == 0) {  // async-signal-safe calls only, in the child of a threaded process
+    usleep(2'500'000);
+    kill(self, SIGCONT);
+    _exit(0);
+  }
+  if (continuer < 0) throw std::runtime_error("fork failed");
+  kill(self, SIGSTOP);
+  int status = 0;
+  waitpid(continuer, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 2 : 3;
+}
+
+// A correct GEMM whose first run after g_stop_at stops the whole process for 2.5 s and then
+// takes 0.3 s more, as a GPU's runs under way at the stop end after it.
 std::chrono::steady_clock::time_point g_stop_at;
 std::atomic<int> g_stops{0};
 template <class T>
@@ -1774,18 +1790,7 @@ class StopsTheProcessOnce final : public AroundCorrectGemm<T> {
  public:
   void run() override {
     if (std::chrono::steady_clock::now() >= g_stop_at && g_stops.exchange(1) == 0) {
-      const pid_t self = getpid();
-      const pid_t continuer = fork();
-      if (continuer == 0) {  // async-signal-safe calls only, in the child of a threaded process
-        usleep(2'500'000);
-        kill(self, SIGCONT);
-        _exit(0);
-      }
-      if (continuer < 0) throw std::runtime_error("fork failed");
-      kill(self, SIGSTOP);
-      int status = 0;
-      waitpid(continuer, &status, 0);
-      g_stops = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 2 : 3;
+      g_stops = stop_this_process_for_a_while();
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
     this->correct_.run();
@@ -1808,6 +1813,43 @@ TEST(Burn, AProcessStoppedAndContinuedIsNoHungGpu) {
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
   EXPECT_GE(devices[0].seconds, 1.5);
   EXPECT_EQ(g_stops.load(), 2);  // it was stopped, and continued
+}
+
+// A correct GEMM whose runs take 20 ms (so that a stop almost always lands in one), and whose run
+// that a stop of the process interrupted takes 0.3 s more, as a GPU's run under way at a stop
+// can end after it.
+template <class T>
+class SlowAfterAStop final : public AroundCorrectGemm<T> {
+ public:
+  void run() override {
+    const auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    this->correct_.run();
+  }
+};
+
+// A stop while the progress reader writes (its time is left out of the gap between polls) is
+// seen by the SIGCONT that ends it: no hung GPU either.
+TEST(Burn, AStopWhileProgressIsWrittenIsNoHungGpu) {
+  const auto slow_after_a_stop = make_implementation<workloads::Gemm, SlowAfterAStop>(
+      {.name = "slow-after-a-stop", .description = "x"});
+  BurnSettings settings = burn_settings(Precision::fp32, 4);  // on after the stop's 2.5 s
+  settings.hang_s = 1;
+  std::atomic<int> stops = 0;
+  const auto stops_once = [&](const std::vector<BurnDevice>&, double) {
+    if (int none = 0; stops.compare_exchange_strong(none, 1)) {
+      stops = stop_this_process_for_a_while();
+    }
+  };
+  auto devices = burn({{&slow_after_a_stop, DeviceRef::gpu({0})}}, settings, 0.3, stops_once);
+  judge_burn(devices, 0.1);
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(stops.load(), 2);  // it was stopped, and continued
+  EXPECT_FALSE(devices[0].hung) << devices[0].fault;
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
 }
 
 // A progress reader that throws (a full disk, a closed pipe) ends the burn with its exception,

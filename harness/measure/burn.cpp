@@ -264,13 +264,17 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   // ten times hang_s; its first iteration hang_s or ten times what the sizing run predicts; a
   // later one hang_s or ten of its mean iterations. A process that was stopped for a while
   // (Ctrl-Z, a scheduler's suspend) wakes to a silence that is no GPU's: silences are counted
-  // from its resumption, seen as a gap between two of these polls (every 100 ms, the time a
-  // progress reader takes left out: writing results.json to a slow disk is no stop).
+  // from its resumption, seen as a SIGCONT, or as a gap between two of these polls (every
+  // 100 ms, the time a progress reader takes left out: writing results.json to a slow disk is no
+  // stop), which a pause of the whole VM also leaves.
   const double stop_gap_s = std::clamp(settings.hang_s / 2, 0.5, 5.0);
   double last_poll_s = 0, resumed_s = 0;
+  int continued = times_continued();
   const auto declare_hung = [&](double now_s) {
-    if (now_s - last_poll_s > stop_gap_s) resumed_s = now_s;
+    const int now_continued = times_continued();
+    if (now_s - last_poll_s > stop_gap_s || now_continued != continued) resumed_s = now_s;
     last_poll_s = now_s;
+    continued = now_continued;
     for (std::size_t i = 0; i < devices.size(); ++i) {
       BurnDevice& d = devices[i];
       const Heartbeat& beat = shared->beats[i];

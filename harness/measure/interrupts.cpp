@@ -16,6 +16,9 @@ static_assert(std::atomic<int>::is_always_lock_free);
 
 std::atomic<bool> g_threads_left_running{false};
 
+std::atomic<int> g_continued = 0;
+void on_continue(int) { g_continued.fetch_add(1); }
+
 void say(const char* text, std::size_t size) {
   [[maybe_unused]] const auto n = write(STDERR_FILENO, text, size);
 }
@@ -67,6 +70,17 @@ void install_interrupt_handler() {
   for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &action, nullptr);
   action.sa_handler = on_grace_expired;
   sigaction(SIGALRM, &action, nullptr);
+}
+
+int times_continued() {
+  static const bool installed = [] {
+    struct sigaction action {};
+    action.sa_handler = on_continue;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    return sigaction(SIGCONT, &action, nullptr) == 0;
+  }();
+  return installed ? g_continued.load() : 0;
 }
 
 void leave_running(std::thread& thread) {

@@ -20,6 +20,10 @@ bool interrupt_requested();
 // The first signal received, 0 when none.
 int interrupt_signal();
 
+// How many times the process was continued after a stop (SIGCONT: Ctrl-Z then `fg`, a
+// scheduler's suspend and resume) since the first call, which starts counting.
+int times_continued();
+
 // A thread stuck in a hung GPU's driver cannot be joined: it is detached and left running, and
 // the process then ends with _Exit once its output is written (cli_main), rather than let the
 // CUDA runtime's teardown at exit wait for that thread for ever.
