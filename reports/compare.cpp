@@ -375,20 +375,44 @@ std::vector<std::string> lost_measurements(const CompareResult& result, bool lac
 
 namespace {
 
+// The fewest runs on one side, against `other` runs on the other, whose separation is unlikely
+// enough at `level`: 0 when not even kMostRunsSuggested are.
+constexpr std::size_t kMostRunsSuggested = 64;
+std::size_t runs_needed(std::size_t other, double level) {
+  for (std::size_t n = 2; n <= kMostRunsSuggested; ++n) {
+    if (chance_of_separation(n, other) < level) return n;
+  }
+  return 0;
+}
+
 // Why runs taken in turns still keep the floor between runs: for the measurements judged at
 // once, their separation would be too likely by chance. "" when they are enough.
-std::string too_few_runs(const CompareResult& result, const CompareRule& rule) {
-  const std::size_t na = result.runs_a, nb = result.runs_b;
-  if (chance_of_separation(na, nb) < result.runs_level) return "";
-  std::size_t each = 2;
-  while (chance_of_separation(each, each) >= result.runs_level) ++each;
+std::string too_few_runs(const CompareResult& result) {
+  const std::size_t na = result.runs_a, nb = result.runs_b, m = result.judged_on_runs;
+  if (m == 0 || !(result.runs_level > 0) || chance_of_separation(na, nb) < result.runs_level) {
+    return "";
+  }
+  std::string enough;
+  std::size_t each = 0;
+  for (std::size_t n = 2; n <= kMostRunsSuggested && each == 0; ++n) {
+    if (chance_of_separation(n, n) < result.runs_level) each = n;
+  }
+  if (each > 0) enough = fmt::format("{} runs a side", each);
+  // With more runs on one side, fewer on the other may do.
+  const bool a_fewer = na < nb;
+  const std::size_t fewer = std::min(na, nb), more = std::max(na, nb);
+  if (const std::size_t k = runs_needed(more, result.runs_level);
+      na != nb && k > fewer && k < each) {
+    enough = fmt::format("{} runs of {} against {}'s {}{}", k, a_fewer ? "A" : "B",
+                         a_fewer ? "B" : "A", more, enough.empty() ? "" : ", or " + enough);
+  }
   return fmt::format(
       "the runs of A and B were taken in turns, but {} and {} runs are too few for {} "
-      "measurements judged at once: that they fall apart by chance somewhere (2/C({}, {}) = "
-      "{:.2g} each) is not below {:g} / {} = {:.2g}, so the floor between runs applies. {} runs "
-      "a side, in turns, would resolve smaller changes.",
-      na, nb, result.judged_on_runs, na + nb, na, chance_of_separation(na, nb), rule.alpha,
-      result.judged_on_runs, result.runs_level, each);
+      "measurement{} judged at once: that they fall apart by chance somewhere (2/C({}, {}) = "
+      "{:.2g} each) is not below {:g} / {} = {:.2g}, so the floor between runs applies.{}",
+      na, nb, m, m == 1 ? "" : "s", na + nb, na, chance_of_separation(na, nb),
+      result.runs_level * static_cast<double>(m), m, result.runs_level,
+      enough.empty() ? "" : fmt::format(" {}, in turns, would resolve smaller changes.", enough));
 }
 
 }  // namespace
@@ -450,11 +474,14 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
       "Replicates: the noise is the "
       "widest spread of the runs' medians (at least {:.0f}%; at least the floor unless the runs "
       "of A and B were taken in turns and enough that their separation is unlikely by "
-      "chance, 2/C(a+b, a) < {:g} over the measurements judged), and beyond it faster or slower "
-      "when the runs of A and B do not overlap. Otherwise, or when a measurement was contended, "
-      "inconclusive\n",
+      "chance for every measurement judged on its runs, 2/C(a+b, a) < {:g} / m{}), and beyond it "
+      "faster or slower when the runs of A and B do not overlap. Otherwise, or when a "
+      "measurement was contended, inconclusive\n",
       rule.cpu_compute_floor * 100, rule.cpu_bandwidth_floor * 100, rule.gpu_noise_floor * 100,
-      rule.alpha, rule.min_samples, rule.replicate_floor * 100, rule.alpha);
+      rule.alpha, rule.min_samples, rule.replicate_floor * 100, rule.alpha,
+      result.judged_on_runs > 0
+          ? fmt::format(", here m = {}: {:.2g}", result.judged_on_runs, result.runs_level)
+          : "");
   if (!result.threads_differ.empty()) out += "\n" + result.threads_differ + "\n";
   if (!result.incomplete_a.empty() || !result.incomplete_b.empty()) {
     out += "\nruns that did not finish:\n";
@@ -468,7 +495,7 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
         "other share their session's drift, so the floor between runs applies. Run A and B in "
         "turns (A, B, A, B, ...) to resolve smaller changes.\n";
   } else if (result.replicates && result.judged_on_runs > 0) {
-    if (const std::string few = too_few_runs(result, rule); !few.empty()) out += "\n" + few + "\n";
+    if (const std::string few = too_few_runs(result); !few.empty()) out += "\n" + few + "\n";
   }
   // For the terminal, and its names come from files.
   return strip_terminal_controls(out);
