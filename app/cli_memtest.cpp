@@ -27,6 +27,7 @@
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/memtest.hpp"
 #include "harness/measure/interrupts.hpp"
+#include "harness/measure/memtest_watch.hpp"
 #include "harness/measure/plan.hpp"
 #include "reports/burn_report.hpp"
 #include "reports/output_files.hpp"
@@ -96,25 +97,25 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   // What the test threads share with this one. Owned jointly: a thread stuck in a hung GPU is
   // left running when the command returns, and must still find it. The threads only record;
   // this one prints, saves and watches for a GPU that stops showing life.
+  constexpr double kPollPeriodS = 1;  // the watchdog's longest wait between two looks
   struct Shared {
+    explicit Shared(std::vector<MemtestDevice> tested)
+        : devices(std::move(tested)),
+          reports(devices.size(), 0),
+          watch(devices.size(), times_continued(), kPollPeriodS),
+          returned(devices.size(), 0) {}
     std::mutex mutex;
     std::condition_variable changed;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-    double elapsed_s() const {
+    double elapsed_s() const {  // stops included
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     std::vector<MemtestDevice> devices;  // each one's latest state
     std::vector<int> reports;            // progress reports so far
-    std::vector<std::optional<double>> last_step_s;
-    std::vector<double> longest_step_s;
+    MemtestWatch watch;
     std::vector<char> returned;
   };
-  const auto shared = std::make_shared<Shared>();
-  shared->devices = doc.memtest->devices;
-  shared->reports.assign(gpus.size(), 0);
-  shared->last_step_s.assign(gpus.size(), std::nullopt);
-  shared->longest_step_s.assign(gpus.size(), 0);
-  shared->returned.assign(gpus.size(), 0);
+  const auto shared = std::make_shared<Shared>(doc.memtest->devices);
   std::vector<std::thread> threads;
   // However this ends (an exception: a full disk, a closed stdout), no thread is left joinable,
   // which would abort the process: one still running is left behind (leave_running).
@@ -142,12 +143,7 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
         .step_done =
             [shared, i] {
               const std::lock_guard lock(shared->mutex);
-              const double now_s = shared->elapsed_s();
-              // The first step's time holds the setup too: not a step's.
-              if (const auto last = shared->last_step_s[i]) {
-                shared->longest_step_s[i] = std::max(shared->longest_step_s[i], now_s - *last);
-              }
-              shared->last_step_s[i] = now_s;
+              shared->watch.step_done(i, shared->elapsed_s(), times_continued());
             }};
     threads.emplace_back([shared, i, gpu = gpus[i], settings = std::move(settings)] {
       MemtestDevice d = memtest_gpu(gpu, settings);
@@ -159,28 +155,21 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   }
   std::vector<int> printed(gpus.size(), 0);
   std::vector<char> hung(gpus.size(), 0);
-  auto last_poll = std::chrono::steady_clock::now();
   for (bool waiting = true; waiting;) {
     std::vector<std::size_t> to_print;
     {
       std::unique_lock lock(shared->mutex);
-      shared->changed.wait_for(lock, std::chrono::seconds(1));
+      shared->changed.wait_for(lock, std::chrono::duration<double>(kPollPeriodS));
       // A process stopped for a while (Ctrl-Z, a scheduler's suspend) wakes to a long silence
-      // that is no GPU's: the pause is taken out of the test's time, so steps resume the count.
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_poll > std::chrono::seconds(5)) {
-        shared->start += now - last_poll - std::chrono::seconds(1);
-      }
-      last_poll = now;
-      const double now_s = shared->elapsed_s();
+      // that is no GPU's: the watch takes the stop out of the test's time.
+      shared->watch.poll(shared->elapsed_s(), times_continued());
+      const double now_s = shared->watch.now_s();
       waiting = false;
       for (std::size_t i = 0; i < gpus.size(); ++i) {
         if (hung[i]) continue;
         doc.memtest->devices[i] = shared->devices[i];
         if (shared->returned[i]) continue;
-        if (const std::string why =
-                memtest_silence(now_s, shared->last_step_s[i], shared->longest_step_s[i]);
-            !why.empty()) {
+        if (const std::string why = shared->watch.silence(i); !why.empty()) {
           hung[i] = 1;
           doc.memtest->devices[i].failure = "no response: " + why;
           doc.memtest->devices[i].seconds = now_s;

@@ -1839,8 +1839,10 @@ TEST(Burn, AStopWhileProgressIsWrittenIsNoHungGpu) {
   BurnSettings settings = burn_settings(Precision::fp32, 4);  // on after the stop's 2.5 s
   settings.hang_s = 1;
   std::atomic<int> stops = 0;
-  const auto stops_once = [&](const std::vector<BurnDevice>&, double) {
+  std::int64_t iterations_at_the_stop = 0;  // the watchdog must be watching iterations then
+  const auto stops_once = [&](const std::vector<BurnDevice>& now, double) {
     if (int none = 0; stops.compare_exchange_strong(none, 1)) {
+      iterations_at_the_stop = now.at(0).iterations;
       stops = stop_this_process_for_a_while();
     }
   };
@@ -1848,6 +1850,7 @@ TEST(Burn, AStopWhileProgressIsWrittenIsNoHungGpu) {
   judge_burn(devices, 0.1);
   ASSERT_EQ(devices.size(), 1u);
   EXPECT_EQ(stops.load(), 2);  // it was stopped, and continued
+  EXPECT_GT(iterations_at_the_stop, 0);
   EXPECT_FALSE(devices[0].hung) << devices[0].fault;
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
 }

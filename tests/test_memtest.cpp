@@ -12,6 +12,7 @@
 
 #include "harness/core/memtest_patterns.hpp"
 #include "harness/machine/memtest.hpp"
+#include "harness/measure/memtest_watch.hpp"
 
 namespace flopbench::memtest {
 namespace {
@@ -213,6 +214,67 @@ TEST(MemtestWatchdog, SilenceIsHungOnlyBeyondWhatAStepCouldTake) {
   // Steps of 5 s: twenty of them.
   EXPECT_EQ(memtest_silence(10 + 99, 10, 5), "");
   EXPECT_NE(memtest_silence(10 + 101, 10, 5), "");
+}
+
+// The watchdog's clock: steps of 1 s, polls every second, then the process stopped for 100 s
+// inside a step (Ctrl-Z, a scheduler's suspend). `step_done_first`: after the continuation, the
+// GPU's thread records its step before the watchdog polls, or after.
+MemtestWatch stopped_in_a_step(bool step_done_first) {
+  MemtestWatch watch(1, 0, 1);
+  for (int t = 1; t <= 10; ++t) {
+    watch.step_done(0, t, 0);
+    watch.poll(t + 0.5, 0);
+  }
+  // Stopped at 10.6 s, continued at 110.6 s: the step under way ends at 110.7 s.
+  if (step_done_first) {
+    watch.step_done(0, 110.7, 1);
+    watch.poll(111, 1);
+  } else {
+    watch.poll(110.8, 1);
+    watch.step_done(0, 111, 1);
+  }
+  return watch;
+}
+
+// A stop is no silence of the GPU's, and the step it fell in is no step's time: that would make
+// twenty of the longest step (2000 s) the silence a hang needs. Whichever of the GPU's thread and
+// the watchdog sees the continuation first, a GPU that then stops ending steps is hung a minute
+// later, as before the stop.
+TEST(MemtestWatchdog, AStopIsNeitherSilenceNorAStep) {
+  for (const bool step_done_first : {true, false}) {
+    SCOPED_TRACE(step_done_first);
+    MemtestWatch watch = stopped_in_a_step(step_done_first);
+    EXPECT_EQ(watch.silence(0), "");
+    EXPECT_NEAR(watch.now_s(), 11.5, 0.1);  // the stop taken out
+    // Then no step ends; the watchdog polls every second.
+    double raw_s = 111;
+    for (; raw_s < 111 + kMemtestQuietS - 2; raw_s += 1) {
+      watch.poll(raw_s, 1);
+      ASSERT_EQ(watch.silence(0), "") << raw_s;
+    }
+    for (; raw_s < 111 + kMemtestQuietS + 2; raw_s += 1) watch.poll(raw_s, 1);
+    const std::string hung = watch.silence(0);
+    EXPECT_NE(hung.find("the longest took 1.00 s"), std::string::npos) << hung;
+  }
+}
+
+// A stop that no SIGCONT ends (a pause of the whole VM) shows as a gap between polls, when it is
+// longer than MemtestWatch::kStopGapS; a short one shows by its SIGCONT.
+TEST(MemtestWatchdog, AStopIsSeenByItsGapOrByItsContinuation) {
+  MemtestWatch paused(1, 0, 1);
+  paused.step_done(0, 1, 0);
+  paused.poll(1.5, 0);
+  paused.poll(101.5, 0);  // no poll for 100 s
+  EXPECT_NEAR(paused.now_s(), 2.5, 1e-9);
+  MemtestWatch continued(1, 0, 1);
+  continued.step_done(0, 1, 0);
+  continued.poll(1.5, 0);
+  continued.poll(4.5, 1);  // a 2 s stop
+  EXPECT_NEAR(continued.now_s(), 2.5, 1e-9);
+  MemtestWatch neither(1, 0, 1);
+  neither.poll(1.5, 0);
+  neither.poll(4.5, 0);  // a slow poll, no stop
+  EXPECT_NEAR(neither.now_s(), 4.5, 1e-9);
 }
 
 }  // namespace

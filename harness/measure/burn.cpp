@@ -266,7 +266,8 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   // (Ctrl-Z, a scheduler's suspend) wakes to a silence that is no GPU's: silences are counted
   // from its resumption, seen as a SIGCONT, or as a gap between two of these polls (every
   // 100 ms, the time a progress reader takes left out: writing results.json to a slow disk is no
-  // stop), which a pause of the whole VM also leaves.
+  // stop). A pause of the whole VM or a frozen cgroup sends no SIGCONT: it shows as a gap, unless
+  // it fell in a progress reader's time.
   const double stop_gap_s = std::clamp(settings.hang_s / 2, 0.5, 5.0);
   double last_poll_s = 0, resumed_s = 0;
   int continued = times_continued();

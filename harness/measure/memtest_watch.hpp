@@ -1,0 +1,53 @@
+#pragma once
+
+// What the memory test's watchdog (app/cli_memtest.cpp) knows of each GPU's test: when it last
+// ended a step and its longest step, on a clock from which the time the process spent stopped
+// (Ctrl-Z, a scheduler's suspend) is taken out. So neither the silence of a stop nor a step that
+// held one, whose time would raise the longest step and with it the silence a hang needs, is
+// taken for the GPU's. The caller serialises the calls (one mutex).
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flopbench {
+
+class MemtestWatch {
+ public:
+  // A poll later than this after the one before, or after a SIGCONT, follows a stop.
+  static constexpr double kStopGapS = 5;
+
+  // `gpus` tests, started now; `continued`: times_continued() now. `poll_period_s`: how long the
+  // watchdog waits between polls at most.
+  MemtestWatch(std::size_t gpus, int continued, double poll_period_s);
+
+  // GPU `i` ended a step; `raw_s` is the time since the start with any stops, `continued` the
+  // process's continuations so far. A step during which the process was continued held a stop:
+  // it ends, but is no step's time.
+  void step_done(std::size_t i, double raw_s, int continued);
+
+  // The watchdog polls at `raw_s`: a poll more than kStopGapS after the one before, or one after
+  // a continuation, takes the time beyond the poll period out of the clock.
+  void poll(double raw_s, int continued);
+
+  // The clock, stops taken out, at the last poll.
+  double now_s() const { return last_poll_raw_s_ - stopped_s_; }
+
+  // Why GPU `i` is taken for hung at the last poll, "" while it is not (memtest_silence).
+  std::string silence(std::size_t i) const;
+
+ private:
+  double poll_period_s_;
+  double stopped_s_ = 0;
+  double last_poll_raw_s_ = 0;
+  int polled_continued_;
+  std::vector<std::optional<double>> last_step_s_;
+  std::vector<double> longest_step_s_;
+  std::vector<int> stepped_continued_;
+  // A step that ended after a continuation this watch has not yet polled: its time is counted
+  // on the clock before the stop is taken out, and moves back with it.
+  std::vector<char> ahead_;
+};
+
+}  // namespace flopbench
