@@ -3,6 +3,7 @@
 // over a simulated memory with a stuck bit or a faulty address line; the limits on a test's size
 // and how often it reports progress (harness/machine/memtest.hpp). On a GPU, `flopbench memtest`
 // end to end (test_cli.cpp) runs them on the device.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -216,46 +217,75 @@ TEST(MemtestWatchdog, SilenceIsHungOnlyBeyondWhatAStepCouldTake) {
   EXPECT_NE(memtest_silence(10 + 101, 10, 5), "");
 }
 
-// The watchdog's clock: steps of 1 s, polls every second, then the process stopped for 100 s
-// inside a step (Ctrl-Z, a scheduler's suspend). `step_done_first`: after the continuation, the
-// GPU's thread records its step before the watchdog polls, or after.
-MemtestWatch stopped_in_a_step(bool step_done_first) {
+// The watchdog's clock: steps of 1 s and polls every second for 10 s, then the process stopped
+// for 100 s inside a step (Ctrl-Z, a scheduler's suspend: continued once; or a pause of the whole
+// VM, which no SIGCONT ends). `step_done_first`: after the stop, the GPU's thread records its step
+// before the watchdog polls, or after.
+MemtestWatch stopped_in_a_step(bool step_done_first, int continued) {
   MemtestWatch watch(1, 0, 1);
   for (int t = 1; t <= 10; ++t) {
     watch.step_done(0, t, 0);
     watch.poll(t + 0.5, 0);
   }
-  // Stopped at 10.6 s, continued at 110.6 s: the step under way ends at 110.7 s.
+  // Stopped at 10.6 s, on again at 110.6 s: the step under way ends at 110.7 s.
   if (step_done_first) {
-    watch.step_done(0, 110.7, 1);
-    watch.poll(111, 1);
+    watch.step_done(0, 110.7, continued);
+    watch.poll(111, continued);
   } else {
-    watch.poll(110.8, 1);
-    watch.step_done(0, 111, 1);
+    watch.poll(110.8, continued);
+    watch.step_done(0, 111, continued);
   }
   return watch;
 }
 
+// Polls every second from `raw_s` on until the watch takes the GPU for hung; returns its clock
+// then, stops taken out (0 when not within `limit_s`).
+double hung_at(MemtestWatch& watch, double raw_s, int continued, double limit_s = 1000) {
+  for (const double end = raw_s + limit_s; raw_s < end; raw_s += 1) {
+    watch.poll(raw_s, continued);
+    if (!watch.silence(0).empty()) return watch.now_s();
+  }
+  return 0;
+}
+
 // A stop is no silence of the GPU's, and the step it fell in is no step's time: that would make
 // twenty of the longest step (2000 s) the silence a hang needs. Whichever of the GPU's thread and
-// the watchdog sees the continuation first, a GPU that then stops ending steps is hung a minute
-// later, as before the stop.
+// the watchdog sees the stop first, and whether a SIGCONT or only the gap shows it, a GPU that then
+// ends no step is hung a minute after its last one, as before the stop.
 TEST(MemtestWatchdog, AStopIsNeitherSilenceNorAStep) {
   for (const bool step_done_first : {true, false}) {
-    SCOPED_TRACE(step_done_first);
-    MemtestWatch watch = stopped_in_a_step(step_done_first);
-    EXPECT_EQ(watch.silence(0), "");
-    EXPECT_NEAR(watch.now_s(), 11.5, 0.1);  // the stop taken out
-    // Then no step ends; the watchdog polls every second.
-    double raw_s = 111;
-    for (; raw_s < 111 + kMemtestQuietS - 2; raw_s += 1) {
-      watch.poll(raw_s, 1);
-      ASSERT_EQ(watch.silence(0), "") << raw_s;
+    for (const int continued : {1, 0}) {
+      SCOPED_TRACE(fmt::format("step first {}, continued {}", step_done_first, continued));
+      MemtestWatch watch = stopped_in_a_step(step_done_first, continued);
+      EXPECT_EQ(watch.silence(0), "");
+      EXPECT_NEAR(watch.now_s(), 11.5, 0.1);  // the stop taken out
+      const double last_step_s = step_done_first ? 11.2 : 11.7;
+      EXPECT_NEAR(hung_at(watch, 112, continued), last_step_s + kMemtestQuietS, 1.01);
+      // A stop seen by its gap alone is taken as its gap less a poll period: up to that much
+      // slack can stay in the step it fell in.
+      EXPECT_NE(watch.silence(0).find("the longest took 1."), std::string::npos)
+          << watch.silence(0);
     }
-    for (; raw_s < 111 + kMemtestQuietS + 2; raw_s += 1) watch.poll(raw_s, 1);
-    const std::string hung = watch.silence(0);
-    EXPECT_NE(hung.find("the longest took 1.00 s"), std::string::npos) << hung;
   }
+}
+
+// A step recorded between two stops that one poll takes out moves back no further than that poll's
+// previous one; a later stop does not move it again.
+TEST(MemtestWatchdog, AStepBetweenTwoStopsIsNoSilence) {
+  MemtestWatch twice(1, 0, 1);
+  for (int t = 1; t <= 10; ++t) {
+    twice.step_done(0, t, 0);
+    twice.poll(t + 0.5, 0);
+  }
+  twice.step_done(0, 110.7, 1);  // on again at 110.6 s, stopped again at 110.8 s for 100 s
+  twice.poll(211, 2);
+  EXPECT_EQ(twice.silence(0), "");
+  EXPECT_NEAR(hung_at(twice, 212, 2), 10.5 + kMemtestQuietS, 1.01);
+
+  MemtestWatch later = stopped_in_a_step(true, 1);  // its last step at 11.2 s
+  for (double raw_s = 112; raw_s <= 116; raw_s += 1) later.poll(raw_s, 1);
+  later.poll(217, 2);  // stopped again for 100 s, no step since the last poll
+  EXPECT_NEAR(hung_at(later, 218, 2), 11.2 + kMemtestQuietS, 1.01);
 }
 
 // A stop that no SIGCONT ends (a pause of the whole VM) shows as a gap between polls, when it is

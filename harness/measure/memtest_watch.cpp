@@ -14,24 +14,34 @@ MemtestWatch::MemtestWatch(std::size_t gpus, int continued, double poll_period_s
       stepped_continued_(gpus, continued),
       ahead_(gpus, 0) {}
 
+bool MemtestWatch::stop_unpolled(double raw_s, int continued) const {
+  return raw_s - last_poll_raw_s_ > kStopGapS || continued != polled_continued_;
+}
+
 void MemtestWatch::step_done(std::size_t i, double raw_s, int continued) {
   const double now = raw_s - stopped_s_;
-  // The first step's time holds the setup too: not a step's.
-  if (last_step_s_[i] && continued == stepped_continued_[i]) {
+  const bool unpolled = stop_unpolled(raw_s, continued);
+  // The first step's time holds the setup too, and a step the process was stopped in holds the
+  // stop: neither is a step's time.
+  if (last_step_s_[i] && continued == stepped_continued_[i] && !unpolled) {
     longest_step_s_[i] = std::max(longest_step_s_[i], now - *last_step_s_[i]);
   }
   last_step_s_[i] = now;
   stepped_continued_[i] = continued;
-  ahead_[i] = continued != polled_continued_ ? 1 : 0;
+  ahead_[i] = unpolled ? 1 : 0;
 }
 
 void MemtestWatch::poll(double raw_s, int continued) {
-  const double gap_s = raw_s - last_poll_raw_s_;
-  if (gap_s > kStopGapS || continued != polled_continued_) {
-    const double stop_s = std::max(0.0, gap_s - poll_period_s_);
+  if (stop_unpolled(raw_s, continued)) {
+    const double previous_poll_s = now_s();
+    const double stop_s = std::max(0.0, raw_s - last_poll_raw_s_ - poll_period_s_);
     stopped_s_ += stop_s;
+    // A step that ended after the previous poll, moved back by the stops since; not before that
+    // poll, when another stop followed it.
     for (std::size_t i = 0; i < ahead_.size(); ++i) {
-      if (ahead_[i] && last_step_s_[i]) *last_step_s_[i] -= stop_s;
+      if (ahead_[i] && last_step_s_[i]) {
+        last_step_s_[i] = std::max(*last_step_s_[i] - stop_s, previous_poll_s);
+      }
     }
   }
   std::fill(ahead_.begin(), ahead_.end(), 0);

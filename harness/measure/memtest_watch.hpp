@@ -23,8 +23,8 @@ class MemtestWatch {
   MemtestWatch(std::size_t gpus, int continued, double poll_period_s);
 
   // GPU `i` ended a step; `raw_s` is the time since the start with any stops, `continued` the
-  // process's continuations so far. A step during which the process was continued held a stop:
-  // it ends, but is no step's time.
+  // process's continuations so far. A step that a stop fell in (a continuation since the GPU's
+  // step before, or a stop this watch has not yet polled) ends, but is no step's time.
   void step_done(std::size_t i, double raw_s, int continued);
 
   // The watchdog polls at `raw_s`: a poll more than kStopGapS after the one before, or one after
@@ -38,6 +38,9 @@ class MemtestWatch {
   std::string silence(std::size_t i) const;
 
  private:
+  // Whether the process was stopped since the last poll, as far as `raw_s` and `continued` show.
+  bool stop_unpolled(double raw_s, int continued) const;
+
   double poll_period_s_;
   double stopped_s_ = 0;
   double last_poll_raw_s_ = 0;
@@ -45,8 +48,8 @@ class MemtestWatch {
   std::vector<std::optional<double>> last_step_s_;
   std::vector<double> longest_step_s_;
   std::vector<int> stepped_continued_;
-  // A step that ended after a continuation this watch has not yet polled: its time is counted
-  // on the clock before the stop is taken out, and moves back with it.
+  // A step that ended after a stop this watch has not yet polled: its time is counted on the
+  // clock before the stop is taken out, and moves back with it.
   std::vector<char> ahead_;
 };
 
