@@ -318,6 +318,16 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         for (const auto* r : runs_a) ma.push_back(median_time(*r));
         for (const auto* r : runs_b) mb.push_back(median_time(*r));
         c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra), result.interleaved, on_runs);
+        // Enough runs in all, but this measurement is missing from some: its own runs keep the
+        // floor, which the note on the whole comparison does not say.
+        if (result.interleaved && c.judgement.verdict == Change::same && ma.size() >= 2 &&
+            mb.size() >= 2 && (ma.size() < a.size() || mb.size() < b.size()) &&
+            chance_of_separation(ma.size(), mb.size()) >= on_runs.alpha &&
+            chance_of_separation(a.size(), b.size()) < on_runs.alpha) {
+          c.judgement.reason =
+              fmt::format("in {} and {} of the runs: too few to show the drift between runs",
+                          ma.size(), mb.size());
+        }
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {

@@ -810,6 +810,17 @@ TEST(Compare, ReplicatesTakenInBatchesKeepTheFloor) {
   ASSERT_LT(2.0 / 924, six.runs_level);
   EXPECT_EQ(six.matched.at(0).judgement.verdict, Change::slower);
   EXPECT_EQ(compare_text(six).find("too few for"), std::string::npos);
+  // A measurement missing from three runs of B: its own six against three keep the floor, and
+  // its row says why.
+  std::vector<ResultsDocument> b_gaps = b_turns;
+  for (int i = 1; i <= 3; ++i) {
+    b_gaps[i].measurements.erase(b_gaps[i].measurements.begin());
+  }
+  const CompareResult with_gaps = compare_results(a_turns, b_gaps);
+  const Comparison& gappy = with_gaps.matched.at(0);
+  EXPECT_EQ(gappy.judgement.verdict, Change::same);
+  EXPECT_EQ(gappy.judgement.reason,
+            "in 6 and 3 of the runs: too few to show the drift between runs");
   // A batch with one run of A taken again after B's is no more in turns than two batches.
   a.back().run.started_utc = a.back().run.finished_utc = at(30);
   EXPECT_FALSE(compare_results(a, b).interleaved);
