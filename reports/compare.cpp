@@ -267,13 +267,12 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         "{} run(s) of A and {} of B: compare one run with one, or two or more with two or more",
         a.size(), b.size()));
   }
-  const bool replicates = a.size() > 1;
   CompareResult result;
   result.incomplete_a = incomplete_runs(a, "A");
   result.incomplete_b = incomplete_runs(b, "B");
-  result.replicates = replicates;
   result.runs_a = a.size();
   result.runs_b = b.size();
+  const bool replicates = result.replicates();
   if (const int ta = a.front().run.threads, tb = b.front().run.threads; ta != tb) {
     result.threads_differ = fmt::format(
         "A ran its CPU work with {} thread(s) and B with {}: CPU measurements pair only with the "
@@ -385,12 +384,13 @@ std::vector<std::string> lost_measurements(const CompareResult& result, bool lac
 
 namespace {
 
-// The fewest runs on one side, against `other` runs on the other, whose separation is unlikely
-// enough at `level`: 0 when not even kMostRunsSuggested are.
+// The fewest runs n (from 2) whose separation's chance, `chance(n)`, is below `level`: 0 when not
+// even kMostRunsSuggested are.
 constexpr std::size_t kMostRunsSuggested = 64;
-std::size_t runs_needed(std::size_t other, double level) {
+template <class Chance>
+std::size_t fewest_runs(Chance chance, double level) {
   for (std::size_t n = 2; n <= kMostRunsSuggested; ++n) {
-    if (chance_of_separation(n, other) < level) return n;
+    if (chance(n) < level) return n;
   }
   return 0;
 }
@@ -403,15 +403,14 @@ std::string too_few_runs(const CompareResult& result) {
     return "";
   }
   std::string enough;
-  std::size_t each = 0;
-  for (std::size_t n = 2; n <= kMostRunsSuggested && each == 0; ++n) {
-    if (chance_of_separation(n, n) < result.runs_level) each = n;
-  }
+  const std::size_t each =
+      fewest_runs([](std::size_t n) { return chance_of_separation(n, n); }, result.runs_level);
   if (each > 0) enough = fmt::format("{} runs a side", each);
   // With more runs on one side, fewer on the other may do.
   const bool a_fewer = na < nb;
   const std::size_t fewer = std::min(na, nb), more = std::max(na, nb);
-  if (const std::size_t k = runs_needed(more, result.runs_level);
+  if (const std::size_t k = fewest_runs(
+          [more](std::size_t n) { return chance_of_separation(n, more); }, result.runs_level);
       na != nb && k > fewer && k < each) {
     enough = fmt::format("{} runs of {} against {}'s {}{}", k, a_fewer ? "A" : "B",
                          a_fewer ? "B" : "A", more, enough.empty() ? "" : ", or " + enough);
@@ -499,12 +498,12 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
       for (const std::string& note : *side) out += fmt::format("  {}\n", note);
     }
   }
-  if (result.replicates && !result.interleaved) {
+  if (result.replicates() && !result.interleaved) {
     out +=
         "\nthe runs of A and B were not taken in turns: runs of one side taken one after the "
         "other share their session's drift, so the floor between runs applies. Run A and B in "
         "turns (A, B, A, B, ...) to resolve smaller changes.\n";
-  } else if (result.replicates && result.judged_on_runs > 0) {
+  } else if (result.replicates() && result.judged_on_runs > 0) {
     if (const std::string few = too_few_runs(result); !few.empty()) out += "\n" + few + "\n";
   }
   // For the terminal, and its names come from files.

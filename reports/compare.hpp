@@ -109,8 +109,8 @@ struct CompareResult {
   // Runs that did not finish (killed, interrupted), "B run 2: <incomplete_run_note>": what they
   // lack is missing, not measured less.
   std::vector<std::string> incomplete_a, incomplete_b;
-  bool replicates = false;  // two or more runs a side
   std::size_t runs_a = 1, runs_b = 1;
+  bool replicates() const { return runs_a > 1; }  // two or more runs a side
   // "A ran its CPU work with 2 threads and B with 1: ...": why measurements went unpaired.
   std::string threads_differ;
   // Whether the runs of A and of B were taken in turns, A, B, A, B, ... (replicates;

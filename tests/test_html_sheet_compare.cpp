@@ -760,7 +760,7 @@ TEST(Compare, ReplicatesTakenInBatchesKeepTheFloor) {
     for (ResultsDocument& d : *side) d.run.finished_utc.replace(17, 2, "30");
   }
   const CompareResult batches = compare_results(a, b);
-  EXPECT_TRUE(batches.replicates);
+  EXPECT_TRUE(batches.replicates());
   EXPECT_FALSE(batches.interleaved);
   EXPECT_EQ(batches.matched.at(0).judgement.verdict, Change::same);
   EXPECT_NE(compare_text(batches).find("Run A and B in turns"), std::string::npos);
