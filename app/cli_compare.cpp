@@ -37,8 +37,8 @@ int compare_command(const CompareOptions& opt) {
   if (b_files.empty()) {
     if (a_files.size() != 2) {
       throw InputError(fmt::format(
-          "compare: {} results files; give A.json B.json, or A's runs then --against B's runs",
-          a_files.size()));
+          "compare: {} results file{}; give A.json B.json, or A's runs then --against B's runs",
+          a_files.size(), a_files.size() == 1 ? "" : "s"));
     }
     b_files = {a_files.back()};
     a_files.pop_back();
@@ -62,8 +62,8 @@ int compare_command(const CompareOptions& opt) {
                slower.size(), *opt.fail_on_regression);
   }
   for (const auto* c : slower) {
-    fmt::print(stderr, "  {}, {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),
-               to_string(c->b->precision), (c->judgement.time_ratio - 1) * 100);
+    fmt::print(stderr, "  {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),
+               (c->judgement.time_ratio - 1) * 100);
   }
   if (!lost.empty()) {
     fmt::print(stderr, "flopbench: {} measurement(s) that passed in A did not pass in B{}:\n",

@@ -368,15 +368,14 @@ std::vector<std::string> lost_measurements(const CompareResult& result, bool lac
   std::vector<std::string> lost;
   for (const auto& c : result.matched) {
     if (!c.broken.empty()) {
-      lost.push_back(fmt::format("{}, {}: {} in B", strip_terminal_controls(where(*c.a)),
-                                 to_string(c.a->precision), strip_terminal_controls(c.broken)));
+      lost.push_back(fmt::format("{}: {} in B", strip_terminal_controls(where(*c.a)),
+                                 strip_terminal_controls(c.broken)));
     }
   }
   if (!lacking) return lost;
   for (const MeasurementRecord* r : result.only_a) {
     if (passed(*r)) {
-      lost.push_back(fmt::format("{}, {}: not in B", strip_terminal_controls(where(*r)),
-                                 to_string(r->precision)));
+      lost.push_back(fmt::format("{}: not in B", strip_terminal_controls(where(*r))));
     }
   }
   return lost;
@@ -453,8 +452,7 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
     if (rs.empty()) return;
     out += fmt::format("\n{}:\n", title);
     for (const auto* r : rs) {
-      out += fmt::format("  {}, {} ({})\n", where(*r), to_string(r->precision),
-                         to_string(r->disposition));
+      out += fmt::format("  {} ({})\n", where(*r), to_string(r->disposition));
     }
   };
   list("only in A", result.only_a);

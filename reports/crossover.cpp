@@ -154,7 +154,7 @@ std::vector<std::string> launch_latency_sentences(const GpuInventory& gpu) {
 }
 
 std::string crossover_title(const Crossover& c) {
-  return fmt::format("{} ({}), {}", display_name(c.workload, c.precision), to_string(c.precision),
+  return fmt::format("{}, {}", workload_title(c.workload, c.precision),
                      gpu_timing_text(c.gpu_timing));
 }
 

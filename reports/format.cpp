@@ -75,9 +75,11 @@ std::vector<Group> groups_of(const ResultsDocument& doc) {
   return groups;
 }
 
-std::string group_title(const Group& g) {
-  return fmt::format("{} ({})", display_name(g.workload, g.precision), to_string(g.precision));
+std::string workload_title(WorkloadId workload, Precision precision) {
+  return fmt::format("{} ({})", display_name(workload, precision), to_string(precision));
 }
+
+std::string group_title(const Group& g) { return workload_title(g.workload, g.precision); }
 
 std::vector<Problem> problems_of(const Group& g) {
   std::vector<Problem> problems;
@@ -117,7 +119,7 @@ std::string implementation_label(const MeasurementRecord& r) {
 }
 
 std::string where(const MeasurementRecord& r) {
-  return fmt::format("{} {} on {}, {}", display_name(r.workload, r.precision),
+  return fmt::format("{} {} on {}, {}", workload_title(r.workload, r.precision),
                      implementation_label(r), r.device, r.problem.label());
 }
 

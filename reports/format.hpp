@@ -56,7 +56,9 @@ struct Group {
 
 std::vector<Group> groups_of(const ResultsDocument& doc);
 
-// "SGEMM (fp32)", "sum (fp64)".
+// "SGEMM (fp32)", "peak (fp64)": a workload's display name with its precision, so that no two
+// precisions of one workload read alike.
+std::string workload_title(WorkloadId workload, Precision precision);
 std::string group_title(const Group& g);
 
 // The problems of a group, in its order, each once.

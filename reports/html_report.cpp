@@ -432,10 +432,11 @@ std::string peak_section(const std::vector<Group>& groups) {
   for (const auto& g : groups) {
     for (const auto* r : g.records) {
       if (!median_s(*r) || !r->percent_of_peak || *r->percent_of_peak <= 0) continue;
-      chart.bars.push_back({fmt::format("{} {} · {} · {}", display_name(r->workload, r->precision),
-                                        r->implementation, r->device, r->problem.label()),
-                            *r->percent_of_peak, percent(r->percent_of_peak),
-                            on_gpu(*r) ? BarKind::gpu : BarKind::cpu});
+      chart.bars.push_back(
+          {fmt::format("{} {} · {} · {}", workload_title(r->workload, r->precision),
+                       r->implementation, r->device, r->problem.label()),
+           *r->percent_of_peak, percent(r->percent_of_peak),
+           on_gpu(*r) ? BarKind::gpu : BarKind::cpu});
     }
   }
   if (chart.bars.empty()) return "";

@@ -297,7 +297,7 @@ std::string machine_description(const Environment& env, const Labels& l) {
 }
 
 std::string source_text(const MeasurementRecord& r) {
-  return fmt::format("{} {} · {} · {}", display_name(r.workload, r.precision), r.implementation,
+  return fmt::format("{} {} · {} · {}", workload_title(r.workload, r.precision), r.implementation,
                      r.device, r.problem.label());
 }
 
@@ -385,8 +385,7 @@ std::string crossover_section(const ResultsDocument& doc, const Labels& l) {
   std::string lines;
   for (const Crossover* headline : headline_crossovers(all)) {
     const Crossover& c = *headline;
-    const std::string workload =
-        fmt::format("{} ({})", display_name(c.workload, c.precision), to_string(c.precision));
+    const std::string workload = workload_title(c.workload, c.precision);
     const std::string timing = sheet_timing_text(c.gpu_timing, l);
     if (!c.finding.size) {
       lines += fmt::format("<li>{}</li>\n",
@@ -438,7 +437,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
         fmt::format("{} {}", display_name(r.workload, r.precision), r.problem.label());
     if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
     for (const auto& note : r.notes) {
-      const std::string n = fmt::format("{} {} ({}): {}", display_name(r.workload, r.precision),
+      const std::string n = fmt::format("{} {} ({}): {}", workload_title(r.workload, r.precision),
                                         r.implementation, r.device, note);
       if (std::find(notes.begin(), notes.end(), n) == notes.end()) notes.push_back(n);
     }

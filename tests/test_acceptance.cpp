@@ -550,7 +550,7 @@ TEST(AcceptanceJudge, ThrottlingWarnsAndGpuCountFails) {
   EXPECT_DOUBLE_EQ(*verdict_of(r, "gpu.count").measured, 7);
   const auto& throttled = verdict_of(r, "run.throttled");
   EXPECT_EQ(throttled.verdict, Verdict::warn);
-  EXPECT_NE(throttled.reason.find("SGEMM cublas on gpu0, 8192x8192x8192"), std::string::npos)
+  EXPECT_NE(throttled.reason.find("SGEMM (fp32) cublas on gpu0, 8192x8192x8192"), std::string::npos)
       << throttled.reason;
 
   // A spec row on a built-in metric replaces it: here throttling fails.
@@ -578,9 +578,9 @@ TEST(AcceptanceJudge, ThrottlingIsNotMeasuredWhereNoTelemetryWasRead) {
   EXPECT_EQ(throttled.verdict, Verdict::warn);
   EXPECT_FALSE(throttled.measured.has_value());
   EXPECT_EQ(throttled.reason,
-            "not measured: no GPU telemetry with clock event reasons was read for SGEMM cublas on "
-            "gpu0, 1024x1024x1024 "
-            "(and 2 more); none: cannot load libnvidia-ml.so.1; nvidia-smi: cannot start");
+            "not measured: no GPU telemetry with clock event reasons was read for SGEMM (fp32) "
+            "cublas on gpu0, 1024x1024x1024 (and 2 more); none: cannot load libnvidia-ml.so.1; "
+            "nvidia-smi: cannot start");
 
   // Throttling seen elsewhere is counted, as a lower bound.
   doc.measurements[1].telemetry_before = {GpuTelemetry{.device = "gpu0", .source = "nvml"}};

@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -286,8 +287,7 @@ TEST(HtmlReport, EveryMeasurementIsInItsTable) {
   const auto tables = group_tables(page);
   for (const auto& r : doc.measurements) {
     SCOPED_TRACE(where(r));
-    const std::string title =
-        fmt::format("{} ({})", display_name(r.workload, r.precision), to_string(r.precision));
+    const std::string title = workload_title(r.workload, r.precision);
     ASSERT_TRUE(tables.contains(title));
     const auto rows = table_rows(*tables.at(title));
     const auto matches = std::count_if(rows.begin(), rows.end(), [&](const auto& row) {
@@ -316,7 +316,7 @@ TEST(HtmlReport, ChartsShowEveryPassedThroughputAndPeak) {
     EXPECT_NE(std::find(titles.begin(), titles.end(), bar), titles.end()) << bar;
     if (r.percent_of_peak) {
       const std::string peak =
-          fmt::format("{} {}: {}", display_name(r.workload, r.precision),
+          fmt::format("{} {}: {}", workload_title(r.workload, r.precision),
                       bar.substr(0, bar.find(':')), percent(r.percent_of_peak));
       EXPECT_NE(std::find(titles.begin(), titles.end(), peak), titles.end()) << peak;
     }
@@ -328,6 +328,33 @@ TEST(HtmlReport, ChartsShowEveryPassedThroughputAndPeak) {
     return s->all_text().find("GFLOP/s (log scale)") != std::string::npos &&
            s->attributes.at("aria-label") == "Throughput of SGEMM (fp32)";
   }));
+}
+
+// The peak workload has no display name per precision: its FP32 and FP64 bars, on one device at
+// one size, must still read apart.
+TEST(HtmlReport, NoTwoBarsOfAChartReadAlike) {
+  ResultsDocument doc = base_document();
+  MeasurementRecord peak = doc.measurements.at(0);  // SGEMM omp on cpu, with a % of peak
+  ASSERT_TRUE(peak.percent_of_peak);
+  peak.workload = WorkloadId::peak;
+  doc.measurements.push_back(peak);
+  peak.precision = Precision::fp64;
+  *peak.percent_of_peak *= 2;
+  doc.measurements.push_back(peak);
+  const Element page = parse_html(HtmlPrinter().print(doc));
+  int charts = 0;
+  for (const auto* svg : page.find_all("svg")) {
+    SCOPED_TRACE(svg->attributes.at("aria-label"));
+    std::set<std::string> labels;
+    for (const auto* title : svg->find_all("title")) {
+      const std::string t = title->all_text();
+      EXPECT_TRUE(labels.insert(t.substr(0, t.rfind(':'))).second) << t;
+    }
+    ++charts;
+  }
+  EXPECT_GE(charts, 5);
+  const std::string html = HtmlPrinter().print(doc);
+  EXPECT_NE(html.find("<title>peak (fp64) omp · cpu · "), std::string::npos);
 }
 
 TEST(HtmlReport, GpuVsCpuSpeedups) {
@@ -646,7 +673,7 @@ TEST(Compare, MatchesAndSummarises) {
   const ResultsDocument a = base_document(), b = changed_document();
   const CompareResult r = compare_results(a, b);
   ASSERT_EQ(r.only_a.size(), 1u);
-  EXPECT_EQ(where(*r.only_a[0]), "sum omp on cpu, 4194304");
+  EXPECT_EQ(where(*r.only_a[0]), "sum (fp32) omp on cpu, 4194304");
   ASSERT_EQ(r.only_b.size(), 1u);
   EXPECT_EQ(r.only_b[0]->problem, Problem::vector(1 << 24));
   ASSERT_EQ(r.matched.size(), a.measurements.size() - 1);
@@ -664,7 +691,7 @@ TEST(Compare, MatchesAndSummarises) {
   EXPECT_TRUE(regressions(r, 90).empty());
   const std::string text = compare_text(r);
   EXPECT_NE(text.find("+80.0%"), std::string::npos);
-  EXPECT_NE(text.find("only in A:\n  sum omp on cpu, 4194304, fp32 (passed)"), std::string::npos);
+  EXPECT_NE(text.find("only in A:\n  sum (fp32) omp on cpu, 4194304 (passed)"), std::string::npos);
   EXPECT_NE(text.find("0 faster, 1 slower, 10 same, 5 inconclusive"), std::string::npos) << text;
   // The failed measurement broke; the missing one is lost only when B must have it.
   EXPECT_EQ(r.matched[5].broken, "failed: out of memory");
@@ -672,7 +699,7 @@ TEST(Compare, MatchesAndSummarises) {
   EXPECT_EQ(lost_measurements(r, false).size(), 1u);
   // Backwards, B fixed what A broke, and A's extra dot is not in B.
   EXPECT_EQ(lost_measurements(compare_results(b, a), true),
-            std::vector<std::string>{"dot omp on cpu, 16777216, fp64: not in B"});
+            std::vector<std::string>{"dot (fp64) omp on cpu, 16777216: not in B"});
 }
 
 // A contended measurement's time is partly a co-tenant's: never a verdict.
@@ -903,7 +930,7 @@ TEST(Commands, CompareExitStatus) {
   const auto strict =
       testing::run_flopbench({"compare", a, b, "--fail-on-regression", "10"}, dir.path() / "2");
   EXPECT_EQ(strict.status, 1);
-  EXPECT_NE(strict.err.find("SGEMM omp on cpu, 256x256x256, fp32: median time +80.0%"),
+  EXPECT_NE(strict.err.find("SGEMM (fp32) omp on cpu, 256x256x256: median time +80.0%"),
             std::string::npos)
       << strict.err;
   // Beyond the slowdown, B broke one measurement and lacks another: both fail the gate.
@@ -914,8 +941,10 @@ TEST(Commands, CompareExitStatus) {
   EXPECT_NE(broken.err.find("2 measurement(s) that passed in A did not pass in B or are not in B"),
             std::string::npos)
       << broken.err;
-  EXPECT_NE(broken.err.find("fp64: failed: out of memory in B"), std::string::npos) << broken.err;
-  EXPECT_NE(broken.err.find("sum omp on cpu, 4194304, fp32: not in B"), std::string::npos)
+  EXPECT_NE(broken.err.find("DGEMM (fp64) omp on cpu, 256x256x256: failed: out of memory in B"),
+            std::string::npos)
+      << broken.err;
+  EXPECT_NE(broken.err.find("sum (fp32) omp on cpu, 4194304: not in B"), std::string::npos)
       << broken.err;
   const auto less = testing::run_flopbench(
       {"compare", a, b, "--fail-on-regression", "90", "--allow-missing"}, dir.path() / "5");
