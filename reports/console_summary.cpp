@@ -14,12 +14,12 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
   t.columns = {{"workload"},     {"precision"},        {"implementation"}, {"device"}, {"problem"},
                {"median", true}, {"throughput", true}, {"% peak", true},   {"result"}};
   std::map<Disposition, int> counts;
-  int without_device = 0;
+  std::map<std::string, int> without_device;  // by the reason each was not run
   for (const auto& r : doc.measurements) {
     ++counts[r.disposition];
-    // GPU work on a machine without a GPU: one line below says why, not one row each.
+    // GPU work on a machine without a GPU: a line below per reason, not one row each.
     if (r.device.no_gpu()) {
-      ++without_device;
+      ++without_device[r.reason];
       continue;
     }
     const bool ok = median_s(r).has_value();
@@ -32,11 +32,12 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
   for (const auto& [disposition, count] : counts) {
     tally.push_back(fmt::format("{} {}", count, to_string(disposition)));
   }
-  std::string out = t.plain() + fmt::format("{} measurements: {}\n", doc.measurements.size(),
-                                            list_or(tally, "none"));
-  if (without_device > 0) {
-    out += fmt::format("{} GPU measurements not run: no CUDA device: {}\n", without_device,
-                       doc.environment.gpu.no_device_reason);
+  const auto measurements = [](std::size_t n) { return n == 1 ? "measurement" : "measurements"; };
+  const std::size_t n = doc.measurements.size();
+  std::string out =
+      t.plain() + fmt::format("{} {}: {}\n", n, measurements(n), list_or(tally, "none"));
+  for (const auto& [reason, count] : without_device) {
+    out += fmt::format("{} GPU {} not run: {}\n", count, measurements(count), reason);
   }
   if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
     out += "incomplete: " + note + "\n";

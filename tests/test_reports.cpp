@@ -1025,6 +1025,29 @@ TEST(ReportsConsole, OneLinePerMeasurement) {
       << text;
 }
 
+// GPU work not run for want of a GPU: a line per reason, each the reason its records carry.
+TEST(ReportsConsole, GpuWorkNotRunIsCountedByItsOwnReason) {
+  ResultsDocument doc = test_document();
+  doc.measurements.resize(2);
+  MeasurementRecord gpu_work = doc.measurements.front();
+  gpu_work.device = DeviceRef::gpu({});
+  gpu_work.disposition = Disposition::unsupported;
+  gpu_work.reason = "no CUDA device: no NVIDIA driver is installed or loaded";
+  doc.measurements.push_back(gpu_work);
+  doc.measurements.push_back(gpu_work);
+  gpu_work.reason = "cublas has no fp16";
+  doc.measurements.push_back(gpu_work);
+  const std::string text = ConsoleSummaryPrinter().print(doc);
+  EXPECT_NE(text.find("\n2 GPU measurements not run: no CUDA device: no NVIDIA driver is "
+                      "installed or loaded\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n1 GPU measurement not run: cublas has no fp16\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n5 measurements: "), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2 + 2 + 2);  // header, rows, tally, reasons
+}
+
 // ---- writing files --------------------------------------------------------------------------
 
 TEST(ReportsFiles, RegenerationIsByteIdentical) {
