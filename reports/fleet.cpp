@@ -19,6 +19,21 @@ namespace flopbench {
 namespace fs = std::filesystem;
 namespace {
 
+// Whether two names are one host: the same, or a short name and a fully qualified name that
+// starts with it. Addresses (10.0.0.1) are only ever the same.
+bool same_host(std::string_view a, std::string_view b) {
+  if (a.find('.') != std::string_view::npos) std::swap(a, b);
+  if (a.find('.') != std::string_view::npos) return a == b;  // both qualified
+  return b.substr(0, b.find('.')) == a;
+}
+
+// Whether a name of --expect-hosts is this node: its host name, or the launcher's name for the
+// node, which is what `scontrol show hostnames` lists and need not be the host name.
+bool is_expected_host(const FleetNode& n, const std::string& expected) {
+  if (n.host.empty()) return false;
+  return same_host(n.host, expected) || (n.results && n.results->run.launch.node_name == expected);
+}
+
 std::optional<int> rank_of(const FleetNode& n) {
   return n.results ? n.results->run.launch.rank : std::nullopt;
 }
@@ -155,8 +170,9 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     }
   }
   for (const auto& host : expected_hosts) {
-    const bool reported = std::any_of(fleet.nodes.begin(), fleet.nodes.end(),
-                                      [&](const FleetNode& n) { return n.host == host; });
+    const bool reported =
+        std::any_of(fleet.nodes.begin(), fleet.nodes.end(),
+                    [&](const FleetNode& n) { return is_expected_host(n, host); });
     if (!reported) {
       fleet.nodes.push_back({"", host, std::nullopt, "expected, but reported nothing"});
     }

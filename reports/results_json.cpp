@@ -285,6 +285,7 @@ void fields(S& s, Of<Launch>) {
   s("local_rank", &R::local_rank);
   s("node", &R::node);
   s("tasks", &R::tasks);
+  s.added_later("node_name", &R::node_name);
 }
 
 template <class S>

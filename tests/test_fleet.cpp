@@ -54,6 +54,10 @@ TEST(Launcher, ReadsEachLaunchersVariables) {
   EXPECT_EQ(slurm.node, 2);
   EXPECT_EQ(slurm.tasks, 8);
   EXPECT_EQ(slurm.job, "4242");
+  EXPECT_EQ(slurm.node_name, "");
+  EXPECT_EQ(
+      detect_launch(env_of({{"SLURM_PROCID", "0"}, {"SLURMD_NODENAME", "gpu-st-7"}})).node_name,
+      "gpu-st-7");
 
   // mpirun inside a Slurm allocation: Open MPI's rank, Slurm's job.
   const Launch ompi = detect_launch(env_of({{"OMPI_COMM_WORLD_RANK", "3"},
@@ -61,8 +65,10 @@ TEST(Launcher, ReadsEachLaunchersVariables) {
                                             {"OMPI_COMM_WORLD_SIZE", "4"},
                                             {"OMPI_MCA_ess_base_jobid", "99"},
                                             {"SLURM_PROCID", "0"},
+                                            {"SLURMD_NODENAME", "batch-node"},
                                             {"SLURM_JOB_ID", "4242"}}));
   EXPECT_EQ(ompi.launcher, "openmpi");
+  EXPECT_EQ(ompi.node_name, "");  // the batch step's node, not necessarily this rank's
   EXPECT_EQ(ompi.rank, 3);
   EXPECT_EQ(ompi.local_rank, 0);
   EXPECT_EQ(ompi.tasks, 4);
@@ -337,6 +343,26 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   ASSERT_EQ(a.notes.size(), 1u);
   EXPECT_NE(a.notes[0].find("mixed flopbench versions"), std::string::npos);
   EXPECT_NE(a.notes[0].find("0.2.0 (commit abc): node-c rank 0"), std::string::npos) << a.notes[0];
+}
+
+// --expect-hosts names what the launcher lists (`scontrol show hostnames`): short names, or
+// Slurm node names that are not the host names.
+TEST(FleetMerge, AnExpectedHostIsFoundByItsShortOrItsSlurmName) {
+  TempDir tmp;
+  ResultsDocument slurm_named = node("ip-10-0-0-3", 0, 100);
+  slurm_named.run.launch = {.launcher = "slurm", .job = "7", .rank = 0, .node_name = "gpu-st-7"};
+  const std::vector<fs::path> inputs = {
+      write_node(tmp.path(), node("node-a.cluster.example", std::nullopt, 100), "a"),
+      write_node(tmp.path(), node("node-b", std::nullopt, 100), "b"),
+      write_node(tmp.path(), slurm_named, "c"),
+      write_node(tmp.path(), node("node-d.east.example", std::nullopt, 100), "d"),
+  };
+  const FleetRecord fleet = merge_results(
+      inputs, std::nullopt,
+      {"node-a", "node-b.cluster.example", "gpu-st-7", "node-d.west.example", "10.0.0.3"}, 10, "T");
+  // Two qualified names that differ are two hosts, and an address is not a host name's prefix.
+  EXPECT_EQ(analyse_fleet(fleet).missing_hosts,
+            (std::vector<std::string>{"10.0.0.3", "node-d.west.example"}));
 }
 
 TEST(FleetMerge, MixedSchemaVersionsAreReported) {

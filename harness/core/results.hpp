@@ -279,6 +279,9 @@ struct Launch {
   std::optional<int> local_rank;  // its rank among the tasks on this node
   std::optional<int> node;        // the node's index in the job (Slurm)
   std::optional<int> tasks;       // how many tasks the job has
+  // The launcher's name for the node (Slurm's SLURMD_NODENAME, which `scontrol show hostnames`
+  // lists): it need not be the host name. "" when the launcher gives none.
+  std::string node_name;
 };
 
 struct RunInfo {

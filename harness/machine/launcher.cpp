@@ -63,6 +63,9 @@ Launch detect_launch(const EnvLookup& env) {
     launch.tasks = number_of(env, l.tasks);
     // mpirun in a Slurm allocation: the job is Slurm's.
     launch.job = value_of(env, "SLURM_JOB_ID").value_or(value_of(env, l.job).value_or(""));
+    // Only a task srun started has its own node's: mpirun's ranks may inherit the batch node's.
+    if (launch.launcher == "slurm")
+      launch.node_name = value_of(env, "SLURMD_NODENAME").value_or("");
     return launch;
   }
   return {};
