@@ -411,23 +411,28 @@ namespace {
 // Every implementation with every precision it has; one that cannot run here says why, for
 // each precision where the reasons differ.
 int list_command() {
+  const auto precisions_of = [](const Implementation& impl) {
+    std::vector<std::string_view> precisions;
+    for (const auto p : impl.spec.precisions) precisions.push_back(to_string(p));
+    return fmt::format("{}", fmt::join(precisions, ","));
+  };
+  std::size_t width = 0;  // of the precision column, so that the descriptions line up
+  for (const auto& impl : registry().all()) width = std::max(width, precisions_of(impl).size());
   for (const auto& impl : registry().all()) {
-    std::vector<std::string> precisions;
     std::map<std::string, std::vector<std::string_view>> unsupported;  // reason -> precisions
     for (const auto p : impl.spec.precisions) {
-      precisions.emplace_back(to_string(p));
       if (std::string why = impl.unavailable_reason(p); !why.empty())
         unsupported[std::move(why)].push_back(to_string(p));
     }
     std::string notes;
     for (const auto& [why, at] : unsupported) {
-      notes += at.size() == precisions.size()
+      notes += at.size() == impl.spec.precisions.size()
                    ? fmt::format(" [unsupported: {}]", why)
                    : fmt::format(" [{} unsupported: {}]", fmt::join(at, ","), why);
     }
-    fmt::print("{:<8} {:<12} {:<4} {:<10} {}{}\n", impl.workload, impl.name(),
-               to_string(impl.spec.device), fmt::format("{}", fmt::join(precisions, ",")),
-               impl.spec.description, notes);
+    fmt::print("{:<8} {:<12} {:<4} {:<{}} {}{}\n", impl.workload, impl.name(),
+               to_string(impl.spec.device), precisions_of(impl), width, impl.spec.description,
+               notes);
   }
   return kExitOk;
 }
@@ -441,14 +446,14 @@ int info_command() {
 
 int report_command(const std::string& results_file, const std::string& out) {
   const ResultsDocument doc = read_results_file(results_file);
-  const fs::path source_dir = fs::path(results_file).parent_path();
-  const fs::path dir =
-      out.empty() ? (source_dir.empty() ? fs::path(".") : source_dir) : fs::path(out);
+  const fs::path source_dir =
+      fs::path(results_file).has_parent_path() ? fs::path(results_file).parent_path() : ".";
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-  const bool copy_results = fs::weakly_canonical(dir, ec) !=
-                            fs::weakly_canonical(source_dir.empty() ? "." : source_dir, ec);
+  const bool copy_results =
+      !out.empty() && fs::weakly_canonical(out, ec) != fs::weakly_canonical(source_dir, ec);
+  // Elsewhere the outputs, results.json among them, go to a new or empty directory only, as a
+  // run's do: another run's results there are never overwritten.
+  const fs::path dir = copy_results ? prepare_output_dir(out, doc.environment.host) : source_dir;
   write_outputs(doc, dir, copy_results);
   fmt::print("{}", ConsoleSummaryPrinter().print(doc));
   print_written_files(dir, copy_results);
@@ -463,9 +468,9 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
       ->check(CLI::Range(1, kMaxThreads));
   cmd->add_option("--gpus", opt.gpus,
-                  "GPUs to measure: all, comma-separated indices (0,2), or local-rank (the GPU "
-                  "of this launcher task's local rank); gemm and peak also run on all of them at "
-                  "once when there are two or more")
+                  fmt::format("{}; gemm and peak also run on all of them at once when there are "
+                              "two or more",
+                              kGpusHelp))
       ->capture_default_str();
   // Checked as text: a conversion would wrap -1 and clamp what is beyond 2^64 - 1.
   cmd->add_option("--seed", opt.seed, "seed of the generated inputs (0 to 2^64 - 1)")
@@ -478,9 +483,7 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
             return fmt::format("{} is not a whole number from 0 to 2^64 - 1", text);
           },
           "0 to 2^64 - 1");
-  cmd->add_option("--out", opt.out,
-                  "results directory; must not exist or be empty (default results/<host>-<time>); "
-                  "{host}, {rank}, {job} and {time} are replaced (docs/fleet.md)");
+  cmd->add_option("--out", opt.out, std::string(kOutHelp));
   cmd->add_flag("--wait-quiet{60}", opt.wait_quiet_s,
                 "--wait-quiet[=SECONDS]: first wait, up to SECONDS (60), until other processes "
                 "and steal take less than a quarter of a CPU, then measure")
@@ -539,7 +542,9 @@ Command add_report_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("report", "regenerate the outputs of a run from its results.json");
   cmd->add_option("results", opt->results_file, "a results.json written by 'flopbench run'")
       ->required();
-  cmd->add_option("--out", opt->out, "directory for the outputs (default: beside results.json)");
+  cmd->add_option("--out", opt->out,
+                  "directory for the outputs, with a copy of results.json: a new or empty one, "
+                  "or results.json's own (default: beside results.json)");
   return {cmd, [opt](const std::vector<std::string>&) {
             return report_command(opt->results_file, opt->out);
           }};
@@ -610,7 +615,10 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "flopbench: error: {} (see 'flopbench --help')\n", e.what());
+    // The command's own help lists its options; the top-level help lists only the commands.
+    const bool command = argc > 1 && argv[1][0] != '-';
+    fmt::print(stderr, "flopbench: error: {} (see 'flopbench {}--help')\n", e.what(),
+               command ? std::string(argv[1]) + " " : "");
     return kExitBadInput;
   }
 

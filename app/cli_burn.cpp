@@ -267,8 +267,7 @@ Command add_burn_command(CLI::App& app) {
                   "how long to burn each precision: seconds, or with s, m or h (10m)")
       ->required();
   cmd->add_flag("--cpu", opt->cpu, "burn the CPU too (it is burned anyway where there is no GPU)");
-  cmd->add_option("--gpus", opt->gpus, "\"all\" or comma-separated GPU indices")
-      ->capture_default_str();
+  cmd->add_option("--gpus", opt->gpus, std::string(kGpusHelp))->capture_default_str();
   cmd->add_option("--precision", opt->precision,
                   "fp32, fp64, tf32, bf16, fp16, fp8_e4m3, int8, or several comma-separated (one "
                   "after the other)")
@@ -285,9 +284,7 @@ Command add_burn_command(CLI::App& app) {
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "seed of the inputs")->capture_default_str();
-  cmd->add_option("--out", opt->out,
-                  "results directory; must not exist or be empty (default results/<host>-<time>); "
-                  "{host}, {rank}, {job} and {time} are replaced (docs/fleet.md)");
+  cmd->add_option("--out", opt->out, std::string(kOutHelp));
   return {cmd, [opt](const std::vector<std::string>& command_line) {
             return burn_command(*opt, command_line);
           }};

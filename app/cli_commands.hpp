@@ -38,6 +38,14 @@ Command add_merge_command(CLI::App& app);
 Command add_burn_command(CLI::App& app);
 Command add_memtest_command(CLI::App& app);
 
+// The help of the options that run, burn and memtest share.
+inline constexpr std::string_view kGpusHelp =
+    "GPUs: all, comma-separated indices (0,2), or local-rank (the GPU of this launcher task's "
+    "local rank)";
+inline constexpr std::string_view kOutHelp =
+    "results directory; must not exist or be empty (default results/<host>-<time>); {host}, "
+    "{rank}, {job} and {time} are replaced (docs/fleet.md)";
+
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 
 // The most CPU threads a run uses (--threads, OMP_NUM_THREADS): beyond any machine's hardware

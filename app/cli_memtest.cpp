@@ -244,8 +244,7 @@ Command add_memtest_command(CLI::App& app) {
       "memtest",
       "GPU memory test: walking ones, a seeded random pattern and each word's address, "
       "written and verified on the device");
-  cmd->add_option("--gpus", opt->gpus, "\"all\" or comma-separated GPU indices")
-      ->capture_default_str();
+  cmd->add_option("--gpus", opt->gpus, std::string(kGpusHelp))->capture_default_str();
   auto* size = cmd->add_option("--size-gib", opt->size_gib, "GiB to test on each GPU");
   cmd->add_option("--fraction", opt->fraction, "the fraction of free memory to test")
       ->check(CLI::Range(0.01, 0.99))
@@ -255,8 +254,7 @@ Command add_memtest_command(CLI::App& app) {
                   "time box per GPU: seconds, or with s, m or h; no new step starts after it")
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "seed of the random pattern")->capture_default_str();
-  cmd->add_option("--out", opt->out,
-                  "results directory; must not exist or be empty (default results/<host>-<time>)");
+  cmd->add_option("--out", opt->out, std::string(kOutHelp));
   return {cmd, [opt](const std::vector<std::string>& command_line) {
             return memtest_command(*opt, command_line);
           }};

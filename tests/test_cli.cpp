@@ -168,6 +168,16 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
   const std::string md_before = read_text(out / "report.md");
   ASSERT_EQ(flopbench({"report", (out / "results.json").string()}).status, 0);
   EXPECT_EQ(read_text(out / "report.md"), md_before);
+  // In place with --out naming the run's own directory too; but another run's directory is
+  // never written over.
+  ASSERT_EQ(flopbench({"report", (out / "results.json").string(), "--out", out.string()}).status,
+            0);
+  EXPECT_EQ(read_text(out / "report.md"), md_before);
+  const std::string again_results = read_text(again / "results.json");
+  const fs::path golden = fs::path(FLOPBENCH_TEST_DATA_DIR) / "golden" / "reports" / "results.json";
+  expect_one_line_error(flopbench({"report", golden.string(), "--out", again.string()}),
+                        "exists and is not an empty directory", kExitBadInput);
+  EXPECT_EQ(read_text(again / "results.json"), again_results);
 }
 
 TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
@@ -672,6 +682,9 @@ TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
                         "unknown profile 'fast'");
   expect_one_line_error(flopbench({"run", "--threads", "0", "--out", o}), "--threads");
   expect_one_line_error(flopbench({"run", "--bogus"}), "--bogus");
+  // The help that lists the command's options.
+  expect_one_line_error(flopbench({"burn", "--bogus"}), "(see 'flopbench burn --help')");
+  expect_one_line_error(flopbench({"--bogus"}), "(see 'flopbench --help')");
   expect_one_line_error(flopbench({"frobnicate"}), "frobnicate");
   EXPECT_FALSE(fs::exists(out));
 }
