@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what flopbench needs to build and test, from the distribution's packages
-# (Debian 12 / Ubuntu 22.04 or newer), and only what is missing. Nothing is downloaded at build
-# time. The CUDA toolkit is not installed here: with nvcc on PATH the GPU side builds too.
+# Installs what flopbench needs to build and test, from the distribution's packages (tested on
+# Debian 12), and only what is missing. Nothing is downloaded at build time. The CUDA toolkit is
+# not installed here: with nvcc on PATH the GPU side builds too.
 set -euo pipefail
 
 #
@@ -46,6 +46,22 @@ if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
   sudo=(sudo)
 fi
+# The fleet test starts its own one-node Slurm cluster (without munge). The daemons Debian enables
+# when it installs them would run at every boot, on a Slurm node beside the site's own: those
+# this run installs are disabled and stopped again.
+daemons=()
+for d in slurmctld slurmd munge; do
+  dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed' || daemons+=("$d")
+done
 echo "install-deps: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+installed=()
+for d in "${daemons[@]}"; do
+  dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed' && installed+=("$d")
+done
+if [ ${#installed[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
+  echo "install-deps: disabling the services the tests do not use: ${installed[*]}"
+  "${sudo[@]}" systemctl disable --now "${installed[@]}" ||
+    echo "install-deps: warning: could not disable ${installed[*]}; they may start at boot" >&2
+fi
