@@ -49,8 +49,9 @@
 # (under 8 minutes, though its boxes add up to 485 s), the burn + 90 s for the stress part, their
 # sum for --part all, each times --time-scale; --deadline S sets it in seconds instead. Each box
 # is cut to what is left of the deadline less 5 s (a box that runs out has 3 s between TERM and
-# KILL), and a step with under 5 s left is not started: "timed out", with the reason. The short
-# commands outside the steps (flopbench list, nvidia-smi, ldd, the JSON helpers) have 30 s each.
+# KILL), and a step with under 10 s to the deadline is not started: "timed out", with the
+# reason. The short commands outside the steps (flopbench list, nvidia-smi, ldd, the JSON
+# helpers) have 30 s each.
 # Steps run with CUDA_MODULE_LOADING=LAZY unless it is set. The executables' LD_LIBRARY_PATH is
 # the bundle's lib/, the CUDA toolkit's lib64/ and targets/x86_64-linux/lib/ (of CUDA_HOME, else
 # /usr/local/cuda, and of CUDA_PATH), the Python environment's cuBLAS when flopbench cannot load
@@ -88,6 +89,8 @@ kill_after=3
 margin=$((kill_after + 2))
 min_box=5
 quick_box=30
+# The host memory the validate part's runs are sure to find free (the bundle step).
+host_memory_gib=16
 
 usage() {
   echo "usage: $0 --bundle TARBALL|DIR --tests DIR [--out DIR] [--allow-missing]" \
@@ -478,9 +481,19 @@ cuobjdump=$(find_tool cuobjdump)
   echo "compute-sanitizer: ${sanitizer:-not found}"
   echo "cuobjdump: ${cuobjdump:-not found}"
   echo "deadline: ${deadline}s from the start"
-  # A 1 GiB vector's run needs several GiB of host memory: a machine whose memory grows as it
-  # is used may start with little.
+  # The runs at the cross-check's sizes need several GiB of host memory, and flopbench refuses
+  # a size beyond what MemAvailable says is free. A VM whose memory grows as it is used (a
+  # balloon, virtio-mem) starts with little: touching the memory once lets it grow.
   grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
+  available_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo || true)
+  if [ -z "$python_missing" ] && [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ]; then
+    echo "MemAvailable is under ${host_memory_gib} GiB: touching ${host_memory_gib} GiB once"
+    boxed "$python" -c 'import sys
+n = int(sys.argv[1]) << 30
+b = bytearray(n)
+b[::4096] = b"\1" * len(range(0, n, 4096))' "$host_memory_gib" || echo "(the touch failed)"
+    grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
+  fi
   if command -v nvidia-smi >/dev/null; then
     persistence=$(boxed nvidia-smi --query-gpu=persistence_mode --format=csv,noheader 2>&1 |
       paste -sd , - || true)
@@ -570,7 +583,8 @@ if [ -f "$out/run/results.json" ]; then
     --spec auto --results "$out/run/results.json" --junit "$out/check-junit.xml"
   if [ -n "$check_note" ]; then echo "$check_note" >>"$out/check.log"; fi
   verdict=$(grep -E '^[A-Z]+: [0-9]+ criteri' "$out/check.log" | tail -n 1 || true)
-  verdict="$verdict${check_note:+ ($check_note)}"
+  failing=$(awk '$1 == "FAIL" { print $2 }' "$out/check.log" | paste -sd , - || true)
+  verdict="$verdict${failing:+ (failed: $failing)}${check_note:+ ($check_note)}"
   if [ "$rc" = 1 ] && [ -n "$verdict" ]; then
     record check failed "$took" "$verdict" check.log
   else
@@ -687,7 +701,7 @@ else
       /Function : / { fn = $3; kind = "" }
       /Function : .*gemm_kernelIfLb1E/ { kind = "fp32"; want[arch " " kind] = 4; n[arch " " kind] += 0 }
       /Function : .*gemm_kernelIdLb1E/ { kind = "fp64"; want[arch " " kind] = 8; n[arch " " kind] += 0 }
-      kind != "" && /LDG\.E\.128/ { n[arch " " kind]++ }
+      kind != "" && /LDG(\.[A-Z0-9_]+)*\.128/ { n[arch " " kind]++ }
       END {
         bad = 0; text = ""
         for (k in n) {

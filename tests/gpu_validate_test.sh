@@ -85,7 +85,9 @@ EOF2
   # cuBLASLt's BF16 GEMM beside PyTorch's: held to --lt-tolerance (5 % unless given), not to
   # --tolerance. A made-up cuBLASLt record (the golden cuBLAS SGEMM's, renamed), PyTorch 4 %
   # slower: agrees within 5 % though not within 3 %; 7 % slower: differs.
-  for scale in 1.04 1.07; do
+  # A PyTorch figure of another problem (FP8 through torch._scaled_mm, which reads no C) is
+  # shown, 20 % off, and not judged.
+  for scale in 1.04 1.07 other-1.20; do
     python3 - "$golden" "$tmp/lt.json" "$tmp/lt-pytorch.json" "$scale" <<'EOF2'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -94,13 +96,17 @@ m = next(m for m in doc["measurements"] if m["workload"] == "gemm" and
 m = dict(m, implementation="cublaslt", precision="bf16")
 doc["measurements"] = [m]
 json.dump(doc, open(sys.argv[2], "w"))
-t = m["statistics"]["median_s"] * float(sys.argv[4])
+other = sys.argv[4].startswith("other-")
+t = m["statistics"]["median_s"] * float(sys.argv[4].removeprefix("other-"))
+figure = {"workload": "gemm", "precision": "bf16", "problem": m["problem"],
+          "implementations": ["cublaslt"], "op": "-", "cold": False, "samples_s": [t],
+          "median_s": t}
+if other:
+    figure["other_problem"] = "reads no C"
 json.dump({"torch_version": "test", "cuda_version": "13.0",
            "device": {"index": 0, "name": "test", "l2_bytes": 1},
            "matmul_allow_tf32": False, "float32_matmul_precision": "highest",
-           "figures": [{"workload": "gemm", "precision": "bf16", "problem": m["problem"],
-                        "implementations": ["cublaslt"], "op": "-", "cold": False,
-                        "samples_s": [t], "median_s": t}]},
+           "figures": [figure]},
           open(sys.argv[3], "w"))
 EOF2
     rc=0
@@ -112,10 +118,15 @@ EOF2
         "$tmp/figures.md" || fail "no agreeing cuBLASLt row in $(cat "$tmp/figures.md")"
       grep -q 'gemm cublaslt within 5%): 1 of 1 agree' "$tmp/figures.md" ||
         fail "no cuBLASLt agreement count in $(cat "$tmp/figures.md")"
-    else
+    elif [ "$scale" = 1.07 ]; then
       [ "$rc" = 1 ] || fail "cuBLASLt 7 % from PyTorch exited $rc, not 1: $(cat "$tmp/figures.log")"
       grep -q '| \*\*differs by +7.0%\*\* |' "$tmp/figures.md" ||
         fail "no differing cuBLASLt row in $(cat "$tmp/figures.md")"
+    else
+      [ "$rc" = 0 ] || fail "another problem 20 % off exited $rc, not 0: $(cat "$tmp/figures.log")"
+      grep -q '| 1.200 | not judged: reads no C |' "$tmp/figures.md" &&
+        grep -q '0 of 0 agree' "$tmp/figures.md" ||
+        fail "another problem was judged: $(cat "$tmp/figures.md")"
     fi
   done
   rc=0
@@ -195,6 +206,20 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 assert len(doc["figures"]) == 15 and doc["complete"], doc
 assert doc["errors"] == ["gemm fp8_e4m3 64: RuntimeError: fake torch: _scaled_mm failed"], doc
+EOF3
+  # A PyTorch whose addmm takes no out_dtype (before 2.8): BF16 through torch.matmul, marked as
+  # another problem than ours, and no error.
+  FAKE_TORCH_RAISE=addmm cross_check "$tmp/fake-bf16.json" ||
+    fail "a PyTorch without addmm's out_dtype failed: $(cat "$tmp/pytorch.log")"
+  python3 - "$tmp/fake.json" "$tmp/fake-bf16.json" <<'EOF3' || fail "BF16's problem is misstated"
+import json, sys
+def bf16(path):
+    doc = json.load(open(path))
+    assert doc["errors"] == [] and len(doc["figures"]) == 16, doc
+    return next(f for f in doc["figures"] if f["precision"] == "bf16")
+same, other = bf16(sys.argv[1]), bf16(sys.argv[2])
+assert "addmm" in same["op"] and "other_problem" not in same, same
+assert "matmul" in other["op"] and "reads no C" in other["other_problem"], other
 EOF3
   # figures_fail PYTORCH_JSON TOLERANCE MESSAGE WHAT: the figures of the golden run beside
   # PYTORCH_JSON fail (exit 1) with MESSAGE.

@@ -68,6 +68,11 @@ def matmul(a, b):
     return Tensor(a.dtype)
 
 
+def addmm(c, a, b, out_dtype=None, *, beta=1, alpha=1):
+    _maybe_raise("addmm")
+    return Tensor(out_dtype or c.dtype)
+
+
 def _scaled_mm(a, b, scale_a, scale_b, out_dtype=None):
     _maybe_raise("_scaled_mm")
     return Tensor(out_dtype)
