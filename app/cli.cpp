@@ -448,15 +448,25 @@ int report_command(const std::string& results_file, const std::string& out) {
   const ResultsDocument doc = read_results_file(results_file);
   const fs::path source_dir =
       fs::path(results_file).has_parent_path() ? fs::path(results_file).parent_path() : ".";
-  std::error_code ec;
-  const bool copy_results =
-      !out.empty() && fs::weakly_canonical(out, ec) != fs::weakly_canonical(source_dir, ec);
-  // Elsewhere the outputs, results.json among them, go to a new or empty directory only, as a
-  // run's do: another run's results there are never overwritten.
-  const fs::path dir = copy_results ? prepare_output_dir(out, doc.environment.host) : source_dir;
-  write_outputs(doc, dir, copy_results);
+  const auto resolved = [](const fs::path& p) {
+    std::error_code ec;
+    fs::path r = fs::weakly_canonical(p, ec);
+    if (ec) throw IoError(fmt::format("cannot resolve {}: {}", p.string(), ec.message()));
+    return r;
+  };
+  const bool elsewhere = !out.empty() && resolved(out) != resolved(source_dir);
+  fs::path dir = source_dir;
+  if (elsewhere) {
+    // Elsewhere the outputs, results.json among them, go to a new or empty directory only, as a
+    // run's do, claimed by creating its results.json: another run's are never overwritten.
+    dir = prepare_output_dir(out, doc.environment.host);
+    if (!create_new_file(dir / "results.json", JsonPrinter().print(doc))) {
+      throw output_dir_taken(out);
+    }
+  }
+  write_outputs(doc, dir, false);
   fmt::print("{}", ConsoleSummaryPrinter().print(doc));
-  print_written_files(dir, copy_results);
+  print_written_files(dir, elsewhere);
   return kExitOk;
 }
 
@@ -615,10 +625,14 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // The command's own help lists its options; the top-level help lists only the commands.
-    const bool command = argc > 1 && argv[1][0] != '-';
-    fmt::print(stderr, "flopbench: error: {} (see 'flopbench {}--help')\n", e.what(),
-               command ? std::string(argv[1]) + " " : "");
+    // The command's own help lists its options ('flopbench spec generate --help'); the
+    // top-level help lists only the commands.
+    std::string command;
+    for (const CLI::App* a = &app; !a->get_subcommands().empty();) {
+      a = a->get_subcommands().front();
+      command += a->get_name() + " ";
+    }
+    fmt::print(stderr, "flopbench: error: {} (see 'flopbench {}--help')\n", e.what(), command);
     return kExitBadInput;
   }
 

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -19,19 +22,38 @@ namespace flopbench {
 namespace fs = std::filesystem;
 namespace {
 
+bool is_address(std::string_view name) {
+  const std::string text(name);
+  in6_addr address{};
+  return inet_pton(AF_INET, text.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
+
+// Host names are case-insensitive (RFC 4343).
+bool same_name(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
 // Whether two names are one host: the same, or a short name and a fully qualified name that
 // starts with it. Addresses (10.0.0.1) are only ever the same.
 bool same_host(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return false;
+  if (same_name(a, b)) return true;
+  if (is_address(a) || is_address(b)) return false;
   if (a.find('.') != std::string_view::npos) std::swap(a, b);
-  if (a.find('.') != std::string_view::npos) return a == b;  // both qualified
-  return b.substr(0, b.find('.')) == a;
+  if (a.find('.') != std::string_view::npos) return false;  // both qualified, and different
+  return same_name(b.substr(0, b.find('.')), a);
 }
 
-// Whether a name of --expect-hosts is this node: its host name, or the launcher's name for the
-// node, which is what `scontrol show hostnames` lists and need not be the host name.
+// Whether a name of --expect-hosts is this node, a node with results: its host name, or the
+// launcher's name for the node, which is what `scontrol show hostnames` lists and need not be
+// the host name.
 bool is_expected_host(const FleetNode& n, const std::string& expected) {
-  if (n.host.empty()) return false;
-  return same_host(n.host, expected) || (n.results && n.results->run.launch.node_name == expected);
+  return n.results &&
+         (same_host(n.host, expected) || same_host(n.results->run.launch.node_name, expected));
 }
 
 std::optional<int> rank_of(const FleetNode& n) {

@@ -16,7 +16,8 @@
 #   bundle           unpack the tarball; find cuBLAS (the CUDA installation's, else the Python
 #                    environment's: PyTorch's pip packages or a conda prefix's lib/), the
 #                    sanitizer and cuobjdump; log nvidia-smi and the persistence mode (unchanged);
-#                    touch 16 GiB of host memory once where less is available
+#                    touch 16 GiB of host memory once where less is available and there is a
+#                    GPU (validate part)
 #   info             flopbench info
 #   test NAME        each gpu-labelled test executable
 #   run, check       flopbench run of every GPU implementation at the quick profile's sizes,
@@ -38,7 +39,8 @@
 #   memcheck-*, racecheck-*
 #                    compute-sanitizer on the hand-written kernels at ragged sizes (GEMM; sum,
 #                    dot and stream, racecheck sum and dot)
-#   sass             the hand-written GEMM's 16-byte loads (LDG.E.128) in the binary
+#   sass             the hand-written GEMM's 16-byte loads (LDG.E.128 and its variants) in the
+#                    binary
 #   memtest          flopbench memtest of 20 GiB per GPU (walking ones, random, own address),
 #                    15 s at most: bad words and their offsets
 #   burn             flopbench burn of every GPU at once for 2 minutes (--burn-duration): half
@@ -488,8 +490,11 @@ cuobjdump=$(find_tool cuobjdump)
   # a size beyond what MemAvailable says is free. A VM whose memory grows as it is used (a
   # balloon, virtio-mem) starts with little: touching the memory once lets it grow.
   grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
+  # Only before the validate part's runs, and only where there is a GPU to run them on.
   available_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo || true)
-  if [ -z "$python_missing" ] && [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ]; then
+  gpus_listed=$(boxed nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
+  if [ "$run_validate" = 1 ] && [ "${gpus_listed:-0}" -gt 0 ] && [ -z "$python_missing" ] &&
+    [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ]; then
     echo "MemAvailable is under ${host_memory_gib} GiB: touching ${host_memory_gib} GiB once"
     boxed "$python" -c 'import sys
 n = int(sys.argv[1]) << 30
@@ -697,7 +702,8 @@ else
   timed sass 10 "$out/sass.log" "$cuobjdump" -sass "$flopbench_bin"
   if [ "$rc" = 0 ]; then
     # Per architecture, the kernels for aligned leading dimensions (gemm_kernel<T, true>): each
-    # global load of A and B is one LDG.E.128 (fp32 4 sites, fp64 8, as in the PTX).
+    # global load of A and B is one 16-byte LDG, LDG.E.128 or a variant with more qualifiers
+    # (fp32 4 sites, fp64 8, as in the PTX).
     rc=0
     verdict=$(awk '
       /arch = sm_/ { arch = $3 }
@@ -712,7 +718,7 @@ else
           if (n[k] < want[k]) bad = 1
         }
         if (text == "") { print "no aligned gemm kernel found"; exit 1 }
-        print "LDG.E.128 per aligned gemm kernel: " text
+        print "16-byte LDG per aligned gemm kernel: " text
         exit bad
       }' "$out/sass.log") || rc=$?
     echo "$verdict" >>"$out/sass.log"

@@ -53,15 +53,20 @@ daemons=()
 for d in slurmctld slurmd munge; do
   dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed' || daemons+=("$d")
 done
+disable_new_daemons() { # also after an install that failed part-way
+  local installed=() d
+  for d in ${daemons[@]+"${daemons[@]}"}; do
+    if dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed'; then
+      installed+=("$d")
+    fi
+  done
+  if [ ${#installed[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
+    echo "install-deps: disabling the services the tests do not use: ${installed[*]}"
+    "${sudo[@]}" systemctl disable --now "${installed[@]}" ||
+      echo "install-deps: warning: could not disable ${installed[*]}; they may start at boot" >&2
+  fi
+}
+trap disable_new_daemons EXIT
 echo "install-deps: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-installed=()
-for d in "${daemons[@]}"; do
-  dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed' && installed+=("$d")
-done
-if [ ${#installed[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
-  echo "install-deps: disabling the services the tests do not use: ${installed[*]}"
-  "${sudo[@]}" systemctl disable --now "${installed[@]}" ||
-    echo "install-deps: warning: could not disable ${installed[*]}; they may start at boot" >&2
-fi

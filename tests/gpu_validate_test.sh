@@ -97,7 +97,7 @@ m = dict(m, implementation="cublaslt", precision="bf16")
 doc["measurements"] = [m]
 json.dump(doc, open(sys.argv[2], "w"))
 other = sys.argv[4].startswith("other-")
-t = m["statistics"]["median_s"] * float(sys.argv[4].removeprefix("other-"))
+t = m["statistics"]["median_s"] * float(sys.argv[4][len("other-"):] if other else sys.argv[4])
 figure = {"workload": "gemm", "precision": "bf16", "problem": m["problem"],
           "implementations": ["cublaslt"], "op": "-", "cold": False, "samples_s": [t],
           "median_s": t}
@@ -207,10 +207,10 @@ doc = json.load(open(sys.argv[1]))
 assert len(doc["figures"]) == 15 and doc["complete"], doc
 assert doc["errors"] == ["gemm fp8_e4m3 64: RuntimeError: fake torch: _scaled_mm failed"], doc
 EOF3
-  # A PyTorch whose addmm takes no out_dtype (before 2.8): BF16 through torch.matmul, marked as
-  # another problem than ours, and no error.
-  FAKE_TORCH_RAISE=addmm cross_check "$tmp/fake-bf16.json" ||
-    fail "a PyTorch without addmm's out_dtype failed: $(cat "$tmp/pytorch.log")"
+  # A PyTorch whose addmm refuses an FP32 C beside BF16 operands (2.8, 2.9): BF16 through
+  # torch.matmul, marked as another problem than ours, and no error.
+  FAKE_TORCH_RAISE=addmm_dtype cross_check "$tmp/fake-bf16.json" ||
+    fail "a PyTorch whose addmm refuses FP32 C failed: $(cat "$tmp/pytorch.log")"
   python3 - "$tmp/fake.json" "$tmp/fake-bf16.json" <<'EOF3' || fail "BF16's problem is misstated"
 import json, sys
 def bf16(path):
@@ -221,6 +221,11 @@ same, other = bf16(sys.argv[1]), bf16(sys.argv[2])
 assert "addmm" in same["op"] and "other_problem" not in same, same
 assert "matmul" in other["op"] and "reads no C" in other["other_problem"], other
 EOF3
+  # Any other addmm failure is the section's error, not a quiet fallback.
+  rc=0
+  FAKE_TORCH_RAISE=addmm cross_check "$tmp/fake-addmm.json" || rc=$?
+  [ "$rc" = 1 ] && grep -q '"gemm bf16 64: RuntimeError: fake torch: addmm failed"' \
+    "$tmp/fake-addmm.json" || fail "a failing addmm exited $rc: $(cat "$tmp/fake-addmm.json")"
   # figures_fail PYTORCH_JSON TOLERANCE MESSAGE WHAT: the figures of the golden run beside
   # PYTORCH_JSON fail (exit 1) with MESSAGE.
   figures_fail() {

@@ -168,11 +168,16 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
   const std::string md_before = read_text(out / "report.md");
   ASSERT_EQ(flopbench({"report", (out / "results.json").string()}).status, 0);
   EXPECT_EQ(read_text(out / "report.md"), md_before);
-  // In place with --out naming the run's own directory too; but another run's directory is
-  // never written over.
-  ASSERT_EQ(flopbench({"report", (out / "results.json").string(), "--out", out.string()}).status,
-            0);
-  EXPECT_EQ(read_text(out / "report.md"), md_before);
+  // In place with --out naming the run's own directory too, however it is spelled; but another
+  // run's directory is never written over.
+  fs::create_directory_symlink(out, dir_ / "link-to-run");
+  for (const fs::path& own : {out, out / ".", dir_ / "link-to-run", out / ".." / out.filename()}) {
+    SCOPED_TRACE(own.string());
+    const Outcome same =
+        flopbench({"report", (out / "results.json").string(), "--out", own.string()});
+    ASSERT_EQ(same.status, 0) << same.err;
+    EXPECT_EQ(read_text(out / "report.md"), md_before);
+  }
   const std::string again_results = read_text(again / "results.json");
   const fs::path golden = fs::path(FLOPBENCH_TEST_DATA_DIR) / "golden" / "reports" / "results.json";
   expect_one_line_error(flopbench({"report", golden.string(), "--out", again.string()}),
@@ -684,6 +689,9 @@ TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
   expect_one_line_error(flopbench({"run", "--bogus"}), "--bogus");
   // The help that lists the command's options.
   expect_one_line_error(flopbench({"burn", "--bogus"}), "(see 'flopbench burn --help')");
+  expect_one_line_error(flopbench({"run", "--threads", "x"}), "(see 'flopbench run --help')");
+  expect_one_line_error(flopbench({"spec", "generate", "--bogus"}),
+                        "(see 'flopbench spec generate --help')");
   expect_one_line_error(flopbench({"--bogus"}), "(see 'flopbench --help')");
   expect_one_line_error(flopbench({"frobnicate"}), "frobnicate");
   EXPECT_FALSE(fs::exists(out));

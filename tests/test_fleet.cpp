@@ -356,13 +356,18 @@ TEST(FleetMerge, AnExpectedHostIsFoundByItsShortOrItsSlurmName) {
       write_node(tmp.path(), node("node-b", std::nullopt, 100), "b"),
       write_node(tmp.path(), slurm_named, "c"),
       write_node(tmp.path(), node("node-d.east.example", std::nullopt, 100), "d"),
+      write_node(tmp.path(), node("10.0.0.4", std::nullopt, 100), "e"),
   };
-  const FleetRecord fleet = merge_results(
-      inputs, std::nullopt,
-      {"node-a", "node-b.cluster.example", "gpu-st-7", "node-d.west.example", "10.0.0.3"}, 10, "T");
-  // Two qualified names that differ are two hosts, and an address is not a host name's prefix.
+  const FleetRecord fleet =
+      merge_results(inputs, std::nullopt,
+                    {"NODE-A", "node-b.cluster.example", "gpu-st-7.example", "node-d.west.example",
+                     "10.0.0.3", "10", "node-x", "node-x.example"},
+                    10, "T");
+  // Names are case-insensitive. Two qualified names that differ are two hosts; an address has
+  // no short form; and a host that reported nothing is not found by another of its names.
   EXPECT_EQ(analyse_fleet(fleet).missing_hosts,
-            (std::vector<std::string>{"10.0.0.3", "node-d.west.example"}));
+            (std::vector<std::string>{"10", "10.0.0.3", "node-d.west.example", "node-x",
+                                      "node-x.example"}));
 }
 
 TEST(FleetMerge, MixedSchemaVersionsAreReported) {

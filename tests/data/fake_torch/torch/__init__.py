@@ -1,7 +1,9 @@
 """A stand-in for PyTorch with the API scripts/gpu_validate.py uses, for machines without a GPU
 (tests/gpu_validate_test.sh). Nothing is computed or allocated; every timed run takes 1 ms.
 
-FAKE_TORCH_RAISE=NAME makes the function NAME raise, as a PyTorch without it would.
+FAKE_TORCH_RAISE=NAME makes the function NAME raise, as a PyTorch without it would;
+FAKE_TORCH_RAISE=addmm_dtype makes addmm refuse an FP32 C beside BF16 operands, as PyTorch 2.8
+and 2.9 do.
 FAKE_TORCH_LOG=FILE receives, at exit, how many holds (cuda._sleep) and event records there were.
 """
 
@@ -68,9 +70,11 @@ def matmul(a, b):
     return Tensor(a.dtype)
 
 
-def addmm(c, a, b, out_dtype=None, *, beta=1, alpha=1):
+def addmm(c, a, b, out_dtype=None, *, beta=1, alpha=1, out=None):
     _maybe_raise("addmm")
-    return Tensor(out_dtype or c.dtype)
+    if os.environ.get("FAKE_TORCH_RAISE") == "addmm_dtype":  # as PyTorch 2.8 and 2.9 refuse
+        raise RuntimeError("self and mat2 must have the same dtype, but got Float and BFloat16")
+    return out or Tensor(out_dtype or c.dtype)
 
 
 def _scaled_mm(a, b, scale_a, scale_b, out_dtype=None):
