@@ -496,10 +496,17 @@ cuobjdump=$(find_tool cuobjdump)
   if [ "$run_validate" = 1 ] && [ "${gpus_listed:-0}" -gt 0 ] && [ -z "$python_missing" ] &&
     [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ]; then
     echo "MemAvailable is under ${host_memory_gib} GiB: touching ${host_memory_gib} GiB once"
+    # A GiB at a time: one allocation beyond MemTotal would be refused before it touched a page.
     boxed "$python" -c 'import sys
-n = int(sys.argv[1]) << 30
-b = bytearray(n)
-b[::4096] = b"\1" * len(range(0, n, 4096))' "$host_memory_gib" || echo "(the touch failed)"
+held = []
+for _ in range(int(sys.argv[1])):
+    try:
+        chunk = bytearray(1 << 30)
+    except MemoryError:
+        break
+    chunk[::4096] = b"\1" * (1 << 18)
+    held.append(chunk)
+print("touched {} GiB".format(len(held)))' "$host_memory_gib" || echo "(the touch failed)"
     grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
   fi
   if command -v nvidia-smi >/dev/null; then
