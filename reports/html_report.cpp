@@ -40,6 +40,7 @@ svg.chart { display: block; max-width: 100%; height: auto; margin: 4px 0 12px; }
 svg.chart text { font-size: 11px; fill: #1a1a1a; }
 svg.chart .grid { stroke: #dcdcdc; stroke-width: 1; }
 svg.chart .marker { stroke: #a31515; stroke-width: 1.2; stroke-dasharray: 4 3; }
+svg.chart .value { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 svg.chart .cpu { fill: var(--cpu); }
 svg.chart .gpu { fill: var(--gpu); }
 svg.chart .ratio { fill: var(--ratio); }
@@ -544,6 +545,13 @@ std::string bar_chart_svg(const BarChart& chart) {
   out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}{}</text>\n",
                      kLabelWidth + kPlotWidth / 2, height - 4, html_escape(chart.axis),
                      axis.log ? " (log scale)" : "");
+  // The marker first: a bar's value, often just past it (99.6 % beside 100 %), is drawn over it.
+  if (chart.marker) {
+    const double x = kLabelWidth + axis.x(*chart.marker);
+    out += fmt::format(
+        "<line class=\"marker\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>\n", x, kTop,
+        kTop + plot_height);
+  }
   for (std::size_t i = 0; i < chart.bars.size(); ++i) {
     const auto& b = chart.bars[i];
     const double y = kTop + kRowHeight * static_cast<double>(i);
@@ -551,16 +559,10 @@ std::string bar_chart_svg(const BarChart& chart) {
     out += fmt::format(
         "<g><title>{0}: {1}</title><text x=\"{2}\" y=\"{3:.1f}\" text-anchor=\"end\">{0}</text>"
         "<rect class=\"{4}\" x=\"{5}\" y=\"{6:.1f}\" width=\"{7:.1f}\" height=\"{8}\"/>"
-        "<text x=\"{9:.1f}\" y=\"{3:.1f}\">{1}</text></g>\n",
+        "<text class=\"value\" x=\"{9:.1f}\" y=\"{3:.1f}\">{1}</text></g>\n",
         html_escape(b.label), html_escape(b.value_text), kLabelWidth - 8, y + kBarHeight - 2,
         css_class(b.kind), kLabelWidth, y + (kRowHeight - kBarHeight) / 2, w, kBarHeight,
         kLabelWidth + w + 5);
-  }
-  if (chart.marker) {
-    const double x = kLabelWidth + axis.x(*chart.marker);
-    out += fmt::format(
-        "<line class=\"marker\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>\n", x, kTop,
-        kTop + plot_height);
   }
   return out + "</svg>\n";
 }
