@@ -138,11 +138,14 @@ std::string result_text(const MeasurementRecord& r) {
 
 // ---- number formatting ------------------------------------------------------------------------
 
+int short_number_decimals(double v) {
+  const double a = std::fabs(v);
+  return a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+}
+
 std::string short_number(double v, int more_decimals) {
   if (!std::isfinite(v)) return fmt::format("{}", v);
-  const double a = std::fabs(v);
-  const int decimals = (a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3) + more_decimals;
-  return fmt::format("{:.{}f}", v, decimals);
+  return fmt::format("{:.{}f}", v, short_number_decimals(v) + more_decimals);
 }
 
 std::string without_raw_html(std::string_view s) {

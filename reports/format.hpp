@@ -99,6 +99,8 @@ std::string result_text(const MeasurementRecord& r);
 // At least three significant digits, never in exponent notation: 66908, 512, 51.2, 5.12, 0.512;
 // `more_decimals` more after the point.
 std::string short_number(double v, int more_decimals = 0);
+// The decimals short_number gives v: 0 from 100, 1 from 10, 2 from 1, else 3.
+int short_number_decimals(double v);
 
 // Markdown renders raw HTML, and the text of a Markdown output comes from results files: a
 // "<script>" in a reason or a host name must show as text, so every '<' becomes "&lt;". (Inside a

@@ -30,6 +30,10 @@ struct Labels {
   // How the GPU side of a crossover was timed (Crossover::gpu_timing), and a vector size.
   std::string_view timing_device, timing_pinned, timing_pageable, timing_no_gpu, elements;
   std::string_view matrix_precision;  // "{} matrix, dense": a matrix format's row in the peaks
+  // How the GPUs' measured peak was made, in the definitions: one at a time or all at once.
+  std::string_view gpus_alone, gpus_at_once;
+  // A run that did not finish; the measurements no figure comes from, and why.
+  std::string_view incomplete, left_out, reason_contended, reason_interrupted;
 };
 
 constexpr Labels kEnglish{
@@ -76,8 +80,8 @@ constexpr Labels kEnglish{
     "double-precision reference.",
     "no special math mode recorded",
     "Measured peak = max GFLOP/s (FLOPs per run / median time) over the passed peak and gemm "
-    "measurements of each device, summed over the devices of a kind; the GPUs were each measured "
-    "alone. Theoretical peak = the inventory's peak per device (bases below), summed likewise. "
+    "measurements of each device, summed over the devices of a kind; {}. Theoretical peak = the "
+    "inventory's peak per device (bases below), summed likewise. "
     "Speedup = CPU median time / GPU median time, fastest passed implementation on each side, on "
     "the largest problem that passed on both. Bandwidth = bytes per run / median time of the "
     "STREAM triad a = x + s·y (3 arrays), largest passed size. Medians of all samples; "
@@ -94,7 +98,13 @@ constexpr Labels kEnglish{
     "GPU end to end from pageable host memory, transfers included",
     "no GPU",
     "{:.0f} elements",
-    "{} matrix, dense (no sparsity)"};
+    "{} matrix, dense (no sparsity)",
+    "the GPUs were each measured alone",
+    "where every GPU was measured at once, that measurement is the figure of the GPUs",
+    "Incomplete run: {}",
+    "Not in the figures above: {}",
+    "contended (other processes or the hypervisor took CPU time while it sampled)",
+    "cut short by an interrupt"};
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
@@ -109,7 +119,7 @@ constexpr Labels kChinese{
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
-    "中位时间），对同类设备求和；每块 GPU 单独测量。理论峰值 = "
+    "中位时间），对同类设备求和；{}。理论峰值 = "
     "清单中每个设备的理论峰值（依据见下），"
     "同样求和。加速比 = CPU 中位时间 / GPU 中位时间，两侧各取通过验证的最快实现，取两侧均通过的最大"
     "问题规模。带宽 = STREAM triad a = x + s·y（3 个数组）每次运行的字节数 / 中位时间，取通过的最大"
@@ -121,7 +131,9 @@ constexpr Labels kChinese{
     // The reason a crossover was not reached is English (report.md and report.html give it).
     "{}，{}：在所测规模内未达到。", "GPU 设备时间，不含数据传输",
     "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输", "无 GPU",
-    "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）"};
+    "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
+    "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据", "运行未完成：{}", "未计入上述数据：{}",
+    "测量期间有其他负载（其他进程或虚拟机监控程序占用了 CPU 时间）", "被中断提前结束"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -169,15 +181,37 @@ std::string_view language_code(SheetLanguage language) {
   return "en";
 }
 
+// A measured figure on the sheet is rounded down to the digits shown, never up past what was
+// measured: 99.96 % is 99.9 %, and 1.2796 TFLOPS 1.27. (The relative nudge keeps a product such
+// as 0.3 × 10 = 2.9999999999999996 from losing a digit it has.)
+double down(double v, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::floor(v * scale * (1 + 1e-12)) / scale;
+}
+
 // Three significant digits, never an exponent: 66.9, 1.28, 0.0134.
+int significant_decimals(double v) {
+  return std::clamp(2 - static_cast<int>(std::floor(std::log10(v))), 0, 6);
+}
 std::string significant(double v) {
   if (v <= 0 || !std::isfinite(v)) return short_number(v);
-  const int magnitude = static_cast<int>(std::floor(std::log10(v)));
-  return fmt::format("{:.{}f}", v, std::clamp(2 - magnitude, 0, 6));
+  return fmt::format("{:.{}f}", v, significant_decimals(v));
+}
+std::string significant_down(double v) {
+  if (v <= 0 || !std::isfinite(v)) return short_number(v);
+  const int decimals = significant_decimals(v);
+  return fmt::format("{:.{}f}", down(v, decimals), decimals);
 }
 
 std::string tflops(const std::optional<double>& gflops, const Labels& l) {
-  return gflops ? significant(*gflops / 1000) : std::string(l.not_measured);
+  return gflops ? significant_down(*gflops / 1000) : std::string(l.not_measured);
+}
+
+// A measurement's headline throughput, rounded down to the digits report.md shows.
+std::string throughput_down(const MeasurementRecord& r) {
+  auto t = headline(r);
+  if (t && std::isfinite(t->value)) t->value = down(t->value, short_number_decimals(t->value));
+  return throughput(t);
 }
 
 std::string precision_name(Precision p, const Labels& l) {
@@ -199,9 +233,17 @@ std::string precision_name(Precision p, const Labels& l) {
   throw std::logic_error("unknown precision");
 }
 
-// A passed measurement's GFLOP/s, when it counts towards the machine peak: compute-bound work.
+// Why a passed measurement is no figure of the sheet: its median is not the machine's.
+enum class LeftOut { no, contended, interrupted };
+LeftOut left_out(const MeasurementRecord& r) {
+  if (r.contended()) return LeftOut::contended;
+  if (r.stopping_rule == "interrupted") return LeftOut::interrupted;
+  return LeftOut::no;
+}
+
+// A headline measurement's GFLOP/s, when it counts towards the machine peak: compute-bound work.
 std::optional<double> peak_candidate(const MeasurementRecord& r, Precision precision) {
-  if (!median_s(r) || r.precision != precision || !r.gflops) return std::nullopt;
+  if (!headline_worthy(r) || r.precision != precision || !r.gflops) return std::nullopt;
   if (r.workload_info().bound != Bound::compute) return std::nullopt;
   return r.gflops;
 }
@@ -328,7 +370,7 @@ std::string peak_section(const SheetFigures& figures, const Labels& l) {
         "class=\"num\">{}</td></tr>\n",
         html_escape(device), precision_name(f.precision, l), tflops(f.measured_gflops, l),
         f.theoretical_gflops ? significant(*f.theoretical_gflops / 1000) : std::string(l.unknown),
-        percent(pct));  // as report.md has it: a whole percent would round 99.5 up to 100
+        percent(pct ? std::optional(down(*pct, 1)) : std::nullopt));
     if (!detail.empty()) {
       out += fmt::format("<tr><td></td><td colspan=\"4\" class=\"note\">{}</td></tr>\n",
                          html_escape(detail));
@@ -346,7 +388,7 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
                        html_escape(fmt::format(fmt::runtime(l.no_gpu), no_gpu)));
   }
   const auto measured = [](const MeasurementRecord* r) {
-    return r ? fmt::format("{} ({}, {})", throughput(headline(*r)), r->implementation, r->device)
+    return r ? fmt::format("{} ({}, {})", throughput_down(*r), implementation_label(*r), r->device)
              : std::string("-");
   };
   out += fmt::format(
@@ -356,7 +398,7 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
   BarChart chart{std::string(l.speedup), fmt::format("{} (×)", l.speedup), {}, 1.0};
   for (const auto& w : figures.workloads) {
     // CPU median / GPU median, as in every speedup flopbench prints.
-    const double speedup = w.gpu ? w.cpu->stats->median / w.gpu->stats->median : 0;
+    const double speedup = w.gpu ? down(w.cpu->stats->median / w.gpu->stats->median, 2) : 0;
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\"><strong>{}</strong></td></tr>\n",
@@ -410,7 +452,7 @@ std::string bandwidth_section(const SheetFigures& figures, const Labels& l) {
         "<tr><td>{} ({})</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"
         "</tr>\n",
         html_escape(b.device.label()), !b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu,
-        b.source ? html_escape(throughput(headline(*b.source))) : std::string(l.not_measured),
+        b.source ? html_escape(throughput_down(*b.source)) : std::string(l.not_measured),
         b.source ? html_escape(source_text(*b.source)) : "");
   }
   return out + "</tbody>\n</table>\n";
@@ -459,21 +501,51 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
                                              run.seed, run.threads, or_unknown(run.started_utc),
                                              or_unknown(run.finished_utc))));
   out += item(l.build,
-              html_escape(fmt::format("flopbench {} ({}), {}, {}, {}; {}",
-                                      or_unknown(env.flopbench_version), or_unknown(env.git_commit),
-                                      or_unknown(env.compiler), or_unknown(env.build_type),
-                                      env.compiler_flags, list_or(library_items(env), "-"))));
+              html_escape(fmt::format(
+                  "flopbench {} ({}), {}, {}, {}; {}{}", or_unknown(env.flopbench_version),
+                  or_unknown(env.git_commit), or_unknown(env.compiler), or_unknown(env.build_type),
+                  env.compiler_flags, list_or(library_items(env), "-"),
+                  cuda_versions(env.gpu).empty() ? "" : "; " + cuda_versions(env.gpu))));
   out += item(l.sizes, html_escape(list_or(sizes, "-")));
+  std::vector<std::string> left;
+  for (const auto& r : doc.measurements) {
+    if (!median_s(r) || left_out(r) == LeftOut::no) continue;
+    left.push_back(
+        fmt::format("{} ({})", source_text(r),
+                    left_out(r) == LeftOut::contended ? l.reason_contended : l.reason_interrupted));
+  }
+  if (!left.empty()) {
+    out += fmt::format("<p>{}</p>\n",
+                       html_escape(fmt::format(fmt::runtime(l.left_out), fmt::join(left, "; "))));
+  }
   out += item(l.precision_modes,
               html_escape(std::string(l.precision_text) + " " + list_or(notes, l.notes_none)));
   out += item(l.peak_bases, html_escape(fmt::format("{}", fmt::join(bases, "; "))));
-  out += fmt::format("<p>{}</p>\n", html_escape(l.definitions));
+  const bool at_once = std::any_of(figures.peaks.begin(), figures.peaks.end(), [](const auto& f) {
+    return std::any_of(f.sources.begin(), f.sources.end(),
+                       [](const auto* r) { return machine_aggregate(*r); });
+  });
+  out +=
+      fmt::format("<p>{}</p>\n", html_escape(fmt::format(fmt::runtime(l.definitions),
+                                                         at_once ? l.gpus_at_once : l.gpus_alone)));
   out += fmt::format("<p>{}</p>\n", html_escape(fmt::format(fmt::runtime(l.reproduce),
                                                             or_unknown(env.flopbench_version))));
   return out + "</section>\n";
 }
 
 }  // namespace
+
+bool headline_worthy(const MeasurementRecord& r) {
+  return median_s(r).has_value() && left_out(r) == LeftOut::no;
+}
+
+std::vector<Group> headline_groups(const ResultsDocument& doc) {
+  std::vector<Group> groups = groups_of(doc);
+  for (auto& g : groups)
+    std::erase_if(g.records, [](const auto* r) { return !headline_worthy(*r); });
+  std::erase_if(groups, [](const Group& g) { return g.records.empty(); });
+  return groups;
+}
 
 SheetLanguage parse_sheet_language(std::string_view s) {
   for (const auto language : {SheetLanguage::en, SheetLanguage::zh}) {
@@ -531,7 +603,7 @@ SheetPrinter::SheetPrinter(SheetLanguage language)
 std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   const Labels& l = labels_for(language_);
   const auto& env = doc.environment;
-  const auto groups = groups_of(doc);
+  const auto groups = headline_groups(doc);
   const SheetFigures figures = sheet_figures(doc, groups);
 
   std::string body = fmt::format(
@@ -542,6 +614,10 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
       html_escape(or_unknown(env.host)), l.date,
       html_escape(date_of(or_unknown(doc.run.started_utc))), l.version,
       html_escape(or_unknown(env.flopbench_version)), html_escape(or_unknown(env.git_commit)));
+  if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
+    body += fmt::format("<p class=\"banner fail\">{}</p>\n",
+                        html_escape(fmt::format(fmt::runtime(l.incomplete), note)));
+  }
   body += peak_section(figures, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
   body +=

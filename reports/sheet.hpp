@@ -56,7 +56,15 @@ struct SheetFigures {
   std::vector<BandwidthFigure> bandwidth;
 };
 
-// `groups` must be groups_of(doc), and outlive the result.
+// Whether a figure of the sheet may come from the measurement: passed, not contended, and
+// sampled until its stopping rule held (not cut short by an interrupt). The others are listed
+// under the conditions, with why.
+bool headline_worthy(const MeasurementRecord& r);
+
+// groups_of(doc) with only the measurements a figure may come from.
+std::vector<Group> headline_groups(const ResultsDocument& doc);
+
+// `groups` must be headline_groups(doc), and outlive the result.
 SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>& groups);
 
 // The sheet as one self-contained HTML page, sized for A4, written to sheet-<language>.html.

@@ -431,7 +431,7 @@ TEST(HtmlReport, RendersInChromium) {
 
 TEST(Sheet, FiguresFollowTheirDefinitions) {
   const ResultsDocument doc = two_gpu_document();
-  const auto groups = groups_of(doc);
+  const auto groups = headline_groups(doc);
   const SheetFigures f = sheet_figures(doc, groups);
   ASSERT_EQ(f.peaks.size(), 4u);
   // CPU FP32: the best of the passed SGEMMs (openblas 256^3, 33.6 GFLOP/s).
@@ -470,7 +470,7 @@ TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
   both.flops *= 2;
   *both.gflops *= 1.9;  // below twice one GPU: shared power and host
   doc.measurements.push_back(both);
-  const auto groups = groups_of(doc);
+  const auto groups = headline_groups(doc);
   const SheetFigures f = sheet_figures(doc, groups);
   ASSERT_EQ(f.peaks[2].kind, DeviceKind::gpu);
   ASSERT_EQ(f.peaks[2].sources.size(), 1u);
@@ -481,7 +481,48 @@ TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
   // The sheet shows a % of the two GPUs' theoretical peak, as every GPU was measured.
   const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
   EXPECT_NE(html.find("gpu0+gpu1"), std::string::npos);
+  EXPECT_NE(html.find("where every GPU was measured at once, that measurement is the figure of "
+                      "the GPUs"),
+            std::string::npos);
+  EXPECT_EQ(html.find("each measured alone"), std::string::npos);
   for (const auto& m : gpu_vs_cpu(groups)) EXPECT_FALSE(machine_aggregate(*m.gpu));
+}
+
+// A contended measurement, or one an interrupt cut short, is no figure of the sheet: the sheet
+// lists it and why; and a run that did not finish says so at the top.
+TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
+  ResultsDocument doc = two_gpu_document();
+  MeasurementRecord& openblas = doc.measurements.at(1);  // the CPU's best SGEMM
+  ASSERT_EQ(openblas.implementation, "openblas");
+  openblas.load = MachineLoad{.readings = 5, .contended = true};
+  MeasurementRecord& cublas = doc.measurements.at(2);  // SGEMM cublas on gpu0
+  ASSERT_EQ(cublas.device, DeviceRef::gpu({0}));
+  cublas.stopping_rule = "interrupted";
+  doc.run.interrupted = true;
+  EXPECT_FALSE(headline_worthy(openblas));
+  EXPECT_FALSE(headline_worthy(cublas));
+  const auto groups = headline_groups(doc);
+  const SheetFigures f = sheet_figures(doc, groups);
+  ASSERT_EQ(f.peaks[0].sources.size(), 1u);
+  EXPECT_EQ(f.peaks[0].sources[0]->implementation, "omp");
+  ASSERT_EQ(f.peaks[2].sources.size(), 1u);
+  EXPECT_EQ(f.peaks[2].sources[0]->device, DeviceRef::gpu({1}));
+  for (const auto& w : f.workloads) {
+    EXPECT_NE(w.cpu, &openblas);
+    EXPECT_NE(w.gpu, &cublas);
+  }
+  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find("Incomplete run: "), std::string::npos) << text;
+  EXPECT_NE(text.find("1 of 2 GPUs measured"), std::string::npos);
+  EXPECT_NE(text.find("Not in the figures above: SGEMM (fp32) openblas · cpu · 256x256x256 "
+                      "(contended (other processes or the hypervisor took CPU time while it "
+                      "sampled)); SGEMM (fp32) cublas · gpu0 · 256x256x256 (cut short by an "
+                      "interrupt)"),
+            std::string::npos)
+      << text;
+  const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
+  EXPECT_NE(zh.find("运行未完成："), std::string::npos);
+  EXPECT_NE(zh.find("未计入上述数据："), std::string::npos);
 }
 
 TEST(Sheet, EnglishHeadlines) {
@@ -495,10 +536,14 @@ TEST(Sheet, EnglishHeadlines) {
                         "0.1.0 (0123456789ab)", "2 × NVIDIA H100 80GB HBM3"}) {
     EXPECT_NE(text.find(s), std::string::npos) << s;
   }
-  // Measured GPU FP32 = (1678 + 839) GFLOP/s, theoretical 2 x 66.9 TFLOPS.
-  EXPECT_NE(text.find("2.52"), std::string::npos);
+  // Measured GPU FP32 = (1678 + 839) GFLOP/s, rounded down: 2.51, never up past what was
+  // measured; theoretical 2 x 66.9 TFLOPS.
+  EXPECT_NE(text.find("2.51"), std::string::npos);
+  EXPECT_EQ(text.find("2.52"), std::string::npos);
   EXPECT_NE(text.find("134"), std::string::npos);
   EXPECT_NE(text.find("math mode: CUBLAS_PEDANTIC_MATH"), std::string::npos);
+  EXPECT_NE(text.find("summed over the devices of a kind; the GPUs were each measured alone."),
+            std::string::npos);
 }
 
 TEST(Sheet, ChineseCarriesItsLabels) {
