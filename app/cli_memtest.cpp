@@ -154,21 +154,28 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
     });
   }
   std::vector<int> printed(gpus.size(), 0);
-  std::vector<char> hung(gpus.size(), 0);
+  std::vector<char> hung(gpus.size(), 0), saved_return(gpus.size(), 0);
   for (bool waiting = true; waiting;) {
     std::vector<std::size_t> to_print;
+    bool save_now = false;
     {
       std::unique_lock lock(shared->mutex);
       shared->changed.wait_for(lock, std::chrono::duration<double>(kPollPeriodS));
       // A process stopped for a while (Ctrl-Z, a scheduler's suspend) wakes to a long silence
       // that is no GPU's: the watch takes the stop out of the test's time.
       shared->watch.poll(shared->elapsed_s(), times_continued());
+      if (interrupt_requested()) shared->watch.interrupted();
       const double now_s = shared->watch.now_s();
       waiting = false;
       for (std::size_t i = 0; i < gpus.size(); ++i) {
         if (hung[i]) continue;
         doc.memtest->devices[i] = shared->devices[i];
-        if (shared->returned[i]) continue;
+        if (shared->returned[i]) {
+          // Its final state is written at once: a GPU still running may yet hang.
+          if (!saved_return[i]) save_now = true;
+          saved_return[i] = 1;
+          continue;
+        }
         if (const std::string why = shared->watch.silence(i); !why.empty()) {
           hung[i] = 1;
           doc.memtest->devices[i].failure = "no response: " + why;
@@ -188,10 +195,8 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
       fmt::print("  {} pass {} of {}: {} bad words, {:.0f} s{}\n", d.device, d.passes,
                  memtest_size_text(d, 1), d.bad_words, d.seconds, hung[i] ? ": " + d.failure : "");
     }
-    if (!to_print.empty()) {
-      std::fflush(stdout);
-      save();
-    }
+    if (!to_print.empty()) std::fflush(stdout);
+    if (!to_print.empty() || save_now) save();
   }
   // A thread waiting on a hung GPU is left behind; so is that GPU's health, where an NVML call
   // could block as well.
@@ -221,7 +226,7 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
     fmt::print("{:<5} {} {} ({:.1f} GiB free), {} passes in {:.1f} s, {} bad words{}\n", d.device,
                d.passed() ? "PASS" : "FAIL", memtest_size_text(d, 1),
                static_cast<double>(d.free_bytes) / kGiB, d.passes, d.seconds, d.bad_words,
-               d.failure.empty() ? "" : ": " + d.failure);
+               d.completed() ? "" : ": " + d.incomplete_reason());
     for (const FactRise& r : d.memory_error_rises) {
       fmt::print("      {} rose from {} to {} during the test\n", r.fact,
                  fact_text(HealthFact::of(r.before)), fact_text(HealthFact::of(r.after)));
@@ -251,7 +256,8 @@ Command add_memtest_command(CLI::App& app) {
       ->capture_default_str()
       ->excludes(size);
   cmd->add_option("--duration", opt->duration,
-                  "time box per GPU: seconds, or with s, m or h; no new step starts after it")
+                  "time box per GPU from its allocation: seconds, or with s, m or h; no new step "
+                  "starts after it once a pass of every pattern is complete")
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "seed of the random pattern")->capture_default_str();
   cmd->add_option("--out", opt->out, std::string(kOutHelp));

@@ -1,8 +1,8 @@
 // The GPU memory test (harness/machine/memtest.hpp): every step of a pass writes the tested
 // memory with a pattern (harness/core/memtest_patterns.hpp) and reads it back, both on the
-// device; a word that reads back wrong is counted with an atomic and the first
+// device; a word that reads back wrong is counted with an atomic and the step's first
 // kMemtestMaxErrors are recorded with what was written and what was read. Nothing is copied to
-// the host but that record.
+// the host but that record, after each step (record_bad_words keeps each word once).
 
 #include <algorithm>
 #include <chrono>
@@ -69,19 +69,23 @@ std::vector<cuda::DeviceBuffer<std::uint64_t>> allocate(std::int64_t bytes) {
   return chunks;
 }
 
-void read_found(MemtestDevice& d, const cuda::DeviceBuffer<unsigned long long>& count,
-                const cuda::DeviceBuffer<BadWord>& found) {
+// What a step found, into `d` (record_bad_words); the count starts again from 0 for the next
+// step, so that each step records its own first bad words.
+void collect_found(MemtestDevice& d, cuda::DeviceBuffer<unsigned long long>& count,
+                   const cuda::DeviceBuffer<BadWord>& found) {
   std::vector<unsigned long long> n(1);
   count.download(n);
-  d.bad_words = static_cast<std::int64_t>(n[0]);
+  if (n[0] == 0) return;
   std::vector<BadWord> words(found.size());
   found.download(words);
-  d.errors.clear();
+  std::vector<MemtestError> errors;
   for (std::size_t i = 0; i < std::min<std::size_t>(n[0], words.size()); ++i) {
-    d.errors.push_back({std::string(memtest::pattern_name(words[i].pattern)),
-                        static_cast<std::int64_t>(words[i].index * 8), words[i].expected,
-                        words[i].actual});
+    errors.push_back({std::string(memtest::pattern_name(words[i].pattern)),
+                      static_cast<std::int64_t>(words[i].index * 8), words[i].expected,
+                      words[i].actual});
   }
+  record_bad_words(d, static_cast<std::int64_t>(n[0]), errors);
+  count.fill(0);
 }
 
 }  // namespace
@@ -143,18 +147,25 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
         first += c.size();
       }
       FLOPBENCH_CUDA_CALL(cudaStreamSynchronize(stream.get()));
+      collect_found(d, count, found);
       if (settings.step_done) settings.step_done();
       const std::string name(memtest::pattern_name(step.pattern));
       if (std::find(d.patterns.begin(), d.patterns.end(), name) == d.patterns.end()) {
         d.patterns.push_back(name);
       }
     };
+    // The time box starts once the memory is had: allocating a GPU's memory takes seconds.
+    const auto boxed_from = Clock::now();
+    const auto box_over = [&] {
+      return std::chrono::duration<double>(Clock::now() - boxed_from).count() >=
+             settings.duration_s;
+    };
     MemtestPacer pacer;
     for (std::uint64_t pass = 0;; ++pass) {
       bool complete = true;
       memtest::for_each_step(settings.seed, pass, [&](Step step) {
         if (!complete) return;
-        if (elapsed() >= settings.duration_s || (settings.stop && settings.stop())) {
+        if ((d.passes > 0 && box_over()) || (settings.stop && settings.stop())) {
           complete = false;
           return;
         }
@@ -162,11 +173,9 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
       });
       if (!complete) break;
       ++d.passes;
-      read_found(d, count, found);
       d.seconds = elapsed();
       if (settings.progress && pacer.due(d.seconds)) settings.progress(d);
     }
-    read_found(d, count, found);
   } catch (const std::exception& e) {
     d.failure = e.what();
   }

@@ -303,7 +303,8 @@ Table memtest_table(const MemtestResult& m) {
     t.rows.push_back({d.device, d.passed() ? "PASS" : "FAIL", memtest_size_text(d, 2),
                       fmt::format("{}", d.passes), fmt::format("{:.1f}", d.seconds),
                       fmt::format("{}", d.bad_words), memtest_memory_errors_text(d),
-                      fmt::format("{}", fmt::join(d.patterns, ", ")), d.failure});
+                      fmt::format("{}", fmt::join(d.patterns, ", ")),
+                      d.completed() ? "" : d.incomplete_reason()});
   }
   return t;
 }

@@ -13,6 +13,7 @@
 
 #include "harness/core/memtest_patterns.hpp"
 #include "harness/machine/memtest.hpp"
+#include "harness/measure/interrupts.hpp"
 #include "harness/measure/memtest_watch.hpp"
 
 namespace flopbench::memtest {
@@ -134,6 +135,42 @@ TEST(MemtestSimulation, AStuckBitIsCaughtWithItsWordAndValues) {
     EXPECT_GT(found, 0);
     EXPECT_LT(found, 8);
   }
+}
+
+// A bit stuck at 1 fails 63 steps of a pass: each counts, but its word is recorded once, and a
+// second bad word found later is recorded too (before, the first word's 63 records filled the
+// 64 slots in the first pass, and a second word was never named).
+TEST(MemtestSimulation, EachBadWordIsRecordedOnceWhateverItsSteps) {
+  FaultyMemory m;
+  m.stuck_word = 777;
+  m.stuck_mask = std::uint64_t{1} << 5;
+  m.stuck_at_one = true;
+  MemtestDevice d;
+  const auto record_pass = [&] {
+    for_each_step(1, 0, [&](Step s) {
+      if (s.pattern != Pattern::walking_ones) return;
+      std::vector<MemtestError> step_found;
+      run_step_on_host(m, kWords, s, [&](std::uint64_t i, std::uint64_t e, std::uint64_t a) {
+        step_found.push_back({std::string(pattern_name(s.pattern)), std::int64_t(i * 8), e, a});
+      });
+      record_bad_words(d, std::int64_t(step_found.size()), step_found);
+    });
+  };
+  record_pass();
+  EXPECT_EQ(d.bad_words, 63);
+  ASSERT_EQ(d.errors.size(), 1u);
+  EXPECT_EQ(d.errors[0].offset, 777 * 8);
+  m.stuck_word = 2000;  // another word goes bad
+  record_pass();
+  EXPECT_EQ(d.bad_words, 126);
+  ASSERT_EQ(d.errors.size(), 2u);
+  EXPECT_EQ(d.errors[1].offset, 2000 * 8);
+  // Never more than kMemtestMaxErrors words.
+  std::vector<MemtestError> many;
+  for (int i = 0; i < 2 * kMemtestMaxErrors; ++i) many.push_back({"random", 8 * (5000 + i), 1, 0});
+  record_bad_words(d, std::int64_t(many.size()), many);
+  EXPECT_EQ(d.errors.size(), std::size_t(kMemtestMaxErrors));
+  EXPECT_EQ(d.bad_words, 126 + 2 * kMemtestMaxErrors);
 }
 
 TEST(MemtestSimulation, AnAddressFaultIsCaughtByTheAddressPattern) {
@@ -286,6 +323,28 @@ TEST(MemtestWatchdog, AStepBetweenTwoStopsIsNoSilence) {
   for (double raw_s = 112; raw_s <= 116; raw_s += 1) later.poll(raw_s, 1);
   later.poll(217, 2);  // stopped again for 100 s, no step since the last poll
   EXPECT_NEAR(hung_at(later, 218, 2), 11.2 + kMemtestQuietS, 1.01);
+}
+
+// After an interrupt a test stops after its step: one that has not returned a few seconds later
+// is taken for hung, inside the grace after which the process ends itself, so that what was
+// found is written first (before, the watchdog waited for a minute's silence).
+TEST(MemtestWatchdog, ATestThatDoesNotStopAfterAnInterruptIsHung) {
+  MemtestWatch watch(1, 0, 1);
+  for (int t = 1; t <= 10; ++t) {
+    watch.step_done(0, t, 0);
+    watch.poll(t + 0.5, 0);
+  }
+  watch.interrupted();  // at 10.5 s
+  EXPECT_EQ(watch.silence(0), "");
+  watch.poll(14, 0);
+  watch.interrupted();  // the first time is kept
+  EXPECT_EQ(watch.silence(0), "");
+  watch.poll(10.5 + MemtestWatch::kInterruptWaitS, 0);
+  const std::string why = watch.silence(0);
+  EXPECT_NE(why.find("did not stop within 5 s of the interrupt (its last step ended at 10.0 s)"),
+            std::string::npos)
+      << why;
+  EXPECT_LT(MemtestWatch::kInterruptWaitS + 1, kInterruptGraceSeconds);
 }
 
 // A stop that no SIGCONT ends (a pause of the whole VM) shows as a gap between polls, when it is

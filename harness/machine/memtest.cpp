@@ -52,6 +52,17 @@ std::string memtest_silence(double now_s, std::optional<double> last_step_s,
       quiet_s, *last_step_s, longest_step_s);
 }
 
+void record_bad_words(MemtestDevice& d, std::int64_t count,
+                      const std::vector<MemtestError>& found) {
+  d.bad_words += count;
+  for (const MemtestError& e : found) {
+    if (d.errors.size() >= kMemtestMaxErrors) return;
+    const bool known = std::any_of(d.errors.begin(), d.errors.end(),
+                                   [&](const MemtestError& k) { return k.offset == e.offset; });
+    if (!known) d.errors.push_back(e);
+  }
+}
+
 std::string memtest_too_small(std::int64_t bytes, std::int64_t l2_bytes) {
   if (l2_bytes <= 0 || bytes >= kMemtestCacheMultiple * l2_bytes) return "";
   return fmt::format(

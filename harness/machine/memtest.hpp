@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/core/results.hpp"
 
@@ -17,7 +18,9 @@ namespace flopbench {
 struct MemtestSettings {
   std::optional<std::int64_t> bytes;  // how much to test; empty: `fraction` of the free memory
   double fraction = 0.9;
-  double duration_s = 60;      // the time box: no new step starts after it
+  // The time box, from when the memory is allocated: no new step starts after it once a pass of
+  // every pattern is complete (a test without one would have tested nothing whole).
+  double duration_s = 60;
   std::uint64_t seed = 1;      // of the random pattern
   std::function<bool()> stop;  // an interrupt: no new step starts once it returns true
   // Called after a pass with the state so far (from the calling thread), at most once every
@@ -68,6 +71,12 @@ std::string memtest_too_large(std::int64_t bytes, std::int64_t free_bytes,
 // not (or the L2 size is unknown, 0).
 inline constexpr int kMemtestCacheMultiple = 4;
 std::string memtest_too_small(std::int64_t bytes, std::int64_t l2_bytes);
+
+// Adds what one step found to `d`: `count` bad words to its bad_words, and those of `found` (the
+// step's first records, each word once in a step) whose word d.errors does not hold yet, up to
+// kMemtestMaxErrors. A bit stuck at 1 fails 63 of the 64 walking-ones steps: counted in each, it
+// is recorded once, and leaves room for the next bad word.
+void record_bad_words(MemtestDevice& d, std::int64_t count, const std::vector<MemtestError>& found);
 
 // Tests GPU `gpu`. Errors of the test itself (allocation, a CUDA error) are in the result's
 // `failure`, with what was found before; never throws for them.

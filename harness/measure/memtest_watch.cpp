@@ -1,5 +1,7 @@
 #include "harness/measure/memtest_watch.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "harness/machine/memtest.hpp"
@@ -49,7 +51,18 @@ void MemtestWatch::poll(double raw_s, int continued) {
   polled_continued_ = continued;
 }
 
+void MemtestWatch::interrupted() {
+  if (!interrupted_s_) interrupted_s_ = now_s();
+}
+
 std::string MemtestWatch::silence(std::size_t i) const {
+  if (interrupted_s_ && now_s() - *interrupted_s_ >= kInterruptWaitS) {
+    return fmt::format(
+        "the test did not stop within {:.0f} s of the interrupt (its last step ended {}); the "
+        "GPU may be hung",
+        kInterruptWaitS,
+        last_step_s_[i] ? fmt::format("at {:.1f} s", *last_step_s_[i]) : std::string("never"));
+  }
   return memtest_silence(now_s(), last_step_s_[i], longest_step_s_[i]);
 }
 

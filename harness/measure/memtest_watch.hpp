@@ -34,7 +34,16 @@ class MemtestWatch {
   // The clock, stops taken out, at the last poll.
   double now_s() const { return last_poll_raw_s_ - stopped_s_; }
 
-  // Why GPU `i` is taken for hung at the last poll, "" while it is not (memtest_silence).
+  // After an interrupt (SIGINT, SIGTERM) the tests stop after their step in progress: one that
+  // has not returned kInterruptWaitS after the first poll that saw the interrupt is taken for
+  // hung, well inside the grace after which the process ends itself (kInterruptGraceSeconds),
+  // so that what was found is written first.
+  static constexpr double kInterruptWaitS = 5;
+  // The process was interrupted, as of the last poll; later calls keep the first time.
+  void interrupted();
+
+  // Why GPU `i` is taken for hung at the last poll, "" while it is not (memtest_silence, or no
+  // return within kInterruptWaitS of the interrupt).
   std::string silence(std::size_t i) const;
 
  private:
@@ -51,6 +60,7 @@ class MemtestWatch {
   // A step that ended after a stop this watch has not yet polled: its time is counted on the
   // clock before the stop is taken out, and moves back with it.
   std::vector<char> ahead_;
+  std::optional<double> interrupted_s_;  // on the clock, stops taken out
 };
 
 }  // namespace flopbench
