@@ -81,7 +81,7 @@ constexpr Labels kEnglish{
     "no special math mode recorded",
     "Measured peak = max GFLOP/s (FLOPs per run / median time) over the passed peak and gemm "
     "measurements of each device, summed over the devices of a kind; {}. Theoretical peak = the "
-    "inventory's peak per device (bases below), summed likewise. "
+    "inventory's peak per device (see Peak bases), summed likewise. "
     "Speedup = CPU median time / GPU median time, fastest passed implementation on each side, on "
     "the largest problem that passed on both. Bandwidth = bytes per run / median time of the "
     "STREAM triad a = x + s·y (3 arrays), largest passed size. Medians of all samples; "
@@ -120,7 +120,7 @@ constexpr Labels kChinese{
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
     "中位时间），对同类设备求和；{}。理论峰值 = "
-    "清单中每个设备的理论峰值（依据见下），"
+    "清单中每个设备的理论峰值（见峰值依据），"
     "同样求和。加速比 = CPU 中位时间 / GPU 中位时间，两侧各取通过验证的最快实现，取两侧均通过的最大"
     "问题规模。带宽 = STREAM triad a = x + s·y（3 个数组）每次运行的字节数 / 中位时间，取通过的最大"
     "规模。所有数值均为全部样本的中位数；results.json 保存了每个样本。",
