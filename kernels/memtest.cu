@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,13 @@ __global__ void verify_words(const std::uint64_t* words, std::uint64_t n, std::u
 using Clock = std::chrono::steady_clock;
 
 // Allocations of at most 1 GiB: one huge cudaMalloc may fail where the free memory is there
-// but not in one piece. Stops at `bytes`, or at the first allocation that fails.
-std::vector<cuda::DeviceBuffer<std::uint64_t>> allocate(std::int64_t bytes) {
+// but not in one piece. Stops at `bytes`, at the first allocation that fails, or when `stop`
+// says so (an interrupt: a large GPU's memory takes seconds to allocate).
+std::vector<cuda::DeviceBuffer<std::uint64_t>> allocate(std::int64_t bytes,
+                                                        const std::function<bool()>& stop) {
   constexpr std::int64_t kChunk = std::int64_t{1} << 30;
   std::vector<cuda::DeviceBuffer<std::uint64_t>> chunks;
-  for (std::int64_t got = 0; bytes - got >= 8;) {
+  for (std::int64_t got = 0; bytes - got >= 8 && !(stop && stop());) {
     const auto words = static_cast<std::size_t>(std::min(kChunk, bytes - got) / 8);
     try {
       chunks.emplace_back(words);
@@ -122,7 +125,8 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
     d.failure = memtest_too_large(want, d.free_bytes, static_cast<std::int64_t>(total));
     if (d.failure.empty()) d.failure = memtest_too_small(want, l2);
     if (!d.failure.empty()) return d;
-    auto chunks = allocate(want);
+    auto chunks = allocate(want, settings.stop);
+    if (settings.stop && settings.stop()) return d;  // interrupted: no pass, said so
     for (const auto& c : chunks) d.bytes_tested += static_cast<std::int64_t>(c.bytes());
     if (chunks.empty()) {
       d.failure = "could not allocate any device memory";

@@ -73,9 +73,13 @@ std::string no_gpu_basis(const Group& g, const GpuInventory& gpu) {
 }  // namespace
 
 std::vector<Crossover> crossovers(const ResultsDocument& doc) {
+  return crossovers(doc, groups_of(doc));
+}
+
+std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<Group>& groups) {
   std::vector<Crossover> out;
   if (doc.run.profile != to_string(Profile::sweep)) return out;
-  for (const Group& g : groups_of(doc)) {
+  for (const Group& g : groups) {
     // The GPU runs other work than the CPU at the same size: the times do not compare.
     if (info(g.workload).counted_flops) continue;
     std::vector<Problem> sizes;

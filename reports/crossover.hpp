@@ -61,6 +61,8 @@ struct Crossover {
 // none. The points refer into `doc`, which must outlive them.
 std::vector<Crossover> crossovers(const ResultsDocument& doc);
 std::vector<Crossover> crossovers(const ResultsDocument&&) = delete;
+// The same from `groups` of the document's measurements (the sheet's: headline_groups).
+std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<Group>& groups);
 
 // One crossover per workload and precision, for a line on the sheet: end to end from pinned
 // memory where it was measured (what an application that keeps its data in pinned memory

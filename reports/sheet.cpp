@@ -32,8 +32,10 @@ struct Labels {
   std::string_view matrix_precision;  // "{} matrix, dense": a matrix format's row in the peaks
   // How the GPUs' measured peak was made, in the definitions: one at a time or all at once.
   std::string_view gpus_alone, gpus_at_once;
-  // A run that did not finish; the measurements no figure comes from, and why.
-  std::string_view incomplete, left_out, reason_contended, reason_interrupted;
+  // A run that was interrupted, or has no end; the measurements a figure would have come from
+  // but does not, and why; how many others were left out likewise.
+  std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
+      left_out_more;
 };
 
 constexpr Labels kEnglish{
@@ -67,7 +69,7 @@ constexpr Labels kEnglish{
     "device memory",
     "not measured",
     "unknown",
-    "{} of {} GPUs measured",
+    "{} of {} GPUs in this figure",
     "{} ({} cores, {} threads, {} socket(s)), {} memory",
     "{} memory",
     "Conditions",
@@ -101,10 +103,13 @@ constexpr Labels kEnglish{
     "{} matrix, dense (no sparsity)",
     "the GPUs were each measured alone",
     "where every GPU was measured at once, that measurement is the figure of the GPUs",
-    "Incomplete run: {}",
-    "Not in the figures above: {}",
+    "This run was interrupted: its figures come from what it measured before it stopped.",
+    "This run did not finish (it has no end time): its figures come from what it measured before "
+    "it stopped.",
+    "Not in the figures above, which would have come from them: {}",
     "contended (other processes or the hypervisor took CPU time while it sampled)",
-    "cut short by an interrupt"};
+    "cut short by an interrupt",
+    "Other measurements left out likewise: {}."};
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
@@ -114,8 +119,8 @@ constexpr Labels kChinese{
     "精度", "单精度 (FP32)", "双精度 (FP64)", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
     "各测试项目的 GPU 相对 CPU 加速比", "测试项目", "问题规模", "最佳 GPU", "最佳 CPU", "加速比",
     "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存", "未测量",
-    "未知", "已测量 {} / {} 块 GPU", "{}（{} 核，{} 线程，{} 路），内存 {}", "显存 {}", "测试条件",
-    "命令", "运行", "构建", "规模", "精度与数学模式",
+    "未知", "本项数据含 {} / {} 块 GPU", "{}（{} 核，{} 线程，{} 路），内存 {}", "显存 {}",
+    "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -132,8 +137,12 @@ constexpr Labels kChinese{
     "{}，{}：在所测规模内未达到。", "GPU 设备时间，不含数据传输",
     "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输", "无 GPU",
     "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
-    "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据", "运行未完成：{}", "未计入上述数据：{}",
-    "测量期间有其他负载（其他进程或虚拟机监控程序占用了 CPU 时间）", "被中断提前结束"};
+    "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据",
+    "本次运行被中断：以下数据来自中断前完成的测量。",
+    "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
+    "以下测量本应计入上述数据，但未计入：{}",
+    "测量期间有其他负载（其他进程或虚拟机监控程序占用了 CPU 时间）", "被中断提前结束",
+    "其他同样未计入的测量：{} 项。"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -185,6 +194,7 @@ std::string_view language_code(SheetLanguage language) {
 // measured: 99.96 % is 99.9 %, and 1.2796 TFLOPS 1.27. (The relative nudge keeps a product such
 // as 0.3 × 10 = 2.9999999999999996 from losing a digit it has.)
 double down(double v, int decimals) {
+  if (!(v > 0)) return v;  // measured figures are positive
   const double scale = std::pow(10.0, decimals);
   return std::floor(v * scale * (1 + 1e-12)) / scale;
 }
@@ -422,8 +432,9 @@ std::string sheet_timing_text(const std::string& timing, const Labels& l) {
 
 // One line per workload and precision of a sweep: from which size the GPU beats this machine's
 // CPU, transfers included where they were measured.
-std::string crossover_section(const ResultsDocument& doc, const Labels& l) {
-  const std::vector<Crossover> all = crossovers(doc);
+std::string crossover_section(const ResultsDocument& doc, const std::vector<Group>& groups,
+                              const Labels& l) {
+  const std::vector<Crossover> all = crossovers(doc, groups);
   std::string lines;
   for (const Crossover* headline : headline_crossovers(all)) {
     const Crossover& c = *headline;
@@ -458,11 +469,8 @@ std::string bandwidth_section(const SheetFigures& figures, const Labels& l) {
   return out + "</tbody>\n</table>\n";
 }
 
-std::string conditions_section(const ResultsDocument& doc, const SheetFigures& figures,
-                               const Labels& l) {
-  const auto& env = doc.environment;
-  const auto& run = doc.run;
-  // Sizes and notes of every measurement a figure on the sheet comes from.
+// Every measurement a figure comes from.
+std::set<const MeasurementRecord*> figure_sources(const SheetFigures& figures) {
   std::set<const MeasurementRecord*> shown;
   for (const auto& f : figures.peaks) shown.insert(f.sources.begin(), f.sources.end());
   for (const auto& w : figures.workloads) {
@@ -472,6 +480,15 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   for (const auto& b : figures.bandwidth) {
     if (b.source) shown.insert(b.source);
   }
+  return shown;
+}
+
+std::string conditions_section(const ResultsDocument& doc, const SheetFigures& figures,
+                               const Labels& l) {
+  const auto& env = doc.environment;
+  const auto& run = doc.run;
+  // Sizes and notes of every measurement a figure on the sheet comes from.
+  const std::set<const MeasurementRecord*> shown = figure_sources(figures);
   std::vector<std::string> sizes, notes;
   for (const auto& r : doc.measurements) {
     if (!shown.contains(&r)) continue;
@@ -507,9 +524,19 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
                   env.compiler_flags, list_or(library_items(env), "-"),
                   cuda_versions(env.gpu).empty() ? "" : "; " + cuda_versions(env.gpu))));
   out += item(l.sizes, html_escape(list_or(sizes, "-")));
+  // By name, the measurements left out that a figure would have come from; the others (a
+  // sweep's small sizes, a slower implementation) by their number, to keep to one page.
+  const auto all_groups = groups_of(doc);
+  const std::set<const MeasurementRecord*> would_show =
+      figure_sources(sheet_figures(doc, all_groups));
   std::vector<std::string> left;
+  int others = 0;
   for (const auto& r : doc.measurements) {
     if (!median_s(r) || left_out(r) == LeftOut::no) continue;
+    if (!would_show.contains(&r)) {
+      ++others;
+      continue;
+    }
     left.push_back(
         fmt::format("{} ({})", source_text(r),
                     left_out(r) == LeftOut::contended ? l.reason_contended : l.reason_interrupted));
@@ -517,6 +544,10 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   if (!left.empty()) {
     out += fmt::format("<p>{}</p>\n",
                        html_escape(fmt::format(fmt::runtime(l.left_out), fmt::join(left, "; "))));
+  }
+  if (others > 0) {
+    out +=
+        fmt::format("<p>{}</p>\n", html_escape(fmt::format(fmt::runtime(l.left_out_more), others)));
   }
   out += item(l.precision_modes,
               html_escape(std::string(l.precision_text) + " " + list_or(notes, l.notes_none)));
@@ -614,14 +645,14 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
       html_escape(or_unknown(env.host)), l.date,
       html_escape(date_of(or_unknown(doc.run.started_utc))), l.version,
       html_escape(or_unknown(env.flopbench_version)), html_escape(or_unknown(env.git_commit)));
-  if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
+  if (!doc.run.complete()) {
     body += fmt::format("<p class=\"banner fail\">{}</p>\n",
-                        html_escape(fmt::format(fmt::runtime(l.incomplete), note)));
+                        doc.run.interrupted ? l.run_interrupted : l.run_unfinished);
   }
   body += peak_section(figures, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
-  body +=
-      workload_section(doc, figures, l) + crossover_section(doc, l) + bandwidth_section(figures, l);
+  body += workload_section(doc, figures, l) + crossover_section(doc, groups, l) +
+          bandwidth_section(figures, l);
   body += conditions_section(doc, figures, l);
   return html_page(l.lang, fmt::format("{}: {}", l.title, or_unknown(env.host)), kSheetCss, body);
 }

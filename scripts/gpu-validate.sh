@@ -42,7 +42,7 @@
 #   sass             the hand-written GEMM's 16-byte loads (LDG.E.128 and its variants) in the
 #                    binary
 #   memtest          flopbench memtest of 20 GiB per GPU (walking ones, random, own address),
-#                    15 s at most: bad words and their offsets
+#                    a 15 s time box: bad words and their offsets
 #   burn             flopbench burn of every GPU at once for 2 minutes (--burn-duration): half
 #                    at FP64 (the cuda kernel), half at FP16 (cuBLASLt): the verdicts, median
 #                    throughput, drop, clock, temperature and power range

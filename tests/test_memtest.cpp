@@ -345,6 +345,20 @@ TEST(MemtestWatchdog, ATestThatDoesNotStopAfterAnInterruptIsHung) {
             std::string::npos)
       << why;
   EXPECT_LT(MemtestWatch::kInterruptWaitS + 1, kInterruptGraceSeconds);
+
+  // The wait is real time, as the grace is: a stop after the interrupt counts.
+  MemtestWatch stopped(1, 0, 1);
+  stopped.step_done(0, 1, 0);
+  stopped.poll(1.5, 0);
+  stopped.interrupted();
+  stopped.poll(7, 1);  // continued after a 5.5 s stop
+  EXPECT_NE(stopped.silence(0).find("of the interrupt"), std::string::npos);
+  // A test still allocating (no step yet) stops at its next piece: no limit of this kind.
+  MemtestWatch allocating(1, 0, 1);
+  allocating.poll(1, 0);
+  allocating.interrupted();
+  allocating.poll(9, 0);
+  EXPECT_EQ(allocating.silence(0), "");
 }
 
 // A stop that no SIGCONT ends (a pause of the whole VM) shows as a gap between polls, when it is

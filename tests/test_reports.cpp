@@ -1389,6 +1389,18 @@ TEST(Crossover, TablesChartAndSheetLine) {
             std::string::npos)
       << sheet;
   EXPECT_EQ(sheet.find("from n = 91"), std::string::npos);
+  // The sheet's line comes from undisturbed measurements only (headline_worthy): with the pinned
+  // ones cut short by an interrupt, it is another timing's.
+  ResultsDocument disturbed = doc;
+  for (auto& r : disturbed.measurements) {
+    if (r.timing == "end_to_end_pinned") r.stopping_rule = "interrupted";
+  }
+  const std::string without_pinned = SheetPrinter(SheetLanguage::en).print(disturbed);
+  EXPECT_EQ(without_pinned.find("from pinned host memory, transfers included)."),
+            std::string::npos);
+  EXPECT_NE(without_pinned.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n ="),
+            std::string::npos)
+      << without_pinned;
   EXPECT_NE(sheet.find("dot (fp32), GPU device time, transfers excluded: not reached: the CPU is "
                        "as fast or faster at the largest size, 4096."),
             std::string::npos);

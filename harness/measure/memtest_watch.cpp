@@ -52,16 +52,16 @@ void MemtestWatch::poll(double raw_s, int continued) {
 }
 
 void MemtestWatch::interrupted() {
-  if (!interrupted_s_) interrupted_s_ = now_s();
+  if (!interrupted_raw_s_) interrupted_raw_s_ = last_poll_raw_s_;
 }
 
 std::string MemtestWatch::silence(std::size_t i) const {
-  if (interrupted_s_ && now_s() - *interrupted_s_ >= kInterruptWaitS) {
+  if (interrupted_raw_s_ && last_step_s_[i] &&
+      last_poll_raw_s_ - *interrupted_raw_s_ >= kInterruptWaitS) {
     return fmt::format(
-        "the test did not stop within {:.0f} s of the interrupt (its last step ended {}); the "
-        "GPU may be hung",
-        kInterruptWaitS,
-        last_step_s_[i] ? fmt::format("at {:.1f} s", *last_step_s_[i]) : std::string("never"));
+        "the test did not stop within {:.0f} s of the interrupt (its last step ended at {:.1f} "
+        "s); the GPU may be hung",
+        kInterruptWaitS, *last_step_s_[i]);
   }
   return memtest_silence(now_s(), last_step_s_[i], longest_step_s_[i]);
 }

@@ -35,9 +35,10 @@ class MemtestWatch {
   double now_s() const { return last_poll_raw_s_ - stopped_s_; }
 
   // After an interrupt (SIGINT, SIGTERM) the tests stop after their step in progress: one that
-  // has not returned kInterruptWaitS after the first poll that saw the interrupt is taken for
-  // hung, well inside the grace after which the process ends itself (kInterruptGraceSeconds),
-  // so that what was found is written first.
+  // has ended a step and has not returned kInterruptWaitS after the first poll that saw the
+  // interrupt is taken for hung, well inside the grace after which the process ends itself
+  // (kInterruptGraceSeconds, real time: so is this wait, stops included), so that what was found
+  // is written first. A test still allocating has no such limit: it stops at its next piece.
   static constexpr double kInterruptWaitS = 5;
   // The process was interrupted, as of the last poll; later calls keep the first time.
   void interrupted();
@@ -60,7 +61,7 @@ class MemtestWatch {
   // A step that ended after a stop this watch has not yet polled: its time is counted on the
   // clock before the stop is taken out, and moves back with it.
   std::vector<char> ahead_;
-  std::optional<double> interrupted_s_;  // on the clock, stops taken out
+  std::optional<double> interrupted_raw_s_;  // the poll that first saw the interrupt
 };
 
 }  // namespace flopbench
