@@ -134,7 +134,11 @@ std::vector<std::string> read_host_list(const fs::path& path) {
     if (first == std::string::npos) continue;
     const auto last = line.find_last_not_of(" \t\r");
     std::string host = line.substr(first, last - first + 1);
-    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+    // One host named twice (node-a, NODE-A, node-a.cluster.example) is expected once.
+    if (std::none_of(hosts.begin(), hosts.end(),
+                     [&](const std::string& h) { return same_host(h, host); })) {
+      hosts.push_back(host);
+    }
   }
   if (hosts.empty()) {
     throw InputError(
@@ -208,13 +212,26 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
 FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   FleetAnalysis a;
   a.nodes_expected = fleet.expected_nodes;
-  std::set<std::string> hosts;
+  std::set<std::string> hosts;  // lower case: host names are case-insensitive
   for (const auto& n : fleet.nodes) {
     if (!n.problem.empty()) a.failed.push_back(&n);
     if (!n.results && n.source.empty()) a.missing_hosts.push_back(n.host);
-    if (n.reporting()) hosts.insert(n.host);
+    if (n.reporting()) {
+      std::string host = n.host;
+      for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      hosts.insert(host);
+    }
   }
   a.nodes_reporting = int(hosts.size());
+  // Against a list of hosts, the listed hosts that reported: each once, by whichever name.
+  if (!fleet.expected_hosts.empty()) {
+    a.nodes_reporting = static_cast<int>(std::count_if(
+        fleet.expected_hosts.begin(), fleet.expected_hosts.end(), [&](const std::string& expected) {
+          return std::any_of(fleet.nodes.begin(), fleet.nodes.end(), [&](const FleetNode& n) {
+            return n.reporting() && is_expected_host(n, expected);
+          });
+        }));
+  }
 
   std::map<std::string, std::size_t> index;  // metric name -> its place in a.metrics
   for (const auto& n : fleet.nodes) {

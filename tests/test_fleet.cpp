@@ -365,9 +365,17 @@ TEST(FleetMerge, AnExpectedHostIsFoundByItsShortOrItsSlurmName) {
                     10, "T");
   // Names are case-insensitive. Two qualified names that differ are two hosts; an address has
   // no short form; and a host that reported nothing is not found by another of its names.
-  EXPECT_EQ(analyse_fleet(fleet).missing_hosts,
-            (std::vector<std::string>{"10", "10.0.0.3", "node-d.west.example", "node-x",
-                                      "node-x.example"}));
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_EQ(a.missing_hosts, (std::vector<std::string>{"10", "10.0.0.3", "node-d.west.example",
+                                                       "node-x", "node-x.example"}));
+  // Of the listed hosts, three reported (under other names); the other nodes were not listed.
+  EXPECT_EQ(a.nodes_reporting, 3);
+
+  // A list that names a host twice expects it once.
+  write_file_atomically(tmp.path() / "hosts",
+                        "node-a\nNODE-A  # again\nnode-a.cluster.example\nnode-b.x\nnode-b.y\n");
+  EXPECT_EQ(read_host_list(tmp.path() / "hosts"),
+            (std::vector<std::string>{"node-a", "node-b.x", "node-b.y"}));
 }
 
 TEST(FleetMerge, MixedSchemaVersionsAreReported) {
