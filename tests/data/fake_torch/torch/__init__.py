@@ -1,9 +1,8 @@
 """A stand-in for PyTorch with the API scripts/gpu_validate.py uses, for machines without a GPU
 (tests/gpu_validate_test.sh). Nothing is computed or allocated; every timed run takes 1 ms.
 
-FAKE_TORCH_RAISE=NAME makes the function NAME raise, as a PyTorch without it would;
-FAKE_TORCH_RAISE=addmm_dtype makes addmm refuse an FP32 C beside BF16 operands, as PyTorch 2.8
-and 2.9 do.
+FAKE_TORCH_RAISE=NAME makes the function NAME raise, as a PyTorch without it would.
+FAKE_TORCH_VERSION sets torch.__version__ (2.11.0+fake unless given).
 FAKE_TORCH_LOG=FILE receives, at exit, how many holds (cuda._sleep) and event records there were.
 """
 
@@ -11,7 +10,7 @@ import atexit
 import os
 import types
 
-__version__ = "0.0+fake"
+__version__ = os.environ.get("FAKE_TORCH_VERSION", "2.11.0+fake")
 version = types.SimpleNamespace(cuda="13.0")
 float32, float64, bfloat16, float8_e4m3fn, int32 = (
     "float32", "float64", "bfloat16", "float8_e4m3fn", "int32")
@@ -72,8 +71,6 @@ def matmul(a, b):
 
 def addmm(c, a, b, out_dtype=None, *, beta=1, alpha=1, out=None):
     _maybe_raise("addmm")
-    if os.environ.get("FAKE_TORCH_RAISE") == "addmm_dtype":  # as PyTorch 2.8 and 2.9 refuse
-        raise RuntimeError("self and mat2 must have the same dtype, but got Float and BFloat16")
     return out or Tensor(out_dtype or c.dtype)
 
 
