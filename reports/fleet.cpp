@@ -50,10 +50,36 @@ bool same_host(std::string_view a, std::string_view b) {
 
 // Whether a name of --expect-hosts is this node, a node with results: its host name, or the
 // launcher's name for the node, which is what `scontrol show hostnames` lists and need not be
-// the host name.
-bool is_expected_host(const FleetNode& n, const std::string& expected) {
-  return n.results &&
-         (same_host(n.host, expected) || same_host(n.results->run.launch.node_name, expected));
+// the host name; `exact`: the very name, case aside.
+bool is_expected_host(const FleetNode& n, const std::string& expected, bool exact) {
+  if (!n.results) return false;
+  const std::string& node_name = n.results->run.launch.node_name;
+  if (exact)
+    return !n.host.empty() && (same_name(n.host, expected) || same_name(node_name, expected));
+  return same_host(n.host, expected) || same_host(node_name, expected);
+}
+
+// Which listed hosts a node of `usable` ones reported as: one machine (its host, case aside)
+// stands for one listed host at most, its very name before a short or qualified form of it, so
+// that node-a does not stand for both node-a.x and node-a.y.
+template <class Usable>
+std::vector<char> listed_hosts_found(const std::vector<FleetNode>& nodes,
+                                     const std::vector<std::string>& listed, Usable usable) {
+  std::vector<char> found(listed.size(), 0);
+  std::set<std::string> taken;
+  for (const bool exact : {true, false}) {
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      for (const FleetNode& n : nodes) {
+        if (found[i]) break;
+        if (!usable(n) || taken.contains(host_key(n.host))) continue;
+        if (is_expected_host(n, listed[i], exact)) {
+          found[i] = 1;
+          taken.insert(host_key(n.host));
+        }
+      }
+    }
+  }
+  return found;
 }
 
 std::optional<int> rank_of(const FleetNode& n) {
@@ -119,6 +145,12 @@ std::vector<std::string> distinct(const FleetRecord& fleet, Key key) {
 
 }  // namespace
 
+std::string host_key(std::string_view host) {
+  std::string key(host);
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
 std::string node_label(const FleetNode& node) {
   if (node.host.empty()) return node.source;
   const auto rank = rank_of(node);
@@ -134,9 +166,9 @@ std::vector<std::string> read_host_list(const fs::path& path) {
     if (first == std::string::npos) continue;
     const auto last = line.find_last_not_of(" \t\r");
     std::string host = line.substr(first, last - first + 1);
-    // One host named twice (node-a, NODE-A, node-a.cluster.example) is expected once.
+    // One name given twice (node-a, NODE-A) is one host expected.
     if (std::none_of(hosts.begin(), hosts.end(),
-                     [&](const std::string& h) { return same_host(h, host); })) {
+                     [&](const std::string& h) { return same_name(h, host); })) {
       hosts.push_back(host);
     }
   }
@@ -166,7 +198,7 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   std::map<std::pair<std::string, std::optional<int>>, const FleetNode*> seen;
   for (auto& n : fleet.nodes) {
     if (!n.results) continue;
-    const auto [it, first] = seen.emplace(std::pair(n.host, rank_of(n)), &n);
+    const auto [it, first] = seen.emplace(std::pair(host_key(n.host), rank_of(n)), &n);
     if (!first) {
       n.problem = fmt::format("a second result of {} (the first is {}): set aside", node_label(n),
                               it->second->source);
@@ -195,12 +227,12 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                                          rank, tasks, job.first, job.second)});
     }
   }
-  for (const auto& host : expected_hosts) {
-    const bool reported =
-        std::any_of(fleet.nodes.begin(), fleet.nodes.end(),
-                    [&](const FleetNode& n) { return is_expected_host(n, host); });
-    if (!reported) {
-      fleet.nodes.push_back({"", host, std::nullopt, "expected, but reported nothing"});
+  const auto reported =
+      listed_hosts_found(fleet.nodes, expected_hosts, [](const FleetNode&) { return true; });
+  for (std::size_t i = 0; i < expected_hosts.size(); ++i) {
+    if (!reported[i]) {
+      fleet.nodes.push_back(
+          {"", expected_hosts[i], std::nullopt, "expected, but reported nothing"});
     }
   }
   std::stable_sort(fleet.nodes.begin(), fleet.nodes.end(), [](const auto& a, const auto& b) {
@@ -212,25 +244,18 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
 FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   FleetAnalysis a;
   a.nodes_expected = fleet.expected_nodes;
-  std::set<std::string> hosts;  // lower case: host names are case-insensitive
+  std::set<std::string> hosts;
   for (const auto& n : fleet.nodes) {
     if (!n.problem.empty()) a.failed.push_back(&n);
     if (!n.results && n.source.empty()) a.missing_hosts.push_back(n.host);
-    if (n.reporting()) {
-      std::string host = n.host;
-      for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      hosts.insert(host);
-    }
+    if (n.reporting()) hosts.insert(host_key(n.host));
   }
   a.nodes_reporting = int(hosts.size());
-  // Against a list of hosts, the listed hosts that reported: each once, by whichever name.
+  // Against a list of hosts, the listed hosts that reported, each by one machine.
   if (!fleet.expected_hosts.empty()) {
-    a.nodes_reporting = static_cast<int>(std::count_if(
-        fleet.expected_hosts.begin(), fleet.expected_hosts.end(), [&](const std::string& expected) {
-          return std::any_of(fleet.nodes.begin(), fleet.nodes.end(), [&](const FleetNode& n) {
-            return n.reporting() && is_expected_host(n, expected);
-          });
-        }));
+    const auto found = listed_hosts_found(fleet.nodes, fleet.expected_hosts,
+                                          [](const FleetNode& n) { return n.reporting(); });
+    a.nodes_reporting = static_cast<int>(std::count(found.begin(), found.end(), 1));
   }
 
   std::map<std::string, std::size_t> index;  // metric name -> its place in a.metrics

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/results.hpp"
@@ -51,6 +52,9 @@ FleetRecord merge_results(const std::vector<std::filesystem::path>& inputs,
                           const std::vector<std::string>& expected_hosts, double threshold_percent,
                           const std::string& merged_utc);
 
+// A host name as fleets compare it: host names are case-insensitive (RFC 4343).
+std::string host_key(std::string_view host);
+
 // Host names, one a line ('#' starts a comment): the --expect-hosts file. InputError when the
 // file cannot be read or names no host.
 std::vector<std::string> read_host_list(const std::filesystem::path& path);
@@ -91,7 +95,8 @@ inline constexpr double kMinOutlierDeviationPercent = 2;
 inline constexpr std::size_t kMinValuesForSpread = 5;
 
 struct FleetAnalysis {
-  int nodes_reporting = 0;                 // distinct hosts with usable results
+  // Distinct hosts (host_key) with usable results; with a list of hosts, the listed ones found.
+  int nodes_reporting = 0;
   std::optional<int> nodes_expected;       // from merge's --expect-hosts
   std::vector<std::string> missing_hosts;  // expected by name, reported nothing
   std::vector<const FleetNode*> failed;    // nodes with a problem

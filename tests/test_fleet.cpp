@@ -371,11 +371,19 @@ TEST(FleetMerge, AnExpectedHostIsFoundByItsShortOrItsSlurmName) {
   // Of the listed hosts, three reported (under other names); the other nodes were not listed.
   EXPECT_EQ(a.nodes_reporting, 3);
 
-  // A list that names a host twice expects it once.
+  // A list that gives a name twice (case aside) expects that host once; other names stay, in
+  // whatever order.
   write_file_atomically(tmp.path() / "hosts",
-                        "node-a\nNODE-A  # again\nnode-a.cluster.example\nnode-b.x\nnode-b.y\n");
+                        "node-b\nnode-b.x\nnode-a\nNODE-A  # again\nnode-b.y\n");
   EXPECT_EQ(read_host_list(tmp.path() / "hosts"),
-            (std::vector<std::string>{"node-a", "node-b.x", "node-b.y"}));
+            (std::vector<std::string>{"node-b", "node-b.x", "node-a", "node-b.y"}));
+
+  // One machine stands for one listed name: node-a is not both node-a.x and node-a.y.
+  const FleetRecord two_names =
+      merge_results({inputs[0]}, std::nullopt, {"node-a.x", "node-a.cluster.example"}, 10, "T");
+  const FleetAnalysis b = analyse_fleet(two_names);
+  EXPECT_EQ(b.nodes_reporting, 1);
+  EXPECT_EQ(b.missing_hosts, std::vector<std::string>{"node-a.x"});  // the very name went first
 }
 
 TEST(FleetMerge, MixedSchemaVersionsAreReported) {
@@ -544,6 +552,28 @@ const CriterionVerdict& criterion(const AcceptanceResult& r, const std::string& 
     if (v.metric == metric) return v;
   }
   throw std::runtime_error("no criterion " + metric);
+}
+
+// Without a list, one host that reported under two cases of its name is one host, for the
+// count and for what is expected of it.
+TEST(FleetCheck, AHostIsOneHostWhateverTheCaseOfItsName) {
+  TempDir tmp;
+  FleetRecord cased =
+      merge_results({write_node(tmp.path(), node("node-a.cluster.example", 0, 100), "a"),
+                     write_node(tmp.path(), node("NODE-A.CLUSTER.EXAMPLE", 1, 100), "A")},
+                    std::nullopt, {}, 10, "T");
+  EXPECT_EQ(analyse_fleet(cased).nodes_reporting, 1);
+  judge_fleet(
+      cased,
+      [&](const ResultsDocument&) {
+        return SpecChoice{sgemm_spec(50), "spec.csv"};
+      },
+      "spec.csv", "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(cased.acceptance.has_value());
+  const auto& reporting = criterion(*cased.acceptance, "fleet.nodes_reporting");
+  EXPECT_EQ(reporting.measured, 1);
+  EXPECT_EQ(reporting.bound, 1);
+  EXPECT_EQ(reporting.verdict, Verdict::pass);
 }
 
 TEST(FleetCheck, JudgesEveryNodeAndTheFleet) {

@@ -63,7 +63,7 @@ void judge_fleet(FleetRecord& fleet,
 
   // Without --expect-hosts, every node given to merge: each host once, each unreadable input.
   std::set<std::string> given;
-  for (const auto& n : fleet.nodes) given.insert(n.host.empty() ? n.source : n.host);
+  for (const auto& n : fleet.nodes) given.insert(n.host.empty() ? n.source : host_key(n.host));
   const int expected = fleet.expected_nodes.value_or(int(given.size()));
   std::vector<std::string> outliers;
   for (const auto& o : a.outliers) {
