@@ -126,8 +126,11 @@ MemtestDevice memtest_gpu(int gpu, const MemtestSettings& settings) {
     if (d.failure.empty()) d.failure = memtest_too_small(want, l2);
     if (!d.failure.empty()) return d;
     auto chunks = allocate(want, settings.stop);
-    if (settings.stop && settings.stop()) return d;  // interrupted: no pass, said so
     for (const auto& c : chunks) d.bytes_tested += static_cast<std::int64_t>(c.bytes());
+    if (settings.stop && settings.stop()) {  // interrupted while allocating: no pass, said so
+      d.seconds = elapsed();
+      return d;
+    }
     if (chunks.empty()) {
       d.failure = "could not allocate any device memory";
       return d;

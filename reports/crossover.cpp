@@ -57,8 +57,15 @@ namespace {
 bool one_gpu(const MeasurementRecord& r) { return on_gpu(r) && !machine_aggregate(r); }
 
 // Why a group has no GPU figure: the first GPU measurement that did not pass says, else the
-// inventory's reason for having no GPU.
+// inventory's reason for having no GPU. `g` holds every measurement of the workload and
+// precision: where one that passed is not among those the crossover was found from (the sheet
+// leaves out contended ones), that says why.
 std::string no_gpu_basis(const Group& g, const GpuInventory& gpu) {
+  if (std::any_of(g.records.begin(), g.records.end(),
+                  [](const auto* r) { return one_gpu(*r) && median_s(*r); })) {
+    return "not reached: its GPU measurements were left out (contended, or cut short by an "
+           "interrupt)";
+  }
   for (const auto* r : g.records) {
     if (on_gpu(*r) && !passed(*r)) {
       return fmt::format("not reached: no GPU measurement passed ({}: {})",
@@ -79,6 +86,7 @@ std::vector<Crossover> crossovers(const ResultsDocument& doc) {
 std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<Group>& groups) {
   std::vector<Crossover> out;
   if (doc.run.profile != to_string(Profile::sweep)) return out;
+  const std::vector<Group> all = groups_of(doc);  // for why there is no GPU figure
   for (const Group& g : groups) {
     // The GPU runs other work than the CPU at the same size: the times do not compare.
     if (info(g.workload).counted_flops) continue;
@@ -107,8 +115,12 @@ std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<
         c.points.push_back({p, cpu, gpu});
         if (gpu) both.push_back({sweep_size(p), *median_s(*cpu), *median_s(*gpu)});
       }
+      const auto whole = std::find_if(all.begin(), all.end(), [&](const Group& a) {
+        return a.workload == g.workload && a.precision == g.precision;
+      });
       c.finding = timing.empty()
-                      ? CrossoverFinding{std::nullopt, no_gpu_basis(g, doc.environment.gpu)}
+                      ? CrossoverFinding{std::nullopt, no_gpu_basis(whole != all.end() ? *whole : g,
+                                                                    doc.environment.gpu)}
                       : find_crossover(both);
       out.push_back(std::move(c));
     }

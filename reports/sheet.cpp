@@ -251,17 +251,22 @@ LeftOut left_out(const MeasurementRecord& r) {
   return LeftOut::no;
 }
 
-// A headline measurement's GFLOP/s, when it counts towards the machine peak: compute-bound work.
+// A passed measurement's GFLOP/s, when it counts towards the machine peak: compute-bound work.
 std::optional<double> peak_candidate(const MeasurementRecord& r, Precision precision) {
-  if (!headline_worthy(r) || r.precision != precision || !r.gflops) return std::nullopt;
+  if (!median_s(r) || r.precision != precision || !r.gflops) return std::nullopt;
   if (r.workload_info().bound != Bound::compute) return std::nullopt;
   return r.gflops;
 }
 
 int gpus_used(const MeasurementRecord& r) { return static_cast<int>(r.device.gpus.size()); }
 
-PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision precision) {
+// From the measurements of `groups` (headline_groups: the figures; groups_of: what they would
+// have been).
+PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& groups,
+                       DeviceKind kind, Precision precision) {
   PeakFigure f{kind, precision, std::nullopt, {}, 0, std::nullopt};
+  std::vector<const MeasurementRecord*> records;
+  for (const Group& g : groups) records.insert(records.end(), g.records.begin(), g.records.end());
   std::vector<DeviceRef> devices;
   std::vector<const Peak*> peaks;
   switch (kind) {
@@ -279,21 +284,21 @@ PeakFigure peak_figure(const ResultsDocument& doc, DeviceKind kind, Precision pr
   f.devices = static_cast<int>(devices.size());
   const auto best_on = [&](const DeviceRef& device) {
     const MeasurementRecord* best = nullptr;
-    for (const auto& r : doc.measurements) {
-      const auto g = peak_candidate(r, precision);
-      if (g && r.device == device && (!best || *best->gflops < *g)) best = &r;
+    for (const auto* r : records) {
+      const auto g = peak_candidate(*r, precision);
+      if (g && r->device == device && (!best || *best->gflops < *g)) best = r;
     }
     return best;
   };
   // Every GPU measured at once is the machine's figure; without it, the GPUs measured one at a
   // time are summed.
   const MeasurementRecord* aggregate = nullptr;
-  for (const auto& r : doc.measurements) {
-    const auto g = peak_candidate(r, precision);
-    if (g && kind == DeviceKind::gpu && machine_aggregate(r) &&
-        (!aggregate || gpus_used(*aggregate) < gpus_used(r) ||
-         (gpus_used(*aggregate) == gpus_used(r) && *aggregate->gflops < *g)))
-      aggregate = &r;
+  for (const auto* r : records) {
+    const auto g = peak_candidate(*r, precision);
+    if (g && kind == DeviceKind::gpu && machine_aggregate(*r) &&
+        (!aggregate || gpus_used(*aggregate) < gpus_used(*r) ||
+         (gpus_used(*aggregate) == gpus_used(*r) && *aggregate->gflops < *g)))
+      aggregate = r;
   }
   if (aggregate) {
     f.sources.push_back(aggregate);
@@ -591,7 +596,7 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
   if (!doc.environment.gpu.devices.empty()) kinds.push_back(DeviceKind::gpu);
   for (const auto kind : kinds) {
     for (const auto precision : kPrecisions) {
-      PeakFigure peak = peak_figure(doc, kind, precision);
+      PeakFigure peak = peak_figure(doc, groups, kind, precision);
       // FP32 and FP64 always have their row; a matrix format only where it was measured.
       if (!is_matrix_precision(precision) || !peak.sources.empty())
         f.peaks.push_back(std::move(peak));

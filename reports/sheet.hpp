@@ -57,14 +57,16 @@ struct SheetFigures {
 };
 
 // Whether a figure of the sheet may come from the measurement: passed, not contended, and
-// sampled until its stopping rule held (not cut short by an interrupt). The others are listed
-// under the conditions, with why.
+// sampled until its stopping rule held (not cut short by an interrupt). Under the conditions the
+// sheet names the others a figure would have come from, with why, and counts the rest.
 bool headline_worthy(const MeasurementRecord& r);
 
 // groups_of(doc) with only the measurements a figure may come from.
 std::vector<Group> headline_groups(const ResultsDocument& doc);
 
-// `groups` must be headline_groups(doc), and outlive the result.
+// The figures from the measurements of `groups`: headline_groups(doc) for the sheet's, or
+// groups_of(doc) for what they would have been with every passed measurement. `groups` must
+// outlive the result.
 SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>& groups);
 
 // The sheet as one self-contained HTML page, sized for A4, written to sheet-<language>.html.

@@ -67,12 +67,13 @@ HOLD_CYCLES = 400_000
 
 
 def torch_at_least(major, minor):
-    """Whether the imported PyTorch is major.minor or newer ("2.11.0+cu130" is 2.11)."""
+    """Whether the imported PyTorch is major.minor or newer ("2.11.0+cu130" is 2.11); False
+    when its version cannot be read."""
     import torch
     try:
-        parts = torch.__version__.split("+")[0].split(".")
+        parts = str(torch.__version__).split("+")[0].split(".")
         return (int(parts[0]), int(parts[1])) >= (major, minor)
-    except (ValueError, IndexError):
+    except Exception:  # noqa: BLE001 - any version this cannot read is taken for older
         return False
 
 
@@ -186,9 +187,9 @@ def measure_pytorch(args):
         if not torch_at_least(2, 10):
             record("gemm", "bf16", size, size, size, ["cublaslt"], "torch.matmul(A, B), bfloat16",
                    False, timed(lambda: torch.matmul(a, b), False, 10),
-                   other_problem="PyTorch {} cannot add an FP32 C to a BF16 product (2.10 "
-                                 "can): its product writes a BF16 D and reads no C".format(
-                                     torch.__version__))
+                   other_problem="PyTorch {} is older than 2.10, or its version could not be "
+                                 "read: no FP32 C added to a BF16 product, so its product writes "
+                                 "a BF16 D and reads no C".format(torch.__version__))
             return
         c = torch.rand(size, size, device=device)
         record("gemm", "bf16", size, size, size, ["cublaslt"],

@@ -504,6 +504,12 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   *slower.gflops /= 2;
   slower.stats->median *= 2;
   doc.measurements.push_back(slower);
+  MeasurementRecord peak = doc.measurements.at(0);  // the CPU's FP64 peak figure, were it not
+  peak.workload = WorkloadId::peak;                 // contended
+  peak.precision = Precision::fp64;
+  *peak.gflops *= 10;
+  peak.load = MachineLoad{.readings = 5, .contended = true};
+  doc.measurements.push_back(peak);
   EXPECT_FALSE(headline_worthy(openblas));
   EXPECT_FALSE(headline_worthy(cublas));
   const auto groups = headline_groups(doc);
@@ -526,8 +532,9 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_NE(text.find("Not in the figures above, which would have come from them: SGEMM (fp32) "
                       "openblas · cpu · 256x256x256 (contended (other processes or the "
                       "hypervisor took CPU time while it sampled)); SGEMM (fp32) cublas · gpu0 · "
-                      "256x256x256 (cut short by an interrupt)Other measurements left out "
-                      "likewise: 1."),
+                      "256x256x256 (cut short by an interrupt); peak (fp64) omp · cpu · "
+                      "256x256x256 (contended (other processes or the hypervisor took CPU time "
+                      "while it sampled))Other measurements left out likewise: 1."),
             std::string::npos)
       << text;
   const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();

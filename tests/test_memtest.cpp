@@ -353,12 +353,15 @@ TEST(MemtestWatchdog, ATestThatDoesNotStopAfterAnInterruptIsHung) {
   stopped.interrupted();
   stopped.poll(7, 1);  // continued after a 5.5 s stop
   EXPECT_NE(stopped.silence(0).find("of the interrupt"), std::string::npos);
-  // A test still allocating (no step yet) stops at its next piece: no limit of this kind.
+  // A test still allocating stops at its next 1 GiB piece: the same wait holds.
   MemtestWatch allocating(1, 0, 1);
   allocating.poll(1, 0);
   allocating.interrupted();
-  allocating.poll(9, 0);
+  allocating.poll(5.5, 0);
   EXPECT_EQ(allocating.silence(0), "");
+  allocating.poll(6, 0);
+  EXPECT_NE(allocating.silence(0).find("of the interrupt (no step had ended)"), std::string::npos)
+      << allocating.silence(0);
 }
 
 // A stop that no SIGCONT ends (a pause of the whole VM) shows as a gap between polls, when it is

@@ -1395,7 +1395,14 @@ TEST(Crossover, TablesChartAndSheetLine) {
   for (auto& r : disturbed.measurements) {
     if (r.timing == "end_to_end_pinned") r.stopping_rule = "interrupted";
   }
+  for (auto& r : disturbed.measurements) {  // and every GPU dot: why it has no line, said
+    if (r.workload == WorkloadId::dot && on_gpu(r)) r.load = MachineLoad{.contended = true};
+  }
   const std::string without_pinned = SheetPrinter(SheetLanguage::en).print(disturbed);
+  EXPECT_NE(without_pinned.find("dot (fp32), no GPU: not reached: its GPU measurements were left "
+                                "out (contended, or cut short by an interrupt)."),
+            std::string::npos)
+      << without_pinned;
   EXPECT_EQ(without_pinned.find("from pinned host memory, transfers included)."),
             std::string::npos);
   EXPECT_NE(without_pinned.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n ="),

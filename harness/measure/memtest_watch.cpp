@@ -56,12 +56,12 @@ void MemtestWatch::interrupted() {
 }
 
 std::string MemtestWatch::silence(std::size_t i) const {
-  if (interrupted_raw_s_ && last_step_s_[i] &&
-      last_poll_raw_s_ - *interrupted_raw_s_ >= kInterruptWaitS) {
+  if (interrupted_raw_s_ && last_poll_raw_s_ - *interrupted_raw_s_ >= kInterruptWaitS) {
     return fmt::format(
-        "the test did not stop within {:.0f} s of the interrupt (its last step ended at {:.1f} "
-        "s); the GPU may be hung",
-        kInterruptWaitS, *last_step_s_[i]);
+        "the test did not stop within {:.0f} s of the interrupt ({}); the GPU may be hung",
+        kInterruptWaitS,
+        last_step_s_[i] ? fmt::format("its last step ended at {:.1f} s", *last_step_s_[i])
+                        : std::string("no step had ended"));
   }
   return memtest_silence(now_s(), last_step_s_[i], longest_step_s_[i]);
 }

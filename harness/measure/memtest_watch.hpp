@@ -34,11 +34,11 @@ class MemtestWatch {
   // The clock, stops taken out, at the last poll.
   double now_s() const { return last_poll_raw_s_ - stopped_s_; }
 
-  // After an interrupt (SIGINT, SIGTERM) the tests stop after their step in progress: one that
-  // has ended a step and has not returned kInterruptWaitS after the first poll that saw the
-  // interrupt is taken for hung, well inside the grace after which the process ends itself
-  // (kInterruptGraceSeconds, real time: so is this wait, stops included), so that what was found
-  // is written first. A test still allocating has no such limit: it stops at its next piece.
+  // After an interrupt (SIGINT, SIGTERM) the tests stop after their step in progress, or at their
+  // next 1 GiB piece while allocating: one that has not returned kInterruptWaitS after the first
+  // poll that saw the interrupt is taken for hung, well inside the grace after which the process
+  // ends itself (kInterruptGraceSeconds, real time: so is this wait, stops included), so that
+  // what was found is written first.
   static constexpr double kInterruptWaitS = 5;
   // The process was interrupted, as of the last poll; later calls keep the first time.
   void interrupted();
