@@ -115,13 +115,15 @@ std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<
         c.points.push_back({p, cpu, gpu});
         if (gpu) both.push_back({sweep_size(p), *median_s(*cpu), *median_s(*gpu)});
       }
-      const auto whole = std::find_if(all.begin(), all.end(), [&](const Group& a) {
-        return a.workload == g.workload && a.precision == g.precision;
-      });
-      c.finding = timing.empty()
-                      ? CrossoverFinding{std::nullopt, no_gpu_basis(whole != all.end() ? *whole : g,
-                                                                    doc.environment.gpu)}
-                      : find_crossover(both);
+      if (timing.empty()) {
+        const auto whole = std::find_if(all.begin(), all.end(), [&](const Group& a) {
+          return a.workload == g.workload && a.precision == g.precision;
+        });
+        c.finding = {std::nullopt,
+                     no_gpu_basis(whole != all.end() ? *whole : g, doc.environment.gpu)};
+      } else {
+        c.finding = find_crossover(both);
+      }
       out.push_back(std::move(c));
     }
   }

@@ -29,13 +29,7 @@ bool is_address(std::string_view name) {
          inet_pton(AF_INET6, text.c_str(), &address) == 1;
 }
 
-// Host names are case-insensitive (RFC 4343).
-bool same_name(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+bool same_name(std::string_view a, std::string_view b) { return host_key(a) == host_key(b); }
 
 // Whether two names are one host: the same, or a short name and a fully qualified name that
 // starts with it. Addresses (10.0.0.1) are only ever the same.

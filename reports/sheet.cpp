@@ -522,12 +522,12 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   out += item(l.run, html_escape(fmt::format(fmt::runtime(l.run_text), or_unknown(run.profile),
                                              run.seed, run.threads, or_unknown(run.started_utc),
                                              or_unknown(run.finished_utc))));
-  out += item(l.build,
-              html_escape(fmt::format(
-                  "flopbench {} ({}), {}, {}, {}; {}{}", or_unknown(env.flopbench_version),
-                  or_unknown(env.git_commit), or_unknown(env.compiler), or_unknown(env.build_type),
-                  env.compiler_flags, list_or(library_items(env), "-"),
-                  cuda_versions(env.gpu).empty() ? "" : "; " + cuda_versions(env.gpu))));
+  const std::string cuda = cuda_versions(env.gpu);
+  out += item(l.build, html_escape(fmt::format(
+                           "flopbench {} ({}), {}, {}, {}; {}{}", or_unknown(env.flopbench_version),
+                           or_unknown(env.git_commit), or_unknown(env.compiler),
+                           or_unknown(env.build_type), env.compiler_flags,
+                           list_or(library_items(env), "-"), cuda.empty() ? "" : "; " + cuda)));
   out += item(l.sizes, html_escape(list_or(sizes, "-")));
   // By name, the measurements left out that a figure would have come from; the others (a
   // sweep's small sizes, a slower implementation) by their number, to keep to one page.
@@ -537,14 +537,15 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   std::vector<std::string> left;
   int others = 0;
   for (const auto& r : doc.measurements) {
-    if (!median_s(r) || left_out(r) == LeftOut::no) continue;
+    const LeftOut why = left_out(r);
+    if (!median_s(r) || why == LeftOut::no) continue;
     if (!would_show.contains(&r)) {
       ++others;
       continue;
     }
     left.push_back(
         fmt::format("{} ({})", source_text(r),
-                    left_out(r) == LeftOut::contended ? l.reason_contended : l.reason_interrupted));
+                    why == LeftOut::contended ? l.reason_contended : l.reason_interrupted));
   }
   if (!left.empty()) {
     out += fmt::format("<p>{}</p>\n",

@@ -492,6 +492,7 @@ cuobjdump=$(find_tool cuobjdump)
   grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
   # Only before the validate part's runs, and only where there is a GPU to run them on.
   available_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo || true)
+  # The GPUs nvidia-smi lists (0 without it), for the check step as well.
   gpus_listed=$(boxed nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
   if [ "$run_validate" = 1 ] && [ "${gpus_listed:-0}" -gt 0 ] && [ -z "$python_missing" ] &&
     [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ]; then
@@ -585,8 +586,7 @@ if [ -f "$out/run/results.json" ]; then
   # A machine with one GPU has no NVSwitch fabric: the shipped specs' NVLink rows (all links
   # active) are for the SKU's 8-GPU boards, so that machine is judged without them.
   check_env=() check_note=""
-  gpu_count=$(boxed nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
-  if [ "$gpu_count" = 1 ] && [ -d "$root/share/flopbench/specs" ]; then
+  if [ "$gpus_listed" = 1 ] && [ -d "$root/share/flopbench/specs" ]; then
     mkdir -p "$out/specs"
     for spec in "$root"/share/flopbench/specs/*.csv; do
       grep -v '^gpu\.nvlink\.' "$spec" >"$out/specs/$(basename "$spec")" || true

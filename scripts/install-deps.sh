@@ -31,11 +31,11 @@ case "${1:-}" in
   *) echo "usage: $0 [--test]" >&2; exit 2 ;;
 esac
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
+  installed "$p" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: every package is installed"
@@ -51,19 +51,17 @@ fi
 # this run installs are disabled and stopped again.
 daemons=()
 for d in slurmctld slurmd munge; do
-  dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed' || daemons+=("$d")
+  installed "$d" || daemons+=("$d")
 done
 disable_new_daemons() { # also after an install that failed part-way
-  local installed=() d
+  local new=() d
   for d in ${daemons[@]+"${daemons[@]}"}; do
-    if dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q 'install ok installed'; then
-      installed+=("$d")
-    fi
+    if installed "$d"; then new+=("$d"); fi
   done
-  if [ ${#installed[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
-    echo "install-deps: disabling the services the tests do not use: ${installed[*]}"
-    "${sudo[@]}" systemctl disable --now "${installed[@]}" ||
-      echo "install-deps: warning: could not disable ${installed[*]}; they may start at boot" >&2
+  if [ ${#new[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
+    echo "install-deps: disabling the services the tests do not use: ${new[*]}"
+    "${sudo[@]}" systemctl disable --now "${new[@]}" ||
+      echo "install-deps: warning: could not disable ${new[*]}; they may start at boot" >&2
   fi
 }
 trap disable_new_daemons EXIT
