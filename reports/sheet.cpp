@@ -522,12 +522,12 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   out += item(l.run, html_escape(fmt::format(fmt::runtime(l.run_text), or_unknown(run.profile),
                                              run.seed, run.threads, or_unknown(run.started_utc),
                                              or_unknown(run.finished_utc))));
-  const std::string cuda = cuda_versions(env.gpu);
-  out += item(l.build, html_escape(fmt::format(
-                           "flopbench {} ({}), {}, {}, {}; {}{}", or_unknown(env.flopbench_version),
-                           or_unknown(env.git_commit), or_unknown(env.compiler),
-                           or_unknown(env.build_type), env.compiler_flags,
-                           list_or(library_items(env), "-"), cuda.empty() ? "" : "; " + cuda)));
+  // The CUDA compiler, runtime and driver are among the libraries of a CUDA build's run.
+  out += item(l.build,
+              html_escape(fmt::format("flopbench {} ({}), {}, {}, {}; {}",
+                                      or_unknown(env.flopbench_version), or_unknown(env.git_commit),
+                                      or_unknown(env.compiler), or_unknown(env.build_type),
+                                      env.compiler_flags, list_or(library_items(env), "-"))));
   out += item(l.sizes, html_escape(list_or(sizes, "-")));
   // By name, the measurements left out that a figure would have come from; the others (a
   // sweep's small sizes, a slower implementation) by their number, to keep to one page.
