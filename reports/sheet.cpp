@@ -23,7 +23,13 @@ struct Labels {
       of_theoretical, tflops;
   std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
   std::string_view bandwidth, memory_kind_cpu, memory_kind_gpu;
-  std::string_view not_measured, unknown, gpus_measured, cpu_description, gpu_memory;
+  // A triad whose vectors fit in the cache: its figure, and why, where {0} is the MiB per vector,
+  // {1} the multiple, {2} the cache's MiB, {3} the measurement.
+  std::string_view cache_only, cache_only_note;
+  std::string_view not_measured, unknown, gpus_measured;
+  // The theoretical peak of the path measured, where it is below the hardware's: {} TFLOPS.
+  std::string_view path_peak;
+  std::string_view cpu_description, gpu_memory;
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
   std::string_view crossover, crossover_from, crossover_not_reached;
@@ -67,9 +73,13 @@ constexpr Labels kEnglish{
     "Memory bandwidth (STREAM triad)",
     "system memory",
     "device memory",
+    "cache only",
+    "The largest triad measured has {0} MiB per vector, within {1} × the {2} MiB cache: it "
+    "measured the cache, not the memory ({3}).",
     "not measured",
     "unknown",
     "{} of {} GPUs in this figure",
+    "the path measured peaks at {} TFLOPS; the % is of the hardware's peak",
     "{} ({} cores, {} threads, {} socket(s)), {} memory",
     "{} memory",
     "Conditions",
@@ -86,7 +96,8 @@ constexpr Labels kEnglish{
     "inventory's peak per device (see Peak bases), summed likewise. "
     "Speedup = CPU median time / GPU median time, fastest passed implementation on each side, on "
     "the largest problem that passed on both. Bandwidth = bytes per run / median time of the "
-    "STREAM triad a = x + s·y (3 arrays), largest passed size. Medians of all samples; "
+    "STREAM triad a = x + s·y (3 arrays), largest passed size, each array at least 4 × the "
+    "device's cache (STREAM's rule). Medians of all samples; "
     "results.json holds every sample.",
     "Peak bases",
     "Reproduce: run the command above with flopbench {}; this sheet is regenerated from its "
@@ -118,9 +129,12 @@ constexpr Labels kChinese{
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
     "精度", "单精度 (FP32)", "双精度 (FP64)", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
     "各测试项目的 GPU 相对 CPU 加速比", "测试项目", "问题规模", "最佳 GPU", "最佳 CPU", "加速比",
-    "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存", "未测量",
-    "未知", "本项数据含 {} / {} 块 GPU", "{}（{} 核，{} 线程，{} 路），内存 {}", "显存 {}",
-    "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
+    "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存", "仅缓存",
+    "所测最大的 triad 每个向量 {0} MiB，不足 {2} MiB 缓存的 {1} "
+    "倍：测得的是缓存带宽，而非内存带宽（{3}）。",
+    "未测量", "未知", "本项数据含 {} / {} 块 GPU",
+    "所测路径的理论峰值为 {} TFLOPS；百分比以硬件峰值计", "{}（{} 核，{} 线程，{} 路），内存 {}",
+    "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -128,7 +142,8 @@ constexpr Labels kChinese{
     "清单中每个设备的理论峰值（见峰值依据），"
     "同样求和。加速比 = CPU 中位时间 / GPU 中位时间，两侧各取通过验证的最快实现，取两侧均通过的最大"
     "问题规模。带宽 = STREAM triad a = x + s·y（3 个数组）每次运行的字节数 / 中位时间，取通过的最大"
-    "规模。所有数值均为全部样本的中位数；results.json 保存了每个样本。",
+    "规模，且每个数组不小于设备缓存的 4 倍（STREAM "
+    "的规则）。所有数值均为全部样本的中位数；results.json 保存了每个样本。",
     "峰值依据",
     "复现：使用 flopbench {} 运行上述命令；本简报由 flopbench sheet 根据其 results.json 重新生成。",
     "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC", "GPU 胜出的规模（规模扫描）",
@@ -260,6 +275,17 @@ std::optional<double> peak_candidate(const MeasurementRecord& r, Precision preci
 
 int gpus_used(const MeasurementRecord& r) { return static_cast<int>(r.device.gpus.size()); }
 
+// The sum of the peaks; empty when there are none or any is unknown.
+std::optional<double> sum_of(const std::vector<const Peak*>& peaks) {
+  if (peaks.empty()) return std::nullopt;
+  double sum = 0;
+  for (const Peak* p : peaks) {
+    if (!p || !p->gflops) return std::nullopt;
+    sum += *p->gflops;
+  }
+  return sum;
+}
+
 // From the measurements of `groups` (headline_groups: the figures; groups_of: what they would
 // have been).
 PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& groups,
@@ -311,24 +337,20 @@ PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& gro
       f.measured_gflops = f.measured_gflops.value_or(0) + *best->gflops;
     }
   }
-  // A matrix format's peak depends on the path its measurement took (tensor cores, AMX), so it is
-  // the measurements' own; known only when they cover every device.
-  if (is_matrix_precision(precision)) {
-    int covered = 0;
-    for (const auto* r : f.sources) covered += std::max(1, gpus_used(*r));
-    peaks.clear();
-    if (covered == f.devices) {
-      for (const auto* r : f.sources) peaks.push_back(&r->peak);
-    }
+  // The peak a measurement was judged against depends on the path it took (tensor cores, AMX):
+  // the sum of the sources' own peaks, known only when they cover every device.
+  int covered = 0;
+  for (const auto* r : f.sources) covered += std::max(1, gpus_used(*r));
+  std::vector<const Peak*> path_peaks;
+  if (covered == f.devices) {
+    for (const auto* r : f.sources) path_peaks.push_back(&r->peak);
   }
-  const bool all_known =
-      !peaks.empty() &&
-      std::all_of(peaks.begin(), peaks.end(), [](const Peak* p) { return p && p->gflops; });
-  if (all_known) {
-    double sum = 0;
-    for (const Peak* p : peaks) sum += *p->gflops;
-    f.theoretical_gflops = sum;
-  }
+  // A matrix format's peak is only its path's.
+  if (is_matrix_precision(precision)) peaks = path_peaks;
+  f.theoretical_gflops = sum_of(peaks);
+  const std::optional<double> path = sum_of(path_peaks);
+  if (path && f.theoretical_gflops && *path < *f.theoretical_gflops * (1 - 1e-9))
+    f.path_gflops = path;
   return f;
 }
 
@@ -374,6 +396,9 @@ std::string peak_section(const SheetFigures& figures, const Labels& l) {
     for (const auto* r : f.sources) measured_devices += std::max(1, gpus_used(*r));
     if (f.kind == DeviceKind::gpu && measured_devices < f.devices && !f.sources.empty()) {
       detail += "; " + fmt::format(fmt::runtime(l.gpus_measured), measured_devices, f.devices);
+    }
+    if (f.path_gflops) {
+      detail += "; " + fmt::format(fmt::runtime(l.path_peak), significant(*f.path_gflops / 1000));
     }
     const std::optional<double> pct =
         f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&
@@ -461,15 +486,30 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
   return fmt::format("<h2>{}</h2>\n<ul>\n{}</ul>\n", l.crossover, lines);
 }
 
-std::string bandwidth_section(const SheetFigures& figures, const Labels& l) {
+std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& figures,
+                              const Labels& l) {
   std::string out = fmt::format("<h2>{}</h2>\n<table>\n<tbody>\n", l.bandwidth);
   for (const auto& b : figures.bandwidth) {
+    std::string note;
+    if (b.source) {
+      note = source_text(*b.source);
+    } else if (b.in_cache) {
+      constexpr double kMiB = 1 << 20;
+      const auto vector_mib = static_cast<double>(b.in_cache->problem.n) *
+                              static_cast<double>(size_of(b.in_cache->precision)) / kMiB;
+      const auto cache_mib =
+          static_cast<double>(sizing_facts_of(doc.environment, b.device).cache_bytes) / kMiB;
+      note = fmt::format(fmt::runtime(l.cache_only_note), significant(vector_mib),
+                         kBeyondCacheMultiple, significant(cache_mib), source_text(*b.in_cache));
+    }
     out += fmt::format(
         "<tr><td>{} ({})</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"
         "</tr>\n",
         html_escape(b.device.label()), !b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu,
-        b.source ? html_escape(throughput_down(*b.source)) : std::string(l.not_measured),
-        b.source ? html_escape(source_text(*b.source)) : "");
+        b.source     ? html_escape(throughput_down(*b.source))
+        : b.in_cache ? std::string(l.cache_only)
+                     : std::string(l.not_measured),
+        html_escape(note));
   }
   return out + "</tbody>\n</table>\n";
 }
@@ -624,11 +664,17 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
   std::vector<DeviceRef> devices = {DeviceRef::cpu()};
   for (const auto& d : doc.environment.gpu.devices) devices.push_back(DeviceRef::gpu({d.index}));
   for (const auto& device : devices) {
-    BandwidthFigure b{device, nullptr};
+    BandwidthFigure b{device, nullptr, nullptr};
     for (const auto precision : kPrecisions) {
       const auto* r = bandwidth_reference(groups, WorkloadId::stream, device, precision);
-      if (r && (!b.source || *b.source->gbytes_per_s < *r->gbytes_per_s)) b.source = r;
+      if (!r) continue;
+      const bool in_cache =
+          !within_cache_note(r->problem, r->precision, sizing_facts_of(doc.environment, device))
+               .empty();
+      auto& slot = in_cache ? b.in_cache : b.source;
+      if (!slot || *slot->gbytes_per_s < *r->gbytes_per_s) slot = r;
     }
+    if (b.source) b.in_cache = nullptr;
     f.bandwidth.push_back(b);
   }
   return f;
@@ -658,7 +704,7 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   body += peak_section(figures, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
   body += workload_section(doc, figures, l) + crossover_section(doc, groups, l) +
-          bandwidth_section(figures, l);
+          bandwidth_section(doc, figures, l);
   body += conditions_section(doc, figures, l);
   return html_page(l.lang, fmt::format("{}: {}", l.title, or_unknown(env.host)), kSheetCss, body);
 }

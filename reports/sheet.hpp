@@ -32,12 +32,19 @@ struct PeakFigure {
   std::vector<const MeasurementRecord*> sources;  // the best measurement of each device
   int devices = 0;                                // devices of this kind in the inventory
   std::optional<double> theoretical_gflops;
+  // The sources' own peaks summed, where they cover every device and are below theoretical: the
+  // path measured cannot reach the hardware's peak (a CUDA-core kernel on a GPU whose FP64 peak
+  // is its tensor cores'). Empty otherwise.
+  std::optional<double> path_gflops;
 };
 
-// Best STREAM triad bandwidth of one device (the largest passed size, either precision).
+// Best STREAM triad bandwidth of one device (the largest passed size, either precision), where
+// its vectors are beyond the device's cache (within_cache_note): otherwise it is no figure of the
+// memory, and in_cache names it.
 struct BandwidthFigure {
   DeviceRef device;
   const MeasurementRecord* source = nullptr;
+  const MeasurementRecord* in_cache = nullptr;  // only without a source
 };
 
 // One row of the speedup table: a workload at a precision, on its largest problem that passed on

@@ -303,6 +303,33 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
   EXPECT_EQ(sum.default_sizes(Profile::quick, {.cache_bytes = 2 << 20}, Precision::fp32).basis, "");
 }
 
+// A vector size the user gives says when it measures partly cache: the note every report shows
+// (the sheet rules such a triad out of its memory figure from the same rule).
+TEST(Selection, AGivenVectorSizeWithinTheCacheSaysSo) {
+  Environment env = test_environment();
+  env.cpu.caches = {{1, "Data", 48 << 10, 2, 8}, {3, "Unified", 32 << 20, 16, 1}};
+  Selection sel;
+  sel.workloads = parse_workloads("stream,sum");
+  sel.precisions = {Precision::fp32};
+  sel.implementations = {"omp"};
+  sel.sizes = parse_sizes("1M,32M");  // 4 MiB and 128 MiB per vector
+  std::map<std::string, std::string> basis;
+  for (const auto& req : plan_measurements(sel, env)) {
+    basis[fmt::format("{} {}", req.implementation->workload, req.problem.label())] = req.size_basis;
+  }
+  const std::string within =
+      "4 MiB per vector, within 4 x the 32 MiB last-level cache: partly cache bandwidth";
+  EXPECT_EQ(basis.at("stream 1048576"), within);
+  EXPECT_EQ(basis.at("sum 1048576"), within);
+  EXPECT_EQ(basis.at("stream 33554432"), "");  // 128 MiB: 4 x the cache, beyond it
+  // The rule for a GPU names its L2; an unknown cache rules nothing out.
+  const SizingFacts gpu{.device = DeviceKind::gpu, .cache_bytes = 50 << 20};
+  EXPECT_EQ(within_cache_note(Problem::vector(1 << 22), Precision::fp64, gpu),
+            "32 MiB per vector, within 4 x the 50 MiB L2 cache: partly cache bandwidth");
+  EXPECT_EQ(within_cache_note(Problem::vector(1 << 22), Precision::fp64, {}), "");
+  EXPECT_FALSE(info(WorkloadId::transfer).cache_sensitive);
+}
+
 // ---- every registered CPU implementation against the reference ----------------------------------
 
 TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {

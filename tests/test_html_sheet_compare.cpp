@@ -454,11 +454,56 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
   ASSERT_NE(sum, f.workloads.end());
   EXPECT_EQ(sum->gpu->implementation, "cub");
   EXPECT_EQ(sum->cpu->implementation, "omp");
-  // Bandwidth: the largest passed STREAM size of each device.
+  // Bandwidth: the largest passed STREAM size of each device, but the run's largest triads
+  // (16 and 32 MiB per vector) are within 4 x the CPU's 105 MiB L3 and the H100's 50 MiB L2: they
+  // measure the caches and are no memory figure.
   ASSERT_EQ(f.bandwidth.size(), 3u);
-  EXPECT_EQ(f.bandwidth[0].source->problem, Problem::vector(1 << 22));
-  EXPECT_EQ(f.bandwidth[1].source->device, DeviceRef::gpu({0}));
+  EXPECT_EQ(f.bandwidth[0].source, nullptr);
+  ASSERT_NE(f.bandwidth[0].in_cache, nullptr);
+  EXPECT_EQ(f.bandwidth[0].in_cache->problem, Problem::vector(1 << 22));
+  EXPECT_EQ(f.bandwidth[0].in_cache->precision, Precision::fp32);  // the faster of the two
+  EXPECT_EQ(f.bandwidth[1].source, nullptr);
+  ASSERT_NE(f.bandwidth[1].in_cache, nullptr);
+  EXPECT_EQ(f.bandwidth[1].in_cache->device, DeviceRef::gpu({0}));
   EXPECT_EQ(f.bandwidth[2].source, nullptr);
+  EXPECT_EQ(f.bandwidth[2].in_cache, nullptr);
+}
+
+// A triad is the memory's figure only where each vector is at least 4 x the device's cache, as
+// STREAM requires; otherwise the sheet says why it has no figure, with the numbers.
+TEST(Sheet, BandwidthWithinTheCacheIsNoMemoryFigure) {
+  ResultsDocument doc = two_gpu_document();
+  const std::string in_cache = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(in_cache.find("<strong>cache only</strong></td><td class=\"note\">The largest triad "
+                          "measured has 16.0 MiB per vector, within 4 × the 105 MiB cache: it "
+                          "measured the cache, not the memory (stream (fp32) omp · cpu · "
+                          "4194304).</td>"),
+            std::string::npos)
+      << in_cache;
+  EXPECT_NE(in_cache.find("16.0 MiB per vector, within 4 × the 50.0 MiB cache"), std::string::npos);
+  EXPECT_EQ(in_cache.find("22.8 GB/s</strong>"), std::string::npos);
+  const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
+  EXPECT_NE(zh.find("每个向量 16.0 MiB，不足 105 MiB 缓存的 4 倍"), std::string::npos);
+
+  // Caches of 4 MiB (the CPU) and 4 MiB (the GPUs): 16 MiB per vector is beyond 4 x either.
+  doc.environment.cpu.caches = {{3, "Unified", 4 << 20, 16, 1}};
+  for (auto& d : doc.environment.gpu.devices) d.l2_bytes = 4 << 20;
+  SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  ASSERT_NE(f.bandwidth[0].source, nullptr);
+  EXPECT_EQ(f.bandwidth[0].in_cache, nullptr);
+  EXPECT_EQ(f.bandwidth[0].source->problem, Problem::vector(1 << 22));
+  ASSERT_NE(f.bandwidth[1].source, nullptr);
+  EXPECT_EQ(f.bandwidth[1].source->device, DeviceRef::gpu({0}));
+  const std::string beyond = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(beyond.find("<strong>22.8 GB/s</strong></td><td class=\"note\">stream (fp32) omp · "
+                        "cpu · 4194304</td>"),
+            std::string::npos);
+  EXPECT_EQ(beyond.find("cache only"), std::string::npos);
+
+  // A cache the inventory does not know cannot rule a figure out.
+  doc.environment.cpu.caches.clear();
+  f = sheet_figures(doc, headline_groups(doc));
+  EXPECT_NE(f.bandwidth[0].source, nullptr);
 }
 
 // With a measurement of both GPUs at once, that is the machine's figure (not the sum of each
@@ -486,6 +531,41 @@ TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
             std::string::npos);
   EXPECT_EQ(html.find("each measured alone"), std::string::npos);
   for (const auto& m : gpu_vs_cpu(groups)) EXPECT_FALSE(machine_aggregate(*m.gpu));
+}
+
+// A GPU whose FP64 peak is its tensor cores' measured only by a CUDA-core kernel: the % is of the
+// hardware's peak, and the sheet says what the path measured can reach.
+TEST(Sheet, APathBelowTheHardwaresPeakIsNamed) {
+  ResultsDocument doc = two_gpu_document();
+  const double tensor = *doc.environment.gpu.devices.at(0).peak_fp64.gflops;  // 66908.16
+  for (const int gpu : {0, 1}) {
+    MeasurementRecord fma = doc.measurements.at(2);  // a passed GPU measurement
+    fma.workload = WorkloadId::peak;
+    fma.precision = Precision::fp64;
+    fma.device = DeviceRef::gpu({gpu});
+    fma.gflops = 0.48 * tensor;
+    fma.peak = {tensor / 2, "132 SMs x 64 FP64 lanes x 2 x 1980 MHz (cc 9.0)"};
+    doc.measurements.push_back(fma);
+  }
+  SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  ASSERT_EQ(f.peaks[3].precision, Precision::fp64);
+  ASSERT_EQ(f.peaks[3].kind, DeviceKind::gpu);
+  EXPECT_DOUBLE_EQ(*f.peaks[3].theoretical_gflops, 2 * tensor);
+  ASSERT_TRUE(f.peaks[3].path_gflops);
+  EXPECT_DOUBLE_EQ(*f.peaks[3].path_gflops, tensor);
+  EXPECT_FALSE(f.peaks[2].path_gflops);  // FP32: the path is the hardware's peak
+  const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(html.find("<td class=\"num\">48.0%</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("; the path measured peaks at 66.9 TFLOPS; the % is of the hardware&#39;s "
+                      "peak</td>"),
+            std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("所测路径的理论峰值为 66.9 TFLOPS"),
+            std::string::npos);
+
+  // With one GPU measured, the path covers too little to say anything of the whole.
+  doc.measurements.pop_back();
+  f = sheet_figures(doc, headline_groups(doc));
+  EXPECT_FALSE(f.peaks[3].path_gflops);
 }
 
 // A contended measurement, or one an interrupt cut short, is no figure of the sheet: the sheet

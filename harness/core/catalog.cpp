@@ -150,20 +150,18 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
   const auto element = static_cast<std::int64_t>(size_of(precision));
   if (profile == Profile::sweep) return {};  // not swept: the reductions are (reduction_sizes)
   if (facts.device == DeviceKind::cpu) {
-    const auto beyond_cache = static_cast<std::int64_t>(std::bit_ceil(
-        static_cast<std::uint64_t>(std::max<std::int64_t>(1, 4 * facts.cache_bytes / element))));
+    const auto beyond_cache = static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(
+        std::max<std::int64_t>(1, kBeyondCacheMultiple * facts.cache_bytes / element))));
     const std::int64_t base = std::max(std::int64_t{1} << 25, beyond_cache);
     switch (profile) {
       case Profile::quick: {
         // A smoke test in seconds: 2^22 elements, which on a large cache is partly cache.
-        constexpr std::int64_t kQuick = std::int64_t{1} << 22;
-        return {{Problem::vector(kQuick)},
-                kQuick < beyond_cache
-                    ? fmt::format("quick profile: {} MiB per vector, within 4 x the {} MiB "
-                                  "last-level cache, so partly cache bandwidth; the standard "
-                                  "profile measures memory",
-                                  kQuick * element >> 20, facts.cache_bytes >> 20)
-                    : ""};
+        const Problem quick = Problem::vector(std::int64_t{1} << 22);
+        const std::string note = within_cache_note(quick, precision, facts);
+        return {{quick},
+                note.empty()
+                    ? ""
+                    : fmt::format("quick profile: {}; the standard profile measures memory", note)};
       }
       case Profile::standard:
         return {{Problem::vector(base)}, ""};
@@ -188,6 +186,21 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
   return {problems, fmt::format("GPU {} size: {} x L2 ({} MiB), beyond any cache",
                                 to_string(profile), multiple, l2 >> 20)};
 }
+
+}  // namespace
+
+std::string within_cache_note(const Problem& vectors, Precision precision,
+                              const SizingFacts& facts) {
+  const std::int64_t vector_bytes = vectors.n * static_cast<std::int64_t>(size_of(precision));
+  if (facts.cache_bytes <= 0 || vector_bytes >= kBeyondCacheMultiple * facts.cache_bytes) return "";
+  constexpr double kMiB = 1 << 20;
+  return fmt::format("{:.4g} MiB per vector, within {} x the {:.4g} MiB {}: partly cache bandwidth",
+                     static_cast<double>(vector_bytes) / kMiB, kBeyondCacheMultiple,
+                     static_cast<double>(facts.cache_bytes) / kMiB,
+                     facts.device == DeviceKind::cpu ? "last-level cache" : "L2 cache");
+}
+
+namespace {
 
 // sum and dot: the profiles' vector sizes; the sweep from 1 Ki elements (in L1) to 64 Mi (far
 // beyond any last-level cache), x4 per step to keep the sweep within minutes on a small machine.
@@ -229,6 +242,7 @@ const std::vector<WorkloadInfo>& table() {
        .bound = Bound::bandwidth,
        .bandwidth_basis = kTriadBasis,
        .bandwidth_reference = WorkloadId::stream,
+       .cache_sensitive = true,
        .flops = vector_flops<1>,
        .bytes = vector_bytes<1>,
        .host_bytes = vector_bytes<1>,
@@ -239,6 +253,7 @@ const std::vector<WorkloadInfo>& table() {
        .bound = Bound::bandwidth,
        .bandwidth_basis = kTriadBasis,
        .bandwidth_reference = WorkloadId::stream,
+       .cache_sensitive = true,
        .flops = vector_flops<2>,
        .bytes = vector_bytes<2>,
        .host_bytes = vector_bytes<2>,
@@ -248,6 +263,7 @@ const std::vector<WorkloadInfo>& table() {
        .description = "STREAM triad a = x + s*y, 2N FLOPs, 3N*size bytes",
        .bound = Bound::bandwidth,
        .bandwidth_basis = kTriadBasis,
+       .cache_sensitive = true,
        .flops = vector_flops<2>,
        .bytes = vector_bytes<3>,
        .host_bytes = vector_bytes<4>,

@@ -71,6 +71,9 @@ struct WorkloadInfo {
   std::string_view bandwidth_basis;
   // The workload whose GB/s reports divide this one's by (the STREAM triad for reductions).
   std::optional<WorkloadId> bandwidth_reference;
+  // Its GB/s is the memory's only where its vectors are beyond the caches (beyond_cache_note);
+  // a transfer's is the link's whatever its size.
+  bool cache_sensitive = false;
   std::vector<PrecisionAlias> aliases;
   // Cost of one run. flops is 0 for counted workloads (the kernel says).
   double (*flops)(const Problem&) = nullptr;
@@ -82,6 +85,16 @@ struct WorkloadInfo {
   // The shortest sample this workload takes, whatever the profile's minimum (0: the profile's).
   double min_sample_s = 0;
 };
+
+// STREAM's rule: a vector workload measures memory, not cache, where each of its vectors is at
+// least this many times the cache (the CPU's last-level cache over all instances, a GPU's L2).
+inline constexpr int kBeyondCacheMultiple = 4;
+
+// Why a vector problem measures partly cache rather than memory, as a note: "16 MiB per vector,
+// within 4 x the 32 MiB last-level cache: partly cache bandwidth". "" where each vector is beyond
+// the cache or the cache is unknown. Only a cache-sensitive workload's GB/s depends on it.
+std::string within_cache_note(const Problem& vectors, Precision precision,
+                              const SizingFacts& facts);
 
 // Every workload, in report order.
 std::span<const WorkloadInfo> catalog();

@@ -15,6 +15,31 @@ std::string contention_figures(const MachineLoad& l) {
       l.load_average.median);
 }
 
+SizingFacts sizing_facts_of(const CpuInventory& cpu) {
+  SizingFacts facts;
+  for (const auto& c : cpu.caches) {
+    if (c.type != "Instruction")
+      facts.cache_bytes = std::max(facts.cache_bytes, c.size_bytes * std::max(1, c.instances));
+  }
+  return facts;
+}
+
+SizingFacts sizing_facts_of(const GpuInventory& inventory, const std::vector<int>& gpus) {
+  SizingFacts facts{.device = DeviceKind::gpu};
+  for (const auto& d : inventory.devices) {
+    if (std::find(gpus.begin(), gpus.end(), d.index) == gpus.end()) continue;
+    facts.cache_bytes = std::max(facts.cache_bytes, d.l2_bytes);
+    facts.memory_bytes =
+        facts.memory_bytes == 0 ? d.memory_bytes : std::min(facts.memory_bytes, d.memory_bytes);
+    facts.sm_count = facts.sm_count == 0 ? d.sm_count : std::min(facts.sm_count, d.sm_count);
+  }
+  return facts;
+}
+
+SizingFacts sizing_facts_of(const Environment& env, const DeviceRef& device) {
+  return device.on_gpu() ? sizing_facts_of(env.gpu, device.gpus) : sizing_facts_of(env.cpu);
+}
+
 namespace {
 
 double median_of(std::vector<double> v) {

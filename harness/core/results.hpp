@@ -145,6 +145,14 @@ struct Environment {
   std::optional<MachineHealth> health;
 };
 
+// What default sizes depend on (catalog.hpp): the CPU's last-level cache over all instances; the
+// selected GPUs' smallest memory and SM count and largest L2, so that one default fits and fills
+// every one of them.
+SizingFacts sizing_facts_of(const CpuInventory& cpu);
+SizingFacts sizing_facts_of(const GpuInventory& inventory, const std::vector<int>& gpus);
+// The facts of the device a measurement ran on.
+SizingFacts sizing_facts_of(const Environment& env, const DeviceRef& device);
+
 struct Statistics {
   std::int64_t samples = 0;
   double median = 0, min = 0, max = 0, mean = 0, stddev = 0;

@@ -10,33 +10,6 @@
 #include "harness/machine/probe.hpp"
 
 namespace flopbench {
-namespace {
-
-// What the CPU offers that default sizes depend on: its last-level cache over all instances.
-SizingFacts sizing_facts_of(const CpuInventory& cpu) {
-  SizingFacts facts;
-  for (const auto& c : cpu.caches) {
-    if (c.type != "Instruction")
-      facts.cache_bytes = std::max(facts.cache_bytes, c.size_bytes * std::max(1, c.instances));
-  }
-  return facts;
-}
-
-// The GPUs' sizing facts: the smallest memory and SM count, the largest L2, so that one default
-// fits and fills every selected GPU.
-SizingFacts sizing_facts_of(const GpuInventory& inventory, const std::vector<int>& gpus) {
-  SizingFacts facts{.device = DeviceKind::gpu};
-  for (const auto& d : inventory.devices) {
-    if (std::find(gpus.begin(), gpus.end(), d.index) == gpus.end()) continue;
-    facts.cache_bytes = std::max(facts.cache_bytes, d.l2_bytes);
-    facts.memory_bytes =
-        facts.memory_bytes == 0 ? d.memory_bytes : std::min(facts.memory_bytes, d.memory_bytes);
-    facts.sm_count = facts.sm_count == 0 ? d.sm_count : std::min(facts.sm_count, d.sm_count);
-  }
-  return facts;
-}
-
-}  // namespace
 
 std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory) {
   std::vector<int> available;
@@ -157,10 +130,16 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
           std::vector<std::optional<HostMemory>> timings = {std::nullopt};
           if (kind == DeviceKind::gpu && sel.profile == Profile::sweep)
             timings = {std::nullopt, HostMemory::pinned, HostMemory::pageable};
+          // A size the user gave says when it measures partly cache (the profiles' say why
+          // they were chosen).
+          const std::string basis =
+              sizes.basis.empty() && w.cache_sensitive
+                  ? within_cache_note(problem, p, kind == DeviceKind::cpu ? cpu_facts : gpu_facts)
+                  : sizes.basis;
           for (const Implementation* impl : impls) {
             for (const DeviceRef& device : devices) {
               for (const auto& timing : timings)
-                plan.push_back({impl, p, problem, device, sizes.basis, timing});
+                plan.push_back({impl, p, problem, device, basis, timing});
             }
           }
         }
