@@ -27,6 +27,8 @@ struct Labels {
   // {1} the multiple, {2} the cache's MiB, {3} the measurement.
   std::string_view cache_only, cache_only_note;
   std::string_view not_measured, unknown, gpus_measured;
+  // A figure whose measurements were all left out (contended, interrupted).
+  std::string_view left_out_figure;
   // The theoretical peak of the path measured, where it is below the hardware's: {} TFLOPS.
   std::string_view path_peak;
   std::string_view cpu_description, gpu_memory;
@@ -79,6 +81,7 @@ constexpr Labels kEnglish{
     "not measured",
     "unknown",
     "{} of {} GPUs in this figure",
+    "left out (see Conditions)",
     "the path measured peaks at {} TFLOPS; the % is of the hardware's peak",
     "{} ({} cores, {} threads, {} socket(s)), {} memory",
     "{} memory",
@@ -132,7 +135,7 @@ constexpr Labels kChinese{
     "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存", "仅缓存",
     "所测最大的 triad 每个向量 {0} MiB，不足 {2} MiB 缓存的 {1} "
     "倍：测得的是缓存带宽，而非内存带宽（{3}）。",
-    "未测量", "未知", "本项数据含 {} / {} 块 GPU",
+    "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
     "所测路径的理论峰值为 {} TFLOPS；百分比以硬件峰值计", "{}（{} 核，{} 线程，{} 路），内存 {}",
     "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
@@ -226,10 +229,6 @@ std::string significant_down(double v) {
   if (v <= 0 || !std::isfinite(v)) return short_number(v);
   const int decimals = significant_decimals(v);
   return fmt::format("{:.{}f}", down(v, decimals), decimals);
-}
-
-std::string tflops(const std::optional<double>& gflops, const Labels& l) {
-  return gflops ? significant_down(*gflops / 1000) : std::string(l.not_measured);
 }
 
 // A measurement's headline throughput, rounded down to the digits report.md shows.
@@ -380,13 +379,21 @@ std::string source_text(const MeasurementRecord& r) {
                      r.device, r.problem.label());
 }
 
-std::string peak_section(const SheetFigures& figures, const Labels& l) {
+// A figure's cell: the figure, or why there is none. `would_be` is the figure with every passed
+// measurement: where it has one and the sheet has not, the measurements were left out.
+std::string missing_figure(bool would_be, const Labels& l) {
+  return std::string(would_be ? l.left_out_figure : l.not_measured);
+}
+
+std::string peak_section(const SheetFigures& figures, const SheetFigures& would_be,
+                         const Labels& l) {
   std::string out = fmt::format(
       "<h2>{} ({})</h2>\n<table class=\"peak\">\n<thead><tr><th>{}</th><th>{}</th><th "
       "class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>\n"
       "<tbody>\n",
       l.machine_peak, l.tflops, l.device, l.precision, l.measured, l.theoretical, l.of_theoretical);
-  for (const auto& f : figures.peaks) {
+  for (std::size_t i = 0; i < figures.peaks.size(); ++i) {
+    const PeakFigure& f = figures.peaks[i];
     std::string device = f.kind == DeviceKind::cpu ? "CPU" : "GPU";
     if (f.kind == DeviceKind::gpu && f.devices > 1) device += fmt::format(" × {}", f.devices);
     std::vector<std::string> sources;
@@ -408,7 +415,9 @@ std::string peak_section(const SheetFigures& figures, const Labels& l) {
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num big\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\">{}</td></tr>\n",
-        html_escape(device), precision_name(f.precision, l), tflops(f.measured_gflops, l),
+        html_escape(device), precision_name(f.precision, l),
+        f.measured_gflops ? significant_down(*f.measured_gflops / 1000)
+                          : missing_figure(would_be.peaks.at(i).measured_gflops.has_value(), l),
         f.theoretical_gflops ? significant(*f.theoretical_gflops / 1000) : std::string(l.unknown),
         percent(pct ? std::optional(down(*pct, 1)) : std::nullopt));
     if (!detail.empty()) {
@@ -487,9 +496,11 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
 }
 
 std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& figures,
-                              const Labels& l) {
+                              const SheetFigures& would_be, const Labels& l) {
   std::string out = fmt::format("<h2>{}</h2>\n<table>\n<tbody>\n", l.bandwidth);
-  for (const auto& b : figures.bandwidth) {
+  for (std::size_t i = 0; i < figures.bandwidth.size(); ++i) {
+    const BandwidthFigure& b = figures.bandwidth[i];
+    const BandwidthFigure& all = would_be.bandwidth.at(i);
     std::string note;
     if (b.source) {
       note = source_text(*b.source);
@@ -508,7 +519,7 @@ std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& fi
         html_escape(b.device.label()), !b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu,
         b.source     ? html_escape(throughput_down(*b.source))
         : b.in_cache ? std::string(l.cache_only)
-                     : std::string(l.not_measured),
+                     : missing_figure(all.source || all.in_cache, l),
         html_escape(note));
   }
   return out + "</tbody>\n</table>\n";
@@ -529,7 +540,7 @@ std::set<const MeasurementRecord*> figure_sources(const SheetFigures& figures) {
 }
 
 std::string conditions_section(const ResultsDocument& doc, const SheetFigures& figures,
-                               const Labels& l) {
+                               const SheetFigures& would_be, const Labels& l) {
   const auto& env = doc.environment;
   const auto& run = doc.run;
   // Sizes and notes of every measurement a figure on the sheet comes from.
@@ -571,9 +582,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   out += item(l.sizes, html_escape(list_or(sizes, "-")));
   // By name, the measurements left out that a figure would have come from; the others (a
   // sweep's small sizes, a slower implementation) by their number, to keep to one page.
-  const auto all_groups = groups_of(doc);
-  const std::set<const MeasurementRecord*> would_show =
-      figure_sources(sheet_figures(doc, all_groups));
+  const std::set<const MeasurementRecord*> would_show = figure_sources(would_be);
   std::vector<std::string> left;
   int others = 0;
   for (const auto& r : doc.measurements) {
@@ -637,10 +646,14 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
   if (!doc.environment.gpu.devices.empty()) kinds.push_back(DeviceKind::gpu);
   for (const auto kind : kinds) {
     for (const auto precision : kPrecisions) {
-      PeakFigure peak = peak_figure(doc, groups, kind, precision);
-      // FP32 and FP64 always have their row; a matrix format only where it was measured.
-      if (!is_matrix_precision(precision) || !peak.sources.empty())
-        f.peaks.push_back(std::move(peak));
+      // FP32 and FP64 always have their row; a matrix format where it passed on this kind of
+      // device, a figure or not (the conditions name the measurements left out).
+      const bool passed_here =
+          std::any_of(doc.measurements.begin(), doc.measurements.end(), [&](const auto& r) {
+            return r.device.kind == kind && peak_candidate(r, precision).has_value();
+          });
+      if (!is_matrix_precision(precision) || passed_here)
+        f.peaks.push_back(peak_figure(doc, groups, kind, precision));
     }
   }
 
@@ -701,11 +714,14 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
     body += fmt::format("<p class=\"banner fail\">{}</p>\n",
                         doc.run.interrupted ? l.run_interrupted : l.run_unfinished);
   }
-  body += peak_section(figures, l);
+  // What the figures would be with every passed measurement, to name those left out.
+  const auto all_groups = groups_of(doc);
+  const SheetFigures would_be = sheet_figures(doc, all_groups);
+  body += peak_section(figures, would_be, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
   body += workload_section(doc, figures, l) + crossover_section(doc, groups, l) +
-          bandwidth_section(doc, figures, l);
-  body += conditions_section(doc, figures, l);
+          bandwidth_section(doc, figures, would_be, l);
+  body += conditions_section(doc, figures, would_be, l);
   return html_page(l.lang, fmt::format("{}: {}", l.title, or_unknown(env.host)), kSheetCss, body);
 }
 

@@ -623,6 +623,45 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_NE(zh.find("其他同样未计入的测量：1 项。"), std::string::npos);
 }
 
+// A figure whose measurements were all left out says so, rather than "not measured"; a matrix
+// format keeps its row.
+TEST(Sheet, AFigureWhoseMeasurementsWereLeftOutSaysSo) {
+  ResultsDocument doc = two_gpu_document();
+  doc.environment.cpu.caches.clear();               // the triads are figures, were they undisturbed
+  MeasurementRecord bf16 = doc.measurements.at(1);  // openblas SGEMM: a passed CPU GEMM
+  bf16.implementation = "onednn";
+  bf16.precision = Precision::bf16;
+  doc.measurements.push_back(bf16);
+  for (auto& r : doc.measurements) {
+    const bool gpu_sgemm = r.device.on_gpu() && r.workload == WorkloadId::gemm;
+    const bool cpu_stream = !r.device.on_gpu() && r.workload == WorkloadId::stream;
+    if (gpu_sgemm || cpu_stream || r.precision == Precision::bf16)
+      r.load = MachineLoad{.readings = 5, .contended = true};
+  }
+  const SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  ASSERT_EQ(f.peaks.size(), 5u);  // CPU FP32, FP64, BF16; GPU FP32, FP64
+  EXPECT_EQ(f.peaks[2].precision, Precision::bf16);
+  EXPECT_FALSE(f.peaks[2].measured_gflops);
+  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  const auto row = [&](const std::string& start) {
+    const auto at = text.find(start);
+    return at == std::string::npos ? std::string() : text.substr(at, 80);
+  };
+  EXPECT_EQ(row("CPUBF16 matrix")
+                .find("CPUBF16 matrix, dense (no sparsity)left out (see "
+                      "Conditions)unknown"),
+            0u)
+      << text;
+  EXPECT_EQ(row("GPU × 2Single").find("GPU × 2Single precision (FP32)left out (see Conditions)"),
+            0u);
+  EXPECT_EQ(row("GPU × 2Double").find("GPU × 2Double precision (FP64)not measured"), 0u);
+  EXPECT_EQ(row("cpu (system memory)").find("cpu (system memory)left out (see Conditions)"), 0u);
+  EXPECT_EQ(row("gpu1 (device memory)").find("gpu1 (device memory)not measured"), 0u);
+  EXPECT_NE(text.find("BF16 GEMM (bf16) onednn · cpu · 256x256x256 (contended"), std::string::npos);
+  const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
+  EXPECT_NE(zh.find("cpu (系统内存)未计入（见测试条件）"), std::string::npos) << zh;
+}
+
 TEST(Sheet, EnglishHeadlines) {
   const std::string html = SheetPrinter(SheetLanguage::en).print(two_gpu_document());
   const Element page = parse_html(html);
