@@ -50,6 +50,16 @@ TEST(LoadSampler, ContendedWhenOthersTakeMoreThanTheFreeCpusByAQuarter) {
   EXPECT_FALSE(summarise_load({}, 2, 2).contended);
 }
 
+// How a load reads on the console and in reports: medians and maxima of several readings; one
+// reading (a short measurement) has neither.
+TEST(LoadSampler, ContentionFiguresSayHowManyReadingsTheyAreOf) {
+  EXPECT_EQ(contention_figures(summarise_load({{0.5, 0.25, 1.0}, {1.5, 0.0, 3.0}}, 2, 2)),
+            "other processes used 1.00 CPUs and steal 0.12 (medians of 2 readings; max 1.50 and "
+            "0.25), load average 2.00");
+  EXPECT_EQ(contention_figures(summarise_load({{0.5, 0.25, 1.0}}, 2, 2)),
+            "other processes used 0.50 CPUs and steal 0.25 (one reading), load average 1.00");
+}
+
 // A GPU that hits its power cap and slows down with heat in every other reading: the readings in
 // between show it.
 class PowerCappedGpu final : public TelemetrySource {

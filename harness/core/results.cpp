@@ -8,6 +8,12 @@
 namespace flopbench {
 
 std::string contention_figures(const MachineLoad& l) {
+  // One reading (--wait-quiet's each second) has no median or maximum to give.
+  if (l.readings == 1) {
+    return fmt::format(
+        "other processes used {:.2f} CPUs and steal {:.2f} (one reading), load average {:.2f}",
+        l.other_cpus.median, l.steal_cpus.median, l.load_average.median);
+  }
   return fmt::format(
       "other processes used {:.2f} CPUs and steal {:.2f} (medians of {} readings; max {:.2f} and "
       "{:.2f}), load average {:.2f}",
