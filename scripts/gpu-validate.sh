@@ -72,7 +72,8 @@
 # one. SIGTERM or SIGINT stops the running step (its whole process group), records it as
 # "interrupted" and writes the summary. Exit status: 0 when every step passed; 1 when any failed,
 # timed out, was interrupted, or did not run for a missing tool (compute-sanitizer, cuobjdump,
-# python3, PyTorch; --allow-missing lets those pass); 2 for bad arguments.
+# python3, PyTorch) or a compute-sanitizer that cannot use the GPU (gVisor); --allow-missing lets
+# those pass; 2 for bad arguments.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -684,7 +685,15 @@ sanitize() { # NAME BOX TOOL WORKLOADS SIZES
   timed "$name" "$box" "$out/$name.log" "${run_env[@]}" "$sanitizer" --tool "$tool" \
     --error-exitcode 99 "$flopbench_bin" run --profile quick --implementations cuda \
     --workloads "$workloads" --sizes "$sizes" --out "$out/$name"
-  local summary
+  local summary refused
+  # Some runtimes (gVisor) give the sanitizer no access to the GPU: it says so and the run then
+  # fails at its first allocation, which is no finding about the kernels.
+  refused=$(grep -m 1 'Device not supported' "$out/$name.log" | sed 's/^=* *//' || true)
+  if [ -n "$refused" ]; then
+    record "$name" "not run" "$took" "compute-sanitizer cannot use this GPU here: $refused" \
+      "$name.log"
+    return
+  fi
   summary=$(grep -E '(ERROR|RACECHECK) SUMMARY' "$out/$name.log" | tail -n 1 | sed 's/^=* *//' ||
     true)
   if [ "$rc" = 99 ]; then

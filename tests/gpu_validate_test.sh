@@ -325,8 +325,14 @@ if ! "$tmp/$(basename "$tarball" .tar.gz)/bin/flopbench" info | grep -q '^no CUD
   echo "gpu-validate test: this machine has a GPU; run scripts/gpu-validate.sh by hand"
   exit 77
 fi
+# A compute-sanitizer that refuses the GPU, as under gVisor: its steps are "not run", saying so.
+mkdir -p "$tmp/refusing/bin"
+printf '#!/bin/sh\necho "========= Error: Device not supported. See Supported Devices."\nexit 1\n' \
+  >"$tmp/refusing/bin/compute-sanitizer"
+chmod +x "$tmp/refusing/bin/compute-sanitizer"
 rc=0
-"$script" --bundle "$tarball" --tests "$tests" --out "$tmp/validation" >"$tmp/script.log" 2>&1 || rc=$?
+CUDA_HOME=$tmp/refusing "$script" --bundle "$tarball" --tests "$tests" --out "$tmp/validation" \
+  >"$tmp/script.log" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "exit $rc without a GPU, not 1: $(cat "$tmp/script.log")"
 summary=$tmp/validation/summary.md
 [ -f "$summary" ] || fail "no summary.md"
@@ -342,6 +348,10 @@ while read -r log; do
   [ -f "$tmp/validation/$log" ] || fail "the summary links $log, which is not there"
 done < <(sed -n 's/.*\[\([^]]*\.log\)\].*/\1/p' "$summary")
 grep -q '^| \(memtest\|burn\) |' "$summary" && fail "the validate part ran the stress steps"
+for step in memcheck-gemm memcheck-vectors racecheck-gemm racecheck-vectors; do
+  grep -q "^| $step | not run | [0-9]* | compute-sanitizer cannot use this GPU here: Error: Device not supported. See Supported Devices. | \[$step.log\]($step.log) |\$" \
+    "$summary" || fail "the refused sanitizer's '$step' is not 'not run': $(grep "^| $step" "$summary")"
+done
 grep -q '^| sweep | failed | 0 | no CUDA device: .* |  |$' "$summary" ||
   fail "the sweep row without a log is not five cells: $(grep '^| sweep' "$summary")"
 grep -q '^- persistence mode: .*; CUDA_MODULE_LOADING=' "$summary" ||
