@@ -19,6 +19,8 @@ namespace {
 // Every word the sheet prints, in each language. Sentences with {} take arguments in order.
 struct Labels {
   std::string_view lang, title, subtitle, machine, date, version, host;
+  // A remark after a name, in the language's parentheses: " ({})" or "（{}）".
+  std::string_view aside;
   std::string_view machine_peak, peak_note, precision, fp32, fp64, device, measured, theoretical,
       of_theoretical, tflops;
   std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
@@ -54,6 +56,7 @@ constexpr Labels kEnglish{
     "Date",
     "flopbench version",
     "Host",
+    " ({})",
     "Machine peak",
     "Measured: best passed peak or GEMM measurement per device, summed over the devices. "
     "Theoretical: the hardware's peak, summed likewise.",
@@ -127,10 +130,10 @@ constexpr Labels kEnglish{
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
-    "flopbench 版本", "主机", "机器峰值",
+    "flopbench 版本", "主机", "（{}）", "机器峰值",
     "实测：每个设备上通过验证的 peak 或 GEMM "
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
-    "精度", "单精度 (FP32)", "双精度 (FP64)", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
+    "精度", "单精度（FP32）", "双精度（FP64）", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
     "各测试项目的 GPU 相对 CPU 加速比", "测试项目", "问题规模", "最佳 GPU", "最佳 CPU", "加速比",
     "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存", "仅缓存",
     "所测最大的 triad 每个向量 {0} MiB，不足 {2} MiB 缓存的 {1} "
@@ -238,6 +241,10 @@ std::string throughput_down(const MeasurementRecord& r) {
   return throughput(t);
 }
 
+std::string aside(std::string_view text, const Labels& l) {
+  return fmt::format(fmt::runtime(l.aside), text);
+}
+
 std::string precision_name(Precision p, const Labels& l) {
   switch (p) {
     case Precision::fp32:
@@ -251,7 +258,7 @@ std::string precision_name(Precision p, const Labels& l) {
     case Precision::int8: {
       // A format's name is the same in every language; integer rates are in TOPS.
       const std::string name = fmt::format(fmt::runtime(l.matrix_precision), precision_label(p));
-      return is_integer(p) ? name + " (TOPS)" : name;
+      return is_integer(p) ? name + aside("TOPS", l) : name;
     }
   }
   throw std::logic_error("unknown precision");
@@ -368,8 +375,8 @@ std::string machine_description(const Environment& env, const Labels& l) {
   }
   for (const auto* d : kinds) {
     const int n = counts[d->name + "|" + std::to_string(d->memory_bytes)];
-    out += fmt::format("; {}{} ({})", n > 1 ? fmt::format("{} × ", n) : "", or_unknown(d->name),
-                       fmt::format(fmt::runtime(l.gpu_memory), bytes(d->memory_bytes)));
+    out += fmt::format("; {}{}{}", n > 1 ? fmt::format("{} × ", n) : "", or_unknown(d->name),
+                       aside(fmt::format(fmt::runtime(l.gpu_memory), bytes(d->memory_bytes)), l));
   }
   return out;
 }
@@ -388,10 +395,11 @@ std::string missing_figure(bool would_be, const Labels& l) {
 std::string peak_section(const SheetFigures& figures, const SheetFigures& would_be,
                          const Labels& l) {
   std::string out = fmt::format(
-      "<h2>{} ({})</h2>\n<table class=\"peak\">\n<thead><tr><th>{}</th><th>{}</th><th "
+      "<h2>{}{}</h2>\n<table class=\"peak\">\n<thead><tr><th>{}</th><th>{}</th><th "
       "class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>\n"
       "<tbody>\n",
-      l.machine_peak, l.tflops, l.device, l.precision, l.measured, l.theoretical, l.of_theoretical);
+      l.machine_peak, aside(l.tflops, l), l.device, l.precision, l.measured, l.theoretical,
+      l.of_theoretical);
   for (std::size_t i = 0; i < figures.peaks.size(); ++i) {
     const PeakFigure& f = figures.peaks[i];
     std::string device = f.kind == DeviceKind::cpu ? "CPU" : "GPU";
@@ -514,9 +522,10 @@ std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& fi
                          kBeyondCacheMultiple, significant(cache_mib), source_text(*b.in_cache));
     }
     out += fmt::format(
-        "<tr><td>{} ({})</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"
+        "<tr><td>{}</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"
         "</tr>\n",
-        html_escape(b.device.label()), !b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu,
+        html_escape(b.device.label() +
+                    aside(!b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu, l)),
         b.source     ? html_escape(throughput_down(*b.source))
         : b.in_cache ? std::string(l.cache_only)
                      : missing_figure(all.source || all.in_cache, l),
@@ -592,9 +601,8 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
       ++others;
       continue;
     }
-    left.push_back(
-        fmt::format("{} ({})", source_text(r),
-                    why == LeftOut::contended ? l.reason_contended : l.reason_interrupted));
+    left.push_back(source_text(r) +
+                   aside(why == LeftOut::contended ? l.reason_contended : l.reason_interrupted, l));
   }
   if (!left.empty()) {
     out += fmt::format("<p>{}</p>\n",
@@ -705,11 +713,12 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   std::string body = fmt::format(
       "<header><h1>{}</h1><p>{}</p></header>\n<dl class=\"machine\">\n"
       "<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n"
-      "<dt>{}</dt><dd>{} ({})</dd>\n</dl>\n",
+      "<dt>{}</dt><dd>{}{}</dd>\n</dl>\n",
       l.title, l.subtitle, l.machine, html_escape(machine_description(env, l)), l.host,
       html_escape(or_unknown(env.host)), l.date,
       html_escape(date_of(or_unknown(doc.run.started_utc))), l.version,
-      html_escape(or_unknown(env.flopbench_version)), html_escape(or_unknown(env.git_commit)));
+      html_escape(or_unknown(env.flopbench_version)),
+      html_escape(aside(or_unknown(env.git_commit), l)));
   if (!doc.run.complete()) {
     body += fmt::format("<p class=\"banner fail\">{}</p>\n",
                         doc.run.interrupted ? l.run_interrupted : l.run_unfinished);

@@ -1276,7 +1276,7 @@ TEST(Reports, MatrixThroughputSectionAndSheetRows) {
   EXPECT_EQ(en.find("<td>GPU</td><td>INT8"), std::string::npos) << "not measured on the GPU";
   const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
   EXPECT_NE(zh.find("<td>GPU</td><td>BF16 矩阵运算，稠密（无稀疏）</td>"), std::string::npos);
-  EXPECT_NE(zh.find("<td>CPU</td><td>INT8 矩阵运算，稠密（无稀疏） (TOPS)</td>"),
+  EXPECT_NE(zh.find("<td>CPU</td><td>INT8 矩阵运算，稠密（无稀疏）（TOPS）</td>"),
             std::string::npos);
 }
 
