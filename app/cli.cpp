@@ -473,7 +473,7 @@ int report_command(const std::string& results_file, const std::string& out) {
 }  // namespace
 
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
-  cmd->add_option("--profile", opt.profile, "quick, standard, full or sweep")
+  cmd->add_option("--profile", opt.profile, "quick, standard, full or sweep (not with --sweep)")
       ->capture_default_str();
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
       ->check(CLI::Range(1, kMaxThreads));
@@ -495,9 +495,10 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
           "0 to 2^64 - 1");
   cmd->add_option("--out", opt.out, std::string(kOutHelp));
   cmd->add_flag("--wait-quiet{60}", opt.wait_quiet_s,
-                "--wait-quiet[=SECONDS]: first wait, up to SECONDS (60), until other processes "
-                "and steal take less than a quarter of a CPU, then measure")
-      ->check(CLI::Range(1, 86400));
+                "first wait, up to SECONDS (60 when not given; 1 to 86400), until other "
+                "processes and steal take less than a quarter of a CPU, then measure")
+      ->check(CLI::Range(1, 86400))
+      ->option_text("[=SECONDS]");
 }
 
 Command add_run_command(CLI::App& app) {
@@ -525,8 +526,9 @@ Command add_run_command(CLI::App& app) {
       ->capture_default_str();
   add_measure_options(cmd, opt->measure);
   cmd->add_flag("--sweep", opt->sweep,
-                "the same as --profile sweep: gemm, sum and dot over a geometric grid of sizes "
-                "on every device, and where the GPU starts to beat the CPU")
+                "the same as --profile sweep (not with --profile): gemm, sum and dot over a "
+                "geometric grid of sizes on every device, and where the GPU starts to beat the "
+                "CPU")
       ->excludes(cmd->get_option("--profile"));
   return {cmd, [opt](const std::vector<std::string>& command_line) {
             if (opt->sweep) opt->measure.profile = std::string(to_string(Profile::sweep));
@@ -592,8 +594,35 @@ int run_guarded(const std::function<int()>& command) {
   }
 }
 
+namespace {
+
+// CLI11's help, less what it renders badly: a flag's default value is no part of its name
+// ("--wait-quiet{60}"), an optional value ("[=SECONDS]") follows its name without a space, and
+// options that exclude each other say so in their descriptions, not as "Excludes: ..." run into
+// the type.
+class HelpFormatter final : public CLI::Formatter {
+ public:
+  std::string make_option_name(const CLI::Option* opt, bool is_positional) const override {
+    std::string name = CLI::Formatter::make_option_name(opt, is_positional);
+    for (auto open = name.find('{'); open != std::string::npos; open = name.find('{', open)) {
+      name.erase(open, name.find('}', open) - open + 1);
+    }
+    return name;
+  }
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    if (opt->get_option_text().starts_with("[=")) return opt->get_option_text();
+    std::string opts = CLI::Formatter::make_option_opts(opt);
+    if (const auto excludes = opts.find(" Excludes:"); excludes != std::string::npos)
+      opts.erase(excludes);
+    return opts;
+  }
+};
+
+}  // namespace
+
 int cli_main(int argc, char** argv) {
   CLI::App app{"flopbench: GPU-vs-CPU FLOPS and bandwidth benchmarks", "flopbench"};
+  app.formatter(std::make_shared<HelpFormatter>());  // the commands added below inherit it
   app.set_version_flag("--version",
                        fmt::format("flopbench {} ({})", build::version, build::git_commit));
   app.require_subcommand(1);

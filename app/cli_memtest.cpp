@@ -250,8 +250,10 @@ Command add_memtest_command(CLI::App& app) {
       "GPU memory test: walking ones, a seeded random pattern and each word's address, "
       "written and verified on the device");
   cmd->add_option("--gpus", opt->gpus, std::string(kGpusHelp))->capture_default_str();
-  auto* size = cmd->add_option("--size-gib", opt->size_gib, "GiB to test on each GPU");
-  cmd->add_option("--fraction", opt->fraction, "the fraction of free memory to test")
+  auto* size =
+      cmd->add_option("--size-gib", opt->size_gib, "GiB to test on each GPU (not with --fraction)");
+  cmd->add_option("--fraction", opt->fraction,
+                  "the fraction of free memory to test (not with --size-gib)")
       ->check(CLI::Range(0.01, 0.99))
       ->capture_default_str()
       ->excludes(size);

@@ -697,6 +697,40 @@ TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// Every command's help reads as written: an optional value as [=SECONDS], no flag default in a
+// name ("--wait-quiet{60}"), no "Excludes:" run into a type; options that exclude each other
+// still refuse each other.
+TEST_F(Cli, HelpShowsOptionsAsTheyAreTyped) {
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"run"},
+                                                  {"check"},
+                                                  {"burn"},
+                                                  {"memtest"},
+                                                  {"sheet"},
+                                                  {"report"},
+                                                  {"compare"},
+                                                  {"merge"},
+                                                  {"info"},
+                                                  {"spec", "generate"}}) {
+    std::vector<std::string> args = command;
+    args.emplace_back("--help");
+    const Outcome o = flopbench(args);
+    EXPECT_EQ(o.status, 0) << command[0];
+    EXPECT_FALSE(std::regex_search(o.out, std::regex(R"(--[a-z-]+\{)"))) << o.out;
+    EXPECT_EQ(o.out.find("Excludes"), std::string::npos) << o.out;
+  }
+  const Outcome run = flopbench({"run", "--help"});
+  EXPECT_NE(run.out.find("\n  --wait-quiet[=SECONDS]      first wait, up to SECONDS (60 when not "
+                         "given"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("\n  --sweep                     the same as --profile sweep (not with "
+                         "--profile)"),
+            std::string::npos);
+  expect_one_line_error(flopbench({"run", "--sweep", "--profile", "quick"}),
+                        "--profile excludes --sweep");
+  expect_one_line_error(flopbench({"memtest", "--size-gib", "1", "--fraction", "0.5"}), "excludes");
+}
+
 TEST_F(Cli, OutMustBeNewOrEmptyAndWritable) {
   const fs::path used = dir_ / "used";
   fs::create_directories(used);
