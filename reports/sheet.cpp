@@ -25,9 +25,10 @@ struct Labels {
       of_theoretical, tflops;
   std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
   std::string_view bandwidth, memory_kind_cpu, memory_kind_gpu;
-  // A triad whose vectors fit in the cache: its figure, and why, where {0} is the MiB per vector,
-  // {1} the multiple, {2} the cache's MiB, {3} the measurement.
-  std::string_view cache_only, cache_only_note;
+  // A vector measurement within its device's cache (within_cache_note): the mark of its figure;
+  // and why a triad is no memory figure, where {0} is the MiB per vector, {1} the multiple, {2}
+  // the cache's MiB, {3} the measurement.
+  std::string_view partly_cache, partly_cache_note;
   std::string_view not_measured, unknown, gpus_measured;
   // A figure whose measurements were all left out (contended, interrupted).
   std::string_view left_out_figure;
@@ -78,14 +79,15 @@ constexpr Labels kEnglish{
     "Memory bandwidth (STREAM triad)",
     "system memory",
     "device memory",
-    "cache only",
-    "The largest triad measured has {0} MiB per vector, within {1} × the {2} MiB cache: it "
-    "measured the cache, not the memory ({3}).",
+    "partly cache",
+    "No memory figure: the largest triad measured has {0} MiB per vector, within {1} × the "
+    "device's {2} MiB of cache, so its bandwidth is partly the cache's ({3}).",
     "not measured",
     "unknown",
     "{} of {} GPUs in this figure",
     "left out (see Conditions)",
-    "the path measured peaks at {} TFLOPS; the % is of the hardware's peak",
+    "measured against its own peak of {} TFLOPS (fewer CPU threads, or no tensor cores, than the "
+    "hardware's peak counts); the % is of the hardware's peak",
     "{} ({} cores, {} threads, {} socket(s)), {} memory",
     "{} memory",
     "Conditions",
@@ -135,12 +137,15 @@ constexpr Labels kChinese{
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
     "精度", "单精度（FP32）", "双精度（FP64）", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
     "各测试项目的 GPU 相对 CPU 加速比", "测试项目", "问题规模", "最佳 GPU", "最佳 CPU", "加速比",
-    "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存", "仅缓存",
-    "所测最大的 triad 每个向量 {0} MiB，不足 {2} MiB 缓存的 {1} "
-    "倍：测得的是缓存带宽，而非内存带宽（{3}）。",
+    "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存",
+    "部分为缓存",
+    "无内存带宽数据：所测最大的 triad 每个向量 {0} MiB，不足设备缓存 {2} MiB 的 {1} "
+    "倍，其带宽部分为缓存带宽（{3}）。",
     "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
-    "所测路径的理论峰值为 {} TFLOPS；百分比以硬件峰值计", "{}（{} 核，{} 线程，{} 路），内存 {}",
-    "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
+    "所引测量以其自身峰值 {} TFLOPS 计（CPU "
+    "线程少于硬件峰值所计，或未用张量核心）；百分比以硬件峰值计",
+    "{}（{} 核，{} 线程，{} 路），内存 {}", "显存 {}", "测试条件", "命令", "运行", "构建", "规模",
+    "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -280,6 +285,18 @@ std::optional<double> peak_candidate(const MeasurementRecord& r, Precision preci
 }
 
 int gpus_used(const MeasurementRecord& r) { return static_cast<int>(r.device.gpus.size()); }
+
+// Bytes of one vector of a vector workload's measurement.
+std::int64_t vector_bytes(const MeasurementRecord& r) {
+  return r.problem.n * static_cast<std::int64_t>(size_of(r.precision));
+}
+
+// Whether a measurement's GB/s is partly its device's cache's (STREAM's rule, within_cache_note).
+bool within_cache(const ResultsDocument& doc, const MeasurementRecord& r) {
+  return r.workload_info().cache_sensitive &&
+         !within_cache_note(r.problem, r.precision, sizing_facts_of(doc.environment, r.device))
+              .empty();
+}
 
 // The sum of the peaks; empty when there are none or any is unknown.
 std::optional<double> sum_of(const std::vector<const Peak*>& peaks) {
@@ -459,7 +476,12 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\"><strong>{}</strong></td></tr>\n",
-        html_escape(group_title(*w.group)), html_escape(w.problem.label()),
+        html_escape(group_title(*w.group)),
+        // The speedup holds at this size; the GB/s of a side within its cache are not memory's.
+        html_escape(w.problem.label() +
+                    (within_cache(doc, *w.cpu) || (w.gpu && within_cache(doc, *w.gpu))
+                         ? aside(l.partly_cache, l)
+                         : "")),
         html_escape(measured(w.gpu)), html_escape(measured(w.cpu)), w.gpu ? ratio(speedup) : "-");
     if (w.gpu) {
       chart.bars.push_back({group_title(*w.group), speedup, ratio(speedup), BarKind::ratio});
@@ -512,23 +534,26 @@ std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& fi
     std::string note;
     if (b.source) {
       note = source_text(*b.source);
-    } else if (b.in_cache) {
+    } else if (b.in_cache && !all.source) {
       constexpr double kMiB = 1 << 20;
-      const auto vector_mib = static_cast<double>(b.in_cache->problem.n) *
-                              static_cast<double>(size_of(b.in_cache->precision)) / kMiB;
-      const auto cache_mib =
-          static_cast<double>(sizing_facts_of(doc.environment, b.device).cache_bytes) / kMiB;
-      note = fmt::format(fmt::runtime(l.cache_only_note), significant(vector_mib),
-                         kBeyondCacheMultiple, significant(cache_mib), source_text(*b.in_cache));
+      const double cache_bytes =
+          static_cast<double>(sizing_facts_of(doc.environment, b.device).cache_bytes);
+      // As within_cache_note writes them: never rounded up to the bound they are under.
+      note =
+          fmt::format(fmt::runtime(l.partly_cache_note),
+                      fmt::format("{:.4g}", static_cast<double>(vector_bytes(*b.in_cache)) / kMiB),
+                      kBeyondCacheMultiple, fmt::format("{:.4g}", cache_bytes / kMiB),
+                      source_text(*b.in_cache));
     }
     out += fmt::format(
         "<tr><td>{}</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"
         "</tr>\n",
         html_escape(b.device.label() +
                     aside(!b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu, l)),
-        b.source     ? html_escape(throughput_down(*b.source))
-        : b.in_cache ? std::string(l.cache_only)
-                     : missing_figure(all.source || all.in_cache, l),
+        // A memory figure left out says so before a triad within the cache does.
+        b.source                    ? html_escape(throughput_down(*b.source))
+        : b.in_cache && !all.source ? std::string(l.partly_cache)
+                                    : missing_figure(all.source || all.in_cache, l),
         html_escape(note));
   }
   return out + "</tbody>\n</table>\n";
@@ -544,6 +569,7 @@ std::set<const MeasurementRecord*> figure_sources(const SheetFigures& figures) {
   }
   for (const auto& b : figures.bandwidth) {
     if (b.source) shown.insert(b.source);
+    if (b.in_cache) shown.insert(b.in_cache);
   }
   return shown;
 }
@@ -658,7 +684,12 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
       // device, a figure or not (the conditions name the measurements left out).
       const bool passed_here =
           std::any_of(doc.measurements.begin(), doc.measurements.end(), [&](const auto& r) {
-            return r.device.kind == kind && peak_candidate(r, precision).has_value();
+            return r.device.kind == kind && peak_candidate(r, precision).has_value() &&
+                   std::all_of(r.device.gpus.begin(), r.device.gpus.end(), [&](int gpu) {
+                     return std::any_of(doc.environment.gpu.devices.begin(),
+                                        doc.environment.gpu.devices.end(),
+                                        [&](const GpuDevice& d) { return d.index == gpu; });
+                   });
           });
       if (!is_matrix_precision(precision) || passed_here)
         f.peaks.push_back(peak_figure(doc, groups, kind, precision));
@@ -689,11 +720,13 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
     for (const auto precision : kPrecisions) {
       const auto* r = bandwidth_reference(groups, WorkloadId::stream, device, precision);
       if (!r) continue;
-      const bool in_cache =
-          !within_cache_note(r->problem, r->precision, sizing_facts_of(doc.environment, device))
-               .empty();
-      auto& slot = in_cache ? b.in_cache : b.source;
-      if (!slot || *slot->gbytes_per_s < *r->gbytes_per_s) slot = r;
+      if (!within_cache(doc, *r)) {
+        if (!b.source || *b.source->gbytes_per_s < *r->gbytes_per_s) b.source = r;
+      } else if (!b.in_cache || vector_bytes(*b.in_cache) < vector_bytes(*r) ||
+                 (vector_bytes(*b.in_cache) == vector_bytes(*r) &&
+                  *b.in_cache->gbytes_per_s < *r->gbytes_per_s)) {
+        b.in_cache = r;  // the largest: the nearest to a memory figure
+      }
     }
     if (b.source) b.in_cache = nullptr;
     f.bandwidth.push_back(b);

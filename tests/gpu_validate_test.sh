@@ -331,7 +331,7 @@ printf '#!/bin/sh\necho "========= Error: Device not supported. See Supported De
   >"$tmp/refusing/bin/compute-sanitizer"
 chmod +x "$tmp/refusing/bin/compute-sanitizer"
 rc=0
-CUDA_HOME=$tmp/refusing "$script" --bundle "$tarball" --tests "$tests" --out "$tmp/validation" \
+CUDA_PATH=$tmp/refusing "$script" --bundle "$tarball" --tests "$tests" --out "$tmp/validation" \
   >"$tmp/script.log" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "exit $rc without a GPU, not 1: $(cat "$tmp/script.log")"
 summary=$tmp/validation/summary.md

@@ -297,7 +297,7 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
       sum.default_sizes(Profile::quick, {.cache_bytes = llc}, Precision::fp32);
   ASSERT_EQ(quick.problems.size(), 1u);
   EXPECT_EQ(quick.problems[0].n, 1 << 22);
-  EXPECT_NE(quick.basis.find("16 MiB per vector, within 4 x the 256 MiB last-level cache"),
+  EXPECT_NE(quick.basis.find("16 MiB per vector, within 4 x the CPU's 256 MiB of cache"),
             std::string::npos)
       << quick.basis;
   EXPECT_EQ(sum.default_sizes(Profile::quick, {.cache_bytes = 2 << 20}, Precision::fp32).basis, "");
@@ -318,14 +318,14 @@ TEST(Selection, AGivenVectorSizeWithinTheCacheSaysSo) {
     basis[fmt::format("{} {}", req.implementation->workload, req.problem.label())] = req.size_basis;
   }
   const std::string within =
-      "4 MiB per vector, within 4 x the 32 MiB last-level cache: partly cache bandwidth";
+      "4 MiB per vector, within 4 x the CPU's 32 MiB of cache: partly cache bandwidth";
   EXPECT_EQ(basis.at("stream 1048576"), within);
   EXPECT_EQ(basis.at("sum 1048576"), within);
   EXPECT_EQ(basis.at("stream 33554432"), "");  // 128 MiB: 4 x the cache, beyond it
   // The rule for a GPU names its L2; an unknown cache rules nothing out.
   const SizingFacts gpu{.device = DeviceKind::gpu, .cache_bytes = 50 << 20};
   EXPECT_EQ(within_cache_note(Problem::vector(1 << 22), Precision::fp64, gpu),
-            "32 MiB per vector, within 4 x the 50 MiB L2 cache: partly cache bandwidth");
+            "32 MiB per vector, within 4 x the GPU's 50 MiB of L2 cache: partly cache bandwidth");
   EXPECT_EQ(within_cache_note(Problem::vector(1 << 22), Precision::fp64, {}), "");
   EXPECT_FALSE(info(WorkloadId::transfer).cache_sensitive);
 }
@@ -999,6 +999,26 @@ TEST(Selection, SweepRunsGemmSumAndDotOnOneGeometricGridForEveryDevice) {
   }
   sel.sizes = parse_sizes("1K");
   EXPECT_FALSE(plan_measurements(sel, test_environment()).empty());
+}
+
+// A given size is judged against each GPU's own L2: 180 MiB per vector is within 4 x a 50 MiB
+// L2 but beyond 4 x a 40 MiB one; the two at once hold the larger.
+TEST(Selection, AGivenVectorSizeIsJudgedAgainstEachGpusOwnCache) {
+  if (!FLOPBENCH_HAVE_CUDA) GTEST_SKIP() << "CPU-only build: no GPU implementation to plan";
+  Environment env = two_gpu_environment();
+  env.gpu.devices[0].l2_bytes = 50 << 20;
+  env.gpu.devices[1].l2_bytes = 40 << 20;
+  Selection sel;
+  sel.workloads = parse_workloads("stream");
+  sel.precisions = {Precision::fp32};
+  sel.implementations = {"cuda"};
+  sel.sizes = parse_sizes("45M");
+  std::map<std::string, std::string> basis;
+  for (const auto& req : plan_measurements(sel, env)) basis[req.device.label()] = req.size_basis;
+  EXPECT_EQ(basis.at("gpu0"),
+            "180 MiB per vector, within 4 x the GPU's 50 MiB of L2 cache: partly cache bandwidth");
+  EXPECT_EQ(basis.at("gpu1"), "");
+  EXPECT_EQ(basis.count("gpu0+gpu1"), 0u);  // stream has no machine aggregate
 }
 
 TEST(Selection, GpusOptionParsesAllAndIndices) {

@@ -456,12 +456,12 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
   EXPECT_EQ(sum->cpu->implementation, "omp");
   // Bandwidth: the largest passed STREAM size of each device, but the run's largest triads
   // (16 and 32 MiB per vector) are within 4 x the CPU's 105 MiB L3 and the H100's 50 MiB L2: they
-  // measure the caches and are no memory figure.
+  // measure partly the caches and are no memory figure.
   ASSERT_EQ(f.bandwidth.size(), 3u);
   EXPECT_EQ(f.bandwidth[0].source, nullptr);
   ASSERT_NE(f.bandwidth[0].in_cache, nullptr);
   EXPECT_EQ(f.bandwidth[0].in_cache->problem, Problem::vector(1 << 22));
-  EXPECT_EQ(f.bandwidth[0].in_cache->precision, Precision::fp32);  // the faster of the two
+  EXPECT_EQ(f.bandwidth[0].in_cache->precision, Precision::fp64);  // the larger vectors
   EXPECT_EQ(f.bandwidth[1].source, nullptr);
   ASSERT_NE(f.bandwidth[1].in_cache, nullptr);
   EXPECT_EQ(f.bandwidth[1].in_cache->device, DeviceRef::gpu({0}));
@@ -470,40 +470,76 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
 }
 
 // A triad is the memory's figure only where each vector is at least 4 x the device's cache, as
-// STREAM requires; otherwise the sheet says why it has no figure, with the numbers.
+// STREAM requires; otherwise the sheet says why it has no figure, with the numbers, and marks
+// the speedups of vector workloads measured within a cache.
 TEST(Sheet, BandwidthWithinTheCacheIsNoMemoryFigure) {
   ResultsDocument doc = two_gpu_document();
   const std::string in_cache = SheetPrinter(SheetLanguage::en).print(doc);
-  EXPECT_NE(in_cache.find("<strong>cache only</strong></td><td class=\"note\">The largest triad "
-                          "measured has 16.0 MiB per vector, within 4 × the 105 MiB cache: it "
-                          "measured the cache, not the memory (stream (fp32) omp · cpu · "
-                          "4194304).</td>"),
-            std::string::npos)
+  EXPECT_NE(
+      in_cache.find("<strong>partly cache</strong></td><td class=\"note\">No memory figure: "
+                    "the largest triad measured has 32 MiB per vector, within 4 × the "
+                    "device&#39;s 105 MiB of cache, so its bandwidth is partly the cache&#39;s "
+                    "(stream (fp64) omp · cpu · 4194304).</td>"),
+      std::string::npos)
       << in_cache;
-  EXPECT_NE(in_cache.find("16.0 MiB per vector, within 4 × the 50.0 MiB cache"), std::string::npos);
-  EXPECT_EQ(in_cache.find("22.8 GB/s</strong>"), std::string::npos);
+  EXPECT_NE(in_cache.find("16 MiB per vector, within 4 × the device&#39;s 50 MiB of cache"),
+            std::string::npos);
+  EXPECT_EQ(in_cache.find("GB/s</strong>"), std::string::npos);
+  EXPECT_NE(in_cache.find("<td>stream (fp32)</td><td>4194304 (partly cache)</td>"),
+            std::string::npos);
+  EXPECT_NE(in_cache.find("<td>sum (fp32)</td><td>4194304 (partly cache)</td>"), std::string::npos);
+  EXPECT_EQ(in_cache.find("<td>256x256x256 (partly cache)"), std::string::npos);
   const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
-  EXPECT_NE(zh.find("每个向量 16.0 MiB，不足 105 MiB 缓存的 4 倍"), std::string::npos);
+  EXPECT_NE(zh.find("每个向量 32 MiB，不足设备缓存 105 MiB 的 4 倍"), std::string::npos);
+  EXPECT_NE(zh.find("<td>4194304（部分为缓存）</td>"), std::string::npos);
 
   // Caches of 4 MiB (the CPU) and 4 MiB (the GPUs): 16 MiB per vector is beyond 4 x either.
-  doc.environment.cpu.caches = {{3, "Unified", 4 << 20, 16, 1}};
-  for (auto& d : doc.environment.gpu.devices) d.l2_bytes = 4 << 20;
-  SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  ResultsDocument small_caches = doc;
+  small_caches.environment.cpu.caches = {{3, "Unified", 4 << 20, 16, 1}};
+  for (auto& d : small_caches.environment.gpu.devices) d.l2_bytes = 4 << 20;
+  SheetFigures f = sheet_figures(small_caches, headline_groups(small_caches));
   ASSERT_NE(f.bandwidth[0].source, nullptr);
   EXPECT_EQ(f.bandwidth[0].in_cache, nullptr);
   EXPECT_EQ(f.bandwidth[0].source->problem, Problem::vector(1 << 22));
   ASSERT_NE(f.bandwidth[1].source, nullptr);
   EXPECT_EQ(f.bandwidth[1].source->device, DeviceRef::gpu({0}));
-  const std::string beyond = SheetPrinter(SheetLanguage::en).print(doc);
+  const std::string beyond = SheetPrinter(SheetLanguage::en).print(small_caches);
   EXPECT_NE(beyond.find("<strong>22.8 GB/s</strong></td><td class=\"note\">stream (fp32) omp · "
                         "cpu · 4194304</td>"),
             std::string::npos);
-  EXPECT_EQ(beyond.find("cache only"), std::string::npos);
+  EXPECT_EQ(beyond.find("partly cache</strong>"), std::string::npos);
+  EXPECT_NE(beyond.find("<td>stream (fp32)</td><td>4194304</td>"), std::string::npos);
+  // dot (fp64) at 2^20 elements: 8 MiB per vector, still within 4 x the 4 MiB cache.
+  EXPECT_NE(beyond.find("<td>dot (fp64)</td><td>1048576 (partly cache)</td>"), std::string::npos);
 
   // A cache the inventory does not know cannot rule a figure out.
-  doc.environment.cpu.caches.clear();
-  f = sheet_figures(doc, headline_groups(doc));
+  small_caches.environment.cpu.caches.clear();
+  f = sheet_figures(small_caches, headline_groups(small_caches));
   EXPECT_NE(f.bandwidth[0].source, nullptr);
+}
+
+// A memory figure left out is said to be, before a triad within the cache is shown; a triad
+// within the cache that was left out is named under the conditions.
+TEST(Sheet, ALeftOutMemoryFigureComesBeforeACacheOne) {
+  ResultsDocument doc = two_gpu_document();
+  doc.environment.cpu.caches = {{3, "Unified", 6 << 20, 16, 1}};  // 4 x 6 = 24 MiB
+  for (auto& r : doc.measurements) {  // the fp64 triad (32 MiB per vector) is memory's: contended
+    if (r.workload == WorkloadId::stream && r.precision == Precision::fp64)
+      r.load = MachineLoad{.readings = 5, .contended = true};
+  }
+  std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find("cpu (system memory)left out (see Conditions)gpu0 (device memory)"),
+            std::string::npos)
+      << text;
+
+  // Only triads within the cache, the larger of them contended: named where it is left out.
+  doc.environment.cpu.caches = {{3, "Unified", 105 << 20, 16, 1}};
+  text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find("cpu (system memory)partly cacheNo memory figure: the largest triad "
+                      "measured has 16 MiB per vector"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("stream (fp64) omp · cpu · 4194304 (contended"), std::string::npos) << text;
 }
 
 // With a measurement of both GPUs at once, that is the machine's figure (not the sum of each
@@ -556,10 +592,11 @@ TEST(Sheet, APathBelowTheHardwaresPeakIsNamed) {
   EXPECT_FALSE(f.peaks[2].path_gflops);  // FP32: the path is the hardware's peak
   const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
   EXPECT_NE(html.find("<td class=\"num\">48.0%</td>"), std::string::npos) << html;
-  EXPECT_NE(html.find("; the path measured peaks at 66.9 TFLOPS; the % is of the hardware&#39;s "
-                      "peak</td>"),
+  EXPECT_NE(html.find("; measured against its own peak of 66.9 TFLOPS (fewer CPU threads, or no "
+                      "tensor cores, than the hardware&#39;s peak counts); the % is of the "
+                      "hardware&#39;s peak</td>"),
             std::string::npos);
-  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("所测路径的理论峰值为 66.9 TFLOPS"),
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("所引测量以其自身峰值 66.9 TFLOPS 计"),
             std::string::npos);
 
   // With one GPU measured, the path covers too little to say anything of the whole.

@@ -194,10 +194,13 @@ std::string within_cache_note(const Problem& vectors, Precision precision,
   const std::int64_t vector_bytes = vectors.n * static_cast<std::int64_t>(size_of(precision));
   if (facts.cache_bytes <= 0 || vector_bytes >= kBeyondCacheMultiple * facts.cache_bytes) return "";
   constexpr double kMiB = 1 << 20;
-  return fmt::format("{:.4g} MiB per vector, within {} x the {:.4g} MiB {}: partly cache bandwidth",
-                     static_cast<double>(vector_bytes) / kMiB, kBeyondCacheMultiple,
-                     static_cast<double>(facts.cache_bytes) / kMiB,
-                     facts.device == DeviceKind::cpu ? "last-level cache" : "L2 cache");
+  return fmt::format(
+      "{:.4g} MiB per vector, within {} x the {}'s {:.4g} MiB of {}: partly cache "
+      "bandwidth",
+      static_cast<double>(vector_bytes) / kMiB, kBeyondCacheMultiple,
+      facts.device == DeviceKind::cpu ? "CPU" : "GPU",
+      static_cast<double>(facts.cache_bytes) / kMiB,
+      facts.device == DeviceKind::cpu ? "cache" : "L2 cache");
 }
 
 namespace {

@@ -44,7 +44,8 @@ struct PrecisionAlias {
 // What the device a measurement runs on offers that its default sizes depend on.
 struct SizingFacts {
   DeviceKind device = DeviceKind::cpu;
-  // CPU: the last-level cache over all instances; GPU: the largest L2 of the GPUs. 0: unknown.
+  // CPU: its largest cache level over all instances (the last level, or the L2s where together
+  // they hold more); GPU: the largest L2 of the GPUs. 0: unknown.
   std::int64_t cache_bytes = 0;
   // GPU only: the smallest device memory and SM count of the GPUs; 0 when unknown.
   std::int64_t memory_bytes = 0;
@@ -71,7 +72,7 @@ struct WorkloadInfo {
   std::string_view bandwidth_basis;
   // The workload whose GB/s reports divide this one's by (the STREAM triad for reductions).
   std::optional<WorkloadId> bandwidth_reference;
-  // Its GB/s is the memory's only where its vectors are beyond the caches (beyond_cache_note);
+  // Its GB/s is the memory's only where its vectors are beyond the caches (within_cache_note);
   // a transfer's is the link's whatever its size.
   bool cache_sensitive = false;
   std::vector<PrecisionAlias> aliases;
@@ -87,11 +88,12 @@ struct WorkloadInfo {
 };
 
 // STREAM's rule: a vector workload measures memory, not cache, where each of its vectors is at
-// least this many times the cache (the CPU's last-level cache over all instances, a GPU's L2).
+// least this many times the cache (SizingFacts::cache_bytes: the CPU's largest cache level over
+// all its instances, a GPU's L2).
 inline constexpr int kBeyondCacheMultiple = 4;
 
 // Why a vector problem measures partly cache rather than memory, as a note: "16 MiB per vector,
-// within 4 x the 32 MiB last-level cache: partly cache bandwidth". "" where each vector is beyond
+// within 4 x the CPU's 32 MiB of cache: partly cache bandwidth". "" where each vector is beyond
 // the cache or the cache is unknown. Only a cache-sensitive workload's GB/s depends on it.
 std::string within_cache_note(const Problem& vectors, Precision precision,
                               const SizingFacts& facts);

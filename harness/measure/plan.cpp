@@ -130,14 +130,14 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
           std::vector<std::optional<HostMemory>> timings = {std::nullopt};
           if (kind == DeviceKind::gpu && sel.profile == Profile::sweep)
             timings = {std::nullopt, HostMemory::pinned, HostMemory::pageable};
-          // A size the user gave says when it measures partly cache (the profiles' say why
-          // they were chosen).
-          const std::string basis =
-              sizes.basis.empty() && w.cache_sensitive
-                  ? within_cache_note(problem, p, kind == DeviceKind::cpu ? cpu_facts : gpu_facts)
-                  : sizes.basis;
           for (const Implementation* impl : impls) {
             for (const DeviceRef& device : devices) {
+              // A size the user gave says where it measures partly this device's cache (the
+              // profiles' say why they were chosen).
+              const std::string basis =
+                  sizes.basis.empty() && w.cache_sensitive
+                      ? within_cache_note(problem, p, sizing_facts_of(env, device))
+                      : sizes.basis;
               for (const auto& timing : timings)
                 plan.push_back({impl, p, problem, device, basis, timing});
             }
