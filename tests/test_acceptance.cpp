@@ -314,6 +314,39 @@ TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
   }
 }
 
+// Every name a SKU's GPU reports gets one bandwidth bound, the one of its memory; the GDDR6 SKUs
+// (ECC on by default) fail an uncorrected ECC error, and their bandwidth bounds leave room for
+// the ECC's cost.
+TEST(AcceptanceSpec, ShippedSpecsBoundEachVariantsBandwidthOnce) {
+  const Spec a100 = read_spec(kShippedSpecs / "a100-pcie.csv");
+  for (const auto& [name, reference] :
+       std::vector<std::pair<std::string, double>>{{"NVIDIA A100-PCIE-40GB", 1555},
+                                                   {"NVIDIA A100 80GB PCIe", 1935},
+                                                   {"NVIDIA A100-PCIE-80GB", 1935}}) {
+    std::vector<double> references;
+    for (const Criterion& c : a100.criteria) {
+      if (c.metric.name == "gpu.stream_fp64.cuda.gbytes_per_s" &&
+          applies_to_gpu(c.applies_to, GpuDevice{.name = name}))
+        references.push_back(c.reference.value_or(0));
+    }
+    EXPECT_EQ(references, std::vector<double>{reference}) << name;
+  }
+  for (const char* file : {"t4.csv", "l4.csv", "l40s.csv", "a10.csv"}) {
+    SCOPED_TRACE(file);
+    const Spec spec = read_spec(kShippedSpecs / file);
+    const auto row = [&](const std::string& metric) {
+      return std::find_if(spec.criteria.begin(), spec.criteria.end(),
+                          [&](const Criterion& c) { return c.metric.name == metric; });
+    };
+    ASSERT_NE(row("gpu.ecc.uncorrected_volatile"), spec.criteria.end());
+    EXPECT_EQ(row("gpu.ecc.uncorrected_volatile")->severity, Severity::fail);
+    ASSERT_NE(row("gpu.ecc.enabled"), spec.criteria.end());
+    EXPECT_EQ(row("gpu.ecc.enabled")->severity, Severity::warn);
+    ASSERT_NE(row("gpu.stream_fp64.cuda.gbytes_per_s"), spec.criteria.end());
+    EXPECT_LE(row("gpu.stream_fp64.cuda.gbytes_per_s")->bound_value, 0.6);
+  }
+}
+
 // Each SKU's spec bounds the matrix formats its datasheet lists through cuBLASLt, and no other;
 // a healthy H100 passes them, and a slow one is warned about, never failed, until golden runs
 // exist.
