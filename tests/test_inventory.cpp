@@ -543,6 +543,62 @@ TEST(InventoryPeakCpu, AmxRates) {
   EXPECT_NE(cpu_peak(cpu, Precision::bf16, 4).basis.find("AMX"), std::string::npos);
 }
 
+// Parts of one family that differ: a Xeon's name says when it has one AVX-512 FMA unit, a client
+// core's name that it is not a server core, Krackan is a mobile Zen 5; AMX-FP16 is modelled.
+TEST(InventoryPeakCpu, PartsOfOneFamilyThatDiffer) {
+  const auto uarch = [](std::string vendor, int family, int model, std::string name,
+                        std::vector<std::string> simd = {}) {
+    CpuInventory cpu;
+    cpu.vendor = std::move(vendor);
+    cpu.family = family;
+    cpu.model_number = model;
+    cpu.model = std::move(name);
+    cpu.simd = std::move(simd);
+    return identify_cpu_microarchitecture(cpu);
+  };
+  for (const char* one :
+       {"Intel(R) Xeon(R) Silver 4214 CPU @ 2.20GHz", "Intel(R) Xeon(R) Gold 5218 CPU @ 2.30GHz",
+        "Intel(R) Xeon(R) Bronze 3106 CPU @ 1.70GHz"}) {
+    const auto u = uarch("GenuineIntel", 6, 0x55, one);
+    ASSERT_TRUE(u.has_value()) << one;
+    EXPECT_EQ(u->fma.pipes, 1) << one;
+    EXPECT_EQ(u->fma.width_bits, 512) << one;
+  }
+  for (const char* two :
+       {"Intel(R) Xeon(R) Gold 5122 CPU @ 3.60GHz", "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz",
+        "Intel(R) Xeon(R) Platinum 8280 CPU @ 2.70GHz", "Intel Xeon Processor (Cascadelake)"}) {
+    const auto u = uarch("GenuineIntel", 6, 0x55, two);
+    ASSERT_TRUE(u.has_value()) << two;
+    EXPECT_EQ(u->fma.pipes, 2) << two;
+  }
+  // Not in the table (Rocket Lake's model number is left out): the features and the name.
+  const auto client =
+      uarch("GenuineIntel", 6, 0xA7, "11th Gen Intel(R) Core(TM) i9-11900K @ 3.50GHz",
+            {"fma", "avx2", "avx512f"});
+  ASSERT_TRUE(client.has_value());
+  EXPECT_EQ(client->fma.pipes, 1);
+  EXPECT_NE(client->name.find("client"), std::string_view::npos);
+  const auto server =
+      uarch("GenuineIntel", 6, 0xA7, "Intel Xeon Processor (Icelake)", {"fma", "avx2", "avx512f"});
+  ASSERT_TRUE(server.has_value());
+  EXPECT_EQ(server->fma.pipes, 2);
+  EXPECT_EQ(uarch("AuthenticAMD", 0x1A, 0x60, "AMD Ryzen AI 7 350")->name, "Zen 5 (mobile)");
+  EXPECT_EQ(uarch("AuthenticAMD", 0x1A, 0x60, "AMD Ryzen AI 7 350")->fma.width_bits, 256);
+
+  // Granite Rapids' AMX-FP16: 1,024 FP16 FLOP per cycle per core, accumulated in FP32.
+  CpuInventory granite = zen4(0, 2.0);
+  granite.vendor = "GenuineIntel";
+  granite.family = 6;
+  granite.model_number = 0xAD;
+  granite.cores = 4;
+  granite.simd = {"fma", "avx512f", "avx512_fp16", "amx_tile", "amx_bf16", "amx_fp16"};
+  const Peak fp16 = cpu_peak(granite, Precision::fp16, 4);
+  ASSERT_TRUE(fp16.gflops.has_value()) << fp16.basis;
+  EXPECT_DOUBLE_EQ(*fp16.gflops, 4 * 1024 * 2.0);
+  EXPECT_NE(fp16.basis.find("AMX TMUL"), std::string::npos) << fp16.basis;
+  EXPECT_NE(fp16.basis.find("AMX load lowers"), std::string::npos) << fp16.basis;
+}
+
 // --- GPU peak model ------------------------------------------------------------------------------
 
 TEST(InventoryPeakGpu, H100WorkedCheck) {

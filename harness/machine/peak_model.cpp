@@ -93,12 +93,13 @@ constexpr std::array kCpuTable = {
     CpuTableEntry{kAmd, 0x19, 0x20, 0x5F, kZen3},
     CpuTableEntry{kAmd, 0x19, 0x10, 0x1F, kZen4},
     CpuTableEntry{kAmd, 0x19, 0x60, 0xAF, kZen4},
-    // Server (Turin) and desktop/Strix Halo Zen 5 have 512-bit pipes; Strix Point (0x20-0x2F)
-    // runs AVX-512 on 256-bit ones. Krackan (0x60-0x6F) is left out until checked.
+    // Server (Turin) and desktop/Strix Halo Zen 5 have 512-bit pipes; the mobile Strix Point
+    // (0x20-0x2F) and Krackan (0x60-0x6F) run AVX-512 on 256-bit ones.
     CpuTableEntry{kAmd, 0x1A, 0x00, 0x1F, kZen5},
     CpuTableEntry{kAmd, 0x1A, 0x40, 0x4F, kZen5},
     CpuTableEntry{kAmd, 0x1A, 0x70, 0x7F, kZen5},
     CpuTableEntry{kAmd, 0x1A, 0x20, 0x2F, kZen5Mobile},
+    CpuTableEntry{kAmd, 0x1A, 0x60, 0x6F, kZen5Mobile},
 
     CpuTableEntry{"ARM", -1, 0xD0C, 0xD0C, {"Neoverse N1", kNeon2x128, {}, ""}},
     // V1's SVE is 256 bits wide on two pipes; NEON uses the same hardware as 4 x 128.
@@ -140,7 +141,8 @@ constexpr std::array kFeatureRules = {
                 0x1A,
                 {"", ""},
                 {"Zen 5 (inferred from features)", kAvx512x2, kAvx2x256,
-                 "assumes a server or desktop part; Strix Point runs AVX-512 on 256-bit pipes"}},
+                 "assumes a server or desktop part; the mobile parts run AVX-512 on 256-bit "
+                 "pipes"}},
     FeatureRule{kAmd,
                 0x19,
                 {"avx512f", ""},
@@ -182,9 +184,13 @@ CoreRate dot_product_rate(const FmaUnits& fma, int per_lane, std::string_view wh
 }
 
 // AMX: one TMUL per core; Intel's figures for Sapphire Rapids and later (Intel Optimization
-// Reference Manual, AMX chapter): 1,024 BF16 or FP16 FLOP, 2,048 INT8 operations per cycle.
+// Reference Manual, AMX chapter): 1,024 BF16 or FP16 FLOP, 2,048 INT8 operations per cycle. The
+// clock is the one measured under vector FMAs; under AMX load Xeons run lower, so this peak is an
+// upper bound.
 CoreRate amx_rate(double ops, std::string_view what) {
-  return {ops, fmt::format("{:.0f} {} per cycle (AMX TMUL, dense)", ops, what)};
+  return {ops, fmt::format("{:.0f} {} per cycle (AMX TMUL, dense; at the vector FMA clock, "
+                           "which AMX load lowers)",
+                           ops, what)};
 }
 
 CoreRate core_rate(const CpuInventory& cpu, const FmaUnits& fma, Precision precision) {
@@ -206,9 +212,10 @@ CoreRate core_rate(const CpuInventory& cpu, const FmaUnits& fma, Precision preci
       if (flags_say("avx512_bf16")) return dot_product_rate(fma, 2, "BF16 FMA", "vdpbf16ps");
       return none("BF16 instructions (amx_bf16, avx512_bf16)");
     case Precision::fp16:
-      // AVX512-FP16's FMAs accumulate in FP16, not in the FP32 that this GEMM promises: FP16
-      // inputs are multiplied as FP32 (converted, then FP32 FMAs), so FP32's rate is the ceiling.
-      // (AMX-FP16, which does accumulate in FP32, is not modelled yet.)
+      // AMX-FP16 (Granite Rapids) accumulates in FP32 at the BF16 rate. AVX512-FP16's FMAs
+      // accumulate in FP16, not in the FP32 that this GEMM promises: FP16 inputs are multiplied
+      // as FP32 (converted, then FP32 FMAs), so FP32's rate is the ceiling.
+      if (flags_say("amx_fp16")) return amx_rate(1024, "FP16 FLOP");
       if (flags_say("avx512_fp16")) {
         const int lanes = fma.width_bits / 32;
         return {lanes * fma.pipes * 2.0,
@@ -301,10 +308,33 @@ std::optional<CpuMicroarchitecture> find_cpu_microarchitecture(std::string_view 
 }
 
 std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInventory& cpu) {
+  const auto named = [&](std::string_view word) {
+    return cpu.model.find(word) != std::string::npos;
+  };
   if (auto uarch = find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number)) {
+    // Skylake-SP and Cascade Lake Bronze, Silver and Gold 5xxx have one AVX-512 FMA unit per
+    // core (Gold 5122 and 5222 two), which their model name tells; a hypervisor's generic name
+    // leaves the table's assumption.
+    if (cpu.vendor == kIntel && cpu.model_number == 0x55 &&
+        (named("Bronze") || named("Silver") ||
+         (named("Gold 5") && !named("Gold 5122") && !named("Gold 5222")))) {
+      return CpuMicroarchitecture{
+          "Skylake-SP/Cascade Lake (one AVX-512 FMA unit)",
+          {1, 512, "avx512f"},
+          kAvx2x256,
+          "Bronze, Silver and Gold 5xxx (but 5122 and 5222) have one AVX-512 "
+          "FMA unit per core"};
+    }
     return uarch;
   }
-  return infer_from_features(cpu);
+  auto inferred = infer_from_features(cpu);
+  // An Intel core with AVX-512 whose name says it is a client part (Core, not Xeon; a Rocket
+  // Lake, say) has one 512-bit FMA unit, not a server core's two.
+  if (inferred && cpu.vendor == kIntel && inferred->fma.width_bits == 512 &&
+      inferred->fma.pipes == 2 && named("Core") && !named("Xeon")) {
+    return intel_client_avx512("Intel AVX-512 client core (inferred from features and its name)");
+  }
+  return inferred;
 }
 
 Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
