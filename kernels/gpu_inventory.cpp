@@ -60,11 +60,9 @@ GpuDevice query_device(int index) {
   device.pci_bus_id = bus_id.data();
   device.pci_device_id = read_pci_device_id("/sys/bus/pci/devices", device.pci_bus_id);
   device.uuid = format_uuid(prop.uuid);
-  device.peak_fp32 = gpu_peak(device.cc_major, device.cc_minor, device.sm_count,
-                              device.sm_clock_mhz, Precision::fp32, false);
+  device.peak_fp32 = gpu_peak(device, Precision::fp32, false);
   device.peak_fp64 =
-      gpu_peak(device.cc_major, device.cc_minor, device.sm_count, device.sm_clock_mhz,
-               Precision::fp64, has_fp64_tensor_cores(device.cc_major, device.cc_minor));
+      gpu_peak(device, Precision::fp64, has_fp64_tensor_cores(device.cc_major, device.cc_minor));
   return device;
 }
 

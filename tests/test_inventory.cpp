@@ -601,6 +601,44 @@ TEST(InventoryPeakCpu, PartsOfOneFamilyThatDiffer) {
 
 // --- GPU peak model ------------------------------------------------------------------------------
 
+// What a GPU's name says beyond its compute capability: GeForce halves the FP32-accumulating
+// tensor formats (an RTX 4090: 165 TFLOPS dense FP16 at 2,520 MHz, its datasheet's figure, not
+// twice that); the export variants' cut rates are unknown, never the full part's.
+TEST(InventoryPeakGpu, TheNameSaysWhatTheComputeCapabilityDoesNot) {
+  GpuDevice rtx{.name = "NVIDIA GeForce RTX 4090",
+                .cc_major = 8,
+                .cc_minor = 9,
+                .sm_count = 128,
+                .sm_clock_mhz = 2520};
+  const Peak fp16 = gpu_peak(rtx, Precision::fp16, false);
+  ASSERT_TRUE(fp16.gflops.has_value()) << fp16.basis;
+  EXPECT_NEAR(*fp16.gflops, 165.15e3, 0.01e3);
+  EXPECT_NE(fp16.basis.find("GeForce"), std::string::npos);
+  EXPECT_NEAR(*gpu_peak(rtx, Precision::int8, false).gflops, 660.6e3, 0.1e3);  // full rate
+  EXPECT_DOUBLE_EQ(*gpu_peak(rtx, Precision::fp32, false).gflops,
+                   *gpu_peak(8, 9, 128, 2520, Precision::fp32, false).gflops);
+  GpuDevice l40s = rtx;
+  l40s.name = "NVIDIA L40S";
+  EXPECT_DOUBLE_EQ(*gpu_peak(l40s, Precision::fp16, false).gflops, 2 * *fp16.gflops);
+
+  GpuDevice h20{
+      .name = "NVIDIA H20", .cc_major = 9, .cc_minor = 0, .sm_count = 78, .sm_clock_mhz = 1980};
+  for (const Precision p : {Precision::fp64, Precision::bf16, Precision::fp8_e4m3}) {
+    const Peak peak = gpu_peak(h20, p, true);
+    EXPECT_FALSE(peak.gflops.has_value()) << precision_label(p);
+    EXPECT_NE(peak.basis.find("export variant"), std::string::npos) << peak.basis;
+  }
+  EXPECT_TRUE(gpu_peak(h20, Precision::fp32, false).gflops.has_value());
+  GpuDevice h800 = h20;
+  h800.name = "NVIDIA H800";
+  h800.sm_count = 132;
+  EXPECT_FALSE(gpu_peak(h800, Precision::fp64, true).gflops.has_value());
+  EXPECT_TRUE(gpu_peak(h800, Precision::bf16, false).gflops.has_value());
+  GpuDevice h200 = h800;
+  h200.name = "NVIDIA H200";  // contains "H20", and is no export variant
+  EXPECT_NEAR(*gpu_peak(h200, Precision::fp64, true).gflops, 66908.16, 1e-6);
+}
+
 TEST(InventoryPeakGpu, H100WorkedCheck) {
   // H100 SXM: 132 SMs x 128 x 2 x 1.98 GHz = 66.9 TFLOPS FP32.
   const Peak fp32 = gpu_peak(9, 0, 132, 1980, Precision::fp32, false);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <regex>
 #include <stdexcept>
 
 namespace flopbench {
@@ -448,6 +449,29 @@ Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Pre
       break;
   }
   throw std::logic_error("unknown precision");
+}
+
+Peak gpu_peak(const GpuDevice& device, Precision precision, bool fp64_tensor_cores) {
+  Peak p = gpu_peak(device.cc_major, device.cc_minor, device.sm_count, device.sm_clock_mhz,
+                    precision, fp64_tensor_cores);
+  const auto named = [&](const char* pattern) {
+    return std::regex_search(device.name, std::regex(pattern));
+  };
+  const bool fp32_accumulating_tensor =
+      precision == Precision::tf32 || precision == Precision::bf16 ||
+      precision == Precision::fp16 || precision == Precision::fp8_e4m3;
+  if ((named(R"(\bH800\b)") && precision == Precision::fp64) ||
+      (named(R"(\bH20\b)") && (precision == Precision::fp64 || is_matrix_precision(precision)))) {
+    return unknown(
+        fmt::format("{}: an export variant whose {} rate is cut below its compute "
+                    "capability's table",
+                    device.name, precision_label(precision)));
+  }
+  if (p.gflops && fp32_accumulating_tensor && named(R"(GeForce)")) {
+    *p.gflops /= 2;
+    p.basis += "; GeForce: half the data-centre rate with FP32 accumulation";
+  }
+  return p;
 }
 
 }  // namespace flopbench

@@ -59,4 +59,10 @@ bool has_fp64_tensor_cores(int cc_major, int cc_minor);
 Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Precision precision,
               bool fp64_tensor_cores);
 
+// The same for one GPU of the inventory, with what its name says beyond its compute capability:
+// a GeForce part runs the FP32-accumulating tensor-core formats (TF32, BF16, FP16, FP8) at half
+// the data-centre rate; the export variants H800 (FP64) and H20 (FP64 and the tensor formats)
+// are cut by amounts no table here holds, so those peaks are unknown.
+Peak gpu_peak(const GpuDevice& device, Precision precision, bool fp64_tensor_cores);
+
 }  // namespace flopbench

@@ -195,8 +195,7 @@ Peak gpu_peak_of(const Environment& env, const std::vector<int>& gpus, Precision
   for (const int index : gpus) {
     const GpuDevice* d = find_gpu(env, index);
     if (!d) return {std::nullopt, fmt::format("gpu{} is not in the inventory", index)};
-    const Peak p = gpu_peak(d->cc_major, d->cc_minor, d->sm_count, d->sm_clock_mhz, precision,
-                            fp64_tensor_cores);
+    const Peak p = gpu_peak(*d, precision, fp64_tensor_cores);
     if (!p.gflops) return p;
     *total.gflops += *p.gflops;
     bases.push_back(gpus.size() > 1 ? fmt::format("gpu{}: {}", index, p.basis) : p.basis);
