@@ -261,8 +261,10 @@ for timing, scale in (("device_events", 1), ("end_to_end_pageable", 10)):
         doc["measurements"].append(dict(m, timing=timing, disposition="passed", statistics=stats))
 json.dump(doc, open(sys.argv[2], "w"))
 EOF3
+  rm -f "$tmp/figures.md"
   python3 "$helper" figures --results "$tmp/timings.json" --pytorch "$tmp/pytorch.json" \
     --tolerance 0.03 --out "$tmp/figures.md" >/dev/null 2>&1 || true
+  [ -f "$tmp/figures.md" ] || fail "figures of the timed runs wrote no figures.md"
   [ "$(grep -c '| 256x256x256 | cuda | gpu0 | passed | .* | 0.50 × cublas |' "$tmp/figures.md")" = 1 ] ||
     fail "cuda's device time not held against cublas's: $(cat "$tmp/figures.md")"
   grep -q '| 256x256x256 (end to end, pageable) | cuda | gpu0 | passed | .* | 0.50 × cublas | *| *| *|' \
@@ -321,7 +323,12 @@ fi
 
 # ---- the whole script, without a GPU -------------------------------------------------------
 tar -xzf "$tarball" -C "$tmp"
-if ! "$tmp/$(basename "$tarball" .tar.gz)/bin/flopbench" info | grep -q '^no CUDA device'; then
+# Skipped only where the bundle's own info ran and found a GPU: a bundle that fails to start is
+# a failure here, not a skip.
+rc=0
+"$tmp/$(basename "$tarball" .tar.gz)/bin/flopbench" info >"$tmp/info.log" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "the bundle's flopbench info exited $rc: $(cat "$tmp/info.log")"
+if ! grep -q '^no CUDA device' "$tmp/info.log"; then
   echo "gpu-validate test: this machine has a GPU; run scripts/gpu-validate.sh by hand"
   exit 77
 fi

@@ -190,10 +190,20 @@ TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
   const Outcome o = flopbench({"run", "--profile", "quick", "--out", out.string()});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   const ResultsDocument doc = read_results_file(out / "results.json");
+  // Every registered implementation is in the run, at every precision it has (unsupported where
+  // its device or library is missing), and every CPU one passed.
+  std::set<std::string> in_run;
   for (const auto& m : doc.measurements) {
+    in_run.insert(fmt::format("{} {}", m.workload, m.implementation));
     EXPECT_TRUE(m.disposition == Disposition::passed || m.disposition == Disposition::unsupported)
         << m.workload << "/" << m.implementation << ": " << m.reason;
+    if (!m.device.on_gpu() && m.reason.find("has no") == std::string::npos) {
+      EXPECT_EQ(m.disposition, Disposition::passed) << m.workload << "/" << m.implementation;
+    }
   }
+  for (const Implementation& impl : registry().all())
+    EXPECT_TRUE(in_run.contains(fmt::format("{} {}", impl.workload, impl.name())))
+        << impl.workload << " " << impl.name() << " is not in the quick run";
 }
 
 // OpenBLAS's figures say which kernels it ran and whether the environment chose them: an
@@ -976,12 +986,24 @@ TEST_F(Cli, BurnWithAnInjectedFaultIsFaultyAndExitsOne) {
 // Without a GPU there is nothing to test: a one-line error and exit 2, never a pass. With one,
 // a small test passes, and one that would fit in the L2 cache is refused. A size whose bytes
 // would not fit the test's integers is bad input, wherever it runs.
-TEST_F(Cli, MemtestTestsEveryGpuOrSaysWhyItCannot) {
+TEST_F(Cli, MemtestSaysWhyItCannotRun) {
   for (const char* size : {"0", "-1", "1048577", "1e300", "nan"}) {
     expect_one_line_error(flopbench({"memtest", "--size-gib", size, "--duration", "1s"}),
                           "--size-gib: expected more than 0 and at most 1048576");
   }
+  if (FLOPBENCH_HAVE_CUDA && !gpu_inventory().devices.empty())
+    GTEST_SKIP() << "a GPU is here: MemtestTestsEveryGpu runs the memory test";
+  const fs::path out = dir_ / "memtest";
+  const Outcome o =
+      flopbench({"memtest", "--size-gib", "0.25", "--duration", "5s", "--out", out.string()});
+  expect_one_line_error(o, FLOPBENCH_HAVE_CUDA ? "memtest: no CUDA device: "
+                                               : "memtest needs the CUDA build of flopbench");
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(Cli, MemtestTestsEveryGpu) {
   const GpuInventory gpus = gpu_inventory();
+  if (!FLOPBENCH_HAVE_CUDA || gpus.devices.empty()) GTEST_SKIP() << "no CUDA device";
   // 0.25 GiB, or as many quarter GiB as reach 4 x the largest L2 (the test refuses less).
   std::int64_t bytes = 1LL << 28;
   for (const GpuDevice& g : gpus.devices) {
@@ -991,15 +1013,6 @@ TEST_F(Cli, MemtestTestsEveryGpuOrSaysWhyItCannot) {
   const Outcome o = flopbench({"memtest", "--size-gib",
                                fmt::format("{}", static_cast<double>(bytes) / (1LL << 30)),
                                "--duration", "5s", "--out", out.string()});
-  if (!FLOPBENCH_HAVE_CUDA) {
-    expect_one_line_error(o, "memtest needs the CUDA build of flopbench");
-    return;
-  }
-  if (gpus.devices.empty()) {
-    expect_one_line_error(o, "memtest: no CUDA device: ");
-    EXPECT_FALSE(fs::exists(out));
-    return;
-  }
   EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_TRUE(doc.memtest.has_value());
@@ -1020,6 +1033,7 @@ TEST_F(Cli, MemtestTestsEveryGpuOrSaysWhyItCannot) {
   EXPECT_EQ(c.status, kExitFailures) << c.out << c.err;
   const ResultsDocument refused = read_results_file(cached / "results.json");
   ASSERT_TRUE(refused.memtest.has_value());
+  ASSERT_EQ(refused.memtest->devices.size(), gpus.devices.size());
   for (const MemtestDevice& d : refused.memtest->devices) {
     EXPECT_FALSE(d.passed()) << d.device;
     EXPECT_NE(d.failure.find("L2 cache"), std::string::npos) << d.device << ": " << d.failure;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -122,20 +123,33 @@ TEST(Fuzz, ResultsReaderEitherReadsOrSaysWhy) {
   std::cout << fmt::format("seed {} (FLOPBENCH_FUZZ_SEED), {} inputs\n", run.seed, run.inputs);
   const std::string original = testing::read_text(kData / "golden" / "reports" / "results.json");
   ASSERT_FALSE(original.empty());
+  ASSERT_GT(run.inputs, 0u);
+  // The unmutated file reads and prints: a reader that refused everything would pass below.
+  for (const auto& printer : output_printers(true))
+    printer->print(parse_results(original, "golden.json"));
   Mutator mutate(run.seed);
   std::uint64_t parsed = 0;
   for (std::uint64_t i = 0; i < run.inputs; ++i) {
     const std::string text = mutate(original);
+    std::optional<ResultsDocument> doc;
     try {
-      const ResultsDocument doc = parse_results(text, "fuzz.json");
+      doc = parse_results(text, "fuzz.json");
       ++parsed;
-      for (const auto& printer : output_printers(true)) printer->print(doc);
     } catch (const InputError&) {
+      continue;  // refused, saying why
     } catch (const std::exception& e) {
       FAIL() << "input " << i << " (seed " << run.seed << "): " << e.what() << "\n" << text;
     }
+    // What the reader accepts, every printer prints.
+    try {
+      for (const auto& printer : output_printers(true)) printer->print(*doc);
+    } catch (const std::exception& e) {
+      FAIL() << "printing input " << i << " (seed " << run.seed << "): " << e.what() << "\n"
+             << text;
+    }
   }
   std::cout << fmt::format("{} of {} mutated files were still valid results\n", parsed, run.inputs);
+  EXPECT_GT(parsed, 0u) << "no mutated file was still valid: the mutations test only refusal";
 }
 
 TEST(Fuzz, SpecReaderEitherReadsOrSaysWhy) {

@@ -231,6 +231,7 @@ TEST(GpuKernels, GemmWithBetaZeroNeverReadsC) {
 // right and timed, on every GPU implementation, cold (L2 flushed) and warm.
 TEST(GpuKernels, EveryImplementationRunsAfterPrepareRun) {
   SKIP_WITHOUT_GPUS(1u);
+  ASSERT_FALSE(gpu_implementations().empty());
   for (const Implementation* impl : gpu_implementations()) {
     const Precision p = impl->spec.precisions.front();
     const Problem problem = info(impl->workload).size_kind == SizeKind::matrix
@@ -380,7 +381,9 @@ TEST(GpuMeasure, DeviceTimedRecordsWithPeakAndTelemetry) {
   sel.sizes = parse_sizes("512");
   sel.gpus = std::vector<int>{0};
   RunSettings settings = settings_for(Profile::quick, fresh_seed());
-  for (const auto& req : plan_measurements(sel, env)) {
+  const auto plan = plan_measurements(sel, env);
+  ASSERT_GE(plan.size(), 4u);  // gemm cuda and cublas, sum cuda and cub, each at two precisions
+  for (const auto& req : plan) {
     SCOPED_TRACE(fmt::format("{} {} {}", req.implementation->workload, req.implementation->name(),
                              to_string(req.precision)));
     EXPECT_EQ(req.device, DeviceRef::gpu({0}));

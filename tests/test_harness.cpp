@@ -975,6 +975,15 @@ TEST(Selection, SweepRunsGemmSumAndDotOnOneGeometricGridForEveryDevice) {
   EXPECT_EQ(sizes.at({WorkloadId::gemm, DeviceKind::cpu}), cubes);
   EXPECT_EQ(sizes.at({WorkloadId::sum, DeviceKind::cpu}), vectors);
   EXPECT_EQ(sizes.at({WorkloadId::dot, DeviceKind::cpu}), vectors);
+  // Where GPU implementations are built, every swept workload has them on the same grid.
+  if (FLOPBENCH_HAVE_CUDA) {
+    EXPECT_EQ(sizes.at({WorkloadId::gemm, DeviceKind::gpu}), cubes);
+    EXPECT_EQ(sizes.at({WorkloadId::sum, DeviceKind::gpu}), vectors);
+    EXPECT_EQ(sizes.at({WorkloadId::dot, DeviceKind::gpu}), vectors);
+    EXPECT_FALSE(gpu_timings.empty());
+  } else {
+    EXPECT_TRUE(gpu_timings.empty());
+  }
   for (const auto& [what, timings] : gpu_timings) {
     EXPECT_EQ(timings, (std::vector<std::optional<HostMemory>>{std::nullopt, HostMemory::pinned,
                                                                HostMemory::pageable}))

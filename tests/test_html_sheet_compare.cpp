@@ -32,6 +32,7 @@
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "reports/sheet.hpp"
+#include "tests/golden.hpp"
 #include "tests/test_support.hpp"
 
 namespace flopbench {
@@ -45,15 +46,7 @@ const fs::path kDataDir = FLOPBENCH_TEST_DATA_DIR;
 const fs::path kGoldenDir = kDataDir / "golden" / "html_sheet";
 
 void expect_golden(const std::string& name, const std::string& actual) {
-  const char* update = std::getenv("FLOPBENCH_UPDATE_GOLDEN");
-  if (update != nullptr && std::string(update) == "1") {
-    fs::create_directories(kGoldenDir);
-    write_file_atomically(kGoldenDir / name, actual);
-    GTEST_SKIP() << "wrote " << name;
-  }
-  EXPECT_EQ(read_text(kGoldenDir / name), actual)
-      << "differs from " << name
-      << "; if the change is intended, rerun with FLOPBENCH_UPDATE_GOLDEN=1 and review the diff";
+  testing::expect_golden(kGoldenDir, name, actual);
 }
 
 // ---- documents ------------------------------------------------------------------------------

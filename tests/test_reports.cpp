@@ -36,6 +36,7 @@
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "reports/sheet.hpp"
+#include "tests/golden.hpp"
 #include "tests/test_support.hpp"
 
 namespace flopbench {
@@ -55,21 +56,8 @@ std::string read_text(const fs::path& path) {
   return s.str();
 }
 
-// Rewrites the golden file when FLOPBENCH_UPDATE_GOLDEN=1; says whether it did.
-bool update_golden(const std::string& name, const std::string& actual) {
-  const char* v = std::getenv("FLOPBENCH_UPDATE_GOLDEN");
-  if (v == nullptr || std::string(v) != "1") return false;
-  fs::create_directories(kGoldenDir);
-  write_file_atomically(kGoldenDir / name, actual);
-  return true;
-}
-
-constexpr const char* kUpdateHint =
-    "; if the change is intended, rerun with FLOPBENCH_UPDATE_GOLDEN=1 and review the diff";
-
 void expect_golden(const std::string& name, const std::string& actual) {
-  if (update_golden(name, actual)) GTEST_SKIP() << "wrote " << name;
-  EXPECT_EQ(read_text(kGoldenDir / name), actual) << "differs from " << name << kUpdateHint;
+  testing::expect_golden(kGoldenDir, name, actual);
 }
 
 // Equal JSON, numbers within a relative 1e-12: numbers the printer computes itself may differ in
@@ -98,8 +86,8 @@ void expect_json_near(const json& actual, const json& expected, const std::strin
 }
 
 void expect_golden_json(const std::string& name, const std::string& actual) {
-  if (update_golden(name, actual)) GTEST_SKIP() << "wrote " << name;
-  SCOPED_TRACE(std::string(name) + kUpdateHint);
+  if (testing::rewrote_golden(kGoldenDir, name, actual)) return;
+  SCOPED_TRACE(std::string(name) + testing::kGoldenUpdateHint);
   expect_json_near(json::parse(actual), json::parse(read_text(kGoldenDir / name)), "");
 }
 
