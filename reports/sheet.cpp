@@ -534,7 +534,7 @@ std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& fi
     std::string note;
     if (b.source) {
       note = source_text(*b.source);
-    } else if (b.in_cache && !all.source) {
+    } else if (b.in_cache) {
       constexpr double kMiB = 1 << 20;
       const double cache_bytes =
           static_cast<double>(sizing_facts_of(doc.environment, b.device).cache_bytes);
@@ -550,10 +550,9 @@ std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& fi
         "</tr>\n",
         html_escape(b.device.label() +
                     aside(!b.device.on_gpu() ? l.memory_kind_cpu : l.memory_kind_gpu, l)),
-        // A memory figure left out says so before a triad within the cache does.
-        b.source                    ? html_escape(throughput_down(*b.source))
-        : b.in_cache && !all.source ? std::string(l.partly_cache)
-                                    : missing_figure(all.source || all.in_cache, l),
+        b.source     ? html_escape(throughput_down(*b.source))
+        : b.in_cache ? std::string(l.partly_cache)
+                     : missing_figure(all.source || all.in_cache, l),
         html_escape(note));
   }
   return out + "</tbody>\n</table>\n";
@@ -741,7 +740,7 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   const Labels& l = labels_for(language_);
   const auto& env = doc.environment;
   const auto groups = headline_groups(doc);
-  const SheetFigures figures = sheet_figures(doc, groups);
+  SheetFigures figures = sheet_figures(doc, groups);
 
   std::string body = fmt::format(
       "<header><h1>{}</h1><p>{}</p></header>\n<dl class=\"machine\">\n"
@@ -756,9 +755,13 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
     body += fmt::format("<p class=\"banner fail\">{}</p>\n",
                         doc.run.interrupted ? l.run_interrupted : l.run_unfinished);
   }
-  // What the figures would be with every passed measurement, to name those left out.
+  // What the figures would be with every passed measurement, to name those left out. A memory
+  // figure left out is said to be before a triad within the cache is shown, or sourced.
   const auto all_groups = groups_of(doc);
   const SheetFigures would_be = sheet_figures(doc, all_groups);
+  for (std::size_t i = 0; i < figures.bandwidth.size(); ++i) {
+    if (would_be.bandwidth.at(i).source) figures.bandwidth[i].in_cache = nullptr;
+  }
   body += peak_section(figures, would_be, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
   body += workload_section(doc, figures, l) + crossover_section(doc, groups, l) +

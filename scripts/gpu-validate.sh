@@ -689,14 +689,14 @@ sanitize() { # NAME BOX TOOL WORKLOADS SIZES
   summary=$(grep -E '(ERROR|RACECHECK) SUMMARY' "$out/$name.log" | tail -n 1 | sed 's/^=* *//' ||
     true)
   # Some runtimes (gVisor) give the sanitizer no access to the GPU: it says so and the run then
-  # fails at its first allocation, which is no finding about the kernels. Errors it did find
-  # (exit 99) and a time box that ran out are reported as such first.
+  # fails at its first allocation, which it may count as an error (exit 99); having checked no
+  # kernel, it found nothing about them. A time box that ran out is reported as such.
   refused=$(grep -m 1 'Device not supported' "$out/$name.log" | sed 's/^=* *//' || true)
-  if [ "$rc" = 99 ]; then
-    record "$name" failed "$took" "${summary:-the sanitizer found errors}" "$name.log"
-  elif [ -n "$refused" ] && [ "$rc" != 124 ] && [ "$rc" != 137 ]; then
+  if [ -n "$refused" ] && [ "$rc" != 124 ] && [ "$rc" != 137 ]; then
     record "$name" "not run" "$took" "compute-sanitizer cannot use this GPU here: $refused" \
       "$name.log"
+  elif [ "$rc" = 99 ]; then
+    record "$name" failed "$took" "${summary:-the sanitizer found errors}" "$name.log"
   else
     finish_run "$name" "$name.log" "$out/$name" "$summary"
   fi

@@ -334,7 +334,8 @@ if ! grep -q '^no CUDA device' "$tmp/info.log"; then
 fi
 # A compute-sanitizer that refuses the GPU, as under gVisor: its steps are "not run", saying so.
 mkdir -p "$tmp/refusing/bin"
-printf '#!/bin/sh\necho "========= Error: Device not supported. See Supported Devices."\nexit 1\n' \
+# (It exits 99, --error-exitcode's, as one that counts the failed allocation as an error would.)
+printf '#!/bin/sh\necho "========= Error: Device not supported. See Supported Devices."\nexit 99\n' \
   >"$tmp/refusing/bin/compute-sanitizer"
 chmod +x "$tmp/refusing/bin/compute-sanitizer"
 rc=0

@@ -557,7 +557,7 @@ TEST(InventoryPeakCpu, PartsOfOneFamilyThatDiffer) {
     return identify_cpu_microarchitecture(cpu);
   };
   for (const char* one :
-       {"Intel(R) Xeon(R) Silver 4214 CPU @ 2.20GHz", "Intel(R) Xeon(R) Gold 5218 CPU @ 2.30GHz",
+       {"Intel(R) Xeon(R) Silver 4214 CPU @ 2.20GHz", "Intel(R) Xeon(R) Gold 5118 CPU @ 2.30GHz",
         "Intel(R) Xeon(R) Bronze 3106 CPU @ 1.70GHz"}) {
     const auto u = uarch("GenuineIntel", 6, 0x55, one);
     ASSERT_TRUE(u.has_value()) << one;
@@ -566,6 +566,7 @@ TEST(InventoryPeakCpu, PartsOfOneFamilyThatDiffer) {
   }
   for (const char* two :
        {"Intel(R) Xeon(R) Gold 5122 CPU @ 3.60GHz", "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz",
+        "Intel(R) Xeon(R) Gold 5318H CPU @ 2.50GHz", "Intel(R) Xeon(R) Gold 5218 CPU @ 2.30GHz",
         "Intel(R) Xeon(R) Platinum 8280 CPU @ 2.70GHz", "Intel Xeon Processor (Cascadelake)"}) {
     const auto u = uarch("GenuineIntel", 6, 0x55, two);
     ASSERT_TRUE(u.has_value()) << two;
@@ -629,6 +630,13 @@ TEST(InventoryPeakGpu, TheNameSaysWhatTheComputeCapabilityDoesNot) {
     EXPECT_NE(peak.basis.find("export variant"), std::string::npos) << peak.basis;
   }
   EXPECT_TRUE(gpu_peak(h20, Precision::fp32, false).gflops.has_value());
+  GpuDevice gtx{.name = "NVIDIA GeForce GTX 1660 SUPER",
+                .cc_major = 7,
+                .cc_minor = 5,
+                .sm_count = 22,
+                .sm_clock_mhz = 1785};
+  EXPECT_FALSE(gpu_peak(gtx, Precision::fp16, false).gflops.has_value());
+  EXPECT_TRUE(gpu_peak(gtx, Precision::fp32, false).gflops.has_value());
   GpuDevice h800 = h20;
   h800.name = "NVIDIA H800";
   h800.sm_count = 132;

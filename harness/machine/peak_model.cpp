@@ -77,7 +77,8 @@ constexpr std::array kCpuTable = {
     CpuTableEntry{kIntel, 6, 0x55, 0x55,
                   intel_avx512("Skylake-SP/Cascade Lake",
                                "assumes 2 AVX-512 FMA units per core (Platinum, Gold 6xxx); "
-                               "Silver, Bronze and most Gold 5xxx have 1")},
+                               "Bronze, Silver and Gold 51xx have 1 and are told by their name; "
+                               "some Gold 52xx may have 1")},
     CpuTableEntry{kIntel, 6, 0x6A, 0x6A, intel_avx512("Ice Lake-SP")},
     CpuTableEntry{kIntel, 6, 0x6C, 0x6C, intel_avx512("Ice Lake-SP")},
     CpuTableEntry{kIntel, 6, 0x8F, 0x8F, intel_avx512("Sapphire Rapids")},
@@ -313,18 +314,16 @@ std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInve
     return cpu.model.find(word) != std::string::npos;
   };
   if (auto uarch = find_cpu_microarchitecture(cpu.vendor, cpu.family, cpu.model_number)) {
-    // Skylake-SP and Cascade Lake Bronze, Silver and Gold 5xxx have one AVX-512 FMA unit per
-    // core (Gold 5122 and 5222 two), which their model name tells; a hypervisor's generic name
-    // leaves the table's assumption.
+    // Skylake-SP Bronze, Silver and Gold 51xx have one AVX-512 FMA unit per core (but the Gold
+    // 5122), as do Cascade Lake's Bronze and Silver; their model name tells. Gold 52xx and
+    // Cooper Lake's Gold 53xxH keep the table's two, as does a hypervisor's generic name.
     if (cpu.vendor == kIntel && cpu.model_number == 0x55 &&
-        (named("Bronze") || named("Silver") ||
-         (named("Gold 5") && !named("Gold 5122") && !named("Gold 5222")))) {
-      return CpuMicroarchitecture{
-          "Skylake-SP/Cascade Lake (one AVX-512 FMA unit)",
-          {1, 512, "avx512f"},
-          kAvx2x256,
-          "Bronze, Silver and Gold 5xxx (but 5122 and 5222) have one AVX-512 "
-          "FMA unit per core"};
+        (named("Bronze") || named("Silver") || (named("Gold 51") && !named("Gold 5122")))) {
+      return CpuMicroarchitecture{"Skylake-SP/Cascade Lake (one AVX-512 FMA unit)",
+                                  {1, 512, "avx512f"},
+                                  kAvx2x256,
+                                  "Bronze, Silver and Gold 51xx (but 5122) have one AVX-512 FMA "
+                                  "unit per core"};
     }
     return uarch;
   }
@@ -460,6 +459,10 @@ Peak gpu_peak(const GpuDevice& device, Precision precision, bool fp64_tensor_cor
   const bool fp32_accumulating_tensor =
       precision == Precision::tf32 || precision == Precision::bf16 ||
       precision == Precision::fp16 || precision == Precision::fp8_e4m3;
+  // The GeForce GTX 16 series is Turing without tensor cores.
+  if (named(R"(GTX 16)") && is_matrix_precision(precision)) {
+    return unknown(fmt::format("{} has no tensor cores", device.name));
+  }
   if ((named(R"(\bH800\b)") && precision == Precision::fp64) ||
       (named(R"(\bH20\b)") && (precision == Precision::fp64 || is_matrix_precision(precision)))) {
     return unknown(
