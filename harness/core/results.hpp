@@ -145,7 +145,7 @@ struct Environment {
   std::optional<MachineHealth> health;
 };
 
-// What default sizes depend on (catalog.hpp): the CPU's last-level cache over all instances; the
+// What default sizes depend on (catalog.hpp): the CPU's largest cache level over all instances; the
 // selected GPUs' smallest memory and SM count and largest L2, so that one default fits and fills
 // every one of them.
 SizingFacts sizing_facts_of(const CpuInventory& cpu);
