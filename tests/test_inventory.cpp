@@ -530,6 +530,29 @@ TEST(InventoryPeakCpu, MatrixPrecisionsOnAvx512DotProducts) {
   EXPECT_FALSE(cpu_peak(plain, Precision::int8, 2).gflops.has_value());
 }
 
+// A clock measured beside FMAs narrower than the peak's (a build for x86-64-v3 on a Zen 5 or an
+// AVX-512 Xeon) makes the peak an upper bound, and its basis says why; the same width does not.
+TEST(InventoryPeakCpu, AClockMeasuredBesideNarrowerFmasIsAnUpperBound) {
+  CpuInventory cpu = zen4(2, 3.0);
+  cpu.family = 0x1A;  // Zen 5: 2 x 512-bit FMA
+  cpu.model_number = 0x02;
+  cpu.simd = {"fma", "avx2", "avx512f"};
+  cpu.clock_vector_bits = 256;
+  const Peak narrow = cpu_peak(cpu, Precision::fp32, 2);
+  ASSERT_TRUE(narrow.gflops.has_value()) << narrow.basis;
+  EXPECT_NE(narrow.basis.find("clock measured; the clock was measured beside 256-bit FMAs (this "
+                              "build's width), and 512-bit ones may run at a lower clock: an "
+                              "upper bound"),
+            std::string::npos)
+      << narrow.basis;
+  cpu.clock_vector_bits = 512;
+  EXPECT_EQ(cpu_peak(cpu, Precision::fp32, 2).basis.find("upper bound"), std::string::npos);
+  cpu.clock_vector_bits = 0;  // read back from a results file: not known
+  EXPECT_EQ(cpu_peak(cpu, Precision::fp32, 2).basis.find("upper bound"), std::string::npos);
+  // This process's own inventory knows the width it measured under.
+  EXPECT_GT(cpu_inventory().clock_vector_bits, 0);
+}
+
 TEST(InventoryPeakCpu, AmxRates) {
   // Intel's per-core AMX figures: 1,024 BF16 FLOP and 2,048 INT8 operations per cycle.
   CpuInventory cpu = zen4(0, 2.0);

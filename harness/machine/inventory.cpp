@@ -101,12 +101,13 @@ CpuInventory cpu_inventory() {
   if (plausible_cpu_clock(scalar_ghz)) cpu.scalar_clock_ghz = scalar_ghz;
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
+    cpu.clock_vector_bits = static_cast<int>(simd::kVectorBytes * 8);
     const std::string on = cpu.cores == threads
                                ? fmt::format("{} cores", threads)
                                : fmt::format("{} cores ({} threads)", cpu.cores, threads);
     cpu.clock_source =
         fmt::format("measured: dependent integer adds beside {}-bit vector FMAs on {}",
-                    simd::kVectorBytes * 8, on);
+                    cpu.clock_vector_bits, on);
   } else {
     cpu.clock_source =
         fmt::format("unknown: the vector FMA clock measurement gave {:.3f} GHz, outside 0.2-10 GHz",
