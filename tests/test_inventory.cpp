@@ -659,6 +659,13 @@ TEST(InventoryPeakGpu, TheNameSaysWhatTheComputeCapabilityDoesNot) {
                 .sm_count = 22,
                 .sm_clock_mhz = 1785};
   EXPECT_FALSE(gpu_peak(gtx, Precision::fp16, false).gflops.has_value());
+  for (const char* name : {"NVIDIA T1000 8GB", "Quadro T2000", "NVIDIA GeForce MX450"}) {
+    gtx.name = name;
+    EXPECT_FALSE(gpu_peak(gtx, Precision::int8, false).gflops.has_value()) << name;
+  }
+  gtx.name = "Tesla T4";
+  EXPECT_TRUE(gpu_peak(gtx, Precision::fp16, false).gflops.has_value());
+  gtx.name = "NVIDIA GeForce GTX 1660 SUPER";
   EXPECT_TRUE(gpu_peak(gtx, Precision::fp32, false).gflops.has_value());
   GpuDevice h800 = h20;
   h800.name = "NVIDIA H800";

@@ -78,7 +78,7 @@ constexpr std::array kCpuTable = {
                   intel_avx512("Skylake-SP/Cascade Lake",
                                "assumes 2 AVX-512 FMA units per core (Platinum, Gold 6xxx); "
                                "Bronze, Silver and Gold 51xx have 1 and are told by their name; "
-                               "some Gold 52xx may have 1")},
+                               "some Gold 52xx and Xeon D-21xx may have 1")},
     CpuTableEntry{kIntel, 6, 0x6A, 0x6A, intel_avx512("Ice Lake-SP")},
     CpuTableEntry{kIntel, 6, 0x6C, 0x6C, intel_avx512("Ice Lake-SP")},
     CpuTableEntry{kIntel, 6, 0x8F, 0x8F, intel_avx512("Sapphire Rapids")},
@@ -467,8 +467,9 @@ Peak gpu_peak(const GpuDevice& device, Precision precision, bool fp64_tensor_cor
   const bool fp32_accumulating_tensor =
       precision == Precision::tf32 || precision == Precision::bf16 ||
       precision == Precision::fp16 || precision == Precision::fp8_e4m3;
-  // The GeForce GTX 16 series is Turing without tensor cores.
-  if (named(R"(GTX 16)") && is_matrix_precision(precision)) {
+  // Turing parts without tensor cores: the GeForce GTX 16 and MX450/550, the T400 to T2000.
+  if (named(R"(GTX 16|\bMX ?[45]50\b|\bT(400|500|550|600|1000|1200|2000)\b)") &&
+      is_matrix_precision(precision)) {
     return unknown(fmt::format("{} has no tensor cores", device.name));
   }
   if ((named(R"(\bH800\b)") && precision == Precision::fp64) ||
