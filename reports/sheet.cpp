@@ -684,10 +684,8 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
       const bool passed_here =
           std::any_of(doc.measurements.begin(), doc.measurements.end(), [&](const auto& r) {
             return r.device.kind == kind && peak_candidate(r, precision).has_value() &&
-                   std::all_of(r.device.gpus.begin(), r.device.gpus.end(), [&](int gpu) {
-                     return std::any_of(doc.environment.gpu.devices.begin(),
-                                        doc.environment.gpu.devices.end(),
-                                        [&](const GpuDevice& d) { return d.index == gpu; });
+                   std::ranges::all_of(r.device.gpus, [&](int gpu) {
+                     return doc.environment.gpu.find(gpu) != nullptr;
                    });
           });
       if (!is_matrix_precision(precision) || passed_here)

@@ -21,6 +21,13 @@ std::string contention_figures(const MachineLoad& l) {
       l.load_average.median);
 }
 
+const GpuDevice* GpuInventory::find(int index) const {
+  for (const auto& d : devices) {
+    if (d.index == index) return &d;
+  }
+  return nullptr;
+}
+
 SizingFacts sizing_facts_of(const CpuInventory& cpu) {
   SizingFacts facts;
   for (const auto& c : cpu.caches) {

@@ -129,6 +129,9 @@ struct GpuInventory {
   std::string driver_version;   // CUDA version the driver supports, "" when there is no driver
   std::vector<GpuDevice> devices;
   std::string no_device_reason;  // why devices is empty ("" when it is not)
+
+  // The device CUDA numbers `index`; nullptr where there is none.
+  const GpuDevice* find(int index) const;
 };
 
 struct Environment {

@@ -461,25 +461,30 @@ Peak gpu_peak(int cc_major, int cc_minor, int sm_count, double sm_clock_mhz, Pre
 Peak gpu_peak(const GpuDevice& device, Precision precision, bool fp64_tensor_cores) {
   Peak p = gpu_peak(device.cc_major, device.cc_minor, device.sm_count, device.sm_clock_mhz,
                     precision, fp64_tensor_cores);
-  const auto named = [&](const char* pattern) {
-    return std::regex_search(device.name, std::regex(pattern));
+  // Compiled once: the runner asks for a peak per measurement.
+  static const std::regex kNoTensorCores(
+      R"(GTX 16|\bMX ?[45]50\b|\bT(400|500|550|600|1000|1200|2000)\b)");
+  static const std::regex kH800(R"(\bH800\b)");
+  static const std::regex kH20(R"(\bH20\b)");
+  static const std::regex kGeForce("GeForce");
+  const auto named = [&](const std::regex& pattern) {
+    return std::regex_search(device.name, pattern);
   };
   const bool fp32_accumulating_tensor =
       precision == Precision::tf32 || precision == Precision::bf16 ||
       precision == Precision::fp16 || precision == Precision::fp8_e4m3;
   // Turing parts without tensor cores: the GeForce GTX 16 and MX450/550, the T400 to T2000.
-  if (named(R"(GTX 16|\bMX ?[45]50\b|\bT(400|500|550|600|1000|1200|2000)\b)") &&
-      is_matrix_precision(precision)) {
+  if (named(kNoTensorCores) && is_matrix_precision(precision)) {
     return unknown(fmt::format("{} has no tensor cores", device.name));
   }
-  if ((named(R"(\bH800\b)") && precision == Precision::fp64) ||
-      (named(R"(\bH20\b)") && (precision == Precision::fp64 || is_matrix_precision(precision)))) {
+  if ((named(kH800) && precision == Precision::fp64) ||
+      (named(kH20) && (precision == Precision::fp64 || is_matrix_precision(precision)))) {
     return unknown(
         fmt::format("{}: an export variant whose {} rate is cut below its compute "
                     "capability's table",
                     device.name, precision_label(precision)));
   }
-  if (p.gflops && fp32_accumulating_tensor && named(R"(GeForce)")) {
+  if (p.gflops && fp32_accumulating_tensor && named(kGeForce)) {
     *p.gflops /= 2;
     p.basis += "; GeForce: half the data-centre rate with FP32 accumulation";
   }

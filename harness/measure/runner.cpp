@@ -179,13 +179,6 @@ std::string describe_failure(const Verification& v) {
                      v.max_error, v.tolerance, v.error_ratio, v.method);
 }
 
-const GpuDevice* find_gpu(const Environment& env, int index) {
-  for (const auto& d : env.gpu.devices) {
-    if (d.index == index) return &d;
-  }
-  return nullptr;
-}
-
 // The peak of the GPUs a measurement ran on, for the path it took (FP64 tensor cores or not);
 // the sum of their peaks for the machine aggregate.
 Peak gpu_peak_of(const Environment& env, const std::vector<int>& gpus, Precision precision,
@@ -193,7 +186,7 @@ Peak gpu_peak_of(const Environment& env, const std::vector<int>& gpus, Precision
   Peak total{0.0, ""};
   std::vector<std::string> bases;
   for (const int index : gpus) {
-    const GpuDevice* d = find_gpu(env, index);
+    const GpuDevice* d = env.gpu.find(index);
     if (!d) return {std::nullopt, fmt::format("gpu{} is not in the inventory", index)};
     const Peak p = gpu_peak(*d, precision, fp64_tensor_cores);
     if (!p.gflops) return p;
@@ -285,7 +278,7 @@ void sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_time
 std::vector<GpuDevice> devices_of(const Environment& env, const std::vector<int>& gpus) {
   std::vector<GpuDevice> devices;
   for (const int index : gpus) {
-    if (const GpuDevice* d = find_gpu(env, index)) devices.push_back(*d);
+    if (const GpuDevice* d = env.gpu.find(index)) devices.push_back(*d);
   }
   return devices;
 }
