@@ -289,6 +289,8 @@ TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
   const std::map<std::string, std::string> gpu_of = {{"h100-sxm.csv", "NVIDIA H100 80GB HBM3"},
                                                      {"h100-pcie.csv", "NVIDIA H100 PCIe"},
                                                      {"h200.csv", "NVIDIA H200"},
+                                                     {"h100-nvl.csv", "NVIDIA H100 NVL"},
+                                                     {"h200-nvl.csv", "NVIDIA H200 NVL"},
                                                      {"a100-sxm.csv", "NVIDIA A100-SXM4-80GB"},
                                                      {"a100-pcie.csv", "NVIDIA A100 80GB PCIe"},
                                                      {"l40s.csv", "NVIDIA L40S"},
@@ -296,6 +298,10 @@ TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
                                                      {"a10.csv", "NVIDIA A10"},
                                                      {"t4.csv", "Tesla T4"},
                                                      {"cpu-only.csv", ""}};
+  // Every shipped spec is in this table, so that a new one is held to these tests too.
+  for (const auto& entry : fs::directory_iterator(kShippedSpecs)) {
+    EXPECT_TRUE(gpu_of.contains(entry.path().filename().string())) << entry.path();
+  }
   for (const auto& [file, gpu] : gpu_of) {
     SCOPED_TRACE(file);
     const Spec spec = read_spec(kShippedSpecs / file);
@@ -359,6 +365,8 @@ TEST(AcceptanceSpec, ShippedMatrixRowsFollowEachDatasheet) {
       {"h100-sxm.csv", hopper},
       {"h100-pcie.csv", hopper},
       {"h200.csv", hopper},
+      {"h100-nvl.csv", hopper},
+      {"h200-nvl.csv", hopper},
       {"l40s.csv", hopper},
       {"l4.csv", hopper},
       {"a100-sxm.csv", ampere},

@@ -1144,6 +1144,8 @@ TEST(HealthCriteria, AHealthyMachinePassesEveryShippedSpecsHealthRows) {
       {"h200.csv", "NVIDIA H200", 18},
       {"a100-sxm.csv", "NVIDIA A100-SXM4-80GB", 12},
       {"h100-pcie.csv", "NVIDIA H100 PCIe", 0},
+      {"h100-nvl.csv", "NVIDIA H100 NVL", 0},
+      {"h200-nvl.csv", "NVIDIA H200 NVL", 0},
       {"a100-pcie.csv", "NVIDIA A100 80GB PCIe", 0},
       {"l40s.csv", "NVIDIA L40S", 0},
       {"l4.csv", "NVIDIA L4", 0},
