@@ -473,7 +473,9 @@ int report_command(const std::string& results_file, const std::string& out) {
 }  // namespace
 
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
-  cmd->add_option("--profile", opt.profile, "quick, standard, full or sweep (not with --sweep)")
+  cmd->add_option("--profile", opt.profile,
+                  "quick, standard, full or sweep (gemm, sum and dot over a geometric grid of "
+                  "sizes)")
       ->capture_default_str();
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
       ->check(CLI::Range(1, kMaxThreads));
@@ -506,15 +508,14 @@ Command add_run_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("run", "measure the selected workloads and write a results directory");
   cmd->add_option("--workloads", opt->workloads,
-                  "comma-separated: gemm, sum, dot, stream, peak, transfer (sgemm, dgemm, "
-                  "gemm_tf32, gemm_bf16, gemm_fp16, gemm_fp8_e4m3, gemm_int8: gemm at one "
-                  "precision); default all");
+                  fmt::format("comma-separated: {}; default all", workload_names_help()));
   cmd->add_option("--implementations", opt->implementations,
                   "comma-separated implementation names (see 'flopbench list'); default all");
   cmd->add_option("--precision", opt->precision,
-                  "comma-separated: fp32, fp64, tf32, bf16, fp16, fp8_e4m3, int8, or all; a "
-                  "precision named here is reported for every selected implementation of a "
-                  "workload that has it (unsupported where one lacks it)")
+                  fmt::format("comma-separated: {}, or all; a precision named here is reported "
+                              "for every selected implementation of a workload that has it "
+                              "(unsupported where one lacks it)",
+                              precision_names_help()))
       ->capture_default_str();
   cmd->add_option("--sizes", opt->sizes,
                   "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "

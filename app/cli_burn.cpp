@@ -49,10 +49,9 @@ struct BurnOptions {
 std::vector<Precision> parse_burn_precisions(std::string_view text) {
   const std::vector<Precision> out = parse_precisions(std::string(text));
   if (out.empty()) {
-    throw InputError(fmt::format(
-        "--precision {}: name the precisions to burn, one after the other (fp32, fp64, tf32, "
-        "bf16, fp16, fp8_e4m3, int8)",
-        text));
+    throw InputError(
+        fmt::format("--precision {}: name the precisions to burn, one after the other ({})", text,
+                    precision_names_help()));
   }
   return out;
 }
@@ -269,8 +268,8 @@ Command add_burn_command(CLI::App& app) {
   cmd->add_flag("--cpu", opt->cpu, "burn the CPU too (it is burned anyway where there is no GPU)");
   cmd->add_option("--gpus", opt->gpus, std::string(kGpusHelp))->capture_default_str();
   cmd->add_option("--precision", opt->precision,
-                  "fp32, fp64, tf32, bf16, fp16, fp8_e4m3, int8, or several comma-separated (one "
-                  "after the other)")
+                  fmt::format("{}, or several comma-separated (one after the other)",
+                              precision_names_help()))
       ->capture_default_str();
   cmd->add_option("--size", opt->size,
                   "n of the n x n x n GEMM (default: 2048 at fp32 and fp64, 8192 at the matrix "

@@ -58,6 +58,22 @@ std::vector<Precision> parse_precisions(const std::string& text) {
   return out;
 }
 
+std::string workload_names_help() {
+  std::vector<std::string_view> names, aliases;
+  for (const WorkloadInfo& w : catalog()) {
+    names.push_back(w.name);
+    for (const PrecisionAlias& a : w.aliases) aliases.push_back(a.alias);
+  }
+  return fmt::format("{} ({}: a workload at one precision)", fmt::join(names, ", "),
+                     fmt::join(aliases, ", "));
+}
+
+std::string precision_names_help() {
+  std::vector<std::string_view> names;
+  for (const Precision p : kPrecisions) names.push_back(to_string(p));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
 double parse_duration(std::string_view text) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);

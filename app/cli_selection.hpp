@@ -24,6 +24,11 @@ std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated);
 // on unknown names.
 std::vector<Precision> parse_precisions(const std::string& text);
 
+// For help texts, from the catalog and kPrecisions, so that a new workload or precision is
+// listed: "gemm, sum, ... (sgemm, ...: a workload at one precision)"; "fp32, fp64, ...".
+std::string workload_names_help();
+std::string precision_names_help();
+
 // Parses a --duration value: seconds, or a number with s, m or h ("10m"); positive, at most 7
 // days. InputError otherwise.
 double parse_duration(std::string_view text);

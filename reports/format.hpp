@@ -216,8 +216,9 @@ struct Matchup {
 // Every matchup, groups in order and problems in their group's order.
 std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups);
 
-// The matchups as a table (speedup = CPU median / GPU median). No rows when there are none.
-Table gpu_vs_cpu_table(const std::vector<Group>& groups);
+// The matchups as a table (speedup = CPU median / GPU median), a problem within either side's
+// cache marked "(partly cache)" (within_cache). No rows when there are none.
+Table gpu_vs_cpu_table(const Environment& env, const std::vector<Group>& groups);
 
 // Matrix throughput (is_matrix_precision: TF32, BF16, FP16, FP8, INT8), dense: per precision
 // that passed on either side, the passed GEMM of highest throughput on the CPU and on one GPU, each

@@ -339,7 +339,7 @@ std::string glance_section(const ResultsDocument& doc, const std::vector<Group>&
     chart.bars.push_back({fmt::format("{} {}", group_title(*m.group), m.problem.label()),
                           m.speedup(), ratio(m.speedup()), BarKind::ratio});
   }
-  return out + bar_chart_svg(chart) + gpu_vs_cpu_table(groups).html();
+  return out + bar_chart_svg(chart) + gpu_vs_cpu_table(doc.environment, groups).html();
 }
 
 std::string matrix_section(const std::vector<Group>& groups) {

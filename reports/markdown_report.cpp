@@ -106,8 +106,8 @@ std::string group_section(const Group& g) {
   return out;
 }
 
-std::string gpu_vs_cpu_section(const std::vector<Group>& groups) {
-  const Table t = gpu_vs_cpu_table(groups);
+std::string gpu_vs_cpu_section(const ResultsDocument& doc, const std::vector<Group>& groups) {
+  const Table t = gpu_vs_cpu_table(doc.environment, groups);
   if (t.rows.empty()) return "";
   return "\n## GPU vs CPU\n\nThe fastest passed GPU implementation against the fastest passed CPU "
          "implementation on the same problem (speedup = CPU median / GPU median).\n\n" +
@@ -212,7 +212,7 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
         "measurements report numbers.\n";
     if (groups.empty()) out += "\nNo measurements.\n";
     for (const auto& g : groups) out += group_section(g);
-    out += gpu_vs_cpu_section(groups);
+    out += gpu_vs_cpu_section(doc, groups);
     out += matrix_section(groups);
     out += crossover_section(doc);
     const std::string ratios = openblas_table(groups) + stream_table(groups);

@@ -291,13 +291,6 @@ std::int64_t vector_bytes(const MeasurementRecord& r) {
   return r.problem.n * static_cast<std::int64_t>(size_of(r.precision));
 }
 
-// Whether a measurement's GB/s is partly its device's cache's (STREAM's rule, within_cache_note).
-bool within_cache(const ResultsDocument& doc, const MeasurementRecord& r) {
-  return r.workload_info().cache_sensitive &&
-         !within_cache_note(r.problem, r.precision, sizing_facts_of(doc.environment, r.device))
-              .empty();
-}
-
 // The sum of the peaks; empty when there are none or any is unknown.
 std::optional<double> sum_of(const std::vector<const Peak*>& peaks) {
   if (peaks.empty()) return std::nullopt;
@@ -478,10 +471,10 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
         "class=\"num\"><strong>{}</strong></td></tr>\n",
         html_escape(group_title(*w.group)),
         // The speedup holds at this size; the GB/s of a side within its cache are not memory's.
-        html_escape(w.problem.label() +
-                    (within_cache(doc, *w.cpu) || (w.gpu && within_cache(doc, *w.gpu))
-                         ? aside(l.partly_cache, l)
-                         : "")),
+        html_escape(w.problem.label() + (within_cache(doc.environment, *w.cpu) ||
+                                                 (w.gpu && within_cache(doc.environment, *w.gpu))
+                                             ? aside(l.partly_cache, l)
+                                             : "")),
         html_escape(measured(w.gpu)), html_escape(measured(w.cpu)), w.gpu ? ratio(speedup) : "-");
     if (w.gpu) {
       chart.bars.push_back({group_title(*w.group), speedup, ratio(speedup), BarKind::ratio});
@@ -717,7 +710,7 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
     for (const auto precision : kPrecisions) {
       const auto* r = bandwidth_reference(groups, WorkloadId::stream, device, precision);
       if (!r) continue;
-      if (!within_cache(doc, *r)) {
+      if (!within_cache(doc.environment, *r)) {
         if (!b.source || *b.source->gbytes_per_s < *r->gbytes_per_s) b.source = r;
       } else if (!b.in_cache || vector_bytes(*b.in_cache) < vector_bytes(*r) ||
                  (vector_bytes(*b.in_cache) == vector_bytes(*r) &&

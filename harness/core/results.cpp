@@ -211,6 +211,11 @@ bool throttling_was_read(const MeasurementRecord& r) {
          });
 }
 
+bool within_cache(const Environment& env, const MeasurementRecord& r) {
+  return r.workload_info().cache_sensitive &&
+         !within_cache_note(r.problem, r.precision, sizing_facts_of(env, r.device)).empty();
+}
+
 int BurnDevice::throttled_readings() const {
   int n = 0;
   for (const BurnTelemetry& t : telemetry) n += t.throttled();

@@ -228,6 +228,9 @@ struct MeasurementRecord;
 // Whether a GPU measurement had a telemetry reading, before, during or after its samples, that
 // gave the clock event reasons: without one, whether it was throttled is unknown.
 bool throttling_was_read(const MeasurementRecord& r);
+// Whether a measurement's GB/s is partly its device's cache's: a cache-sensitive workload whose
+// vectors are within kBeyondCacheMultiple times the cache (STREAM's rule, within_cache_note).
+bool within_cache(const Environment& env, const MeasurementRecord& r);
 
 struct MeasurementRecord {
   WorkloadId workload = WorkloadId::gemm;
@@ -417,8 +420,8 @@ struct BurnDevice {
   // The median of the throughput points; 0 when there are none.
   double median_gflops() const;
   // How far the throughput fell from the first quarter of the burn to the last: 1 - (median of
-  // the last quarter's points) / (median of the first quarter's); 0 with fewer than 4 points.
-  // Empty with fewer than four points: a burn too short to compare its start with its end.
+  // the last quarter's points) / (median of the first quarter's). Empty with fewer than four
+  // points (a burn too short to compare its start with its end) or a first quarter at 0.
   std::optional<double> throughput_drop() const;
   // The telemetry readings taken, and those with a throttling reason.
   int telemetry_readings() const;
