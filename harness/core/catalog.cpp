@@ -20,7 +20,7 @@ double gemm_flops(const Problem& p) {
 // A and B in the input type, C in the accumulator type (formats.hpp), read and written; an
 // integer GEMM (beta = 0, workloads.cpp) only writes C.
 double gemm_bytes(const Problem& p, Precision prec) {
-  const double c_passes = prec == Precision::int8 ? 1.0 : 2.0;
+  const double c_passes = is_integer(prec) ? 1.0 : 2.0;
   return (as_double(p.m) * as_double(p.k) + as_double(p.k) * as_double(p.n)) *
              static_cast<double>(size_of(prec)) +
          c_passes * as_double(p.m) * as_double(p.n) *
