@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -472,34 +473,63 @@ int report_command(const std::string& results_file, const std::string& out) {
 
 }  // namespace
 
+CLI::Validator number_in(double lo, double hi) {
+  const std::string range =
+      std::isinf(hi) ? fmt::format("at least {}", lo) : fmt::format("{} to {}", lo, hi);
+  const std::string expected = (std::isinf(hi) ? "of " : "from ") + range;
+  return {[lo, hi, expected](const std::string& text) -> std::string {
+            double v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(v) &&
+                v >= lo && v <= hi)
+              return "";
+            return fmt::format("{} is not a number {}", text, expected);
+          },
+          range};
+}
+
+CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
+  const std::string range = fmt::format("{} to {}", lo, hi);
+  return {[lo, hi, range](const std::string& text) -> std::string {
+            std::int64_t v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec == std::errc() && end == text.data() + text.size() && v >= lo && v <= hi)
+              return "";
+            return fmt::format("{} is not a whole number from {}", text, range);
+          },
+          range};
+}
+
+CLI::Validator seed_number() {
+  return {[](const std::string& text) -> std::string {
+            std::uint64_t v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec == std::errc() && end == text.data() + text.size()) return "";
+            return fmt::format("{} is not a whole number from 0 to 2^64 - 1", text);
+          },
+          "0 to 2^64 - 1"};
+}
+
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
   cmd->add_option("--profile", opt.profile,
                   "quick, standard, full or sweep (gemm, sum and dot over a geometric grid of "
                   "sizes)")
       ->capture_default_str();
   cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
-      ->check(CLI::Range(1, kMaxThreads));
+      ->check(whole_number_in(1, kMaxThreads));
   cmd->add_option("--gpus", opt.gpus,
                   fmt::format("{}; gemm and peak also run on all of them at once when there are "
                               "two or more",
                               kGpusHelp))
       ->capture_default_str();
-  // Checked as text: a conversion would wrap -1 and clamp what is beyond 2^64 - 1.
   cmd->add_option("--seed", opt.seed, "seed of the generated inputs (0 to 2^64 - 1)")
       ->capture_default_str()
-      ->check(
-          [](const std::string& text) -> std::string {
-            std::uint64_t v = 0;
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (ec == std::errc() && end == text.data() + text.size()) return "";
-            return fmt::format("{} is not a whole number from 0 to 2^64 - 1", text);
-          },
-          "0 to 2^64 - 1");
+      ->check(seed_number());
   cmd->add_option("--out", opt.out, std::string(kOutHelp));
   cmd->add_flag("--wait-quiet{60}", opt.wait_quiet_s,
                 "first wait, up to SECONDS (60 when not given; 1 to 86400), until other "
                 "processes and steal take less than a quarter of a CPU, then measure")
-      ->check(CLI::Range(1, 86400))
+      ->check(whole_number_in(1, 86400))
       ->option_text("[=SECONDS]");
 }
 
@@ -523,7 +553,7 @@ Command add_run_command(CLI::App& app) {
   cmd->add_option("--repeat", opt->repeat,
                   "independent runs of the whole selection, each in a directory run-1 ... run-N "
                   "inside --out (replicates for 'flopbench compare ... --against ...')")
-      ->check(CLI::Range(1, 1000))
+      ->check(whole_number_in(1, 1000))
       ->capture_default_str();
   add_measure_options(cmd, opt->measure);
   cmd->add_flag("--sweep", opt->sweep,

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <ranges>
 #include <string>
 #include <vector>
@@ -39,7 +40,7 @@ struct BurnOptions {
   bool cpu = false;
   std::string gpus = "all";
   std::string precision = "fp64";
-  std::int64_t size = 0;  // 0: 2048 at FP32 and FP64, 8192 at the matrix precisions
+  std::optional<std::int64_t> size;  // empty: 2048 at FP32 and FP64, 8192 at the matrix precisions
   double degraded_fraction = 0.1;
   double progress_s = 10;
   std::uint64_t seed = 1;
@@ -59,8 +60,8 @@ std::vector<Precision> parse_burn_precisions(std::string_view text) {
 // n of the burn's n x n x n GEMM: --size, or by default 2048 at FP32 and FP64 and 8192 at the
 // matrix precisions, whose tensor-core GEMMs at 2048 last some tens of microseconds on a recent
 // GPU, too short to keep it loaded between its launches.
-std::int64_t burn_size(std::int64_t option, Precision precision) {
-  if (option > 0) return option;
+std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision) {
+  if (option) return *option;
   return is_matrix_precision(precision) ? 8192 : 2048;
 }
 
@@ -112,9 +113,6 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   settle_thread_team(0);
   const double duration_s = parse_duration(opt.duration);
   const auto precisions = parse_burn_precisions(opt.precision);
-  if (opt.size != 0 && (opt.size < 16 || opt.size > 65536)) {
-    throw InputError("--size: expected 16 to 65536");
-  }
   const InjectedBurnFault inject = injected_burn_fault_from_environment();
   const Launch launch = this_launch();
   Selection sel;
@@ -273,16 +271,19 @@ Command add_burn_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--size", opt->size,
                   "n of the n x n x n GEMM (default: 2048 at fp32 and fp64, 8192 at the matrix "
-                  "precisions)");
+                  "precisions)")
+      ->check(whole_number_in(16, 65536));
   cmd->add_option("--degraded", opt->degraded_fraction,
                   "DEGRADED: median throughput below the best sibling's by more than this "
                   "fraction")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(number_in(0, 1))
       ->capture_default_str();
   cmd->add_option("--progress", opt->progress_s, "seconds between progress lines")
-      ->check(CLI::Range(1.0, 3600.0))
+      ->check(number_in(1, 3600))
       ->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "seed of the inputs")->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "seed of the inputs (0 to 2^64 - 1)")
+      ->capture_default_str()
+      ->check(seed_number());
   cmd->add_option("--out", opt->out, std::string(kOutHelp));
   return {cmd, [opt](const std::vector<std::string>& command_line) {
             return burn_command(*opt, command_line);

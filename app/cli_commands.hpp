@@ -46,6 +46,14 @@ inline constexpr std::string_view kOutHelp =
     "results directory; must not exist or be empty (default results/<host>-<time>); {host}, "
     "{rank}, {job} and {time} are replaced (docs/fleet.md)";
 
+// Validators of numeric options, checked on the text so that "nan", "inf", "1.5" for a whole
+// number and words are refused with what is expected ("nan is not a number from 0 to 1"),
+// rather than passing a range check that NaN never fails.
+CLI::Validator number_in(double lo, double hi);  // hi may be infinity: "of at least lo"
+CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi);
+// A seed: a whole number from 0 to 2^64 - 1 (a conversion would wrap -1).
+CLI::Validator seed_number();
+
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 
 // The most CPU threads a run uses (--threads, OMP_NUM_THREADS): beyond any machine's hardware

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,7 +91,7 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("--fail-on-regression", opt->fail_on_regression,
                   "exit 1 when a measurement is significantly slower by more than PCT percent, or "
                   "passed in A and did not pass in B, or is not in B, or a run of B did not finish")
-      ->check(CLI::NonNegativeNumber)
+      ->check(number_in(0, std::numeric_limits<double>::infinity()))
       ->type_name("PCT");
   cmd->add_flag("--allow-missing", opt->allow_missing,
                 "with --fail-on-regression: a measurement that passed in A and that B does not "

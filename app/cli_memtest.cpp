@@ -254,7 +254,7 @@ Command add_memtest_command(CLI::App& app) {
       cmd->add_option("--size-gib", opt->size_gib, "GiB to test on each GPU (not with --fraction)");
   cmd->add_option("--fraction", opt->fraction,
                   "the fraction of free memory to test (not with --size-gib)")
-      ->check(CLI::Range(0.01, 0.99))
+      ->check(number_in(0.01, 0.99))
       ->capture_default_str()
       ->excludes(size);
   cmd->add_option("--duration", opt->duration,

@@ -75,7 +75,7 @@ Command add_merge_command(CLI::App& app) {
       ->type_name("FILE|N");
   cmd->add_option("--threshold", opt->threshold_percent,
                   "a node or GPU below the fleet median by more than PCT percent is an outlier")
-      ->check(CLI::Range(0.0, 100.0))
+      ->check(number_in(0, 100))
       ->type_name("PCT")
       ->capture_default_str();
   return {cmd, [opt](const std::vector<std::string>&) { return merge_command(*opt); }};

@@ -303,6 +303,42 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// NaN passes any range check written as `v < lo || v > hi`: a gate given "nan" would never close.
+// Every numeric option refuses it, infinity, words and fractions of whole numbers, naming the
+// option and what it expects, before anything runs.
+TEST_F(Hardening, NumericOptionsRefuseNanInfinityAndWords) {
+  const std::string out = (dir_.path() / "never").string();
+  const std::string a = results_json().string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"compare", a, a, "--fail-on-regression", "nan"},
+       "--fail-on-regression: nan is not a number of at least 0"},
+      {{"compare", a, a, "--fail-on-regression", "inf"},
+       "--fail-on-regression: inf is not a number of at least 0"},
+      {{"compare", a, a, "--fail-on-regression", "-5"},
+       "--fail-on-regression: -5 is not a number of at least 0"},
+      {{"merge", a, "--out", out, "--threshold", "nan"},
+       "--threshold: nan is not a number from 0 to 100"},
+      {{"burn", "--duration", "1s", "--out", out, "--degraded", "nan"},
+       "--degraded: nan is not a number from 0 to 1"},
+      {{"burn", "--duration", "1s", "--out", out, "--progress", "inf"},
+       "--progress: inf is not a number from 1 to 3600"},
+      {{"burn", "--duration", "1s", "--out", out, "--size", "0"},
+       "--size: 0 is not a whole number from 16 to 65536"},
+      {{"burn", "--duration", "1s", "--out", out, "--seed", "-1"},
+       "--seed: -1 is not a whole number from 0 to 2^64 - 1"},
+      {{"memtest", "--out", out, "--fraction", "nan"},
+       "--fraction: nan is not a number from 0.01 to 0.99"},
+      {{"run", "--out", out, "--threads", "two"},
+       "--threads: two is not a whole number from 1 to 4096"},
+      {{"run", "--out", out, "--wait-quiet=1.5"},
+       "--wait-quiet: 1.5 is not a whole number from 1 to 86400"},
+      {{"run", "--out", out, "--repeat", "nan"},
+       "--repeat: nan is not a whole number from 1 to 1000"},
+  };
+  for (const auto& [args, message] : cases) expect_error(flopbench(args), kExitBadInput, message);
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // ---- runs that do not finish are marked so ----------------------------------------------------
 
 TEST_F(Hardening, SighupEndsTheRunMarkedInterruptedWithExit129) {
