@@ -456,6 +456,17 @@ int report_command(const std::string& results_file, const std::string& out) {
     return r;
   };
   const bool elsewhere = !out.empty() && resolved(out) != resolved(source_dir);
+  // The outputs beside a directory's results.json are that run's: a copy of another name
+  // there (as `check` also treats it) must not replace them.
+  std::error_code ec;
+  if (!elsewhere && fs::path(results_file).filename() != "results.json" &&
+      fs::exists(source_dir / "results.json", ec) &&
+      !fs::equivalent(source_dir / "results.json", results_file, ec)) {
+    throw InputError(fmt::format(
+        "{} is not its directory's results.json, and the outputs there are that run's; give "
+        "--out DIR to write this one's",
+        results_file));
+  }
   fs::path dir = source_dir;
   if (elsewhere) {
     // Elsewhere the outputs, results.json among them, go to a new or empty directory only, as a
@@ -472,6 +483,26 @@ int report_command(const std::string& results_file, const std::string& out) {
 }
 
 }  // namespace
+
+void refuse_output_over_records(const fs::path& output, std::string_view option,
+                                const std::vector<fs::path>& inputs) {
+  if (output.filename() == "results.json" || output.filename() == "fleet.json") {
+    throw InputError(
+        fmt::format("{} {}: that is the name of flopbench's record of a run or fleet, "
+                    "which this would replace; choose another file name",
+                    option, output.string()));
+  }
+  std::error_code ec;
+  if (fs::is_directory(output, ec)) {
+    throw InputError(fmt::format("{} {}: is a directory; name a file", option, output.string()));
+  }
+  for (const fs::path& input : inputs) {
+    if (fs::exists(output, ec) && fs::equivalent(output, input, ec)) {
+      throw InputError(fmt::format("{} {}: is {}, which this command reads; choose another file",
+                                   option, output.string(), input.string()));
+    }
+  }
+}
 
 CLI::Validator number_in(double lo, double hi) {
   const std::string range =

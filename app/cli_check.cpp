@@ -190,6 +190,22 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
         "--out and --sizes say how to measure, and with --results nothing is "
         "measured: the verdict goes beside that results.json");
   }
+  if (!opt.junit.empty()) {
+    std::vector<fs::path> inputs;
+    if (!opt.results.empty()) {
+      inputs.emplace_back(opt.results);
+      if (const auto fleet = fleet_file(opt.results)) inputs.push_back(*fleet);
+    }
+    if (opt.spec != "auto") inputs.emplace_back(opt.spec);
+    refuse_output_over_records(opt.junit, "--junit", inputs);
+    // Found before measuring rather than after.
+    const fs::path parent = fs::path(opt.junit).parent_path();
+    std::error_code ec;
+    if (!parent.empty() && !fs::is_directory(parent, ec)) {
+      throw InputError(
+          fmt::format("--junit {}: no directory {} to write it in", opt.junit, parent.string()));
+    }
+  }
   if (!opt.results.empty()) {
     if (const auto fleet = fleet_file(opt.results)) return check_fleet(opt, *fleet);
   }

@@ -114,6 +114,13 @@ std::filesystem::path claim_results_dir(const std::string& out, const ResultsDoc
 // Returns 128 + the signal when interrupted, else kExitFailures when `failed`, else kExitOk.
 int finish_results_dir(ResultsDocument& doc, const std::filesystem::path& dir, bool failed);
 
+// Refuses (InputError) an output file given with `option` that would replace what flopbench
+// keeps: a file named results.json or fleet.json (a run's or a fleet's record), one of the
+// command's `inputs` (the same file by any path), or a directory. Called before anything is
+// measured or written.
+void refuse_output_over_records(const std::filesystem::path& output, std::string_view option,
+                                const std::vector<std::filesystem::path>& inputs);
+
 // The libraries of the registered implementations with their versions, for the environment.
 std::map<std::string, std::string> implementation_libraries();
 

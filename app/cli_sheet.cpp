@@ -35,6 +35,8 @@ int sheet_command(const SheetOptions& opt) {
     pdf = html;
     html.replace_extension(".html");
   }
+  refuse_output_over_records(html, "--out", {opt.results_file});
+  if (opt.pdf) refuse_output_over_records(pdf, "--out", {opt.results_file});
   if (!html.parent_path().empty()) {
     std::error_code ec;
     fs::create_directories(html.parent_path(), ec);

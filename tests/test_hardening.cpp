@@ -339,6 +339,45 @@ TEST_F(Hardening, NumericOptionsRefuseNanInfinityAndWords) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// An output file never replaces a record flopbench keeps or a file the command reads, and a
+// bad one is refused before anything is measured; a copy of a run's results under another name
+// does not regenerate that run's outputs.
+TEST_F(Hardening, OutputsNeverReplaceTheRecordsTheyAreMadeFrom) {
+  const fs::path run = dir_.path() / "run";
+  fs::create_directories(run);
+  fs::copy_file(results_json(), run / "results.json");
+  const std::string results = (run / "results.json").string();
+  const std::string spec =
+      (fs::path(FLOPBENCH_TEST_DATA_DIR) / ".." / ".." / "specs" / "cpu-only.csv").string();
+  const std::string original = read_text(results);
+  expect_error(flopbench({"sheet", results, "--out", results}), kExitBadInput,
+               "--out " + results + ": that is the name of flopbench's record");
+  expect_error(flopbench({"check", "--spec", spec, "--results", results, "--junit", results}),
+               kExitBadInput, "that is the name of flopbench's record");
+  expect_error(flopbench({"check", "--spec", spec, "--results", results, "--junit", spec}),
+               kExitBadInput, "--junit " + spec + ": is " + spec + ", which this command reads");
+  expect_error(flopbench({"check", "--spec", spec, "--results", results, "--junit", run.string()}),
+               kExitBadInput, "is a directory");
+  // Before measuring: a check that measures would otherwise run in full, then fail to write.
+  expect_error(flopbench({"check", "--spec", spec, "--profile", "quick", "--out",
+                          (dir_.path() / "never").string(), "--junit",
+                          (dir_.path() / "none" / "j.xml").string()}),
+               kExitBadInput, "no directory");
+  EXPECT_FALSE(fs::exists(dir_.path() / "never"));
+  EXPECT_EQ(read_text(results), original);
+
+  fs::copy_file(results_json(), run / "copy.json");
+  const auto before = fs::last_write_time(run / "copy.json");
+  expect_error(flopbench({"report", (run / "copy.json").string()}), kExitBadInput,
+               "is not its directory's results.json");
+  EXPECT_EQ(fs::last_write_time(run / "copy.json"), before);
+  EXPECT_FALSE(fs::exists(run / "report.md"));
+  EXPECT_EQ(flopbench({"report", (run / "copy.json").string(), "--out",
+                       (dir_.path() / "elsewhere").string()})
+                .status,
+            kExitOk);
+}
+
 // ---- runs that do not finish are marked so ----------------------------------------------------
 
 TEST_F(Hardening, SighupEndsTheRunMarkedInterruptedWithExit129) {
