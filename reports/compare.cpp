@@ -309,8 +309,16 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
     }
     if (const std::string why = unfit(runs_a, runs_b); !why.empty()) {
       c.judgement.reason = why;
-      if (passed(ra)) c.a_median = median_time(ra);
-      if (passed(*rb)) c.b_median = median_time(*rb);
+      // As a judged row shows them: the median of the runs' medians, of those that passed.
+      const auto shown = [](const std::vector<const MeasurementRecord*>& runs) {
+        std::vector<double> medians;
+        for (const auto* r : runs) {
+          if (passed(*r)) medians.push_back(median_time(*r));
+        }
+        return medians.empty() ? 0.0 : compute_statistics(medians).median;
+      };
+      c.a_median = shown(runs_a);
+      c.b_median = shown(runs_b);
     } else {
       if (replicates) {
         std::vector<double> ma, mb;
@@ -330,9 +338,14 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         c.a_median = compute_statistics(ma).median;
         c.b_median = compute_statistics(mb).median;
       } else {
-        c.judgement = judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra), rule);
         c.a_median = median_time(ra);
         c.b_median = median_time(*rb);
+        if (std::isfinite(c.a_median) && c.a_median > 0 && std::isfinite(c.b_median) &&
+            c.b_median > 0) {
+          c.judgement = judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra), rule);
+        } else {  // the recorded statistics say what the samples do not
+          c.judgement.reason = "a median time is not a positive number";
+        }
       }
       if (c.judgement.time_ratio > 0 && std::isfinite(c.judgement.time_ratio)) {
         log_sum += std::log(c.judgement.time_ratio);
@@ -433,8 +446,9 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   std::map<Change, int> counts;
   for (const auto& c : result.matched) {
     const auto& j = c.judgement;
+    // 0: no run of the side passed; a recorded median that is no time ("nan") is shown as is.
     const auto median = [](const MeasurementRecord& r, double m) {
-      return m > 0 ? duration(m) : std::string(to_string(r.disposition));
+      return m != 0 ? duration(m) : std::string(to_string(r.disposition));
     };
     t.rows.push_back({display_name(c.a->workload, c.a->precision),
                       std::string(to_string(c.a->precision)), implementation_label(*c.a),
@@ -467,7 +481,8 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   if (result.geomean_time_ratio) {
     const double g = *result.geomean_time_ratio;
     out += fmt::format(
-        "geometric mean of median time B/A over the {} passed in both: {:.3f} ({} time)\n",
+        "geometric mean of median time B/A over the {} judged (passed in both, not contended): "
+        "{:.3f} ({} time)\n",
         result.geomean_of, g, signed_percent(g - 1));
   }
   out += fmt::format(

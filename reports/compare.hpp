@@ -125,7 +125,8 @@ struct CompareResult {
   std::vector<Comparison> matched;               // in A's order
   std::vector<const MeasurementRecord*> only_a;  // in A, not in B
   std::vector<const MeasurementRecord*> only_b;  // in B, not in A
-  // Geometric mean of time_ratio over the matched measurements that passed in both.
+  // Geometric mean of time_ratio over the matched measurements that were judged: passed in
+  // every run of both sides, none contended.
   std::optional<double> geomean_time_ratio;
   std::size_t geomean_of = 0;  // how many ratios it is the mean of
 };

@@ -924,6 +924,45 @@ TEST(Compare, ContendedMeasurementsAreInconclusive) {
   EXPECT_TRUE(regressions(r, 0).empty());
 }
 
+// An inconclusive row shows what a judged one would: with replicates, the median of the runs'
+// medians, not the first run's.
+TEST(Compare, AnInconclusiveRowShowsTheMedianOfTheRuns) {
+  const auto scaled = [](double factor, bool contended) {
+    ResultsDocument d = base_document();
+    MeasurementRecord& m = d.measurements.at(0);
+    for (double& s : m.samples_s) s *= factor;
+    m.stats->median *= factor;
+    if (contended) m.load = MachineLoad{.readings = 10, .contended = true};
+    return d;
+  };
+  const double one = base_document().measurements.at(0).stats->median;
+  const std::vector<ResultsDocument> a = {scaled(1, true), scaled(3, false), scaled(5, false)};
+  const std::vector<ResultsDocument> b = {scaled(2, false), scaled(2, false)};
+  const CompareResult r = compare_results(a, b);
+  const Comparison& c = r.matched.at(0);
+  EXPECT_EQ(c.judgement.verdict, Change::inconclusive);
+  EXPECT_EQ(c.judgement.reason, "A contended");
+  EXPECT_DOUBLE_EQ(c.a_median, 3 * one);
+  EXPECT_DOUBLE_EQ(c.b_median, 2 * one);
+}
+
+// A recorded median that is no time ("inf", "nan": the reader accepts them) is no verdict,
+// whatever the samples say, and shows as what it is.
+TEST(Compare, AMedianThatIsNoTimeIsInconclusive) {
+  for (const double bad :
+       {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+    const ResultsDocument a = base_document();  // the result points into both documents
+    ResultsDocument b = base_document();
+    b.measurements.at(0).stats->median = bad;
+    const CompareResult r = compare_results(a, b);
+    EXPECT_EQ(r.matched.at(0).judgement.verdict, Change::inconclusive) << bad;
+    EXPECT_EQ(r.matched.at(0).judgement.reason, "a median time is not a positive number");
+    EXPECT_TRUE(regressions(r, 0).empty());
+    const std::string text = compare_text(r);
+    EXPECT_NE(text.find(std::isnan(bad) ? "nan s" : "inf s"), std::string::npos) << text;
+  }
+}
+
 TEST(Compare, ReplicatesAreJudgedOnTheNoiseBetweenRuns) {
   // The runs of each side spread 8%: a 4% change is within it.
   const Judgement within = judge_replicates(std::vector{1.0, 1.08, 1.0, 1.08},
