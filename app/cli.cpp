@@ -241,8 +241,7 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
   Selection sel;
   if (!opt.workloads.empty()) sel.workloads = parse_workloads(opt.workloads);
   if (!opt.implementations.empty()) {
-    std::stringstream ss(opt.implementations);
-    for (std::string name; std::getline(ss, name, ',');) sel.implementations.push_back(name);
+    sel.implementations = split_names(opt.implementations, "--implementations");
   }
   sel.precisions = parse_precisions(opt.precision);
   if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
@@ -682,6 +681,26 @@ class HelpFormatter final : public CLI::Formatter {
 
 }  // namespace
 
+// The first option or argument of the chosen (sub)command that was given an empty value
+// (`--workloads ""`): an empty value would otherwise mean the option's default ("all"), silently.
+const CLI::Option* given_empty(const CLI::App& app) {
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->count() == 0 || o->get_expected_min() == 0) continue;  // not given, or a flag
+    const auto& given = o->results();
+    if (std::any_of(given.begin(), given.end(), [](const std::string& v) { return v.empty(); })) {
+      return o;
+    }
+  }
+  for (const CLI::App* sub : app.get_subcommands()) {
+    if (const CLI::Option* o = given_empty(*sub)) return o;
+  }
+  return nullptr;
+}
+
+// Whether what was printed to standard output reached it: a failure (`info > /dev/full`) must
+// not pass for success.
+bool stdout_written() { return std::fflush(stdout) == 0 && !std::ferror(stdout); }
+
 int cli_main(int argc, char** argv) {
   CLI::App app{"flopbench: GPU-vs-CPU FLOPS and bandwidth benchmarks", "flopbench"};
   app.formatter(std::make_shared<HelpFormatter>());  // the commands added below inherit it
@@ -707,24 +726,35 @@ int cli_main(int argc, char** argv) {
                argv[1], fmt::join(names, ", "));
     return kExitBadInput;
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    // The command's own help lists its options ('flopbench spec generate --help'); the
-    // top-level help lists only the commands.
+  // The command's own help lists its options ('flopbench spec generate --help'); the top-level
+  // help lists only the commands.
+  const auto bad_command_line = [&](std::string_view what) {
     std::string command;
     for (const CLI::App* a = &app; !a->get_subcommands().empty();) {
       a = a->get_subcommands().front();
       command += a->get_name() + " ";
     }
-    fmt::print(stderr, "flopbench: error: {} (see 'flopbench {}--help')\n", e.what(), command);
+    fmt::print(stderr, "flopbench: error: {} (see 'flopbench {}--help')\n", what, command);
     return kExitBadInput;
+  };
+  const auto printed = [](int status) {
+    if (stdout_written()) return status;
+    fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
+    return kExitIoError;
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return printed(app.exit(e));
+  } catch (const CLI::CallForAllHelp& e) {
+    return printed(app.exit(e));
+  } catch (const CLI::CallForVersion& e) {
+    return printed(app.exit(e));
+  } catch (const CLI::ParseError& e) {
+    return bad_command_line(e.what());
+  }
+  if (const CLI::Option* empty = given_empty(app)) {
+    return bad_command_line(fmt::format("{}: an empty value", empty->get_name()));
   }
 
   const std::vector<std::string> command_line(argv, argv + argc);
@@ -738,7 +768,7 @@ int cli_main(int argc, char** argv) {
   // not pass for success.
   // (An interrupted or failed status already says more.)
   int exit_status = status;
-  if ((std::fflush(stdout) != 0 || std::ferror(stdout)) && status == kExitOk) {
+  if (!stdout_written() && status == kExitOk) {
     fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
     exit_status = kExitIoError;
   }

@@ -4,17 +4,28 @@
 
 #include <algorithm>
 #include <charconv>
-#include <sstream>
 #include <string>
 
 namespace flopbench {
 
+std::vector<std::string> split_names(std::string_view comma_separated, std::string_view option) {
+  std::vector<std::string> names;
+  for (std::size_t start = 0; start <= comma_separated.size();) {
+    const std::size_t comma = std::min(comma_separated.find(',', start), comma_separated.size());
+    names.emplace_back(comma_separated.substr(start, comma - start));
+    start = comma + 1;
+  }
+  if (std::ranges::any_of(names, [](const std::string& n) { return n.empty(); })) {
+    throw InputError(fmt::format("{} {}: an empty name in the list", option, comma_separated));
+  }
+  return names;
+}
+
 std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated) {
   std::vector<WorkloadChoice> out;
-  std::stringstream ss{std::string(comma_separated)};
-  std::string name;
-  while (std::getline(ss, name, ',')) out.push_back(parse_workload_choice(name));
-  if (out.empty()) throw InputError("--workloads is empty");
+  for (const std::string& name : split_names(comma_separated, "--workloads")) {
+    out.push_back(parse_workload_choice(name));
+  }
   return out;
 }
 
@@ -47,13 +58,10 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& 
 }
 
 std::vector<Precision> parse_precisions(const std::string& text) {
-  if (text == "all") return {};
   std::vector<Precision> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item == "all") return {};
-    out.push_back(parse_precision(item));
+  for (const std::string& name : split_names(text, "--precision")) {
+    if (name == "all") return {};
+    out.push_back(parse_precision(name));
   }
   return out;
 }

@@ -17,6 +17,10 @@ namespace flopbench {
 // one GPU. InputError on bad text, and for local-rank without a local rank.
 std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& launch = {});
 
+// The names of a comma-separated option value; InputError naming `option` for an empty one
+// ("dot,", "dot,,sum"), which would otherwise be dropped or read as a name.
+std::vector<std::string> split_names(std::string_view comma_separated, std::string_view option);
+
 // Parses a --workloads value ("gemm,sum", "sgemm"); InputError on unknown names.
 std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated);
 

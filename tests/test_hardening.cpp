@@ -182,6 +182,34 @@ TEST_F(Hardening, SheetIntoADeviceKeepsTheDeviceAndAFullDiskExits3) {
 TEST_F(Hardening, WriteErrorOnStdoutExits3) {
   EXPECT_EQ(bash(fmt::format("{} info > /dev/full", FLOPBENCH_EXECUTABLE)), kExitIoError);
   EXPECT_EQ(bash(fmt::format("{} list > /dev/full", FLOPBENCH_EXECUTABLE)), kExitIoError);
+  EXPECT_EQ(bash(fmt::format("{} --help > /dev/full", FLOPBENCH_EXECUTABLE)), kExitIoError);
+  EXPECT_EQ(bash(fmt::format("{} run --help > /dev/full", FLOPBENCH_EXECUTABLE)), kExitIoError);
+  EXPECT_EQ(bash(fmt::format("{} --version > /dev/full", FLOPBENCH_EXECUTABLE)), kExitIoError);
+  EXPECT_EQ(bash(fmt::format("{} --version > /dev/null", FLOPBENCH_EXECUTABLE)), kExitOk);
+}
+
+// An empty value would mean the option's default ("all" workloads, a default directory), and an
+// empty name in a list would be dropped: both are refused, before anything runs.
+TEST_F(Hardening, EmptyValuesAndEmptyNamesInAListAreRefused) {
+  const std::string out = (dir_.path() / "never").string();
+  for (const char* option :
+       {"--workloads", "--implementations", "--precision", "--sizes", "--out", "--gpus"}) {
+    expect_error(flopbench({"run", "--profile", "quick", option, ""}), kExitBadInput,
+                 fmt::format("{}: an empty value", option));
+  }
+  expect_error(flopbench({"check", "--spec", "auto", "--results", ""}), kExitBadInput,
+               "--results: an empty value");
+  expect_error(flopbench({"merge", results_json().string(), "", "--out", out}), kExitBadInput,
+               "an empty value");
+  expect_error(flopbench({"run", "--workloads", "dot,", "--out", out}), kExitBadInput,
+               "--workloads dot,: an empty name in the list");
+  expect_error(flopbench({"run", "--implementations", "omp,,openblas", "--out", out}),
+               kExitBadInput, "--implementations omp,,openblas: an empty name in the list");
+  expect_error(flopbench({"run", "--precision", "fp32,", "--out", out}), kExitBadInput,
+               "--precision fp32,: an empty name in the list");
+  expect_error(flopbench({"burn", "--duration", "1s", "--precision", ",fp64", "--out", out}),
+               kExitBadInput, "--precision ,fp64: an empty name in the list");
+  EXPECT_FALSE(fs::exists(out));
 }
 
 // ---- one directory per run --------------------------------------------------------------------
