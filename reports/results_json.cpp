@@ -201,6 +201,7 @@ void fields(S& s, Of<MachineLoad>) {
   s("other_cpus", &R::other_cpus);
   s("steal_cpus", &R::steal_cpus);
   s("load_average", &R::load_average);
+  s.added_later("waited", &R::waited);
   s("contended", &R::contended);
 }
 

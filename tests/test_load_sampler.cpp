@@ -60,6 +60,36 @@ TEST(LoadSampler, ContentionFiguresSayHowManyReadingsTheyAreOf) {
             "other processes used 0.50 CPUs and steal 0.25 (one reading), load average 1.00");
 }
 
+// Samples shorter than one interval of /proc/stat have no reading of it: the waits of our own
+// threads for a CPU decide, as a quarter of a sample's time (median). They add to a reading.
+TEST(LoadSampler, SamplesThatWaitedAQuarterOfTheirTimeAreContended) {
+  MachineLoad unread;
+  add_sample_waits(unread, {1.03, 1.2, 1.67});
+  EXPECT_TRUE(unread.contended);
+  EXPECT_DOUBLE_EQ(*unread.waited, 1.2);
+  EXPECT_EQ(contention_figures(unread),
+            "our threads waited for a CPU 120% of a sample's time (median)");
+  MachineLoad quiet;
+  add_sample_waits(quiet, {0.003, 0.9, 0.002, 0.004, 0.06});  // one slow sample is not enough
+  EXPECT_FALSE(quiet.contended);
+  EXPECT_DOUBLE_EQ(*quiet.waited, 0.004);
+  MachineLoad at_threshold;
+  add_sample_waits(at_threshold, {kContendedWait});
+  EXPECT_TRUE(at_threshold.contended);
+  MachineLoad unknown;
+  add_sample_waits(unknown, {});
+  EXPECT_FALSE(unknown.waited);
+  EXPECT_EQ(contention_figures(unknown), "no reading of the machine's load");
+  // A reading that is contended stays so, and its figures gain the waits.
+  MachineLoad read = summarise_load({{0.5, 0.25, 1.0}, {1.5, 0.0, 3.0}}, 2, 2);
+  add_sample_waits(read, {0.01});
+  EXPECT_TRUE(read.contended);
+  EXPECT_EQ(contention_figures(read),
+            "other processes used 1.00 CPUs and steal 0.12 (medians of 2 readings; max 1.50 and "
+            "0.25), load average 2.00; our threads waited for a CPU 1% of a sample's time "
+            "(median)");
+}
+
 // A GPU that hits its power cap and slows down with heat in every other reading: the readings in
 // between show it.
 class PowerCappedGpu final : public TelemetrySource {

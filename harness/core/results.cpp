@@ -5,20 +5,35 @@
 #include <algorithm>
 #include <set>
 
+#include "harness/core/statistics.hpp"
+
 namespace flopbench {
 
+void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited) {
+  if (samples_waited.empty()) return;
+  load.waited = compute_statistics(samples_waited).median;
+  if (*load.waited >= kContendedWait) load.contended = true;
+}
+
 std::string contention_figures(const MachineLoad& l) {
+  const std::string waits =
+      l.waited ? fmt::format("our threads waited for a CPU {:.0f}% of a sample's time (median)",
+                             100 * *l.waited)
+               : "";
+  // The samples took less than one interval of /proc/stat: the waits are all there is.
+  if (l.readings == 0) return waits.empty() ? "no reading of the machine's load" : waits;
+  const std::string with_waits = waits.empty() ? "" : "; " + waits;
   // One reading (--wait-quiet's each second) has no median or maximum to give.
   if (l.readings == 1) {
     return fmt::format(
-        "other processes used {:.2f} CPUs and steal {:.2f} (one reading), load average {:.2f}",
-        l.other_cpus.median, l.steal_cpus.median, l.load_average.median);
+        "other processes used {:.2f} CPUs and steal {:.2f} (one reading), load average {:.2f}{}",
+        l.other_cpus.median, l.steal_cpus.median, l.load_average.median, with_waits);
   }
   return fmt::format(
       "other processes used {:.2f} CPUs and steal {:.2f} (medians of {} readings; max {:.2f} and "
-      "{:.2f}), load average {:.2f}",
+      "{:.2f}), load average {:.2f}{}",
       l.other_cpus.median, l.steal_cpus.median, l.readings, l.other_cpus.max, l.steal_cpus.max,
-      l.load_average.median);
+      l.load_average.median, with_waits);
 }
 
 const GpuDevice* GpuInventory::find(int index) const {

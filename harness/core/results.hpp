@@ -204,10 +204,23 @@ struct MachineLoad {
   Spread other_cpus;    // CPU time of other processes (/proc/stat busy time less this process's)
   Spread steal_cpus;    // time the hypervisor gave this VM's CPUs to others (/proc/stat steal)
   Spread load_average;  // 1-minute load average (/proc/loadavg)
+  // The median over the samples of the share of a sample's time that our threads waited,
+  // runnable, for a CPU (MeasurementRecord::samples_waited); empty where it is not known.
+  std::optional<double> waited;
   // Other processes and steal took more than the CPUs this measurement left free, by at least
-  // a quarter of a CPU on average (docs/methodology.md, "Contention").
+  // a quarter of a CPU on average, or our threads waited at least kContendedWait of a sample's
+  // time (docs/methodology.md, "Contention"). With no reading of /proc/stat (`readings` 0: the
+  // samples took less than one interval), the waits alone decide.
   bool contended = false;
 };
+
+// The waits that make a measurement contended: a quarter of a sample's time, as if a quarter of
+// a CPU were taken from it (the threshold of the /proc/stat rule). On a quiet VM the median
+// sample waits some 0.2-0.4 %, the slowest 5-6 %.
+inline constexpr double kContendedWait = 0.25;
+
+// Adds the waits of a measurement's samples (samples_waited) to what the sampler read.
+void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited);
 // "other processes used 0.95 CPUs and steal 0.00 (medians of 12 readings; max 1.02 and 0.00),
 // load average 2.10": the figures behind a contended verdict, for notes and reasons.
 std::string contention_figures(const MachineLoad& load);

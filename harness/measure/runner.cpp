@@ -301,6 +301,11 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   sample(trial, end_to_end, on_gpu && !end_to_end, rule, min_sample_s, r);
   LoadSampler::Result during = sampler.stop();
   r.load = during.load;
+  // Samples shorter than one interval of /proc/stat have no reading of it; their waits tell.
+  if (!r.samples_waited.empty()) {
+    if (!r.load) r.load = MachineLoad{};
+    add_sample_waits(*r.load, r.samples_waited);
+  }
   r.telemetry_during = std::move(during.gpus);
 }
 
