@@ -84,15 +84,16 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
     fs::create_directories(dir, ec);
     if (ec) {
       throw IoError(
-          fmt::format("cannot create the results directory {}: {}", dir.string(), ec.message()));
+          fmt::format("cannot create the output directory {}: {}", dir.string(), ec.message()));
     }
   };
   if (!out.empty()) {
     const fs::path dir = out;
     std::error_code ec;
-    if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
-      throw output_dir_taken(out);
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+      throw InputError(fmt::format("--out {}: is a file; name a new or empty directory", out));
     }
+    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) throw output_dir_taken(out);
     create(dir);
     return dir;
   }

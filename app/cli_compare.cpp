@@ -29,7 +29,15 @@ struct CompareOptions {
 
 std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
   std::vector<ResultsDocument> docs;
-  for (const auto& f : files) docs.push_back(read_results_file(f));
+  for (const auto& f : files) {
+    docs.push_back(read_results_file(f));
+    if (docs.back().measurements.empty()) {
+      throw InputError(fmt::format("{}: no measurements to compare{}", f,
+                                   docs.back().burn      ? " (the results of a burn)"
+                                   : docs.back().memtest ? " (the results of a memory test)"
+                                                         : ""));
+    }
+  }
   return docs;
 }
 
@@ -88,14 +96,17 @@ Command add_compare_command(CLI::App& app) {
                   "two or more runs of B, repeats of one command: judged against A's runs on "
                   "the noise between runs")
       ->type_name("B.json ...");
-  cmd->add_option("--fail-on-regression", opt->fail_on_regression,
-                  "exit 1 when a measurement is significantly slower by more than PCT percent, or "
-                  "passed in A and did not pass in B, or is not in B, or a run of B did not finish")
-      ->check(number_in(0, std::numeric_limits<double>::infinity()))
-      ->type_name("PCT");
+  auto* gate =
+      cmd->add_option(
+             "--fail-on-regression", opt->fail_on_regression,
+             "exit 1 when a measurement is significantly slower by more than PCT percent, or "
+             "passed in A and did not pass in B, or is not in B, or a run of B did not finish")
+          ->check(number_in(0, std::numeric_limits<double>::infinity()))
+          ->type_name("PCT");
   cmd->add_flag("--allow-missing", opt->allow_missing,
                 "with --fail-on-regression: a measurement that passed in A and that B does not "
-                "have is no regression (B measured less)");
+                "have is no regression (B measured less)")
+      ->needs(gate);
   return {cmd, [opt](const std::vector<std::string>&) { return compare_command(*opt); }};
 }
 

@@ -49,13 +49,18 @@ int merge_command(const MergeOptions& opt) {
   for (const auto& p : fleet_printers()) names.push_back(p->file_name());
   fmt::print("wrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));
   const FleetAnalysis a = analyse_fleet(fleet);
-  const bool complete =
-      a.failed.empty() && (!a.nodes_expected || a.nodes_reporting == *a.nodes_expected);
-  if (!complete) {
-    fmt::print(stderr, "flopbench: a node reported nothing usable; see {}/fleet.md\n",
-               dir.string());
+  std::vector<std::string> problems;
+  if (!a.failed.empty()) {
+    problems.push_back(fmt::format("{} node(s) reported nothing usable", a.failed.size()));
   }
-  return complete ? kExitOk : kExitFailures;
+  if (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) {
+    problems.push_back(fmt::format("{} node(s) reported where --expect-hosts expects {}",
+                                   a.nodes_reporting, *a.nodes_expected));
+  }
+  if (!problems.empty()) {
+    fmt::print(stderr, "flopbench: {}; see {}/fleet.md\n", fmt::join(problems, "; "), dir.string());
+  }
+  return problems.empty() ? kExitOk : kExitFailures;
 }
 
 }  // namespace

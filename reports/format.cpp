@@ -158,7 +158,10 @@ std::string without_raw_html(std::string_view s) {
 VerdictTexts verdict_texts(const CriterionVerdict& v) {
   const auto text = [&](const std::optional<double>& x, int more) -> std::string {
     if (!x) return "-";
-    if (v.unit.empty() || !std::isfinite(*x)) return fmt::format("{}", *x);
+    if (!std::isfinite(*x)) return fmt::format("{}", *x);
+    // A count or a fact without a unit (memory.gib, burn.duration_s): whole numbers as they are,
+    // others to six significant digits, not to a double's seventeen.
+    if (v.unit.empty()) return fmt::format("{:.{}g}", *x, 6 + more);
     const std::string number = short_number(*x, more);
     return v.unit == "%" ? number + "%" : number + " " + v.unit;
   };

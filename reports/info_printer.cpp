@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "reports/console.hpp"
 #include "reports/format.hpp"
 
@@ -12,8 +14,13 @@ void heading(std::string& out, std::string_view title) {
   out += fmt::format("{}== {} ==\n", out.empty() ? "" : "\n", title);
 }
 
+// Values in one column: 12 wide, or wider where a label needs it ("pci.nvidia_gpus:").
 void lines(std::string& out, const Facts& facts) {
-  for (const auto& [label, value] : facts) out += fmt::format("{:<12}{}\n", label + ":", value);
+  std::size_t width = 12;
+  for (const auto& fact : facts) width = std::max(width, fact.first.size() + 2);
+  for (const auto& [label, value] : facts) {
+    out += fmt::format("{:<{}}{}\n", label + ":", width, value);
+  }
 }
 
 // Every health fact (docs/results-schema.md, "health"), each GPU's under its name.

@@ -268,6 +268,7 @@ const Malformed kMalformed[] = {
     {"missing-reference.csv", "2:30", "expected a value in the reference column"},
     {"bad-severity.csv", "2:40", "unknown severity 'fatal' (expected fail or warn)"},
     {"no-criteria.csv", "4:1", "no criteria: expected at least one row after the header"},
+    {"empty-metric.csv", "2:1", "empty metric: expected a value"},
 };
 
 TEST(AcceptanceSpec, EachMalformedSpecNamesFileLineAndColumn) {
@@ -281,6 +282,7 @@ TEST(AcceptanceSpec, EachMalformedSpecNamesFileLineAndColumn) {
       EXPECT_EQ(what.rfind(fmt::format("{}:{}: ", path.string(), m.position), 0), 0u) << what;
       EXPECT_NE(what.find(m.expected), std::string::npos) << what;
       EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_EQ(what.find(path.string(), 1), std::string::npos) << "the place twice: " << what;
     }
   }
 }
@@ -532,6 +534,13 @@ TEST(AcceptanceOutput, AMissIsNeverPrintedAsEqualNumbers) {
   v.bound = 0;
   EXPECT_EQ(verdict_texts(v).measured, "2");
   EXPECT_EQ(verdict_texts(v).bound, "0");
+  v.measured = 23.54010009765625;  // a fact without a unit (memory.gib): six digits, not 17
+  v.bound = 16;
+  EXPECT_EQ(verdict_texts(v).measured, "23.5401");
+  EXPECT_EQ(verdict_texts(v).bound, "16");
+  v.measured = 16.0000001;  // a miss still shows
+  v.bound = 16.0000002;
+  EXPECT_NE(verdict_texts(v).measured, verdict_texts(v).bound);
 }
 
 // A machine whose GPU NVML names but CUDA does not see (a build without CUDA, a broken CUDA

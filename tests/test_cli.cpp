@@ -183,6 +183,9 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
   expect_one_line_error(flopbench({"report", golden.string(), "--out", again.string()}),
                         "exists and is not an empty directory", kExitBadInput);
   EXPECT_EQ(read_text(again / "results.json"), again_results);
+  expect_one_line_error(
+      flopbench({"report", golden.string(), "--out", (again / "results.json").string()}),
+      "/results.json: is a file; name a new or empty directory", kExitBadInput);
 }
 
 TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {

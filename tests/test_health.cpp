@@ -1334,7 +1334,7 @@ TEST(HealthCli, InfoAndRunRecordNvmlOnlyGpusAndTheKernelLog) {
   const auto info = run_flopbench({"info"}, dir.path() / "info");
   ASSERT_EQ(info.status, 0) << info.err;
   for (const std::string& expected : std::vector<std::string>{
-           "== Health ==", "gpu facts:  from nvml", "kernel log: " + log.string(),
+           "== Health ==", "gpu facts:       from nvml", "kernel log:      " + log.string(),
            "gpu0:       NVIDIA H100 80GB HBM3, PCI 00000000:17:00.0 (10de:2330)",
            "  xid.count:                      2", "  nvlink.active:                  18",
            "  retired_pages.pending:          unknown: not supported"}) {
@@ -1380,7 +1380,7 @@ TEST(HealthCli, InfoShowsTheFactsOfNvidiaSmiWhereNvmlDoesNotLoad) {
   const auto info = run_flopbench({"info"}, dir.path() / "info");
   ASSERT_EQ(info.status, 0) << info.err;
   for (const std::string& expected :
-       {std::string("gpu facts:  from nvidia-smi"),
+       {std::string("gpu facts:       from nvidia-smi"),
         fmt::format("  {:<32}{}", "fabric.state:", "completed"),
         fmt::format("  {:<32}{}", "nvlink.active:", "17"),
         fmt::format("  {:<32}{}", "row_remap.pending:", "1"),

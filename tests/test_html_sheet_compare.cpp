@@ -1223,6 +1223,20 @@ TEST(Commands, CompareExitStatus) {
       testing::run_flopbench({"compare", a, (dir.path() / "none.json").string()}, dir.path() / "4");
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("none.json"), std::string::npos);
+  // What the command line cannot mean is said, not ignored.
+  const auto loose = testing::run_flopbench({"compare", a, b, "--allow-missing"}, dir.path() / "9");
+  EXPECT_EQ(loose.status, 2);
+  EXPECT_NE(loose.err.find("--fail-on-regression"), std::string::npos) << loose.err;
+  ResultsDocument burn = base_document();
+  burn.measurements.clear();
+  burn.burn = BurnResult{};
+  write_file_atomically(dir.path() / "burn.json", JsonPrinter().print(burn));
+  const auto burned = testing::run_flopbench({"compare", a, (dir.path() / "burn.json").string()},
+                                             dir.path() / "10");
+  EXPECT_EQ(burned.status, 2);
+  EXPECT_NE(burned.err.find("burn.json: no measurements to compare (the results of a burn)"),
+            std::string::npos)
+      << burned.err;
 }
 
 TEST(Commands, CompareReplicatesWithAgainst) {

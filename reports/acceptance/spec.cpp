@@ -335,8 +335,9 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
         }
         return row[col].text;
       };
+      const std::string metric = required(c_metric);  // its error has the place already
       try {
-        c.metric = parse_metric(required(c_metric));
+        c.metric = parse_metric(metric);
       } catch (const InputError& e) {
         reader.fail(line_no, row[c_metric].column, e.what());
       }
