@@ -289,6 +289,16 @@ int generate_command(const GenerateOptions& opt) {
                    [](const auto& r) { return r.disposition == Disposition::passed; })) {
     throw InputError(fmt::format("{}: no passed measurement to make a spec from", opt.from));
   }
+  // A contended figure is partly a co-tenant's: a reference taken from it is too low.
+  const auto contended = std::count_if(doc.measurements.begin(), doc.measurements.end(),
+                                       [](const auto& r) { return passed(r) && r.contended(); });
+  if (contended > 0) {
+    fmt::print(stderr,
+               "flopbench: warning: {}: {} passed measurement(s) were contended, so the "
+               "references taken from them are low; measure the golden run on a quiet machine "
+               "(run --wait-quiet)\n",
+               opt.from, contended);
+  }
   std::error_code ec;
   if (fs::exists(opt.out, ec)) {
     throw InputError(fmt::format(

@@ -152,8 +152,7 @@ void render(const fs::path& chromium, const fs::path& html, const fs::path& outp
 std::optional<fs::path> find_chromium() {
   const char* path = std::getenv("PATH");
   if (path == nullptr) return std::nullopt;
-  for (const char* name :
-       {"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}) {
+  for (const std::string_view name : kChromiumNames) {
     std::stringstream dirs(path);
     for (std::string dir; std::getline(dirs, dir, ':');) {
       if (dir.empty()) continue;

@@ -4,12 +4,18 @@
 // screenshot (the report's rendering test). Chromium is optional; find_chromium() says whether
 // it is there.
 
+#include <array>
 #include <filesystem>
 #include <optional>
+#include <string_view>
 
 namespace flopbench {
 
-// The first of chromium, chromium-browser, google-chrome, google-chrome-stable on PATH.
+// The names find_chromium looks for, in its order.
+inline constexpr std::array<std::string_view, 4> kChromiumNames = {
+    "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"};
+
+// The first of kChromiumNames on PATH.
 std::optional<std::filesystem::path> find_chromium();
 
 // Prints `html` to `pdf` (A4 as the page's CSS asks, no header or footer). Throws InputError

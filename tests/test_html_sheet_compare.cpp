@@ -1290,11 +1290,21 @@ TEST(Commands, SheetPdfWithoutChromium) {
   ::setenv("PATH", dir.path().c_str(), 1);
   const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
                                         dir.path() / "1");
+  // An --out ending in .pdf asks for the PDF as --pdf does.
+  const auto named = testing::run_flopbench(
+      {"sheet", (dir.path() / "results.json").string(), "--out", (dir.path() / "s.pdf").string()},
+      dir.path() / "2");
   ::setenv("PATH", saved.c_str(), 1);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(fs::exists(dir.path() / "sheet-en.html"));
   EXPECT_FALSE(fs::exists(dir.path() / "sheet-en.pdf"));
-  EXPECT_NE(r.err.find("--pdf needs headless Chromium"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--pdf needs headless Chromium (one of chromium, chromium-browser, "
+                       "google-chrome, google-chrome-stable on PATH)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(named.status, 2);
+  EXPECT_TRUE(fs::exists(dir.path() / "s.html"));
+  EXPECT_NE(named.err.find("--pdf needs headless Chromium"), std::string::npos) << named.err;
 }
 
 TEST(Commands, SheetPdfWithChromium) {
