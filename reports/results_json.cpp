@@ -814,9 +814,30 @@ void check_ranges(const ResultsDocument& doc) {
       fail(path, fmt::format("{} is not a possible time (seconds > 0)", v));
     }
   };
+  if (doc.run.threads < 0) {
+    fail("run.threads", fmt::format("{} is not a count of threads", doc.run.threads));
+  }
+  // A rate below zero, or a size or count below zero, no run writes; a reader would print it.
+  const auto rate = [](const std::optional<double>& v, const std::string& path) {
+    if (v && *v < 0) fail(path, fmt::format("{} is not a possible rate (0 or more)", *v));
+  };
   for (std::size_t i = 0; i < doc.measurements.size(); ++i) {
     const MeasurementRecord& m = doc.measurements[i];
     const std::string at = fmt::format("measurements[{}]", i);
+    rate(m.gflops, at + ".gflops");
+    rate(m.gbytes_per_s, at + ".gbytes_per_s");
+    rate(m.percent_of_peak, at + ".percent_of_peak");
+    for (const auto& [name, size] :
+         {std::pair{"m", m.problem.m}, std::pair{"n", m.problem.n}, std::pair{"k", m.problem.k}}) {
+      if (size < 0)
+        fail(fmt::format("{}.problem.{}", at, name), fmt::format("{} is not a size", size));
+    }
+    if (m.threads < 0)
+      fail(at + ".threads", fmt::format("{} is not a count of threads", m.threads));
+    if (m.iterations_per_sample < 0) {
+      fail(at + ".iterations_per_sample",
+           fmt::format("{} is not a count of iterations", m.iterations_per_sample));
+    }
     for (std::size_t k = 0; k < m.samples_s.size(); ++k) {
       check(m.samples_s[k], fmt::format("{}.samples_s[{}]", at, k));
     }

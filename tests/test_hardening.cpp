@@ -287,6 +287,21 @@ TEST_F(Hardening, ImpossibleSampleTimesAreBadInputButNanIsRead) {
   });
   expect_error(flopbench({"report", median.string()}), kExitBadInput,
                "statistics.median_s: -2 is not a possible time");
+  // Rates, sizes and counts below zero: printed, they would read as measured.
+  const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> negatives = {
+      {[](nlohmann::json& j) { j["measurements"][0]["gbytes_per_s"] = -5; },
+       "measurements[0].gbytes_per_s: -5 is not a possible rate (0 or more)"},
+      {[](nlohmann::json& j) { j["measurements"][0]["problem"]["n"] = -256; },
+       "measurements[0].problem.n: -256 is not a size"},
+      {[](nlohmann::json& j) { j["measurements"][0]["threads"] = -3; },
+       "measurements[0].threads: -3 is not a count of threads"},
+      {[](nlohmann::json& j) { j["run"]["threads"] = -3; },
+       "run.threads: -3 is not a count of threads"},
+  };
+  for (const auto& [edit, message] : negatives) {
+    expect_error(flopbench({"report", crafted("negative.json", edit).string()}), kExitBadInput,
+                 message);
+  }
   const fs::path nan =
       crafted("nan.json", [&](nlohmann::json& j) { j["measurements"][0]["samples_s"][0] = "nan"; });
   EXPECT_EQ(read_results_file(nan).measurements[0].samples_s.size(),
