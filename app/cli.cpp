@@ -120,17 +120,29 @@ fs::path claim_results_dir(const std::string& out, const ResultsDocument& doc) {
 namespace {
 
 // OMP_NUM_THREADS (a comma-separated list, one count per nesting level) is checked before the
-// OpenMP runtime starts threads from it: a huge value aborts inside libgomp.
-void check_omp_num_threads() {
-  const char* value = std::getenv("OMP_NUM_THREADS");
-  if (!value || !*value) return;
-  std::stringstream ss(value);
-  for (std::string item; std::getline(ss, item, ',');) {
-    int n = 0;
-    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
-    if (ec != std::errc() || end != item.data() + item.size() || n < 1 || n > kMaxThreads) {
-      throw InputError(fmt::format("OMP_NUM_THREADS={}: expected thread counts from 1 to {}", value,
-                                   kMaxThreads));
+// OpenMP runtime starts threads from it: a huge value aborts inside libgomp. A value the runtime
+// cannot read (empty, a word; OMP_THREAD_LIMIT too) it warns of and ignores, and the run would
+// use another count than the one asked for: refused, as the runtime's warning says.
+void check_omp_thread_variables() {
+  for (const auto& [name, list] :
+       {std::pair{"OMP_NUM_THREADS", true}, std::pair{"OMP_THREAD_LIMIT", false}}) {
+    const char* value = std::getenv(name);
+    if (!value) continue;
+    const std::string_view text(value);
+    bool valid = !text.empty();
+    for (std::size_t start = 0; valid && start <= text.size();) {
+      const std::size_t comma = list ? std::min(text.find(',', start), text.size()) : text.size();
+      const std::string_view item = text.substr(start, comma - start);
+      start = comma + 1;
+      std::int64_t n = 0;
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+      valid = ec == std::errc() && end == item.data() + item.size() && n >= 1 &&
+              (n <= kMaxThreads || !list);
+    }
+    if (!valid) {
+      throw InputError(
+          list ? fmt::format("{}={}: expected thread counts from 1 to {}", name, value, kMaxThreads)
+               : fmt::format("{}={}: expected a thread count of 1 or more", name, value));
     }
   }
 }
@@ -138,7 +150,7 @@ void check_omp_num_threads() {
 }  // namespace
 
 void settle_thread_team(int asked) {
-  check_omp_num_threads();
+  check_omp_thread_variables();
   if (asked > 0) omp_set_num_threads(asked);
   omp_set_dynamic(0);
   const int limit = omp_get_thread_limit();

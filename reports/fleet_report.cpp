@@ -194,6 +194,12 @@ std::string lowest_chart(const std::vector<UnitRow>& rows) {
       bar_chart_svg(chart));
 }
 
+// The flopbench versions the nodes ran, for the reports' "Versions:" line.
+std::string versions_text(const FleetAnalysis& a) {
+  return a.versions.empty() ? "none (no node reported)"
+                            : fmt::format("{}", fmt::join(a.versions, "; "));
+}
+
 }  // namespace
 
 std::string FleetJsonPrinter::do_print(const FleetRecord& fleet) const {
@@ -224,7 +230,7 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
                                 summary_line(fleet, a));
   if (fleet.acceptance) out += fmt::format("\n**{}**\n", fleet_verdict_line(fleet));
   for (const auto& note : a.notes) out += fmt::format("\n> {}\n", note);
-  out += fmt::format("\nVersions: {}.\n\n{}\n", fmt::join(a.versions, "; "), kMethod);
+  out += fmt::format("\nVersions: {}.\n\n{}\n", versions_text(a), kMethod);
   if (fleet.acceptance) {
     out += "\n## Fleet criteria\n\n" + fleet_criteria_table(*fleet.acceptance).markdown();
   }
@@ -252,8 +258,7 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   for (const auto& note : a.notes) {
     body += fmt::format("<div class=\"banner fail\">{}</div>\n", html_escape(note));
   }
-  body += fmt::format("<p class=\"note\">Versions: {}. {}</p>\n",
-                      html_escape(fmt::format("{}", fmt::join(a.versions, "; "))),
+  body += fmt::format("<p class=\"note\">Versions: {}. {}</p>\n", html_escape(versions_text(a)),
                       html_escape(kMethod));
   if (fleet.acceptance) {
     body += "<h2 id=\"criteria\">Fleet criteria</h2>\n" +

@@ -343,6 +343,10 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   ASSERT_EQ(a.notes.size(), 1u);
   EXPECT_NE(a.notes[0].find("mixed flopbench versions"), std::string::npos);
   EXPECT_NE(a.notes[0].find("0.2.0 (commit abc): node-c rank 0"), std::string::npos) << a.notes[0];
+  // A fleet of which no node reported has no versions to name, and says so.
+  const FleetRecord none = merge_results({tmp.path() / "never-written"}, 2, {}, 10, "T");
+  EXPECT_NE(FleetMarkdownPrinter().print(none).find("Versions: none (no node reported)."),
+            std::string::npos);
 }
 
 // --expect-hosts names what the launcher lists (`scontrol show hostnames`): short names, or

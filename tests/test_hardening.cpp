@@ -336,6 +336,19 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
     EXPECT_EQ(o.status, kExitBadInput) << seed << o.err;
     EXPECT_NE(o.err.find("--seed"), std::string::npos) << o.err;
   }
+  // Values the OpenMP runtime would warn of and ignore, running another count than asked for.
+  for (const auto& [name, value, message] :
+       std::vector<std::tuple<const char*, const char*, std::string>>{
+           {"OMP_NUM_THREADS", "", "OMP_NUM_THREADS=: expected thread counts from 1 to"},
+           {"OMP_NUM_THREADS", "2,", "OMP_NUM_THREADS=2,: expected thread counts from 1 to"},
+           {"OMP_THREAD_LIMIT", "abc", "OMP_THREAD_LIMIT=abc: expected a thread count of 1 or"}}) {
+    ::setenv(name, value, 1);
+    const Outcome bad = flopbench({"run", "--out", out.string()});
+    ::unsetenv(name);
+    // After the runtime's own warning, which it writes as it loads.
+    EXPECT_EQ(bad.status, kExitBadInput) << bad.err;
+    EXPECT_NE(bad.err.find("flopbench: error: " + message), std::string::npos) << bad.err;
+  }
   ::setenv("OMP_NUM_THREADS", "99999999999", 1);
   const Outcome o = flopbench({"run", "--out", out.string()});
   ::setenv("OMP_NUM_THREADS", "5000", 1);
