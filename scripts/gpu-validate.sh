@@ -633,8 +633,8 @@ if [ -n "$no_device" ]; then
 else
   # The FP32 implementations only: the others would record that they lack FP32 (oneDNN's GEMM
   # is BF16, FP16 and INT8), which the every-measurement-passed check counts against the step.
-  timed sweep 40 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm \
-    --implementations "omp,eigen,openblas,$gpu_fp_implementations" --out "$out/sweep"
+  timed sweep 40 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm --implementations \
+    "omp,eigen,openblas${gpu_fp_implementations:+,$gpu_fp_implementations}" --out "$out/sweep"
   crossover=""
   if [ -z "$python_missing" ] && [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
     [ -f "$out/sweep/results.json" ]; then
