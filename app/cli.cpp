@@ -129,14 +129,12 @@ void check_omp_thread_variables() {
     const char* value = std::getenv(name);
     if (!value) continue;
     const std::string_view text(value);
-    bool valid = !text.empty();
-    for (std::size_t start = 0; valid && start <= text.size();) {
-      const std::size_t comma = list ? std::min(text.find(',', start), text.size()) : text.size();
-      const std::string_view item = text.substr(start, comma - start);
-      start = comma + 1;
+    bool valid = true;
+    for (const std::string_view item :
+         list ? split_commas(text) : std::vector<std::string_view>{text}) {
       std::int64_t n = 0;
       const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
-      valid = ec == std::errc() && end == item.data() + item.size() && n >= 1 &&
+      valid = valid && ec == std::errc() && end == item.data() + item.size() && n >= 1 &&
               (n <= kMaxThreads || !list);
     }
     if (!valid) {

@@ -145,6 +145,18 @@ struct CheckOptions {
   MeasureOptions measure;
 };
 
+// The JUnit file, in a directory made for it as the sheet's is (it may be the run's own, which
+// exists only once the run does).
+void write_junit(const std::string& path, std::string_view xml) {
+  if (const fs::path parent = fs::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) throw IoError(fmt::format("cannot create {}: {}", parent.string(), ec.message()));
+  }
+  write_file_atomically(path, xml);
+  fmt::print("wrote {}\n", path);
+}
+
 // A fleet record: a directory `flopbench merge` wrote, or its fleet.json.
 std::optional<fs::path> fleet_file(const fs::path& results) {
   std::error_code ec;
@@ -176,10 +188,7 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
                v.reason.empty() ? "" : ": ", v.reason);
   }
   fmt::print("{}\n", fleet.acceptance->passed ? "PASS" : "FAIL");
-  if (!opt.junit.empty()) {
-    write_file_atomically(opt.junit, FleetJunitPrinter().print(fleet));
-    fmt::print("wrote {}\n", opt.junit);
-  }
+  if (!opt.junit.empty()) write_junit(opt.junit, FleetJunitPrinter().print(fleet));
   fmt::print("verdicts recorded in {}\n", file.string());
   return fleet.acceptance->passed ? kExitOk : kExitFailures;
 }
@@ -198,13 +207,6 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     }
     if (opt.spec != "auto") inputs.emplace_back(opt.spec);
     refuse_output_over_records(opt.junit, "--junit", inputs);
-    // Found before measuring rather than after.
-    const fs::path parent = fs::path(opt.junit).parent_path();
-    std::error_code ec;
-    if (!parent.empty() && !fs::is_directory(parent, ec)) {
-      throw InputError(
-          fmt::format("--junit {}: no directory {} to write it in", opt.junit, parent.string()));
-    }
   }
   if (!opt.results.empty()) {
     if (const auto fleet = fleet_file(opt.results)) return check_fleet(opt, *fleet);
@@ -262,8 +264,7 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   if (!opt.junit.empty()) {
     std::array<char, 256> host{};
     gethostname(host.data(), host.size() - 1);
-    write_file_atomically(opt.junit, AcceptanceJunitPrinter(host.data()).print(doc));
-    fmt::print("wrote {}\n", opt.junit);
+    write_junit(opt.junit, AcceptanceJunitPrinter(host.data()).print(doc));
   }
   fmt::print("verdict recorded in {}\n", results_file.string());
   return doc.acceptance->passed ? kExitOk : kExitFailures;

@@ -31,11 +31,12 @@ std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
   std::vector<ResultsDocument> docs;
   for (const auto& f : files) {
     docs.push_back(read_results_file(f));
-    if (docs.back().measurements.empty()) {
-      throw InputError(fmt::format("{}: no measurements to compare{}", f,
-                                   docs.back().burn      ? " (the results of a burn)"
-                                   : docs.back().memtest ? " (the results of a memory test)"
-                                                         : ""));
+    // A burn's or memory test's results have verdicts of their own, not measurements. (A run
+    // that died before its first measurement is compared: it lacks what it did not reach.)
+    const ResultsDocument& d = docs.back();
+    if (d.measurements.empty() && (d.burn || d.memtest)) {
+      throw InputError(fmt::format("{}: no measurements to compare (the results of a {})", f,
+                                   d.burn ? "burn" : "memory test"));
     }
   }
   return docs;

@@ -261,7 +261,9 @@ Command add_memtest_command(CLI::App& app) {
                   "time box per GPU from its allocation: seconds, or with s, m or h; no new step "
                   "starts after it once a pass of every pattern is complete")
       ->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "seed of the random pattern")->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "seed of the random pattern (0 to 2^64 - 1)")
+      ->capture_default_str()
+      ->check(seed_number());
   cmd->add_option("--out", opt->out, std::string(kOutHelp));
   return {cmd, [opt](const std::vector<std::string>& command_line) {
             return memtest_command(*opt, command_line);

@@ -8,15 +8,23 @@
 
 namespace flopbench {
 
-std::vector<std::string> split_names(std::string_view comma_separated, std::string_view option) {
-  std::vector<std::string> names;
-  for (std::size_t start = 0; start <= comma_separated.size();) {
-    const std::size_t comma = std::min(comma_separated.find(',', start), comma_separated.size());
-    names.emplace_back(comma_separated.substr(start, comma - start));
+std::vector<std::string_view> split_commas(std::string_view text) {
+  std::vector<std::string_view> items;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    items.push_back(text.substr(start, comma - start));
     start = comma + 1;
   }
-  if (std::ranges::any_of(names, [](const std::string& n) { return n.empty(); })) {
-    throw InputError(fmt::format("{} {}: an empty name in the list", option, comma_separated));
+  return items;
+}
+
+std::vector<std::string> split_names(std::string_view comma_separated, std::string_view option) {
+  std::vector<std::string> names;
+  for (const std::string_view item : split_commas(comma_separated)) {
+    if (item.empty()) {
+      throw InputError(fmt::format("{} {}: an empty name in the list", option, comma_separated));
+    }
+    names.emplace_back(item);
   }
   return names;
 }
@@ -40,10 +48,7 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& 
     return std::vector<int>{*launch.local_rank};
   }
   std::vector<int> gpus;
-  for (std::size_t start = 0; start <= text.size();) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string_view item = text.substr(start, comma - start);
-    start = comma + 1;
+  for (const std::string_view item : split_commas(text)) {
     int index = -1;
     const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), index);
     if (item.empty() || error != std::errc() || end != item.data() + item.size() || index < 0) {

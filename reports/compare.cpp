@@ -174,11 +174,15 @@ Judgement judge_replicates(std::span<const double> a_medians, std::span<const do
         fmt::format("{} and {} runs; replicates need two each", a_medians.size(), b_medians.size());
     return j;
   }
-  const Statistics a = compute_statistics(a_medians), b = compute_statistics(b_medians);
-  if (!std::isfinite(a.median) || !std::isfinite(b.median) || a.min <= 0 || b.min <= 0) {
+  const auto times = [](std::span<const double> medians) {
+    return std::all_of(medians.begin(), medians.end(),
+                       [](double m) { return std::isfinite(m) && m > 0; });
+  };
+  if (!times(a_medians) || !times(b_medians)) {
     j.reason = "a run's median is not a positive number";
     return j;
   }
+  const Statistics a = compute_statistics(a_medians), b = compute_statistics(b_medians);
   j.time_ratio = b.median / a.median;
   const bool runs_show_the_drift =
       interleaved && chance_of_separation(a_medians.size(), b_medians.size()) < rule.alpha;

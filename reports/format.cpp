@@ -161,7 +161,10 @@ VerdictTexts verdict_texts(const CriterionVerdict& v) {
     if (!std::isfinite(*x)) return fmt::format("{}", *x);
     // A count or a fact without a unit (memory.gib, burn.duration_s): whole numbers as they are,
     // others to six significant digits, not to a double's seventeen.
-    if (v.unit.empty()) return fmt::format("{:.{}g}", *x, 6 + more);
+    if (v.unit.empty()) {
+      if (*x == std::round(*x) && std::fabs(*x) < 1e15) return fmt::format("{:.0f}", *x);
+      return fmt::format("{:.{}g}", *x, 6 + more);
+    }
     const std::string number = short_number(*x, more);
     return v.unit == "%" ? number + "%" : number + " " + v.unit;
   };

@@ -126,7 +126,7 @@ constexpr Labels kEnglish{
     "This run did not finish (it has no end time): its figures come from what it measured before "
     "it stopped.",
     "Not in the figures above, which would have come from them: {}",
-    "contended (other processes or the hypervisor took CPU time while it sampled)",
+    "contended (other processes or the hypervisor took CPU time it needed while it sampled)",
     "cut short by an interrupt",
     "Other measurements left out likewise: {}."};
 
@@ -167,7 +167,7 @@ constexpr Labels kChinese{
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
     "以下测量本应计入上述数据，但未计入：{}",
-    "测量期间有其他负载（其他进程或虚拟机监控程序占用了 CPU 时间）", "被中断提前结束",
+    "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
     "其他同样未计入的测量：{} 项。"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }

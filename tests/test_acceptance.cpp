@@ -538,6 +538,8 @@ TEST(AcceptanceOutput, AMissIsNeverPrintedAsEqualNumbers) {
   v.bound = 16;
   EXPECT_EQ(verdict_texts(v).measured, "23.5401");
   EXPECT_EQ(verdict_texts(v).bound, "16");
+  v.measured = 12345678;  // a large count stays whole
+  EXPECT_EQ(verdict_texts(v).measured, "12345678");
   v.measured = 16.0000001;  // a miss still shows
   v.bound = 16.0000002;
   EXPECT_NE(verdict_texts(v).measured, verdict_texts(v).bound);

@@ -343,7 +343,10 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
            {"OMP_NUM_THREADS", "2,", "OMP_NUM_THREADS=2,: expected thread counts from 1 to"},
            {"OMP_THREAD_LIMIT", "abc", "OMP_THREAD_LIMIT=abc: expected a thread count of 1 or"}}) {
     ::setenv(name, value, 1);
-    const Outcome bad = flopbench({"run", "--out", out.string()});
+    // Small, should the check ever let it through.
+    const Outcome bad = flopbench({"run", "--profile", "quick", "--workloads", "dot",
+                                   "--implementations", "omp", "--sizes", "1000", "--out",
+                                   out.string()});
     ::unsetenv(name);
     // After the runtime's own warning, which it writes as it loads.
     EXPECT_EQ(bad.status, kExitBadInput) << bad.err;
@@ -384,6 +387,8 @@ TEST_F(Hardening, NumericOptionsRefuseNanInfinityAndWords) {
        "--seed: -1 is not a whole number from 0 to 2^64 - 1"},
       {{"memtest", "--out", out, "--fraction", "nan"},
        "--fraction: nan is not a number from 0.01 to 0.99"},
+      {{"memtest", "--out", out, "--seed", "-1"},
+       "--seed: -1 is not a whole number from 0 to 2^64 - 1"},
       {{"run", "--out", out, "--threads", "two"},
        "--threads: two is not a whole number from 1 to 4096"},
       {{"run", "--out", out, "--wait-quiet=1.5"},
@@ -416,11 +421,19 @@ TEST_F(Hardening, OutputsNeverReplaceTheRecordsTheyAreMadeFrom) {
                kExitBadInput, "is a directory");
   // Before measuring: a check that measures would otherwise run in full, then fail to write.
   expect_error(flopbench({"check", "--spec", spec, "--profile", "quick", "--out",
-                          (dir_.path() / "never").string(), "--junit",
-                          (dir_.path() / "none" / "j.xml").string()}),
-               kExitBadInput, "no directory");
+                          (dir_.path() / "never").string(), "--junit", run.string()}),
+               kExitBadInput, "is a directory");
   EXPECT_FALSE(fs::exists(dir_.path() / "never"));
   EXPECT_EQ(read_text(results), original);
+  // A JUnit file in a directory not made yet (the run's own --out, say) gets one.
+  const fs::path junit = dir_.path() / "new" / "j.xml";
+  fs::create_directories(dir_.path() / "judged");
+  fs::copy_file(results_json(), dir_.path() / "judged" / "results.json");
+  const Outcome judged =
+      flopbench({"check", "--spec", spec, "--results",
+                 (dir_.path() / "judged" / "results.json").string(), "--junit", junit.string()});
+  EXPECT_LE(judged.status, 1) << judged.err;
+  EXPECT_NE(read_text(junit).find("<testsuite"), std::string::npos);
 
   fs::copy_file(results_json(), run / "copy.json");
   const auto before = fs::last_write_time(run / "copy.json");

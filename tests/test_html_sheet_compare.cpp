@@ -960,6 +960,11 @@ TEST(Compare, AMedianThatIsNoTimeIsInconclusive) {
     EXPECT_TRUE(regressions(r, 0).empty());
     const std::string text = compare_text(r);
     EXPECT_NE(text.find(std::isnan(bad) ? "nan s" : "inf s"), std::string::npos) << text;
+    // One such run among replicates: its spread would be infinite, and every change "same".
+    const Judgement j =
+        judge_replicates(std::vector{1.0, 1.01, bad}, std::vector{2.0, 2.01, 2.0}, 0.25, true);
+    EXPECT_EQ(j.verdict, Change::inconclusive);
+    EXPECT_EQ(j.reason, "a run's median is not a positive number");
   }
 }
 
@@ -1212,6 +1217,14 @@ TEST(Commands, CompareExitStatus) {
   EXPECT_EQ(died.status, 1);
   EXPECT_NE(died.err.find("B run 1: the run did not finish"), std::string::npos) << died.err;
   EXPECT_NE(died.out.find("runs that did not finish:\n  B run 1: "), std::string::npos) << died.out;
+  // Killed before its first measurement: still a run of B that lacks what it did not reach.
+  killed.measurements.clear();
+  write_file_atomically(dir.path() / "empty.json", JsonPrinter().print(killed));
+  const auto empty = testing::run_flopbench(
+      {"compare", a, (dir.path() / "empty.json").string(), "--fail-on-regression", "90"},
+      dir.path() / "11");
+  EXPECT_EQ(empty.status, 1) << empty.err;
+  EXPECT_NE(empty.err.find("B run 1: the run did not finish"), std::string::npos) << empty.err;
   // What passed in both and is within the bound passes the gate.
   write_file_atomically(dir.path() / "c.json", JsonPrinter().print(base_document()));
   EXPECT_EQ(testing::run_flopbench(

@@ -64,25 +64,31 @@ TEST(LoadSampler, ContentionFiguresSayHowManyReadingsTheyAreOf) {
 // threads for a CPU decide, as a quarter of a sample's time (median). They add to a reading.
 TEST(LoadSampler, SamplesThatWaitedAQuarterOfTheirTimeAreContended) {
   MachineLoad unread;
-  add_sample_waits(unread, {1.03, 1.2, 1.67});
+  add_sample_waits(unread, {1.03, 1.2, 1.67}, 0);
   EXPECT_TRUE(unread.contended);
   EXPECT_DOUBLE_EQ(*unread.waited, 1.2);
   EXPECT_EQ(contention_figures(unread),
             "our threads waited for a CPU 120% of a sample's time (median)");
   MachineLoad quiet;
-  add_sample_waits(quiet, {0.003, 0.9, 0.002, 0.004, 0.06});  // one slow sample is not enough
+  add_sample_waits(quiet, {0.003, 0.9, 0.002, 0.004, 0.06}, 0);  // one slow sample is not enough
   EXPECT_FALSE(quiet.contended);
   EXPECT_DOUBLE_EQ(*quiet.waited, 0.004);
   MachineLoad at_threshold;
-  add_sample_waits(at_threshold, {kContendedWait});
+  add_sample_waits(at_threshold, {kContendedWait}, 0);
   EXPECT_TRUE(at_threshold.contended);
   MachineLoad unknown;
-  add_sample_waits(unknown, {});
+  add_sample_waits(unknown, {}, 0);
   EXPECT_FALSE(unknown.waited);
   EXPECT_EQ(contention_figures(unknown), "no reading of the machine's load");
+  // Four threads on two CPUs wait two CPUs' worth of each sample for each other: no one else's.
+  MachineLoad oversubscribed;
+  add_sample_waits(oversubscribed, {2.1, 2.0, 1.95}, 2);
+  EXPECT_FALSE(oversubscribed.contended);
+  add_sample_waits(oversubscribed, {2.3, 2.25, 2.4}, 2);
+  EXPECT_TRUE(oversubscribed.contended);
   // A reading that is contended stays so, and its figures gain the waits.
   MachineLoad read = summarise_load({{0.5, 0.25, 1.0}, {1.5, 0.0, 3.0}}, 2, 2);
-  add_sample_waits(read, {0.01});
+  add_sample_waits(read, {0.01}, 0);
   EXPECT_TRUE(read.contended);
   EXPECT_EQ(contention_figures(read),
             "other processes used 1.00 CPUs and steal 0.12 (medians of 2 readings; max 1.50 and "

@@ -208,9 +208,10 @@ struct MachineLoad {
   // runnable, for a CPU (MeasurementRecord::samples_waited); empty where it is not known.
   std::optional<double> waited;
   // Other processes and steal took more than the CPUs this measurement left free, by at least
-  // a quarter of a CPU on average, or our threads waited at least kContendedWait of a sample's
-  // time (docs/methodology.md, "Contention"). With no reading of /proc/stat (`readings` 0: the
-  // samples took less than one interval), the waits alone decide.
+  // a quarter of a CPU on average, or our threads waited kContendedWait of a sample's time more
+  // than the threads beyond the CPUs they may use wait anyway (docs/methodology.md,
+  // "Contention"). With no reading of /proc/stat (`readings` 0: the samples took less than one
+  // interval), the waits alone decide.
   bool contended = false;
 };
 
@@ -219,8 +220,10 @@ struct MachineLoad {
 // sample waits some 0.2-0.4 %, the slowest 5-6 %.
 inline constexpr double kContendedWait = 0.25;
 
-// Adds the waits of a measurement's samples (samples_waited) to what the sampler read.
-void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited);
+// Adds the waits of a host-timed measurement's samples (samples_waited) to what the sampler
+// read. `own_excess`: the threads it runs beyond the CPUs it may use (its affinity mask), which
+// wait for each other that much of each sample without anyone else on the machine.
+void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited, int own_excess);
 // "other processes used 0.95 CPUs and steal 0.00 (medians of 12 readings; max 1.02 and 0.00),
 // load average 2.10": the figures behind a contended verdict, for notes and reasons.
 std::string contention_figures(const MachineLoad& load);

@@ -1,6 +1,7 @@
 #include "harness/machine/load_sampler.hpp"
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +191,15 @@ std::optional<double> process_run_delay_s() {
     return std::nullopt;
   }
   return static_cast<double>(total_ns) * 1e-9;
+}
+
+int cpus_in_affinity_mask() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof(mask), &mask) == 0 && CPU_COUNT(&mask) > 0) {
+    return CPU_COUNT(&mask);
+  }
+  return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 std::optional<double> cpufreq_mean_mhz() {

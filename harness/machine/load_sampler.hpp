@@ -64,6 +64,10 @@ class CpuLoadReader {
 // keep it (no CONFIG_SCHED_INFO) or /proc cannot be read.
 std::optional<double> process_run_delay_s();
 
+// The CPUs this process may run on (its affinity mask); the online CPUs where the mask cannot be
+// read.
+int cpus_in_affinity_mask();
+
 // The CPUs' mean current clock in MHz from cpufreq (scaling_cur_freq); nullopt where the kernel
 // does not report it, as on most virtual machines.
 std::optional<double> cpufreq_mean_mhz();

@@ -296,15 +296,17 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
                     MeasurementRecord& r) {
   const std::vector<int>& gpus = r.device.gpus;
   // GPU work keeps one host thread busy.
-  LoadSampler sampler(on_gpu ? 1 : r.threads, gpus.empty() ? nullptr : gpu_telemetry(),
-                      devices_of(env, gpus));
-  sample(trial, end_to_end, on_gpu && !end_to_end, rule, min_sample_s, r);
+  const int cpus_in_use = on_gpu ? 1 : r.threads;
+  const bool device_timed = on_gpu && !end_to_end;
+  LoadSampler sampler(cpus_in_use, gpus.empty() ? nullptr : gpu_telemetry(), devices_of(env, gpus));
+  sample(trial, end_to_end, device_timed, rule, min_sample_s, r);
   LoadSampler::Result during = sampler.stop();
   r.load = during.load;
-  // Samples shorter than one interval of /proc/stat have no reading of it; their waits tell.
-  if (!r.samples_waited.empty()) {
+  // Samples shorter than one interval of /proc/stat have no reading of it; their waits tell. A
+  // device-timed sample's waits are the host's, over the GPU's time: they do not judge it.
+  if (!r.samples_waited.empty() && !device_timed) {
     if (!r.load) r.load = MachineLoad{};
-    add_sample_waits(*r.load, r.samples_waited);
+    add_sample_waits(*r.load, r.samples_waited, cpus_in_use - cpus_in_affinity_mask());
   }
   r.telemetry_during = std::move(during.gpus);
 }
