@@ -639,13 +639,15 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
       << text;
   EXPECT_NE(text.find("1 of 2 GPUs in this figure"), std::string::npos);
   // By name those a figure would have come from; the others by their number.
-  EXPECT_NE(text.find("Not in the figures above, which would have come from them: SGEMM (fp32) "
-                      "openblas · cpu · 256x256x256 (contended (other processes or the "
-                      "hypervisor took CPU time while it sampled)); SGEMM (fp32) cublas · gpu0 · "
-                      "256x256x256 (cut short by an interrupt); peak (fp64) omp · cpu · "
-                      "256x256x256 (contended (other processes or the hypervisor took CPU time "
-                      "while it sampled))Other measurements left out likewise: 1."),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("Not in the figures above, which would have come from them: SGEMM (fp32) "
+                "openblas · cpu · 256x256x256 (contended (other processes or the "
+                "hypervisor took CPU time it needed while it sampled)); SGEMM (fp32) cublas · "
+                "gpu0 · "
+                "256x256x256 (cut short by an interrupt); peak (fp64) omp · cpu · "
+                "256x256x256 (contended (other processes or the hypervisor took CPU time "
+                "it needed while it sampled))Other measurements left out likewise: 1."),
+      std::string::npos)
       << text;
   const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
   EXPECT_NE(zh.find("本次运行被中断"), std::string::npos);
