@@ -762,7 +762,15 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return printed(app.exit(e));
   } catch (const CLI::ParseError& e) {
-    return bad_command_line(e.what());
+    // CLI11 words an option given twice as a count ("--profile: At Most 1 required but
+    // received 2"); say which it is.
+    const std::string what = e.what();
+    constexpr std::string_view kTwice = ": At Most 1 required but received ";
+    if (const std::size_t at = what.find(kTwice); at != std::string::npos) {
+      return bad_command_line(fmt::format("{}: given {} times; give it once", what.substr(0, at),
+                                          what.substr(at + kTwice.size())));
+    }
+    return bad_command_line(what);
   }
   if (const CLI::Option* empty = given_empty(app)) {
     return bad_command_line(fmt::format("{}: an empty value", empty->get_name()));

@@ -344,9 +344,9 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
            {"OMP_THREAD_LIMIT", "abc", "OMP_THREAD_LIMIT=abc: expected a thread count of 1 or"}}) {
     ::setenv(name, value, 1);
     // Small, should the check ever let it through.
-    const Outcome bad = flopbench({"run", "--profile", "quick", "--workloads", "dot",
-                                   "--implementations", "omp", "--sizes", "1000", "--out",
-                                   out.string()});
+    const Outcome bad =
+        flopbench({"run", "--profile", "quick", "--workloads", "dot", "--implementations", "omp",
+                   "--sizes", "1000", "--out", out.string()});
     ::unsetenv(name);
     // After the runtime's own warning, which it writes as it loads.
     EXPECT_EQ(bad.status, kExitBadInput) << bad.err;
@@ -397,6 +397,9 @@ TEST_F(Hardening, NumericOptionsRefuseNanInfinityAndWords) {
        "--repeat: nan is not a whole number from 1 to 1000"},
   };
   for (const auto& [args, message] : cases) expect_error(flopbench(args), kExitBadInput, message);
+  // An option given twice: which value would count is not for the tool to guess.
+  expect_error(flopbench({"run", "--out", out, "--profile", "quick", "--profile", "standard"}),
+               kExitBadInput, "--profile: given 2 times; give it once");
   EXPECT_FALSE(fs::exists(out));
 }
 
