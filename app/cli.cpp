@@ -506,8 +506,9 @@ void refuse_output_over_records(const fs::path& output, std::string_view option,
   if (fs::is_directory(output, ec)) {
     throw InputError(fmt::format("{} {}: is a directory; name a file", option, output.string()));
   }
+  const bool exists = fs::exists(output, ec);
   for (const fs::path& input : inputs) {
-    if (fs::exists(output, ec) && fs::equivalent(output, input, ec)) {
+    if (exists && fs::equivalent(output, input, ec)) {
       throw InputError(fmt::format("{} {}: is {}, which this command reads; choose another file",
                                    option, output.string(), input.string()));
     }
@@ -690,8 +691,6 @@ class HelpFormatter final : public CLI::Formatter {
   }
 };
 
-}  // namespace
-
 // The first option or argument of the chosen (sub)command that was given an empty value
 // (`--workloads ""`): an empty value would otherwise mean the option's default ("all"), silently.
 const CLI::Option* given_empty(const CLI::App& app) {
@@ -711,6 +710,8 @@ const CLI::Option* given_empty(const CLI::App& app) {
 // Whether what was printed to standard output reached it: a failure (`info > /dev/full`) must
 // not pass for success.
 bool stdout_written() { return std::fflush(stdout) == 0 && !std::ferror(stdout); }
+
+}  // namespace
 
 int cli_main(int argc, char** argv) {
   CLI::App app{"flopbench: GPU-vs-CPU FLOPS and bandwidth benchmarks", "flopbench"};

@@ -148,11 +148,7 @@ struct CheckOptions {
 // The JUnit file, in a directory made for it as the sheet's is (it may be the run's own, which
 // exists only once the run does).
 void write_junit(const std::string& path, std::string_view xml) {
-  if (const fs::path parent = fs::path(path).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    if (ec) throw IoError(fmt::format("cannot create {}: {}", parent.string(), ec.message()));
-  }
+  create_parent_directories(path);
   write_file_atomically(path, xml);
   fmt::print("wrote {}\n", path);
 }

@@ -8,16 +8,6 @@
 
 namespace flopbench {
 
-std::vector<std::string_view> split_commas(std::string_view text) {
-  std::vector<std::string_view> items;
-  for (std::size_t start = 0; start <= text.size();) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
-}
-
 std::vector<std::string> split_names(std::string_view comma_separated, std::string_view option) {
   std::vector<std::string> names;
   for (const std::string_view item : split_commas(comma_separated)) {

@@ -17,9 +17,6 @@ namespace flopbench {
 // one GPU. InputError on bad text, and for local-rank without a local rank.
 std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& launch = {});
 
-// The items of a comma-separated value, empty ones kept ("a,,b" is three, "" one).
-std::vector<std::string_view> split_commas(std::string_view text);
-
 // The names of a comma-separated option value; InputError naming `option` for an empty one
 // ("dot,", "dot,,sum"), which would otherwise be dropped or read as a name.
 std::vector<std::string> split_names(std::string_view comma_separated, std::string_view option);

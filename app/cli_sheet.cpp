@@ -40,13 +40,7 @@ int sheet_command(const SheetOptions& opt) {
   }
   refuse_output_over_records(html, "--out", {opt.results_file});
   if (want_pdf) refuse_output_over_records(pdf, "--out", {opt.results_file});
-  if (!html.parent_path().empty()) {
-    std::error_code ec;
-    fs::create_directories(html.parent_path(), ec);
-    if (ec) {
-      throw IoError(fmt::format("cannot create {}: {}", html.parent_path().string(), ec.message()));
-    }
-  }
+  create_parent_directories(html);
   write_file_atomically(html, sheet.print(doc));
   fmt::print("wrote {}\n", html.string());
   if (!want_pdf) return kExitOk;

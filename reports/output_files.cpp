@@ -130,6 +130,14 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   replace_regular_file(path, content);
 }
 
+void create_parent_directories(const std::filesystem::path& file) {
+  const std::filesystem::path parent = file.parent_path();
+  if (parent.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) throw IoError(fmt::format("cannot create {}: {}", parent.string(), ec.message()));
+}
+
 bool create_new_file(const std::filesystem::path& path, std::string_view content) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0 && errno == EEXIST) return false;

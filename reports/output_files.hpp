@@ -73,6 +73,10 @@ std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json)
 // a dangling link is refused. Throws IoError naming the path and the system error.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
+// Creates the directories `file` is to go in (an --out or --junit in a directory not made yet).
+// Throws IoError naming the directory and the system error.
+void create_parent_directories(const std::filesystem::path& file);
+
 // Creates `path` with `content` only if nothing is there yet (O_EXCL: of two processes, exactly
 // one succeeds). Returns false when it exists; throws IoError for any other failure.
 bool create_new_file(const std::filesystem::path& path, std::string_view content);

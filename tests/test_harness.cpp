@@ -87,6 +87,10 @@ TEST(Sizes, ParsesCountsSuffixesAndShapes) {
   EXPECT_EQ(parse_size("2k"), (SizeSpec{0, 2048, 0}));
   EXPECT_EQ(parse_size("17x63x65"), (SizeSpec{17, 63, 65}));
   EXPECT_EQ(parse_sizes("1,2K").size(), 2u);
+  // Every comma-separated value is split alike, its empty items kept for the caller to refuse.
+  EXPECT_EQ(split_commas("a,,b"), (std::vector<std::string_view>{"a", "", "b"}));
+  EXPECT_EQ(split_commas(""), (std::vector<std::string_view>{""}));
+  EXPECT_EQ(split_commas("dot,"), (std::vector<std::string_view>{"dot", ""}));
 }
 
 TEST(Durations, SecondsMinutesAndHours) {
@@ -112,6 +116,7 @@ TEST(Sizes, RejectsBadValuesWithTheEntryInTheMessage) {
     }
   }
   EXPECT_THROW(parse_sizes("1,,2"), InputError);
+  EXPECT_THROW(parse_sizes("1000,"), InputError);
 }
 
 TEST(Sizes, TripleOnlyForMatrixWorkloads) {

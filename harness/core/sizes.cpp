@@ -61,13 +61,8 @@ SizeSpec parse_size(std::string_view text) {
 
 std::vector<SizeSpec> parse_sizes(std::string_view comma_separated) {
   std::vector<SizeSpec> sizes;
-  std::size_t start = 0;
-  while (start <= comma_separated.size()) {
-    const auto comma = comma_separated.find(',', start);
-    const auto end = comma == std::string_view::npos ? comma_separated.size() : comma;
-    sizes.push_back(parse_size(comma_separated.substr(start, end - start)));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+  for (const std::string_view item : split_commas(comma_separated)) {
+    sizes.push_back(parse_size(item));
   }
   return sizes;
 }

@@ -223,6 +223,16 @@ Disposition parse_disposition(std::string_view s) {
 }
 Profile parse_profile(std::string_view s) { return parse_enum("profile", s, kProfiles); }
 
+std::vector<std::string_view> split_commas(std::string_view text) {
+  std::vector<std::string_view> items;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
 std::string Problem::label() const {
   return is_matrix() ? fmt::format("{}x{}x{}", m, n, k) : fmt::format("{}", n);
 }

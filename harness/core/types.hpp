@@ -46,6 +46,10 @@ Precision parse_precision(std::string_view s);
 Disposition parse_disposition(std::string_view s);
 Profile parse_profile(std::string_view s);
 
+// The items of a comma-separated value (--sizes, --gpus, --workloads, OMP_NUM_THREADS), empty
+// ones kept: "a,,b" is three, "" one.
+std::vector<std::string_view> split_commas(std::string_view text);
+
 // "FP32", "FP64", "TF32", "BF16", "FP16", "FP8 E4M3", "INT8": how people write a precision.
 std::string_view precision_label(Precision p);
 
