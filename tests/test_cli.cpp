@@ -235,14 +235,12 @@ TEST_F(Cli, OpenBlasSaysWhichKernelsItRanAndWhoChoseThem) {
   EXPECT_TRUE(own.ends_with(", its own choice for this CPU")) << own;
 }
 
-// --repeat N writes N complete runs, one directory each, which compare reads as replicates; and
-// runs of one command differ only by noise, which compare never calls a regression. (The
-// hand-written implementations drift least between runs, 3-7 % on a quiet 2-vCPU VM against a
-// 60 % floor; how far every implementation drifts is scripts/noise-floor.py's measurement.)
-TEST_F(Cli, RepeatedRunsOfOneCommandAreReplicatesAndNeverARegression) {
-  // The sanitizers' checks swing one run's times against the next beyond any floor (DGEMM +83 %
-  // in one sanitize run): the other builds prove this.
-  if (testing::kSanitized) GTEST_SKIP() << "run-to-run times under the sanitizers are their own";
+// --repeat N writes N complete runs, one directory each, which compare reads pair by pair and as
+// replicates. Whether two runs of one command stay within the floor is a fact about the machine
+// (a shared CI host once drifted SGEMM +76 % between runs, uncontended by every reading):
+// scripts/noise-floor.py measures it; CompareJudgesAgainstTheFloorBothWays checks the verdicts on
+// times that cannot drift.
+TEST_F(Cli, RepeatWritesEveryRunAndCompareReadsThemAsReplicates) {
   const fs::path out = dir_ / "replicates";
   const Outcome runs = flopbench({"run", "--workloads", "gemm,peak", "--implementations", "omp",
                                   "--profile", "quick", "--repeat", "4", "--out", out.string()});
@@ -255,14 +253,18 @@ TEST_F(Cli, RepeatedRunsOfOneCommandAreReplicatesAndNeverARegression) {
   }
   EXPECT_FALSE(fs::exists(out / "run-5"));
   for (std::size_t i = 1; i < results.size(); ++i) {
-    const Outcome o = flopbench({"compare", results[0], results[i], "--fail-on-regression", "0"});
+    const Outcome o = flopbench({"compare", results[0], results[i]});
     EXPECT_EQ(o.status, 0) << o.out << o.err;
+    EXPECT_NE(o.out.find("4 matched:"), std::string::npos) << o.out;
+    EXPECT_EQ(o.out.find("not taken in turns"), std::string::npos) << o.out;
   }
-  const Outcome o = flopbench({"compare", results[0], results[1], "--against", results[2],
-                               results[3], "--fail-on-regression", "0"});
+  const Outcome o =
+      flopbench({"compare", results[0], results[1], "--against", results[2], results[3]});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("4 matched:"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("Replicates: the noise is"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("0 only in A, 0 only in B"), std::string::npos) << o.out;
+  // Runs 1 and 2, then 3 and 4: one side after the other, which compare must say it cannot see.
+  EXPECT_NE(o.out.find("the runs of A and B were not taken in turns"), std::string::npos) << o.out;
 }
 
 // A real run's file with its times replaced: each measurement's samples spread evenly over 5 %
