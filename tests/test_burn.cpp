@@ -66,14 +66,18 @@ TEST(BurnTelemetry, ReadingsJoinTheirGpuAndThrottlingDegrades) {
         reading(1, 1200, read == 2 || read == 3 ? slowed : std::vector<std::string>{})};
   };
   auto devices = burn(targets, settings, observer);
-  judge_burn(devices, 0.5);
+  // Throttling alone judged: the two stand-ins share 2 CPUs with whatever else runs, so either
+  // may run at half the other's speed (the sibling rule has its own test on set figures).
+  judge_burn(devices, 0.99);
   ASSERT_EQ(devices.size(), 2u);
+  const double took_s = std::max(devices[0].seconds, devices[1].seconds);
   EXPECT_GE(reads.load(), 3);
-  EXPECT_LE(reads.load(), 5);  // about once a second, not once per progress wake-up
+  // About once a second, not once per wake-up (10 a second).
+  EXPECT_LE(reads.load(), took_s + 2) << took_s;
   for (const BurnDevice& d : devices) {
     ASSERT_FALSE(d.telemetry.empty()) << d.device;
     EXPECT_EQ(d.telemetry.front().reading.device, d.device.label());
-    EXPECT_LE(d.telemetry.back().at_s, 4.5);
+    EXPECT_LE(d.telemetry.back().at_s, took_s + 1);
   }
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
   EXPECT_EQ(devices[1].verdict, BurnVerdict::degraded);

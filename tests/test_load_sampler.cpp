@@ -124,7 +124,7 @@ class PowerCappedGpu final : public TelemetrySource {
 TEST(LoadSampler, GpuTelemetryDuringTheMeasurementShowsThrottling) {
   PowerCappedGpu source;
   LoadSampler sampler(1, &source, {GpuDevice{.index = 2}}, 10ms);
-  std::this_thread::sleep_for(120ms);
+  std::this_thread::sleep_for(400ms);  // about 40 readings: 4 even if the host stalls the thread
   const LoadSampler::Result result = sampler.stop();
   ASSERT_EQ(result.gpus.size(), 1u);
   const GpuTelemetrySpread& g = result.gpus[0];
@@ -169,7 +169,7 @@ TEST(LoadSampler, ReadingsWithoutClockEventReasonsAreCounted) {
 TEST(LoadSampler, TheGpusAreReadEarlyInTheSamplesAndNotOnceTheyHaveEnded) {
   PowerCappedGpu source;
   LoadSampler sampler(1, &source, {GpuDevice{.index = 0}}, 10s);
-  std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(500ms);  // long past 20 ms, however late the thread starts
   const LoadSampler::Result result = sampler.stop();
   ASSERT_EQ(result.gpus.size(), 1u);
   EXPECT_EQ(result.gpus[0].readings, 1);
@@ -214,7 +214,8 @@ TEST(LoadSampler, CpuHogInAnotherProcessIsContention) {
   ASSERT_TRUE(result.load.has_value());
   EXPECT_GE(result.load->readings, 5);
   EXPECT_TRUE(result.load->contended);
-  EXPECT_GT(result.load->other_cpus.median, 0.5);
+  // About one CPU, which the hypervisor may take back from the hog's vCPU as steal.
+  EXPECT_GT(result.load->other_cpus.median + result.load->steal_cpus.median, 0.5);
 }
 
 // The interval reader behind the sampler and the CPU burn: nothing over an interval too short
@@ -227,7 +228,7 @@ TEST(LoadSampler, CpuLoadReaderGivesTheLoadSinceItsLastReading) {
   const auto before = std::chrono::steady_clock::now();
   const std::optional<LoadInterval> load = reader.next();
   ASSERT_TRUE(load.has_value());
-  EXPECT_GT(load->other_cpus, 0.5);
+  EXPECT_GT(load->other_cpus + load->steal_cpus, 0.5);
   EXPECT_GE(load->steal_cpus, 0);
   // At once again: too short an interval for /proc/stat's ticks (unless this thread was kept
   // off the CPU for 50 ms, which a busy machine may do).
