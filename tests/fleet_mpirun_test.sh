@@ -52,19 +52,22 @@ done
 python3 - "$(ls -d runs/*/"$host"-3)/results.json" <<'PY'
 import json, sys
 path = sys.argv[1]
-doc = json.load(open(path))
+with open(path) as f:
+    doc = json.load(f)
+number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
 for m in doc["measurements"]:
     for key in ("samples_s", "host_wall_s"):
         if key in m:
-            m[key] = [4 * t for t in m[key]]
-    stats = m["statistics"]
+            m[key] = [4 * t if number(t) else t for t in m[key]]
+    stats = m.get("statistics") or {}
     for key, value in stats.items():
-        if key.endswith("_s") and isinstance(value, (int, float)):
+        if key.endswith("_s") and number(value):
             stats[key] = 4 * value
     for key in ("gflops", "gbytes_per_s", "percent_of_peak"):
-        if isinstance(m.get(key), (int, float)):
+        if number(m.get(key)):
             m[key] /= 4
-json.dump(doc, open(path, "w"), indent=2)
+with open(path, "w") as f:
+    json.dump(doc, f, indent=2)
 PY
 
 printf '%s\nnode-never-ran\n' "$host" >hosts

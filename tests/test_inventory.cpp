@@ -1,6 +1,7 @@
 // Inventory parsers on recorded samples (tests/data), the peak model's tables and arithmetic,
 // and the live inventory of whatever machine runs the tests.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "harness/machine/clock.hpp"
 #include "harness/machine/cpuid_caches.hpp"

@@ -26,7 +26,8 @@ class Trial {
  public:
   virtual ~Trial() = default;
   virtual Kernel& kernel() = 0;
-  // Compare the kernel's output after its first run with the double-accumulating reference.
+  // Compare the kernel's output after its first run on freshly set up inputs with the
+  // double-accumulating reference.
   virtual Verification verify() = 0;
   virtual double flops() const = 0;
 

@@ -71,8 +71,8 @@ Sizing runs_per_iteration(Trial& trial, double iteration_s) {
 
 // When a device's burn last showed life, for telling a hung GPU from a slow one.
 struct Heartbeat {
-  double armed_s = -1;              // since the start: its setup and sizing run ended; -1 before
-  double expected_iteration_s = 0;  // its runs per iteration times the sizing run's host time
+  double armed_s = -1;              // since the start: its setup and sizing runs ended; -1 before
+  double expected_iteration_s = 0;  // its runs per iteration times the faster sizing run's time
 };
 
 // One target's loop; `out` and `beat` are shared with the calling thread under `mutex`. A device
@@ -192,7 +192,8 @@ InjectedBurnFault injected_burn_fault_from_environment() {
   const std::string_view text(value);
   const auto bad = [&] {
     return InputError(fmt::format(
-        "FLOPBENCH_BURN_INJECT_FAULT={}: expected wrong:N or nan:N (N the run to corrupt, from 1)",
+        "FLOPBENCH_BURN_INJECT_FAULT={}: expected wrong:N or nan:N (N the iteration to corrupt, "
+        "from 1)",
         text));
   };
   const auto colon = text.find(':');
@@ -267,8 +268,8 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     });
   }
   // A GPU thread that shows no life for longer than it could take is waiting on a hung device:
-  // FAULTY, and left behind. Its setup (inputs generated and uploaded, the sizing run) may take
-  // ten times hang_s; its first iteration hang_s or ten times what the sizing run predicts; a
+  // FAULTY, and left behind. Its setup (inputs generated and uploaded, the sizing runs) may take
+  // ten times hang_s; its first iteration hang_s or ten times what the sizing runs predict; a
   // later one hang_s or ten of its mean iterations. A process that was stopped for a while
   // (Ctrl-Z, a scheduler's suspend) wakes to a silence that is no GPU's: silences are counted
   // from its resumption, seen as a SIGCONT, or as a gap between two of these polls (every
@@ -290,8 +291,8 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
       std::string silence;
       if (beat.armed_s < 0) {
         if (now_s - resumed_s < 10 * settings.hang_s) continue;
-        silence = fmt::format("its setup (inputs, upload, sizing run) has not ended after {:.0f} s",
-                              now_s);
+        silence = fmt::format(
+            "its setup (inputs, upload, sizing runs) has not ended after {:.0f} s", now_s);
       } else if (d.iterations == 0) {
         const double silent_s = now_s - std::max(beat.armed_s, resumed_s);
         if (silent_s < std::max(settings.hang_s, 10 * beat.expected_iteration_s)) continue;

@@ -30,13 +30,13 @@ struct BurnTarget {
 };
 
 // A fault injected on purpose, for tests of the whole command (docs/acceptance.md, "Testing a
-// burn"): the CPU target's output as read back after run `iteration` has element 3 changed by
+// burn"): the CPU target's output as read back after iteration `iteration` has element 3 changed by
 // one ulp (`wrong`) or set to NaN (`nan`), as a silent data corruption would change it.
 struct InjectedBurnFault {
   InjectedFault kind = InjectedFault::none;
   std::int64_t iteration = 0;
 };
-// FLOPBENCH_BURN_INJECT_FAULT: "wrong:N" or "nan:N" (run N, from 1); unset or empty: none.
+// FLOPBENCH_BURN_INJECT_FAULT: "wrong:N" or "nan:N" (iteration N, from 1); unset or empty: none.
 // Throws InputError for any other value.
 InjectedBurnFault injected_burn_fault_from_environment();
 
@@ -47,11 +47,11 @@ struct BurnSettings {
   std::uint64_t seed = 0;
   double window_s = 1.0;  // one throughput point per window of runs
   // About how long an iteration's runs take: one iteration is the kernel set up afresh on the
-  // inputs, as many back-to-back runs as fill this (sized once, from one run), and a check of
-  // the output. 0: one run per iteration.
+  // inputs, as many back-to-back runs as fill this (sized once, from the faster of two runs), and
+  // a check of the output. 0: one run per iteration.
   double iteration_s = 0.5;
   // A GPU none of whose iterations ended for this long (or for ten of its mean iterations, or
-  // of what its sizing run predicts for the first, where that is longer; its setup may take ten
+  // of what its sizing runs predict for the first, where that is longer; its setup may take ten
   // times this) is hung: FAULTY, and its thread, stuck in the device, is left behind.
   double hang_s = 60;
   // Points per series at most (results.hpp, kBurnSeriesPoints); a longer burn merges them.
