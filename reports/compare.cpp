@@ -244,7 +244,8 @@ std::vector<std::string> incomplete_runs(std::span<const ResultsDocument> runs,
 
 // Whether the runs of the two sides were taken in turns (A, B, A, B, ...): in the order of
 // their start times (UTC, which compare as text), the side changes as often as the counts
-// allow. A run without its start time makes the order unknown: not in turns.
+// allow. A run without its start time, or one of each side started in the same second, makes
+// the order unknown: not in turns.
 bool taken_in_turns(std::span<const ResultsDocument> a, std::span<const ResultsDocument> b) {
   std::vector<std::pair<std::string, bool>> starts;  // (start, from a)
   for (const auto& [runs, from_a] : {std::pair{a, true}, std::pair{b, false}}) {
@@ -256,7 +257,9 @@ bool taken_in_turns(std::span<const ResultsDocument> a, std::span<const ResultsD
   std::sort(starts.begin(), starts.end());
   std::size_t changes = 0;
   for (std::size_t i = 1; i < starts.size(); ++i) {
-    changes += starts[i].second != starts[i - 1].second ? 1 : 0;
+    if (starts[i].second == starts[i - 1].second) continue;
+    if (starts[i].first == starts[i - 1].first) return false;  // the times' resolution is 1 s
+    ++changes;
   }
   const std::size_t fewer = std::min(a.size(), b.size());
   return changes >= 2 * fewer - (a.size() == b.size() ? 1 : 0);

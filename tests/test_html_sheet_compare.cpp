@@ -1109,6 +1109,15 @@ TEST(Compare, ReplicatesTakenInBatchesKeepTheFloor) {
   // A batch with one run of A taken again after B's is no more in turns than two batches.
   a.back().run.started_utc = a.back().run.finished_utc = at(30);
   EXPECT_FALSE(compare_results(a, b).interleaved);
+  // Nor are runs, one of A and one of B, that started in the same second: which came first is
+  // unknown (here A, B, A, B, ... one way and A, A, B, B, ... the other).
+  std::vector<ResultsDocument> a_tie = a_turns, b_tie = b_turns;
+  for (const auto& [i, a_minute, b_minute] :
+       {std::tuple{0, 0, 1}, {1, 1, 2}, {2, 3, 4}, {3, 5, 6}}) {
+    a_tie[i].run.started_utc = at(a_minute);
+    b_tie[i].run.started_utc = at(b_minute);
+  }
+  EXPECT_FALSE(compare_results(a_tie, b_tie).interleaved);
   // Nor is a run whose start is unknown.
   a_turns[1].run.started_utc.clear();
   EXPECT_FALSE(compare_results(a_turns, b_turns).interleaved);
