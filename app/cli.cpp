@@ -6,7 +6,6 @@
 #include <CLI/CLI.hpp>
 
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -132,10 +131,8 @@ void check_omp_thread_variables() {
     bool valid = true;
     for (const std::string_view item :
          list ? split_commas(text) : std::vector<std::string_view>{text}) {
-      std::int64_t n = 0;
-      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
-      valid = valid && ec == std::errc() && end == item.data() + item.size() && n >= 1 &&
-              (n <= kMaxThreads || !list);
+      const auto n = whole_text_as<std::int64_t>(item);
+      valid = valid && n && *n >= 1 && (*n <= kMaxThreads || !list);
     }
     if (!valid) {
       throw InputError(
@@ -520,11 +517,8 @@ CLI::Validator number_in(double lo, double hi) {
       std::isinf(hi) ? fmt::format("at least {}", lo) : fmt::format("{} to {}", lo, hi);
   const std::string expected = (std::isinf(hi) ? "of " : "from ") + range;
   return {[lo, hi, expected](const std::string& text) -> std::string {
-            double v = 0;
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(v) &&
-                v >= lo && v <= hi)
-              return "";
+            const auto v = whole_text_as<double>(text);
+            if (v && std::isfinite(*v) && *v >= lo && *v <= hi) return "";
             return fmt::format("{} is not a number {}", text, expected);
           },
           range};
@@ -533,10 +527,8 @@ CLI::Validator number_in(double lo, double hi) {
 CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
   const std::string range = fmt::format("{} to {}", lo, hi);
   return {[lo, hi, range](const std::string& text) -> std::string {
-            std::int64_t v = 0;
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (ec == std::errc() && end == text.data() + text.size() && v >= lo && v <= hi)
-              return "";
+            const auto v = whole_text_as<std::int64_t>(text);
+            if (v && *v >= lo && *v <= hi) return "";
             return fmt::format("{} is not a whole number from {}", text, range);
           },
           range};
@@ -544,9 +536,7 @@ CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
 
 CLI::Validator seed_number() {
   return {[](const std::string& text) -> std::string {
-            std::uint64_t v = 0;
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (ec == std::errc() && end == text.data() + text.size()) return "";
+            if (whole_text_as<std::uint64_t>(text)) return "";
             return fmt::format("{} is not a whole number from 0 to 2^64 - 1", text);
           },
           "0 to 2^64 - 1"};

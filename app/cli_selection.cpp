@@ -39,14 +39,13 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& 
   }
   std::vector<int> gpus;
   for (const std::string_view item : split_commas(text)) {
-    int index = -1;
-    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), index);
-    if (item.empty() || error != std::errc() || end != item.data() + item.size() || index < 0) {
+    const auto index = whole_text_as<int>(item);
+    if (!index || *index < 0) {
       throw InputError(fmt::format(
           "--gpus {}: '{}' is not a GPU index (expected all, local-rank, or indices such as 0,2)",
           text, item));
     }
-    if (std::find(gpus.begin(), gpus.end(), index) == gpus.end()) gpus.push_back(index);
+    if (std::find(gpus.begin(), gpus.end(), *index) == gpus.end()) gpus.push_back(*index);
   }
   if (gpus.empty()) throw InputError("--gpus is empty (expected all, or indices such as 0,2)");
   return gpus;

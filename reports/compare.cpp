@@ -230,6 +230,15 @@ double median_time(const MeasurementRecord& r) {
   return r.stats ? r.stats->median : compute_statistics(r.samples_s).median;
 }
 
+// The median times of a side's runs that passed, in run order.
+std::vector<double> passed_medians(std::span<const MeasurementRecord* const> runs) {
+  std::vector<double> medians;
+  for (const MeasurementRecord* r : runs) {
+    if (passed(*r)) medians.push_back(median_time(*r));
+  }
+  return medians;
+}
+
 // "B run 2: the run did not finish ..." for each run of a side that did not finish.
 std::vector<std::string> incomplete_runs(std::span<const ResultsDocument> runs,
                                          std::string_view side) {
@@ -314,23 +323,15 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         failed != runs_b.end() && std::all_of(runs_a.begin(), runs_a.end(), passes)) {
       c.broken = fmt::format("{}: {}", to_string((*failed)->disposition), (*failed)->reason);
     }
+    // Each side's row shows the median of its passed runs' medians (one run's own median); 0 when
+    // none passed. A fit measurement passed in every run.
+    const std::vector<double> ma = passed_medians(runs_a), mb = passed_medians(runs_b);
+    c.a_median = ma.empty() ? 0.0 : compute_statistics(ma).median;
+    c.b_median = mb.empty() ? 0.0 : compute_statistics(mb).median;
     if (const std::string why = unfit(runs_a, runs_b); !why.empty()) {
       c.judgement.reason = why;
-      // As a judged row shows them: the median of the runs' medians, of those that passed.
-      const auto shown = [](const std::vector<const MeasurementRecord*>& runs) {
-        std::vector<double> medians;
-        for (const auto* r : runs) {
-          if (passed(*r)) medians.push_back(median_time(*r));
-        }
-        return medians.empty() ? 0.0 : compute_statistics(medians).median;
-      };
-      c.a_median = shown(runs_a);
-      c.b_median = shown(runs_b);
     } else {
       if (replicates) {
-        std::vector<double> ma, mb;
-        for (const auto* r : runs_a) ma.push_back(median_time(*r));
-        for (const auto* r : runs_b) mb.push_back(median_time(*r));
         c.judgement = judge_replicates(ma, mb, rule.noise_floor(ra), result.interleaved, on_runs);
         // Enough runs in all, but this measurement is missing from some: its own runs keep the
         // floor, which the note on the whole comparison does not say.
@@ -342,11 +343,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
               fmt::format("in {} and {} of the runs: too few to show the drift between runs",
                           ma.size(), mb.size());
         }
-        c.a_median = compute_statistics(ma).median;
-        c.b_median = compute_statistics(mb).median;
       } else {
-        c.a_median = median_time(ra);
-        c.b_median = median_time(*rb);
         if (std::isfinite(c.a_median) && c.a_median > 0 && std::isfinite(c.b_median) &&
             c.b_median > 0) {
           c.judgement = judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra), rule);

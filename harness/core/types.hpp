@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -49,6 +50,16 @@ Profile parse_profile(std::string_view s);
 // The items of a comma-separated value (--sizes, --gpus, --workloads, OMP_NUM_THREADS), empty
 // ones kept: "a,,b" is three, "" one.
 std::vector<std::string_view> split_commas(std::string_view text);
+
+// All of `text` as a number of type T, as std::from_chars reads it (no spaces, no '+', no sign
+// for an unsigned T; "nan" and "inf" for a floating-point one); nullopt otherwise.
+template <class T>
+std::optional<T> whole_text_as(std::string_view text) {
+  T value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 // "FP32", "FP64", "TF32", "BF16", "FP16", "FP8 E4M3", "INT8": how people write a precision.
 std::string_view precision_label(Precision p);
