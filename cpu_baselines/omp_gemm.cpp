@@ -6,8 +6,8 @@
 //         for each NR panel x MR panel              the micro-kernel: an MR x NR tile of C in
 //                                                   registers, KC rank-1 updates from L1
 //
-// The micro-kernel is written once with GCC vector extensions; its vector width follows the
-// build's target (-march): 512-bit with AVX-512, 256-bit with AVX2, 128-bit otherwise.
+// The micro-kernel is written once with GCC vector extensions; its vector width is its pass's
+// (harness/machine/vector_shape.hpp): 512-bit with AVX-512, 256-bit with AVX2, 128-bit otherwise.
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -22,6 +22,8 @@
 #include "harness/machine/probe.hpp"
 
 namespace flopbench {
+
+FLOPBENCH_VECTOR_CODE_BEGIN
 namespace {
 
 using simd::kVectorBytes;
@@ -239,10 +241,14 @@ class OmpGemm final : public GemmKernel<T> {
 };
 
 }  // namespace
+FLOPBENCH_VECTOR_CODE_END
 
-FLOPBENCH_REGISTER(make_implementation<workloads::Gemm, OmpGemm>(
-    {.name = "omp",
-     .device = DeviceKind::cpu,
-     .description = "hand-written OpenMP: packed Goto/BLIS blocking, SIMD register-tile kernel"}))
+FLOPBENCH_REGISTER_IF(
+    simd::this_pass_runs(),
+    make_implementation<workloads::Gemm, OmpGemm>(
+        {.name = "omp",
+         .device = DeviceKind::cpu,
+         .description =
+             "hand-written OpenMP: packed Goto/BLIS blocking, SIMD register-tile kernel"}))
 
 }  // namespace flopbench

@@ -5,6 +5,8 @@
 #include "harness/core/registry.hpp"
 
 namespace flopbench {
+
+FLOPBENCH_VECTOR_CODE_BEGIN
 namespace {
 
 // Independent chains per thread. Saturating the FMA pipes needs latency x pipes chains in
@@ -59,10 +61,12 @@ class OmpPeak final : public PeakKernel<T> {
 };
 
 }  // namespace
+FLOPBENCH_VECTOR_CODE_END
 
-FLOPBENCH_REGISTER(make_implementation<workloads::Peak, OmpPeak>(
-    {.name = "omp",
-     .device = DeviceKind::cpu,
-     .description = "OpenMP + SIMD register-only FMA chains"}))
+FLOPBENCH_REGISTER_IF(simd::this_pass_runs(),
+                      make_implementation<workloads::Peak, OmpPeak>(
+                          {.name = "omp",
+                           .device = DeviceKind::cpu,
+                           .description = "OpenMP + SIMD register-only FMA chains"}))
 
 }  // namespace flopbench

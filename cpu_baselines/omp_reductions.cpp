@@ -6,6 +6,8 @@
 #include "harness/core/registry.hpp"
 
 namespace flopbench {
+
+FLOPBENCH_VECTOR_CODE_BEGIN
 namespace {
 
 constexpr int kAccumulators = 4;
@@ -67,14 +69,17 @@ class OmpDot final : public ReductionKernel<T> {
 };
 
 }  // namespace
+FLOPBENCH_VECTOR_CODE_END
 
-FLOPBENCH_REGISTER(make_implementation<workloads::Sum, OmpSum>(
-    {.name = "omp",
-     .device = DeviceKind::cpu,
-     .description = "hand-written OpenMP SIMD reduction, 4 accumulators"}))
-FLOPBENCH_REGISTER(make_implementation<workloads::Dot, OmpDot>(
-    {.name = "omp",
-     .device = DeviceKind::cpu,
-     .description = "hand-written OpenMP SIMD reduction, 4 accumulators"}))
+FLOPBENCH_REGISTER_IF(simd::this_pass_runs(),
+                      make_implementation<workloads::Sum, OmpSum>(
+                          {.name = "omp",
+                           .device = DeviceKind::cpu,
+                           .description = "hand-written OpenMP SIMD reduction, 4 accumulators"}))
+FLOPBENCH_REGISTER_IF(simd::this_pass_runs(),
+                      make_implementation<workloads::Dot, OmpDot>(
+                          {.name = "omp",
+                           .device = DeviceKind::cpu,
+                           .description = "hand-written OpenMP SIMD reduction, 4 accumulators"}))
 
 }  // namespace flopbench

@@ -2,9 +2,12 @@
 // reductions are judged against.
 #include <algorithm>
 
+#include "cpu_baselines/simd.hpp"
 #include "harness/core/registry.hpp"
 
 namespace flopbench {
+
+FLOPBENCH_VECTOR_CODE_BEGIN
 namespace {
 
 template <class T>
@@ -32,8 +35,12 @@ class OmpStream final : public StreamKernel<T> {
 };
 
 }  // namespace
+FLOPBENCH_VECTOR_CODE_END
 
-FLOPBENCH_REGISTER(make_implementation<workloads::Stream, OmpStream>(
-    {.name = "omp", .device = DeviceKind::cpu, .description = "hand-written OpenMP STREAM triad"}))
+FLOPBENCH_REGISTER_IF(simd::this_pass_runs(),
+                      make_implementation<workloads::Stream, OmpStream>(
+                          {.name = "omp",
+                           .device = DeviceKind::cpu,
+                           .description = "hand-written OpenMP STREAM triad"}))
 
 }  // namespace flopbench

@@ -21,6 +21,7 @@
 #include "harness/core/sizes.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/memtest.hpp"
+#include "harness/machine/vector_shape.hpp"
 #include "harness/measure/plan.hpp"
 #include "reports/burn_report.hpp"
 #include "reports/compare.hpp"
@@ -686,6 +687,32 @@ TEST_F(Cli, AThreadLimitIsTheTeamThatRunsAndIsRecorded) {
     EXPECT_EQ(m.threads, 1);
   }
   expect_one_line_error(refused, "--threads 2: OMP_THREAD_LIMIT allows 1 thread(s)");
+}
+
+// FLOPBENCH_MAX_VECTOR_BITS at the build's own width runs the narrow pass of a build that has a
+// wide one (harness/machine/vector_shape.hpp): the kernels verify, their notes and the clock say
+// that width, and results.json records the cap.
+TEST_F(Cli, AVectorWidthCapRunsTheKernelsAndTheClockAtThatWidth) {
+  const int bits = simd::vector_dispatch().build_bytes * 8;
+  const fs::path out = dir_ / "capped";
+  setenv("FLOPBENCH_MAX_VECTOR_BITS", std::to_string(bits).c_str(), 1);
+  const Outcome o =
+      flopbench({"run", "--workloads", "peak,gemm,dot", "--implementations", "omp", "--precision",
+                 "fp32", "--sizes", "256", "--profile", "quick", "--out", out.string()});
+  unsetenv("FLOPBENCH_MAX_VECTOR_BITS");
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_EQ(doc.environment.openmp_env.at("FLOPBENCH_MAX_VECTOR_BITS"), std::to_string(bits));
+  const std::string width = fmt::format("{}-bit vector", bits);
+  EXPECT_NE(doc.environment.cpu.clock_source.find(width), std::string::npos)
+      << doc.environment.cpu.clock_source;
+  ASSERT_EQ(doc.measurements.size(), 3u);
+  for (const auto& m : doc.measurements) {
+    EXPECT_EQ(m.disposition, Disposition::passed) << m.reason;
+    if (m.workload == WorkloadId::dot) continue;  // no notes
+    ASSERT_FALSE(m.notes.empty()) << m.workload;
+    EXPECT_NE(m.notes[0].find(width), std::string::npos) << m.notes[0];
+  }
 }
 
 TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {

@@ -341,7 +341,12 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
        std::vector<std::tuple<const char*, const char*, std::string>>{
            {"OMP_NUM_THREADS", "", "OMP_NUM_THREADS=: expected thread counts from 1 to"},
            {"OMP_NUM_THREADS", "2,", "OMP_NUM_THREADS=2,: expected thread counts from 1 to"},
-           {"OMP_THREAD_LIMIT", "abc", "OMP_THREAD_LIMIT=abc: expected a thread count of 1 or"}}) {
+           {"OMP_THREAD_LIMIT", "abc", "OMP_THREAD_LIMIT=abc: expected a thread count of 1 or"},
+           // The vector kernels' width cap: no build has vector code narrower than 128 bits.
+           {"FLOPBENCH_MAX_VECTOR_BITS", "wide",
+            "FLOPBENCH_MAX_VECTOR_BITS=wide: expected a number of bits of at least"},
+           {"FLOPBENCH_MAX_VECTOR_BITS", "64",
+            "FLOPBENCH_MAX_VECTOR_BITS=64: expected a number of bits of at least"}}) {
     ::setenv(name, value, 1);
     // Small, should the check ever let it through.
     const Outcome bad =
@@ -359,6 +364,11 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
   ::unsetenv("OMP_NUM_THREADS");
   expect_error(o, kExitBadInput, "OMP_NUM_THREADS=99999999999: expected thread counts from 1 to");
   expect_error(burn, kExitBadInput, "OMP_NUM_THREADS=5000: expected thread counts from 1 to");
+  // info measures the clock beside the vector kernels' FMAs: the same cap is refused there.
+  ::setenv("FLOPBENCH_MAX_VECTOR_BITS", "wide", 1);
+  const Outcome info = flopbench({"info"});
+  ::unsetenv("FLOPBENCH_MAX_VECTOR_BITS");
+  expect_error(info, kExitBadInput, "FLOPBENCH_MAX_VECTOR_BITS=wide: expected a number of bits");
   EXPECT_FALSE(fs::exists(out));
 }
 

@@ -27,6 +27,7 @@
 #include "harness/machine/clock.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "harness/machine/vector_shape.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
@@ -368,6 +369,76 @@ TEST(Implementations, EveryCpuImplementationMatchesTheReferenceOnOddSizes) {
     onednn_precisions += onednn->unavailable_reason(p).empty() ? 1 : 0;
   EXPECT_EQ(onednn_precisions == 0, !FLOPBENCH_HAVE_DNNL);
   EXPECT_EQ(checked, 2 * ((2 + blas) * 9 + (5 + blas) * 6 + 3) + 9 * onednn_precisions);
+}
+
+// ---- the vector passes (harness/machine/vector_shape.hpp) ---------------------------------------
+
+// The widest pass the CPU runs, narrower only when FLOPBENCH_MAX_VECTOR_BITS says so; a cap that
+// is not a number of bits, or is narrower than the build, is an error the CLI refuses to measure
+// with.
+TEST(VectorPass, TheWidestPassTheCpuRunsUnlessCapped) {
+  using simd::choose_vector_pass;
+  // A 256-bit build with a 512-bit pass (the package's x86-64-v3).
+  EXPECT_EQ(choose_vector_pass(32, 64, true, nullptr).bytes, 64);
+  EXPECT_EQ(choose_vector_pass(32, 64, false, nullptr).bytes, 32);
+  EXPECT_EQ(choose_vector_pass(32, 64, true, "256").bytes, 32);
+  EXPECT_EQ(choose_vector_pass(32, 64, true, "511").bytes, 32);
+  EXPECT_EQ(choose_vector_pass(32, 64, true, "512").bytes, 64);
+  EXPECT_EQ(choose_vector_pass(32, 64, true, "1024").bytes, 64);
+  EXPECT_EQ(choose_vector_pass(32, 64, false, "512").bytes, 32);
+  for (const char* cap : {"256", "512", "1024"}) {
+    EXPECT_EQ(choose_vector_pass(32, 64, true, cap).cap_error, "") << cap;
+  }
+  for (const char* cap : {"128", "255", "", "wide", "256 ", "-512", "0x200"}) {
+    const simd::VectorDispatch d = choose_vector_pass(32, 64, true, cap);
+    EXPECT_EQ(d.cap_error, fmt::format("FLOPBENCH_MAX_VECTOR_BITS={}: expected a number of bits "
+                                       "of at least 256, the width this build's vector code is "
+                                       "compiled for",
+                                       cap));
+    EXPECT_EQ(d.bytes, 64) << cap;  // what registered; the CLI stops before measuring
+  }
+  // A build with one width (-march=native on an AVX-512 CPU; a 128-bit build).
+  EXPECT_EQ(choose_vector_pass(64, 64, true, nullptr).bytes, 64);
+  EXPECT_EQ(choose_vector_pass(64, 64, true, "512").bytes, 64);
+  EXPECT_NE(choose_vector_pass(64, 64, true, "256").cap_error, "");
+  EXPECT_EQ(choose_vector_pass(16, 16, true, "128").bytes, 16);
+}
+
+// This process's choice follows the rule above, and the OpenMP kernels that register are the pass
+// it chose: their notes name its width. ctest runs this once more with FLOPBENCH_MAX_VECTOR_BITS at
+// the build's own width where the build has a wide pass (vector_pass.build_width).
+TEST(VectorPass, TheRegisteredOmpKernelsAreThePassChosen) {
+  const simd::VectorDispatch& d = simd::vector_dispatch();
+  const char* cap = std::getenv("FLOPBENCH_MAX_VECTOR_BITS");
+  EXPECT_EQ(d.bytes,
+            simd::choose_vector_pass(d.build_bytes, d.widest_bytes, d.cpu_has_wide, cap).bytes);
+#if defined(FLOPBENCH_WIDE_VECTOR_PASS)
+  EXPECT_GT(d.widest_bytes, d.build_bytes);
+#else
+  EXPECT_EQ(d.widest_bytes, d.build_bytes);
+#endif
+  EXPECT_EQ(d.cap_error, "");
+  const std::string width = fmt::format("{}-bit vectors", d.bytes * 8);
+  for (const WorkloadId w : {WorkloadId::gemm, WorkloadId::peak}) {
+    const Implementation* omp = registry().find(w, "omp");
+    ASSERT_NE(omp, nullptr);
+    const Problem problem =
+        w == WorkloadId::gemm ? Problem::matrix(64, 64, 64) : Problem::vector(1024);
+    auto trial = omp->make_trial(Precision::fp32, problem, fresh_seed(), -1);
+    const std::vector<std::string> notes = trial->kernel().notes();
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find(width), std::string::npos) << notes[0] << " (expected " << width << ")";
+  }
+  // One registration per workload, whichever the pass.
+  for (const WorkloadId w :
+       {WorkloadId::gemm, WorkloadId::sum, WorkloadId::dot, WorkloadId::stream, WorkloadId::peak}) {
+    EXPECT_EQ(std::ranges::count_if(registry().all(),
+                                    [&](const Implementation& impl) {
+                                      return impl.workload == w && impl.name() == "omp";
+                                    }),
+              1)
+        << w;
+  }
 }
 
 // The packed OpenMP GEMM cuts each dimension into blocks of nearly equal width, aligned to the

@@ -16,6 +16,7 @@
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/probe.hpp"
+#include "harness/machine/vector_shape.hpp"
 #include "reports/console.hpp"
 #include "tests/test_support.hpp"
 #if FLOPBENCH_HAVE_CUDA
@@ -532,8 +533,9 @@ TEST(InventoryPeakCpu, MatrixPrecisionsOnAvx512DotProducts) {
   EXPECT_FALSE(cpu_peak(plain, Precision::int8, 2).gflops.has_value());
 }
 
-// A clock measured beside FMAs narrower than the peak's (a build for x86-64-v3 on a Zen 5 or an
-// AVX-512 Xeon) makes the peak an upper bound, and its basis says why; the same width does not.
+// A clock measured beside FMAs narrower than the peak's (FLOPBENCH_MAX_VECTOR_BITS=256, or a
+// build without the wide pass, on a Zen 5 or an AVX-512 Xeon) makes the peak an upper bound, and
+// its basis says why; the same width does not.
 TEST(InventoryPeakCpu, AClockMeasuredBesideNarrowerFmasIsAnUpperBound) {
   CpuInventory cpu = zen4(2, 3.0);
   cpu.family = 0x1A;  // Zen 5: 2 x 512-bit FMA
@@ -542,9 +544,9 @@ TEST(InventoryPeakCpu, AClockMeasuredBesideNarrowerFmasIsAnUpperBound) {
   cpu.clock_vector_bits = 256;
   const Peak narrow = cpu_peak(cpu, Precision::fp32, 2);
   ASSERT_TRUE(narrow.gflops.has_value()) << narrow.basis;
-  EXPECT_NE(narrow.basis.find("clock measured; the clock was measured beside 256-bit FMAs (this "
-                              "build's width), and 512-bit ones may run at a lower clock: an "
-                              "upper bound"),
+  EXPECT_NE(narrow.basis.find("clock measured; the clock was measured beside 256-bit FMAs (the "
+                              "vector kernels' width), and 512-bit ones may run at a lower clock: "
+                              "an upper bound"),
             std::string::npos)
       << narrow.basis;
   cpu.clock_vector_bits = 512;
@@ -772,6 +774,11 @@ TEST(InventoryLive, CpuInventory) {
   EXPECT_GT(*cpu.clock_ghz, 0.3);
   EXPECT_LT(*cpu.clock_ghz, 7.0);
   EXPECT_TRUE(cpu.clock_source.starts_with("measured: ")) << cpu.clock_source;
+  // The clock is measured beside FMAs of the width the vector kernels run.
+  EXPECT_EQ(cpu.clock_vector_bits, simd::dispatched_vector_bytes() * 8);
+  EXPECT_NE(cpu.clock_source.find(fmt::format("beside {}-bit vector FMAs", cpu.clock_vector_bits)),
+            std::string::npos)
+      << cpu.clock_source;
   // Known microarchitecture <=> known peak (the clock is known here).
   EXPECT_EQ(cpu.peak_fp32.gflops.has_value(), cpu.microarchitecture != "unknown")
       << cpu.peak_fp32.basis;

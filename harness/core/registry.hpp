@@ -110,10 +110,13 @@ Implementation unavailable_implementation(WorkloadId workload, ImplementationSpe
 
 #define FLOPBENCH_CONCAT_INNER(a, b) a##b
 #define FLOPBENCH_CONCAT(a, b) FLOPBENCH_CONCAT_INNER(a, b)
-#define FLOPBENCH_REGISTER(...)                                                   \
+#define FLOPBENCH_REGISTER(...) FLOPBENCH_REGISTER_IF(true, __VA_ARGS__)
+// Registers only when `condition` holds: the pass of a vector file that this CPU runs
+// (harness/machine/vector_shape.hpp), for one.
+#define FLOPBENCH_REGISTER_IF(condition, ...)                                     \
   namespace {                                                                     \
   [[maybe_unused]] const bool FLOPBENCH_CONCAT(flopbench_registered_, __LINE__) = \
-      ::flopbench::registry().add(__VA_ARGS__);                                   \
+      (condition) && ::flopbench::registry().add(__VA_ARGS__);                    \
   }
 
 }  // namespace flopbench

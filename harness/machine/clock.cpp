@@ -1,14 +1,12 @@
 #include "harness/machine/clock.hpp"
 
 #include <omp.h>
-#include <time.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <vector>
 
+#include "harness/machine/clock_loop.hpp"
 #include "harness/machine/probe.hpp"
-#include "harness/machine/vector_shape.hpp"
 
 namespace flopbench {
 namespace {
@@ -21,85 +19,15 @@ double median(std::vector<T> values) {
   return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2.0;
 }
 
-// 64 dependent register-register adds (1-cycle latency on every core in the peak table). In
-// assembly so that the chain stays in one register at any optimisation level: at -O0 a C++
-// `x += 1` goes through memory and measures store forwarding, not the clock. Adding a register
-// rather than an immediate keeps renamers that fold add-immediate chains (Golden Cove and later)
-// from running the chain faster than one add per cycle.
-inline void add_64(std::uint64_t& x, std::uint64_t step) {
-#if defined(__x86_64__)
-  __asm__ volatile(".rept 64\n\tadd %1, %0\n\t.endr" : "+r"(x) : "r"(step));
-#elif defined(__aarch64__)
-  __asm__ volatile(".rept 64\n\tadd %0, %0, %1\n\t.endr" : "+r"(x) : "r"(step));
-#else
-  // The empty asm makes each result opaque, so the compiler cannot fold the chain (needs -O1+).
-  for (int i = 0; i < 64; ++i) {
-    x += step;
-    __asm__ volatile("" : "+r"(x));
+// Adds per CPU-second: beside FMAs, from the pass of clock_loop.cpp whose vector width the
+// kernels run (vector_shape.hpp); alone, from the build's own pass.
+double adds_per_second(double window_s, ClockLoad load) {
+#if defined(FLOPBENCH_WIDE_VECTOR_PASS)
+  if (load == ClockLoad::vector_fma && simd::dispatched_vector_bytes() == 64) {
+    return simd::bytes64::adds_per_second(window_s, load);
   }
 #endif
-}
-
-// This thread's CPU time: the time it actually ran, so that other processes sharing its core
-// (a parallel build, say) do not read as a slower clock.
-double thread_cpu_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
-
-// Independent FMA chains beside the add chain: 8 chains of 8 steps per block of 64 adds is one FMA
-// per cycle, enough to hold an AVX-512 frequency licence, while leaving the ports the adds need.
-class FmaLoad {
- public:
-  FmaLoad() {
-    for (auto& c : chains_) c = simd::Vec<double>{} + 1.0;
-  }
-  void run_64() {
-    for (int step = 0; step < 8; ++step) {
-#pragma GCC unroll 8
-      for (auto& c : chains_) c = c * kScale + kOffset;
-    }
-  }
-  ~FmaLoad() {
-    // Consumed, so that the compiler keeps the FMAs.
-    volatile double sink = 0;
-    for (const auto& c : chains_) sink = sink + c[0];
-  }
-
- private:
-  static constexpr double kScale = 0.999999, kOffset = 1e-6;  // chains stay near 1
-  simd::Vec<double> chains_[8];
-};
-
-// Runs the add chain (with the FMA load when asked) for at least `window_s` of this thread's
-// CPU time and returns adds per CPU-second. The clock is read every 2^20 adds (~0.3 ms), often
-// enough to end close to the window, rarely enough to cost nothing.
-double adds_per_second(double window_s, ClockLoad load) {
-  constexpr std::uint64_t kChunkTrips = 1 << 14;
-  std::uint64_t x = 0;
-  std::uint64_t step = 1;
-  __asm__ volatile("" : "+r"(step));  // a value the compiler cannot see through
-  std::uint64_t adds = 0;
-  FmaLoad fma;
-  const double start = thread_cpu_seconds();
-  double elapsed = 0;
-  do {
-    switch (load) {
-      case ClockLoad::scalar:
-        for (std::uint64_t i = 0; i < kChunkTrips; ++i) add_64(x, step);
-        break;
-      case ClockLoad::vector_fma:
-        for (std::uint64_t i = 0; i < kChunkTrips; ++i) {
-          add_64(x, step);
-          fma.run_64();
-        }
-        break;
-    }
-    adds += kChunkTrips * 64;
-    elapsed = thread_cpu_seconds() - start;
-  } while (elapsed < window_s);
-  return static_cast<double>(adds) / elapsed;
+  return simd::adds_per_second(window_s, load);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace flopbench {
 // measured under the same FMA width as the `peak` workload.
 enum class ClockLoad {
   scalar,      // the dependent integer adds alone
-  vector_fma,  // the adds interleaved with independent FMAs at the build's vector width
+  vector_fma,  // the adds beside independent FMAs at the vector kernels' width (vector_shape.hpp)
 };
 
 // How long the clock is measured.

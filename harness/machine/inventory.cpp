@@ -101,7 +101,7 @@ CpuInventory cpu_inventory() {
   if (plausible_cpu_clock(scalar_ghz)) cpu.scalar_clock_ghz = scalar_ghz;
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
-    cpu.clock_vector_bits = static_cast<int>(simd::kVectorBytes * 8);
+    cpu.clock_vector_bits = simd::dispatched_vector_bytes() * 8;
     const std::string on = cpu.cores == threads
                                ? fmt::format("{} cores", threads)
                                : fmt::format("{} cores ({} threads)", cpu.cores, threads);
@@ -131,6 +131,11 @@ std::string host_name() {
 }
 
 Environment collect_environment(const std::map<std::string, std::string>& extra_libraries) {
+  // The vector kernels' width was chosen as they registered; a cap it could not obey is refused
+  // before the clock is measured beside FMAs of another width.
+  if (const std::string& error = simd::vector_dispatch().cap_error; !error.empty()) {
+    throw InputError(error);
+  }
   Environment env;
   env.flopbench_version = build::version;
   env.git_commit = build::git_commit;
@@ -178,7 +183,7 @@ std::map<std::string, std::string> threading_environment(const char* const* envp
     if (equals == std::string_view::npos) continue;
     const std::string_view name = entry.substr(0, equals);
     for (std::string_view prefix : {"OMP_", "GOMP_", "KMP_", "OPENBLAS_", "MKL_"}) {
-      if (name.starts_with(prefix)) {
+      if (name.starts_with(prefix) || name == "FLOPBENCH_MAX_VECTOR_BITS") {
         vars[std::string(name)] = std::string(entry.substr(equals + 1));
         break;
       }

@@ -36,13 +36,16 @@ std::map<std::string, std::string> gpu_libraries();
 std::string host_name();
 
 // The variables of `envp` (an environ-style array) that steer the threading of OpenMP (OMP_*,
-// GOMP_*, KMP_*), OpenBLAS (OPENBLAS_*) and MKL (MKL_*), name -> value; OMP_NUM_THREADS,
+// GOMP_*, KMP_*), OpenBLAS (OPENBLAS_*), MKL (MKL_*) and the hand-written kernels' vector width
+// (FLOPBENCH_MAX_VECTOR_BITS), name -> value; OMP_NUM_THREADS,
 // OMP_PROC_BIND, OMP_PLACES and OMP_DYNAMIC are always there, "" when unset.
 std::map<std::string, std::string> threading_environment(const char* const* envp);
 
 // Build facts, host, OS, library versions, OpenMP environment, CPU and GPU inventory.
 // extra_libraries (Eigen, OpenBLAS, cuBLAS versions from the implementations) are added to the
-// libraries this file knows, replacing any of the same name.
+// libraries this file knows, replacing any of the same name. A FLOPBENCH_MAX_VECTOR_BITS the
+// vector kernels cannot obey (vector_shape.hpp) is an InputError, raised before anything is
+// measured.
 Environment collect_environment(const std::map<std::string, std::string>& extra_libraries);
 
 }  // namespace flopbench

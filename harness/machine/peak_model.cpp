@@ -376,12 +376,12 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   }
   notes += cpu.clock_source.starts_with("measured") ? fmt::format("; {}", Peak::kClockMeasured)
                                                     : fmt::format("; clock: {}", cpu.clock_source);
-  // A build narrower than the hardware (the package's x86-64-v3 on an AVX-512 part) measures the
-  // clock under its own FMAs; wider ones can lower it.
+  // Vector code narrower than the hardware (FLOPBENCH_MAX_VECTOR_BITS, or a build without the
+  // wide pass) measures the clock under its own FMAs; wider ones can lower it.
   if (cpu.clock_vector_bits > 0 && cpu.clock_vector_bits < fma.width_bits) {
     notes += fmt::format(
-        "; the clock was measured beside {}-bit FMAs (this build's width), and {}-bit ones may "
-        "run at a lower clock: an upper bound",
+        "; the clock was measured beside {}-bit FMAs (the vector kernels' width), and {}-bit ones "
+        "may run at a lower clock: an upper bound",
         cpu.clock_vector_bits, fma.width_bits);
   }
   return {gflops, fmt::format("{} cores x {} x {:.2f} GHz ({})", cores, rate.formula,
