@@ -10,7 +10,7 @@ FLOPBENCH_VECTOR_CODE_BEGIN
 namespace {
 
 // Independent chains per thread. Saturating the FMA pipes needs latency x pipes chains in
-// flight (4 x 2 on current x86 cores); 12 leaves margin and still fits in 16 registers.
+// flight (4 x 2 on current x86 cores); 12 leaves margin and still fits in AVX2's 16 registers.
 constexpr int kChainsPerThread = 12;
 
 template <class T>

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """Checks that the AVX-512 code of a build's wide vector pass stays where only it runs.
 
-A build for AVX2 compiles its vector files once more for AVX-512 and picks the pass at run time
-(harness/machine/vector_shape.hpp). That is safe only if no AVX-512 instruction reaches code that
-runs on every CPU: a static initialiser (or a function it calls), or an inline function or
-template instantiation that the linker keeps one copy of for every file (a weak or global symbol,
-with the parts GCC splits off it: .cold, .part, .isra, .constprop). This reads the disassembly of
-the executable and of the wide pass's object files: of two copies of a shared function the linker
-keeps one, the narrow pass's where it comes first, so the executable alone can hide a wide-pass
-function that another link order would keep. It also fails if the wide pass holds no AVX-512
-code, or a kernel's narrow copy does.
+A portable build for AVX2 compiles its vector files once more for AVX-512 and picks the pass at
+run time (harness/machine/vector_shape.hpp). That is safe only if AVX-512 code runs nowhere but
+in the wide pass's own functions, which only its registered kernels and the clock's dispatch
+call. This reads the disassembly (with relocations) of the executable and of the wide pass's
+object files, and fails if
+- a function holds AVX-512 code but is not named in the wide pass's namespaces (bytes64): an
+  inline function or template instantiation compiled in the pass that another file may share,
+  of which the linker keeps one copy for every caller (in an object file it is seen whichever
+  copy the executable kept);
+- a static initialiser, which runs on every CPU, reaches AVX-512 code through the functions it
+  calls or jumps to, directly or not;
+- the wide pass holds no AVX-512 code, or a kernel's narrow copy does.
+The executable must link its BLAS libraries dynamically: their own AVX-512 code is not ours.
 
-Usage: vector_pass_containment.py [--objdump PATH] [--nm PATH] EXECUTABLE WIDE_PASS_OBJECT...
+Usage: vector_pass_containment.py [--objdump PATH] EXECUTABLE WIDE_PASS_OBJECT...
 """
 import argparse
 import re
@@ -23,13 +27,16 @@ from collections import defaultdict
 # instruction does. 512-bit registers and mask registers are AVX-512's too.
 LEGACY_PREFIXES = {"66", "67", "f2", "f3", "2e", "36", "3e", "26", "64", "65"}
 AVX512_OPERANDS = re.compile(r"%zmm|%k[0-7]\b")
-FUNCTION = re.compile(r"^[0-9a-f]+ <(.+)>:$")
+FUNCTION = re.compile(r"^([0-9a-f]+) <(.+)>:$")
 INSTRUCTION = re.compile(r"^\s*[0-9a-f]+:\t((?:[0-9a-f]{2} )+)\s*\t?(.*)$")
-CALL = re.compile(r"\bcall\s+[0-9a-f]+ <([^>+]+)>")
+# A call or jump to another function (a jump inside one reads <name+0x..>) ...
+BRANCH = re.compile(r"^(?:call|jmp)q?\s+([0-9a-f]+) <([^>+]+)>")
+# ... and, in an object file, the relocation that names the real target.
+RELOCATION = re.compile(r"^\s*[0-9a-f]+: R_X86_64_(?:PLT32|PC32)\s+([^+\-\s]+)")
 
-# Names only the wide pass has: its kernels (flopbench::bytes64::...) and the clock loop it
-# defines for clock.cpp to call when the CPU runs it.
-WIDE_PASS_NAMES = ("_ZN9flopbench7bytes64", "_ZN9flopbench4simd7bytes6415adds_per_second")
+# The wide pass's names all carry its namespace: flopbench::bytes64 (its kernels, the lambdas and
+# templates they instantiate) and flopbench::simd::bytes64 (the clock loop).
+WIDE_PASS = "7bytes64"
 # Kernels' parallel regions, compiled in both passes: the wide copy must hold AVX-512 code, the
 # narrow one none.
 TWO_PASS_KERNELS = ["OmpGemmIfE3runEv._omp_fn.0", "OmpPeakIdE3runEv._omp_fn.0"]
@@ -43,78 +50,79 @@ def is_avx512(raw_bytes, text):
     return bool(head and head[0] == "62") or AVX512_OPERANDS.search(text) is not None
 
 
-def disassemble(objdump, path):
-    """Per function name, one (has AVX-512, names it calls) for each copy."""
-    dump = subprocess.run([objdump, "-d", "-w", path], check=True, capture_output=True,
+class Function:
+    def __init__(self, address, name):
+        self.address = address
+        self.name = name
+        self.avx512 = False
+        self.targets = set()  # what it calls or jumps to: addresses in an executable, else names
+
+
+def disassemble(objdump, path, linked):
+    """Every function copy in `path`, in order. In a linked executable a branch names its target
+    by address (local functions of many files share names: every file has its own static
+    initialiser); in an object file by the relocation's symbol, since each section starts at 0."""
+    dump = subprocess.run([objdump, "-d", "-r", "-w", path], check=True, capture_output=True,
                           text=True).stdout
-    copies = defaultdict(list)
-    current = None
+    functions = []
     for line in dump.splitlines():
         m = FUNCTION.match(line)
         if m:
-            current = [False, set()]
-            copies[m.group(1)].append(current)
+            functions.append(Function(int(m.group(1), 16), m.group(2)))
             continue
+        if not functions:
+            continue
+        f = functions[-1]
         m = INSTRUCTION.match(line)
-        if m and current is not None:
-            current[0] = current[0] or is_avx512(m.group(1), m.group(2))
-            call = CALL.search(m.group(2))
-            if call:
-                current[1].add(call.group(1))
-    return copies
+        if m:
+            f.avx512 = f.avx512 or is_avx512(m.group(1), m.group(2))
+            branch = BRANCH.match(m.group(2))
+            if branch:
+                f.targets.add(int(branch.group(1), 16) if linked else branch.group(2))
+            continue
+        m = RELOCATION.match(line)
+        if m and not linked:
+            f.targets.add(m.group(1))
+    return functions
 
 
-def bindings(nm, path):
-    """Per symbol name, the set of nm's types of its definitions (t: local; T, W, V: shared)."""
-    out = subprocess.run([nm, "--defined-only", path], check=True, capture_output=True,
-                         text=True).stdout
-    kinds = defaultdict(set)
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            kinds[parts[2]].add(parts[1])
-    return kinds
-
-
-def shared(name, kinds):
-    """Whether `name`, or the function GCC split it from, is a shared symbol."""
-    parent = name.split(".")[0]
-    return bool((kinds.get(name, set()) | kinds.get(parent, set())) - {"t", "b", "d", "r"})
-
-
-def misplaced(objdump, nm, path):
-    copies = disassemble(objdump, path)
-    kinds = bindings(nm, path)
-    has_avx512 = {n for n, cs in copies.items() if any(c[0] for c in cs)}
+def problems_in(objdump, path, linked):
+    functions = disassemble(objdump, path, linked)
+    by_target = defaultdict(list)
+    for f in functions:
+        by_target[f.address if linked else f.name].append(f)
     problems = []
-    for name, cs in copies.items():
-        if STATIC_INITIALISER.search(name):
-            called = set().union(*(c[1] for c in cs)) & has_avx512
-            if name in has_avx512 or called:
-                problems.append(f"{path}: {name}: a static initialiser runs AVX-512 code "
-                                f"{sorted(called)}")
-        elif name in has_avx512 and not name.startswith(WIDE_PASS_NAMES) and shared(name, kinds):
-            problems.append(f"{path}: {name}: a shared symbol holds AVX-512 code")
-    return problems
+    for f in functions:
+        if f.avx512 and WIDE_PASS not in f.name:
+            problems.append(f"{path}: {f.name}: AVX-512 code outside the wide pass's names")
+    for start in [f for f in functions if STATIC_INITIALISER.search(f.name)]:
+        seen, todo = set(), [start]
+        while todo:
+            f = todo.pop()
+            if f.avx512:
+                problems.append(f"{path}: {start.name} reaches AVX-512 code in {f.name}")
+                break
+            for target in f.targets - seen:
+                seen.add(target)
+                todo.extend(by_target.get(target, []))
+    return functions, problems
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objdump", default="objdump")
-    parser.add_argument("--nm", default="nm")
     parser.add_argument("executable")
     parser.add_argument("objects", nargs="+")
     args = parser.parse_args()
-    problems = []
-    for path in [args.executable] + args.objects:
-        problems += misplaced(args.objdump, args.nm, path)
-    copies = disassemble(args.objdump, args.executable)
-    wide = [n for n, cs in copies.items() if any(c[0] for c in cs)]
-    if not any(n.startswith(WIDE_PASS_NAMES) for n in wide):
+    functions, problems = problems_in(args.objdump, args.executable, linked=True)
+    for path in args.objects:
+        problems += problems_in(args.objdump, path, linked=False)[1]
+    wide = [f for f in functions if f.avx512]
+    if not any(WIDE_PASS in f.name for f in wide):
         problems.append("no function of the wide pass holds AVX-512 code")
     for kernel in TWO_PASS_KERNELS:
-        found = sorted((n.startswith(WIDE_PASS_NAMES), c[0]) for n, cs in copies.items()
-                       if n.endswith(kernel) for c in cs)
+        found = sorted((WIDE_PASS in f.name, f.avx512) for f in functions
+                       if f.name.endswith(kernel))
         # (is the wide pass's, holds AVX-512 code) for each copy
         if found != [(False, False), (True, True)]:
             problems.append(f"*{kernel}: expected a narrow copy without AVX-512 code and a wide "

@@ -84,8 +84,8 @@ struct CpuInventory {
   std::optional<double> clock_ghz;
   std::string clock_source;  // how clock_ghz was obtained
   // The width of the FMAs clock_ghz was measured beside (the vector kernels' width,
-  // harness/machine/vector_shape.hpp); 0 where
-  // unknown. Not in results.json, whose clock_source says it: the peaks made from it are there.
+  // harness/machine/vector_shape.hpp); 0 where unknown. Not in results.json, whose clock_source
+  // says it: the peaks made from it are there.
   int clock_vector_bits = 0;
   std::optional<double> scalar_clock_ghz;  // the all-core clock under scalar integer adds
   Peak peak_fp32;

@@ -16,7 +16,7 @@ constexpr int kWidestBytes = 64;
 // The instruction sets the wide pass is compiled for (FLOPBENCH_VECTOR_CODE_BEGIN). GCC's
 // answers include the operating system's consent (XCR0 saves the 512-bit state).
 bool cpu_runs_wide_pass() {
-  __builtin_cpu_init();  // also called from static initialisers, before GCC's own
+  __builtin_cpu_init();  // what GCC asks of code that may run before constructors; harmless
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
          __builtin_cpu_supports("avx512vl");

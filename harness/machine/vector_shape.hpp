@@ -4,8 +4,8 @@
 // load (clock.hpp), so that both run the same width.
 //
 // A vector file is compiled once at the build's own width (its -march: 512-bit with AVX-512,
-// 256-bit with AVX/AVX2, 128-bit otherwise) and, in a GCC build whose -march has AVX2 and FMA
-// but not AVX-512 (the package's x86-64-v3), once more at 512 bits: the wide pass
+// 256-bit with AVX/AVX2, 128-bit otherwise) and, in a GCC build for other machines whose -march
+// has AVX2 and FMA but not AVX-512 (the package's x86-64-v3), once more at 512 bits: the wide pass
 // (cmake/VectorPasses.cmake), compiled with FLOPBENCH_VECTOR_BYTES=64. At run time one pass
 // runs, the widest the CPU has (dispatched_vector_bytes()), so a portable build measures an
 // AVX-512 CPU at its own width.
