@@ -8,7 +8,8 @@
 
 FLOPBENCH_VECTOR_TARGET_BEGIN
 
-namespace flopbench::simd::inline FLOPBENCH_VECTOR_PASS {
+namespace flopbench::simd {
+inline namespace FLOPBENCH_VECTOR_PASS {
 namespace {
 
 // 64 dependent register-register adds (1-cycle latency on every core in the peak table). In
@@ -95,6 +96,7 @@ double adds_per_second(double window_s, ClockLoad load) {
   });
 }
 
-}  // namespace flopbench::simd::inline FLOPBENCH_VECTOR_PASS
+}  // namespace FLOPBENCH_VECTOR_PASS
+}  // namespace flopbench::simd
 
 FLOPBENCH_VECTOR_TARGET_END

@@ -18,6 +18,8 @@
 // initialisers (static initialisers run on every CPU), and its names must be its pass's own.
 // tests/vector_pass_containment.py checks the executable for AVX-512 code outside them.
 
+#include <string>
+
 #if !defined(FLOPBENCH_VECTOR_BYTES)
 #if defined(__AVX512F__)
 #define FLOPBENCH_VECTOR_BYTES 64
@@ -61,8 +63,6 @@
 #define FLOPBENCH_VECTOR_CODE_END \
   }                               \
   FLOPBENCH_VECTOR_TARGET_END
-
-#include <string>
 
 namespace flopbench::simd {
 
