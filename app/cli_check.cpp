@@ -25,6 +25,7 @@
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
+#include "reports/utf8.hpp"
 
 namespace flopbench {
 namespace {
@@ -96,7 +97,7 @@ SpecChoice auto_spec(const Environment& env) {
                       "CPU-only check on such a machine needs --spec cpu-only.csv)",
                       count));
       fmt::print("spec: auto -> none: the PCI bus lists {} NVIDIA GPU(s), and none is seen ({})\n",
-                 count, no_gpu_reason(env.gpu));
+                 count, strip_terminal_controls(no_gpu_reason(env.gpu)));
       return {Spec{"auto", {std::move(seen)}},
               fmt::format("auto: none ({} NVIDIA GPU(s) on the PCI bus, none seen)", count)};
     }
@@ -110,10 +111,10 @@ SpecChoice auto_spec(const Environment& env) {
                        return applies_to_gpu(p, *first_gpu);
                      });
     if (!match) continue;
-    fmt::print("spec: auto -> {} (for {})\n", file.string(), machine);
+    fmt::print("spec: auto -> {} (for {})\n", file.string(), strip_terminal_controls(machine));
     return {std::move(spec), "auto: " + file.string()};
   }
-  throw InputError(fmt::format(
+  throw NoSpecForMachine(fmt::format(
       "--spec auto: no spec in {} is for {}; give one with --spec FILE, or make one from a golden "
       "run with 'flopbench spec generate'",
       dir_it->string(), machine));
@@ -143,6 +144,7 @@ bool needed(const Spec& spec, const MeasurementRequest& req) {
 struct CheckOptions {
   std::string spec, results, junit, sizes;
   MeasureOptions measure;
+  std::vector<std::string> measuring_options_given;  // --sizes, --out, --profile, ...
 };
 
 // The JUnit file, in a directory made for it as the sheet's is (it may be the run's own, which
@@ -173,15 +175,19 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
       [&](const ResultsDocument& doc) { return fixed ? *fixed : auto_spec(doc.environment); },
       opt.spec, utc_now());
   write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
+  // Host names, problems and reasons come from the nodes' files: no terminal controls.
   for (const auto& n : fleet.nodes) {
     const bool judged = n.reporting() && n.results->acceptance;
-    fmt::print("{} {}{}\n", judged ? (n.results->acceptance->passed ? "PASS" : "FAIL") : "FAIL",
-               node_label(n), judged ? "" : ": " + n.problem);
+    fmt::print("{}",
+               strip_terminal_controls(fmt::format(
+                   "{} {}{}\n", judged ? (n.results->acceptance->passed ? "PASS" : "FAIL") : "FAIL",
+                   node_label(n), judged ? "" : ": " + n.problem)));
   }
-  fmt::print("fleet acceptance ({}):\n", fleet.acceptance->spec);
+  fmt::print("fleet acceptance ({}):\n", strip_terminal_controls(fleet.acceptance->spec));
   for (const auto& v : fleet.acceptance->criteria) {
-    fmt::print("  {} {} {} {}{}{}\n", to_string(v.verdict), v.metric, v.comparator, v.bound_text,
-               v.reason.empty() ? "" : ": ", v.reason);
+    fmt::print("{}", strip_terminal_controls(fmt::format(
+                         "  {} {} {} {}{}{}\n", to_string(v.verdict), v.metric, v.comparator,
+                         v.bound_text, v.reason.empty() ? "" : ": ", v.reason)));
   }
   fmt::print("{}\n", fleet.acceptance->passed ? "PASS" : "FAIL");
   if (!opt.junit.empty()) write_junit(opt.junit, FleetJunitPrinter().print(fleet));
@@ -190,10 +196,12 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
 }
 
 int check_command(const CheckOptions& opt, const std::vector<std::string>& command_line) {
-  if (!opt.results.empty() && (!opt.measure.out.empty() || !opt.sizes.empty())) {
-    throw InputError(
-        "--out and --sizes say how to measure, and with --results nothing is "
-        "measured: the verdict goes beside that results.json");
+  if (!opt.results.empty() && !opt.measuring_options_given.empty()) {
+    const auto& given = opt.measuring_options_given;
+    throw InputError(fmt::format(
+        "{} {} how to measure, and with --results nothing is measured: the verdict goes beside "
+        "that results.json",
+        fmt::join(given, ", "), given.size() == 1 ? "says" : "say"));
   }
   if (!opt.junit.empty()) {
     std::vector<fs::path> inputs;
@@ -238,17 +246,19 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     MeasuredRun run =
         measure_selection(sel, opt.measure, command_line,
                           [&](const MeasurementRequest& req) { return needed(chosen->spec, req); });
-    if (run.doc.run.interrupted) {
+    // A criterion missed on a contended measurement is measured again once before the verdict.
+    if (!run.doc.run.interrupted) {
+      if (const auto again = contended_misses(chosen->spec, run.doc); !again.empty()) {
+        fmt::print("\nre-measuring {} measurement(s) that missed a criterion while contended\n",
+                   again.size());
+        remeasure(run, again, opt.measure);
+      }
+    }
+    if (run.doc.run.interrupted) {  // while measuring or re-measuring
       write_run_outputs(run);
       fmt::print(stderr, "flopbench: interrupted; no verdict (the measurements so far are in {})\n",
                  run.dir.string());
       return run_exit_status(run.doc);
-    }
-    // A criterion missed on a contended measurement is measured again once before the verdict.
-    if (const auto again = contended_misses(chosen->spec, run.doc); !again.empty()) {
-      fmt::print("\nre-measuring {} measurement(s) that missed a criterion while contended\n",
-                 again.size());
-      remeasure(run, again, opt.measure);
     }
     run.doc.acceptance = judge(chosen->spec, run.doc, chosen->label, utc_now());
     write_run_outputs(run);
@@ -322,10 +332,18 @@ Command add_check_command(CLI::App& app) {
                   "judge this results.json (the verdict is added to it), or a fleet that "
                   "'flopbench merge' wrote; default: measure what the spec needs first");
   cmd->add_option("--junit", opt->junit, "also write the verdict as JUnit XML to this file");
+  // The options from here on say how to measure: with --results, none may be given.
+  const std::size_t first_measuring = cmd->get_options().size();
   cmd->add_option("--sizes", opt->sizes,
                   "when measuring: sizes as for 'flopbench run' (default: the profile's)");
   add_measure_options(cmd, opt->measure);
-  return {cmd, [opt](const std::vector<std::string>& command_line) {
+  return {cmd, [opt, cmd, first_measuring](const std::vector<std::string>& command_line) {
+            const auto options = cmd->get_options();
+            for (std::size_t i = first_measuring; i < options.size(); ++i) {
+              if (options[i]->count() > 0) {
+                opt->measuring_options_given.push_back(options[i]->get_name());
+              }
+            }
             return check_command(*opt, command_line);
           }};
 }

@@ -43,8 +43,21 @@ Counts count(const AcceptanceResult& r) {
 
 std::string summary_line(const AcceptanceResult& r) {
   const Counts c = count(r);
-  return fmt::format("{}: {} criteria, {} passed, {} failed, {} warned", r.passed ? "PASS" : "FAIL",
-                     r.criteria.size(), c.pass, c.fail, c.warn);
+  return fmt::format("{}: {} criteria, {} passed, {} failed, {} warned{}",
+                     r.passed ? "PASS" : "FAIL", r.criteria.size(), c.pass, c.fail, c.warn,
+                     r.not_applied.empty()
+                         ? ""
+                         : fmt::format("; {} spec row{} for other GPUs not judged",
+                                       r.not_applied.size(), r.not_applied.size() == 1 ? "" : "s"));
+}
+
+// The spec's rows this machine has no GPU for, one per line after `heading`; "" for none.
+std::string not_applied_list(const AcceptanceResult& r, std::string_view heading,
+                             std::string_view bullet) {
+  if (r.not_applied.empty()) return "";
+  std::string out(heading);
+  for (const auto& row : r.not_applied) out += fmt::format("{}{}\n", bullet, row);
+  return out;
 }
 
 Table verdict_table(const AcceptanceResult& r, bool with_description) {
@@ -86,7 +99,12 @@ std::string xml_escape(std::string_view s) {
 std::string AcceptanceConsolePrinter::do_print(const ResultsDocument& doc) const {
   if (!doc.acceptance) return "";
   const AcceptanceResult& result = *doc.acceptance;
-  return fmt::format("acceptance ({}):\n{}{}\n", result.spec, verdict_table(result, false).plain(),
+  return fmt::format("acceptance ({}):\n{}{}{}\n", result.spec,
+                     verdict_table(result, false).plain(),
+                     not_applied_list(result,
+                                      "not judged: the spec's rows for GPUs this machine "
+                                      "lacks\n",
+                                      "  "),
                      summary_line(result));
 }
 
@@ -95,9 +113,10 @@ std::string AcceptanceMarkdownPrinter::do_print(const ResultsDocument& doc) cons
   const AcceptanceResult& result = *doc.acceptance;
   return fmt::format(
       "\n## Acceptance\n\nSpec `{}`, checked {}: **{}**\n\nMargin: how far the measured value "
-      "is on the passing side of its bound, relative to the bound.\n\n{}",
-      result.spec, result.checked_utc, summary_line(result),
-      verdict_table(result, true).markdown());
+      "is on the passing side of its bound, relative to the bound.\n\n{}{}",
+      result.spec, result.checked_utc, summary_line(result), verdict_table(result, true).markdown(),
+      not_applied_list(result, "\nNot judged, the spec's rows for GPUs this machine lacks:\n\n",
+                       "- "));
 }
 
 JunitSuite junit_testsuite(const AcceptanceResult& result, std::string_view name,
@@ -126,20 +145,27 @@ JunitSuite junit_testsuite(const AcceptanceResult& result, std::string_view name
     }
     cases += "    </testcase>\n";
   }
-  const int tests = int(result.criteria.size());
-  return {
-      fmt::format("  <testsuite name=\"{0}\" tests=\"{1}\" failures=\"{2}\" errors=\"0\" "
-                  "skipped=\"0\" timestamp=\"{3}\" hostname=\"{4}\">\n"
-                  "    <properties>\n"
-                  "      <property name=\"spec\" value=\"{5}\"/>\n"
-                  "      <property name=\"verdict\" value=\"{6}\"/>\n"
-                  "      <property name=\"warnings\" value=\"{7}\"/>\n"
-                  "    </properties>\n"
-                  "{8}"
-                  "  </testsuite>\n",
-                  xml_escape(name), tests, c.fail, xml_escape(result.checked_utc), xml_escape(host),
-                  xml_escape(result.spec), result.passed ? "PASS" : "FAIL", c.warn, cases),
-      tests, c.fail};
+  for (const auto& row : result.not_applied) {
+    cases += fmt::format(
+        "    <testcase classname=\"flopbench.acceptance\" name=\"{}\" time=\"0\">\n"
+        "      <skipped message=\"this machine has no GPU the row is for\"/>\n"
+        "    </testcase>\n",
+        xml_escape(row));
+  }
+  const int tests = int(result.criteria.size() + result.not_applied.size());
+  return {fmt::format("  <testsuite name=\"{0}\" tests=\"{1}\" failures=\"{2}\" errors=\"0\" "
+                      "skipped=\"{9}\" timestamp=\"{3}\" hostname=\"{4}\">\n"
+                      "    <properties>\n"
+                      "      <property name=\"spec\" value=\"{5}\"/>\n"
+                      "      <property name=\"verdict\" value=\"{6}\"/>\n"
+                      "      <property name=\"warnings\" value=\"{7}\"/>\n"
+                      "    </properties>\n"
+                      "{8}"
+                      "  </testsuite>\n",
+                      xml_escape(name), tests, c.fail, xml_escape(result.checked_utc),
+                      xml_escape(host), xml_escape(result.spec), result.passed ? "PASS" : "FAIL",
+                      c.warn, cases, result.not_applied.size()),
+          tests, c.fail};
 }
 
 std::string junit_document(const std::vector<JunitSuite>& suites) {

@@ -109,15 +109,37 @@ FleetNode read_node(const fs::path& input) {
 
 double median_of(std::vector<double> values) { return compute_statistics(values).median; }
 
-std::string metric_key(const MeasurementRecord& r) {
+// The model a measurement ran on: the CPU's, or its GPUs' names ("A + B" for an aggregate of
+// two models); "" where the inventory does not say.
+std::string device_model(const MeasurementRecord& r, const Environment& env) {
+  if (!r.device.on_gpu()) return env.cpu.model;
+  std::vector<std::string> names;
+  for (const int index : r.device.gpus) {
+    const auto it = std::find_if(env.gpu.devices.begin(), env.gpu.devices.end(),
+                                 [&](const GpuDevice& g) { return g.index == index; });
+    const std::string name = it == env.gpu.devices.end() ? "" : it->name;
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return fmt::format("{}", fmt::join(names, " + "));
+}
+
+// Which models a fleet mixes: its GPUs' or its CPUs' models differ between measurements.
+struct MixedModels {
+  bool gpu = false, cpu = false;
+};
+
+std::string metric_key(const MeasurementRecord& r, const Environment& env, MixedModels mixed) {
   // One GPU of any index compares with every other; several at once only with as many.
   const std::string device = r.device.machine_aggregate() ? r.device.label()
                              : r.device.on_gpu()          ? "gpu"
                                                           : "cpu";
-  // A sweep's end-to-end timings of a measurement compare only with their own kind.
-  return fmt::format("{}.{}.{} {}{}", device, metric_name(r.workload, r.precision),
+  // A sweep's end-to-end timings of a measurement compare only with their own kind, and in a
+  // fleet of several models, each model's with its own.
+  const bool by_model = r.device.on_gpu() ? mixed.gpu : mixed.cpu;
+  return fmt::format("{}.{}.{} {}{}{}", device, metric_name(r.workload, r.precision),
                      r.implementation, r.problem.label(),
-                     end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing));
+                     end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing),
+                     by_model ? fmt::format(" on {}", or_unknown(device_model(r, env))) : "");
 }
 
 // "a: 3 nodes; b: node-4" for each distinct value of `key` among the reporting nodes.
@@ -252,13 +274,50 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     a.nodes_reporting = static_cast<int>(std::count(found.begin(), found.end(), 1));
   }
 
+  // A contended figure is partly a co-tenant's: it is not judged against the fleet (nor is its
+  // re-measurement, where check made one, counted twice: the contended one is left out).
+  const auto judged = [](const MeasurementRecord& r) {
+    return passed(r) && headline(r) && !r.device.no_gpu() && !r.contended();
+  };
+  std::set<std::string> gpu_models, cpu_models;
+  for (const auto& n : fleet.nodes) {
+    if (!n.reporting()) continue;
+    for (const auto& r : n.results->measurements) {
+      // A model the inventory does not name is no evidence of a mixed fleet.
+      if (const std::string model = device_model(r, n.results->environment);
+          judged(r) && !model.empty()) {
+        (r.device.on_gpu() ? gpu_models : cpu_models).insert(model);
+      }
+    }
+  }
+  const MixedModels mixed{gpu_models.size() > 1, cpu_models.size() > 1};
+  std::map<std::string, int> contended;  // node -> its contended measurements, left out
+  for (const auto& n : fleet.nodes) {
+    if (!n.reporting()) continue;
+    for (const auto& r : n.results->measurements) {
+      if (passed(r) && r.contended()) ++contended[node_label(n)];
+    }
+  }
+  if (!contended.empty()) {
+    std::vector<std::string> which;
+    for (const auto& [node, count] : contended) {
+      if (which.size() == 10) {
+        which.push_back(fmt::format("and {} more nodes", contended.size() - 10));
+        break;
+      }
+      which.push_back(fmt::format("{} {}", node, count));
+    }
+    a.notes.push_back(fmt::format(
+        "measurements taken while contended are not compared (partly a co-tenant's figures): {}",
+        fmt::join(which, ", ")));
+  }
   std::map<std::string, std::size_t> index;  // metric name -> its place in a.metrics
   for (const auto& n : fleet.nodes) {
     if (!n.reporting()) continue;
     for (const auto& r : n.results->measurements) {
+      if (!judged(r)) continue;
       const auto h = headline(r);
-      if (!passed(r) || !h || r.device.no_gpu()) continue;
-      const std::string key = metric_key(r);
+      const std::string key = metric_key(r, n.results->environment, mixed);
       const auto [it, added] = index.emplace(key, a.metrics.size());
       if (added) a.metrics.push_back({key, std::string(h->unit), {}, 0, 0});
       a.metrics[it->second].values.push_back({&n, r.device, h->value});

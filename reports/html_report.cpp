@@ -308,7 +308,13 @@ std::string acceptance_section(const AcceptanceResult& a) {
         html_escape(texts.bound), html_escape(texts.margin), to_string(c.severity),
         verdict_class(c.verdict), to_string(c.verdict), html_escape(c.reason));
   }
-  return out + "</tbody>\n</table>\n";
+  out += "</tbody>\n</table>\n";
+  if (!a.not_applied.empty()) {
+    out += "<p class=\"note\">Not judged, the spec's rows for GPUs this machine lacks:</p>\n<ul>\n";
+    for (const auto& row : a.not_applied) out += "<li>" + html_escape(row) + "</li>\n";
+    out += "</ul>\n";
+  }
+  return out;
 }
 
 std::string legend() {

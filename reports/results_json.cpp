@@ -311,6 +311,7 @@ void fields(S& s, Of<AcceptanceResult>) {
   s("spec", &R::spec);
   s("checked_utc", &R::checked_utc);
   s("criteria", &R::criteria);
+  s.added_later("not_applied", &R::not_applied);
   s("passed", &R::passed);
 }
 

@@ -22,6 +22,7 @@
 #include "reports/acceptance/spec.hpp"
 #include "reports/acceptance_report.hpp"
 #include "reports/format.hpp"
+#include "reports/html_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
@@ -766,6 +767,70 @@ TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
   EXPECT_NE(explicit_one.criteria.front().reason.find("no sibling"), std::string::npos);
 }
 
+// Where no theoretical peak is known, the runner relates compute rates to the peak workload's
+// measured rate: a bound on the theoretical peak, or on a % of it, cannot stand on that ceiling,
+// which a throttled machine lowers with everything else.
+TEST(AcceptanceJudge, AMeasuredCeilingIsNoTheoreticalPeak) {
+  ResultsDocument doc = h100_document(0);
+  MeasurementRecord& cpu = doc.measurements.back();  // the CPU's DGEMM at 2000 GFLOP/s
+  cpu.peak = {4000, std::string(Peak::kMeasuredCeiling) + "the peak workload's best rate"};
+  cpu.percent_of_peak = 50;
+  const AcceptanceResult r = check(
+      "cpu.dgemm.openblas.gflops,>=,0.1 * peak,,fail,any,\n"
+      "cpu.dgemm.openblas.percent_of_peak,>=,10 %,,fail,any,\n",
+      doc);
+  for (const CriterionVerdict& v : {r.criteria[0], r.criteria[1]}) {
+    EXPECT_EQ(v.verdict, Verdict::fail) << v.metric;
+    EXPECT_NE(v.reason.find("no theoretical peak: measured: "), std::string::npos) << v.reason;
+  }
+  EXPECT_FALSE(r.criteria[1].measured.has_value());
+  // With a theoretical peak, the same rows pass.
+  cpu.peak.basis = "test peak";
+  EXPECT_TRUE(check("cpu.dgemm.openblas.gflops,>=,0.1 * peak,,fail,any,\n"
+                    "cpu.dgemm.openblas.percent_of_peak,>=,10 %,,fail,any,\n",
+                    doc)
+                  .passed);
+}
+
+// A siblings row on a machine with one GPU has nothing to compare with, but its measurement must
+// still be there.
+TEST(AcceptanceJudge, ASiblingsRowWithoutItsMeasurementFailsOnOneGpu) {
+  const CriterionVerdict v =
+      check("gpu.sum_fp32.cub.gbytes_per_s,>=,0.95 * siblings,,fail,any,\n", h100_document(1))
+          .criteria.front();
+  EXPECT_EQ(v.metric, "gpu0.sum_fp32.cub.gbytes_per_s");
+  EXPECT_EQ(v.verdict, Verdict::fail);
+  EXPECT_FALSE(v.measured.has_value());
+  EXPECT_NE(v.reason.find("not measured"), std::string::npos) << v.reason;
+}
+
+// Rows for GPUs this machine lacks are listed as not judged, and they replace no built-in
+// criterion: a multi-SKU spec's relaxed run.unverified or siblings row for another model must
+// not switch this machine's checks off.
+TEST(AcceptanceJudge, RowsForOtherGpusAreListedAndReplaceNoBuiltIn) {
+  ResultsDocument doc = h100_document(8, {50, 51, 49.5, 50.5, 50, 42, 50, 49});
+  doc.measurements.back().disposition = Disposition::incorrect;  // the CPU's DGEMM
+  const AcceptanceResult r = check(
+      "gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,ANY,\n"
+      "run.unverified,<=,5,,warn,NVIDIA A100-SXM4-*,\n"
+      "gpu.sgemm.cublas.tflops,>=,0.5 * siblings,,warn,NVIDIA A100-SXM4-*,\n",
+      doc);
+  const CriterionVerdict& unverified = verdict_of(r, "run.unverified");
+  EXPECT_EQ(unverified.bound_text, "0");  // the built-in one
+  EXPECT_EQ(unverified.verdict, Verdict::fail);
+  EXPECT_EQ(verdict_of(r, "gpu5.sgemm.cublas.tflops", "0.9 * siblings").verdict, Verdict::fail);
+  EXPECT_EQ(verdict_of(r, "gpu0.sgemm.cublas.tflops", "40 TFLOP/s").verdict, Verdict::pass)
+      << "'ANY' is 'any'";
+  EXPECT_EQ(r.not_applied,
+            (std::vector<std::string>{
+                "line 3: run.unverified <= 5, for NVIDIA A100-SXM4-*",
+                "line 4: gpu.sgemm.cublas.tflops >= 0.5 * siblings, for NVIDIA A100-SXM4-*"}));
+  // A spec none of whose rows applies fails as a whole instead, listing nothing.
+  const AcceptanceResult none = check("gpu.count,>=,1,,fail,Tesla T4,\n", doc);
+  EXPECT_EQ(none.criteria.front().metric, "spec.applies");
+  EXPECT_TRUE(none.not_applied.empty());
+}
+
 TEST(AcceptanceJudge, SpecForAnotherGpuFails) {
   const ResultsDocument doc = h100_document(2);
   const Spec t4 = read_spec(kShippedSpecs / "t4.csv");
@@ -831,6 +896,41 @@ TEST(AcceptanceOutput, JUnitIsWellFormedWithOneTestcasePerCriterion) {
   ResultsDocument odd = doc;
   odd.acceptance->criteria[0].description = std::string("bell\x07 and \xff");
   EXPECT_TRUE(well_formed(AcceptanceJunitPrinter("h").print(odd), dir.path()));
+}
+
+// The rows not judged here show in every output: a JUnit <skipped> case each, a list on the
+// console, in report.md and report.html, and a field of results.json (absent from older files).
+TEST(AcceptanceOutput, RowsForOtherGpusShowAsNotJudgedEverywhere) {
+  TempDir dir;
+  ResultsDocument doc = h100_document(1);
+  doc.acceptance = check(
+      "gpu.count,>=,1,,fail,NVIDIA H100*,\n"
+      "gpu.stream_fp64.cuda.gbytes_per_s,>=,1555 GB/s,,fail,NVIDIA A100-SXM4-40GB,\n",
+      doc);
+  const std::string row =
+      "line 3: gpu.stream_fp64.cuda.gbytes_per_s >= 1555 GB/s, for NVIDIA "
+      "A100-SXM4-40GB";
+  ASSERT_EQ(doc.acceptance->not_applied, std::vector<std::string>{row});
+  const std::string xml = AcceptanceJunitPrinter("node7").print(doc);
+  ASSERT_TRUE(well_formed(xml, dir.path())) << xml;
+  EXPECT_EQ(occurrences(xml, "<testcase "), int(doc.acceptance->criteria.size()) + 1);
+  EXPECT_EQ(occurrences(xml, "<skipped "), 1);
+  EXPECT_NE(xml.find("skipped=\"1\""), std::string::npos) << xml;
+  const std::string escaped =
+      "line 3: gpu.stream_fp64.cuda.gbytes_per_s &gt;= 1555 GB/s, for "
+      "NVIDIA A100-SXM4-40GB";
+  EXPECT_NE(xml.find("name=\"" + escaped + "\""), std::string::npos) << xml;
+  const std::string console = AcceptanceConsolePrinter().print(doc);
+  EXPECT_NE(console.find("not judged: the spec's rows for GPUs this machine lacks\n  " + row),
+            std::string::npos)
+      << console;
+  EXPECT_NE(console.find("; 1 spec row for other GPUs not judged"), std::string::npos) << console;
+  EXPECT_NE(MarkdownPrinter().print(doc).find("\n- " + row + "\n"), std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find("<li>" + escaped + "</li>"), std::string::npos);
+  json j = to_json(doc);
+  EXPECT_EQ(results_from_json(j).acceptance->not_applied, std::vector<std::string>{row});
+  j["acceptance"].erase("not_applied");
+  EXPECT_TRUE(results_from_json(j).acceptance->not_applied.empty());
 }
 
 TEST(AcceptanceOutput, VerdictRoundTripsThroughResultsJsonAndShowsInReport) {
@@ -1064,6 +1164,34 @@ TEST_F(Check, AMissWhileACpuHogRunsIsMeasuredAgainAndWarnsInsteadOfFailing) {
   EXPECT_NE(o.out.find("WARN"), std::string::npos) << o.out;
   EXPECT_NE(read_text(out / "report.md").find(said), std::string::npos);
   EXPECT_NE(read_text(dir_.path() / "junit.xml").find(said), std::string::npos);
+}
+
+// Ctrl-C while the contended miss is measured again: no verdict, as for one while measuring.
+TEST_F(Check, AnInterruptWhileReMeasuringGivesNoVerdict) {
+  const fs::path spec = write_spec("cpu.sgemm.omp.gflops,>=,1000000 GFLOP/s,fail,any,x\n");
+  const fs::path out = dir_.path() / "measured";
+  const fs::path junit = dir_.path() / "junit.xml";
+  const testing::CpuHog hog;
+  // Many short runs (the standard profile's half second of samples at 256^3): the interrupt is
+  // taken between two of them, soon after the signal, on any machine and build.
+  testing::Process p({"check", "--spec", spec.string(), "--profile", "standard", "--sizes", "256",
+                      "--threads", std::to_string(std::thread::hardware_concurrency()), "--out",
+                      out.string(), "--junit", junit.string()},
+                     dir_.path() / "capture");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (p.out().find("re-measuring") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(p.out().find("re-measuring"), std::string::npos) << p.out() << p.err();
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(), kExitInterrupted) << p.out() << p.err();
+  EXPECT_NE(p.err().find("interrupted; no verdict"), std::string::npos) << p.err();
+  EXPECT_EQ(p.out().find("verdict recorded"), std::string::npos) << p.out();
+  EXPECT_FALSE(fs::exists(junit));
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  EXPECT_FALSE(doc.acceptance.has_value());
 }
 
 TEST_F(Check, GenerateThenCheck) {

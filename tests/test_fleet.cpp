@@ -262,6 +262,34 @@ TEST(FleetMerge, EndToEndTimingsAreMetricsOfTheirOwn) {
   EXPECT_TRUE(names.contains("gpu.sgemm.cublas 256x256x256"));
 }
 
+// A contended figure is partly a co-tenant's, and a GPU of another model is no sibling: neither
+// makes an outlier. Each model is compared with its own kind, and named where the fleet mixes.
+TEST(FleetMerge, ContendedFiguresAndOtherModelsAreNoOutliers) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 6; ++i) {
+    ResultsDocument doc =
+        node(fmt::format("node-{}", i), std::nullopt, i == 3 ? 40 : 100, {i < 3 ? 1000.0 : 400.0});
+    doc.environment.gpu.devices[0].name = i < 3 ? "NVIDIA H100 80GB HBM3" : "NVIDIA L40S";
+    if (i == 3) {
+      doc.measurements[0].load = MachineLoad{};
+      doc.measurements[0].load->contended = true;
+    }
+    inputs.push_back(write_node(tmp.path(), doc, fmt::format("n{}", i)));
+  }
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_TRUE(a.outliers.empty()) << a.outliers.front().metric->name;
+  std::map<std::string, std::size_t> values;
+  for (const auto& m : a.metrics) values[m.name] = m.values.size();
+  EXPECT_EQ(values, (std::map<std::string, std::size_t>{
+                        {"cpu.sgemm.omp 256x256x256", 5},
+                        {"gpu.sgemm.cublas 256x256x256 on NVIDIA H100 80GB HBM3", 3},
+                        {"gpu.sgemm.cublas 256x256x256 on NVIDIA L40S", 3}}));
+  EXPECT_EQ(a.notes, std::vector<std::string>{"measurements taken while contended are not "
+                                              "compared (partly a co-tenant's figures): node-3 1"});
+}
+
 TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
   TempDir tmp;
   std::vector<fs::path> inputs;
@@ -601,6 +629,46 @@ TEST(FleetCheck, JudgesEveryNodeAndTheFleet) {
   EXPECT_EQ(criterion(*fleet.acceptance, "fleet.versions").verdict, Verdict::pass);
   EXPECT_TRUE(fleet.nodes[0].results->acceptance->passed);
   EXPECT_FALSE(fleet.nodes[3].results->acceptance->passed);
+}
+
+// A node for which no spec can be chosen (`--spec auto`, a GPU no shipped spec covers) fails on
+// its own; the other nodes and the fleet are judged.
+TEST(FleetCheck, ANodeWithoutASpecFailsAloneAndTheOthersAreJudged) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 3; ++i) {
+    inputs.push_back(
+        write_node(tmp.path(), node(fmt::format("node-{}", i), i, 100), fmt::format("n{}", i)));
+  }
+  FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  judge_fleet(
+      fleet,
+      [&](const ResultsDocument& doc) {
+        if (doc.environment.host == "node-1") {
+          throw NoSpecForMachine("no shipped spec for 'Odd GPU'");
+        }
+        return SpecChoice{sgemm_spec(50), "spec.csv"};
+      },
+      "auto", "T");
+  ASSERT_TRUE(fleet.acceptance.has_value());
+  EXPECT_TRUE(fleet.nodes[0].results->acceptance->passed);
+  EXPECT_TRUE(fleet.nodes[2].results->acceptance->passed);
+  const AcceptanceResult& odd = *fleet.nodes[1].results->acceptance;
+  EXPECT_FALSE(odd.passed);
+  EXPECT_EQ(criterion(odd, "spec.applies").reason, "no shipped spec for 'Odd GPU'");
+  const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
+  EXPECT_EQ(failed.measured, 1);
+  EXPECT_NE(failed.reason.find("node-1 rank 1 (its check failed)"), std::string::npos)
+      << failed.reason;
+  // Any other error of the spec (no spec directory, a shipped spec that does not parse) is no
+  // node's: the check itself cannot run.
+  EXPECT_THROW(judge_fleet(
+                   fleet,
+                   [](const ResultsDocument&) -> SpecChoice {
+                     throw InputError("--spec auto: no spec directory found");
+                   },
+                   "auto", "T"),
+               InputError);
 }
 
 TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {

@@ -413,6 +413,19 @@ TEST_F(Hardening, NumericOptionsRefuseNanInfinityAndWords) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// With --results nothing is measured: an option that says how to measure is refused, naming
+// each one given, rather than silently ignored.
+TEST_F(Hardening, CheckOfAResultsFileRefusesTheMeasuringOptions) {
+  const std::string results = results_json().string();
+  const std::string spec =
+      (fs::path(FLOPBENCH_TEST_DATA_DIR) / ".." / ".." / "specs" / "cpu-only.csv").string();
+  expect_error(flopbench({"check", "--spec", spec, "--results", results, "--gpus", "1"}),
+               kExitBadInput, "--gpus says how to measure, and with --results nothing is measured");
+  expect_error(flopbench({"check", "--spec", spec, "--results", results, "--sizes", "64",
+                          "--threads", "1", "--wait-quiet"}),
+               kExitBadInput, "--sizes, --threads, --wait-quiet say how to measure");
+}
+
 // An output file never replaces a record flopbench keeps or a file the command reads, and a
 // bad one is refused before anything is measured; a copy of a run's results under another name
 // does not regenerate that run's outputs.

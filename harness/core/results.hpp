@@ -353,6 +353,9 @@ struct AcceptanceResult {
   std::string spec;  // the spec file (or "auto: <file>")
   std::string checked_utc;
   std::vector<CriterionVerdict> criteria;
+  // The spec's rows for GPUs this machine lacks, not judged: "line 14: gpu.count >= 1, for
+  // NVIDIA A100-SXM4-40GB". Empty when no row applied (the verdict then says so).
+  std::vector<std::string> not_applied;
   bool passed = false;           // every fail-severity criterion passed
   UnknownFields unknown_fields;  // its own: a new verdict replaces them with the old verdict
 };

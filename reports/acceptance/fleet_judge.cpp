@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -43,6 +44,25 @@ CriterionVerdict equals(std::string metric, double measured, double bound, std::
   return v;
 }
 
+// A node's verdict when no spec could be chosen for it: one failed criterion, saying why.
+AcceptanceResult no_spec_verdict(const std::string& spec_label, const std::string& checked_utc,
+                                 std::string why) {
+  CriterionVerdict v;
+  v.metric = "spec.applies";
+  v.comparator = "==";
+  v.bound_text = "true";
+  v.severity = Severity::fail;
+  v.verdict = Verdict::fail;
+  v.reason = std::move(why);
+  v.description = "a spec for this node";
+  AcceptanceResult result;
+  result.spec = spec_label;
+  result.checked_utc = checked_utc;
+  result.criteria.push_back(std::move(v));
+  result.passed = false;
+  return result;
+}
+
 }  // namespace
 
 void judge_fleet(FleetRecord& fleet,
@@ -51,8 +71,16 @@ void judge_fleet(FleetRecord& fleet,
   std::vector<std::string> failed;
   for (auto& n : fleet.nodes) {
     if (n.reporting()) {
-      const SpecChoice choice = spec_of(*n.results);
-      n.results->acceptance = judge(choice.spec, *n.results, choice.label, checked_utc);
+      std::optional<SpecChoice> choice;
+      try {
+        choice = spec_of(*n.results);
+      } catch (const NoSpecForMachine& e) {
+        // `auto` ships no spec for this node's GPU: it fails, the others are judged.
+        n.results->acceptance = no_spec_verdict(fleet_spec_label, checked_utc, e.what());
+      }
+      if (choice) {
+        n.results->acceptance = judge(choice->spec, *n.results, choice->label, checked_utc);
+      }
       if (n.results->acceptance->passed) continue;
       failed.push_back(fmt::format("{} (its check failed)", node_label(n)));
     } else {

@@ -25,8 +25,8 @@ std::optional<double> value_of(const MeasurementRecord& r, Quantity q) {
       return r.gflops ? std::optional(*r.gflops / 1e3) : std::nullopt;
     case Quantity::gbytes_per_s:
       return r.gbytes_per_s;
-    case Quantity::percent_of_peak:
-      return r.percent_of_peak;
+    case Quantity::percent_of_peak:  // of a theoretical peak only, not of a measured ceiling
+      return r.peak.is_measured_ceiling() ? std::nullopt : r.percent_of_peak;
     case Quantity::count:
       return std::nullopt;
   }
@@ -182,7 +182,10 @@ class Judge {
     std::vector<DeviceRef> devices;
     for (const auto* g : matching) devices.push_back(DeviceRef::gpu({g->index}));
     if (c.bound_kind == BoundKind::siblings && devices.size() < 2) {
-      return add(c, metric_on(m, devices.front()), std::nullopt, std::nullopt, "", true);
+      // Nothing to compare with, but the measurement itself must be there.
+      const Reading reading = read_metric(doc_, m, devices.front());
+      return add(c, metric_on(m, devices.front()), reading.value, std::nullopt, reading.why_not,
+                 reading.value.has_value(), reading.record);
     }
     for (const auto& d : devices) device_rate(c, d, devices);
   }
@@ -194,13 +197,19 @@ class Judge {
     return contended_misses_;
   }
 
-  // `spec_applied`: whether any row of the spec applied; a spec keyed to other GPUs fails.
-  AcceptanceResult finish(const Spec& spec, bool spec_applied, std::string label,
-                          std::string checked_utc) {
+  // `not_applied`: the spec's rows for GPUs this machine lacks; all of them fails the check.
+  AcceptanceResult finish(const Spec& spec, const std::vector<const Criterion*>& not_applied,
+                          std::string label, std::string checked_utc) {
     AcceptanceResult result;
     result.spec = std::move(label);
     result.checked_utc = std::move(checked_utc);
-    if (!spec_applied) {
+    if (not_applied.size() < spec.criteria.size()) {
+      for (const Criterion* c : not_applied) {
+        result.not_applied.push_back(fmt::format("line {}: {} {} {}, for {}", c->line,
+                                                 c->metric.name, to_string(c->comparator),
+                                                 c->bound_text, c->applies_to));
+      }
+    } else {
       std::vector<std::string> names;
       for (const auto& g : doc_.environment.gpu.devices) names.push_back(g.name);
       CriterionVerdict v;
@@ -280,8 +289,10 @@ class Judge {
       case BoundKind::reference:
         return add(c, name, reading.value, c.bound_value * *c.reference, "", false, reading.record);
       case BoundKind::peak: {
+        // A ceiling the peak workload measured moves with the machine (a throttled one lowers
+        // it too): a bound on a theoretical peak cannot stand on it.
         const Peak& peak = reading.record->peak;
-        if (!peak.gflops) {
+        if (!peak.gflops || peak.is_measured_ceiling()) {
           return add(c, name, reading.value, std::nullopt,
                      fmt::format("no theoretical peak: {}", or_unknown(peak.basis)));
         }
@@ -390,6 +401,9 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
                         to_string(r->disposition), r->reason)};
   }
   const auto v = value_of(*r, m.quantity);
+  if (!v && m.quantity == Quantity::percent_of_peak && r->peak.is_measured_ceiling()) {
+    return {std::nullopt, r, fmt::format("no theoretical peak: {}", r->peak.basis)};
+  }
   if (!v) {
     return {std::nullopt, r,
             fmt::format("not measured: {}, {} has no {}", what, r->problem.label(),
@@ -400,15 +414,22 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
 
 namespace {
 
-// Every criterion of the spec and the built-in ones; returns whether any row of the spec applied.
-bool judge_all(Judge& judge, const Spec& spec, const ResultsDocument& doc) {
-  for (const auto& c : spec.criteria) judge.criterion(c);
-  const bool spec_applied = judge.applied() > 0;
+// Every criterion of the spec and the built-in ones; returns the spec's rows that did not apply
+// (keyed to GPUs this machine lacks).
+std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
+                                        const ResultsDocument& doc) {
+  std::vector<const Criterion*> applied, not_applied;
+  for (const auto& c : spec.criteria) {
+    const int before = judge.applied();
+    judge.criterion(c);
+    (judge.applied() > before ? applied : not_applied).push_back(&c);
+  }
 
-  // Built-in criteria, each replaced by a spec row on the same metric (docs/acceptance.md).
+  // Built-in criteria, each replaced by a spec row on the same metric that applied here
+  // (docs/acceptance.md): a row for other GPUs replaces nothing.
   const auto in_spec = [&](std::string_view metric, std::optional<BoundKind> kind) {
-    return std::any_of(spec.criteria.begin(), spec.criteria.end(), [&](const Criterion& c) {
-      return c.metric.name == metric && (!kind || c.bound_kind == *kind);
+    return std::any_of(applied.begin(), applied.end(), [&](const Criterion* c) {
+      return c->metric.name == metric && (!kind || c->bound_kind == *kind);
     });
   };
   std::set<std::pair<std::string, std::string>> sibling_rules;  // metric, applies_to
@@ -442,7 +463,7 @@ bool judge_all(Judge& judge, const Spec& spec, const ResultsDocument& doc) {
                                  Severity::warn, "any",
                                  "built-in: no measurement taken while throttled"));
   }
-  return spec_applied;
+  return not_applied;
 }
 
 }  // namespace
@@ -450,8 +471,8 @@ bool judge_all(Judge& judge, const Spec& spec, const ResultsDocument& doc) {
 AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
                        const std::string& checked_utc) {
   Judge judge(doc);
-  const bool spec_applied = judge_all(judge, spec, doc);
-  return judge.finish(spec, spec_applied, spec_label, checked_utc);
+  const auto not_applied = judge_all(judge, spec, doc);
+  return judge.finish(spec, not_applied, spec_label, checked_utc);
 }
 
 std::vector<std::size_t> contended_misses(const Spec& spec, const ResultsDocument& doc) {

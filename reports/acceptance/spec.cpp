@@ -361,6 +361,8 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
       }
       c.severity = parse_severity(severity);
       c.applies_to = required(c_applies_to);
+      // Matched case-insensitively, as the GPU names are.
+      if (glob_match("any", c.applies_to)) c.applies_to = "any";
       c.description = row[c_description].text;
       spec.criteria.push_back(std::move(c));
     }

@@ -14,6 +14,14 @@
 
 namespace flopbench {
 
+// `--spec auto` has no shipped spec for a machine's GPU: in a fleet, that node fails alone,
+// where any other error of the spec (no spec directory, a spec that does not parse) stops the
+// check.
+class NoSpecForMachine : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 enum class Comparator { ge, gt, le, lt, eq };
 // What a bound is relative to: itself, the measurement's theoretical peak, the row's reference
 // value (a golden run's measurement, a datasheet figure), or the median of the same metric on
