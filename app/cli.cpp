@@ -178,8 +178,8 @@ std::string describe_result(const MeasurementRecord& r) {
   for (const std::string& caveat : {contention_note(r), throttle_note(r), above_peak_note(r)}) {
     if (!caveat.empty()) caveats += "; " + caveat;
   }
-  return fmt::format("{}{} (median of {}, cv {:.1f}%, {}) passed{}", rate, peak, r.stats->samples,
-                     100 * r.stats->cv, r.stopping_rule, caveats);
+  return fmt::format("{}{} (median of {}, cv {}, {}) passed{}", rate, peak, r.stats->samples,
+                     cv_text(*r.stats, 1), r.stopping_rule, caveats);
 }
 
 void print_written_files(const fs::path& dir, bool with_results_json) {
@@ -232,16 +232,22 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
   const fs::path parent = prepare_output_dir(
       expand_out_placeholders(opt.measure.out, host, this_launch(), utc_now(true)), host);
   int status = kExitOk;
+  int written = 0;
   for (int i = 1; i <= opt.repeat; ++i) {
     say("\nrun {} of {}\n", i, opt.repeat);
     MeasureOptions one = opt.measure;
     one.out = (parent / fmt::format("run-{}", i)).string();
     status = std::max(status, run_once(one));
+    written = i;
     if (interrupt_requested()) break;
   }
-  say("\n{} runs in {}/run-*; compare them with another set as 'flopbench compare "
+  const std::string runs =
+      interrupt_requested()
+          ? fmt::format("{} of {} runs (the last interrupted)", written, opt.repeat)
+          : fmt::format("{} runs", written);
+  say("\n{} in {}/run-*; compare them with another set as 'flopbench compare "
       "{}/run-*/results.json --against OTHER/run-*/results.json'\n",
-      opt.repeat, parent.string(), parent.string());
+      runs, parent.string(), parent.string());
   return status;
 }
 
@@ -258,16 +264,19 @@ int run_command(const RunOptions& opt, const std::vector<std::string>& command_l
 }
 
 // --wait-quiet: waits, with a line on stderr each second, until the machine is quiet or
-// `limit_s` seconds have passed, then measures either way.
+// `limit_s` seconds have passed, then measures either way. A signal ends the wait at once: the
+// run then records every measurement as skipped, in its results directory.
 void wait_quiet(int limit_s) {
+  const auto read_unless_interrupted = []() -> std::optional<MachineLoad> {
+    if (interrupt_requested()) return std::nullopt;
+    return load_over_one_second();
+  };
   const bool quiet =
-      wait_for_quiet(limit_s, load_over_one_second, [&](const MachineLoad& load, int waited_s) {
-        fmt::print(stderr,
-                   "waiting for a quiet machine ({} of at most {} "
-                   "s): {}\n",
-                   waited_s, limit_s, contention_figures(load));
+      wait_for_quiet(limit_s, read_unless_interrupted, [&](const MachineLoad& load, int waited_s) {
+        fmt::print(stderr, "waiting for a quiet machine ({} of at most {} s): {}\n", waited_s,
+                   limit_s, contention_figures(load));
       });
-  if (!quiet) {
+  if (!quiet && !interrupt_requested()) {
     fmt::print(stderr,
                "flopbench: the machine was not quiet after {} s; measuring anyway (measurements "
                "it disturbs are marked contended)\n",

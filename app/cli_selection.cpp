@@ -55,7 +55,10 @@ std::vector<Precision> parse_precisions(const std::string& text) {
   std::vector<Precision> out;
   for (const std::string& name : split_names(text, "--precision")) {
     if (name == "all") return {};
-    out.push_back(parse_precision(name));
+    // A precision named twice is measured (or burned) once.
+    if (const Precision p = parse_precision(name);
+        std::find(out.begin(), out.end(), p) == out.end())
+      out.push_back(p);
   }
   return out;
 }

@@ -24,8 +24,8 @@ std::vector<std::string> split_names(std::string_view comma_separated, std::stri
 // Parses a --workloads value ("gemm,sum", "sgemm"); InputError on unknown names.
 std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated);
 
-// Parses a --precision value: comma-separated names ("fp32,fp64"); empty for "all". InputError
-// on unknown names.
+// Parses a --precision value: comma-separated names ("fp32,fp64"), each once however often it
+// is named; empty for "all". InputError on unknown names.
 std::vector<Precision> parse_precisions(const std::string& text);
 
 // For help texts, from the catalog and kPrecisions, so that a new workload or precision is

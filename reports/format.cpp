@@ -200,6 +200,11 @@ std::string optional_value(const std::optional<double>& v) { return v ? short_nu
 
 std::string percent(const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", *v) : "-"; }
 
+std::string cv_text(const Statistics& s, int decimals) {
+  if (s.samples < 2) return "n/a";
+  return fmt::format("{:.{}f}%", s.cv * 100, decimals);
+}
+
 std::string ratio(double v) { return fmt::format("{:.2f}×", v); }
 
 std::string bytes(std::int64_t b) {
@@ -379,7 +384,7 @@ Table group_table(const Group& g) {
     if (show_gflops) value(r->gflops);
     if (show_gbs && !bandwidth) value(r->gbytes_per_s);
     if (show_peak) row.push_back(ok ? percent(r->percent_of_peak) : "-");
-    row.push_back(ok ? fmt::format("{:.2f}%", r->stats->cv * 100) : "-");
+    row.push_back(ok ? cv_text(*r->stats, 2) : "-");
     row.push_back(ok ? fmt::format("{}", r->stats->samples) : "-");
     row.push_back(result_text(*r));
     t.rows.push_back(std::move(row));

@@ -120,6 +120,9 @@ std::string duration(double s);
 std::string throughput(const std::optional<Throughput>& t);
 std::string optional_value(const std::optional<double>& v);
 std::string percent(const std::optional<double>& v);
+// The coefficient of variation as a percentage, "2.35%" at `decimals`; "n/a" for a single sample,
+// which has no spread (results.json records 0 for it).
+std::string cv_text(const Statistics& s, int decimals);
 std::string ratio(double v);
 // Binary units: "48 KiB", "1.5 GiB".
 std::string bytes(std::int64_t b);

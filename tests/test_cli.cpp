@@ -464,6 +464,33 @@ TEST_F(Cli, WaitQuietWaitsForABusyMachineThenMeasuresAnyway) {
             kExitBadInput);
 }
 
+// Ctrl-C while waiting for a quiet machine ends the wait at once: a results directory marked
+// interrupted, every planned measurement skipped, exit 130.
+TEST_F(Cli, CtrlCWhileWaitingForAQuietMachineWritesTheSkippedRun) {
+  const fs::path out = dir_ / "waiting";
+  const testing::CpuHog hog;
+  testing::Process p({"run", "--wait-quiet=600", "--workloads", "dot", "--implementations", "omp",
+                      "--precision", "fp32", "--sizes", "64", "--out", out.string()},
+                     dir_ / "capture");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (p.err().find("waiting for a quiet machine") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(p.err().find("waiting for a quiet machine"), std::string::npos) << p.err();
+  const auto interrupted_at = std::chrono::steady_clock::now();
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(), kExitInterrupted) << p.out() << p.err();
+  // Well inside the 10 s after which an interrupted run that did not stop is killed.
+  EXPECT_LT(std::chrono::steady_clock::now() - interrupted_at, std::chrono::seconds(5));
+  EXPECT_EQ(p.err().find("did not stop in time"), std::string::npos) << p.err();
+  EXPECT_EQ(p.err().find("measuring anyway"), std::string::npos) << p.err();
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  ASSERT_EQ(doc.measurements.size(), 1u);
+  EXPECT_EQ(doc.measurements[0].disposition, Disposition::skipped);
+}
+
 // The matrix precisions end to end: oneDNN's BF16 and INT8 GEMMs run, verified, with a % of
 // the peak of the instructions they use; an implementation without them says so; report.md
 // names them exactly.
@@ -852,6 +879,18 @@ TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
   EXPECT_NE(o.out.find("cpu   FP32 OK"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("cpu   FP64 OK"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("GFLOP/s"), std::string::npos) << o.out;
+}
+
+// A precision named twice is burned once: not for twice the time, nor with two verdicts.
+TEST_F(Cli, APrecisionNamedTwiceIsBurnedOnce) {
+  const Outcome o = flopbench({"burn", "--cpu", "--duration", "1s", "--precision", "fp64,fp64",
+                               "--size", "64", "--out", (dir_ / "burn").string()});
+  EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(dir_ / "burn" / "results.json");
+  ASSERT_TRUE(doc.burn.has_value());
+  EXPECT_EQ(std::count_if(doc.burn->devices.begin(), doc.burn->devices.end(),
+                          [](const BurnDevice& d) { return d.device == DeviceRef::cpu(); }),
+            1);
 }
 
 TEST_F(Cli, BurnRejectsBadDurationsAndPrecisions) {

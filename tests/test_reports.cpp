@@ -775,6 +775,28 @@ TEST(ReportsMarkdown, HasEveryMeasurement) {
   EXPECT_NE(text.find("flopbench report <dir>/results.json"), std::string::npos);
 }
 
+// One sample has no spread: its CV shows as n/a, not as a perfectly stable 0.00%.
+TEST(ReportsMarkdown, TheCvOfASingleSampleIsNotApplicable) {
+  ResultsDocument doc = test_document();
+  auto passed = std::find_if(doc.measurements.begin(), doc.measurements.end(),
+                             [](const MeasurementRecord& r) { return r.stats.has_value(); });
+  ASSERT_NE(passed, doc.measurements.end());
+  passed->samples_s = {0.25};
+  *passed->stats = compute_statistics(passed->samples_s);
+  const auto rows = markdown_rows(MarkdownPrinter().print(doc));
+  const std::string heading = display_name(passed->workload, passed->precision) + " (" +
+                              std::string(to_string(passed->precision)) + ")";
+  const auto [first, last] = rows.equal_range(heading);
+  const auto row = std::find_if(first, last, [&](const auto& r) {
+    return r.second[0] == passed->problem.label() && r.second[1] == passed->implementation &&
+           r.second[2] == passed->device.label();
+  });
+  ASSERT_NE(row, last);
+  const auto& cells = row->second;
+  EXPECT_NE(std::find(cells.begin(), cells.end(), "n/a"), cells.end())
+      << fmt::format("{}", fmt::join(cells, " | "));
+}
+
 // The health section: every fact of every GPU, in its group's table, a column per GPU; a fact
 // that could not be read shows why, never blank and never 0.
 TEST(ReportsHealth, MarkdownShowsEveryFactOfEveryGpuAndWhyOneIsUnknown) {

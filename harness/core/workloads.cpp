@@ -1,6 +1,7 @@
 #include "harness/core/workloads.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <array>
@@ -8,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <span>
 
 #include "harness/core/sizes.hpp"
 #include "harness/core/types.hpp"
@@ -207,10 +210,18 @@ Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& ker
   const double alpha = in.alpha, beta = in.beta;
   const double bound = kRoundingBound * gemm_accumulator_epsilon(precision_of<T>());
   ErrorTracker total;
-#pragma omp parallel
+  // Each thread's copy of a row of A, allocated here: a bad_alloc inside the parallel region
+  // would end the process, out here it fails this measurement (a skinny GEMM's k can be 2^30).
+  // No more threads than rows, and the copies are not zeroed first: each is written before use.
+  const int team = static_cast<int>(
+      std::clamp<std::size_t>(rows.size(), 1, static_cast<std::size_t>(omp_get_max_threads())));
+  const auto k = static_cast<std::size_t>(in.k);
+  const auto a_rows = std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(team) * k);
+#pragma omp parallel num_threads(team)
   {
     ErrorTracker local;
-    std::vector<double> a_row(static_cast<std::size_t>(in.k));
+    const std::span<double> a_row(a_rows.get() + static_cast<std::size_t>(omp_get_thread_num()) * k,
+                                  k);
 #pragma omp for schedule(dynamic)
     for (std::size_t r = 0; r < rows.size(); ++r) {
       const std::int64_t i = rows[r];
