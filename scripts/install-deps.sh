@@ -10,15 +10,14 @@ packages=(
   g++ cmake ninja-build pkg-config git  # toolchain; git names the commit in every result file
   libeigen3-dev                         # Eigen implementations
   libopenblas-dev                       # OpenBLAS implementations (optional; strongly advised)
-  libdnnl-dev                           # oneDNN: BF16, FP16, INT8 GEMM on the CPU (optional)
+  libdnnl-dev                           # oneDNN: BF16, FP16, INT8 GEMM on the CPU (optional; the tests verify it)
   libbenchmark-dev                      # Google Benchmark: the runner's timing loop
   nlohmann-json3-dev libcli11-dev libfmt-dev  # results files, command line, formatting
   dpkg-dev                              # dpkg-shlibdeps: the .deb's Depends (--target package)
   libfccp-dev                           # fast-cpp-csv-parser: acceptance specs (flopbench check)
 )
 test_packages=(
-  libgtest-dev libfccp-dev              # GoogleTest, fast-cpp-csv-parser
-  libdnnl-dev                           # oneDNN: the tests verify its BF16 and INT8 GEMMs
+  libgtest-dev                          # GoogleTest
   libxml2-utils                         # xmllint: JUnit XML is well-formed (acceptance tests)
   chromium fonts-noto-cjk               # render report.html and the sheet (PDF, screenshot test; CJK glyphs)
   libbenchmark-tools python3-scipy      # Google Benchmark's compare.py reads google-benchmark.json
