@@ -47,18 +47,10 @@ CriterionVerdict equals(std::string metric, double measured, double bound, std::
 // A node's verdict when no spec could be chosen for it: one failed criterion, saying why.
 AcceptanceResult no_spec_verdict(const std::string& spec_label, const std::string& checked_utc,
                                  std::string why) {
-  CriterionVerdict v;
-  v.metric = "spec.applies";
-  v.comparator = "==";
-  v.bound_text = "true";
-  v.severity = Severity::fail;
-  v.verdict = Verdict::fail;
-  v.reason = std::move(why);
-  v.description = "a spec for this node";
   AcceptanceResult result;
   result.spec = spec_label;
   result.checked_utc = checked_utc;
-  result.criteria.push_back(std::move(v));
+  result.criteria.push_back(spec_not_for_machine(std::move(why), "a spec for this node"));
   result.passed = false;
   return result;
 }

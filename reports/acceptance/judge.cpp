@@ -212,18 +212,14 @@ class Judge {
     } else {
       std::vector<std::string> names;
       for (const auto& g : doc_.environment.gpu.devices) names.push_back(g.name);
-      CriterionVerdict v;
-      v.metric = "spec.applies";
-      v.comparator = "==";
-      v.bound_text = "true";
-      v.severity = Severity::fail;
-      v.verdict = Verdict::fail;
-      v.reason = fmt::format(
-          "no criterion of {} applies to this machine: it is for {}; this machine has {}",
-          spec.file, fmt::join(spec_gpu_patterns(spec), ", "),
-          names.empty() ? "no GPU" : fmt::format("{}", fmt::join(names, ", ")));
-      v.description = "the spec is for this machine";
-      verdicts_.insert(verdicts_.begin(), std::move(v));
+      verdicts_.insert(
+          verdicts_.begin(),
+          spec_not_for_machine(
+              fmt::format(
+                  "no criterion of {} applies to this machine: it is for {}; this machine has {}",
+                  spec.file, fmt::join(spec_gpu_patterns(spec), ", "),
+                  names.empty() ? "no GPU" : fmt::format("{}", fmt::join(names, ", "))),
+              "the spec is for this machine"));
     }
     result.criteria = std::move(verdicts_);
     result.passed = std::none_of(result.criteria.begin(), result.criteria.end(),
@@ -374,6 +370,18 @@ class Judge {
 };
 
 }  // namespace
+
+CriterionVerdict spec_not_for_machine(std::string reason, std::string description) {
+  CriterionVerdict v;
+  v.metric = "spec.applies";
+  v.comparator = "==";
+  v.bound_text = "true";
+  v.severity = Severity::fail;
+  v.verdict = Verdict::fail;
+  v.reason = std::move(reason);
+  v.description = std::move(description);
+  return v;
+}
 
 Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef& device) {
   const MeasurementRecord* r = pick(doc, m, device);

@@ -24,6 +24,9 @@ struct Reading {
 // passed one.
 Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef& device);
 
+// The failed `spec.applies` verdict of a machine the spec is not for, saying why.
+CriterionVerdict spec_not_for_machine(std::string reason, std::string description);
+
 // Judges `doc` against `spec`, adding the built-in criteria (docs/acceptance.md): every
 // measurement verified, no throttling, no GPU far behind its siblings.
 // A criterion that a contended measurement misses warns instead of failing, saying so.
