@@ -88,6 +88,21 @@ TEST(Launcher, ReadsEachLaunchersVariables) {
   EXPECT_EQ(mpich.tasks, 6);
   EXPECT_EQ(mpich.job, "");
 
+  // MPICH's or Intel MPI's mpirun in a Slurm job: its per-node proxy was srun's task 1, the
+  // rank is PMI's.
+  const Launch hydra = detect_launch(env_of({{"SLURM_PROCID", "1"},
+                                             {"SLURM_LOCALID", "0"},
+                                             {"SLURM_JOB_ID", "4242"},
+                                             {"PMI_RANK", "6"},
+                                             {"PMI_SIZE", "8"},
+                                             {"MPI_LOCALRANKID", "2"}}));
+  EXPECT_EQ(hydra.launcher, "mpich");
+  EXPECT_EQ(hydra.rank, 6);
+  EXPECT_EQ(hydra.local_rank, 2);
+  EXPECT_EQ(hydra.job, "4242");
+  // srun's own tasks with PMI-2 have both, equal: Slurm's.
+  EXPECT_EQ(detect_launch(env_of({{"SLURM_PROCID", "3"}, {"PMI_RANK", "3"}})).launcher, "slurm");
+
   const Launch direct = detect_launch(env_of({{"SLURM_JOB_ID", "4242"}}));
   EXPECT_EQ(direct.launcher, "");
   EXPECT_FALSE(direct.rank.has_value());

@@ -52,7 +52,14 @@ std::optional<int> number_of(const EnvLookup& env, std::string_view name) {
 }  // namespace
 
 Launch detect_launch(const EnvLookup& env) {
+  // MPICH's or Intel MPI's mpirun inside a Slurm job starts one proxy per node through srun:
+  // every rank then inherits its proxy's SLURM_PROCID (the node's index) and SLURM_LOCALID 0,
+  // and only PMI_RANK is its own. Where the two differ, Slurm did not start this task.
+  const auto slurm_rank = number_of(env, "SLURM_PROCID");
+  const auto pmi_rank = number_of(env, "PMI_RANK");
+  const bool slurm_started_a_proxy = slurm_rank && pmi_rank && *slurm_rank != *pmi_rank;
   for (const auto& l : kLaunchers) {
+    if (l.launcher == "slurm" && slurm_started_a_proxy) continue;
     const auto rank = number_of(env, l.rank);
     if (!rank) continue;
     Launch launch;
