@@ -123,7 +123,10 @@ Axis log_axis(double min_value, double max_value) {
 }
 
 Axis axis_for(double min_value, double max_value) {
-  if (max_value / min_value > kLogScaleRange) return log_axis(min_value, max_value);
+  // A log axis needs every value above 0 (a 0 would start its ticks at minus infinity).
+  if (min_value > 0 && max_value / min_value > kLogScaleRange) {
+    return log_axis(min_value, max_value);
+  }
   Axis a;
   const double step = nice_step(max_value / 5);
   a.hi = std::ceil(max_value / step) * step;
@@ -438,7 +441,12 @@ std::string peak_section(const std::vector<Group>& groups) {
   BarChart chart{"Percent of theoretical peak", "% of theoretical peak", {}, 100.0};
   for (const auto& g : groups) {
     for (const auto* r : g.records) {
-      if (!median_s(*r) || !r->percent_of_peak || *r->percent_of_peak <= 0) continue;
+      // A % of the peak workload's measured rate (no theoretical peak known) is not of this
+      // chart: the results table shows it with its basis.
+      if (!median_s(*r) || !r->percent_of_peak || *r->percent_of_peak <= 0 ||
+          r->peak.is_measured_ceiling()) {
+        continue;
+      }
       chart.bars.push_back(
           {fmt::format("{} {} · {} · {}", workload_title(r->workload, r->precision),
                        r->implementation, r->device, r->problem.label()),
@@ -528,32 +536,42 @@ std::string html_page(std::string_view lang, std::string_view title, std::string
 std::string bar_chart_svg(const BarChart& chart) {
   if (chart.bars.empty()) return "";
   double lo = chart.bars.front().value, hi = lo;
+  std::size_t longest_label = 0;  // in characters
   for (const auto& b : chart.bars) {
     lo = std::min(lo, b.value);
     hi = std::max(hi, b.value);
+    longest_label = std::max<std::size_t>(
+        longest_label, std::count_if(b.label.begin(), b.label.end(), [](char c) {
+          return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a UTF-8 continuation
+        }));
   }
   if (chart.marker) hi = std::max(hi, *chart.marker);
   const Axis axis = axis_for(lo, hi);
   const double plot_height = kRowHeight * static_cast<double>(chart.bars.size());
   const double height = kTop + plot_height + kAxisHeight;
+  // The labels end here, right-aligned: wide enough for the longest (an 11 px sans-serif
+  // character averages some 6 px; an eight-GPU aggregate's GEMM label runs to 90 characters),
+  // else the SVG's edge would cut it. The page scales a wider chart down.
+  const double label_width = std::max(kLabelWidth, 6.2 * static_cast<double>(longest_label) + 12);
+  const double width = kChartWidth - kLabelWidth + label_width;
 
   std::string out = fmt::format(
       "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" "
       "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\">\n",
-      kChartWidth, height, html_escape(chart.title));
+      width, height, html_escape(chart.title));
   for (double t : axis.ticks) {
-    const double x = kLabelWidth + axis.x(t);
+    const double x = label_width + axis.x(t);
     out += fmt::format(
         "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>"
         "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
         x, kTop, kTop + plot_height, kTop + plot_height + 13, tick_text(t));
   }
   out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}{}</text>\n",
-                     kLabelWidth + kPlotWidth / 2, height - 4, html_escape(chart.axis),
+                     label_width + kPlotWidth / 2, height - 4, html_escape(chart.axis),
                      axis.log ? " (log scale)" : "");
   // The marker first: a bar's value, often just past it (99.6 % beside 100 %), is drawn over it.
   if (chart.marker) {
-    const double x = kLabelWidth + axis.x(*chart.marker);
+    const double x = label_width + axis.x(*chart.marker);
     out += fmt::format(
         "<line class=\"marker\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>\n", x, kTop,
         kTop + plot_height);
@@ -566,9 +584,9 @@ std::string bar_chart_svg(const BarChart& chart) {
         "<g><title>{0}: {1}</title><text x=\"{2}\" y=\"{3:.1f}\" text-anchor=\"end\">{0}</text>"
         "<rect class=\"{4}\" x=\"{5}\" y=\"{6:.1f}\" width=\"{7:.1f}\" height=\"{8}\"/>"
         "<text class=\"value\" x=\"{9:.1f}\" y=\"{3:.1f}\">{1}</text></g>\n",
-        html_escape(b.label), html_escape(b.value_text), kLabelWidth - 8, y + kBarHeight - 2,
-        css_class(b.kind), kLabelWidth, y + (kRowHeight - kBarHeight) / 2, w, kBarHeight,
-        kLabelWidth + w + 5);
+        html_escape(b.label), html_escape(b.value_text), label_width - 8, y + kBarHeight - 2,
+        css_class(b.kind), label_width, y + (kRowHeight - kBarHeight) / 2, w, kBarHeight,
+        label_width + w + 5);
   }
   return out + "</svg>\n";
 }

@@ -117,7 +117,7 @@ constexpr Labels kEnglish{
     "GPU device time, transfers excluded",
     "GPU end to end from pinned host memory, transfers included",
     "GPU end to end from pageable host memory, transfers included",
-    "no GPU",
+    "no GPU measurement to compare",
     "{:.0f} elements",
     "{} matrix, dense (no sparsity)",
     "the GPUs were each measured alone",
@@ -159,10 +159,10 @@ constexpr Labels kChinese{
     "复现：使用 flopbench {} 运行上述命令；本简报由 flopbench sheet 根据其 results.json 重新生成。",
     "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC", "GPU 胜出的规模（规模扫描）",
     "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
-    // The reason a crossover was not reached is English (report.md and report.html give it).
-    "{}，{}：在所测规模内未达到。", "GPU 设备时间，不含数据传输",
-    "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输", "无 GPU",
-    "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
+    // The reason a crossover was not reached is English: report.md and report.html give it.
+    "{}，{}：未达到（原因见 report.md 与 report.html）。", "GPU 设备时间，不含数据传输",
+    "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输",
+    "无可比较的 GPU 测量", "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
     "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据",
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
@@ -464,8 +464,10 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
       l.workload, l.problem, l.best_gpu, l.best_cpu, l.speedup);
   BarChart chart{std::string(l.speedup), fmt::format("{} (×)", l.speedup), {}, 1.0};
   for (const auto& w : figures.workloads) {
-    // CPU median / GPU median, as in every speedup flopbench prints.
-    const double speedup = w.gpu ? down(w.cpu->stats->median / w.gpu->stats->median, 2) : 0;
+    // CPU median / GPU median, as in every speedup flopbench prints; under 0.01 (a GPU far
+    // slower than the CPU at a small size) it would round down to 0.00.
+    const double speedup = w.gpu ? w.cpu->stats->median / w.gpu->stats->median : 0;
+    const std::string speedup_text = speedup < 0.01 ? "<0.01×" : ratio(down(speedup, 2));
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\"><strong>{}</strong></td></tr>\n",
@@ -475,10 +477,9 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
                                                  (w.gpu && within_cache(doc.environment, *w.gpu))
                                              ? aside(l.partly_cache, l)
                                              : "")),
-        html_escape(measured(w.gpu)), html_escape(measured(w.cpu)), w.gpu ? ratio(speedup) : "-");
-    if (w.gpu) {
-      chart.bars.push_back({group_title(*w.group), speedup, ratio(speedup), BarKind::ratio});
-    }
+        html_escape(measured(w.gpu)), html_escape(measured(w.cpu)),
+        w.gpu ? html_escape(speedup_text) : "-");
+    if (w.gpu) chart.bars.push_back({group_title(*w.group), speedup, speedup_text, BarKind::ratio});
   }
   return out + "</tbody>\n</table>\n" + bar_chart_svg(chart);
 }

@@ -323,6 +323,40 @@ TEST(HtmlReport, ChartsShowEveryPassedThroughputAndPeak) {
   }));
 }
 
+// A label longer than the chart's label column widens the chart rather than being cut at the
+// SVG's edge; a % of a measured ceiling (no theoretical peak known) is no bar of the peak chart.
+TEST(HtmlReport, LongLabelsWidenTheChartAndMeasuredCeilingsAreNoPeaks) {
+  ResultsDocument doc = two_gpu_document();
+  const auto with_peak =
+      std::find_if(doc.measurements.begin(), doc.measurements.end(),
+                   [](const MeasurementRecord& r) { return median_s(r) && r.percent_of_peak; });
+  ASSERT_NE(with_peak, doc.measurements.end());
+  const std::string ceiling_title =
+      fmt::format("{} {} · {} · {}: {}", workload_title(with_peak->workload, with_peak->precision),
+                  with_peak->implementation, with_peak->device, with_peak->problem.label(),
+                  percent(with_peak->percent_of_peak));
+  with_peak->peak.basis = std::string(Peak::kMeasuredCeiling) + "the peak workload's best rate";
+  auto& other = *std::find_if(with_peak + 1, doc.measurements.end(),
+                              [](const MeasurementRecord& r) { return median_s(r).has_value(); });
+  other.implementation = std::string(70, 'x');
+  const Element page = parse_html(HtmlPrinter().print(doc));
+  for (const auto* t : page.find_all("title")) EXPECT_NE(t->all_text(), ceiling_title);
+  int long_labels = 0;
+  for (const auto* svg : page.find_all("svg")) {
+    for (const auto* text : svg->find_all("text")) {
+      const std::string label = text->all_text();
+      if (label.find(other.implementation) == std::string::npos || text->attributes.count("x") == 0)
+        continue;
+      ++long_labels;
+      // Right-aligned at x: some 6 px per character must fit left of it.
+      EXPECT_GE(std::stod(text->attributes.at("x")), 6.0 * static_cast<double>(label.size() - 4))
+          << label;
+      EXPECT_GT(std::stod(svg->attributes.at("width")), 760) << label;
+    }
+  }
+  EXPECT_GT(long_labels, 0);
+}
+
 // The peak workload has no display name per precision: its FP32 and FP64 bars, on one device at
 // one size, must still read apart.
 TEST(HtmlReport, NoTwoBarsOfAChartReadAlike) {
@@ -460,6 +494,27 @@ TEST(Sheet, FiguresFollowTheirDefinitions) {
   EXPECT_EQ(f.bandwidth[1].in_cache->device, DeviceRef::gpu({0}));
   EXPECT_EQ(f.bandwidth[2].source, nullptr);
   EXPECT_EQ(f.bandwidth[2].in_cache, nullptr);
+}
+
+// A GPU far slower than the CPU (a small vector: a launch against a cached loop) has a speedup
+// under 0.01: shown as such, not rounded down to a 0 that the chart cannot place on its log axis.
+TEST(Sheet, ASpeedupUnderOneHundredthIsShownAndCharted) {
+  ResultsDocument doc = two_gpu_document();
+  const auto is_sum = [](WorkloadId w, const MeasurementRecord& r) {
+    return r.workload == w && r.precision == Precision::fp32 && r.stats;
+  };
+  const auto cpu = std::find_if(doc.measurements.begin(), doc.measurements.end(), [&](auto& r) {
+    return is_sum(WorkloadId::sum, r) && r.implementation == "omp";
+  });
+  ASSERT_NE(cpu, doc.measurements.end());
+  for (auto& r : doc.measurements) {
+    if (is_sum(WorkloadId::sum, r) && r.device.on_gpu() && r.problem == cpu->problem) {
+      r.stats->median = cpu->stats->median * 250;
+    }
+  }
+  const std::string sheet = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(sheet.find("<strong>&lt;0.01×</strong>"), std::string::npos) << sheet;
+  EXPECT_EQ(sheet.find("<strong>0.00×"), std::string::npos);
 }
 
 // A triad is the memory's figure only where each vector is at least 4 x the device's cache, as

@@ -1409,8 +1409,9 @@ TEST(Crossover, TablesChartAndSheetLine) {
     if (r.workload == WorkloadId::dot && on_gpu(r)) r.load = MachineLoad{.contended = true};
   }
   const std::string without_pinned = SheetPrinter(SheetLanguage::en).print(disturbed);
-  EXPECT_NE(without_pinned.find("dot (fp32), no GPU: not reached: its GPU measurements were left "
-                                "out (contended, or cut short by an interrupt)."),
+  EXPECT_NE(without_pinned.find("dot (fp32), no GPU measurement to compare: not reached: its GPU "
+                                "measurements were left out (contended, or cut short by an "
+                                "interrupt)."),
             std::string::npos)
       << without_pinned;
   EXPECT_EQ(without_pinned.find("from pinned host memory, transfers included)."),
@@ -1431,9 +1432,12 @@ TEST(Crossover, TablesChartAndSheetLine) {
                             "端到端（锁页主机内存），含数据传输）。"),
             std::string::npos)
       << zh_section;
-  EXPECT_NE(zh_section.find("dot (fp32)，GPU 设备时间，不含数据传输：在所测规模内未达到。"),
+  EXPECT_NE(zh_section.find("dot (fp32)，GPU 设备时间，不含数据传输：未达到（原因见 report.md 与 "
+                            "report.html）。"),
             std::string::npos)
       << zh_section;
+  const std::string zh_disturbed = SheetPrinter(SheetLanguage::zh).print(disturbed);
+  EXPECT_NE(zh_disturbed.find("dot (fp32)，无可比较的 GPU 测量：未达到"), std::string::npos);
   for (const char* english : {"transfers", "reached", "GPU end", "device time"})
     EXPECT_EQ(zh_section.find(english), std::string::npos) << english;
   // The results tables tell the two timings of one implementation apart.
