@@ -349,7 +349,10 @@ bool same_bits(T a, T b) {
   return std::memcmp(&a, &b, sizeof(T)) == 0;
 }
 
-TEST(GpuKernels, HandWrittenReductionsAreDeterministic) {
+// Run after run, the same bits. The workload's whole-number inputs make every summation order
+// exact (docs/methodology.md, "Verification"), so this catches a kernel whose threads race over
+// elements, not one that merely adds them in another order each time.
+TEST(GpuKernels, HandWrittenReductionsRepeatBitForBit) {
   SKIP_WITHOUT_GPUS(1u);
   for (const WorkloadId workload : {WorkloadId::sum, WorkloadId::dot}) {
     const Implementation* impl = registry().find(workload, "cuda");

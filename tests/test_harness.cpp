@@ -587,7 +587,8 @@ enum class Fault {
   nan,
   fp8_tensor_core_sum,
   tensor_core_sum,
-  lose_k_block
+  lose_k_block,
+  wrong_first_row  // row 0 of C off by one: a sampled check must still look at it
 };
 
 // x truncated (towards zero) to `digits` significant bits.
@@ -653,6 +654,9 @@ struct GemmWith {
         }
       }
       if constexpr (F == Fault::nan) c_.back() = std::numeric_limits<Acc>::quiet_NaN();
+      if constexpr (F == Fault::wrong_first_row) {
+        for (std::int64_t j = 0; j < in.n; ++j) c_[static_cast<std::size_t>(j * in.m)] += Acc(1);
+      }
     }
     void read_c(std::span<Acc> out) override { std::copy(c_.begin(), c_.end(), out.begin()); }
 
@@ -713,6 +717,9 @@ TEST(Verification, PlantedWrongResultsAreIncorrect) {
     EXPECT_EQ(gemm_disposition<Fault::perturb_one_element>(p, Problem::matrix(40, 30, 50)),
               Disposition::incorrect);
     EXPECT_EQ(gemm_disposition<Fault::nan>(p, Problem::matrix(17, 19, 23)), Disposition::incorrect);
+    // An output too large to check whole is sampled, its first and last rows always.
+    EXPECT_EQ(gemm_disposition<Fault::wrong_first_row>(p, Problem::matrix(1024, 512, 8)),
+              Disposition::incorrect);
   }
 }
 
@@ -862,7 +869,9 @@ class SumSkippingLast final : public ReductionKernel<T> {
 TEST(Verification, ReductionThatLosesAnElementIsIncorrect) {
   const auto impl = make_implementation<workloads::Sum, SumSkippingLast>(
       {.name = "test", .device = DeviceKind::cpu, .description = "test kernel"});
-  for (const std::int64_t n : {17, 257}) {
+  // At 2^25 terms too: FP32's rounding of random reals there could hide a lost term, whole-number
+  // inputs make the exact sum the only one that passes.
+  for (const std::int64_t n : {17, 257, 1 << 25}) {
     const auto trial = impl.make_trial(Precision::fp32, Problem::vector(n), fresh_seed(), -1);
     trial->kernel().run();
     EXPECT_FALSE(trial->verify().passed) << n;
@@ -1559,6 +1568,24 @@ TEST(Measure, AClockThatMovedIsNotedWithBothFigures) {
             "clock differs: 4.80 GHz on this measurement's 1 thread right after its samples, "
             "+11.4 % from the 4.31 GHz its peak assumes (measured on all 2 CPUs as the run "
             "started; fewer busy cores can run faster)");
+  // With SMT, the vector clock runs a thread per core: at the run's start and after a
+  // measurement on every logical CPU alike.
+  cpu.cores = 2;
+  cpu.logical_cpus = 4;
+  r.threads = 4;
+  r.clock_after_ghz = 4.49;
+  EXPECT_EQ(clock_note(r, cpu),
+            "clock moved: 4.49 GHz on 2 of this measurement's 4 threads, one per core, right after "
+            "its samples, +4.2 % from the 4.31 GHz its peak assumes (measured as the run started)");
+  r.threads = 1;
+  EXPECT_NE(clock_note(r, cpu).find("(measured on all 2 cores, a thread each, as the run started"),
+            std::string::npos)
+      << clock_note(r, cpu);
+  EXPECT_EQ(vector_clock_threads(8, 4), 4);
+  EXPECT_EQ(vector_clock_threads(3, 4), 3);
+  EXPECT_EQ(vector_clock_threads(8, 0), 8);
+  cpu.cores = 0;
+  cpu.logical_cpus = 2;
   r.threads = 2;
   r.clock_after_ghz = 4.31 * (1 + kClockMovedFraction) - 0.001;  // within the clock's repeatability
   EXPECT_EQ(clock_note(r, cpu), "");

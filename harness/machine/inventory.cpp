@@ -95,16 +95,17 @@ CpuInventory cpu_inventory() {
   cpu.memory_bytes = parse_meminfo(read_text("/proc/meminfo"), "MemTotal");
 
   // Measured once per process: each takes ~0.3 s and the answer does not change between calls.
-  static const double scalar_ghz = measure_cpu_clock_ghz(0, ClockLoad::scalar);
-  static const double vector_ghz = measure_cpu_clock_ghz(0, ClockLoad::vector_fma);
   const int threads = std::max(1, static_cast<int>(usable.size()));
+  const int vector_threads = vector_clock_threads(threads, cpu.cores);
+  static const double scalar_ghz = measure_cpu_clock_ghz(threads, ClockLoad::scalar);
+  static const double vector_ghz = measure_cpu_clock_ghz(vector_threads, ClockLoad::vector_fma);
   if (plausible_cpu_clock(scalar_ghz)) cpu.scalar_clock_ghz = scalar_ghz;
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
     cpu.clock_vector_bits = simd::dispatched_vector_bytes() * 8;
-    const std::string on = cpu.cores == threads
+    const std::string on = vector_threads == threads
                                ? fmt::format("{} cores", threads)
-                               : fmt::format("{} cores ({} threads)", cpu.cores, threads);
+                               : fmt::format("{} cores, a thread each", vector_threads);
     cpu.clock_source =
         fmt::format("measured: dependent integer adds beside {}-bit vector FMAs on {}",
                     cpu.clock_vector_bits, on);

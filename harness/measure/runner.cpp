@@ -377,16 +377,24 @@ std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   if (!r.clock_after_ghz || !cpu.clock_ghz || *cpu.clock_ghz <= 0) return "";
   const double moved = *r.clock_after_ghz / *cpu.clock_ghz - 1;
   if (std::abs(moved) <= kClockMovedFraction) return "";
+  // The vector clock runs a thread per core at most (vector_clock_threads).
+  const int ran = vector_clock_threads(r.threads, cpu.cores);
+  const int at_start = vector_clock_threads(cpu.logical_cpus, cpu.cores);
+  const std::string on =
+      ran == r.threads
+          ? fmt::format("this measurement's {} thread{}", r.threads, r.threads == 1 ? "" : "s")
+          : fmt::format("{} of this measurement's {} threads, one per core,", ran, r.threads);
   const std::string measured = fmt::format(
-      "{:.2f} GHz on this measurement's {} thread{} right after its samples, {:+.1f} % from the "
-      "{:.2f} GHz its peak assumes",
-      *r.clock_after_ghz, r.threads, r.threads == 1 ? "" : "s", 100 * moved, *cpu.clock_ghz);
-  // The run's clock was measured with a thread on every usable CPU; fewer busy cores may boost.
-  if (r.threads < cpu.logical_cpus) {
+      "{:.2f} GHz on {} right after its samples, {:+.1f} % from the {:.2f} GHz its peak assumes",
+      *r.clock_after_ghz, on, 100 * moved, *cpu.clock_ghz);
+  // The run's clock was measured on every usable core; fewer busy cores may boost.
+  if (ran < at_start) {
     return fmt::format(
-        "clock differs: {} (measured on all {} CPUs as the run started; fewer busy cores can run "
+        "clock differs: {} (measured on all {} as the run started; fewer busy cores can run "
         "faster)",
-        measured, cpu.logical_cpus);
+        measured,
+        at_start == cpu.logical_cpus ? fmt::format("{} CPUs", at_start)
+                                     : fmt::format("{} cores, a thread each,", at_start));
   }
   return fmt::format("clock moved: {} (measured as the run started)", measured);
 }
@@ -589,7 +597,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     return finish(Disposition::incorrect, describe_failure(*r.verification));
   derive_rates(r, env, fp64_tensor_cores);
   if (!on_gpu && r.peak.assumes_measured_clock() && !interrupt_requested()) {
-    const double ghz = measure_cpu_clock_ghz(r.threads, ClockLoad::vector_fma, ClockSpan::recheck);
+    const double ghz = measure_cpu_clock_ghz(vector_clock_threads(r.threads, env.cpu.cores),
+                                             ClockLoad::vector_fma, ClockSpan::recheck);
     if (plausible_cpu_clock(ghz)) r.clock_after_ghz = ghz;
     if (const std::string moved = clock_note(r, env.cpu); !moved.empty()) r.notes.push_back(moved);
   }
