@@ -205,7 +205,11 @@ std::string cv_text(const Statistics& s, int decimals) {
   return fmt::format("{:.{}f}%", s.cv * 100, decimals);
 }
 
-std::string ratio(double v) { return fmt::format("{:.2f}×", v); }
+std::string ratio(double v) {
+  // Under 0.01 (a GPU far slower than the CPU at a small size) two decimals would read 0.00.
+  if (v > 0 && v < 0.01) return "<0.01×";
+  return fmt::format("{:.2f}×", v);
+}
 
 std::string bytes(std::int64_t b) {
   static constexpr std::array<std::string_view, 5> kUnits{"B", "KiB", "MiB", "GiB", "TiB"};

@@ -123,6 +123,7 @@ std::string percent(const std::optional<double>& v);
 // The coefficient of variation as a percentage, "2.35%" at `decimals`; "n/a" for a single sample,
 // which has no spread (results.json records 0 for it).
 std::string cv_text(const Statistics& s, int decimals);
+// A speedup or other ratio: "50.00×"; "<0.01×" for one above 0 that two decimals would show as 0.
 std::string ratio(double v);
 // Binary units: "48 KiB", "1.5 GiB".
 std::string bytes(std::int64_t b);

@@ -127,6 +127,7 @@ Axis axis_for(double min_value, double max_value) {
   if (min_value > 0 && max_value / min_value > kLogScaleRange) {
     return log_axis(min_value, max_value);
   }
+  if (!(max_value > 0)) max_value = 1;  // a step of 0 would never reach the top
   Axis a;
   const double step = nice_step(max_value / 5);
   a.hi = std::ceil(max_value / step) * step;

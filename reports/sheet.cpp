@@ -467,7 +467,7 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
     // CPU median / GPU median, as in every speedup flopbench prints; under 0.01 (a GPU far
     // slower than the CPU at a small size) it would round down to 0.00.
     const double speedup = w.gpu ? w.cpu->stats->median / w.gpu->stats->median : 0;
-    const std::string speedup_text = speedup < 0.01 ? "<0.01×" : ratio(down(speedup, 2));
+    const std::string speedup_text = ratio(speedup < 0.01 ? speedup : down(speedup, 2));
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\"><strong>{}</strong></td></tr>\n",

@@ -100,8 +100,21 @@ TEST(Launcher, ReadsEachLaunchersVariables) {
   EXPECT_EQ(hydra.rank, 6);
   EXPECT_EQ(hydra.local_rank, 2);
   EXPECT_EQ(hydra.job, "4242");
+  // Rank 0 on node 0 has PMI_RANK == SLURM_PROCID: the other variables tell the proxy apart.
+  const Launch hydra_rank0 = detect_launch(env_of({{"SLURM_PROCID", "0"},
+                                                   {"SLURM_NTASKS", "2"},
+                                                   {"PMI_RANK", "0"},
+                                                   {"PMI_SIZE", "8"},
+                                                   {"MPI_LOCALRANKID", "0"}}));
+  EXPECT_EQ(hydra_rank0.launcher, "mpich");
+  EXPECT_EQ(hydra_rank0.tasks, 8);
   // srun's own tasks with PMI-2 have both, equal: Slurm's.
-  EXPECT_EQ(detect_launch(env_of({{"SLURM_PROCID", "3"}, {"PMI_RANK", "3"}})).launcher, "slurm");
+  EXPECT_EQ(
+      detect_launch(
+          env_of(
+              {{"SLURM_PROCID", "3"}, {"SLURM_NTASKS", "8"}, {"PMI_RANK", "3"}, {"PMI_SIZE", "8"}}))
+          .launcher,
+      "slurm");
 
   const Launch direct = detect_launch(env_of({{"SLURM_JOB_ID", "4242"}}));
   EXPECT_EQ(direct.launcher, "");

@@ -94,9 +94,8 @@ T seeded_scalar(std::uint64_t seed, Stream stream, double lo, double hi) {
 }
 
 // Sorted sample of `count` indices in [0, n): 0 and n - 1, the edges of a tiled kernel, and one
-// at random in each of count - 2 equal strata between, so that every thread's or cache block's
-// share of a large output has some checked (a fault confined to one block is not left to
-// chance).
+// at random in each of count - 2 equal strata between, so that no stretch of a large output
+// wider than two strata goes unchecked (a fault confined to one block is not left to chance).
 std::vector<std::int64_t> sample_indices(std::int64_t n, std::int64_t count, std::uint64_t seed,
                                          std::uint64_t stream) {
   std::vector<std::int64_t> idx;

@@ -103,7 +103,8 @@ CpuInventory cpu_inventory() {
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
     cpu.clock_vector_bits = simd::dispatched_vector_bytes() * 8;
-    const std::string on = vector_threads == threads
+    const std::string on = cpu.cores <= 0 ? fmt::format("{} CPUs", threads)
+                           : vector_threads == threads
                                ? fmt::format("{} cores", threads)
                                : fmt::format("{} cores, a thread each", vector_threads);
     cpu.clock_source =

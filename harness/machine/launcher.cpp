@@ -53,11 +53,19 @@ std::optional<int> number_of(const EnvLookup& env, std::string_view name) {
 
 Launch detect_launch(const EnvLookup& env) {
   // MPICH's or Intel MPI's mpirun inside a Slurm job starts one proxy per node through srun:
-  // every rank then inherits its proxy's SLURM_PROCID (the node's index) and SLURM_LOCALID 0,
-  // and only PMI_RANK is its own. Where the two differ, Slurm did not start this task.
-  const auto slurm_rank = number_of(env, "SLURM_PROCID");
-  const auto pmi_rank = number_of(env, "PMI_RANK");
-  const bool slurm_started_a_proxy = slurm_rank && pmi_rank && *slurm_rank != *pmi_rank;
+  // every rank then inherits its proxy's SLURM_PROCID (the node's index), SLURM_LOCALID 0 and
+  // SLURM_NTASKS (the node count), and only the PMI variables are its own. Hydra, not srun, sets
+  // MPI_LOCALRANKID, and a PMI_SIZE or PMI_RANK other than Slurm's gives it away too (rank 0 on
+  // node 0 alone could not tell).
+  const bool slurm_started_a_proxy = [&] {
+    if (!value_of(env, "SLURM_PROCID") || !value_of(env, "PMI_RANK")) return false;
+    const auto differs = [&](std::string_view slurm, std::string_view pmi) {
+      const auto a = number_of(env, slurm), b = number_of(env, pmi);
+      return a && b && *a != *b;
+    };
+    return value_of(env, "MPI_LOCALRANKID") || differs("SLURM_PROCID", "PMI_RANK") ||
+           differs("SLURM_NTASKS", "PMI_SIZE");
+  }();
   for (const auto& l : kLaunchers) {
     if (l.launcher == "slurm" && slurm_started_a_proxy) continue;
     const auto rank = number_of(env, l.rank);
