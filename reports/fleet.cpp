@@ -280,9 +280,11 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     return passed(r) && headline(r) && !r.device.no_gpu() && !r.contended();
   };
   std::set<std::string> gpu_models, cpu_models;
+  std::map<std::string, int> contended;  // node -> its contended measurements, left out
   for (const auto& n : fleet.nodes) {
     if (!n.reporting()) continue;
     for (const auto& r : n.results->measurements) {
+      if (passed(r) && r.contended()) ++contended[node_label(n)];
       // A model the inventory does not name is no evidence of a mixed fleet.
       if (const std::string model = device_model(r, n.results->environment);
           judged(r) && !model.empty()) {
@@ -291,13 +293,6 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     }
   }
   const MixedModels mixed{gpu_models.size() > 1, cpu_models.size() > 1};
-  std::map<std::string, int> contended;  // node -> its contended measurements, left out
-  for (const auto& n : fleet.nodes) {
-    if (!n.reporting()) continue;
-    for (const auto& r : n.results->measurements) {
-      if (passed(r) && r.contended()) ++contended[node_label(n)];
-    }
-  }
   if (!contended.empty()) {
     std::vector<std::string> which;
     for (const auto& [node, count] : contended) {

@@ -11,17 +11,13 @@
 
 #include <stdexcept>
 
+#include "reports/utf8.hpp"
+
 namespace flopbench {
 namespace {
 
-// Display width of UTF-8 text: one column per code point (our text has no wide characters).
-std::size_t width(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 std::string pad(std::string_view s, std::size_t w, bool right) {
-  const std::string fill(w > width(s) ? w - width(s) : 0, ' ');
+  const std::string fill(w > code_points(s) ? w - code_points(s) : 0, ' ');
   return right ? fill + std::string(s) : std::string(s) + fill;
 }
 
@@ -29,8 +25,8 @@ std::vector<std::size_t> column_widths(const std::vector<Column>& columns, std::
                                        const std::vector<std::vector<std::string>>& cells) {
   std::vector<std::size_t> w(columns.size(), minimum);
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    w[c] = std::max(w[c], width(columns[c].title));
-    for (const auto& row : cells) w[c] = std::max(w[c], width(row[c]));
+    w[c] = std::max(w[c], code_points(columns[c].title));
+    for (const auto& row : cells) w[c] = std::max(w[c], code_points(row[c]));
   }
   return w;
 }

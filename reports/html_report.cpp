@@ -9,6 +9,7 @@
 #include "reports/burn_report.hpp"
 #include "reports/crossover.hpp"
 #include "reports/format.hpp"
+#include "reports/utf8.hpp"
 
 namespace flopbench {
 namespace {
@@ -541,10 +542,7 @@ std::string bar_chart_svg(const BarChart& chart) {
   for (const auto& b : chart.bars) {
     lo = std::min(lo, b.value);
     hi = std::max(hi, b.value);
-    longest_label = std::max<std::size_t>(
-        longest_label, std::count_if(b.label.begin(), b.label.end(), [](char c) {
-          return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a UTF-8 continuation
-        }));
+    longest_label = std::max(longest_label, code_points(b.label));
   }
   if (chart.marker) hi = std::max(hi, *chart.marker);
   const Axis axis = axis_for(lo, hi);

@@ -1,5 +1,6 @@
 #include "reports/utf8.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace flopbench {
@@ -22,6 +23,11 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     return 0;
   }
   return n;
+}
+
+std::size_t code_points(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (uint8_t(c) & 0xC0) != 0x80; }));
 }
 
 std::size_t invalid_utf8(std::string_view s) {

@@ -13,6 +13,10 @@ namespace flopbench {
 // surrogates included).
 std::size_t utf8_sequence(std::string_view s, std::size_t i);
 
+// The code points of UTF-8 text (its bytes that do not continue a sequence): the columns it takes
+// on a terminal or in an editor, our text having no wide characters.
+std::size_t code_points(std::string_view s);
+
 // The byte offset of the first byte that is not valid UTF-8, or npos.
 std::size_t invalid_utf8(std::string_view s);
 

@@ -28,14 +28,14 @@ constexpr double epsilon() {
   return std::numeric_limits<T>::epsilon();
 }
 
-// Allowed error of a sum of terms (one element of a GEMM): kRoundingBound * eps * sum|terms|. Why:
-// a sum rounds once per addition, each error at most u = eps/2 times the partial sum. Our inputs
-// are zero-mean random, so partial sums stay near sqrt(l) * rms(term) and, for any summation order
-// (sequential, blocked, tree, split), the total rounding error has a standard deviation of about u
-// * sum|terms|, whatever the length. 8 eps = 16 u is more than ten standard deviations: a correct
-// kernel never fails, while the worst-case bound (k * u * sum|terms|) would let TF32 rounding (u =
-// 2^-11), lost terms and races through at large sizes. The long double / double reference adds
-// nothing measurable.
+// Allowed error of a sum of terms (one element of a GEMM): kRoundingBound * eps * sum|terms|.
+// Why: a sum rounds once per addition, each error at most u = eps/2 times the partial sum. Our
+// inputs are zero-mean random, so partial sums stay near sqrt(l) * rms(term) and, for any
+// summation order (sequential, blocked, tree, split), the total rounding error has a standard
+// deviation of about u * sum|terms|, whatever the length. 8 eps = 16 u is more than ten standard
+// deviations: a correct kernel never fails, while the worst-case bound (k * u * sum|terms|)
+// would let TF32 rounding (u = 2^-11), lost terms and races through at large sizes. The double
+// reference adds nothing measurable.
 constexpr double kRoundingBound = 8;
 
 // Tracks the worst error / allowed-error ratio over the checked values.

@@ -39,8 +39,7 @@ std::optional<double> leading_number(std::string_view s, std::string_view& rest)
 
 // Columns counted in characters (code points), as editors count them.
 int column_of(std::string_view line, std::size_t byte) {
-  return 1 + static_cast<int>(std::count_if(line.begin(), line.begin() + byte,
-                                            [](char c) { return (uint8_t(c) & 0xC0) != 0x80; }));
+  return 1 + static_cast<int>(code_points(line.substr(0, byte)));
 }
 
 struct Field {
