@@ -23,6 +23,7 @@
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/load_sampler.hpp"
+#include "harness/machine/probe.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
@@ -144,17 +145,41 @@ void check_omp_thread_variables() {
 
 }  // namespace
 
-void settle_thread_team(int asked) {
+std::string settle_thread_team(int asked) {
   check_omp_thread_variables();
+  const bool chosen = asked > 0 || std::getenv("OMP_NUM_THREADS") != nullptr;
   if (asked > 0) omp_set_num_threads(asked);
   omp_set_dynamic(0);
   const int limit = omp_get_thread_limit();
-  if (omp_get_max_threads() <= limit) return;
-  if (asked > 0) {
-    throw InputError(
-        fmt::format("--threads {}: OMP_THREAD_LIMIT allows {} thread(s)", asked, limit));
+  if (omp_get_max_threads() > limit) {
+    if (asked > 0) {
+      throw InputError(
+          fmt::format("--threads {}: OMP_THREAD_LIMIT allows {} thread(s)", asked, limit));
+    }
+    omp_set_num_threads(limit);
   }
-  omp_set_num_threads(limit);
+  const auto quota = cpu_quota();
+  const int threads = omp_get_max_threads();
+  if (!quota || quota->cpus >= threads) return "";
+  const std::string where =
+      fmt::format("a cgroup CPU quota of {:g} CPUs ({})", quota->cpus, quota->file);
+  if (chosen) {
+    return fmt::format(
+        "warning: {} is below the {} thread{} this run uses: they will be throttled, and CPU "
+        "figures show what the quota allows",
+        where, threads, threads == 1 ? "" : "s");
+  }
+  const int within = threads_within_quota(threads, quota);
+  omp_set_num_threads(within);
+  if (within > quota->cpus) {
+    return fmt::format(
+        "warning: {} is less than one CPU: the run's one thread will be throttled, and CPU "
+        "figures show what the quota allows",
+        where);
+  }
+  return fmt::format(
+      "{} holds the default to {} thread{}; --threads or OMP_NUM_THREADS overrides it", where,
+      within, within == 1 ? "" : "s");
 }
 
 namespace {
@@ -351,7 +376,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   sel.profile = parse_profile(opt.profile);
   const Launch launch = this_launch();
   sel.gpus = parse_gpus(opt.gpus, launch);
-  settle_thread_team(opt.threads);
+  const std::string quota_note = settle_thread_team(opt.threads);
 
   ResultsDocument doc;
   doc.environment = collect_environment(implementation_libraries());
@@ -363,10 +388,12 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   const fs::path dir = claim_results_dir(opt.out, doc);
 
   const auto& cpu = doc.environment.cpu;
-  say("flopbench {} ({}): {} measurements, profile {}, {} threads, seed {}\n", build::version,
-      build::git_commit, plan.size(), opt.profile, doc.run.threads, opt.seed);
+  say("flopbench {} ({}): {} measurements, profile {}, {} thread{}, seed {}\n", build::version,
+      build::git_commit, plan.size(), opt.profile, doc.run.threads, doc.run.threads == 1 ? "" : "s",
+      opt.seed);
   if (!launch.launcher.empty()) say("task: {}\n", launch_text(launch));
   say("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
+  if (!quota_note.empty()) say("{}\n", quota_note);
   if (doc.environment.gpu.devices.empty()) {
     say("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
   }
@@ -556,7 +583,9 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt) {
                   "quick, standard, full or sweep (gemm, sum and dot over a geometric grid of "
                   "sizes)")
       ->capture_default_str();
-  cmd->add_option("--threads", opt.threads, "CPU threads (default: OMP_NUM_THREADS or all)")
+  cmd->add_option("--threads", opt.threads,
+                  "CPU threads (default: OMP_NUM_THREADS, else every CPU this process may use, "
+                  "within its cgroup's CPU quota)")
       ->check(whole_number_in(1, kMaxThreads));
   cmd->add_option("--gpus", opt.gpus,
                   fmt::format("{}; gemm and peak also run on all of them at once when there are "

@@ -110,7 +110,9 @@ void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
 
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
-  settle_thread_team(0);
+  if (const std::string quota_note = settle_thread_team(0); !quota_note.empty()) {
+    fmt::print("{}\n", quota_note);
+  }
   const double duration_s = parse_duration(opt.duration);
   const auto precisions = parse_burn_precisions(opt.precision);
   const InjectedBurnFault inject = injected_burn_fault_from_environment();

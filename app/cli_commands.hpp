@@ -63,7 +63,7 @@ inline constexpr int kMaxThreads = 4096;
 
 struct MeasureOptions {
   std::string profile = "standard";
-  int threads = 0;  // 0: OMP_NUM_THREADS, else every core
+  int threads = 0;  // 0: OMP_NUM_THREADS, else every CPU (within the cgroup's CPU quota)
   std::uint64_t seed = 1;
   std::string out;           // the results directory: new or empty; "" for results/<host>-<time>
   std::string gpus = "all";  // "all" or GPU indices, "0,2"
@@ -76,8 +76,11 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 // threads (--threads; 0: not given, the default stands), no teams shrunk at run time
 // (OMP_DYNAMIC), and no more threads than OMP_THREAD_LIMIT allows, which omp_get_max_threads()
 // does not count; `asked` beyond the limit is refused, and so is an OMP_NUM_THREADS that is not
-// a list of thread counts (InputError).
-void settle_thread_team(int asked);
+// a list of thread counts (InputError). Where neither --threads nor OMP_NUM_THREADS chose, the
+// team is no larger than the whole CPUs of this process's cgroup CPU quota (threads_within_quota).
+// Returns the line the console gives the quota: "" where none binds, else how it set the default
+// or a warning that the threads chosen exceed it.
+std::string settle_thread_team(int asked);
 
 struct MeasuredRun {
   ResultsDocument doc;

@@ -1,7 +1,8 @@
 // Hand-written OpenMP sum and dot: one pass over each thread's share of the pages it
 // first-touched, with four independent vector accumulators so that the additions pipeline
 // instead of waiting on one another (one accumulator is latency-bound near memory speed).
-// Deterministic for a given thread count.
+// Each thread's partial sum is the same from run to run for a given thread count; OpenMP adds
+// the partials in no set order, so the total may differ between runs in its last bits.
 #include "cpu_baselines/simd.hpp"
 #include "harness/core/registry.hpp"
 

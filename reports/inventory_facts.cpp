@@ -53,8 +53,11 @@ Facts cpu_facts(const CpuInventory& cpu) {
       {"Model", fmt::format("{} ({}, {}; family {}, model {}, stepping {})", or_unknown(cpu.model),
                             or_unknown(cpu.vendor), or_unknown(cpu.microarchitecture), cpu.family,
                             cpu.model_number, cpu.stepping)},
-      {"Cores", fmt::format("{} physical, {} logical, in {} socket(s)", cpu.cores, cpu.logical_cpus,
-                            cpu.sockets)},
+      {"Cores", fmt::format("{} physical, {} logical, in {} socket(s){}", cpu.cores,
+                            cpu.logical_cpus, cpu.sockets,
+                            cpu.quota ? fmt::format("; cgroup CPU quota {:g} CPUs ({})",
+                                                    cpu.quota->cpus, cpu.quota->file)
+                                      : "")},
       {"SIMD", list_or(cpu.simd, "none")},
       {"Caches", list_or(caches, "unknown")},
       {"Memory", bytes(cpu.memory_bytes)},

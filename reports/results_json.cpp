@@ -50,6 +50,12 @@ void fields(S& s, Of<Peak>) {
 }
 
 template <class S>
+void fields(S& s, Of<CpuQuota>) {
+  s("cpus", &CpuQuota::cpus);
+  s("file", &CpuQuota::file);
+}
+
+template <class S>
 void fields(S& s, Of<CpuInventory>) {
   using R = CpuInventory;
   s("model", &R::model);
@@ -61,6 +67,7 @@ void fields(S& s, Of<CpuInventory>) {
   s("sockets", &R::sockets);
   s("cores", &R::cores);
   s("logical_cpus", &R::logical_cpus);
+  s.added_later("cpu_quota", &R::quota);
   s("simd", &R::simd);
   s("caches", &R::caches);
   s("memory_bytes", &R::memory_bytes);

@@ -34,7 +34,7 @@ struct Labels {
   std::string_view left_out_figure;
   // The theoretical peak of the path measured, where it is below the hardware's: {} TFLOPS.
   std::string_view path_peak;
-  std::string_view cpu_description, gpu_memory;
+  std::string_view cpu_description, cpu_quota, gpu_memory;
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
   std::string_view crossover, crossover_from, crossover_not_reached;
@@ -89,6 +89,7 @@ constexpr Labels kEnglish{
     "measured against its own peak of {} TFLOPS (fewer CPU threads, or no tensor cores, than the "
     "hardware's peak counts); the % is of the hardware's peak",
     "{} ({} cores, {} threads, {} socket(s)), {} memory",
+    "a cgroup CPU quota of {:g} CPUs bounds the CPU figures",
     "{} memory",
     "Conditions",
     "Command",
@@ -144,8 +145,8 @@ constexpr Labels kChinese{
     "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
     "所引测量以其自身峰值 {} TFLOPS 计（CPU "
     "线程少于硬件峰值所计，或未用张量核心）；百分比以硬件峰值计",
-    "{}（{} 核，{} 线程，{} 路），内存 {}", "显存 {}", "测试条件", "命令", "运行", "构建", "规模",
-    "精度与数学模式",
+    "{}（{} 核，{} 线程，{} 路），内存 {}", "cgroup CPU 配额 {:g} 个 CPU，CPU 数据受其限制",
+    "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -376,6 +377,7 @@ std::string machine_description(const Environment& env, const Labels& l) {
   const auto& cpu = env.cpu;
   std::string out = fmt::format(fmt::runtime(l.cpu_description), or_unknown(cpu.model), cpu.cores,
                                 cpu.logical_cpus, cpu.sockets, bytes(cpu.memory_bytes));
+  if (cpu.quota) out += aside(fmt::format(fmt::runtime(l.cpu_quota), cpu.quota->cpus), l);
   // Identical GPUs once, with their count.
   std::map<std::string, int> counts;
   std::vector<const GpuDevice*> kinds;

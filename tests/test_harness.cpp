@@ -1502,6 +1502,16 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
             "1.98 GHz) is too low for this device");
   gpu.percent_of_peak = 100;
   EXPECT_EQ(above_peak_note(gpu), "");
+  // A peak bound by a cgroup CPU quota: short samples can run between its throttled spells.
+  MeasurementRecord quota;
+  quota.peak = {
+      100.0,
+      "1.5 CPUs of cgroup quota (on 2 cores) x 16 FP32 lanes x 2 FMA pipes x 2 x 3.47 GHz "
+      "(Zen 5; clock measured)"};
+  quota.percent_of_peak = 120;
+  EXPECT_TRUE(above_peak_note(quota).starts_with(
+      "above the theoretical peak by 20.0 %: the peak is the cgroup CPU quota's"))
+      << above_peak_note(quota);
 }
 
 // The clock a CPU peak assumes is measured again right after each compute-bound CPU measurement
@@ -1581,6 +1591,22 @@ TEST(Measure, AClockThatMovedIsNotedWithBothFigures) {
   EXPECT_NE(clock_note(r, cpu).find("(measured on all 2 cores, a thread each, as the run started"),
             std::string::npos)
       << clock_note(r, cpu);
+  // Under a cgroup CPU quota the run's start measured it on the quota's whole CPUs.
+  cpu.quota = CpuQuota{1.5, "/sys/fs/cgroup/cpu.max"};
+  EXPECT_EQ(clock_note(r, cpu),
+            "clock moved: 4.49 GHz on this measurement's 1 thread right after "
+            "its samples, +4.2 % from the 4.31 GHz its peak assumes (measured "
+            "as the run started)");
+  cpu.quota = CpuQuota{3, "/sys/fs/cgroup/cpu.max"};
+  cpu.cores = 4;
+  cpu.logical_cpus = 8;
+  EXPECT_NE(clock_note(r, cpu).find("(measured on 3 threads, as many as the cgroup CPU quota "
+                                    "allows, as the run started"),
+            std::string::npos)
+      << clock_note(r, cpu);
+  cpu.quota.reset();
+  cpu.cores = 2;
+  cpu.logical_cpus = 4;
   EXPECT_EQ(vector_clock_threads(8, 4), 4);
   EXPECT_EQ(vector_clock_threads(3, 4), 3);
   EXPECT_EQ(vector_clock_threads(8, 0), 8);

@@ -40,6 +40,103 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// --- cgroup CPU quota
+// -----------------------------------------------------------------------------
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+// cgroup v2: the least cpu.max from the process's cgroup up to the mount, "max" setting none.
+TEST(InventoryCgroup, V2TakesTheLeastQuotaOfTheCgroupAndItsAncestors) {
+  const testing::TempDir tmp;
+  const auto cg = tmp.path() / "sys/fs/cgroup";
+  const std::string mountinfo =
+      "22 1 0:21 / /proc rw - proc proc rw\n"
+      "30 22 0:27 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n";
+  const std::string self = "0::/kubepods.slice/pod1/ctr\n";
+  EXPECT_EQ(read_cpu_quota(mountinfo, self, tmp.path()), std::nullopt);  // no cpu.max anywhere
+  write_file(cg / "kubepods.slice/pod1/ctr/cpu.max", "max 100000\n");
+  EXPECT_EQ(read_cpu_quota(mountinfo, self, tmp.path()), std::nullopt);  // "max": no quota
+  write_file(cg / "kubepods.slice/pod1/cpu.max", "400000 100000\n");
+  auto quota = read_cpu_quota(mountinfo, self, tmp.path());
+  ASSERT_TRUE(quota);
+  EXPECT_DOUBLE_EQ(quota->cpus, 4.0);
+  EXPECT_EQ(quota->file, (cg / "kubepods.slice/pod1/cpu.max").string());
+  write_file(cg / "kubepods.slice/pod1/ctr/cpu.max", "250000 100000\n");
+  quota = read_cpu_quota(mountinfo, self, tmp.path());
+  ASSERT_TRUE(quota);
+  EXPECT_DOUBLE_EQ(quota->cpus, 2.5);
+  EXPECT_EQ(quota->file, (cg / "kubepods.slice/pod1/ctr/cpu.max").string());
+  write_file(cg / "kubepods.slice/cpu.max", "50000 100000\n");  // an ancestor's is less
+  EXPECT_DOUBLE_EQ(read_cpu_quota(mountinfo, self, tmp.path())->cpus, 0.5);
+  write_file(cg / "kubepods.slice/cpu.max", "garbage\n");  // unreadable: the others stand
+  EXPECT_DOUBLE_EQ(read_cpu_quota(mountinfo, self, tmp.path())->cpus, 2.5);
+  // A cgroup namespace shows the container's cgroup as "/" and mounts it at the root.
+  write_file(cg / "cpu.max", "150000 100000\n");
+  EXPECT_DOUBLE_EQ(read_cpu_quota(mountinfo, "0::/\n", tmp.path())->cpus, 1.5);
+  // One outside the namespace's view has no quota the mount shows: none, rather than another's.
+  EXPECT_EQ(read_cpu_quota(mountinfo, "0::/../../kubepods.slice\n", tmp.path()), std::nullopt);
+  EXPECT_EQ(read_cpu_quota("", self, tmp.path()), std::nullopt);  // no cgroup mount
+  EXPECT_EQ(read_cpu_quota(mountinfo, "", tmp.path()), std::nullopt);
+}
+
+// cgroup v1: the hierarchy with the cpu controller, a container's mount showing its own cgroup as
+// the root (Docker without a cgroup namespace), a mount point with a space in it.
+TEST(InventoryCgroup, V1FindsTheCpuHierarchyAndTheMountsRoot) {
+  const testing::TempDir tmp;
+  const std::string mountinfo =
+      "30 22 0:27 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755\n"
+      "31 30 0:28 /docker/1f2e /sys/fs/cgroup/cpu,cpuacct ro master:12 - cgroup cgroup "
+      "rw,cpu,cpuacct\n"
+      "32 30 0:29 /docker/1f2e /sys/fs/cgroup/cpuset ro - cgroup cgroup rw,cpuset\n"
+      "40 30 0:37 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+  const std::string self = "4:cpuset:/docker/1f2e\n3:cpu,cpuacct:/docker/1f2e\n0::/\n";
+  const auto dir = tmp.path() / "sys/fs/cgroup/cpu,cpuacct";
+  write_file(dir / "cpu.cfs_quota_us", "-1\n");
+  write_file(dir / "cpu.cfs_period_us", "100000\n");
+  write_file(tmp.path() / "sys/fs/cgroup/unified/cpu.max", "100000 100000\n");  // not the cpu one
+  EXPECT_EQ(read_cpu_quota(mountinfo, self, tmp.path()), std::nullopt);
+  write_file(dir / "cpu.cfs_quota_us", "300000\n");
+  write_file(dir / "cpu.cfs_period_us", "200000\n");
+  auto quota = read_cpu_quota(mountinfo, self, tmp.path());
+  ASSERT_TRUE(quota);
+  EXPECT_DOUBLE_EQ(quota->cpus, 1.5);
+  EXPECT_EQ(quota->file, (dir / "cpu.cfs_quota_us").string());
+  // A cgroup made inside the container: below the mount's root, up to it and no further.
+  write_file(dir / "job/cpu.cfs_quota_us", "100000\n");
+  write_file(dir / "job/cpu.cfs_period_us", "200000\n");
+  quota = read_cpu_quota(mountinfo, "3:cpu,cpuacct:/docker/1f2e/job\n", tmp.path());
+  ASSERT_TRUE(quota);
+  EXPECT_DOUBLE_EQ(quota->cpus, 0.5);
+  // A cgroup in another subtree than the mount shows: none.
+  EXPECT_EQ(read_cpu_quota(mountinfo, "3:cpu,cpuacct:/docker/1f2e0\n", tmp.path()), std::nullopt);
+
+  // The host's view: the hierarchy's root mounted at a path with a space, the cgroup below it.
+  const std::string host = "31 30 0:28 / /mnt/cpu\\040groups rw - cgroup cgroup rw,cpuacct,cpu\n";
+  const auto job = tmp.path() / "mnt/cpu groups/slurm/job_7";
+  write_file(job / "cpu.cfs_quota_us", "800000\n");
+  write_file(job / "cpu.cfs_period_us", "100000\n");
+  quota = read_cpu_quota(host, "2:cpuacct,cpu:/slurm/job_7\n", tmp.path());
+  ASSERT_TRUE(quota);
+  EXPECT_DOUBLE_EQ(quota->cpus, 8.0);
+  // Of two mounts of the hierarchy, the one that shows the cgroup.
+  const std::string two =
+      "50 30 0:28 /other /mnt/elsewhere rw - cgroup cgroup rw,cpu,cpuacct\n" + host;
+  quota = read_cpu_quota(two, "2:cpuacct,cpu:/slurm/job_7\n", tmp.path());
+  ASSERT_TRUE(quota);
+  EXPECT_DOUBLE_EQ(quota->cpus, 8.0);
+}
+
+TEST(InventoryCgroup, DefaultThreadsStayWithinTheQuota) {
+  EXPECT_EQ(threads_within_quota(64, std::nullopt), 64);
+  EXPECT_EQ(threads_within_quota(64, CpuQuota{2.5, "cpu.max"}), 2);
+  EXPECT_EQ(threads_within_quota(64, CpuQuota{0.5, "cpu.max"}), 1);
+  EXPECT_EQ(threads_within_quota(4, CpuQuota{8, "cpu.max"}), 4);
+  EXPECT_EQ(threads_within_quota(4, CpuQuota{4, "cpu.max"}), 4);
+}
+
 // --- /proc/cpuinfo ------------------------------------------------------------------------------
 
 TEST(InventoryPci, DeviceIdFromSysfs) {
@@ -173,6 +270,14 @@ TEST(InventorySysfs, TopologyCountsUsableCores) {
   EXPECT_EQ(siblings->logical_cpus, 2);
 
   EXPECT_FALSE(read_cpu_topology(kData / "no-such-dir", online, online).has_value());
+}
+
+// One CPU of each core, for pinning the vector clock's threads: cpu0 and cpu2 share a core.
+TEST(InventorySysfs, FirstCpuOfEachCore) {
+  EXPECT_EQ(first_cpu_of_each_core(kSysfs, {0, 1, 2, 3}), (std::vector<int>{0, 1}));
+  EXPECT_EQ(first_cpu_of_each_core(kSysfs, {2, 3}), (std::vector<int>{2, 3}));
+  EXPECT_EQ(first_cpu_of_each_core(kSysfs, {0, 2}), std::vector<int>{0});
+  EXPECT_TRUE(first_cpu_of_each_core(kData / "no-such-dir", {0, 1}).empty());
 }
 
 TEST(InventorySysfs, Caches) {
@@ -367,6 +472,18 @@ TEST(InventoryPeakCpu, ThreadsScaleCores) {
   EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 500).gflops, 96 * 4 * 2 * 2 * 3.0);
   EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 0).gflops, 96 * 4 * 2 * 2 * 3.0);
   EXPECT_TRUE(cpu_peak(cpu, Precision::fp64, 8).basis.starts_with("8 cores x 4 FP64 lanes"));
+}
+
+// A cgroup quota below the threads' cores is the CPU time they get: the peak is that many CPUs'.
+TEST(InventoryPeakCpu, ACgroupQuotaBoundsThePeak) {
+  CpuInventory cpu = zen4(96, 3.0);
+  cpu.quota = CpuQuota{2.5, "/sys/fs/cgroup/cpu.max"};
+  const Peak bound = cpu_peak(cpu, Precision::fp64, 8);
+  EXPECT_DOUBLE_EQ(*bound.gflops, 2.5 * 4 * 2 * 2 * 3.0);
+  EXPECT_TRUE(bound.basis.starts_with("2.5 CPUs of cgroup quota (on 8 cores) x 4 FP64 lanes"))
+      << bound.basis;
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::fp64, 2).gflops, 2 * 4 * 2 * 2 * 3.0);
+  EXPECT_TRUE(cpu_peak(cpu, Precision::fp64, 2).basis.starts_with("2 cores x"));
 }
 
 TEST(InventoryPeakCpu, IceLakeAvx512AndHiddenAvx512) {
@@ -606,6 +723,13 @@ TEST(InventoryPeakCpu, PartsOfOneFamilyThatDiffer) {
   ASSERT_TRUE(client.has_value());
   EXPECT_EQ(client->fma.pipes, 1);
   EXPECT_NE(client->name.find("client"), std::string_view::npos);
+  for (const char* rocket_lake_xeon :
+       {"Intel(R) Xeon(R) E-2388G CPU @ 3.20GHz", "Intel(R) Xeon(R) W-1390P @ 3.50GHz"}) {
+    const auto u = uarch("GenuineIntel", 6, 0xA7, rocket_lake_xeon, {"fma", "avx2", "avx512f"});
+    ASSERT_TRUE(u.has_value()) << rocket_lake_xeon;
+    EXPECT_EQ(u->fma.pipes, 1) << rocket_lake_xeon;
+  }
+  EXPECT_EQ(uarch("GenuineIntel", 6, 0x6A, "Intel(R) Xeon(R) W-3375 CPU @ 2.50GHz")->fma.pipes, 2);
   const auto server =
       uarch("GenuineIntel", 6, 0xA7, "Intel Xeon Processor (Icelake)", {"fma", "avx2", "avx512f"});
   ASSERT_TRUE(server.has_value());
@@ -788,6 +912,28 @@ TEST(InventoryLive, ClockOnOneThread) {
   const double ghz = measure_cpu_clock_ghz(1);
   EXPECT_GT(ghz, 0.3);
   EXPECT_LT(ghz, 7.0);
+}
+
+// The vector clock pins its threads for the measurement only: the OpenMP threads, which later
+// run the workloads, get their CPUs back.
+TEST(InventoryLive, VectorClockGivesItsThreadsTheirCpusBack) {
+  const auto allowed = [](const std::filesystem::path& status) {
+    const std::string text = read_text(status);
+    const auto at = text.find("Cpus_allowed_list:");
+    return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
+  };
+  const std::string process = allowed("/proc/self/status");
+  ASSERT_FALSE(process.empty());
+  const int threads = std::max<int>(1, static_cast<int>(usable_cpu_of_each_core().size()));
+  EXPECT_GT(measure_cpu_clock_ghz(threads, ClockLoad::vector_fma, ClockSpan::recheck), 0);
+  int tasks = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    const std::string list = allowed(task.path() / "status");
+    if (list.empty()) continue;  // a thread that ended since the listing
+    ++tasks;
+    EXPECT_EQ(list, process) << task.path();
+  }
+  EXPECT_GE(tasks, threads);
 }
 
 // The FMAs run beside the add chain, not in its way: the vector clock may be lower than the scalar

@@ -86,6 +86,12 @@ TEST(LoadSampler, SamplesThatWaitedAQuarterOfTheirTimeAreContended) {
   EXPECT_FALSE(oversubscribed.contended);
   add_sample_waits(oversubscribed, {2.3, 2.25, 2.4}, 2);
   EXPECT_TRUE(oversubscribed.contended);
+  // Two threads under a cgroup quota of 1.5 CPUs wait half a CPU's worth for the quota.
+  MachineLoad throttled;
+  add_sample_waits(throttled, {0.52, 0.48, 0.5}, 0.5);
+  EXPECT_FALSE(throttled.contended);
+  add_sample_waits(throttled, {0.8, 0.78}, 0.5);
+  EXPECT_TRUE(throttled.contended);
   // A reading that is contended stays so, and its figures gain the waits.
   MachineLoad read = summarise_load({{0.5, 0.25, 1.0}, {1.5, 0.0, 3.0}}, 2, 2);
   add_sample_waits(read, {0.01}, 0);

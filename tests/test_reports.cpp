@@ -465,6 +465,35 @@ TEST(ReportsJson, RoundTripIsExact) {
   EXPECT_EQ(back.environment.openmp_env, doc.environment.openmp_env);
 }
 
+// A cgroup CPU quota is kept with the CPU's inventory (files from before it read as none) and
+// stated beside the cores in report.md's and report.html's machine facts and on the sheet.
+TEST(ReportsJson, CpuQuotaIsRecordedAndReported) {
+  ResultsDocument doc = test_document();
+  EXPECT_TRUE(to_json(doc).at("environment").at("cpu").at("cpu_quota").is_null());
+  doc.environment.cpu.quota = CpuQuota{2.5, "/sys/fs/cgroup/cpu.max"};
+  const ResultsDocument back = results_from_json(json::parse(JsonPrinter().print(doc)));
+  ASSERT_TRUE(back.environment.cpu.quota.has_value());
+  EXPECT_EQ(back.environment.cpu.quota->cpus, 2.5);
+  EXPECT_EQ(back.environment.cpu.quota->file, "/sys/fs/cgroup/cpu.max");
+  json older = to_json(doc);
+  older["environment"]["cpu"].erase("cpu_quota");
+  EXPECT_FALSE(results_from_json(older).environment.cpu.quota.has_value());
+
+  const std::string fact = "; cgroup CPU quota 2.5 CPUs (/sys/fs/cgroup/cpu.max)";
+  EXPECT_NE(MarkdownPrinter().print(doc).find(fact), std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find(fact), std::string::npos);
+  EXPECT_EQ(MarkdownPrinter().print(test_document()).find("cgroup"), std::string::npos);
+  // The sheet's machine line: its CPU figures are the quota's.
+  EXPECT_NE(SheetPrinter(SheetLanguage::en)
+                .print(doc)
+                .find("(a cgroup CPU quota of 2.5 CPUs bounds the CPU figures)"),
+            std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("cgroup CPU 配额 2.5 个 CPU"),
+            std::string::npos);
+  EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(test_document()).find("cgroup"),
+            std::string::npos);
+}
+
 TEST(ReportsJson, NonFiniteNumbersSurvive) {
   const ResultsDocument doc = test_document();
   const json j = to_json(doc);

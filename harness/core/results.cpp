@@ -10,10 +10,10 @@
 namespace flopbench {
 
 void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited,
-                      int own_excess) {
+                      double own_excess) {
   if (samples_waited.empty()) return;
   load.waited = compute_statistics(samples_waited).median;
-  if (*load.waited >= std::max(0, own_excess) + kContendedWait) load.contended = true;
+  if (*load.waited >= std::max(0.0, own_excess) + kContendedWait) load.contended = true;
 }
 
 std::string contention_figures(const MachineLoad& l) {

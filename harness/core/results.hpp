@@ -37,15 +37,18 @@ struct CacheLevel {
 struct Peak {
   // The basis's markers, read back from results.json: a ceiling measured by the peak workload
   // (where no theoretical peak exists) starts with kMeasuredCeiling; a CPU peak whose clock was
-  // measured as the run started says kClockMeasured.
+  // measured as the run started says kClockMeasured; one bound by a cgroup CPU quota below the
+  // cores says kCpuQuota.
   static constexpr std::string_view kMeasuredCeiling = "measured: ";
   static constexpr std::string_view kClockMeasured = "clock measured";
+  static constexpr std::string_view kCpuQuota = "CPUs of cgroup quota";
 
   std::optional<double> gflops;  // empty: unknown
   std::string basis;             // the formula with its numbers, or why it is unknown
 
   bool is_measured_ceiling() const { return basis.starts_with(kMeasuredCeiling); }
   bool assumes_measured_clock() const { return basis.find(kClockMeasured) != std::string::npos; }
+  bool bound_by_cpu_quota() const { return basis.find(kCpuQuota) != std::string::npos; }
 };
 
 // A device's vector-unit peak at a precision (CpuInventory and GpuDevice): the inventory keeps
@@ -68,6 +71,13 @@ const Peak* peak_at(const Device& d, Precision p) {
   throw std::logic_error("unknown precision");
 }
 
+// The CPU time a cgroup grants this process: a container's `--cpus`, a Kubernetes CPU limit.
+// Threads beyond it are throttled, so CPU work runs no faster than on this many CPUs.
+struct CpuQuota {
+  double cpus = 0;   // CPUs' worth of time per period: 2.5
+  std::string file;  // the cgroup file that sets it: "/sys/fs/cgroup/cpu.max"
+};
+
 struct CpuInventory {
   std::string model;              // "AMD EPYC 9654 96-Core Processor"
   std::string vendor;             // "AuthenticAMD", "GenuineIntel", "ARM"
@@ -76,6 +86,7 @@ struct CpuInventory {
   int sockets = 0;
   int cores = 0;                  // physical cores usable by this process
   int logical_cpus = 0;           // hardware threads usable by this process
+  std::optional<CpuQuota> quota;  // the least CPU quota of this process's cgroups; none: none set
   std::vector<std::string> simd;  // ISA extensions present: "avx512f", "avx2", "fma", "neon", ...
   std::vector<CacheLevel> caches;
   std::int64_t memory_bytes = 0;
@@ -222,9 +233,11 @@ struct MachineLoad {
 inline constexpr double kContendedWait = 0.25;
 
 // Adds the waits of a host-timed measurement's samples (samples_waited) to what the sampler
-// read. `own_excess`: the threads it runs beyond the CPUs it may use (its affinity mask), which
-// wait for each other that much of each sample without anyone else on the machine.
-void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited, int own_excess);
+// read. `own_excess`: the threads it runs beyond the CPUs it may use (its affinity mask, or its
+// cgroup's CPU quota where less), which wait that much of each sample without anyone else on the
+// machine.
+void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited,
+                      double own_excess);
 // "other processes used 0.95 CPUs and steal 0.00 (medians of 12 readings; max 1.02 and 0.00),
 // load average 2.10": the figures behind a contended verdict, for notes and reasons.
 std::string contention_figures(const MachineLoad& load);

@@ -1,6 +1,8 @@
 #include "harness/machine/clock.hpp"
 
 #include <omp.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <vector>
@@ -30,6 +32,30 @@ double adds_per_second(double window_s, ClockLoad load) {
   return simd::adds_per_second(window_s, load);
 }
 
+// Holds the calling thread to one CPU while it lives, then gives it back the CPUs it had (an
+// OpenMP thread outlives the region, and the workloads' teams must not inherit a pin). Does
+// nothing where the CPU's number is beyond a cpu_set_t or the mask cannot be read or set.
+class PinnedToCpu {
+ public:
+  explicit PinnedToCpu(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return;
+    if (pthread_getaffinity_np(pthread_self(), sizeof(saved_), &saved_) != 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pinned_ = pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
+  }
+  ~PinnedToCpu() {
+    if (pinned_) pthread_setaffinity_np(pthread_self(), sizeof(saved_), &saved_);
+  }
+  PinnedToCpu(const PinnedToCpu&) = delete;
+  PinnedToCpu& operator=(const PinnedToCpu&) = delete;
+
+ private:
+  cpu_set_t saved_{};
+  bool pinned_ = false;
+};
+
 }  // namespace
 
 double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
@@ -42,8 +68,12 @@ double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
   const bool settle = span == ClockSpan::settle;
   const int window_count = settle ? 10 : 4;
   std::vector<double> per_thread(static_cast<std::size_t>(threads), 0.0);
+  // Beside FMAs, each thread on a core of its own: two SMT siblings would share its FMA pipes.
+  static const std::vector<int> core_cpus = usable_cpu_of_each_core();
+  const bool pin = load == ClockLoad::vector_fma && static_cast<int>(core_cpus.size()) >= threads;
 #pragma omp parallel num_threads(threads)
   {
+    const PinnedToCpu pinned(pin ? core_cpus[static_cast<std::size_t>(omp_get_thread_num())] : -1);
     if (settle) adds_per_second(0.05, load);
 #pragma omp barrier
     std::vector<double> windows;

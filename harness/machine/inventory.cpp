@@ -93,9 +93,11 @@ CpuInventory cpu_inventory() {
   cpu.logical_cpus = topology.logical_cpus;
   cpu.caches = cpu_caches(online);
   cpu.memory_bytes = parse_meminfo(read_text("/proc/meminfo"), "MemTotal");
+  cpu.quota = cpu_quota();
 
   // Measured once per process: each takes ~0.3 s and the answer does not change between calls.
-  const int threads = std::max(1, static_cast<int>(usable.size()));
+  // Threads beyond the quota would wait for CPU time, and the clock would take that much longer.
+  const int threads = threads_within_quota(std::max(1, static_cast<int>(usable.size())), cpu.quota);
   const int vector_threads = vector_clock_threads(threads, cpu.cores);
   static const double scalar_ghz = measure_cpu_clock_ghz(threads, ClockLoad::scalar);
   static const double vector_ghz = measure_cpu_clock_ghz(vector_threads, ClockLoad::vector_fma);
@@ -103,10 +105,12 @@ CpuInventory cpu_inventory() {
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
     cpu.clock_vector_bits = simd::dispatched_vector_bytes() * 8;
-    const std::string on = cpu.cores <= 0 ? fmt::format("{} CPUs", threads)
-                           : vector_threads == threads
-                               ? fmt::format("{} cores", threads)
-                               : fmt::format("{} cores, a thread each", vector_threads);
+    const std::string cores =
+        fmt::format("{} core{}", vector_threads, vector_threads == 1 ? "" : "s");
+    const std::string on = cpu.cores <= 0
+                               ? fmt::format("{} CPU{}", threads, threads == 1 ? "" : "s")
+                           : vector_threads == threads ? cores
+                                                       : cores + ", a thread each";
     cpu.clock_source =
         fmt::format("measured: dependent integer adds beside {}-bit vector FMAs on {}",
                     cpu.clock_vector_bits, on);

@@ -1,7 +1,6 @@
 #include "harness/machine/load_sampler.hpp"
 
 #include <fmt/format.h>
-#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -193,13 +192,12 @@ std::optional<double> process_run_delay_s() {
   return static_cast<double>(total_ns) * 1e-9;
 }
 
-int cpus_in_affinity_mask() {
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  if (sched_getaffinity(0, sizeof(mask), &mask) == 0 && CPU_COUNT(&mask) > 0) {
-    return CPU_COUNT(&mask);
-  }
-  return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+double cpus_this_process_may_use() {
+  const auto usable = usable_cpus().size();
+  const double cpus =
+      usable > 0 ? static_cast<double>(usable) : static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+  const auto quota = cpu_quota();
+  return quota ? std::min(cpus, quota->cpus) : cpus;
 }
 
 std::optional<double> cpufreq_mean_mhz() {

@@ -64,9 +64,9 @@ class CpuLoadReader {
 // keep it (no CONFIG_SCHED_INFO) or /proc cannot be read.
 std::optional<double> process_run_delay_s();
 
-// The CPUs this process may run on (its affinity mask); the online CPUs where the mask cannot be
-// read.
-int cpus_in_affinity_mask();
+// The CPUs this process may use: those of its affinity mask (the online CPUs where the mask
+// cannot be read), or its cgroup's CPU quota where that is less.
+double cpus_this_process_may_use();
 
 // The CPUs' mean current clock in MHz from cpufreq (scaling_cur_freq); nullopt where the kernel
 // does not report it, as on most virtual machines.

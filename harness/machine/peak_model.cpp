@@ -328,10 +328,13 @@ std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInve
     return uarch;
   }
   auto inferred = infer_from_features(cpu);
-  // An Intel core with AVX-512 whose name says it is a client part (Core, not Xeon; a Rocket
-  // Lake, say) has one 512-bit FMA unit, not a server core's two.
+  // An Intel core with AVX-512 whose name says it is a client part has one 512-bit FMA unit, not
+  // a server core's two: a Core (not a Xeon; a Rocket Lake, say), or one of the Xeons made of
+  // Rocket Lake's client cores, the E-2300 and W-1300.
+  const bool client_name =
+      (named("Core") && !named("Xeon")) || named("Xeon(R) E-23") || named("Xeon(R) W-13");
   if (inferred && cpu.vendor == kIntel && inferred->fma.width_bits == 512 &&
-      inferred->fma.pipes == 2 && named("Core") && !named("Xeon")) {
+      inferred->fma.pipes == 2 && client_name) {
     return intel_client_avx512("Intel AVX-512 client core (inferred from features and its name)");
   }
   return inferred;
@@ -367,7 +370,10 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   const int cores = threads <= 0 ? cpu.cores : std::min(threads, cpu.cores);
   const auto rate = core_rate(cpu, fma, precision);
   if (!rate.ops_per_cycle) return unknown(rate.formula);
-  const double gflops = cores * *rate.ops_per_cycle * *cpu.clock_ghz;
+  // A cgroup quota below the cores gives the threads no more than that many CPUs' time.
+  const bool quota_bound = cpu.quota && cpu.quota->cpus < cores;
+  const double gflops =
+      (quota_bound ? cpu.quota->cpus : cores) * *rate.ops_per_cycle * *cpu.clock_ghz;
 
   std::string notes(uarch->name);
   for (const std::string_view note :
@@ -384,8 +390,11 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
         "may run at a lower clock: an upper bound",
         cpu.clock_vector_bits, fma.width_bits);
   }
-  return {gflops, fmt::format("{} cores x {} x {:.2f} GHz ({})", cores, rate.formula,
-                              *cpu.clock_ghz, notes)};
+  const std::string cpus = quota_bound ? fmt::format("{:g} {} (on {} core{})", cpu.quota->cpus,
+                                                     Peak::kCpuQuota, cores, cores == 1 ? "" : "s")
+                                       : fmt::format("{} cores", cores);
+  return {gflops,
+          fmt::format("{} x {} x {:.2f} GHz ({})", cpus, rate.formula, *cpu.clock_ghz, notes)};
 }
 
 bool has_fp64_tensor_cores(int cc_major, int cc_minor) {

@@ -263,17 +263,25 @@ std::string parse_os_release(std::string_view text) {
   return {};
 }
 
+namespace {
+
+// The (package, core id) of a CPU from <cpu_root>/cpuN/topology; empty when unreadable.
+std::optional<std::pair<long long, long long>> core_of(const std::filesystem::path& cpu_root,
+                                                       int cpu) {
+  const auto dir = cpu_root / fmt::format("cpu{}", cpu) / "topology";
+  const auto package = read_integer(dir / "physical_package_id");
+  const auto core = read_integer(dir / "core_id");
+  if (!package || !core) return std::nullopt;
+  return std::pair{*package, *core};
+}
+
+}  // namespace
+
 std::optional<CpuTopology> read_cpu_topology(const std::filesystem::path& cpu_root,
                                              const std::vector<int>& online,
                                              const std::vector<int>& usable) {
   if (online.empty() || usable.empty()) return std::nullopt;
-  auto topology_of = [&](int cpu) -> std::optional<std::pair<long long, long long>> {
-    const auto dir = cpu_root / fmt::format("cpu{}", cpu) / "topology";
-    const auto package = read_integer(dir / "physical_package_id");
-    const auto core = read_integer(dir / "core_id");
-    if (!package || !core) return std::nullopt;
-    return std::pair{*package, *core};
-  };
+  const auto topology_of = [&](int cpu) { return core_of(cpu_root, cpu); };
   std::set<long long> packages;
   for (const int cpu : online) {
     const auto where = topology_of(cpu);
@@ -288,6 +296,19 @@ std::optional<CpuTopology> read_cpu_topology(const std::filesystem::path& cpu_ro
   }
   return CpuTopology{static_cast<int>(packages.size()), static_cast<int>(cores.size()),
                      static_cast<int>(usable.size())};
+}
+
+std::vector<int> first_cpu_of_each_core(const std::filesystem::path& cpu_root,
+                                        const std::vector<int>& usable) {
+  std::set<std::pair<long long, long long>> seen;
+  std::vector<int> firsts;
+  for (const int cpu : usable) {
+    const auto core = core_of(cpu_root, cpu);
+    if (!core) return {};
+    if (seen.insert(*core).second) firsts.push_back(cpu);
+  }
+  std::sort(firsts.begin(), firsts.end());
+  return firsts;
 }
 
 std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
@@ -362,6 +383,139 @@ std::optional<int> count_pci_nvidia_gpus(const std::filesystem::path& pci_root) 
   }
   if (ec) return std::nullopt;
   return gpus;
+}
+
+namespace {
+
+// A path field of /proc/self/mountinfo: the kernel writes space, tab, newline and backslash as
+// \040, \011, \012 and \134.
+std::string unescape_mount_path(std::string_view s) {
+  std::string out;
+  const auto octal = [](char c) { return c >= '0' && c <= '7'; };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && s.size() - i >= 4 && octal(s[i + 1]) && octal(s[i + 2]) &&
+        octal(s[i + 3])) {
+      out += static_cast<char>((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+bool lists(std::string_view comma_list, std::string_view item) {
+  const auto items = split(comma_list, ',');
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+// Where a mount of a cgroup hierarchy shows the process's cgroup: its directory below the mount
+// point, from the cgroup's path in the hierarchy and the cgroup the mount shows as its root (a
+// container's mount shows its own cgroup as the root, and /proc/self/cgroup may name it by its
+// host path). None where the mount does not show it (another subtree; "/../.." under a cgroup
+// namespace it was not made in).
+std::optional<std::filesystem::path> cgroup_below(std::string_view mount_root,
+                                                  std::string_view path) {
+  std::filesystem::path below;
+  if (mount_root == "/") {
+    below = path;
+  } else if (path == mount_root) {
+    below = "/";
+  } else if (path.starts_with(mount_root) && path.substr(mount_root.size()).starts_with("/")) {
+    below = path.substr(mount_root.size());
+  } else {
+    return std::nullopt;
+  }
+  if (std::find(below.begin(), below.end(), "..") != below.end()) return std::nullopt;
+  return below.relative_path();
+}
+
+// The quota one cgroup directory sets, in CPUs: v1 "cpu.cfs_quota_us" (-1: none) over
+// "cpu.cfs_period_us", v2 "cpu.max" ("max 100000": none; "250000 100000": 2.5 CPUs).
+std::optional<CpuQuota> quota_in(const std::filesystem::path& dir, bool v1) {
+  double quota = 0, period = 0;
+  std::filesystem::path file;
+  if (v1) {
+    file = dir / "cpu.cfs_quota_us";
+    const auto q = read_integer(file);
+    const auto p = read_integer(dir / "cpu.cfs_period_us");
+    if (!q || !p) return std::nullopt;
+    quota = static_cast<double>(*q);
+    period = static_cast<double>(*p);
+  } else {
+    file = dir / "cpu.max";
+    const auto fields = split(trim(read_text(file)), ' ');
+    if (fields.size() != 2) return std::nullopt;
+    const auto q = parse_integer(fields[0]);  // "max" is no number: no quota
+    const auto p = parse_integer(fields[1]);
+    if (!q || !p) return std::nullopt;
+    quota = static_cast<double>(*q);
+    period = static_cast<double>(*p);
+  }
+  if (quota <= 0 || period <= 0) return std::nullopt;
+  return CpuQuota{quota / period, file.string()};
+}
+
+}  // namespace
+
+std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_view self_cgroup,
+                                       const std::filesystem::path& root) {
+  // /proc/self/cgroup: "4:cpu,cpuacct:/docker/1f2e" (v1), "0::/user.slice/app.scope" (v2).
+  std::optional<std::string> v1_path, v2_path;
+  for (const std::string_view line : split(self_cgroup, '\n')) {
+    const auto first = line.find(':');
+    const auto second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos) continue;
+    const std::string_view controllers = line.substr(first + 1, second - first - 1);
+    const std::string path(trim(line.substr(second + 1)));
+    if (lists(controllers, "cpu")) v1_path = path;
+    if (line.substr(0, first) == "0" && controllers.empty()) v2_path = path;
+  }
+  // /proc/self/mountinfo: "31 30 0:28 <root> <mount point> <options> [optional fields] - <type>
+  // <source> <super options>". The first mount of each version that shows the cgroup.
+  struct Place {
+    std::filesystem::path mount, dir;
+  };
+  std::optional<Place> v1, v2;
+  for (const std::string_view line : split(mountinfo, '\n')) {
+    const auto fields = split(line, ' ');
+    const auto dash = std::find(fields.begin(), fields.end(), "-");
+    if (fields.size() < 5 || fields.end() - dash < 4) continue;
+    const std::string_view type = dash[1], super_options = dash[3];
+    const bool is_v1 = type == "cgroup" && lists(super_options, "cpu");
+    std::optional<Place>& place = is_v1 ? v1 : v2;
+    const std::optional<std::string>& path = is_v1 ? v1_path : v2_path;
+    if ((!is_v1 && type != "cgroup2") || place || !path) continue;
+    const auto below = cgroup_below(unescape_mount_path(fields[3]), *path);
+    if (!below) continue;
+    const auto mount = root / std::filesystem::path(unescape_mount_path(fields[4])).relative_path();
+    place = Place{mount, below->empty() ? mount : mount / *below};
+  }
+  const bool is_v1 = v1.has_value();
+  if (!v1 && !v2) return std::nullopt;
+  const Place& place = is_v1 ? *v1 : *v2;
+  std::filesystem::path dir = place.dir;
+  const std::filesystem::path& mount = place.mount;
+  std::optional<CpuQuota> least;
+  for (;;) {
+    if (const auto q = quota_in(dir, is_v1); q && (!least || q->cpus < least->cpus)) least = q;
+    if (dir == mount || !dir.has_relative_path() || dir == dir.parent_path()) break;
+    dir = dir.parent_path();
+  }
+  return least;
+}
+
+int threads_within_quota(int threads, const std::optional<CpuQuota>& quota) {
+  if (!quota || quota->cpus >= threads) return threads;
+  return std::max(1, static_cast<int>(quota->cpus));
+}
+
+std::vector<int> usable_cpu_of_each_core() {
+  return first_cpu_of_each_core("/sys/devices/system/cpu", usable_cpus());
+}
+
+std::optional<CpuQuota> cpu_quota() {
+  return read_cpu_quota(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"), "/");
 }
 
 std::vector<int> usable_cpus() {

@@ -66,10 +66,33 @@ std::string read_pci_device_id(const std::filesystem::path& pci_root, std::strin
 // cannot be listed. NVSwitches and other NVIDIA bridges are not GPUs.
 std::optional<int> count_pci_nvidia_gpus(const std::filesystem::path& pci_root);
 
+// The first of `usable` on each physical core (package, core id), ascending; empty where a CPU's
+// topology is unreadable.
+std::vector<int> first_cpu_of_each_core(const std::filesystem::path& cpu_root,
+                                        const std::vector<int>& usable);
+
+// The least CPU quota among the cgroup of this process and its ancestors, as far up as the
+// cgroup mount shows them: cgroup v1's cpu.cfs_quota_us over cpu.cfs_period_us in the hierarchy
+// that holds the cpu controller, else cgroup v2's cpu.max. `mountinfo` and `self_cgroup` are the
+// texts of /proc/self/mountinfo and /proc/self/cgroup; `root` is prefixed to the mount points
+// ("/" on a live system). None where no level sets a quota or none can be read.
+std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_view self_cgroup,
+                                       const std::filesystem::path& root);
+
+// The threads a run starts by default: `threads`, but no more than whole CPUs of the quota (and
+// at least one), so that none waits for the quota's next period.
+int threads_within_quota(int threads, const std::optional<CpuQuota>& quota);
+
 // --- this machine ------------------------------------------------------------------------------
 
 // The logical CPUs this process may run on (sched_getaffinity), ascending.
 std::vector<int> usable_cpus();
+
+// first_cpu_of_each_core of this process's usable CPUs in /sys/devices/system/cpu.
+std::vector<int> usable_cpu_of_each_core();
+
+// The CPU quota of this process's cgroups (read_cpu_quota on /proc/self).
+std::optional<CpuQuota> cpu_quota();
 
 // Memory this process may still allocate (MemAvailable), or 0 when unknown.
 std::int64_t available_memory_bytes();

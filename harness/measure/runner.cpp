@@ -13,6 +13,7 @@
 #include "harness/machine/clock.hpp"
 #include "harness/machine/load_sampler.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "harness/machine/probe.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/aggregate.hpp"
 #include "harness/measure/interrupts.hpp"
@@ -306,7 +307,7 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   // device-timed sample's waits are the host's, over the GPU's time: they do not judge it.
   if (!r.samples_waited.empty() && !device_timed) {
     if (!r.load) r.load = MachineLoad{};
-    add_sample_waits(*r.load, r.samples_waited, cpus_in_use - cpus_in_affinity_mask());
+    add_sample_waits(*r.load, r.samples_waited, cpus_in_use - cpus_this_process_may_use());
   }
   r.telemetry_during = std::move(during.gpus);
 }
@@ -360,6 +361,13 @@ std::string contention_note(const MeasurementRecord& r) {
 std::string above_peak_note(const MeasurementRecord& r) {
   if (!r.percent_of_peak || *r.percent_of_peak <= 100) return "";
   const double excess = *r.percent_of_peak - 100;
+  if (!r.device.on_gpu() && r.peak.bound_by_cpu_quota()) {
+    return fmt::format(
+        "above the theoretical peak by {:.1f} %: the peak is the cgroup CPU quota's, which the "
+        "kernel enforces over each of its periods (100 ms by default), and samples shorter than "
+        "a period can run on all of the measurement's threads between the throttled spells",
+        excess);
+  }
   if (!r.device.on_gpu() && r.peak.assumes_measured_clock()) {
     return fmt::format(
         "above the theoretical peak by {:.1f} %: the cores ran at least that much faster than "
@@ -379,7 +387,9 @@ std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   if (std::abs(moved) <= kClockMovedFraction) return "";
   // The vector clock runs a thread per core at most (vector_clock_threads).
   const int ran = vector_clock_threads(r.threads, cpu.cores);
-  const int at_start = vector_clock_threads(cpu.logical_cpus, cpu.cores);
+  // The run's start measured it on every usable CPU, or as many as the cgroup CPU quota allows.
+  const int start_threads = threads_within_quota(cpu.logical_cpus, cpu.quota);
+  const int at_start = vector_clock_threads(start_threads, cpu.cores);
   const std::string on =
       ran == r.threads
           ? fmt::format("this measurement's {} thread{}", r.threads, r.threads == 1 ? "" : "s")
@@ -387,14 +397,15 @@ std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   const std::string measured = fmt::format(
       "{:.2f} GHz on {} right after its samples, {:+.1f} % from the {:.2f} GHz its peak assumes",
       *r.clock_after_ghz, on, 100 * moved, *cpu.clock_ghz);
-  // The run's clock was measured on every usable core; fewer busy cores may boost.
+  // Fewer busy cores than at the run's start may boost.
   if (ran < at_start) {
     return fmt::format(
-        "clock differs: {} (measured on all {} as the run started; fewer busy cores can run "
-        "faster)",
+        "clock differs: {} (measured on {} as the run started; fewer busy cores can run faster)",
         measured,
-        at_start == cpu.logical_cpus ? fmt::format("{} CPUs", at_start)
-                                     : fmt::format("{} cores, a thread each,", at_start));
+        start_threads < cpu.logical_cpus
+            ? fmt::format("{} threads, as many as the cgroup CPU quota allows,", at_start)
+        : at_start == cpu.logical_cpus ? fmt::format("all {} CPUs", at_start)
+                                       : fmt::format("all {} cores, a thread each,", at_start));
   }
   return fmt::format("clock moved: {} (measured as the run started)", measured);
 }
