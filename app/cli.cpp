@@ -145,7 +145,7 @@ void check_omp_thread_variables() {
 
 }  // namespace
 
-std::string settle_thread_team(int asked) {
+std::string settle_thread_team(int asked, std::string_view overridden_by) {
   check_omp_thread_variables();
   const bool chosen = asked > 0 || std::getenv("OMP_NUM_THREADS") != nullptr;
   if (asked > 0) omp_set_num_threads(asked);
@@ -162,7 +162,7 @@ std::string settle_thread_team(int asked) {
   const int threads = omp_get_max_threads();
   if (!quota || quota->cpus >= threads) return "";
   const std::string where =
-      fmt::format("a cgroup CPU quota of {:g} CPUs ({})", quota->cpus, quota->file);
+      fmt::format("a cgroup CPU quota of {} ({})", quota->cpus_text(), quota->file);
   if (chosen) {
     return fmt::format(
         "warning: {} is below the {} thread{} this run uses: they will be throttled, and CPU "
@@ -177,9 +177,8 @@ std::string settle_thread_team(int asked) {
         "figures show what the quota allows",
         where);
   }
-  return fmt::format(
-      "{} holds the default to {} thread{}; --threads or OMP_NUM_THREADS overrides it", where,
-      within, within == 1 ? "" : "s");
+  return fmt::format("{} holds the default to {} thread{}; {} overrides it", where, within,
+                     within == 1 ? "" : "s", overridden_by);
 }
 
 namespace {
@@ -376,7 +375,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   sel.profile = parse_profile(opt.profile);
   const Launch launch = this_launch();
   sel.gpus = parse_gpus(opt.gpus, launch);
-  const std::string quota_note = settle_thread_team(opt.threads);
+  const std::string quota_note = settle_thread_team(opt.threads, "--threads or OMP_NUM_THREADS");
 
   ResultsDocument doc;
   doc.environment = collect_environment(implementation_libraries());

@@ -110,7 +110,8 @@ void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
 
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
-  if (const std::string quota_note = settle_thread_team(0); !quota_note.empty()) {
+  if (const std::string quota_note = settle_thread_team(0, "OMP_NUM_THREADS");
+      !quota_note.empty()) {
     fmt::print("{}\n", quota_note);
   }
   const double duration_s = parse_duration(opt.duration);

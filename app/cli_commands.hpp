@@ -79,8 +79,9 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 // a list of thread counts (InputError). Where neither --threads nor OMP_NUM_THREADS chose, the
 // team is no larger than the whole CPUs of this process's cgroup CPU quota (threads_within_quota).
 // Returns the line the console gives the quota: "" where none binds, else how it set the default
-// or a warning that the threads chosen exceed it.
-std::string settle_thread_team(int asked);
+// (and that `overridden_by`, the command's ways of choosing, override it) or a warning that the
+// threads exceed it.
+std::string settle_thread_team(int asked, std::string_view overridden_by);
 
 struct MeasuredRun {
   ResultsDocument doc;

@@ -55,8 +55,8 @@ Facts cpu_facts(const CpuInventory& cpu) {
                             cpu.model_number, cpu.stepping)},
       {"Cores", fmt::format("{} physical, {} logical, in {} socket(s){}", cpu.cores,
                             cpu.logical_cpus, cpu.sockets,
-                            cpu.quota ? fmt::format("; cgroup CPU quota {:g} CPUs ({})",
-                                                    cpu.quota->cpus, cpu.quota->file)
+                            cpu.quota ? fmt::format("; cgroup CPU quota {} ({})",
+                                                    cpu.quota->cpus_text(), cpu.quota->file)
                                       : "")},
       {"SIMD", list_or(cpu.simd, "none")},
       {"Caches", list_or(caches, "unknown")},

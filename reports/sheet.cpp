@@ -89,7 +89,7 @@ constexpr Labels kEnglish{
     "measured against its own peak of {} TFLOPS (fewer CPU threads, or no tensor cores, than the "
     "hardware's peak counts); the % is of the hardware's peak",
     "{} ({} cores, {} threads, {} socket(s)), {} memory",
-    "a cgroup CPU quota of {:g} CPUs bounds the CPU figures",
+    "a cgroup CPU quota of {1} bounds the CPU figures",
     "{} memory",
     "Conditions",
     "Command",
@@ -145,7 +145,7 @@ constexpr Labels kChinese{
     "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
     "所引测量以其自身峰值 {} TFLOPS 计（CPU "
     "线程少于硬件峰值所计，或未用张量核心）；百分比以硬件峰值计",
-    "{}（{} 核，{} 线程，{} 路），内存 {}", "cgroup CPU 配额 {:g} 个 CPU，CPU 数据受其限制",
+    "{}（{} 核，{} 线程，{} 路），内存 {}", "cgroup CPU 配额 {0:g} 个 CPU，CPU 数据受其限制",
     "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
@@ -377,7 +377,11 @@ std::string machine_description(const Environment& env, const Labels& l) {
   const auto& cpu = env.cpu;
   std::string out = fmt::format(fmt::runtime(l.cpu_description), or_unknown(cpu.model), cpu.cores,
                                 cpu.logical_cpus, cpu.sockets, bytes(cpu.memory_bytes));
-  if (cpu.quota) out += aside(fmt::format(fmt::runtime(l.cpu_quota), cpu.quota->cpus), l);
+  // A quota of more CPUs than the process may use bounds nothing.
+  if (cpu.quota && cpu.quota->cpus < cpu.logical_cpus) {
+    out +=
+        aside(fmt::format(fmt::runtime(l.cpu_quota), cpu.quota->cpus, cpu.quota->cpus_text()), l);
+  }
   // Identical GPUs once, with their count.
   std::map<std::string, int> counts;
   std::vector<const GpuDevice*> kinds;

@@ -98,6 +98,21 @@ TEST_F(Cli, VersionListAndInfo) {
   }
 }
 
+// With OMP_PROC_BIND set, the OpenMP runtime binds the initial thread to its first place before
+// the machine is read: the cores, and the peaks, are still every usable CPU's.
+TEST_F(Cli, OpenMpBindingDoesNotShrinkTheMachine) {
+  const auto cores_line = [&] {
+    const Outcome o = flopbench({"info"});
+    EXPECT_EQ(o.status, 0) << o.err;
+    const auto at = o.out.find("Cores:");
+    return at == std::string::npos ? o.out : o.out.substr(at, o.out.find('\n', at) - at);
+  };
+  const std::string unbound = cores_line();
+  const testing::ScopedEnv bind("OMP_PROC_BIND", "close");
+  const testing::ScopedEnv places("OMP_PLACES", "threads");
+  EXPECT_EQ(cores_line(), unbound);
+}
+
 TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
   const fs::path out = dir_ / "run";
   const Outcome o = flopbench(

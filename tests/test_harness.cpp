@@ -1604,6 +1604,11 @@ TEST(Measure, AClockThatMovedIsNotedWithBothFigures) {
                                     "allows, as the run started"),
             std::string::npos)
       << clock_note(r, cpu);
+  // A quota above the cores leaves the start's clock on every core.
+  cpu.quota = CpuQuota{6, "/sys/fs/cgroup/cpu.max"};
+  EXPECT_NE(clock_note(r, cpu).find("(measured on all 4 cores, a thread each, as the run started"),
+            std::string::npos)
+      << clock_note(r, cpu);
   cpu.quota.reset();
   cpu.cores = 2;
   cpu.logical_cpus = 4;

@@ -9,6 +9,7 @@
 
 #include "harness/core/types.hpp"
 #include "harness/machine/load_sampler.hpp"
+#include "harness/machine/probe.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/runner.hpp"
 #include "tests/process.hpp"
@@ -26,6 +27,16 @@ TEST(LoadSampler, ParsesProcStatAndLoadavg) {
   EXPECT_THROW(parse_proc_stat("cpu0 1 2 3\n"), InputError);
   EXPECT_THROW(parse_proc_stat("cpu  1 2 3 4\n"), InputError);
   EXPECT_THROW(parse_proc_stat("cpu  1 x 3 4 5 6 7 8\n"), InputError);
+  // The CPUs this process may use, from their own lines: others' load elsewhere is not theirs.
+  const std::string per_cpu =
+      "cpu  100 5 20 9000 7 3 2 40 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\n"
+      "cpu1 50 3 10 4500 4 2 1 20 6 0\ncpu10 7 0 0 1 0 0 0 9 0 0\nintr 1 2\n";
+  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {1}).busy, 50 + 3 + 10 + 2 + 1);
+  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {0, 1}).busy, 100 + 5 + 20 + 3 + 2);
+  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {0, 1}).steal, 40);
+  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {10}).steal, 9);
+  EXPECT_THROW(parse_proc_stat(per_cpu, {2}), InputError);  // not listed (lxcfs renumbers)
+  EXPECT_THROW(parse_proc_stat("cpu0 1 2\n", {0}), InputError);
   EXPECT_EQ(parse_loadavg("2.35 1.10 0.50 3/400 12345\n"), 2.35);
   EXPECT_EQ(parse_loadavg("none"), std::nullopt);
 }
@@ -222,6 +233,19 @@ TEST(LoadSampler, CpuHogInAnotherProcessIsContention) {
   EXPECT_TRUE(result.load->contended);
   // About one CPU, which the hypervisor may take back from the hog's vCPU as steal.
   EXPECT_GT(result.load->other_cpus.median + result.load->steal_cpus.median, 0.5);
+}
+
+// The reader reads the CPUs this thread may use, from their own lines of /proc/stat.
+TEST(LoadSampler, CpuLoadReaderReadsTheCpusThisProcessMayUse) {
+  const std::vector<int> all = thread_affinity();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(CpuLoadReader().cpus(), static_cast<int>(usable_cpus().size()));
+  std::thread([&] {
+    ASSERT_TRUE(set_thread_affinity({all.back()}));
+    const CpuLoadReader one;
+    EXPECT_TRUE(one.readable());
+    EXPECT_EQ(one.cpus(), 1);
+  }).join();
 }
 
 // The interval reader behind the sampler and the CPU burn: nothing over an interval too short

@@ -492,6 +492,10 @@ TEST(ReportsJson, CpuQuotaIsRecordedAndReported) {
             std::string::npos);
   EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(test_document()).find("cgroup"),
             std::string::npos);
+  doc.environment.cpu.quota->cpus = 32;  // more than its 16 logical CPUs: bounds nothing
+  EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(doc).find("cgroup"), std::string::npos);
+  doc.environment.cpu.quota->cpus = 1;
+  EXPECT_NE(MarkdownPrinter().print(doc).find("; cgroup CPU quota 1 CPU ("), std::string::npos);
 }
 
 TEST(ReportsJson, NonFiniteNumbersSurvive) {

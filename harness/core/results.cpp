@@ -9,6 +9,10 @@
 
 namespace flopbench {
 
+std::string CpuQuota::cpus_text() const {
+  return fmt::format("{:g} CPU{}", cpus, cpus == 1 ? "" : "s");
+}
+
 void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited,
                       double own_excess) {
   if (samples_waited.empty()) return;

@@ -41,7 +41,7 @@ struct Peak {
   // cores says kCpuQuota.
   static constexpr std::string_view kMeasuredCeiling = "measured: ";
   static constexpr std::string_view kClockMeasured = "clock measured";
-  static constexpr std::string_view kCpuQuota = "CPUs of cgroup quota";
+  static constexpr std::string_view kCpuQuota = "of cgroup quota";
 
   std::optional<double> gflops;  // empty: unknown
   std::string basis;             // the formula with its numbers, or why it is unknown
@@ -76,6 +76,8 @@ const Peak* peak_at(const Device& d, Precision p) {
 struct CpuQuota {
   double cpus = 0;   // CPUs' worth of time per period: 2.5
   std::string file;  // the cgroup file that sets it: "/sys/fs/cgroup/cpu.max"
+
+  std::string cpus_text() const;  // "2.5 CPUs", "1 CPU"
 };
 
 struct CpuInventory {

@@ -1,8 +1,6 @@
 #include "harness/machine/clock.hpp"
 
 #include <omp.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <vector>
@@ -33,26 +31,24 @@ double adds_per_second(double window_s, ClockLoad load) {
 }
 
 // Holds the calling thread to one CPU while it lives, then gives it back the CPUs it had (an
-// OpenMP thread outlives the region, and the workloads' teams must not inherit a pin). Does
-// nothing where the CPU's number is beyond a cpu_set_t or the mask cannot be read or set.
+// OpenMP thread outlives the region, and the workloads' teams must not inherit a pin). The CPU
+// may lie outside the thread's mask (OpenMP binds each thread to its place); does nothing where
+// the mask cannot be read or set.
 class PinnedToCpu {
  public:
   explicit PinnedToCpu(int cpu) {
-    if (cpu < 0 || cpu >= CPU_SETSIZE) return;
-    if (pthread_getaffinity_np(pthread_self(), sizeof(saved_), &saved_) != 0) return;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    pinned_ = pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
+    if (cpu < 0) return;
+    saved_ = thread_affinity();
+    pinned_ = !saved_.empty() && set_thread_affinity({cpu});
   }
   ~PinnedToCpu() {
-    if (pinned_) pthread_setaffinity_np(pthread_self(), sizeof(saved_), &saved_);
+    if (pinned_) set_thread_affinity(saved_);
   }
   PinnedToCpu(const PinnedToCpu&) = delete;
   PinnedToCpu& operator=(const PinnedToCpu&) = delete;
 
  private:
-  cpu_set_t saved_{};
+  std::vector<int> saved_;
   bool pinned_ = false;
 };
 
@@ -69,7 +65,7 @@ double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
   const int window_count = settle ? 10 : 4;
   std::vector<double> per_thread(static_cast<std::size_t>(threads), 0.0);
   // Beside FMAs, each thread on a core of its own: two SMT siblings would share its FMA pipes.
-  static const std::vector<int> core_cpus = usable_cpu_of_each_core();
+  const std::vector<int> core_cpus = usable_cpu_of_each_core();
   const bool pin = load == ClockLoad::vector_fma && static_cast<int>(core_cpus.size()) >= threads;
 #pragma omp parallel num_threads(threads)
   {

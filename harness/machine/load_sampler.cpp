@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "harness/core/statistics.hpp"
@@ -29,11 +30,11 @@ double process_cpu_seconds() {
 
 }  // namespace
 
-CpuTicks parse_proc_stat(std::string_view text) {
-  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
-  if (!text.starts_with("cpu ")) throw InputError("/proc/stat: no aggregate 'cpu' line first");
-  std::string_view line = text.substr(0, text.find('\n'));
-  line.remove_prefix(4);
+namespace {
+
+// The fields of one line of /proc/stat after its name ("cpu", "cpu3"): user nice system idle
+// iowait irq softirq steal guest guest_nice.
+CpuTicks parse_cpu_fields(std::string_view line) {
   std::vector<double> v;
   while (!line.empty()) {
     const auto start = line.find_first_not_of(' ');
@@ -45,8 +46,35 @@ CpuTicks parse_proc_stat(std::string_view text) {
     v.push_back(static_cast<double>(x));
     line.remove_prefix(static_cast<std::size_t>(end - line.data()));
   }
-  if (v.size() < 8) throw InputError("/proc/stat: the 'cpu' line has fewer than 8 fields");
+  if (v.size() < 8) throw InputError("/proc/stat: a 'cpu' line has fewer than 8 fields");
   return {.busy = v[0] + v[1] + v[2] + v[5] + v[6], .steal = v[7]};
+}
+
+}  // namespace
+
+CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus) {
+  if (cpus.empty()) {
+    if (!text.starts_with("cpu ")) throw InputError("/proc/stat: no aggregate 'cpu' line first");
+    return parse_cpu_fields(text.substr(4, text.find('\n') - 4));
+  }
+  std::map<int, CpuTicks> lines;
+  while (!text.empty()) {
+    const std::string_view line = text.substr(0, text.find('\n'));
+    text.remove_prefix(std::min(text.size(), line.size() + 1));
+    if (!line.starts_with("cpu") || line.size() < 4 || line[3] < '0' || line[3] > '9') continue;
+    int cpu = 0;
+    const auto [end, ec] = std::from_chars(line.data() + 3, line.data() + line.size(), cpu);
+    if (ec != std::errc()) continue;
+    lines[cpu] = parse_cpu_fields(line.substr(static_cast<std::size_t>(end - line.data())));
+  }
+  CpuTicks sum;
+  for (const int cpu : cpus) {
+    const auto it = lines.find(cpu);
+    if (it == lines.end()) throw InputError(fmt::format("/proc/stat: no line for cpu{}", cpu));
+    sum.busy += it->second.busy;
+    sum.steal += it->second.steal;
+  }
+  return sum;
 }
 
 std::optional<double> parse_loadavg(std::string_view text) {
@@ -131,18 +159,27 @@ bool wait_for_quiet(int limit_s, const std::function<std::optional<MachineLoad>(
 }
 
 std::optional<MachineLoad> load_over_one_second() {
-  const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  // As for a measurement that keeps every CPU this process may use busy.
+  const int cpus = std::max(1, static_cast<int>(usable_cpus().size()));
   LoadSampler sampler(cpus, nullptr, {});
   std::this_thread::sleep_for(std::chrono::seconds(1));
   return sampler.stop().load;
 }
 
-CpuLoadReader::CpuLoadReader() : last_(read()) {}
+CpuLoadReader::CpuLoadReader() : cpus_(usable_cpus()) {
+  last_ = read();
+  if (!last_ && !cpus_.empty()) {  // no line for some of them: the whole machine's
+    cpus_.clear();
+    last_ = read();
+  }
+  cpus_count_ = cpus_.empty() ? static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))
+                              : static_cast<int>(cpus_.size());
+}
 
-std::optional<CpuLoadReader::Reading> CpuLoadReader::read() {
+std::optional<CpuLoadReader::Reading> CpuLoadReader::read() const {
   try {
-    return Reading{std::chrono::steady_clock::now(), parse_proc_stat(read_text("/proc/stat")),
-                   process_cpu_seconds()};
+    return Reading{std::chrono::steady_clock::now(),
+                   parse_proc_stat(read_text("/proc/stat"), cpus_), process_cpu_seconds()};
   } catch (const std::exception&) {
     return std::nullopt;  // no /proc: no load figures, the measurement goes on
   }
@@ -256,8 +293,7 @@ LoadSampler::Result LoadSampler::stop() {
   if (const auto i = cpu_.next()) intervals_.push_back(*i);
   Result result;
   if (cpu_.readable() && !intervals_.empty()) {
-    result.load =
-        summarise_load(intervals_, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), cpus_in_use_);
+    result.load = summarise_load(intervals_, cpu_.cpus(), cpus_in_use_);
   }
   result.gpus = summarise_telemetry(gpu_rounds_);
   return result;

@@ -20,13 +20,14 @@ namespace flopbench {
 
 class TelemetrySource;
 
-// The aggregate "cpu" line of /proc/stat, in clock ticks.
+// CPU time from /proc/stat, in clock ticks.
 struct CpuTicks {
   double busy = 0;   // user, nice, system, irq, softirq (guest time is inside user)
   double steal = 0;  // given by the hypervisor to other guests
 };
-// Throws InputError when the text has no well-formed "cpu" line.
-CpuTicks parse_proc_stat(std::string_view text);
+// The aggregate "cpu" line, or with `cpus` the sum of their "cpuN" lines. Throws InputError when
+// a line is missing or malformed.
+CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus = {});
 // The 1-minute load average of /proc/loadavg; nullopt when malformed.
 std::optional<double> parse_loadavg(std::string_view text);
 
@@ -37,10 +38,14 @@ struct LoadInterval {
   double load_average = 0;
 };
 
-// The load since the previous reading, reading /proc/stat (and /proc/loadavg) each time.
+// The load since the previous reading on the CPUs this process may use (usable_cpus(): other
+// processes on other CPUs take nothing from it), reading /proc/stat (and /proc/loadavg) each
+// time; the whole machine's where /proc/stat does not list those CPUs (lxcfs renumbers a
+// container's).
 class CpuLoadReader {
  public:
-  CpuLoadReader();  // takes the first reading
+  CpuLoadReader();                          // takes the first reading
+  int cpus() const { return cpus_count_; }  // the CPUs read
   // The load since the previous reading; nullopt when /proc cannot be read (readable() is then
   // false for good) or when less than 50 ms have passed (/proc/stat counts in 10 ms ticks, so a
   // shorter interval would be mostly rounding; the previous reading is kept).
@@ -53,7 +58,9 @@ class CpuLoadReader {
     CpuTicks ticks;
     double self_cpu_s = 0;
   };
-  static std::optional<Reading> read();
+  std::optional<Reading> read() const;
+  std::vector<int> cpus_;  // empty: the aggregate line
+  int cpus_count_ = 0;
   std::optional<Reading> last_;
 };
 

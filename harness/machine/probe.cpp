@@ -1,5 +1,6 @@
 #include "harness/machine/probe.hpp"
 
+#include <omp.h>
 #include <sched.h>
 
 #include <fmt/format.h>
@@ -518,7 +519,7 @@ std::optional<CpuQuota> cpu_quota() {
   return read_cpu_quota(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"), "/");
 }
 
-std::vector<int> usable_cpus() {
+std::vector<int> thread_affinity() {
   // cpu_set_t holds 1024 CPUs; larger machines need a bigger set, which the kernel asks for
   // with EINVAL.
   for (int capacity = 1024; capacity <= (1 << 16); capacity *= 2) {
@@ -538,6 +539,34 @@ std::vector<int> usable_cpus() {
     if (errno != EINVAL) break;
   }
   return {};
+}
+
+bool set_thread_affinity(const std::vector<int>& cpus) {
+  if (cpus.empty() || *std::min_element(cpus.begin(), cpus.end()) < 0) return false;
+  const int capacity = *std::max_element(cpus.begin(), cpus.end()) + 1;
+  cpu_set_t* set = CPU_ALLOC(capacity);
+  if (set == nullptr) return false;
+  const std::size_t bytes = CPU_ALLOC_SIZE(capacity);
+  CPU_ZERO_S(bytes, set);
+  for (const int cpu : cpus) CPU_SET_S(cpu, bytes, set);
+  const bool ok = sched_setaffinity(0, bytes, set) == 0;
+  CPU_FREE(set);
+  return ok;
+}
+
+std::vector<int> usable_cpus() {
+  // With OMP_PROC_BIND set, the OpenMP runtime binds the initial thread to the first of its
+  // places as it starts, so this thread's mask is one place: the team's CPUs are the places'.
+  if (omp_get_proc_bind() != omp_proc_bind_false && omp_get_num_places() > 0) {
+    std::set<int> cpus;
+    for (int place = 0; place < omp_get_num_places(); ++place) {
+      std::vector<int> ids(static_cast<std::size_t>(omp_get_place_num_procs(place)));
+      omp_get_place_proc_ids(place, ids.data());
+      cpus.insert(ids.begin(), ids.end());
+    }
+    return {cpus.begin(), cpus.end()};
+  }
+  return thread_affinity();
 }
 
 std::int64_t available_memory_bytes() {

@@ -85,7 +85,9 @@ int threads_within_quota(int threads, const std::optional<CpuQuota>& quota);
 
 // --- this machine ------------------------------------------------------------------------------
 
-// The logical CPUs this process may run on (sched_getaffinity), ascending.
+// The logical CPUs this process may run on, ascending: its affinity mask (sched_getaffinity), or
+// under OpenMP binding (OMP_PROC_BIND) the CPUs of OpenMP's places, since the runtime binds the
+// initial thread to the first place.
 std::vector<int> usable_cpus();
 
 // first_cpu_of_each_core of this process's usable CPUs in /sys/devices/system/cpu.
@@ -93,6 +95,11 @@ std::vector<int> usable_cpu_of_each_core();
 
 // The CPU quota of this process's cgroups (read_cpu_quota on /proc/self).
 std::optional<CpuQuota> cpu_quota();
+
+// The CPUs of the calling thread's affinity mask, ascending; empty when unreadable.
+std::vector<int> thread_affinity();
+// Sets the calling thread's affinity mask to `cpus`; false where the kernel refuses it.
+bool set_thread_affinity(const std::vector<int>& cpus);
 
 // Memory this process may still allocate (MemAvailable), or 0 when unknown.
 std::int64_t available_memory_bytes();

@@ -402,7 +402,7 @@ std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
     return fmt::format(
         "clock differs: {} (measured on {} as the run started; fewer busy cores can run faster)",
         measured,
-        start_threads < cpu.logical_cpus
+        at_start < vector_clock_threads(cpu.logical_cpus, cpu.cores)
             ? fmt::format("{} threads, as many as the cgroup CPU quota allows,", at_start)
         : at_start == cpu.logical_cpus ? fmt::format("all {} CPUs", at_start)
                                        : fmt::format("all {} cores, a thread each,", at_start));
