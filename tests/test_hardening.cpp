@@ -525,6 +525,10 @@ TEST_F(Hardening, OneSigtermEndsARunStuckInALongCallAfterTheGracePeriod) {
              "10240", "--out", out.string()},
             dir_.path() / "capture");
   wait_for_measurement(p, 1);
+  // Its line is printed just before the measurement checks for a signal and starts: a signal in
+  // between skips it gracefully, which a loaded machine that holds the process back can make
+  // happen. Two seconds in, it is in its inputs or its long first run.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   p.signal(SIGTERM);
   // Without the grace period the run would go on for minutes: this guard turns that into a
   // failure (status 128 + SIGKILL) rather than a hang.
