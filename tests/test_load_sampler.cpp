@@ -2,6 +2,7 @@
 // through a stand-in source, and a live CPU hog in another process.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,15 +29,23 @@ TEST(LoadSampler, ParsesProcStatAndLoadavg) {
   EXPECT_THROW(parse_proc_stat("cpu  1 2 3 4\n"), InputError);
   EXPECT_THROW(parse_proc_stat("cpu  1 x 3 4 5 6 7 8\n"), InputError);
   // The CPUs this process may use, from their own lines: others' load elsewhere is not theirs.
+  // (The aggregate line here is not the sum of the others, to tell them apart.)
   const std::string per_cpu =
-      "cpu  100 5 20 9000 7 3 2 40 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\n"
-      "cpu1 50 3 10 4500 4 2 1 20 6 0\ncpu10 7 0 0 1 0 0 0 9 0 0\nintr 1 2\n";
+      "cpu  900 5 20 9000 7 3 2 90 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\n"
+      "cpu1 50 3 10 4500 4 2 1 20 6 0\ncpu10 7 0 0 1 0 0 0 9 0 0\ncpu11 garbage\nintr 1 2\n";
   EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {1}).busy, 50 + 3 + 10 + 2 + 1);
   EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {0, 1}).busy, 100 + 5 + 20 + 3 + 2);
   EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {0, 1}).steal, 40);
   EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {10}).steal, 9);
-  EXPECT_THROW(parse_proc_stat(per_cpu, {2}), InputError);  // not listed (lxcfs renumbers)
+  EXPECT_THROW(parse_proc_stat(per_cpu, {2}), InputError);   // not listed (offline)
+  EXPECT_THROW(parse_proc_stat(per_cpu, {11}), InputError);  // malformed, and asked for
   EXPECT_THROW(parse_proc_stat("cpu0 1 2\n", {0}), InputError);
+  // lxcfs mounts its own /proc/stat in a container.
+  EXPECT_TRUE(
+      proc_stat_is_mounted_over("22 1 0:21 / /proc rw - proc proc rw\n"
+                                "40 22 0:40 / /proc/stat rw - fuse.lxcfs lxcfs rw,user_id=0\n"));
+  EXPECT_FALSE(proc_stat_is_mounted_over("22 1 0:21 / /proc rw - proc proc rw\n"));
+  EXPECT_FALSE(proc_stat_is_mounted_over("41 22 0:40 / /proc/stats rw - fuse fuse rw\n"));
   EXPECT_EQ(parse_loadavg("2.35 1.10 0.50 3/400 12345\n"), 2.35);
   EXPECT_EQ(parse_loadavg("none"), std::nullopt);
 }
@@ -235,11 +244,17 @@ TEST(LoadSampler, CpuHogInAnotherProcessIsContention) {
   EXPECT_GT(result.load->other_cpus.median + result.load->steal_cpus.median, 0.5);
 }
 
-// The reader reads the CPUs this thread may use, from their own lines of /proc/stat.
+// The reader reads the CPUs the thread that makes it may use, from their own lines of /proc/stat.
 TEST(LoadSampler, CpuLoadReaderReadsTheCpusThisProcessMayUse) {
+  if (omp_get_proc_bind() != omp_proc_bind_false) {
+    GTEST_SKIP() << "OpenMP binding: the usable CPUs are OpenMP's places, not a thread's mask";
+  }
+  if (proc_stat_is_mounted_over(read_text("/proc/self/mountinfo"))) {
+    GTEST_SKIP() << "/proc/stat is mounted over: the reader reads the whole machine";
+  }
+  EXPECT_EQ(CpuLoadReader().cpus(), static_cast<int>(usable_cpus().size()));
   const std::vector<int> all = thread_affinity();
   ASSERT_FALSE(all.empty());
-  EXPECT_EQ(CpuLoadReader().cpus(), static_cast<int>(usable_cpus().size()));
   std::thread([&] {
     ASSERT_TRUE(set_thread_affinity({all.back()}));
     const CpuLoadReader one;

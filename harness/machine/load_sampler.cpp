@@ -57,6 +57,9 @@ CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus) {
     if (!text.starts_with("cpu ")) throw InputError("/proc/stat: no aggregate 'cpu' line first");
     return parse_cpu_fields(text.substr(4, text.find('\n') - 4));
   }
+  // Only the lines asked for are parsed: a CPU of no concern that goes offline, or a line of
+  // an unknown form, does not stop the reading.
+  const std::set<int> wanted(cpus.begin(), cpus.end());
   std::map<int, CpuTicks> lines;
   while (!text.empty()) {
     const std::string_view line = text.substr(0, text.find('\n'));
@@ -64,7 +67,7 @@ CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus) {
     if (!line.starts_with("cpu") || line.size() < 4 || line[3] < '0' || line[3] > '9') continue;
     int cpu = 0;
     const auto [end, ec] = std::from_chars(line.data() + 3, line.data() + line.size(), cpu);
-    if (ec != std::errc()) continue;
+    if (ec != std::errc() || !wanted.contains(cpu)) continue;
     lines[cpu] = parse_cpu_fields(line.substr(static_cast<std::size_t>(end - line.data())));
   }
   CpuTicks sum;
@@ -166,14 +169,35 @@ std::optional<MachineLoad> load_over_one_second() {
   return sampler.stop().load;
 }
 
-CpuLoadReader::CpuLoadReader() : cpus_(usable_cpus()) {
-  last_ = read();
-  if (!last_ && !cpus_.empty()) {  // no line for some of them: the whole machine's
-    cpus_.clear();
-    last_ = read();
+bool proc_stat_is_mounted_over(std::string_view mountinfo) {
+  for (std::string_view rest = mountinfo; !rest.empty();) {
+    const std::string_view line = rest.substr(0, rest.find('\n'));
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    // "<id> <parent> <major:minor> <root> <mount point> ...": the fifth field.
+    std::size_t at = 0;
+    for (int field = 0; field < 4 && at != std::string_view::npos; ++field) {
+      at = line.find(' ', at);
+      if (at != std::string_view::npos) ++at;
+    }
+    if (at == std::string_view::npos) continue;
+    if (line.substr(at, line.find(' ', at) - at) == "/proc/stat") return true;
   }
-  cpus_count_ = cpus_.empty() ? static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))
-                              : static_cast<int>(cpus_.size());
+  return false;
+}
+
+CpuLoadReader::CpuLoadReader() {
+  // A /proc/stat mounted over (lxcfs) numbers a container's CPUs its own way, not as the
+  // affinity mask does: only its aggregate line is the container's.
+  if (!proc_stat_is_mounted_over(read_text("/proc/self/mountinfo"))) cpus_ = usable_cpus();
+  cpus_count_ = static_cast<int>(cpus_.size());
+  if (!cpus_.empty()) last_ = read();
+  if (!last_) use_whole_machine();
+}
+
+void CpuLoadReader::use_whole_machine() {
+  cpus_.clear();
+  cpus_count_ = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  last_ = read();
 }
 
 std::optional<CpuLoadReader::Reading> CpuLoadReader::read() const {
@@ -189,7 +213,12 @@ std::optional<LoadInterval> CpuLoadReader::next() {
   if (!last_) return std::nullopt;
   const auto now = read();
   if (!now) {
-    last_.reset();
+    // A CPU of ours went offline: the whole machine's line from here on, or none.
+    if (cpus_.empty()) {
+      last_.reset();
+    } else {
+      use_whole_machine();
+    }
     return std::nullopt;
   }
   const double wall = std::chrono::duration<double>(now->at - last_->at).count();

@@ -38,10 +38,15 @@ struct LoadInterval {
   double load_average = 0;
 };
 
-// The load since the previous reading on the CPUs this process may use (usable_cpus(): other
-// processes on other CPUs take nothing from it), reading /proc/stat (and /proc/loadavg) each
-// time; the whole machine's where /proc/stat does not list those CPUs (lxcfs renumbers a
-// container's).
+// Whether /proc/self/mountinfo shows a file system mounted over /proc/stat (lxcfs in a
+// container), whose per-CPU lines are numbered its own way.
+bool proc_stat_is_mounted_over(std::string_view mountinfo);
+
+// The load since the previous reading on the CPUs the constructing thread may use (usable_cpus():
+// other processes on other CPUs take nothing from it; construct it on a thread that holds every
+// CPU of the work it watches, as the main thread does), reading /proc/stat (and /proc/loadavg)
+// each time. The whole machine's where /proc/stat is mounted over or does not list those CPUs,
+// and from the next reading on where one of them goes offline.
 class CpuLoadReader {
  public:
   CpuLoadReader();                          // takes the first reading
@@ -59,7 +64,8 @@ class CpuLoadReader {
     double self_cpu_s = 0;
   };
   std::optional<Reading> read() const;
-  std::vector<int> cpus_;  // empty: the aggregate line
+  void use_whole_machine();  // the aggregate line from now on, from a new first reading
+  std::vector<int> cpus_;    // empty: the aggregate line
   int cpus_count_ = 0;
   std::optional<Reading> last_;
 };

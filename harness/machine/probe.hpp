@@ -85,9 +85,10 @@ int threads_within_quota(int threads, const std::optional<CpuQuota>& quota);
 
 // --- this machine ------------------------------------------------------------------------------
 
-// The logical CPUs this process may run on, ascending: its affinity mask (sched_getaffinity), or
-// under OpenMP binding (OMP_PROC_BIND) the CPUs of OpenMP's places, since the runtime binds the
-// initial thread to the first place.
+// The logical CPUs this process may run on, ascending: the calling thread's affinity mask
+// (sched_getaffinity; the main thread's is the process's), or under OpenMP binding
+// (OMP_PROC_BIND, OMP_PLACES or GOMP_CPU_AFFINITY) the CPUs of OpenMP's places, since the
+// runtime binds the initial thread to the first place.
 std::vector<int> usable_cpus();
 
 // first_cpu_of_each_core of this process's usable CPUs in /sys/devices/system/cpu.

@@ -296,8 +296,8 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
                     const StoppingRule& rule, double min_sample_s, const Environment& env,
                     MeasurementRecord& r) {
   const std::vector<int>& gpus = r.device.gpus;
-  // GPU work keeps one host thread busy.
-  const int cpus_in_use = on_gpu ? 1 : r.threads;
+  // GPU work keeps a host thread busy per GPU (the machine aggregate runs one for each).
+  const int cpus_in_use = on_gpu ? std::max(1, static_cast<int>(gpus.size())) : r.threads;
   const bool device_timed = on_gpu && !end_to_end;
   LoadSampler sampler(cpus_in_use, gpus.empty() ? nullptr : gpu_telemetry(), devices_of(env, gpus));
   sample(trial, end_to_end, device_timed, rule, min_sample_s, r);
