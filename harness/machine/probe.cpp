@@ -445,7 +445,8 @@ std::optional<CpuQuota> quota_in(const std::filesystem::path& dir, bool v1) {
     period = static_cast<double>(*p);
   } else {
     file = dir / "cpu.max";
-    const auto fields = split(trim(read_text(file)), ' ');
+    const std::string text = read_text(file);  // the fields below are views into it
+    const auto fields = split(trim(text), ' ');
     if (fields.size() != 2) return std::nullopt;
     const auto q = parse_integer(fields[0]);  // "max" is no number: no quota
     const auto p = parse_integer(fields[1]);
