@@ -169,22 +169,6 @@ std::optional<MachineLoad> load_over_one_second() {
   return sampler.stop().load;
 }
 
-bool proc_stat_is_mounted_over(std::string_view mountinfo) {
-  for (std::string_view rest = mountinfo; !rest.empty();) {
-    const std::string_view line = rest.substr(0, rest.find('\n'));
-    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
-    // "<id> <parent> <major:minor> <root> <mount point> ...": the fifth field.
-    std::size_t at = 0;
-    for (int field = 0; field < 4 && at != std::string_view::npos; ++field) {
-      at = line.find(' ', at);
-      if (at != std::string_view::npos) ++at;
-    }
-    if (at == std::string_view::npos) continue;
-    if (line.substr(at, line.find(' ', at) - at) == "/proc/stat") return true;
-  }
-  return false;
-}
-
 CpuLoadReader::CpuLoadReader() {
   // A /proc/stat mounted over (lxcfs) numbers a container's CPUs its own way, not as the
   // affinity mask does: only its aggregate line is the container's.

@@ -38,10 +38,6 @@ struct LoadInterval {
   double load_average = 0;
 };
 
-// Whether /proc/self/mountinfo shows a file system mounted over /proc/stat (lxcfs in a
-// container), whose per-CPU lines are numbered its own way.
-bool proc_stat_is_mounted_over(std::string_view mountinfo);
-
 // The load since the previous reading on the CPUs the constructing thread may use (usable_cpus():
 // other processes on other CPUs take nothing from it; construct it on a thread that holds every
 // CPU of the work it watches, as the main thread does), reading /proc/stat (and /proc/loadavg)

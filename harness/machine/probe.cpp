@@ -460,6 +460,15 @@ std::optional<CpuQuota> quota_in(const std::filesystem::path& dir, bool v1) {
 
 }  // namespace
 
+bool proc_stat_is_mounted_over(std::string_view mountinfo) {
+  // "<id> <parent> <major:minor> <root> <mount point> ...": the fifth field.
+  for (const std::string_view line : split(mountinfo, '\n')) {
+    const auto fields = split(line, ' ');
+    if (fields.size() >= 5 && unescape_mount_path(fields[4]) == "/proc/stat") return true;
+  }
+  return false;
+}
+
 std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_view self_cgroup,
                                        const std::filesystem::path& root) {
   // /proc/self/cgroup: "4:cpu,cpuacct:/docker/1f2e" (v1), "0::/user.slice/app.scope" (v2).

@@ -66,6 +66,10 @@ std::string read_pci_device_id(const std::filesystem::path& pci_root, std::strin
 // cannot be listed. NVSwitches and other NVIDIA bridges are not GPUs.
 std::optional<int> count_pci_nvidia_gpus(const std::filesystem::path& pci_root);
 
+// Whether /proc/self/mountinfo shows a file system mounted over /proc/stat (lxcfs in a
+// container), whose per-CPU lines are numbered its own way.
+bool proc_stat_is_mounted_over(std::string_view mountinfo);
+
 // The first of `usable` on each physical core (package, core id), ascending; empty where a CPU's
 // topology is unreadable.
 std::vector<int> first_cpu_of_each_core(const std::filesystem::path& cpu_root,
