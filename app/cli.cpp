@@ -165,9 +165,9 @@ std::string settle_thread_team(int asked, std::string_view overridden_by) {
       fmt::format("a cgroup CPU quota of {} ({})", quota->cpus_text(), quota->file);
   if (chosen) {
     return fmt::format(
-        "warning: {} is below the {} thread{} this run uses: they will be throttled, and CPU "
-        "figures show what the quota allows",
-        where, threads, threads == 1 ? "" : "s");
+        "warning: {} is below the {} this run uses: they will be throttled, and CPU figures "
+        "show what the quota allows",
+        where, counted(threads, "thread"));
   }
   const int within = threads_within_quota(threads, quota);
   omp_set_num_threads(within);
@@ -177,8 +177,8 @@ std::string settle_thread_team(int asked, std::string_view overridden_by) {
         "figures show what the quota allows",
         where);
   }
-  return fmt::format("{} holds the default to {} thread{}; {} overrides it", where, within,
-                     within == 1 ? "" : "s", overridden_by);
+  return fmt::format("{} holds the default to {}; {} overrides it", where,
+                     counted(within, "thread"), overridden_by);
 }
 
 namespace {
@@ -387,8 +387,8 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   const fs::path dir = claim_results_dir(opt.out, doc);
 
   const auto& cpu = doc.environment.cpu;
-  say("flopbench {} ({}): {} measurements, profile {}, {} thread{}, seed {}\n", build::version,
-      build::git_commit, plan.size(), opt.profile, doc.run.threads, doc.run.threads == 1 ? "" : "s",
+  say("flopbench {} ({}): {}, profile {}, {}, seed {}\n", build::version, build::git_commit,
+      counted(plan.size(), "measurement"), opt.profile, counted(doc.run.threads, "thread"),
       opt.seed);
   if (!launch.launcher.empty()) say("task: {}\n", launch_text(launch));
   say("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);

@@ -46,9 +46,9 @@ int compare_command(const CompareOptions& opt) {
   std::vector<std::string> a_files = opt.runs, b_files = opt.against;
   if (b_files.empty()) {
     if (a_files.size() != 2) {
-      throw InputError(fmt::format(
-          "compare: {} results file{}; give A.json B.json, or A's runs then --against B's runs",
-          a_files.size(), a_files.size() == 1 ? "" : "s"));
+      throw InputError(
+          fmt::format("compare: {}; give A.json B.json, or A's runs then --against B's runs",
+                      counted(a_files.size(), "results file")));
     }
     b_files = {a_files.back()};
     a_files.pop_back();

@@ -47,8 +47,8 @@ std::string summary_line(const AcceptanceResult& r) {
                      r.passed ? "PASS" : "FAIL", r.criteria.size(), c.pass, c.fail, c.warn,
                      r.not_applied.empty()
                          ? ""
-                         : fmt::format("; {} spec row{} for other GPUs not judged",
-                                       r.not_applied.size(), r.not_applied.size() == 1 ? "" : "s"));
+                         : fmt::format("; {} for other GPUs not judged",
+                                       counted(r.not_applied.size(), "spec row")));
 }
 
 // The spec's rows this machine has no GPU for, one per line after `heading`; "" for none.

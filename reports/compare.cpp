@@ -433,9 +433,9 @@ std::string too_few_runs(const CompareResult& result) {
   }
   return fmt::format(
       "the runs of A and B were taken in turns, but {} and {} runs are too few for {} "
-      "measurement{} judged at once: that they fall apart by chance somewhere (2/C({}, {}) = "
+      "judged at once: that they fall apart by chance somewhere (2/C({}, {}) = "
       "{:.2g} each) is not below {:g} / {} = {:.2g}, so the floor between runs applies.{}",
-      na, nb, m, m == 1 ? "" : "s", na + nb, na, chance_of_separation(na, nb),
+      na, nb, counted(m, "measurement"), na + nb, na, chance_of_separation(na, nb),
       result.runs_level * static_cast<double>(m), m, result.runs_level,
       enough.empty() ? "" : fmt::format(" {}, in turns, would resolve smaller changes.", enough));
 }

@@ -151,10 +151,9 @@ std::vector<std::string> distinct(const FleetRecord& fleet, Key key) {
   }
   std::vector<std::string> out;
   for (const auto& [value, nodes] : by_value) {
-    out.push_back(
-        nodes.size() > 3 || by_value.size() == 1
-            ? fmt::format("{}: {} node{}", value, nodes.size(), nodes.size() == 1 ? "" : "s")
-            : fmt::format("{}: {}", value, fmt::join(nodes, ", ")));
+    out.push_back(nodes.size() > 3 || by_value.size() == 1
+                      ? fmt::format("{}: {}", value, counted(nodes.size(), "node"))
+                      : fmt::format("{}: {}", value, fmt::join(nodes, ", ")));
   }
   return out;
 }
@@ -367,7 +366,7 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   }
   // A node that ran its CPU work with fewer threads is slower for it, not faulty.
   const auto threads = distinct(
-      fleet, [](const ResultsDocument& d) { return fmt::format("{} CPU threads", d.run.threads); });
+      fleet, [](const ResultsDocument& d) { return counted(d.run.threads, "CPU thread"); });
   if (threads.size() > 1) {
     a.notes.push_back(
         fmt::format("mixed CPU threads (CPU metrics compare nodes that ran with other thread "

@@ -53,8 +53,8 @@ Facts cpu_facts(const CpuInventory& cpu) {
       {"Model", fmt::format("{} ({}, {}; family {}, model {}, stepping {})", or_unknown(cpu.model),
                             or_unknown(cpu.vendor), or_unknown(cpu.microarchitecture), cpu.family,
                             cpu.model_number, cpu.stepping)},
-      {"Cores", fmt::format("{} physical, {} logical, in {} socket(s){}", cpu.cores,
-                            cpu.logical_cpus, cpu.sockets,
+      {"Cores", fmt::format("{} physical, {} logical, in {}{}", cpu.cores, cpu.logical_cpus,
+                            counted(cpu.sockets, "socket"),
                             cpu.quota ? fmt::format("; cgroup CPU quota {} ({})",
                                                     cpu.quota->cpus_text(), cpu.quota->file)
                                       : "")},

@@ -88,7 +88,7 @@ constexpr Labels kEnglish{
     "left out (see Conditions)",
     "measured against its own peak of {} TFLOPS (fewer CPU threads, or no tensor cores, than the "
     "hardware's peak counts); the % is of the hardware's peak",
-    "{} ({} cores, {} threads, {} socket(s)), {} memory",
+    "{0} ({1} core{5}, {2} thread{6}, {3} socket{7}), {4} memory",
     "a cgroup CPU quota of {1} bounds the CPU figures",
     "{} memory",
     "Conditions",
@@ -111,7 +111,7 @@ constexpr Labels kEnglish{
     "Peak bases",
     "Reproduce: run the command above with flopbench {}; this sheet is regenerated from its "
     "results.json by flopbench sheet.",
-    "profile {}, seed {}, {} CPU threads, {} to {} UTC",
+    "profile {0}, seed {1}, {2} CPU thread{5}, {3} to {4} UTC",
     "Where the GPU wins (size sweep)",
     "GPU faster than this machine's CPU for {} from {} ({}).",
     "{}, {}: {}.",
@@ -375,8 +375,11 @@ std::string date_of(const std::string& utc) { return utc.size() >= 10 ? utc.subs
 
 std::string machine_description(const Environment& env, const Labels& l) {
   const auto& cpu = env.cpu;
-  std::string out = fmt::format(fmt::runtime(l.cpu_description), or_unknown(cpu.model), cpu.cores,
-                                cpu.logical_cpus, cpu.sockets, bytes(cpu.memory_bytes));
+  // The plurals' "s" come last: only the English text uses them.
+  std::string out =
+      fmt::format(fmt::runtime(l.cpu_description), or_unknown(cpu.model), cpu.cores,
+                  cpu.logical_cpus, cpu.sockets, bytes(cpu.memory_bytes), plural_s(cpu.cores),
+                  plural_s(cpu.logical_cpus), plural_s(cpu.sockets));
   // A quota of more CPUs than the process may use bounds nothing.
   if (cpu.quota && cpu.quota->cpus < cpu.logical_cpus) {
     out +=
@@ -606,7 +609,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   out += item(l.command, "<code>" + html_escape(shell_command(run.command_line)) + "</code>");
   out += item(l.run, html_escape(fmt::format(fmt::runtime(l.run_text), or_unknown(run.profile),
                                              run.seed, run.threads, or_unknown(run.started_utc),
-                                             or_unknown(run.finished_utc))));
+                                             or_unknown(run.finished_utc), plural_s(run.threads))));
   // The CUDA compiler, runtime and driver are among the libraries of a CUDA build's run.
   out += item(l.build,
               html_escape(fmt::format("flopbench {} ({}), {}, {}, {}; {}",

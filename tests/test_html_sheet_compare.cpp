@@ -425,6 +425,27 @@ TEST(HtmlReport, WithoutGpuSaysWhyOnceAndShowsCpu) {
 
 TEST(HtmlReport, Golden) { expect_golden("report.html", HtmlPrinter().print(two_gpu_document())); }
 
+// A one-thread run on one core of one socket reads as such, in English; the Chinese sheet does
+// not inflect, and takes the same arguments.
+TEST(HtmlReport, CountsOfOneAreSingular) {
+  ResultsDocument doc = cpu_only_document();
+  doc.run.threads = 1;
+  doc.environment.cpu.cores = doc.environment.cpu.logical_cpus = doc.environment.cpu.sockets = 1;
+  const std::string report = HtmlPrinter().print(doc);
+  EXPECT_NE(report.find(", 1 thread</td>"), std::string::npos);
+  EXPECT_NE(report.find("1 physical, 1 logical, in 1 socket</td>"), std::string::npos);
+  const std::string en = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(en.find("(1 core, 1 thread, 1 socket)"), std::string::npos);
+  EXPECT_NE(en.find(", 1 CPU thread, "), std::string::npos);
+  const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
+  EXPECT_NE(zh.find("（1 核，1 线程，1 路）"), std::string::npos);
+  EXPECT_NE(zh.find("，1 个 CPU 线程，"), std::string::npos);
+  doc.run.threads = doc.environment.cpu.cores = 2;
+  EXPECT_NE(HtmlPrinter().print(doc).find(", 2 threads</td>"), std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::en).print(doc).find("(2 cores, 1 thread, 1 socket)"),
+            std::string::npos);
+}
+
 TEST(HtmlReport, WrittenWithEveryRunAndRegeneratedIdentically) {
   TempDir dir;
   const ResultsDocument doc = cpu_only_document();

@@ -9,9 +9,7 @@
 
 namespace flopbench {
 
-std::string CpuQuota::cpus_text() const {
-  return fmt::format("{:g} CPU{}", cpus, cpus == 1 ? "" : "s");
-}
+std::string CpuQuota::cpus_text() const { return counted(cpus, "CPU"); }
 
 void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_waited,
                       double own_excess) {

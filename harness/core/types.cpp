@@ -233,6 +233,12 @@ std::vector<std::string_view> split_commas(std::string_view text) {
   return items;
 }
 
+std::string_view plural_s(double n) { return n == 1 ? "" : "s"; }
+
+std::string counted(double n, std::string_view noun) {
+  return fmt::format("{:g} {}{}", n, noun, plural_s(n));
+}
+
 std::string Problem::label() const {
   return is_matrix() ? fmt::format("{}x{}x{}", m, n, k) : fmt::format("{}", n);
 }

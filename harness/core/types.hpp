@@ -51,6 +51,11 @@ Profile parse_profile(std::string_view s);
 // ones kept: "a,,b" is three, "" one.
 std::vector<std::string_view> split_commas(std::string_view text);
 
+// "1 thread", "2 threads", "1.5 CPUs": a count and its noun, plural unless the count is one.
+std::string counted(double n, std::string_view noun);
+// The "s" of such a plural: for a text whose other languages do not inflect.
+std::string_view plural_s(double n);
+
 // All of `text` as a number of type T, as std::from_chars reads it (no spaces, no '+', no sign
 // for an unsigned T; "nan" and "inf" for a floating-point one); nullopt otherwise.
 template <class T>

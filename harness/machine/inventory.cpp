@@ -105,10 +105,8 @@ CpuInventory cpu_inventory() {
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
     cpu.clock_vector_bits = simd::dispatched_vector_bytes() * 8;
-    const std::string cores =
-        fmt::format("{} core{}", vector_threads, vector_threads == 1 ? "" : "s");
-    const std::string on = cpu.cores <= 0
-                               ? fmt::format("{} CPU{}", threads, threads == 1 ? "" : "s")
+    const std::string cores = counted(vector_threads, "core");
+    const std::string on = cpu.cores <= 0              ? counted(threads, "CPU")
                            : vector_threads == threads ? cores
                                                        : cores + ", a thread each";
     cpu.clock_source =

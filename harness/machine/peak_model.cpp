@@ -390,9 +390,9 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
         "may run at a lower clock: an upper bound",
         cpu.clock_vector_bits, fma.width_bits);
   }
-  const std::string cpus = quota_bound ? fmt::format("{} {} (on {} core{})", cpu.quota->cpus_text(),
-                                                     Peak::kCpuQuota, cores, cores == 1 ? "" : "s")
-                                       : fmt::format("{} core{}", cores, cores == 1 ? "" : "s");
+  const std::string cpus = quota_bound ? fmt::format("{} {} (on {})", cpu.quota->cpus_text(),
+                                                     Peak::kCpuQuota, counted(cores, "core"))
+                                       : counted(cores, "core");
   return {gflops,
           fmt::format("{} x {} x {:.2f} GHz ({})", cpus, rate.formula, *cpu.clock_ghz, notes)};
 }

@@ -392,7 +392,7 @@ std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   const int at_start = vector_clock_threads(start_threads, cpu.cores);
   const std::string on =
       ran == r.threads
-          ? fmt::format("this measurement's {} thread{}", r.threads, r.threads == 1 ? "" : "s")
+          ? fmt::format("this measurement's {}", counted(r.threads, "thread"))
           : fmt::format("{} of this measurement's {} threads, one per core,", ran, r.threads);
   const std::string measured = fmt::format(
       "{:.2f} GHz on {} right after its samples, {:+.1f} % from the {:.2f} GHz its peak assumes",
