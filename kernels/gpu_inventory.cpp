@@ -1,5 +1,5 @@
 // GpuInventory from the CUDA runtime (CUDA build; the CPU-only build uses
-// harness/gpu_inventory_unavailable.cpp).
+// harness/machine/gpu_inventory_unavailable.cpp).
 
 #include <cuda_runtime_api.h>
 #include <fmt/format.h>

@@ -13,12 +13,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness/core/types.hpp"
+#include "reports/output_files.hpp"
 
 extern char** environ;
 
@@ -79,11 +81,16 @@ std::string log_tail(const fs::path& log) {
   return out;
 }
 
-// Runs headless Chromium on `html` with `extra` flags and checks that it wrote `output`.
+// Runs headless Chromium on `html` with `extra` flags, and the flag that names its output file
+// (`output_flag` and that file's path), then places what it wrote at `output` as every output is
+// placed (write_file_atomically): a failed rendering leaves an earlier `output` as it was, and a
+// symbolic link there stays one.
 void render(const fs::path& chromium, const fs::path& html, const fs::path& output,
-            const std::vector<std::string>& extra, double timeout_s) {
+            std::vector<std::string> extra, std::string_view output_flag, double timeout_s) {
   const ScratchDir scratch;
   const fs::path log = scratch.path() / "chromium.log";
+  const fs::path rendered = scratch.path() / ("rendered" + output.extension().string());
+  extra.push_back(std::string(output_flag) + fs::absolute(rendered).string());
   // No sandbox: it cannot start as root (CI containers); the page is our own, with no script.
   // No GPU, no /dev/shm (small in containers), and nothing that would reach the network.
   std::vector<std::string> args = {chromium.string(),
@@ -102,8 +109,6 @@ void render(const fs::path& chromium, const fs::path& html, const fs::path& outp
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  std::error_code ec;
-  fs::remove(output, ec);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -141,10 +146,13 @@ void render(const fs::path& chromium, const fs::path& html, const fs::path& outp
                                  chromium.string(), html.string(), timeout_s));
   }
   const bool exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!exited_ok || !fs::exists(output, ec) || fs::file_size(output, ec) == 0) {
+  std::error_code ec;
+  if (!exited_ok || !fs::exists(rendered, ec) || fs::file_size(rendered, ec) == 0) {
     throw InputError(fmt::format("{} could not render {} to {}: {}", chromium.string(),
                                  html.string(), output.string(), log_tail(log)));
   }
+  std::ifstream in(rendered, std::ios::binary);
+  write_file_atomically(output, std::string(std::istreambuf_iterator<char>(in), {}));
 }
 
 }  // namespace
@@ -168,16 +176,14 @@ std::optional<fs::path> find_chromium() {
 
 void print_to_pdf(const fs::path& chromium, const fs::path& html, const fs::path& pdf,
                   double timeout_s) {
-  render(chromium, html, pdf,
-         {"--no-pdf-header-footer", "--print-to-pdf=" + fs::absolute(pdf).string()}, timeout_s);
+  render(chromium, html, pdf, {"--no-pdf-header-footer"}, "--print-to-pdf=", timeout_s);
 }
 
 void screenshot(const fs::path& chromium, const fs::path& html, const fs::path& png, int width,
                 int height, double timeout_s) {
   render(chromium, html, png,
-         {"--hide-scrollbars", fmt::format("--window-size={},{}", width, height),
-          "--screenshot=" + fs::absolute(png).string()},
-         timeout_s);
+         {"--hide-scrollbars", fmt::format("--window-size={},{}", width, height)},
+         "--screenshot=", timeout_s);
 }
 
 }  // namespace flopbench

@@ -1419,6 +1419,16 @@ TEST(Commands, SheetPdfWithChromium) {
   EXPECT_TRUE(pdf.starts_with("%PDF-"));
   // One A4 page.
   EXPECT_NE(pdf.find("/Count 1"), std::string::npos);
+
+  // The PDF is placed as every output is: a symbolic link at its name stays one, and the file
+  // it names gets the PDF.
+  write_file_atomically(dir.path() / "kept.pdf", "an earlier sheet");
+  fs::create_symlink("kept.pdf", dir.path() / "sheet-en.pdf");
+  const auto linked = testing::run_flopbench(
+      {"sheet", (dir.path() / "results.json").string(), "--pdf"}, dir.path() / "2");
+  EXPECT_EQ(linked.status, 0) << linked.err;
+  EXPECT_TRUE(fs::is_symlink(dir.path() / "sheet-en.pdf"));
+  EXPECT_TRUE(read_text(dir.path() / "kept.pdf").starts_with("%PDF-"));
 }
 
 }  // namespace
