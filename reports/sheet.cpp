@@ -34,6 +34,9 @@ struct Labels {
   std::string_view left_out_figure;
   // The theoretical peak of the path measured, where it is below the hardware's: {} TFLOPS.
   std::string_view path_peak;
+  // A CPU matrix format's theoretical, the peak of {0} threads where the machine has {1} cores
+  // ({2}: the English plural of {0}).
+  std::string_view threads_peak;
   std::string_view cpu_description, cpu_quota, gpu_memory;
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
@@ -88,6 +91,7 @@ constexpr Labels kEnglish{
     "left out (see Conditions)",
     "measured against its own peak of {} TFLOPS (fewer CPU threads, or no tensor cores, than the "
     "hardware's peak counts); the % is of the hardware's peak",
+    "theoretical: the peak of the {0} CPU thread{2} measured, not of all {1} cores",
     "{0} ({1} core{5}, {2} thread{6}, {3} socket{7}), {4} memory",
     "a cgroup CPU quota of {1} bounds the CPU figures",
     "{} memory",
@@ -145,8 +149,9 @@ constexpr Labels kChinese{
     "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
     "所引测量以其自身峰值 {} TFLOPS 计（CPU "
     "线程少于硬件峰值所计，或未用张量核心）；百分比以硬件峰值计",
-    "{}（{} 核，{} 线程，{} 路），内存 {}", "cgroup CPU 配额 {0:g} 个 CPU，CPU 数据受其限制",
-    "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
+    "理论值为所测 {0} 个 CPU 线程的峰值，非全部 {1} 核", "{}（{} 核，{} 线程，{} 路），内存 {}",
+    "cgroup CPU 配额 {0:g} 个 CPU，CPU 数据受其限制", "显存 {}", "测试条件", "命令", "运行", "构建",
+    "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -362,8 +367,15 @@ PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& gro
   if (covered == f.devices) {
     for (const auto* r : f.sources) path_peaks.push_back(&r->peak);
   }
-  // A matrix format's peak is only its path's.
-  if (is_matrix_precision(precision)) peaks = path_peaks;
+  // A matrix format's peak is only its path's; on the CPU, of the threads the run used.
+  if (is_matrix_precision(precision)) {
+    peaks = path_peaks;
+    const int cores = doc.environment.cpu.cores;
+    if (kind == DeviceKind::cpu && !f.sources.empty() && f.sources.front()->threads < cores) {
+      f.peak_threads = f.sources.front()->threads;
+      f.machine_cores = cores;
+    }
+  }
   f.theoretical_gflops = sum_of(peaks);
   const std::optional<double> path = sum_of(path_peaks);
   if (path && f.theoretical_gflops && *path < *f.theoretical_gflops * (1 - 1e-9))
@@ -433,6 +445,10 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
     }
     if (f.path_gflops) {
       detail += "; " + fmt::format(fmt::runtime(l.path_peak), significant(*f.path_gflops / 1000));
+    }
+    if (f.peak_threads > 0 && f.theoretical_gflops) {
+      detail += "; " + fmt::format(fmt::runtime(l.threads_peak), f.peak_threads, f.machine_cores,
+                                   plural_s(f.peak_threads));
     }
     const std::optional<double> pct =
         f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&

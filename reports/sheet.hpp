@@ -36,6 +36,10 @@ struct PeakFigure {
   // path measured cannot reach the hardware's peak (a CUDA-core kernel on a GPU whose FP64 peak
   // is its tensor cores'). Empty otherwise.
   std::optional<double> path_gflops;
+  // A CPU matrix format, whose theoretical is its measurement's own peak (no other is known):
+  // the threads that peak counts, where fewer than the machine's cores (`machine_cores`). 0
+  // otherwise.
+  int peak_threads = 0, machine_cores = 0;
 };
 
 // Best STREAM triad bandwidth of one device (the largest passed size, either precision), where

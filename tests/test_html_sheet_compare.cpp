@@ -731,6 +731,27 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_NE(zh.find("其他同样未计入的测量：1 项。"), std::string::npos);
 }
 
+// A CPU matrix format's theoretical is its measurement's own peak, the only one known: where
+// the run used fewer threads than the machine has cores, the row says so.
+TEST(Sheet, ACpuMatrixPeakOfFewerThreadsThanCoresSaysSo) {
+  ResultsDocument doc = two_gpu_document();
+  MeasurementRecord bf16 = doc.measurements.at(1);  // openblas SGEMM: a passed CPU GEMM
+  bf16.implementation = "onednn";
+  bf16.precision = Precision::bf16;
+  bf16.peak = {.gflops = 390.0, .basis = "1 core x 32 BF16 FMA lanes x ..."};
+  bf16.threads = 1;
+  doc.environment.cpu.cores = 8;
+  doc.measurements.push_back(bf16);
+  const auto en = [&] { return parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text(); };
+  const auto zh = [&] { return parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text(); };
+  EXPECT_NE(en().find("; theoretical: the peak of the 1 CPU thread measured, not of all 8 cores"),
+            std::string::npos)
+      << en();
+  EXPECT_NE(zh().find("理论值为所测 1 个 CPU 线程的峰值，非全部 8 核"), std::string::npos);
+  doc.measurements.back().threads = 8;
+  EXPECT_EQ(en().find("theoretical: the peak of"), std::string::npos);
+}
+
 // A figure whose measurements were all left out says so, rather than "not measured"; a matrix
 // format keeps its row.
 TEST(Sheet, AFigureWhoseMeasurementsWereLeftOutSaysSo) {
