@@ -154,7 +154,7 @@ std::string settle_thread_team(int asked, std::string_view overridden_by) {
   if (omp_get_max_threads() > limit) {
     if (asked > 0) {
       throw InputError(
-          fmt::format("--threads {}: OMP_THREAD_LIMIT allows {} thread(s)", asked, limit));
+          fmt::format("--threads {}: OMP_THREAD_LIMIT allows {}", asked, counted(limit, "thread")));
     }
     omp_set_num_threads(limit);
   }

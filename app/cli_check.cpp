@@ -92,14 +92,15 @@ SpecChoice auto_spec(const Environment& env) {
       Criterion seen = criterion_of(
           "gpu.count", Comparator::ge, BoundKind::absolute, count, std::to_string(count),
           Severity::fail, "any",
-          fmt::format("--spec auto: the PCI bus lists {} NVIDIA GPU(s) that neither CUDA nor the "
-                      "driver sees, so no shipped spec can be chosen; every GPU must be seen (a "
-                      "CPU-only check on such a machine needs --spec cpu-only.csv)",
-                      count));
-      fmt::print("spec: auto -> none: the PCI bus lists {} NVIDIA GPU(s), and none is seen ({})\n",
-                 count, strip_terminal_controls(no_gpu_reason(env.gpu)));
-      return {Spec{"auto", {std::move(seen)}},
-              fmt::format("auto: none ({} NVIDIA GPU(s) on the PCI bus, none seen)", count)};
+          fmt::format("--spec auto: the PCI bus lists {} that neither CUDA nor the driver sees, "
+                      "so no shipped spec can be chosen; every GPU must be seen (a CPU-only "
+                      "check on such a machine needs --spec cpu-only.csv)",
+                      counted(count, "NVIDIA GPU")));
+      fmt::print("spec: auto -> none: the PCI bus lists {}, and none is seen ({})\n",
+                 counted(count, "NVIDIA GPU"), strip_terminal_controls(no_gpu_reason(env.gpu)));
+      return {
+          Spec{"auto", {std::move(seen)}},
+          fmt::format("auto: none ({} on the PCI bus, none seen)", counted(count, "NVIDIA GPU"))};
     }
   }
   for (const auto& file : files) {
@@ -249,8 +250,8 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     // A criterion missed on a contended measurement is measured again once before the verdict.
     if (!run.doc.run.interrupted) {
       if (const auto again = contended_misses(chosen->spec, run.doc); !again.empty()) {
-        fmt::print("\nre-measuring {} measurement(s) that missed a criterion while contended\n",
-                   again.size());
+        fmt::print("\nre-measuring {} that missed a criterion while contended\n",
+                   counted(again.size(), "measurement"));
         remeasure(run, again, opt.measure);
       }
     }
@@ -301,10 +302,9 @@ int generate_command(const GenerateOptions& opt) {
                                        [](const auto& r) { return passed(r) && r.contended(); });
   if (contended > 0) {
     fmt::print(stderr,
-               "flopbench: warning: {}: {} passed measurement(s) were contended, so the "
-               "references taken from them are low; measure the golden run on a quiet machine "
-               "(run --wait-quiet)\n",
-               opt.from, contended);
+               "flopbench: warning: {}: {} {} contended, so the references taken from them are "
+               "low; measure the golden run on a quiet machine (run --wait-quiet)\n",
+               opt.from, counted(contended, "passed measurement"), contended == 1 ? "was" : "were");
   }
   std::error_code ec;
   if (fs::exists(opt.out, ec)) {

@@ -67,9 +67,8 @@ int compare_command(const CompareOptions& opt) {
     fmt::print(stderr, "flopbench: {}\n", note);
   }
   if (!slower.empty()) {
-    fmt::print(stderr,
-               "flopbench: {} measurement(s) slower, beyond the noise, by more than {:g}%:\n",
-               slower.size(), *opt.fail_on_regression);
+    fmt::print(stderr, "flopbench: {} slower, beyond the noise, by more than {:g}%:\n",
+               counted(slower.size(), "measurement"), *opt.fail_on_regression);
   }
   for (const auto* c : slower) {
     fmt::print(stderr, "  {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),

@@ -88,9 +88,9 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
     doc.memtest->devices.push_back({.device = DeviceRef::gpu({gpu}).label()});
   const std::filesystem::path dir = claim_results_dir(opt.out, doc);
   fmt::print(
-      "memory test of {} GPU(s) for up to {:.0f} s each: walking ones, random, own address\n"
+      "memory test of {} for up to {:.0f} s each: walking ones, random, own address\n"
       "results: {}\n",
-      gpus.size(), duration_s, dir.string());
+      counted(gpus.size(), "GPU"), duration_s, dir.string());
   std::fflush(stdout);
 
   const auto save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); };

@@ -51,11 +51,11 @@ int merge_command(const MergeOptions& opt) {
   const FleetAnalysis a = analyse_fleet(fleet);
   std::vector<std::string> problems;
   if (!a.failed.empty()) {
-    problems.push_back(fmt::format("{} node(s) reported nothing usable", a.failed.size()));
+    problems.push_back(fmt::format("{} reported nothing usable", counted(a.failed.size(), "node")));
   }
   if (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) {
-    problems.push_back(fmt::format("{} node(s) reported where --expect-hosts expects {}",
-                                   a.nodes_reporting, *a.nodes_expected));
+    problems.push_back(fmt::format("{} reported where --expect-hosts expects {}",
+                                   counted(a.nodes_reporting, "node"), *a.nodes_expected));
   }
   if (!problems.empty()) {
     fmt::print(stderr, "flopbench: {}; see {}/fleet.md\n", fmt::join(problems, "; "), dir.string());

@@ -108,11 +108,11 @@ std::string burn_summary(const BurnResult& burn) {
   };
   const auto unsupported = count(BurnVerdict::unsupported);
   return fmt::format(
-      "{}: {} device burn(s) of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
+      "{}: {} of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
       "sibling by more than {:.0f}%, or throttled){}. GPU telemetry: {}.",
-      count(BurnVerdict::ok) == std::ssize(burn.devices) ? "PASS" : "FAIL", burn.devices.size(),
-      burn.duration_s, count(BurnVerdict::ok), count(BurnVerdict::faulty),
-      count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
+      count(BurnVerdict::ok) == std::ssize(burn.devices) ? "PASS" : "FAIL",
+      counted(burn.devices.size(), "device burn"), burn.duration_s, count(BurnVerdict::ok),
+      count(BurnVerdict::faulty), count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
       unsupported > 0 ? fmt::format(", {} UNSUPPORTED (not burned)", unsupported) : "",
       burn.telemetry_source.empty() ? "none" : burn.telemetry_source);
 }

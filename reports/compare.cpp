@@ -280,8 +280,8 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
                               std::span<const ResultsDocument> b, const CompareRule& rule) {
   if (a.empty() || b.empty() || (a.size() == 1) != (b.size() == 1)) {
     throw InputError(fmt::format(
-        "{} run(s) of A and {} of B: compare one run with one, or two or more with two or more",
-        a.size(), b.size()));
+        "{} of A and {} of B: compare one run with one, or two or more with two or more",
+        counted(a.size(), "run"), b.size()));
   }
   CompareResult result;
   result.incomplete_a = incomplete_runs(a, "A");
@@ -291,9 +291,9 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
   const bool replicates = result.replicates();
   if (const int ta = a.front().run.threads, tb = b.front().run.threads; ta != tb) {
     result.threads_differ = fmt::format(
-        "A ran its CPU work with {} thread(s) and B with {}: CPU measurements pair only with the "
-        "same thread count, and are listed as only in A and only in B",
-        ta, tb);
+        "A ran its CPU work with {} and B with {}: CPU measurements pair only with the same "
+        "thread count, and are listed as only in A and only in B",
+        counted(ta, "thread"), tb);
   }
   result.interleaved = replicates && taken_in_turns(a, b);
   // Each replicate verdict risks a separation by chance: over all of them, at most alpha.

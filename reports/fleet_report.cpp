@@ -133,9 +133,9 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
   if (!a.missing_hosts.empty()) {
     s += fmt::format(" (reported nothing: {})", fmt::join(a.missing_hosts, ", "));
   }
-  s += fmt::format("; {} result(s) merged, {} failed; {} outlier(s) at a {:g}% threshold",
-                   fleet.nodes.size() - a.missing_hosts.size(), a.failed.size(), a.outliers.size(),
-                   fleet.threshold_percent);
+  s += fmt::format("; {} merged, {} failed; {} at a {:g}% threshold",
+                   counted(fleet.nodes.size() - a.missing_hosts.size(), "result"), a.failed.size(),
+                   counted(a.outliers.size(), "outlier"), fleet.threshold_percent);
   return s;
 }
 

@@ -96,7 +96,7 @@ done
 "$flopbench" merge runs/*/* --out fleet --expect-hosts 1 --threshold 99 >merge.log 2>&1 ||
   { cat merge.log; fail "merge failed"; }
 cat merge.log
-grep -q "^1 of 1 expected nodes reported; 2 result(s) merged, 0 failed" merge.log || fail "merge: wrong summary"
+grep -q "^1 of 1 expected nodes reported; 2 results merged, 0 failed" merge.log || fail "merge: wrong summary"
 
 printf 'metric,comparator,bound,reference,severity,applies_to,description\n' >spec.csv
 printf 'cpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n' >>spec.csv

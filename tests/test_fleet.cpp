@@ -834,7 +834,7 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
   EXPECT_NE(merged.out.find("1 of 2 expected nodes reported (reported nothing: node-gone)"),
             std::string::npos)
       << merged.out;
-  EXPECT_NE(merged.err.find("1 node(s) reported where --expect-hosts expects 2"), std::string::npos)
+  EXPECT_NE(merged.err.find("1 node reported where --expect-hosts expects 2"), std::string::npos)
       << merged.err;
   EXPECT_NE(merged.out.find("FAIL node-gone: expected, but reported nothing"), std::string::npos);
   EXPECT_NE(merged.out.find("no-such-run: no such file or directory"), std::string::npos);

@@ -1274,8 +1274,8 @@ TEST(Compare, OtherThreadCountsAreNotPaired) {
   EXPECT_TRUE(r.threads_differ.empty());  // the runs' own counts are the same
   b.run.threads = a.run.threads + 1;
   const std::string text = compare_text(compare_results(a, b));
-  EXPECT_NE(text.find(fmt::format("A ran its CPU work with {} thread(s) and B with {}",
-                                  a.run.threads, b.run.threads)),
+  EXPECT_NE(text.find(fmt::format("A ran its CPU work with {} and B with {}",
+                                  counted(a.run.threads, "thread"), b.run.threads)),
             std::string::npos)
       << text;
 }
@@ -1381,7 +1381,7 @@ TEST(Commands, CompareReplicatesWithAgainst) {
       {"compare", file("a1.json"), "--against", file("b1.json"), file("b2.json")},
       dir.path() / "3");
   EXPECT_EQ(uneven.status, 2);
-  EXPECT_NE(uneven.err.find("1 run(s) of A and 2 of B"), std::string::npos) << uneven.err;
+  EXPECT_NE(uneven.err.find("1 run of A and 2 of B"), std::string::npos) << uneven.err;
 }
 
 TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {

@@ -28,7 +28,7 @@ std::string generate_spec(const ResultsDocument& doc, double ratio, const std::s
                        csv_field(applies_to), csv_field(description));
   };
   row("gpu.count", "==", fmt::format("{}", gpus.size()), "",
-      fmt::format("the golden run had {} GPU(s)", gpus.size()));
+      fmt::format("the golden run had {}", counted(gpus.size(), "GPU")));
 
   // One row per (device kind, kernel, implementation) that passed, in document order. A GPU
   // metric's reference is the golden run's slowest GPU, so that the golden machine passes its
