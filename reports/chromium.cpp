@@ -13,12 +13,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "harness/core/input_file.hpp"
 #include "harness/core/types.hpp"
 #include "reports/output_files.hpp"
 
@@ -151,8 +151,7 @@ void render(const fs::path& chromium, const fs::path& html, const fs::path& outp
     throw InputError(fmt::format("{} could not render {} to {}: {}", chromium.string(),
                                  html.string(), output.string(), log_tail(log)));
   }
-  std::ifstream in(rendered, std::ios::binary);
-  write_file_atomically(output, std::string(std::istreambuf_iterator<char>(in), {}));
+  write_file_atomically(output, read_input_file(rendered, "Chromium wrote a directory"));
 }
 
 }  // namespace
