@@ -75,8 +75,8 @@ int compare_command(const CompareOptions& opt) {
                (c->judgement.time_ratio - 1) * 100);
   }
   if (!lost.empty()) {
-    fmt::print(stderr, "flopbench: {} measurement(s) that passed in A did not pass in B{}:\n",
-               lost.size(), opt.allow_missing ? "" : " or are not in B");
+    fmt::print(stderr, "flopbench: {} that passed in A did not pass in B{}:\n",
+               counted(lost.size(), "measurement"), opt.allow_missing ? "" : " or are not in B");
   }
   for (const auto& l : lost) fmt::print(stderr, "  {}\n", l);
   return kExitFailures;

@@ -35,8 +35,8 @@ class ScratchDir {
   ScratchDir() {
     std::string templ = (fs::temp_directory_path() / "flopbench-chromium-XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) {
-      throw InputError(fmt::format("cannot create a temporary directory for Chromium in {}",
-                                   fs::temp_directory_path().string()));
+      throw IoError(fmt::format("cannot create a temporary directory for Chromium in {}",
+                                fs::temp_directory_path().string()));
     }
     path_ = templ;
   }
@@ -125,7 +125,7 @@ void render(const fs::path& chromium, const fs::path& html, const fs::path& outp
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    throw InputError(fmt::format("cannot start {}: {}", chromium.string(), std::strerror(rc)));
+    throw IoError(fmt::format("cannot start {}: {}", chromium.string(), std::strerror(rc)));
   }
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
@@ -142,14 +142,14 @@ void render(const fs::path& chromium, const fs::path& html, const fs::path& outp
   }
   ::kill(-pid, SIGKILL);  // any helper process it left behind
   if (timed_out) {
-    throw InputError(fmt::format("{} did not finish rendering {} within {:.0f} s",
-                                 chromium.string(), html.string(), timeout_s));
+    throw IoError(fmt::format("{} did not finish rendering {} within {:.0f} s", chromium.string(),
+                              html.string(), timeout_s));
   }
   const bool exited_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   std::error_code ec;
   if (!exited_ok || !fs::exists(rendered, ec) || fs::file_size(rendered, ec) == 0) {
-    throw InputError(fmt::format("{} could not render {} to {}: {}", chromium.string(),
-                                 html.string(), output.string(), log_tail(log)));
+    throw IoError(fmt::format("{} could not render {} to {}: {}", chromium.string(), html.string(),
+                              output.string(), log_tail(log)));
   }
   write_file_atomically(output, read_input_file(rendered, "Chromium wrote a directory"));
 }

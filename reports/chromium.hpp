@@ -18,8 +18,9 @@ inline constexpr std::array<std::string_view, 4> kChromiumNames = {
 // The first of kChromiumNames on PATH.
 std::optional<std::filesystem::path> find_chromium();
 
-// Prints `html` to `pdf` (A4 as the page's CSS asks, no header or footer). Throws InputError
-// with Chromium's last message when it fails or takes longer than timeout_s.
+// Prints `html` to `pdf` (A4 as the page's CSS asks, no header or footer). Throws IoError (the
+// system failed, not the input) with Chromium's last message when it fails or takes longer than
+// timeout_s; an earlier `pdf` is then left as it was.
 void print_to_pdf(const std::filesystem::path& chromium, const std::filesystem::path& html,
                   const std::filesystem::path& pdf, double timeout_s = 120);
 

@@ -94,6 +94,14 @@ TEST(Sizes, ParsesCountsSuffixesAndShapes) {
   EXPECT_EQ(split_commas("dot,"), (std::vector<std::string_view>{"dot", ""}));
 }
 
+TEST(Counted, SingularAtOneWholeCountsInFull) {
+  EXPECT_EQ(counted(1, "thread"), "1 thread");
+  EXPECT_EQ(counted(0, "thread"), "0 threads");
+  EXPECT_EQ(counted(2, "GPU"), "2 GPUs");
+  EXPECT_EQ(counted(1.5, "CPU"), "1.5 CPUs");
+  EXPECT_EQ(counted(2'500'000, "word"), "2500000 words");  // not 2.5e+06
+}
+
 TEST(Durations, SecondsMinutesAndHours) {
   EXPECT_DOUBLE_EQ(parse_duration("20"), 20);
   EXPECT_DOUBLE_EQ(parse_duration("20s"), 20);

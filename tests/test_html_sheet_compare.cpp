@@ -1302,7 +1302,7 @@ TEST(Commands, CompareExitStatus) {
       testing::run_flopbench({"compare", a, b, "--fail-on-regression", "90"}, dir.path() / "3");
   EXPECT_EQ(broken.status, 1);
   EXPECT_EQ(broken.err.find("slower, beyond the noise"), std::string::npos) << broken.err;
-  EXPECT_NE(broken.err.find("2 measurement(s) that passed in A did not pass in B or are not in B"),
+  EXPECT_NE(broken.err.find("2 measurements that passed in A did not pass in B or are not in B"),
             std::string::npos)
       << broken.err;
   EXPECT_NE(broken.err.find("DGEMM (fp64) omp on cpu, 256x256x256: failed: out of memory in B"),
@@ -1426,6 +1426,28 @@ TEST(Commands, SheetPdfWithoutChromium) {
   EXPECT_EQ(named.status, 2);
   EXPECT_TRUE(fs::exists(dir.path() / "s.html"));
   EXPECT_NE(named.err.find("--pdf needs headless Chromium"), std::string::npos) << named.err;
+}
+
+// A Chromium that fails is the system's failure (status 3), with its last message; the PDF an
+// earlier sheet wrote is kept, not removed or truncated.
+TEST(Commands, SheetPdfThatChromiumFailsToRenderIsASystemFailure) {
+  TempDir dir;
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(base_document()));
+  fs::create_directory(dir.path() / "bin");
+  write_file_atomically(dir.path() / "bin" / "chromium",
+                        "#!/bin/sh\necho 'renderer crashed: out of memory' >&2\nexit 1\n");
+  fs::permissions(dir.path() / "bin" / "chromium", fs::perms::owner_all);
+  write_file_atomically(dir.path() / "sheet-en.pdf", "an earlier sheet");
+  const char* old_path = std::getenv("PATH");
+  const std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", (dir.path() / "bin").c_str(), 1);
+  const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
+                                        dir.path() / "1");
+  ::setenv("PATH", saved.c_str(), 1);
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("could not render"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("renderer crashed: out of memory"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(dir.path() / "sheet-en.pdf"), "an earlier sheet");
 }
 
 TEST(Commands, SheetPdfWithChromium) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <ostream>
 #include <utility>
 
@@ -236,7 +237,10 @@ std::vector<std::string_view> split_commas(std::string_view text) {
 std::string_view plural_s(double n) { return n == 1 ? "" : "s"; }
 
 std::string counted(double n, std::string_view noun) {
-  return fmt::format("{:g} {}{}", n, noun, plural_s(n));
+  // Whole counts in full ({:g} would write a million as 1e+06); fractions to six digits.
+  const bool whole = n == std::floor(n) && std::fabs(n) < 1e15;
+  return whole ? fmt::format("{:.0f} {}{}", n, noun, plural_s(n))
+               : fmt::format("{:g} {}{}", n, noun, plural_s(n));
 }
 
 std::string Problem::label() const {
