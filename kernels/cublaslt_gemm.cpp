@@ -113,10 +113,12 @@ std::optional<std::pair<int, int>> minimum_capability() {
   }
 }
 
-// The shapes cuBLASLt's documented rules allow ("" when it does). FP8: every leading dimension
-// 16-byte aligned, and K-major A is k x m with lda = k (one byte each), C and D m x n FP32
-// (ld = m): m and k multiples of 16. INT8 tensor-core kernels with the regular (column-major)
-// order: m and k multiples of 4. Anything else the heuristic does not take is reported from it.
+// The shapes cuBLASLt takes ("" when it does). FP8: A and B 16-byte aligned leading dimensions,
+// so with K-major A (k x m, lda = k, one byte each) and B (k x n, ldb = k) k a multiple of 16;
+// and cuBLASLt itself refuses an m that is not a multiple of 16 ("Unsupported M dimension for
+// FP8 matrix multiplication"), more than its documented alignment rules say. INT8 tensor-core
+// kernels with the regular (column-major) order: m and k multiples of 4. Anything else the
+// heuristic does not take is reported from it.
 template <class T>
 std::string shape_rule_violation(std::int64_t m, std::int64_t k) {
   if constexpr (kFp8<T> || kInteger<T>) {
@@ -282,14 +284,14 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
     throw UnsupportedHere(why);
   }
 
-  // The host copies of an end-to-end run: A (as uploaded: transposed where kKMajorA), B and C
-  // in, C out.
+  // The host copies of an end-to-end run: A (as uploaded: transposed where kKMajorA), B and,
+  // where beta reads it (not INT8's, which is 0), C in; C out.
   void register_copies(const GemmInputs<T>& in) {
     const Input* a_host = kKMajorA<T> ? a_k_major_.data() : in.a.data();
-    this->end_to_end({{a_.data(), a_host, a_.bytes()},
-                      {b_.data(), in.b.data(), b_.bytes()},
-                      {c_.data(), in.c.data(), c_.bytes()}},
-                     {{c_.data(), c_.bytes()}});
+    std::vector<HostInput> inputs = {{a_.data(), a_host, a_.bytes()},
+                                     {b_.data(), in.b.data(), b_.bytes()}};
+    if (in.beta != decltype(in.beta)(0)) inputs.push_back({c_.data(), in.c.data(), c_.bytes()});
+    this->end_to_end(std::move(inputs), {{c_.data(), c_.bytes()}});
   }
 
   // The heuristic's best kCandidates, each run once untimed, then timed twice over

@@ -105,7 +105,7 @@ struct HostInput {
   std::size_t bytes;
 };
 struct DeviceResult {
-  const void* device;
+  void* device;
   std::size_t bytes;
 };
 
@@ -125,11 +125,13 @@ struct DeviceGemm {
   T alpha, beta;
   DeviceBuffer<T> a, b, c;
 
-  // What an end-to-end GEMM copies: A, B and the initial C from `in`, then C back.
+  // What an end-to-end GEMM copies: A, B and, where beta reads it, the initial C from `in`; then
+  // C back.
   std::vector<HostInput> inputs_from(const GemmInputs<T>& in) const {
-    return {{a.data(), in.a.data(), a.bytes()},
-            {b.data(), in.b.data(), b.bytes()},
-            {c.data(), in.c.data(), c.bytes()}};
+    std::vector<HostInput> inputs = {{a.data(), in.a.data(), a.bytes()},
+                                     {b.data(), in.b.data(), b.bytes()}};
+    if (in.beta != T(0)) inputs.push_back({c.data(), in.c.data(), c.bytes()});
+    return inputs;
   }
   std::vector<DeviceResult> results() const { return {{c.data(), c.bytes()}}; }
 };
@@ -249,9 +251,10 @@ class OnDevice : public Base {
   // what the host's clock around it sees is what an application waits for.
   //
   // The first run from each kind of host memory is the one the runner verifies, untimed. Before
-  // it, the device's copies of the inputs are poisoned, so that an input copy that never lands
-  // fails verification instead of leaving setup's identical data in place; after it, the result
-  // that reached the host must equal the device's, which is what verification reads.
+  // it, the device's copies of the inputs and its results are poisoned, so that an input copy
+  // that never lands, or a result this run does not write, fails verification instead of leaving
+  // an earlier run's identical data in place; after it, the result that reached the host must
+  // equal the device's, which is what verification reads.
   void run_end_to_end(HostMemory memory) override {
     use_device(device_);
     HostSide& host = host_side(memory);
@@ -259,6 +262,8 @@ class OnDevice : public Base {
     if (verified_run) {
       for (const HostInput& in : inputs_)
         FLOPBENCH_CUDA_CALL(cudaMemsetAsync(in.device, 0xff, in.bytes, stream()));
+      for (const DeviceResult& out : results_)
+        FLOPBENCH_CUDA_CALL(cudaMemsetAsync(out.device, 0xff, out.bytes, stream()));
     }
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       FLOPBENCH_CUDA_CALL(cudaMemcpyAsync(inputs_[i].device, host.inputs[i], inputs_[i].bytes,
