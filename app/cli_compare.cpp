@@ -76,7 +76,10 @@ int compare_command(const CompareOptions& opt) {
   }
   if (!lost.empty()) {
     fmt::print(stderr, "flopbench: {} that passed in A did not pass in B{}:\n",
-               counted(lost.size(), "measurement"), opt.allow_missing ? "" : " or are not in B");
+               counted(lost.size(), "measurement"),
+               opt.allow_missing  ? ""
+               : lost.size() == 1 ? " or is not in B"
+                                  : " or are not in B");
   }
   for (const auto& l : lost) fmt::print(stderr, "  {}\n", l);
   return kExitFailures;

@@ -11,6 +11,9 @@
       "errors" (exit 1) and the others still run; "complete" is true once all have run.
   gpu_validate.py dispositions RESULTS.json...
       Whether every measurement of flopbench runs passed; one line per one that did not.
+  gpu_validate.py unknown-fact RESULTS.json FACT
+      The first GPU health fact FACT (xid.count, say) of the run that could not be read: its
+      GPU, and why ("gpu0 xid.count unknown: permission (...)"); nothing where every GPU's was.
   gpu_validate.py figures --results RESULTS.json... [--pytorch FILE] --tolerance F
                           [--lt-tolerance F] --out FILE
       Every GPU figure of the runs in Markdown, beside PyTorch's and the ratio, and the verdict on
@@ -314,6 +317,15 @@ def check_dispositions(args):
         passed, total, "; " + others if others else "", first))
 
 
+def print_unknown_fact(args):
+    health = load_json(args.results).get("environment", {}).get("health", {})
+    for gpu in health.get("gpus", []):
+        value = gpu.get("facts", {}).get(args.fact)
+        if isinstance(value, str) and value.startswith("unknown"):
+            print("gpu{} {} {}".format(gpu.get("index"), args.fact, value))
+            return
+
+
 def print_crossovers(args):
     """The crossovers of a sweep (results.json's "crossovers"), on one line."""
     items = []
@@ -561,6 +573,10 @@ def main(argv):
     d = commands.add_parser("dispositions", help="did every measurement pass")
     d.add_argument("results", nargs="+")
     d.set_defaults(run=check_dispositions)
+    u = commands.add_parser("unknown-fact", help="a GPU health fact that could not be read")
+    u.add_argument("results")
+    u.add_argument("fact")
+    u.set_defaults(run=print_unknown_fact)
     c = commands.add_parser("crossovers", help="where a sweep's GPU starts to beat the CPU")
     c.add_argument("results")
     c.set_defaults(run=print_crossovers)

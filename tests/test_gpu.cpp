@@ -123,7 +123,8 @@ TEST(GpuKernels, EveryImplementationMatchesTheReferenceOnOddSizes) {
 // A sweep times every GPU implementation of the workloads it runs also from host memory to host
 // memory (Kernel::run_end_to_end): each has such a run, from pinned and from pageable memory,
 // and the result it leaves on the device is right. The first run from each memory poisons the
-// device's copies of the inputs first, so the result is right only if the input copies landed;
+// device's copies of the inputs and its results first, so the result is right only if the input
+// copies landed and the run wrote it;
 // and it throws if the result that reached the host differs from the device's. The others have
 // no end-to-end run.
 TEST(GpuKernels, SweptImplementationsRunEndToEndFromEitherHostMemory) {

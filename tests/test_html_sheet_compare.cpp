@@ -1314,6 +1314,8 @@ TEST(Commands, CompareExitStatus) {
       {"compare", a, b, "--fail-on-regression", "90", "--allow-missing"}, dir.path() / "5");
   EXPECT_EQ(less.status, 1);
   EXPECT_EQ(less.err.find("not in B"), std::string::npos) << less.err;
+  EXPECT_NE(less.err.find("1 measurement that passed in A did not pass in B:"), std::string::npos)
+      << less.err;
   // A run of B that died lacks what it did not reach: --allow-missing does not excuse that.
   ResultsDocument killed = base_document();
   killed.measurements.resize(3);
