@@ -636,25 +636,24 @@ if [ -f "$out/run/results.json" ]; then
   # run could not read the kernel log (a container, no CAP_SYSLOG), its XID count is unknown,
   # which fails the row (docs/acceptance.md): a fact of the environment, not of the build, so
   # those rows are left out too, with the run's reason.
-  check_env=() check_note="" left_out=() why=()
-  if [ "$gpus_listed" = 1 ]; then left_out+=(nvlink) why+=("one GPU"); fi
+  check_env=() check_note="" left_out="" rows="" why=""
+  leave_out() { # GROUP WHY: the specs' gpu.GROUP.* rows are left out of the check, for WHY
+    left_out="${left_out:+$left_out|}$1" rows="${rows:+$rows and }gpu.$1.*" why="${why:+$why; }$2"
+  }
+  if [ "$gpus_listed" = 1 ]; then leave_out nvlink "one GPU"; fi
   xid_unknown=""
   if [ -z "$python_missing" ]; then
     xid_unknown=$(boxed "$python" "$helper" unknown-fact "$out/run/results.json" xid.count \
       2>>"$out/check.log" || true)
   fi
-  if [ -n "$xid_unknown" ]; then left_out+=(xid) why+=("$xid_unknown"); fi
-  if [ ${#left_out[@]} -gt 0 ] && [ -d "$root/share/flopbench/specs" ]; then
+  if [ -n "$xid_unknown" ]; then leave_out xid "$xid_unknown"; fi
+  if [ -n "$left_out" ] && [ -d "$root/share/flopbench/specs" ]; then
     mkdir -p "$out/specs"
     for spec in "$root"/share/flopbench/specs/*.csv; do
-      grep -v -E "^gpu\.($(IFS='|'; echo "${left_out[*]}"))\." "$spec" \
-        >"$out/specs/$(basename "$spec")" || true
+      grep -v -E "^gpu\.($left_out)\." "$spec" >"$out/specs/$(basename "$spec")" || true
     done
     check_env=(env "FLOPBENCH_SPEC_DIR=$out/specs")
-    rows=""
-    for r in "${left_out[@]}"; do rows="${rows:+$rows and }gpu.$r.*"; done
-    check_note="$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g'): judged without the specs'"
-    check_note="$check_note $rows rows ($out/specs)"
+    check_note="$why: judged without the specs' $rows rows ($out/specs)"
   fi
   timed check 10 "$out/check.log" ${check_env[@]+"${check_env[@]}"} "${flopbench[@]}" check \
     --spec auto --results "$out/run/results.json" --junit "$out/check-junit.xml"

@@ -239,8 +239,8 @@ std::string_view plural_s(double n) { return n == 1 ? "" : "s"; }
 std::string counted(double n, std::string_view noun) {
   // Whole counts in full ({:g} would write a million as 1e+06); fractions to six digits.
   const bool whole = n == std::floor(n) && std::fabs(n) < 1e15;
-  return whole ? fmt::format("{:.0f} {}{}", n, noun, plural_s(n))
-               : fmt::format("{:g} {}{}", n, noun, plural_s(n));
+  return fmt::format("{} {}{}", whole ? fmt::format("{:.0f}", n) : fmt::format("{:g}", n), noun,
+                     plural_s(n));
 }
 
 std::string Problem::label() const {
