@@ -300,6 +300,7 @@ TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
                                                      {"l4.csv", "NVIDIA L4"},
                                                      {"a10.csv", "NVIDIA A10"},
                                                      {"t4.csv", "Tesla T4"},
+                                                     {"b200.csv", "NVIDIA B200"},
                                                      {"cpu-only.csv", ""}};
   // Every shipped spec is in this table, so that a new one is held to these tests too.
   for (const auto& entry : fs::directory_iterator(kShippedSpecs)) {
@@ -370,6 +371,7 @@ TEST(AcceptanceSpec, ShippedMatrixRowsFollowEachDatasheet) {
       {"h200.csv", hopper},
       {"h100-nvl.csv", hopper},
       {"h200-nvl.csv", hopper},
+      {"b200.csv", hopper},
       {"l40s.csv", hopper},
       {"l4.csv", hopper},
       {"a100-sxm.csv", ampere},

@@ -1142,6 +1142,7 @@ TEST(HealthCriteria, AHealthyMachinePassesEveryShippedSpecsHealthRows) {
   const std::vector<std::tuple<std::string, std::string, int>> skus = {
       {"h100-sxm.csv", "NVIDIA H100 80GB HBM3", 18},
       {"h200.csv", "NVIDIA H200", 18},
+      {"b200.csv", "NVIDIA B200", 18},
       {"a100-sxm.csv", "NVIDIA A100-SXM4-80GB", 12},
       {"h100-pcie.csv", "NVIDIA H100 PCIe", 0},
       {"h100-nvl.csv", "NVIDIA H100 NVL", 0},

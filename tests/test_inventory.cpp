@@ -867,11 +867,22 @@ TEST(InventoryPeakGpu, DenseTensorRatesReproduceTheDatasheets) {
   const Peak a100_fp8 = gpu_peak(8, 0, 108, 1410, Precision::fp8_e4m3, false);
   EXPECT_FALSE(a100_fp8.gflops.has_value());
   EXPECT_NE(a100_fp8.basis.find("no FP8 E4M3 tensor-core path"), std::string::npos);
-  // L40S (8.9) has FP8; B200 (10.0) is not in the tensor-core table.
+  // L40S (8.9) has FP8.
   EXPECT_TRUE(gpu_peak(8, 9, 142, 2520, Precision::fp8_e4m3, false).gflops.has_value());
-  const Peak b200 = gpu_peak(10, 0, 148, 1965, Precision::bf16, false);
-  EXPECT_FALSE(b200.gflops.has_value());
-  EXPECT_NE(b200.basis.find("not in the tensor-core table"), std::string::npos) << b200.basis;
+  // HGX B200 (10.0): dense BF16 and FP16 2,250, FP8 4,500 TFLOPS, INT8 4,500 TOPS at 148 SMs and
+  // 1,856 MHz; TF32 1,125 (the datasheet rounds it to 1,100).
+  EXPECT_NEAR(*gpu_peak(10, 0, 148, 1856, Precision::bf16, false).gflops, 2250e3, 1e3);
+  EXPECT_NEAR(*gpu_peak(10, 0, 148, 1856, Precision::fp16, false).gflops, 2250e3, 1e3);
+  EXPECT_NEAR(*gpu_peak(10, 0, 148, 1856, Precision::fp8_e4m3, false).gflops, 4500e3, 2e3);
+  EXPECT_NEAR(*gpu_peak(10, 0, 148, 1856, Precision::int8, false).gflops, 4500e3, 2e3);
+  EXPECT_NEAR(*gpu_peak(10, 0, 148, 1856, Precision::tf32, false).gflops, 1125e3, 1e3);
+  // RTX 50 (12.0) is not in the tensor-core table; B300 (10.3) is in neither table.
+  const Peak rtx50 = gpu_peak(12, 0, 170, 2407, Precision::bf16, false);
+  EXPECT_FALSE(rtx50.gflops.has_value());
+  EXPECT_NE(rtx50.basis.find("not in the tensor-core table"), std::string::npos) << rtx50.basis;
+  const Peak b300 = gpu_peak(10, 3, 160, 2032, Precision::bf16, false);
+  EXPECT_FALSE(b300.gflops.has_value());
+  EXPECT_NE(b300.basis.find("not in the lane table"), std::string::npos) << b300.basis;
 }
 
 TEST(InventoryPeakGpu, UnknownComputeCapability) {

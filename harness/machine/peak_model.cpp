@@ -270,16 +270,22 @@ constexpr std::array kGpuTable = {
 // (7.5), A100 (8.0), A10/A40 (8.6: data-centre parts; GeForce GA10x halves the FP32-accumulate
 // rates), L4/L40S (8.9: likewise), H100/H200 SXM (9.0: 989.4 BF16 TFLOPS dense = 132 SMs x
 // 2,048 x 2 x 1,830 MHz, the clock NVIDIA's tensor figures assume; at the maximum SM clock of
-// 1,980 MHz the same lanes give 1,070.5). Not in the table (10.0, 12.0): unknown.
+// 1,980 MHz the same lanes give 1,070.5), B200 (10.0: HGX B200's dense 2,250 BF16 TFLOPS = 148
+// SMs x 4,096 x 2 x 1,856 MHz, and FP8 and INT8 4,500 at 8,192; its TF32 1,100 is 1,125 rounded
+// down). Not in the table (10.3, 12.0): unknown.
 struct TensorLanes {
   int major;
   int minor;
   int tf32, bf16, fp16, fp8, int8;
 };
 constexpr std::array kTensorTable = {
-    TensorLanes{7, 0, 0, 0, 512, 0, 0},           TensorLanes{7, 5, 0, 0, 512, 0, 1024},
-    TensorLanes{8, 0, 512, 1024, 1024, 0, 2048},  TensorLanes{8, 6, 256, 512, 512, 0, 1024},
-    TensorLanes{8, 9, 256, 512, 512, 1024, 1024}, TensorLanes{9, 0, 1024, 2048, 2048, 4096, 4096},
+    TensorLanes{7, 0, 0, 0, 512, 0, 0},
+    TensorLanes{7, 5, 0, 0, 512, 0, 1024},
+    TensorLanes{8, 0, 512, 1024, 1024, 0, 2048},
+    TensorLanes{8, 6, 256, 512, 512, 0, 1024},
+    TensorLanes{8, 9, 256, 512, 512, 1024, 1024},
+    TensorLanes{9, 0, 1024, 2048, 2048, 4096, 4096},
+    TensorLanes{10, 0, 2048, 4096, 4096, 8192, 8192},
 };
 
 const TensorLanes* find_tensor_lanes(int major, int minor) {
