@@ -194,7 +194,7 @@ TEST(GpuKernels, LargeGemmBeyondOneTileInEveryDimension) {
 }
 
 // BLAS semantics: with beta == 0, C is written and never read, so NaN in it must not reach the
-// output. The seeded inputs always have beta in [0.25, 0.75]: these are made here.
+// output. The seeded inputs of the float formats have beta = -1: these are made here.
 template <class T>
 void check_gemm_with_beta_zero(const Implementation& impl, const Problem& problem) {
   const auto seed = fresh_seed();

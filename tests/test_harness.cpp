@@ -667,6 +667,8 @@ struct GemmWith {
       }
     }
     void read_c(std::span<Acc> out) override { std::copy(c_.begin(), c_.end(), out.begin()); }
+    // C as the next run will read it, for a test to change between runs.
+    std::span<Acc> c() { return c_; }
 
    private:
     // A stored input as the multiplier sees it. TF32 hardware keeps 10 explicit mantissa bits
@@ -1708,6 +1710,37 @@ struct FailsOnRun {
   };
 };
 
+// A correct GEMM that goes wrong once inside the computation, as a transient fault of a device
+// would: the first run after its `Setup`th setup (its trial's makes the first, the two sizing
+// runs' rearms the second and third, iteration N's rearm the N + 3rd) leaves one element of C a
+// thousandth off, and the runs after it go on from there.
+template <int Setup>
+struct WrongOnceInRun {
+  template <class T>
+  class Kernel final : public GemmKernel<T> {
+    using Acc = accumulator_t<T>;
+
+   public:
+    void setup(const GemmInputs<T>& in) override {
+      correct_.setup(in);
+      ++setups_;
+      runs_since_setup_ = 0;
+    }
+    void run() override {
+      correct_.run();
+      if (setups_ == Setup && ++runs_since_setup_ == 1) {
+        Acc& x = correct_.c()[3];
+        x += Acc(1e-3) * std::abs(x) + Acc(1e-3);
+      }
+    }
+    void read_c(std::span<Acc> out) override { correct_.read_c(out); }
+
+   private:
+    typename GemmWith<Fault::none>::template Kernel<T> correct_;
+    int setups_ = 0, runs_since_setup_ = 0;
+  };
+};
+
 BurnSettings burn_settings(Precision p, double duration_s) {
   return {.precision = p,
           .problem = Problem::matrix(24, 20, 16),
@@ -1735,6 +1768,26 @@ TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
       << devices[0].why;
   EXPECT_NE(devices[0].why.find("where the first iteration gave"), std::string::npos)
       << devices[0].why;
+}
+
+// An iteration's check reads its last run's output only: a wrong value from its first run must
+// still be there thousands of runs later (beta = -1, Gemm::make_inputs). With 0 < beta < 1 it
+// would shrink by beta every run and be gone from the bits long before the check.
+TEST(Burn, AWrongValueEarlyInAnIterationReachesItsCheck) {
+  for (const Precision p : {Precision::fp32, Precision::fp64}) {
+    SCOPED_TRACE(to_string(p));
+    const auto impl = make_implementation<workloads::Gemm, WrongOnceInRun<5>::template Kernel>(
+        {.name = "injected", .description = "x"});
+    BurnSettings settings = burn_settings(p, 3);
+    settings.iteration_s = 0.02;  // thousands of runs of this small GEMM
+    auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
+    judge_burn(devices, 0.1);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_GE(devices[0].runs_per_iteration, 100);
+    EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+    EXPECT_TRUE(devices[0].why.starts_with("iteration 2: element 3 (row 3, column 0) is "))
+        << devices[0].why;
+  }
 }
 
 TEST(Burn, NanIsFaultyEvenOnTheFirstIteration) {
