@@ -26,6 +26,7 @@
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
 #include "harness/machine/load_sampler.hpp"
+#include "harness/machine/probe.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
@@ -63,6 +64,37 @@ std::vector<Precision> parse_burn_precisions(std::string_view text) {
 std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision) {
   if (option) return *option;
   return is_matrix_precision(precision) ? 8192 : 2048;
+}
+
+// A size the memory cannot hold is the caller's mistake, not a fault of the device: refused
+// before anything burns (InputError, exit 2), as `run` refuses one, instead of every device's
+// failed allocation reading FAULTY. On the host, each device's trial keeps A, B and the initial
+// C, the first iteration's C and the last one read back, and the CPU's kernel its own C; on a
+// GPU, the kernel keeps A, B and C.
+void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
+                                     const std::vector<DeviceRef>& devices,
+                                     const std::vector<GpuDevice>& gpus) {
+  constexpr double kGiB = 1073741824.0;
+  const double elements = static_cast<double>(n) * static_cast<double>(n);
+  const double inputs = 2 * elements * static_cast<double>(size_of(precision));
+  const double c = elements * static_cast<double>(accumulator_size_of(precision));
+  const auto refuse = [&](std::string_view where, double need, double have) {
+    throw InputError(fmt::format(
+        "--size {}: a burn at {} needs {:.1f} GiB of {} and {:.1f} GiB is available; choose a "
+        "smaller --size",
+        n, precision_label(precision), need / kGiB, where, have / kGiB));
+  };
+  double host = 0;
+  for (const DeviceRef& d : devices) host += inputs + (d.on_gpu() ? 3 : 4) * c;
+  if (const auto available = static_cast<double>(available_memory_bytes());
+      available > 0 && host > 0.9 * available) {
+    refuse("host memory", host, available);
+  }
+  for (const GpuDevice& g : gpus) {
+    const auto memory = static_cast<double>(g.memory_bytes);
+    if (memory > 0 && inputs + c > 0.9 * memory)
+      refuse(fmt::format("gpu{}'s memory", g.index), inputs + c, memory);
+  }
 }
 
 // The GEMM a device burns at a precision: the hand-written kernels at FP32 and FP64, cuBLASLt
@@ -145,7 +177,11 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     for (const DeviceRef& d : to_burn) targets.push_back({&burn_implementation(d, precision), d});
     return targets;
   };
-  for (const Precision precision : precisions) targets_at(precision);
+  for (const Precision precision : precisions) {
+    targets_at(precision);
+    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision), precision, to_burn,
+                                    gpu_devices);
+  }
 
   doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
   doc.run.launch = launch;

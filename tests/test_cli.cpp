@@ -919,6 +919,16 @@ TEST_F(Cli, BurnRejectsBadDurationsAndPrecisions) {
   expect_one_line_error(flopbench({"burn"}), "--duration");
 }
 
+// A size the memory cannot hold is refused before anything burns (no results directory), not
+// burned into a FAULTY device by its failed allocation.
+TEST_F(Cli, BurnRefusesASizeTheMemoryCannotHold) {
+  const fs::path out = dir_ / "burn";
+  expect_one_line_error(
+      flopbench({"burn", "--cpu", "--duration", "5s", "--size", "65536", "--out", out.string()}),
+      "--size 65536: a burn at FP64 needs 192.0 GiB of host memory and ");
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // Ctrl-C: the verdict of what ran, everything written, marked interrupted, exit 130.
 TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
   const fs::path out = dir_ / "burn";
