@@ -1023,6 +1023,30 @@ TEST(Compare, ContendedMeasurementsAreInconclusive) {
   EXPECT_TRUE(regressions(r, 0).empty());
 }
 
+// `check` measures again what missed a criterion while contended and keeps both records: the
+// quiet re-measurement is the one compared, in one row, on either side.
+TEST(Compare, ARemeasuredMeasurementIsComparedOnceByItsQuietRecord) {
+  const auto contended = [](MeasurementRecord r) {
+    r.load = MachineLoad{.readings = 10, .contended = true};
+    return r;
+  };
+  ResultsDocument a = base_document(), b = changed_document();  // B's SGEMM 80 % slower
+  b.measurements.insert(b.measurements.begin(), contended(b.measurements.at(0)));
+  a.measurements.push_back(contended(a.measurements.at(0)));  // after the quiet one: not chosen
+  for (const bool forwards : {true, false}) {
+    const CompareResult r = forwards ? compare_results(a, b) : compare_results(b, a);
+    ASSERT_EQ(r.matched.size(), base_document().measurements.size() - 1);
+    const Comparison& sgemm = r.matched.at(0);
+    EXPECT_EQ(sgemm.a->problem, base_document().measurements.at(0).problem);
+    EXPECT_FALSE(sgemm.a->contended());
+    EXPECT_FALSE(sgemm.b->contended());
+    EXPECT_EQ(r.only_a.size() + r.only_b.size(), 2u);
+  }
+  const CompareResult r = compare_results(a, b);
+  EXPECT_EQ(r.matched.at(0).judgement.verdict, Change::slower);
+  EXPECT_EQ(regressions(r, 10).size(), 1u);
+}
+
 // An inconclusive row shows what a judged one would: with replicates, the median of the runs'
 // medians, not the first run's.
 TEST(Compare, AnInconclusiveRowShowsTheMedianOfTheRuns) {
