@@ -109,6 +109,15 @@ FleetNode read_node(const fs::path& input) {
 
 double median_of(std::vector<double> values) { return compute_statistics(values).median; }
 
+// The median of `sorted` (ascending, two values or more) with one `value` of it left out.
+double median_without(const std::vector<double>& sorted, double value) {
+  const auto left_out = static_cast<std::size_t>(
+      std::lower_bound(sorted.begin(), sorted.end(), value) - sorted.begin());
+  const auto at = [&](std::size_t j) { return sorted[j < left_out ? j : j + 1]; };
+  const std::size_t others = sorted.size() - 1;
+  return others % 2 == 1 ? at(others / 2) : (at(others / 2 - 1) + at(others / 2)) / 2;
+}
+
 // The model a measurement ran on: the CPU's, or its GPUs' names ("A + B" for an aggregate of
 // two models); "" where the inventory does not say.
 std::string device_model(const MeasurementRecord& r, const Environment& env) {
@@ -325,20 +334,29 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     m.mad = median_of(deviations);
   }
 
+  // The threshold rule judges each value against the median of the others: a slow value would
+  // pull down a median it is part of (of two values, their mean: 18 % behind its sibling, a GPU
+  // would be 9.9 % below it and pass a 10 % threshold).
   const double limit = fleet.threshold_percent;
   for (const auto& m : a.metrics) {
     if (m.values.size() < 2 || m.median <= 0) continue;
+    std::vector<double> sorted;
+    for (const auto& v : m.values) sorted.push_back(v.value);
+    std::sort(sorted.begin(), sorted.end());
     for (const auto& v : m.values) {
+      const double others = median_without(sorted, v.value);
       const double deviation = (v.value - m.median) / m.median * 100;
-      std::string rule;
-      if (deviation < -limit) {
-        rule = fmt::format("more than {:g}% below the fleet median", limit);
+      if (others > 0 && (v.value - others) / others * 100 < -limit) {
+        a.outliers.push_back(
+            {v.node, v.device, &m, v.value, others, (v.value - others) / others * 100,
+             fmt::format("more than {:g}% below the median of the others", limit)});
       } else if (m.values.size() >= kMinValuesForSpread &&
                  std::fabs(deviation) > kMinOutlierDeviationPercent &&
                  (m.mad == 0 || 0.6745 * std::fabs(v.value - m.median) / m.mad > kRobustZLimit)) {
-        rule = fmt::format("outside the fleet's spread (robust z beyond {:g})", kRobustZLimit);
+        a.outliers.push_back(
+            {v.node, v.device, &m, v.value, m.median, deviation,
+             fmt::format("outside the fleet's spread (robust z beyond {:g})", kRobustZLimit)});
       }
-      if (!rule.empty()) a.outliers.push_back({v.node, v.device, &m, v.value, deviation, rule});
     }
   }
   // In node order (the nodes are one vector), each node's in metric order.

@@ -82,8 +82,12 @@ struct Outlier {
   DeviceRef device;
   const FleetMetric* metric;
   double value;
-  double deviation_percent;  // from the fleet median; negative below it
-  std::string rule;          // which rule flagged it
+  // The median the rule judged it against, and the deviation from it in percent (negative
+  // below): the median of the metric's other values for the threshold rule, the fleet median for
+  // the spread rule.
+  double median;
+  double deviation_percent;
+  std::string rule;  // which rule flagged it, naming that median
 };
 
 // A robust z-score (0.6745 · deviation / MAD, Iglewicz and Hoaglin) beyond this is outside the

@@ -98,13 +98,13 @@ Table outliers_table(const FleetAnalysis& a) {
                {"Device"},
                {"Metric"},
                {"Value", true},
-               {"Fleet median", true},
+               {"Median judged against", true},
                {"Deviation", true},
                {"Rule"}};
   for (const auto& o : a.outliers) {
     t.rows.push_back({node_label(*o.node), o.device.label(), o.metric->name,
                       fmt::format("{} {}", short_number(o.value), o.metric->unit),
-                      fmt::format("{} {}", short_number(o.metric->median), o.metric->unit),
+                      fmt::format("{} {}", short_number(o.median), o.metric->unit),
                       deviation_text(o.deviation_percent), o.rule});
   }
   return t;
@@ -162,8 +162,9 @@ Table fleet_criteria_table(const AcceptanceResult& r) {
 constexpr std::string_view kMethod =
     "Every metric is one workload, precision, implementation and problem size on a node's CPU, "
     "on one of its GPUs, or on its GPUs at once, in its headline unit (GFLOP/s, or GB/s for "
-    "memory-bound work); only passed measurements count. An outlier is below the fleet median by "
-    "more than the threshold, or outside the fleet's spread: a robust z-score "
+    "memory-bound work); only passed measurements count. An outlier is below the median of the "
+    "metric's other values by more than the threshold, or outside the fleet's spread: a robust "
+    "z-score "
     "(0.6745 × deviation / median absolute deviation) beyond 3.5 with a deviation over 2%, in a "
     "metric of five values or more.";
 
@@ -277,10 +278,10 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
   std::string out = summary_line(fleet, a) + "\n";
   for (const auto* n : a.failed) out += fmt::format("FAIL {}: {}\n", node_label(*n), n->problem);
   for (const auto& o : a.outliers) {
-    out += fmt::format("outlier {} {}: {} {} {} ({} from the fleet median {} {})\n",
-                       node_label(*o.node), o.device.label(), o.metric->name, short_number(o.value),
-                       o.metric->unit, deviation_text(o.deviation_percent),
-                       short_number(o.metric->median), o.metric->unit);
+    out += fmt::format("outlier {} {}: {} {} {} ({} from {} {}: {})\n", node_label(*o.node),
+                       o.device.label(), o.metric->name, short_number(o.value), o.metric->unit,
+                       deviation_text(o.deviation_percent), short_number(o.median), o.metric->unit,
+                       o.rule);
   }
   for (const auto& note : a.notes) out += "note: " + note + "\n";
   return out;
