@@ -80,6 +80,11 @@ std::optional<int> rank_of(const FleetNode& n) {
   return n.results ? n.results->run.launch.rank : std::nullopt;
 }
 
+// Slurm's step of the task: the ranks of each srun of a batch script start again at 0.
+std::optional<int> step_of(const FleetNode& n) {
+  return n.results ? n.results->run.launch.step : std::nullopt;
+}
+
 // A results directory is read through its results.json.
 FleetNode read_node(const fs::path& input) {
   FleetNode node;
@@ -178,7 +183,10 @@ std::string host_key(std::string_view host) {
 std::string node_label(const FleetNode& node) {
   if (node.host.empty()) return node.source;
   const auto rank = rank_of(node);
-  return rank ? fmt::format("{} rank {}", node.host, *rank) : node.host;
+  // A later step's (a second srun of the job) is told from the first's by its step.
+  const auto step = step_of(node);
+  return fmt::format("{}{}{}", node.host, rank ? fmt::format(" rank {}", *rank) : "",
+                     step && *step > 0 ? fmt::format(" step {}", *step) : "");
 }
 
 std::vector<std::string> read_host_list(const fs::path& path) {
@@ -214,29 +222,38 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
       expected_hosts.empty() ? expected_nodes : std::optional(int(expected_hosts.size()));
   for (const auto& input : inputs) fleet.nodes.push_back(read_node(input));
 
-  // Readable results first, by host and rank; the first of a host and rank counts.
-  std::stable_sort(fleet.nodes.begin(), fleet.nodes.end(), [](const auto& a, const auto& b) {
-    return std::tuple(a.host.empty(), a.host, rank_of(a)) <
-           std::tuple(b.host.empty(), b.host, rank_of(b));
+  // Readable results first, by host, rank and step; of two results of one task, the later run
+  // counts (a rerun merged beside the run it replaces), of two started alike the first given.
+  const auto started = [](const FleetNode& n) {
+    return n.results ? n.results->run.started_utc : std::string();
+  };
+  std::stable_sort(fleet.nodes.begin(), fleet.nodes.end(), [&](const auto& a, const auto& b) {
+    return std::tuple(a.host.empty(), host_key(a.host), rank_of(a), step_of(a), started(b)) <
+           std::tuple(b.host.empty(), host_key(b.host), rank_of(b), step_of(b), started(a));
   });
-  std::map<std::pair<std::string, std::optional<int>>, const FleetNode*> seen;
+  std::map<std::tuple<std::string, std::optional<int>, std::optional<int>>, const FleetNode*> seen;
   for (auto& n : fleet.nodes) {
     if (!n.results) continue;
-    const auto [it, first] = seen.emplace(std::pair(host_key(n.host), rank_of(n)), &n);
+    const auto [it, first] = seen.emplace(std::tuple(host_key(n.host), rank_of(n), step_of(n)), &n);
     if (!first) {
-      n.problem = fmt::format("a second result of {} (the first is {}): set aside", node_label(n),
-                              it->second->source);
+      n.problem = started(n) == started(*it->second)
+                      ? fmt::format("a second result of {} (the first, {}, counts): set aside",
+                                    node_label(n), it->second->source)
+                      : fmt::format("an earlier result of {} (the later, {}, counts): set aside",
+                                    node_label(n), it->second->source);
     }
   }
   // Each task of a launcher's job writes its own results: a rank with no readable result is a
   // missing node, which counting hosts cannot show when its host's other ranks reported. (An
   // input that could not be read may be that rank's: it is listed as failed as well.)
-  std::map<std::pair<std::string, std::string>, std::pair<int, std::set<int>>> jobs;
+  // Each step of a Slurm job (each srun) numbers its tasks afresh.
+  std::map<std::string, std::pair<int, std::set<int>>> jobs;  // "slurm job 42 step 1"
   for (const auto& n : fleet.nodes) {
     if (!n.results) continue;
     const Launch& l = n.results->run.launch;
     if (l.job.empty() || !l.rank || !l.tasks) continue;
-    auto& [tasks, ranks] = jobs[{l.launcher, l.job}];
+    auto& [tasks, ranks] = jobs[fmt::format("{} job {}{}", l.launcher, l.job,
+                                            l.step ? fmt::format(" step {}", *l.step) : "")];
     tasks = std::max(tasks, *l.tasks);
     ranks.insert(*l.rank);
   }
@@ -244,11 +261,10 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     const auto& [tasks, ranks] = tasks_and_ranks;
     for (int rank = 0; rank < tasks; ++rank) {
       if (ranks.contains(rank)) continue;
-      fleet.nodes.push_back({fmt::format("{} job {} rank {}", job.first, job.second, rank), "",
-                             std::nullopt,
-                             fmt::format("rank {} of the {} tasks of {} job {}: no readable "
-                                         "result among the inputs",
-                                         rank, tasks, job.first, job.second)});
+      fleet.nodes.push_back(
+          {fmt::format("{} rank {}", job, rank), "", std::nullopt,
+           fmt::format("rank {} of the {} tasks of {}: no readable result among the inputs", rank,
+                       tasks, job)});
     }
   }
   const auto reported =

@@ -30,6 +30,7 @@ std::string launch_text(const Launch& launch) {
   if (launch.launcher.empty()) return "started directly";
   std::vector<std::string> details = {launch.launcher};
   if (!launch.job.empty()) details.push_back("job " + launch.job);
+  if (launch.step) details.push_back(fmt::format("step {}", *launch.step));
   if (launch.node) details.push_back(fmt::format("node {}", *launch.node));
   if (launch.local_rank) details.push_back(fmt::format("local rank {}", *launch.local_rank));
   return fmt::format("rank {}{} ({})", launch.rank ? std::to_string(*launch.rank) : "?",

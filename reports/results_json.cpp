@@ -294,6 +294,7 @@ void fields(S& s, Of<Launch>) {
   s("node", &R::node);
   s("tasks", &R::tasks);
   s.added_later("node_name", &R::node_name);
+  s.added_later("step", &R::step);
 }
 
 template <class S>

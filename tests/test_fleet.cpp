@@ -55,9 +55,14 @@ TEST(Launcher, ReadsEachLaunchersVariables) {
   EXPECT_EQ(slurm.tasks, 8);
   EXPECT_EQ(slurm.job, "4242");
   EXPECT_EQ(slurm.node_name, "");
+  EXPECT_FALSE(slurm.step.has_value());
   EXPECT_EQ(
       detect_launch(env_of({{"SLURM_PROCID", "0"}, {"SLURMD_NODENAME", "gpu-st-7"}})).node_name,
       "gpu-st-7");
+  // srun's step; a value that is no step number leaves none, and does not refuse to run.
+  EXPECT_EQ(detect_launch(env_of({{"SLURM_PROCID", "0"}, {"SLURM_STEP_ID", "3"}})).step, 3);
+  EXPECT_FALSE(
+      detect_launch(env_of({{"SLURM_PROCID", "0"}, {"SLURM_STEP_ID", "batch"}})).step.has_value());
 
   // mpirun inside a Slurm allocation: Open MPI's rank, Slurm's job.
   const Launch ompi = detect_launch(env_of({{"OMPI_COMM_WORLD_RANK", "3"},
@@ -69,6 +74,7 @@ TEST(Launcher, ReadsEachLaunchersVariables) {
                                             {"SLURM_JOB_ID", "4242"}}));
   EXPECT_EQ(ompi.launcher, "openmpi");
   EXPECT_EQ(ompi.node_name, "");  // the batch step's node, not necessarily this rank's
+  EXPECT_FALSE(ompi.step.has_value());
   EXPECT_EQ(ompi.rank, 3);
   EXPECT_EQ(ompi.local_rank, 0);
   EXPECT_EQ(ompi.tasks, 4);
@@ -275,6 +281,57 @@ TEST(FleetMerge, AFewValuesAreEachJudgedAgainstTheOthers) {
   EXPECT_TRUE(analyse_fleet(close).outliers.empty());
 }
 
+// A batch script's two sruns (a CPU step, one task per node, then a GPU step, a task per GPU)
+// number their tasks afresh: node-a's rank 0 of each is a result of its own, each step's ranks
+// are complete, and the later step's tasks are labelled with it.
+TEST(FleetMerge, TheStepsOfASlurmJobAreResultsOfTheirOwn) {
+  TempDir tmp;
+  const auto task = [](int rank, int step, int tasks) {
+    ResultsDocument doc =
+        node("node-a", rank, 100, step == 1 ? std::vector<double>{1000} : std::vector<double>{});
+    doc.run.launch = {.launcher = "slurm", .job = "42", .rank = rank, .tasks = tasks, .step = step};
+    return doc;
+  };
+  const FleetRecord fleet = merge_results({write_node(tmp.path(), task(0, 0, 1), "cpu-a"),
+                                           write_node(tmp.path(), task(0, 1, 2), "gpu-a0"),
+                                           write_node(tmp.path(), task(1, 1, 2), "gpu-a1")},
+                                          std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_TRUE(a.failed.empty());
+  std::vector<std::string> labels;
+  for (const FleetNode& n : fleet.nodes) labels.push_back(node_label(n));
+  EXPECT_EQ(labels, (std::vector<std::string>{"node-a rank 0", "node-a rank 0 step 1",
+                                              "node-a rank 1 step 1"}));
+  // Step 1 of two tasks without its rank 1: that rank is missing, named with its step.
+  const FleetRecord short_one = merge_results({write_node(tmp.path(), task(0, 0, 1), "cpu-b"),
+                                               write_node(tmp.path(), task(0, 1, 2), "gpu-b0")},
+                                              std::nullopt, {}, 10, "T");
+  ASSERT_EQ(analyse_fleet(short_one).failed.size(), 1u);
+  EXPECT_EQ(analyse_fleet(short_one).failed[0]->problem,
+            "rank 1 of the 2 tasks of slurm job 42 step 1: no readable result among the inputs");
+}
+
+// A rerun merged beside the run it replaces: the later run counts, whatever order they are given
+// in.
+TEST(FleetMerge, OfTwoResultsOfOneNodeTheLaterCounts) {
+  TempDir tmp;
+  ResultsDocument old_run = node("node-a", std::nullopt, 50),
+                  rerun = node("node-a", std::nullopt, 100);
+  old_run.run.started_utc = "2026-01-01T00:00:00Z";
+  rerun.run.started_utc = "2026-01-02T00:00:00Z";
+  const auto old_dir = write_node(tmp.path(), old_run, "old"),
+             new_dir = write_node(tmp.path(), rerun, "new");
+  for (const auto& inputs : {std::vector{old_dir, new_dir}, std::vector{new_dir, old_dir}}) {
+    const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+    const FleetAnalysis a = analyse_fleet(fleet);
+    ASSERT_EQ(a.failed.size(), 1u);
+    EXPECT_EQ(a.failed[0]->source, old_dir.string());
+    EXPECT_EQ(a.failed[0]->problem,
+              fmt::format("an earlier result of node-a (the later, {}, counts): set aside",
+                          new_dir.string()));
+  }
+}
+
 // A job of four tasks of which three wrote results: the fourth is a failed node, though every
 // host reported.
 TEST(FleetMerge, ARankOfTheJobThatWroteNothingFails) {
@@ -417,7 +474,8 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   std::vector<std::string> problems;
   for (const auto* n : a.failed) problems.push_back(node_label(*n) + ": " + n->problem);
   ASSERT_EQ(problems.size(), 6u) << ::testing::PrintToString(problems);
-  EXPECT_NE(problems[0].find("node-a rank 1: a second result of node-a rank 1"), std::string::npos)
+  EXPECT_NE(problems[0].find("node-a rank 1: a second result of node-a rank 1 (the first, "),
+            std::string::npos)
       << problems[0];
   EXPECT_NE(problems[1].find("node-dead: expected, but reported nothing"), std::string::npos);
   EXPECT_NE(problems[2].find("never-written: no such file or directory"), std::string::npos);

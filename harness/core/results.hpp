@@ -327,7 +327,10 @@ struct Launch {
   std::optional<int> rank;        // the task's rank in the job
   std::optional<int> local_rank;  // its rank among the tasks on this node
   std::optional<int> node;        // the node's index in the job (Slurm)
-  std::optional<int> tasks;       // how many tasks the job has
+  std::optional<int> tasks;       // how many tasks the job (Slurm: the step) has
+  // Slurm's job step (SLURM_STEP_ID): each srun of a batch script is a step of its own, whose
+  // ranks start again at 0. Empty for other launchers.
+  std::optional<int> step;
   // The launcher's name for the node (Slurm's SLURMD_NODENAME, which `scontrol show hostnames`
   // lists): it need not be the host name. "" when the launcher gives none.
   std::string node_name;

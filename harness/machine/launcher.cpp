@@ -79,8 +79,16 @@ Launch detect_launch(const EnvLookup& env) {
     // mpirun in a Slurm allocation: the job is Slurm's.
     launch.job = value_of(env, "SLURM_JOB_ID").value_or(value_of(env, l.job).value_or(""));
     // Only a task srun started has its own node's: mpirun's ranks may inherit the batch node's.
-    if (launch.launcher == "slurm")
+    if (launch.launcher == "slurm") {
       launch.node_name = value_of(env, "SLURMD_NODENAME").value_or("");
+      // A number for the tasks of an srun; anything else (a batch script's own step, where a
+      // Slurm version sets one) is no step of srun's, and no reason to refuse to run.
+      if (const auto step = value_of(env, "SLURM_STEP_ID")) {
+        int n = -1;
+        const auto [end, error] = std::from_chars(step->data(), step->data() + step->size(), n);
+        if (error == std::errc() && end == step->data() + step->size() && n >= 0) launch.step = n;
+      }
+    }
     return launch;
   }
   return {};
