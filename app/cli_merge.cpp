@@ -78,8 +78,9 @@ Command add_merge_command(CLI::App& app) {
                   "the nodes that must report: a file of host names (one a line), or their "
                   "number; a missing one fails")
       ->type_name("FILE|N");
-  cmd->add_option("--threshold", opt->threshold_percent,
-                  "a node or GPU below the fleet median by more than PCT percent is an outlier")
+  cmd->add_option(
+         "--threshold", opt->threshold_percent,
+         "a node or GPU below the median of the others by more than PCT percent is an outlier")
       ->check(number_in(0, 100))
       ->type_name("PCT")
       ->capture_default_str();

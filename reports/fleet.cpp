@@ -80,10 +80,9 @@ std::optional<int> rank_of(const FleetNode& n) {
   return n.results ? n.results->run.launch.rank : std::nullopt;
 }
 
-// Slurm's step of the task: the ranks of each srun of a batch script start again at 0.
-std::optional<int> step_of(const FleetNode& n) {
-  return n.results ? n.results->run.launch.step : std::nullopt;
-}
+// Slurm's step of the task: the ranks of each srun of a batch script start again at 0. A result
+// without one (another launcher's, a file from before steps were recorded) is of the first.
+int step_of(const FleetNode& n) { return n.results ? n.results->run.launch.step.value_or(0) : 0; }
 
 // A results directory is read through its results.json.
 FleetNode read_node(const fs::path& input) {
@@ -184,9 +183,9 @@ std::string node_label(const FleetNode& node) {
   if (node.host.empty()) return node.source;
   const auto rank = rank_of(node);
   // A later step's (a second srun of the job) is told from the first's by its step.
-  const auto step = step_of(node);
+  const int step = step_of(node);
   return fmt::format("{}{}{}", node.host, rank ? fmt::format(" rank {}", *rank) : "",
-                     step && *step > 0 ? fmt::format(" step {}", *step) : "");
+                     step > 0 ? fmt::format(" step {}", step) : "");
 }
 
 std::vector<std::string> read_host_list(const fs::path& path) {
@@ -231,7 +230,7 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     return std::tuple(a.host.empty(), host_key(a.host), rank_of(a), step_of(a), started(b)) <
            std::tuple(b.host.empty(), host_key(b.host), rank_of(b), step_of(b), started(a));
   });
-  std::map<std::tuple<std::string, std::optional<int>, std::optional<int>>, const FleetNode*> seen;
+  std::map<std::tuple<std::string, std::optional<int>, int>, const FleetNode*> seen;
   for (auto& n : fleet.nodes) {
     if (!n.results) continue;
     const auto [it, first] = seen.emplace(std::tuple(host_key(n.host), rank_of(n), step_of(n)), &n);
@@ -348,6 +347,14 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     m.median = median_of(values);
     for (const double v : values) deviations.push_back(std::fabs(v - m.median));
     m.mad = median_of(deviations);
+    if (values.size() < 2) continue;
+    std::sort(values.begin(), values.end());
+    for (auto& v : m.values) {
+      v.others_median = median_without(values, v.value);
+      if (v.others_median > 0) {
+        v.vs_others_percent = (v.value - v.others_median) / v.others_median * 100;
+      }
+    }
   }
 
   // The threshold rule judges each value against the median of the others: a slow value would
@@ -356,15 +363,11 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   const double limit = fleet.threshold_percent;
   for (const auto& m : a.metrics) {
     if (m.values.size() < 2 || m.median <= 0) continue;
-    std::vector<double> sorted;
-    for (const auto& v : m.values) sorted.push_back(v.value);
-    std::sort(sorted.begin(), sorted.end());
     for (const auto& v : m.values) {
-      const double others = median_without(sorted, v.value);
       const double deviation = (v.value - m.median) / m.median * 100;
-      if (others > 0 && (v.value - others) / others * 100 < -limit) {
+      if (v.vs_others_percent < -limit) {
         a.outliers.push_back(
-            {v.node, v.device, &m, v.value, others, (v.value - others) / others * 100,
+            {v.node, v.device, &m, v.value, v.others_median, v.vs_others_percent,
              fmt::format("more than {:g}% below the median of the others", limit)});
       } else if (m.values.size() >= kMinValuesForSpread &&
                  std::fabs(deviation) > kMinOutlierDeviationPercent &&

@@ -68,6 +68,10 @@ struct FleetValue {
   const FleetNode* node;
   DeviceRef device;
   double value;
+  // The median of the metric's other values, which the threshold rule judges it against, and
+  // its deviation from it in percent (negative below); 0 and 0 for a metric's only value.
+  double others_median = 0;
+  double vs_others_percent = 0;
 };
 struct FleetMetric {
   std::string name;  // "cpu.sgemm.omp 256x256x256", "gpu.stream_fp32.cuda 67108864"

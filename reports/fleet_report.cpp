@@ -21,7 +21,8 @@ struct UnitRow {
   const FleetNode* node;
   std::string device;  // "cpu", "gpu1", "gpu0+gpu1"; "-" for a node with nothing to compare
   int metrics = 0;
-  std::optional<double> lowest;  // deviation from the fleet median, percent, of its lowest value
+  // Deviation in percent from the median of the metric's other values, of its lowest value.
+  std::optional<double> lowest;
   std::string lowest_metric;
   int outliers = 0;
 };
@@ -33,9 +34,8 @@ std::vector<UnitRow> unit_rows(const FleetRecord& fleet, const FleetAnalysis& a)
       auto& u = units.try_emplace({v.node, v.device.label()}, UnitRow{v.node, v.device.label()})
                     .first->second;
       ++u.metrics;
-      const double deviation = (v.value - m.median) / m.median * 100;
-      if (!u.lowest || deviation < *u.lowest) {
-        u.lowest = deviation;
+      if (!u.lowest || v.vs_others_percent < *u.lowest) {
+        u.lowest = v.vs_others_percent;
         u.lowest_metric = m.name;
       }
     }
@@ -74,7 +74,7 @@ Table nodes_table(const FleetRecord& fleet, const std::vector<UnitRow>& rows) {
                {"Device"},
                {"Status"},
                {"Metrics", true},
-               {"Lowest vs median", true},
+               {"Lowest vs the others", true},
                {"Lowest metric"},
                {"Outliers", true}};
   if (fleet.acceptance) t.columns.push_back({"Check"});
@@ -168,7 +168,7 @@ constexpr std::string_view kMethod =
     "(0.6745 × deviation / median absolute deviation) beyond 3.5 with a deviation over 2%, in a "
     "metric of five values or more.";
 
-// The units with the lowest values against the fleet median, lowest first.
+// The units with the lowest values against the median of the others, lowest first.
 constexpr std::size_t kChartRows = 40;
 
 std::string lowest_chart(const std::vector<UnitRow>& rows) {
@@ -180,7 +180,8 @@ std::string lowest_chart(const std::vector<UnitRow>& rows) {
   std::stable_sort(measured.begin(), measured.end(),
                    [](const UnitRow* x, const UnitRow* y) { return *x->lowest < *y->lowest; });
   if (measured.size() > kChartRows) measured.resize(kChartRows);
-  BarChart chart{"Lowest value against the fleet median", "% of the fleet median", {}, 100};
+  BarChart chart{
+      "Lowest value against the median of the others", "% of the others' median", {}, 100};
   for (const auto* r : measured) {
     const double percent = 100 + *r->lowest;
     chart.bars.push_back({fmt::format("{} {}", node_label(*r->node), r->device),
@@ -189,8 +190,8 @@ std::string lowest_chart(const std::vector<UnitRow>& rows) {
   }
   return fmt::format(
       "<h2 id=\"lowest\">Lowest against the median</h2>\n<p>Each node's CPU and GPUs at their "
-      "lowest metric, as a percentage of that metric's fleet median{}; the dashed line is the "
-      "median.</p>\n{}",
+      "lowest metric, as a percentage of the median of that metric's other values{}; the dashed "
+      "line is that median.</p>\n{}",
       rows.size() > kChartRows ? fmt::format(" (the {} lowest)", kChartRows) : "",
       bar_chart_svg(chart));
 }

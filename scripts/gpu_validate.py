@@ -171,10 +171,10 @@ def measure_pytorch(args):
     def gemm(size, precision):
         a, b, c = (torch.rand(size, size, dtype=dtypes[precision], device=device)
                    for _ in range(3))
-        # flopbench's problem, C = alpha A B + beta C with beta != 0, in place.
+        # flopbench's problem, C = alpha A B + beta C with beta = -1, in place.
         record("gemm", precision, size, size, size, ["cuda", "cublas"],
-               "C.addmm_(A, B, beta=0.5, alpha=1.0)", False,
-               timed(lambda: c.addmm_(a, b, beta=0.5, alpha=1.0), False, 10))
+               "C.addmm_(A, B, beta=-1.0, alpha=1.0)", False,
+               timed(lambda: c.addmm_(a, b, beta=-1.0, alpha=1.0), False, 10))
 
     # cuBLASLt's precisions through PyTorch: BF16 into an FP32 C in place, flopbench's problem
     # (torch.addmm with out_dtype and out=C, which PyTorch takes from 2.10 on: 2.8 and 2.9
@@ -196,8 +196,8 @@ def measure_pytorch(args):
             return
         c = torch.rand(size, size, device=device)
         record("gemm", "bf16", size, size, size, ["cublaslt"],
-               "torch.addmm(C, A, B, out_dtype=float32, beta=0.5, out=C), bfloat16 A and B",
-               False, timed(lambda: torch.addmm(c, a, b, out_dtype=torch.float32, beta=0.5,
+               "torch.addmm(C, A, B, out_dtype=float32, beta=-1.0, out=C), bfloat16 A and B",
+               False, timed(lambda: torch.addmm(c, a, b, out_dtype=torch.float32, beta=-1.0,
                                                 alpha=1.0, out=c), False, 10))
 
     fp8_capable = (props.major, props.minor) >= (8, 9) and hasattr(torch, "float8_e4m3fn")

@@ -21,6 +21,7 @@
 #include "harness/core/sizes.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/memtest.hpp"
+#include "harness/machine/probe.hpp"
 #include "harness/machine/vector_shape.hpp"
 #include "harness/measure/plan.hpp"
 #include "reports/burn_report.hpp"
@@ -922,6 +923,9 @@ TEST_F(Cli, BurnRejectsBadDurationsAndPrecisions) {
 // A size the memory cannot hold is refused before anything burns (no results directory), not
 // burned into a FAULTY device by its failed allocation.
 TEST_F(Cli, BurnRefusesASizeTheMemoryCannotHold) {
+  if (available_memory_bytes() > 0.9 * 192 * (std::int64_t{1} << 30)) {
+    GTEST_SKIP() << "this host has the 192 GiB a burn at 65536 needs";
+  }
   const fs::path out = dir_ / "burn";
   expect_one_line_error(
       flopbench({"burn", "--cpu", "--duration", "5s", "--size", "65536", "--out", out.string()}),

@@ -851,7 +851,7 @@ TEST(FleetReport, EveryFileShowsNodesOutliersAndTheDeadNode) {
   const std::string csv = FleetCsvPrinter().print(fleet);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6);  // header, four nodes, node-9
   EXPECT_NE(csv.find("node-3 rank 3,node-3,3,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",cpu,reported,,1,-59.60,cpu.sgemm.omp 256x256x256,1,FAIL\n"),
+  EXPECT_NE(csv.find(",cpu,reported,,1,-60.00,cpu.sgemm.omp 256x256x256,1,FAIL\n"),
             std::string::npos)
       << csv;
   EXPECT_NE(csv.find("node-9,node-9,,,-,failed,\"expected, but reported nothing\",0,,,0,FAIL\n"),

@@ -1710,12 +1710,15 @@ struct FailsOnRun {
   };
 };
 
-// A correct GEMM that goes wrong once inside the computation, as a transient fault of a device
-// would: the first run after its `Setup`th setup (its trial's makes the first, the two sizing
+// A correct GEMM that goes wrong inside the computation, and the runs after it go on from there.
+// Once: the first run after its `Setup`th setup (its trial's makes the first, the two sizing
 // runs' rearms the second and third, iteration N's rearm the N + 3rd) leaves one element of C a
-// thousandth off, and the runs after it go on from there.
-template <int Setup>
-struct WrongOnceInRun {
+// thousandth off, as a transient fault of a device would. Every run: from that setup on, each
+// run adds the same error to that element's product, as a defect that always gives the same
+// wrong bits would.
+enum class Goes { wrong_once, wrong_every_run };
+template <int Setup, Goes How>
+struct GoesWrongInRun {
   template <class T>
   class Kernel final : public GemmKernel<T> {
     using Acc = accumulator_t<T>;
@@ -1728,9 +1731,12 @@ struct WrongOnceInRun {
     }
     void run() override {
       correct_.run();
-      if (setups_ == Setup && ++runs_since_setup_ == 1) {
-        Acc& x = correct_.c()[3];
+      ++runs_since_setup_;
+      Acc& x = correct_.c()[3];
+      if (How == Goes::wrong_once && setups_ == Setup && runs_since_setup_ == 1) {
         x += Acc(1e-3) * std::abs(x) + Acc(1e-3);
+      } else if (How == Goes::wrong_every_run && setups_ >= Setup) {
+        x += Acc(0.01);
       }
     }
     void read_c(std::span<Acc> out) override { correct_.read_c(out); }
@@ -1776,14 +1782,36 @@ TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
 TEST(Burn, AWrongValueEarlyInAnIterationReachesItsCheck) {
   for (const Precision p : {Precision::fp32, Precision::fp64}) {
     SCOPED_TRACE(to_string(p));
-    const auto impl = make_implementation<workloads::Gemm, WrongOnceInRun<5>::template Kernel>(
-        {.name = "injected", .description = "x"});
+    const auto impl =
+        make_implementation<workloads::Gemm, GoesWrongInRun<5, Goes::wrong_once>::template Kernel>(
+            {.name = "injected", .description = "x"});
     BurnSettings settings = burn_settings(p, 3);
     settings.iteration_s = 0.02;  // thousands of runs of this small GEMM
     auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
     judge_burn(devices, 0.1);
     ASSERT_EQ(devices.size(), 1u);
     EXPECT_GE(devices[0].runs_per_iteration, 100);
+    EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+    EXPECT_TRUE(devices[0].why.starts_with("iteration 2: element 3 (row 3, column 0) is "))
+        << devices[0].why;
+  }
+}
+
+// With beta = -1 the product cancels over an even number of runs, and with it an error that
+// every run repeats: an iteration has an odd number of runs, whatever time it is sized to.
+TEST(Burn, AnErrorEveryRunRepeatsIsFoundWhateverTheIterationsLength) {
+  for (const double iteration_s : {0.002, 0.005, 0.01, 0.02}) {
+    SCOPED_TRACE(iteration_s);
+    const auto impl =
+        make_implementation<workloads::Gemm,
+                            GoesWrongInRun<5, Goes::wrong_every_run>::template Kernel>(
+            {.name = "injected", .description = "x"});
+    BurnSettings settings = burn_settings(Precision::fp64, 3);
+    settings.iteration_s = iteration_s;
+    auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
+    judge_burn(devices, 0.1);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0].runs_per_iteration % 2, 1);
     EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
     EXPECT_TRUE(devices[0].why.starts_with("iteration 2: element 3 (row 3, column 0) is "))
         << devices[0].why;

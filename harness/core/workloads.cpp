@@ -194,9 +194,10 @@ GemmInputs<T> workloads::Gemm::make_inputs(const Problem& p, std::uint64_t seed)
     in.beta = 0;
   } else {
     // beta = -1: C alternates between C0 and alpha A B - C0, bounded however often the timed
-    // loop or a burn-in applies the update, and a wrong value from any run stays in C through
-    // the runs after it. A burn-in checks an iteration's last output only; with 0 < beta < 1 an
-    // error would shrink by beta every run and be gone from the bits a few dozen runs later.
+    // loop or a burn-in applies the update, and a wrong value from one run stays in C through
+    // the runs after it. A burn-in checks an iteration's last output only (of an odd number of
+    // runs: burn.cpp); with 0 < beta < 1 an error would shrink by beta every run and be gone
+    // from the bits a few dozen runs later.
     in.alpha = seeded_scalar<Acc>(seed, kAlpha, 0.5, 1.5);
     in.beta = -1;
   }

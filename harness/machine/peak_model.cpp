@@ -251,8 +251,8 @@ struct GpuLanes {
 };
 
 // Lanes per SM by compute capability (docs/methodology.md, "Theoretical peak"). B200 (10.0):
-// NVIDIA's datasheet gives the same FP64 figure with and without tensor cores (40 TFLOPS HGX), so
-// its tensor-core lanes equal its CUDA-core lanes.
+// NVIDIA's datasheet gives the same FP64 figure with and without tensor cores (37 TFLOPS per GPU
+// in HGX B200's table, 40 in earlier ones), so its tensor-core lanes equal its CUDA-core lanes.
 constexpr std::array kGpuTable = {
     GpuLanes{7, 0, 64, 32, 0, ""},
     GpuLanes{7, 5, 64, 2, 0, ""},

@@ -52,7 +52,9 @@ RunTimes timed_run(Trial& trial) {
 // counts: the first pays what happens once (a GPU module's lazy loading, the first touch of the
 // output's pages, the thread team's start), and either may be stalled by a busy host, which
 // would leave every iteration a run or two long. The second is also the one whose output is
-// checked against the reference (burn_one).
+// checked against the reference (burn_one). An odd number: with beta = -1 (Gemm::make_inputs)
+// C alternates between C0 and alpha A B - C0, and after an even number of runs the product
+// cancels, with any error that every run repeats, so that the check would see C0.
 struct Sizing {
   std::int64_t runs = 1;
   double run_host_s = 0;  // of the faster sizing run; 0 when it took no measurable time
@@ -64,9 +66,9 @@ Sizing runs_per_iteration(Trial& trial, double iteration_s) {
   const double host_s = std::min(first_s, timed_run(trial).host_s);
   if (!(host_s > 0)) return {};
   if (iteration_s <= 0) return {1, host_s};
-  return {std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(iteration_s / host_s)), 1,
-                                   1'000'000),
-          host_s};
+  const std::int64_t runs = std::clamp<std::int64_t>(
+      static_cast<std::int64_t>(std::ceil(iteration_s / host_s)), 1, 999'999);
+  return {runs % 2 == 1 ? runs : runs + 1, host_s};
 }
 
 // When a device's burn last showed life, for telling a hung GPU from a slow one.
