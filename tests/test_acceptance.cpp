@@ -366,19 +366,14 @@ TEST(AcceptanceSpec, ShippedMatrixRowsFollowEachDatasheet) {
   const std::set<Precision> ampere = {Precision::tf32, Precision::bf16, Precision::fp16,
                                       Precision::int8};
   const std::map<std::string, std::set<Precision>> formats = {
-      {"h100-sxm.csv", hopper},
-      {"h100-pcie.csv", hopper},
-      {"h200.csv", hopper},
-      {"h100-nvl.csv", hopper},
-      {"h200-nvl.csv", hopper},
-      {"b200.csv", hopper},
-      {"l40s.csv", hopper},
-      {"l4.csv", hopper},
-      {"a100-sxm.csv", ampere},
-      {"a100-pcie.csv", ampere},
-      {"a10.csv", ampere},
-      {"t4.csv", {Precision::fp16, Precision::int8}},
-      {"cpu-only.csv", {}}};
+      {"h100-sxm.csv", hopper}, {"h100-pcie.csv", hopper},
+      {"h200.csv", hopper},     {"h100-nvl.csv", hopper},
+      {"h200-nvl.csv", hopper}, {"b200.csv", hopper},
+      {"l40s.csv", hopper},     {"l4.csv", hopper},
+      {"a100-sxm.csv", ampere}, {"a100-pcie.csv", ampere},
+      {"a10.csv", ampere},      {"t4.csv", {Precision::fp16, Precision::int8}},
+      {"cpu-only.csv", {}},
+  };
   for (const auto& [file, expected] : formats) {
     SCOPED_TRACE(file);
     std::set<Precision> bounded;

@@ -4,11 +4,11 @@
 // selected device at once, each device on its own thread. Each iteration sets the kernel up
 // afresh on the same seeded inputs and runs it a fixed number of times back to back (C = alpha AB
 // + beta C in place; beta = -1 keeps a wrong value from one run in C to the last run of an odd
-// number, INT8's beta = 0 overwrites it). Every iteration's output is checked: it must be finite and
-// bit-identical to the first iteration's (the
-// hand-written kernels, omp and cuda, are deterministic; cuBLASLt with one algorithm and its own
-// workspace gives the same bits run after run on one GPU, and so does oneDNN's matmul on one
-// CPU with the same threads), so any difference is a silent data corruption.
+// number, INT8's beta = 0 overwrites it). Every iteration's output is checked: it must be finite
+// and bit-identical to the first iteration's (the hand-written kernels, omp and cuda, are
+// deterministic; cuBLASLt with one algorithm and its own workspace gives the same bits run after
+// run on one GPU, and so does oneDNN's matmul on one CPU with the same threads), so any
+// difference is a silent data corruption.
 
 #include <cstddef>
 #include <cstdint>
