@@ -1786,7 +1786,7 @@ TEST(Burn, AWrongValueEarlyInAnIterationReachesItsCheck) {
         make_implementation<workloads::Gemm, GoesWrongInRun<5, Goes::wrong_once>::template Kernel>(
             {.name = "injected", .description = "x"});
     BurnSettings settings = burn_settings(p, 3);
-    settings.iteration_s = 0.02;  // thousands of runs of this small GEMM
+    settings.iteration_s = 0.2;  // thousands of runs of this small GEMM (hundreds under ASan)
     auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
     judge_burn(devices, 0.1);
     ASSERT_EQ(devices.size(), 1u);
