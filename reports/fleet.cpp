@@ -251,8 +251,10 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     if (!n.results) continue;
     const Launch& l = n.results->run.launch;
     if (l.job.empty() || !l.rank || !l.tasks) continue;
-    auto& [tasks, ranks] = jobs[fmt::format("{} job {}{}", l.launcher, l.job,
-                                            l.step ? fmt::format(" step {}", *l.step) : "")];
+    // Slurm's steps as step_of reads them: a result without one is of the first.
+    auto& [tasks, ranks] =
+        jobs[fmt::format("{} job {}{}", l.launcher, l.job,
+                         l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : "")];
     tasks = std::max(tasks, *l.tasks);
     ranks.insert(*l.rank);
   }

@@ -164,9 +164,8 @@ constexpr std::string_view kMethod =
     "on one of its GPUs, or on its GPUs at once, in its headline unit (GFLOP/s, or GB/s for "
     "memory-bound work); only passed measurements count. An outlier is below the median of the "
     "metric's other values by more than the threshold, or outside the fleet's spread: a robust "
-    "z-score "
-    "(0.6745 × deviation / median absolute deviation) beyond 3.5 with a deviation over 2%, in a "
-    "metric of five values or more.";
+    "z-score (0.6745 × deviation / median absolute deviation) beyond 3.5 with a deviation over "
+    "2%, in a metric of five values or more.";
 
 // The units with the lowest values against the median of the others, lowest first.
 constexpr std::size_t kChartRows = 40;

@@ -309,6 +309,14 @@ TEST(FleetMerge, TheStepsOfASlurmJobAreResultsOfTheirOwn) {
   ASSERT_EQ(analyse_fleet(short_one).failed.size(), 1u);
   EXPECT_EQ(analyse_fleet(short_one).failed[0]->problem,
             "rank 1 of the 2 tasks of slurm job 42 step 1: no readable result among the inputs");
+  // A Slurm result from before steps were recorded is of step 0, as the step's other ranks are.
+  ResultsDocument stepless = task(0, 0, 2);
+  stepless.run.launch.step.reset();
+  stepless.environment.host = "node-b";
+  const FleetRecord mixed = merge_results(
+      {write_node(tmp.path(), stepless, "old-b0"), write_node(tmp.path(), task(1, 0, 2), "new-a1")},
+      std::nullopt, {}, 10, "T");
+  EXPECT_TRUE(analyse_fleet(mixed).failed.empty());
 }
 
 // A rerun merged beside the run it replaces: the later run counts, whatever order they are given

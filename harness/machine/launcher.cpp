@@ -35,12 +35,19 @@ std::optional<std::string> value_of(const EnvLookup& env, std::string_view name)
   return std::string(v);
 }
 
+// `text` as a whole number from 0 that fits an int; empty otherwise.
+std::optional<int> whole_number(std::string_view text) {
+  int n = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (error != std::errc() || end != text.data() + text.size() || n < 0) return std::nullopt;
+  return n;
+}
+
 std::optional<int> number_of(const EnvLookup& env, std::string_view name) {
   const auto text = value_of(env, name);
   if (!text) return std::nullopt;
-  int n = -1;
-  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (error != std::errc() || end != text->data() + text->size() || n < 0) {
+  const auto n = whole_number(*text);
+  if (!n) {
     throw InputError(fmt::format(
         "{}={}: not a task number, though the launcher sets it; started by a launcher whose "
         "environment was altered?",
@@ -83,11 +90,7 @@ Launch detect_launch(const EnvLookup& env) {
       launch.node_name = value_of(env, "SLURMD_NODENAME").value_or("");
       // A number for the tasks of an srun; anything else (a batch script's own step, where a
       // Slurm version sets one) is no step of srun's, and no reason to refuse to run.
-      if (const auto step = value_of(env, "SLURM_STEP_ID")) {
-        int n = -1;
-        const auto [end, error] = std::from_chars(step->data(), step->data() + step->size(), n);
-        if (error == std::errc() && end == step->data() + step->size() && n >= 0) launch.step = n;
-      }
+      if (const auto step = value_of(env, "SLURM_STEP_ID")) launch.step = whole_number(*step);
     }
     return launch;
   }
