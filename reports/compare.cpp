@@ -13,12 +13,6 @@
 namespace flopbench {
 namespace {
 
-bool same_measurement(const MeasurementRecord& x, const MeasurementRecord& y) {
-  return x.workload == y.workload && x.implementation == y.implementation && x.device == y.device &&
-         x.precision == y.precision && x.problem == y.problem && x.timing == y.timing &&
-         x.threads == y.threads;
-}
-
 // The record of what `r` measured in `doc`. A document may hold two: `check` measures again one
 // that missed a criterion while contended and keeps both (docs/acceptance.md). Then the quiet
 // one before a contended one, and of two alike the later, as the re-measurement.

@@ -220,6 +220,12 @@ std::string_view BurnDevice::throttling_unread() const {
   return read ? "" : "no clock event reason";
 }
 
+bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b) {
+  return a.workload == b.workload && a.implementation == b.implementation &&
+         a.device == b.device && a.precision == b.precision && a.problem == b.problem &&
+         a.timing == b.timing && a.threads == b.threads;
+}
+
 bool throttling_was_read(const MeasurementRecord& r) {
   const auto read = [](const GpuTelemetry& t) { return t.clock_events_read; };
   return std::ranges::any_of(r.telemetry_before, read) ||

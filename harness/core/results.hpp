@@ -319,6 +319,11 @@ struct MeasurementRecord {
   const WorkloadInfo& workload_info() const { return info(workload); }
 };
 
+// Whether two records measured the same thing: one workload, implementation, device, precision,
+// problem, timing and thread count. Within one document, a re-measurement (`check` keeps both);
+// across two, the pair `compare` compares.
+bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b);
+
 // How the process was started: by a cluster's launcher (Slurm's srun, mpirun) as one task of a
 // job, or directly (launcher ""). Read from the launcher's environment (harness/machine/launcher).
 struct Launch {

@@ -40,12 +40,6 @@ bool measures_metric(const Metric& m, const DeviceRef& device, const Measurement
          r.implementation == m.implementation && end_to_end_text(r.timing).empty();
 }
 
-// Whether `a` and `b` measured the same thing: a re-measurement.
-bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b) {
-  return a.device == b.device && a.workload == b.workload && a.precision == b.precision &&
-         a.implementation == b.implementation && a.problem == b.problem && a.timing == b.timing;
-}
-
 // The measurement a metric names on a device: the largest problem (the closest to sustained
 // throughput, and what a profile's sizes are chosen for); among several of that problem (a
 // re-measurement, say), an uncontended one before a contended one, then the best passed one.
