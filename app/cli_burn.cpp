@@ -235,11 +235,27 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                             print_progress(so_far, elapsed_s);
                             keep(so_far);
                           }};
-    if (source) observer.telemetry = [&] { return source->read(gpu_devices); };
-    CpuLoadReader cpu_load;  // read by the burn's sampler thread only
+    // The readers hold what they read by value: a call that does not return is left running.
+    if (source) {
+      observer.telemetry = [read_from = source.get(), gpus = gpu_devices] {
+        return read_from->read(gpus);
+      };
+    }
+    bool telemetry_stopped = false;
+    observer.telemetry_stopped = [&](double since_s) {
+      telemetry_stopped = true;
+      doc.burn->telemetry_stopped = fmt::format(
+          "{} stopped answering {:.1f} s into the {} burn (no reading for {:.0f} s; a hung "
+          "driver?): no GPU telemetry or health fact was read after it",
+          doc.burn->telemetry_source, since_s, precision_label(precision), settings.hang_s);
+      fmt::print("GPU telemetry stopped: {}\n", doc.burn->telemetry_stopped);
+      std::fflush(stdout);
+    };
     if (std::ranges::any_of(targets, [](const BurnTarget& t) { return !t.device.on_gpu(); })) {
-      observer.cpu_load = [&]() -> std::optional<CpuBurnReading> {
-        const std::optional<LoadInterval> load = cpu_load.next();
+      // Read by the burn's sampler thread only.
+      observer.cpu_load =
+          [cpu_load = std::make_shared<CpuLoadReader>()]() -> std::optional<CpuBurnReading> {
+        const std::optional<LoadInterval> load = cpu_load->next();
         if (!load) return std::nullopt;
         return CpuBurnReading{.other_cpus = load->other_cpus,
                               .steal_cpus = load->steal_cpus,
@@ -247,11 +263,17 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
       };
     }
     keep(burn(targets, settings, observer));
+    if (telemetry_stopped) {
+      // The call left running is inside the source: it must outlive this function, and nothing
+      // reads through it again.
+      static_cast<void>(source.release());
+      any_bad = true;
+    }
     // Read again unless a GPU stopped responding: an NVML call on it could block as well.
     const bool hung =
         std::any_of(doc.burn->devices.begin() + static_cast<std::ptrdiff_t>(earlier),
                     doc.burn->devices.end(), [](const BurnDevice& d) { return d.hung; });
-    if (!gpu_devices.empty() && !hung) {
+    if (!gpu_devices.empty() && !hung && !telemetry_stopped) {
       const MachineHealth health_after = collect_health(inventory);
       std::vector<BurnDevice> devices(
           doc.burn->devices.begin() + static_cast<std::ptrdiff_t>(earlier),

@@ -101,6 +101,12 @@ Table burn_table(const BurnResult& burn) {
   return t;
 }
 
+bool burn_passed(const BurnResult& burn) {
+  return burn.telemetry_stopped.empty() &&
+         std::ranges::all_of(burn.devices,
+                             [](const BurnDevice& d) { return d.verdict == BurnVerdict::ok; });
+}
+
 std::string burn_summary(const BurnResult& burn) {
   const auto count = [&](BurnVerdict v) {
     return std::count_if(burn.devices.begin(), burn.devices.end(),
@@ -109,12 +115,13 @@ std::string burn_summary(const BurnResult& burn) {
   const auto unsupported = count(BurnVerdict::unsupported);
   return fmt::format(
       "{}: {} of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
-      "sibling by more than {:.0f}%, or throttled){}. GPU telemetry: {}.",
-      count(BurnVerdict::ok) == std::ssize(burn.devices) ? "PASS" : "FAIL",
-      counted(burn.devices.size(), "device burn"), burn.duration_s, count(BurnVerdict::ok),
-      count(BurnVerdict::faulty), count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
+      "sibling by more than {:.0f}%, or throttled){}. GPU telemetry: {}{}.",
+      burn_passed(burn) ? "PASS" : "FAIL", counted(burn.devices.size(), "device burn"),
+      burn.duration_s, count(BurnVerdict::ok), count(BurnVerdict::faulty),
+      count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
       unsupported > 0 ? fmt::format(", {} UNSUPPORTED (not burned)", unsupported) : "",
-      burn.telemetry_source.empty() ? "none" : burn.telemetry_source);
+      burn.telemetry_source.empty() ? "none" : burn.telemetry_source,
+      burn.telemetry_stopped.empty() ? "" : ", stopped: " + burn.telemetry_stopped);
 }
 
 // One chart of a quantity for every device of a precision that has it.
@@ -241,11 +248,9 @@ std::string burn_markdown_section(const BurnResult& burn) {
 }
 
 std::string burn_html_section(const BurnResult& burn) {
-  const bool bad = std::any_of(burn.devices.begin(), burn.devices.end(),
-                               [](const BurnDevice& d) { return d.verdict != BurnVerdict::ok; });
-  std::string out =
-      fmt::format("<h2 id=\"burn\">Burn-in</h2>\n<p class=\"banner {}\">{}</p>\n{}",
-                  bad ? "fail" : "pass", html_escape(burn_summary(burn)), burn_table(burn).html());
+  std::string out = fmt::format("<h2 id=\"burn\">Burn-in</h2>\n<p class=\"banner {}\">{}</p>\n{}",
+                                burn_passed(burn) ? "pass" : "fail",
+                                html_escape(burn_summary(burn)), burn_table(burn).html());
   for (const auto& devices : by_precision(burn)) {
     out += fmt::format("<h3>{}</h3>\n", html_escape(precision_heading(*devices.front())));
     std::vector<TimeSeries> rates;

@@ -379,6 +379,7 @@ void fields(S& s, Of<BurnResult>) {
   s("duration_s", &R::duration_s);
   s("degraded_fraction", &R::degraded_fraction);
   s("telemetry_source", &R::telemetry_source);
+  s.added_later("telemetry_stopped", &R::telemetry_stopped);
   s("devices", &R::devices);
 }
 

@@ -7,12 +7,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "harness/core/registry.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/burn.hpp"
+#include "harness/measure/interrupts.hpp"
 #include "reports/acceptance/judge.hpp"
 #include "reports/acceptance/spec.hpp"
 #include "reports/burn_report.hpp"
@@ -66,6 +71,7 @@ TEST(BurnTelemetry, ReadingsJoinTheirGpuAndThrottlingDegrades) {
         reading(0, 1980, read == 2 ? std::vector<std::string>{"hw_slowdown"} : capped),
         reading(1, 1200, read == 2 || read == 3 ? slowed : std::vector<std::string>{})};
   };
+  observer.telemetry_stopped = [](double since_s) { ADD_FAILURE() << "stopped at " << since_s; };
   auto devices = burn(targets, settings, observer);
   // Throttling alone judged: the two stand-ins share 2 CPUs with whatever else runs, so either
   // may run at half the other's speed (the sibling rule has its own test on set figures).
@@ -119,6 +125,67 @@ TEST(BurnTelemetry, CpuLoadJoinsTheCpuOnly) {
   EXPECT_EQ(cpu.cpu_load.front().steal_cpus, 0.5);
   EXPECT_EQ(cpu.cpu_load.front().clock_mhz, 3000);
   EXPECT_DOUBLE_EQ(*cpu.most_foreign_cpus(), 0.5 + 0.25 * (1 + cpu.cpu_load.size()));
+}
+
+// A telemetry source that stops answering (NVML blocked by a hung driver) is reported once, from
+// the calling thread, whether it falls silent well before the burn ends or just before; the burn
+// still ends on time, leaving the call behind, and the reader is never called again.
+TEST(BurnTelemetry, ASourceThatStopsAnsweringIsReportedAndLeftBehind) {
+  const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
+  ASSERT_NE(omp, nullptr);
+  for (const double duration_s : {3.5, 1.5}) {
+    SCOPED_TRACE(duration_s);
+    // Owned jointly: the call left behind still waits on it after the burn returns.
+    struct Blocker {
+      std::mutex mutex;
+      std::condition_variable released;
+      bool release = false;
+      int reads = 0;
+    };
+    const auto blocker = std::make_shared<Blocker>();
+    BurnObserver observer;
+    observer.telemetry = [blocker] {
+      std::unique_lock lock(blocker->mutex);
+      if (++blocker->reads >= 2) {  // the second reading, about 1 s in, never comes back
+        blocker->released.wait(lock, [&] { return blocker->release; });
+      }
+      return std::vector<GpuTelemetry>{reading(0, 1980)};
+    };
+    std::vector<double> stopped_at;
+    const auto caller = std::this_thread::get_id();
+    observer.telemetry_stopped = [&](double since_s) {
+      EXPECT_EQ(std::this_thread::get_id(), caller);
+      stopped_at.push_back(since_s);
+    };
+    const BurnSettings settings{.precision = Precision::fp32,
+                                .problem = Problem::matrix(32, 32, 32),
+                                .duration_s = duration_s,
+                                .seed = testing::fresh_seed(),
+                                .window_s = 0.25,
+                                .hang_s = 1};
+    const auto began = std::chrono::steady_clock::now();
+    const auto devices = burn({{omp, DeviceRef::gpu({0})}}, settings, observer);
+    const double took_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    // The silence counts from the second call's start, about 1 s in: hang_s later at the latest
+    // the burn is over, with a poll's margin and a busy host's.
+    EXPECT_LT(took_s, std::max(duration_s, 1 + settings.hang_s) + 1.5);
+    ASSERT_EQ(stopped_at.size(), 1u);
+    EXPECT_NEAR(stopped_at[0], 1, 0.5);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_TRUE(devices[0].fault.empty()) << devices[0].fault;
+    EXPECT_EQ(devices[0].telemetry_readings(), 1);
+    EXPECT_TRUE(threads_left_running());
+    {
+      const std::lock_guard lock(blocker->mutex);
+      blocker->release = true;
+    }
+    blocker->released.notify_all();
+    // The call returns into a burn that has ended: its sampler calls nothing again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const std::lock_guard lock(blocker->mutex);
+    EXPECT_EQ(blocker->reads, 2);
+  }
 }
 
 TEST(BurnRecord, ThroughputDropComparesTheFirstQuarterWithTheLast) {
@@ -561,6 +628,38 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   const AcceptanceResult none = check_rows("burn.faulty,==,0,fail,any,\n", doc);
   EXPECT_FALSE(none.passed);
   EXPECT_NE(find(none, "burn.faulty")->reason.find("no burn-in"), std::string::npos);
+}
+
+// A burn whose telemetry stopped fails, whatever its devices' verdicts: in results.json, in the
+// reports' summary, and for a criterion on the GPUs' throttled readings, which are unknown.
+TEST(BurnAcceptance, ATelemetryStopFailsTheBurnAndLeavesThrottlingUnknown) {
+  ResultsDocument doc = burn_document();
+  doc.burn->devices.resize(1);  // gpu0, OK
+  const std::string why =
+      "nvml stopped answering 12.0 s into the FP64 burn (no reading for 60 s; a hung driver?)";
+  const nlohmann::json passing = to_json(doc);
+  EXPECT_EQ(passing["burn"]["telemetry_stopped"], "");
+  EXPECT_NE(MarkdownPrinter().print(doc).find("PASS: 1 device burn"), std::string::npos);
+  doc.burn->telemetry_stopped = why;
+  const nlohmann::json j = to_json(doc);
+  EXPECT_EQ(j["burn"]["telemetry_stopped"], why);
+  EXPECT_EQ(to_json(results_from_json(j)), j);
+  nlohmann::json older = j;  // a file from before it was recorded
+  older["burn"].erase("telemetry_stopped");
+  EXPECT_EQ(results_from_json(older).burn->telemetry_stopped, "");
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("FAIL: 1 device burn of 600 s each: 1 OK, 0 FAULTY"), std::string::npos) << md;
+  EXPECT_NE(md.find("GPU telemetry: nvml, stopped: " + why), std::string::npos) << md;
+  EXPECT_NE(HtmlPrinter().print(doc).find("banner fail"), std::string::npos);
+  const AcceptanceResult r = check_rows(
+      "burn.faulty,==,0,fail,any,\n"
+      "burn.gpu.throttled_readings,==,0,fail,any,\n",
+      doc);
+  EXPECT_FALSE(r.passed);
+  const CriterionVerdict* throttled = find(r, "burn.gpu0.throttled_readings");
+  ASSERT_NE(throttled, nullptr);
+  EXPECT_FALSE(throttled->measured);
+  EXPECT_EQ(throttled->reason, "not measured: GPU telemetry stopped: " + why);
 }
 
 // A GPU whose test completed with a memory-error count risen failed the test (memtest.failed),

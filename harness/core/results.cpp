@@ -221,9 +221,9 @@ std::string_view BurnDevice::throttling_unread() const {
 }
 
 bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b) {
-  return a.workload == b.workload && a.implementation == b.implementation &&
-         a.device == b.device && a.precision == b.precision && a.problem == b.problem &&
-         a.timing == b.timing && a.threads == b.threads;
+  return a.workload == b.workload && a.implementation == b.implementation && a.device == b.device &&
+         a.precision == b.precision && a.problem == b.problem && a.timing == b.timing &&
+         a.threads == b.threads;
 }
 
 bool throttling_was_read(const MeasurementRecord& r) {

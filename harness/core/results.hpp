@@ -486,7 +486,10 @@ void thin_series(BurnDevice& device, std::size_t max_points);
 struct BurnResult {
   double duration_s = 0;  // asked for, per precision
   double degraded_fraction = 0;
-  std::string telemetry_source;     // "nvml", "nvidia-smi", or why there was none
+  std::string telemetry_source;  // "nvml", "nvidia-smi", or why there was none
+  // Where the telemetry source stopped answering during the burn (a hung driver?), what and
+  // when; "" when it did not. The burn then fails, whatever the devices' verdicts.
+  std::string telemetry_stopped;
   std::vector<BurnDevice> devices;  // every device at each precision, in burn order
 };
 

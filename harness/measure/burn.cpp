@@ -313,55 +313,104 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     }
   };
   // Telemetry on a thread of its own: an nvidia-smi query takes a good part of a second, and
-  // must delay neither the progress lines nor the end of the burn.
-  std::mutex stop_mutex;
-  std::condition_variable stop_cv;
-  bool stop = false;
-  std::jthread sampler;
-  const auto stop_sampler = [&] {
-    {
-      const std::lock_guard lock(stop_mutex);
-      stop = true;
-    }
-    stop_cv.notify_all();
-    sampler = {};  // joins after the query in progress
+  // must delay neither the progress lines nor the end of the burn. A source that does not answer
+  // for hang_s (NVML blocked by a hung driver) is reported once (observer.telemetry_stopped) and,
+  // at the end, left behind as a hung GPU's thread is: its state is owned jointly, and after a
+  // read it returns at once if the burn has ended, calling neither reader again.
+  struct Sampling {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool stop = false;
+    bool done = false;            // the thread has returned
+    double reading_since_s = -1;  // a reader's call in progress began then; -1: none
+    bool reported = false;        // observer.telemetry_stopped has heard of it
   };
-  // Every way out stops the sampler, a progress reader that throws included: it waits for
-  // `stop`, and destroying it without would wait for ever.
+  const auto sampling = std::make_shared<Sampling>();
+  std::thread sampler;
+  // Whether the reader called at `since_s` has been silent for hang_s, counted from the
+  // process's last resumption (declare_hung's resumed_s).
+  const auto silent = [&](double now_s) {
+    return sampling->reading_since_s >= 0 &&
+           now_s - std::max(sampling->reading_since_s, resumed_s) > settings.hang_s;
+  };
+  const auto report_silence = [&](double now_s) {
+    if (!silent(now_s) || sampling->reported) return;
+    sampling->reported = true;
+    if (observer.telemetry_stopped) observer.telemetry_stopped(sampling->reading_since_s);
+  };
+  const auto stop_sampler = [&] {
+    if (!sampler.joinable()) return;
+    std::unique_lock lock(sampling->mutex);
+    sampling->stop = true;
+    sampling->changed.notify_all();
+    // The read in progress ends first, unless it is silent for hang_s.
+    while (!sampling->done) {
+      const double now_s = seconds_between(start, Clock::now());
+      if (silent(now_s)) {
+        report_silence(now_s);
+        leave_running(sampler);
+        return;
+      }
+      sampling->changed.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    lock.unlock();
+    sampler.join();
+  };
+  // Every way out stops the sampler, a progress reader that throws included.
   struct OnExit {
     const decltype(stop_sampler)& run;
     ~OnExit() { run(); }
   } stop_on_exit{stop_sampler};
   if (observer.telemetry || observer.cpu_load) {
-    sampler = std::jthread([&] {
+    sampler = std::thread([shared, sampling, telemetry = observer.telemetry,
+                           cpu_load = observer.cpu_load] {
+      const auto end = [&] {
+        const std::lock_guard lock(sampling->mutex);
+        sampling->done = true;
+        sampling->changed.notify_all();
+      };
+      // Calls one reader, unless the burn has ended; false when it has (by the call's end).
+      const auto call = [&](const auto& reader, auto& into) {
+        {
+          const std::lock_guard lock(sampling->mutex);
+          if (sampling->stop) return false;
+          sampling->reading_since_s = seconds_between(shared->start, Clock::now());
+        }
+        if (reader) into = reader();
+        const std::lock_guard lock(sampling->mutex);
+        sampling->reading_since_s = -1;
+        return !sampling->stop;
+      };
       auto next = Clock::now();
       for (;;) {
         std::vector<GpuTelemetry> readings;
-        if (observer.telemetry) readings = observer.telemetry();
         std::optional<CpuBurnReading> cpu;
-        if (observer.cpu_load) cpu = observer.cpu_load();
-        const double at = seconds_between(start, Clock::now());
+        if (!call(telemetry, readings) || !call(cpu_load, cpu)) return end();
+        const double at = seconds_between(shared->start, Clock::now());
         {
-          const std::lock_guard lock(mutex);
-          for (BurnDevice& d : devices) {
-            if (finished(d, settings.duration_s)) continue;
+          const std::lock_guard lock(shared->mutex);
+          for (BurnDevice& d : shared->devices) {
+            if (finished(d, shared->settings.duration_s)) continue;
             if (!d.device.on_gpu() && cpu) {
               CpuBurnReading point = *cpu;
               point.at_s = at;
-              add_to_series(d.cpu_load, point, settings.series_points);
+              add_to_series(d.cpu_load, point, shared->settings.series_points);
             }
             for (const GpuTelemetry& r : readings) {
               if (d.device.on_gpu() && d.device.label() == r.device) {
                 add_to_series(d.telemetry,
                               {.at_s = at, .reading = r, .throttled_readings = r.throttled ? 1 : 0},
-                              settings.series_points);
+                              shared->settings.series_points);
               }
             }
           }
         }
         next += std::chrono::seconds(1);
-        std::unique_lock lock(stop_mutex);
-        if (stop_cv.wait_until(lock, next, [&] { return stop; })) return;
+        std::unique_lock lock(sampling->mutex);
+        if (sampling->changed.wait_until(lock, next, [&] { return sampling->stop; })) {
+          lock.unlock();
+          return end();
+        }
       }
     });
   }
@@ -372,7 +421,12 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     std::vector<BurnDevice> snapshot;
     {
       const std::lock_guard lock(mutex);
-      declare_hung(seconds_between(start, Clock::now()));
+      const double now_s = seconds_between(start, Clock::now());
+      declare_hung(now_s);
+      {
+        const std::lock_guard sampling_lock(sampling->mutex);
+        report_silence(now_s);
+      }
       const bool all_done = std::ranges::all_of(
           devices, [&](const BurnDevice& d) { return finished(d, settings.duration_s); });
       if (all_done || interrupt_requested()) break;
@@ -387,7 +441,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
       last_poll_s = seconds_between(start, Clock::now());
     }
   }
-  stop_sampler();  // before `devices` is returned: the sampler writes into it
+  stop_sampler();
   // Each thread ends after its run in progress; one that waits on a hung GPU is left running.
   for (;;) {
     {

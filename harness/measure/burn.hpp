@@ -71,6 +71,12 @@ struct BurnObserver {
   // Reads the CPU's load since its last call, on the same thread and schedule, the reading
   // joining the CPU's `cpu_load` (its at_s is set here). Empty, or nullopt: no reading.
   std::function<std::optional<CpuBurnReading>()> cpu_load;
+  // Hears, once and from the calling thread, that a call of `telemetry` (or `cpu_load`) made
+  // `since_s` into the burn has not returned for settings.hang_s (NVML blocked by a hung driver):
+  // no reading follows, and when the burn ends that call is left running, as a hung GPU's
+  // thread is (interrupts.hpp, leave_running), so the readers must outlive the process's use of
+  // them. Empty: not told.
+  std::function<void(double since_s)> telemetry_stopped;
 };
 
 // Runs every target at once until settings.duration_s has passed, an interrupt is requested

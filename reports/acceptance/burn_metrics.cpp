@@ -114,8 +114,11 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
       } else if (quantity == "throttled_readings") {
         // No reading is no evidence of no throttling (no NVML, no nvidia-smi, every reading
         // failed, a vGPU that gives no clock event reasons): the count is unknown.
-        if (const std::string_view unread = d.throttling_unread();
-            d.verdict != BurnVerdict::unsupported && !unread.empty()) {
+        if (d.device.on_gpu() && !burn.telemetry_stopped.empty()) {
+          unknown_why = "not measured: GPU telemetry stopped: " + burn.telemetry_stopped;
+          value = std::nullopt;
+        } else if (const std::string_view unread = d.throttling_unread();
+                   d.verdict != BurnVerdict::unsupported && !unread.empty()) {
           unknown_why = fmt::format("not measured: {} was read of {} during its {} burn", unread,
                                     device.label(), precision_label(d.precision));
           value = std::nullopt;
