@@ -113,13 +113,15 @@ std::string burn_summary(const BurnResult& burn) {
                          [&](const BurnDevice& d) { return d.verdict == v; });
   };
   const auto unsupported = count(BurnVerdict::unsupported);
+  const auto unchecked = count(BurnVerdict::unchecked);
   return fmt::format(
       "{}: {} of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
-      "sibling by more than {:.0f}%, or throttled){}. GPU telemetry: {}{}.",
+      "sibling by more than {:.0f}%, or throttled){}{}. GPU telemetry: {}{}.",
       burn_passed(burn) ? "PASS" : "FAIL", counted(burn.devices.size(), "device burn"),
       burn.duration_s, count(BurnVerdict::ok), count(BurnVerdict::faulty),
       count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
       unsupported > 0 ? fmt::format(", {} UNSUPPORTED (not burned)", unsupported) : "",
+      unchecked > 0 ? fmt::format(", {} UNCHECKED (no iteration checked)", unchecked) : "",
       burn.telemetry_source.empty() ? "none" : burn.telemetry_source,
       burn.telemetry_stopped.empty() ? "" : ", stopped: " + burn.telemetry_stopped);
 }

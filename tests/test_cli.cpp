@@ -963,6 +963,36 @@ TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
   EXPECT_NE(read_text(out / "report.html").find("aria-label=\"throughput\""), std::string::npos);
 }
 
+// Ctrl-C before a device's first iteration was checked: UNCHECKED, not OK (nothing was) nor
+// DEGRADED, and the burn fails.
+TEST_F(Cli, CtrlCBeforeTheFirstCheckLeavesTheDeviceUnchecked) {
+  const fs::path out = dir_ / "burn";
+  // Some 2 s from the start line to the first check on two cores: two sizing runs of 0.4 s,
+  // their verification, then an iteration of half a second or more.
+  testing::Process p({"burn", "--cpu", "--duration", "10m", "--size", "2048", "--precision", "fp64",
+                      "--out", out.string()},
+                     dir_ / "capture");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (p.out().find("burning cpu") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(), kExitInterrupted) << p.out() << p.err();
+  EXPECT_NE(p.out().find("cpu   FP64 UNCHECKED 0 runs"), std::string::npos) << p.out();
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  ASSERT_TRUE(doc.burn.has_value());
+  ASSERT_EQ(doc.burn->devices.size(), 1u);
+  EXPECT_EQ(doc.burn->devices[0].verdict, BurnVerdict::unchecked);
+  EXPECT_EQ(doc.burn->devices[0].why, "no iteration was checked");
+  EXPECT_NE(read_text(out / "report.md")
+                .find("FAIL: 1 device burn of 600 s each: 0 OK, 0 FAULTY, "
+                      "0 DEGRADED (below the best sibling by more than "
+                      "10%, or throttled), 1 UNCHECKED"),
+            std::string::npos);
+}
+
 // FLOPBENCH_BURN_INJECT_FAULT for the span of a test.
 class InjectedFaultEnvironment {
  public:

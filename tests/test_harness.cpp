@@ -2164,7 +2164,9 @@ TEST(Burn, AProgressReaderThatThrowsEndsTheBurnWithItsError) {
 
 TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   const auto device = [](int gpu, std::vector<double> rates, std::string fault = "") {
-    BurnDevice d{.device = DeviceRef::gpu({gpu}), .implementation = "cuda"};
+    BurnDevice d{.device = DeviceRef::gpu({gpu}),
+                 .implementation = "cuda",
+                 .iterations = static_cast<std::int64_t>(rates.size())};
     for (const double r : rates) d.throughput.push_back({0, r});
     d.fault = std::move(fault);
     return d;
@@ -2179,10 +2181,17 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
   EXPECT_EQ(devices[3].verdict, BurnVerdict::faulty);
   // A CPU is no GPU's sibling.
-  devices.push_back({.device = DeviceRef::cpu(), .implementation = "cuda"});
+  devices.push_back({.device = DeviceRef::cpu(), .implementation = "cuda", .iterations = 1});
   devices.back().throughput = {{0, 1}};
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices.back().verdict, BurnVerdict::ok);
+  // A GPU with no iteration checked (a progress line's, still setting up; or one interrupted
+  // then) is neither behind its siblings nor OK.
+  devices.push_back(device(4, {}));
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices.back().verdict, BurnVerdict::unchecked);
+  EXPECT_EQ(devices.back().why, "no iteration was checked");
+  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
 }
 
 // A host "copy" that is exact, misses the last element, or changes one by an ulp.

@@ -30,7 +30,7 @@ constexpr std::array kProfiles = {Profile::quick, Profile::standard, Profile::fu
 constexpr std::array kSeverities = {Severity::fail, Severity::warn};
 constexpr std::array kVerdicts = {Verdict::pass, Verdict::fail, Verdict::warn};
 constexpr std::array kBurnVerdicts = {BurnVerdict::ok, BurnVerdict::faulty, BurnVerdict::degraded,
-                                      BurnVerdict::unsupported};
+                                      BurnVerdict::unsupported, BurnVerdict::unchecked};
 
 }  // namespace
 
@@ -214,6 +214,8 @@ std::string_view to_string(BurnVerdict v) {
       return "DEGRADED";
     case BurnVerdict::unsupported:
       return "UNSUPPORTED";
+    case BurnVerdict::unchecked:
+      return "UNCHECKED";
   }
   throw std::logic_error("unknown burn verdict");
 }

@@ -127,8 +127,10 @@ Verdict parse_verdict(std::string_view s);
 // A device's verdict after a burn-in (harness/measure/burn.hpp); `unsupported`: the device
 // cannot run the precision asked (an FP8 matmul below compute capability 8.9), so it was not
 // burned.
-enum class BurnVerdict { ok, faulty, degraded, unsupported };
-std::string_view to_string(BurnVerdict v);  // "OK", "FAULTY", "DEGRADED", "UNSUPPORTED"
+// unchecked: no iteration of the device was checked (still setting up, or interrupted before).
+enum class BurnVerdict { ok, faulty, degraded, unsupported, unchecked };
+// "OK", "FAULTY", "DEGRADED", "UNSUPPORTED", "UNCHECKED"
+std::string_view to_string(BurnVerdict v);
 BurnVerdict parse_burn_verdict(std::string_view s);
 
 // Bad user input (command line, files): the message is one line that names what was wrong and

@@ -478,6 +478,13 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
                           fmt::join(throttling_reasons(d), ", "), readings, d.telemetry_readings());
       continue;
     }
+    // Nothing to compare with a sibling, nor to call OK: a progress line's device still setting
+    // up, or one interrupted before its first iteration's check.
+    if (d.iterations == 0) {
+      d.verdict = BurnVerdict::unchecked;
+      d.why = "no iteration was checked";
+      continue;
+    }
     double best = 0;
     for (const BurnDevice& sibling : devices) {
       if (sibling.fault.empty() && sibling.verdict != BurnVerdict::unsupported &&

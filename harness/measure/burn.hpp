@@ -96,8 +96,9 @@ inline std::vector<BurnDevice> burn(
 
 // UNSUPPORTED stays; FAULTY where a fault was seen; DEGRADED where a telemetry reading had a
 // reason that slows the device beyond its power cap (thermal or hardware slowdown, a power
-// brake), or the median throughput is below that of the best sibling (same device kind,
-// implementation and precision) by more than `degraded_fraction`; OK otherwise.
+// brake); UNCHECKED where no iteration was checked (setting up, or interrupted); DEGRADED where
+// the median throughput is below that of the best sibling (same device kind, implementation and
+// precision) by more than `degraded_fraction`; OK otherwise.
 void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction);
 
 }  // namespace flopbench
