@@ -359,6 +359,20 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     }
   }
 
+  // A model (or a problem) only one device measured has no fleet to be judged against.
+  std::vector<std::string> alone;
+  for (const auto& m : a.metrics) {
+    if (m.values.size() == 1) alone.push_back(m.name);
+  }
+  if (!alone.empty()) {
+    const std::size_t shown = std::min<std::size_t>(alone.size(), 10);
+    a.notes.push_back(fmt::format(
+        "{} measured by one device only, so judged against no other: {}{}",
+        counted(alone.size(), "metric"),
+        fmt::join(alone.begin(), alone.begin() + static_cast<std::ptrdiff_t>(shown), "; "),
+        alone.size() > shown ? fmt::format("; and {} more", alone.size() - shown) : ""));
+  }
+
   // The threshold rule judges each value against the median of the others: a slow value would
   // pull down a median it is part of (of two values, their mean: 18 % behind its sibling, a GPU
   // would be 9.9 % below it and pass a 10 % threshold).

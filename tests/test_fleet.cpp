@@ -419,6 +419,24 @@ TEST(FleetMerge, ContendedFiguresAndOtherModelsAreNoOutliers) {
                                               "compared (partly a co-tenant's figures): node-3 1"});
 }
 
+// A GPU model on one node alone has no fleet to be judged against: said, not passed in silence.
+TEST(FleetMerge, AMetricOfOneDeviceAloneIsSaidToBeUnjudged) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 3; ++i) {
+    ResultsDocument doc =
+        node(fmt::format("node-{}", i), std::nullopt, 100, {i < 2 ? 1000.0 : 10.0});
+    doc.environment.gpu.devices[0].name = i < 2 ? "NVIDIA H100 80GB HBM3" : "NVIDIA L40S";
+    inputs.push_back(write_node(tmp.path(), doc, fmt::format("n{}", i)));
+  }
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_TRUE(a.outliers.empty());
+  EXPECT_EQ(a.notes, std::vector<std::string>{
+                         "1 metric measured by one device only, so judged against no other: "
+                         "gpu.sgemm.cublas 256x256x256 on NVIDIA L40S"});
+}
+
 TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
   TempDir tmp;
   std::vector<fs::path> inputs;
