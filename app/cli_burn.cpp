@@ -66,6 +66,30 @@ std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision) 
   return is_matrix_precision(precision) ? 8192 : 2048;
 }
 
+// The memory a GPU's burn can have: its free memory (another process may hold some), or where
+// that cannot be read (a CPU-only build; a GPU that fails here, and will fail its burn) its total.
+struct GpuMemory {
+  int index = 0;
+  double bytes = 0;
+  bool free = false;
+};
+std::vector<GpuMemory> gpu_memory(const std::vector<GpuDevice>& gpus) {
+  std::vector<GpuMemory> out;
+  for (const GpuDevice& g : gpus) {
+    GpuMemory m{g.index, static_cast<double>(g.memory_bytes), false};
+    try {
+      if (const auto free = gpu_free_memory_bytes(g.index)) {
+        m.bytes = static_cast<double>(*free);
+        m.free = true;
+      }
+    } catch (const std::exception&) {
+      // The total stands: a GPU that fails here fails its burn, FAULTY.
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
 // A size the memory cannot hold is the caller's mistake, not a fault of the device: refused
 // before anything burns (InputError, exit 2), as `run` refuses one, instead of every device's
 // failed allocation reading FAULTY. On the host, each device's trial keeps A, B and the initial
@@ -73,7 +97,7 @@ std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision) 
 // GPU, the kernel keeps A, B and C.
 void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
                                      const std::vector<DeviceRef>& devices,
-                                     const std::vector<GpuDevice>& gpus) {
+                                     const std::vector<GpuMemory>& gpus) {
   constexpr double kGiB = 1073741824.0;
   const double elements = static_cast<double>(n) * static_cast<double>(n);
   const double inputs = 2 * elements * static_cast<double>(size_of(precision));
@@ -90,10 +114,10 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
       available > 0 && host > 0.9 * available) {
     refuse("host memory", host, available);
   }
-  for (const GpuDevice& g : gpus) {
-    const auto memory = static_cast<double>(g.memory_bytes);
-    if (memory > 0 && inputs + c > 0.9 * memory)
-      refuse(fmt::format("gpu{}'s memory", g.index), inputs + c, memory);
+  for (const GpuMemory& g : gpus) {
+    if (g.bytes > 0 && inputs + c > 0.9 * g.bytes) {
+      refuse(fmt::format("gpu{}'s {}memory", g.index, g.free ? "free " : ""), inputs + c, g.bytes);
+    }
   }
 }
 
@@ -177,10 +201,10 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     for (const DeviceRef& d : to_burn) targets.push_back({&burn_implementation(d, precision), d});
     return targets;
   };
+  const std::vector<GpuMemory> memory = gpu_memory(gpu_devices);
   for (const Precision precision : precisions) {
     targets_at(precision);
-    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision), precision, to_burn,
-                                    gpu_devices);
+    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision), precision, to_burn, memory);
   }
 
   doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};

@@ -110,6 +110,13 @@ std::optional<LaunchLatency> launch_latency(int index) {
   return cuda::measure_launch_latency(index);
 }
 
+std::optional<std::int64_t> gpu_free_memory_bytes(int index) {
+  cuda::use_device(index);
+  std::size_t free = 0, total = 0;
+  FLOPBENCH_CUDA_CALL(cudaMemGetInfo(&free, &total));
+  return static_cast<std::int64_t>(free);
+}
+
 std::map<std::string, std::string> gpu_libraries() {
   const std::string version = cuda::cublas_version();
   const std::string lt_version = cuda::cublaslt_version();

@@ -171,6 +171,16 @@ TEST(GpuKernels, LaunchLatencyOfAnEmptyKernel) {
   EXPECT_LE(latency->back_to_back_us, latency->synchronous_us);
 }
 
+// The free memory burn sizes against: some, and no more than the GPU has.
+TEST(GpuKernels, FreeMemoryIsSomeOfTheTotal) {
+  SKIP_WITHOUT_GPUS(1u);
+  const GpuDevice& gpu = inventory().devices.front();
+  const auto free = gpu_free_memory_bytes(gpu.index);
+  ASSERT_TRUE(free.has_value());
+  EXPECT_GT(*free, 0);
+  EXPECT_LE(*free, gpu.memory_bytes);
+}
+
 // Ragged in every dimension, with leading dimensions that keep 16-byte vectors aligned (M and
 // K multiples of 4: the hand-written kernel's vector loads) and that do not (its scalar loads).
 const Problem kRaggedUnaligned = Problem::matrix(1031, 517, 1029);

@@ -15,6 +15,8 @@ GpuInventory gpu_inventory() {
 
 std::optional<LaunchLatency> launch_latency(int) { return std::nullopt; }
 
+std::optional<std::int64_t> gpu_free_memory_bytes(int) { return std::nullopt; }
+
 std::map<std::string, std::string> gpu_libraries() { return {}; }
 
 }  // namespace flopbench

@@ -28,6 +28,11 @@ GpuInventory gpu_inventory();
 // Throws CudaError when the GPU fails. Defined beside gpu_inventory().
 std::optional<LaunchLatency> launch_latency(int index);
 
+// The free memory of GPU `index` as its driver reports it, with this process's context there
+// (created by the call where there was none): what an allocation can still have. nullopt in a
+// CPU-only build. Throws CudaError when the GPU fails. Defined beside gpu_inventory().
+std::optional<std::int64_t> gpu_free_memory_bytes(int index);
+
 // Versions of the GPU libraries loaded at run time (cuBLAS), or why one could not be loaded; empty
 // in a CPU-only build. Defined beside gpu_inventory().
 std::map<std::string, std::string> gpu_libraries();
