@@ -319,10 +319,12 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     }
     for (std::size_t i = earlier; i < doc.burn->devices.size(); ++i) {
       const BurnDevice& d = doc.burn->devices[i];
-      fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s{}, median {:.1f} {}{}\n", d.device.label(),
+      fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s{}{}{}\n", d.device.label(),
                  precision_label(precision), to_string(d.verdict), d.runs(), d.seconds,
                  d.busy_share() ? fmt::format(" (busy {:.0f}%)", 100 * *d.busy_share()) : "",
-                 d.median_gflops(), headline_unit(Bound::compute, precision),
+                 d.median_gflops() ? fmt::format(", median {:.1f} {}", *d.median_gflops(),
+                                                 headline_unit(Bound::compute, precision))
+                                   : "",
                  d.why.empty() ? "" : ": " + d.why);
       any_bad = any_bad || d.verdict != BurnVerdict::ok;
       if (d.hung) {

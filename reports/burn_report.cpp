@@ -88,7 +88,9 @@ Table burn_table(const BurnResult& burn) {
          std::string(to_string(d.verdict)), fmt::format("{}", d.runs()),
          fmt::format("{:.1f}", d.seconds),
          d.busy_share() ? fmt::format("{:.0f}%", 100 * *d.busy_share()) : std::string("-"),
-         fmt::format("{:.1f} {}", d.median_gflops(), headline_unit(Bound::compute, d.precision)),
+         d.median_gflops() ? fmt::format("{:.1f} {}", *d.median_gflops(),
+                                         headline_unit(Bound::compute, d.precision))
+                           : std::string("-"),
          d.throughput_drop()
              ? fmt::format("{:.1f}%", percent_without_negative_zero(*d.throughput_drop()))
              : std::string("-"),

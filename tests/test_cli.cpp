@@ -967,8 +967,9 @@ TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
 // DEGRADED, and the burn fails.
 TEST_F(Cli, CtrlCBeforeTheFirstCheckLeavesTheDeviceUnchecked) {
   const fs::path out = dir_ / "burn";
-  // Some 2 s from the start line to the first check on two cores: two sizing runs of 0.4 s,
-  // their verification, then an iteration of half a second or more.
+  // The interrupt lands during setup: two sizing runs of 0.2 to 0.6 s each on two cores and their
+  // verification follow the start line, and the first iteration then does not begin, whether it
+  // would have been one run or several.
   testing::Process p({"burn", "--cpu", "--duration", "10m", "--size", "2048", "--precision", "fp64",
                       "--out", out.string()},
                      dir_ / "capture");
@@ -979,7 +980,11 @@ TEST_F(Cli, CtrlCBeforeTheFirstCheckLeavesTheDeviceUnchecked) {
   }
   p.signal(SIGINT);
   EXPECT_EQ(p.wait(), kExitInterrupted) << p.out() << p.err();
-  EXPECT_NE(p.out().find("cpu   FP64 UNCHECKED 0 runs"), std::string::npos) << p.out();
+  // No median: a device that measured nothing has no rate, not one of 0.
+  EXPECT_TRUE(std::regex_search(
+      p.out(),
+      std::regex(R"(\ncpu   FP64 UNCHECKED 0 runs in [0-9.]+ s: no iteration was checked\n)")))
+      << p.out();
   const ResultsDocument doc = read_results_file(out / "results.json");
   EXPECT_TRUE(doc.run.interrupted);
   ASSERT_TRUE(doc.burn.has_value());
@@ -991,6 +996,11 @@ TEST_F(Cli, CtrlCBeforeTheFirstCheckLeavesTheDeviceUnchecked) {
                       "0 DEGRADED (below the best sibling by more than "
                       "10%, or throttled), 1 UNCHECKED"),
             std::string::npos);
+  // Its row: no busy share, no median, no drop.
+  EXPECT_TRUE(
+      std::regex_search(read_text(out / "report.md"),
+                        std::regex(R"(\| UNCHECKED \| +0 \| +[0-9.]+ \| +- \| +- \| +- \|)")));
+  EXPECT_NE(read_text(out / "results.json").find("\"median_gflops\": null"), std::string::npos);
 }
 
 // FLOPBENCH_BURN_INJECT_FAULT for the span of a test.

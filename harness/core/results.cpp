@@ -182,7 +182,8 @@ void thin_series(BurnDevice& device, std::size_t max_points) {
   thin(device.cpu_load, max_points);
 }
 
-double BurnDevice::median_gflops() const {
+std::optional<double> BurnDevice::median_gflops() const {
+  if (throughput.empty()) return std::nullopt;
   std::vector<double> rates;
   for (const BurnPoint& p : throughput) rates.push_back(p.gflops);
   return median_of(std::move(rates));

@@ -460,8 +460,8 @@ struct BurnDevice {
   std::int64_t runs() const { return iterations * runs_per_iteration; }
   // busy_s / seconds; empty before the first iteration, or in files from before busy_s.
   std::optional<double> busy_share() const;
-  // The median of the throughput points; 0 when there are none.
-  double median_gflops() const;
+  // The median of the throughput points; empty when there are none (no iteration checked).
+  std::optional<double> median_gflops() const;
   // How far the throughput fell from the first quarter of the burn to the last: 1 - (median of
   // the last quarter's points) / (median of the first quarter's). Empty with fewer than four
   // points (a burn too short to compare its start with its end) or a first quarter at 0.

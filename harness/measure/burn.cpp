@@ -115,7 +115,9 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
       double run_s = 0;
       bool interrupted = false;
       for (std::int64_t r = 0; r < runs; ++r) {
-        if (r > 0 && (interrupt_requested() || stop)) {
+        // Before the first run too: an interrupt during setup and sizing must not wait for a whole
+        // first iteration (one long run on a slow device).
+        if (interrupt_requested() || stop) {
           interrupted = true;  // an unfinished iteration is left unchecked
           break;
         }
@@ -490,10 +492,10 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
       if (sibling.fault.empty() && sibling.verdict != BurnVerdict::unsupported &&
           sibling.device.kind == d.device.kind && sibling.implementation == d.implementation &&
           sibling.precision == d.precision) {
-        best = std::max(best, sibling.median_gflops());
+        best = std::max(best, sibling.median_gflops().value_or(0));
       }
     }
-    const double median = d.median_gflops();
+    const double median = d.median_gflops().value_or(0);  // checked iterations have points
     if (median < (1 - degraded_fraction) * best) {
       d.verdict = BurnVerdict::degraded;
       d.why =
