@@ -111,8 +111,6 @@ FleetNode read_node(const fs::path& input) {
   return node;
 }
 
-double median_of(std::vector<double> values) { return compute_statistics(values).median; }
-
 // The median of `sorted` (ascending, two values or more) with one `value` of it left out.
 double median_without(const std::vector<double>& sorted, double value) {
   const auto left_out = static_cast<std::size_t>(

@@ -73,13 +73,6 @@ SizingFacts sizing_facts_of(const Environment& env, const DeviceRef& device) {
 
 namespace {
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t mid = v.size() / 2;
-  return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
 // The mean of a figure over two merged points of na and nb readings; a figure one of them lacks
 // is the other's.
 std::optional<double> mean_of(std::optional<double> a, int na, std::optional<double> b, int nb) {

@@ -6,6 +6,20 @@
 #include <vector>
 
 namespace flopbench {
+namespace {
+
+double median_of_sorted(const std::vector<double>& sorted) {
+  if (sorted.empty()) return 0;
+  const std::size_t n = sorted.size();
+  return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+}  // namespace
+
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return median_of_sorted(values);
+}
 
 Statistics compute_statistics(std::span<const double> samples) {
   Statistics s;
@@ -16,7 +30,7 @@ Statistics compute_statistics(std::span<const double> samples) {
   const std::size_t n = sorted.size();
   s.min = sorted.front();
   s.max = sorted.back();
-  s.median = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  s.median = median_of_sorted(sorted);
   s.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(n);
   if (n > 1) {
     double sq = 0;

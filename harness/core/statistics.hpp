@@ -2,6 +2,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "harness/core/results.hpp"
 
@@ -10,6 +11,9 @@ namespace flopbench {
 // Median, min, max, mean, sample standard deviation and coefficient of variation.
 // Empty input gives samples == 0 and zeros elsewhere.
 Statistics compute_statistics(std::span<const double> samples);
+
+// The median of `values` (the mean of the middle two of an even count); 0 for none.
+double median_of(std::vector<double> values);
 
 // When to stop taking samples of one measurement. Sampling continues until, after a round,
 //  - at least min_samples were taken, min_measured_s of measured time has accumulated and the

@@ -5,19 +5,12 @@
 #include <algorithm>
 #include <vector>
 
+#include "harness/core/statistics.hpp"
 #include "harness/machine/clock_loop.hpp"
 #include "harness/machine/probe.hpp"
 
 namespace flopbench {
 namespace {
-
-template <class T>
-double median(std::vector<T> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2.0;
-}
 
 // Adds per CPU-second: beside FMAs, from the pass of clock_loop.cpp whose vector width the
 // kernels run (vector_shape.hpp); alone, from the build's own pass.
@@ -74,11 +67,11 @@ double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
 #pragma omp barrier
     std::vector<double> windows;
     for (int w = 0; w < window_count; ++w) windows.push_back(adds_per_second(0.025, load));
-    per_thread[static_cast<std::size_t>(omp_get_thread_num())] = median(windows);
+    per_thread[static_cast<std::size_t>(omp_get_thread_num())] = median_of(windows);
   }
   // A team smaller than asked for (OMP_DYNAMIC, thread limits) leaves zeros behind.
   std::erase(per_thread, 0.0);
-  return median(per_thread) / 1e9;
+  return median_of(per_thread) / 1e9;
 }
 
 }  // namespace flopbench
