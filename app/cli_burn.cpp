@@ -68,6 +68,8 @@ std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision) 
 
 // The memory a GPU's burn can have: its free memory (another process may hold some), or where
 // that cannot be read (a CPU-only build; a GPU that fails here, and will fail its burn) its total.
+// Like the inventory's CUDA queries before it, the read is not watched: a GPU that blocks it
+// (its context's creation) blocks the command before the burn, and its watchdog, start.
 struct GpuMemory {
   int index = 0;
   double bytes = 0;
@@ -115,7 +117,8 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
     refuse("host memory", host, available);
   }
   for (const GpuMemory& g : gpus) {
-    if (g.bytes > 0 && inputs + c > 0.9 * g.bytes) {
+    // A total of 0 is none known; free memory of 0 is a GPU that another process fills.
+    if ((g.free || g.bytes > 0) && inputs + c > 0.9 * g.bytes) {
       refuse(fmt::format("gpu{}'s {}memory", g.index, g.free ? "free " : ""), inputs + c, g.bytes);
     }
   }
@@ -210,7 +213,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
   doc.run.launch = launch;
   doc.burn = BurnResult{.duration_s = duration_s, .degraded_fraction = opt.degraded_fraction};
-  std::unique_ptr<TelemetrySource> source;
+  // Owned jointly with the burn's telemetry reader: a call that never returns, left running, keeps
+  // the source (NVML loaded and initialised) alive, whichever way this function is left.
+  std::shared_ptr<TelemetrySource> source;
   if (gpu_devices.empty()) {
     doc.burn->telemetry_source = "none: no GPU burned";
   } else {
@@ -261,13 +266,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                           }};
     // The readers hold what they read by value: a call that does not return is left running.
     if (source) {
-      observer.telemetry = [read_from = source.get(), gpus = gpu_devices] {
-        return read_from->read(gpus);
-      };
+      observer.telemetry = [source, gpus = gpu_devices] { return source->read(gpus); };
     }
-    bool telemetry_stopped = false;
     observer.telemetry_stopped = [&](double since_s) {
-      telemetry_stopped = true;
       doc.burn->telemetry_stopped = fmt::format(
           "{} stopped answering {:.1f} s into the {} burn (no reading for {:.0f} s; a hung "
           "driver?): no GPU telemetry or health fact was read after it",
@@ -287,10 +288,11 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
       };
     }
     keep(burn(targets, settings, observer));
+    // Once the source stopped answering, at this precision or an earlier one, nothing reads
+    // through it again (the call left running holds it), nor reads the health facts (NVML).
+    const bool telemetry_stopped = !doc.burn->telemetry_stopped.empty();
     if (telemetry_stopped) {
-      // The call left running is inside the source: it must outlive this function, and nothing
-      // reads through it again.
-      static_cast<void>(source.release());
+      source.reset();
       any_bad = true;
     }
     // Read again unless a GPU stopped responding: an NVML call on it could block as well.

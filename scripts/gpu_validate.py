@@ -530,8 +530,10 @@ def summarise_stress(args):
             read = 0  # no reading gave the clock event reasons: throttling unknown
         unit = "GOP/s" if d["precision"] == "int8" else "GFLOP/s"
         busy = d.get("busy_share")  # the share of the burn in runs: how loaded the GPU was
-        items.append("{} {} {}: median {:.1f} {}, drop {:.1f}%{}{}{}{}{}{}".format(
-            d["device"], d["precision"].upper(), d["verdict"], as_float(d["median_gflops"]), unit,
+        median = d["median_gflops"]  # null: no throughput point (interrupted at once)
+        items.append("{} {} {}: median {} {}, drop {:.1f}%{}{}{}{}{}{}".format(
+            d["device"], d["precision"].upper(), d["verdict"],
+            "-" if median is None else "{:.1f}".format(median), unit,
             100 * as_float(d["throughput_drop"]),
             ", busy {:.0f}%".format(100 * busy) if busy is not None else "",
             spread("sm_clock_mhz", "MHz"),
@@ -540,6 +542,10 @@ def summarise_stress(args):
              else ", throttling not read" if readings else ""),
             " ({})".format(d["why"]) if d["why"] else ""))
         bad += d["verdict"] != "OK"
+    stopped = (doc.get("burn") or {}).get("telemetry_stopped", "")
+    if stopped:  # fails the burn whatever its devices' verdicts
+        items.append("GPU telemetry stopped: " + stopped)
+        bad += 1
     for d in (doc.get("memtest") or {}).get("devices", []):
         rises = ["{} {:g} to {:g}".format(r["fact"], r["before"], r["after"])
                  for r in d.get("memory_error_rises", [])]

@@ -287,7 +287,7 @@ EOF3
     fail "PyTorch stood beside an end-to-end figure: $(cat "$tmp/figures.md")"
   # A burn's and a memory test's verdicts on one line; a bad one fails.
   python3 - "$tmp/stress.json" "$tmp/stress-bad.json" "$tmp/stress-ecc.json" \
-    "$tmp/stress-merged.json" <<'EOF'
+    "$tmp/stress-merged.json" "$tmp/stress-stopped.json" <<'EOF'
 import json, sys
 reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c": temp,
                                           "power_w": 600, "throttled": throttled}
@@ -310,6 +310,11 @@ doc["burn"]["devices"][0]["telemetry"] = [
     {"at_s": 4, "reading": reading(1900, 65, True), "readings": 4, "throttled_readings": 1},
     {"at_s": 6, "reading": reading(1950, 66, False), "readings": 2, "throttled_readings": 0}]
 json.dump(doc, open(sys.argv[4], "w"))
+# Telemetry that stopped answering fails the burn; a device interrupted before its first
+# throughput point has no median.
+doc["burn"]["telemetry_stopped"] = "nvml stopped answering 12.0 s into the FP64 burn"
+doc["burn"]["devices"][0].update(median_gflops=None)
+json.dump(doc, open(sys.argv[5], "w"))
 EOF
   line=$(python3 "$helper" stress "$tmp/stress.json")
   expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, busy 93%, 1755-1980 MHz, 60-71 C,"
@@ -329,6 +334,11 @@ EOF
   if [ "$rc" != 1 ] ||
     ! grep -q 'gpu0 memtest FAIL: .* 0 bad words, ecc.corrected_volatile 0 to 3 rose' "$tmp/err"; then
     fail "stress with an ECC count risen exited $rc: $(cat "$tmp/err")"
+  fi
+  rc=0
+  python3 "$helper" stress "$tmp/stress-stopped.json" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q 'gpu0 FP64 OK: median - GFLOP/s, drop .*; GPU telemetry stopped: nvml stopped answering 12.0 s into the FP64 burn;' "$tmp/err"; then
+    fail "stress with a telemetry stop exited $rc: $(cat "$tmp/err")"
   fi
   echo "gpu-validate test: the helper's figures, dispositions, crossovers, stress and errors are right"
 else

@@ -129,12 +129,20 @@ TEST(BurnTelemetry, CpuLoadJoinsTheCpuOnly) {
 
 // A telemetry source that stops answering (NVML blocked by a hung driver) is reported once, from
 // the calling thread, whether it falls silent well before the burn ends or just before; the burn
-// still ends on time, leaving the call behind, and the reader is never called again.
+// still ends on time, leaving the call behind, and the reader is never called again. A call that
+// answers after its silence was reported has its reading dropped, and is the last one too.
 TEST(BurnTelemetry, ASourceThatStopsAnsweringIsReportedAndLeftBehind) {
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
   ASSERT_NE(omp, nullptr);
-  for (const double duration_s : {3.5, 1.5}) {
-    SCOPED_TRACE(duration_s);
+  struct Case {
+    double duration_s;
+    bool answers_when_reported;
+  };
+  for (const Case c : {Case{3.5, false}, Case{1.5, false}, Case{3.5, true}}) {
+    const double duration_s = c.duration_s;
+    const bool answers_when_reported = c.answers_when_reported;
+    SCOPED_TRACE(fmt::format("{} s, {}", duration_s,
+                             answers_when_reported ? "answers once reported" : "never answers"));
     // Owned jointly: the call left behind still waits on it after the burn returns.
     struct Blocker {
       std::mutex mutex;
@@ -156,6 +164,15 @@ TEST(BurnTelemetry, ASourceThatStopsAnsweringIsReportedAndLeftBehind) {
     observer.telemetry_stopped = [&](double since_s) {
       EXPECT_EQ(std::this_thread::get_id(), caller);
       stopped_at.push_back(since_s);
+      if (answers_when_reported) {
+        // Told with no lock of the burn's held: the call can return into it at once.
+        {
+          const std::lock_guard lock(blocker->mutex);
+          blocker->release = true;
+        }
+        blocker->released.notify_all();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
     };
     const BurnSettings settings{.precision = Precision::fp32,
                                 .problem = Problem::matrix(32, 32, 32),
@@ -175,7 +192,7 @@ TEST(BurnTelemetry, ASourceThatStopsAnsweringIsReportedAndLeftBehind) {
     ASSERT_EQ(devices.size(), 1u);
     EXPECT_TRUE(devices[0].fault.empty()) << devices[0].fault;
     EXPECT_EQ(devices[0].telemetry_readings(), 1);
-    EXPECT_TRUE(threads_left_running());
+    EXPECT_TRUE(threads_left_running());  // this loop's first burn left one at least
     {
       const std::lock_guard lock(blocker->mutex);
       blocker->release = true;
@@ -559,6 +576,7 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   const AcceptanceResult r = check_rows(
       "burn.faulty,==,0,fail,any,\n"
       "burn.duration_s,>=,600,fail,any,\n"
+      "burn.telemetry_stopped,==,0,fail,any,\n"
       "burn.gpu.throughput_drop,<=,0.1,fail,any,\n"
       "burn.gpu0.faulty,==,0,fail,any,\n"
       "burn.cpu.faulty,==,0,fail,any,\n"
@@ -575,6 +593,7 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   };
   expect("burn.faulty", Verdict::fail, 1);
   expect("burn.duration_s", Verdict::pass, 600);
+  expect("burn.telemetry_stopped", Verdict::pass, 0);
   expect("burn.gpu0.throughput_drop", Verdict::pass, 0);
   expect("burn.gpu1.throughput_drop", Verdict::fail, *doc.burn->devices[1].throughput_drop());
   expect("burn.gpu0.faulty", Verdict::pass, 0);
@@ -631,7 +650,8 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
 }
 
 // A burn whose telemetry stopped fails, whatever its devices' verdicts: in results.json, in the
-// reports' summary, and for a criterion on the GPUs' throttled readings, which are unknown.
+// reports' summary, for its own criterion, and for one on the GPUs' throttled readings, which
+// are unknown.
 TEST(BurnAcceptance, ATelemetryStopFailsTheBurnAndLeavesThrottlingUnknown) {
   ResultsDocument doc = burn_document();
   doc.burn->devices.resize(1);  // gpu0, OK
@@ -653,9 +673,15 @@ TEST(BurnAcceptance, ATelemetryStopFailsTheBurnAndLeavesThrottlingUnknown) {
   EXPECT_NE(HtmlPrinter().print(doc).find("banner fail"), std::string::npos);
   const AcceptanceResult r = check_rows(
       "burn.faulty,==,0,fail,any,\n"
+      "burn.telemetry_stopped,==,0,fail,any,\n"
       "burn.gpu.throttled_readings,==,0,fail,any,\n",
       doc);
   EXPECT_FALSE(r.passed);
+  ASSERT_NE(find(r, "burn.faulty"), nullptr);
+  EXPECT_EQ(find(r, "burn.faulty")->verdict, Verdict::pass);
+  ASSERT_NE(find(r, "burn.telemetry_stopped"), nullptr);
+  EXPECT_EQ(find(r, "burn.telemetry_stopped")->verdict, Verdict::fail);
+  EXPECT_EQ(find(r, "burn.telemetry_stopped")->measured, 1);
   const CriterionVerdict* throttled = find(r, "burn.gpu0.throttled_readings");
   ASSERT_NE(throttled, nullptr);
   EXPECT_FALSE(throttled->measured);

@@ -2192,6 +2192,15 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   EXPECT_EQ(devices.back().verdict, BurnVerdict::unchecked);
   EXPECT_EQ(devices.back().why, "no iteration was checked");
   EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
+  // A progress line's GPU whose first iteration was checked before its first throughput window
+  // ended: checked, its speed not known yet, so not 100% behind its siblings.
+  devices.back().iterations = 1;
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices.back().verdict, BurnVerdict::ok);
+  EXPECT_EQ(devices.back().why,
+            "no throughput point yet: not compared with its siblings; throttling not checked: no "
+            "telemetry was read");
+  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
 }
 
 // A host "copy" that is exact, misses the last element, or changes one by an ulp.

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -317,15 +318,16 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   // Telemetry on a thread of its own: an nvidia-smi query takes a good part of a second, and
   // must delay neither the progress lines nor the end of the burn. A source that does not answer
   // for hang_s (NVML blocked by a hung driver) is reported once (observer.telemetry_stopped) and,
-  // at the end, left behind as a hung GPU's thread is: its state is owned jointly, and after a
-  // read it returns at once if the burn has ended, calling neither reader again.
+  // at the end, left behind as a hung GPU's thread is: its state is owned jointly, and once the
+  // burn has ended or the silence was reported, the call's return ends the thread, its reading
+  // dropped and neither reader called again.
   struct Sampling {
     std::mutex mutex;
     std::condition_variable changed;
     bool stop = false;
     bool done = false;            // the thread has returned
     double reading_since_s = -1;  // a reader's call in progress began then; -1: none
-    bool reported = false;        // observer.telemetry_stopped has heard of it
+    bool reported = false;        // the silence was news once (newly_silent)
   };
   const auto sampling = std::make_shared<Sampling>();
   std::thread sampler;
@@ -335,10 +337,16 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     return sampling->reading_since_s >= 0 &&
            now_s - std::max(sampling->reading_since_s, resumed_s) > settings.hang_s;
   };
-  const auto report_silence = [&](double now_s) {
-    if (!silent(now_s) || sampling->reported) return;
+  // With sampling->mutex held: when the reader's call began, the first time its silence is
+  // seen. The observer hears of it after the locks are released (tell_stopped): what it does
+  // (print, write files) may take time, or throw.
+  const auto newly_silent = [&](double now_s) -> std::optional<double> {
+    if (!silent(now_s) || sampling->reported) return std::nullopt;
     sampling->reported = true;
-    if (observer.telemetry_stopped) observer.telemetry_stopped(sampling->reading_since_s);
+    return sampling->reading_since_s;
+  };
+  const auto tell_stopped = [&](std::optional<double> since_s) {
+    if (since_s && observer.telemetry_stopped) observer.telemetry_stopped(*since_s);
   };
   const auto stop_sampler = [&] {
     if (!sampler.joinable()) return;
@@ -349,8 +357,10 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     while (!sampling->done) {
       const double now_s = seconds_between(start, Clock::now());
       if (silent(now_s)) {
-        report_silence(now_s);
+        const std::optional<double> since_s = newly_silent(now_s);
         leave_running(sampler);
+        lock.unlock();
+        tell_stopped(since_s);
         return;
       }
       sampling->changed.wait_for(lock, std::chrono::milliseconds(100));
@@ -358,10 +368,16 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     lock.unlock();
     sampler.join();
   };
-  // Every way out stops the sampler, a progress reader that throws included.
+  // Every way out stops the sampler, a progress reader that throws included; on that way the
+  // exception on its way out is the one to keep, not the observer's while it hears of a stop.
   struct OnExit {
     const decltype(stop_sampler)& run;
-    ~OnExit() { run(); }
+    ~OnExit() {
+      try {
+        run();
+      } catch (...) {  // escaping a destructor while unwinding would end the process
+      }
+    }
   } stop_on_exit{stop_sampler};
   if (observer.telemetry || observer.cpu_load) {
     sampler = std::thread([shared, sampling, telemetry = observer.telemetry,
@@ -371,7 +387,8 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
         sampling->done = true;
         sampling->changed.notify_all();
       };
-      // Calls one reader, unless the burn has ended; false when it has (by the call's end).
+      // Calls one reader, unless the burn has ended; false when it has by the call's end, or
+      // the call was silent long enough to be reported (its late reading is not kept).
       const auto call = [&](const auto& reader, auto& into) {
         {
           const std::lock_guard lock(sampling->mutex);
@@ -381,7 +398,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
         if (reader) into = reader();
         const std::lock_guard lock(sampling->mutex);
         sampling->reading_since_s = -1;
-        return !sampling->stop;
+        return !sampling->stop && !sampling->reported;
       };
       auto next = Clock::now();
       for (;;) {
@@ -420,23 +437,27 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   auto next_progress = start + std::chrono::duration<double>(observer.progress_s);
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::vector<BurnDevice> snapshot;
+    std::optional<std::vector<BurnDevice>> snapshot;
+    std::optional<double> stopped_since_s;
+    bool over = false;
     {
       const std::lock_guard lock(mutex);
       const double now_s = seconds_between(start, Clock::now());
       declare_hung(now_s);
       {
         const std::lock_guard sampling_lock(sampling->mutex);
-        report_silence(now_s);
+        stopped_since_s = newly_silent(now_s);
       }
-      const bool all_done = std::ranges::all_of(
-          devices, [&](const BurnDevice& d) { return finished(d, settings.duration_s); });
-      if (all_done || interrupt_requested()) break;
-      if (Clock::now() < next_progress || !observer.progress) continue;
-      snapshot = devices;
+      over = interrupt_requested() || std::ranges::all_of(devices, [&](const BurnDevice& d) {
+               return finished(d, settings.duration_s);
+             });
+      if (!over && Clock::now() >= next_progress && observer.progress) snapshot = devices;
     }
-    // Outside the lock: a progress reader may write files.
-    observer.progress(snapshot, seconds_between(start, Clock::now()));
+    // Outside the locks: the observer may print and write files.
+    tell_stopped(stopped_since_s);
+    if (over) break;
+    if (!snapshot) continue;
+    observer.progress(*snapshot, seconds_between(start, Clock::now()));
     next_progress += std::chrono::duration<double>(observer.progress_s);
     {
       const std::lock_guard lock(mutex);
@@ -487,7 +508,19 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
       d.why = "no iteration was checked";
       continue;
     }
-    double best = 0;
+    const std::string_view unread = d.throttling_unread();
+    const std::string throttling_note =
+        unread.empty() ? "" : fmt::format("throttling not checked: {} was read", unread);
+    // A progress line's device whose first throughput window (settings.window_s) has not ended:
+    // its output is checked, its speed not known yet. A burn's end always has its point.
+    const std::optional<double> median = d.median_gflops();
+    if (!median) {
+      d.verdict = BurnVerdict::ok;
+      d.why = "no throughput point yet: not compared with its siblings";
+      if (!throttling_note.empty()) d.why += "; " + throttling_note;
+      continue;
+    }
+    double best = 0;  // siblings without a point yet have no say
     for (const BurnDevice& sibling : devices) {
       if (sibling.fault.empty() && sibling.verdict != BurnVerdict::unsupported &&
           sibling.device.kind == d.device.kind && sibling.implementation == d.implementation &&
@@ -495,16 +528,14 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
         best = std::max(best, sibling.median_gflops().value_or(0));
       }
     }
-    const double median = d.median_gflops().value_or(0);  // checked iterations have points
-    if (median < (1 - degraded_fraction) * best) {
+    if (*median < (1 - degraded_fraction) * best) {
       d.verdict = BurnVerdict::degraded;
       d.why =
-          fmt::format("median {:.1f} {}, {:.0f}% below the best sibling's {:.1f}", median,
-                      headline_unit(Bound::compute, d.precision), 100 * (1 - median / best), best);
+          fmt::format("median {:.1f} {}, {:.0f}% below the best sibling's {:.1f}", *median,
+                      headline_unit(Bound::compute, d.precision), 100 * (1 - *median / best), best);
     } else {
       d.verdict = BurnVerdict::ok;
-      const std::string_view unread = d.throttling_unread();
-      d.why = unread.empty() ? "" : fmt::format("throttling not checked: {} was read", unread);
+      d.why = throttling_note;
     }
   }
 }

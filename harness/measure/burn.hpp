@@ -71,11 +71,12 @@ struct BurnObserver {
   // Reads the CPU's load since its last call, on the same thread and schedule, the reading
   // joining the CPU's `cpu_load` (its at_s is set here). Empty, or nullopt: no reading.
   std::function<std::optional<CpuBurnReading>()> cpu_load;
-  // Hears, once and from the calling thread, that a call of `telemetry` (or `cpu_load`) made
-  // `since_s` into the burn has not returned for settings.hang_s (NVML blocked by a hung driver):
-  // no reading follows, and when the burn ends that call is left running, as a hung GPU's
-  // thread is (interrupts.hpp, leave_running), so the readers must outlive the process's use of
-  // them. Empty: not told.
+  // Hears, once, from the calling thread and with none of the burn's locks held, that a call of
+  // `telemetry` (or `cpu_load`) made `since_s` into the burn has not returned for
+  // settings.hang_s (NVML blocked by a hung driver): no reading follows (should that call
+  // return, its reading is dropped and no reader is called again), and when the burn ends it is
+  // left running, as a hung GPU's thread is (interrupts.hpp, leave_running), so the readers must
+  // hold what they read by value. Empty: not told.
   std::function<void(double since_s)> telemetry_stopped;
 };
 
@@ -98,7 +99,8 @@ inline std::vector<BurnDevice> burn(
 // reason that slows the device beyond its power cap (thermal or hardware slowdown, a power
 // brake); UNCHECKED where no iteration was checked (setting up, or interrupted); DEGRADED where
 // the median throughput is below that of the best sibling (same device kind, implementation and
-// precision) by more than `degraded_fraction`; OK otherwise.
+// precision) by more than `degraded_fraction`; OK otherwise, a device without a throughput
+// point yet (a progress line's, checked before its first window ended) included.
 void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction);
 
 }  // namespace flopbench

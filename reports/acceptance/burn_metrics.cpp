@@ -8,8 +8,8 @@
 namespace flopbench {
 namespace {
 
-constexpr std::array<std::string_view, 4> kBurnTotals = {"faulty", "degraded", "unsupported",
-                                                         "duration_s"};
+constexpr std::array<std::string_view, 5> kBurnTotals = {"faulty", "degraded", "unsupported",
+                                                         "duration_s", "telemetry_stopped"};
 constexpr std::array<std::string_view, 5> kBurnPerDevice = {
     "faulty", "degraded", "unsupported", "throughput_drop", "throttled_readings"};
 constexpr std::array<std::string_view, 2> kMemtestTotals = {"bad_words", "failed"};
@@ -22,7 +22,8 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
 [[noreturn]] void unknown(std::string_view name) {
   throw InputError(
       fmt::format("unknown metric '{}': expected burn.faulty, burn.degraded, burn.unsupported, "
-                  "burn.duration_s, burn.<device>.faulty, burn.<device>.degraded, "
+                  "burn.duration_s, burn.telemetry_stopped, burn.<device>.faulty, "
+                  "burn.<device>.degraded, "
                   "burn.<device>.unsupported, burn.<device>.throughput_drop, "
                   "burn.<device>.throttled_readings, memtest.bad_words, memtest.failed or "
                   "memtest.<gpu>.bad_words (<device>: cpu, gpu or gpu<N>); see docs/acceptance.md",
@@ -63,6 +64,11 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
     if (quantity == "degraded") return {{m.name, count(BurnVerdict::degraded, nullptr), ""}};
     if (quantity == "unsupported") {
       return {{m.name, count(BurnVerdict::unsupported, nullptr), ""}};
+    }
+    // 1 where the GPU telemetry source stopped answering (a hung driver?), 0 otherwise, a burn
+    // without a telemetry source included: that one is burn.gpu.throttled_readings' to judge.
+    if (quantity == "telemetry_stopped") {
+      return {{m.name, burn.telemetry_stopped.empty() ? 0.0 : 1.0, ""}};
     }
     // Per precision, the longest burn of a device that could run it (0 where none could).
     std::vector<std::pair<Precision, double>> longest;

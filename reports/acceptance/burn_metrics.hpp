@@ -3,9 +3,10 @@
 // Acceptance metrics over a burn-in (`flopbench burn`) and a GPU memory test (`flopbench
 // memtest`): the `burn` and `memtest` sections of results.json (docs/acceptance.md, "Burn-in and
 // memory test metrics"). All are plain numbers (Quantity::count):
-//   burn.faulty, burn.degraded          device burns with that verdict
+//   burn.faulty, .degraded, .unsupported device burns with that verdict
 //   burn.duration_s                     how long the burn ran: of each precision's devices the
 //                                       longest, the shortest precision's
+//   burn.telemetry_stopped              1 where the GPU telemetry source stopped answering
 //   burn.<device>.faulty, .degraded     that device's burns with that verdict
 //   burn.<device>.throughput_drop       the fraction its throughput fell from the first quarter
 //                                       of the burn to the last (the worst precision's)
