@@ -117,11 +117,24 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
     refuse("host memory", host, available);
   }
   for (const GpuMemory& g : gpus) {
-    // A total of 0 is none known; free memory of 0 is a GPU that another process fills.
-    if ((g.free || g.bytes > 0) && inputs + c > 0.9 * g.bytes) {
+    // A total of 0 is none known; free memory of 0 is a GPU that other processes fill.
+    if (g.free && g.bytes <= 0) {
+      throw InputError(fmt::format(
+          "gpu{} has no free memory: other processes hold all of it (nvidia-smi names them)",
+          g.index));
+    }
+    if (g.bytes > 0 && inputs + c > 0.9 * g.bytes) {
       refuse(fmt::format("gpu{}'s {}memory", g.index, g.free ? "free " : ""), inputs + c, g.bytes);
     }
   }
+}
+
+// A telemetry source that stopped answering is never shut down (nvmlShutdown, dlclose): the
+// driver that stalled it could stall that too, on this thread or on the sampler's when its call
+// returns. Held here, never destroyed (the process may exit without waiting for that call).
+void abandon(std::shared_ptr<TelemetrySource> source) {
+  static auto* const abandoned = new std::vector<std::shared_ptr<TelemetrySource>>();
+  abandoned->push_back(std::move(source));
 }
 
 // The GEMM a device burns at a precision: the hand-written kernels at FP32 and FP64, cuBLASLt
@@ -159,8 +172,8 @@ void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
           fmt::format(", other processes {:.2f} CPUs, steal {:.2f}{}", r.other_cpus, r.steal_cpus,
                       r.clock_mhz ? fmt::format(", {:.0f} MHz", *r.clock_mhz) : "");
     }
-    fmt::print("  [{:>5.0f} s] {:<5} {} runs, {:.1f} {}{}{}\n", elapsed_s, d.device.label(),
-               d.runs(), d.throughput.empty() ? 0 : d.throughput.back().gflops,
+    fmt::print("  [{:>5.0f} s] {:<5} {} runs, {} {}{}{}\n", elapsed_s, d.device.label(), d.runs(),
+               d.throughput.empty() ? "-" : fmt::format("{:.1f}", d.throughput.back().gflops),
                headline_unit(Bound::compute, d.precision), telemetry,
                d.fault.empty() ? "" : ", FAULT: " + d.fault);
   }
@@ -213,8 +226,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
   doc.run.launch = launch;
   doc.burn = BurnResult{.duration_s = duration_s, .degraded_fraction = opt.degraded_fraction};
-  // Owned jointly with the burn's telemetry reader: a call that never returns, left running, keeps
-  // the source (NVML loaded and initialised) alive, whichever way this function is left.
+  // Owned jointly with the burn's telemetry reader, and abandoned once it stops answering: a call
+  // left running keeps the source (NVML loaded and initialised) alive, whichever way this function
+  // is left.
   std::shared_ptr<TelemetrySource> source;
   if (gpu_devices.empty()) {
     doc.burn->telemetry_source = "none: no GPU burned";
@@ -264,18 +278,21 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                             print_progress(so_far, elapsed_s);
                             keep(so_far);
                           }};
-    // The readers hold what they read by value: a call that does not return is left running.
+    // The readers hold what they read by value: a call that does not return is left running. A
+    // silence of the sampler is the GPU telemetry's where there is some (a CPU burn's /proc/stat
+    // read does not wait on a driver).
     if (source) {
       observer.telemetry = [source, gpus = gpu_devices] { return source->read(gpus); };
+      observer.telemetry_stopped = [&](double since_s) {
+        abandon(source);  // first: whichever way the burn ends, even by an exception
+        doc.burn->telemetry_stopped = fmt::format(
+            "{} stopped answering {:.1f} s into the {} burn (no reading for {:.0f} s; a hung "
+            "driver?): no GPU telemetry or health fact was read after it",
+            doc.burn->telemetry_source, since_s, precision_label(precision), settings.hang_s);
+        fmt::print("GPU telemetry stopped: {}\n", doc.burn->telemetry_stopped);
+        std::fflush(stdout);
+      };
     }
-    observer.telemetry_stopped = [&](double since_s) {
-      doc.burn->telemetry_stopped = fmt::format(
-          "{} stopped answering {:.1f} s into the {} burn (no reading for {:.0f} s; a hung "
-          "driver?): no GPU telemetry or health fact was read after it",
-          doc.burn->telemetry_source, since_s, precision_label(precision), settings.hang_s);
-      fmt::print("GPU telemetry stopped: {}\n", doc.burn->telemetry_stopped);
-      std::fflush(stdout);
-    };
     if (std::ranges::any_of(targets, [](const BurnTarget& t) { return !t.device.on_gpu(); })) {
       // Read by the burn's sampler thread only.
       observer.cpu_load =
@@ -289,7 +306,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     }
     keep(burn(targets, settings, observer));
     // Once the source stopped answering, at this precision or an earlier one, nothing reads
-    // through it again (the call left running holds it), nor reads the health facts (NVML).
+    // through it again (abandoned), nor reads the health facts (NVML).
     const bool telemetry_stopped = !doc.burn->telemetry_stopped.empty();
     if (telemetry_stopped) {
       source.reset();

@@ -533,7 +533,7 @@ def summarise_stress(args):
         median = d["median_gflops"]  # null: no throughput point (interrupted at once)
         items.append("{} {} {}: median {} {}, drop {:.1f}%{}{}{}{}{}{}".format(
             d["device"], d["precision"].upper(), d["verdict"],
-            "-" if median is None else "{:.1f}".format(median), unit,
+            "-" if median is None else "{:.1f}".format(as_float(median)), unit,
             100 * as_float(d["throughput_drop"]),
             ", busy {:.0f}%".format(100 * busy) if busy is not None else "",
             spread("sm_clock_mhz", "MHz"),

@@ -453,8 +453,13 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
              });
       if (!over && Clock::now() >= next_progress && observer.progress) snapshot = devices;
     }
-    // Outside the locks: the observer may print and write files.
-    tell_stopped(stopped_since_s);
+    // Outside the locks: the observer may print and write files (time left out of the stop
+    // gap, as a progress reader's is).
+    if (stopped_since_s) {
+      tell_stopped(stopped_since_s);
+      const std::lock_guard lock(mutex);
+      last_poll_s = seconds_between(start, Clock::now());
+    }
     if (over) break;
     if (!snapshot) continue;
     observer.progress(*snapshot, seconds_between(start, Clock::now()));
