@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <stdexcept>
@@ -128,6 +130,35 @@ TEST(BurnTelemetry, CpuLoadJoinsTheCpuOnly) {
   EXPECT_DOUBLE_EQ(*cpu.most_foreign_cpus(), 0.5 + 0.25 * (1 + cpu.cpu_load.size()));
 }
 
+// A telemetry source whose second reading, about 1 s into a burn, does not come back until it is
+// let go. Owned jointly with the reader: a call left behind still waits on it after the burn.
+struct SecondReadingBlocks {
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  int reads = 0;
+
+  static std::function<std::vector<GpuTelemetry>()> reader(
+      const std::shared_ptr<SecondReadingBlocks>& blocker) {
+    return [blocker] {
+      std::unique_lock lock(blocker->mutex);
+      if (++blocker->reads >= 2) blocker->released.wait(lock, [&] { return blocker->release; });
+      return std::vector<GpuTelemetry>{reading(0, 1980)};
+    };
+  }
+  void let_go() {
+    {
+      const std::lock_guard lock(mutex);
+      release = true;
+    }
+    released.notify_all();
+  }
+  int calls() {
+    const std::lock_guard lock(mutex);
+    return reads;
+  }
+};
+
 // A telemetry source that stops answering (NVML blocked by a hung driver) is reported once, from
 // the calling thread, whether it falls silent well before the burn ends or just before; the burn
 // still ends on time, leaving the call behind, and the reader is never called again. A call that
@@ -144,34 +175,16 @@ TEST(BurnTelemetry, ASourceThatStopsAnsweringIsReportedAndLeftBehind) {
     const bool answers_when_reported = c.answers_when_reported;
     SCOPED_TRACE(fmt::format("{} s, {}", duration_s,
                              answers_when_reported ? "answers once reported" : "never answers"));
-    // Owned jointly: the call left behind still waits on it after the burn returns.
-    struct Blocker {
-      std::mutex mutex;
-      std::condition_variable released;
-      bool release = false;
-      int reads = 0;
-    };
-    const auto blocker = std::make_shared<Blocker>();
+    const auto blocker = std::make_shared<SecondReadingBlocks>();
     BurnObserver observer;
-    observer.telemetry = [blocker] {
-      std::unique_lock lock(blocker->mutex);
-      if (++blocker->reads >= 2) {  // the second reading, about 1 s in, never comes back
-        blocker->released.wait(lock, [&] { return blocker->release; });
-      }
-      return std::vector<GpuTelemetry>{reading(0, 1980)};
-    };
+    observer.telemetry = SecondReadingBlocks::reader(blocker);
     std::vector<double> stopped_at;
     const auto caller = std::this_thread::get_id();
     observer.telemetry_stopped = [&](double since_s) {
       EXPECT_EQ(std::this_thread::get_id(), caller);
       stopped_at.push_back(since_s);
       if (answers_when_reported) {
-        // The call returns while the burn runs on: its reading must not be kept.
-        {
-          const std::lock_guard lock(blocker->mutex);
-          blocker->release = true;
-        }
-        blocker->released.notify_all();
+        blocker->let_go();  // the call returns while the burn runs on: its reading is not kept
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
     };
@@ -197,15 +210,10 @@ TEST(BurnTelemetry, ASourceThatStopsAnsweringIsReportedAndLeftBehind) {
     if (!answers_when_reported && duration_s == 3.5) {
       EXPECT_TRUE(threads_left_running());
     }
-    {
-      const std::lock_guard lock(blocker->mutex);
-      blocker->release = true;
-    }
-    blocker->released.notify_all();
+    blocker->let_go();
     // The call returns into a burn that has ended: its sampler calls nothing again.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const std::lock_guard lock(blocker->mutex);
-    EXPECT_EQ(blocker->reads, 2);
+    EXPECT_EQ(blocker->calls(), 2);
   }
 }
 
@@ -216,25 +224,13 @@ TEST(BurnTelemetry, ASourceThatStopsAnsweringIsReportedAndLeftBehind) {
 TEST(BurnTelemetry, AStopHeardWhileAnExceptionEndsTheBurnKeepsThatException) {
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
   ASSERT_NE(omp, nullptr);
-  struct Blocker {
-    std::mutex mutex;
-    std::condition_variable released;
-    bool release = false;
-    int reads = 0;
-  };
-  const auto blocker = std::make_shared<Blocker>();
+  const auto blocker = std::make_shared<SecondReadingBlocks>();
   BurnObserver observer;
   observer.progress_s = 1.2;  // before the second reading, about 1 s in, is 1.5 s silent
   observer.progress = [](const std::vector<BurnDevice>&, double) {
     throw std::runtime_error("no space left on device");
   };
-  observer.telemetry = [blocker] {
-    std::unique_lock lock(blocker->mutex);
-    if (++blocker->reads >= 2) {
-      blocker->released.wait(lock, [&] { return blocker->release; });
-    }
-    return std::vector<GpuTelemetry>{reading(0, 1980)};
-  };
+  observer.telemetry = SecondReadingBlocks::reader(blocker);
   int told = 0;
   observer.telemetry_stopped = [&](double) {
     ++told;
@@ -253,11 +249,7 @@ TEST(BurnTelemetry, AStopHeardWhileAnExceptionEndsTheBurnKeepsThatException) {
     EXPECT_STREQ(e.what(), "no space left on device");
   }
   EXPECT_EQ(told, 1);
-  {
-    const std::lock_guard lock(blocker->mutex);
-    blocker->release = true;
-  }
-  blocker->released.notify_all();
+  blocker->let_go();
   // The device thread left behind stops after its run in progress (microseconds).
   std::this_thread::sleep_for(std::chrono::seconds(1));
 }
