@@ -530,7 +530,7 @@ def summarise_stress(args):
             read = 0  # no reading gave the clock event reasons: throttling unknown
         unit = "GOP/s" if d["precision"] == "int8" else "GFLOP/s"
         busy = d.get("busy_share")  # the share of the burn in runs: how loaded the GPU was
-        median = d["median_gflops"]  # null: no throughput point (interrupted at once)
+        median = d["median_gflops"]  # null: no throughput point (none yet, or interrupted)
         items.append("{} {} {}: median {} {}, drop {:.1f}%{}{}{}{}{}{}".format(
             d["device"], d["precision"].upper(), d["verdict"],
             "-" if median is None else "{:.1f}".format(as_float(median)), unit,

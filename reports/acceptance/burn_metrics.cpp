@@ -20,14 +20,13 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
 }
 
 [[noreturn]] void unknown(std::string_view name) {
-  throw InputError(
-      fmt::format("unknown metric '{}': expected burn.faulty, burn.degraded, burn.unsupported, "
-                  "burn.duration_s, burn.telemetry_stopped, burn.<device>.faulty, "
-                  "burn.<device>.degraded, "
-                  "burn.<device>.unsupported, burn.<device>.throughput_drop, "
-                  "burn.<device>.throttled_readings, memtest.bad_words, memtest.failed or "
-                  "memtest.<gpu>.bad_words (<device>: cpu, gpu or gpu<N>); see docs/acceptance.md",
-                  name));
+  throw InputError(fmt::format(
+      "unknown metric '{}': expected burn.faulty, burn.degraded, burn.unsupported, "
+      "burn.duration_s, burn.telemetry_stopped, burn.<device>.faulty, "
+      "burn.<device>.degraded, burn.<device>.unsupported, burn.<device>.throughput_drop, "
+      "burn.<device>.throttled_readings, memtest.bad_words, memtest.failed or "
+      "memtest.<gpu>.bad_words (<device>: cpu, gpu or gpu<N>); see docs/acceptance.md",
+      name));
 }
 
 // burn.faulty, memtest.bad_words: over every device.

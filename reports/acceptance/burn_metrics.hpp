@@ -3,7 +3,8 @@
 // Acceptance metrics over a burn-in (`flopbench burn`) and a GPU memory test (`flopbench
 // memtest`): the `burn` and `memtest` sections of results.json (docs/acceptance.md, "Burn-in and
 // memory test metrics"). All are plain numbers (Quantity::count):
-//   burn.faulty, .degraded, .unsupported device burns with that verdict
+//   burn.faulty, .degraded, .unsupported
+//                                       device burns with that verdict
 //   burn.duration_s                     how long the burn ran: of each precision's devices the
 //                                       longest, the shortest precision's
 //   burn.telemetry_stopped              1 where the GPU telemetry source stopped answering
