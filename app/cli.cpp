@@ -339,6 +339,23 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
   const auto without_device = [](const MeasurementRequest& req) { return req.device.no_gpu(); };
   const auto shown = plan.size() - static_cast<std::size_t>(
                                        std::count_if(plan.begin(), plan.end(), without_device));
+  const auto end_to_end_of = [](const MeasurementRequest& req) -> std::string_view {
+    if (!req.end_to_end) return "";
+    return *req.end_to_end == HostMemory::pinned ? " end to end, pinned" : " end to end, pageable";
+  };
+  // Columns as wide as their widest entry, so that every line's result starts in one column.
+  std::size_t workload_width = 6, implementation_width = 8, device_width = 5, precision_width = 4,
+              problem_width = 14, end_to_end_width = 0;
+  for (const auto& req : plan) {
+    if (without_device(req)) continue;
+    workload_width =
+        std::max(workload_width, display_name(req.implementation->workload, req.precision).size());
+    implementation_width = std::max(implementation_width, req.implementation->name().size());
+    device_width = std::max(device_width, req.device.label().size());
+    precision_width = std::max(precision_width, to_string(req.precision).size());
+    problem_width = std::max(problem_width, req.problem.label().size());
+    end_to_end_width = std::max(end_to_end_width, end_to_end_of(req).size());
+  }
   int counter = 0;
   for (const auto& req : plan) {
     run.requests.push_back(req);
@@ -346,14 +363,12 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
       run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
       continue;
     }
-    const std::string end_to_end = !req.end_to_end ? ""
-                                   : *req.end_to_end == HostMemory::pinned
-                                       ? " end to end, pinned"
-                                       : " end to end, pageable";
-    say("[{:>{}}/{}] {:<6} {:<8} {:<5} {:<4} {:>14}{} ... ", ++counter,
+    say("[{:>{}}/{}] {:<{}} {:<{}} {:<{}} {:<{}} {:>{}}{:<{}} ... ", ++counter,
         std::to_string(shown).size(), shown,
-        display_name(req.implementation->workload, req.precision), req.implementation->name(),
-        req.device, to_string(req.precision), req.problem.label(), end_to_end);
+        display_name(req.implementation->workload, req.precision), workload_width,
+        req.implementation->name(), implementation_width, req.device.label(), device_width,
+        to_string(req.precision), precision_width, req.problem.label(), problem_width,
+        end_to_end_of(req), end_to_end_width);
     std::fflush(stdout);
     run.doc.measurements.push_back(measure(req, settings, run.doc.environment));
     const auto& r = run.doc.measurements.back();

@@ -11,6 +11,7 @@
 #include <functional>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -167,6 +168,14 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
                                              [](const auto& m) { return m.device.no_gpu(); }));
   const std::size_t shown = expected - without_device;
   EXPECT_NE(o.out.find(fmt::format("[{}/{}]", shown, shown)), std::string::npos) << o.out;
+  // Every progress line's result starts in the same column, "INT8 GEMM (TOPS)"'s too.
+  std::set<std::size_t> result_columns;
+  std::istringstream lines(o.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("[") && line.find(" ... ") != std::string::npos)
+      result_columns.insert(line.find(" ... "));
+  }
+  EXPECT_EQ(result_columns.size(), 1u) << o.out;
   if (without_device > 0) {
     EXPECT_NE(
         o.out.find(fmt::format("{} GPU measurements not run: no CUDA device: ", without_device)),
