@@ -20,6 +20,7 @@
 #include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
+#include "harness/core/statistics.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/memtest.hpp"
 #include "harness/machine/probe.hpp"
@@ -259,6 +260,30 @@ TEST_F(Cli, OpenBlasSaysWhichKernelsItRanAndWhoChoseThem) {
   EXPECT_EQ(forced, "OpenBLAS kernels: Haswell, with OPENBLAS_CORETYPE=Haswell set");
   const std::string own = kernels_note("", "own");
   EXPECT_TRUE(own.ends_with(", its own choice for this CPU")) << own;
+}
+
+// OpenBLAS's own thread pool spins for a while after each call (2^OPENBLAS_THREAD_TIMEOUT TSC
+// cycles, 2^28 by default: about 0.1 s). A measurement that followed it at once shared the CPUs
+// with it: on a 2-CPU VM a quick stream after OpenBLAS's dot ran at 6 to 140 GB/s instead of 150,
+// its threads waiting for a CPU 80-105 % of each sample's time. Each measurement now starts once
+// the threads of the one before are at rest. Here the pool spins for 2^29 cycles (0.15-0.3 s),
+// longer than the whole stream measurement.
+TEST_F(Cli, AMeasurementStartsOnceThePreviousLibrarysThreadsAreAtRest) {
+  if (!FLOPBENCH_HAVE_OPENBLAS) GTEST_SKIP() << "built without OpenBLAS";
+  const testing::ScopedEnv timeout("OPENBLAS_THREAD_TIMEOUT", "29");
+  const fs::path out = dir_ / "after-openblas";
+  const Outcome o = flopbench({"run", "--workloads", "dot,stream", "--implementations",
+                               "openblas,omp", "--precision", "fp64", "--sizes", "65536",
+                               "--profile", "quick", "--out", out.string()});
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 3u);  // dot omp, dot openblas, stream omp
+  const MeasurementRecord& stream = doc.measurements.back();
+  ASSERT_EQ(stream.workload, WorkloadId::stream);
+  ASSERT_EQ(doc.measurements[1].implementation, "openblas");
+  ASSERT_FALSE(stream.samples_waited.empty());
+  EXPECT_LT(median_of(stream.samples_waited), 0.5)
+      << fmt::format("{}", fmt::join(stream.samples_waited, " "));
 }
 
 // --repeat N writes N complete runs, one directory each, which compare reads pair by pair and as

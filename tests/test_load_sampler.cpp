@@ -5,7 +5,10 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "harness/core/types.hpp"
@@ -281,6 +284,84 @@ TEST(LoadSampler, CpuLoadReaderGivesTheLoadSinceItsLastReading) {
   if (std::chrono::steady_clock::now() - before < 40ms) {
     EXPECT_FALSE(again.has_value());
   }
+}
+
+TEST(OwnThreads, TaskStateIsTheFieldAfterTheCommandName) {
+  EXPECT_EQ(parse_task_state("4321 (flopbench) R 1 4321 4321 0 -1"), 'R');
+  EXPECT_EQ(parse_task_state("4322 (a) b) S 1 4321"), 'S');  // a name may hold ") "
+  EXPECT_EQ(parse_task_state("4323 (x) "), std::nullopt);
+  EXPECT_EQ(parse_task_state("4324 flopbench R"), std::nullopt);
+  EXPECT_EQ(parse_task_state(""), std::nullopt);
+}
+
+// A thread of ours that spins as a library's pool does after its last call, then sleeps until
+// it is told to end.
+class SpinningThread {
+ public:
+  explicit SpinningThread(std::chrono::steady_clock::duration spin)
+      : thread_([this, until = std::chrono::steady_clock::now() + spin] {
+          tid_ = static_cast<int>(gettid());
+          while (std::chrono::steady_clock::now() < until && !end_) {
+          }
+          std::unique_lock lock(mutex_);
+          wake_.wait(lock, [this] { return end_.load(); });
+        }) {
+    while (tid_ == 0) std::this_thread::yield();
+  }
+  ~SpinningThread() {
+    {
+      const std::lock_guard lock(mutex_);
+      end_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  SpinningThread(const SpinningThread&) = delete;
+  SpinningThread& operator=(const SpinningThread&) = delete;
+  int tid() const { return tid_; }
+
+ private:
+  std::atomic<int> tid_ = 0;
+  std::atomic<bool> end_ = false;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+// Each test starts from rest: OpenBLAS's pool, for one, spins for a while as the process starts.
+std::vector<int> running_after_rest() {
+  EXPECT_EQ(wait_for_own_threads_at_rest(5).left_running, 0);
+  return other_running_threads().value_or(std::vector<int>{-1});
+}
+
+TEST(OwnThreads, AMeasurementWaitsUntilOurOtherThreadsRest) {
+  ASSERT_EQ(running_after_rest(), std::vector<int>{});
+  const auto start = std::chrono::steady_clock::now();
+  const SpinningThread pool(300ms);
+  EXPECT_EQ(other_running_threads(), std::vector<int>{pool.tid()});
+  const OwnThreadsSettled settled = wait_for_own_threads_at_rest(5);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_EQ(settled.left_running, 0);
+  EXPECT_GE(settled.waited_s, 0.2);
+  EXPECT_EQ(other_running_threads(), std::vector<int>{});
+}
+
+// A thread that never rests (OMP_WAIT_POLICY=active) is waited for once, up to the limit.
+TEST(OwnThreads, AThreadThatNeverRestsIsWaitedForOnce) {
+  ASSERT_EQ(running_after_rest(), std::vector<int>{});
+  const SpinningThread restless(1h);
+  const OwnThreadsSettled first = wait_for_own_threads_at_rest(0.2);
+  EXPECT_GE(first.waited_s, 0.2);
+  EXPECT_EQ(first.left_running, 1);
+  const OwnThreadsSettled second = wait_for_own_threads_at_rest(0.2);
+  EXPECT_LT(second.waited_s, 0.1);
+  EXPECT_EQ(second.left_running, 0);
+  EXPECT_EQ(other_running_threads(), std::vector<int>{restless.tid()});  // still spinning
+  // Another thread that spins is waited for as before.
+  const SpinningThread pool(150ms);
+  const OwnThreadsSettled third = wait_for_own_threads_at_rest(5);
+  EXPECT_GE(third.waited_s, 0.1);
+  EXPECT_EQ(third.left_running, 0);
 }
 
 }  // namespace

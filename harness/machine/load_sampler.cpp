@@ -242,6 +242,65 @@ std::optional<double> process_run_delay_s() {
   return static_cast<double>(total_ns) * 1e-9;
 }
 
+std::optional<char> parse_task_state(std::string_view stat) {
+  const auto name_end = stat.rfind(')');
+  if (name_end == std::string_view::npos || name_end + 2 >= stat.size() ||
+      stat[name_end + 1] != ' ') {
+    return std::nullopt;
+  }
+  return stat[name_end + 2];
+}
+
+std::optional<std::vector<int>> other_running_threads() {
+  const auto self = static_cast<int>(gettid());
+  std::vector<int> running;
+  try {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      int tid = 0;
+      const std::string name = task.path().filename().string();
+      const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), tid);
+      if (ec != std::errc() || tid == self) continue;
+      // A thread that ended since the listing has no file left to read: read_text gives "".
+      const std::string text = read_text(task.path() / "stat");
+      if (text.empty()) continue;
+      const std::optional<char> state = parse_task_state(text);
+      if (!state) return std::nullopt;
+      if (*state == 'R') running.push_back(tid);
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return running;
+}
+
+OwnThreadsSettled wait_for_own_threads_at_rest(double limit_s) {
+  static std::mutex mutex;
+  static std::set<int> restless;  // threads that ran through a whole wait
+  const std::lock_guard lock(mutex);
+  // A thread that has ended leaves the list: its id may be given to a new one.
+  std::erase_if(restless, [](int tid) {
+    std::error_code ignored;
+    return !std::filesystem::exists(fmt::format("/proc/self/task/{}", tid), ignored);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    const std::optional<std::vector<int>> running = other_running_threads();
+    const double waited_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!running) return {waited_s, 0};
+    std::vector<int> waited_for;
+    for (const int tid : *running) {
+      if (!restless.contains(tid)) waited_for.push_back(tid);
+    }
+    if (waited_for.empty()) return {waited_s, 0};
+    if (waited_s >= limit_s) {
+      restless.insert(waited_for.begin(), waited_for.end());
+      return {waited_s, static_cast<int>(waited_for.size())};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 double cpus_this_process_may_use() {
   const auto usable = usable_cpus().size();
   const double cpus =

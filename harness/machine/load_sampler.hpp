@@ -73,6 +73,27 @@ class CpuLoadReader {
 // keep it (no CONFIG_SCHED_INFO) or /proc cannot be read.
 std::optional<double> process_run_delay_s();
 
+// The state letter of a line of /proc/<pid>/task/<tid>/stat ('R' running or runnable, 'S'
+// sleeping, ...): the field after the command name, which may itself hold spaces and ')'.
+// nullopt when malformed.
+std::optional<char> parse_task_state(std::string_view stat);
+
+// The threads of this process other than the calling one that are running or runnable now
+// (/proc/self/task/*/stat); nullopt where /proc cannot be read.
+std::optional<std::vector<int>> other_running_threads();
+
+// Waits until no thread of this process but the caller is running, polling every millisecond
+// for at most `limit_s` seconds. A library's thread pool spins for a while after its last call
+// (OpenBLAS's for 2^OPENBLAS_THREAD_TIMEOUT TSC cycles, 2^28 by default; libgomp's for
+// GOMP_SPINCOUNT), and a measurement started meanwhile shares the CPUs with it. A thread still
+// running at the limit is not waited for again while it lives: it never rests (a pool under
+// OMP_WAIT_POLICY=active).
+struct OwnThreadsSettled {
+  double waited_s = 0;
+  int left_running = 0;  // threads still running at the limit, from now on not waited for
+};
+OwnThreadsSettled wait_for_own_threads_at_rest(double limit_s);
+
 // The CPUs this process may use: those of its affinity mask (the online CPUs where the mask
 // cannot be read), or its cgroup's CPU quota where that is less.
 double cpus_this_process_may_use();

@@ -22,6 +22,10 @@ namespace flopbench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long a measurement waits for the threads of the one before to come to rest: longer than
+// the longest spin OpenBLAS can be told to keep up (2^30 TSC cycles, 0.5 s at 2 GHz).
+constexpr double kOwnThreadsRestLimitS = 1.0;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
@@ -566,6 +570,9 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     r.notes = trial->kernel().notes();
     if (!req.size_basis.empty()) r.notes.push_back("size: " + req.size_basis);
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
+    // The threads of the library measured before may still spin (OpenBLAS's for some 0.1 s):
+    // they would share the CPUs with this measurement.
+    wait_for_own_threads_at_rest(kOwnThreadsRestLimitS);
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
     run_once(trial->kernel(), req.end_to_end);
