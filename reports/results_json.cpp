@@ -251,6 +251,7 @@ void fields(S& s, Of<MeasurementRecord>) {
   s("flops", &R::flops);
   s("bytes", &R::bytes);
   s("timing", &R::timing);
+  s.added_later("threads_rest_wait_s", &R::threads_rest_wait_s);
   s("samples_s", &R::samples_s);
   s("host_wall_s", &R::host_wall_s);
   s.added_later("samples_waited", &R::samples_waited);

@@ -282,6 +282,9 @@ struct MeasurementRecord {
   // Timing. One sample is the mean time per run over `iterations_per_sample` back-to-back runs.
   // "host_real_time", "device_events", or a sweep's "end_to_end_pinned", "end_to_end_pageable"
   std::string timing;
+  // How long it waited, before its warm-up, for flopbench's other threads to rest (the thread
+  // pool of the library measured before may still spin): wait_for_own_threads_at_rest.
+  double threads_rest_wait_s = 0;
   std::vector<double> samples_s;
   std::vector<double> host_wall_s;  // host wall time per run for each sample
   // Per sample, the CPU time our threads spent waiting, runnable, for a CPU, over the sample's

@@ -220,6 +220,39 @@ std::optional<LoadInterval> CpuLoadReader::next() {
   return i;
 }
 
+namespace {
+
+// One line of /proc/self/task/<tid>/schedstat: "<time on the CPU> <time waiting on a run queue>
+// <timeslices>", in nanoseconds. nullopt when malformed.
+struct SchedStat {
+  std::uint64_t on_cpu_ns = 0;
+  std::uint64_t waited_ns = 0;
+};
+std::optional<SchedStat> parse_schedstat(std::string_view text) {
+  SchedStat s;
+  const char* end = text.data() + text.size();
+  const auto on_cpu = std::from_chars(text.data(), end, s.on_cpu_ns);
+  if (on_cpu.ec != std::errc() || on_cpu.ptr == end || *on_cpu.ptr != ' ') return std::nullopt;
+  if (std::from_chars(on_cpu.ptr + 1, end, s.waited_ns).ec != std::errc()) return std::nullopt;
+  return s;
+}
+
+// This thread's id as /proc/self/task names it: "/proc/thread-self" links to "<pid>/task/<tid>".
+// gettid() gives the id in the thread's own PID namespace, which a /proc mounted for another
+// one does not use.
+std::optional<int> proc_thread_id() {
+  std::error_code error;
+  const std::string link = std::filesystem::read_symlink("/proc/thread-self", error).string();
+  const auto slash = link.rfind('/');
+  if (error || slash == std::string::npos) return std::nullopt;
+  int tid = 0;
+  const auto [end, ec] = std::from_chars(link.data() + slash + 1, link.data() + link.size(), tid);
+  if (ec != std::errc()) return std::nullopt;
+  return tid;
+}
+
+}  // namespace
+
 std::optional<double> process_run_delay_s() {
   std::uint64_t total_ns = 0;
   try {
@@ -227,14 +260,9 @@ std::optional<double> process_run_delay_s() {
       // A thread that ended since the listing has no file left to read: read_text gives "".
       const std::string text = read_text(task.path() / "schedstat");
       if (text.empty()) continue;
-      // "<time on the CPU> <time waiting on a run queue> <timeslices>", in nanoseconds
-      const auto space = text.find(' ');
-      if (space == std::string::npos) return std::nullopt;
-      std::uint64_t waited = 0;
-      const char* first = text.data() + space + 1;
-      const auto [end, ec] = std::from_chars(first, text.data() + text.size(), waited);
-      if (ec != std::errc()) return std::nullopt;
-      total_ns += waited;
+      const std::optional<SchedStat> s = parse_schedstat(text);
+      if (!s) return std::nullopt;
+      total_ns += s->waited_ns;
     }
   } catch (const std::exception&) {
     return std::nullopt;
@@ -252,14 +280,15 @@ std::optional<char> parse_task_state(std::string_view stat) {
 }
 
 std::optional<std::vector<int>> other_running_threads() {
-  const auto self = static_cast<int>(gettid());
+  const std::optional<int> self = proc_thread_id();
+  if (!self) return std::nullopt;
   std::vector<int> running;
   try {
     for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
       int tid = 0;
       const std::string name = task.path().filename().string();
       const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), tid);
-      if (ec != std::errc() || tid == self) continue;
+      if (ec != std::errc() || tid == *self) continue;
       // A thread that ended since the listing has no file left to read: read_text gives "".
       const std::string text = read_text(task.path() / "stat");
       if (text.empty()) continue;
@@ -273,28 +302,37 @@ std::optional<std::vector<int>> other_running_threads() {
   return running;
 }
 
-OwnThreadsSettled wait_for_own_threads_at_rest(double limit_s) {
+OwnThreadsSettled wait_for_own_threads_at_rest(double limit_s, const std::function<bool()>& stop) {
   static std::mutex mutex;
-  static std::set<int> restless;  // threads that ran through a whole wait
+  // Threads that ran through a whole wait; each leaves the set when seen at rest (or gone: its
+  // id may be given to a new thread).
+  static std::set<int> restless;
   const std::lock_guard lock(mutex);
-  // A thread that has ended leaves the list: its id may be given to a new one.
-  std::erase_if(restless, [](int tid) {
-    std::error_code ignored;
-    return !std::filesystem::exists(fmt::format("/proc/self/task/{}", tid), ignored);
-  });
   const auto start = std::chrono::steady_clock::now();
+  int polls = 0;
+  std::map<int, int> polls_running;  // per thread, the polls that found it running
   for (;;) {
     const std::optional<std::vector<int>> running = other_running_threads();
     const double waited_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!running) return {waited_s, 0};
+    ++polls;
+    std::erase_if(restless,
+                  [&](int tid) { return std::ranges::find(*running, tid) == running->end(); });
     std::vector<int> waited_for;
     for (const int tid : *running) {
+      ++polls_running[tid];
       if (!restless.contains(tid)) waited_for.push_back(tid);
     }
-    if (waited_for.empty()) return {waited_s, 0};
+    if (waited_for.empty() || (stop && stop())) return {waited_s, 0};
     if (waited_s >= limit_s) {
-      restless.insert(waited_for.begin(), waited_for.end());
+      // Only a thread found running by nearly every one of many polls never rests: not one
+      // caught running at the end of a wait that another kept going, nor one that ran through
+      // the few polls of a wait whose process was stopped meanwhile (Ctrl-Z). Running includes
+      // waiting for a CPU, so a busy machine does not hide it.
+      for (const int tid : waited_for) {
+        if (polls >= 50 && polls_running[tid] >= polls * 9 / 10) restless.insert(tid);
+      }
       return {waited_s, static_cast<int>(waited_for.size())};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -83,16 +83,18 @@ std::optional<char> parse_task_state(std::string_view stat);
 std::optional<std::vector<int>> other_running_threads();
 
 // Waits until no thread of this process but the caller is running, polling every millisecond
-// for at most `limit_s` seconds. A library's thread pool spins for a while after its last call
-// (OpenBLAS's for 2^OPENBLAS_THREAD_TIMEOUT TSC cycles, 2^28 by default; libgomp's for
-// GOMP_SPINCOUNT), and a measurement started meanwhile shares the CPUs with it. A thread still
-// running at the limit is not waited for again while it lives: it never rests (a pool under
-// OMP_WAIT_POLICY=active).
+// for at most `limit_s` seconds, or until `stop` says so. A library's thread pool spins for a
+// while after its last call (OpenBLAS's for 2^OPENBLAS_THREAD_TIMEOUT TSC cycles, 2^28 by
+// default; libgomp's for GOMP_SPINCOUNT), and a measurement started meanwhile shares the CPUs
+// with it. A thread found running by nearly every poll of a wait that reached the limit never
+// rests (a pool under OMP_WAIT_POLICY=active): it is not waited for again until it is seen at
+// rest.
 struct OwnThreadsSettled {
   double waited_s = 0;
-  int left_running = 0;  // threads still running at the limit, from now on not waited for
+  int left_running = 0;  // threads still running at the limit
 };
-OwnThreadsSettled wait_for_own_threads_at_rest(double limit_s);
+OwnThreadsSettled wait_for_own_threads_at_rest(double limit_s,
+                                               const std::function<bool()>& stop = {});
 
 // The CPUs this process may use: those of its affinity mask (the online CPUs where the mask
 // cannot be read), or its cgroup's CPU quota where that is less.

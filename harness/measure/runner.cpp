@@ -572,7 +572,16 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
     // The threads of the library measured before may still spin (OpenBLAS's for some 0.1 s):
     // they would share the CPUs with this measurement.
-    wait_for_own_threads_at_rest(kOwnThreadsRestLimitS);
+    const OwnThreadsSettled settled =
+        wait_for_own_threads_at_rest(kOwnThreadsRestLimitS, interrupt_requested);
+    r.threads_rest_wait_s = settled.waited_s;
+    if (settled.left_running > 0) {
+      r.notes.push_back(fmt::format(
+          "started while {} of flopbench still ran after a {:.1f} s wait for it to rest (a "
+          "thread pool that spins while idle, as libgomp's does under OMP_WAIT_POLICY=active; not "
+          "waited for again): such threads share the CPUs with this measurement and later ones",
+          counted(settled.left_running, "other thread"), settled.waited_s));
+    }
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
     run_once(trial->kernel(), req.end_to_end);
