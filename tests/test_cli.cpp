@@ -20,7 +20,6 @@
 #include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
-#include "harness/core/statistics.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/memtest.hpp"
 #include "harness/machine/probe.hpp"

@@ -222,21 +222,6 @@ std::optional<LoadInterval> CpuLoadReader::next() {
 
 namespace {
 
-// One line of /proc/self/task/<tid>/schedstat: "<time on the CPU> <time waiting on a run queue>
-// <timeslices>", in nanoseconds. nullopt when malformed.
-struct SchedStat {
-  std::uint64_t on_cpu_ns = 0;
-  std::uint64_t waited_ns = 0;
-};
-std::optional<SchedStat> parse_schedstat(std::string_view text) {
-  SchedStat s;
-  const char* end = text.data() + text.size();
-  const auto on_cpu = std::from_chars(text.data(), end, s.on_cpu_ns);
-  if (on_cpu.ec != std::errc() || on_cpu.ptr == end || *on_cpu.ptr != ' ') return std::nullopt;
-  if (std::from_chars(on_cpu.ptr + 1, end, s.waited_ns).ec != std::errc()) return std::nullopt;
-  return s;
-}
-
 // This thread's id as /proc/self/task names it: "/proc/thread-self" links to "<pid>/task/<tid>".
 // gettid() gives the id in the thread's own PID namespace, which a /proc mounted for another
 // one does not use.
@@ -260,9 +245,14 @@ std::optional<double> process_run_delay_s() {
       // A thread that ended since the listing has no file left to read: read_text gives "".
       const std::string text = read_text(task.path() / "schedstat");
       if (text.empty()) continue;
-      const std::optional<SchedStat> s = parse_schedstat(text);
-      if (!s) return std::nullopt;
-      total_ns += s->waited_ns;
+      // "<time on the CPU> <time waiting on a run queue> <timeslices>", in nanoseconds
+      const auto space = text.find(' ');
+      if (space == std::string::npos) return std::nullopt;
+      std::uint64_t waited = 0;
+      const char* first = text.data() + space + 1;
+      const auto [end, ec] = std::from_chars(first, text.data() + text.size(), waited);
+      if (ec != std::errc()) return std::nullopt;
+      total_ns += waited;
     }
   } catch (const std::exception&) {
     return std::nullopt;

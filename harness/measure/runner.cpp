@@ -578,8 +578,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     if (settled.left_running > 0) {
       r.notes.push_back(fmt::format(
           "started while {} of flopbench still ran after a {:.1f} s wait for it to rest (a "
-          "thread pool that spins while idle, as libgomp's does under OMP_WAIT_POLICY=active; not "
-          "waited for again): such threads share the CPUs with this measurement and later ones",
+          "thread pool that spins while idle, as libgomp's does under OMP_WAIT_POLICY=active, is "
+          "not waited for again): such threads share the CPUs with this measurement",
           counted(settled.left_running, "other thread"), settled.waited_s));
     }
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
