@@ -199,7 +199,8 @@ std::string describe_result(const MeasurementRecord& r) {
   std::string peak = r.percent_of_peak ? fmt::format(", {:.0f}% of peak", *r.percent_of_peak) : "";
   // What makes a passed figure less than it seems is said where it is shown.
   std::string caveats;
-  for (const std::string& caveat : {contention_note(r), throttle_note(r), above_peak_note(r)}) {
+  for (const std::string& caveat :
+       {contention_note(r), fewer_threads_note(r), throttle_note(r), above_peak_note(r)}) {
     if (!caveat.empty()) caveats += "; " + caveat;
   }
   return fmt::format("{}{} (median of {}, cv {}, {}) passed{}", rate, peak, r.stats->samples,

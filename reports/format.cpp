@@ -125,6 +125,7 @@ std::string result_text(const MeasurementRecord& r) {
   // The notes say why; the result column flags the figures that need them.
   std::vector<std::string> flags;
   if (r.contended()) flags.emplace_back("contended");
+  if (r.ran_on_fewer_threads()) flags.emplace_back("fewer threads");
   // Above a theoretical peak (runner.hpp's above_peak_note says why); a ceiling measured by the
   // peak workload is only another measurement, and another's best sample can pass it.
   if (r.percent_of_peak && *r.percent_of_peak > 100 && !r.peak.is_measured_ceiling())

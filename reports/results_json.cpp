@@ -209,6 +209,7 @@ void fields(S& s, Of<MachineLoad>) {
   s("steal_cpus", &R::steal_cpus);
   s("load_average", &R::load_average);
   s.added_later("waited", &R::waited);
+  s.added_later("busy", &R::busy);
   s("contended", &R::contended);
 }
 

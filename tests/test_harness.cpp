@@ -1449,6 +1449,114 @@ TEST(Measure, AGpuThatLostItsContextIsSkippedWithWhereAndWhy) {
   lost_gpus().clear();
 }
 
+// A sum on one thread, and one over every thread of OpenMP's team: a library that runs a call on
+// fewer threads than it was given, as OpenBLAS 0.3.21 runs SDOT on one, and one that does not.
+template <class T>
+class SumOnOneThread final : public ReductionKernel<T> {
+ public:
+  void setup(const VectorInputs<T>& in) override { in_ = &in; }
+  void run() override {
+    T sum = 0;
+    for (std::int64_t i = 0; i < in_->n; ++i) sum += in_->x[static_cast<std::size_t>(i)];
+    sum_ = sum;
+  }
+  T result() override { return sum_; }
+
+ private:
+  const VectorInputs<T>* in_ = nullptr;
+  T sum_ = 0;
+};
+
+template <class T>
+class SumOnEveryThread final : public ReductionKernel<T> {
+ public:
+  void setup(const VectorInputs<T>& in) override { in_ = &in; }
+  void run() override {
+    T sum = 0;
+    const T* x = in_->x.data();
+    const std::int64_t n = in_->n;
+#pragma omp parallel for reduction(+ : sum)
+    for (std::int64_t i = 0; i < n; ++i) sum += x[i];
+    sum_ = sum;
+  }
+  T result() override { return sum_; }
+
+ private:
+  const VectorInputs<T>* in_ = nullptr;
+  T sum_ = 0;
+};
+
+// The record says how many CPUs its threads kept busy, and one that ran on fewer threads than it
+// was given is flagged and noted, so that its figure is not read as its threads'. Waits for a
+// CPU count as busy: a machine loaded by others does not flag the one that used every thread.
+TEST(Measure, AnImplementationThatRanOnFewerThreadsThanGivenIsFlagged) {
+  if (omp_get_max_threads() < 2) GTEST_SKIP() << "one OpenMP thread: nothing to leave idle";
+  const int threads = omp_get_max_threads();
+  const RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  const Problem problem = Problem::vector(1 << 20);
+
+  const auto serial = make_implementation<workloads::Sum, SumOnOneThread>(
+      {.name = "test", .description = "one thread"});
+  const MeasurementRecord one =
+      measure({&serial, Precision::fp64, problem, DeviceRef::cpu()}, settings, test_environment());
+  ASSERT_EQ(one.disposition, Disposition::passed) << one.reason;
+  ASSERT_TRUE(one.load && one.load->busy) << "no CPU time recorded";
+  EXPECT_EQ(one.threads, threads);
+  EXPECT_LT(*one.load->busy, 1.4);
+  EXPECT_TRUE(one.ran_on_fewer_threads());
+  // "passed (contended, fewer threads)" on a machine loaded by others
+  EXPECT_NE(result_text(one).find("fewer threads)"), std::string::npos) << result_text(one);
+  ASSERT_EQ(std::ranges::count_if(one.notes,
+                                  [](const auto& n) { return n.starts_with("fewer threads: "); }),
+            1)
+      << fmt::format("{}", fmt::join(one.notes, " | "));
+
+  const auto parallel = make_implementation<workloads::Sum, SumOnEveryThread>(
+      {.name = "test", .description = "every thread"});
+  const MeasurementRecord every = measure({&parallel, Precision::fp64, problem, DeviceRef::cpu()},
+                                          settings, test_environment());
+  ASSERT_EQ(every.disposition, Disposition::passed) << every.reason;
+  ASSERT_TRUE(every.load && every.load->busy);
+  EXPECT_GE(*every.load->busy + every.load->waited.value_or(0), kFewerThreadsShare * threads);
+  EXPECT_FALSE(every.ran_on_fewer_threads());
+  EXPECT_EQ(std::ranges::count_if(every.notes,
+                                  [](const auto& n) { return n.starts_with("fewer threads"); }),
+            0);
+}
+
+TEST(Measure, FewerThreadsIsJudgedFromBusyAndWaitingCpusOfACpuMeasurement) {
+  MeasurementRecord r;
+  r.device = DeviceRef::cpu();
+  r.threads = 2;
+  EXPECT_FALSE(r.ran_on_fewer_threads());  // nothing recorded
+  r.load = MachineLoad{.readings = 5, .waited = 0.0, .busy = 1.01};
+  EXPECT_TRUE(r.ran_on_fewer_threads());
+  EXPECT_EQ(fewer_threads_note(r),
+            "fewer threads: its 2 threads kept 1.01 CPUs busy and waited for a CPU 0.00 (medians "
+            "over the samples): the implementation ran it on fewer threads than it was given, and "
+            "the figure is that of fewer threads");
+  // Threads that waited for a CPU (another process, more threads than CPUs, a cgroup quota)
+  // were there to run.
+  r.load->waited = 0.9;
+  EXPECT_FALSE(r.ran_on_fewer_threads());
+  EXPECT_EQ(fewer_threads_note(r), "");
+  r.load->waited.reset();
+  r.load->busy = 1.6;  // a barrier's imbalance
+  EXPECT_FALSE(r.ran_on_fewer_threads());
+  r.threads = 8;
+  r.load->busy = 5.9;
+  EXPECT_TRUE(r.ran_on_fewer_threads());
+  r.threads = 1;
+  r.load->busy = 0.2;  // one thread cannot run on fewer
+  EXPECT_FALSE(r.ran_on_fewer_threads());
+  r.threads = 2;
+  r.load->busy.reset();  // a device-timed sample's CPU time is not kept
+  EXPECT_FALSE(r.ran_on_fewer_threads());
+  r.load->busy = 0.01;  // a GPU measurement's host thread waits on the GPU
+  r.device = DeviceRef::gpu({0});
+  EXPECT_FALSE(r.ran_on_fewer_threads());
+}
+
 TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {
   MeasurementRecord r;
   EXPECT_EQ(throttle_note(r), "");

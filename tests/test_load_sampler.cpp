@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -328,10 +329,42 @@ class SpinningThread {
   std::thread thread_;
 };
 
+TEST(OwnThreads, CpuTimeBetweenReadingsCountsANewThreadWholeAndAnEndedOneNot) {
+  const std::map<int, double> before{{10, 1.0}, {11, 5.0}};
+  const std::map<int, double> after{{10, 1.5}, {12, 0.25}};
+  EXPECT_DOUBLE_EQ(cpu_s_between(before, after), 0.75);
+  EXPECT_DOUBLE_EQ(cpu_s_between(after, after), 0.0);
+}
+
 // Each test starts from rest: OpenBLAS's pool, for one, spins for a while as the process starts.
 std::vector<int> running_after_rest() {
   EXPECT_EQ(wait_for_own_threads_at_rest(5).left_running, 0);
   return other_running_threads().value_or(std::vector<int>{-1});
+}
+
+// A thread running on another CPU has its CPU time counted to the moment, not to its last
+// scheduler tick (1 to 10 ms apart): over a window of 1.5 ms, a thread cannot have used more than
+// 1.5 ms, where a reading to the last tick gives 0 or a whole tick (2, 3.3, 4 or 10 ms for HZ
+// 1000, 300, 250 or 100) whenever the thread is running on another CPU as it is taken.
+TEST(OwnThreads, AThreadRunningOnAnotherCpuIsCountedToTheMoment) {
+  ASSERT_EQ(running_after_rest(), std::vector<int>{});
+  const SpinningThread spinner(10s);
+  int beyond_the_window = 0;
+  for (int window = 0; window < 20; ++window) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto before = own_threads_cpu_s();
+    ASSERT_TRUE(before.has_value() && before->contains(spinner.tid()) &&
+                before->contains(static_cast<int>(gettid())));
+    // Busy here, so that the spinner runs on the other CPU, where there is one.
+    while (std::chrono::steady_clock::now() - start < 1500us) {
+    }
+    const auto after = own_threads_cpu_s();
+    const double wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_TRUE(after.has_value() && after->contains(spinner.tid()));
+    if (after->at(spinner.tid()) - before->at(spinner.tid()) > wall_s + 20e-6) ++beyond_the_window;
+  }
+  EXPECT_EQ(beyond_the_window, 0);
 }
 
 TEST(OwnThreads, AMeasurementWaitsUntilOurOtherThreadsRest) {

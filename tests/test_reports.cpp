@@ -465,6 +465,26 @@ TEST(ReportsJson, RoundTripIsExact) {
   EXPECT_EQ(back.environment.openmp_env, doc.environment.openmp_env);
 }
 
+// The CPUs a measurement's threads kept busy are kept (files from before it read as unknown),
+// and one that ran on fewer threads than it was given is flagged in the tables.
+TEST(ReportsJson, TheCpusAMeasurementKeptBusyAreKeptAndAFewThreadsRunFlagged) {
+  ResultsDocument doc = test_document();
+  MeasurementRecord& r = doc.measurements.at(0);
+  ASSERT_FALSE(r.device.on_gpu());
+  ASSERT_EQ(r.disposition, Disposition::passed);
+  r.load = MachineLoad{.readings = 4, .waited = 0.02, .busy = 1.5};
+  nlohmann::json j = to_json(doc);
+  EXPECT_EQ(j["measurements"][0]["load"]["busy"], 1.5);
+  EXPECT_EQ(results_from_json(j).measurements[0].load->busy, 1.5);
+  j["measurements"][0]["load"].erase("busy");
+  EXPECT_FALSE(results_from_json(j).measurements[0].load->busy.has_value());
+
+  ASSERT_EQ(r.threads, 8);  // 1.5 + 0.02 of 8 threads' CPUs busy
+  EXPECT_NE(MarkdownPrinter().print(doc).find("| passed (fewer threads) "), std::string::npos);
+  r.load->busy = 7.9;
+  EXPECT_EQ(MarkdownPrinter().print(doc).find("fewer threads"), std::string::npos);
+}
+
 // A cgroup CPU quota is kept with the CPU's inventory (files from before it read as none) and
 // stated beside the cores in report.md's and report.html's machine facts and on the sheet.
 TEST(ReportsJson, CpuQuotaIsRecordedAndReported) {

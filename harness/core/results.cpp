@@ -18,6 +18,11 @@ void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_wait
   if (*load.waited >= std::max(0.0, own_excess) + kContendedWait) load.contended = true;
 }
 
+bool MeasurementRecord::ran_on_fewer_threads() const {
+  if (device.on_gpu() || threads < 2 || !load || !load->busy) return false;
+  return *load->busy + load->waited.value_or(0) < kFewerThreadsShare * threads;
+}
+
 std::string contention_figures(const MachineLoad& l) {
   const std::string waits =
       l.waited ? fmt::format("our threads waited for a CPU {:.0f}% of a sample's time (median)",

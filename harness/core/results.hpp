@@ -221,6 +221,10 @@ struct MachineLoad {
   // The median over the samples of the share of a sample's time that our threads waited,
   // runnable, for a CPU (MeasurementRecord::samples_waited); empty where it is not known.
   std::optional<double> waited;
+  // The median over the samples of the CPU time this process used over a sample's time: the CPUs
+  // its threads kept busy (1.0 for a library that ran a call on one of its threads). Empty where
+  // not known: a sample timed with CUDA events, or a file written before it was recorded.
+  std::optional<double> busy;
   // Other processes and steal took more than the CPUs this measurement left free, by at least
   // a quarter of a CPU on average, or our threads waited kContendedWait of a sample's time more
   // than the threads beyond the CPUs they may use wait anyway (docs/methodology.md,
@@ -233,6 +237,11 @@ struct MachineLoad {
 // a CPU were taken from it (the threshold of the /proc/stat rule). On a quiet VM the median
 // sample waits some 0.2-0.4 %, the slowest 5-6 %.
 inline constexpr double kContendedWait = 0.25;
+
+// A CPU measurement whose threads kept busy, or waited for a CPU, less than this share of its
+// threads ran on fewer threads than it was given (MeasurementRecord::ran_on_fewer_threads): at
+// most three of four, where a barrier's imbalance costs a few percent.
+inline constexpr double kFewerThreadsShare = 0.75;
 
 // Adds the waits of a host-timed measurement's samples (samples_waited) to what the sampler
 // read. `own_excess`: the threads it runs beyond the CPUs it may use (its affinity mask, or its
@@ -316,6 +325,11 @@ struct MeasurementRecord {
   std::vector<GpuTelemetrySpread> telemetry_during;
 
   bool contended() const { return load && load->contended; }
+  // A CPU measurement of two or more threads whose threads kept fewer CPUs busy, counting their
+  // waits for one (threads beyond the CPUs, or a cgroup quota, wait the rest), than
+  // kFewerThreadsShare of them: its implementation ran on fewer threads than it was given, as
+  // OpenBLAS 0.3.21 runs SDOT on one.
+  bool ran_on_fewer_threads() const;
 
   UnknownFields unknown_fields;  // in this measurement's part of the file
 

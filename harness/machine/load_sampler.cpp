@@ -260,6 +260,39 @@ std::optional<double> process_run_delay_s() {
   return static_cast<double>(total_ns) * 1e-9;
 }
 
+std::optional<std::map<int, double>> own_threads_cpu_s() {
+  // A thread's CPU clock is named by its id in this thread's PID namespace (glibc's
+  // MAKE_THREAD_CPUCLOCK: the id's complement, shifted, with CPUCLOCK_PERTHREAD and
+  // CPUCLOCK_SCHED): /proc's ids are those only where this thread's id there is gettid()'s.
+  if (proc_thread_id() != static_cast<int>(gettid())) return std::nullopt;
+  std::map<int, double> cpu_s;
+  try {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      int tid = 0;
+      const std::string name = task.path().filename().string();
+      const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), tid);
+      if (ec != std::errc()) continue;
+      const auto clock = static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3) | 6u);
+      timespec t{};
+      // A thread that ended since the listing has no clock left to read.
+      if (clock_gettime(clock, &t) != 0) continue;
+      cpu_s[tid] = static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return cpu_s;
+}
+
+double cpu_s_between(const std::map<int, double>& before, const std::map<int, double>& after) {
+  double used = 0;
+  for (const auto& [tid, now] : after) {
+    const auto then = before.find(tid);
+    used += std::max(0.0, now - (then == before.end() ? 0.0 : then->second));
+  }
+  return used;
+}
+
 std::optional<char> parse_task_state(std::string_view stat) {
   const auto name_end = stat.rfind(')');
   if (name_end == std::string_view::npos || name_end + 2 >= stat.size() ||

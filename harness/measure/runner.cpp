@@ -38,6 +38,9 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   // cleared for good when a sample could not read it.
   std::vector<double> waited;
   bool waited_known = true;
+  // Per host-timed sample, the CPU time this process used over the sample's time: the CPUs its
+  // threads kept busy.
+  std::vector<double> busy;
   std::int64_t iterations = 0;  // of the last sample
   double measured_s = 0;        // the time of every run of every sample
   std::string error;
@@ -61,6 +64,9 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
       const auto wait = run.counters.find("waited_s");
       if (wait == run.counters.end() || run.real_accumulated_time <= 0) waited_known = false;
       if (waited_known) waited.push_back(wait->second.value / run.real_accumulated_time);
+      const auto cpu = run.counters.find("cpu_s");
+      if (cpu != run.counters.end() && run.real_accumulated_time > 0)
+        busy.push_back(cpu->second.value / run.real_accumulated_time);
       iterations = run.iterations;
     }
   }
@@ -136,8 +142,10 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
   std::string error;
   auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
     double host_total = 0;
-    // Outside the timed loop: reading the threads' schedstat takes some 100 us.
+    // Outside the timed loop: reading the threads' schedstat and clocks takes some 100 us. A
+    // device-timed sample's time is the GPU's, against which the host's CPU time means nothing.
     const std::optional<double> waited_before = process_run_delay_s();
+    const auto cpu_before = device_timed ? std::nullopt : own_threads_cpu_s();
     for (auto _ : state) {
       if (interrupt_requested()) {
         state.SkipWithError("interrupted");
@@ -155,6 +163,10 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
       host_total += seconds_since(t0);
       if (device_timed)
         state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
+    }
+    if (cpu_before) {
+      if (const auto cpu_after = own_threads_cpu_s())
+        state.counters["cpu_s"] = cpu_s_between(*cpu_before, *cpu_after);
     }
     state.counters["host_wall_s"] =
         benchmark::Counter(host_total, benchmark::Counter::kAvgIterations);
@@ -223,8 +235,9 @@ void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor
     r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
 }
 
-void sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
-            const StoppingRule& rule, double min_sample_s, MeasurementRecord& r) {
+// Returns, per host-timed sample, the CPUs this process kept busy (SampleCollector::busy).
+std::vector<double> sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
+                           const StoppingRule& rule, double min_sample_s, MeasurementRecord& r) {
   SampleCollector collector;
   const auto start = Clock::now();
   sample_round(trial, end_to_end, device_timed, min_sample_s, 1, 0, collector);
@@ -268,16 +281,17 @@ void sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_time
       if (collector.failure) std::rethrow_exception(collector.failure);
       r.disposition = Disposition::failed;
       r.reason = collector.error;
-      return;
+      return {};
     }
   }
   if (r.samples_s.empty()) {
     r.disposition = Disposition::skipped;
     r.reason = "interrupted before the first sample";
-    return;
+    return {};
   }
   r.stats = compute_statistics(r.samples_s);
   r.disposition = Disposition::passed;
+  return collector.busy;
 }
 
 std::vector<GpuDevice> devices_of(const Environment& env, const std::vector<int>& gpus) {
@@ -304,9 +318,13 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   const int cpus_in_use = on_gpu ? std::max(1, static_cast<int>(gpus.size())) : r.threads;
   const bool device_timed = on_gpu && !end_to_end;
   LoadSampler sampler(cpus_in_use, gpus.empty() ? nullptr : gpu_telemetry(), devices_of(env, gpus));
-  sample(trial, end_to_end, device_timed, rule, min_sample_s, r);
+  const std::vector<double> busy = sample(trial, end_to_end, device_timed, rule, min_sample_s, r);
   LoadSampler::Result during = sampler.stop();
   r.load = during.load;
+  if (!busy.empty()) {
+    if (!r.load) r.load = MachineLoad{};
+    r.load->busy = compute_statistics(busy).median;
+  }
   // Samples shorter than one interval of /proc/stat have no reading of it; their waits tell. A
   // device-timed sample's waits are the host's, over the GPU's time: they do not judge it.
   if (!r.samples_waited.empty() && !device_timed) {
@@ -360,6 +378,15 @@ std::string power_cap_note(const MeasurementRecord& r) {
 
 std::string contention_note(const MeasurementRecord& r) {
   return r.contended() ? "contended: " + contention_figures(*r.load) : "";
+}
+
+std::string fewer_threads_note(const MeasurementRecord& r) {
+  if (!r.ran_on_fewer_threads()) return "";
+  return fmt::format(
+      "fewer threads: its {} threads kept {:.2f} CPUs busy and waited for a CPU {:.2f} (medians "
+      "over the samples): the implementation ran it on fewer threads than it was given, and the "
+      "figure is that of fewer threads",
+      r.threads, *r.load->busy, r.load->waited.value_or(0));
 }
 
 std::string above_peak_note(const MeasurementRecord& r) {
@@ -620,6 +647,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   if (const std::string capped = power_cap_note(r); !capped.empty()) r.notes.push_back(capped);
   if (const std::string contended = contention_note(r); !contended.empty())
     r.notes.push_back(contended);
+  if (const std::string fewer = fewer_threads_note(r); !fewer.empty()) r.notes.push_back(fewer);
   if (!r.verification->passed)
     return finish(Disposition::incorrect, describe_failure(*r.verification));
   derive_rates(r, env, fp64_tensor_cores);
