@@ -15,13 +15,16 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
                {"median", true}, {"throughput", true}, {"% peak", true},   {"result"}};
   std::map<Disposition, int> counts;
   std::map<std::string, int> without_device;  // by the reason each was not run
+  std::size_t not_run = 0;
   for (const auto& r : doc.measurements) {
-    ++counts[r.disposition];
-    // GPU work on a machine without a GPU: a line below per reason, not one row each.
+    // GPU work on a machine without a GPU: counted as not run, with a line below per reason, not
+    // a row each (nor among the unsupported, which the rows list).
     if (r.device.no_gpu()) {
+      ++not_run;
       ++without_device[r.reason];
       continue;
     }
+    ++counts[r.disposition];
     const bool ok = median_s(r).has_value();
     t.rows.push_back({display_name(r.workload, r.precision), std::string(to_string(r.precision)),
                       implementation_label(r), r.device.label(), r.problem.label(),
@@ -32,6 +35,7 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
   for (const auto& [disposition, count] : counts) {
     tally.push_back(fmt::format("{} {}", count, to_string(disposition)));
   }
+  if (not_run > 0) tally.push_back(fmt::format("{} not run", not_run));
   const auto measurements = [](std::size_t n) { return n == 1 ? "measurement" : "measurements"; };
   const std::size_t n = doc.measurements.size();
   std::string out =

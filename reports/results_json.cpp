@@ -210,6 +210,7 @@ void fields(S& s, Of<MachineLoad>) {
   s("load_average", &R::load_average);
   s.added_later("waited", &R::waited);
   s.added_later("busy", &R::busy);
+  s.added_later("fewer_threads", &R::fewer_threads);
   s("contended", &R::contended);
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A run inside a cgroup with a CPU quota of 1.5 CPUs (a container's `--cpus 1.5`): by default it
 # uses one thread and says why; the quota is in results.json; asked for two threads, it warns
-# that they will be throttled, its peak is 1.5 CPUs' and its waits for the quota are not taken
-# for contention.
+# that they will be throttled, its peak is 1.5 CPUs' and its waits for the quota are taken
+# neither for contention nor for threads left idle.
 #   cpu_quota_test.sh FLOPBENCH
 # Exit 77 (skipped) on a machine with fewer than two CPUs or without python3, or where this
 # process cannot make a cgroup with a CPU quota (not root, cgroups read-only or without the cpu
@@ -89,4 +89,7 @@ if [ "$(field "$results" "$m['load']['other_cpus']['median'] + $m['load']['steal
   [ "$(field "$results" "$m['load']['contended']")" = False ] ||
     fail "the quota's waits were taken for contention: $(field "$results" "$m['load']")"
 fi
+# Two threads that keep the quota's 1.5 CPUs busy did not run on fewer threads than given.
+[ "$(field "$results" "$m['load']['fewer_threads']")" = False ] ||
+  fail "the quota's throttling was taken for fewer threads: $(field "$results" "$m['load']")"
 echo "cpu quota test: passed"

@@ -221,10 +221,14 @@ struct MachineLoad {
   // The median over the samples of the share of a sample's time that our threads waited,
   // runnable, for a CPU (MeasurementRecord::samples_waited); empty where it is not known.
   std::optional<double> waited;
-  // The median over the samples of the CPU time this process used over a sample's time: the CPUs
-  // its threads kept busy (1.0 for a library that ran a call on one of its threads). Empty where
-  // not known: a sample timed with CUDA events, or a file written before it was recorded.
+  // For a CPU measurement, this process's CPU time during its samples over their time: the CPUs
+  // its threads kept busy (1.0 for a library that ran a call on one of its threads), flopbench's
+  // own load sampler's share (well under 0.01) included. Empty for GPU work, where a reading
+  // failed, and in files written before it was recorded.
   std::optional<double> busy;
+  // The measurement's implementation ran on fewer threads than it was given
+  // (ran_on_fewer_threads); false where `busy` or `waited` is not known.
+  bool fewer_threads = false;
   // Other processes and steal took more than the CPUs this measurement left free, by at least
   // a quarter of a CPU on average, or our threads waited kContendedWait of a sample's time more
   // than the threads beyond the CPUs they may use wait anyway (docs/methodology.md,
@@ -238,10 +242,19 @@ struct MachineLoad {
 // sample waits some 0.2-0.4 %, the slowest 5-6 %.
 inline constexpr double kContendedWait = 0.25;
 
-// A CPU measurement whose threads kept busy, or waited for a CPU, less than this share of its
-// threads ran on fewer threads than it was given (MeasurementRecord::ran_on_fewer_threads): at
-// most three of four, where a barrier's imbalance costs a few percent.
+// A CPU measurement whose threads kept busy, waited for a CPU or had stolen, on average, less
+// than this share of the CPUs they could use ran on fewer threads than it was given: a quarter
+// of them idle, beyond what a parallel loop's imbalance or serial part leaves (the threads of
+// libgomp and OpenBLAS spin while they wait at a barrier, so that counts as busy).
 inline constexpr double kFewerThreadsShare = 0.75;
+
+// Whether a CPU measurement of `threads` threads, `cpus_may_use` CPUs available to the process
+// (its affinity mask, or its cgroup quota where less), ran on fewer of them than it was given,
+// from its load's `busy`, `waited` and steal: a thread beyond the CPUs, or one held back by the
+// quota, waits for a CPU; one asleep at a barrier for a descheduled one does neither, which is
+// why the CPUs, not the threads, are the measure. Not judged (false) where `busy` or `waited` is
+// unknown.
+bool ran_on_fewer_threads(const MachineLoad& load, int threads, double cpus_may_use);
 
 // Adds the waits of a host-timed measurement's samples (samples_waited) to what the sampler
 // read. `own_excess`: the threads it runs beyond the CPUs it may use (its affinity mask, or its
@@ -282,7 +295,9 @@ struct MeasurementRecord {
   Disposition disposition = Disposition::skipped;
   std::string reason;  // why it did not pass; "" when it passed
   std::vector<std::string> notes;
-  int threads = 0;  // CPU threads used (0 for GPU work)
+  // CPU threads the implementation was given, or used where it says (Kernel::threads_used); 0 for
+  // GPU work. A library may use fewer (ran_on_fewer_threads).
+  int threads = 0;
 
   // Cost of one run, from the workload's cost model (0 where meaningless).
   double flops = 0;
@@ -291,8 +306,9 @@ struct MeasurementRecord {
   // Timing. One sample is the mean time per run over `iterations_per_sample` back-to-back runs.
   // "host_real_time", "device_events", or a sweep's "end_to_end_pinned", "end_to_end_pageable"
   std::string timing;
-  // How long it waited, before its warm-up, for flopbench's other threads to rest (the thread
-  // pool of the library measured before may still spin): wait_for_own_threads_at_rest.
+  // How long it waited, before its samples, for flopbench's other threads to rest (the thread
+  // pool of the library measured before, or the verification's, may still spin):
+  // wait_for_own_threads_at_rest.
   double threads_rest_wait_s = 0;
   std::vector<double> samples_s;
   std::vector<double> host_wall_s;  // host wall time per run for each sample
@@ -325,11 +341,9 @@ struct MeasurementRecord {
   std::vector<GpuTelemetrySpread> telemetry_during;
 
   bool contended() const { return load && load->contended; }
-  // A CPU measurement of two or more threads whose threads kept fewer CPUs busy, counting their
-  // waits for one (threads beyond the CPUs, or a cgroup quota, wait the rest), than
-  // kFewerThreadsShare of them: its implementation ran on fewer threads than it was given, as
-  // OpenBLAS 0.3.21 runs SDOT on one.
-  bool ran_on_fewer_threads() const;
+  // Its implementation ran on fewer threads than it was given, as OpenBLAS 0.3.21 runs SDOT on
+  // one (MachineLoad::fewer_threads).
+  bool ran_on_fewer_threads() const { return load && load->fewer_threads; }
 
   UnknownFields unknown_fields;  // in this measurement's part of the file
 

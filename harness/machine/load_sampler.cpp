@@ -22,10 +22,14 @@ Spread spread_of(std::vector<double> values) {
   return {s.min, s.median, s.max};
 }
 
+double seconds_of(const timespec& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 double process_cpu_seconds() {
   timespec now{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+  return seconds_of(now);
 }
 
 }  // namespace
@@ -236,6 +240,27 @@ std::optional<int> proc_thread_id() {
   return tid;
 }
 
+// The ids of this process's threads, as /proc/self/task lists them.
+std::vector<int> own_thread_ids() {
+  std::vector<int> ids;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    int tid = 0;
+    const std::string name = task.path().filename().string();
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), tid);
+    if (ec == std::errc()) ids.push_back(tid);
+  }
+  return ids;
+}
+
+// The CPU clock of one of this process's threads, by its id in this thread's PID namespace: the
+// kernel's encoding (glibc's MAKE_THREAD_CPUCLOCK), the id's complement above three bits that
+// say "one thread" and "the scheduler's exact runtime".
+clockid_t thread_cpu_clock(int tid) {
+  constexpr std::uint32_t kPerThread = 4, kSchedulerRuntime = 2, kClockTypeBits = 3;
+  return static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << kClockTypeBits) | kPerThread |
+                                kSchedulerRuntime);
+}
+
 }  // namespace
 
 std::optional<double> process_run_delay_s() {
@@ -261,22 +286,16 @@ std::optional<double> process_run_delay_s() {
 }
 
 std::optional<std::map<int, double>> own_threads_cpu_s() {
-  // A thread's CPU clock is named by its id in this thread's PID namespace (glibc's
-  // MAKE_THREAD_CPUCLOCK: the id's complement, shifted, with CPUCLOCK_PERTHREAD and
-  // CPUCLOCK_SCHED): /proc's ids are those only where this thread's id there is gettid()'s.
+  // A thread's clock is named by its id in this thread's PID namespace: /proc's ids are those
+  // only where this thread's id there is gettid()'s.
   if (proc_thread_id() != static_cast<int>(gettid())) return std::nullopt;
   std::map<int, double> cpu_s;
   try {
-    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-      int tid = 0;
-      const std::string name = task.path().filename().string();
-      const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), tid);
-      if (ec != std::errc()) continue;
-      const auto clock = static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3) | 6u);
+    for (const int tid : own_thread_ids()) {
       timespec t{};
-      // A thread that ended since the listing has no clock left to read.
-      if (clock_gettime(clock, &t) != 0) continue;
-      cpu_s[tid] = static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+      // A thread that ended since the listing has no clock left to read, and its time is lost.
+      if (clock_gettime(thread_cpu_clock(tid), &t) != 0) return std::nullopt;
+      cpu_s[tid] = seconds_of(t);
     }
   } catch (const std::exception&) {
     return std::nullopt;
@@ -284,11 +303,17 @@ std::optional<std::map<int, double>> own_threads_cpu_s() {
   return cpu_s;
 }
 
-double cpu_s_between(const std::map<int, double>& before, const std::map<int, double>& after) {
+std::optional<double> cpu_s_between(const std::map<int, double>& before,
+                                    const std::map<int, double>& after) {
   double used = 0;
+  for (const auto& [tid, then] : before) {
+    const auto now = after.find(tid);
+    // An ended thread's time since `before` is gone with its clock.
+    if (now == after.end()) return std::nullopt;
+    used += now->second - then;
+  }
   for (const auto& [tid, now] : after) {
-    const auto then = before.find(tid);
-    used += std::max(0.0, now - (then == before.end() ? 0.0 : then->second));
+    if (!before.contains(tid)) used += now;
   }
   return used;
 }
@@ -307,13 +332,10 @@ std::optional<std::vector<int>> other_running_threads() {
   if (!self) return std::nullopt;
   std::vector<int> running;
   try {
-    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-      int tid = 0;
-      const std::string name = task.path().filename().string();
-      const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), tid);
-      if (ec != std::errc() || tid == *self) continue;
+    for (const int tid : own_thread_ids()) {
+      if (tid == *self) continue;
       // A thread that ended since the listing has no file left to read: read_text gives "".
-      const std::string text = read_text(task.path() / "stat");
+      const std::string text = read_text(fmt::format("/proc/self/task/{}/stat", tid));
       if (text.empty()) continue;
       const std::optional<char> state = parse_task_state(text);
       if (!state) return std::nullopt;

@@ -70,12 +70,14 @@ class CpuLoadReader {
 // Per thread of this process, by its id, the CPU time it has used, in seconds, read from the
 // thread's own CPU clock: exact also for a thread running on another CPU at that moment, whose
 // time CLOCK_PROCESS_CPUTIME_ID and schedstat count only up to its last scheduler tick (4 ms
-// apart at HZ=250), so that a 2 ms sample of two busy threads reads as 1 or 3 CPUs. nullopt
-// where /proc cannot be read, or numbers threads in another PID namespace than this one's.
+// apart at HZ=250), so that a 2 ms sample of two busy threads reads as 1 or 3 CPUs. Time a
+// hypervisor stole is not in it. nullopt where /proc cannot be read, where it numbers threads in
+// another PID namespace than this one's, or where a thread ended during the reading.
 std::optional<std::map<int, double>> own_threads_cpu_s();
 // The CPU time used between two readings of own_threads_cpu_s: a thread that started between
-// them counts whole, one that ended counts nothing.
-double cpu_s_between(const std::map<int, double>& before, const std::map<int, double>& after);
+// them counts whole; nullopt when one ended between them, whose time is lost with it.
+std::optional<double> cpu_s_between(const std::map<int, double>& before,
+                                    const std::map<int, double>& after);
 
 // How long this process's threads have waited, runnable, for a CPU since they started: the sum
 // of the run-queue delays in /proc/self/task/*/schedstat, in seconds. Time that other

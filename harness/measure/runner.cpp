@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <map>
 #include <new>
 
 #include "harness/machine/clock.hpp"
@@ -38,9 +39,9 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   // cleared for good when a sample could not read it.
   std::vector<double> waited;
   bool waited_known = true;
-  // Per host-timed sample, the CPU time this process used over the sample's time: the CPUs its
-  // threads kept busy.
-  std::vector<double> busy;
+  // Over the samples of a CPU measurement whose threads' clocks could be read: this process's
+  // CPU time, and the time over which it was read.
+  double cpu_s = 0, cpu_window_s = 0;
   std::int64_t iterations = 0;  // of the last sample
   double measured_s = 0;        // the time of every run of every sample
   std::string error;
@@ -65,8 +66,11 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
       if (wait == run.counters.end() || run.real_accumulated_time <= 0) waited_known = false;
       if (waited_known) waited.push_back(wait->second.value / run.real_accumulated_time);
       const auto cpu = run.counters.find("cpu_s");
-      if (cpu != run.counters.end() && run.real_accumulated_time > 0)
-        busy.push_back(cpu->second.value / run.real_accumulated_time);
+      const auto window = run.counters.find("cpu_window_s");
+      if (cpu != run.counters.end() && window != run.counters.end()) {
+        cpu_s += cpu->second.value;
+        cpu_window_s += window->second.value;
+      }
       iterations = run.iterations;
     }
   }
@@ -131,21 +135,34 @@ void run_once(Kernel& kernel, std::optional<HostMemory> end_to_end) {
   }
 }
 
+// This process's threads' CPU clocks, and the moment they were read: the middle of the reading,
+// which lists the threads and reads a clock each.
+struct ThreadClocks {
+  std::map<int, double> cpu_s;
+  Clock::time_point at;
+};
+std::optional<ThreadClocks> read_thread_clocks() {
+  const auto start = Clock::now();
+  auto cpu_s = own_threads_cpu_s();
+  if (!cpu_s) return std::nullopt;
+  return ThreadClocks{std::move(*cpu_s), start + (Clock::now() - start) / 2};
+}
+
 // One round of `repetitions` samples through Google Benchmark, each of `iterations` back-to-back
 // runs; iterations == 0 lets it choose how many fill min_sample_s. Device-timed work takes its
-// time from the kernel's events; end-to-end runs are timed by the host.
+// time from the kernel's events; end-to-end runs are timed by the host. A CPU measurement's
+// samples also count the CPU time its threads used.
 void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
-                  double min_sample_s, int repetitions, std::int64_t iterations,
+                  bool on_cpu, double min_sample_s, int repetitions, std::int64_t iterations,
                   SampleCollector& collector) {
   ensure_benchmark_initialised();
   benchmark::ClearRegisteredBenchmarks();
   std::string error;
   auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
     double host_total = 0;
-    // Outside the timed loop: reading the threads' schedstat and clocks takes some 100 us. A
-    // device-timed sample's time is the GPU's, against which the host's CPU time means nothing.
+    // Outside the timed loop: reading the threads' schedstat and clocks takes some 100 us.
     const std::optional<double> waited_before = process_run_delay_s();
-    const auto cpu_before = device_timed ? std::nullopt : own_threads_cpu_s();
+    const auto clocks_before = on_cpu ? read_thread_clocks() : std::nullopt;
     for (auto _ : state) {
       if (interrupt_requested()) {
         state.SkipWithError("interrupted");
@@ -164,9 +181,12 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
       if (device_timed)
         state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
     }
-    if (cpu_before) {
-      if (const auto cpu_after = own_threads_cpu_s())
-        state.counters["cpu_s"] = cpu_s_between(*cpu_before, *cpu_after);
+    if (const auto clocks_after = clocks_before ? read_thread_clocks() : std::nullopt) {
+      if (const auto used = cpu_s_between(clocks_before->cpu_s, clocks_after->cpu_s)) {
+        state.counters["cpu_s"] = *used;
+        state.counters["cpu_window_s"] =
+            std::chrono::duration<double>(clocks_after->at - clocks_before->at).count();
+      }
     }
     state.counters["host_wall_s"] =
         benchmark::Counter(host_total, benchmark::Counter::kAvgIterations);
@@ -235,12 +255,13 @@ void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor
     r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
 }
 
-// Returns, per host-timed sample, the CPUs this process kept busy (SampleCollector::busy).
-std::vector<double> sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
-                           const StoppingRule& rule, double min_sample_s, MeasurementRecord& r) {
+// Returns, for a CPU measurement, the CPUs its threads kept busy during the samples.
+std::optional<double> sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
+                             bool on_cpu, const StoppingRule& rule, double min_sample_s,
+                             MeasurementRecord& r) {
   SampleCollector collector;
   const auto start = Clock::now();
-  sample_round(trial, end_to_end, device_timed, min_sample_s, 1, 0, collector);
+  sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, 1, 0, collector);
   for (;;) {
     if (collector.error.empty() && collector.samples.empty()) {
       collector.error = "Google Benchmark ran no sample";
@@ -268,7 +289,8 @@ std::vector<double> sample(Trial& trial, std::optional<HostMemory> end_to_end, b
       const auto fit = static_cast<int>((rule.time_limit_s - elapsed) / per_sample);
       repetitions = std::clamp(fit, 1, repetitions);
     }
-    sample_round(trial, end_to_end, device_timed, min_sample_s, repetitions, iterations, collector);
+    sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, repetitions, iterations,
+                 collector);
   }
   r.samples_s = collector.samples;
   r.host_wall_s = collector.host_wall;
@@ -281,17 +303,18 @@ std::vector<double> sample(Trial& trial, std::optional<HostMemory> end_to_end, b
       if (collector.failure) std::rethrow_exception(collector.failure);
       r.disposition = Disposition::failed;
       r.reason = collector.error;
-      return {};
+      return std::nullopt;
     }
   }
   if (r.samples_s.empty()) {
     r.disposition = Disposition::skipped;
     r.reason = "interrupted before the first sample";
-    return {};
+    return std::nullopt;
   }
   r.stats = compute_statistics(r.samples_s);
   r.disposition = Disposition::passed;
-  return collector.busy;
+  if (collector.cpu_window_s <= 0) return std::nullopt;
+  return collector.cpu_s / collector.cpu_window_s;
 }
 
 std::vector<GpuDevice> devices_of(const Environment& env, const std::vector<int>& gpus) {
@@ -318,18 +341,22 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   const int cpus_in_use = on_gpu ? std::max(1, static_cast<int>(gpus.size())) : r.threads;
   const bool device_timed = on_gpu && !end_to_end;
   LoadSampler sampler(cpus_in_use, gpus.empty() ? nullptr : gpu_telemetry(), devices_of(env, gpus));
-  const std::vector<double> busy = sample(trial, end_to_end, device_timed, rule, min_sample_s, r);
+  const std::optional<double> busy =
+      sample(trial, end_to_end, device_timed, !on_gpu, rule, min_sample_s, r);
   LoadSampler::Result during = sampler.stop();
   r.load = during.load;
-  if (!busy.empty()) {
+  if (busy) {
     if (!r.load) r.load = MachineLoad{};
-    r.load->busy = compute_statistics(busy).median;
+    r.load->busy = busy;
   }
   // Samples shorter than one interval of /proc/stat have no reading of it; their waits tell. A
   // device-timed sample's waits are the host's, over the GPU's time: they do not judge it.
   if (!r.samples_waited.empty() && !device_timed) {
     if (!r.load) r.load = MachineLoad{};
     add_sample_waits(*r.load, r.samples_waited, cpus_in_use - cpus_this_process_may_use());
+  }
+  if (r.load && !on_gpu) {
+    r.load->fewer_threads = ran_on_fewer_threads(*r.load, r.threads, cpus_this_process_may_use());
   }
   r.telemetry_during = std::move(during.gpus);
 }
@@ -382,11 +409,13 @@ std::string contention_note(const MeasurementRecord& r) {
 
 std::string fewer_threads_note(const MeasurementRecord& r) {
   if (!r.ran_on_fewer_threads()) return "";
+  const MachineLoad& l = *r.load;
   return fmt::format(
-      "fewer threads: its {} threads kept {:.2f} CPUs busy and waited for a CPU {:.2f} (medians "
-      "over the samples): the implementation ran it on fewer threads than it was given, and the "
+      "fewer threads: its {} threads kept {:.2f} CPUs busy during the samples (waits for a CPU "
+      "{:.2f}, steal {:.2f}): the implementation ran on fewer threads than it was given, and the "
       "figure is that of fewer threads",
-      r.threads, *r.load->busy, r.load->waited.value_or(0));
+      r.threads, l.busy.value_or(0), l.waited.value_or(0),
+      l.readings > 0 ? l.steal_cpus.median : 0.0);
 }
 
 std::string above_peak_note(const MeasurementRecord& r) {
@@ -597,23 +626,24 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     r.notes = trial->kernel().notes();
     if (!req.size_basis.empty()) r.notes.push_back("size: " + req.size_basis);
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
-    // The threads of the library measured before may still spin (OpenBLAS's for some 0.1 s):
-    // they would share the CPUs with this measurement.
-    const OwnThreadsSettled settled =
-        wait_for_own_threads_at_rest(kOwnThreadsRestLimitS, interrupt_requested);
-    r.threads_rest_wait_s = settled.waited_s;
-    if (settled.left_running > 0) {
-      r.notes.push_back(fmt::format(
-          "started while {} of flopbench still ran after a {:.1f} s wait for it to rest (a "
-          "thread pool that spins while idle, as libgomp's does under OMP_WAIT_POLICY=active, is "
-          "not waited for again): such threads share the CPUs with this measurement",
-          counted(settled.left_running, "other thread"), settled.waited_s));
-    }
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
     run_once(trial->kernel(), req.end_to_end);
     r.verification = trial->verify();
     if (r.verification->passed) {
+      // The threads of the library measured before may still spin (OpenBLAS's for some 0.1 s),
+      // as may the OpenMP team that verified the output (libgomp's for some ms): they would
+      // share the CPUs with the first samples.
+      const OwnThreadsSettled settled =
+          wait_for_own_threads_at_rest(kOwnThreadsRestLimitS, interrupt_requested);
+      r.threads_rest_wait_s = settled.waited_s;
+      if (settled.left_running > 0) {
+        r.notes.push_back(fmt::format(
+            "started while {} of flopbench still ran after a {:.1f} s wait for it to rest (a "
+            "thread pool that spins while idle, as libgomp's does under OMP_WAIT_POLICY=active, "
+            "is not waited for again): such threads share the CPUs with this measurement",
+            counted(settled.left_running, "other thread"), settled.waited_s));
+      }
       sample_watched(*trial, on_gpu, req.end_to_end, settings.rule,
                      std::max(settings.min_sample_s, w.min_sample_s), env, r);
     }
