@@ -630,6 +630,13 @@ void read_value(const Node& n, T& v) {
       if (!n.value.is_number_integer()) expected(n, "an integer or null");
       v = get_integer<int>(n);
     }
+  } else if constexpr (std::is_same_v<T, std::optional<bool>>) {
+    if (n.value.is_null()) {
+      v.reset();
+    } else {
+      if (!n.value.is_boolean()) expected(n, "true, false or null");
+      v = n.value.get<bool>();
+    }
   } else if constexpr (is_optional<T>) {  // a nullable record
     if (n.value.is_null()) {
       v.reset();

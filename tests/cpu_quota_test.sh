@@ -89,7 +89,8 @@ if [ "$(field "$results" "$m['load']['other_cpus']['median'] + $m['load']['steal
   [ "$(field "$results" "$m['load']['contended']")" = False ] ||
     fail "the quota's waits were taken for contention: $(field "$results" "$m['load']")"
 fi
-# Two threads that keep the quota's 1.5 CPUs busy did not run on fewer threads than given.
-[ "$(field "$results" "$m['load']['fewer_threads']")" = False ] ||
-  fail "the quota's throttling was taken for fewer threads: $(field "$results" "$m['load']")"
+# Two threads that keep the quota's 1.5 CPUs busy did not run on fewer threads than given (judged:
+# the samples' CPU time, waits and a reading of /proc/stat are known).
+[ "$(field "$results" "$m['load'] is not None and $m['load'].get('fewer_threads')")" = False ] ||
+  fail "the quota's throttling was taken for fewer threads, or not judged: $(field "$results" "$m['load']")"
 echo "cpu quota test: passed"

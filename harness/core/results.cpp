@@ -18,11 +18,8 @@ void add_sample_waits(MachineLoad& load, const std::vector<double>& samples_wait
   if (*load.waited >= std::max(0.0, own_excess) + kContendedWait) load.contended = true;
 }
 
-bool ran_on_fewer_threads(const MachineLoad& load, int threads, double cpus_may_use) {
-  if (threads < 2 || !load.busy || !load.waited) return false;
-  // Steal is the hypervisor's, over the CPUs this process may use: read only every 100 ms.
-  const double stolen = load.readings > 0 ? load.steal_cpus.median : 0;
-  return *load.busy + *load.waited + stolen <
+bool ran_on_fewer_threads(double busy_or_waiting, double stolen, int threads, double cpus_may_use) {
+  return busy_or_waiting + stolen <
          kFewerThreadsShare * std::min(static_cast<double>(threads), cpus_may_use);
 }
 

@@ -226,9 +226,9 @@ struct MachineLoad {
   // own load sampler's share (well under 0.01) included. Empty for GPU work, where a reading
   // failed, and in files written before it was recorded.
   std::optional<double> busy;
-  // The measurement's implementation ran on fewer threads than it was given
-  // (ran_on_fewer_threads); false where `busy` or `waited` is not known.
-  bool fewer_threads = false;
+  // A CPU measurement's threads kept fewer CPUs busy than they were given (ran_on_fewer_threads);
+  // empty where not judged: GPU work, one thread, a figure not known.
+  std::optional<bool> fewer_threads;
   // Other processes and steal took more than the CPUs this measurement left free, by at least
   // a quarter of a CPU on average, or our threads waited kContendedWait of a sample's time more
   // than the threads beyond the CPUs they may use wait anyway (docs/methodology.md,
@@ -242,19 +242,20 @@ struct MachineLoad {
 // sample waits some 0.2-0.4 %, the slowest 5-6 %.
 inline constexpr double kContendedWait = 0.25;
 
-// A CPU measurement whose threads kept busy, waited for a CPU or had stolen, on average, less
-// than this share of the CPUs they could use ran on fewer threads than it was given: a quarter
-// of them idle, beyond what a parallel loop's imbalance or serial part leaves (the threads of
-// libgomp and OpenBLAS spin while they wait at a barrier, so that counts as busy).
+// A CPU measurement whose threads kept busy, waited for a CPU or had stolen less than this share
+// of the CPUs they could use, over its samples' time, ran on fewer threads than it was given, or
+// left some idle: a quarter of them, beyond what a parallel loop's imbalance or serial part
+// leaves (the threads of libgomp and OpenBLAS spin while they wait at a barrier, so that counts
+// as busy).
 inline constexpr double kFewerThreadsShare = 0.75;
 
 // Whether a CPU measurement of `threads` threads, `cpus_may_use` CPUs available to the process
-// (its affinity mask, or its cgroup quota where less), ran on fewer of them than it was given,
-// from its load's `busy`, `waited` and steal: a thread beyond the CPUs, or one held back by the
-// quota, waits for a CPU; one asleep at a barrier for a descheduled one does neither, which is
-// why the CPUs, not the threads, are the measure. Not judged (false) where `busy` or `waited` is
-// unknown.
-bool ran_on_fewer_threads(const MachineLoad& load, int threads, double cpus_may_use);
+// (its affinity mask, or its cgroup quota where less), ran on fewer of them than it was given:
+// `busy_or_waiting`, the CPUs its threads kept busy or waited for over the samples' time, and
+// `stolen`, the CPUs the hypervisor took from it, against the CPUs it could use. A thread beyond
+// the CPUs, or one held back by the quota, waits for a CPU; one asleep at a barrier for a
+// descheduled one does neither, which is why the CPUs, not the threads, are the measure.
+bool ran_on_fewer_threads(double busy_or_waiting, double stolen, int threads, double cpus_may_use);
 
 // Adds the waits of a host-timed measurement's samples (samples_waited) to what the sampler
 // read. `own_excess`: the threads it runs beyond the CPUs it may use (its affinity mask, or its
@@ -343,7 +344,7 @@ struct MeasurementRecord {
   bool contended() const { return load && load->contended; }
   // Its implementation ran on fewer threads than it was given, as OpenBLAS 0.3.21 runs SDOT on
   // one (MachineLoad::fewer_threads).
-  bool ran_on_fewer_threads() const { return load && load->fewer_threads; }
+  bool ran_on_fewer_threads() const { return load && load->fewer_threads.value_or(false); }
 
   UnknownFields unknown_fields;  // in this measurement's part of the file
 

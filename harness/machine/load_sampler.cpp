@@ -308,8 +308,9 @@ std::optional<double> cpu_s_between(const std::map<int, double>& before,
   double used = 0;
   for (const auto& [tid, then] : before) {
     const auto now = after.find(tid);
-    // An ended thread's time since `before` is gone with its clock.
-    if (now == after.end()) return std::nullopt;
+    // An ended thread's time since `before` is gone with its clock. A thread whose id a new one
+    // took meanwhile would go backwards: its time is lost too.
+    if (now == after.end() || now->second < then) return std::nullopt;
     used += now->second - then;
   }
   for (const auto& [tid, now] : after) {

@@ -40,8 +40,10 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   std::vector<double> waited;
   bool waited_known = true;
   // Over the samples of a CPU measurement whose threads' clocks could be read: this process's
-  // CPU time, and the time over which it was read.
-  double cpu_s = 0, cpu_window_s = 0;
+  // CPU time, its threads' waits for a CPU (unknown where a sample lacks them), and the time over
+  // which they were read.
+  double cpu_s = 0, cpu_waited_s = 0, cpu_window_s = 0;
+  bool cpu_waits_known = true;
   std::int64_t iterations = 0;  // of the last sample
   double measured_s = 0;        // the time of every run of every sample
   std::string error;
@@ -70,6 +72,8 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
       if (cpu != run.counters.end() && window != run.counters.end()) {
         cpu_s += cpu->second.value;
         cpu_window_s += window->second.value;
+        if (wait == run.counters.end()) cpu_waits_known = false;
+        if (cpu_waits_known) cpu_waited_s += wait->second.value;
       }
       iterations = run.iterations;
     }
@@ -255,10 +259,17 @@ void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor
     r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
 }
 
-// Returns, for a CPU measurement, the CPUs its threads kept busy during the samples.
-std::optional<double> sample(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
-                             bool on_cpu, const StoppingRule& rule, double min_sample_s,
-                             MeasurementRecord& r) {
+// What the threads of a CPU measurement did during its samples, in CPUs over the samples' time:
+// kept them busy, and waited for one (unknown where the run-queue delays could not be read).
+struct ThreadsUse {
+  double busy = 0;
+  std::optional<double> waiting;
+};
+
+// Returns, for a CPU measurement, what its threads did during the samples.
+std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_end,
+                                 bool device_timed, bool on_cpu, const StoppingRule& rule,
+                                 double min_sample_s, MeasurementRecord& r) {
   SampleCollector collector;
   const auto start = Clock::now();
   sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, 1, 0, collector);
@@ -314,7 +325,10 @@ std::optional<double> sample(Trial& trial, std::optional<HostMemory> end_to_end,
   r.stats = compute_statistics(r.samples_s);
   r.disposition = Disposition::passed;
   if (collector.cpu_window_s <= 0) return std::nullopt;
-  return collector.cpu_s / collector.cpu_window_s;
+  const double window_s = collector.cpu_window_s;
+  return ThreadsUse{
+      collector.cpu_s / window_s,
+      collector.cpu_waits_known ? std::optional(collector.cpu_waited_s / window_s) : std::nullopt};
 }
 
 std::vector<GpuDevice> devices_of(const Environment& env, const std::vector<int>& gpus) {
@@ -341,13 +355,13 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   const int cpus_in_use = on_gpu ? std::max(1, static_cast<int>(gpus.size())) : r.threads;
   const bool device_timed = on_gpu && !end_to_end;
   LoadSampler sampler(cpus_in_use, gpus.empty() ? nullptr : gpu_telemetry(), devices_of(env, gpus));
-  const std::optional<double> busy =
+  const std::optional<ThreadsUse> use =
       sample(trial, end_to_end, device_timed, !on_gpu, rule, min_sample_s, r);
   LoadSampler::Result during = sampler.stop();
   r.load = during.load;
-  if (busy) {
+  if (use) {
     if (!r.load) r.load = MachineLoad{};
-    r.load->busy = busy;
+    r.load->busy = use->busy;
   }
   // Samples shorter than one interval of /proc/stat have no reading of it; their waits tell. A
   // device-timed sample's waits are the host's, over the GPU's time: they do not judge it.
@@ -355,8 +369,13 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
     if (!r.load) r.load = MachineLoad{};
     add_sample_waits(*r.load, r.samples_waited, cpus_in_use - cpus_this_process_may_use());
   }
-  if (r.load && !on_gpu) {
-    r.load->fewer_threads = ran_on_fewer_threads(*r.load, r.threads, cpus_this_process_may_use());
+  // Judged with every figure: the waits, over the same time as the CPU time, and a reading of
+  // /proc/stat for the steal, which a thread's clock leaves out (samples shorter than one
+  // interval have none, and are not judged).
+  if (use && use->waiting && r.load->readings > 0 && r.threads >= 2) {
+    r.load->fewer_threads =
+        ran_on_fewer_threads(use->busy + *use->waiting, r.load->steal_cpus.median, r.threads,
+                             cpus_this_process_may_use());
   }
   r.telemetry_during = std::move(during.gpus);
 }
@@ -409,13 +428,11 @@ std::string contention_note(const MeasurementRecord& r) {
 
 std::string fewer_threads_note(const MeasurementRecord& r) {
   if (!r.ran_on_fewer_threads()) return "";
-  const MachineLoad& l = *r.load;
   return fmt::format(
-      "fewer threads: its {} threads kept {:.2f} CPUs busy during the samples (waits for a CPU "
-      "{:.2f}, steal {:.2f}): the implementation ran on fewer threads than it was given, and the "
-      "figure is that of fewer threads",
-      r.threads, l.busy.value_or(0), l.waited.value_or(0),
-      l.readings > 0 ? l.steal_cpus.median : 0.0);
+      "fewer threads: its {} threads kept {:.2f} CPUs busy during the samples, less than three "
+      "quarters of them with their waits for a CPU and the hypervisor's steal: the implementation "
+      "ran on fewer threads than it was given, or left some idle, and the figure is that of fewer",
+      r.threads, r.load->busy.value_or(0));
 }
 
 std::string above_peak_note(const MeasurementRecord& r) {

@@ -71,9 +71,9 @@ std::string power_cap_note(const MeasurementRecord& r);
 // otherwise. measure() adds it to the record's notes, which every report shows.
 std::string contention_note(const MeasurementRecord& r);
 
-// "fewer threads: its 2 threads kept 1.01 CPUs busy ..." when the record ran on fewer threads
-// than it was given (MeasurementRecord::ran_on_fewer_threads); "" otherwise. measure() adds it
-// to the record's notes.
+// "fewer threads: its 2 threads kept 1.01 CPUs busy ..." when the record's threads kept fewer
+// CPUs busy than they were given (MeasurementRecord::ran_on_fewer_threads); "" otherwise.
+// measure() adds it to the record's notes.
 std::string fewer_threads_note(const MeasurementRecord& r);
 
 // "above the theoretical peak by 1.8 %: ..." when a record's rate exceeds its theoretical peak:
