@@ -483,6 +483,17 @@ TEST(ReportsJson, TheCpusAMeasurementKeptBusyAreKeptAndAFewThreadsRunFlagged) {
   j["measurements"][0]["load"].erase("fewer_threads");
   EXPECT_FALSE(results_from_json(j).measurements[0].load->busy.has_value());
   EXPECT_FALSE(results_from_json(j).measurements[0].ran_on_fewer_threads());
+  j["measurements"][0]["load"]["fewer_threads"] = nullptr;  // not judged
+  EXPECT_FALSE(results_from_json(j).measurements[0].load->fewer_threads.has_value());
+  j["measurements"][0]["load"]["fewer_threads"] = "yes";
+  try {
+    results_from_json(j);
+    ADD_FAILURE() << "read a fewer_threads of \"yes\"";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("fewer_threads: expected true, false or null"),
+              std::string::npos)
+        << e.what();
+  }
 
   EXPECT_NE(MarkdownPrinter().print(doc).find("| passed (fewer threads) "), std::string::npos);
   r.load->fewer_threads = false;

@@ -355,6 +355,7 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   const int cpus_in_use = on_gpu ? std::max(1, static_cast<int>(gpus.size())) : r.threads;
   const bool device_timed = on_gpu && !end_to_end;
   LoadSampler sampler(cpus_in_use, gpus.empty() ? nullptr : gpu_telemetry(), devices_of(env, gpus));
+  const double cpus_may_use = cpus_this_process_may_use();
   const std::optional<ThreadsUse> use =
       sample(trial, end_to_end, device_timed, !on_gpu, rule, min_sample_s, r);
   LoadSampler::Result during = sampler.stop();
@@ -367,15 +368,14 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   // device-timed sample's waits are the host's, over the GPU's time: they do not judge it.
   if (!r.samples_waited.empty() && !device_timed) {
     if (!r.load) r.load = MachineLoad{};
-    add_sample_waits(*r.load, r.samples_waited, cpus_in_use - cpus_this_process_may_use());
+    add_sample_waits(*r.load, r.samples_waited, cpus_in_use - cpus_may_use);
   }
   // Judged with every figure: the waits, over the same time as the CPU time, and a reading of
   // /proc/stat for the steal, which a thread's clock leaves out (samples shorter than one
   // interval have none, and are not judged).
   if (use && use->waiting && r.load->readings > 0 && r.threads >= 2) {
-    r.load->fewer_threads =
-        ran_on_fewer_threads(use->busy + *use->waiting, r.load->steal_cpus.median, r.threads,
-                             cpus_this_process_may_use());
+    r.load->fewer_threads = ran_on_fewer_threads(
+        use->busy + *use->waiting, r.load->steal_cpus.median, r.threads, cpus_may_use);
   }
   r.telemetry_during = std::move(during.gpus);
 }
