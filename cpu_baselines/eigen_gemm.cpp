@@ -27,6 +27,10 @@ class EigenGemm final : public GemmKernel<T> {
     c_.noalias() += in_->alpha * a * b;
   }
   void read_c(std::span<T> out) override { std::copy_n(c_.data(), out.size(), out.data()); }
+  std::optional<VectorWidth> vector_width() const override {
+    return VectorWidth{static_cast<int>(Eigen::internal::packet_traits<T>::size * sizeof(T) * 8),
+                       "Eigen's kernels, compiled for the instruction set of this build's -march"};
+  }
 
  private:
   const GemmInputs<T>* in_ = nullptr;

@@ -49,6 +49,9 @@ class OmpPeak final : public PeakKernel<T> {
     return 2.0 * threads_ * kChainsPerThread * kLanes * static_cast<double>(in_.iterations);
   }
   std::vector<T> chain_values() override { return values_; }
+  std::optional<VectorWidth> vector_width() const override {
+    return VectorWidth{simd::kVectorBytes * 8, simd::vector_dispatch().chosen_by()};
+  }
   std::vector<std::string> notes() const override {
     return {std::to_string(threads_) + " threads x " + std::to_string(kChainsPerThread) +
             " chains of " + std::to_string(simd::kVectorBytes * 8) + "-bit vectors"};

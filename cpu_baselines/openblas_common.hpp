@@ -6,8 +6,13 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/registry.hpp"
@@ -31,6 +36,31 @@ inline ImplementationSpec openblas_spec(std::string description) {
   return spec;
 }
 
+// OpenBLAS compares core names without regard to case.
+inline bool same_core(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// The vector width of OpenBLAS's x86 kernel sets, by the core names openblas_get_corename gives
+// (DYNAMIC_ARCH's list, in any case): AVX-512 from SkylakeX on, AVX2 and AVX below, SSE before.
+// Empty for names it does not know (other architectures, the AMD Bulldozer family).
+inline std::optional<int> openblas_core_vector_bits(std::string_view core) {
+  const auto is = [&](std::initializer_list<std::string_view> names) {
+    return std::ranges::any_of(names, [&](std::string_view name) { return same_core(core, name); });
+  };
+  if (is({"SkylakeX", "Cooperlake", "SapphireRapids"})) return 512;
+  if (is({"Haswell", "Zen", "Sandybridge"})) return 256;
+  if (is({"Katmai", "Coppermine", "Northwood", "Prescott", "Banias", "Atom", "Core2", "Penryn",
+          "Dunnington", "Nehalem", "Athlon", "Opteron", "Opteron_SSE3", "Barcelona", "Nano",
+          "Bobcat"})) {
+    return 128;
+  }
+  return std::nullopt;
+}
+
 inline const char* kNoOpenBlas =
     "flopbench was built without OpenBLAS (install libopenblas-dev and rebuild)";
 
@@ -39,15 +69,47 @@ inline const char* kNoOpenBlas =
 inline void use_openmp_thread_count() { openblas_set_num_threads(omp_get_max_threads()); }
 
 // The kernels OpenBLAS runs, and whether the environment chose them: OPENBLAS_CORETYPE (which
-// some images set) overrides OpenBLAS's own detection, and can hold it to half the vector width
-// of the CPU (Haswell's AVX2 on an AVX-512 CPU), which its figures then reflect.
-inline std::vector<std::string> openblas_notes() {
+// some images set) overrides OpenBLAS's own detection when it names a core OpenBLAS has (in any
+// case; otherwise OpenBLAS says "Core not found" and detects the CPU itself), and can hold it to
+// half the vector width of the CPU (Haswell's AVX2 on an AVX-512 CPU), which its figures then
+// reflect.
+struct OpenBlasCore {
+  std::string name;    // openblas_get_corename()
+  std::string forced;  // OPENBLAS_CORETYPE, "" when unset or empty
+  bool chosen_by_variable() const { return !forced.empty() && same_core(name, forced); }
+};
+
+inline OpenBlasCore openblas_core() {
   const char* forced = std::getenv("OPENBLAS_CORETYPE");
-  const std::string core = openblas_get_corename();
-  if (forced != nullptr && *forced != '\0') {
-    return {fmt::format("OpenBLAS kernels: {}, with OPENBLAS_CORETYPE={} set", core, forced)};
+  return {openblas_get_corename(), forced != nullptr ? forced : ""};
+}
+
+inline std::vector<std::string> openblas_notes() {
+  const OpenBlasCore core = openblas_core();
+  if (!core.forced.empty()) {
+    return {
+        fmt::format("OpenBLAS kernels: {}, with OPENBLAS_CORETYPE={} set", core.name, core.forced)};
   }
-  return {fmt::format("OpenBLAS kernels: {}, its own choice for this CPU", core)};
+  return {fmt::format("OpenBLAS kernels: {}, its own choice for this CPU", core.name)};
+}
+
+inline std::optional<VectorWidth> openblas_vector_width() {
+  const OpenBlasCore core = openblas_core();
+  const auto bits = openblas_core_vector_bits(core.name);
+  if (!bits) return std::nullopt;
+  if (core.chosen_by_variable()) {
+    return VectorWidth{*bits, fmt::format("OpenBLAS's {} kernels, which OPENBLAS_CORETYPE={} "
+                                          "chose over its own detection: unset it to let "
+                                          "OpenBLAS choose",
+                                          core.name, core.forced)};
+  }
+  if (!core.forced.empty()) {
+    return VectorWidth{*bits, fmt::format("OpenBLAS's {} kernels, with OPENBLAS_CORETYPE={} set",
+                                          core.name, core.forced)};
+  }
+  return VectorWidth{*bits, fmt::format("OpenBLAS's {} kernels, its own choice for this CPU: an "
+                                        "OpenBLAS older than this CPU may not know it",
+                                        core.name)};
 }
 #endif
 

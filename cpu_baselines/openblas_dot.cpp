@@ -28,6 +28,7 @@ class OpenBlasDot final : public ReductionKernel<T> {
   }
   T result() override { return result_; }
   std::vector<std::string> notes() const override { return openblas_notes(); }
+  std::optional<VectorWidth> vector_width() const override { return openblas_vector_width(); }
 
  private:
   const VectorInputs<T>* in_ = nullptr;

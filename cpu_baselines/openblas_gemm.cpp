@@ -34,6 +34,7 @@ class OpenBlasGemm final : public GemmKernel<T> {
   }
   void read_c(std::span<T> out) override { std::copy_n(c_.data(), out.size(), out.data()); }
   std::vector<std::string> notes() const override { return openblas_notes(); }
+  std::optional<VectorWidth> vector_width() const override { return openblas_vector_width(); }
 
  private:
   const GemmInputs<T>* in_ = nullptr;

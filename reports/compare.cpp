@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "harness/core/statistics.hpp"
 #include "reports/format.hpp"
@@ -229,6 +230,45 @@ std::string unfit(std::span<const MeasurementRecord* const> a,
   return "";
 }
 
+// The vector widths a side's runs recorded ("512", "256 and 512"); "" where none said.
+std::string vector_widths(std::span<const MeasurementRecord* const> runs) {
+  std::set<int> widths;
+  for (const MeasurementRecord* r : runs) {
+    if (r->vector_bits) widths.insert(*r->vector_bits);
+  }
+  return fmt::format("{}", fmt::join(widths, " and "));
+}
+
+// Whether some run of a side was judged to have run on fewer threads than it was given, and
+// whether every one was judged at all.
+struct FewerThreads {
+  bool some = false;
+  bool all_judged = true;
+};
+FewerThreads fewer_threads(std::span<const MeasurementRecord* const> runs) {
+  FewerThreads f;
+  for (const MeasurementRecord* r : runs) {
+    f.some = f.some || r->ran_on_fewer_threads();
+    f.all_judged = f.all_judged && r->load && r->load->fewer_threads.has_value();
+  }
+  return f;
+}
+
+std::vector<std::string> ran_differently(std::span<const MeasurementRecord* const> a,
+                                         std::span<const MeasurementRecord* const> b) {
+  std::vector<std::string> out;
+  if (const std::string wa = vector_widths(a), wb = vector_widths(b);
+      !wa.empty() && !wb.empty() && wa != wb) {
+    out.push_back(fmt::format("vectors of {} bits in A, {} in B", wa, wb));
+  }
+  const FewerThreads fa = fewer_threads(a), fb = fewer_threads(b);
+  if (fa.some != fb.some && fa.all_judged && fb.all_judged) {
+    out.push_back(fmt::format("{} ran on fewer threads than it was given, {} did not",
+                              fa.some ? "A" : "B", fa.some ? "B" : "A"));
+  }
+  return out;
+}
+
 double median_time(const MeasurementRecord& r) {
   return r.stats ? r.stats->median : compute_statistics(r.samples_s).median;
 }
@@ -330,6 +370,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
     }
     // Each side's row shows the median of its passed runs' medians (one run's own median); 0 when
     // none passed. A fit measurement passed in every run.
+    c.ran_differently = ran_differently(runs_a, runs_b);
     const std::vector<double> ma = passed_medians(runs_a), mb = passed_medians(runs_b);
     c.a_median = ma.empty() ? 0.0 : compute_statistics(ma).median;
     c.b_median = mb.empty() ? 0.0 : compute_statistics(mb).median;
@@ -480,6 +521,18 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   };
   list("only in A", result.only_a);
   list("only in B", result.only_b);
+  std::string differently;
+  for (const auto& c : result.matched) {
+    if (c.ran_differently.empty()) continue;
+    differently += fmt::format("  {} ({}): {}\n", where(*c.a), to_string(c.judgement.verdict),
+                               fmt::join(c.ran_differently, "; "));
+  }
+  if (!differently.empty()) {
+    out +=
+        "\nran differently in A and B, which its change in time may come from rather than the "
+        "code:\n" +
+        differently;
+  }
 
   std::vector<std::string> tally;
   for (const auto v : {Change::faster, Change::slower, Change::same, Change::inconclusive}) {

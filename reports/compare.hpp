@@ -103,6 +103,10 @@ struct Comparison {
   // Passed in every run of A and not in some run of B (a wrong answer, an error): how that
   // run of B ended, "incorrect: <why>"; "" otherwise.
   std::string broken;
+  // How the implementation ran differently in A and B, which a change in time may come from
+  // rather than the code: "vectors of 512 bits in A, 256 in B", "B ran on fewer threads than it
+  // was given, A did not" (ran_differently); empty when alike or unknown.
+  std::vector<std::string> ran_differently;
 };
 
 struct CompareResult {

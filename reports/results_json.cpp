@@ -250,6 +250,7 @@ void fields(S& s, Of<MeasurementRecord>) {
   s("reason", &R::reason);
   s("notes", &R::notes);
   s("threads", &R::threads);
+  s.added_later("vector_bits", &R::vector_bits);
   s("flops", &R::flops);
   s("bytes", &R::bytes);
   s("timing", &R::timing);

@@ -730,6 +730,36 @@ TEST(AcceptanceJudge, AMissOnAContendedMeasurementIsMeasuredAgainThenWarns) {
   EXPECT_EQ(verdict_of(check(rows, quiet), "cpu.sgemm.openblas.gflops").verdict, Verdict::pass);
 }
 
+// A miss on a measurement whose kernels ran vectors narrower than the peak's FMA units (OpenBLAS
+// held to AVX2 by OPENBLAS_CORETYPE on an AVX-512 CPU) still fails, and says that cause.
+TEST(AcceptanceJudge, AMissByKernelsNarrowerThanThePeakSaysSo) {
+  const std::string rows = "cpu.sgemm.openblas.gflops,>=,500 GFLOP/s,,fail,any,\n";
+  ResultsDocument doc = cpu_document();  // openblas at 400 GFLOP/s: below the bound
+  const std::string narrow =
+      "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, which OPENBLAS_CORETYPE=Haswell "
+      "chose over its own detection: unset it to let OpenBLAS choose), where the peak counts 2 x "
+      "512-bit FMA units a core: at most 50 % of it is within reach";
+  doc.measurements[0].notes = {"OpenBLAS kernels: Haswell, with OPENBLAS_CORETYPE=Haswell set",
+                               narrow};
+  const CriterionVerdict missed = verdict_of(check(rows, doc), "cpu.sgemm.openblas.gflops");
+  EXPECT_EQ(missed.verdict, Verdict::fail);
+  EXPECT_EQ(missed.reason, "below the bound; " + narrow);
+  // Passed: nothing to explain.
+  const CriterionVerdict passed =
+      verdict_of(check("cpu.sgemm.openblas.gflops,>=,300 GFLOP/s,,fail,any,\n", doc),
+                 "cpu.sgemm.openblas.gflops");
+  EXPECT_EQ(passed.verdict, Verdict::pass);
+  EXPECT_EQ(passed.reason, "");
+  // An upper bound missed: the note does not explain being above it.
+  EXPECT_EQ(verdict_of(check("cpu.sgemm.openblas.gflops,<=,300 GFLOP/s,,fail,any,\n", doc),
+                       "cpu.sgemm.openblas.gflops")
+                .reason,
+            "above the bound");
+  // Without the note, the plain reason.
+  doc.measurements[0].notes.pop_back();
+  EXPECT_EQ(verdict_of(check(rows, doc), "cpu.sgemm.openblas.gflops").reason, "below the bound");
+}
+
 TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
   // gpu5 clears the absolute bound (40 TFLOP/s) but is 16% below the others' median.
   const ResultsDocument doc = h100_document(8, {50, 51, 49.5, 50.5, 50, 42, 50, 49});

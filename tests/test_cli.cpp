@@ -22,6 +22,7 @@
 #include "harness/core/sizes.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/memtest.hpp"
+#include "harness/machine/peak_model.hpp"
 #include "harness/machine/probe.hpp"
 #include "harness/machine/vector_shape.hpp"
 #include "harness/measure/plan.hpp"
@@ -247,17 +248,34 @@ TEST_F(Cli, OpenBlasSaysWhichKernelsItRanAndWhoChoseThem) {
                                  "--out", out.string()});
     EXPECT_EQ(o.status, 0) << o.out << o.err;
     std::vector<std::string> notes;
-    for (const auto& m : read_results_file(out / "results.json").measurements) {
+    const ResultsDocument doc = read_results_file(out / "results.json");
+    for (const auto& m : doc.measurements) {
       for (const auto& note : m.notes) {
         if (note.starts_with("OpenBLAS kernels: ")) notes.push_back(note);
       }
     }
     EXPECT_EQ(notes.size(), 2u);  // GEMM and dot
-    return notes.empty() ? std::string() : notes.front();
+    return std::pair(notes.empty() ? std::string() : notes.front(), doc);
   };
-  const std::string forced = kernels_note("Haswell", "forced");
+  const auto [forced, doc] = kernels_note("Haswell", "forced");
   EXPECT_EQ(forced, "OpenBLAS kernels: Haswell, with OPENBLAS_CORETYPE=Haswell set");
-  const std::string own = kernels_note("", "own");
+  // Haswell's kernels are AVX2: on a CPU whose peak counts two 512-bit FMA units a core (Zen 5,
+  // Intel's AVX-512 server cores) the GEMM can reach half of it, and says so with the cause; on
+  // one whose 256-bit FMAs fill its peak (Zen 4, AVX-512 hidden) it has nothing to say.
+  const auto reach = vector_reach(doc.environment.cpu, 256);
+  for (const auto& m : doc.measurements) {
+    EXPECT_EQ(m.vector_bits, 256) << m.workload;
+    const std::string narrow = m.note_starting(MeasurementRecord::kNarrowVectors);
+    if (m.workload == WorkloadId::gemm && reach && reach->share < 1) {
+      EXPECT_TRUE(
+          narrow.starts_with("narrow vectors: 256-bit (OpenBLAS's Haswell kernels, which "
+                             "OPENBLAS_CORETYPE=Haswell chose over its own detection"))
+          << narrow;
+    } else {
+      EXPECT_EQ(narrow, "") << m.workload;  // dot has no peak: bandwidth-bound
+    }
+  }
+  const std::string own = kernels_note("", "own").first;
   EXPECT_TRUE(own.ends_with(", its own choice for this CPU")) << own;
 }
 
@@ -809,11 +827,23 @@ TEST_F(Cli, AVectorWidthCapRunsTheKernelsAndTheClockAtThatWidth) {
   EXPECT_NE(doc.environment.cpu.clock_source.find(width), std::string::npos)
       << doc.environment.cpu.clock_source;
   ASSERT_EQ(doc.measurements.size(), 3u);
+  // Narrower than the FMA units the peak counts (a 256-bit cap on an AVX-512 CPU), the compute
+  // workloads say they can reach only part of it.
+  const auto reach = vector_reach(doc.environment.cpu, bits);
   for (const auto& m : doc.measurements) {
     EXPECT_EQ(m.disposition, Disposition::passed) << m.reason;
     if (m.workload == WorkloadId::dot) continue;  // no notes
     ASSERT_FALSE(m.notes.empty()) << m.workload;
     EXPECT_NE(m.notes[0].find(width), std::string::npos) << m.notes[0];
+    EXPECT_EQ(m.vector_bits, bits);
+    const std::string narrow = m.note_starting(MeasurementRecord::kNarrowVectors);
+    if (reach && reach->share < 1) {
+      EXPECT_TRUE(narrow.starts_with(
+          fmt::format("narrow vectors: {}-bit (the hand-written kernels' {}-bit pass", bits, bits)))
+          << narrow;
+    } else {
+      EXPECT_EQ(narrow, "");
+    }
   }
 }
 

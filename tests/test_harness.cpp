@@ -21,6 +21,7 @@
 
 #include "app/cli_selection.hpp"
 #include "cpu_baselines/blocking.hpp"
+#include "cpu_baselines/openblas_common.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
@@ -410,6 +411,15 @@ TEST(VectorPass, TheWidestPassTheCpuRunsUnlessCapped) {
   EXPECT_EQ(choose_vector_pass(64, 64, true, "512").bytes, 64);
   EXPECT_NE(choose_vector_pass(64, 64, true, "256").cap_error, "");
   EXPECT_EQ(choose_vector_pass(16, 16, true, "128").bytes, 16);
+
+  // What chose the pass, which a record gives when the pass is narrower than its peak's FMAs.
+  EXPECT_EQ(choose_vector_pass(32, 64, true, "256").chosen_by(),
+            "the hand-written kernels' 256-bit pass, which FLOPBENCH_MAX_VECTOR_BITS chose over "
+            "the build's widest");
+  EXPECT_EQ(choose_vector_pass(32, 64, false, nullptr).chosen_by(),
+            "the hand-written kernels' 256-bit pass, the widest of this build's that the CPU runs");
+  EXPECT_EQ(choose_vector_pass(32, 32, true, nullptr).chosen_by(),
+            "the hand-written kernels' 256-bit pass, the widest this build has");
 }
 
 // This process's choice follows the rule above, and the OpenMP kernels that register are the pass
@@ -1630,6 +1640,67 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
   EXPECT_TRUE(above_peak_note(quota).starts_with(
       "above the theoretical peak by 20.0 %: the peak is the cgroup CPU quota's"))
       << above_peak_note(quota);
+}
+
+// A CPU kernel whose vectors are narrower than the FMA units its theoretical peak counts can reach
+// only that share of the peak: the record says so, with what chose the width, so that a figure
+// (or a failed acceptance criterion) near half the peak is explained where it is read.
+TEST(Measure, AKernelNarrowerThanThePeaksFmaUnitsIsNotedWithWhatChoseIt) {
+  CpuInventory zen5;
+  zen5.vendor = "AuthenticAMD";
+  zen5.family = 0x1A;
+  zen5.model_number = 0x02;
+  zen5.simd = {"fma", "avx2", "avx512f"};
+  MeasurementRecord r;
+  r.device = DeviceRef::cpu();
+  r.precision = Precision::fp64;
+  r.peak = {230.0, "2 cores x 8 FP64 lanes x 2 FMA pipes x 2 x 3.60 GHz (Zen 5; clock measured)"};
+  const VectorWidth haswell{256,
+                            "OpenBLAS's Haswell kernels, which OPENBLAS_CORETYPE=Haswell "
+                            "chose over its own detection: unset it to let OpenBLAS choose"};
+  EXPECT_EQ(narrow_vectors_note(r, haswell, zen5),
+            "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, which OPENBLAS_CORETYPE=Haswell "
+            "chose over its own detection: unset it to let OpenBLAS choose), where the peak counts "
+            "2 x 512-bit FMA units a core: at most 50 % of it is within reach");
+  EXPECT_TRUE(narrow_vectors_note(r, {128, "SSE"}, zen5)
+                  .ends_with("at most 25 % of it is within "
+                             "reach"))
+      << narrow_vectors_note(r, {128, "SSE"}, zen5);
+  // As wide as the peak's units; a peak that counts 256-bit units (AVX-512 hidden, or Zen 4).
+  EXPECT_EQ(narrow_vectors_note(r, {512, "the 512-bit pass"}, zen5), "");
+  CpuInventory hidden = zen5;
+  hidden.simd = {"fma", "avx2"};
+  EXPECT_EQ(narrow_vectors_note(r, haswell, hidden), "");
+  // Nothing to judge against: no peak (a bandwidth-bound workload), a matrix precision whose
+  // peak counts other units, GPU work, an unidentified CPU.
+  MeasurementRecord no_peak = r;
+  no_peak.peak = {std::nullopt, "bandwidth-bound"};
+  EXPECT_EQ(narrow_vectors_note(no_peak, haswell, zen5), "");
+  MeasurementRecord bf16 = r;
+  bf16.precision = Precision::bf16;
+  EXPECT_EQ(narrow_vectors_note(bf16, haswell, zen5), "");
+  MeasurementRecord gpu = r;
+  gpu.device = DeviceRef::gpu({0});
+  EXPECT_EQ(narrow_vectors_note(gpu, haswell, zen5), "");
+  CpuInventory unknown = zen5;
+  unknown.family = 0x15;
+  EXPECT_EQ(narrow_vectors_note(r, haswell, unknown), "");
+}
+
+// OpenBLAS's core names, as openblas_get_corename gives them, to the width of their kernels.
+TEST(OpenBlas, ItsCoreNamesGiveTheirKernelsVectorWidth) {
+  for (const char* core : {"SkylakeX", "Cooperlake", "SapphireRapids", "skylakex"}) {
+    EXPECT_EQ(openblas_core_vector_bits(core), 512) << core;
+  }
+  for (const char* core : {"Haswell", "Zen", "Sandybridge", "HASWELL"}) {
+    EXPECT_EQ(openblas_core_vector_bits(core), 256) << core;
+  }
+  for (const char* core : {"Nehalem", "Core2", "Prescott", "Barcelona", "Atom"}) {
+    EXPECT_EQ(openblas_core_vector_bits(core), 128) << core;
+  }
+  for (const char* core : {"", "Unknown", "Bulldozer", "neoversen1", "Haswel", "Haswell "}) {
+    EXPECT_EQ(openblas_core_vector_bits(core), std::nullopt) << core;
+  }
 }
 
 // The clock a CPU peak assumes is measured again right after each compute-bound CPU measurement

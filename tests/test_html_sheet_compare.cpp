@@ -1023,6 +1023,39 @@ TEST(Compare, ContendedMeasurementsAreInconclusive) {
   EXPECT_TRUE(regressions(r, 0).empty());
 }
 
+// A change in time that comes with a change in how the implementation ran (other vectors, fewer
+// threads than given) is listed with it, so that it is not read as the code's.
+TEST(Compare, WhatRanDifferentlyIsListedBesideTheVerdict) {
+  ResultsDocument a = base_document(), b = changed_document();  // B's SGEMM 80 % slower
+  a.measurements.at(0).vector_bits = 512;
+  b.measurements.at(0).vector_bits = 256;
+  const MachineLoad judged{.readings = 10, .busy = 2.0, .fewer_threads = false};
+  a.measurements.at(0).load = judged;
+  b.measurements.at(0).load = judged;
+  b.measurements.at(0).load->busy = 1.0;
+  b.measurements.at(0).load->fewer_threads = true;
+  const CompareResult r = compare_results(a, b);
+  const Comparison& sgemm = r.matched.at(0);
+  EXPECT_EQ(sgemm.judgement.verdict, Change::slower);
+  EXPECT_EQ(sgemm.ran_differently,
+            (std::vector<std::string>{"vectors of 512 bits in A, 256 in B",
+                                      "B ran on fewer threads than it was given, A did not"}));
+  const std::string text = compare_text(r);
+  EXPECT_NE(text.find("ran differently in A and B, which its change in time may come from rather "
+                      "than the code:\n  " +
+                      where(*sgemm.a) +
+                      " (slower): vectors of 512 bits in A, 256 in B; B ran on fewer threads "
+                      "than it was given, A did not\n"),
+            std::string::npos)
+      << text;
+  // Alike, or unknown on a side (a file from before the fields, a measurement not judged): nothing.
+  EXPECT_TRUE(compare_results(a, a).matched.at(0).ran_differently.empty());
+  b.measurements.at(0).vector_bits.reset();
+  b.measurements.at(0).load->fewer_threads.reset();
+  EXPECT_TRUE(compare_results(a, b).matched.at(0).ran_differently.empty());
+  EXPECT_EQ(compare_text(compare_results(a, b)).find("ran differently"), std::string::npos);
+}
+
 // `check` measures again what missed a criterion while contended and keeps both records: the
 // quiet re-measurement is the one compared, in one row, on either side.
 TEST(Compare, ARemeasuredMeasurementIsComparedOnceByItsQuietRecord) {

@@ -594,6 +594,18 @@ TEST(InventoryPeakCpu, AmdFamiliesInferredFromFeatures) {
   EXPECT_DOUBLE_EQ(*hidden.gflops, 2 * 4 * 2 * 2 * 3.0);
   EXPECT_NE(hidden.basis.find("Zen 5 (inferred from features)"), std::string::npos);
 
+  // How much of the peak narrower vectors reach (narrow_vectors_note): with AVX-512 hidden the
+  // peak counts 256-bit units, which AVX2 fills; with it, half.
+  EXPECT_EQ(vector_reach(zen5, 256)->share, 1);
+  EXPECT_EQ(vector_reach(zen5, 128)->share, 0.5);
+  zen5.simd = {"fma", "avx2", "avx512f"};
+  EXPECT_EQ(vector_reach(zen5, 512)->share, 1);
+  EXPECT_EQ(vector_reach(zen5, 256)->share, 0.5);
+  EXPECT_EQ(vector_reach(zen5, 256)->units.width_bits, 512);
+  EXPECT_EQ(vector_reach(zen5, 128)->share, 0.25);
+  EXPECT_EQ(vector_reach(zen4(2, 3.0), 256)->share, 1);  // AVX-512 on two 256-bit pipes
+  EXPECT_EQ(vector_reach(zen4(2, 3.0), 128)->share, 0.5);
+
   // Family 0x17 declares the same extensions on Zen 1 (128-bit pipes) and Zen 2 (256-bit).
   CpuInventory zen1_or_2 = zen4(2, 3.0);
   zen1_or_2.family = 0x17;
@@ -602,6 +614,27 @@ TEST(InventoryPeakCpu, AmdFamiliesInferredFromFeatures) {
   const Peak unknown = cpu_peak(zen1_or_2, Precision::fp64, 2);
   EXPECT_FALSE(unknown.gflops.has_value());
   EXPECT_NE(unknown.basis.find("ISA extensions do not identify it"), std::string::npos);
+  EXPECT_EQ(vector_reach(zen1_or_2, 256), std::nullopt);
+}
+
+// Intel cores with one 512-bit FMA unit run 256-bit FMAs on two ports: AVX2 reaches their whole
+// peak, where it reaches half of a server core's two 512-bit units.
+TEST(InventoryPeakCpu, NarrowVectorsReachTheWholePeakOfOne512BitUnit) {
+  const auto reach = [](const char* name, int model_number, int bits) {
+    CpuInventory cpu;
+    cpu.vendor = "GenuineIntel";
+    cpu.family = 6;
+    cpu.model_number = model_number;
+    cpu.model = name;
+    cpu.simd = {"fma", "avx2", "avx512f"};
+    return vector_reach(cpu, bits)->share;
+  };
+  EXPECT_EQ(reach("Intel(R) Xeon(R) Silver 4110 CPU @ 2.10GHz", 0x55, 256), 1);
+  EXPECT_EQ(reach("Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz", 0x55, 256), 0.5);
+  EXPECT_EQ(reach("11th Gen Intel(R) Core(TM) i9-11900K @ 3.50GHz", 0xF0, 256), 1);
+  EXPECT_EQ(reach("11th Gen Intel(R) Core(TM) i9-11900K @ 3.50GHz", 0xF0, 128), 0.5);
+  EXPECT_EQ(reach("Intel(R) Xeon(R) Platinum 8480+", 0x8F, 512), 1);
+  EXPECT_EQ(reach("Intel(R) Xeon(R) Platinum 8480+", 0x8F, 256), 0.5);
 }
 
 // Matrix precisions: the best unit the flags show. Zen 5 (2 x 512-bit FMA pipes) with

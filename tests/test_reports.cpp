@@ -500,6 +500,20 @@ TEST(ReportsJson, TheCpusAMeasurementKeptBusyAreKeptAndAFewThreadsRunFlagged) {
   EXPECT_EQ(MarkdownPrinter().print(doc).find("fewer threads"), std::string::npos);
 }
 
+// The vector width a CPU measurement's kernels ran is kept; files from before it, and records
+// whose implementation does not say, read as unknown (null).
+TEST(ReportsJson, TheVectorWidthOfACpuMeasurementIsKept) {
+  ResultsDocument doc = test_document();
+  doc.measurements.at(0).vector_bits = 256;
+  nlohmann::json j = to_json(doc);
+  EXPECT_EQ(j["measurements"][0]["vector_bits"], 256);
+  EXPECT_EQ(results_from_json(j).measurements[0].vector_bits, 256);
+  j["measurements"][0]["vector_bits"] = nullptr;
+  EXPECT_EQ(results_from_json(j).measurements[0].vector_bits, std::nullopt);
+  j["measurements"][0].erase("vector_bits");
+  EXPECT_EQ(results_from_json(j).measurements[0].vector_bits, std::nullopt);
+}
+
 // A cgroup CPU quota is kept with the CPU's inventory (files from before it read as none) and
 // stated beside the cores in report.md's and report.html's machine facts and on the sheet.
 TEST(ReportsJson, CpuQuotaIsRecordedAndReported) {

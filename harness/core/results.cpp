@@ -225,6 +225,12 @@ bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b) {
          a.threads == b.threads;
 }
 
+std::string MeasurementRecord::note_starting(std::string_view prefix) const {
+  const auto note =
+      std::ranges::find_if(notes, [&](const std::string& n) { return n.starts_with(prefix); });
+  return note == notes.end() ? "" : *note;
+}
+
 bool throttling_was_read(const MeasurementRecord& r) {
   const auto read = [](const GpuTelemetry& t) { return t.clock_events_read; };
   return std::ranges::any_of(r.telemetry_before, read) ||

@@ -299,6 +299,11 @@ struct MeasurementRecord {
   // CPU threads the implementation was given, or used where it says (Kernel::threads_used); 0 for
   // GPU work. A library may use fewer (ran_on_fewer_threads).
   int threads = 0;
+  // CPU work whose implementation says (Kernel::vector_width): the width, in bits, of the vectors
+  // its arithmetic ran. Below the width the CPU's peak counts, a note starting with
+  // kNarrowVectors says so.
+  std::optional<int> vector_bits;
+  static constexpr std::string_view kNarrowVectors = "narrow vectors: ";
 
   // Cost of one run, from the workload's cost model (0 where meaningless).
   double flops = 0;
@@ -345,6 +350,8 @@ struct MeasurementRecord {
   // Its implementation ran on fewer threads than it was given, as OpenBLAS 0.3.21 runs SDOT on
   // one (MachineLoad::fewer_threads).
   bool ran_on_fewer_threads() const { return load && load->fewer_threads.value_or(false); }
+  // The note that starts with `prefix`, or "".
+  std::string note_starting(std::string_view prefix) const;
 
   UnknownFields unknown_fields;  // in this measurement's part of the file
 

@@ -164,6 +164,24 @@ std::optional<CpuMicroarchitecture> infer_from_features(const CpuInventory& cpu)
   return std::nullopt;
 }
 
+// The FMA units the peak counts: the table's, which need their ISA exposed (an empty simd list
+// means the flags were unreadable and the table is trusted as is), else its fallback. `why` says
+// why the fallback was taken, or why there are none.
+struct FmaChoice {
+  std::optional<FmaUnits> fma;
+  std::string why;
+};
+
+FmaChoice choose_fma_units(const CpuInventory& cpu, const CpuMicroarchitecture& uarch) {
+  if (cpu.simd.empty() || has_isa(cpu, uarch.fma.isa)) return {uarch.fma, ""};
+  if (!uarch.fallback || !has_isa(cpu, uarch.fallback->isa)) {
+    return {std::nullopt, fmt::format("{} needs '{}', which this CPU does not expose", uarch.name,
+                                      uarch.fma.isa)};
+  }
+  return {uarch.fallback,
+          fmt::format("'{}' not exposed: {}-bit FMA", uarch.fma.isa, uarch.fallback->width_bits)};
+}
+
 Peak unknown(std::string why) { return {std::nullopt, "unknown: " + std::move(why)}; }
 
 // What one core does per cycle at a precision, and the formula that says why; no ops_per_cycle
@@ -346,6 +364,18 @@ std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInve
   return inferred;
 }
 
+std::optional<VectorReach> vector_reach(const CpuInventory& cpu, int bits) {
+  const auto uarch = identify_cpu_microarchitecture(cpu);
+  if (!uarch || bits <= 0) return std::nullopt;
+  const auto fma = choose_fma_units(cpu, *uarch).fma;
+  if (!fma) return std::nullopt;
+  if (bits >= fma->width_bits) return VectorReach{*fma, 1};
+  const bool fallback_takes_it = uarch->fallback && uarch->fallback->width_bits >= bits;
+  const int pipes = fallback_takes_it ? std::max(fma->pipes, uarch->fallback->pipes) : fma->pipes;
+  const double share = static_cast<double>(pipes * bits) / (fma->pipes * fma->width_bits);
+  return VectorReach{*fma, std::min(share, 1.0)};
+}
+
 Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   const auto uarch = identify_cpu_microarchitecture(cpu);
   if (!uarch) {
@@ -360,18 +390,10 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
     return unknown(fmt::format("all-core clock unknown ({})", cpu.clock_source));
   }
 
-  // The table's width needs its ISA exposed; an empty simd list means the flags were unreadable
-  // and the table is trusted as is.
-  FmaUnits fma = uarch->fma;
-  std::string isa_note;
-  if (!cpu.simd.empty() && !has_isa(cpu, fma.isa)) {
-    if (!uarch->fallback || !has_isa(cpu, uarch->fallback->isa)) {
-      return unknown(
-          fmt::format("{} needs '{}', which this CPU does not expose", uarch->name, fma.isa));
-    }
-    isa_note = fmt::format("'{}' not exposed: {}-bit FMA", fma.isa, uarch->fallback->width_bits);
-    fma = *uarch->fallback;
-  }
+  const FmaChoice choice = choose_fma_units(cpu, *uarch);
+  if (!choice.fma) return unknown(choice.why);
+  const FmaUnits fma = *choice.fma;
+  const std::string& isa_note = choice.why;
 
   const int cores = threads <= 0 ? cpu.cores : std::min(threads, cpu.cores);
   const auto rate = core_rate(cpu, fma, precision);

@@ -43,6 +43,18 @@ std::optional<CpuMicroarchitecture> find_cpu_microarchitecture(std::string_view 
 // Zen 3 or 4. Empty where neither identifies it.
 std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInventory& cpu);
 
+// How much of cpu_peak's FMA throughput vectors of `bits` can reach: the FMA units it counts (the
+// table's, or its fallback where the table's ISA is not exposed), and the share, 1 at their width
+// or wider. Narrower vectors run on the pipes that take that width, the fallback's where there is
+// one: on Zen 5 (2 x 512-bit) 256-bit FMAs reach half, on an Intel client core (1 x 512-bit,
+// whose two 256-bit ports make it) all, on Zen 4 (2 x 256-bit) all. Empty where the CPU is not
+// identified.
+struct VectorReach {
+  FmaUnits units;
+  double share = 1;
+};
+std::optional<VectorReach> vector_reach(const CpuInventory& cpu, int bits);
+
 // Peak of a measurement that used `threads` threads: min(threads, cpu.cores) cores, each at the
 // table's FMA width and pipe count, at cpu.clock_ghz. threads <= 0 means all cores. BF16, FP16
 // and INT8 use the best unit the CPU's flags show: AMX (Intel's per-core rates), else the AVX-512

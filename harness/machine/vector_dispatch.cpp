@@ -47,6 +47,15 @@ VectorDispatch choose_vector_pass(int build_bytes, int widest_bytes, bool cpu_ha
   return d;
 }
 
+std::string VectorDispatch::chosen_by() const {
+  const std::string pass = fmt::format("the hand-written kernels' {}-bit pass", bytes * 8);
+  if (bytes < widest_bytes && cpu_has_wide) {
+    return pass + ", which FLOPBENCH_MAX_VECTOR_BITS chose over the build's widest";
+  }
+  return pass + (bytes == widest_bytes ? ", the widest this build has"
+                                       : ", the widest of this build's that the CPU runs");
+}
+
 const VectorDispatch& vector_dispatch() {
   static const VectorDispatch dispatch = choose_vector_pass(
       kVectorBytes, kWidestBytes, cpu_runs_wide_pass(), std::getenv("FLOPBENCH_MAX_VECTOR_BITS"));

@@ -89,6 +89,9 @@ struct VectorDispatch {
   bool cpu_has_wide = false;  // whether the CPU runs the widest pass
   int bytes = 0;              // the pass that runs
   std::string cap_error;      // why FLOPBENCH_MAX_VECTOR_BITS cannot be obeyed; "" when it can
+
+  // What chose the pass that runs, for a record's note (Kernel::vector_width).
+  std::string chosen_by() const;
 };
 const VectorDispatch& vector_dispatch();
 inline int dispatched_vector_bytes() { return vector_dispatch().bytes; }

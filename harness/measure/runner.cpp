@@ -458,6 +458,19 @@ std::string above_peak_note(const MeasurementRecord& r) {
       excess, r.peak.basis);
 }
 
+std::string narrow_vectors_note(const MeasurementRecord& r, const VectorWidth& width,
+                                const CpuInventory& cpu) {
+  if (r.device.on_gpu() || !r.peak.gflops || width.bits <= 0) return "";
+  if (r.precision != Precision::fp32 && r.precision != Precision::fp64) return "";
+  const auto reach = vector_reach(cpu, width.bits);
+  if (!reach || reach->share >= 1) return "";
+  return fmt::format(
+      "{}{}-bit ({}), where the peak counts {} x {}-bit FMA units a core: at most {:.0f} % of it "
+      "is within reach",
+      MeasurementRecord::kNarrowVectors, width.bits, width.chosen_by, reach->units.pipes,
+      reach->units.width_bits, 100 * reach->share);
+}
+
 std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   if (!r.clock_after_ghz || !cpu.clock_ghz || *cpu.clock_ghz <= 0) return "";
   const double moved = *r.clock_after_ghz / *cpu.clock_ghz - 1;
@@ -624,6 +637,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
 
   r.telemetry_before = read_telemetry(env, gpus);
   bool fp64_tensor_cores = false;
+  std::optional<VectorWidth> vector_width;
   try {
     const auto make = [&](int gpu) {
       return impl.make_trial(req.precision, req.problem, settings.seed, gpu);
@@ -640,6 +654,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     }
     r.flops = trial->flops();
     if (const auto used = trial->kernel().threads_used(); used && !on_gpu) r.threads = *used;
+    vector_width = trial->kernel().vector_width();
+    if (vector_width) r.vector_bits = vector_width->bits;
     r.notes = trial->kernel().notes();
     if (!req.size_basis.empty()) r.notes.push_back("size: " + req.size_basis);
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
@@ -698,6 +714,10 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   if (!r.verification->passed)
     return finish(Disposition::incorrect, describe_failure(*r.verification));
   derive_rates(r, env, fp64_tensor_cores);
+  if (vector_width) {
+    if (const std::string narrow = narrow_vectors_note(r, *vector_width, env.cpu); !narrow.empty())
+      r.notes.push_back(narrow);
+  }
   if (!on_gpu && r.peak.assumes_measured_clock() && !interrupt_requested()) {
     const double ghz = measure_cpu_clock_ghz(vector_clock_threads(r.threads, env.cpu.cores),
                                              ClockLoad::vector_fma, ClockSpan::recheck);

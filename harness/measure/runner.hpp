@@ -82,6 +82,14 @@ std::string fewer_threads_note(const MeasurementRecord& r);
 // measure() adds it to the record's notes.
 std::string above_peak_note(const MeasurementRecord& r);
 
+// "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, ...), where the peak counts 2 x 512-bit
+// FMA units a core: at most 50 % of it is within reach" when a CPU record's FP32 or FP64 kernels
+// ran vectors too narrow to reach the whole of its theoretical peak (vector_reach); ""
+// otherwise. measure() adds it to the record's notes, and `check` gives it with a criterion
+// whose lower bound the record missed.
+std::string narrow_vectors_note(const MeasurementRecord& r, const VectorWidth& width,
+                                const CpuInventory& cpu);
+
 // How far the clock measured after a CPU measurement may be from the one its peak assumes
 // before it is noted: on a quiet VM the two agreed within 0.3 % (docs/methodology.md).
 inline constexpr double kClockMovedFraction = 0.02;

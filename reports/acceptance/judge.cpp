@@ -337,6 +337,14 @@ class Judge {
                    : c.comparator == Comparator::eq ? "not equal to the bound"
                                                     : "above the bound";
         if (!reason.empty()) v.reason += ": " + reason;
+        // A known cap on the figure, such as OpenBLAS held to half the vector width by the
+        // environment, is the first thing an operator needs to know about the miss.
+        if (record && (c.comparator == Comparator::ge || c.comparator == Comparator::gt)) {
+          if (const std::string narrow = record->note_starting(MeasurementRecord::kNarrowVectors);
+              !narrow.empty()) {
+            v.reason += "; " + narrow;
+          }
+        }
       }
     } else {
       v.reason = std::move(reason);
