@@ -68,48 +68,47 @@ inline const char* kNoOpenBlas =
 // OpenBLAS runs its own thread pool: give it the thread count the rest of the run uses.
 inline void use_openmp_thread_count() { openblas_set_num_threads(omp_get_max_threads()); }
 
-// The kernels OpenBLAS runs, and whether the environment chose them: OPENBLAS_CORETYPE (which
-// some images set) overrides OpenBLAS's own detection when it names a core OpenBLAS has (in any
-// case; otherwise OpenBLAS says "Core not found" and detects the CPU itself), and can hold it to
+// The kernels OpenBLAS runs, and what chose them. A DYNAMIC_ARCH build (Debian's) detects the
+// CPU, unless OPENBLAS_CORETYPE (which some images set) names a core it has, in any case
+// (otherwise it says "Core not found" and detects the CPU itself); the variable can hold it to
 // half the vector width of the CPU (Haswell's AVX2 on an AVX-512 CPU), which its figures then
-// reflect.
+// reflect. Any other build runs the one target it was built for.
 struct OpenBlasCore {
   std::string name;    // openblas_get_corename()
   std::string forced;  // OPENBLAS_CORETYPE, "" when unset or empty
-  bool chosen_by_variable() const { return !forced.empty() && same_core(name, forced); }
+  bool dynamic = true;
+
+  // "with OPENBLAS_CORETYPE=Haswell set", "its own choice for this CPU", ...
+  std::string choice() const {
+    if (!dynamic) return "the target this OpenBLAS was built for";
+    if (!forced.empty()) return fmt::format("with OPENBLAS_CORETYPE={} set", forced);
+    return "its own choice for this CPU";
+  }
+  // What an operator can do about kernels narrower than the CPU's, "" when nothing.
+  std::string remedy() const {
+    if (!dynamic) return "";
+    if (forced.empty()) return ": an OpenBLAS older than this CPU may not know it";
+    return same_core(name, forced) ? ": unset it to let OpenBLAS choose" : "";
+  }
 };
 
 inline OpenBlasCore openblas_core() {
   const char* forced = std::getenv("OPENBLAS_CORETYPE");
-  return {openblas_get_corename(), forced != nullptr ? forced : ""};
+  return {openblas_get_corename(), forced != nullptr ? forced : "",
+          std::string_view(openblas_get_config()).find("DYNAMIC_ARCH") != std::string_view::npos};
 }
 
 inline std::vector<std::string> openblas_notes() {
   const OpenBlasCore core = openblas_core();
-  if (!core.forced.empty()) {
-    return {
-        fmt::format("OpenBLAS kernels: {}, with OPENBLAS_CORETYPE={} set", core.name, core.forced)};
-  }
-  return {fmt::format("OpenBLAS kernels: {}, its own choice for this CPU", core.name)};
+  return {fmt::format("OpenBLAS kernels: {}, {}", core.name, core.choice())};
 }
 
 inline std::optional<VectorWidth> openblas_vector_width() {
   const OpenBlasCore core = openblas_core();
   const auto bits = openblas_core_vector_bits(core.name);
   if (!bits) return std::nullopt;
-  if (core.chosen_by_variable()) {
-    return VectorWidth{*bits, fmt::format("OpenBLAS's {} kernels, which OPENBLAS_CORETYPE={} "
-                                          "chose over its own detection: unset it to let "
-                                          "OpenBLAS choose",
-                                          core.name, core.forced)};
-  }
-  if (!core.forced.empty()) {
-    return VectorWidth{*bits, fmt::format("OpenBLAS's {} kernels, with OPENBLAS_CORETYPE={} set",
-                                          core.name, core.forced)};
-  }
-  return VectorWidth{*bits, fmt::format("OpenBLAS's {} kernels, its own choice for this CPU: an "
-                                        "OpenBLAS older than this CPU may not know it",
-                                        core.name)};
+  return VectorWidth{
+      *bits, fmt::format("OpenBLAS's {} kernels, {}{}", core.name, core.choice(), core.remedy())};
 }
 #endif
 

@@ -230,26 +230,27 @@ std::string unfit(std::span<const MeasurementRecord* const> a,
   return "";
 }
 
-// The vector widths a side's runs recorded ("512", "256 and 512"); "" where none said.
+// The vector widths a side's runs recorded: "512", or "256 or 512 (by run)"; "" where none said.
 std::string vector_widths(std::span<const MeasurementRecord* const> runs) {
   std::set<int> widths;
   for (const MeasurementRecord* r : runs) {
     if (r->vector_bits) widths.insert(*r->vector_bits);
   }
-  return fmt::format("{}", fmt::join(widths, " and "));
+  return fmt::format("{}{}", fmt::join(widths, " or "), widths.size() > 1 ? " (by run)" : "");
 }
 
-// Whether some run of a side was judged to have run on fewer threads than it was given, and
-// whether every one was judged at all.
+// How many of a side's runs were judged to have run on fewer threads than given, and how many
+// were judged at all.
 struct FewerThreads {
-  bool some = false;
-  bool all_judged = true;
+  std::size_t flagged = 0;
+  std::size_t judged = 0;
 };
 FewerThreads fewer_threads(std::span<const MeasurementRecord* const> runs) {
   FewerThreads f;
   for (const MeasurementRecord* r : runs) {
-    f.some = f.some || r->ran_on_fewer_threads();
-    f.all_judged = f.all_judged && r->load && r->load->fewer_threads.has_value();
+    if (!r->load || !r->load->fewer_threads) continue;
+    ++f.judged;
+    if (*r->load->fewer_threads) ++f.flagged;
   }
   return f;
 }
@@ -261,10 +262,23 @@ std::vector<std::string> ran_differently(std::span<const MeasurementRecord* cons
       !wa.empty() && !wb.empty() && wa != wb) {
     out.push_back(fmt::format("vectors of {} bits in A, {} in B", wa, wb));
   }
-  const FewerThreads fa = fewer_threads(a), fb = fewer_threads(b);
-  if (fa.some != fb.some && fa.all_judged && fb.all_judged) {
-    out.push_back(fmt::format("{} ran on fewer threads than it was given, {} did not",
-                              fa.some ? "A" : "B", fa.some ? "B" : "A"));
+  // One side on fewer threads in some run, the other judged in every run and in none.
+  struct Side {
+    const char* name;
+    FewerThreads fewer;
+    std::size_t runs;
+  };
+  const Side sa{"A", fewer_threads(a), a.size()}, sb{"B", fewer_threads(b), b.size()};
+  for (const auto& [one, other] : {std::pair{sa, sb}, std::pair{sb, sa}}) {
+    if (one.fewer.flagged == 0 || other.fewer.flagged > 0 || other.fewer.judged < other.runs) {
+      continue;
+    }
+    out.push_back(one.runs == 1
+                      ? fmt::format("{} ran on fewer threads than it was given, {} did not",
+                                    one.name, other.name)
+                      : fmt::format("{} ran on fewer threads than it was given in {} of its {} "
+                                    "runs, {} in none",
+                                    one.name, one.fewer.flagged, one.runs, other.name));
   }
   return out;
 }

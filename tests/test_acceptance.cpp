@@ -736,9 +736,9 @@ TEST(AcceptanceJudge, AMissByKernelsNarrowerThanThePeakSaysSo) {
   const std::string rows = "cpu.sgemm.openblas.gflops,>=,500 GFLOP/s,,fail,any,\n";
   ResultsDocument doc = cpu_document();  // openblas at 400 GFLOP/s: below the bound
   const std::string narrow =
-      "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, which OPENBLAS_CORETYPE=Haswell "
-      "chose over its own detection: unset it to let OpenBLAS choose), where the peak counts 2 x "
-      "512-bit FMA units a core: at most 50 % of it is within reach";
+      "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, with OPENBLAS_CORETYPE=Haswell set: "
+      "unset it to let OpenBLAS choose), where the peak counts 2 x 512-bit FMA units a core: at "
+      "most 50 % of it is within reach";
   doc.measurements[0].notes = {"OpenBLAS kernels: Haswell, with OPENBLAS_CORETYPE=Haswell set",
                                narrow};
   const CriterionVerdict missed = verdict_of(check(rows, doc), "cpu.sgemm.openblas.gflops");

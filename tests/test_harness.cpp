@@ -1656,12 +1656,13 @@ TEST(Measure, AKernelNarrowerThanThePeaksFmaUnitsIsNotedWithWhatChoseIt) {
   r.precision = Precision::fp64;
   r.peak = {230.0, "2 cores x 8 FP64 lanes x 2 FMA pipes x 2 x 3.60 GHz (Zen 5; clock measured)"};
   const VectorWidth haswell{256,
-                            "OpenBLAS's Haswell kernels, which OPENBLAS_CORETYPE=Haswell "
-                            "chose over its own detection: unset it to let OpenBLAS choose"};
-  EXPECT_EQ(narrow_vectors_note(r, haswell, zen5),
-            "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, which OPENBLAS_CORETYPE=Haswell "
-            "chose over its own detection: unset it to let OpenBLAS choose), where the peak counts "
-            "2 x 512-bit FMA units a core: at most 50 % of it is within reach");
+                            "OpenBLAS's Haswell kernels, with OPENBLAS_CORETYPE=Haswell set: "
+                            "unset it to let OpenBLAS choose"};
+  EXPECT_EQ(
+      narrow_vectors_note(r, haswell, zen5),
+      "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, with OPENBLAS_CORETYPE=Haswell set: "
+      "unset it to let OpenBLAS choose), where the peak counts 2 x 512-bit FMA units a core: "
+      "at most 50 % of it is within reach");
   EXPECT_TRUE(narrow_vectors_note(r, {128, "SSE"}, zen5)
                   .ends_with("at most 25 % of it is within "
                              "reach"))

@@ -1054,6 +1054,26 @@ TEST(Compare, WhatRanDifferentlyIsListedBesideTheVerdict) {
   b.measurements.at(0).load->fewer_threads.reset();
   EXPECT_TRUE(compare_results(a, b).matched.at(0).ran_differently.empty());
   EXPECT_EQ(compare_text(compare_results(a, b)).find("ran differently"), std::string::npos);
+
+  // Replicates: one run of A of three on fewer threads, and B judged in both of its runs; B's
+  // runs at two widths.
+  std::vector<ResultsDocument> as(3, base_document()), bs(2, base_document());
+  for (auto* side : {&as, &bs}) {
+    for (auto& doc : *side) {
+      doc.measurements.at(0).load = judged;
+      doc.measurements.at(0).vector_bits = 512;
+    }
+  }
+  as[1].measurements.at(0).load->fewer_threads = true;
+  bs[1].measurements.at(0).vector_bits = 256;
+  EXPECT_EQ(compare_results(as, bs).matched.at(0).ran_differently,
+            (std::vector<std::string>{
+                "vectors of 512 bits in A, 256 or 512 (by run) in B",
+                "A ran on fewer threads than it was given in 1 of its 3 runs, B in none"}));
+  // A run of B not judged: whether B ran on fewer threads is not known for every run.
+  bs[0].measurements.at(0).load->fewer_threads.reset();
+  EXPECT_EQ(compare_results(as, bs).matched.at(0).ran_differently,
+            std::vector<std::string>{"vectors of 512 bits in A, 256 or 512 (by run) in B"});
 }
 
 // `check` measures again what missed a criterion while contended and keeps both records: the

@@ -596,15 +596,15 @@ TEST(InventoryPeakCpu, AmdFamiliesInferredFromFeatures) {
 
   // How much of the peak narrower vectors reach (narrow_vectors_note): with AVX-512 hidden the
   // peak counts 256-bit units, which AVX2 fills; with it, half.
-  EXPECT_EQ(vector_reach(zen5, 256)->share, 1);
-  EXPECT_EQ(vector_reach(zen5, 128)->share, 0.5);
+  EXPECT_EQ(vector_reach(zen5, 256).value().share, 1);
+  EXPECT_EQ(vector_reach(zen5, 128).value().share, 0.5);
   zen5.simd = {"fma", "avx2", "avx512f"};
-  EXPECT_EQ(vector_reach(zen5, 512)->share, 1);
-  EXPECT_EQ(vector_reach(zen5, 256)->share, 0.5);
-  EXPECT_EQ(vector_reach(zen5, 256)->units.width_bits, 512);
-  EXPECT_EQ(vector_reach(zen5, 128)->share, 0.25);
-  EXPECT_EQ(vector_reach(zen4(2, 3.0), 256)->share, 1);  // AVX-512 on two 256-bit pipes
-  EXPECT_EQ(vector_reach(zen4(2, 3.0), 128)->share, 0.5);
+  EXPECT_EQ(vector_reach(zen5, 512).value().share, 1);
+  EXPECT_EQ(vector_reach(zen5, 256).value().share, 0.5);
+  EXPECT_EQ(vector_reach(zen5, 256).value().units.width_bits, 512);
+  EXPECT_EQ(vector_reach(zen5, 128).value().share, 0.25);
+  EXPECT_EQ(vector_reach(zen4(2, 3.0), 256).value().share, 1);  // AVX-512 on two 256-bit pipes
+  EXPECT_EQ(vector_reach(zen4(2, 3.0), 128).value().share, 0.5);
 
   // Family 0x17 declares the same extensions on Zen 1 (128-bit pipes) and Zen 2 (256-bit).
   CpuInventory zen1_or_2 = zen4(2, 3.0);
@@ -627,7 +627,7 @@ TEST(InventoryPeakCpu, NarrowVectorsReachTheWholePeakOfOne512BitUnit) {
     cpu.model_number = model_number;
     cpu.model = name;
     cpu.simd = {"fma", "avx2", "avx512f"};
-    return vector_reach(cpu, bits)->share;
+    return vector_reach(cpu, bits).value().share;
   };
   EXPECT_EQ(reach("Intel(R) Xeon(R) Silver 4110 CPU @ 2.10GHz", 0x55, 256), 1);
   EXPECT_EQ(reach("Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz", 0x55, 256), 0.5);

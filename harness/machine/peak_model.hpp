@@ -48,7 +48,8 @@ std::optional<CpuMicroarchitecture> identify_cpu_microarchitecture(const CpuInve
 // or wider. Narrower vectors run on the pipes that take that width, the fallback's where there is
 // one: on Zen 5 (2 x 512-bit) 256-bit FMAs reach half, on an Intel client core (1 x 512-bit,
 // whose two 256-bit ports make it) all, on Zen 4 (2 x 256-bit) all. Empty where the CPU is not
-// identified.
+// identified, where the ISA its units need is not exposed and there is no fallback, and for
+// bits <= 0.
 struct VectorReach {
   FmaUnits units;
   double share = 1;

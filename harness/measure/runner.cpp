@@ -468,7 +468,7 @@ std::string narrow_vectors_note(const MeasurementRecord& r, const VectorWidth& w
       "{}{}-bit ({}), where the peak counts {} x {}-bit FMA units a core: at most {:.0f} % of it "
       "is within reach",
       MeasurementRecord::kNarrowVectors, width.bits, width.chosen_by, reach->units.pipes,
-      reach->units.width_bits, 100 * reach->share);
+      reach->units.width_bits, std::ceil(100 * reach->share));  // "at most": never understated
 }
 
 std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
