@@ -375,6 +375,10 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
       result.only_a.push_back(&ra);
       continue;
     }
+    if (ra.device.no_gpu() && rb->device.no_gpu()) {
+      ++result.run_on_neither[ra.reason];
+      continue;
+    }
     Comparison c{&ra, rb, 0, 0, {}};
     const auto runs_a = in_runs(a, ra), runs_b = in_runs(b, ra);
     const auto passes = [](const MeasurementRecord* r) { return passed(*r); };
@@ -554,6 +558,9 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   }
   out += fmt::format("\n{} matched: {}; {} only in A, {} only in B\n", result.matched.size(),
                      fmt::join(tally, ", "), result.only_a.size(), result.only_b.size());
+  for (const auto& [reason, count] : result.run_on_neither) {
+    out += fmt::format("{} run on neither side: {}\n", counted(count, "GPU measurement"), reason);
+  }
   if (result.geomean_time_ratio) {
     const double g = *result.geomean_time_ratio;
     out += fmt::format(

@@ -5,6 +5,7 @@
 // runs of the same command (replicates). docs/methodology.md ("Comparing runs") explains the
 // rule and how its noise floor was measured.
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -126,7 +127,10 @@ struct CompareResult {
   // somewhere, by chance, at most once in 1/alpha comparisons.
   std::size_t judged_on_runs = 0;
   double runs_level = 0;
-  std::vector<Comparison> matched;               // in A's order
+  std::vector<Comparison> matched;  // in A's order
+  // GPU work that neither side had a GPU to run (two runs on machines without one), by A's
+  // reason ("no CUDA device: ..."): counted, not compared.
+  std::map<std::string, std::size_t> run_on_neither;
   std::vector<const MeasurementRecord*> only_a;  // in A, not in B
   std::vector<const MeasurementRecord*> only_b;  // in B, not in A
   // Geometric mean of time_ratio over the matched measurements that were judged: passed in

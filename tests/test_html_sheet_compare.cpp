@@ -1076,6 +1076,34 @@ TEST(Compare, WhatRanDifferentlyIsListedBesideTheVerdict) {
             std::vector<std::string>{"vectors of 512 bits in A, 256 or 512 (by run) in B"});
 }
 
+// Two runs on machines without a GPU: their GPU work is counted once, by reason, not compared row
+// by row as inconclusive; GPU work that one side ran stays a row, or "only in".
+TEST(Compare, GpuWorkRunOnNeitherSideIsCountedNotCompared) {
+  ResultsDocument a = base_document();
+  MeasurementRecord no_gpu = a.measurements.at(2);  // SGEMM cublas on gpu0
+  no_gpu.device = DeviceRef::gpu({});
+  no_gpu.disposition = Disposition::unsupported;
+  no_gpu.reason = "no CUDA device: no NVIDIA driver is installed or loaded";
+  a.measurements.push_back(no_gpu);
+  no_gpu.workload = WorkloadId::dot;
+  a.measurements.push_back(no_gpu);
+  const std::size_t rows = base_document().measurements.size();
+  const CompareResult r = compare_results(a, a);
+  EXPECT_EQ(r.matched.size(), rows);
+  EXPECT_EQ(r.run_on_neither, (std::map<std::string, std::size_t>{
+                                  {"no CUDA device: no NVIDIA driver is installed or loaded", 2}}));
+  EXPECT_TRUE(r.only_a.empty() && r.only_b.empty());
+  EXPECT_NE(compare_text(r).find("\n2 GPU measurements run on neither side: no CUDA device: no "
+                                 "NVIDIA driver is installed or loaded\n"),
+            std::string::npos)
+      << compare_text(r);
+  // Against a run that had a GPU, its measurements are only in B, as before.
+  const CompareResult gpu_b = compare_results(a, base_document());
+  EXPECT_TRUE(gpu_b.run_on_neither.empty());
+  EXPECT_EQ(gpu_b.only_a.size(), 2u);
+  EXPECT_EQ(compare_text(gpu_b).find("run on neither side"), std::string::npos);
+}
+
 // `check` measures again what missed a criterion while contended and keeps both records: the
 // quiet re-measurement is the one compared, in one row, on either side.
 TEST(Compare, ARemeasuredMeasurementIsComparedOnceByItsQuietRecord) {
