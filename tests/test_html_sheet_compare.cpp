@@ -1098,7 +1098,8 @@ TEST(Compare, GpuWorkRunOnNeitherSideIsCountedNotCompared) {
             std::string::npos)
       << compare_text(r);
   // Against a run that had a GPU, its measurements are only in B, as before.
-  const CompareResult gpu_b = compare_results(a, base_document());
+  const ResultsDocument with_gpu = base_document();  // outlives the result, which points into it
+  const CompareResult gpu_b = compare_results(a, with_gpu);
   EXPECT_TRUE(gpu_b.run_on_neither.empty());
   EXPECT_EQ(gpu_b.only_a.size(), 2u);
   EXPECT_EQ(compare_text(gpu_b).find("run on neither side"), std::string::npos);
