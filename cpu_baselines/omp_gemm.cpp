@@ -208,8 +208,9 @@ class OmpGemm final : public GemmKernel<T> {
 
   void read_c(std::span<T> out) override { std::copy_n(c_.data(), out.size(), out.data()); }
   std::optional<int> threads_used() const override { return threads_; }
+  // Registered only in the pass that runs (simd::this_pass_runs).
   std::optional<VectorWidth> vector_width() const override {
-    return VectorWidth{kVectorBytes * 8, simd::vector_dispatch().chosen_by()};
+    return simd::vector_dispatch().width();
   }
 
   std::vector<std::string> notes() const override {

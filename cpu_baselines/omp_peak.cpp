@@ -49,8 +49,9 @@ class OmpPeak final : public PeakKernel<T> {
     return 2.0 * threads_ * kChainsPerThread * kLanes * static_cast<double>(in_.iterations);
   }
   std::vector<T> chain_values() override { return values_; }
+  // Registered only in the pass that runs (simd::this_pass_runs).
   std::optional<VectorWidth> vector_width() const override {
-    return VectorWidth{simd::kVectorBytes * 8, simd::vector_dispatch().chosen_by()};
+    return simd::vector_dispatch().width();
   }
   std::vector<std::string> notes() const override {
     return {std::to_string(threads_) + " threads x " + std::to_string(kChainsPerThread) +

@@ -7,7 +7,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <initializer_list>
 #include <optional>
@@ -36,20 +35,13 @@ inline ImplementationSpec openblas_spec(std::string description) {
   return spec;
 }
 
-// OpenBLAS compares core names without regard to case.
-inline bool same_core(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // The vector width of OpenBLAS's x86 kernel sets, by the core names openblas_get_corename gives
-// (DYNAMIC_ARCH's list, in any case): AVX-512 from SkylakeX on, AVX2 and AVX below, SSE before.
-// Empty for names it does not know (other architectures, the AMD Bulldozer family).
+// (DYNAMIC_ARCH's list, in any case, as OpenBLAS compares them): AVX-512 from SkylakeX on, AVX2 and
+// AVX below, SSE before. Empty for names it does not know (other architectures, the AMD Bulldozer
+// family).
 inline std::optional<int> openblas_core_vector_bits(std::string_view core) {
   const auto is = [&](std::initializer_list<std::string_view> names) {
-    return std::ranges::any_of(names, [&](std::string_view name) { return same_core(core, name); });
+    return std::ranges::any_of(names, [&](std::string_view name) { return iequal(core, name); });
   };
   if (is({"SkylakeX", "Cooperlake", "SapphireRapids"})) return 512;
   if (is({"Haswell", "Zen", "Sandybridge"})) return 256;
@@ -88,7 +80,7 @@ struct OpenBlasCore {
   std::string remedy() const {
     if (!dynamic) return "";
     if (forced.empty()) return ": an OpenBLAS older than this CPU may not know it";
-    return same_core(name, forced) ? ": unset it to let OpenBLAS choose" : "";
+    return iequal(name, forced) ? ": unset it to let OpenBLAS choose" : "";
   }
 };
 

@@ -412,13 +412,17 @@ TEST(VectorPass, TheWidestPassTheCpuRunsUnlessCapped) {
   EXPECT_NE(choose_vector_pass(64, 64, true, "256").cap_error, "");
   EXPECT_EQ(choose_vector_pass(16, 16, true, "128").bytes, 16);
 
-  // What chose the pass, which a record gives when the pass is narrower than its peak's FMAs.
-  EXPECT_EQ(choose_vector_pass(32, 64, true, "256").chosen_by(),
+  // The pass that runs and what chose it, which a record gives when the pass is narrower than
+  // its peak's FMAs.
+  const VectorWidth capped = choose_vector_pass(32, 64, true, "256").width();
+  EXPECT_EQ(capped.bits, 256);
+  EXPECT_EQ(capped.chosen_by,
             "the hand-written kernels' 256-bit pass, which FLOPBENCH_MAX_VECTOR_BITS chose over "
             "the build's widest");
-  EXPECT_EQ(choose_vector_pass(32, 64, false, nullptr).chosen_by(),
+  EXPECT_EQ(choose_vector_pass(32, 64, true, nullptr).width().bits, 512);
+  EXPECT_EQ(choose_vector_pass(32, 64, false, nullptr).width().chosen_by,
             "the hand-written kernels' 256-bit pass, the widest of this build's that the CPU runs");
-  EXPECT_EQ(choose_vector_pass(32, 32, true, nullptr).chosen_by(),
+  EXPECT_EQ(choose_vector_pass(32, 32, true, nullptr).width().chosen_by,
             "the hand-written kernels' 256-bit pass, the widest this build has");
 }
 

@@ -46,7 +46,7 @@ class GpuError : public std::runtime_error {
 };
 
 // The widest vectors a CPU kernel's arithmetic runs, and what chose that width: "OpenBLAS's
-// Haswell kernels, which OPENBLAS_CORETYPE=Haswell chose".
+// Haswell kernels, with OPENBLAS_CORETYPE=Haswell set".
 struct VectorWidth {
   int bits = 0;
   std::string chosen_by;
@@ -78,8 +78,9 @@ class Kernel {
   // BLAS libraries do): how many, after setup. The record, its peak and the contention rule
   // count these.
   virtual std::optional<int> threads_used() const { return std::nullopt; }
-  // CPU kernels that know it: their vector width. A width below the one the CPU's theoretical
-  // peak counts caps the figure below that peak, and the record says so (narrow_vectors_note).
+  // CPU kernels that know it: their vector width. A width too narrow to reach the whole of the
+  // CPU's theoretical peak caps the figure below it, and the record says so
+  // (narrow_vectors_note).
   virtual std::optional<VectorWidth> vector_width() const { return std::nullopt; }
   // Whether FP64 may run on tensor cores (cuBLAS DGEMM on GPUs that have them): % of peak is
   // then judged against the tensor-core peak.

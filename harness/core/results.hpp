@@ -300,8 +300,8 @@ struct MeasurementRecord {
   // GPU work. A library may use fewer (ran_on_fewer_threads).
   int threads = 0;
   // CPU work whose implementation says (Kernel::vector_width): the width, in bits, of the vectors
-  // its arithmetic ran. Below the width the CPU's peak counts, a note starting with
-  // kNarrowVectors says so.
+  // its arithmetic ran. Where it cannot reach the whole of the CPU's peak (vector_reach), a note
+  // starting with kNarrowVectors says so.
   std::optional<int> vector_bits;
   static constexpr std::string_view kNarrowVectors = "narrow vectors: ";
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <ostream>
@@ -225,6 +226,13 @@ Disposition parse_disposition(std::string_view s) {
   return parse_enum("disposition", s, kDispositions);
 }
 Profile parse_profile(std::string_view s) { return parse_enum("profile", s, kProfiles); }
+
+bool iequal(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
 
 std::vector<std::string_view> split_commas(std::string_view text) {
   std::vector<std::string_view> items;

@@ -47,6 +47,9 @@ Precision parse_precision(std::string_view s);
 Disposition parse_disposition(std::string_view s);
 Profile parse_profile(std::string_view s);
 
+// Whether two texts are equal but for the case of ASCII letters.
+bool iequal(std::string_view a, std::string_view b);
+
 // The items of a comma-separated value (--sizes, --gpus, --workloads, OMP_NUM_THREADS), empty
 // ones kept: "a,,b" is three, "" one.
 std::vector<std::string_view> split_commas(std::string_view text);

@@ -63,13 +63,6 @@ constexpr std::array<ReasonBit, 9> kReasonBits = {{
     {0x100, "display_clock_setting", false},
 }};
 
-bool iequal(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // "domain:bus:device.function" as the domain's value and "bus:device.function".
 std::optional<std::pair<std::uint64_t, std::string_view>> split_pci_bus_id(std::string_view id) {
   const auto colon = id.find(':');

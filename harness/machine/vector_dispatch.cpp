@@ -47,13 +47,14 @@ VectorDispatch choose_vector_pass(int build_bytes, int widest_bytes, bool cpu_ha
   return d;
 }
 
-std::string VectorDispatch::chosen_by() const {
+VectorWidth VectorDispatch::width() const {
   const std::string pass = fmt::format("the hand-written kernels' {}-bit pass", bytes * 8);
   if (bytes < widest_bytes && cpu_has_wide) {
-    return pass + ", which FLOPBENCH_MAX_VECTOR_BITS chose over the build's widest";
+    return {bytes * 8, pass + ", which FLOPBENCH_MAX_VECTOR_BITS chose over the build's widest"};
   }
-  return pass + (bytes == widest_bytes ? ", the widest this build has"
-                                       : ", the widest of this build's that the CPU runs");
+  return {bytes * 8,
+          pass + (bytes == widest_bytes ? ", the widest this build has"
+                                        : ", the widest of this build's that the CPU runs")};
 }
 
 const VectorDispatch& vector_dispatch() {

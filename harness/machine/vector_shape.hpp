@@ -20,6 +20,8 @@
 
 #include <string>
 
+#include "harness/core/kernel.hpp"
+
 #if !defined(FLOPBENCH_VECTOR_BYTES)
 #if defined(__AVX512F__)
 #define FLOPBENCH_VECTOR_BYTES 64
@@ -90,8 +92,8 @@ struct VectorDispatch {
   int bytes = 0;              // the pass that runs
   std::string cap_error;      // why FLOPBENCH_MAX_VECTOR_BITS cannot be obeyed; "" when it can
 
-  // What chose the pass that runs, for a record's note (Kernel::vector_width).
-  std::string chosen_by() const;
+  // The pass that runs and what chose it: the hand-written kernels' Kernel::vector_width.
+  VectorWidth width() const;
 };
 const VectorDispatch& vector_dispatch();
 inline int dispatched_vector_bytes() { return vector_dispatch().bytes; }

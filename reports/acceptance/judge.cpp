@@ -320,6 +320,7 @@ class Judge {
     v.unit = std::string(unit_of(c.metric.quantity));
     v.severity = c.severity;
     v.description = c.description;
+    const bool lower_bound = c.comparator == Comparator::ge || c.comparator == Comparator::gt;
     bool ok = false;
     if (vacuous) {
       ok = true;
@@ -328,18 +329,16 @@ class Judge {
       ok = holds(*measured, c.comparator, *bound);
       if (*bound != 0 && c.comparator != Comparator::eq) {
         const double up = (*measured - *bound) / std::fabs(*bound) * 100;
-        v.margin_percent =
-            c.comparator == Comparator::ge || c.comparator == Comparator::gt ? up : -up;
+        v.margin_percent = lower_bound ? up : -up;
       }
       if (!ok) {
-        v.reason = c.comparator == Comparator::ge || c.comparator == Comparator::gt
-                       ? "below the bound"
+        v.reason = lower_bound                      ? "below the bound"
                    : c.comparator == Comparator::eq ? "not equal to the bound"
                                                     : "above the bound";
         if (!reason.empty()) v.reason += ": " + reason;
         // A known cap on the figure, such as OpenBLAS held to half the vector width by the
         // environment, is the first thing an operator needs to know about the miss.
-        if (record && (c.comparator == Comparator::ge || c.comparator == Comparator::gt)) {
+        if (record && lower_bound) {
           if (const std::string narrow = record->note_starting(MeasurementRecord::kNarrowVectors);
               !narrow.empty()) {
             v.reason += "; " + narrow;
