@@ -24,11 +24,22 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A 100 ms interval whose other processes and steal took what they read.
+LoadInterval interval(double other_cpus, double steal_cpus, double load_average) {
+  return {.other_cpus = other_cpus,
+          .steal_cpus = steal_cpus,
+          .load_average = load_average,
+          .seconds = 0.1,
+          .foreign_cpu_s = (other_cpus + steal_cpus) * 0.1};
+}
+
 TEST(LoadSampler, ParsesProcStatAndLoadavg) {
   const CpuTicks t = parse_proc_stat(
-      "cpu  100 5 20 9000 7 3 2 40 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\nintr 1 2\n");
-  EXPECT_DOUBLE_EQ(t.busy, 100 + 5 + 20 + 3 + 2);
+      "cpu  100 5 20 9000 7 3 2 40 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\n"
+      "cpu1 50 3 10 4500 4 2 1 20 6 0\nintr 1 2\n");
+  EXPECT_DOUBLE_EQ(t.idle, 9000 + 7);
   EXPECT_DOUBLE_EQ(t.steal, 40);
+  EXPECT_EQ(t.cpus, 2);  // the lines "cpu0" and "cpu1", not "cpu " or "intr"
   EXPECT_THROW(parse_proc_stat("cpu0 1 2 3\n"), InputError);
   EXPECT_THROW(parse_proc_stat("cpu  1 2 3 4\n"), InputError);
   EXPECT_THROW(parse_proc_stat("cpu  1 x 3 4 5 6 7 8\n"), InputError);
@@ -37,8 +48,9 @@ TEST(LoadSampler, ParsesProcStatAndLoadavg) {
   const std::string per_cpu =
       "cpu  900 5 20 9000 7 3 2 90 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\n"
       "cpu1 50 3 10 4500 4 2 1 20 6 0\ncpu10 7 0 0 1 0 0 0 9 0 0\ncpu11 garbage\nintr 1 2\n";
-  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {1}).busy, 50 + 3 + 10 + 2 + 1);
-  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {0, 1}).busy, 100 + 5 + 20 + 3 + 2);
+  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {1}).idle, 4500 + 4);
+  EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {0, 1}).idle, 9000 + 7);
+  EXPECT_EQ(parse_proc_stat(per_cpu, {0, 1}).cpus, 2);
   EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {0, 1}).steal, 40);
   EXPECT_DOUBLE_EQ(parse_proc_stat(per_cpu, {10}).steal, 9);
   EXPECT_THROW(parse_proc_stat(per_cpu, {2}), InputError);   // not listed (offline)
@@ -56,8 +68,9 @@ TEST(LoadSampler, ParsesProcStatAndLoadavg) {
 
 TEST(LoadSampler, ContendedWhenOthersTakeMoreThanTheFreeCpusByAQuarter) {
   const auto load = [](double other, double steal, int cpus, int in_use) {
-    return summarise_load({{other, steal, 1.0}, {other, steal, 3.0}, {other, steal, 2.0}}, cpus,
-                          in_use);
+    return summarise_load(
+        {interval(other, steal, 1.0), interval(other, steal, 3.0), interval(other, steal, 2.0)},
+        cpus, in_use);
   };
   // Every CPU in use: a quarter of a CPU of others, or of steal, is contention.
   EXPECT_TRUE(load(0.3, 0, 2, 2).contended);
@@ -74,13 +87,35 @@ TEST(LoadSampler, ContendedWhenOthersTakeMoreThanTheFreeCpusByAQuarter) {
   EXPECT_FALSE(summarise_load({}, 2, 2).contended);
 }
 
+// /proc/stat rounds to 10 ms: an interval can read 0.6 of a CPU too much and the next as much
+// too little. Over both, nothing: the intervals shown are never below 0, but the rule sums the
+// unrounded time of all of them, each as long as it lasted.
+TEST(LoadSampler, ContentionIsJudgedOverTheWholeSpanNotAMeanOfRoundedIntervals) {
+  LoadInterval over = interval(0.6, 0, 1), under = interval(0, 0, 1);
+  under.foreign_cpu_s = -0.06;
+  const MachineLoad rounded = summarise_load({over, under, over, under}, 2, 2);
+  EXPECT_FALSE(rounded.contended);
+  EXPECT_DOUBLE_EQ(rounded.other_cpus.max, 0.6);
+  EXPECT_DOUBLE_EQ(rounded.other_cpus.min, 0);
+  // A second at 0.1 and a burst of a whole CPU for 50 ms: 0.14 of a CPU over their 1.05 s.
+  LoadInterval second = interval(0.1, 0, 1), burst = interval(1.0, 0, 1);
+  second.seconds = 1;
+  second.foreign_cpu_s = 0.1;
+  burst.seconds = 0.05;
+  burst.foreign_cpu_s = 0.05;
+  EXPECT_FALSE(summarise_load({second, burst}, 2, 2).contended);
+  second.foreign_cpu_s = 0.25;  // 0.29 of a CPU over them
+  EXPECT_TRUE(summarise_load({second, burst}, 2, 2).contended);
+}
+
 // How a load reads on the console and in reports: medians and maxima of several readings; one
 // reading (a short measurement) has neither.
 TEST(LoadSampler, ContentionFiguresSayHowManyReadingsTheyAreOf) {
-  EXPECT_EQ(contention_figures(summarise_load({{0.5, 0.25, 1.0}, {1.5, 0.0, 3.0}}, 2, 2)),
-            "other processes used 1.00 CPUs and steal 0.12 (medians of 2 readings; max 1.50 and "
-            "0.25), load average 2.00");
-  EXPECT_EQ(contention_figures(summarise_load({{0.5, 0.25, 1.0}}, 2, 2)),
+  EXPECT_EQ(
+      contention_figures(summarise_load({interval(0.5, 0.25, 1.0), interval(1.5, 0.0, 3.0)}, 2, 2)),
+      "other processes used 1.00 CPUs and steal 0.12 (medians of 2 readings; max 1.50 and "
+      "0.25), load average 2.00");
+  EXPECT_EQ(contention_figures(summarise_load({interval(0.5, 0.25, 1.0)}, 2, 2)),
             "other processes used 0.50 CPUs and steal 0.25 (one reading), load average 1.00");
 }
 
@@ -117,7 +152,7 @@ TEST(LoadSampler, SamplesThatWaitedAQuarterOfTheirTimeAreContended) {
   add_sample_waits(throttled, {0.8, 0.78}, 0.5);
   EXPECT_TRUE(throttled.contended);
   // A reading that is contended stays so, and its figures gain the waits.
-  MachineLoad read = summarise_load({{0.5, 0.25, 1.0}, {1.5, 0.0, 3.0}}, 2, 2);
+  MachineLoad read = summarise_load({interval(0.5, 0.25, 1.0), interval(1.5, 0.0, 3.0)}, 2, 2);
   add_sample_waits(read, {0.01}, 0);
   EXPECT_TRUE(read.contended);
   EXPECT_EQ(contention_figures(read),

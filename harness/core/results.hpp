@@ -215,7 +215,7 @@ struct Spread {
 // busy for the whole interval).
 struct MachineLoad {
   int readings = 0;
-  Spread other_cpus;    // CPU time of other processes (/proc/stat busy time less this process's)
+  Spread other_cpus;    // other processes' CPU time (/proc/stat: not idle, stolen or ours)
   Spread steal_cpus;    // time the hypervisor gave this VM's CPUs to others (/proc/stat steal)
   Spread load_average;  // 1-minute load average (/proc/loadavg)
   // The median over the samples of the share of a sample's time that our threads waited,

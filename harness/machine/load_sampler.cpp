@@ -51,7 +51,7 @@ CpuTicks parse_cpu_fields(std::string_view line) {
     line.remove_prefix(static_cast<std::size_t>(end - line.data()));
   }
   if (v.size() < 8) throw InputError("/proc/stat: a 'cpu' line has fewer than 8 fields");
-  return {.busy = v[0] + v[1] + v[2] + v[5] + v[6], .steal = v[7]};
+  return {.idle = v[3] + v[4], .steal = v[7]};
 }
 
 }  // namespace
@@ -59,7 +59,12 @@ CpuTicks parse_cpu_fields(std::string_view line) {
 CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus) {
   if (cpus.empty()) {
     if (!text.starts_with("cpu ")) throw InputError("/proc/stat: no aggregate 'cpu' line first");
-    return parse_cpu_fields(text.substr(4, text.find('\n') - 4));
+    CpuTicks all = parse_cpu_fields(text.substr(4, text.find('\n') - 4));
+    for (std::size_t at = text.find("\ncpu"); at != std::string_view::npos;
+         at = text.find("\ncpu", at + 1)) {
+      all.cpus += at + 4 < text.size() && text[at + 4] >= '0' && text[at + 4] <= '9';
+    }
+    return all;
   }
   // Only the lines asked for are parsed: a CPU of no concern that goes offline, or a line of
   // an unknown form, does not stop the reading.
@@ -74,11 +79,11 @@ CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus) {
     if (ec != std::errc() || !wanted.contains(cpu)) continue;
     lines[cpu] = parse_cpu_fields(line.substr(static_cast<std::size_t>(end - line.data())));
   }
-  CpuTicks sum;
+  CpuTicks sum{.cpus = static_cast<int>(cpus.size())};
   for (const int cpu : cpus) {
     const auto it = lines.find(cpu);
     if (it == lines.end()) throw InputError(fmt::format("/proc/stat: no line for cpu{}", cpu));
-    sum.busy += it->second.busy;
+    sum.idle += it->second.idle;
     sum.steal += it->second.steal;
   }
   return sum;
@@ -96,14 +101,17 @@ MachineLoad summarise_load(const std::vector<LoadInterval>& intervals, int cpus,
   load.readings = static_cast<int>(intervals.size());
   if (intervals.empty()) return load;
   std::vector<double> other, steal, average;
-  double foreign = 0;
+  double foreign_cpu_s = 0, seconds = 0;
   for (const auto& i : intervals) {
     other.push_back(i.other_cpus);
     steal.push_back(i.steal_cpus);
     average.push_back(i.load_average);
-    foreign += i.other_cpus + i.steal_cpus;
+    foreign_cpu_s += i.foreign_cpu_s;
+    seconds += i.seconds;
   }
-  foreign /= static_cast<double>(intervals.size());
+  // Over the whole span, not a mean of the intervals: each interval's rounding is undone by the
+  // next one's, where a mean of intervals each held at 0 or more would keep it.
+  const double foreign = seconds > 0 ? foreign_cpu_s / seconds : 0;
   load.other_cpus = spread_of(other);
   load.steal_cpus = spread_of(steal);
   load.load_average = spread_of(average);
@@ -213,9 +221,14 @@ std::optional<LoadInterval> CpuLoadReader::next() {
   static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
   if (wall < 0.05) return std::nullopt;
   LoadInterval i;
-  const double busy_s = (now->ticks.busy - last_->ticks.busy) / ticks_per_s;
-  i.other_cpus = std::max(0.0, busy_s - (now->self_cpu_s - last_->self_cpu_s)) / wall;
-  i.steal_cpus = (now->ticks.steal - last_->ticks.steal) / ticks_per_s / wall;
+  const double idle_s = (now->ticks.idle - last_->ticks.idle) / ticks_per_s;
+  const double steal_s = (now->ticks.steal - last_->ticks.steal) / ticks_per_s;
+  const double other_s =
+      now->ticks.cpus * wall - idle_s - steal_s - (now->self_cpu_s - last_->self_cpu_s);
+  i.other_cpus = std::max(0.0, other_s) / wall;
+  i.steal_cpus = steal_s / wall;
+  i.seconds = wall;
+  i.foreign_cpu_s = other_s + steal_s;
   try {
     i.load_average = parse_loadavg(read_text("/proc/loadavg")).value_or(0);
   } catch (const std::exception&) {

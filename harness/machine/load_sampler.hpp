@@ -21,22 +21,32 @@ namespace flopbench {
 
 class TelemetrySource;
 
-// CPU time from /proc/stat, in clock ticks.
+// CPU time from /proc/stat, in clock ticks (USER_HZ). Busy time is what is neither idle nor
+// stolen: the kernel keeps idle and iowait exactly (from the clock, as a CPU leaves idle), but
+// user and system time by sampling, one whole scheduler tick (4 ms at HZ=250) to whatever runs
+// as it fires, and threads that start and stop within ticks make those off by up to 0.4 of a CPU
+// over 100 ms on a 2-vCPU VM with no other process running, biased a tenth either way for
+// seconds by how their rhythm beats with the tick.
 struct CpuTicks {
-  double busy = 0;   // user, nice, system, irq, softirq (guest time is inside user)
+  double idle = 0;   // idle and iowait
   double steal = 0;  // given by the hypervisor to other guests
+  int cpus = 0;      // the CPUs counted: their time is this many times the time that passed
 };
-// The aggregate "cpu" line, or with `cpus` the sum of their "cpuN" lines. Throws InputError when
-// a line is missing or malformed.
+// The aggregate "cpu" line (of the CPUs with a "cpuN" line), or with `cpus` the sum of their
+// "cpuN" lines. Throws InputError when a line is missing or malformed.
 CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus = {});
 // The 1-minute load average of /proc/loadavg; nullopt when malformed.
 std::optional<double> parse_loadavg(std::string_view text);
 
 // The load over one interval between two readings, in CPUs.
 struct LoadInterval {
-  double other_cpus = 0;
+  double other_cpus = 0;  // never below 0
   double steal_cpus = 0;
   double load_average = 0;
+  double seconds = 0;
+  // Other processes' and steal's CPU time over the interval, unrounded: /proc/stat's 10 ms
+  // units can make it a little below 0. Summed over a measurement's intervals, they cancel.
+  double foreign_cpu_s = 0;
 };
 
 // The load since the previous reading on the CPUs the constructing thread may use (usable_cpus():
@@ -117,8 +127,9 @@ double cpus_this_process_may_use();
 // does not report it, as on most virtual machines.
 std::optional<double> cpufreq_mean_mhz();
 
-// The spread of the intervals, and whether other processes and steal took, on average, at
-// least a quarter of a CPU more than the CPUs the measurement left free (cpus - cpus_in_use).
+// The spread of the intervals, and whether other processes and steal took, over all of them
+// together, at least a quarter of a CPU more than the CPUs the measurement left free
+// (cpus - cpus_in_use).
 MachineLoad summarise_load(const std::vector<LoadInterval>& intervals, int cpus, int cpus_in_use);
 
 // Each GPU's readings (one vector of readings per round, as TelemetrySource::read returns them)
