@@ -683,9 +683,8 @@ int run_exit_status(const ResultsDocument& doc) {
   if (doc.run.interrupted) {
     return interrupt_signal() != 0 ? 128 + interrupt_signal() : kExitInterrupted;
   }
-  const bool bad = std::any_of(doc.measurements.begin(), doc.measurements.end(), [](const auto& m) {
-    return m.disposition == Disposition::incorrect || m.disposition == Disposition::failed;
-  });
+  const bool bad = std::any_of(doc.measurements.begin(), doc.measurements.end(),
+                               [](const auto& m) { return unverified(m); });
   return bad ? kExitFailures : kExitOk;
 }
 

@@ -53,6 +53,10 @@ int merge_command(const MergeOptions& opt) {
   if (!a.failed.empty()) {
     problems.push_back(fmt::format("{} reported nothing usable", counted(a.failed.size(), "node")));
   }
+  if (!a.unverified.empty()) {
+    problems.push_back(
+        fmt::format("{} incorrect or failed", counted(a.unverified.size(), "measurement")));
+  }
   if (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) {
     problems.push_back(fmt::format("{} reported where --expect-hosts expects {}",
                                    counted(a.nodes_reporting, "node"), *a.nodes_expected));

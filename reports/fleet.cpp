@@ -307,6 +307,7 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   for (const auto& n : fleet.nodes) {
     if (!n.reporting()) continue;
     for (const auto& r : n.results->measurements) {
+      if (unverified(r)) a.unverified.push_back({&n, &r});
       if (passed(r) && r.contended()) ++contended[node_label(n)];
       // A model the inventory does not name is no evidence of a mixed fleet.
       if (const std::string model = device_model(r, n.results->environment);

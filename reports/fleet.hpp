@@ -81,6 +81,12 @@ struct FleetMetric {
   double mad = 0;  // median absolute deviation from the median
 };
 
+// A measurement of a node that reported which gave a wrong result or an error.
+struct UnverifiedMeasurement {
+  const FleetNode* node;
+  const MeasurementRecord* record;
+};
+
 struct Outlier {
   const FleetNode* node;
   DeviceRef device;
@@ -108,10 +114,13 @@ struct FleetAnalysis {
   std::optional<int> nodes_expected;       // from merge's --expect-hosts
   std::vector<std::string> missing_hosts;  // expected by name, reported nothing
   std::vector<const FleetNode*> failed;    // nodes with a problem
-  std::vector<FleetMetric> metrics;        // in the order the nodes first mention them
-  std::vector<Outlier> outliers;           // in node order
-  std::vector<std::string> versions;       // "flopbench 0.1.0 (commit abc): 3 nodes", each once
-  std::vector<std::string> notes;          // mixed versions or schemas, said in words
+  // Incorrect or failed measurements of the nodes that reported, in node order: no metric
+  // counts them, so without this list a node whose GPU gave wrong results would pass unseen.
+  std::vector<UnverifiedMeasurement> unverified;
+  std::vector<FleetMetric> metrics;   // in the order the nodes first mention them
+  std::vector<Outlier> outliers;      // in node order
+  std::vector<std::string> versions;  // "flopbench 0.1.0 (commit abc): 3 nodes", each once
+  std::vector<std::string> notes;     // mixed versions or schemas, said in words
 };
 
 // The analysis keeps pointers into `fleet`, which must outlive it.

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "reports/acceptance_report.hpp"
@@ -55,9 +57,28 @@ std::vector<UnitRow> unit_rows(const FleetRecord& fleet, const FleetAnalysis& a)
   return rows;
 }
 
-std::string status_of(const FleetNode& n) {
+// "8 measurements incorrect", "6 measurements incorrect, 2 failed", "1 measurement failed".
+std::string unverified_text(const std::vector<UnverifiedMeasurement>& which) {
+  const auto incorrect = std::count_if(which.begin(), which.end(), [](const auto& u) {
+    return u.record->disposition == Disposition::incorrect;
+  });
+  const auto failed = static_cast<std::ptrdiff_t>(which.size()) - incorrect;
+  if (incorrect == 0) return fmt::format("{} failed", counted(failed, "measurement"));
+  return fmt::format("{} incorrect{}", counted(incorrect, "measurement"),
+                     failed > 0 ? fmt::format(", {} failed", failed) : "");
+}
+
+std::vector<UnverifiedMeasurement> unverified_of(const FleetAnalysis& a, const FleetNode& n) {
+  std::vector<UnverifiedMeasurement> of;
+  std::copy_if(a.unverified.begin(), a.unverified.end(), std::back_inserter(of),
+               [&](const auto& u) { return u.node == &n; });
+  return of;
+}
+
+std::string status_of(const FleetAnalysis& a, const FleetNode& n) {
   if (!n.problem.empty()) return "FAIL: " + n.problem;
-  return "reported";
+  const auto unverified = unverified_of(a, n);
+  return unverified.empty() ? "reported" : "reported; " + unverified_text(unverified);
 }
 
 // PASS or FAIL once `check` judged the fleet (a node without results fails); "" before.
@@ -68,7 +89,8 @@ std::string check_of(const FleetRecord& fleet, const FleetNode& n) {
 
 std::string deviation_text(double percent) { return fmt::format("{:+.1f}%", percent); }
 
-Table nodes_table(const FleetRecord& fleet, const std::vector<UnitRow>& rows) {
+Table nodes_table(const FleetRecord& fleet, const FleetAnalysis& a,
+                  const std::vector<UnitRow>& rows) {
   Table t;
   t.columns = {{"Node"},
                {"Device"},
@@ -81,7 +103,7 @@ Table nodes_table(const FleetRecord& fleet, const std::vector<UnitRow>& rows) {
   for (const auto& r : rows) {
     std::vector<std::string> row = {node_label(*r.node),
                                     r.device,
-                                    status_of(*r.node),
+                                    status_of(a, *r.node),
                                     std::to_string(r.metrics),
                                     r.lowest ? deviation_text(*r.lowest) : "-",
                                     r.lowest_metric,
@@ -110,6 +132,15 @@ Table outliers_table(const FleetAnalysis& a) {
   return t;
 }
 
+Table unverified_table(const FleetAnalysis& a) {
+  Table t;
+  t.columns = {{"Node"}, {"Measurement"}, {"Result"}};
+  for (const auto& u : a.unverified) {
+    t.rows.push_back({node_label(*u.node), where(*u.record), result_text(*u.record)});
+  }
+  return t;
+}
+
 Table medians_table(const FleetAnalysis& a) {
   Table t;
   t.columns = {{"Metric"},    {"Values", true}, {"Median", true},
@@ -133,9 +164,15 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
   if (!a.missing_hosts.empty()) {
     s += fmt::format(" (reported nothing: {})", fmt::join(a.missing_hosts, ", "));
   }
-  s += fmt::format("; {} merged, {} failed; {} at a {:g}% threshold",
-                   counted(fleet.nodes.size() - a.missing_hosts.size(), "result"), a.failed.size(),
-                   counted(a.outliers.size(), "outlier"), fleet.threshold_percent);
+  s += fmt::format("; {} merged, {} failed",
+                   counted(fleet.nodes.size() - a.missing_hosts.size(), "result"), a.failed.size());
+  if (!a.unverified.empty()) {
+    std::set<const FleetNode*> nodes;
+    for (const auto& u : a.unverified) nodes.insert(u.node);
+    s += fmt::format("; {} on {}", unverified_text(a.unverified), counted(nodes.size(), "node"));
+  }
+  s += fmt::format("; {} at a {:g}% threshold", counted(a.outliers.size(), "outlier"),
+                   fleet.threshold_percent);
   return s;
 }
 
@@ -211,16 +248,16 @@ std::string FleetCsvPrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
   std::string out =
       "node,host,rank,source,device,status,problem,metrics,lowest_vs_median_percent,"
-      "lowest_metric,outliers,check\n";
+      "lowest_metric,outliers,check,unverified\n";
   for (const auto& r : unit_rows(fleet, a)) {
     const FleetNode& n = *r.node;
     std::string rank;
     if (n.results && n.results->run.launch.rank) rank = std::to_string(*n.results->run.launch.rank);
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(node_label(n)),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(node_label(n)),
                        csv_field(n.host), rank, csv_field(n.source), r.device,
                        n.problem.empty() ? "reported" : "failed", csv_field(n.problem), r.metrics,
                        r.lowest ? fmt::format("{:.2f}", *r.lowest) : "", csv_field(r.lowest_metric),
-                       r.outliers, check_of(fleet, n));
+                       r.outliers, check_of(fleet, n), unverified_of(a, n).size());
   }
   return out;
 }
@@ -235,7 +272,9 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
   if (fleet.acceptance) {
     out += "\n## Fleet criteria\n\n" + fleet_criteria_table(*fleet.acceptance).markdown();
   }
-  out += "\n## Nodes\n\n" + nodes_table(fleet, unit_rows(fleet, a)).markdown();
+  out += "\n## Nodes\n\n" + nodes_table(fleet, a, unit_rows(fleet, a)).markdown();
+  out += "\n## Incorrect or failed measurements\n\n";
+  out += a.unverified.empty() ? "None.\n" : unverified_table(a).markdown();
   out += "\n## Outliers\n\n";
   out += a.outliers.empty() ? "None.\n" : outliers_table(a).markdown();
   out += "\n## Fleet medians\n\n" + medians_table(a).markdown();
@@ -245,7 +284,7 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
 std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
   const auto rows = unit_rows(fleet, a);
-  const bool bad = !a.failed.empty() || !a.outliers.empty() ||
+  const bool bad = !a.failed.empty() || !a.unverified.empty() || !a.outliers.empty() ||
                    (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) ||
                    (fleet.acceptance && !fleet.acceptance->passed);
   std::string body = fmt::format(
@@ -265,10 +304,12 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
     body += "<h2 id=\"criteria\">Fleet criteria</h2>\n" +
             fleet_criteria_table(*fleet.acceptance).html();
   }
+  body += "<h2 id=\"unverified\">Incorrect or failed measurements</h2>\n";
+  body += a.unverified.empty() ? "<p>None.</p>\n" : unverified_table(a).html();
   body += "<h2 id=\"outliers\">Outliers</h2>\n";
   body += a.outliers.empty() ? "<p>None.</p>\n" : outliers_table(a).html();
   body += lowest_chart(rows);
-  body += "<h2 id=\"nodes\">Nodes</h2>\n" + nodes_table(fleet, rows).html();
+  body += "<h2 id=\"nodes\">Nodes</h2>\n" + nodes_table(fleet, a, rows).html();
   body += "<h2 id=\"medians\">Fleet medians</h2>\n" + medians_table(a).html();
   return html_page("en", "flopbench fleet report", "", body);
 }
@@ -277,6 +318,20 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
   std::string out = summary_line(fleet, a) + "\n";
   for (const auto* n : a.failed) out += fmt::format("FAIL {}: {}\n", node_label(*n), n->problem);
+  // Each node's first few; fleet.md lists them all.
+  constexpr std::size_t kNamed = 3;
+  for (const auto& n : fleet.nodes) {
+    const auto unverified = unverified_of(a, n);
+    if (unverified.empty()) continue;
+    std::vector<std::string> named;
+    for (std::size_t i = 0; i < std::min(kNamed, unverified.size()); ++i) {
+      const MeasurementRecord& r = *unverified[i].record;
+      named.push_back(fmt::format("{} ({})", where(r), result_text(r)));
+    }
+    out += fmt::format(
+        "FAIL {}: {}: {}{}\n", node_label(n), unverified_text(unverified), fmt::join(named, "; "),
+        unverified.size() > kNamed ? fmt::format("; and {} more", unverified.size() - kNamed) : "");
+  }
   for (const auto& o : a.outliers) {
     out += fmt::format("outlier {} {}: {} {} {} ({} from {} {}: {})\n", node_label(*o.node),
                        o.device.label(), o.metric->name, short_number(o.value), o.metric->unit,

@@ -20,6 +20,10 @@ namespace flopbench {
 // ---- facts about measurements ---------------------------------------------------------------
 
 inline bool passed(const MeasurementRecord& r) { return r.disposition == Disposition::passed; }
+// A wrong result or an error: what fails a run (exit 1) and `check`'s run.unverified.
+inline bool unverified(const MeasurementRecord& r) {
+  return r.disposition == Disposition::incorrect || r.disposition == Disposition::failed;
+}
 inline bool on_gpu(const MeasurementRecord& r) { return r.device.on_gpu(); }
 // Several GPUs at once: the machine's figure, not one GPU's.
 inline bool machine_aggregate(const MeasurementRecord& r) { return r.device.machine_aggregate(); }

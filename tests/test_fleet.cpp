@@ -852,6 +852,82 @@ TEST(FleetCheck, JunitHasATestsuitePerNodeAndTheFleet) {
       << xml.substr(0, 200);
 }
 
+// A node that reported, but whose GPU gave a wrong result and an error: no metric counts those,
+// so the node would otherwise read as a healthy one with fewer metrics. Every output names them,
+// and merge exits 1.
+TEST(FleetReport, IncorrectOrFailedMeasurementsAreNamedInEveryOutput) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 3; ++i) {
+    ResultsDocument doc = node(fmt::format("node-{}", i), std::nullopt, 100, {1000});
+    if (i == 2) {
+      doc.measurements[1].disposition = Disposition::incorrect;
+      doc.measurements[1].reason = "max relative error 0.031 above the tolerance 0.0001";
+      doc.measurements[1].gflops.reset();
+      MeasurementRecord failed = sgemm(DeviceRef::gpu({0}), 0);
+      failed.problem = Problem::matrix(512, 512, 512);
+      failed.disposition = Disposition::failed;
+      failed.reason = "cudaErrorIllegalAddress: an illegal memory access was encountered";
+      failed.gflops.reset();
+      doc.measurements.push_back(failed);
+    }
+    inputs.push_back(write_node(tmp.path(), doc, fmt::format("n{}", i)));
+  }
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  ASSERT_EQ(a.unverified.size(), 2u);
+  EXPECT_EQ(node_label(*a.unverified[0].node), "node-2");
+  EXPECT_TRUE(a.failed.empty());
+  EXPECT_TRUE(a.outliers.empty());
+
+  const std::string console = FleetConsolePrinter().print(fleet);
+  EXPECT_NE(console.find("3 results merged, 0 failed; 1 measurement incorrect, 1 failed on 1 "
+                         "node; 0 outliers"),
+            std::string::npos)
+      << console;
+  EXPECT_NE(console.find("FAIL node-2: 1 measurement incorrect, 1 failed: SGEMM (fp32) cublas on "
+                         "gpu0, 256x256x256 (incorrect: max relative error 0.031"),
+            std::string::npos)
+      << console;
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_NE(md.find("| node-2 | cpu    | reported; 1 measurement incorrect, 1 failed |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("## Incorrect or failed measurements\n\n| Node"), std::string::npos) << md;
+  EXPECT_NE(
+      md.find("| node-2 | SGEMM (fp32) cublas on gpu0, 512x512x512 | failed: cudaErrorIllegal"),
+      std::string::npos)
+      << md;
+  const std::string csv = FleetCsvPrinter().print(fleet);
+  EXPECT_NE(csv.find(",check,unverified\n"), std::string::npos) << csv;
+  // node-2's GPU has no metric left, so no row: the node's CPU row counts both.
+  EXPECT_NE(csv.find("/n2,cpu,reported,,1,0.00,cpu.sgemm.omp 256x256x256,0,,2\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("/n1,gpu0,reported,,1,0.00,gpu.sgemm.cublas 256x256x256,0,,0\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_EQ(csv.find("/n2,gpu0"), std::string::npos) << csv;
+  const std::string html = FleetHtmlPrinter().print(fleet);
+  EXPECT_NE(html.find("<div class=\"banner fail\">3 nodes reported"), std::string::npos);
+  EXPECT_NE(html.find("<h2 id=\"unverified\">"), std::string::npos);
+
+  const auto merged = run_flopbench({"merge", inputs[0].string(), inputs[1].string(),
+                                     inputs[2].string(), "--out", (tmp.path() / "fleet").string()},
+                                    tmp.path() / "capture");
+  EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
+  EXPECT_NE(merged.err.find("2 measurements incorrect or failed; see"), std::string::npos)
+      << merged.err;
+  // Without them, the same fleet is clean.
+  const auto clean = run_flopbench(
+      {"merge", inputs[0].string(), inputs[1].string(), "--out", (tmp.path() / "clean").string()},
+      tmp.path() / "capture");
+  EXPECT_EQ(clean.status, kExitOk) << clean.out << clean.err;
+  EXPECT_NE(read_text(tmp.path() / "clean" / "fleet.md")
+                .find("## Incorrect or failed measurements\n\nNone.\n"),
+            std::string::npos);
+}
+
 TEST(FleetReport, EveryFileShowsNodesOutliersAndTheDeadNode) {
   TempDir tmp;
   const FleetRecord fleet = judged_fleet(tmp.path());
@@ -877,10 +953,10 @@ TEST(FleetReport, EveryFileShowsNodesOutliersAndTheDeadNode) {
   const std::string csv = FleetCsvPrinter().print(fleet);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6);  // header, four nodes, node-9
   EXPECT_NE(csv.find("node-3 rank 3,node-3,3,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",cpu,reported,,1,-60.00,cpu.sgemm.omp 256x256x256,1,FAIL\n"),
+  EXPECT_NE(csv.find(",cpu,reported,,1,-60.00,cpu.sgemm.omp 256x256x256,1,FAIL,0\n"),
             std::string::npos)
       << csv;
-  EXPECT_NE(csv.find("node-9,node-9,,,-,failed,\"expected, but reported nothing\",0,,,0,FAIL\n"),
+  EXPECT_NE(csv.find("node-9,node-9,,,-,failed,\"expected, but reported nothing\",0,,,0,FAIL,0\n"),
             std::string::npos)
       << csv;
 

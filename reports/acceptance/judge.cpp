@@ -230,7 +230,7 @@ class Judge {
       }
       const bool counted =
           c.metric.name == "run.unverified"
-              ? r.disposition == Disposition::incorrect || r.disposition == Disposition::failed
+              ? unverified(r)
               : std::any_of(r.notes.begin(), r.notes.end(),
                             [](const std::string& n) { return n.starts_with("throttled"); });
       if (counted) {
