@@ -586,6 +586,16 @@ CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
           range};
 }
 
+CLI::Validator results_of_a_run() {
+  return {[](std::string& path) -> std::string {
+            std::error_code ec;
+            const fs::path file = fs::path(path) / "results.json";
+            if (fs::is_directory(path, ec) && fs::is_regular_file(file, ec)) path = file.string();
+            return "";
+          },
+          ""};
+}
+
 CLI::Validator seed_number() {
   return {[](const std::string& text) -> std::string {
             if (whole_text_as<std::uint64_t>(text)) return "";
@@ -669,8 +679,9 @@ Command add_report_command(CLI::App& app) {
   };
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("report", "regenerate the outputs of a run from its results.json");
-  cmd->add_option("results", opt->results_file, "a results.json written by 'flopbench run'")
-      ->required();
+  cmd->add_option("results", opt->results_file, std::string(kResultsHelp))
+      ->required()
+      ->transform(results_of_a_run());
   cmd->add_option("--out", opt->out,
                   "directory for the outputs, with a copy of results.json: a new or empty one, "
                   "or results.json's own (default: beside results.json)");

@@ -329,8 +329,10 @@ Command add_check_command(CLI::App& app) {
                   "this machine's GPU")
       ->required();
   cmd->add_option("--results", opt->results,
-                  "judge this results.json (the verdict is added to it), or a fleet that "
-                  "'flopbench merge' wrote; default: measure what the spec needs first");
+                  "judge this results.json (the verdict is added to it) or the run's directory, "
+                  "or a fleet that 'flopbench merge' wrote; default: measure what the spec "
+                  "needs first")
+      ->transform(results_of_a_run());
   cmd->add_option("--junit", opt->junit, "also write the verdict as JUnit XML to this file");
   // The options from here on say how to measure: with --results, none may be given.
   const std::size_t first_measuring = cmd->get_options().size();
@@ -354,7 +356,9 @@ Command add_spec_command(CLI::App& app) {
   cmd->require_subcommand(1);
   auto* generate = cmd->add_subcommand(
       "generate", "write a spec that holds machines to a ratio of a golden run's measurements");
-  generate->add_option("--from", opt->from, "the golden run's results.json")->required();
+  generate->add_option("--from", opt->from, "the golden run's results.json, or its directory")
+      ->required()
+      ->transform(results_of_a_run());
   generate->add_option("--ratio", opt->ratio, "each bound is this fraction of the golden value")
       ->required();
   generate->add_option("--out", opt->out, "the spec file to write (must not exist)")->required();

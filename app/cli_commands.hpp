@@ -53,6 +53,12 @@ CLI::Validator number_in(double lo, double hi);  // hi may be infinity: "of at l
 CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi);
 // A seed: a whole number from 0 to 2^64 - 1 (a conversion would wrap -1).
 CLI::Validator seed_number();
+// A transform for the options that read a run's results: a directory that holds a results.json
+// (what `run` prints as its results) stands for that file; any other path is left for the reader
+// to say what it is.
+CLI::Validator results_of_a_run();
+inline constexpr std::string_view kResultsHelp =
+    "a results.json written by 'flopbench run', or the run's directory";
 
 // ---- the measuring half of `run`, shared with `check` (which measures what its spec needs) ----
 

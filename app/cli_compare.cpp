@@ -92,13 +92,15 @@ Command add_compare_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "compare", "compare two runs (or two sets of repeated runs) measurement by measurement");
   cmd->add_option("runs", opt->runs,
-                  "results.json of the baseline run (A), then of the run to judge (B); with "
-                  "--against, two or more runs of A")
-      ->required();
+                  "results.json (or the run's directory) of the baseline run (A), then of the "
+                  "run to judge (B); with --against, two or more runs of A")
+      ->required()
+      ->transform(results_of_a_run());
   cmd->add_option("--against", opt->against,
                   "two or more runs of B, repeats of one command: judged against A's runs on "
                   "the noise between runs")
-      ->type_name("B.json ...");
+      ->type_name("B.json ...")
+      ->transform(results_of_a_run());
   auto* gate =
       cmd->add_option(
              "--fail-on-regression", opt->fail_on_regression,

@@ -62,8 +62,9 @@ int sheet_command(const SheetOptions& opt) {
 Command add_sheet_command(CLI::App& app) {
   auto opt = std::make_shared<SheetOptions>();
   auto* cmd = app.add_subcommand("sheet", "write the one-page performance sheet of a run");
-  cmd->add_option("results", opt->results_file, "a results.json written by 'flopbench run'")
-      ->required();
+  cmd->add_option("results", opt->results_file, std::string(kResultsHelp))
+      ->required()
+      ->transform(results_of_a_run());
   cmd->add_option("--lang", opt->lang, "language of the sheet: en or zh")->capture_default_str();
   cmd->add_option("--out", opt->out,
                   "the HTML file to write (default: sheet-<lang>.html beside results.json); a name "

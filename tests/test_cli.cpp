@@ -26,6 +26,7 @@
 #include "harness/machine/probe.hpp"
 #include "harness/machine/vector_shape.hpp"
 #include "harness/measure/plan.hpp"
+#include "reports/acceptance/spec.hpp"
 #include "reports/burn_report.hpp"
 #include "reports/compare.hpp"
 #include "reports/output_files.hpp"
@@ -397,6 +398,45 @@ nlohmann::json scaled_run(nlohmann::json doc, const std::function<double(std::si
 
 // One run each: within the floor between runs (the compute-bound and the memory-bound one), the
 // same in either direction; beyond it, slower (a regression: exit 1) or faster.
+// `run` prints its results directory: every command that reads a run takes that directory for the
+// results.json in it. A directory without one is still named as what it is.
+TEST_F(Cli, ARunsDirectoryStandsForItsResultsJson) {
+  const fs::path run = dir_ / "run";
+  ASSERT_EQ(flopbench({"run", "--workloads", "sgemm", "--implementations", "omp", "--sizes", "64",
+                       "--threads", "1", "--out", run.string()})
+                .status,
+            0);
+  const std::string results = read_text(run / "results.json");
+  const Outcome report = flopbench({"report", run.string(), "--out", (dir_ / "again").string()});
+  EXPECT_EQ(report.status, 0) << report.err;
+  EXPECT_EQ(read_text(dir_ / "again" / "results.json"), results);
+  const Outcome sheet = flopbench({"sheet", run.string()});
+  EXPECT_EQ(sheet.status, 0) << sheet.err;
+  EXPECT_TRUE(fs::exists(run / "sheet-en.html"));
+  const Outcome compare = flopbench({"compare", run.string(), run.string()});
+  EXPECT_EQ(compare.status, 0) << compare.err;
+  EXPECT_NE(compare.out.find("1 matched"), std::string::npos) << compare.out;
+  const Outcome repeats =
+      flopbench({"compare", run.string(), run.string(), "--against", run.string(), run.string()});
+  EXPECT_EQ(repeats.status, 0) << repeats.err;
+  write_file_atomically(
+      dir_ / "spec.csv",
+      std::string(kSpecHeader) + "\ncpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n");
+  const Outcome check =
+      flopbench({"check", "--spec", (dir_ / "spec.csv").string(), "--results", run.string()});
+  EXPECT_EQ(check.status, 0) << check.out << check.err;
+  EXPECT_TRUE(read_results_file(run / "results.json").acceptance.has_value());
+  EXPECT_NE(read_text(run / "report.md").find("cpu.sgemm.omp.gflops"), std::string::npos);
+  const Outcome generate = flopbench({"spec", "generate", "--from", run.string(), "--ratio", "0.5",
+                                      "--out", (dir_ / "generated.csv").string()});
+  EXPECT_EQ(generate.status, 0) << generate.err;
+  EXPECT_NE(read_text(dir_ / "generated.csv").find("cpu.sgemm.omp"), std::string::npos);
+
+  fs::create_directory(dir_ / "empty");
+  expect_one_line_error(flopbench({"sheet", (dir_ / "empty").string()}),
+                        "empty: is a directory; give the results.json file in it");
+}
+
 TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   const fs::path out = dir_ / "run";
   ASSERT_EQ(flopbench({"run", "--workloads", "gemm,stream,peak", "--implementations", "omp",
