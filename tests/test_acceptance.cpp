@@ -270,6 +270,8 @@ const Malformed kMalformed[] = {
     {"bad-severity.csv", "2:40", "unknown severity 'fatal' (expected fail or warn)"},
     {"no-criteria.csv", "4:1", "no criteria: expected at least one row after the header"},
     {"empty-metric.csv", "2:1", "empty metric: expected a value"},
+    {"unknown-profile.csv", "1:23",
+     "unknown profile 'huge' (expected one of: quick, standard, full, sweep)"},
 };
 
 TEST(AcceptanceSpec, EachMalformedSpecNamesFileLineAndColumn) {
@@ -309,6 +311,8 @@ TEST(AcceptanceSpec, ShippedSpecsParseAndAreKeyedToTheirGpu) {
   for (const auto& [file, gpu] : gpu_of) {
     SCOPED_TRACE(file);
     const Spec spec = read_spec(kShippedSpecs / file);
+    // Their bounds are for the standard profile's sizes or larger.
+    EXPECT_EQ(spec.profiles, (std::vector<std::string>{"standard", "full"}));
     const auto patterns = spec_gpu_patterns(spec);
     if (gpu.empty()) {
       EXPECT_TRUE(patterns.empty());
@@ -760,6 +764,35 @@ TEST(AcceptanceJudge, AMissByKernelsNarrowerThanThePeakSaysSo) {
   EXPECT_EQ(verdict_of(check(rows, doc), "cpu.sgemm.openblas.gflops").reason, "below the bound");
 }
 
+// A spec whose bounds are set for the standard profile's sizes, judging a quick run: a miss
+// still fails, and says that the problems were smaller than the bounds are for.
+TEST(AcceptanceJudge, AMissMeasuredWithAProfileTheSpecIsNotForSaysSo) {
+  const std::string rows =
+      "cpu.sgemm.openblas.gflops,>=,500 GFLOP/s,,fail,any,\n"
+      "cpu.sgemm.omp.gflops,<=,100 GFLOP/s,,fail,any,\n";
+  const Spec spec = parse_spec(
+      "# profiles: standard, full\n"
+      "metric,comparator,bound,reference,severity,applies_to,description\n" +
+          rows,
+      "standard.csv");
+  EXPECT_EQ(spec.profiles, (std::vector<std::string>{"standard", "full"}));
+  ResultsDocument doc = cpu_document();  // quick: openblas at 400, omp at 200 GFLOP/s
+  const AcceptanceResult quick = judge(spec, doc, "standard.csv", "now");
+  const CriterionVerdict& missed = verdict_of(quick, "cpu.sgemm.openblas.gflops");
+  EXPECT_EQ(missed.verdict, Verdict::fail);
+  EXPECT_EQ(missed.reason,
+            "below the bound; measured with the quick profile, where this spec's bounds are for "
+            "standard or full");
+  // Above an upper bound is not for want of size.
+  EXPECT_EQ(verdict_of(quick, "cpu.sgemm.omp.gflops").reason, "above the bound");
+  // A profile the spec is for, or a spec that names none: the plain reason.
+  doc.run.profile = "full";
+  EXPECT_EQ(verdict_of(judge(spec, doc, "standard.csv", "now"), "cpu.sgemm.openblas.gflops").reason,
+            "below the bound");
+  doc.run.profile = "quick";
+  EXPECT_EQ(verdict_of(check(rows, doc), "cpu.sgemm.openblas.gflops").reason, "below the bound");
+}
+
 TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
   // gpu5 clears the absolute bound (40 TFLOP/s) but is 16% below the others' median.
   const ResultsDocument doc = h100_document(8, {50, 51, 49.5, 50.5, 50, 42, 50, 49});
@@ -1003,6 +1036,8 @@ TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
       << text;
   EXPECT_NE(text.find("cpu.dgemm.openblas.gflops,>=,0.9 * reference,2000 GFLOP/s"),
             std::string::npos);
+  // Its bounds are for the golden run's profile.
+  EXPECT_EQ(parse_spec(text, "gen.csv").profiles, std::vector<std::string>{"standard"});
 
   // A fleet machine 12% slower on SGEMM than the golden's slowest GPU fails at ratio 0.9.
   const Spec spec = parse_spec(text, "gen.csv");

@@ -96,9 +96,21 @@ Verdict verdict_of_miss(Severity severity) {
   throw std::logic_error("unknown severity");
 }
 
+// Why a run's sizes are not those the spec's bounds are set for; "" when they are, or either is
+// not said.
+std::string other_profile(const Spec& spec, const ResultsDocument& doc) {
+  const auto& p = spec.profiles;
+  if (p.empty() || doc.run.profile.empty() ||
+      std::find(p.begin(), p.end(), doc.run.profile) != p.end())
+    return "";
+  return fmt::format("measured with the {} profile, where this spec's bounds are for {}",
+                     doc.run.profile, fmt::join(p, " or "));
+}
+
 class Judge {
  public:
-  explicit Judge(const ResultsDocument& doc) : doc_(doc) {}
+  Judge(const ResultsDocument& doc, const Spec& spec)
+      : doc_(doc), other_profile_(other_profile(spec, doc)) {}
 
   void criterion(const Criterion& c) {
     if (c.metric.health()) {
@@ -343,6 +355,8 @@ class Judge {
               !narrow.empty()) {
             v.reason += "; " + narrow;
           }
+          // The quick profile's problems are smaller than a standard spec's bounds are set for.
+          if (!other_profile_.empty()) v.reason += "; " + other_profile_;
         }
       }
     } else {
@@ -365,6 +379,7 @@ class Judge {
   }
 
   const ResultsDocument& doc_;
+  const std::string other_profile_;
   std::vector<CriterionVerdict> verdicts_;
   std::vector<const MeasurementRecord*> contended_misses_;
   int applied_ = 0;
@@ -479,13 +494,13 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
 
 AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
                        const std::string& checked_utc) {
-  Judge judge(doc);
+  Judge judge(doc, spec);
   const auto not_applied = judge_all(judge, spec, doc);
   return judge.finish(spec, not_applied, spec_label, checked_utc);
 }
 
 std::vector<std::size_t> contended_misses(const Spec& spec, const ResultsDocument& doc) {
-  Judge judge(doc);
+  Judge judge(doc, spec);
   judge_all(judge, spec, doc);
   std::vector<std::size_t> indices;
   for (const MeasurementRecord* r : judge.contended_misses()) {

@@ -282,7 +282,22 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
                                 uint8_t(line[bad])));
       }
       const std::string_view content = trim(line);
-      if (content.empty() || content.front() == '#') continue;  // blank lines and comments
+      if (content.empty()) continue;
+      if (content.front() == '#') {  // a comment, or the profiles the bounds are for
+        constexpr std::string_view kProfiles = "profiles:";
+        const std::string_view comment = trim(content.substr(1));
+        if (!comment.starts_with(kProfiles)) continue;
+        for (const std::string_view item : split_commas(comment.substr(kProfiles.size()))) {
+          const std::string_view name = trim(item);
+          try {
+            spec.profiles.emplace_back(to_string(parse_profile(name)));
+          } catch (const InputError& e) {
+            reader.fail(line_no, column_of(line, static_cast<std::size_t>(name.data() - raw)),
+                        e.what());
+          }
+        }
+        continue;
+      }
       auto fields = reader.fields(line, line_no);
 
       if (header.empty()) {

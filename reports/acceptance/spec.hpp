@@ -44,6 +44,9 @@ struct Criterion {
 struct Spec {
   std::string file;
   std::vector<Criterion> criteria;
+  // The profiles whose sizes its bounds are set for, from a comment line "# profiles: standard,
+  // full"; empty: any. A miss measured with another profile says so.
+  std::vector<std::string> profiles;
 };
 
 // A criterion made in code (a built-in one, or --spec auto's), as a spec row would give it.
