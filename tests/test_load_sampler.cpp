@@ -37,6 +37,7 @@ TEST(LoadSampler, ParsesProcStatAndLoadavg) {
   const CpuTicks t = parse_proc_stat(
       "cpu  100 5 20 9000 7 3 2 40 11 0\ncpu0 50 2 10 4500 3 1 1 20 5 0\n"
       "cpu1 50 3 10 4500 4 2 1 20 6 0\nintr 1 2\n");
+  EXPECT_DOUBLE_EQ(t.busy, 100 + 5 + 20 + 3 + 2);
   EXPECT_DOUBLE_EQ(t.idle, 9000 + 7);
   EXPECT_DOUBLE_EQ(t.steal, 40);
   EXPECT_EQ(t.cpus, 2);  // the lines "cpu0" and "cpu1", not "cpu " or "intr"
@@ -85,6 +86,41 @@ TEST(LoadSampler, ContendedWhenOthersTakeMoreThanTheFreeCpusByAQuarter) {
   EXPECT_DOUBLE_EQ(l.load_average.median, 2.0);
   EXPECT_DOUBLE_EQ(l.load_average.max, 3.0);
   EXPECT_FALSE(summarise_load({}, 2, 2).contended);
+}
+
+// Two CPUs over 100 ms (ticks of 10 ms): 200 ms of their time passed.
+TEST(LoadSampler, OtherProcessesAreTheTimeNeitherIdleStolenNorOurs) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point t0{};
+  const LoadReading before{t0,
+                           {.busy = 100, .idle = 500, .steal = 50, .cpus = 2},
+                           10.0,
+                           std::map<int, double>{{1, 4.0}, {2, 6.0}}};
+  // 2 ticks idle and 1 stolen of the 20: 170 ms busy. Our threads used 120 ms by their own
+  // clocks; the process clock, a tick behind on each running thread, says 112.
+  LoadReading after{t0 + 100ms,
+                    {.busy = 115, .idle = 502, .steal = 51, .cpus = 2},
+                    10.112,
+                    std::map<int, double>{{1, 4.06}, {2, 6.06}}};
+  const auto exact = load_between(before, after, false, 100);
+  ASSERT_TRUE(exact.has_value());
+  EXPECT_NEAR(exact->other_cpus, 0.5, 1e-9);  // 170 - 120 ms
+  EXPECT_NEAR(exact->steal_cpus, 0.1, 1e-9);
+  EXPECT_NEAR(exact->foreign_cpu_s, 0.06, 1e-9);
+  EXPECT_NEAR(exact->seconds, 0.1, 1e-12);
+  // A thread that ended in between took its clock with it: the process clock stands in.
+  after.threads->erase(2);
+  EXPECT_NEAR(load_between(before, after, false, 100)->other_cpus, 0.58, 1e-9);
+  // lxcfs's busy fields are the container's, exactly: 150 ms, less ours.
+  after.threads->emplace(2, 6.06);
+  EXPECT_NEAR(load_between(before, after, true, 100)->other_cpus, 0.3, 1e-9);
+  // More than ours, never shown below 0; but the rule sees the unrounded time.
+  after.ticks.idle = 509;  // 100 ms busy: 20 less than ours
+  EXPECT_DOUBLE_EQ(load_between(before, after, false, 100)->other_cpus, 0);
+  EXPECT_NEAR(load_between(before, after, false, 100)->foreign_cpu_s, -0.01, 1e-9);
+  // A CPU went offline or came back: its idle time jumps, and the interval tells nothing.
+  after.ticks.cpus = 3;
+  EXPECT_FALSE(load_between(before, after, false, 100).has_value());
 }
 
 // /proc/stat rounds to 10 ms: an interval can read 0.6 of a CPU too much and the next as much

@@ -51,7 +51,7 @@ CpuTicks parse_cpu_fields(std::string_view line) {
     line.remove_prefix(static_cast<std::size_t>(end - line.data()));
   }
   if (v.size() < 8) throw InputError("/proc/stat: a 'cpu' line has fewer than 8 fields");
-  return {.idle = v[3] + v[4], .steal = v[7]};
+  return {.busy = v[0] + v[1] + v[2] + v[5] + v[6], .idle = v[3] + v[4], .steal = v[7]};
 }
 
 }  // namespace
@@ -83,6 +83,7 @@ CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus) {
   for (const int cpu : cpus) {
     const auto it = lines.find(cpu);
     if (it == lines.end()) throw InputError(fmt::format("/proc/stat: no line for cpu{}", cpu));
+    sum.busy += it->second.busy;
     sum.idle += it->second.idle;
     sum.steal += it->second.steal;
   }
@@ -181,10 +182,30 @@ std::optional<MachineLoad> load_over_one_second() {
   return sampler.stop().load;
 }
 
+std::optional<LoadInterval> load_between(const LoadReading& before, const LoadReading& after,
+                                         bool busy_from_fields, double ticks_per_s) {
+  const double wall = std::chrono::duration<double>(after.at - before.at).count();
+  if (after.ticks.cpus != before.ticks.cpus || wall <= 0) return std::nullopt;
+  const double idle_s = (after.ticks.idle - before.ticks.idle) / ticks_per_s;
+  const double steal_s = (after.ticks.steal - before.ticks.steal) / ticks_per_s;
+  const double busy_s = busy_from_fields ? (after.ticks.busy - before.ticks.busy) / ticks_per_s
+                                         : after.ticks.cpus * wall - idle_s - steal_s;
+  std::optional<double> self_s;
+  if (before.threads && after.threads) self_s = cpu_s_between(*before.threads, *after.threads);
+  const double other_s = busy_s - self_s.value_or(after.self_cpu_s - before.self_cpu_s);
+  LoadInterval i;
+  i.other_cpus = std::max(0.0, other_s) / wall;
+  i.steal_cpus = steal_s / wall;
+  i.seconds = wall;
+  i.foreign_cpu_s = other_s + steal_s;
+  return i;
+}
+
 CpuLoadReader::CpuLoadReader() {
   // A /proc/stat mounted over (lxcfs) numbers a container's CPUs its own way, not as the
   // affinity mask does: only its aggregate line is the container's.
-  if (!proc_stat_is_mounted_over(read_text("/proc/self/mountinfo"))) cpus_ = usable_cpus();
+  mounted_over_ = proc_stat_is_mounted_over(read_text("/proc/self/mountinfo"));
+  if (!mounted_over_) cpus_ = usable_cpus();
   cpus_count_ = static_cast<int>(cpus_.size());
   if (!cpus_.empty()) last_ = read();
   if (!last_) use_whole_machine();
@@ -192,14 +213,20 @@ CpuLoadReader::CpuLoadReader() {
 
 void CpuLoadReader::use_whole_machine() {
   cpus_.clear();
-  cpus_count_ = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   last_ = read();
+  // The CPUs the aggregate line's time is of (lxcfs lists the container's).
+  cpus_count_ = last_ && last_->ticks.cpus > 0 ? last_->ticks.cpus
+                                               : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
 }
 
-std::optional<CpuLoadReader::Reading> CpuLoadReader::read() const {
+std::optional<LoadReading> CpuLoadReader::read() const {
   try {
-    return Reading{std::chrono::steady_clock::now(),
-                   parse_proc_stat(read_text("/proc/stat"), cpus_), process_cpu_seconds()};
+    LoadReading r;
+    r.ticks = parse_proc_stat(read_text("/proc/stat"), cpus_);
+    r.at = std::chrono::steady_clock::now();
+    r.self_cpu_s = process_cpu_seconds();
+    r.threads = own_threads_cpu_s();
+    return r;
   } catch (const std::exception&) {
     return std::nullopt;  // no /proc: no load figures, the measurement goes on
   }
@@ -217,23 +244,15 @@ std::optional<LoadInterval> CpuLoadReader::next() {
     }
     return std::nullopt;
   }
-  const double wall = std::chrono::duration<double>(now->at - last_->at).count();
+  if (now->at - last_->at < std::chrono::milliseconds(50)) return std::nullopt;
   static const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
-  if (wall < 0.05) return std::nullopt;
-  LoadInterval i;
-  const double idle_s = (now->ticks.idle - last_->ticks.idle) / ticks_per_s;
-  const double steal_s = (now->ticks.steal - last_->ticks.steal) / ticks_per_s;
-  const double other_s =
-      now->ticks.cpus * wall - idle_s - steal_s - (now->self_cpu_s - last_->self_cpu_s);
-  i.other_cpus = std::max(0.0, other_s) / wall;
-  i.steal_cpus = steal_s / wall;
-  i.seconds = wall;
-  i.foreign_cpu_s = other_s + steal_s;
+  std::optional<LoadInterval> i = load_between(*last_, *now, mounted_over_, ticks_per_s);
+  last_ = now;
+  if (!i) return std::nullopt;
   try {
-    i.load_average = parse_loadavg(read_text("/proc/loadavg")).value_or(0);
+    i->load_average = parse_loadavg(read_text("/proc/loadavg")).value_or(0);
   } catch (const std::exception&) {
   }
-  last_ = now;
   return i;
 }
 

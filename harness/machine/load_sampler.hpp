@@ -21,19 +21,15 @@ namespace flopbench {
 
 class TelemetrySource;
 
-// CPU time from /proc/stat, in clock ticks (USER_HZ). Busy time is what is neither idle nor
-// stolen: the kernel keeps idle and iowait exactly (from the clock, as a CPU leaves idle), but
-// user and system time by sampling, one whole scheduler tick (4 ms at HZ=250) to whatever runs
-// as it fires, and threads that start and stop within ticks make those off by up to 0.4 of a CPU
-// over 100 ms on a 2-vCPU VM with no other process running, biased a tenth either way for
-// seconds by how their rhythm beats with the tick.
+// CPU time from /proc/stat, in clock ticks (USER_HZ).
 struct CpuTicks {
+  double busy = 0;   // user, nice, system, irq, softirq (guest time is inside user)
   double idle = 0;   // idle and iowait
   double steal = 0;  // given by the hypervisor to other guests
-  int cpus = 0;      // the CPUs counted: their time is this many times the time that passed
+  int cpus = 0;      // the "cpuN" lines counted: the CPUs online
 };
-// The aggregate "cpu" line (of the CPUs with a "cpuN" line), or with `cpus` the sum of their
-// "cpuN" lines. Throws InputError when a line is missing or malformed.
+// The aggregate "cpu" line, or with `cpus` the sum of their "cpuN" lines. Throws InputError when
+// a line is missing or malformed.
 CpuTicks parse_proc_stat(std::string_view text, const std::vector<int>& cpus = {});
 // The 1-minute load average of /proc/loadavg; nullopt when malformed.
 std::optional<double> parse_loadavg(std::string_view text);
@@ -48,6 +44,28 @@ struct LoadInterval {
   // units can make it a little below 0. Summed over a measurement's intervals, they cancel.
   double foreign_cpu_s = 0;
 };
+
+// One reading of the CPUs' time and of this process's.
+struct LoadReading {
+  std::chrono::steady_clock::time_point at;  // just after /proc/stat was read
+  CpuTicks ticks;
+  double self_cpu_s = 0;  // CLOCK_PROCESS_CPUTIME_ID: up to a tick behind for running threads
+  std::optional<std::map<int, double>> threads;  // each thread's CPU time (own_threads_cpu_s)
+};
+
+// The load between two readings at least 50 ms apart, or nullopt where the CPUs online changed
+// between them (the kernel's idle time for a CPU jumps as it goes offline or comes back).
+// Other processes' time is the busy time of the CPUs less this process's, which is exact from
+// its threads' own clocks (the process clock, where a thread ended between them).
+// The CPUs' busy time is, where the kernel keeps idle time from the clock (a tickless kernel,
+// the default), the time that passed on them less their idle and steal time: user and system
+// time are sampled a whole scheduler tick (4 ms at HZ=250) at a time, to whatever runs as the
+// tick fires, and threads that start and stop within ticks make them off by up to half a CPU
+// over 100 ms (docs/methodology.md). With `busy_from_fields` it is their own busy fields: a
+// /proc/stat that lxcfs mounts over takes those from the container's cgroup, exactly, and
+// derives its idle time from them.
+std::optional<LoadInterval> load_between(const LoadReading& before, const LoadReading& after,
+                                         bool busy_from_fields, double ticks_per_s);
 
 // The load since the previous reading on the CPUs the constructing thread may use (usable_cpus():
 // other processes on other CPUs take nothing from it; construct it on a thread that holds every
@@ -65,16 +83,12 @@ class CpuLoadReader {
   bool readable() const { return last_.has_value(); }
 
  private:
-  struct Reading {
-    std::chrono::steady_clock::time_point at;
-    CpuTicks ticks;
-    double self_cpu_s = 0;
-  };
-  std::optional<Reading> read() const;
+  std::optional<LoadReading> read() const;
   void use_whole_machine();  // the aggregate line from now on, from a new first reading
   std::vector<int> cpus_;    // empty: the aggregate line
   int cpus_count_ = 0;
-  std::optional<Reading> last_;
+  bool mounted_over_ = false;  // lxcfs's /proc/stat
+  std::optional<LoadReading> last_;
 };
 
 // Per thread of this process, by its id, the CPU time it has used, in seconds, read from the
