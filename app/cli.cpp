@@ -588,9 +588,7 @@ CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
 
 CLI::Validator results_of_a_run() {
   return {[](std::string& path) -> std::string {
-            std::error_code ec;
-            const fs::path file = fs::path(path) / "results.json";
-            if (fs::is_directory(path, ec) && fs::is_regular_file(file, ec)) path = file.string();
+            path = results_file_in(path).string();
             return "";
           },
           ""};

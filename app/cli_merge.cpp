@@ -13,6 +13,7 @@
 #include "app/cli_commands.hpp"
 #include "reports/fleet.hpp"
 #include "reports/fleet_report.hpp"
+#include "reports/utf8.hpp"
 
 namespace flopbench {
 namespace {
@@ -44,7 +45,8 @@ int merge_command(const MergeOptions& opt) {
   const FleetRecord fleet =
       merge_results(inputs, expected_nodes, expected_hosts, opt.threshold_percent, utc_now());
   write_fleet_outputs(fleet, dir);
-  fmt::print("{}", FleetConsolePrinter().print(fleet));
+  // Host names, problems and reasons come from the nodes' files: no terminal controls.
+  fmt::print("{}", strip_terminal_controls(FleetConsolePrinter().print(fleet)));
   std::vector<std::string> names;
   for (const auto& p : fleet_printers()) names.push_back(p->file_name());
   fmt::print("wrote {}/{{{}}}\n", dir.string(), fmt::join(names, ", "));

@@ -57,15 +57,16 @@ std::vector<UnitRow> unit_rows(const FleetRecord& fleet, const FleetAnalysis& a)
   return rows;
 }
 
-// "8 measurements incorrect", "6 measurements incorrect, 2 failed", "1 measurement failed".
+// "8 incorrect measurements", "6 incorrect and 2 failed measurements", "1 failed measurement".
 std::string unverified_text(const std::vector<UnverifiedMeasurement>& which) {
   const auto incorrect = std::count_if(which.begin(), which.end(), [](const auto& u) {
     return u.record->disposition == Disposition::incorrect;
   });
   const auto failed = static_cast<std::ptrdiff_t>(which.size()) - incorrect;
-  if (incorrect == 0) return fmt::format("{} failed", counted(failed, "measurement"));
-  return fmt::format("{} incorrect{}", counted(incorrect, "measurement"),
-                     failed > 0 ? fmt::format(", {} failed", failed) : "");
+  const std::string_view noun = which.size() == 1 ? "measurement" : "measurements";
+  if (incorrect == 0) return fmt::format("{} failed {}", failed, noun);
+  if (failed == 0) return fmt::format("{} incorrect {}", incorrect, noun);
+  return fmt::format("{} incorrect and {} failed {}", incorrect, failed, noun);
 }
 
 std::vector<UnverifiedMeasurement> unverified_of(const FleetAnalysis& a, const FleetNode& n) {

@@ -991,7 +991,17 @@ auto with_file_name(const std::string& name, Read read) {
 }  // namespace
 
 ResultsDocument read_results_file(const std::filesystem::path& path) {
-  return parse_results(read_input_file(path, "give the results.json file in it"), path.string());
+  return parse_results(
+      read_input_file(path, "it holds no results.json: give a run's results directory or file"),
+      path.string());
+}
+
+std::filesystem::path results_file_in(const std::filesystem::path& path) {
+  std::error_code ec;
+  const std::filesystem::path file = path / "results.json";
+  return std::filesystem::is_directory(path, ec) && std::filesystem::is_regular_file(file, ec)
+             ? file
+             : path;
 }
 
 ResultsDocument parse_results(std::string_view text, const std::string& name) {

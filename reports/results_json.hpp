@@ -33,6 +33,9 @@ ResultsDocument results_from_json(const nlohmann::json& j);
 // Reads and validates a results.json file (through read_input_file: bounded, refusing
 // directories). Every InputError message starts with the file name.
 ResultsDocument read_results_file(const std::filesystem::path& path);
+// A run's results directory stands for the results.json in it (what `run` prints is the
+// directory); any other path is itself, for the reader to say what it is.
+std::filesystem::path results_file_in(const std::filesystem::path& path);
 // The same for the file's text, `name` for messages. Any text either gives a document or throws
 // InputError (tests/test_fuzz.cpp holds it to that).
 ResultsDocument parse_results(std::string_view text, const std::string& name);

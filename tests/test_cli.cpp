@@ -396,8 +396,6 @@ nlohmann::json scaled_run(nlohmann::json doc, const std::function<double(std::si
   return doc;
 }
 
-// One run each: within the floor between runs (the compute-bound and the memory-bound one), the
-// same in either direction; beyond it, slower (a regression: exit 1) or faster.
 // `run` prints its results directory: every command that reads a run takes that directory for the
 // results.json in it. A directory without one is still named as what it is.
 TEST_F(Cli, ARunsDirectoryStandsForItsResultsJson) {
@@ -433,10 +431,13 @@ TEST_F(Cli, ARunsDirectoryStandsForItsResultsJson) {
   EXPECT_NE(read_text(dir_ / "generated.csv").find("cpu.sgemm.omp"), std::string::npos);
 
   fs::create_directory(dir_ / "empty");
-  expect_one_line_error(flopbench({"sheet", (dir_ / "empty").string()}),
-                        "empty: is a directory; give the results.json file in it");
+  expect_one_line_error(
+      flopbench({"sheet", (dir_ / "empty").string()}),
+      "empty: is a directory; it holds no results.json: give a run's results directory or file");
 }
 
+// One run each: within the floor between runs (the compute-bound and the memory-bound one), the
+// same in either direction; beyond it, slower (a regression: exit 1) or faster.
 TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   const fs::path out = dir_ / "run";
   ASSERT_EQ(flopbench({"run", "--workloads", "gemm,stream,peak", "--implementations", "omp",

@@ -881,16 +881,16 @@ TEST(FleetReport, IncorrectOrFailedMeasurementsAreNamedInEveryOutput) {
   EXPECT_TRUE(a.outliers.empty());
 
   const std::string console = FleetConsolePrinter().print(fleet);
-  EXPECT_NE(console.find("3 results merged, 0 failed; 1 measurement incorrect, 1 failed on 1 "
+  EXPECT_NE(console.find("3 results merged, 0 failed; 1 incorrect and 1 failed measurements on 1 "
                          "node; 0 outliers"),
             std::string::npos)
       << console;
-  EXPECT_NE(console.find("FAIL node-2: 1 measurement incorrect, 1 failed: SGEMM (fp32) cublas on "
-                         "gpu0, 256x256x256 (incorrect: max relative error 0.031"),
+  EXPECT_NE(console.find("FAIL node-2: 1 incorrect and 1 failed measurements: SGEMM (fp32) cublas "
+                         "on gpu0, 256x256x256 (incorrect: max relative error 0.031"),
             std::string::npos)
       << console;
   const std::string md = FleetMarkdownPrinter().print(fleet);
-  EXPECT_NE(md.find("| node-2 | cpu    | reported; 1 measurement incorrect, 1 failed |"),
+  EXPECT_NE(md.find("| node-2 | cpu    | reported; 1 incorrect and 1 failed measurements |"),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("## Incorrect or failed measurements\n\n| Node"), std::string::npos) << md;

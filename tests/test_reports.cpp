@@ -397,7 +397,7 @@ TEST(ReportsJson, InputFilesAreReadWithinBounds) {
     return std::string("no error");
   };
   testing::TempDir dir;
-  EXPECT_NE(message(dir.path()).find(": is a directory; give the results.json file in it"),
+  EXPECT_NE(message(dir.path()).find(": is a directory; it holds no results.json"),
             std::string::npos);
   EXPECT_NE(message(dir.path() / "none.json").find("none.json: cannot open: "), std::string::npos);
   std::ofstream(dir.path() / "plain") << "x";
