@@ -272,6 +272,8 @@ const Malformed kMalformed[] = {
     {"empty-metric.csv", "2:1", "empty metric: expected a value"},
     {"unknown-profile.csv", "1:23",
      "unknown profile 'huge' (expected one of: quick, standard, full, sweep)"},
+    {"empty-profile.csv", "1:22", "expected a profile name (quick, standard, full or sweep)"},
+    {"profiles-twice.csv", "3:2", "profiles given twice (first at line 1)"},
 };
 
 TEST(AcceptanceSpec, EachMalformedSpecNamesFileLineAndColumn) {
@@ -771,7 +773,7 @@ TEST(AcceptanceJudge, AMissMeasuredWithAProfileTheSpecIsNotForSaysSo) {
       "cpu.sgemm.openblas.gflops,>=,500 GFLOP/s,,fail,any,\n"
       "cpu.sgemm.omp.gflops,<=,100 GFLOP/s,,fail,any,\n";
   const Spec spec = parse_spec(
-      "# profiles: standard, full\n"
+      "# profiles: standard, full, standard\n"
       "metric,comparator,bound,reference,severity,applies_to,description\n" +
           rows,
       "standard.csv");
@@ -791,6 +793,23 @@ TEST(AcceptanceJudge, AMissMeasuredWithAProfileTheSpecIsNotForSaysSo) {
             "below the bound");
   doc.run.profile = "quick";
   EXPECT_EQ(verdict_of(check(rows, doc), "cpu.sgemm.openblas.gflops").reason, "below the bound");
+  // A quick run given its own sizes ran those, not the profile's.
+  doc.run.command_line = {"flopbench", "run", "--profile", "quick", "--sizes", "4096"};
+  EXPECT_EQ(verdict_of(judge(spec, doc, "standard.csv", "now"), "cpu.sgemm.openblas.gflops").reason,
+            "below the bound");
+  // A GPU far behind its siblings: they all ran the quick profile's problems.
+  ResultsDocument gpus = h100_document(4, {50, 51, 49, 30});
+  gpus.run.profile = "quick";
+  const Spec gpu_spec = parse_spec(
+      "# profiles: standard\n"
+      "metric,comparator,bound,reference,severity,applies_to,description\n"
+      "gpu.sgemm.cublas.tflops,>=,45 TFLOP/s,,fail,any,\n",
+      "gpu.csv");
+  const AcceptanceResult r = judge(gpu_spec, gpus, "gpu.csv", "now");
+  EXPECT_EQ(verdict_of(r, "gpu3.sgemm.cublas.tflops", "0.9 * siblings").reason, "below the bound");
+  EXPECT_EQ(verdict_of(r, "gpu3.sgemm.cublas.tflops", "45 TFLOP/s").reason,
+            "below the bound; measured with the quick profile, where this spec's bounds are for "
+            "standard");
 }
 
 TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {

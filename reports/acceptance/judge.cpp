@@ -96,11 +96,15 @@ Verdict verdict_of_miss(Severity severity) {
   throw std::logic_error("unknown severity");
 }
 
-// Why a run's sizes are not those the spec's bounds are set for; "" when they are, or either is
-// not said.
+// Why a run's sizes are not those the spec's bounds are set for; "" when they are, when either
+// is not said, or when the run chose its own sizes (--sizes), whatever its profile.
 std::string other_profile(const Spec& spec, const ResultsDocument& doc) {
   const auto& p = spec.profiles;
-  if (p.empty() || doc.run.profile.empty() ||
+  const auto& args = doc.run.command_line;
+  const bool own_sizes = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a == "--sizes" || a.starts_with("--sizes=");
+  });
+  if (p.empty() || doc.run.profile.empty() || own_sizes ||
       std::find(p.begin(), p.end(), doc.run.profile) != p.end())
     return "";
   return fmt::format("measured with the {} profile, where this spec's bounds are for {}",
@@ -355,8 +359,11 @@ class Judge {
               !narrow.empty()) {
             v.reason += "; " + narrow;
           }
-          // The quick profile's problems are smaller than a standard spec's bounds are set for.
-          if (!other_profile_.empty()) v.reason += "; " + other_profile_;
+          // The quick profile's problems are smaller than a standard spec's bounds are set for;
+          // siblings ran the same problems.
+          if (!other_profile_.empty() && c.bound_kind != BoundKind::siblings) {
+            v.reason += "; " + other_profile_;
+          }
         }
       }
     } else {

@@ -268,7 +268,7 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
   Spec spec;
   spec.file = file_name;
   std::vector<std::string_view> header;  // column names in file order
-  int header_line = 0, last_line = 0;
+  int header_line = 0, last_line = 0, profiles_line = 0;
   try {
     io::LineReader lines(file_name, text.data(), text.data() + text.size());
     while (const char* raw = lines.next_line()) {
@@ -286,14 +286,30 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
       if (content.front() == '#') {  // a comment, or the profiles the bounds are for
         constexpr std::string_view kProfiles = "profiles:";
         const std::string_view comment = trim(content.substr(1));
-        if (!comment.starts_with(kProfiles)) continue;
+        if (!iequal(comment.substr(0, kProfiles.size()), kProfiles)) continue;
+        const auto column = [&](std::string_view at) {
+          return column_of(line, static_cast<std::size_t>(at.data() - raw));
+        };
+        if (profiles_line != 0) {
+          reader.fail(line_no, column(comment),
+                      fmt::format("profiles given twice (first at line {})", profiles_line));
+        }
+        profiles_line = line_no;
         for (const std::string_view item : split_commas(comment.substr(kProfiles.size()))) {
           const std::string_view name = trim(item);
+          if (name.empty()) {
+            reader.fail(line_no, column(item),
+                        "expected a profile name (quick, standard, full or sweep) between "
+                        "commas");
+          }
           try {
-            spec.profiles.emplace_back(to_string(parse_profile(name)));
+            const std::string profile(to_string(parse_profile(name)));
+            if (std::find(spec.profiles.begin(), spec.profiles.end(), profile) ==
+                spec.profiles.end()) {
+              spec.profiles.push_back(profile);
+            }
           } catch (const InputError& e) {
-            reader.fail(line_no, column_of(line, static_cast<std::size_t>(name.data() - raw)),
-                        e.what());
+            reader.fail(line_no, column(name), e.what());
           }
         }
         continue;
