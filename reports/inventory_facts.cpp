@@ -60,7 +60,8 @@ Facts cpu_facts(const CpuInventory& cpu) {
                                                     cpu.quota->cpus_text(), cpu.quota->file)
                                       : "")},
       {"SIMD", list_or(cpu.simd, "none")},
-      {"Caches", list_or(caches, "unknown")},
+      {"Caches", list_or(caches, "unknown") +
+                     (cpu.no_l3_reported() ? "; no L3 reported (a hypervisor may hide it)" : "")},
       {"Memory", bytes(cpu.memory_bytes)},
       {"Clock",
        fmt::format("{} (source: {}){}",

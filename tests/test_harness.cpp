@@ -316,6 +316,13 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
             std::string::npos)
       << quick.basis;
   EXPECT_EQ(sum.default_sizes(Profile::quick, {.cache_bytes = 2 << 20}, Precision::fp32).basis, "");
+  // An L3 that a hypervisor hides may hold them: the quick profile says so. The standard
+  // profile's vectors, 128 MiB or more, are beyond the L3 of any one CCD or tile.
+  const SizingFacts hidden{.cache_bytes = 2 << 20, .no_l3_reported = true};
+  EXPECT_EQ(sum.default_sizes(Profile::quick, hidden, Precision::fp64).basis,
+            "quick profile: 32 MiB per vector, and the CPU reports no L3 cache (a hypervisor may "
+            "hide one): perhaps partly cache bandwidth; the standard profile measures memory");
+  EXPECT_EQ(sum.default_sizes(Profile::standard, hidden, Precision::fp32).basis, "");
 }
 
 // A vector size the user gives says when it measures partly cache: the note every report shows

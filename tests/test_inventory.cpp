@@ -388,6 +388,15 @@ TEST(InventoryCpuid, AmdLegacyLeaves) {
   EXPECT_EQ(vm[2].level, 2);
   EXPECT_EQ(vm[2].size_bytes, 1 << 20);
   EXPECT_EQ(vm[2].instances, 2);
+  // Such a guest's inventory says that its L3 is not reported; a CPU with one, or an ARM one
+  // with none, does not.
+  CpuInventory guest{.vendor = "AuthenticAMD", .caches = vm};
+  EXPECT_TRUE(guest.no_l3_reported());
+  EXPECT_TRUE(sizing_facts_of(guest).no_l3_reported);
+  guest.caches = caches;  // the Phenom II's, with its L3
+  EXPECT_FALSE(guest.no_l3_reported());
+  EXPECT_FALSE((CpuInventory{.vendor = "ARM", .caches = vm}.no_l3_reported()));
+  EXPECT_FALSE((CpuInventory{.vendor = "GenuineIntel"}.no_l3_reported()));  // caches unknown
 }
 
 TEST(InventoryCpuid, NoLeaves) { EXPECT_TRUE(caches_from_cpuid({}, 4, 2).empty()); }

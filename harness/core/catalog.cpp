@@ -157,7 +157,13 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
       case Profile::quick: {
         // A smoke test in seconds: 2^22 elements, which on a large cache is partly cache.
         const Problem quick = Problem::vector(std::int64_t{1} << 22);
-        const std::string note = within_cache_note(quick, precision, facts);
+        std::string note = within_cache_note(quick, precision, facts);
+        if (note.empty() && facts.no_l3_reported) {
+          note = fmt::format(
+              "{} MiB per vector, and the CPU reports no L3 cache (a hypervisor may hide one): "
+              "perhaps partly cache bandwidth",
+              (std::int64_t{1} << 22) * element >> 20);
+        }
         return {{quick},
                 note.empty()
                     ? ""

@@ -47,6 +47,7 @@ struct SizingFacts {
   // CPU: its largest cache level over all instances (the last level, or the L2s where together
   // they hold more); GPU: the largest L2 of the GPUs. 0: unknown.
   std::int64_t cache_bytes = 0;
+  bool no_l3_reported = false;  // CPU: CpuInventory::no_l3_reported, a larger cache unknown
   // GPU only: the smallest device memory and SM count of the GPUs; 0 when unknown.
   std::int64_t memory_bytes = 0;
   int sm_count = 0;

@@ -51,12 +51,19 @@ const GpuDevice* GpuInventory::find(int index) const {
   return nullptr;
 }
 
+bool CpuInventory::no_l3_reported() const {
+  return (vendor == "AuthenticAMD" || vendor == "GenuineIntel") && !caches.empty() &&
+         std::none_of(caches.begin(), caches.end(),
+                      [](const CacheLevel& c) { return c.level >= 3; });
+}
+
 SizingFacts sizing_facts_of(const CpuInventory& cpu) {
   SizingFacts facts;
   for (const auto& c : cpu.caches) {
     if (c.type != "Instruction")
       facts.cache_bytes = std::max(facts.cache_bytes, c.size_bytes * std::max(1, c.instances));
   }
+  facts.no_l3_reported = cpu.no_l3_reported();
   return facts;
 }
 

@@ -105,6 +105,10 @@ struct CpuInventory {
   Peak peak_fp64;
 
   const Peak* peak(Precision p) const { return peak_at(*this, p); }
+  // An x86 CPU whose caches are known but name no L3: every x86 server part has one, and a
+  // hypervisor may hide it (a 2-vCPU Zen 5 KVM guest read zeros from CPUID's cache leaves but
+  // AMD's legacy L1 and L2 ones), so the cache that sizes are judged against may be far larger.
+  bool no_l3_reported() const;
 };
 
 // The launch latency of an empty kernel on one GPU (docs/methodology.md, "Launch latency"): the
