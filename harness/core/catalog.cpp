@@ -162,7 +162,7 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
           note = fmt::format(
               "{} MiB per vector, and the CPU reports no L3 cache (a hypervisor may hide one): "
               "perhaps partly cache bandwidth",
-              (std::int64_t{1} << 22) * element >> 20);
+              quick.n * element >> 20);
         }
         return {{quick},
                 note.empty()
