@@ -239,11 +239,15 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
       // cuBLASLt multiplies FP8 A and B by these device-side FP32 factors before accumulating.
       // The inputs are E4M3 values as generated (|x| <= 1, well inside E4M3's +-448), and the
       // reference multiplies the same values: 1.0 each keeps the product exactly the one checked.
-      // FP32 output takes no D scale (it applies to FP8 outputs only).
-      const std::array<float, 2> scales{kFp8Scale, kFp8Scale};
+      // FP32 output takes no D scale (it applies to FP8 outputs only). Each scale has a 16-byte
+      // slot of its own: with B's 4 bytes after A's, cuBLASLt 13.1 on an H200 refused every
+      // algorithm its heuristic offered (CUBLAS_STATUS_NOT_SUPPORTED at run time).
+      std::array<float, 2 * kScaleSlot> scales{};
+      scales[0] = kFp8Scale;
+      scales[kScaleSlot] = kFp8Scale;
       scales_ = DeviceBuffer<float>(std::span<const float>(scales));
       const float* a_scale = scales_.data();
-      const float* b_scale = scales_.data() + 1;
+      const float* b_scale = scales_.data() + kScaleSlot;
       set_attribute(api_, desc_.get(), CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a_scale);
       set_attribute(api_, desc_.get(), CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, b_scale);
       // Fast accumulation (FP8 partial sums not promoted to FP32) stays off: the workload
@@ -356,6 +360,13 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
     const int best = runnable[winner];
     const int timed_candidates = static_cast<int>(runnable.size());
     const cublasLtMatmulHeuristicResult_t& chosen = results[static_cast<std::size_t>(best)];
+    // How much the search gained over the heuristic's first choice, which libraries that do not
+    // time candidates (PyTorch's) run: a cross-check against them compares that algorithm.
+    std::string first_choice;
+    if (best != 0 && !runnable.empty() && runnable.front() == 0) {
+      first_choice = fmt::format("; rank 1 took {:.3f} times as long",
+                                 fastest_ms.front() / fastest_ms[winner]);
+    }
     algorithm_ = chosen.algo;
     workspace_bytes_ = chosen.workspaceSize;
 
@@ -369,8 +380,8 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
     notes_.push_back(fmt::format(
         "algorithm chosen by timing {} of cublasLtMatmulAlgoGetHeuristic's {} candidates "
         "({} runs each, twice, after one untimed; CUDA events), outside the timed samples: "
-        "heuristic rank {}{}",
-        timed_candidates, found, kRunsPerCandidate, best + 1,
+        "heuristic rank {}{}{}",
+        timed_candidates, found, kRunsPerCandidate, best + 1, first_choice,
         refused > 0 ? fmt::format("; {} refused at run time", refused) : std::string()));
     if constexpr (kKMajorA<T>) {
       notes_.emplace_back(
@@ -411,6 +422,9 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
   }
 
   static constexpr float kFp8Scale = 1.0f;
+  // Floats per FP8 scale in scales_: 16 bytes, the alignment cuBLASLt takes (cudaMalloc's
+  // allocation itself is 256-byte aligned).
+  static constexpr std::size_t kScaleSlot = 16 / sizeof(float);
 
   const CublasLtApi& api_;
   CublasLtHandle handle_;

@@ -81,6 +81,29 @@ TEST(StoppingRule, EachRuleEndsSampling) {
   EXPECT_EQ(stopping_reason(rule, noisy6, 9, 1), "max_samples");
 }
 
+// A GPU settling into its power cap: the samples of an H200's cuBLAS DGEMM at 8192 (ms), CV 2.5 %,
+// which the quick profile's 5 % took as converged, rose by 5 % from the first half to the last.
+TEST(StoppingRule, DriftingSamplesHaveNotConverged) {
+  const std::vector<double> settling = {17.705, 17.732, 18.039, 18.581, 18.668};
+  EXPECT_NEAR(drift_of(settling), 18.6245 / 17.7185 - 1, 1e-12);  // medians of 2 and 2
+  EXPECT_NEAR(drift_of(std::vector<double>{4, 3, 2, 1}), 1.5 / 3.5 - 1, 1e-12);  // getting faster
+  EXPECT_EQ(drift_of(std::vector<double>{1, 2, 3}), 0);                          // too few to halve
+  StoppingRule rule{.min_samples = 5, .min_measured_s = 0.05, .target_cv = 0.05};
+  EXPECT_EQ(stopping_reason(rule, settling, 0.09, 0.5), "converged");  // no drift limit
+  rule.max_drift = rule.target_cv / 2;
+  EXPECT_EQ(stopping_reason(rule, settling, 0.09, 0.5), "");
+  EXPECT_EQ(stopping_reason(rule, settling, 0.09, 11), "time_limit");
+  // Seven steady samples later, the ramp is still in the earlier half's median: not yet.
+  std::vector<double> more = settling;
+  for (const double ms : {19.0, 19.01, 19.02, 19.0, 19.03, 19.01, 19.02}) more.push_back(ms);
+  EXPECT_GT(drift_of(more), 0.025);
+  EXPECT_EQ(stopping_reason(rule, more, 0.22, 0.8), "");
+  // Thirteen: the ramp is under half of the earlier half; converged.
+  for (const double ms : {19.0, 19.01, 19.02, 19.0, 19.03, 19.01}) more.push_back(ms);
+  EXPECT_LT(std::abs(drift_of(more)), 0.025);
+  EXPECT_EQ(stopping_reason(rule, more, 0.33, 1), "converged");
+}
+
 // ---- sizes and selection -----------------------------------------------------------------------
 
 TEST(Sizes, ParsesCountsSuffixesAndShapes) {

@@ -41,11 +41,20 @@ Statistics compute_statistics(std::span<const double> samples) {
   return s;
 }
 
+double drift_of(std::span<const double> samples) {
+  const std::size_t half = samples.size() / 2;
+  if (half < 2) return 0;
+  const double earlier = median_of({samples.begin(), samples.begin() + half});
+  const double later = median_of({samples.end() - half, samples.end()});
+  return earlier > 0 ? later / earlier - 1 : 0;
+}
+
 std::string stopping_reason(const StoppingRule& rule, std::span<const double> samples,
                             double measured_s, double elapsed_s) {
   const auto n = static_cast<int>(samples.size());
   if (n >= rule.min_samples && measured_s >= rule.min_measured_s &&
-      compute_statistics(samples).cv <= rule.target_cv) {
+      compute_statistics(samples).cv <= rule.target_cv &&
+      std::abs(drift_of(samples)) <= rule.max_drift) {
     return "converged";
   }
   if (n >= rule.max_samples) return "max_samples";

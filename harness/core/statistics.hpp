@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,9 +16,13 @@ Statistics compute_statistics(std::span<const double> samples);
 // The median of `values` (the mean of the middle two of an even count); 0 for none.
 double median_of(std::vector<double> values);
 
+// How far the samples moved while they were taken: the median of their later half over the
+// median of their earlier half, less 1 (positive: they got slower); 0 for fewer than 4 samples.
+double drift_of(std::span<const double> samples);
+
 // When to stop taking samples of one measurement. Sampling continues until, after a round,
-//  - at least min_samples were taken, min_measured_s of measured time has accumulated and the
-//    CV is at most target_cv                                         -> "converged";
+//  - at least min_samples were taken, min_measured_s of measured time has accumulated, the
+//    CV is at most target_cv and the drift at most max_drift either way -> "converged";
 //  - or max_samples were taken                                       -> "max_samples";
 //  - or time_limit_s of wall time has passed since sampling started  -> "time_limit".
 struct StoppingRule {
@@ -26,6 +31,7 @@ struct StoppingRule {
   double min_measured_s = 0.5;
   double target_cv = 0.02;
   double time_limit_s = 10.0;
+  double max_drift = std::numeric_limits<double>::infinity();
 };
 
 // The rule that ends sampling, or "" to go on. measured_s is the sum of the sample times times
