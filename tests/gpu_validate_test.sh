@@ -210,20 +210,38 @@ EOF
   FAKE_TORCH_LOG=$tmp/holds cross_check "$tmp/fake.json" ||
     fail "the cross-check with a stand-in PyTorch failed: $(cat "$tmp/pytorch.log")"
   # 2 sizes x 2 precisions of GEMM and BF16 + FP8 at one size, 10 runs each; sum, dot and
-  # triad at 2 precisions, 30 runs each; 4 copies, 10 runs each. Without CuPy, the sum's CUB
-  # figure is torch.sum's, not judged: 18 figures.
-  [ "$(cat "$tmp/holds")" = "holds 280 records 560" ] ||
+  # triad at 2 precisions, 30 runs each, and CUB's sum through the stand-in CuPy at 2 precisions,
+  # 30 runs each; 4 copies, 10 runs each: 18 figures.
+  [ "$(cat "$tmp/holds")" = "holds 340 records 680" ] ||
     fail "not one hold per timed run: $(cat "$tmp/holds")"
   python3 - "$tmp/fake.json" <<'EOF3' || fail "the stand-in cross-check's JSON is wrong"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert len(doc["figures"]) == 18 and doc["errors"] == [] and doc["complete"], doc
 cub = [f for f in doc["figures"] if f["workload"] == "sum" and f["implementations"] == ["cub"]]
-assert len(cub) == 2 and all("CuPy, whose sum runs CUB's, is not installed" in f["other_problem"]
+assert len(cub) == 2 and all("cupy.sum" in f["op"] and "other_problem" not in f
                              for f in cub), cub
 assert doc["held_before_start"] and not doc["matmul_allow_tf32"], doc
 assert all(f["median_s"] == 0.001 for f in doc["figures"]), doc
 EOF3
+  # Without CuPy, or with one that fails, the sum's CUB figure is torch.sum's, not judged (no
+  # second timing), and the section's other figures are still measured.
+  for cupy_state in missing broken; do
+    FAKE_CUPY=$cupy_state FAKE_TORCH_LOG=$tmp/holds cross_check "$tmp/fake-$cupy_state.json" ||
+      fail "the cross-check with CuPy $cupy_state failed: $(cat "$tmp/pytorch.log")"
+    [ "$(cat "$tmp/holds")" = "holds 280 records 560" ] ||
+      fail "CuPy $cupy_state: not one hold per timed run: $(cat "$tmp/holds")"
+    python3 - "$tmp/fake-$cupy_state.json" "$cupy_state" <<'EOF3' || fail "CuPy $cupy_state: wrong JSON"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert len(doc["figures"]) == 18 and doc["errors"] == [] and doc["complete"], doc
+cub = [f for f in doc["figures"] if f["workload"] == "sum" and f["implementations"] == ["cub"]]
+why = {"missing": "ImportError: No module named 'cupy'",
+       "broken": "CuPy failed: RuntimeError: fake cupy"}[sys.argv[2]]
+assert len(cub) == 2 and all(f["op"] == "torch.sum(x)" and why in f["other_problem"]
+                             for f in cub), cub
+EOF3
+  done
   # A section that raises (a PyTorch without _scaled_mm for FP8) is recorded, the others still
   # run, the exit status is 1, and the figures step counts it against the cross-check.
   rc=0
