@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -34,10 +36,34 @@ __global__ void empty() {}
 
 namespace {
 
+// A number of each device, computed on its first use and kept: hold_stream() and flush_l2() pad
+// every timed run, and on an H200 (driver 580, in a VM) cudaDeviceGetAttribute's clock rate
+// took 376 us a call (the other attributes and the occupancy query under 1 us): 0.7 ms of host
+// time a run with the rest, in which the GPU idled; a burn's GPU was busy 61 % of the time.
+class PerDevice {
+ public:
+  template <class Compute>
+  int get(int device, Compute&& compute) {
+    const std::lock_guard lock(mutex_);
+    if (const auto known = values_.find(device); known != values_.end()) return known->second;
+    const int value = compute();
+    values_.emplace(device, value);
+    return value;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<int, int> values_;
+};
+
 // Queues a spin of about `microseconds` (at the GPU's maximum clock; longer below it).
 void spin_for(int device, cudaStream_t stream, long long microseconds) {
-  int khz = 0;
-  FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, device));
+  static PerDevice clock_khz;
+  const int khz = clock_khz.get(device, [&] {
+    int value = 0;
+    FLOPBENCH_CUDA_CALL(cudaDeviceGetAttribute(&value, cudaDevAttrClockRate, device));
+    return value;
+  });
   spin<<<1, 1, 0, stream>>>(static_cast<long long>(khz) * microseconds / 1000);
   FLOPBENCH_CUDA_CALL(cudaGetLastError());
 }
@@ -111,8 +137,10 @@ void flush_l2(const DeviceBuffer<int>& scratch, cudaStream_t stream) {
   static_assert(sizeof(int4) == 4 * sizeof(int));
   const std::size_t vectors = scratch.size() / 4;
   // The sink is the buffer itself: never written, as kImpossible is never the XOR of zeros.
-  read_all<<<resident_blocks(device, read_all), kStreamingThreads, 0, stream>>>(
-      reinterpret_cast<const int4*>(scratch.data()), vectors, scratch.data());
+  static PerDevice flush_blocks;
+  const int blocks = flush_blocks.get(device, [&] { return resident_blocks(device, read_all); });
+  read_all<<<blocks, kStreamingThreads, 0, stream>>>(reinterpret_cast<const int4*>(scratch.data()),
+                                                     vectors, scratch.data());
   FLOPBENCH_CUDA_CALL(cudaGetLastError());
 }
 
