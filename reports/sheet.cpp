@@ -24,6 +24,8 @@ struct Labels {
   std::string_view machine_peak, peak_note, precision, fp32, fp64, device, measured, theoretical,
       of_theoretical, tflops;
   std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
+  // A run with no problem that passed on both sides (a GPU-only run): why there is no table.
+  std::string_view no_common_problem;
   std::string_view bandwidth, memory_kind_cpu, memory_kind_gpu;
   // A vector measurement within its device's cache (within_cache_note): the mark of its figure;
   // and why a triad is no memory figure, where {0} is the MiB per vector, {1} the multiple, {2}
@@ -79,6 +81,7 @@ constexpr Labels kEnglish{
     "Best CPU",
     "Speedup",
     "No GPU measured: {}. CPU figures only.",
+    "No problem passed on both a GPU and the CPU, so there is no speedup to show.",
     "Memory bandwidth (STREAM triad)",
     "system memory",
     "device memory",
@@ -142,8 +145,8 @@ constexpr Labels kChinese{
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
     "精度", "单精度（FP32）", "双精度（FP64）", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
     "各测试项目的 GPU 相对 CPU 加速比", "测试项目", "问题规模", "最佳 GPU", "最佳 CPU", "加速比",
-    "未测量 GPU：{}。仅列出 CPU 数据。", "内存带宽（STREAM triad）", "系统内存", "显存",
-    "部分为缓存",
+    "未测量 GPU：{}。仅列出 CPU 数据。", "没有同时在 GPU 和 CPU 上通过验证的问题，因此没有加速比。",
+    "内存带宽（STREAM triad）", "系统内存", "显存", "部分为缓存",
     "无内存带宽数据：所测最大的 triad 每个向量 {0} MiB，不足设备缓存 {2} MiB 的 {1} "
     "倍，其带宽部分为缓存带宽（{3}）。",
     "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
@@ -478,6 +481,9 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
   if (!no_gpu.empty()) {
     out += fmt::format("<p class=\"banner\">{}</p>\n",
                        html_escape(fmt::format(fmt::runtime(l.no_gpu), no_gpu)));
+  }
+  if (figures.workloads.empty()) {
+    return out + fmt::format("<p>{}</p>\n", html_escape(l.no_common_problem));
   }
   const auto measured = [](const MeasurementRecord* r) {
     return r ? fmt::format("{} ({}, {})", throughput_down(*r), implementation_label(*r), r->device)

@@ -838,6 +838,29 @@ TEST(Sheet, WithoutGpuSaysWhy) {
   EXPECT_NE(zh.find("未测量 GPU：no NVIDIA driver is installed or loaded。"), std::string::npos);
 }
 
+// A run of GPU implementations alone (as scripts/gpu-validate.sh makes): no empty table.
+TEST(Sheet, AGpuOnlyRunSaysWhyItHasNoSpeedup) {
+  ResultsDocument doc = base_document();
+  std::erase_if(doc.measurements, [](const MeasurementRecord& r) { return !on_gpu(r); });
+  ASSERT_FALSE(doc.measurements.empty());
+  const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
+  const std::size_t section = html.find("GPU vs CPU speedup per workload");
+  ASSERT_NE(section, std::string::npos);
+  const std::size_t next = html.find("<h2>", section);
+  const std::string speedups = html.substr(section, next - section);
+  EXPECT_NE(
+      speedups.find("No problem passed on both a GPU and the CPU, so there is no speedup to show."),
+      std::string::npos)
+      << speedups;
+  EXPECT_EQ(speedups.find("<table>"), std::string::npos) << speedups;
+  const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
+  EXPECT_NE(zh.find("没有同时在 GPU 和 CPU 上通过验证的问题，因此没有加速比。"), std::string::npos);
+  // With both sides, the table is there.
+  EXPECT_EQ(
+      SheetPrinter(SheetLanguage::en).print(base_document()).find("No problem passed on both"),
+      std::string::npos);
+}
+
 TEST(Sheet, Golden) {
   expect_golden("sheet-en.html", SheetPrinter(SheetLanguage::en).print(two_gpu_document()));
   expect_golden("sheet-zh.html", SheetPrinter(SheetLanguage::zh).print(two_gpu_document()));
