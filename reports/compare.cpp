@@ -571,7 +571,8 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   out += fmt::format(
       "verdict: same when neither median exceeds the other by the noise. One run each: the noise "
       "is the floor between runs ({:.0f}% CPU compute-bound, {:.0f}% CPU memory-bound, {:.0f}% "
-      "GPU; a sweep's end-to-end timings have the CPU's), and beyond it faster or slower when a "
+      "GPU; a sweep's end-to-end timings and copies from or to pageable memory have the CPU's), "
+      "and beyond it faster or slower when a "
       "two-sided "
       "Mann-Whitney U test on the samples gives p < {:g}, or, with fewer than {} samples on a "
       "side, when every sample of B is beyond the floor from A's median and beyond every sample of "
