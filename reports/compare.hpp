@@ -61,7 +61,7 @@ struct CompareRule {
   // GPU work has the GPU floor, the machine aggregate too: the host times it, from its release
   // of every GPU to the last one's end, but what it times is the GPUs' work (the padding is
   // queued before the release). A sweep's end-to-end timings, mostly the host's own transfers
-  // and launch, have the CPU's.
+  // and launch, and copies from or to pageable host memory have the CPU's.
   double noise_floor(const MeasurementRecord& r) const {
     const bool pageable_copy = r.workload == WorkloadId::transfer &&
                                r.implementation.find("pageable") != std::string::npos;
