@@ -4,8 +4,9 @@
   gpu_validate.py pytorch --out FILE --gemm-sizes N,N --fp32-elements N --fp64-elements N
                           [--lt-sizes N,N]
       The independent cross-check: cuBLAS GEMM (TF32 off), sum, dot, triad and host<->device
-      copies through PyTorch on the same GPU, and CUB's sum through CuPy where it is installed, timed with CUDA events, with the L2 flushed before
-      each run where flopbench's own measurement is cold; with --lt-sizes, also BF16 GEMM into
+      copies through PyTorch on the same GPU, and CUB's sum through CuPy where it is
+      installed, timed with CUDA events, with the L2 flushed before each run where flopbench's
+      own measurement is cold; with --lt-sizes, also BF16 GEMM into
       FP32 (torch.addmm) and FP8 E4M3 GEMM (torch._scaled_mm, scales 1.0), beside cuBLASLt's.
       Writes the samples as JSON after every figure; a section that raises is recorded in its
       "errors" (exit 1) and the others still run; "complete" is true once all have run.
@@ -465,9 +466,11 @@ def build_figures(args):
         # heuristic's first, which PyTorch runs; its note gives that one's time in the search,
         # and the agreement is judged at that algorithm.
         first_choice = first_choice_slowdown(m) if m["implementation"] == "cublaslt" else None
-        judged_ratio = ratio / first_choice if ratio and first_choice else ratio
-        at_first = (" at the heuristic's first algorithm (ours runs another, {:.1%} faster in "
-                    "its search)".format(first_choice - 1) if judged_ratio != ratio else "")
+        judged_ratio, at_first = ratio, ""
+        if ratio and first_choice:
+            judged_ratio = ratio / first_choice
+            at_first = (" at the heuristic's first algorithm (ours runs another, {:.1%} faster "
+                        "in its search)".format(first_choice - 1))
         verdict = ""
         key = problem_key(m) + (m["implementation"],)
         if f and f.get("other_problem"):
