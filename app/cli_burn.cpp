@@ -256,8 +256,8 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                                 .seed = opt.seed,
                                 .inject = inject};
     fmt::print(
-        "burning {} at {} for {:.0f} s: gemm {} ({}), the output checked about every half "
-        "second\n",
+        "burning {} at {} for {:.0f} s: gemm {} ({}), the output checked after every iteration "
+        "(at least half a second of runs)\n",
         fmt::join(
             targets | std::views::transform([](const BurnTarget& t) { return t.device.label(); }),
             ", "),

@@ -2176,6 +2176,45 @@ TEST(Burn, AnIterationLastsItsTimeWhateverTheDeviceTimeOfARun) {
   EXPECT_NEAR(devices[0].median_gflops().value_or(0), 2.0 * 24 * 20 * 16 / 1e-6 / 1e9, 1e-6);
 }
 
+// A correct GEMM whose setup takes 40 ms and whose run 1 ms: a GPU whose re-arming (uploads from
+// pageable memory) costs many runs.
+template <class T>
+class SlowSetupGemm final : public AroundCorrectGemm<T> {
+ public:
+  void setup(const GemmInputs<T>& in) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    this->correct_.setup(in);
+  }
+  void run() override {
+    this->correct_.run();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+};
+
+// An iteration's runs also fill nine times its re-arming and check: in 50 ms iterations, a 40 ms
+// setup would leave the device idle some 45 % of the burn; sized by it, under 15 %. The longer
+// iteration is held to a tenth of the burn, so that a short burn is still checked often.
+TEST(Burn, AnIterationOutlastsItsSetupAndCheckManyTimes) {
+  const auto impl = make_implementation<workloads::Gemm, SlowSetupGemm>(
+      {.name = "slow-setup", .description = "x"});
+  BurnSettings settings = burn_settings(Precision::fp64, 4);
+  settings.iteration_s = 0.05;
+  auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+  // 9 x 40 ms of 1 ms runs: some 360 (fewer where a sleep overshoots), not the 50 of 50 ms.
+  EXPECT_GT(devices[0].runs_per_iteration, 150);
+  ASSERT_TRUE(devices[0].busy_share().has_value());
+  EXPECT_GT(*devices[0].busy_share(), 0.75);
+
+  settings.duration_s = 1;  // a tenth of it: 0.1 s of runs
+  devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+  EXPECT_LE(devices[0].runs_per_iteration, 101);
+  EXPECT_GE(devices[0].iterations, 4);
+}
+
 // A correct GEMM whose fifth run (two sizing runs, then two iterations) blocks, as a run
 // on a hung GPU waits for its end, until the test releases it; then that run throws.
 std::mutex g_hang_mutex;

@@ -41,6 +41,8 @@ class Trial {
   virtual std::string repeat_fault(InjectedFault /*inject*/ = InjectedFault::none) {
     throw std::logic_error("a burn-in runs GEMM only");
   }
+  // The output repeat_fault() kept is dropped: the next call's output is the first again.
+  virtual void forget_first_output() { throw std::logic_error("a burn-in runs GEMM only"); }
 };
 
 // The compile-time side of a workload: its catalog id, input type and kernel interface, and
@@ -102,6 +104,13 @@ class TrialOf final : public Trial {
       return gemm_repeat_fault(inputs_, *kernel_, first_, scratch_, inject);
     } else {
       return Trial::repeat_fault(inject);
+    }
+  }
+  void forget_first_output() override {
+    if constexpr (W::id == WorkloadId::gemm) {
+      first_.clear();
+    } else {
+      Trial::forget_first_output();
     }
   }
   double flops() const override {

@@ -56,17 +56,60 @@ RunTimes timed_run(Trial& trial) {
 // checked against the reference (burn_one). An odd number: with beta = -1 (Gemm::make_inputs)
 // C alternates between C0 and alpha A B - C0, and after an even number of runs the product
 // cancels, with any error that every run repeats, so that the check would see C0.
+struct SizingRuns {
+  double run_host_s = 0;  // the faster sizing run's; 0 when it took no measurable time
+  double rearm_s = 0;     // the faster of the two set-ups before them
+};
+SizingRuns sizing_runs(Trial& trial) {
+  const auto timed_rearm = [&] {
+    const auto before = Clock::now();
+    trial.rearm();
+    return seconds_between(before, Clock::now());
+  };
+  const double first_rearm_s = timed_rearm();
+  const double first_s = timed_run(trial).host_s;
+  const double rearm_s = std::min(first_rearm_s, timed_rearm());
+  return {std::min(first_s, timed_run(trial).host_s), rearm_s};
+}
+
+// What the check of an iteration costs: the sizing run's output checked twice, the second time
+// timed (the first allocates and faults in the buffers it keeps), then forgotten, so that the
+// first iteration's output is still the yardstick. A difference between the two reads of one
+// output is a fault (the read-back itself), returned in `fault`.
+struct CheckCost {
+  double seconds = 0;
+  std::string fault;
+};
+CheckCost check_cost(Trial& trial) {
+  CheckCost cost{.fault = trial.repeat_fault()};
+  if (cost.fault.empty()) {
+    const auto before = Clock::now();
+    cost.fault = trial.repeat_fault();
+    cost.seconds = seconds_between(before, Clock::now());
+  }
+  trial.forget_first_output();
+  return cost;
+}
+
+// An iteration's runs fill `iteration_s`, and also kIdleRatio times what re-arming and checking
+// an iteration take, in which the device idles: an H200 burning the hand-written DGEMM at
+// 8192^3 in half-second iterations was busy 44 % of the time, each iteration's re-arming and
+// check (1.5 GB uploaded from pageable memory, 512 MB read back and compared) taking some 0.6 s.
+// That longer iteration is held to a tenth of the burn, so that a short burn is still checked
+// some ten times. 0 (iteration_s): one run per iteration.
+constexpr double kIdleRatio = 9;
 struct Sizing {
   std::int64_t runs = 1;
   double run_host_s = 0;  // of the faster sizing run; 0 when it took no measurable time
 };
-Sizing runs_per_iteration(Trial& trial, double iteration_s) {
-  trial.rearm();
-  const double first_s = timed_run(trial).host_s;
-  trial.rearm();
-  const double host_s = std::min(first_s, timed_run(trial).host_s);
+Sizing runs_per_iteration(const SizingRuns& measured, double check_s,
+                          const BurnSettings& settings) {
+  const double host_s = measured.run_host_s;
   if (!(host_s > 0)) return {};
-  if (iteration_s <= 0) return {1, host_s};
+  if (settings.iteration_s <= 0) return {1, host_s};
+  const double idle_s = measured.rearm_s + check_s;
+  const double iteration_s =
+      std::max(settings.iteration_s, std::min(kIdleRatio * idle_s, settings.duration_s / 10));
   const std::int64_t runs = std::clamp<std::int64_t>(
       static_cast<std::int64_t>(std::ceil(iteration_s / host_s)), 1, 999'999);
   return {runs % 2 == 1 ? runs : runs + 1, host_s};
@@ -92,7 +135,7 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     const auto trial =
         target.implementation->make_trial(settings.precision, settings.problem, settings.seed, gpu);
     const double flops = trial->flops();
-    const Sizing sizing = runs_per_iteration(*trial, settings.iteration_s);
+    const SizingRuns measured = sizing_runs(*trial);
     // Later iterations are compared with the first bit for bit: a device that gives the same
     // wrong bits every time would pass that. The second sizing run's output against the reference,
     // first.
@@ -102,6 +145,12 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
                       "allowed {:.3g} ({})",
                       v.max_error, v.tolerance, v.method));
     }
+    const CheckCost check = check_cost(*trial);
+    if (!check.fault.empty()) {
+      return record_fault(
+          fmt::format("the output before the first iteration, read back twice: {}", check.fault));
+    }
+    const Sizing sizing = runs_per_iteration(measured, check.seconds, settings);
     const std::int64_t runs = sizing.runs;
     {
       const std::lock_guard lock(mutex);

@@ -47,9 +47,10 @@ struct BurnSettings {
   double duration_s = 0;
   std::uint64_t seed = 0;
   double window_s = 1.0;  // one throughput point per window of runs
-  // About how long an iteration's runs take: one iteration is the kernel set up afresh on the
-  // inputs, as many back-to-back runs as fill this (sized once, from the faster of two runs), and
-  // a check of the output. 0: one run per iteration.
+  // About how long an iteration's runs take at least: one iteration is the kernel set up afresh
+  // on the inputs, as many back-to-back runs as fill this (sized once, from the faster of two
+  // runs), and a check of the output. Where nine times the setup and check is longer, the runs
+  // fill that, up to a tenth of duration_s. 0: one run per iteration.
   double iteration_s = 0.5;
   // A GPU none of whose iterations ended for this long (or for ten of its mean iterations, or
   // of what its sizing runs predict for the first, where that is longer; its setup may take ten
