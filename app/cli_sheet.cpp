@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -24,8 +25,13 @@ struct SheetOptions {
   bool pdf = false;
 };
 
+// Print scales tried, in order, until the sheet prints on one A4 page: below 70 % its small print
+// would be under 6 px.
+constexpr std::array kPrintScales = {1.0, 0.9, 0.8, 0.7};
+
 int sheet_command(const SheetOptions& opt) {
-  const SheetPrinter sheet(parse_sheet_language(opt.lang));
+  const SheetLanguage language = parse_sheet_language(opt.lang);
+  const SheetPrinter sheet(language);
   const ResultsDocument doc = read_results_file(opt.results_file);
   // --out names the HTML file; the PDF takes the same name. An --out ending in .pdf names the
   // PDF instead, and asks for it, and the HTML goes beside it.
@@ -52,8 +58,25 @@ int sheet_command(const SheetOptions& opt) {
         "sheet is written: open {} in a browser and print it to PDF, or install chromium",
         fmt::join(kChromiumNames, ", "), html.string()));
   }
-  print_to_pdf(*chromium, html, pdf);
+  // A sheet with many notes (a sweep's, several GPUs') may run onto a second page: it is printed
+  // smaller until it fits, and the HTML written last is the one that fits.
+  int pages = 0;
+  for (const double scale : kPrintScales) {
+    if (scale < 1) write_file_atomically(html, SheetPrinter(language, scale).print(doc));
+    print_to_pdf(*chromium, html, pdf);
+    pages = pdf_page_count(pdf);
+    if (pages <= 1) {
+      fmt::print(
+          "wrote {} (rendered by {}{})\n", pdf.string(), chromium->string(),
+          scale < 1 ? fmt::format(", printed at {:.0f} % to fit one A4 page", scale * 100) : "");
+      return kExitOk;
+    }
+  }
   fmt::print("wrote {} (rendered by {})\n", pdf.string(), chromium->string());
+  fmt::print(stderr,
+             "warning: the sheet takes {} A4 pages even printed at {:.0f} %: its notes are too "
+             "many for one page\n",
+             pages, kPrintScales.back() * 100);
   return kExitOk;
 }
 

@@ -178,6 +178,21 @@ void print_to_pdf(const fs::path& chromium, const fs::path& html, const fs::path
   render(chromium, html, pdf, {"--no-pdf-header-footer"}, "--print-to-pdf=", timeout_s);
 }
 
+int pdf_page_count(const fs::path& pdf) {
+  const std::string bytes = read_input_file(pdf, "a PDF is a file, not a directory");
+  int pages = 0;
+  for (const std::string_view type : {"/Type /Page", "/Type/Page"}) {
+    for (auto at = bytes.find(type); at != std::string::npos; at = bytes.find(type, at + 1)) {
+      const std::size_t after = at + type.size();
+      // "/Type /Pages" is the page tree, not a page.
+      if (after == bytes.size() || !std::isalnum(static_cast<unsigned char>(bytes[after]))) {
+        ++pages;
+      }
+    }
+  }
+  return pages;
+}
+
 void screenshot(const fs::path& chromium, const fs::path& html, const fs::path& png, int width,
                 int height, double timeout_s) {
   render(chromium, html, png,

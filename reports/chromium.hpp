@@ -24,6 +24,10 @@ std::optional<std::filesystem::path> find_chromium();
 void print_to_pdf(const std::filesystem::path& chromium, const std::filesystem::path& html,
                   const std::filesystem::path& pdf, double timeout_s = 120);
 
+// The pages of a PDF that Chromium printed: its page objects ("/Type /Page"), counted. Throws
+// InputError when the file cannot be read.
+int pdf_page_count(const std::filesystem::path& pdf);
+
 // Renders `html` in a window of width x height pixels and saves it as a PNG. Throws as above.
 void screenshot(const std::filesystem::path& chromium, const std::filesystem::path& html,
                 const std::filesystem::path& png, int width, int height, double timeout_s = 120);

@@ -602,26 +602,43 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
                                const SheetFigures& would_be, const Labels& l) {
   const auto& env = doc.environment;
   const auto& run = doc.run;
-  // Sizes and notes of every measurement a figure on the sheet comes from.
+  // Sizes and notes of every measurement a figure on the sheet comes from; a note that several
+  // measurements share (the quick profile's on vector sizes) once, after all of their names.
   const std::set<const MeasurementRecord*> shown = figure_sources(figures);
-  std::vector<std::string> sizes, notes;
+  std::vector<std::string> sizes;
+  std::vector<std::pair<std::string, std::vector<std::string>>> noted;  // note, its measurements
   for (const auto& r : doc.measurements) {
     if (!shown.contains(&r)) continue;
     const std::string size =
         fmt::format("{} {}", display_name(r.workload, r.precision), r.problem.label());
     if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
+    const std::string source = fmt::format("{} {} ({})", workload_title(r.workload, r.precision),
+                                           r.implementation, r.device);
     for (const auto& note : r.notes) {
-      const std::string n = fmt::format("{} {} ({}): {}", workload_title(r.workload, r.precision),
-                                        r.implementation, r.device, note);
-      if (std::find(notes.begin(), notes.end(), n) == notes.end()) notes.push_back(n);
+      auto it =
+          std::find_if(noted.begin(), noted.end(), [&](const auto& n) { return n.first == note; });
+      if (it == noted.end()) it = noted.insert(noted.end(), {note, {}});
+      if (std::find(it->second.begin(), it->second.end(), source) == it->second.end())
+        it->second.push_back(source);
     }
   }
+  std::vector<std::string> notes;
+  for (const auto& [note, sources] : noted)
+    notes.push_back(fmt::format("{}: {}", fmt::join(sources, ", "), note));
   std::vector<std::string> bases;
   bases.push_back(fmt::format("CPU FP32 {}; CPU FP64 {}", peak_text(env.cpu.peak_fp32),
                               peak_text(env.cpu.peak_fp64)));
   for (const auto& d : env.gpu.devices) {
     bases.push_back(fmt::format("gpu{} FP32 {}; gpu{} FP64 {}", d.index, peak_text(d.peak_fp32),
                                 d.index, peak_text(d.peak_fp64)));
+  }
+  // A matrix format's theoretical is its measurements' own peak (peak_figure): their bases.
+  for (const PeakFigure& f : figures.peaks) {
+    if (!is_matrix_precision(f.precision)) continue;
+    for (const MeasurementRecord* r : f.sources) {
+      bases.push_back(fmt::format("{} {} {}", r->device.on_gpu() ? r->device.label() : "CPU",
+                                  precision_label(f.precision), peak_text(r->peak)));
+    }
   }
   const auto item = [](std::string_view label, const std::string& html) {
     return fmt::format("<p><strong>{}:</strong> {}</p>\n", label, html);
@@ -756,8 +773,13 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
   return f;
 }
 
-SheetPrinter::SheetPrinter(SheetLanguage language)
-    : Printer(fmt::format("sheet-{}.html", language_code(language))), language_(language) {}
+SheetPrinter::SheetPrinter(SheetLanguage language, double print_scale)
+    : Printer(fmt::format("sheet-{}.html", language_code(language))),
+      language_(language),
+      print_scale_(print_scale) {
+  if (!(print_scale > 0 && print_scale <= 1))
+    throw std::invalid_argument("a sheet's print scale is in (0, 1]");
+}
 
 std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   const Labels& l = labels_for(language_);
@@ -790,7 +812,11 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   body += workload_section(doc, figures, l) + crossover_section(doc, groups, l) +
           bandwidth_section(doc, figures, would_be, l);
   body += conditions_section(doc, figures, would_be, l);
-  return html_page(l.lang, fmt::format("{}: {}", l.title, or_unknown(env.host)), kSheetCss, body);
+  const std::string css =
+      print_scale_ < 1
+          ? fmt::format("{}@media print {{ body {{ zoom: {:.2f}; }} }}\n", kSheetCss, print_scale_)
+          : std::string(kSheetCss);
+  return html_page(l.lang, fmt::format("{}: {}", l.title, or_unknown(env.host)), css, body);
 }
 
 }  // namespace flopbench

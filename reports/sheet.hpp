@@ -81,15 +81,18 @@ std::vector<Group> headline_groups(const ResultsDocument& doc);
 SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>& groups);
 
 // The sheet as one self-contained HTML page, sized for A4, written to sheet-<language>.html.
+// `print_scale` (0 to 1) shrinks it when printed, so that a sheet with many notes still fits one
+// page (`flopbench sheet --pdf` lowers it until Chromium prints one).
 class SheetPrinter final : public Printer {
  public:
-  explicit SheetPrinter(SheetLanguage language);
+  explicit SheetPrinter(SheetLanguage language, double print_scale = 1);
 
  protected:
   std::string do_print(const ResultsDocument& doc) const override;
 
  private:
   SheetLanguage language_;
+  double print_scale_;
 };
 
 }  // namespace flopbench

@@ -1616,5 +1616,40 @@ TEST(Commands, SheetPdfWithChromium) {
   EXPECT_TRUE(read_text(dir.path() / "kept.pdf").starts_with("%PDF-"));
 }
 
+// A sheet whose notes run past one A4 page is printed smaller until it fits (its HTML then
+// carries that scale for printing); one that does not fit even at 70 % is written with a warning.
+TEST(Commands, SheetPdfShrinksToOnePageOrSaysItCannot) {
+  if (!find_chromium())
+    GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh --test)";
+  const auto with_notes = [](std::size_t characters) {
+    ResultsDocument doc = base_document();
+    int i = 0;
+    for (MeasurementRecord& r : doc.measurements) {
+      std::string words;
+      while (words.size() < characters) words += "words ";
+      r.notes.push_back(fmt::format("note {} of a long run: {}", ++i, words));
+    }
+    return doc;
+  };
+  TempDir dir;
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(with_notes(400)));
+  const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
+                                        dir.path() / "1");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("% to fit one A4 page"), std::string::npos) << r.out;
+  EXPECT_EQ(pdf_page_count(dir.path() / "sheet-en.pdf"), 1);
+  EXPECT_NE(read_text(dir.path() / "sheet-en.html").find("zoom: 0."), std::string::npos);
+  EXPECT_EQ(r.err, "");
+
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(with_notes(20000)));
+  const auto too_long = testing::run_flopbench(
+      {"sheet", (dir.path() / "results.json").string(), "--pdf"}, dir.path() / "2");
+  EXPECT_EQ(too_long.status, 0) << too_long.err;
+  EXPECT_GT(pdf_page_count(dir.path() / "sheet-en.pdf"), 1);
+  EXPECT_NE(too_long.err.find("A4 pages even printed at 70 %: its notes are too many for one page"),
+            std::string::npos)
+      << too_long.err;
+}
+
 }  // namespace
 }  // namespace flopbench

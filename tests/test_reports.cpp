@@ -1369,6 +1369,11 @@ TEST(Reports, MatrixThroughputSectionAndSheetRows) {
                     "class=\"num big\">0.400</td><td class=\"num\">1.60</td>"),
             std::string::npos);
   EXPECT_EQ(en.find("<td>GPU</td><td>INT8"), std::string::npos) << "not measured on the GPU";
+  // Each matrix row's theoretical has its basis in the small print: the quoted measurement's.
+  EXPECT_NE(en.find("CPU BF16 400 GFLOP/s (test peak); CPU INT8 1600 GFLOP/s (test peak); gpu0 "
+                    "BF16 1000000 GFLOP/s (test peak)"),
+            std::string::npos)
+      << en;
   const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
   EXPECT_NE(zh.find("<td>GPU</td><td>BF16 矩阵运算，稠密（无稀疏）</td>"), std::string::npos);
   EXPECT_NE(zh.find("<td>CPU</td><td>INT8 矩阵运算，稠密（无稀疏）（TOPS）</td>"),
