@@ -103,10 +103,32 @@ Table burn_table(const BurnResult& burn) {
   return t;
 }
 
+// The shortest time a device burned, where one (or a precision: none of its devices) stopped
+// before the duration, as an interrupted burn does; empty when every one burned it all.
+std::optional<double> cut_short(const BurnResult& burn) {
+  if (burn.devices.empty()) return 0.0;
+  std::optional<double> shortest;
+  for (const BurnDevice& d : burn.devices) {
+    if (d.verdict == BurnVerdict::ok && d.seconds < burn.duration_s)
+      shortest = std::min(shortest.value_or(d.seconds), d.seconds);
+  }
+  return shortest;
+}
+
+// PASS only when every device burned the whole duration and was OK: an interrupted burn, which
+// check fails by its run's completeness, is no pass of the burn either.
 bool burn_passed(const BurnResult& burn) {
-  return burn.telemetry_stopped.empty() &&
+  return burn.telemetry_stopped.empty() && !cut_short(burn) &&
          std::ranges::all_of(burn.devices,
                              [](const BurnDevice& d) { return d.verdict == BurnVerdict::ok; });
+}
+
+std::string burn_verdict_word(const BurnResult& burn) {
+  if (burn_passed(burn)) return "PASS";
+  const std::optional<double> short_s = cut_short(burn);
+  if (!short_s) return "FAIL";
+  return burn.devices.empty() ? "INCOMPLETE (no device burned)"
+                              : fmt::format("INCOMPLETE (a device burned only {:.1f} s)", *short_s);
 }
 
 std::string burn_summary(const BurnResult& burn) {
@@ -119,9 +141,9 @@ std::string burn_summary(const BurnResult& burn) {
   return fmt::format(
       "{}: {} of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
       "sibling by more than {:.0f}%, or throttled){}{}. GPU telemetry: {}{}.",
-      burn_passed(burn) ? "PASS" : "FAIL", counted(burn.devices.size(), "device burn"),
-      burn.duration_s, count(BurnVerdict::ok), count(BurnVerdict::faulty),
-      count(BurnVerdict::degraded), 100 * burn.degraded_fraction,
+      burn_verdict_word(burn), counted(burn.devices.size(), "device burn"), burn.duration_s,
+      count(BurnVerdict::ok), count(BurnVerdict::faulty), count(BurnVerdict::degraded),
+      100 * burn.degraded_fraction,
       unsupported > 0 ? fmt::format(", {} UNSUPPORTED (not burned)", unsupported) : "",
       unchecked > 0 ? fmt::format(", {} UNCHECKED (no iteration checked)", unchecked) : "",
       burn.telemetry_source.empty() ? "none" : burn.telemetry_source,

@@ -577,6 +577,27 @@ TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
   EXPECT_EQ(md.find("No measurements."), std::string::npos);
 }
 
+// A burn is a pass only when every device was OK for the whole duration: one interrupted (a
+// device that burned 3.1 of its 600 s, or none that burned at all) is INCOMPLETE, in a fail
+// banner, however OK what ran was.
+TEST(BurnReport, AnInterruptedBurnIsNoPass) {
+  ResultsDocument doc = burn_document();
+  doc.burn->devices.pop_back();  // gpu0 alone, OK
+  EXPECT_NE(MarkdownPrinter().print(doc).find("PASS: 1 device burn of 600 s each: 1 OK"),
+            std::string::npos);
+  doc.burn->devices[0].seconds = 3.1;
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("INCOMPLETE (a device burned only 3.1 s): 1 device burn of 600 s each: 1 OK"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("PASS: 1 device burn"), std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find("<p class=\"banner fail\">INCOMPLETE"),
+            std::string::npos);
+  doc.burn->devices.clear();
+  EXPECT_NE(MarkdownPrinter().print(doc).find("INCOMPLETE (no device burned): 0 device burns"),
+            std::string::npos);
+}
+
 // A CPU's load readings survive results.json and are charted, without a clock where none was
 // read; the markdown table gives the most that others took.
 TEST(BurnReport, CpuLoadIsKeptAndCharted) {
