@@ -132,7 +132,11 @@ Axis axis_for(double min_value, double max_value) {
   Axis a;
   const double step = nice_step(max_value / 5);
   a.hi = std::ceil(max_value / step) * step;
-  for (int i = 0; i * step <= a.hi * (1 + 1e-9); ++i) a.ticks.push_back(i * step);
+  // Rounded up past the largest double (a file's 1.7e308 GFLOP/s), the top would be infinite,
+  // and counting ticks up to it would never end: the axis ends at the value itself then.
+  if (!std::isfinite(a.hi)) a.hi = max_value;
+  const auto steps = static_cast<int>(std::floor(a.hi / step * (1 + 1e-9)));
+  for (int i = 0; i <= steps; ++i) a.ticks.push_back(i * step);
   return a;
 }
 

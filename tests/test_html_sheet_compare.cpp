@@ -323,6 +323,20 @@ TEST(HtmlReport, ChartsShowEveryPassedThroughputAndPeak) {
   }));
 }
 
+// Figures near the largest double (a corrupt file's 1.7e308 GFLOP/s and % of peak) still give
+// charts: a linear axis (every bar alike), rounded up, would pass infinity, and its ticks were
+// counted without end.
+TEST(HtmlReport, FiguresNearTheLargestDoubleStillChart) {
+  ResultsDocument doc = base_document();
+  for (MeasurementRecord& r : doc.measurements) {
+    if (r.gflops) r.gflops = 1.7e308;
+    if (r.percent_of_peak) r.percent_of_peak = 1.7e308;
+  }
+  const Element page = parse_html(HtmlPrinter().print(doc));
+  const auto svgs = page.find_all("svg");
+  EXPECT_GE(svgs.size(), 2u);
+}
+
 // A label longer than the chart's label column widens the chart rather than being cut at the
 // SVG's edge; a % of a measured ceiling (no theoretical peak known) is no bar of the peak chart.
 TEST(HtmlReport, LongLabelsWidenTheChartAndMeasuredCeilingsAreNoPeaks) {
