@@ -31,6 +31,9 @@ struct Labels {
   // and why a triad is no memory figure, where {0} is the MiB per vector, {1} the multiple, {2}
   // the cache's MiB, {3} the measurement.
   std::string_view partly_cache, partly_cache_note;
+  // The same on a CPU that reports no L3 (perhaps_within_hidden_cache): {0} the MiB per vector,
+  // {1} the measurement.
+  std::string_view hidden_cache_note;
   std::string_view not_measured, unknown, gpus_measured;
   // A figure whose measurements were all left out (contended, interrupted).
   std::string_view left_out_figure;
@@ -88,6 +91,9 @@ constexpr Labels kEnglish{
     "partly cache",
     "No memory figure: the largest triad measured has {0} MiB per vector, within {1} × the "
     "device's {2} MiB of cache, so its bandwidth is partly the cache's ({3}).",
+    "No memory figure: the largest triad measured has {0} MiB per vector, and the CPU reports no "
+    "L3 cache (a hypervisor may hide one), so its bandwidth may be partly the cache's ({1}); the "
+    "standard profile measures memory.",
     "not measured",
     "unknown",
     "{} of {} GPUs in this figure",
@@ -149,6 +155,9 @@ constexpr Labels kChinese{
     "内存带宽（STREAM triad）", "系统内存", "显存", "部分为缓存",
     "无内存带宽数据：所测最大的 triad 每个向量 {0} MiB，不足设备缓存 {2} MiB 的 {1} "
     "倍，其带宽部分为缓存带宽（{3}）。",
+    "无内存带宽数据：所测最大的 triad 每个向量 {0} MiB，而 CPU 未报告 L3 "
+    "缓存（虚拟机监控程序可能将其隐藏），"
+    "其带宽可能部分为缓存带宽（{1}）；standard 配置测量内存。",
     "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
     "所引测量以其自身峰值 {} TFLOPS 计（CPU "
     "线程少于硬件峰值所计，或未用张量核心）；百分比以硬件峰值计",
@@ -561,14 +570,16 @@ std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& fi
       note = source_text(*b.source);
     } else if (b.in_cache) {
       constexpr double kMiB = 1 << 20;
-      const double cache_bytes =
-          static_cast<double>(sizing_facts_of(doc.environment, b.device).cache_bytes);
+      const SizingFacts facts = sizing_facts_of(doc.environment, b.device);
       // As within_cache_note writes them: never rounded up to the bound they are under.
+      const std::string vector_mib =
+          fmt::format("{:.4g}", static_cast<double>(vector_bytes(*b.in_cache)) / kMiB);
       note =
-          fmt::format(fmt::runtime(l.partly_cache_note),
-                      fmt::format("{:.4g}", static_cast<double>(vector_bytes(*b.in_cache)) / kMiB),
-                      kBeyondCacheMultiple, fmt::format("{:.4g}", cache_bytes / kMiB),
-                      source_text(*b.in_cache));
+          within_cache_note(b.in_cache->problem, b.in_cache->precision, facts).empty()
+              ? fmt::format(fmt::runtime(l.hidden_cache_note), vector_mib, source_text(*b.in_cache))
+              : fmt::format(fmt::runtime(l.partly_cache_note), vector_mib, kBeyondCacheMultiple,
+                            fmt::format("{:.4g}", static_cast<double>(facts.cache_bytes) / kMiB),
+                            source_text(*b.in_cache));
     }
     out += fmt::format(
         "<tr><td>{}</td><td class=\"num\"><strong>{}</strong></td><td class=\"note\">{}</td>"

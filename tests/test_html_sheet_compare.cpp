@@ -595,6 +595,31 @@ TEST(Sheet, BandwidthWithinTheCacheIsNoMemoryFigure) {
   // dot (fp64) at 2^20 elements: 8 MiB per vector, still within 4 x the 4 MiB cache.
   EXPECT_NE(beyond.find("<td>dot (fp64)</td><td>1048576 (partly cache)</td>"), std::string::npos);
 
+  // An x86 CPU that reports no L3, but 1 MiB of L2 per core (a small VM's: a hypervisor may hide
+  // the L3): 16 and 32 MiB per vector are beyond 4 x its caches but within what a hidden L3 may
+  // hold, so no memory figure either, and the speedups are marked.
+  ResultsDocument hidden = small_caches;
+  hidden.environment.cpu.vendor = "AuthenticAMD";
+  hidden.environment.cpu.caches = {{2, "Unified", 1 << 20, 1, 2}};
+  const std::string hidden_sheet = SheetPrinter(SheetLanguage::en).print(hidden);
+  EXPECT_NE(hidden_sheet.find(
+                "<strong>partly cache</strong></td><td class=\"note\">No memory figure: the "
+                "largest triad measured has 32 MiB per vector, and the CPU reports no L3 cache (a "
+                "hypervisor may hide one), so its bandwidth may be partly the cache&#39;s (stream "
+                "(fp64) omp · cpu · 4194304); the standard profile measures memory.</td>"),
+            std::string::npos)
+      << hidden_sheet;
+  EXPECT_NE(hidden_sheet.find("<td>stream (fp32)</td><td>4194304 (partly cache)</td>"),
+            std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(hidden).find("而 CPU 未报告 L3 缓存"),
+            std::string::npos);
+  // At the standard profile's 2^25 elements the triad is the memory's again.
+  for (MeasurementRecord& r : hidden.measurements) {
+    if (r.workload == WorkloadId::stream && !r.device.on_gpu())
+      r.problem = Problem::vector(1 << 25);
+  }
+  EXPECT_NE(sheet_figures(hidden, headline_groups(hidden)).bandwidth[0].source, nullptr);
+
   // A cache the inventory does not know cannot rule a figure out.
   small_caches.environment.cpu.caches.clear();
   f = sheet_figures(small_caches, headline_groups(small_caches));

@@ -152,13 +152,13 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
   if (facts.device == DeviceKind::cpu) {
     const auto beyond_cache = static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(
         std::max<std::int64_t>(1, kBeyondCacheMultiple * facts.cache_bytes / element))));
-    const std::int64_t base = std::max(std::int64_t{1} << 25, beyond_cache);
+    const std::int64_t base = std::max(kHiddenCacheElements, beyond_cache);
     switch (profile) {
       case Profile::quick: {
         // A smoke test in seconds: 2^22 elements, which on a large cache is partly cache.
         const Problem quick = Problem::vector(std::int64_t{1} << 22);
         std::string note = within_cache_note(quick, precision, facts);
-        if (note.empty() && facts.no_l3_reported) {
+        if (note.empty() && perhaps_within_hidden_cache(quick, facts)) {
           note = fmt::format(
               "{} MiB per vector, and the CPU reports no L3 cache (a hypervisor may hide one): "
               "perhaps partly cache bandwidth",
@@ -194,6 +194,11 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
 }
 
 }  // namespace
+
+bool perhaps_within_hidden_cache(const Problem& vectors, const SizingFacts& facts) {
+  return facts.device == DeviceKind::cpu && facts.no_l3_reported &&
+         vectors.n < kHiddenCacheElements;
+}
 
 std::string within_cache_note(const Problem& vectors, Precision precision,
                               const SizingFacts& facts) {

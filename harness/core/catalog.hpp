@@ -99,6 +99,12 @@ inline constexpr int kBeyondCacheMultiple = 4;
 std::string within_cache_note(const Problem& vectors, Precision precision,
                               const SizingFacts& facts);
 
+// A CPU that reports no L3 may have one a hypervisor hides (SizingFacts::no_l3_reported): vectors
+// of fewer elements than this may be partly in it. The CPU's standard and full profiles measure
+// vectors of at least this many.
+inline constexpr std::int64_t kHiddenCacheElements = std::int64_t{1} << 25;
+bool perhaps_within_hidden_cache(const Problem& vectors, const SizingFacts& facts);
+
 // Every workload, in report order.
 std::span<const WorkloadInfo> catalog();
 const WorkloadInfo& info(WorkloadId id);

@@ -288,7 +288,8 @@ struct MeasurementRecord;
 // gave the clock event reasons: without one, whether it was throttled is unknown.
 bool throttling_was_read(const MeasurementRecord& r);
 // Whether a measurement's GB/s is partly its device's cache's: a cache-sensitive workload whose
-// vectors are within kBeyondCacheMultiple times the cache (STREAM's rule, within_cache_note).
+// vectors are within kBeyondCacheMultiple times the cache (STREAM's rule, within_cache_note), or
+// on a CPU that reports no L3, below the size a hidden one could hold (kHiddenCacheElements).
 bool within_cache(const Environment& env, const MeasurementRecord& r);
 
 struct MeasurementRecord {
