@@ -152,7 +152,7 @@ std::string burn_summary(const BurnResult& burn) {
 
 // One chart of a quantity for every device of a precision that has it.
 std::string telemetry_chart(const std::vector<const BurnDevice*>& devices, std::string_view title,
-                            std::string_view unit,
+                            std::string_view unit, double t_end,
                             const std::function<std::optional<double>(const GpuTelemetry&)>& get) {
   std::vector<TimeSeries> series;
   for (const BurnDevice* d : devices) {
@@ -162,11 +162,11 @@ std::string telemetry_chart(const std::vector<const BurnDevice*>& devices, std::
     }
     if (!s.points.empty()) series.push_back(std::move(s));
   }
-  return time_series_svg(title, unit, series);
+  return time_series_svg(title, unit, series, t_end);
 }
 
 // The CPU's foreign load (other processes, steal) and, where known, its clock.
-std::string cpu_load_chart(const std::vector<const BurnDevice*>& devices) {
+std::string cpu_load_chart(const std::vector<const BurnDevice*>& devices, double t_end) {
   std::vector<TimeSeries> load, clock;
   for (const BurnDevice* d : devices) {
     if (d->cpu_load.empty()) continue;
@@ -181,14 +181,15 @@ std::string cpu_load_chart(const std::vector<const BurnDevice*>& devices) {
     load.push_back(std::move(steal));
     if (!mhz.points.empty()) clock.push_back(std::move(mhz));
   }
-  return time_series_svg("foreign load", "CPUs", load) + time_series_svg("CPU clock", "MHz", clock);
+  return time_series_svg("foreign load", "CPUs", load, t_end) +
+         time_series_svg("CPU clock", "MHz", clock, t_end);
 }
 
 }  // namespace
 
 std::string time_series_svg(std::string_view title, std::string_view unit,
-                            const std::vector<TimeSeries>& series) {
-  double t_max = 0, v_max = 0;
+                            const std::vector<TimeSeries>& series, double t_end) {
+  double t_max = t_end, v_max = 0;
   bool any = false;
   for (const TimeSeries& s : series) {
     for (const auto& [t, v] : s.points) {
@@ -279,6 +280,10 @@ std::string burn_html_section(const BurnResult& burn) {
                                 html_escape(burn_summary(burn)), burn_table(burn).html());
   for (const auto& devices : by_precision(burn)) {
     out += fmt::format("<h3>{}</h3>\n", html_escape(precision_heading(*devices.front())));
+    // Every chart of a precision spans its whole burn, so that a dip in one lines up with the
+    // others' readings at that time.
+    double t_end = 0;
+    for (const BurnDevice* d : devices) t_end = std::max(t_end, d->seconds);
     std::vector<TimeSeries> rates;
     for (const BurnDevice* d : devices) {
       TimeSeries s{d->device.label(), {}};
@@ -286,13 +291,14 @@ std::string burn_html_section(const BurnResult& burn) {
       rates.push_back(std::move(s));
     }
     out += time_series_svg("throughput", headline_unit(Bound::compute, devices.front()->precision),
-                           rates);
-    out += telemetry_chart(devices, "SM clock", "MHz",
+                           rates, t_end);
+    out += telemetry_chart(devices, "SM clock", "MHz", t_end,
                            [](const GpuTelemetry& t) { return t.sm_clock_mhz; });
-    out += telemetry_chart(devices, "temperature", "°C",
+    out += telemetry_chart(devices, "temperature", "°C", t_end,
                            [](const GpuTelemetry& t) { return t.temperature_c; });
-    out += telemetry_chart(devices, "power", "W", [](const GpuTelemetry& t) { return t.power_w; });
-    out += cpu_load_chart(devices);
+    out += telemetry_chart(devices, "power", "W", t_end,
+                           [](const GpuTelemetry& t) { return t.power_w; });
+    out += cpu_load_chart(devices, t_end);
   }
   return out;
 }

@@ -30,9 +30,10 @@ struct TimeSeries {
   std::vector<std::pair<double, double>> points;  // (seconds since the start, value)
 };
 
-// A line chart of values against time, both axes linear, the value axis from 0; one line per
-// series with a legend. "" when no series has a point.
+// A line chart of values against time, both axes linear, the value axis from 0, the time axis to
+// at least `t_end` (so that the charts of one burn line up); one line per series with a legend.
+// "" when no series has a point.
 std::string time_series_svg(std::string_view title, std::string_view unit,
-                            const std::vector<TimeSeries>& series);
+                            const std::vector<TimeSeries>& series, double t_end = 0);
 
 }  // namespace flopbench

@@ -577,6 +577,19 @@ TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
   EXPECT_EQ(md.find("No measurements."), std::string::npos);
 }
 
+// Every chart of a precision spans the whole burn (600 s here), whatever time its own readings
+// end at (8 s), so that a dip in throughput lines up with the readings of the same moment.
+TEST(BurnReport, ChartsOfAPrecisionShareTheirTimeAxis) {
+  const std::string html = HtmlPrinter().print(burn_document());
+  for (const char* label : {"throughput", "SM clock", "temperature", "power"}) {
+    SCOPED_TRACE(label);
+    const auto start = html.find(fmt::format("aria-label=\"{}\"", label));
+    ASSERT_NE(start, std::string::npos);
+    const std::string svg = html.substr(start, html.find("</svg>", start) - start);
+    EXPECT_NE(svg.find(">600</text>"), std::string::npos) << svg;
+  }
+}
+
 // A burn is a pass only when every device was OK for the whole duration: one interrupted (a
 // device that burned 3.1 of its 600 s, or none that burned at all) is INCOMPLETE, in a fail
 // banner, however OK what ran was.
