@@ -210,6 +210,10 @@ struct Table {
 // One row per measurement of a group: problem, implementation, device, median, throughputs,
 // % of peak, CV, samples and the result. A column appears only when some row has a value for it.
 Table group_table(const Group& g);
+// The notes under a group's table (report.md, report.html): each measurement's own ("omp on cpu,
+// 256x256x256: ..."), then for a matrix format the peak each was judged against, once per device
+// and basis ("peak on cpu: 923 GFLOP/s (...)"), since the inventory gives only FP32's and FP64's.
+std::vector<std::string> group_notes(const Group& g);
 
 // The fastest passed GPU implementation against the fastest passed CPU one on a problem that
 // passed on both.

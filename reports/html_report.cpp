@@ -462,8 +462,10 @@ std::string peak_section(const std::vector<Group>& groups) {
   }
   if (chart.bars.empty()) return "";
   return "<h2 id=\"peak\">Percent of theoretical peak</h2>\n<p>GFLOP/s divided by the theoretical "
-         "peak of the device the measurement ran on (the inventory gives each peak's basis; the "
-         "dashed line is 100%).</p>\n" +
+         "peak of what the measurement ran on: its device, counting only the CPU threads it used "
+         "(a small GEMM runs on one), and for a matrix format the path it took (tensor cores, "
+         "AMX). The inventory gives the FP32 and FP64 peaks' bases, the results table each "
+         "measurement's own; the dashed line is 100%.</p>\n" +
          legend() + bar_chart_svg(chart);
 }
 
@@ -505,13 +507,7 @@ std::string results_section(const std::vector<Group>& groups) {
   for (const auto& g : groups) {
     out += fmt::format("<h3>{}</h3>\n{}", html_escape(group_title(g)), group_table(g).html());
     std::string notes;
-    for (const auto* r : g.records) {
-      for (const auto& note : r->notes) {
-        notes += fmt::format("<li>{} on {}, {}: {}</li>\n", html_escape(r->implementation),
-                             html_escape(r->device.label()), html_escape(r->problem.label()),
-                             html_escape(note));
-      }
-    }
+    for (const std::string& note : group_notes(g)) notes += "<li>" + html_escape(note) + "</li>\n";
     if (!notes.empty())
       out += "<p class=\"note\">Notes:</p>\n<ul class=\"note\">\n" + notes + "</ul>\n";
   }

@@ -80,29 +80,10 @@ std::string health_section(const MachineHealth& h) {
   return out;
 }
 
-// The inventory lists the FP32 and FP64 peaks; a matrix precision's peak depends on the path a
-// measurement took, so its records' own peaks are listed with the group.
-bool peak_in_inventory(Precision p) { return peak_at(CpuInventory{}, p) != nullptr; }
-
 std::string group_section(const Group& g) {
-  const Table t = group_table(g);
-  std::string notes;
-  std::vector<std::string> peaks;
-  for (const auto* r : g.records) {
-    if (!peak_in_inventory(g.precision) && r->percent_of_peak) {
-      const std::string peak =
-          fmt::format("- peak on {}: {} {} ({})\n", r->device, short_number(*r->peak.gflops),
-                      headline_unit(Bound::compute, g.precision), r->peak.basis);
-      if (std::find(peaks.begin(), peaks.end(), peak) == peaks.end()) peaks.push_back(peak);
-    }
-    for (const auto& note : r->notes) {
-      notes += fmt::format("- {} on {}, {}: {}\n", r->implementation, r->device, r->problem.label(),
-                           note);
-    }
-  }
-  std::string out = fmt::format("\n### {}\n\n{}", group_title(g), t.markdown());
-  for (const auto& peak : peaks) notes += peak;
-  if (!notes.empty()) out += "\nNotes:\n\n" + notes;
+  std::string out = fmt::format("\n### {}\n\n{}", group_title(g), group_table(g).markdown());
+  const std::vector<std::string> notes = group_notes(g);
+  if (!notes.empty()) out += fmt::format("\nNotes:\n\n- {}\n", fmt::join(notes, "\n- "));
   return out;
 }
 

@@ -1354,6 +1354,12 @@ TEST(Reports, MatrixThroughputSectionAndSheetRows) {
   EXPECT_NE(MarkdownPrinter().print(doc).find("## Matrix (tensor) throughput"), std::string::npos);
   EXPECT_NE(HtmlPrinter().print(doc).find("<h2 id=\"matrix\">Matrix (tensor) throughput</h2>"),
             std::string::npos);
+  // Each matrix measurement's own peak, which the inventory does not give, under its table in
+  // both reports.
+  EXPECT_NE(MarkdownPrinter().print(doc).find("- peak on cpu: 400 GFLOP/s (test peak)\n"),
+            std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find("<li>peak on cpu: 400 GFLOP/s (test peak)</li>"),
+            std::string::npos);
   // FP32 and FP64 only: no such section.
   EXPECT_EQ(MarkdownPrinter().print(test_document()).find("Matrix (tensor)"), std::string::npos);
 
