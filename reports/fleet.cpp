@@ -233,11 +233,12 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     if (!n.results) continue;
     const auto [it, first] = seen.emplace(std::tuple(host_key(n.host), rank_of(n), step_of(n)), &n);
     if (!first) {
-      n.problem = started(n) == started(*it->second)
-                      ? fmt::format("a second result of {} (the first, {}, counts): set aside",
-                                    node_label(n), it->second->source)
-                      : fmt::format("an earlier result of {} (the later, {}, counts): set aside",
-                                    node_label(n), it->second->source);
+      n.problem =
+          started(n) == started(*it->second)
+              ? fmt::format("{}, a second result of {} (the first, {}, counts): set aside",
+                            n.source, node_label(n), it->second->source)
+              : fmt::format("{}, an earlier result of {} (the later, {}, counts): set aside",
+                            n.source, node_label(n), it->second->source);
     }
   }
   // Each task of a launcher's job writes its own results: a rank with no readable result is a

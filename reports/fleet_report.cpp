@@ -161,11 +161,11 @@ Table medians_table(const FleetAnalysis& a) {
 std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
   std::string s = a.nodes_expected ? fmt::format("{} of {} expected nodes reported",
                                                  a.nodes_reporting, *a.nodes_expected)
-                                   : fmt::format("{} nodes reported", a.nodes_reporting);
+                                   : counted(a.nodes_reporting, "node") + " reported";
   if (!a.missing_hosts.empty()) {
     s += fmt::format(" (reported nothing: {})", fmt::join(a.missing_hosts, ", "));
   }
-  s += fmt::format("; {} merged, {} failed",
+  s += fmt::format("; {} merged, {} failed or set aside",
                    counted(fleet.nodes.size() - a.missing_hosts.size(), "result"), a.failed.size());
   if (!a.unverified.empty()) {
     std::set<const FleetNode*> nodes;
@@ -278,7 +278,8 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
   out += a.unverified.empty() ? "None.\n" : unverified_table(a).markdown();
   out += "\n## Outliers\n\n";
   out += a.outliers.empty() ? "None.\n" : outliers_table(a).markdown();
-  out += "\n## Fleet medians\n\n" + medians_table(a).markdown();
+  const Table medians = medians_table(a);
+  out += "\n## Fleet medians\n\n" + (medians.rows.empty() ? "None.\n" : medians.markdown());
   return without_raw_html(out);
 }
 
@@ -311,7 +312,9 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   body += a.outliers.empty() ? "<p>None.</p>\n" : outliers_table(a).html();
   body += lowest_chart(rows);
   body += "<h2 id=\"nodes\">Nodes</h2>\n" + nodes_table(fleet, a, rows).html();
-  body += "<h2 id=\"medians\">Fleet medians</h2>\n" + medians_table(a).html();
+  const Table medians = medians_table(a);
+  body += "<h2 id=\"medians\">Fleet medians</h2>\n" +
+          (medians.rows.empty() ? "<p>None.</p>\n" : medians.html());
   return html_page("en", "flopbench fleet report", "", body);
 }
 

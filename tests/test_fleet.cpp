@@ -333,10 +333,13 @@ TEST(FleetMerge, OfTwoResultsOfOneNodeTheLaterCounts) {
     const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
     const FleetAnalysis a = analyse_fleet(fleet);
     ASSERT_EQ(a.failed.size(), 1u);
+    EXPECT_NE(FleetConsolePrinter().print(fleet).find(
+                  "1 node reported; 2 results merged, 1 failed or set aside;"),
+              std::string::npos);
     EXPECT_EQ(a.failed[0]->source, old_dir.string());
     EXPECT_EQ(a.failed[0]->problem,
-              fmt::format("an earlier result of node-a (the later, {}, counts): set aside",
-                          new_dir.string()));
+              fmt::format("{}, an earlier result of node-a (the later, {}, counts): set aside",
+                          old_dir.string(), new_dir.string()));
   }
 }
 
@@ -500,8 +503,7 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   std::vector<std::string> problems;
   for (const auto* n : a.failed) problems.push_back(node_label(*n) + ": " + n->problem);
   ASSERT_EQ(problems.size(), 6u) << ::testing::PrintToString(problems);
-  EXPECT_NE(problems[0].find("node-a rank 1: a second result of node-a rank 1 (the first, "),
-            std::string::npos)
+  EXPECT_NE(problems[0].find(", a second result of node-a rank 1 (the first, "), std::string::npos)
       << problems[0];
   EXPECT_NE(problems[1].find("node-dead: expected, but reported nothing"), std::string::npos);
   EXPECT_NE(problems[2].find("never-written: no such file or directory"), std::string::npos);
@@ -522,6 +524,11 @@ TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
   // A fleet of which no node reported has no versions to name, and says so.
   const FleetRecord none = merge_results({tmp.path() / "never-written"}, 2, {}, 10, "T");
   EXPECT_NE(FleetMarkdownPrinter().print(none).find("Versions: none (no node reported)."),
+            std::string::npos);
+  // Nor any metric: "None." where a table of medians would be, not a bare header.
+  EXPECT_NE(FleetMarkdownPrinter().print(none).find("## Fleet medians\n\nNone.\n"),
+            std::string::npos);
+  EXPECT_NE(FleetHtmlPrinter().print(none).find("Fleet medians</h2>\n<p>None.</p>"),
             std::string::npos);
 }
 
@@ -881,9 +888,11 @@ TEST(FleetReport, IncorrectOrFailedMeasurementsAreNamedInEveryOutput) {
   EXPECT_TRUE(a.outliers.empty());
 
   const std::string console = FleetConsolePrinter().print(fleet);
-  EXPECT_NE(console.find("3 results merged, 0 failed; 1 incorrect and 1 failed measurements on 1 "
-                         "node; 0 outliers"),
-            std::string::npos)
+  EXPECT_NE(
+      console.find(
+          "3 results merged, 0 failed or set aside; 1 incorrect and 1 failed measurements on 1 "
+          "node; 0 outliers"),
+      std::string::npos)
       << console;
   EXPECT_NE(console.find("FAIL node-2: 1 incorrect and 1 failed measurements: SGEMM (fp32) cublas "
                          "on gpu0, 256x256x256 (incorrect: max relative error 0.031"),
