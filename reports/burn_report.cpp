@@ -115,13 +115,31 @@ std::optional<double> cut_short(const BurnResult& burn) {
   return shortest;
 }
 
+}  // namespace
+
+std::vector<std::string> burn_problems(const BurnResult& burn) {
+  std::vector<std::string> problems;
+  if (burn.devices.empty()) problems.push_back("no device burned");
+  for (const BurnDevice& d : burn.devices) {
+    const std::string which = fmt::format("{} {}", d.device.label(), precision_label(d.precision));
+    if (d.verdict != BurnVerdict::ok) {
+      problems.push_back(
+          fmt::format("{} {}{}", which, to_string(d.verdict), d.why.empty() ? "" : ": " + d.why));
+    } else if (d.seconds < burn.duration_s) {
+      problems.push_back(
+          fmt::format("{} burned {:.1f} of its {:.0f} s", which, d.seconds, burn.duration_s));
+    }
+  }
+  if (!burn.telemetry_stopped.empty())
+    problems.push_back("GPU telemetry stopped: " + burn.telemetry_stopped);
+  return problems;
+}
+
+namespace {
+
 // PASS only when every device burned the whole duration and was OK: an interrupted burn, which
 // check fails by its run's completeness, is no pass of the burn either.
-bool burn_passed(const BurnResult& burn) {
-  return burn.telemetry_stopped.empty() && !cut_short(burn) &&
-         std::ranges::all_of(burn.devices,
-                             [](const BurnDevice& d) { return d.verdict == BurnVerdict::ok; });
-}
+bool burn_passed(const BurnResult& burn) { return burn_problems(burn).empty(); }
 
 std::string burn_verdict_word(const BurnResult& burn) {
   if (burn_passed(burn)) return "PASS";

@@ -13,6 +13,11 @@
 
 namespace flopbench {
 
+// What keeps a burn from passing, a line each: a device not OK ("gpu1 FP64 FAULTY: iteration 7:
+// ..."), one that burned less than the duration (interrupted), no device at all, GPU telemetry
+// that stopped. Empty: the burn passed.
+std::vector<std::string> burn_problems(const BurnResult& burn);
+
 std::string burn_markdown_section(const BurnResult& burn);
 std::string burn_html_section(const BurnResult& burn);
 std::string memtest_markdown_section(const MemtestResult& memtest);

@@ -15,6 +15,7 @@
 
 #include "harness/core/input_file.hpp"
 #include "harness/core/statistics.hpp"
+#include "reports/burn_report.hpp"
 #include "reports/format.hpp"
 #include "reports/results_json.hpp"
 
@@ -307,6 +308,10 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   std::map<std::string, int> contended;  // node -> its contended measurements, left out
   for (const auto& n : fleet.nodes) {
     if (!n.reporting()) continue;
+    if (n.results->burn) {
+      for (std::string& p : burn_problems(*n.results->burn))
+        a.burn_problems.push_back({&n, std::move(p)});
+    }
     for (const auto& r : n.results->measurements) {
       if (unverified(r)) a.unverified.push_back({&n, &r});
       if (passed(r) && r.contended()) ++contended[node_label(n)];

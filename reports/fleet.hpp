@@ -87,6 +87,13 @@ struct UnverifiedMeasurement {
   const MeasurementRecord* record;
 };
 
+// A burn-in of a node that reported which did not pass (burn_problems): a device FAULTY,
+// DEGRADED, UNSUPPORTED or UNCHECKED, one interrupted, or its GPU telemetry stopped.
+struct BurnProblem {
+  const FleetNode* node;
+  std::string problem;
+};
+
 struct Outlier {
   const FleetNode* node;
   DeviceRef device;
@@ -117,6 +124,9 @@ struct FleetAnalysis {
   // Incorrect or failed measurements of the nodes that reported, in node order: no metric
   // counts them, so without this list a node whose GPU gave wrong results would pass unseen.
   std::vector<UnverifiedMeasurement> unverified;
+  // The same for burn-ins, which have no metric either: a node whose GPU corrupted data in its
+  // burn would otherwise merge as a healthy one.
+  std::vector<BurnProblem> burn_problems;
   std::vector<FleetMetric> metrics;   // in the order the nodes first mention them
   std::vector<Outlier> outliers;      // in node order
   std::vector<std::string> versions;  // "flopbench 0.1.0 (commit abc): 3 nodes", each once

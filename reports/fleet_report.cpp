@@ -76,10 +76,29 @@ std::vector<UnverifiedMeasurement> unverified_of(const FleetAnalysis& a, const F
   return of;
 }
 
+std::vector<std::string> burn_problems_of(const FleetAnalysis& a, const FleetNode& n) {
+  std::vector<std::string> of;
+  for (const BurnProblem& b : a.burn_problems) {
+    if (b.node == &n) of.push_back(b.problem);
+  }
+  return of;
+}
+
 std::string status_of(const FleetAnalysis& a, const FleetNode& n) {
   if (!n.problem.empty()) return "FAIL: " + n.problem;
-  const auto unverified = unverified_of(a, n);
-  return unverified.empty() ? "reported" : "reported; " + unverified_text(unverified);
+  std::string status = "reported";
+  if (const auto unverified = unverified_of(a, n); !unverified.empty())
+    status += "; " + unverified_text(unverified);
+  if (const auto burn = burn_problems_of(a, n); !burn.empty())
+    status += "; burn-in not passed: " + counted(burn.size(), "problem");
+  return status;
+}
+
+Table burn_problems_table(const FleetAnalysis& a) {
+  Table t;
+  t.columns = {{"Node"}, {"Burn-in problem"}};
+  for (const BurnProblem& b : a.burn_problems) t.rows.push_back({node_label(*b.node), b.problem});
+  return t;
 }
 
 // PASS or FAIL once `check` judged the fleet (a node without results fails); "" before.
@@ -171,6 +190,11 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
     std::set<const FleetNode*> nodes;
     for (const auto& u : a.unverified) nodes.insert(u.node);
     s += fmt::format("; {} on {}", unverified_text(a.unverified), counted(nodes.size(), "node"));
+  }
+  if (!a.burn_problems.empty()) {
+    std::set<const FleetNode*> nodes;
+    for (const auto& b : a.burn_problems) nodes.insert(b.node);
+    s += fmt::format("; burn-ins not passed on {}", counted(nodes.size(), "node"));
   }
   s += fmt::format("; {} at a {:g}% threshold", counted(a.outliers.size(), "outlier"),
                    fleet.threshold_percent);
@@ -276,6 +300,8 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
   out += "\n## Nodes\n\n" + nodes_table(fleet, a, unit_rows(fleet, a)).markdown();
   out += "\n## Incorrect or failed measurements\n\n";
   out += a.unverified.empty() ? "None.\n" : unverified_table(a).markdown();
+  if (!a.burn_problems.empty())
+    out += "\n## Burn-ins not passed\n\n" + burn_problems_table(a).markdown();
   out += "\n## Outliers\n\n";
   out += a.outliers.empty() ? "None.\n" : outliers_table(a).markdown();
   const Table medians = medians_table(a);
@@ -286,7 +312,8 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
 std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
   const auto rows = unit_rows(fleet, a);
-  const bool bad = !a.failed.empty() || !a.unverified.empty() || !a.outliers.empty() ||
+  const bool bad = !a.failed.empty() || !a.unverified.empty() || !a.burn_problems.empty() ||
+                   !a.outliers.empty() ||
                    (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) ||
                    (fleet.acceptance && !fleet.acceptance->passed);
   std::string body = fmt::format(
@@ -308,6 +335,8 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   }
   body += "<h2 id=\"unverified\">Incorrect or failed measurements</h2>\n";
   body += a.unverified.empty() ? "<p>None.</p>\n" : unverified_table(a).html();
+  if (!a.burn_problems.empty())
+    body += "<h2 id=\"burn\">Burn-ins not passed</h2>\n" + burn_problems_table(a).html();
   body += "<h2 id=\"outliers\">Outliers</h2>\n";
   body += a.outliers.empty() ? "<p>None.</p>\n" : outliers_table(a).html();
   body += lowest_chart(rows);
@@ -336,6 +365,8 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
         "FAIL {}: {}: {}{}\n", node_label(n), unverified_text(unverified), fmt::join(named, "; "),
         unverified.size() > kNamed ? fmt::format("; and {} more", unverified.size() - kNamed) : "");
   }
+  for (const BurnProblem& b : a.burn_problems)
+    out += fmt::format("FAIL {}: burn-in: {}\n", node_label(*b.node), b.problem);
   for (const auto& o : a.outliers) {
     out += fmt::format("outlier {} {}: {} {} {} ({} from {} {}: {})\n", node_label(*o.node),
                        o.device.label(), o.metric->name, short_number(o.value), o.metric->unit,

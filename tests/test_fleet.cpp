@@ -321,6 +321,51 @@ TEST(FleetMerge, TheStepsOfASlurmJobAreResultsOfTheirOwn) {
 
 // A rerun merged beside the run it replaces: the later run counts, whatever order they are given
 // in.
+// A node whose burn-in did not pass (a GPU that corrupted data, one interrupted) has no metric
+// to show it: merge names each problem, in every output, and exits 1; a node whose burn passed
+// is no problem.
+TEST(FleetMerge, ABurnInThatDidNotPassFailsTheMerge) {
+  TempDir tmp;
+  const auto with_burn = [](const std::string& host, BurnVerdict verdict, double seconds) {
+    ResultsDocument doc = node(host, std::nullopt, 100);
+    doc.burn = BurnResult{.duration_s = 600};
+    BurnDevice d{.device = DeviceRef::gpu({1}),
+                 .implementation = "cuda",
+                 .precision = Precision::fp64,
+                 .problem = Problem::matrix(2048, 2048, 2048),
+                 .iterations = 10,
+                 .seconds = seconds};
+    d.verdict = verdict;
+    if (verdict == BurnVerdict::faulty) d.why = "iteration 7: element 3 is nan";
+    doc.burn->devices.push_back(d);
+    return doc;
+  };
+  const auto good = write_node(tmp.path(), with_burn("node-a", BurnVerdict::ok, 600), "a"),
+             faulty = write_node(tmp.path(), with_burn("node-b", BurnVerdict::faulty, 70), "b"),
+             cut = write_node(tmp.path(), with_burn("node-c", BurnVerdict::ok, 30), "c");
+  const FleetRecord fleet = merge_results({good, faulty, cut}, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  ASSERT_EQ(a.burn_problems.size(), 2u);
+  EXPECT_EQ(a.burn_problems[0].problem, "gpu1 FP64 FAULTY: iteration 7: element 3 is nan");
+  EXPECT_EQ(a.burn_problems[1].problem, "gpu1 FP64 burned 30.0 of its 600 s");
+  const std::string console = FleetConsolePrinter().print(fleet);
+  EXPECT_NE(console.find("; burn-ins not passed on 2 nodes;"), std::string::npos) << console;
+  EXPECT_NE(console.find("FAIL node-b: burn-in: gpu1 FP64 FAULTY: iteration 7"), std::string::npos);
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_NE(md.find("## Burn-ins not passed"), std::string::npos);
+  EXPECT_NE(md.find("reported; burn-in not passed: 1 problem"), std::string::npos) << md;
+  EXPECT_NE(FleetHtmlPrinter().print(fleet).find("<div class=\"banner fail\">"), std::string::npos);
+
+  const auto merged = run_flopbench({"merge", good.string(), faulty.string(), cut.string(), "--out",
+                                     (tmp.path() / "fleet").string()},
+                                    tmp.path() / "capture");
+  EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
+  EXPECT_NE(merged.err.find("burn-ins not passed on 2 nodes"), std::string::npos) << merged.err;
+  const auto passed = run_flopbench({"merge", good.string(), "--out", (tmp.path() / "ok").string()},
+                                    tmp.path() / "capture");
+  EXPECT_EQ(passed.status, 0) << passed.out << passed.err;
+}
+
 TEST(FleetMerge, OfTwoResultsOfOneNodeTheLaterCounts) {
   TempDir tmp;
   ResultsDocument old_run = node("node-a", std::nullopt, 50),
