@@ -103,22 +103,15 @@ Table burn_table(const BurnResult& burn) {
   return t;
 }
 
-// The shortest time a device burned, where one (or a precision: none of its devices) stopped
-// before the duration, as an interrupted burn does; empty when every one burned it all.
-std::optional<double> cut_short(const BurnResult& burn) {
-  if (burn.devices.empty()) return 0.0;
-  std::optional<double> shortest;
-  for (const BurnDevice& d : burn.devices) {
-    if (d.verdict == BurnVerdict::ok && d.seconds < burn.duration_s)
-      shortest = std::min(shortest.value_or(d.seconds), d.seconds);
-  }
-  return shortest;
-}
-
 }  // namespace
 
-std::vector<std::string> burn_problems(const BurnResult& burn) {
+std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& run) {
   std::vector<std::string> problems;
+  if (run.interrupted) {
+    problems.push_back("interrupted");
+  } else if (run.finished_utc.empty()) {
+    problems.push_back("the burn did not finish (no end time)");
+  }
   if (burn.devices.empty()) problems.push_back("no device burned");
   for (const BurnDevice& d : burn.devices) {
     const std::string which = fmt::format("{} {}", d.device.label(), precision_label(d.precision));
@@ -137,19 +130,21 @@ std::vector<std::string> burn_problems(const BurnResult& burn) {
 
 namespace {
 
-// PASS only when every device burned the whole duration and was OK: an interrupted burn, which
-// check fails by its run's completeness, is no pass of the burn either.
-bool burn_passed(const BurnResult& burn) { return burn_problems(burn).empty(); }
-
-std::string burn_verdict_word(const BurnResult& burn) {
-  if (burn_passed(burn)) return "PASS";
-  const std::optional<double> short_s = cut_short(burn);
-  if (!short_s) return "FAIL";
-  return burn.devices.empty() ? "INCOMPLETE (no device burned)"
-                              : fmt::format("INCOMPLETE (a device burned only {:.1f} s)", *short_s);
+// PASS when nothing kept the burn from passing (burn_problems); FAIL when a device was FAULTY,
+// DEGRADED or UNSUPPORTED, or the telemetry stopped, whatever else happened; otherwise (the burn
+// interrupted or unfinished, a device cut short or never checked, none at all) INCOMPLETE, which
+// is no pass either: however OK what ran was, it did not burn for the duration.
+std::string burn_verdict_word(const BurnResult& burn, const RunInfo& run) {
+  const std::vector<std::string> problems = burn_problems(burn, run);
+  if (problems.empty()) return "PASS";
+  const bool failed =
+      !burn.telemetry_stopped.empty() || std::ranges::any_of(burn.devices, [](const BurnDevice& d) {
+        return d.verdict != BurnVerdict::ok && d.verdict != BurnVerdict::unchecked;
+      });
+  return failed ? "FAIL" : fmt::format("INCOMPLETE ({})", problems.front());
 }
 
-std::string burn_summary(const BurnResult& burn) {
+std::string burn_summary(const BurnResult& burn, const RunInfo& run) {
   const auto count = [&](BurnVerdict v) {
     return std::count_if(burn.devices.begin(), burn.devices.end(),
                          [&](const BurnDevice& d) { return d.verdict == v; });
@@ -159,7 +154,7 @@ std::string burn_summary(const BurnResult& burn) {
   return fmt::format(
       "{}: {} of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
       "sibling by more than {:.0f}%, or throttled){}{}. GPU telemetry: {}{}.",
-      burn_verdict_word(burn), counted(burn.devices.size(), "device burn"), burn.duration_s,
+      burn_verdict_word(burn, run), counted(burn.devices.size(), "device burn"), burn.duration_s,
       count(BurnVerdict::ok), count(BurnVerdict::faulty), count(BurnVerdict::degraded),
       100 * burn.degraded_fraction,
       unsupported > 0 ? fmt::format(", {} UNSUPPORTED (not burned)", unsupported) : "",
@@ -272,9 +267,9 @@ std::string time_series_svg(std::string_view title, std::string_view unit,
   return out + "</svg>\n";
 }
 
-std::string burn_markdown_section(const BurnResult& burn) {
+std::string burn_markdown_section(const BurnResult& burn, const RunInfo& run) {
   std::string out =
-      fmt::format("\n## Burn-in\n\n{}\n\n{}", burn_summary(burn), burn_table(burn).markdown());
+      fmt::format("\n## Burn-in\n\n{}\n\n{}", burn_summary(burn, run), burn_table(burn).markdown());
   out +=
       "\nThe per-second throughput, GPU telemetry and CPU load are in results.json "
       "(`burn.devices[].throughput`, `.telemetry`, `.cpu_load`) and charted in report.html; a "
@@ -292,10 +287,10 @@ std::string burn_markdown_section(const BurnResult& burn) {
   return out;
 }
 
-std::string burn_html_section(const BurnResult& burn) {
+std::string burn_html_section(const BurnResult& burn, const RunInfo& run) {
   std::string out = fmt::format("<h2 id=\"burn\">Burn-in</h2>\n<p class=\"banner {}\">{}</p>\n{}",
-                                burn_passed(burn) ? "pass" : "fail",
-                                html_escape(burn_summary(burn)), burn_table(burn).html());
+                                burn_problems(burn, run).empty() ? "pass" : "fail",
+                                html_escape(burn_summary(burn, run)), burn_table(burn).html());
   for (const auto& devices : by_precision(burn)) {
     out += fmt::format("<h3>{}</h3>\n", html_escape(precision_heading(*devices.front())));
     // Every chart of a precision spans its whole burn, so that a dip in one lines up with the

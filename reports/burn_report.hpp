@@ -13,13 +13,16 @@
 
 namespace flopbench {
 
-// What keeps a burn from passing, a line each: a device not OK ("gpu1 FP64 FAULTY: iteration 7:
-// ..."), one that burned less than the duration (interrupted), no device at all, GPU telemetry
-// that stopped. Empty: the burn passed.
-std::vector<std::string> burn_problems(const BurnResult& burn);
+// What keeps a burn from passing, a line each: its run interrupted or unfinished (a precision
+// after the interrupt has no devices to show it), no device at all, a device not OK ("gpu1 FP64
+// FAULTY: iteration 7: ..."), one that burned less than the duration, GPU telemetry that stopped.
+// Empty: the burn passed.
+std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& run);
 
-std::string burn_markdown_section(const BurnResult& burn);
-std::string burn_html_section(const BurnResult& burn);
+// The burn's part of report.md and report.html: PASS, FAIL or INCOMPLETE with the counts, the
+// verdict table, and in HTML the charts. `run` says whether the burn was interrupted.
+std::string burn_markdown_section(const BurnResult& burn, const RunInfo& run);
+std::string burn_html_section(const BurnResult& burn, const RunInfo& run);
 std::string memtest_markdown_section(const MemtestResult& memtest);
 std::string memtest_html_section(const MemtestResult& memtest);
 

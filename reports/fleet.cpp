@@ -309,7 +309,7 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   for (const auto& n : fleet.nodes) {
     if (!n.reporting()) continue;
     if (n.results->burn) {
-      for (std::string& p : burn_problems(*n.results->burn))
+      for (std::string& p : burn_problems(*n.results->burn, n.results->run))
         a.burn_problems.push_back({&n, std::move(p)});
     }
     for (const auto& r : n.results->measurements) {

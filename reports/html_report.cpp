@@ -594,7 +594,7 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
   const auto groups = groups_of(doc);
   std::string body = header_section(doc);
   if (doc.acceptance) body += acceptance_section(*doc.acceptance);
-  if (doc.burn) body += burn_html_section(*doc.burn);
+  if (doc.burn) body += burn_html_section(*doc.burn, doc.run);
   if (doc.memtest) body += memtest_html_section(*doc.memtest);
   if (doc.measurements.empty() && (doc.burn || doc.memtest)) {
     // A burn's or memory test's results: no measurements to chart.

@@ -586,29 +586,49 @@ TEST(BurnReport, ChartsOfAPrecisionShareTheirTimeAxis) {
     const auto start = html.find(fmt::format("aria-label=\"{}\"", label));
     ASSERT_NE(start, std::string::npos);
     const std::string svg = html.substr(start, html.find("</svg>", start) - start);
-    EXPECT_NE(svg.find(">600</text>"), std::string::npos) << svg;
+    // The time axis's last tick (its labels are centred under the grid; the value axis's
+    // end-aligned).
+    EXPECT_NE(svg.find("text-anchor=\"middle\">600</text>"), std::string::npos) << svg;
   }
 }
 
-// A burn is a pass only when every device was OK for the whole duration: one interrupted (a
-// device that burned 3.1 of its 600 s, or none that burned at all) is INCOMPLETE, in a fail
-// banner, however OK what ran was.
+// A burn is a pass only when every device was OK for the whole duration. One cut short, never
+// checked, or with no device at all, or a run interrupted (a precision after the interrupt has no
+// devices to show it) is INCOMPLETE, in a fail banner, however OK what ran was; a fault found
+// before the interrupt is still a FAIL.
 TEST(BurnReport, AnInterruptedBurnIsNoPass) {
-  ResultsDocument doc = burn_document();
+  const ResultsDocument faulty = burn_document();  // gpu1 FAULTY
+  ResultsDocument doc = faulty;
   doc.burn->devices.pop_back();  // gpu0 alone, OK
-  EXPECT_NE(MarkdownPrinter().print(doc).find("PASS: 1 device burn of 600 s each: 1 OK"),
-            std::string::npos);
-  doc.burn->devices[0].seconds = 3.1;
-  const std::string md = MarkdownPrinter().print(doc);
-  EXPECT_NE(md.find("INCOMPLETE (a device burned only 3.1 s): 1 device burn of 600 s each: 1 OK"),
-            std::string::npos)
-      << md;
-  EXPECT_EQ(md.find("PASS: 1 device burn"), std::string::npos);
+  const auto summary = [](const ResultsDocument& d) {
+    const std::string md = MarkdownPrinter().print(d);
+    const auto at = md.find("## Burn-in\n\n");
+    return at == std::string::npos ? md : md.substr(at + 12, md.find('\n', at + 12) - at - 12);
+  };
+  EXPECT_TRUE(summary(doc).starts_with("PASS: 1 device burn of 600 s each: 1 OK")) << summary(doc);
+
+  doc.run.interrupted = true;  // between precisions: every device shown had its whole burn
+  EXPECT_TRUE(summary(doc).starts_with("INCOMPLETE (interrupted): 1 device burn")) << summary(doc);
   EXPECT_NE(HtmlPrinter().print(doc).find("<p class=\"banner fail\">INCOMPLETE"),
             std::string::npos);
+  doc.run.interrupted = false;
+  doc.burn->devices[0].seconds = 3.1;
+  EXPECT_TRUE(summary(doc).starts_with("INCOMPLETE (gpu0 FP64 burned 3.1 of its 600 s): 1 device"))
+      << summary(doc);
+  doc.burn->devices[0].verdict = BurnVerdict::unchecked;
+  doc.burn->devices[0].why = "no iteration was checked";
+  EXPECT_TRUE(
+      summary(doc).starts_with("INCOMPLETE (gpu0 FP64 UNCHECKED: no iteration was checked)"))
+      << summary(doc);
   doc.burn->devices.clear();
-  EXPECT_NE(MarkdownPrinter().print(doc).find("INCOMPLETE (no device burned): 0 device burns"),
-            std::string::npos);
+  EXPECT_TRUE(summary(doc).starts_with("INCOMPLETE (no device burned): 0 device burns"))
+      << summary(doc);
+
+  ResultsDocument faulty_then_interrupted = faulty;
+  faulty_then_interrupted.run.interrupted = true;
+  faulty_then_interrupted.burn->devices[0].seconds = 3.1;
+  EXPECT_TRUE(summary(faulty_then_interrupted).starts_with("FAIL: 2 device burns"))
+      << summary(faulty_then_interrupted);
 }
 
 // A CPU's load readings survive results.json and are charted, without a clock where none was
