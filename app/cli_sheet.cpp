@@ -25,8 +25,8 @@ struct SheetOptions {
   bool pdf = false;
 };
 
-// Print scales tried, in order, until the sheet prints on one A4 page: below 70 % its small print
-// would be under 6 px.
+// Print scales tried, in order, until the sheet prints on one A4 page: at 70 % its small print is
+// already under 6 px.
 constexpr std::array kPrintScales = {1.0, 0.9, 0.8, 0.7};
 
 int sheet_command(const SheetOptions& opt) {
@@ -65,18 +65,29 @@ int sheet_command(const SheetOptions& opt) {
     if (scale < 1) write_file_atomically(html, SheetPrinter(language, scale).print(doc));
     print_to_pdf(*chromium, html, pdf);
     pages = pdf_page_count(pdf);
-    if (pages <= 1) {
-      fmt::print(
-          "wrote {} (rendered by {}{})\n", pdf.string(), chromium->string(),
-          scale < 1 ? fmt::format(", printed at {:.0f} % to fit one A4 page", scale * 100) : "");
+    const std::string printed_at =
+        scale < 1 ? fmt::format(", printed at {:.0f} %", scale * 100) : "";
+    if (pages == 1) {
+      fmt::print("wrote {} (rendered by {}{})\n", pdf.string(), chromium->string(),
+                 scale < 1 ? printed_at + " to fit one A4 page" : "");
       return kExitOk;
     }
+    if (pages == 0 || scale == kPrintScales.back()) {
+      fmt::print("wrote {} (rendered by {}{})\n", pdf.string(), chromium->string(), printed_at);
+      break;
+    }
   }
-  fmt::print("wrote {} (rendered by {})\n", pdf.string(), chromium->string());
-  fmt::print(stderr,
-             "warning: the sheet takes {} A4 pages even printed at {:.0f} %: its notes are too "
-             "many for one page\n",
-             pages, kPrintScales.back() * 100);
+  if (pages == 0) {
+    fmt::print(stderr,
+               "warning: could not count the pages of {} (a PDF written in a form flopbench does "
+               "not read): whether the sheet fits one A4 page is not known\n",
+               pdf.string());
+  } else {
+    fmt::print(stderr,
+               "warning: the sheet takes {} A4 pages even printed at {:.0f} %: its notes are too "
+               "many for one page\n",
+               pages, kPrintScales.back() * 100);
+  }
   return kExitOk;
 }
 

@@ -24,22 +24,14 @@ constexpr double kLegendRow = 16;
 constexpr std::array kColours = {"#3b8f3b", "#2f6db5", "#b5642f", "#7b3fb5",
                                  "#b53f6d", "#2f9fa5", "#8a7a00", "#555555"};
 
-// The smallest of 1, 2, 5 x 10^k that is at least v (v > 0).
-double nice_step(double v) {
-  const double decade = std::pow(10.0, std::floor(std::log10(v)));
-  for (const double m : {1.0, 2.0, 5.0}) {
-    if (m * decade >= v) return m * decade;
-  }
-  return 10 * decade;
-}
-
 // Ticks from 0 to a round value at or above `max` (four to eight of them): a step of a seventh
 // of the range, rounded up, overshoots the range by less than one step.
 std::vector<double> ticks_to(double max) {
-  if (!(max > 0)) max = 1;
+  max = chartable_top(max);
   const double step = nice_step(max / 7);
+  const auto steps = static_cast<int>(std::ceil(max / step - 0.001));
   std::vector<double> ticks;
-  for (int i = 0; i * step < max + step * 0.999; ++i) ticks.push_back(i * step);
+  for (int i = 0; i <= steps; ++i) ticks.push_back(i * step);
   return ticks;
 }
 

@@ -179,7 +179,11 @@ void print_to_pdf(const fs::path& chromium, const fs::path& html, const fs::path
 }
 
 int pdf_page_count(const fs::path& pdf) {
-  const std::string bytes = read_input_file(pdf, "a PDF is a file, not a directory");
+  std::ifstream in(pdf, std::ios::binary);
+  std::stringstream read;
+  read << in.rdbuf();
+  if (!in || !read) throw IoError(fmt::format("cannot read {}, just written", pdf.string()));
+  const std::string bytes = read.str();
   int pages = 0;
   for (const std::string_view type : {"/Type /Page", "/Type/Page"}) {
     for (auto at = bytes.find(type); at != std::string::npos; at = bytes.find(type, at + 1)) {

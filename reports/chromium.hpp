@@ -24,8 +24,9 @@ std::optional<std::filesystem::path> find_chromium();
 void print_to_pdf(const std::filesystem::path& chromium, const std::filesystem::path& html,
                   const std::filesystem::path& pdf, double timeout_s = 120);
 
-// The pages of a PDF that Chromium printed: its page objects ("/Type /Page"), counted. Throws
-// InputError when the file cannot be read.
+// The pages of a PDF that Chromium printed: its page objects ("/Type /Page"), counted; 0 where it
+// writes them in a form this does not read (compressed object streams). Throws IoError when the
+// file cannot be read.
 int pdf_page_count(const std::filesystem::path& pdf);
 
 // Renders `html` in a window of width x height pixels and saves it as a PNG. Throws as above.

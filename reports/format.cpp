@@ -140,6 +140,16 @@ int short_number_decimals(double v) {
   return a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
 }
 
+double nice_step(double v) {
+  const double decade = std::pow(10.0, std::floor(std::log10(v)));
+  for (const double m : {1.0, 2.0, 5.0}) {
+    if (m * decade >= v) return m * decade;
+  }
+  return 10 * decade;
+}
+
+double chartable_top(double max) { return std::isfinite(max) && max >= 1e-300 ? max : 1; }
+
 std::string short_number(double v, int more_decimals) {
   if (!std::isfinite(v)) return fmt::format("{}", v);
   return fmt::format("{:.{}f}", v, short_number_decimals(v) + more_decimals);

@@ -103,6 +103,12 @@ std::string result_text(const MeasurementRecord& r);
 // At least three significant digits, never in exponent notation: 66908, 512, 51.2, 5.12, 0.512;
 // `more_decimals` more after the point.
 std::string short_number(double v, int more_decimals = 0);
+
+// Charts' linear axes: the smallest of 1, 2, 5 x 10^k that is at least v (v a positive normal
+// number), and the top a chart can count its ticks to from 0: `max` itself, or 1 where it is not
+// a finite number of at least 1e-300 (a corrupt file's), whose steps would be 0 or infinite.
+double nice_step(double v);
+double chartable_top(double max);
 // The decimals short_number gives v: 0 from 100, 1 from 10, 2 from 1, else 3.
 int short_number_decimals(double v);
 

@@ -87,15 +87,6 @@ std::string_view css_class(BarKind kind) {
 // A tick label: as short as the value allows ("0.1", "10", "1e+06").
 std::string tick_text(double v) { return fmt::format("{:g}", v); }
 
-// The smallest of 1, 2, 5 x 10^k that is at least v.
-double nice_step(double v) {
-  const double decade = std::pow(10.0, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 5.0}) {
-    if (m * decade >= v) return m * decade;
-  }
-  return 10 * decade;
-}
-
 // Maps values to x offsets in [0, kPlotWidth] and lists the grid lines.
 struct Axis {
   bool log = false;
@@ -128,7 +119,7 @@ Axis axis_for(double min_value, double max_value) {
   if (min_value > 0 && max_value / min_value > kLogScaleRange) {
     return log_axis(min_value, max_value);
   }
-  if (!(max_value > 0)) max_value = 1;  // a step of 0 would never reach the top
+  max_value = chartable_top(max_value);
   Axis a;
   const double step = nice_step(max_value / 5);
   a.hi = std::ceil(max_value / step) * step;

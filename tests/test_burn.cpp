@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -589,6 +590,16 @@ TEST(BurnReport, ChartsOfAPrecisionShareTheirTimeAxis) {
     // The time axis's last tick (its labels are centred under the grid; the value axis's
     // end-aligned).
     EXPECT_NE(svg.find("text-anchor=\"middle\">600</text>"), std::string::npos) << svg;
+  }
+}
+
+// A corrupt file's values (a denormal, an infinity, the largest double) still chart: their axis
+// steps would be 0 or infinite, and its ticks were counted without end.
+TEST(BurnReport, ChartsOfValuesNoAxisCanStepToStillEnd) {
+  for (const double v : {4e-324, std::numeric_limits<double>::infinity(), 1.7e308}) {
+    SCOPED_TRACE(v);
+    const std::string svg = time_series_svg("t", "u", {{"gpu0", {{0, v}, {v, v}}}});
+    EXPECT_NE(svg.find("<polyline"), std::string::npos);
   }
 }
 

@@ -2215,6 +2215,37 @@ TEST(Burn, AnIterationOutlastsItsSetupAndCheckManyTimes) {
   EXPECT_GE(devices[0].iterations, 4);
 }
 
+// A correct GEMM whose output reads back differently the second time it is read: a fault of the
+// read-back (a PCIe or host-memory error), not of the runs.
+template <class T>
+class ReadsBackDifferently final : public AroundCorrectGemm<T> {
+ public:
+  void run() override { this->correct_.run(); }
+  void read_c(std::span<accumulator_t<T>> out) override {
+    this->correct_.read_c(out);
+    if (++reads_ == 2) out[3] = -out[3] - 1;
+  }
+
+ private:
+  int reads_ = 0;
+};
+
+// The check's cost is measured on the output the reference verified, read back more than once:
+// reads of one output that differ are a fault before the first iteration.
+TEST(Burn, AReadBackThatDiffersBeforeTheFirstIterationIsFaulty) {
+  const auto impl = make_implementation<workloads::Gemm, ReadsBackDifferently>(
+      {.name = "reads-back-differently", .description = "x"});
+  BurnSettings settings = burn_settings(Precision::fp64, 600);
+  settings.iteration_s = 0.05;
+  auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+  EXPECT_EQ(devices[0].iterations, 0);
+  EXPECT_TRUE(devices[0].why.starts_with(
+      "the output before the first iteration differed between two reads of it: element 3"))
+      << devices[0].why;
+}
+
 // A correct GEMM whose fifth run (two sizing runs, then two iterations) blocks, as a run
 // on a hung GPU waits for its end, until the test releases it; then that run throws.
 std::mutex g_hang_mutex;

@@ -1631,6 +1631,28 @@ TEST(Commands, SheetPdfThatChromiumFailsToRenderIsASystemFailure) {
   EXPECT_EQ(read_text(dir.path() / "sheet-en.pdf"), "an earlier sheet");
 }
 
+// A PDF whose pages flopbench cannot count (a Chromium that writes compressed object streams) is
+// kept, with a warning that whether it fits one page is not known: never taken for one page.
+TEST(Commands, SheetPdfWhosePagesCannotBeCountedIsSaidSo) {
+  TempDir dir;
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(base_document()));
+  fs::create_directory(dir.path() / "bin");
+  write_file_atomically(dir.path() / "bin" / "chromium",
+                        "#!/bin/sh\nfor a; do case $a in --print-to-pdf=*) printf '%%PDF-1.7 "
+                        "compressed' > \"${a#--print-to-pdf=}\";; esac; done\n");
+  fs::permissions(dir.path() / "bin" / "chromium", fs::perms::owner_all);
+  const char* old_path = std::getenv("PATH");
+  const std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", (dir.path() / "bin").c_str(), 1);
+  const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
+                                        dir.path() / "1");
+  ::setenv("PATH", saved.c_str(), 1);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(pdf_page_count(dir.path() / "sheet-en.pdf"), 0);
+  EXPECT_NE(r.err.find("could not count the pages of"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("to fit one A4 page"), std::string::npos) << r.out;
+}
+
 TEST(Commands, SheetPdfWithChromium) {
   if (!find_chromium())
     GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh --test)";
