@@ -54,7 +54,8 @@ int merge_command(const MergeOptions& opt) {
   const FleetAnalysis a = analyse_fleet(fleet);
   std::vector<std::string> problems;
   if (!a.failed.empty()) {
-    problems.push_back(fmt::format("{} failed or set aside", counted(a.failed.size(), "result")));
+    problems.push_back(
+        fmt::format("{} failed, set aside or missing", counted(a.failed.size(), "result")));
   }
   if (!a.unverified.empty()) {
     problems.push_back(

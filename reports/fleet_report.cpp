@@ -184,7 +184,7 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
   if (!a.missing_hosts.empty()) {
     s += fmt::format(" (reported nothing: {})", fmt::join(a.missing_hosts, ", "));
   }
-  s += fmt::format("; {} merged, {} failed or set aside",
+  s += fmt::format("; {} merged, {} failed, set aside or missing",
                    counted(fleet.nodes.size() - a.missing_hosts.size(), "result"), a.failed.size());
   if (!a.unverified.empty()) {
     std::set<const FleetNode*> nodes;

@@ -575,7 +575,7 @@ std::string bandwidth_section(const ResultsDocument& doc, const SheetFigures& fi
       const std::string vector_mib =
           fmt::format("{:.4g}", static_cast<double>(vector_bytes(*b.in_cache)) / kMiB);
       note =
-          within_cache_note(b.in_cache->problem, b.in_cache->precision, facts).empty()
+          vector_bytes(*b.in_cache) >= kBeyondCacheMultiple * facts.cache_bytes  // a hidden L3's
               ? fmt::format(fmt::runtime(l.hidden_cache_note), vector_mib, source_text(*b.in_cache))
               : fmt::format(fmt::runtime(l.partly_cache_note), vector_mib, kBeyondCacheMultiple,
                             fmt::format("{:.4g}", static_cast<double>(facts.cache_bytes) / kMiB),

@@ -379,7 +379,7 @@ TEST(FleetMerge, OfTwoResultsOfOneNodeTheLaterCounts) {
     const FleetAnalysis a = analyse_fleet(fleet);
     ASSERT_EQ(a.failed.size(), 1u);
     EXPECT_NE(FleetConsolePrinter().print(fleet).find(
-                  "1 node reported; 2 results merged, 1 failed or set aside;"),
+                  "1 node reported; 2 results merged, 1 failed, set aside or missing;"),
               std::string::npos);
     EXPECT_EQ(a.failed[0]->source, old_dir.string());
     EXPECT_EQ(a.failed[0]->problem,
@@ -933,11 +933,10 @@ TEST(FleetReport, IncorrectOrFailedMeasurementsAreNamedInEveryOutput) {
   EXPECT_TRUE(a.outliers.empty());
 
   const std::string console = FleetConsolePrinter().print(fleet);
-  EXPECT_NE(
-      console.find(
-          "3 results merged, 0 failed or set aside; 1 incorrect and 1 failed measurements on 1 "
-          "node; 0 outliers"),
-      std::string::npos)
+  EXPECT_NE(console.find("3 results merged, 0 failed, set aside or missing; 1 incorrect and 1 "
+                         "failed measurements on 1 "
+                         "node; 0 outliers"),
+            std::string::npos)
       << console;
   EXPECT_NE(console.find("FAIL node-2: 1 incorrect and 1 failed measurements: SGEMM (fp32) cublas "
                          "on gpu0, 256x256x256 (incorrect: max relative error 0.031"),

@@ -347,6 +347,14 @@ TEST(Selection, DefaultVectorSizesExceedTheLastLevelCache) {
             "quick profile: 32 MiB per vector, and the CPU reports no L3 cache (a hypervisor may "
             "hide one): perhaps partly cache bandwidth; the standard profile measures memory");
   EXPECT_EQ(sum.default_sizes(Profile::standard, hidden, Precision::fp32).basis, "");
+  // The same rule for any size, in bytes: under 128 MiB per vector, whatever the precision.
+  EXPECT_EQ(within_cache_note(Problem::vector(1 << 24), Precision::fp32, hidden),
+            "64 MiB per vector, and the CPU reports no L3 cache (a hypervisor may hide one): "
+            "perhaps partly cache bandwidth");
+  EXPECT_EQ(within_cache_note(Problem::vector(1 << 24), Precision::fp64, hidden), "");
+  EXPECT_EQ(within_cache_note(Problem::vector(1 << 22), Precision::fp32,
+                              {.cache_bytes = 2 << 20, .no_l3_reported = false}),
+            "");
 }
 
 // A vector size the user gives says when it measures partly cache: the note every report shows

@@ -152,18 +152,13 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
   if (facts.device == DeviceKind::cpu) {
     const auto beyond_cache = static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(
         std::max<std::int64_t>(1, kBeyondCacheMultiple * facts.cache_bytes / element))));
-    const std::int64_t base = std::max(kHiddenCacheElements, beyond_cache);
+    // At least 128 MiB per vector (FP32), beyond the L3 a hypervisor may hide (kHiddenCacheBytes).
+    const std::int64_t base = std::max(std::int64_t{1} << 25, beyond_cache);
     switch (profile) {
       case Profile::quick: {
         // A smoke test in seconds: 2^22 elements, which on a large cache is partly cache.
         const Problem quick = Problem::vector(std::int64_t{1} << 22);
-        std::string note = within_cache_note(quick, precision, facts);
-        if (note.empty() && perhaps_within_hidden_cache(quick, facts)) {
-          note = fmt::format(
-              "{} MiB per vector, and the CPU reports no L3 cache (a hypervisor may hide one): "
-              "perhaps partly cache bandwidth",
-              quick.n * element >> 20);
-        }
+        const std::string note = within_cache_note(quick, precision, facts);
         return {{quick},
                 note.empty()
                     ? ""
@@ -195,16 +190,23 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
 
 }  // namespace
 
-bool perhaps_within_hidden_cache(const Problem& vectors, const SizingFacts& facts) {
+bool perhaps_within_hidden_cache(const Problem& vectors, Precision precision,
+                                 const SizingFacts& facts) {
   return facts.device == DeviceKind::cpu && facts.no_l3_reported &&
-         vectors.n < kHiddenCacheElements;
+         vectors.n * static_cast<std::int64_t>(size_of(precision)) < kHiddenCacheBytes;
 }
 
 std::string within_cache_note(const Problem& vectors, Precision precision,
                               const SizingFacts& facts) {
   const std::int64_t vector_bytes = vectors.n * static_cast<std::int64_t>(size_of(precision));
-  if (facts.cache_bytes <= 0 || vector_bytes >= kBeyondCacheMultiple * facts.cache_bytes) return "";
   constexpr double kMiB = 1 << 20;
+  if (facts.cache_bytes <= 0 || vector_bytes >= kBeyondCacheMultiple * facts.cache_bytes) {
+    if (!perhaps_within_hidden_cache(vectors, precision, facts)) return "";
+    return fmt::format(
+        "{:.4g} MiB per vector, and the CPU reports no L3 cache (a hypervisor may hide one): "
+        "perhaps partly cache bandwidth",
+        static_cast<double>(vector_bytes) / kMiB);
+  }
   return fmt::format(
       "{:.4g} MiB per vector, within {} x the {}'s {:.4g} MiB of {}: partly cache "
       "bandwidth",

@@ -94,16 +94,19 @@ struct WorkloadInfo {
 inline constexpr int kBeyondCacheMultiple = 4;
 
 // Why a vector problem measures partly cache rather than memory, as a note: "16 MiB per vector,
-// within 4 x the CPU's 32 MiB of cache: partly cache bandwidth". "" where each vector is beyond
-// the cache or the cache is unknown. Only a cache-sensitive workload's GB/s depends on it.
+// within 4 x the CPU's 32 MiB of cache: partly cache bandwidth", or on a CPU that reports no L3
+// (perhaps_within_hidden_cache) "16 MiB per vector, and the CPU reports no L3 cache (a hypervisor
+// may hide one): perhaps partly cache bandwidth". "" where each vector is beyond the cache or the
+// cache is unknown. Only a cache-sensitive workload's GB/s depends on it.
 std::string within_cache_note(const Problem& vectors, Precision precision,
                               const SizingFacts& facts);
 
 // A CPU that reports no L3 may have one a hypervisor hides (SizingFacts::no_l3_reported): vectors
-// of fewer elements than this may be partly in it. The CPU's standard and full profiles measure
-// vectors of at least this many.
-inline constexpr std::int64_t kHiddenCacheElements = std::int64_t{1} << 25;
-bool perhaps_within_hidden_cache(const Problem& vectors, const SizingFacts& facts);
+// of fewer bytes than this, 4 x the 32 MiB L3 of one Zen CCD, may be partly in it. The CPU's
+// standard and full profiles measure vectors of at least this size.
+inline constexpr std::int64_t kHiddenCacheBytes = std::int64_t{128} << 20;
+bool perhaps_within_hidden_cache(const Problem& vectors, Precision precision,
+                                 const SizingFacts& facts);
 
 // Every workload, in report order.
 std::span<const WorkloadInfo> catalog();

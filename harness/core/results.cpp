@@ -248,10 +248,8 @@ bool throttling_was_read(const MeasurementRecord& r) {
 }
 
 bool within_cache(const Environment& env, const MeasurementRecord& r) {
-  if (!r.workload_info().cache_sensitive) return false;
-  const SizingFacts facts = sizing_facts_of(env, r.device);
-  return !within_cache_note(r.problem, r.precision, facts).empty() ||
-         perhaps_within_hidden_cache(r.problem, facts);
+  return r.workload_info().cache_sensitive &&
+         !within_cache_note(r.problem, r.precision, sizing_facts_of(env, r.device)).empty();
 }
 
 int BurnDevice::throttled_readings() const {

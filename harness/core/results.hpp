@@ -289,7 +289,7 @@ struct MeasurementRecord;
 bool throttling_was_read(const MeasurementRecord& r);
 // Whether a measurement's GB/s is partly its device's cache's: a cache-sensitive workload whose
 // vectors are within kBeyondCacheMultiple times the cache (STREAM's rule, within_cache_note), or
-// on a CPU that reports no L3, below the size a hidden one could hold (kHiddenCacheElements).
+// on a CPU that reports no L3, below the size a hidden one could hold (kHiddenCacheBytes).
 bool within_cache(const Environment& env, const MeasurementRecord& r);
 
 struct MeasurementRecord {
