@@ -1126,8 +1126,9 @@ TEST_F(Cli, CtrlCBeforeTheFirstCheckLeavesTheDeviceUnchecked) {
   ASSERT_EQ(doc.burn->devices.size(), 1u);
   EXPECT_EQ(doc.burn->devices[0].verdict, BurnVerdict::unchecked);
   EXPECT_EQ(doc.burn->devices[0].why, "no iteration was checked");
+  // Interrupted, with nothing found: INCOMPLETE, no pass.
   EXPECT_NE(read_text(out / "report.md")
-                .find("FAIL: 1 device burn of 600 s each: 0 OK, 0 FAULTY, "
+                .find("INCOMPLETE (interrupted): 1 device burn of 600 s each: 0 OK, 0 FAULTY, "
                       "0 DEGRADED (below the best sibling by more than "
                       "10%, or throttled), 1 UNCHECKED"),
             std::string::npos);
