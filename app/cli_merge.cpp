@@ -6,7 +6,6 @@
 #include <charconv>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -62,9 +61,8 @@ int merge_command(const MergeOptions& opt) {
         fmt::format("{} incorrect or failed", counted(a.unverified.size(), "measurement")));
   }
   if (!a.burn_problems.empty()) {
-    std::set<const FleetNode*> nodes;
-    for (const auto& b : a.burn_problems) nodes.insert(b.node);
-    problems.push_back(fmt::format("burn-ins not passed on {}", counted(nodes.size(), "node")));
+    problems.push_back(
+        fmt::format("burn-ins not passed on {}", counted(a.nodes_with_burn_problems(), "node")));
   }
   if (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) {
     problems.push_back(fmt::format("{} reported where --expect-hosts expects {}",

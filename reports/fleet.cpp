@@ -282,6 +282,12 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   return fleet;
 }
 
+std::size_t FleetAnalysis::nodes_with_burn_problems() const {
+  std::set<const FleetNode*> nodes;
+  for (const BurnProblem& b : burn_problems) nodes.insert(b.node);
+  return nodes.size();
+}
+
 FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   FleetAnalysis a;
   a.nodes_expected = fleet.expected_nodes;

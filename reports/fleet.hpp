@@ -127,6 +127,7 @@ struct FleetAnalysis {
   // The same for burn-ins, which have no metric either: a node whose GPU corrupted data in its
   // burn would otherwise merge as a healthy one.
   std::vector<BurnProblem> burn_problems;
+  std::size_t nodes_with_burn_problems() const;
   std::vector<FleetMetric> metrics;   // in the order the nodes first mention them
   std::vector<Outlier> outliers;      // in node order
   std::vector<std::string> versions;  // "flopbench 0.1.0 (commit abc): 3 nodes", each once

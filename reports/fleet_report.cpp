@@ -192,9 +192,7 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
     s += fmt::format("; {} on {}", unverified_text(a.unverified), counted(nodes.size(), "node"));
   }
   if (!a.burn_problems.empty()) {
-    std::set<const FleetNode*> nodes;
-    for (const auto& b : a.burn_problems) nodes.insert(b.node);
-    s += fmt::format("; burn-ins not passed on {}", counted(nodes.size(), "node"));
+    s += fmt::format("; burn-ins not passed on {}", counted(a.nodes_with_burn_problems(), "node"));
   }
   s += fmt::format("; {} at a {:g}% threshold", counted(a.outliers.size(), "outlier"),
                    fleet.threshold_percent);

@@ -1587,16 +1587,13 @@ TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
 TEST(Commands, SheetPdfWithoutChromium) {
   TempDir dir;
   write_file_atomically(dir.path() / "results.json", JsonPrinter().print(base_document()));
-  const char* old_path = std::getenv("PATH");
-  const std::string saved = old_path ? old_path : "";
-  ::setenv("PATH", dir.path().c_str(), 1);
+  const testing::ScopedEnv path("PATH", dir.path().string());
   const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
                                         dir.path() / "1");
   // An --out ending in .pdf asks for the PDF as --pdf does.
   const auto named = testing::run_flopbench(
       {"sheet", (dir.path() / "results.json").string(), "--out", (dir.path() / "s.pdf").string()},
       dir.path() / "2");
-  ::setenv("PATH", saved.c_str(), 1);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(fs::exists(dir.path() / "sheet-en.html"));
   EXPECT_FALSE(fs::exists(dir.path() / "sheet-en.pdf"));
@@ -1609,22 +1606,25 @@ TEST(Commands, SheetPdfWithoutChromium) {
   EXPECT_NE(named.err.find("--pdf needs headless Chromium"), std::string::npos) << named.err;
 }
 
+// `sheet DIR/results.json --pdf` (of base_document) with a stand-in Chromium, the shell script
+// `script`, alone on PATH.
+testing::Outcome sheet_pdf_with_chromium(const TempDir& dir, const std::string& script) {
+  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(base_document()));
+  fs::create_directories(dir.path() / "bin");
+  write_file_atomically(dir.path() / "bin" / "chromium", "#!/bin/sh\n" + script);
+  fs::permissions(dir.path() / "bin" / "chromium", fs::perms::owner_all);
+  const testing::ScopedEnv path("PATH", (dir.path() / "bin").string());
+  return testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
+                                dir.path() / "1");
+}
+
 // A Chromium that fails is the system's failure (status 3), with its last message; the PDF an
 // earlier sheet wrote is kept, not removed or truncated.
 TEST(Commands, SheetPdfThatChromiumFailsToRenderIsASystemFailure) {
   TempDir dir;
-  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(base_document()));
-  fs::create_directory(dir.path() / "bin");
-  write_file_atomically(dir.path() / "bin" / "chromium",
-                        "#!/bin/sh\necho 'renderer crashed: out of memory' >&2\nexit 1\n");
-  fs::permissions(dir.path() / "bin" / "chromium", fs::perms::owner_all);
   write_file_atomically(dir.path() / "sheet-en.pdf", "an earlier sheet");
-  const char* old_path = std::getenv("PATH");
-  const std::string saved = old_path ? old_path : "";
-  ::setenv("PATH", (dir.path() / "bin").c_str(), 1);
-  const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
-                                        dir.path() / "1");
-  ::setenv("PATH", saved.c_str(), 1);
+  const auto r =
+      sheet_pdf_with_chromium(dir, "echo 'renderer crashed: out of memory' >&2\nexit 1\n");
   EXPECT_EQ(r.status, 3) << r.err;
   EXPECT_NE(r.err.find("could not render"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("renderer crashed: out of memory"), std::string::npos) << r.err;
@@ -1635,18 +1635,10 @@ TEST(Commands, SheetPdfThatChromiumFailsToRenderIsASystemFailure) {
 // kept, with a warning that whether it fits one page is not known: never taken for one page.
 TEST(Commands, SheetPdfWhosePagesCannotBeCountedIsSaidSo) {
   TempDir dir;
-  write_file_atomically(dir.path() / "results.json", JsonPrinter().print(base_document()));
-  fs::create_directory(dir.path() / "bin");
-  write_file_atomically(dir.path() / "bin" / "chromium",
-                        "#!/bin/sh\nfor a; do case $a in --print-to-pdf=*) printf '%%PDF-1.7 "
-                        "compressed' > \"${a#--print-to-pdf=}\";; esac; done\n");
-  fs::permissions(dir.path() / "bin" / "chromium", fs::perms::owner_all);
-  const char* old_path = std::getenv("PATH");
-  const std::string saved = old_path ? old_path : "";
-  ::setenv("PATH", (dir.path() / "bin").c_str(), 1);
-  const auto r = testing::run_flopbench({"sheet", (dir.path() / "results.json").string(), "--pdf"},
-                                        dir.path() / "1");
-  ::setenv("PATH", saved.c_str(), 1);
+  const auto r = sheet_pdf_with_chromium(
+      dir,
+      "for a; do case $a in --print-to-pdf=*) printf '%%PDF-1.7 compressed' > "
+      "\"${a#--print-to-pdf=}\";; esac; done\n");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(pdf_page_count(dir.path() / "sheet-en.pdf"), 0);
   EXPECT_NE(r.err.find("could not count the pages of"), std::string::npos) << r.err;

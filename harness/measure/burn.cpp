@@ -94,6 +94,7 @@ CheckCost check_cost(Trial& trial) {
 // first iteration's bit for bit. An odd number: with beta = -1 (Gemm::make_inputs) C alternates
 // between C0 and alpha A B - C0, and after an even number of runs the product cancels, with any
 // error that every run repeats, so that the check would see C0.
+//
 // An iteration's runs fill `iteration_s`, and also kIdleRatio times what re-arming and checking
 // an iteration take, in which the device idles: an H200 burning the hand-written DGEMM at
 // 8192^3 in half-second iterations was busy 44 % of the time, each iteration's re-arming and
