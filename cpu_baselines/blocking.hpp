@@ -41,4 +41,29 @@ inline Cuts cut(std::int64_t extent, std::int64_t bound, std::int64_t multiple,
   return {extent, parts * ceil_div(ceil_div(extent, parts), whole_bound), multiple};
 }
 
+// How many elements of a packed block fit the cache share it is given, and the deepest KC slice.
+struct BlockBudget {
+  std::int64_t kc_bound;    // K slice: the B micro-panel (KC x NR) in half of L1
+  std::int64_t a_elements;  // packed A block (MC x KC): half of L2
+  std::int64_t b_elements;  // packed B block (KC x NC): half of one thread's share of L3
+};
+
+struct GemmCuts {
+  Cuts m, k, n;
+};
+
+// An m x n x k product's blocks for `threads` threads sharing the MC loop. K is cut first, and
+// MC and NC are bounded for the slice actually cut, not for KC's bound: equal slices may be
+// shallower (1024 under a bound of 336 gives 256) and leave room for taller and wider blocks,
+// where bounds for 336 had cut N = 1024 in two and packed all of A twice. The MC loop gets a
+// multiple of the thread count of blocks. B's block may outgrow its share by a quarter: 1024
+// columns under a bound of 1020 would otherwise take two blocks.
+inline GemmCuts cut_gemm(std::int64_t m, std::int64_t n, std::int64_t k, const BlockBudget& budget,
+                         std::int64_t mr, std::int64_t nr, int threads) {
+  const Cuts k_cuts = cut(k, budget.kc_bound, 1, 1);
+  const std::int64_t kc = k_cuts.widest();
+  const std::int64_t nc = budget.b_elements / kc;
+  return {cut(m, budget.a_elements / kc, mr, threads), k_cuts, cut(n, nc + nc / 4, nr, 1)};
+}
+
 }  // namespace flopbench

@@ -42,12 +42,8 @@ struct Tile {
 // Cache blocking from this machine's caches: the B micro-panel (KC x NR), reused by every A
 // micro-panel, takes half of L1 (the A micro-panel streams from L2); the packed A block
 // (MC x KC) half of L2; the packed B block (KC x NC) half of the L3 share of one thread.
-struct Blocking {
-  std::int64_t mc, kc, nc;
-};
-
 template <class T>
-Blocking blocking_for(int threads) {
+BlockBudget block_budget(int threads) {
   using Tl = Tile<T>;
   std::int64_t l1 = 32 << 10, l2 = 512 << 10, l3 = 8 << 20;  // if the machine says nothing
   for (const auto& c : cpu_caches(usable_cpus())) {
@@ -57,14 +53,9 @@ Blocking blocking_for(int threads) {
     if (c.level == 3) l3 = c.size_bytes * std::max(1, c.instances);
   }
   const auto size = static_cast<std::int64_t>(sizeof(T));
-  auto round_down = [](std::int64_t v, std::int64_t multiple) {
-    return std::max(multiple, v / multiple * multiple);
-  };
-  Blocking b;
-  b.kc = round_down(l1 / 2 / (Tl::NR * size), 8);
-  b.mc = round_down(l2 / 2 / (b.kc * size), Tl::MR);
-  b.nc = round_down(l3 / 2 / std::max(1, threads) / (b.kc * size), Tl::NR);
-  return b;
+  return {.kc_bound = std::max<std::int64_t>(8, l1 / 2 / (Tl::NR * size) / 8 * 8),
+          .a_elements = l2 / 2 / size,
+          .b_elements = l3 / 2 / std::max(1, threads) / size};
 }
 
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of column-major A (leading dimension lda) into
@@ -166,24 +157,18 @@ class OmpGemm final : public GemmKernel<T> {
                 kParallelFlops
             ? 1
             : omp_get_max_threads();
-    const Blocking max = blocking_for<T>(threads_);
-    // The parallel MC loop gets a multiple of the thread count of blocks. B's block may outgrow
-    // its half of the L3 share by a quarter: 1024 columns under a bound of 1020 would otherwise
-    // take two blocks, and pack all of A twice.
-    m_cuts_ = cut(in.m, max.mc, Tl::MR, threads_);
-    k_cuts_ = cut(in.k, max.kc, 1, 1);
-    n_cuts_ = cut(in.n, max.nc + max.nc / 4, Tl::NR, 1);
-    packed_b_ = HostBuffer<T>(static_cast<std::size_t>(k_cuts_.widest() * n_cuts_.packed_width()));
+    cuts_ = cut_gemm(in.m, in.n, in.k, block_budget<T>(threads_), Tl::MR, Tl::NR, threads_);
+    packed_b_ = HostBuffer<T>(static_cast<std::size_t>(cuts_.k.widest() * cuts_.n.packed_width()));
     packed_a_.clear();
     for (int t = 0; t < threads_; ++t) {
-      packed_a_.emplace_back(static_cast<std::size_t>(m_cuts_.packed_width() * k_cuts_.widest()));
+      packed_a_.emplace_back(static_cast<std::size_t>(cuts_.m.packed_width() * cuts_.k.widest()));
     }
   }
 
   void run() override {
     const GemmInputs<T>& in = *in_;
     const std::int64_t m = in.m, k = in.k;
-    const Cuts m_cuts = m_cuts_, k_cuts = k_cuts_, n_cuts = n_cuts_;
+    const Cuts m_cuts = cuts_.m, k_cuts = cuts_.k, n_cuts = cuts_.n;
     T* c = c_.data();
 #pragma omp parallel num_threads(threads_)
     {
@@ -217,8 +202,8 @@ class OmpGemm final : public GemmKernel<T> {
     return {fmt::format(
         "packed {}x{} register tile of {}-bit vectors; MC {} KC {} NC {} (the widest of "
         "{}, {} and {} blocks); {} thread(s)",
-        Tl::MR, Tl::NR, kVectorBytes * 8, m_cuts_.widest(), k_cuts_.widest(), n_cuts_.widest(),
-        m_cuts_.count, k_cuts_.count, n_cuts_.count, threads_)};
+        Tl::MR, Tl::NR, kVectorBytes * 8, cuts_.m.widest(), cuts_.k.widest(), cuts_.n.widest(),
+        cuts_.m.count, cuts_.k.count, cuts_.n.count, threads_)};
   }
 
  private:
@@ -239,7 +224,7 @@ class OmpGemm final : public GemmKernel<T> {
   const GemmInputs<T>* in_ = nullptr;
   HostBuffer<T> c_;
   int threads_ = 1;
-  Cuts m_cuts_, k_cuts_, n_cuts_;
+  GemmCuts cuts_;
   HostBuffer<T> packed_b_;
   std::vector<HostBuffer<T>> packed_a_;  // one per thread
 };

@@ -545,6 +545,34 @@ TEST(Implementations, OmpGemmCutsEveryDimensionIntoNearlyEqualBlocks) {
   EXPECT_EQ(cut(1024, 1275, 12, 1).count, 1);
 }
 
+// MC and NC are bounded for the K slice actually cut. A 32 KiB L1 with a 6-column AVX2 tile bounds
+// DGEMM's KC at 336; K = 1024 is cut into slices of 256, and the blocks bounded for 336 (MC 88,
+// NC 780 + a quarter) had cut N = 1024 in two, packing all of A twice (docs/PERFORMANCE.md, step
+// 5).
+TEST(Implementations, OmpGemmBlocksAreSizedForTheSliceActuallyCut) {
+  const BlockBudget zen1_fp64{
+      .kc_bound = 336, .a_elements = (512 << 10) / 2 / 8, .b_elements = (8 << 20) / 2 / 2 / 8};
+  const GemmCuts at_1024 = cut_gemm(1024, 1024, 1024, zen1_fp64, 8, 6, 2);
+  EXPECT_EQ(at_1024.k.count, 4);
+  EXPECT_EQ(at_1024.k.widest(), 256);
+  EXPECT_EQ(at_1024.n.count, 1);       // 2 when bounded for 336
+  EXPECT_EQ(at_1024.m.widest(), 128);  // 88 when bounded for 336
+  EXPECT_EQ(at_1024.m.count, 8);
+  // Where the slice is as deep as the bound, the blocks are what the bound gives.
+  const GemmCuts at_336 = cut_gemm(2048, 2048, 336, zen1_fp64, 8, 6, 2);
+  EXPECT_EQ(at_336.k.count, 1);
+  EXPECT_LE(at_336.m.widest(), (512 << 10) / 2 / 8 / 336 + 8);
+  EXPECT_EQ(at_336.n.count, 3);  // 780 columns a block, a quarter over allowed: 2048 = 3 x ~683
+  // Each packed block stays within its share (B's with its quarter over).
+  for (const std::int64_t k : {100, 257, 1000, 4096}) {
+    const GemmCuts c = cut_gemm(1500, 1500, k, zen1_fp64, 8, 6, 2);
+    EXPECT_LE(c.k.widest(), 336) << k;
+    EXPECT_LE(c.m.packed_width() * c.k.widest(), zen1_fp64.a_elements + 8 * c.k.widest()) << k;
+    EXPECT_LE(c.n.packed_width() * c.k.widest(), zen1_fp64.b_elements * 5 / 4 + 6 * c.k.widest())
+        << k;
+  }
+}
+
 TEST(Implementations, ListedWithDescriptionsAndBothPrecisions) {
   for (const WorkloadId workload :
        {WorkloadId::gemm, WorkloadId::sum, WorkloadId::dot, WorkloadId::stream, WorkloadId::peak}) {
