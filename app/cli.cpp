@@ -12,7 +12,9 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <system_error>
 
 #include "app/cli_commands.hpp"
@@ -759,6 +761,19 @@ const CLI::Option* given_empty(const CLI::App& app) {
   return nullptr;
 }
 
+// A flag written with an empty value (`--wait-quiet=`): CLI11 reads it as the bare flag, which
+// means its default (60 s), where the user meant to give a value and gave none.
+std::optional<std::string> flag_given_empty(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("--") && arg.size() > 3 && arg.find('=') == arg.size() - 1) {
+      return std::string(arg.substr(0, arg.size() - 1));
+    }
+  }
+  return std::nullopt;
+}
+
 // Whether what was printed to standard output reached it: a failure (`info > /dev/full`) must
 // not pass for success.
 bool stdout_written() { return std::fflush(stdout) == 0 && !std::ferror(stdout); }
@@ -827,6 +842,9 @@ int cli_main(int argc, char** argv) {
   }
   if (const CLI::Option* empty = given_empty(app)) {
     return bad_command_line(fmt::format("{}: an empty value", empty->get_name()));
+  }
+  if (const auto flag = flag_given_empty(argc, argv)) {
+    return bad_command_line(fmt::format("{}: an empty value", *flag));
   }
 
   const std::vector<std::string> command_line(argv, argv + argc);

@@ -35,7 +35,14 @@ namespace fs = std::filesystem;
 // Where the shipped specs are, in the order `--spec auto` looks: the environment's choice, an
 // installed flopbench's share directory, then the source tree this build came from.
 std::vector<fs::path> spec_dirs() {
-  if (const char* dir = std::getenv("FLOPBENCH_SPEC_DIR"); dir && *dir) return {dir};
+  if (const char* dir = std::getenv("FLOPBENCH_SPEC_DIR")) {
+    if (!*dir) {
+      throw InputError(
+          "--spec auto: FLOPBENCH_SPEC_DIR is set but empty; name the directory of the specs, "
+          "or unset it to use the shipped ones");
+    }
+    return {dir};
+  }
   std::vector<fs::path> dirs;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -311,6 +318,7 @@ int generate_command(const GenerateOptions& opt) {
     throw InputError(fmt::format(
         "--out {}: exists; flopbench does not overwrite a spec, so choose a new name", opt.out));
   }
+  create_parent_directories(opt.out);
   write_file_atomically(opt.out, generate_spec(doc, opt.ratio, opt.from));
   fmt::print("wrote {}\n", opt.out);
   return kExitOk;

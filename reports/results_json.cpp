@@ -819,6 +819,24 @@ json write_record(const T& v) {
   return j;
 }
 
+// "2026-12-04T23:13:05Z", as a run writes its start and end (fractions of a second allowed).
+bool is_utc_time(std::string_view t) {
+  const auto digits = [&](std::size_t from, std::size_t count) {
+    return t.size() >= from + count &&
+           std::all_of(t.begin() + static_cast<std::ptrdiff_t>(from),
+                       t.begin() + static_cast<std::ptrdiff_t>(from + count),
+                       [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!(digits(0, 4) && t.size() > 19 && t[4] == '-' && digits(5, 2) && t[7] == '-' &&
+        digits(8, 2) && t[10] == 'T' && digits(11, 2) && t[13] == ':' && digits(14, 2) &&
+        t[16] == ':' && digits(17, 2) && t.back() == 'Z')) {
+    return false;
+  }
+  const std::string_view fraction = t.substr(19, t.size() - 20);
+  return fraction.empty() ||
+         (fraction.size() >= 2 && fraction[0] == '.' && digits(20, fraction.size() - 1));
+}
+
 // A count of some of `of` readings.
 void check_count(int count, int of, const std::string& path) {
   if (count < 0 || count > of)
@@ -838,6 +856,16 @@ void check_ranges(const ResultsDocument& doc) {
   if (doc.run.threads < 0) {
     fail("run.threads", fmt::format("{} is not a count of threads", doc.run.threads));
   }
+  // Runs are told apart and ordered by their start (compare's replicates, merge's reruns).
+  if (!is_utc_time(doc.run.started_utc)) {
+    fail("run.started_utc",
+         fmt::format("'{}' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)", doc.run.started_utc));
+  }
+  if (!doc.run.finished_utc.empty() && !is_utc_time(doc.run.finished_utc)) {
+    fail("run.finished_utc", fmt::format("'{}' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ), nor "
+                                         "empty (a run that did not finish)",
+                                         doc.run.finished_utc));
+  }
   // A rate below zero, or a size or count below zero, no run writes; a reader would print it.
   const auto rate = [](const std::optional<double>& v, const std::string& path) {
     if (v && *v < 0) fail(path, fmt::format("{} is not a possible rate (0 or more)", *v));
@@ -853,6 +881,17 @@ void check_ranges(const ResultsDocument& doc) {
       if (size < 0)
         fail(fmt::format("{}.problem.{}", at, name), fmt::format("{} is not a size", size));
     }
+    // A problem read as the wrong shape would be labelled, costed and judged as another: a
+    // GEMM with m = 0 reads as a vector of n elements.
+    const bool matrix = m.workload_info().size_kind == SizeKind::matrix;
+    if (m.disposition == Disposition::passed &&
+        (matrix ? !(m.problem.m > 0 && m.problem.n > 0 && m.problem.k > 0)
+                : !(m.problem.m == 0 && m.problem.n > 0 && m.problem.k == 0))) {
+      fail(at + ".problem",
+           fmt::format("m {}, n {}, k {}: {} needs {}", m.problem.m, m.problem.n, m.problem.k,
+                       to_string(m.workload),
+                       matrix ? "m, n and k of 1 or more" : "n of 1 or more, m and k of 0"));
+    }
     if (m.threads < 0)
       fail(at + ".threads", fmt::format("{} is not a count of threads", m.threads));
     if (m.iterations_per_sample < 0) {
@@ -861,6 +900,14 @@ void check_ranges(const ResultsDocument& doc) {
     }
     for (std::size_t k = 0; k < m.samples_s.size(); ++k) {
       check(m.samples_s[k], fmt::format("{}.samples_s[{}]", at, k));
+    }
+    if (m.disposition == Disposition::passed && m.samples_s.empty()) {
+      fail(at + ".samples_s", "a passed measurement without samples");
+    }
+    if (m.stats && !m.samples_s.empty() &&
+        m.stats->samples != static_cast<std::int64_t>(m.samples_s.size())) {
+      fail(at + ".statistics.samples", fmt::format("{} samples, where samples_s holds {}",
+                                                   m.stats->samples, m.samples_s.size()));
     }
     if (m.stats) {
       check(m.stats->median, at + ".statistics.median_s");

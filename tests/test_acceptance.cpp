@@ -245,6 +245,25 @@ TEST(AcceptanceSpec, EveryFeatureOfTheFormat) {
   EXPECT_DOUBLE_EQ(*units.criteria[1].reference, 3350);
 }
 
+// 1e303 PFLOP/s is 1e312 GFLOP/s: past a double once converted, as a literal 1e309 is before.
+TEST(AcceptanceSpec, ABoundThatItsUnitCarriesPastADoubleIsRefused) {
+  for (const std::string row :
+       {"gpu.sgemm.cublas.gflops,>=,1e303 PFLOP/s,,fail,any,\n",
+        "gpu.sgemm.cublas.gflops,>=,0.5 * reference,1e303 PFLOP/s,fail,any,\n"}) {
+    try {
+      spec_of(row);
+      ADD_FAILURE() << row << ": no error";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("'1e303 PFLOP/s': too large a number"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_DOUBLE_EQ(
+      spec_of("gpu.sgemm.cublas.gflops,>=,1e300 PFLOP/s,,fail,any,\n").criteria[0].bound_value,
+      1e306);
+}
+
 struct Malformed {
   const char* file;
   const char* position;  // line:column
@@ -1300,9 +1319,34 @@ TEST_F(Check, GenerateThenCheck) {
   expect_one_line_error(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "0.9",
                                    "--out", spec.string()}),
                         "exists");
+  // A spec into a directory not yet made makes it, as the sheet and --junit do.
+  const fs::path nested = dir_.path() / "specs" / "fleet-a" / "golden.csv";
+  EXPECT_EQ(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "0.9", "--out",
+                       nested.string()})
+                .status,
+            kExitOk);
+  EXPECT_EQ(flopbench({"check", "--spec", nested.string(), "--results", golden.string()}).status,
+            kExitOk);
   expect_one_line_error(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "1.5",
                                    "--out", (dir_.path() / "x.csv").string()}),
                         "--ratio 1.5: expected a number in (0, 1]");
+}
+
+// FLOPBENCH_SPEC_DIR, once set, is the only place --spec auto looks: a directory that is not
+// there, or an empty value, stops the check rather than falling back to the shipped specs.
+TEST_F(Check, AutoWithASpecDirThatNamesNoDirectoryStops) {
+  const std::string results = write_results(cpu_document()).string();
+  {
+    const testing::ScopedEnv missing("FLOPBENCH_SPEC_DIR", (dir_.path() / "nowhere").string());
+    expect_one_line_error(
+        flopbench({"check", "--spec", "auto", "--results", results}),
+        "no spec directory found (looked in " + (dir_.path() / "nowhere").string() + ")");
+  }
+  {
+    const testing::ScopedEnv empty("FLOPBENCH_SPEC_DIR", "");
+    expect_one_line_error(flopbench({"check", "--spec", "auto", "--results", results}),
+                          "FLOPBENCH_SPEC_DIR is set but empty");
+  }
 }
 
 TEST_F(Check, AutoPicksTheSpecOfAGpuThatOnlyNvmlNames) {

@@ -20,6 +20,7 @@
 #include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
+#include "harness/core/statistics.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/memtest.hpp"
 #include "harness/machine/peak_model.hpp"
@@ -514,6 +515,7 @@ TEST_F(Cli, ReportOnHalfAMillionSamplesStaysWithinBoundedMemory) {
     for (std::size_t s = 0; s < r.samples_s.size(); ++s)
       r.samples_s[s] = 1e-3 * (1 + 1e-6 * static_cast<double>(s));
     r.host_wall_s = r.samples_s;
+    r.stats = compute_statistics(r.samples_s);
     doc.measurements.push_back(std::move(r));
   }
   const fs::path big = dir_ / "big";

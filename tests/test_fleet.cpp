@@ -135,6 +135,20 @@ TEST(Launcher, AVariableThatIsNoNumberIsNamed) {
     EXPECT_NE(std::string(e.what()).find("SLURM_LOCALID=x1"), std::string::npos) << e.what();
   }
   EXPECT_THROW(detect_launch(env_of({{"PMI_RANK", "-1"}})), InputError);
+  // A rank past the job's task count would write one node's results under another's rank.
+  try {
+    detect_launch(env_of({{"SLURM_PROCID", "3"}, {"SLURM_NTASKS", "2"}}));
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "SLURM_PROCID=3 with SLURM_NTASKS=2: no such task in a job of 2 tasks"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(
+      detect_launch(env_of({{"OMPI_COMM_WORLD_RANK", "4"}, {"OMPI_COMM_WORLD_SIZE", "4"}})),
+      InputError);
+  EXPECT_EQ(detect_launch(env_of({{"SLURM_PROCID", "1"}, {"SLURM_NTASKS", "2"}})).rank, 1);
 }
 
 TEST(OutPlaceholders, ExpandsHostRankJobAndTime) {
@@ -182,6 +196,7 @@ MeasurementRecord sgemm(DeviceRef device, double gflops) {
   r.problem = Problem::matrix(256, 256, 256);
   r.disposition = Disposition::passed;
   r.gflops = gflops;
+  r.samples_s = {2.0 * 256 * 256 * 256 / (gflops * 1e9)};
   return r;
 }
 
@@ -193,6 +208,7 @@ ResultsDocument node(const std::string& host, std::optional<int> rank, double cp
   doc.environment.flopbench_version = "0.1.0";
   doc.environment.git_commit = "abc";
   doc.run.profile = "quick";
+  doc.run.started_utc = "2025-12-31T23:59:00Z";
   doc.run.finished_utc = "2026-01-01T00:00:00Z";
   if (rank) doc.run.launch = {"openmpi", "9", rank, 0, std::nullopt, std::nullopt};
   doc.measurements.push_back(sgemm(DeviceRef::cpu(), cpu_gflops));

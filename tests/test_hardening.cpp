@@ -199,6 +199,9 @@ TEST_F(Hardening, EmptyValuesAndEmptyNamesInAListAreRefused) {
   }
   expect_error(flopbench({"check", "--spec", "auto", "--results", ""}), kExitBadInput,
                "--results: an empty value");
+  // A flag's optional value left empty would read as the bare flag: 60 s for --wait-quiet.
+  expect_error(flopbench({"run", "--profile", "quick", "--wait-quiet=", "--out", out}),
+               kExitBadInput, "--wait-quiet: an empty value");
   expect_error(flopbench({"merge", results_json().string(), "", "--out", out}), kExitBadInput,
                "an empty value");
   expect_error(flopbench({"run", "--workloads", "dot,", "--out", out}), kExitBadInput,
@@ -306,6 +309,39 @@ TEST_F(Hardening, ImpossibleSampleTimesAreBadInputButNanIsRead) {
       crafted("nan.json", [&](nlohmann::json& j) { j["measurements"][0]["samples_s"][0] = "nan"; });
   EXPECT_EQ(read_results_file(nan).measurements[0].samples_s.size(),
             read_results_file(results_json()).measurements[0].samples_s.size());
+}
+
+// Records no run writes, which every reader would take for something else: a vector problem
+// with an m (labelled and costed as a GEMM's MxNxK), a GEMM without one (read as a vector), a
+// passed figure without samples, a sample count that is not its samples', and a start that is
+// no time (runs are told apart and ordered by it).
+TEST_F(Hardening, InconsistentRecordsAreBadInput) {
+  const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> cases = {
+      {[](nlohmann::json& j) { j["measurements"][0]["problem"]["m"] = 4; },
+       "measurements[0].problem: m 4, n 1024, k 0: sum needs n of 1 or more, m and k of 0"},
+      {[](nlohmann::json& j) { j["measurements"][0]["workload"] = "gemm"; },
+       "measurements[0].problem: m 0, n 1024, k 0: gemm needs m, n and k of 1 or more"},
+      {[](nlohmann::json& j) { j["measurements"][0]["samples_s"] = nlohmann::json::array(); },
+       "measurements[0].samples_s: a passed measurement without samples"},
+      {[](nlohmann::json& j) { j["measurements"][0]["statistics"]["samples"] = 3; },
+       "measurements[0].statistics.samples: 3 samples, where samples_s holds "},
+      {[](nlohmann::json& j) { j["run"]["started_utc"] = "yesterday"; },
+       "run.started_utc: 'yesterday' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)"},
+      {[](nlohmann::json& j) { j["run"]["started_utc"] = "2026-12-04T10:00:00"; },
+       "run.started_utc: '2026-12-04T10:00:00' is not a UTC time"},
+      {[](nlohmann::json& j) { j["run"]["finished_utc"] = "2026-12-04 10:00"; },
+       "run.finished_utc: '2026-12-04 10:00' is not a UTC time"},
+  };
+  for (const auto& [edit, message] : cases) {
+    expect_error(flopbench({"report", crafted("inconsistent.json", edit).string()}), kExitBadInput,
+                 message);
+  }
+  // What runs do write is read: fractions of a second, and no end for a run that died.
+  EXPECT_NO_THROW(read_results_file(crafted("fraction.json", [](nlohmann::json& j) {
+    j["run"]["started_utc"] = "2026-12-04T10:00:00.25Z";
+  })));
+  EXPECT_NO_THROW(read_results_file(
+      crafted("unfinished.json", [](nlohmann::json& j) { j["run"]["finished_utc"] = ""; })));
 }
 
 TEST_F(Hardening, DeepNestingIsBadInputNotAStackOverflow) {

@@ -83,6 +83,12 @@ Launch detect_launch(const EnvLookup& env) {
     launch.local_rank = number_of(env, l.local_rank);
     launch.node = number_of(env, l.node);
     launch.tasks = number_of(env, l.tasks);
+    if (launch.tasks && *rank >= *launch.tasks) {
+      throw InputError(
+          fmt::format("{}={} with {}={}: no such task in a job of {}; started by a launcher whose "
+                      "environment was altered?",
+                      l.rank, *rank, l.tasks, *launch.tasks, counted(*launch.tasks, "task")));
+    }
     // mpirun in a Slurm allocation: the job is Slurm's.
     launch.job = value_of(env, "SLURM_JOB_ID").value_or(value_of(env, l.job).value_or(""));
     // Only a task srun started has its own node's: mpirun's ranks may inherit the batch node's.

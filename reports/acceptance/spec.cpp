@@ -147,6 +147,10 @@ double value_with_unit(const SpecReader& r, const Field& f, int line, Quantity q
            fmt::format("{} '{}': expected a unit after the number: {}", column, f.text,
                        expected_units(q)));
   }
+  // A literal beyond a double is refused above; so is one that only its unit carries there.
+  if (!std::isfinite(*v * *scale)) {
+    r.fail(line, f.column, fmt::format("{} '{}': too large a number", column, f.text));
+  }
   return *v * *scale;
 }
 
