@@ -64,6 +64,10 @@ int merge_command(const MergeOptions& opt) {
     problems.push_back(
         fmt::format("burn-ins not passed on {}", counted(a.nodes_with_burn_problems(), "node")));
   }
+  if (!a.unfinished.empty()) {
+    problems.push_back(
+        fmt::format("runs not finished on {}", counted(a.unfinished.size(), "node")));
+  }
   if (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) {
     problems.push_back(fmt::format("{} reported where --expect-hosts expects {}",
                                    counted(a.nodes_reporting, "node"), *a.nodes_expected));

@@ -317,6 +317,8 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     if (n.results->burn) {
       for (std::string& p : burn_problems(*n.results->burn, n.results->run))
         a.burn_problems.push_back({&n, std::move(p)});
+    } else if (!n.results->run.complete()) {
+      a.unfinished.push_back(&n);
     }
     for (const auto& r : n.results->measurements) {
       if (unverified(r)) a.unverified.push_back({&n, &r});

@@ -128,6 +128,10 @@ struct FleetAnalysis {
   // burn would otherwise merge as a healthy one.
   std::vector<BurnProblem> burn_problems;
   std::size_t nodes_with_burn_problems() const;
+  // Nodes whose run did not finish (killed or interrupted: incomplete_run_note) and had no burn,
+  // whose problems would say so: the measurements it never took are no metric, so a node that
+  // died half-way would otherwise merge as a healthy one.
+  std::vector<const FleetNode*> unfinished;
   std::vector<FleetMetric> metrics;   // in the order the nodes first mention them
   std::vector<Outlier> outliers;      // in node order
   std::vector<std::string> versions;  // "flopbench 0.1.0 (commit abc): 3 nodes", each once

@@ -91,6 +91,8 @@ std::string status_of(const FleetAnalysis& a, const FleetNode& n) {
     status += "; " + unverified_text(unverified);
   if (const auto burn = burn_problems_of(a, n); !burn.empty())
     status += "; burn-in not passed: " + counted(burn.size(), "problem");
+  if (std::find(a.unfinished.begin(), a.unfinished.end(), &n) != a.unfinished.end())
+    status += "; the run did not finish";
   return status;
 }
 
@@ -98,6 +100,14 @@ Table burn_problems_table(const FleetAnalysis& a) {
   Table t;
   t.columns = {{"Node"}, {"Burn-in problem"}};
   for (const BurnProblem& b : a.burn_problems) t.rows.push_back({node_label(*b.node), b.problem});
+  return t;
+}
+
+Table unfinished_table(const FleetAnalysis& a) {
+  Table t;
+  t.columns = {{"Node"}, {"Run"}};
+  for (const FleetNode* n : a.unfinished)
+    t.rows.push_back({node_label(*n), incomplete_run_note(n->results->run)});
   return t;
 }
 
@@ -193,6 +203,9 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
   }
   if (!a.burn_problems.empty()) {
     s += fmt::format("; burn-ins not passed on {}", counted(a.nodes_with_burn_problems(), "node"));
+  }
+  if (!a.unfinished.empty()) {
+    s += fmt::format("; runs not finished on {}", counted(a.unfinished.size(), "node"));
   }
   s += fmt::format("; {} at a {:g}% threshold", counted(a.outliers.size(), "outlier"),
                    fleet.threshold_percent);
@@ -300,6 +313,7 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
   out += a.unverified.empty() ? "None.\n" : unverified_table(a).markdown();
   if (!a.burn_problems.empty())
     out += "\n## Burn-ins not passed\n\n" + burn_problems_table(a).markdown();
+  if (!a.unfinished.empty()) out += "\n## Runs not finished\n\n" + unfinished_table(a).markdown();
   out += "\n## Outliers\n\n";
   out += a.outliers.empty() ? "None.\n" : outliers_table(a).markdown();
   const Table medians = medians_table(a);
@@ -311,7 +325,7 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
   const auto rows = unit_rows(fleet, a);
   const bool bad = !a.failed.empty() || !a.unverified.empty() || !a.burn_problems.empty() ||
-                   !a.outliers.empty() ||
+                   !a.unfinished.empty() || !a.outliers.empty() ||
                    (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) ||
                    (fleet.acceptance && !fleet.acceptance->passed);
   std::string body = fmt::format(
@@ -335,6 +349,8 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   body += a.unverified.empty() ? "<p>None.</p>\n" : unverified_table(a).html();
   if (!a.burn_problems.empty())
     body += "<h2 id=\"burn\">Burn-ins not passed</h2>\n" + burn_problems_table(a).html();
+  if (!a.unfinished.empty())
+    body += "<h2 id=\"unfinished\">Runs not finished</h2>\n" + unfinished_table(a).html();
   body += "<h2 id=\"outliers\">Outliers</h2>\n";
   body += a.outliers.empty() ? "<p>None.</p>\n" : outliers_table(a).html();
   body += lowest_chart(rows);
@@ -365,6 +381,8 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
   }
   for (const BurnProblem& b : a.burn_problems)
     out += fmt::format("FAIL {}: burn-in: {}\n", node_label(*b.node), b.problem);
+  for (const FleetNode* n : a.unfinished)
+    out += fmt::format("FAIL {}: {}\n", node_label(*n), incomplete_run_note(n->results->run));
   for (const auto& o : a.outliers) {
     out += fmt::format("outlier {} {}: {} {} {} ({} from {} {}: {})\n", node_label(*o.node),
                        o.device.label(), o.metric->name, short_number(o.value), o.metric->unit,

@@ -382,6 +382,39 @@ TEST(FleetMerge, ABurnInThatDidNotPassFailsTheMerge) {
   EXPECT_EQ(passed.status, 0) << passed.out << passed.err;
 }
 
+// A node whose run died half-way reported what it measured; what it did not is no metric, so
+// nothing else would show it. It is listed, and fails the merge.
+TEST(FleetMerge, ARunThatDidNotFinishFailsTheMerge) {
+  TempDir tmp;
+  ResultsDocument killed = node("node-b", std::nullopt, 100), stopped = node("node-c", 0, 100);
+  killed.run.finished_utc = "";
+  stopped.run.interrupted = true;
+  const auto good = write_node(tmp.path(), node("node-a", std::nullopt, 100), "a"),
+             dead = write_node(tmp.path(), killed, "b"), cut = write_node(tmp.path(), stopped, "c");
+  const FleetRecord fleet = merge_results({good, dead, cut}, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  ASSERT_EQ(a.unfinished.size(), 2u);
+  EXPECT_EQ(a.nodes_reporting, 3);  // what they measured still counts
+  const std::string console = FleetConsolePrinter().print(fleet);
+  EXPECT_NE(console.find("; runs not finished on 2 nodes;"), std::string::npos) << console;
+  EXPECT_NE(console.find("FAIL node-b: the run did not finish (it was killed"), std::string::npos)
+      << console;
+  EXPECT_NE(console.find("FAIL node-c rank 0: the run was interrupted"), std::string::npos)
+      << console;
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_NE(md.find("## Runs not finished"), std::string::npos) << md;
+  EXPECT_NE(md.find("reported; the run did not finish"), std::string::npos) << md;
+  const std::string html = FleetHtmlPrinter().print(fleet);
+  EXPECT_NE(html.find("<div class=\"banner fail\">"), std::string::npos);
+  EXPECT_NE(html.find("<h2 id=\"unfinished\">Runs not finished</h2>"), std::string::npos);
+
+  const auto merged = run_flopbench(
+      {"merge", good.string(), dead.string(), "--out", (tmp.path() / "fleet").string()},
+      tmp.path() / "capture");
+  EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
+  EXPECT_NE(merged.err.find("runs not finished on 1 node"), std::string::npos) << merged.err;
+}
+
 TEST(FleetMerge, OfTwoResultsOfOneNodeTheLaterCounts) {
   TempDir tmp;
   ResultsDocument old_run = node("node-a", std::nullopt, 50),
