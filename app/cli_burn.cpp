@@ -41,7 +41,7 @@ struct BurnOptions {
   bool cpu = false;
   std::string gpus = "all";
   std::string precision = "fp64";
-  std::optional<std::int64_t> size;  // empty: 2048 at FP32 and FP64, 8192 at the matrix precisions
+  std::optional<std::int64_t> size;  // empty: burn_size's default
   double degraded_fraction = 0.1;
   double progress_s = 10;
   std::uint64_t seed = 1;
@@ -58,12 +58,9 @@ std::vector<Precision> parse_burn_precisions(std::string_view text) {
   return out;
 }
 
-// n of the burn's n x n x n GEMM: --size, or by default 2048 at FP32 and FP64 and 8192 at the
-// matrix precisions, whose tensor-core GEMMs at 2048 last some tens of microseconds on a recent
-// GPU, too short to keep it loaded between its launches.
-std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision) {
-  if (option) return *option;
-  return is_matrix_precision(precision) ? 8192 : 2048;
+// n of the burn's n x n x n GEMM: --size, or default_burn_size.
+std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision, bool gpu_burns) {
+  return option ? *option : default_burn_size(precision, gpu_burns);
 }
 
 // The memory a GPU's burn can have: its free memory (another process may hold some), or where
@@ -220,7 +217,8 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   const std::vector<GpuMemory> memory = gpu_memory(gpu_devices);
   for (const Precision precision : precisions) {
     targets_at(precision);
-    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision), precision, to_burn, memory);
+    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision, !gpus.empty()), precision,
+                                    to_burn, memory);
   }
 
   doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
@@ -249,7 +247,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   for (const Precision precision : precisions) {
     if (interrupt_requested() || to_burn.empty()) break;
     const std::vector<BurnTarget> targets = targets_at(precision);
-    const std::int64_t n = burn_size(opt.size, precision);
+    const std::int64_t n = burn_size(opt.size, precision, !gpus.empty());
     const BurnSettings settings{.precision = precision,
                                 .problem = Problem::matrix(n, n, n),
                                 .duration_s = duration_s,
@@ -375,9 +373,10 @@ Command add_burn_command(CLI::App& app) {
                   fmt::format("{}, or several comma-separated (one after the other)",
                               precision_names_help()))
       ->capture_default_str();
-  cmd->add_option("--size", opt->size,
-                  "n of the n x n x n GEMM (default: 2048 at fp32 and fp64, 8192 at the matrix "
-                  "precisions)")
+  cmd->add_option(
+         "--size", opt->size,
+         "n of the n x n x n GEMM (default: 2048; 8192 at the matrix precisions where a GPU "
+         "burns)")
       ->check(whole_number_in(16, 65536));
   cmd->add_option("--degraded", opt->degraded_fraction,
                   "DEGRADED: median throughput below the best sibling's by more than this "

@@ -1041,6 +1041,26 @@ TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
   EXPECT_NE(o.out.find("GFLOP/s"), std::string::npos) << o.out;
 }
 
+// A CPU burning alone at a matrix precision runs 2048³, not the 8192³ that keeps a GPU's tensor
+// cores loaded: at BF16 that was one 11-second run, and a short burn had nothing to compare.
+TEST_F(Cli, ACpuBurningAloneAtBf16RunsTheSmallerSize) {
+  const Implementation* onednn = registry().find(WorkloadId::gemm, "onednn");
+  ASSERT_NE(onednn, nullptr);
+  if (const std::string why = onednn->unsupported_reason(Precision::bf16); !why.empty()) {
+    GTEST_SKIP() << "no CPU BF16 GEMM here: " << why;
+  }
+  const Outcome o = flopbench(
+      {"burn", "--duration", "2s", "--precision", "bf16", "--out", (dir_ / "burn").string()});
+  if (o.out.find("burning the CPU") == std::string::npos) {
+    GTEST_SKIP() << "a GPU burns here, and the CPU would run its size";
+  }
+  EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
+  EXPECT_NE(o.out.find("gemm 2048x2048x2048"), std::string::npos) << o.out;
+  const ResultsDocument doc = read_results_file(dir_ / "burn" / "results.json");
+  ASSERT_EQ(doc.burn->devices.size(), 1u);
+  EXPECT_EQ(doc.burn->devices[0].problem, Problem::matrix(2048, 2048, 2048));
+}
+
 // A precision named twice is burned once: not for twice the time, nor with two verdicts.
 TEST_F(Cli, APrecisionNamedTwiceIsBurnedOnce) {
   const Outcome o = flopbench({"burn", "--cpu", "--duration", "1s", "--precision", "fp64,fp64",

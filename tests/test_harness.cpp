@@ -2237,6 +2237,19 @@ class SlowSetupGemm final : public AroundCorrectGemm<T> {
 // An iteration's runs also fill nine times its re-arming and check: in 50 ms iterations, a 40 ms
 // setup would leave the device idle some 45 % of the burn; sized by it, under 15 %. The longer
 // iteration is held to a tenth of the burn, so that a short burn is still checked often.
+// 8192 only where tensor cores need it to stay loaded: a CPU burning alone at BF16 keeps 2048, so
+// a short burn has iterations to compare bit for bit.
+TEST(Burn, DefaultSizeIsLargeOnlyForAGpuAtAMatrixPrecision) {
+  for (const Precision p : {Precision::bf16, Precision::fp16, Precision::int8}) {
+    EXPECT_EQ(default_burn_size(p, true), 8192) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
+  }
+  for (const Precision p : {Precision::fp32, Precision::fp64}) {
+    EXPECT_EQ(default_burn_size(p, true), 2048) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
+  }
+}
+
 TEST(Burn, AnIterationOutlastsItsSetupAndCheckManyTimes) {
   const auto impl = make_implementation<workloads::Gemm, SlowSetupGemm>(
       {.name = "slow-setup", .description = "x"});

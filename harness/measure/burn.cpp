@@ -272,6 +272,10 @@ InjectedBurnFault injected_burn_fault_from_environment() {
   return out;
 }
 
+std::int64_t default_burn_size(Precision precision, bool gpu_burns) {
+  return is_matrix_precision(precision) && gpu_burns ? 8192 : 2048;
+}
+
 std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnSettings& settings,
                              const BurnObserver& observer) {
   // What the device threads share with this one. Owned jointly: a thread stuck in a hung GPU is

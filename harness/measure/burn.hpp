@@ -81,6 +81,13 @@ struct BurnObserver {
   std::function<void(double since_s)> telemetry_stopped;
 };
 
+// n of a burn's n x n x n GEMM when --size does not say: 2048, and 8192 at the matrix precisions
+// where a GPU burns (its tensor-core GEMMs at 2048 last some tens of microseconds on a recent
+// GPU, too short to keep it loaded between launches). A CPU burning alone keeps 2048: 8192 at
+// BF16 was one 11-second run on two cores, so a short burn had one iteration and no second to
+// compare it with. A CPU burning beside GPUs runs their size.
+std::int64_t default_burn_size(Precision precision, bool gpu_burns);
+
 // Runs every target at once until settings.duration_s has passed, an interrupt is requested
 // (interrupts.hpp), or that target's run gives a fault, which ends its burn (a failed run is a
 // fault too, and so is a GPU that stops responding: settings.hang_s). A target that cannot run the
