@@ -217,17 +217,18 @@ std::string time_series_svg(std::string_view title, std::string_view unit,
       "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" role=\"img\" "
       "aria-label=\"{2}\">\n",
       kWidth, height, html_escape(title));
-  for (const double t : xs) {
+  const std::vector<std::string> x_labels = tick_labels(xs), y_labels = tick_labels(ys);
+  for (std::size_t i = 0; i < xs.size(); ++i) {
     out += fmt::format(
         "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>"
-        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4:g}</text>\n",
-        px(t), kTop, bottom, bottom + 13, t);
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+        px(xs[i]), kTop, bottom, bottom + 13, x_labels[i]);
   }
-  for (const double v : ys) {
+  for (std::size_t i = 0; i < ys.size(); ++i) {
     out += fmt::format(
         "<line class=\"grid\" x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\"/>"
-        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:g}</text>\n",
-        kLeft, py(v), kLeft + kPlotWidth, kLeft - 4, py(v) + 4, v);
+        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
+        kLeft, py(ys[i]), kLeft + kPlotWidth, kLeft - 4, py(ys[i]) + 4, y_labels[i]);
   }
   out += fmt::format(
       "<text x=\"{0:.1f}\" y=\"{1}\" text-anchor=\"middle\">seconds since the start</text>\n"

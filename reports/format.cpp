@@ -150,6 +150,26 @@ double nice_step(double v) {
 
 double chartable_top(double max) { return std::isfinite(max) && max >= 1e-300 ? max : 1; }
 
+std::vector<std::string> tick_labels(const std::vector<double>& ticks) {
+  std::vector<std::string> labels;
+  for (const double t : ticks) labels.push_back(fmt::format("{:g}", t));
+  if (std::none_of(labels.begin(), labels.end(),
+                   [](const std::string& l) { return l.find('e') != std::string::npos; })) {
+    return labels;
+  }
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    if (ticks[i] == 0 || !std::isfinite(ticks[i])) continue;  // "0"; "inf" as printed
+    int exponent = static_cast<int>(std::floor(std::log10(std::fabs(ticks[i]))));
+    std::string mantissa = fmt::format("{:.3g}", ticks[i] / std::pow(10.0, exponent));
+    if (mantissa == "10" || mantissa == "-10") {  // 9.9996e5 rounds to 1e6
+      mantissa.pop_back();
+      ++exponent;
+    }
+    labels[i] = fmt::format("{}e{}", mantissa, exponent);
+  }
+  return labels;
+}
+
 std::string short_number(double v, int more_decimals) {
   if (!std::isfinite(v)) return fmt::format("{}", v);
   return fmt::format("{:.{}f}", v, short_number_decimals(v) + more_decimals);

@@ -109,6 +109,10 @@ std::string short_number(double v, int more_decimals = 0);
 // a finite number of at least 1e-300 (a corrupt file's), whose steps would be 0 or infinite.
 double nice_step(double v);
 double chartable_top(double max);
+// One axis's tick labels, in one notation: as "{:g}" prints them where none needs an exponent,
+// else each as a mantissa and a plain exponent ("5e5", "1e6", "1.5e6"), where "{:g}" would mix
+// "100000" with "1e+06".
+std::vector<std::string> tick_labels(const std::vector<double>& ticks);
 // The decimals short_number gives v: 0 from 100, 1 from 10, 2 from 1, else 3.
 int short_number_decimals(double v);
 

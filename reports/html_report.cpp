@@ -84,9 +84,6 @@ std::string_view css_class(BarKind kind) {
   return "cpu";
 }
 
-// A tick label: as short as the value allows ("0.1", "10", "1e+06").
-std::string tick_text(double v) { return fmt::format("{:g}", v); }
-
 // Maps values to x offsets in [0, kPlotWidth] and lists the grid lines.
 struct Axis {
   bool log = false;
@@ -179,11 +176,12 @@ std::string sweep_chart_svg(const std::string& title, std::string_view size_unit
       "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
       "role=\"img\" aria-label=\"{2}\">\n",
       kChartWidth, height, html_escape(title));
-  for (const double t : xs.ticks) {
+  const std::vector<std::string> size_labels = tick_labels(xs.ticks);
+  for (std::size_t i = 0; i < xs.ticks.size(); ++i) {
     out += fmt::format(
         "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>"
         "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-        px(t), kTop, bottom, bottom + 13, tick_text(t));
+        px(xs.ticks[i]), kTop, bottom, bottom + 13, size_labels[i]);
   }
   for (const double t : ys.ticks) {
     out += fmt::format(
@@ -549,12 +547,13 @@ std::string bar_chart_svg(const BarChart& chart) {
       "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" "
       "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\">\n",
       width, height, html_escape(chart.title));
-  for (double t : axis.ticks) {
-    const double x = label_width + axis.x(t);
+  const std::vector<std::string> labels = tick_labels(axis.ticks);
+  for (std::size_t i = 0; i < axis.ticks.size(); ++i) {
+    const double x = label_width + axis.x(axis.ticks[i]);
     out += fmt::format(
         "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\"/>"
         "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-        x, kTop, kTop + plot_height, kTop + plot_height + 13, tick_text(t));
+        x, kTop, kTop + plot_height, kTop + plot_height + 13, labels[i]);
   }
   out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}{}</text>\n",
                      label_width + kPlotWidth / 2, height - 4, html_escape(chart.axis),

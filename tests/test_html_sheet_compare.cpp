@@ -337,6 +337,19 @@ TEST(HtmlReport, FiguresNearTheLargestDoubleStillChart) {
   EXPECT_GE(svgs.size(), 2u);
 }
 
+// Each axis labels its ticks in one notation: "{:g}" alone gave a sweep's sizes as "100000" and
+// then "1e+06".
+TEST(HtmlReport, EachAxisLabelsItsTicksInOneNotation) {
+  using Labels = std::vector<std::string>;
+  EXPECT_EQ(tick_labels({1e3, 1e4, 1e5, 1e6, 1e7}), (Labels{"1e3", "1e4", "1e5", "1e6", "1e7"}));
+  EXPECT_EQ(tick_labels({0, 5e5, 1e6, 1.5e6, 2e6}), (Labels{"0", "5e5", "1e6", "1.5e6", "2e6"}));
+  EXPECT_EQ(tick_labels({1e-6, 1e-5, 1e-4}), (Labels{"1e-6", "1e-5", "1e-4"}));
+  EXPECT_EQ(tick_labels({999999.99, 2e6}), (Labels{"1e6", "2e6"}));
+  // Where no tick needs an exponent, they print as they are.
+  EXPECT_EQ(tick_labels({0, 20, 40, 60}), (Labels{"0", "20", "40", "60"}));
+  EXPECT_EQ(tick_labels({0, 0.5, 1, 100000}), (Labels{"0", "0.5", "1", "100000"}));
+}
+
 // A label longer than the chart's label column widens the chart rather than being cut at the
 // SVG's edge; a % of a measured ceiling (no theoretical peak known) is no bar of the peak chart.
 TEST(HtmlReport, LongLabelsWidenTheChartAndMeasuredCeilingsAreNoPeaks) {
