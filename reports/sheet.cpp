@@ -127,7 +127,7 @@ constexpr Labels kEnglish{
     "profile {0}, seed {1}, {2} CPU thread{5}, {3} to {4} UTC",
     "Where the GPU wins (size sweep)",
     "GPU faster than this machine's CPU for {} from {} ({}).",
-    "{}, {}: {}.",
+    "{} — {}: {}.",
     "GPU device time, transfers excluded",
     "GPU end to end from pinned host memory, transfers included",
     "GPU end to end from pageable host memory, transfers included",
@@ -178,7 +178,7 @@ constexpr Labels kChinese{
     "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC", "GPU 胜出的规模（规模扫描）",
     "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
     // The reason a crossover was not reached is English: report.md and report.html give it.
-    "{}，{}：未达到（原因见 report.md 与 report.html）。", "GPU 设备时间，不含数据传输",
+    "{}——{}：未达到（原因见 report.md 与 report.html）。", "GPU 设备时间，不含数据传输",
     "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输",
     "无可比较的 GPU 测量", "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
     "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据",
@@ -534,19 +534,33 @@ std::string sheet_timing_text(const std::string& timing, const Labels& l) {
 }
 
 // One line per workload and precision of a sweep: from which size the GPU beats this machine's
-// CPU, transfers included where they were measured.
+// CPU, transfers included where they were measured. Those not reached for one reason share a line
+// (on a machine without a GPU, every one of them, for the same reason).
 std::string crossover_section(const ResultsDocument& doc, const std::vector<Group>& groups,
                               const Labels& l) {
   const std::vector<Crossover> all = crossovers(doc, groups);
   std::string lines;
+  // Lines of crossovers not reached that read alike but for their workloads (the Chinese one
+  // gives no reason) are one, in the order first met.
+  struct NotReached {
+    std::string alike, timing, basis;
+    std::vector<std::string> workloads;
+  };
+  std::vector<NotReached> not_reached;
   for (const Crossover* headline : headline_crossovers(all)) {
     const Crossover& c = *headline;
     const std::string workload = workload_title(c.workload, c.precision);
     const std::string timing = sheet_timing_text(c.gpu_timing, l);
     if (!c.finding.size) {
-      lines += fmt::format("<li>{}</li>\n",
-                           html_escape(fmt::format(fmt::runtime(l.crossover_not_reached), workload,
-                                                   timing, c.finding.basis)));
+      const std::string alike =
+          fmt::format(fmt::runtime(l.crossover_not_reached), "", timing, c.finding.basis);
+      const auto same = std::find_if(not_reached.begin(), not_reached.end(),
+                                     [&](const NotReached& n) { return n.alike == alike; });
+      if (same == not_reached.end()) {
+        not_reached.push_back({alike, timing, c.finding.basis, {workload}});
+      } else {
+        same->workloads.push_back(workload);
+      }
       continue;
     }
     const std::string size = info(c.workload).size_kind == SizeKind::matrix
@@ -554,6 +568,11 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
                                  : fmt::format(fmt::runtime(l.elements), *c.finding.size);
     lines += fmt::format("<li>{}</li>\n", html_escape(fmt::format(fmt::runtime(l.crossover_from),
                                                                   workload, size, timing)));
+  }
+  for (const NotReached& n : not_reached) {
+    lines += fmt::format("<li>{}</li>\n",
+                         html_escape(fmt::format(fmt::runtime(l.crossover_not_reached),
+                                                 fmt::join(n.workloads, ", "), n.timing, n.basis)));
   }
   if (lines.empty()) return "";
   return fmt::format("<h2>{}</h2>\n<ul>\n{}</ul>\n", l.crossover, lines);
