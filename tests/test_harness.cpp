@@ -2219,6 +2219,19 @@ TEST(Burn, AnIterationLastsItsTimeWhateverTheDeviceTimeOfARun) {
   EXPECT_NEAR(devices[0].median_gflops().value_or(0), 2.0 * 24 * 20 * 16 / 1e-6 / 1e9, 1e-6);
 }
 
+// 8192 only where tensor cores need it to stay loaded: a CPU burning alone at BF16 keeps 2048, so
+// a short burn has iterations to compare bit for bit.
+TEST(Burn, DefaultSizeIsLargeOnlyForAGpuAtAMatrixPrecision) {
+  for (const Precision p : {Precision::bf16, Precision::fp16, Precision::int8}) {
+    EXPECT_EQ(default_burn_size(p, true), 8192) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
+  }
+  for (const Precision p : {Precision::fp32, Precision::fp64}) {
+    EXPECT_EQ(default_burn_size(p, true), 2048) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
+  }
+}
+
 // A correct GEMM whose setup takes 40 ms and whose run 1 ms: a GPU whose re-arming (uploads from
 // pageable memory) costs many runs.
 template <class T>
@@ -2237,19 +2250,6 @@ class SlowSetupGemm final : public AroundCorrectGemm<T> {
 // An iteration's runs also fill nine times its re-arming and check: in 50 ms iterations, a 40 ms
 // setup would leave the device idle some 45 % of the burn; sized by it, under 15 %. The longer
 // iteration is held to a tenth of the burn, so that a short burn is still checked often.
-// 8192 only where tensor cores need it to stay loaded: a CPU burning alone at BF16 keeps 2048, so
-// a short burn has iterations to compare bit for bit.
-TEST(Burn, DefaultSizeIsLargeOnlyForAGpuAtAMatrixPrecision) {
-  for (const Precision p : {Precision::bf16, Precision::fp16, Precision::int8}) {
-    EXPECT_EQ(default_burn_size(p, true), 8192) << to_string(p);
-    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
-  }
-  for (const Precision p : {Precision::fp32, Precision::fp64}) {
-    EXPECT_EQ(default_burn_size(p, true), 2048) << to_string(p);
-    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
-  }
-}
-
 TEST(Burn, AnIterationOutlastsItsSetupAndCheckManyTimes) {
   const auto impl = make_implementation<workloads::Gemm, SlowSetupGemm>(
       {.name = "slow-setup", .description = "x"});
@@ -2258,8 +2258,9 @@ TEST(Burn, AnIterationOutlastsItsSetupAndCheckManyTimes) {
   auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
-  // 9 x 40 ms of 1 ms runs: some 360 (fewer where a sleep overshoots), not the 50 of 50 ms.
-  EXPECT_GT(devices[0].runs_per_iteration, 150);
+  // 9 x 40 ms of 1 ms runs: some 360, fewer where a sleep overshoots (135 under AddressSanitizer
+  // on a loaded machine); the 50 ms iterations had at most 50.
+  EXPECT_GT(devices[0].runs_per_iteration, 100);
   ASSERT_TRUE(devices[0].busy_share().has_value());
   EXPECT_GT(*devices[0].busy_share(), 0.75);
 
