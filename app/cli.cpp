@@ -761,15 +761,23 @@ const CLI::Option* given_empty(const CLI::App& app) {
   return nullptr;
 }
 
-// A flag written with an empty value (`--wait-quiet=`): CLI11 reads it as the bare flag, which
-// means its default (60 s), where the user meant to give a value and gave none.
-std::optional<std::string> flag_given_empty(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg.starts_with("--") && arg.size() > 3 && arg.find('=') == arg.size() - 1) {
-      return std::string(arg.substr(0, arg.size() - 1));
+// A flag of the chosen (sub)command written with an empty value (`--wait-quiet=`, or `={}`):
+// CLI11 reads it as the bare flag, which means its default (60 s), where the user meant to give a
+// value and gave none. Only flags CLI11 parsed are looked for, so an option's value that happens
+// to end in '=' is not taken for one.
+std::optional<std::string> flag_given_empty(const CLI::App& app, int argc, char** argv) {
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->count() == 0 || o->get_expected_min() != 0) continue;  // not given, or takes a value
+    for (const std::string& name : o->get_lnames()) {
+      for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") break;
+        if (arg == "--" + name + "=" || arg == "--" + name + "={}") return "--" + name;
+      }
     }
+  }
+  for (const CLI::App* sub : app.get_subcommands()) {
+    if (auto flag = flag_given_empty(*sub, argc, argv)) return flag;
   }
   return std::nullopt;
 }
@@ -843,7 +851,7 @@ int cli_main(int argc, char** argv) {
   if (const CLI::Option* empty = given_empty(app)) {
     return bad_command_line(fmt::format("{}: an empty value", empty->get_name()));
   }
-  if (const auto flag = flag_given_empty(argc, argv)) {
+  if (const auto flag = flag_given_empty(app, argc, argv)) {
     return bad_command_line(fmt::format("{}: an empty value", *flag));
   }
 

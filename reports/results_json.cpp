@@ -819,22 +819,23 @@ json write_record(const T& v) {
   return j;
 }
 
-// "2026-12-04T23:13:05Z", as a run writes its start and end (fractions of a second allowed).
+// "2026-12-04T23:13:05Z", exactly as a run writes its start and end: merge and compare order
+// runs by comparing these as text, which only this one form keeps in time order.
 bool is_utc_time(std::string_view t) {
-  const auto digits = [&](std::size_t from, std::size_t count) {
-    return t.size() >= from + count &&
-           std::all_of(t.begin() + static_cast<std::ptrdiff_t>(from),
-                       t.begin() + static_cast<std::ptrdiff_t>(from + count),
-                       [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (!(digits(0, 4) && t.size() > 19 && t[4] == '-' && digits(5, 2) && t[7] == '-' &&
-        digits(8, 2) && t[10] == 'T' && digits(11, 2) && t[13] == ':' && digits(14, 2) &&
-        t[16] == ':' && digits(17, 2) && t.back() == 'Z')) {
+  if (t.size() != 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+      t[16] != ':' || t[19] != 'Z') {
     return false;
   }
-  const std::string_view fraction = t.substr(19, t.size() - 20);
-  return fraction.empty() ||
-         (fraction.size() >= 2 && fraction[0] == '.' && digits(20, fraction.size() - 1));
+  const auto field = [&](std::size_t at, std::size_t count, int lo, int hi) {
+    int v = 0;
+    for (std::size_t k = at; k < at + count; ++k) {
+      if (t[k] < '0' || t[k] > '9') return false;
+      v = 10 * v + (t[k] - '0');
+    }
+    return v >= lo && v <= hi;
+  };
+  return field(0, 4, 0, 9999) && field(5, 2, 1, 12) && field(8, 2, 1, 31) && field(11, 2, 0, 23) &&
+         field(14, 2, 0, 59) && field(17, 2, 0, 60);
 }
 
 // A count of some of `of` readings.

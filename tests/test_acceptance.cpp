@@ -259,6 +259,16 @@ TEST(AcceptanceSpec, ABoundThatItsUnitCarriesPastADoubleIsRefused) {
           << e.what();
     }
   }
+  // A fraction and a reference each finite, whose product is not.
+  try {
+    spec_of("gpu.sgemm.cublas.gflops,>=,1e300 * reference,1e10 PFLOP/s,fail,any,\n");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bound '1e300 * reference' of reference 1e10 PFLOP/s: "
+                                         "too large a number"),
+              std::string::npos)
+        << e.what();
+  }
   EXPECT_DOUBLE_EQ(
       spec_of("gpu.sgemm.cublas.gflops,>=,1e300 PFLOP/s,,fail,any,\n").criteria[0].bound_value,
       1e306);

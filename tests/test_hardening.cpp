@@ -202,6 +202,13 @@ TEST_F(Hardening, EmptyValuesAndEmptyNamesInAListAreRefused) {
   // A flag's optional value left empty would read as the bare flag: 60 s for --wait-quiet.
   expect_error(flopbench({"run", "--profile", "quick", "--wait-quiet=", "--out", out}),
                kExitBadInput, "--wait-quiet: an empty value");
+  expect_error(flopbench({"run", "--profile", "quick", "--wait-quiet={}", "--out", out}),
+               kExitBadInput, "--wait-quiet: an empty value");
+  // An option's value that ends in '=' is a value, not an empty flag.
+  const Outcome odd_value =
+      flopbench({"check", "--spec", "--x=", "--results", results_json().string()});
+  EXPECT_EQ(odd_value.err.find("an empty value"), std::string::npos) << odd_value.err;
+  EXPECT_NE(odd_value.err.find("--x="), std::string::npos) << odd_value.err;  // the spec named
   expect_error(flopbench({"merge", results_json().string(), "", "--out", out}), kExitBadInput,
                "an empty value");
   expect_error(flopbench({"run", "--workloads", "dot,", "--out", out}), kExitBadInput,
@@ -336,10 +343,16 @@ TEST_F(Hardening, InconsistentRecordsAreBadInput) {
     expect_error(flopbench({"report", crafted("inconsistent.json", edit).string()}), kExitBadInput,
                  message);
   }
-  // What runs do write is read: fractions of a second, and no end for a run that died.
-  EXPECT_NO_THROW(read_results_file(crafted("fraction.json", [](nlohmann::json& j) {
-    j["run"]["started_utc"] = "2026-12-04T10:00:00.25Z";
-  })));
+  // Fractions of a second would sort before the whole second ('.' < 'Z'), and no run writes
+  // them; nor a 13th month.
+  for (const char* time : {"2026-12-04T10:00:00.25Z", "2026-13-04T10:00:00Z"}) {
+    expect_error(
+        flopbench({"report",
+                   crafted("time.json", [&](nlohmann::json& j) { j["run"]["started_utc"] = time; })
+                       .string()}),
+        kExitBadInput, fmt::format("run.started_utc: '{}' is not a UTC time", time));
+  }
+  // No end is read: a run that died.
   EXPECT_NO_THROW(read_results_file(
       crafted("unfinished.json", [](nlohmann::json& j) { j["run"]["finished_utc"] = ""; })));
 }

@@ -388,6 +388,11 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
       }
       required(c_bound);
       parse_bound(reader, row[c_bound], line_no, c, c.reference.has_value());
+      if (c.bound_kind == BoundKind::reference && !std::isfinite(c.bound_value * *c.reference)) {
+        reader.fail(line_no, row[c_bound].column,
+                    fmt::format("bound '{}' of reference {}: too large a number", row[c_bound].text,
+                                row[c_reference].text));
+      }
       const std::string severity = required(c_severity);
       if (severity != "fail" && severity != "warn") {
         reader.fail(line_no, row[c_severity].column,
