@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string_view>
 #include <system_error>
 
@@ -747,39 +748,30 @@ class HelpFormatter final : public CLI::Formatter {
 
 // The first option or argument of the chosen (sub)command that was given an empty value
 // (`--workloads ""`): an empty value would otherwise mean the option's default ("all"), silently.
-const CLI::Option* given_empty(const CLI::App& app) {
-  for (const CLI::Option* o : app.get_options()) {
-    if (o->count() == 0 || o->get_expected_min() == 0) continue;  // not given, or a flag
-    const auto& given = o->results();
-    if (std::any_of(given.begin(), given.end(), [](const std::string& v) { return v.empty(); })) {
-      return o;
+// A flag with an optional value written empty (`--wait-quiet=`, or `={}`) is one too: CLI11 reads
+// it as the bare flag, its default (60 s). A flag's arguments are found in `args` (the command
+// line), and only for flags CLI11 parsed, so an option's value that ends in '=' is a value.
+const CLI::Option* given_empty(const CLI::App& app, std::span<char* const> args) {
+  const auto empty_flag = [&](const std::string& name) {
+    for (const std::string_view arg : args) {
+      if (arg == "--") return false;
+      if (arg == "--" + name + "=" || arg == "--" + name + "={}") return true;
     }
+    return false;
+  };
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->count() == 0) continue;
+    const auto& given = o->results();
+    const bool empty = o->get_expected_min() == 0
+                           ? std::any_of(o->get_lnames().begin(), o->get_lnames().end(), empty_flag)
+                           : std::any_of(given.begin(), given.end(),
+                                         [](const std::string& v) { return v.empty(); });
+    if (empty) return o;
   }
   for (const CLI::App* sub : app.get_subcommands()) {
-    if (const CLI::Option* o = given_empty(*sub)) return o;
+    if (const CLI::Option* o = given_empty(*sub, args)) return o;
   }
   return nullptr;
-}
-
-// A flag of the chosen (sub)command written with an empty value (`--wait-quiet=`, or `={}`):
-// CLI11 reads it as the bare flag, which means its default (60 s), where the user meant to give a
-// value and gave none. Only flags CLI11 parsed are looked for, so an option's value that happens
-// to end in '=' is not taken for one.
-std::optional<std::string> flag_given_empty(const CLI::App& app, int argc, char** argv) {
-  for (const CLI::Option* o : app.get_options()) {
-    if (o->count() == 0 || o->get_expected_min() != 0) continue;  // not given, or takes a value
-    for (const std::string& name : o->get_lnames()) {
-      for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg == "--") break;
-        if (arg == "--" + name + "=" || arg == "--" + name + "={}") return "--" + name;
-      }
-    }
-  }
-  for (const CLI::App* sub : app.get_subcommands()) {
-    if (auto flag = flag_given_empty(*sub, argc, argv)) return flag;
-  }
-  return std::nullopt;
 }
 
 // Whether what was printed to standard output reached it: a failure (`info > /dev/full`) must
@@ -848,11 +840,8 @@ int cli_main(int argc, char** argv) {
     }
     return bad_command_line(what);
   }
-  if (const CLI::Option* empty = given_empty(app)) {
+  if (const CLI::Option* empty = given_empty(app, std::span(argv + 1, argv + argc))) {
     return bad_command_line(fmt::format("{}: an empty value", empty->get_name()));
-  }
-  if (const auto flag = flag_given_empty(app, argc, argv)) {
-    return bad_command_line(fmt::format("{}: an empty value", *flag));
   }
 
   const std::vector<std::string> command_line(argv, argv + argc);
