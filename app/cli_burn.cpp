@@ -59,8 +59,9 @@ std::vector<Precision> parse_burn_precisions(std::string_view text) {
 }
 
 // n of the burn's n x n x n GEMM: --size, or default_burn_size.
-std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision, bool gpu_burns) {
-  return option ? *option : default_burn_size(precision, gpu_burns);
+std::int64_t burn_size(std::optional<std::int64_t> option, Precision precision,
+                       const std::vector<GpuDevice>& gpus) {
+  return option ? *option : default_burn_size(precision, gpus);
 }
 
 // The memory a GPU's burn can have: its free memory (another process may hold some), or where
@@ -217,8 +218,8 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   const std::vector<GpuMemory> memory = gpu_memory(gpu_devices);
   for (const Precision precision : precisions) {
     targets_at(precision);
-    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision, !gpus.empty()), precision,
-                                    to_burn, memory);
+    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision, gpu_devices), precision, to_burn,
+                                    memory);
   }
 
   doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
@@ -247,7 +248,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   for (const Precision precision : precisions) {
     if (interrupt_requested() || to_burn.empty()) break;
     const std::vector<BurnTarget> targets = targets_at(precision);
-    const std::int64_t n = burn_size(opt.size, precision, !gpus.empty());
+    const std::int64_t n = burn_size(opt.size, precision, gpu_devices);
     const BurnSettings settings{.precision = precision,
                                 .problem = Problem::matrix(n, n, n),
                                 .duration_s = duration_s,

@@ -99,20 +99,6 @@ constexpr const char* output_type_name() {
   return kInteger<T> ? "CUDA_R_32I" : "CUDA_R_32F";
 }
 
-// The oldest GPU with tensor cores for the precision: TF32 and BF16 came with Ampere (8.0), FP8
-// with Ada and Hopper (8.9). FP16 and INT8 are left to cuBLASLt's heuristic, which finds no
-// algorithm where the GPU cannot run one.
-template <class T>
-std::optional<std::pair<int, int>> minimum_capability() {
-  if constexpr (kFp8<T>) {
-    return std::pair{8, 9};
-  } else if constexpr (std::is_same_v<T, Tf32> || std::is_same_v<T, Bf16>) {
-    return std::pair{8, 0};
-  } else {
-    return std::nullopt;
-  }
-}
-
 // The shapes cuBLASLt takes ("" when it does). FP8: A and B 16-byte aligned leading dimensions,
 // so with K-major A (k x m, lda = k, one byte each) and B (k x n, ldb = k) k a multiple of 16;
 // and cuBLASLt itself refuses an m that is not a multiple of 16 ("Unsupported M dimension for
@@ -152,7 +138,8 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
         cudaDeviceGetAttribute(&capability_.first, cudaDevAttrComputeCapabilityMajor, device));
     FLOPBENCH_CUDA_CALL(
         cudaDeviceGetAttribute(&capability_.second, cudaDevAttrComputeCapabilityMinor, device));
-    if (const auto needed = minimum_capability<T>(); needed && capability_ < *needed) {
+    if (const auto needed = oldest_tensor_core_gpu(precision_of<T>());
+        needed && capability_ < *needed) {
       throw UnsupportedHere(fmt::format(
           "{} tensor-core matmul needs compute capability {}.{} or newer; gpu{} is {}.{}",
           precision_label(precision_of<T>()), needed->first, needed->second, device,
@@ -278,7 +265,7 @@ class CublasLtGemm final : public OnDevice<GemmKernel<T>> {
   }
 
   // No algorithm for this description: a GPU from Ampere (8.0) on has tensor-core kernels for
-  // every precision here that passed minimum_capability, so there it is a fault of the
+  // every precision here that passed oldest_tensor_core_gpu, so there it is a fault of the
   // description (or of cuBLASLt), not a feature the GPU lacks.
   [[noreturn]] void no_algorithm(const std::string& why) const {
     if (capability_ >= std::pair{8, 0}) {

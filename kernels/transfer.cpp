@@ -11,7 +11,6 @@ namespace flopbench::cuda {
 namespace {
 
 enum class Direction { host_to_device, device_to_host };
-enum class HostMemory { pinned, pageable };
 
 template <class T, Direction kDirection, HostMemory kHost>
 class Copy : public OnDevice<TransferKernel<T>> {

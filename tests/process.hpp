@@ -3,18 +3,22 @@
 // Runs the flopbench executable as a user would, for end-to-end tests.
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "app/cli.hpp"
 
 extern char** environ;
 
@@ -114,6 +118,15 @@ inline Outcome run_flopbench(const std::vector<std::string>& args,
   Process p(args, capture_dir);
   const int status = p.wait();
   return {status, p.out(), p.err()};
+}
+
+// A refusal as users see it: exit `status` and one line "flopbench: error: ..." naming `what`.
+inline void expect_one_line_error(const Outcome& o, const std::string& what,
+                                  int status = kExitBadInput) {
+  EXPECT_EQ(o.status, status) << o.out << o.err;
+  EXPECT_EQ(o.err.rfind("flopbench: error: ", 0), 0u) << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+  EXPECT_NE(o.err.find(what), std::string::npos) << o.err;
 }
 
 }  // namespace flopbench::testing

@@ -1131,13 +1131,6 @@ class Check : public ::testing::Test {
   TempDir dir_;
 };
 
-void expect_one_line_error(const Outcome& o, const std::string& what) {
-  EXPECT_EQ(o.status, kExitBadInput) << o.out << o.err;
-  EXPECT_EQ(o.err.rfind("flopbench: error: ", 0), 0u) << o.err;
-  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
-  EXPECT_NE(o.err.find(what), std::string::npos) << o.err;
-}
-
 TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
   const fs::path results = write_results(cpu_document());
   const json before = json::parse(read_text(results));

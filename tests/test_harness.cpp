@@ -602,9 +602,19 @@ TEST(Implementations, OneDnnRecordsItsIsaAndRunsItsPrecisions) {
   }
   EXPECT_EQ(onednn->unsupported_reason(Precision::fp32),
             "gemm onednn has no fp32 (it runs bf16, fp16, int8)");
+  // A CPU whose instructions multiply at a precision must get oneDNN's matmul for it.
+  const std::vector<std::string> simd = cpu_inventory().simd;
+  const auto has = [&](std::string_view flag) {
+    return std::find(simd.begin(), simd.end(), flag) != simd.end();
+  };
+  const std::map<Precision, bool> expected{
+      {Precision::bf16, has("avx512_bf16") || has("amx_bf16")},
+      {Precision::int8, has("avx512_vnni") || has("amx_int8")}};
   int ran = 0;
   for (const Precision p : onednn->spec.precisions) {
     if (const std::string why = onednn->unavailable_reason(p); !why.empty()) {
+      EXPECT_FALSE(expected.contains(p) && expected.at(p))
+          << to_string(p) << ": this CPU has its instructions, yet " << why;
       const bool saturating_int8 =
           p == Precision::int8 &&
           why.find("sums products in saturating INT16") != std::string::npos;
@@ -2220,16 +2230,31 @@ TEST(Burn, AnIterationLastsItsTimeWhateverTheDeviceTimeOfARun) {
 }
 
 // 8192 only where tensor cores need it to stay loaded: a CPU burning alone at BF16 keeps 2048, so
-// a short burn has iterations to compare bit for bit.
+// a short burn has iterations to compare bit for bit; so does one beside GPUs too old for the
+// precision, which end `unsupported` at once.
 TEST(Burn, DefaultSizeIsLargeOnlyForAGpuAtAMatrixPrecision) {
+  const auto gpu = [](int major, int minor) {
+    GpuDevice g;
+    g.cc_major = major;
+    g.cc_minor = minor;
+    return g;
+  };
+  const std::vector<GpuDevice> hopper{gpu(9, 0)}, turing{gpu(7, 5)}, ampere{gpu(8, 0)};
   for (const Precision p : {Precision::bf16, Precision::fp16, Precision::int8}) {
-    EXPECT_EQ(default_burn_size(p, true), 8192) << to_string(p);
-    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, hopper), 8192) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, {}), 2048) << to_string(p);
   }
   for (const Precision p : {Precision::fp32, Precision::fp64}) {
-    EXPECT_EQ(default_burn_size(p, true), 2048) << to_string(p);
-    EXPECT_EQ(default_burn_size(p, false), 2048) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, hopper), 2048) << to_string(p);
+    EXPECT_EQ(default_burn_size(p, {}), 2048) << to_string(p);
   }
+  // A Turing GPU has FP16 and INT8 tensor cores, not BF16 or FP8; Ampere not FP8.
+  EXPECT_EQ(default_burn_size(Precision::fp16, turing), 8192);
+  EXPECT_EQ(default_burn_size(Precision::bf16, turing), 2048);
+  EXPECT_EQ(default_burn_size(Precision::bf16, ampere), 8192);
+  EXPECT_EQ(default_burn_size(Precision::fp8_e4m3, ampere), 2048);
+  const std::vector<GpuDevice> mixed{gpu(7, 5), gpu(8, 9)};
+  EXPECT_EQ(default_burn_size(Precision::fp8_e4m3, mixed), 8192);
 }
 
 // A correct GEMM whose setup takes 40 ms and whose run 1 ms: a GPU whose re-arming (uploads from

@@ -137,6 +137,22 @@ bool is_matrix_precision(Precision p) {
   throw std::logic_error("unknown precision");
 }
 
+std::optional<std::pair<int, int>> oldest_tensor_core_gpu(Precision p) {
+  switch (p) {
+    case Precision::fp8_e4m3:
+      return std::pair{8, 9};
+    case Precision::tf32:
+    case Precision::bf16:
+      return std::pair{8, 0};
+    case Precision::fp32:
+    case Precision::fp64:
+    case Precision::fp16:
+    case Precision::int8:
+      return std::nullopt;
+  }
+  throw std::logic_error("unknown precision");
+}
+
 std::string_view to_string(DeviceKind d) {
   switch (d) {
     case DeviceKind::cpu:

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace flopbench {
@@ -81,6 +82,11 @@ bool is_integer(Precision p);
 // A format that matrix units (tensor cores, AMX) serve and only GEMM runs: TF32, BF16, FP16,
 // FP8, INT8; reports show them as matrix throughput, dense.
 bool is_matrix_precision(Precision p);
+// The compute capability of the oldest GPU whose tensor cores multiply at the precision: TF32
+// and BF16 came with Ampere (8.0), FP8 with Ada and Hopper (8.9). nullopt where every GPU that
+// CUDA 13 runs has a way (FP32, FP64) or cuBLASLt's heuristic decides (FP16 and INT8: it finds no
+// algorithm where the GPU cannot run one).
+std::optional<std::pair<int, int>> oldest_tensor_core_gpu(Precision p);
 
 // Where a measurement ran: the CPU, one GPU, or several GPUs at once (the machine aggregate).
 // A GPU measurement with no GPU indices is GPU work recorded on a machine that has no GPU to

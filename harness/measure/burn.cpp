@@ -16,6 +16,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "harness/core/catalog.hpp"
 #include "harness/core/kernel.hpp"
@@ -272,7 +273,11 @@ InjectedBurnFault injected_burn_fault_from_environment() {
   return out;
 }
 
-std::int64_t default_burn_size(Precision precision, bool gpu_burns) {
+std::int64_t default_burn_size(Precision precision, const std::vector<GpuDevice>& burning_gpus) {
+  const auto oldest = oldest_tensor_core_gpu(precision);
+  const bool gpu_burns = std::ranges::any_of(burning_gpus, [&](const GpuDevice& g) {
+    return !oldest || std::pair{g.cc_major, g.cc_minor} >= *oldest;
+  });
   return is_matrix_precision(precision) && gpu_burns ? 8192 : 2048;
 }
 

@@ -85,8 +85,10 @@ struct BurnObserver {
 // where a GPU burns (its tensor-core GEMMs at 2048 last some tens of microseconds on a recent
 // GPU, too short to keep it loaded between launches). A CPU burning alone keeps 2048: 8192 at
 // BF16 was one 11-second run on two cores, so a short burn had one iteration and no second to
-// compare it with. A CPU burning beside GPUs runs their size.
-std::int64_t default_burn_size(Precision precision, bool gpu_burns);
+// compare it with. A CPU burning beside GPUs runs their size, unless none of `burning_gpus` is
+// new enough for the precision's tensor cores (oldest_tensor_core_gpu): those end `unsupported`
+// and the CPU burns alone.
+std::int64_t default_burn_size(Precision precision, const std::vector<GpuDevice>& burning_gpus);
 
 // Runs every target at once until settings.duration_s has passed, an interrupt is requested
 // (interrupts.hpp), or that target's run gives a fault, which ends its burn (a failed run is a
