@@ -848,28 +848,34 @@ void check_count(int count, int of, const std::string& path) {
 // measured (a spec generated from a zero or negative sample would pass every machine; "nan"
 // samples stay readable, as the schema allows), and counts of readings that a criterion would
 // sum (a throttled count of -1 would cancel one of 1).
-void check_ranges(const ResultsDocument& doc) {
-  const auto check = [](double v, const std::string& path) {
+void check_ranges(const ResultsDocument& doc, const std::string& root = "") {
+  const auto refuse = [&](const std::string& path, std::string_view message) {
+    fail(root + path, message);
+  };
+  const auto check_count_at = [&](int count, int of, const std::string& path) {
+    check_count(count, of, root + path);
+  };
+  const auto check = [&](double v, const std::string& path) {
     if (!(v > 0) && !std::isnan(v)) {
-      fail(path, fmt::format("{} is not a possible time (seconds > 0)", v));
+      refuse(path, fmt::format("{} is not a possible time (seconds > 0)", v));
     }
   };
   if (doc.run.threads < 0) {
-    fail("run.threads", fmt::format("{} is not a count of threads", doc.run.threads));
+    refuse("run.threads", fmt::format("{} is not a count of threads", doc.run.threads));
   }
   // Runs are told apart and ordered by their start (compare's replicates, merge's reruns).
   if (!is_utc_time(doc.run.started_utc)) {
-    fail("run.started_utc",
-         fmt::format("'{}' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)", doc.run.started_utc));
+    refuse("run.started_utc",
+           fmt::format("'{}' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)", doc.run.started_utc));
   }
   if (!doc.run.finished_utc.empty() && !is_utc_time(doc.run.finished_utc)) {
-    fail("run.finished_utc", fmt::format("'{}' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ), nor "
-                                         "empty (a run that did not finish)",
-                                         doc.run.finished_utc));
+    refuse("run.finished_utc", fmt::format("'{}' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ), nor "
+                                           "empty (a run that did not finish)",
+                                           doc.run.finished_utc));
   }
   // A rate below zero, or a size or count below zero, no run writes; a reader would print it.
-  const auto rate = [](const std::optional<double>& v, const std::string& path) {
-    if (v && *v < 0) fail(path, fmt::format("{} is not a possible rate (0 or more)", *v));
+  const auto rate = [&](const std::optional<double>& v, const std::string& path) {
+    if (v && *v < 0) refuse(path, fmt::format("{} is not a possible rate (0 or more)", *v));
   };
   for (std::size_t i = 0; i < doc.measurements.size(); ++i) {
     const MeasurementRecord& m = doc.measurements[i];
@@ -880,35 +886,37 @@ void check_ranges(const ResultsDocument& doc) {
     for (const auto& [name, size] :
          {std::pair{"m", m.problem.m}, std::pair{"n", m.problem.n}, std::pair{"k", m.problem.k}}) {
       if (size < 0)
-        fail(fmt::format("{}.problem.{}", at, name), fmt::format("{} is not a size", size));
+        refuse(fmt::format("{}.problem.{}", at, name), fmt::format("{} is not a size", size));
     }
     // A problem read as the wrong shape would be labelled, costed and judged as another: a
-    // GEMM with m = 0 reads as a vector of n elements.
+    // GEMM with m = 0 reads as a vector of n elements. A record that did not pass may have no
+    // problem at all (m, n and k 0), never a wrong one.
     const bool matrix = m.workload_info().size_kind == SizeKind::matrix;
-    if (m.disposition == Disposition::passed &&
+    const bool no_problem = m.problem == Problem{};
+    if ((m.disposition == Disposition::passed || !no_problem) &&
         (matrix ? !(m.problem.m > 0 && m.problem.n > 0 && m.problem.k > 0)
                 : !(m.problem.m == 0 && m.problem.n > 0 && m.problem.k == 0))) {
-      fail(at + ".problem",
-           fmt::format("m {}, n {}, k {}: {} needs {}", m.problem.m, m.problem.n, m.problem.k,
-                       to_string(m.workload),
-                       matrix ? "m, n and k of 1 or more" : "n of 1 or more, m and k of 0"));
+      refuse(at + ".problem",
+             fmt::format("m {}, n {}, k {}: {} needs {}", m.problem.m, m.problem.n, m.problem.k,
+                         to_string(m.workload),
+                         matrix ? "m, n and k of 1 or more" : "n of 1 or more, m and k of 0"));
     }
     if (m.threads < 0)
-      fail(at + ".threads", fmt::format("{} is not a count of threads", m.threads));
+      refuse(at + ".threads", fmt::format("{} is not a count of threads", m.threads));
     if (m.iterations_per_sample < 0) {
-      fail(at + ".iterations_per_sample",
-           fmt::format("{} is not a count of iterations", m.iterations_per_sample));
+      refuse(at + ".iterations_per_sample",
+             fmt::format("{} is not a count of iterations", m.iterations_per_sample));
     }
     for (std::size_t k = 0; k < m.samples_s.size(); ++k) {
       check(m.samples_s[k], fmt::format("{}.samples_s[{}]", at, k));
     }
     if (m.disposition == Disposition::passed && m.samples_s.empty()) {
-      fail(at + ".samples_s", "a passed measurement without samples");
+      refuse(at + ".samples_s", "a passed measurement without samples");
     }
     if (m.stats && !m.samples_s.empty() &&
         m.stats->samples != static_cast<std::int64_t>(m.samples_s.size())) {
-      fail(at + ".statistics.samples", fmt::format("{} samples, where samples_s holds {}",
-                                                   m.stats->samples, m.samples_s.size()));
+      refuse(at + ".statistics.samples", fmt::format("{} samples, where samples_s holds {}",
+                                                     m.stats->samples, m.samples_s.size()));
     }
     if (m.stats) {
       check(m.stats->median, at + ".statistics.median_s");
@@ -918,10 +926,10 @@ void check_ranges(const ResultsDocument& doc) {
     }
     for (std::size_t g = 0; g < m.telemetry_during.size(); ++g) {
       const GpuTelemetrySpread& s = m.telemetry_during[g];
-      check_count(s.throttled_readings, s.readings,
-                  fmt::format("{}.telemetry_during[{}].throttled_readings", at, g));
-      check_count(s.clock_events_unread, s.readings,
-                  fmt::format("{}.telemetry_during[{}].clock_events_unread", at, g));
+      check_count_at(s.throttled_readings, s.readings,
+                     fmt::format("{}.telemetry_during[{}].throttled_readings", at, g));
+      check_count_at(s.clock_events_unread, s.readings,
+                     fmt::format("{}.telemetry_during[{}].clock_events_unread", at, g));
     }
   }
   // A burn's merged points: the counts a verdict sums cannot be negative or exceed the readings.
@@ -933,23 +941,23 @@ void check_ranges(const ResultsDocument& doc) {
       const BurnPoint& p = d.throughput[k];
       const std::string point = fmt::format("{}.throughput[{}]", at, k);
       if (p.windows < 1)
-        fail(point + ".windows", fmt::format("{} is not a count of windows", p.windows));
-      if (!(p.run_s >= 0)) fail(point + ".run_s", fmt::format("{} is not a run time", p.run_s));
+        refuse(point + ".windows", fmt::format("{} is not a count of windows", p.windows));
+      if (!(p.run_s >= 0)) refuse(point + ".run_s", fmt::format("{} is not a run time", p.run_s));
     }
     for (std::size_t k = 0; k < d.telemetry.size(); ++k) {
       const BurnTelemetry& t = d.telemetry[k];
       const std::string point = fmt::format("{}.telemetry[{}]", at, k);
       if (t.readings < 1) {
-        fail(point + ".readings", fmt::format("{} is not a count of readings", t.readings));
+        refuse(point + ".readings", fmt::format("{} is not a count of readings", t.readings));
       }
       if (t.throttled_readings) {
-        check_count(*t.throttled_readings, t.readings, point + ".throttled_readings");
+        check_count_at(*t.throttled_readings, t.readings, point + ".throttled_readings");
       }
     }
     for (std::size_t k = 0; k < d.cpu_load.size(); ++k) {
       if (d.cpu_load[k].readings < 1) {
-        fail(fmt::format("{}.cpu_load[{}].readings", at, k),
-             fmt::format("{} is not a count of readings", d.cpu_load[k].readings));
+        refuse(fmt::format("{}.cpu_load[{}].readings", at, k),
+               fmt::format("{} is not a count of readings", d.cpu_load[k].readings));
       }
     }
   }
@@ -1069,6 +1077,10 @@ FleetRecord fleet_from_json(const json& j) {
   }
   FleetRecord fleet;
   read_record(root, fleet);
+  for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
+    if (fleet.nodes[i].results)
+      check_ranges(*fleet.nodes[i].results, fmt::format("nodes[{}].results.", i));
+  }
   return fleet;
 }
 
