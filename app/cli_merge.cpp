@@ -60,10 +60,7 @@ int merge_command(const MergeOptions& opt) {
     problems.push_back(
         fmt::format("{} incorrect or failed", counted(a.unverified.size(), "measurement")));
   }
-  if (!a.burn_problems.empty()) {
-    problems.push_back(
-        fmt::format("burn-ins not passed on {}", counted(a.nodes_with_burn_problems(), "node")));
-  }
+  for (std::string& count : a.stress_problem_counts()) problems.push_back(std::move(count));
   if (!a.unfinished.empty()) {
     problems.push_back(
         fmt::format("runs not finished on {}", counted(a.unfinished.size(), "node")));

@@ -95,15 +95,18 @@ Table burn_table(const BurnResult& burn) {
   return t;
 }
 
+// A stress test's first problem: its run interrupted, or without an end ("the burn", "the
+// memory test").
+std::vector<std::string> run_problems(const RunInfo& run, std::string_view test) {
+  if (run.interrupted) return {"interrupted"};
+  if (run.finished_utc.empty()) return {fmt::format("{} did not finish (no end time)", test)};
+  return {};
+}
+
 }  // namespace
 
 std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& run) {
-  std::vector<std::string> problems;
-  if (run.interrupted) {
-    problems.push_back("interrupted");
-  } else if (run.finished_utc.empty()) {
-    problems.push_back("the burn did not finish (no end time)");
-  }
+  std::vector<std::string> problems = run_problems(run, "the burn");
   if (burn.devices.empty()) problems.push_back("no device burned");
   for (const BurnDevice& d : burn.devices) {
     const std::string which = fmt::format("{} {}", d.device.label(), precision_label(d.precision));
@@ -117,6 +120,20 @@ std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& ru
   }
   if (!burn.telemetry_stopped.empty())
     problems.push_back("GPU telemetry stopped: " + burn.telemetry_stopped);
+  return problems;
+}
+
+std::vector<std::string> memtest_problems(const MemtestResult& memtest, const RunInfo& run) {
+  std::vector<std::string> problems = run_problems(run, "the memory test");
+  if (memtest.devices.empty()) problems.push_back("no GPU tested");
+  for (const MemtestDevice& d : memtest.devices) {
+    if (d.passed()) continue;
+    std::vector<std::string> why;
+    if (!d.completed()) why.push_back(d.incomplete_reason());
+    if (d.bad_words > 0) why.push_back(counted(static_cast<double>(d.bad_words), "bad word"));
+    if (!d.memory_error_rises.empty()) why.push_back(memtest_memory_errors_text(d));
+    problems.push_back(fmt::format("{} FAIL: {}", d.device, fmt::join(why, "; ")));
+  }
   return problems;
 }
 

@@ -18,6 +18,10 @@ namespace flopbench {
 // FAULTY: iteration 7: ..."), one that burned less than the duration, GPU telemetry that stopped.
 // Empty: the burn passed.
 std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& run);
+// The same for a memory test: its run interrupted or unfinished, no GPU tested, a GPU not passed
+// ("gpu0 FAIL: 12 bad words; ecc.corrected_volatile 0 to 3", "gpu1 FAIL: no complete pass of
+// every pattern").
+std::vector<std::string> memtest_problems(const MemtestResult& memtest, const RunInfo& run);
 
 // The burn's part of report.md and report.html: PASS, FAIL or INCOMPLETE with the counts, the
 // verdict table, and in HTML the charts. `run` says whether the burn was interrupted.

@@ -282,10 +282,17 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   return fleet;
 }
 
-std::size_t FleetAnalysis::nodes_with_burn_problems() const {
-  std::set<const FleetNode*> nodes;
-  for (const BurnProblem& b : burn_problems) nodes.insert(b.node);
-  return nodes.size();
+std::vector<std::string> FleetAnalysis::stress_problem_counts() const {
+  std::vector<std::string> out;
+  for (const std::string_view test : {kBurnIn, kMemoryTest}) {
+    std::set<const FleetNode*> nodes;
+    for (const StressProblem& p : stress_problems) {
+      if (p.test == test) nodes.insert(p.node);
+    }
+    if (!nodes.empty())
+      out.push_back(fmt::format("{}s not passed on {}", test, counted(nodes.size(), "node")));
+  }
+  return out;
 }
 
 FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
@@ -316,7 +323,10 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     if (!n.reporting()) continue;
     if (n.results->burn) {
       for (std::string& p : burn_problems(*n.results->burn, n.results->run))
-        a.burn_problems.push_back({&n, std::move(p)});
+        a.stress_problems.push_back({&n, kBurnIn, std::move(p)});
+    } else if (n.results->memtest) {
+      for (std::string& p : memtest_problems(*n.results->memtest, n.results->run))
+        a.stress_problems.push_back({&n, kMemoryTest, std::move(p)});
     } else if (!n.results->run.complete()) {
       a.unfinished.push_back(&n);
     }

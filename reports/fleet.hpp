@@ -87,12 +87,15 @@ struct UnverifiedMeasurement {
   const MeasurementRecord* record;
 };
 
-// A burn-in of a node that reported which did not pass (burn_problems): a device FAULTY,
-// DEGRADED, UNSUPPORTED or UNCHECKED, one interrupted, or its GPU telemetry stopped.
-struct BurnProblem {
+// A stress test of a node that reported which did not pass: a burn-in's (burn_problems: a device
+// FAULTY, DEGRADED, UNSUPPORTED or UNCHECKED, one interrupted, its GPU telemetry stopped) or a
+// memory test's (memtest_problems: bad words, a GPU without a complete pass).
+struct StressProblem {
   const FleetNode* node;
+  std::string_view test;  // kBurnIn or kMemoryTest
   std::string problem;
 };
+inline constexpr std::string_view kBurnIn = "burn-in", kMemoryTest = "memory test";
 
 struct Outlier {
   const FleetNode* node;
@@ -124,13 +127,16 @@ struct FleetAnalysis {
   // Incorrect or failed measurements of the nodes that reported, in node order: no metric
   // counts them, so without this list a node whose GPU gave wrong results would pass unseen.
   std::vector<UnverifiedMeasurement> unverified;
-  // The same for burn-ins, which have no metric either: a node whose GPU corrupted data in its
-  // burn would otherwise merge as a healthy one.
-  std::vector<BurnProblem> burn_problems;
-  std::size_t nodes_with_burn_problems() const;
-  // Nodes whose run did not finish (killed or interrupted: incomplete_run_note) and had no burn,
-  // whose problems would say so: the measurements it never took are no metric, so a node that
-  // died half-way would otherwise merge as a healthy one.
+  // The same for burn-ins and memory tests, which have no metric either: a node whose GPU
+  // corrupted data in its burn, or whose memory has bad words, would otherwise merge as a
+  // healthy one.
+  std::vector<StressProblem> stress_problems;
+  // "burn-ins not passed on 2 nodes", "memory tests not passed on 1 node": a line for each test
+  // with problems.
+  std::vector<std::string> stress_problem_counts() const;
+  // Nodes whose run did not finish (killed or interrupted: incomplete_run_note) and was no
+  // stress test, whose problems would say so: the measurements it never took are no metric, so a
+  // node that died half-way would otherwise merge as a healthy one.
   std::vector<const FleetNode*> unfinished;
   std::vector<FleetMetric> metrics;   // in the order the nodes first mention them
   std::vector<Outlier> outliers;      // in node order

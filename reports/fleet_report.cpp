@@ -76,30 +76,29 @@ std::vector<UnverifiedMeasurement> unverified_of(const FleetAnalysis& a, const F
   return of;
 }
 
-std::vector<std::string> burn_problems_of(const FleetAnalysis& a, const FleetNode& n) {
-  std::vector<std::string> of;
-  for (const BurnProblem& b : a.burn_problems) {
-    if (b.node == &n) of.push_back(b.problem);
-  }
-  return of;
-}
-
 std::string status_of(const FleetAnalysis& a, const FleetNode& n) {
   if (!n.problem.empty()) return "FAIL: " + n.problem;
   std::string status = "reported";
   if (const auto unverified = unverified_of(a, n); !unverified.empty())
     status += "; " + unverified_text(unverified);
-  if (const auto burn = burn_problems_of(a, n); !burn.empty())
-    status += "; burn-in not passed: " + counted(burn.size(), "problem");
+  for (const std::string_view test : {kBurnIn, kMemoryTest}) {
+    const auto problems = std::ranges::count_if(
+        a.stress_problems, [&](const StressProblem& p) { return p.node == &n && p.test == test; });
+    if (problems > 0) {
+      status += fmt::format("; {} not passed: {}", test,
+                            counted(static_cast<double>(problems), "problem"));
+    }
+  }
   if (std::find(a.unfinished.begin(), a.unfinished.end(), &n) != a.unfinished.end())
     status += "; the run did not finish";
   return status;
 }
 
-Table burn_problems_table(const FleetAnalysis& a) {
+Table stress_problems_table(const FleetAnalysis& a) {
   Table t;
-  t.columns = {{"Node"}, {"Burn-in problem"}};
-  for (const BurnProblem& b : a.burn_problems) t.rows.push_back({node_label(*b.node), b.problem});
+  t.columns = {{"Node"}, {"Test"}, {"Problem"}};
+  for (const StressProblem& p : a.stress_problems)
+    t.rows.push_back({node_label(*p.node), std::string(p.test), p.problem});
   return t;
 }
 
@@ -201,9 +200,7 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
     for (const auto& u : a.unverified) nodes.insert(u.node);
     s += fmt::format("; {} on {}", unverified_text(a.unverified), counted(nodes.size(), "node"));
   }
-  if (!a.burn_problems.empty()) {
-    s += fmt::format("; burn-ins not passed on {}", counted(a.nodes_with_burn_problems(), "node"));
-  }
+  for (const std::string& count : a.stress_problem_counts()) s += "; " + count;
   if (!a.unfinished.empty()) {
     s += fmt::format("; runs not finished on {}", counted(a.unfinished.size(), "node"));
   }
@@ -311,8 +308,8 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
   out += "\n## Nodes\n\n" + nodes_table(fleet, a, unit_rows(fleet, a)).markdown();
   out += "\n## Incorrect or failed measurements\n\n";
   out += a.unverified.empty() ? "None.\n" : unverified_table(a).markdown();
-  if (!a.burn_problems.empty())
-    out += "\n## Burn-ins not passed\n\n" + burn_problems_table(a).markdown();
+  if (!a.stress_problems.empty())
+    out += "\n## Stress tests not passed\n\n" + stress_problems_table(a).markdown();
   if (!a.unfinished.empty()) out += "\n## Runs not finished\n\n" + unfinished_table(a).markdown();
   out += "\n## Outliers\n\n";
   out += a.outliers.empty() ? "None.\n" : outliers_table(a).markdown();
@@ -324,7 +321,7 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
 std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
   const auto rows = unit_rows(fleet, a);
-  const bool bad = !a.failed.empty() || !a.unverified.empty() || !a.burn_problems.empty() ||
+  const bool bad = !a.failed.empty() || !a.unverified.empty() || !a.stress_problems.empty() ||
                    !a.unfinished.empty() || !a.outliers.empty() ||
                    (a.nodes_expected && a.nodes_reporting != *a.nodes_expected) ||
                    (fleet.acceptance && !fleet.acceptance->passed);
@@ -347,8 +344,8 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
   }
   body += "<h2 id=\"unverified\">Incorrect or failed measurements</h2>\n";
   body += a.unverified.empty() ? "<p>None.</p>\n" : unverified_table(a).html();
-  if (!a.burn_problems.empty())
-    body += "<h2 id=\"burn\">Burn-ins not passed</h2>\n" + burn_problems_table(a).html();
+  if (!a.stress_problems.empty())
+    body += "<h2 id=\"stress\">Stress tests not passed</h2>\n" + stress_problems_table(a).html();
   if (!a.unfinished.empty())
     body += "<h2 id=\"unfinished\">Runs not finished</h2>\n" + unfinished_table(a).html();
   body += "<h2 id=\"outliers\">Outliers</h2>\n";
@@ -379,8 +376,8 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
         "FAIL {}: {}: {}{}\n", node_label(n), unverified_text(unverified), fmt::join(named, "; "),
         unverified.size() > kNamed ? fmt::format("; and {} more", unverified.size() - kNamed) : "");
   }
-  for (const BurnProblem& b : a.burn_problems)
-    out += fmt::format("FAIL {}: burn-in: {}\n", node_label(*b.node), b.problem);
+  for (const StressProblem& p : a.stress_problems)
+    out += fmt::format("FAIL {}: {}: {}\n", node_label(*p.node), p.test, p.problem);
   for (const FleetNode* n : a.unfinished)
     out += fmt::format("FAIL {}: {}\n", node_label(*n), incomplete_run_note(n->results->run));
   for (const auto& o : a.outliers) {

@@ -263,15 +263,29 @@ std::string list_or(const std::vector<std::string>& items, std::string_view none
 }
 
 std::string incomplete_run_note(const RunInfo& run) {
-  if (run.interrupted) {
-    return "the run was interrupted before it finished; measurements it did not take are listed "
-           "as skipped.";
+  const auto note = [&](std::string_view interrupted, std::string_view unfinished) {
+    return std::string(run.interrupted ? interrupted : run.finished_utc.empty() ? unfinished : "");
+  };
+  // A burn-in and a memory test have no measurements to list as skipped or missing.
+  if (run.profile == "burn") {
+    return note(
+        "the burn-in was interrupted before its duration ended: it is no pass, however its "
+        "devices did until then.",
+        "the burn-in did not finish (it was killed, or is still under way): its series end at the "
+        "last progress line, and it is no pass.");
   }
-  if (run.finished_utc.empty()) {
-    return "the run did not finish (it was killed, or is still under way); measurements after "
-           "the last one listed are missing.";
+  if (run.profile == "memtest") {
+    return note(
+        "the memory test was interrupted before it finished: a GPU without a complete pass of "
+        "every pattern is no pass.",
+        "the memory test did not finish (it was killed, or is still under way): GPUs it had not "
+        "reported on are missing.");
   }
-  return "";
+  return note(
+      "the run was interrupted before it finished; measurements it did not take are listed as "
+      "skipped.",
+      "the run did not finish (it was killed, or is still under way); measurements after the last "
+      "one listed are missing.");
 }
 
 // The command line as a shell would need it typed.

@@ -21,6 +21,7 @@ struct Labels {
   std::string_view lang, title, subtitle, machine, date, version, host;
   // A remark after a name, in the language's parentheses: " ({})" or "（{}）".
   std::string_view aside;
+  std::string_view list_separator;  // between the items of a list in a sentence: ", " or "、"
   std::string_view machine_peak, peak_note, precision, fp32, fp64, device, measured, theoretical,
       of_theoretical, tflops;
   std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
@@ -66,6 +67,7 @@ constexpr Labels kEnglish{
     "flopbench version",
     "Host",
     " ({})",
+    ", ",
     "Machine peak",
     "Measured: best passed peak or GEMM measurement per device, summed over the devices. "
     "Theoretical: the hardware's peak, summed likewise.",
@@ -146,7 +148,7 @@ constexpr Labels kEnglish{
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
-    "flopbench 版本", "主机", "（{}）", "机器峰值",
+    "flopbench 版本", "主机", "（{}）", "、", "机器峰值",
     "实测：每个设备上通过验证的 peak 或 GEMM "
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
     "精度", "单精度（FP32）", "双精度（FP64）", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
@@ -570,9 +572,10 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
                                                                   workload, size, timing)));
   }
   for (const NotReached& n : not_reached) {
-    lines += fmt::format("<li>{}</li>\n",
-                         html_escape(fmt::format(fmt::runtime(l.crossover_not_reached),
-                                                 fmt::join(n.workloads, ", "), n.timing, n.basis)));
+    lines += fmt::format(
+        "<li>{}</li>\n",
+        html_escape(fmt::format(fmt::runtime(l.crossover_not_reached),
+                                fmt::join(n.workloads, l.list_separator), n.timing, n.basis)));
   }
   if (lines.empty()) return "";
   return fmt::format("<h2>{}</h2>\n<ul>\n{}</ul>\n", l.crossover, lines);

@@ -335,8 +335,22 @@ TEST(FleetMerge, TheStepsOfASlurmJobAreResultsOfTheirOwn) {
   EXPECT_TRUE(analyse_fleet(mixed).failed.empty());
 }
 
-// A rerun merged beside the run it replaces: the later run counts, whatever order they are given
-// in.
+// `merge` of a good node and `bad` ones exits 1 and says `problem` on stderr; of the good one
+// alone, 0.
+void expect_merge_fails_but_not_without_them(const fs::path& dir, const fs::path& good,
+                                             const std::vector<fs::path>& bad,
+                                             const std::string& problem) {
+  std::vector<std::string> args = {"merge", good.string()};
+  for (const fs::path& b : bad) args.push_back(b.string());
+  args.insert(args.end(), {"--out", (dir / "fleet").string()});
+  const auto merged = run_flopbench(args, dir / "capture");
+  EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
+  EXPECT_NE(merged.err.find(problem), std::string::npos) << merged.err;
+  const auto passed =
+      run_flopbench({"merge", good.string(), "--out", (dir / "ok").string()}, dir / "capture");
+  EXPECT_EQ(passed.status, 0) << passed.out << passed.err;
+}
+
 // A node whose burn-in did not pass (a GPU that corrupted data, one interrupted) has no metric
 // to show it: merge names each problem, in every output, and exits 1; a node whose burn passed
 // is no problem.
@@ -361,25 +375,62 @@ TEST(FleetMerge, ABurnInThatDidNotPassFailsTheMerge) {
              cut = write_node(tmp.path(), with_burn("node-c", BurnVerdict::ok, 30), "c");
   const FleetRecord fleet = merge_results({good, faulty, cut}, std::nullopt, {}, 10, "T");
   const FleetAnalysis a = analyse_fleet(fleet);
-  ASSERT_EQ(a.burn_problems.size(), 2u);
-  EXPECT_EQ(a.burn_problems[0].problem, "gpu1 FP64 FAULTY: iteration 7: element 3 is nan");
-  EXPECT_EQ(a.burn_problems[1].problem, "gpu1 FP64 burned 30.0 of its 600 s");
+  ASSERT_EQ(a.stress_problems.size(), 2u);
+  EXPECT_EQ(a.stress_problems[0].test, kBurnIn);
+  EXPECT_EQ(a.stress_problems[0].problem, "gpu1 FP64 FAULTY: iteration 7: element 3 is nan");
+  EXPECT_EQ(a.stress_problems[1].problem, "gpu1 FP64 burned 30.0 of its 600 s");
   const std::string console = FleetConsolePrinter().print(fleet);
   EXPECT_NE(console.find("; burn-ins not passed on 2 nodes;"), std::string::npos) << console;
   EXPECT_NE(console.find("FAIL node-b: burn-in: gpu1 FP64 FAULTY: iteration 7"), std::string::npos);
   const std::string md = FleetMarkdownPrinter().print(fleet);
-  EXPECT_NE(md.find("## Burn-ins not passed"), std::string::npos);
+  EXPECT_NE(md.find("## Stress tests not passed"), std::string::npos);
   EXPECT_NE(md.find("reported; burn-in not passed: 1 problem"), std::string::npos) << md;
   EXPECT_NE(FleetHtmlPrinter().print(fleet).find("<div class=\"banner fail\">"), std::string::npos);
 
-  const auto merged = run_flopbench({"merge", good.string(), faulty.string(), cut.string(), "--out",
-                                     (tmp.path() / "fleet").string()},
-                                    tmp.path() / "capture");
-  EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
-  EXPECT_NE(merged.err.find("burn-ins not passed on 2 nodes"), std::string::npos) << merged.err;
-  const auto passed = run_flopbench({"merge", good.string(), "--out", (tmp.path() / "ok").string()},
-                                    tmp.path() / "capture");
-  EXPECT_EQ(passed.status, 0) << passed.out << passed.err;
+  expect_merge_fails_but_not_without_them(tmp.path(), good, {faulty, cut},
+                                          "burn-ins not passed on 2 nodes");
+}
+
+// A memory test that found bad words, or that was cut short, is no metric either: named in
+// every output, and the merge fails; the node whose memory passed is no problem.
+TEST(FleetMerge, AMemoryTestThatDidNotPassFailsTheMerge) {
+  TempDir tmp;
+  const auto with_memtest = [](const std::string& host, std::int64_t bad_words, int passes,
+                               bool interrupted) {
+    ResultsDocument doc = node(host, std::nullopt, 100);
+    doc.measurements.clear();
+    doc.run.profile = "memtest";
+    doc.run.interrupted = interrupted;
+    doc.memtest = MemtestResult{.duration_s = 60};
+    MemtestDevice d{.device = "gpu0", .bytes_tested = 1LL << 30, .passes = passes};
+    d.bad_words = bad_words;
+    doc.memtest->devices.push_back(d);
+    return doc;
+  };
+  const auto good = write_node(tmp.path(), with_memtest("node-a", 0, 3, false), "a"),
+             bad = write_node(tmp.path(), with_memtest("node-b", 12, 3, false), "b"),
+             cut = write_node(tmp.path(), with_memtest("node-c", 0, 0, true), "c");
+  const FleetRecord fleet = merge_results({good, bad, cut}, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  ASSERT_EQ(a.stress_problems.size(), 3u);
+  EXPECT_EQ(a.stress_problems[0].test, kMemoryTest);
+  EXPECT_EQ(a.stress_problems[0].problem, "gpu0 FAIL: 12 bad words");
+  EXPECT_EQ(a.stress_problems[1].problem, "interrupted");
+  EXPECT_EQ(a.stress_problems[2].problem, "gpu0 FAIL: no complete pass of every pattern");
+  // Its own problems say it was interrupted: not a second line as a run not finished.
+  EXPECT_TRUE(a.unfinished.empty());
+  const std::string console = FleetConsolePrinter().print(fleet);
+  EXPECT_NE(console.find("; memory tests not passed on 2 nodes;"), std::string::npos) << console;
+  EXPECT_NE(console.find("FAIL node-b: memory test: gpu0 FAIL: 12 bad words"), std::string::npos)
+      << console;
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_NE(md.find("## Stress tests not passed"), std::string::npos) << md;
+  EXPECT_NE(md.find("reported; memory test not passed: 2 problems"), std::string::npos) << md;
+  EXPECT_NE(FleetHtmlPrinter().print(fleet).find("<h2 id=\"stress\">Stress tests not passed</h2>"),
+            std::string::npos);
+
+  expect_merge_fails_but_not_without_them(tmp.path(), good, {bad, cut},
+                                          "memory tests not passed on 2 nodes");
 }
 
 // A node whose run died half-way reported what it measured; what it did not is no metric, so
@@ -408,13 +459,11 @@ TEST(FleetMerge, ARunThatDidNotFinishFailsTheMerge) {
   EXPECT_NE(html.find("<div class=\"banner fail\">"), std::string::npos);
   EXPECT_NE(html.find("<h2 id=\"unfinished\">Runs not finished</h2>"), std::string::npos);
 
-  const auto merged = run_flopbench(
-      {"merge", good.string(), dead.string(), "--out", (tmp.path() / "fleet").string()},
-      tmp.path() / "capture");
-  EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
-  EXPECT_NE(merged.err.find("runs not finished on 1 node"), std::string::npos) << merged.err;
+  expect_merge_fails_but_not_without_them(tmp.path(), good, {dead}, "runs not finished on 1 node");
 }
 
+// A rerun merged beside the run it replaces: the later run counts, whatever order they are given
+// in.
 TEST(FleetMerge, OfTwoResultsOfOneNodeTheLaterCounts) {
   TempDir tmp;
   ResultsDocument old_run = node("node-a", std::nullopt, 50),
@@ -713,6 +762,20 @@ TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {
   ASSERT_EQ(back.nodes.size(), 2u);
   EXPECT_EQ(back.nodes[0].results->run.launch.rank, 0);
   EXPECT_FALSE(back.nodes[1].results.has_value());
+
+  // A node's results are held to what every results.json is held to, and named where they are.
+  nlohmann::json impossible = to_json(fleet);
+  impossible["nodes"][0]["results"]["measurements"][0]["samples_s"][0] = -1;
+  write_file_atomically(tmp.path() / "impossible.json", impossible.dump());
+  try {
+    read_fleet_file(tmp.path() / "impossible.json");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("impossible.json: nodes[0].results.measurements[0]."
+                                         "samples_s[0]: -1 is not a possible time"),
+              std::string::npos)
+        << e.what();
+  }
 
   nlohmann::json j = to_json(fleet);
   j["fleet_schema_version"] = 2;

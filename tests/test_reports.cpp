@@ -858,6 +858,34 @@ TEST(ReportsMarkdown, HasEveryMeasurement) {
 }
 
 // One sample has no spread: its CV shows as n/a, not as a perfectly stable 0.00%.
+// An incomplete run's note speaks of what the run did: a burn-in or a memory test has no
+// measurements to list as skipped or missing.
+TEST(ReportsMarkdown, AnIncompleteRunSaysWhatItDidNotFinish) {
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"quick", "measurements"}, {"burn", "the burn-in"}, {"memtest", "the memory test"}};
+  for (const auto& [profile, subject] : runs) {
+    SCOPED_TRACE(profile);
+    ResultsDocument doc = test_document();
+    doc.run.profile = profile;
+    EXPECT_EQ(incomplete_run_note(doc.run), "");
+    doc.run.interrupted = true;
+    const std::string interrupted = incomplete_run_note(doc.run);
+    EXPECT_NE(interrupted.find(subject), std::string::npos) << interrupted;
+    EXPECT_NE(interrupted.find("interrupted"), std::string::npos) << interrupted;
+    EXPECT_NE(MarkdownPrinter().print(doc).find("> **Incomplete:** " + interrupted),
+              std::string::npos);
+    doc.run.interrupted = false;
+    doc.run.finished_utc = "";
+    const std::string unfinished = incomplete_run_note(doc.run);
+    EXPECT_NE(unfinished.find(subject), std::string::npos) << unfinished;
+    EXPECT_NE(unfinished.find("did not finish"), std::string::npos) << unfinished;
+    if (profile != "quick") {
+      EXPECT_EQ(interrupted.find("measurements"), std::string::npos) << interrupted;
+      EXPECT_EQ(unfinished.find("measurements"), std::string::npos) << unfinished;
+    }
+  }
+}
+
 TEST(ReportsMarkdown, TheCvOfASingleSampleIsNotApplicable) {
   ResultsDocument doc = test_document();
   auto passed = std::find_if(doc.measurements.begin(), doc.measurements.end(),
@@ -1552,8 +1580,9 @@ TEST(Crossover, TablesChartAndSheetLine) {
             std::string::npos)
       << zh_section;
   const std::string zh_disturbed = SheetPrinter(SheetLanguage::zh).print(disturbed);
-  // The reason is not shown in Chinese, so DGEMM's and the left-out dot's lines are one.
-  EXPECT_NE(zh_disturbed.find("<li>DGEMM (fp64), dot (fp32)——无可比较的 GPU 测量：未达到"),
+  // The reason is not shown in Chinese, so DGEMM's and the left-out dot's lines are one, their
+  // names listed with the Chinese enumeration comma.
+  EXPECT_NE(zh_disturbed.find("<li>DGEMM (fp64)、dot (fp32)——无可比较的 GPU 测量：未达到"),
             std::string::npos)
       << zh_disturbed;
   for (const char* english : {"transfers", "reached", "GPU end", "device time"})
