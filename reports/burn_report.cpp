@@ -131,7 +131,11 @@ std::vector<std::string> memtest_problems(const MemtestResult& memtest, const Ru
     std::vector<std::string> why;
     if (!d.completed()) why.push_back(d.incomplete_reason());
     if (d.bad_words > 0) why.push_back(counted(static_cast<double>(d.bad_words), "bad word"));
-    if (!d.memory_error_rises.empty()) why.push_back(memtest_memory_errors_text(d));
+    for (const FactRise& r : d.memory_error_rises) {
+      why.push_back(fmt::format("{} rose from {} to {}", r.fact,
+                                fact_text(HealthFact::of(r.before)),
+                                fact_text(HealthFact::of(r.after))));
+    }
     problems.push_back(fmt::format("{} FAIL: {}", d.device, fmt::join(why, "; ")));
   }
   return problems;

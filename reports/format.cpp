@@ -278,8 +278,8 @@ std::string incomplete_run_note(const RunInfo& run) {
     return note(
         "the memory test was interrupted before it finished: a GPU without a complete pass of "
         "every pattern is no pass.",
-        "the memory test did not finish (it was killed, or is still under way): GPUs it had not "
-        "reported on are missing.");
+        "the memory test did not finish (it was killed, or is still under way): its figures are "
+        "those of the last pass it wrote, and it is no pass.");
   }
   return note(
       "the run was interrupted before it finished; measurements it did not take are listed as "

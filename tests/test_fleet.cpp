@@ -19,6 +19,7 @@
 #include "harness/core/input_file.hpp"
 #include "harness/machine/launcher.hpp"
 #include "reports/acceptance/fleet_judge.hpp"
+#include "reports/burn_report.hpp"
 #include "reports/fleet.hpp"
 #include "reports/fleet_report.hpp"
 #include "reports/output_files.hpp"
@@ -417,6 +418,11 @@ TEST(FleetMerge, AMemoryTestThatDidNotPassFailsTheMerge) {
   EXPECT_EQ(a.stress_problems[0].problem, "gpu0 FAIL: 12 bad words");
   EXPECT_EQ(a.stress_problems[1].problem, "interrupted");
   EXPECT_EQ(a.stress_problems[2].problem, "gpu0 FAIL: no complete pass of every pattern");
+  // With ECC on, an error the test read corrected shows in the counts alone.
+  ResultsDocument corrected = with_memtest("node-d", 0, 3, false);
+  corrected.memtest->devices[0].memory_error_rises = {{"ecc.corrected_volatile", 0, 3}};
+  EXPECT_EQ(memtest_problems(*corrected.memtest, corrected.run),
+            std::vector<std::string>{"gpu0 FAIL: ecc.corrected_volatile rose from 0 to 3"});
   // Its own problems say it was interrupted: not a second line as a run not finished.
   EXPECT_TRUE(a.unfinished.empty());
   const std::string console = FleetConsolePrinter().print(fleet);
