@@ -857,7 +857,6 @@ TEST(ReportsMarkdown, HasEveryMeasurement) {
   EXPECT_NE(text.find("flopbench report <dir>/results.json"), std::string::npos);
 }
 
-// One sample has no spread: its CV shows as n/a, not as a perfectly stable 0.00%.
 // An incomplete run's note speaks of what the run did: a burn-in or a memory test has no
 // measurements to list as skipped or missing.
 TEST(ReportsMarkdown, AnIncompleteRunSaysWhatItDidNotFinish) {
@@ -886,6 +885,7 @@ TEST(ReportsMarkdown, AnIncompleteRunSaysWhatItDidNotFinish) {
   }
 }
 
+// One sample has no spread: its CV shows as n/a, not as a perfectly stable 0.00%.
 TEST(ReportsMarkdown, TheCvOfASingleSampleIsNotApplicable) {
   ResultsDocument doc = test_document();
   auto passed = std::find_if(doc.measurements.begin(), doc.measurements.end(),
