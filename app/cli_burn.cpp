@@ -222,7 +222,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                                     memory);
   }
 
-  doc.run = {command_line, "burn", opt.seed, omp_get_max_threads(), utc_now(), "", false};
+  doc.run = {
+      command_line, std::string(kBurnProfile), opt.seed, omp_get_max_threads(), utc_now(), "",
+      false};
   doc.run.launch = launch;
   doc.burn = BurnResult{.duration_s = duration_s, .degraded_fraction = opt.degraded_fraction};
   // Owned jointly with the burn's telemetry reader, and abandoned once it stops answering: a call

@@ -81,7 +81,9 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   }
   const std::vector<int> gpus = selected_gpus(sel, inventory);
 
-  doc.run = {command_line, "memtest", opt.seed, omp_get_max_threads(), utc_now(), "", false};
+  doc.run = {
+      command_line, std::string(kMemtestProfile), opt.seed, omp_get_max_threads(), utc_now(), "",
+      false};
   doc.run.launch = launch;
   doc.memtest = MemtestResult{.duration_s = duration_s, .devices = {}};
   for (const int gpu : gpus)

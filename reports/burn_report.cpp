@@ -384,20 +384,39 @@ Table memtest_errors(const MemtestResult& m) {
   return t;
 }
 
+// PASS when nothing kept the memory test from passing (memtest_problems), as merge judges it;
+// FAIL when a GPU found bad words, saw a memory-error count rise or failed (an error, no
+// response), whatever else happened; otherwise (the test interrupted or unfinished, none
+// tested) INCOMPLETE, which is no pass either, however many passes its GPUs had completed.
+std::string memtest_summary(const MemtestResult& m, const RunInfo& run) {
+  const std::vector<std::string> problems = memtest_problems(m, run);
+  const bool failed = std::ranges::any_of(m.devices, [](const MemtestDevice& d) {
+    return d.bad_words > 0 || !d.memory_error_rises.empty() || !d.failure.empty();
+  });
+  const std::string verdict = problems.empty() ? "PASS"
+                              : failed         ? "FAIL"
+                                               : fmt::format("INCOMPLETE ({})", problems.front());
+  const auto passed = std::ranges::count_if(m.devices, &MemtestDevice::passed);
+  return fmt::format("{}: {} tested for up to {:.0f} s each: {} PASS, {} FAIL.", verdict,
+                     counted(m.devices.size(), "GPU"), m.duration_s, passed,
+                     std::ssize(m.devices) - passed);
+}
+
 }  // namespace
 
-std::string memtest_markdown_section(const MemtestResult& m) {
-  std::string out = fmt::format("\n## GPU memory test\n\nTime box {:.0f} s per GPU.\n\n{}",
-                                m.duration_s, memtest_table(m).markdown());
+std::string memtest_markdown_section(const MemtestResult& m, const RunInfo& run) {
+  std::string out = fmt::format("\n## GPU memory test\n\n{}\n\n{}", memtest_summary(m, run),
+                                memtest_table(m).markdown());
   const Table errors = memtest_errors(m);
   if (!errors.rows.empty()) out += "\nFirst bad words:\n\n" + errors.markdown();
   return out;
 }
 
-std::string memtest_html_section(const MemtestResult& m) {
+std::string memtest_html_section(const MemtestResult& m, const RunInfo& run) {
   std::string out =
-      fmt::format("<h2 id=\"memtest\">GPU memory test</h2>\n<p>Time box {:.0f} s per GPU.</p>\n{}",
-                  m.duration_s, memtest_table(m).html());
+      fmt::format("<h2 id=\"memtest\">GPU memory test</h2>\n<p class=\"banner {}\">{}</p>\n{}",
+                  memtest_problems(m, run).empty() ? "pass" : "fail",
+                  html_escape(memtest_summary(m, run)), memtest_table(m).html());
   const Table errors = memtest_errors(m);
   if (!errors.rows.empty()) out += "<h3>First bad words</h3>\n" + errors.html();
   return out;

@@ -27,8 +27,10 @@ std::vector<std::string> memtest_problems(const MemtestResult& memtest, const Ru
 // verdict table, and in HTML the charts. `run` says whether the burn was interrupted.
 std::string burn_markdown_section(const BurnResult& burn, const RunInfo& run);
 std::string burn_html_section(const BurnResult& burn, const RunInfo& run);
-std::string memtest_markdown_section(const MemtestResult& memtest);
-std::string memtest_html_section(const MemtestResult& memtest);
+// The memory test's: PASS, FAIL or INCOMPLETE with the counts, the table of GPUs and their first
+// bad words.
+std::string memtest_markdown_section(const MemtestResult& memtest, const RunInfo& run);
+std::string memtest_html_section(const MemtestResult& memtest, const RunInfo& run);
 
 // "12.0 GiB of 16.0 GiB asked" where the test had less memory than it asked for, else
 // "16.0 GiB"; with `decimals` digits after the point.

@@ -267,17 +267,17 @@ std::string incomplete_run_note(const RunInfo& run) {
     return std::string(run.interrupted ? interrupted : run.finished_utc.empty() ? unfinished : "");
   };
   // A burn-in and a memory test have no measurements to list as skipped or missing.
-  if (run.profile == "burn") {
+  if (run.profile == kBurnProfile) {
     return note(
-        "the burn-in was interrupted before its duration ended: it is no pass, however its "
-        "devices did until then.",
+        "the burn-in was interrupted before its duration ended: it is no pass, whatever its "
+        "devices' verdicts until then.",
         "the burn-in did not finish (it was killed, or is still under way): its series end at the "
         "last progress line, and it is no pass.");
   }
-  if (run.profile == "memtest") {
+  if (run.profile == kMemtestProfile) {
     return note(
-        "the memory test was interrupted before it finished: a GPU without a complete pass of "
-        "every pattern is no pass.",
+        "the memory test was interrupted before it finished: it is no pass, whatever its GPUs' "
+        "verdicts until then.",
         "the memory test did not finish (it was killed, or is still under way): its figures are "
         "those of the last pass it wrote, and it is no pass.");
   }

@@ -585,7 +585,7 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
   std::string body = header_section(doc);
   if (doc.acceptance) body += acceptance_section(*doc.acceptance);
   if (doc.burn) body += burn_html_section(*doc.burn, doc.run);
-  if (doc.memtest) body += memtest_html_section(*doc.memtest);
+  if (doc.memtest) body += memtest_html_section(*doc.memtest, doc.run);
   if (doc.measurements.empty() && (doc.burn || doc.memtest)) {
     // A burn's or memory test's results: no measurements to chart.
     body += inventory_section(doc.environment) + health_section(doc.environment);

@@ -185,7 +185,7 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
   if (doc.environment.health) out += health_section(*doc.environment.health);
   out += AcceptanceMarkdownPrinter().print(doc);
   if (doc.burn) out += burn_markdown_section(*doc.burn, doc.run);
-  if (doc.memtest) out += memtest_markdown_section(*doc.memtest);
+  if (doc.memtest) out += memtest_markdown_section(*doc.memtest, doc.run);
   // A burn's or memory test's results have no measurements to speak of.
   if (!doc.measurements.empty() || (!doc.burn && !doc.memtest)) {
     out +=

@@ -45,8 +45,8 @@
 #   memtest          flopbench memtest of 20 GiB per GPU (walking ones, random, own address),
 #                    a 15 s time box: bad words and their offsets
 #   burn             flopbench burn of every GPU at once for 2 minutes (--burn-duration): half
-#                    at FP64 (the cuda kernel), half at FP16 (cuBLASLt): the verdicts, median
-#                    throughput, drop, clock, temperature and power range
+#                    at FP64 (the cuda kernel), half at FP16 (cuBLASLt, 8192³ by default): the
+#                    sizes, verdicts, median throughput, drop, clock, temperature and power range
 # memtest and burn come last: they heat the GPU, which would lower the figures measured after.
 # They are their own part, so that each part fits a machine that allows 10 minutes per command:
 # run --part validate, then --part stress into another --out. bundle and info run in both.

@@ -575,7 +575,20 @@ def summarise_stress(args):
     """A burn's or a memory test's verdicts (results.json's "burn" and "memtest"), on one line."""
     doc = load_json(args.results)
     items, bad = [], 0
+    # Without --size, an FP16 burn on a GPU with FP16 tensor cores (compute capability 7.0 on)
+    # runs the 8192³ GEMM that keeps them loaded (default_burn_size); 2048³ would say that the
+    # burn did not size itself by the GPUs it burns.
+    sized = any(a.startswith("--size") for a in doc.get("run", {}).get("command_line", []))
+    tensor_fp16 = {"gpu{}".format(g["index"]) for g in
+                   doc.get("environment", {}).get("gpu", {}).get("devices", [])
+                   if g.get("cc_major", 0) >= 7}
     for d in (doc.get("burn") or {}).get("devices", []):
+        n = d["problem"]["n"]
+        if (not sized and d["precision"] == "fp16" and d["device"] in tensor_fp16
+                and n != 8192):
+            items.append("{} FP16 burned {}³, not the default 8192³ of a GPU with FP16 tensor "
+                         "cores".format(d["device"], n))
+            bad += 1
         points = d.get("telemetry", [])
         readings = [t["reading"] for t in points]
         def spread(key, unit):  # of the points: a long burn's are means of several readings
@@ -591,8 +604,8 @@ def summarise_stress(args):
         unit = "GOP/s" if d["precision"] == "int8" else "GFLOP/s"
         busy = d.get("busy_share")  # the share of the burn in runs: how loaded the GPU was
         median = d["median_gflops"]  # null: no throughput point (none yet, or interrupted)
-        items.append("{} {} {}: median {} {}, drop {:.1f}%{}{}{}{}{}{}".format(
-            d["device"], d["precision"].upper(), d["verdict"],
+        items.append("{} {} {}³ {}: median {} {}, drop {:.1f}%{}{}{}{}{}{}".format(
+            d["device"], d["precision"].upper(), n, d["verdict"],
             "-" if median is None else "{:.1f}".format(as_float(median)), unit,
             100 * as_float(d["throughput_drop"]),
             ", busy {:.0f}%".format(100 * busy) if busy is not None else "",

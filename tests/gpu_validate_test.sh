@@ -319,11 +319,13 @@ EOF3
     fail "PyTorch stood beside an end-to-end figure: $(cat "$tmp/figures.md")"
   # A burn's and a memory test's verdicts on one line; a bad one fails.
   python3 - "$tmp/stress.json" "$tmp/stress-bad.json" "$tmp/stress-ecc.json" \
-    "$tmp/stress-merged.json" "$tmp/stress-stopped.json" <<'EOF'
+    "$tmp/stress-merged.json" "$tmp/stress-stopped.json" "$tmp/stress-small.json" \
+    "$tmp/stress-sized.json" <<'EOF'
 import json, sys
 reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c": temp,
                                           "power_w": 600, "throttled": throttled}
 doc = {"burn": {"devices": [{"device": "gpu0", "precision": "fp64", "verdict": "OK", "why": "",
+                             "problem": {"m": 2048, "n": 2048, "k": 2048},
                              "median_gflops": 51234.5, "throughput_drop": 0.012,
                              "busy_share": 0.934,
                              "telemetry": [{"at_s": 1, "reading": reading(1980, 60, False)},
@@ -347,9 +349,18 @@ json.dump(doc, open(sys.argv[4], "w"))
 doc["burn"]["telemetry_stopped"] = "nvml stopped answering 12.0 s into the FP64 burn"
 doc["burn"]["devices"][0].update(median_gflops=None)
 json.dump(doc, open(sys.argv[5], "w"))
+# An FP16 burn of a Turing GPU at 2048³ without --size did not size itself by the GPU: it fails.
+# With --size it ran what it was asked.
+del doc["burn"]["telemetry_stopped"]
+doc["burn"]["devices"][0].update(precision="fp16", median_gflops=90000.0)
+doc["environment"] = {"gpu": {"devices": [{"index": 0, "cc_major": 7, "cc_minor": 5}]}}
+doc["run"] = {"command_line": ["flopbench", "burn", "--precision", "fp16"]}
+json.dump(doc, open(sys.argv[6], "w"))
+doc["run"]["command_line"] += ["--size", "2048"]
+json.dump(doc, open(sys.argv[7], "w"))
 EOF
   line=$(python3 "$helper" stress "$tmp/stress.json")
-  expected="gpu0 FP64 OK: median 51234.5 GFLOP/s, drop 1.2%, busy 93%, 1755-1980 MHz, 60-71 C,"
+  expected="gpu0 FP64 2048³ OK: median 51234.5 GFLOP/s, drop 1.2%, busy 93%, 1755-1980 MHz, 60-71 C,"
   expected="$expected 600-600 W,"
   expected="$expected 0 of 2 readings throttled; gpu0 memtest PASS: 20.0 GiB, 12 passes in 15 s,"
   expected="$expected 0 bad words"
@@ -369,9 +380,17 @@ EOF
   fi
   rc=0
   python3 "$helper" stress "$tmp/stress-stopped.json" >/dev/null 2>"$tmp/err" || rc=$?
-  if [ "$rc" != 1 ] || ! grep -q 'gpu0 FP64 OK: median - GFLOP/s, drop .*; GPU telemetry stopped: nvml stopped answering 12.0 s into the FP64 burn;' "$tmp/err"; then
+  if [ "$rc" != 1 ] || ! grep -q 'gpu0 FP64 2048³ OK: median - GFLOP/s, drop .*; GPU telemetry stopped: nvml stopped answering 12.0 s into the FP64 burn;' "$tmp/err"; then
     fail "stress with a telemetry stop exited $rc: $(cat "$tmp/err")"
   fi
+  rc=0
+  python3 "$helper" stress "$tmp/stress-small.json" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] ||
+    ! grep -q 'gpu0 FP16 burned 2048³, not the default 8192³ of a GPU with FP16 tensor cores' "$tmp/err"; then
+    fail "an FP16 burn at 2048³ by default exited $rc: $(cat "$tmp/err")"
+  fi
+  python3 "$helper" stress "$tmp/stress-sized.json" | grep -q '^gpu0 FP16 2048³ OK: median 90000.0 GFLOP/s' ||
+    fail "an FP16 burn at the --size asked did not pass: $(python3 "$helper" stress "$tmp/stress-sized.json" 2>&1)"
   echo "gpu-validate test: the helper's figures, dispositions, crossovers, stress and errors are right"
 else
   echo "gpu-validate test: no python3, the helper is not checked"

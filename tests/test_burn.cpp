@@ -578,6 +578,37 @@ TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
   EXPECT_EQ(md.find("No measurements."), std::string::npos);
 }
 
+// The memory test's section opens with the test's verdict, as merge judges it: a GPU's own PASS
+// does not make an interrupted or unfinished test a pass.
+TEST(BurnReport, TheMemoryTestSectionGivesTheTestsVerdict) {
+  ResultsDocument doc = burn_document();
+  doc.burn.reset();
+  const auto expect_summary = [&](const std::string& summary, const std::string& banner) {
+    const std::string md = MarkdownPrinter().print(doc);
+    EXPECT_NE(md.find("## GPU memory test\n\n" + summary + "\n"), std::string::npos) << md;
+    const std::string html = HtmlPrinter().print(doc);
+    EXPECT_NE(html.find(fmt::format("<p class=\"banner {}\">{}</p>", banner, summary)),
+              std::string::npos)
+        << html;
+  };
+  expect_summary("FAIL: 2 GPUs tested for up to 60 s each: 1 PASS, 1 FAIL.", "fail");
+  doc.memtest->devices.pop_back();
+  expect_summary("PASS: 1 GPU tested for up to 60 s each: 1 PASS, 0 FAIL.", "pass");
+  doc.run.interrupted = true;
+  expect_summary("INCOMPLETE (interrupted): 1 GPU tested for up to 60 s each: 1 PASS, 0 FAIL.",
+                 "fail");
+  doc.run.interrupted = false;
+  doc.run.finished_utc = "";
+  doc.memtest->devices[0].passes = 0;
+  expect_summary(
+      "INCOMPLETE (the memory test did not finish (no end time)): 1 GPU tested for up to 60 s "
+      "each: 0 PASS, 1 FAIL.",
+      "fail");
+  // A GPU that stopped responding fails the test, whatever else kept it from its end.
+  doc.memtest->devices[0].failure = "no response: no step of the test ended for 60 s";
+  expect_summary("FAIL: 1 GPU tested for up to 60 s each: 0 PASS, 1 FAIL.", "fail");
+}
+
 // Every chart of a precision spans the whole burn (600 s here), whatever time its own readings
 // end at (8 s), so that a dip in throughput lines up with the readings of the same moment.
 TEST(BurnReport, ChartsOfAPrecisionShareTheirTimeAxis) {

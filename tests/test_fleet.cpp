@@ -400,7 +400,7 @@ TEST(FleetMerge, AMemoryTestThatDidNotPassFailsTheMerge) {
                                bool interrupted) {
     ResultsDocument doc = node(host, std::nullopt, 100);
     doc.measurements.clear();
-    doc.run.profile = "memtest";
+    doc.run.profile = kMemtestProfile;
     doc.run.interrupted = interrupted;
     doc.memtest = MemtestResult{.duration_s = 60};
     MemtestDevice d{.device = "gpu0", .bytes_tested = 1LL << 30, .passes = passes};
@@ -987,6 +987,41 @@ TEST(FleetCheck, ANodeWithoutASpecFailsAloneAndTheOthersAreJudged) {
                    },
                    "auto", "T"),
                InputError);
+}
+
+// check passes no node that merge fails: a memory test whose ECC counts rose fails its node in
+// fleet.nodes_failed even where the node's spec asks only for no bad word, which it meets.
+TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
+  TempDir tmp;
+  const auto with_memtest = [](const std::string& host, std::vector<FactRise> rises) {
+    ResultsDocument doc = node(host, std::nullopt, 100);
+    doc.measurements.clear();
+    doc.run.profile = kMemtestProfile;
+    doc.memtest = MemtestResult{.duration_s = 60};
+    MemtestDevice d{.device = "gpu0", .bytes_tested = 1LL << 30, .passes = 3};
+    d.memory_error_rises = std::move(rises);
+    doc.memtest->devices.push_back(d);
+    return doc;
+  };
+  FleetRecord fleet = merge_results(
+      {write_node(tmp.path(), with_memtest("node-a", {}), "a"),
+       write_node(tmp.path(), with_memtest("node-b", {{"ecc.corrected_volatile", 0, 3}}), "b")},
+      std::nullopt, {}, 10, "T");
+  const SpecChoice choice{
+      parse_spec(std::string(kSpecHeader) + "\nmemtest.bad_words,==,0,,fail,any,no bad word\n",
+                 "memory.csv"),
+      "memory.csv"};
+  judge_fleet(
+      fleet, [&](const ResultsDocument&) { return choice; }, "memory.csv", "T");
+  ASSERT_TRUE(fleet.acceptance.has_value());
+  EXPECT_TRUE(fleet.nodes[0].results->acceptance->passed);
+  EXPECT_TRUE(fleet.nodes[1].results->acceptance->passed);  // what its spec asked
+  const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
+  EXPECT_EQ(failed.measured, 1);
+  EXPECT_EQ(failed.reason,
+            "not equal to the bound: node-b (its memory test did not pass: gpu0 FAIL: "
+            "ecc.corrected_volatile rose from 0 to 3)");
+  EXPECT_FALSE(fleet.acceptance->passed);
 }
 
 TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {

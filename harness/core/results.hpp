@@ -385,9 +385,13 @@ struct Launch {
   std::string node_name;
 };
 
+// RunInfo::profile of the stress tests, which measure no profile of workloads: a burn-in
+// (`flopbench burn`) and a GPU memory test (`flopbench memtest`).
+inline constexpr std::string_view kBurnProfile = "burn", kMemtestProfile = "memtest";
+
 struct RunInfo {
   std::vector<std::string> command_line;
-  std::string profile;
+  std::string profile;  // a Profile's name (types.hpp), or kBurnProfile or kMemtestProfile
   std::uint64_t seed = 0;
   int threads = 0;
   std::string started_utc;   // ISO 8601

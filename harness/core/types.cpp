@@ -139,15 +139,17 @@ bool is_matrix_precision(Precision p) {
 
 std::optional<std::pair<int, int>> oldest_tensor_core_gpu(Precision p) {
   switch (p) {
-    case Precision::fp8_e4m3:
-      return std::pair{8, 9};
+    case Precision::fp16:
+      return std::pair{7, 0};
+    case Precision::int8:
+      return std::pair{7, 5};
     case Precision::tf32:
     case Precision::bf16:
       return std::pair{8, 0};
+    case Precision::fp8_e4m3:
+      return std::pair{8, 9};
     case Precision::fp32:
     case Precision::fp64:
-    case Precision::fp16:
-    case Precision::int8:
       return std::nullopt;
   }
   throw std::logic_error("unknown precision");

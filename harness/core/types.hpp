@@ -82,10 +82,10 @@ bool is_integer(Precision p);
 // A format that matrix units (tensor cores, AMX) serve and only GEMM runs: TF32, BF16, FP16,
 // FP8, INT8; reports show them as matrix throughput, dense.
 bool is_matrix_precision(Precision p);
-// The compute capability of the oldest GPU whose tensor cores multiply at the precision: TF32
-// and BF16 came with Ampere (8.0), FP8 with Ada and Hopper (8.9). nullopt where every GPU that
-// CUDA 13 runs has a way (FP32, FP64) or cuBLASLt's heuristic decides (FP16 and INT8: it finds no
-// algorithm where the GPU cannot run one).
+// The compute capability of the oldest GPU whose tensor cores multiply at the precision, as the
+// peak model's tensor table has them: FP16 came with Volta (7.0), INT8 with Turing (7.5), TF32
+// and BF16 with Ampere (8.0), FP8 with Ada and Hopper (8.9). nullopt for FP32 and FP64, which
+// every GPU runs on its CUDA cores.
 std::optional<std::pair<int, int>> oldest_tensor_core_gpu(Precision p);
 
 // Where a measurement ran: the CPU, one GPU, or several GPUs at once (the machine aggregate).

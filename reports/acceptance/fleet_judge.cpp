@@ -60,6 +60,7 @@ AcceptanceResult no_spec_verdict(const std::string& spec_label, const std::strin
 void judge_fleet(FleetRecord& fleet,
                  const std::function<SpecChoice(const ResultsDocument&)>& spec_of,
                  const std::string& fleet_spec_label, const std::string& checked_utc) {
+  const FleetAnalysis a = analyse_fleet(fleet);
   std::vector<std::string> failed;
   for (auto& n : fleet.nodes) {
     if (n.reporting()) {
@@ -73,13 +74,22 @@ void judge_fleet(FleetRecord& fleet,
       if (choice) {
         n.results->acceptance = judge(choice->spec, *n.results, choice->label, checked_utc);
       }
-      if (n.results->acceptance->passed) continue;
-      failed.push_back(fmt::format("{} (its check failed)", node_label(n)));
+      if (!n.results->acceptance->passed) {
+        failed.push_back(fmt::format("{} (its check failed)", node_label(n)));
+        continue;
+      }
+      // A burn-in or memory test that did not pass fails its node whatever its spec asked, as it
+      // fails the merge: a spec without `memtest.failed`, say, would pass a GPU whose ECC
+      // counts rose.
+      const auto stress = std::ranges::find(a.stress_problems, &n, &StressProblem::node);
+      if (stress != a.stress_problems.end()) {
+        failed.push_back(fmt::format("{} (its {} did not pass: {})", node_label(n), stress->test,
+                                     stress->problem));
+      }
     } else {
       failed.push_back(fmt::format("{} ({})", node_label(n), n.problem));
     }
   }
-  const FleetAnalysis a = analyse_fleet(fleet);
 
   // Without --expect-hosts, every node given to merge: each host once, each unreadable input.
   std::set<std::string> given;
@@ -99,7 +109,7 @@ void judge_fleet(FleetRecord& fleet,
              fleet.expected_nodes ? "expected" : "nodes given", Severity::fail,
              "built-in: every expected node reported results", a.missing_hosts),
       equals("fleet.nodes_failed", double(failed.size()), 0, "0", Severity::fail,
-             "built-in: every node reported and passed its check", failed),
+             "built-in: every node reported, passed its check and any stress test it ran", failed),
       equals("fleet.outliers", double(a.outliers.size()), 0, "0", Severity::fail,
              fmt::format("built-in: no node or GPU an outlier of the fleet (threshold {:g}%)",
                          fleet.threshold_percent),

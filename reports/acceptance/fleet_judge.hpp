@@ -18,7 +18,8 @@ struct SpecChoice {
 
 // Records each reporting node's verdict in its results and the fleet's in fleet.acceptance:
 //   fleet.nodes_reporting == expected (merge's --expect-hosts, else every node given to merge),
-//   fleet.nodes_failed == 0 (a node whose check failed, or that has a problem),
+//   fleet.nodes_failed == 0 (a node whose check failed, whose burn-in or memory test did not
+//   pass, or that has a problem),
 //   fleet.outliers == 0, and, as a warning, fleet.versions == 1.
 // fleet.acceptance->passed holds when no fail-severity criterion of the fleet or of a node
 // failed.
