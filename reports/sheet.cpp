@@ -21,7 +21,8 @@ struct Labels {
   std::string_view lang, title, subtitle, machine, date, version, host;
   // A remark after a name, in the language's parentheses: " ({})" or "（{}）".
   std::string_view aside;
-  std::string_view list_separator;  // between the items of a list in a sentence: ", " or "、"
+  std::string_view list_separator;    // between the items of a list in a sentence: ", " or "、"
+  std::string_view clause_separator;  // between clauses, or items that have commas: "; " or "；"
   std::string_view machine_peak, peak_note, precision, fp32, fp64, device, measured, theoretical,
       of_theoretical, tflops;
   std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
@@ -68,6 +69,7 @@ constexpr Labels kEnglish{
     "Host",
     " ({})",
     ", ",
+    "; ",
     "Machine peak",
     "Measured: best passed peak or GEMM measurement per device, summed over the devices. "
     "Theoretical: the hardware's peak, summed likewise.",
@@ -148,7 +150,7 @@ constexpr Labels kEnglish{
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
-    "flopbench 版本", "主机", "（{}）", "、", "机器峰值",
+    "flopbench 版本", "主机", "（{}）", "、", "；", "机器峰值",
     "实测：每个设备上通过验证的 peak 或 GEMM "
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
     "精度", "单精度（FP32）", "双精度（FP64）", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
@@ -420,7 +422,8 @@ std::string machine_description(const Environment& env, const Labels& l) {
   }
   for (const auto* d : kinds) {
     const int n = counts[d->name + "|" + std::to_string(d->memory_bytes)];
-    out += fmt::format("; {}{}{}", n > 1 ? fmt::format("{} × ", n) : "", or_unknown(d->name),
+    out += fmt::format("{}{}{}{}", l.clause_separator, n > 1 ? fmt::format("{} × ", n) : "",
+                       or_unknown(d->name),
                        aside(fmt::format(fmt::runtime(l.gpu_memory), bytes(d->memory_bytes)), l));
   }
   return out;
@@ -451,18 +454,22 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
     if (f.kind == DeviceKind::gpu && f.devices > 1) device += fmt::format(" × {}", f.devices);
     std::vector<std::string> sources;
     for (const auto* r : f.sources) sources.push_back(source_text(*r));
-    std::string detail = sources.empty() ? "" : fmt::format("{}", fmt::join(sources, "; "));
+    std::string detail =
+        sources.empty() ? "" : fmt::format("{}", fmt::join(sources, l.clause_separator));
     int measured_devices = 0;
     for (const auto* r : f.sources) measured_devices += std::max(1, gpus_used(*r));
     if (f.kind == DeviceKind::gpu && measured_devices < f.devices && !f.sources.empty()) {
-      detail += "; " + fmt::format(fmt::runtime(l.gpus_measured), measured_devices, f.devices);
+      detail += std::string(l.clause_separator) +
+                fmt::format(fmt::runtime(l.gpus_measured), measured_devices, f.devices);
     }
     if (f.path_gflops) {
-      detail += "; " + fmt::format(fmt::runtime(l.path_peak), significant(*f.path_gflops / 1000));
+      detail += std::string(l.clause_separator) +
+                fmt::format(fmt::runtime(l.path_peak), significant(*f.path_gflops / 1000));
     }
     if (f.peak_threads > 0 && f.theoretical_gflops) {
-      detail += "; " + fmt::format(fmt::runtime(l.threads_peak), f.peak_threads, f.machine_cores,
-                                   plural_s(f.peak_threads));
+      detail += std::string(l.clause_separator) + fmt::format(fmt::runtime(l.threads_peak),
+                                                              f.peak_threads, f.machine_cores,
+                                                              plural_s(f.peak_threads));
     }
     const std::optional<double> pct =
         f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&
@@ -705,8 +712,9 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
                    aside(why == LeftOut::contended ? l.reason_contended : l.reason_interrupted, l));
   }
   if (!left.empty()) {
-    out += fmt::format("<p>{}</p>\n",
-                       html_escape(fmt::format(fmt::runtime(l.left_out), fmt::join(left, "; "))));
+    out += fmt::format(
+        "<p>{}</p>\n",
+        html_escape(fmt::format(fmt::runtime(l.left_out), fmt::join(left, l.clause_separator))));
   }
   if (others > 0) {
     out +=
@@ -714,7 +722,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   }
   out += item(l.precision_modes,
               html_escape(std::string(l.precision_text) + " " + list_or(notes, l.notes_none)));
-  out += item(l.peak_bases, html_escape(fmt::format("{}", fmt::join(bases, "; "))));
+  out += item(l.peak_bases, html_escape(fmt::format("{}", fmt::join(bases, l.clause_separator))));
   const bool at_once = std::any_of(figures.peaks.begin(), figures.peaks.end(), [](const auto& f) {
     return std::any_of(f.sources.begin(), f.sources.end(),
                        [](const auto* r) { return machine_aggregate(*r); });

@@ -781,6 +781,8 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_NE(zh.find("本次运行被中断"), std::string::npos);
   EXPECT_NE(zh.find("以下测量本应计入上述数据，但未计入："), std::string::npos);
   EXPECT_NE(zh.find("其他同样未计入的测量：1 项。"), std::string::npos);
+  // Its items, which hold commas of their own, are set apart by the language's semicolon.
+  EXPECT_NE(zh.find("）；SGEMM (fp32) cublas · gpu0"), std::string::npos) << zh;
 }
 
 // A CPU matrix format's theoretical is its measurement's own peak, the only one known: where
