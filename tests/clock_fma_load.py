@@ -6,7 +6,7 @@ that is their own fixed point: a compiler that can see through them folds them a
 "vector clock" is then the scalar clock, measured beside no FMA at all (GCC 12 did, at every
 optimisation level above -O0, until the chains started from a volatile). This reads the
 disassembly of each clock_loop object file given, one per vector pass, and fails unless each
-holds at least the 64 packed multiplies (FMAs, or multiplies beside adds where the pass has no
+holds at least the 32 packed multiplies (FMAs, or multiplies beside adds where the pass has no
 FMA) of one block of the load.
 
 Usage: clock_fma_load.py --objdump PATH OBJECT...   (objects not of clock_loop are ignored)
@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PACKED_MULTIPLY = re.compile(r"\t(v?fn?m(add|sub)\d*pd|v?mulpd|fmla|fmul)\s+(%[xyz]mm|v\d+\.2d)")
-BLOCK = 64
+BLOCK = 32
 
 
 def main():

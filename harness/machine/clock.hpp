@@ -22,7 +22,7 @@ enum class ClockSpan {
 // The all-core clock in GHz, measured: every usable CPU (or `threads` of them when > 0) runs a
 // chain of dependent integer adds at once for the span's CPU time; one add completes per cycle,
 // so adds per CPU-second per thread is the clock. Under ClockLoad::vector_fma each block of 64
-// adds is interleaved with 64 vector FMAs, which run on the FMA ports beside the add chain and
+// adds is interleaved with 32 vector FMAs, which run on the FMA ports beside the add chain and
 // hold the core at its vector clock. Returns the median over threads of each thread's median
 // window.
 double measure_cpu_clock_ghz(int threads = 0, ClockLoad load = ClockLoad::scalar,

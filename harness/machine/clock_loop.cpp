@@ -39,69 +39,76 @@ double thread_cpu_seconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-// Independent FMA chains beside the add chain: 8 chains of 8 steps per block of 64 adds is one FMA
-// per cycle, enough to hold an AVX-512 frequency licence, while leaving the ports the adds need.
-class FmaLoad {
- public:
-  FmaLoad() {
-    // From a volatile, so that the compiler cannot see that 1 is the chains' fixed point (1 x
-    // 0.999999 + 1e-6 rounds to 1): GCC saw it, folded the chains away, and the clock was
-    // measured beside no FMA at all.
-    volatile double start = 1.0;
-    for (auto& c : chains_) c = simd::Vec<double>{} + start;
-  }
-  // 64 dependent adds of `step` to `x` beside 64 FMAs.
-  void add_64_beside_fmas(std::uint64_t& x, std::uint64_t step) {
+// `blocks` blocks of 64 dependent adds of `step` to `x`, each beside 32 FMAs on 8 independent
+// chains: one FMA every other cycle, the density of heavy vector instructions that Intel's
+// frequency licences respond to (by published measurements on Skylake-SP; not measured here),
+// while leaving the FMA pipes room. At one FMA per cycle, the adds of 2 threads ran at half
+// the clock (1.24 GHz against 2.3 under adds alone) in 3 of 8 measurements in a row on a
+// 2-vCPU Zen 1 VM, and a thread alone never did: a hypervisor that puts two vCPUs on one core's
+// two hardware threads shares its FMA pipes between them, and a load that fills the pipes
+// holds back the adds retiring behind it. (Later runs, at either density, did not halve: it
+// depends on where the vCPUs are placed.)
+void add_blocks_beside_fmas(std::uint64_t& x, std::uint64_t step, std::uint64_t blocks) {
+  // The chains start from a volatile, so that the compiler cannot see that 1 is their fixed
+  // point (1 x 0.999999 + 1e-6 rounds to 1): GCC saw it, folded them away, and the clock was
+  // measured beside no FMA at all.
+  volatile double one = 1.0;
+  const simd::Vec<double> scale = simd::Vec<double>{} + 0.999999;
+  const simd::Vec<double> offset = simd::Vec<double>{} + 1e-6;
+  // Locals, not an array, so that they live in registers for the whole run even under a
+  // sanitizer, which keeps a local array in memory and checks each load and store; each from a
+  // start of its own, or the compiler computes one chain for the eight.
+  const auto chain = [&](int i) { return simd::Vec<double>{} + (one + i * 1e-9); };
+  simd::Vec<double> c0 = chain(0), c1 = chain(1), c2 = chain(2), c3 = chain(3), c4 = chain(4),
+                    c5 = chain(5), c6 = chain(6), c7 = chain(7);
+  std::uint64_t sum = x;
+  for (std::uint64_t b = 0; b < blocks; ++b) {
 #if defined(__x86_64__) && defined(__FMA__)
     // In assembly, as add_64 is, so that the chains stay in registers at any optimisation level
     // and under any instrumentation (in C++, a sanitizer's checks of their loads and stores held
-    // the adds to a seventh of the clock), and 8 adds and 8 FMAs at a time: a run of 64 adds and
-    // then 64 FMAs filled the schedulers' queues with one kind, and the adds ran at half the
-    // clock on Zen. Each FMA is c = c x scale + offset (AT&T vfmadd132pd: its last operand times
-    // the first, plus the second), on ymm or zmm registers as the pass's vectors are.
+    // the adds to a seventh of the clock), and 8 adds and 4 FMAs at a time: 64 adds and then
+    // their FMAs filled the schedulers' queues with one kind, and the adds ran at half the clock
+    // on Zen. Each FMA is c = c x scale + offset (AT&T vfmadd132pd: its last operand times the
+    // first, plus the second), on ymm or zmm registers as the pass's vectors are.
     __asm__ volatile(
-        ".rept 8\n\t"
+        ".rept 4\n\t"
         "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
         "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
         "vfmadd132pd %9, %10, %0\n\tvfmadd132pd %9, %10, %1\n\t"
         "vfmadd132pd %9, %10, %2\n\tvfmadd132pd %9, %10, %3\n\t"
+        "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
+        "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
         "vfmadd132pd %9, %10, %4\n\tvfmadd132pd %9, %10, %5\n\t"
         "vfmadd132pd %9, %10, %6\n\tvfmadd132pd %9, %10, %7\n\t"
         ".endr"
-        : "+v"(chains_[0]), "+v"(chains_[1]), "+v"(chains_[2]), "+v"(chains_[3]), "+v"(chains_[4]),
-          "+v"(chains_[5]), "+v"(chains_[6]), "+v"(chains_[7]), "+r"(x)
-        : "v"(scale_), "v"(offset_), "r"(step));
+        : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5), "+v"(c6), "+v"(c7), "+r"(sum)
+        : "v"(scale), "v"(offset), "r"(step));
 #else
-    add_64(x, step);
-    for (int s = 0; s < 8; ++s) {
-#pragma GCC unroll 8
-      for (auto& c : chains_) c = c * scale_ + offset_;
+    add_64(sum, step);
+    const auto fma = [&](simd::Vec<double>& c) { c = c * scale + offset; };
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; ++s) {
+      fma(c0), fma(c1), fma(c2), fma(c3), fma(c4), fma(c5), fma(c6), fma(c7);
     }
 #endif
   }
-  ~FmaLoad() {
-    // Consumed, so that the compiler keeps the FMAs.
-    volatile double sink = 0;
-    for (const auto& c : chains_) sink = sink + c[0];
-  }
+  x = sum;
+  // Consumed, so that the compiler keeps the FMAs.
+  volatile double sink = (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7)[0];
+  (void)sink;
+}
 
- private:
-  const simd::Vec<double> scale_ = simd::Vec<double>{} + 0.999999;
-  const simd::Vec<double> offset_ = simd::Vec<double>{} + 1e-6;
-  simd::Vec<double> chains_[8];
-};
-
-// Runs `block_of_64_adds` for at least `window_s` of this thread's CPU time and returns adds per
-// CPU-second.
-template <class Block>
-double adds_per_cpu_second(double window_s, Block block_of_64_adds) {
-  constexpr std::uint64_t kChunkTrips = 1 << 14;
+// Runs `run_blocks(n)`, which does n blocks of 64 adds, for at least `window_s` of this thread's
+// CPU time and returns adds per CPU-second.
+template <class Blocks>
+double adds_per_cpu_second(double window_s, Blocks run_blocks) {
+  constexpr std::uint64_t kChunkBlocks = 1 << 14;
   std::uint64_t adds = 0;
   const double start = thread_cpu_seconds();
   double elapsed = 0;
   do {
-    for (std::uint64_t i = 0; i < kChunkTrips; ++i) block_of_64_adds();
-    adds += kChunkTrips * 64;
+    run_blocks(kChunkBlocks);
+    adds += kChunkBlocks * 64;
     elapsed = thread_cpu_seconds() - start;
   } while (elapsed < window_s);
   return static_cast<double>(adds) / elapsed;
@@ -115,10 +122,12 @@ double adds_per_second(double window_s, ClockLoad load) {
   __asm__ volatile("" : "+r"(step));  // a value the compiler cannot see through
   if (load == ClockLoad::scalar) {
     // No vector register is touched: a wide one could move an Intel core to a lower clock.
-    return adds_per_cpu_second(window_s, [&] { add_64(x, step); });
+    return adds_per_cpu_second(window_s, [&](std::uint64_t blocks) {
+      for (std::uint64_t b = 0; b < blocks; ++b) add_64(x, step);
+    });
   }
-  FmaLoad fma;
-  return adds_per_cpu_second(window_s, [&] { fma.add_64_beside_fmas(x, step); });
+  return adds_per_cpu_second(
+      window_s, [&](std::uint64_t blocks) { add_blocks_beside_fmas(x, step, blocks); });
 }
 
 }  // namespace FLOPBENCH_VECTOR_PASS
