@@ -666,11 +666,11 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   for (const auto& [note, sources] : noted)
     notes.push_back(fmt::format("{}: {}", fmt::join(sources, ", "), note));
   std::vector<std::string> bases;
-  bases.push_back(fmt::format("CPU FP32 {}; CPU FP64 {}", peak_text(env.cpu.peak_fp32),
-                              peak_text(env.cpu.peak_fp64)));
+  bases.push_back(fmt::format("CPU FP32 {}{}CPU FP64 {}", peak_text(env.cpu.peak_fp32),
+                              l.clause_separator, peak_text(env.cpu.peak_fp64)));
   for (const auto& d : env.gpu.devices) {
-    bases.push_back(fmt::format("gpu{} FP32 {}; gpu{} FP64 {}", d.index, peak_text(d.peak_fp32),
-                                d.index, peak_text(d.peak_fp64)));
+    bases.push_back(fmt::format("gpu{} FP32 {}{}gpu{} FP64 {}", d.index, peak_text(d.peak_fp32),
+                                l.clause_separator, d.index, peak_text(d.peak_fp64)));
   }
   // A matrix format's theoretical is its measurements' own peak (peak_figure): their bases.
   for (const PeakFigure& f : figures.peaks) {

@@ -4,7 +4,9 @@
 The FMA chains beside the add chain compute values nobody reads but a final sink, from a start
 that is their own fixed point: a compiler that can see through them folds them away, and the
 "vector clock" is then the scalar clock, measured beside no FMA at all (GCC 12 did, at every
-optimisation level above -O0, until the chains started from a volatile). This reads the
+optimisation level above -O0, until the chains started from a volatile). On x86 with FMA the
+load is inline assembly, which no compiler folds: there this guards the load's shape (a rewrite
+in C++ or a lost block) rather than the compiler; other passes run the C++ fallback. This reads the
 disassembly of each clock_loop object file given, one per vector pass, and fails unless each
 holds at least the 32 packed multiplies (FMAs, or multiplies beside adds where the pass has no
 FMA) of one block of the load.

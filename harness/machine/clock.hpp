@@ -31,9 +31,8 @@ double measure_cpu_clock_ghz(int threads = 0, ClockLoad load = ClockLoad::scalar
 // The threads the vector clock runs for work on `threads` threads of a machine with `cores`
 // physical cores (0: unknown): one per core at most, each pinned to a core of its own for the
 // measurement (the first usable CPU of each core in sysfs; unpinned where the topology is
-// unreadable). Two SMT siblings share a core's FMA pipes, and where those take one FMA per cycle
-// (Zen 4 at 512 bits, an Intel part with one FMA unit), each sibling's adds, retiring in order
-// with its FMAs, would run at half the clock.
+// unreadable). Two SMT siblings share a core's FMA pipes: where the two loads together fill
+// them, each sibling's adds, retiring in order behind its FMAs, would run below the clock.
 inline int vector_clock_threads(int threads, int cores) {
   return cores > 0 && cores < threads ? cores : threads;
 }

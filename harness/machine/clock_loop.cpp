@@ -40,8 +40,8 @@ double thread_cpu_seconds() {
 }
 
 // `blocks` blocks of 64 dependent adds of `step` to `x`, each beside 32 FMAs on 8 independent
-// chains: one FMA every other cycle, the density of heavy vector instructions that Intel's
-// frequency licences respond to (by published measurements on Skylake-SP; not measured here),
+// chains: one FMA every other cycle, about the density of heavy vector instructions above which
+// Intel's frequency licences respond by published measurements on Skylake-SP (not verified),
 // while leaving the FMA pipes room. At one FMA per cycle, the adds of 2 threads ran at half
 // the clock (1.24 GHz against 2.3 under adds alone) in 3 of 8 measurements in a row on a
 // 2-vCPU Zen 1 VM, and a thread alone never did: a hypervisor that puts two vCPUs on one core's
