@@ -452,25 +452,22 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
     const PeakFigure& f = figures.peaks[i];
     std::string device = f.kind == DeviceKind::cpu ? "CPU" : "GPU";
     if (f.kind == DeviceKind::gpu && f.devices > 1) device += fmt::format(" × {}", f.devices);
-    std::vector<std::string> sources;
-    for (const auto* r : f.sources) sources.push_back(source_text(*r));
-    std::string detail =
-        sources.empty() ? "" : fmt::format("{}", fmt::join(sources, l.clause_separator));
+    // The measurements the figure comes from, then what qualifies it, one clause each.
+    std::vector<std::string> clauses;
+    for (const auto* r : f.sources) clauses.push_back(source_text(*r));
     int measured_devices = 0;
     for (const auto* r : f.sources) measured_devices += std::max(1, gpus_used(*r));
     if (f.kind == DeviceKind::gpu && measured_devices < f.devices && !f.sources.empty()) {
-      detail += std::string(l.clause_separator) +
-                fmt::format(fmt::runtime(l.gpus_measured), measured_devices, f.devices);
+      clauses.push_back(fmt::format(fmt::runtime(l.gpus_measured), measured_devices, f.devices));
     }
     if (f.path_gflops) {
-      detail += std::string(l.clause_separator) +
-                fmt::format(fmt::runtime(l.path_peak), significant(*f.path_gflops / 1000));
+      clauses.push_back(fmt::format(fmt::runtime(l.path_peak), significant(*f.path_gflops / 1000)));
     }
     if (f.peak_threads > 0 && f.theoretical_gflops) {
-      detail += std::string(l.clause_separator) + fmt::format(fmt::runtime(l.threads_peak),
-                                                              f.peak_threads, f.machine_cores,
-                                                              plural_s(f.peak_threads));
+      clauses.push_back(fmt::format(fmt::runtime(l.threads_peak), f.peak_threads, f.machine_cores,
+                                    plural_s(f.peak_threads)));
     }
+    const std::string detail = fmt::format("{}", fmt::join(clauses, l.clause_separator));
     const std::optional<double> pct =
         f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&
                 measured_devices == f.devices
