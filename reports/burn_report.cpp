@@ -136,7 +136,7 @@ std::vector<std::string> memtest_problems(const MemtestResult& memtest, const Ru
                                 fact_text(HealthFact::of(r.before)),
                                 fact_text(HealthFact::of(r.after))));
     }
-    problems.push_back(fmt::format("{} FAIL: {}", d.device, fmt::join(why, "; ")));
+    problems.push_back(fmt::format("{} {}: {}", d.device, d.verdict(), fmt::join(why, "; ")));
   }
   return problems;
 }
@@ -364,7 +364,7 @@ Table memtest_table(const MemtestResult& m) {
            {"failure"}},
           {}};
   for (const MemtestDevice& d : m.devices) {
-    t.rows.push_back({d.device, d.passed() ? "PASS" : "FAIL", memtest_size_text(d, 2),
+    t.rows.push_back({d.device, std::string(d.verdict()), memtest_size_text(d, 2),
                       fmt::format("{}", d.passes), fmt::format("{:.1f}", d.seconds),
                       fmt::format("{}", d.bad_words), memtest_memory_errors_text(d),
                       fmt::format("{}", fmt::join(d.patterns, ", ")),
@@ -385,21 +385,25 @@ Table memtest_errors(const MemtestResult& m) {
 }
 
 // PASS when nothing kept the memory test from passing (memtest_problems), as merge judges it;
-// FAIL when a GPU found bad words, saw a memory-error count rise or failed (an error, no
-// response), whatever else happened; otherwise (the test interrupted or unfinished, none
-// tested) INCOMPLETE, which is no pass either, however many passes its GPUs had completed.
+// FAIL when a GPU failed (MemtestDevice::failed: bad words, a memory-error count risen, an
+// error, no response), whatever else happened; otherwise (the test interrupted or unfinished, a
+// GPU without a complete pass, none tested) INCOMPLETE, which is no pass either, however many
+// passes its GPUs had completed. The GPUs' own verdicts are counted after it, INCOMPLETE where
+// any is.
 std::string memtest_summary(const MemtestResult& m, const RunInfo& run) {
   const std::vector<std::string> problems = memtest_problems(m, run);
-  const bool failed = std::ranges::any_of(m.devices, [](const MemtestDevice& d) {
-    return d.bad_words > 0 || !d.memory_error_rises.empty() || !d.failure.empty();
-  });
   const std::string verdict = problems.empty() ? "PASS"
-                              : failed         ? "FAIL"
-                                               : fmt::format("INCOMPLETE ({})", problems.front());
-  const auto passed = std::ranges::count_if(m.devices, &MemtestDevice::passed);
-  return fmt::format("{}: {} tested for up to {:.0f} s each: {} PASS, {} FAIL.", verdict,
-                     counted(m.devices.size(), "GPU"), m.duration_s, passed,
-                     std::ssize(m.devices) - passed);
+                              : std::ranges::any_of(m.devices, &MemtestDevice::failed)
+                                  ? "FAIL"
+                                  : fmt::format("INCOMPLETE ({})", problems.front());
+  const auto count = [&](std::string_view v) {
+    return std::ranges::count_if(m.devices,
+                                 [&](const MemtestDevice& d) { return d.verdict() == v; });
+  };
+  const auto incomplete = count("INCOMPLETE");
+  return fmt::format("{}: {} tested for up to {:.0f} s each: {} PASS, {} FAIL{}.", verdict,
+                     counted(m.devices.size(), "GPU"), m.duration_s, count("PASS"), count("FAIL"),
+                     incomplete > 0 ? fmt::format(", {} INCOMPLETE", incomplete) : "");
 }
 
 }  // namespace

@@ -602,8 +602,17 @@ TEST(BurnReport, TheMemoryTestSectionGivesTheTestsVerdict) {
   doc.memtest->devices[0].passes = 0;
   expect_summary(
       "INCOMPLETE (the memory test did not finish (no end time)): 1 GPU tested for up to 60 s "
-      "each: 0 PASS, 1 FAIL.",
+      "each: 0 PASS, 0 FAIL, 1 INCOMPLETE.",
       "fail");
+  // Finished, with a GPU that found nothing wrong but completed no pass in its time: no pass,
+  // and no failure either.
+  doc.run.finished_utc = doc.run.started_utc;
+  expect_summary(
+      "INCOMPLETE (gpu0 INCOMPLETE: no complete pass of every pattern): 1 GPU tested for up to "
+      "60 s each: 0 PASS, 0 FAIL, 1 INCOMPLETE.",
+      "fail");
+  EXPECT_NE(MarkdownPrinter().print(doc).find("| gpu0   | INCOMPLETE |"), std::string::npos)
+      << MarkdownPrinter().print(doc);
   // A GPU that stopped responding fails the test, whatever else kept it from its end.
   doc.memtest->devices[0].failure = "no response: no step of the test ended for 60 s";
   expect_summary("FAIL: 1 GPU tested for up to 60 s each: 0 PASS, 1 FAIL.", "fail");

@@ -417,7 +417,7 @@ TEST(FleetMerge, AMemoryTestThatDidNotPassFailsTheMerge) {
   EXPECT_EQ(a.stress_problems[0].test, kMemoryTest);
   EXPECT_EQ(a.stress_problems[0].problem, "gpu0 FAIL: 12 bad words");
   EXPECT_EQ(a.stress_problems[1].problem, "interrupted");
-  EXPECT_EQ(a.stress_problems[2].problem, "gpu0 FAIL: no complete pass of every pattern");
+  EXPECT_EQ(a.stress_problems[2].problem, "gpu0 INCOMPLETE: no complete pass of every pattern");
   // With ECC on, an error the test read corrected shows in the counts alone.
   ResultsDocument corrected = with_memtest("node-d", 0, 3, false);
   corrected.memtest->devices[0].memory_error_rises = {{"ecc.corrected_volatile", 0, 3}};

@@ -574,6 +574,11 @@ struct MemtestDevice {
   bool completed() const { return failure.empty() && passes >= 1; }
   // Completed with no bad word and no memory-error count risen.
   bool passed() const { return completed() && bad_words == 0 && memory_error_rises.empty(); }
+  // Found something wrong: bad words, a memory-error count risen, or a failure.
+  bool failed() const { return bad_words > 0 || !memory_error_rises.empty() || !failure.empty(); }
+  // PASS; FAIL (failed()); INCOMPLETE when it found nothing wrong but completed no pass of every
+  // pattern, so that its memory was not all tested.
+  std::string_view verdict() const { return passed() ? "PASS" : failed() ? "FAIL" : "INCOMPLETE"; }
   // Why a test did not complete: its failure, or that no pass completed.
   std::string incomplete_reason() const {
     return failure.empty() ? "no complete pass of every pattern" : failure;
