@@ -295,6 +295,15 @@ std::vector<std::string> FleetAnalysis::stress_problem_counts() const {
   return out;
 }
 
+std::vector<std::string> FleetAnalysis::stress_problems_of(const FleetNode& node,
+                                                           std::string_view test) const {
+  std::vector<std::string> out;
+  for (const StressProblem& p : stress_problems) {
+    if (p.node == &node && p.test == test) out.push_back(p.problem);
+  }
+  return out;
+}
+
 FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   FleetAnalysis a;
   a.nodes_expected = fleet.expected_nodes;

@@ -134,6 +134,9 @@ struct FleetAnalysis {
   // "burn-ins not passed on 2 nodes", "memory tests not passed on 1 node": a line for each test
   // with problems.
   std::vector<std::string> stress_problem_counts() const;
+  // The problems of `node`'s `test` (kBurnIn or kMemoryTest), in order; none when it passed or
+  // was not run.
+  std::vector<std::string> stress_problems_of(const FleetNode& node, std::string_view test) const;
   // Nodes whose run did not finish (killed or interrupted: incomplete_run_note) and was no
   // stress test, whose problems would say so: the measurements it never took are no metric, so a
   // node that died half-way would otherwise merge as a healthy one.

@@ -82,12 +82,8 @@ std::string status_of(const FleetAnalysis& a, const FleetNode& n) {
   if (const auto unverified = unverified_of(a, n); !unverified.empty())
     status += "; " + unverified_text(unverified);
   for (const std::string_view test : {kBurnIn, kMemoryTest}) {
-    const auto problems = std::ranges::count_if(
-        a.stress_problems, [&](const StressProblem& p) { return p.node == &n && p.test == test; });
-    if (problems > 0) {
-      status += fmt::format("; {} not passed: {}", test,
-                            counted(static_cast<double>(problems), "problem"));
-    }
+    if (const auto problems = a.stress_problems_of(n, test); !problems.empty())
+      status += fmt::format("; {} not passed: {}", test, counted(problems.size(), "problem"));
   }
   if (std::find(a.unfinished.begin(), a.unfinished.end(), &n) != a.unfinished.end())
     status += "; the run did not finish";

@@ -990,7 +990,8 @@ TEST(FleetCheck, ANodeWithoutASpecFailsAloneAndTheOthersAreJudged) {
 }
 
 // check passes no node that merge fails: a memory test whose ECC counts rose fails its node in
-// fleet.nodes_failed even where the node's spec asks only for no bad word, which it meets.
+// fleet.nodes_failed even where the node's spec asks only for no bad word, which it meets; the
+// reason names each of its problems.
 TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   TempDir tmp;
   const auto with_memtest = [](const std::string& host, std::vector<FactRise> rises) {
@@ -1003,10 +1004,13 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
     doc.memtest->devices.push_back(d);
     return doc;
   };
-  FleetRecord fleet = merge_results(
-      {write_node(tmp.path(), with_memtest("node-a", {}), "a"),
-       write_node(tmp.path(), with_memtest("node-b", {{"ecc.corrected_volatile", 0, 3}}), "b")},
-      std::nullopt, {}, 10, "T");
+  ResultsDocument two_risen = with_memtest("node-b", {{"ecc.corrected_volatile", 0, 3}});
+  two_risen.memtest->devices.push_back(two_risen.memtest->devices[0]);
+  two_risen.memtest->devices[1].device = "gpu1";
+  two_risen.memtest->devices[1].memory_error_rises = {{"row_remap.pending", 0, 1}};
+  FleetRecord fleet = merge_results({write_node(tmp.path(), with_memtest("node-a", {}), "a"),
+                                     write_node(tmp.path(), two_risen, "b")},
+                                    std::nullopt, {}, 10, "T");
   const SpecChoice choice{
       parse_spec(std::string(kSpecHeader) + "\nmemtest.bad_words,==,0,,fail,any,no bad word\n",
                  "memory.csv"),
@@ -1020,7 +1024,8 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   EXPECT_EQ(failed.measured, 1);
   EXPECT_EQ(failed.reason,
             "not equal to the bound: node-b (its memory test did not pass: gpu0 FAIL: "
-            "ecc.corrected_volatile rose from 0 to 3)");
+            "ecc.corrected_volatile rose from 0 to 3; gpu1 FAIL: row_remap.pending rose from 0 "
+            "to 1)");
   EXPECT_FALSE(fleet.acceptance->passed);
 }
 

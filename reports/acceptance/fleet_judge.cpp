@@ -80,12 +80,14 @@ void judge_fleet(FleetRecord& fleet,
       }
       // A burn-in or memory test that did not pass fails its node whatever its spec asked, as it
       // fails the merge: a spec without `memtest.failed`, say, would pass a GPU whose ECC
-      // counts rose.
-      const auto stress = std::ranges::find(a.stress_problems, &n, &StressProblem::node);
-      if (stress != a.stress_problems.end()) {
-        failed.push_back(fmt::format("{} (its {} did not pass: {})", node_label(n), stress->test,
-                                     stress->problem));
+      // counts rose. Every problem is named: "interrupted" alone would hide the bad words after it.
+      std::vector<std::string> stress;
+      for (const std::string_view test : {kBurnIn, kMemoryTest}) {
+        if (const auto problems = a.stress_problems_of(n, test); !problems.empty())
+          stress.push_back(fmt::format("its {} did not pass: {}", test, fmt::join(problems, "; ")));
       }
+      if (!stress.empty())
+        failed.push_back(fmt::format("{} ({})", node_label(n), fmt::join(stress, "; ")));
     } else {
       failed.push_back(fmt::format("{} ({})", node_label(n), n.problem));
     }
