@@ -6,10 +6,12 @@ that is their own fixed point: a compiler that can see through them folds them a
 "vector clock" is then the scalar clock, measured beside no FMA at all (GCC 12 did, at every
 optimisation level above -O0, until the chains started from a volatile). On x86 with FMA the
 load is inline assembly, which no compiler folds: there this guards the load's shape (a rewrite
-in C++ or a lost block) rather than the compiler; other passes run the C++ fallback. This reads the
-disassembly of each clock_loop object file given, one per vector pass, and fails unless each
-holds at least the 32 packed multiplies (FMAs, or multiplies beside adds where the pass has no
-FMA) of one block of the load.
+in C++ or a lost block) rather than the compiler. The C++ fallback, which CPUs without x86 FMA
+run, is what a compiler can fold: the build compiles it once more for x86-64's baseline, into an
+object linked into nothing, for this check (tests/CMakeLists.txt). This reads the disassembly of
+each clock_loop object file given, one per vector pass and that one, and fails unless each holds
+at least the 32 packed multiplies (FMAs, or multiplies beside adds where the pass has no FMA) of
+one block of the load.
 
 Usage: clock_fma_load.py --objdump PATH OBJECT...   (objects not of clock_loop are ignored)
 """

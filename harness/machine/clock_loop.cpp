@@ -12,21 +12,37 @@ namespace flopbench::simd {
 inline namespace FLOPBENCH_VECTOR_PASS {
 namespace {
 
-// 64 dependent register-register adds (1-cycle latency on every core in the peak table). In
-// assembly so that the chain stays in one register at any optimisation level: at -O0 a C++
-// `x += 1` goes through memory and measures store forwarding, not the clock. Adding a register
-// rather than an immediate keeps renamers that fold add-immediate chains (Golden Cove and later)
-// from running the chain faster than one add per cycle.
-inline void add_64(std::uint64_t& x, std::uint64_t step) {
+// `blocks` (at least 1) blocks of 64 dependent register-register adds of `step` to `x` (1-cycle
+// latency on every core in the peak table). In assembly, loop included, so that the chain stays
+// in one register at any optimisation level: at -O0 a C++ `x += 1` goes through memory and
+// measures store forwarding, not the clock, and a loop in C++ around the asm let GCC copy the
+// chain's register in and out of each block, two moves per 64 adds on the chain's path. Adding a
+// register rather than an immediate keeps renamers that fold add-immediate chains (Golden Cove
+// and later) from running the chain faster than one add per cycle.
+inline void add_blocks(std::uint64_t& x, std::uint64_t step, std::uint64_t blocks) {
 #if defined(__x86_64__)
-  __asm__ volatile(".rept 64\n\tadd %1, %0\n\t.endr" : "+r"(x) : "r"(step));
+  __asm__ volatile(
+      "1:\n\t"
+      ".rept 64\n\tadd %[step], %[x]\n\t.endr\n\t"
+      "dec %[blocks]\n\tjnz 1b"
+      : [x] "+r"(x), [blocks] "+r"(blocks)
+      : [step] "r"(step)
+      : "cc");
 #elif defined(__aarch64__)
-  __asm__ volatile(".rept 64\n\tadd %0, %0, %1\n\t.endr" : "+r"(x) : "r"(step));
+  __asm__ volatile(
+      "1:\n\t"
+      ".rept 64\n\tadd %[x], %[x], %[step]\n\t.endr\n\t"
+      "subs %[blocks], %[blocks], #1\n\tb.ne 1b"
+      : [x] "+r"(x), [blocks] "+r"(blocks)
+      : [step] "r"(step)
+      : "cc");
 #else
   // The empty asm makes each result opaque, so the compiler cannot fold the chain (needs -O1+).
-  for (int i = 0; i < 64; ++i) {
-    x += step;
-    __asm__ volatile("" : "+r"(x));
+  for (std::uint64_t b = 0; b < blocks; ++b) {
+    for (int i = 0; i < 64; ++i) {
+      x += step;
+      __asm__ volatile("" : "+r"(x));
+    }
   }
 #endif
 }
@@ -39,11 +55,11 @@ double thread_cpu_seconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-// `blocks` blocks of 64 dependent adds of `step` to `x`, each beside 32 FMAs on 8 independent
-// chains: one FMA every other cycle, about the density of heavy vector instructions above which
-// Intel's frequency licences respond by published measurements on Skylake-SP (not verified),
-// while leaving the FMA pipes room. At one FMA per cycle, the adds of 2 threads ran at half
-// the clock (1.24 GHz against 2.3 under adds alone) in 3 of 8 measurements in a row on a
+// `blocks` (at least 1) blocks of 64 dependent adds of `step` to `x`, each beside 32 FMAs on 8
+// independent chains: one FMA every other cycle, about the density of heavy vector instructions
+// above which Intel's frequency licences respond by published measurements on Skylake-SP (not
+// verified), while leaving the FMA pipes room. At one FMA per cycle, the adds of 2 threads ran at
+// half the clock (1.24 GHz against 2.3 under adds alone) in 3 of 8 measurements in a row on a
 // 2-vCPU Zen 1 VM, and a thread alone never did: a hypervisor that puts two vCPUs on one core's
 // two hardware threads shares its FMA pipes between them, and a load that fills the pipes
 // holds back the adds retiring behind it. (Later runs, at either density, did not halve: it
@@ -61,38 +77,40 @@ void add_blocks_beside_fmas(std::uint64_t& x, std::uint64_t step, std::uint64_t 
   const auto chain = [&](int i) { return simd::Vec<double>{} + (one + i * 1e-9); };
   simd::Vec<double> c0 = chain(0), c1 = chain(1), c2 = chain(2), c3 = chain(3), c4 = chain(4),
                     c5 = chain(5), c6 = chain(6), c7 = chain(7);
-  std::uint64_t sum = x;
-  for (std::uint64_t b = 0; b < blocks; ++b) {
 #if defined(__x86_64__) && defined(__FMA__)
-    // In assembly, as add_64 is, so that the chains stay in registers at any optimisation level
-    // and under any instrumentation (in C++, a sanitizer's checks of their loads and stores held
-    // the adds to a seventh of the clock), and 8 adds and 4 FMAs at a time: 64 adds and then
-    // their FMAs filled the schedulers' queues with one kind, and the adds ran at half the clock
-    // on Zen. Each FMA is c = c x scale + offset (AT&T vfmadd132pd: its last operand times the
-    // first, plus the second), on ymm or zmm registers as the pass's vectors are.
-    __asm__ volatile(
-        ".rept 4\n\t"
-        "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
-        "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
-        "vfmadd132pd %9, %10, %0\n\tvfmadd132pd %9, %10, %1\n\t"
-        "vfmadd132pd %9, %10, %2\n\tvfmadd132pd %9, %10, %3\n\t"
-        "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
-        "add %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\tadd %11, %8\n\t"
-        "vfmadd132pd %9, %10, %4\n\tvfmadd132pd %9, %10, %5\n\t"
-        "vfmadd132pd %9, %10, %6\n\tvfmadd132pd %9, %10, %7\n\t"
-        ".endr"
-        : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5), "+v"(c6), "+v"(c7), "+r"(sum)
-        : "v"(scale), "v"(offset), "r"(step));
+  // In assembly, as add_blocks is and for its reasons, so that the chains also stay in registers
+  // under any instrumentation (in C++, a sanitizer's checks of their loads and stores held the
+  // adds to a seventh of the clock), and 8 adds and 4 FMAs at a time: 64 adds and then their
+  // FMAs filled the schedulers' queues with one kind, and the adds ran at half the clock on Zen.
+  // Each FMA is c = c x scale + offset (AT&T vfmadd132pd: its last operand times the first, plus
+  // the second), on ymm or zmm registers as the pass's vectors are.
+  __asm__ volatile(
+      "1:\n\t"
+      ".rept 4\n\t"
+      "add %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\t"
+      "add %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\t"
+      "vfmadd132pd %[scale], %[offset], %[c0]\n\tvfmadd132pd %[scale], %[offset], %[c1]\n\t"
+      "vfmadd132pd %[scale], %[offset], %[c2]\n\tvfmadd132pd %[scale], %[offset], %[c3]\n\t"
+      "add %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\t"
+      "add %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\tadd %[step], %[x]\n\t"
+      "vfmadd132pd %[scale], %[offset], %[c4]\n\tvfmadd132pd %[scale], %[offset], %[c5]\n\t"
+      "vfmadd132pd %[scale], %[offset], %[c6]\n\tvfmadd132pd %[scale], %[offset], %[c7]\n\t"
+      ".endr\n\t"
+      "dec %[blocks]\n\tjnz 1b"
+      : [c0] "+v"(c0), [c1] "+v"(c1), [c2] "+v"(c2), [c3] "+v"(c3), [c4] "+v"(c4), [c5] "+v"(c5),
+        [c6] "+v"(c6), [c7] "+v"(c7), [x] "+r"(x), [blocks] "+r"(blocks)
+      : [scale] "v"(scale), [offset] "v"(offset), [step] "r"(step)
+      : "cc");
 #else
-    add_64(sum, step);
+  for (std::uint64_t b = 0; b < blocks; ++b) {
+    add_blocks(x, step, 1);
     const auto fma = [&](simd::Vec<double>& c) { c = c * scale + offset; };
 #pragma GCC unroll 4
     for (int s = 0; s < 4; ++s) {
       fma(c0), fma(c1), fma(c2), fma(c3), fma(c4), fma(c5), fma(c6), fma(c7);
     }
-#endif
   }
-  x = sum;
+#endif
   // Consumed, so that the compiler keeps the FMAs.
   volatile double sink = (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7)[0];
   (void)sink;
@@ -122,9 +140,8 @@ double adds_per_second(double window_s, ClockLoad load) {
   __asm__ volatile("" : "+r"(step));  // a value the compiler cannot see through
   if (load == ClockLoad::scalar) {
     // No vector register is touched: a wide one could move an Intel core to a lower clock.
-    return adds_per_cpu_second(window_s, [&](std::uint64_t blocks) {
-      for (std::uint64_t b = 0; b < blocks; ++b) add_64(x, step);
-    });
+    return adds_per_cpu_second(window_s,
+                               [&](std::uint64_t blocks) { add_blocks(x, step, blocks); });
   }
   return adds_per_cpu_second(
       window_s, [&](std::uint64_t blocks) { add_blocks_beside_fmas(x, step, blocks); });
