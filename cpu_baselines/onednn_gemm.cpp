@@ -11,6 +11,8 @@
 
 #if FLOPBENCH_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include "cpu_baselines/onednn_isa.hpp"
 #endif
 
 namespace flopbench {
@@ -137,21 +139,8 @@ class OneDnnGemm final : public GemmKernel<T> {
   dnnl::memory b_t_, a_t_, c_memory_;
 };
 
-// Why oneDNN cannot run a precision on this CPU (it has no matmul for the type here); "" when it
-// can.
-// Whether oneDNN's INT8 kernels here multiply-add in INT32 (VNNI, AMX). Without, they pair
-// products into saturating INT16 sums (vpmaddubsw), which oneDNN documents: full-range inputs
-// would then verify as wrong through no fault of the hardware. Each ISA value is a bit mask
-// holding the bits of every ISA it extends (dnnl_types.h), so an ISA newer than the oneDNN this
-// was built with still holds VNNI's bits.
-bool int8_accumulates_exactly(dnnl::cpu_isa isa) {
-  const auto extends = [&](dnnl::cpu_isa older) {
-    const auto bits = static_cast<unsigned>(older);
-    return (static_cast<unsigned>(isa) & bits) == bits;
-  };
-  return extends(dnnl::cpu_isa::avx512_core_vnni) || extends(dnnl::cpu_isa::avx2_vnni);
-}
-
+// Why oneDNN cannot run a precision on this CPU (INT8 without exact accumulation, or no matmul
+// for the type here); "" when it can.
 template <class... Ts>
 std::string why_unavailable(Precision p) {
   std::string why;

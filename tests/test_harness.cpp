@@ -23,6 +23,9 @@
 #include "app/cli_selection.hpp"
 #include "cpu_baselines/blocking.hpp"
 #include "cpu_baselines/openblas_common.hpp"
+#if FLOPBENCH_HAVE_DNNL
+#include "cpu_baselines/onednn_isa.hpp"
+#endif
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
@@ -640,6 +643,25 @@ TEST(Implementations, OneDnnRecordsItsIsaAndRunsItsPrecisions) {
   }
   if (ran == 0) GTEST_SKIP() << "oneDNN has none of its precisions on this CPU (each said why)";
 }
+
+#if FLOPBENCH_HAVE_DNNL
+// oneDNN's INT8 sums exactly from VNNI on (AVX-512 or AVX2 VNNI, AMX), whichever ISA this CPU
+// has: by the ISA's bits, so that one newer than this oneDNN's names still counts.
+TEST(Implementations, OneDnnInt8IsExactFromVnniOn) {
+  using dnnl::cpu_isa;
+  for (const cpu_isa isa : {cpu_isa::sse41, cpu_isa::avx, cpu_isa::avx2, cpu_isa::avx512_core})
+    EXPECT_FALSE(int8_accumulates_exactly(isa)) << static_cast<unsigned>(isa);
+  for (const cpu_isa isa : {cpu_isa::avx512_core_vnni, cpu_isa::avx512_core_bf16,
+                            cpu_isa::avx512_core_amx, cpu_isa::avx2_vnni})
+    EXPECT_TRUE(int8_accumulates_exactly(isa)) << static_cast<unsigned>(isa);
+  // An ISA this oneDNN has no name for: the bits of what it extends decide.
+  const auto newer = [](cpu_isa base) {
+    return static_cast<cpu_isa>(static_cast<unsigned>(base) | 0x10000u);
+  };
+  EXPECT_TRUE(int8_accumulates_exactly(newer(cpu_isa::avx512_core_amx)));
+  EXPECT_FALSE(int8_accumulates_exactly(newer(cpu_isa::avx512_core)));
+}
+#endif
 
 // ---- element formats ---------------------------------------------------------------------------
 
