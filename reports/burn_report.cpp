@@ -361,7 +361,7 @@ Table memtest_table(const MemtestResult& m) {
            {"bad words", true},
            {"memory-error counts"},
            {"patterns"},
-           {"failure"}},
+           {"why incomplete"}},
           {}};
   for (const MemtestDevice& d : m.devices) {
     t.rows.push_back({d.device, std::string(d.verdict()), memtest_size_text(d, 2),
