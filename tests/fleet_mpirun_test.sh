@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A fleet launched by a real engine (docs/fleet.md): Open MPI's mpirun starts four ranks of a
 # quick SGEMM run on this machine, each writing results/{job}/{host}-{rank}. Rank 3's figures are
-# then set to a quarter of what it measured: how much slower a really slowed rank runs depends on
+# then set to a twentieth of what it measured: how much slower a really slowed rank runs depends on
 # how the ranks' work overlaps on a shared machine (45 to 90% with eight spinning threads on two
-# CPUs), and the test is of the fleet's plumbing, not of the machine. `merge` must flag rank 3 as
-# an outlier, and FAIL an expected host that never ran; `check` must fail the fleet and write a
-# JUnit testsuite for every rank, the dead host and the fleet. Whether the other ranks stay within
+# CPUs), and the test is of the fleet's plumbing, not of the machine. The ranks do not wait for
+# each other, so one that ran after the others had finished measured about 4.4 times their
+# median on a loaded machine (two busy loops and a build beside it): a quarter of that was no
+# outlier. `merge` must flag rank 3 as an outlier, and FAIL an expected host that never ran;
+# `check` must fail the fleet and write a JUnit testsuite for every rank, the dead host and the
+# fleet. Whether the other ranks stay within
 # the threshold depends on what else the machine runs, so it is not asserted.
 #   fleet_mpirun_test.sh FLOPBENCH
 # Exit 77 (skipped) when mpirun is not installed.
@@ -50,7 +53,7 @@ done
 
 # Four ranks on two CPUs contend with each other, and merge leaves contended figures out of the
 # comparison: every rank's measurements are made uncontended, since what is tested here is the
-# plumbing. Rank 3 a quarter as fast: every time four times as long, every rate a quarter.
+# plumbing. Rank 3 a twentieth as fast: every time 20 times as long, every rate a twentieth.
 python3 - "$(ls -d runs/*/"$host"-3)/results.json" runs/*/"$host"-*/results.json <<'PY'
 import json, os, sys
 number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -65,14 +68,14 @@ for path in sorted(set(map(os.path.realpath, sys.argv[2:]))):
             continue
         for key in ("samples_s", "host_wall_s"):
             if key in m:
-                m[key] = [4 * t if number(t) else t for t in m[key]]
+                m[key] = [20 * t if number(t) else t for t in m[key]]
         stats = m.get("statistics") or {}
         for key, value in stats.items():
             if key.endswith("_s") and number(value):
-                stats[key] = 4 * value
+                stats[key] = 20 * value
         for key in ("gflops", "gbytes_per_s", "percent_of_peak"):
             if number(m.get(key)):
-                m[key] /= 4
+                m[key] /= 20
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
 PY
