@@ -7,8 +7,9 @@ that is their own fixed point: a compiler that can see through them folds them a
 optimisation level above -O0, until the chains started from a volatile). On x86 with FMA the
 load is inline assembly, which no compiler folds: there this guards the load's shape (a rewrite
 in C++ or a lost block) rather than the compiler. The C++ fallback, which CPUs without x86 FMA
-run, is what a compiler can fold: the build compiles it once more for x86-64's baseline, into an
-object linked into nothing, for this check (tests/CMakeLists.txt). This reads the disassembly of
+run, is what a compiler can fold: the build compiles it once more, with
+FLOPBENCH_CLOCK_LOOP_CXX_FALLBACK, into an object linked into nothing, for this check
+(tests/CMakeLists.txt). This reads the disassembly of
 each clock_loop object file given, one per vector pass and that one, and fails unless each holds
 at least the 32 packed multiplies (FMAs, or multiplies beside adds where the pass has no FMA) of
 one block of the load.
@@ -20,7 +21,9 @@ import re
 import subprocess
 import sys
 
-PACKED_MULTIPLY = re.compile(r"\t(v?fn?m(add|sub)\d*pd|v?mulpd|fmla|fmul)\s+(%[xyz]mm|v\d+\.2d)")
+# Register or memory source: a sanitizer's build may keep an operand in memory.
+PACKED_MULTIPLY = re.compile(
+    r"\t(v?fn?m(add|sub)\d*pd|v?mulpd|fmla|fmul)\s+(%[xyz]mm|v\d+\.2d|-?(0x)?[0-9a-f]*\(%)")
 BLOCK = 32
 
 

@@ -1,5 +1,7 @@
 // The timed loops of the clock measurement (clock.cpp), compiled for each vector width
 // (vector_shape.hpp): the FMA load runs at the width of the kernels whose clock it measures.
+// FLOPBENCH_CLOCK_LOOP_CXX_FALLBACK compiles the FMA load's C++ fallback on x86 with FMA too,
+// for tests/clock_fma_load.py alone.
 #include "harness/machine/clock_loop.hpp"
 
 #include <time.h>
@@ -20,6 +22,7 @@ namespace {
 // register rather than an immediate keeps renamers that fold add-immediate chains (Golden Cove
 // and later) from running the chain faster than one add per cycle.
 inline void add_blocks(std::uint64_t& x, std::uint64_t step, std::uint64_t blocks) {
+  if (blocks == 0) return;  // the loop below counts down to 0 after its first block
 #if defined(__x86_64__)
   __asm__ volatile(
       "1:\n\t"
@@ -65,6 +68,7 @@ double thread_cpu_seconds() {
 // holds back the adds retiring behind it. (Later runs, at either density, did not halve: it
 // depends on where the vCPUs are placed.)
 void add_blocks_beside_fmas(std::uint64_t& x, std::uint64_t step, std::uint64_t blocks) {
+  if (blocks == 0) return;  // the loop below counts down to 0 after its first block
   // The chains start from a volatile, so that the compiler cannot see that 1 is their fixed
   // point (1 x 0.999999 + 1e-6 rounds to 1): GCC saw it, folded them away, and the clock was
   // measured beside no FMA at all.
@@ -77,7 +81,7 @@ void add_blocks_beside_fmas(std::uint64_t& x, std::uint64_t step, std::uint64_t 
   const auto chain = [&](int i) { return simd::Vec<double>{} + (one + i * 1e-9); };
   simd::Vec<double> c0 = chain(0), c1 = chain(1), c2 = chain(2), c3 = chain(3), c4 = chain(4),
                     c5 = chain(5), c6 = chain(6), c7 = chain(7);
-#if defined(__x86_64__) && defined(__FMA__)
+#if defined(__x86_64__) && defined(__FMA__) && !defined(FLOPBENCH_CLOCK_LOOP_CXX_FALLBACK)
   // In assembly, as add_blocks is and for its reasons, so that the chains also stay in registers
   // under any instrumentation (in C++, a sanitizer's checks of their loads and stores held the
   // adds to a seventh of the clock), and 8 adds and 4 FMAs at a time: 64 adds and then their
