@@ -225,9 +225,10 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   }
   bool any_bad = false;
   for (const MemtestDevice& d : doc.memtest->devices) {
-    fmt::print("{:<5} {} {} ({:.1f} GiB free), {} passes in {:.1f} s, {} bad words{}\n", d.device,
-               d.verdict(), memtest_size_text(d, 1), static_cast<double>(d.free_bytes) / kGiB,
-               d.passes, d.seconds, d.bad_words, d.completed() ? "" : ": " + d.incomplete_reason());
+    fmt::print("{:<5} {:<10} {} ({:.1f} GiB free), {} passes in {:.1f} s, {} bad words{}\n",
+               d.device, d.verdict(), memtest_size_text(d, 1),
+               static_cast<double>(d.free_bytes) / kGiB, d.passes, d.seconds, d.bad_words,
+               d.completed() ? "" : ": " + d.incomplete_reason());
     for (const FactRise& r : d.memory_error_rises) {
       fmt::print("      {} rose from {} to {} during the test\n", r.fact,
                  fact_text(HealthFact::of(r.before)), fact_text(HealthFact::of(r.after)));

@@ -136,7 +136,8 @@ std::vector<std::string> memtest_problems(const MemtestResult& memtest, const Ru
                                 fact_text(HealthFact::of(r.before)),
                                 fact_text(HealthFact::of(r.after))));
     }
-    problems.push_back(fmt::format("{} {}: {}", d.device, d.verdict(), fmt::join(why, "; ")));
+    // ", " within a GPU's problem: lists of problems are joined with "; ".
+    problems.push_back(fmt::format("{} {}: {}", d.device, d.verdict(), fmt::join(why, ", ")));
   }
   return problems;
 }

@@ -19,8 +19,8 @@ namespace flopbench {
 // Empty: the burn passed.
 std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& run);
 // The same for a memory test: its run interrupted or unfinished, no GPU tested, a GPU not passed
-// ("gpu0 FAIL: 12 bad words; ecc.corrected_volatile rose from 0 to 3", "gpu1 FAIL: no complete pass
-// of every pattern").
+// ("gpu0 FAIL: 12 bad words, ecc.corrected_volatile rose from 0 to 3", "gpu1 INCOMPLETE: no
+// complete pass of every pattern").
 std::vector<std::string> memtest_problems(const MemtestResult& memtest, const RunInfo& run);
 
 // The burn's part of report.md and report.html: PASS, FAIL or INCOMPLETE with the counts, the

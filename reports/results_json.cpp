@@ -409,6 +409,7 @@ void fields(S& s, Of<MemtestDevice>) {
   s("device", &R::device);
   s.derived("passed", [](const R& r) { return r.passed(); });
   s.derived("completed", [](const R& r) { return r.completed(); });
+  s.derived("verdict", [](const R& r) { return std::string(r.verdict()); });
   s("bytes_tested", &R::bytes_tested);
   s.added_later("bytes_asked", &R::bytes_asked);
   s("free_bytes", &R::free_bytes);

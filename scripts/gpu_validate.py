@@ -622,9 +622,10 @@ def summarise_stress(args):
     for d in (doc.get("memtest") or {}).get("devices", []):
         rises = ["{} {:g} to {:g}".format(r["fact"], r["before"], r["after"])
                  for r in d.get("memory_error_rises", [])]
-        notes = [n for n in [d["failure"], d.get("ecc_not_compared", "")] if n]
+        incomplete = "no complete pass of every pattern" if d["verdict"] == "INCOMPLETE" else ""
+        notes = [n for n in [d["failure"], incomplete, d.get("ecc_not_compared", "")] if n]
         items.append("{} memtest {}: {:.1f} GiB, {} passes in {:.0f} s, {} bad words{}{}".format(
-            d["device"], "PASS" if d["passed"] else "FAIL", d["bytes_tested"] / 2**30,
+            d["device"], d["verdict"], d["bytes_tested"] / 2**30,
             d["passes"], as_float(d["seconds"]), d["bad_words"],
             ", {} rose".format(", ".join(rises)) if rises else "",
             " ({})".format("; ".join(notes)) if notes else ""))

@@ -320,7 +320,7 @@ EOF3
   # A burn's and a memory test's verdicts on one line; a bad one fails.
   python3 - "$tmp/stress.json" "$tmp/stress-bad.json" "$tmp/stress-ecc.json" \
     "$tmp/stress-merged.json" "$tmp/stress-stopped.json" "$tmp/stress-small.json" \
-    "$tmp/stress-sized.json" <<'EOF'
+    "$tmp/stress-sized.json" "$tmp/stress-incomplete.json" <<'EOF'
 import json, sys
 reading = lambda clock, temp, throttled: {"sm_clock_mhz": clock, "temperature_c": temp,
                                           "power_w": 600, "throttled": throttled}
@@ -330,16 +330,17 @@ doc = {"burn": {"devices": [{"device": "gpu0", "precision": "fp64", "verdict": "
                              "busy_share": 0.934,
                              "telemetry": [{"at_s": 1, "reading": reading(1980, 60, False)},
                                            {"at_s": 2, "reading": reading(1755, 71, False)}]}]},
-       "memtest": {"devices": [{"device": "gpu0", "passed": True, "bytes_tested": 20 * 2**30,
+       "memtest": {"devices": [{"device": "gpu0", "passed": True, "verdict": "PASS",
+                                "bytes_tested": 20 * 2**30,
                                 "passes": 12, "seconds": 15.2, "bad_words": 0, "failure": ""}]}}
 json.dump(doc, open(sys.argv[1], "w"))
-doc["memtest"]["devices"][0].update(passed=False, bad_words=3)
+doc["memtest"]["devices"][0].update(passed=False, verdict="FAIL", bad_words=3)
 json.dump(doc, open(sys.argv[2], "w"))
 doc["memtest"]["devices"][0].update(bad_words=0, memory_error_rises=[
     {"fact": "ecc.corrected_volatile", "before": 0, "after": 3}])
 json.dump(doc, open(sys.argv[3], "w"))
 # A long burn's points merge readings, and count the throttled ones among them.
-doc["memtest"]["devices"][0].update(passed=True, memory_error_rises=[])
+doc["memtest"]["devices"][0].update(passed=True, verdict="PASS", memory_error_rises=[])
 doc["burn"]["devices"][0]["telemetry"] = [
     {"at_s": 4, "reading": reading(1900, 65, True), "readings": 4, "throttled_readings": 1},
     {"at_s": 6, "reading": reading(1950, 66, False), "readings": 2, "throttled_readings": 0}]
@@ -358,6 +359,9 @@ doc["run"] = {"command_line": ["flopbench", "burn", "--precision", "fp16"]}
 json.dump(doc, open(sys.argv[6], "w"))
 doc["run"]["command_line"] += ["--size", "2048"]
 json.dump(doc, open(sys.argv[7], "w"))
+# A GPU that found nothing wrong but completed no pass is INCOMPLETE, and no pass.
+doc["memtest"]["devices"][0].update(passed=False, verdict="INCOMPLETE", passes=0)
+json.dump(doc, open(sys.argv[8], "w"))
 EOF
   line=$(python3 "$helper" stress "$tmp/stress.json")
   expected="gpu0 FP64 2048³ OK: median 51234.5 GFLOP/s, drop 1.2%, busy 93%, 1755-1980 MHz, 60-71 C,"
@@ -371,6 +375,12 @@ EOF
   python3 "$helper" stress "$tmp/stress-bad.json" >/dev/null 2>"$tmp/err" || rc=$?
   if [ "$rc" != 1 ] || ! grep -q 'gpu0 memtest FAIL: .* 3 bad words' "$tmp/err"; then
     fail "stress with bad words exited $rc: $(cat "$tmp/err")"
+  fi
+  rc=0
+  python3 "$helper" stress "$tmp/stress-incomplete.json" >/dev/null 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 1 ] ||
+    ! grep -q 'gpu0 memtest INCOMPLETE: .* 0 passes in 15 s, 0 bad words (no complete pass of every pattern)' "$tmp/err"; then
+    fail "stress with a GPU without a complete pass exited $rc: $(cat "$tmp/err")"
   fi
   rc=0
   python3 "$helper" stress "$tmp/stress-ecc.json" >/dev/null 2>"$tmp/err" || rc=$?

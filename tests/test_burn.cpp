@@ -578,6 +578,40 @@ TEST(BurnReport, HtmlChartsEveryQuantityAndMarkdownTablesTheVerdicts) {
   EXPECT_EQ(md.find("No measurements."), std::string::npos);
 }
 
+// A GPU's memory test passes with a complete pass and nothing wrong; fails with anything wrong,
+// complete or not; and is otherwise INCOMPLETE. Its problem lists what kept it from passing.
+TEST(BurnReport, AGpusMemoryTestIsPassFailOrIncomplete) {
+  RunInfo run;
+  run.finished_utc = "2026-11-30T12:10:00Z";
+  MemtestResult m{.duration_s = 60};
+  m.devices.push_back({.device = "gpu0", .bytes_tested = 1LL << 30, .passes = 2});
+  MemtestDevice& d = m.devices[0];
+  EXPECT_EQ(d.verdict(), "PASS");
+  EXPECT_TRUE(memtest_problems(m, run).empty());
+  d.passes = 0;
+  EXPECT_EQ(d.verdict(), "INCOMPLETE");
+  EXPECT_EQ(memtest_problems(m, run),
+            std::vector<std::string>{"gpu0 INCOMPLETE: no complete pass of every pattern"});
+  d.bad_words = 3;
+  EXPECT_EQ(d.verdict(), "FAIL");
+  EXPECT_EQ(memtest_problems(m, run),
+            std::vector<std::string>{"gpu0 FAIL: no complete pass of every pattern, 3 bad words"});
+  d.bad_words = 0;
+  d.failure = "cudaMalloc: out of memory";
+  EXPECT_EQ(d.verdict(), "FAIL");
+  d.failure = "";
+  d.passes = 1;
+  d.memory_error_rises = {{"ecc.corrected_volatile", 0, 3}};
+  EXPECT_EQ(d.verdict(), "FAIL");
+  d.bad_words = 12;
+  EXPECT_EQ(
+      memtest_problems(m, run),
+      std::vector<std::string>{"gpu0 FAIL: 12 bad words, ecc.corrected_volatile rose from 0 to 3"});
+  // results.json gives each GPU's verdict beside passed and completed.
+  EXPECT_NE(to_json(ResultsDocument{.memtest = m}).dump().find("\"verdict\":\"FAIL\""),
+            std::string::npos);
+}
+
 // The memory test's section opens with the test's verdict, as merge judges it: a GPU's own PASS
 // does not make an interrupted or unfinished test a pass.
 TEST(BurnReport, TheMemoryTestSectionGivesTheTestsVerdict) {

@@ -615,7 +615,7 @@ TEST(Implementations, OneDnnRecordsItsIsaAndRunsItsPrecisions) {
   };
   const auto caps = [](const char* variable) {
     const char* value = std::getenv(variable);
-    if (value == nullptr) return false;
+    if (value == nullptr || *value == '\0') return false;
     std::string upper(value);
     std::ranges::transform(upper, upper.begin(), [](unsigned char c) { return std::toupper(c); });
     return upper != "ALL";
