@@ -9,10 +9,9 @@ load is inline assembly, which no compiler folds: there this guards the load's s
 in C++ or a lost block) rather than the compiler. The C++ fallback, which CPUs without x86 FMA
 run, is what a compiler can fold: the build compiles it once more, with
 FLOPBENCH_CLOCK_LOOP_CXX_FALLBACK, into an object linked into nothing, for this check
-(tests/CMakeLists.txt). This reads the disassembly of
-each clock_loop object file given, one per vector pass and that one, and fails unless each holds
-at least the 32 packed multiplies (FMAs, or multiplies beside adds where the pass has no FMA) of
-one block of the load.
+(tests/CMakeLists.txt). This reads the disassembly of each clock_loop object file given, one per
+vector pass and that one, and fails unless each holds at least the 32 packed multiplies (FMAs,
+or multiplies beside adds where the pass has no FMA) of one block of the load.
 
 Usage: clock_fma_load.py --objdump PATH OBJECT...   (objects not of clock_loop are ignored)
 """

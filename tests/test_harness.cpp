@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -615,10 +614,7 @@ TEST(Implementations, OneDnnRecordsItsIsaAndRunsItsPrecisions) {
   };
   const auto caps = [](const char* variable) {
     const char* value = std::getenv(variable);
-    if (value == nullptr || *value == '\0') return false;
-    std::string upper(value);
-    std::ranges::transform(upper, upper.begin(), [](unsigned char c) { return std::toupper(c); });
-    return upper != "ALL";
+    return value != nullptr && *value != '\0' && !iequal(value, "ALL");
   };
   const bool isa_capped = caps("ONEDNN_MAX_CPU_ISA") || caps("DNNL_MAX_CPU_ISA");
   const std::map<Precision, bool> expected =
