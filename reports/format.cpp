@@ -456,33 +456,65 @@ Table group_table(const Group& g) {
   return t;
 }
 
+const MeasurementRecord* best_throughput(const Group& g, DeviceKind kind) {
+  const MeasurementRecord* best = nullptr;
+  for (const MeasurementRecord* r : g.records) {
+    if (r->device.kind != kind || !median_s(*r) || !headline(*r) || machine_aggregate(*r) ||
+        !end_to_end_text(r->timing).empty())
+      continue;
+    if (!best || headline(*best)->value < headline(*r)->value) best = r;
+  }
+  return best;
+}
+
+bool Matchup::one_problem() const {
+  return !info(group->workload).counted_flops && gpu->problem == cpu->problem;
+}
+
+double Matchup::speedup() const {
+  if (one_problem()) return cpu->stats->median / gpu->stats->median;
+  return headline(*gpu)->value / headline(*cpu)->value;
+}
+
+std::string Matchup::problem_text() const {
+  if (one_problem()) return gpu->problem.label();
+  return fmt::format("each its own: GPU {}, CPU {}", gpu->problem.label(), cpu->problem.label());
+}
+
 std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups) {
   std::vector<Matchup> out;
   for (const auto& g : groups) {
-    for (const auto& p : problems_of(g)) {
-      // One GPU against the CPU; the machine aggregate is the sheet's peak figure instead.
-      const auto* gpu =
-          fastest(g.records, p, [](const auto& r) { return on_gpu(r) && !machine_aggregate(r); });
-      const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
-      if (gpu && cpu) out.push_back({&g, p, gpu, cpu});
+    const std::size_t before = out.size();
+    if (!info(g.workload).counted_flops) {
+      for (const auto& p : problems_of(g)) {
+        const auto* gpu =
+            fastest(g.records, p, [](const auto& r) { return on_gpu(r) && !machine_aggregate(r); });
+        const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
+        if (gpu && cpu) out.push_back({&g, gpu, cpu});
+      }
     }
+    if (out.size() > before) continue;
+    const auto* gpu = best_throughput(g, DeviceKind::gpu);
+    const auto* cpu = best_throughput(g, DeviceKind::cpu);
+    if (gpu && cpu && headline(*cpu)->value > 0) out.push_back({&g, gpu, cpu});
   }
   return out;
 }
 
 Table gpu_vs_cpu_table(const Environment& env, const std::vector<Group>& groups) {
   Table t;
-  t.columns = {{"Workload"}, {"Problem"},          {"Best GPU"},     {"GPU median", true},
-               {"Best CPU"}, {"CPU median", true}, {"Speedup", true}};
+  t.columns = {{"Workload"},     {"Problem"},
+               {"Best GPU"},     {"GPU throughput", true},
+               {"Best CPU"},     {"CPU throughput", true},
+               {"Speedup", true}};
   for (const auto& m : gpu_vs_cpu(groups)) {
     // The speedup holds at this size; the GB/s of a side within its cache are not memory's.
     const bool partly_cache = within_cache(env, *m.gpu) || within_cache(env, *m.cpu);
-    t.rows.push_back({group_title(*m.group),
-                      m.problem.label() + (partly_cache ? " (partly cache)" : ""),
-                      fmt::format("{} ({})", implementation_label(*m.gpu), m.gpu->device),
-                      duration(m.gpu->stats->median),
-                      fmt::format("{} ({})", m.cpu->implementation, m.cpu->device),
-                      duration(m.cpu->stats->median), ratio(m.speedup())});
+    t.rows.push_back(
+        {group_title(*m.group), m.problem_text() + (partly_cache ? " (partly cache)" : ""),
+         fmt::format("{} ({})", implementation_label(*m.gpu), m.gpu->device),
+         throughput(headline(*m.gpu)), fmt::format("{} ({})", m.cpu->implementation, m.cpu->device),
+         throughput(headline(*m.cpu)), ratio(m.speedup())});
   }
   return t;
 }
@@ -496,14 +528,8 @@ std::vector<MatrixFigure> matrix_figures(const std::vector<Group>& groups) {
   std::vector<MatrixFigure> out;
   for (const auto& g : groups) {
     if (g.workload != WorkloadId::gemm || !is_matrix_precision(g.precision)) continue;
-    MatrixFigure f{g.precision, nullptr, nullptr};
-    for (const MeasurementRecord* r : g.records) {
-      if (!median_s(*r) || !r->gflops || machine_aggregate(*r) ||
-          !end_to_end_text(r->timing).empty())
-        continue;
-      const MeasurementRecord*& best = on_gpu(*r) ? f.gpu : f.cpu;
-      if (!best || *best->gflops < *r->gflops) best = r;
-    }
+    const MatrixFigure f{g.precision, best_throughput(g, DeviceKind::cpu),
+                         best_throughput(g, DeviceKind::gpu)};
     if (f.cpu || f.gpu) out.push_back(f);  // a format nothing ran is in the results tables
   }
   return out;

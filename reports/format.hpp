@@ -225,21 +225,41 @@ Table group_table(const Group& g);
 // and basis ("peak on cpu: 923 GFLOP/s (...)"), since the inventory gives only FP32's and FP64's.
 std::vector<std::string> group_notes(const Group& g);
 
-// The fastest passed GPU implementation against the fastest passed CPU one on a problem that
-// passed on both.
+// The passed measurement of highest throughput (headline) among a group's on one GPU (the machine
+// aggregate is no GPU's) or on the CPU, timed on the device (no end-to-end timing); null if none.
+const MeasurementRecord* best_throughput(const Group& g, DeviceKind kind);
+
+// A GPU against the CPU on a workload at a precision. On a problem both ran: the fastest passed
+// implementation on one GPU against the fastest passed CPU one. Where they ran none in common
+// (each profile sizes a problem to fill its device: GEMM 8192 on a data-centre GPU, 1024 on the
+// CPU) or the kernel counts its own work (peak): each side's best_throughput, at the sizes its
+// device ran.
 struct Matchup {
   const Group* group;
-  Problem problem;
   const MeasurementRecord* gpu;
   const MeasurementRecord* cpu;
-  double speedup() const { return cpu->stats->median / gpu->stats->median; }
+  // Both ran one problem, the same work.
+  bool one_problem() const;
+  // GPU throughput / CPU throughput: on one problem, CPU median / GPU median.
+  double speedup() const;
+  // The problem, or "each its own: GPU 8192x8192x8192, CPU 1024x1024x1024".
+  std::string problem_text() const;
 };
 
-// Every matchup, groups in order and problems in their group's order.
+// Every matchup, groups in order: a group's problems in order, or its one matchup of each side's
+// best throughput where it has no problem in common.
 std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups);
 
-// The matchups as a table (speedup = CPU median / GPU median), a problem within either side's
-// cache marked "(partly cache)" (within_cache). No rows when there are none.
+// What the speedups compare, one paragraph for report.md and report.html.
+inline constexpr std::string_view kGpuVsCpuIntro =
+    "The fastest passed GPU implementation against the fastest passed CPU implementation on the "
+    "same problem: speedup = CPU median / GPU median = GPU throughput / CPU throughput. Where the "
+    "two ran no problem in common (each profile sizes a problem to fill its device) or the "
+    "kernel counts its own work (peak), each side's passed measurement of highest throughput at "
+    "the sizes its device ran, and speedup = GPU throughput / CPU throughput.";
+
+// The matchups as a table, a problem within either side's cache marked "(partly cache)"
+// (within_cache). No rows when there are none.
 Table gpu_vs_cpu_table(const Environment& env, const std::vector<Group>& groups);
 
 // Matrix throughput (is_matrix_precision: TF32, BF16, FP16, FP8, INT8), dense: per precision

@@ -331,17 +331,18 @@ std::string glance_section(const ResultsDocument& doc, const std::vector<Group>&
   if (matchups.empty()) {
     if (no_gpu.empty()) {
       out +=
-          "<p>No problem passed on both a GPU and the CPU, so there is no speedup to show.</p>\n";
+          "<p>No workload passed on both a GPU and the CPU, so there is no speedup to show.</p>\n";
     }
     return out;
   }
-  out +=
-      "<p>The fastest passed GPU implementation against the fastest passed CPU implementation on "
-      "the same problem; speedup = CPU median / GPU median (the dashed line is 1×).</p>\n";
+  out += fmt::format("<p>{} The dashed line is 1×.</p>\n", html_escape(kGpuVsCpuIntro));
   BarChart chart{"GPU/CPU speedup", "speedup (×)", {}, 1.0};
   for (const auto& m : matchups) {
-    chart.bars.push_back({fmt::format("{} {}", group_title(*m.group), m.problem.label()),
-                          m.speedup(), ratio(m.speedup()), BarKind::ratio});
+    // Each side's own size is in the table below.
+    const std::string label =
+        m.one_problem() ? fmt::format("{} {}", group_title(*m.group), m.gpu->problem.label())
+                        : group_title(*m.group);
+    chart.bars.push_back({label, m.speedup(), ratio(m.speedup()), BarKind::ratio});
   }
   return out + bar_chart_svg(chart) + gpu_vs_cpu_table(doc.environment, groups).html();
 }

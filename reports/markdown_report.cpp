@@ -90,9 +90,7 @@ std::string group_section(const Group& g) {
 std::string gpu_vs_cpu_section(const ResultsDocument& doc, const std::vector<Group>& groups) {
   const Table t = gpu_vs_cpu_table(doc.environment, groups);
   if (t.rows.empty()) return "";
-  return "\n## GPU vs CPU\n\nThe fastest passed GPU implementation against the fastest passed CPU "
-         "implementation on the same problem (speedup = CPU median / GPU median).\n\n" +
-         t.markdown();
+  return fmt::format("\n## GPU vs CPU\n\n{}\n\n{}", kGpuVsCpuIntro, t.markdown());
 }
 
 std::string matrix_section(const std::vector<Group>& groups) {

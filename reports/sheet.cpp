@@ -28,6 +28,8 @@ struct Labels {
   std::string_view speedups, workload, problem, best_gpu, best_cpu, speedup, no_gpu;
   // A run with no problem that passed on both sides (a GPU-only run): why there is no table.
   std::string_view no_common_problem;
+  // A speedup of two problems, each side's own: {0} the GPU's, {1} the CPU's.
+  std::string_view own_sizes;
   std::string_view bandwidth, memory_kind_cpu, memory_kind_gpu;
   // A vector measurement within its device's cache (within_cache_note): the mark of its figure;
   // and why a triad is no memory figure, where {0} is the MiB per vector, {1} the multiple, {2}
@@ -88,7 +90,8 @@ constexpr Labels kEnglish{
     "Best CPU",
     "Speedup",
     "No GPU measured: {}. CPU figures only.",
-    "No problem passed on both a GPU and the CPU, so there is no speedup to show.",
+    "No workload passed on both a GPU and the CPU, so there is no speedup to show.",
+    "each its own: GPU {0}, CPU {1}",
     "Memory bandwidth (STREAM triad)",
     "system memory",
     "device memory",
@@ -121,7 +124,10 @@ constexpr Labels kEnglish{
     "measurements of each device, summed over the devices of a kind; {}. Theoretical peak = the "
     "inventory's peak per device (see Peak bases), summed likewise. "
     "Speedup = CPU median time / GPU median time, fastest passed implementation on each side, on "
-    "the largest problem that passed on both. Bandwidth = bytes per run / median time of the "
+    "the largest problem that passed on both; where the two ran no problem in common (each "
+    "profile sizes a problem to fill its device), GPU throughput / CPU throughput, each side's "
+    "best passed measurement at the sizes its device ran. Bandwidth = bytes per run / median time "
+    "of the "
     "STREAM triad a = x + s·y (3 arrays), largest passed size, each array at least 4 × the "
     "device's cache (STREAM's rule). Medians of all samples; "
     "results.json holds every sample.",
@@ -155,7 +161,8 @@ constexpr Labels kChinese{
     "测量中的最佳值，对同类设备求和。理论：硬件理论峰值，同样求和。",
     "精度", "单精度（FP32）", "双精度（FP64）", "设备", "实测", "理论", "占理论峰值", "TFLOPS",
     "各测试项目的 GPU 相对 CPU 加速比", "测试项目", "问题规模", "最佳 GPU", "最佳 CPU", "加速比",
-    "未测量 GPU：{}。仅列出 CPU 数据。", "没有同时在 GPU 和 CPU 上通过验证的问题，因此没有加速比。",
+    "未测量 GPU：{}。仅列出 CPU 数据。",
+    "没有同时在 GPU 和 CPU 上通过验证的测试项目，因此没有加速比。", "各自规模：GPU {0}，CPU {1}",
     "内存带宽（STREAM triad）", "系统内存", "显存", "部分为缓存",
     "无内存带宽数据：所测最大的 triad 每个向量 {0} MiB，不足设备缓存 {2} MiB 的 {1} "
     "倍，其带宽部分为缓存带宽（{3}）。",
@@ -174,7 +181,9 @@ constexpr Labels kChinese{
     "中位时间），对同类设备求和；{}。理论峰值 = "
     "清单中每个设备的理论峰值（见峰值依据），"
     "同样求和。加速比 = CPU 中位时间 / GPU 中位时间，两侧各取通过验证的最快实现，取两侧均通过的最大"
-    "问题规模。带宽 = STREAM triad a = x + s·y（3 个数组）每次运行的字节数 / 中位时间，取通过的最大"
+    "问题规模；若两侧没有共同的问题规模（各配置按设备选取能使其满载的规模），则为 GPU 吞吐量 / CPU "
+    "吞吐量，各取其设备所测规模中通过验证的最佳测量。带宽 = STREAM triad a = x + s·y（3 "
+    "个数组）每次运行的字节数 / 中位时间，取通过的最大"
     "规模，且每个数组不小于设备缓存的 4 倍（STREAM "
     "的规则）。所有数值均为全部样本的中位数；results.json 保存了每个样本。",
     "峰值依据",
@@ -510,19 +519,23 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
       l.workload, l.problem, l.best_gpu, l.best_cpu, l.speedup);
   BarChart chart{std::string(l.speedup), fmt::format("{} (×)", l.speedup), {}, 1.0};
   for (const auto& w : figures.workloads) {
-    // CPU median / GPU median, as in every speedup flopbench prints; under 0.01 (a GPU far
-    // slower than the CPU at a small size) it would round down to 0.00.
-    const double speedup = w.gpu ? w.cpu->stats->median / w.gpu->stats->median : 0;
+    // Matchup::speedup, as every speedup flopbench prints; under 0.01 (a GPU far slower than the
+    // CPU at a small size) it would round down to 0.00.
+    const double speedup = w.gpu ? w.matchup().speedup() : 0;
     const std::string speedup_text = ratio(speedup < 0.01 ? speedup : down(speedup, 2));
+    const std::string problem = !w.gpu || w.matchup().one_problem()
+                                    ? w.cpu->problem.label()
+                                    : fmt::format(fmt::runtime(l.own_sizes), w.gpu->problem.label(),
+                                                  w.cpu->problem.label());
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\"><strong>{}</strong></td></tr>\n",
         html_escape(group_title(*w.group)),
         // The speedup holds at this size; the GB/s of a side within its cache are not memory's.
-        html_escape(w.problem.label() + (within_cache(doc.environment, *w.cpu) ||
-                                                 (w.gpu && within_cache(doc.environment, *w.gpu))
-                                             ? aside(l.partly_cache, l)
-                                             : "")),
+        html_escape(problem + (within_cache(doc.environment, *w.cpu) ||
+                                       (w.gpu && within_cache(doc.environment, *w.gpu))
+                                   ? aside(l.partly_cache, l)
+                                   : "")),
         html_escape(measured(w.gpu)), html_escape(measured(w.cpu)),
         w.gpu ? html_escape(speedup_text) : "-");
     if (w.gpu) chart.bars.push_back({group_title(*w.group), speedup, speedup_text, BarKind::ratio});
@@ -779,12 +792,12 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
     if (info(g.workload).counted_flops) continue;
     WorkloadFigure w;
     for (const auto& m : matchups) {
-      if (m.group == &g) w = {&g, m.problem, m.gpu, m.cpu};  // problems ascend: the last wins
+      if (m.group == &g) w = {&g, m.gpu, m.cpu};  // problems ascend: the last wins
     }
     if (!w.group) {
       for (const auto& p : problems_of(g)) {
         const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
-        if (cpu) w = {&g, p, nullptr, cpu};
+        if (cpu) w = {&g, nullptr, cpu};
       }
     }
     if (w.group) f.workloads.push_back(w);

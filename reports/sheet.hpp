@@ -51,13 +51,15 @@ struct BandwidthFigure {
   const MeasurementRecord* in_cache = nullptr;  // only without a source
 };
 
-// One row of the speedup table: a workload at a precision, on its largest problem that passed on
-// both a GPU and the CPU; without one, its largest problem that passed on the CPU (no speedup).
+// One row of the speedup table: a workload at a precision, its last matchup (gpu_vs_cpu: the
+// largest problem that passed on both a GPU and the CPU, or each side's best throughput where
+// they ran none in common); without a GPU measurement, its largest problem that passed on the CPU
+// (no speedup).
 struct WorkloadFigure {
   const Group* group = nullptr;
-  Problem problem;
-  const MeasurementRecord* gpu = nullptr;  // fastest passed GPU implementation, if any
-  const MeasurementRecord* cpu = nullptr;  // fastest passed CPU implementation
+  const MeasurementRecord* gpu = nullptr;  // null: no GPU measurement passed
+  const MeasurementRecord* cpu = nullptr;
+  Matchup matchup() const { return {group, gpu, cpu}; }  // with a GPU measurement
 };
 
 struct SheetFigures {

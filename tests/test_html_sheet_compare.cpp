@@ -417,11 +417,68 @@ TEST(HtmlReport, GpuVsCpuSpeedups) {
   const auto rows = table_rows(parse_html(html));
   // SGEMM 256^3: cublas on gpu0 at 20 us against openblas at 1 ms.
   const std::vector<std::string> expected = {"SGEMM (fp32)", "256x256x256",    "cublas (gpu0)",
-                                             "20.0 µs",      "openblas (cpu)", "1.00 ms",
+                                             "1678 GFLOP/s", "openblas (cpu)", "33.6 GFLOP/s",
                                              "50.00×"};
   EXPECT_NE(std::find(rows.begin(), rows.end(), expected), rows.end());
   EXPECT_NE(html.find("<title>SGEMM (fp32) 256x256x256: 50.00×</title>"), std::string::npos);
   EXPECT_EQ(html.find("No CUDA device"), std::string::npos);
+}
+
+// Each profile sizes a problem to fill its device (GEMM 8192 on a data-centre GPU, 1024 on the
+// CPU), so a default run has no problem in common: its speedup is of each side's best
+// throughput, at its own size. The FMA peak's kernels count their own work, which differs between
+// the devices at one problem label: its speedup is of throughputs too, never of medians.
+TEST(HtmlReport, DevicesWithNoProblemInCommonCompareTheirBestThroughputs) {
+  ResultsDocument doc = base_document();
+  MeasurementRecord& cublas = doc.measurements.at(2);  // SGEMM cublas on gpu0, 256^3
+  ASSERT_EQ(cublas.implementation, "cublas");
+  cublas.problem = Problem::matrix(8192, 8192, 8192);
+  cublas.gflops = 50000;
+  const auto peak_on = [&](DeviceRef device, double gflops, double median) {
+    MeasurementRecord r = doc.measurements.at(7);  // sum omp on the CPU, passed
+    EXPECT_EQ(r.workload, WorkloadId::sum);
+    r.workload = WorkloadId::peak;
+    r.implementation = device.on_gpu() ? "cuda" : "omp";
+    r.device = device;
+    r.problem = Problem::vector(std::int64_t{1} << 21);
+    r.gflops = gflops;
+    r.gbytes_per_s.reset();
+    r.percent_of_peak.reset();
+    r.stats->median = median;
+    doc.measurements.push_back(r);
+  };
+  // The GPU's peak is 100 x the CPU's though its median is twice as long: it did 200 x the work.
+  peak_on(DeviceRef::cpu(), 100, 0.01);
+  peak_on(DeviceRef::gpu({0}), 10000, 0.02);
+
+  const auto rows = table_rows(parse_html(HtmlPrinter().print(doc)));
+  const auto row_of = [&](const std::string& workload) {
+    const auto it = std::find_if(rows.begin(), rows.end(),
+                                 [&](const auto& r) { return r.size() == 7 && r[0] == workload; });
+    return it == rows.end() ? std::vector<std::string>{} : *it;
+  };
+  // The CPU's best SGEMM is openblas at 256^3 (33.6 GFLOP/s), not omp at 512^3 (14.1).
+  EXPECT_EQ(row_of("SGEMM (fp32)"),
+            (std::vector<std::string>{
+                "SGEMM (fp32)", "each its own: GPU 8192x8192x8192, CPU 256x256x256",
+                "cublas (gpu0)", "50000 GFLOP/s", "openblas (cpu)", "33.6 GFLOP/s", "1490.12×"}));
+  EXPECT_EQ(row_of("peak (fp32)"),
+            (std::vector<std::string>{"peak (fp32)", "each its own: GPU 2097152, CPU 2097152",
+                                      "cuda (gpu0)", "10000 GFLOP/s", "omp (cpu)", "100 GFLOP/s",
+                                      "100.00×"}));
+  // A problem both ran still compares medians there.
+  EXPECT_EQ(row_of("sum (fp32)").at(6), "109.09×");
+
+  // The sheet leaves the peak to its peak table, and names both sizes in either language.
+  const std::string en = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(en.find("<td>SGEMM (fp32)</td><td>each its own: GPU 8192x8192x8192, CPU "
+                    "256x256x256</td>"),
+            std::string::npos)
+      << en;
+  EXPECT_NE(en.find("<strong>1490.11×</strong>"), std::string::npos) << en;  // rounded down
+  EXPECT_EQ(en.find("<td>peak (fp32)</td>"), std::string::npos);
+  const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
+  EXPECT_NE(zh.find("各自规模：GPU 8192x8192x8192，CPU 256x256x256"), std::string::npos);
 }
 
 TEST(HtmlReport, AcceptanceVerdicts) {
@@ -902,16 +959,17 @@ TEST(Sheet, AGpuOnlyRunSaysWhyItHasNoSpeedup) {
   ASSERT_NE(section, std::string::npos);
   const std::size_t next = html.find("<h2>", section);
   const std::string speedups = html.substr(section, next - section);
-  EXPECT_NE(
-      speedups.find("No problem passed on both a GPU and the CPU, so there is no speedup to show."),
-      std::string::npos)
+  EXPECT_NE(speedups.find(
+                "No workload passed on both a GPU and the CPU, so there is no speedup to show."),
+            std::string::npos)
       << speedups;
   EXPECT_EQ(speedups.find("<table>"), std::string::npos) << speedups;
   const std::string zh = SheetPrinter(SheetLanguage::zh).print(doc);
-  EXPECT_NE(zh.find("没有同时在 GPU 和 CPU 上通过验证的问题，因此没有加速比。"), std::string::npos);
+  EXPECT_NE(zh.find("没有同时在 GPU 和 CPU 上通过验证的测试项目，因此没有加速比。"),
+            std::string::npos);
   // With both sides, the table is there.
   EXPECT_EQ(
-      SheetPrinter(SheetLanguage::en).print(base_document()).find("No problem passed on both"),
+      SheetPrinter(SheetLanguage::en).print(base_document()).find("No workload passed on both"),
       std::string::npos);
 }
 
