@@ -1137,6 +1137,54 @@ TEST(Measure, KernelRefusingTheProblemIsUnsupportedWithItsReason) {
             Disposition::passed);
 }
 
+// A sum that runs in a microsecond until 200 ms after its first sampled run (the first is the
+// warm-up), then takes 3 ms a run, as a co-tenant taking its core would make it.
+template <class T>
+class SumSlowingDown final : public ReductionKernel<T> {
+ public:
+  void setup(const VectorInputs<T>& in) override { in_ = &in; }
+  void run() override {
+    using namespace std::chrono_literals;
+    const auto now = std::chrono::steady_clock::now();
+    if (++runs_ == 2) sampled_from_ = now;
+    if (runs_ > 2 && now - sampled_from_ > 200ms) std::this_thread::sleep_for(3ms);
+    sum_ = 0;
+    for (std::int64_t i = 0; i < in_->n; ++i) sum_ += in_->x[static_cast<std::size_t>(i)];
+  }
+  T result() override { return sum_; }
+
+ private:
+  const VectorInputs<T>* in_ = nullptr;
+  std::int64_t runs_ = 0;
+  std::chrono::steady_clock::time_point sampled_from_;
+  T sum_ = 0;
+};
+
+// The time limit holds against runs that slow down as a sample runs: the sample was sized for
+// thousands of microsecond runs, which now take seconds. Past the limit it is cut short and not
+// counted, and the record says so.
+TEST(Measure, ASampleWhoseRunsSlowDownIsCutShortAtTheTimeLimit) {
+  const auto impl =
+      make_implementation<workloads::Sum, SumSlowingDown>({.name = "test", .description = "x"});
+  RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  settings.rule.target_cv = -1;  // never converged: samples until the limit
+  settings.rule.max_samples = 100000;
+  settings.rule.time_limit_s = 0.4;
+  const auto start = std::chrono::steady_clock::now();
+  const MeasurementRecord r =
+      measure({&impl, Precision::fp64, Problem::vector(16), DeviceRef::cpu()}, settings,
+              test_environment());
+  const double took_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+  EXPECT_EQ(r.stopping_rule, "time_limit");
+  EXPECT_FALSE(r.samples_s.empty());
+  EXPECT_TRUE(std::ranges::any_of(r.notes, [](const std::string& n) {
+    return n.starts_with("a sample was cut short past the time limit: its runs had taken");
+  })) << fmt::format("{}", fmt::join(r.notes, " | "));
+  EXPECT_LT(took_s, 5.0);  // a whole sample alone would take 15 s
+}
+
 TEST(Measure, GpuImplementationWithoutDeviceIsUnsupported) {
   const auto impl = make_implementation<workloads::Sum, SumSkippingLast>(
       {.name = "test", .device = DeviceKind::gpu, .description = "x"});

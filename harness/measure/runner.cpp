@@ -10,6 +10,8 @@
 #include <exception>
 #include <map>
 #include <new>
+#include <optional>
+#include <utility>
 
 #include "harness/machine/clock.hpp"
 #include "harness/machine/load_sampler.hpp"
@@ -27,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 // How long a measurement waits for the threads of the one before to come to rest: longer than
 // the longest spin OpenBLAS can be told to keep up (2^30 TSC cycles, 0.5 s at 2 GHz).
 constexpr double kOwnThreadsRestLimitS = 1.0;
+// The error a sample cut short by its SampleCutoff reports: no failure, the end of sampling.
+constexpr const char* kSampleCut = "sample cut short";
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
@@ -47,6 +51,8 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   std::int64_t iterations = 0;  // of the last sample
   double measured_s = 0;        // the time of every run of every sample
   std::string error;
+  // A sample cut short (SampleCutoff): how long its runs had taken, and what it was sized for.
+  std::optional<std::pair<double, double>> cut_s;
   // What a failing run threw, passed on once sampling ends: a GpuError keeps its type, so that
   // a context lost during the samples marks its GPU as lost (measure()).
   std::exception_ptr failure;
@@ -56,7 +62,7 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
     for (const Run& run : runs) {
       if (run.run_type != Run::RT_Iteration) continue;  // GB's own aggregates: we pool samples
       if (failed(run)) {
-        error = run.error_message;
+        if (run.error_message != kSampleCut) error = run.error_message;
         continue;
       }
       const double per_run = run.real_accumulated_time / static_cast<double>(run.iterations);
@@ -152,13 +158,25 @@ std::optional<ThreadClocks> read_thread_clocks() {
   return ThreadClocks{std::move(*cpu_s), start + (Clock::now() - start) / 2};
 }
 
+// A sample of a sized round (a batch of runs sized from the samples before it) is cut short once
+// the measurement is past its time limit and its runs have taken kCutFactor times what the batch
+// was sized for: runs that a co-tenant slowed as they ran (a sum of 4 Ki elements went from
+// microseconds to milliseconds a run on a busy 2-core VM, one sample taking 17 s against a 2 s
+// limit). The cut sample is not counted; the samples before it stand. Within the time limit, or
+// at its last run, a sample runs to its end.
+constexpr double kCutFactor = 4;
+struct SampleCutoff {
+  Clock::time_point limit_at;
+  double sized_s;  // its runs' expected time
+};
+
 // One round of `repetitions` samples through Google Benchmark, each of `iterations` back-to-back
 // runs; iterations == 0 lets it choose how many fill min_sample_s. Device-timed work takes its
 // time from the kernel's events; end-to-end runs are timed by the host. A CPU measurement's
 // samples also count the CPU time its threads used.
 void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
                   bool on_cpu, double min_sample_s, int repetitions, std::int64_t iterations,
-                  SampleCollector& collector) {
+                  std::optional<SampleCutoff> cutoff, SampleCollector& collector) {
   ensure_benchmark_initialised();
   benchmark::ClearRegisteredBenchmarks();
   std::string error;
@@ -167,9 +185,14 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
     // Outside the timed loop: reading the threads' schedstat and clocks takes some 100 us.
     const std::optional<double> waited_before = process_run_delay_s();
     const auto clocks_before = on_cpu ? read_thread_clocks() : std::nullopt;
+    benchmark::IterationCount runs = 0;
     for (auto _ : state) {
       if (interrupt_requested()) {
         state.SkipWithError("interrupted");
+        break;
+      }
+      if (collector.cut_s) {  // a sample of this round was cut: so are the rest
+        state.SkipWithError(kSampleCut);
         break;
       }
       const auto t0 = Clock::now();
@@ -181,9 +204,16 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         state.SkipWithError(error.c_str());
         break;
       }
-      host_total += seconds_since(t0);
+      const auto t1 = Clock::now();
+      host_total += std::chrono::duration<double>(t1 - t0).count();
       if (device_timed)
         state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
+      if (cutoff && ++runs < state.max_iterations && t1 > cutoff->limit_at &&
+          host_total > kCutFactor * cutoff->sized_s) {
+        collector.cut_s = {host_total, cutoff->sized_s};
+        state.SkipWithError(kSampleCut);
+        break;
+      }
     }
     if (const auto clocks_after = clocks_before ? read_thread_clocks() : std::nullopt) {
       if (const auto used = cpu_s_between(clocks_before->cpu_s, clocks_after->cpu_s)) {
@@ -279,12 +309,22 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
   if (device_timed) applied.max_drift = rule.target_cv / 2;
   SampleCollector collector;
   const auto start = Clock::now();
-  sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, 1, 0, collector);
+  sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, 1, 0, std::nullopt,
+               collector);
   for (;;) {
     if (collector.error.empty() && collector.samples.empty()) {
       collector.error = "Google Benchmark ran no sample";
     }
     if (!collector.error.empty()) break;
+    if (const auto cut = collector.cut_s) {
+      r.stopping_rule = "time_limit";
+      r.notes.push_back(fmt::format(
+          "a sample was cut short past the time limit: its runs had taken {:.3g} s, {:.0f} times "
+          "the {:.3g} s they were sized for from the samples before (slowed as they ran: a "
+          "co-tenant?); it is not counted",
+          cut->first, cut->first / cut->second, cut->second));
+      break;
+    }
     const auto elapsed = seconds_since(start);
     r.stopping_rule = stopping_reason(applied, collector.samples, collector.measured_s, elapsed);
     if (!r.stopping_rule.empty()) break;
@@ -295,7 +335,7 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
     // Runs per sample are sized afresh each round from the fastest run so far: runs that got
     // faster after the first round (warm caches, a clock ramping up) would otherwise make
     // samples shorter than the minimum.
-    const double fastest = *std::min_element(collector.samples.begin(), collector.samples.end());
+    const double fastest = std::ranges::min(collector.samples);
     const std::int64_t iterations =
         fastest > 0 ? std::max<std::int64_t>(
                           1, static_cast<std::int64_t>(std::ceil(min_sample_s / fastest)))
@@ -307,8 +347,17 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
       const auto fit = static_cast<int>((rule.time_limit_s - elapsed) / per_sample);
       repetitions = std::clamp(fit, 1, repetitions);
     }
+    // The host's time of a device-timed run includes its launch and wait.
+    const double sized_s =
+        std::max(fastest, std::ranges::min(collector.host_wall)) * static_cast<double>(iterations);
+    std::optional<SampleCutoff> cutoff;
+    if (sized_s > 0) {
+      cutoff = SampleCutoff{start + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(rule.time_limit_s)),
+                            sized_s};
+    }
     sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, repetitions, iterations,
-                 collector);
+                 cutoff, collector);
   }
   r.samples_s = collector.samples;
   r.host_wall_s = collector.host_wall;
