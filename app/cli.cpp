@@ -388,7 +388,7 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
 
 MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::vector<std::string>& command_line,
-                              const std::function<bool(const MeasurementRequest&)>& keep) {
+                              const RequestFilter& keep) {
   // From the start: a signal while the machine is probed still ends in a results directory
   // marked interrupted.
   install_interrupt_handler();
@@ -399,8 +399,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
 
   ResultsDocument doc;
   doc.environment = collect_environment(implementation_libraries());
-  auto plan = plan_measurements(sel, doc.environment);
-  if (keep) std::erase_if(plan, [&](const MeasurementRequest& r) { return !keep(r); });
+  const auto plan = plan_measurements(sel, doc.environment, keep);
   if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
   doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
   doc.run.launch = launch;

@@ -99,7 +99,7 @@ struct MeasuredRun {
 // current. The other outputs are left to write_run_outputs.
 MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                               const std::vector<std::string>& command_line,
-                              const std::function<bool(const MeasurementRequest&)>& keep);
+                              const RequestFilter& keep);
 // Measures the run's measurements at `indices` once more (with `opt`'s profile and seed),
 // adding the new records after the others.
 void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,

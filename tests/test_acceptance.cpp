@@ -1232,6 +1232,20 @@ TEST_F(Check, WithoutResultsMeasuresWhatTheSpecNeeds) {
   EXPECT_NE(read_text(out / "report.md").find("## Acceptance"), std::string::npos);
 }
 
+// --sizes applies to what the spec needs alone: a million elements is a small vector, and a GEMM
+// of a million cubed (which nothing here measures) no reason to refuse it.
+TEST_F(Check, SizesThatOnlyAnUnneededWorkloadCannotHoldAreNoError) {
+  const fs::path spec = write_spec("cpu.sum_fp32.omp.gbytes_per_s,>=,0.000001 GB/s,fail,any,x\n");
+  const fs::path out = dir_.path() / "measured";
+  const Outcome o = flopbench({"check", "--spec", spec.string(), "--profile", "quick", "--sizes",
+                               "1M", "--out", out.string()});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 1u);
+  EXPECT_EQ(doc.measurements[0].workload, WorkloadId::sum);
+  EXPECT_EQ(doc.measurements[0].problem, Problem::vector(std::int64_t{1} << 20));
+}
+
 TEST_F(Check, AMissWhileACpuHogRunsIsMeasuredAgainAndWarnsInsteadOfFailing) {
   // A bound no machine reaches, measured on every CPU while another process spins on one.
   const fs::path spec = write_spec("cpu.sgemm.omp.gflops,>=,1000000 GFLOP/s,fail,any,x\n");

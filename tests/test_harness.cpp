@@ -260,6 +260,20 @@ TEST(Selection, SizeBeyondTheMemoryIsRefused) {
               std::string::npos)
         << e.what();
   }
+  // What is filtered out need not fit (check keeps what its spec needs): a million elements is
+  // a small vector.
+  sel.workloads = parse_workloads("dgemm,sum");
+  sel.implementations = {};
+  const auto plan = plan_measurements(sel, test_environment(), [](const MeasurementRequest& r) {
+    return r.implementation->workload == WorkloadId::sum;
+  });
+  ASSERT_FALSE(plan.empty());
+  for (const auto& r : plan) EXPECT_EQ(r.implementation->workload, WorkloadId::sum);
+  EXPECT_THROW(plan_measurements(sel, test_environment()), InputError);
+  // A filter that keeps nothing plans nothing, without an error: the spec's criteria are then
+  // not measured.
+  EXPECT_TRUE(
+      plan_measurements(sel, test_environment(), [](const auto&) { return false; }).empty());
 }
 
 TEST(Selection, GpuDefaultSizesComeFromTheGpu) {

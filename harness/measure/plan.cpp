@@ -28,7 +28,8 @@ std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& invento
   return *sel.gpus;
 }
 
-std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env) {
+std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env,
+                                                  const RequestFilter& keep) {
   const auto& names = registry().names();
   for (const auto& name : sel.implementations) {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -45,6 +46,7 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
   const SizingFacts gpu_facts = sizing_facts_of(env.gpu, gpus);
 
   std::vector<MeasurementRequest> plan;
+  bool matched = false;                   // some request matched the selection, kept or not
   std::vector<std::string_view> unsized;  // selected workloads the profile has no sizes for
   for (const WorkloadInfo& w : catalog()) {
     std::vector<std::optional<Precision>> restrictions;
@@ -97,6 +99,41 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
           unsized.push_back(w.name);
         }
         for (const Problem& problem : sizes.problems) {
+          // Where each implementation runs this problem.
+          std::vector<DeviceRef> devices;
+          if (kind == DeviceKind::cpu) {
+            devices = {DeviceRef::cpu()};
+          } else if (gpus.empty()) {
+            devices = {DeviceRef::gpu({})};
+          } else {
+            for (const int gpu : gpus) devices.push_back(DeviceRef::gpu({gpu}));
+            // A sweep compares one GPU with the CPU: the aggregate is the machine's peak.
+            if (gpus.size() > 1 && w.machine_aggregate && sel.profile != Profile::sweep)
+              devices.push_back(DeviceRef::gpu(gpus));
+          }
+          // A sweep times GPU work three ways: the kernel alone, and end to end from pinned and
+          // from pageable host memory, where the transfers and the launch are in the time.
+          std::vector<std::optional<HostMemory>> timings = {std::nullopt};
+          if (kind == DeviceKind::gpu && sel.profile == Profile::sweep)
+            timings = {std::nullopt, HostMemory::pinned, HostMemory::pageable};
+          std::vector<MeasurementRequest> requests;
+          for (const Implementation* impl : impls) {
+            for (const DeviceRef& device : devices) {
+              // A size the user gave says where it measures partly this device's cache (the
+              // profiles' say why they were chosen).
+              const std::string basis =
+                  sizes.basis.empty() && w.cache_sensitive
+                      ? within_cache_note(problem, p, sizing_facts_of(env, device))
+                      : sizes.basis;
+              for (const auto& timing : timings)
+                requests.push_back({impl, p, problem, device, basis, timing});
+            }
+          }
+          matched = true;
+          if (keep) std::erase_if(requests, [&](const auto& r) { return !keep(r); });
+          if (requests.empty()) continue;
+
+          // Only what is kept must fit.
           const auto check_fits = [&](double bytes, std::string_view what) {
             if (runs && available > 0 && bytes > 0.9 * static_cast<double>(available)) {
               throw InputError(fmt::format(
@@ -108,49 +145,21 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
           };
           const double need = w.host_bytes(problem, p);
           check_fits(need, "");
-          // Where each implementation runs this problem.
-          std::vector<DeviceRef> devices;
-          if (kind == DeviceKind::cpu) {
-            devices = {DeviceRef::cpu()};
-          } else if (gpus.empty()) {
-            devices = {DeviceRef::gpu({})};
-          } else {
-            for (const int gpu : gpus) devices.push_back(DeviceRef::gpu({gpu}));
-            // A sweep compares one GPU with the CPU: the aggregate is the machine's peak.
-            if (gpus.size() > 1 && w.machine_aggregate && sel.profile != Profile::sweep) {
-              // Each GPU of the aggregate has its own inputs.
-              check_fits(need * static_cast<double>(gpus.size()),
-                         fmt::format(" on the {} GPUs at once (or choose fewer with --gpus)",
-                                     gpus.size()));
-              devices.push_back(DeviceRef::gpu(gpus));
-            }
-          }
-          // A sweep times GPU work three ways: the kernel alone, and end to end from pinned and
-          // from pageable host memory, where the transfers and the launch are in the time.
-          std::vector<std::optional<HostMemory>> timings = {std::nullopt};
-          if (kind == DeviceKind::gpu && sel.profile == Profile::sweep)
-            timings = {std::nullopt, HostMemory::pinned, HostMemory::pageable};
-          for (const Implementation* impl : impls) {
-            for (const DeviceRef& device : devices) {
-              // A size the user gave says where it measures partly this device's cache (the
-              // profiles' say why they were chosen).
-              const std::string basis =
-                  sizes.basis.empty() && w.cache_sensitive
-                      ? within_cache_note(problem, p, sizing_facts_of(env, device))
-                      : sizes.basis;
-              for (const auto& timing : timings)
-                plan.push_back({impl, p, problem, device, basis, timing});
-            }
-          }
+          // Each GPU of the aggregate has its own inputs.
+          if (std::ranges::any_of(requests, [](const auto& r) { return r.device.gpus.size() > 1; }))
+            check_fits(
+                need * static_cast<double>(gpus.size()),
+                fmt::format(" on the {} GPUs at once (or choose fewer with --gpus)", gpus.size()));
+          plan.insert(plan.end(), requests.begin(), requests.end());
         }
       }
     }
   }
-  if (plan.empty() && !unsized.empty()) {
+  if (!matched && !unsized.empty()) {
     throw InputError(fmt::format("nothing to run: profile {} has no sizes for {}; give --sizes",
                                  to_string(sel.profile), fmt::join(unsized, ", ")));
   }
-  if (plan.empty()) {
+  if (!matched) {
     throw InputError(
         "nothing to run: no registered implementation matches the selected workloads, "
         "implementations and precisions (see 'flopbench list')");

@@ -2,6 +2,7 @@
 
 // Planning: turns what the user selected into the list of measurements to run, in report order.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,14 +42,18 @@ struct MeasurementRequest {
 // (InputError).
 std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& inventory);
 
+using RequestFilter = std::function<bool(const MeasurementRequest&)>;
+
 // Every measurement the selection asks for, in report order: for GPU implementations, one per
 // selected GPU, and for gemm and peak on two or more GPUs also the machine aggregate; in a sweep,
 // each GPU measurement also end to end from pinned and from pageable host memory. A precision
 // selected by name also gives the implementations that lack it (where another implementation of
-// the workload has it) a request, which measure() records as unsupported. Throws
+// the workload has it) a request, which measure() records as unsupported. Only the requests
+// `keep` holds for (all without one) are planned, as `check` keeps those its spec needs. Throws
 // InputError for unknown implementation names or GPU indices, selections that match nothing,
-// and explicit sizes that do not fit in the available memory.
+// and sizes kept that do not fit in the available memory.
 std::vector<MeasurementRequest> plan_measurements(const Selection& selection,
-                                                  const Environment& env);
+                                                  const Environment& env,
+                                                  const RequestFilter& keep = {});
 
 }  // namespace flopbench
