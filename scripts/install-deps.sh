@@ -21,6 +21,7 @@ test_packages=(
   libxml2-utils                         # xmllint: JUnit XML is well-formed (acceptance tests)
   chromium fonts-noto-cjk               # render report.html and the sheet (PDF, screenshot test; CJK glyphs)
   libbenchmark-tools python3-scipy      # Google Benchmark's compare.py reads google-benchmark.json
+  clang-format                          # the format check (style.clang_format)
   openmpi-bin                           # mpirun: the fleet test launches ranks through it
   slurmctld slurmd slurm-client         # srun: the fleet test's one-node Slurm cluster
 )
