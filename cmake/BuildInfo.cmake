@@ -18,9 +18,12 @@ set(FLOPBENCH_CUDA_VERSION_STRING "")
 if(FLOPBENCH_HAVE_CUDA)
   set(FLOPBENCH_CUDA_VERSION_STRING "${CMAKE_CUDA_COMPILER_VERSION}")
   string(STRIP "${CMAKE_CUDA_FLAGS} ${CMAKE_CUDA_FLAGS_${_flopbench_bt}}" _flopbench_cuda_flags)
+  if(_flopbench_cuda_flags)
+    string(APPEND _flopbench_cuda_flags ", ")
+  endif()
   string(REPLACE ";" "," _flopbench_cuda_archs "${CMAKE_CUDA_ARCHITECTURES}")
   string(APPEND FLOPBENCH_CXX_FLAGS
-         "; CUDA: ${_flopbench_cuda_flags}, architectures ${_flopbench_cuda_archs}")
+         "; CUDA: ${_flopbench_cuda_flags}architectures ${_flopbench_cuda_archs}")
 endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/build_info.cpp.in
                ${CMAKE_BINARY_DIR}/generated/build_info.cpp @ONLY)

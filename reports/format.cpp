@@ -478,6 +478,8 @@ double Matchup::speedup() const {
 
 std::string Matchup::problem_text() const {
   if (one_problem()) return gpu->problem.label();
+  // peak's chains are as long on both, but each device runs as many as fill it.
+  if (gpu->problem == cpu->problem) return gpu->problem.label() + " (each device's own work)";
   return fmt::format("each its own: GPU {}, CPU {}", gpu->problem.label(), cpu->problem.label());
 }
 

@@ -242,7 +242,8 @@ struct Matchup {
   bool one_problem() const;
   // GPU throughput / CPU throughput: on one problem, CPU median / GPU median.
   double speedup() const;
-  // The problem, or "each its own: GPU 8192x8192x8192, CPU 1024x1024x1024".
+  // The problem, "each its own: GPU 8192x8192x8192, CPU 1024x1024x1024", or for peak "2097152
+  // (each device's own work)".
   std::string problem_text() const;
 };
 

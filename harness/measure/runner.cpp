@@ -29,7 +29,8 @@ using Clock = std::chrono::steady_clock;
 // How long a measurement waits for the threads of the one before to come to rest: longer than
 // the longest spin OpenBLAS can be told to keep up (2^30 TSC cycles, 0.5 s at 2 GHz).
 constexpr double kOwnThreadsRestLimitS = 1.0;
-// The error a sample cut short by its SampleCutoff reports: no failure, the end of sampling.
+// The error a sample cut short or not started by its SampleCutoff reports: no failure, the end of
+// sampling.
 constexpr const char* kSampleCut = "sample cut short";
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -158,12 +159,13 @@ std::optional<ThreadClocks> read_thread_clocks() {
   return ThreadClocks{std::move(*cpu_s), start + (Clock::now() - start) / 2};
 }
 
-// A sample of a sized round (a batch of runs sized from the samples before it) is cut short once
-// the measurement is past its time limit and its runs have taken kCutFactor times what the batch
-// was sized for: runs that a co-tenant slowed as they ran (a sum of 4 Ki elements went from
-// microseconds to milliseconds a run on a busy 2-core VM, one sample taking 17 s against a 2 s
-// limit). The cut sample is not counted; the samples before it stand. Within the time limit, or
-// at its last run, a sample runs to its end.
+// The time limit of a sized round (its batches of runs sized from the samples before): a sample
+// does not start past the limit, and one under way past it is cut short once its runs have taken
+// kCutFactor times what its batch was sized for: runs that a co-tenant slowed as they ran (an
+// Eigen dot of 97 elements sized at 2766 runs a sample went from microseconds to milliseconds a
+// run on a busy 2-core VM, one sample taking 17 s against a 2 s limit). The cut sample is not
+// counted; the samples before it stand. Within the time limit, or at its last run, a sample runs
+// to its end.
 constexpr double kCutFactor = 4;
 struct SampleCutoff {
   Clock::time_point limit_at;
@@ -191,11 +193,12 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         state.SkipWithError("interrupted");
         break;
       }
-      if (collector.cut_s) {  // a sample of this round was cut: so are the rest
+      const auto t0 = Clock::now();
+      // Not started past the limit; and once a sample of the round was cut, neither are the rest.
+      if (cutoff && runs == 0 && (t0 > cutoff->limit_at || collector.cut_s)) {
         state.SkipWithError(kSampleCut);
         break;
       }
-      const auto t0 = Clock::now();
       try {
         run_once(trial.kernel(), end_to_end);
       } catch (const std::exception& e) {
