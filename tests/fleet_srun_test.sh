@@ -4,18 +4,20 @@
 # machine) runs `srun -N1 -n2` of a quick SGEMM run, each task writing results/{job}/{host}-{rank}.
 # Both tasks must record Slurm as their launcher with their rank, local rank and job; `merge`
 # must merge them as one node's two ranks, and `check` must pass the fleet with a JUnit testsuite
-# per rank.
-#   fleet_srun_test.sh FLOPBENCH
+# per rank. Then the shipped job script, scripts/fleet-slurm.sbatch, submitted by sbatch with
+# the node count and task layout on its command line as a user would: its run, merge and check
+# must pass, and the job end with check's status.
+#   fleet_srun_test.sh FLOPBENCH SOURCE_DIR
 # Exit 77 (skipped) when Slurm's daemons are not installed or this is not root (slurmd is).
 set -euo pipefail
 
-flopbench=$1
+flopbench=$1 source_dir=$2
 fail() {
   echo "fleet srun test: $*" >&2
   [ -f "${tmp:-}/slurmctld.log" ] && tail -n 20 "$tmp/slurmctld.log" "$tmp/slurmd.log" >&2
   exit 1
 }
-for tool in slurmctld slurmd srun sinfo; do
+for tool in slurmctld slurmd srun sinfo sbatch scontrol; do
   command -v "$tool" >/dev/null || {
     echo "fleet srun test: skipped: no $tool (Debian: apt-get install slurmctld slurmd slurm-client)"
     exit 77
@@ -104,5 +106,22 @@ printf 'cpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n' >>spec.csv
   { cat check.log; fail "check failed"; }
 for suite in "$host rank 0" "$host rank 1" fleet; do
   grep -q "<testsuite name=\"$suite\"" junit.xml || fail "junit.xml has no testsuite '$suite'"
+done
+# The shipped job script. sbatch's own options override its #SBATCH lines; the settings come
+# from the environment, which sbatch passes on.
+script=$source_dir/scripts/fleet-slurm.sbatch
+FLOPBENCH=$flopbench FLOPBENCH_FLEET_DIR=$tmp/jobs FLOPBENCH_SPEC=$tmp/spec.csv \
+  FLOPBENCH_RUN_OPTIONS="--profile quick --workloads sgemm --implementations omp --threads 1" \
+  FLOPBENCH_MERGE_OPTIONS="--threshold 99" \
+  timeout 150 sbatch --wait --nodes=1 --ntasks-per-node=2 --output="$tmp/job.out" "$script" \
+  >sbatch.log 2>&1 || { cat sbatch.log job.out; fail "the job of $script failed"; }
+cat job.out
+grep -q "^run: 0, merge: 0, check: 0; in $tmp/jobs/" job.out || fail "the job script's summary"
+job_dirs=("$tmp"/jobs/*)
+[ ${#job_dirs[@]} -eq 1 ] || fail "expected one job directory, got: ${job_dirs[*]}"
+[ "$(cat "${job_dirs[0]}/hosts.txt")" = "$host" ] || fail "hosts.txt does not list $host"
+for suite in "$host rank 0" "$host rank 1" fleet; do
+  grep -q "<testsuite name=\"$suite\"" "${job_dirs[0]}/fleet-junit.xml" ||
+    fail "the job's fleet-junit.xml has no testsuite '$suite'"
 done
 echo "fleet srun test: passed"
