@@ -2383,9 +2383,9 @@ TEST(Burn, AnIterationOutlastsItsSetupAndCheckManyTimes) {
   auto devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
-  // 9 x 40 ms of 1 ms runs: some 360, fewer where a sleep overshoots (135 under AddressSanitizer
-  // on a loaded machine); the 50 ms iterations had at most 50.
-  EXPECT_GT(devices[0].runs_per_iteration, 100);
+  // 9 x 40 ms of 1 ms runs: some 360, fewer where a sleep overshoots (95 to 135 under
+  // AddressSanitizer on a loaded machine). A 50 ms iteration holds at most 50 runs of 1 ms or more.
+  EXPECT_GT(devices[0].runs_per_iteration, 50);
   ASSERT_TRUE(devices[0].busy_share().has_value());
   EXPECT_GT(*devices[0].busy_share(), 0.75);
 
