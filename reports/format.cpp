@@ -476,11 +476,11 @@ double Matchup::speedup() const {
   return headline(*gpu)->value / headline(*cpu)->value;
 }
 
-std::string Matchup::problem_text() const {
+std::string Matchup::problem_text(std::string_view each_its_own) const {
   if (one_problem()) return gpu->problem.label();
   // peak's chains are as long on both, but each device runs as many as fill it.
   if (gpu->problem == cpu->problem) return gpu->problem.label() + " (each device's own work)";
-  return fmt::format("each its own: GPU {}, CPU {}", gpu->problem.label(), cpu->problem.label());
+  return fmt::format(fmt::runtime(each_its_own), gpu->problem.label(), cpu->problem.label());
 }
 
 std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups) {

@@ -242,9 +242,9 @@ struct Matchup {
   bool one_problem() const;
   // GPU throughput / CPU throughput: on one problem, CPU median / GPU median.
   double speedup() const;
-  // The problem, "each its own: GPU 8192x8192x8192, CPU 1024x1024x1024", or for peak "2097152
-  // (each device's own work)".
-  std::string problem_text() const;
+  // The problem; or, of two, `each_its_own` with the GPU's ({0}) and the CPU's ({1}): "each its
+  // own: GPU 8192x8192x8192, CPU 1024x1024x1024"; or for peak "2097152 (each device's own work)".
+  std::string problem_text(std::string_view each_its_own = "each its own: GPU {0}, CPU {1}") const;
 };
 
 // Every matchup, groups in order: a group's problems in order, or its one matchup of each side's

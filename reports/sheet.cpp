@@ -127,8 +127,7 @@ constexpr Labels kEnglish{
     "the largest problem that passed on both; where the two ran no problem in common (each "
     "profile sizes a problem to fill its device), GPU throughput / CPU throughput, each side's "
     "best passed measurement at the sizes its device ran. Bandwidth = bytes per run / median time "
-    "of the "
-    "STREAM triad a = x + s·y (3 arrays), largest passed size, each array at least 4 × the "
+    "of the STREAM triad a = x + s·y (3 arrays), largest passed size, each array at least 4 × the "
     "device's cache (STREAM's rule). Medians of all samples; "
     "results.json holds every sample.",
     "Peak bases",
@@ -523,10 +522,8 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
     // CPU at a small size) it would round down to 0.00.
     const double speedup = w.gpu ? w.matchup().speedup() : 0;
     const std::string speedup_text = ratio(speedup < 0.01 ? speedup : down(speedup, 2));
-    const std::string problem = !w.gpu || w.matchup().one_problem()
-                                    ? w.cpu->problem.label()
-                                    : fmt::format(fmt::runtime(l.own_sizes), w.gpu->problem.label(),
-                                                  w.cpu->problem.label());
+    const std::string problem =
+        w.gpu ? w.matchup().problem_text(l.own_sizes) : w.cpu->problem.label();
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\"><strong>{}</strong></td></tr>\n",
