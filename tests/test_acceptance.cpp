@@ -765,6 +765,65 @@ TEST(AcceptanceJudge, AMissOnAContendedMeasurementIsMeasuredAgainThenWarns) {
   EXPECT_EQ(verdict_of(check(rows, quiet), "cpu.sgemm.openblas.gflops").verdict, Verdict::pass);
 }
 
+// A spec for a machine that should be quiet makes contention itself a failure: every contended
+// measurement misses run.contended, is measured again, and one still contended fails.
+TEST(AcceptanceJudge, RunContendedFailsAMachineThatStaysBusy) {
+  const std::string rows =
+      "cpu.sgemm.openblas.gflops,>=,300 GFLOP/s,,fail,any,\nrun.contended,==,0,,fail,any,quiet\n";
+  const Spec spec = spec_of(rows);
+  ResultsDocument doc = cpu_document();  // openblas at 400 GFLOP/s: above the bound
+  const auto contention = [&](const ResultsDocument& d) {
+    return verdict_of(check(rows, d), "run.contended");
+  };
+  EXPECT_EQ(contention(doc).verdict, Verdict::pass);
+  EXPECT_DOUBLE_EQ(*contention(doc).measured, 0);
+  EXPECT_TRUE(contended_misses(spec, doc).empty());
+
+  // Contended once: the rate passes, run.contended fails and asks for a re-measurement.
+  doc.measurements[0] = contended(doc.measurements[0]);
+  const AcceptanceResult once = check(rows, doc);
+  EXPECT_FALSE(once.passed);
+  EXPECT_EQ(verdict_of(once, "cpu.sgemm.openblas.gflops").verdict, Verdict::pass);
+  const CriterionVerdict busy = verdict_of(once, "run.contended");
+  EXPECT_EQ(busy.verdict, Verdict::fail);
+  EXPECT_DOUBLE_EQ(*busy.measured, 1);
+  EXPECT_EQ(busy.reason,
+            "not equal to the bound: SGEMM (fp32) openblas on cpu, 256x256x256 (other processes "
+            "used 1.00 CPUs and steal 0.00 (medians of 10 readings; max 1.10 and 0.00), load "
+            "average 3.00)")
+      << busy.reason;
+  EXPECT_EQ(contended_misses(spec, doc), std::vector<std::size_t>{0});
+  // Without the row, a passed criterion on a contended measurement asks for nothing.
+  EXPECT_TRUE(
+      contended_misses(spec_of("cpu.sgemm.openblas.gflops,>=,300 GFLOP/s,,fail,any,\n"), doc)
+          .empty());
+  // As a warning, it still asks for the re-measurement, and warns.
+  const std::string warn_rows = "run.contended,==,0,,warn,any,\n";
+  EXPECT_EQ(verdict_of(check(warn_rows, doc), "run.contended").verdict, Verdict::warn);
+  EXPECT_EQ(contended_misses(spec_of(warn_rows), doc), std::vector<std::size_t>{0});
+
+  // Re-measured and contended again: a failure, saying so, and no third measurement.
+  ResultsDocument twice = doc;
+  twice.measurements.push_back(
+      contended(record("gemm", "openblas", "cpu", Precision::fp32, 256, 380, 0, 800)));
+  const CriterionVerdict again = contention(twice);
+  EXPECT_EQ(again.verdict, Verdict::fail);
+  EXPECT_DOUBLE_EQ(*again.measured, 1);  // one problem, named once
+  EXPECT_NE(again.reason.find("; contended again when re-measured)"), std::string::npos)
+      << again.reason;
+  EXPECT_EQ(again.reason.find("SGEMM", again.reason.find("re-measured")), std::string::npos)
+      << again.reason;
+  EXPECT_TRUE(contended_misses(spec, twice).empty());
+
+  // Re-measured on a quiet machine: the quiet measurement stands for the problem.
+  ResultsDocument quiet = doc;
+  quiet.measurements.push_back(
+      record("gemm", "openblas", "cpu", Precision::fp32, 256, 390, 0, 800));
+  EXPECT_EQ(contention(quiet).verdict, Verdict::pass);
+  EXPECT_EQ(contention(quiet).reason, "");
+  EXPECT_TRUE(check(rows, quiet).passed);
+}
+
 // A miss on a measurement whose kernels ran vectors narrower than the peak's FMA units (OpenBLAS
 // held to AVX2 by OPENBLAS_CORETYPE on an AVX-512 CPU) still fails, and says that cause.
 TEST(AcceptanceJudge, AMissByKernelsNarrowerThanThePeakSaysSo) {
@@ -1281,6 +1340,34 @@ TEST_F(Check, AMissWhileACpuHogRunsIsMeasuredAgainAndWarnsInsteadOfFailing) {
   EXPECT_NE(o.out.find("WARN"), std::string::npos) << o.out;
   EXPECT_NE(read_text(out / "report.md").find(said), std::string::npos);
   EXPECT_NE(read_text(dir_.path() / "junit.xml").find(said), std::string::npos);
+}
+
+// A spec that wants a quiet machine fails one whose CPU another process keeps busy, after
+// measuring the contended measurement once more; the rate itself passes.
+TEST_F(Check, RunContendedFailsWhileACpuHogRunsThroughTheReMeasurement) {
+  const fs::path spec = write_spec(
+      "cpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,fail,any,x\nrun.contended,==,0,fail,any,quiet\n");
+  const fs::path out = dir_.path() / "measured";
+  const std::string threads = std::to_string(std::thread::hardware_concurrency());
+  Outcome o;
+  {
+    const testing::CpuHog hog;
+    o = flopbench({"check", "--spec", spec.string(), "--profile", "quick", "--sizes", "256",
+                   "--threads", threads, "--out", out.string()});
+  }
+  EXPECT_EQ(o.status, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("re-measuring 1 measurement that missed a criterion while contended"),
+            std::string::npos)
+      << o.out;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 2u);
+  ASSERT_TRUE(doc.acceptance.has_value());
+  EXPECT_FALSE(doc.acceptance->passed);
+  EXPECT_EQ(verdict_of(*doc.acceptance, "cpu.sgemm.omp.gflops").verdict, Verdict::pass);
+  const auto& v = verdict_of(*doc.acceptance, "run.contended");
+  EXPECT_EQ(v.verdict, Verdict::fail);
+  EXPECT_DOUBLE_EQ(*v.measured, 1);
+  EXPECT_NE(v.reason.find("; contended again when re-measured)"), std::string::npos) << v.reason;
 }
 
 // Ctrl-C while the contended miss is measured again: no verdict, as for one while measuring.

@@ -171,6 +171,7 @@ class Judge {
                  incomplete_run_note(doc_.run));
     }
     if (m.name == "run.unverified" || m.name == "run.throttled") return run_fact(c);
+    if (m.name == "run.contended") return contended_fact(c);
     if (!m.device.on_gpu()) return device_rate(c, m.device, {});
     if (!m.device.gpus.empty() && unseen.empty()) {  // one named GPU
       const auto it = std::find_if(matching.begin(), matching.end(), [&](const GpuDevice* g) {
@@ -275,6 +276,35 @@ class Judge {
             : fmt::format(
                   "{} (at least: {} GPU measurements had no telemetry with clock event reasons)",
                   fmt::join(which, "; "), unread.size()));
+  }
+
+  // run.contended: the measurements (each problem of each implementation once) that passed
+  // only while contended, with no passed quiet measurement to decide instead. A miss is a
+  // criterion missed while contended, so those measured once are measured again
+  // (contended_misses), as for a rate.
+  void contended_fact(const Criterion& c) {
+    std::vector<std::string> which;
+    std::vector<const MeasurementRecord*> counted, once;
+    for (const auto& r : doc_.measurements) {
+      if (!passed(r) || !r.contended()) continue;
+      const auto same = [&](const MeasurementRecord* o) { return same_measurement(*o, r); };
+      if (std::any_of(counted.begin(), counted.end(), same)) continue;
+      const bool quiet_one = std::any_of(
+          doc_.measurements.begin(), doc_.measurements.end(), [&](const MeasurementRecord& o) {
+            return same_measurement(o, r) && passed(o) && !o.contended();
+          });
+      if (quiet_one) continue;
+      counted.push_back(&r);
+      const std::size_t times = times_measured(doc_, r);
+      if (times == 1) once.push_back(&r);
+      which.push_back(fmt::format("{} ({}{})", where(r), contention_figures(*r.load),
+                                  times > 1 ? "; contended again when re-measured" : ""));
+    }
+    const auto count = static_cast<double>(which.size());
+    if (!holds(count, c.comparator, c.bound_value)) {
+      contended_misses_.insert(contended_misses_.end(), once.begin(), once.end());
+    }
+    add(c, c.metric.name, count, c.bound_value, fmt::format("{}", fmt::join(which, "; ")));
   }
 
   // The metric's name with its device replaced: "gpu.sgemm.cuda.tflops" on gpu2 is

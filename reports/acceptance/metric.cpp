@@ -15,12 +15,13 @@
 namespace flopbench {
 namespace {
 
-constexpr std::array<std::string_view, 5> kMachineFacts = {"gpu.count", "cpu.cores", "run.complete",
-                                                           "run.unverified", "run.throttled"};
+constexpr std::array<std::string_view, 6> kMachineFacts = {
+    "gpu.count", "cpu.cores", "run.complete", "run.unverified", "run.throttled", "run.contended"};
 
 constexpr std::string_view kMetricForm =
     "<device>.<kernel>.<implementation>.<quantity>, one of gpu.count, cpu.cores, "
-    "run.complete, run.unverified, run.throttled, burn.*, memtest.*, or a health fact (gpu.<fact>, "
+    "run.complete, run.unverified, run.throttled, run.contended, burn.*, memtest.*, or a health "
+    "fact (gpu.<fact>, "
     "cpu.count, memory.gib, numa.nodes, pci.nvidia_gpus); see docs/acceptance.md";
 
 // Every kernel name a metric may use, for error messages.

@@ -15,7 +15,8 @@ enum class Quantity { gflops, tflops, gbytes_per_s, percent_of_peak, count };
 
 // A parsed metric name: "<device>.<kernel>.<implementation>.<quantity>"
 // ("gpu.sgemm.cublas.tflops", "cpu.stream_fp64.omp.gbytes_per_s") or a machine fact
-// ("gpu.count", "cpu.cores", "run.complete", "run.unverified", "run.throttled"), or a health
+// ("gpu.count", "cpu.cores", "run.complete", "run.unverified", "run.throttled",
+// "run.contended"), or a health
 // fact: a GPU's ("gpu.ecc.uncorrected_volatile", judged on each GPU) or the host's ("cpu.count",
 // "memory.gib", "numa.nodes", "pci.nvidia_gpus"); harness/core/health.hpp lists them.
 struct Metric {
