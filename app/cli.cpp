@@ -647,8 +647,9 @@ Command add_run_command(CLI::App& app) {
                   "comma-separated sizes: N (gemm N x N x N, or N vector elements) or MxNxK; "
                   "K/M/G suffixes; default: the profile's");
   cmd->add_option("--repeat", opt->repeat,
-                  "independent runs of the whole selection, each in a directory run-1 ... run-N "
-                  "inside --out (replicates for 'flopbench compare ... --against ...')")
+                  "independent runs of the whole selection; with N >= 2, each in a directory "
+                  "run-1 ... run-N inside --out (replicates for 'flopbench compare ... "
+                  "--against ...')")
       ->check(whole_number_in(1, 1000))
       ->capture_default_str();
   add_measure_options(cmd, opt->measure);

@@ -34,6 +34,8 @@ install(TARGETS flopbench RUNTIME DESTINATION bin COMPONENT runtime)
 install(FILES README.md DESTINATION share/doc/flopbench COMPONENT runtime)
 install(DIRECTORY docs/ DESTINATION share/doc/flopbench COMPONENT runtime
         FILES_MATCHING PATTERN "*.md")
+# The Slurm job of a fleet qualification (docs/fleet.md), for machines with the package alone.
+install(PROGRAMS scripts/fleet-slurm.sbatch DESTINATION share/flopbench COMPONENT runtime)
 if(EXISTS ${PROJECT_SOURCE_DIR}/specs)
   install(DIRECTORY specs/ DESTINATION share/flopbench/specs COMPONENT runtime)
 endif()

@@ -19,15 +19,19 @@
 #                    touch 16 GiB of host memory once where less is available and there is a
 #                    GPU (validate part)
 #   info             flopbench info
+#   sass             the hand-written GEMM's 16-byte loads (LDG.E.128 and its variants) in the
+#                    binary
 #   test NAME        each gpu-labelled test executable
 #   run, check       flopbench run of every GPU implementation at the quick profile's sizes,
 #                    and flopbench check --spec auto of that run (on a machine with one GPU,
 #                    without the specs' NVLink rows, which are for the SKU's 8-GPU boards; where
 #                    the run could not read the kernel log, without the XID rows)
-#   run-gemm, run-fp32, run-fp64
-#                    flopbench run at the cross-check's sizes (GEMM 4096 and 8192, 1 GiB vectors)
+#   run-gemm         flopbench run at the cross-check's GEMM sizes (4096 and 8192)
 #   run-lt           cuBLASLt's GEMM at TF32, BF16, FP16, FP8 E4M3 and INT8, at 4096 and 8192:
 #                    each verified, with its % of the tensor-core peak
+#   run-fp32, run-fp64
+#                    flopbench run of sum, dot and stream (and transfer at FP32) at the
+#                    cross-check's vector size (1 GiB)
 #   sweep            flopbench run --sweep of SGEMM (CPU and GPU, 16^3 to 2048^3; the GPU on
 #                    device time and end to end): the crossover sizes, where the GPU starts to
 #                    beat the CPU, go into the summary
@@ -40,8 +44,6 @@
 #   memcheck-*, racecheck-*
 #                    compute-sanitizer on the hand-written kernels at ragged sizes (GEMM; sum,
 #                    dot and stream, racecheck sum and dot)
-#   sass             the hand-written GEMM's 16-byte loads (LDG.E.128 and its variants) in the
-#                    binary
 #   memtest          flopbench memtest of 20 GiB per GPU (walking ones, random, own address),
 #                    a 15 s time box: bad words and their offsets
 #   burn             flopbench burn of every GPU at once for 2 minutes (--burn-duration): half

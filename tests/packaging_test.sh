@@ -30,6 +30,8 @@ check_bundle() {
   top="$tmp/$(basename "$tarball" .tar.gz)"
   [ -x "$top/bin/flopbench" ] || fail "the tarball has no $(basename "$top")/bin/flopbench"
   [ -f "$top/share/doc/flopbench/README.md" ] || fail "the tarball has no share/doc/flopbench/README.md"
+  [ -x "$top/share/flopbench/fleet-slurm.sbatch" ] ||
+    fail "the tarball has no executable share/flopbench/fleet-slurm.sbatch"
   local spec
   while read -r spec; do
     [ -z "$spec" ] || [ -f "$top/share/flopbench/specs/$spec" ] ||
@@ -102,7 +104,8 @@ check_deb() {
 
   dpkg-deb --contents "$deb" | awk '{print $NF}' >"$tmp/contents.txt"
   local expected spec
-  for expected in ./usr/bin/flopbench ./usr/share/doc/flopbench/README.md; do
+  for expected in ./usr/bin/flopbench ./usr/share/doc/flopbench/README.md \
+    ./usr/share/flopbench/fleet-slurm.sbatch; do
     grep -qxF "$expected" "$tmp/contents.txt" || fail "the .deb lacks $expected"
   done
   while read -r spec; do
