@@ -25,7 +25,44 @@ struct CompareOptions {
   std::vector<std::string> against;          // B's runs
   std::optional<double> fail_on_regression;  // percent
   bool allow_missing = false;                // a measurement B lacks is no regression
+  std::string noise_floor;                   // "cpu=8,gpu=3": floors other than the VM's
 };
+
+constexpr std::string_view kNoiseFloorForm =
+    "expected CLASS=PCT[,CLASS=PCT...] with CLASS cpu-compute, cpu-memory, cpu (both) or gpu";
+
+// --noise-floor: the one-run floors of the machine classes named, the others left at the
+// shared VM's (CompareRule).
+CompareRule rule_with_floors(const std::string& text) {
+  CompareRule rule;
+  if (text.empty()) return rule;
+  const auto bad = [&](std::string_view why) {
+    return InputError(fmt::format("--noise-floor '{}': {}; {}", text, why, kNoiseFloorForm));
+  };
+  const std::string_view all = text;
+  for (std::size_t start = 0, comma = 0; comma != std::string_view::npos; start = comma + 1) {
+    comma = all.find(',', start);
+    const std::string_view item = all.substr(start, comma - start);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) throw bad(fmt::format("'{}' has no '='", item));
+    const std::string_view name = item.substr(0, eq);
+    std::string_view value = item.substr(eq + 1);
+    if (value.ends_with('%')) value.remove_suffix(1);
+    const std::optional<double> percent = whole_text_as<double>(value);
+    if (!percent || !(*percent > 0) || *percent > 1000) {
+      throw bad(
+          fmt::format("'{}' is not a percentage above 0 and at most 1000", item.substr(eq + 1)));
+    }
+    const double floor = *percent / 100;
+    if (name == "cpu-compute" || name == "cpu") rule.cpu_compute_floor = floor;
+    if (name == "cpu-memory" || name == "cpu") rule.cpu_bandwidth_floor = floor;
+    if (name == "gpu") rule.gpu_noise_floor = floor;
+    if (name != "cpu-compute" && name != "cpu-memory" && name != "cpu" && name != "gpu") {
+      throw bad(fmt::format("no machine class '{}'", name));
+    }
+  }
+  return rule;
+}
 
 std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
   std::vector<ResultsDocument> docs;
@@ -53,10 +90,11 @@ int compare_command(const CompareOptions& opt) {
     b_files = {a_files.back()};
     a_files.pop_back();
   }
+  const CompareRule rule = rule_with_floors(opt.noise_floor);
   const std::vector<ResultsDocument> a = read_all(a_files), b = read_all(b_files);
-  const CompareResult result = compare_results(a, b);
+  const CompareResult result = compare_results(a, b, rule);
   fmt::print("A: {}\nB: {}\n\n{}", fmt::join(a_files, " "), fmt::join(b_files, " "),
-             compare_text(result));
+             compare_text(result, rule));
   if (!opt.fail_on_regression) return kExitOk;
   const auto slower = regressions(result, *opt.fail_on_regression);
   const auto lost = lost_measurements(result, !opt.allow_missing);
@@ -108,6 +146,12 @@ Command add_compare_command(CLI::App& app) {
              "passed in A and did not pass in B, or is not in B, or a run of B did not finish")
           ->check(number_in(0, std::numeric_limits<double>::infinity()))
           ->type_name("PCT");
+  cmd->add_option("--noise-floor", opt->noise_floor,
+                  "the floor between single runs, in percent, of the machine classes named "
+                  "(cpu-compute, cpu-memory, cpu for both, gpu), as scripts/noise-floor.py "
+                  "measured it on this machine; default: cpu-compute=60,cpu-memory=100,gpu=5, "
+                  "measured on shared cloud VMs")
+      ->type_name("CLASS=PCT,...");
   cmd->add_flag("--allow-missing", opt->allow_missing,
                 "with --fail-on-regression: a measurement that passed in A and that B does not "
                 "have is no regression (B measured less)")

@@ -241,6 +241,9 @@ void fields(S& s, Of<MeasurementRecord>) {
   using R = MeasurementRecord;
   s("workload", &R::workload);
   s.derived("display_name", [](const R& r) { return display_name(r.workload, r.precision); });
+  s.derived("bound", [](const R& r) {
+    return std::string(r.workload_info().bound == Bound::bandwidth ? "bandwidth" : "compute");
+  });
   s("implementation", &R::implementation);
   s("device", &R::device);
   s("precision", &R::precision);

@@ -4,8 +4,10 @@
 Runs `flopbench run --repeat K --out DIR RUN_ARGS...` (or reads an earlier DIR with --from) and,
 for every measurement that passed in every run, takes the ratio of each run's median time to every
 other run's. It prints each measurement's largest ratio and the distribution over all of them, with
-and without the contended measurements. compare's noise floor for one run on each side
-(reports/compare.hpp) is set from this: docs/methodology.md, "Comparing runs".
+and without the contended measurements, and the largest never-contended drift of each of
+compare's machine classes with a `compare --noise-floor` of twice those. compare's default floors
+for one run on each side (reports/compare.hpp) were set from this: docs/methodology.md,
+"Comparing runs".
 
   scripts/noise-floor.py --flopbench build/cpu-only/flopbench --runs 8 --out /tmp/nf -- \
       --profile quick --threads 2
@@ -28,6 +30,16 @@ def key(m):
 def label(m):
     return (f'{m["display_name"]} {m["precision"]} {m["implementation"]} {m["device"]} '
             f'{m["problem_label"]}')
+
+
+def floor_class(m):
+    """compare's machine class of a measurement (CompareRule::noise_floor in reports/compare.hpp):
+    GPU work timed by CUDA events, except copies from or to pageable memory, is `gpu`; the rest
+    has the CPU's floor of its workload's bound."""
+    pageable_copy = m["workload"] == "transfer" and "pageable" in m["implementation"]
+    if m["device"].startswith("gpu") and m["timing"] == "device_events" and not pageable_copy:
+        return "gpu"
+    return "cpu-memory" if m["bound"] == "bandwidth" else "cpu-compute"
 
 
 def percentile(values, q):
@@ -61,6 +73,7 @@ def main():
         for m in run["measurements"]:
             by_key.setdefault(key(m), []).append(m)
     all_drift, quiet_drift, rows = [], [], []
+    largest_quiet = {}  # compare's machine class -> largest never-contended drift
     for ms in by_key.values():
         if len(ms) != len(runs) or any(m["disposition"] != "passed" for m in ms):
             continue
@@ -69,8 +82,13 @@ def main():
         # |ratio - 1| of every pair, the larger median over the smaller.
         drift = [max(a, b) / min(a, b) - 1 for a, b in itertools.combinations(medians, 2)]
         all_drift += drift
+        if "bound" not in ms[0]:
+            sys.exit(f"{top}: results.json without the `bound` field: written by a flopbench older "
+                     "than this script; run the runs again")
         if contended == 0:
             quiet_drift += drift
+            cls = floor_class(ms[0])
+            largest_quiet[cls] = max(largest_quiet.get(cls, 0), max(drift))
         rows.append((max(drift), label(ms[0]), contended))
 
     print(f"{len(runs)} runs of: {' '.join(runs[0]['run']['command_line'])}")
@@ -86,6 +104,14 @@ def main():
         print(f"\n{title}: {len(drift)} pairs of runs; drift of the median time "
               f"p50 {100 * percentile(drift, 0.5):.1f}%, p90 {100 * percentile(drift, 0.9):.1f}%, "
               f"p95 {100 * percentile(drift, 0.95):.1f}%, max {100 * max(drift):.1f}%")
+    if largest_quiet:
+        # Twice what these runs showed: on a 2-vCPU cloud VM, 8 runs' largest compute-bound drift
+        # was 27.4 %, and later pairs of runs drifted by up to 55.8 %.
+        classes = sorted(largest_quiet)
+        print("\nlargest never-contended drift by compare's machine class: " +
+              ", ".join(f"{c} {100 * largest_quiet[c]:.1f}%" for c in classes))
+        print("compare with twice that: --noise-floor " +
+              ",".join(f"{c}={max(1, math.ceil(200 * largest_quiet[c]))}" for c in classes))
 
 
 if __name__ == "__main__":

@@ -483,6 +483,31 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   EXPECT_EQ(faster.status, 0) << faster.out << faster.err;
   EXPECT_NE(faster.out.find("6 matched: 6 faster, 0 slower, 0 same"), std::string::npos)
       << faster.out;
+
+  // A machine's own floors (--noise-floor, as scripts/noise-floor.py measures them): 10 % slower
+  // is within the shared VM's floors and beyond a quiet machine's 5 %.
+  const std::string ten_percent = dir_ / "ten.json";
+  write_file_atomically(ten_percent, scaled_run(original, [](std::size_t) { return 1.1; }).dump());
+  EXPECT_EQ(compare(ten_percent).status, 0);
+  const Outcome quiet = flopbench(
+      {"compare", a, ten_percent, "--fail-on-regression", "5", "--noise-floor", "cpu=5%"});
+  EXPECT_EQ(quiet.status, 1) << quiet.out << quiet.err;
+  EXPECT_NE(quiet.out.find("6 matched: 0 faster, 6 slower, 0 same"), std::string::npos)
+      << quiet.out;
+  EXPECT_NE(quiet.out.find("(5% CPU compute-bound, 5% CPU memory-bound, 5% GPU;"),
+            std::string::npos)
+      << quiet.out;
+  // One class alone: the memory-bound stream keeps its 100 %.
+  const Outcome compute_only =
+      flopbench({"compare", a, ten_percent, "--noise-floor", "cpu-compute=5"});
+  EXPECT_EQ(compute_only.status, 0) << compute_only.err;
+  EXPECT_NE(compute_only.out.find("6 matched: 0 faster, 4 slower, 2 same"), std::string::npos)
+      << compute_only.out;
+  for (const char* bad : {"cpu", "cpu=0", "cpu=-5", "disk=5", "gpu=nan", "cpu=5,", "cpu=2000"}) {
+    const Outcome o = flopbench({"compare", a, ten_percent, "--noise-floor", bad});
+    EXPECT_EQ(o.status, 2) << bad << ": " << o.out;
+    EXPECT_NE(o.err.find(fmt::format("--noise-floor '{}': ", bad)), std::string::npos) << o.err;
+  }
 }
 
 // Reading a results file and writing every output from it takes memory in proportion to the
