@@ -269,7 +269,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     std::fflush(stdout);
     const std::size_t earlier = doc.burn->devices.size();  // the earlier precisions' devices
     const auto keep = [&](std::vector<BurnDevice> devices) {
-      judge_burn(devices, opt.degraded_fraction);
+      judge_burn(devices, opt.degraded_fraction, doc.environment.gpu);
       doc.burn->devices.resize(earlier);
       doc.burn->devices.insert(doc.burn->devices.end(), devices.begin(), devices.end());
       save();
@@ -382,8 +382,8 @@ Command add_burn_command(CLI::App& app) {
          "burns)")
       ->check(whole_number_in(16, 65536));
   cmd->add_option("--degraded", opt->degraded_fraction,
-                  "DEGRADED: median throughput below the best sibling's by more than this "
-                  "fraction")
+                  "DEGRADED: median throughput below the best sibling's (a GPU of the same "
+                  "model) by more than this fraction")
       ->check(number_in(0, 1))
       ->capture_default_str();
   cmd->add_option("--progress", opt->progress_s, "seconds between progress lines")

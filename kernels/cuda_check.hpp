@@ -9,6 +9,8 @@
 #include <cublas_api.h>
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <stdexcept>
@@ -135,15 +137,21 @@ inline void check_call(cublasStatus_t status, const char* expression, const char
 }
 
 // A lost context fails every cleanup call after it (a memory test frees some hundred buffers):
-// only the first such failure is logged.
+// only the first such failure of each GPU is logged (cleanup runs on the GPU it frees).
 inline void log_call_error(cudaError_t code, const char* expression, const char* file,
                            int line) noexcept {
   if (code == cudaSuccess) return;
   static_cast<void>(cudaGetLastError());
-  static std::atomic<bool> lost_context_logged{false};
-  if (loses_context(code) && lost_context_logged.exchange(true)) return;
-  std::fprintf(stderr, "flopbench: CUDA error during cleanup (ignored%s): %s\n",
-               loses_context(code) ? "; later ones of the lost context are not shown" : "",
+  constexpr int kGpusKept = 64;  // GPUs beyond share the last flag
+  static std::array<std::atomic<bool>, kGpusKept> lost_context_logged{};
+  int device = -1;
+  if (cudaGetDevice(&device) != cudaSuccess) device = -1;
+  const bool lost = loses_context(code);
+  const auto slot = static_cast<std::size_t>(std::clamp(device, 0, kGpusKept - 1));
+  if (lost && lost_context_logged[slot].exchange(true)) return;
+  const std::string on = device >= 0 ? " on gpu" + std::to_string(device) : "";
+  std::fprintf(stderr, "flopbench: CUDA error during cleanup%s (ignored%s): %s\n", on.c_str(),
+               lost ? "; later ones of its lost context are not shown" : "",
                call_error_message(code, expression, file, line).c_str());
 }
 inline void log_call_error(cublasStatus_t status, const char* expression, const char* file,

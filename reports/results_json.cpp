@@ -115,6 +115,7 @@ void fields(S& s, Of<GpuInventory>) {
   s("driver_version", &R::driver_version);
   s("devices", &R::devices);
   s("no_device_reason", &R::no_device_reason);
+  s.added_later("cuda_env", &R::cuda_env);
 }
 
 template <class S>

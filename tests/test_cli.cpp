@@ -1078,6 +1078,29 @@ TEST_F(Cli, ACpuBurningAloneAtBf16RunsTheSmallerSize) {
   EXPECT_EQ(doc.burn->devices[0].problem, Problem::matrix(2048, 2048, 2048));
 }
 
+// GPUs are numbered as nvidia-smi numbers them (PCI bus order) unless the user chose CUDA's
+// order, and results.json says which numbering its gpu<N> are in.
+TEST_F(Cli, GpusAreNumberedInPciBusOrderUnlessTheUserChoseOtherwise) {
+  const auto cuda_env = [&](const std::string& name) {
+    const fs::path out = dir_ / name;
+    const Outcome o = flopbench({"run", "--workloads", "sum", "--implementations", "omp",
+                                 "--precision", "fp32", "--sizes", "1024", "--threads", "1",
+                                 "--profile", "quick", "--out", out.string()});
+    EXPECT_EQ(o.status, 0) << o.out << o.err;
+    return read_results_file(out / "results.json").environment.gpu.cuda_env;
+  };
+  {
+    const testing::ScopedEnv order("CUDA_DEVICE_ORDER", "");
+    ::unsetenv("CUDA_DEVICE_ORDER");  // restored by `order`
+    const testing::ScopedEnv visible("CUDA_VISIBLE_DEVICES", "1,0");
+    const auto env = cuda_env("unset");
+    EXPECT_EQ(env.at("CUDA_DEVICE_ORDER"), "PCI_BUS_ID");
+    EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "1,0");
+  }
+  const testing::ScopedEnv order("CUDA_DEVICE_ORDER", "FASTEST_FIRST");
+  EXPECT_EQ(cuda_env("chosen").at("CUDA_DEVICE_ORDER"), "FASTEST_FIRST");
+}
+
 // A precision named twice is burned once: not for twice the time, nor with two verdicts.
 TEST_F(Cli, APrecisionNamedTwiceIsBurnedOnce) {
   const Outcome o = flopbench({"burn", "--cpu", "--duration", "1s", "--precision", "fp64,fp64",

@@ -1513,7 +1513,15 @@ TEST(Measure, MachineAggregateSumsFlopsOverTheSlowestGpu) {
       r.notes.front(),
       "2 GPUs at once (gpu0, gpu1): FLOPs summed; time from a common start until the last GPU "
       "is done");
-  EXPECT_NE(r.verification->method.find("worst of 2 GPUs"), std::string::npos);
+  EXPECT_NE(r.verification->method.find("of 2 GPUs at once, the worst"), std::string::npos)
+      << r.verification->method;
+  // Each GPU moves its bytes: summed, as the FLOPs are.
+  const MeasurementRecord one =
+      measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0})},
+              settings_for(Profile::quick, fresh_seed()), env);
+  ASSERT_EQ(one.disposition, Disposition::passed) << one.reason;
+  EXPECT_DOUBLE_EQ(r.bytes, 2 * one.bytes);
+  EXPECT_DOUBLE_EQ(*r.gbytes_per_s, r.bytes / 0.2 / 1e9);
 }
 
 // The aggregate's time is the host's, from the common release: every GPU's padding (Kernel::
@@ -1535,13 +1543,11 @@ TEST(Measure, MachineAggregatePreparesEveryGpuBeforeTheCommonRelease) {
               settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(all.disposition, Disposition::passed) << all.reason;
   const std::vector<std::string> events = fake_gpu_log().take();
-  // Setting up runs each GPU alone, once, to verify it; every run after that is a round of
-  // the aggregate: the warm-up and each sample's.
-  ASSERT_GE(events.size(), 2u + 4 * (1 + all.samples_s.size()));
-  EXPECT_EQ(events[0], "run gpu0");
-  EXPECT_EQ(events[1], "run gpu1");
-  ASSERT_EQ((events.size() - 2) % 4, 0u);
-  for (std::size_t round = 2; round < events.size(); round += 4) {
+  // Every run is a round of the aggregate, the verified warm-up too (no GPU runs alone): the
+  // warm-up and each sample's.
+  ASSERT_GE(events.size(), 4 * (1 + all.samples_s.size()));
+  ASSERT_EQ(events.size() % 4, 0u);
+  for (std::size_t round = 0; round < events.size(); round += 4) {
     SCOPED_TRACE(fmt::format("round from event {}", round));
     const auto at = events.begin() + static_cast<std::ptrdiff_t>(round);
     EXPECT_EQ(std::vector<std::string>(at, at + 2),
@@ -1612,15 +1618,15 @@ TEST(Measure, AGpuThatLostItsContextIsSkippedWithWhereAndWhy) {
       measure({&losing, Precision::fp32, problem, DeviceRef::gpu({0, 1})}, settings, env);
   EXPECT_EQ(lost.disposition, Disposition::failed);
   EXPECT_EQ(lost.reason,
-            "cudaErrorIllegalAddress: illegal address; gpu1 can run no more CUDA work in this "
-            "process: later measurements there are skipped");
+            "gpu1: cudaErrorIllegalAddress: illegal address; gpu1 can run no more CUDA work in "
+            "this process: later measurements there are skipped");
 
   const MeasurementRecord after =
       measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({1})}, settings, env);
   EXPECT_EQ(after.disposition, Disposition::skipped);
   EXPECT_EQ(after.reason,
             "gpu1 can run no more CUDA work in this process: its context was lost in gemm test "
-            "fp32 9x8x7 on gpu0+gpu1: cudaErrorIllegalAddress: illegal address");
+            "fp32 9x8x7 on gpu0+gpu1: gpu1: cudaErrorIllegalAddress: illegal address");
   const MeasurementRecord aggregate = measure(
       {&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0, 1})}, settings, env);
   EXPECT_EQ(aggregate.disposition, Disposition::skipped);
@@ -1638,6 +1644,43 @@ TEST(Measure, AGpuThatLostItsContextIsSkippedWithWhereAndWhy) {
   EXPECT_TRUE(sampled.verification.has_value() && sampled.verification->passed);
   EXPECT_NE(sampled.reason.find("gpu1 can run no more CUDA work"), std::string::npos)
       << sampled.reason;
+  EXPECT_TRUE(lost_gpus().why(1).has_value());
+  lost_gpus().clear();
+}
+
+// GPU 0's run fails with an error that leaves its context usable, GPU 1's loses the context with
+// an error that cannot tell which GPU it was on (-1).
+template <class T>
+class GpuErrorsOfTwoKinds final : public GemmKernel<T> {
+ public:
+  explicit GpuErrorsOfTwoKinds(int device) : device_(device) {}
+  void setup(const GemmInputs<T>&) override {}
+  void run() override {
+    if (device_ == 0) throw GpuError("cudaErrorMemoryAllocation: out of memory", false, 0);
+    throw GpuError("cudaErrorLaunchFailure: unspecified launch failure", true, -1);
+  }
+  void read_c(std::span<T>) override {}
+
+ private:
+  int device_;
+};
+
+// In a machine aggregate, the GPU whose context was lost is the one whose thread saw it, even
+// where another GPU failed first or the error does not know its device: only that GPU's later
+// work is skipped, and the reason gives each GPU's failure.
+TEST(Measure, AnAggregateMarksLostOnlyTheGpuWhoseThreadLostItsContext) {
+  lost_gpus().clear();
+  const auto impl = make_implementation<workloads::Gemm, GpuErrorsOfTwoKinds>(
+      {.name = "test", .device = DeviceKind::gpu, .description = "x"});
+  const MeasurementRecord r =
+      measure({&impl, Precision::fp32, Problem::matrix(9, 8, 7), DeviceRef::gpu({0, 1})},
+              settings_for(Profile::quick, fresh_seed()), two_gpu_environment());
+  EXPECT_EQ(r.disposition, Disposition::failed);
+  EXPECT_EQ(r.reason,
+            "gpu0: cudaErrorMemoryAllocation: out of memory; gpu1: cudaErrorLaunchFailure: "
+            "unspecified launch failure; gpu1 can run no more CUDA work in this process: later "
+            "measurements there are skipped");
+  EXPECT_FALSE(lost_gpus().why(0).has_value());
   EXPECT_TRUE(lost_gpus().why(1).has_value());
   lost_gpus().clear();
 }
@@ -2668,6 +2711,19 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
             "no throughput point yet: not compared with its siblings; throttling not checked: no "
             "telemetry was read");
   EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
+
+  // GPUs of another model are no siblings: on a machine whose gpu2 is an L4 beside H100s, the
+  // L4 is judged alone; the H100s still against each other.
+  GpuInventory inventory;
+  for (const int i : {0, 1, 2, 3}) {
+    inventory.devices.push_back({.index = i, .name = i == 2 ? "NVIDIA L4" : "NVIDIA H100"});
+  }
+  devices.resize(4);
+  devices[1] = device(1, {40, 41, 40});
+  judge_burn(devices, 0.1, inventory);
+  EXPECT_EQ(devices[2].verdict, BurnVerdict::ok) << devices[2].why;
+  EXPECT_EQ(devices[1].verdict, BurnVerdict::degraded);
+  EXPECT_EQ(devices[1].why, "median 40.0 GFLOP/s, 60% below the best sibling's 100.0");
 }
 
 // A host "copy" that is exact, misses the last element, or changes one by an ulp.

@@ -1070,10 +1070,20 @@ TEST(HealthCriteria, AGpuNvmlCannotOpenFailsTheRowsOfItsMachine) {
   const auto r =
       judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA H100 80GB HBM3,\n"), doc, "test.csv", "now");
   EXPECT_EQ(verdict_of(r, "gpu0.xid.count").verdict, Verdict::pass);
-  const auto& v = verdict_of(r, "gpu1.xid.count");
+  // Named by its NVML index, as nvidia-smi numbers it: CUDA's numbers are the GPUs it sees.
+  const auto& v = verdict_of(r, "nvml1.xid.count");
   EXPECT_EQ(v.verdict, Verdict::fail);
   EXPECT_EQ(v.reason, "unknown: the GPU is lost (fallen off the bus)");
   EXPECT_FALSE(r.passed);
+  // NVML's GPU 0 lost, and CUDA's gpu0 another GPU (NVML's 1): two GPUs, two names.
+  ResultsDocument first_lost = doc;
+  first_lost.environment.health->gpus[0].nvml_index = 1;
+  first_lost.environment.health->gpus[1].index = first_lost.environment.health->gpus[1].nvml_index =
+      0;
+  const auto both =
+      judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA H100 80GB HBM3,\n"), first_lost, "t", "now");
+  EXPECT_EQ(verdict_of(both, "gpu0.xid.count").verdict, Verdict::pass);
+  EXPECT_EQ(verdict_of(both, "nvml0.xid.count").verdict, Verdict::fail);
   // One this process may not open (a job confined to the other GPUs) is not judged.
   ResultsDocument confined = doc;
   confined.environment.health->gpus[1].lost = false;
@@ -1081,12 +1091,12 @@ TEST(HealthCriteria, AGpuNvmlCannotOpenFailsTheRowsOfItsMachine) {
                                confined, "test.csv", "now");
   EXPECT_EQ(verdict_of(other_job, "gpu0.xid.count").verdict, Verdict::pass);
   EXPECT_TRUE(std::none_of(other_job.criteria.begin(), other_job.criteria.end(),
-                           [](const auto& c) { return c.metric == "gpu1.xid.count"; }));
+                           [](const auto& c) { return c.metric == "nvml1.xid.count"; }));
   // A row for another SKU does not apply to it.
   const auto other =
       judge(spec_of("gpu.xid.count,==,0,,fail,NVIDIA A100*,\n"), doc, "t.csv", "now");
   EXPECT_TRUE(std::none_of(other.criteria.begin(), other.criteria.end(),
-                           [](const auto& c) { return c.metric == "gpu1.xid.count"; }));
+                           [](const auto& c) { return c.metric == "nvml1.xid.count"; }));
 }
 
 TEST(HealthCriteria, TextFactsAndMisspelledFactsAreNotMetrics) {

@@ -179,6 +179,7 @@ Environment test_environment() {
   env.build_type = "Release";
   env.libraries = {{"cublas", "12.4.5"}, {"eigen", "3.4.0"}, {"openblas", "0.3.21"}};
   env.openmp_env = {{"OMP_NUM_THREADS", "8"}, {"OMP_PLACES", ""}, {"OMP_PROC_BIND", "close"}};
+  env.gpu.cuda_env = {{"CUDA_DEVICE_ORDER", "PCI_BUS_ID"}, {"CUDA_VISIBLE_DEVICES", ""}};
 
   CpuInventory& cpu = env.cpu;
   cpu.model = "Intel(R) Xeon(R) Platinum 8480+";
@@ -463,6 +464,7 @@ TEST(ReportsJson, RoundTripIsExact) {
   EXPECT_EQ(back.environment.gpu.devices.at(0).peak_fp64.gflops,
             doc.environment.gpu.devices.at(0).peak_fp64.gflops);
   EXPECT_EQ(back.environment.openmp_env, doc.environment.openmp_env);
+  EXPECT_EQ(back.environment.gpu.cuda_env, doc.environment.gpu.cuda_env);
 }
 
 // The CPUs a measurement's threads kept busy are kept (files from before it read as unknown),

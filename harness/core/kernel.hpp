@@ -35,14 +35,20 @@ class UnsupportedHere : public std::runtime_error {
 // can run on that GPU in this process. device() is -1 where it is not known.
 class GpuError : public std::runtime_error {
  public:
+  // `device`: the GPU whose context was lost, -1 when unknown.
   GpuError(const std::string& message, bool context_lost, int device = -1)
-      : std::runtime_error(message), context_lost_(context_lost), device_(device) {}
+      : GpuError(message, context_lost,
+                 device >= 0 ? std::vector<int>{device} : std::vector<int>{}) {}
+  // The GPUs whose contexts were lost, as a machine aggregate's threads saw them.
+  GpuError(const std::string& message, bool context_lost, std::vector<int> devices)
+      : std::runtime_error(message), context_lost_(context_lost), devices_(std::move(devices)) {}
   bool context_lost() const noexcept { return context_lost_; }
-  int device() const noexcept { return device_; }
+  // Empty when unknown.
+  const std::vector<int>& devices() const noexcept { return devices_; }
 
  private:
   bool context_lost_;
-  int device_;
+  std::vector<int> devices_;
 };
 
 // The widest vectors a CPU kernel's arithmetic runs, and what chose that width: "OpenBLAS's

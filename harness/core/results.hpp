@@ -147,6 +147,8 @@ struct GpuInventory {
   std::string driver_version;   // CUDA version the driver supports, "" when there is no driver
   std::vector<GpuDevice> devices;
   std::string no_device_reason;  // why devices is empty ("" when it is not)
+  // CUDA_DEVICE_ORDER and CUDA_VISIBLE_DEVICES, "" when unset: how CUDA numbered the devices.
+  std::map<std::string, std::string> cuda_env;
 
   // The device CUDA numbers `index`; nullptr where there is none.
   const GpuDevice* find(int index) const;

@@ -153,6 +153,10 @@ Environment collect_environment(const std::map<std::string, std::string>& extra_
 
   env.cpu = cpu_inventory();
   env.gpu = gpu_inventory();
+  for (const char* name : {"CUDA_DEVICE_ORDER", "CUDA_VISIBLE_DEVICES"}) {
+    const char* value = std::getenv(name);
+    env.gpu.cuda_env[name] = value ? value : "";
+  }
   env.health = collect_health(env.gpu);
 
   env.libraries["OpenMP"] = openmp_version();

@@ -21,12 +21,19 @@ inline void cpu_relax() {
 #endif
 }
 
+// "gpu0, gpu1"
+std::string gpu_names(const std::vector<int>& gpus) {
+  std::vector<std::string> names;
+  for (const int gpu : gpus) names.push_back(fmt::format("gpu{}", gpu));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
 }  // namespace
 
 // Runs every GPU's kernel at once, one host thread each, and waits for all of them.
 class AggregateTrial::ConcurrentKernel final : public Kernel {
  public:
-  ConcurrentKernel(std::vector<Kernel*> parts, std::string gpus)
+  ConcurrentKernel(std::vector<Kernel*> parts, std::vector<int> gpus)
       : parts_(std::move(parts)), gpus_(std::move(gpus)) {}
 
   void run() override {
@@ -63,7 +70,7 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
     for (auto& r : running) r.wait();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    rethrow_failures(running);
+    rethrow_failures(running, gpus_);
     for (const Kernel* part : parts_) {
       if (const auto s = part->device_seconds_of_last_run()) seconds = std::max(seconds, *s);
     }
@@ -72,23 +79,30 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
 
   std::optional<double> device_seconds_of_last_run() const override { return seconds_; }
 
-  // The first failure of the GPUs' runs, if any. Where more than one GPU lost its CUDA context,
-  // the error says so and names no one device, so that the runner marks every GPU of the
-  // measurement as lost, not only the first.
-  static void rethrow_failures(std::vector<std::future<void>>& running) {
+  // The GPUs' failures, if any. A lost CUDA context is what matters most (the runner skips
+  // that GPU's later work), so where any GPU lost its context the error names those GPUs, by the
+  // thread that ran each (which the error itself may not know), with every GPU's failure;
+  // otherwise the first failure is passed on as it is.
+  static void rethrow_failures(std::vector<std::future<void>>& running,
+                               const std::vector<int>& gpus) {
     std::exception_ptr first;
-    std::vector<std::string> lost;
-    for (auto& r : running) {
+    std::vector<int> lost;
+    std::vector<std::string> failures;
+    for (std::size_t i = 0; i < running.size(); ++i) {
       try {
-        r.get();
-      } catch (const GpuError& e) {
-        if (e.context_lost()) lost.push_back(e.what());
+        running[i].get();
+      } catch (const std::exception& e) {
+        if (const auto* gpu_error = dynamic_cast<const GpuError*>(&e);
+            gpu_error && gpu_error->context_lost()) {
+          lost.push_back(gpus[i]);
+        }
+        failures.push_back(fmt::format("gpu{}: {}", gpus[i], e.what()));
         if (!first) first = std::current_exception();
       } catch (...) {
         if (!first) first = std::current_exception();
       }
     }
-    if (lost.size() > 1) throw GpuError(fmt::format("{}", fmt::join(lost, "; ")), true);
+    if (!lost.empty()) throw GpuError(fmt::format("{}", fmt::join(failures, "; ")), true, lost);
     if (first) std::rethrow_exception(first);
   }
 
@@ -96,7 +110,7 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
     std::vector<std::string> notes = {
         fmt::format("{} GPUs at once ({}): FLOPs summed; time from a common start until the last "
                     "GPU is done",
-                    parts_.size(), gpus_)};
+                    parts_.size(), gpu_names(gpus_))};
     for (const auto& note : parts_.front()->notes()) notes.push_back(note);
     return notes;
   }
@@ -108,31 +122,38 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
 
  private:
   std::vector<Kernel*> parts_;  // owned by the trials
-  std::string gpus_;
+  std::vector<int> gpus_;       // parts_[i] runs on gpus_[i]
   std::optional<double> seconds_;
 };
 
 AggregateTrial::AggregateTrial(const std::vector<int>& gpus,
-                               const std::function<std::unique_ptr<Trial>(int gpu)>& make) {
+                               const std::function<std::unique_ptr<Trial>(int gpu)>& make)
+    : gpus_(gpus) {
   if (gpus.empty()) throw std::logic_error("AggregateTrial: no GPUs");
   std::vector<Kernel*> parts;
-  std::vector<std::string> names;
   for (const int gpu : gpus) {
     auto& trial = trials_.emplace_back(make(gpu));
-    trial->kernel().run();
-    const Verification v = trial->verify();
-    if (parts.empty() || v.error_ratio > verification_.error_ratio || !v.passed) {
-      verification_ = v;
-      verification_.method = fmt::format("gpu{}'s own first run, the worst of {} GPUs: {}", gpu,
-                                         gpus.size(), v.method);
-    }
     flops_ += trial->flops();
     parts.push_back(&trial->kernel());
-    names.push_back(fmt::format("gpu{}", gpu));
-    if (!v.passed) break;  // the measurement is incorrect: the other GPUs need not be set up
   }
-  kernel_ = std::make_unique<ConcurrentKernel>(std::move(parts),
-                                               fmt::format("{}", fmt::join(names, ", ")));
+  kernel_ = std::make_unique<ConcurrentKernel>(std::move(parts), gpus);
+}
+
+// Each GPU's output of its first run, which ran with every other GPU's at once (shared power,
+// cooling and host: what the aggregate is for): the worst of them, or the first wrong one.
+Verification AggregateTrial::verify() {
+  Verification worst;
+  for (std::size_t i = 0; i < trials_.size(); ++i) {
+    const Verification v = trials_[i]->verify();
+    if (i == 0 || v.error_ratio > worst.error_ratio || !v.passed) {
+      worst = v;
+      worst.method =
+          fmt::format("gpu{}'s output of the first run of {} GPUs at once, the worst: {}", gpus_[i],
+                      trials_.size(), v.method);
+    }
+    if (!v.passed) break;
+  }
+  return worst;
 }
 
 AggregateTrial::~AggregateTrial() = default;

@@ -17,21 +17,21 @@ namespace flopbench {
 class AggregateTrial final : public Trial {
  public:
   // make(gpu) sets up the problem on one GPU (each trial holds its own inputs: host memory
-  // grows with the GPU count). Each GPU's trial is run once and verified as it is made: verify()
-  // reports the worst of them, and stops at the first wrong one.
+  // grows with the GPU count). The first run of kernel() runs every GPU's at once, and verify()
+  // checks each GPU's output of it: the worst of them, stopping at the first wrong one.
   AggregateTrial(const std::vector<int>& gpus,
                  const std::function<std::unique_ptr<Trial>(int gpu)>& make);
   ~AggregateTrial() override;
 
   Kernel& kernel() override;
-  Verification verify() override { return verification_; }
+  Verification verify() override;
   double flops() const override { return flops_; }
 
  private:
   class ConcurrentKernel;
+  std::vector<int> gpus_;
   std::vector<std::unique_ptr<Trial>> trials_;
   std::unique_ptr<ConcurrentKernel> kernel_;
-  Verification verification_;
   double flops_ = 0;
 };
 

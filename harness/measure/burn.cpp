@@ -554,7 +554,17 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   return devices;
 }
 
-void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
+void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
+                const GpuInventory& gpus) {
+  // A GPU's model, "" where the inventory does not name it (then any GPU may be its sibling).
+  const auto model = [&](const DeviceRef& device) -> std::string {
+    const GpuDevice* g = device.gpus.size() == 1 ? gpus.find(device.gpus.front()) : nullptr;
+    return g ? g->name : "";
+  };
+  const auto same_model = [&](const DeviceRef& a, const DeviceRef& b) {
+    const std::string ma = model(a), mb = model(b);
+    return ma.empty() || mb.empty() || ma == mb;
+  };
   for (BurnDevice& d : devices) {
     if (d.verdict == BurnVerdict::unsupported) continue;  // its reason stands
     if (!d.fault.empty()) {
@@ -593,7 +603,7 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction) {
     for (const BurnDevice& sibling : devices) {
       if (sibling.fault.empty() && sibling.verdict != BurnVerdict::unsupported &&
           sibling.device.kind == d.device.kind && sibling.implementation == d.implementation &&
-          sibling.precision == d.precision) {
+          sibling.precision == d.precision && same_model(sibling.device, d.device)) {
         best = std::max(best, sibling.median_gflops().value_or(0));
       }
     }

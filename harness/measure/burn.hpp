@@ -109,8 +109,10 @@ inline std::vector<BurnDevice> burn(
 // reason that slows the device beyond its power cap (thermal or hardware slowdown, a power
 // brake); UNCHECKED where no iteration was checked (setting up, or interrupted); DEGRADED where
 // the median throughput is below that of the best sibling (same device kind, implementation and
-// precision) by more than `degraded_fraction`; OK otherwise, a device without a throughput
-// point yet (a progress line's, checked before its first window ended) included.
-void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction);
+// precision, and for GPUs the same model as `gpus` names them: an L4 is no H100's sibling) by
+// more than `degraded_fraction`; OK otherwise, a device without a throughput point yet (a
+// progress line's, checked before its first window ended) included.
+void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
+                const GpuInventory& gpus = {});
 
 }  // namespace flopbench

@@ -718,6 +718,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
                     fmt::format("{} {} has no end-to-end run", w.name, impl.name()));
     }
     r.flops = trial->flops();
+    // A machine aggregate moves every GPU's bytes: summed, as its FLOPs are.
+    if (gpus.size() > 1) r.bytes *= static_cast<double>(gpus.size());
     if (const auto used = trial->kernel().threads_used(); used && !on_gpu) r.threads = *used;
     vector_width = trial->kernel().vector_width();
     if (vector_width) r.vector_bits = vector_width->bits;
@@ -751,9 +753,13 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     return finish(Disposition::failed, "out of memory while setting up the inputs");
   } catch (const GpuError& e) {
     if (!e.context_lost()) return finish(Disposition::failed, e.what());
-    // An aggregate's failing GPU is the one whose thread threw, when the error knows it.
-    std::vector<int> lost = gpus;
-    if (e.device() >= 0 && std::ranges::find(gpus, e.device()) != gpus.end()) lost = {e.device()};
+    // The GPUs the error names, those of this measurement (an aggregate's are those whose
+    // threads lost their contexts); all of them when it names none of them.
+    std::vector<int> lost;
+    for (const int gpu : e.devices()) {
+      if (std::ranges::find(gpus, gpu) != gpus.end()) lost.push_back(gpu);
+    }
+    if (lost.empty()) lost = gpus;
     const std::string where =
         fmt::format("its context was lost in {} {} {} {} on {}: {}", w.name, impl.name(),
                     to_string(req.precision), req.problem.label(), req.device.label(), e.what());

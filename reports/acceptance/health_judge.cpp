@@ -30,8 +30,11 @@ GpuDevice device_of(const GpuHealth& g) {
   return d;
 }
 
-// A GPU a row is for, with its facts (nullptr: none recorded) or why it has none.
+// A GPU a row is for, with its facts (nullptr: none recorded) or why it has none. `label` names
+// it in metrics: "gpu<N>" by CUDA's index, or where CUDA sees none, NVML's; "nvml<N>" for one
+// CUDA does not see beside others it does, whose NVML index may be another GPU's CUDA index.
 struct Target {
+  std::string label;
   int index;
   const HealthFacts* facts;
   std::string unknown;
@@ -57,9 +60,10 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
              });
     };
     for (const auto& g : health->gpus) {
-      if (((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, device_of(g))) ||
-          (g.lost && !g.cuda_visible && applies_here())) {
-        targets.push_back({g.index, &g.facts, ""});
+      if ((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, device_of(g))) {
+        targets.push_back({fmt::format("gpu{}", g.index), g.index, &g.facts, ""});
+      } else if (g.lost && !g.cuda_visible && applies_here()) {
+        targets.push_back({fmt::format("nvml{}", g.nvml_index), g.index, &g.facts, ""});
       }
     }
   }
@@ -69,14 +73,17 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
           return g.cuda_visible && g.index == d.index;
         });
     if (listed || !applies_to_gpu(c.applies_to, d)) continue;
-    targets.push_back({d.index, nullptr,
+    targets.push_back({fmt::format("gpu{}", d.index), d.index, nullptr,
                        !health ? kNotRecorded
                        : health->gpu_unknown.empty()
                            ? fmt::format("unknown: {} does not list this GPU", health->gpu_source)
                            : "unknown: " + health->gpu_unknown});
   }
-  std::sort(targets.begin(), targets.end(),
-            [](const Target& a, const Target& b) { return a.index < b.index; });
+  // CUDA's GPUs by index, then those it does not see.
+  std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) {
+    return std::pair(a.label.starts_with("nvml"), a.index) <
+           std::pair(b.label.starts_with("nvml"), b.index);
+  });
   return targets;
 }
 
@@ -111,7 +118,7 @@ std::optional<std::vector<FactReading>> read_health_metric(const Criterion& c,
   }
   std::vector<FactReading> readings;
   for (const auto& t : targets) {
-    std::string name = fmt::format("gpu{}.{}", t.index, m.health_fact);
+    std::string name = fmt::format("{}.{}", t.label, m.health_fact);
     readings.push_back(t.facts == nullptr ? FactReading{std::move(name), std::nullopt, t.unknown}
                                           : reading(std::move(name), m.health_fact, t.facts));
   }
