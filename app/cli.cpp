@@ -417,14 +417,10 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   }
   for (const auto& g : doc.environment.gpu.devices) say("GPU {}: {}\n", g.index, g.name);
   if (const auto& health = doc.environment.health) {
-    // Named as check names them: beside GPUs CUDA sees, by NVML's index, which may be another
-    // GPU's CUDA index.
-    const bool cuda_sees_some = !doc.environment.gpu.devices.empty();
     for (const auto& g : health->gpus) {
       if (!g.cuda_visible) {
-        say("{} (NVML index {}, health facts only: CUDA does not see it): {}\n",
-            cuda_sees_some ? fmt::format("nvml{}", g.nvml_index) : fmt::format("GPU {}", g.index),
-            g.nvml_index, g.name);
+        say("{} (health facts only: CUDA does not see it{}): {}\n", health_gpu_label(*health, g),
+            g.lost ? "; the driver lists it as lost" : "", health_gpu_text(g));
       }
     }
   }
@@ -788,8 +784,10 @@ int cli_main(int argc, char** argv) {
   // GPUs numbered in PCI bus order, as nvidia-smi, NVML and Slurm number them, rather than
   // CUDA's default fastest first: on a machine of mixed GPUs, "gpu3 FAULTY" names the card an
   // operator would pull, and --gpus, CUDA_VISIBLE_DEVICES and a launcher's local rank count the
-  // way they do. Before any CUDA call; a value the user set stands.
-  setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 0);
+  // way they do. Before any CUDA call; a value the user set stands (an empty one is unset).
+  if (const char* order = std::getenv("CUDA_DEVICE_ORDER"); !order || !*order) {
+    setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 1);
+  }
   CLI::App app{"flopbench: GPU-vs-CPU FLOPS and bandwidth benchmarks", "flopbench"};
   app.formatter(std::make_shared<HelpFormatter>());  // the commands added below inherit it
   app.set_version_flag("--version",

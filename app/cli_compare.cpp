@@ -43,15 +43,15 @@ CompareRule rule_with_floors(const std::string& text) {
   for (std::size_t start = 0, comma = 0; comma != std::string_view::npos; start = comma + 1) {
     comma = all.find(',', start);
     const std::string_view item = all.substr(start, comma - start);
+    if (item.empty()) throw bad("an empty item (a comma too many)");
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos) throw bad(fmt::format("'{}' has no '='", item));
     const std::string_view name = item.substr(0, eq);
     std::string_view value = item.substr(eq + 1);
     if (value.ends_with('%')) value.remove_suffix(1);
     const std::optional<double> percent = whole_text_as<double>(value);
-    if (!percent || !(*percent > 0) || *percent > 1000) {
-      throw bad(
-          fmt::format("'{}' is not a percentage above 0 and at most 1000", item.substr(eq + 1)));
+    if (!percent || !(*percent >= 0.1) || *percent > 1000) {
+      throw bad(fmt::format("'{}' is not a percentage from 0.1 to 1000", item.substr(eq + 1)));
     }
     const double floor = *percent / 100;
     if (name == "cpu-compute" || name == "cpu") rule.cpu_compute_floor = floor;

@@ -142,12 +142,14 @@ inline void log_call_error(cudaError_t code, const char* expression, const char*
                            int line) noexcept {
   if (code == cudaSuccess) return;
   static_cast<void>(cudaGetLastError());
-  constexpr int kGpusKept = 64;  // GPUs beyond share the last flag
-  static std::array<std::atomic<bool>, kGpusKept> lost_context_logged{};
+  // One flag per GPU, GPUs beyond sharing the one before last; the last for an unknown GPU.
+  constexpr int kFlags = 64;
+  static std::array<std::atomic<bool>, kFlags> lost_context_logged{};
   int device = -1;
   if (cudaGetDevice(&device) != cudaSuccess) device = -1;
   const bool lost = loses_context(code);
-  const auto slot = static_cast<std::size_t>(std::clamp(device, 0, kGpusKept - 1));
+  const auto slot =
+      static_cast<std::size_t>(device < 0 ? kFlags - 1 : std::min(device, kFlags - 2));
   if (lost && lost_context_logged[slot].exchange(true)) return;
   const std::string on = device >= 0 ? " on gpu" + std::to_string(device) : "";
   std::fprintf(stderr, "flopbench: CUDA error during cleanup%s (ignored%s): %s\n", on.c_str(),

@@ -570,7 +570,7 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   }
   out += fmt::format(
       "verdict: same when neither median exceeds the other by the noise. One run each: the noise "
-      "is the floor between runs ({:.0f}% CPU compute-bound, {:.0f}% CPU memory-bound, {:.0f}% "
+      "is the floor between runs ({:.3g}% CPU compute-bound, {:.3g}% CPU memory-bound, {:.3g}% "
       "GPU; a sweep's end-to-end timings and copies from or to pageable memory have the CPU's), "
       "and beyond it faster or slower when a "
       "two-sided "

@@ -392,7 +392,7 @@ std::vector<Table> gpu_health_tables(const MachineHealth& h) {
     if (t == tables.end()) {
       t = tables.emplace(tables.end());
       t->columns.push_back({std::string(row.group)});
-      for (const auto* g : gpus) t->columns.push_back({fmt::format("gpu{}", g->index)});
+      for (const auto* g : gpus) t->columns.push_back({health_gpu_label(h, *g)});
     }
     std::vector<std::string> cells = {row.name};
     for (const auto* g : gpus) cells.push_back(gpu_fact_text(*g, row.name));

@@ -186,6 +186,10 @@ Facts health_host_facts(const MachineHealth& h);
 // "NVIDIA H100 80GB HBM3, PCI 00000000:17:00.0 (10de:2330)", and for a GPU CUDA does not see
 // "; NVML index 1, CUDA does not see it".
 std::string health_gpu_text(const GpuHealth& g);
+// A GPU of the health facts as every output and `check` name it: "gpu<index>", by CUDA's index,
+// or NVML's where CUDA sees no GPU; "nvml<NVML index>" for one CUDA does not see beside others
+// it does, since its NVML index may be another GPU's CUDA index.
+std::string health_gpu_label(const MachineHealth& h, const GpuHealth& g);
 
 // A GPU fact to show: its name and the title of its group.
 struct HealthFactRow {

@@ -482,7 +482,7 @@ std::string health_section(const Environment& env) {
                                 html_escape(kHealthIntro), facts_table(health_host_facts(h)));
   if (h.gpus.empty()) return out;
   Facts gpus;
-  for (const auto& g : h.gpus) gpus.emplace_back(fmt::format("gpu{}", g.index), health_gpu_text(g));
+  for (const auto& g : h.gpus) gpus.emplace_back(health_gpu_label(h, g), health_gpu_text(g));
   out += "<h3>GPU facts</h3>\n" + facts_table(gpus);
   out += "<div class=\"health\">\n";
   for (const Table& t : gpu_health_tables(h)) out += t.html();

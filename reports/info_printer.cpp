@@ -28,7 +28,7 @@ void health(std::string& out, const MachineHealth& h) {
   heading(out, "Health");
   lines(out, health_host_facts(h));
   for (const auto& g : h.gpus) {
-    out += fmt::format("gpu{}:       {}\n", g.index, health_gpu_text(g));
+    out += fmt::format("{}:       {}\n", health_gpu_label(h, g), health_gpu_text(g));
     for (const auto& row : gpu_health_rows({&g})) {
       out += fmt::format("  {:<32}{}\n", row.name + ":", gpu_fact_text(g, row.name));
     }

@@ -115,6 +115,13 @@ std::string health_gpu_text(const GpuHealth& g) {
       g.cuda_visible ? "" : fmt::format("; NVML index {}, CUDA does not see it", g.nvml_index));
 }
 
+std::string health_gpu_label(const MachineHealth& h, const GpuHealth& g) {
+  const bool cuda_sees_some =
+      std::any_of(h.gpus.begin(), h.gpus.end(), [](const GpuHealth& o) { return o.cuda_visible; });
+  return !g.cuda_visible && cuda_sees_some ? fmt::format("nvml{}", g.nvml_index)
+                                           : fmt::format("gpu{}", g.index);
+}
+
 std::vector<HealthFactRow> gpu_health_rows(const std::vector<const GpuHealth*>& gpus) {
   std::vector<HealthFactRow> rows;
   for (const auto& info : kGpuHealthFacts) {

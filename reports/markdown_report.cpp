@@ -72,7 +72,9 @@ std::string health_section(const MachineHealth& h) {
   }
   if (h.gpus.empty()) return out;
   out += "\n### GPU facts\n\n";
-  for (const auto& g : h.gpus) out += fmt::format("- gpu{}: {}\n", g.index, health_gpu_text(g));
+  for (const auto& g : h.gpus) {
+    out += fmt::format("- {}: {}\n", health_gpu_label(h, g), health_gpu_text(g));
+  }
   for (const Table& t : gpu_health_tables(h)) {
     out += '\n';
     out += t.markdown();

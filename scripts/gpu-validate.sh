@@ -60,7 +60,7 @@
 # KILL), and a step with under 10 s to the deadline is not started: "timed out", with the
 # reason. The short commands outside the steps (flopbench list, nvidia-smi, ldd, the JSON
 # helpers) have 30 s each.
-# Steps run with CUDA_MODULE_LOADING=LAZY and CUBLASLT_LOG_LEVEL=1 (cuBLASLt's errors, into
+# Steps run with CUDA_MODULE_LOADING=LAZY, CUDA_DEVICE_ORDER=PCI_BUS_ID and CUBLASLT_LOG_LEVEL=1 (cuBLASLt's errors, into
 # OUT/cublaslt-<pid>.log) unless they are set. The executables' LD_LIBRARY_PATH is
 # the bundle's lib/, the CUDA toolkit's lib64/ and targets/x86_64-linux/lib/ (of CUDA_HOME, else
 # /usr/local/cuda, and of CUDA_PATH), the Python environment's cuBLAS when flopbench cannot load
@@ -195,6 +195,9 @@ if ! command -v "$python" >/dev/null 2>&1; then
   fi
 fi
 export CUDA_MODULE_LOADING=${CUDA_MODULE_LOADING:-LAZY}
+# GPU numbers as flopbench sets them (PCI bus order, nvidia-smi's), so that PyTorch's device 0 in
+# the cross-check is flopbench's gpu0 on a machine of mixed GPUs too.
+export CUDA_DEVICE_ORDER=${CUDA_DEVICE_ORDER:-PCI_BUS_ID}
 # cuBLASLt's errors (why it refused a description or a shape), one file per process; its higher
 # levels trace every call and would slow the timed runs.
 export CUBLASLT_LOG_LEVEL=${CUBLASLT_LOG_LEVEL:-1}

@@ -22,7 +22,8 @@ import json, sys
 for path in sys.argv[1:]:
     doc = json.load(open(path))
     for m in doc["measurements"]:
-        m["load"]["contended"] = False
+        if m.get("load"):
+            m["load"]["contended"] = False
     json.dump(doc, open(path, "w"))
 PY
 
@@ -34,6 +35,11 @@ floor=$(sed -n 's/^compare with twice that: --noise-floor //p' "$tmp/out.txt")
 "$flopbench" compare "$tmp/runs/run-1" "$tmp/runs/run-2" --noise-floor "$floor" >"$tmp/compare.txt" ||
   fail "compare --noise-floor $floor: exit $?"
 grep -q "2 matched:" "$tmp/compare.txt" || fail "compare: $(cat "$tmp/compare.txt")"
+# The floors applied are the ones suggested.
+compute=${floor#cpu-compute=}
+compute=${compute%%,*}
+grep -q "the floor between runs (${compute}% CPU compute-bound, ${floor##*=}% CPU memory-bound" \
+  "$tmp/compare.txt" || fail "compare did not apply $floor: $(tail -n 2 "$tmp/compare.txt")"
 
 # A file written before the `bound` field: the script says so rather than guess the class.
 python3 - "$tmp/runs/run-1/results.json" <<'PY'

@@ -822,6 +822,23 @@ TEST(AcceptanceJudge, RunContendedFailsAMachineThatStaysBusy) {
   EXPECT_EQ(contention(quiet).verdict, Verdict::pass);
   EXPECT_EQ(contention(quiet).reason, "");
   EXPECT_TRUE(check(rows, quiet).passed);
+
+  // A re-measurement that failed is no second contended measurement.
+  ResultsDocument failed_again = twice;
+  failed_again.measurements.back().disposition = Disposition::failed;
+  EXPECT_EQ(contention(failed_again).reason.find("re-measured"), std::string::npos)
+      << contention(failed_again).reason;
+
+  // Many: each counted, the first three named.
+  ResultsDocument busy_run;
+  for (const int n : {64, 128, 256, 512, 1024}) {
+    busy_run.measurements.push_back(
+        contended(record("gemm", "openblas", "cpu", Precision::fp32, n, 380, 0, 800)));
+  }
+  const CriterionVerdict many = contention(busy_run);
+  EXPECT_DOUBLE_EQ(*many.measured, 5);
+  EXPECT_TRUE(many.reason.ends_with("; and 2 more")) << many.reason;
+  EXPECT_EQ(many.reason.find("512x512x512"), std::string::npos) << many.reason;
 }
 
 // A miss on a measurement whose kernels ran vectors narrower than the peak's FMA units (OpenBLAS

@@ -503,7 +503,8 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   EXPECT_EQ(compute_only.status, 0) << compute_only.err;
   EXPECT_NE(compute_only.out.find("6 matched: 0 faster, 4 slower, 2 same"), std::string::npos)
       << compute_only.out;
-  for (const char* bad : {"cpu", "cpu=0", "cpu=-5", "disk=5", "gpu=nan", "cpu=5,", "cpu=2000"}) {
+  for (const char* bad :
+       {"cpu", "cpu=0", "cpu=0.05", "cpu=-5", "disk=5", "gpu=nan", "cpu=5,", "cpu=2000"}) {
     const Outcome o = flopbench({"compare", a, ten_percent, "--noise-floor", bad});
     EXPECT_EQ(o.status, 2) << bad << ": " << o.out;
     EXPECT_NE(o.err.find(fmt::format("--noise-floor '{}': ", bad)), std::string::npos) << o.err;

@@ -1683,6 +1683,16 @@ TEST(Measure, AnAggregateMarksLostOnlyTheGpuWhoseThreadLostItsContext) {
   EXPECT_FALSE(lost_gpus().why(0).has_value());
   EXPECT_TRUE(lost_gpus().why(1).has_value());
   lost_gpus().clear();
+
+  // An error that leaves the context usable names its GPU too, and marks none lost.
+  const auto recoverable = make_implementation<workloads::Gemm, FailingGpu1<false>::Kernel>(
+      {.name = "test", .device = DeviceKind::gpu, .description = "x"});
+  const MeasurementRecord failed =
+      measure({&recoverable, Precision::fp32, Problem::matrix(9, 8, 7), DeviceRef::gpu({0, 1})},
+              settings_for(Profile::quick, fresh_seed()), two_gpu_environment());
+  EXPECT_EQ(failed.disposition, Disposition::failed);
+  EXPECT_EQ(failed.reason, "gpu1: cudaErrorIllegalAddress: illegal address");
+  EXPECT_FALSE(lost_gpus().why(1).has_value());
 }
 
 // A sum on one thread, and one over every thread of OpenMP's team: a library that runs a call on
@@ -2688,7 +2698,7 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok);
   EXPECT_EQ(devices[1].verdict, BurnVerdict::ok);  // median 91: within 10% of 100
   EXPECT_EQ(devices[2].verdict, BurnVerdict::degraded);
-  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
+  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0 (gpu0)");
   EXPECT_EQ(devices[3].verdict, BurnVerdict::faulty);
   // A CPU is no GPU's sibling.
   devices.push_back({.device = DeviceRef::cpu(), .implementation = "cuda", .iterations = 1});
@@ -2701,7 +2711,7 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices.back().verdict, BurnVerdict::unchecked);
   EXPECT_EQ(devices.back().why, "no iteration was checked");
-  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
+  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0 (gpu0)");
   // A progress line's GPU whose first iteration was checked before its first throughput window
   // ended: checked, its speed not known yet, so not 100% behind its siblings.
   devices.back().iterations = 1;
@@ -2710,7 +2720,7 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   EXPECT_EQ(devices.back().why,
             "no throughput point yet: not compared with its siblings; throttling not checked: no "
             "telemetry was read");
-  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0");
+  EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0 (gpu0)");
 
   // GPUs of another model are no siblings: on a machine whose gpu2 is an L4 beside H100s, the
   // L4 is judged alone; the H100s still against each other.
@@ -2723,7 +2733,8 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   judge_burn(devices, 0.1, inventory);
   EXPECT_EQ(devices[2].verdict, BurnVerdict::ok) << devices[2].why;
   EXPECT_EQ(devices[1].verdict, BurnVerdict::degraded);
-  EXPECT_EQ(devices[1].why, "median 40.0 GFLOP/s, 60% below the best sibling's 100.0");
+  EXPECT_EQ(devices[1].why,
+            "median 40.0 GFLOP/s, 60% below the best sibling's 100.0 (gpu0, also NVIDIA H100)");
 }
 
 // A host "copy" that is exact, misses the last element, or changes one by an ulp.

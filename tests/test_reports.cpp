@@ -920,16 +920,16 @@ TEST(ReportsHealth, MarkdownShowsEveryFactOfEveryGpuAndWhyOneIsUnknown) {
            "- numa.nodes: unknown: no /sys/devices/system/node\n", "- gpu facts: from nvml\n",
            "- kernel log: /dev/kmsg\n",
            "- gpu0: NVIDIA H100 80GB HBM3, PCI 00000000:17:00.0 (10de:2330)\n",
-           "- gpu1: NVIDIA H100 80GB HBM3, PCI 00000000:2A:00.0 (10de:2330); NVML index 1, CUDA "
+           "- nvml1: NVIDIA H100 80GB HBM3, PCI 00000000:2A:00.0 (10de:2330); NVML index 1, CUDA "
            "does not see it\n"}) {
     EXPECT_NE(section.find(expected), std::string::npos) << expected;
   }
-  // Fact name -> its cells on gpu0 and gpu1, and the group tables' headers.
+  // Fact name -> its cells on gpu0 and nvml1 (CUDA does not see it), and the group tables' headers.
   std::map<std::string, std::vector<std::string>> facts;
   std::vector<std::string> groups;
   for (const auto& [heading, cells] : markdown_rows(section)) {
     if (cells.size() != 3) continue;
-    if (cells[1] == "gpu0" && cells[2] == "gpu1") {
+    if (cells[1] == "gpu0" && cells[2] == "nvml1") {
       groups.push_back(cells[0]);
     } else {
       facts[cells[0]] = {cells[1], cells[2]};
@@ -962,9 +962,9 @@ TEST(ReportsHealth, HtmlShowsEveryFactOfEveryGpuAndWhyOneIsUnknown) {
   for (const std::string& expected : std::vector<std::string>{
            "<tr><th>numa.nodes</th><td>unknown: no /sys/devices/system/node</td></tr>",
            "<tr><th>gpu facts</th><td>from nvml</td></tr>",
-           "<tr><th>gpu1</th><td>NVIDIA H100 80GB HBM3, PCI 00000000:2A:00.0 (10de:2330); NVML "
+           "<tr><th>nvml1</th><td>NVIDIA H100 80GB HBM3, PCI 00000000:2A:00.0 (10de:2330); NVML "
            "index 1, CUDA does not see it</td></tr>",
-           "<thead><tr><th>Memory errors</th><th>gpu0</th><th>gpu1</th></tr></thead>",
+           "<thead><tr><th>Memory errors</th><th>gpu0</th><th>nvml1</th></tr></thead>",
            "<tr><td>retired_pages.count</td><td>unknown: not supported</td><td>unknown: not "
            "supported</td></tr>",
            "<tr><td>ecc.uncorrected_volatile</td><td>0</td><td>unknown: GPU is lost</td></tr>",

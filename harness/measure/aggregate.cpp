@@ -82,27 +82,30 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
   // The GPUs' failures, if any. A lost CUDA context is what matters most (the runner skips
   // that GPU's later work), so where any GPU lost its context the error names those GPUs, by the
   // thread that ran each (which the error itself may not know), with every GPU's failure;
-  // otherwise the first failure is passed on as it is.
+  // otherwise the first failure is passed on, a GPU error with its GPU named.
   static void rethrow_failures(std::vector<std::future<void>>& running,
                                const std::vector<int>& gpus) {
     std::exception_ptr first;
+    std::string first_gpu_error;  // the first failure's text, where it is a GPU error
     std::vector<int> lost;
     std::vector<std::string> failures;
     for (std::size_t i = 0; i < running.size(); ++i) {
       try {
         running[i].get();
       } catch (const std::exception& e) {
-        if (const auto* gpu_error = dynamic_cast<const GpuError*>(&e);
-            gpu_error && gpu_error->context_lost()) {
-          lost.push_back(gpus[i]);
-        }
+        const auto* gpu_error = dynamic_cast<const GpuError*>(&e);
+        if (gpu_error && gpu_error->context_lost()) lost.push_back(gpus[i]);
         failures.push_back(fmt::format("gpu{}: {}", gpus[i], e.what()));
-        if (!first) first = std::current_exception();
+        if (!first) {
+          first = std::current_exception();
+          if (gpu_error) first_gpu_error = failures.back();
+        }
       } catch (...) {
         if (!first) first = std::current_exception();
       }
     }
     if (!lost.empty()) throw GpuError(fmt::format("{}", fmt::join(failures, "; ")), true, lost);
+    if (!first_gpu_error.empty()) throw GpuError(first_gpu_error, false);
     if (first) std::rethrow_exception(first);
   }
 

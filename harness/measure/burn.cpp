@@ -600,18 +600,23 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
       continue;
     }
     double best = 0;  // siblings without a point yet have no say
+    const BurnDevice* best_sibling = nullptr;
     for (const BurnDevice& sibling : devices) {
       if (sibling.fault.empty() && sibling.verdict != BurnVerdict::unsupported &&
           sibling.device.kind == d.device.kind && sibling.implementation == d.implementation &&
-          sibling.precision == d.precision && same_model(sibling.device, d.device)) {
-        best = std::max(best, sibling.median_gflops().value_or(0));
+          sibling.precision == d.precision && same_model(sibling.device, d.device) &&
+          sibling.median_gflops().value_or(0) > best) {
+        best = *sibling.median_gflops();
+        best_sibling = &sibling;
       }
     }
-    if (*median < (1 - degraded_fraction) * best) {
+    if (best_sibling && *median < (1 - degraded_fraction) * best) {
       d.verdict = BurnVerdict::degraded;
+      const std::string of_model = model(d.device);
       d.why =
-          fmt::format("median {:.1f} {}, {:.0f}% below the best sibling's {:.1f}", *median,
-                      headline_unit(Bound::compute, d.precision), 100 * (1 - *median / best), best);
+          fmt::format("median {:.1f} {}, {:.0f}% below the best sibling's {:.1f} ({}{})", *median,
+                      headline_unit(Bound::compute, d.precision), 100 * (1 - *median / best), best,
+                      best_sibling->device.label(), of_model.empty() ? "" : ", also " + of_model);
     } else {
       d.verdict = BurnVerdict::ok;
       d.why = throttling_note;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "reports/format.hpp"
+
 namespace flopbench {
 namespace {
 
@@ -30,9 +32,8 @@ GpuDevice device_of(const GpuHealth& g) {
   return d;
 }
 
-// A GPU a row is for, with its facts (nullptr: none recorded) or why it has none. `label` names
-// it in metrics: "gpu<N>" by CUDA's index, or where CUDA sees none, NVML's; "nvml<N>" for one
-// CUDA does not see beside others it does, whose NVML index may be another GPU's CUDA index.
+// A GPU a row is for, with its facts (nullptr: none recorded) or why it has none; `label` names
+// it in metrics (health_gpu_label).
 struct Target {
   std::string label;
   int index;
@@ -60,10 +61,9 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
              });
     };
     for (const auto& g : health->gpus) {
-      if ((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, device_of(g))) {
-        targets.push_back({fmt::format("gpu{}", g.index), g.index, &g.facts, ""});
-      } else if (g.lost && !g.cuda_visible && applies_here()) {
-        targets.push_back({fmt::format("nvml{}", g.nvml_index), g.index, &g.facts, ""});
+      if (((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, device_of(g))) ||
+          (g.lost && !g.cuda_visible && applies_here())) {
+        targets.push_back({health_gpu_label(*health, g), g.index, &g.facts, ""});
       }
     }
   }
