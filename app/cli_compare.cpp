@@ -47,6 +47,9 @@ CompareRule rule_with_floors(const std::string& text) {
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos) throw bad(fmt::format("'{}' has no '='", item));
     const std::string_view name = item.substr(0, eq);
+    if (name != "cpu-compute" && name != "cpu-memory" && name != "cpu" && name != "gpu") {
+      throw bad(fmt::format("no machine class '{}'", name));
+    }
     std::string_view value = item.substr(eq + 1);
     if (value.ends_with('%')) value.remove_suffix(1);
     const std::optional<double> percent = whole_text_as<double>(value);
@@ -57,9 +60,6 @@ CompareRule rule_with_floors(const std::string& text) {
     if (name == "cpu-compute" || name == "cpu") rule.cpu_compute_floor = floor;
     if (name == "cpu-memory" || name == "cpu") rule.cpu_bandwidth_floor = floor;
     if (name == "gpu") rule.gpu_noise_floor = floor;
-    if (name != "cpu-compute" && name != "cpu-memory" && name != "cpu" && name != "gpu") {
-      throw bad(fmt::format("no machine class '{}'", name));
-    }
   }
   return rule;
 }

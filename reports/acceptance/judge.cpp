@@ -278,7 +278,7 @@ class Judge {
                   fmt::join(which, "; "), unread.size()));
   }
 
-  // run.contended: the measurements (each problem of each implementation once) that passed
+  // run.contended: the measurements (each once, as same_measurement tells them apart) that passed
   // only while contended, with no passed quiet measurement to decide instead. A miss is a
   // criterion missed while contended, so those measured once are measured again
   // (contended_misses), as for a rate.
