@@ -220,6 +220,15 @@ void print_written_files(const fs::path& dir, bool with_results_json) {
 
 }  // namespace
 
+RunInfo start_run_info(const std::vector<std::string>& command_line, std::string profile,
+                       std::uint64_t seed, const Launch& launch,
+                       const std::optional<std::vector<int>>& gpus) {
+  RunInfo run{command_line, std::move(profile), seed, omp_get_max_threads(), utc_now(), "", false};
+  run.launch = launch;
+  run.gpus = gpus.value_or(std::vector<int>{});
+  return run;
+}
+
 int finish_results_dir(ResultsDocument& doc, const fs::path& dir, bool failed) {
   doc.run.finished_utc = utc_now();
   doc.run.interrupted = interrupt_requested();
@@ -401,8 +410,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   doc.environment = collect_environment(implementation_libraries());
   const auto plan = plan_measurements(sel, doc.environment, keep);
   if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
-  doc.run = {command_line, opt.profile, opt.seed, omp_get_max_threads(), utc_now(), "", false};
-  doc.run.launch = launch;
+  doc.run = start_run_info(command_line, opt.profile, opt.seed, launch, sel.gpus);
   const fs::path dir = claim_results_dir(opt.out, doc);
 
   const auto& cpu = doc.environment.cpu;

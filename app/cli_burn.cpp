@@ -6,8 +6,6 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -222,10 +220,7 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                                     memory);
   }
 
-  doc.run = {
-      command_line, std::string(kBurnProfile), opt.seed, omp_get_max_threads(), utc_now(), "",
-      false};
-  doc.run.launch = launch;
+  doc.run = start_run_info(command_line, std::string(kBurnProfile), opt.seed, launch, sel.gpus);
   doc.burn = BurnResult{.duration_s = duration_s, .degraded_fraction = opt.degraded_fraction};
   // Owned jointly with the burn's telemetry reader, and abandoned once it stops answering: a call
   // left running keeps the source (NVML loaded and initialised) alive, whichever way this function

@@ -12,9 +12,11 @@
 
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
+#include "app/cli_selection.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/machine/gpu_health.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/launcher.hpp"
 #include "reports/acceptance/fleet_judge.hpp"
 #include "reports/acceptance/generate.hpp"
 #include "reports/acceptance/health_judge.hpp"
@@ -52,12 +54,13 @@ std::vector<fs::path> spec_dirs() {
 }
 
 // The shipped spec for this machine: the first (by file name) keyed to the name of its first
-// GPU; where CUDA sees none but the health facts name one (a build without CUDA, a broken CUDA
-// install), keyed to the first that they name, so that its GPU criteria fail as not measured
-// rather than a CPU spec passing; on a machine without a GPU, the first keyed to no GPU at all
-// (cpu-only.csv), unless the PCI bus lists NVIDIA GPUs that nothing sees (a driver that did not
-// load): then a spec of one criterion that the machine fails, its GPUs seen.
-SpecChoice auto_spec(const Environment& env) {
+// GPU (of those the run is given, `gpus`: empty for all); where CUDA sees none but the health facts
+// name one (a build without CUDA, a broken CUDA install), keyed to the first that they name, so
+// that its GPU criteria fail as not measured rather than a CPU spec passing; on a machine without a
+// GPU, the first keyed to no GPU at all (cpu-only.csv), unless the PCI bus lists NVIDIA GPUs that
+// nothing sees (a driver that did not load): then a spec of one criterion that the machine fails,
+// its GPUs seen.
+SpecChoice auto_spec(const Environment& env, const std::vector<int>& gpus) {
   const auto dirs = spec_dirs();
   const auto dir_it = std::find_if(dirs.begin(), dirs.end(), [](const fs::path& d) {
     std::error_code ec;
@@ -77,9 +80,12 @@ SpecChoice auto_spec(const Environment& env) {
   }
   std::sort(files.begin(), files.end());
   const auto unseen = gpus_only_health_names(env);
-  const GpuDevice* first_gpu = !env.gpu.devices.empty() ? &env.gpu.devices.front()
-                               : !unseen.empty()        ? &unseen.front()
-                                                        : nullptr;
+  const auto given = std::find_if(
+      env.gpu.devices.begin(), env.gpu.devices.end(),
+      [&](const GpuDevice& d) { return gpus.empty() || std::ranges::count(gpus, d.index) > 0; });
+  const GpuDevice* first_gpu = given != env.gpu.devices.end() ? &*given
+                               : !unseen.empty()              ? &unseen.front()
+                                                              : nullptr;
   const std::string machine =
       !first_gpu       ? "a machine without a GPU"
       : unseen.empty() ? "GPU '" + first_gpu->name + "'"
@@ -128,8 +134,9 @@ SpecChoice auto_spec(const Environment& env) {
       dir_it->string(), machine));
 }
 
-SpecChoice choose_spec(const std::string& option, const Environment& env) {
-  if (option == "auto") return auto_spec(env);
+SpecChoice choose_spec(const std::string& option, const Environment& env,
+                       const std::vector<int>& gpus) {
+  if (option == "auto") return auto_spec(env, gpus);
   return {read_spec(option), option};
 }
 
@@ -177,10 +184,12 @@ std::optional<fs::path> fleet_file(const fs::path& results) {
 int check_fleet(const CheckOptions& opt, const fs::path& file) {
   FleetRecord fleet = read_fleet_file(file);
   std::optional<SpecChoice> fixed;
-  if (opt.spec != "auto") fixed = choose_spec(opt.spec, {});
+  if (opt.spec != "auto") fixed = choose_spec(opt.spec, {}, {});
   judge_fleet(
       fleet,
-      [&](const ResultsDocument& doc) { return fixed ? *fixed : auto_spec(doc.environment); },
+      [&](const ResultsDocument& doc) {
+        return fixed ? *fixed : auto_spec(doc.environment, doc.run.gpus);
+      },
       opt.spec, utc_now());
   write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
   // Host names, problems and reasons come from the nodes' files: no terminal controls.
@@ -225,12 +234,12 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   }
   std::optional<SpecChoice> chosen;
   // A bad spec is reported before anything is measured.
-  if (opt.spec != "auto") chosen = choose_spec(opt.spec, {});
+  if (opt.spec != "auto") chosen = choose_spec(opt.spec, {}, {});
   ResultsDocument doc;  // the judged run, with its verdict
   fs::path results_file;
   if (!opt.results.empty()) {
     doc = read_results_file(opt.results);
-    if (!chosen) chosen = choose_spec(opt.spec, doc.environment);
+    if (!chosen) chosen = choose_spec(opt.spec, doc.environment, doc.run.gpus);
     doc.acceptance = judge(chosen->spec, doc, chosen->label, utc_now());
     results_file = opt.results;
     // Through the model: the reader kept the fields this version does not know, and the writer
@@ -247,7 +256,8 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
       Environment here;
       here.gpu = gpu_inventory();
       here.health = collect_health(here.gpu);
-      chosen = choose_spec(opt.spec, here);
+      chosen = choose_spec(
+          opt.spec, here, parse_gpus(opt.measure.gpus, this_launch()).value_or(std::vector<int>{}));
     }
     Selection sel;
     if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);

@@ -107,6 +107,12 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
 // Writes every output of a run into its directory; prints the summary and the files written.
 void write_run_outputs(const MeasuredRun& run);
 
+// The record of a command that starts now: `profile` is a profile's name, kBurnProfile or
+// kMemtestProfile; `gpus` is --gpus as parsed (nullopt: every GPU).
+RunInfo start_run_info(const std::vector<std::string>& command_line, std::string profile,
+                       std::uint64_t seed, const Launch& launch,
+                       const std::optional<std::vector<int>>& gpus);
+
 // A new output directory, created: `out` must not exist or be empty (an earlier run is never
 // overwritten: InputError); without `out`, results/<host>-<UTC time>, with -2, -3, ... when
 // another run has that name. IoError when it cannot be made.

@@ -5,8 +5,6 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -81,10 +79,7 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   }
   const std::vector<int> gpus = selected_gpus(sel, inventory);
 
-  doc.run = {
-      command_line, std::string(kMemtestProfile), opt.seed, omp_get_max_threads(), utc_now(), "",
-      false};
-  doc.run.launch = launch;
+  doc.run = start_run_info(command_line, std::string(kMemtestProfile), opt.seed, launch, sel.gpus);
   doc.memtest = MemtestResult{.duration_s = duration_s, .devices = {}};
   for (const int gpu : gpus)
     doc.memtest->devices.push_back({.device = DeviceRef::gpu({gpu}).label()});

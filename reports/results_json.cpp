@@ -290,6 +290,7 @@ void fields(S& s, Of<RunInfo>) {
   s("interrupted", &R::interrupted);
   s.added_later("launch", &R::launch);
   s.added_later("telemetry_source", &R::telemetry_source);
+  s.added_later("gpus", &R::gpus);
 }
 
 template <class S>

@@ -988,6 +988,58 @@ TEST(AcceptanceJudge, ASiblingsRowWithoutItsMeasurementFailsOnOneGpu) {
   EXPECT_NE(v.reason.find("not measured"), std::string::npos) << v.reason;
 }
 
+// A task of a one-task-per-GPU fleet (--gpus local-rank, every GPU visible) measures its own GPU,
+// and its siblings' processes run on theirs: it is judged on its GPU alone, while a row that
+// names a sibling's GPU, or counts the machine's GPUs, still reads the machine.
+TEST(AcceptanceJudge, ATaskGivenOneGpuIsJudgedOnItsGpuAlone) {
+  ResultsDocument doc = h100_document(2, {50, 20});
+  std::erase_if(doc.measurements, [](const MeasurementRecord& r) {
+    return r.device == DeviceRef::gpu({1});  // measured by the task of local rank 1
+  });
+  doc.environment.health = MachineHealth{.gpu_source = "nvml"};
+  for (int i = 0; i < 2; ++i) {
+    GpuHealth g{.index = i, .nvml_index = i, .cuda_visible = true, .name = "NVIDIA H100 80GB HBM3"};
+    g.facts["processes.other"] = HealthFact::of(i);  // the sibling task on gpu1
+    doc.environment.health->gpus.push_back(std::move(g));
+  }
+  const std::string rows =
+      "gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n"
+      "gpu.processes.other,==,0,,fail,any,\n"
+      "gpu.count,==,2,,fail,any,\n";
+  const std::string named = "gpu1.stream_fp64.cuda.gbytes_per_s,>=,2000 GB/s,,fail,any,\n";
+
+  // Judged as a run of every GPU, the sibling's GPU is unmeasured and busy.
+  const AcceptanceResult all = check(rows + named, doc);
+  EXPECT_EQ(verdict_of(all, "gpu1.sgemm.cublas.tflops", "40 TFLOP/s").verdict, Verdict::fail);
+  EXPECT_EQ(verdict_of(all, "gpu1.processes.other").verdict, Verdict::fail);
+  EXPECT_FALSE(all.passed);
+
+  doc.run.gpus = {0};
+  const AcceptanceResult own = check(rows, doc);
+  EXPECT_TRUE(own.passed);
+  for (const CriterionVerdict& v : own.criteria) {
+    EXPECT_EQ(v.metric.find("gpu1"), std::string::npos) << v.metric << " judged in gpu0's task";
+    EXPECT_EQ(v.verdict, Verdict::pass) << v.metric << ": " << v.reason;
+  }
+  EXPECT_EQ(verdict_of(own, "gpu0.sgemm.cublas.tflops", "40 TFLOP/s").verdict, Verdict::pass);
+  EXPECT_EQ(verdict_of(own, "gpu0.processes.other").verdict, Verdict::pass);
+  EXPECT_EQ(*verdict_of(own, "gpu.count").measured, 2);  // the machine's GPUs, not the task's
+
+  const CriterionVerdict sibling = check(rows + named, doc).criteria.at(3);
+  EXPECT_EQ(sibling.metric, "gpu1.stream_fp64.cuda.gbytes_per_s");
+  EXPECT_EQ(sibling.verdict, Verdict::fail);
+  EXPECT_EQ(sibling.reason,
+            "not measured: gpu1 is not among the GPUs this run was given (--gpus 0)");
+
+  // A GPU the driver lists as lost is every task's to report: it may be a sibling's that no
+  // task could measure.
+  doc.environment.health->gpus.push_back(
+      GpuHealth{.index = 2, .nvml_index = 2, .lost = true, .name = ""});
+  const AcceptanceResult lost = check("gpu.processes.other,==,0,,fail,any,\n", doc);
+  EXPECT_EQ(verdict_of(lost, "nvml2.processes.other").verdict, Verdict::fail);
+  EXPECT_FALSE(lost.passed);
+}
+
 // Rows for GPUs this machine lacks are listed as not judged, and they replace no built-in
 // criterion: a multi-SKU spec's relaxed run.unverified or siblings row for another model must
 // not switch this machine's checks off.
@@ -1497,6 +1549,19 @@ TEST_F(Check, AutoPicksTheShippedSpecOfTheGpu) {
   EXPECT_NE(h100.out.find("h100-sxm.csv (for GPU 'NVIDIA H100 80GB HBM3')"), std::string::npos)
       << h100.out;
   EXPECT_EQ(h100.status, 1) << h100.out;  // the synthetic run has no CUDA peak kernel
+
+  // On a mixed machine, the spec of the first GPU the run was given.
+  ResultsDocument mixed = h100_document(2);
+  mixed.environment.gpu.devices[0].name = "NVIDIA A10";
+  const std::string a10 = "a10.csv (for GPU 'NVIDIA A10')";
+  EXPECT_NE(flopbench({"check", "--spec", "auto", "--results", write_results(mixed, "m").string()})
+                .out.find(a10),
+            std::string::npos);
+  mixed.run.gpus = {1};
+  const Outcome given =
+      flopbench({"check", "--spec", "auto", "--results", write_results(mixed, "g").string()});
+  EXPECT_NE(given.out.find("h100-sxm.csv (for GPU 'NVIDIA H100 80GB HBM3')"), std::string::npos)
+      << given.out;
 
   const Outcome cpu =
       flopbench({"check", "--spec", "auto", "--results", write_results(cpu_document()).string()});

@@ -415,7 +415,8 @@ TEST(ReportsJson, InputFilesAreReadWithinBounds) {
 }
 
 TEST(ReportsJson, RoundTripIsExact) {
-  const ResultsDocument doc = test_document();
+  ResultsDocument doc = test_document();
+  doc.run.gpus = {2, 0};  // --gpus 2,0: in the order given
   const std::string text = JsonPrinter().print(doc);
   const ResultsDocument back = results_from_json(json::parse(text));
 
@@ -460,6 +461,7 @@ TEST(ReportsJson, RoundTripIsExact) {
   EXPECT_EQ(back.run.launch.local_rank, 1);
   EXPECT_EQ(back.run.launch.node, 2);
   EXPECT_EQ(back.run.launch.tasks, 8);
+  EXPECT_EQ(back.run.gpus, (std::vector<int>{2, 0}));
   EXPECT_EQ(back.environment.cpu.clock_ghz, doc.environment.cpu.clock_ghz);
   EXPECT_EQ(back.environment.gpu.devices.at(0).peak_fp64.gflops,
             doc.environment.gpu.devices.at(0).peak_fp64.gflops);

@@ -3,6 +3,7 @@
 // Plain result records: the runner fills them, reporters only read them. results.json is their
 // serialisation (reports/results_json.cpp); every other output is generated from that file.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -400,11 +401,18 @@ struct RunInfo {
   std::string finished_utc;  // "" until the run ends: a file without it is from a run that died
   bool interrupted = false;
   Launch launch;
+  // The GPUs --gpus confined the run to (CUDA indices, as given); empty: every GPU CUDA sees.
+  // A task of a one-task-per-GPU fleet is judged on its own GPU, not on its siblings'.
+  std::vector<int> gpus;
   // Where GPU telemetry came from: "nvml", "nvidia-smi", or "none: <why>"; "" in a run that saw
   // no GPU.
   std::string telemetry_source;
 
   bool complete() const { return !finished_utc.empty() && !interrupted; }
+  // Whether the run was allowed GPU `index` (CUDA's numbering).
+  bool selected_gpu(int index) const {
+    return gpus.empty() || std::find(gpus.begin(), gpus.end(), index) != gpus.end();
+  }
 };
 
 // One acceptance criterion judged against a results document (`flopbench check`).

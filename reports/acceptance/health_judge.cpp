@@ -41,12 +41,14 @@ struct Target {
   std::string unknown;
 };
 
-// The GPUs of this run that the row applies to: those CUDA sees, or, where CUDA sees none, every
-// GPU NVML lists; and a GPU CUDA sees that the health facts do not list, with why.
-std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
+// The GPUs of this run that the row applies to: those CUDA sees that the run was confined to
+// (--gpus; a sibling task's GPU, with that task's process on it, is the sibling's to judge), or,
+// where CUDA sees none, every GPU NVML lists; a GPU CUDA sees that the health facts do not list,
+// with why; and, in every task, a GPU the driver lists as lost.
+std::vector<Target> targets_of(const Criterion& c, const ResultsDocument& doc) {
   std::vector<Target> targets;
-  const auto& health = env.health;
-  const auto& cuda = env.gpu.devices;
+  const auto& health = doc.environment.health;
+  const auto& cuda = doc.environment.gpu.devices;
   if (health) {
     // A GPU the driver lists as lost (its handle failed: GPU_IS_LOST) has no name to match a
     // row with, and CUDA does not see it; on a machine the row applies to, it is judged, and
@@ -61,7 +63,8 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
              });
     };
     for (const auto& g : health->gpus) {
-      if (((g.cuda_visible || cuda.empty()) && applies_to_gpu(c.applies_to, device_of(g))) ||
+      if (((g.cuda_visible ? doc.run.selected_gpu(g.index) : cuda.empty()) &&
+           applies_to_gpu(c.applies_to, device_of(g))) ||
           (g.lost && !g.cuda_visible && applies_here())) {
         targets.push_back({health_gpu_label(*health, g), g.index, &g.facts, ""});
       }
@@ -72,7 +75,7 @@ std::vector<Target> targets_of(const Criterion& c, const Environment& env) {
         health && std::any_of(health->gpus.begin(), health->gpus.end(), [&](const GpuHealth& g) {
           return g.cuda_visible && g.index == d.index;
         });
-    if (listed || !applies_to_gpu(c.applies_to, d)) continue;
+    if (listed || !doc.run.selected_gpu(d.index) || !applies_to_gpu(c.applies_to, d)) continue;
     targets.push_back({fmt::format("gpu{}", d.index), d.index, nullptr,
                        !health ? kNotRecorded
                        : health->gpu_unknown.empty()
@@ -104,7 +107,7 @@ std::optional<std::vector<FactReading>> read_health_metric(const Criterion& c,
                                                            const ResultsDocument& doc) {
   const Metric& m = c.metric;
   const auto& health = doc.environment.health;
-  const std::vector<Target> targets = targets_of(c, doc.environment);
+  const std::vector<Target> targets = targets_of(c, doc);
   if (c.applies_to != "any" && targets.empty()) return std::nullopt;
   if (!m.device.on_gpu()) {  // a host fact: once, where the row applies
     return std::vector{reading(m.name, m.health_fact, health ? &health->host : nullptr)};

@@ -127,9 +127,13 @@ class Judge {
       return;
     }
     const auto& gpus = doc_.environment.gpu.devices;
-    std::vector<const GpuDevice*> matching;
+    // The machine's GPUs the row is for, and those of them the run was confined to (--gpus): a
+    // task of a one-task-per-GPU fleet measures and is judged on its own GPU alone.
+    std::vector<const GpuDevice*> on_machine, matching;
     for (const auto& g : gpus) {
-      if (applies_to_gpu(c.applies_to, g)) matching.push_back(&g);
+      if (!applies_to_gpu(c.applies_to, g)) continue;
+      on_machine.push_back(&g);
+      if (doc_.run.selected_gpu(g.index)) matching.push_back(&g);
     }
     const bool any = c.applies_to == "any";
     // Where CUDA sees no GPU, the GPUs the health facts name that the row is for: it applies, and
@@ -139,7 +143,7 @@ class Judge {
       if (applies_to_gpu(c.applies_to, g))
         unseen.push_back(fmt::format("gpu{} {}", g.index, g.name));
     }
-    if (!any && matching.empty() && unseen.empty()) return;  // keyed to GPUs this machine lacks
+    if (!any && on_machine.empty() && unseen.empty()) return;  // keyed to GPUs this machine lacks
     ++applied_;
     const std::string cuda_sees_none =
         unseen.empty()
@@ -156,7 +160,7 @@ class Judge {
       return;
     }
     if (m.name == "gpu.count") {
-      return add(c, m.name, double(matching.size()), c.bound_value,
+      return add(c, m.name, double(on_machine.size()), c.bound_value,
                  !cuda_sees_none.empty() || !gpus.empty()
                      ? cuda_sees_none
                      : "CUDA sees no GPU: " + no_gpu_reason(doc_.environment.gpu));
@@ -178,9 +182,16 @@ class Judge {
         return DeviceRef::gpu({g->index}) == m.device;
       });
       if (it == matching.end()) {
+        const bool confined_away = std::any_of(on_machine.begin(), on_machine.end(), [&](auto* g) {
+          return DeviceRef::gpu({g->index}) == m.device;
+        });
         return add(c, m.name, std::nullopt, std::nullopt,
-                   fmt::format("not measured: this machine has no {}{}", m.device,
-                               any ? "" : " matching " + c.applies_to));
+                   confined_away
+                       ? fmt::format("not measured: {} is not among the GPUs this run was given "
+                                     "(--gpus {})",
+                                     m.device, fmt::join(doc_.run.gpus, ","))
+                       : fmt::format("not measured: this machine has no {}{}", m.device,
+                                     any ? "" : " matching " + c.applies_to));
       }
       return device_rate(c, m.device, {});
     }
