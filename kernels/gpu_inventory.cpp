@@ -59,6 +59,7 @@ GpuDevice query_device(int index) {
   FLOPBENCH_CUDA_CALL(cudaDeviceGetPCIBusId(bus_id.data(), static_cast<int>(bus_id.size()), index));
   device.pci_bus_id = bus_id.data();
   device.pci_device_id = read_pci_device_id("/sys/bus/pci/devices", device.pci_bus_id);
+  device.local_cpus = read_pci_local_cpus("/sys/bus/pci/devices", device.pci_bus_id);
   device.uuid = format_uuid(prop.uuid);
   device.peak_fp32 = gpu_peak(device, Precision::fp32, false);
   device.peak_fp64 =

@@ -22,17 +22,17 @@ class Copy : public OnDevice<TransferKernel<T>> {
     const auto n = static_cast<std::size_t>(in.n);
     bytes_ = n * sizeof(T);
     device_ = DeviceBuffer<T>(n);
+    // The host buffer is this thread's, first touched here: on the GPU's NUMA node, where the
+    // runner runs the thread that drives a GPU, not where the OpenMP team put the generated input.
     if constexpr (kHost == HostMemory::pinned) {
       pinned_.emplace(n);
       host_ = pinned_->data();
-    } else if constexpr (kDirection == Direction::device_to_host) {
+    } else {
       pageable_ = HostBuffer<T>(n);
       host_ = pageable_.data();
     }
     if constexpr (kDirection == Direction::host_to_device) {
-      // Pageable: the generated input itself, which is pageable memory already.
-      if (host_) std::memcpy(host_, in.x.data(), bytes_);
-      from_ = host_ ? host_ : in.x.data();
+      std::memcpy(host_, in.x.data(), bytes_);
       device_.poison();
     } else {
       device_.upload(in.x.span());
@@ -52,7 +52,7 @@ class Copy : public OnDevice<TransferKernel<T>> {
     this->timed([&](cudaStream_t stream) {
       if constexpr (kDirection == Direction::host_to_device) {
         FLOPBENCH_CUDA_CALL(
-            cudaMemcpyAsync(device_.data(), from_, bytes_, cudaMemcpyHostToDevice, stream));
+            cudaMemcpyAsync(device_.data(), host_, bytes_, cudaMemcpyHostToDevice, stream));
       } else {
         FLOPBENCH_CUDA_CALL(
             cudaMemcpyAsync(host_, device_.data(), bytes_, cudaMemcpyDeviceToHost, stream));
@@ -77,8 +77,7 @@ class Copy : public OnDevice<TransferKernel<T>> {
   DeviceBuffer<T> device_;
   std::optional<PinnedBuffer<T>> pinned_;
   HostBuffer<T> pageable_;
-  T* host_ = nullptr;        // the host buffer this kernel owns, if any
-  const T* from_ = nullptr;  // host-to-device: what is copied
+  T* host_ = nullptr;  // the host buffer: pinned_'s or pageable_'s
   std::size_t bytes_ = 0;
 };
 

@@ -13,10 +13,11 @@ namespace {
 std::string gpu_description(const GpuDevice& d) {
   return fmt::format(
       "{}, compute capability {}.{}, {} SMs at {:.0f} MHz, {} memory ({}-bit bus, {:.0f} MHz), "
-      "L2 {}, ECC {}, PCI {}; peak FP32 {}, peak FP64 {}",
+      "L2 {}, ECC {}, PCI {}{}; peak FP32 {}, peak FP64 {}",
       or_unknown(d.name), d.cc_major, d.cc_minor, d.sm_count, d.sm_clock_mhz, bytes(d.memory_bytes),
       d.memory_bus_width_bits, d.memory_clock_mhz, bytes(d.l2_bytes), d.ecc_enabled ? "on" : "off",
-      or_unknown(d.pci_bus_id), peak_text(d.peak_fp32), peak_text(d.peak_fp64));
+      or_unknown(d.pci_bus_id), d.local_cpus.empty() ? "" : " near CPUs " + d.local_cpus,
+      peak_text(d.peak_fp32), peak_text(d.peak_fp64));
 }
 
 }  // namespace

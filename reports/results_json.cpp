@@ -105,6 +105,7 @@ void fields(S& s, Of<GpuDevice>) {
   s("peak_fp32", &R::peak_fp32);
   s("peak_fp64", &R::peak_fp64);
   s.added_later("launch_latency", &R::launch_latency);
+  s.added_later("local_cpus", &R::local_cpus);
 }
 
 template <class S>

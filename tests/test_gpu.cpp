@@ -17,6 +17,7 @@
 #include "app/cli_selection.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/inventory.hpp"
+#include "harness/machine/probe.hpp"
 #include "harness/measure/runner.hpp"
 #include "tests/test_support.hpp"
 
@@ -419,6 +420,40 @@ TEST(GpuMeasure, DeviceTimedRecordsWithPeakAndTelemetry) {
       EXPECT_EQ(r.telemetry_after.size(), 1u);
     }
   }
+}
+
+// A copy is measured from the GPU's NUMA node, here made one CPU of this thread's mask: the
+// thread gets its CPUs back afterwards, and held away from the node, the record says so.
+TEST(GpuMeasure, TransfersRunNearTheGpuAndGiveTheThreadItsCpusBack) {
+  SKIP_WITHOUT_GPUS(1u);
+  const std::vector<int> mask = thread_affinity();
+  if (mask.size() < 2) GTEST_SKIP() << "one CPU: no node to bind to";
+  Environment env = gpu_environment();
+  env.gpu.devices.at(0).local_cpus = std::to_string(mask.back());
+  Selection sel;
+  sel.workloads = parse_workloads("transfer");
+  sel.implementations = {"h2d-pageable", "d2h-pinned"};
+  sel.sizes = parse_sizes("1M");
+  sel.gpus = std::vector<int>{0};
+  const RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  const auto plan = plan_measurements(sel, env);
+  ASSERT_EQ(plan.size(), 2u);
+  const auto far = [](const MeasurementRecord& r) {
+    return std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
+      return n.starts_with("host memory on another NUMA node");
+    });
+  };
+  for (const auto& req : plan) {
+    const MeasurementRecord r = measure(req, settings, env);
+    ASSERT_EQ(r.disposition, Disposition::passed) << r.implementation << ": " << r.reason;
+    EXPECT_FALSE(far(r)) << r.implementation;
+    EXPECT_EQ(thread_affinity(), mask) << r.implementation;
+  }
+  const ScopedAffinity elsewhere({mask.front()});
+  const MeasurementRecord away = measure(plan.front(), settings, env);
+  ASSERT_EQ(away.disposition, Disposition::passed) << away.reason;
+  EXPECT_TRUE(far(away));
+  EXPECT_EQ(thread_affinity(), std::vector<int>{mask.front()});
 }
 
 // cuBLASLt's records through the runner: verified, device-timed, and judged against the GPU's

@@ -19,6 +19,7 @@
 #include "harness/machine/peak_model.hpp"
 #include "harness/machine/probe.hpp"
 #include "harness/machine/vector_shape.hpp"
+#include "harness/measure/runner.hpp"
 #include "reports/console.hpp"
 #include "tests/test_support.hpp"
 #if FLOPBENCH_HAVE_CUDA
@@ -147,6 +148,45 @@ TEST(InventoryPci, DeviceIdFromSysfs) {
   EXPECT_EQ(read_pci_device_id(root, "0000:1A:00.0"), "10de:2330");  // CUDA writes upper case
   EXPECT_EQ(read_pci_device_id(root, "0000:18:00.0"), "");           // malformed device file
   EXPECT_EQ(read_pci_device_id(root, "0000:99:00.0"), "");           // no such device
+}
+
+TEST(InventoryPci, LocalCpusFromSysfs) {
+  const auto root = std::filesystem::path(FLOPBENCH_TEST_DATA_DIR) / "sysfs-pci";
+  EXPECT_EQ(read_pci_local_cpus(root, "0000:1A:00.0"), "0-3,8-11");
+  EXPECT_EQ(read_pci_local_cpus(root, "0000:18:00.0"), "");  // not a CPU list
+  EXPECT_EQ(read_pci_local_cpus(root, "0000:65:00.0"), "");  // no local_cpulist
+  EXPECT_EQ(read_pci_local_cpus(root, "0000:99:00.0"), "");  // no such device
+}
+
+// The thread that drives a GPU is bound to the CPUs of the GPU's node that it may use, and given
+// its own mask back afterwards; where the node holds all of its CPUs or none, it is left alone.
+TEST(InventoryPci, TheThreadNearAGpuRunsOnItsNodesCpusAndGetsItsMaskBack) {
+  if (thread_affinity().size() < 2) GTEST_SKIP() << "one CPU: no node to bind to";
+  std::thread([] {
+    const std::vector<int> mask = thread_affinity();
+    const std::string all = fmt::format("{}-{}", mask.front(), mask.back());
+    EXPECT_EQ(cpus_near(all), std::vector<int>{});
+    EXPECT_EQ(cpus_near(fmt::format("{}", mask.back() + 1)), std::vector<int>{});  // none
+    EXPECT_EQ(cpus_near(""), std::vector<int>{});
+    const std::string last = fmt::format("{},{}", mask.back(), mask.back() + 64);
+    EXPECT_EQ(cpus_near(last), std::vector<int>{mask.back()});  // those of the mask
+    {
+      const ScopedAffinity near(cpus_near(last));
+      EXPECT_EQ(thread_affinity(), std::vector<int>{mask.back()});
+    }
+    EXPECT_EQ(thread_affinity(), mask);
+
+    // Held away from the GPU's node, its copies are said to cross the sockets.
+    Environment env;
+    env.gpu.devices.push_back(GpuDevice{.index = 1, .local_cpus = fmt::format("{}", mask.back())});
+    EXPECT_EQ(far_from_gpu_note(env, 1), "");
+    const ScopedAffinity elsewhere({mask.front()});
+    EXPECT_EQ(far_from_gpu_note(env, 1),
+              fmt::format("host memory on another NUMA node: this process may not run on gpu1's "
+                          "node's CPUs ({}), so its copies cross the link between the sockets",
+                          mask.back()));
+    EXPECT_EQ(far_from_gpu_note(env, 0), "");  // no such GPU
+  }).join();
 }
 
 // NVIDIA's display and 3D controllers count, whether a driver sees them or not; its bridges

@@ -220,6 +220,7 @@ Environment test_environment() {
   d.ecc_enabled = true;
   d.pci_bus_id = "0000:17:00.0";
   d.pci_device_id = "10de:2330";
+  d.local_cpus = "0-47,96-143";
   d.uuid = "GPU-00000000-1111-2222-3333-444444444444";
   d.peak_fp32 = peak(66908.16, "132 SMs x 128 lanes x 2 x 1.98 GHz");
   d.peak_fp64 = peak(66908.16, "132 SMs x 64 lanes x 2 x 1.98 GHz x 2 (FP64 tensor cores)");

@@ -23,28 +23,6 @@ double adds_per_second(double window_s, ClockLoad load) {
   return simd::adds_per_second(window_s, load);
 }
 
-// Holds the calling thread to one CPU while it lives, then gives it back the CPUs it had (an
-// OpenMP thread outlives the region, and the workloads' teams must not inherit a pin). The CPU
-// may lie outside the thread's mask (OpenMP binds each thread to its place); does nothing where
-// the mask cannot be read or set.
-class PinnedToCpu {
- public:
-  explicit PinnedToCpu(int cpu) {
-    if (cpu < 0) return;
-    saved_ = thread_affinity();
-    pinned_ = !saved_.empty() && set_thread_affinity({cpu});
-  }
-  ~PinnedToCpu() {
-    if (pinned_) set_thread_affinity(saved_);
-  }
-  PinnedToCpu(const PinnedToCpu&) = delete;
-  PinnedToCpu& operator=(const PinnedToCpu&) = delete;
-
- private:
-  std::vector<int> saved_;
-  bool pinned_ = false;
-};
-
 }  // namespace
 
 double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
@@ -62,7 +40,8 @@ double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
   const bool pin = load == ClockLoad::vector_fma && static_cast<int>(core_cpus.size()) >= threads;
 #pragma omp parallel num_threads(threads)
   {
-    const PinnedToCpu pinned(pin ? core_cpus[static_cast<std::size_t>(omp_get_thread_num())] : -1);
+    const ScopedAffinity pinned(pin ? std::vector{core_cpus[std::size_t(omp_get_thread_num())]}
+                                    : std::vector<int>{});
     if (settle) adds_per_second(0.05, load);
 #pragma omp barrier
     std::vector<double> windows;

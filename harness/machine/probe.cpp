@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -353,13 +354,24 @@ std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
 
 // --- this machine ------------------------------------------------------------------------------
 
-std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id) {
+namespace {
+
+// sysfs names a PCI device by its bus id in lower case; CUDA writes it in upper case.
+std::filesystem::path pci_device_dir(const std::filesystem::path& pci_root,
+                                     std::string_view bus_id) {
   std::string dir(bus_id);
   std::transform(dir.begin(), dir.end(), dir.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return pci_root / dir;
+}
+
+}  // namespace
+
+std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id) {
+  const std::filesystem::path dir = pci_device_dir(pci_root, bus_id);
   // Each file holds "0x10de\n"; keep the four hex digits.
   const auto hex_id = [&](const char* file) -> std::string {
-    std::ifstream in(pci_root / dir / file);
+    std::ifstream in(dir / file);
     std::string text;
     if (!(in >> text) || text.size() != 6 || !text.starts_with("0x") ||
         !std::all_of(text.begin() + 2, text.end(),
@@ -370,6 +382,11 @@ std::string read_pci_device_id(const std::filesystem::path& pci_root, std::strin
   };
   const std::string vendor = hex_id("vendor"), device = hex_id("device");
   return vendor.empty() || device.empty() ? "" : vendor + ":" + device;
+}
+
+std::string read_pci_local_cpus(const std::filesystem::path& pci_root, std::string_view bus_id) {
+  const std::string list(trim(read_text(pci_device_dir(pci_root, bus_id) / "local_cpulist")));
+  return parse_cpu_list(list).empty() ? "" : list;
 }
 
 std::optional<int> count_pci_nvidia_gpus(const std::filesystem::path& pci_root) {
@@ -562,6 +579,14 @@ bool set_thread_affinity(const std::vector<int>& cpus) {
   const bool ok = sched_setaffinity(0, bytes, set) == 0;
   CPU_FREE(set);
   return ok;
+}
+
+std::vector<int> cpus_near(std::string_view local) {
+  const std::vector<int> near = parse_cpu_list(local), mask = thread_affinity();
+  std::vector<int> both;
+  std::set_intersection(mask.begin(), mask.end(), near.begin(), near.end(),
+                        std::back_inserter(both));
+  return both.size() == mask.size() ? std::vector<int>{} : both;
 }
 
 std::vector<int> usable_cpus() {

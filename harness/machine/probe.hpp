@@ -60,6 +60,9 @@ std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
 // "" when unreadable. The CUDA runtime names the bus slot, not the product, so specs keyed by
 // PCI device id need this.
 std::string read_pci_device_id(const std::filesystem::path& pci_root, std::string_view bus_id);
+// The CPUs local to that device, those of its NUMA node, as <pci_root>/<bus id>/local_cpulist
+// lists them ("0-47,96-143"); "" when unreadable.
+std::string read_pci_local_cpus(const std::filesystem::path& pci_root, std::string_view bus_id);
 
 // How many NVIDIA GPUs (vendor 0x10de, class display controller: VGA 0x0300 or 3D 0x0302) the
 // PCI bus lists under `pci_root`, whether or not a driver sees them; none when the directory
@@ -105,6 +108,34 @@ std::optional<CpuQuota> cpu_quota();
 std::vector<int> thread_affinity();
 // Sets the calling thread's affinity mask to `cpus`; false where the kernel refuses it.
 bool set_thread_affinity(const std::vector<int>& cpus);
+
+// Holds the calling thread to `cpus` while it lives, then gives it back the CPUs it had (an
+// OpenMP thread outlives the region, and the workloads' teams must not inherit a pin). The CPUs
+// may lie outside the thread's mask (OpenMP binds each thread to its place); does nothing where
+// `cpus` is empty or the mask cannot be read or set.
+class ScopedAffinity {
+ public:
+  explicit ScopedAffinity(const std::vector<int>& cpus) {
+    if (cpus.empty()) return;
+    saved_ = thread_affinity();
+    bound_ = !saved_.empty() && set_thread_affinity(cpus);
+  }
+  ~ScopedAffinity() {
+    if (bound_) set_thread_affinity(saved_);
+  }
+  ScopedAffinity(const ScopedAffinity&) = delete;
+  ScopedAffinity& operator=(const ScopedAffinity&) = delete;
+
+ private:
+  std::vector<int> saved_;
+  bool bound_ = false;
+};
+
+// Where the host thread that drives a GPU runs: the CPUs of the calling thread's mask that are
+// in `local` (a kernel CPU list, the GPU's NUMA node's), so that the host memory it allocates
+// and first touches is on the GPU's node. Empty (leave the mask alone) where `local` is unknown
+// or holds all of the mask or none of it.
+std::vector<int> cpus_near(std::string_view local);
 
 // Memory this process may still allocate (MemAvailable), or 0 when unknown.
 std::int64_t available_memory_bytes();

@@ -404,6 +404,22 @@ std::vector<GpuDevice> devices_of(const Environment& env, const std::vector<int>
   return devices;
 }
 
+// The CPUs of GPU `gpu`'s NUMA node that this thread may use (cpus_near): pinned host memory is
+// allocated, and pageable memory first touched, on the node of the thread that asks for it, the
+// driver copies pageable memory on the calling thread, and a copy between a GPU and the other
+// socket's memory crosses the link between the sockets.
+std::vector<int> cpus_near_gpu(const Environment& env, int gpu) {
+  const GpuDevice* d = env.gpu.find(gpu);
+  std::vector<int> near = d ? cpus_near(d->local_cpus) : std::vector<int>{};
+  // A thread that an OpenMP team starts while this one is bound keeps the node's mask for good,
+  // and later teams would run on one node: the team is started, at full size, first.
+  if (!near.empty()) {
+#pragma omp parallel
+    {}
+  }
+  return near;
+}
+
 std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vector<int>& gpus) {
   TelemetrySource* source = gpus.empty() ? nullptr : gpu_telemetry();
   if (!source) return {};
@@ -534,6 +550,17 @@ std::string narrow_vectors_note(const MeasurementRecord& r, const VectorWidth& w
       "is within reach",
       MeasurementRecord::kNarrowVectors, width.bits, width.chosen_by, reach->units.pipes,
       reach->units.width_bits, std::ceil(100 * reach->share));  // "at most": never understated
+}
+
+std::string far_from_gpu_note(const Environment& env, int gpu) {
+  const GpuDevice* d = env.gpu.find(gpu);
+  if (!d || d->local_cpus.empty()) return "";
+  const std::vector<int> local = parse_cpu_list(d->local_cpus), mask = thread_affinity();
+  if (mask.empty() || std::ranges::find_first_of(mask, local) != mask.end()) return "";
+  return fmt::format(
+      "host memory on another NUMA node: this process may not run on gpu{}'s node's CPUs ({}), "
+      "so its copies cross the link between the sockets",
+      gpu, d->local_cpus);
 }
 
 std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
@@ -703,8 +730,13 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   r.telemetry_before = read_telemetry(env, gpus);
   bool fp64_tensor_cores = false;
   std::optional<VectorWidth> vector_width;
+  // The thread that drives one GPU runs on the GPU's NUMA node throughout; an aggregate's
+  // threads only launch work, and it sets each GPU up from the node of that GPU.
+  const ScopedAffinity near_gpu(gpus.size() == 1 ? cpus_near_gpu(env, gpus.front())
+                                                 : std::vector<int>{});
   try {
     const auto make = [&](int gpu) {
+      const ScopedAffinity near(gpus.size() > 1 ? cpus_near_gpu(env, gpu) : std::vector<int>{});
       return impl.make_trial(req.precision, req.problem, settings.seed, gpu);
     };
     std::unique_ptr<Trial> trial;
@@ -725,6 +757,10 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     if (vector_width) r.vector_bits = vector_width->bits;
     r.notes = trial->kernel().notes();
     if (!req.size_basis.empty()) r.notes.push_back("size: " + req.size_basis);
+    if (gpus.size() == 1 && (impl.workload == WorkloadId::transfer || req.end_to_end)) {
+      if (std::string far = far_from_gpu_note(env, gpus.front()); !far.empty())
+        r.notes.push_back(std::move(far));
+    }
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
