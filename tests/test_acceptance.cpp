@@ -1017,6 +1017,8 @@ TEST(AcceptanceJudge, ATaskGivenOneGpuIsJudgedOnItsGpuAlone) {
   doc.run.gpus = {0};
   const AcceptanceResult own = check(rows, doc);
   EXPECT_TRUE(own.passed);
+  // gpu1 at 20 TFLOP/s is no sibling of gpu0's: it is another task's (no built-in siblings row).
+  EXPECT_EQ(own.criteria.size(), 6u);  // the three rows and the three run.* built-ins
   for (const CriterionVerdict& v : own.criteria) {
     EXPECT_EQ(v.metric.find("gpu1"), std::string::npos) << v.metric << " judged in gpu0's task";
     EXPECT_EQ(v.verdict, Verdict::pass) << v.metric << ": " << v.reason;
@@ -1030,6 +1032,21 @@ TEST(AcceptanceJudge, ATaskGivenOneGpuIsJudgedOnItsGpuAlone) {
   EXPECT_EQ(sibling.verdict, Verdict::fail);
   EXPECT_EQ(sibling.reason,
             "not measured: gpu1 is not among the GPUs this run was given (--gpus 0)");
+
+  // On a node of two models, a row for the model this task was not given is another task's to
+  // judge: listed as not judged, saying why.
+  ResultsDocument mixed = doc;
+  mixed.environment.gpu.devices[1].name = "NVIDIA A10";
+  mixed.environment.health->gpus[1].name = "NVIDIA A10";
+  const AcceptanceResult a10 = check(rows +
+                                         "gpu.sgemm.cublas.tflops,>=,20 TFLOP/s,,fail,NVIDIA A10,\n"
+                                         "gpu.processes.other,==,0,,fail,NVIDIA A10,\n",
+                                     mixed);
+  EXPECT_TRUE(a10.passed);
+  ASSERT_EQ(a10.not_applied.size(), 2u);
+  EXPECT_EQ(a10.not_applied[0],
+            "line 5: gpu.sgemm.cublas.tflops >= 20 TFLOP/s, for NVIDIA A10 (the machine's are not "
+            "among the GPUs --gpus gave this run)");
 
   // A GPU the driver lists as lost is every task's to report: it may be a sibling's that no
   // task could measure.

@@ -1371,6 +1371,7 @@ TEST_F(Cli, MemtestTestsEveryGpu) {
   const ResultsDocument doc = read_results_file(out / "results.json");
   ASSERT_TRUE(doc.memtest.has_value());
   ASSERT_EQ(doc.memtest->devices.size(), gpus.devices.size());
+  EXPECT_EQ(doc.run.gpus, std::vector<int>{});  // every GPU
   for (const MemtestDevice& d : doc.memtest->devices) {
     EXPECT_TRUE(d.passed()) << d.device << ": " << d.bad_words << " bad words, " << d.failure
                             << ", memory errors: " << memtest_memory_errors_text(d);
@@ -1382,12 +1383,13 @@ TEST_F(Cli, MemtestTestsEveryGpu) {
 
   // 1 MiB is below 4 x any L2 this test's GPUs have: refused, not passed.
   const fs::path cached = dir_ / "memtest-cached";
-  const Outcome c = flopbench(
-      {"memtest", "--size-gib", "0.0009765625", "--duration", "5s", "--out", cached.string()});
+  const Outcome c = flopbench({"memtest", "--size-gib", "0.0009765625", "--duration", "5s",
+                               "--gpus", "0", "--out", cached.string()});
   EXPECT_EQ(c.status, kExitFailures) << c.out << c.err;
   const ResultsDocument refused = read_results_file(cached / "results.json");
   ASSERT_TRUE(refused.memtest.has_value());
-  ASSERT_EQ(refused.memtest->devices.size(), gpus.devices.size());
+  EXPECT_EQ(refused.run.gpus, std::vector<int>{0});  // the GPUs --gpus gave it
+  ASSERT_EQ(refused.memtest->devices.size(), 1u);
   for (const MemtestDevice& d : refused.memtest->devices) {
     EXPECT_FALSE(d.passed()) << d.device;
     EXPECT_NE(d.failure.find("L2 cache"), std::string::npos) << d.device << ": " << d.failure;

@@ -32,6 +32,7 @@
 #include "harness/machine/clock.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/peak_model.hpp"
+#include "harness/machine/probe.hpp"
 #include "harness/machine/vector_shape.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
@@ -1394,6 +1395,17 @@ FakeGpuLog& fake_gpu_log() {
   return log;
 }
 
+// Where the fake GPUs' host threads ran: the CPUs of each GPU's thread as it was set up and as
+// it ran, and the CPUs the process may use as it ran.
+struct FakeGpuCpus {
+  std::mutex mutex;
+  std::map<int, std::vector<int>> setup, run, usable;
+};
+FakeGpuCpus& fake_gpu_cpus() {
+  static FakeGpuCpus cpus;
+  return cpus;
+}
+
 // GemmWith's host GEMM reporting a fixed "device" time per run, 0.1 s on GPU 0 and 0.2 s on
 // GPU 1 (far above the host's real time), so that the manual-time path and the aggregate's
 // arithmetic have known answers. GPU 1 computes with OnGpu1's fault. Its end-to-end run is the
@@ -1410,11 +1422,18 @@ struct OnFakeGpus {
         host_ = std::make_unique<typename GemmWith<Fault::none>::template Kernel<T>>();
       }
     }
-    void setup(const GemmInputs<T>& in) override { host_->setup(in); }
+    void setup(const GemmInputs<T>& in) override {
+      host_->setup(in);
+      const std::lock_guard lock(fake_gpu_cpus().mutex);
+      fake_gpu_cpus().setup[device_] = thread_affinity();
+    }
     void prepare_run() override { fake_gpu_log().add(fmt::format("prepare gpu{}", device_)); }
     void run() override {
       fake_gpu_log().add(fmt::format("run gpu{}", device_));
       host_->run();
+      const std::lock_guard lock(fake_gpu_cpus().mutex);
+      fake_gpu_cpus().run[device_] = thread_affinity();
+      fake_gpu_cpus().usable[device_] = usable_cpus();
     }
     bool has_end_to_end() const override { return true; }
     void run_end_to_end(HostMemory memory) override {
@@ -1463,6 +1482,48 @@ TEST(Measure, DeviceTimeIsTheSampleAndTheGpuPeakJudgesIt) {
   const MeasurementRecord d = measure(fp64, settings_for(Profile::quick, fresh_seed()), env);
   ASSERT_EQ(d.disposition, Disposition::passed) << d.reason;
   EXPECT_NEAR(*d.peak.gflops, 132 * 64 * 2 * 2 * 1.98, 1e-6) << d.peak.basis;
+}
+
+// The host thread that drives one GPU is held on the GPU's NUMA node's CPUs as it sets the GPU
+// up and runs it, while the contention sampler still watches every CPU of the process; the
+// machine aggregate sets each GPU up from its own node. Afterwards the thread has its CPUs back.
+TEST(Measure, EachGpuIsDrivenFromItsOwnNumaNode) {
+  const std::vector<int> mask = thread_affinity();
+  if (mask.size() < 2) GTEST_SKIP() << "one CPU: no node to hold a thread on";
+  Environment env = two_gpu_environment();
+  env.gpu.devices[0].local_cpus = std::to_string(mask.back());
+  env.gpu.devices[1].local_cpus = std::to_string(mask.front());
+  const Problem problem = Problem::matrix(9, 8, 7);
+  const auto settings = settings_for(Profile::quick, fresh_seed());
+  auto& cpus = fake_gpu_cpus();
+
+  const MeasurementRecord one =
+      measure({&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0})}, settings, env);
+  ASSERT_EQ(one.disposition, Disposition::passed) << one.reason;
+  EXPECT_EQ(cpus.setup.at(0), std::vector<int>{mask.back()});
+  EXPECT_EQ(cpus.run.at(0), std::vector<int>{mask.back()});
+  EXPECT_EQ(cpus.usable.at(0), mask);
+  EXPECT_EQ(thread_affinity(), mask);
+  EXPECT_FALSE(std::ranges::any_of(one.notes, [](const std::string& n) {
+    return n.starts_with("host memory on another NUMA node");
+  }));
+
+  const MeasurementRecord both = measure(
+      {&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0, 1})}, settings, env);
+  ASSERT_EQ(both.disposition, Disposition::passed) << both.reason;
+  EXPECT_EQ(cpus.setup.at(0), std::vector<int>{mask.back()});
+  EXPECT_EQ(cpus.setup.at(1), std::vector<int>{mask.front()});
+  EXPECT_EQ(thread_affinity(), mask);
+
+  // Held away from its GPU's node, an end-to-end timing says its copies cross the sockets.
+  const ScopedAffinity elsewhere({mask.front()});
+  const MeasurementRecord away = measure(
+      {&fake_device_gemm(), Precision::fp32, problem, DeviceRef::gpu({0}), "", HostMemory::pinned},
+      settings, env);
+  ASSERT_EQ(away.disposition, Disposition::passed) << away.reason;
+  EXPECT_TRUE(std::ranges::any_of(away.notes, [](const std::string& n) {
+    return n.starts_with("host memory on another NUMA node");
+  })) << fmt::format("{}", fmt::join(away.notes, " | "));
 }
 
 // A sweep's end-to-end GPU measurement samples Kernel::run_end_to_end, every run of it, timed by

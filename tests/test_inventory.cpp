@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -158,23 +159,35 @@ TEST(InventoryPci, LocalCpusFromSysfs) {
   EXPECT_EQ(read_pci_local_cpus(root, "0000:99:00.0"), "");  // no such device
 }
 
-// The thread that drives a GPU is bound to the CPUs of the GPU's node that it may use, and given
-// its own mask back afterwards; where the node holds all of its CPUs or none, it is left alone.
-TEST(InventoryPci, TheThreadNearAGpuRunsOnItsNodesCpusAndGetsItsMaskBack) {
-  if (thread_affinity().size() < 2) GTEST_SKIP() << "one CPU: no node to bind to";
-  std::thread([] {
+// The thread that drives a GPU is held on the CPUs of the GPU's node that it may use, and given
+// its own CPUs back afterwards, as is every OpenMP thread started meanwhile; where the node holds
+// all of them or none, it is left alone. Meanwhile the process's CPUs are still all of them.
+TEST(InventoryPci, TheThreadNearAGpuRunsOnItsNodesCpusAndGetsItsCpusBack) {
+  if (thread_affinity().size() < 2) GTEST_SKIP() << "one CPU: no node to hold it on";
+  std::thread([] {  // a thread of its own, with an OpenMP team of its own
     const std::vector<int> mask = thread_affinity();
-    const std::string all = fmt::format("{}-{}", mask.front(), mask.back());
-    EXPECT_EQ(cpus_near(all), std::vector<int>{});
-    EXPECT_EQ(cpus_near(fmt::format("{}", mask.back() + 1)), std::vector<int>{});  // none
-    EXPECT_EQ(cpus_near(""), std::vector<int>{});
-    const std::string last = fmt::format("{},{}", mask.back(), mask.back() + 64);
-    EXPECT_EQ(cpus_near(last), std::vector<int>{mask.back()});  // those of the mask
+    for (const std::string& local : {fmt::format("{}-{}", mask.front(), mask.back()),
+                                     fmt::format("{}", mask.back() + 1), std::string()}) {
+      const HeldNearGpu left(local);
+      EXPECT_FALSE(left.held()) << local;
+      EXPECT_EQ(thread_affinity(), mask) << local;
+    }
     {
-      const ScopedAffinity near(cpus_near(last));
-      EXPECT_EQ(thread_affinity(), std::vector<int>{mask.back()});
+      const HeldNearGpu near(fmt::format("{},{}", mask.back(), mask.back() + 64));
+      EXPECT_TRUE(near.held());
+      EXPECT_EQ(thread_affinity(), std::vector<int>{mask.back()});  // those the process may use
+      EXPECT_EQ(usable_cpus(), mask);
+      // A team started now: its threads take the node's CPUs with them.
+      std::vector<std::vector<int>> held(2);
+#pragma omp parallel num_threads(2)
+      { held[std::size_t(omp_get_thread_num())] = thread_affinity(); }
+      EXPECT_EQ(held[1], std::vector<int>{mask.back()});
     }
     EXPECT_EQ(thread_affinity(), mask);
+    std::vector<std::vector<int>> team(2);
+#pragma omp parallel num_threads(2)
+    { team[std::size_t(omp_get_thread_num())] = thread_affinity(); }
+    for (const auto& cpus : team) EXPECT_EQ(cpus, mask);
 
     // Held away from the GPU's node, its copies are said to cross the sockets.
     Environment env;
@@ -186,7 +199,8 @@ TEST(InventoryPci, TheThreadNearAGpuRunsOnItsNodesCpusAndGetsItsMaskBack) {
                           "node's CPUs ({}), so its copies cross the link between the sockets",
                           mask.back()));
     EXPECT_EQ(far_from_gpu_note(env, 0), "");  // no such GPU
-  }).join();
+  })
+      .join();
 }
 
 // NVIDIA's display and 3D controllers count, whether a driver sees them or not; its bridges

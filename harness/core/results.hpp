@@ -135,7 +135,7 @@ struct GpuDevice {
   std::string pci_bus_id;     // "0000:17:00.0"
   std::string pci_device_id;  // vendor:device as lspci -nn shows it, "10de:2330"; "" if unknown
   // The CPUs of its NUMA node, as the kernel lists them ("0-47,96-143"); "" if unknown. The host
-  // thread that drives it runs there (cpus_near).
+  // thread that drives it runs there (HeldNearGpu).
   std::string local_cpus;
   std::string uuid;
   Peak peak_fp32;

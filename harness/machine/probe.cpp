@@ -581,15 +581,38 @@ bool set_thread_affinity(const std::vector<int>& cpus) {
   return ok;
 }
 
-std::vector<int> cpus_near(std::string_view local) {
-  const std::vector<int> near = parse_cpu_list(local), mask = thread_affinity();
+namespace {
+// While a HeldNearGpu holds this thread: the CPUs the process may use, as they were.
+thread_local const std::vector<int>* usable_while_held = nullptr;
+}  // namespace
+
+HeldNearGpu::HeldNearGpu(std::string_view local) {
+  if (usable_while_held) return;  // held already
+  usable_ = usable_cpus();
+  const std::vector<int> near = parse_cpu_list(local);
   std::vector<int> both;
-  std::set_intersection(mask.begin(), mask.end(), near.begin(), near.end(),
+  std::set_intersection(usable_.begin(), usable_.end(), near.begin(), near.end(),
                         std::back_inserter(both));
-  return both.size() == mask.size() ? std::vector<int>{} : both;
+  if (both.empty() || both.size() == usable_.size()) return;
+  saved_ = thread_affinity();
+  held_ = !saved_.empty() && set_thread_affinity(both);
+  if (held_) usable_while_held = &usable_;
+}
+
+HeldNearGpu::~HeldNearGpu() {
+  if (!held_) return;
+  usable_while_held = nullptr;
+  set_thread_affinity(saved_);
+  if (omp_get_proc_bind() != omp_proc_bind_false) return;
+  const std::vector<int>& saved = saved_;
+#pragma omp parallel
+  {
+    if (thread_affinity() != saved) set_thread_affinity(saved);
+  }
 }
 
 std::vector<int> usable_cpus() {
+  if (usable_while_held) return *usable_while_held;
   // With OMP_PROC_BIND set, the OpenMP runtime binds the initial thread to the first of its
   // places as it starts, so this thread's mask is one place: the team's CPUs are the places'.
   if (omp_get_proc_bind() != omp_proc_bind_false && omp_get_num_places() > 0) {

@@ -93,7 +93,8 @@ int threads_within_quota(int threads, const std::optional<CpuQuota>& quota);
 // --- this machine ------------------------------------------------------------------------------
 
 // The logical CPUs this process may run on, ascending: the calling thread's affinity mask
-// (sched_getaffinity; the main thread's is the process's), or under OpenMP binding
+// (sched_getaffinity; the main thread's is the process's; the one it had while HeldNearGpu
+// holds it), or under OpenMP binding
 // (OMP_PROC_BIND, OMP_PLACES or GOMP_CPU_AFFINITY) the CPUs of OpenMP's places, since the
 // runtime binds the initial thread to the first place.
 std::vector<int> usable_cpus();
@@ -131,11 +132,26 @@ class ScopedAffinity {
   bool bound_ = false;
 };
 
-// Where the host thread that drives a GPU runs: the CPUs of the calling thread's mask that are
-// in `local` (a kernel CPU list, the GPU's NUMA node's), so that the host memory it allocates
-// and first touches is on the GPU's node. Empty (leave the mask alone) where `local` is unknown
-// or holds all of the mask or none of it.
-std::vector<int> cpus_near(std::string_view local);
+// Holds the calling thread, while it lives, on the CPUs of a GPU's NUMA node (`local`, a kernel
+// CPU list: the GPU's local_cpus) that the process may use, so that the host memory it allocates
+// and first touches is on the GPU's node; then gives it back the CPUs it had. Meanwhile
+// usable_cpus() on this thread still answers with the process's CPUs, so that the contention
+// sampler watches all of them. An OpenMP thread started meanwhile would keep the node's CPUs for
+// good: each of the team's threads is given the CPUs back at the end (without OMP_PROC_BIND,
+// under which the runtime binds them itself). Does nothing where `local` is unknown or holds all
+// of the process's CPUs or none of them.
+class HeldNearGpu {
+ public:
+  explicit HeldNearGpu(std::string_view local);
+  ~HeldNearGpu();
+  HeldNearGpu(const HeldNearGpu&) = delete;
+  HeldNearGpu& operator=(const HeldNearGpu&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  std::vector<int> usable_, saved_;
+  bool held_ = false;
+};
 
 // Memory this process may still allocate (MemAvailable), or 0 when unknown.
 std::int64_t available_memory_bytes();

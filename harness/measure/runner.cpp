@@ -404,20 +404,13 @@ std::vector<GpuDevice> devices_of(const Environment& env, const std::vector<int>
   return devices;
 }
 
-// The CPUs of GPU `gpu`'s NUMA node that this thread may use (cpus_near): pinned host memory is
-// allocated, and pageable memory first touched, on the node of the thread that asks for it, the
-// driver copies pageable memory on the calling thread, and a copy between a GPU and the other
-// socket's memory crosses the link between the sockets.
-std::vector<int> cpus_near_gpu(const Environment& env, int gpu) {
+// GPU `gpu`'s NUMA node's CPUs (HeldNearGpu): pinned host memory is allocated, and pageable
+// memory first touched, on the node of the thread that asks for it, the driver copies pageable
+// memory on the calling thread, and a copy between a GPU and the other socket's memory crosses
+// the link between the sockets. "" where the GPU or its node is unknown.
+std::string_view local_cpus_of(const Environment& env, int gpu) {
   const GpuDevice* d = env.gpu.find(gpu);
-  std::vector<int> near = d ? cpus_near(d->local_cpus) : std::vector<int>{};
-  // A thread that an OpenMP team starts while this one is bound keeps the node's mask for good,
-  // and later teams would run on one node: the team is started, at full size, first.
-  if (!near.empty()) {
-#pragma omp parallel
-    {}
-  }
-  return near;
+  return d ? std::string_view(d->local_cpus) : std::string_view();
 }
 
 std::vector<GpuTelemetry> read_telemetry(const Environment& env, const std::vector<int>& gpus) {
@@ -555,7 +548,7 @@ std::string narrow_vectors_note(const MeasurementRecord& r, const VectorWidth& w
 std::string far_from_gpu_note(const Environment& env, int gpu) {
   const GpuDevice* d = env.gpu.find(gpu);
   if (!d || d->local_cpus.empty()) return "";
-  const std::vector<int> local = parse_cpu_list(d->local_cpus), mask = thread_affinity();
+  const std::vector<int> local = parse_cpu_list(d->local_cpus), mask = usable_cpus();
   if (mask.empty() || std::ranges::find_first_of(mask, local) != mask.end()) return "";
   return fmt::format(
       "host memory on another NUMA node: this process may not run on gpu{}'s node's CPUs ({}), "
@@ -732,11 +725,10 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   std::optional<VectorWidth> vector_width;
   // The thread that drives one GPU runs on the GPU's NUMA node throughout; an aggregate's
   // threads only launch work, and it sets each GPU up from the node of that GPU.
-  const ScopedAffinity near_gpu(gpus.size() == 1 ? cpus_near_gpu(env, gpus.front())
-                                                 : std::vector<int>{});
+  const HeldNearGpu near_gpu(gpus.size() == 1 ? local_cpus_of(env, gpus.front()) : "");
   try {
     const auto make = [&](int gpu) {
-      const ScopedAffinity near(gpus.size() > 1 ? cpus_near_gpu(env, gpu) : std::vector<int>{});
+      const HeldNearGpu near(gpus.size() > 1 ? local_cpus_of(env, gpu) : "");
       return impl.make_trial(req.precision, req.problem, settings.seed, gpu);
     };
     std::unique_ptr<Trial> trial;

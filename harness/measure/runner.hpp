@@ -101,7 +101,7 @@ inline constexpr double kClockMovedFraction = 0.02;
 // simply boost higher; "" otherwise. measure() adds it to the record's notes.
 std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu);
 
-// Where this thread may not run on any CPU of GPU `gpu`'s NUMA node (a job bound to the other
+// Where this process may not run on any CPU of GPU `gpu`'s NUMA node (a job bound to the other
 // socket), its host buffers are on another node and a copy to or from them crosses the link
 // between the sockets: "host memory on another NUMA node: ..."; "" otherwise, or where the node's
 // CPUs are unknown. The runner notes it on transfers and end-to-end timings.

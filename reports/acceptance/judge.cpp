@@ -143,7 +143,12 @@ class Judge {
       if (applies_to_gpu(c.applies_to, g))
         unseen.push_back(fmt::format("gpu{} {}", g.index, g.name));
     }
-    if (!any && on_machine.empty() && unseen.empty()) return;  // keyed to GPUs this machine lacks
+    // Keyed to GPUs this machine lacks, or, for a rate or fact of each GPU, to GPUs of the
+    // machine that --gpus gave other tasks: not this run's to judge (gpu.count is the machine's).
+    const Metric& m = c.metric;
+    const bool others_only = matching.empty() && m.device == DeviceRef::gpu({}) &&
+                             m.name != "gpu.count" && !is_burn_metric(m.name);
+    if (!any && unseen.empty() && (on_machine.empty() || others_only)) return;
     ++applied_;
     const std::string cuda_sees_none =
         unseen.empty()
@@ -152,7 +157,6 @@ class Judge {
                           no_gpu_reason(doc_.environment.gpu),
                           health_gpu_source(*doc_.environment.health), fmt::join(unseen, ", "));
 
-    const Metric& m = c.metric;
     if (is_burn_metric(m.name)) {
       for (const FactValue& v : burn_metric_values(doc_, m)) {
         add(c, v.name, v.value, v.value ? std::optional(c.bound_value) : std::nullopt, v.why_not);
@@ -219,17 +223,23 @@ class Judge {
     return contended_misses_;
   }
 
-  // `not_applied`: the spec's rows for GPUs this machine lacks; all of them fails the check.
+  // `not_applied`: the spec's rows for GPUs this machine lacks, or that --gpus did not give the
+  // run; all of them fails the check.
   AcceptanceResult finish(const Spec& spec, const std::vector<const Criterion*>& not_applied,
                           std::string label, std::string checked_utc) {
     AcceptanceResult result;
     result.spec = std::move(label);
     result.checked_utc = std::move(checked_utc);
     if (not_applied.size() < spec.criteria.size()) {
+      const auto& gpus = doc_.environment.gpu.devices;
       for (const Criterion* c : not_applied) {
-        result.not_applied.push_back(fmt::format("line {}: {} {} {}, for {}", c->line,
-                                                 c->metric.name, to_string(c->comparator),
-                                                 c->bound_text, c->applies_to));
+        const bool on_machine = std::any_of(gpus.begin(), gpus.end(), [&](const GpuDevice& g) {
+          return applies_to_gpu(c->applies_to, g);
+        });
+        result.not_applied.push_back(fmt::format(
+            "line {}: {} {} {}, for {}{}", c->line, c->metric.name, to_string(c->comparator),
+            c->bound_text, c->applies_to,
+            on_machine ? " (the machine's are not among the GPUs --gpus gave this run)" : ""));
       }
     } else {
       std::vector<std::string> names;
@@ -519,9 +529,12 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
         c.bound_kind == BoundKind::siblings || in_spec(c.metric.name, BoundKind::siblings)) {
       continue;
     }
+    // Siblings are the GPUs the run was given (--gpus): a sibling task's are its own to compare.
     const auto matching =
         std::count_if(doc.environment.gpu.devices.begin(), doc.environment.gpu.devices.end(),
-                      [&](const GpuDevice& g) { return applies_to_gpu(c.applies_to, g); });
+                      [&](const GpuDevice& g) {
+                        return applies_to_gpu(c.applies_to, g) && doc.run.selected_gpu(g.index);
+                      });
     // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
     if (matching < 2 || !sibling_rules.emplace(c.metric.name, c.applies_to).second) continue;
     judge.criterion(criterion_of(
