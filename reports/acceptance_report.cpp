@@ -51,7 +51,7 @@ std::string summary_line(const AcceptanceResult& r) {
                                        counted(r.not_applied.size(), "spec row")));
 }
 
-// The spec's rows this machine has no GPU for, one per line after `heading`; "" for none.
+// The spec's rows for GPUs this run did not have, one per line after `heading`; "" for none.
 std::string not_applied_list(const AcceptanceResult& r, std::string_view heading,
                              std::string_view bullet) {
   if (r.not_applied.empty()) return "";
@@ -102,8 +102,8 @@ std::string AcceptanceConsolePrinter::do_print(const ResultsDocument& doc) const
   return fmt::format("acceptance ({}):\n{}{}{}\n", result.spec,
                      verdict_table(result, false).plain(),
                      not_applied_list(result,
-                                      "not judged: the spec's rows for GPUs this machine "
-                                      "lacks\n",
+                                      "not judged: the spec's rows for GPUs this run did "
+                                      "not have\n",
                                       "  "),
                      summary_line(result));
 }
@@ -115,7 +115,7 @@ std::string AcceptanceMarkdownPrinter::do_print(const ResultsDocument& doc) cons
       "\n## Acceptance\n\nSpec `{}`, checked {}: **{}**\n\nMargin: how far the measured value "
       "is on the passing side of its bound, relative to the bound.\n\n{}{}",
       result.spec, result.checked_utc, summary_line(result), verdict_table(result, true).markdown(),
-      not_applied_list(result, "\nNot judged, the spec's rows for GPUs this machine lacks:\n\n",
+      not_applied_list(result, "\nNot judged, the spec's rows for GPUs this run did not have:\n\n",
                        "- "));
 }
 

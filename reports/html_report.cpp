@@ -308,7 +308,8 @@ std::string acceptance_section(const AcceptanceResult& a) {
   }
   out += "</tbody>\n</table>\n";
   if (!a.not_applied.empty()) {
-    out += "<p class=\"note\">Not judged, the spec's rows for GPUs this machine lacks:</p>\n<ul>\n";
+    out +=
+        "<p class=\"note\">Not judged, the spec's rows for GPUs this run did not have:</p>\n<ul>\n";
     for (const auto& row : a.not_applied) out += "<li>" + html_escape(row) + "</li>\n";
     out += "</ul>\n";
   }

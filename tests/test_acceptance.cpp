@@ -1174,7 +1174,7 @@ TEST(AcceptanceOutput, RowsForOtherGpusShowAsNotJudgedEverywhere) {
       "NVIDIA A100-SXM4-40GB";
   EXPECT_NE(xml.find("name=\"" + escaped + "\""), std::string::npos) << xml;
   const std::string console = AcceptanceConsolePrinter().print(doc);
-  EXPECT_NE(console.find("not judged: the spec's rows for GPUs this machine lacks\n  " + row),
+  EXPECT_NE(console.find("not judged: the spec's rows for GPUs this run did not have\n  " + row),
             std::string::npos)
       << console;
   EXPECT_NE(console.find("; 1 spec row for other GPUs not judged"), std::string::npos) << console;

@@ -596,18 +596,26 @@ HeldNearGpu::HeldNearGpu(std::string_view local) {
   if (both.empty() || both.size() == usable_.size()) return;
   saved_ = thread_affinity();
   held_ = !saved_.empty() && set_thread_affinity(both);
-  if (held_) usable_while_held = &usable_;
+  if (held_) {
+    near_ = std::move(both);
+    usable_while_held = &usable_;
+  }
 }
 
 HeldNearGpu::~HeldNearGpu() {
   if (!held_) return;
   usable_while_held = nullptr;
-  set_thread_affinity(saved_);
+  // Where the CPUs it had are no longer all there (a cpuset shrunk), those the process may use.
+  if (!set_thread_affinity(saved_)) set_thread_affinity(usable_);
   if (omp_get_proc_bind() != omp_proc_bind_false) return;
-  const std::vector<int>& saved = saved_;
+  // A thread of the team holds the node's CPUs only if it started during the hold (libgomp, GCC's
+  // runtime, ends a larger team's surplus threads, so a later team may start new ones): only
+  // those are moved back.
+  const std::vector<int>& near = near_;
+  const std::vector<int> back = thread_affinity();
 #pragma omp parallel
   {
-    if (thread_affinity() != saved) set_thread_affinity(saved);
+    if (thread_affinity() == near) set_thread_affinity(back);
   }
 }
 

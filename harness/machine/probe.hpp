@@ -137,9 +137,10 @@ class ScopedAffinity {
 // and first touches is on the GPU's node; then gives it back the CPUs it had. Meanwhile
 // usable_cpus() on this thread still answers with the process's CPUs, so that the contention
 // sampler watches all of them. An OpenMP thread started meanwhile would keep the node's CPUs for
-// good: each of the team's threads is given the CPUs back at the end (without OMP_PROC_BIND,
-// under which the runtime binds them itself). Does nothing where `local` is unknown or holds all
-// of the process's CPUs or none of them.
+// good: those of the team are given this thread's CPUs back at the end (unless OpenMP binds its
+// threads itself: OMP_PROC_BIND, OMP_PLACES, GOMP_CPU_AFFINITY). Does nothing where `local` is
+// unknown or holds all of the process's CPUs or none of them, or where the thread is held
+// already (a hold inside another keeps the outer one).
 class HeldNearGpu {
  public:
   explicit HeldNearGpu(std::string_view local);
@@ -149,7 +150,7 @@ class HeldNearGpu {
   bool held() const { return held_; }
 
  private:
-  std::vector<int> usable_, saved_;
+  std::vector<int> usable_, saved_, near_;
   bool held_ = false;
 };
 

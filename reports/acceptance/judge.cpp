@@ -243,14 +243,16 @@ class Judge {
       }
     } else {
       std::vector<std::string> names;
-      for (const auto& g : doc_.environment.gpu.devices) names.push_back(g.name);
+      for (const auto& g : doc_.environment.gpu.devices) {
+        if (doc_.run.selected_gpu(g.index)) names.push_back(g.name);
+      }
       verdicts_.insert(
           verdicts_.begin(),
           spec_not_for_machine(
-              fmt::format(
-                  "no criterion of {} applies to this machine: it is for {}; this machine has {}",
-                  spec.file, fmt::join(spec_gpu_patterns(spec), ", "),
-                  names.empty() ? "no GPU" : fmt::format("{}", fmt::join(names, ", "))),
+              fmt::format("no criterion of {} applies to this machine: it is for {}; this {} {}",
+                          spec.file, fmt::join(spec_gpu_patterns(spec), ", "),
+                          doc_.run.gpus.empty() ? "machine has" : "run was given (--gpus)",
+                          names.empty() ? "no GPU" : fmt::format("{}", fmt::join(names, ", "))),
               "the spec is for this machine"));
     }
     result.criteria = std::move(verdicts_);
@@ -505,7 +507,7 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
 namespace {
 
 // Every criterion of the spec and the built-in ones; returns the spec's rows that did not apply
-// (keyed to GPUs this machine lacks).
+// (keyed to GPUs this machine lacks, or that --gpus did not give the run).
 std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
                                         const ResultsDocument& doc) {
   std::vector<const Criterion*> applied, not_applied;
