@@ -549,7 +549,10 @@ no_device=$(grep -m 1 '^no CUDA device' "$out/info.log" || true)
 if [ "$rc" = 0 ] && [ -n "$no_device" ]; then
   record info failed "$took" "$no_device" info.log
 else
-  finish info info.log "$(grep -m 1 '^Build:' "$out/info.log" | tr -s ' ' || true)"
+  # The first GPU's NUMA node CPUs, read from sysfs with CUDA's PCI bus id: where the thread that
+  # drives it runs (docs/methodology.md, "Host memory near the GPU").
+  near=$(grep -m 1 -o 'near CPUs [0-9,-]*' "$out/info.log" || true)
+  finish info info.log "$(grep -m 1 '^Build:' "$out/info.log" | tr -s ' ' || true); gpu0 ${near:-NUMA node CPUs not read}"
 fi
 
 if [ "$run_validate" = 1 ]; then
