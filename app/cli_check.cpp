@@ -80,9 +80,8 @@ SpecChoice auto_spec(const Environment& env, const std::vector<int>& gpus) {
   }
   std::sort(files.begin(), files.end());
   const auto unseen = gpus_only_health_names(env);
-  const auto given = std::find_if(
-      env.gpu.devices.begin(), env.gpu.devices.end(),
-      [&](const GpuDevice& d) { return gpus.empty() || std::ranges::count(gpus, d.index) > 0; });
+  const auto given = std::find_if(env.gpu.devices.begin(), env.gpu.devices.end(),
+                                  [&](const GpuDevice& d) { return gpu_selected(gpus, d.index); });
   const GpuDevice* first_gpu = given != env.gpu.devices.end() ? &*given
                                : !unseen.empty()              ? &unseen.front()
                                                               : nullptr;

@@ -439,9 +439,7 @@ TEST(GpuMeasure, TransfersRunNearTheGpuAndGiveTheThreadItsCpusBack) {
   const auto plan = plan_measurements(sel, env);
   ASSERT_EQ(plan.size(), 2u);
   const auto far = [](const MeasurementRecord& r) {
-    return std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
-      return n.starts_with("host memory on another NUMA node");
-    });
+    return !r.note_starting(MeasurementRecord::kFarFromGpu).empty();
   };
   for (const auto& req : plan) {
     const MeasurementRecord r = measure(req, settings, env);

@@ -315,6 +315,9 @@ struct MeasurementRecord {
   // starting with kNarrowVectors says so.
   std::optional<int> vector_bits;
   static constexpr std::string_view kNarrowVectors = "narrow vectors: ";
+  // A GPU transfer or end-to-end timing whose process may not run on the GPU's NUMA node starts
+  // a note with this (far_from_gpu_note).
+  static constexpr std::string_view kFarFromGpu = "host memory on another NUMA node: ";
 
   // Cost of one run, from the workload's cost model (0 where meaningless).
   double flops = 0;
@@ -395,6 +398,11 @@ struct Launch {
 // (`flopbench burn`) and a GPU memory test (`flopbench memtest`).
 inline constexpr std::string_view kBurnProfile = "burn", kMemtestProfile = "memtest";
 
+// Whether GPU `index` (CUDA's numbering) is among `gpus`, as --gpus parsed them; empty: every GPU.
+inline bool gpu_selected(const std::vector<int>& gpus, int index) {
+  return gpus.empty() || std::find(gpus.begin(), gpus.end(), index) != gpus.end();
+}
+
 struct RunInfo {
   std::vector<std::string> command_line;
   std::string profile;  // a Profile's name (types.hpp), or kBurnProfile or kMemtestProfile
@@ -413,9 +421,7 @@ struct RunInfo {
 
   bool complete() const { return !finished_utc.empty() && !interrupted; }
   // Whether the run was allowed GPU `index` (CUDA's numbering).
-  bool selected_gpu(int index) const {
-    return gpus.empty() || std::find(gpus.begin(), gpus.end(), index) != gpus.end();
-  }
+  bool selected_gpu(int index) const { return gpu_selected(gpus, index); }
 };
 
 // One acceptance criterion judged against a results document (`flopbench check`).

@@ -551,9 +551,9 @@ std::string far_from_gpu_note(const Environment& env, int gpu) {
   const std::vector<int> local = parse_cpu_list(d->local_cpus), mask = usable_cpus();
   if (mask.empty() || std::ranges::find_first_of(mask, local) != mask.end()) return "";
   return fmt::format(
-      "host memory on another NUMA node: this process may not run on gpu{}'s node's CPUs ({}), "
-      "so its copies cross the link between the sockets",
-      gpu, d->local_cpus);
+      "{}this process may not run on gpu{}'s node's CPUs ({}), so its copies cross the link "
+      "between the sockets",
+      MeasurementRecord::kFarFromGpu, gpu, d->local_cpus);
 }
 
 std::string clock_note(const MeasurementRecord& r, const CpuInventory& cpu) {
