@@ -373,7 +373,9 @@ ResultsDocument burn_document() {
   doc.run.started_utc = "2026-11-30T12:00:00Z";
   doc.run.finished_utc = "2026-11-30T12:10:00Z";
   doc.burn = BurnResult{.duration_s = 600, .degraded_fraction = 0.1, .telemetry_source = "nvml"};
+  doc.environment.gpu.cuda_built = true;
   for (const int gpu : {0, 1}) {
+    doc.environment.gpu.devices.push_back({.index = gpu, .name = "NVIDIA H100 80GB HBM3"});
     BurnDevice d{.device = DeviceRef::gpu({gpu}),
                  .implementation = "cuda",
                  .precision = Precision::fp64,
@@ -935,6 +937,48 @@ TEST(BurnAcceptance, UnsupportedBurnsAreCountedAndLastNoTime) {
   // The burn report counts them too, and does not call the burn a pass.
   const std::string md = MarkdownPrinter().print(doc);
   EXPECT_NE(md.find("2 UNSUPPORTED (not burned)"), std::string::npos) << md;
+}
+
+// On a machine of two models, a burn or memory-test row keyed to one model judges that model's
+// GPUs alone, as a rate row does: the A10's falling throughput and bad words are not the H100
+// rows' to fail. A task given the A10 alone (--gpus 1) is not judged on the H100 rows of each GPU.
+TEST(BurnAcceptance, ARowKeyedToAModelJudgesThatModelsGpusAlone) {
+  ResultsDocument doc = burn_document();  // gpu1's throughput falls, and it has 2 bad words
+  doc.environment.gpu.devices[1].name = "NVIDIA A10";
+  const std::string h100_rows =
+      "burn.gpu.throughput_drop,<=,0.1,fail,NVIDIA H100*,\n"
+      "memtest.gpu.bad_words,==,0,fail,NVIDIA H100*,\n"
+      "burn.gpu1.throughput_drop,<=,0.1,fail,NVIDIA H100*,\n"
+      "burn.gpu0.faulty,==,0,fail,NVIDIA H100*,\n";
+  const auto judged_as = [](const AcceptanceResult& r, const std::string& metric) {
+    return std::count_if(r.criteria.begin(), r.criteria.end(),
+                         [&](const CriterionVerdict& v) { return v.metric == metric; });
+  };
+  const AcceptanceResult r =
+      check_rows(h100_rows + "memtest.gpu.bad_words,==,0,fail,NVIDIA A10,\n", doc);
+  EXPECT_EQ(find(r, "burn.gpu0.throughput_drop")->verdict, Verdict::pass);
+  EXPECT_EQ(find(r, "memtest.gpu0.bad_words")->verdict, Verdict::pass);
+  EXPECT_EQ(find(r, "burn.gpu0.faulty")->verdict, Verdict::pass);
+  const CriterionVerdict* a10_by_name = find(r, "burn.gpu1.throughput_drop");
+  EXPECT_EQ(judged_as(r, "burn.gpu1.throughput_drop"), 1);  // the named row, not the gpu. one
+  EXPECT_EQ(a10_by_name->verdict, Verdict::fail);
+  EXPECT_EQ(a10_by_name->reason, "not measured: this machine has no gpu1 matching NVIDIA H100*");
+  EXPECT_EQ(judged_as(r, "memtest.gpu1.bad_words"), 1);  // by the A10's row
+  EXPECT_EQ(find(r, "memtest.gpu1.bad_words")->measured, 2);
+  EXPECT_TRUE(r.not_applied.empty());
+
+  // The A10's task: its burn and memory test ran gpu1 alone.
+  doc.run.gpus = {1};
+  doc.burn->devices.erase(doc.burn->devices.begin());
+  doc.memtest->devices.erase(doc.memtest->devices.begin());
+  const AcceptanceResult task = check_rows(h100_rows, doc);
+  ASSERT_EQ(task.not_applied.size(), 2u);
+  EXPECT_NE(task.not_applied[0].find("burn.gpu.throughput_drop"), std::string::npos);
+  EXPECT_NE(task.not_applied[1].find("memtest.gpu.bad_words"), std::string::npos);
+  EXPECT_EQ(find(task, "burn.gpu0.faulty")->reason,
+            "not measured: gpu0 is not among the GPUs this run was given (--gpus 1)");
+  EXPECT_EQ(judged_as(task, "burn.gpu1.throughput_drop"), 1);
+  EXPECT_EQ(judged_as(task, "memtest.gpu1.bad_words"), 0);
 }
 
 TEST(BurnAcceptance, BadMetricNamesAndBoundsAreRefused) {

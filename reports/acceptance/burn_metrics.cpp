@@ -32,16 +32,33 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
 // burn.faulty, memtest.bad_words: over every device.
 bool is_total(const Metric& m) { return std::count(m.name.begin(), m.name.end(), '.') == 1; }
 
-// The devices a per-device metric judges: the one it names, or every GPU the section has.
-std::vector<DeviceRef> devices_judged(const Metric& m, const std::vector<DeviceRef>& present) {
+using RowGpus = std::optional<std::vector<DeviceRef>>;
+
+// The devices a per-device metric judges: the one it names, or every GPU the section has (of
+// those the row is for).
+std::vector<DeviceRef> devices_judged(const Metric& m, const std::vector<DeviceRef>& present,
+                                      const RowGpus& row_gpus) {
   if (m.device.on_gpu() && m.device.gpus.empty()) {
     std::vector<DeviceRef> gpus;
     for (const DeviceRef& d : present) {
-      if (d.on_gpu() && std::find(gpus.begin(), gpus.end(), d) == gpus.end()) gpus.push_back(d);
+      const bool for_row =
+          !row_gpus || std::find(row_gpus->begin(), row_gpus->end(), d) != row_gpus->end();
+      if (d.on_gpu() && for_row && std::find(gpus.begin(), gpus.end(), d) == gpus.end()) {
+        gpus.push_back(d);
+      }
     }
     return gpus;
   }
   return {m.device};
+}
+
+// Why a `gpu` metric judged no GPU: "the burn burned no GPU" and, for a row keyed to a model,
+// which of them it was for.
+std::string none_judged(std::string_view what, const RowGpus& row_gpus) {
+  if (!row_gpus) return fmt::format("not measured: {}", what);
+  std::vector<std::string> labels;
+  for (const DeviceRef& d : *row_gpus) labels.push_back(d.label());
+  return fmt::format("not measured: {} the row is for ({})", what, fmt::join(labels, ", "));
 }
 
 // "burn.gpu.faulty" on gpu2 is "burn.gpu2.faulty".
@@ -51,7 +68,7 @@ std::string name_on(const Metric& m, const DeviceRef& d) {
 }
 
 std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
-                                   std::string_view quantity) {
+                                   std::string_view quantity, const RowGpus& row_gpus) {
   const auto count = [&](BurnVerdict v, const DeviceRef* only) {
     return static_cast<double>(
         std::count_if(burn.devices.begin(), burn.devices.end(), [&](const BurnDevice& d) {
@@ -89,8 +106,9 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
   std::vector<DeviceRef> present;
   for (const BurnDevice& d : burn.devices) present.push_back(d.device);
   std::vector<FactValue> out;
-  const auto judged = devices_judged(m, present);
-  if (judged.empty()) return {{m.name, std::nullopt, "not measured: the burn burned no GPU"}};
+  const auto judged = devices_judged(m, present, row_gpus);
+  if (judged.empty())
+    return {{m.name, std::nullopt, none_judged("the burn burned no GPU", row_gpus)}};
   for (const DeviceRef& device : judged) {
     FactValue v{name_on(m, device), std::nullopt, ""};
     bool burned = false;
@@ -147,7 +165,7 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
 }
 
 std::vector<FactValue> memtest_values(const MemtestResult& memtest, const Metric& m,
-                                      std::string_view quantity) {
+                                      std::string_view quantity, const RowGpus& row_gpus) {
   if (is_total(m)) {
     double total = 0;
     for (const MemtestDevice& d : memtest.devices) {
@@ -166,8 +184,8 @@ std::vector<FactValue> memtest_values(const MemtestResult& memtest, const Metric
   std::vector<DeviceRef> present;
   for (const MemtestDevice& d : memtest.devices) present.push_back(DeviceRef::parse(d.device));
   std::vector<FactValue> out;
-  const auto judged = devices_judged(m, present);
-  if (judged.empty()) return {{m.name, std::nullopt, "not measured: no GPU tested"}};
+  const auto judged = devices_judged(m, present, row_gpus);
+  if (judged.empty()) return {{m.name, std::nullopt, none_judged("no GPU tested", row_gpus)}};
   for (const DeviceRef& device : judged) {
     const auto it =
         std::find_if(memtest.devices.begin(), memtest.devices.end(),
@@ -214,7 +232,8 @@ Metric parse_burn_metric(std::string_view name) {
   return m;
 }
 
-std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metric& m) {
+std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metric& m,
+                                          const RowGpus& row_gpus) {
   const bool burn = m.name.starts_with("burn.");
   const auto last = m.name.rfind('.');
   const std::string_view quantity = std::string_view(m.name).substr(last + 1);
@@ -223,13 +242,13 @@ std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metr
       return {{m.name, std::nullopt,
                "not measured: these results have no burn-in (flopbench burn writes one)"}};
     }
-    return burn_values(*doc.burn, m, quantity);
+    return burn_values(*doc.burn, m, quantity, row_gpus);
   }
   if (!doc.memtest) {
     return {{m.name, std::nullopt,
              "not measured: these results have no memory test (flopbench memtest writes one)"}};
   }
-  return memtest_values(*doc.memtest, m, quantity);
+  return memtest_values(*doc.memtest, m, quantity, row_gpus);
 }
 
 }  // namespace flopbench

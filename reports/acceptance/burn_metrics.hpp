@@ -36,6 +36,9 @@ struct FactValue {
   std::optional<double> value;
   std::string why_not;  // when there is no value
 };
-std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metric& m);
+// `row_gpus`: the GPUs a `gpu` metric is judged on where the burn (memory test) ran them, for a row
+// keyed to a GPU model; nullopt for a row that applies to any machine: every GPU it ran.
+std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metric& m,
+                                          const std::optional<std::vector<DeviceRef>>& row_gpus);
 
 }  // namespace flopbench

@@ -143,11 +143,11 @@ class Judge {
       if (applies_to_gpu(c.applies_to, g))
         unseen.push_back(fmt::format("gpu{} {}", g.index, g.name));
     }
-    // Keyed to GPUs this machine lacks, or, for a rate or fact of each GPU, to GPUs of the
+    // Keyed to GPUs this machine lacks, or, for a rate, fact or burn of each GPU, to GPUs of the
     // machine that --gpus gave other tasks: not this run's to judge (gpu.count is the machine's).
     const Metric& m = c.metric;
-    const bool others_only = matching.empty() && m.device == DeviceRef::gpu({}) &&
-                             m.name != "gpu.count" && !is_burn_metric(m.name);
+    const bool others_only =
+        matching.empty() && m.device == DeviceRef::gpu({}) && m.name != "gpu.count";
     if (!any && unseen.empty() && (on_machine.empty() || others_only)) return;
     ++applied_;
     const std::string cuda_sees_none =
@@ -157,8 +157,27 @@ class Judge {
                           no_gpu_reason(doc_.environment.gpu),
                           health_gpu_source(*doc_.environment.health), fmt::join(unseen, ", "));
 
+    if (m.device.on_gpu() && !m.device.gpus.empty() && unseen.empty()) {  // one named GPU
+      const auto named = [&](const GpuDevice* g) { return DeviceRef::gpu({g->index}) == m.device; };
+      if (std::none_of(matching.begin(), matching.end(), named)) {
+        const bool confined_away = std::any_of(on_machine.begin(), on_machine.end(), named);
+        return add(c, m.name, std::nullopt, std::nullopt,
+                   confined_away
+                       ? fmt::format("not measured: {} is not among the GPUs this run was given "
+                                     "(--gpus {})",
+                                     m.device, fmt::join(doc_.run.gpus, ","))
+                       : fmt::format("not measured: this machine has no {}{}", m.device,
+                                     any ? "" : " matching " + c.applies_to));
+      }
+    }
     if (is_burn_metric(m.name)) {
-      for (const FactValue& v : burn_metric_values(doc_, m)) {
+      // A row keyed to a model judges the burn of that model's GPUs alone.
+      std::optional<std::vector<DeviceRef>> row_gpus;
+      if (!any) {
+        row_gpus.emplace();
+        for (const auto* g : matching) row_gpus->push_back(DeviceRef::gpu({g->index}));
+      }
+      for (const FactValue& v : burn_metric_values(doc_, m, row_gpus)) {
         add(c, v.name, v.value, v.value ? std::optional(c.bound_value) : std::nullopt, v.why_not);
       }
       return;
@@ -181,24 +200,7 @@ class Judge {
     if (m.name == "run.unverified" || m.name == "run.throttled") return run_fact(c);
     if (m.name == "run.contended") return contended_fact(c);
     if (!m.device.on_gpu()) return device_rate(c, m.device, {});
-    if (!m.device.gpus.empty() && unseen.empty()) {  // one named GPU
-      const auto it = std::find_if(matching.begin(), matching.end(), [&](const GpuDevice* g) {
-        return DeviceRef::gpu({g->index}) == m.device;
-      });
-      if (it == matching.end()) {
-        const bool confined_away = std::any_of(on_machine.begin(), on_machine.end(), [&](auto* g) {
-          return DeviceRef::gpu({g->index}) == m.device;
-        });
-        return add(c, m.name, std::nullopt, std::nullopt,
-                   confined_away
-                       ? fmt::format("not measured: {} is not among the GPUs this run was given "
-                                     "(--gpus {})",
-                                     m.device, fmt::join(doc_.run.gpus, ","))
-                       : fmt::format("not measured: this machine has no {}{}", m.device,
-                                     any ? "" : " matching " + c.applies_to));
-      }
-      return device_rate(c, m.device, {});
-    }
+    if (!m.device.gpus.empty() && unseen.empty()) return device_rate(c, m.device, {});
     if (matching.empty()) {
       return add(c, m.name, std::nullopt, std::nullopt,
                  cuda_sees_none.empty()
