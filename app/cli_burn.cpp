@@ -342,10 +342,12 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
                                    : "",
                  d.why.empty() ? "" : ": " + d.why);
       any_bad = any_bad || d.verdict != BurnVerdict::ok;
-      if (d.hung) {
-        // Its thread is stuck in the device: the GPU burns no further precision, and its
-        // telemetry is not read again (an NVML call on it could block as well).
-        fmt::print("{} stopped responding: it burns no further precision\n", d.device.label());
+      if (d.burns_no_further()) {
+        // Its thread is stuck in the device, or its CUDA context is gone: the GPU burns no
+        // further precision, and its telemetry is not read again (on a hung GPU an NVML call
+        // could block as well).
+        fmt::print("{} {}: it burns no further precision\n", d.device.label(),
+                   d.hung ? "stopped responding" : "lost its CUDA context");
         std::erase(to_burn, d.device);
         std::erase_if(gpu_devices,
                       [&](const GpuDevice& g) { return g.index == d.device.gpus.at(0); });

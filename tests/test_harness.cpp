@@ -2605,6 +2605,46 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 }
 
+// A GEMM whose third run (the first iteration's) fails as a CUDA call does: with the GPU's
+// context lost (an illegal address) or not (a launch refused).
+template <bool ContextLost>
+struct FailsInTheFirstIteration {
+  template <class T>
+  class Kernel final : public AroundCorrectGemm<T> {
+   public:
+    void run() override {
+      if (++runs_ == 3) throw GpuError("an illegal memory access was encountered", ContextLost, 0);
+      this->correct_.run();
+    }
+
+   private:
+    int runs_ = 0;
+  };
+};
+
+// A GPU whose CUDA context a fault left unusable is FAULTY and burns no further precision (its
+// next one would only fail at its first call, as a new fault); another failed call is FAULTY
+// alone, and the GPU burns on at the next precision.
+TEST(Burn, AGpuWhoseContextIsLostBurnsNoFurther) {
+  const auto lost = make_implementation<workloads::Gemm, FailsInTheFirstIteration<true>::Kernel>(
+      {.name = "lost", .description = "x"});
+  const auto refused =
+      make_implementation<workloads::Gemm, FailsInTheFirstIteration<false>::Kernel>(
+          {.name = "refused", .description = "x"});
+  for (const Implementation* impl : {&lost, &refused}) {
+    auto devices =
+        burn({{impl, DeviceRef::gpu({0})}}, burn_settings(Precision::fp32, 600), 600, no_progress);
+    judge_burn(devices, 0.1);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0].verdict, BurnVerdict::faulty);
+    EXPECT_EQ(devices[0].fault, "failed: an illegal memory access was encountered");
+    EXPECT_EQ(devices[0].iterations, 0);
+    EXPECT_FALSE(devices[0].hung);
+    EXPECT_EQ(devices[0].context_lost, impl == &lost) << impl->name();
+    EXPECT_EQ(devices[0].burns_no_further(), impl == &lost) << impl->name();
+  }
+}
+
 // A progress reader that takes longer than a stop's gap (results.json written to a slow disk)
 // is no stop of the process: the hung GPU is still found.
 TEST(Burn, ASlowProgressReaderDoesNotHideAHungGpu) {

@@ -523,7 +523,13 @@ struct BurnDevice {
   // The device stopped responding and its burn thread was left running, stuck in it (not saved:
   // the fault says so). The process should end without waiting for that thread.
   bool hung = false;
+  // A fault left the GPU's CUDA context unusable (GpuError::context_lost(): an illegal address,
+  // an uncorrectable ECC error): no CUDA work can run on it again in this process (not saved:
+  // the fault says so).
+  bool context_lost = false;
 
+  // Hung or its context lost: a later precision's burn of it would only fail at its first call.
+  bool burns_no_further() const { return hung || context_lost; }
   std::int64_t runs() const { return iterations * runs_per_iteration; }
   // busy_s / seconds; empty before the first iteration, or in files from before busy_s.
   std::optional<double> busy_share() const;

@@ -220,6 +220,10 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     const std::lock_guard lock(mutex);
     out.verdict = BurnVerdict::unsupported;
     out.why = e.what();
+  } catch (const GpuError& e) {
+    const std::lock_guard lock(mutex);
+    out.fault = fmt::format("failed: {}", e.what());
+    out.context_lost = e.context_lost();
   } catch (const std::exception& e) {
     record_fault(fmt::format("failed: {}", e.what()));
   }
