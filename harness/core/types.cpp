@@ -278,8 +278,12 @@ std::string Problem::label() const {
 std::string DeviceRef::label() const {
   if (!on_gpu()) return "cpu";
   if (gpus.empty()) return "gpu";
+  return gpu_labels(gpus, "+");
+}
+
+std::string gpu_labels(const std::vector<int>& gpus, std::string_view separator) {
   std::string out;
-  for (const int g : gpus) out += fmt::format("{}gpu{}", out.empty() ? "" : "+", g);
+  for (const int g : gpus) out += fmt::format("{}gpu{}", out.empty() ? "" : separator, g);
   return out;
 }
 

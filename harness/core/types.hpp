@@ -109,6 +109,8 @@ struct DeviceRef {
   bool operator==(const DeviceRef&) const = default;
 };
 std::ostream& operator<<(std::ostream& out, const DeviceRef& d);  // the label
+// "gpu0, gpu1" with separator ", "; "gpu0+gpu1" (an aggregate's label) with "+".
+std::string gpu_labels(const std::vector<int>& gpus, std::string_view separator);
 
 // A problem size. GEMM uses m, n, k (C is m x n, the inner dimension is k); vector workloads use
 // n alone (element count) and leave m and k at zero.

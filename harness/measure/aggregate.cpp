@@ -21,13 +21,6 @@ inline void cpu_relax() {
 #endif
 }
 
-// "gpu0, gpu1"
-std::string gpu_names(const std::vector<int>& gpus) {
-  std::vector<std::string> names;
-  for (const int gpu : gpus) names.push_back(fmt::format("gpu{}", gpu));
-  return fmt::format("{}", fmt::join(names, ", "));
-}
-
 }  // namespace
 
 // Runs every GPU's kernel at once, one host thread each, and waits for all of them.
@@ -113,7 +106,7 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
     std::vector<std::string> notes = {
         fmt::format("{} GPUs at once ({}): FLOPs summed; time from a common start until the last "
                     "GPU is done",
-                    parts_.size(), gpu_names(gpus_))};
+                    parts_.size(), gpu_labels(gpus_, ", "))};
     for (const auto& note : parts_.front()->notes()) notes.push_back(note);
     return notes;
   }

@@ -791,15 +791,11 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     const std::string where =
         fmt::format("its context was lost in {} {} {} {} on {}: {}", w.name, impl.name(),
                     to_string(req.precision), req.problem.label(), req.device.label(), e.what());
-    std::string names;
-    for (const int gpu : lost) {
-      lost_gpus().add(gpu, where);
-      names += fmt::format("{}gpu{}", names.empty() ? "" : ", ", gpu);
-    }
+    for (const int gpu : lost) lost_gpus().add(gpu, where);
     return finish(Disposition::failed,
                   fmt::format("{}; {} can run no more CUDA work in this process: later "
                               "measurements there are skipped",
-                              e.what(), names));
+                              e.what(), gpu_labels(lost, ", ")));
   } catch (const std::exception& e) {
     return finish(Disposition::failed, e.what());
   }
