@@ -4,8 +4,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -201,6 +205,58 @@ TEST(InventoryPci, TheThreadNearAGpuRunsOnItsNodesCpusAndGetsItsCpusBack) {
     EXPECT_EQ(far_from_gpu_note(env, 0), "");  // no such GPU
   })
       .join();
+}
+
+// Under OpenMP binding (OMP_PROC_BIND, OMP_PLACES) the runtime places each team thread, and the
+// hold leaves them there: the thread driving a GPU moves to the GPU's node and back to its place,
+// while the team's threads keep their places during the hold and after it. The runtime reads
+// the binding as it starts, so the test runs again in a child process with it set.
+TEST(InventoryPci, UnderOpenMpBindingTheHoldLeavesTheTeamOnItsPlaces) {
+  if (std::getenv("FLOPBENCH_TEST_BOUND") == nullptr) {
+    if (usable_cpus().size() < 2) GTEST_SKIP() << "one CPU: no node to hold it on";
+    std::vector<std::string> env = {"FLOPBENCH_TEST_BOUND=1", "OMP_PROC_BIND=close",
+                                    "OMP_PLACES=threads"};
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (!std::string_view(*e).starts_with("OMP_")) env.emplace_back(*e);
+    }
+    std::vector<char*> envp;
+    for (std::string& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string exe = "/proc/self/exe",
+                filter =
+                    "--gtest_filter=InventoryPci.UnderOpenMpBindingTheHoldLeavesTheTeamOnItsPlaces";
+    std::vector<char*> argv = {exe.data(), filter.data(), nullptr};
+    pid_t child = 0;
+    ASSERT_EQ(posix_spawn(&child, exe.c_str(), nullptr, nullptr, argv.data(), envp.data()), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "the bound child failed (its output is above): status " << status;
+    return;
+  }
+  ASSERT_NE(omp_get_proc_bind(), omp_proc_bind_false);
+  const std::vector<int> cpus = usable_cpus();  // every place's CPU
+  ASSERT_GE(cpus.size(), 2u);
+  const std::vector<int> own_place = thread_affinity();
+  EXPECT_EQ(own_place, std::vector<int>{cpus.front()});  // the initial thread's, place 0
+  const auto team_places = [] {
+    std::vector<std::vector<int>> team(2);
+#pragma omp parallel num_threads(2)
+    { team[std::size_t(omp_get_thread_num())] = thread_affinity(); }
+    return team;
+  };
+  const auto before = team_places();
+  EXPECT_EQ(before[1], std::vector<int>{cpus[1]});
+  {
+    // A GPU near the second CPU, where the team's second thread has its place.
+    const HeldNearGpu near(fmt::format("{}", cpus[1]));
+    ASSERT_TRUE(near.held());
+    EXPECT_EQ(thread_affinity(), std::vector<int>{cpus[1]});
+    EXPECT_EQ(usable_cpus(), cpus);
+    EXPECT_EQ(team_places()[1], before[1]);
+  }
+  EXPECT_EQ(thread_affinity(), own_place);
+  EXPECT_EQ(team_places(), before);
 }
 
 // NVIDIA's display and 3D controllers count, whether a driver sees them or not; its bridges
