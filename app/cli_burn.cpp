@@ -242,8 +242,10 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   bool any_bad = false;
   // The health facts before each precision's burn, to see what rose during it.
   MachineHealth health_before = doc.environment.health.value_or(MachineHealth{});
-  for (const Precision precision : precisions) {
+  for (std::size_t at = 0; at < precisions.size(); ++at) {
     if (interrupt_requested() || to_burn.empty()) break;
+    const Precision precision = precisions[at];
+    const bool last_precision = at + 1 == precisions.size();
     const std::vector<BurnTarget> targets = targets_at(precision);
     const std::int64_t n = burn_size(opt.size, precision, gpu_devices);
     const BurnSettings settings{.precision = precision,
@@ -308,10 +310,10 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
       source.reset();
       any_bad = true;
     }
-    // Read again unless a GPU stopped responding: an NVML call on it could block as well.
-    const bool hung =
-        std::any_of(doc.burn->devices.begin() + static_cast<std::ptrdiff_t>(earlier),
-                    doc.burn->devices.end(), [](const BurnDevice& d) { return d.hung; });
+    // Read again unless a GPU stopped responding, at this precision or an earlier one: an NVML
+    // call on it could block as well.
+    const bool hung = std::any_of(doc.burn->devices.begin(), doc.burn->devices.end(),
+                                  [](const BurnDevice& d) { return d.hung; });
     if (!gpu_devices.empty() && !hung && !telemetry_stopped) {
       const MachineHealth health_after = collect_health(inventory);
       std::vector<BurnDevice> devices(
@@ -346,8 +348,10 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
         // Its thread is stuck in the device, or its CUDA context is gone: the GPU burns no
         // further precision, and its telemetry is not read again (on a hung GPU an NVML call
         // could block as well).
-        fmt::print("{} {}: it burns no further precision\n", d.device.label(),
-                   d.hung ? "stopped responding" : "lost its CUDA context");
+        if (!last_precision) {
+          fmt::print("{} {}: it burns no further precision\n", d.device.label(),
+                     d.hung ? "stopped responding" : "lost its CUDA context");
+        }
         std::erase(to_burn, d.device);
         std::erase_if(gpu_devices,
                       [&](const GpuDevice& g) { return g.index == d.device.gpus.at(0); });

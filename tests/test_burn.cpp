@@ -966,6 +966,24 @@ TEST(BurnAcceptance, ARowKeyedToAModelJudgesThatModelsGpusAlone) {
   EXPECT_EQ(judged_as(r, "memtest.gpu1.bad_words"), 1);  // by the A10's row
   EXPECT_EQ(find(r, "memtest.gpu1.bad_words")->measured, 2);
   EXPECT_TRUE(r.not_applied.empty());
+  // The totals are the burn's as a whole, whatever model the row is keyed to.
+  EXPECT_EQ(find(check_rows("burn.faulty,==,0,fail,NVIDIA H100*,\n", doc), "burn.faulty")->measured,
+            1);
+
+  // A build without CUDA on this machine: the H100 rows apply, and fail with why.
+  ResultsDocument unseen = doc;
+  unseen.environment.gpu.devices.clear();
+  unseen.environment.gpu.no_device_reason = "built without CUDA";
+  unseen.environment.health = MachineHealth{.gpu_source = "nvml"};
+  unseen.environment.health->gpus.push_back(
+      {.index = 0, .nvml_index = 0, .name = "NVIDIA H100 80GB HBM3"});
+  unseen.burn->devices.clear();
+  const AcceptanceResult blind = check_rows(h100_rows, unseen);
+  ASSERT_NE(find(blind, "burn.gpu.throughput_drop"), nullptr);
+  EXPECT_EQ(find(blind, "burn.gpu.throughput_drop")->reason,
+            "not measured: CUDA sees no GPU (built without CUDA), though NVML lists gpu0 NVIDIA "
+            "H100 80GB HBM3");
+  EXPECT_EQ(find(blind, "burn.gpu0.faulty")->verdict, Verdict::fail);
 
   // The A10's task: its burn and memory test ran gpu1 alone.
   doc.run.gpus = {1};

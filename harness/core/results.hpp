@@ -525,7 +525,7 @@ struct BurnDevice {
   bool hung = false;
   // A fault left the GPU's CUDA context unusable (GpuError::context_lost(): an illegal address,
   // an uncorrectable ECC error): no CUDA work can run on it again in this process (not saved:
-  // the fault says so).
+  // the fault says so: "failed: ... (its CUDA context is lost)").
   bool context_lost = false;
 
   // Hung or its context lost: a later precision's burn of it would only fail at its first call.

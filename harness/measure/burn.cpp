@@ -131,9 +131,12 @@ struct Heartbeat {
 // nothing more; `stop` (the burn ended early) ends it after the run in progress.
 void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::time_point start,
               BurnDevice& out, Heartbeat& beat, std::mutex& mutex, const std::atomic<bool>& stop) {
-  const auto record_fault = [&](std::string fault) {
+  // Not over a hung device's: its fault says it stopped responding, whatever its run then threw.
+  const auto record_fault = [&](std::string fault, bool context_lost = false) {
     const std::lock_guard lock(mutex);
+    if (out.hung) return;
     out.fault = std::move(fault);
+    out.context_lost = context_lost;
   };
   try {
     const int gpu = target.device.on_gpu() ? target.device.gpus.at(0) : -1;
@@ -221,9 +224,9 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     out.verdict = BurnVerdict::unsupported;
     out.why = e.what();
   } catch (const GpuError& e) {
-    const std::lock_guard lock(mutex);
-    out.fault = fmt::format("failed: {}", e.what());
-    out.context_lost = e.context_lost();
+    record_fault(fmt::format("failed: {}{}", e.what(),
+                             e.context_lost() ? " (its CUDA context is lost)" : ""),
+                 e.context_lost());
   } catch (const std::exception& e) {
     record_fault(fmt::format("failed: {}", e.what()));
   }

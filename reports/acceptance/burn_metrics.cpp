@@ -32,18 +32,20 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
 // burn.faulty, memtest.bad_words: over every device.
 bool is_total(const Metric& m) { return std::count(m.name.begin(), m.name.end(), '.') == 1; }
 
-using RowGpus = std::optional<std::vector<DeviceRef>>;
+using RowGpus = std::optional<std::vector<int>>;
 
 // The devices a per-device metric judges: the one it names, or every GPU the section has (of
 // those the row is for).
 std::vector<DeviceRef> devices_judged(const Metric& m, const std::vector<DeviceRef>& present,
                                       const RowGpus& row_gpus) {
   if (m.device.on_gpu() && m.device.gpus.empty()) {
+    const auto for_row = [&](const DeviceRef& d) {
+      return !row_gpus || (d.gpus.size() == 1 && std::find(row_gpus->begin(), row_gpus->end(),
+                                                           d.gpus.front()) != row_gpus->end());
+    };
     std::vector<DeviceRef> gpus;
     for (const DeviceRef& d : present) {
-      const bool for_row =
-          !row_gpus || std::find(row_gpus->begin(), row_gpus->end(), d) != row_gpus->end();
-      if (d.on_gpu() && for_row && std::find(gpus.begin(), gpus.end(), d) == gpus.end()) {
+      if (d.on_gpu() && for_row(d) && std::find(gpus.begin(), gpus.end(), d) == gpus.end()) {
         gpus.push_back(d);
       }
     }
@@ -55,10 +57,8 @@ std::vector<DeviceRef> devices_judged(const Metric& m, const std::vector<DeviceR
 // Why a `gpu` metric judged no GPU: "the burn burned no GPU" and, for a row keyed to a model,
 // which of them it was for.
 std::string none_judged(std::string_view what, const RowGpus& row_gpus) {
-  if (!row_gpus) return fmt::format("not measured: {}", what);
-  std::vector<std::string> labels;
-  for (const DeviceRef& d : *row_gpus) labels.push_back(d.label());
-  return fmt::format("not measured: {} the row is for ({})", what, fmt::join(labels, ", "));
+  if (!row_gpus || row_gpus->empty()) return fmt::format("not measured: {}", what);
+  return fmt::format("not measured: {} the row is for ({})", what, gpu_labels(*row_gpus, ", "));
 }
 
 // "burn.gpu.faulty" on gpu2 is "burn.gpu2.faulty".

@@ -14,7 +14,8 @@
 //   burn.<device>.throttled_readings    its telemetry readings with a throttling reason
 //   memtest.bad_words, memtest.failed   bad words over every GPU; GPUs that did not pass
 //   memtest.<gpu>.bad_words             one GPU's bad words
-// <device> is cpu, gpu<N>, or gpu (every GPU burned or tested, each judged on its own).
+// <device> is cpu, gpu<N>, or gpu (every GPU burned or tested, each judged on its own; of a row
+// keyed to a GPU model, that model's).
 
 #include <optional>
 #include <string>
@@ -36,9 +37,10 @@ struct FactValue {
   std::optional<double> value;
   std::string why_not;  // when there is no value
 };
-// `row_gpus`: the GPUs a `gpu` metric is judged on where the burn (memory test) ran them, for a row
-// keyed to a GPU model; nullopt for a row that applies to any machine: every GPU it ran.
+// `row_gpus`: for a row keyed to a GPU model, the indices of the GPUs a `gpu` metric is judged on
+// where the burn (memory test) ran them (empty: none of them, as where CUDA sees no GPU); nullopt
+// for a row that applies to any machine: every GPU it ran. The totals count every device.
 std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metric& m,
-                                          const std::optional<std::vector<DeviceRef>>& row_gpus);
+                                          const std::optional<std::vector<int>>& row_gpus);
 
 }  // namespace flopbench

@@ -143,11 +143,10 @@ class Judge {
       if (applies_to_gpu(c.applies_to, g))
         unseen.push_back(fmt::format("gpu{} {}", g.index, g.name));
     }
-    // Keyed to GPUs this machine lacks, or, for a rate, fact or burn of each GPU, to GPUs of the
+    // Keyed to GPUs this machine lacks, or, for a rate or burn of each GPU, to GPUs of the
     // machine that --gpus gave other tasks: not this run's to judge (gpu.count is the machine's).
     const Metric& m = c.metric;
-    const bool others_only =
-        matching.empty() && m.device == DeviceRef::gpu({}) && m.name != "gpu.count";
+    const bool others_only = matching.empty() && m.device == DeviceRef::gpu({});
     if (!any && unseen.empty() && (on_machine.empty() || others_only)) return;
     ++applied_;
     const std::string cuda_sees_none =
@@ -172,13 +171,14 @@ class Judge {
     }
     if (is_burn_metric(m.name)) {
       // A row keyed to a model judges the burn of that model's GPUs alone.
-      std::optional<std::vector<DeviceRef>> row_gpus;
+      std::optional<std::vector<int>> row_gpus;
       if (!any) {
         row_gpus.emplace();
-        for (const auto* g : matching) row_gpus->push_back(DeviceRef::gpu({g->index}));
+        for (const auto* g : matching) row_gpus->push_back(g->index);
       }
       for (const FactValue& v : burn_metric_values(doc_, m, row_gpus)) {
-        add(c, v.name, v.value, v.value ? std::optional(c.bound_value) : std::nullopt, v.why_not);
+        add(c, v.name, v.value, v.value ? std::optional(c.bound_value) : std::nullopt,
+            v.value || cuda_sees_none.empty() ? v.why_not : "not measured: " + cuda_sees_none);
       }
       return;
     }
