@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -207,38 +208,17 @@ TEST(InventoryPci, TheThreadNearAGpuRunsOnItsNodesCpusAndGetsItsCpusBack) {
       .join();
 }
 
-// Under OpenMP binding (OMP_PROC_BIND, OMP_PLACES) the runtime places each team thread, and the
-// hold leaves them there: the thread driving a GPU moves to the GPU's node and back to its place,
-// while the team's threads keep their places during the hold and after it. The runtime reads
-// the binding as it starts, so the test runs again in a child process with it set.
-TEST(InventoryPci, UnderOpenMpBindingTheHoldLeavesTheTeamOnItsPlaces) {
-  if (std::getenv("FLOPBENCH_TEST_BOUND") == nullptr) {
-    if (usable_cpus().size() < 2) GTEST_SKIP() << "one CPU: no node to hold it on";
-    std::vector<std::string> env = {"FLOPBENCH_TEST_BOUND=1", "OMP_PROC_BIND=close",
-                                    "OMP_PLACES=threads"};
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (!std::string_view(*e).starts_with("OMP_")) env.emplace_back(*e);
-    }
-    std::vector<char*> envp;
-    for (std::string& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string exe = "/proc/self/exe",
-                filter =
-                    "--gtest_filter=InventoryPci.UnderOpenMpBindingTheHoldLeavesTheTeamOnItsPlaces";
-    std::vector<char*> argv = {exe.data(), filter.data(), nullptr};
-    pid_t child = 0;
-    ASSERT_EQ(posix_spawn(&child, exe.c_str(), nullptr, nullptr, argv.data(), envp.data()), 0);
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "the bound child failed (its output is above): status " << status;
-    return;
-  }
+// The child's part of the test below, under OMP_PROC_BIND=close and OMP_PLACES=threads.
+void held_under_openmp_binding() {
   ASSERT_NE(omp_get_proc_bind(), omp_proc_bind_false);
-  const std::vector<int> cpus = usable_cpus();  // every place's CPU
-  ASSERT_GE(cpus.size(), 2u);
+  ASSERT_GE(omp_get_num_places(), 2);
+  const auto place = [](int p) {
+    std::vector<int> ids(static_cast<std::size_t>(omp_get_place_num_procs(p)));
+    omp_get_place_proc_ids(p, ids.data());
+    return ids;
+  };
   const std::vector<int> own_place = thread_affinity();
-  EXPECT_EQ(own_place, std::vector<int>{cpus.front()});  // the initial thread's, place 0
+  EXPECT_EQ(own_place, place(0));  // the initial thread's
   const auto team_places = [] {
     std::vector<std::vector<int>> team(2);
 #pragma omp parallel num_threads(2)
@@ -246,17 +226,63 @@ TEST(InventoryPci, UnderOpenMpBindingTheHoldLeavesTheTeamOnItsPlaces) {
     return team;
   };
   const auto before = team_places();
-  EXPECT_EQ(before[1], std::vector<int>{cpus[1]});
+  EXPECT_EQ(before[1], place(1));
+  const std::vector<int> cpus = usable_cpus();  // every place's CPUs
   {
-    // A GPU near the second CPU, where the team's second thread has its place.
-    const HeldNearGpu near(fmt::format("{}", cpus[1]));
+    // A GPU near the second place's CPU, where the team's second thread has its place.
+    const HeldNearGpu near(fmt::format("{}", place(1).front()));
     ASSERT_TRUE(near.held());
-    EXPECT_EQ(thread_affinity(), std::vector<int>{cpus[1]});
+    EXPECT_EQ(thread_affinity(), place(1));
     EXPECT_EQ(usable_cpus(), cpus);
     EXPECT_EQ(team_places()[1], before[1]);
   }
   EXPECT_EQ(thread_affinity(), own_place);
   EXPECT_EQ(team_places(), before);
+}
+
+// Under OpenMP binding (OMP_PROC_BIND, OMP_PLACES) the runtime places each team thread, and the
+// hold leaves them there: the thread driving a GPU moves to the GPU's node and back to its place,
+// while the team's threads keep their places during the hold and after it. The runtime reads
+// the binding as it starts, so the test runs again in a child process with it set.
+TEST(InventoryPci, UnderOpenMpBindingTheHoldLeavesTheTeamOnItsPlaces) {
+  // The child's proof that it ran the test: a filter that selects nothing passes too.
+  if (const char* ran = std::getenv("FLOPBENCH_TEST_BOUND_MARK")) {
+    std::ofstream(ran) << "ran\n";
+    return held_under_openmp_binding();
+  }
+  if (usable_cpus().size() < 2) GTEST_SKIP() << "one CPU: no node to hold it on";
+  const testing::TempDir dir;
+  const std::filesystem::path mark = dir.path() / "ran";
+  // The binding is the test's alone: the parent's OpenMP, libgomp and gtest settings (a shard, an
+  // output file) stay out of the child.
+  std::vector<std::string> env = {"FLOPBENCH_TEST_BOUND_MARK=" + mark.string(),
+                                  "OMP_PROC_BIND=close", "OMP_PLACES=threads"};
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view v(*e);
+    if (!v.starts_with("OMP_") && !v.starts_with("GOMP_") && !v.starts_with("KMP_") &&
+        !v.starts_with("GTEST_")) {
+      env.emplace_back(v);
+    }
+  }
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string exe = "/proc/self/exe",
+              filter = fmt::format("--gtest_filter={}.{}", test->test_suite_name(), test->name());
+  std::vector<char*> argv = {exe.data(), filter.data(), nullptr};
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, exe.c_str(), nullptr, nullptr, argv.data(), envp.data()), 0);
+  int status = 0;
+  pid_t waited = 0;
+  while ((waited = waitpid(child, &status, 0)) < 0 && errno == EINTR) {
+  }
+  ASSERT_EQ(waited, child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the bound child failed (its output is above): "
+      << (WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                              : fmt::format("exit {}", WEXITSTATUS(status)));
+  EXPECT_TRUE(std::filesystem::exists(mark)) << "the bound child did not run the test";
 }
 
 // NVIDIA's display and 3D controllers count, whether a driver sees them or not; its bridges
