@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -26,6 +28,7 @@
 #if FLOPBENCH_HAVE_DNNL
 #include "cpu_baselines/onednn_isa.hpp"
 #endif
+#include "harness/core/host_buffer.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
@@ -45,6 +48,41 @@ namespace {
 
 using testing::fresh_seed;
 using testing::odd_problems;
+
+// ---- host buffers -------------------------------------------------------------------------------
+
+// A large host buffer is pages no one has touched, 2 MiB aligned, however many buffers came and
+// went before it, so that the threads filling it place its pages on their own NUMA nodes: once a
+// freed 16 MiB buffer has raised glibc's mmap threshold, malloc gives a later 8 MiB buffer the
+// pages an earlier one touched, wherever that one's threads ran.
+TEST(HostBuffer, ALargeBufferIsPagesNoOneTouched) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "under AddressSanitizer every buffer is malloc's, for its bounds checks";
+#else
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const auto resident_pages = [&](HostBuffer<char>& b) {
+    std::vector<unsigned char> pages((b.size() + page - 1) / page);
+    EXPECT_EQ(mincore(b.data(), b.size(), pages.data()), 0);
+    return std::count_if(pages.begin(), pages.end(), [](unsigned char p) { return p & 1; });
+  };
+  {
+    HostBuffer<char> large(16 << 20);
+    std::memset(large.data(), 1, large.size());
+  }
+  for (int round = 0; round < 3; ++round) {
+    HostBuffer<char> b(8 << 20);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % (2 << 20), 0u);
+    EXPECT_EQ(resident_pages(b), 0) << "round " << round;
+    std::memset(b.data(), 1, b.size());
+    EXPECT_EQ(resident_pages(b), std::ptrdiff_t((8 << 20) / page)) << "round " << round;
+  }
+  HostBuffer<double> small(1000);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(small.data()) % 64, 0u);
+  small[999] = 1;
+  HostBuffer<double> moved = std::move(small);
+  EXPECT_EQ(moved[999], 1);
+#endif
+}
 
 // ---- statistics and stopping rule --------------------------------------------------------------
 

@@ -11,21 +11,27 @@
 namespace flopbench {
 
 // An uninitialised, 64-byte aligned host array. Construction does not touch the pages, so the
-// threads that fill it (parallel_fill) place them on their own NUMA node: first touch.
+// threads that fill it (parallel_fill) place them on their own NUMA node: first touch. A large
+// one (2 MiB or more) is mapped afresh from the kernel, 2 MiB aligned and asked for transparent
+// huge pages (bandwidth workloads must not measure TLB misses): glibc's malloc serves requests of
+// up to 32 MiB from pages an earlier buffer touched, once a freed buffer raised its mmap
+// threshold, and those pages stay on whichever node touched them first. Under AddressSanitizer,
+// malloc's, for its bounds checks.
 template <class T>
 class HostBuffer {
  public:
   HostBuffer() = default;
   explicit HostBuffer(std::size_t count) : count_(count) {
     if (count == 0) return;
-    // Large buffers are 2 MiB aligned and asked for transparent huge pages, so bandwidth
-    // workloads are not measuring TLB misses.
-    constexpr std::size_t kHuge = std::size_t{2} << 20;
-    const std::size_t align = count * sizeof(T) >= kHuge ? kHuge : 64;
-    const std::size_t bytes = (count * sizeof(T) + align - 1) / align * align;
-    data_.reset(static_cast<T*>(std::aligned_alloc(align, bytes)));
+    const std::size_t bytes = count * sizeof(T);
+#if !defined(__SANITIZE_ADDRESS__)
+    if (bytes >= kHuge) {
+      data_ = {static_cast<T*>(map_fresh(round_up(bytes, kHuge))), Release{round_up(bytes, kHuge)}};
+      return;
+    }
+#endif
+    data_.reset(static_cast<T*>(std::aligned_alloc(64, round_up(bytes, 64))));
     if (!data_) throw std::bad_alloc();
-    if (align == kHuge) madvise(data_.get(), bytes, MADV_HUGEPAGE);
   }
 
   T* data() { return data_.get(); }
@@ -37,10 +43,33 @@ class HostBuffer {
   std::span<const T> span() const { return {data(), count_}; }
 
  private:
-  struct Free {
-    void operator()(T* p) const { std::free(p); }
+  static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  static std::size_t round_up(std::size_t bytes, std::size_t to) {
+    return (bytes + to - 1) / to * to;
+  }
+  // `length` bytes (a multiple of kHuge) of pages no one has touched, kHuge aligned.
+  static void* map_fresh(std::size_t length) {
+    void* raw =
+        mmap(nullptr, length + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto base = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = round_up(base, kHuge);
+    if (aligned > base) munmap(raw, aligned - base);
+    munmap(reinterpret_cast<void*>(aligned + length), base + kHuge - aligned);
+    madvise(reinterpret_cast<void*>(aligned), length, MADV_HUGEPAGE);
+    return reinterpret_cast<void*>(aligned);
+  }
+  struct Release {
+    std::size_t mapped = 0;  // the mapping's length; 0 for malloc's
+    void operator()(T* p) const {
+      if (mapped > 0) {
+        munmap(p, mapped);
+      } else {
+        std::free(p);
+      }
+    }
   };
-  std::unique_ptr<T[], Free> data_;
+  std::unique_ptr<T[], Release> data_;
   std::size_t count_ = 0;
 };
 
