@@ -984,6 +984,13 @@ TEST(BurnAcceptance, ARowKeyedToAModelJudgesThatModelsGpusAlone) {
             "not measured: CUDA sees no GPU (built without CUDA), though NVML lists gpu0 NVIDIA "
             "H100 80GB HBM3");
   EXPECT_EQ(find(blind, "burn.gpu0.faulty")->verdict, Verdict::fail);
+  // The CPU's own reasons, and those of results without a burn, stand.
+  const AcceptanceResult cpu = check_rows("burn.cpu.faulty,==,0,fail,any,\n", unseen);
+  EXPECT_EQ(find(cpu, "burn.cpu.faulty")->reason, "not measured: the burn did not burn cpu");
+  unseen.burn.reset();
+  const AcceptanceResult no_burn = check_rows(h100_rows, unseen);
+  EXPECT_EQ(find(no_burn, "burn.gpu.throughput_drop")->reason,
+            "not measured: these results have no burn-in (flopbench burn writes one)");
 
   // The A10's task: its burn and memory test ran gpu1 alone.
   doc.run.gpus = {1};

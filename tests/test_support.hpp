@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "harness/core/host_buffer.hpp"
 #include "harness/core/workloads.hpp"
 
 namespace flopbench::testing {
@@ -19,17 +20,7 @@ namespace flopbench::testing {
 // Under AddressSanitizer a process's memory includes the sanitizer's shadow and quarantine, and
 // its time the checks on every access: tests that bound either skip there (the other builds run
 // them).
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kSanitized = true;
-#else
-inline constexpr bool kSanitized = false;
-#endif
-#else
-inline constexpr bool kSanitized = false;
-#endif
+inline constexpr bool kSanitized = kAddressSanitizer;
 
 // A new seed for every check (printed by the tests that use it, so a failure can be replayed):
 // inputs are never the same twice across test runs, and never zeros.

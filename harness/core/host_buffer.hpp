@@ -10,6 +10,20 @@
 
 namespace flopbench {
 
+// Built with AddressSanitizer (GCC says so with __SANITIZE_ADDRESS__, clang before 21 only with
+// __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 // An uninitialised, 64-byte aligned host array. Construction does not touch the pages, so the
 // threads that fill it (parallel_fill) place them on their own NUMA node: first touch. A large
 // one (2 MiB or more) is mapped afresh from the kernel, 2 MiB aligned and asked for transparent
@@ -23,13 +37,12 @@ class HostBuffer {
   HostBuffer() = default;
   explicit HostBuffer(std::size_t count) : count_(count) {
     if (count == 0) return;
+    if (count > (SIZE_MAX - 2 * kHuge) / sizeof(T)) throw std::bad_alloc();
     const std::size_t bytes = count * sizeof(T);
-#if !defined(__SANITIZE_ADDRESS__)
-    if (bytes >= kHuge) {
+    if (!kAddressSanitizer && bytes >= kHuge) {
       data_ = {static_cast<T*>(map_fresh(round_up(bytes, kHuge))), Release{round_up(bytes, kHuge)}};
       return;
     }
-#endif
     data_.reset(static_cast<T*>(std::aligned_alloc(64, round_up(bytes, 64))));
     if (!data_) throw std::bad_alloc();
   }

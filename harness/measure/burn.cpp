@@ -221,6 +221,7 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     // The device cannot run this precision (or shape): not a fault of the device, and not a
     // burn either.
     const std::lock_guard lock(mutex);
+    if (out.hung) return;  // declared hung in its setup: that stands
     out.verdict = BurnVerdict::unsupported;
     out.why = e.what();
   } catch (const GpuError& e) {

@@ -176,9 +176,14 @@ class Judge {
         row_gpus.emplace();
         for (const auto* g : matching) row_gpus->push_back(g->index);
       }
+      // A GPU's value is missing where CUDA sees none for that reason (when the results have
+      // the section at all).
+      const bool section =
+          m.name.starts_with("burn.") ? doc_.burn.has_value() : doc_.memtest.has_value();
+      const bool blind = m.device.on_gpu() && section && !cuda_sees_none.empty();
       for (const FactValue& v : burn_metric_values(doc_, m, row_gpus)) {
         add(c, v.name, v.value, v.value ? std::optional(c.bound_value) : std::nullopt,
-            v.value || cuda_sees_none.empty() ? v.why_not : "not measured: " + cuda_sees_none);
+            v.value || !blind ? v.why_not : "not measured: " + cuda_sees_none);
       }
       return;
     }
