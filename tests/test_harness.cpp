@@ -2614,6 +2614,14 @@ TEST(Burn, AReadBackThatDiffersBeforeTheFirstIterationIsFaulty) {
 std::mutex g_hang_mutex;
 std::condition_variable g_hang_cv;
 bool g_hang_released = false;
+// false before a test's burn (--gtest_repeat); true ends the runs waiting, which then throw.
+void set_hang_released(bool released) {
+  {
+    const std::lock_guard lock(g_hang_mutex);
+    g_hang_released = released;
+  }
+  g_hang_cv.notify_all();
+}
 template <class T>
 class HangsOnFifthRun final : public AroundCorrectGemm<T> {
  public:
@@ -2633,10 +2641,7 @@ class HangsOnFifthRun final : public AroundCorrectGemm<T> {
 // A GPU that stops responding ends its burn as FAULTY once no iteration has ended for hang_s,
 // its thread left behind, while the CPU beside it burns on to the end.
 TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
-  {
-    const std::lock_guard lock(g_hang_mutex);
-    g_hang_released = false;  // --gtest_repeat
-  }
+  set_hang_released(false);
   const auto hanging =
       make_implementation<workloads::Gemm, HangsOnFifthRun>({.name = "hangs", .description = "x"});
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
@@ -2663,11 +2668,7 @@ TEST(Burn, AGpuThatStopsRespondingIsFaultyAndLeftBehind) {
   EXPECT_LT(took, 10.0);
   EXPECT_TRUE(threads_left_running());
   // The thread left behind finds its state still there when the run it waited in ends.
-  {
-    const std::lock_guard lock(g_hang_mutex);
-    g_hang_released = true;
-  }
-  g_hang_cv.notify_all();
+  set_hang_released(true);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 }
 
@@ -2717,10 +2718,7 @@ TEST(Burn, AGpuWhoseContextIsLostIsMarkedToBurnNoFurther) {
 // A GPU declared hung keeps that fault when the run it hung in ends after all and throws: the
 // exception of a run that came back too late is no explanation of the silence.
 TEST(Burn, AHungGpusFaultStandsWhateverItsLateRunThrows) {
-  {
-    const std::lock_guard lock(g_hang_mutex);
-    g_hang_released = false;
-  }
+  set_hang_released(false);
   const auto hanging =
       make_implementation<workloads::Gemm, HangsOnFifthRun>({.name = "hangs", .description = "x"});
   const Implementation* omp = registry().find(WorkloadId::gemm, "omp");
@@ -2730,11 +2728,7 @@ TEST(Burn, AHungGpusFaultStandsWhateverItsLateRunThrows) {
   std::atomic<bool> released = false;
   const auto release_once_hung = [&](const std::vector<BurnDevice>& so_far, double) {
     if (so_far.at(0).hung && !released.exchange(true)) {
-      {
-        const std::lock_guard lock(g_hang_mutex);
-        g_hang_released = true;  // its run now throws "released"
-      }
-      g_hang_cv.notify_all();
+      set_hang_released(true);  // its run now throws "released"
     }
   };
   auto devices = burn({{&hanging, DeviceRef::gpu({0})}, {omp, DeviceRef::cpu()}}, settings, 0.1,
@@ -2750,10 +2744,7 @@ TEST(Burn, AHungGpusFaultStandsWhateverItsLateRunThrows) {
 // A progress reader that takes longer than a stop's gap (results.json written to a slow disk)
 // is no stop of the process: the hung GPU is still found.
 TEST(Burn, ASlowProgressReaderDoesNotHideAHungGpu) {
-  {
-    const std::lock_guard lock(g_hang_mutex);
-    g_hang_released = false;
-  }
+  set_hang_released(false);
   const auto hanging =
       make_implementation<workloads::Gemm, HangsOnFifthRun>({.name = "hangs", .description = "x"});
   BurnSettings settings = burn_settings(Precision::fp32, 30);
@@ -2768,11 +2759,7 @@ TEST(Burn, ASlowProgressReaderDoesNotHideAHungGpu) {
   ASSERT_EQ(devices.size(), 1u);
   EXPECT_TRUE(devices[0].hung);
   EXPECT_LT(took, 10.0);
-  {
-    const std::lock_guard lock(g_hang_mutex);
-    g_hang_released = true;
-  }
-  g_hang_cv.notify_all();
+  set_hang_released(true);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 }
 

@@ -40,7 +40,8 @@ class HostBuffer {
     if (count > (SIZE_MAX - 2 * kHuge) / sizeof(T)) throw std::bad_alloc();
     const std::size_t bytes = count * sizeof(T);
     if (!kAddressSanitizer && bytes >= kHuge) {
-      data_ = {static_cast<T*>(map_fresh(round_up(bytes, kHuge))), Release{round_up(bytes, kHuge)}};
+      const std::size_t length = round_up(bytes, kHuge);
+      data_ = {static_cast<T*>(map_fresh(length)), Release{length}};
       return;
     }
     data_.reset(static_cast<T*>(std::aligned_alloc(64, round_up(bytes, 64))));

@@ -107,8 +107,9 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
   for (const BurnDevice& d : burn.devices) present.push_back(d.device);
   std::vector<FactValue> out;
   const auto judged = devices_judged(m, present, row_gpus);
-  if (judged.empty())
+  if (judged.empty()) {
     return {{m.name, std::nullopt, none_judged("the burn burned no GPU", row_gpus)}};
+  }
   for (const DeviceRef& device : judged) {
     FactValue v{name_on(m, device), std::nullopt, ""};
     bool burned = false;
