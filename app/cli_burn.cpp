@@ -6,15 +6,13 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <vector>
 
+#include "app/burn_course.hpp"
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
@@ -23,7 +21,6 @@
 #include "harness/machine/gpu_health.hpp"
 #include "harness/machine/inventory.hpp"
 #include "harness/machine/launcher.hpp"
-#include "harness/machine/load_sampler.hpp"
 #include "harness/machine/probe.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/burn.hpp"
@@ -125,14 +122,6 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
   }
 }
 
-// A telemetry source that stopped answering is never shut down (nvmlShutdown, dlclose): the
-// driver that stalled it could stall that too, on this thread or on the sampler's when its call
-// returns. Held here, never destroyed (the process may exit without waiting for that call).
-void abandon(std::shared_ptr<TelemetrySource> source) {
-  static auto* const abandoned = new std::vector<std::shared_ptr<TelemetrySource>>();
-  abandoned->push_back(std::move(source));
-}
-
 // The GEMM a device burns at a precision: the hand-written kernels at FP32 and FP64, cuBLASLt
 // on a GPU and oneDNN on the CPU at the matrix precisions (each deterministic: burn.hpp).
 const Implementation& burn_implementation(const DeviceRef& device, Precision precision) {
@@ -149,31 +138,6 @@ const Implementation& burn_implementation(const DeviceRef& device, Precision pre
                                  precision_label(precision), name, why));
   }
   return *impl;
-}
-
-void print_progress(const std::vector<BurnDevice>& so_far, double elapsed_s) {
-  for (const BurnDevice& d : so_far) {
-    std::string telemetry;
-    if (!d.telemetry.empty()) {
-      const GpuTelemetry& t = d.telemetry.back().reading;
-      const auto part = [](const std::optional<double>& v, std::string_view unit) {
-        return v ? fmt::format(", {:.0f} {}", *v, unit) : std::string();
-      };
-      telemetry = part(t.sm_clock_mhz, "MHz") + part(t.temperature_c, "C") + part(t.power_w, "W") +
-                  (t.throttled ? ", throttled" : "");
-    }
-    if (!d.cpu_load.empty()) {
-      const CpuBurnReading& r = d.cpu_load.back();
-      telemetry =
-          fmt::format(", other processes {:.2f} CPUs, steal {:.2f}{}", r.other_cpus, r.steal_cpus,
-                      r.clock_mhz ? fmt::format(", {:.0f} MHz", *r.clock_mhz) : "");
-    }
-    fmt::print("  [{:>5.0f} s] {:<5} {} runs, {} {}{}{}\n", elapsed_s, d.device.label(), d.runs(),
-               d.throughput.empty() ? "-" : fmt::format("{:.1f}", d.throughput.back().gflops),
-               headline_unit(Bound::compute, d.precision), telemetry,
-               d.fault.empty() ? "" : ", FAULT: " + d.fault);
-  }
-  std::fflush(stdout);
 }
 
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
@@ -207,17 +171,29 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     }
     to_burn.push_back(DeviceRef::cpu());
   }
-  // Every device's implementation at every precision, before anything burns.
-  const auto targets_at = [&](Precision precision) {
-    std::vector<BurnTarget> targets;
-    for (const DeviceRef& d : to_burn) targets.push_back({&burn_implementation(d, precision), d});
-    return targets;
+  // Each precision's GEMMs and size for the devices still burning; every one is looked up, and
+  // its size checked against the memory, before anything burns.
+  const auto stage = [&](Precision precision, const std::vector<DeviceRef>& devices) {
+    BurnStage out;
+    std::vector<GpuDevice> burning_gpus;
+    for (const DeviceRef& d : devices) {
+      out.targets.push_back({&burn_implementation(d, precision), d});
+      for (const GpuDevice& g : gpu_devices) {
+        if (d.on_gpu() && g.index == d.gpus.at(0)) burning_gpus.push_back(g);
+      }
+    }
+    const std::int64_t n = burn_size(opt.size, precision, burning_gpus);
+    out.settings = {.precision = precision,
+                    .problem = Problem::matrix(n, n, n),
+                    .duration_s = duration_s,
+                    .seed = opt.seed,
+                    .inject = inject};
+    return out;
   };
   const std::vector<GpuMemory> memory = gpu_memory(gpu_devices);
   for (const Precision precision : precisions) {
-    targets_at(precision);
-    refuse_a_size_that_does_not_fit(burn_size(opt.size, precision, gpu_devices), precision, to_burn,
-                                    memory);
+    refuse_a_size_that_does_not_fit(stage(precision, to_burn).settings.problem.n, precision,
+                                    to_burn, memory);
   }
 
   doc.run = start_run_info(command_line, std::string(kBurnProfile), opt.seed, launch, sel.gpus);
@@ -236,129 +212,20 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   }
   const std::filesystem::path dir = claim_results_dir(opt.out, doc);
   fmt::print("results: {}\n", dir.string());
-  // results.json is rewritten with every progress line, so a burn that dies keeps what it saw.
-  const auto save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); };
-
-  bool any_bad = false;
-  // The health facts before each precision's burn, to see what rose during it.
-  MachineHealth health_before = doc.environment.health.value_or(MachineHealth{});
-  for (std::size_t at = 0; at < precisions.size(); ++at) {
-    if (interrupt_requested() || to_burn.empty()) break;
-    const Precision precision = precisions[at];
-    const bool last_precision = at + 1 == precisions.size();
-    const std::vector<BurnTarget> targets = targets_at(precision);
-    const std::int64_t n = burn_size(opt.size, precision, gpu_devices);
-    const BurnSettings settings{.precision = precision,
-                                .problem = Problem::matrix(n, n, n),
-                                .duration_s = duration_s,
-                                .seed = opt.seed,
-                                .inject = inject};
-    fmt::print(
-        "burning {} at {} for {:.0f} s: gemm {} ({}), the output checked after every iteration "
-        "(at least half a second of runs)\n",
-        fmt::join(
-            targets | std::views::transform([](const BurnTarget& t) { return t.device.label(); }),
-            ", "),
-        precision_label(precision), duration_s, settings.problem.label(),
-        fmt::join(targets | std::views::transform(
-                                [](const BurnTarget& t) { return t.implementation->name(); }),
-                  ", "));
-    std::fflush(stdout);
-    const std::size_t earlier = doc.burn->devices.size();  // the earlier precisions' devices
-    const auto keep = [&](std::vector<BurnDevice> devices) {
-      judge_burn(devices, opt.degraded_fraction, doc.environment.gpu);
-      doc.burn->devices.resize(earlier);
-      doc.burn->devices.insert(doc.burn->devices.end(), devices.begin(), devices.end());
-      save();
-    };
-    BurnObserver observer{.progress_s = opt.progress_s,
-                          .progress = [&](const std::vector<BurnDevice>& so_far, double elapsed_s) {
-                            print_progress(so_far, elapsed_s);
-                            keep(so_far);
-                          }};
-    // The readers hold what they read by value: a call that does not return is left running. A
-    // silence of the sampler is the GPU telemetry's where there is some (a CPU burn's /proc/stat
-    // read does not wait on a driver).
-    if (source) {
-      observer.telemetry = [source, gpus = gpu_devices] { return source->read(gpus); };
-      observer.telemetry_stopped = [&](double since_s) {
-        abandon(source);  // first: whichever way the burn ends, even by an exception
-        doc.burn->telemetry_stopped = fmt::format(
-            "{} stopped answering {:.1f} s into the {} burn (no reading for {:.0f} s; a hung "
-            "driver?): no GPU telemetry or health fact was read after it",
-            doc.burn->telemetry_source, since_s, precision_label(precision), settings.hang_s);
-        fmt::print("GPU telemetry stopped: {}\n", doc.burn->telemetry_stopped);
-        std::fflush(stdout);
-      };
-    }
-    if (std::ranges::any_of(targets, [](const BurnTarget& t) { return !t.device.on_gpu(); })) {
-      // Read by the burn's sampler thread only.
-      observer.cpu_load =
-          [cpu_load = std::make_shared<CpuLoadReader>()]() -> std::optional<CpuBurnReading> {
-        const std::optional<LoadInterval> load = cpu_load->next();
-        if (!load) return std::nullopt;
-        return CpuBurnReading{.other_cpus = load->other_cpus,
-                              .steal_cpus = load->steal_cpus,
-                              .clock_mhz = cpufreq_mean_mhz()};
-      };
-    }
-    keep(burn(targets, settings, observer));
-    // Once the source stopped answering, at this precision or an earlier one, nothing reads
-    // through it again (abandoned), nor reads the health facts (NVML).
-    const bool telemetry_stopped = !doc.burn->telemetry_stopped.empty();
-    if (telemetry_stopped) {
-      source.reset();
-      any_bad = true;
-    }
-    // Read again unless a GPU stopped responding, at this precision or an earlier one: an NVML
-    // call on it could block as well.
-    const bool hung = std::any_of(doc.burn->devices.begin(), doc.burn->devices.end(),
-                                  [](const BurnDevice& d) { return d.hung; });
-    if (!gpu_devices.empty() && !hung && !telemetry_stopped) {
-      const MachineHealth health_after = collect_health(inventory);
-      std::vector<BurnDevice> devices(
-          doc.burn->devices.begin() + static_cast<std::ptrdiff_t>(earlier),
-          doc.burn->devices.end());
-      bool rose = false;
-      for (BurnDevice& d : devices) {
-        if (!d.device.on_gpu() || d.verdict == BurnVerdict::unsupported || !d.fault.empty())
-          continue;
-        const int gpu = d.device.gpus.at(0);
-        if (const auto what =
-                error_rises(cuda_gpu_facts(health_before, gpu), cuda_gpu_facts(health_after, gpu));
-            !what.empty()) {
-          d.fault = fmt::format("during the burn: {}", fmt::join(what, "; "));
-          rose = true;
-        }
-      }
-      if (rose) keep(std::move(devices));
-      health_before = health_after;
-    }
-    for (std::size_t i = earlier; i < doc.burn->devices.size(); ++i) {
-      const BurnDevice& d = doc.burn->devices[i];
-      fmt::print("{:<5} {} {:<8} {} runs in {:.1f} s{}{}{}\n", d.device.label(),
-                 precision_label(precision), to_string(d.verdict), d.runs(), d.seconds,
-                 d.busy_share() ? fmt::format(" (busy {:.0f}%)", 100 * *d.busy_share()) : "",
-                 d.median_gflops() ? fmt::format(", median {:.1f} {}", *d.median_gflops(),
-                                                 headline_unit(Bound::compute, precision))
-                                   : "",
-                 d.why.empty() ? "" : ": " + d.why);
-      any_bad = any_bad || d.verdict != BurnVerdict::ok;
-      if (d.burns_no_further()) {
-        // Its thread is stuck in the device, or its CUDA context is gone: the GPU burns no
-        // further precision, and its telemetry is not read again (on a hung GPU an NVML call
-        // could block as well).
-        if (!last_precision) {
-          fmt::print("{} {}: it burns no further precision\n", d.device.label(),
-                     d.hung ? "stopped responding" : "lost its CUDA context");
-        }
-        std::erase(to_burn, d.device);
-        std::erase_if(gpu_devices,
-                      [&](const GpuDevice& g) { return g.index == d.device.gpus.at(0); });
-      }
-    }
-    std::fflush(stdout);
-  }
+  const bool any_bad = burn_each_precision(
+      {.precisions = precisions,
+       .devices = to_burn,
+       .progress_s = opt.progress_s,
+       .degraded_fraction = opt.degraded_fraction,
+       .stage = stage,
+       .burn = [](const std::vector<BurnTarget>& targets, const BurnSettings& settings,
+                  const BurnObserver& observer) { return burn(targets, settings, observer); },
+       .health = [&inventory] { return collect_health(inventory); },
+       .telemetry = std::move(source),
+       // results.json is rewritten with every progress line, so a burn that dies keeps what it
+       // saw.
+       .save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); }},
+      doc);
   return finish_results_dir(doc, dir, any_bad);
 }
 

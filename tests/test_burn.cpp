@@ -9,8 +9,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -18,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "app/burn_course.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/machine/telemetry.hpp"
 #include "harness/measure/burn.hpp"
@@ -1013,6 +1017,244 @@ TEST(BurnAcceptance, BadMetricNamesAndBoundsAreRefused) {
         "burn.faulty,==,0 GFLOP/s,fail,any,", "burn.gpu.faulty,==,0.5 * peak,fail,any,"}) {
     EXPECT_THROW(check_rows(std::string(row) + "\n", burn_document()), InputError) << row;
   }
+}
+
+// ---- the course of `flopbench burn` over its precisions (app/burn_course.hpp) ----------------
+
+// How a stand-in device's burn at one precision ends.
+enum class BurnEnd { ok, hung, context_lost };
+
+// Two stand-in H100s and the CPU, burned by burn_each_precision with what they do at each
+// precision set here: the burns it asked for, the telemetry and health reads it made and what
+// it printed are kept.
+struct BurnCourseStandIn {
+  struct Telemetry final : TelemetrySource {
+    explicit Telemetry(std::vector<std::vector<int>>* reads) : asked(reads) {}
+    std::string name() const override { return "test"; }
+    std::vector<GpuTelemetry> read(const std::vector<GpuDevice>& gpus) override {
+      std::vector<int>& indices = asked->emplace_back();
+      for (const GpuDevice& g : gpus) indices.push_back(g.index);
+      return {};
+    }
+    std::vector<std::vector<int>>* asked;
+  };
+
+  ResultsDocument doc;
+  std::map<std::pair<std::string, Precision>, BurnEnd> ends;  // (device label, precision)
+  std::vector<double> xid_count = {0, 0};  // each GPU's XID count, as health() reads it now
+  // Called in each burn, with its precision and observer (the telemetry read, a stop heard).
+  std::function<void(Precision, const BurnObserver&)> during;
+  std::vector<std::vector<std::string>> burned;   // each burn's devices
+  std::vector<std::vector<int>> telemetry_asked;  // the GPUs of each telemetry read
+  int health_reads = 0, saves = 0;
+  std::string printed;
+
+  BurnCourseStandIn() {
+    for (const int i : {0, 1}) {
+      doc.environment.gpu.devices.push_back(
+          GpuDevice{.index = i, .name = "NVIDIA H100 80GB HBM3", .cc_major = 9});
+    }
+    doc.environment.health = health();
+    doc.burn = BurnResult{.duration_s = 1, .degraded_fraction = 0.1, .telemetry_source = "test"};
+  }
+
+  MachineHealth health() const {
+    MachineHealth h;
+    for (const int i : {0, 1}) {
+      GpuHealth g{.index = i, .nvml_index = i, .cuda_visible = true};
+      g.facts["xid.count"] = HealthFact::of(xid_count[static_cast<std::size_t>(i)]);
+      h.gpus.push_back(g);
+    }
+    return h;
+  }
+
+  // Burns `devices` (default: gpu0, gpu1 and the CPU) at `precisions`; returns
+  // burn_each_precision's answer.
+  bool run(std::vector<Precision> precisions,
+           std::vector<DeviceRef> devices = {DeviceRef::gpu({0}), DeviceRef::gpu({1}),
+                                             DeviceRef::cpu()}) {
+    const Implementation* gemm = registry().find(WorkloadId::gemm, "omp");
+    char* text = nullptr;
+    std::size_t length = 0;
+    std::FILE* out = open_memstream(&text, &length);
+    const bool failed = burn_each_precision(
+        {.precisions = std::move(precisions),
+         .devices = std::move(devices),
+         .stage =
+             [gemm](Precision precision, const std::vector<DeviceRef>& to_burn) {
+               BurnStage stage{.settings = {.precision = precision,
+                                            .problem = Problem::matrix(64, 64, 64),
+                                            .duration_s = 1}};
+               for (const DeviceRef& d : to_burn) stage.targets.push_back({gemm, d});
+               return stage;
+             },
+         .burn =
+             [this](const std::vector<BurnTarget>& targets, const BurnSettings& settings,
+                    const BurnObserver& observer) {
+               std::vector<BurnDevice> ran;
+               std::vector<std::string>& labels = burned.emplace_back();
+               for (const BurnTarget& t : targets) {
+                 labels.push_back(t.device.label());
+                 BurnDevice d{.device = t.device,
+                              .implementation = "omp",
+                              .precision = settings.precision,
+                              .problem = settings.problem,
+                              .iterations = 2,
+                              .seconds = 1};
+                 switch (ends[{t.device.label(), settings.precision}]) {
+                   case BurnEnd::ok:
+                     break;
+                   case BurnEnd::hung:
+                     d.hung = true;
+                     d.fault = "no response: no iteration ended for 60 s; the GPU may be hung";
+                     break;
+                   case BurnEnd::context_lost:
+                     d.context_lost = true;
+                     d.fault =
+                         "failed: an illegal memory access was encountered (its CUDA "
+                         "context is lost)";
+                     break;
+                 }
+                 ran.push_back(d);
+               }
+               if (during) during(settings.precision, observer);
+               return ran;
+             },
+         .health =
+             [this] {
+               ++health_reads;
+               return health();
+             },
+         .telemetry = std::make_shared<Telemetry>(&telemetry_asked),
+         .save = [this] { ++saves; },
+         .out = out},
+        doc);
+    std::fclose(out);
+    printed.assign(text, length);
+    std::free(text);
+    return failed;
+  }
+
+  const BurnDevice& device(const std::string& label, Precision precision) const {
+    for (const BurnDevice& d : doc.burn->devices) {
+      if (d.device.label() == label && d.precision == precision) return d;
+    }
+    throw std::logic_error("no burn of " + label + " at " +
+                           std::string(precision_label(precision)));
+  }
+};
+
+// A quiet burn passes, its results saved, the health facts read after each precision and each
+// compared with the last reading: an XID count that rose before the burn (in the environment's
+// facts) or in an earlier precision is no fault of a later one.
+TEST(BurnCourse, EachPrecisionComparesTheHealthFactsWithTheLastReading) {
+  BurnCourseStandIn quiet;
+  EXPECT_FALSE(quiet.run({Precision::fp32, Precision::fp64}));
+  EXPECT_EQ(quiet.burned, (std::vector<std::vector<std::string>>{{"gpu0", "gpu1", "cpu"},
+                                                                 {"gpu0", "gpu1", "cpu"}}));
+  EXPECT_EQ(quiet.doc.burn->devices.size(), 6u);
+  EXPECT_EQ(quiet.health_reads, 2);
+  EXPECT_GE(quiet.saves, 2);
+  EXPECT_NE(quiet.printed.find("burning gpu0, gpu1, cpu at FP64 for 1 s: gemm 64x64x64"),
+            std::string::npos)
+      << quiet.printed;
+
+  BurnCourseStandIn xid;
+  xid.during = [&](Precision precision, const BurnObserver&) {
+    if (precision == Precision::fp32) xid.xid_count[1] = 2;
+  };
+  EXPECT_TRUE(xid.run({Precision::fp32, Precision::fp64}));
+  EXPECT_EQ(xid.device("gpu0", Precision::fp32).verdict, BurnVerdict::ok);
+  const BurnDevice& faulty = xid.device("gpu1", Precision::fp32);
+  EXPECT_EQ(faulty.verdict, BurnVerdict::faulty);
+  EXPECT_EQ(faulty.fault, "during the burn: xid.count rose from 0 to 2");
+  // An XID rise leaves the GPU usable: it burns the next precision, compared with 2.
+  EXPECT_EQ(xid.burned.at(1), (std::vector<std::string>{"gpu0", "gpu1", "cpu"}));
+  EXPECT_EQ(xid.device("gpu1", Precision::fp64).verdict, BurnVerdict::ok)
+      << xid.device("gpu1", Precision::fp64).fault;
+  EXPECT_EQ(xid.health_reads, 2);
+  EXPECT_EQ(xid.printed.find("burns no further"), std::string::npos) << xid.printed;
+}
+
+// A GPU whose CUDA context a fault lost burns no later precision (it would only fail at its
+// first call): the others go on, their health still read, and its own fault is not replaced by
+// a rise the health facts show.
+TEST(BurnCourse, AGpuThatLostItsContextBurnsNoLaterPrecision) {
+  BurnCourseStandIn course;
+  course.ends[{"gpu0", Precision::fp32}] = BurnEnd::context_lost;
+  course.during = [&](Precision precision, const BurnObserver& observer) {
+    observer.telemetry();
+    course.xid_count[precision == Precision::fp32 ? 0 : 1] += 1;
+  };
+  EXPECT_TRUE(course.run({Precision::fp32, Precision::fp64, Precision::fp16}));
+  EXPECT_EQ(course.burned, (std::vector<std::vector<std::string>>{
+                               {"gpu0", "gpu1", "cpu"}, {"gpu1", "cpu"}, {"gpu1", "cpu"}}));
+  EXPECT_EQ(course.telemetry_asked, (std::vector<std::vector<int>>{{0, 1}, {1}, {1}}));
+  const BurnDevice& lost = course.device("gpu0", Precision::fp32);
+  EXPECT_EQ(lost.verdict, BurnVerdict::faulty);
+  EXPECT_TRUE(lost.fault.ends_with("(its CUDA context is lost)")) << lost.fault;
+  EXPECT_EQ(course.device("gpu1", Precision::fp64).fault,
+            "during the burn: xid.count rose from 0 to 1");
+  EXPECT_EQ(course.device("gpu1", Precision::fp16).fault,
+            "during the burn: xid.count rose from 1 to 2");
+  EXPECT_EQ(course.health_reads, 3);
+  EXPECT_EQ(count_of(course.printed, "gpu0 lost its CUDA context: it burns no further precision\n"),
+            1u)
+      << course.printed;
+}
+
+// A GPU that stopped responding burns no later precision, and nothing is read through NVML
+// again, for any GPU (a call could block as well): a rise after it goes unseen.
+TEST(BurnCourse, AHungGpuBurnsNoLaterPrecisionAndNvmlIsNotReadAgain) {
+  BurnCourseStandIn course;
+  course.ends[{"gpu1", Precision::fp32}] = BurnEnd::hung;
+  course.during = [&](Precision precision, const BurnObserver& observer) {
+    observer.telemetry();
+    if (precision == Precision::fp64) course.xid_count[0] = 1;
+  };
+  EXPECT_TRUE(course.run({Precision::fp32, Precision::fp64}));
+  EXPECT_EQ(course.burned,
+            (std::vector<std::vector<std::string>>{{"gpu0", "gpu1", "cpu"}, {"gpu0", "cpu"}}));
+  EXPECT_EQ(course.telemetry_asked, (std::vector<std::vector<int>>{{0, 1}, {0}}));
+  EXPECT_EQ(course.health_reads, 0);
+  EXPECT_EQ(course.device("gpu0", Precision::fp64).verdict, BurnVerdict::ok);
+  EXPECT_EQ(course.device("gpu1", Precision::fp32).verdict, BurnVerdict::faulty);
+  EXPECT_NE(course.printed.find("gpu1 stopped responding: it burns no further precision\n"),
+            std::string::npos)
+      << course.printed;
+
+  // With no device left the course ends; after the last precision nothing is said of one.
+  BurnCourseStandIn alone;
+  alone.ends[{"gpu0", Precision::fp32}] = BurnEnd::hung;
+  EXPECT_TRUE(alone.run({Precision::fp32, Precision::fp64}, {DeviceRef::gpu({0})}));
+  EXPECT_EQ(alone.burned, (std::vector<std::vector<std::string>>{{"gpu0"}}));
+  BurnCourseStandIn last;
+  last.ends[{"gpu0", Precision::fp64}] = BurnEnd::hung;
+  EXPECT_TRUE(last.run({Precision::fp32, Precision::fp64}));
+  EXPECT_EQ(last.burned.size(), 2u);
+  EXPECT_EQ(last.printed.find("burns no further"), std::string::npos) << last.printed;
+}
+
+// A telemetry source that stopped answering fails the burn whatever the verdicts, and nothing
+// is read through it, nor the health facts, after it.
+TEST(BurnCourse, ATelemetryStopFailsTheBurnAndNothingIsReadAfterIt) {
+  BurnCourseStandIn course;
+  std::vector<bool> had_telemetry;
+  course.during = [&](Precision precision, const BurnObserver& observer) {
+    had_telemetry.push_back(static_cast<bool>(observer.telemetry));
+    if (precision == Precision::fp32) observer.telemetry_stopped(2.5);
+  };
+  EXPECT_TRUE(course.run({Precision::fp32, Precision::fp64}));
+  EXPECT_EQ(had_telemetry, (std::vector<bool>{true, false}));
+  EXPECT_EQ(course.burned.size(), 2u);
+  EXPECT_TRUE(course.doc.burn->telemetry_stopped.starts_with(
+      "test stopped answering 2.5 s into the FP32 burn (no reading for 60 s"))
+      << course.doc.burn->telemetry_stopped;
+  EXPECT_EQ(course.health_reads, 0);
+  EXPECT_TRUE(std::ranges::all_of(
+      course.doc.burn->devices, [](const BurnDevice& d) { return d.verdict == BurnVerdict::ok; }));
+  EXPECT_NE(course.printed.find("GPU telemetry stopped: test stopped answering"), std::string::npos)
+      << course.printed;
 }
 
 }  // namespace
