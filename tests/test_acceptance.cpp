@@ -1055,6 +1055,12 @@ TEST(AcceptanceJudge, ATaskGivenOneGpuIsJudgedOnItsGpuAlone) {
   const AcceptanceResult lost = check("gpu.processes.other,==,0,,fail,any,\n", doc);
   EXPECT_EQ(verdict_of(lost, "nvml2.processes.other").verdict, Verdict::fail);
   EXPECT_FALSE(lost.passed);
+  // CUDA's GPUs first, then those it does not see.
+  std::vector<std::string> judged;
+  for (const CriterionVerdict& v : lost.criteria) {
+    if (v.metric.ends_with(".processes.other")) judged.push_back(v.metric);
+  }
+  EXPECT_EQ(judged, (std::vector<std::string>{"gpu0.processes.other", "nvml2.processes.other"}));
 }
 
 // Rows for GPUs this machine lacks are listed as not judged, and they replace no built-in

@@ -36,7 +36,8 @@ GpuDevice device_of(const GpuHealth& g) {
 // it in metrics (health_gpu_label).
 struct Target {
   std::string label;
-  int index;
+  int index;  // CUDA's where it sees the GPU, else NVML's
+  bool cuda_sees;
   const HealthFacts* facts;
   std::string unknown;
 };
@@ -66,7 +67,7 @@ std::vector<Target> targets_of(const Criterion& c, const ResultsDocument& doc) {
       if (((g.cuda_visible ? doc.run.selected_gpu(g.index) : cuda.empty()) &&
            applies_to_gpu(c.applies_to, device_of(g))) ||
           (g.lost && !g.cuda_visible && applies_here())) {
-        targets.push_back({health_gpu_label(*health, g), g.index, &g.facts, ""});
+        targets.push_back({health_gpu_label(*health, g), g.index, g.cuda_visible, &g.facts, ""});
       }
     }
   }
@@ -76,7 +77,7 @@ std::vector<Target> targets_of(const Criterion& c, const ResultsDocument& doc) {
           return g.cuda_visible && g.index == d.index;
         });
     if (listed || !doc.run.selected_gpu(d.index) || !applies_to_gpu(c.applies_to, d)) continue;
-    targets.push_back({fmt::format("gpu{}", d.index), d.index, nullptr,
+    targets.push_back({fmt::format("gpu{}", d.index), d.index, true, nullptr,
                        !health ? kNotRecorded
                        : health->gpu_unknown.empty()
                            ? fmt::format("unknown: {} does not list this GPU", health->gpu_source)
@@ -84,8 +85,7 @@ std::vector<Target> targets_of(const Criterion& c, const ResultsDocument& doc) {
   }
   // CUDA's GPUs by index, then those it does not see.
   std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) {
-    return std::pair(a.label.starts_with("nvml"), a.index) <
-           std::pair(b.label.starts_with("nvml"), b.index);
+    return std::pair(!a.cuda_sees, a.index) < std::pair(!b.cuda_sees, b.index);
   });
   return targets;
 }
