@@ -19,9 +19,10 @@
 namespace flopbench {
 namespace {
 
-// A telemetry source that stopped answering is never shut down (nvmlShutdown, dlclose): the
-// driver that stalled it could stall that too, on this thread or on the sampler's when its call
-// returns. Held here, never destroyed (the process may exit without waiting for that call).
+// A telemetry source that stopped answering, or that read a GPU that stopped responding, is never
+// shut down (nvmlShutdown, dlclose): the driver that stalled it could stall that too, on this
+// thread or on the sampler's when its call returns. Held here, never destroyed (the process may
+// exit without waiting for that call).
 void abandon(std::shared_ptr<TelemetrySource> source) {
   static auto* const abandoned = new std::vector<std::shared_ptr<TelemetrySource>>();
   abandoned->push_back(std::move(source));
@@ -183,6 +184,7 @@ bool burn_each_precision(BurnCourse course, ResultsDocument& doc) {
                      d.hung ? "stopped responding" : "lost its CUDA context");
         }
         std::erase(to_burn, d.device);
+        if (d.hung && source) abandon(source);
       }
     }
     std::fflush(out);

@@ -198,9 +198,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
 
   doc.run = start_run_info(command_line, std::string(kBurnProfile), opt.seed, launch, sel.gpus);
   doc.burn = BurnResult{.duration_s = duration_s, .degraded_fraction = opt.degraded_fraction};
-  // Owned jointly with the burn's telemetry reader, and abandoned once it stops answering: a call
-  // left running keeps the source (NVML loaded and initialised) alive, whichever way this function
-  // is left.
+  // Owned jointly with the burn's telemetry reader, and abandoned once it stops answering or a GPU
+  // stops responding (burn_course.hpp): a call left running keeps the source (NVML loaded and
+  // initialised) alive, whichever way this function is left.
   std::shared_ptr<TelemetrySource> source;
   if (gpu_devices.empty()) {
     doc.burn->telemetry_source = "none: no GPU burned";
@@ -221,7 +221,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
        .burn = [](const std::vector<BurnTarget>& targets, const BurnSettings& settings,
                   const BurnObserver& observer) { return burn(targets, settings, observer); },
        .health = [&inventory] { return collect_health(inventory); },
-       .telemetry = std::move(source),
+       // Kept here too: a source shut down (nvmlShutdown) is shut down once the outputs are
+       // written.
+       .telemetry = source,
        // results.json is rewritten with every progress line, so a burn that dies keeps what it
        // saw.
        .save = [&] { write_file_atomically(dir / "results.json", JsonPrinter().print(doc)); }},

@@ -1048,6 +1048,7 @@ struct BurnCourseStandIn {
   std::vector<std::vector<int>> telemetry_asked;  // the GPUs of each telemetry read
   int health_reads = 0, saves = 0;
   std::string printed;
+  std::weak_ptr<TelemetrySource> telemetry;  // expired once the course let go of it
 
   BurnCourseStandIn() {
     for (const int i : {0, 1}) {
@@ -1077,6 +1078,8 @@ struct BurnCourseStandIn {
     char* text = nullptr;
     std::size_t length = 0;
     std::FILE* out = open_memstream(&text, &length);
+    auto source = std::make_shared<Telemetry>(&telemetry_asked);
+    telemetry = source;
     const bool failed = burn_each_precision(
         {.precisions = std::move(precisions),
          .devices = std::move(devices),
@@ -1117,6 +1120,9 @@ struct BurnCourseStandIn {
                  }
                  ran.push_back(d);
                }
+               // Progress as the burn gives it: the devices so far, then all of them.
+               observer.progress({ran.front()}, 0.4);
+               observer.progress(ran, 1);
                if (during) during(settings.precision, observer);
                return ran;
              },
@@ -1125,7 +1131,7 @@ struct BurnCourseStandIn {
                ++health_reads;
                return health();
              },
-         .telemetry = std::make_shared<Telemetry>(&telemetry_asked),
+         .telemetry = std::move(source),
          .save = [this] { ++saves; },
          .out = out},
         doc);
@@ -1158,6 +1164,12 @@ TEST(BurnCourse, EachPrecisionComparesTheHealthFactsWithTheLastReading) {
   EXPECT_NE(quiet.printed.find("burning gpu0, gpu1, cpu at FP64 for 1 s: gemm 64x64x64"),
             std::string::npos)
       << quiet.printed;
+  EXPECT_NE(quiet.printed.find("  [    1 s] gpu1  2 runs, - GFLOP/s\n"), std::string::npos)
+      << quiet.printed;
+  EXPECT_NE(quiet.printed.find("gpu1  FP64 OK       2 runs in 1.0 s: no throughput point"),
+            std::string::npos)
+      << quiet.printed;
+  EXPECT_TRUE(quiet.telemetry.expired());  // shut down as the course ends
 
   BurnCourseStandIn xid;
   xid.during = [&](Precision precision, const BurnObserver&) {
@@ -1222,6 +1234,7 @@ TEST(BurnCourse, AHungGpuBurnsNoLaterPrecisionAndNvmlIsNotReadAgain) {
   EXPECT_NE(course.printed.find("gpu1 stopped responding: it burns no further precision\n"),
             std::string::npos)
       << course.printed;
+  EXPECT_FALSE(course.telemetry.expired());  // never shut down: NVML could block on the hung GPU
 
   // With no device left the course ends; after the last precision nothing is said of one.
   BurnCourseStandIn alone;
@@ -1255,6 +1268,31 @@ TEST(BurnCourse, ATelemetryStopFailsTheBurnAndNothingIsReadAfterIt) {
       course.doc.burn->devices, [](const BurnDevice& d) { return d.verdict == BurnVerdict::ok; }));
   EXPECT_NE(course.printed.find("GPU telemetry stopped: test stopped answering"), std::string::npos)
       << course.printed;
+  EXPECT_FALSE(course.telemetry.expired());
+}
+
+// A precision that burns no GPU reads no GPU telemetry and no health fact: a CPU burn, or the CPU
+// burning on once its GPU lost its CUDA context.
+TEST(BurnCourse, APrecisionThatBurnsNoGpuReadsNoGpuTelemetryOrHealth) {
+  BurnCourseStandIn course;
+  course.ends[{"gpu0", Precision::fp32}] = BurnEnd::context_lost;
+  std::vector<bool> had_telemetry;
+  course.during = [&](Precision, const BurnObserver& observer) {
+    had_telemetry.push_back(static_cast<bool>(observer.telemetry));
+  };
+  EXPECT_TRUE(
+      course.run({Precision::fp32, Precision::fp64}, {DeviceRef::gpu({0}), DeviceRef::cpu()}));
+  EXPECT_EQ(course.burned, (std::vector<std::vector<std::string>>{{"gpu0", "cpu"}, {"cpu"}}));
+  EXPECT_EQ(had_telemetry, (std::vector<bool>{true, false}));
+  EXPECT_EQ(course.health_reads, 1);
+
+  BurnCourseStandIn cpu;
+  cpu.during = course.during;
+  had_telemetry.clear();
+  EXPECT_FALSE(cpu.run({Precision::fp32, Precision::fp64}, {DeviceRef::cpu()}));
+  EXPECT_EQ(had_telemetry, (std::vector<bool>{false, false}));
+  EXPECT_EQ(cpu.health_reads, 0);
+  EXPECT_EQ(cpu.doc.burn->devices.size(), 2u);
 }
 
 }  // namespace
