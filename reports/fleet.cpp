@@ -112,15 +112,6 @@ FleetNode read_node(const fs::path& input) {
   return node;
 }
 
-// The median of `sorted` (ascending, two values or more) with one `value` of it left out.
-double median_without(const std::vector<double>& sorted, double value) {
-  const auto left_out = static_cast<std::size_t>(
-      std::lower_bound(sorted.begin(), sorted.end(), value) - sorted.begin());
-  const auto at = [&](std::size_t j) { return sorted[j < left_out ? j : j + 1]; };
-  const std::size_t others = sorted.size() - 1;
-  return others % 2 == 1 ? at(others / 2) : (at(others / 2 - 1) + at(others / 2)) / 2;
-}
-
 // The model a measurement ran on: the CPU's, or its GPUs' names ("A + B" for an aggregate of
 // two models); "" where the inventory does not say.
 std::string device_model(const MeasurementRecord& r, const Environment& env) {
@@ -384,7 +375,9 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     if (values.size() < 2) continue;
     std::sort(values.begin(), values.end());
     for (auto& v : m.values) {
-      v.others_median = median_without(values, v.value);
+      v.others_median = lower_median_without(
+          values, static_cast<std::size_t>(std::lower_bound(values.begin(), values.end(), v.value) -
+                                           values.begin()));
       if (v.others_median > 0) {
         v.vs_others_percent = (v.value - v.others_median) / v.others_median * 100;
       }
@@ -405,9 +398,9 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
         alone.size() > shown ? fmt::format("; and {} more", alone.size() - shown) : ""));
   }
 
-  // The threshold rule judges each value against the median of the others: a slow value would
-  // pull down a median it is part of (of two values, their mean: 18 % behind its sibling, a GPU
-  // would be 9.9 % below it and pass a 10 % threshold).
+  // The threshold rule judges each value against the median of the others (lower_median_without):
+  // a slow value would pull down a median it is part of (of two values, their mean: 18 % behind
+  // its sibling, a GPU would be 9.9 % below it and pass a 10 % threshold).
   const double limit = fleet.threshold_percent;
   for (const auto& m : a.metrics) {
     if (m.values.size() < 2 || m.median <= 0) continue;

@@ -68,7 +68,8 @@ struct FleetValue {
   const FleetNode* node;
   DeviceRef device;
   double value;
-  // The median of the metric's other values, which the threshold rule judges it against, and
+  // The median of the metric's other values (of an even count the lower middle one:
+  // statistics.hpp, lower_median_without), which the threshold rule judges it against, and
   // its deviation from it in percent (negative below); 0 and 0 for a metric's only value.
   double others_median = 0;
   double vs_others_percent = 0;

@@ -941,6 +941,20 @@ TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
                           [](const auto& v) { return v.bound_text.ends_with("siblings"); }),
             8);
 
+  // Of three GPUs, each is judged against the lower of the other two: two equal GPUs beside a
+  // fast third pass (against the mean of 45 and 56.25 each would be 11 % below), a slow third
+  // fails.
+  const AcceptanceResult fast_third = check("gpu.sgemm.cublas.tflops,>=,30 TFLOP/s,,fail,any,\n",
+                                            h100_document(3, {45, 45, 56.25}));
+  EXPECT_TRUE(fast_third.passed);
+  EXPECT_DOUBLE_EQ(*verdict_of(fast_third, "gpu0.sgemm.cublas.tflops", "0.9 * siblings").bound,
+                   0.9 * 45);
+  const AcceptanceResult slow_third =
+      check("gpu.sgemm.cublas.tflops,>=,30 TFLOP/s,,fail,any,\n", h100_document(3, {45, 45, 36}));
+  EXPECT_EQ(verdict_of(slow_third, "gpu2.sgemm.cublas.tflops", "0.9 * siblings").verdict,
+            Verdict::fail);
+  EXPECT_EQ(count_verdicts(slow_third, Verdict::fail), 1);
+
   // One GPU has no sibling: no built-in rule, and an explicit one passes saying why.
   const ResultsDocument single = h100_document(1);
   const AcceptanceResult one = check("gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n", single);

@@ -296,6 +296,25 @@ TEST(FleetMerge, AFewValuesAreEachJudgedAgainstTheOthers) {
   // Within the threshold of the others, nothing is.
   const FleetRecord close = merged({node("h", std::nullopt, 100), node("i", std::nullopt, 91)});
   EXPECT_TRUE(analyse_fleet(close).outliers.empty());
+
+  // Of an even number of others, a value is judged against the lower middle one: two equal nodes
+  // beside a fast third are no outliers (against the mean of 100 and 125 each would be 11 %
+  // below), a slow third is one.
+  const FleetRecord fast_third =
+      merged({node("j", std::nullopt, 100, {1000, 1000, 1250}), node("k", std::nullopt, 100),
+              node("l", std::nullopt, 125)});
+  const FleetAnalysis fast = analyse_fleet(fast_third);
+  EXPECT_TRUE(fast.outliers.empty()) << node_label(*fast.outliers.at(0).node);
+  for (const FleetMetric& m : fast.metrics) {
+    for (const FleetValue& v : m.values) {
+      EXPECT_DOUBLE_EQ(v.others_median, v.value == 100 || v.value == 125 ? 100 : 1000) << m.name;
+    }
+  }
+  const FleetRecord slow_third = merged(
+      {node("m", std::nullopt, 100), node("n", std::nullopt, 100), node("o", std::nullopt, 80)});
+  const FleetAnalysis slow = analyse_fleet(slow_third);
+  ASSERT_EQ(slow.outliers.size(), 1u);
+  EXPECT_EQ(node_label(*slow.outliers[0].node), "o");
 }
 
 // A batch script's two sruns (a CPU step, one task per node, then a GPU step, a task per GPU)

@@ -21,6 +21,17 @@ double median_of(std::vector<double> values) {
   return median_of_sorted(values);
 }
 
+double lower_median_without(const std::vector<double>& sorted, std::size_t left_out) {
+  const std::size_t others = sorted.size() - 1;
+  const std::size_t middle = (others - 1) / 2;
+  return sorted[middle < left_out ? middle : middle + 1];
+}
+
+double lower_median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[(values.size() - 1) / 2];
+}
+
 Statistics compute_statistics(std::span<const double> samples) {
   Statistics s;
   s.samples = static_cast<std::int64_t>(samples.size());

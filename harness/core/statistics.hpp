@@ -16,6 +16,15 @@ Statistics compute_statistics(std::span<const double> samples);
 // The median of `values` (the mean of the middle two of an even count); 0 for none.
 double median_of(std::vector<double> values);
 
+// What a value is judged against among its peers (a GPU among its siblings, a node in a fleet):
+// their middle value, and of an even count the lower of the middle two, so that a value more
+// than some fraction below it is that far below most of them. The mean of the middle two would
+// judge two equal values against a fast third: of 100, 100 and 125, each 100 would be 11 % below
+// the others' 112.5. `sorted` ascending, with the value at `left_out` not counted (two values
+// or more); lower_median_of takes them all, unsorted (one value or more).
+double lower_median_without(const std::vector<double>& sorted, std::size_t left_out);
+double lower_median_of(std::vector<double> values);
+
 // How far the samples moved while they were taken: the median of their later half over the
 // median of their earlier half, less 1 (positive: they got slower); 0 for fewer than 4 samples.
 double drift_of(std::span<const double> samples);

@@ -383,7 +383,7 @@ class Judge {
         if (others.empty()) {
           return add(c, name, reading.value, std::nullopt, "", true);
         }
-        return add(c, name, reading.value, c.bound_value * compute_statistics(others).median, "",
+        return add(c, name, reading.value, c.bound_value * lower_median_of(std::move(others)), "",
                    false, reading.record);
       }
     }
