@@ -76,17 +76,26 @@ std::vector<UnverifiedMeasurement> unverified_of(const FleetAnalysis& a, const F
   return of;
 }
 
+// Why a node that reported fails the merge: its incorrect or failed measurements, a stress test
+// that did not pass, a run that did not finish; empty when none of these.
+std::vector<std::string> merge_failures_of(const FleetAnalysis& a, const FleetNode& n) {
+  std::vector<std::string> failures;
+  if (const auto unverified = unverified_of(a, n); !unverified.empty())
+    failures.push_back(unverified_text(unverified));
+  for (const std::string_view test : {kBurnIn, kMemoryTest}) {
+    if (const auto problems = a.stress_problems_of(n, test); !problems.empty())
+      failures.push_back(
+          fmt::format("{} not passed: {}", test, counted(problems.size(), "problem")));
+  }
+  if (std::find(a.unfinished.begin(), a.unfinished.end(), &n) != a.unfinished.end())
+    failures.push_back("the run did not finish");
+  return failures;
+}
+
 std::string status_of(const FleetAnalysis& a, const FleetNode& n) {
   if (!n.problem.empty()) return "FAIL: " + n.problem;
   std::string status = "reported";
-  if (const auto unverified = unverified_of(a, n); !unverified.empty())
-    status += "; " + unverified_text(unverified);
-  for (const std::string_view test : {kBurnIn, kMemoryTest}) {
-    if (const auto problems = a.stress_problems_of(n, test); !problems.empty())
-      status += fmt::format("; {} not passed: {}", test, counted(problems.size(), "problem"));
-  }
-  if (std::find(a.unfinished.begin(), a.unfinished.end(), &n) != a.unfinished.end())
-    status += "; the run did not finish";
+  for (const std::string& failure : merge_failures_of(a, n)) status += "; " + failure;
   return status;
 }
 
@@ -282,9 +291,13 @@ std::string FleetCsvPrinter::do_print(const FleetRecord& fleet) const {
     const FleetNode& n = *r.node;
     std::string rank;
     if (n.results && n.results->run.launch.rank) rank = std::to_string(*n.results->run.launch.rank);
+    // Failed as the merge fails it: a node without results, or one whose results fail it.
+    const std::vector<std::string> failures = merge_failures_of(a, n);
+    const std::string problem =
+        n.problem.empty() ? fmt::format("{}", fmt::join(failures, "; ")) : n.problem;
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(node_label(n)),
                        csv_field(n.host), rank, csv_field(n.source), r.device,
-                       n.problem.empty() ? "reported" : "failed", csv_field(n.problem), r.metrics,
+                       problem.empty() ? "reported" : "failed", csv_field(problem), r.metrics,
                        r.lowest ? fmt::format("{:.2f}", *r.lowest) : "", csv_field(r.lowest_metric),
                        r.outliers, check_of(fleet, n), unverified_of(a, n).size());
   }

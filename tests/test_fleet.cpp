@@ -1010,7 +1010,8 @@ TEST(FleetCheck, ANodeWithoutASpecFailsAloneAndTheOthersAreJudged) {
 
 // check passes no node that merge fails: a memory test whose ECC counts rose fails its node in
 // fleet.nodes_failed even where the node's spec asks only for no bad word, which it meets; the
-// reason names each of its problems.
+// reason names each of its problems, and the node's own verdict fails with them, so that its
+// Check column, JUnit testsuite and the verdict line agree.
 TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   TempDir tmp;
   const auto with_memtest = [](const std::string& host, std::vector<FactRise> rises) {
@@ -1038,7 +1039,31 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
       fleet, [&](const ResultsDocument&) { return choice; }, "memory.csv", "T");
   ASSERT_TRUE(fleet.acceptance.has_value());
   EXPECT_TRUE(fleet.nodes[0].results->acceptance->passed);
-  EXPECT_TRUE(fleet.nodes[1].results->acceptance->passed);  // what its spec asked
+  const AcceptanceResult& b = *fleet.nodes[1].results->acceptance;
+  EXPECT_FALSE(b.passed);
+  EXPECT_EQ(criterion(b, "memtest.bad_words").verdict, Verdict::pass);  // what its spec asked
+  const CriterionVerdict& stress = criterion(b, "fleet.stress_problems");
+  EXPECT_EQ(stress.verdict, Verdict::fail);
+  EXPECT_EQ(stress.measured, 2);
+  EXPECT_EQ(stress.reason,
+            "not equal to the bound: memory test: gpu0 FAIL: ecc.corrected_volatile rose from 0 to "
+            "3; memory test: gpu1 FAIL: row_remap.pending rose from 0 to 1");
+  EXPECT_NE(FleetJunitPrinter().print(fleet).find(
+                "<testsuite name=\"node-b\" tests=\"5\" failures=\"1\""),
+            std::string::npos)
+      << FleetJunitPrinter().print(fleet);
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_NE(md.find("FAIL: 1 of 2 nodes failed their check"), std::string::npos) << md;
+  EXPECT_NE(md.find("| node-b | -      | reported; memory test not passed: 2 problems |"),
+            std::string::npos)
+      << md;
+  const std::size_t b_row = md.find("| node-b | -      |");
+  ASSERT_NE(b_row, std::string::npos) << md;
+  EXPECT_TRUE(md.substr(b_row, md.find('\n', b_row) - b_row).ends_with("| FAIL  |")) << md;
+  const std::string csv = FleetCsvPrinter().print(fleet);
+  EXPECT_NE(csv.find(",-,failed,memory test not passed: 2 problems,0,,,0,FAIL,0\n"),
+            std::string::npos)
+      << csv;
   const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
   EXPECT_EQ(failed.measured, 1);
   EXPECT_EQ(failed.reason,
@@ -1131,7 +1156,8 @@ TEST(FleetReport, IncorrectOrFailedMeasurementsAreNamedInEveryOutput) {
   const std::string csv = FleetCsvPrinter().print(fleet);
   EXPECT_NE(csv.find(",check,unverified\n"), std::string::npos) << csv;
   // node-2's GPU has no metric left, so no row: the node's CPU row counts both.
-  EXPECT_NE(csv.find("/n2,cpu,reported,,1,0.00,cpu.sgemm.omp 256x256x256,0,,2\n"),
+  EXPECT_NE(csv.find("/n2,cpu,failed,1 incorrect and 1 failed measurements,1,0.00,"
+                     "cpu.sgemm.omp 256x256x256,0,,2\n"),
             std::string::npos)
       << csv;
   EXPECT_NE(csv.find("/n1,gpu0,reported,,1,0.00,gpu.sgemm.cublas 256x256x256,0,,0\n"),

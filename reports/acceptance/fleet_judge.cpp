@@ -74,20 +74,29 @@ void judge_fleet(FleetRecord& fleet,
       if (choice) {
         n.results->acceptance = judge(choice->spec, *n.results, choice->label, checked_utc);
       }
-      if (!n.results->acceptance->passed) {
-        failed.push_back(fmt::format("{} (its check failed)", node_label(n)));
-        continue;
-      }
+      AcceptanceResult& verdict = *n.results->acceptance;
+      std::vector<std::string> why;
+      if (!verdict.passed) why.push_back("its check failed");
       // A burn-in or memory test that did not pass fails its node whatever its spec asked, as it
       // fails the merge: a spec without `memtest.failed`, say, would pass a GPU whose ECC
-      // counts rose. Every problem is named: "interrupted" alone would hide the bad words after it.
-      std::vector<std::string> stress;
+      // counts rose. It is a failed criterion of the node's own verdict, so that its Check column
+      // and JUnit testsuite say FAIL too. Every problem is named: "interrupted" alone would hide
+      // the bad words after it.
+      std::vector<std::string> problems;
       for (const std::string_view test : {kBurnIn, kMemoryTest}) {
-        if (const auto problems = a.stress_problems_of(n, test); !problems.empty())
-          stress.push_back(fmt::format("its {} did not pass: {}", test, fmt::join(problems, "; ")));
+        if (const auto of_test = a.stress_problems_of(n, test); !of_test.empty()) {
+          why.push_back(fmt::format("its {} did not pass: {}", test, fmt::join(of_test, "; ")));
+          for (const std::string& p : of_test) problems.push_back(fmt::format("{}: {}", test, p));
+        }
       }
-      if (!stress.empty())
-        failed.push_back(fmt::format("{} ({})", node_label(n), fmt::join(stress, "; ")));
+      if (!problems.empty()) {
+        verdict.criteria.push_back(equals(
+            "fleet.stress_problems", double(problems.size()), 0, "0", Severity::fail,
+            "built-in: the node's burn-in and memory test, where it ran them, passed", problems));
+        verdict.passed = false;
+      }
+      if (!why.empty())
+        failed.push_back(fmt::format("{} ({})", node_label(n), fmt::join(why, "; ")));
     } else {
       failed.push_back(fmt::format("{} ({})", node_label(n), n.problem));
     }
