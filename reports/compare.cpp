@@ -352,6 +352,18 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         "thread count, and are listed as only in A and only in B",
         counted(ta, "thread"), tb);
   }
+  if (std::ranges::any_of(a.front().measurements, [](const MeasurementRecord& r) {
+        return r.device.on_gpu() && !r.device.no_gpu();
+      })) {
+    for (std::size_t i = 0; i < b.size() && result.b_saw_no_gpu.empty(); ++i) {
+      const GpuInventory& gpus = b[i].environment.gpu;
+      if (!gpus.devices.empty()) continue;
+      result.b_saw_no_gpu = fmt::format(
+          "B{} saw no GPU ({}), where A measured on GPUs: A's GPU measurements are lost in it, "
+          "not left out",
+          b.size() > 1 ? fmt::format(" run {}", i + 1) : "", or_unknown(gpus.no_device_reason));
+    }
+  }
   result.interleaved = replicates && taken_in_turns(a, b);
   // Each replicate verdict risks a separation by chance: over all of them, at most alpha.
   CompareRule on_runs = rule;
@@ -453,10 +465,11 @@ std::vector<std::string> lost_measurements(const CompareResult& result, bool lac
                                  strip_terminal_controls(c.broken)));
     }
   }
-  if (!lacking) return lost;
   for (const MeasurementRecord* r : result.only_a) {
-    if (passed(*r)) {
-      lost.push_back(fmt::format("{}: not in B", strip_terminal_controls(where(*r))));
+    const bool gpu_lost = r->device.on_gpu() && !r->device.no_gpu() && !result.b_saw_no_gpu.empty();
+    if (passed(*r) && (lacking || gpu_lost)) {
+      lost.push_back(fmt::format("{}: not in B{}", strip_terminal_controls(where(*r)),
+                                 gpu_lost ? ", which saw no GPU" : ""));
     }
   }
   return lost;
@@ -589,6 +602,9 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
           ? fmt::format(", here m = {}: {:.2g}", result.judged_on_runs, result.runs_level)
           : "");
   if (!result.threads_differ.empty()) out += "\n" + result.threads_differ + "\n";
+  if (!result.b_saw_no_gpu.empty()) {
+    out += "\n" + strip_terminal_controls(result.b_saw_no_gpu) + "\n";
+  }
   if (!result.incomplete_a.empty() || !result.incomplete_b.empty()) {
     out += "\nruns that did not finish:\n";
     for (const auto* side : {&result.incomplete_a, &result.incomplete_b}) {

@@ -126,6 +126,10 @@ struct CompareResult {
   bool replicates() const { return runs_a > 1; }  // two or more runs a side
   // "A ran its CPU work with 2 threads and B with 1: ...": why measurements went unpaired.
   std::string threads_differ;
+  // "B run 2 saw no GPU (no CUDA device: ...), where A measured on GPUs": a machine that lost its
+  // GPUs measured nothing on them, which is no smaller selection: A's GPU measurements that B
+  // lacks are lost, --allow-missing or not (lost_measurements). "" otherwise.
+  std::string b_saw_no_gpu;
   // Whether the runs of A and of B were taken in turns, A, B, A, B, ... (replicates;
   // judge_replicates).
   bool interleaved = false;
@@ -163,8 +167,9 @@ std::vector<const Comparison*> regressions(const CompareResult& result, double p
 
 // Measurements that passed in A and that B broke (`Comparison::broken`) or lacks, each as
 // "<where>, <precision>: <what became of it in B>" (`lacking`: whether a measurement B lacks
-// counts): with a run of B that did not finish (CompareResult::incomplete_b), what
-// `--fail-on-regression` fails on besides slowdowns.
+// counts; a GPU measurement B lacks because it saw no GPU always does): with a run of B that did
+// not finish (CompareResult::incomplete_b), what `--fail-on-regression` fails on besides
+// slowdowns.
 std::vector<std::string> lost_measurements(const CompareResult& result, bool lacking);
 
 }  // namespace flopbench

@@ -1251,6 +1251,60 @@ TEST(Compare, GpuWorkRunOnNeitherSideIsCountedNotCompared) {
   EXPECT_EQ(compare_text(gpu_b).find("run on neither side"), std::string::npos);
 }
 
+// A B whose machine saw no GPU lost A's GPU measurements: not a smaller selection that
+// --allow-missing excuses, whether B recorded them as skipped (no CUDA device) or not at all (a
+// build without CUDA). A B with its GPU that measured less is excused as before.
+TEST(Compare, ABThatSawNoGpuLostAsGpuMeasurementsWhateverIsAllowedMissing) {
+  const ResultsDocument a = base_document();
+  std::size_t a_gpu = 0, a_gpu_passed = 0;
+  for (const MeasurementRecord& r : a.measurements) {
+    a_gpu += r.device.on_gpu();
+    a_gpu_passed += r.device.on_gpu() && r.disposition == Disposition::passed;
+  }
+  ASSERT_GT(a_gpu_passed, 0u);
+  ResultsDocument skipped = a;
+  skipped.environment.gpu.devices.clear();
+  skipped.environment.gpu.no_device_reason = "no NVIDIA driver is installed or loaded";
+  for (MeasurementRecord& r : skipped.measurements) {
+    if (!r.device.on_gpu()) continue;
+    r.device = DeviceRef::gpu({});
+    r.disposition = Disposition::unsupported;
+    r.reason = "no CUDA device: no NVIDIA driver is installed or loaded";
+  }
+  ResultsDocument cpu_only = skipped;
+  std::erase_if(cpu_only.measurements,
+                [](const MeasurementRecord& r) { return r.device.on_gpu(); });
+  for (const ResultsDocument* b : {&skipped, &cpu_only}) {
+    const CompareResult r = compare_results(a, *b);
+    EXPECT_EQ(r.only_a.size(), a_gpu);
+    EXPECT_EQ(r.b_saw_no_gpu,
+              "B saw no GPU (no NVIDIA driver is installed or loaded), where A measured on GPUs: "
+              "A's GPU measurements are lost in it, not left out");
+    const std::vector<std::string> lost = lost_measurements(r, false);
+    EXPECT_EQ(lost.size(), a_gpu_passed);  // those that passed in A
+    EXPECT_TRUE(std::ranges::all_of(lost, [](const std::string& l) {
+      return l.ends_with(": not in B, which saw no GPU");
+    })) << lost.front();
+    EXPECT_NE(compare_text(r).find("\nB saw no GPU (no NVIDIA driver"), std::string::npos);
+  }
+  // Backwards, and between two runs without a GPU, nothing was lost.
+  EXPECT_TRUE(compare_results(skipped, a).b_saw_no_gpu.empty());
+  EXPECT_TRUE(lost_measurements(compare_results(skipped, cpu_only), false).empty());
+  // Of replicates, the run that saw none is named.
+  const std::vector<ResultsDocument> as = {a, a}, bs = {a, cpu_only};
+  EXPECT_TRUE(compare_results(as, bs).b_saw_no_gpu.starts_with("B run 2 saw no GPU ("));
+  // A B with its GPU that left some GPU work out measured less.
+  ResultsDocument fewer = a;
+  const auto gpu_record = std::ranges::find_if(
+      fewer.measurements, [](const MeasurementRecord& r) { return r.device.on_gpu(); });
+  fewer.measurements.erase(gpu_record);
+  const CompareResult less = compare_results(a, fewer);
+  EXPECT_TRUE(less.b_saw_no_gpu.empty());
+  EXPECT_EQ(less.only_a.size(), 1u);
+  EXPECT_TRUE(lost_measurements(less, false).empty());
+  EXPECT_EQ(lost_measurements(less, true).size(), 1u);
+}
+
 // `check` measures again what missed a criterion while contended and keeps both records: the
 // quiet re-measurement is the one compared, in one row, on either side.
 TEST(Compare, ARemeasuredMeasurementIsComparedOnceByItsQuietRecord) {
@@ -1568,6 +1622,25 @@ TEST(Commands, CompareExitStatus) {
   EXPECT_EQ(less.err.find("not in B"), std::string::npos) << less.err;
   EXPECT_NE(less.err.find("1 measurement that passed in A did not pass in B:"), std::string::npos)
       << less.err;
+  // Nor does it excuse the GPU work of a B that saw no GPU.
+  ResultsDocument no_gpu = base_document();
+  no_gpu.environment.gpu.devices.clear();
+  no_gpu.environment.gpu.no_device_reason = "no NVIDIA driver is installed or loaded";
+  std::erase_if(no_gpu.measurements, [](const MeasurementRecord& r) { return r.device.on_gpu(); });
+  write_file_atomically(dir.path() / "no-gpu.json", JsonPrinter().print(no_gpu));
+  const auto gpu_lost = testing::run_flopbench({"compare", a, (dir.path() / "no-gpu.json").string(),
+                                                "--fail-on-regression", "90", "--allow-missing"},
+                                               dir.path() / "12");
+  EXPECT_EQ(gpu_lost.status, 1);
+  EXPECT_NE(gpu_lost.err.find("did not pass in B or are not in B:\n"), std::string::npos)
+      << gpu_lost.err;
+  EXPECT_NE(
+      gpu_lost.err.find("SGEMM (fp32) cublas on gpu0, 256x256x256: not in B, which saw no GPU"),
+      std::string::npos)
+      << gpu_lost.err;
+  EXPECT_NE(gpu_lost.out.find("B saw no GPU (no NVIDIA driver is installed or loaded)"),
+            std::string::npos)
+      << gpu_lost.out;
   // A run of B that died lacks what it did not reach: --allow-missing does not excuse that.
   ResultsDocument killed = base_document();
   killed.measurements.resize(3);
@@ -1587,6 +1660,18 @@ TEST(Commands, CompareExitStatus) {
       dir.path() / "11");
   EXPECT_EQ(empty.status, 1) << empty.err;
   EXPECT_NE(empty.err.find("B run 1: the run did not finish"), std::string::npos) << empty.err;
+  // A contended measurement passes the gate unjudged, and the gate says so.
+  ResultsDocument busy = base_document();
+  busy.measurements.at(0).load = MachineLoad{.readings = 10, .contended = true};
+  write_file_atomically(dir.path() / "busy.json", JsonPrinter().print(busy));
+  const auto contended = testing::run_flopbench(
+      {"compare", a, (dir.path() / "busy.json").string(), "--fail-on-regression", "10"},
+      dir.path() / "13");
+  EXPECT_EQ(contended.status, 0) << contended.err;
+  EXPECT_NE(contended.err.find("flopbench: 1 measurement not judged for a slowdown: contended in "
+                               "A or B"),
+            std::string::npos)
+      << contended.err;
   // What passed in both and is within the bound passes the gate.
   write_file_atomically(dir.path() / "c.json", JsonPrinter().print(base_document()));
   EXPECT_EQ(testing::run_flopbench(
