@@ -159,11 +159,16 @@ Judgement judge(std::span<const double> a, std::span<const double> b, double noi
     }
     return j;
   }
-  j.p_value = mann_whitney_u(a, b).p_value;
+  const MannWhitney test = mann_whitney_u(a, b);
+  j.p_value = test.p_value;
   if (within_noise(j.time_ratio, noise_floor)) {
     j.verdict = Change::same;
-  } else if (*j.p_value < rule.alpha) {
+  } else if (*j.p_value < rule.alpha && (test.z > 0) != (j.time_ratio < 1)) {
+    // z > 0: B's samples tend to be the longer. Of samples in two clusters the medians can
+    // point the other way; the verdict stands only where both agree.
     j.verdict = j.time_ratio < 1 ? Change::faster : Change::slower;
+  } else if (*j.p_value < rule.alpha) {
+    j.reason = "the samples and their medians differ the other way";
   } else {
     j.reason = "the samples overlap too much to tell";
   }

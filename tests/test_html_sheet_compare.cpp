@@ -1059,6 +1059,17 @@ TEST(Compare, VerdictsOnKnownSamples) {
   EXPECT_EQ(judge(std::vector(6, 0.0), a, 0.02).reason, "a median time is not a positive number");
   // Significant and beyond 2%, but within a CPU noise floor between runs.
   EXPECT_EQ(judge(a, scaled(1.05), CompareRule{}.cpu_compute_floor).verdict, Change::same);
+  // Samples in two clusters: B's median is twice A's, but B's samples tend to be the shorter
+  // (the test says so at p < 0.05): no verdict either way.
+  std::vector<double> two_a(9, 1.0), two_b(8, 0.5);
+  two_a.insert(two_a.end(), 8, 3.0);
+  two_b.insert(two_b.end(), 9, 2.0);
+  const Judgement disagree = judge(two_a, two_b, 0.02);
+  EXPECT_NEAR(disagree.time_ratio, 2.0, 1e-12);
+  EXPECT_LT(*disagree.p_value, 0.05);
+  EXPECT_LT(mann_whitney_u(two_a, two_b).z, 0);
+  EXPECT_EQ(disagree.verdict, Change::inconclusive);
+  EXPECT_EQ(disagree.reason, "the samples and their medians differ the other way");
 }
 
 // The U test's tie loop once relied on NaN == NaN and never returned.
