@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "app/cli.hpp"
@@ -80,6 +83,32 @@ std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
   return docs;
 }
 
+// Replicates are distinct runs: one given twice (the same file, a copy, its directory beside its
+// results.json) would count as two runs that agree and as a change of sides that was not taken,
+// making the noise between runs look smaller than it is.
+void refuse_a_run_given_twice(const std::vector<std::string>& a_files,
+                              const std::vector<ResultsDocument>& a,
+                              const std::vector<std::string>& b_files,
+                              const std::vector<ResultsDocument>& b) {
+  std::map<std::tuple<std::string, std::string, std::vector<std::string>, std::optional<int>>,
+           std::string>
+      seen;
+  for (const auto& [files, docs] : {std::pair{&a_files, &a}, std::pair{&b_files, &b}}) {
+    for (std::size_t i = 0; i < docs->size(); ++i) {
+      const ResultsDocument& d = (*docs)[i];
+      const auto [it, added] = seen.emplace(
+          std::tuple{d.environment.host, d.run.started_utc, d.run.command_line, d.run.launch.rank},
+          (*files)[i]);
+      if (!added) {
+        throw InputError(fmt::format(
+            "{} and {} are one run (host {}, started {}): replicates must be distinct runs",
+            it->second, (*files)[i], or_unknown(d.environment.host),
+            or_unknown(d.run.started_utc)));
+      }
+    }
+  }
+}
+
 int compare_command(const CompareOptions& opt) {
   std::vector<std::string> a_files = opt.runs, b_files = opt.against;
   if (b_files.empty()) {
@@ -93,6 +122,7 @@ int compare_command(const CompareOptions& opt) {
   }
   const CompareRule rule = rule_with_floors(opt.noise_floor);
   const std::vector<ResultsDocument> a = read_all(a_files), b = read_all(b_files);
+  if (a.size() > 1) refuse_a_run_given_twice(a_files, a, b_files, b);
   const CompareResult result = compare_results(a, b, rule);
   fmt::print("A: {}\nB: {}\n\n{}", fmt::join(a_files, " "), fmt::join(b_files, " "),
              compare_text(result, rule));

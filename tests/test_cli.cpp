@@ -416,7 +416,8 @@ TEST_F(Cli, ARunsDirectoryStandsForItsResultsJson) {
   EXPECT_NE(compare.out.find("1 matched"), std::string::npos) << compare.out;
   const Outcome repeats =
       flopbench({"compare", run.string(), run.string(), "--against", run.string(), run.string()});
-  EXPECT_EQ(repeats.status, 0) << repeats.err;
+  EXPECT_EQ(repeats.status, 2) << repeats.err;  // one run is no replicates
+  EXPECT_NE(repeats.err.find("replicates must be distinct runs"), std::string::npos) << repeats.err;
   write_file_atomically(
       dir_ / "spec.csv",
       std::string(kSpecHeader) + "\ncpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n");

@@ -1712,10 +1712,14 @@ TEST(Commands, CompareExitStatus) {
 
 TEST(Commands, CompareReplicatesWithAgainst) {
   TempDir dir;
-  for (const char* name : {"a1.json", "a2.json"})
-    write_file_atomically(dir.path() / name, JsonPrinter().print(base_document()));
-  for (const char* name : {"b1.json", "b2.json"})
-    write_file_atomically(dir.path() / name, JsonPrinter().print(changed_document()));
+  // Four runs, each started at its own time.
+  int minute = 0;
+  const auto write_run = [&](const char* name, ResultsDocument doc) {
+    doc.run.started_utc = fmt::format("2026-01-01T00:{:02}:00Z", minute++);
+    write_file_atomically(dir.path() / name, JsonPrinter().print(doc));
+  };
+  for (const char* name : {"a1.json", "a2.json"}) write_run(name, base_document());
+  for (const char* name : {"b1.json", "b2.json"}) write_run(name, changed_document());
   const auto file = [&](const char* name) { return (dir.path() / name).string(); };
   const auto o =
       testing::run_flopbench({"compare", file("a1.json"), file("a2.json"), "--against",
@@ -1732,6 +1736,19 @@ TEST(Commands, CompareReplicatesWithAgainst) {
       dir.path() / "3");
   EXPECT_EQ(uneven.status, 2);
   EXPECT_NE(uneven.err.find("1 run of A and 2 of B"), std::string::npos) << uneven.err;
+  // A run given twice, as itself or as a copy, is no replicate of itself: it would count as two
+  // runs that agree, taken in turns.
+  std::filesystem::copy_file(file("b2.json"), file("b2-copy.json"));
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"compare", file("a1.json"), file("a2.json"), "--against",
+                                 file("b1.json"), file("b2.json"), file("b2-copy.json")},
+        std::vector<std::string>{"compare", file("a1.json"), file("b1.json"), "--against",
+                                 file("b1.json"), file("b2.json")}}) {
+    const auto twice = testing::run_flopbench(args, dir.path() / "4");
+    EXPECT_EQ(twice.status, 2) << twice.out;
+    EXPECT_NE(twice.err.find("are one run (host "), std::string::npos) << twice.err;
+    EXPECT_NE(twice.err.find("replicates must be distinct runs"), std::string::npos) << twice.err;
+  }
 }
 
 TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
