@@ -112,6 +112,23 @@ FleetNode read_node(const fs::path& input) {
   return node;
 }
 
+}  // namespace
+
+double spread_z_limit(std::size_t values) {
+  // erfc(z / sqrt 2) is the chance that a normal value lies beyond z either way; it falls with z,
+  // so the z where it meets the target is found by halving.
+  const double target =
+      kSpreadFalseOutlierChance / static_cast<double>(std::max<std::size_t>(values, 1));
+  double low = 0, high = 40;
+  for (int i = 0; i < 100; ++i) {
+    const double z = (low + high) / 2;
+    (std::erfc(z / std::sqrt(2.0)) > target ? low : high) = z;
+  }
+  return std::max(kRobustZLimit, high);
+}
+
+namespace {
+
 // The model a measurement ran on: the CPU's, or its GPUs' names ("A + B" for an aggregate of
 // two models); "" where the inventory does not say.
 std::string device_model(const MeasurementRecord& r, const Environment& env) {
@@ -402,6 +419,11 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   // a slow value would pull down a median it is part of (of two values, their mean: 18 % behind
   // its sibling, a GPU would be 9.9 % below it and pass a 10 % threshold).
   const double limit = fleet.threshold_percent;
+  std::size_t spread_judged = 0;
+  for (const auto& m : a.metrics) {
+    if (m.values.size() >= kMinValuesForSpread) spread_judged += m.values.size();
+  }
+  a.spread_z_limit = spread_z_limit(spread_judged);
   for (const auto& m : a.metrics) {
     if (m.values.size() < 2 || m.median <= 0) continue;
     for (const auto& v : m.values) {
@@ -412,10 +434,11 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
              fmt::format("more than {:g}% below the median of the others", limit)});
       } else if (m.values.size() >= kMinValuesForSpread &&
                  std::fabs(deviation) > kMinOutlierDeviationPercent &&
-                 (m.mad == 0 || 0.6745 * std::fabs(v.value - m.median) / m.mad > kRobustZLimit)) {
+                 (m.mad == 0 ||
+                  0.6745 * std::fabs(v.value - m.median) / m.mad > a.spread_z_limit)) {
         a.outliers.push_back(
             {v.node, v.device, &m, v.value, m.median, deviation,
-             fmt::format("outside the fleet's spread (robust z beyond {:g})", kRobustZLimit)});
+             fmt::format("outside the fleet's spread (robust z beyond {:.2f})", a.spread_z_limit)});
       }
     }
   }

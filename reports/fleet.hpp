@@ -115,9 +115,19 @@ struct Outlier {
 // fleet's spread, when the deviation also exceeds kMinOutlierDeviationPercent (below that,
 // run-to-run noise of a single measurement can explain it) and the metric has at least
 // kMinValuesForSpread values (the MAD of fewer is one of two deviations, too fragile to judge by).
+// A fleet that judges more values than about a hundred raises it (spread_z_limit).
 inline constexpr double kRobustZLimit = 3.5;
 inline constexpr double kMinOutlierDeviationPercent = 2;
 inline constexpr std::size_t kMinValuesForSpread = 5;
+// The chance, over all the values the spread rule judges, that normal noise alone puts one of
+// them beyond the limit: 3.5 holds that for about a hundred values; a fleet of 64 nodes with 8
+// GPUs and 20 metrics judges some 10,000, of which about five healthy GPUs would cross 3.5.
+inline constexpr double kSpreadFalseOutlierChance = 0.05;
+
+// The robust z limit for a fleet whose spread rule judges `values` values: kRobustZLimit, or
+// where more is needed, the z that a normal value exceeds either way with chance
+// kSpreadFalseOutlierChance / values (4.6 for 10,000).
+double spread_z_limit(std::size_t values);
 
 struct FleetAnalysis {
   // Distinct hosts (host_key) with usable results; with a list of hosts, the listed ones found.
@@ -142,10 +152,11 @@ struct FleetAnalysis {
   // stress test, whose problems would say so: the measurements it never took are no metric, so a
   // node that died half-way would otherwise merge as a healthy one.
   std::vector<const FleetNode*> unfinished;
-  std::vector<FleetMetric> metrics;   // in the order the nodes first mention them
-  std::vector<Outlier> outliers;      // in node order
-  std::vector<std::string> versions;  // "flopbench 0.1.0 (commit abc): 3 nodes", each once
-  std::vector<std::string> notes;     // mixed versions or schemas, said in words
+  std::vector<FleetMetric> metrics;       // in the order the nodes first mention them
+  std::vector<Outlier> outliers;          // in node order
+  double spread_z_limit = kRobustZLimit;  // as the spread rule applied it to this fleet
+  std::vector<std::string> versions;      // "flopbench 0.1.0 (commit abc): 3 nodes", each once
+  std::vector<std::string> notes;         // mixed versions or schemas, said in words
 };
 
 // The analysis keeps pointers into `fleet`, which must outlive it.

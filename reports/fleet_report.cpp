@@ -234,13 +234,21 @@ Table fleet_criteria_table(const AcceptanceResult& r) {
   return t;
 }
 
-constexpr std::string_view kMethod =
-    "Every metric is one workload, precision, implementation and problem size on a node's CPU, "
-    "on one of its GPUs, or on its GPUs at once, in its headline unit (GFLOP/s, or GB/s for "
-    "memory-bound work); only passed measurements count. An outlier is below the median of the "
-    "metric's other values by more than the threshold, or outside the fleet's spread: a robust "
-    "z-score (0.6745 × deviation / median absolute deviation) beyond 3.5 with a deviation over "
-    "2%, in a metric of five values or more.";
+std::string method_text(const FleetAnalysis& a) {
+  return fmt::format(
+      "Every metric is one workload, precision, implementation and problem size on a node's CPU, "
+      "on one of its GPUs, or on its GPUs at once, in its headline unit (GFLOP/s, or GB/s for "
+      "memory-bound work); only passed measurements count. An outlier is below the median of the "
+      "metric's other values by more than the threshold, or outside the fleet's spread: a robust "
+      "z-score (0.6745 × deviation / median absolute deviation) beyond {} with a deviation over "
+      "{:g}%, in a metric of {} values or more.",
+      a.spread_z_limit > kRobustZLimit
+          ? fmt::format("{:.2f} ({:g}, raised for the number of values judged: normal noise "
+                        "alone crosses it somewhere with a chance of {:g})",
+                        a.spread_z_limit, kRobustZLimit, kSpreadFalseOutlierChance)
+          : fmt::format("{:g}", kRobustZLimit),
+      kMinOutlierDeviationPercent, kMinValuesForSpread);
+}
 
 // The units with the lowest values against the median of the others, lowest first.
 constexpr std::size_t kChartRows = 40;
@@ -310,7 +318,7 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
                                 summary_line(fleet, a));
   if (fleet.acceptance) out += fmt::format("\n**{}**\n", fleet_verdict_line(fleet));
   for (const auto& note : a.notes) out += fmt::format("\n> {}\n", note);
-  out += fmt::format("\nVersions: {}.\n\n{}\n", versions_text(a), kMethod);
+  out += fmt::format("\nVersions: {}.\n\n{}\n", versions_text(a), method_text(a));
   if (fleet.acceptance) {
     out += "\n## Fleet criteria\n\n" + fleet_criteria_table(*fleet.acceptance).markdown();
   }
@@ -346,7 +354,7 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
     body += fmt::format("<div class=\"banner fail\">{}</div>\n", html_escape(note));
   }
   body += fmt::format("<p class=\"note\">Versions: {}. {}</p>\n", html_escape(versions_text(a)),
-                      html_escape(kMethod));
+                      html_escape(method_text(a)));
   if (fleet.acceptance) {
     body += "<h2 id=\"criteria\">Fleet criteria</h2>\n" +
             fleet_criteria_table(*fleet.acceptance).html();

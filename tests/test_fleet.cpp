@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -634,6 +635,52 @@ TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
   }
   const FleetRecord close_fleet = merge_results(close_inputs, std::nullopt, {}, 10, "T");
   EXPECT_TRUE(analyse_fleet(close_fleet).outliers.empty());
+}
+
+// Of many values, normal noise alone crosses a robust z of 3.5 somewhere (about one in 2,000):
+// the limit rises with the number of values judged, so that a healthy large fleet is not failed
+// for it, while a fleet of a hundred values or fewer keeps 3.5.
+TEST(FleetMerge, ALargeFleetRaisesTheSpreadLimitWithItsNumberOfValues) {
+  EXPECT_EQ(spread_z_limit(5), kRobustZLimit);
+  EXPECT_EQ(spread_z_limit(100), kRobustZLimit);
+  EXPECT_NEAR(spread_z_limit(900), 4.031, 1e-3);
+  EXPECT_NEAR(spread_z_limit(10000), 4.565, 1e-3);
+  // The chance the raised limit stands for, over all the values.
+  EXPECT_NEAR(std::erfc(spread_z_limit(10000) / std::sqrt(2.0)) * 10000, kSpreadFalseOutlierChance,
+              1e-9);
+
+  // 100 nodes of 8 GPUs: 800 GPU values at 990 and 1010 (median 1000, MAD 10) and 100 CPU
+  // values, 900 judged: a limit of 4.03. A GPU at a robust z of 3.8 (5.6 % low) is within it, one
+  // at 4.5 (6.7 % low) is not; neither is 10 % below the others.
+  TempDir tmp;
+  const double at_3_8 = 1000 - 3.8 * 10 / 0.6745, at_4_5 = 1000 - 4.5 * 10 / 0.6745;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 100; ++i) {
+    std::vector<double> gpus;
+    for (int g = 0; g < 8; ++g) gpus.push_back(g % 2 == 0 ? 990 : 1010);
+    if (i == 10) gpus[0] = at_3_8;
+    if (i == 20) gpus[2] = at_4_5;
+    inputs.push_back(write_node(tmp.path(),
+                                node(fmt::format("node-{:03}", i), std::nullopt, 100, gpus),
+                                fmt::format("n{}", i)));
+  }
+  const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_NEAR(a.spread_z_limit, 4.031, 1e-3);
+  ASSERT_EQ(a.outliers.size(), 1u);
+  EXPECT_EQ(node_label(*a.outliers[0].node), "node-020");
+  EXPECT_EQ(a.outliers[0].device, DeviceRef::gpu({2}));
+  EXPECT_EQ(a.outliers[0].rule, "outside the fleet's spread (robust z beyond 4.03)");
+  EXPECT_NE(FleetMarkdownPrinter().print(fleet).find(
+                "beyond 4.03 (3.5, raised for the number of values judged"),
+            std::string::npos);
+  // Of the first 12 nodes alone (108 values judged), 3.8 is beyond the limit.
+  const std::vector<fs::path> few(inputs.begin(), inputs.begin() + 12);
+  const FleetRecord small = merge_results(few, std::nullopt, {}, 10, "T");
+  const FleetAnalysis b = analyse_fleet(small);
+  EXPECT_NEAR(b.spread_z_limit, 3.502, 1e-3);
+  ASSERT_EQ(b.outliers.size(), 1u);
+  EXPECT_EQ(node_label(*b.outliers[0].node), "node-010");
 }
 
 TEST(FleetMerge, BadInputsAreNodesThatFailAndKeepTheOthers) {
