@@ -1003,6 +1003,20 @@ json to_json(const ResultsDocument& doc) { return write_record(doc); }
 
 ResultsDocument results_from_json(const json& j) {
   const Node root{j, "", json::json_pointer(), nullptr};  // the document keeps its unknown fields
+  // flopbench's other JSON files are named as what they are, not as a results.json without its
+  // version.
+  if (j.is_object() && !j.contains("schema_version")) {
+    if (j.contains("fleet_schema_version")) {
+      throw InputError(
+          "a fleet record (fleet.json, from flopbench merge), not one run's results.json: give a "
+          "node's results.json here");
+    }
+    if (j.contains("benchmarks") && j.contains("context")) {
+      throw InputError(
+          "Google Benchmark's JSON (a run's google-benchmark.json), not its results.json: give "
+          "the results.json beside it");
+    }
+  }
   // The version first: a newer file may have a different shape, and that is the error to report.
   const Node version = member(root, "schema_version");
   const int v = get_integer<int>(version);

@@ -653,6 +653,18 @@ TEST(ReportsJson, MissingFieldNamesThePath) {
   EXPECT_EQ(error_of(j), "measurements[1].statistics.median_s: missing required field");
 }
 
+// flopbench's other JSON files, given where a results.json belongs, are named as what they are.
+TEST(ReportsJson, OtherFilesOfOursAreNamedAsWhatTheyAre) {
+  EXPECT_EQ(error_of(json{{"fleet_schema_version", 1}, {"nodes", json::array()}}),
+            "a fleet record (fleet.json, from flopbench merge), not one run's results.json: give a "
+            "node's results.json here");
+  EXPECT_EQ(error_of(json{{"context", json::object()}, {"benchmarks", json::array()}}),
+            "Google Benchmark's JSON (a run's google-benchmark.json), not its results.json: give "
+            "the results.json beside it");
+  EXPECT_EQ(error_of(json{{"benchmarks", json::array()}}),
+            "schema_version: missing required field");
+}
+
 TEST(ReportsJson, WrongTypeNamesThePath) {
   json j = to_json(test_document());
   j["measurements"][3]["statistics"]["median_s"] = "fast";
