@@ -54,27 +54,31 @@ bool is_expected_host(const FleetNode& n, const std::string& expected, bool exac
   return same_host(n.host, expected) || same_host(node_name, expected);
 }
 
-// Which listed hosts a node of `usable` ones reported as: one machine (its host, case aside)
-// stands for one listed host at most, its very name before a short or qualified form of it, so
-// that node-a does not stand for both node-a.x and node-a.y.
-template <class Usable>
-std::vector<char> listed_hosts_found(const std::vector<FleetNode>& nodes,
-                                     const std::vector<std::string>& listed, Usable usable) {
-  std::vector<char> found(listed.size(), 0);
+// Which listed hosts a node of `usable` ones reported as (`found`, by listed host), and the
+// machines (host_key) that stand for one: one machine (its host, case aside) stands for one
+// listed host at most, its very name before a short or qualified form of it, so that node-a
+// does not stand for both node-a.x and node-a.y.
+struct ListedHosts {
+  std::vector<char> found;
   std::set<std::string> taken;
+};
+template <class Usable>
+ListedHosts listed_hosts_found(const std::vector<FleetNode>& nodes,
+                               const std::vector<std::string>& listed, Usable usable) {
+  ListedHosts out{std::vector<char>(listed.size(), 0), {}};
   for (const bool exact : {true, false}) {
     for (std::size_t i = 0; i < listed.size(); ++i) {
       for (const FleetNode& n : nodes) {
-        if (found[i]) break;
-        if (!usable(n) || taken.contains(host_key(n.host))) continue;
+        if (out.found[i]) break;
+        if (!usable(n) || out.taken.contains(host_key(n.host))) continue;
         if (is_expected_host(n, listed[i], exact)) {
-          found[i] = 1;
-          taken.insert(host_key(n.host));
+          out.found[i] = 1;
+          out.taken.insert(host_key(n.host));
         }
       }
     }
   }
-  return found;
+  return out;
 }
 
 std::optional<int> rank_of(const FleetNode& n) {
@@ -276,10 +280,21 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                        tasks, job)});
     }
   }
-  const auto reported =
-      listed_hosts_found(fleet.nodes, expected_hosts, [](const FleetNode&) { return true; });
+  const ListedHosts reported = listed_hosts_found(
+      fleet.nodes, expected_hosts, [](const FleetNode& n) { return n.results.has_value(); });
+  // Against a list of hosts, a result of a machine that stands for none of them (an old job's
+  // left in the glob, a host not meant to be in this fleet) is set aside: in the medians it would
+  // judge the listed ones, and no count would show it.
+  if (!expected_hosts.empty()) {
+    for (auto& n : fleet.nodes) {
+      if (n.results && n.problem.empty() && !reported.taken.contains(host_key(n.host))) {
+        n.problem = fmt::format("{}: {} is not among the listed hosts: set aside", n.source,
+                                n.host.empty() ? "a result without a host name" : n.host);
+      }
+    }
+  }
   for (std::size_t i = 0; i < expected_hosts.size(); ++i) {
-    if (!reported[i]) {
+    if (!reported.found[i]) {
       fleet.nodes.push_back(
           {"", expected_hosts[i], std::nullopt, "expected, but reported nothing"});
     }
@@ -324,8 +339,10 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   a.nodes_reporting = int(hosts.size());
   // Against a list of hosts, the listed hosts that reported, each by one machine.
   if (!fleet.expected_hosts.empty()) {
-    const auto found = listed_hosts_found(fleet.nodes, fleet.expected_hosts,
-                                          [](const FleetNode& n) { return n.reporting(); });
+    const auto found =
+        listed_hosts_found(fleet.nodes, fleet.expected_hosts, [](const FleetNode& n) {
+          return n.reporting();
+        }).found;
     a.nodes_reporting = static_cast<int>(std::count(found.begin(), found.end(), 1));
   }
 

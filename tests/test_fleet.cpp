@@ -770,8 +770,19 @@ TEST(FleetMerge, AnExpectedHostIsFoundByItsShortOrItsSlurmName) {
   const FleetAnalysis a = analyse_fleet(fleet);
   EXPECT_EQ(a.missing_hosts, (std::vector<std::string>{"10", "10.0.0.3", "node-d.west.example",
                                                        "node-x", "node-x.example"}));
-  // Of the listed hosts, three reported (under other names); the other nodes were not listed.
+  // Of the listed hosts, three reported (under other names); the other nodes were not listed,
+  // and are set aside: in the medians they would judge the listed ones, and no count shows them.
   EXPECT_EQ(a.nodes_reporting, 3);
+  std::vector<std::string> set_aside;
+  for (const FleetNode* n : a.failed) {
+    if (n->results) set_aside.push_back(n->problem);
+  }
+  EXPECT_EQ(
+      set_aside,
+      (std::vector<std::string>{
+          inputs[4].string() + ": 10.0.0.4 is not among the listed hosts: set aside",
+          inputs[3].string() + ": node-d.east.example is not among the listed hosts: set aside"}));
+  for (const FleetMetric& m : a.metrics) EXPECT_EQ(m.values.size(), 3u) << m.name;
 
   // A list that gives a name twice (case aside) expects that host once; other names stay, in
   // whatever order.
