@@ -153,10 +153,12 @@ struct MixedModels {
 };
 
 std::string metric_key(const MeasurementRecord& r, const Environment& env, MixedModels mixed) {
-  // One GPU of any index compares with every other; several at once only with as many.
-  const std::string device = r.device.machine_aggregate() ? r.device.label()
-                             : r.device.on_gpu()          ? "gpu"
-                                                          : "cpu";
+  // One GPU of any index compares with every other; several at once with as many, of any
+  // indices and in any order (gpu2+gpu3 with gpu1+gpu0).
+  const std::string device = r.device.machine_aggregate()
+                                 ? fmt::format("{} gpus", r.device.gpus.size())
+                             : r.device.on_gpu() ? "gpu"
+                                                 : "cpu";
   // A sweep's end-to-end timings of a measurement compare only with their own kind, and in a
   // fleet of several models, each model's with its own.
   const bool by_model = r.device.on_gpu() ? mixed.gpu : mixed.cpu;

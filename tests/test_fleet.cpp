@@ -316,6 +316,23 @@ TEST(FleetMerge, AFewValuesAreEachJudgedAgainstTheOthers) {
   const FleetAnalysis slow = analyse_fleet(slow_third);
   ASSERT_EQ(slow.outliers.size(), 1u);
   EXPECT_EQ(node_label(*slow.outliers[0].node), "o");
+
+  // Several GPUs at once compare with as many of any indices, in any order.
+  const auto pair_of = [](const std::string& host, std::vector<int> indices, double gflops) {
+    ResultsDocument doc = node(host, std::nullopt, 100, {1000, 1000, 1000, 1000});
+    doc.measurements.push_back(sgemm(DeviceRef::gpu(std::move(indices)), gflops));
+    return doc;
+  };
+  const FleetRecord pair_fleet =
+      merged({pair_of("p", {0, 1}, 2000), pair_of("q", {1, 0}, 2000), pair_of("r", {2, 3}, 1500)});
+  const FleetAnalysis pairs = analyse_fleet(pair_fleet);
+  const auto both = std::ranges::find_if(
+      pairs.metrics, [](const FleetMetric& m) { return m.name.starts_with("2 gpus."); });
+  ASSERT_NE(both, pairs.metrics.end());
+  EXPECT_EQ(both->name, "2 gpus.sgemm.cublas 256x256x256");
+  EXPECT_EQ(both->values.size(), 3u);
+  ASSERT_EQ(pairs.outliers.size(), 1u);
+  EXPECT_EQ(pairs.outliers[0].device, DeviceRef::gpu({2, 3}));
 }
 
 // A batch script's two sruns (a CPU step, one task per node, then a GPU step, a task per GPU)
