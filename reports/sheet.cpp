@@ -39,7 +39,7 @@ struct Labels {
   // {1} the measurement.
   std::string_view hidden_cache_note;
   std::string_view not_measured, unknown, gpus_measured;
-  // A figure whose measurements were all left out (contended, interrupted).
+  // A figure whose measurements were all left out (contended, interrupted, still drifting).
   std::string_view left_out_figure;
   // The theoretical peak of the path measured, where it is below the hardware's: {} TFLOPS.
   std::string_view path_peak;
@@ -58,7 +58,7 @@ struct Labels {
   // A run that was interrupted, or has no end; the measurements a figure would have come from
   // but does not, and why; how many others were left out likewise.
   std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
-      left_out_more;
+      reason_drifting, left_out_more;
 };
 
 constexpr Labels kEnglish{
@@ -151,6 +151,7 @@ constexpr Labels kEnglish{
     "Not in the figures above, which would have come from them: {}",
     "contended (other processes or the hypervisor took CPU time it needed while it sampled)",
     "cut short by an interrupt",
+    "its samples still drifting when sampling stopped (a clock or power limit settling)",
     "Other measurements left out likewise: {}."};
 
 constexpr Labels kChinese{
@@ -198,7 +199,7 @@ constexpr Labels kChinese{
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
     "以下测量本应计入上述数据，但未计入：{}",
     "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
-    "其他同样未计入的测量：{} 项。"};
+    "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）", "其他同样未计入的测量：{} 项。"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -300,10 +301,12 @@ std::string precision_name(Precision p, const Labels& l) {
 }
 
 // Why a passed measurement is no figure of the sheet: its median is not the machine's.
-enum class LeftOut { no, contended, interrupted };
+enum class LeftOut { no, contended, interrupted, drifting };
 LeftOut left_out(const MeasurementRecord& r) {
   if (r.contended()) return LeftOut::contended;
   if (r.stopping_rule == "interrupted") return LeftOut::interrupted;
+  // Its median is above what the device sustains once settled (runner.cpp, sample()).
+  if (r.still_drifting()) return LeftOut::drifting;
   return LeftOut::no;
 }
 
@@ -715,8 +718,10 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
       ++others;
       continue;
     }
-    left.push_back(source_text(r) +
-                   aside(why == LeftOut::contended ? l.reason_contended : l.reason_interrupted, l));
+    left.push_back(source_text(r) + aside(why == LeftOut::contended     ? l.reason_contended
+                                          : why == LeftOut::interrupted ? l.reason_interrupted
+                                                                        : l.reason_drifting,
+                                          l));
   }
   if (!left.empty()) {
     out += fmt::format(

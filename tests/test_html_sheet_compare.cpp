@@ -842,6 +842,30 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_NE(zh.find("）；SGEMM (fp32) cublas · gpu0"), std::string::npos) << zh;
 }
 
+// A GPU measurement whose samples were still drifting when sampling stopped (a GPU settling into
+// its power cap) is no figure: its median is above what the GPU sustains. It is named with why.
+TEST(Sheet, AMeasurementStillDriftingIsLeftOutAndNamed) {
+  ResultsDocument doc = two_gpu_document();
+  MeasurementRecord& cublas = doc.measurements.at(2);  // SGEMM cublas on gpu0
+  ASSERT_EQ(cublas.device, DeviceRef::gpu({0}));
+  EXPECT_TRUE(headline_worthy(cublas));
+  cublas.notes.push_back(std::string(kStillDriftingNote) +
+                         " (time_limit): the later half's median +4.0 % from the earlier half's "
+                         "(a clock or power limit settling?)");
+  EXPECT_TRUE(cublas.still_drifting());
+  EXPECT_FALSE(headline_worthy(cublas));
+  const SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  for (const auto& w : f.workloads) EXPECT_NE(w.gpu, &cublas);
+  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find("Not in the figures above, which would have come from them: SGEMM (fp32) "
+                      "cublas · gpu0 · 256x256x256 (its samples still drifting when sampling "
+                      "stopped (a clock or power limit settling))"),
+            std::string::npos)
+      << text;
+  const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
+  EXPECT_NE(zh.find("停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）"), std::string::npos) << zh;
+}
+
 // A CPU matrix format's theoretical is its measurement's own peak, the only one known: where
 // the run used fewer threads than the machine has cores, the row says so.
 TEST(Sheet, ACpuMatrixPeakOfFewerThreadsThanCoresSaysSo) {

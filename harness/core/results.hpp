@@ -298,6 +298,11 @@ bool throttling_was_read(const MeasurementRecord& r);
 // on a CPU that reports no L3, below the size a hidden one could hold (kHiddenCacheBytes).
 bool within_cache(const Environment& env, const MeasurementRecord& r);
 
+// How the runner's note on a measurement whose samples still drifted when sampling stopped
+// begins (runner.cpp); the sheet leaves such a measurement out.
+inline constexpr std::string_view kStillDriftingNote =
+    "samples still drifting when sampling stopped";
+
 struct MeasurementRecord {
   WorkloadId workload = WorkloadId::gemm;
   std::string implementation;  // "omp", "eigen", "openblas", "cuda", ...
@@ -361,6 +366,12 @@ struct MeasurementRecord {
   std::vector<GpuTelemetrySpread> telemetry_during;
 
   bool contended() const { return load && load->contended; }
+  // Its samples were still drifting when sampling stopped (a GPU settling into its power cap): a
+  // note that starts kStillDriftingNote says so, and by how much.
+  bool still_drifting() const {
+    return std::ranges::any_of(
+        notes, [](const std::string& n) { return n.starts_with(kStillDriftingNote); });
+  }
   // Its implementation ran on fewer threads than it was given, as OpenBLAS 0.3.21 runs SDOT on
   // one (MachineLoad::fewer_threads).
   bool ran_on_fewer_threads() const { return load && load->fewer_threads.value_or(false); }

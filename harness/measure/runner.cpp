@@ -385,9 +385,9 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
   r.disposition = Disposition::passed;
   if (const double drift = drift_of(r.samples_s); std::abs(drift) > applied.max_drift) {
     r.notes.push_back(fmt::format(
-        "samples still drifting when sampling stopped ({}): the later half's median {:+.1f} % "
-        "from the earlier half's (a clock or power limit settling?)",
-        r.stopping_rule, 100 * drift));
+        "{} ({}): the later half's median {:+.1f} % from the earlier half's (a clock or power "
+        "limit settling?)",
+        kStillDriftingNote, r.stopping_rule, 100 * drift));
   }
   if (collector.cpu_window_s <= 0) return std::nullopt;
   const double window_s = collector.cpu_window_s;
