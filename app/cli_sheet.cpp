@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "reports/chromium.hpp"
+#include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "reports/sheet.hpp"
@@ -33,6 +35,18 @@ int sheet_command(const SheetOptions& opt) {
   const SheetLanguage language = parse_sheet_language(opt.lang);
   const SheetPrinter sheet(language);
   const ResultsDocument doc = read_results_file(opt.results_file);
+  // A page of nothing but "not measured" under a title that says "measured and verified" is no
+  // sheet to print.
+  if (std::ranges::none_of(doc.measurements,
+                           [](const MeasurementRecord& r) { return median_s(r).has_value(); })) {
+    throw InputError(fmt::format(
+        "{}: nothing for a sheet to show: {}", opt.results_file,
+        doc.burn      ? "the results of a burn (its report.html has its verdicts)"
+        : doc.memtest ? "the results of a memory test (its report.html has its verdicts)"
+        : doc.measurements.empty() ? "the run has no measurement"
+                                   : fmt::format("none of its {} passed (its report.md says why)",
+                                                 counted(doc.measurements.size(), "measurement"))));
+  }
   // --out names the HTML file; the PDF takes the same name. An --out ending in .pdf names the
   // PDF instead, and asks for it, and the HTML goes beside it.
   fs::path html = opt.out.empty() ? fs::path(opt.results_file).parent_path() / sheet.file_name()

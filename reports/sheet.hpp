@@ -70,7 +70,8 @@ struct SheetFigures {
 };
 
 // Whether a figure of the sheet may come from the measurement: passed, not contended, and
-// sampled until its stopping rule held (not cut short by an interrupt). Under the conditions the
+// sampled until its stopping rule held (not cut short by an interrupt, its samples no longer
+// drifting). Under the conditions the
 // sheet names the others a figure would have come from, with why, and counts the rest.
 bool headline_worthy(const MeasurementRecord& r);
 

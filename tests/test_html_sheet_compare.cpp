@@ -1791,6 +1791,31 @@ TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
   const auto bad = testing::run_flopbench({"sheet", results, "--lang", "fr"}, dir.path() / "3");
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--lang fr: unknown language (expected en or zh)"), std::string::npos);
+  // Results with nothing that passed make no sheet, and say why.
+  ResultsDocument failed = two_gpu_document();
+  for (MeasurementRecord& r : failed.measurements) {
+    r.disposition = Disposition::failed;
+    r.reason = "out of memory";
+  }
+  ResultsDocument burn = two_gpu_document();
+  burn.measurements.clear();
+  burn.burn = BurnResult{};
+  for (const auto& [name, doc, why] :
+       {std::tuple{"failed.json", &failed,
+                   fmt::format("none of its {} measurements passed (its report.md says why)",
+                               failed.measurements.size())},
+        std::tuple{"burn.json", &burn,
+                   std::string("the results of a burn (its report.html has its verdicts)")}}) {
+    write_file_atomically(dir.path() / name, JsonPrinter().print(*doc));
+    const auto nothing = testing::run_flopbench(
+        {"sheet", (dir.path() / name).string(), "--out", (dir.path() / "none.html").string()},
+        dir.path() / "4");
+    EXPECT_EQ(nothing.status, 2) << name;
+    EXPECT_NE(nothing.err.find(std::string(name) + ": nothing for a sheet to show: " + why),
+              std::string::npos)
+        << nothing.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "none.html"));
+  }
 }
 
 // Without Chromium on PATH, --pdf still writes the HTML, then says why there is no PDF.
