@@ -1115,6 +1115,39 @@ TEST(AcceptanceJudge, SpecForAnotherGpuFails) {
       << r.criteria.front().reason;
 }
 
+// A spec for another GPU with a row for the host or the CPU added (`cpu.count`, `run.contended`,
+// as this guide suggests) still fails: that row applying is no sign the spec is this machine's.
+// A row for `any` on a GPU metric judges this machine's GPUs, and so makes the spec its own.
+TEST(AcceptanceJudge, ASpecForAnotherGpuFailsWhateverItsRowsForAnyApply) {
+  const ResultsDocument doc = h100_document(2);
+  Spec t4 = read_spec(kShippedSpecs / "t4.csv");
+  Spec with_host = parse_spec(read_text(kShippedSpecs / "t4.csv") +
+                                  "\nrun.contended,==,0,,fail,any,host row\n"
+                                  "cpu.dgemm.openblas.gflops,>=,1 GFLOP/s,,fail,any,CPU row\n",
+                              "t4-and-host.csv");
+  const AcceptanceResult r = judge(with_host, doc, "t4-and-host.csv", "now");
+  EXPECT_FALSE(r.passed);
+  ASSERT_EQ(r.criteria.front().metric, "spec.applies");
+  EXPECT_EQ(r.criteria.front().verdict, Verdict::fail);
+  EXPECT_NE(r.criteria.front().reason.find(
+                "no criterion of t4-and-host.csv keyed to a GPU applies to this machine: it is "
+                "for Tesla T4; this machine has NVIDIA H100"),
+            std::string::npos)
+      << r.criteria.front().reason;
+  EXPECT_EQ(r.not_applied.size(), t4.criteria.size());  // the T4's rows, listed
+  EXPECT_EQ(verdict_of(r, "cpu.dgemm.openblas.gflops").verdict, Verdict::pass);  // still judged
+
+  // A GPU row for any GPU judges the H100s: the spec applies, its T4 rows not judged.
+  const AcceptanceResult any_gpu = check(
+      "gpu.count,>=,1,,fail,Tesla T4,\n"
+      "gpu.sgemm.cublas.tflops,>=,1 TFLOP/s,,fail,any,\n",
+      doc);
+  EXPECT_TRUE(any_gpu.passed) << any_gpu.criteria.front().reason;
+  EXPECT_EQ(any_gpu.not_applied.size(), 1u);
+  // A spec of rows for any alone is every machine's.
+  EXPECT_TRUE(check("cpu.dgemm.openblas.gflops,>=,1 GFLOP/s,,fail,any,\n", doc).passed);
+}
+
 TEST(AcceptanceSpec, AppliesToMatchesTheGpuNameOrItsPciDeviceId) {
   const GpuDevice h100{.name = "NVIDIA H100 80GB HBM3", .pci_device_id = "10de:2330"};
   EXPECT_TRUE(applies_to_gpu("10de:2330", h100));

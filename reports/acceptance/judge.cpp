@@ -231,13 +231,25 @@ class Judge {
   }
 
   // `not_applied`: the spec's rows for GPUs this machine lacks, or that --gpus did not give the
-  // run; all of them fails the check.
+  // run; all of them fails the check, and so do all of its rows keyed to a GPU model, unless a
+  // row for `any` judges this run's GPUs: rows for the CPU or the host applying are no sign that
+  // a spec for an H100 is this machine's.
   AcceptanceResult finish(const Spec& spec, const std::vector<const Criterion*>& not_applied,
                           std::string label, std::string checked_utc) {
     AcceptanceResult result;
     result.spec = std::move(label);
     result.checked_utc = std::move(checked_utc);
-    if (not_applied.size() < spec.criteria.size()) {
+    const auto keyed_to_a_gpu = [](const Criterion& c) { return c.applies_to != "any"; };
+    const auto keyed = std::ranges::count_if(spec.criteria, keyed_to_a_gpu);
+    const bool some_applied = not_applied.size() < spec.criteria.size();
+    const auto applied_here = [&](const Criterion& c) {
+      return std::ranges::find(not_applied, &c) == not_applied.end();
+    };
+    const bool a_keyed_row_applied =
+        keyed == 0 || std::ranges::any_of(spec.criteria, [&](const Criterion& c) {
+          return applied_here(c) && (keyed_to_a_gpu(c) || c.metric.device.on_gpu());
+        });
+    if (some_applied) {
       const auto& gpus = doc_.environment.gpu.devices;
       for (const Criterion* c : not_applied) {
         const bool on_machine = std::any_of(gpus.begin(), gpus.end(), [&](const GpuDevice& g) {
@@ -248,7 +260,8 @@ class Judge {
             c->bound_text, c->applies_to,
             on_machine ? " (the machine's are not among the GPUs --gpus gave this run)" : ""));
       }
-    } else {
+    }
+    if (!some_applied || !a_keyed_row_applied) {
       std::vector<std::string> names;
       for (const auto& g : doc_.environment.gpu.devices) {
         if (doc_.run.selected_gpu(g.index)) names.push_back(g.name);
@@ -256,8 +269,9 @@ class Judge {
       verdicts_.insert(
           verdicts_.begin(),
           spec_not_for_machine(
-              fmt::format("no criterion of {} applies to this machine: it is for {}; this {} {}",
-                          spec.file, fmt::join(spec_gpu_patterns(spec), ", "),
+              fmt::format("no criterion of {} {}applies to this machine: it is for {}; this {} {}",
+                          spec.file, some_applied ? "keyed to a GPU " : "",
+                          fmt::join(spec_gpu_patterns(spec), ", "),
                           doc_.run.gpus.empty() ? "machine has" : "run was given (--gpus)",
                           names.empty() ? "no GPU" : fmt::format("{}", fmt::join(names, ", "))),
               "the spec is for this machine"));
