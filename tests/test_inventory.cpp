@@ -952,6 +952,20 @@ TEST(InventoryPeakGpu, TheNameSaysWhatTheComputeCapabilityDoesNot) {
   GpuDevice l40s = rtx;
   l40s.name = "NVIDIA L40S";
   EXPECT_DOUBLE_EQ(*gpu_peak(l40s, Precision::fp16, false).gflops, 2 * *fp16.gflops);
+  // The L40 (not S) has half the L40S's tensor rate at every matrix format, INT8 too: 181 TFLOPS
+  // dense BF16 and 362 TOPS INT8 at 142 SMs and 2,490 MHz; its FP32 is its table's.
+  GpuDevice l40 = rtx;
+  l40.name = "NVIDIA L40";
+  l40.sm_count = 142;
+  l40.sm_clock_mhz = 2490;
+  const Peak l40_bf16 = gpu_peak(l40, Precision::bf16, false);
+  EXPECT_NEAR(*l40_bf16.gflops, 181.0e3, 0.1e3);
+  EXPECT_NE(l40_bf16.basis.find("L40: half"), std::string::npos) << l40_bf16.basis;
+  EXPECT_NEAR(*gpu_peak(l40, Precision::int8, false).gflops, 362.0e3, 0.1e3);
+  EXPECT_DOUBLE_EQ(*gpu_peak(l40, Precision::fp32, false).gflops,
+                   *gpu_peak(8, 9, 142, 2490, Precision::fp32, false).gflops);
+  l40.name = "NVIDIA L40S";
+  EXPECT_NEAR(*gpu_peak(l40, Precision::bf16, false).gflops, 362.0e3, 0.1e3);
 
   GpuDevice h20{
       .name = "NVIDIA H20", .cc_major = 9, .cc_minor = 0, .sm_count = 78, .sm_clock_mhz = 1980};

@@ -504,6 +504,7 @@ Peak gpu_peak(const GpuDevice& device, Precision precision, bool fp64_tensor_cor
   static const std::regex kH800(R"(\bH800\b)");
   static const std::regex kH20(R"(\bH20\b)");
   static const std::regex kGeForce("GeForce");
+  static const std::regex kL40(R"(\bL40\b)");  // not the L40S
   const auto named = [&](const std::regex& pattern) {
     return std::regex_search(device.name, pattern);
   };
@@ -524,6 +525,12 @@ Peak gpu_peak(const GpuDevice& device, Precision precision, bool fp64_tensor_cor
   if (p.gflops && fp32_accumulating_tensor && named(kGeForce)) {
     *p.gflops /= 2;
     p.basis += "; GeForce: half the data-centre rate with FP32 accumulation";
+  }
+  // The L40 has half the L40S's (and the L4's) tensor rate per SM at every matrix format: its
+  // datasheet's dense BF16 181 TFLOPS and INT8 362 TOPS at 142 SMs and 2,490 MHz.
+  if (p.gflops && is_matrix_precision(precision) && named(kL40)) {
+    *p.gflops /= 2;
+    p.basis += "; L40: half the tensor rate of its compute capability's table";
   }
   return p;
 }
