@@ -272,6 +272,18 @@ TEST(AcceptanceSpec, ABoundThatItsUnitCarriesPastADoubleIsRefused) {
   EXPECT_DOUBLE_EQ(
       spec_of("gpu.sgemm.cublas.gflops,>=,1e300 PFLOP/s,,fail,any,\n").criteria[0].bound_value,
       1e306);
+  // A reference of 0 or less would pass every value of a lower bound.
+  for (const std::string reference : {"0 GFLOP/s", "-5 TFLOP/s"}) {
+    try {
+      spec_of("gpu.sgemm.cublas.gflops,>=,0.5 * reference," + reference + ",fail,any,\n");
+      ADD_FAILURE() << reference << ": no error";
+    } catch (const InputError& e) {
+      EXPECT_NE(
+          std::string(e.what()).find("reference '" + reference + "': expected a figure above 0"),
+          std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 struct Malformed {
@@ -982,8 +994,12 @@ TEST(AcceptanceJudge, AMeasuredCeilingIsNoTheoreticalPeak) {
     EXPECT_NE(v.reason.find("no theoretical peak: measured: "), std::string::npos) << v.reason;
   }
   EXPECT_FALSE(r.criteria[1].measured.has_value());
+  // A peak of 0 (a hand-edited or foreign file) is none: it would pass every value.
+  cpu.peak = {0, "test peak"};
+  EXPECT_EQ(check("cpu.dgemm.openblas.gflops,>=,0.1 * peak,,fail,any,\n", doc).criteria[0].reason,
+            "no theoretical peak: test peak");
+  cpu.peak = {4000, "test peak"};
   // With a theoretical peak, the same rows pass.
-  cpu.peak.basis = "test peak";
   EXPECT_TRUE(check("cpu.dgemm.openblas.gflops,>=,0.1 * peak,,fail,any,\n"
                     "cpu.dgemm.openblas.percent_of_peak,>=,10 %,,fail,any,\n",
                     doc)

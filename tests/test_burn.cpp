@@ -1017,6 +1017,17 @@ TEST(BurnAcceptance, BadMetricNamesAndBoundsAreRefused) {
         "burn.faulty,==,0 GFLOP/s,fail,any,", "burn.gpu.faulty,==,0.5 * peak,fail,any,"}) {
     EXPECT_THROW(check_rows(std::string(row) + "\n", burn_document()), InputError) << row;
   }
+  // A throughput drop is a fraction: 10, meant as 10 %, would never fail.
+  try {
+    check_rows("burn.gpu.throughput_drop,<=,10,fail,any,\n", burn_document());
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bound '10' of a throughput drop: expected a fraction "
+                                         "from 0 to 1 (0.1 is a drop of 10 %)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_NO_THROW(check_rows("burn.gpu.throughput_drop,<=,0.1,fail,any,\n", burn_document()));
 }
 
 // ---- the course of `flopbench burn` over its precisions (app/burn_course.hpp) ----------------

@@ -380,7 +380,8 @@ class Judge {
         // A ceiling the peak workload measured moves with the machine (a throttled one lowers
         // it too): a bound on a theoretical peak cannot stand on it.
         const Peak& peak = reading.record->peak;
-        if (!peak.gflops || peak.is_measured_ceiling()) {
+        if (!peak.gflops || !(*peak.gflops > 0) || !std::isfinite(*peak.gflops) ||
+            peak.is_measured_ceiling()) {
           return add(c, name, reading.value, std::nullopt,
                      fmt::format("no theoretical peak: {}", or_unknown(peak.basis)));
         }

@@ -385,9 +385,24 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
       if (!row[c_reference].text.empty()) {
         c.reference =
             value_with_unit(reader, row[c_reference], line_no, c.metric.quantity, "reference");
+        // F * reference scales a measured figure: a reference of 0 or less would make every
+        // value pass a lower bound.
+        if (!(*c.reference > 0)) {
+          reader.fail(
+              line_no, row[c_reference].column,
+              fmt::format("reference '{}': expected a figure above 0", row[c_reference].text));
+        }
       }
       required(c_bound);
       parse_bound(reader, row[c_bound], line_no, c, c.reference.has_value());
+      // A burn's throughput drop is a fraction: 10, meant as 10 %, could never fail.
+      if (c.metric.name.ends_with(".throughput_drop") && c.bound_kind == BoundKind::absolute &&
+          !(c.bound_value >= 0 && c.bound_value <= 1)) {
+        reader.fail(line_no, row[c_bound].column,
+                    fmt::format("bound '{}' of a throughput drop: expected a fraction from 0 to 1 "
+                                "(0.1 is a drop of 10 %)",
+                                row[c_bound].text));
+      }
       if (c.bound_kind == BoundKind::reference && !std::isfinite(c.bound_value * *c.reference)) {
         reader.fail(line_no, row[c_bound].column,
                     fmt::format("bound '{}' of reference {}: too large a number", row[c_bound].text,
