@@ -967,6 +967,18 @@ TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
             Verdict::fail);
   EXPECT_EQ(count_verdicts(slow_third, Verdict::fail), 1);
 
+  // A GPU's siblings are of its model: an L4 beside two H100s is no slow H100.
+  ResultsDocument mixed = h100_document(3, {50, 51, 20});
+  mixed.environment.gpu.devices[2].name = "NVIDIA L4";
+  const AcceptanceResult by_model =
+      check("gpu.sgemm.cublas.tflops,>=,10 TFLOP/s,,fail,any,\n", mixed);
+  EXPECT_TRUE(by_model.passed);
+  EXPECT_DOUBLE_EQ(*verdict_of(by_model, "gpu0.sgemm.cublas.tflops", "0.9 * siblings").bound,
+                   0.9 * 51);
+  const CriterionVerdict& l4 = verdict_of(by_model, "gpu2.sgemm.cublas.tflops", "0.9 * siblings");
+  EXPECT_EQ(l4.verdict, Verdict::pass);
+  EXPECT_FALSE(l4.bound.has_value());  // none to compare with
+
   // One GPU has no sibling: no built-in rule, and an explicit one passes saying why.
   const ResultsDocument single = h100_document(1);
   const AcceptanceResult one = check("gpu.sgemm.cublas.tflops,>=,40 TFLOP/s,,fail,any,\n", single);

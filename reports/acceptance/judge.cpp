@@ -212,15 +212,26 @@ class Judge {
                      ? fmt::format("not measured: no GPU ({})", no_gpu_reason(doc_.environment.gpu))
                      : "not measured: " + cuda_sees_none);
     }
-    std::vector<DeviceRef> devices;
-    for (const auto* g : matching) devices.push_back(DeviceRef::gpu({g->index}));
-    if (c.bound_kind == BoundKind::siblings && devices.size() < 2) {
-      // Nothing to compare with, but the measurement itself must be there.
-      const Reading reading = read_metric(doc_, m, devices.front());
-      return add(c, metric_on(m, devices.front()), reading.value, std::nullopt, reading.why_not,
-                 reading.value.has_value(), reading.record);
+    for (const auto* g : matching) {
+      const DeviceRef device = DeviceRef::gpu({g->index});
+      if (c.bound_kind != BoundKind::siblings) {
+        device_rate(c, device, {});
+        continue;
+      }
+      // A GPU's siblings are the row's GPUs of its model: an L4 is no sibling of an H100.
+      std::vector<DeviceRef> siblings;
+      for (const auto* o : matching) {
+        if (o->name == g->name) siblings.push_back(DeviceRef::gpu({o->index}));
+      }
+      if (siblings.size() < 2) {
+        // Nothing to compare with, but the measurement itself must be there.
+        const Reading reading = read_metric(doc_, m, device);
+        add(c, metric_on(m, device), reading.value, std::nullopt, reading.why_not,
+            reading.value.has_value(), reading.record);
+        continue;
+      }
+      device_rate(c, device, siblings);
     }
-    for (const auto& d : devices) device_rate(c, d, devices);
   }
 
   // How many criteria applied to this machine so far.
