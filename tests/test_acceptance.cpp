@@ -777,6 +777,24 @@ TEST(AcceptanceJudge, AMissOnAContendedMeasurementIsMeasuredAgainThenWarns) {
   EXPECT_EQ(verdict_of(check(rows, quiet), "cpu.sgemm.openblas.gflops").verdict, Verdict::pass);
 }
 
+// GPU work timed by the GPU's events is the GPU's own: a miss fails however busy the host's CPUs
+// were, and is not measured again (a co-tenant on the host does not take the GPU's time).
+TEST(AcceptanceJudge, AMissTimedOnTheGpuFailsWhateverTheHostsContention) {
+  const std::string rows = "gpu.sgemm.cublas.tflops,>=,60 TFLOP/s,,fail,any,\n";
+  ResultsDocument doc = h100_document(1);  // gpu0 below 60 TFLOP/s
+  MeasurementRecord& gpu0 = *std::ranges::find_if(doc.measurements, [](const auto& r) {
+    return r.device == DeviceRef::gpu({0}) && r.implementation == "cublas" && r.problem.m == 8192;
+  });  // the largest problem: the metric's
+  ASSERT_EQ(gpu0.timing, "device_events");
+  gpu0 = contended(gpu0);
+  const AcceptanceResult r = check(rows, doc);
+  const CriterionVerdict& v = verdict_of(r, "gpu0.sgemm.cublas.tflops", "60 TFLOP/s");
+  EXPECT_EQ(v.verdict, Verdict::fail) << v.reason;
+  EXPECT_EQ(v.reason.find("contended"), std::string::npos) << v.reason;
+  EXPECT_TRUE(contended_misses(spec_of(rows), doc).empty());
+  EXPECT_FALSE(r.passed);
+}
+
 // A spec for a machine that should be quiet makes contention itself a failure: every contended
 // measurement misses run.contended, is measured again, and one still contended fails.
 TEST(AcceptanceJudge, RunContendedFailsAMachineThatStaysBusy) {
