@@ -806,7 +806,8 @@ enum class Fault {
   fp8_tensor_core_sum,
   tensor_core_sum,
   lose_k_block,
-  wrong_first_row  // row 0 of C off by one: a sampled check must still look at it
+  wrong_first_row,  // row 0 of C off by one: a sampled check must still look at it
+  stale_element     // one element left as C was before the run, as a tile a kernel skipped
 };
 
 // x truncated (towards zero) to `digits` significant bits.
@@ -875,6 +876,10 @@ struct GemmWith {
       if constexpr (F == Fault::wrong_first_row) {
         for (std::int64_t j = 0; j < in.n; ++j) c_[static_cast<std::size_t>(j * in.m)] += Acc(1);
       }
+      if constexpr (F == Fault::stale_element) {
+        const auto ij = static_cast<std::size_t>(in.m / 2 + 1 + in.n / 3 * in.m);
+        c_[ij] = in.c[ij];
+      }
     }
     void read_c(std::span<Acc> out) override { std::copy(c_.begin(), c_.end(), out.begin()); }
     // C as the next run will read it, for a test to change between runs.
@@ -920,6 +925,34 @@ MeasurementRecord gemm_record(Precision p, const Problem& problem) {
 template <Fault F>
 Disposition gemm_disposition(Precision p, const Problem& problem) {
   return gemm_record<F>(p, problem).disposition;
+}
+
+// A large output is checked on a grid of sampled rows and columns, and every row whole by its
+// weighted sum: one element between the sampled ones that a kernel left as C was is found,
+// whichever rows the grid drew, at every precision's tolerance (exactly for INT8).
+TEST(Verification, AnElementBetweenTheSampledOnesIsFoundByItsRowsSum) {
+  for (const Precision p : {Precision::fp32, Precision::fp64, Precision::bf16, Precision::int8}) {
+    SCOPED_TRACE(to_string(p));
+    const MeasurementRecord r = gemm_record<Fault::stale_element>(p, Problem::matrix(512, 512, 48));
+    EXPECT_EQ(r.disposition, Disposition::incorrect);
+    ASSERT_TRUE(r.verification.has_value());
+    EXPECT_NE(r.verification->method.find("and all 512 rows by their sums weighted +-1"),
+              std::string::npos)
+        << r.verification->method;
+    EXPECT_NE(r.verification->method.find(
+                  "(a row's sum is off: a wrong element between the sampled ones)"),
+              std::string::npos)
+        << r.verification->method;
+  }
+  // A correct large output passes both, and says it checked every row.
+  const MeasurementRecord fine =
+      gemm_record<Fault::none>(Precision::fp32, Problem::matrix(512, 384, 48));
+  EXPECT_EQ(fine.disposition, Disposition::passed) << fine.reason;
+  EXPECT_NE(fine.verification->method.find("2304 of 196608 elements (sampled rows x columns), and "
+                                           "all 512 rows by their sums"),
+            std::string::npos)
+      << fine.verification->method;
+  EXPECT_LT(fine.verification->error_ratio, 1);
 }
 
 TEST(Verification, CorrectReferenceKernelPasses) {

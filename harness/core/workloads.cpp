@@ -23,7 +23,18 @@ double as_double(std::int64_t v) { return static_cast<double>(v); }
 // Streams of the seeded generator, one per input array, so that arrays are independent.
 // Stream 5 seeded beta, which is now fixed (Gemm::make_inputs); the later streams keep their
 // numbers, so that a seed still gives the inputs it gave.
-enum Stream : std::uint64_t { kA = 1, kB, kC, kAlpha, kSample = 6, kX, kY, kScalar, kPeakX0 };
+enum Stream : std::uint64_t {
+  kA = 1,
+  kB,
+  kC,
+  kAlpha,
+  kSample = 6,
+  kX,
+  kY,
+  kScalar,
+  kPeakX0,
+  kRowWeights
+};
 
 template <class T>
 constexpr double epsilon() {
@@ -207,8 +218,87 @@ GemmInputs<T> workloads::Gemm::make_inputs(const Problem& p, std::uint64_t seed)
   return in;
 }
 
+// Every row of a large output at once, as Freivalds checks a product: C r against
+// alpha A (B r) + beta C0 r for seeded weights r of +-1. The sampled grid checks 48 rows x 48
+// columns: at 8192^2 a wrong tile of 128 x 128 between them is missed about half the time, a
+// wrong row or element almost always; each moves its rows' weighted sums. A row's allowed error
+// is the sum of its elements' (the grid's bound on each), plus the sums' own rounding (in long
+// double for FP64, whose elements' bound is near double's own); integer outputs, whose sums are
+// exact in double below 2^52, must match exactly.
+template <class T>
+ErrorTracker gemm_row_sums(const GemmInputs<T>& in, std::span<const accumulator_t<T>> c,
+                           double bound, std::uint64_t seed) {
+  using Sum = std::conditional_t<std::is_same_v<accumulator_t<T>, double>, long double, double>;
+  const auto m = static_cast<std::size_t>(in.m), n = static_cast<std::size_t>(in.n),
+             k = static_cast<std::size_t>(in.k);
+  const SeededUniform pick(seed, kRowWeights, 0.0, 1.0);
+  std::vector<Sum> r(n);
+  for (std::size_t j = 0; j < n; ++j) r[j] = pick(j) < 0.5 ? -1 : 1;
+  // x = B r and w = |B| |r|, by blocks of B's rows (its columns are contiguous).
+  constexpr std::size_t kBlock = 256;
+  std::vector<Sum> x(k, 0), w(k, 0);
+#pragma omp parallel for schedule(dynamic)
+  for (std::size_t l0 = 0; l0 < k; l0 += kBlock) {
+    const std::size_t l1 = std::min(k, l0 + kBlock);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t l = l0; l < l1; ++l) {
+        const Sum b = to_double(in.b[l + j * k]);
+        x[l] += b * r[j];
+        w[l] += std::abs(b);
+      }
+    }
+  }
+  const double alpha = in.alpha, beta = in.beta;
+  const double rounding = std::numeric_limits<Sum>::epsilon() * static_cast<double>(n + k + 2);
+  ErrorTracker total;
+#pragma omp parallel
+  {
+    ErrorTracker local;
+    std::vector<Sum> y(kBlock), c0(kBlock), c0_abs(kBlock), c_abs(kBlock), z(kBlock), t(kBlock);
+#pragma omp for schedule(dynamic)
+    for (std::size_t i0 = 0; i0 < m; i0 += kBlock) {
+      const std::size_t rows = std::min(m, i0 + kBlock) - i0;
+      std::fill_n(y.begin(), rows, 0);
+      std::fill_n(c0.begin(), rows, 0);
+      std::fill_n(c0_abs.begin(), rows, 0);
+      std::fill_n(c_abs.begin(), rows, 0);
+      std::fill_n(z.begin(), rows, 0);
+      std::fill_n(t.begin(), rows, 0);
+      for (std::size_t j = 0; j < n; ++j) {
+        for (std::size_t i = 0; i < rows; ++i) {
+          const Sum out = c[i0 + i + j * m], before = in.c[i0 + i + j * m];
+          y[i] += out * r[j];
+          c_abs[i] += std::abs(out);
+          c0[i] += before * r[j];
+          c0_abs[i] += std::abs(before);
+        }
+      }
+      for (std::size_t l = 0; l < k; ++l) {
+        for (std::size_t i = 0; i < rows; ++i) {
+          const Sum a = to_double(in.a[i0 + i + l * m]);
+          z[i] += a * x[l];
+          t[i] += std::abs(a) * w[l];
+        }
+      }
+      for (std::size_t i = 0; i < rows; ++i) {
+        const double scale =
+            static_cast<double>(std::abs(alpha) * t[i] + std::abs(beta) * c0_abs[i]);
+        const double magnitude = scale + static_cast<double>(c_abs[i]);
+        const double allowed =
+            bound == 0 && magnitude < 0x1p52 ? 0 : bound * scale + rounding * magnitude;
+        local.add(static_cast<double>(y[i]), static_cast<double>(alpha * z[i] + beta * c0[i]),
+                  allowed);
+      }
+    }
+#pragma omp critical
+    total.merge(local);
+  }
+  return total;
+}
+
 // Each checked element against a double dot product of the stored inputs; see kRoundingBound
-// and gemm_accumulator_epsilon for the tolerance.
+// and gemm_accumulator_epsilon for the tolerance. A large output's rows are checked whole as
+// well, by their weighted sums (gemm_row_sums).
 template <>
 template <class T>
 Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& kernel,
@@ -259,11 +349,21 @@ Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& ker
 #pragma omp critical
     total.merge(local);
   }
+  std::string rows_whole;
+  if (!whole) {
+    const ErrorTracker row_sums =
+        gemm_row_sums(in, std::span<const accumulator_t<T>>(c.span()), bound, seed);
+    const bool rows_failed = !row_sums.result("").passed;
+    total.merge(row_sums);
+    rows_whole = fmt::format(
+        ", and all {} rows by their sums weighted +-1 against alpha A (B r) + beta C0 r{}", in.m,
+        rows_failed ? " (a row's sum is off: a wrong element between the sampled ones)" : "");
+  }
   return total.result(fmt::format(
-      "{} of {} elements ({}) vs double reference on the {}-rounded inputs; allowed error "
+      "{} of {} elements ({}){} vs double reference on the {}-rounded inputs; allowed error "
       "{}",
-      total.checked(), in.m * in.n, whole ? "all" : "sampled rows x columns",
-      precision_label(precision_of<T>()),
+      total.checked() - (whole ? 0 : in.m), in.m * in.n, whole ? "all" : "sampled rows x columns",
+      rows_whole, precision_label(precision_of<T>()),
       bound == 0 ? std::string("0 (exact integer accumulation)")
                  : fmt::format("8*eps_acc*(|alpha||A||B|+|beta||C|), eps_acc 2^{}",
                                std::ilogb(bound / kRoundingBound))));
