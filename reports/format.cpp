@@ -250,8 +250,10 @@ std::string bytes(std::int64_t b) {
                             : fmt::format("{:.1f} {}", v, kUnits[unit]);
 }
 
-std::string peak_text(const Peak& p) {
-  std::string text = p.gflops ? short_number(*p.gflops) + " GFLOP/s" : "unknown";
+std::string peak_text(const Peak& p, Precision precision) {
+  std::string text = p.gflops ? fmt::format("{} {}", short_number(*p.gflops),
+                                            headline_unit(Bound::compute, precision))
+                              : "unknown";
   if (!p.basis.empty()) text += fmt::format(" ({})", p.basis);
   return text;
 }

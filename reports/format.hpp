@@ -142,7 +142,8 @@ std::string ratio(double v);
 // Binary units: "48 KiB", "1.5 GiB".
 std::string bytes(std::int64_t b);
 // "1280 GFLOP/s (8 cores x ...)", or "unknown".
-std::string peak_text(const Peak& p);
+// "1234 GFLOP/s (basis)", in GOP/s at INT8; "unknown (why)".
+std::string peak_text(const Peak& p, Precision precision = Precision::fp32);
 std::string or_unknown(const std::string& s);
 // Why a run's results are incomplete (interrupted, or ended without finishing), one sentence;
 // "" for a complete run. Every output of an incomplete run says so.

@@ -687,7 +687,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
     if (!is_matrix_precision(f.precision)) continue;
     for (const MeasurementRecord* r : f.sources) {
       bases.push_back(fmt::format("{} {} {}", r->device.on_gpu() ? r->device.label() : "CPU",
-                                  precision_label(f.precision), peak_text(r->peak)));
+                                  precision_label(f.precision), peak_text(r->peak, f.precision)));
     }
   }
   const auto item = [](std::string_view label, const std::string& html) {

@@ -885,6 +885,14 @@ TEST(Sheet, ACpuMatrixPeakOfFewerThreadsThanCoresSaysSo) {
   EXPECT_NE(zh().find("理论值为所测 1 个 CPU 线程的峰值，非全部 8 核"), std::string::npos);
   doc.measurements.back().threads = 8;
   EXPECT_EQ(en().find("theoretical: the peak of"), std::string::npos);
+  EXPECT_NE(en().find("CPU BF16 390 GFLOP/s (1 core x 32 BF16 FMA lanes"), std::string::npos)
+      << en();
+  // An INT8 peak's basis is in operations, as its figures are.
+  MeasurementRecord int8 = doc.measurements.back();
+  int8.precision = Precision::int8;
+  int8.peak = {.gflops = 780.0, .basis = "1 core x 64 INT8 lanes x ..."};
+  doc.measurements.push_back(int8);
+  EXPECT_NE(en().find("CPU INT8 780 GOP/s (1 core x 64 INT8 lanes"), std::string::npos) << en();
 }
 
 // A figure whose measurements were all left out says so, rather than "not measured"; a matrix

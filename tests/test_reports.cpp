@@ -1421,7 +1421,7 @@ TEST(Reports, MatrixThroughputSectionAndSheetRows) {
             std::string::npos);
   EXPECT_EQ(en.find("<td>GPU</td><td>INT8"), std::string::npos) << "not measured on the GPU";
   // Each matrix row's theoretical has its basis in the small print: the quoted measurement's.
-  EXPECT_NE(en.find("CPU BF16 400 GFLOP/s (test peak); CPU INT8 1600 GFLOP/s (test peak); gpu0 "
+  EXPECT_NE(en.find("CPU BF16 400 GFLOP/s (test peak); CPU INT8 1600 GOP/s (test peak); gpu0 "
                     "BF16 1000000 GFLOP/s (test peak)"),
             std::string::npos)
       << en;
