@@ -172,7 +172,8 @@ std::string cuda_versions(const GpuInventory& gpu);
 Facts gpu_facts(const GpuInventory& gpu);
 // Why there is no GPU to report ("" when there is one).
 std::string no_gpu_reason(const GpuInventory& gpu);
-// "eigen 3.4.0", one item per library.
+// "eigen 3.4.0", one item per library, and the NVIDIA driver's release where the health facts
+// read it ("NVIDIA driver 550.54.15"; the "CUDA driver" library is the CUDA version it supports).
 std::vector<std::string> library_items(const Environment& env);
 // "OMP_PLACES=(unset)", one item per OpenMP variable.
 std::vector<std::string> openmp_items(const Environment& env);

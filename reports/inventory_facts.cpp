@@ -148,6 +148,17 @@ std::string gpu_fact_text(const GpuHealth& g, const std::string& name) {
 std::vector<std::string> library_items(const Environment& env) {
   std::vector<std::string> items;
   for (const auto& [name, version] : env.libraries) items.push_back(name + " " + version);
+  // The NVIDIA driver's release, as the health facts read it: "CUDA driver 12.4" is only the
+  // CUDA version that driver supports.
+  if (env.health) {
+    for (const GpuHealth& g : env.health->gpus) {
+      const auto driver = g.facts.find("driver");
+      if (driver != g.facts.end() && driver->second.known() && !driver->second.text.empty()) {
+        items.push_back("NVIDIA driver " + driver->second.text);
+        break;
+      }
+    }
+  }
   return items;
 }
 
