@@ -501,14 +501,14 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
 }
 
 std::string workload_section(const ResultsDocument& doc, const SheetFigures& figures,
-                             const Labels& l) {
+                             const SheetFigures& would_be, const Labels& l) {
   std::string out = fmt::format("<h2>{}</h2>\n", l.speedups);
   const std::string no_gpu = no_gpu_reason(doc.environment.gpu);
   if (!no_gpu.empty()) {
     out += fmt::format("<p class=\"banner\">{}</p>\n",
                        html_escape(fmt::format(fmt::runtime(l.no_gpu), no_gpu)));
   }
-  if (figures.workloads.empty()) {
+  if (would_be.workloads.empty()) {
     return out + fmt::format("<p>{}</p>\n", html_escape(l.no_common_problem));
   }
   const auto measured = [](const MeasurementRecord* r) {
@@ -520,7 +520,28 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
       "class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>\n<tbody>\n",
       l.workload, l.problem, l.best_gpu, l.best_cpu, l.speedup);
   BarChart chart{std::string(l.speedup), fmt::format("{} (×)", l.speedup), {}, 1.0};
-  for (const auto& w : figures.workloads) {
+  // A row for each workload that would have one with every passed measurement: where its
+  // measurements were left out (contended, interrupted, still drifting), its cells say so.
+  for (const auto& all : would_be.workloads) {
+    const auto figure = std::ranges::find_if(figures.workloads, [&](const WorkloadFigure& w) {
+      return w.group->workload == all.group->workload && w.group->precision == all.group->precision;
+    });
+    if (figure == figures.workloads.end() || (all.gpu && !figure->gpu)) {
+      // The row as it would be, each side's figure where it may be one.
+      const auto side = [&](const MeasurementRecord* r) {
+        return !r                    ? std::string("-")
+               : headline_worthy(*r) ? measured(r)
+                                     : std::string(l.left_out_figure);
+      };
+      out += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+          "class=\"num\">-</td></tr>\n",
+          html_escape(group_title(*all.group)),
+          html_escape(all.gpu ? all.matchup().problem_text(l.own_sizes) : all.cpu->problem.label()),
+          html_escape(side(all.gpu)), html_escape(side(all.cpu)));
+      continue;
+    }
+    const WorkloadFigure& w = *figure;
     // Matchup::speedup, as every speedup flopbench prints; under 0.01 (a GPU far slower than the
     // CPU at a small size) it would round down to 0.00.
     const double speedup = w.gpu ? w.matchup().speedup() : 0;
@@ -862,7 +883,7 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   }
   body += peak_section(figures, would_be, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
-  body += workload_section(doc, figures, l) + crossover_section(doc, groups, l) +
+  body += workload_section(doc, figures, would_be, l) + crossover_section(doc, groups, l) +
           bandwidth_section(doc, figures, would_be, l);
   body += conditions_section(doc, figures, would_be, l);
   const std::string css =

@@ -930,6 +930,15 @@ TEST(Sheet, AFigureWhoseMeasurementsWereLeftOutSaysSo) {
   EXPECT_EQ(row("cpu (system memory)").find("cpu (system memory)left out (see Conditions)"), 0u);
   EXPECT_EQ(row("gpu1 (device memory)").find("gpu1 (device memory)not measured"), 0u);
   EXPECT_NE(text.find("BF16 GEMM (bf16) onednn · cpu · 256x256x256 (contended"), std::string::npos);
+  // The speedup table keeps the rows whose sides were left out, saying which.
+  EXPECT_EQ(row("SGEMM (fp32)256")
+                .find("SGEMM (fp32)256x256x256left out (see Conditions)33.5 "
+                      "GFLOP/s (openblas, cpu)-"),
+            0u)
+      << text;
+  // The stream's CPU side was left out, its GPU side stands.
+  EXPECT_NE(text.find("2516 GB/s (cuda, gpu0)left out (see Conditions)-"), std::string::npos)
+      << text;
   const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
   EXPECT_NE(zh.find("cpu（系统内存）未计入（见测试条件）"), std::string::npos) << zh;
 }
