@@ -221,10 +221,14 @@ GemmInputs<T> workloads::Gemm::make_inputs(const Problem& p, std::uint64_t seed)
 // Every row of a large output at once, as Freivalds checks a product: C r against
 // alpha A (B r) + beta C0 r for seeded weights r of +-1. The sampled grid checks 48 rows x 48
 // columns: at 8192^2 a wrong tile of 128 x 128 between them is missed about half the time, a
-// wrong row or element almost always; each moves its rows' weighted sums. A row's allowed error
-// is the sum of its elements' (the grid's bound on each), plus the sums' own rounding (in long
-// double for FP64, whose elements' bound is near double's own); integer outputs, whose sums are
-// exact in double below 2^52, must match exactly.
+// wrong row or element almost always; each moves its rows' weighted sums. Each element's error
+// is within the grid's bound on it, bound * s_ij (s_ij = |alpha| sum_l |A_il||B_lj| +
+// |beta||C0_ij|), and the weights are drawn apart from the kernel, so by Hoeffding a correct row's
+// weighted sum of errors exceeds 8 * bound * sqrt(sum_j s_ij^2) with a chance under 2e^-32; sum_j
+// s_ij^2 is at most max_j s_ij * sum_j s_ij, both cheap to bound. Allowed besides: the sums' own
+// rounding, at most (n + k + 2) units of their type on the magnitudes summed (long double for FP64,
+// whose elements' bound is near double's own). Integer outputs, whose sums are exact in double
+// below 2^52, must match exactly.
 template <class T>
 ErrorTracker gemm_row_sums(const GemmInputs<T>& in, std::span<const accumulator_t<T>> c,
                            double bound, std::uint64_t seed) {
@@ -234,7 +238,8 @@ ErrorTracker gemm_row_sums(const GemmInputs<T>& in, std::span<const accumulator_
   const SeededUniform pick(seed, kRowWeights, 0.0, 1.0);
   std::vector<Sum> r(n);
   for (std::size_t j = 0; j < n; ++j) r[j] = pick(j) < 0.5 ? -1 : 1;
-  // x = B r and w = |B| |r|, by blocks of B's rows (its columns are contiguous).
+  // x = B r and w = |B| |r| (the sums of |B|'s rows), by blocks of B's rows (its columns are
+  // contiguous); and the largest sum of a column of |B|.
   constexpr std::size_t kBlock = 256;
   std::vector<Sum> x(k, 0), w(k, 0);
 #pragma omp parallel for schedule(dynamic)
@@ -248,22 +253,44 @@ ErrorTracker gemm_row_sums(const GemmInputs<T>& in, std::span<const accumulator_
       }
     }
   }
+  double b_column_max = 0;
+#pragma omp parallel for schedule(static) reduction(max : b_column_max)
+  for (std::size_t j = 0; j < n; ++j) {
+    double column = 0;
+    for (std::size_t l = 0; l < k; ++l) column += std::abs(to_double(in.b[l + j * k]));
+    b_column_max = std::max(b_column_max, column);
+  }
   const double alpha = in.alpha, beta = in.beta;
   const double rounding = std::numeric_limits<Sum>::epsilon() * static_cast<double>(n + k + 2);
+  // Each thread's sums over a block of rows, allocated here: a bad_alloc inside the parallel
+  // region would end the process, out here it fails this measurement.
+  enum RowSum : std::size_t {
+    kOut,
+    kBefore,
+    kBeforeAbs,
+    kBeforeMax,
+    kOutAbs,
+    kAx,
+    kAbsAw,
+    kAMax,
+    kRowSums
+  };
+  const int team = omp_get_max_threads();
+  std::vector<Sum> sums(static_cast<std::size_t>(team) * kRowSums * kBlock);
   ErrorTracker total;
-#pragma omp parallel
+#pragma omp parallel num_threads(team)
   {
     ErrorTracker local;
-    std::vector<Sum> y(kBlock), c0(kBlock), c0_abs(kBlock), c_abs(kBlock), z(kBlock), t(kBlock);
+    Sum* const mine =
+        sums.data() + static_cast<std::size_t>(omp_get_thread_num()) * kRowSums * kBlock;
+    const auto column = [&](RowSum sum) { return mine + sum * kBlock; };
+    Sum *y = column(kOut), *c0 = column(kBefore), *c0_abs = column(kBeforeAbs),
+        *c0_max = column(kBeforeMax), *c_abs = column(kOutAbs), *z = column(kAx),
+        *t = column(kAbsAw), *a_max = column(kAMax);
 #pragma omp for schedule(dynamic)
     for (std::size_t i0 = 0; i0 < m; i0 += kBlock) {
       const std::size_t rows = std::min(m, i0 + kBlock) - i0;
-      std::fill_n(y.begin(), rows, 0);
-      std::fill_n(c0.begin(), rows, 0);
-      std::fill_n(c0_abs.begin(), rows, 0);
-      std::fill_n(c_abs.begin(), rows, 0);
-      std::fill_n(z.begin(), rows, 0);
-      std::fill_n(t.begin(), rows, 0);
+      std::fill_n(mine, kRowSums * kBlock, 0);
       for (std::size_t j = 0; j < n; ++j) {
         for (std::size_t i = 0; i < rows; ++i) {
           const Sum out = c[i0 + i + j * m], before = in.c[i0 + i + j * m];
@@ -271,6 +298,7 @@ ErrorTracker gemm_row_sums(const GemmInputs<T>& in, std::span<const accumulator_
           c_abs[i] += std::abs(out);
           c0[i] += before * r[j];
           c0_abs[i] += std::abs(before);
+          c0_max[i] = std::max(c0_max[i], std::abs(before));
         }
       }
       for (std::size_t l = 0; l < k; ++l) {
@@ -278,14 +306,19 @@ ErrorTracker gemm_row_sums(const GemmInputs<T>& in, std::span<const accumulator_
           const Sum a = to_double(in.a[i0 + i + l * m]);
           z[i] += a * x[l];
           t[i] += std::abs(a) * w[l];
+          a_max[i] = std::max(a_max[i], std::abs(a));
         }
       }
       for (std::size_t i = 0; i < rows; ++i) {
+        // sum_j s_ij, and the largest s_ij at most.
         const double scale =
             static_cast<double>(std::abs(alpha) * t[i] + std::abs(beta) * c0_abs[i]);
+        const double largest = static_cast<double>(std::abs(alpha) * a_max[i] * b_column_max +
+                                                   std::abs(beta) * c0_max[i]);
         const double magnitude = scale + static_cast<double>(c_abs[i]);
-        const double allowed =
-            bound == 0 && magnitude < 0x1p52 ? 0 : bound * scale + rounding * magnitude;
+        const double allowed = bound == 0 && magnitude < 0x1p52
+                                   ? 0
+                                   : 8 * bound * std::sqrt(scale * largest) + rounding * magnitude;
         local.add(static_cast<double>(y[i]), static_cast<double>(alpha * z[i] + beta * c0[i]),
                   allowed);
       }
@@ -357,7 +390,7 @@ Verification workloads::Gemm::verify(const GemmInputs<T>& in, GemmKernel<T>& ker
     total.merge(row_sums);
     rows_whole = fmt::format(
         ", and all {} rows by their sums weighted +-1 against alpha A (B r) + beta C0 r{}", in.m,
-        rows_failed ? " (a row's sum is off: a wrong element between the sampled ones)" : "");
+        rows_failed ? " (a row's weighted sum is off: a wrong element in that row)" : "");
   }
   return total.result(fmt::format(
       "{} of {} elements ({}){} vs double reference on the {}-rounded inputs; allowed error "
