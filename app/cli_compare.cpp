@@ -85,20 +85,26 @@ std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
 
 // Replicates are distinct runs: one given twice (the same file, a copy, its directory beside its
 // results.json) would count as two runs that agree and as a change of sides that was not taken,
-// making the noise between runs look smaller than it is.
+// making the noise between runs look smaller than it is. A run is known by its host, start (to
+// the second), command line, launcher rank and samples: two runs of `run --repeat` may start in
+// one second, but do not time alike.
 void refuse_a_run_given_twice(const std::vector<std::string>& a_files,
                               const std::vector<ResultsDocument>& a,
                               const std::vector<std::string>& b_files,
                               const std::vector<ResultsDocument>& b) {
-  std::map<std::tuple<std::string, std::string, std::vector<std::string>, std::optional<int>>,
+  std::map<std::tuple<std::string, std::string, std::vector<std::string>, std::optional<int>,
+                      std::vector<std::vector<double>>>,
            std::string>
       seen;
   for (const auto& [files, docs] : {std::pair{&a_files, &a}, std::pair{&b_files, &b}}) {
     for (std::size_t i = 0; i < docs->size(); ++i) {
       const ResultsDocument& d = (*docs)[i];
-      const auto [it, added] = seen.emplace(
-          std::tuple{d.environment.host, d.run.started_utc, d.run.command_line, d.run.launch.rank},
-          (*files)[i]);
+      std::vector<std::vector<double>> samples;
+      for (const MeasurementRecord& r : d.measurements) samples.push_back(r.samples_s);
+      const auto [it, added] =
+          seen.emplace(std::tuple{d.environment.host, d.run.started_utc, d.run.command_line,
+                                  d.run.launch.rank, std::move(samples)},
+                       (*files)[i]);
       if (!added) {
         throw InputError(fmt::format(
             "{} and {} are one run (host {}, started {}): replicates must be distinct runs",

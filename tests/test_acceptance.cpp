@@ -1190,6 +1190,13 @@ TEST(AcceptanceJudge, ASpecForAnotherGpuFailsWhateverItsRowsForAnyApply) {
       doc);
   EXPECT_TRUE(any_gpu.passed) << any_gpu.criteria.front().reason;
   EXPECT_EQ(any_gpu.not_applied.size(), 1u);
+  // A health row for every GPU is no measurement of this machine's GPUs either.
+  EXPECT_EQ(check("gpu.count,>=,1,,fail,Tesla T4,\n"
+                  "gpu.processes.other,==,0,,fail,any,\n",
+                  doc)
+                .criteria.front()
+                .metric,
+            "spec.applies");
   // A spec of rows for any alone is every machine's.
   EXPECT_TRUE(check("cpu.dgemm.openblas.gflops,>=,1 GFLOP/s,,fail,any,\n", doc).passed);
 }

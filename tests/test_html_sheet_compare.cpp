@@ -1777,6 +1777,18 @@ TEST(Commands, CompareReplicatesWithAgainst) {
       dir.path() / "3");
   EXPECT_EQ(uneven.status, 2);
   EXPECT_NE(uneven.err.find("1 run of A and 2 of B"), std::string::npos) << uneven.err;
+  // Two runs that started in one second are two runs, known apart by their samples.
+  ResultsDocument same_second = base_document();
+  same_second.run.started_utc = "2026-01-01T00:00:00Z";  // a1's
+  for (MeasurementRecord& r : same_second.measurements) {
+    for (double& t : r.samples_s) t *= 1.01;
+  }
+  write_file_atomically(dir.path() / "a3.json", JsonPrinter().print(same_second));
+  EXPECT_EQ(testing::run_flopbench({"compare", file("a1.json"), file("a3.json"), "--against",
+                                    file("b1.json"), file("b2.json")},
+                                   dir.path() / "5")
+                .status,
+            0);
   // A run given twice, as itself or as a copy, is no replicate of itself: it would count as two
   // runs that agree, taken in turns.
   std::filesystem::copy_file(file("b2.json"), file("b2-copy.json"));

@@ -243,8 +243,9 @@ class Judge {
 
   // `not_applied`: the spec's rows for GPUs this machine lacks, or that --gpus did not give the
   // run; all of them fails the check, and so do all of its rows keyed to a GPU model, unless a
-  // row for `any` judges this run's GPUs: rows for the CPU or the host applying are no sign that
-  // a spec for an H100 is this machine's.
+  // row for `any` measures this run's GPUs (a rate: gpu.sgemm.cublas.tflops): rows for the CPU,
+  // the host, or every GPU's health, burn or memory test applying are no sign that a spec for an
+  // H100 is this machine's.
   AcceptanceResult finish(const Spec& spec, const std::vector<const Criterion*>& not_applied,
                           std::string label, std::string checked_utc) {
     AcceptanceResult result;
@@ -258,7 +259,8 @@ class Judge {
     };
     const bool a_keyed_row_applied =
         keyed == 0 || std::ranges::any_of(spec.criteria, [&](const Criterion& c) {
-          return applied_here(c) && (keyed_to_a_gpu(c) || c.metric.device.on_gpu());
+          return applied_here(c) &&
+                 (keyed_to_a_gpu(c) || (c.metric.device.on_gpu() && c.metric.measured_rate()));
         });
     if (some_applied) {
       const auto& gpus = doc_.environment.gpu.devices;
