@@ -1219,6 +1219,22 @@ TEST(Compare, ContendedMeasurementsAreInconclusive) {
   EXPECT_EQ(r.matched.at(0).judgement.verdict, Change::inconclusive);
   EXPECT_EQ(r.matched.at(0).judgement.reason, "B contended");
   EXPECT_TRUE(regressions(r, 0).empty());
+  // A GPU's own time is judged however busy the host was, as check judges it.
+  ResultsDocument busy_host = changed_document();
+  for (MeasurementRecord& m : busy_host.measurements) {
+    m.load = MachineLoad{.readings = 10, .contended = true};
+  }
+  const CompareResult gpu = compare_results(base_document(), busy_host);
+  for (const Comparison& c : gpu.matched) {
+    if (c.a->timed_by_the_gpu()) {
+      EXPECT_NE(c.judgement.reason, "B contended") << where(*c.a);
+    } else {
+      EXPECT_EQ(c.judgement.reason.ends_with("contended"), passed(*c.b)) << where(*c.a);
+    }
+  }
+  EXPECT_TRUE(std::ranges::any_of(gpu.matched, [](const Comparison& c) {
+    return c.a->timed_by_the_gpu() && c.judgement.verdict == Change::same;
+  }));
 }
 
 // A change in time that comes with a change in how the implementation ran (other vectors, fewer

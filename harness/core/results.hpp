@@ -366,6 +366,11 @@ struct MeasurementRecord {
   std::vector<GpuTelemetrySpread> telemetry_during;
 
   bool contended() const { return load && load->contended; }
+  // Timed by one GPU's own events: its time is the GPU's, which a co-tenant on the host's CPUs
+  // does not take (a machine aggregate's release and end the host times).
+  bool timed_by_the_gpu() const {
+    return device.on_gpu() && !device.machine_aggregate() && timing == "device_events";
+  }
   // Its samples were still drifting when sampling stopped (a GPU settling into its power cap): a
   // note that starts kStillDriftingNote says so, and by how much.
   bool still_drifting() const {

@@ -466,11 +466,8 @@ class Judge {
       v.reason = std::move(reason);
     }
     v.verdict = ok ? Verdict::pass : verdict_of_miss(c.severity);
-    // GPU work timed by the GPU's own events is the GPU's: a co-tenant on the host's CPUs does not
-    // take its time, and a GPU that misses its bound fails however busy the host was.
-    const bool timed_by_the_gpu =
-        record && record->device.on_gpu() && record->timing == "device_events";
-    if (!ok && measured && record && record->contended() && !timed_by_the_gpu) {
+    // A GPU that misses its bound on its own time fails however busy the host was.
+    if (!ok && measured && record && record->contended() && !record->timed_by_the_gpu()) {
       // The machine was busy with other work: the shortfall may be the co-tenant's, not the
       // machine's. Measured once, it is measured again (check does); measured again and still
       // contended, it warns rather than fails.
