@@ -163,9 +163,9 @@ int compare_command(const CompareOptions& opt) {
   if (!lost.empty()) {
     fmt::print(stderr, "flopbench: {} that passed in A did not pass in B{}:\n",
                counted(lost.size(), "measurement"),
-               opt.allow_missing && result.b_saw_no_gpu.empty() ? ""
-               : lost.size() == 1                               ? " or is not in B"
-                                                                : " or are not in B");
+               opt.allow_missing && result.lost_gpus.empty() ? ""
+               : lost.size() == 1                            ? " or is not in B"
+                                                             : " or are not in B");
   }
   for (const auto& l : lost) fmt::print(stderr, "  {}\n", l);
   return kExitFailures;

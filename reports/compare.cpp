@@ -358,17 +358,31 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         "thread count, and are listed as only in A and only in B",
         counted(ta, "thread"), tb);
   }
-  if (std::ranges::any_of(a.front().measurements, [](const MeasurementRecord& r) {
-        return r.device.on_gpu() && !r.device.no_gpu();
-      })) {
-    for (std::size_t i = 0; i < b.size() && result.b_saw_no_gpu.empty(); ++i) {
-      const GpuInventory& gpus = b[i].environment.gpu;
-      if (!gpus.devices.empty()) continue;
-      result.b_saw_no_gpu = fmt::format(
-          "B{} saw no GPU ({}), where A measured on GPUs: A's GPU measurements are lost in it, "
-          "not left out",
-          b.size() > 1 ? fmt::format(" run {}", i + 1) : "", or_unknown(gpus.no_device_reason));
+  std::set<int> a_gpus;
+  for (const MeasurementRecord& r : a.front().measurements) {
+    if (r.device.on_gpu()) a_gpus.insert(r.device.gpus.begin(), r.device.gpus.end());
+  }
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const GpuInventory& inventory = b[i].environment.gpu;
+    std::vector<int> lacking;
+    for (const int gpu : a_gpus) {
+      if (!inventory.find(gpu)) lacking.push_back(gpu);
     }
+    if (lacking.empty()) continue;
+    result.lost_gpus.insert(lacking.begin(), lacking.end());
+    if (!result.gpus_lost_in_b.empty()) continue;  // the first run of B that lacks some says why
+    const std::string run = b.size() > 1 ? fmt::format(" run {}", i + 1) : "";
+    result.gpus_lost_in_b =
+        inventory.devices.empty()
+            ? fmt::format(
+                  "B{} saw no GPU ({}), where A measured on GPUs: A's GPU measurements "
+                  "are lost in it, not left out",
+                  run, or_unknown(inventory.no_device_reason))
+            : fmt::format(
+                  "B{} has no {} (its machine has {}), where A measured on {}: A's "
+                  "measurements on {} are lost in it, not left out",
+                  run, gpu_labels(lacking, ", "), counted(inventory.devices.size(), "GPU"),
+                  lacking.size() > 1 ? "them" : "it", lacking.size() > 1 ? "them" : "it");
   }
   result.interleaved = replicates && taken_in_turns(a, b);
   // Each replicate verdict risks a separation by chance: over all of them, at most alpha.
@@ -472,10 +486,11 @@ std::vector<std::string> lost_measurements(const CompareResult& result, bool lac
     }
   }
   for (const MeasurementRecord* r : result.only_a) {
-    const bool gpu_lost = r->device.on_gpu() && !r->device.no_gpu() && !result.b_saw_no_gpu.empty();
+    const bool gpu_lost = std::ranges::any_of(
+        r->device.gpus, [&](int gpu) { return result.lost_gpus.contains(gpu); });
     if (passed(*r) && (lacking || gpu_lost)) {
       lost.push_back(fmt::format("{}: not in B{}", strip_terminal_controls(where(*r)),
-                                 gpu_lost ? ", which saw no GPU" : ""));
+                                 gpu_lost ? ", whose machine lacks that GPU" : ""));
     }
   }
   return lost;
@@ -608,8 +623,8 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
           ? fmt::format(", here m = {}: {:.2g}", result.judged_on_runs, result.runs_level)
           : "");
   if (!result.threads_differ.empty()) out += "\n" + result.threads_differ + "\n";
-  if (!result.b_saw_no_gpu.empty()) {
-    out += "\n" + strip_terminal_controls(result.b_saw_no_gpu) + "\n";
+  if (!result.gpus_lost_in_b.empty()) {
+    out += "\n" + strip_terminal_controls(result.gpus_lost_in_b) + "\n";
   }
   if (!result.incomplete_a.empty() || !result.incomplete_b.empty()) {
     out += "\nruns that did not finish:\n";

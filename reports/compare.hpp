@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -126,10 +127,13 @@ struct CompareResult {
   bool replicates() const { return runs_a > 1; }  // two or more runs a side
   // "A ran its CPU work with 2 threads and B with 1: ...": why measurements went unpaired.
   std::string threads_differ;
-  // "B run 2 saw no GPU (no CUDA device: ...), where A measured on GPUs": a machine that lost its
-  // GPUs measured nothing on them, which is no smaller selection: A's GPU measurements that B
-  // lacks are lost, --allow-missing or not (lost_measurements). "" otherwise.
-  std::string b_saw_no_gpu;
+  // The GPUs A measured on that a run of B's machine does not have (lost_gpus), and a line that
+  // says so, "B run 2 saw no GPU (no CUDA device: ...), where A measured on GPUs" or "B has no
+  // gpu7 (its machine has 7 GPUs), where A measured on it": a machine that lost a GPU measured
+  // nothing on it, which is no smaller selection, so A's measurements on it that B lacks are
+  // lost, --allow-missing or not (lost_measurements). Empty and "" otherwise.
+  std::set<int> lost_gpus;
+  std::string gpus_lost_in_b;
   // Whether the runs of A and of B were taken in turns, A, B, A, B, ... (replicates;
   // judge_replicates).
   bool interleaved = false;

@@ -1319,10 +1319,11 @@ TEST(Compare, GpuWorkRunOnNeitherSideIsCountedNotCompared) {
   EXPECT_EQ(compare_text(gpu_b).find("run on neither side"), std::string::npos);
 }
 
-// A B whose machine saw no GPU lost A's GPU measurements: not a smaller selection that
-// --allow-missing excuses, whether B recorded them as skipped (no CUDA device) or not at all (a
-// build without CUDA). A B with its GPU that measured less is excused as before.
-TEST(Compare, ABThatSawNoGpuLostAsGpuMeasurementsWhateverIsAllowedMissing) {
+// A B whose machine saw no GPU, or lacks one A measured on, lost A's measurements on it: not a
+// smaller selection that --allow-missing excuses, whether B recorded them as skipped (no CUDA
+// device) or not at all (a build without CUDA). A B with its GPUs that measured less is excused
+// as before.
+TEST(Compare, ABThatLostAGpuLostAsMeasurementsOnItWhateverIsAllowedMissing) {
   const ResultsDocument a = base_document();
   std::size_t a_gpu = 0, a_gpu_passed = 0;
   for (const MeasurementRecord& r : a.measurements) {
@@ -1345,29 +1346,42 @@ TEST(Compare, ABThatSawNoGpuLostAsGpuMeasurementsWhateverIsAllowedMissing) {
   for (const ResultsDocument* b : {&skipped, &cpu_only}) {
     const CompareResult r = compare_results(a, *b);
     EXPECT_EQ(r.only_a.size(), a_gpu);
-    EXPECT_EQ(r.b_saw_no_gpu,
+    EXPECT_EQ(r.gpus_lost_in_b,
               "B saw no GPU (no NVIDIA driver is installed or loaded), where A measured on GPUs: "
               "A's GPU measurements are lost in it, not left out");
     const std::vector<std::string> lost = lost_measurements(r, false);
     EXPECT_EQ(lost.size(), a_gpu_passed);  // those that passed in A
     EXPECT_TRUE(std::ranges::all_of(lost, [](const std::string& l) {
-      return l.ends_with(": not in B, which saw no GPU");
+      return l.ends_with(": not in B, whose machine lacks that GPU");
     })) << lost.front();
     EXPECT_NE(compare_text(r).find("\nB saw no GPU (no NVIDIA driver"), std::string::npos);
   }
   // Backwards, and between two runs without a GPU, nothing was lost.
-  EXPECT_TRUE(compare_results(skipped, a).b_saw_no_gpu.empty());
+  EXPECT_TRUE(compare_results(skipped, a).gpus_lost_in_b.empty());
   EXPECT_TRUE(lost_measurements(compare_results(skipped, cpu_only), false).empty());
   // Of replicates, the run that saw none is named.
   const std::vector<ResultsDocument> as = {a, a}, bs = {a, cpu_only};
-  EXPECT_TRUE(compare_results(as, bs).b_saw_no_gpu.starts_with("B run 2 saw no GPU ("));
+  EXPECT_TRUE(compare_results(as, bs).gpus_lost_in_b.starts_with("B run 2 saw no GPU ("));
+  // A B that lost one of two GPUs lost A's measurements on that one alone.
+  ResultsDocument two = two_gpu_document(), one = two;
+  one.environment.gpu.devices.pop_back();  // gpu1 gone
+  std::erase_if(one.measurements,
+                [](const MeasurementRecord& r) { return r.device == DeviceRef::gpu({1}); });
+  const CompareResult lost_one = compare_results(two, one);
+  EXPECT_EQ(lost_one.lost_gpus, std::set<int>{1});
+  EXPECT_EQ(lost_one.gpus_lost_in_b,
+            "B has no gpu1 (its machine has 1 GPU), where A measured on it: A's measurements on "
+            "it are lost in it, not left out");
+  const std::vector<std::string> lost_on_gpu1 = lost_measurements(lost_one, false);
+  ASSERT_EQ(lost_on_gpu1.size(), 1u);
+  EXPECT_NE(lost_on_gpu1[0].find("on gpu1"), std::string::npos) << lost_on_gpu1[0];
   // A B with its GPU that left some GPU work out measured less.
   ResultsDocument fewer = a;
   const auto gpu_record = std::ranges::find_if(
       fewer.measurements, [](const MeasurementRecord& r) { return r.device.on_gpu(); });
   fewer.measurements.erase(gpu_record);
   const CompareResult less = compare_results(a, fewer);
-  EXPECT_TRUE(less.b_saw_no_gpu.empty());
+  EXPECT_TRUE(less.gpus_lost_in_b.empty() && less.lost_gpus.empty());
   EXPECT_EQ(less.only_a.size(), 1u);
   EXPECT_TRUE(lost_measurements(less, false).empty());
   EXPECT_EQ(lost_measurements(less, true).size(), 1u);
@@ -1702,9 +1716,9 @@ TEST(Commands, CompareExitStatus) {
   EXPECT_EQ(gpu_lost.status, 1);
   EXPECT_NE(gpu_lost.err.find("did not pass in B or are not in B:\n"), std::string::npos)
       << gpu_lost.err;
-  EXPECT_NE(
-      gpu_lost.err.find("SGEMM (fp32) cublas on gpu0, 256x256x256: not in B, which saw no GPU"),
-      std::string::npos)
+  EXPECT_NE(gpu_lost.err.find(
+                "SGEMM (fp32) cublas on gpu0, 256x256x256: not in B, whose machine lacks that GPU"),
+            std::string::npos)
       << gpu_lost.err;
   EXPECT_NE(gpu_lost.out.find("B saw no GPU (no NVIDIA driver is installed or loaded)"),
             std::string::npos)
