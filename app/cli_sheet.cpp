@@ -44,8 +44,11 @@ int sheet_command(const SheetOptions& opt) {
         doc.burn      ? "the results of a burn (its report.html has its verdicts)"
         : doc.memtest ? "the results of a memory test (its report.html has its verdicts)"
         : doc.measurements.empty() ? "the run has no measurement"
-                                   : fmt::format("none of its {} passed (its report.md says why)",
-                                                 counted(doc.measurements.size(), "measurement"))));
+        : doc.measurements.size() == 1
+            ? "its only measurement did not pass (its report.md says why)"
+            : fmt::format("none of its {} measurements passed (its "
+                          "report.md says why)",
+                          doc.measurements.size())));
   }
   // --out names the HTML file; the PDF takes the same name. An --out ending in .pdf names the
   // PDF instead, and asks for it, and the HTML goes beside it.

@@ -305,7 +305,7 @@ enum class LeftOut { no, contended, interrupted, drifting };
 LeftOut left_out(const MeasurementRecord& r) {
   if (r.contended()) return LeftOut::contended;
   if (r.stopping_rule == "interrupted") return LeftOut::interrupted;
-  // Its median is above what the device sustains once settled (runner.cpp, sample()).
+  // Its median is not what the device sustains once settled (runner.cpp, sample()).
   if (r.still_drifting()) return LeftOut::drifting;
   return LeftOut::no;
 }

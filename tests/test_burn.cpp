@@ -1023,11 +1023,12 @@ TEST(BurnAcceptance, BadMetricNamesAndBoundsAreRefused) {
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("bound '10' of a throughput drop: expected a fraction "
-                                         "from 0 to 1 (0.1 is a drop of 10 %)"),
+                                         "up to 1 (0.1 is a drop of 10 %)"),
               std::string::npos)
         << e.what();
   }
   EXPECT_NO_THROW(check_rows("burn.gpu.throughput_drop,<=,0.1,fail,any,\n", burn_document()));
+  EXPECT_NO_THROW(check_rows("burn.gpu.throughput_drop,>=,-0.05,warn,any,\n", burn_document()));
 }
 
 // ---- the course of `flopbench burn` over its precisions (app/burn_course.hpp) ----------------

@@ -397,9 +397,9 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
       parse_bound(reader, row[c_bound], line_no, c, c.reference.has_value());
       // A burn's throughput drop is a fraction: 10, meant as 10 %, could never fail.
       if (c.metric.name.ends_with(".throughput_drop") && c.bound_kind == BoundKind::absolute &&
-          !(c.bound_value >= 0 && c.bound_value <= 1)) {
+          !(c.bound_value <= 1)) {
         reader.fail(line_no, row[c_bound].column,
-                    fmt::format("bound '{}' of a throughput drop: expected a fraction from 0 to 1 "
+                    fmt::format("bound '{}' of a throughput drop: expected a fraction up to 1 "
                                 "(0.1 is a drop of 10 %)",
                                 row[c_bound].text));
       }
