@@ -1224,7 +1224,8 @@ TEST(Compare, ContendedMeasurementsAreInconclusive) {
   for (MeasurementRecord& m : busy_host.measurements) {
     m.load = MachineLoad{.readings = 10, .contended = true};
   }
-  const CompareResult gpu = compare_results(base_document(), busy_host);
+  const ResultsDocument quiet = base_document();  // outlives the result, which points into it
+  const CompareResult gpu = compare_results(quiet, busy_host);
   for (const Comparison& c : gpu.matched) {
     if (c.a->timed_by_the_gpu()) {
       EXPECT_NE(c.judgement.reason, "B contended") << where(*c.a);
