@@ -28,19 +28,6 @@ void abandon(std::shared_ptr<TelemetrySource> source) {
   abandoned->push_back(std::move(source));
 }
 
-// The inventory's records of the GPUs among `devices`, in their order.
-std::vector<GpuDevice> gpus_among(const std::vector<DeviceRef>& devices,
-                                  const GpuInventory& inventory) {
-  std::vector<GpuDevice> out;
-  for (const DeviceRef& d : devices) {
-    if (!d.on_gpu()) continue;
-    for (const GpuDevice& g : inventory.devices) {
-      if (g.index == d.gpus.at(0)) out.push_back(g);
-    }
-  }
-  return out;
-}
-
 void print_progress(std::FILE* out, const std::vector<BurnDevice>& so_far, double elapsed_s) {
   for (const BurnDevice& d : so_far) {
     std::string telemetry;
@@ -68,6 +55,18 @@ void print_progress(std::FILE* out, const std::vector<BurnDevice>& so_far, doubl
 }
 
 }  // namespace
+
+std::vector<GpuDevice> gpus_among(const std::vector<DeviceRef>& devices,
+                                  const GpuInventory& inventory) {
+  std::vector<GpuDevice> out;
+  for (const DeviceRef& d : devices) {
+    if (!d.on_gpu()) continue;
+    for (const GpuDevice& g : inventory.devices) {
+      if (g.index == d.gpus.at(0)) out.push_back(g);
+    }
+  }
+  return out;
+}
 
 bool burn_each_precision(BurnCourse course, ResultsDocument& doc) {
   const GpuInventory& inventory = doc.environment.gpu;

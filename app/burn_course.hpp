@@ -47,6 +47,11 @@ struct BurnCourse {
   std::FILE* out = stdout;  // where the progress and the verdicts are printed
 };
 
+// The inventory's records of the GPUs among `devices` (each a single GPU or the CPU), in their
+// order.
+std::vector<GpuDevice> gpus_among(const std::vector<DeviceRef>& devices,
+                                  const GpuInventory& inventory);
+
 // Burns each precision in turn into doc.burn->devices (doc.burn must be set; judge_burn gives the
 // verdicts, doc.environment.gpu naming the GPUs' models), printing the progress and each
 // device's verdict, until the precisions run out, an interrupt is requested or no device is left.

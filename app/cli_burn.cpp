@@ -157,14 +157,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   doc.environment = collect_environment(implementation_libraries());
   const GpuInventory& inventory = doc.environment.gpu;
   const std::vector<int> gpus = selected_gpus(sel, inventory);
-  std::vector<GpuDevice> gpu_devices;
   std::vector<DeviceRef> to_burn;
-  for (const int gpu : gpus) {
-    to_burn.push_back(DeviceRef::gpu({gpu}));
-    for (const GpuDevice& g : inventory.devices) {
-      if (g.index == gpu) gpu_devices.push_back(g);
-    }
-  }
+  for (const int gpu : gpus) to_burn.push_back(DeviceRef::gpu({gpu}));
+  const std::vector<GpuDevice> gpu_devices = gpus_among(to_burn, inventory);
   if (opt.cpu || gpus.empty()) {
     if (gpus.empty()) {
       fmt::print("no GPU ({}): burning the CPU\n", inventory.no_device_reason);
@@ -175,14 +170,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   // its size checked against the memory, before anything burns.
   const auto stage = [&](Precision precision, const std::vector<DeviceRef>& devices) {
     BurnStage out;
-    std::vector<GpuDevice> burning_gpus;
-    for (const DeviceRef& d : devices) {
+    for (const DeviceRef& d : devices)
       out.targets.push_back({&burn_implementation(d, precision), d});
-      for (const GpuDevice& g : gpu_devices) {
-        if (d.on_gpu() && g.index == d.gpus.at(0)) burning_gpus.push_back(g);
-      }
-    }
-    const std::int64_t n = burn_size(opt.size, precision, burning_gpus);
+    const std::int64_t n = burn_size(opt.size, precision, gpus_among(devices, inventory));
     out.settings = {.precision = precision,
                     .problem = Problem::matrix(n, n, n),
                     .duration_s = duration_s,
