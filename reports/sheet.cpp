@@ -520,6 +520,15 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
       "class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>\n<tbody>\n",
       l.workload, l.problem, l.best_gpu, l.best_cpu, l.speedup);
   BarChart chart{std::string(l.speedup), fmt::format("{} (×)", l.speedup), {}, 1.0};
+  // speedup_html is the cell's markup; the other cells are text.
+  const auto row = [](const Group& group, const std::string& problem, const std::string& gpu,
+                      const std::string& cpu, const std::string& speedup_html) {
+    return fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{}</td></tr>\n",
+        html_escape(group_title(group)), html_escape(problem), html_escape(gpu), html_escape(cpu),
+        speedup_html);
+  };
   // A row for each workload that would have one with every passed measurement: where its
   // measurements were left out (contended, interrupted, still drifting), its cells say so.
   for (const auto& all : would_be.workloads) {
@@ -533,12 +542,9 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
                : headline_worthy(*r) ? measured(r)
                                      : std::string(l.left_out_figure);
       };
-      out += fmt::format(
-          "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
-          "class=\"num\">-</td></tr>\n",
-          html_escape(group_title(*all.group)),
-          html_escape(all.gpu ? all.matchup().problem_text(l.own_sizes) : all.cpu->problem.label()),
-          html_escape(side(all.gpu)), html_escape(side(all.cpu)));
+      out += row(*all.group,
+                 all.gpu ? all.matchup().problem_text(l.own_sizes) : all.cpu->problem.label(),
+                 side(all.gpu), side(all.cpu), "-");
       continue;
     }
     const WorkloadFigure& w = *figure;
@@ -548,17 +554,15 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
     const std::string speedup_text = ratio(speedup < 0.01 ? speedup : down(speedup, 2));
     const std::string problem =
         w.gpu ? w.matchup().problem_text(l.own_sizes) : w.cpu->problem.label();
-    out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td "
-        "class=\"num\"><strong>{}</strong></td></tr>\n",
-        html_escape(group_title(*w.group)),
-        // The speedup holds at this size; the GB/s of a side within its cache are not memory's.
-        html_escape(problem + (within_cache(doc.environment, *w.cpu) ||
-                                       (w.gpu && within_cache(doc.environment, *w.gpu))
-                                   ? aside(l.partly_cache, l)
-                                   : "")),
-        html_escape(measured(w.gpu)), html_escape(measured(w.cpu)),
-        w.gpu ? html_escape(speedup_text) : "-");
+    out += row(*w.group,
+               // The speedup holds at this size; the GB/s of a side within its cache are not
+               // memory's.
+               problem + (within_cache(doc.environment, *w.cpu) ||
+                                  (w.gpu && within_cache(doc.environment, *w.gpu))
+                              ? aside(l.partly_cache, l)
+                              : ""),
+               measured(w.gpu), measured(w.cpu),
+               "<strong>" + (w.gpu ? html_escape(speedup_text) : "-") + "</strong>");
     if (w.gpu) chart.bars.push_back({group_title(*w.group), speedup, speedup_text, BarKind::ratio});
   }
   return out + "</tbody>\n</table>\n" + bar_chart_svg(chart);
