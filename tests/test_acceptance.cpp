@@ -204,23 +204,57 @@ TEST(AcceptanceMetric, EveryRegisteredImplementationHasMetrics) {
   }
 }
 
-// A spec may name an implementation this build lacks (a GPU one in a CPU-only build): it
-// parses, and its criterion fails as not measured, saying why.
-TEST(AcceptanceMetric, ImplementationMissingFromThisBuildFailsAsNotMeasured) {
-  const Spec spec = parse_spec(
+// A spec naming an implementation, workload or precision that this build's side of the machine
+// does not have is bad input (exit 2), not a failed machine: a typo would otherwise reject every
+// instance it judged. Only a side the build lacks (GPU names in a CPU-only build) is accepted,
+// and its criterion fails as not measured, saying why.
+TEST(AcceptanceMetric, NamesThisBuildDoesNotHaveAreBadInputWhereItHasTheSide) {
+  const auto message = [](const char* name) {
+    try {
+      parse_metric(name);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message("cpu.sgemm.openbals.gflops").find("unknown cpu implementation 'openbals'"),
+            std::string::npos)
+      << message("cpu.sgemm.openbals.gflops");
+  EXPECT_EQ(message("cpu.sum_fp32.openblas.gbytes_per_s"),
+            "unknown metric 'cpu.sum_fp32.openblas.gbytes_per_s': openblas implements no sum (its "
+            "workloads: gemm, dot)");
+  EXPECT_EQ(message("cpu.gemm_int8.openblas.gflops"),
+            "unknown metric 'cpu.gemm_int8.openblas.gflops': gemm openblas has no int8 (it runs "
+            "fp32, fp64)");
+  // In a spec, the file and line are named (InputError: exit 2).
+  try {
+    parse_spec(
+        "metric,comparator,bound,reference,severity,applies_to,description\n"
+        "cpu.sgemm.openbals.gflops,>=,1 GFLOP/s,,fail,any,a typo\n",
+        "typo.csv");
+    ADD_FAILURE() << "a spec with an unknown implementation was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("typo.csv:2:", 0), 0u) << e.what();
+  }
+
+  const bool gpu_side_built =
+      std::any_of(registry().all().begin(), registry().all().end(),
+                  [](const Implementation& impl) { return impl.spec.device == DeviceKind::gpu; });
+  if (gpu_side_built) {
+    EXPECT_NE(message("gpu.sgemm.cublass.tflops").find("unknown gpu implementation 'cublass'"),
+              std::string::npos);
+    return;
+  }
+  const Spec gpu_spec = parse_spec(
       "metric,comparator,bound,reference,severity,applies_to,description\n"
-      "cpu.sgemm.nosuch.gflops,>=,1 GFLOP/s,,fail,any,a future CPU GEMM\n",
-      "future.csv");
-  ResultsDocument doc;
-  doc.measurements.push_back(record("gemm", "omp", "cpu", Precision::fp32, 64, 50));
-  const AcceptanceResult result = judge(spec, doc, "future.csv", "now");
-  const auto it = std::find_if(result.criteria.begin(), result.criteria.end(),
-                               [](const auto& v) { return v.metric == "cpu.sgemm.nosuch.gflops"; });
-  ASSERT_NE(it, result.criteria.end());
-  EXPECT_EQ(it->verdict, Verdict::fail);
-  EXPECT_NE(it->reason.find("this build has no implementation 'nosuch'"), std::string::npos)
-      << it->reason;
-  EXPECT_FALSE(result.passed);
+      "gpu0.sgemm.cublas.tflops,>=,1 TFLOP/s,,fail,any,cuBLAS SGEMM\n",
+      "gpu.csv");
+  const AcceptanceResult result = judge(gpu_spec, ResultsDocument{}, "gpu.csv", "now");
+  ASSERT_EQ(result.criteria.size(), 1u);
+  EXPECT_EQ(result.criteria[0].verdict, Verdict::fail);
+  EXPECT_NE(result.criteria[0].reason.find("this build has no implementation 'cublas'"),
+            std::string::npos)
+      << result.criteria[0].reason;
 }
 
 TEST(AcceptanceSpec, EveryFeatureOfTheFormat) {

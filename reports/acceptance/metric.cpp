@@ -184,10 +184,16 @@ Metric parse_metric(std::string_view name) {
                                  name, parts[1], fmt::join(metric_names(), ", ")));
   }
   std::tie(m.workload, m.precision) = *kernel;
-  // A name this build does not register (a GPU implementation in a CPU-only build) is accepted:
-  // its criterion then fails as not measured. A known name must run on the metric's device.
+  // A name this build does not register is refused where the build has the metric's device side
+  // (a typo would otherwise fail the machine as not measured); on a side the build lacks (GPU
+  // names in a CPU-only build) it is accepted, and its criterion fails as not measured. A known
+  // name must run on the metric's device, and have the kernel's workload and precision.
   const auto impl_device = registry().device_of(parts[2]);
-  if (!valid_implementation_name(parts[2]) || (impl_device && *impl_device != m.device.kind)) {
+  const bool device_side_built =
+      std::any_of(registry().all().begin(), registry().all().end(),
+                  [&](const Implementation& impl) { return impl.spec.device == m.device.kind; });
+  if (!valid_implementation_name(parts[2]) || (impl_device && *impl_device != m.device.kind) ||
+      (!impl_device && device_side_built)) {
     std::vector<std::string> impls;
     for (const auto& impl_name : registry().names()) {
       if (registry().device_of(impl_name) == m.device.kind) impls.push_back(impl_name);
@@ -195,6 +201,22 @@ Metric parse_metric(std::string_view name) {
     throw InputError(
         fmt::format("unknown metric '{}': unknown {} implementation '{}' (expected one of: {})",
                     name, to_string(m.device.kind), parts[2], fmt::join(impls, ", ")));
+  }
+  if (impl_device) {
+    const Implementation* impl = registry().find(*m.workload, parts[2]);
+    if (!impl) {
+      std::vector<std::string_view> workloads;
+      for (const auto& other : registry().all()) {
+        if (other.name() == parts[2]) workloads.push_back(to_string(other.workload));
+      }
+      throw InputError(fmt::format("unknown metric '{}': {} implements no {} (its workloads: {})",
+                                   name, parts[2], to_string(*m.workload),
+                                   fmt::join(workloads, ", ")));
+    }
+    if (!impl->supports(m.precision)) {
+      throw InputError(
+          fmt::format("unknown metric '{}': {}", name, impl->unsupported_reason(m.precision)));
+    }
   }
   m.implementation = std::string(parts[2]);
   const Bound bound = info(*m.workload).bound;
