@@ -409,11 +409,12 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     for (const double v : values) deviations.push_back(std::fabs(v - m.median));
     m.mad = median_of(deviations);
     if (values.size() < 2) continue;
-    std::sort(values.begin(), values.end());
+    sort_numbers(values);
     for (auto& v : m.values) {
       v.others_median = lower_median_without(
-          values, static_cast<std::size_t>(std::lower_bound(values.begin(), values.end(), v.value) -
-                                           values.begin()));
+          values, static_cast<std::size_t>(
+                      std::lower_bound(values.begin(), values.end(), v.value, less_nan_last) -
+                      values.begin()));
       if (v.others_median > 0) {
         v.vs_others_percent = (v.value - v.others_median) / v.others_median * 100;
       }

@@ -296,6 +296,8 @@ TEST_F(Hardening, ImpossibleSampleTimesAreBadInputButNanIsRead) {
   const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> negatives = {
       {[](nlohmann::json& j) { j["measurements"][0]["gbytes_per_s"] = -5; },
        "measurements[0].gbytes_per_s: -5 is not a possible rate (0 or more)"},
+      {[](nlohmann::json& j) { j["measurements"][0]["gflops"] = "nan"; },
+       "measurements[0].gflops: nan is not a possible rate (0 or more)"},
       {[](nlohmann::json& j) { j["measurements"][0]["problem"]["n"] = -256; },
        "measurements[0].problem.n: -256 is not a size"},
       {[](nlohmann::json& j) { j["measurements"][0]["threads"] = -3; },

@@ -135,6 +135,26 @@ TEST(Statistics, OddCountMedianAndSingleSample) {
   EXPECT_EQ(compute_statistics({}).samples, 0);
 }
 
+// A results file may hold "nan" samples; sorted with `<` they would land anywhere (undefined
+// behaviour). They sort last, as the slowest, wherever they stood.
+TEST(Statistics, NanSortsLast) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const std::vector<double>& xs :
+       {std::vector{nan, 3.0, 1.0, 2.0}, std::vector{3.0, nan, 2.0, 1.0}}) {
+    const Statistics s = compute_statistics(xs);
+    EXPECT_DOUBLE_EQ(s.min, 1);
+    EXPECT_TRUE(std::isnan(s.max));
+    EXPECT_DOUBLE_EQ(s.median, 2.5);
+    EXPECT_DOUBLE_EQ(median_of(xs), 2.5);
+    EXPECT_DOUBLE_EQ(lower_median_of(xs), 2);
+  }
+  std::vector<double> many(40, nan);
+  for (int i = 0; i < 40; i += 2) many[static_cast<std::size_t>(i)] = 40 - i;
+  sort_numbers(many);
+  EXPECT_TRUE(std::is_sorted(many.begin(), many.begin() + 20));
+  EXPECT_TRUE(std::all_of(many.begin() + 20, many.end(), [](double v) { return std::isnan(v); }));
+}
+
 TEST(StoppingRule, EachRuleEndsSampling) {
   const StoppingRule rule{.min_samples = 3,
                           .max_samples = 6,

@@ -16,8 +16,14 @@ double median_of_sorted(const std::vector<double>& sorted) {
 
 }  // namespace
 
+bool less_nan_last(double a, double b) { return a < b || (std::isnan(b) && !std::isnan(a)); }
+
+void sort_numbers(std::vector<double>& values) {
+  std::sort(values.begin(), values.end(), less_nan_last);
+}
+
 double median_of(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
+  sort_numbers(values);
   return median_of_sorted(values);
 }
 
@@ -28,7 +34,7 @@ double lower_median_without(const std::vector<double>& sorted, std::size_t left_
 }
 
 double lower_median_of(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
+  sort_numbers(values);
   return values[(values.size() - 1) / 2];
 }
 
@@ -37,7 +43,7 @@ Statistics compute_statistics(std::span<const double> samples) {
   s.samples = static_cast<std::int64_t>(samples.size());
   if (samples.empty()) return s;
   std::vector<double> sorted(samples.begin(), samples.end());
-  std::sort(sorted.begin(), sorted.end());
+  sort_numbers(sorted);
   const std::size_t n = sorted.size();
   s.min = sorted.front();
   s.max = sorted.back();

@@ -9,6 +9,11 @@
 
 namespace flopbench {
 
+// Sorts ascending, NaNs last: values read from a results file may be NaN ("nan"), and std::sort
+// with `<` on them is undefined behaviour, not merely an odd order. less_nan_last is the order.
+bool less_nan_last(double a, double b);
+void sort_numbers(std::vector<double>& values);
+
 // Median, min, max, mean, sample standard deviation and coefficient of variation.
 // Empty input gives samples == 0 and zeros elsewhere.
 Statistics compute_statistics(std::span<const double> samples);
