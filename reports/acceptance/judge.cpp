@@ -111,6 +111,22 @@ std::string other_profile(const Spec& spec, const ResultsDocument& doc) {
                      doc.run.profile, fmt::join(p, " or "));
 }
 
+// The machine's GPUs (those CUDA sees) that a row applies to, and of them those the run was
+// given (--gpus): a task of a one-task-per-GPU fleet measures, and is judged on, its own GPU.
+struct RowGpus {
+  std::vector<const GpuDevice*> on_machine, given;
+};
+
+RowGpus gpus_of_row(const Criterion& c, const ResultsDocument& doc) {
+  RowGpus row;
+  for (const auto& g : doc.environment.gpu.devices) {
+    if (!applies_to_gpu(c.applies_to, g)) continue;
+    row.on_machine.push_back(&g);
+    if (doc.run.selected_gpu(g.index)) row.given.push_back(&g);
+  }
+  return row;
+}
+
 class Judge {
  public:
   Judge(const ResultsDocument& doc, const Spec& spec)
@@ -127,14 +143,7 @@ class Judge {
       return;
     }
     const auto& gpus = doc_.environment.gpu.devices;
-    // The machine's GPUs the row is for, and those of them the run was confined to (--gpus): a
-    // task of a one-task-per-GPU fleet measures and is judged on its own GPU alone.
-    std::vector<const GpuDevice*> on_machine, matching;
-    for (const auto& g : gpus) {
-      if (!applies_to_gpu(c.applies_to, g)) continue;
-      on_machine.push_back(&g);
-      if (doc_.run.selected_gpu(g.index)) matching.push_back(&g);
-    }
+    const auto [on_machine, matching] = gpus_of_row(c, doc_);
     const bool any = c.applies_to == "any";
     // Where CUDA sees no GPU, the GPUs the health facts name that the row is for: it applies, and
     // their measurements are missing.
@@ -263,11 +272,8 @@ class Judge {
                  (keyed_to_a_gpu(c) || (c.metric.device.on_gpu() && c.metric.measured_rate()));
         });
     if (some_applied) {
-      const auto& gpus = doc_.environment.gpu.devices;
       for (const Criterion* c : not_applied) {
-        const bool on_machine = std::any_of(gpus.begin(), gpus.end(), [&](const GpuDevice& g) {
-          return applies_to_gpu(c->applies_to, g);
-        });
+        const bool on_machine = !gpus_of_row(*c, doc_).on_machine.empty();
         result.not_applied.push_back(fmt::format(
             "line {}: {} {} {}, for {}{}", c->line, c->metric.name, to_string(c->comparator),
             c->bound_text, c->applies_to,
@@ -568,13 +574,10 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
       continue;
     }
     // Siblings are the GPUs the run was given (--gpus): a sibling task's are its own to compare.
-    const auto matching =
-        std::count_if(doc.environment.gpu.devices.begin(), doc.environment.gpu.devices.end(),
-                      [&](const GpuDevice& g) {
-                        return applies_to_gpu(c.applies_to, g) && doc.run.selected_gpu(g.index);
-                      });
     // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
-    if (matching < 2 || !sibling_rules.emplace(c.metric.name, c.applies_to).second) continue;
+    if (gpus_of_row(c, doc).given.size() < 2 ||
+        !sibling_rules.emplace(c.metric.name, c.applies_to).second)
+      continue;
     judge.criterion(criterion_of(
         c.metric.name, Comparator::ge, BoundKind::siblings, 0.9, "0.9 * siblings", Severity::fail,
         c.applies_to, "built-in: no GPU more than 10% below the median of its siblings"));
