@@ -59,6 +59,9 @@ struct Labels {
   // but does not, and why; how many others were left out likewise.
   std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
       reason_drifting, left_out_more;
+  // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
+  // the English plural of {0}).
+  std::string_view cpu_threads;
 };
 
 constexpr Labels kEnglish{
@@ -152,7 +155,8 @@ constexpr Labels kEnglish{
     "contended (other processes or the hypervisor took CPU time it needed while it sampled)",
     "cut short by an interrupt",
     "its samples still drifting when sampling stopped (a clock or power limit settling)",
-    "Other measurements left out likewise: {}."};
+    "Other measurements left out likewise: {}.",
+    "{} CPU thread{}"};
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
@@ -199,7 +203,8 @@ constexpr Labels kChinese{
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
     "以下测量本应计入上述数据，但未计入：{}",
     "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
-    "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）", "其他同样未计入的测量：{} 项。"};
+    "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）", "其他同样未计入的测量：{} 项。",
+    "{} 个 CPU 线程"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -511,9 +516,14 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
   if (would_be.workloads.empty()) {
     return out + fmt::format("<p>{}</p>\n", html_escape(l.no_common_problem));
   }
-  const auto measured = [](const MeasurementRecord* r) {
-    return r ? fmt::format("{} ({}, {})", throughput_down(*r), implementation_label(*r), r->device)
-             : std::string("-");
+  // A CPU side on fewer threads than the machine has cores says so: the speedup is over them.
+  const auto measured = [&](const MeasurementRecord* r) {
+    if (!r) return std::string("-");
+    std::string where = fmt::format("{}, {}", implementation_label(*r), r->device);
+    if (!r->device.on_gpu() && r->threads > 0 && r->threads < doc.environment.cpu.cores) {
+      where += ", " + fmt::format(fmt::runtime(l.cpu_threads), r->threads, plural_s(r->threads));
+    }
+    return fmt::format("{} ({})", throughput_down(*r), where);
   };
   out += fmt::format(
       "<table>\n<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th "

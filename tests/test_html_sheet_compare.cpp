@@ -943,6 +943,26 @@ TEST(Sheet, AFigureWhoseMeasurementsWereLeftOutSaysSo) {
   EXPECT_NE(zh.find("cpu（系统内存）未计入（见测试条件）"), std::string::npos) << zh;
 }
 
+// A speedup over a CPU side run on fewer threads than the machine has cores says how many: a
+// "110x" over one thread is not one over the machine.
+TEST(Sheet, ASpeedupOverFewerCpuThreadsThanCoresSaysHowMany) {
+  ResultsDocument doc = two_gpu_document();
+  const auto cpu_side = [](const std::string& text) {
+    const auto at = text.find("SGEMM (fp32)256");
+    return at == std::string::npos ? std::string() : text.substr(at, 120);
+  };
+  const std::string all_threads = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(cpu_side(all_threads).find("33.5 GFLOP/s (openblas, cpu)50.00×"), std::string::npos)
+      << cpu_side(all_threads);
+  for (auto& r : doc.measurements) r.threads = 1;
+  const std::string one = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(cpu_side(one).find("33.5 GFLOP/s (openblas, cpu, 1 CPU thread)50.00×"),
+            std::string::npos)
+      << cpu_side(one);
+  const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
+  EXPECT_NE(zh.find("(openblas, cpu, 1 个 CPU 线程)"), std::string::npos) << zh;
+}
+
 TEST(Sheet, EnglishHeadlines) {
   const std::string html = SheetPrinter(SheetLanguage::en).print(two_gpu_document());
   const Element page = parse_html(html);
