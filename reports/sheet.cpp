@@ -217,6 +217,8 @@ header p { margin: 0; color: #444; text-align: right; }
 h2 { font-size: 15px; margin: 14px 0 4px; }
 table { width: 100%; font-size: 12px; }
 table.peak td.big { font-size: 18px; font-weight: 700; }
+/* A side's throughput, implementation and threads may wrap rather than widen the page. */
+table.speedup td.num { white-space: normal; }
 dl.machine { display: grid; grid-template-columns: max-content 1fr; gap: 1px 10px; margin: 4px 0; }
 dl.machine dt { font-weight: 600; }
 dl.machine dd { margin: 0; }
@@ -526,7 +528,7 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
     return fmt::format("{} ({})", throughput_down(*r), where);
   };
   out += fmt::format(
-      "<table>\n<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th "
+      "<table class=\"speedup\">\n<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th "
       "class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead>\n<tbody>\n",
       l.workload, l.problem, l.best_gpu, l.best_cpu, l.speedup);
   BarChart chart{std::string(l.speedup), fmt::format("{} (×)", l.speedup), {}, 1.0};
