@@ -6,7 +6,8 @@
 # must merge them as one node's two ranks, and `check` must pass the fleet with a JUnit testsuite
 # per rank. Then the shipped job script, scripts/fleet-slurm.sbatch, submitted by sbatch with
 # the node count and task layout on its command line as a user would: its run, merge and check
-# must pass, and the job end with check's status.
+# must pass, and the job end with check's status; requeued, it must pass again in a directory of
+# its own.
 #   fleet_srun_test.sh FLOPBENCH SOURCE_DIR
 # Exit 77 (skipped) when Slurm's daemons are not installed or this is not root (slurmd is).
 set -euo pipefail
@@ -124,4 +125,18 @@ for suite in "$host rank 0" "$host rank 1" fleet; do
   grep -q "<testsuite name=\"$suite\"" "${job_dirs[0]}/fleet-junit.xml" ||
     fail "the job's fleet-junit.xml has no testsuite '$suite'"
 done
+# Requeued (a node failed, or `scontrol requeue`), the job runs the script again under the same
+# job id: that attempt writes a directory of its own, and passes as the first did.
+job_id=$(basename "${job_dirs[0]}")
+scontrol requeue "$job_id" || fail "scontrol requeue $job_id failed"
+# Slurm holds a requeued job back until its old credential expires (two minutes): not here.
+scontrol update JobId="$job_id" StartTime=now || fail "scontrol update $job_id StartTime=now failed"
+for _ in $(seq 200); do
+  [ -f "$tmp/jobs/$job_id-restart1/fleet-junit.xml" ] &&
+    scontrol show job "$job_id" | grep -q "JobState=COMPLETED" && break
+  sleep 0.5
+done
+cat job.out
+grep -q "^run: 0, merge: 0, check: 0; in $tmp/jobs/$job_id-restart1$" job.out ||
+  fail "the requeued job's summary"
 echo "fleet srun test: passed"
