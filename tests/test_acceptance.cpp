@@ -191,14 +191,21 @@ TEST(AcceptanceMetric, NamesParse) {
   EXPECT_NE(message("cpu.sgemm.omp.gbytes_per_s").find("unknown quantity 'gbytes_per_s'"),
             std::string::npos);
   EXPECT_NE(message("cpu.sgemm").find("unknown metric 'cpu.sgemm'"), std::string::npos);
+  // A transfer moves bytes: its GFLOP/s would be no figure, and the criterion never measured.
+  if (registry().device_of("h2d-pinned")) {
+    EXPECT_EQ(message("gpu.transfer_fp32.h2d-pinned.tflops"),
+              "unknown metric 'gpu.transfer_fp32.h2d-pinned.tflops': unknown quantity 'tflops' "
+              "for transfer_fp32 (expected one of: gbytes_per_s)");
+  }
 }
 
 // Every registered implementation has metrics, with nothing to add to the acceptance code.
 TEST(AcceptanceMetric, EveryRegisteredImplementationHasMetrics) {
   for (const auto& impl : registry().all()) {
     for (const Precision p : impl.spec.precisions) {
-      const std::string name = fmt::format("{}.{}.{}.gflops", to_string(impl.spec.device),
-                                           metric_name(impl.workload, p), impl.name());
+      const std::string name =
+          fmt::format("{}.{}.{}.{}", to_string(impl.spec.device), metric_name(impl.workload, p),
+                      impl.name(), counts_flops(info(impl.workload)) ? "gflops" : "gbytes_per_s");
       EXPECT_NO_THROW(parse_metric(name)) << name;
     }
   }

@@ -322,6 +322,8 @@ const WorkloadInfo& info(WorkloadId id) {
   return w;
 }
 
+bool counts_flops(const WorkloadInfo& w) { return w.counted_flops || w.flops != no_flops; }
+
 std::string_view to_string(WorkloadId id) { return info(id).name; }
 
 std::ostream& operator<<(std::ostream& out, WorkloadId id) { return out << to_string(id); }

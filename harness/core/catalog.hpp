@@ -111,6 +111,9 @@ bool perhaps_within_hidden_cache(const Problem& vectors, Precision precision,
 // Every workload, in report order.
 std::span<const WorkloadInfo> catalog();
 const WorkloadInfo& info(WorkloadId id);
+// Whether its runs do floating-point work to count (a transfer only moves bytes): its GFLOP/s
+// mean something.
+bool counts_flops(const WorkloadInfo& w);
 std::string_view to_string(WorkloadId id);
 std::ostream& operator<<(std::ostream& out, WorkloadId id);  // the name
 // The workload a name (not an alias) names; nullopt for a name this build does not know.

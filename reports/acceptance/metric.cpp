@@ -219,14 +219,14 @@ Metric parse_metric(std::string_view name) {
     }
   }
   m.implementation = std::string(parts[2]);
-  const Bound bound = info(*m.workload).bound;
+  const WorkloadInfo& workload = info(*m.workload);
   std::vector<std::string_view> allowed;
   for (const auto& q : kQuantities) {
     // Register-only and GEMM kernels' bytes say nothing about their speed; only FLOP-bound
-    // kernels have a theoretical peak to be a percentage of.
-    const bool ok = q.quantity == Quantity::gbytes_per_s      ? bound == Bound::bandwidth
-                    : q.quantity == Quantity::percent_of_peak ? bound == Bound::compute
-                                                              : true;
+    // kernels have a theoretical peak to be a percentage of; a copy has no FLOPs to count.
+    const bool ok = q.quantity == Quantity::gbytes_per_s      ? workload.bound == Bound::bandwidth
+                    : q.quantity == Quantity::percent_of_peak ? workload.bound == Bound::compute
+                                                              : counts_flops(workload);
     if (!ok) continue;
     allowed.push_back(q.name);
     if (q.name == parts[3]) m.quantity = q.quantity;
