@@ -63,7 +63,10 @@ MannWhitney mann_whitney_u(std::span<const double> a, std::span<const double> b)
   std::vector<std::pair<double, bool>> pooled;  // (value, from a)
   for (double x : a) pooled.emplace_back(x, true);
   for (double x : b) pooled.emplace_back(x, false);
-  std::sort(pooled.begin(), pooled.end());
+  std::sort(pooled.begin(), pooled.end(), [](const auto& x, const auto& y) {
+    return less_nan_last(x.first, y.first) ||
+           (!less_nan_last(y.first, x.first) && x.second < y.second);
+  });
   double rank_sum_a = 0, tie_term = 0;
   for (std::size_t i = 0; i < n;) {
     // j > i always, so the loop ends even on values that equal nothing (NaN).

@@ -491,8 +491,10 @@ std::vector<Matchup> gpu_vs_cpu(const std::vector<Group>& groups) {
     const std::size_t before = out.size();
     if (!info(g.workload).counted_flops) {
       for (const auto& p : problems_of(g)) {
-        const auto* gpu =
-            fastest(g.records, p, [](const auto& r) { return on_gpu(r) && !machine_aggregate(r); });
+        // Device time, as best_throughput's: an end-to-end run is the crossover's business.
+        const auto* gpu = fastest(g.records, p, [](const auto& r) {
+          return on_gpu(r) && !machine_aggregate(r) && end_to_end_text(r.timing).empty();
+        });
         const auto* cpu = fastest(g.records, p, [](const auto& r) { return !on_gpu(r); });
         if (gpu && cpu) out.push_back({&g, gpu, cpu});
       }

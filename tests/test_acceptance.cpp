@@ -179,11 +179,9 @@ TEST(AcceptanceMetric, NamesParse) {
   };
   EXPECT_NE(message("tpu.sgemm.omp.gflops").find("unknown device 'tpu'"), std::string::npos);
   EXPECT_NE(message("cpu.gemm.omp.gflops").find("unknown kernel 'gemm'"), std::string::npos);
-  // A GPU implementation on the CPU, where this build has it (a CPU-only build does not).
-  if (registry().device_of("cublas")) {
-    EXPECT_NE(message("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
-              std::string::npos);
-  }
+  // A GPU implementation on the CPU (a CPU-only build does not know it: unknown there too).
+  EXPECT_NE(message("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
+            std::string::npos);
   EXPECT_NE(message("cpu.sgemm.OMP.gflops").find("unknown cpu implementation 'OMP'"),
             std::string::npos);
   EXPECT_NE(message("gpu0+gpu1.sgemm.cuda.tflops").find("unknown device 'gpu0+gpu1'"),
@@ -1389,6 +1387,24 @@ TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
   const AcceptanceResult slow = judge(spec, h100_document(4, {43, 43, 43, 43}), "gen.csv", "now");
   EXPECT_FALSE(slow.passed);
   EXPECT_EQ(count_verdicts(slow, Verdict::fail), 4);
+}
+
+// A golden run from a build with an implementation this one lacks: its row is left out, with a
+// comment saying why, and the spec stays one this build reads and judges.
+TEST(AcceptanceGenerate, AnImplementationThisBuildLacksIsLeftOutWithAComment) {
+  ResultsDocument golden = h100_document(1);
+  golden.measurements.push_back(
+      record("gemm", "newer-gemm", "cpu", Precision::fp64, 1024, 3000, 0, 4000));
+  const std::string text = generate_spec(golden, 0.9, "golden/results.json");
+  EXPECT_NE(text.find("# left out: unknown metric 'cpu.dgemm.newer-gemm.gflops': unknown cpu "
+                      "implementation 'newer-gemm'"),
+            std::string::npos)
+      << text;
+  const Spec spec = parse_spec(text, "gen.csv");
+  EXPECT_TRUE(std::none_of(spec.criteria.begin(), spec.criteria.end(), [](const Criterion& c) {
+    return c.metric.name.find("newer-gemm") != std::string::npos;
+  }));
+  EXPECT_TRUE(judge(spec, golden, "gen.csv", "now").passed);
 }
 
 // The machine aggregate (several GPUs at once) is no GPU's figure: it gets no row of its own and

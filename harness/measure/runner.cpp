@@ -168,8 +168,8 @@ std::optional<ThreadClocks> read_thread_clocks() {
 // to its end.
 constexpr double kCutFactor = 4;
 // How much of a host-timed sample's runs pass between readings of our clock: a reading per 20 us
-// costs 0.1 %; the runs between are counted from the first run's time, so a cut comes that many
-// runs late at most.
+// costs 0.1 %. The runs to the next reading are counted from those since the last, so a cut comes
+// late by that many runs at most: by 20 us times how much they slowed.
 constexpr double kClockStride_s = 20e-6;
 struct SampleCutoff {
   Clock::time_point limit_at;
@@ -192,13 +192,13 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
     const std::optional<double> waited_before = process_run_delay_s();
     const auto clocks_before = on_cpu ? read_thread_clocks() : std::nullopt;
     // Google Benchmark times a host-timed sample around all its runs; our clock, read around each
-    // run as well, would add its cost (some 25 ns a reading) to each: a sixth of a 16x16x16
-    // OpenBLAS GEMM. It is read around the first run, then after each kClockStride_s of runs,
-    // for the cutoff and the host's time. A device-timed run is read around each: its host time
-    // (launch and wait) is not in the sample, which the GPU's events time.
-    Clock::time_point first_start;
-    std::int64_t stride = 1;
-    benchmark::IterationCount runs = 0;
+    // run as well, would add its cost (some 25 ns a reading, two a run) to each: a third of a
+    // 16x16x16 OpenBLAS GEMM. It is read before and after the first run, then after each
+    // kClockStride_s of runs, as the runs since the last reading took, for the cutoff and the
+    // host's time. A device-timed run is read around each: its host time (launch and wait) is not
+    // in the sample, which the GPU's events time.
+    Clock::time_point first_start, last_read;
+    benchmark::IterationCount runs = 0, runs_at_last_read = 0, next_read = 1;
     for (auto _ : state) {
       if (interrupt_requested()) {
         state.SkipWithError("interrupted");
@@ -207,7 +207,7 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
       Clock::time_point t0;
       if (runs == 0 || device_timed) {
         t0 = Clock::now();
-        if (runs == 0) first_start = t0;
+        if (runs == 0) first_start = last_read = t0;
         // Not started past the limit; and once a sample of the round was cut, neither are the
         // rest.
         if (cutoff && runs == 0 && (t0 > cutoff->limit_at || collector.cut_s)) {
@@ -224,16 +224,21 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         break;
       }
       ++runs;
-      if (!device_timed && runs > 1 && runs % stride != 0 && runs < state.max_iterations) continue;
+      if (!device_timed && runs < next_read && runs < state.max_iterations) continue;
       const auto t1 = Clock::now();
       if (device_timed) {
         host_total += std::chrono::duration<double>(t1 - t0).count();
         state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
       } else {
         host_total = std::chrono::duration<double>(t1 - first_start).count();
-        if (runs == 1 && host_total > 0) {
-          stride = std::max<std::int64_t>(1, std::llround(kClockStride_s / host_total));
-        }
+        // Runs that slow down (a co-tenant) are read sooner, so that a cut comes in time.
+        const double per_run = std::chrono::duration<double>(t1 - last_read).count() /
+                               static_cast<double>(runs - runs_at_last_read);
+        next_read = runs + (per_run > 0 ? std::max<benchmark::IterationCount>(
+                                              1, std::llround(kClockStride_s / per_run))
+                                        : 1);
+        last_read = t1;
+        runs_at_last_read = runs;
       }
       if (cutoff && runs < state.max_iterations && t1 > cutoff->limit_at &&
           host_total > kCutFactor * cutoff->sized_s) {
