@@ -407,15 +407,15 @@ std::vector<std::string> group_notes(const Group& g) {
   std::vector<std::string> notes, peaks;
   const bool peak_in_inventory = peak_at(CpuInventory{}, g.precision) != nullptr;
   for (const auto* r : g.records) {
-    if (!peak_in_inventory && r->percent_of_peak) {
+    if (!peak_in_inventory && r->percent_of_peak && r->peak.gflops) {
       const std::string peak =
           fmt::format("peak on {}: {} {} ({})", r->device, short_number(*r->peak.gflops),
                       headline_unit(Bound::compute, g.precision), r->peak.basis);
       if (std::find(peaks.begin(), peaks.end(), peak) == peaks.end()) peaks.push_back(peak);
     }
     for (const auto& note : r->notes) {
-      notes.push_back(
-          fmt::format("{} on {}, {}: {}", r->implementation, r->device, r->problem.label(), note));
+      notes.push_back(fmt::format("{} on {}, {}: {}", implementation_label(*r), r->device,
+                                  r->problem.label(), note));
     }
   }
   notes.insert(notes.end(), peaks.begin(), peaks.end());

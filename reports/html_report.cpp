@@ -424,8 +424,8 @@ std::string throughput_section(const std::vector<Group>& groups) {
       if (!median_s(*r) || !h || h->value <= 0) continue;
       chart.axis = std::string(h->unit);
       chart.bars.push_back(
-          {fmt::format("{} · {} · {}", r->implementation, r->device, r->problem.label()), h->value,
-           throughput(h), on_gpu(*r) ? BarKind::gpu : BarKind::cpu});
+          {fmt::format("{} · {} · {}", implementation_label(*r), r->device, r->problem.label()),
+           h->value, throughput(h), on_gpu(*r) ? BarKind::gpu : BarKind::cpu});
     }
     if (chart.bars.empty()) continue;
     any = true;

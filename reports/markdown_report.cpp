@@ -132,8 +132,9 @@ std::string openblas_table(const std::vector<Group>& groups) {
       if (r == reference || !median_s(*r) || !mine || !theirs || mine->unit != theirs->unit) {
         continue;
       }
-      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device.label(),
-                        throughput(mine), throughput(theirs), ratio(mine->value / theirs->value)});
+      t.rows.push_back({group_title(g), r->problem.label(), implementation_label(*r),
+                        r->device.label(), throughput(mine), throughput(theirs),
+                        ratio(mine->value / theirs->value)});
     }
   }
   if (t.rows.empty()) return "";
@@ -156,9 +157,9 @@ std::string stream_table(const std::vector<Group>& groups) {
       const auto* reference =
           bandwidth_reference(groups, *reference_workload, r->device, r->precision);
       if (!reference) continue;
-      t.rows.push_back({group_title(g), r->problem.label(), r->implementation, r->device.label(),
-                        short_number(*r->gbytes_per_s), short_number(*reference->gbytes_per_s),
-                        reference->problem.label(),
+      t.rows.push_back({group_title(g), r->problem.label(), implementation_label(*r),
+                        r->device.label(), short_number(*r->gbytes_per_s),
+                        short_number(*reference->gbytes_per_s), reference->problem.label(),
                         ratio(*r->gbytes_per_s / *reference->gbytes_per_s)});
     }
   }

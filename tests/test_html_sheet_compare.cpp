@@ -411,6 +411,39 @@ TEST(HtmlReport, NoTwoBarsOfAChartReadAlike) {
   EXPECT_NE(html.find("<title>peak (fp64) omp · cpu · "), std::string::npos);
 }
 
+// A sweep times each GPU measurement three ways (device time, end to end from pinned and from
+// pageable memory): the bars and table rows of one implementation must say which is which.
+TEST(HtmlReport, AGpuMeasurementTimedEndToEndReadsApart) {
+  ResultsDocument doc = two_gpu_document();
+  const auto device_timed = std::ranges::find_if(doc.measurements, [](const MeasurementRecord& r) {
+    return r.implementation == "cublas" && r.device == DeviceRef::gpu({0});
+  });
+  ASSERT_NE(device_timed, doc.measurements.end());
+  MeasurementRecord end_to_end = *device_timed;
+  end_to_end.timing = "end_to_end_pinned";
+  end_to_end.notes = {"transfers included"};
+  *end_to_end.gflops /= 3;
+  doc.measurements.push_back(end_to_end);
+  const std::string html = HtmlPrinter().print(doc);
+  for (const auto* svg : parse_html(html).find_all("svg")) {
+    std::set<std::string> labels;
+    for (const auto* title : svg->find_all("title")) {
+      const std::string t = title->all_text();
+      EXPECT_TRUE(labels.insert(t.substr(0, t.rfind(':'))).second) << t;
+    }
+  }
+  EXPECT_NE(html.find("<title>cublas, end to end from pinned host memory · gpu0 · 256x256x256"),
+            std::string::npos);
+  EXPECT_NE(html.find("cublas, end to end from pinned host memory on gpu0, 256x256x256: "
+                      "transfers included"),
+            std::string::npos);
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(
+      md.find("| 256x256x256 | cublas, end to end from pinned host memory | gpu0   |  559 GFLOP/s"),
+      std::string::npos)
+      << md;
+}
+
 TEST(HtmlReport, GpuVsCpuSpeedups) {
   const ResultsDocument doc = two_gpu_document();
   const std::string html = HtmlPrinter().print(doc);
