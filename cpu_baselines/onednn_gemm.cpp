@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,12 @@ class OneDnnGemm final : public GemmKernel<T> {
   }
   void read_c(std::span<accumulator_t<T>> out) override {
     std::copy_n(c_.data(), out.size(), out.data());
+  }
+  // The kernel oneDNN chose names its ISA ("brg:avx512_core_amx"): the peak counts AMX only
+  // where it runs on the tiles, not wherever the CPU has them (ONEDNN_MAX_CPU_ISA, a kernel
+  // without AMX state, a shape it leaves to another kernel).
+  std::optional<bool> uses_amx() const override {
+    return std::string(desc_.impl_info_str()).find("amx") != std::string::npos;
   }
   // The ISA oneDNN dispatches to and the kernel it chose: what the % of peak is a share of.
   std::vector<std::string> notes() const override {

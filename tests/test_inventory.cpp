@@ -865,6 +865,17 @@ TEST(InventoryPeakCpu, AmxRates) {
   EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::bf16, 4).gflops, 4 * 1024 * 2.0);
   EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::int8, 4).gflops, 4 * 2048 * 2.0);
   EXPECT_NE(cpu_peak(cpu, Precision::bf16, 4).basis.find("AMX"), std::string::npos);
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::bf16, 4, true).gflops, 4 * 1024 * 2.0);
+  // A kernel that did not run on the tiles (oneDNN capped by ONEDNN_MAX_CPU_ISA, say) is judged
+  // against the vector units it ran on: 2 pipes x 32 BF16 lanes x 2, 64 INT8 lanes.
+  const Peak bf16 = cpu_peak(cpu, Precision::bf16, 4, false);
+  EXPECT_DOUBLE_EQ(*bf16.gflops, 4 * 128 * 2.0);
+  EXPECT_NE(bf16.basis.find("vdpbf16ps"), std::string::npos) << bf16.basis;
+  EXPECT_NE(bf16.basis.find("the kernel did not run on the CPU's AMX tiles"), std::string::npos)
+      << bf16.basis;
+  EXPECT_DOUBLE_EQ(*cpu_peak(cpu, Precision::int8, 4, false).gflops, 4 * 256 * 2.0);
+  EXPECT_EQ(cpu_peak(cpu, Precision::fp32, 4, false).gflops,
+            cpu_peak(cpu, Precision::fp32, 4).gflops);
 }
 
 // Parts of one family that differ: a Xeon's name says when it has one AVX-512 FMA unit, a client

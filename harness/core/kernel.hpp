@@ -91,6 +91,9 @@ class Kernel {
   // Whether FP64 may run on tensor cores (cuBLAS DGEMM on GPUs that have them): % of peak is
   // then judged against the tensor-core peak.
   virtual bool may_use_fp64_tensor_cores() const { return false; }
+  // CPU kernels of the matrix precisions that know it: whether they ran on AMX tiles. Their peak
+  // counts AMX only where they did; where the kernel cannot tell, where the CPU's flags show it.
+  virtual std::optional<bool> uses_amx() const { return std::nullopt; }
 };
 
 // gemm: C = alpha * A * B + beta * C. Column-major, no padding: A is m x k (lda = m),

@@ -213,8 +213,11 @@ CoreRate amx_rate(double ops, std::string_view what) {
                            ops, what)};
 }
 
-CoreRate core_rate(const CpuInventory& cpu, const FmaUnits& fma, Precision precision) {
-  const auto flags_say = [&](std::string_view isa) { return has_isa(cpu, isa); };
+// `amx`: whether the AMX tiles the flags show count (not where the kernel did not use them).
+CoreRate core_rate(const CpuInventory& cpu, const FmaUnits& fma, Precision precision, bool amx) {
+  const auto flags_say = [&](std::string_view isa) {
+    return (amx || !isa.starts_with("amx")) && has_isa(cpu, isa);
+  };
   const auto none = [&](std::string_view needs) {
     return CoreRate{std::nullopt, cpu.simd.empty()
                                       ? std::string("the CPU's ISA extensions are unknown")
@@ -376,7 +379,7 @@ std::optional<VectorReach> vector_reach(const CpuInventory& cpu, int bits) {
   return VectorReach{*fma, std::min(share, 1.0)};
 }
 
-Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
+Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads, std::optional<bool> amx) {
   const auto uarch = identify_cpu_microarchitecture(cpu);
   if (!uarch) {
     return unknown(
@@ -396,7 +399,7 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   const std::string& isa_note = choice.why;
 
   const int cores = threads <= 0 ? cpu.cores : std::min(threads, cpu.cores);
-  const auto rate = core_rate(cpu, fma, precision);
+  const auto rate = core_rate(cpu, fma, precision, amx.value_or(true));
   if (!rate.ops_per_cycle) return unknown(rate.formula);
   // A cgroup quota below the cores gives the threads no more than that many CPUs' time.
   const bool quota_bound = cpu.quota && cpu.quota->cpus < cores;
@@ -407,6 +410,12 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads) {
   for (const std::string_view note :
        {std::string_view(uarch->assumption), std::string_view(isa_note)}) {
     if (!note.empty()) notes += fmt::format("; {}", note);
+  }
+  const bool matrix_precision =
+      precision == Precision::bf16 || precision == Precision::fp16 || precision == Precision::int8;
+  if (amx == false && matrix_precision &&
+      (has_isa(cpu, "amx_bf16") || has_isa(cpu, "amx_fp16") || has_isa(cpu, "amx_int8"))) {
+    notes += "; the kernel did not run on the CPU's AMX tiles: the peak is of its vector units";
   }
   notes += cpu.clock_source.starts_with("measured") ? fmt::format("; {}", Peak::kClockMeasured)
                                                     : fmt::format("; clock: {}", cpu.clock_source);

@@ -58,9 +58,11 @@ std::optional<VectorReach> vector_reach(const CpuInventory& cpu, int bits);
 
 // Peak of a measurement that used `threads` threads: min(threads, cpu.cores) cores, each at the
 // table's FMA width and pipe count, at cpu.clock_ghz. threads <= 0 means all cores. BF16, FP16
-// and INT8 use the best unit the CPU's flags show: AMX (Intel's per-core rates), else the AVX-512
-// dot-product instructions on the FMA pipes; without one, or for TF32 and FP8, "unknown".
-Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads);
+// and INT8 use the best unit the CPU's flags show: AMX (Intel's per-core rates; not where `amx`
+// says the kernel did not use it), else the AVX-512 dot-product instructions on the FMA pipes;
+// without one, or for TF32 and FP8, "unknown". A cgroup quota below the cores caps the cores.
+Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads,
+              std::optional<bool> amx = std::nullopt);
 
 bool has_fp64_tensor_cores(int cc_major, int cc_minor);
 

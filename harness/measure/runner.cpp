@@ -302,7 +302,8 @@ Peak gpu_peak_of(const Environment& env, const std::vector<int>& gpus, Precision
   return total;
 }
 
-void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor_cores) {
+void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor_cores,
+                  std::optional<bool> amx) {
   if (!r.stats || r.stats->median <= 0) return;
   if (r.flops > 0) r.gflops = r.flops / r.stats->median / 1e9;
   if (r.bytes > 0) r.gbytes_per_s = r.bytes / r.stats->median / 1e9;
@@ -315,7 +316,7 @@ void derive_rates(MeasurementRecord& r, const Environment& env, bool fp64_tensor
       break;
   }
   r.peak = r.device.on_gpu() ? gpu_peak_of(env, r.device.gpus, r.precision, fp64_tensor_cores)
-                             : cpu_peak(env.cpu, r.precision, r.threads);
+                             : cpu_peak(env.cpu, r.precision, r.threads, amx);
   // An end-to-end time includes the transfers and the launch, which no arithmetic peak bounds.
   if (r.peak.gflops && r.gflops && !r.timing.starts_with("end_to_end"))
     r.percent_of_peak = 100.0 * *r.gflops / *r.peak.gflops;
@@ -751,6 +752,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
 
   r.telemetry_before = read_telemetry(env, gpus);
   bool fp64_tensor_cores = false;
+  std::optional<bool> amx;
   std::optional<VectorWidth> vector_width;
   // The thread that drives one GPU runs on the GPU's NUMA node throughout; an aggregate's
   // threads only launch work, and it sets each GPU up from the node of that GPU.
@@ -783,6 +785,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
         r.notes.push_back(std::move(far));
     }
     fp64_tensor_cores = trial->kernel().may_use_fp64_tensor_cores();
+    amx = trial->kernel().uses_amx();
     // The first run is the warm-up (thread pools, page faults, lazy loading) and its output is
     // the one verified: outside the timed samples.
     run_once(trial->kernel(), req.end_to_end);
@@ -837,7 +840,7 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
   if (const std::string fewer = fewer_threads_note(r); !fewer.empty()) r.notes.push_back(fewer);
   if (!r.verification->passed)
     return finish(Disposition::incorrect, describe_failure(*r.verification));
-  derive_rates(r, env, fp64_tensor_cores);
+  derive_rates(r, env, fp64_tensor_cores, amx);
   if (vector_width) {
     if (const std::string narrow = narrow_vectors_note(r, *vector_width, env.cpu); !narrow.empty())
       r.notes.push_back(narrow);
