@@ -305,7 +305,7 @@ TEST(InventoryCpuinfo, IntelIceLake) {
   EXPECT_EQ(cpu.cores, 2);  // two hardware threads per core
   EXPECT_EQ(cpu.logical_cpus, 4);
   EXPECT_EQ(cpu.simd,
-            (std::vector<std::string>{"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq",
+            (std::vector<std::string>{"sse2", "sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq",
                                       "avx512cd", "avx512bw", "avx512vl", "avx512_vnni"}));
 }
 
@@ -598,6 +598,22 @@ CpuInventory zen4(int cores, double ghz) {
   cpu.clock_ghz = ghz;
   cpu.clock_source = "measured: dependent integer adds on 2 cores";
   return cpu;
+}
+
+// A VM under a legacy compatibility baseline passes the host's model through but exposes no AVX:
+// its peak is unknown, not the model's AVX-512 units. (An empty extension list would read as
+// "flags unknown", which trusts the table.)
+TEST(InventoryPeakCpu, AModelWhoseVectorUnitsAreHiddenHasNoPeak) {
+  CpuInventory cpu = parse_cpuinfo(
+      "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+      "model name\t: Intel(R) Xeon(R) Platinum 8280 CPU @ 2.70GHz\nstepping\t: 7\n"
+      "flags\t\t: fpu sse sse2 ssse3 lm\n\n");
+  EXPECT_EQ(cpu.simd, std::vector<std::string>{"sse2"});
+  cpu.cores = 4;
+  cpu.clock_ghz = 2.7;
+  const Peak peak = cpu_peak(cpu, Precision::fp64, 4);
+  EXPECT_FALSE(peak.gflops.has_value()) << peak.basis;
+  EXPECT_NE(peak.basis.find("which this CPU does not expose"), std::string::npos) << peak.basis;
 }
 
 TEST(InventoryPeakCpu, Zen4Arithmetic) {

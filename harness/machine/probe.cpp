@@ -105,8 +105,12 @@ std::string arm_implementer_name(int implementer) {
 }
 
 // The SIMD extensions that matter for FLOPS, in the order they are reported; the kernel's flag
-// name first, the name CpuInventory::simd uses second.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kX86Simd = {{
+// name first, the name CpuInventory::simd uses second. Each list starts with its architecture's
+// baseline (every x86-64 CPU has SSE2, every AArch64 one ASIMD), so that a flags line that was
+// read never gives an empty list, which means "flags unknown" (a VM exposing SSSE3 and no more
+// would otherwise be trusted with its model's AVX-512 units).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kX86Simd = {{
+    {"sse2", "sse2"},
     {"sse4_2", "sse4_2"},
     {"avx", "avx"},
     {"avx2", "avx2"},
