@@ -119,10 +119,7 @@ std::string where(const MeasurementRecord& r) {
                      implementation_label(r), r.device, r.problem.label());
 }
 
-std::string result_text(const MeasurementRecord& r) {
-  const auto d = std::string(to_string(r.disposition));
-  if (!passed(r)) return r.reason.empty() ? d : fmt::format("{}: {}", d, r.reason);
-  // The notes say why; the result column flags the figures that need them.
+std::vector<std::string> figure_flags(const MeasurementRecord& r) {
   std::vector<std::string> flags;
   if (r.contended()) flags.emplace_back("contended");
   if (r.ran_on_fewer_threads()) flags.emplace_back("fewer threads");
@@ -130,7 +127,20 @@ std::string result_text(const MeasurementRecord& r) {
   // peak workload is only another measurement, and another's best sample can pass it.
   if (r.percent_of_peak && *r.percent_of_peak > 100 && !r.peak.is_measured_ceiling())
     flags.emplace_back("above peak");
+  return flags;
+}
+
+std::string result_text(const MeasurementRecord& r) {
+  const auto d = std::string(to_string(r.disposition));
+  if (!passed(r)) return r.reason.empty() ? d : fmt::format("{}: {}", d, r.reason);
+  const auto flags = figure_flags(r);
   return flags.empty() ? d : fmt::format("{} ({})", d, fmt::join(flags, ", "));
+}
+
+std::string flagged_throughput(const MeasurementRecord& r) {
+  const auto flags = figure_flags(r);
+  const std::string figure = throughput(headline(r));
+  return flags.empty() ? figure : fmt::format("{} ({})", figure, fmt::join(flags, ", "));
 }
 
 // ---- number formatting ------------------------------------------------------------------------
@@ -519,8 +529,8 @@ Table gpu_vs_cpu_table(const Environment& env, const std::vector<Group>& groups)
     t.rows.push_back(
         {group_title(*m.group), m.problem_text() + (partly_cache ? " (partly cache)" : ""),
          fmt::format("{} ({})", implementation_label(*m.gpu), m.gpu->device),
-         throughput(headline(*m.gpu)), fmt::format("{} ({})", m.cpu->implementation, m.cpu->device),
-         throughput(headline(*m.cpu)), ratio(m.speedup())});
+         flagged_throughput(*m.gpu), fmt::format("{} ({})", m.cpu->implementation, m.cpu->device),
+         flagged_throughput(*m.cpu), ratio(m.speedup())});
   }
   return t;
 }
@@ -548,7 +558,7 @@ Table matrix_table(const std::vector<MatrixFigure>& figures) {
   const auto side = [](const MeasurementRecord* r) -> std::array<std::string, 3> {
     if (!r) return {"-", "-", "-"};
     return {fmt::format("{} ({}, {})", r->implementation, r->device, r->problem.label()),
-            throughput(headline(*r)), percent(r->percent_of_peak)};
+            flagged_throughput(*r), percent(r->percent_of_peak)};
   };
   for (const auto& f : figures) {
     const auto cpu = side(f.cpu);

@@ -97,6 +97,11 @@ std::string where(const MeasurementRecord& r);
 // "passed", "passed (contended, above peak)" for a figure the notes qualify, or the disposition
 // with its reason.
 std::string result_text(const MeasurementRecord& r);
+// What qualifies a passed figure (contended, fewer threads, above peak): the notes say why.
+std::vector<std::string> figure_flags(const MeasurementRecord& r);
+// The headline throughput, with its flags in parentheses: where a figure stands for its group
+// (the GPU vs CPU and matrix tables), far from the results table that flags it.
+std::string flagged_throughput(const MeasurementRecord& r);
 
 // ---- number formatting ------------------------------------------------------------------------
 

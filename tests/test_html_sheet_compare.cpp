@@ -457,6 +457,23 @@ TEST(HtmlReport, GpuVsCpuSpeedups) {
   EXPECT_EQ(html.find("No CUDA device"), std::string::npos);
 }
 
+// A speedup whose side was contended (or ran on fewer threads, or above its peak) says so beside
+// that side's figure, not only in the results table far below.
+TEST(HtmlReport, ASpeedupsQualifiedSideIsFlaggedBesideIt) {
+  ResultsDocument doc = two_gpu_document();
+  for (auto& r : doc.measurements) {
+    if (r.implementation == "openblas" && r.workload == WorkloadId::gemm)
+      r.load = MachineLoad{.readings = 5, .contended = true};
+  }
+  const auto rows = table_rows(parse_html(HtmlPrinter().print(doc)));
+  const std::vector<std::string> expected = {"SGEMM (fp32)",   "256x256x256",
+                                             "cublas (gpu0)",  "1678 GFLOP/s",
+                                             "openblas (cpu)", "33.6 GFLOP/s (contended)",
+                                             "50.00×"};
+  EXPECT_NE(std::find(rows.begin(), rows.end(), expected), rows.end());
+  EXPECT_NE(MarkdownPrinter().print(doc).find("| 33.6 GFLOP/s (contended) |"), std::string::npos);
+}
+
 // Each profile sizes a problem to fill its device (GEMM 8192 on a data-centre GPU, 1024 on the
 // CPU), so a default run has no problem in common: its speedup is of each side's best
 // throughput, at its own size. The FMA peak's kernels count their own work, which differs between
