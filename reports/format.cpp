@@ -572,8 +572,9 @@ Table matrix_table(const std::vector<MatrixFigure>& figures) {
 
 std::string csv_field(std::string_view s) {
   // A text cell that starts like a formula would run as one in a spreadsheet: a leading
-  // apostrophe keeps it text (OWASP's guard). Numbers ("-1.5", "-inf") stay as they are.
-  if (!s.empty() && std::string_view("=+-@").find(s.front()) != std::string_view::npos) {
+  // apostrophe keeps it text (OWASP's guard, tab and carriage return included). Numbers ("-1.5",
+  // "-inf") stay as they are.
+  if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos) {
     const std::string text(s);
     char* end = nullptr;
     std::strtod(text.c_str(), &end);

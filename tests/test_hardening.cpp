@@ -24,6 +24,7 @@
 #include "reports/compare.hpp"
 #include "reports/console.hpp"
 #include "reports/format.hpp"
+#include "reports/html_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
 #include "tests/process.hpp"
@@ -696,11 +697,25 @@ TEST(HostileText, ReportMarkdownShowsHtmlAsText) {
   EXPECT_NE(md.find("`flopbench report <dir>/results.json`"), std::string::npos);
 }
 
+// Text from a results file (a reason, a host name) reaches report.html only escaped.
+TEST(HostileText, ReportHtmlShowsHtmlAsText) {
+  ResultsDocument doc = document_with_reason("<script>alert(1)</script>");
+  doc.environment.host = "<img src=x onerror=alert(2)>";
+  const std::string html = HtmlPrinter().print(doc);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;img src=x onerror=alert(2)&gt;"), std::string::npos);
+}
+
 TEST(HostileText, CsvCellsThatLookLikeFormulasStayText) {
   EXPECT_EQ(csv_field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
   EXPECT_EQ(csv_field("+cmd"), "'+cmd");
   EXPECT_EQ(csv_field("-cmd"), "'-cmd");
   EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+  // OWASP lists a leading tab and carriage return too.
+  EXPECT_EQ(csv_field("\t=1+1"), "'\t=1+1");
+  EXPECT_EQ(csv_field("\r=1+1"), "\"'\r=1+1\"");
   EXPECT_EQ(csv_field("-1.5"), "-1.5");
   EXPECT_EQ(csv_field("-inf"), "-inf");
   const std::string csv = CsvPrinter().print(document_with_reason("=1+1"));
