@@ -410,6 +410,18 @@ TEST(InventorySysfs, TopologyCountsUsableCores) {
   EXPECT_FALSE(read_cpu_topology(kData / "no-such-dir", online, online).has_value());
 }
 
+// Two dies of one package whose core_id restarts on each (Linux before 6.9, CPUID leaf 0x1F):
+// four cores, told apart by their threads' lists, not two.
+TEST(InventorySysfs, CoresOfTwoDiesWithTheSameCoreIdsAreFour) {
+  const auto dies = kData / "sysfs-2die" / "cpu";
+  const std::vector<int> online = {0, 1, 2, 3};
+  const auto topology = read_cpu_topology(dies, online, online);
+  ASSERT_TRUE(topology.has_value());
+  EXPECT_EQ(topology->sockets, 1);
+  EXPECT_EQ(topology->cores, 4);
+  EXPECT_EQ(first_cpu_of_each_core(dies, online), online);
+}
+
 // One CPU of each core, for pinning the vector clock's threads: cpu0 and cpu2 share a core.
 TEST(InventorySysfs, FirstCpuOfEachCore) {
   EXPECT_EQ(first_cpu_of_each_core(kSysfs, {0, 1, 2, 3}), (std::vector<int>{0, 1}));

@@ -271,13 +271,22 @@ std::string parse_os_release(std::string_view text) {
 
 namespace {
 
-// The (package, core id) of a CPU from <cpu_root>/cpuN/topology; empty when unreadable.
+// The core of a CPU from <cpu_root>/cpuN/topology, as (package, a key of the core within it);
+// empty when unreadable. The key is the first CPU of the core's hardware threads
+// (core_cpus_list, or thread_siblings_list before Linux 5.7): core_id alone is numbered within
+// a die on kernels before 6.9, so cores of two dies of one package (Cascade Lake-AP) would read
+// as one. Without the lists, core_id.
 std::optional<std::pair<long long, long long>> core_of(const std::filesystem::path& cpu_root,
                                                        int cpu) {
   const auto dir = cpu_root / fmt::format("cpu{}", cpu) / "topology";
   const auto package = read_integer(dir / "physical_package_id");
+  if (!package) return std::nullopt;
+  for (const char* list : {"core_cpus_list", "thread_siblings_list"}) {
+    const std::vector<int> threads = parse_cpu_list(read_text(dir / list));
+    if (!threads.empty()) return std::pair{*package, static_cast<long long>(threads.front())};
+  }
   const auto core = read_integer(dir / "core_id");
-  if (!package || !core) return std::nullopt;
+  if (!core) return std::nullopt;
   return std::pair{*package, *core};
 }
 
