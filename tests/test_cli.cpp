@@ -452,8 +452,6 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
     floors.push_back(CompareRule{}.noise_floor(m));
   }
   ASSERT_EQ(floors.size(), 6u);  // gemm, stream (memory-bound), peak at two precisions
-  ASSERT_NE(*std::min_element(floors.begin(), floors.end()),
-            *std::max_element(floors.begin(), floors.end()));
   const nlohmann::json original = nlohmann::json::parse(read_text(out / "results.json"));
   const auto write = [&](const std::string& name, double times_floor, bool slower) {
     const fs::path file = dir_ / (name + ".json");
@@ -498,6 +496,15 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   EXPECT_NE(quiet.out.find("(5% CPU compute-bound, 5% CPU memory-bound, 5% GPU;"),
             std::string::npos)
       << quiet.out;
+  // Each class keeps its own floor: 60 % slower is beyond a 40 % compute-bound floor (gemm, peak
+  // at two precisions) and within a 100 % memory-bound one (stream).
+  const std::string sixty_percent = dir_ / "sixty.json";
+  write_file_atomically(sixty_percent,
+                        scaled_run(original, [](std::size_t) { return 1.6; }).dump());
+  const Outcome classes =
+      flopbench({"compare", a, sixty_percent, "--noise-floor", "cpu-compute=40%,cpu-memory=100%"});
+  EXPECT_NE(classes.out.find("6 matched: 0 faster, 4 slower, 2 same"), std::string::npos)
+      << classes.out;
   // One class alone: the memory-bound stream keeps its 100 %.
   const Outcome compute_only =
       flopbench({"compare", a, ten_percent, "--noise-floor", "cpu-compute=5"});

@@ -1187,7 +1187,8 @@ TEST(Compare, VerdictsOnKnownSamples) {
 // The floor follows how a record was timed: GPU events drift little, but a host-timed end-to-end
 // run (transfers, launch) has the CPU's floors; memory-bound CPU work the widest.
 TEST(Compare, NoiseFloorFollowsDeviceBoundAndTiming) {
-  const CompareRule rule;
+  // Three floors told apart (the defaults give both CPU classes 100 %).
+  const CompareRule rule{.cpu_compute_floor = 0.3, .cpu_bandwidth_floor = 0.7};
   MeasurementRecord r;
   r.workload = WorkloadId::gemm;
   EXPECT_EQ(rule.noise_floor(r), rule.cpu_compute_floor);
@@ -1232,13 +1233,13 @@ TEST(Compare, NanSamplesAreInconclusiveAndTheTestReturns) {
   EXPECT_TRUE(regressions(r, 0).empty());
 }
 
-// B: SGEMM omp 256^3 80% slower (beyond the 60% compute-bound floor), sum omp missing, a new dot,
+// B: SGEMM omp 256^3 150% slower (beyond the 100% compute-bound floor), sum omp missing, a new dot,
 // DGEMM omp failed; the rest equal.
 ResultsDocument changed_document() {
   ResultsDocument b = base_document();
   auto& slow = b.measurements.at(0);
-  for (double& s : slow.samples_s) s *= 1.8;
-  slow.stats->median *= 1.8;
+  for (double& s : slow.samples_s) s *= 2.5;
+  slow.stats->median *= 2.5;
   b.measurements.at(5).disposition = Disposition::failed;
   b.measurements.at(5).reason = "out of memory";
   b.measurements.erase(b.measurements.begin() + 7);  // sum omp cpu fp32
@@ -1263,13 +1264,13 @@ TEST(Compare, MatchesAndSummarises) {
   EXPECT_EQ(r.matched[0].judgement.verdict, Change::slower);
   EXPECT_EQ(r.matched[5].judgement.verdict, Change::inconclusive);
   EXPECT_EQ(r.matched[5].judgement.reason, "B failed");
-  // 11 measurements passed in both: one ratio of 1.8, ten of 1.
+  // 11 measurements passed in both: one ratio of 2.5, ten of 1.
   EXPECT_EQ(r.geomean_of, 11u);
-  EXPECT_NEAR(*r.geomean_time_ratio, std::pow(1.8, 1.0 / 11), 1e-12);
+  EXPECT_NEAR(*r.geomean_time_ratio, std::pow(2.5, 1.0 / 11), 1e-12);
   EXPECT_EQ(regressions(r, 10).size(), 1u);
-  EXPECT_TRUE(regressions(r, 90).empty());
+  EXPECT_TRUE(regressions(r, 160).empty());
   const std::string text = compare_text(r);
-  EXPECT_NE(text.find("+80.0%"), std::string::npos);
+  EXPECT_NE(text.find("+150.0%"), std::string::npos);
   EXPECT_NE(text.find("only in A:\n  sum (fp32) omp on cpu, 4194304 (passed)"), std::string::npos);
   EXPECT_NE(text.find("0 faster, 1 slower, 10 same, 5 inconclusive"), std::string::npos) << text;
   // The failed measurement broke; the missing one is lost only when B must have it.
@@ -1311,7 +1312,7 @@ TEST(Compare, ContendedMeasurementsAreInconclusive) {
 // A change in time that comes with a change in how the implementation ran (other vectors, fewer
 // threads than given) is listed with it, so that it is not read as the code's.
 TEST(Compare, WhatRanDifferentlyIsListedBesideTheVerdict) {
-  ResultsDocument a = base_document(), b = changed_document();  // B's SGEMM 80 % slower
+  ResultsDocument a = base_document(), b = changed_document();  // B's SGEMM 150 % slower
   a.measurements.at(0).vector_bits = 512;
   b.measurements.at(0).vector_bits = 256;
   const MachineLoad judged{.readings = 10, .busy = 2.0, .fewer_threads = false};
@@ -1465,7 +1466,7 @@ TEST(Compare, ARemeasuredMeasurementIsComparedOnceByItsQuietRecord) {
     r.load = MachineLoad{.readings = 10, .contended = true};
     return r;
   };
-  ResultsDocument a = base_document(), b = changed_document();  // B's SGEMM 80 % slower
+  ResultsDocument a = base_document(), b = changed_document();  // B's SGEMM 150 % slower
   b.measurements.insert(b.measurements.begin(), contended(b.measurements.at(0)));
   a.measurements.push_back(contended(a.measurements.at(0)));  // after the quiet one: not chosen
   for (const bool forwards : {true, false}) {
@@ -1564,12 +1565,12 @@ TEST(Compare, ReplicatesAreJudgedOnTheNoiseBetweenRuns) {
                                              std::vector{1.19, 1.6, 1.6, 1.6}, 0.25, true);
   EXPECT_EQ(overlap.verdict, Change::inconclusive);
   EXPECT_EQ(overlap.reason, "the runs overlap");
-  // Documents: two runs of each side; the 80% slower SGEMM shows in both runs of B.
+  // Documents: two runs of each side; the 150% slower SGEMM shows in both runs of B.
   const std::vector<ResultsDocument> a = {base_document(), base_document()};
   const std::vector<ResultsDocument> b = {changed_document(), changed_document()};
   const CompareResult r = compare_results(a, b);
   EXPECT_EQ(r.matched.at(0).judgement.verdict, Change::slower);
-  EXPECT_NEAR(r.matched.at(0).judgement.time_ratio, 1.8, 1e-12);
+  EXPECT_NEAR(r.matched.at(0).judgement.time_ratio, 2.5, 1e-12);
   EXPECT_EQ(r.matched.at(1).judgement.verdict, Change::same);
   EXPECT_THROW(compare_results(std::span(a).first(1), b), InputError);
 }
@@ -1753,12 +1754,12 @@ TEST(Commands, CompareExitStatus) {
   const auto strict =
       testing::run_flopbench({"compare", a, b, "--fail-on-regression", "10"}, dir.path() / "2");
   EXPECT_EQ(strict.status, 1);
-  EXPECT_NE(strict.err.find("SGEMM (fp32) omp on cpu, 256x256x256: median time +80.0%"),
+  EXPECT_NE(strict.err.find("SGEMM (fp32) omp on cpu, 256x256x256: median time +150.0%"),
             std::string::npos)
       << strict.err;
   // Beyond the slowdown, B broke one measurement and lacks another: both fail the gate.
   const auto broken =
-      testing::run_flopbench({"compare", a, b, "--fail-on-regression", "90"}, dir.path() / "3");
+      testing::run_flopbench({"compare", a, b, "--fail-on-regression", "160"}, dir.path() / "3");
   EXPECT_EQ(broken.status, 1);
   EXPECT_EQ(broken.err.find("slower, beyond the noise"), std::string::npos) << broken.err;
   EXPECT_NE(broken.err.find("2 measurements that passed in A did not pass in B or are not in B"),
