@@ -190,11 +190,9 @@ TEST(AcceptanceMetric, NamesParse) {
             std::string::npos);
   EXPECT_NE(message("cpu.sgemm").find("unknown metric 'cpu.sgemm'"), std::string::npos);
   // A transfer moves bytes: its GFLOP/s would be no figure, and the criterion never measured.
-  if (registry().device_of("h2d-pinned")) {
-    EXPECT_EQ(message("gpu.transfer_fp32.h2d-pinned.tflops"),
-              "unknown metric 'gpu.transfer_fp32.h2d-pinned.tflops': unknown quantity 'tflops' "
-              "for transfer_fp32 (expected one of: gbytes_per_s)");
-  }
+  EXPECT_EQ(message("gpu.transfer_fp32.h2d-pinned.tflops"),
+            "unknown metric 'gpu.transfer_fp32.h2d-pinned.tflops': unknown quantity 'tflops' for "
+            "transfer_fp32 (expected one of: gbytes_per_s)");
 }
 
 // Every registered implementation has metrics, with nothing to add to the acceptance code.
@@ -1405,6 +1403,15 @@ TEST(AcceptanceGenerate, AnImplementationThisBuildLacksIsLeftOutWithAComment) {
     return c.metric.name.find("newer-gemm") != std::string::npos;
   }));
   EXPECT_TRUE(judge(spec, golden, "gen.csv", "now").passed);
+
+  // A name with line breaks stays inside its comment: no row of its making.
+  golden.measurements.back().implementation = "x\ncpu.sgemm.omp.gflops,>=,0,,fail,any,y\n#";
+  golden.environment.host = "node7\ngpu.count,==,0,,fail,any,z";
+  const Spec hostile = parse_spec(generate_spec(golden, 0.9, "golden/results.json"), "gen.csv");
+  EXPECT_TRUE(
+      std::none_of(hostile.criteria.begin(), hostile.criteria.end(), [](const Criterion& c) {
+        return c.metric.name == "cpu.sgemm.omp.gflops" || c.bound_text == "0";
+      }));
 }
 
 // The machine aggregate (several GPUs at once) is no GPU's figure: it gets no row of its own and

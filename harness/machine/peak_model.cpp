@@ -411,10 +411,12 @@ Peak cpu_peak(const CpuInventory& cpu, Precision precision, int threads, std::op
        {std::string_view(uarch->assumption), std::string_view(isa_note)}) {
     if (!note.empty()) notes += fmt::format("; {}", note);
   }
-  const bool matrix_precision =
-      precision == Precision::bf16 || precision == Precision::fp16 || precision == Precision::int8;
-  if (amx == false && matrix_precision &&
-      (has_isa(cpu, "amx_bf16") || has_isa(cpu, "amx_fp16") || has_isa(cpu, "amx_int8"))) {
+  // The AMX flag that would have counted at this precision.
+  const std::string_view amx_flag = precision == Precision::bf16   ? "amx_bf16"
+                                    : precision == Precision::fp16 ? "amx_fp16"
+                                    : precision == Precision::int8 ? "amx_int8"
+                                                                   : "";
+  if (amx == false && !amx_flag.empty() && has_isa(cpu, amx_flag)) {
     notes += "; the kernel did not run on the CPU's AMX tiles: the peak is of its vector units";
   }
   notes += cpu.clock_source.starts_with("measured") ? fmt::format("; {}", Peak::kClockMeasured)

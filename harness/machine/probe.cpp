@@ -178,6 +178,8 @@ CpuInventory parse_cpuinfo(std::string_view text) {
   std::string package, core;
   auto end_processor = [&] {
     if (!package.empty()) packages.insert(package);
+    // /proc/cpuinfo has no die: where sysfs cannot be read, the cores of a package's two dies
+    // with core ids numbered per die (Cascade Lake-AP, Linux before 6.9) read as one set.
     if (!package.empty() || !core.empty()) cores.emplace(package, core);
     package.clear();
     core.clear();

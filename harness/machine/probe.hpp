@@ -40,11 +40,12 @@ std::string parse_os_release(std::string_view text);
 
 struct CpuTopology {
   int sockets = 0;       // packages holding any of `online`
-  int cores = 0;         // distinct (package, core) pairs among `usable`
+  int cores = 0;         // distinct cores among `usable` (core_of in probe.cpp)
   int logical_cpus = 0;  // size of `usable`
 };
 
-// Reads <cpu_root>/cpuN/topology/{physical_package_id,core_id} (cpu_root is normally
+// Reads <cpu_root>/cpuN/topology/ (physical_package_id; a core by its threads' list,
+// core_cpus_list or thread_siblings_list, else by core_id; cpu_root is normally
 // /sys/devices/system/cpu). Empty when a CPU's topology is unreadable.
 std::optional<CpuTopology> read_cpu_topology(const std::filesystem::path& cpu_root,
                                              const std::vector<int>& online,
