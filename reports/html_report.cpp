@@ -446,7 +446,7 @@ std::string peak_section(const std::vector<Group>& groups) {
       }
       chart.bars.push_back(
           {fmt::format("{} {} · {} · {}", workload_title(r->workload, r->precision),
-                       r->implementation, r->device, r->problem.label()),
+                       implementation_label(*r), r->device, r->problem.label()),
            *r->percent_of_peak, percent(r->percent_of_peak),
            on_gpu(*r) ? BarKind::gpu : BarKind::cpu});
     }
