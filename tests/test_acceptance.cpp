@@ -151,6 +151,16 @@ int count_verdicts(const AcceptanceResult& r, Verdict verdict) {
 
 // ---- metric names and the spec format ---------------------------------------------------------
 
+// What parse_metric says of a name it refuses; "(no error)" when it takes it.
+std::string metric_error(const char* name) {
+  try {
+    parse_metric(name);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 TEST(AcceptanceMetric, NamesParse) {
   const Metric m = parse_metric("gpu.sgemm.cublas.tflops");
   EXPECT_EQ(m.device, DeviceRef::gpu({}));
@@ -169,28 +179,20 @@ TEST(AcceptanceMetric, NamesParse) {
   for (const char* fact : {"gpu.count", "cpu.cores", "run.unverified", "run.throttled"}) {
     EXPECT_EQ(parse_metric(fact).quantity, Quantity::count) << fact;
   }
-  const auto message = [](const char* name) {
-    try {
-      parse_metric(name);
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("(no error)");
-  };
-  EXPECT_NE(message("tpu.sgemm.omp.gflops").find("unknown device 'tpu'"), std::string::npos);
-  EXPECT_NE(message("cpu.gemm.omp.gflops").find("unknown kernel 'gemm'"), std::string::npos);
+  EXPECT_NE(metric_error("tpu.sgemm.omp.gflops").find("unknown device 'tpu'"), std::string::npos);
+  EXPECT_NE(metric_error("cpu.gemm.omp.gflops").find("unknown kernel 'gemm'"), std::string::npos);
   // A GPU implementation on the CPU (a CPU-only build does not know it: unknown there too).
-  EXPECT_NE(message("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
+  EXPECT_NE(metric_error("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
             std::string::npos);
-  EXPECT_NE(message("cpu.sgemm.OMP.gflops").find("unknown cpu implementation 'OMP'"),
+  EXPECT_NE(metric_error("cpu.sgemm.OMP.gflops").find("unknown cpu implementation 'OMP'"),
             std::string::npos);
-  EXPECT_NE(message("gpu0+gpu1.sgemm.cuda.tflops").find("unknown device 'gpu0+gpu1'"),
+  EXPECT_NE(metric_error("gpu0+gpu1.sgemm.cuda.tflops").find("unknown device 'gpu0+gpu1'"),
             std::string::npos);
-  EXPECT_NE(message("cpu.sgemm.omp.gbytes_per_s").find("unknown quantity 'gbytes_per_s'"),
+  EXPECT_NE(metric_error("cpu.sgemm.omp.gbytes_per_s").find("unknown quantity 'gbytes_per_s'"),
             std::string::npos);
-  EXPECT_NE(message("cpu.sgemm").find("unknown metric 'cpu.sgemm'"), std::string::npos);
+  EXPECT_NE(metric_error("cpu.sgemm").find("unknown metric 'cpu.sgemm'"), std::string::npos);
   // A transfer moves bytes: its GFLOP/s would be no figure, and the criterion never measured.
-  EXPECT_EQ(message("gpu.transfer_fp32.h2d-pinned.tflops"),
+  EXPECT_EQ(metric_error("gpu.transfer_fp32.h2d-pinned.tflops"),
             "unknown metric 'gpu.transfer_fp32.h2d-pinned.tflops': unknown quantity 'tflops' for "
             "transfer_fp32 (expected one of: gbytes_per_s)");
 }
@@ -212,21 +214,13 @@ TEST(AcceptanceMetric, EveryRegisteredImplementationHasMetrics) {
 // instance it judged. Only a side the build lacks (GPU names in a CPU-only build) is accepted,
 // and its criterion fails as not measured, saying why.
 TEST(AcceptanceMetric, NamesThisBuildDoesNotHaveAreBadInputWhereItHasTheSide) {
-  const auto message = [](const char* name) {
-    try {
-      parse_metric(name);
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string("(no error)");
-  };
-  EXPECT_NE(message("cpu.sgemm.openbals.gflops").find("unknown cpu implementation 'openbals'"),
+  EXPECT_NE(metric_error("cpu.sgemm.openbals.gflops").find("unknown cpu implementation 'openbals'"),
             std::string::npos)
-      << message("cpu.sgemm.openbals.gflops");
-  EXPECT_EQ(message("cpu.sum_fp32.openblas.gbytes_per_s"),
+      << metric_error("cpu.sgemm.openbals.gflops");
+  EXPECT_EQ(metric_error("cpu.sum_fp32.openblas.gbytes_per_s"),
             "unknown metric 'cpu.sum_fp32.openblas.gbytes_per_s': openblas implements no sum (its "
             "workloads: gemm, dot)");
-  EXPECT_EQ(message("cpu.gemm_int8.openblas.gflops"),
+  EXPECT_EQ(metric_error("cpu.gemm_int8.openblas.gflops"),
             "unknown metric 'cpu.gemm_int8.openblas.gflops': gemm openblas has no int8 (it runs "
             "fp32, fp64)");
   // In a spec, the file and line are named (InputError: exit 2).
@@ -244,7 +238,7 @@ TEST(AcceptanceMetric, NamesThisBuildDoesNotHaveAreBadInputWhereItHasTheSide) {
       std::any_of(registry().all().begin(), registry().all().end(),
                   [](const Implementation& impl) { return impl.spec.device == DeviceKind::gpu; });
   if (gpu_side_built) {
-    EXPECT_NE(message("gpu.sgemm.cublass.tflops").find("unknown gpu implementation 'cublass'"),
+    EXPECT_NE(metric_error("gpu.sgemm.cublass.tflops").find("unknown gpu implementation 'cublass'"),
               std::string::npos);
     return;
   }
