@@ -1277,19 +1277,26 @@ TEST(Measure, KernelRefusingTheProblemIsUnsupportedWithItsReason) {
 }
 
 // A sum that runs in a microsecond until 500 ms after its first sampled run (the first is the
-// warm-up), then takes 5 ms a run, as a co-tenant taking its core would make it. The first round
-// of samples, which is never cut, takes some 10 ms.
+// warm-up), then takes 20 ms a run, as a co-tenant taking its core would make it. The first round
+// of samples, which is never cut, takes some 10 ms. It keeps how long after its first sampled run
+// its last run ended.
 template <class T>
 class SumSlowingDown final : public ReductionKernel<T> {
  public:
+  static inline double last_run_ended_s = 0;
+
   void setup(const VectorInputs<T>& in) override { in_ = &in; }
   void run() override {
     using namespace std::chrono_literals;
     const auto now = std::chrono::steady_clock::now();
     if (++runs_ == 2) sampled_from_ = now;
-    if (runs_ > 2 && now - sampled_from_ > 500ms) std::this_thread::sleep_for(5ms);
+    if (runs_ > 2 && now - sampled_from_ > 500ms) std::this_thread::sleep_for(20ms);
     sum_ = 0;
     for (std::int64_t i = 0; i < in_->n; ++i) sum_ += in_->x[static_cast<std::size_t>(i)];
+    if (runs_ > 2) {
+      last_run_ended_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - sampled_from_).count();
+    }
   }
   T result() override { return sum_; }
 
@@ -1301,8 +1308,9 @@ class SumSlowingDown final : public ReductionKernel<T> {
 };
 
 // The time limit holds against runs that slow down as a sample runs: the sample was sized for
-// thousands of microsecond runs, which now take seconds. Past the limit it is cut short and not
-// counted, and the record says so.
+// thousands of microsecond runs, which now take seconds. Past the limit it is cut short at the end
+// of the run under way, though the sampling loop reads no clock between a sample's first and last
+// run, and it is not counted; the record says so.
 TEST(Measure, ASampleWhoseRunsSlowDownIsCutShortAtTheTimeLimit) {
   const auto impl =
       make_implementation<workloads::Sum, SumSlowingDown>({.name = "test", .description = "x"});
@@ -1322,6 +1330,10 @@ TEST(Measure, ASampleWhoseRunsSlowDownIsCutShortAtTheTimeLimit) {
   EXPECT_TRUE(std::ranges::any_of(r.notes, [](const std::string& n) {
     return n.starts_with("a sample was cut short past the time limit: its runs had taken");
   })) << fmt::format("{}", fmt::join(r.notes, " | "));
+  // The cut falls due at the limit, 0.7 s after the first sampled run, or 4 sized samples (20 ms)
+  // after the start of a sample begun just before it; the run under way ends 20 ms later. A cut
+  // that waited for the loop's next clock reading would come many slowed runs late.
+  EXPECT_LT(SumSlowingDown<double>::last_run_ended_s, 0.9);
   // A whole sample, thousands of runs, would take tens of seconds (63 s with 3 ms runs).
   EXPECT_LT(took_s, 8.0);
 }

@@ -5,12 +5,16 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
 #include <map>
+#include <mutex>
 #include <new>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "harness/machine/clock.hpp"
@@ -167,13 +171,70 @@ std::optional<ThreadClocks> read_thread_clocks() {
 // counted; the samples before it stand. Within the time limit, or at its last run, a sample runs
 // to its end.
 constexpr double kCutFactor = 4;
-// How much of a host-timed sample's runs pass between readings of our clock: a reading per 20 us
-// costs 0.1 %. The runs to the next reading are counted from those since the last, so a cut comes
-// late by that many runs at most: by 20 us times how much they slowed.
-constexpr double kClockStride_s = 20e-6;
 struct SampleCutoff {
   Clock::time_point limit_at;
   double sized_s;  // its runs' expected time
+};
+
+// Watches a sized round's time limit from a thread of its own, so that a sample whose runs slowed
+// is cut at the end of the run during which its cut fell due, though a host-timed sample reads
+// its clock only at its first and last run. The loop pays one relaxed load a run. No sample
+// starts past the limit, so the thread watches at most the one under way when the limit passes.
+class SampleCutWatch {
+ public:
+  explicit SampleCutWatch(const SampleCutoff& cutoff)
+      : cutoff_(cutoff), thread_([this] { watch(); }) {}
+  SampleCutWatch(const SampleCutWatch&) = delete;
+  SampleCutWatch& operator=(const SampleCutWatch&) = delete;
+  ~SampleCutWatch() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  // Whether a sample may start at `t`: not past the limit.
+  bool begin_sample(Clock::time_point t) {
+    const std::lock_guard lock(mutex_);
+    if (past_limit_ || t > cutoff_.limit_at) return false;
+    started_ = t;
+    return true;
+  }
+  void end_sample() {
+    {
+      const std::lock_guard lock(mutex_);
+      started_.reset();
+    }
+    wake_.notify_one();
+  }
+  // Whether the sample under way is to be cut: past the limit, its runs have taken kCutFactor
+  // times what they were sized for.
+  bool due() const { return due_.load(std::memory_order_relaxed); }
+  double sized_s() const { return cutoff_.sized_s; }
+
+ private:
+  void watch() {
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_until(lock, cutoff_.limit_at, [&] { return stopping_; })) return;
+    past_limit_ = true;
+    if (!started_) return;
+    const Clock::time_point due_at =
+        std::max(cutoff_.limit_at,
+                 *started_ + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(kCutFactor * cutoff_.sized_s)));
+    if (wake_.wait_until(lock, due_at, [&] { return stopping_ || !started_; })) return;
+    due_.store(true, std::memory_order_relaxed);
+  }
+
+  const SampleCutoff cutoff_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::optional<Clock::time_point> started_;
+  bool past_limit_ = false, stopping_ = false;
+  std::atomic<bool> due_{false};
+  std::thread thread_;  // last: it starts once the rest is in place
 };
 
 // One round of `repetitions` samples through Google Benchmark, each of `iterations` back-to-back
@@ -186,6 +247,8 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
   ensure_benchmark_initialised();
   benchmark::ClearRegisteredBenchmarks();
   std::string error;
+  std::optional<SampleCutWatch> watch;
+  if (cutoff) watch.emplace(*cutoff);
   auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
     double host_total = 0;
     // Outside the timed loop: reading the threads' schedstat and clocks takes some 100 us.
@@ -193,12 +256,11 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
     const auto clocks_before = on_cpu ? read_thread_clocks() : std::nullopt;
     // Google Benchmark times a host-timed sample around all its runs; our clock, read around each
     // run as well, would add its cost (some 25 ns a reading, two a run) to each: a third of a
-    // 16x16x16 OpenBLAS GEMM. It is read before and after the first run, then after each
-    // kClockStride_s of runs, as the runs since the last reading took, for the cutoff and the
-    // host's time. A device-timed run is read around each: its host time (launch and wait) is not
-    // in the sample, which the GPU's events time.
-    Clock::time_point first_start, last_read;
-    benchmark::IterationCount runs = 0, runs_at_last_read = 0, next_read = 1;
+    // 16x16x16 OpenBLAS GEMM. It is read as the sample starts and at its last run, for the host's
+    // time. A device-timed run is read around each: its host time (launch and wait) is not in the
+    // sample, which the GPU's events time.
+    Clock::time_point first_start;
+    benchmark::IterationCount runs = 0;
     for (auto _ : state) {
       if (interrupt_requested()) {
         state.SkipWithError("interrupted");
@@ -207,10 +269,10 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
       Clock::time_point t0;
       if (runs == 0 || device_timed) {
         t0 = Clock::now();
-        if (runs == 0) first_start = last_read = t0;
+        if (runs == 0) first_start = t0;
         // Not started past the limit; and once a sample of the round was cut, neither are the
         // rest.
-        if (cutoff && runs == 0 && (t0 > cutoff->limit_at || collector.cut_s)) {
+        if (watch && runs == 0 && (collector.cut_s || !watch->begin_sample(t0))) {
           state.SkipWithError(kSampleCut);
           break;
         }
@@ -224,29 +286,20 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         break;
       }
       ++runs;
-      if (!device_timed && runs < next_read && runs < state.max_iterations) continue;
-      const auto t1 = Clock::now();
-      if (device_timed) {
-        host_total += std::chrono::duration<double>(t1 - t0).count();
-        state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
-      } else {
-        host_total = std::chrono::duration<double>(t1 - first_start).count();
-        // Runs that slow down (a co-tenant) are read sooner, so that a cut comes in time.
-        const double per_run = std::chrono::duration<double>(t1 - last_read).count() /
-                               static_cast<double>(runs - runs_at_last_read);
-        next_read = runs + (per_run > 0 ? std::max<benchmark::IterationCount>(
-                                              1, std::llround(kClockStride_s / per_run))
-                                        : 1);
-        last_read = t1;
-        runs_at_last_read = runs;
-      }
-      if (cutoff && runs < state.max_iterations && t1 > cutoff->limit_at &&
-          host_total > kCutFactor * cutoff->sized_s) {
-        collector.cut_s = {host_total, cutoff->sized_s};
+      if (watch && watch->due() && runs < state.max_iterations) {
+        collector.cut_s = {std::chrono::duration<double>(Clock::now() - first_start).count(),
+                           watch->sized_s()};
         state.SkipWithError(kSampleCut);
         break;
       }
+      if (device_timed) {
+        host_total += std::chrono::duration<double>(Clock::now() - t0).count();
+        state.SetIterationTime(trial.kernel().device_seconds_of_last_run().value_or(0));
+      } else if (runs == state.max_iterations) {
+        host_total = std::chrono::duration<double>(Clock::now() - first_start).count();
+      }
     }
+    if (watch) watch->end_sample();
     if (const auto clocks_after = clocks_before ? read_thread_clocks() : std::nullopt) {
       if (const auto used = cpu_s_between(clocks_before->cpu_s, clocks_after->cpu_s)) {
         state.counters["cpu_s"] = *used;
