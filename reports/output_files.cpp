@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -76,8 +78,9 @@ void sync_directory(const std::filesystem::path& file) {
 }
 
 // A hidden temporary next to the target, renamed over it: rename() is atomic only within one
-// file system.
-void replace_regular_file(const std::filesystem::path& path, std::string_view content) {
+// file system. A file replaced keeps its permissions (`mode`), as one written through would.
+void replace_regular_file(const std::filesystem::path& path, std::string_view content,
+                          std::optional<mode_t> mode) {
   static std::atomic<unsigned> counter{0};
   std::filesystem::path temp;
   int fd = -1;
@@ -86,6 +89,12 @@ void replace_regular_file(const std::filesystem::path& path, std::string_view co
            fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter++);
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && errno != EEXIST) cannot_write(path, errno);
+  }
+  if (mode && ::fchmod(fd, *mode & 07777) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    cannot_write(path, err);
   }
   // Synced before the rename, or a crash could leave the new name on an empty file.
   finish_file(fd, path, content, true, temp);
@@ -109,7 +118,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
           "cannot write {}: a symbolic link to a missing file; flopbench does not replace it",
           path.string()));
     }
-    replace_regular_file(path, content);
+    replace_regular_file(path, content, std::nullopt);
     return;
   }
   if (S_ISDIR(target.st_mode)) cannot_write(path, EISDIR);
@@ -124,10 +133,10 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     std::error_code ec;
     const auto file = std::filesystem::canonical(path, ec);
     if (ec) cannot_write(path, ec.value());
-    replace_regular_file(file, content);  // the link stays
+    replace_regular_file(file, content, target.st_mode);  // the link stays
     return;
   }
-  replace_regular_file(path, content);
+  replace_regular_file(path, content, target.st_mode);
 }
 
 void create_parent_directories(const std::filesystem::path& file) {
@@ -149,8 +158,27 @@ bool create_new_file(const std::filesystem::path& path, std::string_view content
 
 void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,
                    bool include_results_json) {
-  for (const auto& printer : output_printers(include_results_json)) {
-    write_file_atomically(dir / printer->file_name(), printer->print(doc));
+  // The other files are printed from the document as results.json holds it, so that `flopbench
+  // report` makes them again byte for byte: the JSON writer replaces invalid UTF-8 (a host name,
+  // an argument), which the other printers would otherwise pass through.
+  const std::filesystem::path results_file = dir / "results.json";
+  const std::string json_text = JsonPrinter().print(doc);
+  if (include_results_json) write_file_atomically(results_file, json_text);
+  std::optional<ResultsDocument> read_back;
+  std::string not_read_back;
+  try {
+    read_back = parse_results(json_text, results_file.string());
+  } catch (const std::exception& e) {
+    not_read_back = e.what();
+  }
+  for (const auto& printer : output_printers(false)) {
+    write_file_atomically(dir / printer->file_name(), printer->print(read_back ? *read_back : doc));
+  }
+  if (!read_back) {
+    throw std::logic_error(fmt::format(
+        "the results as written do not read back ({}); the other outputs were printed from the "
+        "run in memory, and `flopbench report` cannot make them again: a defect of flopbench",
+        not_read_back));
   }
 }
 

@@ -67,10 +67,11 @@ std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json)
 
 // Writes `content` to `path` so that a reader never sees a half-written file, and never
 // replaces what `path` is: a regular file (or a missing one) is replaced by renaming a
-// temporary written beside it, then the directory is synced so the rename survives a power
-// cut; a symbolic link keeps pointing where it did (the file it names is replaced the same way);
-// a device, FIFO or socket (/dev/stdout, /dev/null) is written through in place. A directory or
-// a dangling link is refused. Throws IoError naming the path and the system error.
+// temporary written beside it, with the file's permissions, then the directory is synced so the
+// rename survives a power cut; a symbolic link keeps pointing where it did (the file it names is
+// replaced the same way); a device, FIFO or socket (/dev/stdout, /dev/null) is written through in
+// place. A directory or a dangling link is refused. Throws IoError naming the path and the system
+// error.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 // Creates the directories `file` is to go in (an --out or --junit in a directory not made yet).
@@ -81,7 +82,10 @@ void create_parent_directories(const std::filesystem::path& file);
 // one succeeds). Returns false when it exists; throws IoError for any other failure.
 bool create_new_file(const std::filesystem::path& path, std::string_view content);
 
-// Writes every output_printers() file into `dir`, which must exist.
+// Writes every output_printers() file into `dir`, which must exist, the others printed from the
+// document as results.json holds it (JSON replaces invalid UTF-8), so that `flopbench report`
+// makes them again byte for byte. Should the results not read back, a defect, the others are
+// printed from `doc` and std::logic_error thrown once all are written.
 void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,
                    bool include_results_json);
 

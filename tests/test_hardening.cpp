@@ -133,6 +133,25 @@ TEST(OutputFiles, SymbolicLinkStaysAndItsFileIsReplaced) {
   EXPECT_EQ(read_text(file), "new\n");
 }
 
+// A file replaced keeps its permissions, as one written through would: a report made private
+// stays private, a script kept executable stays so; through a link, the linked file's.
+TEST(OutputFiles, AReplacedFileKeepsItsPermissions) {
+  TempDir dir;
+  const fs::path file = dir.path() / "report.html", linked = dir.path() / "linked.csv",
+                 link = dir.path() / "results.csv";
+  std::ofstream(file) << "old\n";
+  std::ofstream(linked) << "old\n";
+  fs::create_symlink(linked, link);
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  fs::permissions(linked, fs::perms::owner_all | fs::perms::group_read);
+  write_file_atomically(file, "new\n");
+  write_file_atomically(link, "new\n");
+  EXPECT_EQ(read_text(file), "new\n");
+  EXPECT_EQ(fs::status(file).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(read_text(linked), "new\n");
+  EXPECT_EQ(fs::status(linked).permissions(), fs::perms::owner_all | fs::perms::group_read);
+}
+
 TEST(OutputFiles, DanglingLinkAndDirectoryAreRefused) {
   TempDir dir;
   const fs::path link = dir.path() / "dangling";

@@ -1214,6 +1214,59 @@ TEST(ReportsFiles, RegenerationIsByteIdentical) {
   EXPECT_FALSE(fs::exists(c / "results.json"));
 }
 
+// Text that is not UTF-8 (a mangled host name, an argument) comes out of results.json as U+FFFD;
+// the other files, printed from the results as written, say the same, so that `report` makes
+// them again byte for byte.
+TEST(ReportsFiles, RegenerationIsByteIdenticalWhereTheRunHeldInvalidUtf8) {
+  TempDir dir;
+  const fs::path a = dir.path() / "a", c = dir.path() / "c";
+  for (const auto& d : {a, c}) fs::create_directory(d);
+  ResultsDocument doc = test_document();
+  doc.environment.host =
+      "node\xff"
+      "7";
+  doc.run.command_line.push_back("--label=caf\xe9");
+  doc.measurements.at(0).notes.push_back(
+      "ran on node\xff"
+      "7");
+  write_outputs(doc, a, true);
+  write_outputs(read_results_file(a / "results.json"), c, false);
+  for (const auto& e : fs::directory_iterator(a)) {
+    const std::string name = e.path().filename().string();
+    SCOPED_TRACE(name);
+    const std::string text = read_text(a / name);
+    EXPECT_EQ(text.find('\xff'), std::string::npos);
+    EXPECT_EQ(text.find('\xe9'), std::string::npos);
+    if (name != "results.json") {
+      EXPECT_EQ(read_text(c / name), text);
+    }
+  }
+  EXPECT_NE(read_text(a / "report.md")
+                .find("node\xef\xbf\xbd"
+                      "7"),
+            std::string::npos);
+}
+
+// Results that do not read back as written are a defect of flopbench: every file is still
+// written, from the run in memory, and then it says so.
+TEST(ReportsFiles, ResultsThatDoNotReadBackAreWrittenAndThenADefect) {
+  TempDir dir;
+  ResultsDocument doc = test_document();
+  doc.measurements.at(0).gflops = std::numeric_limits<double>::quiet_NaN();
+  try {
+    write_outputs(doc, dir.path(), true);
+    FAIL() << "no error";
+  } catch (const std::logic_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("do not read back"), std::string::npos) << what;
+    EXPECT_NE(what.find("a defect of flopbench"), std::string::npos) << what;
+  }
+  for (const char* name : {"results.json", "results.csv", "crossover.csv", "report.md",
+                           "google-benchmark.json", "report.html"}) {
+    EXPECT_TRUE(fs::exists(dir.path() / name)) << name;
+  }
+}
+
 // ---- the sweep's crossover ------------------------------------------------------------------
 
 TEST(Crossover, InterpolatedOnLogLogAxesAfterTheLastSizeTheCpuWins) {
