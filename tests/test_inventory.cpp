@@ -411,7 +411,8 @@ TEST(InventorySysfs, TopologyCountsUsableCores) {
 }
 
 // Two dies of one package whose core_id restarts on each (Linux before 6.9, CPUID leaf 0x1F):
-// four cores, told apart by their threads' lists, not two.
+// four cores, told apart by their threads' lists, not two. The first die's CPUs have only
+// thread_siblings_list (Linux before 5.7), the second's only core_cpus_list.
 TEST(InventorySysfs, CoresOfTwoDiesWithTheSameCoreIdsAreFour) {
   const auto dies = kData / "sysfs-2die" / "cpu";
   const std::vector<int> online = {0, 1, 2, 3};
