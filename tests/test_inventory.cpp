@@ -691,6 +691,13 @@ TEST(InventoryPeakCpu, ArmNeoverse) {
   n1.clock_ghz = 2.5;
   n1.clock_source = "measured";
   EXPECT_DOUBLE_EQ(*cpu_peak(n1, Precision::fp64, 64).gflops, 64 * 2 * 2 * 2 * 2.5);
+  // Its BF16 and INT8 dot products are not modelled: said so, without x86's instruction names.
+  for (const Precision p : {Precision::bf16, Precision::fp16, Precision::int8}) {
+    const Peak low = cpu_peak(n1, p, 64);
+    EXPECT_FALSE(low.gflops.has_value());
+    EXPECT_EQ(low.basis,
+              fmt::format("unknown: no {} rate is modelled for ARM CPUs", precision_label(p)));
+  }
 }
 
 TEST(InventoryPeakCpu, UnknownIsNeverAGuess) {

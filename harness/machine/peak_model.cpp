@@ -218,7 +218,14 @@ CoreRate core_rate(const CpuInventory& cpu, const FmaUnits& fma, Precision preci
   const auto flags_say = [&](std::string_view isa) {
     return (amx || !isa.starts_with("amx")) && has_isa(cpu, isa);
   };
+  // `needs`: the x86 instructions the model counts at this precision; on another architecture
+  // no rate is modelled (an ARM CPU's BF16 or INT8 dot products are not in the table).
   const auto none = [&](std::string_view needs) {
+    if (cpu.vendor != kIntel && cpu.vendor != kAmd) {
+      return CoreRate{std::nullopt,
+                      fmt::format("no {} rate is modelled for {} CPUs", precision_label(precision),
+                                  cpu.vendor.empty() ? "these" : cpu.vendor)};
+    }
     return CoreRate{std::nullopt, cpu.simd.empty()
                                       ? std::string("the CPU's ISA extensions are unknown")
                                       : fmt::format("this CPU has no {}", needs)};
