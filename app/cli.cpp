@@ -232,7 +232,7 @@ RunInfo start_run_info(const std::vector<std::string>& command_line, std::string
 int finish_results_dir(ResultsDocument& doc, const fs::path& dir, bool failed) {
   doc.run.finished_utc = utc_now();
   doc.run.interrupted = interrupt_requested();
-  write_outputs(doc, dir, true);
+  write_output_files(doc, dir, true);
   print_written_files(dir, true);
   if (doc.run.interrupted) return 128 + interrupt_signal();
   return failed ? kExitFailures : kExitOk;
@@ -470,8 +470,15 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
   run.doc.run.interrupted = interrupt_requested();
 }
 
+void write_output_files(const ResultsDocument& doc, const fs::path& dir,
+                        bool include_results_json) {
+  if (const std::string problem = write_outputs(doc, dir, include_results_json); !problem.empty()) {
+    fmt::print(stderr, "flopbench: error: {}\n", problem);
+  }
+}
+
 void write_run_outputs(const MeasuredRun& run) {
-  write_outputs(run.doc, run.dir, true);
+  write_output_files(run.doc, run.dir, true);
   say("\n{}", ConsoleSummaryPrinter().print(run.doc));
   print_written_files(run.dir, true);
 }
@@ -545,7 +552,7 @@ int report_command(const std::string& results_file, const std::string& out) {
       throw output_dir_taken(out);
     }
   }
-  write_outputs(doc, dir, false);
+  write_output_files(doc, dir, false);
   fmt::print("{}", ConsoleSummaryPrinter().print(doc));
   print_written_files(dir, elsewhere);
   return kExitOk;

@@ -247,7 +247,8 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     // The outputs beside a run's results.json are regenerated with the verdict; those beside
     // a file of another name are another run's.
     if (results_file.filename() == "results.json") {
-      write_outputs(doc, results_file.has_parent_path() ? results_file.parent_path() : ".", false);
+      write_output_files(doc, results_file.has_parent_path() ? results_file.parent_path() : ".",
+                         false);
     }
   } else {
     if (!chosen) {

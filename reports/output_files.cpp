@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -78,7 +77,8 @@ void sync_directory(const std::filesystem::path& file) {
 }
 
 // A hidden temporary next to the target, renamed over it: rename() is atomic only within one
-// file system. A file replaced keeps its permissions (`mode`), as one written through would.
+// file system. A file replaced keeps its read, write and execute permissions (`mode`), as one
+// written through would; not its owner, group or ACL.
 void replace_regular_file(const std::filesystem::path& path, std::string_view content,
                           std::optional<mode_t> mode) {
   static std::atomic<unsigned> counter{0};
@@ -87,14 +87,16 @@ void replace_regular_file(const std::filesystem::path& path, std::string_view co
   while (fd < 0) {
     temp = path.parent_path() /
            fmt::format(".{}.tmp.{}.{}", path.filename().string(), ::getpid(), counter++);
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    // Created no more open than the file it replaces (the umask may narrow it further), so a
+    // private file is never readable by others meanwhile.
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode ? *mode & 0777 : 0666);
     if (fd < 0 && errno != EEXIST) cannot_write(path, errno);
   }
-  if (mode && ::fchmod(fd, *mode & 07777) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    cannot_write(path, err);
+  // Then exactly its permissions, where the file system allows: one that refuses (vfat, some
+  // network mounts) leaves the temporary as created.
+  struct stat made {};
+  if (mode && ::fstat(fd, &made) == 0 && (made.st_mode & 0777) != (*mode & 0777)) {
+    static_cast<void>(::fchmod(fd, *mode & 0777));
   }
   // Synced before the rename, or a crash could leave the new name on an empty file.
   finish_file(fd, path, content, true, temp);
@@ -156,8 +158,8 @@ bool create_new_file(const std::filesystem::path& path, std::string_view content
   return true;
 }
 
-void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,
-                   bool include_results_json) {
+std::string write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,
+                          bool include_results_json) {
   // The other files are printed from the document as results.json holds it, so that `flopbench
   // report` makes them again byte for byte: the JSON writer replaces invalid UTF-8 (a host name,
   // an argument), which the other printers would otherwise pass through.
@@ -174,12 +176,11 @@ void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,
   for (const auto& printer : output_printers(false)) {
     write_file_atomically(dir / printer->file_name(), printer->print(read_back ? *read_back : doc));
   }
-  if (!read_back) {
-    throw std::logic_error(fmt::format(
-        "the results as written do not read back ({}); the other outputs were printed from the "
-        "run in memory, and `flopbench report` cannot make them again: a defect of flopbench",
-        not_read_back));
-  }
+  if (read_back) return "";
+  return fmt::format(
+      "the results as written do not read back ({}); the other outputs were printed from the run "
+      "in memory, and `flopbench report` cannot make them again: a defect of flopbench",
+      not_read_back);
 }
 
 }  // namespace flopbench

@@ -84,9 +84,11 @@ bool create_new_file(const std::filesystem::path& path, std::string_view content
 
 // Writes every output_printers() file into `dir`, which must exist, the others printed from the
 // document as results.json holds it (JSON replaces invalid UTF-8), so that `flopbench report`
-// makes them again byte for byte. Should the results not read back, a defect, the others are
-// printed from `doc` and std::logic_error thrown once all are written.
-void write_outputs(const ResultsDocument& doc, const std::filesystem::path& dir,
-                   bool include_results_json);
+// makes them again byte for byte. Returns "", or, should the results not read back (a defect),
+// what went wrong: the others are then printed from `doc`. Throws IoError where a file cannot
+// be written.
+[[nodiscard]] std::string write_outputs(const ResultsDocument& doc,
+                                        const std::filesystem::path& dir,
+                                        bool include_results_json);
 
 }  // namespace flopbench

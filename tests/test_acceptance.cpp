@@ -1434,7 +1434,7 @@ class Check : public ::testing::Test {
   fs::path write_results(const ResultsDocument& doc, const std::string& name = "run") {
     const fs::path d = dir_.path() / name;
     fs::create_directories(d);
-    write_outputs(doc, d, true);
+    EXPECT_EQ(write_outputs(doc, d, true), "");
     return d / "results.json";
   }
   fs::path write_spec(const std::string& rows, const std::string& name = "spec.csv") {

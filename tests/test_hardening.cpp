@@ -134,7 +134,7 @@ TEST(OutputFiles, SymbolicLinkStaysAndItsFileIsReplaced) {
 }
 
 // A file replaced keeps its permissions, as one written through would: a report made private
-// stays private, a script kept executable stays so; through a link, the linked file's.
+// stays private, one kept executable stays so; through a link, the linked file's.
 TEST(OutputFiles, AReplacedFileKeepsItsPermissions) {
   TempDir dir;
   const fs::path file = dir.path() / "report.html", linked = dir.path() / "linked.csv",
@@ -142,7 +142,8 @@ TEST(OutputFiles, AReplacedFileKeepsItsPermissions) {
   std::ofstream(file) << "old\n";
   std::ofstream(linked) << "old\n";
   fs::create_symlink(linked, link);
-  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  // Not setuid, which a write through the file would clear too.
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::set_uid);
   fs::permissions(linked, fs::perms::owner_all | fs::perms::group_read);
   write_file_atomically(file, "new\n");
   write_file_atomically(link, "new\n");

@@ -597,10 +597,12 @@ TEST(HtmlReport, CountsOfOneAreSingular) {
 TEST(HtmlReport, WrittenWithEveryRunAndRegeneratedIdentically) {
   TempDir dir;
   const ResultsDocument doc = cpu_only_document();
-  write_outputs(doc, dir.path(), true);
+  EXPECT_EQ(write_outputs(doc, dir.path(), true), "");
   const std::string first = read_text(dir.path() / "report.html");
   fs::create_directory(dir.path() / "again");
-  write_outputs(read_results_file(dir.path() / "results.json"), dir.path() / "again", false);
+  EXPECT_EQ(
+      write_outputs(read_results_file(dir.path() / "results.json"), dir.path() / "again", false),
+      "");
   EXPECT_EQ(read_text(dir.path() / "again" / "report.html"), first);
 }
 
