@@ -176,14 +176,15 @@ struct SampleCutoff {
   double sized_s;  // its runs' expected time
 };
 
-// Watches a sized round's time limit from a thread of its own, so that a sample whose runs slowed
-// is cut at the end of the run during which its cut fell due, though a host-timed sample reads
-// its clock only at its first and last run. The loop pays one relaxed load a run. No sample
-// starts past the limit, so the thread watches at most the one under way when the limit passes.
+// Watches the time limit of a measurement's sized rounds from a thread of its own, so that a
+// sample whose runs slowed is cut at the end of the run during which its cut fell due, though a
+// host-timed sample reads its clock only at its first and last run. The loop pays one relaxed
+// load a run. No sample starts past the limit, so the thread watches at most the one under way
+// when the limit passes. It lives as long as the measurement's load sampler, beside which a
+// thread that ended would cost the exact CPU time of this process's threads.
 class SampleCutWatch {
  public:
-  explicit SampleCutWatch(const SampleCutoff& cutoff)
-      : cutoff_(cutoff), thread_([this] { watch(); }) {}
+  SampleCutWatch() : thread_([this] { watch(); }) {}
   SampleCutWatch(const SampleCutWatch&) = delete;
   SampleCutWatch& operator=(const SampleCutWatch&) = delete;
   ~SampleCutWatch() {
@@ -195,10 +196,23 @@ class SampleCutWatch {
     thread_.join();
   }
 
-  // Whether a sample may start at `t`: not past the limit.
+  // A sized round starts, with `cutoff`, or (nullopt) one that is never cut, or none.
+  void arm(std::optional<SampleCutoff> cutoff) {
+    {
+      const std::lock_guard lock(mutex_);
+      cutoff_ = cutoff;
+      ++round_;
+      past_limit_ = false;
+      started_.reset();
+      due_.store(false, std::memory_order_relaxed);
+    }
+    wake_.notify_one();
+  }
+  // Whether a sample may start at `t`: not past the round's limit.
   bool begin_sample(Clock::time_point t) {
     const std::lock_guard lock(mutex_);
-    if (past_limit_ || t > cutoff_.limit_at) return false;
+    if (!cutoff_) return true;
+    if (past_limit_ || t > cutoff_->limit_at) return false;
     started_ = t;
     return true;
   }
@@ -212,25 +226,33 @@ class SampleCutWatch {
   // Whether the sample under way is to be cut: past the limit, its runs have taken kCutFactor
   // times what they were sized for.
   bool due() const { return due_.load(std::memory_order_relaxed); }
-  double sized_s() const { return cutoff_.sized_s; }
 
  private:
   void watch() {
     std::unique_lock lock(mutex_);
-    if (wake_.wait_until(lock, cutoff_.limit_at, [&] { return stopping_; })) return;
-    past_limit_ = true;
-    if (!started_) return;
-    const Clock::time_point due_at =
-        std::max(cutoff_.limit_at,
-                 *started_ + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(kCutFactor * cutoff_.sized_s)));
-    if (wake_.wait_until(lock, due_at, [&] { return stopping_ || !started_; })) return;
-    due_.store(true, std::memory_order_relaxed);
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || (cutoff_ && !past_limit_); });
+      if (stopping_) return;
+      const SampleCutoff cutoff = *cutoff_;
+      const std::uint64_t round = round_;
+      const auto over = [&] { return stopping_ || round_ != round; };
+      if (wake_.wait_until(lock, cutoff.limit_at, over)) continue;
+      past_limit_ = true;
+      if (!started_) continue;
+      const Clock::time_point due_at =
+          std::max(cutoff.limit_at,
+                   *started_ + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(kCutFactor * cutoff.sized_s)));
+      if (!wake_.wait_until(lock, due_at, [&] { return over() || !started_; })) {
+        due_.store(true, std::memory_order_relaxed);
+      }
+    }
   }
 
-  const SampleCutoff cutoff_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::optional<SampleCutoff> cutoff_;
+  std::uint64_t round_ = 0;
   std::optional<Clock::time_point> started_;
   bool past_limit_ = false, stopping_ = false;
   std::atomic<bool> due_{false};
@@ -240,15 +262,16 @@ class SampleCutWatch {
 // One round of `repetitions` samples through Google Benchmark, each of `iterations` back-to-back
 // runs; iterations == 0 lets it choose how many fill min_sample_s. Device-timed work takes its
 // time from the kernel's events; end-to-end runs are timed by the host. A CPU measurement's
-// samples also count the CPU time its threads used.
+// samples also count the CPU time its threads used. `watch` cuts its samples by `cutoff`.
 void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool device_timed,
                   bool on_cpu, double min_sample_s, int repetitions, std::int64_t iterations,
-                  std::optional<SampleCutoff> cutoff, SampleCollector& collector) {
+                  std::optional<SampleCutoff> cutoff, SampleCutWatch& watch,
+                  SampleCollector& collector) {
   ensure_benchmark_initialised();
   benchmark::ClearRegisteredBenchmarks();
   std::string error;
-  std::optional<SampleCutWatch> watch;
-  if (cutoff) watch.emplace(*cutoff);
+  watch.arm(cutoff);
+  const bool watched = cutoff.has_value();
   auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
     double host_total = 0;
     // Outside the timed loop: reading the threads' schedstat and clocks takes some 100 us.
@@ -272,7 +295,7 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         if (runs == 0) first_start = t0;
         // Not started past the limit; and once a sample of the round was cut, neither are the
         // rest.
-        if (watch && runs == 0 && (collector.cut_s || !watch->begin_sample(t0))) {
+        if (watched && runs == 0 && (collector.cut_s || !watch.begin_sample(t0))) {
           state.SkipWithError(kSampleCut);
           break;
         }
@@ -286,9 +309,9 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         break;
       }
       ++runs;
-      if (watch && watch->due() && runs < state.max_iterations) {
+      if (watched && watch.due() && runs < state.max_iterations) {
         collector.cut_s = {std::chrono::duration<double>(Clock::now() - first_start).count(),
-                           watch->sized_s()};
+                           cutoff->sized_s};
         state.SkipWithError(kSampleCut);
         break;
       }
@@ -299,7 +322,7 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
         host_total = std::chrono::duration<double>(Clock::now() - first_start).count();
       }
     }
-    if (watch) watch->end_sample();
+    if (watched) watch.end_sample();
     if (const auto clocks_after = clocks_before ? read_thread_clocks() : std::nullopt) {
       if (const auto used = cpu_s_between(clocks_before->cpu_s, clocks_after->cpu_s)) {
         state.counters["cpu_s"] = *used;
@@ -328,6 +351,7 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
   }
   benchmark::RunSpecifiedBenchmarks(&collector);
   benchmark::ClearRegisteredBenchmarks();
+  watch.arm(std::nullopt);
 }
 
 std::string describe_failure(const Verification& v) {
@@ -385,7 +409,7 @@ struct ThreadsUse {
 // Returns, for a CPU measurement, what its threads did during the samples.
 std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_end,
                                  bool device_timed, bool on_cpu, const StoppingRule& rule,
-                                 double min_sample_s, MeasurementRecord& r) {
+                                 double min_sample_s, SampleCutWatch& watch, MeasurementRecord& r) {
   // Device-timed samples must also be steady. A GPU settling into its power cap gives samples
   // that rise at a low CV: an H200's cuBLAS DGEMM at 8192 went from 17.7 to 18.7 ms over the
   // quick profile's five samples (CV 2.5 %), and their median was 4 % above the sustained
@@ -395,7 +419,7 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
   if (device_timed) applied.max_drift = rule.target_cv / 2;
   SampleCollector collector;
   const auto start = Clock::now();
-  sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, 1, 0, std::nullopt,
+  sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, 1, 0, std::nullopt, watch,
                collector);
   for (;;) {
     if (collector.error.empty() && collector.samples.empty()) {
@@ -443,7 +467,7 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
                             sized_s};
     }
     sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, repetitions, iterations,
-                 cutoff, collector);
+                 cutoff, watch, collector);
   }
   r.samples_s = collector.samples;
   r.host_wall_s = collector.host_wall;
@@ -511,10 +535,12 @@ void sample_watched(Trial& trial, bool on_gpu, std::optional<HostMemory> end_to_
   // GPU work keeps a host thread busy per GPU (the machine aggregate runs one for each).
   const int cpus_in_use = on_gpu ? std::max(1, static_cast<int>(gpus.size())) : r.threads;
   const bool device_timed = on_gpu && !end_to_end;
+  // Started before the load sampler and ended after it, as its reading of our threads needs.
+  SampleCutWatch cut_watch;
   LoadSampler sampler(cpus_in_use, gpus.empty() ? nullptr : gpu_telemetry(), devices_of(env, gpus));
   const double cpus_may_use = cpus_this_process_may_use();
   const std::optional<ThreadsUse> use =
-      sample(trial, end_to_end, device_timed, !on_gpu, rule, min_sample_s, r);
+      sample(trial, end_to_end, device_timed, !on_gpu, rule, min_sample_s, cut_watch, r);
   LoadSampler::Result during = sampler.stop();
   r.load = during.load;
   if (use) {
