@@ -298,6 +298,7 @@ step_started() { # NAME LOG (relative to OUT)
 on_signal() { # SIGNAL
   trap '' TERM INT
   interrupted=$1
+  [ "$child" != launching ] || child=$!
   if [ -n "$child" ]; then
     kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
   fi
@@ -344,6 +345,8 @@ timed() {
   fi
   echo "== $name (time box ${box}s)"
   start=$SECONDS
+  # A signal trapped between the fork and the assignment finds "launching", and the child in $!.
+  child=launching
   timeout --kill-after="$kill_after" "$box" "$@" >"$log" 2>&1 &
   child=$!
   wait "$child" || rc=$?

