@@ -470,10 +470,17 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
   run.doc.run.interrupted = interrupt_requested();
 }
 
+namespace {
+// Set when written results did not read back: the command finishes its work (a verdict, the
+// other files), then exits kExitInternalError.
+bool results_defect_seen = false;
+}  // namespace
+
 void write_output_files(const ResultsDocument& doc, const fs::path& dir,
                         bool include_results_json) {
   if (const std::string problem = write_outputs(doc, dir, include_results_json); !problem.empty()) {
     fmt::print(stderr, "flopbench: error: {}\n", problem);
+    results_defect_seen = true;
   }
 }
 
@@ -877,6 +884,9 @@ int cli_main(int argc, char** argv) {
   // not pass for success.
   // (An interrupted or failed status already says more.)
   int exit_status = status;
+  if (results_defect_seen && (status == kExitOk || status == kExitFailures)) {
+    exit_status = kExitInternalError;
+  }
   if (!stdout_written() && status == kExitOk) {
     fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
     exit_status = kExitIoError;

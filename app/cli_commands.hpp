@@ -106,7 +106,8 @@ void remeasure(MeasuredRun& run, const std::vector<std::size_t>& indices,
                const MeasureOptions& opt);
 // Writes every output of a run into its directory; prints the summary and the files written.
 void write_run_outputs(const MeasuredRun& run);
-// write_outputs(), with an error line on stderr should the results not read back as written.
+// write_outputs(), with an error line on stderr should the results not read back as written,
+// and then the command's exit status kExitInternalError (unless interrupted, or worse).
 void write_output_files(const ResultsDocument& doc, const std::filesystem::path& dir,
                         bool include_results_json);
 

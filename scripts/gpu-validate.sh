@@ -211,6 +211,7 @@ failed=0
 last_status=""
 current_step="" current_log="" step_start=0 # the step under way, for the signal trap
 child=""                                      # the pid of its timeout, the leader of its group
+launched_after=""                             # the last background job before it
 interrupted="" finished=0
 cublas_from="not yet known" persistence="unknown"
 
@@ -298,7 +299,10 @@ step_started() { # NAME LOG (relative to OUT)
 on_signal() { # SIGNAL
   trap '' TERM INT
   interrupted=$1
-  [ "$child" != launching ] || child=$!
+  if [ "$child" = launching ]; then
+    child=${!:-}
+    [ "$child" != "$launched_after" ] || child=""
+  fi
   if [ -n "$child" ]; then
     kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
   fi
@@ -345,8 +349,9 @@ timed() {
   fi
   echo "== $name (time box ${box}s)"
   start=$SECONDS
-  # A signal trapped between the fork and the assignment finds "launching", and the child in $!.
-  child=launching
+  # A signal trapped between the fork and the assignment finds "launching", and the child in $!
+  # where it differs from the last background job before it (one trapped before the fork).
+  launched_after=${!:-} child=launching
   timeout --kill-after="$kill_after" "$box" "$@" >"$log" 2>&1 &
   child=$!
   wait "$child" || rc=$?

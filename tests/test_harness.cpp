@@ -1326,6 +1326,7 @@ TEST(Measure, ASampleWhoseRunsSlowDownIsCutShortAtTheTimeLimit) {
   settings.rule.max_samples = 100000;
   settings.rule.time_limit_s = 0.7;
   SumSlowingDown<double>::slowed_past_700ms = 0;
+  SumSlowingDown<double>::last_run_ended_s = 0;
   const auto start = std::chrono::steady_clock::now();
   const MeasurementRecord r =
       measure({&impl, Precision::fp64, Problem::vector(16), DeviceRef::cpu()}, settings,

@@ -272,7 +272,7 @@ void sample_round(Trial& trial, std::optional<HostMemory> end_to_end, bool devic
   std::string error;
   watch.arm(cutoff);
   const bool watched = cutoff.has_value();
-  auto* bench = benchmark::RegisterBenchmark("measurement", [&](benchmark::State& state) {
+  auto* bench = benchmark::RegisterBenchmark("measurement", [&, watched](benchmark::State& state) {
     double host_total = 0;
     // Outside the timed loop: reading the threads' schedstat and clocks takes some 100 us.
     const std::optional<double> waited_before = process_run_delay_s();
