@@ -39,13 +39,16 @@ struct Labels {
   // {1} the measurement.
   std::string_view hidden_cache_note;
   std::string_view not_measured, unknown, gpus_measured;
-  // A figure whose measurements were all left out (contended, interrupted, still drifting).
+  // A figure whose measurements were all left out (contended, interrupted, still drifting, run
+  // on fewer threads).
   std::string_view left_out_figure;
   // The theoretical peak of the path measured, where it is below the hardware's: {} TFLOPS.
   std::string_view path_peak;
   // A CPU matrix format's theoretical, the peak of {0} threads where the machine has {1} cores
   // ({2}: the English plural of {0}).
   std::string_view threads_peak;
+  // A measured figure above the theoretical peak: what that says of the peak model.
+  std::string_view above_theoretical;
   std::string_view cpu_description, cpu_quota, gpu_memory;
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
@@ -58,7 +61,7 @@ struct Labels {
   // A run that was interrupted, or has no end; the measurements a figure would have come from
   // but does not, and why; how many others were left out likewise.
   std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
-      reason_drifting, left_out_more;
+      reason_drifting, reason_fewer_threads, left_out_more;
   // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
   // the English plural of {0}).
   std::string_view cpu_threads;
@@ -111,6 +114,8 @@ constexpr Labels kEnglish{
     "measured against its own peak of {} TFLOPS (fewer CPU threads, or no tensor cores, than the "
     "hardware's peak counts); the % is of the hardware's peak",
     "theoretical: the peak of the {0} CPU thread{2} measured, not of all {1} cores",
+    "measured above the theoretical peak: the peak model's clock or units are below what ran "
+    "(report.md says why)",
     "{0} ({1} core{5}, {2} thread{6}, {3} socket{7}), {4} memory",
     "a cgroup CPU quota of {1} bounds the CPU figures",
     "{} memory",
@@ -156,6 +161,7 @@ constexpr Labels kEnglish{
     "contended (other processes or the hypervisor took CPU time it needed while it sampled)",
     "cut short by an interrupt",
     "its samples still drifting when sampling stopped (a clock or power limit settling)",
+    "run on fewer threads than it was given (a library's own choice): not the machine's figure",
     "Other measurements left out likewise: {}.",
     "{} CPU thread{}"};
 
@@ -177,9 +183,10 @@ constexpr Labels kChinese{
     "未测量", "未知", "本项数据含 {} / {} 块 GPU", "未计入（见测试条件）",
     "所引测量以其自身峰值 {} TFLOPS 计（CPU "
     "线程少于硬件峰值所计，或未用张量核心）；百分比以硬件峰值计",
-    "理论值为所测 {0} 个 CPU 线程的峰值，非全部 {1} 核", "{}（{} 核，{} 线程，{} 路），内存 {}",
-    "cgroup CPU 配额 {0:g} 个 CPU，CPU 数据受其限制", "显存 {}", "测试条件", "命令", "运行", "构建",
-    "规模", "精度与数学模式",
+    "理论值为所测 {0} 个 CPU 线程的峰值，非全部 {1} 核",
+    "实测值高于理论峰值：峰值模型所用的时钟或运算单元低于实际运行（原因见 report.md）",
+    "{}（{} 核，{} 线程，{} 路），内存 {}", "cgroup CPU 配额 {0:g} 个 CPU，CPU 数据受其限制",
+    "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -205,8 +212,9 @@ constexpr Labels kChinese{
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
     "以下测量本应计入上述数据，但未计入：{}",
     "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
-    "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）", "其他同样未计入的测量：{} 项。",
-    "{} 个 CPU 线程"};
+    "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）",
+    "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
+    "其他同样未计入的测量：{} 项。", "{} 个 CPU 线程"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -310,12 +318,15 @@ std::string precision_name(Precision p, const Labels& l) {
 }
 
 // Why a passed measurement is no figure of the sheet: its median is not the machine's.
-enum class LeftOut { no, contended, interrupted, drifting };
+enum class LeftOut { no, contended, interrupted, drifting, fewer_threads };
 LeftOut left_out(const MeasurementRecord& r) {
   if (r.contended()) return LeftOut::contended;
   if (r.stopping_rule == "interrupted") return LeftOut::interrupted;
   // Its median is not what the device sustains once settled (runner.cpp, sample()).
   if (r.still_drifting()) return LeftOut::drifting;
+  // A library that kept fewer CPUs busy than it was given threads (OpenBLAS's SDOT on one):
+  // not what this CPU does, and a speedup over it would be the GPU's over part of the CPU.
+  if (r.ran_on_fewer_threads()) return LeftOut::fewer_threads;
   return LeftOut::no;
 }
 
@@ -487,12 +498,13 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
       clauses.push_back(fmt::format(fmt::runtime(l.threads_peak), f.peak_threads, f.machine_cores,
                                     plural_s(f.peak_threads)));
     }
-    const std::string detail = fmt::format("{}", fmt::join(clauses, l.clause_separator));
     const std::optional<double> pct =
         f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&
                 measured_devices == f.devices
             ? std::optional<double>(100 * *f.measured_gflops / *f.theoretical_gflops)
             : std::nullopt;
+    if (pct && *pct > 100) clauses.push_back(std::string(l.above_theoretical));
+    const std::string detail = fmt::format("{}", fmt::join(clauses, l.clause_separator));
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num big\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\">{}</td></tr>\n",
@@ -757,10 +769,11 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
       ++others;
       continue;
     }
-    left.push_back(source_text(r) + aside(why == LeftOut::contended     ? l.reason_contended
-                                          : why == LeftOut::interrupted ? l.reason_interrupted
-                                                                        : l.reason_drifting,
-                                          l));
+    const std::string_view reason = why == LeftOut::contended     ? l.reason_contended
+                                    : why == LeftOut::interrupted ? l.reason_interrupted
+                                    : why == LeftOut::drifting    ? l.reason_drifting
+                                                                  : l.reason_fewer_threads;
+    left.push_back(source_text(r) + aside(reason, l));
   }
   if (!left.empty()) {
     out += fmt::format(

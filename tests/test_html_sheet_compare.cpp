@@ -932,6 +932,57 @@ TEST(Sheet, AMeasurementStillDriftingIsLeftOutAndNamed) {
   EXPECT_NE(zh.find("停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）"), std::string::npos) << zh;
 }
 
+// A CPU measurement whose library kept fewer CPUs busy than it was given threads is no figure of
+// the sheet: a speedup over it would be over part of the CPU.
+TEST(Sheet, AMeasurementOnFewerThreadsIsLeftOutAndNamed) {
+  ResultsDocument doc = two_gpu_document();
+  MeasurementRecord& openblas = doc.measurements.at(1);  // SGEMM openblas on the CPU
+  ASSERT_FALSE(openblas.device.on_gpu());
+  EXPECT_TRUE(headline_worthy(openblas));
+  if (!openblas.load) openblas.load = MachineLoad{};
+  openblas.load->fewer_threads = true;
+  EXPECT_FALSE(headline_worthy(openblas));
+  const SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  for (const auto& w : f.workloads) EXPECT_NE(w.cpu, &openblas);
+  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find("openblas · cpu · 256x256x256 (run on fewer threads than it was given (a "
+                      "library's own choice): not the machine's figure)"),
+            std::string::npos)
+      << text;
+  const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
+  EXPECT_NE(zh.find("实际使用的线程少于所分配的线程"), std::string::npos) << zh;
+}
+
+// A measured peak above the theoretical one is shown as measured, and its row says what that
+// says of the peak model.
+TEST(Sheet, AMeasuredPeakAboveTheTheoreticalSaysSo) {
+  ResultsDocument doc = two_gpu_document();
+  const double tensor = *doc.environment.gpu.devices.at(0).peak_fp64.gflops;
+  for (const int gpu : {0, 1}) {
+    MeasurementRecord fma = doc.measurements.at(2);  // a passed GPU measurement
+    fma.workload = WorkloadId::peak;
+    fma.precision = Precision::fp64;
+    fma.device = DeviceRef::gpu({gpu});
+    fma.gflops = 1.05 * tensor;
+    fma.peak = {tensor, "the hardware's"};
+    doc.measurements.push_back(fma);
+  }
+  const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(html.find("<td class=\"num\">105.0%</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("measured above the theoretical peak: the peak model&#39;s clock or units "
+                      "are below what ran (report.md says why)</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("实测值高于理论峰值"),
+            std::string::npos);
+  // At or below it, nothing is said.
+  for (auto& r : doc.measurements) {
+    if (r.workload == WorkloadId::peak) r.gflops = 0.9 * tensor;
+  }
+  EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(doc).find("above the theoretical peak"),
+            std::string::npos);
+}
+
 // A CPU matrix format's theoretical is its measurement's own peak, the only one known: where
 // the run used fewer threads than the machine has cores, the row says so.
 TEST(Sheet, ACpuMatrixPeakOfFewerThreadsThanCoresSaysSo) {
