@@ -147,9 +147,10 @@ std::string device_model(const MeasurementRecord& r, const Environment& env) {
   return fmt::format("{}", fmt::join(names, " + "));
 }
 
-// Which models a fleet mixes: its GPUs' or its CPUs' models differ between measurements.
+// Which models a fleet mixes: its GPUs' or its CPUs' models differ between measurements; and
+// whether its nodes ran their CPU work on different thread counts.
 struct MixedModels {
-  bool gpu = false, cpu = false;
+  bool gpu = false, cpu = false, cpu_threads = false;
 };
 
 std::string metric_key(const MeasurementRecord& r, const Environment& env, MixedModels mixed) {
@@ -160,12 +161,15 @@ std::string metric_key(const MeasurementRecord& r, const Environment& env, Mixed
                              : r.device.on_gpu() ? "gpu"
                                                  : "cpu";
   // A sweep's end-to-end timings of a measurement compare only with their own kind, and in a
-  // fleet of several models, each model's with its own.
+  // fleet of several models, each model's with its own; CPU work run on other thread counts,
+  // each count's with its own (a node given fewer threads is slower for it, not faulty).
   const bool by_model = r.device.on_gpu() ? mixed.gpu : mixed.cpu;
-  return fmt::format("{}.{}.{} {}{}{}", device, metric_name(r.workload, r.precision),
+  const bool by_threads = !r.device.on_gpu() && mixed.cpu_threads;
+  return fmt::format("{}.{}.{} {}{}{}{}", device, metric_name(r.workload, r.precision),
                      r.implementation, r.problem.label(),
                      end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing),
-                     by_model ? fmt::format(" on {}", or_unknown(device_model(r, env))) : "");
+                     by_model ? fmt::format(" on {}", or_unknown(device_model(r, env))) : "",
+                     by_threads ? fmt::format(" ({})", counted(r.threads, "thread")) : "");
 }
 
 // "a: 3 nodes; b: node-4" for each distinct value of `key` among the reporting nodes.
@@ -354,9 +358,11 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     return passed(r) && headline(r) && !r.device.no_gpu() && !r.contended();
   };
   std::set<std::string> gpu_models, cpu_models;
+  std::set<int> cpu_threads;
   std::map<std::string, int> contended;  // node -> its contended measurements, left out
   for (const auto& n : fleet.nodes) {
     if (!n.reporting()) continue;
+    cpu_threads.insert(n.results->run.threads);
     if (n.results->burn) {
       for (std::string& p : burn_problems(*n.results->burn, n.results->run))
         a.stress_problems.push_back({&n, kBurnIn, std::move(p)});
@@ -376,7 +382,7 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
       }
     }
   }
-  const MixedModels mixed{gpu_models.size() > 1, cpu_models.size() > 1};
+  const MixedModels mixed{gpu_models.size() > 1, cpu_models.size() > 1, cpu_threads.size() > 1};
   if (!contended.empty()) {
     std::vector<std::string> which;
     for (const auto& [node, count] : contended) {
@@ -490,8 +496,8 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
       fleet, [](const ResultsDocument& d) { return counted(d.run.threads, "CPU thread"); });
   if (threads.size() > 1) {
     a.notes.push_back(
-        fmt::format("mixed CPU threads (CPU metrics compare nodes that ran with other thread "
-                    "counts): {}",
+        fmt::format("mixed CPU threads (each CPU metric compares the nodes that ran it on as many "
+                    "threads): {}",
                     fmt::join(threads, "; ")));
   }
   return a;

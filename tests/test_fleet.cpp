@@ -835,18 +835,32 @@ TEST(FleetMerge, MixedSchemaVersionsAreReported) {
 
 // A node whose CPU work ran with other thread counts is named in a note: its CPU metrics are
 // slower for that, not for a fault.
-TEST(FleetMerge, MixedThreadCountsAreReported) {
+// Nodes that ran their CPU work on other thread counts are said to, and each count's CPU
+// metrics compare only with their own: a node given half the threads is slower for it, not an
+// outlier of the others.
+TEST(FleetMerge, MixedThreadCountsAreReportedAndComparedApart) {
   TempDir tmp;
-  ResultsDocument more = node("n1", std::nullopt, 100);
-  more.run.threads = node("n0", std::nullopt, 100).run.threads + 1;
-  const std::vector<fs::path> inputs = {write_node(tmp.path(), node("n0", std::nullopt, 100), "n0"),
-                                        write_node(tmp.path(), more, "n1")};
-  const FleetRecord fleet = merge_results(inputs, 2, {}, 10, "T");
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 4; ++i) {
+    ResultsDocument doc = node(fmt::format("n{}", i), std::nullopt, i == 3 ? 50 : 100, {1000.0});
+    doc.run.threads = i == 3 ? 4 : 8;
+    doc.measurements[0].threads = doc.run.threads;
+    inputs.push_back(write_node(tmp.path(), doc, fmt::format("n{}", i)));
+  }
+  const FleetRecord fleet = merge_results(inputs, 4, {}, 10, "T");
   const FleetAnalysis a = analyse_fleet(fleet);
-  ASSERT_EQ(a.notes.size(), 1u);
-  EXPECT_TRUE(a.notes[0].starts_with("mixed CPU threads")) << a.notes[0];
-  EXPECT_NE(a.notes[0].find(counted(more.run.threads, "CPU thread") + ": n1"), std::string::npos)
-      << a.notes[0];
+  EXPECT_EQ(a.notes, (std::vector<std::string>{
+                         "1 metric measured by one device only, so judged against no other: "
+                         "cpu.sgemm.omp 256x256x256 (4 threads)",
+                         "mixed CPU threads (each CPU metric compares the nodes that ran it on as "
+                         "many threads): 4 CPU threads: n3; 8 CPU threads: n0, n1, n2"}));
+  EXPECT_TRUE(a.outliers.empty()) << a.outliers.front().metric->name;
+  std::map<std::string, std::size_t> values;
+  for (const auto& m : a.metrics) values[m.name] = m.values.size();
+  EXPECT_EQ(values,
+            (std::map<std::string, std::size_t>{{"cpu.sgemm.omp 256x256x256 (4 threads)", 1},
+                                                {"cpu.sgemm.omp 256x256x256 (8 threads)", 3},
+                                                {"gpu.sgemm.cublas 256x256x256", 4}}));
 }
 
 TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {
