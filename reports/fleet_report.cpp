@@ -314,10 +314,11 @@ std::string FleetCsvPrinter::do_print(const FleetRecord& fleet) const {
 
 std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
-  std::string out = fmt::format("# flopbench fleet report\n\nMerged {}: {}.\n", fleet.merged_utc,
-                                summary_line(fleet, a));
-  if (fleet.acceptance) out += fmt::format("\n**{}**\n", fleet_verdict_line(fleet));
-  for (const auto& note : a.notes) out += fmt::format("\n> {}\n", note);
+  // Host names, which these lines quote, stay on their line.
+  std::string out = fmt::format("# flopbench fleet report\n\nMerged {}: {}.\n",
+                                one_line(fleet.merged_utc), one_line(summary_line(fleet, a)));
+  if (fleet.acceptance) out += fmt::format("\n**{}**\n", one_line(fleet_verdict_line(fleet)));
+  for (const auto& note : a.notes) out += fmt::format("\n> {}\n", one_line(note));
   out += fmt::format("\nVersions: {}.\n\n{}\n", versions_text(a), method_text(a));
   if (fleet.acceptance) {
     out += "\n## Fleet criteria\n\n" + fleet_criteria_table(*fleet.acceptance).markdown();

@@ -192,6 +192,13 @@ std::string without_raw_html(std::string_view s) {
   return out;
 }
 
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return text;
+}
+
 VerdictTexts verdict_texts(const CriterionVerdict& v) {
   const auto text = [&](const std::optional<double>& x, int more) -> std::string {
     if (!x) return "-";

@@ -125,6 +125,10 @@ int short_number_decimals(double v);
 // "<script>" in a reason or a host name must show as text, so every '<' becomes "&lt;". (Inside a
 // code span the entity shows as written, a fair price: a command line with '<' is rare.)
 std::string without_raw_html(std::string_view s);
+// Text from a results file on one line of a line-based output (a Markdown line, a spec's
+// comment): a line break in a host name would start a line of its own (a heading, a row), so
+// every control character becomes a space.
+std::string one_line(std::string text);
 
 // A criterion's measured value and resolved bound as a verdict table shows them ("2517 GB/s",
 // "2.51%", a count as "2"; "-" when absent): short numbers, with as many more decimals as it

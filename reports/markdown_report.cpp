@@ -37,7 +37,7 @@ std::string header_section(const ResultsDocument& doc) {
   }
   out += fmt::format("- Date: {} to {} (UTC)\n", or_unknown(run.started_utc),
                      or_unknown(run.finished_utc));
-  out += fmt::format("- Host: {}\n", host_text(env));
+  out += fmt::format("- Host: {}\n", one_line(host_text(env)));
   if (!run.launch.launcher.empty()) out += fmt::format("- Task: {}\n", launch_text(run.launch));
   out += fmt::format("- Command: {}\n", code(shell_command(run.command_line)));
   out += fmt::format("- Profile: {}, seed {}, threads {}\n", or_unknown(run.profile), run.seed,

@@ -608,6 +608,25 @@ TEST(FleetMerge, ContendedFiguresAndOtherModelsAreNoOutliers) {
                                               "compared (partly a co-tenant's figures): node-3 1"});
 }
 
+// A host name from a results file stays on its line of fleet.md: a line break in it would start
+// a heading or a verdict of its own.
+TEST(FleetMerge, AHostNameWithALineBreakStaysOnItsLineOfTheMarkdown) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int i = 0; i < 3; ++i) {
+    ResultsDocument doc =
+        node(i == 2 ? "evil\n# PASS" : fmt::format("node-{}", i), std::nullopt, 100);
+    if (i == 2) {
+      doc.measurements[0].load = MachineLoad{};
+      doc.measurements[0].load->contended = true;
+    }
+    inputs.push_back(write_node(tmp.path(), doc, fmt::format("n{}", i)));
+  }
+  const std::string md = FleetMarkdownPrinter().print(merge_results(inputs, 3, {}, 10, "T"));
+  EXPECT_NE(md.find("evil # PASS"), std::string::npos) << md;
+  EXPECT_EQ(md.find("\n# PASS"), std::string::npos) << md;
+}
+
 // A GPU model on one node alone has no fleet to be judged against: said, not passed in silence.
 TEST(FleetMerge, AMetricOfOneDeviceAloneIsSaidToBeUnjudged) {
   TempDir tmp;

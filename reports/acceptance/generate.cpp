@@ -15,15 +15,6 @@ namespace flopbench {
 
 namespace {
 
-// Text from the results file on one line of a comment: a line break in a host or implementation
-// name would end the comment, and what follows would be read as a row.
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return text;
-}
-
 // A profile this version reads back (a newer version's, or none, is left out of the spec).
 bool profile_known(const std::string& name) {
   try {
