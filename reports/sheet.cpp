@@ -50,6 +50,8 @@ struct Labels {
   // A measured figure above the theoretical peak: what that says of the peak model.
   std::string_view above_theoretical;
   std::string_view cpu_description, cpu_quota, gpu_memory;
+  // The machine's GPUs that the run was given, where fewer than all (--gpus): {} their names.
+  std::string_view gpus_given;
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
   std::string_view crossover, crossover_from, crossover_not_reached;
@@ -119,6 +121,7 @@ constexpr Labels kEnglish{
     "{0} ({1} core{5}, {2} thread{6}, {3} socket{7}), {4} memory",
     "a cgroup CPU quota of {1} bounds the CPU figures",
     "{} memory",
+    "this run was given {} only: the figures are of those",
     "Conditions",
     "Command",
     "Run",
@@ -186,7 +189,8 @@ constexpr Labels kChinese{
     "理论值为所测 {0} 个 CPU 线程的峰值，非全部 {1} 核",
     "实测值高于理论峰值：峰值模型所用的时钟或运算单元低于实际运行（原因见 report.md）",
     "{}（{} 核，{} 线程，{} 路），内存 {}", "cgroup CPU 配额 {0:g} 个 CPU，CPU 数据受其限制",
-    "显存 {}", "测试条件", "命令", "运行", "构建", "规模", "精度与数学模式",
+    "显存 {}", "本次运行仅使用 {}：数据仅为其所测", "测试条件", "命令", "运行", "构建", "规模",
+    "精度与数学模式",
     "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
@@ -355,6 +359,16 @@ std::optional<double> sum_of(const std::vector<const Peak*>& peaks) {
   return sum;
 }
 
+// The machine's GPUs that the run was given (--gpus, a launcher's local rank): the devices of the
+// sheet's figures.
+std::vector<const GpuDevice*> given_gpus(const ResultsDocument& doc) {
+  std::vector<const GpuDevice*> given;
+  for (const auto& d : doc.environment.gpu.devices) {
+    if (doc.run.selected_gpu(d.index)) given.push_back(&d);
+  }
+  return given;
+}
+
 // From the measurements of `groups` (headline_groups: the figures; groups_of: what they would
 // have been).
 PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& groups,
@@ -370,9 +384,9 @@ PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& gro
       peaks.push_back(doc.environment.cpu.peak(precision));
       break;
     case DeviceKind::gpu:
-      for (const auto& d : doc.environment.gpu.devices) {
-        devices.push_back(DeviceRef::gpu({d.index}));
-        peaks.push_back(d.peak(precision));
+      for (const GpuDevice* d : given_gpus(doc)) {
+        devices.push_back(DeviceRef::gpu({d->index}));
+        peaks.push_back(d->peak(precision));
       }
       break;
   }
@@ -432,7 +446,8 @@ PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& gro
 
 std::string date_of(const std::string& utc) { return utc.size() >= 10 ? utc.substr(0, 10) : utc; }
 
-std::string machine_description(const Environment& env, const Labels& l) {
+std::string machine_description(const ResultsDocument& doc, const Labels& l) {
+  const Environment& env = doc.environment;
   const auto& cpu = env.cpu;
   // The plurals' "s" come last: only the English text uses them.
   std::string out =
@@ -456,6 +471,12 @@ std::string machine_description(const Environment& env, const Labels& l) {
     out += fmt::format("{}{}{}{}", l.clause_separator, n > 1 ? fmt::format("{} × ", n) : "",
                        or_unknown(d->name),
                        aside(fmt::format(fmt::runtime(l.gpu_memory), bytes(d->memory_bytes)), l));
+  }
+  // The machine is described whole; where the run was given some of its GPUs, the sheet says so.
+  if (const auto given = given_gpus(doc); given.size() < env.gpu.devices.size()) {
+    std::vector<std::string> names;
+    for (const GpuDevice* d : given) names.push_back(fmt::format("gpu{}", d->index));
+    out += aside(fmt::format(fmt::runtime(l.gpus_given), fmt::join(names, ", ")), l);
   }
   return out;
 }
@@ -729,9 +750,9 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   std::vector<std::string> bases;
   bases.push_back(fmt::format("CPU FP32 {}{}CPU FP64 {}", peak_text(env.cpu.peak_fp32),
                               l.clause_separator, peak_text(env.cpu.peak_fp64)));
-  for (const auto& d : env.gpu.devices) {
-    bases.push_back(fmt::format("gpu{} FP32 {}{}gpu{} FP64 {}", d.index, peak_text(d.peak_fp32),
-                                l.clause_separator, d.index, peak_text(d.peak_fp64)));
+  for (const GpuDevice* d : given_gpus(doc)) {
+    bases.push_back(fmt::format("gpu{} FP32 {}{}gpu{} FP64 {}", d->index, peak_text(d->peak_fp32),
+                                l.clause_separator, d->index, peak_text(d->peak_fp64)));
   }
   // A matrix format's theoretical is its measurements' own peak (peak_figure): their bases.
   for (const PeakFigure& f : figures.peaks) {
@@ -823,7 +844,7 @@ SheetLanguage parse_sheet_language(std::string_view s) {
 SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>& groups) {
   SheetFigures f;
   std::vector<DeviceKind> kinds = {DeviceKind::cpu};
-  if (!doc.environment.gpu.devices.empty()) kinds.push_back(DeviceKind::gpu);
+  if (!given_gpus(doc).empty()) kinds.push_back(DeviceKind::gpu);
   for (const auto kind : kinds) {
     for (const auto precision : kPrecisions) {
       // FP32 and FP64 always have their row; a matrix format where it passed on this kind of
@@ -858,7 +879,7 @@ SheetFigures sheet_figures(const ResultsDocument& doc, const std::vector<Group>&
   }
 
   std::vector<DeviceRef> devices = {DeviceRef::cpu()};
-  for (const auto& d : doc.environment.gpu.devices) devices.push_back(DeviceRef::gpu({d.index}));
+  for (const GpuDevice* d : given_gpus(doc)) devices.push_back(DeviceRef::gpu({d->index}));
   for (const auto& device : devices) {
     BandwidthFigure b{device, nullptr, nullptr};
     for (const auto precision : kPrecisions) {
@@ -896,7 +917,7 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
       "<header><h1>{}</h1><p>{}</p></header>\n<dl class=\"machine\">\n"
       "<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n<dt>{}</dt><dd>{}</dd>\n"
       "<dt>{}</dt><dd>{}{}</dd>\n</dl>\n",
-      l.title, l.subtitle, l.machine, html_escape(machine_description(env, l)), l.host,
+      l.title, l.subtitle, l.machine, html_escape(machine_description(doc, l)), l.host,
       html_escape(or_unknown(env.host)), l.date,
       html_escape(date_of(or_unknown(doc.run.started_utc))), l.version,
       html_escape(or_unknown(env.flopbench_version)),

@@ -30,7 +30,7 @@ struct PeakFigure {
   Precision precision = Precision::fp32;
   std::optional<double> measured_gflops;
   std::vector<const MeasurementRecord*> sources;  // the best measurement of each device
-  int devices = 0;                                // devices of this kind in the inventory
+  int devices = 0;  // devices of this kind in the inventory that the run was given (--gpus)
   std::optional<double> theoretical_gflops;
   // The sources' own peaks summed, where they cover every device and are below theoretical: the
   // path measured cannot reach the hardware's peak (a CUDA-core kernel on a GPU whose FP64 peak

@@ -983,6 +983,35 @@ TEST(Sheet, AMeasuredPeakAboveTheTheoreticalSaysSo) {
             std::string::npos);
 }
 
+// A run given some of the machine's GPUs (--gpus, one task per GPU) has figures of those: its
+// GPU peak is theirs, its bandwidth rows and peak bases name no other, and the machine line,
+// which describes every GPU, says which the run was given.
+TEST(Sheet, ARunGivenSomeGpusHasFiguresOfThoseAndSaysSo) {
+  ResultsDocument doc = two_gpu_document();
+  doc.run.gpus = {0};
+  std::erase_if(doc.measurements,
+                [](const MeasurementRecord& r) { return r.device == DeviceRef::gpu({1}); });
+  const SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  const auto gpu_fp32 = std::ranges::find_if(f.peaks, [](const PeakFigure& p) {
+    return p.kind == DeviceKind::gpu && p.precision == Precision::fp32;
+  });
+  ASSERT_NE(gpu_fp32, f.peaks.end());
+  EXPECT_EQ(gpu_fp32->devices, 1);
+  EXPECT_EQ(gpu_fp32->theoretical_gflops, doc.environment.gpu.devices.at(0).peak_fp32.gflops);
+  for (const auto& b : f.bandwidth) EXPECT_NE(b.device, DeviceRef::gpu({1}));
+  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find("(this run was given gpu0 only: the figures are of those)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("gpu1 FP32"), std::string::npos) << text;
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("本次运行仅使用 gpu0"),
+            std::string::npos);
+  // Given every GPU, nothing is said.
+  doc.run.gpus = {0, 1};
+  EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(doc).find("this run was given"),
+            std::string::npos);
+}
+
 // A CPU matrix format's theoretical is its measurement's own peak, the only one known: where
 // the run used fewer threads than the machine has cores, the row says so.
 TEST(Sheet, ACpuMatrixPeakOfFewerThreadsThanCoresSaysSo) {
