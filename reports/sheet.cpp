@@ -409,9 +409,17 @@ PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& gro
          (gpus_used(*aggregate) == gpus_used(*r) && *aggregate->gflops < *g)))
       aggregate = r;
   }
+  const bool aggregate_left_out =
+      !aggregate && kind == DeviceKind::gpu &&
+      std::ranges::any_of(doc.measurements, [&](const MeasurementRecord& r) {
+        return machine_aggregate(r) && peak_candidate(r, precision).has_value();
+      });
   if (aggregate) {
     f.sources.push_back(aggregate);
     f.measured_gflops = aggregate->gflops;
+  } else if (aggregate_left_out) {
+    // Measured at once but left out: the GPUs measured alone, which shared no power or cooling,
+    // would sum to more than the machine does; the figure is left out with it.
   } else {
     for (const auto& device : devices) {
       const MeasurementRecord* best = best_on(device);

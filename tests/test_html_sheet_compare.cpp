@@ -811,6 +811,17 @@ TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
             std::string::npos);
   EXPECT_EQ(html.find("each measured alone"), std::string::npos);
   for (const auto& m : gpu_vs_cpu(groups)) EXPECT_FALSE(machine_aggregate(*m.gpu));
+
+  // Left out (contended), it is not replaced by the GPUs measured alone, which shared no power
+  // or cooling and sum to more: the figure is left out with it.
+  doc.measurements.back().load = MachineLoad{};
+  doc.measurements.back().load->contended = true;
+  const SheetFigures without = sheet_figures(doc, headline_groups(doc));
+  EXPECT_FALSE(without.peaks[2].measured_gflops.has_value());
+  EXPECT_TRUE(without.peaks[2].sources.empty());
+  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find("GPU × 2Single precision (FP32)left out (see Conditions)"), std::string::npos)
+      << text;
 }
 
 // A GPU whose FP64 peak is its tensor cores' measured only by a CUDA-core kernel: the % is of the
