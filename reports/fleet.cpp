@@ -148,7 +148,7 @@ std::string device_model(const MeasurementRecord& r, const Environment& env) {
 }
 
 // Which models a fleet mixes: its GPUs' or its CPUs' models differ between measurements; and
-// whether its nodes ran their CPU work on different thread counts.
+// whether its CPU measurements ran on different thread counts.
 struct MixedModels {
   bool gpu = false, cpu = false, cpu_threads = false;
 };
@@ -362,7 +362,6 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   std::map<std::string, int> contended;  // node -> its contended measurements, left out
   for (const auto& n : fleet.nodes) {
     if (!n.reporting()) continue;
-    cpu_threads.insert(n.results->run.threads);
     if (n.results->burn) {
       for (std::string& p : burn_problems(*n.results->burn, n.results->run))
         a.stress_problems.push_back({&n, kBurnIn, std::move(p)});
@@ -380,6 +379,7 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
           judged(r) && !model.empty()) {
         (r.device.on_gpu() ? gpu_models : cpu_models).insert(model);
       }
+      if (judged(r) && !r.device.on_gpu()) cpu_threads.insert(r.threads);
     }
   }
   const MixedModels mixed{gpu_models.size() > 1, cpu_models.size() > 1, cpu_threads.size() > 1};

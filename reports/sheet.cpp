@@ -481,10 +481,10 @@ std::string machine_description(const ResultsDocument& doc, const Labels& l) {
                        aside(fmt::format(fmt::runtime(l.gpu_memory), bytes(d->memory_bytes)), l));
   }
   // The machine is described whole; where the run was given some of its GPUs, the sheet says so.
-  if (const auto given = given_gpus(doc); given.size() < env.gpu.devices.size()) {
+  if (const auto given = given_gpus(doc); !given.empty() && given.size() < env.gpu.devices.size()) {
     std::vector<std::string> names;
     for (const GpuDevice* d : given) names.push_back(fmt::format("gpu{}", d->index));
-    out += aside(fmt::format(fmt::runtime(l.gpus_given), fmt::join(names, ", ")), l);
+    out += aside(fmt::format(fmt::runtime(l.gpus_given), fmt::join(names, l.list_separator)), l);
   }
   return out;
 }
@@ -585,7 +585,8 @@ std::string workload_section(const ResultsDocument& doc, const SheetFigures& fig
         speedup_html);
   };
   // A row for each workload that would have one with every passed measurement: where its
-  // measurements were left out (contended, interrupted, still drifting), its cells say so.
+  // measurements were left out (contended, interrupted, still drifting, fewer threads), its
+  // cells say so.
   for (const auto& all : would_be.workloads) {
     const auto figure = std::ranges::find_if(figures.workloads, [&](const WorkloadFigure& w) {
       return w.group->workload == all.group->workload && w.group->precision == all.group->precision;
@@ -816,9 +817,10 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   out += item(l.precision_modes,
               html_escape(std::string(l.precision_text) + " " + list_or(notes, l.notes_none)));
   out += item(l.peak_bases, html_escape(fmt::format("{}", fmt::join(bases, l.clause_separator))));
-  const bool at_once = std::any_of(figures.peaks.begin(), figures.peaks.end(), [](const auto& f) {
-    return std::any_of(f.sources.begin(), f.sources.end(),
-                       [](const auto* r) { return machine_aggregate(*r); });
+  // Where every GPU was measured at once, say so even when that figure was left out: it is
+  // then not replaced by the GPUs measured alone (peak_figure).
+  const bool at_once = std::ranges::any_of(would_be.peaks, [](const PeakFigure& f) {
+    return std::ranges::any_of(f.sources, [](const auto* r) { return machine_aggregate(*r); });
   });
   out +=
       fmt::format("<p>{}</p>\n", html_escape(fmt::format(fmt::runtime(l.definitions),

@@ -69,9 +69,9 @@ struct SheetFigures {
   std::vector<BandwidthFigure> bandwidth;
 };
 
-// Whether a figure of the sheet may come from the measurement: passed, not contended, and
-// sampled until its stopping rule held (not cut short by an interrupt, its samples no longer
-// drifting). Under the conditions the
+// Whether a figure of the sheet may come from the measurement: passed, not contended, sampled
+// until its stopping rule held (not cut short by an interrupt, its samples no longer drifting),
+// and on the CPU run on the threads it was given. Under the conditions the
 // sheet names the others a figure would have come from, with why, and counts the rest.
 bool headline_worthy(const MeasurementRecord& r);
 

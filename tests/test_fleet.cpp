@@ -852,8 +852,6 @@ TEST(FleetMerge, MixedSchemaVersionsAreReported) {
       << a.failed[0]->problem;
 }
 
-// A node whose CPU work ran with other thread counts is named in a note: its CPU metrics are
-// slower for that, not for a fault.
 // Nodes that ran their CPU work on other thread counts are said to, and each count's CPU
 // metrics compare only with their own: a node given half the threads is slower for it, not an
 // outlier of the others.
@@ -880,6 +878,20 @@ TEST(FleetMerge, MixedThreadCountsAreReportedAndComparedApart) {
             (std::map<std::string, std::size_t>{{"cpu.sgemm.omp 256x256x256 (4 threads)", 1},
                                                 {"cpu.sgemm.omp 256x256x256 (8 threads)", 3},
                                                 {"gpu.sgemm.cublas 256x256x256", 4}}));
+
+  // Runs of other thread counts whose CPU measurements ran on as many (a GPU task's run given
+  // fewer threads, say) compare as one.
+  inputs.clear();
+  for (int i = 0; i < 3; ++i) {
+    ResultsDocument doc = node(fmt::format("m{}", i), std::nullopt, 100);
+    doc.run.threads = i == 2 ? 4 : 8;
+    doc.measurements[0].threads = 8;
+    inputs.push_back(write_node(tmp.path(), doc, fmt::format("m{}", i)));
+  }
+  const FleetRecord apart = merge_results(inputs, 3, {}, 10, "T");
+  const FleetAnalysis same = analyse_fleet(apart);
+  ASSERT_EQ(same.metrics.size(), 1u);
+  EXPECT_EQ(same.metrics[0].name, "cpu.sgemm.omp 256x256x256");
 }
 
 TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {

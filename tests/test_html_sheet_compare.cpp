@@ -822,6 +822,11 @@ TEST(Sheet, MachineAggregateIsTheGpuPeakFigure) {
   const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
   EXPECT_NE(text.find("GPU × 2Single precision (FP32)left out (see Conditions)"), std::string::npos)
       << text;
+  // The definitions still say the GPUs were measured at once: no sum of them alone is shown.
+  EXPECT_NE(text.find("where every GPU was measured at once, that measurement is the figure of "
+                      "the GPUs"),
+            std::string::npos);
+  EXPECT_EQ(text.find("the GPUs were each measured alone"), std::string::npos);
 }
 
 // A GPU whose FP64 peak is its tensor cores' measured only by a CUDA-core kernel: the % is of the
