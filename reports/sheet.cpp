@@ -414,13 +414,12 @@ PeakFigure peak_figure(const ResultsDocument& doc, const std::vector<Group>& gro
       std::ranges::any_of(doc.measurements, [&](const MeasurementRecord& r) {
         return machine_aggregate(r) && peak_candidate(r, precision).has_value();
       });
+  // Measured at once but left out, it is not replaced by the GPUs measured alone, which shared
+  // no power or cooling and would sum to more than the machine does: the figure is left out too.
   if (aggregate) {
     f.sources.push_back(aggregate);
     f.measured_gflops = aggregate->gflops;
-  } else if (aggregate_left_out) {
-    // Measured at once but left out: the GPUs measured alone, which shared no power or cooling,
-    // would sum to more than the machine does; the figure is left out with it.
-  } else {
+  } else if (!aggregate_left_out) {
     for (const auto& device : devices) {
       const MeasurementRecord* best = best_on(device);
       if (!best) continue;

@@ -924,6 +924,22 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_NE(zh.find("）；SGEMM (fp32) cublas · gpu0"), std::string::npos) << zh;
 }
 
+// `r`, of `doc`, is in no figure of the sheet, and its conditions name it with why: `en` in the
+// English sheet, `zh` in the Chinese one.
+void expect_left_out_and_named(const ResultsDocument& doc, const MeasurementRecord& r,
+                               const std::string& en, const std::string& zh) {
+  EXPECT_FALSE(headline_worthy(r));
+  const SheetFigures f = sheet_figures(doc, headline_groups(doc));
+  for (const auto& w : f.workloads) {
+    EXPECT_NE(w.gpu, &r);
+    EXPECT_NE(w.cpu, &r);
+  }
+  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
+  EXPECT_NE(text.find(en), std::string::npos) << text;
+  const std::string zh_text = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
+  EXPECT_NE(zh_text.find(zh), std::string::npos) << zh_text;
+}
+
 // A GPU measurement whose samples were still drifting when sampling stopped (a GPU settling into
 // its power cap) is no figure: its median is above what the GPU sustains. It is named with why.
 TEST(Sheet, AMeasurementStillDriftingIsLeftOutAndNamed) {
@@ -935,17 +951,11 @@ TEST(Sheet, AMeasurementStillDriftingIsLeftOutAndNamed) {
                          " (time_limit): the later half's median +4.0 % from the earlier half's "
                          "(a clock or power limit settling?)");
   EXPECT_TRUE(cublas.still_drifting());
-  EXPECT_FALSE(headline_worthy(cublas));
-  const SheetFigures f = sheet_figures(doc, headline_groups(doc));
-  for (const auto& w : f.workloads) EXPECT_NE(w.gpu, &cublas);
-  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
-  EXPECT_NE(text.find("Not in the figures above, which would have come from them: SGEMM (fp32) "
-                      "cublas · gpu0 · 256x256x256 (its samples still drifting when sampling "
-                      "stopped (a clock or power limit settling))"),
-            std::string::npos)
-      << text;
-  const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
-  EXPECT_NE(zh.find("停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）"), std::string::npos) << zh;
+  expect_left_out_and_named(doc, cublas,
+                            "Not in the figures above, which would have come from them: SGEMM "
+                            "(fp32) cublas · gpu0 · 256x256x256 (its samples still drifting when "
+                            "sampling stopped (a clock or power limit settling))",
+                            "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）");
 }
 
 // A CPU measurement whose library kept fewer CPUs busy than it was given threads is no figure of
@@ -957,16 +967,10 @@ TEST(Sheet, AMeasurementOnFewerThreadsIsLeftOutAndNamed) {
   EXPECT_TRUE(headline_worthy(openblas));
   if (!openblas.load) openblas.load = MachineLoad{};
   openblas.load->fewer_threads = true;
-  EXPECT_FALSE(headline_worthy(openblas));
-  const SheetFigures f = sheet_figures(doc, headline_groups(doc));
-  for (const auto& w : f.workloads) EXPECT_NE(w.cpu, &openblas);
-  const std::string text = parse_html(SheetPrinter(SheetLanguage::en).print(doc)).all_text();
-  EXPECT_NE(text.find("openblas · cpu · 256x256x256 (run on fewer threads than it was given (a "
-                      "library's own choice): not the machine's figure)"),
-            std::string::npos)
-      << text;
-  const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
-  EXPECT_NE(zh.find("实际使用的线程少于所分配的线程"), std::string::npos) << zh;
+  expect_left_out_and_named(doc, openblas,
+                            "openblas · cpu · 256x256x256 (run on fewer threads than it was given "
+                            "(a library's own choice): not the machine's figure)",
+                            "实际使用的线程少于所分配的线程");
 }
 
 // A measured peak above the theoretical one is shown as measured, and its row says what that
