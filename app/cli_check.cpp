@@ -193,6 +193,11 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
   // Host names, problems and reasons come from the nodes' files: no terminal controls.
   for (const auto& n : fleet.nodes) {
+    if (!n.superseded.empty()) {
+      fmt::print("{}", strip_terminal_controls(
+                           fmt::format("superseded {}: {}\n", node_label(n), n.superseded)));
+      continue;
+    }
     const bool judged = n.reporting() && n.results->acceptance;
     fmt::print("{}",
                strip_terminal_controls(fmt::format(

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct MergeOptions {
-  std::vector<std::string> inputs;
+  std::vector<std::string> inputs, reruns;
   std::string out, expect_hosts;
   double threshold_percent = 10;
 };
@@ -41,9 +41,10 @@ int merge_command(const MergeOptions& opt) {
     }
   }
   const fs::path dir = prepare_output_dir(opt.out, "");
-  std::vector<fs::path> inputs(opt.inputs.begin(), opt.inputs.end());
-  const FleetRecord fleet =
-      merge_results(inputs, expected_nodes, expected_hosts, opt.threshold_percent, utc_now());
+  const std::vector<fs::path> inputs(opt.inputs.begin(), opt.inputs.end()),
+      reruns(opt.reruns.begin(), opt.reruns.end());
+  const FleetRecord fleet = merge_results(inputs, expected_nodes, expected_hosts,
+                                          opt.threshold_percent, utc_now(), reruns);
   write_fleet_outputs(fleet, dir);
   // Host names, problems and reasons come from the nodes' files: no terminal controls.
   fmt::print("{}", strip_terminal_controls(FleetConsolePrinter().print(fleet)));
@@ -86,6 +87,10 @@ Command add_merge_command(CLI::App& app) {
       ->required();
   cmd->add_option("--out", opt->out, "the fleet directory to write; must not exist or be empty")
       ->required();
+  cmd->add_option("--rerun", opt->reruns,
+                  "results of nodes run again: each host they report replaces its results among "
+                  "the others")
+      ->type_name("DIR");
   cmd->add_option("--expect-hosts", opt->expect_hosts,
                   "the nodes that must report: a file of host names (one a line), or their "
                   "number; a missing one fails")

@@ -100,6 +100,13 @@ FleetNode read_node(const fs::path& input) {
     return node;
   }
   const fs::path file = fs::is_directory(input, ec) ? input / "results.json" : input;
+  // A fleet directory left among the nodes' (a job's `merge --out $out/fleet`, caught by a glob
+  // such as $out/*/) is no node: say so rather than that its results.json is missing.
+  if (file != input && !fs::exists(file, ec) && fs::exists(input / "fleet.json", ec)) {
+    node.problem =
+        fmt::format("{}: a fleet directory (fleet.json), not a node's results", input.string());
+    return node;
+  }
   try {
     node.results = read_results_file(file);
     node.host = node.results->environment.host;
@@ -229,7 +236,7 @@ std::vector<std::string> read_host_list(const fs::path& path) {
 
 FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int> expected_nodes,
                           const std::vector<std::string>& expected_hosts, double threshold_percent,
-                          const std::string& merged_utc) {
+                          const std::string& merged_utc, const std::vector<fs::path>& reruns) {
   FleetRecord fleet;
   fleet.merged_utc = merged_utc;
   fleet.threshold_percent = threshold_percent;
@@ -237,6 +244,30 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   fleet.expected_nodes =
       expected_hosts.empty() ? expected_nodes : std::optional(int(expected_hosts.size()));
   for (const auto& input : inputs) fleet.nodes.push_back(read_node(input));
+  for (const auto& input : reruns) {
+    fleet.nodes.push_back(read_node(input));
+    fleet.nodes.back().rerun = true;
+  }
+  // A host that a rerun reported: its results among the other inputs are replaced, whatever
+  // they said (the fleet record keeps them to show what was replaced). By host alone, so that a
+  // rerun's tasks replace the earlier job's whatever their ranks.
+  struct RerunHost {
+    std::string host;
+    std::vector<std::string> sources;
+  };
+  std::map<std::string, RerunHost> rerun_hosts;  // by host_key
+  for (const auto& n : fleet.nodes) {
+    if (n.rerun && n.results && !n.host.empty()) {
+      auto& h = rerun_hosts.try_emplace(host_key(n.host), RerunHost{n.host, {}}).first->second;
+      h.sources.push_back(n.source);
+    }
+  }
+  for (auto& n : fleet.nodes) {
+    if (n.rerun || !n.results) continue;
+    if (const auto it = rerun_hosts.find(host_key(n.host)); it != rerun_hosts.end()) {
+      n.superseded = fmt::format("replaced by the rerun {}", fmt::join(it->second.sources, ", "));
+    }
+  }
 
   // Readable results first, by host, rank and step; of two results of one task, the later run
   // counts (a rerun merged beside the run it replaces), of two started alike the first given.
@@ -249,7 +280,7 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   });
   std::map<std::tuple<std::string, std::optional<int>, int>, const FleetNode*> seen;
   for (auto& n : fleet.nodes) {
-    if (!n.results) continue;
+    if (!n.results || !n.superseded.empty()) continue;
     const auto [it, first] = seen.emplace(std::tuple(host_key(n.host), rank_of(n), step_of(n)), &n);
     if (!first) {
       n.problem =
@@ -264,26 +295,57 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   // missing node, which counting hosts cannot show when its host's other ranks reported. (An
   // input that could not be read may be that rank's: it is listed as failed as well.)
   // Each step of a Slurm job (each srun) numbers its tasks afresh.
-  std::map<std::string, std::pair<int, std::set<int>>> jobs;  // "slurm job 42 step 1"
+  struct JobTasks {
+    int tasks = 0;
+    std::set<int> ranks;
+    bool rerun = false;                     // a rerun's job: its own ranks must all report
+    std::map<std::string, int> host_tasks;  // its results, by host_key
+  };
+  std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1"
   for (const auto& n : fleet.nodes) {
     if (!n.results) continue;
     const Launch& l = n.results->run.launch;
     if (l.job.empty() || !l.rank || !l.tasks) continue;
     // Slurm's steps as step_of reads them: a result without one is of the first.
-    auto& [tasks, ranks] =
+    JobTasks& job =
         jobs[fmt::format("{} job {}{}", l.launcher, l.job,
                          l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : "")];
-    tasks = std::max(tasks, *l.tasks);
-    ranks.insert(*l.rank);
+    job.tasks = std::max(job.tasks, *l.tasks);
+    job.ranks.insert(*l.rank);
+    job.rerun = job.rerun || n.rerun;
+    ++job.host_tasks[host_key(n.host)];
   }
-  for (const auto& [job, tasks_and_ranks] : jobs) {
-    const auto& [tasks, ranks] = tasks_and_ranks;
-    for (int rank = 0; rank < tasks; ++rank) {
-      if (ranks.contains(rank)) continue;
-      fleet.nodes.push_back(
-          {fmt::format("{} rank {}", job, rank), "", std::nullopt,
+  for (const auto& [name, job] : jobs) {
+    std::vector<FleetNode> missing;
+    for (int rank = 0; rank < job.tasks; ++rank) {
+      if (job.ranks.contains(rank)) continue;
+      missing.push_back(
+          {fmt::format("{} rank {}", name, rank), "", std::nullopt,
            fmt::format("rank {} of the {} tasks of {}: no readable result among the inputs", rank,
-                       tasks, job)});
+                       job.tasks, name)});
+    }
+    // Which host a rank that wrote nothing ran on is not recorded. The rerun hosts stand for an
+    // earlier job's missing ranks when they can hold them all: each as many as it ran rerun tasks
+    // beyond its results in that job (a host the job has no result of, all its rerun tasks).
+    int room = 0;
+    std::vector<std::string> standing;
+    for (const auto& [key, rerun] : rerun_hosts) {
+      const auto in_job = job.host_tasks.find(key);
+      const int extra = static_cast<int>(rerun.sources.size()) -
+                        (in_job == job.host_tasks.end() ? 0 : in_job->second);
+      if (extra > 0) {
+        room += extra;
+        standing.push_back(rerun.host);
+      }
+    }
+    const bool stood_for = !job.rerun && !missing.empty() && std::ssize(missing) <= room;
+    for (FleetNode& m : missing) {
+      if (stood_for) {
+        m.superseded = fmt::format("{}; the rerun of {} stands in for it", m.problem,
+                                   fmt::join(standing, ", "));
+        m.problem.clear();
+      }
+      fleet.nodes.push_back(std::move(m));
     }
   }
   const ListedHosts reported = listed_hosts_found(
@@ -293,7 +355,8 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   // judge the listed ones, and no count would show it.
   if (!expected_hosts.empty()) {
     for (auto& n : fleet.nodes) {
-      if (n.results && n.problem.empty() && !reported.taken.contains(host_key(n.host))) {
+      if (n.results && n.problem.empty() && n.superseded.empty() &&
+          !reported.taken.contains(host_key(n.host))) {
         n.problem = fmt::format("{}: {} is not among the listed hosts: set aside", n.source,
                                 n.host.empty() ? "a result without a host name" : n.host);
       }
@@ -339,6 +402,7 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   std::set<std::string> hosts;
   for (const auto& n : fleet.nodes) {
     if (!n.problem.empty()) a.failed.push_back(&n);
+    if (!n.superseded.empty()) a.superseded.push_back(&n);
     if (!n.results && n.source.empty()) a.missing_hosts.push_back(n.host);
     if (n.reporting()) hosts.insert(host_key(n.host));
   }

@@ -15,7 +15,9 @@
 
 namespace flopbench {
 
-inline constexpr int kFleetSchemaVersion = 1;
+// 2 added a node's `rerun` and `superseded`: a reader of version 1 would take a superseded
+// result for one that counts. Version 1 records are read as records without reruns.
+inline constexpr int kFleetSchemaVersion = 2;
 
 // A node's burn series hold at most this many points in the fleet record (thin_series): a long
 // burn's 2048 points a series make an 8-GPU node some 11 MB, and a few dozen such nodes a
@@ -30,7 +32,12 @@ struct FleetNode {
   std::string host;    // from the results, else the expected host's name; "" when unknown
   std::optional<ResultsDocument> results;  // empty when the node reported nothing readable
   std::string problem;  // why the node fails the fleet: no results, or results set aside
-  bool reporting() const { return results.has_value() && problem.empty(); }
+  bool rerun = false;   // given to merge as a rerun (--rerun)
+  // Why a rerun replaces this node, "" when none does: a result of a host that a rerun reported,
+  // or a rank of an earlier job that wrote nothing, which a rerun host stands for. Neither judged
+  // nor failed; kept, so that the fleet record shows what the rerun replaced.
+  std::string superseded;
+  bool reporting() const { return results.has_value() && problem.empty() && superseded.empty(); }
 };
 
 struct FleetRecord {
@@ -47,10 +54,14 @@ struct FleetRecord {
 // Reads every input (a results directory or a results.json file) into a record. An input that
 // cannot be read, a second result of the same host and rank, and each expected host without a
 // result become nodes with a problem; no input is dropped. `expected_hosts` may be empty.
+// `reruns` are inputs too: each host that one of them reported has its results among `inputs`
+// superseded, as have the missing ranks of an earlier job that the rerun hosts can stand for
+// (docs/fleet.md, "Rerunning nodes").
 FleetRecord merge_results(const std::vector<std::filesystem::path>& inputs,
                           std::optional<int> expected_nodes,
                           const std::vector<std::string>& expected_hosts, double threshold_percent,
-                          const std::string& merged_utc);
+                          const std::string& merged_utc,
+                          const std::vector<std::filesystem::path>& reruns = {});
 
 // A host name as fleets compare it: host names are case-insensitive (RFC 4343).
 std::string host_key(std::string_view host);
@@ -132,9 +143,10 @@ double spread_z_limit(std::size_t values);
 struct FleetAnalysis {
   // Distinct hosts (host_key) with usable results; with a list of hosts, the listed ones found.
   int nodes_reporting = 0;
-  std::optional<int> nodes_expected;       // from merge's --expect-hosts
-  std::vector<std::string> missing_hosts;  // expected by name, reported nothing
-  std::vector<const FleetNode*> failed;    // nodes with a problem
+  std::optional<int> nodes_expected;         // from merge's --expect-hosts
+  std::vector<std::string> missing_hosts;    // expected by name, reported nothing
+  std::vector<const FleetNode*> failed;      // nodes with a problem
+  std::vector<const FleetNode*> superseded;  // nodes a rerun replaced
   // Incorrect or failed measurements of the nodes that reported, in node order: no metric
   // counts them, so without this list a node whose GPU gave wrong results would pass unseen.
   std::vector<UnverifiedMeasurement> unverified;

@@ -94,7 +94,8 @@ std::vector<std::string> merge_failures_of(const FleetAnalysis& a, const FleetNo
 
 std::string status_of(const FleetAnalysis& a, const FleetNode& n) {
   if (!n.problem.empty()) return "FAIL: " + n.problem;
-  std::string status = "reported";
+  if (!n.superseded.empty()) return "superseded: " + n.superseded;
+  std::string status = n.rerun ? "reported (rerun)" : "reported";
   for (const std::string& failure : merge_failures_of(a, n)) status += "; " + failure;
   return status;
 }
@@ -115,9 +116,10 @@ Table unfinished_table(const FleetAnalysis& a) {
   return t;
 }
 
-// PASS or FAIL once `check` judged the fleet (a node without results fails); "" before.
+// PASS or FAIL once `check` judged the fleet (a node without results fails); "" before, and for
+// a node a rerun replaced, which is not judged.
 std::string check_of(const FleetRecord& fleet, const FleetNode& n) {
-  if (!fleet.acceptance) return "";
+  if (!fleet.acceptance || !n.superseded.empty()) return "";
   return n.reporting() && n.results->acceptance && n.results->acceptance->passed ? "PASS" : "FAIL";
 }
 
@@ -200,6 +202,7 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
   }
   s += fmt::format("; {} merged, {} failed, set aside or missing",
                    counted(fleet.nodes.size() - a.missing_hosts.size(), "result"), a.failed.size());
+  if (!a.superseded.empty()) s += fmt::format("; {} replaced by a rerun", a.superseded.size());
   if (!a.unverified.empty()) {
     std::set<const FleetNode*> nodes;
     for (const auto& u : a.unverified) nodes.insert(u.node);
@@ -216,10 +219,14 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
 
 std::string fleet_verdict_line(const FleetRecord& fleet) {
   if (!fleet.acceptance) return "";
-  int nodes_failed = 0;
-  for (const auto& n : fleet.nodes) nodes_failed += check_of(fleet, n) != "PASS";
+  int nodes_judged = 0, nodes_failed = 0;
+  for (const auto& n : fleet.nodes) {
+    if (!n.superseded.empty()) continue;
+    ++nodes_judged;
+    nodes_failed += check_of(fleet, n) != "PASS";
+  }
   return fmt::format("{}: {} of {} nodes failed their check; spec {}, checked {}",
-                     fleet.acceptance->passed ? "PASS" : "FAIL", nodes_failed, fleet.nodes.size(),
+                     fleet.acceptance->passed ? "PASS" : "FAIL", nodes_failed, nodes_judged,
                      fleet.acceptance->spec, fleet.acceptance->checked_utc);
 }
 
@@ -301,11 +308,16 @@ std::string FleetCsvPrinter::do_print(const FleetRecord& fleet) const {
     if (n.results && n.results->run.launch.rank) rank = std::to_string(*n.results->run.launch.rank);
     // Failed as the merge fails it: a node without results, or one whose results fail it.
     const std::vector<std::string> failures = merge_failures_of(a, n);
-    const std::string problem =
-        n.problem.empty() ? fmt::format("{}", fmt::join(failures, "; ")) : n.problem;
+    const std::string problem = !n.problem.empty() ? n.problem
+                                : !n.superseded.empty()
+                                    ? n.superseded
+                                    : fmt::format("{}", fmt::join(failures, "; "));
+    const std::string status = !n.superseded.empty() ? "superseded"
+                               : problem.empty()     ? "reported"
+                                                     : "failed";
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(node_label(n)),
-                       csv_field(n.host), rank, csv_field(n.source), r.device,
-                       problem.empty() ? "reported" : "failed", csv_field(problem), r.metrics,
+                       csv_field(n.host), rank, csv_field(n.source), r.device, status,
+                       csv_field(problem), r.metrics,
                        r.lowest ? fmt::format("{:.2f}", *r.lowest) : "", csv_field(r.lowest_metric),
                        r.outliers, check_of(fleet, n), unverified_of(a, n).size());
   }
@@ -380,6 +392,8 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
   std::string out = summary_line(fleet, a) + "\n";
   for (const auto* n : a.failed) out += fmt::format("FAIL {}: {}\n", node_label(*n), n->problem);
+  for (const auto* n : a.superseded)
+    out += fmt::format("superseded {}: {}\n", node_label(*n), n->superseded);
   // Each node's first few; fleet.md lists them all.
   constexpr std::size_t kNamed = 3;
   for (const auto& n : fleet.nodes) {
@@ -412,6 +426,7 @@ std::string FleetJunitPrinter::do_print(const FleetRecord& fleet) const {
   if (!fleet.acceptance) return "";
   std::vector<JunitSuite> suites;
   for (const auto& n : fleet.nodes) {
+    if (!n.superseded.empty()) continue;  // not judged: its rerun's testsuite stands for it
     if (n.results && n.results->acceptance && n.problem.empty()) {
       suites.push_back(junit_testsuite(*n.results->acceptance, node_label(n), n.host));
       continue;

@@ -456,6 +456,8 @@ void fields(S& s, Of<FleetNode>) {
   s("source", &R::source);
   s("host", &R::host);
   s("problem", &R::problem);
+  s.added_later("rerun", &R::rerun);
+  s.added_later("superseded", &R::superseded);
   s("results", &R::results);
 }
 
@@ -1093,8 +1095,9 @@ FleetRecord fleet_from_json(const json& j) {
   const Node root{j, "", json::json_pointer(), nullptr};
   const Node version = member(root, "fleet_schema_version");
   const int v = get_integer<int>(version);
-  if (v != kFleetSchemaVersion) {
-    fail(version.path, fmt::format("version {} is not the one this flopbench reads (version {})", v,
+  // Version 1 had no reruns (nor their two fields); it reads as a record without them.
+  if (v < 1 || v > kFleetSchemaVersion) {
+    fail(version.path, fmt::format("version {} is not one this flopbench reads (1 to {})", v,
                                    kFleetSchemaVersion));
   }
   FleetRecord fleet;

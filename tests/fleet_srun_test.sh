@@ -7,7 +7,7 @@
 # per rank. Then the shipped job script, scripts/fleet-slurm.sbatch, submitted by sbatch with
 # the node count and task layout on its command line as a user would: its run, merge and check
 # must pass, and the job end with check's status; requeued, it must pass again in a directory of
-# its own.
+# its own; rerun (FLOPBENCH_RERUN_OF), its fleet must be the first job's with the rerun's results.
 #   fleet_srun_test.sh FLOPBENCH SOURCE_DIR
 # Exit 77 (skipped) when Slurm's daemons are not installed or this is not root (slurmd is).
 set -euo pipefail
@@ -139,4 +139,23 @@ done
 cat job.out
 grep -q "^run: 0, merge: 0, check: 0; in $tmp/jobs/$job_id-restart1$" job.out ||
   fail "the requeued job's summary"
+# A rerun of the first job's node (FLOPBENCH_RERUN_OF): its fleet is the first job's hosts, its
+# two tasks replacing the first job's two results of the node.
+FLOPBENCH=$flopbench FLOPBENCH_FLEET_DIR=$tmp/jobs FLOPBENCH_SPEC=$tmp/spec.csv \
+  FLOPBENCH_RUN_OPTIONS="--profile quick --workloads sgemm --implementations omp --threads 1" \
+  FLOPBENCH_MERGE_OPTIONS="--threshold 99" FLOPBENCH_RERUN_OF=$job_id \
+  timeout 150 sbatch --wait --nodes=1 --ntasks-per-node=2 --output="$tmp/rerun.out" "$script" \
+  >sbatch.log 2>&1 || { cat sbatch.log rerun.out; fail "the rerun job of $script failed"; }
+cat rerun.out
+grep -q "^run: 0, merge: 0, check: 0; in $tmp/jobs/[0-9]*$" rerun.out || fail "the rerun's summary"
+rerun_dir=$(sed -n 's/^run: 0, merge: 0, check: 0; in //p' rerun.out)
+grep -q "; 2 replaced by a rerun;" "$rerun_dir/fleet/fleet.md" ||
+  fail "the rerun's fleet does not replace the first job's two results"
+grep -q "^superseded $host rank 1: replaced by the rerun " rerun.out ||
+  fail "the rerun's check does not name what it replaced"
+FLOPBENCH_RERUN_OF=no-such-job FLOPBENCH_FLEET_DIR=$tmp/jobs \
+  timeout 60 sbatch --wait --nodes=1 --output="$tmp/bad-rerun.out" "$script" >sbatch.log 2>&1 &&
+  fail "a rerun of a job that is not there ran"
+grep -q "FLOPBENCH_RERUN_OF=no-such-job: .*: not a job this script ran" bad-rerun.out ||
+  { cat bad-rerun.out; fail "a rerun of a job that is not there: no error"; }
 echo "fleet srun test: passed"

@@ -923,16 +923,30 @@ TEST(FleetRecordJson, RoundTripsAndRejectsOtherVersions) {
   }
 
   nlohmann::json j = to_json(fleet);
-  j["fleet_schema_version"] = 2;
-  write_file_atomically(tmp.path() / "v2.json", j.dump());
+  j["fleet_schema_version"] = 3;
+  write_file_atomically(tmp.path() / "v3.json", j.dump());
   try {
-    read_fleet_file(tmp.path() / "v2.json");
+    read_fleet_file(tmp.path() / "v3.json");
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("v2.json: fleet_schema_version: version 2"),
+    EXPECT_NE(std::string(e.what()).find("v3.json: fleet_schema_version: version 3 is not one "
+                                         "this flopbench reads (1 to 2)"),
               std::string::npos)
         << e.what();
   }
+  // A record of version 1 had no reruns, nor their fields: it reads as a record without them.
+  nlohmann::json v1 = to_json(fleet);
+  v1["fleet_schema_version"] = 1;
+  for (auto& n : v1["nodes"]) {
+    n.erase("rerun");
+    n.erase("superseded");
+  }
+  write_file_atomically(tmp.path() / "v1.json", v1.dump());
+  const FleetRecord old = read_fleet_file(tmp.path() / "v1.json");
+  ASSERT_EQ(old.nodes.size(), 2u);
+  EXPECT_TRUE(old.nodes[0].reporting());
+  EXPECT_FALSE(old.nodes[0].rerun);
+  EXPECT_TRUE(old.unknown_fields.empty());
 }
 
 // An overnight burn of 8 GPUs and the CPU: every series full (2048 points of 16 readings or
@@ -1226,6 +1240,154 @@ TEST(FleetCheck, JunitHasATestsuitePerNodeAndTheFleet) {
       << xml.substr(0, 200);
 }
 
+// Rank `rank` of `tasks` of an Open MPI job, at `gflops`.
+ResultsDocument job_task(const std::string& job, const std::string& host, int rank, int tasks,
+                         double gflops) {
+  ResultsDocument doc = node(host, rank, gflops);
+  doc.run.launch.job = job;
+  doc.run.launch.tasks = tasks;
+  return doc;
+}
+
+// A node that failed (here: slow) is run again, as a job of its own whose one task is rank 0:
+// merged as a rerun, it replaces the first run's result of its host, which stays in the record
+// to show what was replaced, neither judged nor failed. Merged as one more input, the first run
+// still fails the fleet.
+TEST(FleetMerge, ARerunReplacesItsHostsResultsWhateverTheirRank) {
+  TempDir tmp;
+  std::vector<fs::path> first;
+  for (int rank = 0; rank < 4; ++rank) {
+    first.push_back(write_node(
+        tmp.path(), job_task("9", fmt::format("node-{}", rank), rank, 4, rank == 2 ? 40 : 100),
+        fmt::format("9/node-{}-{}", rank, rank)));
+  }
+  const fs::path rerun = write_node(tmp.path(), job_task("10", "NODE-2", 0, 1, 99), "10/node-2-0");
+
+  const FleetRecord without = merge_results(
+      [&] {
+        auto all = first;
+        all.push_back(rerun);
+        return all;
+      }(),
+      4, {}, 10, "T");
+  EXPECT_FALSE(analyse_fleet(without).outliers.empty());
+
+  FleetRecord fleet = merge_results(first, 4, {}, 10, "T", {rerun});
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_TRUE(a.failed.empty());
+  EXPECT_TRUE(a.outliers.empty());
+  EXPECT_EQ(a.nodes_reporting, 4);
+  ASSERT_EQ(a.metrics.size(), 1u);
+  EXPECT_EQ(a.metrics[0].values.size(), 4u);  // node-2's 99, not its 40
+  ASSERT_EQ(a.superseded.size(), 1u);
+  EXPECT_EQ(a.superseded[0]->source, first[2].string());
+  EXPECT_EQ(a.superseded[0]->superseded, fmt::format("replaced by the rerun {}", rerun.string()));
+  const std::string console = FleetConsolePrinter().print(fleet);
+  EXPECT_NE(console.find("4 of 4 expected nodes reported; 5 results merged, 0 failed, set aside or "
+                         "missing; 1 replaced by a rerun;"),
+            std::string::npos)
+      << console;
+  EXPECT_NE(console.find(fmt::format("superseded node-2 rank 2: replaced by the rerun {}\n",
+                                     rerun.string())),
+            std::string::npos)
+      << console;
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_NE(md.find("| superseded: replaced by the rerun"), std::string::npos) << md;
+  EXPECT_NE(md.find("| reported (rerun) "), std::string::npos) << md;
+  const std::string csv = FleetCsvPrinter().print(fleet);
+  EXPECT_NE(csv.find(fmt::format("node-2 rank 2,node-2,2,{},-,superseded,replaced by the rerun {},",
+                                 first[2].string(), rerun.string())),
+            std::string::npos)
+      << csv;
+
+  // Through the fleet record and check: the replaced result is not judged, nor counted.
+  write_file_atomically(tmp.path() / "fleet.json", FleetJsonPrinter().print(fleet));
+  fleet = read_fleet_file(tmp.path() / "fleet.json");
+  ASSERT_EQ(analyse_fleet(fleet).superseded.size(), 1u);
+  judge_fleet(
+      fleet,
+      [&](const ResultsDocument&) {
+        return SpecChoice{sgemm_spec(50), "spec.csv"};
+      },
+      "spec.csv", "2026-01-01T00:00:00Z");
+  EXPECT_TRUE(fleet.acceptance->passed);
+  EXPECT_NE(FleetMarkdownPrinter().print(fleet).find("**PASS: 0 of 4 nodes failed their check;"),
+            std::string::npos);
+  const std::string junit = FleetJunitPrinter().print(fleet);
+  EXPECT_EQ(junit.find("node-2 rank 2"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("testsuite name=\"NODE-2 rank 0\""), std::string::npos) << junit;
+}
+
+// A node that died wrote nothing: its rank of the job is missing, and which host it ran on is not
+// recorded. A rerun of a host that the job has no result of stands in for it; a rerun of a host
+// that reported in the job, or a rerun with too few tasks, does not; nor does a rerun excuse its
+// own job's missing ranks.
+TEST(FleetMerge, ARerunOfAHostThatWroteNothingStandsInForTheMissingRank) {
+  TempDir tmp;
+  std::vector<fs::path> first;
+  for (int rank = 0; rank < 3; ++rank) {
+    first.push_back(write_node(tmp.path(),
+                               job_task("9", fmt::format("node-{}", rank), rank, 4, 100),
+                               fmt::format("9/node-{}-{}", rank, rank)));
+  }
+  const auto missing_rank = [](const FleetRecord& fleet) {
+    return std::find_if(fleet.nodes.begin(), fleet.nodes.end(),
+                        [](const FleetNode& n) { return n.source == "openmpi job 9 rank 3"; });
+  };
+
+  const FleetRecord stood_in =
+      merge_results(first, std::nullopt, {}, 10, "T",
+                    {write_node(tmp.path(), job_task("10", "node-3", 0, 1, 100), "10/node-3-0")});
+  ASSERT_NE(missing_rank(stood_in), stood_in.nodes.end());
+  EXPECT_EQ(missing_rank(stood_in)->superseded,
+            "rank 3 of the 4 tasks of openmpi job 9: no readable result among the inputs; the "
+            "rerun of node-3 stands in for it");
+  EXPECT_TRUE(missing_rank(stood_in)->problem.empty());
+  EXPECT_TRUE(analyse_fleet(stood_in).failed.empty());
+  FleetRecord judged = stood_in;
+  judge_fleet(
+      judged,
+      [&](const ResultsDocument&) {
+        return SpecChoice{sgemm_spec(50), "spec.csv"};
+      },
+      "spec.csv", "2026-01-01T00:00:00Z");
+  EXPECT_TRUE(judged.acceptance->passed);
+  EXPECT_EQ(criterion(*judged.acceptance, "fleet.nodes_reporting").bound, 4);
+
+  // node-0 reported in job 9: its rerun accounts for no missing rank.
+  const FleetRecord reported_before =
+      merge_results(first, std::nullopt, {}, 10, "T",
+                    {write_node(tmp.path(), job_task("11", "node-0", 0, 1, 100), "11/node-0-0")});
+  ASSERT_NE(missing_rank(reported_before), reported_before.nodes.end());
+  EXPECT_TRUE(missing_rank(reported_before)->superseded.empty());
+  EXPECT_EQ(analyse_fleet(reported_before).failed.size(), 1u);
+
+  // A rerun job of two tasks of which one wrote: its own missing rank fails.
+  const FleetRecord half_rerun =
+      merge_results(first, std::nullopt, {}, 10, "T",
+                    {write_node(tmp.path(), job_task("12", "node-3", 0, 2, 100), "12/node-3-0")});
+  const FleetAnalysis half = analyse_fleet(half_rerun);
+  ASSERT_EQ(half.failed.size(), 1u);
+  EXPECT_EQ(half.failed[0]->source, "openmpi job 12 rank 1");
+  EXPECT_EQ(half.superseded.size(), 1u);  // job 9's rank 3
+}
+
+// A fleet directory among the inputs (a glob such as $out/*/ after the job merged into
+// $out/fleet) is named for what it is.
+TEST(FleetMerge, AFleetDirectoryAmongTheInputsIsNamed) {
+  TempDir tmp;
+  const fs::path a = write_node(tmp.path(), node("node-a", std::nullopt, 100), "node-a");
+  const FleetRecord fleet = merge_results({a}, std::nullopt, {}, 10, "T");
+  fs::create_directories(tmp.path() / "fleet");
+  write_file_atomically(tmp.path() / "fleet" / "fleet.json", FleetJsonPrinter().print(fleet));
+  const FleetRecord again = merge_results({a, tmp.path() / "fleet"}, std::nullopt, {}, 10, "T");
+  const FleetAnalysis an = analyse_fleet(again);
+  ASSERT_EQ(an.failed.size(), 1u);
+  EXPECT_EQ(an.failed[0]->problem, fmt::format("{}: a fleet directory (fleet.json), not a node's "
+                                               "results",
+                                               (tmp.path() / "fleet").string()));
+}
+
 // A node that reported, but whose GPU gave a wrong result and an error: no metric counts those,
 // so the node would otherwise read as a healthy one with fewer metrics. Every output names them,
 // and merge exits 1.
@@ -1432,6 +1594,53 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
   // The verdicts are recorded in the fleet and its reports.
   EXPECT_TRUE(read_fleet_file(fleet / "fleet.json").acceptance.has_value());
   EXPECT_NE(read_text(fleet / "fleet.md").find("## Fleet criteria"), std::string::npos);
+}
+
+// The rerun of a node that failed, through the commands: merge takes every path after --rerun as
+// a rerun, passes with it where it failed without, and check judges the rerun, not the result it
+// replaced.
+TEST(FleetCli, MergeWithARerunOfTheFailedNodePassesAndChecks) {
+  TempDir tmp;
+  std::vector<std::string> first;
+  for (int rank = 0; rank < 3; ++rank) {
+    ResultsDocument doc = job_task("9", fmt::format("node-{}", rank), rank, 3, 100);
+    if (rank == 1) doc.measurements[0].disposition = Disposition::incorrect;
+    first.push_back(write_node(tmp.path(), doc, fmt::format("9/node-{}-{}", rank, rank)).string());
+  }
+  const std::string rerun =
+      write_node(tmp.path(), job_task("10", "node-1", 0, 1, 100), "10/node-1-0").string();
+  const auto merge = [&](std::vector<std::string> args, const std::string& out) {
+    args.insert(args.begin(), "merge");
+    args.insert(args.end(), {"--out", (tmp.path() / out).string(), "--expect-hosts", "3"});
+    return run_flopbench(args, tmp.path() / "capture");
+  };
+  std::vector<std::string> together = first;
+  together.push_back(rerun);
+  const auto plain = merge(together, "plain");
+  EXPECT_EQ(plain.status, kExitFailures) << plain.out << plain.err;
+  EXPECT_NE(plain.out.find("FAIL node-1 rank 1: 1 incorrect measurement"), std::string::npos)
+      << plain.out;
+
+  std::vector<std::string> with_rerun = first;
+  with_rerun.insert(with_rerun.end(), {"--rerun", rerun});
+  const auto merged = merge(with_rerun, "fleet");
+  EXPECT_EQ(merged.status, kExitOk) << merged.out << merged.err;
+  EXPECT_NE(
+      merged.out.find(fmt::format("superseded node-1 rank 1: replaced by the rerun {}\n", rerun)),
+      std::string::npos)
+      << merged.out;
+  EXPECT_EQ(merged.out.find("FAIL"), std::string::npos) << merged.out;
+
+  write_file_atomically(
+      tmp.path() / "spec.csv",
+      std::string(kSpecHeader) + "\ncpu.sgemm.omp.gflops,>=,50 GFLOP/s,,fail,any,\n");
+  const auto checked = run_flopbench({"check", "--spec", (tmp.path() / "spec.csv").string(),
+                                      "--results", (tmp.path() / "fleet").string()},
+                                     tmp.path() / "capture");
+  EXPECT_EQ(checked.status, kExitOk) << checked.out << checked.err;
+  EXPECT_NE(checked.out.find("PASS node-1 rank 0\n"), std::string::npos) << checked.out;
+  EXPECT_NE(checked.out.find("superseded node-1 rank 1: replaced by the rerun"), std::string::npos)
+      << checked.out;
 }
 
 TEST(FleetCli, BadFleetInputsAreOneLineErrors) {

@@ -97,14 +97,18 @@ void judge_fleet(FleetRecord& fleet,
       }
       if (!why.empty())
         failed.push_back(fmt::format("{} ({})", node_label(n), fmt::join(why, "; ")));
-    } else {
+    } else if (n.superseded.empty()) {
       failed.push_back(fmt::format("{} ({})", node_label(n), n.problem));
     }
   }
 
-  // Without --expect-hosts, every node given to merge: each host once, each unreadable input.
+  // Without --expect-hosts, every node given to merge: each host once, each unreadable input
+  // (not a missing rank that a rerun stands in for).
   std::set<std::string> given;
-  for (const auto& n : fleet.nodes) given.insert(n.host.empty() ? n.source : host_key(n.host));
+  for (const auto& n : fleet.nodes) {
+    if (!n.host.empty() || n.superseded.empty())
+      given.insert(n.host.empty() ? n.source : host_key(n.host));
+  }
   const int expected = fleet.expected_nodes.value_or(int(given.size()));
   std::vector<std::string> outliers;
   for (const auto& o : a.outliers) {
