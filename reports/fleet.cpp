@@ -179,12 +179,14 @@ std::string metric_key(const MeasurementRecord& r, const Environment& env, Mixed
                      by_threads ? fmt::format(" ({})", counted(r.threads, "thread")) : "");
 }
 
-// "a: 3 nodes; b: node-4" for each distinct value of `key` among the reporting nodes.
+// "a: 3 nodes; b: node-4" for each distinct value of `key` among the reporting nodes (not the
+// reruns where `with_reruns` is false).
 template <class Key>
-std::vector<std::string> distinct(const FleetRecord& fleet, Key key) {
+std::vector<std::string> distinct(const FleetRecord& fleet, Key key, bool with_reruns = true) {
   std::map<std::string, std::vector<std::string>> by_value;
   for (const auto& n : fleet.nodes) {
-    if (n.reporting()) by_value[key(*n.results)].push_back(node_label(n));
+    if (n.reporting() && (with_reruns || !n.rerun))
+      by_value[key(*n.results)].push_back(node_label(n));
   }
   std::vector<std::string> out;
   for (const auto& [value, nodes] : by_value) {
@@ -563,6 +565,22 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
         fmt::format("mixed CPU threads (each CPU metric compares the nodes that ran it on as many "
                     "threads): {}",
                     fmt::join(threads, "; ")));
+  }
+  // A result left from another job (caught by a glob) stands in for a node that reported nothing
+  // in this one, where only a count of hosts is expected. Reruns are of jobs of their own.
+  const auto jobs = distinct(
+      fleet,
+      [](const ResultsDocument& d) {
+        const Launch& l = d.run.launch;
+        return l.launcher.empty() ? std::string("no launcher")
+                                  : fmt::format("{} job {}", l.launcher, or_unknown(l.job));
+      },
+      false);
+  if (jobs.size() > 1) {
+    a.notes.push_back(
+        fmt::format("results of several jobs (a result left from another may stand in for a node "
+                    "that reported nothing): {}",
+                    fmt::join(jobs, "; ")));
   }
   return a;
 }

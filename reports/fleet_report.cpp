@@ -331,7 +331,7 @@ std::string FleetMarkdownPrinter::do_print(const FleetRecord& fleet) const {
                                 one_line(fleet.merged_utc), one_line(summary_line(fleet, a)));
   if (fleet.acceptance) out += fmt::format("\n**{}**\n", one_line(fleet_verdict_line(fleet)));
   for (const auto& note : a.notes) out += fmt::format("\n> {}\n", one_line(note));
-  out += fmt::format("\nVersions: {}.\n\n{}\n", versions_text(a), method_text(a));
+  out += fmt::format("\nVersions: {}.\n\n{}\n", one_line(versions_text(a)), method_text(a));
   if (fleet.acceptance) {
     out += "\n## Fleet criteria\n\n" + fleet_criteria_table(*fleet.acceptance).markdown();
   }

@@ -27,39 +27,45 @@ std::string code(std::string_view s) {
   return fmt::format("{0}{1}{2}{1}{0}", fence, space ? " " : "", s);
 }
 
+// "- label: value" on one line: the value is read from results.json, where a line break in it
+// (a host name, a CPU model, a launcher's job id) would start a heading or an item of its own.
+std::string item(const std::string& label, const std::string& value) {
+  return fmt::format("- {}: {}\n", one_line(label), one_line(value));
+}
+
 std::string header_section(const ResultsDocument& doc) {
   const auto& env = doc.environment;
   const auto& run = doc.run;
-  std::string out = fmt::format("# flopbench {} report (commit {})\n\n",
-                                or_unknown(env.flopbench_version), or_unknown(env.git_commit));
+  std::string out = fmt::format("# {}\n\n", one_line(fmt::format("flopbench {} report (commit {})",
+                                                                 or_unknown(env.flopbench_version),
+                                                                 or_unknown(env.git_commit))));
   if (const std::string note = incomplete_run_note(run); !note.empty()) {
-    out += fmt::format("> **Incomplete:** {}\n\n", note);
+    out += fmt::format("> **Incomplete:** {}\n\n", one_line(note));
   }
-  out += fmt::format("- Date: {} to {} (UTC)\n", or_unknown(run.started_utc),
-                     or_unknown(run.finished_utc));
-  out += fmt::format("- Host: {}\n", one_line(host_text(env)));
-  if (!run.launch.launcher.empty()) out += fmt::format("- Task: {}\n", launch_text(run.launch));
-  out += fmt::format("- Command: {}\n", code(shell_command(run.command_line)));
-  out += fmt::format("- Profile: {}, seed {}, threads {}\n", or_unknown(run.profile), run.seed,
-                     run.threads);
-  out += fmt::format("- Build: {}, {}, flags {}\n", or_unknown(env.compiler),
-                     or_unknown(env.build_type), code(env.compiler_flags));
-  out += fmt::format("- Libraries: {}\n", list_or(library_items(env), "none recorded"));
-  out += fmt::format("- OpenMP: {}\n", list_or(openmp_items(env), "none recorded"));
+  out += item("Date", fmt::format("{} to {} (UTC)", or_unknown(run.started_utc),
+                                  or_unknown(run.finished_utc)));
+  out += item("Host", host_text(env));
+  if (!run.launch.launcher.empty()) out += item("Task", launch_text(run.launch));
+  out += item("Command", code(shell_command(run.command_line)));
+  out += item("Profile", fmt::format("{}, seed {}, threads {}", or_unknown(run.profile), run.seed,
+                                     run.threads));
+  out += item("Build", fmt::format("{}, {}, flags {}", or_unknown(env.compiler),
+                                   or_unknown(env.build_type), code(env.compiler_flags)));
+  out += item("Libraries", list_or(library_items(env), "none recorded"));
+  out += item("OpenMP", list_or(openmp_items(env), "none recorded"));
   return out;
 }
 
 std::string inventory_section(const Environment& env) {
   std::string out = "\n## Inventory\n\n### CPU\n\n";
-  for (const auto& [label, value] : cpu_facts(env.cpu)) {
-    out += fmt::format("- {}: {}\n", label, value);
-  }
+  for (const auto& [label, value] : cpu_facts(env.cpu)) out += item(label, value);
 
   const auto& gpu = env.gpu;
   out += "\n### GPUs\n\n";
-  if (const auto versions = cuda_versions(gpu); !versions.empty()) out += versions + ".\n\n";
-  if (gpu.devices.empty()) out += fmt::format("No CUDA device: {}\n", no_gpu_reason(gpu));
-  for (const auto& [label, value] : gpu_facts(gpu)) out += fmt::format("- {}: {}\n", label, value);
+  if (const auto versions = cuda_versions(gpu); !versions.empty())
+    out += one_line(versions) + ".\n\n";
+  if (gpu.devices.empty()) out += fmt::format("No CUDA device: {}\n", one_line(no_gpu_reason(gpu)));
+  for (const auto& [label, value] : gpu_facts(gpu)) out += item(label, value);
   return out;
 }
 
@@ -67,13 +73,11 @@ std::string inventory_section(const Environment& env) {
 // column per GPU.
 std::string health_section(const MachineHealth& h) {
   std::string out = fmt::format("\n## Health\n\n{}\n\n### Host facts\n\n", kHealthIntro);
-  for (const auto& [label, value] : health_host_facts(h)) {
-    out += fmt::format("- {}: {}\n", label, value);
-  }
+  for (const auto& [label, value] : health_host_facts(h)) out += item(label, value);
   if (h.gpus.empty()) return out;
   out += "\n### GPU facts\n\n";
   for (const auto& g : h.gpus) {
-    out += fmt::format("- {}: {}\n", health_gpu_label(h, g), health_gpu_text(g));
+    out += item(health_gpu_label(h, g), health_gpu_text(g));
   }
   for (const Table& t : gpu_health_tables(h)) {
     out += '\n';
@@ -174,7 +178,7 @@ std::string not_passed_section(const ResultsDocument& doc) {
   std::string items;
   for (const auto& r : doc.measurements) {
     if (passed(r)) continue;
-    items += fmt::format("- {}: {}\n", where(r), result_text(r));
+    items += item(where(r), result_text(r));
   }
   return out + (items.empty() ? "Every measurement passed.\n" : items);
 }

@@ -608,8 +608,8 @@ TEST(FleetMerge, ContendedFiguresAndOtherModelsAreNoOutliers) {
                                               "compared (partly a co-tenant's figures): node-3 1"});
 }
 
-// A host name from a results file stays on its line of fleet.md: a line break in it would start
-// a heading or a verdict of its own.
+// A host name or version from a results file stays on its line of fleet.md: a line break in it
+// would start a heading or a verdict of its own.
 TEST(FleetMerge, AHostNameWithALineBreakStaysOnItsLineOfTheMarkdown) {
   TempDir tmp;
   std::vector<fs::path> inputs;
@@ -617,6 +617,7 @@ TEST(FleetMerge, AHostNameWithALineBreakStaysOnItsLineOfTheMarkdown) {
     ResultsDocument doc =
         node(i == 2 ? "evil\n# PASS" : fmt::format("node-{}", i), std::nullopt, 100);
     if (i == 2) {
+      doc.environment.flopbench_version = "0.1.0\n# PASS";
       doc.measurements[0].load = MachineLoad{};
       doc.measurements[0].load->contended = true;
     }
@@ -624,6 +625,7 @@ TEST(FleetMerge, AHostNameWithALineBreakStaysOnItsLineOfTheMarkdown) {
   }
   const std::string md = FleetMarkdownPrinter().print(merge_results(inputs, 3, {}, 10, "T"));
   EXPECT_NE(md.find("evil # PASS"), std::string::npos) << md;
+  EXPECT_NE(md.find("Versions: flopbench 0.1.0 # PASS"), std::string::npos) << md;
   EXPECT_EQ(md.find("\n# PASS"), std::string::npos) << md;
 }
 
@@ -1370,6 +1372,33 @@ TEST(FleetMerge, ARerunOfAHostThatWroteNothingStandsInForTheMissingRank) {
   ASSERT_EQ(half.failed.size(), 1u);
   EXPECT_EQ(half.failed[0]->source, "openmpi job 12 rank 1");
   EXPECT_EQ(half.superseded.size(), 1u);  // job 9's rank 3
+}
+
+// A result left from an older job in the glob counts as a host that reported: with a count of
+// hosts expected, it stands in for a node that died in this job. The notes say the results come
+// from several jobs; a rerun, of a job of its own by design, does not count as one.
+TEST(FleetMerge, ResultsOfSeveralJobsAreNoted) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (int rank = 0; rank < 3; ++rank) {
+    inputs.push_back(write_node(tmp.path(),
+                                job_task("9", fmt::format("node-{}", rank), rank, 3, 100),
+                                fmt::format("9/node-{}-{}", rank, rank)));
+  }
+  const auto notes_of = [](const FleetRecord& fleet) {
+    return fmt::format("{}", fmt::join(analyse_fleet(fleet).notes, "\n"));
+  };
+  const fs::path rerun = write_node(tmp.path(), job_task("10", "node-1", 0, 1, 100), "10/node-1");
+  EXPECT_EQ(notes_of(merge_results(inputs, 3, {}, 10, "T", {rerun})).find("several jobs"),
+            std::string::npos);
+  inputs.push_back(write_node(tmp.path(), job_task("8", "node-99", 0, 1, 100), "8/node-99-0"));
+  const FleetRecord fleet = merge_results(inputs, 4, {}, 10, "T");
+  EXPECT_EQ(analyse_fleet(fleet).nodes_reporting, 4);
+  EXPECT_NE(notes_of(fleet).find("results of several jobs (a result left from another may stand in "
+                                 "for a node that reported nothing): openmpi job 8: node-99 rank "
+                                 "0; openmpi job 9: node-0 rank 0, node-1 rank 1, node-2 rank 2"),
+            std::string::npos)
+      << notes_of(fleet);
 }
 
 // A fleet directory among the inputs (a glob such as $out/*/ after the job merged into

@@ -505,6 +505,24 @@ TEST(ReportsJson, TheCpusAMeasurementKeptBusyAreKeptAndAFewThreadsRunFlagged) {
   EXPECT_EQ(MarkdownPrinter().print(doc).find("fewer threads"), std::string::npos);
 }
 
+// Text that report.md quotes from results.json stays on its line: a line break in a host name, a
+// CPU or GPU model, a launcher's job id or the version would start a heading or an item of its
+// own (a report regenerated from a file someone edited, or a name no kernel would give).
+TEST(ReportsMarkdown, TextFromTheResultsStaysOnItsLine) {
+  ResultsDocument doc = test_document();
+  doc.environment.host = "host\n# PASS host";
+  doc.environment.flopbench_version = "0.1.0\n# PASS version";
+  doc.environment.cpu.model = "CPU\n# PASS cpu";
+  doc.run.launch.job = "4242\n# PASS job";
+  ASSERT_FALSE(doc.environment.gpu.devices.empty());
+  doc.environment.gpu.devices[0].name = "GPU\n# PASS gpu";
+  const std::string md = MarkdownPrinter().print(doc);
+  for (const char* what : {"host", "version", "cpu", "job", "gpu"}) {
+    EXPECT_NE(md.find(fmt::format(" # PASS {}", what)), std::string::npos) << what << "\n" << md;
+    EXPECT_EQ(md.find(fmt::format("\n# PASS {}", what)), std::string::npos) << what << "\n" << md;
+  }
+}
+
 // The vector width a CPU measurement's kernels ran is kept; files from before it, and records
 // whose implementation does not say, read as unknown (null).
 TEST(ReportsJson, TheVectorWidthOfACpuMeasurementIsKept) {
