@@ -89,6 +89,25 @@ std::optional<int> rank_of(const FleetNode& n) {
 // without one (another launcher's, a file from before steps were recorded) is of the first.
 int step_of(const FleetNode& n) { return n.results ? n.results->run.launch.step.value_or(0) : 0; }
 
+// What a result is of: a run of workloads, a burn-in or a memory test. A rerun replaces results
+// of its own kind only.
+std::string_view kind_of(const FleetNode& n) {
+  if (!n.results) return "";
+  const std::string& profile = n.results->run.profile;
+  return profile == kBurnProfile      ? kBurnProfile
+         : profile == kMemtestProfile ? kMemtestProfile
+                                      : "run";
+}
+
+// The reruns of one host (host_key) and kind: their nodes (indices into the record's nodes, until
+// merge_results sorts them) and when the latest started.
+using RerunKey = std::pair<std::string, std::string_view>;
+struct RerunHost {
+  std::string host;
+  std::vector<std::size_t> results;
+  std::string latest_start;
+};
+
 // A results directory is read through its results.json.
 FleetNode read_node(const fs::path& input) {
   FleetNode node;
@@ -250,40 +269,58 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     fleet.nodes.push_back(read_node(input));
     fleet.nodes.back().rerun = true;
   }
-  // A host that a rerun reported: its results among the other inputs are replaced, whatever
-  // they said (the fleet record keeps them to show what was replaced). By host alone, so that a
-  // rerun's tasks replace the earlier job's whatever their ranks.
-  struct RerunHost {
-    std::string host;
-    std::vector<std::string> sources;
-  };
-  std::map<std::string, RerunHost> rerun_hosts;  // by host_key
-  for (const auto& n : fleet.nodes) {
-    if (n.rerun && n.results && !n.host.empty()) {
-      auto& h = rerun_hosts.try_emplace(host_key(n.host), RerunHost{n.host, {}}).first->second;
-      h.sources.push_back(n.source);
-    }
-  }
-  for (auto& n : fleet.nodes) {
-    if (n.rerun || !n.results) continue;
-    if (const auto it = rerun_hosts.find(host_key(n.host)); it != rerun_hosts.end()) {
-      n.superseded = fmt::format("replaced by the rerun {}", fmt::join(it->second.sources, ", "));
-    }
-  }
-
-  // Readable results first, by host, rank and step; of two results of one task, the later run
-  // counts (a rerun merged beside the run it replaces), of two started alike the first given.
   const auto started = [](const FleetNode& n) {
     return n.results ? n.results->run.started_utc : std::string();
   };
-  std::stable_sort(fleet.nodes.begin(), fleet.nodes.end(), [&](const auto& a, const auto& b) {
-    return std::tuple(a.host.empty(), host_key(a.host), rank_of(a), step_of(a), started(b)) <
-           std::tuple(b.host.empty(), host_key(b.host), rank_of(b), step_of(b), started(a));
-  });
-  std::map<std::tuple<std::string, std::optional<int>, int>, const FleetNode*> seen;
+  // A host that a rerun reported: its results of the same kind among the other inputs are
+  // replaced, whatever they said and whatever their ranks (the record keeps them, to show what
+  // was replaced). Of the same kind only: a rerun of `run` replaces no burn-in that failed.
+  std::map<RerunKey, RerunHost> rerun_hosts;
+  for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
+    const FleetNode& n = fleet.nodes[i];
+    if (!n.rerun || !n.results || n.host.empty()) continue;
+    RerunHost& h =
+        rerun_hosts.try_emplace({host_key(n.host), kind_of(n)}, RerunHost{n.host}).first->second;
+    h.results.push_back(i);
+    h.latest_start = std::max(h.latest_start, started(n));
+  }
+  // A rerun that started before a result it would replace is no rerun of it (an old directory
+  // given by mistake): it is set aside, and replaces nothing.
+  for (const FleetNode& n : fleet.nodes) {
+    if (n.rerun || !n.results) continue;
+    const auto it = rerun_hosts.find({host_key(n.host), kind_of(n)});
+    if (it == rerun_hosts.end() || started(n) <= it->second.latest_start) continue;
+    for (const std::size_t i : it->second.results) {
+      fleet.nodes[i].problem = fmt::format(
+          "{}, a rerun that started before the result it would replace ({}, started "
+          "{}): set aside",
+          fleet.nodes[i].source, n.source, started(n));
+    }
+    rerun_hosts.erase(it);
+  }
   for (auto& n : fleet.nodes) {
-    if (!n.results || !n.superseded.empty()) continue;
-    const auto [it, first] = seen.emplace(std::tuple(host_key(n.host), rank_of(n), step_of(n)), &n);
+    if (n.rerun || !n.results) continue;
+    if (const auto it = rerun_hosts.find({host_key(n.host), kind_of(n)}); it != rerun_hosts.end()) {
+      std::vector<std::string> sources;
+      for (const std::size_t i : it->second.results) sources.push_back(fleet.nodes[i].source);
+      n.superseded = fmt::format("replaced by the rerun {}", fmt::join(sources, ", "));
+    }
+  }
+
+  // Readable results first, by host, rank, step and kind; of two results of one task, the later run
+  // counts (a rerun merged beside the run it replaces), of two started alike the first given.
+  std::stable_sort(fleet.nodes.begin(), fleet.nodes.end(), [&](const auto& a, const auto& b) {
+    return std::tuple(a.host.empty(), host_key(a.host), rank_of(a), step_of(a), kind_of(a),
+                      started(b)) < std::tuple(b.host.empty(), host_key(b.host), rank_of(b),
+                                               step_of(b), kind_of(b), started(a));
+  });
+  // A burn-in and a run of one task are no second result of each other.
+  std::map<std::tuple<std::string, std::optional<int>, int, std::string_view>, const FleetNode*>
+      seen;
+  for (auto& n : fleet.nodes) {
+    if (!n.results || !n.superseded.empty() || !n.problem.empty()) continue;
+    const auto [it, first] =
+        seen.emplace(std::tuple(host_key(n.host), rank_of(n), step_of(n), kind_of(n)), &n);
     if (!first) {
       n.problem =
           started(n) == started(*it->second)
@@ -296,27 +333,34 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   // Each task of a launcher's job writes its own results: a rank with no readable result is a
   // missing node, which counting hosts cannot show when its host's other ranks reported. (An
   // input that could not be read may be that rank's: it is listed as failed as well.)
-  // Each step of a Slurm job (each srun) numbers its tasks afresh.
+  // Each step of a Slurm job (each srun) numbers its tasks afresh. A rerun's tasks are a job of
+  // their own, even where its launcher gives the earlier job's id (mpirun inside one allocation).
   struct JobTasks {
+    std::string job;  // "slurm job 42", its steps aside
+    std::string_view kind;
+    bool rerun = false;
     int tasks = 0;
     std::set<int> ranks;
-    bool rerun = false;                     // a rerun's job: its own ranks must all report
     std::map<std::string, int> host_tasks;  // its results, by host_key
   };
-  std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1"
+  std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1", "rerun openmpi job 9"
   for (const auto& n : fleet.nodes) {
     if (!n.results) continue;
     const Launch& l = n.results->run.launch;
     if (l.job.empty() || !l.rank || !l.tasks) continue;
+    const std::string job = fmt::format("{}{} job {}", n.rerun ? "rerun " : "", l.launcher, l.job);
     // Slurm's steps as step_of reads them: a result without one is of the first.
-    JobTasks& job =
-        jobs[fmt::format("{} job {}{}", l.launcher, l.job,
-                         l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : "")];
-    job.tasks = std::max(job.tasks, *l.tasks);
-    job.ranks.insert(*l.rank);
-    job.rerun = job.rerun || n.rerun;
-    ++job.host_tasks[host_key(n.host)];
+    JobTasks& tasks =
+        jobs.try_emplace(
+                fmt::format("{}{}", job,
+                            l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : ""),
+                JobTasks{job, kind_of(n), n.rerun})
+            .first->second;
+    tasks.tasks = std::max(tasks.tasks, *l.tasks);
+    tasks.ranks.insert(*l.rank);
+    ++tasks.host_tasks[host_key(n.host)];
   }
+  std::map<std::string, std::string> rerun_used_by;  // rerun host_key -> the job it stood in for
   for (const auto& [name, job] : jobs) {
     std::vector<FleetNode> missing;
     for (int rank = 0; rank < job.tasks; ++rank) {
@@ -326,25 +370,37 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
            fmt::format("rank {} of the {} tasks of {}: no readable result among the inputs", rank,
                        job.tasks, name)});
     }
-    // Which host a rank that wrote nothing ran on is not recorded. The rerun hosts stand for an
-    // earlier job's missing ranks when they can hold them all: each as many as it ran rerun tasks
-    // beyond its results in that job (a host the job has no result of, all its rerun tasks).
-    int room = 0;
+    if (missing.empty()) continue;
+    // Which host a rank that wrote nothing ran on is not recorded. Where every host the job has
+    // results of reported as many tasks, and the missing ranks are as many hosts' worth, they are
+    // those of hosts that reported nothing in it; a rerun of such a host, of as many tasks at
+    // least and of the same kind, stands in for one, once (the steps of one Slurm job share it).
+    std::set<int> per_host;
+    for (const auto& [host, count] : job.host_tasks) per_host.insert(count);
+    const int each = per_host.size() == 1 ? *per_host.begin() : 0;
     std::vector<std::string> standing;
-    for (const auto& [key, rerun] : rerun_hosts) {
-      const auto in_job = job.host_tasks.find(key);
-      const int extra = static_cast<int>(rerun.sources.size()) -
-                        (in_job == job.host_tasks.end() ? 0 : in_job->second);
-      if (extra > 0) {
-        room += extra;
-        standing.push_back(rerun.host);
+    if (!job.rerun && each > 0 && std::ssize(missing) % each == 0) {
+      const std::size_t hosts = missing.size() / static_cast<std::size_t>(each);
+      for (const auto& [key, rerun] : rerun_hosts) {
+        if (standing.size() == hosts) break;
+        const auto used = rerun_used_by.find(key.first);
+        if (key.second != job.kind || job.host_tasks.contains(key.first) ||
+            std::ssize(rerun.results) < each ||
+            (used != rerun_used_by.end() && used->second != job.job))
+          continue;
+        standing.push_back(key.first);
       }
+      if (standing.size() != hosts) standing.clear();
     }
-    const bool stood_for = !job.rerun && !missing.empty() && std::ssize(missing) <= room;
+    std::vector<std::string> names;
+    for (const std::string& key : standing) {
+      rerun_used_by[key] = job.job;
+      names.push_back(rerun_hosts.at({key, job.kind}).host);
+    }
     for (FleetNode& m : missing) {
-      if (stood_for) {
-        m.superseded = fmt::format("{}; the rerun of {} stands in for it", m.problem,
-                                   fmt::join(standing, ", "));
+      if (!standing.empty()) {
+        m.superseded =
+            fmt::format("{}; the rerun of {} stands in for it", m.problem, fmt::join(names, ", "));
         m.problem.clear();
       }
       fleet.nodes.push_back(std::move(m));

@@ -139,11 +139,18 @@ done
 cat job.out
 grep -q "^run: 0, merge: 0, check: 0; in $tmp/jobs/$job_id-restart1$" job.out ||
   fail "the requeued job's summary"
-# A rerun of the first job's node (FLOPBENCH_RERUN_OF): its fleet is the first job's hosts, its
-# two tasks replacing the first job's two results of the node.
+# A rerun of the requeued job's node (FLOPBENCH_RERUN_OF, naming its last attempt): its fleet is
+# that job's hosts, its two tasks replacing that job's two results of the node.
+bad_rerun() {  # FLOPBENCH_RERUN_OF, and what the job must say before measuring anything
+  FLOPBENCH_RERUN_OF=$1 FLOPBENCH_FLEET_DIR=$tmp/jobs \
+    timeout 60 sbatch --wait --nodes=1 --output="$tmp/bad-rerun.out" "$script" >sbatch.log 2>&1 &&
+    fail "FLOPBENCH_RERUN_OF=$1 ran"
+  grep -q "FLOPBENCH_RERUN_OF=$1: $2" bad-rerun.out || { cat bad-rerun.out; fail "FLOPBENCH_RERUN_OF=$1: no error"; }
+}
+bad_rerun "$job_id" "the job was requeued: name its last attempt, $job_id-restart1"
 FLOPBENCH=$flopbench FLOPBENCH_FLEET_DIR=$tmp/jobs FLOPBENCH_SPEC=$tmp/spec.csv \
   FLOPBENCH_RUN_OPTIONS="--profile quick --workloads sgemm --implementations omp --threads 1" \
-  FLOPBENCH_MERGE_OPTIONS="--threshold 99" FLOPBENCH_RERUN_OF=$job_id \
+  FLOPBENCH_MERGE_OPTIONS="--threshold 99" FLOPBENCH_RERUN_OF=$job_id-restart1 \
   timeout 150 sbatch --wait --nodes=1 --ntasks-per-node=2 --output="$tmp/rerun.out" "$script" \
   >sbatch.log 2>&1 || { cat sbatch.log rerun.out; fail "the rerun job of $script failed"; }
 cat rerun.out
@@ -153,9 +160,6 @@ grep -q "; 2 replaced by a rerun;" "$rerun_dir/fleet/fleet.md" ||
   fail "the rerun's fleet does not replace the first job's two results"
 grep -q "^superseded $host rank 1: replaced by the rerun " rerun.out ||
   fail "the rerun's check does not name what it replaced"
-FLOPBENCH_RERUN_OF=no-such-job FLOPBENCH_FLEET_DIR=$tmp/jobs \
-  timeout 60 sbatch --wait --nodes=1 --output="$tmp/bad-rerun.out" "$script" >sbatch.log 2>&1 &&
-  fail "a rerun of a job that is not there ran"
-grep -q "FLOPBENCH_RERUN_OF=no-such-job: .*: not a job this script ran" bad-rerun.out ||
-  { cat bad-rerun.out; fail "a rerun of a job that is not there: no error"; }
+bad_rerun no-such-job ".*: not a job this script ran"
+bad_rerun "$(basename "$rerun_dir")" "a rerun of job $job_id-restart1: name that job"
 echo "fleet srun test: passed"

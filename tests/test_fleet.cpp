@@ -1370,7 +1370,7 @@ TEST(FleetMerge, ARerunOfAHostThatWroteNothingStandsInForTheMissingRank) {
                     {write_node(tmp.path(), job_task("12", "node-3", 0, 2, 100), "12/node-3-0")});
   const FleetAnalysis half = analyse_fleet(half_rerun);
   ASSERT_EQ(half.failed.size(), 1u);
-  EXPECT_EQ(half.failed[0]->source, "openmpi job 12 rank 1");
+  EXPECT_EQ(half.failed[0]->source, "rerun openmpi job 12 rank 1");
   EXPECT_EQ(half.superseded.size(), 1u);  // job 9's rank 3
 }
 
@@ -1399,6 +1399,129 @@ TEST(FleetMerge, ResultsOfSeveralJobsAreNoted) {
                                  "0; openmpi job 9: node-0 rank 0, node-1 rank 1, node-2 rank 2"),
             std::string::npos)
       << notes_of(fleet);
+}
+
+// The rule for a missing rank, at its edges: the rerun hosts must be as many as the hosts'
+// worth of missing ranks, each reruns once, a host that lost part of its tasks is no host that
+// reported nothing, and a rerun launched under the earlier job's id is a job of its own.
+TEST(FleetMerge, ARerunStandsInForMissingRanksOnlyWhereTheyAreWholeHostsItCanHold) {
+  TempDir tmp;
+  // Job `job` of `hosts` nodes, one task each, of which those in `reported` wrote results.
+  const auto job_of = [&](const std::string& job, int hosts, const std::vector<int>& reported) {
+    std::vector<fs::path> dirs;
+    for (const int rank : reported) {
+      dirs.push_back(write_node(tmp.path(),
+                                job_task(job, fmt::format("node-{}", rank), rank, hosts, 100),
+                                fmt::format("{}/node-{}", job, rank)));
+    }
+    return dirs;
+  };
+  // A rerun of `host`, one task of job `job`.
+  const auto rerun_of = [&](const std::string& host, const std::string& job = "10") {
+    return std::vector{
+        write_node(tmp.path(), job_task(job, host, 0, 1, 100), fmt::format("{}/{}-0", job, host))};
+  };
+  const auto failed = [](const FleetRecord& fleet) {
+    std::vector<std::string> sources;
+    for (const FleetNode* n : analyse_fleet(fleet).failed) sources.push_back(n->source);
+    return sources;
+  };
+
+  // Two hosts' worth missing, one rerun: neither stands in; two reruns: both.
+  const auto two_missing = job_of("9", 4, {0, 1});
+  const auto node_2 = rerun_of("node-2"), node_3 = rerun_of("node-3");
+  EXPECT_EQ(failed(merge_results(two_missing, std::nullopt, {}, 10, "T", node_3)),
+            (std::vector<std::string>{"openmpi job 9 rank 2", "openmpi job 9 rank 3"}));
+  std::vector<fs::path> both = node_2;
+  both.insert(both.end(), node_3.begin(), node_3.end());
+  EXPECT_TRUE(failed(merge_results(two_missing, std::nullopt, {}, 10, "T", both)).empty());
+
+  // One rerun host stands in for one job's rank, not for another job's too.
+  auto two_jobs = job_of("8", 2, {0});
+  two_jobs.push_back(write_node(tmp.path(), job_task("9", "node-5", 0, 2, 100), "9/node-5"));
+  const auto once = failed(merge_results(two_jobs, std::nullopt, {}, 10, "T", node_3));
+  ASSERT_EQ(once.size(), 1u);
+  EXPECT_EQ(once[0], "openmpi job 9 rank 1");  // job 8's rank 1 was stood in for first
+
+  // Of a job of three nodes, two tasks each, node-0 lost one of its tasks and node-1 reported
+  // nothing: a rerun of node-1, of three tasks, could hold all three missing ranks, but does not
+  // stand in for them (the hosts that reported did not report alike: one is node-0's).
+  std::vector<fs::path> uneven;
+  for (const auto& [host, rank] :
+       std::vector<std::pair<std::string, int>>{{"node-0", 0}, {"node-2", 4}, {"node-2", 5}}) {
+    uneven.push_back(write_node(tmp.path(), job_task("7", host, rank, 6, 100),
+                                fmt::format("7/{}-{}", host, rank)));
+  }
+  std::vector<fs::path> node_1;
+  for (int rank = 0; rank < 3; ++rank) {
+    node_1.push_back(write_node(tmp.path(), job_task("11", "node-1", rank, 3, 100),
+                                fmt::format("11/node-1-{}", rank)));
+  }
+  EXPECT_EQ(failed(merge_results(uneven, std::nullopt, {}, 10, "T", node_1)),
+            (std::vector<std::string>{"openmpi job 7 rank 1", "openmpi job 7 rank 2",
+                                      "openmpi job 7 rank 3"}));
+
+  // A rerun whose launcher gives the earlier job's id (mpirun inside one Slurm allocation) is a
+  // job of its own: its rank 0 does not hide the earlier job's, and it stands in for rank 3.
+  const auto three_of_four = job_of("6", 4, {0, 1, 2});
+  EXPECT_TRUE(
+      failed(merge_results(three_of_four, std::nullopt, {}, 10, "T", rerun_of("node-3", "6")))
+          .empty());
+}
+
+// A rerun replaces results of its own kind only (a run is no burn-in); and one that started
+// before the result it would replace (an old directory given by mistake) is set aside.
+TEST(FleetMerge, ARerunReplacesOnlyOlderResultsOfItsKind) {
+  TempDir tmp;
+  ResultsDocument burned = node("node-a", std::nullopt, 100);
+  burned.run.profile = std::string(kBurnProfile);
+  burned.burn.emplace();  // no device burned: it does not pass
+  const fs::path burn = write_node(tmp.path(), burned, "burn"),
+                 run = write_node(tmp.path(), node("node-a", std::nullopt, 100), "run");
+  ResultsDocument again = node("node-a", std::nullopt, 100);
+  again.run.started_utc = "2026-02-01T00:00:00Z";
+  const FleetRecord fleet = merge_results({burn, run}, std::nullopt, {}, 10, "T",
+                                          {write_node(tmp.path(), again, "rerun")});
+  const FleetAnalysis a = analyse_fleet(fleet);
+  ASSERT_EQ(a.superseded.size(), 1u);
+  EXPECT_EQ(a.superseded[0]->source, run.string());
+  // The burn-in that did not pass still counts; a burn-in and a run are no duplicates.
+  EXPECT_FALSE(a.stress_problems.empty());
+  EXPECT_TRUE(a.failed.empty());
+
+  ResultsDocument old = node("node-a", std::nullopt, 100);
+  old.run.started_utc = "2025-01-01T00:00:00Z";
+  const fs::path stale = write_node(tmp.path(), old, "stale");
+  const FleetRecord set_aside = merge_results({run}, std::nullopt, {}, 10, "T", {stale});
+  const FleetAnalysis b = analyse_fleet(set_aside);
+  EXPECT_TRUE(b.superseded.empty());
+  ASSERT_EQ(b.failed.size(), 1u);
+  EXPECT_EQ(b.failed[0]->problem,
+            fmt::format("{}, a rerun that started before the result it would replace ({}, started "
+                        "2025-12-31T23:59:00Z): set aside",
+                        stale.string(), run.string()));
+}
+
+// check judges every node a fleet record does not show replaced: a node marked superseded
+// without the rerun that replaced it is refused, not passed unjudged.
+TEST(FleetRecordJson, ANodeMarkedSupersededNeedsItsRerunInTheRecord) {
+  TempDir tmp;
+  const FleetRecord fleet =
+      merge_results({write_node(tmp.path(), node("node-a", std::nullopt, 100), "a"),
+                     write_node(tmp.path(), node("node-b", std::nullopt, 10), "b")},
+                    std::nullopt, {}, 10, "T");
+  nlohmann::json j = to_json(fleet);
+  j["nodes"][1]["superseded"] = "replaced by the rerun x";
+  write_file_atomically(tmp.path() / "edited.json", j.dump());
+  try {
+    read_fleet_file(tmp.path() / "edited.json");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("edited.json: nodes[1].superseded: replaced by a rerun "
+                                         "that the record does not hold (none of its host)"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // A fleet directory among the inputs (a glob such as $out/*/ after the job merged into
