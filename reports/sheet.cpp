@@ -67,6 +67,11 @@ struct Labels {
   // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
   // the English plural of {0}).
   std::string_view cpu_threads;
+  // The system the figures ran on: {0} the OS, {1} the kernel release; the GPUs' settings that
+  // move their figures: {0} the GPUs, {1} ECC on or off, {2} the power limit ({0} watts, {1} its
+  // percentage of the default where that is not 100).
+  std::string_view system, system_text, gpu_settings, ecc_on, ecc_off, power_limit,
+      power_limit_of_default;
 };
 
 constexpr Labels kEnglish{
@@ -166,7 +171,14 @@ constexpr Labels kEnglish{
     "its samples still drifting when sampling stopped (a clock or power limit settling)",
     "run on fewer threads than it was given (a library's own choice): not the machine's figure",
     "Other measurements left out likewise: {}.",
-    "{} CPU thread{}"};
+    "{} CPU thread{}",
+    "System",
+    "{0}, Linux kernel {1}",
+    "{0}: ECC {1}, power limit {2}",
+    "on",
+    "off",
+    "{:g} W",
+    "{0:g} W ({1:g} % of the default)"};
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
@@ -218,7 +230,8 @@ constexpr Labels kChinese{
     "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
     "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）",
     "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
-    "其他同样未计入的测量：{} 项。", "{} 个 CPU 线程"};
+    "其他同样未计入的测量：{} 项。", "{} 个 CPU 线程", "系统", "{0}，Linux 内核 {1}",
+    "{0}：ECC {1}，功耗上限 {2}", "开启", "关闭", "{:g} W", "{0:g} W（默认值的 {1:g}%）"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -484,6 +497,55 @@ std::string machine_description(const ResultsDocument& doc, const Labels& l) {
     std::vector<std::string> names;
     for (const GpuDevice* d : given) names.push_back(fmt::format("gpu{}", d->index));
     out += aside(fmt::format(fmt::runtime(l.gpus_given), fmt::join(names, l.list_separator)), l);
+  }
+  return out;
+}
+
+// The power limit of GPU `index` as the health facts read it, "" where they did not.
+std::string power_limit_text(const Environment& env, int index, const Labels& l) {
+  if (!env.health) return "";
+  for (const GpuHealth& g : env.health->gpus) {
+    if (!g.cuda_visible || g.index != index) continue;
+    const auto number = [&](const char* name) {
+      const auto it = g.facts.find(name);
+      return it == g.facts.end() ? std::nullopt : it->second.number;
+    };
+    const auto watts = number("power.limit_w"), percent = number("power.limit_percent_of_default");
+    if (!watts) return "";
+    if (percent && std::fabs(*percent - 100) >= 0.5) {
+      return fmt::format(fmt::runtime(l.power_limit_of_default), std::round(*watts),
+                         std::round(*percent));
+    }
+    return fmt::format(fmt::runtime(l.power_limit), std::round(*watts));
+  }
+  return "";
+}
+
+// The OS and kernel, and the settings of the GPUs the run was given that move their figures: ECC
+// (which costs bandwidth) and the power limit (which an operator may lower).
+std::string system_text(const ResultsDocument& doc, const Labels& l) {
+  const Environment& env = doc.environment;
+  std::string out =
+      fmt::format(fmt::runtime(l.system_text), or_unknown(env.os), or_unknown(env.kernel));
+  // GPUs set alike share a clause, in the order of their first: "gpu0, gpu1: ECC on, power
+  // limit 700 W".
+  struct Alike {
+    bool ecc;
+    std::string power;
+    std::vector<std::string> gpus;
+  };
+  std::vector<Alike> alike;
+  for (const GpuDevice* d : given_gpus(doc)) {
+    const std::string power = power_limit_text(env, d->index, l);
+    auto it = std::ranges::find_if(
+        alike, [&](const Alike& a) { return a.ecc == d->ecc_enabled && a.power == power; });
+    if (it == alike.end()) it = alike.insert(alike.end(), {d->ecc_enabled, power, {}});
+    it->gpus.push_back(fmt::format("gpu{}", d->index));
+  }
+  for (const Alike& a : alike) {
+    out += std::string(l.clause_separator) +
+           fmt::format(fmt::runtime(l.gpu_settings), fmt::join(a.gpus, l.list_separator),
+                       a.ecc ? l.ecc_on : l.ecc_off, a.power.empty() ? l.unknown : a.power);
   }
   return out;
 }
@@ -785,6 +847,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
                                       or_unknown(env.flopbench_version), or_unknown(env.git_commit),
                                       or_unknown(env.compiler), or_unknown(env.build_type),
                                       env.compiler_flags, list_or(library_items(env), "-"))));
+  out += item(l.system, html_escape(system_text(doc, l)));
   out += item(l.sizes, html_escape(list_or(sizes, "-")));
   // By name, the measurements left out that a figure would have come from; the others (a
   // sweep's small sizes, a slower implementation) by their number, to keep to one page.

@@ -1032,6 +1032,50 @@ TEST(Sheet, ARunGivenSomeGpusHasFiguresOfThoseAndSaysSo) {
             std::string::npos);
 }
 
+// The conditions name the system and, for the GPUs the run was given, what moves their figures
+// that an operator sets: ECC and the power limit (with its share of the default where lowered);
+// GPUs set alike share a clause, and a limit not read is said to be unknown.
+TEST(Sheet, TheConditionsNameTheSystemAndTheGpusSettings) {
+  ResultsDocument doc = two_gpu_document();
+  doc.environment.os = "Debian GNU/Linux 12 (bookworm)";
+  doc.environment.kernel = "6.1.0-27-amd64";
+  ASSERT_EQ(doc.environment.gpu.devices.size(), 2u);
+  doc.environment.gpu.devices[0].ecc_enabled = doc.environment.gpu.devices[1].ecc_enabled = true;
+  MachineHealth health;
+  for (const int index : {0, 1}) {
+    GpuHealth g{.index = index, .cuda_visible = true};
+    g.facts["power.limit_w"] = HealthFact::of(700);
+    g.facts["power.limit_percent_of_default"] = HealthFact::of(100);
+    health.gpus.push_back(g);
+  }
+  doc.environment.health = health;
+  const auto text = [&](SheetLanguage language) {
+    return parse_html(SheetPrinter(language).print(doc)).all_text();
+  };
+  EXPECT_NE(text(SheetLanguage::en)
+                .find("Debian GNU/Linux 12 (bookworm), Linux kernel 6.1.0-27-amd64; gpu0, gpu1: "
+                      "ECC on, power limit 700 W"),
+            std::string::npos)
+      << text(SheetLanguage::en);
+  doc.environment.health->gpus[1].facts["power.limit_w"] = HealthFact::of(350);
+  doc.environment.health->gpus[1].facts["power.limit_percent_of_default"] = HealthFact::of(50);
+  doc.environment.gpu.devices[0].ecc_enabled = false;
+  EXPECT_NE(text(SheetLanguage::en)
+                .find("6.1.0-27-amd64; gpu0: ECC off, power limit 700 W; gpu1: ECC on, power "
+                      "limit 350 W (50 % of the default)"),
+            std::string::npos)
+      << text(SheetLanguage::en);
+  EXPECT_NE(text(SheetLanguage::zh).find("gpu1：ECC 开启，功耗上限 350 W（默认值的 50%）"),
+            std::string::npos)
+      << text(SheetLanguage::zh);
+  doc.environment.health.reset();
+  EXPECT_NE(text(SheetLanguage::en).find("gpu1: ECC on, power limit unknown"), std::string::npos)
+      << text(SheetLanguage::en);
+  // Given gpu1 only, gpu0's settings are not the figures' conditions.
+  doc.run.gpus = {1};
+  EXPECT_EQ(text(SheetLanguage::en).find("gpu0: ECC"), std::string::npos);
+}
+
 // A CPU matrix format's theoretical is its measurement's own peak, the only one known: where
 // the run used fewer threads than the machine has cores, the row says so.
 TEST(Sheet, ACpuMatrixPeakOfFewerThreadsThanCoresSaysSo) {
