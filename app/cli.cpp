@@ -275,6 +275,7 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
     say("\nrun {} of {}\n", i, opt.repeat);
     MeasureOptions one = opt.measure;
     one.out = (parent / fmt::format("run-{}", i)).string();
+    one.replicate = Replicate{i, opt.repeat};
     status = std::max(status, run_once(one));
     written = i;
     if (interrupt_requested()) break;
@@ -411,6 +412,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   const auto plan = plan_measurements(sel, doc.environment, keep);
   if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
   doc.run = start_run_info(command_line, opt.profile, opt.seed, launch, sel.gpus);
+  doc.run.replicate = opt.replicate;
   const fs::path dir = claim_results_dir(opt.out, doc);
 
   const auto& cpu = doc.environment.cpu;

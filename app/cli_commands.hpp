@@ -74,6 +74,7 @@ struct MeasureOptions {
   std::string out;           // the results directory: new or empty; "" for results/<host>-<time>
   std::string gpus = "all";  // "all" or GPU indices, "0,2"
   int wait_quiet_s = 0;      // wait up to this long for a quiet machine first; 0: do not wait
+  std::optional<Replicate> replicate;  // set by run --repeat for each of its runs
 };
 // --profile, --threads, --gpus, --seed, --out, --wait-quiet.
 void add_measure_options(CLI::App* cmd, MeasureOptions& opt);

@@ -255,17 +255,21 @@ std::string header_section(const ResultsDocument& doc) {
     out += fmt::format("<p class=\"banner fail\"><strong>Incomplete:</strong> {}</p>\n",
                        html_escape(note));
   }
-  out += facts_table({
+  Facts facts = {
       {"Date (UTC)",
        fmt::format("{} to {}", or_unknown(run.started_utc), or_unknown(run.finished_utc))},
       {"Host", host_text(env)},
-      {"Command", shell_command(run.command_line)},
-      {"Run", fmt::format("profile {}, seed {}, {}", or_unknown(run.profile), run.seed,
-                          counted(run.threads, "thread"))},
-      {"Build", build_text(env)},
-      {"Libraries", list_or(library_items(env), "none recorded")},
-      {"OpenMP", list_or(openmp_items(env), "none recorded")},
-  });
+  };
+  // As report.md: the launcher's task, and which run of a --repeat this is.
+  if (!run.launch.launcher.empty()) facts.emplace_back("Task", launch_text(run.launch));
+  facts.emplace_back("Command", shell_command(run.command_line));
+  if (run.replicate) facts.emplace_back("Replicate", replicate_text(run));
+  facts.insert(facts.end(), {{"Run", fmt::format("profile {}, seed {}, {}", or_unknown(run.profile),
+                                                 run.seed, counted(run.threads, "thread"))},
+                             {"Build", build_text(env)},
+                             {"Libraries", list_or(library_items(env), "none recorded")},
+                             {"OpenMP", list_or(openmp_items(env), "none recorded")}});
+  out += facts_table(facts);
   return out;
 }
 

@@ -27,6 +27,14 @@ std::string host_text(const Environment& env) {
                      or_unknown(env.kernel));
 }
 
+std::string replicate_text(const RunInfo& run) {
+  if (!run.replicate) return "";
+  return fmt::format(
+      "run {} of {} of one run --repeat {} (each a results directory of its own: "
+      "compare them as replicates)",
+      run.replicate->index, run.replicate->of, run.replicate->of);
+}
+
 std::string launch_text(const Launch& launch) {
   if (launch.launcher.empty()) return "started directly";
   std::vector<std::string> details = {launch.launcher};

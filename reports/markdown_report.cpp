@@ -47,6 +47,7 @@ std::string header_section(const ResultsDocument& doc) {
   out += item("Host", host_text(env));
   if (!run.launch.launcher.empty()) out += item("Task", launch_text(run.launch));
   out += item("Command", code(shell_command(run.command_line)));
+  if (run.replicate) out += item("Replicate", replicate_text(run));
   out += item("Profile", fmt::format("{}, seed {}, threads {}", or_unknown(run.profile), run.seed,
                                      run.threads));
   out += item("Build", fmt::format("{}, {}, flags {}", or_unknown(env.compiler),

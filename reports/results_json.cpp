@@ -293,6 +293,14 @@ void fields(S& s, Of<RunInfo>) {
   s.added_later("launch", &R::launch);
   s.added_later("telemetry_source", &R::telemetry_source);
   s.added_later("gpus", &R::gpus);
+  s.added_later("replicate", &R::replicate);
+}
+
+template <class S>
+void fields(S& s, Of<Replicate>) {
+  using R = Replicate;
+  s("index", &R::index);
+  s("of", &R::of);
 }
 
 template <class S>
@@ -872,6 +880,10 @@ void check_ranges(const ResultsDocument& doc, const std::string& root = "") {
   };
   if (doc.run.threads < 0) {
     refuse("run.threads", fmt::format("{} is not a count of threads", doc.run.threads));
+  }
+  if (const auto& r = doc.run.replicate; r && !(r->of >= 2 && r->index >= 1 && r->index <= r->of)) {
+    refuse("run.replicate",
+           fmt::format("run {} of {} is no run of a --repeat of 2 or more", r->index, r->of));
   }
   // Runs are told apart and ordered by their start (compare's replicates, merge's reruns).
   if (!is_utc_time(doc.run.started_utc)) {

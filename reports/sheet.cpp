@@ -72,6 +72,8 @@ struct Labels {
   // percentage of the default where that is not 100).
   std::string_view system, system_text, gpu_settings, ecc_on, ecc_off, power_limit,
       power_limit_of_default;
+  // Which run of a `run --repeat` the sheet's is: {0} its number, {1} how many.
+  std::string_view replicate;
 };
 
 constexpr Labels kEnglish{
@@ -178,7 +180,9 @@ constexpr Labels kEnglish{
     "on",
     "off",
     "{:g} W",
-    "{0:g} W ({1:g} % of the default)"};
+    "{0:g} W ({1:g} % of the default)",
+    "run {0} of the {1} of the command above (--repeat {1}), each a results directory of its own: "
+    "this sheet shows that run alone"};
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
@@ -231,7 +235,8 @@ constexpr Labels kChinese{
     "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）",
     "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
     "其他同样未计入的测量：{} 项。", "{} 个 CPU 线程", "系统", "{0}，Linux 内核 {1}",
-    "{0}：ECC {1}，功耗上限 {2}", "开启", "关闭", "{:g} W", "{0:g} W（默认值的 {1:g}%）"};
+    "{0}：ECC {1}，功耗上限 {2}", "开启", "关闭", "{:g} W", "{0:g} W（默认值的 {1:g}%）",
+    "上述命令（--repeat {1}）{1} 次运行中的第 {0} 次，每次运行各有其结果目录：本简报仅含该次运行"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -838,9 +843,14 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   std::string out =
       fmt::format("<section class=\"small\">\n<p><strong>{}</strong></p>\n", l.conditions);
   out += item(l.command, "<code>" + html_escape(shell_command(run.command_line)) + "</code>");
-  out += item(l.run, html_escape(fmt::format(fmt::runtime(l.run_text), or_unknown(run.profile),
-                                             run.seed, run.threads, or_unknown(run.started_utc),
-                                             or_unknown(run.finished_utc), plural_s(run.threads))));
+  std::string run_text =
+      fmt::format(fmt::runtime(l.run_text), or_unknown(run.profile), run.seed, run.threads,
+                  or_unknown(run.started_utc), or_unknown(run.finished_utc), plural_s(run.threads));
+  if (run.replicate) {
+    run_text += std::string(l.clause_separator) +
+                fmt::format(fmt::runtime(l.replicate), run.replicate->index, run.replicate->of);
+  }
+  out += item(l.run, html_escape(run_text));
   // The CUDA compiler, runtime and driver are among the libraries of a CUDA build's run.
   out += item(l.build,
               html_escape(fmt::format("flopbench {} ({}), {}, {}, {}; {}",

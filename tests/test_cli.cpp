@@ -350,7 +350,15 @@ TEST_F(Cli, RepeatWritesEveryRunAndCompareReadsThemAsReplicates) {
   std::vector<std::string> results;
   for (int i = 1; i <= 4; ++i) {
     const fs::path file = out / fmt::format("run-{}", i) / "results.json";
-    ASSERT_EQ(read_results_file(file).measurements.size(), 4u) << file;
+    const ResultsDocument doc = read_results_file(file);
+    ASSERT_EQ(doc.measurements.size(), 4u) << file;
+    // Each run says which of the four it is, in results.json and in its reports.
+    ASSERT_TRUE(doc.run.replicate.has_value()) << file;
+    EXPECT_EQ(doc.run.replicate->index, i);
+    EXPECT_EQ(doc.run.replicate->of, 4);
+    EXPECT_NE(read_text(file.parent_path() / "report.md")
+                  .find(fmt::format("- Replicate: run {} of 4 of one run --repeat 4", i)),
+              std::string::npos);
     results.push_back(file.string());
   }
   EXPECT_FALSE(fs::exists(out / "run-5"));

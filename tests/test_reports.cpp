@@ -523,6 +523,45 @@ TEST(ReportsMarkdown, TextFromTheResultsStaysOnItsLine) {
   }
 }
 
+// A run of a `run --repeat` says which it is, in results.json and in every report that shows the
+// run (report.md, report.html, the sheet in both languages): its figures are one replicate's, not
+// the command's. A run of its own writes null; an impossible replicate is refused.
+TEST(ReportsJson, AReplicateOfARepeatSaysWhichItIs) {
+  ResultsDocument doc = test_document();
+  EXPECT_TRUE(to_json(doc)["run"]["replicate"].is_null());
+  EXPECT_EQ(MarkdownPrinter().print(doc).find("Replicate"), std::string::npos);
+  doc.run.replicate = Replicate{2, 3};
+  json j = to_json(doc);
+  EXPECT_EQ(j["run"]["replicate"], json::parse(R"({"index": 2, "of": 3})"));
+  const ResultsDocument back = results_from_json(j);
+  ASSERT_TRUE(back.run.replicate.has_value());
+  EXPECT_EQ(back.run.replicate->index, 2);
+  EXPECT_EQ(back.run.replicate->of, 3);
+  const std::string text =
+      "run 2 of 3 of one run --repeat 3 (each a results directory of its "
+      "own: compare them as replicates)";
+  EXPECT_NE(MarkdownPrinter().print(doc).find("- Replicate: " + text), std::string::npos);
+  EXPECT_NE(HtmlPrinter().print(doc).find(text), std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::en)
+                .print(doc)
+                .find("run 2 of the 3 of the command above (--repeat 3)"),
+            std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("3 次运行中的第 2 次"),
+            std::string::npos);
+  for (const auto& [index, of] : std::vector<std::pair<int, int>>{{4, 3}, {0, 3}, {1, 1}}) {
+    j["run"]["replicate"] = {{"index", index}, {"of", of}};
+    try {
+      results_from_json(j);
+      ADD_FAILURE() << "read run " << index << " of " << of;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(fmt::format(
+                    "run.replicate: run {} of {} is no run of a --repeat of 2 or more", index, of)),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 // The vector width a CPU measurement's kernels ran is kept; files from before it, and records
 // whose implementation does not say, read as unknown (null).
 TEST(ReportsJson, TheVectorWidthOfACpuMeasurementIsKept) {

@@ -419,6 +419,12 @@ inline bool gpu_selected(const std::vector<int>& gpus, int index) {
   return gpus.empty() || std::find(gpus.begin(), gpus.end(), index) != gpus.end();
 }
 
+// Run `index` (from 1) of the `of` runs of one `run --repeat`: replicates of one command.
+struct Replicate {
+  int index = 1;
+  int of = 1;
+};
+
 struct RunInfo {
   std::vector<std::string> command_line;
   std::string profile;  // a Profile's name (types.hpp), or kBurnProfile or kMemtestProfile
@@ -434,6 +440,8 @@ struct RunInfo {
   // Where GPU telemetry came from: "nvml", "nvidia-smi", or "none: <why>"; "" in a run that saw
   // no GPU.
   std::string telemetry_source;
+  // Which run of a `run --repeat N` this is; empty for a run of its own.
+  std::optional<Replicate> replicate;
 
   bool complete() const { return !finished_utc.empty() && !interrupted; }
   // Whether the run was allowed GPU `index` (CUDA's numbering).
