@@ -132,6 +132,18 @@ int compare_command(const CompareOptions& opt) {
   const CompareResult result = compare_results(a, b, rule);
   fmt::print("A: {}\nB: {}\n\n{}", fmt::join(a_files, " "), fmt::join(b_files, " "),
              compare_text(result, rule));
+  // Some of a --repeat's runs judge on fewer runs (or on one run's samples) than were taken.
+  for (const auto& [side, docs] : {std::pair{"A", &a}, std::pair{"B", &b}}) {
+    int of = 0;
+    for (const ResultsDocument& d : *docs)
+      of = std::max(of, d.run.replicate ? d.run.replicate->of : 0);
+    if (std::cmp_less(docs->size(), of)) {
+      fmt::print(
+          "note: {} gives {} of the {} runs of its run --repeat {}; give them all "
+          "(.../run-*/results.json) to judge on the spread between runs\n",
+          side, docs->size(), of, of);
+    }
+  }
   if (!opt.fail_on_regression) return kExitOk;
   const auto slower = regressions(result, *opt.fail_on_regression);
   const auto lost = lost_measurements(result, !opt.allow_missing);

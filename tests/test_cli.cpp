@@ -365,6 +365,10 @@ TEST_F(Cli, RepeatWritesEveryRunAndCompareReadsThemAsReplicates) {
   for (std::size_t i = 1; i < results.size(); ++i) {
     const Outcome o = flopbench({"compare", results[0], results[i]});
     EXPECT_EQ(o.status, 0) << o.out << o.err;
+    // One run of four on each side: said, as the verdicts rest on one run's samples.
+    EXPECT_NE(o.out.find("note: A gives 1 of the 4 runs of its run --repeat 4; give them all"),
+              std::string::npos)
+        << o.out;
     EXPECT_NE(o.out.find("4 matched:"), std::string::npos) << o.out;
     EXPECT_NE(o.out.find("0 only in A, 0 only in B"), std::string::npos) << o.out;
   }
