@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -99,14 +101,200 @@ std::string_view kind_of(const FleetNode& n) {
                                       : "run";
 }
 
-// The reruns of one host (host_key) and kind: their nodes (indices into the record's nodes, until
-// merge_results sorts them) and when the latest started.
+// The devices a result measured ("cpu", "gpu3", "gpu0+gpu1"): what a rerun must measure again
+// to replace it.
+std::set<std::string> devices_of(const FleetNode& n) {
+  std::set<std::string> out;
+  const ResultsDocument& d = *n.results;
+  for (const MeasurementRecord& r : d.measurements) {
+    if (!r.device.no_gpu()) out.insert(r.device.label());
+  }
+  if (d.burn) {
+    for (const BurnDevice& b : d.burn->devices) out.insert(b.device.label());
+  }
+  if (d.memtest) {
+    for (const MemtestDevice& m : d.memtest->devices) out.insert(m.device);
+  }
+  return out;
+}
+
+std::string started(const FleetNode& n) {
+  return n.results ? n.results->run.started_utc : std::string();
+}
+
+// The reruns of one host (host_key) and kind that count: their nodes (indices into the record's
+// nodes, valid until merge_results sorts them), what they measured, and whether the host has
+// results of that kind among the other inputs, which they replace.
 using RerunKey = std::pair<std::string, std::string_view>;
 struct RerunHost {
   std::string host;
   std::vector<std::size_t> results;
   std::string latest_start;
+  std::set<std::string> devices;
+  bool replaces = false;
 };
+using RerunHosts = std::map<RerunKey, RerunHost>;
+
+// Marks superseded every result of a host that a rerun of its kind reported, whatever it said and
+// whatever its rank or job (kept, to show what was replaced). A rerun that started before a
+// result it would replace (an old directory given by mistake), or that measured less than they did
+// (a GPU, the CPU), is set aside and replaces nothing. Returns the reruns that count.
+RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
+  RerunHosts reruns;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const FleetNode& n = nodes[i];
+    if (!n.rerun || !n.results || n.host.empty()) continue;
+    RerunHost& h =
+        reruns.try_emplace({host_key(n.host), kind_of(n)}, RerunHost{n.host}).first->second;
+    h.results.push_back(i);
+    h.latest_start = std::max(h.latest_start, started(n));
+    h.devices.merge(devices_of(n));
+  }
+  struct Replaced {
+    const FleetNode* latest = nullptr;
+    std::set<std::string> devices;
+  };
+  std::map<RerunKey, Replaced> replaced;
+  for (const FleetNode& n : nodes) {
+    if (n.rerun || !n.results) continue;
+    const RerunKey key{host_key(n.host), kind_of(n)};
+    if (!reruns.contains(key)) continue;
+    Replaced& r = replaced[key];
+    if (!r.latest || started(n) > started(*r.latest)) r.latest = &n;
+    r.devices.merge(devices_of(n));
+  }
+  for (const auto& [key, r] : replaced) {
+    RerunHost& h = reruns.at(key);
+    h.replaces = true;
+    std::vector<std::string> unmeasured;
+    std::ranges::set_difference(r.devices, h.devices, std::back_inserter(unmeasured));
+    std::string why;
+    if (started(*r.latest) > h.latest_start) {
+      why = fmt::format("a rerun that started before the result it would replace ({}, started {})",
+                        r.latest->source, started(*r.latest));
+    } else if (!unmeasured.empty()) {
+      why = fmt::format("a rerun that measured less than the results it would replace (not {})",
+                        fmt::join(unmeasured, ", "));
+    }
+    if (why.empty()) continue;
+    for (const std::size_t i : h.results) {
+      nodes[i].problem = fmt::format("{}, {}: set aside", nodes[i].source, why);
+    }
+    reruns.erase(key);
+  }
+  for (FleetNode& n : nodes) {
+    if (n.rerun || !n.results) continue;
+    if (const auto it = reruns.find({host_key(n.host), kind_of(n)}); it != reruns.end()) {
+      std::vector<std::string> sources;
+      for (const std::size_t i : it->second.results) sources.push_back(nodes[i].source);
+      n.superseded = fmt::format("replaced by the rerun {}", fmt::join(sources, ", "));
+    }
+  }
+  return reruns;
+}
+
+// Each task of a launcher's job writes its own results: a rank with no readable result is a
+// missing node, which counting hosts cannot show when its host's other ranks reported. (An input
+// that could not be read may be that rank's: it is listed as failed as well.) Each step of a
+// Slurm job (each srun) numbers its tasks afresh. A rerun's tasks are a job of their own, even
+// where its launcher gives the earlier job's id (mpirun inside one allocation).
+//
+// Which host a rank that wrote nothing ran on is not recorded. Where every host the job has
+// results of reported as many tasks, and the missing ranks are as many hosts' worth, they are
+// those of hosts that reported nothing in it; a rerun of such a host (of the job's kind, of as
+// many tasks at least, and of a host with no result of that kind among the inputs at all, whose
+// rerun replaces nothing) stands in for one, for one job only (the steps of one Slurm job share
+// it). The jobs with the least choice choose first.
+void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) {
+  struct JobTasks {
+    std::string job;  // "slurm job 42", its steps aside
+    std::string_view kind;
+    bool rerun = false;
+    int tasks = 0;
+    std::set<int> ranks;
+    std::map<std::string, int> host_tasks;  // its results, by host_key
+  };
+  std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1", "rerun openmpi job 9"
+  for (const auto& n : nodes) {
+    if (!n.results) continue;
+    const Launch& l = n.results->run.launch;
+    if (l.job.empty() || !l.rank || !l.tasks) continue;
+    const std::string job = fmt::format("{}{} job {}", n.rerun ? "rerun " : "", l.launcher, l.job);
+    // Slurm's steps as step_of reads them: a result without one is of the first.
+    JobTasks& tasks =
+        jobs.try_emplace(
+                fmt::format("{}{}", job,
+                            l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : ""),
+                JobTasks{job, kind_of(n), n.rerun})
+            .first->second;
+    tasks.tasks = std::max(tasks.tasks, *l.tasks);
+    tasks.ranks.insert(*l.rank);
+    ++tasks.host_tasks[host_key(n.host)];
+  }
+  struct Missing {
+    const JobTasks* job;
+    std::vector<FleetNode> ranks;
+    std::size_t hosts = 0;            // how many hosts' worth, where they can be stood in for
+    std::vector<RerunKey> can_stand;  // the reruns that could stand in for one of those hosts
+  };
+  // The reruns' tasks that count: a rerun set aside (a second result of its task, a host not
+  // listed) stands in for nothing.
+  std::map<RerunKey, int> rerun_tasks;
+  for (const FleetNode& n : nodes) {
+    if (n.rerun && n.results && n.problem.empty()) ++rerun_tasks[{host_key(n.host), kind_of(n)}];
+  }
+  std::vector<Missing> missing;
+  for (const auto& [name, job] : jobs) {
+    Missing m{&job};
+    for (int rank = 0; rank < job.tasks; ++rank) {
+      if (job.ranks.contains(rank)) continue;
+      m.ranks.push_back(
+          {fmt::format("{} rank {}", name, rank), "", std::nullopt,
+           fmt::format("rank {} of the {} tasks of {}: no readable result among the inputs", rank,
+                       job.tasks, name)});
+    }
+    if (m.ranks.empty()) continue;
+    std::set<int> per_host;
+    for (const auto& [host, count] : job.host_tasks) per_host.insert(count);
+    const int each = per_host.size() == 1 ? *per_host.begin() : 0;
+    if (!job.rerun && each > 0 && std::ssize(m.ranks) % each == 0) {
+      m.hosts = m.ranks.size() / static_cast<std::size_t>(each);
+      for (const auto& [key, rerun] : reruns) {
+        if (key.second == job.kind && !rerun.replaces && rerun_tasks[key] >= each)
+          m.can_stand.push_back(key);
+      }
+    }
+    missing.push_back(std::move(m));
+  }
+  std::ranges::stable_sort(missing, {}, [](const Missing& m) {
+    return m.hosts == 0 ? std::numeric_limits<std::ptrdiff_t>::max()
+                        : std::ssize(m.can_stand) - static_cast<std::ptrdiff_t>(m.hosts);
+  });
+  std::map<RerunKey, std::string> used_by;  // a rerun that stood in, and for which job
+  for (Missing& m : missing) {
+    std::vector<RerunKey> standing;
+    for (const RerunKey& key : m.can_stand) {
+      if (standing.size() == m.hosts) break;
+      const auto used = used_by.find(key);
+      if (used == used_by.end() || used->second == m.job->job) standing.push_back(key);
+    }
+    std::vector<std::string> names;
+    if (m.hosts > 0 && standing.size() == m.hosts) {
+      for (const RerunKey& key : standing) {
+        used_by[key] = m.job->job;
+        names.push_back(reruns.at(key).host);
+      }
+    }
+    for (FleetNode& rank : m.ranks) {
+      if (!names.empty()) {
+        rank.superseded = fmt::format("{}; the rerun of {} stands in for it", rank.problem,
+                                      fmt::join(names, ", "));
+        rank.problem.clear();
+      }
+      nodes.push_back(std::move(rank));
+    }
+  }
+}
 
 // A results directory is read through its results.json.
 FleetNode read_node(const fs::path& input) {
@@ -218,6 +406,27 @@ std::vector<std::string> distinct(const FleetRecord& fleet, Key key, bool with_r
 
 }  // namespace
 
+void check_superseded(const FleetRecord& fleet) {
+  const auto is_rerun_of = [&](const FleetNode& n) {
+    return std::ranges::any_of(fleet.nodes, [&](const FleetNode& r) {
+      return r.rerun && r.results && r.superseded.empty() &&
+             (n.results ? host_key(r.host) == host_key(n.host) && kind_of(r) == kind_of(n)
+                        : r.problem.empty());
+    });
+  };
+  for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
+    const FleetNode& n = fleet.nodes[i];
+    if (n.superseded.empty()) continue;
+    if (n.rerun)
+      throw InputError(fmt::format("nodes[{}].superseded: a rerun is replaced by none", i));
+    if (!is_rerun_of(n)) {
+      throw InputError(fmt::format(
+          "nodes[{}].superseded: replaced by a rerun that the record does not hold ({})", i,
+          n.results ? "none of its host and kind" : "none that counts"));
+    }
+  }
+}
+
 std::string host_key(std::string_view host) {
   std::string key(host);
   for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -269,43 +478,7 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     fleet.nodes.push_back(read_node(input));
     fleet.nodes.back().rerun = true;
   }
-  const auto started = [](const FleetNode& n) {
-    return n.results ? n.results->run.started_utc : std::string();
-  };
-  // A host that a rerun reported: its results of the same kind among the other inputs are
-  // replaced, whatever they said and whatever their ranks (the record keeps them, to show what
-  // was replaced). Of the same kind only: a rerun of `run` replaces no burn-in that failed.
-  std::map<RerunKey, RerunHost> rerun_hosts;
-  for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
-    const FleetNode& n = fleet.nodes[i];
-    if (!n.rerun || !n.results || n.host.empty()) continue;
-    RerunHost& h =
-        rerun_hosts.try_emplace({host_key(n.host), kind_of(n)}, RerunHost{n.host}).first->second;
-    h.results.push_back(i);
-    h.latest_start = std::max(h.latest_start, started(n));
-  }
-  // A rerun that started before a result it would replace is no rerun of it (an old directory
-  // given by mistake): it is set aside, and replaces nothing.
-  for (const FleetNode& n : fleet.nodes) {
-    if (n.rerun || !n.results) continue;
-    const auto it = rerun_hosts.find({host_key(n.host), kind_of(n)});
-    if (it == rerun_hosts.end() || started(n) <= it->second.latest_start) continue;
-    for (const std::size_t i : it->second.results) {
-      fleet.nodes[i].problem = fmt::format(
-          "{}, a rerun that started before the result it would replace ({}, started "
-          "{}): set aside",
-          fleet.nodes[i].source, n.source, started(n));
-    }
-    rerun_hosts.erase(it);
-  }
-  for (auto& n : fleet.nodes) {
-    if (n.rerun || !n.results) continue;
-    if (const auto it = rerun_hosts.find({host_key(n.host), kind_of(n)}); it != rerun_hosts.end()) {
-      std::vector<std::string> sources;
-      for (const std::size_t i : it->second.results) sources.push_back(fleet.nodes[i].source);
-      n.superseded = fmt::format("replaced by the rerun {}", fmt::join(sources, ", "));
-    }
-  }
+  const RerunHosts valid_reruns = apply_reruns(fleet.nodes);
 
   // Readable results first, by host, rank, step and kind; of two results of one task, the later run
   // counts (a rerun merged beside the run it replaces), of two started alike the first given.
@@ -330,82 +503,6 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                             n.source, node_label(n), it->second->source);
     }
   }
-  // Each task of a launcher's job writes its own results: a rank with no readable result is a
-  // missing node, which counting hosts cannot show when its host's other ranks reported. (An
-  // input that could not be read may be that rank's: it is listed as failed as well.)
-  // Each step of a Slurm job (each srun) numbers its tasks afresh. A rerun's tasks are a job of
-  // their own, even where its launcher gives the earlier job's id (mpirun inside one allocation).
-  struct JobTasks {
-    std::string job;  // "slurm job 42", its steps aside
-    std::string_view kind;
-    bool rerun = false;
-    int tasks = 0;
-    std::set<int> ranks;
-    std::map<std::string, int> host_tasks;  // its results, by host_key
-  };
-  std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1", "rerun openmpi job 9"
-  for (const auto& n : fleet.nodes) {
-    if (!n.results) continue;
-    const Launch& l = n.results->run.launch;
-    if (l.job.empty() || !l.rank || !l.tasks) continue;
-    const std::string job = fmt::format("{}{} job {}", n.rerun ? "rerun " : "", l.launcher, l.job);
-    // Slurm's steps as step_of reads them: a result without one is of the first.
-    JobTasks& tasks =
-        jobs.try_emplace(
-                fmt::format("{}{}", job,
-                            l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : ""),
-                JobTasks{job, kind_of(n), n.rerun})
-            .first->second;
-    tasks.tasks = std::max(tasks.tasks, *l.tasks);
-    tasks.ranks.insert(*l.rank);
-    ++tasks.host_tasks[host_key(n.host)];
-  }
-  std::map<std::string, std::string> rerun_used_by;  // rerun host_key -> the job it stood in for
-  for (const auto& [name, job] : jobs) {
-    std::vector<FleetNode> missing;
-    for (int rank = 0; rank < job.tasks; ++rank) {
-      if (job.ranks.contains(rank)) continue;
-      missing.push_back(
-          {fmt::format("{} rank {}", name, rank), "", std::nullopt,
-           fmt::format("rank {} of the {} tasks of {}: no readable result among the inputs", rank,
-                       job.tasks, name)});
-    }
-    if (missing.empty()) continue;
-    // Which host a rank that wrote nothing ran on is not recorded. Where every host the job has
-    // results of reported as many tasks, and the missing ranks are as many hosts' worth, they are
-    // those of hosts that reported nothing in it; a rerun of such a host, of as many tasks at
-    // least and of the same kind, stands in for one, once (the steps of one Slurm job share it).
-    std::set<int> per_host;
-    for (const auto& [host, count] : job.host_tasks) per_host.insert(count);
-    const int each = per_host.size() == 1 ? *per_host.begin() : 0;
-    std::vector<std::string> standing;
-    if (!job.rerun && each > 0 && std::ssize(missing) % each == 0) {
-      const std::size_t hosts = missing.size() / static_cast<std::size_t>(each);
-      for (const auto& [key, rerun] : rerun_hosts) {
-        if (standing.size() == hosts) break;
-        const auto used = rerun_used_by.find(key.first);
-        if (key.second != job.kind || job.host_tasks.contains(key.first) ||
-            std::ssize(rerun.results) < each ||
-            (used != rerun_used_by.end() && used->second != job.job))
-          continue;
-        standing.push_back(key.first);
-      }
-      if (standing.size() != hosts) standing.clear();
-    }
-    std::vector<std::string> names;
-    for (const std::string& key : standing) {
-      rerun_used_by[key] = job.job;
-      names.push_back(rerun_hosts.at({key, job.kind}).host);
-    }
-    for (FleetNode& m : missing) {
-      if (!standing.empty()) {
-        m.superseded =
-            fmt::format("{}; the rerun of {} stands in for it", m.problem, fmt::join(names, ", "));
-        m.problem.clear();
-      }
-      fleet.nodes.push_back(std::move(m));
-    }
-  }
   const ListedHosts reported = listed_hosts_found(
       fleet.nodes, expected_hosts, [](const FleetNode& n) { return n.results.has_value(); });
   // Against a list of hosts, a result of a machine that stands for none of them (an old job's
@@ -420,6 +517,8 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
       }
     }
   }
+  // After the rules that set results aside: a rerun set aside stands in for no missing rank.
+  add_missing_ranks(fleet.nodes, valid_reruns);
   for (std::size_t i = 0; i < expected_hosts.size(); ++i) {
     if (!reported.found[i]) {
       fleet.nodes.push_back(

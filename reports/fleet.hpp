@@ -63,6 +63,12 @@ FleetRecord merge_results(const std::vector<std::filesystem::path>& inputs,
                           const std::string& merged_utc,
                           const std::vector<std::filesystem::path>& reruns = {});
 
+// A record whose node is marked superseded without a rerun in it that could have replaced it (a
+// result: a rerun of its host and kind; a missing rank: a rerun that counts) is refused
+// (InputError): a superseded node is never judged, so an edited record could pass a node by
+// marking it. So is a rerun marked superseded.
+void check_superseded(const FleetRecord& fleet);
+
 // A host name as fleets compare it: host names are case-insensitive (RFC 4343).
 std::string host_key(std::string_view host);
 

@@ -89,7 +89,8 @@ std::string health_section(const MachineHealth& h) {
 
 std::string group_section(const Group& g) {
   std::string out = fmt::format("\n### {}\n\n{}", group_title(g), group_table(g).markdown());
-  const std::vector<std::string> notes = group_notes(g);
+  std::vector<std::string> notes = group_notes(g);
+  for (std::string& note : notes) note = one_line(std::move(note));  // results text among them
   if (!notes.empty()) out += fmt::format("\nNotes:\n\n- {}\n", fmt::join(notes, "\n- "));
   return out;
 }

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <set>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -1119,23 +1118,7 @@ FleetRecord fleet_from_json(const json& j) {
     if (fleet.nodes[i].results)
       check_ranges(*fleet.nodes[i].results, fmt::format("nodes[{}].results.", i));
   }
-  // A node marked superseded is never judged: the rerun that replaced it must be in the record
-  // (a result, by one of its host's; a missing rank, by any), or an edited record could pass a
-  // node by marking it.
-  std::set<std::string> rerun_hosts;
-  for (const FleetNode& n : fleet.nodes) {
-    if (n.rerun && n.results) rerun_hosts.insert(host_key(n.host));
-  }
-  for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
-    const FleetNode& n = fleet.nodes[i];
-    if (n.superseded.empty()) continue;
-    if (n.rerun || (n.results ? !rerun_hosts.contains(host_key(n.host)) : rerun_hosts.empty())) {
-      fail(fmt::format("nodes[{}].superseded", i),
-           n.rerun     ? "a rerun is replaced by none"
-           : n.results ? "replaced by a rerun that the record does not hold (none of its host)"
-                       : "replaced by a rerun that the record does not hold (none at all)");
-    }
-  }
+  check_superseded(fleet);
   return fleet;
 }
 

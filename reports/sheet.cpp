@@ -517,7 +517,7 @@ std::string power_limit_text(const Environment& env, int index, const Labels& l)
     };
     const auto watts = number("power.limit_w"), percent = number("power.limit_percent_of_default");
     if (!watts) return "";
-    if (percent && std::fabs(*percent - 100) >= 0.5) {
+    if (percent && std::round(*percent) != 100) {
       return fmt::format(fmt::runtime(l.power_limit_of_default), std::round(*watts),
                          std::round(*percent));
     }

@@ -139,8 +139,8 @@ done
 cat job.out
 grep -q "^run: 0, merge: 0, check: 0; in $tmp/jobs/$job_id-restart1$" job.out ||
   fail "the requeued job's summary"
-# A rerun of the requeued job's node (FLOPBENCH_RERUN_OF, naming its last attempt): its fleet is
-# that job's hosts, its two tasks replacing that job's two results of the node.
+# A rerun of the requeued job's node (FLOPBENCH_RERUN_OF, naming its last attempt, a trailing "/"
+# aside): its fleet is that job's hosts, its two tasks replacing that job's two results of the node.
 bad_rerun() {  # FLOPBENCH_RERUN_OF, and what the job must say before measuring anything
   FLOPBENCH_RERUN_OF=$1 FLOPBENCH_FLEET_DIR=$tmp/jobs \
     timeout 60 sbatch --wait --nodes=1 --output="$tmp/bad-rerun.out" "$script" >sbatch.log 2>&1 &&
@@ -150,7 +150,7 @@ bad_rerun() {  # FLOPBENCH_RERUN_OF, and what the job must say before measuring 
 bad_rerun "$job_id" "the job was requeued: name its last attempt, $job_id-restart1"
 FLOPBENCH=$flopbench FLOPBENCH_FLEET_DIR=$tmp/jobs FLOPBENCH_SPEC=$tmp/spec.csv \
   FLOPBENCH_RUN_OPTIONS="--profile quick --workloads sgemm --implementations omp --threads 1" \
-  FLOPBENCH_MERGE_OPTIONS="--threshold 99" FLOPBENCH_RERUN_OF=$job_id-restart1 \
+  FLOPBENCH_MERGE_OPTIONS="--threshold 99" FLOPBENCH_RERUN_OF=$job_id-restart1/ \
   timeout 150 sbatch --wait --nodes=1 --ntasks-per-node=2 --output="$tmp/rerun.out" "$script" \
   >sbatch.log 2>&1 || { cat sbatch.log rerun.out; fail "the rerun job of $script failed"; }
 cat rerun.out

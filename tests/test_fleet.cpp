@@ -1441,7 +1441,8 @@ TEST(FleetMerge, ARerunStandsInForMissingRanksOnlyWhereTheyAreWholeHostsItCanHol
   two_jobs.push_back(write_node(tmp.path(), job_task("9", "node-5", 0, 2, 100), "9/node-5"));
   const auto once = failed(merge_results(two_jobs, std::nullopt, {}, 10, "T", node_3));
   ASSERT_EQ(once.size(), 1u);
-  EXPECT_EQ(once[0], "openmpi job 9 rank 1");  // job 8's rank 1 was stood in for first
+  EXPECT_EQ(once[0],
+            "openmpi job 9 rank 1");  // of two jobs with as little choice, the first by name
 
   // Of a job of three nodes, two tasks each, node-0 lost one of its tasks and node-1 reported
   // nothing: a rerun of node-1, of three tasks, could hold all three missing ranks, but does not
@@ -1467,6 +1468,58 @@ TEST(FleetMerge, ARerunStandsInForMissingRanksOnlyWhereTheyAreWholeHostsItCanHol
   EXPECT_TRUE(
       failed(merge_results(three_of_four, std::nullopt, {}, 10, "T", rerun_of("node-3", "6")))
           .empty());
+}
+
+// A rerun that replaces its host's results in one job stands in for no other job's missing rank
+// (the dead node there is another); with two jobs to serve, the one with less choice chooses
+// first, so that both are served where they can be.
+TEST(FleetMerge, EachRerunHostStandsInOnceWhereItIsNeededMost) {
+  TempDir tmp;
+  const auto task = [&](const std::string& job, const std::string& host, int rank, int tasks) {
+    return write_node(tmp.path(), job_task(job, host, rank, tasks, 100),
+                      fmt::format("{}/{}-{}", job, host, rank));
+  };
+  const auto failed = [](const FleetRecord& fleet) {
+    std::vector<std::string> sources;
+    for (const FleetNode* n : analyse_fleet(fleet).failed) sources.push_back(n->source);
+    return sources;
+  };
+  // Job 5 lost a node; node-9 of job 6 failed and is rerun: its rerun is node-9's, not job 5's.
+  const FleetRecord replaced =
+      merge_results({task("5", "node-0", 0, 2), task("6", "node-9", 0, 1)}, std::nullopt, {}, 10,
+                    "T", {task("16", "node-9", 0, 1)});
+  EXPECT_EQ(failed(replaced), std::vector<std::string>{"openmpi job 5 rank 1"});
+
+  // Job 20 (one task a host) lost one host, job 21 (two a host) lost one: node-x, rerun with two
+  // tasks, could stand in for either, node-y, with one, for job 20 only.
+  const std::vector<fs::path> jobs = {task("20", "h-a", 0, 2), task("21", "h-b", 0, 4),
+                                      task("21", "h-b", 1, 4)};
+  const std::vector<fs::path> reruns = {task("30", "node-x", 0, 2), task("30", "node-x", 1, 2),
+                                        task("31", "node-y", 0, 1)};
+  const FleetRecord both = merge_results(jobs, std::nullopt, {}, 10, "T", reruns);
+  EXPECT_TRUE(failed(both).empty()) << fmt::format("{}", fmt::join(failed(both), "; "));
+  for (const FleetNode& n : both.nodes) {
+    if (n.source.starts_with("openmpi job 21 rank")) {
+      EXPECT_NE(n.superseded.find("the rerun of node-x stands in"), std::string::npos);
+    }
+  }
+}
+
+// A rerun must measure again what it replaces: one that left out a GPU the earlier result
+// measured is set aside, and the earlier result stands.
+TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
+  TempDir tmp;
+  const fs::path first = write_node(tmp.path(), node("node-a", std::nullopt, 100, {900, 50}), "a");
+  ResultsDocument again = node("node-a", std::nullopt, 100, {900});
+  const fs::path rerun = write_node(tmp.path(), again, "rerun");
+  const FleetRecord fleet = merge_results({first}, std::nullopt, {}, 10, "T", {rerun});
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_TRUE(a.superseded.empty());
+  ASSERT_EQ(a.failed.size(), 1u);
+  EXPECT_EQ(a.failed[0]->problem,
+            fmt::format("{}, a rerun that measured less than the results it would replace (not "
+                        "gpu1): set aside",
+                        rerun.string()));
 }
 
 // A rerun replaces results of its own kind only (a run is no burn-in); and one that started
@@ -1517,11 +1570,35 @@ TEST(FleetRecordJson, ANodeMarkedSupersededNeedsItsRerunInTheRecord) {
     read_fleet_file(tmp.path() / "edited.json");
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("edited.json: nodes[1].superseded: replaced by a rerun "
-                                         "that the record does not hold (none of its host)"),
+    EXPECT_NE(
+        std::string(e.what()).find("edited.json: nodes[1].superseded: replaced by a rerun "
+                                   "that the record does not hold (none of its host and kind)"),
+        std::string::npos)
+        << e.what();
+  }
+  // A missing rank marked superseded with no rerun that counts; a rerun marked superseded.
+  nlohmann::json rank = to_json(fleet);
+  rank["nodes"][1] = {{"source", "openmpi job 9 rank 3"},
+                      {"host", ""},
+                      {"problem", ""},
+                      {"rerun", false},
+                      {"superseded", "the rerun of x stands in for it"},
+                      {"results", nullptr}};
+  write_file_atomically(tmp.path() / "rank.json", rank.dump());
+  try {
+    read_fleet_file(tmp.path() / "rank.json");
+    ADD_FAILURE() << "read a missing rank stood in for by no rerun";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("nodes[1].superseded: replaced by a rerun that the "
+                                         "record does not hold (none that counts)"),
               std::string::npos)
         << e.what();
   }
+  nlohmann::json rerun = to_json(fleet);
+  rerun["nodes"][1]["rerun"] = true;
+  rerun["nodes"][1]["superseded"] = "replaced by the rerun x";
+  write_file_atomically(tmp.path() / "rerun.json", rerun.dump());
+  EXPECT_THROW(read_fleet_file(tmp.path() / "rerun.json"), InputError);
 }
 
 // A fleet directory among the inputs (a glob such as $out/*/ after the job merged into

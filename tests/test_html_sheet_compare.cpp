@@ -1068,6 +1068,10 @@ TEST(Sheet, TheConditionsNameTheSystemAndTheGpusSettings) {
   EXPECT_NE(text(SheetLanguage::zh).find("gpu1：ECC 开启，功耗上限 350 W（默认值的 50%）"),
             std::string::npos)
       << text(SheetLanguage::zh);
+  // 99.5 % of the default is shown as it rounds: the default.
+  doc.environment.health->gpus[1].facts["power.limit_percent_of_default"] = HealthFact::of(99.5);
+  EXPECT_NE(text(SheetLanguage::en).find("gpu1: ECC on, power limit 350 W"), std::string::npos);
+  EXPECT_EQ(text(SheetLanguage::en).find("% of the default"), std::string::npos);
   doc.environment.health.reset();
   EXPECT_NE(text(SheetLanguage::en).find("gpu1: ECC on, power limit unknown"), std::string::npos)
       << text(SheetLanguage::en);

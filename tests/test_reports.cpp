@@ -516,8 +516,9 @@ TEST(ReportsMarkdown, TextFromTheResultsStaysOnItsLine) {
   doc.run.launch.job = "4242\n# PASS job";
   ASSERT_FALSE(doc.environment.gpu.devices.empty());
   doc.environment.gpu.devices[0].name = "GPU\n# PASS gpu";
+  doc.measurements[0].notes.push_back("a note\n# PASS note");
   const std::string md = MarkdownPrinter().print(doc);
-  for (const char* what : {"host", "version", "cpu", "job", "gpu"}) {
+  for (const char* what : {"host", "version", "cpu", "job", "gpu", "note"}) {
     EXPECT_NE(md.find(fmt::format(" # PASS {}", what)), std::string::npos) << what << "\n" << md;
     EXPECT_EQ(md.find(fmt::format("\n# PASS {}", what)), std::string::npos) << what << "\n" << md;
   }
