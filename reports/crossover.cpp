@@ -38,8 +38,10 @@ CrossoverFinding find_crossover(std::span<const CrossoverPoint> points) {
   const double rb = std::log(b.gpu_s / b.cpu_s);  // < 0: the GPU faster
   const double t = ra / (ra - rb);
   const double size = std::exp(std::log(a.size) + t * (std::log(b.size) - std::log(a.size)));
-  return {size, fmt::format("interpolated (log-log) between {} and {}", size_text(a.size),
-                            size_text(b.size))};
+  return {
+      size,
+      fmt::format("interpolated (log-log) between {} and {}", size_text(a.size), size_text(b.size)),
+      std::pair(a.size, b.size)};
 }
 
 double sweep_size(const Problem& p) {

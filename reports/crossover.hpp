@@ -25,6 +25,9 @@ struct CrossoverPoint {
 struct CrossoverFinding {
   std::optional<double> size;  // empty: not reached
   std::string basis;           // how it was found, or why it was not
+  // The sizes measured either side of an interpolated size (the CPU as fast or faster at the
+  // first, the GPU faster at the second); empty where the size is one measured.
+  std::optional<std::pair<double, double>> between;
 };
 
 // The smallest size s such that the GPU is faster (gpu_s < cpu_s) at the first grid point at or

@@ -55,6 +55,9 @@ struct Labels {
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
       notes_none, definitions, peak_bases, reproduce, run_text;
   std::string_view crossover, crossover_from, crossover_not_reached;
+  // A crossover size interpolated between two measured sizes, {0} and {1}: an estimate, which
+  // the sheet rounds up (the GPU is not claimed faster below what was estimated).
+  std::string_view crossover_between;
   // How the GPU side of a crossover was timed (Crossover::gpu_timing), and a vector size.
   std::string_view timing_device, timing_pinned, timing_pageable, timing_no_gpu, elements;
   std::string_view matrix_precision;  // "{} matrix, dense": a matrix format's row in the peaks
@@ -156,6 +159,7 @@ constexpr Labels kEnglish{
     "Where the GPU wins (size sweep)",
     "GPU faster than this machine's CPU for {} from {} ({}).",
     "{} — {}: {}.",
+    "estimated between the sizes measured, {} and {}",
     "GPU device time, transfers excluded",
     "GPU end to end from pinned host memory, transfers included",
     "GPU end to end from pageable host memory, transfers included",
@@ -224,9 +228,10 @@ constexpr Labels kChinese{
     "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC", "GPU 胜出的规模（规模扫描）",
     "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
     // The reason a crossover was not reached is English: report.md and report.html give it.
-    "{}——{}：未达到（原因见 report.md 与 report.html）。", "GPU 设备时间，不含数据传输",
-    "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输",
-    "无可比较的 GPU 测量", "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
+    "{}——{}：未达到（原因见 report.md 与 report.html）。", "由所测规模 {} 与 {} 之间插值估计",
+    "GPU 设备时间，不含数据传输", "GPU 端到端（锁页主机内存），含数据传输",
+    "GPU 端到端（可分页主机内存），含数据传输", "无可比较的 GPU 测量", "{:.0f} 个元素",
+    "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
     "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据",
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
@@ -729,11 +734,20 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
       }
       continue;
     }
-    const std::string size = info(c.workload).size_kind == SizeKind::matrix
-                                 ? crossover_size_text(c)
-                                 : fmt::format(fmt::runtime(l.elements), *c.finding.size);
-    lines += fmt::format("<li>{}</li>\n", html_escape(fmt::format(fmt::runtime(l.crossover_from),
-                                                                  workload, size, timing)));
+    // An interpolated size is an estimate: "≈", rounded up, and between which sizes.
+    const auto& between = c.finding.between;
+    const double at = between ? std::ceil(*c.finding.size) : *c.finding.size;
+    const std::string size =
+        info(c.workload).size_kind == SizeKind::matrix
+            ? fmt::format("n {} {:.0f}", between ? "≈" : "=", at)
+            : fmt::format("{}{}", between ? "≈ " : "", fmt::format(fmt::runtime(l.elements), at));
+    const std::string how = between ? fmt::format("{}{}{}", timing, l.clause_separator,
+                                                  fmt::format(fmt::runtime(l.crossover_between),
+                                                              between->first, between->second))
+                                    : timing;
+    lines +=
+        fmt::format("<li>{}</li>\n",
+                    html_escape(fmt::format(fmt::runtime(l.crossover_from), workload, size, how)));
   }
   for (const NotReached& n : not_reached) {
     lines += fmt::format(

@@ -1334,6 +1334,7 @@ TEST(Crossover, InterpolatedOnLogLogAxesAfterTheLastSizeTheCpuWins) {
   ASSERT_TRUE(f.size.has_value()) << f.basis;
   EXPECT_NEAR(*f.size, std::sqrt(64.0 * 128.0), 1e-9);
   EXPECT_EQ(f.basis, "interpolated (log-log) between 64 and 128");
+  EXPECT_EQ(f.between, std::optional(std::pair(64.0, 128.0)));  // the sheet's "≈", and between
 
   // Unequal ratios move it towards the point nearer a tie: 1.5x slower at 64, 3x faster at 128.
   const std::vector<CrossoverPoint> skewed = {{64, 2e-5, 3e-5}, {128, 3e-4, 1e-4}};
@@ -1363,6 +1364,7 @@ TEST(Crossover, FromTheSmallestSizeWhenTheGpuAlwaysWins) {
   ASSERT_TRUE(f.size.has_value());
   EXPECT_EQ(*f.size, 16);
   EXPECT_EQ(f.basis, "the GPU is faster at every size, from the smallest, 16");
+  EXPECT_FALSE(f.between.has_value());  // a size measured, no estimate
 }
 
 TEST(Crossover, SweepSizeIsTheCubeSideOrTheElementCount) {
@@ -1641,11 +1643,13 @@ TEST(Crossover, TablesChartAndSheetLine) {
 
   // The sheet: a line per workload and precision, end to end where it was measured.
   const std::string sheet = SheetPrinter(SheetLanguage::en).print(doc);
-  EXPECT_NE(sheet.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n = 161 (GPU "
-                       "end to end from pinned host memory, transfers included)."),
+  // Interpolated (161.3 between 128 and 256): an estimate, said so and rounded up.
+  EXPECT_NE(sheet.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n ≈ 162 (GPU "
+                       "end to end from pinned host memory, transfers included; estimated between "
+                       "the sizes measured, 128 and 256)."),
             std::string::npos)
       << sheet;
-  EXPECT_EQ(sheet.find("from n = 91"), std::string::npos);
+  EXPECT_EQ(sheet.find("from n ≈ 91"), std::string::npos);
   // Not reached for different reasons: a line each.
   EXPECT_NE(sheet.find("<li>DGEMM (fp64) — no GPU measurement to compare: not reached: no GPU "
                        "measurement passed (unsupported: no CUDA device: test).</li>"),
@@ -1685,8 +1689,9 @@ TEST(Crossover, TablesChartAndSheetLine) {
       << without_pinned;
   EXPECT_EQ(without_pinned.find("from pinned host memory, transfers included)."),
             std::string::npos);
-  EXPECT_NE(without_pinned.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n ="),
-            std::string::npos)
+  EXPECT_NE(
+      without_pinned.find("GPU faster than this machine&#39;s CPU for SGEMM (fp32) from n ≈ 91"),
+      std::string::npos)
       << without_pinned;
   // In Chinese, every word of the section is Chinese; the reason for "not reached" is left to
   // the reports.
@@ -1694,9 +1699,10 @@ TEST(Crossover, TablesChartAndSheetLine) {
   const auto zh_at = zh.find("<h2>GPU 胜出的规模（规模扫描）</h2>");
   ASSERT_NE(zh_at, std::string::npos) << zh;
   const std::string zh_section = zh.substr(zh_at, zh.find("</ul>", zh_at) - zh_at);
-  EXPECT_NE(zh_section.find("SGEMM (fp32) 从 n = 161 起 GPU 快于本机 CPU（GPU "
-                            "端到端（锁页主机内存），含数据传输）。"),
-            std::string::npos)
+  EXPECT_NE(
+      zh_section.find("SGEMM (fp32) 从 n ≈ 162 起 GPU 快于本机 CPU（GPU "
+                      "端到端（锁页主机内存），含数据传输；由所测规模 128 与 256 之间插值估计）。"),
+      std::string::npos)
       << zh_section;
   EXPECT_NE(zh_section.find("dot (fp32)——GPU 设备时间，不含数据传输：未达到（原因见 report.md 与 "
                             "report.html）。"),
