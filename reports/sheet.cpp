@@ -77,6 +77,8 @@ struct Labels {
       power_limit_of_default;
   // Which run of a `run --repeat` the sheet's is: {0} its number, {1} how many.
   std::string_view replicate;
+  // A CPU figure above a theoretical peak that is the cgroup quota's (above_theoretical's case).
+  std::string_view above_quota;
 };
 
 constexpr Labels kEnglish{
@@ -186,7 +188,9 @@ constexpr Labels kEnglish{
     "{:g} W",
     "{0:g} W ({1:g} % of the default)",
     "run {0} of the {1} of the command above (--repeat {1}), each a results directory of its own: "
-    "this sheet shows that run alone"};
+    "this sheet shows that run alone",
+    "measured above the theoretical peak: the peak is the cgroup CPU quota's, which the kernel "
+    "enforces over periods that a short sample can fall between (report.md says why)"};
 
 constexpr Labels kChinese{
     "zh-CN", "flopbench 性能简报", "GPU 与 CPU 吞吐量：实测并经过验证", "机器配置", "日期",
@@ -241,7 +245,10 @@ constexpr Labels kChinese{
     "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
     "其他同样未计入的测量：{} 项。", "{} 个 CPU 线程", "系统", "{0}，Linux 内核 {1}",
     "{0}：ECC {1}，功耗上限 {2}", "开启", "关闭", "{:g} W", "{0:g} W（默认值的 {1:g}%）",
-    "上述命令（--repeat {1}）{1} 次运行中的第 {0} 次，每次运行各有其结果目录：本简报仅含该次运行"};
+    "上述命令（--repeat {1}）{1} 次运行中的第 {0} 次，每次运行各有其结果目录：本简报仅含该次运行",
+    "实测值高于理论峰值：该峰值按 cgroup CPU "
+    "配额计，内核按周期执行配额，短样本可落在周期之间（原因见 "
+    "report.md）"};
 
 constexpr std::string_view kSheetCss = R"(@page { size: A4; margin: 12mm; }
 body { max-width: 186mm; margin: 12px auto; font-size: 13px; }
@@ -603,7 +610,12 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
                 measured_devices == f.devices
             ? std::optional<double>(100 * *f.measured_gflops / *f.theoretical_gflops)
             : std::nullopt;
-    if (pct && *pct > 100) clauses.push_back(std::string(l.above_theoretical));
+    if (pct && *pct > 100) {
+      const bool quota = std::ranges::any_of(f.sources, [](const MeasurementRecord* r) {
+        return !r->device.on_gpu() && r->peak.bound_by_cpu_quota();
+      });
+      clauses.push_back(std::string(quota ? l.above_quota : l.above_theoretical));
+    }
     const std::string detail = fmt::format("{}", fmt::join(clauses, l.clause_separator));
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num big\">{}</td><td class=\"num\">{}</td><td "

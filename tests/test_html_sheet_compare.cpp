@@ -995,9 +995,26 @@ TEST(Sheet, AMeasuredPeakAboveTheTheoreticalSaysSo) {
       << html;
   EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("实测值高于理论峰值"),
             std::string::npos);
+  // A CPU figure above a peak that is the cgroup quota's says so: the clock is not to blame.
+  const double cpu_peak = *doc.environment.cpu.peak_fp32.gflops;
+  MeasurementRecord cpu = doc.measurements.at(0);
+  ASSERT_FALSE(cpu.device.on_gpu());
+  cpu.workload = WorkloadId::peak;
+  cpu.precision = Precision::fp32;
+  cpu.gflops = 1.02 * cpu_peak;
+  cpu.peak = {cpu_peak,
+              fmt::format("1.5 CPUs {} x 16 lanes x 2 FMA pipes x 2 x 2.5 GHz", Peak::kCpuQuota)};
+  doc.measurements.push_back(cpu);
+  EXPECT_NE(
+      SheetPrinter(SheetLanguage::en)
+          .print(doc)
+          .find("measured above the theoretical peak: the peak is the cgroup CPU quota&#39;s"),
+      std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("该峰值按 cgroup CPU 配额计"),
+            std::string::npos);
   // At or below it, nothing is said.
   for (auto& r : doc.measurements) {
-    if (r.workload == WorkloadId::peak) r.gflops = 0.9 * tensor;
+    if (r.workload == WorkloadId::peak) r.gflops = 0.9 * (r.device.on_gpu() ? tensor : cpu_peak);
   }
   EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(doc).find("above the theoretical peak"),
             std::string::npos);
