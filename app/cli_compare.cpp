@@ -139,8 +139,8 @@ int compare_command(const CompareOptions& opt) {
       of = std::max(of, d.run.replicate ? d.run.replicate->of : 0);
     if (std::cmp_less(docs->size(), of)) {
       fmt::print(
-          "note: {} gives {} of the {} runs of its run --repeat {}; give them all "
-          "(.../run-*/results.json) to judge on the spread between runs\n",
+          "note: {} gives {} of the {} runs its run --repeat {} asked for: its verdicts rest on "
+          "those alone (one run: on its samples, not on the spread between runs)\n",
           side, docs->size(), of, of);
     }
   }

@@ -178,11 +178,19 @@ std::string crossover_title(const Crossover& c) {
                      gpu_timing_text(c.gpu_timing));
 }
 
+double crossover_size_shown(const CrossoverFinding& finding) {
+  const double size = finding.size.value_or(0);
+  if (!finding.between || !(size > 0)) return size;
+  const double unit = std::pow(10.0, std::max(0.0, std::floor(std::log10(size)) - 2));
+  return std::ceil(size / unit) * unit;
+}
+
 std::string crossover_size_text(const Crossover& c) {
   if (!c.finding.size) return "not reached";
+  const double size = crossover_size_shown(c.finding);
   if (info(c.workload).size_kind == SizeKind::matrix)
-    return fmt::format("n = {:.0f}", *c.finding.size);
-  return fmt::format("{:.0f} elements", *c.finding.size);
+    return fmt::format("n {} {:.0f}", c.finding.between ? "≈" : "=", size);
+  return fmt::format("{}{:.0f} elements", c.finding.between ? "≈ " : "", size);
 }
 
 std::string crossover_sentence(const Crossover& c) {

@@ -83,9 +83,14 @@ std::vector<std::string> launch_latency_sentences(const GpuInventory& gpu);
 std::string gpu_timing_text(const std::string& timing);
 // "SGEMM (fp32), GPU device time": what a crossover compares.
 std::string crossover_title(const Crossover& c);
-// "n = 300" for GEMM, "1.5 Mi elements" for vectors; "not reached".
+// The size a report shows for a crossover found: a size measured as it is; one interpolated
+// between two measured sizes, an estimate, rounded up to three significant figures (the GPU is
+// never claimed faster below it): 161.3 is 162, 2345678.9 is 2350000.
+double crossover_size_shown(const CrossoverFinding& finding);
+// "n = 64" for GEMM, "4096 elements" for vectors where the size was measured, "n ≈ 301" and
+// "≈ 2350000 elements" where it was interpolated; "not reached".
 std::string crossover_size_text(const Crossover& c);
-// "n = 300 (interpolated (log-log) between 256 and 512)", or why it was not reached.
+// "n ≈ 301 (interpolated (log-log) between 256 and 512)", or why it was not reached.
 std::string crossover_sentence(const Crossover& c);
 // One row per size: problem, fastest CPU and its median, the GPU's, speedup; for report.md and
 // report.html.

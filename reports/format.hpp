@@ -171,7 +171,8 @@ using Facts = std::vector<std::pair<std::string, std::string>>;
 std::string host_text(const Environment& env);
 // "rank 2 of 4 (openmpi, job 81, local rank 0)", or "started directly".
 std::string launch_text(const Launch& launch);
-// "run 2 of 3 of one run --repeat 3 (each a results directory: compare them as replicates)";
+// "run 2 of 3 of one run --repeat 3 (each a results directory of its own: compare them as
+// replicates)";
 // "" for a run of its own.
 std::string replicate_text(const RunInfo& run);
 // "flopbench 0.1.0 (commit 0123abc), GNU 12.2.0, Release, flags -O3".

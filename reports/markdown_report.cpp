@@ -119,8 +119,9 @@ std::string crossover_section(const ResultsDocument& doc) {
   for (const std::string& latency : launch_latency_sentences(doc.environment.gpu))
     out += "\n" + latency + "\n";
   for (const Crossover& c : found) {
+    // The basis may quote a reason read from the results (no_gpu_reason): on its line.
     out += fmt::format("\n### {}\n\nCrossover: {}.\n\n{}", crossover_title(c),
-                       crossover_sentence(c), crossover_table(c).markdown());
+                       one_line(crossover_sentence(c)), crossover_table(c).markdown());
   }
   return out;
 }

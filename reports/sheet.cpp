@@ -161,7 +161,7 @@ constexpr Labels kEnglish{
     "Where the GPU wins (size sweep)",
     "GPU faster than this machine's CPU for {} from {} ({}).",
     "{} — {}: {}.",
-    "estimated between the sizes measured, {} and {}",
+    "estimated between the sizes measured, {:.0f} and {:.0f}",
     "GPU device time, transfers excluded",
     "GPU end to end from pinned host memory, transfers included",
     "GPU end to end from pageable host memory, transfers included",
@@ -232,10 +232,10 @@ constexpr Labels kChinese{
     "配置 {}，种子 {}，{} 个 CPU 线程，{} 至 {} UTC", "GPU 胜出的规模（规模扫描）",
     "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
     // The reason a crossover was not reached is English: report.md and report.html give it.
-    "{}——{}：未达到（原因见 report.md 与 report.html）。", "由所测规模 {} 与 {} 之间插值估计",
-    "GPU 设备时间，不含数据传输", "GPU 端到端（锁页主机内存），含数据传输",
-    "GPU 端到端（可分页主机内存），含数据传输", "无可比较的 GPU 测量", "{:.0f} 个元素",
-    "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
+    "{}——{}：未达到（原因见 report.md 与 report.html）。",
+    "由所测规模 {:.0f} 与 {:.0f} 之间插值估计", "GPU 设备时间，不含数据传输",
+    "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输",
+    "无可比较的 GPU 测量", "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
     "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据",
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
@@ -748,7 +748,7 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
     }
     // An interpolated size is an estimate: "≈", rounded up, and between which sizes.
     const auto& between = c.finding.between;
-    const double at = between ? std::ceil(*c.finding.size) : *c.finding.size;
+    const double at = crossover_size_shown(c.finding);
     const std::string size =
         info(c.workload).size_kind == SizeKind::matrix
             ? fmt::format("n {} {:.0f}", between ? "≈" : "=", at)

@@ -366,7 +366,8 @@ TEST_F(Cli, RepeatWritesEveryRunAndCompareReadsThemAsReplicates) {
     const Outcome o = flopbench({"compare", results[0], results[i]});
     EXPECT_EQ(o.status, 0) << o.out << o.err;
     // One run of four on each side: said, as the verdicts rest on one run's samples.
-    EXPECT_NE(o.out.find("note: A gives 1 of the 4 runs of its run --repeat 4; give them all"),
+    EXPECT_NE(o.out.find("note: A gives 1 of the 4 runs its run --repeat 4 asked for: its "
+                         "verdicts rest on those alone"),
               std::string::npos)
         << o.out;
     EXPECT_NE(o.out.find("4 matched:"), std::string::npos) << o.out;

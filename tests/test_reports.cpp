@@ -1335,6 +1335,10 @@ TEST(Crossover, InterpolatedOnLogLogAxesAfterTheLastSizeTheCpuWins) {
   EXPECT_NEAR(*f.size, std::sqrt(64.0 * 128.0), 1e-9);
   EXPECT_EQ(f.basis, "interpolated (log-log) between 64 and 128");
   EXPECT_EQ(f.between, std::optional(std::pair(64.0, 128.0)));  // the sheet's "≈", and between
+  // Shown rounded up to three significant figures: never a size below the estimate.
+  EXPECT_EQ(crossover_size_shown(f), 91);  // 90.51
+  EXPECT_EQ(crossover_size_shown({2345678.9, "", std::pair(1e6, 4e6)}), 2350000);
+  EXPECT_EQ(crossover_size_shown({1234.0, "", std::pair(1024.0, 2048.0)}), 1240);
 
   // Unequal ratios move it towards the point nearer a tie: 1.5x slower at 64, 3x faster at 128.
   const std::vector<CrossoverPoint> skewed = {{64, 2e-5, 3e-5}, {128, 3e-4, 1e-4}};
@@ -1365,6 +1369,7 @@ TEST(Crossover, FromTheSmallestSizeWhenTheGpuAlwaysWins) {
   EXPECT_EQ(*f.size, 16);
   EXPECT_EQ(f.basis, "the GPU is faster at every size, from the smallest, 16");
   EXPECT_FALSE(f.between.has_value());  // a size measured, no estimate
+  EXPECT_EQ(crossover_size_shown(f), 16);
 }
 
 TEST(Crossover, SweepSizeIsTheCubeSideOrTheElementCount) {
@@ -1424,7 +1429,7 @@ TEST(Crossover, FoundInASweepDocumentFromTheFastestOfEachSide) {
   EXPECT_EQ(sgemm.gpu_timing, "device_events");
   ASSERT_TRUE(sgemm.finding.size.has_value()) << sgemm.finding.basis;
   EXPECT_NEAR(*sgemm.finding.size, std::sqrt(64.0 * 128.0), 1e-9);
-  EXPECT_EQ(crossover_size_text(sgemm), "n = 91");
+  EXPECT_EQ(crossover_size_text(sgemm), "n ≈ 91");  // 90.5, an estimate: rounded up
   ASSERT_EQ(sgemm.points.size(), 5u);
   EXPECT_EQ(sgemm.points[0].cpu->implementation, "omp");  // the faster CPU at each size
   EXPECT_EQ(sgemm.points[1].cpu->implementation, "openblas");
@@ -1438,7 +1443,7 @@ TEST(Crossover, FoundInASweepDocumentFromTheFastestOfEachSide) {
             "SGEMM (fp32), GPU end to end from pinned host memory, transfers included");
   ASSERT_TRUE(pinned.finding.size.has_value()) << pinned.finding.basis;
   EXPECT_NEAR(*pinned.finding.size, 128 * std::cbrt(2.0), 1e-9);
-  EXPECT_EQ(crossover_size_text(pinned), "n = 161");
+  EXPECT_EQ(crossover_size_text(pinned), "n ≈ 162");  // 161.3
   EXPECT_EQ(pinned.points[4].gpu->timing, "end_to_end_pinned");
 
   const Crossover& dgemm = found[2];
@@ -1614,7 +1619,7 @@ TEST(Crossover, TablesChartAndSheetLine) {
 
   const std::string md = MarkdownPrinter().print(doc);
   EXPECT_NE(md.find("## Crossover: where the GPU beats the CPU"), std::string::npos);
-  EXPECT_NE(md.find("### SGEMM (fp32), GPU device time, transfers excluded\n\nCrossover: n = 91 "
+  EXPECT_NE(md.find("### SGEMM (fp32), GPU device time, transfers excluded\n\nCrossover: n ≈ 91 "
                     "(interpolated (log-log) between 64 and 128)."),
             std::string::npos)
       << md;
@@ -1636,7 +1641,7 @@ TEST(Crossover, TablesChartAndSheetLine) {
     ++lines;
   }
   EXPECT_EQ(lines, 7u);
-  EXPECT_NE(html.find("<title>crossover, GPU device time, transfers excluded: n = 91</title>"),
+  EXPECT_NE(html.find("<title>crossover, GPU device time, transfers excluded: n ≈ 91</title>"),
             std::string::npos);
   const std::string section = html.substr(at, html.find("id=\"throughput\"") - at);
   EXPECT_EQ(section.find("gpu0+gpu1"), std::string::npos);
