@@ -101,21 +101,33 @@ std::string_view kind_of(const FleetNode& n) {
                                       : "run";
 }
 
-// The devices a result measured ("cpu", "gpu3", "gpu0+gpu1"): what a rerun must measure again
-// to replace it.
-std::set<std::string> devices_of(const FleetNode& n) {
+// What a result measured, each on its device ("dgemm.cublas on gpu3 8192x8192x8192", "burn-in
+// fp64 cublas on gpu0", "memory test on gpu1"): what a rerun must measure again to replace it.
+std::set<std::string> measured_by(const FleetNode& n) {
   std::set<std::string> out;
   const ResultsDocument& d = *n.results;
   for (const MeasurementRecord& r : d.measurements) {
-    if (!r.device.no_gpu()) out.insert(r.device.label());
+    if (r.device.no_gpu()) continue;
+    out.insert(
+        fmt::format("{}.{} on {} {}{}", metric_name(r.workload, r.precision), r.implementation,
+                    r.device.label(), r.problem.label(),
+                    end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing)));
   }
   if (d.burn) {
-    for (const BurnDevice& b : d.burn->devices) out.insert(b.device.label());
+    for (const BurnDevice& b : d.burn->devices) {
+      out.insert(fmt::format("burn-in {} {} on {}", precision_label(b.precision), b.implementation,
+                             b.device.label()));
+    }
   }
   if (d.memtest) {
-    for (const MemtestDevice& m : d.memtest->devices) out.insert(m.device);
+    for (const MemtestDevice& m : d.memtest->devices) out.insert("memory test on " + m.device);
   }
   return out;
+}
+
+// How long a burn-in burned each precision; 0 for other results.
+double burn_seconds(const FleetNode& n) {
+  return n.results->burn ? n.results->burn->duration_s : 0;
 }
 
 std::string started(const FleetNode& n) {
@@ -129,8 +141,9 @@ using RerunKey = std::pair<std::string, std::string_view>;
 struct RerunHost {
   std::string host;
   std::vector<std::size_t> results;
-  std::string latest_start;
-  std::set<std::string> devices;
+  std::string earliest_start;
+  std::set<std::string> measured;
+  double burn_seconds = 0;  // the shortest burn-in among them
   bool replaces = false;
 };
 using RerunHosts = std::map<RerunKey, RerunHost>;
@@ -144,43 +157,73 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const FleetNode& n = nodes[i];
     if (!n.rerun || !n.results || n.host.empty()) continue;
-    RerunHost& h =
-        reruns.try_emplace({host_key(n.host), kind_of(n)}, RerunHost{n.host}).first->second;
+    const auto [it, first] = reruns.try_emplace({host_key(n.host), kind_of(n)}, RerunHost{n.host});
+    RerunHost& h = it->second;
     h.results.push_back(i);
-    h.latest_start = std::max(h.latest_start, started(n));
-    h.devices.merge(devices_of(n));
+    h.earliest_start = first ? started(n) : std::min(h.earliest_start, started(n));
+    h.burn_seconds = first ? burn_seconds(n) : std::min(h.burn_seconds, burn_seconds(n));
+    h.measured.merge(measured_by(n));
   }
   struct Replaced {
     const FleetNode* latest = nullptr;
-    std::set<std::string> devices;
+    std::set<std::string> measured;
+    double burn_seconds = 0;  // the longest burn-in among them
   };
   std::map<RerunKey, Replaced> replaced;
+  // Another form of a rerun's host name among the inputs (node-03 and node-03.cluster) may be
+  // that host or another; a rerun that replaces none of them exactly is set aside rather than
+  // guessed at.
+  std::map<RerunKey, std::string> other_form;
   for (const FleetNode& n : nodes) {
     if (n.rerun || !n.results) continue;
     const RerunKey key{host_key(n.host), kind_of(n)};
-    if (!reruns.contains(key)) continue;
+    if (!reruns.contains(key)) {
+      for (const auto& [rerun_key, rerun] : reruns) {
+        if (rerun_key.second == key.second && same_host(rerun.host, n.host))
+          other_form.try_emplace(rerun_key, n.host);
+      }
+      continue;
+    }
     Replaced& r = replaced[key];
     if (!r.latest || started(n) > started(*r.latest)) r.latest = &n;
-    r.devices.merge(devices_of(n));
+    r.measured.merge(measured_by(n));
+    r.burn_seconds = std::max(r.burn_seconds, burn_seconds(n));
   }
+  const auto set_aside = [&](const RerunKey& key, const std::string& why) {
+    for (const std::size_t i : reruns.at(key).results)
+      nodes[i].problem = fmt::format("{}, {}: set aside", nodes[i].source, why);
+    reruns.erase(key);
+  };
   for (const auto& [key, r] : replaced) {
     RerunHost& h = reruns.at(key);
     h.replaces = true;
     std::vector<std::string> unmeasured;
-    std::ranges::set_difference(r.devices, h.devices, std::back_inserter(unmeasured));
-    std::string why;
-    if (started(*r.latest) > h.latest_start) {
-      why = fmt::format("a rerun that started before the result it would replace ({}, started {})",
-                        r.latest->source, started(*r.latest));
+    std::ranges::set_difference(r.measured, h.measured, std::back_inserter(unmeasured));
+    if (unmeasured.size() > 3) {
+      const std::size_t more = unmeasured.size() - 3;
+      unmeasured.resize(3);
+      unmeasured.push_back(fmt::format("and {} more", more));
+    }
+    if (h.earliest_start < started(*r.latest)) {
+      set_aside(key, fmt::format("a rerun of {} of which one started before the result it would "
+                                 "replace ({}, started {})",
+                                 h.host, r.latest->source, started(*r.latest)));
     } else if (!unmeasured.empty()) {
-      why = fmt::format("a rerun that measured less than the results it would replace (not {})",
-                        fmt::join(unmeasured, ", "));
+      set_aside(key, fmt::format("a rerun that measured less than the results it would replace "
+                                 "(not {})",
+                                 fmt::join(unmeasured, "; ")));
+    } else if (h.burn_seconds < r.burn_seconds) {
+      set_aside(key, fmt::format("a rerun that burned {:g} s where the burn-in it would replace "
+                                 "burned {:g} s",
+                                 h.burn_seconds, r.burn_seconds));
     }
-    if (why.empty()) continue;
-    for (const std::size_t i : h.results) {
-      nodes[i].problem = fmt::format("{}, {}: set aside", nodes[i].source, why);
+  }
+  for (const auto& [key, host] : other_form) {
+    if (reruns.contains(key) && !reruns.at(key).replaces) {
+      set_aside(key, fmt::format("a rerun of {}, whose name is another form of {}'s among the "
+                                 "inputs: not known to be that host, nor another",
+                                 reruns.at(key).host, host));
     }
-    reruns.erase(key);
   }
   for (FleetNode& n : nodes) {
     if (n.rerun || !n.results) continue;
@@ -207,12 +250,13 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
 // it). The jobs with the least choice choose first.
 void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) {
   struct JobTasks {
-    std::string job;  // "slurm job 42", its steps aside
+    std::string job;  // "slurm job 42", its steps and kinds aside
     std::string_view kind;
     bool rerun = false;
     int tasks = 0;
     std::set<int> ranks;
-    std::map<std::string, int> host_tasks;  // its results, by host_key
+    std::map<std::string, std::set<int>> host_ranks;  // its results' ranks, by host_key
+    std::string latest_start;                         // of its results
   };
   std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1", "rerun openmpi job 9"
   for (const auto& n : nodes) {
@@ -220,16 +264,20 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     const Launch& l = n.results->run.launch;
     if (l.job.empty() || !l.rank || !l.tasks) continue;
     const std::string job = fmt::format("{}{} job {}", n.rerun ? "rerun " : "", l.launcher, l.job);
-    // Slurm's steps as step_of reads them: a result without one is of the first.
+    // Slurm's steps as step_of reads them: a result without one is of the first. A burn-in and a
+    // run under one job id (mpirun inside one allocation has no step) number their tasks apart.
+    const std::string_view kind = kind_of(n);
     JobTasks& tasks =
         jobs.try_emplace(
-                fmt::format("{}{}", job,
-                            l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : ""),
-                JobTasks{job, kind_of(n), n.rerun})
+                fmt::format("{}{}{}", job,
+                            l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : "",
+                            kind == "run" ? "" : fmt::format(" {}", kind)),
+                JobTasks{job, kind, n.rerun})
             .first->second;
     tasks.tasks = std::max(tasks.tasks, *l.tasks);
     tasks.ranks.insert(*l.rank);
-    ++tasks.host_tasks[host_key(n.host)];
+    tasks.host_ranks[host_key(n.host)].insert(*l.rank);
+    tasks.latest_start = std::max(tasks.latest_start, started(n));
   }
   struct Missing {
     const JobTasks* job;
@@ -254,13 +302,15 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
                        job.tasks, name)});
     }
     if (m.ranks.empty()) continue;
-    std::set<int> per_host;
-    for (const auto& [host, count] : job.host_tasks) per_host.insert(count);
-    const int each = per_host.size() == 1 ? *per_host.begin() : 0;
+    std::set<std::size_t> per_host;
+    for (const auto& [host, ranks] : job.host_ranks) per_host.insert(ranks.size());
+    const int each = per_host.size() == 1 ? static_cast<int>(*per_host.begin()) : 0;
     if (!job.rerun && each > 0 && std::ssize(m.ranks) % each == 0) {
       m.hosts = m.ranks.size() / static_cast<std::size_t>(each);
       for (const auto& [key, rerun] : reruns) {
-        if (key.second == job.kind && !rerun.replaces && rerun_tasks[key] >= each)
+        // Started after the job: an old rerun left in the glob is no rerun of its dead node.
+        if (key.second == job.kind && !rerun.replaces && rerun_tasks[key] >= each &&
+            rerun.earliest_start >= job.latest_start)
           m.can_stand.push_back(key);
       }
     }
@@ -503,8 +553,10 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                             n.source, node_label(n), it->second->source);
     }
   }
-  const ListedHosts reported = listed_hosts_found(
-      fleet.nodes, expected_hosts, [](const FleetNode& n) { return n.results.has_value(); });
+  // A replaced result stands for no listed host: its rerun does, as analyse_fleet counts it.
+  const ListedHosts reported =
+      listed_hosts_found(fleet.nodes, expected_hosts,
+                         [](const FleetNode& n) { return n.results && n.superseded.empty(); });
   // Against a list of hosts, a result of a machine that stands for none of them (an old job's
   // left in the glob, a host not meant to be in this fleet) is set aside: in the medians it would
   // judge the listed ones, and no count would show it.

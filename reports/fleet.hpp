@@ -52,8 +52,8 @@ struct FleetRecord {
 };
 
 // Reads every input (a results directory or a results.json file) into a record. An input that
-// cannot be read, a second result of the same host and rank, and each expected host without a
-// result become nodes with a problem; no input is dropped. `expected_hosts` may be empty.
+// cannot be read, a second result of the same host, rank, step and kind, and each expected host
+// without a result become nodes with a problem; no input is dropped. `expected_hosts` may be empty.
 // `reruns` are inputs too: each host that one of them reported has its results among `inputs`
 // superseded, as have the missing ranks of an earlier job that the rerun hosts can stand for
 // (docs/fleet.md, "Rerunning nodes").

@@ -1470,6 +1470,39 @@ TEST(FleetMerge, ARerunStandsInForMissingRanksOnlyWhereTheyAreWholeHostsItCanHol
           .empty());
 }
 
+// A rerun older than the job it would stand in for (last month's, left in the glob) is no rerun
+// of its dead node; and a run and a burn-in under one job id (mpirun inside one allocation) count
+// their ranks apart, so a node that died in the burn-in is missing from it.
+TEST(FleetMerge, AnOldRerunStandsInForNothingAndKindsCountTheirRanksApart) {
+  TempDir tmp;
+  const auto failed = [](const FleetRecord& fleet) {
+    std::vector<std::string> sources;
+    for (const FleetNode* n : analyse_fleet(fleet).failed) sources.push_back(n->source);
+    return sources;
+  };
+  ResultsDocument old = job_task("3", "node-1", 0, 1, 100);
+  old.run.started_utc = "2025-11-01T00:00:00Z";
+  const FleetRecord stale =
+      merge_results({write_node(tmp.path(), job_task("9", "node-0", 0, 2, 100), "9/node-0")},
+                    std::nullopt, {}, 10, "T", {write_node(tmp.path(), old, "3/node-1")});
+  EXPECT_EQ(failed(stale), std::vector<std::string>{"openmpi job 9 rank 1"});
+
+  std::vector<fs::path> inputs;
+  for (int rank = 0; rank < 2; ++rank) {
+    inputs.push_back(write_node(tmp.path(),
+                                job_task("4242", fmt::format("node-{}", rank), rank, 2, 100),
+                                fmt::format("run/{}", rank)));
+  }
+  ResultsDocument burned = job_task("4242", "node-0", 0, 2, 100);
+  burned.run.profile = std::string(kBurnProfile);
+  burned.burn.emplace();
+  burned.burn->duration_s = 60;
+  inputs.push_back(write_node(tmp.path(), burned, "burn/0"));  // node-1 died in the burn-in
+  const auto missing = failed(merge_results(inputs, std::nullopt, {}, 10, "T"));
+  EXPECT_NE(std::ranges::find(missing, "openmpi job 4242 burn rank 1"), missing.end())
+      << fmt::format("{}", fmt::join(missing, "; "));
+}
+
 // A rerun that replaces its host's results in one job stands in for no other job's missing rank
 // (the dead node there is another); with two jobs to serve, the one with less choice chooses
 // first, so that both are served where they can be.
@@ -1518,8 +1551,47 @@ TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
   ASSERT_EQ(a.failed.size(), 1u);
   EXPECT_EQ(a.failed[0]->problem,
             fmt::format("{}, a rerun that measured less than the results it would replace (not "
-                        "gpu1): set aside",
+                        "sgemm.cublas on gpu1 256x256x256): set aside",
                         rerun.string()));
+
+  // Every device again, but not every measurement (a narrower --workloads): set aside too.
+  ResultsDocument narrower = node("node-a", std::nullopt, 100, {900, 50});
+  MeasurementRecord dgemm = narrower.measurements.back();
+  dgemm.workload = WorkloadId::gemm;
+  dgemm.precision = Precision::fp64;
+  ResultsDocument wider = narrower;
+  wider.measurements.push_back(dgemm);
+  const FleetRecord subset =
+      merge_results({write_node(tmp.path(), wider, "wider")}, std::nullopt, {}, 10, "T",
+                    {write_node(tmp.path(), narrower, "narrower")});
+  ASSERT_EQ(analyse_fleet(subset).failed.size(), 1u);
+  EXPECT_NE(analyse_fleet(subset).failed[0]->problem.find("(not dgemm.cublas on gpu1 256x256x256)"),
+            std::string::npos)
+      << analyse_fleet(subset).failed[0]->problem;
+
+  // A shorter burn-in replaces no longer one.
+  ResultsDocument day = node("node-b", std::nullopt, 100);
+  day.run.profile = std::string(kBurnProfile);
+  day.burn.emplace();
+  day.burn->duration_s = 86400;
+  ResultsDocument minute = day;
+  minute.burn->duration_s = 60;
+  const FleetRecord burns = merge_results({write_node(tmp.path(), day, "day")}, std::nullopt, {},
+                                          10, "T", {write_node(tmp.path(), minute, "minute")});
+  ASSERT_EQ(analyse_fleet(burns).failed.size(), 1u);
+  EXPECT_NE(analyse_fleet(burns).failed[0]->problem.find(
+                "a rerun that burned 60 s where the burn-in it would replace burned 86400 s"),
+            std::string::npos);
+
+  // A rerun whose host name is another form of an input's: neither that host's nor another's.
+  const FleetRecord forms = merge_results(
+      {write_node(tmp.path(), node("node-c.cluster", std::nullopt, 100), "fqdn")}, std::nullopt, {},
+      10, "T", {write_node(tmp.path(), node("node-c", std::nullopt, 100), "short")});
+  ASSERT_EQ(analyse_fleet(forms).failed.size(), 1u);
+  EXPECT_NE(analyse_fleet(forms).failed[0]->problem.find(
+                "a rerun of node-c, whose name is another form of node-c.cluster's among the "
+                "inputs: not known to be that host, nor another"),
+            std::string::npos);
 }
 
 // A rerun replaces results of its own kind only (a run is no burn-in); and one that started
@@ -1550,8 +1622,8 @@ TEST(FleetMerge, ARerunReplacesOnlyOlderResultsOfItsKind) {
   EXPECT_TRUE(b.superseded.empty());
   ASSERT_EQ(b.failed.size(), 1u);
   EXPECT_EQ(b.failed[0]->problem,
-            fmt::format("{}, a rerun that started before the result it would replace ({}, started "
-                        "2025-12-31T23:59:00Z): set aside",
+            fmt::format("{}, a rerun of node-a of which one started before the result it would "
+                        "replace ({}, started 2025-12-31T23:59:00Z): set aside",
                         stale.string(), run.string()));
 }
 
