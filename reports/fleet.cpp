@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -101,33 +102,100 @@ std::string_view kind_of(const FleetNode& n) {
                                       : "run";
 }
 
-// What a result measured, each on its device ("dgemm.cublas on gpu3 8192x8192x8192", "burn-in
-// fp64 cublas on gpu0", "memory test on gpu1"): what a rerun must measure again to replace it.
-std::set<std::string> measured_by(const FleetNode& n) {
+// A GPU of a result as a rerun must find it again: by its UUID (or PCI bus id) where the
+// inventory has it, as a task confined to one GPU (CUDA_VISIBLE_DEVICES) calls every GPU gpu0;
+// by its index where `by_index` (comparing hosts with each other) or the inventory does not say.
+std::string gpu_name(const Environment& env, int index, bool by_index) {
+  const GpuDevice* d = by_index ? nullptr : env.gpu.find(index);
+  if (d && !d->uuid.empty()) return d->uuid;
+  if (d && !d->pci_bus_id.empty()) return d->pci_bus_id;
+  return fmt::format("gpu{}", index);
+}
+
+std::string device_name(const Environment& env, const DeviceRef& device, bool by_index) {
+  // All GPUs at once: the same figure over however many GPUs the node has now (a reseated GPU
+  // adds one), which the rerun must measure again.
+  if (device.machine_aggregate()) return "its GPUs at once";
+  if (device.on_gpu()) return gpu_name(env, device.gpus.front(), by_index);
+  return device.label();
+}
+
+// What a result measured, each on its device and as set ("dgemm.cublas on GPU-8f2e...
+// 8192x8192x8192", "burn-in fp64 cublas 8192x8192x8192 on ...", "memory test of 85899345920
+// bytes on ..."): what a rerun must measure again to replace it.
+std::set<std::string> measured_by(const FleetNode& n, bool by_index = false) {
   std::set<std::string> out;
   const ResultsDocument& d = *n.results;
+  const Environment& env = d.environment;
   for (const MeasurementRecord& r : d.measurements) {
     if (r.device.no_gpu()) continue;
     out.insert(
         fmt::format("{}.{} on {} {}{}", metric_name(r.workload, r.precision), r.implementation,
-                    r.device.label(), r.problem.label(),
+                    device_name(env, r.device, by_index), r.problem.label(),
                     end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing)));
   }
   if (d.burn) {
     for (const BurnDevice& b : d.burn->devices) {
-      out.insert(fmt::format("burn-in {} {} on {}", precision_label(b.precision), b.implementation,
-                             b.device.label()));
+      out.insert(fmt::format("burn-in {} {} {} on {}", precision_label(b.precision),
+                             b.implementation, b.problem.label(),
+                             device_name(env, b.device, by_index)));
     }
   }
   if (d.memtest) {
-    for (const MemtestDevice& m : d.memtest->devices) out.insert("memory test on " + m.device);
+    for (const MemtestDevice& m : d.memtest->devices) {
+      int index = -1;
+      const bool gpu =
+          m.device.starts_with("gpu") &&
+          std::from_chars(m.device.data() + 3, m.device.data() + m.device.size(), index).ec ==
+              std::errc();
+      out.insert(fmt::format("memory test of {} bytes on {}", m.bytes_asked,
+                             gpu ? gpu_name(env, index, by_index) : m.device));
+    }
   }
   return out;
 }
 
-// How long a burn-in burned each precision; 0 for other results.
-double burn_seconds(const FleetNode& n) {
-  return n.results->burn ? n.results->burn->duration_s : 0;
+// How a stress test was set, which a rerun must match or better: how long it ran (a burn-in's
+// per precision, a memory test's per GPU) and a burn-in's DEGRADED threshold (a smaller drop
+// from the best sibling flags more). Zeros for a run.
+struct Rigour {
+  double seconds = 0;
+  double degraded_fraction = 0;
+};
+Rigour rigour_of(const FleetNode& n) {
+  const ResultsDocument& d = *n.results;
+  if (d.burn) return {d.burn->duration_s, d.burn->degraded_fraction};
+  if (d.memtest) return {d.memtest->duration_s, 0};
+  return {};
+}
+
+// Why `rerun` (the loosest of the reruns) falls short of `replaced` (the strictest of what they
+// would replace or stand in for); "" where it does not.
+std::string short_of(const Rigour& rerun, const Rigour& replaced) {
+  if (rerun.seconds < replaced.seconds) {
+    return fmt::format("ran {:g} s where the test it would replace ran {:g} s", rerun.seconds,
+                       replaced.seconds);
+  }
+  if (rerun.degraded_fraction > replaced.degraded_fraction) {
+    return fmt::format(
+        "judged DEGRADED past a drop of {:g} where the burn-in it would replace "
+        "did past {:g}",
+        rerun.degraded_fraction, replaced.degraded_fraction);
+  }
+  return "";
+}
+
+// What `have` lacks of `need`: the first three and how many more; empty when nothing.
+std::vector<std::string> lacking(const std::set<std::string>& need,
+                                 const std::set<std::string>& have) {
+  std::vector<std::string> out;
+  std::ranges::set_difference(need, have, std::back_inserter(out));
+  if (out.size() > 3) {
+    const std::size_t more = out.size() - 3;
+    out.resize(3);
+    out.push_back(fmt::format("and {} more", more));
+  }
+  return out;
 }
 
 std::string started(const FleetNode& n) {
@@ -142,8 +210,8 @@ struct RerunHost {
   std::string host;
   std::vector<std::size_t> results;
   std::string earliest_start;
-  std::set<std::string> measured;
-  double burn_seconds = 0;  // the shortest burn-in among them
+  std::set<std::string> measured, measured_by_index;
+  Rigour loosest;  // the shortest test, the loosest threshold among them
   bool replaces = false;
 };
 using RerunHosts = std::map<RerunKey, RerunHost>;
@@ -161,13 +229,17 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
     RerunHost& h = it->second;
     h.results.push_back(i);
     h.earliest_start = first ? started(n) : std::min(h.earliest_start, started(n));
-    h.burn_seconds = first ? burn_seconds(n) : std::min(h.burn_seconds, burn_seconds(n));
+    const Rigour r = rigour_of(n);
+    h.loosest = first ? r
+                      : Rigour{std::min(h.loosest.seconds, r.seconds),
+                               std::max(h.loosest.degraded_fraction, r.degraded_fraction)};
     h.measured.merge(measured_by(n));
+    h.measured_by_index.merge(measured_by(n, true));
   }
   struct Replaced {
     const FleetNode* latest = nullptr;
     std::set<std::string> measured;
-    double burn_seconds = 0;  // the longest burn-in among them
+    Rigour strictest;  // the longest test, the strictest threshold among them
   };
   std::map<RerunKey, Replaced> replaced;
   // Another form of a rerun's host name among the inputs (node-03 and node-03.cluster) may be
@@ -185,9 +257,13 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
       continue;
     }
     Replaced& r = replaced[key];
+    const Rigour rigour = rigour_of(n);
+    r.strictest = r.latest
+                      ? Rigour{std::max(r.strictest.seconds, rigour.seconds),
+                               std::min(r.strictest.degraded_fraction, rigour.degraded_fraction)}
+                      : rigour;
     if (!r.latest || started(n) > started(*r.latest)) r.latest = &n;
     r.measured.merge(measured_by(n));
-    r.burn_seconds = std::max(r.burn_seconds, burn_seconds(n));
   }
   const auto set_aside = [&](const RerunKey& key, const std::string& why) {
     for (const std::size_t i : reruns.at(key).results)
@@ -197,13 +273,8 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
   for (const auto& [key, r] : replaced) {
     RerunHost& h = reruns.at(key);
     h.replaces = true;
-    std::vector<std::string> unmeasured;
-    std::ranges::set_difference(r.measured, h.measured, std::back_inserter(unmeasured));
-    if (unmeasured.size() > 3) {
-      const std::size_t more = unmeasured.size() - 3;
-      unmeasured.resize(3);
-      unmeasured.push_back(fmt::format("and {} more", more));
-    }
+    const std::vector<std::string> unmeasured = lacking(r.measured, h.measured);
+    const std::string short_by = short_of(h.loosest, r.strictest);
     if (h.earliest_start < started(*r.latest)) {
       set_aside(key, fmt::format("a rerun of {} of which one started before the result it would "
                                  "replace ({}, started {})",
@@ -212,10 +283,8 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
       set_aside(key, fmt::format("a rerun that measured less than the results it would replace "
                                  "(not {})",
                                  fmt::join(unmeasured, "; ")));
-    } else if (h.burn_seconds < r.burn_seconds) {
-      set_aside(key, fmt::format("a rerun that burned {:g} s where the burn-in it would replace "
-                                 "burned {:g} s",
-                                 h.burn_seconds, r.burn_seconds));
+    } else if (!short_by.empty()) {
+      set_aside(key, fmt::format("a rerun that {}", short_by));
     }
   }
   for (const auto& [key, host] : other_form) {
@@ -257,6 +326,10 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     std::set<int> ranks;
     std::map<std::string, std::set<int>> host_ranks;  // its results' ranks, by host_key
     std::string latest_start;                         // of its results
+    // What each of its hosts measured, by GPU index (hosts have GPUs of their own), and the
+    // strictest test among them: what a rerun that stands in for a host must measure.
+    std::map<std::string, std::set<std::string>> host_measured;
+    std::optional<Rigour> strictest;
   };
   std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1", "rerun openmpi job 9"
   for (const auto& n : nodes) {
@@ -278,6 +351,12 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     tasks.ranks.insert(*l.rank);
     tasks.host_ranks[host_key(n.host)].insert(*l.rank);
     tasks.latest_start = std::max(tasks.latest_start, started(n));
+    tasks.host_measured[host_key(n.host)].merge(measured_by(n, true));
+    const Rigour r = rigour_of(n);
+    tasks.strictest =
+        tasks.strictest ? Rigour{std::max(tasks.strictest->seconds, r.seconds),
+                                 std::min(tasks.strictest->degraded_fraction, r.degraded_fraction)}
+                        : r;
   }
   struct Missing {
     const JobTasks* job;
@@ -307,10 +386,19 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     const int each = per_host.size() == 1 ? static_cast<int>(*per_host.begin()) : 0;
     if (!job.rerun && each > 0 && std::ssize(m.ranks) % each == 0) {
       m.hosts = m.ranks.size() / static_cast<std::size_t>(each);
+      // What every host of the job measured: a host that died would have too.
+      std::set<std::string> common = job.host_measured.begin()->second;
+      for (const auto& [host, measured] : job.host_measured) {
+        std::set<std::string> both;
+        std::ranges::set_intersection(common, measured, std::inserter(both, both.end()));
+        common = std::move(both);
+      }
       for (const auto& [key, rerun] : reruns) {
         // Started after the job: an old rerun left in the glob is no rerun of its dead node.
         if (key.second == job.kind && !rerun.replaces && rerun_tasks[key] >= each &&
-            rerun.earliest_start >= job.latest_start)
+            rerun.earliest_start >= job.latest_start &&
+            lacking(common, rerun.measured_by_index).empty() &&
+            short_of(rerun.loosest, job.strictest.value_or(Rigour{})).empty())
           m.can_stand.push_back(key);
       }
     }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <set>
 #include <string>
 
@@ -1470,6 +1471,76 @@ TEST(FleetMerge, ARerunStandsInForMissingRanksOnlyWhereTheyAreWholeHostsItCanHol
           .empty());
 }
 
+// A GPU is found again by what it is, not by its index: tasks confined to one GPU each call it
+// gpu0, so a rerun of one task would otherwise pass for all. All GPUs at once is the node's
+// figure, whatever their number (a reseated GPU adds one). A stress test must run as long and
+// judge as strictly; and a rerun that stands in for a dead node must measure what the job's
+// hosts all did, as long.
+TEST(FleetMerge, ARerunMustMeasureTheSameGpusAsLongAndAsStrictly) {
+  TempDir tmp;
+  const auto confined = [&](const std::string& uuid, int rank, const std::string& name) {
+    ResultsDocument doc = node("node-a", rank, 100, {900});
+    doc.environment.gpu.devices[0].uuid = uuid;
+    return write_node(tmp.path(), doc, name);
+  };
+  const FleetRecord one_of_two =
+      merge_results({confined("GPU-0", 0, "a0"), confined("GPU-1", 1, "a1")}, std::nullopt, {}, 10,
+                    "T", {confined("GPU-0", 0, "rerun")});
+  ASSERT_EQ(analyse_fleet(one_of_two).failed.size(), 1u);
+  EXPECT_NE(analyse_fleet(one_of_two).failed[0]->problem.find("(not sgemm.cublas on GPU-1 256x"),
+            std::string::npos)
+      << analyse_fleet(one_of_two).failed[0]->problem;
+
+  const auto at_once = [&](int gpus, const std::string& name) {
+    ResultsDocument doc = node("node-b", std::nullopt, 100);
+    std::vector<int> all(gpus);
+    std::iota(all.begin(), all.end(), 0);
+    doc.measurements.push_back(sgemm(DeviceRef::gpu(all), 5000));
+    return write_node(tmp.path(), doc, name);
+  };
+  const FleetRecord reseated =
+      merge_results({at_once(7, "seven")}, std::nullopt, {}, 10, "T", {at_once(8, "eight")});
+  EXPECT_TRUE(analyse_fleet(reseated).failed.empty());
+  EXPECT_EQ(analyse_fleet(reseated).superseded.size(), 1u);
+
+  ResultsDocument hour = node("node-c", std::nullopt, 100);
+  hour.run.profile = std::string(kMemtestProfile);
+  hour.memtest.emplace();
+  hour.memtest->duration_s = 3600;
+  ResultsDocument seconds = hour;
+  seconds.memtest->duration_s = 10;
+  const FleetRecord memtests =
+      merge_results({write_node(tmp.path(), hour, "hour")}, std::nullopt, {}, 10, "T",
+                    {write_node(tmp.path(), seconds, "seconds")});
+  ASSERT_EQ(analyse_fleet(memtests).failed.size(), 1u);
+  EXPECT_NE(analyse_fleet(memtests).failed[0]->problem.find(
+                "a rerun that ran 10 s where the test it would replace ran 3600 s"),
+            std::string::npos);
+
+  ResultsDocument strict = node("node-d", std::nullopt, 100);
+  strict.run.profile = std::string(kBurnProfile);
+  strict.burn.emplace();
+  strict.burn->duration_s = 60;
+  strict.burn->degraded_fraction = 0.1;
+  ResultsDocument loose = strict;
+  loose.burn->degraded_fraction = 0.5;
+  const FleetRecord burns = merge_results({write_node(tmp.path(), strict, "strict")}, std::nullopt,
+                                          {}, 10, "T", {write_node(tmp.path(), loose, "loose")});
+  ASSERT_EQ(analyse_fleet(burns).failed.size(), 1u);
+  EXPECT_NE(analyse_fleet(burns).failed[0]->problem.find("judged DEGRADED past a drop of 0.5"),
+            std::string::npos);
+
+  // Job 5's node-1 died; a rerun that measured something else stands in for nothing.
+  ResultsDocument other = job_task("15", "node-1", 0, 1, 100);
+  other.measurements[0].workload = WorkloadId::stream;
+  other.measurements[0].problem = Problem::vector(1 << 20);
+  const FleetRecord unlike =
+      merge_results({write_node(tmp.path(), job_task("5", "node-0", 0, 2, 100), "5/node-0")},
+                    std::nullopt, {}, 10, "T", {write_node(tmp.path(), other, "15/node-1")});
+  ASSERT_EQ(analyse_fleet(unlike).failed.size(), 1u);
+  EXPECT_EQ(analyse_fleet(unlike).failed[0]->source, "openmpi job 5 rank 1");
+}
+
 // A rerun older than the job it would stand in for (last month's, left in the glob) is no rerun
 // of its dead node; and a run and a burn-in under one job id (mpirun inside one allocation) count
 // their ranks apart, so a node that died in the burn-in is missing from it.
@@ -1580,7 +1651,7 @@ TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
                                           10, "T", {write_node(tmp.path(), minute, "minute")});
   ASSERT_EQ(analyse_fleet(burns).failed.size(), 1u);
   EXPECT_NE(analyse_fleet(burns).failed[0]->problem.find(
-                "a rerun that burned 60 s where the burn-in it would replace burned 86400 s"),
+                "a rerun that ran 60 s where the test it would replace ran 86400 s"),
             std::string::npos);
 
   // A rerun whose host name is another form of an input's: neither that host's nor another's.
