@@ -102,13 +102,14 @@ std::string_view kind_of(const FleetNode& n) {
                                       : "run";
 }
 
-// A GPU of a result as a rerun must find it again: by its UUID (or PCI bus id) where the
-// inventory has it, as a task confined to one GPU (CUDA_VISIBLE_DEVICES) calls every GPU gpu0;
-// by its index where `by_index` (comparing hosts with each other) or the inventory does not say.
+// A GPU of a result as a rerun must find it again: by its slot, the PCI bus id, where the
+// inventory has it (a task confined to one GPU by CUDA_VISIBLE_DEVICES calls every GPU gpu0, and
+// a GPU replaced in its slot is a new UUID at the same place), else its UUID; by its index where
+// `by_index` (comparing hosts with each other) or the inventory does not say.
 std::string gpu_name(const Environment& env, int index, bool by_index) {
   const GpuDevice* d = by_index ? nullptr : env.gpu.find(index);
+  if (d && !d->pci_bus_id.empty()) return "the GPU at " + d->pci_bus_id;
   if (d && !d->uuid.empty()) return d->uuid;
-  if (d && !d->pci_bus_id.empty()) return d->pci_bus_id;
   return fmt::format("gpu{}", index);
 }
 
@@ -120,9 +121,9 @@ std::string device_name(const Environment& env, const DeviceRef& device, bool by
   return device.label();
 }
 
-// What a result measured, each on its device and as set ("dgemm.cublas on GPU-8f2e...
-// 8192x8192x8192", "burn-in fp64 cublas 8192x8192x8192 on ...", "memory test of 85899345920
-// bytes on ..."): what a rerun must measure again to replace it.
+// What a result measured, each on its device and as set ("dgemm.cublas on the GPU at
+// 0000:17:00.0 8192x8192x8192", "burn-in fp64 cublas 8192x8192x8192 on ...", "memory test on
+// ..."): what a rerun must measure again to replace it.
 std::set<std::string> measured_by(const FleetNode& n, bool by_index = false) {
   std::set<std::string> out;
   const ResultsDocument& d = *n.results;
@@ -142,39 +143,62 @@ std::set<std::string> measured_by(const FleetNode& n, bool by_index = false) {
     }
   }
   if (d.memtest) {
+    // Its size follows the free memory of the moment: rigour_of compares it, with a margin.
     for (const MemtestDevice& m : d.memtest->devices) {
-      int index = -1;
-      const bool gpu =
-          m.device.starts_with("gpu") &&
-          std::from_chars(m.device.data() + 3, m.device.data() + m.device.size(), index).ec ==
-              std::errc();
-      out.insert(fmt::format("memory test of {} bytes on {}", m.bytes_asked,
-                             gpu ? gpu_name(env, index, by_index) : m.device));
+      std::string name = m.device;
+      try {
+        name = device_name(env, DeviceRef::parse(m.device), by_index);
+      } catch (const InputError&) {  // not a device label: named as written
+      }
+      out.insert("memory test on " + name);
     }
   }
   return out;
 }
 
 // How a stress test was set, which a rerun must match or better: how long it ran (a burn-in's
-// per precision, a memory test's per GPU) and a burn-in's DEGRADED threshold (a smaller drop
-// from the best sibling flags more). Zeros for a run.
+// per precision, a memory test's per GPU), a burn-in's DEGRADED threshold (a smaller drop from
+// the best sibling flags more) and the least memory a memory test tested on a GPU (0: unknown).
+// Zeros for a run.
 struct Rigour {
   double seconds = 0;
   double degraded_fraction = 0;
+  std::int64_t bytes = 0;
 };
+// The looser and the stricter of two settings, field by field.
+Rigour looser(const Rigour& a, const Rigour& b) {
+  return {std::min(a.seconds, b.seconds), std::max(a.degraded_fraction, b.degraded_fraction),
+          std::min(a.bytes, b.bytes)};
+}
+Rigour stricter(const Rigour& a, const Rigour& b) {
+  return {std::max(a.seconds, b.seconds), std::min(a.degraded_fraction, b.degraded_fraction),
+          std::max(a.bytes, b.bytes)};
+}
 Rigour rigour_of(const FleetNode& n) {
   const ResultsDocument& d = *n.results;
   if (d.burn) return {d.burn->duration_s, d.burn->degraded_fraction};
-  if (d.memtest) return {d.memtest->duration_s, 0};
+  if (d.memtest) {
+    std::int64_t least = 0;
+    for (const MemtestDevice& m : d.memtest->devices) {
+      if (m.bytes_tested > 0 && (least == 0 || m.bytes_tested < least)) least = m.bytes_tested;
+    }
+    return {d.memtest->duration_s, 0, least};
+  }
   return {};
 }
 
 // Why `rerun` (the loosest of the reruns) falls short of `replaced` (the strictest of what they
 // would replace or stand in for); "" where it does not.
 std::string short_of(const Rigour& rerun, const Rigour& replaced) {
-  if (rerun.seconds < replaced.seconds) {
+  // Durations as written ("1.1h" is 3960.0000000000005 s, "66m" 3960 s) and memory sizes that
+  // follow the free memory of the moment are compared with a margin.
+  if (rerun.seconds < replaced.seconds * (1 - 1e-6)) {
     return fmt::format("ran {:g} s where the test it would replace ran {:g} s", rerun.seconds,
                        replaced.seconds);
+  }
+  if (replaced.bytes > 0 && rerun.bytes < 0.99 * static_cast<double>(replaced.bytes)) {
+    return fmt::format("tested {} of memory on a GPU where the test it would replace tested {}",
+                       bytes(rerun.bytes), bytes(replaced.bytes));
   }
   if (rerun.degraded_fraction > replaced.degraded_fraction) {
     return fmt::format(
@@ -229,10 +253,7 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
     RerunHost& h = it->second;
     h.results.push_back(i);
     h.earliest_start = first ? started(n) : std::min(h.earliest_start, started(n));
-    const Rigour r = rigour_of(n);
-    h.loosest = first ? r
-                      : Rigour{std::min(h.loosest.seconds, r.seconds),
-                               std::max(h.loosest.degraded_fraction, r.degraded_fraction)};
+    h.loosest = first ? rigour_of(n) : looser(h.loosest, rigour_of(n));
     h.measured.merge(measured_by(n));
     h.measured_by_index.merge(measured_by(n, true));
   }
@@ -257,11 +278,7 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
       continue;
     }
     Replaced& r = replaced[key];
-    const Rigour rigour = rigour_of(n);
-    r.strictest = r.latest
-                      ? Rigour{std::max(r.strictest.seconds, rigour.seconds),
-                               std::min(r.strictest.degraded_fraction, rigour.degraded_fraction)}
-                      : rigour;
+    r.strictest = r.latest ? stricter(r.strictest, rigour_of(n)) : rigour_of(n);
     if (!r.latest || started(n) > started(*r.latest)) r.latest = &n;
     r.measured.merge(measured_by(n));
   }
@@ -352,11 +369,7 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     tasks.host_ranks[host_key(n.host)].insert(*l.rank);
     tasks.latest_start = std::max(tasks.latest_start, started(n));
     tasks.host_measured[host_key(n.host)].merge(measured_by(n, true));
-    const Rigour r = rigour_of(n);
-    tasks.strictest =
-        tasks.strictest ? Rigour{std::max(tasks.strictest->seconds, r.seconds),
-                                 std::min(tasks.strictest->degraded_fraction, r.degraded_fraction)}
-                        : r;
+    tasks.strictest = tasks.strictest ? stricter(*tasks.strictest, rigour_of(n)) : rigour_of(n);
   }
   struct Missing {
     const JobTasks* job;

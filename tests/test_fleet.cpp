@@ -1503,10 +1503,41 @@ TEST(FleetMerge, ARerunMustMeasureTheSameGpusAsLongAndAsStrictly) {
   EXPECT_TRUE(analyse_fleet(reseated).failed.empty());
   EXPECT_EQ(analyse_fleet(reseated).superseded.size(), 1u);
 
+  // A GPU replaced in its slot is a new UUID at the same PCI bus id: the same GPU to a rerun.
+  const auto slotted = [&](const std::string& uuid, const std::string& name) {
+    ResultsDocument doc = node("node-e", std::nullopt, 100, {900});
+    doc.environment.gpu.devices[0].uuid = uuid;
+    doc.environment.gpu.devices[0].pci_bus_id = "0000:17:00.0";
+    return write_node(tmp.path(), doc, name);
+  };
+  const FleetRecord swapped = merge_results({slotted("GPU-old", "old")}, std::nullopt, {}, 10, "T",
+                                            {slotted("GPU-new", "new")});
+  EXPECT_TRUE(analyse_fleet(swapped).failed.empty());
+  EXPECT_EQ(analyse_fleet(swapped).superseded.size(), 1u);
+
   ResultsDocument hour = node("node-c", std::nullopt, 100);
   hour.run.profile = std::string(kMemtestProfile);
   hour.memtest.emplace();
-  hour.memtest->duration_s = 3600;
+  hour.memtest->duration_s = 3960;  // "66m"
+  hour.memtest->devices.push_back({.device = "gpu0", .bytes_tested = 80'000'000'000});
+  // "1.1h", and a size 0.5 % smaller (the free memory of the moment): as rigorous.
+  ResultsDocument alike = hour;
+  alike.memtest->duration_s = 1.1 * 3600;
+  alike.memtest->devices[0].bytes_tested = 79'600'000'000;
+  const FleetRecord as_rigorous =
+      merge_results({write_node(tmp.path(), hour, "hour")}, std::nullopt, {}, 10, "T",
+                    {write_node(tmp.path(), alike, "alike")});
+  EXPECT_TRUE(analyse_fleet(as_rigorous).failed.empty());
+  ResultsDocument small = hour;
+  small.memtest->devices[0].bytes_tested = 1'000'000'000;
+  const FleetRecord smaller = merge_results({write_node(tmp.path(), hour, "hour2")}, std::nullopt,
+                                            {}, 10, "T", {write_node(tmp.path(), small, "small")});
+  ASSERT_EQ(analyse_fleet(smaller).failed.size(), 1u);
+  EXPECT_NE(
+      analyse_fleet(smaller).failed[0]->problem.find(
+          "tested 953.7 MiB of memory on a GPU where the test it would replace tested 74.5 GiB"),
+      std::string::npos)
+      << analyse_fleet(smaller).failed[0]->problem;
   ResultsDocument seconds = hour;
   seconds.memtest->duration_s = 10;
   const FleetRecord memtests =
@@ -1514,7 +1545,7 @@ TEST(FleetMerge, ARerunMustMeasureTheSameGpusAsLongAndAsStrictly) {
                     {write_node(tmp.path(), seconds, "seconds")});
   ASSERT_EQ(analyse_fleet(memtests).failed.size(), 1u);
   EXPECT_NE(analyse_fleet(memtests).failed[0]->problem.find(
-                "a rerun that ran 10 s where the test it would replace ran 3600 s"),
+                "a rerun that ran 10 s where the test it would replace ran 3960 s"),
             std::string::npos);
 
   ResultsDocument strict = node("node-d", std::nullopt, 100);
