@@ -333,7 +333,9 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
 // those of hosts that reported nothing in it; a rerun of such a host (of the job's kind, of as
 // many tasks at least, and of a host with no result of that kind among the inputs at all, whose
 // rerun replaces nothing) stands in for one, for one job only (the steps of one Slurm job share
-// it). The jobs with the least choice choose first.
+// it). The jobs with the least choice choose first. Where instead the hosts that reported fewer
+// tasks than the others lack just the missing ranks (a GPU's task that never started), their own
+// reruns, which replace their results, stand in for them.
 void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) {
   struct JobTasks {
     std::string job;  // "slurm job 42", its steps and kinds aside
@@ -350,7 +352,8 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
   };
   std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1", "rerun openmpi job 9"
   for (const auto& n : nodes) {
-    if (!n.results) continue;
+    // A rerun set aside fails as such: its job's other ranks are no missing nodes of the fleet.
+    if (!n.results || (n.rerun && !n.problem.empty())) continue;
     const Launch& l = n.results->run.launch;
     if (l.job.empty() || !l.rank || !l.tasks) continue;
     const std::string job = fmt::format("{}{} job {}", n.rerun ? "rerun " : "", l.launcher, l.job);
@@ -376,6 +379,9 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     std::vector<FleetNode> ranks;
     std::size_t hosts = 0;            // how many hosts' worth, where they can be stood in for
     std::vector<RerunKey> can_stand;  // the reruns that could stand in for one of those hosts
+    // The hosts that reported fewer tasks than the others, where they lack just the missing
+    // ranks and their own reruns replace them (a GPU's task that never started): those reruns.
+    std::vector<std::string> own_reruns;
   };
   // The reruns' tasks that count: a rerun set aside (a second result of its task, a host not
   // listed) stands in for nothing.
@@ -397,6 +403,21 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     std::set<std::size_t> per_host;
     for (const auto& [host, ranks] : job.host_ranks) per_host.insert(ranks.size());
     const int each = per_host.size() == 1 ? static_cast<int>(*per_host.begin()) : 0;
+    if (!job.rerun && per_host.size() > 1) {
+      const std::size_t most = *per_host.rbegin();
+      std::size_t lacking_tasks = 0;
+      bool all_rerun = true;
+      for (const auto& [host, ranks] : job.host_ranks) {
+        if (ranks.size() == most) continue;
+        lacking_tasks += most - ranks.size();
+        const auto it = reruns.find({host, job.kind});
+        all_rerun = all_rerun && it != reruns.end() && it->second.replaces &&
+                    rerun_tasks[it->first] >= static_cast<int>(most) &&
+                    it->second.earliest_start >= job.latest_start;
+        if (it != reruns.end()) m.own_reruns.push_back(it->second.host);
+      }
+      if (!all_rerun || lacking_tasks != m.ranks.size()) m.own_reruns.clear();
+    }
     if (!job.rerun && each > 0 && std::ssize(m.ranks) % each == 0) {
       m.hosts = m.ranks.size() / static_cast<std::size_t>(each);
       // What every host of the job measured: a host that died would have too.
@@ -429,8 +450,8 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
       const auto used = used_by.find(key);
       if (used == used_by.end() || used->second == m.job->job) standing.push_back(key);
     }
-    std::vector<std::string> names;
-    if (m.hosts > 0 && standing.size() == m.hosts) {
+    std::vector<std::string> names = m.own_reruns;
+    if (names.empty() && m.hosts > 0 && standing.size() == m.hosts) {
       for (const RerunKey& key : standing) {
         used_by[key] = m.job->job;
         names.push_back(reruns.at(key).host);
@@ -441,6 +462,10 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
         rank.superseded = fmt::format("{}; the rerun of {} stands in for it", rank.problem,
                                       fmt::join(names, ", "));
         rank.problem.clear();
+      } else if (!reruns.empty() && !m.job->rerun) {
+        rank.problem +=
+            "; no rerun stands in for it (docs/fleet.md, \"Rerunning nodes\", says "
+            "which can)";
       }
       nodes.push_back(std::move(rank));
     }

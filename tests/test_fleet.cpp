@@ -1572,6 +1572,43 @@ TEST(FleetMerge, ARerunMustMeasureTheSameGpusAsLongAndAsStrictly) {
   EXPECT_EQ(analyse_fleet(unlike).failed[0]->source, "openmpi job 5 rank 1");
 }
 
+// A GPU fell off the bus: its task of the job stopped before writing anything, so its host
+// reported 7 of 8. That host's own rerun, replacing its results with as many tasks as the others
+// ran, stands in for the missing rank; a rerun of fewer tasks does not, and says why not.
+TEST(FleetMerge, AHostsOwnRerunStandsInForTheTaskItLost) {
+  TempDir tmp;
+  std::vector<fs::path> first;
+  for (int host = 0; host < 2; ++host) {
+    for (int local = 0; local < 4; ++local) {
+      const int rank = host * 4 + local;
+      if (rank == 6) continue;  // node-1's third GPU was gone
+      first.push_back(write_node(tmp.path(),
+                                 job_task("9", fmt::format("node-{}", host), rank, 8, 100),
+                                 fmt::format("9/{}", rank)));
+    }
+  }
+  const auto rerun = [&](int tasks, const std::string& job) {
+    std::vector<fs::path> dirs;
+    for (int rank = 0; rank < tasks; ++rank) {
+      dirs.push_back(write_node(tmp.path(), job_task(job, "node-1", rank, tasks, 100),
+                                fmt::format("{}/{}", job, rank)));
+    }
+    return dirs;
+  };
+  const FleetRecord whole = merge_results(first, std::nullopt, {}, 10, "T", rerun(4, "10"));
+  EXPECT_TRUE(analyse_fleet(whole).failed.empty());
+  const auto rank6 = std::ranges::find(whole.nodes, "openmpi job 9 rank 6", &FleetNode::source);
+  ASSERT_NE(rank6, whole.nodes.end());
+  EXPECT_NE(rank6->superseded.find("the rerun of node-1 stands in for it"), std::string::npos);
+
+  const FleetRecord partial = merge_results(first, std::nullopt, {}, 10, "T", rerun(2, "11"));
+  const auto failed = analyse_fleet(partial).failed;
+  const auto missing = std::ranges::find(failed, "openmpi job 9 rank 6",
+                                         [](const FleetNode* n) { return n->source; });
+  ASSERT_NE(missing, failed.end());
+  EXPECT_NE((*missing)->problem.find("; no rerun stands in for it"), std::string::npos);
+}
+
 // A rerun older than the job it would stand in for (last month's, left in the glob) is no rerun
 // of its dead node; and a run and a burn-in under one job id (mpirun inside one allocation) count
 // their ranks apart, so a node that died in the burn-in is missing from it.
