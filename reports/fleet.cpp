@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -241,9 +240,11 @@ struct RerunHost {
 using RerunHosts = std::map<RerunKey, RerunHost>;
 
 // Marks superseded every result of a host that a rerun of its kind reported, whatever it said and
-// whatever its rank or job (kept, to show what was replaced). A rerun that started before a
-// result it would replace (an old directory given by mistake), or that measured less than they did
-// (a GPU, the CPU), is set aside and replaces nothing. Returns the reruns that count.
+// whatever its rank or job (kept, to show what was replaced). A rerun is set aside, with the
+// other reruns of its host and kind, and replaces nothing where one of them started before a
+// result it would replace (an old directory given by mistake), where together they measured
+// less than those results did or ran a stress test shorter or looser (short_of), or where its
+// host name is another form of an input's. Returns the reruns that count.
 RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
   RerunHosts reruns;
   for (std::size_t i = 0; i < nodes.size(); ++i) {

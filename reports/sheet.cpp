@@ -521,21 +521,18 @@ std::string machine_description(const ResultsDocument& doc, const Labels& l) {
 // The power limit of GPU `index` as the health facts read it, "" where they did not.
 std::string power_limit_text(const Environment& env, int index, const Labels& l) {
   if (!env.health) return "";
-  for (const GpuHealth& g : env.health->gpus) {
-    if (!g.cuda_visible || g.index != index) continue;
-    const auto number = [&](const char* name) {
-      const auto it = g.facts.find(name);
-      return it == g.facts.end() ? std::nullopt : it->second.number;
-    };
-    const auto watts = number("power.limit_w"), percent = number("power.limit_percent_of_default");
-    if (!watts) return "";
-    if (percent && std::round(*percent) != 100) {
-      return fmt::format(fmt::runtime(l.power_limit_of_default), std::round(*watts),
-                         std::round(*percent));
-    }
-    return fmt::format(fmt::runtime(l.power_limit), std::round(*watts));
+  const HealthFacts facts = cuda_gpu_facts(*env.health, index);
+  const auto number = [&](const char* name) {
+    const auto it = facts.find(name);
+    return it == facts.end() ? std::nullopt : it->second.number;
+  };
+  const auto watts = number("power.limit_w"), percent = number("power.limit_percent_of_default");
+  if (!watts) return "";
+  if (percent && std::round(*percent) != 100) {
+    return fmt::format(fmt::runtime(l.power_limit_of_default), std::round(*watts),
+                       std::round(*percent));
   }
-  return "";
+  return fmt::format(fmt::runtime(l.power_limit), std::round(*watts));
 }
 
 // The OS and kernel, and the settings of the GPUs the run was given that move their figures: ECC

@@ -106,8 +106,8 @@ void judge_fleet(FleetRecord& fleet,
   // (not a missing rank that a rerun stands in for).
   std::set<std::string> given;
   for (const auto& n : fleet.nodes) {
-    if (!n.host.empty() || n.superseded.empty())
-      given.insert(n.host.empty() ? n.source : host_key(n.host));
+    if (n.host.empty() && !n.superseded.empty()) continue;  // a missing rank stood in for
+    given.insert(n.host.empty() ? n.source : host_key(n.host));
   }
   const int expected = fleet.expected_nodes.value_or(int(given.size()));
   std::vector<std::string> outliers;
