@@ -413,6 +413,27 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
       EXPECT_NE(quick.basis.find("x L2"), std::string::npos) << quick.basis;
     }
   }
+
+  // Where a quarter of the memory binds (an L40S: 96 MiB of L2, 44.4 GiB with ECC on), the size
+  // is rounded down to 2^20 elements and the basis says what bound it: a few MiB more reserved
+  // by another driver does not move it.
+  SizingFacts l40s{.device = DeviceKind::gpu,
+                   .cache_bytes = std::int64_t{96} << 20,
+                   .memory_bytes = std::int64_t{45474} << 20,
+                   .sm_count = 142};
+  const DefaultSizes bound =
+      info(WorkloadId::stream).default_sizes(Profile::standard, l40s, Precision::fp32);
+  ASSERT_EQ(bound.problems.size(), 1u);
+  EXPECT_EQ(bound.problems[0].n % (std::int64_t{1} << 20), 0) << bound.problems[0].n;
+  EXPECT_LE(3 * bound.problems[0].n * 4, l40s.memory_bytes / 4);
+  EXPECT_GT(3 * (bound.problems[0].n + (std::int64_t{1} << 20)) * 4, l40s.memory_bytes / 4);
+  EXPECT_NE(bound.basis.find("within a quarter of the memory (44.4 GiB), under 40 x L2 (96 MiB)"),
+            std::string::npos)
+      << bound.basis;
+  l40s.memory_bytes -= std::int64_t{6} << 20;
+  EXPECT_EQ(
+      info(WorkloadId::stream).default_sizes(Profile::standard, l40s, Precision::fp32).problems,
+      bound.problems);
 }
 
 // The cost model: 2·M·N·K FLOPs; A and B read once, C read and written, but only written by an

@@ -178,14 +178,25 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
   const std::int64_t multiple = profile == Profile::quick ? 8 : 40;
   constexpr std::int64_t kRound = std::int64_t{1} << 20;  // elements
   std::int64_t n = (multiple * l2 / element + kRound - 1) / kRound * kRound;
-  if (facts.memory_bytes > 0) n = std::min(n, facts.memory_bytes / 4 / (3 * element));
+  std::string basis = fmt::format("GPU {} size: {} x L2 ({} MiB), beyond any cache",
+                                  to_string(profile), multiple, l2 >> 20);
+  // Where the quarter of the memory binds (an L40S), rounded down as well: the same GPU with a
+  // few MiB more reserved (another driver) measures the same size, as a rerun must.
+  const std::int64_t cap = facts.memory_bytes / 4 / (3 * element);
+  if (facts.memory_bytes > 0 && cap < n) {
+    n = cap >= kRound ? cap / kRound * kRound : cap;
+    basis = fmt::format(
+        "GPU {} size: the three vectors within a quarter of the memory ({:.1f} GiB), under {} x "
+        "L2 ({} MiB); beyond any cache",
+        to_string(profile), static_cast<double>(facts.memory_bytes) / static_cast<double>(kGiB),
+        multiple, l2 >> 20);
+  }
   std::vector<Problem> problems = {Problem::vector(n)};
   if (profile == Profile::full &&
       (facts.memory_bytes == 0 || 4 * n * 3 * element <= facts.memory_bytes / 4)) {
     problems.push_back(Problem::vector(4 * n));
   }
-  return {problems, fmt::format("GPU {} size: {} x L2 ({} MiB), beyond any cache",
-                                to_string(profile), multiple, l2 >> 20)};
+  return {problems, basis};
 }
 
 }  // namespace
