@@ -10,6 +10,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <ranges>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -120,25 +121,39 @@ std::string device_name(const Environment& env, const DeviceRef& device, bool by
   return device.label();
 }
 
-// What a result measured, each on its device and as set ("dgemm.cublas on the GPU at
+// One measurement as a rerun must make it again: `text` in words ("dgemm.cublas on the GPU at
 // 0000:17:00.0 8192x8192x8192", "burn-in fp64 cublas 8192x8192x8192 on ...", "memory test on
-// ..."): what a rerun must measure again to replace it.
-std::set<std::string> measured_by(const FleetNode& n, bool by_index = false) {
-  std::set<std::string> out;
+// ..."), which compares; `what` it measured and on which device, and `setting`, its size and
+// timing, which say what a rerun measured instead.
+struct Measured {
+  std::string text, what, setting;
+  auto operator<=>(const Measured& other) const { return text <=> other.text; }
+  bool operator==(const Measured& other) const { return text == other.text; }
+};
+
+// What a result measured, each on its device and as set: what a rerun must measure again to
+// replace it.
+std::set<Measured> measured_by(const FleetNode& n, bool by_index = false) {
+  std::set<Measured> out;
   const ResultsDocument& d = *n.results;
   const Environment& env = d.environment;
   for (const MeasurementRecord& r : d.measurements) {
     if (r.device.no_gpu()) continue;
-    out.insert(
-        fmt::format("{}.{} on {} {}{}", metric_name(r.workload, r.precision), r.implementation,
-                    device_name(env, r.device, by_index), r.problem.label(),
-                    end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing)));
+    const std::string what = fmt::format("{}.{} on {}", metric_name(r.workload, r.precision),
+                                         r.implementation, device_name(env, r.device, by_index));
+    const std::string setting =
+        r.problem.label() +
+        (end_to_end_text(r.timing).empty() ? "" : ", " + end_to_end_text(r.timing));
+    out.insert({fmt::format("{} {}", what, setting), what, setting});
   }
   if (d.burn) {
     for (const BurnDevice& b : d.burn->devices) {
-      out.insert(fmt::format("burn-in {} {} {} on {}", precision_label(b.precision),
-                             b.implementation, b.problem.label(),
-                             device_name(env, b.device, by_index)));
+      const std::string precision(precision_label(b.precision)),
+          device = device_name(env, b.device, by_index);
+      out.insert({fmt::format("burn-in {} {} {} on {}", precision, b.implementation,
+                              b.problem.label(), device),
+                  fmt::format("burn-in {} {} on {}", precision, b.implementation, device),
+                  b.problem.label()});
     }
   }
   if (d.memtest) {
@@ -149,7 +164,7 @@ std::set<std::string> measured_by(const FleetNode& n, bool by_index = false) {
         name = device_name(env, DeviceRef::parse(m.device), by_index);
       } catch (const InputError&) {  // not a device label: named as written
       }
-      out.insert("memory test on " + name);
+      out.insert({"memory test on " + name, "memory test on " + name, ""});
     }
   }
   return out;
@@ -208,16 +223,23 @@ std::string short_of(const Rigour& rerun, const Rigour& replaced) {
   return "";
 }
 
-// What `have` lacks of `need`: the first three and how many more; empty when nothing.
-std::vector<std::string> lacking(const std::set<std::string>& need,
-                                 const std::set<std::string>& have) {
+// What `have` lacks of `need`, each with what `have` measured of it at another size or timing
+// instead ("stream.cuda on gpu0 1006632960: measured 943718400 instead"): the first three and
+// how many more; empty when nothing.
+std::vector<std::string> lacking(const std::set<Measured>& need, const std::set<Measured>& have) {
+  std::vector<Measured> missing;
+  std::ranges::set_difference(need, have, std::back_inserter(missing));
   std::vector<std::string> out;
-  std::ranges::set_difference(need, have, std::back_inserter(out));
-  if (out.size() > 3) {
-    const std::size_t more = out.size() - 3;
-    out.resize(3);
-    out.push_back(fmt::format("and {} more", more));
+  for (const Measured& m : missing | std::views::take(3)) {
+    std::vector<std::string> instead;
+    for (const Measured& h : have) {
+      if (h.what == m.what && !need.contains(h)) instead.push_back(h.setting);
+    }
+    out.push_back(instead.empty() ? m.text
+                                  : fmt::format("{}: measured {} instead", m.text,
+                                                fmt::join(instead, " and ")));
   }
+  if (missing.size() > 3) out.push_back(fmt::format("and {} more", missing.size() - 3));
   return out;
 }
 
@@ -233,7 +255,7 @@ struct RerunHost {
   std::string host;
   std::vector<std::size_t> results;
   std::string earliest_start;
-  std::set<std::string> measured, measured_by_index;
+  std::set<Measured> measured, measured_by_index;
   Rigour loosest;  // the shortest test, the loosest threshold among them
   bool replaces = false;
 };
@@ -260,7 +282,7 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
   }
   struct Replaced {
     const FleetNode* latest = nullptr;
-    std::set<std::string> measured;
+    std::set<Measured> measured;
     Rigour strictest;  // the longest test, the strictest threshold among them
   };
   std::map<RerunKey, Replaced> replaced;
@@ -283,9 +305,10 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
     if (!r.latest || started(n) > started(*r.latest)) r.latest = &n;
     r.measured.merge(measured_by(n));
   }
-  const auto set_aside = [&](const RerunKey& key, const std::string& why) {
+  // Set aside with what to do about it.
+  const auto set_aside = [&](const RerunKey& key, const std::string& why, std::string_view remedy) {
     for (const std::size_t i : reruns.at(key).results)
-      nodes[i].problem = fmt::format("{}, {}: set aside", nodes[i].source, why);
+      nodes[i].problem = fmt::format("{}, {}: set aside; {}", nodes[i].source, why, remedy);
     reruns.erase(key);
   };
   for (const auto& [key, r] : replaced) {
@@ -294,22 +317,29 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
     const std::vector<std::string> unmeasured = lacking(r.measured, h.measured);
     const std::string short_by = short_of(h.loosest, r.strictest);
     if (h.earliest_start < started(*r.latest)) {
-      set_aside(key, fmt::format("a rerun of {} of which one started before the result it would "
-                                 "replace ({}, started {})",
-                                 h.host, r.latest->source, started(*r.latest)));
+      set_aside(key,
+                fmt::format("a rerun of {} of which one started before the result it would "
+                            "replace ({}, started {})",
+                            h.host, r.latest->source, started(*r.latest)),
+                "give only reruns made after it");
     } else if (!unmeasured.empty()) {
-      set_aside(key, fmt::format("a rerun that measured less than the results it would replace "
-                                 "(not {})",
-                                 fmt::join(unmeasured, "; ")));
+      set_aside(key,
+                fmt::format("a rerun that measured less than the results it would replace "
+                            "(not {})",
+                            fmt::join(unmeasured, "; ")),
+                "rerun it as the job ran (its profile, --workloads, --gpus, --sizes)");
     } else if (!short_by.empty()) {
-      set_aside(key, fmt::format("a rerun that {}", short_by));
+      set_aside(key, fmt::format("a rerun that {}", short_by),
+                "rerun it as long and as strictly as the job");
     }
   }
   for (const auto& [key, host] : other_form) {
     if (reruns.contains(key) && !reruns.at(key).replaces) {
-      set_aside(key, fmt::format("a rerun of {}, whose name is another form of {}'s among the "
-                                 "inputs: not known to be that host, nor another",
-                                 reruns.at(key).host, host));
+      set_aside(key,
+                fmt::format("a rerun of {}, whose name is another form of {}'s among the "
+                            "inputs: not known to be that host, nor another",
+                            reruns.at(key).host, host),
+                "give it without --rerun if it is another host");
     }
   }
   for (FleetNode& n : nodes) {
@@ -348,7 +378,7 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     std::string latest_start;                         // of its results
     // What each of its hosts measured, by GPU index (hosts have GPUs of their own), and the
     // strictest test among them: what a rerun that stands in for a host must measure.
-    std::map<std::string, std::set<std::string>> host_measured;
+    std::map<std::string, std::set<Measured>> host_measured;
     std::optional<Rigour> strictest;
   };
   std::map<std::string, JobTasks> jobs;  // "slurm job 42 step 1", "rerun openmpi job 9"
@@ -422,9 +452,9 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     if (!job.rerun && each > 0 && std::ssize(m.ranks) % each == 0) {
       m.hosts = m.ranks.size() / static_cast<std::size_t>(each);
       // What every host of the job measured: a host that died would have too.
-      std::set<std::string> common = job.host_measured.begin()->second;
+      std::set<Measured> common = job.host_measured.begin()->second;
       for (const auto& [host, measured] : job.host_measured) {
-        std::set<std::string> both;
+        std::set<Measured> both;
         std::ranges::set_intersection(common, measured, std::inserter(both, both.end()));
         common = std::move(both);
       }

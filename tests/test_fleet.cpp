@@ -1683,8 +1683,21 @@ TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
   ASSERT_EQ(a.failed.size(), 1u);
   EXPECT_EQ(a.failed[0]->problem,
             fmt::format("{}, a rerun that measured less than the results it would replace (not "
-                        "sgemm.cublas on gpu1 256x256x256): set aside",
+                        "sgemm.cublas on gpu1 256x256x256): set aside; rerun it as the job ran "
+                        "(its profile, --workloads, --gpus, --sizes)",
                         rerun.string()));
+
+  // A measurement made at another size (a GPU whose memory bound its default size, which other
+  // memory reserved moved) names the size it was made at instead.
+  ResultsDocument resized = node("node-a", std::nullopt, 100, {900, 50});
+  resized.measurements.back().problem = Problem::matrix(128, 128, 128);
+  const FleetRecord moved =
+      merge_results({first}, std::nullopt, {}, 10, "T", {write_node(tmp.path(), resized, "moved")});
+  ASSERT_EQ(analyse_fleet(moved).failed.size(), 1u);
+  EXPECT_NE(analyse_fleet(moved).failed[0]->problem.find(
+                "(not sgemm.cublas on gpu1 256x256x256: measured 128x128x128 instead)"),
+            std::string::npos)
+      << analyse_fleet(moved).failed[0]->problem;
 
   // Every device again, but not every measurement (a narrower --workloads): set aside too.
   ResultsDocument narrower = node("node-a", std::nullopt, 100, {900, 50});
@@ -1712,7 +1725,8 @@ TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
                                           10, "T", {write_node(tmp.path(), minute, "minute")});
   ASSERT_EQ(analyse_fleet(burns).failed.size(), 1u);
   EXPECT_NE(analyse_fleet(burns).failed[0]->problem.find(
-                "a rerun that ran 60 s where the test it would replace ran 86400 s"),
+                "a rerun that ran 60 s where the test it would replace ran 86400 s: set aside; "
+                "rerun it as long and as strictly as the job"),
             std::string::npos);
 
   // A rerun whose host name is another form of an input's: neither that host's nor another's.
@@ -1722,7 +1736,8 @@ TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
   ASSERT_EQ(analyse_fleet(forms).failed.size(), 1u);
   EXPECT_NE(analyse_fleet(forms).failed[0]->problem.find(
                 "a rerun of node-c, whose name is another form of node-c.cluster's among the "
-                "inputs: not known to be that host, nor another"),
+                "inputs: not known to be that host, nor another: set aside; give it without "
+                "--rerun if it is another host"),
             std::string::npos);
 }
 
@@ -1755,7 +1770,8 @@ TEST(FleetMerge, ARerunReplacesOnlyOlderResultsOfItsKind) {
   ASSERT_EQ(b.failed.size(), 1u);
   EXPECT_EQ(b.failed[0]->problem,
             fmt::format("{}, a rerun of node-a of which one started before the result it would "
-                        "replace ({}, started 2025-12-31T23:59:00Z): set aside",
+                        "replace ({}, started 2025-12-31T23:59:00Z): set aside; give only reruns "
+                        "made after it",
                         stale.string(), run.string()));
 }
 
