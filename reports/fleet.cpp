@@ -46,15 +46,31 @@ bool same_host(std::string_view a, std::string_view b) {
   return same_name(b.substr(0, b.find('.')), a);
 }
 
-// Whether a name of --expect-hosts is this node, a node with results: its host name, or the
-// launcher's name for the node, which is what `scontrol show hostnames` lists and need not be
-// the host name; `exact`: the very name, case aside.
-bool is_expected_host(const FleetNode& n, const std::string& expected, bool exact) {
+// The launcher's names for each machine (host_key), which `scontrol show hostnames` lists and
+// need not be its host name, from any of its results: a rerun started outside Slurm records
+// none, but is the node its replaced results' Slurm name is.
+using LauncherNames = std::map<std::string, std::set<std::string>>;
+LauncherNames launcher_names(const std::vector<FleetNode>& nodes) {
+  LauncherNames out;
+  for (const FleetNode& n : nodes) {
+    if (n.results && !n.host.empty() && !n.results->run.launch.node_name.empty())
+      out[host_key(n.host)].insert(n.results->run.launch.node_name);
+  }
+  return out;
+}
+
+// Whether a name of --expect-hosts is this node, a node with results: its host name, or a
+// launcher's name for its machine; `exact`: the very name, case aside.
+bool is_expected_host(const FleetNode& n, const LauncherNames& names, const std::string& expected,
+                      bool exact) {
   if (!n.results) return false;
-  const std::string& node_name = n.results->run.launch.node_name;
-  if (exact)
-    return !n.host.empty() && (same_name(n.host, expected) || same_name(node_name, expected));
-  return same_host(n.host, expected) || same_host(node_name, expected);
+  const auto is = [&](const std::string& name) {
+    return !name.empty() && (exact ? same_name(name, expected) : same_host(name, expected));
+  };
+  if (is(n.host) || is(n.results->run.launch.node_name)) return true;
+  if (n.host.empty()) return false;  // a machine without a name shares no other result's names
+  const auto it = names.find(host_key(n.host));
+  return it != names.end() && std::ranges::any_of(it->second, is);
 }
 
 // Which listed hosts a node of `usable` ones reported as (`found`, by listed host), and the
@@ -69,12 +85,13 @@ template <class Usable>
 ListedHosts listed_hosts_found(const std::vector<FleetNode>& nodes,
                                const std::vector<std::string>& listed, Usable usable) {
   ListedHosts out{std::vector<char>(listed.size(), 0), {}};
+  const LauncherNames names = launcher_names(nodes);
   for (const bool exact : {true, false}) {
     for (std::size_t i = 0; i < listed.size(); ++i) {
       for (const FleetNode& n : nodes) {
         if (out.found[i]) break;
         if (!usable(n) || out.taken.contains(host_key(n.host))) continue;
-        if (is_expected_host(n, listed[i], exact)) {
+        if (is_expected_host(n, names, listed[i], exact)) {
           out.found[i] = 1;
           out.taken.insert(host_key(n.host));
         }

@@ -1328,6 +1328,40 @@ TEST(FleetMerge, ARerunReplacesItsHostsResultsWhateverTheirRank) {
   EXPECT_NE(junit.find("testsuite name=\"NODE-2 rank 0\""), std::string::npos) << junit;
 }
 
+// A rerun started outside Slurm (ssh to the node) records no Slurm node name, but is the machine
+// whose replaced results recorded one: against a file of Slurm's names, it reports as that node.
+TEST(FleetMerge, ARerunOutsideSlurmReportsAsItsHostsSlurmName) {
+  TempDir tmp;
+  std::vector<fs::path> first;
+  std::vector<std::string> listed;
+  for (int rank = 0; rank < 2; ++rank) {
+    ResultsDocument task =
+        job_task("9", fmt::format("ip-10-0-0-{}", rank), rank, 2, rank == 1 ? 40 : 100);
+    task.run.launch.launcher = "slurm";
+    task.run.launch.node_name = fmt::format("gpu-st-{}", rank);
+    listed.push_back(task.run.launch.node_name);
+    first.push_back(write_node(tmp.path(), task, fmt::format("9/{}", rank)));
+  }
+  ResultsDocument again = node("ip-10-0-0-1", std::nullopt, 100);
+  again.run.started_utc = "2026-01-02T00:00:00Z";
+  const fs::path rerun = write_node(tmp.path(), again, "rerun");
+  const FleetRecord fleet = merge_results(first, std::nullopt, listed, 10, "T", {rerun});
+  EXPECT_TRUE(failed_sources(fleet).empty())
+      << fmt::format("{}", fmt::join(failed_sources(fleet), "; "));
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_EQ(a.nodes_reporting, 2);
+  ASSERT_EQ(a.superseded.size(), 1u);
+  EXPECT_EQ(a.superseded[0]->source, first[1].string());
+  // Not a name of another machine: a host with no result that records gpu-st-1 stands for none.
+  ResultsDocument stranger = node("ip-10-0-0-9", std::nullopt, 100);
+  stranger.run.started_utc = "2026-01-02T00:00:00Z";
+  const FleetRecord other = merge_results({first[0]}, std::nullopt, listed, 10, "T",
+                                          {write_node(tmp.path(), stranger, "stranger")});
+  EXPECT_NE(fmt::format("{}", fmt::join(failed_sources(other), "; ")).find("stranger"),
+            std::string::npos)
+      << fmt::format("{}", fmt::join(failed_sources(other), "; "));
+}
+
 // A node that died wrote nothing: its rank of the job is missing, and which host it ran on is not
 // recorded. A rerun of a host that the job has no result of stands in for it; a rerun of a host
 // that reported in the job, or a rerun with too few tasks, does not; nor does a rerun excuse its
