@@ -59,16 +59,19 @@ LauncherNames launcher_names(const std::vector<FleetNode>& nodes) {
   return out;
 }
 
-// Whether a name of --expect-hosts is this node, a node with results: its host name, or a
-// launcher's name for its machine; `exact`: the very name, case aside.
+// Whether a name of --expect-hosts is this node, a node with results: its host name or the
+// launcher's name it recorded, or where `borrowed`, a launcher's name its machine's other
+// results recorded; `exact`: the very name, case aside.
 bool is_expected_host(const FleetNode& n, const LauncherNames& names, const std::string& expected,
-                      bool exact) {
+                      bool exact, bool borrowed) {
   if (!n.results) return false;
   const auto is = [&](const std::string& name) {
     return !name.empty() && (exact ? same_name(name, expected) : same_host(name, expected));
   };
-  if (is(n.host) || is(n.results->run.launch.node_name)) return true;
-  if (n.host.empty()) return false;  // a machine without a name shares no other result's names
+  // A result without a host name is no machine's: it shares no names, and its own launcher's
+  // name stands for a listed host only after every named machine's very names.
+  if (n.host.empty()) return !exact && !borrowed && is(n.results->run.launch.node_name);
+  if (!borrowed) return is(n.host) || is(n.results->run.launch.node_name);
   const auto it = names.find(host_key(n.host));
   return it != names.end() && std::ranges::any_of(it->second, is);
 }
@@ -76,7 +79,8 @@ bool is_expected_host(const FleetNode& n, const LauncherNames& names, const std:
 // Which listed hosts a node of `usable` ones reported as (`found`, by listed host), and the
 // machines (host_key) that stand for one: one machine (its host, case aside) stands for one
 // listed host at most, its very name before a short or qualified form of it, so that node-a
-// does not stand for both node-a.x and node-a.y.
+// does not stand for both node-a.x and node-a.y, and a name a result recorded itself before one
+// its machine's other results did (an old job's, under a Slurm name since given to another).
 struct ListedHosts {
   std::vector<char> found;
   std::set<std::string> taken;
@@ -86,12 +90,13 @@ ListedHosts listed_hosts_found(const std::vector<FleetNode>& nodes,
                                const std::vector<std::string>& listed, Usable usable) {
   ListedHosts out{std::vector<char>(listed.size(), 0), {}};
   const LauncherNames names = launcher_names(nodes);
-  for (const bool exact : {true, false}) {
+  for (const auto& [exact, borrowed] : {std::pair(true, false), std::pair(true, true),
+                                        std::pair(false, false), std::pair(false, true)}) {
     for (std::size_t i = 0; i < listed.size(); ++i) {
       for (const FleetNode& n : nodes) {
         if (out.found[i]) break;
         if (!usable(n) || out.taken.contains(host_key(n.host))) continue;
-        if (is_expected_host(n, names, listed[i], exact)) {
+        if (is_expected_host(n, names, listed[i], exact, borrowed)) {
           out.found[i] = 1;
           out.taken.insert(host_key(n.host));
         }
@@ -344,7 +349,8 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
                 fmt::format("a rerun that measured less than the results it would replace "
                             "(not {})",
                             fmt::join(unmeasured, "; ")),
-                "rerun it as the job ran (its profile, --workloads, --gpus, --sizes)");
+                "rerun it as the job ran (its profile, --workloads, --gpus), with every GPU it "
+                "measured in place, or the whole job where a default size moved");
     } else if (!short_by.empty()) {
       set_aside(key, fmt::format("a rerun that {}", short_by),
                 "rerun it as long and as strictly as the job");
@@ -727,10 +733,9 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                             n.source, node_label(n), it->second->source);
     }
   }
-  // A replaced result stands for no listed host: its rerun does, as analyse_fleet counts it.
-  const ListedHosts reported =
-      listed_hosts_found(fleet.nodes, expected_hosts,
-                         [](const FleetNode& n) { return n.results && n.superseded.empty(); });
+  // A replaced result stands for no listed host, nor one set aside: as analyse_fleet counts.
+  const ListedHosts reported = listed_hosts_found(fleet.nodes, expected_hosts,
+                                                  [](const FleetNode& n) { return n.reporting(); });
   // Against a list of hosts, a result of a machine that stands for none of them (an old job's
   // left in the glob, a host not meant to be in this fleet) is set aside: in the medians it would
   // judge the listed ones, and no count would show it.

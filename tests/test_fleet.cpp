@@ -1352,14 +1352,28 @@ TEST(FleetMerge, ARerunOutsideSlurmReportsAsItsHostsSlurmName) {
   EXPECT_EQ(a.nodes_reporting, 2);
   ASSERT_EQ(a.superseded.size(), 1u);
   EXPECT_EQ(a.superseded[0]->source, first[1].string());
-  // Not a name of another machine: a host with no result that records gpu-st-1 stands for none.
-  ResultsDocument stranger = node("ip-10-0-0-9", std::nullopt, 100);
+  // Not a name of another machine: a host with no result that records gpu-st-1 (sorting before
+  // the one that does) stands for none.
+  ResultsDocument stranger = node("ip-10-0-0-00", std::nullopt, 100);
   stranger.run.started_utc = "2026-01-02T00:00:00Z";
-  const FleetRecord other = merge_results({first[0]}, std::nullopt, listed, 10, "T",
+  const FleetRecord other = merge_results(first, std::nullopt, listed, 10, "T",
                                           {write_node(tmp.path(), stranger, "stranger")});
-  EXPECT_NE(fmt::format("{}", fmt::join(failed_sources(other), "; ")).find("stranger"),
-            std::string::npos)
-      << fmt::format("{}", fmt::join(failed_sources(other), "; "));
+  EXPECT_EQ(failed_sources(other), std::vector<std::string>{(tmp.path() / "stranger").string()});
+
+  // A name the machine's own result records comes before one its older result recorded: node
+  // ip-10-0-0-0 was gpu-st-1 in an old job, and is gpu-st-0 now, where ip-10-0-0-1 is gpu-st-1.
+  ResultsDocument old = job_task("5", "ip-10-0-0-0", 0, 1, 100);
+  old.run.launch.launcher = "slurm";
+  old.run.launch.node_name = "gpu-st-1";
+  old.run.started_utc = "2025-06-01T00:00:00Z";
+  std::vector<fs::path> with_old = first;
+  with_old.push_back(write_node(tmp.path(), old, "5/0"));
+  const FleetRecord renamed =
+      merge_results(with_old, std::nullopt, {"gpu-st-1", "gpu-st-0"}, 10, "T", {rerun});
+  const std::vector<std::string> failed = failed_sources(renamed);
+  EXPECT_EQ(failed, std::vector<std::string>{(tmp.path() / "5/0").string()})
+      << fmt::format("{}", fmt::join(failed, "; "));
+  EXPECT_EQ(analyse_fleet(renamed).nodes_reporting, 2);
 }
 
 // A node that died wrote nothing: its rank of the job is missing, and which host it ran on is not
@@ -1718,7 +1732,8 @@ TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
   EXPECT_EQ(a.failed[0]->problem,
             fmt::format("{}, a rerun that measured less than the results it would replace (not "
                         "sgemm.cublas on gpu1 256x256x256): set aside; rerun it as the job ran "
-                        "(its profile, --workloads, --gpus, --sizes)",
+                        "(its profile, --workloads, --gpus), with every GPU it measured in "
+                        "place, or the whole job where a default size moved",
                         rerun.string()));
 
   // A measurement made at another size (a GPU whose memory bound its default size, which other

@@ -415,8 +415,8 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
   }
 
   // Where a quarter of the memory binds (an L40S: 96 MiB of L2, 44.4 GiB with ECC on), the size
-  // is rounded down to 2^20 elements and the basis says what bound it: a few MiB more reserved
-  // by another driver does not move it.
+  // is rounded down to its five leading binary digits (here 2^24 elements) and the basis says
+  // what bound it: a few MiB more reserved by another driver does not move it.
   SizingFacts l40s{.device = DeviceKind::gpu,
                    .cache_bytes = std::int64_t{96} << 20,
                    .memory_bytes = std::int64_t{45474} << 20,
@@ -424,13 +424,14 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
   const DefaultSizes bound =
       info(WorkloadId::stream).default_sizes(Profile::standard, l40s, Precision::fp32);
   ASSERT_EQ(bound.problems.size(), 1u);
-  EXPECT_EQ(bound.problems[0].n % (std::int64_t{1} << 20), 0) << bound.problems[0].n;
+  EXPECT_EQ(bound.problems[0].n % (std::int64_t{1} << 24), 0) << bound.problems[0].n;
   EXPECT_LE(3 * bound.problems[0].n * 4, l40s.memory_bytes / 4);
-  EXPECT_GT(3 * (bound.problems[0].n + (std::int64_t{1} << 20)) * 4, l40s.memory_bytes / 4);
-  EXPECT_NE(bound.basis.find("within a quarter of the memory (44.4 GiB), under 40 x L2 (96 MiB)"),
+  EXPECT_GT(3 * (bound.problems[0].n + (std::int64_t{1} << 24)) * 4, l40s.memory_bytes / 4);
+  EXPECT_NE(bound.basis.find(
+                "within a quarter (11.1 GiB) of its 44.4 GiB of memory, under 40 x L2 (96 MiB)"),
             std::string::npos)
       << bound.basis;
-  l40s.memory_bytes -= std::int64_t{6} << 20;
+  l40s.memory_bytes -= std::int64_t{64} << 20;
   EXPECT_EQ(
       info(WorkloadId::stream).default_sizes(Profile::standard, l40s, Precision::fp32).problems,
       bound.problems);

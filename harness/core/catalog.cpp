@@ -180,16 +180,19 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
   std::int64_t n = (multiple * l2 / element + kRound - 1) / kRound * kRound;
   std::string basis = fmt::format("GPU {} size: {} x L2 ({} MiB), beyond any cache",
                                   to_string(profile), multiple, l2 >> 20);
-  // Where the quarter of the memory binds (an L40S), rounded down as well: the same GPU with a
-  // few MiB more reserved (another driver) measures the same size, as a rerun must.
+  // Where the quarter of the memory binds (an L40S), rounded down to its five leading binary
+  // digits (at most 1/32 less): the same GPU with a few MiB more reserved (another driver)
+  // almost always measures the same size, as a fleet rerun must.
   const std::int64_t cap = facts.memory_bytes / 4 / (3 * element);
   if (facts.memory_bytes > 0 && cap < n) {
-    n = cap >= kRound ? cap / kRound * kRound : cap;
+    const auto step = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(std::bit_floor(static_cast<std::uint64_t>(cap)) >> 5));
+    n = cap / step * step;
     basis = fmt::format(
-        "GPU {} size: the three vectors within a quarter of the memory ({:.1f} GiB), under {} x "
-        "L2 ({} MiB); beyond any cache",
-        to_string(profile), static_cast<double>(facts.memory_bytes) / static_cast<double>(kGiB),
-        multiple, l2 >> 20);
+        "GPU {} size: the three vectors within a quarter ({:.1f} GiB) of its {:.1f} GiB of "
+        "memory, under {} x L2 ({} MiB); beyond any cache",
+        to_string(profile), static_cast<double>(facts.memory_bytes / 4) / static_cast<double>(kGiB),
+        static_cast<double>(facts.memory_bytes) / static_cast<double>(kGiB), multiple, l2 >> 20);
   }
   std::vector<Problem> problems = {Problem::vector(n)};
   if (profile == Profile::full &&
