@@ -209,7 +209,7 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("--noise-floor", opt->noise_floor,
                   "the floor between single runs, in percent, of the machine classes named "
                   "(cpu-compute, cpu-memory, cpu for both, gpu), as scripts/noise-floor.py "
-                  "measured it on this machine; default: cpu-compute=60,cpu-memory=100,gpu=5, "
+                  "measured it on this machine; default: cpu-compute=100,cpu-memory=100,gpu=5, "
                   "measured on shared cloud VMs")
       ->type_name("CLASS=PCT,...");
   cmd->add_flag("--allow-missing", opt->allow_missing,
