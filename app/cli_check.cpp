@@ -190,7 +190,8 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
         return fixed ? *fixed : auto_spec(doc.environment, doc.run.gpus);
       },
       opt.spec, utc_now());
-  write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
+  // The verdict is shown and the JUnit file written before the record is rewritten: a record
+  // that cannot be written (a read-only archive) still gets its verdict, then exit 3.
   // Host names, problems and reasons come from the nodes' files: no terminal controls.
   for (const auto& n : fleet.nodes) {
     if (!n.superseded.empty()) {
@@ -212,6 +213,7 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   }
   fmt::print("{}\n", fleet.acceptance->passed ? "PASS" : "FAIL");
   if (!opt.junit.empty()) write_junit(opt.junit, FleetJunitPrinter().print(fleet));
+  write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
   fmt::print("verdicts recorded in {}\n", file.string());
   return fleet.acceptance->passed ? kExitOk : kExitFailures;
 }
@@ -232,6 +234,14 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     }
     if (opt.spec != "auto") inputs.emplace_back(opt.spec);
     refuse_output_over_records(opt.junit, "--junit", inputs);
+    // An earlier check's JUnit file would be read as this one's verdict where this one gives
+    // none (a bad spec, no spec for the machine, Ctrl-C): it goes before anything can stop it.
+    std::error_code ec;
+    fs::remove(opt.junit, ec);
+    if (ec) {
+      throw IoError(
+          fmt::format("--junit {}: cannot remove the earlier file: {}", opt.junit, ec.message()));
+    }
   }
   if (!opt.results.empty()) {
     if (const auto fleet = fleet_file(opt.results)) return check_fleet(opt, *fleet);
@@ -246,15 +256,6 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     if (!chosen) chosen = choose_spec(opt.spec, doc.environment, doc.run.gpus);
     doc.acceptance = judge(chosen->spec, doc, chosen->label, utc_now());
     results_file = opt.results;
-    // Through the model: the reader kept the fields this version does not know, and the writer
-    // puts them back.
-    write_file_atomically(results_file, JsonPrinter().print(doc));
-    // The outputs beside a run's results.json are regenerated with the verdict; those beside
-    // a file of another name are another run's.
-    if (results_file.filename() == "results.json") {
-      write_output_files(doc, results_file.has_parent_path() ? results_file.parent_path() : ".",
-                         false);
-    }
   } else {
     if (!chosen) {
       // The GPUs CUDA sees, and those NVML or nvidia-smi name where CUDA sees none.
@@ -291,9 +292,24 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   }
   fmt::print("{}", AcceptanceConsolePrinter().print(doc));
   if (!opt.junit.empty()) {
-    std::array<char, 256> host{};
-    gethostname(host.data(), host.size() - 1);
-    write_junit(opt.junit, AcceptanceJunitPrinter(host.data()).print(doc));
+    // The judged machine's name, which --results need not be this one's.
+    std::array<char, 256> here{};
+    gethostname(here.data(), here.size() - 1);
+    const std::string host = doc.environment.host.empty() ? here.data() : doc.environment.host;
+    write_junit(opt.junit, AcceptanceJunitPrinter(host).print(doc));
+  }
+  // After the verdict is shown and the JUnit file written: a results file that cannot be written
+  // (a read-only archive) still gets its verdict, then exit 3.
+  if (!opt.results.empty()) {
+    // Through the model: the reader kept the fields this version does not know, and the writer
+    // puts them back.
+    write_file_atomically(results_file, JsonPrinter().print(doc));
+    // The outputs beside a run's results.json are regenerated with the verdict; those beside
+    // a file of another name are another run's.
+    if (results_file.filename() == "results.json") {
+      write_output_files(doc, results_file.has_parent_path() ? results_file.parent_path() : ".",
+                         false);
+    }
   }
   fmt::print("verdict recorded in {}\n", results_file.string());
   return doc.acceptance->passed ? kExitOk : kExitFailures;
@@ -346,7 +362,7 @@ Command add_check_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "check",
       "judge a run against an acceptance spec: exit 0 pass, 1 fail, 2 cannot check, 3 a "
-      "file could not be written");
+      "file could not be written, 4 a defect of flopbench, 128 + N interrupted by signal N");
   cmd->add_option("--spec", opt->spec,
                   "the spec (CSV; see docs/acceptance.md), or 'auto': the shipped spec for "
                   "this machine's GPU")

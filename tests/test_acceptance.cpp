@@ -1466,6 +1466,16 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
   EXPECT_NE(read_text(results.parent_path() / "report.md").find("## Acceptance"),
             std::string::npos);
   EXPECT_TRUE(well_formed(read_text(dir_.path() / "junit.xml"), dir_.path()));
+  // The judged machine's name, not that of the machine that judged it.
+  EXPECT_NE(read_text(dir_.path() / "junit.xml").find("hostname=\"cpubox\""), std::string::npos);
+  // A check that gives no verdict (a bad spec) leaves no earlier check's JUnit file behind, to
+  // be read as its own.
+  const fs::path bad = write_spec("cpu.sgemm.openblas.gflops,=>,1,fail,any,x\n", "bad.csv");
+  const Outcome no_verdict =
+      flopbench({"check", "--spec", bad.string(), "--results", results.string(), "--junit",
+                 (dir_.path() / "junit.xml").string()});
+  EXPECT_EQ(no_verdict.status, 2) << no_verdict.out << no_verdict.err;
+  EXPECT_FALSE(fs::exists(dir_.path() / "junit.xml"));
 
   const fs::path fail = write_spec("cpu.sgemm.openblas.gflops,>=,0.6 * peak,fail,any,x\n", "f.csv");
   const Outcome failed =
