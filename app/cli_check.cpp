@@ -1,7 +1,6 @@
 // `flopbench check` and `flopbench spec generate`: acceptance testing (docs/acceptance.md).
 
 #include <fmt/format.h>
-#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -218,19 +217,33 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   return fleet.acceptance->passed ? kExitOk : kExitFailures;
 }
 
-int check_command(const CheckOptions& opt, const std::vector<std::string>& command_line) {
-  if (!opt.results.empty() && !opt.measuring_options_given.empty()) {
-    const auto& given = opt.measuring_options_given;
-    throw InputError(fmt::format(
-        "{} {} how to measure, and with --results nothing is measured: the verdict goes beside "
-        "that results.json",
-        fmt::join(given, ", "), given.size() == 1 ? "says" : "say"));
+// The files check writes again beside the record it judges (report.md, fleet.html, ...), which
+// a JUnit file of the same name would replace or be replaced by.
+std::vector<fs::path> rewritten_beside(const fs::path& results) {
+  std::vector<fs::path> out;
+  if (const auto fleet = fleet_file(results)) {
+    for (const auto& p : fleet_printers()) out.push_back(fleet->parent_path() / p->file_name());
+  } else if (results.filename() == "results.json") {
+    for (const auto& p : output_printers(false))
+      out.push_back(results.parent_path() / p->file_name());
   }
+  return out;
+}
+
+int check_command(const CheckOptions& opt, const std::vector<std::string>& command_line) {
   if (!opt.junit.empty()) {
     std::vector<fs::path> inputs;
     if (!opt.results.empty()) {
       inputs.emplace_back(opt.results);
       if (const auto fleet = fleet_file(opt.results)) inputs.push_back(*fleet);
+      std::error_code ec;
+      for (const fs::path& file : rewritten_beside(opt.results)) {
+        if (fs::weakly_canonical(file, ec) == fs::weakly_canonical(opt.junit, ec)) {
+          throw InputError(fmt::format(
+              "--junit {}: check writes {} again beside the record it judges; choose another file",
+              opt.junit, file.filename().string()));
+        }
+      }
     }
     if (opt.spec != "auto") inputs.emplace_back(opt.spec);
     refuse_output_over_records(opt.junit, "--junit", inputs);
@@ -242,6 +255,13 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
       throw IoError(
           fmt::format("--junit {}: cannot remove the earlier file: {}", opt.junit, ec.message()));
     }
+  }
+  if (!opt.results.empty() && !opt.measuring_options_given.empty()) {
+    const auto& given = opt.measuring_options_given;
+    throw InputError(fmt::format(
+        "{} {} how to measure, and with --results nothing is measured: the verdict goes beside "
+        "that results.json",
+        fmt::join(given, ", "), given.size() == 1 ? "says" : "say"));
   }
   if (!opt.results.empty()) {
     if (const auto fleet = fleet_file(opt.results)) return check_fleet(opt, *fleet);
@@ -293,10 +313,9 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   fmt::print("{}", AcceptanceConsolePrinter().print(doc));
   if (!opt.junit.empty()) {
     // The judged machine's name, which --results need not be this one's.
-    std::array<char, 256> here{};
-    gethostname(here.data(), here.size() - 1);
-    const std::string host = doc.environment.host.empty() ? here.data() : doc.environment.host;
-    write_junit(opt.junit, AcceptanceJunitPrinter(host).print(doc));
+    write_junit(opt.junit, AcceptanceJunitPrinter(
+                               doc.environment.host.empty() ? "unknown" : doc.environment.host)
+                               .print(doc));
   }
   // After the verdict is shown and the JUnit file written: a results file that cannot be written
   // (a read-only archive) still gets its verdict, then exit 3.

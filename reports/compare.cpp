@@ -417,7 +417,10 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
     Comparison c{&ra, rb, 0, 0, {}};
     const auto runs_a = in_runs(a, ra), runs_b = in_runs(b, ra);
     for (std::size_t i = 1; i < b.size(); ++i) {
-      if (!find_in(b[i], ra)) c.missing_in_b_runs.push_back(i + 1);
+      if (find_in(b[i], ra)) continue;
+      c.missing_in_b_runs.push_back(i + 1);
+      c.missing_with_its_gpu |= std::ranges::any_of(
+          ra.device.gpus, [&](int gpu) { return !b[i].environment.gpu.find(gpu); });
     }
     const auto passes = [](const MeasurementRecord* r) { return passed(*r); };
     if (const auto failed = std::find_if_not(runs_b.begin(), runs_b.end(), passes);
@@ -430,6 +433,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
     const std::vector<double> ma = passed_medians(runs_a), mb = passed_medians(runs_b);
     c.a_median = ma.empty() ? 0.0 : compute_statistics(ma).median;
     c.b_median = mb.empty() ? 0.0 : compute_statistics(mb).median;
+    bool partly_cache = false;
     if (const std::string why = unfit(runs_a, runs_b); !why.empty()) {
       c.judgement.reason = why;
     } else {
@@ -449,12 +453,14 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         if (std::isfinite(c.a_median) && c.a_median > 0 && std::isfinite(c.b_median) &&
             c.b_median > 0) {
           c.judgement = judge(ra.samples_s, rb->samples_s, rule.noise_floor(ra), rule);
-          // Bandwidth partly of a cache moves with what a co-tenant keeps in it, which no
+          // Bandwidth partly of a CPU's cache moves with what a co-tenant keeps in it, which no
           // contention flag sees: between two runs of one command on a 2-vCPU VM, a 32 MiB dot
-          // took 2.5 times as long. Only the spread of repeated runs can judge it.
-          if ((c.judgement.verdict == Change::faster || c.judgement.verdict == Change::slower) &&
-              (within_cache(a.front().environment, ra) ||
-               within_cache(b.front().environment, *rb))) {
+          // took 2.5 times as long. Only the spread of repeated runs can judge it (nor does its
+          // ratio count in the geometric mean).
+          partly_cache = !ra.device.on_gpu() && (within_cache(a.front().environment, ra) ||
+                                                 within_cache(b.front().environment, *rb));
+          if (partly_cache &&
+              (c.judgement.verdict == Change::faster || c.judgement.verdict == Change::slower)) {
             c.judgement.verdict = Change::inconclusive;
             c.judgement.reason =
                 "partly cache bandwidth, which a co-tenant's use of the cache moves between "
@@ -464,7 +470,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
           c.judgement.reason = "a median time is not a positive number";
         }
       }
-      if (c.judgement.time_ratio > 0 && std::isfinite(c.judgement.time_ratio)) {
+      if (!partly_cache && c.judgement.time_ratio > 0 && std::isfinite(c.judgement.time_ratio)) {
         log_sum += std::log(c.judgement.time_ratio);
         ++logs;
       }
@@ -496,22 +502,21 @@ std::vector<const Comparison*> regressions(const CompareResult& result, double p
 
 std::vector<std::string> lost_measurements(const CompareResult& result, bool lacking) {
   std::vector<std::string> lost;
-  const auto on_lost_gpu = [&](const MeasurementRecord& r) {
-    return std::ranges::any_of(r.device.gpus,
-                               [&](int gpu) { return result.lost_gpus.contains(gpu); });
-  };
+
   for (const auto& c : result.matched) {
     if (!c.broken.empty()) {
       lost.push_back(fmt::format("{}: {} in B", strip_terminal_controls(where(*c.a)),
                                  strip_terminal_controls(c.broken)));
     }
-    if (!c.missing_in_b_runs.empty() && passed(*c.a) && (lacking || on_lost_gpu(*c.a))) {
-      lost.push_back(fmt::format("{}: not in B run {}", strip_terminal_controls(where(*c.a)),
-                                 fmt::join(c.missing_in_b_runs, ", ")));
+    if (!c.missing_in_b_runs.empty() && passed(*c.a) && (lacking || c.missing_with_its_gpu)) {
+      lost.push_back(fmt::format("{}: not in B run {}{}", strip_terminal_controls(where(*c.a)),
+                                 fmt::join(c.missing_in_b_runs, ", "),
+                                 c.missing_with_its_gpu ? ", whose machine lacks that GPU" : ""));
     }
   }
   for (const MeasurementRecord* r : result.only_a) {
-    const bool gpu_lost = on_lost_gpu(*r);
+    const bool gpu_lost = std::ranges::any_of(
+        r->device.gpus, [&](int gpu) { return result.lost_gpus.contains(gpu); });
     if (passed(*r) && (lacking || gpu_lost)) {
       lost.push_back(fmt::format("{}: not in B{}", strip_terminal_controls(where(*r)),
                                  gpu_lost ? ", whose machine lacks that GPU" : ""));
@@ -597,6 +602,14 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   };
   list("only in A", result.only_a);
   list("only in B", result.only_b);
+  std::string in_some;
+  for (const auto& c : result.matched) {
+    if (!c.missing_in_b_runs.empty()) {
+      in_some +=
+          fmt::format("  {} (not in run {})\n", where(*c.a), fmt::join(c.missing_in_b_runs, ", "));
+    }
+  }
+  if (!in_some.empty()) out += "\nnot in every run of B, judged on those that have it:\n" + in_some;
   std::string differently;
   for (const auto& c : result.matched) {
     if (c.ran_differently.empty()) continue;
@@ -622,9 +635,10 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
   if (result.geomean_time_ratio) {
     const double g = *result.geomean_time_ratio;
     out += fmt::format(
-        "geometric mean of median time B/A over the {} judged (passed in both, not contended): "
+        "geometric mean of median time B/A over the {} judged (passed in both, not contended{}): "
         "{:.3f} ({} time)\n",
-        result.geomean_of, g, signed_percent(g - 1));
+        result.geomean_of, result.replicates() ? "" : ", not partly cache", g,
+        signed_percent(g - 1));
   }
   out += fmt::format(
       "verdict: same when neither median exceeds the other by the noise. One run each: the noise "

@@ -115,8 +115,9 @@ struct Comparison {
   // run of B ended, "incorrect: <why>"; "" otherwise.
   std::string broken;
   // The runs of B (from 1) that lack it, where B has several runs and its first has it: lost in
-  // them, as a measurement only in A is lost in B.
+  // them, as a measurement only in A is lost in B; and whether one of them lacks its GPU.
   std::vector<std::size_t> missing_in_b_runs;
+  bool missing_with_its_gpu = false;
   // How the implementation ran differently in A and B, which a change in time may come from
   // rather than the code: "vectors of 512 bits in A, 256 in B", "B ran on fewer threads than it
   // was given, A did not" (ran_differently); empty when alike or unknown.

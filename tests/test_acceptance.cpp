@@ -1476,6 +1476,14 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
                  (dir_.path() / "junit.xml").string()});
   EXPECT_EQ(no_verdict.status, 2) << no_verdict.out << no_verdict.err;
   EXPECT_FALSE(fs::exists(dir_.path() / "junit.xml"));
+  // A JUnit file named as a report check writes again beside the record is refused.
+  const Outcome over_report =
+      flopbench({"check", "--spec", pass.string(), "--results", results.string(), "--junit",
+                 (results.parent_path() / "report.md").string()});
+  EXPECT_EQ(over_report.status, 2);
+  EXPECT_NE(over_report.err.find("check writes report.md again beside the record it judges"),
+            std::string::npos)
+      << over_report.err;
 
   const fs::path fail = write_spec("cpu.sgemm.openblas.gflops,>=,0.6 * peak,fail,any,x\n", "f.csv");
   const Outcome failed =

@@ -1447,9 +1447,10 @@ TEST(Compare, MatchesAndSummarises) {
   EXPECT_EQ(r.matched[0].judgement.verdict, Change::slower);
   EXPECT_EQ(r.matched[5].judgement.verdict, Change::inconclusive);
   EXPECT_EQ(r.matched[5].judgement.reason, "B failed");
-  // 11 measurements passed in both: one ratio of 2.5, ten of 1.
-  EXPECT_EQ(r.geomean_of, 11u);
-  EXPECT_NEAR(*r.geomean_time_ratio, std::pow(2.5, 1.0 / 11), 1e-12);
+  // 11 measurements passed in both, of which 5 are CPU bandwidth partly of a cache (left out):
+  // one ratio of 2.5, five of 1.
+  EXPECT_EQ(r.geomean_of, 6u);
+  EXPECT_NEAR(*r.geomean_time_ratio, std::pow(2.5, 1.0 / 6), 1e-12);
   EXPECT_EQ(regressions(r, 10).size(), 1u);
   EXPECT_TRUE(regressions(r, 160).empty());
   const std::string text = compare_text(r);
@@ -1493,6 +1494,17 @@ TEST(Compare, PartlyCacheBandwidthIsJudgedOnlyOnRepeatedRuns) {
   // Replicates judge it on the spread of their runs.
   const std::vector<ResultsDocument> as = {a, a}, bs = {b, b};
   EXPECT_EQ(compare_results(as, bs).matched.at(7).judgement.verdict, Change::slower);
+  // Its ratio is left out of the geometric mean, which the other measurements make 1.
+  ASSERT_TRUE(r.geomean_time_ratio);
+  EXPECT_DOUBLE_EQ(*r.geomean_time_ratio, 1.0);
+  // A GPU's L2 is no co-tenant's: GPU work within it keeps its verdict.
+  ResultsDocument gpu_b = base_document();
+  MeasurementRecord& on_gpu = gpu_b.measurements.at(8);
+  ASSERT_EQ(where(on_gpu), "sum (fp32) cub on gpu0, 4194304");
+  ASSERT_TRUE(within_cache(gpu_b.environment, on_gpu));
+  for (double& t : on_gpu.samples_s) t *= 1.5;
+  on_gpu.stats->median *= 1.5;
+  EXPECT_EQ(compare_results(a, gpu_b).matched.at(8).judgement.verdict, Change::slower);
 }
 
 // A measurement that a later run of B lacks is lost in it, as one the first run lacks is: not
@@ -1506,6 +1518,27 @@ TEST(Compare, AMeasurementALaterRunOfBLacksIsLost) {
   EXPECT_EQ(lost_measurements(r, true),
             std::vector<std::string>{"dot (fp64) omp on cpu, 1048576: not in B run 2"});
   EXPECT_TRUE(lost_measurements(r, false).empty());  // --allow-missing
+  EXPECT_NE(compare_text(r).find("not in every run of B, judged on those that have it:\n  dot "
+                                 "(fp64) omp on cpu, 1048576 (not in run 2)\n"),
+            std::string::npos)
+      << compare_text(r);
+  // A later run of B whose machine lacks the GPU: lost even with --allow-missing, and said so;
+  // a CPU measurement another run lacks is not, though some run of B lost that GPU.
+  std::vector<ResultsDocument> three = {base_document(), base_document(), base_document()};
+  three[1].measurements.erase(three[1].measurements.begin() + 10);
+  three[2].environment.gpu.devices.clear();
+  std::erase_if(three[2].measurements,
+                [](const MeasurementRecord& m) { return m.device.on_gpu(); });
+  const std::vector<ResultsDocument> a3 = {base_document(), base_document(), base_document()};
+  const std::vector<std::string> lost_gpu = lost_measurements(compare_results(a3, three), false);
+  EXPECT_NE(std::ranges::find(lost_gpu,
+                              "SGEMM (fp32) cublas on gpu0, 256x256x256: not in B run 3, whose "
+                              "machine lacks that GPU"),
+            lost_gpu.end())
+      << fmt::format("{}", fmt::join(lost_gpu, "\n"));
+  EXPECT_TRUE(std::ranges::none_of(lost_gpu, [](const std::string& l) {
+    return l.starts_with("dot (fp64) omp on cpu");
+  })) << fmt::format("{}", fmt::join(lost_gpu, "\n"));
   // The first run lacks it: only in A, as before.
   std::swap(b[0], b[1]);
   const CompareResult first = compare_results(a, b);
