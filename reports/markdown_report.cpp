@@ -126,7 +126,15 @@ std::string crossover_section(const ResultsDocument& doc) {
   return out;
 }
 
-std::string openblas_table(const std::vector<Group>& groups) {
+// A figure with what makes a ratio to or from it no like for like: its flags (fewer threads,
+// contended) and bandwidth partly of a cache, which a reference of memory bandwidth is not.
+std::string caveated(const Environment& env, const MeasurementRecord& r, std::string figure) {
+  std::vector<std::string> flags = figure_flags(r);
+  if (within_cache(env, r)) flags.emplace_back("partly cache");
+  return flags.empty() ? figure : fmt::format("{} ({})", figure, fmt::join(flags, ", "));
+}
+
+std::string openblas_table(const Environment& env, const std::vector<Group>& groups) {
   Table t;
   t.columns = {{"Workload"},         {"Problem"},        {"Implementation"}, {"Device"},
                {"Throughput", true}, {"OpenBLAS", true}, {"Ratio", true}};
@@ -140,17 +148,19 @@ std::string openblas_table(const std::vector<Group>& groups) {
         continue;
       }
       t.rows.push_back({group_title(g), r->problem.label(), implementation_label(*r),
-                        r->device.label(), throughput(mine), throughput(theirs),
+                        r->device.label(), caveated(env, *r, throughput(mine)),
+                        caveated(env, *reference, throughput(theirs)),
                         ratio(mine->value / theirs->value)});
     }
   }
   if (t.rows.empty()) return "";
   return "\n### Relative to OpenBLAS\n\nEach implementation's throughput divided by OpenBLAS's on "
-         "the same problem and precision.\n\n" +
+         "the same problem and precision. A figure flagged (fewer threads, contended, partly "
+         "cache) makes its ratio no like-for-like comparison.\n\n" +
          t.markdown();
 }
 
-std::string stream_table(const std::vector<Group>& groups) {
+std::string stream_table(const Environment& env, const std::vector<Group>& groups) {
   Table t;
   t.columns = {{"Workload"},          {"Problem"},
                {"Implementation"},    {"Device"},
@@ -165,14 +175,17 @@ std::string stream_table(const std::vector<Group>& groups) {
           bandwidth_reference(groups, *reference_workload, r->device, r->precision);
       if (!reference) continue;
       t.rows.push_back({group_title(g), r->problem.label(), implementation_label(*r),
-                        r->device.label(), short_number(*r->gbytes_per_s),
-                        short_number(*reference->gbytes_per_s), reference->problem.label(),
+                        r->device.label(), caveated(env, *r, short_number(*r->gbytes_per_s)),
+                        caveated(env, *reference, short_number(*reference->gbytes_per_s)),
+                        reference->problem.label(),
                         ratio(*r->gbytes_per_s / *reference->gbytes_per_s)});
     }
   }
   if (t.rows.empty()) return "";
   return "\n### Relative to STREAM triad\n\nEach implementation's GB/s divided by the STREAM triad "
-         "GB/s of the same device and precision (its largest passed size).\n\n" +
+         "GB/s of the same device and precision (its largest passed size). A figure partly of a "
+         "cache (its vectors within 4 times the largest cache) is no memory bandwidth, and a "
+         "ratio to or from one compares what the caches held, not the code.\n\n" +
          t.markdown();
 }
 
@@ -204,7 +217,8 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
     out += gpu_vs_cpu_section(doc, groups);
     out += matrix_section(groups);
     out += crossover_section(doc);
-    const std::string ratios = openblas_table(groups) + stream_table(groups);
+    const std::string ratios =
+        openblas_table(doc.environment, groups) + stream_table(doc.environment, groups);
     if (!ratios.empty()) out += "\n## Reference ratios\n" + ratios;
     out += not_passed_section(doc);
   }
