@@ -14,14 +14,12 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
   t.columns = {{"workload"},     {"precision"},        {"implementation"}, {"device"}, {"problem"},
                {"median", true}, {"throughput", true}, {"% peak", true},   {"result"}};
   std::map<Disposition, int> counts;
-  std::map<std::string, int> without_device;  // by the reason each was not run
   std::size_t not_run = 0;
   for (const auto& r : doc.measurements) {
     // GPU work on a machine without a GPU: counted as not run, with a line below per reason, not
     // a row each (nor among the unsupported, which the rows list).
     if (r.device.no_gpu()) {
       ++not_run;
-      ++without_device[r.reason];
       continue;
     }
     ++counts[r.disposition];
@@ -40,9 +38,7 @@ std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
   const std::size_t n = doc.measurements.size();
   std::string out =
       t.plain() + fmt::format("{} {}: {}\n", n, measurements(n), list_or(tally, "none"));
-  for (const auto& [reason, count] : without_device) {
-    out += fmt::format("{} GPU {} not run: {}\n", count, measurements(count), reason);
-  }
+  for (const std::string& line : not_run_without_gpu(doc)) out += line + "\n";
   if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
     out += "incomplete: " + note + "\n";
   }

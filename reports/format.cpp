@@ -8,6 +8,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <map>
 
 #include <stdexcept>
 
@@ -68,6 +69,26 @@ std::vector<Group> groups_of(const ResultsDocument& doc) {
       return problem_order(a->problem) < problem_order(b->problem);
     });
   }
+  return groups;
+}
+
+std::vector<std::string> not_run_without_gpu(const ResultsDocument& doc) {
+  std::map<std::string, std::size_t> by_reason;
+  for (const auto& r : doc.measurements) {
+    if (r.device.no_gpu()) ++by_reason[r.reason];
+  }
+  std::vector<std::string> lines;
+  for (const auto& [reason, count] : by_reason) {
+    lines.push_back(
+        fmt::format("{} not run: {}", counted(count, "GPU measurement"), one_line(reason)));
+  }
+  return lines;
+}
+
+std::vector<Group> without_gpu_less_work(std::vector<Group> groups) {
+  for (Group& g : groups)
+    std::erase_if(g.records, [](const auto* r) { return r->device.no_gpu(); });
+  std::erase_if(groups, [](const Group& g) { return g.records.empty(); });
   return groups;
 }
 

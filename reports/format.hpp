@@ -60,6 +60,12 @@ struct Group {
 
 std::vector<Group> groups_of(const ResultsDocument& doc);
 
+// GPU work on a machine without a GPU is said once per reason, "25 GPU measurements not run:
+// no CUDA device: ...", not a row or an item each: those lines, and the groups without those
+// measurements (a group of nothing else left out), as results tables show them.
+std::vector<std::string> not_run_without_gpu(const ResultsDocument& doc);
+std::vector<Group> without_gpu_less_work(std::vector<Group> groups);
+
 // "SGEMM (fp32)", "peak (fp64)": a workload's display name with its precision, so that no two
 // precisions of one workload read alike.
 std::string workload_title(WorkloadId workload, Precision precision);

@@ -494,12 +494,14 @@ std::string health_section(const Environment& env) {
   return out + "</div>\n";
 }
 
-std::string results_section(const std::vector<Group>& groups) {
+std::string results_section(const ResultsDocument& doc, const std::vector<Group>& groups) {
   std::string out =
       "<h2 id=\"results\">Results</h2>\n<p>Median time per run; throughput from the median. Only "
       "passed measurements report numbers.</p>\n";
   if (groups.empty()) return out + "<p>No measurements.</p>\n";
-  for (const auto& g : groups) {
+  for (const std::string& line : not_run_without_gpu(doc))
+    out += "<p>" + html_escape(line) + ".</p>\n";
+  for (const auto& g : without_gpu_less_work(groups)) {
     out += fmt::format("<h3>{}</h3>\n{}", html_escape(group_title(g)), group_table(g).html());
     std::string notes;
     for (const std::string& note : group_notes(g)) notes += "<li>" + html_escape(note) + "</li>\n";
@@ -512,9 +514,11 @@ std::string results_section(const std::vector<Group>& groups) {
 std::string not_passed_section(const ResultsDocument& doc) {
   std::string items;
   for (const auto& r : doc.measurements) {
-    if (passed(r)) continue;
+    if (passed(r) || r.device.no_gpu()) continue;
     items += fmt::format("<li>{}: {}</li>\n", html_escape(where(r)), html_escape(result_text(r)));
   }
+  for (const std::string& line : not_run_without_gpu(doc))
+    items += "<li>" + html_escape(line) + "</li>\n";
   return "<h2 id=\"not-passed\">Not passed</h2>\n" +
          (items.empty() ? "<p>Every measurement passed.</p>\n" : "<ul>\n" + items + "</ul>\n");
 }
@@ -598,7 +602,8 @@ std::string HtmlPrinter::do_print(const ResultsDocument& doc) const {
   } else {
     body += glance_section(doc, groups) + matrix_section(groups) + crossover_section(doc, groups) +
             throughput_section(groups) + peak_section(groups) + inventory_section(doc.environment) +
-            health_section(doc.environment) + results_section(groups) + not_passed_section(doc);
+            health_section(doc.environment) + results_section(doc, groups) +
+            not_passed_section(doc);
   }
   body +=
       "<h2 id=\"regenerating\">Regenerating</h2>\n<p>Every file of a results directory but "

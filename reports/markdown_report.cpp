@@ -193,9 +193,10 @@ std::string not_passed_section(const ResultsDocument& doc) {
   std::string out = "\n## Not passed\n\n";
   std::string items;
   for (const auto& r : doc.measurements) {
-    if (passed(r)) continue;
+    if (passed(r) || r.device.no_gpu()) continue;
     items += item(where(r), result_text(r));
   }
+  for (const std::string& line : not_run_without_gpu(doc)) items += "- " + line + "\n";
   return out + (items.empty() ? "Every measurement passed.\n" : items);
 }
 }  // namespace
@@ -213,7 +214,8 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
         "\n## Results\n\nMedian time per run; throughput from the median. Only passed "
         "measurements report numbers.\n";
     if (groups.empty()) out += "\nNo measurements.\n";
-    for (const auto& g : groups) out += group_section(g);
+    for (const std::string& line : not_run_without_gpu(doc)) out += "\n" + line + ".\n";
+    for (const auto& g : without_gpu_less_work(groups)) out += group_section(g);
     out += gpu_vs_cpu_section(doc, groups);
     out += matrix_section(groups);
     out += crossover_section(doc);

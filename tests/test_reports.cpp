@@ -932,6 +932,36 @@ TEST(ReportsMarkdown, HasEveryMeasurement) {
   EXPECT_NE(text.find("flopbench report <dir>/results.json"), std::string::npos);
 }
 
+// GPU work on a machine without a GPU is said once per reason in report.md, report.html and on
+// the console, not a row and an item each with sizes the run never used.
+TEST(ReportsMarkdown, GpuWorkWithoutAGpuIsSaidOnce) {
+  ResultsDocument doc = test_document();
+  for (const WorkloadId w : {WorkloadId::gemm, WorkloadId::dot, WorkloadId::peak}) {
+    MeasurementRecord r;
+    r.workload = w;
+    r.precision = Precision::fp64;
+    r.implementation = "cuda";
+    r.device = DeviceRef::gpu({});
+    r.problem =
+        w == WorkloadId::gemm ? Problem::matrix(2048, 2048, 2048) : Problem::vector(1 << 20);
+    r.disposition = Disposition::unsupported;
+    r.reason = "no CUDA device: no NVIDIA driver is installed or loaded";
+    doc.measurements.push_back(r);
+  }
+  const std::string line =
+      "3 GPU measurements not run: no CUDA device: no NVIDIA driver is installed or loaded";
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("\n" + line + ".\n"), std::string::npos) << md;   // under Results
+  EXPECT_NE(md.find("\n- " + line + "\n"), std::string::npos) << md;  // under Not passed
+  EXPECT_EQ(md.find("2048x2048x2048"), std::string::npos) << md;
+  EXPECT_EQ(md.find("### peak (fp64)"), std::string::npos) << md;  // a group of nothing else
+  const std::string html = HtmlPrinter().print(doc);
+  EXPECT_NE(html.find("<p>" + line + ".</p>"), std::string::npos);
+  EXPECT_NE(html.find("<li>" + line + "</li>"), std::string::npos);
+  EXPECT_EQ(html.find("2048x2048x2048"), std::string::npos);
+  EXPECT_NE(ConsoleSummaryPrinter().print(doc).find(line + "\n"), std::string::npos);
+}
+
 // An incomplete run's note speaks of what the run did: a burn-in or a memory test has no
 // measurements to list as skipped or missing.
 TEST(ReportsMarkdown, AnIncompleteRunSaysWhatItDidNotFinish) {
