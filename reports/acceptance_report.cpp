@@ -148,7 +148,7 @@ JunitSuite junit_testsuite(const AcceptanceResult& result, std::string_view name
   for (const auto& row : result.not_applied) {
     cases += fmt::format(
         "    <testcase classname=\"flopbench.acceptance\" name=\"{}\" time=\"0\">\n"
-        "      <skipped message=\"this machine has no GPU the row is for\"/>\n"
+        "      <skipped message=\"this run had no GPU the row is for (the machine, or --gpus)\"/>\n"
         "    </testcase>\n",
         xml_escape(row));
   }

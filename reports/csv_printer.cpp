@@ -32,37 +32,39 @@ std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
       "workload,display_name,implementation,device,precision,timing,problem,m,n,k,disposition,"
       "reason,"
       "threads,samples,median_s,min_s,max_s,mean_s,stddev_s,cv,gflops,gbytes_per_s,peak_gflops,"
-      "percent_of_peak,stopping_rule,verification_error_ratio\n";
+      "percent_of_peak,stopping_rule,verification_error_ratio,caveats\n";
   for (const auto& r : doc.measurements) {
     const auto stat = [&](double Statistics::*member) {
       return r.stats ? num(r.stats.value().*member) : std::string();
     };
-    const std::vector<std::string> cells = {std::string(to_string(r.workload)),
-                                            display_name(r.workload, r.precision),
-                                            r.implementation,
-                                            r.device.label(),
-                                            std::string(to_string(r.precision)),
-                                            r.timing,
-                                            r.problem.label(),
-                                            fmt::format("{}", r.problem.m),
-                                            fmt::format("{}", r.problem.n),
-                                            fmt::format("{}", r.problem.k),
-                                            std::string(to_string(r.disposition)),
-                                            r.reason,
-                                            fmt::format("{}", r.threads),
-                                            r.stats ? fmt::format("{}", r.stats->samples) : "",
-                                            stat(&Statistics::median),
-                                            stat(&Statistics::min),
-                                            stat(&Statistics::max),
-                                            stat(&Statistics::mean),
-                                            stat(&Statistics::stddev),
-                                            stat(&Statistics::cv),
-                                            num(r.gflops),
-                                            num(r.gbytes_per_s),
-                                            num(r.peak.gflops),
-                                            num(r.percent_of_peak),
-                                            r.stopping_rule,
-                                            r.verification ? num(r.verification->error_ratio) : ""};
+    const std::vector<std::string> cells = {
+        std::string(to_string(r.workload)),
+        display_name(r.workload, r.precision),
+        r.implementation,
+        r.device.label(),
+        std::string(to_string(r.precision)),
+        r.timing,
+        r.problem.label(),
+        fmt::format("{}", r.problem.m),
+        fmt::format("{}", r.problem.n),
+        fmt::format("{}", r.problem.k),
+        std::string(to_string(r.disposition)),
+        r.reason,
+        fmt::format("{}", r.threads),
+        r.stats ? fmt::format("{}", r.stats->samples) : "",
+        stat(&Statistics::median),
+        stat(&Statistics::min),
+        stat(&Statistics::max),
+        stat(&Statistics::mean),
+        stat(&Statistics::stddev),
+        stat(&Statistics::cv),
+        num(r.gflops),
+        num(r.gbytes_per_s),
+        num(r.peak.gflops),
+        num(r.percent_of_peak),
+        r.stopping_rule,
+        r.verification ? num(r.verification->error_ratio) : "",
+        passed(r) ? fmt::format("{}", fmt::join(caveats(doc.environment, r), "; ")) : ""};
     out += csv_row(cells);
   }
   return out;

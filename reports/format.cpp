@@ -151,6 +151,12 @@ std::vector<std::string> figure_flags(const MeasurementRecord& r) {
   return flags;
 }
 
+std::vector<std::string> caveats(const Environment& env, const MeasurementRecord& r) {
+  std::vector<std::string> flags = figure_flags(r);
+  if (within_cache(env, r)) flags.emplace_back("partly cache");
+  return flags;
+}
+
 std::string result_text(const MeasurementRecord& r) {
   const auto d = std::string(to_string(r.disposition));
   if (!passed(r)) return r.reason.empty() ? d : fmt::format("{}: {}", d, r.reason);

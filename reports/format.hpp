@@ -105,6 +105,9 @@ std::string where(const MeasurementRecord& r);
 std::string result_text(const MeasurementRecord& r);
 // What qualifies a passed figure (contended, fewer threads, above peak): the notes say why.
 std::vector<std::string> figure_flags(const MeasurementRecord& r);
+// Its flags and "partly cache" where its vectors are within 4 x its device's largest cache
+// (within_cache): what makes a ratio to or from the figure no like-for-like comparison.
+std::vector<std::string> caveats(const Environment& env, const MeasurementRecord& r);
 // The headline throughput, with its flags in parentheses: where a figure stands for its group
 // (the GPU vs CPU and matrix tables), far from the results table that flags it.
 std::string flagged_throughput(const MeasurementRecord& r);

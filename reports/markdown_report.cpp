@@ -126,11 +126,9 @@ std::string crossover_section(const ResultsDocument& doc) {
   return out;
 }
 
-// A figure with what makes a ratio to or from it no like for like: its flags (fewer threads,
-// contended) and bandwidth partly of a cache, which a reference of memory bandwidth is not.
+// A figure with what makes a ratio to or from it no like for like.
 std::string caveated(const Environment& env, const MeasurementRecord& r, std::string figure) {
-  std::vector<std::string> flags = figure_flags(r);
-  if (within_cache(env, r)) flags.emplace_back("partly cache");
+  const std::vector<std::string> flags = caveats(env, r);
   return flags.empty() ? figure : fmt::format("{} ({})", figure, fmt::join(flags, ", "));
 }
 

@@ -1310,6 +1310,10 @@ TEST(AcceptanceOutput, RowsForOtherGpusShowAsNotJudgedEverywhere) {
   ASSERT_TRUE(well_formed(xml, dir.path())) << xml;
   EXPECT_EQ(occurrences(xml, "<testcase "), int(doc.acceptance->criteria.size()) + 1);
   EXPECT_EQ(occurrences(xml, "<skipped "), 1);
+  EXPECT_NE(xml.find("<skipped message=\"this run had no GPU the row is for (the machine, or "
+                     "--gpus)\"/>"),
+            std::string::npos)
+      << xml;
   EXPECT_NE(xml.find("skipped=\"1\""), std::string::npos) << xml;
   const std::string escaped =
       "line 3: gpu.stream_fp64.cuda.gbytes_per_s &gt;= 1555 GB/s, for "

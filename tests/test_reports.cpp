@@ -841,18 +841,18 @@ TEST(ReportsGolden, ConsoleSummary) {
 TEST(ReportsCsv, ParsesBackWithAStandardReader) {
   const ResultsDocument doc = test_document();
   const std::string text = CsvPrinter().print(doc);
-  io::CSVReader<26, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(
+  io::CSVReader<27, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(
       "results.csv", text.data(), text.data() + text.size());
   in.read_header(io::ignore_no_column, "workload", "display_name", "implementation", "device",
                  "precision", "problem", "m", "n", "k", "disposition", "reason", "threads",
                  "samples", "median_s", "min_s", "max_s", "mean_s", "stddev_s", "cv", "gflops",
                  "gbytes_per_s", "peak_gflops", "percent_of_peak", "stopping_rule",
-                 "verification_error_ratio", "timing");
-  std::vector<std::string> c(26);
+                 "verification_error_ratio", "timing", "caveats");
+  std::vector<std::string> c(27);
   std::size_t rows = 0;
   while (in.read_row(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
                      c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22],
-                     c[23], c[24], c[25])) {
+                     c[23], c[24], c[25], c[26])) {
     ASSERT_LT(rows, doc.measurements.size());
     const auto& r = doc.measurements[rows];
     SCOPED_TRACE(rows);
@@ -866,6 +866,15 @@ TEST(ReportsCsv, ParsesBackWithAStandardReader) {
     EXPECT_EQ(c[9], to_string(r.disposition));
     EXPECT_EQ(c[10], r.reason);  // quotes, commas and pipes survive
     EXPECT_EQ(c[25], r.timing);
+    // What report.md flags: a sum of 16 MiB beside 105 MiB of L3 is partly cache; a GEMM is not.
+    EXPECT_EQ(c[26],
+              passed(r) ? fmt::format("{}", fmt::join(caveats(doc.environment, r), "; ")) : "");
+    if (passed(r) && r.workload == WorkloadId::sum && r.device == DeviceRef::cpu()) {
+      EXPECT_EQ(c[26], "partly cache");
+    }
+    if (r.workload == WorkloadId::gemm) {
+      EXPECT_EQ(c[26], "");
+    }
     if (r.stats) {
       EXPECT_EQ(c[12], std::to_string(r.stats->samples));
       EXPECT_NEAR(std::stod(c[13]), r.stats->median, r.stats->median * 1e-5);
