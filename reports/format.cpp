@@ -157,17 +157,18 @@ std::vector<std::string> caveats(const Environment& env, const MeasurementRecord
   return flags;
 }
 
+std::string with_flags(std::string text, const std::vector<std::string>& flags) {
+  return flags.empty() ? text : fmt::format("{} ({})", text, fmt::join(flags, ", "));
+}
+
 std::string result_text(const MeasurementRecord& r) {
   const auto d = std::string(to_string(r.disposition));
   if (!passed(r)) return r.reason.empty() ? d : fmt::format("{}: {}", d, r.reason);
-  const auto flags = figure_flags(r);
-  return flags.empty() ? d : fmt::format("{} ({})", d, fmt::join(flags, ", "));
+  return with_flags(d, figure_flags(r));
 }
 
 std::string flagged_throughput(const MeasurementRecord& r) {
-  const auto flags = figure_flags(r);
-  const std::string figure = throughput(headline(r));
-  return flags.empty() ? figure : fmt::format("{} ({})", figure, fmt::join(flags, ", "));
+  return with_flags(throughput(headline(r)), figure_flags(r));
 }
 
 // ---- number formatting ------------------------------------------------------------------------

@@ -108,6 +108,8 @@ std::vector<std::string> figure_flags(const MeasurementRecord& r);
 // Its flags and "partly cache" where its vectors are within 4 x its device's largest cache
 // (within_cache): what makes a ratio to or from the figure no like-for-like comparison.
 std::vector<std::string> caveats(const Environment& env, const MeasurementRecord& r);
+// "text (flag, flag)", or the text alone without flags.
+std::string with_flags(std::string text, const std::vector<std::string>& flags);
 // The headline throughput, with its flags in parentheses: where a figure stands for its group
 // (the GPU vs CPU and matrix tables), far from the results table that flags it.
 std::string flagged_throughput(const MeasurementRecord& r);

@@ -126,12 +126,6 @@ std::string crossover_section(const ResultsDocument& doc) {
   return out;
 }
 
-// A figure with what makes a ratio to or from it no like for like.
-std::string caveated(const Environment& env, const MeasurementRecord& r, std::string figure) {
-  const std::vector<std::string> flags = caveats(env, r);
-  return flags.empty() ? figure : fmt::format("{} ({})", figure, fmt::join(flags, ", "));
-}
-
 std::string openblas_table(const Environment& env, const std::vector<Group>& groups) {
   Table t;
   t.columns = {{"Workload"},         {"Problem"},        {"Implementation"}, {"Device"},
@@ -145,9 +139,13 @@ std::string openblas_table(const Environment& env, const std::vector<Group>& gro
       if (r == reference || !median_s(*r) || !mine || !theirs || mine->unit != theirs->unit) {
         continue;
       }
-      t.rows.push_back({group_title(g), r->problem.label(), implementation_label(*r),
-                        r->device.label(), caveated(env, *r, throughput(mine)),
-                        caveated(env, *reference, throughput(theirs)),
+      // Both on one problem: whether it is partly a cache goes with the problem, as in GPU vs CPU.
+      const bool partly_cache = within_cache(env, *r) || within_cache(env, *reference);
+      t.rows.push_back({group_title(g),
+                        r->problem.label() + (partly_cache ? " (partly cache)" : ""),
+                        implementation_label(*r), r->device.label(),
+                        with_flags(throughput(mine), figure_flags(*r)),
+                        with_flags(throughput(theirs), figure_flags(*reference)),
                         ratio(mine->value / theirs->value)});
     }
   }
@@ -172,11 +170,11 @@ std::string stream_table(const Environment& env, const std::vector<Group>& group
       const auto* reference =
           bandwidth_reference(groups, *reference_workload, r->device, r->precision);
       if (!reference) continue;
-      t.rows.push_back({group_title(g), r->problem.label(), implementation_label(*r),
-                        r->device.label(), caveated(env, *r, short_number(*r->gbytes_per_s)),
-                        caveated(env, *reference, short_number(*reference->gbytes_per_s)),
-                        reference->problem.label(),
-                        ratio(*r->gbytes_per_s / *reference->gbytes_per_s)});
+      t.rows.push_back(
+          {group_title(g), r->problem.label(), implementation_label(*r), r->device.label(),
+           with_flags(short_number(*r->gbytes_per_s), caveats(env, *r)),
+           with_flags(short_number(*reference->gbytes_per_s), caveats(env, *reference)),
+           reference->problem.label(), ratio(*r->gbytes_per_s / *reference->gbytes_per_s)});
     }
   }
   if (t.rows.empty()) return "";

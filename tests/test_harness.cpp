@@ -2034,9 +2034,10 @@ TEST(Measure, FewerThreadsIsJudgedFromTheCpusTheThreadsKeptBusyWaitedForOrHadSto
   EXPECT_TRUE(r.ran_on_fewer_threads());
   EXPECT_EQ(fewer_threads_note(r),
             "fewer threads: its 2 threads kept 1.01 CPUs busy during the samples, under three "
-            "quarters of their number even with their waits for a CPU and the hypervisor's steal "
-            "added: the implementation ran on fewer threads than it was given, or left some idle, "
-            "so the figure is that of fewer");
+            "quarters of the CPUs they could use (the fewer of the threads and the CPUs this "
+            "process may use) even with their waits for a CPU and the hypervisor's steal added: "
+            "the implementation ran on fewer threads than it was given, or left some idle, so the "
+            "figure is that of fewer");
 }
 
 TEST(Measure, ThrottleNoteNamesTheGpuTheReasonAndWhen) {

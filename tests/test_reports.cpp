@@ -839,7 +839,11 @@ TEST(ReportsGolden, ConsoleSummary) {
 // ---- each format's content ------------------------------------------------------------------
 
 TEST(ReportsCsv, ParsesBackWithAStandardReader) {
-  const ResultsDocument doc = test_document();
+  ResultsDocument doc = test_document();
+  // Two caveats on one figure: the CPU sum of 16 MiB beside 105 MiB of L3, run on fewer threads.
+  MeasurementRecord& cpu_sum = doc.measurements.at(7);
+  ASSERT_EQ(where(cpu_sum), "sum (fp32) omp on cpu, 4194304");
+  cpu_sum.load = MachineLoad{.readings = 5, .busy = 1.0, .fewer_threads = true};
   const std::string text = CsvPrinter().print(doc);
   io::CSVReader<27, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(
       "results.csv", text.data(), text.data() + text.size());
@@ -866,13 +870,13 @@ TEST(ReportsCsv, ParsesBackWithAStandardReader) {
     EXPECT_EQ(c[9], to_string(r.disposition));
     EXPECT_EQ(c[10], r.reason);  // quotes, commas and pipes survive
     EXPECT_EQ(c[25], r.timing);
-    // What report.md flags: a sum of 16 MiB beside 105 MiB of L3 is partly cache; a GEMM is not.
-    EXPECT_EQ(c[26],
-              passed(r) ? fmt::format("{}", fmt::join(caveats(doc.environment, r), "; ")) : "");
-    if (passed(r) && r.workload == WorkloadId::sum && r.device == DeviceRef::cpu()) {
+    // What report.md flags: the sum above; a stream of 4 MiB (GPU: beside 50 MiB of L2) is
+    // partly cache; a GEMM, or a figure that did not pass, has none.
+    if (&r == &cpu_sum) {
+      EXPECT_EQ(c[26], "fewer threads; partly cache");
+    } else if (passed(r) && r.workload == WorkloadId::stream) {
       EXPECT_EQ(c[26], "partly cache");
-    }
-    if (r.workload == WorkloadId::gemm) {
+    } else if (r.workload == WorkloadId::gemm || !passed(r)) {
       EXPECT_EQ(c[26], "");
     }
     if (r.stats) {
@@ -957,6 +961,14 @@ TEST(ReportsMarkdown, GpuWorkWithoutAGpuIsSaidOnce) {
     r.reason = "no CUDA device: no NVIDIA driver is installed or loaded";
     doc.measurements.push_back(r);
   }
+  // GPU work a machine with a GPU could not do keeps its row and its item.
+  MeasurementRecord fp8 = doc.measurements.at(2);  // SGEMM cublas on gpu0
+  ASSERT_EQ(fp8.device, DeviceRef::gpu({0}));
+  fp8.precision = Precision::fp8_e4m3;
+  fp8.disposition = Disposition::unsupported;
+  fp8.reason = "FP8 needs compute capability 8.9";
+  fp8.stats.reset();
+  doc.measurements.push_back(fp8);
   const std::string line =
       "3 GPU measurements not run: no CUDA device: no NVIDIA driver is installed or loaded";
   const std::string md = MarkdownPrinter().print(doc);
@@ -964,10 +976,14 @@ TEST(ReportsMarkdown, GpuWorkWithoutAGpuIsSaidOnce) {
   EXPECT_NE(md.find("\n- " + line + "\n"), std::string::npos) << md;  // under Not passed
   EXPECT_EQ(md.find("2048x2048x2048"), std::string::npos) << md;
   EXPECT_EQ(md.find("### peak (fp64)"), std::string::npos) << md;  // a group of nothing else
+  EXPECT_NE(md.find("| unsupported: FP8 needs compute capability 8.9"), std::string::npos) << md;
+  EXPECT_NE(md.find("on gpu0, 256x256x256: unsupported: FP8 needs"), std::string::npos) << md;
   const std::string html = HtmlPrinter().print(doc);
-  EXPECT_NE(html.find("<p>" + line + ".</p>"), std::string::npos);
-  EXPECT_NE(html.find("<li>" + line + "</li>"), std::string::npos);
-  EXPECT_EQ(html.find("2048x2048x2048"), std::string::npos);
+  EXPECT_NE(html.find("<p>" + line + ".</p>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<li>" + line + "</li>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("2048x2048x2048"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<h3>peak (fp64)</h3>"), std::string::npos) << html;
+  EXPECT_NE(html.find("FP8 needs compute capability 8.9"), std::string::npos) << html;
   EXPECT_NE(ConsoleSummaryPrinter().print(doc).find(line + "\n"), std::string::npos);
 }
 

@@ -613,9 +613,10 @@ std::string fewer_threads_note(const MeasurementRecord& r) {
   if (!r.ran_on_fewer_threads()) return "";
   return fmt::format(
       "fewer threads: its {} threads kept {:.2f} CPUs busy during the samples, under three "
-      "quarters of their number even with their waits for a CPU and the hypervisor's steal added: "
-      "the implementation ran on fewer threads than it was given, or left some idle, so the "
-      "figure is that of fewer",
+      "quarters of the CPUs they could use (the fewer of the threads and the CPUs this process "
+      "may use) even with their waits for a CPU and the hypervisor's steal added: the "
+      "implementation ran on fewer threads than it was given, or left some idle, so the figure "
+      "is that of fewer",
       r.threads, r.load->busy.value_or(0));
 }
 
