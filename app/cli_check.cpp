@@ -236,9 +236,10 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     if (!opt.results.empty()) {
       inputs.emplace_back(opt.results);
       if (const auto fleet = fleet_file(opt.results)) inputs.push_back(*fleet);
-      std::error_code ec;
+      std::error_code ec, junit_ec;
+      const fs::path junit = fs::weakly_canonical(opt.junit, junit_ec);
       for (const fs::path& file : rewritten_beside(opt.results)) {
-        if (fs::weakly_canonical(file, ec) == fs::weakly_canonical(opt.junit, ec)) {
+        if (!junit_ec && fs::weakly_canonical(file, ec) == junit && !ec) {
           throw InputError(fmt::format(
               "--junit {}: check writes {} again beside the record it judges; choose another file",
               opt.junit, file.filename().string()));
@@ -249,11 +250,20 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     refuse_output_over_records(opt.junit, "--junit", inputs);
     // An earlier check's JUnit file would be read as this one's verdict where this one gives
     // none (a bad spec, no spec for the machine, Ctrl-C): it goes before anything can stop it.
+    // A link stays, its file emptied (an empty file is no verdict); a device, FIFO or socket
+    // (/dev/stdout) holds no earlier verdict.
     std::error_code ec;
-    fs::remove(opt.junit, ec);
-    if (ec) {
-      throw IoError(
-          fmt::format("--junit {}: cannot remove the earlier file: {}", opt.junit, ec.message()));
+    const bool link = fs::is_symlink(fs::symlink_status(opt.junit, ec));
+    if (fs::is_regular_file(fs::status(opt.junit, ec))) {
+      if (link) {
+        fs::resize_file(opt.junit, 0, ec);
+      } else {
+        fs::remove(opt.junit, ec);
+      }
+      if (ec) {
+        throw IoError(fmt::format("--junit {}: cannot remove the earlier verdict: {}", opt.junit,
+                                  ec.message()));
+      }
     }
   }
   if (!opt.results.empty() && !opt.measuring_options_given.empty()) {

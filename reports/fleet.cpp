@@ -349,8 +349,8 @@ RerunHosts apply_reruns(std::vector<FleetNode>& nodes) {
                 fmt::format("a rerun that measured less than the results it would replace "
                             "(not {})",
                             fmt::join(unmeasured, "; ")),
-                "rerun it as the job ran (its profile, --workloads, --gpus), with every GPU it "
-                "measured in place, or the whole job where a default size moved");
+                "rerun it with the job's options (its profile, --workloads, --gpus, --sizes), with "
+                "every GPU it measured in place, or the whole job where a default size moved");
     } else if (!short_by.empty()) {
       set_aside(key, fmt::format("a rerun that {}", short_by),
                 "rerun it as long and as strictly as the job");

@@ -151,8 +151,8 @@ std::string openblas_table(const Environment& env, const std::vector<Group>& gro
   }
   if (t.rows.empty()) return "";
   return "\n### Relative to OpenBLAS\n\nEach implementation's throughput divided by OpenBLAS's on "
-         "the same problem and precision. A figure flagged (fewer threads, contended, partly "
-         "cache) makes its ratio no like-for-like comparison.\n\n" +
+         "the same problem and precision. A figure flagged (fewer threads, contended, above "
+         "peak, partly cache) makes its ratio no like-for-like comparison.\n\n" +
          t.markdown();
 }
 

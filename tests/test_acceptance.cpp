@@ -1480,6 +1480,22 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
                  (dir_.path() / "junit.xml").string()});
   EXPECT_EQ(no_verdict.status, 2) << no_verdict.out << no_verdict.err;
   EXPECT_FALSE(fs::exists(dir_.path() / "junit.xml"));
+  // Through a link, the file it names is emptied and the link stays; a link to a device
+  // (/dev/null, as /dev/stdout is one) is written through, neither removed nor replaced.
+  write_file_atomically(dir_.path() / "old.xml", "<testsuites>PASS</testsuites>");
+  fs::create_symlink(dir_.path() / "old.xml", dir_.path() / "linked.xml");
+  EXPECT_EQ(flopbench({"check", "--spec", bad.string(), "--results", results.string(), "--junit",
+                       (dir_.path() / "linked.xml").string()})
+                .status,
+            2);
+  EXPECT_TRUE(fs::is_symlink(dir_.path() / "linked.xml"));
+  EXPECT_EQ(read_text(dir_.path() / "old.xml"), "");
+  fs::create_symlink("/dev/null", dir_.path() / "null.xml");
+  const Outcome to_device =
+      flopbench({"check", "--spec", pass.string(), "--results", results.string(), "--junit",
+                 (dir_.path() / "null.xml").string()});
+  EXPECT_EQ(to_device.status, 0) << to_device.out << to_device.err;
+  EXPECT_TRUE(fs::is_symlink(dir_.path() / "null.xml"));
   // A JUnit file named as a report check writes again beside the record is refused.
   const Outcome over_report =
       flopbench({"check", "--spec", pass.string(), "--results", results.string(), "--junit",

@@ -1731,9 +1731,9 @@ TEST(FleetMerge, ARerunThatMeasuredLessIsSetAside) {
   ASSERT_EQ(a.failed.size(), 1u);
   EXPECT_EQ(a.failed[0]->problem,
             fmt::format("{}, a rerun that measured less than the results it would replace (not "
-                        "sgemm.cublas on gpu1 256x256x256): set aside; rerun it as the job ran "
-                        "(its profile, --workloads, --gpus), with every GPU it measured in "
-                        "place, or the whole job where a default size moved",
+                        "sgemm.cublas on gpu1 256x256x256): set aside; rerun it with the job's "
+                        "options (its profile, --workloads, --gpus, --sizes), with every GPU it "
+                        "measured in place, or the whole job where a default size moved",
                         rerun.string()));
 
   // A measurement made at another size (a GPU whose memory bound its default size, which other

@@ -415,8 +415,8 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
   }
 
   // Where a quarter of the memory binds (an L40S: 96 MiB of L2, 44.4 GiB with ECC on), the size
-  // is rounded down to its five leading binary digits (here 2^24 elements) and the basis says
-  // what bound it: a few MiB more reserved by another driver does not move it.
+  // is rounded down to its five leading binary digits (a multiple of 2^24 elements) and the basis
+  // says what bound it: a few MiB more reserved by another driver does not move it.
   SizingFacts l40s{.device = DeviceKind::gpu,
                    .cache_bytes = std::int64_t{96} << 20,
                    .memory_bytes = std::int64_t{45474} << 20,
@@ -428,7 +428,8 @@ TEST(Selection, GpuDefaultSizesComeFromTheGpu) {
   EXPECT_LE(3 * bound.problems[0].n * 4, l40s.memory_bytes / 4);
   EXPECT_GT(3 * (bound.problems[0].n + (std::int64_t{1} << 24)) * 4, l40s.memory_bytes / 4);
   EXPECT_NE(bound.basis.find(
-                "within a quarter (11.1 GiB) of its 44.4 GiB of memory, under 40 x L2 (96 MiB)"),
+                "three vectors' worth within a quarter (11.1 GiB) of its 44.4 GiB of memory, under "
+                "40 x L2 (96 MiB)"),
             std::string::npos)
       << bound.basis;
   l40s.memory_bytes -= std::int64_t{64} << 20;

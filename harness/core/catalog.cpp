@@ -189,7 +189,7 @@ DefaultSizes vector_sizes(Profile profile, const SizingFacts& facts, Precision p
         1, static_cast<std::int64_t>(std::bit_floor(static_cast<std::uint64_t>(cap)) >> 5));
     n = cap / step * step;
     basis = fmt::format(
-        "GPU {} size: the three vectors within a quarter ({:.1f} GiB) of its {:.1f} GiB of "
+        "GPU {} size: three vectors' worth within a quarter ({:.1f} GiB) of its {:.1f} GiB of "
         "memory, under {} x L2 ({} MiB); beyond any cache",
         to_string(profile), static_cast<double>(facts.memory_bytes / 4) / static_cast<double>(kGiB),
         static_cast<double>(facts.memory_bytes) / static_cast<double>(kGiB), multiple, l2 >> 20);
