@@ -1274,6 +1274,12 @@ TEST(Sheet, Golden) {
 
 // ---- compare ----------------------------------------------------------------------------------
 
+// A measurement as if each run took `factor` times as long: its samples and its median.
+void stretch_times(MeasurementRecord& m, double factor) {
+  for (double& t : m.samples_s) t *= factor;
+  m.stats->median *= factor;
+}
+
 // n samples around `median` with a relative spread, deterministic.
 std::vector<double> samples(int n, double median, double spread) {
   std::vector<double> out;
@@ -1422,9 +1428,7 @@ TEST(Compare, NanSamplesAreInconclusiveAndTheTestReturns) {
 // DGEMM omp failed; the rest equal.
 ResultsDocument changed_document() {
   ResultsDocument b = base_document();
-  auto& slow = b.measurements.at(0);
-  for (double& s : slow.samples_s) s *= 2.5;
-  slow.stats->median *= 2.5;
+  stretch_times(b.measurements.at(0), 2.5);
   b.measurements.at(5).disposition = Disposition::failed;
   b.measurements.at(5).reason = "out of memory";
   b.measurements.erase(b.measurements.begin() + 7);  // sum omp cpu fp32
@@ -1477,8 +1481,7 @@ TEST(Compare, PartlyCacheBandwidthIsJudgedOnlyOnRepeatedRuns) {
   MeasurementRecord& sum = b.measurements.at(7);
   ASSERT_EQ(where(sum), "sum (fp32) omp on cpu, 4194304");
   ASSERT_TRUE(within_cache(b.environment, sum));
-  for (double& t : sum.samples_s) t *= 2.5;
-  sum.stats->median *= 2.5;
+  stretch_times(sum, 2.5);
   const CompareResult r = compare_results(a, b);
   EXPECT_EQ(r.matched.at(7).judgement.verdict, Change::inconclusive);
   EXPECT_EQ(r.matched.at(7).judgement.reason,
@@ -1504,8 +1507,7 @@ TEST(Compare, PartlyCacheBandwidthIsJudgedOnlyOnRepeatedRuns) {
   MeasurementRecord& on_gpu = gpu_b.measurements.at(8);
   ASSERT_EQ(where(on_gpu), "sum (fp32) cub on gpu0, 4194304");
   ASSERT_TRUE(within_cache(gpu_b.environment, on_gpu));
-  for (double& t : on_gpu.samples_s) t *= 1.5;
-  on_gpu.stats->median *= 1.5;
+  stretch_times(on_gpu, 1.5);
   EXPECT_EQ(compare_results(a, gpu_b).matched.at(8).judgement.verdict, Change::slower);
 }
 
@@ -1755,8 +1757,7 @@ TEST(Compare, AnInconclusiveRowShowsTheMedianOfTheRuns) {
   const auto scaled = [](double factor, bool contended) {
     ResultsDocument d = base_document();
     MeasurementRecord& m = d.measurements.at(0);
-    for (double& s : m.samples_s) s *= factor;
-    m.stats->median *= factor;
+    stretch_times(m, factor);
     if (contended) m.load = MachineLoad{.readings = 10, .contended = true};
     return d;
   };
@@ -1847,9 +1848,7 @@ TEST(Compare, ReplicatesAreJudgedOnTheNoiseBetweenRuns) {
 TEST(Compare, ReplicatesTakenInBatchesKeepTheFloor) {
   const auto run = [](double factor, std::string started, std::string finished) {
     ResultsDocument d = base_document();
-    MeasurementRecord& m = d.measurements.at(0);
-    for (double& s : m.samples_s) s *= factor;
-    m.stats->median *= factor;
+    stretch_times(d.measurements.at(0), factor);
     d.run.started_utc = std::move(started);
     d.run.finished_utc = std::move(finished);
     return d;
