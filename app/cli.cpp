@@ -413,6 +413,8 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
   doc.run = start_run_info(command_line, opt.profile, opt.seed, launch, sel.gpus);
   doc.run.replicate = opt.replicate;
+  const RunSettings settings = settings_for(sel.profile, opt.seed);
+  doc.run.sampling = settings.recorded();
   const fs::path dir = claim_results_dir(opt.out, doc);
 
   const auto& cpu = doc.environment.cpu;
@@ -455,7 +457,7 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   std::fflush(stdout);
 
   MeasuredRun run{std::move(doc), dir, {}};
-  measure_requests(run, plan, settings_for(sel.profile, opt.seed));
+  measure_requests(run, plan, settings);
   apply_measured_ceilings(run.doc.measurements);
   run.doc.run.finished_utc = utc_now();
   run.doc.run.interrupted = interrupt_requested();

@@ -92,6 +92,87 @@ std::vector<Group> without_gpu_less_work(std::vector<Group> groups) {
   return groups;
 }
 
+namespace {
+
+// What ended a measurement's sampling where that was not its noise target; "" where it was.
+std::string_view stopped_short(const MeasurementRecord& r) {
+  if (r.stopping_rule == "max_samples") return "cap";
+  if (r.stopping_rule == "time_limit") return "time limit";
+  if (r.stopping_rule == "interrupted") return "interrupted";
+  return "";
+}
+
+// "5 ms", "2 s": a profile's round figure as it was set.
+std::string round_seconds(double s) {
+  return s >= 1 ? fmt::format("{:g} s", s) : fmt::format("{:g} ms", s * 1e3);
+}
+
+}  // namespace
+
+std::string samples_text(const MeasurementRecord& r) {
+  if (!r.stats) return "-";
+  const std::string_view why = stopped_short(r);
+  return why.empty() ? fmt::format("{}", r.stats->samples)
+                     : fmt::format("{} ({})", r.stats->samples, why);
+}
+
+std::string sampling_text(const ResultsDocument& doc) {
+  const std::optional<Sampling>& rule = doc.run.sampling;
+  std::size_t shown = 0, at_cap = 0, at_limit = 0;
+  bool gpu_timed = false;
+  std::map<std::string_view, double> longer;  // workloads whose samples are longer, by name
+  for (const auto& r : doc.measurements) {
+    if (!median_s(r)) continue;
+    ++shown;
+    at_cap += r.stopping_rule == "max_samples";
+    at_limit += r.stopping_rule == "time_limit";
+    gpu_timed = gpu_timed || r.timed_by_the_gpu();
+    if (rule && r.workload_info().min_sample_s > rule->min_sample_s)
+      longer.emplace(r.workload_info().name, r.workload_info().min_sample_s);
+  }
+  std::string out;
+  if (rule) {
+    std::vector<std::string> longer_texts;
+    for (const auto& [name, s] : longer)
+      longer_texts.push_back(fmt::format("{}: {}", name, round_seconds(s)));
+    out = fmt::format(
+        "Each sample is the mean time of a batch of back-to-back runs lasting at least {}{}; "
+        "sampling stopped once their CV was at most {:g}%{} after at least {} samples and {} of "
+        "runs, else at {} samples or after {} (the {} profile's rule; docs/methodology.md, "
+        "\"One measurement\").",
+        round_seconds(rule->min_sample_s),
+        longer_texts.empty() ? "" : fmt::format(" ({})", fmt::join(longer_texts, ", ")),
+        100 * rule->target_cv,
+        gpu_timed ? fmt::format(" (timed on a GPU, with a drift within {:g}% as well)",
+                                50 * rule->target_cv)
+                  : "",
+        rule->min_samples, round_seconds(rule->min_measured_s), rule->max_samples,
+        round_seconds(rule->time_limit_s), doc.run.profile);
+  }
+  if (at_cap + at_limit == 0) return out;
+  std::vector<std::string> where, marks;
+  if (at_cap > 0) {
+    where.push_back(
+        fmt::format("{}at the {} cap", at_limit > 0 ? fmt::format("{} ", at_cap) : "",
+                    rule ? fmt::format("{}-sample", rule->max_samples) : std::string("sample")));
+    marks.emplace_back("\"(cap)\"");
+  }
+  if (at_limit > 0) {
+    where.push_back(
+        fmt::format("{}at the time limit", at_cap > 0 ? fmt::format("{} ", at_limit) : ""));
+    marks.emplace_back("\"(time limit)\"");
+  }
+  const std::string_view target = rule ? "that" : "the noise";
+  const std::string stopped =
+      where.size() == 1
+          ? fmt::format("stopped {}, short of {} target", where[0], target)
+          : fmt::format("stopped short of {} target, {}", target, fmt::join(where, " and "));
+  return out + (out.empty() ? "" : " ") +
+         fmt::format("{} of {} {}: their Samples read {}, and their CV says how far.",
+                     at_cap + at_limit, counted(shown, "measurement"), stopped,
+                     fmt::join(marks, " or "));
+}
+
 std::string workload_title(WorkloadId workload, Precision precision) {
   return fmt::format("{} ({})", display_name(workload, precision), to_string(precision));
 }
@@ -496,7 +577,7 @@ Table group_table(const Group& g) {
     if (show_gbs && !bandwidth) value(r->gbytes_per_s);
     if (show_peak) row.push_back(ok ? percent(r->percent_of_peak) : "-");
     row.push_back(ok ? cv_text(*r->stats, 2) : "-");
-    row.push_back(ok ? fmt::format("{}", r->stats->samples) : "-");
+    row.push_back(ok ? samples_text(*r) : "-");
     row.push_back(result_text(*r));
     t.rows.push_back(std::move(row));
   }

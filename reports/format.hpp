@@ -66,6 +66,14 @@ std::vector<Group> groups_of(const ResultsDocument& doc);
 std::vector<std::string> not_run_without_gpu(const ResultsDocument& doc);
 std::vector<Group> without_gpu_less_work(std::vector<Group> groups);
 
+// How the run took its samples (run.sampling) and how many measurements stopped short of the
+// noise target, at the sample cap or the time limit, whose Samples cells say so (samples_text):
+// "" when results.json recorded no rule and none stopped short.
+std::string sampling_text(const ResultsDocument& doc);
+// A measurement's sample count, with what ended its sampling where that was not the noise target:
+// "100 (cap)", "3 (time limit)", "4 (interrupted)".
+std::string samples_text(const MeasurementRecord& r);
+
 // "SGEMM (fp32)", "peak (fp64)": a workload's display name with its precision, so that no two
 // precisions of one workload read alike.
 std::string workload_title(WorkloadId workload, Precision precision);

@@ -498,6 +498,8 @@ std::string results_section(const ResultsDocument& doc, const std::vector<Group>
   std::string out =
       "<h2 id=\"results\">Results</h2>\n<p>Median time per run; throughput from the median. Only "
       "passed measurements report numbers.</p>\n";
+  if (const std::string sampling = sampling_text(doc); !sampling.empty())
+    out += "<p>" + html_escape(sampling) + "</p>\n";
   if (groups.empty()) return out + "<p>No measurements.</p>\n";
   for (const std::string& line : not_run_without_gpu(doc))
     out += "<p>" + html_escape(line) + ".</p>\n";

@@ -209,6 +209,8 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
     out +=
         "\n## Results\n\nMedian time per run; throughput from the median. Only passed "
         "measurements report numbers.\n";
+    if (const std::string sampling = sampling_text(doc); !sampling.empty())
+      out += "\n" + sampling + "\n";
     if (groups.empty()) out += "\nNo measurements.\n";
     for (const std::string& line : not_run_without_gpu(doc)) out += "\n" + line + ".\n";
     for (const auto& g : without_gpu_less_work(groups)) out += group_section(g);

@@ -293,6 +293,18 @@ void fields(S& s, Of<RunInfo>) {
   s.added_later("telemetry_source", &R::telemetry_source);
   s.added_later("gpus", &R::gpus);
   s.added_later("replicate", &R::replicate);
+  s.added_later("sampling", &R::sampling);
+}
+
+template <class S>
+void fields(S& s, Of<Sampling>) {
+  using R = Sampling;
+  s("min_samples", &R::min_samples);
+  s("max_samples", &R::max_samples);
+  s("min_sample_s", &R::min_sample_s);
+  s("min_measured_s", &R::min_measured_s);
+  s("target_cv", &R::target_cv);
+  s("time_limit_s", &R::time_limit_s);
 }
 
 template <class S>

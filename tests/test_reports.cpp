@@ -330,6 +330,7 @@ ResultsDocument test_document() {
   doc.run.started_utc = "2025-01-02T03:04:05Z";
   doc.run.finished_utc = "2025-01-02T03:06:07Z";
   doc.run.launch = {"slurm", "4242", 3, 1, 2, 8};
+  doc.run.sampling = Sampling{5, 10, 0.005, 0.05, 0.05, 2};
 
   const auto fp32 = Precision::fp32;
   const auto fp64 = Precision::fp64;
@@ -363,6 +364,9 @@ ResultsDocument test_document() {
   for (const auto& s : specs) doc.measurements.push_back(make_record(s, doc.environment));
   doc.measurements[0].clock_after_ghz = 3.1234567;  // the clock measured again after its samples
   doc.measurements[2].notes = {"math mode: CUBLAS_PEDANTIC_MATH (true FP32, no TF32)"};
+  // Two that stopped short of the noise target: their Samples cells say where.
+  doc.measurements[10].stopping_rule = "max_samples";
+  doc.measurements[15].stopping_rule = "time_limit";
   // An idle GPU before, a power-capped one after, with a reading the source could not give.
   GpuTelemetry before;
   before.device = "gpu0";
@@ -1035,6 +1039,66 @@ TEST(ReportsMarkdown, TheCvOfASingleSampleIsNotApplicable) {
   const auto& cells = row->second;
   EXPECT_NE(std::find(cells.begin(), cells.end(), "n/a"), cells.end())
       << fmt::format("{}", fmt::join(cells, " | "));
+}
+
+// The run's sampling rule is recorded and stated with the results; a measurement that stopped at
+// the sample cap or the time limit, short of the noise target, says so in its Samples cell. A
+// file from before the rule was recorded reads without one and states only what stopped short.
+TEST(ReportsMarkdown, TheSamplingRuleAndWhatStoppedShortOfItAreSaid) {
+  ResultsDocument doc = test_document();
+  json j = to_json(doc);
+  EXPECT_EQ(j["run"]["sampling"], json::parse(R"({"min_samples": 5, "max_samples": 10,
+      "min_sample_s": 0.005, "min_measured_s": 0.05, "target_cv": 0.05, "time_limit_s": 2})"));
+  const std::string rule =
+      "Each sample is the mean time of a batch of back-to-back runs lasting at least 5 ms; "
+      "sampling stopped once their CV was at most 5% (timed on a GPU, with a drift within 2.5% as "
+      "well) after at least 5 samples and 50 ms of runs, else at 10 samples or after 2 s (the "
+      "quick profile's rule; docs/methodology.md, \"One measurement\").";
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find(rule + " 2 of 13 measurements stopped short of that target, 1 at the "
+                           "10-sample cap and 1 at the time limit: their Samples read \"(cap)\" "
+                           "or \"(time limit)\", and their CV says how far.\n"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(HtmlPrinter().print(doc).find("<p>Each sample is the mean time of a batch"),
+            std::string::npos);
+  const auto rows = markdown_rows(md);
+  const auto samples_of = [&](std::string_view heading, std::string_view implementation) {
+    const auto [first, last] = rows.equal_range(std::string(heading));
+    for (auto it = first; it != last; ++it) {
+      if (it->second[1] == implementation) return it->second[it->second.size() - 2];
+    }
+    return std::string("no row");
+  };
+  EXPECT_EQ(samples_of("dot (fp64)", "omp"), "10 (cap)");
+  EXPECT_EQ(samples_of("dot (fp64)", "openblas"), "10");
+  EXPECT_EQ(samples_of("stream (fp64)", "omp"), "10 (time limit)");
+
+  // A GPU-timed measurement's drift rule is said only where one was measured; a workload's longer
+  // samples (peak's) where it ran.
+  ResultsDocument cpu_only = doc;
+  std::erase_if(cpu_only.measurements, [](const auto& r) { return on_gpu(r); });
+  cpu_only.measurements[0].workload = WorkloadId::peak;
+  std::string text = MarkdownPrinter().print(cpu_only);
+  EXPECT_EQ(text.find("timed on a GPU"), std::string::npos);
+  EXPECT_NE(text.find("lasting at least 5 ms (peak: 100 ms); "), std::string::npos) << text;
+
+  // From before the rule was recorded: only what stopped short, and nothing where nothing did.
+  j["run"].erase("sampling");
+  ResultsDocument older = results_from_json(j);
+  EXPECT_FALSE(older.run.sampling.has_value());
+  text = MarkdownPrinter().print(older);
+  EXPECT_EQ(text.find("Each sample is"), std::string::npos);
+  EXPECT_NE(text.find("\n2 of 13 measurements stopped short of the noise target, 1 at the sample "
+                      "cap and 1 at the time limit: "),
+            std::string::npos);
+  older.measurements[15].stopping_rule = "converged";
+  EXPECT_NE(MarkdownPrinter().print(older).find("\n1 of 13 measurements stopped at the sample "
+                                                "cap, short of the noise target: their Samples "
+                                                "read \"(cap)\", and"),
+            std::string::npos);
+  older.measurements[10].stopping_rule = "converged";
+  EXPECT_EQ(MarkdownPrinter().print(older).find("stopped"), std::string::npos);
 }
 
 // The health section: every fact of every GPU, in its group's table, a column per GPU; a fact

@@ -425,6 +425,17 @@ struct Replicate {
   int of = 1;
 };
 
+// How a run's measurements took their samples: its profile's stopping rule and minimum sample
+// time (runner.hpp's settings_for; docs/methodology.md, "One measurement"). A workload may take
+// longer samples (WorkloadInfo::min_sample_s).
+struct Sampling {
+  int min_samples = 0, max_samples = 0;
+  double min_sample_s = 0;    // the shortest sample: back-to-back runs of the kernel
+  double min_measured_s = 0;  // the least time of runs before the CV may end sampling
+  double target_cv = 0;       // a fraction; an event-timed measurement's drift within half of it
+  double time_limit_s = 0;    // sampling starts no sample past it
+};
+
 struct RunInfo {
   std::vector<std::string> command_line;
   std::string profile;  // a Profile's name (types.hpp), or kBurnProfile or kMemtestProfile
@@ -442,6 +453,8 @@ struct RunInfo {
   std::string telemetry_source;
   // Which run of a `run --repeat N` this is; empty for a run of its own.
   std::optional<Replicate> replicate;
+  // Empty for a burn-in, a memory test, and files from before it was recorded.
+  std::optional<Sampling> sampling;
 
   bool complete() const { return !finished_utc.empty() && !interrupted; }
   // Whether the run was allowed GPU `index` (CUDA's numbering).

@@ -393,7 +393,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
   // at the end, left behind as a hung GPU's thread is: its state is owned jointly, and once the
   // burn has ended or the silence was reported, the call's return ends the thread, its reading
   // dropped and neither reader called again.
-  struct Sampling {
+  struct TelemetryThread {
     std::mutex mutex;
     std::condition_variable changed;
     bool stop = false;
@@ -401,7 +401,7 @@ std::vector<BurnDevice> burn(const std::vector<BurnTarget>& targets, const BurnS
     double reading_since_s = -1;  // a reader's call in progress began then; -1: none
     bool reported = false;        // the silence was news once (newly_silent)
   };
-  const auto sampling = std::make_shared<Sampling>();
+  const auto sampling = std::make_shared<TelemetryThread>();
   std::thread sampler;
   // Whether the reader called at `since_s` has been silent for hang_s, counted from the
   // process's last resumption (declare_hung's resumed_s).

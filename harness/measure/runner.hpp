@@ -21,6 +21,12 @@ struct RunSettings {
   StoppingRule rule;
   double min_sample_s = 0.02;  // minimum time of one sample (back-to-back runs of the kernel)
   std::uint64_t seed = 0;
+
+  // What results.json records of these settings.
+  Sampling recorded() const {
+    return {rule.min_samples,    rule.max_samples, min_sample_s,
+            rule.min_measured_s, rule.target_cv,   rule.time_limit_s};
+  }
 };
 RunSettings settings_for(Profile profile, std::uint64_t seed);
 
