@@ -871,6 +871,15 @@ int cli_main(int argc, char** argv) {
       return bad_command_line(fmt::format("{}: given {} times; give it once", what.substr(0, at),
                                           what.substr(at + kTwice.size())));
     }
+    // `compare A1 A2 -- B1 B2`, as other tools take two sets of runs: CLI11 calls B's runs
+    // unexpected (listing them backwards); say how compare takes them.
+    const auto args = std::span(argv + 1, argv + argc);
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) && std::string_view(argv[1]) == "compare" &&
+        std::find(args.begin(), args.end(), std::string_view("--")) != args.end()) {
+      return bad_command_line(
+          "the runs after '--' were not expected: give A.json B.json, or A's runs then "
+          "--against B's runs");
+    }
     return bad_command_line(what);
   }
   if (const CLI::Option* empty = given_empty(app, std::span(argv + 1, argv + argc))) {

@@ -2141,6 +2141,14 @@ TEST(Commands, CompareReplicatesWithAgainst) {
       {"compare", file("a1.json"), file("a2.json"), file("b1.json")}, dir.path() / "2");
   EXPECT_EQ(three.status, 2);
   EXPECT_NE(three.err.find("--against"), std::string::npos) << three.err;
+  // B's runs after '--', as other tools take two sets: refused with the form compare takes.
+  const auto dashes = testing::run_flopbench(
+      {"compare", file("a1.json"), file("a2.json"), "--", file("b1.json"), file("b2.json")},
+      dir.path() / "6");
+  EXPECT_EQ(dashes.status, 2);
+  EXPECT_EQ(dashes.err,
+            "flopbench: error: the runs after '--' were not expected: give A.json B.json, or A's "
+            "runs then --against B's runs (see 'flopbench compare --help')\n");
   const auto uneven = testing::run_flopbench(
       {"compare", file("a1.json"), "--against", file("b1.json"), file("b2.json")},
       dir.path() / "3");
