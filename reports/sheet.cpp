@@ -64,9 +64,10 @@ struct Labels {
   // How the GPUs' measured peak was made, in the definitions: one at a time or all at once.
   std::string_view gpus_alone, gpus_at_once;
   // A run that was interrupted, or has no end; the measurements a figure would have come from
-  // but does not, and why; how many others were left out likewise.
+  // but does not, and why; how many others were left out likewise (left_out_only: where no
+  // figure would have come from any).
   std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
-      reason_drifting, reason_fewer_threads, left_out_more;
+      reason_drifting, reason_fewer_threads, left_out_more, left_out_only;
   // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
   // the English plural of {0}).
   std::string_view cpu_threads;
@@ -179,6 +180,8 @@ constexpr Labels kEnglish{
     "its samples still drifting when sampling stopped (a clock or power limit settling)",
     "run on fewer threads than it was given (a library's own choice): not the machine's figure",
     "Other measurements left out likewise: {}.",
+    "Measurements left out as contended, cut short, still drifting or run on fewer threads than "
+    "given, from which no figure above would have come: {} (report.md marks each).",
     "{} CPU thread{}",
     "System",
     "{0}, Linux kernel {1}",
@@ -243,8 +246,12 @@ constexpr Labels kChinese{
     "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
     "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）",
     "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
-    "其他同样未计入的测量：{} 项。", "{} 个 CPU 线程", "系统", "{0}，Linux 内核 {1}",
-    "{0}：ECC {1}，功耗上限 {2}", "开启", "关闭", "{:g} W", "{0:g} W（默认值的 {1:g}%）",
+    "其他同样未计入的测量：{} 项。",
+    "因测量期间有其他负载、被中断、样本仍在漂移或线程少于所分配的线程而未计入的测量（上述数据本不会"
+    "来自"
+    "它们）：{} 项（report.md 逐项标注）。",
+    "{} 个 CPU 线程", "系统", "{0}，Linux 内核 {1}", "{0}：ECC {1}，功耗上限 {2}", "开启", "关闭",
+    "{:g} W", "{0:g} W（默认值的 {1:g}%）",
     "上述命令（--repeat {1}）{1} 次运行中的第 {0} 次，每次运行各有其结果目录：本简报仅含该次运行",
     "实测值高于理论峰值：该峰值按 cgroup CPU "
     "配额计，内核按周期执行配额，短样本可落在周期之间（原因见 "
@@ -907,7 +914,9 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   }
   if (others > 0) {
     out +=
-        fmt::format("<p>{}</p>\n", html_escape(fmt::format(fmt::runtime(l.left_out_more), others)));
+        fmt::format("<p>{}</p>\n",
+                    html_escape(fmt::format(
+                        fmt::runtime(left.empty() ? l.left_out_only : l.left_out_more), others)));
   }
   out += item(l.precision_modes,
               html_escape(std::string(l.precision_text) + " " + list_or(notes, l.notes_none)));

@@ -924,6 +924,24 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_NE(zh.find("其他同样未计入的测量：1 项。"), std::string::npos);
   // Its items, which hold commas of their own, are set apart by the language's semicolon.
   EXPECT_NE(zh.find("）；SGEMM (fp32) cublas · gpu0"), std::string::npos) << zh;
+
+  // Left out where no figure would have come from any: counted with their reasons, not as
+  // "others" of a list the sheet does not show.
+  ResultsDocument only_slower = two_gpu_document();
+  only_slower.measurements.push_back(slower);
+  const std::string alone =
+      parse_html(SheetPrinter(SheetLanguage::en).print(only_slower)).all_text();
+  EXPECT_EQ(alone.find("Not in the figures above"), std::string::npos);
+  EXPECT_EQ(alone.find("likewise: "), std::string::npos) << alone;
+  EXPECT_NE(alone.find("Measurements left out as contended, cut short, still drifting or run on "
+                       "fewer threads than given, from which no figure above would have come: 1 "
+                       "(report.md marks each)."),
+            std::string::npos)
+      << alone;
+  EXPECT_NE(parse_html(SheetPrinter(SheetLanguage::zh).print(only_slower))
+                .all_text()
+                .find("而未计入的测量（上述数据本不会来自它们）：1 项"),
+            std::string::npos);
 }
 
 // `r`, of `doc`, is in no figure of the sheet, and its conditions name it with why: `en` in the
