@@ -59,15 +59,8 @@ namespace {
 bool one_gpu(const MeasurementRecord& r) { return on_gpu(r) && !machine_aggregate(r); }
 
 // Why a group has no GPU figure: the first GPU measurement that did not pass says, else the
-// inventory's reason for having no GPU. `g` holds every measurement of the workload and
-// precision: where one that passed is not among those the crossover was found from (the sheet
-// leaves out contended ones), that says why.
+// inventory's reason for having no GPU.
 std::string no_gpu_basis(const Group& g, const GpuInventory& gpu) {
-  if (std::any_of(g.records.begin(), g.records.end(),
-                  [](const auto* r) { return one_gpu(*r) && median_s(*r); })) {
-    return "not reached: its GPU measurements were left out (contended, or cut short by an "
-           "interrupt)";
-  }
   for (const auto* r : g.records) {
     if (on_gpu(*r) && !passed(*r)) {
       return fmt::format("not reached: no GPU measurement passed ({}: {})",
@@ -82,14 +75,9 @@ std::string no_gpu_basis(const Group& g, const GpuInventory& gpu) {
 }  // namespace
 
 std::vector<Crossover> crossovers(const ResultsDocument& doc) {
-  return crossovers(doc, groups_of(doc));
-}
-
-std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<Group>& groups) {
   std::vector<Crossover> out;
   if (doc.run.profile != to_string(Profile::sweep)) return out;
-  const std::vector<Group> all = groups_of(doc);  // for why there is no GPU figure
-  for (const Group& g : groups) {
+  for (const Group& g : groups_of(doc)) {
     // The GPU runs other work than the CPU at the same size: the times do not compare.
     if (info(g.workload).counted_flops) continue;
     std::vector<Problem> sizes;
@@ -118,11 +106,7 @@ std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<
         if (gpu) both.push_back({sweep_size(p), *median_s(*cpu), *median_s(*gpu)});
       }
       if (timing.empty()) {
-        const auto whole = std::find_if(all.begin(), all.end(), [&](const Group& a) {
-          return a.workload == g.workload && a.precision == g.precision;
-        });
-        c.finding = {std::nullopt,
-                     no_gpu_basis(whole != all.end() ? *whole : g, doc.environment.gpu)};
+        c.finding = {std::nullopt, no_gpu_basis(g, doc.environment.gpu)};
       } else {
         c.finding = find_crossover(both);
       }
@@ -193,9 +177,23 @@ std::string crossover_size_text(const Crossover& c) {
   return fmt::format("{}{:.0f} elements", c.finding.between ? "≈ " : "", size);
 }
 
+std::size_t flagged_points(const Crossover& c) {
+  return static_cast<std::size_t>(
+      std::count_if(c.points.begin(), c.points.end(), [](const auto& p) {
+        return !figure_flags(*p.cpu).empty() || (p.gpu && !figure_flags(*p.gpu).empty());
+      }));
+}
+
 std::string crossover_sentence(const Crossover& c) {
-  if (!c.finding.size) return c.finding.basis;
-  return fmt::format("{} ({})", crossover_size_text(c), c.finding.basis);
+  const std::string found = c.finding.size
+                                ? fmt::format("{} ({})", crossover_size_text(c), c.finding.basis)
+                                : c.finding.basis;
+  const std::size_t flagged = flagged_points(c);
+  if (flagged == 0) return found;
+  return fmt::format(
+      "{}; at {} of its {} sizes a time is flagged (see the table): there the "
+      "comparison is not like for like",
+      found, flagged, c.points.size());
 }
 
 Table crossover_table(const Crossover& c) {
@@ -204,9 +202,12 @@ Table crossover_table(const Crossover& c) {
                {"Fastest GPU"}, {"GPU median", true}, {"Speedup", true}};
   for (const auto& p : c.points) {
     const auto speedup = p.speedup();
-    t.rows.push_back({p.problem.label(), p.cpu->implementation, duration(*median_s(*p.cpu)),
+    const auto time = [](const MeasurementRecord& r) {
+      return with_flags(duration(*median_s(r)), figure_flags(r));
+    };
+    t.rows.push_back({p.problem.label(), p.cpu->implementation, time(*p.cpu),
                       p.gpu ? fmt::format("{} ({})", p.gpu->implementation, p.gpu->device) : "-",
-                      p.gpu ? duration(*median_s(*p.gpu)) : "-", speedup ? ratio(*speedup) : "-"});
+                      p.gpu ? time(*p.gpu) : "-", speedup ? ratio(*speedup) : "-"});
   }
   return t;
 }

@@ -64,8 +64,6 @@ struct Crossover {
 // none. The points refer into `doc`, which must outlive them.
 std::vector<Crossover> crossovers(const ResultsDocument& doc);
 std::vector<Crossover> crossovers(const ResultsDocument&&) = delete;
-// The same from `groups` of the document's measurements (the sheet's: headline_groups).
-std::vector<Crossover> crossovers(const ResultsDocument& doc, const std::vector<Group>& groups);
 
 // One crossover per workload and precision, for a line on the sheet: end to end from pinned
 // memory where it was measured (what an application that keeps its data in pinned memory
@@ -90,10 +88,15 @@ double crossover_size_shown(const CrossoverFinding& finding);
 // "n = 64" for GEMM, "4096 elements" for vectors where the size was measured, "n ≈ 301" and
 // "≈ 2350000 elements" where it was interpolated; "not reached".
 std::string crossover_size_text(const Crossover& c);
-// "n ≈ 301 (interpolated (log-log) between 256 and 512)", or why it was not reached.
+// How many sizes of `c` have a time with a figure flag (figure_flags: contended, fewer threads),
+// on either side: there the comparison is not like for like, and a contended CPU moves the
+// crossover towards smaller sizes.
+std::size_t flagged_points(const Crossover& c);
+// "n ≈ 301 (interpolated (log-log) between 256 and 512)", or why it was not reached; then how
+// many of its sizes have a flagged time, where any has.
 std::string crossover_sentence(const Crossover& c);
-// One row per size: problem, fastest CPU and its median, the GPU's, speedup; for report.md and
-// report.html.
+// One row per size: problem, fastest CPU and its median, the GPU's, speedup, each time with its
+// figure flags; for report.md and report.html.
 Table crossover_table(const Crossover& c);
 
 }  // namespace flopbench

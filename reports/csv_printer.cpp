@@ -73,15 +73,18 @@ std::string CsvPrinter::do_print(const ResultsDocument& doc) const {
 std::string CrossoverCsvPrinter::do_print(const ResultsDocument& doc) const {
   std::string out =
       "workload,display_name,precision,gpu_timing,crossover_size,crossover_basis,problem,size,"
-      "cpu_implementation,cpu_median_s,gpu_implementation,gpu_device,gpu_median_s,speedup\n";
+      "cpu_implementation,cpu_median_s,gpu_implementation,gpu_device,gpu_median_s,speedup,"
+      "cpu_caveats,gpu_caveats\n";
   for (const Crossover& c : crossovers(doc)) {
     for (const auto& p : c.points) {
-      out += csv_row({std::string(to_string(c.workload)), display_name(c.workload, c.precision),
-                      std::string(to_string(c.precision)), c.gpu_timing, num(c.finding.size),
-                      c.finding.basis, p.problem.label(), fmt::format("{:.0f}", p.size()),
-                      p.cpu->implementation, num(median_s(*p.cpu)),
-                      p.gpu ? p.gpu->implementation : "", p.gpu ? p.gpu->device.label() : "",
-                      p.gpu ? num(median_s(*p.gpu)) : "", num(p.speedup())});
+      out +=
+          csv_row({std::string(to_string(c.workload)), display_name(c.workload, c.precision),
+                   std::string(to_string(c.precision)), c.gpu_timing, num(c.finding.size),
+                   c.finding.basis, p.problem.label(), fmt::format("{:.0f}", p.size()),
+                   p.cpu->implementation, num(median_s(*p.cpu)), p.gpu ? p.gpu->implementation : "",
+                   p.gpu ? p.gpu->device.label() : "", p.gpu ? num(median_s(*p.gpu)) : "",
+                   num(p.speedup()), fmt::format("{}", fmt::join(figure_flags(*p.cpu), "; ")),
+                   p.gpu ? fmt::format("{}", fmt::join(figure_flags(*p.gpu), "; ")) : ""});
     }
   }
   return out;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -58,6 +59,8 @@ struct Labels {
   // A crossover size interpolated between two measured sizes, {0} and {1}: an estimate, which
   // the sheet rounds up (the GPU is not claimed faster below what was estimated).
   std::string_view crossover_between;
+  // A crossover left out: {0} the workload, {1} the GPU timing, {2} of its {3} sizes disturbed.
+  std::string_view crossover_disturbed;
   // How the GPU side of a crossover was timed (Crossover::gpu_timing), and a vector size.
   std::string_view timing_device, timing_pinned, timing_pageable, timing_no_gpu, elements;
   std::string_view matrix_precision;  // "{} matrix, dense": a matrix format's row in the peaks
@@ -163,6 +166,9 @@ constexpr Labels kEnglish{
     "GPU faster than this machine's CPU for {} from {} ({}).",
     "{} — {}: {}.",
     "estimated between the sizes measured, {:.0f} and {:.0f}",
+    "{0} — {1}: left out: at {2} of its {3} sizes a time was measured while disturbed "
+    "(contended, cut short, still drifting or on fewer threads); report.md and report.html give "
+    "it.",
     "GPU device time, transfers excluded",
     "GPU end to end from pinned host memory, transfers included",
     "GPU end to end from pageable host memory, transfers included",
@@ -181,7 +187,7 @@ constexpr Labels kEnglish{
     "run on fewer threads than it was given (a library's own choice): not the machine's figure",
     "Other measurements left out likewise: {}.",
     "Measurements left out as contended, cut short, still drifting or run on fewer threads than "
-    "given, from which no figure above would have come: {} (report.md marks each).",
+    "given: {} (report.md marks each).",
     "{} CPU thread{}",
     "System",
     "{0}, Linux kernel {1}",
@@ -236,9 +242,14 @@ constexpr Labels kChinese{
     "{} 从 {} 起 GPU 快于本机 CPU（{}）。",
     // The reason a crossover was not reached is English: report.md and report.html give it.
     "{}——{}：未达到（原因见 report.md 与 report.html）。",
-    "由所测规模 {:.0f} 与 {:.0f} 之间插值估计", "GPU 设备时间，不含数据传输",
-    "GPU 端到端（锁页主机内存），含数据传输", "GPU 端到端（可分页主机内存），含数据传输",
-    "无可比较的 GPU 测量", "{:.0f} 个元素", "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
+    "由所测规模 {:.0f} 与 {:.0f} 之间插值估计",
+    "{0}——{1}：未计入：其 {3} 个规模中有 {2} "
+    "个的时间在受干扰时测得（有其他负载、被中断、样本仍在漂移或线程少于所分配的线程）；report.md "
+    "与 "
+    "report.html 给出该结果。",
+    "GPU 设备时间，不含数据传输", "GPU 端到端（锁页主机内存），含数据传输",
+    "GPU 端到端（可分页主机内存），含数据传输", "无可比较的 GPU 测量", "{:.0f} 个元素",
+    "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
     "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据",
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
@@ -247,9 +258,9 @@ constexpr Labels kChinese{
     "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）",
     "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
     "其他同样未计入的测量：{} 项。",
-    "因测量期间有其他负载、被中断、样本仍在漂移或线程少于所分配的线程而未计入的测量（上述数据本不会"
-    "来自"
-    "它们）：{} 项（report.md 逐项标注）。",
+    "因测量期间有其他负载、被中断、样本仍在漂移或线程少于所分配的线程而未计入的测量：{} "
+    "项（report.md "
+    "逐项标注）。",
     "{} 个 CPU 线程", "系统", "{0}，Linux 内核 {1}", "{0}：ECC {1}，功耗上限 {2}", "开启", "关闭",
     "{:g} W", "{0:g} W（默认值的 {1:g}%）",
     "上述命令（--repeat {1}）{1} 次运行中的第 {0} 次，每次运行各有其结果目录：本简报仅含该次运行",
@@ -720,12 +731,45 @@ std::string sheet_timing_text(const std::string& timing, const Labels& l) {
   return gpu_timing_text(timing);
 }
 
+// How many sizes of a crossover have a time that no figure of the sheet may come from. Without
+// a GPU measurement a crossover is not reached whatever the CPU's times.
+std::size_t disturbed_points(const Crossover& c) {
+  if (c.gpu_timing.empty()) return 0;
+  return static_cast<std::size_t>(
+      std::count_if(c.points.begin(), c.points.end(), [](const auto& p) {
+        return !headline_worthy(*p.cpu) || (p.gpu && !headline_worthy(*p.gpu));
+      }));
+}
+
+// The sheet's crossover of a workload and precision: report.md's, found from every passed
+// measurement, of the GPU timing headline_crossovers prefers among those with no disturbed time;
+// where every timing has one, the preferred one, left out. (Found from the undisturbed
+// measurements alone, a crossover would rest on sizes that were not its own: a contended CPU at
+// the larger sizes made "the CPU is as fast or faster at the largest size, 64" of a sweep to
+// 2048 that the GPU won.)
+struct SheetCrossover {
+  const Crossover* crossover;
+  std::size_t disturbed = 0;  // > 0: left out, at that many of its sizes
+};
+
+std::vector<SheetCrossover> sheet_crossovers(const std::vector<Crossover>& found,
+                                             const std::vector<Crossover>& undisturbed) {
+  const std::vector<const Crossover*> clean = headline_crossovers(undisturbed);
+  std::vector<SheetCrossover> out;
+  for (const Crossover* c : headline_crossovers(found)) {
+    const auto same = std::find_if(clean.begin(), clean.end(), [&](const Crossover* u) {
+      return u->workload == c->workload && u->precision == c->precision;
+    });
+    out.push_back(same != clean.end() ? SheetCrossover{*same}
+                                      : SheetCrossover{c, disturbed_points(*c)});
+  }
+  return out;
+}
+
 // One line per workload and precision of a sweep: from which size the GPU beats this machine's
 // CPU, transfers included where they were measured. Those not reached for one reason share a line
 // (on a machine without a GPU, every one of them, for the same reason).
-std::string crossover_section(const ResultsDocument& doc, const std::vector<Group>& groups,
-                              const Labels& l) {
-  const std::vector<Crossover> all = crossovers(doc, groups);
+std::string crossover_section(const std::vector<SheetCrossover>& shown, const Labels& l) {
   std::string lines;
   // Lines of crossovers not reached that read alike but for their workloads (the Chinese one
   // gives no reason) are one, in the order first met.
@@ -734,10 +778,16 @@ std::string crossover_section(const ResultsDocument& doc, const std::vector<Grou
     std::vector<std::string> workloads;
   };
   std::vector<NotReached> not_reached;
-  for (const Crossover* headline : headline_crossovers(all)) {
-    const Crossover& c = *headline;
+  for (const SheetCrossover& line : shown) {
+    const Crossover& c = *line.crossover;
     const std::string workload = workload_title(c.workload, c.precision);
     const std::string timing = sheet_timing_text(c.gpu_timing, l);
+    if (line.disturbed > 0) {
+      lines += fmt::format("<li>{}</li>\n",
+                           html_escape(fmt::format(fmt::runtime(l.crossover_disturbed), workload,
+                                                   timing, line.disturbed, c.points.size())));
+      continue;
+    }
     if (!c.finding.size) {
       const std::string alike =
           fmt::format(fmt::runtime(l.crossover_not_reached), "", timing, c.finding.basis);
@@ -825,8 +875,24 @@ std::set<const MeasurementRecord*> figure_sources(const SheetFigures& figures) {
   return shown;
 }
 
+// The measurements of the crossovers left out: their lines say why.
+std::set<const MeasurementRecord*> left_out_crossover_points(
+    const std::vector<SheetCrossover>& shown) {
+  std::set<const MeasurementRecord*> out;
+  for (const SheetCrossover& line : shown) {
+    if (line.disturbed == 0) continue;
+    for (const auto& p : line.crossover->points) {
+      out.insert(p.cpu);
+      if (p.gpu) out.insert(p.gpu);
+    }
+  }
+  return out;
+}
+
 std::string conditions_section(const ResultsDocument& doc, const SheetFigures& figures,
-                               const SheetFigures& would_be, const Labels& l) {
+                               const SheetFigures& would_be,
+                               const std::set<const MeasurementRecord*>& on_crossover_lines,
+                               const Labels& l) {
   const auto& env = doc.environment;
   const auto& run = doc.run;
   // Sizes and notes of every measurement a figure on the sheet comes from; a note that several
@@ -898,7 +964,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
     const LeftOut why = left_out(r);
     if (!median_s(r) || why == LeftOut::no) continue;
     if (!would_show.contains(&r)) {
-      ++others;
+      others += !on_crossover_lines.contains(&r);
       continue;
     }
     const std::string_view reason = why == LeftOut::contended     ? l.reason_contended
@@ -1049,9 +1115,14 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   }
   body += peak_section(figures, would_be, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);
-  body += workload_section(doc, figures, would_be, l) + crossover_section(doc, groups, l) +
+  const std::vector<Crossover> found = crossovers(doc);
+  std::vector<Crossover> undisturbed;
+  std::copy_if(found.begin(), found.end(), std::back_inserter(undisturbed),
+               [](const Crossover& c) { return disturbed_points(c) == 0; });
+  const std::vector<SheetCrossover> shown = sheet_crossovers(found, undisturbed);
+  body += workload_section(doc, figures, would_be, l) + crossover_section(shown, l) +
           bandwidth_section(doc, figures, would_be, l);
-  body += conditions_section(doc, figures, would_be, l);
+  body += conditions_section(doc, figures, would_be, left_out_crossover_points(shown), l);
   const std::string css =
       print_scale_ < 1
           ? fmt::format("{}@media print {{ body {{ zoom: {:.2f}; }} }}\n", kSheetCss, print_scale_)

@@ -934,13 +934,12 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   EXPECT_EQ(alone.find("Not in the figures above"), std::string::npos);
   EXPECT_EQ(alone.find("likewise: "), std::string::npos) << alone;
   EXPECT_NE(alone.find("Measurements left out as contended, cut short, still drifting or run on "
-                       "fewer threads than given, from which no figure above would have come: 1 "
-                       "(report.md marks each)."),
+                       "fewer threads than given: 1 (report.md marks each)."),
             std::string::npos)
       << alone;
   EXPECT_NE(parse_html(SheetPrinter(SheetLanguage::zh).print(only_slower))
                 .all_text()
-                .find("而未计入的测量（上述数据本不会来自它们）：1 项"),
+                .find("而未计入的测量：1 项（report.md 逐项标注）。"),
             std::string::npos);
 }
 

@@ -1725,11 +1725,11 @@ TEST(Crossover, TablesChartAndSheetLine) {
   const std::string csv = CrossoverCsvPrinter().print(doc);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 5 + 5 + 2 + 2);  // header and sizes
   EXPECT_NE(csv.find("gemm,SGEMM,fp32,device_events,90.5097,interpolated (log-log) between 64 "
-                     "and 128,16x16x16,16,omp,1e-06,cublas,gpu0,5e-07,2\n"),
+                     "and 128,16x16x16,16,omp,1e-06,cublas,gpu0,5e-07,2,,\n"),
             std::string::npos)
       << csv;
   EXPECT_NE(csv.find("gemm,DGEMM,fp64,,,not reached: no GPU measurement passed (unsupported: no "
-                     "CUDA device: test),16x16x16,16,omp,1.6e-05,,,,\n"),
+                     "CUDA device: test),16x16x16,16,omp,1.6e-05,,,,,,\n"),
             std::string::npos)
       << csv;
   EXPECT_EQ(CrossoverCsvPrinter().print(test_document()).find('\n'),
@@ -1806,9 +1806,10 @@ TEST(Crossover, TablesChartAndSheetLine) {
     if (r.workload == WorkloadId::dot && on_gpu(r)) r.load = MachineLoad{.contended = true};
   }
   const std::string without_pinned = SheetPrinter(SheetLanguage::en).print(disturbed);
-  EXPECT_NE(without_pinned.find("dot (fp32) — no GPU measurement to compare: not reached: its GPU "
-                                "measurements were left out (contended, or cut short by an "
-                                "interrupt)."),
+  EXPECT_NE(without_pinned.find("<li>dot (fp32) — GPU device time, transfers excluded: left out: "
+                                "at 2 of its 2 sizes a time was measured while disturbed "
+                                "(contended, cut short, still drifting or on fewer threads); "
+                                "report.md and report.html give it.</li>"),
             std::string::npos)
       << without_pinned;
   EXPECT_EQ(without_pinned.find("from pinned host memory, transfers included)."),
@@ -1833,15 +1834,63 @@ TEST(Crossover, TablesChartAndSheetLine) {
             std::string::npos)
       << zh_section;
   const std::string zh_disturbed = SheetPrinter(SheetLanguage::zh).print(disturbed);
-  // The reason is not shown in Chinese, so DGEMM's and the left-out dot's lines are one, their
-  // names listed with the Chinese enumeration comma.
-  EXPECT_NE(zh_disturbed.find("<li>DGEMM (fp64)、dot (fp32)——无可比较的 GPU 测量：未达到"),
-            std::string::npos)
+  EXPECT_NE(
+      zh_disturbed.find("<li>dot (fp32)——GPU 设备时间，不含数据传输：未计入：其 2 个规模中有 2 "
+                        "个的时间在受干扰时测得"),
+      std::string::npos)
       << zh_disturbed;
   for (const char* english : {"transfers", "reached", "GPU end", "device time"})
     EXPECT_EQ(zh_section.find(english), std::string::npos) << english;
   // The results tables tell the two timings of one implementation apart.
   EXPECT_NE(md.find("| cublas, end to end from pinned host memory |"), std::string::npos);
+}
+
+// A CPU contended at the larger sizes of a sweep: report.md keeps the crossover, its table flags
+// those times and its sentence says how many sizes; crossover.csv carries the flags; the sheet
+// leaves the crossover out and says why, where one found from the undisturbed sizes alone would
+// claim the CPU as fast at "the largest size", 64, of a sweep to 256.
+TEST(Crossover, ContendedSizesAreFlaggedAndTheSheetLeavesTheCrossoverOut) {
+  ResultsDocument doc = sweep_document();
+  for (auto& r : doc.measurements) {
+    if (r.workload == WorkloadId::gemm && !on_gpu(r) && sweep_size(r.problem) >= 128)
+      r.load = MachineLoad{.readings = 5, .contended = true};
+  }
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("### SGEMM (fp32), GPU device time, transfers excluded\n\nCrossover: n ≈ 91 "
+                    "(interpolated (log-log) between 64 and 128); at 2 of its 5 sizes a time is "
+                    "flagged (see the table): there the comparison is not like for like.\n"),
+            std::string::npos)
+      << md;
+  const auto rows = markdown_rows(md);
+  const auto [first, last] = rows.equal_range("SGEMM (fp32), GPU device time, transfers excluded");
+  ASSERT_NE(first, last);
+  EXPECT_EQ(std::prev(last)->second,
+            (std::vector<std::string>{"256x256x256", "openblas", "1.60 ms (contended)",
+                                      "cublas (gpu0)", "200 µs", "8.00×"}));
+  const std::string csv = CrossoverCsvPrinter().print(doc);
+  EXPECT_NE(csv.find(",256x256x256,256,openblas,0.0016,cublas,gpu0,0.0002,8,contended,\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(",64x64x64,64,openblas,2.5e-05,cublas,gpu0,5e-05,0.5,,\n"), std::string::npos);
+
+  const std::string sheet = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(sheet.find("<li>SGEMM (fp32) — GPU end to end from pinned host memory, transfers "
+                       "included: left out: at 2 of its 5 sizes a time was measured while "
+                       "disturbed (contended, cut short, still drifting or on fewer threads); "
+                       "report.md and report.html give it."),
+            std::string::npos)
+      << sheet;
+  EXPECT_EQ(sheet.find("for SGEMM (fp32) from"), std::string::npos) << sheet;
+  EXPECT_EQ(sheet.find("largest size, 64"), std::string::npos) << sheet;
+  // Those measurements are said on the crossover's line, not counted again in the conditions.
+  EXPECT_EQ(sheet.find("Measurements left out as contended"), std::string::npos) << sheet;
+  // A CPU-only sweep is not reached for want of a GPU, however its CPU was disturbed.
+  std::erase_if(doc.measurements, [](const auto& r) { return on_gpu(r); });
+  EXPECT_NE(SheetPrinter(SheetLanguage::en)
+                .print(doc)
+                .find("<li>SGEMM (fp32), DGEMM (fp64), dot (fp32) — no GPU measurement to compare: "
+                      "not reached: no GPU measurement"),
+            std::string::npos);
 }
 
 TEST(ReportsFiles, AtomicWriteReplacesAndLeavesNoTemporary) {
