@@ -1466,6 +1466,16 @@ TEST(Selection, SweepRunsGemmSumAndDotOnOneGeometricGridForEveryDevice) {
     EXPECT_EQ(std::string(e.what()),
               "nothing to run: profile sweep has no sizes for stream; give --sizes");
   }
+  // Named beside one the sweep measures, it is refused all the same, not left out unsaid.
+  sel.workloads = parse_workloads("sgemm,stream,peak");
+  try {
+    plan_measurements(sel, test_environment());
+    ADD_FAILURE() << "planned sgemm and dropped stream and peak";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "profile sweep has no sizes for stream, peak; give --sizes, or leave them out of "
+              "--workloads");
+  }
   sel.sizes = parse_sizes("1K");
   EXPECT_FALSE(plan_measurements(sel, test_environment()).empty());
 }

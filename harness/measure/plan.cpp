@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <set>
 #include <string_view>
 
 #include "harness/core/catalog.hpp"
@@ -47,7 +48,8 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
 
   std::vector<MeasurementRequest> plan;
   bool matched = false;                   // some request matched the selection, kept or not
-  std::vector<std::string_view> unsized;  // selected workloads the profile has no sizes for
+  std::vector<std::string_view> unsized;  // named workloads the profile has no sizes for
+  std::set<std::string_view> sized;       // workloads it has sizes for on some device
   for (const WorkloadInfo& w : catalog()) {
     std::vector<std::optional<Precision>> restrictions;
     for (const auto& choice : sel.workloads) {
@@ -94,6 +96,7 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
             }
           }
         }
+        if (!sizes.problems.empty()) sized.insert(w.name);
         if (sizes.problems.empty() && !sel.workloads.empty() &&
             std::find(unsized.begin(), unsized.end(), w.name) == unsized.end()) {
           unsized.push_back(w.name);
@@ -155,9 +158,16 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
       }
     }
   }
+  std::erase_if(unsized, [&](std::string_view name) { return sized.contains(name); });
   if (!matched && !unsized.empty()) {
     throw InputError(fmt::format("nothing to run: profile {} has no sizes for {}; give --sizes",
                                  to_string(sel.profile), fmt::join(unsized, ", ")));
+  }
+  // A workload named in --workloads is measured or refused, never left out unsaid.
+  if (!unsized.empty()) {
+    throw InputError(fmt::format(
+        "profile {} has no sizes for {}; give --sizes, or leave {} out of --workloads",
+        to_string(sel.profile), fmt::join(unsized, ", "), unsized.size() == 1 ? "it" : "them"));
   }
   if (!matched) {
     throw InputError(
