@@ -577,12 +577,14 @@ TEST_F(Hardening, SecondSigtermEndsAtOnceAndNeverLeavesAResultLookingComplete) {
   Process p(args, dir_.path() / "capture");
   wait_for_measurement(p, 2);
   p.signal(SIGTERM);
-  // The second only once the first was handled: two pending signals would be one.
+  // The second only once the first was handled (two pending signals would be one), and later
+  // than a copy of the first would come (kDuplicateSignalSeconds).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (p.err().find("interrupted:") == std::string::npos &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  std::this_thread::sleep_for(std::chrono::duration<double>(kDuplicateSignalSeconds + 0.1));
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(), 128 + SIGTERM) << p.out() << p.err();
   // Killed at once (no finished_utc), or done writing just before: either way not complete.
@@ -593,6 +595,31 @@ TEST_F(Hardening, SecondSigtermEndsAtOnceAndNeverLeavesAResultLookingComplete) {
   }
   EXPECT_FALSE(doc.run.complete());
   EXPECT_FALSE(doc.measurements.empty());
+}
+
+// GNU timeout sends its signal to the process and again to its process group: the copy, from the
+// same sender at once, is the first signal again, and the run still writes what it measured.
+TEST_F(Hardening, ASignalSentTwiceAtOnceIsOneInterrupt) {
+  const fs::path out = dir_.path() / "twice";
+  auto args = kShortRun;
+  args.insert(args.end(), {"--out", out.string()});
+  Process p(args, dir_.path() / "capture");
+  wait_for_measurement(p, 2);
+  p.signal(SIGTERM);
+  // The copy once the first was handled, as when another thread takes it: two pending signals
+  // would be one.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (p.err().find("interrupted:") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(), 128 + SIGTERM) << p.out() << p.err();
+  EXPECT_EQ(p.killed_by(), 0) << "quit at once, as on a second signal";
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  EXPECT_FALSE(doc.run.finished_utc.empty());
+  EXPECT_TRUE(fs::exists(out / "report.md"));
 }
 
 // A run stuck in one long call (here a single DGEMM run of tens of seconds) still ends soon after

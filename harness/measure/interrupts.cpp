@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <initializer_list>
 
 namespace flopbench {
@@ -14,7 +15,35 @@ namespace {
 std::atomic<int> g_signal = 0;
 static_assert(std::atomic<int>::is_always_lock_free);
 
+// Who sent the first signal (0: the kernel, as for a terminal's Ctrl-C) and when, in
+// CLOCK_MONOTONIC nanoseconds: written by the first handler after it won g_signal, the time last.
+std::atomic<pid_t> g_first_sender = 0;
+std::atomic<long long> g_first_ns = 0;
+static_assert(std::atomic<long long>::is_always_lock_free);
+
 std::atomic<bool> g_threads_left_running{false};
+
+long long monotonic_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<long long>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// The process that sent a signal; 0 for one the kernel raised (a terminal's Ctrl-C).
+pid_t sender_of(const siginfo_t* info) {
+  return info != nullptr && info->si_code <= 0 ? info->si_pid : 0;  // SI_USER, SI_QUEUE, tkill
+}
+
+// Whether `sig` from `sender` at `now_ns` is the first signal sent again (kDuplicateSignalSeconds).
+bool sent_again(int sig, pid_t sender, long long now_ns) {
+  if (sender == 0 || sig != g_signal.load()) return false;
+  // The first handler may still be recording its sender, on another thread: a moment at most.
+  long long first_ns = 0;
+  for (int spins = 0; spins < 1'000'000 && (first_ns = g_first_ns.load()) == 0; ++spins) {
+  }
+  return first_ns != 0 && g_first_sender.load() == sender &&
+         now_ns - first_ns < static_cast<long long>(kDuplicateSignalSeconds * 1e9);
+}
 
 std::atomic<int> g_continued = 0;
 void on_continue(int) { g_continued.fetch_add(1); }
@@ -36,9 +65,13 @@ void say(const char* text, std::size_t size) {
 }
 
 // Only async-signal-safe calls here.
-void on_signal(int sig) {
+void on_signal(int sig, siginfo_t* info, void*) {
+  const pid_t sender = sender_of(info);
+  const long long now_ns = monotonic_ns();
   // Two signals handled at once on two threads: one of them is the first.
   if (int none = 0; g_signal.compare_exchange_strong(none, sig)) {
+    g_first_sender = sender;
+    g_first_ns = now_ns;
     if (sig == SIGPIPE) {
       // Nobody reads stdout any more: further progress goes nowhere instead of failing.
       const int null = open("/dev/null", O_WRONLY);
@@ -49,7 +82,8 @@ void on_signal(int sig) {
         "(again to quit at once)\n";
     say(msg, sizeof msg - 1);
     alarm(kInterruptGraceSeconds);
-  } else if (sig != SIGPIPE) {  // every write to a closed pipe raises it again
+  } else if (sig != SIGPIPE && !sent_again(sig, sender, now_ns)) {
+    // (Every write to a closed pipe raises SIGPIPE again.)
     die_by(sig);
   }
 }
@@ -64,12 +98,15 @@ void on_grace_expired(int) {
 
 void install_interrupt_handler() {
   struct sigaction action {};
-  action.sa_handler = on_signal;
-  action.sa_flags = SA_RESTART;
+  action.sa_sigaction = on_signal;
+  action.sa_flags = SA_RESTART | SA_SIGINFO;
   sigemptyset(&action.sa_mask);
   for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &action, nullptr);
-  action.sa_handler = on_grace_expired;
-  sigaction(SIGALRM, &action, nullptr);
+  struct sigaction grace {};
+  grace.sa_handler = on_grace_expired;
+  grace.sa_flags = SA_RESTART;
+  sigemptyset(&grace.sa_mask);
+  sigaction(SIGALRM, &grace, nullptr);
 }
 
 int times_continued() {

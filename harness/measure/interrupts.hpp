@@ -7,13 +7,17 @@
 // SIGTERM or SIGHUP ends the process at once, by that signal, and so does the first one when the
 // run has not stopped within kInterruptGraceSeconds (a kernel or library call that never
 // returns): a run never outlives `timeout`. results.json, rewritten after every measurement,
-// then holds each finished one, without finished_utc (docs/results-schema.md).
+// then holds each finished one, without finished_utc (docs/results-schema.md). The same signal
+// sent again by the same process within kDuplicateSignalSeconds is the first one again, not a
+// second: GNU timeout sends its signal to the process and then to its process group, and on a
+// busy machine a second thread can take the copy.
 
 #include <thread>
 
 namespace flopbench {
 
 inline constexpr unsigned kInterruptGraceSeconds = 10;
+inline constexpr double kDuplicateSignalSeconds = 0.5;
 
 void install_interrupt_handler();
 bool interrupt_requested();
