@@ -836,6 +836,25 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   ASSERT_NE(counted, nullptr);
   EXPECT_EQ(counted->measured, 0);
 
+  // A CPU's throttling is never read: its count is not measured, not a 0 that passes.
+  ResultsDocument cpu_burn = burn_document();
+  cpu_burn.burn->devices.push_back({.device = DeviceRef::cpu(),
+                                    .implementation = "omp",
+                                    .precision = Precision::fp64,
+                                    .problem = Problem::matrix(2048, 2048, 2048),
+                                    .iterations = 20,
+                                    .seconds = 600});
+  const AcceptanceResult cpu_result =
+      check_rows("burn.cpu.throttled_readings,==,0,fail,any,\n", cpu_burn);
+  const CriterionVerdict* cpu = find(cpu_result, "burn.cpu.throttled_readings");
+  ASSERT_NE(cpu, nullptr);
+  EXPECT_EQ(cpu->verdict, Verdict::fail);
+  EXPECT_FALSE(cpu->measured);
+  EXPECT_EQ(cpu->reason,
+            "not measured: the throttling of cpu is not read (no telemetry gives it); "
+            "burn.cpu.throughput_drop judges its speed")
+      << cpu->reason;
+
   // Results without a burn never pass a burn criterion.
   doc.burn.reset();
   const AcceptanceResult none = check_rows("burn.faulty,==,0,fail,any,\n", doc);

@@ -137,8 +137,15 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
         }
       } else if (quantity == "throttled_readings") {
         // No reading is no evidence of no throttling (no NVML, no nvidia-smi, every reading
-        // failed, a vGPU that gives no clock event reasons): the count is unknown.
-        if (d.device.on_gpu() && !burn.telemetry_stopped.empty()) {
+        // failed, a vGPU that gives no clock event reasons): the count is unknown. A CPU's
+        // throttling is never read.
+        if (!d.device.on_gpu()) {
+          unknown_why = fmt::format(
+              "not measured: the throttling of {} is not read (no telemetry gives it); "
+              "burn.{}.throughput_drop judges its speed",
+              device.label(), device.label());
+          value = std::nullopt;
+        } else if (!burn.telemetry_stopped.empty()) {
           unknown_why = "not measured: GPU telemetry stopped: " + burn.telemetry_stopped;
           value = std::nullopt;
         } else if (const std::string_view unread = d.throttling_unread();
