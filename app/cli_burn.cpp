@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -26,7 +27,9 @@
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/plan.hpp"
+#include "reports/format.hpp"
 #include "reports/output_files.hpp"
+#include "reports/utf8.hpp"
 
 namespace flopbench {
 namespace {
@@ -140,6 +143,17 @@ const Implementation& burn_implementation(const DeviceRef& device, Precision pre
   return *impl;
 }
 
+// The NVIDIA GPUs the machine lists where CUDA may see none: the PCI bus's count, or NVML's
+// (or nvidia-smi's) where more; 0 where neither was read.
+int nvidia_gpus_listed(const Environment& env) {
+  if (!env.health) return 0;
+  int listed = static_cast<int>(env.health->gpus.size());
+  const auto on_bus = env.health->host.find("pci.nvidia_gpus");
+  if (on_bus != env.health->host.end() && on_bus->second.number)
+    listed = std::max(listed, static_cast<int>(*on_bus->second.number));
+  return listed;
+}
+
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
   if (const std::string quota_note = settle_thread_team(0, "OMP_NUM_THREADS");
@@ -160,6 +174,18 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   std::vector<DeviceRef> to_burn;
   for (const int gpu : gpus) to_burn.push_back(DeviceRef::gpu({gpu}));
   const std::vector<GpuDevice> gpu_devices = gpus_among(to_burn, inventory);
+  if (gpus.empty() && !opt.cpu) {
+    // A GPU node whose driver lost or never loaded its GPUs is no CPU machine: burning its CPU
+    // instead would pass its GPU burn-in. The PCI bus, or NVML, still lists them.
+    if (const int listed = nvidia_gpus_listed(doc.environment); listed > 0) {
+      fmt::print(stderr,
+                 "flopbench: error: burn: {} listed on this machine (the PCI bus or the driver), "
+                 "and CUDA sees none ({}): its GPUs cannot be burned in, which fails the burn; "
+                 "--cpu burns the CPU alone\n",
+                 counted(listed, "NVIDIA GPU"), strip_terminal_controls(no_gpu_reason(inventory)));
+      return kExitFailures;
+    }
+  }
   if (opt.cpu || gpus.empty()) {
     if (gpus.empty()) {
       fmt::print("no GPU ({}): burning the CPU\n", inventory.no_device_reason);

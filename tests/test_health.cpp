@@ -1385,6 +1385,29 @@ TEST(HealthCli, InfoAndRunRecordNvmlOnlyGpusAndTheKernelLog) {
   EXPECT_NE(check.out.find("gpu0.xid.count"), std::string::npos) << check.out;
 }
 
+// A burn of the GPUs on a machine whose driver lists a GPU that CUDA does not see burns no CPU
+// in its place, which would pass its GPU burn-in: it fails, writing nothing; --cpu burns the CPU.
+TEST(HealthCli, ABurnOfGpusThatCudaDoesNotSeeFails) {
+  TempDir dir;
+  const FakeNvml nvml(dir.path(), kHealthyH100);
+  const fs::path out = dir.path() / "burn";
+  const auto burn = run_flopbench({"burn", "--duration", "1s", "--out", out.string()},
+                                  dir.path() / "burn-capture");
+  if (burn.out.find("burning gpu") != std::string::npos) GTEST_SKIP() << "CUDA sees a GPU here";
+  EXPECT_EQ(burn.status, 1) << burn.out << burn.err;
+  EXPECT_NE(burn.err.find("flopbench: error: burn: 1 NVIDIA GPU listed on this machine (the PCI "
+                          "bus or the driver), and CUDA sees none ("),
+            std::string::npos)
+      << burn.err;
+  EXPECT_NE(burn.err.find("--cpu burns the CPU alone"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out));
+  const auto cpu =
+      run_flopbench({"burn", "--cpu", "--duration", "1s", "--size", "256", "--out", out.string()},
+                    dir.path() / "cpu-capture");
+  EXPECT_EQ(cpu.status, 0) << cpu.out << cpu.err;
+  EXPECT_TRUE(fs::exists(out / "results.json"));
+}
+
 TEST(HealthCli, InfoShowsTheFactsOfNvidiaSmiWhereNvmlDoesNotLoad) {
   TempDir dir;
   const FakeNvml nvml(dir.path(), "init error:9\n");
