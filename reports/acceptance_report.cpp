@@ -42,14 +42,22 @@ Counts count(const AcceptanceResult& r) {
 }
 
 std::string summary_line(const AcceptanceResult& r) {
+  return fmt::format("{}: {} criteria, {}", r.passed ? "PASS" : "FAIL", r.criteria.size(),
+                     criteria_counts(r));
+}
+
+}  // namespace
+
+std::string criteria_counts(const AcceptanceResult& r) {
   const Counts c = count(r);
-  return fmt::format("{}: {} criteria, {} passed, {} failed, {} warned{}",
-                     r.passed ? "PASS" : "FAIL", r.criteria.size(), c.pass, c.fail, c.warn,
+  return fmt::format("{} passed, {} failed, {} warned{}", c.pass, c.fail, c.warn,
                      r.not_applied.empty()
                          ? ""
                          : fmt::format("; {} for other GPUs not judged",
                                        counted(r.not_applied.size(), "spec row")));
 }
+
+namespace {
 
 // The spec's rows for GPUs this run did not have, one per line after `heading`; "" for none.
 std::string not_applied_list(const AcceptanceResult& r, std::string_view heading,

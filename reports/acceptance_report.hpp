@@ -15,6 +15,10 @@
 
 namespace flopbench {
 
+// "8 passed, 0 failed, 2 warned", and the spec rows for other GPUs not judged where any: how
+// the criteria of a verdict went, as the console, report.md and report.html give it.
+std::string criteria_counts(const AcceptanceResult& r);
+
 // The verdict table and a summary line.
 class AcceptanceConsolePrinter final : public Printer {
  public:

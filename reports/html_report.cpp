@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 
+#include "reports/acceptance_report.hpp"
 #include "reports/burn_report.hpp"
 #include "reports/crossover.hpp"
 #include "reports/format.hpp"
@@ -289,9 +290,9 @@ std::string acceptance_section(const AcceptanceResult& a) {
   std::string out = "<h2 id=\"acceptance\">Acceptance</h2>\n";
   out += fmt::format(
       "<p class=\"banner {}\"><strong>{}</strong>: {} criteria judged against spec "
-      "<code>{}</code> at {}.</p>\n",
+      "<code>{}</code> at {}: {}.</p>\n",
       a.passed ? "pass" : "fail", a.passed ? "Accepted" : "Not accepted", a.criteria.size(),
-      html_escape(a.spec), html_escape(or_unknown(a.checked_utc)));
+      html_escape(a.spec), html_escape(or_unknown(a.checked_utc)), html_escape(criteria_counts(a)));
   out +=
       "<table>\n<thead><tr><th>Criterion</th><th>Requirement</th><th class=\"num\">Measured</th>"
       "<th class=\"num\">Bound</th><th class=\"num\">Margin</th><th>Severity</th><th>Verdict</th>"

@@ -560,6 +560,15 @@ TEST(HtmlReport, AcceptanceVerdicts) {
   EXPECT_EQ(row_of("cpu.stream.fp64.gbytes_per_s")[6], "FAIL");
   EXPECT_EQ(row_of("cpu.stream.fp64.gbytes_per_s")[7], "not measured");
   EXPECT_EQ(HtmlPrinter().print(base_document()).find("id=\"acceptance\""), std::string::npos);
+  // Accepted with a warning: the banner says so, as the console and report.md do.
+  ResultsDocument warned = two_gpu_document();
+  warned.acceptance->criteria[1].verdict = Verdict::warn;
+  warned.acceptance->criteria[1].severity = Severity::warn;
+  warned.acceptance->passed = true;
+  EXPECT_NE(HtmlPrinter().print(warned).find("<strong>Accepted</strong>: 2 criteria judged "
+                                             "against spec <code>specs/h100.toml</code> at "
+                                             "2025-01-02T04:00:00Z: 1 passed, 0 failed, 1 warned."),
+            std::string::npos);
 }
 
 TEST(HtmlReport, WithoutGpuSaysWhyOnceAndShowsCpu) {
