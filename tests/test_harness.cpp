@@ -2438,6 +2438,7 @@ TEST(Burn, WrongResultIsFaultyWithTheIterationAndElement) {
       << devices[0].why;
   EXPECT_NE(devices[0].why.find("where the first iteration gave"), std::string::npos)
       << devices[0].why;
+  EXPECT_TRUE(devices[0].why.ends_with(" (one of the two is wrong)")) << devices[0].why;
 }
 
 // An iteration's check reads its last run's output only: a wrong value from its first run must

@@ -597,7 +597,9 @@ std::string gemm_repeat_fault(const GemmInputs<T>& in, GemmKernel<T>& kernel,
   // Bits, not values: a changed sign of zero is a changed result too.
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (std::memcmp(&c[i], &first[i], sizeof(Acc)) != 0) {
-      return fmt::format("{} is {} where the first iteration gave {}", where(i), c[i], first[i]);
+      // Which of the two is wrong no second run can say: the first may be the corrupt one.
+      return fmt::format("{} is {} where the first iteration gave {} (one of the two is wrong)",
+                         where(i), c[i], first[i]);
     }
   }
   return "";
