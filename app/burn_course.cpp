@@ -86,8 +86,13 @@ bool burn_each_precision(BurnCourse course, ResultsDocument& doc) {
         out,
         "burning {} at {} for {:.0f} s: gemm {} ({}), the output checked after every iteration "
         "(at least half a second of runs)\n",
-        fmt::join(stage.targets |
-                      std::views::transform([](const BurnTarget& t) { return t.device.label(); }),
+        fmt::join(stage.targets | std::views::transform([&](const BurnTarget& t) {
+                    // The CPU burns on the run's threads, which need not be all its CPUs.
+                    return t.device.on_gpu() || doc.run.threads <= 0
+                               ? t.device.label()
+                               : fmt::format("{} ({})", t.device.label(),
+                                             counted(doc.run.threads, "thread"));
+                  }),
                   ", "),
         precision_label(precision), stage.settings.duration_s, stage.settings.problem.label(),
         fmt::join(stage.targets | std::views::transform(

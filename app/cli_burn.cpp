@@ -4,13 +4,16 @@
 // exit status.
 
 #include <fmt/format.h>
+#include <omp.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/burn_course.hpp"
@@ -154,6 +157,15 @@ int nvidia_gpus_listed(const Environment& env) {
   return listed;
 }
 
+// CUDA_VISIBLE_DEVICES naming no device hides the GPUs on purpose: empty, "-1", or Slurm's
+// "NoDevFiles" for a job given none.
+bool gpus_hidden_on_purpose() {
+  const char* value = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (value == nullptr) return false;
+  const std::string_view v(value);
+  return v.empty() || v.starts_with('-') || v == "NoDevFiles";
+}
+
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
   if (const std::string quota_note = settle_thread_team(0, "OMP_NUM_THREADS");
@@ -177,7 +189,8 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   if (gpus.empty() && !opt.cpu) {
     // A GPU node whose driver lost or never loaded its GPUs is no CPU machine: burning its CPU
     // instead would pass its GPU burn-in. The PCI bus, or NVML, still lists them.
-    if (const int listed = nvidia_gpus_listed(doc.environment); listed > 0) {
+    if (const int listed = nvidia_gpus_listed(doc.environment);
+        listed > 0 && !gpus_hidden_on_purpose()) {
       fmt::print(stderr,
                  "flopbench: error: burn: {} listed on this machine (the PCI bus or the driver), "
                  "and CUDA sees none ({}): its GPUs cannot be burned in, which fails the burn; "
@@ -191,6 +204,16 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
       fmt::print("no GPU ({}): burning the CPU\n", inventory.no_device_reason);
     }
     to_burn.push_back(DeviceRef::cpu());
+    // On fewer threads than the CPUs it may use (OMP_NUM_THREADS=1 in a job's environment), the
+    // other CPUs are not burned in. A cgroup quota holds the threads down by design (its note).
+    const int threads = omp_get_max_threads();
+    const int cpus = static_cast<int>(usable_cpus().size());
+    if (threads < cpus && !cpu_quota()) {
+      fmt::print(
+          "warning: the CPU burns on {} of the {} CPUs this process may use (OMP_NUM_THREADS): "
+          "the other CPUs are not burned in\n",
+          counted(threads, "thread"), cpus);
+    }
   }
   // Each precision's GEMMs and size for the devices still burning; every one is looked up, and
   // its size checked against the memory, before anything burns.

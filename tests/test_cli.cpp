@@ -1088,6 +1088,21 @@ TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
   EXPECT_NE(o.out.find("cpu   FP32 OK"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("cpu   FP64 OK"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("GFLOP/s"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("warning: the CPU burns on"), std::string::npos) << o.out;
+
+  // On fewer threads than its CPUs (a job environment's OMP_NUM_THREADS=1), the burn says so.
+  if (usable_cpus().size() < 2 || cpu_quota()) GTEST_SKIP() << "one CPU, or a cgroup quota, here";
+  const testing::ScopedEnv one("OMP_NUM_THREADS", "1");
+  const Outcome single = flopbench(
+      {"burn", "--cpu", "--duration", "1s", "--size", "128", "--out", (dir_ / "single").string()});
+  EXPECT_EQ(single.status, kExitOk) << single.out << single.err;
+  EXPECT_NE(single.out.find(fmt::format("warning: the CPU burns on 1 thread of the {} CPUs this "
+                                        "process may use (OMP_NUM_THREADS): the other CPUs are "
+                                        "not burned in\n",
+                                        usable_cpus().size())),
+            std::string::npos)
+      << single.out;
+  EXPECT_NE(single.out.find("burning cpu (1 thread) at FP64"), std::string::npos) << single.out;
 }
 
 // A CPU burning alone at a matrix precision runs 2048³, not the 8192³ that keeps a GPU's tensor

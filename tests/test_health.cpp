@@ -1401,6 +1401,15 @@ TEST(HealthCli, ABurnOfGpusThatCudaDoesNotSeeFails) {
       << burn.err;
   EXPECT_NE(burn.err.find("--cpu burns the CPU alone"), std::string::npos);
   EXPECT_FALSE(fs::exists(out));
+  // GPUs hidden on purpose (CUDA_VISIBLE_DEVICES naming none): the CPU burns in their place.
+  {
+    const ScopedEnv hidden("CUDA_VISIBLE_DEVICES", "");
+    const auto cpu_alone = run_flopbench(
+        {"burn", "--duration", "1s", "--size", "256", "--out", (dir.path() / "hidden").string()},
+        dir.path() / "hidden-capture");
+    EXPECT_EQ(cpu_alone.status, 0) << cpu_alone.out << cpu_alone.err;
+    EXPECT_NE(cpu_alone.out.find("burning the CPU"), std::string::npos) << cpu_alone.out;
+  }
   const auto cpu =
       run_flopbench({"burn", "--cpu", "--duration", "1s", "--size", "256", "--out", out.string()},
                     dir.path() / "cpu-capture");
