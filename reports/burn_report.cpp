@@ -158,6 +158,8 @@ std::string burn_verdict_word(const BurnResult& burn, const RunInfo& run) {
   return failed ? "FAIL" : fmt::format("INCOMPLETE ({})", problems.front());
 }
 
+}  // namespace
+
 std::string burn_summary(const BurnResult& burn, const RunInfo& run) {
   const auto count = [&](BurnVerdict v) {
     return std::count_if(burn.devices.begin(), burn.devices.end(),
@@ -176,6 +178,8 @@ std::string burn_summary(const BurnResult& burn, const RunInfo& run) {
       burn.telemetry_source.empty() ? "none" : burn.telemetry_source,
       burn.telemetry_stopped.empty() ? "" : ", stopped: " + burn.telemetry_stopped);
 }
+
+namespace {
 
 // One chart of a quantity for every device of a precision that has it.
 std::string telemetry_chart(const std::vector<const BurnDevice*>& devices, std::string_view title,
@@ -385,6 +389,8 @@ Table memtest_errors(const MemtestResult& m) {
   return t;
 }
 
+}  // namespace
+
 // PASS when nothing kept the memory test from passing (memtest_problems), as merge judges it;
 // FAIL when a GPU failed (MemtestDevice::failed: bad words, a memory-error count risen, an
 // error, no response), whatever else happened; otherwise (the test interrupted or unfinished, a
@@ -406,8 +412,6 @@ std::string memtest_summary(const MemtestResult& m, const RunInfo& run) {
                      counted(m.devices.size(), "GPU"), m.duration_s, count("PASS"), count("FAIL"),
                      incomplete > 0 ? fmt::format(", {} INCOMPLETE", incomplete) : "");
 }
-
-}  // namespace
 
 std::string memtest_markdown_section(const MemtestResult& m, const RunInfo& run) {
   std::string out = fmt::format("\n## GPU memory test\n\n{}\n\n{}", memtest_summary(m, run),

@@ -23,6 +23,12 @@ std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& ru
 // complete pass of every pattern").
 std::vector<std::string> memtest_problems(const MemtestResult& memtest, const RunInfo& run);
 
+// The headline of a burn's and of a memory test's results, as report.md and report.html lead with
+// it and `flopbench report` prints it: "FAIL: 2 device burns of 600 s each: 1 OK, 1 FAULTY, ...",
+// "PASS: 1 GPU tested for up to 60 s each: 1 PASS, 0 FAIL.".
+std::string burn_summary(const BurnResult& burn, const RunInfo& run);
+std::string memtest_summary(const MemtestResult& memtest, const RunInfo& run);
+
 // The burn's part of report.md and report.html: PASS, FAIL or INCOMPLETE with the counts, the
 // verdict table, and in HTML the charts. `run` says whether the burn was interrupted.
 std::string burn_markdown_section(const BurnResult& burn, const RunInfo& run);

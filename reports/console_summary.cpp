@@ -3,13 +3,37 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <string_view>
+#include <vector>
 
+#include "reports/burn_report.hpp"
 #include "reports/console.hpp"
 #include "reports/format.hpp"
 
 namespace flopbench {
 
+namespace {
+
+// A burn-in's or memory test's results have no measurements: its headline, as report.md's, and
+// what kept it from passing, a line each.
+std::string stress_summary(std::string_view what, const std::string& headline,
+                           const std::vector<std::string>& problems) {
+  std::string out = fmt::format("{}: {}\n", what, headline);
+  for (const std::string& p : problems) out += "  " + p + "\n";
+  return out;
+}
+
+}  // namespace
+
 std::string ConsoleSummaryPrinter::do_print(const ResultsDocument& doc) const {
+  if (doc.measurements.empty() && doc.burn) {
+    return stress_summary("burn-in", burn_summary(*doc.burn, doc.run),
+                          burn_problems(*doc.burn, doc.run));
+  }
+  if (doc.measurements.empty() && doc.memtest) {
+    return stress_summary("memory test", memtest_summary(*doc.memtest, doc.run),
+                          memtest_problems(*doc.memtest, doc.run));
+  }
   Table t;
   t.columns = {{"workload"},     {"precision"},        {"implementation"}, {"device"}, {"problem"},
                {"median", true}, {"throughput", true}, {"% peak", true},   {"result"}};

@@ -29,6 +29,7 @@
 #include "reports/acceptance/judge.hpp"
 #include "reports/acceptance/spec.hpp"
 #include "reports/burn_report.hpp"
+#include "reports/console.hpp"
 #include "reports/html_report.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
@@ -630,6 +631,8 @@ TEST(BurnReport, TheMemoryTestSectionGivesTheTestsVerdict) {
     EXPECT_NE(html.find(fmt::format("<p class=\"banner {}\">{}</p>", banner, summary)),
               std::string::npos)
         << html;
+    // And `flopbench report` prints it.
+    EXPECT_TRUE(ConsoleSummaryPrinter().print(doc).starts_with("memory test: " + summary + "\n"));
   };
   expect_summary("FAIL: 2 GPUs tested for up to 60 s each: 1 PASS, 1 FAIL.", "fail");
   doc.memtest->devices.pop_back();
@@ -714,6 +717,13 @@ TEST(BurnReport, AnInterruptedBurnIsNoPass) {
   doc.burn->devices.clear();
   EXPECT_TRUE(summary(doc).starts_with("INCOMPLETE (no device burned): 0 device burns"))
       << summary(doc);
+
+  // `flopbench report` on a burn's results prints its headline and what kept it from passing.
+  const std::string console = ConsoleSummaryPrinter().print(faulty);
+  EXPECT_TRUE(console.starts_with("burn-in: FAIL: 2 device burns of 600 s each: 1 OK, 1 FAULTY"))
+      << console;
+  EXPECT_NE(console.find("\n  gpu1 FP64 FAULTY: "), std::string::npos) << console;
+  EXPECT_EQ(console.find("measurements"), std::string::npos) << console;
 
   ResultsDocument faulty_then_interrupted = faulty;
   faulty_then_interrupted.run.interrupted = true;
