@@ -632,13 +632,18 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
       clauses.push_back(std::string(quota ? l.above_quota : l.above_theoretical));
     }
     const std::string detail = fmt::format("{}", fmt::join(clauses, l.clause_separator));
+    // A matrix format's peak is that of the path its measurements took: where they were all left
+    // out, the path they would have given is still the hardware's.
+    const std::optional<double> theoretical = f.theoretical_gflops || !f.sources.empty()
+                                                  ? f.theoretical_gflops
+                                                  : would_be.peaks.at(i).theoretical_gflops;
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num big\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\">{}</td></tr>\n",
         html_escape(device), precision_name(f.precision, l),
         f.measured_gflops ? significant_down(*f.measured_gflops / 1000)
                           : missing_figure(would_be.peaks.at(i).measured_gflops.has_value(), l),
-        f.theoretical_gflops ? significant(*f.theoretical_gflops / 1000) : std::string(l.unknown),
+        theoretical ? significant(*theoretical / 1000) : std::string(l.unknown),
         percent(pct ? std::optional(down(*pct, 1)) : std::nullopt));
     if (!detail.empty()) {
       out += fmt::format("<tr><td></td><td colspan=\"4\" class=\"note\">{}</td></tr>\n",
