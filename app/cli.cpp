@@ -418,9 +418,15 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   const fs::path dir = claim_results_dir(opt.out, doc);
 
   const auto& cpu = doc.environment.cpu;
-  say("flopbench {} ({}): {}, profile {}, {}, seed {}\n", build::version, build::git_commit,
-      counted(plan.size(), "measurement"), opt.profile, counted(doc.run.threads, "thread"),
-      opt.seed);
+  // GPU work without a GPU is recorded, not run (measure_requests): counted apart, as the
+  // progress lines count only what runs.
+  const auto without_gpu = static_cast<std::size_t>(std::ranges::count_if(
+      plan, [](const MeasurementRequest& req) { return req.device.no_gpu(); }));
+  say("flopbench {} ({}): {}{}, profile {}, {}, seed {}\n", build::version, build::git_commit,
+      counted(plan.size() - without_gpu, "measurement"),
+      without_gpu > 0 ? fmt::format(" (and {} of GPU work, not run without a GPU)", without_gpu)
+                      : "",
+      opt.profile, counted(doc.run.threads, "thread"), opt.seed);
   if (!launch.launcher.empty()) say("task: {}\n", launch_text(launch));
   say("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
   if (!quota_note.empty()) say("{}\n", quota_note);

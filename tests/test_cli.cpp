@@ -171,6 +171,14 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
       result_columns.insert(line.find(" ... "));
   }
   EXPECT_EQ(result_columns.size(), 1u) << o.out;
+  // The header counts what runs, as the progress lines do, and the GPU work apart.
+  EXPECT_NE(o.out.find(fmt::format(
+                "): {} measurement{}{}, profile quick", shown, shown == 1 ? "" : "s",
+                without_device > 0
+                    ? fmt::format(" (and {} of GPU work, not run without a GPU)", without_device)
+                    : "")),
+            std::string::npos)
+      << o.out;
   if (without_device > 0) {
     EXPECT_NE(
         o.out.find(fmt::format("{} GPU measurements not run: no CUDA device: ", without_device)),
