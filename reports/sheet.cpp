@@ -905,10 +905,20 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   const std::set<const MeasurementRecord*> shown = figure_sources(figures);
   std::vector<std::string> sizes;
   std::vector<std::pair<std::string, std::vector<std::string>>> noted;  // note, its measurements
+  // A workload named alike at two precisions (dot, stream: SGEMM and DGEMM are not) names the
+  // precision of each size.
+  const auto named_alike = [&](const MeasurementRecord& r) {
+    return std::ranges::any_of(shown, [&](const MeasurementRecord* o) {
+      return o->workload == r.workload && o->precision != r.precision &&
+             display_name(o->workload, o->precision) == display_name(r.workload, r.precision);
+    });
+  };
   for (const auto& r : doc.measurements) {
     if (!shown.contains(&r)) continue;
-    const std::string size =
-        fmt::format("{} {}", display_name(r.workload, r.precision), r.problem.label());
+    const std::string size = fmt::format("{} {}",
+                                         named_alike(r) ? workload_title(r.workload, r.precision)
+                                                        : display_name(r.workload, r.precision),
+                                         r.problem.label());
     if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
     const std::string source = fmt::format("{} {} ({})", workload_title(r.workload, r.precision),
                                            r.implementation, r.device);
