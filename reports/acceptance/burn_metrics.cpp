@@ -134,6 +134,14 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
           value = std::nullopt;
         } else {
           value = burned_before ? std::max(*value, *drop) : *drop;
+          // A CPU that others took from slows for them: said with a miss (as a contended
+          // measurement's is), the drop may be theirs.
+          if (const auto foreign = d.most_foreign_cpus(); foreign && *foreign >= kContendedWait) {
+            unknown_why = fmt::format(
+                "other processes and the hypervisor took up to {:.2f} CPUs during its {} burn, "
+                "which may be the drop; burn it again on a quiet machine",
+                *foreign, precision_label(d.precision));
+          }
         }
       } else if (quantity == "throttled_readings") {
         // No reading is no evidence of no throttling (no NVML, no nvidia-smi, every reading
@@ -163,7 +171,8 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
     if (quantity == "unsupported") value = count(BurnVerdict::unsupported, &device);
     if (burned) {
       v.value = value;
-      if (!value) v.why_not = unknown_why;
+      // Without a value, why not; with one, what to know of it where it misses.
+      v.why_not = unknown_why;
     } else {
       v.why_not = fmt::format("not measured: the burn did not burn {}", device.label());
     }

@@ -35,7 +35,7 @@ Metric parse_burn_metric(std::string_view name);
 struct FactValue {
   std::string name;  // the metric, with `gpu` replaced by the device judged
   std::optional<double> value;
-  std::string why_not;  // when there is no value
+  std::string why_not;  // when there is no value; with one, what a miss should say of it
 };
 // `row_gpus`: for a row keyed to a GPU model, the indices of the GPUs a `gpu` metric is judged on
 // where the burn (memory test) ran them (empty: none of them, as where CUDA sees no GPU); nullopt
