@@ -69,6 +69,8 @@ struct Labels {
   // A run that was interrupted, or has no end; the measurements a figure would have come from
   // but does not, and why; how many others were left out likewise (left_out_only: where no
   // figure would have come from any).
+  // How many measurements the figures would have come from were left out ({}): said at the top.
+  std::string_view figures_disturbed;
   std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
       reason_drifting, reason_fewer_threads, left_out_more, left_out_only;
   // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
@@ -177,6 +179,9 @@ constexpr Labels kEnglish{
     "{} matrix, dense (no sparsity)",
     "the GPUs were each measured alone",
     "where every GPU was measured at once, that measurement is the figure of the GPUs",
+    "{} of the measurements the figures below would have come from were disturbed while they "
+    "ran (contended, cut short, still drifting or on fewer threads): those figures come from the "
+    "other measurements, or are left out (see Conditions).",
     "This run was interrupted: its figures come from what it measured before it stopped.",
     "This run did not finish (it has no end time): its figures come from what it measured before "
     "it stopped.",
@@ -251,6 +256,10 @@ constexpr Labels kChinese{
     "GPU 端到端（可分页主机内存），含数据传输", "无可比较的 GPU 测量", "{:.0f} 个元素",
     "{} 矩阵运算，稠密（无稀疏）", "每块 GPU 单独测量",
     "若所有 GPU 曾同时测量，则以该测量作为 GPU 的数据",
+    "下列数据本应来自的测量中有 {} "
+    "项在运行时受到干扰（有其他负载、被中断、样本仍在漂移或线程少于所分配的线程）：这些数据改由其余"
+    "测量"
+    "给出，或未计入（见测试条件）。",
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
     "以下测量本应计入上述数据，但未计入：{}",
@@ -1127,6 +1136,13 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   const SheetFigures would_be = sheet_figures(doc, all_groups);
   for (std::size_t i = 0; i < figures.bandwidth.size(); ++i) {
     if (would_be.bandwidth.at(i).source) figures.bandwidth[i].in_cache = nullptr;
+  }
+  const std::set<const MeasurementRecord*> would_show = figure_sources(would_be);
+  if (const auto disturbed = std::ranges::count_if(
+          would_show, [](const MeasurementRecord* r) { return !headline_worthy(*r); });
+      disturbed > 0) {
+    body += fmt::format("<p class=\"banner\">{}</p>\n",
+                        html_escape(fmt::format(fmt::runtime(l.figures_disturbed), disturbed)));
   }
   body += peak_section(figures, would_be, l);
   body += fmt::format("<p class=\"note\">{}</p>\n", l.peak_note);

@@ -916,6 +916,17 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("1 of 2 GPUs in this figure"), std::string::npos);
+  // At the top: how many measurements the figures would have come from were left out.
+  EXPECT_NE(text.find("3 of the measurements the figures below would have come from were "
+                      "disturbed while they ran (contended, cut short, still drifting or on "
+                      "fewer threads): those figures come from the other measurements, or are "
+                      "left out (see Conditions)."),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(parse_html(SheetPrinter(SheetLanguage::en).print(two_gpu_document()))
+                .all_text()
+                .find("would have come from were disturbed"),
+            std::string::npos);
   // By name those a figure would have come from; the others by their number.
   EXPECT_NE(
       text.find("Not in the figures above, which would have come from them: SGEMM (fp32) "
@@ -929,6 +940,7 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
       << text;
   const std::string zh = parse_html(SheetPrinter(SheetLanguage::zh).print(doc)).all_text();
   EXPECT_NE(zh.find("本次运行被中断"), std::string::npos);
+  EXPECT_NE(zh.find("下列数据本应来自的测量中有 3 项在运行时受到干扰"), std::string::npos) << zh;
   EXPECT_NE(zh.find("以下测量本应计入上述数据，但未计入："), std::string::npos);
   EXPECT_NE(zh.find("其他同样未计入的测量：1 项。"), std::string::npos);
   // Its items, which hold commas of their own, are set apart by the language's semicolon.
