@@ -146,24 +146,17 @@ const Implementation& burn_implementation(const DeviceRef& device, Precision pre
   return *impl;
 }
 
-// The NVIDIA GPUs the machine lists where CUDA may see none: the PCI bus's count, or NVML's
-// (or nvidia-smi's) where more; 0 where neither was read.
-int nvidia_gpus_listed(const Environment& env) {
-  if (!env.health) return 0;
-  int listed = static_cast<int>(env.health->gpus.size());
-  const auto on_bus = env.health->host.find("pci.nvidia_gpus");
-  if (on_bus != env.health->host.end() && on_bus->second.number)
-    listed = std::max(listed, static_cast<int>(*on_bus->second.number));
-  return listed;
-}
-
-// CUDA_VISIBLE_DEVICES naming no device hides the GPUs on purpose: empty, "-1", or Slurm's
-// "NoDevFiles" for a job given none.
+// GPUs hidden on purpose: CUDA_VISIBLE_DEVICES naming no device (empty, "-1", Slurm's
+// "NoDevFiles" for a job given none), or a container given none (NVIDIA_VISIBLE_DEVICES "void" or
+// "none"), whose PCI bus may still list the host's.
 bool gpus_hidden_on_purpose() {
-  const char* value = std::getenv("CUDA_VISIBLE_DEVICES");
-  if (value == nullptr) return false;
-  const std::string_view v(value);
-  return v.empty() || v.starts_with('-') || v == "NoDevFiles";
+  if (const char* cuda = std::getenv("CUDA_VISIBLE_DEVICES")) {
+    const std::string_view v(cuda);
+    if (v.empty() || v.starts_with('-') || v == "NoDevFiles") return true;
+  }
+  const char* container = std::getenv("NVIDIA_VISIBLE_DEVICES");
+  return container != nullptr &&
+         (std::string_view(container) == "void" || std::string_view(container) == "none");
 }
 
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
@@ -189,8 +182,14 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   if (gpus.empty() && !opt.cpu) {
     // A GPU node whose driver lost or never loaded its GPUs is no CPU machine: burning its CPU
     // instead would pass its GPU burn-in. The PCI bus, or NVML, still lists them.
-    if (const int listed = nvidia_gpus_listed(doc.environment);
-        listed > 0 && !gpus_hidden_on_purpose()) {
+    const int listed = doc.environment.health ? nvidia_gpus_listed(*doc.environment.health) : 0;
+    if (listed > 0 && !gpus_hidden_on_purpose() && !inventory.cuda_built) {
+      throw InputError(fmt::format(
+          "burn: this machine lists {}, and this build of flopbench has no CUDA support: a CUDA "
+          "build burns them in; --cpu burns the CPU alone",
+          counted(listed, "NVIDIA GPU")));
+    }
+    if (listed > 0 && !gpus_hidden_on_purpose()) {
       fmt::print(stderr,
                  "flopbench: error: burn: {} listed on this machine (the PCI bus or the driver), "
                  "and CUDA sees none ({}): its GPUs cannot be burned in, which fails the burn; "
@@ -210,8 +209,8 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     const int cpus = static_cast<int>(usable_cpus().size());
     if (threads < cpus && !cpu_quota()) {
       fmt::print(
-          "warning: the CPU burns on {} of the {} CPUs this process may use (OMP_NUM_THREADS): "
-          "the other CPUs are not burned in\n",
+          "warning: the CPU burns on {} of the {} CPUs this process may use (OMP_NUM_THREADS "
+          "or OMP_THREAD_LIMIT): the other CPUs are not burned in\n",
           counted(threads, "thread"), cpus);
     }
   }

@@ -93,13 +93,7 @@ SpecChoice auto_spec(const Environment& env, const std::vector<int>& gpus) {
     // A GPU machine whose driver is not loaded looks like a machine without a GPU to CUDA, NVML
     // and nvidia-smi alike; the PCI bus still lists its GPUs. Judging it against the CPU spec
     // would pass it, so it is held to having its GPUs seen, which it fails.
-    const HealthFact* on_bus = nullptr;
-    if (env.health) {
-      const auto it = env.health->host.find("pci.nvidia_gpus");
-      if (it != env.health->host.end()) on_bus = &it->second;
-    }
-    if (on_bus && on_bus->number && *on_bus->number > 0) {
-      const int count = static_cast<int>(*on_bus->number);
+    if (const int count = env.health ? nvidia_gpus_listed(*env.health) : 0; count > 0) {
       Criterion seen = criterion_of(
           "gpu.count", Comparator::ge, BoundKind::absolute, count, std::to_string(count),
           Severity::fail, "any",

@@ -178,9 +178,10 @@ std::string crossover_size_text(const Crossover& c) {
 }
 
 std::size_t flagged_points(const Crossover& c) {
+  if (c.gpu_timing.empty()) return 0;
   return static_cast<std::size_t>(
       std::count_if(c.points.begin(), c.points.end(), [](const auto& p) {
-        return !figure_flags(*p.cpu).empty() || (p.gpu && !figure_flags(*p.gpu).empty());
+        return !disturbance_flags(*p.cpu).empty() || (p.gpu && !disturbance_flags(*p.gpu).empty());
       }));
 }
 
@@ -203,7 +204,7 @@ Table crossover_table(const Crossover& c) {
   for (const auto& p : c.points) {
     const auto speedup = p.speedup();
     const auto time = [](const MeasurementRecord& r) {
-      return with_flags(duration(*median_s(r)), figure_flags(r));
+      return with_flags(duration(*median_s(r)), disturbance_flags(r));
     };
     t.rows.push_back({p.problem.label(), p.cpu->implementation, time(*p.cpu),
                       p.gpu ? fmt::format("{} ({})", p.gpu->implementation, p.gpu->device) : "-",

@@ -88,15 +88,16 @@ double crossover_size_shown(const CrossoverFinding& finding);
 // "n = 64" for GEMM, "4096 elements" for vectors where the size was measured, "n ≈ 301" and
 // "≈ 2350000 elements" where it was interpolated; "not reached".
 std::string crossover_size_text(const Crossover& c);
-// How many sizes of `c` have a time with a figure flag (figure_flags: contended, fewer threads),
-// on either side: there the comparison is not like for like, and a contended CPU moves the
-// crossover towards smaller sizes.
+// How many sizes of `c` have a time that was disturbed (disturbance_flags: contended, cut short,
+// still drifting, fewer threads), on either side: there the comparison is not like for like,
+// and a contended CPU moves the crossover towards smaller sizes. 0 without a GPU measurement,
+// whose crossover is not reached whatever the CPU's times.
 std::size_t flagged_points(const Crossover& c);
 // "n ≈ 301 (interpolated (log-log) between 256 and 512)", or why it was not reached; then how
 // many of its sizes have a flagged time, where any has.
 std::string crossover_sentence(const Crossover& c);
 // One row per size: problem, fastest CPU and its median, the GPU's, speedup, each time with its
-// figure flags; for report.md and report.html.
+// disturbance flags; for report.md and report.html.
 Table crossover_table(const Crossover& c);
 
 }  // namespace flopbench

@@ -83,8 +83,8 @@ std::string CrossoverCsvPrinter::do_print(const ResultsDocument& doc) const {
                    c.finding.basis, p.problem.label(), fmt::format("{:.0f}", p.size()),
                    p.cpu->implementation, num(median_s(*p.cpu)), p.gpu ? p.gpu->implementation : "",
                    p.gpu ? p.gpu->device.label() : "", p.gpu ? num(median_s(*p.gpu)) : "",
-                   num(p.speedup()), fmt::format("{}", fmt::join(figure_flags(*p.cpu), "; ")),
-                   p.gpu ? fmt::format("{}", fmt::join(figure_flags(*p.gpu), "; ")) : ""});
+                   num(p.speedup()), fmt::format("{}", fmt::join(disturbance_flags(*p.cpu), "; ")),
+                   p.gpu ? fmt::format("{}", fmt::join(disturbance_flags(*p.gpu), "; ")) : ""});
     }
   }
   return out;

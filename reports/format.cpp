@@ -162,15 +162,15 @@ std::string sampling_text(const ResultsDocument& doc) {
         fmt::format("{}at the time limit", at_cap > 0 ? fmt::format("{} ", at_limit) : ""));
     marks.emplace_back("\"(time limit)\"");
   }
-  const std::string_view target = rule ? "that" : "the noise";
   const std::string stopped =
       where.size() == 1
-          ? fmt::format("stopped {}, short of {} target", where[0], target)
-          : fmt::format("stopped short of {} target, {}", target, fmt::join(where, " and "));
+          ? fmt::format("stopped {}, before the stopping rule held", where[0])
+          : fmt::format("stopped before the stopping rule held, {}", fmt::join(where, " and "));
   return out + (out.empty() ? "" : " ") +
-         fmt::format("{} of {} {}: their Samples read {}, and their CV says how far.",
-                     at_cap + at_limit, counted(shown, "measurement"), stopped,
-                     fmt::join(marks, " or "));
+         fmt::format(
+             "{} of {} {}: their Samples read {}, and their CV (or a note that their "
+             "samples still drifted) says how far from it they were.",
+             at_cap + at_limit, counted(shown, "measurement"), stopped, fmt::join(marks, " or "));
 }
 
 std::string workload_title(WorkloadId workload, Precision precision) {
@@ -229,6 +229,17 @@ std::vector<std::string> figure_flags(const MeasurementRecord& r) {
   // peak workload is only another measurement, and another's best sample can pass it.
   if (r.percent_of_peak && *r.percent_of_peak > 100 && !r.peak.is_measured_ceiling())
     flags.emplace_back("above peak");
+  return flags;
+}
+
+std::vector<std::string> disturbance_flags(const MeasurementRecord& r) {
+  std::vector<std::string> flags;
+  if (r.contended()) flags.emplace_back("contended");
+  if (r.stopping_rule == "interrupted") flags.emplace_back("interrupted");
+  // Its median is not what the device sustains once settled (runner.cpp, sample()).
+  if (r.still_drifting()) flags.emplace_back("still drifting");
+  // A library that kept fewer CPUs busy than it was given threads (OpenBLAS's SDOT on one).
+  if (r.ran_on_fewer_threads()) flags.emplace_back("fewer threads");
   return flags;
 }
 

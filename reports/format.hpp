@@ -113,6 +113,10 @@ std::string where(const MeasurementRecord& r);
 std::string result_text(const MeasurementRecord& r);
 // What qualifies a passed figure (contended, fewer threads, above peak): the notes say why.
 std::vector<std::string> figure_flags(const MeasurementRecord& r);
+// What disturbed a measurement while it ran, so that no figure of the sheet may come from it
+// (headline_worthy) and a crossover on its time is no like-for-like comparison: "contended",
+// "interrupted" (cut short), "still drifting", "fewer threads".
+std::vector<std::string> disturbance_flags(const MeasurementRecord& r);
 // Its flags and "partly cache" where its vectors are within 4 x its device's largest cache
 // (within_cache): what makes a ratio to or from the figure no like-for-like comparison.
 std::vector<std::string> caveats(const Environment& env, const MeasurementRecord& r);

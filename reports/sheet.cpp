@@ -381,14 +381,13 @@ std::string precision_name(Precision p, const Labels& l) {
 // Why a passed measurement is no figure of the sheet: its median is not the machine's.
 enum class LeftOut { no, contended, interrupted, drifting, fewer_threads };
 LeftOut left_out(const MeasurementRecord& r) {
-  if (r.contended()) return LeftOut::contended;
-  if (r.stopping_rule == "interrupted") return LeftOut::interrupted;
-  // Its median is not what the device sustains once settled (runner.cpp, sample()).
-  if (r.still_drifting()) return LeftOut::drifting;
-  // A library that kept fewer CPUs busy than it was given threads (OpenBLAS's SDOT on one):
-  // not what this CPU does, and a speedup over it would be the GPU's over part of the CPU.
-  if (r.ran_on_fewer_threads()) return LeftOut::fewer_threads;
-  return LeftOut::no;
+  // disturbance_flags says what disturbed it; the first, in its order, is the reason given.
+  const std::vector<std::string> flags = disturbance_flags(r);
+  if (flags.empty()) return LeftOut::no;
+  if (flags.front() == "contended") return LeftOut::contended;
+  if (flags.front() == "interrupted") return LeftOut::interrupted;
+  if (flags.front() == "still drifting") return LeftOut::drifting;
+  return LeftOut::fewer_threads;
 }
 
 // A passed measurement's GFLOP/s, when it counts towards the machine peak: compute-bound work.
@@ -602,6 +601,15 @@ std::string missing_figure(bool would_be, const Labels& l) {
   return std::string(would_be ? l.left_out_figure : l.not_measured);
 }
 
+// Where a figure's theoretical peak comes from: the figure's own, or, where a matrix format's
+// measurements were all left out (its theoretical is that of their path), the figure they would
+// have given, whose path, threads and bases the sheet then gives.
+const PeakFigure& theoretical_basis(const SheetFigures& figures, const SheetFigures& would_be,
+                                    std::size_t i) {
+  const PeakFigure& f = figures.peaks.at(i);
+  return f.theoretical_gflops || !f.sources.empty() ? f : would_be.peaks.at(i);
+}
+
 std::string peak_section(const SheetFigures& figures, const SheetFigures& would_be,
                          const Labels& l) {
   std::string out = fmt::format(
@@ -622,12 +630,14 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
     if (f.kind == DeviceKind::gpu && measured_devices < f.devices && !f.sources.empty()) {
       clauses.push_back(fmt::format(fmt::runtime(l.gpus_measured), measured_devices, f.devices));
     }
-    if (f.path_gflops) {
-      clauses.push_back(fmt::format(fmt::runtime(l.path_peak), significant(*f.path_gflops / 1000)));
+    const PeakFigure& basis = theoretical_basis(figures, would_be, i);
+    if (basis.path_gflops) {
+      clauses.push_back(
+          fmt::format(fmt::runtime(l.path_peak), significant(*basis.path_gflops / 1000)));
     }
-    if (f.peak_threads > 0 && f.theoretical_gflops) {
-      clauses.push_back(fmt::format(fmt::runtime(l.threads_peak), f.peak_threads, f.machine_cores,
-                                    plural_s(f.peak_threads)));
+    if (basis.peak_threads > 0 && basis.theoretical_gflops) {
+      clauses.push_back(fmt::format(fmt::runtime(l.threads_peak), basis.peak_threads,
+                                    basis.machine_cores, plural_s(basis.peak_threads)));
     }
     const std::optional<double> pct =
         f.measured_gflops && f.theoretical_gflops && *f.theoretical_gflops > 0 &&
@@ -641,11 +651,7 @@ std::string peak_section(const SheetFigures& figures, const SheetFigures& would_
       clauses.push_back(std::string(quota ? l.above_quota : l.above_theoretical));
     }
     const std::string detail = fmt::format("{}", fmt::join(clauses, l.clause_separator));
-    // A matrix format's peak is that of the path its measurements took: where they were all left
-    // out, the path they would have given is still the hardware's.
-    const std::optional<double> theoretical = f.theoretical_gflops || !f.sources.empty()
-                                                  ? f.theoretical_gflops
-                                                  : would_be.peaks.at(i).theoretical_gflops;
+    const std::optional<double> theoretical = basis.theoretical_gflops;
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"num big\">{}</td><td class=\"num\">{}</td><td "
         "class=\"num\">{}</td></tr>\n",
@@ -745,16 +751,6 @@ std::string sheet_timing_text(const std::string& timing, const Labels& l) {
   return gpu_timing_text(timing);
 }
 
-// How many sizes of a crossover have a time that no figure of the sheet may come from. Without
-// a GPU measurement a crossover is not reached whatever the CPU's times.
-std::size_t disturbed_points(const Crossover& c) {
-  if (c.gpu_timing.empty()) return 0;
-  return static_cast<std::size_t>(
-      std::count_if(c.points.begin(), c.points.end(), [](const auto& p) {
-        return !headline_worthy(*p.cpu) || (p.gpu && !headline_worthy(*p.gpu));
-      }));
-}
-
 // The sheet's crossover of a workload and precision: report.md's, found from every passed
 // measurement, of the GPU timing headline_crossovers prefers among those with no disturbed time;
 // where every timing has one, the preferred one, left out. (Found from the undisturbed
@@ -775,7 +771,7 @@ std::vector<SheetCrossover> sheet_crossovers(const std::vector<Crossover>& found
       return u->workload == c->workload && u->precision == c->precision;
     });
     out.push_back(same != clean.end() ? SheetCrossover{*same}
-                                      : SheetCrossover{c, disturbed_points(*c)});
+                                      : SheetCrossover{c, flagged_points(*c)});
   }
   return out;
 }
@@ -950,7 +946,8 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
                                 l.clause_separator, d->index, peak_text(d->peak_fp64)));
   }
   // A matrix format's theoretical is its measurements' own peak (peak_figure): their bases.
-  for (const PeakFigure& f : figures.peaks) {
+  for (std::size_t i = 0; i < figures.peaks.size(); ++i) {
+    const PeakFigure& f = theoretical_basis(figures, would_be, i);
     if (!is_matrix_precision(f.precision)) continue;
     for (const MeasurementRecord* r : f.sources) {
       bases.push_back(fmt::format("{} {} {}", r->device.on_gpu() ? r->device.label() : "CPU",
@@ -1149,7 +1146,7 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   const std::vector<Crossover> found = crossovers(doc);
   std::vector<Crossover> undisturbed;
   std::copy_if(found.begin(), found.end(), std::back_inserter(undisturbed),
-               [](const Crossover& c) { return disturbed_points(c) == 0; });
+               [](const Crossover& c) { return flagged_points(c) == 0; });
   const std::vector<SheetCrossover> shown = sheet_crossovers(found, undisturbed);
   body += workload_section(doc, figures, would_be, l) + crossover_section(shown, l) +
           bandwidth_section(doc, figures, would_be, l);

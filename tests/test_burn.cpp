@@ -869,17 +869,30 @@ TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   BurnDevice& busy = cpu_burn.burn->devices.back();
   busy.throughput = {{1, 80}, {2, 80}, {3, 40}, {4, 40}};
   busy.cpu_load = {{.at_s = 1, .other_cpus = 0.02},
-                   {.at_s = 3, .other_cpus = 0.9, .steal_cpus = 0.35}};
+                   {.at_s = 2, .other_cpus = 0.02},
+                   {.at_s = 3, .other_cpus = 0.02},
+                   {.at_s = 4, .other_cpus = 0.9, .steal_cpus = 0.35}};
   const auto drop_reason = [&] {
-    const AcceptanceResult r = check_rows("burn.cpu.throughput_drop,<=,0.1,warn,any,\n", cpu_burn);
-    const CriterionVerdict* drop = find(r, "burn.cpu.throughput_drop");
+    const AcceptanceResult judged =
+        check_rows("burn.cpu.throughput_drop,<=,0.1,warn,any,\n", cpu_burn);
+    const CriterionVerdict* drop = find(judged, "burn.cpu.throughput_drop");
     EXPECT_TRUE(drop != nullptr && drop->verdict == Verdict::warn);
     return drop ? drop->reason : "no verdict";
   };
   EXPECT_EQ(drop_reason(),
-            "above the bound: other processes and the hypervisor took up to 1.25 CPUs during its "
-            "FP64 burn, which may be the drop; burn it again on a quiet machine");
-  busy.cpu_load = {{.at_s = 1, .other_cpus = 0.02}, {.at_s = 3, .other_cpus = 0.1}};
+            "above the bound: other processes and the hypervisor took up to 1.25 CPUs in the last "
+            "quarter of its FP64 burn, which may be the drop; burn it again on a quiet machine");
+  // Taken at the start, they made the drop smaller, not larger: nothing to say.
+  std::swap(busy.cpu_load.front().other_cpus, busy.cpu_load.back().other_cpus);
+  busy.cpu_load.back().steal_cpus = 0;
+  EXPECT_EQ(drop_reason(), "above the bound");
+  // Only the worst precision's drop is judged, and only its own foreign load is said.
+  busy.cpu_load.back() = {.at_s = 4, .other_cpus = 0.9};
+  BurnDevice quiet_fp32 = busy;
+  quiet_fp32.precision = Precision::fp32;
+  quiet_fp32.throughput = {{1, 80}, {2, 80}, {3, 20}, {4, 20}};  // a worse drop, undisturbed
+  quiet_fp32.cpu_load = {{.at_s = 1, .other_cpus = 0.02}, {.at_s = 4, .other_cpus = 0.02}};
+  cpu_burn.burn->devices.push_back(quiet_fp32);
   EXPECT_EQ(drop_reason(), "above the bound");
 
   // Results without a burn never pass a burn criterion.

@@ -1202,6 +1202,13 @@ TEST(Sheet, AFigureWhoseMeasurementsWereLeftOutSaysSo) {
   EXPECT_EQ(row("cpu (system memory)").find("cpu (system memory)left out (see Conditions)"), 0u);
   EXPECT_EQ(row("gpu1 (device memory)").find("gpu1 (device memory)not measured"), 0u);
   EXPECT_NE(text.find("BF16 GEMM (bf16) onednn · cpu · 256x256x256 (contended"), std::string::npos);
+  // That theoretical's basis is given with the others.
+  const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
+  const auto bases = html.find("<strong>Peak bases:</strong>");
+  ASSERT_NE(bases, std::string::npos);
+  EXPECT_NE(html.substr(bases, html.find("</p>", bases) - bases).find("; CPU BF16 1280 GFLOP/s"),
+            std::string::npos)
+      << html.substr(bases, 600);
   // The speedup table keeps the rows whose sides were left out, saying which.
   EXPECT_EQ(row("SGEMM (fp32)256")
                 .find("SGEMM (fp32)256x256x256left out (see Conditions)33.5 "

@@ -330,7 +330,7 @@ ResultsDocument test_document() {
   doc.run.started_utc = "2025-01-02T03:04:05Z";
   doc.run.finished_utc = "2025-01-02T03:06:07Z";
   doc.run.launch = {"slurm", "4242", 3, 1, 2, 8};
-  doc.run.sampling = Sampling{5, 10, 0.005, 0.05, 0.05, 2};
+  doc.run.sampling = Sampling{5, 20, 0.005, 0.05, 0.05, 2};  // the quick profile's
 
   const auto fp32 = Precision::fp32;
   const auto fp64 = Precision::fp64;
@@ -364,8 +364,24 @@ ResultsDocument test_document() {
   for (const auto& s : specs) doc.measurements.push_back(make_record(s, doc.environment));
   doc.measurements[0].clock_after_ghz = 3.1234567;  // the clock measured again after its samples
   doc.measurements[2].notes = {"math mode: CUBLAS_PEDANTIC_MATH (true FP32, no TF32)"};
-  // Two that stopped short of the noise target: their Samples cells say where.
-  doc.measurements[10].stopping_rule = "max_samples";
+  // Two that stopped before the rule held, their Samples cells say where: one at the cap, its 20
+  // samples alternating 8 % either side of its median (a CV of 8.2 %, over the target's 5 %).
+  MeasurementRecord& capped = doc.measurements[10];
+  const double median = capped.stats->median;
+  capped.samples_s.clear();
+  capped.host_wall_s.clear();
+  for (int i = 0; i < 20; ++i) {
+    capped.samples_s.push_back(median * (i % 2 == 0 ? 0.92 : 1.08));
+    capped.host_wall_s.push_back(capped.samples_s.back() + 1e-7);
+  }
+  // Set, not computed, as make_record's: no sum whose rounding a compiler could change.
+  capped.stats->samples = 20;
+  capped.stats->min = capped.samples_s[0];
+  capped.stats->max = capped.samples_s[1];
+  capped.stats->mean = median;
+  capped.stats->stddev = median * 0.08 * std::sqrt(20.0 / 19.0);
+  capped.stats->cv = 0.08 * std::sqrt(20.0 / 19.0);
+  capped.stopping_rule = "max_samples";
   doc.measurements[15].stopping_rule = "time_limit";
   // An idle GPU before, a power-capped one after, with a reading the source could not give.
   GpuTelemetry before;
@@ -1042,22 +1058,23 @@ TEST(ReportsMarkdown, TheCvOfASingleSampleIsNotApplicable) {
 }
 
 // The run's sampling rule is recorded and stated with the results; a measurement that stopped at
-// the sample cap or the time limit, short of the noise target, says so in its Samples cell. A
-// file from before the rule was recorded reads without one and states only what stopped short.
+// the sample cap or the time limit, before the rule held, says so in its Samples cell. A file
+// from before the rule was recorded reads without one and states only what stopped short.
 TEST(ReportsMarkdown, TheSamplingRuleAndWhatStoppedShortOfItAreSaid) {
   ResultsDocument doc = test_document();
   json j = to_json(doc);
-  EXPECT_EQ(j["run"]["sampling"], json::parse(R"({"min_samples": 5, "max_samples": 10,
+  EXPECT_EQ(j["run"]["sampling"], json::parse(R"({"min_samples": 5, "max_samples": 20,
       "min_sample_s": 0.005, "min_measured_s": 0.05, "target_cv": 0.05, "time_limit_s": 2})"));
   const std::string rule =
       "Each sample is the mean time of a batch of back-to-back runs lasting at least 5 ms; "
       "sampling stopped once their CV was at most 5% (timed on a GPU, with a drift within 2.5% as "
-      "well) after at least 5 samples and 50 ms of runs, else at 10 samples or after 2 s (the "
+      "well) after at least 5 samples and 50 ms of runs, else at 20 samples or after 2 s (the "
       "quick profile's rule; docs/methodology.md, \"One measurement\").";
   const std::string md = MarkdownPrinter().print(doc);
-  EXPECT_NE(md.find(rule + " 2 of 13 measurements stopped short of that target, 1 at the "
-                           "10-sample cap and 1 at the time limit: their Samples read \"(cap)\" "
-                           "or \"(time limit)\", and their CV says how far.\n"),
+  EXPECT_NE(md.find(rule + " 2 of 13 measurements stopped before the stopping rule held, 1 at "
+                           "the 20-sample cap and 1 at the time limit: their Samples read "
+                           "\"(cap)\" or \"(time limit)\", and their CV (or a note that their "
+                           "samples still drifted) says how far from it they were.\n"),
             std::string::npos)
       << md;
   EXPECT_NE(HtmlPrinter().print(doc).find("<p>Each sample is the mean time of a batch"),
@@ -1070,7 +1087,7 @@ TEST(ReportsMarkdown, TheSamplingRuleAndWhatStoppedShortOfItAreSaid) {
     }
     return std::string("no row");
   };
-  EXPECT_EQ(samples_of("dot (fp64)", "omp"), "10 (cap)");
+  EXPECT_EQ(samples_of("dot (fp64)", "omp"), "20 (cap)");
   EXPECT_EQ(samples_of("dot (fp64)", "openblas"), "10");
   EXPECT_EQ(samples_of("stream (fp64)", "omp"), "10 (time limit)");
 
@@ -1089,13 +1106,13 @@ TEST(ReportsMarkdown, TheSamplingRuleAndWhatStoppedShortOfItAreSaid) {
   EXPECT_FALSE(older.run.sampling.has_value());
   text = MarkdownPrinter().print(older);
   EXPECT_EQ(text.find("Each sample is"), std::string::npos);
-  EXPECT_NE(text.find("\n2 of 13 measurements stopped short of the noise target, 1 at the sample "
-                      "cap and 1 at the time limit: "),
+  EXPECT_NE(text.find("\n2 of 13 measurements stopped before the stopping rule held, 1 at the "
+                      "sample cap and 1 at the time limit: "),
             std::string::npos);
   older.measurements[15].stopping_rule = "converged";
   EXPECT_NE(MarkdownPrinter().print(older).find("\n1 of 13 measurements stopped at the sample "
-                                                "cap, short of the noise target: their Samples "
-                                                "read \"(cap)\", and"),
+                                                "cap, before the stopping rule held: their "
+                                                "Samples read \"(cap)\", and"),
             std::string::npos);
   older.measurements[10].stopping_rule = "converged";
   EXPECT_EQ(MarkdownPrinter().print(older).find("stopped"), std::string::npos);
@@ -1884,8 +1901,28 @@ TEST(Crossover, ContendedSizesAreFlaggedAndTheSheetLeavesTheCrossoverOut) {
   EXPECT_EQ(sheet.find("largest size, 64"), std::string::npos) << sheet;
   // Those measurements are said on the crossover's line, not counted again in the conditions.
   EXPECT_EQ(sheet.find("Measurements left out as contended"), std::string::npos) << sheet;
+  // An interrupted GPU time is flagged as the sheet leaves it out: one predicate for both.
+  ResultsDocument cut = sweep_document();
+  for (auto& r : cut.measurements) {
+    if (r.workload == WorkloadId::dot && on_gpu(r) && sweep_size(r.problem) == 4096)
+      r.stopping_rule = "interrupted";
+  }
+  const std::string cut_md = MarkdownPrinter().print(cut);
+  EXPECT_NE(cut_md.find("the CPU is as fast or faster at the largest size, 4096; at 1 of its 2 "
+                        "sizes a time is flagged"),
+            std::string::npos)
+      << cut_md;
+  EXPECT_NE(cut_md.find("| 6.00 µs (interrupted) |"), std::string::npos) << cut_md;
+  EXPECT_NE(SheetPrinter(SheetLanguage::en)
+                .print(cut)
+                .find("<li>dot (fp32) — GPU device time, "
+                      "transfers excluded: left out: at 1 "
+                      "of its 2 sizes"),
+            std::string::npos);
+
   // A CPU-only sweep is not reached for want of a GPU, however its CPU was disturbed.
   std::erase_if(doc.measurements, [](const auto& r) { return on_gpu(r); });
+  EXPECT_EQ(MarkdownPrinter().print(doc).find("a time is flagged"), std::string::npos);
   EXPECT_NE(SheetPrinter(SheetLanguage::en)
                 .print(doc)
                 .find("<li>SGEMM (fp32), DGEMM (fp64), dot (fp32) — no GPU measurement to compare: "

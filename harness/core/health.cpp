@@ -122,4 +122,12 @@ std::string fact_text(const HealthFact& f) {
   return f.text;
 }
 
+int nvidia_gpus_listed(const MachineHealth& health) {
+  int listed = static_cast<int>(health.gpus.size());
+  const auto on_bus = health.host.find("pci.nvidia_gpus");
+  if (on_bus != health.host.end() && on_bus->second.number)
+    listed = std::max(listed, static_cast<int>(*on_bus->second.number));
+  return listed;
+}
+
 }  // namespace flopbench

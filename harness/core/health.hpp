@@ -59,6 +59,11 @@ struct MachineHealth {
   bool operator==(const MachineHealth&) const = default;
 };
 
+// The NVIDIA GPUs the machine lists whether or not CUDA sees them: the PCI bus's count, or the
+// driver's (NVML, nvidia-smi) where more. A GPU node whose driver lost or never loaded its GPUs
+// still lists them on its bus.
+int nvidia_gpus_listed(const MachineHealth& health);
+
 enum class FactKind { number, text };
 
 // The groups reports show the facts in (report.md and report.html: a table each), in the

@@ -34,6 +34,18 @@ bool is_total(const Metric& m) { return std::count(m.name.begin(), m.name.end(),
 
 using RowGpus = std::optional<std::vector<int>>;
 
+// The most CPU that other processes and the hypervisor took in the last quarter of a CPU's burn,
+// against whose first quarter its throughput drop is measured; empty without readings there.
+std::optional<double> foreign_at_the_end(const BurnDevice& d) {
+  if (d.cpu_load.empty()) return std::nullopt;
+  const double from = 0.75 * d.cpu_load.back().at_s;
+  std::optional<double> most;
+  for (const CpuBurnReading& r : d.cpu_load) {
+    if (r.at_s >= from) most = std::max(most.value_or(0), r.other_cpus + r.steal_cpus);
+  }
+  return most;
+}
+
 // The devices a per-device metric judges: the one it names, or every GPU the section has (of
 // those the row is for).
 std::vector<DeviceRef> devices_judged(const Metric& m, const std::vector<DeviceRef>& present,
@@ -132,16 +144,19 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
         }
         if (!drop || !value) {
           value = std::nullopt;
-        } else {
-          value = burned_before ? std::max(*value, *drop) : *drop;
-          // A CPU that others took from slows for them: said with a miss (as a contended
-          // measurement's is), the drop may be theirs.
-          if (const auto foreign = d.most_foreign_cpus(); foreign && *foreign >= kContendedWait) {
-            unknown_why = fmt::format(
-                "other processes and the hypervisor took up to {:.2f} CPUs during its {} burn, "
-                "which may be the drop; burn it again on a quiet machine",
-                *foreign, precision_label(d.precision));
-          }
+        } else if (!burned_before || *drop > *value) {
+          value = *drop;
+          // A CPU that others took from at the end of its burn slows for them: said with a miss
+          // (as a contended measurement's is), the worst precision's drop may be theirs.
+          const auto foreign = foreign_at_the_end(d);
+          unknown_why =
+              foreign && *foreign >= kContendedWait
+                  ? fmt::format(
+                        "other processes and the hypervisor took up to {:.2f} CPUs in the "
+                        "last quarter of its {} burn, which may be the drop; burn it "
+                        "again on a quiet machine",
+                        *foreign, precision_label(d.precision))
+                  : "";
         }
       } else if (quantity == "throttled_readings") {
         // No reading is no evidence of no throttling (no NVML, no nvidia-smi, every reading
