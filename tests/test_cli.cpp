@@ -1105,8 +1105,8 @@ TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
       {"burn", "--cpu", "--duration", "1s", "--size", "128", "--out", (dir_ / "single").string()});
   EXPECT_EQ(single.status, kExitOk) << single.out << single.err;
   EXPECT_NE(single.out.find(fmt::format("warning: the CPU burns on 1 thread of the {} CPUs this "
-                                        "process may use (OMP_NUM_THREADS): the other CPUs are "
-                                        "not burned in\n",
+                                        "process may use (OMP_NUM_THREADS or OMP_THREAD_LIMIT): "
+                                        "the other CPUs are not burned in\n",
                                         usable_cpus().size())),
             std::string::npos)
       << single.out;
