@@ -183,13 +183,13 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
     // A GPU node whose driver lost or never loaded its GPUs is no CPU machine: burning its CPU
     // instead would pass its GPU burn-in. The PCI bus, or NVML, still lists them.
     const int listed = doc.environment.health ? nvidia_gpus_listed(*doc.environment.health) : 0;
-    if (listed > 0 && !gpus_hidden_on_purpose() && !inventory.cuda_built) {
-      throw InputError(fmt::format(
-          "burn: this machine lists {}, and this build of flopbench has no CUDA support: a CUDA "
-          "build burns them in; --cpu burns the CPU alone",
-          counted(listed, "NVIDIA GPU")));
-    }
     if (listed > 0 && !gpus_hidden_on_purpose()) {
+      if (!inventory.cuda_built) {
+        throw InputError(fmt::format(
+            "burn: this machine lists {}, and this build of flopbench has no CUDA support: a "
+            "CUDA build burns them in; --cpu burns the CPU alone",
+            counted(listed, "NVIDIA GPU")));
+      }
       fmt::print(stderr,
                  "flopbench: error: burn: {} listed on this machine (the PCI bus or the driver), "
                  "and CUDA sees none ({}): its GPUs cannot be burned in, which fails the burn; "

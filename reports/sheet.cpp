@@ -66,11 +66,11 @@ struct Labels {
   std::string_view matrix_precision;  // "{} matrix, dense": a matrix format's row in the peaks
   // How the GPUs' measured peak was made, in the definitions: one at a time or all at once.
   std::string_view gpus_alone, gpus_at_once;
+  // How many measurements the figures would have come from were left out ({}): said at the top.
+  std::string_view figures_disturbed;
   // A run that was interrupted, or has no end; the measurements a figure would have come from
   // but does not, and why; how many others were left out likewise (left_out_only: where no
   // figure would have come from any).
-  // How many measurements the figures would have come from were left out ({}): said at the top.
-  std::string_view figures_disturbed;
   std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
       reason_drifting, reason_fewer_threads, left_out_more, left_out_only;
   // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
@@ -378,16 +378,15 @@ std::string precision_name(Precision p, const Labels& l) {
   throw std::logic_error("unknown precision");
 }
 
-// Why a passed measurement is no figure of the sheet: its median is not the machine's.
-enum class LeftOut { no, contended, interrupted, drifting, fewer_threads };
-LeftOut left_out(const MeasurementRecord& r) {
-  // disturbance_flags says what disturbed it; the first, in its order, is the reason given.
+// Why a passed measurement is no figure of the sheet, in the sheet's words: what first disturbed
+// it (disturbance_flags, in its order); "" where nothing did.
+std::string_view left_out_reason(const MeasurementRecord& r, const Labels& l) {
   const std::vector<std::string> flags = disturbance_flags(r);
-  if (flags.empty()) return LeftOut::no;
-  if (flags.front() == "contended") return LeftOut::contended;
-  if (flags.front() == "interrupted") return LeftOut::interrupted;
-  if (flags.front() == "still drifting") return LeftOut::drifting;
-  return LeftOut::fewer_threads;
+  if (flags.empty()) return "";
+  if (flags.front() == "contended") return l.reason_contended;
+  if (flags.front() == "interrupted") return l.reason_interrupted;
+  if (flags.front() == "still drifting") return l.reason_drifting;
+  return l.reason_fewer_threads;
 }
 
 // A passed measurement's GFLOP/s, when it counts towards the machine peak: compute-bound work.
@@ -982,16 +981,12 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
   std::vector<std::string> left;
   int others = 0;
   for (const auto& r : doc.measurements) {
-    const LeftOut why = left_out(r);
-    if (!median_s(r) || why == LeftOut::no) continue;
+    const std::string_view reason = left_out_reason(r, l);
+    if (!median_s(r) || reason.empty()) continue;
     if (!would_show.contains(&r)) {
       others += !on_crossover_lines.contains(&r);
       continue;
     }
-    const std::string_view reason = why == LeftOut::contended     ? l.reason_contended
-                                    : why == LeftOut::interrupted ? l.reason_interrupted
-                                    : why == LeftOut::drifting    ? l.reason_drifting
-                                                                  : l.reason_fewer_threads;
     left.push_back(source_text(r) + aside(reason, l));
   }
   if (!left.empty()) {
@@ -1024,7 +1019,7 @@ std::string conditions_section(const ResultsDocument& doc, const SheetFigures& f
 }  // namespace
 
 bool headline_worthy(const MeasurementRecord& r) {
-  return median_s(r).has_value() && left_out(r) == LeftOut::no;
+  return median_s(r).has_value() && disturbance_flags(r).empty();
 }
 
 std::vector<Group> headline_groups(const ResultsDocument& doc) {
