@@ -235,7 +235,9 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   }
 
   doc.run = start_run_info(command_line, std::string(kBurnProfile), opt.seed, launch, sel.gpus);
-  doc.burn = BurnResult{.duration_s = duration_s, .degraded_fraction = opt.degraded_fraction};
+  doc.burn = BurnResult{.duration_s = duration_s,
+                        .precisions = precisions,
+                        .degraded_fraction = opt.degraded_fraction};
   // Owned jointly with the burn's telemetry reader, and abandoned once it stops answering or a GPU
   // stops responding (burn_course.hpp): a call left running keeps the source (NVML loaded and
   // initialised) alive, whichever way this function is left.

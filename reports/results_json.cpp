@@ -407,6 +407,7 @@ template <class S>
 void fields(S& s, Of<BurnResult>) {
   using R = BurnResult;
   s("duration_s", &R::duration_s);
+  s.added_later("precisions", &R::precisions);
   s("degraded_fraction", &R::degraded_fraction);
   s("telemetry_source", &R::telemetry_source);
   s.added_later("telemetry_stopped", &R::telemetry_stopped);

@@ -377,7 +377,10 @@ ResultsDocument burn_document() {
   ResultsDocument doc;
   doc.run.started_utc = "2026-11-30T12:00:00Z";
   doc.run.finished_utc = "2026-11-30T12:10:00Z";
-  doc.burn = BurnResult{.duration_s = 600, .degraded_fraction = 0.1, .telemetry_source = "nvml"};
+  doc.burn = BurnResult{.duration_s = 600,
+                        .precisions = {Precision::fp64},
+                        .degraded_fraction = 0.1,
+                        .telemetry_source = "nvml"};
   doc.environment.gpu.cuda_built = true;
   for (const int gpu : {0, 1}) {
     doc.environment.gpu.devices.push_back({.index = gpu, .name = "NVIDIA H100 80GB HBM3"});
@@ -418,10 +421,14 @@ TEST(BurnRecord, ResultsJsonKeepsEveryField) {
   EXPECT_EQ(j["memtest"]["devices"][1]["errors"][0]["offset"], 4096);
   EXPECT_EQ(j["memtest"]["devices"][1]["passed"], false);
   EXPECT_EQ(j["memtest"]["devices"][1]["completed"], true);
+  EXPECT_EQ(j["burn"]["precisions"], nlohmann::json::array({"fp64"}));
   const ResultsDocument back = results_from_json(j);
   EXPECT_EQ(to_json(back), j);
   ASSERT_TRUE(back.burn.has_value());
   EXPECT_EQ(back.burn->devices[1].verdict, BurnVerdict::faulty);
+  nlohmann::json before_precisions = j;
+  before_precisions["burn"].erase("precisions");
+  EXPECT_TRUE(results_from_json(before_precisions).burn->precisions.empty());
   // A file from before points were merged: a reading a point, throttled as its flag says.
   nlohmann::json old = j;
   for (nlohmann::json& t : old["burn"]["devices"][0]["telemetry"]) {
@@ -725,6 +732,18 @@ TEST(BurnReport, AnInterruptedBurnIsNoPass) {
   EXPECT_NE(console.find("\n  gpu1 FP64 FAULTY: "), std::string::npos) << console;
   EXPECT_EQ(console.find("measurements"), std::string::npos) << console;
 
+  // Interrupted before its second precision: that one is named as not burned.
+  ResultsDocument second_never_begun = faulty;
+  second_never_begun.burn->devices.pop_back();  // gpu0 FP64, its whole burn
+  second_never_begun.burn->precisions = {Precision::fp64, Precision::fp32};
+  second_never_begun.run.interrupted = true;
+  EXPECT_NE(ConsoleSummaryPrinter().print(second_never_begun).find("\n  FP32 not burned\n"),
+            std::string::npos)
+      << ConsoleSummaryPrinter().print(second_never_begun);
+  second_never_begun.burn->precisions = {Precision::fp64};  // all it asked for
+  EXPECT_EQ(ConsoleSummaryPrinter().print(second_never_begun).find("not burned"),
+            std::string::npos);
+
   ResultsDocument faulty_then_interrupted = faulty;
   faulty_then_interrupted.run.interrupted = true;
   faulty_then_interrupted.burn->devices[0].seconds = 3.1;
@@ -973,6 +992,24 @@ TEST(BurnAcceptance, AnEccRiseFailsTheMemoryTestWithItsBadWordsKnown) {
 
 // A GPU that could not run a precision is counted by burn.unsupported, has no throughput drop,
 // and lends the precision no duration: a precision no device could run is 0 s long.
+// A precision asked for that no device burned (the burn interrupted before it) burned for 0 s: the
+// first precision's whole burn alone does not pass burn.duration_s.
+TEST(BurnAcceptance, APrecisionNeverBurnedLastsNoTime) {
+  ResultsDocument doc = burn_document();
+  doc.burn->devices.pop_back();  // gpu0 FP64, its whole 600 s
+  doc.burn->precisions = {Precision::fp64, Precision::fp32};
+  const auto duration = [](const ResultsDocument& d) {
+    const AcceptanceResult r = check_rows("burn.duration_s,>=,600,fail,any,\n", d);
+    const CriterionVerdict* c = find(r, "burn.duration_s");
+    return c == nullptr ? std::optional<double>(-1) : c->measured;
+  };
+  EXPECT_EQ(duration(doc), 0);
+  doc.burn->precisions = {Precision::fp64};
+  EXPECT_EQ(duration(doc), 600);
+  doc.burn->precisions.clear();  // a file from before the field
+  EXPECT_EQ(duration(doc), 600);
+}
+
 TEST(BurnAcceptance, UnsupportedBurnsAreCountedAndLastNoTime) {
   ResultsDocument doc = burn_document();
   for (const int gpu : {0, 1}) {

@@ -625,6 +625,32 @@ TEST_F(Hardening, ASignalSentTwiceAtOnceIsOneInterrupt) {
   EXPECT_TRUE(fs::exists(out / "report.md"));
 }
 
+// A burn interrupted during its first precision keeps what it burned and names the precision it
+// never began: results.json lists the precisions asked for, and `report` says which was not burned.
+TEST_F(Hardening, AnInterruptedBurnNamesThePrecisionItNeverBegan) {
+  const fs::path out = dir_.path() / "burn";
+  Process p({"burn", "--cpu", "--duration", "30s", "--precision", "fp64,fp32", "--size", "128",
+             "--progress", "1", "--out", out.string()},
+            dir_.path() / "capture");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (p.out().find("[    1 s]") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(p.out().find("burning cpu"), std::string::npos) << p.out() << p.err();
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(), 128 + SIGINT) << p.out() << p.err();
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  EXPECT_TRUE(doc.run.interrupted);
+  ASSERT_TRUE(doc.burn.has_value());
+  EXPECT_EQ(doc.burn->precisions, (std::vector{Precision::fp64, Precision::fp32}));
+  ASSERT_FALSE(doc.burn->devices.empty());
+  for (const BurnDevice& d : doc.burn->devices) EXPECT_EQ(d.precision, Precision::fp64);
+  const Outcome report = flopbench({"report", (out / "results.json").string()});
+  EXPECT_NE(report.out.find("burn-in: INCOMPLETE (interrupted)"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("\n  FP32 not burned\n"), std::string::npos) << report.out;
+}
+
 // A run stuck in one long call (here a single DGEMM run of tens of seconds) still ends soon after
 // one SIGTERM: `timeout` and service managers send one and expect the process to go.
 TEST_F(Hardening, OneSigtermEndsARunStuckInALongCallAfterTheGracePeriod) {

@@ -595,6 +595,9 @@ void thin_series(BurnDevice& device, std::size_t max_points);
 
 struct BurnResult {
   double duration_s = 0;  // asked for, per precision
+  // Asked for, in burn order: a precision none of the devices has a record of was not burned
+  // (interrupted before it, or no device left to burn it). Empty in files from before it.
+  std::vector<Precision> precisions;
   double degraded_fraction = 0;
   std::string telemetry_source;  // "nvml", "nvidia-smi", or why there was none
   // Where the telemetry source stopped answering during the burn (a hung driver?), what and
