@@ -163,6 +163,14 @@ std::string settle_thread_team(int asked, std::string_view overridden_by) {
   }
   const auto quota = cpu_quota();
   const int threads = omp_get_max_threads();
+  // More threads than CPUs take turns on them: each parallel region waits for its slowest.
+  if (const std::size_t cpus = usable_cpus().size();
+      chosen && cpus > 0 && static_cast<std::size_t>(threads) > cpus) {
+    return fmt::format(
+        "warning: the {} this run uses are more than the {} this process may use: they take "
+        "turns, and CPU figures fall short of what the CPUs do",
+        counted(threads, "thread"), counted(cpus, "CPU"));
+  }
   if (!quota || quota->cpus >= threads) return "";
   const std::string where =
       fmt::format("a cgroup CPU quota of {} ({})", quota->cpus_text(), quota->file);
@@ -410,12 +418,16 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   ResultsDocument doc;
   doc.environment = collect_environment(implementation_libraries());
   const auto plan = plan_measurements(sel, doc.environment, keep);
-  if (opt.wait_quiet_s > 0) wait_quiet(opt.wait_quiet_s);
   doc.run = start_run_info(command_line, opt.profile, opt.seed, launch, sel.gpus);
   doc.run.replicate = opt.replicate;
   const RunSettings settings = settings_for(sel.profile, opt.seed);
   doc.run.sampling = settings.recorded();
+  // Claimed before any wait: an --out that cannot be used is refused at once, not after it.
   const fs::path dir = claim_results_dir(opt.out, doc);
+  if (opt.wait_quiet_s > 0) {
+    wait_quiet(opt.wait_quiet_s);
+    doc.run.started_utc = utc_now();  // the run starts once the wait is over
+  }
 
   const auto& cpu = doc.environment.cpu;
   // GPU work without a GPU is recorded, not run (measure_requests): counted apart, as the
@@ -428,7 +440,9 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
                       : "",
       opt.profile, counted(doc.run.threads, "thread"), opt.seed);
   if (!launch.launcher.empty()) say("task: {}\n", launch_text(launch));
-  say("CPU: {} ({} cores, {})\n", cpu.model, cpu.cores, cpu.microarchitecture);
+  const std::string usable = usable_of_online(cpu);
+  say("CPU: {} ({}, {}){}\n", cpu.model, counted(cpu.cores, "core"), cpu.microarchitecture,
+      usable.empty() ? "" : "; " + usable);
   if (!quota_note.empty()) say("{}\n", quota_note);
   if (doc.environment.gpu.devices.empty()) {
     say("no CUDA device: {}\n", doc.environment.gpu.no_device_reason);
@@ -527,6 +541,15 @@ int list_command() {
     fmt::print("{:<8} {:<12} {:<4} {:<{}} {}{}\n", impl.workload, impl.name(),
                to_string(impl.spec.device), precisions_of(impl), width, impl.spec.description,
                notes);
+  }
+  // Said once for them all: every gpu implementation needs a GPU that CUDA sees.
+  if (std::ranges::any_of(registry().all(), [](const Implementation& impl) {
+        return impl.spec.device == DeviceKind::gpu;
+      })) {
+    if (const GpuInventory gpus = gpu_inventory(); gpus.devices.empty()) {
+      fmt::print("\nno CUDA device: {}; the gpu implementations cannot run here\n",
+                 gpus.no_device_reason);
+    }
   }
   return kExitOk;
 }
@@ -758,8 +781,8 @@ namespace {
 
 // CLI11's help, less what it renders badly: a flag's default value is no part of its name
 // ("--wait-quiet{60}"), an optional value ("[=SECONDS]") follows its name without a space, and
-// options that exclude each other say so in their descriptions, not as "Excludes: ..." run into
-// the type.
+// options that exclude or need each other say so in their descriptions, not as "Excludes: ..."
+// or "Needs: ..." run into the type.
 class HelpFormatter final : public CLI::Formatter {
  public:
   std::string make_option_name(const CLI::Option* opt, bool is_positional) const override {
@@ -772,8 +795,9 @@ class HelpFormatter final : public CLI::Formatter {
   std::string make_option_opts(const CLI::Option* opt) const override {
     if (opt->get_option_text().starts_with("[=")) return opt->get_option_text();
     std::string opts = CLI::Formatter::make_option_opts(opt);
-    if (const auto excludes = opts.find(" Excludes:"); excludes != std::string::npos)
-      opts.erase(excludes);
+    for (const std::string_view relation : {" Excludes:", " Needs:"}) {
+      if (const auto at = opts.find(relation); at != std::string::npos) opts.erase(at);
+    }
     return opts;
   }
 };
@@ -885,6 +909,22 @@ int cli_main(int argc, char** argv) {
       return bad_command_line(
           "the runs after '--' were not expected: give A.json B.json, or A's runs then "
           "--against B's runs");
+    }
+    // A flag whose value is optional (`--wait-quiet[=SECONDS]`) takes it after '=' only: CLI11
+    // calls a value after a space unexpected; say how to give it.
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      for (const auto& c : commands) {
+        for (const CLI::Option* opt : c.app->get_options()) {
+          if (!opt->get_option_text().starts_with("[=") || opt->get_lnames().empty()) continue;
+          const std::string name = "--" + opt->get_lnames().front();
+          for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+            if (args[i] == name && !std::string_view(args[i + 1]).starts_with('-')) {
+              return bad_command_line(fmt::format("{} {}: give its value after '=', as {}={}", name,
+                                                  args[i + 1], name, args[i + 1]));
+            }
+          }
+        }
+      }
     }
     return bad_command_line(what);
   }

@@ -52,9 +52,15 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& 
 }
 
 std::vector<Precision> parse_precisions(const std::string& text) {
+  const std::vector<std::string> names = split_names(text, "--precision");
+  if (names.size() == 1 && names.front() == "all") return {};
   std::vector<Precision> out;
-  for (const std::string& name : split_names(text, "--precision")) {
-    if (name == "all") return {};
+  for (const std::string& name : names) {
+    // Anything beside it would go unread (an unknown name included).
+    if (name == "all") {
+      throw InputError(fmt::format(
+          "--precision {}: 'all' stands alone; give it, or the precisions to measure", text));
+    }
     // A precision named twice is measured (or burned) once.
     if (const Precision p = parse_precision(name);
         std::find(out.begin(), out.end(), p) == out.end())

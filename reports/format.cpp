@@ -221,17 +221,6 @@ std::string where(const MeasurementRecord& r) {
                      implementation_label(r), r.device, r.problem.label());
 }
 
-std::vector<std::string> figure_flags(const MeasurementRecord& r) {
-  std::vector<std::string> flags;
-  if (r.contended()) flags.emplace_back("contended");
-  if (r.ran_on_fewer_threads()) flags.emplace_back("fewer threads");
-  // Above a theoretical peak (runner.hpp's above_peak_note says why); a ceiling measured by the
-  // peak workload is only another measurement, and another's best sample can pass it.
-  if (r.percent_of_peak && *r.percent_of_peak > 100 && !r.peak.is_measured_ceiling())
-    flags.emplace_back("above peak");
-  return flags;
-}
-
 std::vector<std::string> disturbance_flags(const MeasurementRecord& r) {
   std::vector<std::string> flags;
   if (r.contended()) flags.emplace_back("contended");
@@ -240,6 +229,15 @@ std::vector<std::string> disturbance_flags(const MeasurementRecord& r) {
   if (r.still_drifting()) flags.emplace_back("still drifting");
   // A library that kept fewer CPUs busy than it was given threads (OpenBLAS's SDOT on one).
   if (r.ran_on_fewer_threads()) flags.emplace_back("fewer threads");
+  return flags;
+}
+
+std::vector<std::string> figure_flags(const MeasurementRecord& r) {
+  std::vector<std::string> flags = disturbance_flags(r);
+  // Above a theoretical peak (runner.hpp's above_peak_note says why); a ceiling measured by the
+  // peak workload is only another measurement, and another's best sample can pass it.
+  if (r.percent_of_peak && *r.percent_of_peak > 100 && !r.peak.is_measured_ceiling())
+    flags.emplace_back("above peak");
   return flags;
 }
 

@@ -111,7 +111,7 @@ std::string where(const MeasurementRecord& r);
 // "passed", "passed (contended, above peak)" for a figure the notes qualify, or the disposition
 // with its reason.
 std::string result_text(const MeasurementRecord& r);
-// What qualifies a passed figure (contended, fewer threads, above peak): the notes say why.
+// What qualifies a passed figure (its disturbance_flags, and above peak): the notes say why.
 std::vector<std::string> figure_flags(const MeasurementRecord& r);
 // What disturbed a measurement while it ran, so that no figure of the sheet may come from it
 // (headline_worthy) and a crossover on its time is no like-for-like comparison: "contended",
@@ -202,6 +202,9 @@ std::string replicate_text(const RunInfo& run);
 std::string build_text(const Environment& env);
 // The CPU, one (label, value) pair per fact, in the order reports list them.
 Facts cpu_facts(const CpuInventory& cpu);
+// "this process may use 1 of the 2 online CPUs" where its affinity (taskset, a cpuset) holds it
+// to fewer CPUs than are online; "" otherwise.
+std::string usable_of_online(const CpuInventory& cpu);
 // "CUDA runtime 12.4, driver 12.4", or "" in a build without CUDA.
 std::string cuda_versions(const GpuInventory& gpu);
 // One ("gpu0", description) pair per GPU: name, compute capability, SMs, memory, peaks.

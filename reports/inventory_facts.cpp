@@ -53,7 +53,15 @@ std::string build_text(const Environment& env) {
                      or_unknown(env.compiler), or_unknown(env.build_type), env.compiler_flags);
 }
 
+std::string usable_of_online(const CpuInventory& cpu) {
+  return cpu.online_cpus > cpu.logical_cpus
+             ? fmt::format("this process may use {} of the {} online", cpu.logical_cpus,
+                           counted(cpu.online_cpus, "CPU"))
+             : "";
+}
+
 Facts cpu_facts(const CpuInventory& cpu) {
+  const std::string usable = usable_of_online(cpu);
   std::vector<std::string> caches;
   for (const auto& c : cpu.caches) {
     caches.push_back(
@@ -63,11 +71,12 @@ Facts cpu_facts(const CpuInventory& cpu) {
       {"Model", fmt::format("{} ({}, {}; family {}, model {}, stepping {})", or_unknown(cpu.model),
                             or_unknown(cpu.vendor), or_unknown(cpu.microarchitecture), cpu.family,
                             cpu.model_number, cpu.stepping)},
-      {"Cores", fmt::format("{} physical, {} logical, in {}{}", cpu.cores, cpu.logical_cpus,
-                            counted(cpu.sockets, "socket"),
-                            cpu.quota ? fmt::format("; cgroup CPU quota {} ({})",
-                                                    cpu.quota->cpus_text(), cpu.quota->file)
-                                      : "")},
+      {"Cores",
+       fmt::format("{} physical, {} logical{}, in {}{}", cpu.cores, cpu.logical_cpus,
+                   usable.empty() ? "" : " (" + usable + ")", counted(cpu.sockets, "socket"),
+                   cpu.quota ? fmt::format("; cgroup CPU quota {} ({})", cpu.quota->cpus_text(),
+                                           cpu.quota->file)
+                             : "")},
       {"SIMD", list_or(cpu.simd, "none")},
       {"Caches", list_or(caches, "unknown") +
                      (cpu.no_l3_reported() ? "; no L3 reported (a hypervisor may hide it)" : "")},

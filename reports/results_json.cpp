@@ -67,6 +67,7 @@ void fields(S& s, Of<CpuInventory>) {
   s("sockets", &R::sockets);
   s("cores", &R::cores);
   s("logical_cpus", &R::logical_cpus);
+  s.added_later("online_cpus", &R::online_cpus);
   s.added_later("cpu_quota", &R::quota);
   s("simd", &R::simd);
   s("caches", &R::caches);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <regex>
 #include <set>
@@ -69,7 +70,18 @@ TEST_F(Cli, VersionListAndInfo) {
 
   const Outcome list = flopbench({"list"});
   EXPECT_EQ(list.status, 0) << list.err;
-  EXPECT_EQ(count_lines(list.out), registry().all().size());
+  // Where CUDA sees no GPU, a last line says why the gpu implementations cannot run here.
+  const GpuInventory gpus = gpu_inventory();
+  const bool no_gpu_said =
+      gpus.devices.empty() && std::ranges::any_of(registry().all(), [](const Implementation& i) {
+        return i.spec.device == DeviceKind::gpu;
+      });
+  EXPECT_EQ(count_lines(list.out), registry().all().size() + (no_gpu_said ? 2 : 0));
+  EXPECT_EQ(list.out.find(fmt::format("\n\nno CUDA device: {}; the gpu implementations cannot "
+                                      "run here\n",
+                                      gpus.no_device_reason)) != std::string::npos,
+            no_gpu_said)
+      << list.out;
   EXPECT_NE(list.out.find("gemm     omp          cpu  fp32,fp64"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("stream   omp"), std::string::npos);
   // Every precision an implementation has, and per precision why one cannot run here.
@@ -93,6 +105,16 @@ TEST_F(Cli, VersionListAndInfo) {
   if (info.out.find("no CUDA device: ") == std::string::npos) {
     EXPECT_NE(info.out.find("\ngpu0: "), std::string::npos) << "neither GPUs nor 'no CUDA device'";
   }
+
+  // Held to one CPU (a taskset, a job's cpuset), the process says it may use fewer than are
+  // online: its cores are not the machine's.
+  const std::vector<int> cpus = usable_cpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "one CPU here";
+  const ScopedAffinity one({cpus.front()});
+  const Outcome held = flopbench({"info"});
+  EXPECT_EQ(held.status, 0) << held.err;
+  EXPECT_NE(held.out.find("1 logical (this process may use 1 of the "), std::string::npos)
+      << held.out;
 }
 
 // With OMP_PROC_BIND set, the OpenMP runtime binds the initial thread to its first place before
@@ -638,13 +660,22 @@ TEST_F(Cli, GoogleBenchmarksComparePyReadsTwoRunsRight) {
 // --wait-quiet waits for the machine, saying so on stderr, and measures anyway at its limit.
 TEST_F(Cli, WaitQuietWaitsForABusyMachineThenMeasuresAnyway) {
   const fs::path out = dir_ / "waited";
-  Outcome o;
+  const fs::path taken = dir_ / "taken";
+  fs::create_directories(taken);
+  std::ofstream(taken / "notes.txt") << "someone else's\n";
+  Outcome o, refused;
   {
     const testing::CpuHog hog;
     o = flopbench({"run", "--wait-quiet=1", "--workloads", "dot", "--implementations", "omp",
                    "--precision", "fp32", "--sizes", "64", "--profile", "quick", "--out",
                    out.string()});
+    // An --out that cannot be used is refused before the wait, not after it.
+    refused = flopbench({"run", "--wait-quiet=5", "--workloads", "dot", "--implementations", "omp",
+                         "--precision", "fp32", "--sizes", "64", "--out", taken.string()});
   }
+  EXPECT_EQ(refused.status, kExitBadInput) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("not an empty directory"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find("waiting for a quiet machine"), std::string::npos) << refused.err;
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_NE(o.err.find("waiting for a quiet machine (1 of at most 1 s): other processes used "),
             std::string::npos)
@@ -874,6 +905,19 @@ TEST_F(Cli, SelectionFlagsNarrowTheRun) {
     EXPECT_EQ(m.implementation, "omp");
     EXPECT_EQ(m.threads, 1);
   }
+  EXPECT_EQ(o.out.find("warning: the"), std::string::npos) << o.out;
+
+  // More threads than the CPUs this process may use: they take turns, and the run says so.
+  const std::size_t cpus = usable_cpus().size();
+  const Outcome crowded = flopbench(
+      {"run", "--workloads", "dgemm", "--implementations", "omp", "--sizes", "33", "--profile",
+       "quick", "--threads", std::to_string(cpus + 1), "--out", (dir_ / "crowded").string()});
+  ASSERT_EQ(crowded.status, 0) << crowded.err;
+  EXPECT_NE(crowded.out.find(fmt::format("warning: the {} threads this run uses are more than the "
+                                         "{} this process may use: they take turns",
+                                         cpus + 1, counted(cpus, "CPU"))),
+            std::string::npos)
+      << crowded.out;
 }
 
 // Google Benchmark's own environment variables, set for another program, change nothing: the
@@ -973,6 +1017,20 @@ TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
                         "too big");
   expect_one_line_error(flopbench({"run", "--precision", "fp8", "--out", o}),
                         "unknown precision 'fp8'");
+  // A workload named in --workloads that the other options leave nothing of is refused, not
+  // dropped.
+  expect_one_line_error(flopbench({"run", "--workloads", "dot,stream", "--implementations", "eigen",
+                                   "--sizes", "1M", "--out", o}),
+                        "--workloads stream: no registered implementation of it matches "
+                        "--implementations eigen");
+  expect_one_line_error(
+      flopbench({"run", "--workloads", "sgemm,dot", "--precision", "fp64", "--out", o}),
+      "--workloads sgemm is gemm at FP32, which --precision fp64 leaves out");
+  // 'all' beside other names would leave them unread, a misspelt one included.
+  for (const char* list : {"all,nonsense", "fp64,all"}) {
+    expect_one_line_error(flopbench({"run", "--precision", list, "--out", o}),
+                          fmt::format("--precision {}: 'all' stands alone", list));
+  }
   expect_one_line_error(flopbench({"run", "--profile", "fast", "--out", o}),
                         "unknown profile 'fast'");
   expect_one_line_error(flopbench({"run", "--threads", "0", "--out", o}), "--threads");
@@ -988,8 +1046,8 @@ TEST_F(Cli, BadCommandLinesGiveOneLineErrorsAndWriteNothing) {
 }
 
 // Every command's help reads as written: an optional value as [=SECONDS], no flag default in a
-// name ("--wait-quiet{60}"), no "Excludes:" run into a type; options that exclude each other
-// still refuse each other.
+// name ("--wait-quiet{60}"), no "Excludes:" or "Needs:" run into a type; options that exclude
+// each other still refuse each other.
 TEST_F(Cli, HelpShowsOptionsAsTheyAreTyped) {
   for (const std::vector<std::string>& command : {std::vector<std::string>{"run"},
                                                   {"check"},
@@ -1007,6 +1065,7 @@ TEST_F(Cli, HelpShowsOptionsAsTheyAreTyped) {
     EXPECT_EQ(o.status, 0) << command[0];
     EXPECT_FALSE(std::regex_search(o.out, std::regex(R"(--[a-z-]+\{)"))) << o.out;
     EXPECT_EQ(o.out.find("Excludes"), std::string::npos) << o.out;
+    EXPECT_EQ(o.out.find("Needs:"), std::string::npos) << o.out;
   }
   const Outcome run = flopbench({"run", "--help"});
   EXPECT_NE(run.out.find("\n  --wait-quiet[=SECONDS]      first wait, up to SECONDS (60 when not "
@@ -1019,6 +1078,11 @@ TEST_F(Cli, HelpShowsOptionsAsTheyAreTyped) {
   expect_one_line_error(flopbench({"run", "--sweep", "--profile", "quick"}),
                         "--profile excludes --sweep");
   expect_one_line_error(flopbench({"memtest", "--size-gib", "1", "--fraction", "0.5"}), "excludes");
+  // An optional value after a space is no value of the flag: how to give it.
+  expect_one_line_error(flopbench({"run", "--wait-quiet", "5"}),
+                        "--wait-quiet 5: give its value after '=', as --wait-quiet=5");
+  expect_one_line_error(flopbench({"check", "--spec", "auto", "--wait-quiet", "5"}),
+                        "--wait-quiet 5: give its value after '=', as --wait-quiet=5");
 }
 
 TEST_F(Cli, OutMustBeNewOrEmptyAndWritable) {

@@ -191,6 +191,7 @@ Environment test_environment() {
   cpu.sockets = 1;
   cpu.cores = 8;
   cpu.logical_cpus = 16;
+  cpu.online_cpus = 16;
   cpu.simd = {"avx512f", "avx2", "fma"};
   cpu.caches = {{1, "Data", 48 * 1024, 2, 8},
                 {1, "Instruction", 32 * 1024, 2, 8},
@@ -860,10 +861,15 @@ TEST(ReportsGolden, ConsoleSummary) {
 
 TEST(ReportsCsv, ParsesBackWithAStandardReader) {
   ResultsDocument doc = test_document();
-  // Two caveats on one figure: the CPU sum of 16 MiB beside 105 MiB of L3, run on fewer threads.
+  // Three caveats on one figure: the CPU sum of 16 MiB beside 105 MiB of L3, run on fewer threads
+  // and cut short by a signal (fewer samples than the rule asks; the console says so too).
   MeasurementRecord& cpu_sum = doc.measurements.at(7);
   ASSERT_EQ(where(cpu_sum), "sum (fp32) omp on cpu, 4194304");
   cpu_sum.load = MachineLoad{.readings = 5, .busy = 1.0, .fewer_threads = true};
+  cpu_sum.stopping_rule = "interrupted";
+  EXPECT_NE(ConsoleSummaryPrinter().print(doc).find("passed (interrupted, fewer threads)"),
+            std::string::npos)
+      << ConsoleSummaryPrinter().print(doc);
   const std::string text = CsvPrinter().print(doc);
   io::CSVReader<27, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(
       "results.csv", text.data(), text.data() + text.size());
@@ -893,7 +899,7 @@ TEST(ReportsCsv, ParsesBackWithAStandardReader) {
     // What report.md flags: the sum above; a stream of 4 MiB (GPU: beside 50 MiB of L2) is
     // partly cache; a GEMM, or a figure that did not pass, has none.
     if (&r == &cpu_sum) {
-      EXPECT_EQ(c[26], "fewer threads; partly cache");
+      EXPECT_EQ(c[26], "interrupted; fewer threads; partly cache");
     } else if (passed(r) && r.workload == WorkloadId::stream) {
       EXPECT_EQ(c[26], "partly cache");
     } else if (r.workload == WorkloadId::gemm || !passed(r)) {

@@ -87,8 +87,9 @@ struct CpuInventory {
   std::string microarchitecture;  // "Zen 4", or "unknown"
   int family = 0, model_number = 0, stepping = 0;
   int sockets = 0;
-  int cores = 0;                  // physical cores usable by this process
-  int logical_cpus = 0;           // hardware threads usable by this process
+  int cores = 0;         // physical cores usable by this process
+  int logical_cpus = 0;  // hardware threads usable by this process
+  int online_cpus = 0;   // hardware threads online on the machine; 0 in files from before it
   std::optional<CpuQuota> quota;  // the least CPU quota of this process's cgroups; none: none set
   std::vector<std::string> simd;  // ISA extensions present: "avx512f", "avx2", "fma", "neon", ...
   std::vector<CacheLevel> caches;

@@ -91,6 +91,7 @@ CpuInventory cpu_inventory() {
   cpu.sockets = topology.sockets;
   cpu.cores = topology.cores;
   cpu.logical_cpus = topology.logical_cpus;
+  cpu.online_cpus = static_cast<int>(online.size());
   cpu.caches = cpu_caches(online);
   cpu.memory_bytes = parse_meminfo(read_text("/proc/meminfo"), "MemTotal");
   cpu.quota = cpu_quota();

@@ -29,6 +29,47 @@ std::vector<int> selected_gpus(const Selection& sel, const GpuInventory& invento
   return *sel.gpus;
 }
 
+namespace {
+
+// A --workloads entry as it was written: "sgemm" for gemm at FP32 alone, "gemm" for every
+// precision.
+std::string choice_name(const WorkloadChoice& choice) {
+  const WorkloadInfo& w = info(choice.workload);
+  if (choice.only) {
+    for (const PrecisionAlias& a : w.aliases) {
+      if (a.precision == *choice.only) return std::string(a.alias);
+    }
+  }
+  return std::string(w.name);
+}
+
+// Why a --workloads entry matched no implementation: the precision its alias stands for left out
+// by --precision, or nothing registered at the precisions and implementations selected.
+std::string why_nothing_matches(const WorkloadChoice& choice, const Selection& sel) {
+  const std::string name = choice_name(choice);
+  std::vector<std::string_view> precisions;
+  for (const Precision p : sel.precisions) precisions.push_back(to_string(p));
+  if (choice.only && !sel.precisions.empty() &&
+      std::ranges::find(sel.precisions, *choice.only) == sel.precisions.end()) {
+    return fmt::format("--workloads {} is {} at {}, which --precision {} leaves out", name,
+                       info(choice.workload).name, precision_label(*choice.only),
+                       fmt::join(precisions, ","));
+  }
+  std::vector<std::string> given;
+  if (!sel.implementations.empty()) {
+    given.push_back(fmt::format("--implementations {}", fmt::join(sel.implementations, ",")));
+  }
+  if (!sel.precisions.empty())
+    given.push_back(fmt::format("--precision {}", fmt::join(precisions, ",")));
+  return fmt::format(
+      "--workloads {}: no registered implementation of it matches {} (see 'flopbench list'); "
+      "leave it out of --workloads, or choose others",
+      name,
+      given.empty() ? std::string("this build") : fmt::format("{}", fmt::join(given, " and ")));
+}
+
+}  // namespace
+
 std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const Environment& env,
                                                   const RequestFilter& keep) {
   const auto& names = registry().names();
@@ -50,6 +91,8 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
   bool matched = false;                   // some request matched the selection, kept or not
   std::vector<std::string_view> unsized;  // named workloads the profile has no sizes for
   std::set<std::string_view> sized;       // workloads it has sizes for on some device
+  // The --workloads entries some implementation matched, kept or not.
+  std::vector<WorkloadChoice> choices_matched;
   for (const WorkloadInfo& w : catalog()) {
     std::vector<std::optional<Precision>> restrictions;
     for (const auto& choice : sel.workloads) {
@@ -133,6 +176,11 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
             }
           }
           matched = true;
+          for (const WorkloadChoice& choice : sel.workloads) {
+            if (choice.workload == w.id && (!choice.only || *choice.only == p)) {
+              choices_matched.push_back(choice);
+            }
+          }
           if (keep) std::erase_if(requests, [&](const auto& r) { return !keep(r); });
           if (requests.empty()) continue;
 
@@ -168,6 +216,11 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
     throw InputError(fmt::format(
         "profile {} has no sizes for {}; give --sizes, or leave {} out of --workloads",
         to_string(sel.profile), fmt::join(unsized, ", "), unsized.size() == 1 ? "it" : "them"));
+  }
+  for (const WorkloadChoice& choice : sel.workloads) {
+    if (std::ranges::find(choices_matched, choice) == choices_matched.end()) {
+      throw InputError(why_nothing_matches(choice, sel));
+    }
   }
   if (!matched) {
     throw InputError(
