@@ -898,6 +898,19 @@ void check_ranges(const ResultsDocument& doc, const std::string& root = "") {
     refuse("run.replicate",
            fmt::format("run {} of {} is no run of a --repeat of 2 or more", r->index, r->of));
   }
+  // merge stands a missing node in for every rank of a job that did not report: a task count no
+  // launcher gives (the largest GPU systems run some 10^5 tasks) would have it make millions.
+  if (const Launch& l = doc.run.launch; l.tasks) {
+    constexpr int kMostTasks = 1 << 18;
+    if (*l.tasks < 1 || *l.tasks > kMostTasks) {
+      refuse("run.launch.tasks",
+             fmt::format("{} is not a task count of a job (1 to {})", *l.tasks, kMostTasks));
+    }
+    if (l.rank && (*l.rank < 0 || *l.rank >= *l.tasks)) {
+      refuse("run.launch.rank",
+             fmt::format("{} is no task of a job of {}", *l.rank, counted(*l.tasks, "task")));
+    }
+  }
   // Runs are told apart and ordered by their start (compare's replicates, merge's reruns).
   if (!is_utc_time(doc.run.started_utc)) {
     refuse("run.started_utc",

@@ -1038,7 +1038,7 @@ Spec sgemm_spec(double bound) {
                     "fleet.csv");
 }
 
-FleetRecord judged_fleet(const fs::path& root) {
+FleetRecord judged_fleet(const fs::path& root, double spec_gflops = 50) {
   std::vector<fs::path> inputs;
   const std::vector<double> cpu = {100, 98, 102, 40};
   for (int i = 0; i < 4; ++i) {
@@ -1047,7 +1047,7 @@ FleetRecord judged_fleet(const fs::path& root) {
   }
   FleetRecord fleet = merge_results(inputs, std::nullopt,
                                     {"node-0", "node-1", "node-2", "node-3", "node-9"}, 10, "T");
-  const SpecChoice choice{sgemm_spec(50), "spec.csv"};
+  const SpecChoice choice{sgemm_spec(spec_gflops), "spec.csv"};
   judge_fleet(
       fleet, [&](const ResultsDocument&) { return choice; }, "spec.csv", "2026-01-01T00:00:00Z");
   return fleet;
@@ -1093,8 +1093,11 @@ TEST(FleetCheck, JudgesEveryNodeAndTheFleet) {
   EXPECT_EQ(reporting.verdict, Verdict::fail);
   EXPECT_NE(reporting.reason.find("node-9"), std::string::npos);
   const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
-  EXPECT_EQ(failed.measured, 2);  // node-3 (40 < 50) and node-9
-  EXPECT_NE(failed.reason.find("node-3 rank 3 (its check failed)"), std::string::npos);
+  EXPECT_EQ(failed.measured, 2);  // node-3 (40 < 50, and an outlier) and node-9
+  EXPECT_NE(failed.reason.find("node-3 rank 3 (its check failed; an outlier of the fleet: cpu "
+                               "cpu.sgemm.omp 256x256x256 -60.0%)"),
+            std::string::npos)
+      << failed.reason;
   const auto& outliers = criterion(*fleet.acceptance, "fleet.outliers");
   EXPECT_EQ(outliers.measured, 1);
   EXPECT_NE(outliers.reason.find("node-3 rank 3 cpu cpu.sgemm.omp 256x256x256 -60.0%"),
@@ -1103,6 +1106,21 @@ TEST(FleetCheck, JudgesEveryNodeAndTheFleet) {
   EXPECT_EQ(criterion(*fleet.acceptance, "fleet.versions").verdict, Verdict::pass);
   EXPECT_TRUE(fleet.nodes[0].results->acceptance->passed);
   EXPECT_FALSE(fleet.nodes[3].results->acceptance->passed);
+
+  // An outlier that meets the spec still fails its own check: its Check column and JUnit
+  // testsuite say where the fleet found it.
+  TempDir other;
+  const FleetRecord lenient = judged_fleet(other.path(), 10);
+  const AcceptanceResult& node3 = *lenient.nodes[3].results->acceptance;
+  EXPECT_FALSE(node3.passed);
+  const auto& its_outliers = criterion(node3, "fleet.outliers");
+  EXPECT_EQ(its_outliers.verdict, Verdict::fail);
+  EXPECT_NE(its_outliers.reason.find("cpu cpu.sgemm.omp 256x256x256 -60.0%"), std::string::npos)
+      << its_outliers.reason;
+  EXPECT_TRUE(lenient.nodes[0].results->acceptance->passed);
+  EXPECT_NE(criterion(*lenient.acceptance, "fleet.nodes_failed")
+                .reason.find("node-3 rank 3 (an outlier of the fleet: cpu"),
+            std::string::npos);
 }
 
 // A node for which no spec can be chosen (`--spec auto`, a GPU no shipped spec covers) fails on
@@ -1236,9 +1254,9 @@ TEST(FleetCheck, JunitHasATestsuitePerNodeAndTheFleet) {
   EXPECT_NE(xml.find("<testsuite name=\"node-0 rank 0\" tests=\"4\" failures=\"0\""),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("<testsuite name=\"node-3 rank 3\" tests=\"4\" failures=\"1\""),
+  EXPECT_NE(xml.find("<testsuite name=\"node-3 rank 3\" tests=\"5\" failures=\"2\""),
             std::string::npos);
-  EXPECT_NE(xml.find("<testsuites name=\"flopbench check\" tests=\"21\" failures=\"5\""),
+  EXPECT_NE(xml.find("<testsuites name=\"flopbench check\" tests=\"22\" failures=\"6\""),
             std::string::npos)
       << xml.substr(0, 200);
 }

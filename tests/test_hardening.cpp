@@ -325,6 +325,17 @@ TEST_F(Hardening, ImpossibleSampleTimesAreBadInputButNanIsRead) {
        "measurements[0].threads: -3 is not a count of threads"},
       {[](nlohmann::json& j) { j["run"]["threads"] = -3; },
        "run.threads: -3 is not a count of threads"},
+      // merge would stand in a missing node for each of two million ranks (gigabytes).
+      {[](nlohmann::json& j) {
+         j["run"]["launch"] = {{"launcher", "slurm"}, {"job", "9"}, {"rank", 0},
+                               {"local_rank", 0},     {"node", 0},  {"tasks", 2000000}};
+       },
+       "run.launch.tasks: 2000000 is not a task count of a job (1 to 262144)"},
+      {[](nlohmann::json& j) {
+         j["run"]["launch"] = {{"launcher", "slurm"}, {"job", "9"}, {"rank", 4},
+                               {"local_rank", 0},     {"node", 0},  {"tasks", 4}};
+       },
+       "run.launch.rank: 4 is no task of a job of 4 tasks"},
   };
   for (const auto& [edit, message] : negatives) {
     expect_one_line_error(flopbench({"report", crafted("negative.json", edit).string()}), message);

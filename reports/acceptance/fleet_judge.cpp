@@ -44,6 +44,11 @@ CriterionVerdict equals(std::string metric, double measured, double bound, std::
   return v;
 }
 
+// "cpu sgemm_omp_gflops -30.0%": where an outlier is, and how far from the median.
+std::string outlier_text(const Outlier& o) {
+  return fmt::format("{} {} {:+.1f}%", o.device.label(), o.metric->name, o.deviation_percent);
+}
+
 // A node's verdict when no spec could be chosen for it: one failed criterion, saying why.
 AcceptanceResult no_spec_verdict(const std::string& spec_label, const std::string& checked_utc,
                                  std::string why) {
@@ -95,6 +100,21 @@ void judge_fleet(FleetRecord& fleet,
             "built-in: the node's burn-in and memory test, where it ran them, passed", problems));
         verdict.passed = false;
       }
+      // Likewise a node the fleet's outlier rules single out: its own Check column and JUnit
+      // testsuite say FAIL, and say where.
+      std::vector<std::string> its_outliers;
+      for (const auto& o : a.outliers) {
+        if (o.node == &n) its_outliers.push_back(outlier_text(o));
+      }
+      if (!its_outliers.empty()) {
+        why.push_back(fmt::format("an outlier of the fleet: {}", fmt::join(its_outliers, "; ")));
+        verdict.criteria.push_back(equals(
+            "fleet.outliers", double(its_outliers.size()), 0, "0", Severity::fail,
+            fmt::format("built-in: no device of the node an outlier of the fleet (threshold {:g}%)",
+                        fleet.threshold_percent),
+            its_outliers));
+        verdict.passed = false;
+      }
       if (!why.empty())
         failed.push_back(fmt::format("{} ({})", node_label(n), fmt::join(why, "; ")));
     } else if (n.superseded.empty()) {
@@ -112,8 +132,7 @@ void judge_fleet(FleetRecord& fleet,
   const int expected = fleet.expected_nodes.value_or(int(given.size()));
   std::vector<std::string> outliers;
   for (const auto& o : a.outliers) {
-    outliers.push_back(fmt::format("{} {} {} {:+.1f}%", node_label(*o.node), o.device.label(),
-                                   o.metric->name, o.deviation_percent));
+    outliers.push_back(fmt::format("{} {}", node_label(*o.node), outlier_text(o)));
   }
 
   AcceptanceResult result;
@@ -124,7 +143,9 @@ void judge_fleet(FleetRecord& fleet,
              fleet.expected_nodes ? "expected" : "nodes given", Severity::fail,
              "built-in: every expected node reported results", a.missing_hosts),
       equals("fleet.nodes_failed", double(failed.size()), 0, "0", Severity::fail,
-             "built-in: every node reported, passed its check and any stress test it ran", failed),
+             "built-in: every node reported, passed its check and any stress test it ran, and was "
+             "no outlier",
+             failed),
       equals("fleet.outliers", double(a.outliers.size()), 0, "0", Severity::fail,
              fmt::format("built-in: no node or GPU an outlier of the fleet (threshold {:g}%)",
                          fleet.threshold_percent),
