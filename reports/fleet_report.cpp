@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <set>
 #include <utility>
 
@@ -200,8 +201,11 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
   if (!a.missing_hosts.empty()) {
     s += fmt::format(" (reported nothing: {})", fmt::join(a.missing_hosts, ", "));
   }
-  s += fmt::format("; {} merged, {} failed, set aside or missing",
-                   counted(fleet.nodes.size() - a.missing_hosts.size(), "result"), a.failed.size());
+  // Results read: not an input that could not be, nor a node or rank that reported nothing.
+  const auto read =
+      std::ranges::count_if(fleet.nodes, [](const FleetNode& n) { return n.results.has_value(); });
+  s += fmt::format("; {} merged, {} failed, set aside or missing", counted(read, "result"),
+                   a.failed.size());
   if (!a.superseded.empty()) s += fmt::format("; {} replaced by a rerun", a.superseded.size());
   if (!a.unverified.empty()) {
     std::set<const FleetNode*> nodes;
@@ -219,15 +223,19 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
 
 std::string fleet_verdict_line(const FleetRecord& fleet) {
   if (!fleet.acceptance) return "";
-  int nodes_judged = 0, nodes_failed = 0;
+  // Nodes, as the summary counts them: a host's ranks (or its run and its burn-in) are one node,
+  // failed where any of them failed; an input with no host is one of its own.
+  std::map<std::string, bool> failed;  // by host_key, else source
   for (const auto& n : fleet.nodes) {
     if (!n.superseded.empty()) continue;
-    ++nodes_judged;
-    nodes_failed += check_of(fleet, n) != "PASS";
+    bool& node_failed = failed[n.host.empty() ? n.source : host_key(n.host)];
+    node_failed = node_failed || check_of(fleet, n) != "PASS";
   }
-  return fmt::format("{}: {} of {} nodes failed their check; spec {}, checked {}",
-                     fleet.acceptance->passed ? "PASS" : "FAIL", nodes_failed, nodes_judged,
-                     fleet.acceptance->spec, fleet.acceptance->checked_utc);
+  return fmt::format("{}: {} of {} failed their check; spec {}, checked {}",
+                     fleet.acceptance->passed ? "PASS" : "FAIL",
+                     std::ranges::count(failed | std::views::values, true),
+                     counted(failed.size(), "node"), fleet.acceptance->spec,
+                     fleet.acceptance->checked_utc);
 }
 
 Table fleet_criteria_table(const AcceptanceResult& r) {

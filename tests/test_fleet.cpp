@@ -1228,6 +1228,34 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   EXPECT_FALSE(fleet.acceptance->passed);
 }
 
+// The summary counts the results read (not an input that could not be), and the verdict line
+// counts nodes as the summary does: a host's ranks are one node, failed where any rank failed.
+TEST(FleetCheck, CountsResultsAsReadAndNodesByHost) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  const std::vector<std::pair<std::string, double>> ranks = {
+      {"host-a", 100}, {"host-a", 101}, {"host-b", 99}, {"host-b", 40}};
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    inputs.push_back(write_node(tmp.path(), node(ranks[i].first, int(i), ranks[i].second),
+                                fmt::format("r{}", i)));
+  }
+  inputs.push_back(tmp.path() / "gone");
+  FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  EXPECT_NE(FleetConsolePrinter().print(fleet).find(
+                "2 nodes reported; 4 results merged, 1 failed, set aside or missing;"),
+            std::string::npos)
+      << FleetConsolePrinter().print(fleet);
+  judge_fleet(
+      fleet,
+      [&](const ResultsDocument&) {
+        return SpecChoice{sgemm_spec(50), "spec.csv"};
+      },
+      "spec.csv", "2026-01-01T00:00:00Z");
+  EXPECT_NE(FleetMarkdownPrinter().print(fleet).find("**FAIL: 2 of 3 nodes failed their check;"),
+            std::string::npos)
+      << FleetMarkdownPrinter().print(fleet);
+}
+
 TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {
   TempDir tmp;
   std::vector<fs::path> inputs;
