@@ -617,12 +617,14 @@ std::string metric_key(const MeasurementRecord& r, const Environment& env, Mixed
 }
 
 // "a: 3 nodes; b: node-4" for each distinct value of `key` among the reporting nodes (not the
-// reruns where `with_reruns` is false).
+// reruns where `with_reruns` is false; only the runs, not burn-ins or memory tests, where
+// `runs_only`).
 template <class Key>
-std::vector<std::string> distinct(const FleetRecord& fleet, Key key, bool with_reruns = true) {
+std::vector<std::string> distinct(const FleetRecord& fleet, Key key, bool with_reruns = true,
+                                  bool runs_only = false) {
   std::map<std::string, std::vector<std::string>> by_value;
   for (const auto& n : fleet.nodes) {
-    if (n.reporting() && (with_reruns || !n.rerun))
+    if (n.reporting() && (with_reruns || !n.rerun) && (!runs_only || kind_of(n) == "run"))
       by_value[key(*n.results)].push_back(node_label(n));
   }
   std::vector<std::string> out;
@@ -668,8 +670,11 @@ std::string node_label(const FleetNode& node) {
   const auto rank = rank_of(node);
   // A later step's (a second srun of the job) is told from the first's by its step.
   const int step = step_of(node);
-  return fmt::format("{}{}{}", node.host, rank ? fmt::format(" rank {}", *rank) : "",
-                     step > 0 ? fmt::format(" step {}", step) : "");
+  // A host's burn-in or memory test, merged beside its run, is told from it by its kind.
+  const std::string_view kind = kind_of(node);
+  return fmt::format(
+      "{}{}{}{}", node.host, kind.empty() || kind == "run" ? "" : fmt::format(" {}", kind),
+      rank ? fmt::format(" rank {}", *rank) : "", step > 0 ? fmt::format(" step {}", step) : "");
 }
 
 std::vector<std::string> read_host_list(const fs::path& path) {
@@ -937,8 +942,9 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
   if (schemas.size() > 1) {
     a.notes.push_back(fmt::format("mixed results schemas: {}", fmt::join(schemas, "; ")));
   }
-  const auto profiles =
-      distinct(fleet, [](const ResultsDocument& d) { return "profile " + d.run.profile; });
+  // A burn-in's or memory test's profile is its kind, which node_label gives.
+  const auto profiles = distinct(
+      fleet, [](const ResultsDocument& d) { return "profile " + d.run.profile; }, true, true);
   if (profiles.size() > 1) {
     a.notes.push_back(fmt::format("mixed profiles (only equal problems are compared): {}",
                                   fmt::join(profiles, "; ")));

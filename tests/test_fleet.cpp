@@ -465,7 +465,8 @@ TEST(FleetMerge, AMemoryTestThatDidNotPassFailsTheMerge) {
   EXPECT_TRUE(a.unfinished.empty());
   const std::string console = FleetConsolePrinter().print(fleet);
   EXPECT_NE(console.find("; memory tests not passed on 2 nodes;"), std::string::npos) << console;
-  EXPECT_NE(console.find("FAIL node-b: memory test: gpu0 FAIL: 12 bad words"), std::string::npos)
+  EXPECT_NE(console.find("FAIL node-b memtest: memory test: gpu0 FAIL: 12 bad words"),
+            std::string::npos)
       << console;
   const std::string md = FleetMarkdownPrinter().print(fleet);
   EXPECT_NE(md.find("## Stress tests not passed"), std::string::npos) << md;
@@ -1204,15 +1205,15 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
             "not equal to the bound: memory test: gpu0 FAIL: ecc.corrected_volatile rose from 0 to "
             "3; memory test: gpu1 FAIL: row_remap.pending rose from 0 to 1");
   EXPECT_NE(FleetJunitPrinter().print(fleet).find(
-                "<testsuite name=\"node-b\" tests=\"5\" failures=\"1\""),
+                "<testsuite name=\"node-b memtest\" tests=\"5\" failures=\"1\""),
             std::string::npos)
       << FleetJunitPrinter().print(fleet);
   const std::string md = FleetMarkdownPrinter().print(fleet);
   EXPECT_NE(md.find("FAIL: 1 of 2 nodes failed their check"), std::string::npos) << md;
-  EXPECT_NE(md.find("| node-b | -      | reported; memory test not passed: 2 problems |"),
+  EXPECT_NE(md.find("| node-b memtest | -      | reported; memory test not passed: 2 problems |"),
             std::string::npos)
       << md;
-  const std::size_t b_row = md.find("| node-b | -      |");
+  const std::size_t b_row = md.find("| node-b memtest | -      |");
   ASSERT_NE(b_row, std::string::npos) << md;
   EXPECT_TRUE(md.substr(b_row, md.find('\n', b_row) - b_row).ends_with("| FAIL  |")) << md;
   const std::string csv = FleetCsvPrinter().print(fleet);
@@ -1222,7 +1223,7 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
   EXPECT_EQ(failed.measured, 1);
   EXPECT_EQ(failed.reason,
-            "not equal to the bound: node-b (its memory test did not pass: gpu0 FAIL: "
+            "not equal to the bound: node-b memtest (its memory test did not pass: gpu0 FAIL: "
             "ecc.corrected_volatile rose from 0 to 3; gpu1 FAIL: row_remap.pending rose from 0 "
             "to 1)");
   EXPECT_FALSE(fleet.acceptance->passed);
@@ -1254,6 +1255,45 @@ TEST(FleetCheck, CountsResultsAsReadAndNodesByHost) {
   EXPECT_NE(FleetMarkdownPrinter().print(fleet).find("**FAIL: 2 of 3 nodes failed their check;"),
             std::string::npos)
       << FleetMarkdownPrinter().print(fleet);
+}
+
+// A host's run and its burn-in, merged together, are told apart by their labels (the console's
+// lines, the JUnit testsuites), and the burn-in's profile is no "mixed profiles" of the runs.
+TEST(FleetCheck, AHostsRunAndItsBurnInAreLabelledApart) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (const std::string host : {"node-a", "node-b"}) {
+    inputs.push_back(write_node(tmp.path(), node(host, std::nullopt, 100), host + "-run"));
+    ResultsDocument burned = node(host, std::nullopt, 100);
+    burned.run.profile = std::string(kBurnProfile);
+    burned.measurements.clear();
+    burned.burn = BurnResult{.duration_s = 60};
+    burned.burn->devices.push_back({.device = DeviceRef::cpu(),
+                                    .implementation = "omp",
+                                    .precision = Precision::fp64,
+                                    .problem = Problem::matrix(2048, 2048, 2048),
+                                    .iterations = 10,
+                                    .seconds = 60});
+    inputs.push_back(write_node(tmp.path(), burned, host + "-burn"));
+  }
+  FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_TRUE(a.failed.empty());
+  for (const std::string& note : a.notes)
+    EXPECT_EQ(note.find("mixed profiles"), std::string::npos) << note;
+  judge_fleet(
+      fleet,
+      [&](const ResultsDocument&) {
+        return SpecChoice{sgemm_spec(50), "spec.csv"};
+      },
+      "spec.csv", "T");
+  const std::string junit = FleetJunitPrinter().print(fleet);
+  for (const std::string suite : {"node-a", "node-a burn", "node-b", "node-b burn"}) {
+    const std::string tag = "<testsuite name=\"" + suite + "\" ";
+    const std::size_t first = junit.find(tag);
+    EXPECT_NE(first, std::string::npos) << suite << junit;
+    EXPECT_EQ(junit.find(tag, first + 1), std::string::npos) << suite << junit;
+  }
 }
 
 TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {
