@@ -164,21 +164,23 @@ std::string settle_thread_team(int asked, std::string_view overridden_by) {
   const auto quota = cpu_quota();
   const int threads = omp_get_max_threads();
   // More threads than CPUs take turns on them: each parallel region waits for its slowest.
+  std::string crowded;
   if (const std::size_t cpus = usable_cpus().size();
       chosen && cpus > 0 && static_cast<std::size_t>(threads) > cpus) {
-    return fmt::format(
+    crowded = fmt::format(
         "warning: the {} this run uses are more than the {} this process may use: they take "
         "turns, and CPU figures fall short of what the CPUs do",
         counted(threads, "thread"), counted(cpus, "CPU"));
   }
-  if (!quota || quota->cpus >= threads) return "";
+  if (!quota || quota->cpus >= threads) return crowded;
+  if (!crowded.empty()) crowded += "\n";
   const std::string where =
       fmt::format("a cgroup CPU quota of {} ({})", quota->cpus_text(), quota->file);
   if (chosen) {
-    return fmt::format(
-        "warning: {} is below the {} this run uses: they will be throttled, and CPU figures "
-        "show what the quota allows",
-        where, counted(threads, "thread"));
+    return crowded + fmt::format(
+                         "warning: {} is below the {} this run uses: they will be throttled, and "
+                         "CPU figures show what the quota allows",
+                         where, counted(threads, "thread"));
   }
   const int within = threads_within_quota(threads, quota);
   omp_set_num_threads(within);
@@ -914,6 +916,7 @@ int cli_main(int argc, char** argv) {
     // calls a value after a space unexpected; say how to give it.
     if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
       for (const auto& c : commands) {
+        if (argc < 2 || c.app->get_name() != argv[1]) continue;  // the command given
         for (const CLI::Option* opt : c.app->get_options()) {
           if (!opt->get_option_text().starts_with("[=") || opt->get_lnames().empty()) continue;
           const std::string name = "--" + opt->get_lnames().front();

@@ -85,9 +85,10 @@ void add_measure_options(CLI::App* cmd, MeasureOptions& opt);
 // does not count; `asked` beyond the limit is refused, and so is an OMP_NUM_THREADS that is not
 // a list of thread counts (InputError). Where neither --threads nor OMP_NUM_THREADS chose, the
 // team is no larger than the whole CPUs of this process's cgroup CPU quota (threads_within_quota).
-// Returns the line the console gives the quota: "" where none binds, else how it set the default
-// (and that `overridden_by`, the command's ways of choosing, override it) or a warning that the
-// threads exceed it.
+// Returns the lines the console gives the team: "" where nothing binds it, else a warning that the
+// threads chosen outnumber the CPUs this process may use, and what the quota does: how it set the
+// default (and that `overridden_by`, the command's ways of choosing, override it) or a warning
+// that the threads exceed it.
 std::string settle_thread_team(int asked, std::string_view overridden_by);
 
 struct MeasuredRun {

@@ -58,8 +58,7 @@ std::vector<Precision> parse_precisions(const std::string& text) {
   for (const std::string& name : names) {
     // Anything beside it would go unread (an unknown name included).
     if (name == "all") {
-      throw InputError(fmt::format(
-          "--precision {}: 'all' stands alone; give it, or the precisions to measure", text));
+      throw InputError(fmt::format("--precision {}: 'all' stands alone, not in a list", text));
     }
     // A precision named twice is measured (or burned) once.
     if (const Precision p = parse_precision(name);

@@ -224,18 +224,29 @@ std::string summary_line(const FleetRecord& fleet, const FleetAnalysis& a) {
 std::string fleet_verdict_line(const FleetRecord& fleet) {
   if (!fleet.acceptance) return "";
   // Nodes, as the summary counts them: a host's ranks (or its run and its burn-in) are one node,
-  // failed where any of them failed; an input with no host is one of its own.
-  std::map<std::string, bool> failed;  // by host_key, else source
+  // failed where any of them failed. A missing rank or an unreadable input has no host: counted
+  // apart, as it reported nothing.
+  std::map<std::string, bool> failed;  // by host_key
+  int without_host = 0;
   for (const auto& n : fleet.nodes) {
     if (!n.superseded.empty()) continue;
-    bool& node_failed = failed[n.host.empty() ? n.source : host_key(n.host)];
+    if (n.host.empty()) {
+      ++without_host;
+      continue;
+    }
+    bool& node_failed = failed[host_key(n.host)];
     node_failed = node_failed || check_of(fleet, n) != "PASS";
   }
-  return fmt::format("{}: {} of {} failed their check; spec {}, checked {}",
-                     fleet.acceptance->passed ? "PASS" : "FAIL",
-                     std::ranges::count(failed | std::views::values, true),
-                     counted(failed.size(), "node"), fleet.acceptance->spec,
-                     fleet.acceptance->checked_utc);
+  return fmt::format(
+      "{}: {} of {} failed their check{}; spec {}, checked {}",
+      fleet.acceptance->passed ? "PASS" : "FAIL",
+      std::ranges::count(failed | std::views::values, true), counted(failed.size(), "node"),
+      without_host == 0 ? ""
+      : without_host == 1
+          ? ", and 1 missing rank or unreadable input reported nothing"
+          : fmt::format(", and {} missing ranks or unreadable inputs reported nothing",
+                        without_host),
+      fleet.acceptance->spec, fleet.acceptance->checked_utc);
 }
 
 Table fleet_criteria_table(const AcceptanceResult& r) {

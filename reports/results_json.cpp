@@ -898,13 +898,10 @@ void check_ranges(const ResultsDocument& doc, const std::string& root = "") {
     refuse("run.replicate",
            fmt::format("run {} of {} is no run of a --repeat of 2 or more", r->index, r->of));
   }
-  // merge stands a missing node in for every rank of a job that did not report: a task count no
-  // launcher gives (the largest GPU systems run some 10^5 tasks) would have it make millions.
   if (const Launch& l = doc.run.launch; l.tasks) {
-    constexpr int kMostTasks = 1 << 18;
-    if (*l.tasks < 1 || *l.tasks > kMostTasks) {
+    if (*l.tasks < 1 || *l.tasks > kMostLaunchTasks) {
       refuse("run.launch.tasks",
-             fmt::format("{} is not a task count of a job (1 to {})", *l.tasks, kMostTasks));
+             fmt::format("{} is not a task count of a job (1 to {})", *l.tasks, kMostLaunchTasks));
     }
     if (l.rank && (*l.rank < 0 || *l.rank >= *l.tasks)) {
       refuse("run.launch.rank",

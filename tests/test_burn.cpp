@@ -734,7 +734,7 @@ TEST(BurnReport, AnInterruptedBurnIsNoPass) {
 
   // Interrupted before its second precision: that one is named as not burned.
   ResultsDocument second_never_begun = faulty;
-  second_never_begun.burn->devices.pop_back();  // gpu0 FP64, its whole burn
+  second_never_begun.burn->devices.pop_back();  // left: gpu0 FP64, its whole burn
   second_never_begun.burn->precisions = {Precision::fp64, Precision::fp32};
   second_never_begun.run.interrupted = true;
   EXPECT_NE(ConsoleSummaryPrinter().print(second_never_begun).find("\n  FP32 not burned\n"),
@@ -990,13 +990,11 @@ TEST(BurnAcceptance, AnEccRiseFailsTheMemoryTestWithItsBadWordsKnown) {
   EXPECT_EQ(find(incomplete, "memtest.failed")->measured, 1);
 }
 
-// A GPU that could not run a precision is counted by burn.unsupported, has no throughput drop,
-// and lends the precision no duration: a precision no device could run is 0 s long.
 // A precision asked for that no device burned (the burn interrupted before it) burned for 0 s: the
 // first precision's whole burn alone does not pass burn.duration_s.
 TEST(BurnAcceptance, APrecisionNeverBurnedLastsNoTime) {
   ResultsDocument doc = burn_document();
-  doc.burn->devices.pop_back();  // gpu0 FP64, its whole 600 s
+  doc.burn->devices.pop_back();  // left: gpu0 FP64, its whole 600 s
   doc.burn->precisions = {Precision::fp64, Precision::fp32};
   const auto duration = [](const ResultsDocument& d) {
     const AcceptanceResult r = check_rows("burn.duration_s,>=,600,fail,any,\n", d);
@@ -1010,6 +1008,8 @@ TEST(BurnAcceptance, APrecisionNeverBurnedLastsNoTime) {
   EXPECT_EQ(duration(doc), 600);
 }
 
+// A GPU that could not run a precision is counted by burn.unsupported, has no throughput drop,
+// and lends the precision no duration: a precision no device could run is 0 s long.
 TEST(BurnAcceptance, UnsupportedBurnsAreCountedAndLastNoTime) {
   ResultsDocument doc = burn_document();
   for (const int gpu : {0, 1}) {

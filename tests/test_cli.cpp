@@ -1083,6 +1083,10 @@ TEST_F(Cli, HelpShowsOptionsAsTheyAreTyped) {
                         "--wait-quiet 5: give its value after '=', as --wait-quiet=5");
   expect_one_line_error(flopbench({"check", "--spec", "auto", "--wait-quiet", "5"}),
                         "--wait-quiet 5: give its value after '=', as --wait-quiet=5");
+  // Not on a command that has no such option.
+  const Outcome report = flopbench({"report", "--wait-quiet", "r.json"});
+  EXPECT_EQ(report.status, kExitBadInput);
+  EXPECT_EQ(report.err.find("give its value after"), std::string::npos) << report.err;
 }
 
 TEST_F(Cli, OutMustBeNewOrEmptyAndWritable) {

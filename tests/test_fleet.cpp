@@ -152,6 +152,21 @@ TEST(Launcher, AVariableThatIsNoNumberIsNamed) {
       detect_launch(env_of({{"OMPI_COMM_WORLD_RANK", "4"}, {"OMPI_COMM_WORLD_SIZE", "4"}})),
       InputError);
   EXPECT_EQ(detect_launch(env_of({{"SLURM_PROCID", "1"}, {"SLURM_NTASKS", "2"}})).rank, 1);
+  // A task count its results could not be read back with (merge would stand in a node for each
+  // missing rank): refused before anything is measured.
+  try {
+    detect_launch(env_of({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "300000"}}));
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format(
+                  "SLURM_NTASKS=300000: not a task count of a job (1 to {})", kMostLaunchTasks)),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(detect_launch(
+                env_of({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", std::to_string(kMostLaunchTasks)}}))
+                .tasks,
+            kMostLaunchTasks);
 }
 
 TEST(OutPlaceholders, ExpandsHostRankJobAndTime) {
@@ -1230,7 +1245,8 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
 }
 
 // The summary counts the results read (not an input that could not be), and the verdict line
-// counts nodes as the summary does: a host's ranks are one node, failed where any rank failed.
+// counts nodes as the summary does: a host's ranks are one node, failed where any rank failed;
+// what has no host (an unreadable input, a missing rank) is counted apart.
 TEST(FleetCheck, CountsResultsAsReadAndNodesByHost) {
   TempDir tmp;
   std::vector<fs::path> inputs;
@@ -1252,7 +1268,9 @@ TEST(FleetCheck, CountsResultsAsReadAndNodesByHost) {
         return SpecChoice{sgemm_spec(50), "spec.csv"};
       },
       "spec.csv", "2026-01-01T00:00:00Z");
-  EXPECT_NE(FleetMarkdownPrinter().print(fleet).find("**FAIL: 2 of 3 nodes failed their check;"),
+  EXPECT_NE(FleetMarkdownPrinter().print(fleet).find(
+                "**FAIL: 1 of 2 nodes failed their check, and 1 missing rank or unreadable input "
+                "reported nothing;"),
             std::string::npos)
       << FleetMarkdownPrinter().print(fleet);
 }

@@ -590,9 +590,15 @@ TEST(HtmlReport, CountsOfOneAreSingular) {
   ResultsDocument doc = cpu_only_document();
   doc.run.threads = 1;
   doc.environment.cpu.cores = doc.environment.cpu.logical_cpus = doc.environment.cpu.sockets = 1;
+  doc.environment.cpu.online_cpus = 2;  // a process held to one of two CPUs says so
   const std::string report = HtmlPrinter().print(doc);
   EXPECT_NE(report.find(", 1 thread</td>"), std::string::npos);
-  EXPECT_NE(report.find("1 physical, 1 logical, in 1 socket</td>"), std::string::npos);
+  EXPECT_NE(report.find("1 physical, 1 logical (this process may use 1 of the 2 CPUs online), in "
+                        "1 socket</td>"),
+            std::string::npos);
+  doc.environment.cpu.online_cpus = 1;
+  const std::string whole = HtmlPrinter().print(doc);
+  EXPECT_NE(whole.find("1 physical, 1 logical, in 1 socket</td>"), std::string::npos);
   const std::string en = SheetPrinter(SheetLanguage::en).print(doc);
   EXPECT_NE(en.find("(1 core, 1 thread, 1 socket)"), std::string::npos);
   EXPECT_NE(en.find(", 1 CPU thread, "), std::string::npos);

@@ -394,6 +394,11 @@ struct MeasurementRecord {
 // across two, the pair `compare` compares.
 bool same_measurement(const MeasurementRecord& a, const MeasurementRecord& b);
 
+// The most tasks a job may have: the largest GPU systems run some 10^5. merge stands a missing
+// node in for each rank of a job that did not report, so a count beyond it in a file (or a
+// launcher's environment) is refused rather than have it make millions.
+inline constexpr int kMostLaunchTasks = 1 << 18;
+
 // How the process was started: by a cluster's launcher (Slurm's srun, mpirun) as one task of a
 // job, or directly (launcher ""). Read from the launcher's environment (harness/machine/launcher).
 struct Launch {

@@ -83,6 +83,10 @@ Launch detect_launch(const EnvLookup& env) {
     launch.local_rank = number_of(env, l.local_rank);
     launch.node = number_of(env, l.node);
     launch.tasks = number_of(env, l.tasks);
+    if (launch.tasks && (*launch.tasks < 1 || *launch.tasks > kMostLaunchTasks)) {
+      throw InputError(fmt::format("{}={}: not a task count of a job (1 to {})", l.tasks,
+                                   *launch.tasks, kMostLaunchTasks));
+    }
     if (launch.tasks && *rank >= *launch.tasks) {
       throw InputError(
           fmt::format("{}={} with {}={}: no such task in a job of {}; started by a launcher whose "

@@ -44,7 +44,7 @@ CriterionVerdict equals(std::string metric, double measured, double bound, std::
   return v;
 }
 
-// "cpu sgemm_omp_gflops -30.0%": where an outlier is, and how far from the median.
+// "cpu cpu.sgemm.omp 256x256x256 -30.0%": where an outlier is, and how far from the median.
 std::string outlier_text(const Outlier& o) {
   return fmt::format("{} {} {:+.1f}%", o.device.label(), o.metric->name, o.deviation_percent);
 }
