@@ -107,12 +107,11 @@ std::vector<std::string> run_problems(const RunInfo& run, std::string_view test)
 
 std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& run) {
   std::vector<std::string> problems = run_problems(run, "the burn");
-  if (burn.devices.empty()) problems.push_back("no device burned");
-  for (const Precision p : burn.precisions) {
-    if (!burn.devices.empty() &&
-        std::ranges::none_of(burn.devices, [p](const BurnDevice& d) { return d.precision == p; })) {
+  if (burn.devices.empty()) {
+    problems.push_back("no device burned");
+  } else {
+    for (const Precision p : burn.precisions_not_burned())
       problems.push_back(fmt::format("{} not burned", precision_label(p)));
-    }
   }
   for (const BurnDevice& d : burn.devices) {
     const std::string which = fmt::format("{} {}", d.device.label(), precision_label(d.precision));

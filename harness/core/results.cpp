@@ -181,6 +181,15 @@ void add_to_series(std::vector<CpuBurnReading>& series, const CpuBurnReading& po
   add_point(series, point, max_points);
 }
 
+std::vector<Precision> BurnResult::precisions_not_burned() const {
+  std::vector<Precision> out;
+  for (const Precision p : precisions) {
+    if (std::ranges::none_of(devices, [p](const BurnDevice& d) { return d.precision == p; }))
+      out.push_back(p);
+  }
+  return out;
+}
+
 void thin_series(BurnDevice& device, std::size_t max_points) {
   thin(device.throughput, max_points);
   thin(device.telemetry, max_points);

@@ -610,6 +610,9 @@ struct BurnResult {
   // when; "" when it did not. The burn then fails, whatever the devices' verdicts.
   std::string telemetry_stopped;
   std::vector<BurnDevice> devices;  // every device at each precision, in burn order
+
+  // The precisions asked for that no device has a record of.
+  std::vector<Precision> precisions_not_burned() const;
 };
 
 // ---- GPU memory test (`flopbench memtest`, harness/machine/memtest.hpp) ------------------------

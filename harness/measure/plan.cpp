@@ -91,8 +91,8 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
   bool matched = false;                   // some request matched the selection, kept or not
   std::vector<std::string_view> unsized;  // named workloads the profile has no sizes for
   std::set<std::string_view> sized;       // workloads it has sizes for on some device
-  // The --workloads entries some implementation matched, kept or not.
-  std::vector<WorkloadChoice> choices_matched;
+  // Per --workloads entry, whether some implementation matched it, kept or not.
+  std::vector<bool> choice_matched(sel.workloads.size(), false);
   for (const WorkloadInfo& w : catalog()) {
     std::vector<std::optional<Precision>> restrictions;
     for (const auto& choice : sel.workloads) {
@@ -176,10 +176,10 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
             }
           }
           matched = true;
-          for (const WorkloadChoice& choice : sel.workloads) {
-            if (choice.workload == w.id && (!choice.only || *choice.only == p)) {
-              choices_matched.push_back(choice);
-            }
+          for (std::size_t c = 0; c < sel.workloads.size(); ++c) {
+            const WorkloadChoice& choice = sel.workloads[c];
+            if (choice.workload == w.id && (!choice.only || *choice.only == p))
+              choice_matched[c] = true;
           }
           if (keep) std::erase_if(requests, [&](const auto& r) { return !keep(r); });
           if (requests.empty()) continue;
@@ -217,10 +217,8 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
         "profile {} has no sizes for {}; give --sizes, or leave {} out of --workloads",
         to_string(sel.profile), fmt::join(unsized, ", "), unsized.size() == 1 ? "it" : "them"));
   }
-  for (const WorkloadChoice& choice : sel.workloads) {
-    if (std::ranges::find(choices_matched, choice) == choices_matched.end()) {
-      throw InputError(why_nothing_matches(choice, sel));
-    }
+  for (std::size_t c = 0; c < sel.workloads.size(); ++c) {
+    if (!choice_matched[c]) throw InputError(why_nothing_matches(sel.workloads[c], sel));
   }
   if (!matched) {
     throw InputError(

@@ -112,11 +112,7 @@ std::vector<FactValue> burn_values(const BurnResult& burn, const Metric& m,
     }
     if (longest.empty()) return {{m.name, std::nullopt, "not measured: the burn burned nothing"}};
     // A precision asked for that no device burned (interrupted before it) burned for 0 s.
-    for (const Precision p : burn.precisions) {
-      if (std::ranges::none_of(longest, [p](const auto& q) { return q.first == p; })) {
-        longest.emplace_back(p, 0.0);
-      }
-    }
+    for (const Precision p : burn.precisions_not_burned()) longest.emplace_back(p, 0.0);
     double shortest = longest.front().second;
     for (const auto& p : longest) shortest = std::min(shortest, p.second);
     return {{m.name, shortest, ""}};
