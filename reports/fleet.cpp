@@ -116,13 +116,7 @@ int step_of(const FleetNode& n) { return n.results ? n.results->run.launch.step.
 
 // What a result is of: a run of workloads, a burn-in or a memory test. A rerun replaces results
 // of its own kind only.
-std::string_view kind_of(const FleetNode& n) {
-  if (!n.results) return "";
-  const std::string& profile = n.results->run.profile;
-  return profile == kBurnProfile      ? kBurnProfile
-         : profile == kMemtestProfile ? kMemtestProfile
-                                      : "run";
-}
+std::string_view kind_of(const FleetNode& n) { return n.results ? n.results->run.kind() : ""; }
 
 // A GPU of a result as a rerun must find it again: by its slot, the PCI bus id, where the
 // inventory has it (a task confined to one GPU by CUDA_VISIBLE_DEVICES calls every GPU gpu0, and
@@ -673,7 +667,7 @@ std::string node_label(const FleetNode& node) {
   // A host's burn-in or memory test, merged beside its run, is told from it by its kind.
   const std::string_view kind = kind_of(node);
   return fmt::format(
-      "{}{}{}{}", node.host, kind.empty() || kind == "run" ? "" : fmt::format(" {}", kind),
+      "{}{}{}{}", node.host, kind.empty() || kind == kRunKind ? "" : fmt::format(" {}", kind),
       rank ? fmt::format(" rank {}", *rank) : "", step > 0 ? fmt::format(" step {}", step) : "");
 }
 

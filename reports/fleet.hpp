@@ -110,10 +110,9 @@ struct UnverifiedMeasurement {
 // memory test's (memtest_problems: bad words, a GPU without a complete pass).
 struct StressProblem {
   const FleetNode* node;
-  std::string_view test;  // kBurnIn or kMemoryTest
+  std::string_view test;  // kBurnIn or kMemoryTest (results.hpp)
   std::string problem;
 };
-inline constexpr std::string_view kBurnIn = "burn-in", kMemoryTest = "memory test";
 
 struct Outlier {
   const FleetNode* node;

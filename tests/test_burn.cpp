@@ -794,6 +794,22 @@ const CriterionVerdict* find(const AcceptanceResult& r, const std::string& metri
   return nullptr;
 }
 
+// A rate row judging a stress test's results says what they are (a fleet's check judges them on
+// the spec's rows for their kind alone).
+TEST(BurnAcceptance, ARateRowOnAStressTestsResultsSaysWhatTheyAre) {
+  ResultsDocument doc = burn_document();
+  for (const auto& [profile, what] :
+       {std::pair{kBurnProfile, "a burn-in's"}, std::pair{kMemtestProfile, "a memory test's"}}) {
+    doc.run.profile = std::string(profile);
+    const AcceptanceResult r = check_rows("cpu.sgemm.omp.gflops,>=,1 GFLOP/s,fail,any,\n", doc);
+    ASSERT_NE(find(r, "cpu.sgemm.omp.gflops"), nullptr);
+    EXPECT_EQ(find(r, "cpu.sgemm.omp.gflops")->reason,
+              fmt::format("not measured: these results are {}, not a run's (flopbench run "
+                          "measures sgemm omp on cpu)",
+                          what));
+  }
+}
+
 TEST(BurnAcceptance, MetricsJudgeTheBurnAndTheMemoryTest) {
   ResultsDocument doc = burn_document();
   const AcceptanceResult r = check_rows(

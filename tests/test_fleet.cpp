@@ -1275,6 +1275,21 @@ TEST(FleetCheck, CountsResultsAsReadAndNodesByHost) {
       << FleetMarkdownPrinter().print(fleet);
 }
 
+// A passed CPU burn-in of `host`.
+ResultsDocument burn_in(const std::string& host) {
+  ResultsDocument burned = node(host, std::nullopt, 100);
+  burned.run.profile = std::string(kBurnProfile);
+  burned.measurements.clear();
+  burned.burn = BurnResult{.duration_s = 60};
+  burned.burn->devices.push_back({.device = DeviceRef::cpu(),
+                                  .implementation = "omp",
+                                  .precision = Precision::fp64,
+                                  .problem = Problem::matrix(2048, 2048, 2048),
+                                  .iterations = 10,
+                                  .seconds = 60});
+  return burned;
+}
+
 // A host's run and its burn-in, merged together, are told apart by their labels (the console's
 // lines, the JUnit testsuites), and the burn-in's profile is no "mixed profiles" of the runs.
 TEST(FleetCheck, AHostsRunAndItsBurnInAreLabelledApart) {
@@ -1282,17 +1297,7 @@ TEST(FleetCheck, AHostsRunAndItsBurnInAreLabelledApart) {
   std::vector<fs::path> inputs;
   for (const std::string host : {"node-a", "node-b"}) {
     inputs.push_back(write_node(tmp.path(), node(host, std::nullopt, 100), host + "-run"));
-    ResultsDocument burned = node(host, std::nullopt, 100);
-    burned.run.profile = std::string(kBurnProfile);
-    burned.measurements.clear();
-    burned.burn = BurnResult{.duration_s = 60};
-    burned.burn->devices.push_back({.device = DeviceRef::cpu(),
-                                    .implementation = "omp",
-                                    .precision = Precision::fp64,
-                                    .problem = Problem::matrix(2048, 2048, 2048),
-                                    .iterations = 10,
-                                    .seconds = 60});
-    inputs.push_back(write_node(tmp.path(), burned, host + "-burn"));
+    inputs.push_back(write_node(tmp.path(), burn_in(host), host + "-burn"));
   }
   FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
   const FleetAnalysis a = analyse_fleet(fleet);
@@ -1312,6 +1317,98 @@ TEST(FleetCheck, AHostsRunAndItsBurnInAreLabelledApart) {
     EXPECT_NE(first, std::string::npos) << suite << junit;
     EXPECT_EQ(junit.find(tag, first + 1), std::string::npos) << suite << junit;
   }
+}
+
+bool has_criterion(const AcceptanceResult& r, const std::string& metric) {
+  return std::any_of(r.criteria.begin(), r.criteria.end(),
+                     [&](const CriterionVerdict& v) { return v.metric == metric; });
+}
+
+// One spec for a fleet of runs and burn-ins: a host's run is judged on the spec's rate rows, its
+// burn-in on the burn.* rows, each on the machine's facts, and neither fails the other's rows; a
+// host without results of a kind the spec has rows for fails, saying which.
+TEST(FleetCheck, EachResultIsJudgedOnTheRowsOfItsKind) {
+  TempDir tmp;
+  std::vector<fs::path> inputs;
+  for (const std::string host : {"node-a", "node-b", "node-c"}) {
+    inputs.push_back(write_node(tmp.path(), node(host, std::nullopt, 100), host + "-run"));
+    if (host != "node-c") inputs.push_back(write_node(tmp.path(), burn_in(host), host + "-burn"));
+  }
+  inputs.push_back(write_node(tmp.path(), burn_in("node-d"), "node-d-burn"));
+  FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+  const SpecChoice both{parse_spec(fmt::format("{}\n"
+                                               "cpu.sgemm.omp.gflops,>=,50 GFLOP/s,,fail,any,rate\n"
+                                               "burn.faulty,==,0,,fail,any,no corruption\n"
+                                               "burn.duration_s,>=,30,,fail,any,half a minute\n"
+                                               "gpu.count,==,0,,fail,any,no GPU\n",
+                                               kSpecHeader),
+                                   "fleet.csv"),
+                        "fleet.csv"};
+  judge_fleet(
+      fleet, [&](const ResultsDocument&) { return both; }, "fleet.csv", "T");
+  std::map<std::string, const AcceptanceResult*> verdicts;
+  for (const auto& n : fleet.nodes) verdicts[node_label(n)] = &*n.results->acceptance;
+  ASSERT_EQ(verdicts.size(), 6u);
+  for (const std::string host : {"node-a", "node-b"}) {
+    const AcceptanceResult& run = *verdicts.at(host);
+    const AcceptanceResult& burn = *verdicts.at(host + " burn");
+    EXPECT_TRUE(run.passed) << host;
+    EXPECT_TRUE(burn.passed) << host;
+    EXPECT_EQ(criterion(run, "cpu.sgemm.omp.gflops").verdict, Verdict::pass);
+    EXPECT_FALSE(has_criterion(run, "burn.faulty"));
+    EXPECT_EQ(criterion(burn, "burn.faulty").verdict, Verdict::pass);
+    EXPECT_EQ(criterion(burn, "burn.duration_s").verdict, Verdict::pass);
+    EXPECT_FALSE(has_criterion(burn, "cpu.sgemm.omp.gflops"));
+    for (const AcceptanceResult* r : {&run, &burn}) {
+      EXPECT_EQ(criterion(*r, "gpu.count").verdict, Verdict::pass) << host;
+      EXPECT_FALSE(has_criterion(*r, "fleet.results_missing")) << host;
+    }
+  }
+  // node-c ran no burn-in, node-d only one: each fails, its own check saying what is missing.
+  const AcceptanceResult& c = *verdicts.at("node-c");
+  EXPECT_FALSE(c.passed);
+  EXPECT_EQ(criterion(c, "cpu.sgemm.omp.gflops").verdict, Verdict::pass);
+  EXPECT_EQ(criterion(c, "fleet.results_missing").reason,
+            "not equal to the bound: no burn-in of the host was merged, and fleet.csv has 2 rows "
+            "for one (the first on line 3)");
+  const AcceptanceResult& d = *verdicts.at("node-d burn");
+  EXPECT_FALSE(d.passed);
+  EXPECT_EQ(criterion(d, "burn.faulty").verdict, Verdict::pass);
+  EXPECT_EQ(criterion(d, "fleet.results_missing").reason,
+            "not equal to the bound: no run of the host was merged, and fleet.csv has 1 row for "
+            "one (line 2)");
+  const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
+  EXPECT_EQ(failed.measured, 2);
+  EXPECT_EQ(failed.reason,
+            "not equal to the bound: node-c (no burn-in of the host was merged, and fleet.csv has "
+            "2 rows for one (the first on line 3)); node-d burn (no run of the host was merged, "
+            "and fleet.csv has 1 row for one (line 2))");
+
+  // A spec of rates alone judges a burn-in on the built-in criteria, and its burn-in still fails
+  // a node whose burn did not pass.
+  ResultsDocument faulty = burn_in("node-b");
+  faulty.burn->devices[0].verdict = BurnVerdict::faulty;
+  faulty.burn->devices[0].why = "element 7 differs";
+  fs::create_directories(tmp.path() / "rates");
+  FleetRecord rated =
+      merge_results({write_node(tmp.path() / "rates", node("node-a", std::nullopt, 100), "a-run"),
+                     write_node(tmp.path() / "rates", burn_in("node-a"), "a-burn"),
+                     write_node(tmp.path() / "rates", node("node-b", std::nullopt, 100), "b-run"),
+                     write_node(tmp.path() / "rates", faulty, "b-burn")},
+                    std::nullopt, {}, 10, "T");
+  judge_fleet(
+      rated,
+      [&](const ResultsDocument&) {
+        return SpecChoice{sgemm_spec(50), "spec.csv"};
+      },
+      "spec.csv", "T");
+  for (const auto& n : rated.nodes) {
+    const AcceptanceResult& v = *n.results->acceptance;
+    EXPECT_FALSE(has_criterion(v, "spec.applies")) << node_label(n);
+    EXPECT_FALSE(has_criterion(v, "fleet.results_missing")) << node_label(n);
+    EXPECT_EQ(v.passed, node_label(n) != "node-b burn") << node_label(n);
+  }
+  EXPECT_EQ(criterion(*rated.acceptance, "fleet.nodes_failed").measured, 1);
 }
 
 TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {

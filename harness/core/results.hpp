@@ -419,6 +419,14 @@ struct Launch {
 // RunInfo::profile of the stress tests, which measure no profile of workloads: a burn-in
 // (`flopbench burn`) and a GPU memory test (`flopbench memtest`).
 inline constexpr std::string_view kBurnProfile = "burn", kMemtestProfile = "memtest";
+// What a RunInfo's results are of: a run of workloads, a burn-in or a memory test; and what the
+// reports call the two stress tests.
+inline constexpr std::string_view kRunKind = "run";
+inline constexpr std::string_view kBurnIn = "burn-in", kMemoryTest = "memory test";
+// "run", kBurnIn or kMemoryTest for RunInfo::kind's.
+inline std::string_view kind_name(std::string_view kind) {
+  return kind == kBurnProfile ? kBurnIn : kind == kMemtestProfile ? kMemoryTest : kind;
+}
 
 // Whether GPU `index` (CUDA's numbering) is among `gpus`, as --gpus parsed them; empty: every GPU.
 inline bool gpu_selected(const std::vector<int>& gpus, int index) {
@@ -465,6 +473,13 @@ struct RunInfo {
   bool complete() const { return !finished_utc.empty() && !interrupted; }
   // Whether the run was allowed GPU `index` (CUDA's numbering).
   bool selected_gpu(int index) const { return gpu_selected(gpus, index); }
+  // kRunKind, kBurnProfile or kMemtestProfile: a fleet's check judges each with the spec's rows
+  // for that kind of results.
+  std::string_view kind() const {
+    return profile == kBurnProfile      ? kBurnProfile
+           : profile == kMemtestProfile ? kMemtestProfile
+                                        : kRunKind;
+  }
 };
 
 // One acceptance criterion judged against a results document (`flopbench check`).

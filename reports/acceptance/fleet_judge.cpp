@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -60,28 +61,93 @@ AcceptanceResult no_spec_verdict(const std::string& spec_label, const std::strin
   return result;
 }
 
+// The spec's rows that results of `kind` (RunInfo::kind) answer: those read from results of that
+// kind, and the machine's facts, which results of every kind record. A host's run is judged on
+// the rate rows, its burn-in on the burn.* rows, and neither fails the other's.
+Spec rows_for(const Spec& spec, std::string_view kind) {
+  Spec rows = spec;
+  std::erase_if(rows.criteria, [&](const Criterion& c) {
+    const std::string_view of = c.metric.results_kind();
+    return !of.empty() && of != kind;
+  });
+  return rows;
+}
+
+// What a host's spec asks of each kind of results, and which kinds the host's merged results are.
+struct HostKinds {
+  const FleetNode* first = nullptr;  // the host's first reporting node: a missing kind fails it
+  std::set<std::string_view> merged;
+  struct Asked {
+    std::string spec;     // the first spec's label (`--spec auto` may choose one per node)
+    std::set<int> lines;  // the rows' lines
+  };
+  std::map<std::string_view, Asked> asked;  // by kind
+};
+
 }  // namespace
 
 void judge_fleet(FleetRecord& fleet,
                  const std::function<SpecChoice(const ResultsDocument&)>& spec_of,
                  const std::string& fleet_spec_label, const std::string& checked_utc) {
   const FleetAnalysis a = analyse_fleet(fleet);
+  // Each reporting node's spec, and what the specs of each host's nodes ask of it.
+  std::map<const FleetNode*, std::optional<SpecChoice>> spec_choices;
+  std::map<std::string, HostKinds> hosts;  // by host_key; a host-less result by its input
+  const auto host_of = [&](const FleetNode& n) -> HostKinds& {
+    return hosts[n.host.empty() ? n.source : host_key(n.host)];
+  };
+  for (auto& n : fleet.nodes) {
+    if (!n.reporting()) continue;
+    HostKinds& host = host_of(n);
+    if (!host.first) host.first = &n;
+    host.merged.insert(n.results->run.kind());
+    std::optional<SpecChoice>& choice = spec_choices[&n];
+    try {
+      choice = spec_of(*n.results);
+    } catch (const NoSpecForMachine& e) {
+      // `auto` ships no spec for this node's GPU: it fails, the others are judged.
+      n.results->acceptance = no_spec_verdict(fleet_spec_label, checked_utc, e.what());
+      continue;
+    }
+    for (const Criterion& c : choice->spec.criteria) {
+      if (c.metric.results_kind().empty()) continue;
+      auto& asked = host.asked[c.metric.results_kind()];
+      if (asked.lines.empty()) asked.spec = choice->label;
+      asked.lines.insert(c.line);
+    }
+  }
+
   std::vector<std::string> failed;
   for (auto& n : fleet.nodes) {
     if (n.reporting()) {
-      std::optional<SpecChoice> choice;
-      try {
-        choice = spec_of(*n.results);
-      } catch (const NoSpecForMachine& e) {
-        // `auto` ships no spec for this node's GPU: it fails, the others are judged.
-        n.results->acceptance = no_spec_verdict(fleet_spec_label, checked_utc, e.what());
-      }
-      if (choice) {
-        n.results->acceptance = judge(choice->spec, *n.results, choice->label, checked_utc);
+      if (const auto& choice = spec_choices[&n]) {
+        n.results->acceptance = judge(rows_for(choice->spec, n.results->run.kind()), *n.results,
+                                      choice->label, checked_utc);
       }
       AcceptanceResult& verdict = *n.results->acceptance;
       std::vector<std::string> why;
       if (!verdict.passed) why.push_back("its check failed");
+      // A host without results of a kind its spec has rows for (a burn-in's, say) fails: its
+      // first node says so, as a failed criterion of its verdict.
+      if (const HostKinds& host = host_of(n); host.first == &n) {
+        std::vector<std::string> missing;
+        for (const auto& [kind, asked] : host.asked) {
+          if (host.merged.contains(kind)) continue;
+          missing.push_back(
+              fmt::format("no {} of the host was merged, and {} has {} for one ({}line {})",
+                          kind_name(kind), asked.spec, counted(double(asked.lines.size()), "row"),
+                          asked.lines.size() > 1 ? "the first on " : "", *asked.lines.begin()));
+        }
+        if (!missing.empty()) {
+          why.insert(why.end(), missing.begin(), missing.end());
+          verdict.criteria.push_back(equals(
+              "fleet.results_missing", double(missing.size()), 0, "0", Severity::fail,
+              "built-in: the host's results include every kind that its spec has rows for (a "
+              "run, a burn-in, a memory test)",
+              missing));
+          verdict.passed = false;
+        }
+      }
       // A burn-in or memory test that did not pass fails its node whatever its spec asked, as it
       // fails the merge: a spec without `memtest.failed`, say, would pass a GPU whose ECC
       // counts rose. It is a failed criterion of the node's own verdict, so that its Check column

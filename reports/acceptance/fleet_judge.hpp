@@ -16,7 +16,9 @@ struct SpecChoice {
   std::string label;  // recorded in the verdict: the file, or "auto: <file>"
 };
 
-// Records each reporting node's verdict in its results and the fleet's in fleet.acceptance:
+// Records each reporting node's verdict in its results (judged on the spec's rows for its kind of
+// results and the machine's facts; its host's first fails where the host lacks a kind the spec has
+// rows for) and the fleet's in fleet.acceptance:
 //   fleet.nodes_reporting == expected (merge's --expect-hosts, else every node given to merge),
 //   fleet.nodes_failed == 0 (a node whose check failed, whose burn-in or memory test did not
 //   pass, or that has a problem),

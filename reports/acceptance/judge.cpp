@@ -280,7 +280,9 @@ class Judge {
             on_machine ? " (the machine's are not among the GPUs --gpus gave this run)" : ""));
       }
     }
-    if (!some_applied || !a_keyed_row_applied) {
+    // No rows at all (a fleet's node whose kind of results the spec has none for) asks only the
+    // built-in criteria.
+    if (!spec.criteria.empty() && (!some_applied || !a_keyed_row_applied)) {
       std::vector<std::string> names;
       for (const auto& g : doc_.environment.gpu.devices) {
         if (doc_.run.selected_gpu(g.index)) names.push_back(g.name);
@@ -526,6 +528,12 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
               fmt::format("not measured: this build has no implementation '{}' (see 'flopbench "
                           "list')",
                           m.implementation)};
+    }
+    if (doc.run.kind() != kRunKind) {
+      return {std::nullopt, nullptr,
+              fmt::format("not measured: these results are a {}'s, not a run's (flopbench run "
+                          "measures {})",
+                          kind_name(doc.run.kind()), what)};
     }
     return {std::nullopt, nullptr, fmt::format("not measured: the results have no {}", what)};
   }

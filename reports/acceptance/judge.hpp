@@ -28,7 +28,8 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
 CriterionVerdict spec_not_for_machine(std::string reason, std::string description);
 
 // Judges `doc` against `spec`, adding the built-in criteria (docs/acceptance.md): every
-// measurement verified, no throttling, no GPU far behind its siblings.
+// measurement verified, no throttling, no GPU far behind its siblings. A spec of no rows (a
+// fleet's node that the spec asks nothing of) is judged by the built-in criteria alone.
 // A criterion that a contended measurement misses warns instead of failing, saying so.
 AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
                        const std::string& checked_utc);

@@ -131,6 +131,15 @@ std::string_view expected_units(Quantity q) {
   return "";
 }
 
+std::string_view Metric::results_kind() const {
+  if (name.starts_with("burn.")) return kBurnProfile;
+  if (name.starts_with("memtest.")) return kMemtestProfile;
+  if (measured_rate() || name == "run.unverified" || name == "run.throttled" ||
+      name == "run.contended")
+    return kRunKind;
+  return "";
+}
+
 Metric parse_metric(std::string_view name) {
   Metric m;
   m.name = std::string(name);

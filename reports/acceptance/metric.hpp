@@ -33,6 +33,10 @@ struct Metric {
 
   bool measured_rate() const { return workload.has_value(); }
   bool health() const { return !health_fact.empty(); }
+  // The kind of results (RunInfo::kind) the metric is read from: a run's measurements, a
+  // burn-in's, a memory test's; "" for what results of every kind record (the machine's facts,
+  // run.complete).
+  std::string_view results_kind() const;
 };
 
 // Throws InputError naming what is wrong with the name (no position: callers add it).
