@@ -412,7 +412,7 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
         jobs.try_emplace(
                 fmt::format("{}{}{}", job,
                             l.launcher == "slurm" ? fmt::format(" step {}", step_of(n)) : "",
-                            kind == "run" ? "" : fmt::format(" {}", kind)),
+                            kind == kRunKind ? "" : fmt::format(" {}", kind)),
                 JobTasks{job, kind, n.rerun})
             .first->second;
     tasks.tasks = std::max(tasks.tasks, *l.tasks);
@@ -618,7 +618,7 @@ std::vector<std::string> distinct(const FleetRecord& fleet, Key key, bool with_r
                                   bool runs_only = false) {
   std::map<std::string, std::vector<std::string>> by_value;
   for (const auto& n : fleet.nodes) {
-    if (n.reporting() && (with_reruns || !n.rerun) && (!runs_only || kind_of(n) == "run"))
+    if (n.reporting() && (with_reruns || !n.rerun) && (!runs_only || kind_of(n) == kRunKind))
       by_value[key(*n.results)].push_back(node_label(n));
   }
   std::vector<std::string> out;

@@ -1220,7 +1220,7 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
             "not equal to the bound: memory test: gpu0 FAIL: ecc.corrected_volatile rose from 0 to "
             "3; memory test: gpu1 FAIL: row_remap.pending rose from 0 to 1");
   EXPECT_NE(FleetJunitPrinter().print(fleet).find(
-                "<testsuite name=\"node-b memtest\" tests=\"5\" failures=\"1\""),
+                "<testsuite name=\"node-b memtest\" tests=\"3\" failures=\"1\""),
             std::string::npos)
       << FleetJunitPrinter().print(fleet);
   const std::string md = FleetMarkdownPrinter().print(fleet);
@@ -1325,8 +1325,9 @@ bool has_criterion(const AcceptanceResult& r, const std::string& metric) {
 }
 
 // One spec for a fleet of runs and burn-ins: a host's run is judged on the spec's rate rows, its
-// burn-in on the burn.* rows, each on the machine's facts, and neither fails the other's rows; a
-// host without results of a kind the spec has rows for fails, saying which.
+// burn-in on the burn.* rows, each on the machine's facts, and neither fails the other's rows. A
+// host without results of a kind the spec has rows for fails, saying which; where those rows only
+// warn, it warns.
 TEST(FleetCheck, EachResultIsJudgedOnTheRowsOfItsKind) {
   TempDir tmp;
   std::vector<fs::path> inputs;
@@ -1340,7 +1341,8 @@ TEST(FleetCheck, EachResultIsJudgedOnTheRowsOfItsKind) {
                                                "cpu.sgemm.omp.gflops,>=,50 GFLOP/s,,fail,any,rate\n"
                                                "burn.faulty,==,0,,fail,any,no corruption\n"
                                                "burn.duration_s,>=,30,,fail,any,half a minute\n"
-                                               "gpu.count,==,0,,fail,any,no GPU\n",
+                                               "gpu.count,==,0,,fail,any,no GPU\n"
+                                               "memtest.failed,==,0,,warn,any,advised\n",
                                                kSpecHeader),
                                    "fleet.csv"),
                         "fleet.csv"};
@@ -1359,33 +1361,44 @@ TEST(FleetCheck, EachResultIsJudgedOnTheRowsOfItsKind) {
     EXPECT_EQ(criterion(burn, "burn.faulty").verdict, Verdict::pass);
     EXPECT_EQ(criterion(burn, "burn.duration_s").verdict, Verdict::pass);
     EXPECT_FALSE(has_criterion(burn, "cpu.sgemm.omp.gflops"));
+    // A burn-in has no measurements to be verified or throttled: its verdicts say that.
+    EXPECT_FALSE(has_criterion(burn, "run.unverified"));
+    EXPECT_FALSE(has_criterion(burn, "run.throttled"));
+    EXPECT_EQ(criterion(burn, "run.complete").verdict, Verdict::pass);
     for (const AcceptanceResult* r : {&run, &burn}) {
       EXPECT_EQ(criterion(*r, "gpu.count").verdict, Verdict::pass) << host;
-      EXPECT_FALSE(has_criterion(*r, "fleet.results_missing")) << host;
+      EXPECT_FALSE(has_criterion(*r, "fleet.burn_merged")) << host;
+      EXPECT_TRUE(r->not_applied.empty()) << host;
     }
+    // No host ran a memory test, which the spec only advises: one warning per host.
+    EXPECT_EQ(
+        has_criterion(run, "fleet.memtest_merged") + has_criterion(burn, "fleet.memtest_merged"), 1)
+        << host;
   }
   // node-c ran no burn-in, node-d only one: each fails, its own check saying what is missing.
   const AcceptanceResult& c = *verdicts.at("node-c");
   EXPECT_FALSE(c.passed);
   EXPECT_EQ(criterion(c, "cpu.sgemm.omp.gflops").verdict, Verdict::pass);
-  EXPECT_EQ(criterion(c, "fleet.results_missing").reason,
-            "not equal to the bound: no burn-in of the host was merged, and fleet.csv has 2 rows "
-            "for one (the first on line 3)");
+  EXPECT_EQ(criterion(c, "fleet.burn_merged").verdict, Verdict::fail);
+  EXPECT_EQ(criterion(c, "fleet.burn_merged").reason,
+            "not equal to the bound: fleet.csv has 2 rows for a burn-in (the first on line 3), and "
+            "no burn-in of the host is among the results merged");
+  EXPECT_EQ(criterion(c, "fleet.memtest_merged").verdict, Verdict::warn);
   const AcceptanceResult& d = *verdicts.at("node-d burn");
   EXPECT_FALSE(d.passed);
   EXPECT_EQ(criterion(d, "burn.faulty").verdict, Verdict::pass);
-  EXPECT_EQ(criterion(d, "fleet.results_missing").reason,
-            "not equal to the bound: no run of the host was merged, and fleet.csv has 1 row for "
-            "one (line 2)");
+  EXPECT_EQ(criterion(d, "fleet.run_merged").reason,
+            "not equal to the bound: fleet.csv has 1 row for a run (line 2), and no run of the "
+            "host is among the results merged");
   const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
   EXPECT_EQ(failed.measured, 2);
   EXPECT_EQ(failed.reason,
-            "not equal to the bound: node-c (no burn-in of the host was merged, and fleet.csv has "
-            "2 rows for one (the first on line 3)); node-d burn (no run of the host was merged, "
-            "and fleet.csv has 1 row for one (line 2))");
+            "not equal to the bound: node-c (fleet.csv has 2 rows for a burn-in (the first on line "
+            "3), and no burn-in of the host is among the results merged); node-d burn (fleet.csv "
+            "has 1 row for a run (line 2), and no run of the host is among the results merged)");
 
-  // A spec of rates alone judges a burn-in on the built-in criteria, and its burn-in still fails
-  // a node whose burn did not pass.
+  // A spec of rates alone judges a burn-in on the machine's facts and the built-in criteria, and
+  // a burn-in that did not pass still fails its node.
   ResultsDocument faulty = burn_in("node-b");
   faulty.burn->devices[0].verdict = BurnVerdict::faulty;
   faulty.burn->devices[0].why = "element 7 differs";
@@ -1405,10 +1418,94 @@ TEST(FleetCheck, EachResultIsJudgedOnTheRowsOfItsKind) {
   for (const auto& n : rated.nodes) {
     const AcceptanceResult& v = *n.results->acceptance;
     EXPECT_FALSE(has_criterion(v, "spec.applies")) << node_label(n);
-    EXPECT_FALSE(has_criterion(v, "fleet.results_missing")) << node_label(n);
+    EXPECT_FALSE(has_criterion(v, "fleet.run_merged")) << node_label(n);
     EXPECT_EQ(v.passed, node_label(n) != "node-b burn") << node_label(n);
   }
   EXPECT_EQ(criterion(*rated.acceptance, "fleet.nodes_failed").measured, 1);
+}
+
+// Rows keyed to GPUs a host lacks ask nothing of it, as `check` of its results alone does not
+// judge them; whether the spec is for a machine is asked of all of its rows, of every kind.
+TEST(FleetCheck, RowsForOtherGpusAskNoKindOfAHost) {
+  TempDir tmp;
+  const auto on_gpu = [](ResultsDocument doc, const std::string& name) {
+    for (auto& g : doc.environment.gpu.devices) g.name = name;
+    return doc;
+  };
+  ResultsDocument a100_burn = on_gpu(burn_in("a100"), "NVIDIA A100");
+  a100_burn.environment.gpu.devices.push_back({.index = 0, .name = "NVIDIA A100"});
+  a100_burn.burn->devices[0].device = DeviceRef::gpu({0});
+  a100_burn.burn->devices[0].implementation = "cublas";
+  FleetRecord fleet = merge_results(
+      {write_node(tmp.path(), on_gpu(node("a100", std::nullopt, 100, {900}), "NVIDIA A100"), "a"),
+       write_node(tmp.path(), a100_burn, "a-burn"),
+       write_node(tmp.path(), on_gpu(node("a100-2", std::nullopt, 100, {900}), "NVIDIA A100"),
+                  "a2"),
+       write_node(tmp.path(), on_gpu(node("h100", std::nullopt, 100, {1000}), "NVIDIA H100"), "h")},
+      std::nullopt, {}, 10, "T");
+  const SpecChoice keyed{
+      parse_spec(fmt::format("{}\n"
+                             "gpu.sgemm.cublas.gflops,>=,500 GFLOP/s,,fail,any,\n"
+                             "burn.gpu.faulty,==,0,,fail,NVIDIA H100*,\n",
+                             kSpecHeader),
+                 "keyed.csv"),
+      "keyed.csv"};
+  judge_fleet(
+      fleet, [&](const ResultsDocument&) { return keyed; }, "keyed.csv", "T");
+  std::map<std::string, const AcceptanceResult*> verdicts;
+  for (const auto& n : fleet.nodes) verdicts[node_label(n)] = &*n.results->acceptance;
+  ASSERT_EQ(verdicts.size(), 4u);
+  // The A100s' runs and burn-in pass, with a burn-in or without: the spec applies through its rate
+  // row for any GPU.
+  for (const std::string label : {"a100", "a100 burn", "a100-2"}) {
+    EXPECT_TRUE(verdicts.at(label)->passed) << label;
+    EXPECT_FALSE(has_criterion(*verdicts.at(label), "spec.applies")) << label;
+    EXPECT_FALSE(has_criterion(*verdicts.at(label), "fleet.burn_merged")) << label;
+  }
+  ASSERT_EQ(verdicts.at("a100 burn")->not_applied.size(), 1u);
+  EXPECT_EQ(verdicts.at("a100 burn")->not_applied[0],
+            "line 3: burn.gpu.faulty == 0, for NVIDIA H100*");
+  EXPECT_TRUE(verdicts.at("a100")->not_applied.empty());  // a burn-in's row, not the run's
+  // The H100's spec asks for its burn-in.
+  EXPECT_FALSE(verdicts.at("h100")->passed);
+  EXPECT_EQ(criterion(*verdicts.at("h100"), "fleet.burn_merged").reason,
+            "not equal to the bound: keyed.csv has 1 row for a burn-in (line 3), and no burn-in of "
+            "the host is among the results merged");
+}
+
+// Where the ranks of a host have specs of their own (`--spec auto`, a GPU model each), each spec
+// asks for itself, on its own rank's verdict.
+TEST(FleetCheck, EachRanksSpecAsksForItsKindsOnItsOwnVerdict) {
+  TempDir tmp;
+  FleetRecord fleet = merge_results({write_node(tmp.path(), node("mixed", 0, 100), "r0"),
+                                     write_node(tmp.path(), node("mixed", 1, 100), "r1")},
+                                    std::nullopt, {}, 10, "T");
+  const auto spec = [](const std::string& file, const std::string& rows) {
+    return SpecChoice{
+        parse_spec(
+            fmt::format("{}\ncpu.sgemm.omp.gflops,>=,50 GFLOP/s,,fail,any,\n{}", kSpecHeader, rows),
+            file),
+        "auto: " + file};
+  };
+  const SpecChoice first = spec("h100.csv", "burn.faulty,==,0,,fail,any,\n");
+  const SpecChoice second = spec("l4.csv",
+                                 "burn.faulty,==,0,,fail,any,\nburn.degraded,==,0,,fail,any,\n"
+                                 "memtest.failed,==,0,,fail,any,\n");
+  judge_fleet(
+      fleet, [&](const ResultsDocument& doc) { return doc.run.launch.rank == 0 ? first : second; },
+      "auto", "T");
+  const AcceptanceResult& r0 = *fleet.nodes[0].results->acceptance;
+  const AcceptanceResult& r1 = *fleet.nodes[1].results->acceptance;
+  EXPECT_EQ(criterion(r0, "fleet.burn_merged").reason,
+            "not equal to the bound: h100.csv has 1 row for a burn-in (line 3), and no burn-in of "
+            "the host is among the results merged");
+  EXPECT_FALSE(has_criterion(r0, "fleet.memtest_merged"));
+  EXPECT_EQ(criterion(r1, "fleet.burn_merged").reason,
+            "not equal to the bound: l4.csv has 2 rows for a burn-in (the first on line 3), and no "
+            "burn-in of the host is among the results merged");
+  EXPECT_EQ(criterion(r1, "fleet.memtest_merged").reason,
+            "not equal to the bound: l4.csv has 1 row for a memory test (line 5), and no memory "
+            "test of the host is among the results merged");
 }
 
 TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {

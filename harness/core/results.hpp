@@ -423,9 +423,11 @@ inline constexpr std::string_view kBurnProfile = "burn", kMemtestProfile = "memt
 // reports call the two stress tests.
 inline constexpr std::string_view kRunKind = "run";
 inline constexpr std::string_view kBurnIn = "burn-in", kMemoryTest = "memory test";
-// "run", kBurnIn or kMemoryTest for RunInfo::kind's.
+// What the reports call a RunInfo::kind: "run", kBurnIn or kMemoryTest.
 inline std::string_view kind_name(std::string_view kind) {
-  return kind == kBurnProfile ? kBurnIn : kind == kMemtestProfile ? kMemoryTest : kind;
+  if (kind == kBurnProfile) return kBurnIn;
+  if (kind == kMemtestProfile) return kMemoryTest;
+  return kRunKind;
 }
 
 // Whether GPU `index` (CUDA's numbering) is among `gpus`, as --gpus parsed them; empty: every GPU.

@@ -249,6 +249,7 @@ Metric parse_burn_metric(std::string_view name) {
   m.name = std::string(name);
   m.quantity = Quantity::count;
   const bool burn = name.starts_with("burn.");
+  m.results_kind = burn ? kBurnProfile : kMemtestProfile;
   const std::string_view rest = name.substr(burn ? 5 : 8);
   const auto dot = rest.find('.');
   if (dot == std::string_view::npos) {

@@ -61,27 +61,17 @@ AcceptanceResult no_spec_verdict(const std::string& spec_label, const std::strin
   return result;
 }
 
-// The spec's rows that results of `kind` (RunInfo::kind) answer: those read from results of that
-// kind, and the machine's facts, which results of every kind record. A host's run is judged on
-// the rate rows, its burn-in on the burn.* rows, and neither fails the other's.
-Spec rows_for(const Spec& spec, std::string_view kind) {
-  Spec rows = spec;
-  std::erase_if(rows.criteria, [&](const Criterion& c) {
-    const std::string_view of = c.metric.results_kind();
-    return !of.empty() && of != kind;
-  });
-  return rows;
-}
-
-// What a host's spec asks of each kind of results, and which kinds the host's merged results are.
+// What the specs of a host's results ask of each kind of results: by kind and spec file, the
+// rows that apply to the host, the strictest of their severities, and the result whose spec asked
+// first, which fails (or warns) where the host has no result of that kind.
+struct Asked {
+  std::size_t asker = 0;  // index into fleet.nodes
+  std::set<int> lines;
+  Severity severity = Severity::warn;
+};
 struct HostKinds {
-  const FleetNode* first = nullptr;  // the host's first reporting node: a missing kind fails it
   std::set<std::string_view> merged;
-  struct Asked {
-    std::string spec;     // the first spec's label (`--spec auto` may choose one per node)
-    std::set<int> lines;  // the rows' lines
-  };
-  std::map<std::string_view, Asked> asked;  // by kind
+  std::map<std::pair<std::string_view, std::string>, Asked> asked;
 };
 
 }  // namespace
@@ -90,63 +80,74 @@ void judge_fleet(FleetRecord& fleet,
                  const std::function<SpecChoice(const ResultsDocument&)>& spec_of,
                  const std::string& fleet_spec_label, const std::string& checked_utc) {
   const FleetAnalysis a = analyse_fleet(fleet);
-  // Each reporting node's spec, and what the specs of each host's nodes ask of it.
-  std::map<const FleetNode*, std::optional<SpecChoice>> spec_choices;
-  std::map<std::string, HostKinds> hosts;  // by host_key; a host-less result by its input
-  const auto host_of = [&](const FleetNode& n) -> HostKinds& {
-    return hosts[n.host.empty() ? n.source : host_key(n.host)];
-  };
-  for (auto& n : fleet.nodes) {
+  // Each reporting node's spec, and what the specs of each host's results ask of it.
+  std::vector<std::optional<SpecChoice>> choices(fleet.nodes.size());
+  std::map<std::string, HostKinds> hosts;  // by host_key
+  for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
+    FleetNode& n = fleet.nodes[i];
     if (!n.reporting()) continue;
-    HostKinds& host = host_of(n);
-    if (!host.first) host.first = &n;
-    host.merged.insert(n.results->run.kind());
-    std::optional<SpecChoice>& choice = spec_choices[&n];
     try {
-      choice = spec_of(*n.results);
+      choices[i] = spec_of(*n.results);
     } catch (const NoSpecForMachine& e) {
       // `auto` ships no spec for this node's GPU: it fails, the others are judged.
       n.results->acceptance = no_spec_verdict(fleet_spec_label, checked_utc, e.what());
-      continue;
     }
-    for (const Criterion& c : choice->spec.criteria) {
-      if (c.metric.results_kind().empty()) continue;
-      auto& asked = host.asked[c.metric.results_kind()];
-      if (asked.lines.empty()) asked.spec = choice->label;
+    if (n.host.empty()) continue;  // a result of no known host: no host's other results
+    HostKinds& host = hosts[host_key(n.host)];
+    host.merged.insert(n.results->run.kind());
+    if (!choices[i]) continue;
+    for (const Criterion& c : choices[i]->spec.criteria) {
+      if (c.metric.results_kind.empty() || !row_applies(c, *n.results)) continue;
+      Asked& asked =
+          host.asked.try_emplace({c.metric.results_kind, choices[i]->spec.file}, Asked{i})
+              .first->second;
       asked.lines.insert(c.line);
+      if (c.severity == Severity::fail) asked.severity = Severity::fail;
+    }
+  }
+  // Where a host has no result of a kind its spec has rows for, the result whose spec asked says
+  // so, by a built-in criterion of its verdict.
+  struct MissingKind {
+    std::string text;
+    CriterionVerdict verdict;
+  };
+  std::vector<std::vector<MissingKind>> kinds_missing(fleet.nodes.size());
+  for (const auto& [key, host] : hosts) {
+    for (const auto& [kind_and_spec, asked] : host.asked) {
+      const auto& [kind, spec_file] = kind_and_spec;
+      if (host.merged.contains(kind)) continue;
+      const std::size_t rows = asked.lines.size();
+      std::string text = fmt::format(
+          "{} has {} for a {} ({}line {}), and no {} of the host is among the results merged",
+          spec_file, counted(double(rows), "row"), kind_name(kind), rows > 1 ? "the first on " : "",
+          *asked.lines.begin(), kind_name(kind));
+      CriterionVerdict verdict =
+          equals(fmt::format("fleet.{}_merged", kind), 0, 1, "1", asked.severity,
+                 fmt::format("built-in: the host has a {} among the results merged, as its spec "
+                             "has rows for one",
+                             kind_name(kind)),
+                 {text});
+      kinds_missing[asked.asker].push_back({std::move(text), std::move(verdict)});
     }
   }
 
   std::vector<std::string> failed;
-  for (auto& n : fleet.nodes) {
+  for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
+    FleetNode& n = fleet.nodes[i];
     if (n.reporting()) {
-      if (const auto& choice = spec_choices[&n]) {
-        n.results->acceptance = judge(rows_for(choice->spec, n.results->run.kind()), *n.results,
-                                      choice->label, checked_utc);
+      if (const auto& choice = choices[i]) {
+        n.results->acceptance =
+            judge(choice->spec, *n.results, choice->label, checked_utc, RowsJudged::of_its_kind);
       }
       AcceptanceResult& verdict = *n.results->acceptance;
       std::vector<std::string> why;
       if (!verdict.passed) why.push_back("its check failed");
-      // A host without results of a kind its spec has rows for (a burn-in's, say) fails: its
-      // first node says so, as a failed criterion of its verdict.
-      if (const HostKinds& host = host_of(n); host.first == &n) {
-        std::vector<std::string> missing;
-        for (const auto& [kind, asked] : host.asked) {
-          if (host.merged.contains(kind)) continue;
-          missing.push_back(
-              fmt::format("no {} of the host was merged, and {} has {} for one ({}line {})",
-                          kind_name(kind), asked.spec, counted(double(asked.lines.size()), "row"),
-                          asked.lines.size() > 1 ? "the first on " : "", *asked.lines.begin()));
-        }
-        if (!missing.empty()) {
-          why.insert(why.end(), missing.begin(), missing.end());
-          verdict.criteria.push_back(equals(
-              "fleet.results_missing", double(missing.size()), 0, "0", Severity::fail,
-              "built-in: the host's results include every kind that its spec has rows for (a "
-              "run, a burn-in, a memory test)",
-              missing));
+      for (MissingKind& missing : kinds_missing[i]) {
+        if (missing.verdict.verdict == Verdict::fail) {
+          why.push_back(std::move(missing.text));
           verdict.passed = false;
         }
+        verdict.criteria.push_back(std::move(missing.verdict));
       }
       // A burn-in or memory test that did not pass fails its node whatever its spec asked, as it
       // fails the merge: a spec without `memtest.failed`, say, would pass a GPU whose ECC

@@ -17,8 +17,9 @@ struct SpecChoice {
 };
 
 // Records each reporting node's verdict in its results (judged on the spec's rows for its kind of
-// results and the machine's facts; its host's first fails where the host lacks a kind the spec has
-// rows for) and the fleet's in fleet.acceptance:
+// results and the machine's facts, RowsJudged::of_its_kind; where the host has no result of a
+// kind that the rows for its GPUs ask for, the verdict of the result whose spec asked fails, or
+// warns, by fleet.<kind>_merged) and the fleet's in fleet.acceptance:
 //   fleet.nodes_reporting == expected (merge's --expect-hosts, else every node given to merge),
 //   fleet.nodes_failed == 0 (a node whose check failed, whose burn-in or memory test did not
 //   pass, or that has a problem),

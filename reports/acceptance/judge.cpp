@@ -127,6 +127,31 @@ RowGpus gpus_of_row(const Criterion& c, const ResultsDocument& doc) {
   return row;
 }
 
+}  // namespace
+
+bool row_applies(const Criterion& c, const ResultsDocument& doc) {
+  if (c.metric.health()) return read_health_metric(c, doc).has_value();
+  if (c.applies_to == "any") return true;
+  // Keyed to GPUs CUDA does not see that the health facts name: it applies, and their
+  // measurements are missing.
+  if (std::ranges::any_of(gpus_only_health_names(doc.environment),
+                          [&](const GpuDevice& g) { return applies_to_gpu(c.applies_to, g); }))
+    return true;
+  // Keyed to GPUs this machine lacks, or, for a rate or burn of each GPU, to GPUs of the machine
+  // that --gpus gave other tasks: not this run's to judge (gpu.count is the machine's).
+  const auto [on_machine, given] = gpus_of_row(c, doc);
+  return !on_machine.empty() && !(given.empty() && c.metric.device == DeviceRef::gpu({}));
+}
+
+namespace {
+
+// Whether `rows` has `c` judged on `doc`: every row, or a row read from results of doc's kind or
+// from results of every kind.
+bool judged_on(const Criterion& c, const ResultsDocument& doc, RowsJudged rows) {
+  return rows == RowsJudged::every_row || c.metric.results_kind.empty() ||
+         c.metric.results_kind == doc.run.kind();
+}
+
 class Judge {
  public:
   Judge(const ResultsDocument& doc, const Spec& spec)
@@ -134,10 +159,9 @@ class Judge {
 
   void criterion(const Criterion& c) {
     if (c.metric.health()) {
-      const auto readings = read_health_metric(c, doc_);
-      if (!readings) return;  // keyed to GPUs this machine does not have
-      ++applied_;
-      for (const auto& r : *readings) {
+      // Only a row that applies is judged (row_applies): the machine has the row's GPUs.
+      const std::vector<FactReading> readings = read_health_metric(c, doc_).value();
+      for (const auto& r : readings) {
         add(c, r.metric, r.value, r.value ? std::optional(c.bound_value) : std::nullopt, r.unknown);
       }
       return;
@@ -152,12 +176,7 @@ class Judge {
       if (applies_to_gpu(c.applies_to, g))
         unseen.push_back(fmt::format("gpu{} {}", g.index, g.name));
     }
-    // Keyed to GPUs this machine lacks, or, for a rate or burn of each GPU, to GPUs of the
-    // machine that --gpus gave other tasks: not this run's to judge (gpu.count is the machine's).
     const Metric& m = c.metric;
-    const bool others_only = matching.empty() && m.device == DeviceRef::gpu({});
-    if (!any && unseen.empty() && (on_machine.empty() || others_only)) return;
-    ++applied_;
     const std::string cuda_sees_none =
         unseen.empty()
             ? ""
@@ -243,8 +262,6 @@ class Judge {
     }
   }
 
-  // How many criteria applied to this machine so far.
-  int applied() const { return applied_; }
   // The measurements a criterion missed while contended, measured only once so far.
   const std::vector<const MeasurementRecord*>& contended_misses() const {
     return contended_misses_;
@@ -254,9 +271,10 @@ class Judge {
   // run; all of them fails the check, and so do all of its rows keyed to a GPU model, unless a
   // row for `any` measures this run's GPUs (a rate: gpu.sgemm.cublas.tflops): rows for the CPU,
   // the host, or every GPU's health, burn or memory test applying are no sign that a spec for an
-  // H100 is this machine's.
+  // H100 is this machine's. Whether the spec is this machine's is asked of all of its rows, of
+  // every kind of results; the rows not applied that are listed, of those `rows` judges here.
   AcceptanceResult finish(const Spec& spec, const std::vector<const Criterion*>& not_applied,
-                          std::string label, std::string checked_utc) {
+                          RowsJudged rows, std::string label, std::string checked_utc) {
     AcceptanceResult result;
     result.spec = std::move(label);
     result.checked_utc = std::move(checked_utc);
@@ -273,6 +291,7 @@ class Judge {
         });
     if (some_applied) {
       for (const Criterion* c : not_applied) {
+        if (!judged_on(*c, doc_, rows)) continue;
         const bool on_machine = !gpus_of_row(*c, doc_).on_machine.empty();
         result.not_applied.push_back(fmt::format(
             "line {}: {} {} {}, for {}{}", c->line, c->metric.name, to_string(c->comparator),
@@ -280,9 +299,7 @@ class Judge {
             on_machine ? " (the machine's are not among the GPUs --gpus gave this run)" : ""));
       }
     }
-    // No rows at all (a fleet's node whose kind of results the spec has none for) asks only the
-    // built-in criteria.
-    if (!spec.criteria.empty() && (!some_applied || !a_keyed_row_applied)) {
+    if (!some_applied || !a_keyed_row_applied) {
       std::vector<std::string> names;
       for (const auto& g : doc_.environment.gpu.devices) {
         if (doc_.run.selected_gpu(g.index)) names.push_back(g.name);
@@ -494,7 +511,6 @@ class Judge {
   const std::string other_profile_;
   std::vector<CriterionVerdict> verdicts_;
   std::vector<const MeasurementRecord*> contended_misses_;
-  int applied_ = 0;
 };
 
 }  // namespace
@@ -556,15 +572,19 @@ Reading read_metric(const ResultsDocument& doc, const Metric& m, const DeviceRef
 
 namespace {
 
-// Every criterion of the spec and the built-in ones; returns the spec's rows that did not apply
-// (keyed to GPUs this machine lacks, or that --gpus did not give the run).
-std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
-                                        const ResultsDocument& doc) {
+// The criteria of the spec that `rows` judges and that apply here, and the built-in ones; returns
+// the spec's rows that did not apply (keyed to GPUs this machine lacks, or that --gpus did not
+// give the run), of every kind.
+std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec, const ResultsDocument& doc,
+                                        RowsJudged rows) {
   std::vector<const Criterion*> applied, not_applied;
   for (const auto& c : spec.criteria) {
-    const int before = judge.applied();
-    judge.criterion(c);
-    (judge.applied() > before ? applied : not_applied).push_back(&c);
+    if (!row_applies(c, doc)) {
+      not_applied.push_back(&c);
+    } else if (judged_on(c, doc, rows)) {
+      judge.criterion(c);
+      applied.push_back(&c);
+    }
   }
 
   // Built-in criteria, each replaced by a spec row on the same metric that applied here
@@ -595,6 +615,9 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
                                  Severity::fail, "any",
                                  "built-in: the run finished (not killed, not interrupted)"));
   }
+  // A burn-in's or memory test's results have no measurements: its own verdicts judge its
+  // correctness and throttling (burn.faulty, burn.<device>.throttled_readings).
+  if (doc.run.kind() != kRunKind) return not_applied;
   if (!in_spec("run.unverified", std::nullopt)) {
     judge.criterion(
         criterion_of("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0", Severity::fail,
@@ -611,15 +634,15 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec,
 }  // namespace
 
 AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
-                       const std::string& checked_utc) {
+                       const std::string& checked_utc, RowsJudged rows) {
   Judge judge(doc, spec);
-  const auto not_applied = judge_all(judge, spec, doc);
-  return judge.finish(spec, not_applied, spec_label, checked_utc);
+  const auto not_applied = judge_all(judge, spec, doc, rows);
+  return judge.finish(spec, not_applied, rows, spec_label, checked_utc);
 }
 
 std::vector<std::size_t> contended_misses(const Spec& spec, const ResultsDocument& doc) {
   Judge judge(doc, spec);
-  judge_all(judge, spec, doc);
+  judge_all(judge, spec, doc, RowsJudged::every_row);
   std::vector<std::size_t> indices;
   for (const MeasurementRecord* r : judge.contended_misses()) {
     const auto index = static_cast<std::size_t>(r - doc.measurements.data());

@@ -15,8 +15,11 @@
 namespace flopbench {
 namespace {
 
-constexpr std::array<std::string_view, 6> kMachineFacts = {
-    "gpu.count", "cpu.cores", "run.complete", "run.unverified", "run.throttled", "run.contended"};
+// Facts that results of every kind record, and those of a run's measurements.
+constexpr std::array<std::string_view, 3> kMachineFacts = {"gpu.count", "cpu.cores",
+                                                           "run.complete"};
+constexpr std::array<std::string_view, 3> kRunFacts = {"run.unverified", "run.throttled",
+                                                       "run.contended"};
 
 constexpr std::string_view kMetricForm =
     "<device>.<kernel>.<implementation>.<quantity>, one of gpu.count, cpu.cores, "
@@ -131,20 +134,12 @@ std::string_view expected_units(Quantity q) {
   return "";
 }
 
-std::string_view Metric::results_kind() const {
-  if (name.starts_with("burn.")) return kBurnProfile;
-  if (name.starts_with("memtest.")) return kMemtestProfile;
-  if (measured_rate() || name == "run.unverified" || name == "run.throttled" ||
-      name == "run.contended")
-    return kRunKind;
-  return "";
-}
-
 Metric parse_metric(std::string_view name) {
   Metric m;
   m.name = std::string(name);
-  if (std::find(kMachineFacts.begin(), kMachineFacts.end(), name) != kMachineFacts.end()) {
-    m.quantity = Quantity::count;
+  if (std::ranges::find(kMachineFacts, name) != kMachineFacts.end()) return m;
+  if (std::ranges::find(kRunFacts, name) != kRunFacts.end()) {
+    m.results_kind = kRunKind;
     return m;
   }
   if (is_burn_metric(name)) return parse_burn_metric(name);
@@ -228,6 +223,7 @@ Metric parse_metric(std::string_view name) {
     }
   }
   m.implementation = std::string(parts[2]);
+  m.results_kind = kRunKind;
   const WorkloadInfo& workload = info(*m.workload);
   std::vector<std::string_view> allowed;
   for (const auto& q : kQuantities) {

@@ -31,12 +31,13 @@ struct Metric {
   // the other metrics. The device says whose: each GPU's (gpu) or the host's (cpu).
   std::string health_fact;
 
-  bool measured_rate() const { return workload.has_value(); }
-  bool health() const { return !health_fact.empty(); }
-  // The kind of results (RunInfo::kind) the metric is read from: a run's measurements, a
+  // The kind of results (RunInfo::kind) the metric is read from: a run's (its measurements), a
   // burn-in's, a memory test's; "" for what results of every kind record (the machine's facts,
   // run.complete).
-  std::string_view results_kind() const;
+  std::string_view results_kind;
+
+  bool measured_rate() const { return workload.has_value(); }
+  bool health() const { return !health_fact.empty(); }
 };
 
 // Throws InputError naming what is wrong with the name (no position: callers add it).
