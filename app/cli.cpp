@@ -32,6 +32,7 @@
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
 #include "reports/console.hpp"
+#include "reports/fleet_report.hpp"
 #include "reports/format.hpp"
 #include "reports/output_files.hpp"
 #include "reports/results_json.hpp"
@@ -600,6 +601,24 @@ int report_command(const std::string& results_file, const std::string& out) {
   return kExitOk;
 }
 
+// The reports flopbench writes beside a record it reads: the folder of the path given, and of the
+// file its links lead to, where it holds a run's results.json (the run's reports, which `check`
+// writes again) or a fleet's fleet.json (the fleet's), whatever the file given is called.
+std::vector<fs::path> written_beside(const fs::path& input) {
+  std::error_code ec;
+  std::vector<fs::path> beside;
+  for (const fs::path& path : {input, fs::weakly_canonical(input, ec)}) {
+    const fs::path dir = fs::is_directory(path, ec) ? path : path.parent_path();
+    if (fs::exists(dir / "fleet.json", ec)) {
+      for (const auto& p : fleet_printers()) beside.push_back(dir / p->file_name());
+    }
+    if (fs::exists(dir / "results.json", ec)) {
+      for (const auto& p : output_printers(false)) beside.push_back(dir / p->file_name());
+    }
+  }
+  return beside;
+}
+
 }  // namespace
 
 void refuse_output_over_records(const fs::path& output, std::string_view option,
@@ -615,10 +634,20 @@ void refuse_output_over_records(const fs::path& output, std::string_view option,
     throw InputError(fmt::format("{} {}: is a directory; name a file", option, output.string()));
   }
   const bool exists = fs::exists(output, ec);
+  const fs::path canonical_output = fs::weakly_canonical(output, ec);
   for (const fs::path& input : inputs) {
     if (exists && fs::equivalent(output, input, ec)) {
       throw InputError(fmt::format("{} {}: is {}, which this command reads; choose another file",
                                    option, output.string(), input.string()));
+    }
+    for (const fs::path& report : written_beside(input)) {
+      std::error_code report_ec;
+      if (fs::weakly_canonical(report, report_ec) == canonical_output && !report_ec) {
+        throw InputError(fmt::format(
+            "{} {}: is the {} that flopbench writes beside {}, which this would replace; "
+            "choose another file",
+            option, output.string(), report.filename().string(), input.string()));
+      }
     }
   }
 }

@@ -211,34 +211,12 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   return fleet.acceptance->passed ? kExitOk : kExitFailures;
 }
 
-// The files check writes again beside the record it judges (report.md, fleet.html, ...), which
-// a JUnit file of the same name would replace or be replaced by.
-std::vector<fs::path> rewritten_beside(const fs::path& results) {
-  std::vector<fs::path> out;
-  if (const auto fleet = fleet_file(results)) {
-    for (const auto& p : fleet_printers()) out.push_back(fleet->parent_path() / p->file_name());
-  } else if (results.filename() == "results.json") {
-    for (const auto& p : output_printers(false))
-      out.push_back(results.parent_path() / p->file_name());
-  }
-  return out;
-}
-
 int check_command(const CheckOptions& opt, const std::vector<std::string>& command_line) {
   if (!opt.junit.empty()) {
     std::vector<fs::path> inputs;
     if (!opt.results.empty()) {
       inputs.emplace_back(opt.results);
       if (const auto fleet = fleet_file(opt.results)) inputs.push_back(*fleet);
-      std::error_code ec, junit_ec;
-      const fs::path junit = fs::weakly_canonical(opt.junit, junit_ec);
-      for (const fs::path& file : rewritten_beside(opt.results)) {
-        if (!junit_ec && fs::weakly_canonical(file, ec) == junit && !ec) {
-          throw InputError(fmt::format(
-              "--junit {}: check writes {} again beside the record it judges; choose another file",
-              opt.junit, file.filename().string()));
-        }
-      }
     }
     if (opt.spec != "auto") inputs.emplace_back(opt.spec);
     refuse_output_over_records(opt.junit, "--junit", inputs);
@@ -350,7 +328,22 @@ int generate_command(const GenerateOptions& opt) {
                     "golden run a machine must reach",
                     opt.ratio));
   }
+  std::error_code ec;
+  const fs::path name = fs::path(opt.out).filename();
+  if (fs::is_directory(opt.out, ec) || name.empty() || name == "." || name == "..") {
+    throw InputError(fmt::format("--out {}: names a directory; name the spec file", opt.out));
+  }
+  if (fs::exists(opt.out, ec)) {
+    throw InputError(fmt::format(
+        "--out {}: exists; flopbench does not overwrite a spec, so choose a new name", opt.out));
+  }
   const ResultsDocument doc = read_results_file(opt.from);
+  if (doc.run.kind() != kRunKind) {
+    throw InputError(fmt::format(
+        "{}: the results of a {}, which has no measurements to make a spec from; its {}.* rows "
+        "are written by hand (docs/acceptance.md)",
+        opt.from, kind_name(doc.run.kind()), doc.run.kind()));
+  }
   if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
     fmt::print(stderr, "flopbench: warning: {}: {}\n", opt.from, note);
   }
@@ -363,14 +356,18 @@ int generate_command(const GenerateOptions& opt) {
                                        [](const auto& r) { return passed(r) && r.contended(); });
   if (contended > 0) {
     fmt::print(stderr,
-               "flopbench: warning: {}: {} {} contended, so the references taken from them are "
+               "flopbench: warning: {}: {} {} contended, so the references taken from {} are "
                "low; measure the golden run on a quiet machine (run --wait-quiet)\n",
-               opt.from, counted(contended, "passed measurement"), contended == 1 ? "was" : "were");
+               opt.from, counted(contended, "passed measurement"), contended == 1 ? "was" : "were",
+               contended == 1 ? "it" : "them");
   }
-  std::error_code ec;
-  if (fs::exists(opt.out, ec)) {
-    throw InputError(fmt::format(
-        "--out {}: exists; flopbench does not overwrite a spec, so choose a new name", opt.out));
+  // A reference is taken from passed measurements alone: a golden run should have no other.
+  if (const auto wrong = std::ranges::count_if(doc.measurements, unverified); wrong > 0) {
+    fmt::print(stderr,
+               "flopbench: warning: {}: {} gave a wrong answer or failed, and no reference is "
+               "taken from {} (report.md says why); a golden run should be correct throughout: "
+               "find why, and measure it again\n",
+               opt.from, counted(wrong, "measurement"), wrong == 1 ? "it" : "them");
   }
   create_parent_directories(opt.out);
   write_file_atomically(opt.out, generate_spec(doc, opt.ratio, opt.from));

@@ -138,8 +138,9 @@ int finish_results_dir(ResultsDocument& doc, const std::filesystem::path& dir, b
 
 // Refuses (InputError) an output file given with `option` that would replace what flopbench
 // keeps: a file named results.json or fleet.json (a run's or a fleet's record), one of the
-// command's `inputs` (the same file by any path), or a directory. Called before anything is
-// measured or written.
+// command's `inputs` (the same file by any path), a report flopbench writes beside an input
+// record (report.html beside a results.json, fleet.md beside a fleet.json), or a directory. Called
+// before anything is measured or written.
 void refuse_output_over_records(const std::filesystem::path& output, std::string_view option,
                                 const std::vector<std::filesystem::path>& inputs);
 

@@ -83,16 +83,17 @@ std::vector<ResultsDocument> read_all(const std::vector<std::string>& files) {
   return docs;
 }
 
-// Replicates are distinct runs: one given twice (the same file, a copy, its directory beside its
-// results.json) would count as two runs that agree and as a change of sides that was not taken,
-// making the noise between runs look smaller than it is. A run is known by its host, start (to
-// the second), command line, launcher rank and samples: two runs of `run --repeat` may start in
+// The runs compared are distinct: one given twice (the same file, a copy, its directory beside its
+// results.json) would count as two replicates that agree and as a change of sides that was not
+// taken, making the noise between runs look smaller than it is; as A and B, it would be a
+// comparison of nothing. A run is known by its host, start (to the second), command line,
+// launcher rank, place in a `run --repeat` and samples: two runs of `run --repeat` may start in
 // one second, but do not time alike.
 void refuse_a_run_given_twice(const std::vector<std::string>& a_files,
                               const std::vector<ResultsDocument>& a,
                               const std::vector<std::string>& b_files,
                               const std::vector<ResultsDocument>& b) {
-  std::map<std::tuple<std::string, std::string, std::vector<std::string>, std::optional<int>,
+  std::map<std::tuple<std::string, std::string, std::vector<std::string>, std::optional<int>, int,
                       std::vector<std::vector<double>>>,
            std::string>
       seen;
@@ -101,18 +102,33 @@ void refuse_a_run_given_twice(const std::vector<std::string>& a_files,
       const ResultsDocument& d = (*docs)[i];
       std::vector<std::vector<double>> samples;
       for (const MeasurementRecord& r : d.measurements) samples.push_back(r.samples_s);
-      const auto [it, added] =
-          seen.emplace(std::tuple{d.environment.host, d.run.started_utc, d.run.command_line,
-                                  d.run.launch.rank, std::move(samples)},
-                       (*files)[i]);
+      const auto [it, added] = seen.emplace(
+          std::tuple{d.environment.host, d.run.started_utc, d.run.command_line, d.run.launch.rank,
+                     d.run.replicate ? d.run.replicate->index : 0, std::move(samples)},
+          (*files)[i]);
       if (!added) {
-        throw InputError(fmt::format(
-            "{} and {} are one run (host {}, started {}): replicates must be distinct runs",
-            it->second, (*files)[i], or_unknown(d.environment.host),
-            or_unknown(d.run.started_utc)));
+        throw InputError(fmt::format("{} and {} are one run (host {}, started {}): {}", it->second,
+                                     (*files)[i], or_unknown(d.environment.host),
+                                     or_unknown(d.run.started_utc),
+                                     a.size() + b.size() > 2 ? "replicates must be distinct runs"
+                                                             : "compare a run with another"));
       }
     }
   }
+}
+
+// A run's command line without where its outputs went (--out): what the runs of one command share.
+std::vector<std::string> command_of(const RunInfo& run) {
+  std::vector<std::string> command;
+  const auto& args = run.command_line;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--out") {
+      ++i;
+    } else if (!args[i].starts_with("--out=")) {
+      command.push_back(args[i]);
+    }
+  }
+  return command;
 }
 
 int compare_command(const CompareOptions& opt) {
@@ -128,12 +144,16 @@ int compare_command(const CompareOptions& opt) {
   }
   const CompareRule rule = rule_with_floors(opt.noise_floor);
   const std::vector<ResultsDocument> a = read_all(a_files), b = read_all(b_files);
-  if (a.size() > 1) refuse_a_run_given_twice(a_files, a, b_files, b);
+  refuse_a_run_given_twice(a_files, a, b_files, b);
   const CompareResult result = compare_results(a, b, rule);
   fmt::print("A: {}\nB: {}\n\n{}", fmt::join(a_files, " "), fmt::join(b_files, " "),
              compare_text(result, rule));
-  // Some of a --repeat's runs judge on fewer runs (or on one run's samples) than were taken.
-  for (const auto& [side, docs] : {std::pair{"A", &a}, std::pair{"B", &b}}) {
+  const auto command_text = [](const RunInfo& run) {
+    return strip_terminal_controls(fmt::format("{}", fmt::join(command_of(run), " ")));
+  };
+  for (const auto& [side, docs, files] :
+       {std::tuple{"A", &a, &a_files}, std::tuple{"B", &b, &b_files}}) {
+    // Some of a --repeat's runs judge on fewer runs (or on one run's samples) than were taken.
     int of = 0;
     for (const ResultsDocument& d : *docs)
       of = std::max(of, d.run.replicate ? d.run.replicate->of : 0);
@@ -142,6 +162,17 @@ int compare_command(const CompareOptions& opt) {
           "note: {} gives {} of the {} runs its run --repeat {} asked for: its verdicts rest on "
           "those alone (one run: on its samples, not on the spread between runs)\n",
           side, docs->size(), of, of);
+    }
+    // Replicates are repeats of one command: a run of another (other options, another thread
+    // count) is no measure of the noise between runs of the first.
+    for (std::size_t i = 1; i < docs->size(); ++i) {
+      if (command_of((*docs)[i].run) == command_of(docs->front().run)) continue;
+      fmt::print(
+          "note: {}'s runs are not repeats of one command: {} ran '{}', {} '{}' (their --out "
+          "aside): the spread between them is not the noise between runs of one command\n",
+          side, files->front(), command_text(docs->front().run), (*files)[i],
+          command_text((*docs)[i].run));
+      break;
     }
   }
   if (!opt.fail_on_regression) return kExitOk;
@@ -158,7 +189,36 @@ int compare_command(const CompareOptions& opt) {
                "in their times); compare runs taken on a quiet machine (run --wait-quiet)\n",
                counted(static_cast<std::size_t>(contended), "measurement"));
   }
-  if (slower.empty() && lost.empty() && result.incomplete_b.empty()) return kExitOk;
+  // A change beyond the gate's percentage that the verdict rule could not call slower is no
+  // regression; said where CI logs show it, so that a gate of 10 % on one run a side is not read
+  // as one that holds CPU work to 10 %.
+  if (const auto unjudged = unjudged_slowdowns(result, *opt.fail_on_regression);
+      !unjudged.empty()) {
+    fmt::print(stderr,
+               "flopbench: {} slower by more than {:g}% but not judged slower (within the noise "
+               "between runs, or inconclusive: the table says which), so no regression; to judge "
+               "smaller changes, give more runs a side, taken in turns (--against), or the floors "
+               "measured on this machine (--noise-floor)\n",
+               counted(unjudged.size(), "measurement"), *opt.fail_on_regression);
+  }
+  // A gate that judged nothing has passed nothing.
+  const bool nothing = judged_nothing(result);
+  if (slower.empty() && lost.empty() && result.incomplete_b.empty() && !nothing) return kExitOk;
+  if (nothing) {
+    std::size_t on_neither = 0;
+    for (const auto& [why, count] : result.run_on_neither) on_neither += count;
+    fmt::print(
+        stderr, "flopbench: {}: --fail-on-regression judged nothing\n",
+        !result.matched.empty()
+            ? fmt::format("none of the {} in both A and B got a verdict (each inconclusive: the "
+                          "table says why)",
+                          counted(result.matched.size(), "measurement"))
+        : on_neither > 0
+            ? fmt::format("no measurement of A is in B but {} that ran on neither side (no GPU)",
+                          counted(on_neither, "GPU measurement"))
+            : std::string("no measurement of A is in B (matched by workload, implementation, "
+                          "device, precision, problem, timing and thread count)"));
+  }
   // What a run of B that died lacks is missing, not measured less: --allow-missing does not
   // excuse it.
   for (const std::string& note : result.incomplete_b) {
@@ -202,8 +262,10 @@ Command add_compare_command(CLI::App& app) {
   auto* gate =
       cmd->add_option(
              "--fail-on-regression", opt->fail_on_regression,
-             "exit 1 when a measurement is significantly slower by more than PCT percent, or "
-             "passed in A and did not pass in B, or is not in B, or a run of B did not finish")
+             "exit 1 when a measurement is slower by more than PCT percent and beyond the noise "
+             "between runs (one run a side: 100% for CPU work unless --noise-floor), or passed "
+             "in A and did not pass in B, or is not in B, or a run of B did not finish, or no "
+             "measurement of A is in B")
           ->check(number_in(0, std::numeric_limits<double>::infinity()))
           ->type_name("PCT");
   cmd->add_option("--noise-floor", opt->noise_floor,

@@ -500,6 +500,24 @@ std::vector<const Comparison*> regressions(const CompareResult& result, double p
   return out;
 }
 
+std::vector<const Comparison*> unjudged_slowdowns(const CompareResult& result, double percent) {
+  std::vector<const Comparison*> out;
+  for (const auto& c : result.matched) {
+    const Judgement& j = c.judgement;
+    if (j.verdict != Change::slower && c.broken.empty() && !j.reason.ends_with(" contended") &&
+        (j.time_ratio - 1) * 100 > percent) {
+      out.push_back(&c);
+    }
+  }
+  return out;
+}
+
+bool judged_nothing(const CompareResult& result) {
+  return std::ranges::all_of(result.matched, [](const Comparison& c) {
+    return c.judgement.verdict == Change::inconclusive;
+  });
+}
+
 std::vector<std::string> lost_measurements(const CompareResult& result, bool lacking) {
   std::vector<std::string> lost;
 

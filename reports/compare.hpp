@@ -173,6 +173,13 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule = 
 
 // Measurements judged slower whose median time grew by more than `percent`.
 std::vector<const Comparison*> regressions(const CompareResult& result, double percent);
+// Measurements whose median time grew by more than `percent` that were not judged slower: within
+// the noise between runs (`same`), or inconclusive for a reason other than contention (partly
+// cache bandwidth, runs that overlap). `--fail-on-regression` passes them, and says so.
+std::vector<const Comparison*> unjudged_slowdowns(const CompareResult& result, double percent);
+// Whether no measurement in both A and B got a verdict (faster, slower or same): none matched, or
+// every one inconclusive.
+bool judged_nothing(const CompareResult& result);
 
 // Measurements that passed in A and that B broke (`Comparison::broken`) or lacks, each as
 // "<where>, <precision>: <what became of it in B>" (`lacking`: whether a measurement B lacks

@@ -50,7 +50,8 @@ struct Labels {
   std::string_view threads_peak;
   // A measured figure above the theoretical peak: what that says of the peak model.
   std::string_view above_theoretical;
-  std::string_view cpu_description, cpu_quota, gpu_memory;
+  // The CPU; a cgroup quota below its CPUs; {0} the CPUs the process could use of {1} online.
+  std::string_view cpu_description, cpu_quota, cpu_affinity, gpu_memory;
   // The machine's GPUs that the run was given, where fewer than all (--gpus): {} their names.
   std::string_view gpus_given;
   std::string_view conditions, command, run, build, sizes, precision_modes, precision_text,
@@ -68,11 +69,13 @@ struct Labels {
   std::string_view gpus_alone, gpus_at_once;
   // How many measurements the figures would have come from were left out ({}): said at the top.
   std::string_view figures_disturbed;
-  // A run that was interrupted, or has no end; the measurements a figure would have come from
-  // but does not, and why; how many others were left out likewise (left_out_only: where no
-  // figure would have come from any).
-  std::string_view run_interrupted, run_unfinished, left_out, reason_contended, reason_interrupted,
-      reason_drifting, reason_fewer_threads, left_out_more, left_out_only;
+  // A run that was interrupted, or has no end; measurements that gave a wrong answer or failed
+  // ({0} how many, {1} which), each with what became of it; the measurements a figure would have
+  // come from but does not, and why; how many others were left out likewise (left_out_only: where
+  // no figure would have come from any).
+  std::string_view run_interrupted, run_unfinished, run_unverified, was_incorrect, was_failed,
+      left_out, reason_contended, reason_interrupted, reason_drifting, reason_fewer_threads,
+      left_out_more, left_out_only;
   // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
   // the English plural of {0}).
   std::string_view cpu_threads;
@@ -138,6 +141,7 @@ constexpr Labels kEnglish{
     "(report.md says why)",
     "{0} ({1} core{5}, {2} thread{6}, {3} socket{7}), {4} memory",
     "a cgroup CPU quota of {1} bounds the CPU figures",
+    "this process could use {0} of the {1} CPUs online: the CPU figures are of those",
     "{} memory",
     "this run was given {} only: the figures are of those",
     "Conditions",
@@ -146,8 +150,8 @@ constexpr Labels kEnglish{
     "Build",
     "Sizes",
     "Precision and math modes",
-    "FP32 is IEEE 754 single precision, FP64 double; every result was verified against a "
-    "double-precision reference.",
+    "FP32 is IEEE 754 single precision, FP64 double; every result on this sheet was verified "
+    "against a double-precision reference.",
     "no special math mode recorded",
     "Measured peak = max GFLOP/s (FLOPs per run / median time) over the passed peak and gemm "
     "measurements of each device, summed over the devices of a kind; {}. Theoretical peak = the "
@@ -185,6 +189,10 @@ constexpr Labels kEnglish{
     "This run was interrupted: its figures come from what it measured before it stopped.",
     "This run did not finish (it has no end time): its figures come from what it measured before "
     "it stopped.",
+    "Wrong answers and failures, left out of every figure ({0}): {1}. report.md gives each "
+    "reason.",
+    "wrong answer",
+    "failed",
     "Not in the figures above, which would have come from them: {}",
     "contended (other processes or the hypervisor took CPU time it needed while it sampled)",
     "cut short by an interrupt",
@@ -227,9 +235,10 @@ constexpr Labels kChinese{
     "理论值为所测 {0} 个 CPU 线程的峰值，非全部 {1} 核",
     "实测值高于理论峰值：峰值模型所用的时钟或运算单元低于实际运行（原因见 report.md）",
     "{}（{} 核，{} 线程，{} 路），内存 {}", "cgroup CPU 配额 {0:g} 个 CPU，CPU 数据受其限制",
-    "显存 {}", "本次运行仅使用 {}：数据仅为其所测", "测试条件", "命令", "运行", "构建", "规模",
+    "本进程只可使用在线的 {1} 个 CPU 中的 {0} 个：CPU 数据仅来自这些 CPU", "显存 {}",
+    "本次运行仅使用 {}：数据仅为其所测", "测试条件", "命令", "运行", "构建", "规模",
     "精度与数学模式",
-    "FP32 为 IEEE 754 单精度，FP64 为双精度；所有结果均已与双精度参考结果比对验证。",
+    "FP32 为 IEEE 754 单精度，FP64 为双精度；本表所有结果均已与双精度参考结果比对验证。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
     "中位时间），对同类设备求和；{}。理论峰值 = "
@@ -262,7 +271,8 @@ constexpr Labels kChinese{
     "给出，或未计入（见测试条件）。",
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
-    "以下测量本应计入上述数据，但未计入：{}",
+    "本次运行有 {0} 项测量结果错误或失败，未计入任何数据：{1}。各项原因见 report.md。", "结果错误",
+    "运行失败", "以下测量本应计入上述数据，但未计入：{}",
     "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
     "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）",
     "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
@@ -516,6 +526,10 @@ std::string machine_description(const ResultsDocument& doc, const Labels& l) {
       fmt::format(fmt::runtime(l.cpu_description), or_unknown(cpu.model), cpu.cores,
                   cpu.logical_cpus, cpu.sockets, bytes(cpu.memory_bytes), plural_s(cpu.cores),
                   plural_s(cpu.logical_cpus), plural_s(cpu.sockets));
+  // Confined to some CPUs (taskset, a cpuset), the process measured those, not the machine.
+  if (cpu.online_cpus > cpu.logical_cpus) {
+    out += aside(fmt::format(fmt::runtime(l.cpu_affinity), cpu.logical_cpus, cpu.online_cpus), l);
+  }
   // A quota of more CPUs than the process may use bounds nothing.
   if (cpu.quota && cpu.quota->cpus < cpu.logical_cpus) {
     out +=
@@ -1121,6 +1135,20 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
   if (!doc.run.complete()) {
     body += fmt::format("<p class=\"banner fail\">{}</p>\n",
                         doc.run.interrupted ? l.run_interrupted : l.run_unfinished);
+  }
+  // A wrong answer is the first thing to know about a machine whose figures are to be quoted.
+  std::vector<std::string> wrong;
+  for (const auto& r : doc.measurements) {
+    if (unverified(r)) {
+      wrong.push_back(
+          source_text(r) +
+          aside(r.disposition == Disposition::incorrect ? l.was_incorrect : l.was_failed, l));
+    }
+  }
+  if (!wrong.empty()) {
+    body += fmt::format("<p class=\"banner fail\">{}</p>\n",
+                        html_escape(fmt::format(fmt::runtime(l.run_unverified), wrong.size(),
+                                                fmt::join(wrong, l.clause_separator))));
   }
   // What the figures would be with every passed measurement, to name those left out. A memory
   // figure left out is said to be before a triad within the cache is shown, or sourced.

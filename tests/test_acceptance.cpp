@@ -1385,6 +1385,27 @@ TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
   EXPECT_EQ(count_verdicts(slow, Verdict::fail), 4);
 }
 
+// A CPU bandwidth partly of the cache moves between two runs of one command by more than a ratio
+// allows: its row only warns, and says why.
+TEST(AcceptanceGenerate, APartlyCacheBandwidthOnlyWarns) {
+  ResultsDocument golden = cpu_document();
+  const std::string beyond = generate_spec(golden, 0.9, "golden/results.json");
+  EXPECT_NE(beyond.find("cpu.stream_fp64.omp.gbytes_per_s,>=,0.9 * reference,20 GB/s,fail,any,"),
+            std::string::npos)
+      << beyond;
+  golden.environment.cpu.caches.push_back(
+      {.level = 3, .type = "Unified", .size_bytes = 256LL << 20, .instances = 1});
+  const std::string text = generate_spec(golden, 0.9, "golden/results.json");
+  EXPECT_NE(text.find("cpu.stream_fp64.omp.gbytes_per_s,>=,0.9 * reference,20 GB/s,warn,any,"
+                      "\"golden 20.0 GB/s, 4194304; partly cache bandwidth, which moves between "
+                      "runs: a warning\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("cpu.sgemm.omp.gflops,>=,0.9 * reference,200 GFLOP/s,fail,"),
+            std::string::npos)
+      << text;
+}
+
 // A golden run from a build with an implementation this one lacks: its row is left out, with a
 // comment saying why, and the spec stays one this build reads and judges.
 TEST(AcceptanceGenerate, AnImplementationThisBuildLacksIsLeftOutWithAComment) {
@@ -1501,9 +1522,22 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
       flopbench({"check", "--spec", pass.string(), "--results", results.string(), "--junit",
                  (results.parent_path() / "report.md").string()});
   EXPECT_EQ(over_report.status, 2);
-  EXPECT_NE(over_report.err.find("check writes report.md again beside the record it judges"),
+  EXPECT_NE(over_report.err.find("is the report.md that flopbench writes beside"),
             std::string::npos)
       << over_report.err;
+  // So is one beside a copy of the record under another name, or reached through a link to the
+  // run's directory.
+  fs::copy_file(results, results.parent_path() / "copy.json");
+  fs::create_directory_symlink(results.parent_path(), dir_.path() / "linked-run");
+  for (const auto& [record, junit] :
+       {std::pair{results.parent_path() / "copy.json", results.parent_path() / "report.md"},
+        std::pair{dir_.path() / "linked-run", results.parent_path() / "report.html"},
+        std::pair{results, dir_.path() / "linked-run" / "results.csv"}}) {
+    const Outcome beside = flopbench({"check", "--spec", pass.string(), "--results",
+                                      record.string(), "--junit", junit.string()});
+    EXPECT_EQ(beside.status, 2) << record << " " << junit << beside.err;
+    EXPECT_NE(beside.err.find("that flopbench writes beside"), std::string::npos) << beside.err;
+  }
 
   const fs::path fail = write_spec("cpu.sgemm.openblas.gflops,>=,0.6 * peak,fail,any,x\n", "f.csv");
   const Outcome failed =
@@ -1727,6 +1761,33 @@ TEST_F(Check, GenerateThenCheck) {
   expect_one_line_error(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "1.5",
                                    "--out", (dir_.path() / "x.csv").string()}),
                         "--ratio 1.5: expected a number in (0, 1]");
+  // An --out that names a directory is refused before anything is made.
+  expect_one_line_error(flopbench({"spec", "generate", "--from", golden.string(), "--ratio", "0.9",
+                                   "--out", (dir_.path() / "new-dir/").string()}),
+                        "names a directory; name the spec file");
+  EXPECT_FALSE(fs::exists(dir_.path() / "new-dir"));
+  // A wrong answer in the golden run gets no row, and a warning.
+  ResultsDocument wrong = cpu_document();
+  wrong.measurements[1].disposition = Disposition::incorrect;
+  const fs::path wrong_spec = dir_.path() / "wrong.csv";
+  const Outcome from_wrong =
+      flopbench({"spec", "generate", "--from", write_results(wrong, "wrong").string(), "--ratio",
+                 "0.9", "--out", wrong_spec.string()});
+  EXPECT_EQ(from_wrong.status, 0) << from_wrong.err;
+  EXPECT_NE(from_wrong.err.find("1 measurement gave a wrong answer or failed, and no reference is "
+                                "taken from it"),
+            std::string::npos)
+      << from_wrong.err;
+  EXPECT_EQ(read_text(wrong_spec).find("cpu.sgemm.omp"), std::string::npos);
+  // A burn-in's results have no measurements to make a spec of.
+  ResultsDocument burn = cpu_document();
+  burn.run.profile = std::string(kBurnProfile);
+  burn.measurements.clear();
+  burn.burn = BurnResult{.duration_s = 10};
+  expect_one_line_error(
+      flopbench({"spec", "generate", "--from", write_results(burn, "burn").string(), "--ratio",
+                 "0.9", "--out", (dir_.path() / "burn.csv").string()}),
+      "the results of a burn-in, which has no measurements to make a spec from");
 }
 
 // FLOPBENCH_SPEC_DIR, once set, is the only place --spec auto looks: a directory that is not

@@ -456,9 +456,17 @@ TEST_F(Cli, ARunsDirectoryStandsForItsResultsJson) {
   const Outcome sheet = flopbench({"sheet", run.string()});
   EXPECT_EQ(sheet.status, 0) << sheet.err;
   EXPECT_TRUE(fs::exists(run / "sheet-en.html"));
-  const Outcome compare = flopbench({"compare", run.string(), run.string()});
+  // Another run to compare with (a copy would be refused as the same run).
+  ResultsDocument later = read_results_file(run / "results.json");
+  later.run.started_utc = "2099-01-01T00:00:00Z";
+  fs::create_directory(dir_ / "later");
+  write_file_atomically(dir_ / "later" / "results.json", JsonPrinter().print(later));
+  const Outcome compare = flopbench({"compare", run.string(), (dir_ / "later").string()});
   EXPECT_EQ(compare.status, 0) << compare.err;
   EXPECT_NE(compare.out.find("1 matched"), std::string::npos) << compare.out;
+  const Outcome itself = flopbench({"compare", run.string(), run.string()});
+  EXPECT_EQ(itself.status, 2) << itself.err;
+  EXPECT_NE(itself.err.find("compare a run with another"), std::string::npos) << itself.err;
   const Outcome repeats =
       flopbench({"compare", run.string(), run.string(), "--against", run.string(), run.string()});
   EXPECT_EQ(repeats.status, 2) << repeats.err;  // one run is no replicates

@@ -2386,6 +2386,15 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
   // The verdicts are recorded in the fleet and its reports.
   EXPECT_TRUE(read_fleet_file(fleet / "fleet.json").acceptance.has_value());
   EXPECT_NE(read_text(fleet / "fleet.md").find("## Fleet criteria"), std::string::npos);
+  // A JUnit file over a report check writes again beside the fleet record is refused.
+  const auto over_report =
+      run_flopbench({"check", "--spec", (tmp.path() / "spec.csv").string(), "--results",
+                     fleet.string(), "--junit", (fleet / "fleet.md").string()},
+                    tmp.path() / "capture");
+  EXPECT_EQ(over_report.status, 2) << over_report.err;
+  EXPECT_NE(over_report.err.find("is the fleet.md that flopbench writes beside"), std::string::npos)
+      << over_report.err;
+  EXPECT_NE(read_text(fleet / "fleet.md").find("## Fleet criteria"), std::string::npos);
 }
 
 // The rerun of a node that failed, through the commands: merge takes every path after --rerun as

@@ -1019,6 +1019,47 @@ TEST(Sheet, AMeasurementOnFewerThreadsIsLeftOutAndNamed) {
                             "实际使用的线程少于所分配的线程");
 }
 
+// A wrong answer is in no figure, and a banner above the figures names it: the first thing to know
+// about a machine whose figures are to be quoted.
+TEST(Sheet, AWrongAnswerIsNamedAboveTheFigures) {
+  ResultsDocument doc = two_gpu_document();
+  std::erase_if(doc.measurements, unverified);
+  EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(doc).find("wrong answer"), std::string::npos);
+  MeasurementRecord& openblas = doc.measurements.at(1);  // SGEMM openblas on the CPU
+  ASSERT_EQ(openblas.implementation, "openblas");
+  openblas.disposition = Disposition::incorrect;
+  openblas.reason = "element 12 differs";
+  const std::string html = SheetPrinter(SheetLanguage::en).print(doc);
+  const std::size_t banner = html.find(
+      "<p class=\"banner fail\">Wrong answers and failures, left out of every figure (1): SGEMM "
+      "(fp32) openblas · cpu · 256x256x256 (wrong answer). report.md gives each reason.</p>");
+  EXPECT_NE(banner, std::string::npos) << html;
+  EXPECT_LT(banner, html.find("Machine peak")) << html;
+  EXPECT_NE(html.find("every result on this sheet was verified"), std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("本次运行有 1 项测量结果错误或失败"),
+            std::string::npos);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("256x256x256（结果错误）"),
+            std::string::npos);
+}
+
+// A process confined to some of the machine's CPUs measured those: the machine line says so.
+TEST(Sheet, AProcessConfinedToSomeCpusSaysSo) {
+  ResultsDocument doc = two_gpu_document();
+  doc.environment.cpu.online_cpus = doc.environment.cpu.logical_cpus;
+  EXPECT_EQ(SheetPrinter(SheetLanguage::en).print(doc).find("CPUs online"), std::string::npos);
+  doc.environment.cpu.online_cpus = doc.environment.cpu.logical_cpus + 8;
+  EXPECT_NE(
+      SheetPrinter(SheetLanguage::en)
+          .print(doc)
+          .find(fmt::format("this process could use {} of the {} CPUs online: the CPU figures are "
+                            "of those",
+                            doc.environment.cpu.logical_cpus, doc.environment.cpu.online_cpus)),
+      std::string::npos)
+      << SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("本进程只可使用在线的"),
+            std::string::npos);
+}
+
 // A measured peak above the theoretical one is shown as measured, and its row says what that
 // says of the peak model.
 TEST(Sheet, AMeasuredPeakAboveTheTheoreticalSaysSo) {
@@ -2135,6 +2176,7 @@ TEST(Commands, CompareExitStatus) {
   EXPECT_NE(empty.err.find("B run 1: the run did not finish"), std::string::npos) << empty.err;
   // A contended measurement passes the gate unjudged, and the gate says so.
   ResultsDocument busy = base_document();
+  busy.run.started_utc = "2025-01-02T04:00:00Z";  // another run, as compare requires
   busy.measurements.at(0).load = MachineLoad{.readings = 10, .contended = true};
   write_file_atomically(dir.path() / "busy.json", JsonPrinter().print(busy));
   const auto contended = testing::run_flopbench(
@@ -2145,8 +2187,86 @@ TEST(Commands, CompareExitStatus) {
                                "A or B"),
             std::string::npos)
       << contended.err;
+  // A slowdown beyond the gate's percentage that the noise between runs hides passes it, and the
+  // gate says so.
+  ResultsDocument drifted = base_document();
+  for (MeasurementRecord& r : drifted.measurements) {
+    if (r.device.on_gpu()) continue;
+    for (double& s : r.samples_s) s *= 1.8;
+  }
+  write_file_atomically(dir.path() / "drifted.json", JsonPrinter().print(drifted));
+  const auto hidden = testing::run_flopbench(
+      {"compare", a, (dir.path() / "drifted.json").string(), "--fail-on-regression", "10"},
+      dir.path() / "14");
+  EXPECT_EQ(hidden.status, 0) << hidden.err;
+  EXPECT_NE(hidden.err.find(
+                "slower by more than 10% but not judged slower (within the noise between runs"),
+            std::string::npos)
+      << hidden.err;
+  // A gate that matched nothing judged nothing: it fails, whatever --allow-missing excuses.
+  ResultsDocument other = base_document();
+  other.run.started_utc = "2025-01-02T04:00:00Z";
+  for (MeasurementRecord& r : other.measurements) r.implementation += "-next";
+  write_file_atomically(dir.path() / "other.json", JsonPrinter().print(other));
+  const auto nothing = testing::run_flopbench({"compare", a, (dir.path() / "other.json").string(),
+                                               "--fail-on-regression", "10", "--allow-missing"},
+                                              dir.path() / "15");
+  EXPECT_EQ(nothing.status, 1) << nothing.out << nothing.err;
+  EXPECT_NE(nothing.err.find("no measurement of A is in B (matched by workload"), std::string::npos)
+      << nothing.err;
+  EXPECT_NE(nothing.err.find("--fail-on-regression judged nothing"), std::string::npos)
+      << nothing.err;
+  // Nor one whose every measurement in both was inconclusive (all contended: a GPU's own time
+  // would still be judged, and B measured the CPU only), nor one of GPU work that ran on neither
+  // side.
+  ResultsDocument all_busy = base_document();
+  all_busy.run.started_utc = "2025-01-02T04:00:00Z";
+  std::erase_if(all_busy.measurements, [](const MeasurementRecord& r) { return on_gpu(r); });
+  for (MeasurementRecord& r : all_busy.measurements)
+    r.load = MachineLoad{.readings = 10, .contended = true};
+  write_file_atomically(dir.path() / "all-busy.json", JsonPrinter().print(all_busy));
+  const auto unjudged =
+      testing::run_flopbench({"compare", a, (dir.path() / "all-busy.json").string(),
+                              "--fail-on-regression", "10", "--allow-missing"},
+                             dir.path() / "17");
+  EXPECT_EQ(unjudged.status, 1) << unjudged.out << unjudged.err;
+  EXPECT_NE(unjudged.err.find("got a verdict (each inconclusive: the table says why): "
+                              "--fail-on-regression judged nothing"),
+            std::string::npos)
+      << unjudged.err;
+  ResultsDocument gpu_only = base_document();
+  gpu_only.environment.gpu.devices.clear();
+  gpu_only.environment.gpu.no_device_reason = "no CUDA device";
+  std::erase_if(gpu_only.measurements, [](const MeasurementRecord& r) { return !on_gpu(r); });
+  for (MeasurementRecord& r : gpu_only.measurements) {
+    r.device = DeviceRef::gpu({});
+    r.disposition = Disposition::unsupported;
+    r.reason = "no CUDA device";
+    r.samples_s.clear();
+  }
+  write_file_atomically(dir.path() / "gpu-a.json", JsonPrinter().print(gpu_only));
+  gpu_only.run.started_utc = "2025-01-02T04:00:00Z";
+  write_file_atomically(dir.path() / "gpu-b.json", JsonPrinter().print(gpu_only));
+  const auto neither =
+      testing::run_flopbench({"compare", (dir.path() / "gpu-a.json").string(),
+                              (dir.path() / "gpu-b.json").string(), "--fail-on-regression", "10"},
+                             dir.path() / "18");
+  EXPECT_EQ(neither.status, 1) << neither.out << neither.err;
+  EXPECT_NE(neither.err.find("no measurement of A is in B but "), std::string::npos) << neither.err;
+  EXPECT_NE(neither.err.find("that ran on neither side (no GPU)"), std::string::npos)
+      << neither.err;
+  // A run compared with itself, or with a copy of itself, compares nothing.
+  std::filesystem::copy_file(a, dir.path() / "a-copy.json");
+  for (const std::string& again : {a, (dir.path() / "a-copy.json").string()}) {
+    const auto itself = testing::run_flopbench({"compare", a, again}, dir.path() / "16");
+    EXPECT_EQ(itself.status, 2) << itself.out;
+    EXPECT_NE(itself.err.find("are one run (host "), std::string::npos) << itself.err;
+    EXPECT_NE(itself.err.find("compare a run with another"), std::string::npos) << itself.err;
+  }
   // What passed in both and is within the bound passes the gate.
-  write_file_atomically(dir.path() / "c.json", JsonPrinter().print(base_document()));
+  ResultsDocument again = base_document();
+  again.run.started_utc = "2025-01-02T04:00:00Z";
+  write_file_atomically(dir.path() / "c.json", JsonPrinter().print(again));
   EXPECT_EQ(testing::run_flopbench(
                 {"compare", a, (dir.path() / "c.json").string(), "--fail-on-regression", "0"},
                 dir.path() / "6")
@@ -2189,6 +2309,20 @@ TEST(Commands, CompareReplicatesWithAgainst) {
                              dir.path() / "1");
   EXPECT_EQ(o.status, 1) << o.err;
   EXPECT_NE(o.out.find("1 slower"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("not repeats of one command"), std::string::npos) << o.out;
+  // A run of another command among the replicates is said to be one.
+  ResultsDocument other_command = changed_document();
+  other_command.run.command_line.push_back("--threads=1");
+  write_run("b3.json", other_command);
+  const auto mixed = testing::run_flopbench(
+      {"compare", file("a1.json"), file("a2.json"), "--against", file("b1.json"), file("b3.json")},
+      dir.path() / "7");
+  EXPECT_EQ(mixed.status, 0) << mixed.err;
+  EXPECT_NE(mixed.out.find(fmt::format("note: B's runs are not repeats of one command: {} ran '",
+                                       file("b1.json"))),
+            std::string::npos)
+      << mixed.out;
+  EXPECT_NE(mixed.out.find("--threads=1' (their --out aside)"), std::string::npos) << mixed.out;
   const auto three = testing::run_flopbench(
       {"compare", file("a1.json"), file("a2.json"), file("b1.json")}, dir.path() / "2");
   EXPECT_EQ(three.status, 2);
@@ -2246,6 +2380,15 @@ TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
       testing::run_flopbench({"sheet", results, "--out", out.string()}, dir.path() / "2").status,
       0);
   EXPECT_NE(read_text(out).find("Machine peak"), std::string::npos);
+  // Nor over a report the run wrote beside its results.json.
+  write_file_atomically(dir.path() / "report.html", "the run's report");
+  const auto over_report = testing::run_flopbench(
+      {"sheet", results, "--out", (dir.path() / "report.html").string()}, dir.path() / "5");
+  EXPECT_EQ(over_report.status, 2);
+  EXPECT_NE(over_report.err.find("is the report.html that flopbench writes beside"),
+            std::string::npos)
+      << over_report.err;
+  EXPECT_EQ(read_text(dir.path() / "report.html"), "the run's report");
   const auto bad = testing::run_flopbench({"sheet", results, "--lang", "fr"}, dir.path() / "3");
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--lang fr: unknown language (expected en or zh)"), std::string::npos);
