@@ -601,9 +601,11 @@ int report_command(const std::string& results_file, const std::string& out) {
   return kExitOk;
 }
 
-// The reports flopbench writes beside a record it reads: the folder of the path given, and of the
-// file its links lead to, where it holds a run's results.json (the run's reports, which `check`
-// writes again) or a fleet's fleet.json (the fleet's), whatever the file given is called.
+// The reports flopbench writes beside a record it reads or is about to write: the folder of the
+// path given, and of the file its links lead to, where it holds a run's results.json (the run's
+// reports, which `check` writes again) or a fleet's fleet.json (the fleet's), whatever the file
+// given is called; beside a results.json given that is not there yet, the reports a run will
+// write.
 std::vector<fs::path> written_beside(const fs::path& input) {
   std::error_code ec;
   std::vector<fs::path> beside;
@@ -612,7 +614,7 @@ std::vector<fs::path> written_beside(const fs::path& input) {
     if (fs::exists(dir / "fleet.json", ec)) {
       for (const auto& p : fleet_printers()) beside.push_back(dir / p->file_name());
     }
-    if (fs::exists(dir / "results.json", ec)) {
+    if (path.filename() == "results.json" || fs::exists(dir / "results.json", ec)) {
       for (const auto& p : output_printers(false)) beside.push_back(dir / p->file_name());
     }
   }

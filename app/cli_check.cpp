@@ -217,6 +217,8 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     if (!opt.results.empty()) {
       inputs.emplace_back(opt.results);
       if (const auto fleet = fleet_file(opt.results)) inputs.push_back(*fleet);
+    } else if (!opt.measure.out.empty()) {
+      inputs.push_back(fs::path(opt.measure.out) / "results.json");  // the run check makes
     }
     if (opt.spec != "auto") inputs.emplace_back(opt.spec);
     refuse_output_over_records(opt.junit, "--junit", inputs);

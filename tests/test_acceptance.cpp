@@ -1538,6 +1538,14 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
     EXPECT_EQ(beside.status, 2) << record << " " << junit << beside.err;
     EXPECT_NE(beside.err.find("that flopbench writes beside"), std::string::npos) << beside.err;
   }
+  // Measuring, over a report of the run it is about to make: refused before anything is measured.
+  const fs::path new_run = dir_.path() / "new-run";
+  const Outcome over_new = flopbench({"check", "--spec", pass.string(), "--out", new_run.string(),
+                                      "--junit", (new_run / "report.md").string()});
+  EXPECT_EQ(over_new.status, 2) << over_new.err;
+  EXPECT_NE(over_new.err.find("is the report.md that flopbench writes beside"), std::string::npos)
+      << over_new.err;
+  EXPECT_FALSE(fs::exists(new_run));
 
   const fs::path fail = write_spec("cpu.sgemm.openblas.gflops,>=,0.6 * peak,fail,any,x\n", "f.csv");
   const Outcome failed =
