@@ -610,6 +610,7 @@ std::vector<fs::path> written_beside(const fs::path& input) {
   std::error_code ec;
   std::vector<fs::path> beside;
   for (const fs::path& path : {input, fs::weakly_canonical(input, ec)}) {
+    if (path.empty()) continue;  // a path that could not be resolved
     const fs::path dir = fs::is_directory(path, ec) ? path : path.parent_path();
     if (fs::exists(dir / "fleet.json", ec)) {
       for (const auto& p : fleet_printers()) beside.push_back(dir / p->file_name());

@@ -117,14 +117,36 @@ void refuse_a_run_given_twice(const std::vector<std::string>& a_files,
   }
 }
 
-// A run's command line without where its outputs went (--out): what the runs of one command share.
+// Why a comparison judged nothing (judged_nothing): what was, and was not, in both A and B.
+std::string why_nothing_judged(const CompareResult& result) {
+  if (result.matched.size() == 1) {
+    return "the 1 measurement in both A and B got no verdict (inconclusive: the table says why)";
+  }
+  if (!result.matched.empty()) {
+    return fmt::format(
+        "none of the {} measurements in both A and B got a verdict (each inconclusive: the table "
+        "says why)",
+        result.matched.size());
+  }
+  std::size_t on_neither = 0;
+  for (const auto& entry : result.run_on_neither) on_neither += entry.second;
+  if (on_neither > 0) {
+    return fmt::format("no measurement of A is in B but {} that ran on neither side (no GPU)",
+                       counted(on_neither, "GPU measurement"));
+  }
+  return "no measurement of A is in B (matched by workload, implementation, device, precision, "
+         "problem, timing and thread count)";
+}
+
+// A run's arguments without the program's path, where its outputs went and how many runs one
+// command made (--out, --repeat): what the runs of one command share.
 std::vector<std::string> command_of(const RunInfo& run) {
   std::vector<std::string> command;
   const auto& args = run.command_line;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out") {
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--out" || args[i] == "--repeat") {
       ++i;
-    } else if (!args[i].starts_with("--out=")) {
+    } else if (!args[i].starts_with("--out=") && !args[i].starts_with("--repeat=")) {
       command.push_back(args[i]);
     }
   }
@@ -149,7 +171,7 @@ int compare_command(const CompareOptions& opt) {
   fmt::print("A: {}\nB: {}\n\n{}", fmt::join(a_files, " "), fmt::join(b_files, " "),
              compare_text(result, rule));
   const auto command_text = [](const RunInfo& run) {
-    return strip_terminal_controls(fmt::format("{}", fmt::join(command_of(run), " ")));
+    return strip_terminal_controls(shell_command(command_of(run)));
   };
   for (const auto& [side, docs, files] :
        {std::tuple{"A", &a, &a_files}, std::tuple{"B", &b, &b_files}}) {
@@ -168,8 +190,9 @@ int compare_command(const CompareOptions& opt) {
     for (std::size_t i = 1; i < docs->size(); ++i) {
       if (command_of((*docs)[i].run) == command_of(docs->front().run)) continue;
       fmt::print(
-          "note: {}'s runs are not repeats of one command: {} ran '{}', {} '{}' (their --out "
-          "aside): the spread between them is not the noise between runs of one command\n",
+          "note: {}'s runs are not repeats of one command: {} ran {}, {} {} (their --out and "
+          "--repeat aside): the spread between them is not the noise between runs of one "
+          "command\n",
           side, files->front(), command_text(docs->front().run), (*files)[i],
           command_text((*docs)[i].run));
       break;
@@ -205,19 +228,8 @@ int compare_command(const CompareOptions& opt) {
   const bool nothing = judged_nothing(result);
   if (slower.empty() && lost.empty() && result.incomplete_b.empty() && !nothing) return kExitOk;
   if (nothing) {
-    std::size_t on_neither = 0;
-    for (const auto& [why, count] : result.run_on_neither) on_neither += count;
-    fmt::print(
-        stderr, "flopbench: {}: --fail-on-regression judged nothing\n",
-        !result.matched.empty()
-            ? fmt::format("none of the {} in both A and B got a verdict (each inconclusive: the "
-                          "table says why)",
-                          counted(result.matched.size(), "measurement"))
-        : on_neither > 0
-            ? fmt::format("no measurement of A is in B but {} that ran on neither side (no GPU)",
-                          counted(on_neither, "GPU measurement"))
-            : std::string("no measurement of A is in B (matched by workload, implementation, "
-                          "device, precision, problem, timing and thread count)"));
+    fmt::print(stderr, "flopbench: {}: --fail-on-regression judged nothing\n",
+               why_nothing_judged(result));
   }
   // What a run of B that died lacks is missing, not measured less: --allow-missing does not
   // excuse it.
@@ -264,8 +276,8 @@ Command add_compare_command(CLI::App& app) {
              "--fail-on-regression", opt->fail_on_regression,
              "exit 1 when a measurement is slower by more than PCT percent and beyond the noise "
              "between runs (one run a side: 100% for CPU work unless --noise-floor), or passed "
-             "in A and did not pass in B, or is not in B, or a run of B did not finish, or no "
-             "measurement of A is in B")
+             "in A and did not pass in B, or is not in B, or a run of B did not finish, or "
+             "nothing could be judged (no measurement of A in B, or every one inconclusive)")
           ->check(number_in(0, std::numeric_limits<double>::infinity()))
           ->type_name("PCT");
   cmd->add_option("--noise-floor", opt->noise_floor,

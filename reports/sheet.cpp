@@ -70,12 +70,12 @@ struct Labels {
   // How many measurements the figures would have come from were left out ({}): said at the top.
   std::string_view figures_disturbed;
   // A run that was interrupted, or has no end; measurements that gave a wrong answer or failed
-  // ({0} how many, {1} which), each with what became of it; the measurements a figure would have
-  // come from but does not, and why; how many others were left out likewise (left_out_only: where
-  // no figure would have come from any).
+  // ({0} how many, {1} the first few), each with what became of it, and how many more there were;
+  // the measurements a figure would have come from but does not, and why; how many others were
+  // left out likewise (left_out_only: where no figure would have come from any).
   std::string_view run_interrupted, run_unfinished, run_unverified, was_incorrect, was_failed,
-      left_out, reason_contended, reason_interrupted, reason_drifting, reason_fewer_threads,
-      left_out_more, left_out_only;
+      and_more, left_out, reason_contended, reason_interrupted, reason_drifting,
+      reason_fewer_threads, left_out_more, left_out_only;
   // A speedup's CPU side measured on fewer threads than the machine has cores: {0} threads ({1}:
   // the English plural of {0}).
   std::string_view cpu_threads;
@@ -150,8 +150,8 @@ constexpr Labels kEnglish{
     "Build",
     "Sizes",
     "Precision and math modes",
-    "FP32 is IEEE 754 single precision, FP64 double; every result on this sheet was verified "
-    "against a double-precision reference.",
+    "FP32 is IEEE 754 single precision, FP64 double; every figure on this sheet is of a result "
+    "verified against a double-precision reference.",
     "no special math mode recorded",
     "Measured peak = max GFLOP/s (FLOPs per run / median time) over the passed peak and gemm "
     "measurements of each device, summed over the devices of a kind; {}. Theoretical peak = the "
@@ -193,6 +193,7 @@ constexpr Labels kEnglish{
     "reason.",
     "wrong answer",
     "failed",
+    "and {} more",
     "Not in the figures above, which would have come from them: {}",
     "contended (other processes or the hypervisor took CPU time it needed while it sampled)",
     "cut short by an interrupt",
@@ -238,7 +239,7 @@ constexpr Labels kChinese{
     "本进程只可使用在线的 {1} 个 CPU 中的 {0} 个：CPU 数据仅来自这些 CPU", "显存 {}",
     "本次运行仅使用 {}：数据仅为其所测", "测试条件", "命令", "运行", "构建", "规模",
     "精度与数学模式",
-    "FP32 为 IEEE 754 单精度，FP64 为双精度；本表所有结果均已与双精度参考结果比对验证。",
+    "FP32 为 IEEE 754 单精度，FP64 为双精度；本表所有数据均来自已与双精度参考结果比对验证的结果。",
     "未记录特殊数学模式",
     "实测峰值 = 每个设备上通过验证的 peak 与 gemm 测量的最大 GFLOP/s（每次运行的浮点运算数 / "
     "中位时间），对同类设备求和；{}。理论峰值 = "
@@ -272,7 +273,7 @@ constexpr Labels kChinese{
     "本次运行被中断：以下数据来自中断前完成的测量。",
     "本次运行未正常结束（无结束时间）：以下数据来自结束前完成的测量。",
     "本次运行有 {0} 项测量结果错误或失败，未计入任何数据：{1}。各项原因见 report.md。", "结果错误",
-    "运行失败", "以下测量本应计入上述数据，但未计入：{}",
+    "运行失败", "另有 {} 项", "以下测量本应计入上述数据，但未计入：{}",
     "测量期间有其他负载（其他进程或虚拟机监控程序占用了它所需的 CPU 时间）", "被中断提前结束",
     "停止采样时样本仍在漂移（时钟或功耗限制尚未稳定）",
     "实际使用的线程少于所分配的线程（库自身的选择）：并非本机的数据",
@@ -1137,17 +1138,22 @@ std::string SheetPrinter::do_print(const ResultsDocument& doc) const {
                         doc.run.interrupted ? l.run_interrupted : l.run_unfinished);
   }
   // A wrong answer is the first thing to know about a machine whose figures are to be quoted.
+  // The first few by name: a GPU whose every measurement failed fills no page with them.
+  constexpr std::size_t kWrongNamed = 5;
   std::vector<std::string> wrong;
+  std::size_t wrong_count = 0;
   for (const auto& r : doc.measurements) {
-    if (unverified(r)) {
-      wrong.push_back(
-          source_text(r) +
-          aside(r.disposition == Disposition::incorrect ? l.was_incorrect : l.was_failed, l));
-    }
+    if (!unverified(r) || ++wrong_count > kWrongNamed) continue;
+    wrong.push_back(
+        source_text(r) +
+        aside(r.disposition == Disposition::incorrect ? l.was_incorrect : l.was_failed, l));
   }
-  if (!wrong.empty()) {
+  if (wrong_count > wrong.size()) {
+    wrong.push_back(fmt::format(fmt::runtime(l.and_more), wrong_count - wrong.size()));
+  }
+  if (wrong_count > 0) {
     body += fmt::format("<p class=\"banner fail\">{}</p>\n",
-                        html_escape(fmt::format(fmt::runtime(l.run_unverified), wrong.size(),
+                        html_escape(fmt::format(fmt::runtime(l.run_unverified), wrong_count,
                                                 fmt::join(wrong, l.clause_separator))));
   }
   // What the figures would be with every passed measurement, to name those left out. A memory

@@ -1432,12 +1432,18 @@ TEST(FleetCheck, RowsForOtherGpusAskNoKindOfAHost) {
     for (auto& g : doc.environment.gpu.devices) g.name = name;
     return doc;
   };
+  // Two A100s: a burn-in of several GPUs gets no sibling rule of the spec's rates (its own
+  // verdicts compare its GPUs).
   ResultsDocument a100_burn = on_gpu(burn_in("a100"), "NVIDIA A100");
-  a100_burn.environment.gpu.devices.push_back({.index = 0, .name = "NVIDIA A100"});
   a100_burn.burn->devices[0].device = DeviceRef::gpu({0});
   a100_burn.burn->devices[0].implementation = "cublas";
+  a100_burn.burn->devices.push_back(a100_burn.burn->devices[0]);
+  a100_burn.burn->devices[1].device = DeviceRef::gpu({1});
+  for (int i : {0, 1})
+    a100_burn.environment.gpu.devices.push_back({.index = i, .name = "NVIDIA A100"});
   FleetRecord fleet = merge_results(
-      {write_node(tmp.path(), on_gpu(node("a100", std::nullopt, 100, {900}), "NVIDIA A100"), "a"),
+      {write_node(tmp.path(), on_gpu(node("a100", std::nullopt, 100, {900, 900}), "NVIDIA A100"),
+                  "a"),
        write_node(tmp.path(), a100_burn, "a-burn"),
        write_node(tmp.path(), on_gpu(node("a100-2", std::nullopt, 100, {900}), "NVIDIA A100"),
                   "a2"),

@@ -1035,11 +1035,21 @@ TEST(Sheet, AWrongAnswerIsNamedAboveTheFigures) {
       "(fp32) openblas · cpu · 256x256x256 (wrong answer). report.md gives each reason.</p>");
   EXPECT_NE(banner, std::string::npos) << html;
   EXPECT_LT(banner, html.find("Machine peak")) << html;
-  EXPECT_NE(html.find("every result on this sheet was verified"), std::string::npos);
+  EXPECT_NE(html.find("every figure on this sheet is of a result verified"), std::string::npos);
   EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("本次运行有 1 项测量结果错误或失败"),
             std::string::npos);
   EXPECT_NE(SheetPrinter(SheetLanguage::zh).print(doc).find("256x256x256（结果错误）"),
             std::string::npos);
+  // Many are counted beyond the first few.
+  for (MeasurementRecord& r : doc.measurements) r.disposition = Disposition::failed;
+  const std::string all_failed = SheetPrinter(SheetLanguage::en).print(doc);
+  EXPECT_NE(
+      all_failed.find(fmt::format("left out of every figure ({}): ", doc.measurements.size())),
+      std::string::npos)
+      << all_failed;
+  EXPECT_NE(all_failed.find(fmt::format("; and {} more. report.md", doc.measurements.size() - 5)),
+            std::string::npos)
+      << all_failed;
 }
 
 // A process confined to some of the machine's CPUs measured those: the machine line says so.
@@ -2318,11 +2328,12 @@ TEST(Commands, CompareReplicatesWithAgainst) {
       {"compare", file("a1.json"), file("a2.json"), "--against", file("b1.json"), file("b3.json")},
       dir.path() / "7");
   EXPECT_EQ(mixed.status, 0) << mixed.err;
-  EXPECT_NE(mixed.out.find(fmt::format("note: B's runs are not repeats of one command: {} ran '",
+  EXPECT_NE(mixed.out.find(fmt::format("note: B's runs are not repeats of one command: {} ran ",
                                        file("b1.json"))),
             std::string::npos)
       << mixed.out;
-  EXPECT_NE(mixed.out.find("--threads=1' (their --out aside)"), std::string::npos) << mixed.out;
+  EXPECT_NE(mixed.out.find("--threads=1 (their --out and --repeat aside)"), std::string::npos)
+      << mixed.out;
   const auto three = testing::run_flopbench(
       {"compare", file("a1.json"), file("a2.json"), file("b1.json")}, dir.path() / "2");
   EXPECT_EQ(three.status, 2);

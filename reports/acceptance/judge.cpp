@@ -594,30 +594,34 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec, const Re
       return c->metric.name == metric && (!kind || c->bound_kind == *kind);
     });
   };
-  std::set<std::pair<std::string, std::string>> sibling_rules;  // metric, applies_to
-  for (const auto& c : spec.criteria) {
-    const bool lower_bound = c.comparator == Comparator::ge || c.comparator == Comparator::gt;
-    if (c.metric.device != DeviceRef::gpu({}) || !c.metric.measured_rate() || !lower_bound ||
-        c.bound_kind == BoundKind::siblings || in_spec(c.metric.name, BoundKind::siblings)) {
-      continue;
+  // A burn-in's or memory test's results have no measurements: its own verdicts judge its
+  // correctness, throttling and GPUs behind their siblings (burn.faulty, burn.degraded,
+  // burn.<device>.throttled_readings), and of the built-in criteria only run.complete applies.
+  const bool measurements = doc.run.kind() == kRunKind;
+  if (measurements) {
+    std::set<std::pair<std::string, std::string>> sibling_rules;  // metric, applies_to
+    for (const auto& c : spec.criteria) {
+      const bool lower_bound = c.comparator == Comparator::ge || c.comparator == Comparator::gt;
+      if (c.metric.device != DeviceRef::gpu({}) || !c.metric.measured_rate() || !lower_bound ||
+          c.bound_kind == BoundKind::siblings || in_spec(c.metric.name, BoundKind::siblings)) {
+        continue;
+      }
+      // Siblings are the GPUs the run was given (--gpus): a sibling task's are its own to compare.
+      // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
+      if (gpus_of_row(c, doc).given.size() < 2 ||
+          !sibling_rules.emplace(c.metric.name, c.applies_to).second)
+        continue;
+      judge.criterion(criterion_of(
+          c.metric.name, Comparator::ge, BoundKind::siblings, 0.9, "0.9 * siblings", Severity::fail,
+          c.applies_to, "built-in: no GPU more than 10% below the median of its siblings"));
     }
-    // Siblings are the GPUs the run was given (--gpus): a sibling task's are its own to compare.
-    // Nothing to compare with a single GPU; one rule per metric and set of GPUs.
-    if (gpus_of_row(c, doc).given.size() < 2 ||
-        !sibling_rules.emplace(c.metric.name, c.applies_to).second)
-      continue;
-    judge.criterion(criterion_of(
-        c.metric.name, Comparator::ge, BoundKind::siblings, 0.9, "0.9 * siblings", Severity::fail,
-        c.applies_to, "built-in: no GPU more than 10% below the median of its siblings"));
   }
   if (!in_spec("run.complete", std::nullopt)) {
     judge.criterion(criterion_of("run.complete", Comparator::eq, BoundKind::absolute, 1, "1",
                                  Severity::fail, "any",
                                  "built-in: the run finished (not killed, not interrupted)"));
   }
-  // A burn-in's or memory test's results have no measurements: its own verdicts judge its
-  // correctness and throttling (burn.faulty, burn.<device>.throttled_readings).
-  if (doc.run.kind() != kRunKind) return not_applied;
+  if (!measurements) return not_applied;
   if (!in_spec("run.unverified", std::nullopt)) {
     judge.criterion(
         criterion_of("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0", Severity::fail,

@@ -39,9 +39,10 @@ bool row_applies(const Criterion& c, const ResultsDocument& doc);
 enum class RowsJudged { every_row, of_its_kind };
 
 // Judges `doc` against `spec`, adding the built-in criteria (docs/acceptance.md): the run
-// finished; for a run's results, every measurement verified, no throttling, no GPU far behind its
-// siblings. A criterion that a contended measurement misses warns instead of failing, saying so.
-// Whether the spec is for this machine is judged on all of its rows, whatever `rows` judges.
+// finished; for a run's results (not a burn-in's or memory test's, which have no measurements),
+// every measurement verified, no throttling, no GPU far behind its siblings. A criterion that a
+// contended measurement misses warns instead of failing, saying so. Whether the spec is for this
+// machine is judged on all of its rows, whatever `rows` judges.
 AcceptanceResult judge(const Spec& spec, const ResultsDocument& doc, const std::string& spec_label,
                        const std::string& checked_utc, RowsJudged rows = RowsJudged::every_row);
 

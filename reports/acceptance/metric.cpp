@@ -15,9 +15,10 @@
 namespace flopbench {
 namespace {
 
-// Facts that results of every kind record, and those of a run's measurements.
-constexpr std::array<std::string_view, 3> kMachineFacts = {"gpu.count", "cpu.cores",
-                                                           "run.complete"};
+// Facts that results of every kind record (a run's, a burn-in's, a memory test's), and facts of a
+// run's measurements.
+constexpr std::array<std::string_view, 3> kEveryKindFacts = {"gpu.count", "cpu.cores",
+                                                             "run.complete"};
 constexpr std::array<std::string_view, 3> kRunFacts = {"run.unverified", "run.throttled",
                                                        "run.contended"};
 
@@ -137,7 +138,7 @@ std::string_view expected_units(Quantity q) {
 Metric parse_metric(std::string_view name) {
   Metric m;
   m.name = std::string(name);
-  if (std::ranges::find(kMachineFacts, name) != kMachineFacts.end()) return m;
+  if (std::ranges::find(kEveryKindFacts, name) != kEveryKindFacts.end()) return m;
   if (std::ranges::find(kRunFacts, name) != kRunFacts.end()) {
     m.results_kind = kRunKind;
     return m;

@@ -14,11 +14,12 @@ namespace flopbench {
 enum class Quantity { gflops, tflops, gbytes_per_s, percent_of_peak, count };
 
 // A parsed metric name: "<device>.<kernel>.<implementation>.<quantity>"
-// ("gpu.sgemm.cublas.tflops", "cpu.stream_fp64.omp.gbytes_per_s") or a machine fact
-// ("gpu.count", "cpu.cores", "run.complete", "run.unverified", "run.throttled",
-// "run.contended"), or a health
-// fact: a GPU's ("gpu.ecc.uncorrected_volatile", judged on each GPU) or the host's ("cpu.count",
-// "memory.gib", "numa.nodes", "pci.nvidia_gpus"); harness/core/health.hpp lists them.
+// ("gpu.sgemm.cublas.tflops", "cpu.stream_fp64.omp.gbytes_per_s"), a fact of the machine or the
+// run ("gpu.count", "cpu.cores", "run.complete"), a fact of a run's measurements
+// ("run.unverified", "run.throttled", "run.contended"), a burn-in's or memory test's (burn.*,
+// memtest.*: burn_metrics.hpp), or a health fact: a GPU's ("gpu.ecc.uncorrected_volatile", judged
+// on each GPU) or the host's ("cpu.count", "memory.gib", "numa.nodes", "pci.nvidia_gpus");
+// harness/core/health.hpp lists them.
 struct Metric {
   std::string name;
   // The CPU, one named GPU, or a GPU with no index: each GPU on its own. Unused by machine facts.
@@ -32,8 +33,8 @@ struct Metric {
   std::string health_fact;
 
   // The kind of results (RunInfo::kind) the metric is read from: a run's (its measurements), a
-  // burn-in's, a memory test's; "" for what results of every kind record (the machine's facts,
-  // run.complete).
+  // burn-in's, a memory test's; "" for what results of every kind record (gpu.count, cpu.cores,
+  // run.complete, the health facts).
   std::string_view results_kind;
 
   bool measured_rate() const { return workload.has_value(); }
