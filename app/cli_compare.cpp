@@ -203,14 +203,13 @@ int compare_command(const CompareOptions& opt) {
   const auto lost = lost_measurements(result, !opt.allow_missing);
   // A contended measurement cannot fail the gate as a slowdown: said where CI logs show it, so
   // that a gate that held on a busy machine is not read as one that held on everything.
-  if (const auto contended = std::ranges::count_if(
-          result.matched,
-          [](const Comparison& c) { return c.judgement.reason.ends_with(" contended"); });
-      contended > 0) {
+  if (const auto busy =
+          std::ranges::count_if(result.matched, [](const Comparison& c) { return contended(c); });
+      busy > 0) {
     fmt::print(stderr,
                "flopbench: {} not judged for a slowdown: contended in A or B (a co-tenant's share "
                "in their times); compare runs taken on a quiet machine (run --wait-quiet)\n",
-               counted(static_cast<std::size_t>(contended), "measurement"));
+               counted(static_cast<std::size_t>(busy), "measurement"));
   }
   // A change beyond the gate's percentage that the verdict rule could not call slower is no
   // regression; said where CI logs show it, so that a gate of 10 % on one run a side is not read

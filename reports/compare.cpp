@@ -500,11 +500,13 @@ std::vector<const Comparison*> regressions(const CompareResult& result, double p
   return out;
 }
 
+bool contended(const Comparison& c) { return c.judgement.reason.ends_with(" contended"); }
+
 std::vector<const Comparison*> unjudged_slowdowns(const CompareResult& result, double percent) {
   std::vector<const Comparison*> out;
   for (const auto& c : result.matched) {
     const Judgement& j = c.judgement;
-    if (j.verdict != Change::slower && c.broken.empty() && !j.reason.ends_with(" contended") &&
+    if (j.verdict != Change::slower && c.broken.empty() && !contended(c) &&
         (j.time_ratio - 1) * 100 > percent) {
       out.push_back(&c);
     }

@@ -171,6 +171,9 @@ CompareResult compare_results(const ResultsDocument& a, const ResultsDocument& b
 // The comparison as an aligned table and a summary, for the console.
 std::string compare_text(const CompareResult& result, const CompareRule& rule = {});
 
+// Whether a comparison was left inconclusive because a side was contended (its reason "A
+// contended", "B contended": unfit's), so that no slowdown of it was judged.
+bool contended(const Comparison& c);
 // Measurements judged slower whose median time grew by more than `percent`.
 std::vector<const Comparison*> regressions(const CompareResult& result, double percent);
 // Measurements whose median time grew by more than `percent` that were not judged slower: within
