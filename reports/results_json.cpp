@@ -1106,10 +1106,28 @@ auto with_file_name(const std::string& name, Read read) {
 
 }  // namespace
 
+namespace {
+
+// What to give instead of a directory with no results.json: one of the runs of a 'run --repeat'
+// when it holds them (run-1 ... run-N), else a run's results.
+std::string results_directory_hint(const std::filesystem::path& dir) {
+  std::error_code ec;
+  int runs = 0;
+  while (
+      std::filesystem::is_regular_file(dir / fmt::format("run-{}", runs + 1) / "results.json", ec))
+    ++runs;
+  if (runs == 0) return "it holds no results.json: give a run's results directory or file";
+  const std::string each = (dir / "run-*").string();
+  return fmt::format(
+      "it holds no results.json but the {} runs of a 'run --repeat' ({}): give one of them, or "
+      "compare them all with another set ('compare {} --against OTHER/run-*')",
+      runs, each, each);
+}
+
+}  // namespace
+
 ResultsDocument read_results_file(const std::filesystem::path& path) {
-  return parse_results(
-      read_input_file(path, "it holds no results.json: give a run's results directory or file"),
-      path.string());
+  return parse_results(read_input_file(path, results_directory_hint(path)), path.string());
 }
 
 std::filesystem::path results_file_in(const std::filesystem::path& path) {

@@ -422,6 +422,20 @@ TEST(ReportsJson, InputFilesAreReadWithinBounds) {
   testing::TempDir dir;
   EXPECT_NE(message(dir.path()).find(": is a directory; it holds no results.json"),
             std::string::npos);
+  // The directory of a 'run --repeat' holds its runs, which is what the user meant to give.
+  const std::filesystem::path repeat = dir.path() / "repeat";
+  for (const char* run : {"run-1", "run-2"}) {
+    std::filesystem::create_directories(repeat / run);
+    std::ofstream(repeat / run / "results.json") << "{}";
+  }
+  const std::string each = (repeat / "run-*").string();
+  EXPECT_EQ(message(repeat), repeat.string() +
+                                 ": is a directory; it holds no results.json but the 2 runs of a "
+                                 "'run --repeat' (" +
+                                 each +
+                                 "): give one of them, or compare them all with another "
+                                 "set ('compare " +
+                                 each + " --against OTHER/run-*')");
   EXPECT_NE(message(dir.path() / "none.json").find("none.json: cannot open: "), std::string::npos);
   std::ofstream(dir.path() / "plain") << "x";
   const std::string under_a_file = (dir.path() / "plain" / "x").string();
