@@ -351,6 +351,9 @@ const Malformed kMalformed[] = {
      "unknown profile 'huge' (expected one of: quick, standard, full, sweep)"},
     {"empty-profile.csv", "1:22", "expected a profile name (quick, standard, full or sweep)"},
     {"profiles-twice.csv", "3:2", "profiles given twice (first at line 1)"},
+    {"threads-twice.csv", "3:4", "threads given twice (first at line 1)"},
+    {"zero-threads.csv", "2:12",
+     "expected the CPU threads of the run the bounds are for, a whole number of at least 1"},
 };
 
 TEST(AcceptanceSpec, EachMalformedSpecNamesFileLineAndColumn) {
@@ -983,6 +986,42 @@ TEST(AcceptanceJudge, AMissMeasuredWithAProfileTheSpecIsNotForSaysSo) {
             "standard");
 }
 
+// A spec generated from a 16-thread golden run judging a run on 8 CPU threads (a smaller
+// machine, or --threads): a CPU miss says so; a GPU's does not, nor a run on 16 threads.
+TEST(AcceptanceJudge, ACpuMissMeasuredWithOtherThreadsThanTheSpecsSaysSo) {
+  const std::string header =
+      "metric,comparator,bound,reference,severity,applies_to,description\n"
+      "cpu.sgemm.openblas.gflops,>=,500 GFLOP/s,,fail,any,\n";
+  const Spec spec = parse_spec("# threads: 16\n" + header, "t16.csv");
+  EXPECT_EQ(spec.threads, 16);
+  ResultsDocument doc = cpu_document();  // 8 threads: openblas at 400 GFLOP/s
+  doc.run.profile = "standard";
+  EXPECT_EQ(verdict_of(judge(spec, doc, "t16.csv", "now"), "cpu.sgemm.openblas.gflops").reason,
+            "below the bound; measured with 8 threads on the CPU, where this spec's CPU bounds "
+            "are for 16");
+  doc.run.threads = 16;
+  EXPECT_EQ(verdict_of(judge(spec, doc, "t16.csv", "now"), "cpu.sgemm.openblas.gflops").reason,
+            "below the bound");
+  // A spec that names no thread count: the plain reason.
+  doc.run.threads = 8;
+  EXPECT_EQ(verdict_of(judge(parse_spec(header, "any.csv"), doc, "any.csv", "now"),
+                       "cpu.sgemm.openblas.gflops")
+                .reason,
+            "below the bound");
+  // A GPU's rate is not the CPU threads'.
+  ResultsDocument gpus = h100_document(2, {30, 30});
+  gpus.run.threads = 8;
+  const Spec gpu_spec = parse_spec(
+      "# threads: 16\n"
+      "metric,comparator,bound,reference,severity,applies_to,description\n"
+      "gpu.sgemm.cublas.tflops,>=,45 TFLOP/s,,fail,any,\n",
+      "gpu.csv");
+  EXPECT_EQ(
+      verdict_of(judge(gpu_spec, gpus, "gpu.csv", "now"), "gpu0.sgemm.cublas.tflops", "45 TFLOP/s")
+          .reason,
+      "below the bound");
+}
+
 TEST(AcceptanceJudge, GpuFarBehindItsSiblingsFailsDespiteTheAbsoluteBound) {
   // gpu5 clears the absolute bound (40 TFLOP/s) but is 16% below the others' median.
   const ResultsDocument doc = h100_document(8, {50, 51, 49.5, 50.5, 50, 42, 50, 49});
@@ -1377,6 +1416,9 @@ TEST(AcceptanceGenerate, GoldenRunPassesItsOwnSpecAndAWeakerMachineFails) {
             std::string::npos);
   // Its bounds are for the golden run's profile.
   EXPECT_EQ(parse_spec(text, "gen.csv").profiles, std::vector<std::string>{"standard"});
+  // And for its CPU thread count.
+  EXPECT_NE(text.find(fmt::format("\n# threads: {}\n", golden.run.threads)), std::string::npos);
+  EXPECT_EQ(parse_spec(text, "gen.csv").threads, golden.run.threads);
 
   // A fleet machine 12% slower on SGEMM than the golden's slowest GPU fails at ratio 0.9.
   const Spec spec = parse_spec(text, "gen.csv");

@@ -111,6 +111,14 @@ std::string other_profile(const Spec& spec, const ResultsDocument& doc) {
                      doc.run.profile, fmt::join(p, " or "));
 }
 
+// Why a run's CPU work is not what the spec's CPU bounds are set for: another thread count (a
+// smaller machine, or --threads); "" when it is the same or either is not said.
+std::string other_threads(const Spec& spec, const ResultsDocument& doc) {
+  if (!spec.threads || doc.run.threads <= 0 || doc.run.threads == *spec.threads) return "";
+  return fmt::format("measured with {} on the CPU, where this spec's CPU bounds are for {}",
+                     counted(doc.run.threads, "thread"), *spec.threads);
+}
+
 // The machine's GPUs (those CUDA sees) that a row applies to, and of them those the run was
 // given (--gpus): a task of a one-task-per-GPU fleet measures, and is judged on, its own GPU.
 struct RowGpus {
@@ -155,7 +163,9 @@ bool judged_on(const Criterion& c, const ResultsDocument& doc, RowsJudged rows) 
 class Judge {
  public:
   Judge(const ResultsDocument& doc, const Spec& spec)
-      : doc_(doc), other_profile_(other_profile(spec, doc)) {}
+      : doc_(doc),
+        other_profile_(other_profile(spec, doc)),
+        other_threads_(other_threads(spec, doc)) {}
 
   void criterion(const Criterion& c) {
     if (c.metric.health()) {
@@ -485,6 +495,9 @@ class Judge {
           if (!other_profile_.empty() && c.bound_kind != BoundKind::siblings) {
             v.reason += "; " + other_profile_;
           }
+          if (!other_threads_.empty() && !record->device.on_gpu()) {
+            v.reason += "; " + other_threads_;
+          }
         }
       }
     } else {
@@ -509,6 +522,7 @@ class Judge {
 
   const ResultsDocument& doc_;
   const std::string other_profile_;
+  const std::string other_threads_;
   std::vector<CriterionVerdict> verdicts_;
   std::vector<const MeasurementRecord*> contended_misses_;
 };

@@ -272,7 +272,7 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
   Spec spec;
   spec.file = file_name;
   std::vector<std::string_view> header;  // column names in file order
-  int header_line = 0, last_line = 0, profiles_line = 0;
+  int header_line = 0, last_line = 0, profiles_line = 0, threads_line = 0;
   try {
     io::LineReader lines(file_name, text.data(), text.data() + text.size());
     while (const char* raw = lines.next_line()) {
@@ -287,18 +287,34 @@ Spec parse_spec(std::string_view text, const std::string& file_name) {
       }
       const std::string_view content = trim(line);
       if (content.empty()) continue;
-      if (content.front() == '#') {  // a comment, or the profiles the bounds are for
-        constexpr std::string_view kProfiles = "profiles:";
+      // A comment, or the profiles or CPU threads of the run the bounds are for.
+      if (content.front() == '#') {
+        constexpr std::string_view kProfiles = "profiles:", kThreads = "threads:";
         const std::string_view comment = trim(content.substr(1));
-        if (!iequal(comment.substr(0, kProfiles.size()), kProfiles)) continue;
         const auto column = [&](std::string_view at) {
           return column_of(line, static_cast<std::size_t>(at.data() - raw));
         };
-        if (profiles_line != 0) {
-          reader.fail(line_no, column(comment),
-                      fmt::format("profiles given twice (first at line {})", profiles_line));
+        const auto once = [&](int& first_line, std::string_view what) {
+          if (first_line != 0) {
+            reader.fail(line_no, column(comment),
+                        fmt::format("{} given twice (first at line {})", what, first_line));
+          }
+          first_line = line_no;
+        };
+        if (iequal(comment.substr(0, kThreads.size()), kThreads)) {
+          once(threads_line, "threads");
+          const std::string_view value = trim(comment.substr(kThreads.size()));
+          const auto threads = whole_text_as<int>(value);
+          if (!threads || *threads < 1) {
+            reader.fail(line_no, column(value),
+                        "expected the CPU threads of the run the bounds are for, a whole number "
+                        "of at least 1");
+          }
+          spec.threads = *threads;
+          continue;
         }
-        profiles_line = line_no;
+        if (!iequal(comment.substr(0, kProfiles.size()), kProfiles)) continue;
+        once(profiles_line, "profiles");
         for (const std::string_view item : split_commas(comment.substr(kProfiles.size()))) {
           const std::string_view name = trim(item);
           if (name.empty()) {

@@ -47,6 +47,9 @@ struct Spec {
   // The profiles whose sizes its bounds are set for, from a comment line "# profiles: standard,
   // full"; empty: any. A miss measured with another profile says so.
   std::vector<std::string> profiles;
+  // The CPU threads of the run its bounds are for, from a comment line "# threads: 16"; absent:
+  // any. A CPU miss measured with another thread count says so.
+  std::optional<int> threads;
 };
 
 // A criterion made in code (a built-in one, or --spec auto's), as a spec row would give it.
