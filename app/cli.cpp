@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
@@ -864,6 +866,33 @@ const CLI::Option* given_empty(const CLI::App& app, std::span<char* const> args)
   return nullptr;
 }
 
+// An option and the value it took that is one of its command's own options: CLI11 gives an
+// option that still needs a value the next argument, whatever it is, so `merge A B --rerun
+// --expect-hosts 2` would read "--expect-hosts" and "2" as reruns and drop the expectation.
+std::optional<std::pair<const CLI::Option*, std::string>> option_taken_as_value(
+    const CLI::App& app) {
+  const auto is_option_of = [&](std::string_view value) {
+    if (!value.starts_with('-') || value == "-") return false;
+    const std::string_view name = value.substr(0, value.find('='));
+    return std::ranges::any_of(app.get_options(), [&](const CLI::Option* o) {
+      return std::ranges::any_of(o->get_lnames(),
+                                 [&](const std::string& l) { return name == "--" + l; }) ||
+             std::ranges::any_of(o->get_snames(),
+                                 [&](const std::string& s) { return name == "-" + s; });
+    });
+  };
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->count() == 0 || o->get_expected_min() == 0) continue;
+    for (const std::string& value : o->results()) {
+      if (is_option_of(value)) return std::pair(o, value);
+    }
+  }
+  for (const CLI::App* sub : app.get_subcommands()) {
+    if (auto taken = option_taken_as_value(*sub)) return taken;
+  }
+  return std::nullopt;
+}
+
 // Whether what was printed to standard output reached it: a failure (`info > /dev/full`) must
 // not pass for success.
 bool stdout_written() { return std::fflush(stdout) == 0 && !std::ferror(stdout); }
@@ -913,6 +942,15 @@ int cli_main(int argc, char** argv) {
     fmt::print(stderr, "flopbench: error: {} (see 'flopbench {}--help')\n", what, command);
     return kExitBadInput;
   };
+  // What else a command line with an option taken as a value leads to ("--out is required",
+  // "quick was not expected") is its consequence: name the cause.
+  const auto option_taken = [&](const std::pair<const CLI::Option*, std::string>& taken) {
+    const auto& [option, value] = taken;
+    return bad_command_line(
+        option->get_lnames().empty()
+            ? fmt::format("{} was given where {} were expected", value, option->get_name())
+            : fmt::format("{}: expected a value, found the option {}", option->get_name(), value));
+  };
   const auto printed = [](int status) {
     if (stdout_written()) return status;
     fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
@@ -927,6 +965,7 @@ int cli_main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return printed(app.exit(e));
   } catch (const CLI::ParseError& e) {
+    if (const auto taken = option_taken_as_value(app)) return option_taken(*taken);
     // CLI11 words an option given twice as a count ("--profile: At Most 1 required but
     // received 2"); say which it is.
     const std::string what = e.what();
@@ -966,6 +1005,7 @@ int cli_main(int argc, char** argv) {
   if (const CLI::Option* empty = given_empty(app, std::span(argv + 1, argv + argc))) {
     return bad_command_line(fmt::format("{}: an empty value", empty->get_name()));
   }
+  if (const auto taken = option_taken_as_value(app)) return option_taken(*taken);
 
   const std::vector<std::string> command_line(argv, argv + argc);
   const int status = run_guarded([&] {

@@ -624,7 +624,7 @@ std::vector<std::string> distinct(const FleetRecord& fleet, Key key, bool with_r
   std::vector<std::string> out;
   for (const auto& [value, nodes] : by_value) {
     out.push_back(nodes.size() > 3 || by_value.size() == 1
-                      ? fmt::format("{}: {}", value, counted(nodes.size(), "node"))
+                      ? fmt::format("{}: {}", value, counted(nodes.size(), "result"))
                       : fmt::format("{}: {}", value, fmt::join(nodes, ", ")));
   }
   return out;
@@ -905,7 +905,9 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     if (m.values.size() < 2 || m.median <= 0) continue;
     for (const auto& v : m.values) {
       const double deviation = (v.value - m.median) / m.median * 100;
-      if (v.vs_others_percent < -limit) {
+      // "More than" the threshold: a value exactly at it (10% below 41.7 reads -10.000000000000004%
+      // in floating point) is not an outlier.
+      if (v.vs_others_percent < -limit - 1e-9) {
         a.outliers.push_back(
             {v.node, v.device, &m, v.value, v.others_median, v.vs_others_percent,
              fmt::format("more than {:g}% below the median of the others", limit)});
@@ -944,8 +946,10 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
                                   fmt::join(profiles, "; ")));
   }
   // A node that ran its CPU work with fewer threads is slower for it, not faulty.
+  // A burn-in's or memory test's CPU threads split no metric.
   const auto threads = distinct(
-      fleet, [](const ResultsDocument& d) { return counted(d.run.threads, "CPU thread"); });
+      fleet, [](const ResultsDocument& d) { return counted(d.run.threads, "CPU thread"); }, true,
+      true);
   if (threads.size() > 1) {
     a.notes.push_back(
         fmt::format("mixed CPU threads (each CPU metric compares the nodes that ran it on as many "

@@ -37,7 +37,8 @@ std::vector<UnitRow> unit_rows(const FleetRecord& fleet, const FleetAnalysis& a)
       auto& u = units.try_emplace({v.node, v.device.label()}, UnitRow{v.node, v.device.label()})
                     .first->second;
       ++u.metrics;
-      if (!u.lowest || v.vs_others_percent < *u.lowest) {
+      // A metric only this device measured was compared with nothing.
+      if (m.values.size() >= 2 && (!u.lowest || v.vs_others_percent < *u.lowest)) {
         u.lowest = v.vs_others_percent;
         u.lowest_metric = m.name;
       }

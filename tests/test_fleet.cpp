@@ -662,6 +662,42 @@ TEST(FleetMerge, AMetricOfOneDeviceAloneIsSaidToBeUnjudged) {
   EXPECT_EQ(a.notes, std::vector<std::string>{
                          "1 metric measured by one device only, so judged against no other: "
                          "gpu.sgemm.cublas 256x256x256 on NVIDIA L40S"});
+  // Its row has no deviation from others it was never compared with (not +0.0%), and the chart
+  // of deviations leaves it out.
+  const auto line_with = [](const std::string& text, const std::string& part) {
+    const std::size_t at = text.find(part);
+    if (at == std::string::npos) return std::string("(none)");
+    const std::size_t from = text.rfind('\n', at) + 1;
+    return text.substr(from, text.find('\n', at) - from);
+  };
+  const auto cells = [](std::string line) {  // "| a |   b |" -> "a|b"
+    std::erase(line, ' ');
+    return line;
+  };
+  const std::string md = FleetMarkdownPrinter().print(fleet);
+  EXPECT_EQ(cells(line_with(md, "| node-2 | gpu0")), "|node-2|gpu0|reported|1|-||0|");
+  EXPECT_EQ(cells(line_with(md, "| node-2 | cpu")),
+            "|node-2|cpu|reported|1|+0.0%|cpu.sgemm.omp256x256x256|0|");
+  const std::string csv = FleetCsvPrinter().print(fleet);
+  EXPECT_TRUE(line_with(csv, "/n2,gpu0,").ends_with(",gpu0,reported,,1,,,0,,0"))
+      << line_with(csv, "/n2,gpu0,");
+  const std::string html = FleetHtmlPrinter().print(fleet);
+  EXPECT_EQ(html.find("node-2 gpu0"), std::string::npos);
+}
+
+// "More than" the threshold: a node exactly 10% below the others (which reads -10.000000000000004%
+// in floating point) is not an outlier at a 10% threshold; one a hair further is.
+TEST(FleetMerge, AValueExactlyAtTheThresholdIsNoOutlier) {
+  TempDir tmp;
+  for (const double low : {41.7 * 0.9, 41.7 * 0.9 * 0.9999}) {
+    std::vector<fs::path> inputs;
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = fmt::format("n{}-{}", i, low);
+      inputs.push_back(write_node(tmp.path(), node(name, std::nullopt, i == 2 ? low : 41.7), name));
+    }
+    const FleetRecord fleet = merge_results(inputs, std::nullopt, {}, 10, "T");
+    EXPECT_EQ(analyse_fleet(fleet).outliers.size(), low == 41.7 * 0.9 ? 0u : 1u) << low;
+  }
 }
 
 TEST(FleetMerge, ATightFleetFlagsWhatIsOutsideItsSpread) {
@@ -891,6 +927,17 @@ TEST(FleetMerge, MixedThreadCountsAreReportedAndComparedApart) {
                          "mixed CPU threads (each CPU metric compares the nodes that ran it on as "
                          "many threads): 4 CPU threads: n3; 8 CPU threads: n0, n1, n2"}));
   EXPECT_TRUE(a.outliers.empty()) << a.outliers.front().metric->name;
+  // A burn-in's CPU threads split no metric: no note of them.
+  ResultsDocument burn = node("n0", std::nullopt, 100);
+  burn.run.profile = kBurnProfile;
+  burn.run.threads = 1;
+  burn.measurements.clear();
+  burn.burn = BurnResult{.duration_s = 60};
+  std::vector<fs::path> with_burn(inputs.begin(), inputs.begin() + 3);
+  with_burn.push_back(write_node(tmp.path(), burn, "burn-n0"));
+  const FleetRecord burned = merge_results(with_burn, 3, {}, 10, "T");
+  for (const std::string& note : analyse_fleet(burned).notes)
+    EXPECT_EQ(note.find("mixed CPU threads"), std::string::npos) << note;
   std::map<std::string, std::size_t> values;
   for (const auto& m : a.metrics) values[m.name] = m.values.size();
   EXPECT_EQ(values,

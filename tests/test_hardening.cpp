@@ -203,6 +203,25 @@ TEST_F(Hardening, WriteErrorOnStdoutExits3) {
   EXPECT_EQ(bash(fmt::format("{} --version > /dev/null", FLOPBENCH_EXECUTABLE)), kExitOk);
 }
 
+// An option given without its value takes the next argument, an option of its command, as
+// CLI11 reads it: refused, naming both, rather than dropping that option (and its value) into
+// the first's values, or blaming what follows ("--out is required").
+TEST_F(Hardening, AnOptionGivenWithoutItsValueIsRefusedNotFedTheNextOption) {
+  const std::string run = results_json().string(), out = (dir_.path() / "never").string();
+  expect_one_line_error(
+      flopbench({"merge", run, "--rerun", "--expect-hosts", "2", "--out", out}),
+      "--rerun: expected a value, found the option --expect-hosts (see 'flopbench merge --help')");
+  expect_one_line_error(flopbench({"merge", run, "--rerun", "--out", out}),
+                        "--rerun: expected a value, found the option --out");
+  expect_one_line_error(flopbench({"run", "--out", "--profile", "quick"}),
+                        "--out: expected a value, found the option --profile");
+  expect_one_line_error(flopbench({"compare", run, "--against", "--fail-on-regression=5"}),
+                        "--against: expected a value, found the option --fail-on-regression=5");
+  expect_one_line_error(flopbench({"check", "--spec", "-h"}),
+                        "--spec: expected a value, found the option -h");
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // An empty value would mean the option's default ("all" workloads, a default directory), and an
 // empty name in a list would be dropped: both are refused, before anything runs.
 TEST_F(Hardening, EmptyValuesAndEmptyNamesInAListAreRefused) {
