@@ -162,13 +162,16 @@ void write_junit(const std::string& path, std::string_view xml) {
   fmt::print("wrote {}\n", path);
 }
 
-// A fleet record: a directory `flopbench merge` wrote, or its fleet.json.
+// A fleet record: a directory `flopbench merge` wrote, its fleet.json, or a copy of that under
+// another name.
 std::optional<fs::path> fleet_file(const fs::path& results) {
   std::error_code ec;
   if (fs::is_directory(results, ec) && fs::exists(results / "fleet.json", ec)) {
     return results / "fleet.json";
   }
-  if (results.filename() == "fleet.json") return results;
+  if (results.filename() == "fleet.json" ||
+      (fs::is_regular_file(results, ec) && is_fleet_record_file(results)))
+    return results;
   return std::nullopt;
 }
 
@@ -206,7 +209,13 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   }
   fmt::print("{}\n", fleet.acceptance->passed ? "PASS" : "FAIL");
   if (!opt.junit.empty()) write_junit(opt.junit, FleetJunitPrinter().print(fleet));
-  write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
+  // A record of another name is a copy: the outputs beside it belong to that directory's
+  // fleet.json, and are left alone.
+  if (file.filename() == "fleet.json") {
+    write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
+  } else {
+    write_file_atomically(file, FleetJsonPrinter().print(fleet));
+  }
   fmt::print("verdicts recorded in {}\n", file.string());
   return fleet.acceptance->passed ? kExitOk : kExitFailures;
 }

@@ -1169,4 +1169,15 @@ FleetRecord read_fleet_file(const std::filesystem::path& path) {
   return with_file_name(path.string(), [&] { return fleet_from_json(j); });
 }
 
+bool is_fleet_record_file(const std::filesystem::path& path) {
+  try {
+    const json j = parse_json(read_input_file(path, ""), path.string());
+    return j.is_object() && j.contains("fleet_schema_version") && !j.contains("schema_version");
+  } catch (const InputError&) {
+    return false;
+  } catch (const IoError&) {
+    return false;
+  }
+}
+
 }  // namespace flopbench

@@ -45,5 +45,8 @@ ResultsDocument parse_results(std::string_view text, const std::string& name);
 nlohmann::json to_json(const FleetRecord& fleet);
 FleetRecord fleet_from_json(const nlohmann::json& j);
 FleetRecord read_fleet_file(const std::filesystem::path& path);
+// Whether `path` is a file of JSON that is a fleet record (by its fleet_schema_version, whatever
+// its name); false for anything else, a file that cannot be read or parsed included.
+bool is_fleet_record_file(const std::filesystem::path& path);
 
 }  // namespace flopbench

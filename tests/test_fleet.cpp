@@ -2424,6 +2424,21 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
   write_file_atomically(
       tmp.path() / "spec.csv",
       std::string(kSpecHeader) + "\ncpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n");
+  // A copy of the record under another name is a fleet record too: judged, with the verdicts
+  // recorded in it, and the outputs beside it (the fleet's own) left alone.
+  const fs::path copy = fleet / "fleet-copy.json";
+  fs::copy_file(fleet / "fleet.json", copy);
+  const std::string md_before = read_text(fleet / "fleet.md");
+  const auto copy_checked = run_flopbench(
+      {"check", "--spec", (tmp.path() / "spec.csv").string(), "--results", copy.string()},
+      tmp.path() / "capture");
+  EXPECT_EQ(copy_checked.status, kExitFailures) << copy_checked.out << copy_checked.err;
+  EXPECT_NE(copy_checked.out.find("FAIL fleet.nodes_reporting == expected"), std::string::npos)
+      << copy_checked.out << copy_checked.err;
+  EXPECT_TRUE(read_fleet_file(copy).acceptance.has_value());
+  EXPECT_FALSE(read_fleet_file(fleet / "fleet.json").acceptance.has_value());
+  EXPECT_EQ(read_text(fleet / "fleet.md"), md_before);
+  fs::remove(copy);
   const fs::path junit = tmp.path() / "junit.xml";
   const auto checked = run_flopbench({"check", "--spec", (tmp.path() / "spec.csv").string(),
                                       "--results", fleet.string(), "--junit", junit.string()},
