@@ -445,10 +445,22 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
 std::string FleetJunitPrinter::do_print(const FleetRecord& fleet) const {
   if (!fleet.acceptance) return "";
   std::vector<JunitSuite> suites;
+  // A testsuite's name is its node's label, and where two share one, a set-aside one's (a second
+  // result of a host) has its source too: CI tools merge or overwrite testsuites of one name.
+  std::map<std::string, int> labels;
+  for (const auto& n : fleet.nodes) {
+    if (n.superseded.empty()) ++labels[node_label(n)];
+  }
+  const auto suite_name = [&](const FleetNode& n) {
+    const std::string label = node_label(n);
+    return labels[label] > 1 && !n.problem.empty() && !n.source.empty()
+               ? fmt::format("{} ({})", label, n.source)
+               : label;
+  };
   for (const auto& n : fleet.nodes) {
     if (!n.superseded.empty()) continue;  // not judged: its rerun's testsuite stands for it
     if (n.results && n.results->acceptance && n.problem.empty()) {
-      suites.push_back(junit_testsuite(*n.results->acceptance, node_label(n), n.host));
+      suites.push_back(junit_testsuite(*n.results->acceptance, suite_name(n), n.host));
       continue;
     }
     // A node without a verdict fails as a whole: it reported nothing usable.
@@ -462,7 +474,7 @@ std::string FleetJunitPrinter::do_print(const FleetRecord& fleet) const {
     v.reason = n.problem;
     v.description = "the node reported results";
     reported.criteria.push_back(std::move(v));
-    suites.push_back(junit_testsuite(reported, node_label(n), n.host));
+    suites.push_back(junit_testsuite(reported, suite_name(n), n.host));
   }
   suites.push_back(junit_testsuite(*fleet.acceptance, "fleet", ""));
   return junit_document(suites);

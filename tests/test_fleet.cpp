@@ -1594,6 +1594,29 @@ TEST(FleetCheck, JunitHasATestsuitePerNodeAndTheFleet) {
       << xml.substr(0, 200);
 }
 
+// Two results of one host: the set-aside one's testsuite is told from the other's by its source,
+// as CI tools merge or overwrite testsuites of one name.
+TEST(FleetCheck, JunitTestsuitesOfTwoResultsOfOneHostHaveDistinctNames) {
+  TempDir tmp;
+  const fs::path first = write_node(tmp.path(), node("node-a", std::nullopt, 100), "a1"),
+                 second = write_node(tmp.path(), node("node-a", std::nullopt, 90), "a2"),
+                 other = write_node(tmp.path(), node("node-b", std::nullopt, 100), "b");
+  FleetRecord fleet = merge_results({first, second, other}, std::nullopt, {}, 10, "T");
+  const SpecChoice choice{sgemm_spec(50), "spec.csv"};
+  judge_fleet(
+      fleet, [&](const ResultsDocument&) { return choice; }, "spec.csv", "2026-01-01T00:00:00Z");
+  const std::string xml = FleetJunitPrinter().print(fleet);
+  std::vector<std::string> names;
+  for (std::size_t at = 0; (at = xml.find("<testsuite name=\"", at)) != std::string::npos;) {
+    at += 17;
+    names.push_back(xml.substr(at, xml.find('"', at) - at));
+  }
+  const FleetNode& aside = *analyse_fleet(fleet).failed.at(0);
+  EXPECT_EQ(names, (std::vector<std::string>{"node-a", "node-a (" + aside.source + ")", "node-b",
+                                             "fleet"}))
+      << xml;
+}
+
 // The sources of the nodes the merge fails, in node order.
 std::vector<std::string> failed_sources(const FleetRecord& fleet) {
   std::vector<std::string> sources;
