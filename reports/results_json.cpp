@@ -1156,6 +1156,16 @@ FleetRecord fleet_from_json(const json& j) {
   }
   FleetRecord fleet;
   read_record(root, fleet);
+  // What merge never writes, and `check` would judge by: an edited record.
+  if (!(fleet.threshold_percent >= 0 && fleet.threshold_percent <= 100)) {
+    fail("threshold_percent",
+         fmt::format("{} is not a threshold merge writes (0 to 100)", fleet.threshold_percent));
+  }
+  if (fleet.expected_nodes && *fleet.expected_nodes < 1) {
+    fail("expected_nodes",
+         fmt::format("{} is not a number of hosts (1 or more)", *fleet.expected_nodes));
+  }
+  if (fleet.nodes.empty()) fail("nodes", "no node: a fleet record holds every input merged");
   for (std::size_t i = 0; i < fleet.nodes.size(); ++i) {
     if (fleet.nodes[i].results)
       check_ranges(*fleet.nodes[i].results, fmt::format("nodes[{}].results.", i));

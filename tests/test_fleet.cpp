@@ -2240,6 +2240,36 @@ TEST(FleetRecordJson, ANodeMarkedSupersededNeedsItsRerunInTheRecord) {
             std::string::npos);
 }
 
+// A record edited to what merge never writes is refused, not judged: a negative threshold would
+// make every node an outlier, and a fleet of no node would pass.
+TEST(FleetRecordJson, ARecordMergeCouldNotHaveWrittenIsRefused) {
+  TempDir tmp;
+  const FleetRecord fleet = merge_results(
+      {write_node(tmp.path(), node("node-a", std::nullopt, 100), "a")}, 1, {}, 10, "T");
+  const auto refusal = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json j = to_json(fleet);
+    j[field] = value;
+    write_file_atomically(tmp.path() / "edited.json", j.dump());
+    try {
+      read_fleet_file(tmp.path() / "edited.json");
+      return std::string();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+  };
+  const std::string file = (tmp.path() / "edited.json").string();
+  EXPECT_EQ(refusal("threshold_percent", -5),
+            file + ": threshold_percent: -5 is not a threshold merge writes (0 to 100)");
+  EXPECT_EQ(refusal("threshold_percent", 500),
+            file + ": threshold_percent: 500 is not a threshold merge writes (0 to 100)");
+  EXPECT_EQ(refusal("nodes", nlohmann::json::array()),
+            file + ": nodes: no node: a fleet record holds every input merged");
+  EXPECT_EQ(refusal("expected_nodes", 0),
+            file + ": expected_nodes: 0 is not a number of hosts (1 or more)");
+  EXPECT_EQ(refusal("threshold_percent", 0), "");
+  EXPECT_EQ(refusal("threshold_percent", 100), "");
+}
+
 // A fleet directory among the inputs (a glob such as $out/*/ after the job merged into
 // $out/fleet) is named for what it is.
 TEST(FleetMerge, AFleetDirectoryAmongTheInputsIsNamed) {
