@@ -721,6 +721,14 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
       seen;
   for (auto& n : fleet.nodes) {
     if (!n.results || !n.superseded.empty() || !n.problem.empty()) continue;
+    // Results without a host name (edited, or a machine whose name could not be read) are no
+    // machine's: two of them would read as one host's two results, and count as one node.
+    if (n.host.empty()) {
+      n.problem = fmt::format(
+          "{}: the results name no host (environment.host), so no node of the fleet: set aside",
+          n.source);
+      continue;
+    }
     const auto [it, first] =
         seen.emplace(std::tuple(host_key(n.host), rank_of(n), step_of(n), kind_of(n)), &n);
     if (!first) {

@@ -2240,6 +2240,25 @@ TEST(FleetRecordJson, ANodeMarkedSupersededNeedsItsRerunInTheRecord) {
             std::string::npos);
 }
 
+// Results that name no host are no machine's: each is set aside on its own, not read as a second
+// result of the other.
+TEST(FleetMerge, ResultsWithoutAHostNameAreSetAsideEach) {
+  TempDir tmp;
+  const fs::path named = write_node(tmp.path(), node("node-a", std::nullopt, 100), "a"),
+                 first = write_node(tmp.path(), node("", std::nullopt, 100), "h4"),
+                 second = write_node(tmp.path(), node("", std::nullopt, 90), "h5");
+  const FleetRecord fleet = merge_results({named, first, second}, 3, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_EQ(a.nodes_reporting, 1);
+  std::vector<std::string> problems;
+  for (const FleetNode* n : a.failed) problems.push_back(n->problem);
+  EXPECT_EQ(problems, (std::vector<std::string>{
+                          first.string() + ": the results name no host (environment.host), so no "
+                                           "node of the fleet: set aside",
+                          second.string() + ": the results name no host (environment.host), so "
+                                            "no node of the fleet: set aside"}));
+}
+
 // A record edited to what merge never writes is refused, not judged: a negative threshold would
 // make every node an outlier, and a fleet of no node would pass.
 TEST(FleetRecordJson, ARecordMergeCouldNotHaveWrittenIsRefused) {
