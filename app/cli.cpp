@@ -270,11 +270,10 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
     write_run_outputs(run);
     const int status = run_exit_status(run.doc);
     if (run.doc.run.interrupted) {
-      fmt::print(stderr,
-                 "flopbench: interrupted; the measurements finished before it were written\n");
+      print_error("flopbench: interrupted; the measurements finished before it were written\n");
     } else if (status == kExitFailures) {
-      fmt::print(stderr, "flopbench: a measurement was incorrect or failed; see {}/report.md\n",
-                 run.dir.string());
+      print_error("flopbench: a measurement was incorrect or failed; see {}/report.md\n",
+                  run.dir.string());
     }
     return status;
   };
@@ -325,14 +324,14 @@ void wait_quiet(int limit_s) {
   };
   const bool quiet =
       wait_for_quiet(limit_s, read_unless_interrupted, [&](const MachineLoad& load, int waited_s) {
-        fmt::print(stderr, "waiting for a quiet machine ({} of at most {} s): {}\n", waited_s,
-                   limit_s, contention_figures(load));
+        print_error("waiting for a quiet machine ({} of at most {} s): {}\n", waited_s, limit_s,
+                    contention_figures(load));
       });
   if (!quiet && !interrupt_requested()) {
-    fmt::print(stderr,
-               "flopbench: the machine was not quiet after {} s; measuring anyway (measurements "
-               "it disturbs are marked contended)\n",
-               limit_s);
+    print_error(
+        "flopbench: the machine was not quiet after {} s; measuring anyway (measurements "
+        "it disturbs are marked contended)\n",
+        limit_s);
   }
 }
 
@@ -508,7 +507,7 @@ bool results_defect_seen = false;
 void write_output_files(const ResultsDocument& doc, const fs::path& dir,
                         bool include_results_json) {
   if (const std::string problem = write_outputs(doc, dir, include_results_json); !problem.empty()) {
-    fmt::print(stderr, "flopbench: error: {}\n", problem);
+    print_error("flopbench: error: {}\n", problem);
     results_defect_seen = true;
   }
 }
@@ -793,7 +792,7 @@ int run_exit_status(const ResultsDocument& doc) {
 
 int run_guarded(const std::function<int()>& command) {
   const auto error = [](int status, std::string_view message) {
-    fmt::print(stderr, "flopbench: error: {}\n", strip_terminal_controls(message));
+    print_error("flopbench: error: {}\n", strip_terminal_controls(message));
     return status;
   };
   try {
@@ -925,10 +924,10 @@ int cli_main(int argc, char** argv) {
                    [&](const Command& c) { return c.app->get_name() == argv[1]; })) {
     std::vector<std::string> names;
     for (const auto& c : commands) names.push_back(c.app->get_name());
-    fmt::print(stderr,
-               "flopbench: error: unknown command '{}' (expected one of: {}; see 'flopbench "
-               "--help')\n",
-               argv[1], fmt::join(names, ", "));
+    print_error(
+        "flopbench: error: unknown command '{}' (expected one of: {}; see 'flopbench "
+        "--help')\n",
+        argv[1], fmt::join(names, ", "));
     return kExitBadInput;
   }
   // The command's own help lists its options ('flopbench spec generate --help'); the top-level
@@ -939,7 +938,7 @@ int cli_main(int argc, char** argv) {
       a = a->get_subcommands().front();
       command += a->get_name() + " ";
     }
-    fmt::print(stderr, "flopbench: error: {} (see 'flopbench {}--help')\n", what, command);
+    print_error("flopbench: error: {} (see 'flopbench {}--help')\n", what, command);
     return kExitBadInput;
   };
   // What else a command line with an option taken as a value leads to ("--out is required",
@@ -953,7 +952,7 @@ int cli_main(int argc, char** argv) {
   };
   const auto printed = [](int status) {
     if (stdout_written()) return status;
-    fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
+    print_error("flopbench: error: cannot write to standard output\n");
     return kExitIoError;
   };
   try {
@@ -1022,7 +1021,7 @@ int cli_main(int argc, char** argv) {
     exit_status = kExitInternalError;
   }
   if (!stdout_written() && status == kExitOk) {
-    fmt::print(stderr, "flopbench: error: cannot write to standard output\n");
+    print_error("flopbench: error: cannot write to standard output\n");
     exit_status = kExitIoError;
   }
   if (threads_left_running()) {

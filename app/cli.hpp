@@ -1,8 +1,22 @@
 #pragma once
 
+#include <fmt/format.h>
+
+#include <cstdio>
 #include <functional>
+#include <string>
+#include <utility>
 
 namespace flopbench {
+
+// Prints to standard error, as fmt::print(stderr, ...) would, but a standard error that cannot
+// be written (closed: `2>&-`; a full disk) loses the message, never the exit status: fmt::print
+// throws, and from an error handler that would end the process with SIGABRT.
+template <class... Args>
+void print_error(fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = fmt::format(format, std::forward<Args>(args)...);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+}
 
 // Exit codes of the flopbench command.
 inline constexpr int kExitOk = 0;             // every measurement passed (or was unsupported here)

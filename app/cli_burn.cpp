@@ -190,11 +190,11 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
             "CUDA build burns them in; --cpu burns the CPU alone",
             counted(listed, "NVIDIA GPU")));
       }
-      fmt::print(stderr,
-                 "flopbench: error: burn: {} listed on this machine (the PCI bus or the driver), "
-                 "and CUDA sees none ({}): its GPUs cannot be burned in, which fails the burn; "
-                 "--cpu burns the CPU alone\n",
-                 counted(listed, "NVIDIA GPU"), strip_terminal_controls(no_gpu_reason(inventory)));
+      print_error(
+          "flopbench: error: burn: {} listed on this machine (the PCI bus or the driver), "
+          "and CUDA sees none ({}): its GPUs cannot be burned in, which fails the burn; "
+          "--cpu burns the CPU alone\n",
+          counted(listed, "NVIDIA GPU"), strip_terminal_controls(no_gpu_reason(inventory)));
       return kExitFailures;
     }
   }

@@ -293,8 +293,8 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
     }
     if (run.doc.run.interrupted) {  // while measuring or re-measuring
       write_run_outputs(run);
-      fmt::print(stderr, "flopbench: interrupted; no verdict (the measurements so far are in {})\n",
-                 run.dir.string());
+      print_error("flopbench: interrupted; no verdict (the measurements so far are in {})\n",
+                  run.dir.string());
       return run_exit_status(run.doc);
     }
     run.doc.acceptance = judge(chosen->spec, run.doc, chosen->label, utc_now());
@@ -356,7 +356,7 @@ int generate_command(const GenerateOptions& opt) {
         opt.from, kind_name(doc.run.kind()), doc.run.kind()));
   }
   if (const std::string note = incomplete_run_note(doc.run); !note.empty()) {
-    fmt::print(stderr, "flopbench: warning: {}: {}\n", opt.from, note);
+    print_error("flopbench: warning: {}: {}\n", opt.from, note);
   }
   if (std::none_of(doc.measurements.begin(), doc.measurements.end(),
                    [](const auto& r) { return r.disposition == Disposition::passed; })) {
@@ -366,19 +366,19 @@ int generate_command(const GenerateOptions& opt) {
   const auto contended = std::count_if(doc.measurements.begin(), doc.measurements.end(),
                                        [](const auto& r) { return passed(r) && r.contended(); });
   if (contended > 0) {
-    fmt::print(stderr,
-               "flopbench: warning: {}: {} {} contended, so the references taken from {} are "
-               "low; measure the golden run on a quiet machine (run --wait-quiet)\n",
-               opt.from, counted(contended, "passed measurement"), contended == 1 ? "was" : "were",
-               contended == 1 ? "it" : "them");
+    print_error(
+        "flopbench: warning: {}: {} {} contended, so the references taken from {} are "
+        "low; measure the golden run on a quiet machine (run --wait-quiet)\n",
+        opt.from, counted(contended, "passed measurement"), contended == 1 ? "was" : "were",
+        contended == 1 ? "it" : "them");
   }
   // A reference is taken from passed measurements alone: a golden run should have no other.
   if (const auto wrong = std::ranges::count_if(doc.measurements, unverified); wrong > 0) {
-    fmt::print(stderr,
-               "flopbench: warning: {}: {} gave a wrong answer or failed, and no reference is "
-               "taken from {} (report.md says why); a golden run should be correct throughout: "
-               "find why, and measure it again\n",
-               opt.from, counted(wrong, "measurement"), wrong == 1 ? "it" : "them");
+    print_error(
+        "flopbench: warning: {}: {} gave a wrong answer or failed, and no reference is "
+        "taken from {} (report.md says why); a golden run should be correct throughout: "
+        "find why, and measure it again\n",
+        opt.from, counted(wrong, "measurement"), wrong == 1 ? "it" : "them");
   }
   create_parent_directories(opt.out);
   write_file_atomically(opt.out, generate_spec(doc, opt.ratio, opt.from));

@@ -206,51 +206,50 @@ int compare_command(const CompareOptions& opt) {
   if (const auto busy =
           std::ranges::count_if(result.matched, [](const Comparison& c) { return contended(c); });
       busy > 0) {
-    fmt::print(stderr,
-               "flopbench: {} not judged for a slowdown: contended in A or B (a co-tenant's share "
-               "in their times); compare runs taken on a quiet machine (run --wait-quiet)\n",
-               counted(static_cast<std::size_t>(busy), "measurement"));
+    print_error(
+        "flopbench: {} not judged for a slowdown: contended in A or B (a co-tenant's share "
+        "in their times); compare runs taken on a quiet machine (run --wait-quiet)\n",
+        counted(static_cast<std::size_t>(busy), "measurement"));
   }
   // A change beyond the gate's percentage that the verdict rule could not call slower is no
   // regression; said where CI logs show it, so that a gate of 10 % on one run a side is not read
   // as one that holds CPU work to 10 %.
   if (const auto unjudged = unjudged_slowdowns(result, *opt.fail_on_regression);
       !unjudged.empty()) {
-    fmt::print(stderr,
-               "flopbench: {} slower by more than {:g}% but not judged slower (within the noise "
-               "between runs, or inconclusive: the table says which), so no regression; to judge "
-               "smaller changes, give more runs a side, taken in turns (--against), or the floors "
-               "measured on this machine (--noise-floor)\n",
-               counted(unjudged.size(), "measurement"), *opt.fail_on_regression);
+    print_error(
+        "flopbench: {} slower by more than {:g}% but not judged slower (within the noise "
+        "between runs, or inconclusive: the table says which), so no regression; to judge "
+        "smaller changes, give more runs a side, taken in turns (--against), or the floors "
+        "measured on this machine (--noise-floor)\n",
+        counted(unjudged.size(), "measurement"), *opt.fail_on_regression);
   }
   // A gate that judged nothing has passed nothing.
   const bool nothing = judged_nothing(result);
   if (slower.empty() && lost.empty() && result.incomplete_b.empty() && !nothing) return kExitOk;
   if (nothing) {
-    fmt::print(stderr, "flopbench: {}: --fail-on-regression judged nothing\n",
-               why_nothing_judged(result));
+    print_error("flopbench: {}: --fail-on-regression judged nothing\n", why_nothing_judged(result));
   }
   // What a run of B that died lacks is missing, not measured less: --allow-missing does not
   // excuse it.
   for (const std::string& note : result.incomplete_b) {
-    fmt::print(stderr, "flopbench: {}\n", note);
+    print_error("flopbench: {}\n", note);
   }
   if (!slower.empty()) {
-    fmt::print(stderr, "flopbench: {} slower, beyond the noise, by more than {:g}%:\n",
-               counted(slower.size(), "measurement"), *opt.fail_on_regression);
+    print_error("flopbench: {} slower, beyond the noise, by more than {:g}%:\n",
+                counted(slower.size(), "measurement"), *opt.fail_on_regression);
   }
   for (const auto* c : slower) {
-    fmt::print(stderr, "  {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),
-               (c->judgement.time_ratio - 1) * 100);
+    print_error("  {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),
+                (c->judgement.time_ratio - 1) * 100);
   }
   if (!lost.empty()) {
-    fmt::print(stderr, "flopbench: {} that passed in A did not pass in B{}:\n",
-               counted(lost.size(), "measurement"),
-               opt.allow_missing && result.lost_gpus.empty() ? ""
-               : lost.size() == 1                            ? " or is not in B"
-                                                             : " or are not in B");
+    print_error("flopbench: {} that passed in A did not pass in B{}:\n",
+                counted(lost.size(), "measurement"),
+                opt.allow_missing && result.lost_gpus.empty() ? ""
+                : lost.size() == 1                            ? " or is not in B"
+                                                              : " or are not in B");
   }
-  for (const auto& l : lost) fmt::print(stderr, "  {}\n", l);
+  for (const auto& l : lost) print_error("  {}\n", l);
   return kExitFailures;
 }
 

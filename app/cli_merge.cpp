@@ -71,7 +71,7 @@ int merge_command(const MergeOptions& opt) {
                                    counted(a.nodes_reporting, "node"), *a.nodes_expected));
   }
   if (!problems.empty()) {
-    fmt::print(stderr, "flopbench: {}; see {}/fleet.md\n", fmt::join(problems, "; "), dir.string());
+    print_error("flopbench: {}; see {}/fleet.md\n", fmt::join(problems, "; "), dir.string());
   }
   return problems.empty() ? kExitOk : kExitFailures;
 }

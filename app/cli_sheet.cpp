@@ -95,15 +95,15 @@ int sheet_command(const SheetOptions& opt) {
     }
   }
   if (pages == 0) {
-    fmt::print(stderr,
-               "warning: could not count the pages of {} (a PDF written in a form flopbench does "
-               "not read): whether the sheet fits one A4 page is not known\n",
-               pdf.string());
+    print_error(
+        "warning: could not count the pages of {} (a PDF written in a form flopbench does "
+        "not read): whether the sheet fits one A4 page is not known\n",
+        pdf.string());
   } else {
-    fmt::print(stderr,
-               "warning: the sheet takes {} A4 pages even printed at {:.0f} %: its notes are too "
-               "many for one page\n",
-               pages, kPrintScales.back() * 100);
+    print_error(
+        "warning: the sheet takes {} A4 pages even printed at {:.0f} %: its notes are too "
+        "many for one page\n",
+        pages, kPrintScales.back() * 100);
   }
   return kExitOk;
 }

@@ -222,6 +222,18 @@ TEST_F(Hardening, AnOptionGivenWithoutItsValueIsRefusedNotFedTheNextOption) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// A standard error that cannot be written loses the message, not the exit status (fmt::print
+// would throw from the error handler, and the process would end with SIGABRT, 134).
+TEST_F(Hardening, AnUnwritableStandardErrorKeepsTheExitStatus) {
+  const std::string missing = (dir_.path() / "missing.json").string();
+  EXPECT_EQ(bash(fmt::format("{} report {} 2>&-", FLOPBENCH_EXECUTABLE, missing)), kExitBadInput);
+  EXPECT_EQ(bash(fmt::format("{} report {} 2>/dev/full", FLOPBENCH_EXECUTABLE, missing)),
+            kExitBadInput);
+  EXPECT_EQ(bash(fmt::format("{} run --bogus 2>/dev/full", FLOPBENCH_EXECUTABLE)), kExitBadInput);
+  EXPECT_EQ(bash(fmt::format("{} run --profile quick --sizes 0 2>&-", FLOPBENCH_EXECUTABLE)),
+            kExitBadInput);
+}
+
 // An empty value would mean the option's default ("all" workloads, a default directory), and an
 // empty name in a list would be dropped: both are refused, before anything runs.
 TEST_F(Hardening, EmptyValuesAndEmptyNamesInAListAreRefused) {
