@@ -918,10 +918,11 @@ void check_ranges(const ResultsDocument& doc, const std::string& root = "") {
                                            "empty (a run that did not finish)",
                                            doc.run.finished_utc));
   }
-  // A rate below zero or NaN, or a size or count below zero, no run writes; a reader would
-  // print it, or judge it (NaN passes every bound written as `v < lo`).
+  // A rate below zero, infinite or NaN, or a size or count below zero, no run writes; a reader
+  // would print it, or judge it (NaN passes every bound written as `v < lo`).
   const auto rate = [&](const std::optional<double>& v, const std::string& path) {
-    if (v && !(*v >= 0)) refuse(path, fmt::format("{} is not a possible rate (0 or more)", *v));
+    if (v && !(*v >= 0 && std::isfinite(*v)))
+      refuse(path, fmt::format("{} is not a possible rate (0 or more, finite)", *v));
   };
   for (std::size_t i = 0; i < doc.measurements.size(); ++i) {
     const MeasurementRecord& m = doc.measurements[i];

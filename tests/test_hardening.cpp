@@ -347,9 +347,12 @@ TEST_F(Hardening, ImpossibleSampleTimesAreBadInputButNanIsRead) {
   // Rates, sizes and counts below zero: printed, they would read as measured.
   const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> negatives = {
       {[](nlohmann::json& j) { j["measurements"][0]["gbytes_per_s"] = -5; },
-       "measurements[0].gbytes_per_s: -5 is not a possible rate (0 or more)"},
+       "measurements[0].gbytes_per_s: -5 is not a possible rate (0 or more, finite)"},
       {[](nlohmann::json& j) { j["measurements"][0]["gflops"] = "nan"; },
-       "measurements[0].gflops: nan is not a possible rate (0 or more)"},
+       "measurements[0].gflops: nan is not a possible rate (0 or more, finite)"},
+      // A log axis up to infinity would count ticks until memory ran out.
+      {[](nlohmann::json& j) { j["measurements"][0]["percent_of_peak"] = "inf"; },
+       "measurements[0].percent_of_peak: inf is not a possible rate (0 or more, finite)"},
       {[](nlohmann::json& j) { j["measurements"][0]["problem"]["n"] = -256; },
        "measurements[0].problem.n: -256 is not a size"},
       {[](nlohmann::json& j) { j["measurements"][0]["threads"] = -3; },
