@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "app/cli_commands.hpp"
+
 namespace flopbench {
 
 std::string expand_out_placeholders(std::string_view out, const std::string& host,
@@ -23,8 +25,10 @@ std::string expand_out_placeholders(std::string_view out, const std::string& hos
       throw InputError(fmt::format("--out {}: '{{' without '}}'", out));
     }
     const std::string_view name = out.substr(i + 1, close - i - 1);
+    // The host name and the job id come from the machine and the environment: each is one path
+    // component (no '/' nor '..'), as in the default directory's name.
     if (name == "host") {
-      expanded += host;
+      expanded += path_component(host);
     } else if (name == "time") {
       expanded += time;
     } else if (name == "rank") {
@@ -35,7 +39,7 @@ std::string expand_out_placeholders(std::string_view out, const std::string& hos
       if (launch.job.empty()) {
         throw missing(name, "SLURM_JOB_ID, OMPI_MCA_ess_base_jobid, PMIX_NAMESPACE");
       }
-      expanded += launch.job;
+      expanded += path_component(launch.job);
     } else {
       throw InputError(fmt::format(
           "--out {}: unknown placeholder {{{}}} (expected {{host}}, {{rank}}, {{job}} or {{time}})",

@@ -176,6 +176,11 @@ TEST(OutPlaceholders, ExpandsHostRankJobAndTime) {
             "/shared/4242/node-7-3-20260101-000000");
   EXPECT_EQ(expand_out_placeholders("plain/dir", "node-7", {}, "t"), "plain/dir");
   EXPECT_EQ(expand_out_placeholders("{host}", "node-7", {}, "t"), "node-7");
+  // A host name or job id is one path component: it cannot lead the directory out of --out.
+  Launch odd = launch;
+  odd.job = "../../etc";
+  EXPECT_EQ(expand_out_placeholders("out/{host}/{job}", "a/../../b", odd, "t"),
+            "out/a_.._.._b/.._.._etc");
 }
 
 TEST(OutPlaceholders, BadPatternsAreNamed) {
