@@ -99,6 +99,12 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
       throw InputError(fmt::format("--out {}: is a file; name a new or empty directory", out));
     }
+    if (fs::is_symlink(fs::symlink_status(dir, ec)) && !fs::exists(dir, ec)) {
+      throw InputError(fmt::format(
+          "--out {}: is a symbolic link to {}, which does not exist; name a new or empty "
+          "directory",
+          out, fs::read_symlink(dir, ec).string()));
+    }
     if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) throw output_dir_taken(out);
     create(dir);
     return dir;
@@ -279,8 +285,11 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
   };
   if (opt.repeat == 1) return run_once(opt.measure);
   const std::string host = host_name();
-  const fs::path parent = prepare_output_dir(
-      expand_out_placeholders(opt.measure.out, host, this_launch(), utc_now(true)), host);
+  const std::string out =
+      expand_out_placeholders(opt.measure.out, host, this_launch(), utc_now(true));
+  std::error_code ec;
+  const bool out_existed = !out.empty() && fs::exists(out, ec);
+  const fs::path parent = prepare_output_dir(out, host);
   int status = kExitOk;
   int written = 0;
   for (int i = 1; i <= opt.repeat; ++i) {
@@ -288,7 +297,14 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
     MeasureOptions one = opt.measure;
     one.out = (parent / fmt::format("run-{}", i)).string();
     one.replicate = Replicate{i, opt.repeat};
-    status = std::max(status, run_once(one));
+    try {
+      status = std::max(status, run_once(one));
+    } catch (const InputError&) {
+      // Bad input (a --gpus this machine lacks) is found as the first run starts: it leaves no
+      // empty directory behind, as a run without --repeat does not.
+      if (i == 1 && !out_existed && fs::is_empty(parent, ec)) fs::remove(parent, ec);
+      throw;
+    }
     written = i;
     if (interrupt_requested()) break;
   }

@@ -237,6 +237,28 @@ TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
   expect_one_line_error(
       flopbench({"report", golden.string(), "--out", (again / "results.json").string()}),
       "/results.json: is a file; name a new or empty directory", kExitBadInput);
+  // A link to nothing is bad input, named as such (not "cannot create ...: File exists", 3).
+  fs::create_symlink(dir_ / "nowhere", dir_ / "dangling");
+  expect_one_line_error(
+      flopbench({"report", golden.string(), "--out", (dir_ / "dangling").string()}),
+      "dangling: is a symbolic link to " + (dir_ / "nowhere").string() +
+          ", which does not exist; name a new or empty directory",
+      kExitBadInput);
+}
+
+// Bad input found as the first of a run --repeat's runs starts (a GPU this machine lacks) leaves
+// no empty directory behind, as it does not without --repeat; an empty directory given stays.
+TEST_F(Cli, RepeatedRunsRefusedAtTheStartLeaveNoDirectory) {
+  const fs::path out = dir_ / "repeats";
+  const std::vector<std::string> args = {
+      "run", "--profile", "quick",     "--workloads", "sum", "--implementations",
+      "omp", "--sizes",   "64K",       "--repeat",    "2",   "--gpus",
+      "99",  "--out",     out.string()};
+  EXPECT_EQ(flopbench(args).status, kExitBadInput);
+  EXPECT_FALSE(fs::exists(out));
+  fs::create_directories(out);
+  EXPECT_EQ(flopbench(args).status, kExitBadInput);
+  EXPECT_TRUE(fs::is_directory(out));
 }
 
 TEST_F(Cli, QuickProfileWithDefaultSizesRunsEverything) {
