@@ -593,14 +593,13 @@ int report_command(const std::string& results_file, const std::string& out) {
   };
   const bool elsewhere = !out.empty() && resolved(out) != resolved(source_dir);
   // The outputs beside a directory's results.json are that run's: a copy of another name
-  // there (as `check` also treats it) must not replace them.
+  // there (as `check` also treats it) must not replace them, nor two copies each other's.
   std::error_code ec;
   if (!elsewhere && fs::path(results_file).filename() != "results.json" &&
-      fs::exists(source_dir / "results.json", ec) &&
       !fs::equivalent(source_dir / "results.json", results_file, ec)) {
     throw InputError(fmt::format(
-        "{} is not its directory's results.json, and the outputs there are that run's; give "
-        "--out DIR to write this one's",
+        "{} is not its directory's results.json, and the outputs there are that run's (or "
+        "another copy's); give --out DIR to write this one's",
         results_file));
   }
   fs::path dir = source_dir;

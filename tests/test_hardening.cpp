@@ -595,6 +595,12 @@ TEST_F(Hardening, OutputsNeverReplaceTheRecordsTheyAreMadeFrom) {
                        (dir_.path() / "elsewhere").string()})
                 .status,
             kExitOk);
+  // Nor in a directory of copies alone: the second copy's outputs would replace the first's.
+  fs::create_directories(dir_.path() / "copies");
+  fs::copy_file(results_json(), dir_.path() / "copies" / "foo.json");
+  expect_one_line_error(flopbench({"report", (dir_.path() / "copies" / "foo.json").string()}),
+                        "is not its directory's results.json");
+  EXPECT_FALSE(fs::exists(dir_.path() / "copies" / "report.md"));
 }
 
 // ---- runs that do not finish are marked so ----------------------------------------------------
