@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -1036,8 +1037,14 @@ int cli_main(int argc, char** argv) {
     exit_status = kExitInternalError;
   }
   if (!stdout_written() && status == kExitOk) {
-    print_error("flopbench: error: cannot write to standard output\n");
-    exit_status = kExitIoError;
+    // A reader that went away after the work was done (`run | head`, the pipe closed during the
+    // summary) ends it as it would have ended during the work: 128 + SIGPIPE, quietly.
+    if (interrupt_signal() == SIGPIPE) {
+      exit_status = 128 + SIGPIPE;
+    } else {
+      print_error("flopbench: error: cannot write to standard output\n");
+      exit_status = kExitIoError;
+    }
   }
   if (threads_left_running()) {
     // A burn or a memory test left a thread stuck in a hung GPU's driver (or running when an
