@@ -277,8 +277,9 @@ Command add_burn_command(CLI::App& app) {
   auto opt = std::make_shared<BurnOptions>();
   auto* cmd = app.add_subcommand(
       "burn", "burn-in: GEMM on every selected GPU (and the CPU) at once, every result checked");
-  cmd->add_option("--duration", opt->duration,
-                  "how long to burn each precision: seconds, or with s, m or h (10m)")
+  cmd->add_option(
+         "--duration", opt->duration,
+         "how long to burn each precision: seconds, or with s, m or h (10m); 1 s to 7 days")
       ->required();
   cmd->add_flag("--cpu", opt->cpu, "burn the CPU too (it is burned anyway where there is no GPU)");
   cmd->add_option("--gpus", opt->gpus, std::string(kGpusHelp))->capture_default_str();

@@ -89,10 +89,11 @@ double parse_duration(std::string_view text) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   const std::string_view unit(end, text.data() + text.size());
   const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
-  if (error != std::errc() || scale == 0 || !(value > 0) || value * scale > 7 * 86400) {
+  // Under a second a burn is one iteration at most (each lasts half a second or more), and its
+  // reports would read "0 s".
+  if (error != std::errc() || scale == 0 || !(value * scale >= 1) || value * scale > 7 * 86400) {
     throw InputError(fmt::format(
-        "--duration {}: expected a positive number of seconds, with s, m or h (up to 7 days)",
-        text));
+        "--duration {}: expected a number of seconds, with s, m or h, from 1 s to 7 days", text));
   }
   return value * scale;
 }

@@ -224,7 +224,9 @@ TEST(Durations, SecondsMinutesAndHours) {
   EXPECT_DOUBLE_EQ(parse_duration("1.5s"), 1.5);
   EXPECT_DOUBLE_EQ(parse_duration("10m"), 600);
   EXPECT_DOUBLE_EQ(parse_duration("2h"), 7200);
-  for (const char* bad : {"", "m", "0", "-5s", "10d", "10 m", "nan", "inf", "8d", "200h"}) {
+  EXPECT_DOUBLE_EQ(parse_duration("1"), 1);
+  for (const char* bad :
+       {"", "m", "0", "0.4", "0.0001s", "-5s", "10d", "10 m", "nan", "inf", "8d", "200h"}) {
     EXPECT_THROW(parse_duration(bad), InputError) << bad;
   }
 }
