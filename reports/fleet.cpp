@@ -703,6 +703,17 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   fleet.expected_nodes =
       expected_hosts.empty() ? expected_nodes : std::optional(int(expected_hosts.size()));
   for (const auto& input : inputs) fleet.nodes.push_back(read_node(input));
+  // A result given as a rerun of itself would replace itself, started no earlier than itself.
+  for (const auto& rerun : reruns) {
+    for (const auto& input : inputs) {
+      std::error_code ec;
+      if (fs::equivalent(results_file_in(rerun), results_file_in(input), ec)) {
+        throw InputError(fmt::format(
+            "--rerun {}: is the result {} among those merged; a rerun is a later run's result",
+            rerun.string(), input.string()));
+      }
+    }
+  }
   for (const auto& input : reruns) {
     fleet.nodes.push_back(read_node(input));
     fleet.nodes.back().rerun = true;

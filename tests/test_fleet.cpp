@@ -2189,6 +2189,17 @@ TEST(FleetMerge, ARerunReplacesOnlyOlderResultsOfItsKind) {
   EXPECT_FALSE(a.stress_problems.empty());
   EXPECT_TRUE(a.failed.empty());
 
+  // The result itself given again as a rerun is refused: it would replace itself.
+  try {
+    merge_results({run}, std::nullopt, {}, 10, "T", {run / "results.json"});
+    ADD_FAILURE() << "a result given as its own rerun was merged";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              fmt::format("--rerun {}: is the result {} among those merged; a rerun is a later "
+                          "run's result",
+                          (run / "results.json").string(), run.string()));
+  }
+
   ResultsDocument old = node("node-a", std::nullopt, 100);
   old.run.started_utc = "2025-01-01T00:00:00Z";
   const fs::path stale = write_node(tmp.path(), old, "stale");
