@@ -410,10 +410,14 @@ std::string FleetHtmlPrinter::do_print(const FleetRecord& fleet) const {
 
 std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
   const FleetAnalysis a = analyse_fleet(fleet);
-  std::string out = summary_line(fleet, a) + "\n";
-  for (const auto* n : a.failed) out += fmt::format("FAIL {}: {}\n", node_label(*n), n->problem);
+  // One line each: a host name, a path or a reason read from the nodes' files may hold a line
+  // break, which would split a line in two.
+  const auto label = [](const FleetNode& n) { return one_line(node_label(n)); };
+  std::string out = one_line(summary_line(fleet, a)) + "\n";
+  for (const auto* n : a.failed)
+    out += fmt::format("FAIL {}: {}\n", label(*n), one_line(n->problem));
   for (const auto* n : a.superseded)
-    out += fmt::format("superseded {}: {}\n", node_label(*n), n->superseded);
+    out += fmt::format("superseded {}: {}\n", label(*n), one_line(n->superseded));
   // Each node's first few; fleet.md lists them all.
   constexpr std::size_t kNamed = 3;
   for (const auto& n : fleet.nodes) {
@@ -422,23 +426,23 @@ std::string FleetConsolePrinter::do_print(const FleetRecord& fleet) const {
     std::vector<std::string> named;
     for (std::size_t i = 0; i < std::min(kNamed, unverified.size()); ++i) {
       const MeasurementRecord& r = *unverified[i].record;
-      named.push_back(fmt::format("{} ({})", where(r), result_text(r)));
+      named.push_back(one_line(fmt::format("{} ({})", where(r), result_text(r))));
     }
     out += fmt::format(
-        "FAIL {}: {}: {}{}\n", node_label(n), unverified_text(unverified), fmt::join(named, "; "),
+        "FAIL {}: {}: {}{}\n", label(n), unverified_text(unverified), fmt::join(named, "; "),
         unverified.size() > kNamed ? fmt::format("; and {} more", unverified.size() - kNamed) : "");
   }
   for (const StressProblem& p : a.stress_problems)
-    out += fmt::format("FAIL {}: {}: {}\n", node_label(*p.node), p.test, p.problem);
+    out += fmt::format("FAIL {}: {}: {}\n", label(*p.node), p.test, one_line(p.problem));
   for (const FleetNode* n : a.unfinished)
-    out += fmt::format("FAIL {}: {}\n", node_label(*n), incomplete_run_note(n->results->run));
+    out += fmt::format("FAIL {}: {}\n", label(*n), incomplete_run_note(n->results->run));
   for (const auto& o : a.outliers) {
-    out += fmt::format("outlier {} {}: {} {} {} ({} from {} {}: {})\n", node_label(*o.node),
-                       o.device.label(), o.metric->name, short_number(o.value), o.metric->unit,
-                       deviation_text(o.deviation_percent), short_number(o.median), o.metric->unit,
-                       o.rule);
+    out += fmt::format("outlier {} {}: {} {} {} ({} from {} {}: {})\n", label(*o.node),
+                       o.device.label(), one_line(o.metric->name), short_number(o.value),
+                       o.metric->unit, deviation_text(o.deviation_percent), short_number(o.median),
+                       o.metric->unit, o.rule);
   }
-  for (const auto& note : a.notes) out += "note: " + note + "\n";
+  for (const auto& note : a.notes) out += "note: " + one_line(note) + "\n";
   return out;
 }
 

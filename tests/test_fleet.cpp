@@ -649,6 +649,9 @@ TEST(FleetMerge, AHostNameWithALineBreakStaysOnItsLineOfTheMarkdown) {
   EXPECT_NE(md.find("evil # PASS"), std::string::npos) << md;
   EXPECT_NE(md.find("Versions: flopbench 0.1.0 # PASS"), std::string::npos) << md;
   EXPECT_EQ(md.find("\n# PASS"), std::string::npos) << md;
+  // On the console too, each line stays one.
+  const std::string console = FleetConsolePrinter().print(merge_results(inputs, 3, {}, 10, "T"));
+  EXPECT_EQ(console.find("\n# PASS"), std::string::npos) << console;
 }
 
 // A GPU model on one node alone has no fleet to be judged against: said, not passed in silence.
