@@ -751,6 +751,32 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
                             n.source, node_label(n), it->second->source);
     }
   }
+  // A rank of a Slurm job step is one task, on one host: results of several hosts that claim
+  // one are of several jobs (a stale directory caught by a glob, a job id reused), and which
+  // belongs to this one is unknown: all are set aside. (Not so for other launchers: two mpiruns
+  // in one allocation both number their tasks from 0 under the allocation's job id.)
+  std::map<std::tuple<bool, std::string, int, std::string_view, int>, std::vector<FleetNode*>>
+      by_rank;
+  for (auto& n : fleet.nodes) {
+    if (!n.results || !n.superseded.empty() || !n.problem.empty()) continue;
+    const Launch& l = n.results->run.launch;
+    if (l.launcher != "slurm" || l.job.empty() || !l.rank) continue;
+    by_rank[{n.rerun, l.job, step_of(n), kind_of(n), *l.rank}].push_back(&n);
+  }
+  for (const auto& [key, claimants] : by_rank) {
+    if (claimants.size() < 2) continue;
+    std::vector<std::string> all;
+    for (const FleetNode* n : claimants) all.push_back(fmt::format("{} ({})", n->host, n->source));
+    for (FleetNode* n : claimants) {
+      const Launch& l = n->results->run.launch;
+      n->problem = fmt::format(
+          "{}: rank {} of slurm job {}{} is reported by {} hosts ({}): a rank is one task, so "
+          "all but one are of another job (a stale directory, a reused job id): set aside; give "
+          "one job's results",
+          n->source, *l.rank, l.job, step_of(*n) > 0 ? fmt::format(" step {}", step_of(*n)) : "",
+          claimants.size(), fmt::join(all, ", "));
+    }
+  }
   // A replaced result stands for no listed host, nor one set aside: as analyse_fleet counts.
   const ListedHosts reported = listed_hosts_found(fleet.nodes, expected_hosts,
                                                   [](const FleetNode& n) { return n.reporting(); });

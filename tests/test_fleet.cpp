@@ -1641,6 +1641,37 @@ ResultsDocument job_task(const std::string& job, const std::string& host, int ra
   return doc;
 }
 
+// A rank of a Slurm job step is one task: results of two hosts that claim one are of two jobs (a
+// stale directory, a reused job id), and both are set aside; mpirun's ranks, numbered from 0 by
+// each mpirun of one allocation under its job id, are not judged so.
+TEST(FleetMerge, ASlurmRankReportedByTwoHostsSetsBothAside) {
+  TempDir tmp;
+  const auto task = [&](const std::string& launcher, const std::string& host, int rank,
+                        int tasks = 2) {
+    ResultsDocument doc = job_task("77", host, rank, tasks, 100);
+    doc.run.launch.launcher = launcher;
+    return write_node(tmp.path(), doc, fmt::format("{}/{}-{}", launcher, host, rank));
+  };
+  const std::vector<fs::path> slurm = {task("slurm", "host-x", 0), task("slurm", "host-y", 0),
+                                       task("slurm", "host-z", 1)};
+  const FleetRecord fleet = merge_results(slurm, std::nullopt, {}, 10, "T");
+  const FleetAnalysis a = analyse_fleet(fleet);
+  EXPECT_EQ(a.nodes_reporting, 1);
+  const std::string claimants =
+      fmt::format("host-x ({}), host-y ({})", slurm[0].string(), slurm[1].string());
+  EXPECT_EQ(failed_sources(fleet),
+            (std::vector<std::string>{slurm[0].string(), slurm[1].string()}));
+  EXPECT_EQ(a.failed.at(0)->problem,
+            fmt::format("{}: rank 0 of slurm job 77 is reported by 2 hosts ({}): a rank is one "
+                        "task, so all but one are of another job (a stale directory, a reused job "
+                        "id): set aside; give one job's results",
+                        slurm[0].string(), claimants));
+  // Two mpiruns of one task each.
+  const std::vector<fs::path> mpirun = {task("openmpi", "host-x", 0, 1),
+                                        task("openmpi", "host-y", 0, 1)};
+  EXPECT_TRUE(failed_sources(merge_results(mpirun, std::nullopt, {}, 10, "T")).empty());
+}
+
 // A node that failed (here: slow) is run again, as a job of its own whose one task is rank 0:
 // merged as a rerun, it replaces the first run's result of its host, which stays in the record
 // to show what was replaced, neither judged nor failed. Merged as one more input, the first run
