@@ -374,6 +374,16 @@ void measure_launch_latencies(const std::vector<MeasurementRequest>& plan, GpuIn
   }
 }
 
+// What a signal that ends the process at once (a second one, or the first when the measurement
+// under way does not stop in time) leaves in results.json: the run as it stands, marked
+// interrupted, not a record that reads as killed by something else.
+void arm_quit_record(const fs::path& dir, ResultsDocument& doc) {
+  const bool interrupted = doc.run.interrupted;
+  doc.run.interrupted = true;
+  set_quit_record((dir / "results.json").string(), JsonPrinter().print(doc));
+  doc.run.interrupted = interrupted;
+}
+
 // Measures each request in turn into the run, with a progress line each, keeping results.json
 // current.
 void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& plan,
@@ -420,6 +430,7 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
     std::fflush(stdout);
     // Keep results.json current, so that even a crash loses at most the measurement under way.
     write_file_atomically(run.dir / "results.json", JsonPrinter().print(run.doc));
+    arm_quit_record(run.dir, run.doc);
   }
 }
 
@@ -445,9 +456,11 @@ MeasuredRun measure_selection(Selection sel, const MeasureOptions& opt,
   doc.run.sampling = settings.recorded();
   // Claimed before any wait: an --out that cannot be used is refused at once, not after it.
   const fs::path dir = claim_results_dir(opt.out, doc);
+  arm_quit_record(dir, doc);
   if (opt.wait_quiet_s > 0) {
     wait_quiet(opt.wait_quiet_s);
     doc.run.started_utc = utc_now();  // the run starts once the wait is over
+    arm_quit_record(dir, doc);
   }
 
   const auto& cpu = doc.environment.cpu;
@@ -523,6 +536,8 @@ bool results_defect_seen = false;
 
 void write_output_files(const ResultsDocument& doc, const fs::path& dir,
                         bool include_results_json) {
+  // The run's own record from here: a signal now leaves it, not the one armed while measuring.
+  if (include_results_json) set_quit_record("", "");
   if (const std::string problem = write_outputs(doc, dir, include_results_json); !problem.empty()) {
     print_error("flopbench: error: {}\n", problem);
     results_defect_seen = true;

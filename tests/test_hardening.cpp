@@ -648,7 +648,11 @@ TEST_F(Hardening, SecondSigtermEndsAtOnceAndNeverLeavesAResultLookingComplete) {
             std::chrono::seconds(kInterruptGraceSeconds / 2));
   EXPECT_EQ(p.killed_by(), SIGTERM);
   EXPECT_EQ(p.err().find("did not stop in time"), std::string::npos) << p.err();
-  EXPECT_FALSE(read_results_file(out / "results.json").run.complete());
+  // What it measured before, marked interrupted: not a record that reads as killed by another.
+  const ResultsDocument left = read_results_file(out / "results.json");
+  EXPECT_FALSE(left.run.complete());
+  EXPECT_TRUE(left.run.interrupted);
+  EXPECT_FALSE(fs::exists(out / "results.json.quitting"));
 }
 
 // GNU timeout sends its signal to the process and again to its process group: the copy, from the
@@ -732,7 +736,12 @@ TEST_F(Hardening, OneSigtermEndsARunStuckInALongCallAfterTheGracePeriod) {
   guard.join();
   EXPECT_EQ(status, 128 + SIGTERM) << p.out() << p.err();
   EXPECT_NE(p.err().find("did not stop in time; quitting"), std::string::npos) << p.err();
-  EXPECT_FALSE(read_results_file(out / "results.json").run.complete());
+  const ResultsDocument left = read_results_file(out / "results.json");
+  EXPECT_FALSE(left.run.complete());
+  EXPECT_TRUE(left.run.interrupted);
+  const Outcome report = flopbench({"report", (out / "results.json").string()});
+  EXPECT_NE(report.out.find("incomplete: the run was interrupted"), std::string::npos)
+      << report.out;
 }
 
 TEST_F(Hardening, ReadersSayARunThatDiedDidNotFinish) {

@@ -7,6 +7,8 @@
 #include <csignal>
 #include <ctime>
 #include <initializer_list>
+#include <string>
+#include <utility>
 
 namespace flopbench {
 namespace {
@@ -52,7 +54,36 @@ void say(const char* text, std::size_t size) {
   [[maybe_unused]] const auto n = write(STDERR_FILENO, text, size);
 }
 
+// The record to leave if a signal ends the process at once, in two slots: the run fills the one
+// not in use, then makes it the one in use, so that a handler never reads a slot being written.
+struct QuitRecord {
+  std::string file, temporary, text;
+};
+QuitRecord g_quit_records[2];
+std::atomic<int> g_quit_record = -1;  // the slot in use; -1: none
+
+// Async-signal-safe: open, write, close, rename and unlink only.
+void write_quit_record() {
+  const int slot = g_quit_record.load();
+  if (slot < 0) return;
+  const QuitRecord& r = g_quit_records[slot];
+  const int fd = open(r.temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  for (std::size_t done = 0; done < r.text.size();) {
+    const ssize_t n = write(fd, r.text.data() + done, r.text.size() - done);
+    if (n <= 0) {
+      close(fd);
+      unlink(r.temporary.c_str());
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  rename(r.temporary.c_str(), r.file.c_str());
+}
+
 [[noreturn]] void die_by(int sig) {
+  write_quit_record();
   std::signal(sig, SIG_DFL);
   // Inside its own handler the signal is blocked, and raised it would only wait: unblocked, its
   // default action ends the process by that signal, as a parent's shell needs to see.
@@ -127,6 +158,16 @@ void leave_running(std::thread& thread) {
 }
 
 bool threads_left_running() { return g_threads_left_running; }
+
+void set_quit_record(const std::string& file, std::string text) {
+  if (file.empty()) {
+    g_quit_record = -1;
+    return;
+  }
+  const int slot = g_quit_record.load() == 0 ? 1 : 0;
+  g_quit_records[slot] = {file, file + ".quitting", std::move(text)};
+  g_quit_record = slot;
+}
 
 bool interrupt_requested() { return g_signal != 0; }
 

@@ -7,11 +7,13 @@
 // SIGTERM or SIGHUP ends the process at once, by that signal, and so does the first one when the
 // run has not stopped within kInterruptGraceSeconds (a kernel or library call that never
 // returns): a run never outlives `timeout`. results.json, rewritten after every measurement,
-// then holds each finished one, without finished_utc (docs/results-schema.md). The same signal
+// then holds each finished one, without finished_utc, marked interrupted (set_quit_record;
+// docs/results-schema.md). The same signal
 // sent again by the same process within kDuplicateSignalSeconds is the first one again, not a
 // second: GNU timeout sends its signal to the process and then to its process group, and on a
 // busy machine a second thread can take the copy.
 
+#include <string>
 #include <thread>
 
 namespace flopbench {
@@ -20,6 +22,10 @@ inline constexpr unsigned kInterruptGraceSeconds = 10;
 inline constexpr double kDuplicateSignalSeconds = 0.5;
 
 void install_interrupt_handler();
+// What to write to `file` when a signal ends the process at once (a second one, or the grace
+// period over): the run's results so far marked interrupted, kept current by the run as it
+// rewrites results.json. An empty `file` clears it, once the run's own record is written.
+void set_quit_record(const std::string& file, std::string text);
 bool interrupt_requested();
 // The first signal received, 0 when none.
 int interrupt_signal();
