@@ -1017,6 +1017,25 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
                     "that reported nothing): {}",
                     fmt::join(jobs, "; ")));
   }
+  // A rerun that replaced no result and stood in for no missing rank is merged as a node of its
+  // own: right for a host that reported nothing and that no launcher numbered, and what a rerun
+  // of the wrong host, or of one under another name, would also do.
+  std::vector<std::string> added;
+  for (const auto& r : fleet.nodes) {
+    if (!r.rerun || !r.reporting()) continue;
+    const bool replaced = std::ranges::any_of(fleet.nodes, [&](const FleetNode& m) {
+      if (m.rerun || m.superseded.empty()) return false;
+      return m.results ? host_key(m.host) == host_key(r.host) && kind_of(m) == kind_of(r)
+                       : m.superseded.find(r.host) != std::string::npos;
+    });
+    if (!replaced) added.push_back(node_label(r));
+  }
+  if (!added.empty()) {
+    a.notes.push_back(fmt::format(
+        "{} replaced no result and stood in for no missing rank, so each is a node of its own: {}",
+        added.size() == 1 ? "a rerun" : fmt::format("{} reruns", added.size()),
+        fmt::join(added, ", ")));
+  }
   return a;
 }
 

@@ -1641,6 +1641,32 @@ ResultsDocument job_task(const std::string& job, const std::string& host, int ra
   return doc;
 }
 
+// A rerun that replaced nothing is merged as a node of its own, and a note says so: what a
+// rerun of a host that reported nothing (and that no launcher numbered) should do, and what a
+// rerun of the wrong host would do too.
+TEST(FleetMerge, ARerunThatReplacedNothingIsSaidToBeANodeOfItsOwn) {
+  TempDir tmp;
+  const fs::path a = write_node(tmp.path(), node("node-a", std::nullopt, 100), "a"),
+                 b = write_node(tmp.path(), node("node-b", std::nullopt, 100), "b");
+  ResultsDocument later = node("node-9", std::nullopt, 100);
+  later.run.started_utc = "2026-02-01T00:00:00Z";
+  const FleetRecord fleet =
+      merge_results({a, b}, std::nullopt, {}, 10, "T", {write_node(tmp.path(), later, "rerun-9")});
+  const std::vector<std::string> notes = analyse_fleet(fleet).notes;
+  EXPECT_NE(std::find(notes.begin(), notes.end(),
+                      "a rerun replaced no result and stood in for no missing rank, so each is a "
+                      "node of its own: node-9"),
+            notes.end())
+      << ::testing::PrintToString(notes);
+  // A rerun that replaced its host's result: no such note.
+  ResultsDocument rerun_b = node("node-b", std::nullopt, 100);
+  rerun_b.run.started_utc = "2026-02-01T00:00:00Z";
+  const FleetRecord replaced = merge_results({a, b}, std::nullopt, {}, 10, "T",
+                                             {write_node(tmp.path(), rerun_b, "rerun-b")});
+  for (const std::string& note : analyse_fleet(replaced).notes)
+    EXPECT_EQ(note.find("replaced no result"), std::string::npos) << note;
+}
+
 // A rank of a Slurm job step is one task: results of two hosts that claim one are of two jobs (a
 // stale directory, a reused job id), and both are set aside; mpirun's ranks, numbered from 0 by
 // each mpirun of one allocation under its job id, are not judged so.
