@@ -428,9 +428,10 @@ void measure_requests(MeasuredRun& run, const std::vector<MeasurementRequest>& p
     const auto& r = run.doc.measurements.back();
     say("{} [{:.1f} s]\n", describe_result(r), r.wall_s);
     std::fflush(stdout);
-    // Keep results.json current, so that even a crash loses at most the measurement under way.
-    write_file_atomically(run.dir / "results.json", JsonPrinter().print(run.doc));
+    // Keep results.json current, so that even a crash loses at most the measurement under way;
+    // the record a signal leaves first, so that it is never older than the file.
     arm_quit_record(run.dir, run.doc);
+    write_file_atomically(run.dir / "results.json", JsonPrinter().print(run.doc));
   }
 }
 
@@ -536,9 +537,13 @@ bool results_defect_seen = false;
 
 void write_output_files(const ResultsDocument& doc, const fs::path& dir,
                         bool include_results_json) {
-  // The run's own record from here: a signal now leaves it, not the one armed while measuring.
+  // The run's own record from here: a signal that ends the process while it is written leaves
+  // it too, not the one armed while measuring.
+  if (include_results_json)
+    set_quit_record((dir / "results.json").string(), JsonPrinter().print(doc));
+  const std::string problem = write_outputs(doc, dir, include_results_json);
   if (include_results_json) set_quit_record("", "");
-  if (const std::string problem = write_outputs(doc, dir, include_results_json); !problem.empty()) {
+  if (!problem.empty()) {
     print_error("flopbench: error: {}\n", problem);
     results_defect_seen = true;
   }
@@ -901,15 +906,20 @@ const CLI::Option* given_empty(const CLI::App& app, std::span<char* const> args)
 // --expect-hosts 2` would read "--expect-hosts" and "2" as reruns and drop the expectation.
 std::optional<std::pair<const CLI::Option*, std::string>> option_taken_as_value(
     const CLI::App& app) {
+  // Its own options and those of the commands above it (--version).
   const auto is_option_of = [&](std::string_view value) {
     if (!value.starts_with('-') || value == "-") return false;
     const std::string_view name = value.substr(0, value.find('='));
-    return std::ranges::any_of(app.get_options(), [&](const CLI::Option* o) {
-      return std::ranges::any_of(o->get_lnames(),
-                                 [&](const std::string& l) { return name == "--" + l; }) ||
-             std::ranges::any_of(o->get_snames(),
-                                 [&](const std::string& s) { return name == "-" + s; });
-    });
+    for (const CLI::App* a = &app; a != nullptr; a = a->get_parent()) {
+      if (std::ranges::any_of(a->get_options(), [&](const CLI::Option* o) {
+            return std::ranges::any_of(o->get_lnames(),
+                                       [&](const std::string& l) { return name == "--" + l; }) ||
+                   std::ranges::any_of(o->get_snames(),
+                                       [&](const std::string& s) { return name == "-" + s; });
+          }))
+        return true;
+    }
+    return false;
   };
   for (const CLI::Option* o : app.get_options()) {
     if (o->count() == 0 || o->get_expected_min() == 0) continue;

@@ -210,9 +210,14 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   fmt::print("{}\n", fleet.acceptance->passed ? "PASS" : "FAIL");
   if (!opt.junit.empty()) write_junit(opt.junit, FleetJunitPrinter().print(fleet));
   // A record of another name is a copy: the outputs beside it belong to that directory's
-  // fleet.json, and are left alone.
+  // fleet.json, and are left alone. A link to a fleet's own record is that record.
+  const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  std::error_code ec;
   if (file.filename() == "fleet.json") {
-    write_fleet_outputs(fleet, file.parent_path().empty() ? fs::path(".") : file.parent_path());
+    write_fleet_outputs(fleet, dir);
+  } else if (const fs::path own = fs::canonical(file, ec).parent_path() / "fleet.json";
+             !ec && fs::equivalent(own, file, ec)) {
+    write_fleet_outputs(fleet, own.parent_path());
   } else {
     write_file_atomically(file, FleetJsonPrinter().print(fleet));
   }

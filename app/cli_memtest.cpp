@@ -256,7 +256,7 @@ Command add_memtest_command(CLI::App& app) {
       ->excludes(size);
   cmd->add_option("--duration", opt->duration,
                   "time box per GPU from its allocation: seconds, or with s, m or h; no new step "
-                  "starts after it once a pass of every pattern is complete")
+                  "starts after it once a pass of every pattern is complete; 1 s to 7 days")
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "seed of the random pattern (0 to 2^64 - 1)")
       ->capture_default_str()

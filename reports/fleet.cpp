@@ -754,14 +754,14 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   // A rank of a Slurm job step is one task, on one host: results of several hosts that claim
   // one are of several jobs (a stale directory caught by a glob, a job id reused), and which
   // belongs to this one is unknown: all are set aside. (Not so for other launchers: two mpiruns
-  // in one allocation both number their tasks from 0 under the allocation's job id.)
-  std::map<std::tuple<bool, std::string, int, std::string_view, int>, std::vector<FleetNode*>>
-      by_rank;
+  // in one allocation both number their tasks from 0 under the allocation's job id. Nor for
+  // reruns, which have replaced their hosts' results by now: each is its host's.)
+  std::map<std::tuple<std::string, int, std::string_view, int>, std::vector<FleetNode*>> by_rank;
   for (auto& n : fleet.nodes) {
-    if (!n.results || !n.superseded.empty() || !n.problem.empty()) continue;
+    if (n.rerun || !n.results || !n.superseded.empty() || !n.problem.empty()) continue;
     const Launch& l = n.results->run.launch;
     if (l.launcher != "slurm" || l.job.empty() || !l.rank) continue;
-    by_rank[{n.rerun, l.job, step_of(n), kind_of(n), *l.rank}].push_back(&n);
+    by_rank[{l.job, step_of(n), kind_of(n), *l.rank}].push_back(&n);
   }
   for (const auto& [key, claimants] : by_rank) {
     if (claimants.size() < 2) continue;
@@ -787,8 +787,8 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
     for (auto& n : fleet.nodes) {
       if (n.results && n.problem.empty() && n.superseded.empty() &&
           !reported.taken.contains(host_key(n.host))) {
-        n.problem = fmt::format("{}: {} is not among the listed hosts: set aside", n.source,
-                                n.host.empty() ? "a result without a host name" : n.host);
+        n.problem =
+            fmt::format("{}: {} is not among the listed hosts: set aside", n.source, n.host);
       }
     }
   }

@@ -104,8 +104,8 @@ struct Axis {
 Axis log_axis(double min_value, double max_value) {
   Axis a;
   a.log = true;
-  // The top is 1e308 at the most, the largest power of ten a double holds: above it (a file's
-  // 1.7e308 GFLOP/s) it would be infinite.
+  // The top is 1e308 at the most, the largest power of ten a double holds (unless the bottom is
+  // that already): above it (a file's 1.7e308 GFLOP/s) it would be infinite.
   const double lo = std::floor(std::log10(min_value));
   const double hi = std::max(lo + 1, std::min(308.0, std::ceil(std::log10(max_value))));
   a.lo = std::pow(10.0, lo);

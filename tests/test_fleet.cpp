@@ -2587,6 +2587,15 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
   EXPECT_FALSE(read_fleet_file(fleet / "fleet.json").acceptance.has_value());
   EXPECT_EQ(read_text(fleet / "fleet.md"), md_before);
   fs::remove(copy);
+  // A link to the fleet's own record is that record: its outputs are written again with it.
+  fs::create_symlink(fleet / "fleet.json", tmp.path() / "latest.json");
+  const auto linked = run_flopbench({"check", "--spec", (tmp.path() / "spec.csv").string(),
+                                     "--results", (tmp.path() / "latest.json").string()},
+                                    tmp.path() / "capture");
+  EXPECT_EQ(linked.status, kExitFailures) << linked.out << linked.err;
+  EXPECT_TRUE(fs::is_symlink(tmp.path() / "latest.json"));
+  EXPECT_TRUE(read_fleet_file(fleet / "fleet.json").acceptance.has_value());
+  EXPECT_NE(read_text(fleet / "fleet.md").find("## Fleet criteria"), std::string::npos);
   const fs::path junit = tmp.path() / "junit.xml";
   const auto checked = run_flopbench({"check", "--spec", (tmp.path() / "spec.csv").string(),
                                       "--results", fleet.string(), "--junit", junit.string()},
@@ -2626,6 +2635,14 @@ TEST(FleetCli, MergeWithARerunOfTheFailedNodePassesAndChecks) {
   }
   const std::string rerun =
       write_node(tmp.path(), job_task("10", "node-1", 0, 1, 100), "10/node-1-0").string();
+  // A result given as its own rerun is refused, leaving no directory behind.
+  const fs::path refused = tmp.path() / "refused";
+  const auto itself = run_flopbench(
+      {"merge", first[0], "--rerun", first[0], "--out", refused.string()}, tmp.path() / "capture");
+  EXPECT_EQ(itself.status, 2) << itself.err;
+  EXPECT_NE(itself.err.find("is the result " + first[0] + " among those merged"), std::string::npos)
+      << itself.err;
+  EXPECT_FALSE(fs::exists(refused));
   const auto merge = [&](std::vector<std::string> args, const std::string& out) {
     args.insert(args.begin(), "merge");
     args.insert(args.end(), {"--out", (tmp.path() / out).string(), "--expect-hosts", "3"});

@@ -219,6 +219,10 @@ TEST_F(Hardening, AnOptionGivenWithoutItsValueIsRefusedNotFedTheNextOption) {
                         "--against: expected a value, found the option --fail-on-regression=5");
   expect_one_line_error(flopbench({"check", "--spec", "-h"}),
                         "--spec: expected a value, found the option -h");
+  // The top level's options too: --version would otherwise name a results directory.
+  expect_one_line_error(flopbench({"run", "--out", "--version"}),
+                        "--out: expected a value, found the option --version");
+  EXPECT_FALSE(fs::exists("--version"));
   EXPECT_FALSE(fs::exists(out));
 }
 

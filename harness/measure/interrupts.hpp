@@ -7,8 +7,8 @@
 // SIGTERM or SIGHUP ends the process at once, by that signal, and so does the first one when the
 // run has not stopped within kInterruptGraceSeconds (a kernel or library call that never
 // returns): a run never outlives `timeout`. results.json, rewritten after every measurement,
-// then holds each finished one, without finished_utc, marked interrupted (set_quit_record;
-// docs/results-schema.md). The same signal
+// then holds each finished one, without finished_utc, and a run's is marked interrupted
+// (set_quit_record; docs/results-schema.md). The same signal
 // sent again by the same process within kDuplicateSignalSeconds is the first one again, not a
 // second: GNU timeout sends its signal to the process and then to its process group, and on a
 // busy machine a second thread can take the copy.
