@@ -840,6 +840,9 @@ int run_guarded(const std::function<int()>& command) {
   } catch (const std::bad_alloc&) {
     return error(kExitIoError, "out of memory");
   } catch (const std::system_error& e) {  // also std::filesystem::filesystem_error, fmt's
+    // A console write that failed because its reader went away (`check | head`): the signal
+    // ends the command, as it ends a run, quietly.
+    if (interrupt_signal() == SIGPIPE && e.code() == std::errc::broken_pipe) return 128 + SIGPIPE;
     return error(kExitIoError, e.what());
   } catch (const std::exception& e) {
     return error(

@@ -67,7 +67,8 @@ void write_quit_record() {
   const int slot = g_quit_record.load();
   if (slot < 0) return;
   const QuitRecord& r = g_quit_records[slot];
-  const int fd = open(r.temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      open(r.temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd < 0) return;
   for (std::size_t done = 0; done < r.text.size();) {
     const ssize_t n = write(fd, r.text.data() + done, r.text.size() - done);
