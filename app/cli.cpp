@@ -122,6 +122,11 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
   }
 }
 
+bool output_dir_exists(const std::string& out) {
+  std::error_code ec;
+  return !out.empty() && fs::exists(out, ec);
+}
+
 fs::path claim_results_dir(const std::string& out, const ResultsDocument& doc) {
   const std::string& host = doc.environment.host;
   const fs::path dir =
@@ -210,8 +215,7 @@ namespace {
 // run. SIGPIPE interrupts it, and cli_main reports a failed stdout at exit.
 template <class... Args>
 void say(fmt::format_string<Args...> format, Args&&... args) {
-  const std::string text = fmt::format(format, std::forward<Args>(args)...);
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  write_console(stdout, format, std::forward<Args>(args)...);
 }
 
 std::string describe_result(const MeasurementRecord& r) {
@@ -288,8 +292,7 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
   const std::string host = host_name();
   const std::string out =
       expand_out_placeholders(opt.measure.out, host, this_launch(), utc_now(true));
-  std::error_code ec;
-  const bool out_existed = !out.empty() && fs::exists(out, ec);
+  const bool out_existed = output_dir_exists(out);
   const fs::path parent = prepare_output_dir(out, host);
   int status = kExitOk;
   int written = 0;
@@ -298,14 +301,10 @@ int run_replicates(const RunOptions& opt, const Selection& sel,
     MeasureOptions one = opt.measure;
     one.out = (parent / fmt::format("run-{}", i)).string();
     one.replicate = Replicate{i, opt.repeat};
-    try {
-      status = std::max(status, run_once(one));
-    } catch (const InputError&) {
-      // Bad input (a --gpus this machine lacks) is found as the first run starts: it leaves no
-      // empty directory behind, as a run without --repeat does not.
-      if (i == 1 && !out_existed && fs::is_empty(parent, ec)) fs::remove(parent, ec);
-      throw;
-    }
+    // Bad input (a --gpus this machine lacks) is found as the first run starts: it leaves no
+    // empty directory behind, as a run without --repeat does not.
+    status =
+        std::max(status, undone_on_bad_input(parent, out_existed, [&] { return run_once(one); }));
     written = i;
     if (interrupt_requested()) break;
   }

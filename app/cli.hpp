@@ -9,13 +9,19 @@
 
 namespace flopbench {
 
-// Prints to standard error, as fmt::print(stderr, ...) would, but a standard error that cannot
-// be written (closed: `2>&-`; a full disk) loses the message, never the exit status: fmt::print
-// throws, and from an error handler that would end the process with SIGABRT.
+// Prints to a console stream as fmt::print would, but a stream that cannot be written (closed:
+// `2>&-`; a full disk; `| head` gone) loses the text, never the exit status: fmt::print throws,
+// and from an error handler that would end the process with SIGABRT. (A failed stdout is
+// reported at exit by cli_main.)
+template <class... Args>
+void write_console(std::FILE* stream, fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = fmt::format(format, std::forward<Args>(args)...);
+  std::fwrite(text.data(), 1, text.size(), stream);
+}
+
 template <class... Args>
 void print_error(fmt::format_string<Args...> format, Args&&... args) {
-  const std::string text = fmt::format(format, std::forward<Args>(args)...);
-  std::fwrite(text.data(), 1, text.size(), stderr);
+  write_console(stderr, format, std::forward<Args>(args)...);
 }
 
 // Exit codes of the flopbench command.

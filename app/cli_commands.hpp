@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "harness/core/results.hpp"
@@ -123,6 +124,20 @@ RunInfo start_run_info(const std::vector<std::string>& command_line, std::string
 // overwritten: InputError); without `out`, results/<host>-<UTC time>, with -2, -3, ... when
 // another run has that name. IoError when it cannot be made.
 std::filesystem::path prepare_output_dir(const std::string& out, const std::string& host);
+// Whether --out names a path that is there already (before prepare_output_dir); false for none.
+bool output_dir_exists(const std::string& out);
+// `work` on an output directory prepare_output_dir just made unless it `existed`: bad input that
+// it finds (InputError) leaves no empty directory behind, as bad input found before it does not.
+template <class Work>
+auto undone_on_bad_input(const std::filesystem::path& dir, bool existed, Work work) {
+  try {
+    return work();
+  } catch (const InputError&) {
+    std::error_code ec;
+    if (!existed && std::filesystem::is_empty(dir, ec)) std::filesystem::remove(dir, ec);
+    throw;
+  }
+}
 
 // Claims a new results directory for `doc`: `out` with its placeholders expanded for the
 // document's host and launch (prepare_output_dir), with the document's results.json written

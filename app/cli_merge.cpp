@@ -40,21 +40,15 @@ int merge_command(const MergeOptions& opt) {
       expected_hosts = read_host_list(e);
     }
   }
-  std::error_code ec;
-  const bool out_existed = fs::exists(opt.out, ec);
+  const bool out_existed = output_dir_exists(opt.out);
   const fs::path dir = prepare_output_dir(opt.out, "");
   const std::vector<fs::path> inputs(opt.inputs.begin(), opt.inputs.end()),
       reruns(opt.reruns.begin(), opt.reruns.end());
-  const FleetRecord fleet = [&] {
-    try {
-      return merge_results(inputs, expected_nodes, expected_hosts, opt.threshold_percent, utc_now(),
-                           reruns);
-    } catch (const InputError&) {
-      // Inputs merge refuses (a result given as its own rerun) leave no directory it made.
-      if (!out_existed && fs::is_empty(dir, ec)) fs::remove(dir, ec);
-      throw;
-    }
-  }();
+  // Inputs merge refuses (a result given as its own rerun) leave no directory behind.
+  const FleetRecord fleet = undone_on_bad_input(dir, out_existed, [&] {
+    return merge_results(inputs, expected_nodes, expected_hosts, opt.threshold_percent, utc_now(),
+                         reruns);
+  });
   write_fleet_outputs(fleet, dir);
   // Host names, problems and reasons come from the nodes' files: no terminal controls.
   fmt::print("{}", strip_terminal_controls(FleetConsolePrinter().print(fleet)));

@@ -1041,12 +1041,21 @@ void check_depth(std::string_view text) {
 
 json to_json(const ResultsDocument& doc) { return write_record(doc); }
 
+namespace {
+
+// A fleet record (fleet.json) by its content, whatever the file's name.
+bool is_fleet_record(const json& j) {
+  return j.is_object() && j.contains("fleet_schema_version") && !j.contains("schema_version");
+}
+
+}  // namespace
+
 ResultsDocument results_from_json(const json& j) {
   const Node root{j, "", json::json_pointer(), nullptr};  // the document keeps its unknown fields
   // flopbench's other JSON files are named as what they are, not as a results.json without its
   // version.
   if (j.is_object() && !j.contains("schema_version")) {
-    if (j.contains("fleet_schema_version")) {
+    if (is_fleet_record(j)) {
       throw InputError(
           "a fleet record (fleet.json, from flopbench merge), not one run's results.json: give a "
           "node's results.json here");
@@ -1104,10 +1113,6 @@ auto with_file_name(const std::string& name, Read read) {
     throw InputError(fmt::format("{}: {}", name, e.what()));
   }
 }
-
-}  // namespace
-
-namespace {
 
 // What to give instead of a directory with no results.json: one of the runs of a 'run --repeat'
 // when it holds them (run-1 ... run-N), else a run's results.
@@ -1182,8 +1187,7 @@ FleetRecord read_fleet_file(const std::filesystem::path& path) {
 
 bool is_fleet_record_file(const std::filesystem::path& path) {
   try {
-    const json j = parse_json(read_input_file(path, ""), path.string());
-    return j.is_object() && j.contains("fleet_schema_version") && !j.contains("schema_version");
+    return is_fleet_record(parse_json(read_input_file(path, ""), path.string()));
   } catch (const InputError&) {
     return false;
   } catch (const IoError&) {
