@@ -314,6 +314,34 @@ TEST(Selection, NamedPrecisionMakesTheImplementationsThatLackItUnsupported) {
     EXPECT_TRUE(req.implementation->supports(req.precision)) << req.implementation->name();
 }
 
+// A selection of nothing but implementations that lack the precision would measure nothing on
+// any machine: refused, saying what each runs, rather than a run of unsupported rows.
+TEST(Selection, OnlyImplementationsLackingThePrecisionIsAnError) {
+  const auto refusal = [](const Selection& sel) {
+    try {
+      plan_measurements(sel, test_environment());
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  Selection sel;
+  sel.sizes = parse_sizes("16");
+  sel.workloads = parse_workloads("sgemm");
+  sel.implementations = {"onednn"};
+  EXPECT_EQ(refusal(sel),
+            "nothing to measure: gemm onednn has no fp32 (it runs bf16, fp16, int8); choose other "
+            "--implementations or --precision (see 'flopbench list')");
+  sel.workloads = parse_workloads("gemm");
+  sel.implementations = {"omp", "eigen"};
+  sel.precisions = {Precision::bf16};
+  EXPECT_NE(refusal(sel).find("gemm omp has no bf16 (it runs fp32, fp64); "), std::string::npos)
+      << refusal(sel);
+  // One implementation that has it is enough: the others are recorded unsupported beside it.
+  sel.implementations = {"omp", "onednn"};
+  EXPECT_EQ(plan_measurements(sel, test_environment()).size(), 2u);
+}
+
 TEST(Selection, UnknownImplementationEmptyMatchAndOversizedProblemsAreErrors) {
   Selection sel;
   sel.implementations = {"nosuch"};

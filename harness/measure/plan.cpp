@@ -225,6 +225,19 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
         "nothing to run: no registered implementation matches the selected workloads, "
         "implementations and precisions (see 'flopbench list')");
   }
+  // Where every request is an implementation's own lack (sgemm on onednn), no machine could
+  // measure anything: refused, rather than a run of unsupported rows that exits 0.
+  if (!plan.empty() && std::ranges::none_of(plan, [](const MeasurementRequest& r) {
+        return r.implementation->supports(r.precision);
+      })) {
+    std::set<std::string> reasons;
+    for (const MeasurementRequest& r : plan)
+      reasons.insert(r.implementation->unsupported_reason(r.precision));
+    throw InputError(fmt::format(
+        "nothing to measure: {}; choose other --implementations or --precision (see 'flopbench "
+        "list')",
+        fmt::join(reasons, "; ")));
+  }
   return plan;
 }
 

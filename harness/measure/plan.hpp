@@ -50,8 +50,9 @@ using RequestFilter = std::function<bool(const MeasurementRequest&)>;
 // selected by name also gives the implementations that lack it (where another implementation of
 // the workload has it) a request, which measure() records as unsupported. Only the requests
 // `keep` holds for (all without one) are planned, as `check` keeps those its spec needs. Throws
-// InputError for unknown implementation names or GPU indices, selections that match nothing,
-// and sizes kept that do not fit in the available memory.
+// InputError for unknown implementation names or GPU indices, selections that match nothing
+// or only implementations that lack the precision, and sizes kept that do not fit in the
+// available memory.
 std::vector<MeasurementRequest> plan_measurements(const Selection& selection,
                                                   const Environment& env,
                                                   const RequestFilter& keep = {});
