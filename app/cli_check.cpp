@@ -195,11 +195,16 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
                            fmt::format("superseded {}: {}\n", node_label(n), n.superseded)));
       continue;
     }
-    const bool judged = n.reporting() && n.results->acceptance;
-    fmt::print("{}",
-               strip_terminal_controls(fmt::format(
-                   "{} {}{}\n", judged ? (n.results->acceptance->passed ? "PASS" : "FAIL") : "FAIL",
-                   node_label(n), judged ? "" : ": " + n.problem)));
+    if (!n.reporting() || !n.results->acceptance) {
+      fmt::print("{}",
+                 strip_terminal_controls(fmt::format("FAIL {}: {}\n", node_label(n), n.problem)));
+      continue;
+    }
+    // A node's failed and warned criteria under it: what the operator acts on.
+    const AcceptanceResult& verdict = *n.results->acceptance;
+    fmt::print("{}", strip_terminal_controls(fmt::format(
+                         "{} {} ({})\n{}", verdict.passed ? "PASS" : "FAIL", node_label(n),
+                         criteria_counts(verdict), unmet_criteria_table(verdict, "    "))));
   }
   fmt::print("fleet acceptance ({}):\n", strip_terminal_controls(fleet.acceptance->spec));
   for (const auto& v : fleet.acceptance->criteria) {

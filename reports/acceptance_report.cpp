@@ -104,6 +104,20 @@ std::string xml_escape(std::string_view s) {
 
 }  // namespace
 
+std::string unmet_criteria_table(const AcceptanceResult& r, std::string_view indent) {
+  AcceptanceResult unmet = r;
+  std::erase_if(unmet.criteria, [](const auto& v) { return v.verdict == Verdict::pass; });
+  if (unmet.criteria.empty()) return "";
+  const std::string table = verdict_table(unmet, false).plain();
+  std::string out;
+  for (std::size_t start = 0; start < table.size();) {
+    const std::size_t end = std::min(table.find('\n', start), table.size());
+    out += fmt::format("{}{}\n", indent, std::string_view(table).substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string AcceptanceConsolePrinter::do_print(const ResultsDocument& doc) const {
   if (!doc.acceptance) return "";
   const AcceptanceResult& result = *doc.acceptance;

@@ -19,6 +19,10 @@ namespace flopbench {
 // the criteria of a verdict went, as the console, report.md and report.html give it.
 std::string criteria_counts(const AcceptanceResult& r);
 
+// The rows of the verdict table for the criteria of `r` that did not pass (failed or warned),
+// each line after `indent`; "" where every one passed. A fleet's nodes, on the console.
+std::string unmet_criteria_table(const AcceptanceResult& r, std::string_view indent);
+
 // The verdict table and a summary line.
 class AcceptanceConsolePrinter final : public Printer {
  public:

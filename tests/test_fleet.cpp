@@ -2571,7 +2571,9 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
 
   write_file_atomically(
       tmp.path() / "spec.csv",
-      std::string(kSpecHeader) + "\ncpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n");
+      std::string(kSpecHeader) +
+          "\ncpu.sgemm.omp.gflops,>=,0.001 GFLOP/s,,fail,any,\n"
+          "cpu.sgemm.omp.gflops,>=,1000000 GFLOP/s,,warn,any,a bound no CPU reaches\n");
   // A copy of the record under another name is a fleet record too: judged, with the verdicts
   // recorded in it, and the outputs beside it (the fleet's own) left alone.
   const fs::path copy = fleet / "fleet-copy.json";
@@ -2601,8 +2603,15 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
                                       "--results", fleet.string(), "--junit", junit.string()},
                                      tmp.path() / "capture");
   EXPECT_EQ(checked.status, kExitFailures) << checked.out << checked.err;
-  EXPECT_NE(checked.out.find(fmt::format("PASS {} rank 0\n", host)), std::string::npos)
+  // Each node with the criteria it did not pass under it.
+  EXPECT_NE(checked.out.find(fmt::format("PASS {} rank 0 (4 passed, 0 failed, 1 warned)\n    "
+                                         "Verdict  Metric",
+                                         host)),
+            std::string::npos)
       << checked.out;
+  EXPECT_NE(checked.out.find("\n    WARN     cpu.sgemm.omp.gflops "), std::string::npos)
+      << checked.out;
+  EXPECT_EQ(checked.out.find("    PASS "), std::string::npos) << checked.out;
   EXPECT_NE(checked.out.find("FAIL node-gone: expected, but reported nothing"), std::string::npos);
   EXPECT_NE(checked.out.find("FAIL fleet.nodes_reporting == expected"), std::string::npos);
   const std::string xml = read_text(junit);
@@ -2672,7 +2681,9 @@ TEST(FleetCli, MergeWithARerunOfTheFailedNodePassesAndChecks) {
                                       "--results", (tmp.path() / "fleet").string()},
                                      tmp.path() / "capture");
   EXPECT_EQ(checked.status, kExitOk) << checked.out << checked.err;
-  EXPECT_NE(checked.out.find("PASS node-1 rank 0\n"), std::string::npos) << checked.out;
+  EXPECT_NE(checked.out.find("PASS node-1 rank 0 (4 passed, 0 failed, 0 warned)\n"),
+            std::string::npos)
+      << checked.out;
   EXPECT_NE(checked.out.find("superseded node-1 rank 1: replaced by the rerun"), std::string::npos)
       << checked.out;
 }
