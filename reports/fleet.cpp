@@ -520,22 +520,21 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
   }
 }
 
-// A results directory is read through its results.json.
+// A results directory is read through its results.json. A node without a host is labelled by
+// its source, so the problems found here before it is read do not repeat the path.
 FleetNode read_node(const fs::path& input) {
   FleetNode node;
   node.source = input.string();
   std::error_code ec;
   if (!fs::exists(input, ec)) {
-    node.problem = fmt::format("{}: {}", input.string(),
-                               ec ? ec.message() : std::string("no such file or directory"));
+    node.problem = ec ? ec.message() : std::string("no such file or directory");
     return node;
   }
   const fs::path file = fs::is_directory(input, ec) ? input / "results.json" : input;
   // A fleet directory left among the nodes' (a job's `merge --out $out/fleet`, caught by a glob
   // such as $out/*/) is no node: say so rather than that its results.json is missing.
   if (file != input && !fs::exists(file, ec) && fs::exists(input / "fleet.json", ec)) {
-    node.problem =
-        fmt::format("{}: a fleet directory (fleet.json), not a node's results", input.string());
+    node.problem = "a fleet directory (fleet.json), not a node's results";
     return node;
   }
   try {

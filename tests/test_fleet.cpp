@@ -1578,7 +1578,7 @@ TEST(FleetCheck, AReasonNamesTenNodesAndCountsTheRest) {
   judge_fleet(
       fleet, [&](const ResultsDocument&) { return choice; }, "spec.csv", "T");
   const std::string& reason = criterion(*fleet.acceptance, "fleet.nodes_failed").reason;
-  EXPECT_NE(reason.find("gone-09: no such file or directory); and 3 more (fleet.md lists each)"),
+  EXPECT_NE(reason.find("gone-09 (no such file or directory); and 3 more (fleet.md lists each)"),
             std::string::npos)
       << reason;
   EXPECT_EQ(reason.find("gone-10"), std::string::npos) << reason;
@@ -2376,9 +2376,9 @@ TEST(FleetMerge, AFleetDirectoryAmongTheInputsIsNamed) {
   const FleetRecord again = merge_results({a, tmp.path() / "fleet"}, std::nullopt, {}, 10, "T");
   const FleetAnalysis an = analyse_fleet(again);
   ASSERT_EQ(an.failed.size(), 1u);
-  EXPECT_EQ(an.failed[0]->problem, fmt::format("{}: a fleet directory (fleet.json), not a node's "
-                                               "results",
-                                               (tmp.path() / "fleet").string()));
+  // Labelled by its path, which the problem does not repeat.
+  EXPECT_EQ(node_label(*an.failed[0]), (tmp.path() / "fleet").string());
+  EXPECT_EQ(an.failed[0]->problem, "a fleet directory (fleet.json), not a node's results");
 }
 
 // A node that reported, but whose GPU gave a wrong result and an error: no metric counts those,
@@ -2564,7 +2564,10 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
   EXPECT_NE(merged.err.find("1 node reported where --expect-hosts expects 2"), std::string::npos)
       << merged.err;
   EXPECT_NE(merged.out.find("FAIL node-gone: expected, but reported nothing"), std::string::npos);
-  EXPECT_NE(merged.out.find("no-such-run: no such file or directory"), std::string::npos);
+  EXPECT_NE(merged.out.find(fmt::format("FAIL {}: no such file or directory\n",
+                                        (tmp.path() / "no-such-run").string())),
+            std::string::npos)
+      << merged.out;
   for (const char* f : {"fleet.json", "fleet.csv", "fleet.md", "fleet.html"}) {
     EXPECT_TRUE(fs::exists(fleet / f)) << f;
   }
