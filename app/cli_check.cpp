@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "app/cli.hpp"
@@ -59,7 +60,11 @@ std::vector<fs::path> spec_dirs() {
 // GPU, the first keyed to no GPU at all (cpu-only.csv), unless the PCI bus lists NVIDIA GPUs that
 // nothing sees (a driver that did not load): then a spec of one criterion that the machine fails,
 // its GPUs seen.
-SpecChoice auto_spec(const Environment& env, const std::vector<int>& gpus) {
+struct AutoSpec {
+  SpecChoice choice;
+  std::string said;  // the console's line: which spec, and for what machine
+};
+AutoSpec auto_spec(const Environment& env, const std::vector<int>& gpus) {
   const auto dirs = spec_dirs();
   const auto dir_it = std::find_if(dirs.begin(), dirs.end(), [](const fs::path& d) {
     std::error_code ec;
@@ -101,11 +106,12 @@ SpecChoice auto_spec(const Environment& env, const std::vector<int>& gpus) {
                       "so no shipped spec can be chosen; every GPU must be seen (a CPU-only "
                       "check on such a machine needs --spec cpu-only.csv)",
                       counted(count, "NVIDIA GPU")));
-      fmt::print("spec: auto -> none: the PCI bus lists {}, and none is seen ({})\n",
-                 counted(count, "NVIDIA GPU"), strip_terminal_controls(no_gpu_reason(env.gpu)));
       return {
-          Spec{"auto", {std::move(seen)}},
-          fmt::format("auto: none ({} on the PCI bus, none seen)", counted(count, "NVIDIA GPU"))};
+          {Spec{"auto", {std::move(seen)}},
+           fmt::format("auto: none ({} on the PCI bus, none seen)", counted(count, "NVIDIA GPU"))},
+          fmt::format("spec: auto -> none: the PCI bus lists {}, and none is seen ({})\n",
+                      counted(count, "NVIDIA GPU"),
+                      strip_terminal_controls(no_gpu_reason(env.gpu)))};
     }
   }
   for (const auto& file : files) {
@@ -117,8 +123,9 @@ SpecChoice auto_spec(const Environment& env, const std::vector<int>& gpus) {
                        return applies_to_gpu(p, *first_gpu);
                      });
     if (!match) continue;
-    fmt::print("spec: auto -> {} (for {})\n", file.string(), strip_terminal_controls(machine));
-    return {std::move(spec), "auto: " + file.string()};
+    return {{std::move(spec), "auto: " + file.string()},
+            fmt::format("spec: auto -> {} (for {})\n", file.string(),
+                        strip_terminal_controls(machine))};
   }
   throw NoSpecForMachine(fmt::format(
       "--spec auto: no spec in {} is for {}; give one with --spec FILE, or make one from a golden "
@@ -128,8 +135,10 @@ SpecChoice auto_spec(const Environment& env, const std::vector<int>& gpus) {
 
 SpecChoice choose_spec(const std::string& option, const Environment& env,
                        const std::vector<int>& gpus) {
-  if (option == "auto") return auto_spec(env, gpus);
-  return {read_spec(option), option};
+  if (option != "auto") return {read_spec(option), option};
+  AutoSpec chosen = auto_spec(env, gpus);
+  fmt::print("{}", chosen.said);
+  return std::move(chosen.choice);
 }
 
 // Whether the spec names a measurement like `req`: the runner's work is limited to those.
@@ -180,10 +189,14 @@ int check_fleet(const CheckOptions& opt, const fs::path& file) {
   FleetRecord fleet = read_fleet_file(file);
   std::optional<SpecChoice> fixed;
   if (opt.spec != "auto") fixed = choose_spec(opt.spec, {}, {});
+  std::set<std::string> said;  // each choice of --spec auto once, not once per node
   judge_fleet(
       fleet,
       [&](const ResultsDocument& doc) {
-        return fixed ? *fixed : auto_spec(doc.environment, doc.run.gpus);
+        if (fixed) return *fixed;
+        AutoSpec chosen = auto_spec(doc.environment, doc.run.gpus);
+        if (said.insert(chosen.said).second) fmt::print("{}", chosen.said);
+        return std::move(chosen.choice);
       },
       opt.spec, utc_now());
   // The verdict is shown and the JUnit file written before the record is rewritten: a record
@@ -262,8 +275,8 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
   if (!opt.results.empty() && !opt.measuring_options_given.empty()) {
     const auto& given = opt.measuring_options_given;
     throw InputError(fmt::format(
-        "{} {} how to measure, and with --results nothing is measured: the verdict goes beside "
-        "that results.json",
+        "{} {} how to measure, and with --results nothing is measured: the verdict is recorded "
+        "in the results given",
         fmt::join(given, ", "), given.size() == 1 ? "says" : "say"));
   }
   if (!opt.results.empty()) {

@@ -2689,6 +2689,13 @@ TEST(FleetCli, MergeWithARerunOfTheFailedNodePassesAndChecks) {
       << checked.out;
   EXPECT_NE(checked.out.find("superseded node-1 rank 1: replaced by the rerun"), std::string::npos)
       << checked.out;
+  // --spec auto chooses a spec for each node, and says each choice once, not once a node.
+  const auto automatic =
+      run_flopbench({"check", "--spec", "auto", "--results", (tmp.path() / "fleet").string()},
+                    tmp.path() / "capture");
+  const std::size_t said = automatic.out.find("spec: auto -> ");
+  EXPECT_NE(said, std::string::npos) << automatic.out << automatic.err;
+  EXPECT_EQ(automatic.out.find("spec: auto -> ", said + 1), std::string::npos) << automatic.out;
 }
 
 TEST(FleetCli, BadFleetInputsAreOneLineErrors) {
