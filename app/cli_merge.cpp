@@ -36,6 +36,12 @@ int merge_command(const MergeOptions& opt) {
     if (error == std::errc() && end == e.data() + e.size()) {
       if (n < 1) throw InputError(fmt::format("--expect-hosts {}: expected 1 or more", e));
       expected_nodes = n;
+    } else if (std::error_code ec; !fs::exists(e, ec)) {
+      // "3.0" or "1e3" is neither: say what is expected, not only that no such file exists.
+      throw InputError(fmt::format(
+          "--expect-hosts {}: expected a whole number of hosts (1 or more) or a file of host "
+          "names, one a line, and there is no file {}",
+          e, e));
     } else {
       expected_hosts = read_host_list(e);
     }

@@ -2712,6 +2712,16 @@ TEST(FleetCli, BadFleetInputsAreOneLineErrors) {
                                       tmp.path() / "capture");
   EXPECT_EQ(no_hosts.status, kExitBadInput);
   EXPECT_NE(no_hosts.err.find("names no host"), std::string::npos) << no_hosts.err;
+  // Neither a whole number nor a file: both readings are named, and no directory is made.
+  const auto fractional =
+      run_flopbench({"merge", "a", "--out", (tmp.path() / "g").string(), "--expect-hosts", "3.0"},
+                    tmp.path() / "capture");
+  EXPECT_EQ(fractional.status, kExitBadInput);
+  EXPECT_NE(fractional.err.find("--expect-hosts 3.0: expected a whole number of hosts (1 or more) "
+                                "or a file of host names, one a line, and there is no file 3.0"),
+            std::string::npos)
+      << fractional.err;
+  EXPECT_FALSE(fs::exists(tmp.path() / "g"));
   const auto placeholder =
       run_flopbench({"run", "--profile", "quick", "--out", (tmp.path() / "r-{rank}").string()},
                     tmp.path() / "capture");
