@@ -338,8 +338,10 @@ VerdictTexts verdict_texts(const CriterionVerdict& v) {
   }
   if (v.margin_percent) {
     const double m = *v.margin_percent;
-    t.margin =
-        m != 0 && std::fabs(m) < 0.05 ? fmt::format("{:+.1g}%", m) : fmt::format("{:+.1f}%", m);
+    // Exactly on the bound has no side (a strict bound it fails): no sign, not "+0.0%".
+    t.margin = m == 0                ? std::string("0.0%")
+               : std::fabs(m) < 0.05 ? fmt::format("{:+.1g}%", m)
+                                     : fmt::format("{:+.1f}%", m);
   } else {
     t.margin = "-";
   }

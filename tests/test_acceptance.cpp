@@ -604,6 +604,11 @@ TEST(AcceptanceOutput, AMissIsNeverPrintedAsEqualNumbers) {
   EXPECT_EQ(t.measured, "2512.3 GB/s");
   EXPECT_EQ(t.bound, "2512.5 GB/s");
   EXPECT_EQ(t.margin, "-0.008%");
+  // Exactly on the bound (a strict bound's miss, or a pass of >=) has no sign either way.
+  for (const double zero : {0.0, -0.0}) {
+    v.margin_percent = zero;
+    EXPECT_EQ(verdict_texts(v).margin, "0.0%");
+  }
   v.measured = 2600;  // a clear pass: the usual digits
   v.bound = 2512.4;
   EXPECT_EQ(verdict_texts(v).measured, "2600 GB/s");
@@ -792,6 +797,12 @@ TEST(AcceptanceJudge, AMissOnAContendedMeasurementIsMeasuredAgainThenWarns) {
   EXPECT_TRUE(
       contended_misses(spec_of("cpu.sgemm.openblas.gflops,>=,300 GFLOP/s,,fail,any,\n"), doc)
           .empty());
+  // A rate above an upper bound is no co-tenant's doing (contention only slows): it fails.
+  const std::string upper = "cpu.sgemm.openblas.gflops,<=,300 GFLOP/s,,fail,any,\n";
+  const CriterionVerdict above = verdict_of(check(upper, doc), "cpu.sgemm.openblas.gflops");
+  EXPECT_EQ(above.verdict, Verdict::fail) << above.reason;
+  EXPECT_EQ(above.reason, "above the bound");
+  EXPECT_TRUE(contended_misses(spec_of(upper), doc).empty());
 
   // Measured again and contended again: still a warning, saying so, and no third measurement.
   ResultsDocument twice = doc;

@@ -504,8 +504,10 @@ class Judge {
       v.reason = std::move(reason);
     }
     v.verdict = ok ? Verdict::pass : verdict_of_miss(c.severity);
-    // A GPU that misses its bound on its own time fails however busy the host was.
-    if (!ok && measured && record && record->contended() && !record->timed_by_the_gpu()) {
+    // A GPU that misses its bound on its own time fails however busy the host was; a rate
+    // above an upper bound is not the co-tenant's doing, which only slows a measurement.
+    if (!ok && lower_bound && measured && record && record->contended() &&
+        !record->timed_by_the_gpu()) {
       // The machine was busy with other work: the shortfall may be the co-tenant's, not the
       // machine's. Measured once, it is measured again (check does); measured again and still
       // contended, it warns rather than fails.
