@@ -1402,6 +1402,48 @@ TEST(Measure, ASampleWhoseRunsSlowDownIsCutShortAtTheTimeLimit) {
   EXPECT_LT(took_s, 8.0);
 }
 
+// A sum whose runs take 2 ms each for its first 30 ms, then microseconds: the samples sized from
+// the slow runs come out far shorter than the minimum.
+template <class T>
+class SumGettingFaster final : public ReductionKernel<T> {
+ public:
+  void setup(const VectorInputs<T>& in) override {
+    in_ = &in;
+    slow_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+  }
+  void run() override {
+    if (std::chrono::steady_clock::now() < slow_until_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    sum_ = 0;
+    for (std::int64_t i = 0; i < in_->n; ++i) sum_ += in_->x[static_cast<std::size_t>(i)];
+  }
+  T result() override { return sum_; }
+
+ private:
+  const VectorInputs<T>* in_ = nullptr;
+  std::chrono::steady_clock::time_point slow_until_;
+  T sum_ = 0;
+};
+
+// Samples shorter than the minimum are counted in a note, never passed off as the rule's.
+TEST(Measure, SamplesShorterThanTheMinimumAreNoted) {
+  const auto impl =
+      make_implementation<workloads::Sum, SumGettingFaster>({.name = "test", .description = "x"});
+  const RunSettings settings = settings_for(Profile::quick, fresh_seed());
+  const MeasurementRecord r =
+      measure({&impl, Precision::fp64, Problem::vector(16), DeviceRef::cpu()}, settings,
+              test_environment());
+  ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
+  const auto note = std::ranges::find_if(r.notes, [](const std::string& n) {
+    return n.find("samples lasted less than the") != n.npos;
+  });
+  ASSERT_NE(note, r.notes.end()) << fmt::format("{}", fmt::join(r.notes, " | "));
+  EXPECT_NE(note->find(fmt::format("of {} samples lasted less than the {:.3g} ms minimum",
+                                   r.samples_s.size(), 1e3 * settings.min_sample_s)),
+            std::string::npos)
+      << *note;
+}
+
 TEST(Measure, GpuImplementationWithoutDeviceIsUnsupported) {
   const auto impl = make_implementation<workloads::Sum, SumSkippingLast>(
       {.name = "test", .device = DeviceKind::gpu, .description = "x"});

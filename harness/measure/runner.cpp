@@ -55,6 +55,11 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   bool cpu_waits_known = true;
   std::int64_t iterations = 0;  // of the last sample
   double measured_s = 0;        // the time of every run of every sample
+  // The samples that lasted less than `min_sample_s` (their runs faster than those they were
+  // sized from), and the shortest of them.
+  double min_sample_s = 0;
+  int short_samples = 0;
+  double shortest_sample_s = 0;
   std::string error;
   // A sample cut short (SampleCutoff): how long its runs had taken, and what it was sized for.
   std::optional<std::pair<double, double>> cut_s;
@@ -73,6 +78,11 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
       const double per_run = run.real_accumulated_time / static_cast<double>(run.iterations);
       samples.push_back(per_run);
       measured_s += run.real_accumulated_time;
+      if (run.real_accumulated_time < min_sample_s) {
+        shortest_sample_s = short_samples++ == 0
+                                ? run.real_accumulated_time
+                                : std::min(shortest_sample_s, run.real_accumulated_time);
+      }
       const auto host = run.counters.find("host_wall_s");
       host_wall.push_back(host != run.counters.end() ? host->second.value : per_run);
       const auto wait = run.counters.find("waited_s");
@@ -418,6 +428,7 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
   StoppingRule applied = rule;
   if (device_timed) applied.max_drift = rule.target_cv / 2;
   SampleCollector collector;
+  collector.min_sample_s = min_sample_s;
   const auto start = Clock::now();
   sample_round(trial, end_to_end, device_timed, on_cpu, min_sample_s, 1, 0, std::nullopt, watch,
                collector);
@@ -444,12 +455,15 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
     repetitions = std::min(repetitions, rule.max_samples - taken);
     // Runs per sample are sized afresh each round from the fastest run so far: runs that got
     // faster after the first round (warm caches, a clock ramping up) would otherwise make
-    // samples shorter than the minimum.
+    // samples shorter than the minimum. A tenth to spare, as a later sample's runs can be
+    // faster still (a CPU peak's, by 8 % on a shared VM); one shorter still is noted.
+    constexpr double kSizingHeadroom = 1.1;
     const double fastest = std::ranges::min(collector.samples);
     const std::int64_t iterations =
-        fastest > 0 ? std::max<std::int64_t>(
-                          1, static_cast<std::int64_t>(std::ceil(min_sample_s / fastest)))
-                    : collector.iterations;
+        fastest > 0
+            ? std::max<std::int64_t>(
+                  1, static_cast<std::int64_t>(std::ceil(kSizingHeadroom * min_sample_s / fastest)))
+            : collector.iterations;
     // Do not overrun the time limit by more than one sample.
     const double per_sample =
         compute_statistics(collector.samples).median * static_cast<double>(iterations);
@@ -490,6 +504,13 @@ std::optional<ThreadsUse> sample(Trial& trial, std::optional<HostMemory> end_to_
   }
   r.stats = compute_statistics(r.samples_s);
   r.disposition = Disposition::passed;
+  if (collector.short_samples > 0) {
+    r.notes.push_back(fmt::format(
+        "{} of {} samples lasted less than the {:.3g} ms minimum (the shortest {:.3g} ms): their "
+        "runs were faster than the fastest before them, from which they were sized",
+        collector.short_samples, r.samples_s.size(), 1e3 * min_sample_s,
+        1e3 * collector.shortest_sample_s));
+  }
   if (const double drift = drift_of(r.samples_s); std::abs(drift) > applied.max_drift) {
     r.notes.push_back(fmt::format(
         "{} ({}): the later half's median {:+.1f} % from the earlier half's (a clock or power "
