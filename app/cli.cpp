@@ -614,9 +614,7 @@ int report_command(const std::string& results_file, const std::string& out) {
   const bool elsewhere = !out.empty() && resolved(out) != resolved(source_dir);
   // The outputs beside a directory's results.json are that run's: a copy of another name
   // there (as `check` also treats it) must not replace them, nor two copies each other's.
-  std::error_code ec;
-  if (!elsewhere && fs::path(results_file).filename() != "results.json" &&
-      !fs::equivalent(source_dir / "results.json", results_file, ec)) {
+  if (!elsewhere && !is_directorys_results_file(results_file)) {
     throw InputError(fmt::format(
         "{} is not its directory's results.json, and the outputs there are that run's (or "
         "another copy's); give --out DIR to write this one's",
@@ -660,6 +658,12 @@ std::vector<fs::path> written_beside(const fs::path& input) {
 
 }  // namespace
 
+bool is_directorys_results_file(const fs::path& file) {
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : ".";
+  std::error_code ec;
+  return file.filename() == "results.json" || fs::equivalent(dir / "results.json", file, ec);
+}
+
 void refuse_output_over_records(const fs::path& output, std::string_view option,
                                 const std::vector<fs::path>& inputs) {
   if (output.filename() == "results.json" || output.filename() == "fleet.json") {
@@ -671,6 +675,12 @@ void refuse_output_over_records(const fs::path& output, std::string_view option,
   std::error_code ec;
   if (fs::is_directory(output, ec)) {
     throw InputError(fmt::format("{} {}: is a directory; name a file", option, output.string()));
+  }
+  // Writing through it would create a file where the link points; refused rather than guessed.
+  if (fs::is_symlink(fs::symlink_status(output, ec)) && !fs::exists(output, ec)) {
+    throw InputError(
+        fmt::format("{} {}: is a symbolic link to {}, which does not exist; name a file", option,
+                    output.string(), fs::read_symlink(output, ec).string()));
   }
   const bool exists = fs::exists(output, ec);
   const fs::path canonical_output = fs::weakly_canonical(output, ec);

@@ -13,6 +13,7 @@
 #include "app/cli.hpp"
 #include "app/cli_commands.hpp"
 #include "app/cli_selection.hpp"
+#include "app/out_placeholders.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/machine/gpu_health.hpp"
 #include "harness/machine/inventory.hpp"
@@ -250,7 +251,10 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
       inputs.emplace_back(opt.results);
       if (const auto fleet = fleet_file(opt.results)) inputs.push_back(*fleet);
     } else if (!opt.measure.out.empty()) {
-      inputs.push_back(fs::path(opt.measure.out) / "results.json");  // the run check makes
+      // The run check makes, where its placeholders put it ({time} as of now).
+      inputs.push_back(fs::path(expand_out_placeholders(opt.measure.out, host_name(), this_launch(),
+                                                        utc_now(true))) /
+                       "results.json");
     }
     if (opt.spec != "auto") inputs.emplace_back(opt.spec);
     refuse_output_over_records(opt.junit, "--junit", inputs);
@@ -371,6 +375,7 @@ int generate_command(const GenerateOptions& opt) {
     throw InputError(fmt::format(
         "--out {}: exists; flopbench does not overwrite a spec, so choose a new name", opt.out));
   }
+  refuse_output_over_records(opt.out, "--out", {opt.from});
   const ResultsDocument doc = read_results_file(opt.from);
   if (doc.run.kind() != kRunKind) {
     throw InputError(fmt::format(

@@ -151,11 +151,15 @@ std::filesystem::path claim_results_dir(const std::string& out, const ResultsDoc
 // Returns 128 + the signal when interrupted, else kExitFailures when `failed`, else kExitOk.
 int finish_results_dir(ResultsDocument& doc, const std::filesystem::path& dir, bool failed);
 
+// Whether `file` is its directory's results.json (by name, or the same file): the run whose
+// outputs lie beside it. A copy of another name there must not replace them (report, sheet).
+bool is_directorys_results_file(const std::filesystem::path& file);
+
 // Refuses (InputError) an output file given with `option` that would replace what flopbench
 // keeps: a file named results.json or fleet.json (a run's or a fleet's record), one of the
 // command's `inputs` (the same file by any path), a report flopbench writes beside an input
-// record (report.html beside a results.json, fleet.md beside a fleet.json), or a directory. Called
-// before anything is measured or written.
+// record (report.html beside a results.json, fleet.md beside a fleet.json), a directory, or a
+// symbolic link to nothing. Called before anything is measured or written.
 void refuse_output_over_records(const std::filesystem::path& output, std::string_view option,
                                 const std::vector<std::filesystem::path>& inputs);
 

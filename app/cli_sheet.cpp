@@ -50,6 +50,12 @@ int sheet_command(const SheetOptions& opt) {
                           "report.md says why)",
                           doc.measurements.size())));
   }
+  if (opt.out.empty() && !is_directorys_results_file(opt.results_file)) {
+    throw InputError(fmt::format(
+        "{} is not its directory's results.json, and the sheet there is that run's (or another "
+        "copy's); give --out FILE to write this one's",
+        opt.results_file));
+  }
   // --out names the HTML file; the PDF takes the same name. An --out ending in .pdf names the
   // PDF instead, and asks for it, and the HTML goes beside it.
   fs::path html = opt.out.empty() ? fs::path(opt.results_file).parent_path() / sheet.file_name()

@@ -16,7 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli.hpp"
+#include "app/cli_commands.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/machine/inventory.hpp"
 #include "reports/acceptance/generate.hpp"
 #include "reports/acceptance/judge.hpp"
 #include "reports/acceptance/spec.hpp"
@@ -1599,6 +1601,28 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
   EXPECT_NE(over_new.err.find("is the report.md that flopbench writes beside"), std::string::npos)
       << over_new.err;
   EXPECT_FALSE(fs::exists(new_run));
+  // The same with the run's directory named by placeholders: it is where they put it.
+  const Outcome over_placeholder = flopbench(
+      {"check", "--spec", pass.string(), "--out", (dir_.path() / "{host}-run").string(), "--junit",
+       (dir_.path() / (path_component(host_name()) + "-run") / "report.md").string()});
+  EXPECT_EQ(over_placeholder.status, 2) << over_placeholder.err;
+  EXPECT_NE(over_placeholder.err.find("is the report.md that flopbench writes beside"),
+            std::string::npos)
+      << over_placeholder.err;
+  // A link to nothing is refused, not written through (bad input, as for --out): nothing is
+  // created where it points.
+  fs::create_symlink(dir_.path() / "nowhere.xml", dir_.path() / "dangling.xml");
+  const Outcome dangling =
+      flopbench({"check", "--spec", pass.string(), "--results", results.string(), "--junit",
+                 (dir_.path() / "dangling.xml").string()});
+  EXPECT_EQ(dangling.status, 2) << dangling.err;
+  EXPECT_NE(dangling.err.find("dangling.xml: is a symbolic link to "), std::string::npos)
+      << dangling.err;
+  EXPECT_FALSE(fs::exists(dir_.path() / "nowhere.xml"));
+  const Outcome generated = flopbench({"spec", "generate", "--from", results.string(), "--ratio",
+                                       "0.9", "--out", (dir_.path() / "dangling.xml").string()});
+  EXPECT_EQ(generated.status, 2) << generated.err;
+  EXPECT_FALSE(fs::exists(dir_.path() / "nowhere.xml"));
 
   const fs::path fail = write_spec("cpu.sgemm.openblas.gflops,>=,0.6 * peak,fail,any,x\n", "f.csv");
   const Outcome failed =

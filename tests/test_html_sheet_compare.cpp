@@ -2400,6 +2400,18 @@ TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
             std::string::npos)
       << over_report.err;
   EXPECT_EQ(read_text(dir.path() / "report.html"), "the run's report");
+  // A copy of another name beside the run's results.json would replace the run's sheet: it
+  // needs --out.
+  const std::string sheet_before = read_text(dir.path() / "sheet-en.html");
+  fs::copy_file(results, dir.path() / "copy.json");
+  const auto copy =
+      testing::run_flopbench({"sheet", (dir.path() / "copy.json").string()}, dir.path() / "6");
+  EXPECT_EQ(copy.status, 2) << copy.err;
+  EXPECT_NE(copy.err.find("copy.json is not its directory's results.json, and the sheet there "
+                          "is that run's"),
+            std::string::npos)
+      << copy.err;
+  EXPECT_EQ(read_text(dir.path() / "sheet-en.html"), sheet_before);
   const auto bad = testing::run_flopbench({"sheet", results, "--lang", "fr"}, dir.path() / "3");
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--lang fr: unknown language (expected en or zh)"), std::string::npos);
