@@ -1504,6 +1504,34 @@ TEST(AcceptanceGenerate, MachineAggregateIsNotAGpuReference) {
             generate_spec(golden, 0.9, "golden/results.json"));
 }
 
+// A machine of two GPU models gets rows of each: its count, and references from its own GPUs, so
+// that the golden machine passes its own spec and neither model is held to the other's speed.
+TEST(AcceptanceGenerate, EachGpuModelHasItsOwnCountAndReferences) {
+  ResultsDocument golden = h100_document(2, {50, 5});
+  golden.environment.gpu.devices[1].name = "NVIDIA L4";
+  const std::string text = generate_spec(golden, 0.9, "golden/results.json");
+  EXPECT_NE(text.find("gpu.count,==,1,,fail,NVIDIA H100 80GB HBM3,the golden run had 1 GPU of "
+                      "this model\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("gpu.count,==,1,,fail,NVIDIA L4,"), std::string::npos) << text;
+  EXPECT_NE(text.find("gpu.sgemm.cublas.tflops,>=,0.9 * reference,50 TFLOP/s,fail,NVIDIA H100 "
+                      "80GB HBM3,"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("gpu.sgemm.cublas.tflops,>=,0.9 * reference,5 TFLOP/s,fail,NVIDIA L4,"),
+            std::string::npos)
+      << text;
+  const Spec spec = parse_spec(text, "gen.csv");
+  ResultsDocument judged = golden;
+  judged.acceptance = judge(spec, golden, "gen.csv", "now");
+  EXPECT_TRUE(judged.acceptance->passed) << AcceptanceConsolePrinter().print(judged);
+  // The H100 at a tenth of its speed fails, though it is as fast as the L4.
+  ResultsDocument slow = h100_document(2, {5, 5});
+  slow.environment.gpu.devices[1].name = "NVIDIA L4";
+  EXPECT_FALSE(judge(spec, slow, "gen.csv", "now").passed);
+}
+
 // ---- the command end to end -------------------------------------------------------------------
 
 class Check : public ::testing::Test {
