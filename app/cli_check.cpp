@@ -390,15 +390,18 @@ int generate_command(const GenerateOptions& opt) {
                    [](const auto& r) { return r.disposition == Disposition::passed; })) {
     throw InputError(fmt::format("{}: no passed measurement to make a spec from", opt.from));
   }
-  // A contended figure is partly a co-tenant's: a reference taken from it is too low.
-  const auto contended = std::count_if(doc.measurements.begin(), doc.measurements.end(),
-                                       [](const auto& r) { return passed(r) && r.contended(); });
+  std::vector<const MeasurementRecord*> references;
+  const std::string spec = generate_spec(doc, opt.ratio, opt.from, &references);
+  // A contended figure is partly a co-tenant's: a reference taken from it is too low. (Those
+  // no reference came from, a smaller problem or one measured again, do not count.)
+  const auto contended =
+      std::ranges::count_if(references, [](const auto* r) { return r->contended(); });
   if (contended > 0) {
     print_error(
-        "flopbench: warning: {}: {} {} contended, so the references taken from {} are "
-        "low; measure the golden run on a quiet machine (run --wait-quiet)\n",
-        opt.from, counted(contended, "passed measurement"), contended == 1 ? "was" : "were",
-        contended == 1 ? "it" : "them");
+        "flopbench: warning: {}: {} {} taken from contended measurements, so {} low; "
+        "measure the golden run on a quiet machine (run --wait-quiet)\n",
+        opt.from, counted(contended, "reference"), contended == 1 ? "was" : "were",
+        contended == 1 ? "it is" : "they are");
   }
   // A reference is taken from passed measurements alone: a golden run should have no other.
   if (const auto wrong = std::ranges::count_if(doc.measurements, unverified); wrong > 0) {
@@ -409,7 +412,7 @@ int generate_command(const GenerateOptions& opt) {
         opt.from, counted(wrong, "measurement"), wrong == 1 ? "it" : "them");
   }
   create_parent_directories(opt.out);
-  write_file_atomically(opt.out, generate_spec(doc, opt.ratio, opt.from));
+  write_file_atomically(opt.out, spec);
   fmt::print("wrote {}\n", opt.out);
   return kExitOk;
 }

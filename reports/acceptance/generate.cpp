@@ -27,7 +27,8 @@ bool profile_known(const std::string& name) {
 
 }  // namespace
 
-std::string generate_spec(const ResultsDocument& doc, double ratio, const std::string& source) {
+std::string generate_spec(const ResultsDocument& doc, double ratio, const std::string& source,
+                          std::vector<const MeasurementRecord*>* references) {
   const auto& env = doc.environment;
   // A spec from a machine with GPUs is for machines with the same GPUs: its GPU rows are keyed
   // to each model's name, so that a machine of two models gets rows, a count and references of
@@ -102,14 +103,17 @@ std::string generate_spec(const ResultsDocument& doc, double ratio, const std::s
       std::vector<double> values;
       std::string problem;
       bool partly_cache = false;
+      const MeasurementRecord* slowest = nullptr;
       for (const DeviceRef& d : devices) {
         if (const Reading reading = read_metric(doc, m, d); reading.value) {
+          if (values.empty() || *reading.value < std::ranges::min(values)) slowest = reading.record;
           values.push_back(*reading.value);
           problem = reading.record->problem.label();
           partly_cache = !gpu && bandwidth && within_cache(env, *reading.record);
         }
       }
       if (values.empty()) return;  // its largest problem did not pass
+      if (references) references->push_back(slowest);
       const double golden = std::ranges::min(values);
       // The reference is the shortest text that reads back to the same double: with ratio 1
       // the golden run itself passes.
