@@ -183,6 +183,11 @@ TEST(AcceptanceMetric, NamesParse) {
   }
   EXPECT_NE(metric_error("tpu.sgemm.omp.gflops").find("unknown device 'tpu'"), std::string::npos);
   EXPECT_NE(metric_error("cpu.gemm.omp.gflops").find("unknown kernel 'gemm'"), std::string::npos);
+  // The kernels it lists are those this build measures: sgemm is one, sum_tf32 none.
+  EXPECT_NE(metric_error("cpu.gemv.omp.gflops").find("(this build measures: sgemm, dgemm, "),
+            std::string::npos)
+      << metric_error("cpu.gemv.omp.gflops");
+  EXPECT_EQ(metric_error("cpu.gemv.omp.gflops").find("sum_tf32"), std::string::npos);
   // A GPU implementation on the CPU (a CPU-only build does not know it: unknown there too).
   EXPECT_NE(metric_error("cpu.sgemm.cublas.gflops").find("unknown cpu implementation 'cublas'"),
             std::string::npos);

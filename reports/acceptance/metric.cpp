@@ -28,11 +28,17 @@ constexpr std::string_view kMetricForm =
     "fact (gpu.<fact>, "
     "cpu.count, memory.gib, numa.nodes, pci.nvidia_gpus); see docs/acceptance.md";
 
-// Every kernel name a metric may use, for error messages.
+// The kernel names of this build's implementations, for error messages: not every workload has
+// every precision (no sum_tf32), and a name listed must be one a spec can use.
 std::vector<std::string> metric_names() {
   std::vector<std::string> names;
   for (const auto& w : catalog()) {
-    for (const Precision p : kPrecisions) names.push_back(metric_name(w.id, p));
+    for (const Precision p : kPrecisions) {
+      if (std::ranges::any_of(registry().all(), [&](const Implementation& impl) {
+            return impl.workload == w.id && impl.supports(p);
+          }))
+        names.push_back(metric_name(w.id, p));
+    }
   }
   return names;
 }
@@ -185,8 +191,9 @@ Metric parse_metric(std::string_view name) {
   m.device = *device;
   const auto kernel = parse_metric_name(parts[1]);
   if (!kernel) {
-    throw InputError(fmt::format("unknown metric '{}': unknown kernel '{}' (expected one of: {})",
-                                 name, parts[1], fmt::join(metric_names(), ", ")));
+    throw InputError(
+        fmt::format("unknown metric '{}': unknown kernel '{}' (this build measures: {})", name,
+                    parts[1], fmt::join(metric_names(), ", ")));
   }
   std::tie(m.workload, m.precision) = *kernel;
   // A name this build does not register is refused where the build has the metric's device side
