@@ -242,6 +242,10 @@ int compare_command(const CompareOptions& opt) {
     print_error("  {}: median time {:+.1f}%\n", strip_terminal_controls(where(*c->b)),
                 (c->judgement.time_ratio - 1) * 100);
   }
+  // Where CI logs show the failure: it may be a machine swap, not a code change.
+  if (!slower.empty() && !result.hardware_differs.empty()) {
+    print_error("flopbench: {}\n", strip_terminal_controls(result.hardware_differs));
+  }
   if (!lost.empty()) {
     print_error("flopbench: {} that passed in A did not pass in B{}:\n",
                 counted(lost.size(), "measurement"),

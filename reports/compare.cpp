@@ -340,6 +340,24 @@ bool taken_in_turns(std::span<const ResultsDocument> a, std::span<const ResultsD
   return changes >= 2 * fewer - (a.size() == b.size() ? 1 : 0);
 }
 
+// Where the CPU model or a GPU present in both differs between A's machine and B's: a line that
+// says so, or "". Host names are not compared: two instances of one shape are one hardware.
+std::string hardware_difference(const Environment& a, const Environment& b) {
+  std::vector<std::string> differences;
+  if (a.cpu.model != b.cpu.model && !a.cpu.model.empty() && !b.cpu.model.empty()) {
+    differences.push_back(fmt::format("CPU: {} in A, {} in B", a.cpu.model, b.cpu.model));
+  }
+  for (const GpuDevice& ga : a.gpu.devices) {
+    if (const GpuDevice* gb = b.gpu.find(ga.index); gb && gb->name != ga.name)
+      differences.push_back(fmt::format("gpu{}: {} in A, {} in B", ga.index, ga.name, gb->name));
+  }
+  if (differences.empty()) return "";
+  return fmt::format(
+      "A and B ran on different hardware ({}): a change in time may be the hardware's, not the "
+      "code's",
+      fmt::join(differences, "; "));
+}
+
 }  // namespace
 
 CompareResult compare_results(std::span<const ResultsDocument> a,
@@ -361,6 +379,7 @@ CompareResult compare_results(std::span<const ResultsDocument> a,
         "thread count, and are listed as only in A and only in B",
         counted(ta, "thread"), tb);
   }
+  result.hardware_differs = hardware_difference(a.front().environment, b.front().environment);
   std::set<int> a_gpus;
   for (const MeasurementRecord& r : a.front().measurements) {
     if (r.device.on_gpu()) a_gpus.insert(r.device.gpus.begin(), r.device.gpus.end());
@@ -680,6 +699,7 @@ std::string compare_text(const CompareResult& result, const CompareRule& rule) {
       result.judged_on_runs > 0
           ? fmt::format(", here m = {}: {:.2g}", result.judged_on_runs, result.runs_level)
           : "");
+  if (!result.hardware_differs.empty()) out += "\n" + result.hardware_differs + "\n";
   if (!result.threads_differ.empty()) out += "\n" + result.threads_differ + "\n";
   if (!result.gpus_lost_in_b.empty()) {
     out += "\n" + strip_terminal_controls(result.gpus_lost_in_b) + "\n";

@@ -132,6 +132,10 @@ struct CompareResult {
   bool replicates() const { return runs_a > 1; }  // two or more runs a side
   // "A ran its CPU work with 2 threads and B with 1: ...": why measurements went unpaired.
   std::string threads_differ;
+  // "A and B ran on different hardware (gpu0: NVIDIA H100 ... in A, NVIDIA L4 in B): ...": a
+  // change in time that may be the hardware's, not the code's; "" where the CPU model and each
+  // GPU both measured on are the same.
+  std::string hardware_differs;
   // The GPUs A measured on that a run of B's machine does not have (lost_gpus), and a line that
   // says so, "B run 2 saw no GPU (no CUDA device: ...), where A measured on GPUs" or "B has no
   // gpu7 (its machine has 7 GPUs), where A measured on it": a machine that lost a GPU measured

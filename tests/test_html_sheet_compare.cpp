@@ -2110,6 +2110,25 @@ TEST(Compare, OtherThreadCountsAreNotPaired) {
       << text;
 }
 
+// Runs on other hardware are compared, and say so: a slowdown may be the machine's.
+TEST(Compare, OtherHardwareIsSaid) {
+  const ResultsDocument a = base_document();
+  ResultsDocument b = base_document();
+  EXPECT_TRUE(compare_results(a, b).hardware_differs.empty());
+  b.environment.host = "another-node";  // another instance of one shape: the same hardware
+  EXPECT_TRUE(compare_results(a, b).hardware_differs.empty());
+  ASSERT_FALSE(b.environment.gpu.devices.empty());
+  b.environment.gpu.devices[0].name = "NVIDIA L4";
+  b.environment.cpu.model = "Other CPU";
+  const std::string text = compare_text(compare_results(a, b));
+  EXPECT_NE(text.find(fmt::format("A and B ran on different hardware (CPU: {} in A, Other CPU in "
+                                  "B; gpu0: {} in A, NVIDIA L4 in B): a change in time may be "
+                                  "the hardware's, not the code's",
+                                  a.environment.cpu.model, a.environment.gpu.devices[0].name)),
+            std::string::npos)
+      << text;
+}
+
 // ---- the commands ----------------------------------------------------------------------------
 
 TEST(Commands, CompareExitStatus) {
@@ -2127,6 +2146,18 @@ TEST(Commands, CompareExitStatus) {
   EXPECT_NE(strict.err.find("SGEMM (fp32) omp on cpu, 256x256x256: median time +150.0%"),
             std::string::npos)
       << strict.err;
+  EXPECT_EQ(strict.err.find("different hardware"), std::string::npos) << strict.err;
+  // A gate failed on another machine says so where CI logs show it.
+  ResultsDocument elsewhere = changed_document();
+  elsewhere.environment.cpu.model = "Other CPU";
+  write_file_atomically(dir.path() / "elsewhere.json", JsonPrinter().print(elsewhere));
+  const auto swapped = testing::run_flopbench(
+      {"compare", a, (dir.path() / "elsewhere.json").string(), "--fail-on-regression", "10"},
+      dir.path() / "19");
+  EXPECT_EQ(swapped.status, 1);
+  EXPECT_NE(swapped.err.find("flopbench: A and B ran on different hardware (CPU: "),
+            std::string::npos)
+      << swapped.err;
   // Beyond the slowdown, B broke one measurement and lacks another: both fail the gate.
   const auto broken =
       testing::run_flopbench({"compare", a, b, "--fail-on-regression", "160"}, dir.path() / "3");
