@@ -251,10 +251,15 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
       inputs.emplace_back(opt.results);
       if (const auto fleet = fleet_file(opt.results)) inputs.push_back(*fleet);
     } else if (!opt.measure.out.empty()) {
-      // The run check makes, where its placeholders put it ({time} as of now).
-      inputs.push_back(fs::path(expand_out_placeholders(opt.measure.out, host_name(), this_launch(),
-                                                        utc_now(true))) /
-                       "results.json");
+      // The run check makes, where its placeholders put it ({time} as of now). Placeholders it
+      // cannot fill are refused when the run claims its directory, after the earlier verdict
+      // below is gone.
+      try {
+        inputs.push_back(fs::path(expand_out_placeholders(opt.measure.out, host_name(),
+                                                          this_launch(), utc_now(true))) /
+                         "results.json");
+      } catch (const InputError&) {
+      }
     }
     if (opt.spec != "auto") inputs.emplace_back(opt.spec);
     refuse_output_over_records(opt.junit, "--junit", inputs);

@@ -1535,6 +1535,16 @@ TEST(AcceptanceGenerate, EachGpuModelHasItsOwnCountAndReferences) {
   ResultsDocument slow = h100_document(2, {5, 5});
   slow.environment.gpu.devices[1].name = "NVIDIA L4";
   EXPECT_FALSE(judge(spec, slow, "gen.csv", "now").passed);
+  // So does the machine without one of its models: the count of every GPU holds it.
+  EXPECT_NE(text.find("gpu.count,==,2,,fail,any,the golden run had 2 GPUs\n"), std::string::npos)
+      << text;
+  for (const int lost : {1, 0}) {
+    ResultsDocument without = golden;
+    without.environment.gpu.devices.erase(without.environment.gpu.devices.begin() + lost);
+    std::erase_if(without.measurements,
+                  [&](const MeasurementRecord& r) { return r.device == DeviceRef::gpu({lost}); });
+    EXPECT_FALSE(judge(spec, without, "gen.csv", "now").passed) << "without gpu" << lost;
+  }
 }
 
 // ---- the command end to end -------------------------------------------------------------------
@@ -1588,6 +1598,13 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
       flopbench({"check", "--spec", bad.string(), "--results", results.string(), "--junit",
                  (dir_.path() / "junit.xml").string()});
   EXPECT_EQ(no_verdict.status, 2) << no_verdict.out << no_verdict.err;
+  EXPECT_FALSE(fs::exists(dir_.path() / "junit.xml"));
+  // Nor does one whose --out names a placeholder it cannot fill ({rank} with no launcher).
+  write_file_atomically(dir_.path() / "junit.xml", "<testsuites>PASS</testsuites>");
+  const Outcome no_rank =
+      flopbench({"check", "--spec", bad.string(), "--out", (dir_.path() / "{rank}").string(),
+                 "--junit", (dir_.path() / "junit.xml").string()});
+  EXPECT_EQ(no_rank.status, 2) << no_rank.out << no_rank.err;
   EXPECT_FALSE(fs::exists(dir_.path() / "junit.xml"));
   // Through a link, the file it names is emptied and the link stays; a link to a device
   // (/dev/null, as /dev/stdout is one) is written through, neither removed nor replaced.

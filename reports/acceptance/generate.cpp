@@ -62,7 +62,12 @@ std::string generate_spec(const ResultsDocument& doc, double ratio, const std::s
   };
   // The CPU's rows are for a machine with the (first) GPU model.
   const std::string cpu_applies_to = models.empty() ? "any" : models.front().name;
-  if (models.empty()) row("gpu.count", "==", "0", "", "fail", "any", "the golden run had 0 GPUs");
+  // Every GPU, keyed to none: a machine without one of the models fails it (a count keyed to a
+  // model it lacks would be a row for other GPUs, not judged).
+  if (models.size() != 1) {
+    row("gpu.count", "==", fmt::format("{}", env.gpu.devices.size()), "", "fail", "any",
+        fmt::format("the golden run had {}", counted(env.gpu.devices.size(), "GPU")));
+  }
   for (const Model& model : models) {
     row("gpu.count", "==", fmt::format("{}", model.indices.size()), "", "fail", model.name,
         fmt::format("the golden run had {}{}", counted(model.indices.size(), "GPU"),
