@@ -36,8 +36,11 @@ int merge_command(const MergeOptions& opt) {
     if (error == std::errc() && end == e.data() + e.size()) {
       if (n < 1) throw InputError(fmt::format("--expect-hosts {}: expected 1 or more", e));
       expected_nodes = n;
-    } else if (std::error_code ec; !fs::exists(e, ec)) {
+    } else if (std::error_code ec; fs::symlink_status(e, ec).type() == fs::file_type::not_found &&
+                                   (!ec || ec == std::errc::no_such_file_or_directory)) {
       // "3.0" or "1e3" is neither: say what is expected, not only that no such file exists.
+      // (Only where nothing is there: a dangling link or an unreadable path is the reader's to
+      // name.)
       throw InputError(fmt::format(
           "--expect-hosts {}: expected a whole number of hosts (1 or more) or a file of host "
           "names, one a line, and there is no file {}",

@@ -26,6 +26,26 @@ namespace flopbench {
 namespace fs = std::filesystem;
 namespace {
 
+// A missing rank that reruns stand in for is superseded by "<problem>; the rerun of node-1,
+// node-2 stands in for it": written once, and read back (stand_in_hosts) from a record that
+// check reads, so that which reruns stood in is known exactly.
+constexpr std::string_view kStandInBefore = "; the rerun of ", kStandInBetween = ", ",
+                           kStandInAfter = " stands in for it";
+
+std::vector<std::string_view> stand_in_hosts(std::string_view superseded) {
+  const std::size_t from = superseded.rfind(kStandInBefore);
+  if (from == superseded.npos || !superseded.ends_with(kStandInAfter)) return {};
+  std::string_view names = superseded.substr(from + kStandInBefore.size());
+  names.remove_suffix(kStandInAfter.size());
+  std::vector<std::string_view> hosts;
+  for (std::size_t at = 0;;) {
+    const std::size_t end = names.find(kStandInBetween, at);
+    hosts.push_back(names.substr(at, end == names.npos ? names.npos : end - at));
+    if (end == names.npos) return hosts;
+    at = end + kStandInBetween.size();
+  }
+}
+
 bool is_address(std::string_view name) {
   const std::string text(name);
   in6_addr address{};
@@ -507,8 +527,8 @@ void add_missing_ranks(std::vector<FleetNode>& nodes, const RerunHosts& reruns) 
     }
     for (FleetNode& rank : m.ranks) {
       if (!names.empty()) {
-        rank.superseded = fmt::format("{}; the rerun of {} stands in for it", rank.problem,
-                                      fmt::join(names, ", "));
+        rank.superseded = fmt::format("{}{}{}{}", rank.problem, kStandInBefore,
+                                      fmt::join(names, kStandInBetween), kStandInAfter);
         rank.problem.clear();
       } else if (!reruns.empty() && !m.job->rerun) {
         rank.problem +=
@@ -1024,8 +1044,9 @@ FleetAnalysis analyse_fleet(const FleetRecord& fleet) {
     if (!r.rerun || !r.reporting()) continue;
     const bool replaced = std::ranges::any_of(fleet.nodes, [&](const FleetNode& m) {
       if (m.rerun || m.superseded.empty()) return false;
-      return m.results ? host_key(m.host) == host_key(r.host) && kind_of(m) == kind_of(r)
-                       : m.superseded.find(r.host) != std::string::npos;
+      if (m.results) return host_key(m.host) == host_key(r.host) && kind_of(m) == kind_of(r);
+      return std::ranges::any_of(stand_in_hosts(m.superseded),
+                                 [&](std::string_view host) { return same_name(host, r.host); });
     });
     if (!replaced) added.push_back(node_label(r));
   }

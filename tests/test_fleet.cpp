@@ -1665,6 +1665,22 @@ TEST(FleetMerge, ARerunThatReplacedNothingIsSaidToBeANodeOfItsOwn) {
                                              {write_node(tmp.path(), rerun_b, "rerun-b")});
   for (const std::string& note : analyse_fleet(replaced).notes)
     EXPECT_EQ(note.find("replaced no result"), std::string::npos) << note;
+  // Which reruns stood in for a missing rank is read exactly: node-1 is not node-10.
+  FleetRecord stood_in;
+  for (const char* host : {"node-10", "node-1"}) {
+    stood_in.nodes.push_back(
+        {.source = host, .host = host, .results = node(host, std::nullopt, 100), .rerun = true});
+  }
+  stood_in.nodes.push_back({.host = "",
+                            .superseded =
+                                "rank 3 of slurm job 9 wrote nothing; the rerun of node-10 "
+                                "stands in for it"});
+  const std::vector<std::string> exact = analyse_fleet(stood_in).notes;
+  EXPECT_NE(std::find(exact.begin(), exact.end(),
+                      "a rerun replaced no result and stood in for no missing rank, so each is a "
+                      "node of its own: node-1"),
+            exact.end())
+      << ::testing::PrintToString(exact);
 }
 
 // A rank of a Slurm job step is one task: results of two hosts that claim one are of two jobs (a
@@ -2722,6 +2738,14 @@ TEST(FleetCli, BadFleetInputsAreOneLineErrors) {
             std::string::npos)
       << fractional.err;
   EXPECT_FALSE(fs::exists(tmp.path() / "g"));
+  // A link to nothing is there: the reader names what is wrong with it.
+  fs::create_symlink(tmp.path() / "nowhere", tmp.path() / "linked-hosts");
+  const auto dangling = run_flopbench({"merge", "a", "--out", (tmp.path() / "g").string(),
+                                       "--expect-hosts", (tmp.path() / "linked-hosts").string()},
+                                      tmp.path() / "capture");
+  EXPECT_EQ(dangling.status, kExitBadInput);
+  EXPECT_EQ(dangling.err.find("there is no file"), std::string::npos) << dangling.err;
+  EXPECT_NE(dangling.err.find("linked-hosts: cannot open"), std::string::npos) << dangling.err;
   const auto placeholder =
       run_flopbench({"run", "--profile", "quick", "--out", (tmp.path() / "r-{rank}").string()},
                     tmp.path() / "capture");
