@@ -52,8 +52,8 @@ int sheet_command(const SheetOptions& opt) {
   }
   if (opt.out.empty() && !is_directorys_results_file(opt.results_file)) {
     throw InputError(fmt::format(
-        "{} is not its directory's results.json, and the sheet there is that run's (or another "
-        "copy's); give --out FILE to write this one's",
+        "{} is not named results.json, and the sheet beside it is its directory's run's (or "
+        "another copy's); give --out FILE to write this one's",
         opt.results_file));
   }
   // --out names the HTML file; the PDF takes the same name. An --out ending in .pdf names the
@@ -67,8 +67,10 @@ int sheet_command(const SheetOptions& opt) {
     html.replace_extension(".html");
     want_pdf = true;
   }
-  refuse_output_over_records(html, "--out", {opt.results_file});
-  if (want_pdf) refuse_output_over_records(pdf, "--out", {opt.results_file});
+  // Named as the user named it: --out, or the sheet's own file beside the results.
+  const std::string_view named = opt.out.empty() ? "the sheet" : "--out";
+  refuse_output_over_records(html, named, {opt.results_file});
+  if (want_pdf) refuse_output_over_records(pdf, named, {opt.results_file});
   create_parent_directories(html);
   write_file_atomically(html, sheet.print(doc));
   fmt::print("wrote {}\n", html.string());

@@ -2438,8 +2438,8 @@ TEST(Commands, SheetWritesHtmlAndRefusesBadInput) {
   const auto copy =
       testing::run_flopbench({"sheet", (dir.path() / "copy.json").string()}, dir.path() / "6");
   EXPECT_EQ(copy.status, 2) << copy.err;
-  EXPECT_NE(copy.err.find("copy.json is not its directory's results.json, and the sheet there "
-                          "is that run's"),
+  EXPECT_NE(copy.err.find("copy.json is not named results.json, and the sheet beside it is its "
+                          "directory's run's"),
             std::string::npos)
       << copy.err;
   EXPECT_EQ(read_text(dir.path() / "sheet-en.html"), sheet_before);
