@@ -150,7 +150,8 @@ void check_omp_thread_variables() {
     bool valid = true;
     for (const std::string_view item :
          list ? split_commas(text) : std::vector<std::string_view>{text}) {
-      const auto n = whole_text_as<std::int64_t>(item);
+      // The runtime skips white space around each count (" 2", "2, 3").
+      const auto n = whole_text_as<std::int64_t>(trim_space(item));
       valid = valid && n && *n >= 1 && (*n <= kMaxThreads || !list);
     }
     if (!valid) {

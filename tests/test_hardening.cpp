@@ -466,6 +466,7 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
        std::vector<std::tuple<const char*, const char*, std::string>>{
            {"OMP_NUM_THREADS", "", "OMP_NUM_THREADS=: expected thread counts from 1 to"},
            {"OMP_NUM_THREADS", "2,", "OMP_NUM_THREADS=2,: expected thread counts from 1 to"},
+           {"OMP_NUM_THREADS", " ", "OMP_NUM_THREADS= : expected thread counts from 1 to"},
            {"OMP_THREAD_LIMIT", "abc", "OMP_THREAD_LIMIT=abc: expected a thread count of 1 or"},
            // The vector kernels' width cap: no build has vector code narrower than 128 bits.
            {"FLOPBENCH_MAX_VECTOR_BITS", "wide",
@@ -489,6 +490,14 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
   ::unsetenv("OMP_NUM_THREADS");
   expect_one_line_error(o, "OMP_NUM_THREADS=99999999999: expected thread counts from 1 to");
   expect_one_line_error(burn, "OMP_NUM_THREADS=5000: expected thread counts from 1 to");
+  // White space around a count the runtime skips, and so does the check.
+  ::setenv("OMP_NUM_THREADS", " 1 ", 1);
+  const Outcome spaced =
+      flopbench({"run", "--profile", "quick", "--workloads", "dot", "--implementations", "omp",
+                 "--sizes", "1000", "--out", out.string() + "-spaced"});
+  ::unsetenv("OMP_NUM_THREADS");
+  EXPECT_EQ(spaced.status, 0) << spaced.err;
+  EXPECT_EQ(read_results_file(out.string() + "-spaced/results.json").run.threads, 1);
   // info measures the clock beside the vector kernels' FMAs: the same cap is refused there.
   ::setenv("FLOPBENCH_MAX_VECTOR_BITS", "wide", 1);
   const Outcome info = flopbench({"info"});

@@ -262,6 +262,13 @@ std::vector<std::string_view> split_commas(std::string_view text) {
   return items;
 }
 
+std::string_view trim_space(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\n\r\f\v";
+  const std::size_t first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
 std::string_view plural_s(double n) { return n == 1 ? "" : "s"; }
 
 std::string counted(double n, std::string_view noun) {

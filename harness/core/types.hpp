@@ -55,6 +55,9 @@ bool iequal(std::string_view a, std::string_view b);
 // ones kept: "a,,b" is three, "" one.
 std::vector<std::string_view> split_commas(std::string_view text);
 
+// `text` without the white space (as isspace has it) at either end.
+std::string_view trim_space(std::string_view text);
+
 // "1 thread", "2 threads", "1.5 CPUs": a count and its noun, plural unless the count is one.
 std::string counted(double n, std::string_view noun);
 // The "s" of such a plural: for a text whose other languages do not inflect.

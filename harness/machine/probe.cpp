@@ -21,13 +21,6 @@
 namespace flopbench {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
-
 std::vector<std::string_view> split(std::string_view s, char separator) {
   std::vector<std::string_view> parts;
   while (true) {
@@ -40,7 +33,7 @@ std::vector<std::string_view> split(std::string_view s, char separator) {
 
 // Decimal, or hexadecimal with a 0x prefix (ARM's "CPU part : 0xd0c").
 std::optional<long long> parse_integer(std::string_view s) {
-  s = trim(s);
+  s = trim_space(s);
   int base = 10;
   if (s.starts_with("0x") || s.starts_with("0X")) {
     s.remove_prefix(2);
@@ -56,7 +49,7 @@ int to_int(std::string_view s) { return static_cast<int>(parse_integer(s).value_
 
 // sysfs cache sizes: "32K", "1024K", "2M"; a bare number is bytes.
 std::int64_t parse_size(std::string_view s) {
-  s = trim(s);
+  s = trim_space(s);
   std::int64_t scale = 1;
   if (!s.empty()) {
     switch (s.back()) {
@@ -145,7 +138,7 @@ std::vector<std::string> curated_simd(
     std::string_view flags,
     const std::array<std::pair<std::string_view, std::string_view>, N>& known) {
   std::set<std::string_view> present;
-  for (const std::string_view flag : split(flags, ' ')) present.insert(trim(flag));
+  for (const std::string_view flag : split(flags, ' ')) present.insert(trim_space(flag));
   std::vector<std::string> simd;
   for (const auto& [flag, name] : known) {
     if (present.contains(flag)) simd.emplace_back(name);
@@ -187,8 +180,8 @@ CpuInventory parse_cpuinfo(std::string_view text) {
   for (const std::string_view raw : split(text, '\n')) {
     const auto colon = raw.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string key(trim(raw.substr(0, colon)));
-    const std::string_view value = trim(raw.substr(colon + 1));
+    const std::string key(trim_space(raw.substr(0, colon)));
+    const std::string_view value = trim_space(raw.substr(colon + 1));
     if (key == "processor") {
       end_processor();
       ++processors;
@@ -235,7 +228,7 @@ CpuInventory parse_cpuinfo(std::string_view text) {
 
 std::vector<int> parse_cpu_list(std::string_view text) {
   std::set<int> cpus;
-  for (const std::string_view piece : split(trim(text), ',')) {
+  for (const std::string_view piece : split(trim_space(text), ',')) {
     const auto dash = piece.find('-');
     const auto first = parse_integer(piece.substr(0, dash));
     const auto last =
@@ -250,7 +243,7 @@ std::vector<int> parse_cpu_list(std::string_view text) {
 std::int64_t parse_meminfo(std::string_view text, std::string_view key) {
   for (const std::string_view raw : split(text, '\n')) {
     if (!raw.starts_with(key) || !raw.substr(key.size()).starts_with(':')) continue;
-    std::string_view value = trim(raw.substr(key.size() + 1));
+    std::string_view value = trim_space(raw.substr(key.size() + 1));
     if (!value.ends_with("kB")) return 0;
     value.remove_suffix(2);
     return parse_integer(value).value_or(0) * 1024;
@@ -261,7 +254,7 @@ std::int64_t parse_meminfo(std::string_view text, std::string_view key) {
 std::string parse_os_release(std::string_view text) {
   for (const std::string_view raw : split(text, '\n')) {
     if (!raw.starts_with("PRETTY_NAME=")) continue;
-    std::string_view value = trim(raw.substr(12));
+    std::string_view value = trim_space(raw.substr(12));
     if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
         value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
@@ -341,7 +334,7 @@ std::vector<CacheLevel> read_caches(const std::filesystem::path& cpu_root,
     for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
       if (!entry.path().filename().string().starts_with("index")) continue;
       const int level = static_cast<int>(read_integer(entry.path() / "level").value_or(0));
-      const std::string type(trim(read_text(entry.path() / "type")));
+      const std::string type(trim_space(read_text(entry.path() / "type")));
       if (level <= 0 || type.empty()) continue;
       const auto shared = parse_cpu_list(read_text(entry.path() / "shared_cpu_list"));
       auto key = std::pair{level, type};
@@ -400,7 +393,7 @@ std::string read_pci_device_id(const std::filesystem::path& pci_root, std::strin
 }
 
 std::string read_pci_local_cpus(const std::filesystem::path& pci_root, std::string_view bus_id) {
-  const std::string list(trim(read_text(pci_device_dir(pci_root, bus_id) / "local_cpulist")));
+  const std::string list(trim_space(read_text(pci_device_dir(pci_root, bus_id) / "local_cpulist")));
   return parse_cpu_list(list).empty() ? "" : list;
 }
 
@@ -409,8 +402,8 @@ std::optional<int> count_pci_nvidia_gpus(const std::filesystem::path& pci_root) 
   int gpus = 0;
   for (std::filesystem::directory_iterator it(pci_root, ec), end; !ec && it != end;
        it.increment(ec)) {
-    const std::string vendor(trim(read_text(it->path() / "vendor")));
-    const std::string pci_class(trim(read_text(it->path() / "class")));
+    const std::string vendor(trim_space(read_text(it->path() / "vendor")));
+    const std::string pci_class(trim_space(read_text(it->path() / "class")));
     if (vendor == "0x10de" && (pci_class.starts_with("0x0300") || pci_class.starts_with("0x0302")))
       ++gpus;
   }
@@ -478,7 +471,7 @@ std::optional<CpuQuota> quota_in(const std::filesystem::path& dir, bool v1) {
   } else {
     file = dir / "cpu.max";
     const std::string text = read_text(file);  // the fields below are views into it
-    const auto fields = split(trim(text), ' ');
+    const auto fields = split(trim_space(text), ' ');
     if (fields.size() != 2) return std::nullopt;
     const auto q = parse_integer(fields[0]);  // "max" is no number: no quota
     const auto p = parse_integer(fields[1]);
@@ -510,7 +503,7 @@ std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_v
     const auto second = first == std::string_view::npos ? first : line.find(':', first + 1);
     if (second == std::string_view::npos) continue;
     const std::string_view controllers = line.substr(first + 1, second - first - 1);
-    const std::string path(trim(line.substr(second + 1)));
+    const std::string path(trim_space(line.substr(second + 1)));
     if (lists(controllers, "cpu")) v1_path = path;
     if (line.substr(0, first) == "0" && controllers.empty()) v2_path = path;
   }
