@@ -2407,6 +2407,13 @@ TEST(Measure, MeasuredPeakIsTheCeilingWhereNoTheoreticalPeakIsKnown) {
     EXPECT_FALSE(records[i].percent_of_peak.has_value()) << i;
     EXPECT_TRUE(records[i].peak.basis.starts_with("unknown: ")) << i;
   }
+  // An end-to-end time (transfers and launch in it) gets the ceiling, but no % of it.
+  std::vector<MeasurementRecord> end_to_end = {record(WorkloadId::gemm, Precision::fp32, 2, 50),
+                                               record(WorkloadId::peak, Precision::fp32, 2, 200)};
+  end_to_end[0].timing = "end_to_end_pinned";
+  apply_measured_ceilings(end_to_end);
+  EXPECT_TRUE(end_to_end[0].peak.gflops.has_value());
+  EXPECT_FALSE(end_to_end[0].percent_of_peak.has_value());
   // A theoretical peak is never replaced.
   records[1].peak = {100.0, "theory"};
   records.push_back(record(WorkloadId::peak, Precision::fp64, 2, 90));
