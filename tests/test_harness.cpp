@@ -1698,6 +1698,10 @@ struct OnFakeGpus {
       return 0.1 * (device_ + 1);
     }
     bool may_use_fp64_tensor_cores() const override { return true; }
+    // As a cuBLASLt kernel's: the same words on every GPU, and an algorithm of each GPU's own.
+    std::vector<std::string> notes() const override {
+      return {"tiles of 64", fmt::format("algorithm {}", device_ == 0 ? 7 : 9)};
+    }
 
    private:
     int device_;
@@ -1827,6 +1831,12 @@ TEST(Measure, MachineAggregateSumsFlopsOverTheSlowestGpu) {
       r.notes.front(),
       "2 GPUs at once (gpu0, gpu1): FLOPs summed; time from a common start until the last GPU "
       "is done");
+  // What each GPU's kernel noted: alike once, what differs with its GPU.
+  ASSERT_GE(r.notes.size(), 4u);
+  const std::vector<std::string> noted(r.notes.begin() + 1, r.notes.begin() + 4);
+  EXPECT_EQ(noted,
+            (std::vector<std::string>{"tiles of 64", "gpu0: algorithm 7", "gpu1: algorithm 9"}))
+      << fmt::format("{}", fmt::join(r.notes, " | "));
   EXPECT_NE(r.verification->method.find("of 2 GPUs at once, the worst"), std::string::npos)
       << r.verification->method;
   // Each GPU moves its bytes: summed, as the FLOPs are.

@@ -107,7 +107,22 @@ class AggregateTrial::ConcurrentKernel final : public Kernel {
         fmt::format("{} GPUs at once ({}): FLOPs summed; time from a common start until the last "
                     "GPU is done",
                     parts_.size(), gpu_labels(gpus_, ", "))};
-    for (const auto& note : parts_.front()->notes()) notes.push_back(note);
+    // A note every GPU's kernel gives alike, once; one that differs (each GPU's cuBLASLt picks
+    // its own algorithm) for each GPU, with its label.
+    std::vector<std::vector<std::string>> of_each;
+    for (const Kernel* part : parts_) of_each.push_back(part->notes());
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
+      for (const std::string& note : of_each[i]) {
+        const bool everywhere = std::ranges::all_of(of_each, [&](const auto& gpu_notes) {
+          return std::ranges::find(gpu_notes, note) != gpu_notes.end();
+        });
+        if (!everywhere) {
+          notes.push_back(fmt::format("gpu{}: {}", gpus_[i], note));
+        } else if (i == 0) {
+          notes.push_back(note);
+        }
+      }
+    }
     return notes;
   }
 
