@@ -10,6 +10,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <new>
@@ -59,7 +60,7 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
   // sized from), and the shortest of them.
   double min_sample_s = 0;
   int short_samples = 0;
-  double shortest_sample_s = 0;
+  double shortest_sample_s = std::numeric_limits<double>::infinity();
   std::string error;
   // A sample cut short (SampleCutoff): how long its runs had taken, and what it was sized for.
   std::optional<std::pair<double, double>> cut_s;
@@ -79,9 +80,8 @@ class SampleCollector final : public benchmark::BenchmarkReporter {
       samples.push_back(per_run);
       measured_s += run.real_accumulated_time;
       if (run.real_accumulated_time < min_sample_s) {
-        shortest_sample_s = short_samples++ == 0
-                                ? run.real_accumulated_time
-                                : std::min(shortest_sample_s, run.real_accumulated_time);
+        ++short_samples;
+        shortest_sample_s = std::min(shortest_sample_s, run.real_accumulated_time);
       }
       const auto host = run.counters.find("host_wall_s");
       host_wall.push_back(host != run.counters.end() ? host->second.value : per_run);

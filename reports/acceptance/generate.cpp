@@ -105,21 +105,23 @@ std::string generate_spec(const ResultsDocument& doc, double ratio, const std::s
     // One row for the CPU, or one per GPU model of the GPUs it passed on.
     const auto reference_row = [&](const std::vector<DeviceRef>& devices,
                                    const std::string& applies_to) {
-      std::vector<double> values;
+      int readings = 0;
+      double golden = 0;  // the slowest device's value
+      const MeasurementRecord* slowest = nullptr;
       std::string problem;
       bool partly_cache = false;
-      const MeasurementRecord* slowest = nullptr;
       for (const DeviceRef& d : devices) {
         if (const Reading reading = read_metric(doc, m, d); reading.value) {
-          if (values.empty() || *reading.value < std::ranges::min(values)) slowest = reading.record;
-          values.push_back(*reading.value);
+          if (readings++ == 0 || *reading.value < golden) {
+            golden = *reading.value;
+            slowest = reading.record;
+          }
           problem = reading.record->problem.label();
           partly_cache = !gpu && bandwidth && within_cache(env, *reading.record);
         }
       }
-      if (values.empty()) return;  // its largest problem did not pass
+      if (readings == 0) return;  // its largest problem did not pass
       if (references) references->push_back(slowest);
-      const double golden = std::ranges::min(values);
       // The reference is the shortest text that reads back to the same double: with ratio 1
       // the golden run itself passes.
       // What a co-tenant keeps in the shared cache moves a bandwidth partly of the cache
@@ -129,7 +131,7 @@ std::string generate_spec(const ResultsDocument& doc, double ratio, const std::s
           fmt::format("{} {}", golden, unit_of(q)), partly_cache ? "warn" : "fail", applies_to,
           fmt::format(
               "golden {} {}{}, {}{}", short_number(golden), unit_of(q),
-              values.size() > 1 ? fmt::format(" (slowest of {} GPUs)", values.size()) : "", problem,
+              readings > 1 ? fmt::format(" (slowest of {} GPUs)", readings) : "", problem,
               partly_cache ? "; partly cache bandwidth, which moves between runs: a warning" : ""));
     };
     if (!gpu) {
