@@ -5,14 +5,20 @@
 
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
 #include "harness/core/input_file.hpp"
+#include "harness/core/statistics.hpp"
 #include "reports/crossover.hpp"
 #include "reports/fleet.hpp"
 
@@ -875,6 +881,66 @@ void check_count(int count, int of, const std::string& path) {
     fail(path, fmt::format("{} is not a count of the {} readings", count, of));
 }
 
+// The timings and stopping rules a run writes (timing_of in runner.cpp; stopping_reason in
+// statistics.hpp, "interrupted", and "" where no sample was taken).
+constexpr std::array<std::string_view, 4> kTimings = {"host_real_time", "device_events",
+                                                      "end_to_end_pinned", "end_to_end_pageable"};
+constexpr std::array<std::string_view, 5> kStoppingRules = {"", "converged", "max_samples",
+                                                            "time_limit", "interrupted"};
+
+// Whether two figures, one recomputed from the other's inputs, agree to within rounding (a file
+// written and read back keeps its doubles exactly; a hand-edited one may round them).
+bool agrees(double recorded, double recomputed) {
+  return std::abs(recorded - recomputed) <=
+         1e-9 * std::max(std::abs(recorded), std::abs(recomputed));
+}
+
+// The figures a run derives from a measurement's samples: its statistics from samples_s, its
+// rates from the median, its % of peak from the rate. Readers use both (compare judges the
+// samples, the reports print the median and the rate), so a file where they disagree would show
+// one measurement as two.
+template <class Refuse>
+void check_derived_figures(const MeasurementRecord& m, const std::string& at,
+                           const Refuse& refuse) {
+  const Statistics& s = *m.stats;
+  for (const auto& [name, v] : {std::pair{"stddev_s", s.stddev}, std::pair{"cv", s.cv}}) {
+    if (v < 0 || std::isinf(v)) {
+      refuse(fmt::format("{}.statistics.{}", at, name),
+             fmt::format("{} is not a possible spread (0 or more)", v));
+    }
+  }
+  if (!m.samples_s.empty() &&
+      std::ranges::none_of(m.samples_s, [](double v) { return std::isnan(v); })) {
+    const Statistics from_samples = compute_statistics(m.samples_s);
+    for (const auto& [name, recorded, recomputed] :
+         {std::tuple{"median_s", s.median, from_samples.median},
+          std::tuple{"min_s", s.min, from_samples.min},
+          std::tuple{"max_s", s.max, from_samples.max},
+          std::tuple{"mean_s", s.mean, from_samples.mean}}) {
+      if (!agrees(recorded, recomputed)) {
+        refuse(fmt::format("{}.statistics.{}", at, name),
+               fmt::format("{} is not the {} of samples_s ({})", recorded, name, recomputed));
+      }
+    }
+  }
+  const auto rate_of = [&](const std::optional<double>& v, double amount, const char* name) {
+    if (v && amount > 0 && std::isfinite(*v) && s.median > 0 && std::isfinite(s.median) &&
+        !agrees(*v, amount / s.median / 1e9)) {
+      refuse(fmt::format("{}.{}", at, name),
+             fmt::format("{} is not its amount over statistics.median_s ({})", *v,
+                         amount / s.median / 1e9));
+    }
+  };
+  rate_of(m.gflops, m.flops, "gflops");
+  rate_of(m.gbytes_per_s, m.bytes, "gbytes_per_s");
+  if (m.percent_of_peak && m.gflops && m.peak.gflops && *m.peak.gflops > 0 &&
+      !agrees(*m.percent_of_peak, 100 * *m.gflops / *m.peak.gflops)) {
+    refuse(at + ".percent_of_peak",
+           fmt::format("{} is not 100 x gflops / peak.gflops ({})", *m.percent_of_peak,
+                       100 * *m.gflops / *m.peak.gflops));
+  }
+}
+
 // Values no run can have, refused with where rather than judged: times a run cannot have
 // measured (a spec generated from a zero or negative sample would pass every machine; "nan"
 // samples stay readable, as the schema allows), and counts of readings that a criterion would
@@ -891,6 +957,15 @@ void check_ranges(const ResultsDocument& doc, const std::string& root = "") {
       refuse(path, fmt::format("{} is not a possible time (seconds > 0)", v));
     }
   };
+  if (!doc.run.profile.empty() && doc.run.profile != kBurnProfile &&
+      doc.run.profile != kMemtestProfile) {
+    try {
+      parse_profile(doc.run.profile);
+    } catch (const InputError& e) {
+      refuse("run.profile", fmt::format("{}, nor {} or {} (a burn's or a memory test's)", e.what(),
+                                        kBurnProfile, kMemtestProfile));
+    }
+  }
   if (doc.run.threads < 0) {
     refuse("run.threads", fmt::format("{} is not a count of threads", doc.run.threads));
   }
@@ -970,7 +1045,22 @@ void check_ranges(const ResultsDocument& doc, const std::string& root = "") {
       check(m.stats->min, at + ".statistics.min_s");
       check(m.stats->max, at + ".statistics.max_s");
       check(m.stats->mean, at + ".statistics.mean_s");
+      check_derived_figures(m, at, refuse);
     }
+    if (std::ranges::find(kTimings, m.timing) == kTimings.end()) {
+      refuse(at + ".timing",
+             fmt::format("'{}' is not a timing ({})", m.timing, fmt::join(kTimings, ", ")));
+    }
+    if (std::ranges::find(kStoppingRules, m.stopping_rule) == kStoppingRules.end()) {
+      refuse(at + ".stopping_rule",
+             fmt::format("'{}' is not a stopping rule ({}, or empty)", m.stopping_rule,
+                         fmt::join(std::span(kStoppingRules).subspan(1), ", ")));
+    }
+    if (!(m.flops >= 0 && std::isfinite(m.flops)))
+      refuse(at + ".flops", fmt::format("{} is not a count of operations", m.flops));
+    if (!(m.bytes >= 0 && std::isfinite(m.bytes)))
+      refuse(at + ".bytes", fmt::format("{} is not a count of bytes", m.bytes));
+    rate(m.peak.gflops, at + ".peak.gflops");
     for (std::size_t g = 0; g < m.telemetry_during.size(); ++g) {
       const GpuTelemetrySpread& s = m.telemetry_during[g];
       check_count_at(s.throttled_readings, s.readings,

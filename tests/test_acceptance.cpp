@@ -1892,6 +1892,7 @@ TEST_F(Check, GenerateThenCheck) {
 
   ResultsDocument slower = cpu_document();
   *slower.measurements[0].gflops *= 0.8;
+  *slower.measurements[0].percent_of_peak *= 0.8;
   const fs::path fleet = write_results(slower, "fleet");
   EXPECT_EQ(flopbench({"check", "--spec", spec.string(), "--results", fleet.string()}).status, 1);
 

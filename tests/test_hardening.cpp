@@ -386,8 +386,9 @@ TEST_F(Hardening, ImpossibleSampleTimesAreBadInputButNanIsRead) {
 
 // Records no run writes, which every reader would take for something else: a vector problem
 // with an m (labelled and costed as a GEMM's MxNxK), a GEMM without one (read as a vector), a
-// passed figure without samples, a sample count that is not its samples', and a start that is
-// no time (runs are told apart and ordered by it).
+// passed figure without samples, a sample count that is not its samples', statistics or rates
+// that are not theirs, names no run writes, and a start that is no time (runs are told apart and
+// ordered by it).
 TEST_F(Hardening, InconsistentRecordsAreBadInput) {
   const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> cases = {
       {[](nlohmann::json& j) { j["measurements"][0]["problem"]["m"] = 4; },
@@ -403,6 +404,39 @@ TEST_F(Hardening, InconsistentRecordsAreBadInput) {
        "measurements[0].samples_s: a passed measurement without samples"},
       {[](nlohmann::json& j) { j["measurements"][0]["statistics"]["samples"] = 3; },
        "measurements[0].statistics.samples: 3 samples, where samples_s holds "},
+      // Figures derived from the samples that are not theirs: compare judges the samples while
+      // the reports print the median and the rate.
+      {[](nlohmann::json& j) {
+         auto& median = j["measurements"][0]["statistics"]["median_s"];
+         median = 3 * median.get<double>();
+       },
+       "is not the median_s of samples_s ("},
+      {[](nlohmann::json& j) {
+         auto& min = j["measurements"][0]["statistics"]["min_s"];
+         min = min.get<double>() / 2;
+       },
+       "is not the min_s of samples_s ("},
+      {[](nlohmann::json& j) {
+         auto& gflops = j["measurements"][0]["gflops"];
+         gflops = 3 * gflops.get<double>();
+       },
+       "is not its amount over statistics.median_s ("},
+      {[](nlohmann::json& j) { j["measurements"][0]["statistics"]["cv"] = -0.5; },
+       "measurements[0].statistics.cv: -0.5 is not a possible spread (0 or more)"},
+      {[](nlohmann::json& j) { j["measurements"][0]["flops"] = -1; },
+       "measurements[0].flops: -1 is not a count of operations"},
+      {[](nlohmann::json& j) { j["measurements"][0]["peak"]["gflops"] = -4; },
+       "measurements[0].peak.gflops: -4 is not a possible rate (0 or more, finite)"},
+      // Names no run writes, which a reader would take for one it knows or for none.
+      {[](nlohmann::json& j) { j["measurements"][0]["timing"] = "wall"; },
+       "measurements[0].timing: 'wall' is not a timing (host_real_time, device_events, "
+       "end_to_end_pinned, end_to_end_pageable)"},
+      {[](nlohmann::json& j) { j["measurements"][0]["stopping_rule"] = "whatever"; },
+       "measurements[0].stopping_rule: 'whatever' is not a stopping rule (converged, "
+       "max_samples, time_limit, interrupted, or empty)"},
+      {[](nlohmann::json& j) { j["run"]["profile"] = "turbo"; },
+       "run.profile: unknown profile 'turbo' (expected one of: quick, standard, full, sweep), nor "
+       "burn or memtest (a burn's or a memory test's)"},
       {[](nlohmann::json& j) { j["run"]["started_utc"] = "yesterday"; },
        "run.started_utc: 'yesterday' is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)"},
       {[](nlohmann::json& j) { j["run"]["started_utc"] = "2026-12-04T10:00:00"; },

@@ -52,6 +52,23 @@ void expect_golden(const std::string& name, const std::string& actual) {
 // ---- documents ------------------------------------------------------------------------------
 
 // The synthetic run: one GPU (gpu0), CPU and GPU measurements, every disposition.
+// A measurement as if its every run took `factor` times as long: its samples, their statistics
+// and the rates they give (a reader refuses a file where these disagree).
+void stretch_times(MeasurementRecord& m, double factor) {
+  for (auto* times : {&m.samples_s, &m.host_wall_s}) {
+    for (double& t : *times) t *= factor;
+  }
+  if (m.stats) {
+    for (double* t :
+         {&m.stats->median, &m.stats->min, &m.stats->max, &m.stats->mean, &m.stats->stddev}) {
+      *t *= factor;
+    }
+  }
+  for (auto* rate : {&m.gflops, &m.gbytes_per_s, &m.percent_of_peak}) {
+    if (*rate) **rate /= factor;
+  }
+}
+
 ResultsDocument base_document() {
   return read_results_file(kDataDir / "golden" / "reports" / "results.json");
 }
@@ -66,10 +83,7 @@ ResultsDocument two_gpu_document() {
   MeasurementRecord gemm = doc.measurements.at(2);  // SGEMM cublas on gpu0, 256^3
   EXPECT_EQ(gemm.implementation, "cublas");
   gemm.device = DeviceRef::gpu({1});
-  for (double& s : gemm.samples_s) s *= 2;
-  gemm.stats->median *= 2;
-  *gemm.gflops /= 2;
-  *gemm.percent_of_peak /= 2;
+  stretch_times(gemm, 2);
   doc.measurements.push_back(gemm);
 
   AcceptanceResult a;
@@ -895,8 +909,7 @@ TEST(Sheet, OnlyUndisturbedMeasurementsAreFigures) {
   doc.run.interrupted = true;
   MeasurementRecord slower = doc.measurements.at(0);  // omp SGEMM 256: a figure of no kind
   slower.load = MachineLoad{.readings = 5, .contended = true};
-  *slower.gflops /= 2;
-  slower.stats->median *= 2;
+  stretch_times(slower, 2);
   doc.measurements.push_back(slower);
   MeasurementRecord peak = doc.measurements.at(0);  // the CPU's FP64 peak figure, were it not
   peak.workload = WorkloadId::peak;                 // contended
@@ -1378,11 +1391,6 @@ TEST(Sheet, Golden) {
 // ---- compare ----------------------------------------------------------------------------------
 
 // A measurement as if each run took `factor` times as long: its samples and its median.
-void stretch_times(MeasurementRecord& m, double factor) {
-  for (double& t : m.samples_s) t *= factor;
-  m.stats->median *= factor;
-}
-
 // n samples around `median` with a relative spread, deterministic.
 std::vector<double> samples(int n, double median, double spread) {
   std::vector<double> out;
@@ -2232,8 +2240,7 @@ TEST(Commands, CompareExitStatus) {
   // gate says so.
   ResultsDocument drifted = base_document();
   for (MeasurementRecord& r : drifted.measurements) {
-    if (r.device.on_gpu()) continue;
-    for (double& s : r.samples_s) s *= 1.8;
+    if (!r.device.on_gpu()) stretch_times(r, 1.8);
   }
   write_file_atomically(dir.path() / "drifted.json", JsonPrinter().print(drifted));
   const auto hidden = testing::run_flopbench(
@@ -2385,9 +2392,7 @@ TEST(Commands, CompareReplicatesWithAgainst) {
   // Two runs that started in one second are two runs, known apart by their samples.
   ResultsDocument same_second = base_document();
   same_second.run.started_utc = "2026-01-01T00:00:00Z";  // a1's
-  for (MeasurementRecord& r : same_second.measurements) {
-    for (double& t : r.samples_s) t *= 1.01;
-  }
+  for (MeasurementRecord& r : same_second.measurements) stretch_times(r, 1.01);
   write_file_atomically(dir.path() / "a3.json", JsonPrinter().print(same_second));
   EXPECT_EQ(testing::run_flopbench({"compare", file("a1.json"), file("a3.json"), "--against",
                                     file("b1.json"), file("b2.json")},
