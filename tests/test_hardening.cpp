@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -929,6 +930,30 @@ TEST(AppliesTo, GlobMatchesAndStaysLinearWithManyStars) {
   // Deeper than any stack for a recursive one.
   EXPECT_TRUE(applies_to_gpu(std::string(200000, '*') + "HBM3", h100));
   EXPECT_FALSE(applies_to_gpu(std::string(200000, '*') + "HBM4", h100));
+}
+
+// ---- the test executables' own exit status ---------------------------------------------------
+
+// Run only by TestExitStatus below: ctest runs no DISABLED_ test.
+TEST(DISABLED_SkipStatusHelper, Skips) {
+  if (std::getenv("FLOPBENCH_TEST_FAIL_AT_EXIT")) std::atexit([] { std::_Exit(3); });
+  GTEST_SKIP() << "as a test without a GPU does";
+}
+
+// ctest shows exit 77 as skipped (tests/gtest_main.cpp): a test that skips exits 77, and one that
+// skips and then fails at exit (a leak report, a crash in a destructor) fails, as it would not if
+// a skip were read from its output.
+TEST(TestExitStatus, ASkipIs77AndAFailureAfterItIsNoSkip) {
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const auto status = [&](const std::string& environment) {
+    const std::string command = environment + " '" + self +
+                                "' --gtest_also_run_disabled_tests "
+                                "--gtest_filter=DISABLED_SkipStatusHelper.Skips >/dev/null 2>&1";
+    const int s = std::system(command.c_str());
+    return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+  };
+  EXPECT_EQ(status(""), 77);
+  EXPECT_EQ(status("FLOPBENCH_TEST_FAIL_AT_EXIT=1"), 3);
 }
 
 }  // namespace
