@@ -150,6 +150,21 @@ EOF2
   if [ "$rc" != 1 ] || ! grep -q '^failed: 13 of 17 measurements passed' "$tmp/err"; then
     fail "dispositions of the golden run exited $rc: $(cat "$tmp/err")"
   fi
+  # A precision the GPU's hardware lacks is said, not failed (FP8 on an A100).
+  python3 - "$golden" "$tmp/older-gpu.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+passed = [m for m in doc["measurements"] if m["disposition"] == "passed"]
+lacking = dict(passed[0], disposition="unsupported", precision="fp8_e4m3",
+               reason="FP8 E4M3 tensor-core matmul needs compute capability 8.9 or newer; gpu0 is 8.0")
+doc["measurements"] = passed + [lacking]
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+  rc=0
+  python3 "$helper" dispositions "$tmp/older-gpu.json" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  if [ "$rc" != 0 ] || ! grep -q 'not on this GPU: FP8 E4M3 tensor-core matmul needs' "$tmp/out"; then
+    fail "dispositions with a precision the GPU lacks exited $rc: $(cat "$tmp/out" "$tmp/err")"
+  fi
   # A GPU health fact the run could not read, with its GPU and why (the check step leaves the
   # specs' XID rows out where the kernel log was unreadable); none where every GPU's was read.
   python3 - "$golden" "$tmp/no-kmsg.json" <<'EOF'
