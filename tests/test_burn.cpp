@@ -794,6 +794,62 @@ const CriterionVerdict* find(const AcceptanceResult& r, const std::string& metri
   return nullptr;
 }
 
+// The burn's and memory test's own verdicts are built-in criteria of a check on their results,
+// as a fleet's check judges them: a spec that names none of their metrics does not pass a wrong
+// result. A spec row on the metric replaces the built-in one.
+TEST(BurnCheck, AFaultyBurnOrAFailedMemoryTestFailsWhateverTheSpec) {
+  ResultsDocument burned = burn_document();  // gpu1 FAULTY
+  burned.run.profile = kBurnProfile;
+  burned.memtest.reset();
+  const AcceptanceResult r = check_rows("burn.duration_s,>=,60,fail,any,\n", burned);
+  EXPECT_FALSE(r.passed);
+  const CriterionVerdict* faulty = find(r, "burn.faulty");
+  ASSERT_NE(faulty, nullptr);
+  EXPECT_EQ(faulty->verdict, Verdict::fail);
+  EXPECT_EQ(faulty->measured, 1);
+  EXPECT_EQ(faulty->description,
+            "built-in: no device burn faulty (every result finite and the same each time)");
+  EXPECT_NE(find(r, "burn.telemetry_stopped"), nullptr);
+  EXPECT_NE(find(r, "burn.degraded"), nullptr);
+  EXPECT_EQ(find(r, "run.unverified"), nullptr);  // a run's, of its measurements
+  const AcceptanceResult replaced = check_rows("burn.faulty,<=,1,fail,any,\n", burned);
+  EXPECT_TRUE(replaced.passed);
+  EXPECT_EQ(std::count_if(replaced.criteria.begin(), replaced.criteria.end(),
+                          [](const CriterionVerdict& v) { return v.metric == "burn.faulty"; }),
+            1);
+
+  ResultsDocument tested = burn_document();  // gpu1 with 2 bad words
+  tested.run.profile = kMemtestProfile;
+  tested.burn.reset();
+  const AcceptanceResult m = check_rows("memtest.gpu0.bad_words,==,0,fail,any,\n", tested);
+  EXPECT_FALSE(m.passed);
+  const CriterionVerdict* failed = find(m, "memtest.failed");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->verdict, Verdict::fail);
+  EXPECT_EQ(failed->measured, 1);
+  EXPECT_EQ(find(m, "burn.faulty"), nullptr);
+}
+
+// A burn of one iteration checked nothing but that its output was finite: the first iteration is
+// what every later one is compared with.
+TEST(BurnVerdicts, OneIterationIsUnchecked) {
+  std::vector<BurnDevice> devices = {{.device = DeviceRef::cpu(),
+                                      .implementation = "omp",
+                                      .precision = Precision::fp64,
+                                      .problem = Problem::matrix(2048, 2048, 2048),
+                                      .iterations = 1,
+                                      .seconds = 2}};
+  devices[0].throughput = {{1, 80}};
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::unchecked);
+  EXPECT_EQ(devices[0].why,
+            "one iteration: its output was finite, but no second was compared with it (a longer "
+            "--duration)");
+  devices[0].iterations = 2;
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;
+}
+
 // A rate row judging a stress test's results says what they are (a fleet's check judges them on
 // the spec's rows for their kind alone).
 TEST(BurnAcceptance, ARateRowOnAStressTestsResultsSaysWhatTheyAre) {

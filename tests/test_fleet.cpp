@@ -1269,6 +1269,7 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   const AcceptanceResult& b = *fleet.nodes[1].results->acceptance;
   EXPECT_FALSE(b.passed);
   EXPECT_EQ(criterion(b, "memtest.bad_words").verdict, Verdict::pass);  // what its spec asked
+  EXPECT_EQ(criterion(b, "memtest.failed").verdict, Verdict::fail);     // built in
   const CriterionVerdict& stress = criterion(b, "fleet.stress_problems");
   EXPECT_EQ(stress.verdict, Verdict::fail);
   EXPECT_EQ(stress.measured, 2);
@@ -1276,7 +1277,7 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
             "not equal to the bound: memory test: gpu0 FAIL: ecc.corrected_volatile rose from 0 to "
             "3; memory test: gpu1 FAIL: row_remap.pending rose from 0 to 1");
   EXPECT_NE(FleetJunitPrinter().print(fleet).find(
-                "<testsuite name=\"node-b memtest\" tests=\"3\" failures=\"1\""),
+                "<testsuite name=\"node-b memtest\" tests=\"4\" failures=\"2\""),
             std::string::npos)
       << FleetJunitPrinter().print(fleet);
   const std::string md = FleetMarkdownPrinter().print(fleet);
@@ -1294,9 +1295,9 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   const auto& failed = criterion(*fleet.acceptance, "fleet.nodes_failed");
   EXPECT_EQ(failed.measured, 1);
   EXPECT_EQ(failed.reason,
-            "not equal to the bound: node-b memtest (its memory test did not pass: gpu0 FAIL: "
-            "ecc.corrected_volatile rose from 0 to 3; gpu1 FAIL: row_remap.pending rose from 0 "
-            "to 1)");
+            "not equal to the bound: node-b memtest (its check failed; its memory test did not "
+            "pass: gpu0 FAIL: ecc.corrected_volatile rose from 0 to 3; gpu1 FAIL: "
+            "row_remap.pending rose from 0 to 1)");
   EXPECT_FALSE(fleet.acceptance->passed);
 }
 

@@ -141,7 +141,8 @@ Verdict parse_verdict(std::string_view s);
 // A device's verdict after a burn-in (harness/measure/burn.hpp); `unsupported`: the device
 // cannot run the precision asked (an FP8 matmul below compute capability 8.9), so it was not
 // burned.
-// unchecked: no iteration of the device was checked (still setting up, or interrupted before).
+// unchecked: no iteration of the device was checked (still setting up, or interrupted before),
+// or one alone (the first is what the others are compared with).
 enum class BurnVerdict { ok, faulty, degraded, unsupported, unchecked };
 // "OK", "FAULTY", "DEGRADED", "UNSUPPORTED", "UNCHECKED"
 std::string_view to_string(BurnVerdict v);

@@ -589,10 +589,13 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
       continue;
     }
     // Nothing to compare with a sibling, nor to call OK: a progress line's device still setting
-    // up, or one interrupted before its first iteration's check.
-    if (d.iterations == 0) {
+    // up, or one interrupted before its first iteration's check. Nor one iteration alone: the
+    // first is what the others are compared with, so its output was only found finite.
+    if (d.iterations < 2) {
       d.verdict = BurnVerdict::unchecked;
-      d.why = "no iteration was checked";
+      d.why = d.iterations == 0 ? "no iteration was checked"
+                                : "one iteration: its output was finite, but no second was "
+                                  "compared with it (a longer --duration)";
       continue;
     }
     const std::string_view unread = d.throttling_unread();

@@ -610,11 +610,7 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec, const Re
       return c->metric.name == metric && (!kind || c->bound_kind == *kind);
     });
   };
-  // A burn-in's or memory test's results have no measurements: its own verdicts judge its
-  // correctness, throttling and GPUs behind their siblings (burn.faulty, burn.degraded,
-  // burn.<device>.throttled_readings), and of the built-in criteria only run.complete applies.
-  const bool measurements = doc.run.kind() == kRunKind;
-  if (measurements) {
+  if (doc.run.kind() == kRunKind) {
     std::set<std::pair<std::string, std::string>> sibling_rules;  // metric, applies_to
     for (const auto& c : spec.criteria) {
       const bool lower_bound = c.comparator == Comparator::ge || c.comparator == Comparator::gt;
@@ -632,21 +628,29 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec, const Re
           c.applies_to, "built-in: no GPU more than 10% below the median of its siblings"));
     }
   }
-  if (!in_spec("run.complete", std::nullopt)) {
-    judge.criterion(criterion_of("run.complete", Comparator::eq, BoundKind::absolute, 1, "1",
-                                 Severity::fail, "any",
-                                 "built-in: the run finished (not killed, not interrupted)"));
-  }
-  if (!measurements) return not_applied;
-  if (!in_spec("run.unverified", std::nullopt)) {
-    judge.criterion(
-        criterion_of("run.unverified", Comparator::eq, BoundKind::absolute, 0, "0", Severity::fail,
-                     "any", "built-in: every measurement verified (none incorrect or failed)"));
-  }
-  if (!in_spec("run.throttled", std::nullopt)) {
-    judge.criterion(criterion_of("run.throttled", Comparator::eq, BoundKind::absolute, 0, "0",
-                                 Severity::warn, "any",
-                                 "built-in: no measurement taken while throttled"));
+  // Each built-in criterion "metric == value" unless a spec row replaces it.
+  const auto built_in = [&](std::string_view metric, double value, Severity severity,
+                            std::string description) {
+    if (in_spec(metric, std::nullopt)) return;
+    judge.criterion(criterion_of(metric, Comparator::eq, BoundKind::absolute, value,
+                                 fmt::format("{}", value), severity, "any",
+                                 "built-in: " + std::move(description)));
+  };
+  built_in("run.complete", 1, Severity::fail, "the run finished (not killed, not interrupted)");
+  // A burn-in's or memory test's results have no measurements: its own verdicts are judged, as
+  // a fleet's check judges them (a wrong or non-finite result, bad words).
+  if (doc.run.kind() == kBurnProfile) {
+    built_in("burn.faulty", 0, Severity::fail,
+             "no device burn faulty (every result finite and the same each time)");
+    built_in("burn.telemetry_stopped", 0, Severity::fail,
+             "the GPU telemetry answered throughout the burn");
+    built_in("burn.degraded", 0, Severity::warn, "no device burn throttled or behind its siblings");
+  } else if (doc.run.kind() == kMemtestProfile) {
+    built_in("memtest.failed", 0, Severity::fail, "every GPU's memory test passed");
+  } else {
+    built_in("run.unverified", 0, Severity::fail,
+             "every measurement verified (none incorrect or failed)");
+    built_in("run.throttled", 0, Severity::warn, "no measurement taken while throttled");
   }
   return not_applied;
 }
