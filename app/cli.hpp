@@ -19,8 +19,11 @@ void write_console(std::FILE* stream, fmt::format_string<Args...> format, Args&&
   std::fwrite(text.data(), 1, text.size(), stream);
 }
 
+// Standard output is flushed first: where both go to one file (`> log 2>&1`, a batch job's log),
+// what was printed before the error comes before it.
 template <class... Args>
 void print_error(fmt::format_string<Args...> format, Args&&... args) {
+  std::fflush(stdout);
   write_console(stderr, format, std::forward<Args>(args)...);
 }
 

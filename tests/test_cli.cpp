@@ -117,6 +117,24 @@ TEST_F(Cli, VersionListAndInfo) {
       << held.out;
 }
 
+// Where standard output and the errors go to one file (a batch job's log), an error comes after
+// what was printed before it: the log does not end on a line saying that the work goes on.
+TEST_F(Cli, AnErrorIsTheLastLineOfALogOfBothStreams) {
+  const fs::path full = dir_ / "full";
+  fs::create_directories(full);
+  std::ofstream(full / "earlier") << "an earlier run";
+  const fs::path log = dir_ / "log";
+  const std::string command = fmt::format("'{}' burn --duration 2s --out '{}' > '{}' 2>&1",
+                                          FLOPBENCH_EXECUTABLE, full.string(), log.string());
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), kExitBadInput);
+  const std::string text = read_text(log);
+  const std::size_t error = text.rfind("flopbench: error: --out ");
+  ASSERT_NE(error, std::string::npos) << text;
+  EXPECT_EQ(text.find('\n', error), text.size() - 1) << text;
+}
+
 // With OMP_PROC_BIND set, the OpenMP runtime binds the initial thread to its first place before
 // the machine is read: the cores, and the peaks, are still every usable CPU's.
 TEST_F(Cli, OpenMpBindingDoesNotShrinkTheMachine) {
