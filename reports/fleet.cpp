@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -712,6 +713,20 @@ std::vector<std::string> read_host_list(const fs::path& path) {
   return hosts;
 }
 
+namespace {
+
+using FileIdentity = std::pair<dev_t, ino_t>;
+
+// The file at `path` as the system knows it, whatever name it was given by; none where it cannot
+// be read.
+std::optional<FileIdentity> file_identity(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{st.st_dev, st.st_ino};
+}
+
+}  // namespace
+
 FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int> expected_nodes,
                           const std::vector<std::string>& expected_hosts, double threshold_percent,
                           const std::string& merged_utc, const std::vector<fs::path>& reruns) {
@@ -721,18 +736,27 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   fleet.expected_hosts = expected_hosts;
   fleet.expected_nodes =
       expected_hosts.empty() ? expected_nodes : std::optional(int(expected_hosts.size()));
-  for (const auto& input : inputs) fleet.nodes.push_back(read_node(input));
-  // A result given as a rerun of itself would replace itself, started no earlier than itself.
-  for (const auto& rerun : reruns) {
-    for (const auto& input : inputs) {
-      std::error_code ec;
-      if (fs::equivalent(results_file_in(rerun), results_file_in(input), ec)) {
-        throw InputError(fmt::format(
-            "--rerun {}: is the result {} among those merged; a rerun is a later run's result",
-            rerun.string(), input.string()));
-      }
+  // A result given twice (by one path or two) would be set aside as a second result of its own
+  // task, failing the merge; one given as a rerun of itself would replace itself, started no
+  // earlier than itself. Both are mistakes of the command line.
+  std::map<FileIdentity, const fs::path*> given;
+  for (const auto& input : inputs) {
+    const auto id = file_identity(results_file_in(input));
+    if (!id) continue;  // read_node says why
+    if (const auto [first, fresh] = given.emplace(*id, &input); !fresh) {
+      throw InputError(fmt::format("{}: is the result {} again; give each result once",
+                                   input.string(), first->second->string()));
     }
   }
+  for (const auto& rerun : reruns) {
+    const auto id = file_identity(results_file_in(rerun));
+    if (const auto it = id ? given.find(*id) : given.end(); it != given.end()) {
+      throw InputError(fmt::format(
+          "--rerun {}: is the result {} among those merged; a rerun is a later run's result",
+          rerun.string(), it->second->string()));
+    }
+  }
+  for (const auto& input : inputs) fleet.nodes.push_back(read_node(input));
   for (const auto& input : reruns) {
     fleet.nodes.push_back(read_node(input));
     fleet.nodes.back().rerun = true;

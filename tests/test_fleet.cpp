@@ -2277,6 +2277,16 @@ TEST(FleetMerge, ARerunReplacesOnlyOlderResultsOfItsKind) {
                           "run's result",
                           (run / "results.json").string(), run.string()));
   }
+  // As is a result given twice, by its directory and its file: a command-line mistake, not a
+  // second result of its node that fails the merge.
+  try {
+    merge_results({run, run / "results.json"}, std::nullopt, {}, 10, "T");
+    ADD_FAILURE() << "a result given twice was merged";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              fmt::format("{}: is the result {} again; give each result once",
+                          (run / "results.json").string(), run.string()));
+  }
 
   ResultsDocument old = node("node-a", std::nullopt, 100);
   old.run.started_utc = "2025-01-01T00:00:00Z";
