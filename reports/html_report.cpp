@@ -549,7 +549,10 @@ std::string bar_chart_svg(const BarChart& chart) {
     longest_label = std::max(longest_label, code_points(b.label));
   }
   if (chart.marker) hi = std::max(hi, *chart.marker);
-  const Axis axis = axis_for(lo, hi);
+  Axis axis = axis_for(lo, hi);
+  // A log axis spans a marker below the bars too: where every speedup is 10× or more, a marker
+  // of 1× held to the axis's start would sit on its "10" tick. (A linear one starts at 0.)
+  if (chart.marker && axis.log && *chart.marker < lo) axis = axis_for(*chart.marker, hi);
   const double plot_height = kRowHeight * static_cast<double>(chart.bars.size());
   const double height = kTop + plot_height + kAxisHeight;
   // The labels end here, right-aligned: wide enough for the longest (an 11 px sans-serif

@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -349,6 +350,27 @@ TEST(HtmlReport, FiguresNearTheLargestDoubleStillChart) {
   const Element page = parse_html(HtmlPrinter().print(doc));
   const auto svgs = page.find_all("svg");
   EXPECT_GE(svgs.size(), 2u);
+}
+
+// The marker (1×) is on the axis where every bar is beyond it, at the tick of its value, and
+// the smallest bar is drawn from it: held to an axis starting at the bars' 10× it read as "10".
+TEST(HtmlReport, AMarkerBelowEveryBarIsOnTheAxisAtItsValue) {
+  const BarChart chart{
+      .title = "speedups",
+      .axis = "speedup",
+      .bars = {{"int8", 10, "10.00×", BarKind::gpu}, {"fp8", 1000, "1000×", BarKind::gpu}},
+      .marker = 1};
+  const std::string svg = bar_chart_svg(chart);
+  std::smatch marker, tick, rect;
+  ASSERT_TRUE(std::regex_search(svg, marker, std::regex("<line class=\"marker\" x1=\"([0-9.]+)\"")))
+      << svg;
+  ASSERT_TRUE(std::regex_search(svg, tick,
+                                std::regex("<text x=\"([0-9.]+)\" y=\"[0-9.]+\" "
+                                           "text-anchor=\"middle\">1</text>")))
+      << svg;
+  EXPECT_EQ(marker[1], tick[1]) << svg;
+  ASSERT_TRUE(std::regex_search(svg, rect, std::regex("width=\"([0-9.]+)\" height")));
+  EXPECT_GT(std::stod(rect[1]), 100) << svg;  // the 10× bar: a decade of the plot's width
 }
 
 // Each axis labels its ticks in one notation: "{:g}" alone gave a sweep's sizes as "100000" and
