@@ -306,7 +306,13 @@ std::string short_number(double v, int more_decimals) {
 std::string without_raw_html(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (const char c : s) out += c == '<' ? std::string("&lt;") : std::string(1, c);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    // '&' only where it would begin an entity ("&lt;", "&#60;"): "R & D" reads as written.
+    const bool entity =
+        s[i] == '&' && i + 1 < s.size() &&
+        (std::isalnum(static_cast<unsigned char>(s[i + 1])) != 0 || s[i + 1] == '#');
+    out += s[i] == '<' ? "&lt;" : entity ? "&amp;" : std::string(1, s[i]);
+  }
   return out;
 }
 
@@ -450,14 +456,14 @@ std::string shell_command(const std::vector<std::string>& argv) {
 // ---- tables -----------------------------------------------------------------------------------
 
 std::string Table::markdown() const {
-  // A pipe ends a cell and a newline ends the table.
+  // A pipe ends a cell and a newline ends the table; no control character reaches the file.
   const auto escape = [](const std::string& s) {
     std::string out;
     for (char c : s) {
       if (c == '|') {
         out += "\\|";
       } else {
-        out += c == '\n' || c == '\r' ? ' ' : c;
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
       }
     }
     return out;
@@ -499,7 +505,15 @@ std::string Table::plain() const {
     return out;
   };
   std::string out = line([&](std::size_t c) { return columns[c].title; });
-  for (const auto& row : rows) out += line([&](std::size_t c) { return row[c]; });
+  // A line break or a tab in a cell (a reason from a results file) would break its row; other
+  // control characters are the console's to strip (strip_terminal_controls).
+  const auto on_its_row = [](std::string cell) {
+    std::replace_if(
+        cell.begin(), cell.end(),
+        [](char c) { return c != ' ' && std::isspace(static_cast<unsigned char>(c)) != 0; }, ' ');
+    return cell;
+  };
+  for (const auto& row : rows) out += line([&](std::size_t c) { return on_its_row(row[c]); });
   return out;
 }
 

@@ -879,6 +879,25 @@ TEST(HostileText, ReportMarkdownShowsHtmlAsText) {
   EXPECT_EQ(md.find("<script>"), std::string::npos);
   EXPECT_NE(md.find("&lt;script>alert(1)&lt;/script>"), std::string::npos);
   EXPECT_NE(md.find("`flopbench report <dir>/results.json`"), std::string::npos);
+  // An entity is shown as written, not as the character it names; a lone '&' needs nothing.
+  ResultsDocument entities = document_with_reason("R & D &lt;b&gt; &#60;i>");
+  entities.environment.host = "node&lt;1&gt;";
+  const std::string shown = MarkdownPrinter().print(entities);
+  EXPECT_NE(shown.find("R & D &amp;lt;b&amp;gt; &amp;#60;i>"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("node&amp;lt;1&amp;gt;"), std::string::npos) << shown;
+}
+
+// A line break or a tab in a reason stays on its table row, in the console and in report.md, and
+// no terminal control reaches report.md (`cat report.md` would run it).
+TEST(HostileText, AReasonStaysOnItsTableRow) {
+  const ResultsDocument doc = document_with_reason("first\nsecond\tthird\x1b[2J\x07");
+  const std::string console = ConsoleSummaryPrinter().print(doc);
+  EXPECT_NE(console.find("failed: first second third"), std::string::npos) << console;
+  const std::string md = MarkdownPrinter().print(doc);
+  EXPECT_NE(md.find("first second third [2J "), std::string::npos) << md;
+  EXPECT_EQ(md.find('\x1b'), std::string::npos) << md;
+  EXPECT_EQ(md.find('\x07'), std::string::npos) << md;
+  EXPECT_EQ(md.find('\t'), std::string::npos) << md;
 }
 
 // Text from a results file (a reason, a host name) reaches report.html only escaped.
