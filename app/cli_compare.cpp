@@ -44,6 +44,8 @@ CompareRule rule_with_floors(const std::string& text) {
     return InputError(fmt::format("--noise-floor '{}': {}; {}", text, why, kNoiseFloorForm));
   };
   const std::string_view all = text;
+  // Each floor set once: a second would silently replace the first ("cpu-compute=5,cpu=50").
+  bool compute_set = false, memory_set = false, gpu_set = false;
   for (std::size_t start = 0, comma = 0; comma != std::string_view::npos; start = comma + 1) {
     comma = all.find(',', start);
     const std::string_view item = all.substr(start, comma - start);
@@ -61,9 +63,16 @@ CompareRule rule_with_floors(const std::string& text) {
       throw bad(fmt::format("'{}' is not a percentage from 0.1 to 1000", item.substr(eq + 1)));
     }
     const double floor = *percent / 100;
-    if (name == "cpu-compute" || name == "cpu") rule.cpu_compute_floor = floor;
-    if (name == "cpu-memory" || name == "cpu") rule.cpu_bandwidth_floor = floor;
-    if (name == "gpu") rule.gpu_noise_floor = floor;
+    const auto set = [&](bool& already, double& to, std::string_view what) {
+      if (already) throw bad(fmt::format("'{}' sets the {} floor a second time", item, what));
+      already = true;
+      to = floor;
+    };
+    if (name == "cpu-compute" || name == "cpu")
+      set(compute_set, rule.cpu_compute_floor, "cpu-compute");
+    if (name == "cpu-memory" || name == "cpu")
+      set(memory_set, rule.cpu_bandwidth_floor, "cpu-memory");
+    if (name == "gpu") set(gpu_set, rule.gpu_noise_floor, "gpu");
   }
   return rule;
 }
@@ -265,13 +274,13 @@ Command add_compare_command(CLI::App& app) {
       "compare", "compare two runs (or two sets of repeated runs) measurement by measurement");
   cmd->add_option("runs", opt->runs,
                   "results.json (or the run's directory) of the baseline run (A), then of the "
-                  "run to judge (B); with --against, two or more runs of A")
+                  "run to judge (B); with --against, the runs of A (one, or two or more repeats)")
       ->required()
       ->transform(results_of_a_run());
   cmd->add_option("--against", opt->against,
-                  "two or more runs of B, repeats of one command: judged against A's runs on "
-                  "the noise between runs")
-      ->type_name("B.json ...")
+                  "the runs of B, one for one run of A, or two or more repeats of one "
+                  "command, judged against A's runs on the noise between runs")
+      ->type_name("B.json")
       ->transform(results_of_a_run());
   auto* gate =
       cmd->add_option(

@@ -615,7 +615,9 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   EXPECT_NE(compute_only.out.find("6 matched: 0 faster, 4 slower, 2 same"), std::string::npos)
       << compute_only.out;
   for (const char* bad :
-       {"cpu", "cpu=0", "cpu=0.05", "cpu=-5", "disk=5", "gpu=nan", "cpu=5,", "cpu=2000"}) {
+       {"cpu", "cpu=0", "cpu=0.05", "cpu=-5", "disk=5", "gpu=nan", "cpu=5,", "cpu=2000",
+        // A floor set twice: the second would silently replace the first.
+        "gpu=5,gpu=6", "cpu-compute=5,cpu=50"}) {
     const Outcome o = flopbench({"compare", a, ten_percent, "--noise-floor", bad});
     EXPECT_EQ(o.status, 2) << bad << ": " << o.out;
     EXPECT_NE(o.err.find(fmt::format("--noise-floor '{}': ", bad)), std::string::npos) << o.err;
