@@ -158,6 +158,23 @@ bool needed(const Spec& spec, const MeasurementRequest& req) {
   });
 }
 
+// A rate row on a workload that the profile has no sizes for would fail as "not measured" after
+// the whole run: refused first, as `run` refuses such a workload (`--profile sweep` has none for
+// peak).
+void refuse_rows_without_sizes(const Spec& spec, Profile profile) {
+  for (const Criterion& c : spec.criteria) {
+    const Metric& m = c.metric;
+    if (!m.measured_rate()) continue;
+    const SizingFacts facts{.device = m.device.on_gpu() ? DeviceKind::gpu : DeviceKind::cpu};
+    if (info(*m.workload).default_sizes(profile, facts, m.precision).problems.empty()) {
+      throw InputError(fmt::format(
+          "profile {} has no sizes for {}, which the spec's row {} (line {}) needs; give --sizes, "
+          "or another --profile",
+          to_string(profile), to_string(*m.workload), m.name, c.line));
+    }
+  }
+}
+
 struct CheckOptions {
   std::string spec, results, junit, sizes;
   MeasureOptions measure;
@@ -311,7 +328,11 @@ int check_command(const CheckOptions& opt, const std::vector<std::string>& comma
           opt.spec, here, parse_gpus(opt.measure.gpus, this_launch()).value_or(std::vector<int>{}));
     }
     Selection sel;
-    if (!opt.sizes.empty()) sel.sizes = parse_sizes(opt.sizes);
+    if (opt.sizes.empty()) {
+      refuse_rows_without_sizes(chosen->spec, parse_profile(opt.measure.profile));
+    } else {
+      sel.sizes = parse_sizes(opt.sizes);
+    }
     MeasuredRun run =
         measure_selection(sel, opt.measure, command_line,
                           [&](const MeasurementRequest& req) { return needed(chosen->spec, req); });

@@ -1733,6 +1733,13 @@ TEST_F(Check, CannotCheckExitsTwo) {
   expect_one_line_error(flopbench({"check", "--spec", spec.string(), "--results",
                                    (dir_.path() / "bad.json").string()}),
                         "bad.json: environment: missing required field");
+  // A row on a workload the profile has no sizes for, refused before anything is measured.
+  const fs::path peak = write_spec("cpu.peak_fp64.omp.percent_of_peak,>=,1 %,fail,any,x\n");
+  expect_one_line_error(flopbench({"check", "--spec", peak.string(), "--profile", "sweep", "--out",
+                                   (dir_.path() / "sweep").string()}),
+                        "profile sweep has no sizes for peak, which the spec's row "
+                        "cpu.peak_fp64.omp.percent_of_peak (line ");
+  EXPECT_FALSE(fs::exists(dir_.path() / "sweep"));
 }
 
 TEST_F(Check, WithoutResultsMeasuresWhatTheSpecNeeds) {
