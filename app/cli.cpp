@@ -258,6 +258,9 @@ int finish_results_dir(ResultsDocument& doc, const fs::path& dir, bool failed) {
   doc.run.finished_utc = utc_now();
   doc.run.interrupted = interrupt_requested();
   write_output_files(doc, dir, true);
+  // The verdict over every device, as report.md leads with it: the lines above each said one
+  // device's, OK for one that was cut short by an interrupt.
+  say("\n{}", ConsoleSummaryPrinter().print(doc));
   print_written_files(dir, true);
   if (doc.run.interrupted) return 128 + interrupt_signal();
   return failed ? kExitFailures : kExitOk;

@@ -147,7 +147,8 @@ auto undone_on_bad_input(const std::filesystem::path& dir, bool existed, Work wo
 std::filesystem::path claim_results_dir(const std::string& out, const ResultsDocument& doc);
 
 // Ends a command that fills a results directory claimed with claim_results_dir (burn, memtest):
-// stamps the end and any interrupt into `doc`, writes every output from it and lists them.
+// stamps the end and any interrupt into `doc`, writes every output from it, prints the verdict
+// over every device (PASS, FAIL, INCOMPLETE) and lists the files.
 // Returns 128 + the signal when interrupted, else kExitFailures when `failed`, else kExitOk.
 int finish_results_dir(ResultsDocument& doc, const std::filesystem::path& dir, bool failed);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -1254,6 +1255,23 @@ TEST_F(Cli, ACpuBurningAloneAtBf16RunsTheSmallerSize) {
   const ResultsDocument doc = read_results_file(dir_ / "burn" / "results.json");
   ASSERT_EQ(doc.burn->devices.size(), 1u);
   EXPECT_EQ(doc.burn->devices[0].problem, Problem::matrix(2048, 2048, 2048));
+}
+
+// A burn cut short says so in its last lines, over every device: each device's own line says
+// OK for what ran before the interrupt.
+TEST_F(Cli, AnInterruptedBurnEndsWithItsVerdict) {
+  const testing::ScopedEnv no_gpu("CUDA_VISIBLE_DEVICES", "");
+  const fs::path out = dir_ / "burn";
+  testing::Process burn({"burn", "--duration", "60s", "--precision", "fp64", "--out", out.string()},
+                        dir_ / "capture");
+  for (int i = 0; i < 600 && !fs::exists(out / "results.json"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  burn.signal(SIGTERM);
+  EXPECT_EQ(burn.wait(), 128 + SIGTERM) << burn.err();
+  const std::string text = burn.out();
+  const std::size_t verdict = text.find("\nburn-in: INCOMPLETE (interrupted): 1 device burn");
+  EXPECT_NE(verdict, std::string::npos) << text;
+  EXPECT_LT(verdict, text.find("\nwrote ")) << text;
 }
 
 // GPUs are numbered as nvidia-smi numbers them (PCI bus order) unless the user chose CUDA's
