@@ -90,8 +90,9 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
-      throw IoError(
-          fmt::format("cannot create the output directory {}: {}", dir.string(), ec.message()));
+      throw_output_path_failure(
+          fmt::format("cannot create the output directory {}: {}", dir.string(), ec.message()),
+          ec.value());
     }
   };
   if (!out.empty()) {
@@ -118,7 +119,10 @@ fs::path prepare_output_dir(const std::string& out, const std::string& host) {
     std::error_code ec;
     // create_directory fails on a name that exists: of two runs, each gets its own.
     if (fs::create_directory(dir, ec)) return dir;
-    if (ec) throw IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+    if (ec) {
+      throw_output_path_failure(fmt::format("cannot create {}: {}", dir.string(), ec.message()),
+                                ec.value());
+    }
   }
 }
 

@@ -40,7 +40,8 @@ std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json)
 namespace {
 
 [[noreturn]] void cannot_write(const std::filesystem::path& path, int err) {
-  throw IoError(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
+  throw_output_path_failure(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)),
+                            err);
 }
 
 // 0, or the errno of the write that failed.
@@ -146,7 +147,15 @@ void create_parent_directories(const std::filesystem::path& file) {
   if (parent.empty()) return;
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
-  if (ec) throw IoError(fmt::format("cannot create {}: {}", parent.string(), ec.message()));
+  if (ec) {
+    throw_output_path_failure(fmt::format("cannot create {}: {}", parent.string(), ec.message()),
+                              ec.value());
+  }
+}
+
+void throw_output_path_failure(const std::string& message, int err) {
+  if (err == ENAMETOOLONG || err == ENOTDIR || err == ELOOP) throw InputError(message);
+  throw IoError(message);
 }
 
 bool create_new_file(const std::filesystem::path& path, std::string_view content) {

@@ -71,12 +71,17 @@ std::vector<std::unique_ptr<Printer>> output_printers(bool include_results_json)
 // rename survives a power cut; a symbolic link keeps pointing where it did (the file it names is
 // replaced the same way); a device, FIFO or socket (/dev/stdout, /dev/null) is written through in
 // place. A directory or a dangling link is refused. Throws IoError naming the path and the system
-// error.
+// error (InputError for a path that cannot name a file: throw_output_path_failure).
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 // Creates the directories `file` is to go in (an --out or --junit in a directory not made yet).
 // Throws IoError naming the directory and the system error.
 void create_parent_directories(const std::filesystem::path& file);
+
+// Throws `message` about an output path that failed with system error `err`: as InputError (exit
+// 2) where the path given cannot name a file (a name too long, a file where a directory must be,
+// a loop of links), else as IoError (exit 3: the system failed, not the input).
+[[noreturn]] void throw_output_path_failure(const std::string& message, int err);
 
 // Creates `path` with `content` only if nothing is there yet (O_EXCL: of two processes, exactly
 // one succeeds). Returns false when it exists; throws IoError for any other failure.

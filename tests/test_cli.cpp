@@ -1152,15 +1152,26 @@ TEST_F(Cli, OutMustBeNewOrEmptyAndWritable) {
   expect_one_line_error(flopbench({"run", "--out", used.string()}), "not an empty directory");
   EXPECT_EQ(read_text(used / "results.json"), "an earlier run");
 
+  // A directory under a file can never be made: bad input, not a failure of the system.
   const fs::path file = dir_ / "a-file";
   std::ofstream(file) << "x";
-  expect_one_line_error(flopbench({"run", "--out", (file / "sub").string()}), "cannot create",
-                        kExitIoError);
+  expect_one_line_error(
+      flopbench({"run", "--out", (file / "sub").string()}),
+      "cannot create the output directory " + (file / "sub").string() + ": Not a directory");
   // So does report's, once it has read its input.
   const fs::path results =
       fs::path(FLOPBENCH_TEST_DATA_DIR) / "golden" / "reports" / "results.json";
   expect_one_line_error(flopbench({"report", results.string(), "--out", (file / "sub").string()}),
-                        "cannot create", kExitIoError);
+                        "cannot create");
+  // One the system refuses is its failure.
+  if (::geteuid() != 0) {
+    const fs::path locked = dir_ / "locked";
+    fs::create_directories(locked);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+    expect_one_line_error(flopbench({"run", "--out", (locked / "sub").string()}), "cannot create",
+                          kExitIoError);
+    fs::permissions(locked, fs::perms::owner_all);
+  }
 }
 
 TEST_F(Cli, ReportRejectsMissingMalformedAndWrongShapeFiles) {

@@ -176,6 +176,18 @@ TEST(OutputFiles, FullDiskIsAnIoError) {
   EXPECT_TRUE(fs::is_character_file("/dev/full"));
 }
 
+// A path that cannot name a file (a name too long, a file where a directory must be) is the
+// input's fault, exit 2; a disk that fails is the system's, exit 3 (above).
+TEST_F(Hardening, AnOutputPathThatCannotNameAFileIsBadInput) {
+  const std::string too_long = (dir_.path() / std::string(300, 'a')).string();
+  expect_one_line_error(flopbench({"run", "--profile", "quick", "--out", too_long}),
+                        "cannot create the output directory " + too_long + ": File name too long");
+  std::ofstream(dir_.path() / "file") << "a file";
+  const std::string under_a_file = (dir_.path() / "file" / "sheet.html").string();
+  expect_one_line_error(flopbench({"sheet", results_json().string(), "--out", under_a_file}),
+                        ": Not a directory");
+}
+
 TEST(OutputFiles, CreateNewFileSucceedsOnce) {
   TempDir dir;
   const fs::path path = dir.path() / "results.json";
