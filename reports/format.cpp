@@ -554,11 +554,23 @@ std::vector<Table> gpu_health_tables(const MachineHealth& h) {
   return tables;
 }
 
-std::vector<std::string> group_notes(const Group& g) {
+std::vector<std::string> group_notes(const Group& g, const Environment& env) {
   std::vector<std::string> notes, peaks;
-  const bool peak_in_inventory = peak_at(CpuInventory{}, g.precision) != nullptr;
+  // The inventory's peak of the record's device, where it has one: a matrix format has none, nor
+  // has a machine aggregate of several GPUs.
+  const auto inventory_peak = [&](const MeasurementRecord& r) -> const Peak* {
+    if (r.device.kind == DeviceKind::cpu) return peak_at(env.cpu, g.precision);
+    if (r.device.gpus.size() != 1) return nullptr;
+    for (const GpuDevice& d : env.gpu.devices) {
+      if (d.index == r.device.gpus.front()) return peak_at(d, g.precision);
+    }
+    return nullptr;
+  };
   for (const auto* r : g.records) {
-    if (!peak_in_inventory && r->percent_of_peak && r->peak.gflops) {
+    const Peak* listed = inventory_peak(*r);
+    const bool as_listed =
+        listed && listed->gflops == r->peak.gflops && listed->basis == r->peak.basis;
+    if (!as_listed && r->percent_of_peak && r->peak.gflops) {
       const std::string peak =
           fmt::format("peak on {}: {} {} ({})", r->device, short_number(*r->peak.gflops),
                       headline_unit(Bound::compute, g.precision), r->peak.basis);

@@ -267,9 +267,11 @@ struct Table {
 // % of peak, CV, samples and the result. A column appears only when some row has a value for it.
 Table group_table(const Group& g);
 // The notes under a group's table (report.md, report.html): each measurement's own ("omp on cpu,
-// 256x256x256: ..."), then for a matrix format the peak each was judged against, once per device
-// and basis ("peak on cpu: 923 GFLOP/s (...)"), since the inventory gives only FP32's and FP64's.
-std::vector<std::string> group_notes(const Group& g);
+// 256x256x256: ..."), then the peak each % of peak is of where it is not the inventory's for its
+// device, once per device and basis ("peak on cpu: 923 GFLOP/s (...)"): a matrix format's (the
+// inventory gives only FP32's and FP64's), a machine aggregate's, a run on fewer threads than the
+// cores', a measured ceiling.
+std::vector<std::string> group_notes(const Group& g, const Environment& env);
 
 // The passed measurement of highest throughput (headline) among a group's on one GPU (the machine
 // aggregate is no GPU's) or on the CPU, timed on the device (no end-to-end timing); null if none.

@@ -509,7 +509,8 @@ std::string results_section(const ResultsDocument& doc, const std::vector<Group>
   for (const auto& g : without_gpu_less_work(groups)) {
     out += fmt::format("<h3>{}</h3>\n{}", html_escape(group_title(g)), group_table(g).html());
     std::string notes;
-    for (const std::string& note : group_notes(g)) notes += "<li>" + html_escape(note) + "</li>\n";
+    for (const std::string& note : group_notes(g, doc.environment))
+      notes += "<li>" + html_escape(note) + "</li>\n";
     if (!notes.empty())
       out += "<p class=\"note\">Notes:</p>\n<ul class=\"note\">\n" + notes + "</ul>\n";
   }

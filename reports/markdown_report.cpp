@@ -87,9 +87,9 @@ std::string health_section(const MachineHealth& h) {
   return out;
 }
 
-std::string group_section(const Group& g) {
+std::string group_section(const Group& g, const Environment& env) {
   std::string out = fmt::format("\n### {}\n\n{}", group_title(g), group_table(g).markdown());
-  std::vector<std::string> notes = group_notes(g);
+  std::vector<std::string> notes = group_notes(g, env);
   for (std::string& note : notes) note = one_line(std::move(note));  // results text among them
   if (!notes.empty()) out += fmt::format("\nNotes:\n\n- {}\n", fmt::join(notes, "\n- "));
   return out;
@@ -213,7 +213,7 @@ std::string MarkdownPrinter::do_print(const ResultsDocument& doc) const {
       out += "\n" + sampling + "\n";
     if (groups.empty()) out += "\nNo measurements.\n";
     for (const std::string& line : not_run_without_gpu(doc)) out += "\n" + line + ".\n";
-    for (const auto& g : without_gpu_less_work(groups)) out += group_section(g);
+    for (const auto& g : without_gpu_less_work(groups)) out += group_section(g, doc.environment);
     out += gpu_vs_cpu_section(doc, groups);
     out += matrix_section(groups);
     out += crossover_section(doc);

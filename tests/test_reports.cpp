@@ -1981,6 +1981,29 @@ TEST(ReportsFiles, AtomicWriteIntoMissingDirectoryThrows) {
 namespace flopbench {
 namespace {
 
+// A % of peak of FP32 or FP64 is of the measurement's own peak: where that is not the
+// inventory's (a run on one thread judged against one core, a measured ceiling), the notes give
+// it, as they give a matrix format's; a peak as the inventory lists it needs no note.
+TEST(ReportsPrecisions, APeakOtherThanTheInventorysIsNoted) {
+  ResultsDocument doc = test_document();
+  doc.measurements.resize(1);
+  MeasurementRecord& r = doc.measurements[0];
+  ASSERT_EQ(r.device, DeviceRef::cpu());
+  ASSERT_TRUE(r.percent_of_peak.has_value());
+  const std::string as_listed = MarkdownPrinter().print(doc);
+  EXPECT_EQ(as_listed.find("peak on cpu: "), std::string::npos) << as_listed;
+  r.threads = 1;
+  r.peak = {80, "1 core x 16 lanes x 2 FMA pipes x 2 x 2.5 GHz"};
+  r.percent_of_peak = 100 * *r.gflops / 80;
+  const std::string one_core = MarkdownPrinter().print(doc);
+  EXPECT_NE(one_core.find("peak on cpu: 80.0 GFLOP/s (1 core x 16 lanes x 2 FMA pipes x 2 x "
+                          "2.5 GHz)"),
+            std::string::npos)
+      << one_core;
+  EXPECT_NE(HtmlPrinter().print(doc).find("peak on cpu: 80.0 GFLOP/s (1 core x"),
+            std::string::npos);
+}
+
 // The matrix precisions in every report: named exactly (BF16 GEMM, INT8 GEMM (TOPS), never
 // "gemm" or FP32), INT8 in operations, each with its own peak's % and basis, and unsupported
 // rows with their reason; results.json keeps them.
