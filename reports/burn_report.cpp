@@ -179,7 +179,7 @@ std::string burn_summary(const BurnResult& burn, const RunInfo& run) {
       count(BurnVerdict::ok), count(BurnVerdict::faulty), count(BurnVerdict::degraded),
       100 * burn.degraded_fraction,
       unsupported > 0 ? fmt::format(", {} UNSUPPORTED (not burned)", unsupported) : "",
-      unchecked > 0 ? fmt::format(", {} UNCHECKED (no iteration checked)", unchecked) : "",
+      unchecked > 0 ? fmt::format(", {} UNCHECKED (not two iterations compared)", unchecked) : "",
       burn.telemetry_source.empty() ? "none" : burn.telemetry_source,
       burn.telemetry_stopped.empty() ? "" : ", stopped: " + burn.telemetry_stopped);
 }

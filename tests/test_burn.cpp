@@ -794,28 +794,36 @@ const CriterionVerdict* find(const AcceptanceResult& r, const std::string& metri
   return nullptr;
 }
 
-// The burn's and memory test's own verdicts are built-in criteria of a check on their results,
-// as a fleet's check judges them: a spec that names none of their metrics does not pass a wrong
-// result. A spec row on the metric replaces the built-in one.
+// The burn's and memory test's own verdicts are built-in criteria of a check on their results
+// (burn.problems, memtest.problems), as their exit status and a fleet's merge judge them: a spec
+// that names none of their metrics does not pass a wrong result or a burn cut short.
 TEST(BurnCheck, AFaultyBurnOrAFailedMemoryTestFailsWhateverTheSpec) {
   ResultsDocument burned = burn_document();  // gpu1 FAULTY
   burned.run.profile = kBurnProfile;
   burned.memtest.reset();
   const AcceptanceResult r = check_rows("burn.duration_s,>=,60,fail,any,\n", burned);
   EXPECT_FALSE(r.passed);
-  const CriterionVerdict* faulty = find(r, "burn.faulty");
-  ASSERT_NE(faulty, nullptr);
-  EXPECT_EQ(faulty->verdict, Verdict::fail);
-  EXPECT_EQ(faulty->measured, 1);
-  EXPECT_EQ(faulty->description,
-            "built-in: no device burn faulty (every result finite and the same each time)");
-  EXPECT_NE(find(r, "burn.telemetry_stopped"), nullptr);
-  EXPECT_NE(find(r, "burn.degraded"), nullptr);
+  const CriterionVerdict* problems = find(r, "burn.problems");
+  ASSERT_NE(problems, nullptr);
+  EXPECT_EQ(problems->verdict, Verdict::fail);
+  EXPECT_EQ(problems->measured, 1);
+  EXPECT_NE(problems->reason.find("gpu1 FP64 FAULTY: iteration 7: element 3 is nan"),
+            std::string::npos)
+      << problems->reason;
   EXPECT_EQ(find(r, "run.unverified"), nullptr);  // a run's, of its measurements
-  const AcceptanceResult replaced = check_rows("burn.faulty,<=,1,fail,any,\n", burned);
+  // A device cut short, as merge counts it, fails it as well: its burn did not pass.
+  burned.burn->devices[1] = burned.burn->devices[0];
+  burned.burn->devices[1].device = DeviceRef::gpu({1});
+  burned.burn->devices[1].seconds = 300;
+  const CriterionVerdict* short_burn =
+      find(check_rows("burn.duration_s,>=,60,fail,any,\n", burned), "burn.problems");
+  ASSERT_NE(short_burn, nullptr);
+  EXPECT_EQ(short_burn->verdict, Verdict::fail);
+  // A spec row on the metric replaces the built-in one.
+  const AcceptanceResult replaced = check_rows("burn.problems,<=,1,warn,any,\n", burned);
   EXPECT_TRUE(replaced.passed);
   EXPECT_EQ(std::count_if(replaced.criteria.begin(), replaced.criteria.end(),
-                          [](const CriterionVerdict& v) { return v.metric == "burn.faulty"; }),
+                          [](const CriterionVerdict& v) { return v.metric == "burn.problems"; }),
             1);
 
   ResultsDocument tested = burn_document();  // gpu1 with 2 bad words
@@ -823,11 +831,11 @@ TEST(BurnCheck, AFaultyBurnOrAFailedMemoryTestFailsWhateverTheSpec) {
   tested.burn.reset();
   const AcceptanceResult m = check_rows("memtest.gpu0.bad_words,==,0,fail,any,\n", tested);
   EXPECT_FALSE(m.passed);
-  const CriterionVerdict* failed = find(m, "memtest.failed");
+  const CriterionVerdict* failed = find(m, "memtest.problems");
   ASSERT_NE(failed, nullptr);
   EXPECT_EQ(failed->verdict, Verdict::fail);
   EXPECT_EQ(failed->measured, 1);
-  EXPECT_EQ(find(m, "burn.faulty"), nullptr);
+  EXPECT_EQ(find(m, "burn.problems"), nullptr);
 }
 
 // A burn of one iteration checked nothing but that its output was finite: the first iteration is
@@ -843,8 +851,7 @@ TEST(BurnVerdicts, OneIterationIsUnchecked) {
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices[0].verdict, BurnVerdict::unchecked);
   EXPECT_EQ(devices[0].why,
-            "one iteration: its output was finite, but no second was compared with it (a longer "
-            "--duration)");
+            "one iteration: its output was finite, but no second was compared with it");
   devices[0].iterations = 2;
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices[0].verdict, BurnVerdict::ok) << devices[0].why;

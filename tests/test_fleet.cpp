@@ -1269,7 +1269,7 @@ TEST(FleetCheck, AStressTestThatDidNotPassFailsItsNodeWhateverTheSpec) {
   const AcceptanceResult& b = *fleet.nodes[1].results->acceptance;
   EXPECT_FALSE(b.passed);
   EXPECT_EQ(criterion(b, "memtest.bad_words").verdict, Verdict::pass);  // what its spec asked
-  EXPECT_EQ(criterion(b, "memtest.failed").verdict, Verdict::fail);     // built in
+  EXPECT_EQ(criterion(b, "memtest.problems").verdict, Verdict::fail);   // built in
   const CriterionVerdict& stress = criterion(b, "fleet.stress_problems");
   EXPECT_EQ(stress.verdict, Verdict::fail);
   EXPECT_EQ(stress.measured, 2);
@@ -2277,8 +2277,17 @@ TEST(FleetMerge, ARerunReplacesOnlyOlderResultsOfItsKind) {
                           "run's result",
                           (run / "results.json").string(), run.string()));
   }
-  // As is a result given twice, by its directory and its file: a command-line mistake, not a
-  // second result of its node that fails the merge.
+  // As is a result given twice, by its directory and its file, among the results or the reruns:
+  // a command-line mistake, not a second result of its node that fails the merge.
+  const fs::path stand_in = write_node(tmp.path(), again, "rerun-2");
+  try {
+    merge_results({run}, std::nullopt, {}, 10, "T", {stand_in, stand_in / "results.json"});
+    ADD_FAILURE() << "a rerun given twice was merged";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              fmt::format("--rerun {}: is the rerun {} again; give each result once",
+                          (stand_in / "results.json").string(), stand_in.string()));
+  }
   try {
     merge_results({run, run / "results.json"}, std::nullopt, {}, 10, "T");
     ADD_FAILURE() << "a result given twice was merged";

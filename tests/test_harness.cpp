@@ -3104,7 +3104,7 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0 (gpu0)");
   EXPECT_EQ(devices[3].verdict, BurnVerdict::faulty);
   // A CPU is no GPU's sibling.
-  devices.push_back({.device = DeviceRef::cpu(), .implementation = "cuda", .iterations = 1});
+  devices.push_back({.device = DeviceRef::cpu(), .implementation = "cuda", .iterations = 2});
   devices.back().throughput = {{0, 1}};
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices.back().verdict, BurnVerdict::ok);
@@ -3115,9 +3115,15 @@ TEST(Burn, SlowSiblingIsDegradedAndFaultsAreNoYardstick) {
   EXPECT_EQ(devices.back().verdict, BurnVerdict::unchecked);
   EXPECT_EQ(devices.back().why, "no iteration was checked");
   EXPECT_EQ(devices[2].why, "median 85.0 GFLOP/s, 15% below the best sibling's 100.0 (gpu0)");
-  // A progress line's GPU whose first iteration was checked before its first throughput window
-  // ended: checked, its speed not known yet, so not 100% behind its siblings.
+  // Nor is one with one iteration: the first is what the others are compared with.
   devices.back().iterations = 1;
+  judge_burn(devices, 0.1);
+  EXPECT_EQ(devices.back().verdict, BurnVerdict::unchecked);
+  EXPECT_EQ(devices.back().why,
+            "one iteration: its output was finite, but no second was compared with it");
+  // A progress line's GPU whose iterations were compared before its first throughput window
+  // ended: checked, its speed not known yet, so not 100% behind its siblings.
+  devices.back().iterations = 2;
   judge_burn(devices, 0.1);
   EXPECT_EQ(devices.back().verdict, BurnVerdict::ok);
   EXPECT_EQ(devices.back().why,

@@ -595,7 +595,7 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
       d.verdict = BurnVerdict::unchecked;
       d.why = d.iterations == 0 ? "no iteration was checked"
                                 : "one iteration: its output was finite, but no second was "
-                                  "compared with it (a longer --duration)";
+                                  "compared with it";
       continue;
     }
     const std::string_view unread = d.throttling_unread();

@@ -1,18 +1,21 @@
 #include "reports/acceptance/burn_metrics.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
 
+#include "reports/burn_report.hpp"
+
 namespace flopbench {
 namespace {
 
-constexpr std::array<std::string_view, 5> kBurnTotals = {"faulty", "degraded", "unsupported",
-                                                         "duration_s", "telemetry_stopped"};
+constexpr std::array<std::string_view, 6> kBurnTotals = {
+    "faulty", "degraded", "unsupported", "duration_s", "telemetry_stopped", "problems"};
 constexpr std::array<std::string_view, 5> kBurnPerDevice = {
     "faulty", "degraded", "unsupported", "throughput_drop", "throttled_readings"};
-constexpr std::array<std::string_view, 2> kMemtestTotals = {"bad_words", "failed"};
+constexpr std::array<std::string_view, 3> kMemtestTotals = {"bad_words", "failed", "problems"};
 
 template <std::size_t N>
 bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
@@ -22,10 +25,10 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& names) {
 [[noreturn]] void unknown(std::string_view name) {
   throw InputError(fmt::format(
       "unknown metric '{}': expected burn.faulty, burn.degraded, burn.unsupported, "
-      "burn.duration_s, burn.telemetry_stopped, burn.<device>.faulty, "
+      "burn.duration_s, burn.telemetry_stopped, burn.problems, burn.<device>.faulty, "
       "burn.<device>.degraded, burn.<device>.unsupported, burn.<device>.throughput_drop, "
-      "burn.<device>.throttled_readings, memtest.bad_words, memtest.failed or "
-      "memtest.<gpu>.bad_words (<device>: cpu, gpu or gpu<N>); see docs/acceptance.md",
+      "burn.<device>.throttled_readings, memtest.bad_words, memtest.failed, memtest.problems "
+      "or memtest.<gpu>.bad_words (<device>: cpu, gpu or gpu<N>); see docs/acceptance.md",
       name));
 }
 
@@ -272,17 +275,24 @@ std::vector<FactValue> burn_metric_values(const ResultsDocument& doc, const Metr
   const bool burn = m.name.starts_with("burn.");
   const auto last = m.name.rfind('.');
   const std::string_view quantity = std::string_view(m.name).substr(last + 1);
+  // What kept the stress test from passing, as its own verdict and a fleet's merge count them.
+  const auto problems = [&](const std::vector<std::string>& found) {
+    return std::vector<FactValue>{
+        {m.name, static_cast<double>(found.size()), fmt::format("{}", fmt::join(found, "; "))}};
+  };
   if (burn) {
     if (!doc.burn) {
       return {{m.name, std::nullopt,
                "not measured: these results have no burn-in (flopbench burn writes one)"}};
     }
+    if (quantity == "problems") return problems(burn_problems(*doc.burn, doc.run));
     return burn_values(*doc.burn, m, quantity, row_gpus);
   }
   if (!doc.memtest) {
     return {{m.name, std::nullopt,
              "not measured: these results have no memory test (flopbench memtest writes one)"}};
   }
+  if (quantity == "problems") return problems(memtest_problems(*doc.memtest, doc.run));
   return memtest_values(*doc.memtest, m, quantity, row_gpus);
 }
 

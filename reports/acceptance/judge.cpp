@@ -637,16 +637,15 @@ std::vector<const Criterion*> judge_all(Judge& judge, const Spec& spec, const Re
                                  "built-in: " + std::move(description)));
   };
   built_in("run.complete", 1, Severity::fail, "the run finished (not killed, not interrupted)");
-  // A burn-in's or memory test's results have no measurements: its own verdicts are judged, as
-  // a fleet's check judges them (a wrong or non-finite result, bad words).
+  // A burn-in's or memory test's results have no measurements: its own verdict is judged, as
+  // its exit status and a fleet's merge judge it (a wrong result, bad words, a device cut short).
   if (doc.run.kind() == kBurnProfile) {
-    built_in("burn.faulty", 0, Severity::fail,
-             "no device burn faulty (every result finite and the same each time)");
-    built_in("burn.telemetry_stopped", 0, Severity::fail,
-             "the GPU telemetry answered throughout the burn");
-    built_in("burn.degraded", 0, Severity::warn, "no device burn throttled or behind its siblings");
+    built_in("burn.problems", 0, Severity::fail,
+             "the burn passed (every device OK for the duration, the GPU telemetry answering)");
   } else if (doc.run.kind() == kMemtestProfile) {
-    built_in("memtest.failed", 0, Severity::fail, "every GPU's memory test passed");
+    built_in("memtest.problems", 0, Severity::fail,
+             "the memory test passed (every GPU a complete pass, no bad word, no error count "
+             "risen)");
   } else {
     built_in("run.unverified", 0, Severity::fail,
              "every measurement verified (none incorrect or failed)");
