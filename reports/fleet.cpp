@@ -739,22 +739,34 @@ FleetRecord merge_results(const std::vector<fs::path>& inputs, std::optional<int
   // A result given twice (by one path or two) would be set aside as a second result of its own
   // task, failing the merge; one given as a rerun of itself would replace itself, started no
   // earlier than itself. Both are mistakes of the command line.
-  std::map<FileIdentity, const fs::path*> given;
+  struct Given {
+    const fs::path* path;
+    bool rerun;
+  };
+  std::map<FileIdentity, Given> given;  // the inputs, then the reruns
+  // How the same file was given before, or nothing.
+  const auto given_before = [&](const fs::path& path, bool rerun) -> std::optional<Given> {
+    const auto id = file_identity(results_file_in(path));
+    if (!id) return std::nullopt;  // read_node says why
+    const auto [at, fresh] = given.emplace(*id, Given{&path, rerun});
+    return fresh ? std::nullopt : std::optional(at->second);
+  };
   for (const auto& input : inputs) {
-    const auto id = file_identity(results_file_in(input));
-    if (!id) continue;  // read_node says why
-    if (const auto [first, fresh] = given.emplace(*id, &input); !fresh) {
+    if (const auto first = given_before(input, false)) {
       throw InputError(fmt::format("{}: is the result {} again; give each result once",
-                                   input.string(), first->second->string()));
+                                   input.string(), first->path->string()));
     }
   }
   for (const auto& rerun : reruns) {
-    const auto id = file_identity(results_file_in(rerun));
-    if (const auto it = id ? given.find(*id) : given.end(); it != given.end()) {
-      throw InputError(fmt::format(
-          "--rerun {}: is the result {} among those merged; a rerun is a later run's result",
-          rerun.string(), it->second->string()));
-    }
+    const auto first = given_before(rerun, true);
+    if (!first) continue;
+    throw InputError(
+        first->rerun
+            ? fmt::format("--rerun {}: is the rerun {} again; give each result once",
+                          rerun.string(), first->path->string())
+            : fmt::format("--rerun {}: is the result {} among those merged; a rerun is a later "
+                          "run's result",
+                          rerun.string(), first->path->string()));
   }
   for (const auto& input : inputs) fleet.nodes.push_back(read_node(input));
   for (const auto& input : reruns) {
