@@ -184,8 +184,13 @@ struct CheckOptions {
 // The JUnit file, in a directory made for it as the sheet's is (it may be the run's own, which
 // exists only once the run does).
 void write_junit(const std::string& path, std::string_view xml) {
-  create_parent_directories(path);
-  write_file_atomically(path, xml);
+  try {
+    create_parent_directories(path);
+    write_file_atomically(path, xml);
+  } catch (const InputError& e) {
+    // After the verdict, which exit 2 (no verdict) would deny: a file not written is exit 3.
+    throw IoError(e.what());
+  }
   fmt::print("wrote {}\n", path);
 }
 

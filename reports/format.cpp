@@ -304,13 +304,19 @@ std::string short_number(double v, int more_decimals) {
 }
 
 std::string without_raw_html(std::string_view s) {
+  // Whether an entity starts at `at`: '&', a name or '#' and digits, ';' ("&lt;", "&#60;").
+  const auto entity_at = [&](std::size_t at) {
+    std::size_t end = at + 1;
+    if (end < s.size() && s[end] == '#') ++end;
+    const std::size_t name = end;
+    while (end < s.size() && std::isalnum(static_cast<unsigned char>(s[end])) != 0) ++end;
+    return end > name && end < s.size() && s[end] == ';';
+  };
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    // '&' only where it would begin an entity ("&lt;", "&#60;"): "R & D" reads as written.
-    const bool entity =
-        s[i] == '&' && i + 1 < s.size() &&
-        (std::isalnum(static_cast<unsigned char>(s[i + 1])) != 0 || s[i + 1] == '#');
+    // Only an '&' that begins an entity: "R&D" reads as written, in a code span as well.
+    const bool entity = s[i] == '&' && entity_at(i);
     out += s[i] == '<' ? "&lt;" : entity ? "&amp;" : std::string(1, s[i]);
   }
   return out;

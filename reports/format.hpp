@@ -146,8 +146,8 @@ int short_number_decimals(double v);
 
 // Markdown renders raw HTML and entities, and the text of a Markdown output comes from results
 // files: a "<script>" in a reason or a host name must show as text, so every '<' becomes "&lt;",
-// and an '&' that would begin an entity ("&lt;" in a host name) "&amp;". (Inside a code span the
-// entity shows as written, a fair price: a command line with '<' is rare.)
+// and an '&' that begins an entity ("&lt;" in a host name) "&amp;". (Inside a code span these
+// show as written, a fair price: a command line with '<', or with an entity, is rare.)
 std::string without_raw_html(std::string_view s);
 // Text from a results file on one line of a line-based output (a Markdown line, a spec's
 // comment): a line break in a host name would start a line of its own (a heading, a row), so

@@ -891,8 +891,9 @@ constexpr std::array<std::string_view, 5> kStoppingRules = {"", "converged", "ma
 // Whether two figures, one recomputed from the other's inputs, agree to within rounding (a file
 // written and read back keeps its doubles exactly; a hand-edited one may round them).
 bool agrees(double recorded, double recomputed) {
-  return std::abs(recorded - recomputed) <=
-         1e-9 * std::max(std::abs(recorded), std::abs(recomputed));
+  return recorded == recomputed ||  // an "inf" sample's statistics, too
+         std::abs(recorded - recomputed) <=
+             1e-9 * std::max(std::abs(recorded), std::abs(recomputed));
 }
 
 // The figures a run derives from a measurement's samples: its statistics from samples_s, its

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -1622,6 +1623,15 @@ TEST_F(Check, ExitCodesAndTheVerdictInTheResultsDirectory) {
                  (dir_.path() / "null.xml").string()});
   EXPECT_EQ(to_device.status, 0) << to_device.out << to_device.err;
   EXPECT_TRUE(fs::is_symlink(dir_.path() / "null.xml"));
+  // A JUnit path under a file, found when it is written after the verdict: exit 3, a file not
+  // written, not 2, which says there is no verdict.
+  std::ofstream(dir_.path() / "a-file") << "x";
+  const Outcome under_a_file =
+      flopbench({"check", "--spec", pass.string(), "--results", results.string(), "--junit",
+                 (dir_.path() / "a-file" / "junit.xml").string()});
+  EXPECT_EQ(under_a_file.status, 3) << under_a_file.out << under_a_file.err;
+  EXPECT_NE(under_a_file.out.find("PASS"), std::string::npos) << under_a_file.out;
+  EXPECT_NE(under_a_file.err.find(": Not a directory"), std::string::npos) << under_a_file.err;
   // A JUnit file named as a report check writes again beside the record is refused.
   const Outcome over_report =
       flopbench({"check", "--spec", pass.string(), "--results", results.string(), "--junit",

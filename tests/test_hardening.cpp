@@ -434,6 +434,30 @@ TEST_F(Hardening, InconsistentRecordsAreBadInput) {
          gflops = 3 * gflops.get<double>();
        },
        "is not its amount over statistics.median_s ("},
+      {[](nlohmann::json& j) {
+         auto& max = j["measurements"][0]["statistics"]["max_s"];
+         max = 2 * max.get<double>();
+       },
+       "is not the max_s of samples_s ("},
+      {[](nlohmann::json& j) {
+         auto& mean = j["measurements"][0]["statistics"]["mean_s"];
+         mean = 2 * mean.get<double>();
+       },
+       "is not the mean_s of samples_s ("},
+      {[](nlohmann::json& j) {
+         auto& rate = j["measurements"][0]["gbytes_per_s"];
+         rate = 2 * rate.get<double>();
+       },
+       "measurements[0].gbytes_per_s: "},
+      {[](nlohmann::json& j) {
+         j["measurements"][0]["peak"]["gflops"] = 1e6;
+         j["measurements"][0]["percent_of_peak"] = 50;
+       },
+       "measurements[0].percent_of_peak: 50 is not 100 x gflops / peak.gflops ("},
+      {[](nlohmann::json& j) { j["measurements"][0]["bytes"] = -8; },
+       "measurements[0].bytes: -8 is not a count of bytes"},
+      {[](nlohmann::json& j) { j["measurements"][0]["statistics"]["stddev_s"] = -1; },
+       "measurements[0].statistics.stddev_s: -1 is not a possible spread (0 or more)"},
       {[](nlohmann::json& j) { j["measurements"][0]["statistics"]["cv"] = -0.5; },
        "measurements[0].statistics.cv: -0.5 is not a possible spread (0 or more)"},
       {[](nlohmann::json& j) { j["measurements"][0]["flops"] = -1; },
@@ -892,10 +916,10 @@ TEST(HostileText, ReportMarkdownShowsHtmlAsText) {
   EXPECT_NE(md.find("&lt;script>alert(1)&lt;/script>"), std::string::npos);
   EXPECT_NE(md.find("`flopbench report <dir>/results.json`"), std::string::npos);
   // An entity is shown as written, not as the character it names; a lone '&' needs nothing.
-  ResultsDocument entities = document_with_reason("R & D &lt;b&gt; &#60;i>");
+  ResultsDocument entities = document_with_reason("R & D, R&D, &lt;b&gt; &#60;i>");
   entities.environment.host = "node&lt;1&gt;";
   const std::string shown = MarkdownPrinter().print(entities);
-  EXPECT_NE(shown.find("R & D &amp;lt;b&amp;gt; &amp;#60;i>"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("R & D, R&D, &amp;lt;b&amp;gt; &amp;#60;i>"), std::string::npos) << shown;
   EXPECT_NE(shown.find("node&amp;lt;1&amp;gt;"), std::string::npos) << shown;
 }
 

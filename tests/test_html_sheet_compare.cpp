@@ -52,7 +52,6 @@ void expect_golden(const std::string& name, const std::string& actual) {
 
 // ---- documents ------------------------------------------------------------------------------
 
-// The synthetic run: one GPU (gpu0), CPU and GPU measurements, every disposition.
 // A measurement as if its every run took `factor` times as long: its samples, their statistics
 // and the rates they give (a reader refuses a file where these disagree).
 void stretch_times(MeasurementRecord& m, double factor) {
@@ -70,6 +69,7 @@ void stretch_times(MeasurementRecord& m, double factor) {
   }
 }
 
+// The synthetic run: one GPU (gpu0), CPU and GPU measurements, every disposition.
 ResultsDocument base_document() {
   return read_results_file(kDataDir / "golden" / "reports" / "results.json");
 }
@@ -1412,7 +1412,6 @@ TEST(Sheet, Golden) {
 
 // ---- compare ----------------------------------------------------------------------------------
 
-// A measurement as if each run took `factor` times as long: its samples and its median.
 // n samples around `median` with a relative spread, deterministic.
 std::vector<double> samples(int n, double median, double spread) {
   std::vector<double> out;
