@@ -4,7 +4,6 @@
 #include "reports/results_json.hpp"
 
 #include <fmt/format.h>
-
 #include <fmt/ranges.h>
 
 #include <algorithm>

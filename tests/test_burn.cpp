@@ -838,8 +838,8 @@ TEST(BurnCheck, AFaultyBurnOrAFailedMemoryTestFailsWhateverTheSpec) {
   EXPECT_EQ(find(m, "burn.problems"), nullptr);
 }
 
-// A burn of one iteration checked nothing but that its output was finite: the first iteration is
-// what every later one is compared with.
+// A burn of one iteration checked its output only for NaN and infinity (beyond the sizing runs'
+// verification): the first iteration is what every later one is compared with.
 TEST(BurnVerdicts, OneIterationIsUnchecked) {
   std::vector<BurnDevice> devices = {{.device = DeviceRef::cpu(),
                                       .implementation = "omp",
