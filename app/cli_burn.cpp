@@ -8,7 +8,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -146,19 +145,6 @@ const Implementation& burn_implementation(const DeviceRef& device, Precision pre
   return *impl;
 }
 
-// GPUs hidden on purpose: CUDA_VISIBLE_DEVICES naming no device (empty, "-1", Slurm's
-// "NoDevFiles" for a job given none), or a container given none (NVIDIA_VISIBLE_DEVICES "void" or
-// "none"), whose PCI bus may still list the host's.
-bool gpus_hidden_on_purpose() {
-  if (const char* cuda = std::getenv("CUDA_VISIBLE_DEVICES")) {
-    const std::string_view v(cuda);
-    if (v.empty() || v.starts_with('-') || v == "NoDevFiles") return true;
-  }
-  const char* container = std::getenv("NVIDIA_VISIBLE_DEVICES");
-  return container != nullptr &&
-         (std::string_view(container) == "void" || std::string_view(container) == "none");
-}
-
 int burn_command(const BurnOptions& opt, const std::vector<std::string>& command_line) {
   install_interrupt_handler();
   if (const std::string quota_note = settle_thread_team(0, "OMP_NUM_THREADS");
@@ -182,8 +168,10 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
   if (gpus.empty() && !opt.cpu) {
     // A GPU node whose driver lost or never loaded its GPUs is no CPU machine: burning its CPU
     // instead would pass its GPU burn-in. The PCI bus, or NVML, still lists them.
-    const int listed = doc.environment.health ? nvidia_gpus_listed(*doc.environment.health) : 0;
-    if (listed > 0 && !gpus_hidden_on_purpose()) {
+    const int listed = doc.environment.health
+                           ? gpus_cuda_misses(*doc.environment.health, 0, gpu_visibility_here())
+                           : 0;
+    if (listed > 0) {
       if (!inventory.cuda_built) {
         throw InputError(fmt::format(
             "burn: this machine lists {}, and this build of flopbench has no CUDA support: a "
@@ -197,6 +185,12 @@ int burn_command(const BurnOptions& opt, const std::vector<std::string>& command
           counted(listed, "NVIDIA GPU"), strip_terminal_controls(no_gpu_reason(inventory)));
       return kExitFailures;
     }
+  }
+  if (const std::string left_out =
+          gpus_left_out(doc.environment, sel.gpus, "burn", "burn", "burned in");
+      !left_out.empty()) {
+    print_error("flopbench: error: {}\n", left_out);
+    return kExitFailures;
   }
   if (opt.cpu || gpus.empty()) {
     if (gpus.empty()) {

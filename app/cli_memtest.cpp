@@ -77,6 +77,12 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
   if (inventory.devices.empty()) {
     throw InputError(fmt::format("memtest: no CUDA device: {}", inventory.no_device_reason));
   }
+  if (const std::string left_out =
+          gpus_left_out(doc.environment, sel.gpus, "memtest", "test", "tested");
+      !left_out.empty()) {
+    print_error("flopbench: error: {}\n", left_out);
+    return kExitFailures;
+  }
   const std::vector<int> gpus = selected_gpus(sel, inventory);
 
   doc.run = start_run_info(command_line, std::string(kMemtestProfile), opt.seed, launch, sel.gpus);

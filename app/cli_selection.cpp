@@ -1,9 +1,11 @@
 #include "app/cli_selection.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <string>
 
 namespace flopbench {
@@ -17,6 +19,31 @@ std::vector<std::string> split_names(std::string_view comma_separated, std::stri
     names.emplace_back(item);
   }
   return names;
+}
+
+GpuVisibility gpu_visibility_here() {
+  const auto variable = [](const char* name) -> std::optional<std::string> {
+    const char* value = std::getenv(name);
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  };
+  return {variable("CUDA_VISIBLE_DEVICES"), variable("NVIDIA_VISIBLE_DEVICES")};
+}
+
+std::string gpus_left_out(const Environment& env, const std::optional<std::vector<int>>& chosen,
+                          std::string_view command, std::string_view verb, std::string_view done) {
+  const auto& seen = env.gpu.devices;
+  if (chosen || seen.empty() || !env.health) return "";
+  const int missed =
+      gpus_cuda_misses(*env.health, static_cast<int>(seen.size()), gpu_visibility_here());
+  if (missed == 0) return "";
+  std::vector<int> indices;
+  for (const GpuDevice& d : seen) indices.push_back(d.index);
+  return fmt::format(
+      "{}: {} listed on this machine (the PCI bus or the driver), and CUDA sees {}: {} cannot "
+      "be {} (lost, not loaded by the driver, or in MIG mode), which fails the {}; --gpus {} "
+      "{}s those CUDA sees",
+      command, counted(missed + static_cast<int>(seen.size()), "NVIDIA GPU"), seen.size(), missed,
+      done, command, fmt::join(indices, ","), verb);
 }
 
 std::vector<WorkloadChoice> parse_workloads(std::string_view comma_separated) {

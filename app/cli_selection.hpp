@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/core/catalog.hpp"
+#include "harness/core/health.hpp"
 #include "harness/core/results.hpp"
 
 namespace flopbench {
@@ -16,6 +17,17 @@ namespace flopbench {
 // index is the task's local rank in `launch`, so that a launcher's tasks on a node each take
 // one GPU. InputError on bad text, and for local-rank without a local rank.
 std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& launch = {});
+
+// This process's GpuVisibility, read from its environment.
+GpuVisibility gpu_visibility_here();
+
+// The error of a command that is to use every GPU (`--gpus all`) on a machine that lists NVIDIA
+// GPUs CUDA does not see, while CUDA sees some (gpus_cuda_misses): "burn: 8 NVIDIA GPUs listed on
+// this machine (...), and CUDA sees 7: 1 cannot be burned in ..., which fails the burn; --gpus
+// 0,...,6 burns those CUDA sees". `verb` is what the command does ("burn", "test"), `done` its
+// participle ("burned in"). "" where nothing is missed, or GPUs were chosen (`selected_gpus`).
+std::string gpus_left_out(const Environment& env, const std::optional<std::vector<int>>& chosen,
+                          std::string_view command, std::string_view verb, std::string_view done);
 
 // The names of a comma-separated option value; InputError naming `option` for an empty one
 // ("dot,", "dot,,sum"), which would otherwise be dropped or read as a name.

@@ -208,6 +208,32 @@ TEST(GpusOption, LocalRankTakesTheTasksGpu) {
   }
 }
 
+// A burn or memory test given every GPU of a node that lost one of its eight is refused, naming
+// the GPUs CUDA sees so that they can be given; not where GPUs were chosen, or CUDA sees them all.
+TEST(GpusOption, EveryGpuOfANodeThatLostOneIsRefused) {
+  const testing::ScopedEnv cuda("CUDA_VISIBLE_DEVICES", std::nullopt);
+  const testing::ScopedEnv container("NVIDIA_VISIBLE_DEVICES", std::nullopt);
+  Environment env;
+  env.health.emplace();
+  env.health->host["pci.nvidia_gpus"] = HealthFact::of(8);
+  for (const int index : {0, 1, 2, 4, 5, 6, 7}) {
+    GpuDevice d;
+    d.index = index;
+    env.gpu.devices.push_back(d);
+  }
+  EXPECT_EQ(gpus_left_out(env, std::nullopt, "burn", "burn", "burned in"),
+            "burn: 8 NVIDIA GPUs listed on this machine (the PCI bus or the driver), and CUDA "
+            "sees 7: 1 cannot be burned in (lost, not loaded by the driver, or in MIG mode), "
+            "which fails the burn; --gpus 0,1,2,4,5,6,7 burns those CUDA sees");
+  EXPECT_EQ(gpus_left_out(env, std::vector<int>{0, 1}, "burn", "burn", "burned in"), "");
+  {
+    const testing::ScopedEnv confined("CUDA_VISIBLE_DEVICES", "0,1,2,4,5,6,7");
+    EXPECT_EQ(gpus_left_out(env, std::nullopt, "memtest", "test", "tested"), "");
+  }
+  env.health->host["pci.nvidia_gpus"] = HealthFact::of(7);
+  EXPECT_EQ(gpus_left_out(env, std::nullopt, "memtest", "test", "tested"), "");
+}
+
 // ---- merge ------------------------------------------------------------------------------------
 
 MeasurementRecord sgemm(DeviceRef device, double gflops) {

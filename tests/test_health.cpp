@@ -537,6 +537,48 @@ TEST(HostHealth, CpuCountMemoryAndNumaNodesOfThisMachine) {
   }
 }
 
+// An 8-GPU node, as the PCI bus and NVML list it, with one of its GPUs lost
+// (NVML_ERROR_GPU_IS_LOST): a command given every GPU misses it wherever CUDA sees 7, and misses
+// none where it was confined to some or given none on purpose.
+TEST(HostHealth, GpusCudaMissesCountsWhatAProcessGivenEveryGpuCannotUse) {
+  MachineHealth node;
+  node.host["pci.nvidia_gpus"] = HealthFact::of(8);
+  for (int i = 0; i < 8; ++i) {
+    GpuHealth g;
+    g.nvml_index = i;
+    g.cuda_visible = i != 3;
+    g.lost = i == 3;
+    node.gpus.push_back(g);
+  }
+  const GpuVisibility unset;
+  EXPECT_EQ(gpus_cuda_misses(node, 7, unset), 1);
+  EXPECT_EQ(gpus_cuda_misses(node, 8, unset), 0);
+  EXPECT_EQ(gpus_cuda_misses(node, 0, unset), 8);
+  // Fallen off the bus, NVML no longer lists it; the PCI bus, read first, may still.
+  MachineHealth off_bus = node;
+  off_bus.gpus.erase(off_bus.gpus.begin() + 3);
+  EXPECT_EQ(gpus_cuda_misses(off_bus, 7, unset), 1);
+  // Confined on purpose: CUDA_VISIBLE_DEVICES naming some; none at all.
+  EXPECT_EQ(gpus_cuda_misses(node, 2, {.cuda_visible_devices = "0,1"}), 0);
+  for (const char* none : {"", "-1", "NoDevFiles"}) {
+    EXPECT_EQ(gpus_cuda_misses(node, 0, {.cuda_visible_devices = none}), 0) << none;
+  }
+  // CUDA_VISIBLE_DEVICES naming a GPU that CUDA does not see: the listed ones are missed.
+  EXPECT_EQ(gpus_cuda_misses(node, 0, {.cuda_visible_devices = "0"}), 8);
+  // A container given two GPUs of the eight its PCI bus shows: NVML lists those two.
+  MachineHealth container;
+  container.host["pci.nvidia_gpus"] = HealthFact::of(8);
+  container.gpus.resize(2);
+  container.gpus[0].cuda_visible = container.gpus[1].cuda_visible = true;
+  EXPECT_EQ(gpus_cuda_misses(container, 2, {.nvidia_visible_devices = "0,1"}), 0);
+  container.gpus[1].cuda_visible = false;
+  EXPECT_EQ(gpus_cuda_misses(container, 1, {.nvidia_visible_devices = "0,1"}), 1);
+  EXPECT_EQ(gpus_cuda_misses(node, 7, {.nvidia_visible_devices = "all"}), 1);
+  for (const char* none : {"void", "none"}) {
+    EXPECT_EQ(gpus_cuda_misses(node, 0, {.nvidia_visible_devices = none}), 0) << none;
+  }
+}
+
 // ---- judging --------------------------------------------------------------------------------
 
 HealthFacts healthy_gpu_facts(int nvlinks) {

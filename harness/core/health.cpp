@@ -130,4 +130,18 @@ int nvidia_gpus_listed(const MachineHealth& health) {
   return listed;
 }
 
+int gpus_cuda_misses(const MachineHealth& health, int cuda_seen, const GpuVisibility& given) {
+  if (const auto& cuda = given.cuda_visible_devices;
+      cuda && (cuda->empty() || cuda->starts_with('-') || *cuda == "NoDevFiles")) {
+    return 0;
+  }
+  const auto& container = given.nvidia_visible_devices;
+  if (container && (*container == "void" || *container == "none")) return 0;
+  if (cuda_seen == 0) return nvidia_gpus_listed(health);
+  if (given.cuda_visible_devices) return 0;
+  const int listed = container && *container != "all" ? static_cast<int>(health.gpus.size())
+                                                      : nvidia_gpus_listed(health);
+  return std::max(0, listed - cuda_seen);
+}
+
 }  // namespace flopbench

@@ -64,6 +64,22 @@ struct MachineHealth {
 // still lists them on its bus.
 int nvidia_gpus_listed(const MachineHealth& health);
 
+// How the process was given GPUs: CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES (a container's),
+// nullopt where unset.
+struct GpuVisibility {
+  std::optional<std::string> cuda_visible_devices;
+  std::optional<std::string> nvidia_visible_devices;
+};
+
+// The NVIDIA GPUs the machine lists (nvidia_gpus_listed) that CUDA, seeing `cuda_seen`, does not,
+// where the process was given every GPU: a lost GPU, one whose driver did not load, one in MIG
+// mode (CUDA sees a single MIG instance unless told which). 0 where GPUs are hidden on purpose
+// (CUDA_VISIBLE_DEVICES empty, "-1" or Slurm's "NoDevFiles"; NVIDIA_VISIBLE_DEVICES "void" or
+// "none"), and where CUDA sees some and the process was confined to some (CUDA_VISIBLE_DEVICES
+// set). A container given some GPUs (NVIDIA_VISIBLE_DEVICES other than "all") counts the driver's
+// list alone once CUDA sees one, since its PCI bus may list the host's.
+int gpus_cuda_misses(const MachineHealth& health, int cuda_seen, const GpuVisibility& given);
+
 enum class FactKind { number, text };
 
 // The groups reports show the facts in (report.md and report.html: a table each), in the
