@@ -84,7 +84,7 @@ bool burn_each_precision(BurnCourse course, ResultsDocument& doc) {
     const std::vector<GpuDevice> gpus = gpus_among(to_burn, inventory);
     fmt::print(
         out,
-        "burning {} at {} for {:.0f} s: gemm {} ({}), the output checked after every iteration "
+        "burning {} at {} for {:g} s: gemm {} ({}), the output checked after every iteration "
         "(at least half a second of runs)\n",
         fmt::join(stage.targets | std::views::transform([&](const BurnTarget& t) {
                     // The CPU burns on the run's threads, which need not be all its CPUs.

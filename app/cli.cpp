@@ -721,6 +721,15 @@ CLI::Validator number_in(double lo, double hi) {
           range};
 }
 
+CLI::Validator percent_in(double lo, double hi) {
+  const CLI::Validator number = number_in(lo, hi);
+  return {[number](std::string& text) -> std::string {
+            if (text.ends_with('%')) text.pop_back();
+            return number(text);
+          },
+          number.get_description()};
+}
+
 CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {
   const std::string range = fmt::format("{} to {}", lo, hi);
   return {[lo, hi, range](const std::string& text) -> std::string {

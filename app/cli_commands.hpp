@@ -52,6 +52,9 @@ inline constexpr std::string_view kOutHelp =
 // rather than passing a range check that NaN never fails.
 CLI::Validator number_in(double lo, double hi);  // hi may be infinity: "of at least lo"
 CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi);
+// number_in for a percentage, which may end in '%' ("10%", as --noise-floor takes it): a
+// transform, given with ->transform().
+CLI::Validator percent_in(double lo, double hi);
 // A seed: a whole number from 0 to 2^64 - 1 (a conversion would wrap -1).
 CLI::Validator seed_number();
 // A transform for the options that read a run's results: a directory that holds a results.json

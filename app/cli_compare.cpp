@@ -289,7 +289,7 @@ Command add_compare_command(CLI::App& app) {
              "between runs (one run a side: 100% for CPU work unless --noise-floor), or passed "
              "in A and did not pass in B, or is not in B, or a run of B did not finish, or "
              "nothing could be judged (no measurement of A in B, or every one inconclusive)")
-          ->check(number_in(0, std::numeric_limits<double>::infinity()))
+          ->transform(percent_in(0, std::numeric_limits<double>::infinity()))
           ->type_name("PCT");
   cmd->add_option("--noise-floor", opt->noise_floor,
                   "the floor between single runs, in percent, of the machine classes named "

@@ -91,7 +91,7 @@ int memtest_command(const MemtestOptions& opt, const std::vector<std::string>& c
     doc.memtest->devices.push_back({.device = DeviceRef::gpu({gpu}).label()});
   const std::filesystem::path dir = claim_results_dir(opt.out, doc);
   fmt::print(
-      "memory test of {} for up to {:.0f} s each: walking ones, random, own address\n"
+      "memory test of {} for up to {:g} s each: walking ones, random, own address\n"
       "results: {}\n",
       counted(gpus.size(), "GPU"), duration_s, dir.string());
   std::fflush(stdout);

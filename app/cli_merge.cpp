@@ -111,7 +111,7 @@ Command add_merge_command(CLI::App& app) {
   cmd->add_option(
          "--threshold", opt->threshold_percent,
          "a node or GPU below the median of the others by more than PCT percent is an outlier")
-      ->check(number_in(0, 100))
+      ->transform(percent_in(0, 100))
       ->type_name("PCT")
       ->capture_default_str();
   return {cmd, [opt](const std::vector<std::string>&) { return merge_command(*opt); }};

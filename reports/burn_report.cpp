@@ -120,7 +120,7 @@ std::vector<std::string> burn_problems(const BurnResult& burn, const RunInfo& ru
           fmt::format("{} {}{}", which, to_string(d.verdict), d.why.empty() ? "" : ": " + d.why));
     } else if (d.seconds < burn.duration_s) {
       problems.push_back(
-          fmt::format("{} burned {:.1f} of its {:.0f} s", which, d.seconds, burn.duration_s));
+          fmt::format("{} burned {:.1f} of its {:g} s", which, d.seconds, burn.duration_s));
     }
   }
   if (!burn.telemetry_stopped.empty())
@@ -173,7 +173,7 @@ std::string burn_summary(const BurnResult& burn, const RunInfo& run) {
   const auto unsupported = count(BurnVerdict::unsupported);
   const auto unchecked = count(BurnVerdict::unchecked);
   return fmt::format(
-      "{}: {} of {:.0f} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
+      "{}: {} of {:g} s each: {} OK, {} FAULTY, {} DEGRADED (below the best "
       "sibling by more than {:.0f}%, or throttled){}{}. GPU telemetry: {}{}.",
       burn_verdict_word(burn, run), counted(burn.devices.size(), "device burn"), burn.duration_s,
       count(BurnVerdict::ok), count(BurnVerdict::faulty), count(BurnVerdict::degraded),
@@ -413,7 +413,7 @@ std::string memtest_summary(const MemtestResult& m, const RunInfo& run) {
                                  [&](const MemtestDevice& d) { return d.verdict() == v; });
   };
   const auto incomplete = count("INCOMPLETE");
-  return fmt::format("{}: {} tested for up to {:.0f} s each: {} PASS, {} FAIL{}.", verdict,
+  return fmt::format("{}: {} tested for up to {:g} s each: {} PASS, {} FAIL{}.", verdict,
                      counted(m.devices.size(), "GPU"), m.duration_s, count("PASS"), count("FAIL"),
                      incomplete > 0 ? fmt::format(", {} INCOMPLETE", incomplete) : "");
 }

@@ -593,7 +593,7 @@ TEST_F(Cli, CompareJudgesAgainstTheFloorBothWays) {
   write_file_atomically(ten_percent, scaled_run(original, [](std::size_t) { return 1.1; }).dump());
   EXPECT_EQ(compare(ten_percent).status, 0);
   const Outcome quiet = flopbench(
-      {"compare", a, ten_percent, "--fail-on-regression", "5", "--noise-floor", "cpu=5%"});
+      {"compare", a, ten_percent, "--fail-on-regression", "5%", "--noise-floor", "cpu=5%"});
   EXPECT_EQ(quiet.status, 1) << quiet.out << quiet.err;
   EXPECT_NE(quiet.out.find("6 matched: 0 faster, 6 slower, 0 same"), std::string::npos)
       << quiet.out;
@@ -1230,6 +1230,9 @@ TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
   }
   EXPECT_NE(o.out.find("cpu   FP32 OK"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("cpu   FP64 OK"), std::string::npos) << o.out;
+  // The duration as given (1.5 s, which whole seconds announced as 2 s).
+  EXPECT_NE(o.out.find(" at FP32 for 1.5 s: gemm 128x128x128"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("2 device burns of 1.5 s each"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("GFLOP/s"), std::string::npos) << o.out;
   EXPECT_EQ(o.out.find("warning: the CPU burns on"), std::string::npos) << o.out;
 

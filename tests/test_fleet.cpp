@@ -2618,7 +2618,7 @@ TEST(FleetCli, SlurmTasksWriteTheirOwnDirectoriesThenMergeAndCheck) {
   const auto merged =
       run_flopbench({"merge", (tmp.path() / "runs" / "777" / (host + "-0")).string(), r1.string(),
                      (tmp.path() / "no-such-run").string(), "--out", fleet.string(),
-                     "--expect-hosts", (tmp.path() / "hosts").string(), "--threshold", "90"},
+                     "--expect-hosts", (tmp.path() / "hosts").string(), "--threshold", "90%"},
                     tmp.path() / "capture");
   EXPECT_EQ(merged.status, kExitFailures) << merged.out << merged.err;
   EXPECT_NE(merged.out.find("1 of 2 expected nodes reported (reported nothing: node-gone)"),

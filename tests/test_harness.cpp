@@ -203,6 +203,9 @@ TEST(Sizes, ParsesCountsSuffixesAndShapes) {
   EXPECT_EQ(parse_size("32M"), (SizeSpec{0, 32 << 20, 0}));
   EXPECT_EQ(parse_size("2k"), (SizeSpec{0, 2048, 0}));
   EXPECT_EQ(parse_size("17x63x65"), (SizeSpec{17, 63, 65}));
+  EXPECT_EQ(parse_size("16X16x2K"), (SizeSpec{16, 16, 2048}));
+  EXPECT_THROW(parse_size("16X16"), InputError);
+  EXPECT_THROW(parse_size("1x2X3x4"), InputError);
   EXPECT_EQ(parse_sizes("1,2K").size(), 2u);
   // Every comma-separated value is split alike, its empty items kept for the caller to refuse.
   EXPECT_EQ(split_commas("a,,b"), (std::vector<std::string_view>{"a", "", "b"}));

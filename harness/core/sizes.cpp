@@ -48,10 +48,12 @@ std::int64_t parse_count(std::string_view text, std::string_view whole) {
 }  // namespace
 
 SizeSpec parse_size(std::string_view text) {
-  const auto x1 = text.find('x');
+  // "4096x4096x512", or with capitals as some write it: "4096X4096X512".
+  constexpr std::string_view kBy = "xX";
+  const auto x1 = text.find_first_of(kBy);
   if (x1 == std::string_view::npos) return {0, parse_count(text, text), 0};
-  const auto x2 = text.find('x', x1 + 1);
-  if (x2 == std::string_view::npos || text.find('x', x2 + 1) != std::string_view::npos) {
+  const auto x2 = text.find_first_of(kBy, x1 + 1);
+  if (x2 == std::string_view::npos || text.find_first_of(kBy, x2 + 1) != std::string_view::npos) {
     throw InputError(fmt::format("bad size '{}': expected N or MxNxK", text));
   }
   return {parse_count(text.substr(0, x1), text),
