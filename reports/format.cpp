@@ -265,7 +265,13 @@ std::string flagged_throughput(const MeasurementRecord& r) {
 
 int short_number_decimals(double v) {
   const double a = std::fabs(v);
-  return a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  if (a >= 100) return 0;
+  if (a >= 10) return 1;
+  if (a >= 1) return 2;
+  // Below a thousandth, three significant digits (0.000123, which three decimals gave as 0.000),
+  // up to nine decimals.
+  if (a >= 0.001 || a == 0) return 3;
+  return std::min(9, 2 - static_cast<int>(std::floor(std::log10(a))));
 }
 
 double nice_step(double v) {

@@ -373,6 +373,20 @@ TEST(HtmlReport, AMarkerBelowEveryBarIsOnTheAxisAtItsValue) {
   EXPECT_GT(std::stod(rect[1]), 100) << svg;  // the 10× bar: a decade of the plot's width
 }
 
+// A figure of a slow device or a tiny problem keeps its digits: 0.000123 GB/s read "0.000".
+TEST(Reports, ShortNumbersKeepThreeSignificantDigitsBelowAThousandth) {
+  EXPECT_EQ(short_number(1234.5), "1234");
+  EXPECT_EQ(short_number(12.345), "12.3");
+  EXPECT_EQ(short_number(0.5), "0.500");
+  EXPECT_EQ(short_number(0.0012), "0.001");
+  EXPECT_EQ(short_number(0.00012345), "0.000123");
+  EXPECT_EQ(short_number(-0.00012345), "-0.000123");
+  EXPECT_EQ(short_number(2.5e-8), "0.000000025");
+  EXPECT_EQ(short_number(1e-12), "0.000000000");
+  EXPECT_EQ(short_number(0), "0.000");
+  EXPECT_EQ(throughput(Throughput{0.00045678, "GB/s"}), "0.000457 GB/s");
+}
+
 // Each axis labels its ticks in one notation: "{:g}" alone gave a sweep's sizes as "100000" and
 // then "1e+06".
 TEST(HtmlReport, EachAxisLabelsItsTicksInOneNotation) {
