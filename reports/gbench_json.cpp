@@ -1,6 +1,7 @@
 // google-benchmark.json: the GoogleBenchmarkPrinter.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -66,8 +67,8 @@ std::string google_benchmark_family(const MeasurementRecord& r) {
                      end_to_end_text(r.timing).empty() ? "" : "/" + r.timing);
 }
 
-void add_google_benchmark_rows(const MeasurementRecord& r, int family, int instance,
-                               json& benchmarks) {
+void add_google_benchmark_rows(const Environment& env, const MeasurementRecord& r, int family,
+                               int instance, json& benchmarks) {
   const std::string name = fmt::format("{}/{}", google_benchmark_family(r), r.problem.label());
   const auto n = r.samples_s.size();
   // cpu_time is the host's view of the same sample (for GPU work, the launching thread's wall
@@ -84,10 +85,15 @@ void add_google_benchmark_rows(const MeasurementRecord& r, int family, int insta
     return compute_statistics(out);
   };
   const Statistics flops = rates(r.flops), bytes_per_s = rates(r.bytes);
-  const json common = {
+  json common = {
       {"name", name},     {"family_index", family}, {"per_family_instance_index", instance},
       {"run_name", name}, {"repetitions", n},       {"threads", std::max(1, r.threads)},
       {"time_unit", "ns"}};
+  // What qualifies the figure ("contended", "partly cache"), where Google Benchmark's tools show
+  // a benchmark's own remark (State::SetLabel), so that it is not read as a clean figure.
+  if (const auto flags = caveats(env, r); !flags.empty()) {
+    common["label"] = fmt::format("{}", fmt::join(flags, ", "));
+  }
 
   json median = common;
   median["run_type"] = "iteration";
@@ -134,7 +140,8 @@ std::string GoogleBenchmarkPrinter::do_print(const ResultsDocument& doc) const {
     if (!passed(r) || r.samples_s.empty()) continue;
     auto [it, inserted] =
         families.try_emplace(google_benchmark_family(r), static_cast<int>(families.size()), 0);
-    add_google_benchmark_rows(r, it->second.first, it->second.second++, benchmarks);
+    add_google_benchmark_rows(doc.environment, r, it->second.first, it->second.second++,
+                              benchmarks);
   }
   const json out = {{"context", google_benchmark_context(doc)}, {"benchmarks", benchmarks}};
   return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";

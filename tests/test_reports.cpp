@@ -1289,6 +1289,31 @@ TEST(ReportsGoogleBenchmark, EndToEndTimingsHaveNamesOfTheirOwn) {
             std::string::npos);
 }
 
+// A contended measurement says so in each of its rows, where Google Benchmark's tools show a
+// benchmark's label; a clean one has none.
+TEST(ReportsGoogleBenchmark, AFigureTheRunQualifiesCarriesItsFlagsAsTheLabel) {
+  ResultsDocument doc = test_document();
+  ASSERT_TRUE(passed(doc.measurements[0]));
+  ASSERT_TRUE(caveats(doc.environment, doc.measurements[0]).empty());
+  const auto rows_of = [](const ResultsDocument& d, const std::string& run_name) {
+    std::vector<json> rows;
+    const json file = json::parse(GoogleBenchmarkPrinter().print(d));
+    for (const auto& b : file.at("benchmarks")) {
+      if (b.at("run_name") == run_name) rows.push_back(b);
+    }
+    return rows;
+  };
+  const std::string name = "gemm/omp/cpu/fp32/256x256x256";
+  const auto clean = rows_of(doc, name);
+  ASSERT_EQ(clean.size(), 5u);
+  for (const json& row : clean) EXPECT_FALSE(row.contains("label")) << row;
+  doc.measurements[0].load = MachineLoad{.readings = 5, .contended = true};
+  doc.measurements[0].stopping_rule = "interrupted";
+  const auto rows = rows_of(doc, name);
+  ASSERT_EQ(rows.size(), 5u);
+  for (const json& row : rows) EXPECT_EQ(row.at("label"), "contended, interrupted") << row;
+}
+
 TEST(ReportsGoogleBenchmark, StructureAndCounts) {
   const ResultsDocument doc = test_document();
   const json j = json::parse(GoogleBenchmarkPrinter().print(doc));
