@@ -4,10 +4,12 @@
 // say why instead of leaving the comparison line out.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -53,6 +55,44 @@ inline std::optional<int> openblas_core_vector_bits(std::string_view core) {
   return std::nullopt;
 }
 
+// The instruction sets that OpenBLAS's x86 kernel set `core` needs and `has` says the CPU lacks:
+// OpenBLAS runs the kernels OPENBLAS_CORETYPE names whatever the CPU (SkylakeX's on a CPU without
+// AVX-512), and the process dies of an illegal instruction. Empty where the CPU has them, or
+// for a core whose needs are not known here.
+inline std::vector<std::string_view> openblas_core_lacks(
+    std::string_view core, const std::function<bool(std::string_view)>& has) {
+  const auto is = [&](std::initializer_list<std::string_view> names) {
+    return std::ranges::any_of(names, [&](std::string_view name) { return iequal(core, name); });
+  };
+  std::vector<std::string_view> needs;
+  if (is({"SkylakeX", "Cooperlake", "SapphireRapids"})) {
+    needs = {"avx512f", "avx512bw", "avx512dq", "avx512vl"};
+    if (!is({"SkylakeX"})) needs.emplace_back("avx512bf16");
+  } else if (is({"Haswell", "Zen"})) {
+    needs = {"avx2", "fma"};
+  } else if (is({"Sandybridge"})) {
+    needs = {"avx"};
+  }
+  std::erase_if(needs, has);
+  return needs;
+}
+
+// Whether this CPU (and its operating system) runs an instruction set openblas_core_lacks names.
+inline bool x86_cpu_has(std::string_view isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (isa == "avx") return __builtin_cpu_supports("avx");
+  if (isa == "avx2") return __builtin_cpu_supports("avx2");
+  if (isa == "fma") return __builtin_cpu_supports("fma");
+  if (isa == "avx512f") return __builtin_cpu_supports("avx512f");
+  if (isa == "avx512bw") return __builtin_cpu_supports("avx512bw");
+  if (isa == "avx512dq") return __builtin_cpu_supports("avx512dq");
+  if (isa == "avx512vl") return __builtin_cpu_supports("avx512vl");
+  if (isa == "avx512bf16") return __builtin_cpu_supports("avx512bf16");
+#endif
+  return false;
+}
+
 inline const char* kNoOpenBlas =
     "flopbench was built without OpenBLAS (install libopenblas-dev and rebuild)";
 
@@ -93,6 +133,27 @@ inline OpenBlasCore openblas_core() {
 inline std::vector<std::string> openblas_notes() {
   const OpenBlasCore core = openblas_core();
   return {fmt::format("OpenBLAS kernels: {}, {}", core.name, core.choice())};
+}
+
+// Why OpenBLAS cannot run on this CPU: the kernels it chose, or was made to choose, need
+// instructions the CPU lacks (openblas_core_lacks); "" where it can.
+inline std::string openblas_unavailable_reason(Precision) {
+  const OpenBlasCore core = openblas_core();
+  const auto lacks = openblas_core_lacks(core.name, x86_cpu_has);
+  if (lacks.empty()) return "";
+  return fmt::format(
+      "OpenBLAS would run its {} kernels ({}), which need {} that this CPU lacks: it would die of "
+      "an illegal instruction{}",
+      core.name, core.choice(), fmt::join(lacks, ", "),
+      core.forced.empty() ? "" : "; unset OPENBLAS_CORETYPE, or name a core this CPU runs");
+}
+
+// An OpenBLAS implementation of workload W, refused where the CPU cannot run its kernels.
+template <class W, template <class> class K>
+Implementation openblas_implementation(std::string description) {
+  Implementation impl = make_implementation<W, K>(openblas_spec(std::move(description)));
+  impl.unavailable_reason = openblas_unavailable_reason;
+  return impl;
 }
 
 inline std::optional<VectorWidth> openblas_vector_width() {

@@ -37,8 +37,8 @@ class OpenBlasDot final : public ReductionKernel<T> {
 
 }  // namespace
 
-FLOPBENCH_REGISTER(make_implementation<workloads::Dot, OpenBlasDot>(
-    openblas_spec("OpenBLAS cblas_sdot / cblas_ddot")))
+FLOPBENCH_REGISTER(
+    openblas_implementation<workloads::Dot, OpenBlasDot>("OpenBLAS cblas_sdot / cblas_ddot"))
 #else
 FLOPBENCH_REGISTER(unavailable_implementation(WorkloadId::dot,
                                               openblas_spec("OpenBLAS cblas_sdot / cblas_ddot"),

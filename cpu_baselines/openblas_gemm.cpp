@@ -43,8 +43,8 @@ class OpenBlasGemm final : public GemmKernel<T> {
 
 }  // namespace
 
-FLOPBENCH_REGISTER(make_implementation<workloads::Gemm, OpenBlasGemm>(
-    openblas_spec("OpenBLAS cblas_sgemm / cblas_dgemm")))
+FLOPBENCH_REGISTER(
+    openblas_implementation<workloads::Gemm, OpenBlasGemm>("OpenBLAS cblas_sgemm / cblas_dgemm"))
 #else
 FLOPBENCH_REGISTER(unavailable_implementation(WorkloadId::gemm,
                                               openblas_spec("OpenBLAS cblas_sgemm / cblas_dgemm"),

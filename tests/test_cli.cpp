@@ -20,6 +20,7 @@
 
 #include "app/cli.hpp"
 #include "app/cli_selection.hpp"
+#include "cpu_baselines/openblas_common.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/sizes.hpp"
 #include "harness/core/statistics.hpp"
@@ -354,6 +355,47 @@ TEST_F(Cli, OpenBlasSaysWhichKernelsItRanAndWhoChoseThem) {
   }
   const std::string own = kernels_note("", "own").first;
   EXPECT_TRUE(own.ends_with(", its own choice for this CPU")) << own;
+}
+
+// OPENBLAS_CORETYPE naming kernels of instructions this CPU lacks (an image made for AVX-512
+// Xeons, run on an AMD instance) killed the run with SIGILL inside OpenBLAS (exit 132, no
+// reason): OpenBLAS is unsupported with why, in `list` and in the run, whose other work goes on.
+TEST_F(Cli, OpenBlasKernelsThisCpuCannotRunAreUnsupportedNotACrash) {
+  if (!FLOPBENCH_HAVE_OPENBLAS) GTEST_SKIP() << "built without OpenBLAS";
+  std::string core;
+  for (const char* candidate : {"SkylakeX", "Cooperlake", "Haswell"}) {
+    if (!openblas_core_lacks(candidate, x86_cpu_has).empty()) {
+      core = candidate;
+      break;
+    }
+  }
+  if (core.empty()) GTEST_SKIP() << "this CPU runs every x86 kernel set of OpenBLAS";
+  const testing::ScopedEnv env("OPENBLAS_CORETYPE", core);
+  const std::string why = fmt::format(
+      "unsupported: OpenBLAS would run its {} kernels (with "
+      "OPENBLAS_CORETYPE={} set), which need ",
+      core, core);
+  const Outcome list = flopbench({"list"});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("OpenBLAS cblas_sgemm / cblas_dgemm [" + why), std::string::npos)
+      << list.out;
+  const fs::path out = dir_ / "run";
+  const Outcome o = flopbench({"run", "--workloads", "sgemm,dot", "--implementations",
+                               "openblas,omp", "--precision", "fp32", "--sizes", "256", "--profile",
+                               "quick", "--out", out.string()});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  const ResultsDocument doc = read_results_file(out / "results.json");
+  ASSERT_EQ(doc.measurements.size(), 4u);
+  for (const auto& m : doc.measurements) {
+    if (m.implementation == "openblas") {
+      EXPECT_EQ(m.disposition, Disposition::unsupported) << m.workload;
+      EXPECT_TRUE(m.reason.find("unset OPENBLAS_CORETYPE, or name a core this CPU runs") !=
+                  std::string::npos)
+          << m.reason;
+    } else {
+      EXPECT_EQ(m.disposition, Disposition::passed) << m.workload << ": " << m.reason;
+    }
+  }
 }
 
 // OpenBLAS's own thread pool spins for a while after each call (2^OPENBLAS_THREAD_TIMEOUT TSC

@@ -2273,6 +2273,32 @@ TEST(OpenBlas, ItsCoreNamesGiveTheirKernelsVectorWidth) {
   }
 }
 
+// The instruction sets each x86 kernel set of OpenBLAS needs, of those a CPU lacks: OpenBLAS runs
+// the kernels OPENBLAS_CORETYPE names on any CPU, and dies of an illegal instruction.
+TEST(OpenBlas, TheInstructionsItsKernelsNeedThatACpuLacks) {
+  using Isas = std::vector<std::string_view>;
+  const auto none = [](std::string_view) { return false; };
+  const auto every = [](std::string_view) { return true; };
+  const auto avx2 = [](std::string_view isa) {
+    return isa == "avx" || isa == "avx2" || isa == "fma";
+  };
+  const auto skylake_sp = [](std::string_view isa) { return isa != "avx512bf16"; };
+  EXPECT_EQ(openblas_core_lacks("SkylakeX", avx2),
+            (Isas{"avx512f", "avx512bw", "avx512dq", "avx512vl"}));
+  EXPECT_EQ(openblas_core_lacks("cooperlake", skylake_sp), (Isas{"avx512bf16"}));
+  EXPECT_EQ(openblas_core_lacks("SapphireRapids", skylake_sp), (Isas{"avx512bf16"}));
+  EXPECT_EQ(openblas_core_lacks("SkylakeX", skylake_sp), Isas{});
+  EXPECT_EQ(openblas_core_lacks("Cooperlake", every), Isas{});  // Zen 4 and later
+  EXPECT_EQ(openblas_core_lacks("Haswell", avx2), Isas{});
+  EXPECT_EQ(openblas_core_lacks("Zen", none), (Isas{"avx2", "fma"}));
+  EXPECT_EQ(openblas_core_lacks("Sandybridge", none), (Isas{"avx"}));
+  // Cores of SSE, or not known here: nothing asked.
+  for (const char* core : {"Nehalem", "Bulldozer", "neoversen1", ""}) {
+    EXPECT_EQ(openblas_core_lacks(core, none), Isas{}) << core;
+  }
+  EXPECT_EQ(openblas_core_lacks("SapphireRapids", every), Isas{});
+}
+
 // The clock a CPU peak assumes is measured again right after each compute-bound CPU measurement
 // that depends on it, and a clock that moved is noted; bandwidth-bound work and peaks whose clock
 // was not measured leave it be.
