@@ -1216,6 +1216,23 @@ TEST(HealthCriteria, AHealthyMachinePassesEveryShippedSpecsHealthRows) {
   }
 }
 
+// A T4 at x8, which NVIDIA supports, is a warning; at x4 it fails. Every other SKU needs x16.
+TEST(HealthCriteria, AT4AtX8WarnsWhereOtherGpusFail) {
+  const auto width_verdicts = [](const std::string& file, const std::string& name, int lanes) {
+    HealthFacts facts = healthy_gpu_facts(0);
+    facts["pcie.width"] = HealthFact::of(lanes);
+    std::vector<Verdict> out;
+    for (const auto& v : health_verdicts(file, health_document(name, facts))) {
+      if (v.metric.ends_with("pcie.width")) out.push_back(v.verdict);
+    }
+    return out;
+  };
+  using Verdicts = std::vector<Verdict>;
+  EXPECT_EQ(width_verdicts("t4.csv", "Tesla T4", 8), (Verdicts{Verdict::pass, Verdict::warn}));
+  EXPECT_EQ(width_verdicts("t4.csv", "Tesla T4", 4), (Verdicts{Verdict::fail, Verdict::warn}));
+  EXPECT_EQ(width_verdicts("l4.csv", "NVIDIA L4", 8), (Verdicts{Verdict::fail}));
+}
+
 // ---- results.json -----------------------------------------------------------------------------
 
 TEST(HealthRecord, RoundTripsThroughResultsJson) {
