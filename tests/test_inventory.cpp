@@ -1160,8 +1160,18 @@ TEST(InventoryLive, CpuInventory) {
       << cpu.peak_fp32.basis;
 }
 
+// The clock runs on every thread asked for, whatever OpenMP's team would be: called inside a
+// parallel region its nested team was one thread, and info said "on 2 cores" of one core's clock.
+TEST(InventoryLive, TheClockRunsEveryThreadAskedFor) {
+  ClockReading inside;
+#pragma omp parallel num_threads(1)
+  { inside = measure_cpu_clock(2, ClockLoad::scalar, ClockSpan::recheck); }
+  EXPECT_EQ(inside.threads, 2);
+  EXPECT_GT(inside.ghz, 0.3);
+}
+
 TEST(InventoryLive, ClockOnOneThread) {
-  const double ghz = measure_cpu_clock_ghz(1);
+  const double ghz = measure_cpu_clock(1).ghz;
   EXPECT_GT(ghz, 0.3);
   EXPECT_LT(ghz, 7.0);
 }
@@ -1182,8 +1192,9 @@ TEST(InventoryLive, ThreadAffinityIsReadAndSet) {
   EXPECT_EQ(thread_affinity(), all);  // another thread's mask is its own
 }
 
-// The vector clock pins its threads for the measurement only: the OpenMP threads, which later
-// run the workloads, get their CPUs back (each its own: OpenMP may bind each to a place).
+// The vector clock pins threads of its own for the measurement only: the calling thread gets its
+// CPUs back, and the OpenMP threads, which run the workloads, are left as they were (each with
+// its own CPUs: OpenMP may bind each to a place).
 TEST(InventoryLive, VectorClockGivesItsThreadsTheirCpusBack) {
   const int threads = static_cast<int>(usable_cpu_of_each_core().size());
   if (threads < 2) GTEST_SKIP() << "fewer than two cores, or no sysfs topology: nothing to pin";
@@ -1199,11 +1210,14 @@ TEST(InventoryLive, VectorClockGivesItsThreadsTheirCpusBack) {
     }
     return lists;
   };
-  // The scalar clock pins nothing and starts the team's threads.
-  EXPECT_GT(measure_cpu_clock_ghz(threads, ClockLoad::scalar, ClockSpan::recheck), 0);
+  // The scalar clock pins nothing; the team's threads are started.
+  EXPECT_GT(measure_cpu_clock(threads, ClockLoad::scalar, ClockSpan::recheck).ghz, 0);
+  std::vector<int> team_threads(static_cast<std::size_t>(threads), 0);
+#pragma omp parallel num_threads(threads)
+  { team_threads[std::size_t(omp_get_thread_num())] = 1; }
   const auto before = masks();
   ASSERT_GE(before.size(), 2u);
-  EXPECT_GT(measure_cpu_clock_ghz(threads, ClockLoad::vector_fma, ClockSpan::recheck), 0);
+  EXPECT_GT(measure_cpu_clock(threads, ClockLoad::vector_fma, ClockSpan::recheck).ghz, 0);
   EXPECT_EQ(masks(), before);
 }
 
@@ -1213,11 +1227,11 @@ TEST(InventoryLive, VectorClockGivesItsThreadsTheirCpusBack) {
 // host's drift between them (a shared VM's clock moves by several percent) falls on both.
 TEST(InventoryLive, VectorClockIsNearOrBelowTheScalarClock) {
   if (testing::kSanitized) GTEST_SKIP() << "AddressSanitizer's checks slow the FMA load";
-  measure_cpu_clock_ghz(1, ClockLoad::vector_fma);  // settles the core at its loaded clock
+  measure_cpu_clock(1, ClockLoad::vector_fma);  // settles the core at its loaded clock
   std::vector<double> scalar, vector;
   for (int round = 0; round < 7; ++round) {
-    scalar.push_back(measure_cpu_clock_ghz(1, ClockLoad::scalar, ClockSpan::recheck));
-    vector.push_back(measure_cpu_clock_ghz(1, ClockLoad::vector_fma, ClockSpan::recheck));
+    scalar.push_back(measure_cpu_clock(1, ClockLoad::scalar, ClockSpan::recheck).ghz);
+    vector.push_back(measure_cpu_clock(1, ClockLoad::vector_fma, ClockSpan::recheck).ghz);
   }
   std::ranges::sort(scalar);
   std::ranges::sort(vector);

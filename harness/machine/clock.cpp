@@ -1,8 +1,8 @@
 #include "harness/machine/clock.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
+#include <barrier>
+#include <thread>
 #include <vector>
 
 #include "harness/core/statistics.hpp"
@@ -25,7 +25,7 @@ double adds_per_second(double window_s, ClockLoad load) {
 
 }  // namespace
 
-double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
+ClockReading measure_cpu_clock(int threads, ClockLoad load, ClockSpan span) {
   if (threads <= 0) threads = std::max<int>(1, static_cast<int>(usable_cpus().size()));
   // CPU time already excludes time the thread was descheduled; what is left (interrupts,
   // hypervisor steal, a window that straddles a frequency change) only ever slows a window
@@ -35,22 +35,30 @@ double measure_cpu_clock_ghz(int threads, ClockLoad load, ClockSpan span) {
   const bool settle = span == ClockSpan::settle;
   const int window_count = settle ? 10 : 4;
   std::vector<double> per_thread(static_cast<std::size_t>(threads), 0.0);
+  std::vector<char> measured(static_cast<std::size_t>(threads), 0);
   // Beside FMAs, each thread on a core of its own: two SMT siblings would share its FMA pipes.
   const std::vector<int> core_cpus = usable_cpu_of_each_core();
   const bool pin = load == ClockLoad::vector_fma && static_cast<int>(core_cpus.size()) >= threads;
-#pragma omp parallel num_threads(threads)
-  {
-    const ScopedAffinity pinned(pin ? std::vector{core_cpus[std::size_t(omp_get_thread_num())]}
-                                    : std::vector<int>{});
+  std::barrier settled(threads);
+  const auto measure = [&](int t) {
+    const auto i = static_cast<std::size_t>(t);
+    const ScopedAffinity pinned(pin ? std::vector{core_cpus[i]} : std::vector<int>{});
     if (settle) adds_per_second(0.05, load);
-#pragma omp barrier
+    settled.arrive_and_wait();
     std::vector<double> windows;
     for (int w = 0; w < window_count; ++w) windows.push_back(adds_per_second(0.025, load));
-    per_thread[static_cast<std::size_t>(omp_get_thread_num())] = median_of(windows);
+    per_thread[i] = median_of(windows);
+    measured[i] = 1;
+  };
+  // Threads of its own, not an OpenMP team: the clock is the cores', and a team can be smaller
+  // than asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC, a call from inside a parallel region), which
+  // measured one core's clock while the text said "on 2 cores".
+  {
+    std::vector<std::jthread> others;
+    for (int t = 1; t < threads; ++t) others.emplace_back(measure, t);
+    measure(0);
   }
-  // A team smaller than asked for (OMP_DYNAMIC, thread limits) leaves zeros behind.
-  std::erase(per_thread, 0.0);
-  return median_of(per_thread) / 1e9;
+  return {median_of(per_thread) / 1e9, static_cast<int>(std::ranges::count(measured, 1))};
 }
 
 }  // namespace flopbench

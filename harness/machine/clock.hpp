@@ -24,9 +24,13 @@ enum class ClockSpan {
 // so adds per CPU-second per thread is the clock. Under ClockLoad::vector_fma each block of 64
 // adds is interleaved with 32 vector FMAs, which run on the FMA ports beside the add chain and
 // hold the core at its vector clock. Returns the median over threads of each thread's median
-// window.
-double measure_cpu_clock_ghz(int threads = 0, ClockLoad load = ClockLoad::scalar,
-                             ClockSpan span = ClockSpan::settle);
+// window, and the threads that measured it (each asked for runs, on a thread of its own).
+struct ClockReading {
+  double ghz = 0;
+  int threads = 0;
+};
+ClockReading measure_cpu_clock(int threads = 0, ClockLoad load = ClockLoad::scalar,
+                               ClockSpan span = ClockSpan::settle);
 
 // The threads the vector clock runs for work on `threads` threads of a machine with `cores`
 // physical cores (0: unknown): one per core at most, each pinned to a core of its own for the

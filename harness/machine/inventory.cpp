@@ -100,8 +100,8 @@ CpuInventory cpu_inventory() {
   // Threads beyond the quota would wait for CPU time, and the clock would take that much longer.
   const int threads = threads_within_quota(std::max(1, static_cast<int>(usable.size())), cpu.quota);
   const int vector_threads = vector_clock_threads(threads, cpu.cores);
-  static const double scalar_ghz = measure_cpu_clock_ghz(threads, ClockLoad::scalar);
-  static const double vector_ghz = measure_cpu_clock_ghz(vector_threads, ClockLoad::vector_fma);
+  static const double scalar_ghz = measure_cpu_clock(threads, ClockLoad::scalar).ghz;
+  static const double vector_ghz = measure_cpu_clock(vector_threads, ClockLoad::vector_fma).ghz;
   if (plausible_cpu_clock(scalar_ghz)) cpu.scalar_clock_ghz = scalar_ghz;
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;

@@ -949,8 +949,9 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
       r.notes.push_back(narrow);
   }
   if (!on_gpu && r.peak.assumes_measured_clock() && !interrupt_requested()) {
-    const double ghz = measure_cpu_clock_ghz(vector_clock_threads(r.threads, env.cpu.cores),
-                                             ClockLoad::vector_fma, ClockSpan::recheck);
+    const double ghz = measure_cpu_clock(vector_clock_threads(r.threads, env.cpu.cores),
+                                         ClockLoad::vector_fma, ClockSpan::recheck)
+                           .ghz;
     if (plausible_cpu_clock(ghz)) r.clock_after_ghz = ghz;
     if (const std::string moved = clock_note(r, env.cpu); !moved.empty()) r.notes.push_back(moved);
   }
