@@ -31,6 +31,7 @@
 #include "harness/machine/load_sampler.hpp"
 #include "harness/machine/probe.hpp"
 #include "harness/machine/telemetry.hpp"
+#include "harness/machine/vector_shape.hpp"
 #include "harness/measure/burn.hpp"
 #include "harness/measure/interrupts.hpp"
 #include "harness/measure/runner.hpp"
@@ -567,6 +568,7 @@ namespace {
 // Every implementation with every precision it has; one that cannot run here says why, for
 // each precision where the reasons differ.
 int list_command() {
+  simd::refuse_a_vector_cap_it_cannot_obey();  // as info and run do
   const auto precisions_of = [](const Implementation& impl) {
     std::vector<std::string_view> precisions;
     for (const auto p : impl.spec.precisions) precisions.push_back(to_string(p));

@@ -569,11 +569,14 @@ TEST_F(Hardening, ThreadCountsAndSeedsOutOfRangeAreBadInput) {
   ::unsetenv("OMP_NUM_THREADS");
   EXPECT_EQ(spaced.status, 0) << spaced.err;
   EXPECT_EQ(read_results_file(out.string() + "-spaced/results.json").run.threads, 1);
-  // info measures the clock beside the vector kernels' FMAs: the same cap is refused there.
+  // info measures the clock beside the vector kernels' FMAs, and list lists those kernels: the
+  // same cap is refused there.
   ::setenv("FLOPBENCH_MAX_VECTOR_BITS", "wide", 1);
   const Outcome info = flopbench({"info"});
+  const Outcome list = flopbench({"list"});
   ::unsetenv("FLOPBENCH_MAX_VECTOR_BITS");
   expect_one_line_error(info, "FLOPBENCH_MAX_VECTOR_BITS=wide: expected a number of bits");
+  expect_one_line_error(list, "FLOPBENCH_MAX_VECTOR_BITS=wide: expected a number of bits");
   EXPECT_FALSE(fs::exists(out));
 }
 

@@ -138,9 +138,7 @@ std::string host_name() {
 Environment collect_environment(const std::map<std::string, std::string>& extra_libraries) {
   // The vector kernels' width was chosen as they registered; a cap it could not obey is refused
   // before the clock is measured beside FMAs of another width.
-  if (const std::string& error = simd::vector_dispatch().cap_error; !error.empty()) {
-    throw InputError(error);
-  }
+  simd::refuse_a_vector_cap_it_cannot_obey();
   Environment env;
   env.flopbench_version = build::version;
   env.git_commit = build::git_commit;

@@ -63,4 +63,10 @@ const VectorDispatch& vector_dispatch() {
   return dispatch;
 }
 
+void refuse_a_vector_cap_it_cannot_obey() {
+  if (const std::string& error = vector_dispatch().cap_error; !error.empty()) {
+    throw InputError(error);
+  }
+}
+
 }  // namespace flopbench::simd

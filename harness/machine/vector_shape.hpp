@@ -96,6 +96,9 @@ struct VectorDispatch {
   VectorWidth width() const;
 };
 const VectorDispatch& vector_dispatch();
+// InputError where FLOPBENCH_MAX_VECTOR_BITS cannot be obeyed (cap_error): refused by every
+// command that runs or lists the vector kernels.
+void refuse_a_vector_cap_it_cannot_obey();
 inline int dispatched_vector_bytes() { return vector_dispatch().bytes; }
 
 // The choice itself, for the tests: `cap` is FLOPBENCH_MAX_VECTOR_BITS (nullptr when unset).
