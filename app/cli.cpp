@@ -233,7 +233,8 @@ std::string describe_result(const MeasurementRecord& r) {
   // What makes a passed figure less than it seems is said where it is shown.
   std::string caveats;
   for (const std::string& caveat :
-       {contention_note(r), fewer_threads_note(r), throttle_note(r), above_peak_note(r),
+       {contention_note(r), fewer_threads_note(r), throttle_note(r),
+        r.note_starting("above the theoretical peak by "),  // measure() noted it
         r.note_starting(MeasurementRecord::kNarrowVectors)}) {
     if (!caveat.empty()) caveats += "; " + caveat;
   }

@@ -2174,7 +2174,7 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
   ASSERT_EQ(r.disposition, Disposition::passed) << r.reason;
   ASSERT_TRUE(r.percent_of_peak.has_value());
   EXPECT_GT(*r.percent_of_peak, 1000) << r.peak.basis << "; " << *r.gflops << " GFLOP/s";
-  const std::string note = above_peak_note(r);
+  const std::string note = above_peak_note(r, env.cpu);
   EXPECT_TRUE(note.starts_with("above the theoretical peak by ")) << note;
   EXPECT_NE(note.find("the cores ran at least that much faster than the clock the peak assumes"),
             std::string::npos)
@@ -2194,11 +2194,11 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
   gpu.device = DeviceRef::gpu({0});
   gpu.peak = {1000.0, "132 SMs x 128 FP32 lanes x 2 x 1.98 GHz"};
   gpu.percent_of_peak = 104;
-  EXPECT_EQ(above_peak_note(gpu),
+  EXPECT_EQ(above_peak_note(gpu, {}),
             "above the theoretical peak by 4.0 %: the peak model (132 SMs x 128 FP32 lanes x 2 x "
             "1.98 GHz) is too low for this device");
   gpu.percent_of_peak = 100;
-  EXPECT_EQ(above_peak_note(gpu), "");
+  EXPECT_EQ(above_peak_note(gpu, {}), "");
   // A peak bound by a cgroup CPU quota: short samples can run between its throttled spells.
   MeasurementRecord quota;
   quota.peak = {
@@ -2206,9 +2206,32 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
       "1.5 CPUs of cgroup quota (on 2 cores) x 16 FP32 lanes x 2 FMA pipes x 2 x 3.47 GHz "
       "(Zen 5; clock measured)"};
   quota.percent_of_peak = 120;
-  EXPECT_TRUE(above_peak_note(quota).starts_with(
+  EXPECT_TRUE(above_peak_note(quota, {}).starts_with(
       "above the theoretical peak by 20.0 %: the peak is the cgroup CPU quota's"))
-      << above_peak_note(quota);
+      << above_peak_note(quota, {});
+  // Twice the peak while the clock held (3.0 GHz as the run started, 3.1 after): no clock explains
+  // it, the model counts too few FMA units (a hypervisor presenting a Zen 1 on a Zen 2 host).
+  MeasurementRecord zen;
+  zen.peak = {100.0,
+              "2 cores x 4 FP32 lanes x 2 FMA pipes x 2 x 3.00 GHz (Zen/Zen+; clock measured)"};
+  zen.percent_of_peak = 198;
+  zen.clock_after_ghz = 3.1;
+  CpuInventory presented;
+  presented.clock_ghz = 3.0;
+  EXPECT_EQ(above_peak_note(zen, presented),
+            "above the theoretical peak by 98.0 %, while the clock measured after it (3.10 GHz, "
+            "3.00 as the run started) moved by far less: the peak model (2 cores x 4 FP32 lanes x "
+            "2 FMA pipes x 2 x 3.00 GHz (Zen/Zen+; clock measured)) counts fewer FMA units than "
+            "these cores have (a hypervisor's generic CPU model can name an older core than the "
+            "host's)");
+  // A clock that moved as much (4.5 GHz after) explains it; so does any at a small excess.
+  zen.clock_after_ghz = 4.5;
+  EXPECT_NE(above_peak_note(zen, presented).find("the cores ran at least that much faster"),
+            std::string::npos);
+  zen.clock_after_ghz = 3.0;
+  zen.percent_of_peak = 110;
+  EXPECT_NE(above_peak_note(zen, presented).find("the cores ran at least that much faster"),
+            std::string::npos);
 }
 
 // A CPU kernel whose vectors are narrower than the FMA units its theoretical peak counts can reach

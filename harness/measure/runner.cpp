@@ -641,7 +641,7 @@ std::string fewer_threads_note(const MeasurementRecord& r) {
       r.threads, r.load->busy.value_or(0));
 }
 
-std::string above_peak_note(const MeasurementRecord& r) {
+std::string above_peak_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   if (!r.percent_of_peak || *r.percent_of_peak <= 100) return "";
   const double excess = *r.percent_of_peak - 100;
   if (!r.device.on_gpu() && r.peak.bound_by_cpu_quota()) {
@@ -650,6 +650,19 @@ std::string above_peak_note(const MeasurementRecord& r) {
         "kernel enforces over each of its periods (100 ms by default), and samples shorter than "
         "a period can run on all of the measurement's threads between the throttled spells",
         excess);
+  }
+  // A clock that moved by less than half the excess does not explain it: the model counts fewer
+  // FMA units than the cores have. (A hypervisor's generic CPU model, QEMU's "EPYC" of family
+  // 0x17 model 1 on a Zen 2 or 3 host, names a core with half their FMA width.)
+  const bool clock_held = r.clock_after_ghz && cpu.clock_ghz && excess >= 25 &&
+                          *r.clock_after_ghz < *cpu.clock_ghz * (1 + excess / 200);
+  if (!r.device.on_gpu() && r.peak.assumes_measured_clock() && clock_held) {
+    return fmt::format(
+        "above the theoretical peak by {:.1f} %, while the clock measured after it ({:.2f} GHz, "
+        "{:.2f} as the run started) moved by far less: the peak model ({}) counts fewer FMA "
+        "units than these cores have (a hypervisor's generic CPU model can name an older core "
+        "than the host's)",
+        excess, *r.clock_after_ghz, *cpu.clock_ghz, r.peak.basis);
   }
   if (!r.device.on_gpu() && r.peak.assumes_measured_clock()) {
     return fmt::format(
@@ -955,7 +968,8 @@ MeasurementRecord measure(const MeasurementRequest& req, const RunSettings& sett
     if (plausible_cpu_clock(ghz)) r.clock_after_ghz = ghz;
     if (const std::string moved = clock_note(r, env.cpu); !moved.empty()) r.notes.push_back(moved);
   }
-  if (const std::string above = above_peak_note(r); !above.empty()) r.notes.push_back(above);
+  if (const std::string above = above_peak_note(r, env.cpu); !above.empty())
+    r.notes.push_back(above);
   r.wall_s = seconds_since(start);
   return r;
 }

@@ -84,9 +84,10 @@ std::string fewer_threads_note(const MeasurementRecord& r);
 
 // "above the theoretical peak by 1.8 %: ..." when a record's rate exceeds its theoretical peak:
 // for a CPU whose clock was measured, the cores ran faster than when the run measured it (a
-// cloud VM's clock moves); otherwise the peak model is too low for the device. "" otherwise.
-// measure() adds it to the record's notes.
-std::string above_peak_note(const MeasurementRecord& r);
+// cloud VM's clock moves), unless the clock measured again after the samples (clock_after_ghz)
+// moved by far less than the excess, against `cpu`'s clock; otherwise the peak model is too low
+// for the device. "" otherwise. measure() adds it to the record's notes.
+std::string above_peak_note(const MeasurementRecord& r, const CpuInventory& cpu);
 
 // "narrow vectors: 256-bit (OpenBLAS's Haswell kernels, ...), where the peak counts 2 x 512-bit
 // FMA units a core: at most 50 % of it is within reach" when a CPU record's FP32 or FP64 kernels
