@@ -39,10 +39,10 @@ std::string gpus_left_out(const Environment& env, const std::optional<std::vecto
   std::vector<int> indices;
   for (const GpuDevice& d : seen) indices.push_back(d.index);
   return fmt::format(
-      "{}: {} listed on this machine (the PCI bus or the driver), and CUDA sees {}: {} cannot "
-      "be {} (lost, not loaded by the driver, or in MIG mode), which fails the {}; --gpus {} "
-      "{}s those CUDA sees",
-      command, counted(missed + static_cast<int>(seen.size()), "NVIDIA GPU"), seen.size(), missed,
+      "{}: CUDA sees {} of the {} given to this process (those the driver lists, or "
+      "CUDA_VISIBLE_DEVICES names): {} cannot be {} (lost, or in MIG mode), which fails the {}; "
+      "--gpus {} (CUDA's numbering) {}s those CUDA sees",
+      command, seen.size(), counted(missed + static_cast<int>(seen.size()), "NVIDIA GPU"), missed,
       done, command, fmt::join(indices, ","), verb);
 }
 

@@ -21,11 +21,11 @@ std::optional<std::vector<int>> parse_gpus(std::string_view text, const Launch& 
 // This process's GpuVisibility, read from its environment.
 GpuVisibility gpu_visibility_here();
 
-// The error of a command that is to use every GPU (`--gpus all`) on a machine that lists NVIDIA
-// GPUs CUDA does not see, while CUDA sees some (gpus_cuda_misses): "burn: 8 NVIDIA GPUs listed on
-// this machine (...), and CUDA sees 7: 1 cannot be burned in ..., which fails the burn; --gpus
-// 0,...,6 burns those CUDA sees". `verb` is what the command does ("burn", "test"), `done` its
-// participle ("burned in"). "" where nothing is missed, or GPUs were chosen (`selected_gpus`).
+// The error of a command that is to use every GPU (`--gpus all`) where CUDA sees some but not all
+// of the GPUs the process was given (gpus_cuda_misses): "burn: CUDA sees 7 of the 8 NVIDIA GPUs
+// given to this process (...): 1 cannot be burned in ..., which fails the burn; --gpus 0,...,6
+// (CUDA's numbering) burns those CUDA sees". `verb` is what the command does ("burn", "test"),
+// `done` its participle ("burned in"). "" where nothing is missed, or GPUs were chosen.
 std::string gpus_left_out(const Environment& env, const std::optional<std::vector<int>>& chosen,
                           std::string_view command, std::string_view verb, std::string_view done);
 

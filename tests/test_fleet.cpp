@@ -216,21 +216,24 @@ TEST(GpusOption, EveryGpuOfANodeThatLostOneIsRefused) {
   Environment env;
   env.health.emplace();
   env.health->host["pci.nvidia_gpus"] = HealthFact::of(8);
-  for (const int index : {0, 1, 2, 4, 5, 6, 7}) {
+  env.health->gpus.resize(8);
+  for (int index = 0; index < 7; ++index) {  // CUDA numbers the seven it sees 0 to 6
     GpuDevice d;
     d.index = index;
     env.gpu.devices.push_back(d);
+    env.health->gpus[std::size_t(index) + (index >= 3)].cuda_visible = true;
   }
+  env.health->gpus[3].lost = true;
   EXPECT_EQ(gpus_left_out(env, std::nullopt, "burn", "burn", "burned in"),
-            "burn: 8 NVIDIA GPUs listed on this machine (the PCI bus or the driver), and CUDA "
-            "sees 7: 1 cannot be burned in (lost, not loaded by the driver, or in MIG mode), "
-            "which fails the burn; --gpus 0,1,2,4,5,6,7 burns those CUDA sees");
+            "burn: CUDA sees 7 of the 8 NVIDIA GPUs given to this process (those the driver "
+            "lists, or CUDA_VISIBLE_DEVICES names): 1 cannot be burned in (lost, or in MIG mode), "
+            "which fails the burn; --gpus 0,1,2,3,4,5,6 (CUDA's numbering) burns those CUDA sees");
   EXPECT_EQ(gpus_left_out(env, std::vector<int>{0, 1}, "burn", "burn", "burned in"), "");
   {
-    const testing::ScopedEnv confined("CUDA_VISIBLE_DEVICES", "0,1,2,4,5,6,7");
+    const testing::ScopedEnv job("CUDA_VISIBLE_DEVICES", "0,1,2,4,5,6,7");
     EXPECT_EQ(gpus_left_out(env, std::nullopt, "memtest", "test", "tested"), "");
   }
-  env.health->host["pci.nvidia_gpus"] = HealthFact::of(7);
+  env.health->gpus.erase(env.health->gpus.begin() + 3);  // healthy: NVML lists the seven
   EXPECT_EQ(gpus_left_out(env, std::nullopt, "memtest", "test", "tested"), "");
 }
 

@@ -539,7 +539,7 @@ TEST(HostHealth, CpuCountMemoryAndNumaNodesOfThisMachine) {
 
 // An 8-GPU node, as the PCI bus and NVML list it, with one of its GPUs lost
 // (NVML_ERROR_GPU_IS_LOST): a command given every GPU misses it wherever CUDA sees 7, and misses
-// none where it was confined to some or given none on purpose.
+// none where it was given fewer (a container, a job) or none on purpose.
 TEST(HostHealth, GpusCudaMissesCountsWhatAProcessGivenEveryGpuCannotUse) {
   MachineHealth node;
   node.host["pci.nvidia_gpus"] = HealthFact::of(8);
@@ -552,28 +552,34 @@ TEST(HostHealth, GpusCudaMissesCountsWhatAProcessGivenEveryGpuCannotUse) {
   }
   const GpuVisibility unset;
   EXPECT_EQ(gpus_cuda_misses(node, 7, unset), 1);
-  EXPECT_EQ(gpus_cuda_misses(node, 8, unset), 0);
-  EXPECT_EQ(gpus_cuda_misses(node, 0, unset), 8);
-  // Fallen off the bus, NVML no longer lists it; the PCI bus, read first, may still.
-  MachineHealth off_bus = node;
-  off_bus.gpus.erase(off_bus.gpus.begin() + 3);
-  EXPECT_EQ(gpus_cuda_misses(off_bus, 7, unset), 1);
-  // Confined on purpose: CUDA_VISIBLE_DEVICES naming some; none at all.
+  EXPECT_EQ(gpus_cuda_misses(node, 0, unset), 8);  // the driver lost them all
+  MachineHealth healthy = node;
+  healthy.gpus[3].cuda_visible = true;
+  healthy.gpus[3].lost = false;
+  EXPECT_EQ(gpus_cuda_misses(healthy, 8, unset), 0);
+  // A job given the node's GPUs by index or UUID (Slurm's --gres=gpu:8), one of them lost.
+  EXPECT_EQ(gpus_cuda_misses(node, 7, {.cuda_visible_devices = "0,1,2,3,4,5,6,7"}), 1);
+  EXPECT_EQ(gpus_cuda_misses(node, 2, {.cuda_visible_devices = "GPU-a1,GPU-b2"}), 0);
+  // Given some: two GPUs; a MIG instance (CUDA sees one a process); none at all.
   EXPECT_EQ(gpus_cuda_misses(node, 2, {.cuda_visible_devices = "0,1"}), 0);
+  EXPECT_EQ(gpus_cuda_misses(node, 1, {.cuda_visible_devices = "MIG-a1,MIG-b2"}), 0);
   for (const char* none : {"", "-1", "NoDevFiles"}) {
     EXPECT_EQ(gpus_cuda_misses(node, 0, {.cuda_visible_devices = none}), 0) << none;
   }
   // CUDA_VISIBLE_DEVICES naming a GPU that CUDA does not see: the listed ones are missed.
   EXPECT_EQ(gpus_cuda_misses(node, 0, {.cuda_visible_devices = "0"}), 8);
-  // A container given two GPUs of the eight its PCI bus shows: NVML lists those two.
+  // A container given one GPU of the eight its PCI bus shows (CDI, whose image still says
+  // NVIDIA_VISIBLE_DEVICES=all, or a list): NVML lists the one it was given.
   MachineHealth container;
   container.host["pci.nvidia_gpus"] = HealthFact::of(8);
-  container.gpus.resize(2);
-  container.gpus[0].cuda_visible = container.gpus[1].cuda_visible = true;
-  EXPECT_EQ(gpus_cuda_misses(container, 2, {.nvidia_visible_devices = "0,1"}), 0);
-  container.gpus[1].cuda_visible = false;
-  EXPECT_EQ(gpus_cuda_misses(container, 1, {.nvidia_visible_devices = "0,1"}), 1);
-  EXPECT_EQ(gpus_cuda_misses(node, 7, {.nvidia_visible_devices = "all"}), 1);
+  container.gpus.resize(1);
+  container.gpus[0].cuda_visible = true;
+  for (const auto& given : {GpuVisibility{}, GpuVisibility{.nvidia_visible_devices = "all"},
+                            GpuVisibility{.nvidia_visible_devices = "3"}}) {
+    EXPECT_EQ(gpus_cuda_misses(container, 1, given), 0);
+  }
+  container.gpus.resize(2);  // given two, one lost
+  EXPECT_EQ(gpus_cuda_misses(container, 1, {.nvidia_visible_devices = "3,4"}), 1);
   for (const char* none : {"void", "none"}) {
     EXPECT_EQ(gpus_cuda_misses(node, 0, {.nvidia_visible_devices = none}), 0) << none;
   }

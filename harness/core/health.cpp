@@ -138,10 +138,17 @@ int gpus_cuda_misses(const MachineHealth& health, int cuda_seen, const GpuVisibi
   const auto& container = given.nvidia_visible_devices;
   if (container && (*container == "void" || *container == "none")) return 0;
   if (cuda_seen == 0) return nvidia_gpus_listed(health);
-  if (given.cuda_visible_devices) return 0;
-  const int listed = container && *container != "all" ? static_cast<int>(health.gpus.size())
-                                                      : nvidia_gpus_listed(health);
-  return std::max(0, listed - cuda_seen);
+  if (const auto& cuda = given.cuda_visible_devices) {
+    // The devices it names (indices or UUIDs, as Slurm gives a job its GPUs), of which CUDA
+    // enumerates those up to the first it cannot use; a MIG instance is one per process.
+    if (cuda->find("MIG-") != std::string::npos) return 0;
+    const int named = static_cast<int>(std::ranges::count(*cuda, ',')) + 1;
+    return std::max(0, named - cuda_seen);
+  }
+  // The driver's list: a container's PCI bus shows the host's GPUs, whether it was given them
+  // or not (CDI, LXD); NVML lists those it may open, a lost one among them.
+  return static_cast<int>(
+      std::ranges::count_if(health.gpus, [](const GpuHealth& g) { return !g.cuda_visible; }));
 }
 
 }  // namespace flopbench

@@ -71,13 +71,13 @@ struct GpuVisibility {
   std::optional<std::string> nvidia_visible_devices;
 };
 
-// The NVIDIA GPUs the machine lists (nvidia_gpus_listed) that CUDA, seeing `cuda_seen`, does not,
-// where the process was given every GPU: a lost GPU, one whose driver did not load, one in MIG
-// mode (CUDA sees a single MIG instance unless told which). 0 where GPUs are hidden on purpose
-// (CUDA_VISIBLE_DEVICES empty, "-1" or Slurm's "NoDevFiles"; NVIDIA_VISIBLE_DEVICES "void" or
-// "none"), and where CUDA sees some and the process was confined to some (CUDA_VISIBLE_DEVICES
-// set). A container given some GPUs (NVIDIA_VISIBLE_DEVICES other than "all") counts the driver's
-// list alone once CUDA sees one, since its PCI bus may list the host's.
+// The GPUs a process was given that CUDA, seeing `cuda_seen`, does not: a lost GPU, one in MIG
+// mode (CUDA sees a single MIG instance unless told which). Where CUDA sees none, every GPU the
+// machine lists (nvidia_gpus_listed: its driver may not have loaded); where CUDA_VISIBLE_DEVICES
+// names GPUs (a Slurm job's), those it names beyond the ones CUDA sees (none for MIG instances);
+// else those NVML lists that CUDA does not see (not the PCI bus's: a container's shows the host's
+// GPUs, given to it or not). 0 where GPUs are hidden on purpose (CUDA_VISIBLE_DEVICES empty, "-1"
+// or Slurm's "NoDevFiles"; NVIDIA_VISIBLE_DEVICES "void" or "none").
 int gpus_cuda_misses(const MachineHealth& health, int cuda_seen, const GpuVisibility& given);
 
 enum class FactKind { number, text };
