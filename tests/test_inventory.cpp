@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -1160,14 +1163,46 @@ TEST(InventoryLive, CpuInventory) {
       << cpu.peak_fp32.basis;
 }
 
-// The clock runs on every thread asked for, whatever OpenMP's team would be: called inside a
-// parallel region its nested team was one thread, and info said "on 2 cores" of one core's clock.
+// The clock runs on every thread asked for, whatever OpenMP's team would be (called inside a
+// parallel region, its nested team was one thread, and info said "on 2 cores" of one core's
+// clock), each on any of the process's CPUs.
 TEST(InventoryLive, TheClockRunsEveryThreadAskedFor) {
   ClockReading inside;
 #pragma omp parallel num_threads(1)
   { inside = measure_cpu_clock(2, ClockLoad::scalar, ClockSpan::recheck); }
   EXPECT_EQ(inside.threads, 2);
   EXPECT_GT(inside.ghz, 0.3);
+  EXPECT_EQ(inside.cpus, usable_cpus());
+}
+
+// Run only by TheClockRunsOnTheProcesssCpusUnderOpenMpBinding: ctest runs no DISABLED_ test.
+TEST(DISABLED_ClockUnderBindingHelper, RunsOnEveryUsableCpu) {
+  const std::vector<int> usable = usable_cpus();
+  const ClockReading r =
+      measure_cpu_clock(static_cast<int>(usable.size()), ClockLoad::scalar, ClockSpan::recheck);
+  EXPECT_EQ(r.threads, static_cast<int>(usable.size()));
+  EXPECT_EQ(r.cpus, usable);
+}
+
+// Under OMP_PROC_BIND the OpenMP runtime binds the initial thread to its first place as the
+// process starts, and a thread starts with its creator's mask: the clock's threads all ran on
+// that one CPU, and the "all-core" scalar clock was one core's.
+TEST(InventoryLive, TheClockRunsOnTheProcesssCpusUnderOpenMpBinding) {
+  if (usable_cpus().size() < 2) GTEST_SKIP() << "one usable CPU";
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string command = "OMP_PROC_BIND=true OMP_PLACES=threads '" + self +
+                              "' --gtest_also_run_disabled_tests "
+                              "--gtest_filter=DISABLED_ClockUnderBindingHelper.* 2>&1";
+  std::string output;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    std::array<char, 4096> chunk{};
+    while (std::fgets(chunk.data(), chunk.size(), pipe)) output += chunk.data();
+    const int status = ::pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  } else {
+    FAIL() << "popen: " << std::strerror(errno);
+  }
+  EXPECT_NE(output.find("[  PASSED  ] 1 test."), std::string::npos) << output;
 }
 
 TEST(InventoryLive, ClockOnOneThread) {

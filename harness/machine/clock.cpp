@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <barrier>
+#include <set>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -34,20 +36,26 @@ ClockReading measure_cpu_clock(int threads, ClockLoad load, ClockSpan span) {
   // the boost clock was above the all-core clock.
   const bool settle = span == ClockSpan::settle;
   const int window_count = settle ? 10 : 4;
-  std::vector<double> per_thread(static_cast<std::size_t>(threads), 0.0);
-  std::vector<char> measured(static_cast<std::size_t>(threads), 0);
+  const auto slots = static_cast<std::size_t>(threads);
+  std::vector<double> per_thread(slots, 0.0);
+  std::vector<char> measured(slots, 0);
+  std::vector<std::vector<int>> allowed(slots);  // each thread's CPUs
   // Beside FMAs, each thread on a core of its own: two SMT siblings would share its FMA pipes.
+  // Otherwise on any of the process's CPUs: a thread starts with its creator's mask, which
+  // OMP_PROC_BIND narrows to one place.
   const std::vector<int> core_cpus = usable_cpu_of_each_core();
+  const std::vector<int> usable = usable_cpus();
   const bool pin = load == ClockLoad::vector_fma && static_cast<int>(core_cpus.size()) >= threads;
   std::barrier settled(threads);
   const auto measure = [&](int t) {
     const auto i = static_cast<std::size_t>(t);
-    const ScopedAffinity pinned(pin ? std::vector{core_cpus[i]} : std::vector<int>{});
+    const ScopedAffinity placed(pin ? std::vector{core_cpus[i]} : usable);
     if (settle) adds_per_second(0.05, load);
     settled.arrive_and_wait();
     std::vector<double> windows;
     for (int w = 0; w < window_count; ++w) windows.push_back(adds_per_second(0.025, load));
     per_thread[i] = median_of(windows);
+    allowed[i] = thread_affinity();
     measured[i] = 1;
   };
   // Threads of its own, not an OpenMP team: the clock is the cores', and a team can be smaller
@@ -55,10 +63,27 @@ ClockReading measure_cpu_clock(int threads, ClockLoad load, ClockSpan span) {
   // measured one core's clock while the text said "on 2 cores".
   {
     std::vector<std::jthread> others;
-    for (int t = 1; t < threads; ++t) others.emplace_back(measure, t);
+    try {
+      for (int t = 1; t < threads; ++t) others.emplace_back(measure, t);
+    } catch (const std::system_error&) {
+      // A thread the system would not start (a limit on processes): the others do not wait for
+      // it, and the reading counts the threads that measured.
+      for (auto t = others.size() + 1; t < slots; ++t) settled.arrive_and_drop();
+    }
     measure(0);
   }
-  return {median_of(per_thread) / 1e9, static_cast<int>(std::ranges::count(measured, 1))};
+  ClockReading reading;
+  std::vector<double> rates;
+  std::set<int> cpus;
+  for (std::size_t i = 0; i < slots; ++i) {
+    if (!measured[i]) continue;  // not started
+    rates.push_back(per_thread[i]);
+    cpus.insert(allowed[i].begin(), allowed[i].end());
+  }
+  reading.ghz = median_of(rates) / 1e9;
+  reading.threads = static_cast<int>(rates.size());
+  reading.cpus.assign(cpus.begin(), cpus.end());
+  return reading;
 }
 
 }  // namespace flopbench

@@ -3,6 +3,8 @@
 // The CPU clock, measured rather than read: cloud VMs rarely expose cpufreq, and the brand
 // string's base clock is not what the cores run at.
 
+#include <vector>
+
 namespace flopbench {
 
 // What the cores run while their clock is measured. Intel parts with AVX-512 (and some with
@@ -24,10 +26,12 @@ enum class ClockSpan {
 // so adds per CPU-second per thread is the clock. Under ClockLoad::vector_fma each block of 64
 // adds is interleaved with 32 vector FMAs, which run on the FMA ports beside the add chain and
 // hold the core at its vector clock. Returns the median over threads of each thread's median
-// window, and the threads that measured it (each asked for runs, on a thread of its own).
+// window, the threads that measured it (each asked for, on a thread of its own, unless the system
+// would not start one) and the CPUs they were allowed (one core each, or all the process's).
 struct ClockReading {
   double ghz = 0;
   int threads = 0;
+  std::vector<int> cpus;
 };
 ClockReading measure_cpu_clock(int threads = 0, ClockLoad load = ClockLoad::scalar,
                                ClockSpan span = ClockSpan::settle);

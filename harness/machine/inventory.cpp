@@ -101,14 +101,16 @@ CpuInventory cpu_inventory() {
   const int threads = threads_within_quota(std::max(1, static_cast<int>(usable.size())), cpu.quota);
   const int vector_threads = vector_clock_threads(threads, cpu.cores);
   static const double scalar_ghz = measure_cpu_clock(threads, ClockLoad::scalar).ghz;
-  static const double vector_ghz = measure_cpu_clock(vector_threads, ClockLoad::vector_fma).ghz;
+  static const ClockReading vector = measure_cpu_clock(vector_threads, ClockLoad::vector_fma);
+  const double vector_ghz = vector.ghz;
   if (plausible_cpu_clock(scalar_ghz)) cpu.scalar_clock_ghz = scalar_ghz;
   if (plausible_cpu_clock(vector_ghz)) {
     cpu.clock_ghz = vector_ghz;
     cpu.clock_vector_bits = simd::dispatched_vector_bytes() * 8;
-    const std::string cores = counted(vector_threads, "core");
-    const std::string on = cpu.cores <= 0              ? counted(threads, "CPU")
-                           : vector_threads == threads ? cores
+    // The threads that measured it (fewer than asked only where the system would not start one).
+    const std::string cores = counted(vector.threads, "core");
+    const std::string on = cpu.cores <= 0              ? counted(vector.threads, "CPU")
+                           : vector.threads == threads ? cores
                                                        : cores + ", a thread each";
     cpu.clock_source =
         fmt::format("measured: dependent integer adds beside {}-bit vector FMAs on {}",
