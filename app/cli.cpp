@@ -726,9 +726,16 @@ CLI::Validator number_in(double lo, double hi) {
 
 CLI::Validator percent_in(double lo, double hi) {
   const CLI::Validator number = number_in(lo, hi);
-  return {[number](std::string& text) -> std::string {
-            if (text.ends_with('%')) text.pop_back();
-            return number(text);
+  return {[number, lo, hi](std::string& text) -> std::string {
+            std::string value = text;
+            if (value.ends_with('%')) value.pop_back();
+            if (!number(value).empty()) {
+              return fmt::format("{} is not a percentage {}", text,
+                                 std::isinf(hi) ? fmt::format("of at least {}", lo)
+                                                : fmt::format("from {} to {}", lo, hi));
+            }
+            text = value;
+            return "";
           },
           number.get_description()};
 }

@@ -72,6 +72,10 @@ inline std::vector<std::string_view> openblas_core_lacks(
     needs = {"avx2", "fma"};
   } else if (is({"Sandybridge"})) {
     needs = {"avx"};
+  } else if (is({"Bulldozer"})) {
+    needs = {"avx", "fma4"};
+  } else if (is({"Piledriver", "Steamroller", "Excavator"})) {
+    needs = {"avx", "fma"};
   }
   std::erase_if(needs, has);
   return needs;
@@ -84,6 +88,7 @@ inline bool x86_cpu_has(std::string_view isa) {
   if (isa == "avx") return __builtin_cpu_supports("avx");
   if (isa == "avx2") return __builtin_cpu_supports("avx2");
   if (isa == "fma") return __builtin_cpu_supports("fma");
+  if (isa == "fma4") return __builtin_cpu_supports("fma4");
   if (isa == "avx512f") return __builtin_cpu_supports("avx512f");
   if (isa == "avx512bw") return __builtin_cpu_supports("avx512bw");
   if (isa == "avx512dq") return __builtin_cpu_supports("avx512dq");

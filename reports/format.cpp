@@ -268,10 +268,10 @@ int short_number_decimals(double v) {
   if (a >= 100) return 0;
   if (a >= 10) return 1;
   if (a >= 1) return 2;
-  // Below a thousandth, three significant digits (0.000123, which three decimals gave as 0.000),
-  // up to nine decimals.
-  if (a >= 0.001 || a == 0) return 3;
-  return std::min(9, 2 - static_cast<int>(std::floor(std::log10(a))));
+  // Below 1, three significant digits (0.0123, and 0.000123, which three decimals gave as 0.000),
+  // at least three decimals and at most nine.
+  if (a == 0) return 3;
+  return std::clamp(2 - static_cast<int>(std::floor(std::log10(a))), 3, 9);
 }
 
 double nice_step(double v) {

@@ -141,8 +141,8 @@ double chartable_top(double max);
 // else each as a mantissa and a plain exponent ("5e5", "1e6", "1.5e6"), where "{:g}" would mix
 // "100000" with "1e+06".
 std::vector<std::string> tick_labels(const std::vector<double>& ticks);
-// The decimals short_number gives v: 0 from 100, 1 from 10, 2 from 1, 3 from 0.001, else three
-// significant digits (at most nine decimals).
+// The decimals short_number gives v: 0 from 100, 1 from 10, 2 from 1, below 1 three significant
+// digits (at least three decimals, at most nine).
 int short_number_decimals(double v);
 
 // Markdown renders raw HTML and entities, and the text of a Markdown output comes from results

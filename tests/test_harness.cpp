@@ -2210,7 +2210,7 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
       "above the theoretical peak by 20.0 %: the peak is the cgroup CPU quota's"))
       << above_peak_note(quota, {});
   // Twice the peak while the clock held (3.0 GHz as the run started, 3.1 after): no clock explains
-  // it, the model counts too few FMA units (a hypervisor presenting a Zen 1 on a Zen 2 host).
+  // it, the model counts too little FMA width (a hypervisor presenting a Zen 1 on a Zen 2 host).
   MeasurementRecord zen;
   zen.peak = {100.0,
               "2 cores x 4 FP32 lanes x 2 FMA pipes x 2 x 3.00 GHz (Zen/Zen+; clock measured)"};
@@ -2221,9 +2221,9 @@ TEST(Measure, ARateAboveTheTheoreticalPeakIsNotedWithWhy) {
   EXPECT_EQ(above_peak_note(zen, presented),
             "above the theoretical peak by 98.0 %, while the clock measured after it (3.10 GHz, "
             "3.00 as the run started) moved by far less: the peak model (2 cores x 4 FP32 lanes x "
-            "2 FMA pipes x 2 x 3.00 GHz (Zen/Zen+; clock measured)) counts fewer FMA units than "
-            "these cores have (a hypervisor's generic CPU model can name an older core than the "
-            "host's)");
+            "2 FMA pipes x 2 x 3.00 GHz (Zen/Zen+; clock measured)) counts less FMA width a core "
+            "(fewer or narrower units) than these cores have (a hypervisor's generic CPU model "
+            "can name an older core than the host's)");
   // A clock that moved as much (4.5 GHz after) explains it; so does any at a small excess.
   zen.clock_after_ghz = 4.5;
   EXPECT_NE(above_peak_note(zen, presented).find("the cores ran at least that much faster"),
@@ -2315,8 +2315,10 @@ TEST(OpenBlas, TheInstructionsItsKernelsNeedThatACpuLacks) {
   EXPECT_EQ(openblas_core_lacks("Haswell", avx2), Isas{});
   EXPECT_EQ(openblas_core_lacks("Zen", none), (Isas{"avx2", "fma"}));
   EXPECT_EQ(openblas_core_lacks("Sandybridge", none), (Isas{"avx"}));
+  EXPECT_EQ(openblas_core_lacks("Bulldozer", avx2), (Isas{"fma4"}));  // an Intel CPU
+  EXPECT_EQ(openblas_core_lacks("Excavator", avx2), Isas{});
   // Cores of SSE, or not known here: nothing asked.
-  for (const char* core : {"Nehalem", "Bulldozer", "neoversen1", ""}) {
+  for (const char* core : {"Nehalem", "Barcelona", "neoversen1", ""}) {
     EXPECT_EQ(openblas_core_lacks(core, none), Isas{}) << core;
   }
   EXPECT_EQ(openblas_core_lacks("SapphireRapids", every), Isas{});

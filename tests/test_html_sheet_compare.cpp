@@ -373,12 +373,15 @@ TEST(HtmlReport, AMarkerBelowEveryBarIsOnTheAxisAtItsValue) {
   EXPECT_GT(std::stod(rect[1]), 100) << svg;  // the 10× bar: a decade of the plot's width
 }
 
-// A figure of a slow device or a tiny problem keeps its digits: 0.000123 GB/s read "0.000".
-TEST(Reports, ShortNumbersKeepThreeSignificantDigitsBelowAThousandth) {
+// A figure of a slow device or a tiny problem keeps its digits: 0.000123 GB/s read "0.000", and
+// 0.0019 "0.002" (or, rounded down on the sheet, "0.001").
+TEST(Reports, ShortNumbersKeepThreeSignificantDigitsBelowOne) {
   EXPECT_EQ(short_number(1234.5), "1234");
   EXPECT_EQ(short_number(12.345), "12.3");
   EXPECT_EQ(short_number(0.5), "0.500");
-  EXPECT_EQ(short_number(0.0012), "0.001");
+  EXPECT_EQ(short_number(0.05), "0.0500");
+  EXPECT_EQ(short_number(0.0019), "0.00190");
+  EXPECT_EQ(short_number(0.00099), "0.000990");
   EXPECT_EQ(short_number(0.00012345), "0.000123");
   EXPECT_EQ(short_number(-0.00012345), "-0.000123");
   EXPECT_EQ(short_number(2.5e-8), "0.000000025");

@@ -651,17 +651,17 @@ std::string above_peak_note(const MeasurementRecord& r, const CpuInventory& cpu)
         "a period can run on all of the measurement's threads between the throttled spells",
         excess);
   }
-  // A clock that moved by less than half the excess does not explain it: the model counts fewer
-  // FMA units than the cores have. (A hypervisor's generic CPU model, QEMU's "EPYC" of family
+  // A clock that moved by less than half the excess does not explain it: the model counts less
+  // FMA width than the cores have. (A hypervisor's generic CPU model, QEMU's "EPYC" of family
   // 0x17 model 1 on a Zen 2 or 3 host, names a core with half their FMA width.)
   const bool clock_held = r.clock_after_ghz && cpu.clock_ghz && excess >= 25 &&
                           *r.clock_after_ghz < *cpu.clock_ghz * (1 + excess / 200);
   if (!r.device.on_gpu() && r.peak.assumes_measured_clock() && clock_held) {
     return fmt::format(
         "above the theoretical peak by {:.1f} %, while the clock measured after it ({:.2f} GHz, "
-        "{:.2f} as the run started) moved by far less: the peak model ({}) counts fewer FMA "
-        "units than these cores have (a hypervisor's generic CPU model can name an older core "
-        "than the host's)",
+        "{:.2f} as the run started) moved by far less: the peak model ({}) counts less FMA width "
+        "a core (fewer or narrower units) than these cores have (a hypervisor's generic CPU "
+        "model can name an older core than the host's)",
         excess, *r.clock_after_ghz, *cpu.clock_ghz, r.peak.basis);
   }
   if (!r.device.on_gpu() && r.peak.assumes_measured_clock()) {
