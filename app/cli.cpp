@@ -193,6 +193,15 @@ std::string settle_thread_team(int asked, std::string_view overridden_by) {
         "turns, and CPU figures fall short of what the CPUs do",
         counted(threads, "thread"), counted(cpus, "CPU"));
   }
+  // OMP_PROC_BIND=master (primary) binds every thread of a team to the primary thread's place.
+  if (const int place = omp_get_place_num();
+      crowded.empty() && omp_get_proc_bind() == omp_proc_bind_primary && place >= 0 &&
+      omp_get_place_num_procs(place) < threads) {
+    crowded = fmt::format(
+        "warning: OMP_PROC_BIND=master binds the {} this run uses to the primary thread's place "
+        "of {}: they take turns, and CPU figures fall short of what the CPUs do",
+        counted(threads, "thread"), counted(omp_get_place_num_procs(place), "CPU"));
+  }
   if (!quota || quota->cpus >= threads) return crowded;
   if (!crowded.empty()) crowded += "\n";
   const std::string where =

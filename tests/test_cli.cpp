@@ -147,9 +147,24 @@ TEST_F(Cli, OpenMpBindingDoesNotShrinkTheMachine) {
     return at == std::string::npos ? o.out : o.out.substr(at, o.out.find('\n', at) - at);
   };
   const std::string unbound = cores_line();
-  const testing::ScopedEnv bind("OMP_PROC_BIND", "close");
   const testing::ScopedEnv places("OMP_PLACES", "threads");
-  EXPECT_EQ(cores_line(), unbound);
+  {
+    const testing::ScopedEnv bind("OMP_PROC_BIND", "close");
+    EXPECT_EQ(cores_line(), unbound);
+  }
+  // Bound to the primary thread's place, a team's threads take turns on its one CPU: the run
+  // says so.
+  if (usable_cpus().size() < 2) return;
+  const testing::ScopedEnv bind("OMP_PROC_BIND", "master");
+  const Outcome run =
+      flopbench({"run", "--workloads", "dot", "--implementations", "omp", "--precision", "fp32",
+                 "--sizes", "1000", "--profile", "quick", "--out", (dir_ / "master").string()});
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find(fmt::format("warning: OMP_PROC_BIND=master binds the {} threads this run "
+                                     "uses to the primary thread's place of 1 CPU: they take turns",
+                                     usable_cpus().size())),
+            std::string::npos)
+      << run.out;
 }
 
 TEST_F(Cli, QuickRunWritesEveryOutputAndReportRegeneratesThem) {
