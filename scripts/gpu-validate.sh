@@ -297,7 +297,7 @@ step_started() { # NAME LOG (relative to OUT)
 # SIGTERM or SIGINT: stop the running step's process group (timeout's: it is in a group of its
 # own, which a signal to ours does not reach), record the step, write the summary.
 on_signal() { # SIGNAL
-  trap '' TERM INT
+  trap '' TERM INT HUP QUIT
   interrupted=$1
   if [ "$child" = launching ]; then
     child=${!:-}
@@ -319,6 +319,10 @@ on_signal() { # SIGNAL
 }
 trap 'on_signal TERM' TERM
 trap 'on_signal INT' INT
+# A closed ssh session (HUP) or a quit (QUIT) stops the running step too: left alone, it would
+# load the GPU beside a validation started again at once.
+trap 'on_signal HUP' HUP
+trap 'on_signal QUIT' QUIT
 
 # A short command outside the steps (flopbench list, nvidia-smi, ldd, a JSON helper), boxed.
 boxed() { timeout --kill-after="$kill_after" "$quick_box" "$@"; }
@@ -436,6 +440,9 @@ else
   mkdir "$out/bundle"
   tar -xzf "$bundle" -C "$out/bundle" 2>"$out/bundle.log" || bundle_problem="cannot unpack $bundle"
   root=$(find "$out/bundle" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+  # Nothing unpacked: a root inside the output, where no flopbench is, so that the later steps
+  # fail for the want of it rather than run /bin/flopbench (an installed .deb's).
+  root=${root:-$out/bundle}
 fi
 flopbench_bin=$root/bin/flopbench
 # The test executables have no RPATH into the bundle nor the CUDA toolkit: they find both
@@ -515,11 +522,15 @@ cuobjdump=$(find_tool cuobjdump)
   grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
   # Only before the validate part's runs, and only where there is a GPU to run them on.
   available_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo || true)
+  # No more than MemTotal less 2 GiB: each GiB is written, and on a 16 GiB host (a T4's) 16 would
+  # call the OOM killer.
+  total_gib=$(awk '/^MemTotal:/ { print int($2 / 1048576) }' /proc/meminfo || true)
+  touch_gib=$((${total_gib:-0} - 2 < host_memory_gib ? ${total_gib:-0} - 2 : host_memory_gib))
   # The GPUs nvidia-smi lists (0 without it), for the check step as well.
   gpus_listed=$(boxed nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
   if [ "$run_validate" = 1 ] && [ "${gpus_listed:-0}" -gt 0 ] && [ -z "$python_missing" ] &&
-    [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ]; then
-    echo "MemAvailable is under ${host_memory_gib} GiB: touching ${host_memory_gib} GiB once"
+    [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ] && [ "$touch_gib" -gt 0 ]; then
+    echo "MemAvailable is under ${host_memory_gib} GiB: touching ${touch_gib} GiB once"
     # A GiB at a time: one allocation beyond MemTotal would be refused before it touched a page.
     boxed "$python" -c 'import sys
 held = []
@@ -530,7 +541,7 @@ for _ in range(int(sys.argv[1])):
         break
     chunk[::4096] = b"\1" * (1 << 18)
     held.append(chunk)
-print("touched {} GiB".format(len(held)))' "$host_memory_gib" || echo "(the touch failed)"
+print("touched {} GiB".format(len(held)))' "$touch_gib" || echo "(the touch failed)"
     grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
   fi
   if command -v nvidia-smi >/dev/null; then

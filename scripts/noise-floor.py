@@ -23,8 +23,21 @@ import sys
 
 
 def key(m):
+    """compare's pairing of a measurement across runs (same_measurement in harness/core/results.cpp):
+    a sweep times a GPU problem three ways, each its own measurement."""
     return (m["workload"], m["implementation"], m["device"], m["precision"],
-            json.dumps(m["problem"], sort_keys=True))
+            json.dumps(m["problem"], sort_keys=True), m.get("timing", ""), m.get("threads"))
+
+
+def partly_cache(m):
+    """A CPU bandwidth figure partly of a cache (the note harness/core/catalog.cpp writes), which
+    compare of one run a side calls inconclusive rather than judging against the floor."""
+    return not m["device"].startswith("gpu") and any(
+        "partly cache bandwidth" in note for note in m.get("notes", []))
+
+
+def run_number(path):
+    return int(path.parent.name.removeprefix("run-"))
 
 
 def label(m):
@@ -64,7 +77,8 @@ def main():
         top = pathlib.Path(args.out)
         subprocess.run([args.flopbench, "run", "--repeat", str(args.runs), "--out", str(top)] +
                        args.run_args, check=True, stdout=subprocess.DEVNULL)
-    runs = [json.loads(p.read_text()) for p in sorted(top.glob("run-*/results.json"))]
+    runs = [json.loads(p.read_text())
+            for p in sorted(top.glob("run-*/results.json"), key=run_number)]
     if len(runs) < 2:
         sys.exit(f"{top}: fewer than two run-*/results.json")
 
@@ -74,8 +88,13 @@ def main():
             by_key.setdefault(key(m), []).append(m)
     all_drift, quiet_drift, rows = [], [], []
     largest_quiet = {}  # compare's machine class -> largest never-contended drift
+    left_out = {"not passed, or not in every run": 0, "partly cache bandwidth": 0}
     for ms in by_key.values():
         if len(ms) != len(runs) or any(m["disposition"] != "passed" for m in ms):
+            left_out["not passed, or not in every run"] += 1
+            continue
+        if any(partly_cache(m) for m in ms):
+            left_out["partly cache bandwidth"] += 1
             continue
         medians = [m["statistics"]["median_s"] for m in ms]
         contended = sum(bool((m.get("load") or {}).get("contended")) for m in ms)
@@ -94,6 +113,9 @@ def main():
     print(f"{len(runs)} runs of: {' '.join(runs[0]['run']['command_line'])}")
     print(f"host {runs[0]['environment']['host']}, {runs[0]['environment']['cpu']['model']}, "
           f"{runs[0]['run']['started_utc']} to {runs[-1]['run']['finished_utc']}")
+    for why, count in left_out.items():
+        if count:
+            print(f"left out: {count} measurement(s), {why}")
     print(f"\n{'largest drift':>13}  contended  measurement")
     for worst, name, contended in sorted(rows, reverse=True):
         print(f"{100 * worst:12.1f}%  {contended:>4} of {len(runs)}  {name}")
@@ -110,8 +132,12 @@ def main():
         classes = sorted(largest_quiet)
         print("\nlargest never-contended drift by compare's machine class: " +
               ", ".join(f"{c} {100 * largest_quiet[c]:.1f}%" for c in classes))
+        # compare takes floors from 0.1 to 1000 %.
         print("compare with twice that: --noise-floor " +
-              ",".join(f"{c}={max(1, math.ceil(200 * largest_quiet[c]))}" for c in classes))
+              ",".join(f"{c}={min(1000, max(1, math.ceil(200 * largest_quiet[c])))}"
+                       for c in classes))
+    else:
+        sys.exit("no floor to suggest: no measurement passed uncontended in every run")
 
 
 if __name__ == "__main__":
