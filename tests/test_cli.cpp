@@ -1299,7 +1299,7 @@ TEST_F(Cli, BurnOfTheCpuGivesAVerdictAndExitsZero) {
   if (usable_cpus().size() < 2 || cpu_quota()) GTEST_SKIP() << "one CPU, or a cgroup quota, here";
   const testing::ScopedEnv one("OMP_NUM_THREADS", "1");
   const Outcome single = flopbench(
-      {"burn", "--cpu", "--duration", "1s", "--size", "128", "--out", (dir_ / "single").string()});
+      {"burn", "--cpu", "--duration", "2s", "--size", "128", "--out", (dir_ / "single").string()});
   EXPECT_EQ(single.status, kExitOk) << single.out << single.err;
   EXPECT_NE(single.out.find(fmt::format("warning: the CPU burns on 1 thread of the {} CPUs this "
                                         "process may use (OMP_NUM_THREADS or OMP_THREAD_LIMIT): "
@@ -1372,7 +1372,7 @@ TEST_F(Cli, GpusAreNumberedInPciBusOrderUnlessTheUserChoseOtherwise) {
 
 // A precision named twice is burned once: not for twice the time, nor with two verdicts.
 TEST_F(Cli, APrecisionNamedTwiceIsBurnedOnce) {
-  const Outcome o = flopbench({"burn", "--cpu", "--duration", "1s", "--precision", "fp64,fp64",
+  const Outcome o = flopbench({"burn", "--cpu", "--duration", "2s", "--precision", "fp64,fp64",
                                "--size", "64", "--out", (dir_ / "burn").string()});
   EXPECT_EQ(o.status, kExitOk) << o.out << o.err;
   const ResultsDocument doc = read_results_file(dir_ / "burn" / "results.json");
@@ -1412,11 +1412,19 @@ TEST_F(Cli, CtrlCStopsABurnWithItsVerdictAndExits130) {
   testing::Process p({"burn", "--cpu", "--duration", "10m", "--size", "128", "--progress", "1",
                       "--out", out.string()},
                      dir_ / "capture");
-  // Once a progress line counts finished runs: a line at 1 s can come before the first
-  // iteration, which the interrupt would leave unchecked and unrecorded.
-  const std::regex ran(R"(cpu +[1-9][0-9]* runs, )");
+  // Once progress lines have counted two different numbers of finished runs (runs are counted
+  // as an iteration ends): two iterations compared. Interrupted after one, the device is
+  // UNCHECKED; before the first, unrecorded.
+  const std::regex ran(R"(cpu +([1-9][0-9]*) runs, )");
+  const auto two_iterations = [&] {
+    const std::string printed = p.out();
+    std::set<std::string> counts;
+    for (std::sregex_iterator it(printed.begin(), printed.end(), ran), end; it != end; ++it)
+      counts.insert((*it)[1]);
+    return counts.size() >= 2;
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!std::regex_search(p.out(), ran) && std::chrono::steady_clock::now() < deadline) {
+  while (!two_iterations() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   p.signal(SIGINT);

@@ -1472,12 +1472,13 @@ TEST(HealthCli, ABurnOfGpusThatCudaDoesNotSeeFails) {
   EXPECT_NE(burn.err.find("--cpu burns the CPU alone"), std::string::npos);
   EXPECT_FALSE(fs::exists(out));
   // GPUs hidden on purpose (CUDA_VISIBLE_DEVICES naming none, a container given none): the CPU
-  // burns in their place.
+  // burns in their place, long enough for two iterations to be compared on a loaded machine (a
+  // one-iteration burn is UNCHECKED, exit 1).
   for (const auto& [variable, value] :
        {std::pair{"CUDA_VISIBLE_DEVICES", ""}, std::pair{"NVIDIA_VISIBLE_DEVICES", "void"}}) {
     const ScopedEnv hidden(variable, value);
     const auto cpu_alone =
-        run_flopbench({"burn", "--duration", "1s", "--size", "256", "--out",
+        run_flopbench({"burn", "--duration", "3s", "--size", "64", "--out",
                        (dir.path() / ("hidden-" + std::string(variable))).string()},
                       dir.path() / "hidden-capture");
     EXPECT_EQ(cpu_alone.status, 0) << cpu_alone.out << cpu_alone.err;
