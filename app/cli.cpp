@@ -243,7 +243,7 @@ std::string describe_result(const MeasurementRecord& r) {
   std::string caveats;
   for (const std::string& caveat :
        {contention_note(r), fewer_threads_note(r), throttle_note(r),
-        r.note_starting("above the theoretical peak by "),  // measure() noted it
+        r.note_starting(MeasurementRecord::kAbovePeak),  // measure() noted it
         r.note_starting(MeasurementRecord::kNarrowVectors)}) {
     if (!caveat.empty()) caveats += "; " + caveat;
   }
@@ -721,10 +721,21 @@ void refuse_output_over_records(const fs::path& output, std::string_view option,
   }
 }
 
-CLI::Validator number_in(double lo, double hi) {
-  const std::string range =
+namespace {
+
+// "at least 0" or "0 to 100" (a validator's description), and the phrase an error ends with:
+// "of at least 0", "from 0 to 100".
+std::pair<std::string, std::string> range_texts(double lo, double hi) {
+  std::string range =
       std::isinf(hi) ? fmt::format("at least {}", lo) : fmt::format("{} to {}", lo, hi);
-  const std::string expected = (std::isinf(hi) ? "of " : "from ") + range;
+  std::string expected = (std::isinf(hi) ? "of " : "from ") + range;
+  return {std::move(range), std::move(expected)};
+}
+
+}  // namespace
+
+CLI::Validator number_in(double lo, double hi) {
+  const auto [range, expected] = range_texts(lo, hi);
   return {[lo, hi, expected](const std::string& text) -> std::string {
             const auto v = whole_text_as<double>(text);
             if (v && std::isfinite(*v) && *v >= lo && *v <= hi) return "";
@@ -735,18 +746,17 @@ CLI::Validator number_in(double lo, double hi) {
 
 CLI::Validator percent_in(double lo, double hi) {
   const CLI::Validator number = number_in(lo, hi);
-  return {[number, lo, hi](std::string& text) -> std::string {
+  const auto [range, expected] = range_texts(lo, hi);
+  return {[number, expected](std::string& text) -> std::string {
             std::string value = text;
             if (value.ends_with('%')) value.pop_back();
             if (!number(value).empty()) {
-              return fmt::format("{} is not a percentage {}", text,
-                                 std::isinf(hi) ? fmt::format("of at least {}", lo)
-                                                : fmt::format("from {} to {}", lo, hi));
+              return fmt::format("{} is not a percentage {}", text, expected);
             }
             text = value;
             return "";
           },
-          number.get_description()};
+          range};
 }
 
 CLI::Validator whole_number_in(std::int64_t lo, std::int64_t hi) {

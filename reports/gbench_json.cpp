@@ -89,8 +89,9 @@ void add_google_benchmark_rows(const Environment& env, const MeasurementRecord& 
       {"name", name},     {"family_index", family}, {"per_family_instance_index", instance},
       {"run_name", name}, {"repetitions", n},       {"threads", std::max(1, r.threads)},
       {"time_unit", "ns"}};
-  // What qualifies the figure ("contended", "partly cache"), where Google Benchmark's tools show
-  // a benchmark's own remark (State::SetLabel), so that it is not read as a clean figure.
+  // What qualifies the figure ("contended", "partly cache"), where Google Benchmark's JSON keeps a
+  // benchmark's own remark (State::SetLabel), so that the file does not pass for clean figures.
+  // (compare.py does not print labels.)
   if (const auto flags = caveats(env, r); !flags.empty()) {
     common["label"] = fmt::format("{}", fmt::join(flags, ", "));
   }

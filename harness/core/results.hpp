@@ -321,6 +321,8 @@ struct MeasurementRecord {
   // starting with kNarrowVectors says so.
   std::optional<int> vector_bits;
   static constexpr std::string_view kNarrowVectors = "narrow vectors: ";
+  // A rate above its theoretical peak starts a note with this (above_peak_note).
+  static constexpr std::string_view kAbovePeak = "above the theoretical peak by ";
   // A GPU transfer or end-to-end timing whose process may not run on the GPU's NUMA node starts
   // a note with this (far_from_gpu_note).
   static constexpr std::string_view kFarFromGpu = "host memory on another NUMA node: ";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <barrier>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -36,10 +37,13 @@ ClockReading measure_cpu_clock(int threads, ClockLoad load, ClockSpan span) {
   // the boost clock was above the all-core clock.
   const bool settle = span == ClockSpan::settle;
   const int window_count = settle ? 10 : 4;
+  // Each thread's median window and the CPUs it was allowed; empty for one not started.
+  struct ThreadReading {
+    double adds_per_second;
+    std::vector<int> cpus;
+  };
   const auto slots = static_cast<std::size_t>(threads);
-  std::vector<double> per_thread(slots, 0.0);
-  std::vector<char> measured(slots, 0);
-  std::vector<std::vector<int>> allowed(slots);  // each thread's CPUs
+  std::vector<std::optional<ThreadReading>> per_thread(slots);
   // Beside FMAs, each thread on a core of its own: two SMT siblings would share its FMA pipes.
   // Otherwise on any of the process's CPUs: a thread starts with its creator's mask, which
   // OMP_PROC_BIND narrows to one place.
@@ -54,9 +58,7 @@ ClockReading measure_cpu_clock(int threads, ClockLoad load, ClockSpan span) {
     settled.arrive_and_wait();
     std::vector<double> windows;
     for (int w = 0; w < window_count; ++w) windows.push_back(adds_per_second(0.025, load));
-    per_thread[i] = median_of(windows);
-    allowed[i] = thread_affinity();
-    measured[i] = 1;
+    per_thread[i] = ThreadReading{median_of(windows), thread_affinity()};
   };
   // Threads of its own, not an OpenMP team: the clock is the cores', and a team can be smaller
   // than asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC, a call from inside a parallel region), which
@@ -75,10 +77,10 @@ ClockReading measure_cpu_clock(int threads, ClockLoad load, ClockSpan span) {
   ClockReading reading;
   std::vector<double> rates;
   std::set<int> cpus;
-  for (std::size_t i = 0; i < slots; ++i) {
-    if (!measured[i]) continue;  // not started
-    rates.push_back(per_thread[i]);
-    cpus.insert(allowed[i].begin(), allowed[i].end());
+  for (const auto& t : per_thread) {
+    if (!t) continue;  // not started
+    rates.push_back(t->adds_per_second);
+    cpus.insert(t->cpus.begin(), t->cpus.end());
   }
   reading.ghz = median_of(rates) / 1e9;
   reading.threads = static_cast<int>(rates.size());

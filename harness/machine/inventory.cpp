@@ -110,7 +110,7 @@ CpuInventory cpu_inventory() {
     // The threads that measured it (fewer than asked only where the system would not start one).
     const std::string cores = counted(vector.threads, "core");
     const std::string on = cpu.cores <= 0              ? counted(vector.threads, "CPU")
-                           : vector.threads == threads ? cores
+                           : vector_threads == threads ? cores
                                                        : cores + ", a thread each";
     cpu.clock_source =
         fmt::format("measured: dependent integer adds beside {}-bit vector FMAs on {}",

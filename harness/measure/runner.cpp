@@ -644,12 +644,12 @@ std::string fewer_threads_note(const MeasurementRecord& r) {
 std::string above_peak_note(const MeasurementRecord& r, const CpuInventory& cpu) {
   if (!r.percent_of_peak || *r.percent_of_peak <= 100) return "";
   const double excess = *r.percent_of_peak - 100;
+  const std::string above = fmt::format("{}{:.1f} %", MeasurementRecord::kAbovePeak, excess);
   if (!r.device.on_gpu() && r.peak.bound_by_cpu_quota()) {
-    return fmt::format(
-        "above the theoretical peak by {:.1f} %: the peak is the cgroup CPU quota's, which the "
-        "kernel enforces over each of its periods (100 ms by default), and samples shorter than "
-        "a period can run on all of the measurement's threads between the throttled spells",
-        excess);
+    return above +
+           ": the peak is the cgroup CPU quota's, which the kernel enforces over each of its "
+           "periods (100 ms by default), and samples shorter than a period can run on all of the "
+           "measurement's threads between the throttled spells";
   }
   // A clock that moved by less than half the excess does not explain it: the model counts less
   // FMA width than the cores have. (A hypervisor's generic CPU model, QEMU's "EPYC" of family
@@ -657,24 +657,20 @@ std::string above_peak_note(const MeasurementRecord& r, const CpuInventory& cpu)
   const bool clock_held = r.clock_after_ghz && cpu.clock_ghz && excess >= 25 &&
                           *r.clock_after_ghz < *cpu.clock_ghz * (1 + excess / 200);
   if (!r.device.on_gpu() && r.peak.assumes_measured_clock() && clock_held) {
-    return fmt::format(
-        "above the theoretical peak by {:.1f} %, while the clock measured after it ({:.2f} GHz, "
-        "{:.2f} as the run started) moved by far less: the peak model ({}) counts less FMA width "
-        "a core (fewer or narrower units) than these cores have (a hypervisor's generic CPU "
-        "model can name an older core than the host's)",
-        excess, *r.clock_after_ghz, *cpu.clock_ghz, r.peak.basis);
+    return above + fmt::format(
+                       ", while the clock measured after it ({:.2f} GHz, {:.2f} as the run "
+                       "started) moved by far less: the peak model ({}) counts less FMA width a "
+                       "core (fewer or narrower units) than these cores have (a hypervisor's "
+                       "generic CPU model can name an older core than the host's)",
+                       *r.clock_after_ghz, *cpu.clock_ghz, r.peak.basis);
   }
   if (!r.device.on_gpu() && r.peak.assumes_measured_clock()) {
-    return fmt::format(
-        "above the theoretical peak by {:.1f} %: the cores ran at least that much faster than "
-        "the clock the peak assumes, which was measured once as the run started (a cloud VM's "
-        "cores change speed from moment to moment)",
-        excess);
+    return above +
+           ": the cores ran at least that much faster than the clock the peak assumes, which was "
+           "measured once as the run started (a cloud VM's cores change speed from moment to "
+           "moment)";
   }
-  return fmt::format(
-      "above the theoretical peak by {:.1f} %: the peak model ({}) is too low for "
-      "this device",
-      excess, r.peak.basis);
+  return above + fmt::format(": the peak model ({}) is too low for this device", r.peak.basis);
 }
 
 std::string narrow_vectors_note(const MeasurementRecord& r, const VectorWidth& width,
