@@ -49,6 +49,11 @@
 #   burn             flopbench burn of every GPU at once for 2 minutes (--burn-duration): half
 #                    at FP64 (the cuda kernel), half at FP16 (cuBLASLt, 8192³ by default): the
 #                    sizes, verdicts, median throughput, drop, clock, temperature and power range
+# On a machine with more than one GPU (nvidia-smi -L), the validate part's flopbench runs measure
+# GPU 0 (--gpus 0), the one PyTorch's cross-check uses: it proves the build, and every GPU and
+# their aggregate would take nine times its time boxes on a board of eight. The acceptance of a
+# node's every GPU is `flopbench check` itself (docs/acceptance.md). memtest and burn run every
+# GPU at once.
 # memtest and burn come last: they heat the GPU, which would lower the figures measured after.
 # They are their own part, so that each part fits a machine that allows 10 minutes per command:
 # run --part validate, then --part stress into another --out. bundle and info run in both.
@@ -210,6 +215,7 @@ steps=()    # one row per step: name, status, seconds, detail, log (sep-separate
 failed=0
 last_status=""
 current_step="" current_log="" step_start=0 # the step under way, for the signal trap
+measured_gpus=()                              # --gpus 0 where nvidia-smi lists several
 child=""                                      # the pid of its timeout, the leader of its group
 launched_after=""                             # the last background job before it
 interrupted="" finished=0
@@ -248,6 +254,9 @@ write_summary() {
     echo "- bundle: $bundle; tests: $tests; cuBLAS from $cublas_from"
     echo "- persistence mode: $persistence; CUDA_MODULE_LOADING=$CUDA_MODULE_LOADING;" \
       "CUBLASLT_LOG_LEVEL=$CUBLASLT_LOG_LEVEL"
+    if [ ${#measured_gpus[@]} -gt 0 ]; then
+      echo "- GPUs: nvidia-smi lists $gpus_listed; the validate part's runs measure GPU 0"
+    fi
     echo
     echo '```'
     sed -n '/^== GPU ==/,/^$/p; /^Build:/p' "$out/info.log" 2>/dev/null || true
@@ -526,8 +535,12 @@ cuobjdump=$(find_tool cuobjdump)
   # call the OOM killer.
   total_gib=$(awk '/^MemTotal:/ { print int($2 / 1048576) }' /proc/meminfo || true)
   touch_gib=$((${total_gib:-0} - 2 < host_memory_gib ? ${total_gib:-0} - 2 : host_memory_gib))
-  # The GPUs nvidia-smi lists (0 without it), for the check step as well.
+  # The GPUs nvidia-smi lists (0 without it), for the check step and the runs' --gpus.
   gpus_listed=$(boxed nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
+  if [ "$run_validate" = 1 ] && [ "${gpus_listed:-0}" -gt 1 ]; then
+    measured_gpus=(--gpus 0)
+    echo "nvidia-smi lists ${gpus_listed} GPUs: the validate part's runs measure GPU 0 (--gpus 0)"
+  fi
   if [ "$run_validate" = 1 ] && [ "${gpus_listed:-0}" -gt 0 ] && [ -z "$python_missing" ] &&
     [ "${available_kib:-0}" -lt $((host_memory_gib << 20)) ] && [ "$touch_gib" -gt 0 ]; then
     echo "MemAvailable is under ${host_memory_gib} GiB: touching ${touch_gib} GiB once"
@@ -647,7 +660,8 @@ flopbench_run() { # NAME BOX IMPLEMENTATIONS RUN-OPTIONS...
     return
   fi
   timed "$name" "$box" "$out/$name.log" "${flopbench[@]}" run \
-    --implementations "$implementations" --out "$out/$name" "$@"
+    --implementations "$implementations" ${measured_gpus[@]+"${measured_gpus[@]}"} \
+    --out "$out/$name" "$@"
   finish_run "$name" "$name.log" "$out/$name"
   if [ "$name" != run ] && [ -f "$out/$name/results.json" ]; then
     cross_results+=("$out/$name/results.json")
@@ -721,7 +735,8 @@ else
   # The FP32 implementations only: the others would record that they lack FP32 (oneDNN's GEMM
   # is BF16, FP16 and INT8), which the every-measurement-passed check counts against the step.
   timed sweep 40 "$out/sweep.log" "${flopbench[@]}" run --sweep --workloads sgemm --implementations \
-    "omp,eigen,openblas${gpu_fp_implementations:+,$gpu_fp_implementations}" --out "$out/sweep"
+    "omp,eigen,openblas${gpu_fp_implementations:+,$gpu_fp_implementations}" \
+    ${measured_gpus[@]+"${measured_gpus[@]}"} --out "$out/sweep"
   crossover=""
   if [ -z "$python_missing" ] && [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
     [ -f "$out/sweep/results.json" ]; then
@@ -771,7 +786,8 @@ sanitize() { # NAME BOX TOOL WORKLOADS SIZES
   fi
   timed "$name" "$box" "$out/$name.log" "${run_env[@]}" "$sanitizer" --tool "$tool" \
     --error-exitcode 99 "$flopbench_bin" run --profile quick --implementations cuda \
-    --workloads "$workloads" --sizes "$sizes" --out "$out/$name"
+    ${measured_gpus[@]+"${measured_gpus[@]}"} --workloads "$workloads" --sizes "$sizes" \
+    --out "$out/$name"
   local summary refused
   summary=$(grep -E '(ERROR|RACECHECK) SUMMARY' "$out/$name.log" | tail -n 1 | sed 's/^=* *//' ||
     true)

@@ -4,7 +4,8 @@
 # - the whole script against a real package tarball and test executables: every step runs or
 #   says why not, "no CUDA device" is recorded, the summary lists every step, and the exit status
 #   is 1. On a machine with a GPU this part is skipped (exit 77): there the script is the real,
-#   minutes-long validation, run by hand. Then, with stand-in test executables in a directory
+#   minutes-long validation, run by hand. Where nvidia-smi lists eight GPUs, the runs measure
+#   GPU 0 alone. Then, with stand-in test executables in a directory
 #   whose name has a newline and a |: a multi-line detail stays one row, an empty one keeps its
 #   log link, the CUDA toolkit's lib/ and bin/ (CUDA_HOME, CUDA_PATH) are found before PATH's,
 #   and SIGTERM midway stops the running step's processes and leaves a summary of the steps so
@@ -491,6 +492,30 @@ rc=0
 rc=0
 "$script" --bundle "$tarball" --tests "$tests" --deadline 0 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "--deadline 0 exited $rc, not 2"
+
+# A board of eight GPUs (a stand-in nvidia-smi): the runs measure GPU 0 alone, which here fails
+# each of them for want of a CUDA device, naming --gpus 0; the summary says so.
+mkdir -p "$tmp/eight/bin" "$tmp/eight/tests"
+cat >"$tmp/eight/bin/nvidia-smi" <<'SMI'
+#!/bin/sh
+[ "$1" = -L ] || exit 9
+for i in 0 1 2 3 4 5 6 7; do echo "GPU $i: NVIDIA H100 80GB HBM3 (UUID: GPU-$i)"; done
+SMI
+printf 'quiet\n' >"$tmp/eight/tests/gpu-tests.txt"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/eight/tests/quiet"
+chmod +x "$tmp/eight/bin/nvidia-smi" "$tmp/eight/tests/quiet"
+rc=0
+CUDA_PATH=$tmp/refusing PATH=$tmp/eight/bin:$PATH "$script" --bundle "$tarball" \
+  --tests "$tmp/eight/tests" --out "$tmp/eight/out" --python "$tmp/no-python" \
+  >"$tmp/eight.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "eight GPUs listed, no CUDA device: exit $rc, not 1: $(cat "$tmp/eight.log")"
+for step in run run-gemm run-lt run-fp32 run-fp64; do
+  grep -q -- "--gpus 0: no CUDA device" "$tmp/eight/out/$step.log" ||
+    fail "eight GPUs listed: '$step' did not measure GPU 0 alone: $(cat "$tmp/eight/out/$step.log")"
+  grep -q -- "--gpus" "$tmp/validation/$step.log" && fail "one GPU or none: '$step' named --gpus"
+done
+grep -q "^- GPUs: nvidia-smi lists 8; the validate part's runs measure GPU 0$" \
+  "$tmp/eight/out/summary.md" || fail "the summary does not say GPU 0: $(cat "$tmp/eight/out/summary.md")"
 
 # Stand-ins: test executables that pass silently, are missing, or sleep until stopped, in a
 # directory whose name makes the bundle step's detail two lines with a |; a CUDA toolkit (in
