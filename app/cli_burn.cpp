@@ -102,17 +102,17 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
   const double elements = static_cast<double>(n) * static_cast<double>(n);
   const double inputs = 2 * elements * static_cast<double>(size_of(precision));
   const double c = elements * static_cast<double>(accumulator_size_of(precision));
-  const auto refuse = [&](std::string_view where, double need, double have) {
+  const auto refuse = [&](std::string_view where, double need, std::string_view have) {
     throw InputError(fmt::format(
-        "--size {}: a burn at {} needs {:.1f} GiB of {} and {:.1f} GiB is available; choose a "
-        "smaller --size",
-        n, precision_label(precision), need / kGiB, where, have / kGiB));
+        "--size {}: a burn at {} needs {:.1f} GiB of {} and {} is available; choose a smaller "
+        "--size",
+        n, precision_label(precision), need / kGiB, where, have));
   };
   double host = 0;
   for (const DeviceRef& d : devices) host += inputs + (d.on_gpu() ? 3 : 4) * c;
-  if (const auto available = static_cast<double>(available_memory_bytes());
-      available > 0 && host > 0.9 * available) {
-    refuse("host memory", host, available);
+  if (const AvailableMemory available = available_memory();
+      available.bytes > 0 && host > 0.9 * static_cast<double>(available.bytes)) {
+    refuse("host memory", host, available.text());
   }
   for (const GpuMemory& g : gpus) {
     // A total of 0 is none known; free memory of 0 is a GPU that other processes fill.
@@ -122,7 +122,8 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
           g.index));
     }
     if (g.bytes > 0 && inputs + c > 0.9 * g.bytes) {
-      refuse(fmt::format("gpu{}'s {}memory", g.index, g.free ? "free " : ""), inputs + c, g.bytes);
+      refuse(fmt::format("gpu{}'s {}memory", g.index, g.free ? "free " : ""), inputs + c,
+             fmt::format("{:.1f} GiB", g.bytes / kGiB));
     }
   }
 }

@@ -80,7 +80,11 @@ Facts cpu_facts(const CpuInventory& cpu) {
       {"SIMD", list_or(cpu.simd, "none")},
       {"Caches", list_or(caches, "unknown") +
                      (cpu.no_l3_reported() ? "; no L3 reported (a hypervisor may hide it)" : "")},
-      {"Memory", bytes(cpu.memory_bytes)},
+      {"Memory",
+       bytes(cpu.memory_bytes) +
+           (cpu.memory_limit ? fmt::format("; cgroup memory limit {} ({})",
+                                           bytes(cpu.memory_limit->bytes), cpu.memory_limit->file)
+                             : "")},
       {"Clock",
        fmt::format("{} (source: {}){}",
                    cpu.clock_ghz ? fmt::format("{:.2f} GHz", *cpu.clock_ghz) : "unknown",

@@ -61,6 +61,12 @@ void fields(S& s, Of<CpuQuota>) {
 }
 
 template <class S>
+void fields(S& s, Of<MemoryLimit>) {
+  s("bytes", &MemoryLimit::bytes);
+  s("file", &MemoryLimit::file);
+}
+
+template <class S>
 void fields(S& s, Of<CpuInventory>) {
   using R = CpuInventory;
   s("model", &R::model);
@@ -77,6 +83,7 @@ void fields(S& s, Of<CpuInventory>) {
   s("simd", &R::simd);
   s("caches", &R::caches);
   s("memory_bytes", &R::memory_bytes);
+  s.added_later("memory_limit", &R::memory_limit);
   s("clock_ghz", &R::clock_ghz);
   s("clock_source", &R::clock_source);
   s.added_later("scalar_clock_ghz", &R::scalar_clock_ghz);

@@ -63,8 +63,10 @@ check_bundle() {
   cd "$tmp/elsewhere"
   local run=(env -i "PATH=/usr/bin:/bin" "HOME=$tmp" "OMP_NUM_THREADS=2")
 
-  # Every library loaded: the system's from anywhere, every other from the bundle's lib/.
-  local line name path
+  # Every library loaded: the system's from anywhere, every other from the bundle's lib/. An ldd
+  # that fails, or lists nothing from lib/, checked nothing.
+  local line name path libraries bundled=0
+  libraries=$("${run[@]}" ldd "$top/bin/flopbench" 2>&1) || fail "ldd bin/flopbench: $libraries"
   while read -r line; do
     [ -n "$line" ] || continue
     name=${line%% *}
@@ -73,7 +75,9 @@ check_bundle() {
     if [[ "$name" =~ $system_libs ]]; then continue; fi
     path=$(realpath -m "$(sed -n 's/.*=> \(.*\) (0x.*/\1/p' <<<"$line")")
     [[ "$path" == "$top/lib/"* ]] || fail "$name is loaded from '$path', not from the bundle's lib/"
-  done <<<"$("${run[@]}" ldd "$top/bin/flopbench")"
+    bundled=$((bundled + 1))
+  done <<<"$libraries"
+  [ "$bundled" -gt 0 ] || fail "ldd lists no library from the bundle's lib/: $libraries"
 
   "${run[@]}" "$top/bin/flopbench" info >"$tmp/info.txt" || fail "flopbench info failed"
   grep -q "^Build: *flopbench $version " "$tmp/info.txt" || fail "flopbench info does not name version $version"

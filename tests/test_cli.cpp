@@ -1396,7 +1396,7 @@ TEST_F(Cli, BurnRejectsBadDurationsAndPrecisions) {
 // A size the memory cannot hold is refused before anything burns (no results directory), not
 // burned into a FAULTY device by its failed allocation.
 TEST_F(Cli, BurnRefusesASizeTheMemoryCannotHold) {
-  if (available_memory_bytes() > 0.9 * 192 * (std::int64_t{1} << 30)) {
+  if (available_memory().bytes > 0.9 * 192 * (std::int64_t{1} << 30)) {
     GTEST_SKIP() << "this host has the 192 GiB a burn at 65536 needs";
   }
   const fs::path out = dir_ / "burn";

@@ -141,6 +141,69 @@ TEST(InventoryCgroup, V1FindsTheCpuHierarchyAndTheMountsRoot) {
   EXPECT_DOUBLE_EQ(quota->cpus, 8.0);
 }
 
+// cgroup v2: of the process's cgroup and its ancestors, the limit that leaves the least memory,
+// the inactive page cache, which the kernel drops before it kills, not counted as used.
+TEST(InventoryCgroup, V2MemoryLimitLeavingTheLeast) {
+  const testing::TempDir tmp;
+  const auto cg = tmp.path() / "sys/fs/cgroup";
+  const std::string mountinfo =
+      "30 22 0:27 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n";
+  const std::string self = "0::/slurm/job_7/step_0\n";
+  constexpr std::int64_t GiB = std::int64_t{1} << 30;
+  EXPECT_EQ(read_cgroup_memory(mountinfo, self, tmp.path()), std::nullopt);  // nothing to read
+  write_file(cg / "slurm/job_7/step_0/memory.max", "max\n");
+  EXPECT_EQ(read_cgroup_memory(mountinfo, self, tmp.path()), std::nullopt);  // "max": no limit
+  // The job's 8 GiB, of which 5 GiB are used, 2 GiB of them inactive file cache: 5 GiB left.
+  write_file(cg / "slurm/job_7/memory.max", std::to_string(8 * GiB) + "\n");
+  write_file(cg / "slurm/job_7/memory.current", std::to_string(5 * GiB) + "\n");
+  write_file(cg / "slurm/job_7/memory.stat",
+             "anon 1234\nfile 99\nactive_file 7\ninactive_file " + std::to_string(2 * GiB) + "\n");
+  auto memory = read_cgroup_memory(mountinfo, self, tmp.path());
+  ASSERT_TRUE(memory);
+  EXPECT_EQ(memory->headroom_bytes, 5 * GiB);
+  EXPECT_EQ(memory->limit.bytes, 8 * GiB);
+  EXPECT_EQ(memory->limit.file, (cg / "slurm/job_7/memory.max").string());
+  // A larger limit below it that leaves more does not count; one that leaves less does, even
+  // though the ancestor's limit is less.
+  write_file(cg / "slurm/job_7/step_0/memory.max", std::to_string(16 * GiB) + "\n");
+  EXPECT_EQ(read_cgroup_memory(mountinfo, self, tmp.path())->limit.bytes, 8 * GiB);
+  write_file(cg / "slurm/job_7/step_0/memory.max", std::to_string(6 * GiB) + "\n");
+  write_file(cg / "slurm/job_7/step_0/memory.current", std::to_string(4 * GiB) + "\n");
+  memory = read_cgroup_memory(mountinfo, self, tmp.path());
+  ASSERT_TRUE(memory);
+  EXPECT_EQ(memory->headroom_bytes, 2 * GiB);
+  EXPECT_EQ(memory->limit.file, (cg / "slurm/job_7/step_0/memory.max").string());
+  // Usage beyond the limit (it was lowered under a running job) leaves nothing, not less.
+  write_file(cg / "slurm/job_7/step_0/memory.current", std::to_string(7 * GiB) + "\n");
+  EXPECT_EQ(read_cgroup_memory(mountinfo, self, tmp.path())->headroom_bytes, 0);
+  EXPECT_EQ(read_cgroup_memory("", self, tmp.path()), std::nullopt);  // no cgroup mount
+}
+
+// cgroup v1: the hierarchy with the memory controller, whose "no limit" is 2^63 less a page.
+TEST(InventoryCgroup, V1MemoryLimit) {
+  const testing::TempDir tmp;
+  const std::string mountinfo =
+      "30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n"
+      "35 30 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+      "41 30 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+  const std::string self = "4:memory:/process_api/c354\n0::/\n";
+  const auto dir = tmp.path() / "sys/fs/cgroup/memory";
+  constexpr std::int64_t GiB = std::int64_t{1} << 30;
+  write_file(dir / "memory.limit_in_bytes", "9223372036854771712\n");
+  write_file(dir / "process_api/c354/memory.limit_in_bytes", "9223372036854771712\n");
+  write_file(tmp.path() / "sys/fs/cgroup/unified/memory.max", "1024\n");  // not the memory one
+  EXPECT_EQ(read_cgroup_memory(mountinfo, self, tmp.path()), std::nullopt);
+  write_file(dir / "process_api/c354/memory.limit_in_bytes", std::to_string(GiB) + "\n");
+  write_file(dir / "process_api/c354/memory.usage_in_bytes", std::to_string(GiB / 2) + "\n");
+  write_file(dir / "process_api/c354/memory.stat",
+             "cache 10\ninactive_file 5\ntotal_inactive_file " + std::to_string(GiB / 4) + "\n");
+  const auto memory = read_cgroup_memory(mountinfo, self, tmp.path());
+  ASSERT_TRUE(memory);
+  EXPECT_EQ(memory->headroom_bytes, GiB * 3 / 4);
+  EXPECT_EQ(memory->limit.bytes, GiB);
+  EXPECT_EQ(memory->limit.file, (dir / "process_api/c354/memory.limit_in_bytes").string());
+}
+
 TEST(InventoryCgroup, DefaultThreadsStayWithinTheQuota) {
   EXPECT_EQ(threads_within_quota(64, std::nullopt), 64);
   EXPECT_EQ(threads_within_quota(64, CpuQuota{2.5, "cpu.max"}), 2);

@@ -81,6 +81,13 @@ struct CpuQuota {
   std::string cpus_text() const;  // "2.5 CPUs", "1 CPU"
 };
 
+// The cgroup memory limit that leaves this process the least memory, of its cgroup's and its
+// ancestors' (harness/machine/probe.hpp, read_cgroup_memory).
+struct MemoryLimit {
+  std::int64_t bytes = 0;
+  std::string file;  // the cgroup file that sets it: "/sys/fs/cgroup/memory.max"
+};
+
 struct CpuInventory {
   std::string model;              // "AMD EPYC 9654 96-Core Processor"
   std::string vendor;             // "AuthenticAMD", "GenuineIntel", "ARM"
@@ -94,6 +101,7 @@ struct CpuInventory {
   std::vector<std::string> simd;  // ISA extensions present: "avx512f", "avx2", "fma", "neon", ...
   std::vector<CacheLevel> caches;
   std::int64_t memory_bytes = 0;
+  std::optional<MemoryLimit> memory_limit;  // none: no cgroup memory limit set
   // The all-core clock the peak model uses: measured under vector FMA load (clock.hpp), which
   // on parts with AVX-512 frequency licences is below the scalar clock.
   std::optional<double> clock_ghz;

@@ -95,6 +95,7 @@ CpuInventory cpu_inventory() {
   cpu.caches = cpu_caches(online);
   cpu.memory_bytes = parse_meminfo(read_text("/proc/meminfo"), "MemTotal");
   cpu.quota = cpu_quota();
+  if (const auto cgroup = cgroup_memory()) cpu.memory_limit = cgroup->limit;
 
   // Measured once per process: each takes ~0.3 s and the answer does not change between calls.
   // Threads beyond the quota would wait for CPU time, and the clock would take that much longer.

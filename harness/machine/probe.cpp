@@ -483,19 +483,17 @@ std::optional<CpuQuota> quota_in(const std::filesystem::path& dir, bool v1) {
   return CpuQuota{quota / period, file.string()};
 }
 
-}  // namespace
-
-bool proc_stat_is_mounted_over(std::string_view mountinfo) {
-  // "<id> <parent> <major:minor> <root> <mount point> ...": the fifth field.
-  for (const std::string_view line : split(mountinfo, '\n')) {
-    const auto fields = split(line, ' ');
-    if (fields.size() >= 5 && unescape_mount_path(fields[4]) == "/proc/stat") return true;
-  }
-  return false;
-}
-
-std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_view self_cgroup,
-                                       const std::filesystem::path& root) {
+// The directories of this process's cgroup and its ancestors, innermost first, as far up as the
+// mount shows them: in the cgroup v1 hierarchy that holds `controller` where one is mounted, else
+// in cgroup v2's. `mountinfo` and `self_cgroup` are the texts of /proc/self/mountinfo and
+// /proc/self/cgroup; `root` is prefixed to the mount points.
+struct CgroupLevels {
+  bool v1 = false;
+  std::vector<std::filesystem::path> dirs;
+};
+std::optional<CgroupLevels> cgroup_levels(std::string_view mountinfo, std::string_view self_cgroup,
+                                          const std::filesystem::path& root,
+                                          std::string_view controller) {
   // /proc/self/cgroup: "4:cpu,cpuacct:/docker/1f2e" (v1), "0::/user.slice/app.scope" (v2).
   std::optional<std::string> v1_path, v2_path;
   for (const std::string_view line : split(self_cgroup, '\n')) {
@@ -504,7 +502,7 @@ std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_v
     if (second == std::string_view::npos) continue;
     const std::string_view controllers = line.substr(first + 1, second - first - 1);
     const std::string path(trim_space(line.substr(second + 1)));
-    if (lists(controllers, "cpu")) v1_path = path;
+    if (lists(controllers, controller)) v1_path = path;
     if (line.substr(0, first) == "0" && controllers.empty()) v2_path = path;
   }
   // /proc/self/mountinfo: "31 30 0:28 <root> <mount point> <options> [optional fields] - <type>
@@ -518,7 +516,7 @@ std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_v
     const auto dash = std::find(fields.begin(), fields.end(), "-");
     if (fields.size() < 5 || fields.end() - dash < 4) continue;
     const std::string_view type = dash[1], super_options = dash[3];
-    const bool is_v1 = type == "cgroup" && lists(super_options, "cpu");
+    const bool is_v1 = type == "cgroup" && lists(super_options, controller);
     std::optional<Place>& place = is_v1 ? v1 : v2;
     const std::optional<std::string>& path = is_v1 ? v1_path : v2_path;
     if ((!is_v1 && type != "cgroup2") || place || !path) continue;
@@ -527,16 +525,68 @@ std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_v
     const auto mount = root / std::filesystem::path(unescape_mount_path(fields[4])).relative_path();
     place = Place{mount, below->empty() ? mount : mount / *below};
   }
-  const bool is_v1 = v1.has_value();
   if (!v1 && !v2) return std::nullopt;
-  const Place& place = is_v1 ? *v1 : *v2;
-  std::filesystem::path dir = place.dir;
-  const std::filesystem::path& mount = place.mount;
+  const Place& place = v1 ? *v1 : *v2;
+  CgroupLevels levels{v1.has_value(), {}};
+  for (std::filesystem::path dir = place.dir;; dir = dir.parent_path()) {
+    levels.dirs.push_back(dir);
+    if (dir == place.mount || !dir.has_relative_path() || dir == dir.parent_path()) break;
+  }
+  return levels;
+}
+
+// The value of `key` in a cgroup memory.stat ("inactive_file 1234\n"); 0 when absent.
+std::int64_t memory_stat_value(std::string_view text, std::string_view key) {
+  for (const std::string_view line : split(text, '\n')) {
+    const auto fields = split(trim_space(line), ' ');
+    if (fields.size() == 2 && fields[0] == key) return parse_integer(fields[1]).value_or(0);
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool proc_stat_is_mounted_over(std::string_view mountinfo) {
+  // "<id> <parent> <major:minor> <root> <mount point> ...": the fifth field.
+  for (const std::string_view line : split(mountinfo, '\n')) {
+    const auto fields = split(line, ' ');
+    if (fields.size() >= 5 && unescape_mount_path(fields[4]) == "/proc/stat") return true;
+  }
+  return false;
+}
+
+std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_view self_cgroup,
+                                       const std::filesystem::path& root) {
+  const auto levels = cgroup_levels(mountinfo, self_cgroup, root, "cpu");
+  if (!levels) return std::nullopt;
   std::optional<CpuQuota> least;
-  for (;;) {
-    if (const auto q = quota_in(dir, is_v1); q && (!least || q->cpus < least->cpus)) least = q;
-    if (dir == mount || !dir.has_relative_path() || dir == dir.parent_path()) break;
-    dir = dir.parent_path();
+  for (const auto& dir : levels->dirs) {
+    if (const auto q = quota_in(dir, levels->v1); q && (!least || q->cpus < least->cpus)) least = q;
+  }
+  return least;
+}
+
+std::optional<CgroupMemory> read_cgroup_memory(std::string_view mountinfo,
+                                               std::string_view self_cgroup,
+                                               const std::filesystem::path& root) {
+  const auto levels = cgroup_levels(mountinfo, self_cgroup, root, "memory");
+  if (!levels) return std::nullopt;
+  const bool v1 = levels->v1;
+  std::optional<CgroupMemory> least;
+  for (const auto& dir : levels->dirs) {
+    const auto limit_file = dir / (v1 ? "memory.limit_in_bytes" : "memory.max");
+    const auto limit = read_integer(limit_file);  // v2's "max" is no number: no limit
+    // v1 writes "no limit" as 2^63 rounded down to a page.
+    if (!limit || *limit <= 0 || *limit >= (1LL << 62)) continue;
+    const std::int64_t usage =
+        read_integer(dir / (v1 ? "memory.usage_in_bytes" : "memory.current")).value_or(0);
+    const std::int64_t cache = memory_stat_value(read_text(dir / "memory.stat"),
+                                                 v1 ? "total_inactive_file" : "inactive_file");
+    const std::int64_t headroom =
+        std::max<std::int64_t>(0, *limit - std::max<std::int64_t>(0, usage - cache));
+    if (!least || headroom < least->headroom_bytes) {
+      least = CgroupMemory{{*limit, limit_file.string()}, headroom};
+    }
   }
   return least;
 }
@@ -552,6 +602,10 @@ std::vector<int> usable_cpu_of_each_core() {
 
 std::optional<CpuQuota> cpu_quota() {
   return read_cpu_quota(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"), "/");
+}
+
+std::optional<CgroupMemory> cgroup_memory() {
+  return read_cgroup_memory(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"), "/");
 }
 
 std::vector<int> thread_affinity() {
@@ -643,8 +697,21 @@ std::vector<int> usable_cpus() {
   return thread_affinity();
 }
 
-std::int64_t available_memory_bytes() {
-  return parse_meminfo(read_text("/proc/meminfo"), "MemAvailable");
+std::string AvailableMemory::text() const {
+  constexpr double kGiB = 1 << 30;
+  if (!limited_by) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / kGiB);
+  return fmt::format("{:.1f} GiB under the cgroup memory limit of {:.1f} GiB ({})",
+                     static_cast<double>(bytes) / kGiB,
+                     static_cast<double>(limited_by->bytes) / kGiB, limited_by->file);
+}
+
+AvailableMemory available_memory() {
+  AvailableMemory available{parse_meminfo(read_text("/proc/meminfo"), "MemAvailable"), {}};
+  if (const auto cgroup = cgroup_memory();
+      cgroup && (available.bytes <= 0 || cgroup->headroom_bytes < available.bytes)) {
+    available = {cgroup->headroom_bytes, cgroup->limit};
+  }
+  return available;
 }
 
 }  // namespace flopbench

@@ -87,6 +87,20 @@ std::vector<int> first_cpu_of_each_core(const std::filesystem::path& cpu_root,
 std::optional<CpuQuota> read_cpu_quota(std::string_view mountinfo, std::string_view self_cgroup,
                                        const std::filesystem::path& root);
 
+// What a cgroup memory limit leaves this process: the least, among its cgroup and its ancestors
+// (found as read_cpu_quota finds them, in the cgroup v1 hierarchy that holds the memory
+// controller, else v2), of a level's limit less what that cgroup uses and cannot drop at once:
+// v1 memory.limit_in_bytes less memory.usage_in_bytes and total_inactive_file of memory.stat, v2
+// memory.max less memory.current and inactive_file. `limit` is that level's. None where no level
+// sets a limit (v2 "max", v1's page-rounded 2^63) or none can be read.
+struct CgroupMemory {
+  MemoryLimit limit;
+  std::int64_t headroom_bytes = 0;
+};
+std::optional<CgroupMemory> read_cgroup_memory(std::string_view mountinfo,
+                                               std::string_view self_cgroup,
+                                               const std::filesystem::path& root);
+
 // The threads a run starts by default: `threads`, but no more than whole CPUs of the quota (and
 // at least one), so that none waits for the quota's next period.
 int threads_within_quota(int threads, const std::optional<CpuQuota>& quota);
@@ -105,6 +119,9 @@ std::vector<int> usable_cpu_of_each_core();
 
 // The CPU quota of this process's cgroups (read_cpu_quota on /proc/self).
 std::optional<CpuQuota> cpu_quota();
+
+// The memory limit of this process's cgroups (read_cgroup_memory on /proc/self).
+std::optional<CgroupMemory> cgroup_memory();
 
 // The CPUs of the calling thread's affinity mask, ascending; empty when unreadable.
 std::vector<int> thread_affinity();
@@ -155,7 +172,15 @@ class HeldNearGpu {
   bool held_ = false;
 };
 
-// Memory this process may still allocate (MemAvailable), or 0 when unknown.
-std::int64_t available_memory_bytes();
+// Memory this process may still allocate: MemAvailable, or what a cgroup memory limit leaves
+// where that is less (`limited_by`). 0 bytes when neither is known.
+struct AvailableMemory {
+  std::int64_t bytes = 0;
+  std::optional<MemoryLimit> limited_by;
+
+  // "7.5 GiB", or "0.4 GiB under the cgroup memory limit of 1.0 GiB (/sys/fs/cgroup/memory.max)"
+  std::string text() const;
+};
+AvailableMemory available_memory();
 
 }  // namespace flopbench

@@ -82,7 +82,7 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
   auto selected = [](const auto& list, const auto& value) {
     return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
   };
-  const std::int64_t available = available_memory_bytes();
+  const AvailableMemory available = available_memory();
   const std::vector<int> gpus = selected_gpus(sel, env.gpu);
   const SizingFacts cpu_facts = sizing_facts_of(env.cpu);
   const SizingFacts gpu_facts = sizing_facts_of(env.gpu, gpus);
@@ -186,12 +186,12 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
 
           // Only what is kept must fit.
           const auto check_fits = [&](double bytes, std::string_view what) {
-            if (runs && available > 0 && bytes > 0.9 * static_cast<double>(available)) {
+            if (runs && available.bytes > 0 && bytes > 0.9 * static_cast<double>(available.bytes)) {
               throw InputError(fmt::format(
-                  "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {:.1f} GiB "
-                  "is available; choose a smaller --sizes",
+                  "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {} is "
+                  "available; choose a smaller --sizes",
                   problem.label(), w.name, to_string(p), what, bytes / (1 << 30),
-                  static_cast<double>(available) / (1 << 30)));
+                  available.text()));
             }
           };
           const double need = w.host_bytes(problem, p);
