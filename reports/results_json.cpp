@@ -404,6 +404,7 @@ void fields(S& s, Of<BurnDevice>) {
   s("verdict", &R::verdict);
   s("why", &R::why);
   s("fault", &R::fault);
+  s.added_later("cut_short", &R::cut_short);
   s("iterations", &R::iterations);
   s.added_later("runs_per_iteration", &R::runs_per_iteration);
   s("seconds", &R::seconds);

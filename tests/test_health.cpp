@@ -1485,7 +1485,7 @@ TEST(HealthCli, ABurnOfGpusThatCudaDoesNotSeeFails) {
     EXPECT_NE(cpu_alone.out.find("burning the CPU"), std::string::npos) << cpu_alone.out;
   }
   const auto cpu =
-      run_flopbench({"burn", "--cpu", "--duration", "1s", "--size", "256", "--out", out.string()},
+      run_flopbench({"burn", "--cpu", "--duration", "3s", "--size", "256", "--out", out.string()},
                     dir.path() / "cpu-capture");
   EXPECT_EQ(cpu.status, 0) << cpu.out << cpu.err;
   EXPECT_TRUE(fs::exists(out / "results.json"));

@@ -588,6 +588,9 @@ struct BurnDevice {
   std::vector<BurnTelemetry> telemetry;  // GPUs with a telemetry source; empty otherwise
   std::vector<CpuBurnReading> cpu_load;  // the CPU, where /proc can be read; empty for GPUs
   std::string fault;  // "iteration 7: element 3 (row 3, column 0) is nan"; "" when none
+  // Why its last iteration was stopped unfinished, the burn's duration long past (its runs far
+  // slower than sized: other work on a busy host, a throttled device); "" when it was not.
+  std::string cut_short;
   BurnVerdict verdict = BurnVerdict::ok;
   std::string why;  // the verdict's reason; "" for OK
   // The device stopped responding and its burn thread was left running, stuck in it (not saved:

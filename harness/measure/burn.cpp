@@ -103,6 +103,9 @@ CheckCost check_cost(Trial& trial) {
 // That longer iteration is held to a tenth of the burn, so that a short burn is still checked
 // some ten times. 0 (iteration_s): one run per iteration.
 constexpr double kIdleRatio = 9;
+// How long past its duration a burn lets an iteration run at least (burn_one): runs a few times
+// slower than sized (two burns sharing a host's CPUs) still finish theirs.
+constexpr double kLeastOverrun_s = 10;
 struct Sizing {
   std::int64_t runs = 1;
   double run_host_s = 0;  // of the faster sizing run; 0 when it took no measurable time
@@ -167,17 +170,36 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
       beat.armed_s = seconds_between(start, Clock::now());
       beat.expected_iteration_s = static_cast<double>(runs) * sizing.run_host_s;
     }
+    // The runs of an iteration are fixed (its output is compared bit for bit), so that runs far
+    // slower than sized (other work on a busy host stalling the CPU's thread team at each run, a
+    // throttled device) could stretch one iteration, and the burn, many times over: an iteration
+    // still running this long after the duration is stopped unfinished, and left unchecked.
+    const double overrun_s = std::max({kLeastOverrun_s, settings.duration_s / 4,
+                                       3 * static_cast<double>(runs) * sizing.run_host_s});
     double window_run_s = 0, window_flops = 0;
     auto window_start = Clock::now();
     for (std::int64_t iteration = 1;; ++iteration) {
       trial->rearm();
       double run_s = 0;
       bool interrupted = false;
+      std::string cut_short;
       for (std::int64_t r = 0; r < runs; ++r) {
         // Before the first run too: an interrupt during setup and sizing must not wait for a whole
         // first iteration (one long run on a slow device).
         if (interrupt_requested() || stop) {
           interrupted = true;  // an unfinished iteration is left unchecked
+          break;
+        }
+        if (const double past = seconds_between(start, Clock::now()) - settings.duration_s;
+            past >= overrun_s) {
+          interrupted = true;
+          cut_short = fmt::format(
+              "iteration {} was stopped unfinished {:.1f} s past the {:g} s duration: {} of its {} "
+              "runs took {:.1f} s, {:.0f} times what the sizing runs predicted (other work on the "
+              "host, or a throttled device)",
+              iteration, past, settings.duration_s, r, runs, run_s,
+              r > 0 && sizing.run_host_s > 0 ? run_s / (static_cast<double>(r) * sizing.run_host_s)
+                                             : 0.0);
           break;
         }
         run_s += timed_run(*trial).run_s;
@@ -203,6 +225,7 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
           out.busy_s += run_s;
         }
         out.seconds = elapsed;
+        out.cut_short = cut_short;
         if ((window_done || last) && window_run_s > 0) {
           add_to_series(
               out.throughput,
@@ -596,6 +619,7 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
       d.why = d.iterations == 0 ? "no iteration was checked"
                                 : "one iteration: its output was finite, but no second was "
                                   "compared with it";
+      if (!d.cut_short.empty()) d.why += "; " + d.cut_short;
       continue;
     }
     const std::string_view unread = d.throttling_unread();
