@@ -104,14 +104,12 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
   const double c = elements * static_cast<double>(accumulator_size_of(precision));
   const auto refuse = [&](std::string_view where, double need, std::string_view have) {
     throw InputError(fmt::format(
-        "--size {}: a burn at {} needs {:.1f} GiB of {} and {} is available; choose a smaller "
-        "--size",
-        n, precision_label(precision), need / kGiB, where, have));
+        "--size {}: a burn at {} needs {:.1f} GiB of {} and {}; choose a smaller --size", n,
+        precision_label(precision), need / kGiB, where, have));
   };
   double host = 0;
   for (const DeviceRef& d : devices) host += inputs + (d.on_gpu() ? 3 : 4) * c;
-  if (const AvailableMemory available = available_memory();
-      available.bytes > 0 && host > 0.9 * static_cast<double>(available.bytes)) {
+  if (const AvailableMemory available = available_memory(); !available.holds(host)) {
     refuse("host memory", host, available.text());
   }
   for (const GpuMemory& g : gpus) {
@@ -123,7 +121,7 @@ void refuse_a_size_that_does_not_fit(std::int64_t n, Precision precision,
     }
     if (g.bytes > 0 && inputs + c > 0.9 * g.bytes) {
       refuse(fmt::format("gpu{}'s {}memory", g.index, g.free ? "free " : ""), inputs + c,
-             fmt::format("{:.1f} GiB", g.bytes / kGiB));
+             fmt::format("{:.1f} GiB is available", g.bytes / kGiB));
     }
   }
 }

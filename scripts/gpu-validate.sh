@@ -51,9 +51,10 @@
 #                    sizes, verdicts, median throughput, drop, clock, temperature and power range
 # On a machine with more than one GPU (nvidia-smi -L), the validate part's flopbench runs measure
 # GPU 0 (--gpus 0), the one PyTorch's cross-check uses: it proves the build, and every GPU and
-# their aggregate would take nine times its time boxes on a board of eight. The acceptance of a
-# node's every GPU is `flopbench check` itself (docs/acceptance.md). memtest and burn run every
-# GPU at once.
+# their aggregate would take nine times its time boxes on a board of eight. Its check step then
+# judges the GPU rows and health facts on GPU 0 alone; a node's acceptance of every GPU is
+# `flopbench check --spec auto` run on it (docs/acceptance.md). memtest and burn run every GPU
+# at once.
 # memtest and burn come last: they heat the GPU, which would lower the figures measured after.
 # They are their own part, so that each part fits a machine that allows 10 minutes per command:
 # run --part validate, then --part stress into another --out. bundle and info run in both.
@@ -255,7 +256,8 @@ write_summary() {
     echo "- persistence mode: $persistence; CUDA_MODULE_LOADING=$CUDA_MODULE_LOADING;" \
       "CUBLASLT_LOG_LEVEL=$CUBLASLT_LOG_LEVEL"
     if [ ${#measured_gpus[@]} -gt 0 ]; then
-      echo "- GPUs: nvidia-smi lists $gpus_listed; the validate part's runs measure GPU 0"
+      echo "- GPUs: nvidia-smi lists $gpus_listed GPUs; the validate part's runs measure GPU 0" \
+        "(CUDA's numbering, PCI bus order), and check judges the GPU rows on it alone"
     fi
     echo
     echo '```'
@@ -526,8 +528,9 @@ cuobjdump=$(find_tool cuobjdump)
   echo "cuobjdump: ${cuobjdump:-not found}"
   echo "deadline: ${deadline}s from the start"
   # The runs at the cross-check's sizes need several GiB of host memory, and flopbench refuses
-  # a size beyond what MemAvailable says is free. A VM whose memory grows as it is used (a
-  # balloon, virtio-mem) starts with little: touching the memory once lets it grow.
+  # a size beyond what MemAvailable says is free (or a cgroup memory limit leaves, which no
+  # touch raises). A VM whose memory grows as it is used (a balloon, virtio-mem) starts with
+  # little: touching the memory once lets it grow.
   grep -E '^(MemTotal|MemAvailable):' /proc/meminfo || true
   # Only before the validate part's runs, and only where there is a GPU to run them on.
   available_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo || true)
@@ -702,6 +705,9 @@ if [ -f "$out/run/results.json" ]; then
   verdict=$(grep -E '^[A-Z]+: [0-9]+ criteri' "$out/check.log" | tail -n 1 || true)
   failing=$(awk '$1 == "FAIL" { print $2 }' "$out/check.log" | paste -sd , - || true)
   verdict="$verdict${failing:+ (failed: $failing)}${check_note:+ ($check_note)}"
+  if [ ${#measured_gpus[@]} -gt 0 ]; then
+    verdict="$verdict (GPU 0 of the $gpus_listed listed: the GPU rows judged on it alone)"
+  fi
   if [ "$rc" = 1 ] && [ -n "$verdict" ]; then
     record check failed "$took" "$verdict" check.log
   else

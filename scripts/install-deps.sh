@@ -74,7 +74,8 @@ disable_new_daemons() { # also after an install that failed part-way
 trap disable_new_daemons EXIT
 "${sudo[@]}" apt-get update -qq
 # apt's own error for a package it does not know stops the whole install; say which and why.
-has_candidate() { apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'; }
+# (LC_ALL=C: apt translates "Candidate". grep reads all, so that apt-cache gets no SIGPIPE.)
+has_candidate() { LC_ALL=C apt-cache policy "$1" 2>/dev/null | grep 'Candidate: [^(]' >/dev/null; }
 wanted=() unavailable=()
 for p in "${missing[@]}"; do
   if has_candidate "$p"; then

@@ -24,7 +24,10 @@ stand_in systemctl 'exit 0'
 # dpkg-query: installed are the names in $tmp/installed; apt-cache: candidates are those in
 # $tmp/available; apt-get logs what it is asked.
 stand_in dpkg-query "grep -qx \"\${@: -1}\" $tmp/installed && printf 'install ok installed'"
-stand_in apt-cache "grep -qx \"\$2\" $tmp/available && printf '%s:\n  Installed: (none)\n  Candidate: 1.0\n' \"\$2\""
+# (In the C locale, as the script asks: a package without one says "Candidate: (none)".)
+stand_in apt-cache "[ \"\$LC_ALL\" = C ] || exit 9
+if grep -qx \"\$2\" $tmp/available; then c=1.0; else c='(none)'; fi
+printf '%s:\n  Installed: (none)\n  Candidate: %s\n' \"\$2\" \"\$c\""
 stand_in apt-get "echo \"\$*\" >>$tmp/apt.log"
 
 packages=$(sed -n '/^\(test_\)\?packages=(/,/^)/p' "$script" | sed 's/#.*//; s/^[a-z_]*=(//; s/)//' | tr -s ' \n' '\n' | grep .)

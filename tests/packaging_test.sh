@@ -66,7 +66,8 @@ check_bundle() {
   # Every library loaded: the system's from anywhere, every other from the bundle's lib/. An ldd
   # that fails, or lists nothing from lib/, checked nothing.
   local line name path libraries bundled=0
-  libraries=$("${run[@]}" ldd "$top/bin/flopbench" 2>&1) || fail "ldd bin/flopbench: $libraries"
+  libraries=$("${run[@]}" ldd "$top/bin/flopbench" 2>"$tmp/ldd.err") ||
+    fail "ldd bin/flopbench: $(cat "$tmp/ldd.err")"
   while read -r line; do
     [ -n "$line" ] || continue
     name=${line%% *}

@@ -204,6 +204,34 @@ TEST(InventoryCgroup, V1MemoryLimit) {
   EXPECT_EQ(memory->limit.file, (dir / "process_api/c354/memory.limit_in_bytes").string());
 }
 
+// What a process may allocate: the less of MemAvailable and the cgroup's headroom; a full cgroup
+// (headroom 0) refuses everything, and only where nothing is known is nothing refused.
+TEST(InventoryCgroup, AvailableMemoryIsTheLessOfMemAvailableAndTheCgroupsHeadroom) {
+  constexpr std::int64_t GiB = std::int64_t{1} << 30;
+  const CgroupMemory job{{8 * GiB, "/sys/fs/cgroup/job/memory.max"}, 3 * GiB};
+  auto available = available_memory_of(20 * GiB, job);
+  EXPECT_EQ(available.bytes, 3 * GiB);
+  ASSERT_TRUE(available.limited_by);
+  EXPECT_EQ(available.limited_by->file, "/sys/fs/cgroup/job/memory.max");
+  EXPECT_TRUE(available.holds(2.5 * GiB));
+  EXPECT_FALSE(available.holds(2.8 * GiB));  // beyond 90 %
+  EXPECT_EQ(available.text(),
+            "3.0 GiB is available (what the cgroup memory limit of 8.0 GiB leaves: "
+            "/sys/fs/cgroup/job/memory.max)");
+  available = available_memory_of(2 * GiB, job);  // MemAvailable is less: no limit named
+  EXPECT_EQ(available.bytes, 2 * GiB);
+  EXPECT_FALSE(available.limited_by);
+  EXPECT_EQ(available.text(), "2.0 GiB is available");
+  available = available_memory_of(0, job);  // MemAvailable unknown
+  EXPECT_EQ(available.bytes, 3 * GiB);
+  // A full cgroup: nothing fits, not "unknown".
+  available = available_memory_of(20 * GiB, CgroupMemory{{8 * GiB, "memory.max"}, 0});
+  EXPECT_EQ(available.bytes, 0);
+  EXPECT_FALSE(available.holds(1));
+  available = available_memory_of(0, std::nullopt);  // nothing known: nothing refused
+  EXPECT_TRUE(available.holds(1e15));
+}
+
 TEST(InventoryCgroup, DefaultThreadsStayWithinTheQuota) {
   EXPECT_EQ(threads_within_quota(64, std::nullopt), 64);
   EXPECT_EQ(threads_within_quota(64, CpuQuota{2.5, "cpu.max"}), 2);

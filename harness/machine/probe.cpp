@@ -697,21 +697,31 @@ std::vector<int> usable_cpus() {
   return thread_affinity();
 }
 
+bool AvailableMemory::holds(double need) const {
+  if (bytes <= 0 && !limited_by) return true;  // nothing known: not refused
+  return need <= 0.9 * static_cast<double>(bytes);
+}
+
 std::string AvailableMemory::text() const {
   constexpr double kGiB = 1 << 30;
-  if (!limited_by) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / kGiB);
-  return fmt::format("{:.1f} GiB under the cgroup memory limit of {:.1f} GiB ({})",
-                     static_cast<double>(bytes) / kGiB,
+  const std::string available =
+      fmt::format("{:.1f} GiB is available", static_cast<double>(bytes) / kGiB);
+  if (!limited_by) return available;
+  return fmt::format("{} (what the cgroup memory limit of {:.1f} GiB leaves: {})", available,
                      static_cast<double>(limited_by->bytes) / kGiB, limited_by->file);
 }
 
-AvailableMemory available_memory() {
-  AvailableMemory available{parse_meminfo(read_text("/proc/meminfo"), "MemAvailable"), {}};
-  if (const auto cgroup = cgroup_memory();
-      cgroup && (available.bytes <= 0 || cgroup->headroom_bytes < available.bytes)) {
-    available = {cgroup->headroom_bytes, cgroup->limit};
+AvailableMemory available_memory_of(std::int64_t mem_available,
+                                    const std::optional<CgroupMemory>& cgroup) {
+  if (cgroup && (mem_available <= 0 || cgroup->headroom_bytes < mem_available)) {
+    return {cgroup->headroom_bytes, cgroup->limit};
   }
-  return available;
+  return {std::max<std::int64_t>(0, mem_available), std::nullopt};
+}
+
+AvailableMemory available_memory() {
+  return available_memory_of(parse_meminfo(read_text("/proc/meminfo"), "MemAvailable"),
+                             cgroup_memory());
 }
 
 }  // namespace flopbench

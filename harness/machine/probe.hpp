@@ -173,14 +173,22 @@ class HeldNearGpu {
 };
 
 // Memory this process may still allocate: MemAvailable, or what a cgroup memory limit leaves
-// where that is less (`limited_by`). 0 bytes when neither is known.
+// where that is less (`limited_by`; 0 bytes where the cgroup is full). 0 bytes and no limit:
+// neither is known.
 struct AvailableMemory {
   std::int64_t bytes = 0;
   std::optional<MemoryLimit> limited_by;
 
-  // "7.5 GiB", or "0.4 GiB under the cgroup memory limit of 1.0 GiB (/sys/fs/cgroup/memory.max)"
+  // Whether `need` bytes fit in 90 % of it (true where nothing is known).
+  bool holds(double need) const;
+  // "7.5 GiB is available", or "0.4 GiB is available (what the cgroup memory limit of 1.0 GiB
+  // leaves: /sys/fs/cgroup/memory.max)"
   std::string text() const;
 };
+// Of MemAvailable (0: unknown) and a cgroup's memory, what this process may allocate.
+AvailableMemory available_memory_of(std::int64_t mem_available,
+                                    const std::optional<CgroupMemory>& cgroup);
+// available_memory_of this machine's /proc/meminfo and cgroup_memory().
 AvailableMemory available_memory();
 
 }  // namespace flopbench

@@ -190,16 +190,18 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
           interrupted = true;  // an unfinished iteration is left unchecked
           break;
         }
+        // After a run: the figures below are of runs, and an iteration starts at least one.
         if (const double past = seconds_between(start, Clock::now()) - settings.duration_s;
-            past >= overrun_s) {
+            r > 0 && past >= overrun_s) {
           interrupted = true;
           cut_short = fmt::format(
               "iteration {} was stopped unfinished {:.1f} s past the {:g} s duration: {} of its {} "
               "runs took {:.1f} s, {:.0f} times what the sizing runs predicted (other work on the "
-              "host, or a throttled device)",
+              "host, a throttled device, or the process stopped)",
               iteration, past, settings.duration_s, r, runs, run_s,
-              r > 0 && sizing.run_host_s > 0 ? run_s / (static_cast<double>(r) * sizing.run_host_s)
-                                             : 0.0);
+              sizing.run_host_s > 0 ? run_s / (static_cast<double>(r) * sizing.run_host_s) : 0.0);
+          window_run_s += run_s;  // its slow runs count in the throughput
+          window_flops += flops * static_cast<double>(r);
           break;
         }
         run_s += timed_run(*trial).run_s;
@@ -619,7 +621,6 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
       d.why = d.iterations == 0 ? "no iteration was checked"
                                 : "one iteration: its output was finite, but no second was "
                                   "compared with it";
-      if (!d.cut_short.empty()) d.why += "; " + d.cut_short;
       continue;
     }
     const std::string_view unread = d.throttling_unread();
@@ -656,6 +657,11 @@ void judge_burn(std::vector<BurnDevice>& devices, double degraded_fraction,
       d.verdict = BurnVerdict::ok;
       d.why = throttling_note;
     }
+  }
+  // A last iteration stopped unfinished says so, whatever the verdict, after its reason.
+  for (BurnDevice& d : devices) {
+    if (d.cut_short.empty() || d.verdict == BurnVerdict::unsupported) continue;
+    d.why += (d.why.empty() ? "" : "; ") + d.cut_short;
   }
 }
 

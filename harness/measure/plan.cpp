@@ -186,10 +186,10 @@ std::vector<MeasurementRequest> plan_measurements(const Selection& sel, const En
 
           // Only what is kept must fit.
           const auto check_fits = [&](double bytes, std::string_view what) {
-            if (runs && available.bytes > 0 && bytes > 0.9 * static_cast<double>(available.bytes)) {
+            if (runs && !available.holds(bytes)) {
               throw InputError(fmt::format(
-                  "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {} is "
-                  "available; choose a smaller --sizes",
+                  "size {} is too big for {} {}{}: it needs {:.1f} GiB of memory and {}; choose "
+                  "a smaller --sizes",
                   problem.label(), w.name, to_string(p), what, bytes / (1 << 30),
                   available.text()));
             }
