@@ -24,38 +24,17 @@ skip() {
 [ "$(id -u)" -eq 0 ] || skip "making a cgroup needs root"
 command -v python3 >/dev/null || skip "no python3 to read results.json"
 
-cg=""
-tmp=""
-cleanup() {
-  [ -n "$tmp" ] && rm -rf "$tmp"
-  # The runs have ended (or been killed): the cgroup empties and can go.
-  if [ -n "$cg" ] && [ -d "$cg" ]; then
-    for _ in 1 2 3 4 5; do rmdir "$cg" 2>/dev/null && break || sleep 0.2; done
-  fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# The cgroup v1 hierarchy with the cpu controller, else the cgroup v2 root if it delegates cpu.
-v1_mount=$(awk '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; ++i)
-             if (o[i] == "cpu") { print $5; exit } }' /proc/self/mountinfo)
-if [ -n "$v1_mount" ]; then
-  cg="$v1_mount/flopbench-quota-test-$$"
-  mkdir "$cg" 2>/dev/null || { cg=""; skip "cannot make a cgroup under $v1_mount"; }
+# shellcheck source=tests/cgroup_test.sh
+source "$(dirname "$0")/cgroup_test.sh"
+make_cgroup cpu
+if [ "$cg_v1" = 1 ]; then
   { echo 100000 >"$cg/cpu.cfs_period_us" && echo 150000 >"$cg/cpu.cfs_quota_us"; } 2>/dev/null ||
     skip "cannot set a CPU quota in $cg"
-elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
-  cg="/sys/fs/cgroup/flopbench-quota-test-$$"
-  mkdir "$cg" 2>/dev/null || { cg=""; skip "cannot make a cgroup under /sys/fs/cgroup"; }
-  echo "150000 100000" 2>/dev/null >"$cg/cpu.max" || skip "cannot set cpu.max in $cg"
 else
-  skip "no cgroup hierarchy with the cpu controller to make a cgroup in"
+  echo "150000 100000" 2>/dev/null >"$cg/cpu.max" || skip "cannot set cpu.max in $cg"
 fi
 tmp=$(mktemp -d)
 
-in_cgroup() {
-  sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
 field() { # field FILE PYTHON-EXPRESSION-OVER-d
   python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"
 }

@@ -20,39 +20,17 @@ skip() {
 [ "$(id -u)" -eq 0 ] || skip "making a cgroup needs root"
 command -v python3 >/dev/null || skip "no python3 to read results.json"
 
-cg=""
-tmp=""
-cleanup() {
-  [ -n "$tmp" ] && rm -rf "$tmp"
-  if [ -n "$cg" ] && [ -d "$cg" ]; then
-    for _ in 1 2 3 4 5; do rmdir "$cg" 2>/dev/null && break || sleep 0.2; done
-  fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 limit=$((1 << 30))
-# The cgroup v1 hierarchy with the memory controller, else the cgroup v2 root if it delegates it.
-v1_mount=$(awk '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; ++i)
-             if (o[i] == "memory") { print $5; exit } }' /proc/self/mountinfo)
-if [ -n "$v1_mount" ]; then
-  cg="$v1_mount/flopbench-memory-test-$$"
-  mkdir "$cg" 2>/dev/null || { cg=""; skip "cannot make a cgroup under $v1_mount"; }
-  echo "$limit" 2>/dev/null >"$cg/memory.limit_in_bytes" || skip "cannot set a memory limit in $cg"
+# shellcheck source=tests/cgroup_test.sh
+source "$(dirname "$0")/cgroup_test.sh"
+make_cgroup memory
+if [ "$cg_v1" = 1 ]; then
   limit_file=$cg/memory.limit_in_bytes
-elif grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
-  cg="/sys/fs/cgroup/flopbench-memory-test-$$"
-  mkdir "$cg" 2>/dev/null || { cg=""; skip "cannot make a cgroup under /sys/fs/cgroup"; }
-  echo "$limit" 2>/dev/null >"$cg/memory.max" || skip "cannot set memory.max in $cg"
-  limit_file=$cg/memory.max
 else
-  skip "no cgroup hierarchy with the memory controller to make a cgroup in"
+  limit_file=$cg/memory.max
 fi
+echo "$limit" 2>/dev/null >"$limit_file" || skip "cannot set a memory limit in $limit_file"
 tmp=$(mktemp -d)
-
-in_cgroup() {
-  sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
 
 # info names the limit and its file.
 in_cgroup "$flopbench" info >"$tmp/info.log" 2>&1 || fail "info: exit $?: $(cat "$tmp/info.log")"

@@ -164,18 +164,19 @@ void burn_one(const BurnTarget& target, const BurnSettings& settings, Clock::tim
     }
     const Sizing sizing = runs_per_iteration(measured, check.seconds, settings);
     const std::int64_t runs = sizing.runs;
+    const double expected_iteration_s = static_cast<double>(runs) * sizing.run_host_s;
     {
       const std::lock_guard lock(mutex);
       out.runs_per_iteration = runs;
       beat.armed_s = seconds_between(start, Clock::now());
-      beat.expected_iteration_s = static_cast<double>(runs) * sizing.run_host_s;
+      beat.expected_iteration_s = expected_iteration_s;
     }
     // The runs of an iteration are fixed (its output is compared bit for bit), so that runs far
     // slower than sized (other work on a busy host stalling the CPU's thread team at each run, a
     // throttled device) could stretch one iteration, and the burn, many times over: an iteration
     // still running this long after the duration is stopped unfinished, and left unchecked.
-    const double overrun_s = std::max({kLeastOverrun_s, settings.duration_s / 4,
-                                       3 * static_cast<double>(runs) * sizing.run_host_s});
+    const double overrun_s =
+        std::max({kLeastOverrun_s, settings.duration_s / 4, 3 * expected_iteration_s});
     double window_run_s = 0, window_flops = 0;
     auto window_start = Clock::now();
     for (std::int64_t iteration = 1;; ++iteration) {
